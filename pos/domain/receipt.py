@@ -1,0 +1,200 @@
+"""The receipt as a document: built once from a completed sale, rendered many ways.
+
+The on-screen receipt and (in the printer issue) the ESC/POS receipt are two renderings of
+the same :class:`Receipt`, so what the cashier sees is what the customer gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pos.domain.money import Money
+from pos.domain.sale import Sale, SaleStatus, SaleTotals
+from pos.domain.tax import VatLine
+
+TRAINING_MARK = "*** TRAINING - NOT A VALID RECEIPT ***"
+
+#: How tender methods print. New methods fall back to their code, title-cased.
+METHOD_LABELS = {"cash": "Cash", "mpesa": "M-Pesa", "paypal": "PayPal", "card": "Card"}
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    """Who issues the receipt."""
+
+    store_id: str
+    name: str
+    address: tuple[str, ...] = ()
+    phone: str = ""
+    tax_pin: str = ""  # KRA PIN in Kenya
+    footer: tuple[str, ...] = ("Thank you for shopping with us!",)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    name: str
+    quantity: int
+    unit_price: Money
+    gross: Money
+    discount: Money
+    total: Money
+    vat_code: str
+    price_overridden: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptPayment:
+    method: str
+    amount: Money
+    tendered: Money
+    change: Money
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    store: StoreInfo
+    terminal_id: str
+    number: str
+    sale_id: str
+    issued_at: datetime
+    cashier: str
+    status: SaleStatus
+    training: bool
+    lines: tuple[ReceiptLine, ...]
+    subtotal: Money
+    discounts: Money
+    total: Money
+    rounding: Money
+    vat: tuple[VatLine, ...]
+    payments: tuple[ReceiptPayment, ...]
+    change: Money
+    void_reason: str = ""
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+def build_receipt(
+    sale: Sale,
+    totals: SaleTotals,
+    *,
+    store: StoreInfo,
+    terminal_id: str,
+    number: str,
+    issued_at: datetime,
+    cashier: str,
+    training: bool,
+    change: Money,
+) -> Receipt:
+    """Freeze a sale and its derived totals into a receipt document."""
+    by_id = {lt.line_id: lt for lt in totals.lines}
+    lines = tuple(
+        ReceiptLine(
+            name=line.product.name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            gross=by_id[line.line_id].gross,
+            discount=by_id[line.line_id].line_discount + by_id[line.line_id].order_discount,
+            total=by_id[line.line_id].total,
+            vat_code=line.product.vat_class,
+            price_overridden=line.price_override is not None,
+        )
+        for line in sale.lines
+    )
+    payments = tuple(
+        ReceiptPayment(p.method, p.amount, p.tendered, p.change, p.reference) for p in sale.payments
+    )
+    return Receipt(
+        store=store,
+        terminal_id=terminal_id,
+        number=number,
+        sale_id=sale.sale_id,
+        issued_at=issued_at,
+        cashier=cashier,
+        status=sale.status,
+        training=training,
+        lines=lines,
+        subtotal=totals.subtotal,
+        discounts=totals.discounts,
+        total=totals.total,
+        rounding=totals.rounding,
+        vat=totals.vat,
+        payments=payments,
+        change=change,
+        void_reason=sale.void_reason,
+    )
+
+
+def _pair(left: str, right: str, width: int) -> str:
+    space = width - len(right) - 1
+    if len(left) > space:
+        left = left[: max(space, 0)]
+    return f"{left:<{space}} {right}"
+
+
+def _center(text: str, width: int) -> str:
+    return text[:width].center(width).rstrip()
+
+
+def render_text(receipt: Receipt, width: int = 42) -> list[str]:
+    """Plain-text lines of ``width`` characters, as a receipt printer lays them out."""
+    if width < 32:
+        raise ValueError("receipts need at least 32 columns")
+    rule = "-" * width
+    out: list[str] = []
+    if receipt.training:
+        out.append(_center(TRAINING_MARK, width))
+    out.append(_center(receipt.store.name.upper(), width))
+    out.extend(_center(a, width) for a in receipt.store.address)
+    if receipt.store.phone:
+        out.append(_center(f"Tel {receipt.store.phone}", width))
+    if receipt.store.tax_pin:
+        out.append(_center(f"PIN {receipt.store.tax_pin}", width))
+    out.append(rule)
+    out.append(_pair("Receipt", receipt.number, width))
+    out.append(_pair("Date", receipt.issued_at.strftime("%Y-%m-%d %H:%M"), width))
+    out.append(_pair("Cashier", receipt.cashier, width))
+    if receipt.status is SaleStatus.VOIDED:
+        out.append(_center("*** VOIDED ***", width))
+        out.append(f"Reason: {receipt.void_reason}"[:width])
+    out.append(rule)
+    for line in receipt.lines:
+        out.append(line.name[:width])
+        qty = f"  {line.quantity} x {line.unit_price.amount_text()}"
+        if line.price_overridden:
+            qty += " (price changed)"
+        out.append(_pair(qty, f"{line.gross.amount_text()} {line.vat_code}", width))
+        if line.discount:
+            out.append(_pair("  Discount", f"-{line.discount.amount_text()}  ", width))
+    out.append(rule)
+    out.append(
+        _pair(f"Subtotal ({receipt.item_count} items)", receipt.subtotal.amount_text(), width)
+    )
+    if receipt.discounts:
+        out.append(_pair("Discounts", f"-{receipt.discounts.amount_text()}", width))
+    out.append(_pair(f"TOTAL {receipt.total.currency}", receipt.total.amount_text(), width))
+    if receipt.rounding:
+        out.append(_pair("Cash rounding", receipt.rounding.amount_text(), width))
+        out.append(_pair("TO PAY", (receipt.total + receipt.rounding).amount_text(), width))
+    for p in receipt.payments:
+        label = METHOD_LABELS.get(p.method, p.method.title())
+        out.append(_pair(label, p.tendered.amount_text(), width))
+        if p.reference:
+            out.append(f"  Ref {p.reference}"[:width])
+    if receipt.payments:
+        out.append(_pair("Change", receipt.change.amount_text(), width))
+    out.append(rule)
+    out.append(_pair("VAT", "Net      VAT    Gross", width))
+    for v in receipt.vat:
+        code = f"{v.tax_class.code} {v.tax_class.rate_text}"
+        cols = f"{v.net.amount_text():>9} {v.vat.amount_text():>8} {v.gross.amount_text():>9}"
+        out.append(_pair(code, cols, width))
+    out.append(rule)
+    out.extend(_center(f, width) for f in receipt.store.footer)
+    out.append(_center(f"Sale {receipt.sale_id}", width))
+    if receipt.training:
+        out.append(_center(TRAINING_MARK, width))
+    return out

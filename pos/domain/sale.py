@@ -1,0 +1,588 @@
+"""The sale: a basket of lines, discounts and payments, and the rules that keep it right.
+
+A ``Sale`` is the one mutable aggregate of the domain. Every change goes through a method
+that checks the rule and raises a :class:`DomainError` with a cashier-readable message, so
+an invalid basket cannot be built. Totals are always derived (``totals()``), never stored
+alongside the lines, so they cannot disagree with them.
+
+Money rules (docs/money.md):
+- line gross = unit price * quantity; a percent line discount is rounded half-up once;
+- an order discount is spread over the lines in proportion to their value
+  (largest remainder), so every line — and every VAT class — knows its exact share;
+- VAT is extracted per class from the class total (see ``tax``);
+- cash rounding changes only what is collected, recorded as a separate adjustment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from pos.domain.errors import (
+    DomainError,
+    InsufficientTender,
+    InvalidAmount,
+    InvalidDiscount,
+    InvalidQuantity,
+    SaleStateError,
+)
+from pos.domain.money import Money, allocate, round_half_up
+from pos.domain.tax import TaxTable, VatLine, vat_breakdown
+
+#: Quantity limits for one line. A till that accepts 100000 bottles by a slip of the
+#: finger is a till that prints a wrong receipt.
+MAX_QUANTITY = 9999
+
+
+class SaleStatus(StrEnum):
+    OPEN = "open"
+    PARKED = "parked"
+    COMPLETED = "completed"
+    VOIDED = "voided"
+
+
+class DiscountKind(StrEnum):
+    PERCENT = "percent"
+    AMOUNT = "amount"
+
+
+class CashRounding(StrEnum):
+    NEAREST = "nearest"
+    DOWN = "down"
+    UP = "up"
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    """A discount as the cashier entered it: a percent (two decimals) or an amount."""
+
+    kind: DiscountKind
+    percent: Decimal = Decimal(0)
+    amount: Money | None = None
+
+    @classmethod
+    def of_percent(cls, value: Decimal | int | str) -> Discount:
+        try:
+            pct = Decimal(str(value)).normalize()
+        except InvalidOperation:
+            raise InvalidDiscount(f"{value!r} is not a percentage.") from None
+        if not pct.is_finite() or pct <= 0 or pct > 100:
+            raise InvalidDiscount("A percent discount must be more than 0 and at most 100.")
+        if pct.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise InvalidDiscount("A percent discount has at most two decimals.")
+        return cls(DiscountKind.PERCENT, percent=pct)
+
+    @classmethod
+    def of_amount(cls, value: Money) -> Discount:
+        if value.minor <= 0:
+            raise InvalidDiscount("A discount amount must be more than zero.")
+        return cls(DiscountKind.AMOUNT, amount=value)
+
+    def amount_of(self, base: Money, what: str = "line") -> Money:
+        """The discount in money on ``base``; larger than ``base`` is refused."""
+        if self.kind is DiscountKind.PERCENT:
+            return Money(round_half_up(Decimal(base.minor) * self.percent / 100), base.currency)
+        assert self.amount is not None
+        if self.amount.currency != base.currency:
+            raise InvalidDiscount(f"The discount must be in {base.currency}.")
+        if self.amount > base:
+            raise InvalidDiscount(
+                f"A discount of {self.amount} is larger than the {what} ({base})."
+            )
+        return self.amount
+
+    def percent_of(self, base: Money) -> Decimal:
+        """The effective percent of ``base`` (for approval limits)."""
+        if self.kind is DiscountKind.PERCENT:
+            return self.percent
+        assert self.amount is not None
+        if base.minor <= 0:
+            return Decimal(100)
+        return Decimal(self.amount.minor) * 100 / Decimal(base.minor)
+
+    def describe(self) -> str:
+        if self.kind is DiscountKind.PERCENT:
+            return f"{self.percent:f}%"
+        assert self.amount is not None
+        return str(self.amount)
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.kind is DiscountKind.PERCENT:
+            return {"kind": "percent", "percent": str(self.percent)}
+        assert self.amount is not None
+        return {"kind": "amount", "minor": self.amount.minor, "currency": self.amount.currency}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Discount:
+        if data["kind"] == "percent":
+            return cls(DiscountKind.PERCENT, percent=Decimal(data["percent"]))
+        return cls(DiscountKind.AMOUNT, amount=Money(int(data["minor"]), data["currency"]))
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRef:
+    """What a line remembers of the product at the moment it was rung up."""
+
+    product_id: int | None
+    sku: str
+    barcode: str | None
+    name: str
+    unit_price: Money
+    vat_class: str
+
+
+@dataclass(frozen=True, slots=True)
+class SaleLine:
+    line_id: str
+    product: ProductRef
+    quantity: int
+    price_override: Money | None = None
+    discount: Discount | None = None
+
+    @property
+    def unit_price(self) -> Money:
+        return self.price_override if self.price_override is not None else self.product.unit_price
+
+    @property
+    def gross(self) -> Money:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """Money applied to the sale. ``tendered``/``change`` matter for cash."""
+
+    payment_id: str
+    method: str
+    amount: Money
+    tendered: Money
+    change: Money
+    at: datetime
+    reference: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LineTotals:
+    line_id: str
+    gross: Money
+    line_discount: Money
+    order_discount: Money
+
+    @property
+    def total(self) -> Money:
+        return self.gross - self.line_discount - self.order_discount
+
+
+@dataclass(frozen=True, slots=True)
+class SaleTotals:
+    """Everything a screen or receipt shows about the money of a sale, derived."""
+
+    currency: str
+    lines: tuple[LineTotals, ...]
+    subtotal: Money  # sum of line gross
+    line_discounts: Money
+    order_discount: Money
+    total: Money  # what the goods cost, VAT included
+    vat: tuple[VatLine, ...]
+    rounding: Money  # cash rounding adjustment so far
+    paid: Money
+    item_count: int
+
+    @property
+    def discounts(self) -> Money:
+        return self.line_discounts + self.order_discount
+
+    @property
+    def payable(self) -> Money:
+        return self.total + self.rounding
+
+    @property
+    def due(self) -> Money:
+        """What is still to be paid (never negative: overpayment is change)."""
+        remaining = self.payable - self.paid
+        return remaining if remaining.minor > 0 else Money.zero(self.currency)
+
+    @property
+    def vat_total(self) -> Money:
+        total = Money.zero(self.currency)
+        for v in self.vat:
+            total += v.vat
+        return total
+
+
+def round_cash(amount: Money, increment: int, mode: CashRounding) -> Money:
+    """Round an amount due in cash to the smallest coin ``increment`` (minor units)."""
+    if increment <= 1:
+        return amount
+    q, r = divmod(amount.minor, increment)
+    if r == 0:
+        return amount
+    if mode is CashRounding.DOWN:
+        return Money(q * increment, amount.currency)
+    if mode is CashRounding.UP:
+        return Money((q + 1) * increment, amount.currency)
+    up = r * 2 >= increment
+    return Money((q + 1 if up else q) * increment, amount.currency)
+
+
+def check_quantity(quantity: int) -> int:
+    """Validate a line quantity, with a message that says the allowed range."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidQuantity("Quantity must be a whole number.")
+    if quantity <= 0:
+        raise InvalidQuantity("Quantity must be at least 1. To take an item off, remove the line.")
+    if quantity > MAX_QUANTITY:
+        raise InvalidQuantity(f"Quantity {quantity:,} is too large (at most {MAX_QUANTITY:,}).")
+    return quantity
+
+
+@dataclass
+class Sale:
+    """An open (or parked, completed, voided) sale on one terminal."""
+
+    sale_id: str
+    currency: str
+    opened_at: datetime
+    cashier_id: str
+    status: SaleStatus = SaleStatus.OPEN
+    lines: list[SaleLine] = field(default_factory=list)
+    order_discount: Discount | None = None
+    payments: list[Payment] = field(default_factory=list)
+    rounding: Money | None = None
+    void_reason: str = ""
+    note: str = ""
+
+    # -- state ------------------------------------------------------------------------
+    @property
+    def tender_started(self) -> bool:
+        """True once money was taken: from then on, removing goods needs approval."""
+        return bool(self.payments)
+
+    def _require_open(self) -> None:
+        if self.status is not SaleStatus.OPEN:
+            raise SaleStateError(f"This sale is {self.status.value}; it cannot be changed.")
+
+    def _line(self, line_id: str) -> tuple[int, SaleLine]:
+        for i, line in enumerate(self.lines):
+            if line.line_id == line_id:
+                return i, line
+        raise DomainError("That line is no longer in the basket.", code="no_such_line")
+
+    # -- basket -----------------------------------------------------------------------
+    def add_product(self, product: ProductRef, quantity: int, line_id: str) -> SaleLine:
+        """Add ``quantity`` of a product; a plain line of the same product grows instead."""
+        self._require_open()
+        check_quantity(quantity)
+        if product.unit_price.currency != self.currency:
+            raise InvalidAmount(f"{product.name} is priced in {product.unit_price.currency}.")
+        if product.unit_price.minor < 0:
+            raise InvalidAmount(f"{product.name} has a negative price; fix the catalog.")
+        for i, line in enumerate(self.lines):
+            if line.product == product and line.price_override is None and line.discount is None:
+                merged = replace(line, quantity=check_quantity(line.quantity + quantity))
+                self.lines[i] = merged
+                return merged
+        line = SaleLine(line_id=line_id, product=product, quantity=quantity)
+        self.lines.append(line)
+        return line
+
+    def set_quantity(self, line_id: str, quantity: int) -> SaleLine:
+        self._require_open()
+        i, line = self._line(line_id)
+        new = replace(line, quantity=check_quantity(quantity))
+        self._check_line_discount(new)
+        self.lines[i] = new
+        self._check_order_discount(self.order_discount)
+        return new
+
+    def remove_line(self, line_id: str) -> SaleLine:
+        self._require_open()
+        i, line = self._line(line_id)
+        del self.lines[i]
+        if not self.lines:
+            self.order_discount = None
+        else:
+            self._check_order_discount(self.order_discount, drop_if_too_large=True)
+        return line
+
+    def override_price(self, line_id: str, price: Money) -> SaleLine:
+        self._require_open()
+        if price.currency != self.currency:
+            raise InvalidAmount(f"The price must be in {self.currency}.")
+        if price.minor < 0:
+            raise InvalidAmount("A price cannot be negative.")
+        i, line = self._line(line_id)
+        new = replace(line, price_override=price)
+        self._check_line_discount(new)
+        self.lines[i] = new
+        self._check_order_discount(self.order_discount, drop_if_too_large=True)
+        return new
+
+    def set_line_discount(self, line_id: str, discount: Discount | None) -> SaleLine:
+        self._require_open()
+        i, line = self._line(line_id)
+        new = replace(line, discount=discount)
+        self._check_line_discount(new)
+        self.lines[i] = new
+        self._check_order_discount(self.order_discount, drop_if_too_large=True)
+        return new
+
+    def set_order_discount(self, discount: Discount | None) -> None:
+        self._require_open()
+        if discount is not None and not self.lines:
+            raise InvalidDiscount("Add items before giving an order discount.")
+        self._check_order_discount(discount)
+        self.order_discount = discount
+
+    def _check_line_discount(self, line: SaleLine) -> None:
+        if line.discount is not None:
+            line.discount.amount_of(line.gross, what=f"line {line.product.name}")
+
+    def _check_order_discount(
+        self, discount: Discount | None, *, drop_if_too_large: bool = False
+    ) -> None:
+        if discount is None:
+            return
+        base = self._after_line_discounts()
+        try:
+            discount.amount_of(base, what="order")
+        except InvalidDiscount:
+            if not drop_if_too_large:
+                raise
+            self.order_discount = None
+
+    def _after_line_discounts(self) -> Money:
+        total = Money.zero(self.currency)
+        for line in self.lines:
+            disc = (
+                line.discount.amount_of(line.gross) if line.discount else Money.zero(self.currency)
+            )
+            total += line.gross - disc
+        return total
+
+    # -- money ------------------------------------------------------------------------
+    def totals(self, table: TaxTable) -> SaleTotals:
+        zero = Money.zero(self.currency)
+        grosses = [line.gross for line in self.lines]
+        line_discs = [
+            line.discount.amount_of(line.gross) if line.discount else zero for line in self.lines
+        ]
+        nets = [g - d for g, d in zip(grosses, line_discs, strict=True)]
+        base = sum(nets, zero)
+        order_disc = self.order_discount.amount_of(base, "order") if self.order_discount else zero
+        shares = allocate(order_disc.minor, [n.minor for n in nets])
+        line_totals = tuple(
+            LineTotals(line.line_id, g, d, Money(s, self.currency))
+            for line, g, d, s in zip(self.lines, grosses, line_discs, shares, strict=True)
+        )
+        total = sum((lt.total for lt in line_totals), zero)
+        vat = vat_breakdown(
+            [
+                (line.product.vat_class, lt.total)
+                for line, lt in zip(self.lines, line_totals, strict=True)
+            ],
+            table,
+            self.currency,
+        )
+        paid = sum((p.amount for p in self.payments), zero)
+        return SaleTotals(
+            currency=self.currency,
+            lines=line_totals,
+            subtotal=sum(grosses, zero),
+            line_discounts=sum(line_discs, zero),
+            order_discount=order_disc,
+            total=total,
+            vat=vat,
+            rounding=self.rounding or zero,
+            paid=paid,
+            item_count=sum(line.quantity for line in self.lines),
+        )
+
+    def cash_due(self, table: TaxTable, increment: int, mode: CashRounding) -> Money:
+        """What the customer hands over in cash to settle the rest, after rounding."""
+        totals = self.totals(table)
+        return round_cash(totals.due, increment, mode)
+
+    def pay_cash(
+        self,
+        tendered: Money,
+        *,
+        table: TaxTable,
+        increment: int,
+        mode: CashRounding,
+        payment_id: str,
+        at: datetime,
+        allow_partial: bool = False,
+    ) -> Payment:
+        """Take cash. Full payment applies rounding and gives change; partial is explicit."""
+        self._require_open()
+        if not self.lines:
+            raise SaleStateError("The basket is empty: scan an item first.")
+        if tendered.currency != self.currency:
+            raise InvalidAmount(f"Cash must be in {self.currency}.")
+        if tendered.minor <= 0:
+            raise InvalidAmount("Enter the amount the customer handed over.")
+        totals = self.totals(table)
+        due = totals.due
+        if due.minor == 0:
+            raise SaleStateError("Nothing is due on this sale.")
+        cash_due = round_cash(due, increment, mode)
+        if tendered >= cash_due:
+            self.rounding = totals.rounding + (cash_due - due)
+            payment = Payment(payment_id, "cash", cash_due, tendered, tendered - cash_due, at)
+        elif allow_partial:
+            payment = Payment(payment_id, "cash", tendered, tendered, Money.zero(self.currency), at)
+        else:
+            raise InsufficientTender(
+                f"{tendered} is less than the {cash_due} due. "
+                f"Enter at least {cash_due.amount_text()}, or take a part payment."
+            )
+        self.payments.append(payment)
+        return payment
+
+    def is_fully_paid(self, table: TaxTable) -> bool:
+        totals = self.totals(table)
+        return bool(self.lines) and totals.paid >= totals.payable
+
+    def change_due(self, table: TaxTable) -> Money:
+        """Cash handed back: overpayment beyond the payable total (e.g. after a removal)."""
+        totals = self.totals(table)
+        tendered_change = sum((p.change for p in self.payments), Money.zero(self.currency))
+        over = totals.paid - totals.payable
+        return tendered_change + (over if over.minor > 0 else Money.zero(self.currency))
+
+    def complete(self, table: TaxTable) -> None:
+        self._require_open()
+        if not self.is_fully_paid(table):
+            due = self.totals(table).due
+            raise InsufficientTender(f"{due} is still due; take payment first.")
+        self.status = SaleStatus.COMPLETED
+
+    def void(self, reason: str) -> None:
+        if self.status not in (SaleStatus.OPEN, SaleStatus.PARKED):
+            raise SaleStateError(f"A {self.status.value} sale cannot be voided; refund it.")
+        reason = reason.strip()
+        if len(reason) < 3:
+            raise DomainError("Give a reason for the void (at least 3 characters).", code="reason")
+        self.void_reason = reason
+        self.status = SaleStatus.VOIDED
+
+    def park(self, note: str = "") -> None:
+        self._require_open()
+        if not self.lines:
+            raise SaleStateError("An empty basket cannot be parked.")
+        if self.payments:
+            raise SaleStateError("Money was taken on this sale: finish or void it, do not park.")
+        self.note = note.strip()
+        self.status = SaleStatus.PARKED
+
+    def resume(self) -> None:
+        if self.status is not SaleStatus.PARKED:
+            raise SaleStateError("Only a parked sale can be recalled.")
+        self.status = SaleStatus.OPEN
+
+    # -- persistence of drafts ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe snapshot, used to save the open basket on every change."""
+
+        def money(m: Money | None) -> dict[str, Any] | None:
+            return None if m is None else {"minor": m.minor, "currency": m.currency}
+
+        return {
+            "v": 1,
+            "sale_id": self.sale_id,
+            "currency": self.currency,
+            "opened_at": self.opened_at.isoformat(),
+            "cashier_id": self.cashier_id,
+            "status": self.status.value,
+            "order_discount": self.order_discount.to_dict() if self.order_discount else None,
+            "rounding": money(self.rounding),
+            "void_reason": self.void_reason,
+            "note": self.note,
+            "lines": [
+                {
+                    "line_id": ln.line_id,
+                    "product_id": ln.product.product_id,
+                    "sku": ln.product.sku,
+                    "barcode": ln.product.barcode,
+                    "name": ln.product.name,
+                    "unit_price": money(ln.product.unit_price),
+                    "vat_class": ln.product.vat_class,
+                    "quantity": ln.quantity,
+                    "price_override": money(ln.price_override),
+                    "discount": ln.discount.to_dict() if ln.discount else None,
+                }
+                for ln in self.lines
+            ],
+            "payments": [
+                {
+                    "payment_id": p.payment_id,
+                    "method": p.method,
+                    "amount": money(p.amount),
+                    "tendered": money(p.tendered),
+                    "change": money(p.change),
+                    "at": p.at.isoformat(),
+                    "reference": p.reference,
+                }
+                for p in self.payments
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Sale:
+        def money(d: dict[str, Any] | None) -> Money | None:
+            return None if d is None else Money(int(d["minor"]), d["currency"])
+
+        def must(d: dict[str, Any]) -> Money:
+            m = money(d)
+            assert m is not None
+            return m
+
+        if data.get("v") != 1:
+            raise ValueError(f"unknown sale snapshot version {data.get('v')!r}")
+        sale = cls(
+            sale_id=data["sale_id"],
+            currency=data["currency"],
+            opened_at=datetime.fromisoformat(data["opened_at"]),
+            cashier_id=data["cashier_id"],
+            status=SaleStatus(data["status"]),
+            order_discount=Discount.from_dict(data["order_discount"])
+            if data["order_discount"]
+            else None,
+            rounding=money(data["rounding"]),
+            void_reason=data.get("void_reason", ""),
+            note=data.get("note", ""),
+        )
+        for ln in data["lines"]:
+            sale.lines.append(
+                SaleLine(
+                    line_id=ln["line_id"],
+                    product=ProductRef(
+                        ln["product_id"],
+                        ln["sku"],
+                        ln["barcode"],
+                        ln["name"],
+                        must(ln["unit_price"]),
+                        ln["vat_class"],
+                    ),
+                    quantity=int(ln["quantity"]),
+                    price_override=money(ln["price_override"]),
+                    discount=Discount.from_dict(ln["discount"]) if ln["discount"] else None,
+                )
+            )
+        for p in data["payments"]:
+            sale.payments.append(
+                Payment(
+                    p["payment_id"],
+                    p["method"],
+                    must(p["amount"]),
+                    must(p["tendered"]),
+                    must(p["change"]),
+                    datetime.fromisoformat(p["at"]),
+                    p.get("reference", ""),
+                )
+            )
+        return sale

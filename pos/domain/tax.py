@@ -1,0 +1,113 @@
+"""VAT on VAT-inclusive prices.
+
+The rounding rule (documented in docs/money.md): VAT is extracted **once per VAT class per
+document**, from the sum of that class's line totals (after discounts):
+``vat = round_half_up(gross * rate / (100 + rate))`` and ``net = gross - vat``.
+Extracting per class rather than per line means the VAT lines on a receipt always add up
+to the total, and the VAT never drifts with the number of lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pos.domain.errors import DomainError
+from pos.domain.money import Money, round_half_up
+
+
+@dataclass(frozen=True, slots=True)
+class TaxClass:
+    """A VAT class: ``code`` is what the catalog stores, ``label`` what receipts print."""
+
+    code: str
+    label: str
+    rate: Decimal
+    exempt: bool = False
+
+    @property
+    def rate_text(self) -> str:
+        """``16%``, ``0%`` or ``Exempt``."""
+        if self.exempt:
+            return "Exempt"
+        return f"{self.rate.normalize():f}%"
+
+    @property
+    def rate_basis_points(self) -> int:
+        """The rate in hundredths of a percent (1600 for 16 %), for integer storage."""
+        return int(self.rate * 100)
+
+
+@dataclass(frozen=True, slots=True)
+class TaxTable:
+    """The VAT classes in force for a store; lookup by code."""
+
+    classes: tuple[TaxClass, ...]
+
+    def __post_init__(self) -> None:
+        codes = [c.code for c in self.classes]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"duplicate VAT class codes in {codes}")
+        for c in self.classes:
+            if c.rate < 0 or (c.exempt and c.rate != 0):
+                raise ValueError(f"bad VAT class {c}")
+
+    def get(self, code: str) -> TaxClass:
+        for c in self.classes:
+            if c.code == code:
+                return c
+        known = ", ".join(c.code for c in self.classes)
+        raise DomainError(f"Unknown VAT class {code!r} (known: {known}).", code="unknown_vat")
+
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.classes)
+
+
+#: Kenya: standard 16 %, zero-rated 0 %, exempt. Other countries come from configuration.
+KENYA_VAT = TaxTable(
+    (
+        TaxClass("S", "VAT 16%", Decimal(16)),
+        TaxClass("Z", "Zero-rated", Decimal(0)),
+        TaxClass("E", "Exempt", Decimal(0), exempt=True),
+    )
+)
+
+
+def vat_from_gross(gross: Money, tax_class: TaxClass) -> Money:
+    """The VAT contained in a VAT-inclusive amount, by the house rounding rule."""
+    if tax_class.exempt or tax_class.rate == 0:
+        return Money.zero(gross.currency)
+    rate = tax_class.rate
+    return Money(round_half_up(Decimal(gross.minor) * rate / (100 + rate)), gross.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class VatLine:
+    """One row of a receipt's VAT breakdown."""
+
+    tax_class: TaxClass
+    gross: Money
+    vat: Money
+
+    @property
+    def net(self) -> Money:
+        return self.gross - self.vat
+
+
+def vat_breakdown(
+    gross_by_class: Mapping[str, Money] | Iterable[tuple[str, Money]],
+    table: TaxTable,
+    currency: str,
+) -> tuple[VatLine, ...]:
+    """Group gross amounts by class and extract VAT per class (order: the table's)."""
+    items = gross_by_class.items() if isinstance(gross_by_class, Mapping) else gross_by_class
+    sums: dict[str, Money] = {}
+    for code, amount in items:
+        table.get(code)
+        sums[code] = sums.get(code, Money.zero(currency)) + amount
+    return tuple(
+        VatLine(c, sums[c.code], vat_from_gross(sums[c.code], c))
+        for c in table.classes
+        if c.code in sums
+    )
