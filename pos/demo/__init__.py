@@ -1,0 +1,1 @@
+"""Demo data for training mode: the shipped catalog CSV and demo users."""

@@ -1,0 +1,235 @@
+"""SQLAlchemy models of the terminal database.
+
+The shape mirrors what the terminal must answer fast: a barcode (unique index), a name
+prefix (FTS5 table ``products_fts``, created in the migration), the open basket (one
+``drafts`` row of JSON, rewritten on every change), and a day's totals (covering indexes
+on ``business_date``). Money columns are integers of minor units, suffixed ``_minor``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC. SQLite keeps no zone, so we normalise on the way in."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store: pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table of the terminal database."""
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    barcode: Mapped[str | None] = mapped_column(String(14), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(80), default="")
+    price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    vat_class: Mapped[str] = mapped_column(String(4))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Draft(Base):
+    """An open or parked sale: the whole basket as JSON, saved on every change."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # open | parked
+    terminal_id: Mapped[str] = mapped_column(String(40))
+    cashier_id: Mapped[str] = mapped_column(String(36))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(String(200), default="")
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_minor: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_drafts_terminal_status", "terminal_id", "status"),)
+
+
+class SaleRecord(Base):
+    """A completed or voided sale: immutable once written."""
+
+    __tablename__ = "sales"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    store_id: Mapped[str] = mapped_column(String(40))
+    terminal_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))  # completed | voided
+    cashier_id: Mapped[str] = mapped_column(String(36))
+    cashier_name: Mapped[str] = mapped_column(String(80))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    business_date: Mapped[str] = mapped_column(String(10))
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal_minor: Mapped[int] = mapped_column(Integer)
+    discount_minor: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(Integer)
+    rounding_minor: Mapped[int] = mapped_column(Integer)
+    paid_minor: Mapped[int] = mapped_column(Integer)
+    change_minor: Mapped[int] = mapped_column(Integer)
+    vat_minor: Mapped[int] = mapped_column(Integer)
+    item_count: Mapped[int] = mapped_column(Integer)
+    void_reason: Mapped[str] = mapped_column(String(200), default="")
+    training: Mapped[bool] = mapped_column(Boolean)
+    document: Mapped[str] = mapped_column(Text)  # the Sale snapshot, for exact reprints
+
+    __table_args__ = (
+        Index(
+            "ix_sales_day",
+            "business_date",
+            "status",
+            "total_minor",
+            "discount_minor",
+            "rounding_minor",
+            "item_count",
+        ),
+        Index("ix_sales_seq", "terminal_id", "seq"),
+    )
+
+
+class SaleLineRecord(Base):
+    __tablename__ = "sale_lines"
+
+    sale_id: Mapped[str] = mapped_column(ForeignKey("sales.id"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int | None] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(Integer)
+    list_price_minor: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int] = mapped_column(Integer)
+    discount_minor: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(Integer)
+    vat_class: Mapped[str] = mapped_column(String(4))
+
+
+class SaleTaxRecord(Base):
+    __tablename__ = "sale_taxes"
+
+    sale_id: Mapped[str] = mapped_column(ForeignKey("sales.id"), primary_key=True)
+    vat_class: Mapped[str] = mapped_column(String(4), primary_key=True)
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int] = mapped_column(Integer)
+    vat_minor: Mapped[int] = mapped_column(Integer)
+    business_date: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+
+    __table_args__ = (
+        Index("ix_taxes_day", "business_date", "status", "vat_class", "gross_minor", "vat_minor"),
+    )
+
+
+class PaymentRecord(Base):
+    __tablename__ = "payments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sale_id: Mapped[str] = mapped_column(ForeignKey("sales.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20))
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    tendered_minor: Mapped[int] = mapped_column(Integer)
+    change_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    reference: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    business_date: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))  # the sale's status: completed | voided
+
+    __table_args__ = (
+        Index("ix_payments_day", "business_date", "status", "method", "amount_minor"),
+    )
+
+
+class OutboxEvent(Base):
+    """An event for the head office, written in the same transaction as its document."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(40))
+    aggregate_id: Mapped[str] = mapped_column(String(36), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """One line of the append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    at: Mapped[str] = mapped_column(String(40))  # ISO-8601 UTC, hashed as text
+    terminal_id: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(40))
+    document_id: Mapped[str] = mapped_column(String(36), default="")
+    result: Mapped[str] = mapped_column(String(20))
+    approved_by: Mapped[str] = mapped_column(String(36), default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Counter(Base):
+    """Gap-free sequences (receipt numbers), advanced inside the document's transaction."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,538 @@
+"""Reading and writing the terminal database: small functions over a session.
+
+Each function takes the session of the caller's unit of work, so a service decides what
+commits together (a sale, its payments and its outbox event: one transaction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from pos.domain.catalog import CatalogItem
+from pos.domain.money import Money
+from pos.domain.sale import Sale, SaleStatus, SaleTotals
+from pos.store.models import (
+    AuditEntry,
+    Counter,
+    Draft,
+    OutboxEvent,
+    PaymentRecord,
+    Product,
+    SaleLineRecord,
+    SaleRecord,
+    SaleTaxRecord,
+    User,
+)
+
+# ---------------------------------------------------------------------------------------
+# Catalog
+
+_PRODUCT_COLUMNS = (
+    Product.id,
+    Product.sku,
+    Product.barcode,
+    Product.name,
+    Product.category,
+    Product.price_minor,
+    Product.currency,
+    Product.vat_class,
+    Product.active,
+)
+
+
+def _item(row: Any) -> CatalogItem:
+    return CatalogItem(
+        product_id=row.id,
+        sku=row.sku,
+        barcode=row.barcode,
+        name=row.name,
+        category=row.category,
+        price=Money(row.price_minor, row.currency),
+        vat_class=row.vat_class,
+        active=bool(row.active),
+    )
+
+
+def product_by_barcode(session: Session, barcode: str) -> CatalogItem | None:
+    row = session.execute(select(*_PRODUCT_COLUMNS).where(Product.barcode == barcode)).first()
+    return _item(row) if row else None
+
+
+def product_by_sku(session: Session, sku: str) -> CatalogItem | None:
+    row = session.execute(select(*_PRODUCT_COLUMNS).where(Product.sku == sku)).first()
+    return _item(row) if row else None
+
+
+def product_by_id(session: Session, product_id: int) -> CatalogItem | None:
+    row = session.execute(select(*_PRODUCT_COLUMNS).where(Product.id == product_id)).first()
+    return _item(row) if row else None
+
+
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text_in: str) -> str | None:
+    """Turn what the cashier typed into an FTS5 prefix query: every word must match.
+
+    Only word characters reach FTS5, each quoted, so no input can be FTS syntax.
+    """
+    tokens = _TOKEN_RE.findall(text_in.lower())
+    if not tokens:
+        return None
+    return " ".join(f'"{t}"*' for t in tokens[:8])
+
+
+def search_products(session: Session, query: str, limit: int = 20) -> list[CatalogItem]:
+    """As-you-type search: exact barcode, SKU prefix, then name words by prefix.
+
+    Name matches come in FTS order with no ranking over the whole match set, so the
+    cost stays bounded by ``limit`` even when a 3-letter prefix matches 100,000 names.
+    """
+    query = query.strip()
+    if not query:
+        return []
+    found: dict[int, CatalogItem] = {}
+    if query.isdigit() and len(query) >= 8:
+        hit = product_by_barcode(session, query)
+        if hit and hit.active:
+            found[hit.product_id or 0] = hit
+    if " " not in query:
+        upper = query.upper()
+        rows = session.execute(
+            select(*_PRODUCT_COLUMNS)
+            .where(Product.sku >= upper, Product.sku < upper + "\uffff", Product.active)
+            .order_by(Product.sku)
+            .limit(limit)
+        ).all()
+        for row in rows:
+            found.setdefault(row.id, _item(row))
+    match = fts_query(query)
+    if match and len(found) < limit:
+        rows = session.execute(
+            text(
+                "SELECT p.id, p.sku, p.barcode, p.name, p.category, p.price_minor, "
+                "p.currency, p.vat_class, p.active FROM products p "
+                "JOIN (SELECT rowid FROM products_fts WHERE products_fts MATCH :m "
+                "LIMIT :lim) f ON p.id = f.rowid WHERE p.active"
+            ),
+            {"m": match, "lim": limit * 2},
+        ).all()
+        for row in rows:
+            found.setdefault(row.id, _item(row))
+    items = list(found.values())[:limit]
+    return items
+
+
+def count_products(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Product)).scalar_one())
+
+
+def upsert_products(session: Session, items: Iterable[CatalogItem], now: datetime) -> int:
+    """Insert or update products by SKU. Returns how many rows were written."""
+    rows = [
+        {
+            "sku": i.sku,
+            "barcode": i.barcode,
+            "name": i.name,
+            "category": i.category,
+            "price_minor": i.price.minor,
+            "currency": i.price.currency,
+            "vat_class": i.vat_class,
+            "active": i.active,
+            "updated_at": now,
+        }
+        for i in items
+    ]
+    if not rows:
+        return 0
+    stmt = sqlite_insert(Product)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Product.sku],
+        set_={
+            "barcode": stmt.excluded.barcode,
+            "name": stmt.excluded.name,
+            "category": stmt.excluded.category,
+            "price_minor": stmt.excluded.price_minor,
+            "currency": stmt.excluded.currency,
+            "vat_class": stmt.excluded.vat_class,
+            "active": stmt.excluded.active,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+    session.execute(stmt, rows)
+    return len(rows)
+
+
+def barcode_owners(session: Session, barcodes: Sequence[str]) -> dict[str, str]:
+    """Which SKU already holds each of ``barcodes`` (for import conflict checks)."""
+    owners: dict[str, str] = {}
+    for start in range(0, len(barcodes), 500):
+        chunk = barcodes[start : start + 500]
+        for barcode, sku in session.execute(
+            select(Product.barcode, Product.sku).where(Product.barcode.in_(chunk))
+        ):
+            owners[barcode] = sku
+    return owners
+
+
+# ---------------------------------------------------------------------------------------
+# Users
+
+
+def user_by_id(session: Session, user_id: str) -> User | None:
+    return session.get(User, user_id)
+
+
+def active_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).where(User.active).order_by(User.role, User.name)))
+
+
+def count_users(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(User)).scalar_one())
+
+
+# ---------------------------------------------------------------------------------------
+# Drafts (open and parked baskets)
+
+
+def save_draft(
+    session: Session, sale: Sale, terminal_id: str, totals: SaleTotals, now: datetime
+) -> None:
+    """Write the whole basket; called after every change so a crash loses nothing."""
+    values = {
+        "id": sale.sale_id,
+        "status": sale.status.value,
+        "terminal_id": terminal_id,
+        "cashier_id": sale.cashier_id,
+        "opened_at": sale.opened_at,
+        "updated_at": now,
+        "note": sale.note,
+        "item_count": totals.item_count,
+        "total_minor": totals.total.minor,
+        "data": json.dumps(sale.to_dict(), separators=(",", ":")),
+    }
+    stmt = sqlite_insert(Draft).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Draft.id],
+        set_={k: v for k, v in values.items() if k not in ("id", "terminal_id", "opened_at")},
+    )
+    session.execute(stmt)
+
+
+def delete_draft(session: Session, sale_id: str) -> None:
+    session.execute(delete(Draft).where(Draft.id == sale_id))
+
+
+def load_draft(session: Session, sale_id: str) -> Sale | None:
+    data = session.execute(select(Draft.data).where(Draft.id == sale_id)).scalar()
+    return Sale.from_dict(json.loads(data)) if data else None
+
+
+def latest_open_draft(session: Session, terminal_id: str) -> Sale | None:
+    data = session.execute(
+        select(Draft.data)
+        .where(Draft.terminal_id == terminal_id, Draft.status == SaleStatus.OPEN.value)
+        .order_by(Draft.updated_at.desc())
+        .limit(1)
+    ).scalar()
+    return Sale.from_dict(json.loads(data)) if data else None
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedSummary:
+    sale_id: str
+    cashier_id: str
+    opened_at: datetime
+    updated_at: datetime
+    note: str
+    item_count: int
+    total: Money
+
+
+def parked_drafts(session: Session, terminal_id: str, currency: str) -> list[ParkedSummary]:
+    rows = session.execute(
+        select(Draft)
+        .where(Draft.terminal_id == terminal_id, Draft.status == SaleStatus.PARKED.value)
+        .order_by(Draft.updated_at)
+    ).scalars()
+    return [
+        ParkedSummary(
+            d.id,
+            d.cashier_id,
+            d.opened_at,
+            d.updated_at,
+            d.note,
+            d.item_count,
+            Money(d.total_minor, currency),
+        )
+        for d in rows
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Journal of completed documents
+
+
+def next_number(session: Session, name: str) -> int:
+    """Advance a gap-free counter inside the caller's transaction."""
+    stmt = (
+        sqlite_insert(Counter)
+        .values(name=name, value=1)
+        .on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
+        .returning(Counter.value)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class JournalHeader:
+    """Who and when of a document going into the journal."""
+
+    number: str
+    seq: int
+    store_id: str
+    terminal_id: str
+    cashier_name: str
+    closed_at: datetime
+    business_date: str
+    training: bool
+    change: Money
+
+
+def write_sale(session: Session, sale: Sale, totals: SaleTotals, header: JournalHeader) -> None:
+    """Append a completed or voided sale with its lines, VAT and payments."""
+    if sale.status not in (SaleStatus.COMPLETED, SaleStatus.VOIDED):
+        raise ValueError(f"only finished sales go into the journal, not {sale.status}")
+    session.execute(
+        insert(SaleRecord).values(
+            id=sale.sale_id,
+            number=header.number,
+            seq=header.seq,
+            store_id=header.store_id,
+            terminal_id=header.terminal_id,
+            status=sale.status.value,
+            cashier_id=sale.cashier_id,
+            cashier_name=header.cashier_name,
+            opened_at=sale.opened_at,
+            closed_at=header.closed_at,
+            business_date=header.business_date,
+            currency=sale.currency,
+            subtotal_minor=totals.subtotal.minor,
+            discount_minor=totals.discounts.minor,
+            total_minor=totals.total.minor,
+            rounding_minor=totals.rounding.minor,
+            paid_minor=totals.paid.minor,
+            change_minor=header.change.minor,
+            vat_minor=totals.vat_total.minor,
+            item_count=totals.item_count,
+            void_reason=sale.void_reason,
+            training=header.training,
+            document=json.dumps(sale.to_dict(), separators=(",", ":")),
+        )
+    )
+    by_id = {lt.line_id: lt for lt in totals.lines}
+    if sale.lines:
+        session.execute(
+            insert(SaleLineRecord),
+            [
+                {
+                    "sale_id": sale.sale_id,
+                    "line_no": n,
+                    "product_id": line.product.product_id,
+                    "sku": line.product.sku,
+                    "name": line.product.name,
+                    "quantity": line.quantity,
+                    "unit_price_minor": line.unit_price.minor,
+                    "list_price_minor": line.product.unit_price.minor,
+                    "gross_minor": by_id[line.line_id].gross.minor,
+                    "discount_minor": (
+                        by_id[line.line_id].line_discount + by_id[line.line_id].order_discount
+                    ).minor,
+                    "total_minor": by_id[line.line_id].total.minor,
+                    "vat_class": line.product.vat_class,
+                }
+                for n, line in enumerate(sale.lines, start=1)
+            ],
+        )
+    if totals.vat:
+        session.execute(
+            insert(SaleTaxRecord),
+            [
+                {
+                    "sale_id": sale.sale_id,
+                    "vat_class": v.tax_class.code,
+                    "rate_bp": v.tax_class.rate_basis_points,
+                    "gross_minor": v.gross.minor,
+                    "vat_minor": v.vat.minor,
+                    "business_date": header.business_date,
+                    "status": sale.status.value,
+                }
+                for v in totals.vat
+            ],
+        )
+    if sale.payments:
+        session.execute(
+            insert(PaymentRecord),
+            [
+                {
+                    "id": p.payment_id,
+                    "sale_id": sale.sale_id,
+                    "method": p.method,
+                    "amount_minor": p.amount.minor,
+                    "tendered_minor": p.tendered.minor,
+                    "change_minor": p.change.minor,
+                    "currency": p.amount.currency,
+                    "reference": p.reference,
+                    "created_at": p.at,
+                    "business_date": header.business_date,
+                    "status": sale.status.value,
+                }
+                for p in sale.payments
+            ],
+        )
+
+
+def add_outbox_event(
+    session: Session,
+    *,
+    event_id: str,
+    kind: str,
+    aggregate_id: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    session.execute(
+        insert(OutboxEvent).values(
+            id=event_id,
+            created_at=now,
+            kind=kind,
+            aggregate_id=aggregate_id,
+            payload=json.dumps(payload, separators=(",", ":"), sort_keys=True),
+            attempts=0,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """A finished sale as stored: the snapshot plus its header."""
+
+    sale: Sale
+    number: str
+    cashier_name: str
+    closed_at: datetime
+    change: Money
+    training: bool
+
+
+def _entry(rec: SaleRecord) -> JournalEntry:
+    return JournalEntry(
+        sale=Sale.from_dict(json.loads(rec.document)),
+        number=rec.number,
+        cashier_name=rec.cashier_name,
+        closed_at=rec.closed_at,
+        change=Money(rec.change_minor, rec.currency),
+        training=rec.training,
+    )
+
+
+def last_sale(session: Session, terminal_id: str) -> JournalEntry | None:
+    rec = session.scalars(
+        select(SaleRecord)
+        .where(SaleRecord.terminal_id == terminal_id)
+        .order_by(SaleRecord.seq.desc())
+        .limit(1)
+    ).first()
+    return _entry(rec) if rec else None
+
+
+def sale_by_id(session: Session, sale_id: str) -> JournalEntry | None:
+    rec = session.get(SaleRecord, sale_id)
+    return _entry(rec) if rec else None
+
+
+# ---------------------------------------------------------------------------------------
+# Audit log (append-only, hash-chained)
+
+GENESIS_HASH = "0" * 64
+
+
+def audit_hash(prev_hash: str, fields: dict[str, str]) -> str:
+    """SHA-256 over the previous hash and the entry's fields as canonical JSON."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def _audit_fields(e: AuditEntry) -> dict[str, str]:
+    return {
+        "id": e.id,
+        "at": e.at,
+        "terminal_id": e.terminal_id,
+        "user_id": e.user_id,
+        "action": e.action,
+        "document_id": e.document_id,
+        "result": e.result,
+        "approved_by": e.approved_by,
+        "detail": e.detail,
+    }
+
+
+def append_audit(session: Session, entry: AuditEntry) -> AuditEntry:
+    """Chain ``entry`` to the newest one and add it (inside the caller's transaction)."""
+    prev = session.execute(
+        select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).scalar()
+    entry.prev_hash = prev or GENESIS_HASH
+    entry.hash = audit_hash(entry.prev_hash, _audit_fields(entry))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def verify_audit_chain(session: Session, batch: int = 5000) -> ChainCheck:
+    """Recompute every hash in order; the first mismatch names the tampered entry."""
+    prev = GENESIS_HASH
+    checked = 0
+    last_seq = 0
+    while True:
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.seq > last_seq)
+            .order_by(AuditEntry.seq)
+            .limit(batch)
+        ).all()
+        if not entries:
+            return ChainCheck(True, checked)
+        for e in entries:
+            if e.prev_hash != prev:
+                return ChainCheck(
+                    False, checked, e.seq, "an entry before it was removed or changed"
+                )
+            if audit_hash(prev, _audit_fields(e)) != e.hash:
+                return ChainCheck(False, checked, e.seq, "the entry's content was changed")
+            prev = e.hash
+            checked += 1
+            last_seq = e.seq
+        session.expunge_all()
+
+
+def recent_audit(session: Session, limit: int = 50) -> list[AuditEntry]:
+    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)))
