@@ -71,6 +71,7 @@ class Receipt:
     payments: tuple[ReceiptPayment, ...]
     change: Money
     void_reason: str = ""
+    reprint: bool = False
 
     @property
     def item_count(self) -> int:
@@ -157,6 +158,8 @@ def render_text(receipt: Receipt, width: int = 42) -> list[str]:
     out.append(_pair("Receipt", receipt.number, width))
     out.append(_pair("Date", receipt.issued_at.strftime("%Y-%m-%d %H:%M"), width))
     out.append(_pair("Cashier", receipt.cashier, width))
+    if receipt.reprint:
+        out.append(_center("*** COPY - REPRINT ***", width))
     if receipt.status is SaleStatus.VOIDED:
         out.append(_center("*** VOIDED ***", width))
         out.append(f"Reason: {receipt.void_reason}"[:width])

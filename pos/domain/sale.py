@@ -265,6 +265,10 @@ class Sale:
         if self.status is not SaleStatus.OPEN:
             raise SaleStateError(f"This sale is {self.status.value}; it cannot be changed.")
 
+    def line(self, line_id: str) -> SaleLine:
+        """The line with ``line_id``; a cashier-readable error if it is gone."""
+        return self._line(line_id)[1]
+
     def _line(self, line_id: str) -> tuple[int, SaleLine]:
         for i, line in enumerate(self.lines):
             if line.line_id == line_id:
@@ -346,7 +350,7 @@ class Sale:
     ) -> None:
         if discount is None:
             return
-        base = self._after_line_discounts()
+        base = self.order_discount_base()
         try:
             discount.amount_of(base, what="order")
         except InvalidDiscount:
@@ -354,7 +358,8 @@ class Sale:
                 raise
             self.order_discount = None
 
-    def _after_line_discounts(self) -> Money:
+    def order_discount_base(self) -> Money:
+        """What an order discount applies to: the lines after their own discounts."""
         total = Money.zero(self.currency)
         for line in self.lines:
             disc = (

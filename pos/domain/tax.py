@@ -63,6 +63,24 @@ class TaxTable:
     def codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.classes)
 
+    def to_list(self) -> list[dict[str, str | bool]]:
+        """JSON-safe form, stored with each sale so reprints use the rates of the day."""
+        return [
+            {"code": c.code, "label": c.label, "rate": str(c.rate), "exempt": c.exempt}
+            for c in self.classes
+        ]
+
+    @classmethod
+    def from_list(cls, data: list[dict[str, str | bool]]) -> TaxTable:
+        return cls(
+            tuple(
+                TaxClass(
+                    str(d["code"]), str(d["label"]), Decimal(str(d["rate"])), bool(d["exempt"])
+                )
+                for d in data
+            )
+        )
+
 
 #: Kenya: standard 16 %, zero-rated 0 %, exempt. Other countries come from configuration.
 KENYA_VAT = TaxTable(

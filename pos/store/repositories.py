@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from pos.domain.catalog import CatalogItem
 from pos.domain.money import Money
 from pos.domain.sale import Sale, SaleStatus, SaleTotals
+from pos.domain.tax import TaxTable
 from pos.store.models import (
     AuditEntry,
     Counter,
@@ -181,7 +182,8 @@ def barcode_owners(session: Session, barcodes: Sequence[str]) -> dict[str, str]:
         for barcode, sku in session.execute(
             select(Product.barcode, Product.sku).where(Product.barcode.in_(chunk))
         ):
-            owners[barcode] = sku
+            if barcode is not None:
+                owners[barcode] = sku
     return owners
 
 
@@ -309,8 +311,14 @@ class JournalHeader:
     change: Money
 
 
-def write_sale(session: Session, sale: Sale, totals: SaleTotals, header: JournalHeader) -> None:
-    """Append a completed or voided sale with its lines, VAT and payments."""
+def write_sale(
+    session: Session, sale: Sale, totals: SaleTotals, header: JournalHeader, tax_table: TaxTable
+) -> None:
+    """Append a completed or voided sale with its lines, VAT and payments.
+
+    ``document`` keeps the sale snapshot and the VAT table in force, so a reprint years
+    later shows exactly what the customer was given.
+    """
     if sale.status not in (SaleStatus.COMPLETED, SaleStatus.VOIDED):
         raise ValueError(f"only finished sales go into the journal, not {sale.status}")
     session.execute(
@@ -337,7 +345,9 @@ def write_sale(session: Session, sale: Sale, totals: SaleTotals, header: Journal
             item_count=totals.item_count,
             void_reason=sale.void_reason,
             training=header.training,
-            document=json.dumps(sale.to_dict(), separators=(",", ":")),
+            document=json.dumps(
+                {"sale": sale.to_dict(), "vat": tax_table.to_list()}, separators=(",", ":")
+            ),
         )
     )
     by_id = {lt.line_id: lt for lt in totals.lines}
@@ -428,6 +438,7 @@ class JournalEntry:
     """A finished sale as stored: the snapshot plus its header."""
 
     sale: Sale
+    tax_table: TaxTable
     number: str
     cashier_name: str
     closed_at: datetime
@@ -436,8 +447,10 @@ class JournalEntry:
 
 
 def _entry(rec: SaleRecord) -> JournalEntry:
+    document = json.loads(rec.document)
     return JournalEntry(
-        sale=Sale.from_dict(json.loads(rec.document)),
+        sale=Sale.from_dict(document["sale"]),
+        tax_table=TaxTable.from_list(document["vat"]),
         number=rec.number,
         cashier_name=rec.cashier_name,
         closed_at=rec.closed_at,
@@ -536,3 +549,54 @@ def verify_audit_chain(session: Session, batch: int = 5000) -> ChainCheck:
 
 def recent_audit(session: Session, limit: int = 50) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)))
+
+
+# ---------------------------------------------------------------------------------------
+# Reports (each query is served by a covering index on business_date)
+
+
+@dataclass(frozen=True, slots=True)
+class DayRows:
+    sales: list[tuple[str, int, int, int, int, int]]  # status, n, total, disc, rounding, items
+    taxes: list[tuple[str, int, int]]  # class, gross, vat
+    tenders: list[tuple[str, int, int]]  # method, n, amount
+
+
+def day_rows(session: Session, business_date: str) -> DayRows:
+    sales = session.execute(
+        select(
+            SaleRecord.status,
+            func.count(),
+            func.coalesce(func.sum(SaleRecord.total_minor), 0),
+            func.coalesce(func.sum(SaleRecord.discount_minor), 0),
+            func.coalesce(func.sum(SaleRecord.rounding_minor), 0),
+            func.coalesce(func.sum(SaleRecord.item_count), 0),
+        )
+        .where(SaleRecord.business_date == business_date)
+        .group_by(SaleRecord.status)
+    ).all()
+    taxes = session.execute(
+        select(
+            SaleTaxRecord.vat_class,
+            func.sum(SaleTaxRecord.gross_minor),
+            func.sum(SaleTaxRecord.vat_minor),
+        )
+        .where(
+            SaleTaxRecord.business_date == business_date,
+            SaleTaxRecord.status == SaleStatus.COMPLETED.value,
+        )
+        .group_by(SaleTaxRecord.vat_class)
+    ).all()
+    tenders = session.execute(
+        select(PaymentRecord.method, func.count(), func.sum(PaymentRecord.amount_minor))
+        .where(
+            PaymentRecord.business_date == business_date,
+            PaymentRecord.status == SaleStatus.COMPLETED.value,
+        )
+        .group_by(PaymentRecord.method)
+    ).all()
+    return DayRows(
+        sales=[tuple(r) for r in sales],  # type: ignore[misc]
+        taxes=[tuple(r) for r in taxes],  # type: ignore[misc]
+        tenders=[tuple(r) for r in tenders],  # type: ignore[misc]
+    )

@@ -1,0 +1,197 @@
+"""Importing the catalog from CSV: every bad row reported, nothing half-imported.
+
+Columns (header required, any order): ``sku``, ``name``, ``price``, ``vat_class`` and
+optionally ``barcode``, ``category``, ``active``. Prices are VAT-inclusive, in the store's
+currency, written as on a shelf label (``1,250.00``). The file is checked completely
+first; if any row is bad, nothing is written unless the caller asks to skip bad rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pos.domain.barcode import normalize_barcode
+from pos.domain.catalog import CatalogItem
+from pos.domain.errors import DomainError
+from pos.domain.money import Money
+from pos.services.context import Clock
+from pos.services.errors import ServiceError
+from pos.store import repositories as repo
+from pos.store.db import Database
+
+REQUIRED_COLUMNS = ("sku", "name", "price", "vat_class")
+OPTIONAL_COLUMNS = ("barcode", "category", "active")
+_SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+_TRUE = {"", "1", "yes", "y", "true", "active"}
+_FALSE = {"0", "no", "n", "false", "inactive"}
+WRITE_CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int  # line number in the file, header = 1
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(slots=True)
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class CatalogImportError(ServiceError):
+    """The file as a whole cannot be read (missing columns, not text, not found)."""
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CatalogImportError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CatalogImportError(
+            f"{path} is not UTF-8 text. Save it from the spreadsheet as 'CSV UTF-8'."
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise CatalogImportError(
+            f"{path.name} lacks the column(s) {', '.join(missing)}. The first line must "
+            f"name the columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}."
+        )
+    reader.fieldnames = header
+    for row in reader:
+        extra = row.pop(None, None)
+        if extra:
+            yield reader.line_num, {"__error__": f"{len(extra)} more field(s) than the header"}
+            continue
+        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+def parse_row(row: dict[str, str], currency: str, vat_codes: tuple[str, ...]) -> CatalogItem:
+    """One CSV row → a catalog item, or a DomainError naming the first problem."""
+    if "__error__" in row:
+        raise DomainError(row["__error__"])
+    sku = row.get("sku", "")
+    if not _SKU_RE.match(sku):
+        raise DomainError(
+            f"SKU {sku!r} is missing or has characters other than letters, digits, . _ / -"
+        )
+    name = row.get("name", "")
+    if not name or len(name) > 200:
+        raise DomainError("name is missing" if not name else "name is over 200 characters")
+    barcode_text = row.get("barcode", "")
+    barcode: str | None = None
+    if barcode_text:
+        try:
+            barcode = normalize_barcode(barcode_text)
+        except ValueError as exc:
+            raise DomainError(str(exc).split(":")[0]) from None
+    price_text = row.get("price", "")
+    if not price_text:
+        raise DomainError("price is missing")
+    price = Money.parse(price_text, currency)
+    if price.minor <= 0:
+        raise DomainError(f"price {price_text} must be more than zero")
+    vat = row.get("vat_class", "").upper()
+    if vat not in vat_codes:
+        raise DomainError(f"VAT class {vat!r} is not one of {', '.join(vat_codes)}")
+    active_text = row.get("active", "").lower()
+    if active_text not in _TRUE | _FALSE:
+        raise DomainError(f"active must be yes or no, not {row.get('active')!r}")
+    return CatalogItem(
+        product_id=None,
+        sku=sku,
+        barcode=barcode,
+        name=name,
+        category=row.get("category", ""),
+        price=price,
+        vat_class=vat,
+        active=active_text in _TRUE,
+    )
+
+
+class CatalogService:
+    """Catalog maintenance on the terminal (head-office push comes with sync)."""
+
+    def __init__(self, db: Database, clock: Clock, currency: str, vat_codes: tuple[str, ...]):
+        self._db = db
+        self._clock = clock
+        self._currency = currency
+        self._vat_codes = vat_codes
+
+    def import_csv(self, path: Path, *, skip_errors: bool = False) -> ImportReport:
+        """Check the whole file, then write it in one transaction (or not at all)."""
+        report = ImportReport()
+        items: list[CatalogItem] = []
+        seen_sku: dict[str, int] = {}
+        seen_barcode: dict[str, int] = {}
+        for line, row in _rows(path):
+            report.rows += 1
+            try:
+                item = parse_row(row, self._currency, self._vat_codes)
+            except DomainError as exc:
+                report.errors.append(RowError(line, exc.message))
+                continue
+            if item.sku in seen_sku:
+                report.errors.append(
+                    RowError(line, f"SKU {item.sku} is also on line {seen_sku[item.sku]}")
+                )
+                continue
+            if item.barcode and item.barcode in seen_barcode:
+                report.errors.append(
+                    RowError(
+                        line,
+                        f"barcode {item.barcode} is also on line {seen_barcode[item.barcode]}",
+                    )
+                )
+                continue
+            seen_sku[item.sku] = line
+            if item.barcode:
+                seen_barcode[item.barcode] = line
+            items.append(item)
+        with self._db.session() as s:
+            owners = repo.barcode_owners(s, [i.barcode for i in items if i.barcode])
+        good: list[CatalogItem] = []
+        for item in items:
+            owner = owners.get(item.barcode or "")
+            if owner is not None and owner != item.sku:
+                report.errors.append(
+                    RowError(
+                        seen_sku[item.sku],
+                        f"barcode {item.barcode} already belongs to SKU {owner} in the catalog",
+                    )
+                )
+            else:
+                good.append(item)
+        report.errors.sort(key=lambda e: e.line)
+        if report.errors and not skip_errors:
+            return report
+        now = self._clock.now()
+        with self._db.session() as s:
+            for start in range(0, len(good), WRITE_CHUNK):
+                repo.upsert_products(s, good[start : start + WRITE_CHUNK], now)
+        report.imported = len(good)
+        report.written = True
+        return report
+
+    def count(self) -> int:
+        with self._db.session() as s:
+            return repo.count_products(s)

@@ -1,0 +1,527 @@
+"""Ringing up and settling a sale.
+
+The open basket lives in memory for speed and in the ``drafts`` table for safety: every
+change is applied to a copy, saved in one transaction, and only then becomes the current
+basket. If saving fails, the basket on screen is still the one on disk. Completing a sale
+writes the journal rows, its payments and its outbox event and deletes the draft in ONE
+durable transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from pos.domain.barcode import normalize_barcode
+from pos.domain.catalog import CatalogItem
+from pos.domain.errors import DomainError
+from pos.domain.money import Money
+from pos.domain.receipt import Receipt, build_receipt
+from pos.domain.sale import Discount, Sale, SaleStatus, SaleTotals
+from pos.domain.tax import TaxTable
+from pos.services.audit import AuditWriter
+from pos.services.auth import Approval, AuthService, Permission
+from pos.services.context import Clock, IdFactory, TerminalContext
+from pos.services.errors import NotFound, ServiceError, UnknownBarcode
+from pos.store import repositories as repo
+from pos.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    line_id: str
+    name: str
+    sku: str
+    quantity: int
+    unit_price: Money
+    list_price: Money
+    gross: Money
+    discount: Money
+    total: Money
+    vat_class: str
+    discount_text: str
+
+    @property
+    def price_overridden(self) -> bool:
+        return self.unit_price != self.list_price
+
+
+@dataclass(frozen=True, slots=True)
+class SaleView:
+    """An immutable picture of the basket for the screen (safe to hand to the GUI thread)."""
+
+    sale_id: str | None
+    status: SaleStatus
+    lines: tuple[LineView, ...]
+    totals: SaleTotals
+    cash_due: Money
+    tender_started: bool
+    order_discount_text: str
+    cashier_id: str
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
+@dataclass(frozen=True, slots=True)
+class CashResult:
+    """Outcome of taking cash: either the sale completed (receipt) or money is still due."""
+
+    view: SaleView
+    receipt: Receipt | None
+    change: Money
+
+
+@dataclass(frozen=True, slots=True)
+class VoidResult:
+    receipt: Receipt
+    cash_to_return: Money
+
+
+RECEIPT_COUNTER = "receipt"
+
+
+class CheckoutService:
+    """The basket of this terminal and everything a cashier does to it."""
+
+    def __init__(
+        self,
+        db: Database,
+        ctx: TerminalContext,
+        clock: Clock,
+        ids: IdFactory,
+        auth: AuthService,
+    ) -> None:
+        self._db = db
+        self._ctx = ctx
+        self._clock = clock
+        self._ids = ids
+        self._auth = auth
+        self._audit = AuditWriter(ctx, clock, ids)
+        self._sale: Sale | None = None
+        self._loaded = False
+
+    @property
+    def _table(self) -> TaxTable:
+        return self._ctx.tax_table
+
+    # -- reading --------------------------------------------------------------------------
+    def restore(self) -> SaleView:
+        """Bring back the basket that was open when the app stopped (or crashed)."""
+        self._auth.require_user()
+        with self._db.session() as s:
+            self._sale = repo.latest_open_draft(s, self._ctx.terminal_id)
+        self._loaded = True
+        return self.view()
+
+    def view(self) -> SaleView:
+        if not self._loaded:
+            return self.restore()
+        return self._view(self._sale)
+
+    def _view(self, sale: Sale | None) -> SaleView:
+        currency = self._ctx.currency
+        if sale is None:
+            sale = Sale("", currency, self._clock.now(), "")
+            sale_id = None
+        else:
+            sale_id = sale.sale_id
+        totals = sale.totals(self._table)
+        by_id = {lt.line_id: lt for lt in totals.lines}
+        lines = tuple(
+            LineView(
+                line_id=ln.line_id,
+                name=ln.product.name,
+                sku=ln.product.sku,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                list_price=ln.product.unit_price,
+                gross=by_id[ln.line_id].gross,
+                discount=by_id[ln.line_id].line_discount + by_id[ln.line_id].order_discount,
+                total=by_id[ln.line_id].total,
+                vat_class=ln.product.vat_class,
+                discount_text=ln.discount.describe() if ln.discount else "",
+            )
+            for ln in sale.lines
+        )
+        policy = self._ctx.policy
+        return SaleView(
+            sale_id=sale_id,
+            status=sale.status,
+            lines=lines,
+            totals=totals,
+            cash_due=sale.cash_due(
+                self._table, policy.cash_rounding_increment, policy.cash_rounding_mode
+            ),
+            tender_started=sale.tender_started,
+            order_discount_text=sale.order_discount.describe() if sale.order_discount else "",
+            cashier_id=sale.cashier_id,
+        )
+
+    def search(self, query: str, limit: int = 20) -> list[CatalogItem]:
+        self._auth.require(Permission.SELL)
+        with self._db.session() as s:
+            return repo.search_products(s, query, limit)
+
+    # -- the one way to change the basket -----------------------------------------------
+    def _change(
+        self,
+        apply: Callable[[Sale], object],
+        *,
+        audit_action: str | None = None,
+        approved_by: str = "",
+        detail: dict[str, object] | None = None,
+        create: bool = False,
+    ) -> SaleView:
+        """Apply ``apply`` to a copy of the basket, persist it, then make it current."""
+        user = self._auth.require(Permission.SELL)
+        if not self._loaded:
+            self.restore()
+        if self._sale is None:
+            if not create:
+                raise ServiceError("There is no open sale: scan an item to start one.")
+            sale = Sale(self._ids.new(), self._ctx.currency, self._clock.now(), user.user_id)
+        else:
+            sale = Sale.from_dict(self._sale.to_dict())
+        apply(sale)
+        return self._persist(
+            sale, audit_action=audit_action, approved_by=approved_by, detail=detail
+        )
+
+    def _persist(
+        self,
+        sale: Sale,
+        *,
+        audit_action: str | None = None,
+        approved_by: str = "",
+        detail: dict[str, object] | None = None,
+    ) -> SaleView:
+        """Save the draft (and its audit entry) in one transaction, then make it current."""
+        user = self._auth.require(Permission.SELL)
+        totals = sale.totals(self._table)
+        with self._db.session() as s:
+            repo.save_draft(s, sale, self._ctx.terminal_id, totals, self._clock.now())
+            if audit_action:
+                self._audit.write(
+                    s,
+                    user_id=user.user_id,
+                    action=audit_action,
+                    document_id=sale.sale_id,
+                    approved_by=approved_by,
+                    detail=detail,
+                )
+        self._sale = sale
+        return self._view(sale)
+
+    def _current_sale(self) -> Sale:
+        if not self._loaded:
+            self.restore()
+        if self._sale is None:
+            raise ServiceError("There is no open sale: scan an item to start one.")
+        return self._sale
+
+    # -- ringing up -----------------------------------------------------------------------
+    def scan(self, code: str, quantity: int = 1) -> SaleView:
+        """A barcode from the scanner (or typed and Enter): add one of that product."""
+        self._auth.require(Permission.SELL)
+        try:
+            barcode = normalize_barcode(code)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from None
+        with self._db.session() as s:
+            item = repo.product_by_barcode(s, barcode)
+        if item is None:
+            raise UnknownBarcode(barcode)
+        return self._add(item, quantity)
+
+    def add_product(self, product_id: int, quantity: int = 1) -> SaleView:
+        """A product picked from search results."""
+        self._auth.require(Permission.SELL)
+        with self._db.session() as s:
+            item = repo.product_by_id(s, product_id)
+        if item is None:
+            raise NotFound("That product is no longer in the catalog.")
+        return self._add(item, quantity)
+
+    def _add(self, item: CatalogItem, quantity: int) -> SaleView:
+        if not item.active:
+            raise ServiceError(f"{item.name} is not for sale (inactive in the catalog).")
+        if item.price.currency != self._ctx.currency:
+            raise ServiceError(f"{item.name} is priced in {item.price.currency}; fix the catalog.")
+        line_id = self._ids.new()
+        return self._change(
+            lambda sale: sale.add_product(item.ref(), quantity, line_id), create=True
+        )
+
+    def set_quantity(
+        self, line_id: str, quantity: int, approval: Approval | None = None
+    ) -> SaleView:
+        sale = self._current_sale()
+        line = sale.line(line_id)
+        if sale.tender_started and quantity < line.quantity:
+            who = self._auth.authorize(Permission.REMOVE_AFTER_TENDER, approval)
+            return self._change(
+                lambda s: s.set_quantity(line_id, quantity),
+                audit_action="quantity_reduced_after_tender",
+                approved_by=who,
+                detail={"line": line_id, "from": line.quantity, "to": quantity},
+            )
+        return self._change(lambda s: s.set_quantity(line_id, quantity))
+
+    def remove_line(self, line_id: str, approval: Approval | None = None) -> SaleView:
+        sale = self._current_sale()
+        line = sale.line(line_id)
+        if sale.tender_started:
+            who = self._auth.authorize(Permission.REMOVE_AFTER_TENDER, approval)
+            return self._change(
+                lambda s: s.remove_line(line_id),
+                audit_action="line_removed_after_tender",
+                approved_by=who,
+                detail={"line": line_id, "sku": line.product.sku, "qty": line.quantity},
+            )
+        return self._change(lambda s: s.remove_line(line_id))
+
+    def set_line_discount(
+        self, line_id: str, discount: Discount | None, approval: Approval | None = None
+    ) -> SaleView:
+        sale = self._current_sale()
+        line = sale.line(line_id)
+        if discount is None:
+            return self._change(lambda s: s.set_line_discount(line_id, None))
+        return self._discounted(
+            discount,
+            line.gross,
+            lambda s: s.set_line_discount(line_id, discount),
+            {"line": line_id, "sku": line.product.sku},
+            approval,
+        )
+
+    def set_order_discount(
+        self, discount: Discount | None, approval: Approval | None = None
+    ) -> SaleView:
+        sale = self._current_sale()
+        if discount is None:
+            return self._change(lambda s: s.set_order_discount(None))
+        return self._discounted(
+            discount,
+            sale.order_discount_base(),
+            lambda s: s.set_order_discount(discount),
+            {"order": True},
+            approval,
+        )
+
+    def _discounted(
+        self,
+        discount: Discount,
+        base: Money,
+        apply: Callable[[Sale], object],
+        detail: dict[str, object],
+        approval: Approval | None,
+    ) -> SaleView:
+        discount.amount_of(base)  # validate before asking anyone for a PIN
+        limit = Decimal(self._ctx.policy.discount_approval_percent)
+        percent = discount.percent_of(base)
+        if percent <= limit:
+            return self._change(apply)
+        user = self._auth.require_user()
+        who = self._auth.authorize(
+            Permission.DISCOUNT_OVER_LIMIT,
+            approval,
+            f"A discount of {percent.quantize(Decimal('0.1'))}% (over the {limit}% limit)",
+        )
+        return self._change(
+            apply,
+            audit_action="discount_over_limit",
+            approved_by="" if who == user.user_id else who,
+            detail={**detail, "discount": discount.describe(), "percent": str(percent)},
+        )
+
+    def override_price(
+        self, line_id: str, price: Money, approval: Approval | None = None
+    ) -> SaleView:
+        sale = self._current_sale()
+        line = sale.line(line_id)
+        user = self._auth.require_user()
+        who = self._auth.authorize(Permission.PRICE_OVERRIDE, approval)
+        return self._change(
+            lambda s: s.override_price(line_id, price),
+            audit_action="price_override",
+            approved_by="" if who == user.user_id else who,
+            detail={
+                "line": line_id,
+                "sku": line.product.sku,
+                "from": line.unit_price.minor,
+                "to": price.minor,
+            },
+        )
+
+    # -- park / recall --------------------------------------------------------------------
+    def park(self, note: str = "") -> SaleView:
+        self._change(lambda s: s.park(note), audit_action="sale_parked")
+        self._sale = None
+        return self._view(None)
+
+    def parked(self) -> list[repo.ParkedSummary]:
+        self._auth.require(Permission.SELL)
+        with self._db.session() as s:
+            return repo.parked_drafts(s, self._ctx.terminal_id, self._ctx.currency)
+
+    def recall(self, sale_id: str) -> SaleView:
+        user = self._auth.require(Permission.SELL)
+        if not self._loaded:
+            self.restore()
+        if self._sale is not None and self._sale.lines:
+            raise ServiceError("Finish or park the current sale before recalling another.")
+        with self._db.session() as s:
+            sale = repo.load_draft(s, sale_id)
+            if sale is None or sale.status is not SaleStatus.PARKED:
+                raise NotFound("That parked sale is gone (recalled on another screen?).")
+            if self._sale is not None:  # an empty open draft: drop it
+                repo.delete_draft(s, self._sale.sale_id)
+            sale.resume()
+            repo.save_draft(
+                s, sale, self._ctx.terminal_id, sale.totals(self._table), self._clock.now()
+            )
+            self._audit.write(s, user_id=user.user_id, action="sale_recalled", document_id=sale_id)
+        self._sale = sale
+        return self._view(sale)
+
+    # -- finishing ------------------------------------------------------------------------
+    def pay_cash(self, tendered: Money, *, partial: bool = False) -> CashResult:
+        """Take cash. When the sale is fully paid it completes in the same transaction."""
+        self._auth.require(Permission.SELL)
+        current = self._current_sale()
+        sale = Sale.from_dict(current.to_dict())
+        policy = self._ctx.policy
+        payment = sale.pay_cash(
+            tendered,
+            table=self._table,
+            increment=policy.cash_rounding_increment,
+            mode=policy.cash_rounding_mode,
+            payment_id=self._ids.new(),
+            at=self._clock.now(),
+            allow_partial=partial,
+        )
+        if not sale.is_fully_paid(self._table):
+            view = self._persist(
+                sale, audit_action="cash_part_payment", detail={"amount": payment.amount.minor}
+            )
+            return CashResult(view, None, Money.zero(sale.currency))
+        change = sale.change_due(self._table)
+        sale.complete(self._table)
+        receipt = self._finish(sale, change, outbox_kind="sale.completed")
+        return CashResult(self._view(None), receipt, change if change else payment.change)
+
+    def void(self, reason: str, approval: Approval | None = None) -> VoidResult:
+        """Void the open sale (with a reason); it is kept in the journal as voided."""
+        current = self._current_sale()
+        if not current.lines and not current.payments:
+            raise DomainError("The basket is empty: there is nothing to void.", code="empty")
+        user = self._auth.require_user()
+        who = self._auth.authorize(Permission.VOID_SALE, approval)
+        sale = Sale.from_dict(current.to_dict())
+        sale.void(reason)
+        totals = sale.totals(self._table)
+        receipt = self._finish(
+            sale,
+            Money.zero(sale.currency),
+            outbox_kind="sale.voided",
+            audit=("sale_voided", "" if who == user.user_id else who, {"reason": sale.void_reason}),
+        )
+        return VoidResult(receipt, totals.paid)
+
+    def _finish(
+        self,
+        sale: Sale,
+        change: Money,
+        *,
+        outbox_kind: str,
+        audit: tuple[str, str, dict[str, object]] | None = None,
+    ) -> Receipt:
+        """One durable transaction: number, journal rows, outbox event, draft removed."""
+        user = self._auth.require_user()
+        now = self._clock.now()
+        totals = sale.totals(self._table)
+        with self._db.session() as s:
+            seq = repo.next_number(s, f"{RECEIPT_COUNTER}:{self._ctx.terminal_id}")
+            header = repo.JournalHeader(
+                number=self._ctx.receipt_number(seq),
+                seq=seq,
+                store_id=self._ctx.store.store_id,
+                terminal_id=self._ctx.terminal_id,
+                cashier_name=user.name,
+                closed_at=now,
+                business_date=self._ctx.business_date(now),
+                training=self._ctx.training,
+                change=change,
+            )
+            repo.write_sale(s, sale, totals, header, self._table)
+            repo.add_outbox_event(
+                s,
+                event_id=self._ids.new(),
+                kind=outbox_kind,
+                aggregate_id=sale.sale_id,
+                payload={
+                    "sale": sale.to_dict(),
+                    "number": header.number,
+                    "store_id": header.store_id,
+                    "terminal_id": header.terminal_id,
+                    "business_date": header.business_date,
+                    "closed_at": now.isoformat(),
+                    "total_minor": totals.total.minor,
+                    "training": header.training,
+                },
+                now=now,
+            )
+            repo.delete_draft(s, sale.sale_id)
+            if audit is not None:
+                action, approved_by, detail = audit
+                self._audit.write(
+                    s,
+                    user_id=user.user_id,
+                    action=action,
+                    document_id=sale.sale_id,
+                    approved_by=approved_by,
+                    detail=detail,
+                )
+        self._sale = None
+        return build_receipt(
+            sale,
+            totals,
+            store=self._ctx.store,
+            terminal_id=self._ctx.terminal_id,
+            number=header.number,
+            issued_at=now.astimezone(self._ctx.zone),
+            cashier=user.name,
+            training=self._ctx.training,
+            change=change,
+        )
+
+    # -- receipts after the fact ------------------------------------------------------------
+    def last_receipt(self) -> Receipt | None:
+        """The newest finished sale of this till, as a reprint (one key after a restart)."""
+        user = self._auth.require(Permission.SELL)
+        with self._db.session() as s:
+            entry = repo.last_sale(s, self._ctx.terminal_id)
+            if entry is None:
+                return None
+            self._audit.write(
+                s, user_id=user.user_id, action="receipt_reprint", document_id=entry.sale.sale_id
+            )
+        return self._journal_receipt(entry, reprint=True)
+
+    def _journal_receipt(self, entry: repo.JournalEntry, *, reprint: bool) -> Receipt:
+        receipt = build_receipt(
+            entry.sale,
+            entry.sale.totals(entry.tax_table),
+            store=self._ctx.store,
+            terminal_id=self._ctx.terminal_id,
+            number=entry.number,
+            issued_at=entry.closed_at.astimezone(self._ctx.zone),
+            cashier=entry.cashier_name,
+            training=entry.training,
+            change=entry.change,
+        )
+        return replace(receipt, reprint=True) if reprint else receipt
