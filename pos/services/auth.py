@@ -198,35 +198,49 @@ class AuthService:
                 for u in repo.active_users(s)
             ]
 
-    def create_user(self, name: str, role: Role, pin: str, *, bootstrap: bool = False) -> str:
-        """Add a user. Needs MANAGE_USERS unless ``bootstrap`` (first run, no users yet)."""
+    def create_user(self, name: str, role: Role, pin: str) -> str:
+        """Add a user (managers only)."""
+        actor = self.require(Permission.MANAGE_USERS)
+        with self._db.session() as s:
+            user_id = self._add_user(s, name, role, pin)
+            self._audit(
+                s,
+                actor.user_id,
+                "user_created",
+                result="ok",
+                detail={"user": user_id, "role": role.value},
+            )
+        return user_id
+
+    def bootstrap_users(self, users: list[tuple[str, Role, str]]) -> list[str]:
+        """First run only: create the initial users when the database has none."""
+        with self._db.session() as s:
+            if repo.count_users(s):
+                raise PermissionDenied("Users exist already: a manager adds new users.")
+            ids = [self._add_user(s, name, role, pin) for name, role, pin in users]
+            for user_id in ids:
+                self._audit(s, user_id, "user_created", result="bootstrap")
+        return ids
+
+    def _add_user(self, s: Session, name: str, role: Role, pin: str) -> str:
         name = name.strip()
         if not name:
             raise ServiceError("A user needs a name.")
         check_pin_format(pin)
-        with self._db.session() as s:
-            if bootstrap:
-                if repo.count_users(s) and not self._can(Permission.MANAGE_USERS):
-                    raise PermissionDenied("Users exist already: a manager adds new users.")
-            else:
-                self.require(Permission.MANAGE_USERS)
-            user_id = self._ids.new()
-            s.add(
-                User(
-                    id=user_id,
-                    name=name,
-                    role=role.value,
-                    pin_hash=hash_pin(pin, self._ctx.policy.pin_kdf_log2_n),
-                    failed_attempts=0,
-                    locked_until=None,
-                    active=True,
-                    created_at=self._clock.now(),
-                )
+        user_id = self._ids.new()
+        s.add(
+            User(
+                id=user_id,
+                name=name,
+                role=role.value,
+                pin_hash=hash_pin(pin, self._ctx.policy.pin_kdf_log2_n),
+                failed_attempts=0,
+                locked_until=None,
+                active=True,
+                created_at=self._clock.now(),
             )
-            actor = self._current.user_id if self._current else user_id
-            self._audit(
-                s, actor, "user_created", result="ok", detail={"user": user_id, "role": role.value}
-            )
+        )
+        s.flush()
         return user_id
 
     def _lock_expiry(self, user: User) -> datetime | None:
