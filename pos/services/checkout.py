@@ -26,6 +26,9 @@ from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError, UnknownBarcode
 from pos.store import repositories as repo
 from pos.store.db import Database
+from pos.store.repositories import ParkedSummary
+
+__all__ = ["CashResult", "CheckoutService", "LineView", "ParkedSummary", "SaleView", "VoidResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,7 +366,7 @@ class CheckoutService:
         self._sale = None
         return self._view(None)
 
-    def parked(self) -> list[repo.ParkedSummary]:
+    def parked(self) -> list[ParkedSummary]:
         self._auth.require(Permission.SELL)
         with self._db.session() as s:
             return repo.parked_drafts(s, self._ctx.terminal_id, self._ctx.currency)

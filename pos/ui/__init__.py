@@ -1,0 +1,1 @@
+"""PySide6 screens of the till. Services run off the GUI thread through ``runner``."""

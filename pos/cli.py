@@ -1,0 +1,86 @@
+"""``kaunta`` command line: run the till, import a catalog, run benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pos.config import ConfigError, load_config
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kaunta",
+        description="Kaunta point of sale. With no command, starts the till.",
+        epilog="With no config file, Kaunta starts in training mode (demo store and catalog).",
+    )
+    p.add_argument("--config", type=Path, help="config file (default: platform config dir)")
+    p.add_argument("--data-dir", type=Path, help="data folder (default: platform data dir)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--training", action="store_true", default=None, help="training mode")
+    mode.add_argument(
+        "--live", dest="training", action="store_false", help="real sales (needs a config)"
+    )
+    p.add_argument("--print-paths", action="store_true", help="show config/data paths and exit")
+    sub = p.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="start the till (the default)")
+    run.add_argument(
+        "--smoke",
+        action="store_true",
+        help="training only: log in the demo cashier, report start-up time and RSS, quit",
+    )
+
+    imp = sub.add_parser("import-catalog", help="import products from a CSV file")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--skip-errors", action="store_true", help="import the good rows anyway")
+
+    bench = sub.add_parser("bench", help="performance benchmarks (see docs/performance.md)")
+    bench_sub = bench.add_subparsers(dest="bench_target", required=True)
+    store = bench_sub.add_parser("store", help="catalog, sale and report speed on SQLite")
+    store.add_argument("--products", type=int, default=1_000_000)
+    store.add_argument("--sales", type=int, default=1_000_000, help="sales in the year")
+    store.add_argument("--samples", type=int, default=2000, help="timed operations per metric")
+    store.add_argument("--json", action="store_true", help="print one JSON object")
+    store.add_argument("--dir", type=Path, help="keep the bench database here")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config, args.data_dir, args.training)
+    except ConfigError as exc:
+        print(f"kaunta: {exc}", file=sys.stderr)
+        return 2
+    if not config.training and not config.config_found:
+        print(
+            f"kaunta: live mode needs a config file ({config.config_path}); "
+            "see docs/configuration.md. Without one, Kaunta runs in training mode.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.print_paths:
+        print(f"config:   {config.config_path} ({'found' if config.config_found else 'none'})")
+        print(f"data:     {config.data_dir}")
+        print(f"database: {config.database_path}")
+        print(f"logs:     {config.log_dir}")
+        print(f"mode:     {'training' if config.training else 'live'}")
+        return 0
+    command = args.command or "run"
+    if command == "import-catalog":
+        from pos.app import import_catalog
+
+        return import_catalog(config, args.file, skip_errors=args.skip_errors)
+    if command == "bench":
+        from pos.bench import run_bench
+
+        return run_bench(args)
+    from pos.app import run_gui
+
+    return run_gui(config, smoke=getattr(args, "smoke", False))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Carrying out a cashier's action: off the GUI thread, with approval on the spot.
+
+``Actions.run(fn, on_ok)`` calls ``fn(approval)`` in the service worker. When the service
+answers :class:`ApprovalRequired`, a supervisor/manager PIN dialog opens; once approved,
+the same action runs again with the single-use approval. Errors meant for people are shown
+as they are; anything else is logged and shown as "unexpected", never as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtWidgets import QWidget
+
+from pos.services.auth import Approval, Permission, Role, UserSummary
+from pos.services.errors import USER_ERRORS, ApprovalRequired
+from pos.services.terminal import Terminal
+from pos.ui.dialogs import ApprovalDialog
+from pos.ui.runner import ServiceRunner
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def describe_error(error: BaseException) -> str:
+    """The text a person sees for an error raised by a service."""
+    if isinstance(error, USER_ERRORS):
+        return str(error)
+    log.error("unexpected error in a service call", exc_info=error)
+    return (
+        f"Unexpected error ({type(error).__name__}). Nothing was lost: the sale is saved. "
+        "Try again; if it repeats, call support (details are in the log file)."
+    )
+
+
+class Actions:
+    """Runs service calls for the screens and handles approvals."""
+
+    def __init__(
+        self,
+        runner: ServiceRunner,
+        terminal: Terminal,
+        parent: QWidget,
+        show_error: Callable[[str], None],
+    ) -> None:
+        self.runner = runner
+        self.terminal = terminal
+        self._parent = parent
+        self._show_error = show_error
+        self.users: list[UserSummary] = []
+        self.approval_dialog: ApprovalDialog | None = None
+
+    @property
+    def approvers(self) -> list[UserSummary]:
+        return [u for u in self.users if u.role in (Role.SUPERVISOR, Role.MANAGER)]
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        on_ok: Callable[[T], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Plain background call; errors go to ``on_error`` or the screen's message line."""
+        self.runner.submit(fn, on_ok, on_error or (lambda e: self._show_error(describe_error(e))))
+
+    def run(
+        self,
+        fn: Callable[[Approval | None], T],
+        on_ok: Callable[[T], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Call ``fn(None)``; if approval is needed, ask for it and call ``fn(approval)``."""
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, ApprovalRequired):
+                self.ask_approval(
+                    error.action,
+                    Permission(error.permission),
+                    lambda approval: self.call(lambda: fn(approval), on_ok, failed_again),
+                )
+            elif on_error is not None:
+                on_error(error)
+            else:
+                self._show_error(describe_error(error))
+
+        def failed_again(error: BaseException) -> None:
+            (on_error or (lambda e: self._show_error(describe_error(e))))(error)
+
+        self.call(lambda: fn(None), on_ok, failed)
+
+    def ask_approval(
+        self, action: str, permission: Permission, then: Callable[[Approval], None]
+    ) -> ApprovalDialog:
+        dialog = ApprovalDialog(self._parent, action, self.approvers)
+        self.approval_dialog = dialog
+
+        def approved(approval: Approval) -> None:
+            dialog.accept()
+            then(approval)
+
+        def approve(user_id: str, pin: str) -> None:
+            self.call(
+                lambda: self.terminal.auth.approve(user_id, pin, permission),
+                approved,
+                lambda error: dialog.show_error(describe_error(error)),
+            )
+
+        dialog.sig_approve.connect(approve)
+        dialog.finished.connect(lambda _r: setattr(self, "approval_dialog", None))
+        dialog.open()
+        return dialog
+
+    def refresh_users(self, then: Callable[[list[UserSummary]], Any] | None = None) -> None:
+        def store(users: list[UserSummary]) -> None:
+            self.users = users
+            if then is not None:
+                then(users)
+
+        self.call(self.terminal.auth.users, store)

@@ -1,0 +1,394 @@
+"""Dialogs of the sale screen. All are window-modal and non-blocking (``open()``):
+they report through signals, so the GUI thread never waits inside a nested loop."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.domain.errors import DomainError
+from pos.domain.money import Money
+from pos.domain.receipt import Receipt, render_text
+from pos.domain.sale import Discount
+from pos.services.auth import UserSummary
+from pos.ui.widgets import (
+    TOUCH_HEIGHT,
+    Keypad,
+    action_button,
+    message_label,
+    set_role,
+    show_message,
+)
+
+QUICK_NOTES = (50, 100, 200, 500, 1000)
+
+
+class KauntaDialog(QDialog):
+    """Base of the till's dialogs: window-modal, with an inline error line."""
+
+    def __init__(self, parent: QWidget, title: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.message = message_label(self)
+
+    def show_error(self, text: str) -> None:
+        show_message(self.message, text, error=True)
+
+
+class TenderDialog(KauntaDialog):
+    """Cash tender: amount due, keypad, quick notes, live change; Enter completes."""
+
+    sig_pay = Signal(object, bool)  # Money tendered, partial?
+
+    def __init__(self, parent: QWidget, due: Money, exact_due: Money) -> None:
+        super().__init__(parent, "Cash payment")
+        self.due = due
+        layout = QVBoxLayout(self)
+        head = QLabel(f"Cash due: {due}", self)
+        set_role(head, "total")
+        layout.addWidget(head)
+        if due != exact_due:
+            diff = due - exact_due
+            layout.addWidget(QLabel(f"Total {exact_due}, cash rounding {diff.amount_text()}", self))
+        self.amount = QLineEdit(self)
+        self.amount.setPlaceholderText("Amount received")
+        self.amount.textChanged.connect(self._update_change)
+        self.amount.returnPressed.connect(self._complete)
+        layout.addWidget(self.amount)
+        self.change = QLabel("", self)
+        set_role(self.change, "title")
+        layout.addWidget(self.change)
+        quick = QHBoxLayout()
+        exact = QPushButton(f"Exact\n{due.amount_text()}", self)
+        exact.setMinimumHeight(TOUCH_HEIGHT)
+        exact.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        exact.clicked.connect(lambda: self.amount.setText(due.amount_text().replace(",", "")))
+        quick.addWidget(exact)
+        for note in QUICK_NOTES:
+            b = QPushButton(f"+{note}", self)
+            b.setToolTip(f"Add a {due.currency} {note} note")
+            b.setMinimumHeight(TOUCH_HEIGHT)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _=False, n=note: self._add_note(n))
+            quick.addWidget(b)
+        layout.addLayout(quick)
+        keypad = Keypad(self.amount, self)
+        keypad.sig_enter.connect(self._complete)
+        layout.addWidget(keypad)
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        self.partial = action_button(self, "Part payment", "Ctrl+P", self._partial)
+        cancel = action_button(self, "Cancel", "Esc", self.reject)
+        self.complete = action_button(self, "Complete", "Enter", self._complete, role="primary")
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.partial)
+        buttons.addWidget(self.complete)
+        layout.addLayout(buttons)
+        self.amount.setFocus()
+
+    def _tendered(self) -> Money | None:
+        text = self.amount.text().strip()
+        if not text:
+            return None
+        try:
+            return Money.parse(text, self.due.currency)
+        except DomainError as exc:
+            self.show_error(exc.message)
+            return None
+
+    def _add_note(self, note: int) -> None:
+        current = self._tendered() or Money.zero(self.due.currency)
+        total = current + Money.parse(str(note), self.due.currency)
+        self.amount.setText(total.amount_text().replace(",", ""))
+
+    def _update_change(self) -> None:
+        self.message.clear()
+        tendered = self._tendered()
+        if tendered is None:
+            self.change.setText("")
+        elif tendered >= self.due:
+            self.change.setText(f"Change: {tendered - self.due}")
+        else:
+            self.change.setText(f"Still due: {self.due - tendered}")
+
+    def _complete(self) -> None:
+        tendered = self._tendered()
+        if tendered is None:
+            self.show_error("Type the amount the customer handed over, or press Exact.")
+            return
+        self.sig_pay.emit(tendered, False)
+
+    def _partial(self) -> None:
+        tendered = self._tendered()
+        if tendered is None:
+            self.show_error("Type the part the customer pays in cash now.")
+            return
+        self.sig_pay.emit(tendered, True)
+
+
+class ApprovalDialog(KauntaDialog):
+    """A supervisor or manager approves on the spot with their PIN."""
+
+    sig_approve = Signal(str, str)  # approver user id, PIN
+
+    def __init__(self, parent: QWidget, action: str, approvers: list[UserSummary]) -> None:
+        super().__init__(parent, "Approval needed")
+        layout = QVBoxLayout(self)
+        title = QLabel(action, self)
+        title.setWordWrap(True)
+        set_role(title, "title")
+        layout.addWidget(title)
+        layout.addWidget(
+            QLabel("Supervisor or manager: choose your name and enter your PIN.", self)
+        )
+        row = QHBoxLayout()
+        self._group = QButtonGroup(self)
+        self._ids: dict[int, str] = {}
+        for i, user in enumerate(approvers):
+            b = QPushButton(f"{user.name}\n{user.role.value}", self)
+            b.setCheckable(True)
+            b.setProperty("role", "user")
+            b.setMinimumHeight(TOUCH_HEIGHT)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self._group.addButton(b, i)
+            self._ids[i] = user.user_id
+            row.addWidget(b)
+            if i == 0:
+                b.setChecked(True)
+        layout.addLayout(row)
+        self.pin = QLineEdit(self)
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("PIN")
+        self.pin.returnPressed.connect(self._approve)
+        layout.addWidget(self.pin)
+        keypad = Keypad(self.pin, self, decimal=False)
+        keypad.sig_enter.connect(self._approve)
+        layout.addWidget(keypad)
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        buttons.addWidget(action_button(self, "Cancel", "Esc", self.reject))
+        buttons.addWidget(action_button(self, "Approve", "Enter", self._approve, role="primary"))
+        layout.addLayout(buttons)
+        if not approvers:
+            self.show_error("No supervisor or manager is set up on this till.")
+        self.pin.setFocus()
+
+    def select(self, user_id: str) -> None:
+        for i, uid in self._ids.items():
+            if uid == user_id:
+                button = self._group.button(i)
+                if button is not None:
+                    button.setChecked(True)
+
+    def _approve(self) -> None:
+        checked = self._group.checkedId()
+        if checked < 0:
+            self.show_error("Choose who approves.")
+            return
+        pin = self.pin.text()
+        self.pin.clear()
+        self.sig_approve.emit(self._ids[checked], pin)
+
+
+class NumberDialog(KauntaDialog):
+    """Ask for one value: a quantity or a price, with a keypad."""
+
+    sig_value = Signal(str)
+
+    def __init__(self, parent: QWidget, title: str, prompt: str, initial: str = "") -> None:
+        super().__init__(parent, title)
+        layout = QVBoxLayout(self)
+        label = QLabel(prompt, self)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.field = QLineEdit(initial, self)
+        self.field.selectAll()
+        self.field.returnPressed.connect(self._ok)
+        layout.addWidget(self.field)
+        keypad = Keypad(self.field, self)
+        keypad.sig_enter.connect(self._ok)
+        layout.addWidget(keypad)
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        buttons.addWidget(action_button(self, "Cancel", "Esc", self.reject))
+        buttons.addWidget(action_button(self, "OK", "Enter", self._ok, role="primary"))
+        layout.addLayout(buttons)
+        self.field.setFocus()
+
+    def _ok(self) -> None:
+        self.sig_value.emit(self.field.text().strip())
+
+
+class DiscountDialog(KauntaDialog):
+    """A discount as a percent or an amount; "Remove" clears it."""
+
+    sig_discount = Signal(object)  # Discount | None
+
+    def __init__(self, parent: QWidget, title: str, currency: str, current: str = "") -> None:
+        super().__init__(parent, title)
+        self.currency = currency
+        layout = QVBoxLayout(self)
+        if current:
+            layout.addWidget(QLabel(f"Current discount: {current}", self))
+        kinds = QHBoxLayout()
+        self.percent = QRadioButton("Percent %", self)
+        self.amount = QRadioButton(f"Amount {currency}", self)
+        self.percent.setChecked(True)
+        for r in (self.percent, self.amount):
+            r.setMinimumHeight(40)
+            r.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            kinds.addWidget(r)
+        layout.addLayout(kinds)
+        self.field = QLineEdit(self)
+        self.field.setPlaceholderText("e.g. 10 for 10 %, or 50.00")
+        self.field.returnPressed.connect(self._ok)
+        layout.addWidget(self.field)
+        keypad = Keypad(self.field, self)
+        keypad.sig_enter.connect(self._ok)
+        layout.addWidget(keypad)
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        buttons.addWidget(action_button(self, "Cancel", "Esc", self.reject))
+        remove = action_button(self, "Remove discount", None, self._remove, role="danger")
+        remove.setEnabled(bool(current))
+        buttons.addWidget(remove)
+        buttons.addWidget(action_button(self, "Apply", "Enter", self._ok, role="primary"))
+        layout.addLayout(buttons)
+        self.field.setFocus()
+
+    def _ok(self) -> None:
+        text = self.field.text().strip()
+        try:
+            if self.percent.isChecked():
+                discount = Discount.of_percent(Decimal(text) if text else Decimal(0))
+            else:
+                discount = Discount.of_amount(Money.parse(text or "0", self.currency))
+        except (DomainError, ArithmeticError, ValueError) as exc:
+            self.show_error(getattr(exc, "message", None) or f"{text!r} is not a number.")
+            return
+        self.sig_discount.emit(discount)
+
+    def _remove(self) -> None:
+        self.sig_discount.emit(None)
+
+
+class ReasonDialog(KauntaDialog):
+    """A reason (for a void) or a note (for parking), with quick choices."""
+
+    sig_reason = Signal(str)
+
+    def __init__(
+        self, parent: QWidget, title: str, prompt: str, presets: tuple[str, ...], required: bool
+    ) -> None:
+        super().__init__(parent, title)
+        self.required = required
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(prompt, self))
+        self.field = QLineEdit(self)
+        grid = QGridLayout()
+        for i, preset in enumerate(presets):
+            b = QPushButton(preset, self)
+            b.setMinimumHeight(TOUCH_HEIGHT)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _=False, p=preset: self.field.setText(p))
+            grid.addWidget(b, i // 2, i % 2)
+        layout.addLayout(grid)
+        self.field.returnPressed.connect(self._ok)
+        layout.addWidget(self.field)
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        buttons.addWidget(action_button(self, "Cancel", "Esc", self.reject))
+        buttons.addWidget(action_button(self, "OK", "Enter", self._ok, role="primary"))
+        layout.addLayout(buttons)
+        self.field.setFocus()
+
+    def _ok(self) -> None:
+        text = self.field.text().strip()
+        if self.required and len(text) < 3:
+            self.show_error("Give a reason (at least 3 characters).")
+            return
+        self.sig_reason.emit(text)
+
+
+class ParkedDialog(KauntaDialog):
+    """Pick a parked sale to bring back."""
+
+    sig_recall = Signal(str)
+
+    def __init__(self, parent: QWidget, rows: list[tuple[str, str]]) -> None:
+        super().__init__(parent, "Parked sales")
+        layout = QVBoxLayout(self)
+        self.list = QListWidget(self)
+        for sale_id, text in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, sale_id)
+            self.list.addItem(item)
+        if rows:
+            self.list.setCurrentRow(0)
+        else:
+            self.show_error("No parked sales on this till.")
+        self.list.itemActivated.connect(lambda _item: self._ok())
+        layout.addWidget(self.list)
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        buttons.addWidget(action_button(self, "Cancel", "Esc", self.reject))
+        buttons.addWidget(action_button(self, "Recall", "Enter", self._ok, role="primary"))
+        layout.addLayout(buttons)
+        self.list.setFocus()
+
+    def _ok(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.sig_recall.emit(item.data(Qt.ItemDataRole.UserRole))
+
+
+class ReceiptDialog(KauntaDialog):
+    """The receipt as it will print, with the change to hand back in large type."""
+
+    def __init__(self, parent: QWidget, receipt: Receipt, change: Money | None) -> None:
+        super().__init__(parent, f"Receipt {receipt.number}")
+        layout = QVBoxLayout(self)
+        if change is not None:
+            head = QLabel(f"Change: {change}", self)
+            set_role(head, "total")
+            layout.addWidget(head)
+        self.text = QPlainTextEdit(self)
+        self.text.setReadOnly(True)
+        font: QFont = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSize(11)
+        self.text.setFont(font)
+        self.text.setPlainText("\n".join(render_text(receipt)))
+        self.text.setMinimumSize(460, 420)
+        layout.addWidget(self.text)
+        note = QLabel(
+            "Printing is not available yet: receipt printers arrive in a later release. "
+            "The receipt is stored and can be shown again with Last receipt (F9).",
+            self,
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        buttons = QHBoxLayout()
+        printer = QPushButton("Print (not yet available)", self)
+        printer.setEnabled(False)
+        printer.setMinimumHeight(TOUCH_HEIGHT)
+        buttons.addWidget(printer)
+        buttons.addWidget(action_button(self, "New sale", "Enter", self.accept, role="primary"))
+        layout.addLayout(buttons)

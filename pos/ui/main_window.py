@@ -1,0 +1,194 @@
+"""The till's one window: training banner, login/lock screen, sale screen, status bar.
+
+The idle lock lives here: any key, click or touch restarts a timer; when it runs out the
+till locks (the open sale stays) and the user's PIN, or another user's, unlocks it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.services.auth import CurrentUser, Permission, UserSummary
+from pos.services.errors import AccountLocked
+from pos.services.terminal import StartupReport, Terminal
+from pos.ui.actions import Actions, describe_error
+from pos.ui.login import LoginScreen
+from pos.ui.runner import ServiceRunner
+from pos.ui.sale_screen import SaleScreen
+from pos.ui.widgets import STYLE
+
+TRAINING_TEXT = "TRAINING MODE — practice only: sales are not real and receipts are marked"
+_ACTIVITY = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.Wheel,
+}
+
+
+class MainWindow(QMainWindow):
+    sig_sale_screen_ready = Signal()
+
+    def __init__(self, terminal: Terminal, *, demo_hint: str = "") -> None:
+        super().__init__()
+        self.terminal = terminal
+        ctx = terminal.ctx
+        self.setWindowTitle(f"Kaunta · {ctx.store.name} · till {ctx.terminal_id}")
+        self.setStyleSheet(STYLE)
+        self.resize(1280, 800)
+        self.runner = ServiceRunner(self)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self.banner = QLabel(TRAINING_TEXT, central)
+        self.banner.setObjectName("trainingBanner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setVisible(ctx.training)
+        layout.addWidget(self.banner)
+        self.alert = QLabel("", central)
+        self.alert.setWordWrap(True)
+        self.alert.setStyleSheet("background:#b71c1c; color:white; font-weight:bold; padding:6px;")
+        self.alert.hide()
+        layout.addWidget(self.alert)
+        self.stack = QStackedWidget(central)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.login = LoginScreen(self.stack, ctx.store.name, demo_hint)
+        self.actions_ = Actions(self.runner, terminal, self, self._show_error)
+        self.sale = SaleScreen(self.stack, self.actions_)
+        self.stack.addWidget(self.login)
+        self.stack.addWidget(self.sale)
+        self.login.sig_login.connect(self._login)
+        self.login.sig_unlock_user.connect(self._unlock_user)
+        self.sale.sig_lock.connect(self.lock)
+        self.sale.sig_switch_user.connect(self.switch_user)
+
+        self.status_user = QLabel("", self)
+        self.status_till = QLabel(
+            f"{ctx.store.name} · till {ctx.terminal_id}" + (" · TRAINING" if ctx.training else ""),
+            self,
+        )
+        self.status_clock = QLabel("", self)
+        bar = self.statusBar()
+        bar.addWidget(self.status_user, 1)
+        bar.addPermanentWidget(self.status_till)
+        bar.addPermanentWidget(self.status_clock)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.timeout.connect(self._tick)
+        self._clock_timer.start(1000)
+        self._tick()
+
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.setInterval(max(ctx.policy.idle_lock_seconds, 5) * 1000)
+        self.idle_timer.timeout.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+        self.stack.setCurrentWidget(self.login)
+        self.actions_.refresh_users(self.login.set_users)
+        self.actions_.call(terminal.startup_checks, self._startup_checked)
+
+    # -- status -----------------------------------------------------------------------------
+    def _tick(self) -> None:
+        now = datetime.now(self.terminal.ctx.zone)
+        self.status_clock.setText(now.strftime("%a %d %b  %H:%M"))
+
+    def _startup_checked(self, report: StartupReport) -> None:
+        if not report.audit_ok:
+            self.alert.setText(report.audit_problem)
+            self.alert.show()
+
+    def _show_error(self, text: str) -> None:
+        if self.stack.currentWidget() is self.sale:
+            self.sale.show_error(text)
+        else:
+            self.login.show_error(text)
+
+    # -- idle lock ----------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _ACTIVITY and self.stack.currentWidget() is self.sale:
+            self.idle_timer.start()
+        return False
+
+    # -- login, lock, switch --------------------------------------------------------------------
+    def _login(self, user_id: str, pin: str) -> None:
+        auth = self.terminal.auth
+        current = auth.current
+        if current is not None and auth.screen_locked and current.user_id == user_id:
+            self.actions_.call(lambda: auth.unlock_screen(pin), self._logged_in, self._login_failed)
+        else:
+            self.actions_.call(
+                lambda: auth.login(user_id, pin), self._logged_in, self._login_failed
+            )
+
+    def _login_failed(self, error: BaseException) -> None:
+        self.login.show_error(describe_error(error), locked=isinstance(error, AccountLocked))
+        self.actions_.refresh_users(self.login.set_users)
+
+    def _logged_in(self, user: CurrentUser) -> None:
+        self.status_user.setText(f"{user.name} ({user.role.value})")
+        self.login.set_lock_mode(None)
+        self.stack.setCurrentWidget(self.sale)
+        self.sale.enter()
+        self.idle_timer.start()
+        self.actions_.refresh_users()
+        self.sig_sale_screen_ready.emit()
+
+    def lock(self) -> None:
+        """Lock the till now (idle timeout, Ctrl+L)."""
+        self.idle_timer.stop()
+        if self.stack.currentWidget() is not self.sale:
+            return
+        user = self.terminal.auth.current
+        for dialog in (self.sale.dialog, self.actions_.approval_dialog):
+            if dialog is not None:
+                dialog.reject()
+        self.actions_.call(self.terminal.auth.lock_screen, lambda _r: None)
+        self.login.set_lock_mode(user)
+        self.stack.setCurrentWidget(self.login)
+        self.status_user.setText("Locked")
+
+    def switch_user(self) -> None:
+        """Log out the current user; the open sale stays for whoever logs in next."""
+        self.idle_timer.stop()
+        self.actions_.call(self.terminal.auth.logout, lambda _r: None)
+        self.login.set_lock_mode(None)
+        self.stack.setCurrentWidget(self.login)
+        self.status_user.setText("")
+
+    def _unlock_user(self, user_id: str) -> None:
+        def unlocked(_result: object) -> None:
+            self.login.show_info("Unlocked. Enter the PIN to log in.")
+            self.actions_.refresh_users(self.login.set_users)
+
+        self.actions_.ask_approval(
+            "Unlock a user locked out after wrong PINs",
+            Permission.UNLOCK_USER,
+            lambda approval: self.actions_.call(
+                lambda: self.terminal.auth.unlock_user(user_id, approval), unlocked
+            ),
+        )
+
+    def users(self) -> list[UserSummary]:
+        return self.actions_.users
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.runner.shutdown()
+        super().closeEvent(event)

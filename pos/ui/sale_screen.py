@@ -1,0 +1,587 @@
+"""The sale screen: scan or search, the basket, the totals, and every cashier action.
+
+Focus lives in the scan field. A keyboard-wedge scanner types digits and Enter there,
+exactly like a person typing a barcode. Letters search the catalog as you type; Up/Down
+pick a result (or a basket line when no results are shown), Enter adds it. ``3*<barcode>``
+adds three. Every action has a shortcut, printed on its button.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.domain.catalog import CatalogItem
+from pos.domain.errors import DomainError
+from pos.domain.money import Money
+from pos.domain.receipt import Receipt
+from pos.domain.sale import Discount
+from pos.services.auth import Approval
+from pos.services.checkout import CashResult, ParkedSummary, SaleView, VoidResult
+from pos.ui.actions import Actions, describe_error
+from pos.ui.dialogs import (
+    DiscountDialog,
+    KauntaDialog,
+    NumberDialog,
+    ParkedDialog,
+    ReasonDialog,
+    ReceiptDialog,
+    TenderDialog,
+)
+from pos.ui.widgets import action_button, message_label, set_role, show_message
+
+SEARCH_DELAY_MS = 120
+_QTY_PREFIX = re.compile(r"^\s*(\d{1,4})\s*[*xX]\s*(\S+)\s*$")
+VOID_REASONS = ("Customer changed mind", "Wrong items rung up", "Customer cannot pay", "Test sale")
+PARK_NOTES = ("Customer fetching money", "Customer still shopping", "Price check")
+COLUMNS = ("Item", "Qty", "Price", "Discount", "Total", "VAT")
+
+
+class SaleScreen(QWidget):
+    """Everything the cashier does between login and receipt."""
+
+    sig_lock = Signal()
+    sig_switch_user = Signal()
+    sig_view_changed = Signal(object)  # SaleView, for tests and the pole display later
+
+    def __init__(self, parent: QWidget, actions: Actions) -> None:
+        super().__init__(parent)
+        self.act = actions
+        self.checkout = actions.terminal.checkout
+        self.view: SaleView | None = None
+        self.selected_line: str | None = None
+        self.results: list[CatalogItem] = []
+        self.dialog: KauntaDialog | None = None
+        self.last_receipt: Receipt | None = None
+        self._search_seq = 0
+
+        root = QHBoxLayout(self)
+        left = QVBoxLayout()
+        root.addLayout(left, 3)
+        right = QVBoxLayout()
+        root.addLayout(right, 2)
+
+        self.scan = QLineEdit(self)
+        self.scan.setPlaceholderText("Scan a barcode, or type a name or SKU to search   (F1)")
+        self.scan.returnPressed.connect(self._enter)
+        self.scan.textEdited.connect(self._typed)
+        self.scan.installEventFilter(self)
+        left.addWidget(self.scan)
+        self.message = message_label(self)
+        left.addWidget(self.message)
+
+        self.result_list = QListWidget(self)
+        self.result_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.result_list.setMaximumHeight(260)
+        self.result_list.itemClicked.connect(lambda _i: self._add_selected_result())
+        self.result_list.hide()
+        left.addWidget(self.result_list)
+
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(40)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._table_selection)
+        left.addWidget(self.table, 1)
+
+        totals = QFrame(self)
+        totals.setFrameShape(QFrame.Shape.StyledPanel)
+        grid = QGridLayout(totals)
+        self.lbl_items = QLabel(totals)
+        self.lbl_subtotal = QLabel(totals)
+        self.lbl_discounts = QLabel(totals)
+        self.lbl_vat = QLabel(totals)
+        self.lbl_vat.setWordWrap(True)
+        self.lbl_total = QLabel(totals)
+        set_role(self.lbl_total, "total")
+        self.lbl_paid = QLabel(totals)
+        for row, (name, label) in enumerate(
+            (
+                ("Items", self.lbl_items),
+                ("Subtotal", self.lbl_subtotal),
+                ("Discounts", self.lbl_discounts),
+                ("VAT", self.lbl_vat),
+                ("TOTAL", self.lbl_total),
+                ("Paid", self.lbl_paid),
+            )
+        ):
+            grid.addWidget(QLabel(name, totals), row, 0)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(label, row, 1)
+        right.addWidget(totals)
+
+        buttons = QGridLayout()
+        b = action_button
+        self.btn_pay = b(self, "Pay cash", "F12", self.pay, role="primary")
+        self.btn_pay.setMinimumHeight(84)
+        specs: list[tuple[str, str | None, Callable[[], None], str]] = [
+            ("Quantity", "F2", self.change_quantity, ""),
+            ("Remove line", "Del", self.remove_line, "danger"),
+            ("Line discount", "F3", self.line_discount, ""),
+            ("Order discount", "F4", self.order_discount, ""),
+            ("Change price", "F5", self.override_price, ""),
+            ("Park sale", "F6", self.park, ""),
+            ("Recall sale", "F7", self.recall, ""),
+            ("Void sale", "F8", self.void, "danger"),
+            ("Last receipt", "F9", self.show_last_receipt, ""),
+            ("Lock", "Ctrl+L", self.sig_lock.emit, ""),
+            ("Switch user", "Ctrl+U", self.sig_switch_user.emit, ""),
+            ("Search", "F1", self.focus_scan, ""),
+        ]
+        self.buttons: dict[str, QPushButton] = {}
+        for i, (text, key, slot, role) in enumerate(specs):
+            button = b(self, text, key, slot, role=role)
+            self.buttons[text] = button
+            buttons.addWidget(button, i // 3, i % 3)
+        right.addLayout(buttons)
+        right.addWidget(self.btn_pay)
+        right.addStretch(1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._search)
+        self.show_sale(None)
+
+    # -- entering / leaving ---------------------------------------------------------------
+    def enter(self) -> None:
+        """After login: bring back whatever basket was open on this till."""
+        self.act.call(self.checkout.restore, self.show_sale)
+        self.focus_scan()
+
+    def focus_scan(self) -> None:
+        self.scan.setFocus()
+        self.scan.selectAll()
+
+    def show_error(self, text: str) -> None:
+        show_message(self.message, text, error=True)
+        self.focus_scan()
+
+    def show_info(self, text: str) -> None:
+        show_message(self.message, text, error=False)
+
+    # -- scanning and searching ---------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.scan and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                self._move_selection(-1 if key == Qt.Key.Key_Up else 1)
+                return True
+            if key == Qt.Key.Key_Escape:
+                self.scan.clear()
+                self._hide_results()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _typed(self, text: str) -> None:
+        self.message.clear()
+        stripped = text.strip()
+        if not stripped or (stripped.isdigit() and len(stripped) >= 6):
+            # barcodes are submitted with Enter; don't search on every digit of a scan
+            self._search_timer.stop()
+            if not stripped:
+                self._hide_results()
+            return
+        self._search_timer.start()
+
+    def _search(self) -> None:
+        query = self.scan.text().strip()
+        match = _QTY_PREFIX.match(query)
+        if match:
+            query = match.group(2)
+        if len(query) < 2:
+            self._hide_results()
+            return
+        self._search_seq += 1
+        seq = self._search_seq
+
+        def show(items: list[CatalogItem]) -> None:
+            if seq != self._search_seq:
+                return  # an older search finished after a newer one was typed
+            self._show_results(items)
+
+        self.act.call(lambda: self.checkout.search(query), show)
+
+    def _show_results(self, items: list[CatalogItem]) -> None:
+        self.results = items
+        self.result_list.clear()
+        if not items:
+            self.result_list.addItem("No product matches. Check the spelling, or scan it.")
+            self.result_list.show()
+            return
+        for item in items:
+            row = QListWidgetItem(f"{item.name}    {item.sku}    {item.price}")
+            self.result_list.addItem(row)
+        self.result_list.setCurrentRow(0)
+        self.result_list.show()
+
+    def _hide_results(self) -> None:
+        self._search_seq += 1
+        self.results = []
+        self.result_list.clear()
+        self.result_list.hide()
+
+    def _move_selection(self, step: int) -> None:
+        if self.result_list.isVisible() and self.results:
+            row = max(0, min(len(self.results) - 1, self.result_list.currentRow() + step))
+            self.result_list.setCurrentRow(row)
+            return
+        if self.view and self.view.lines:
+            ids = [ln.line_id for ln in self.view.lines]
+            i = ids.index(self.selected_line) if self.selected_line in ids else len(ids)
+            i = max(0, min(len(ids) - 1, i + step))
+            self._select_line(ids[i])
+
+    def _enter(self) -> None:
+        self._search_timer.stop()
+        text = self.scan.text().strip()
+        qty = 1
+        match = _QTY_PREFIX.match(text)
+        if match:
+            qty, text = int(match.group(1)), match.group(2)
+        if self.result_list.isVisible() and self.results and not text.isdigit():
+            self._add_selected_result(qty)
+            return
+        if not text:
+            return
+        if text.isdigit():
+            self.scan.clear()
+            self._hide_results()
+            self.act.call(lambda: self.checkout.scan(text, qty), self._added)
+            return
+        self._search()  # letters + Enter before the search came back: search now
+
+    def _add_selected_result(self, qty: int = 1) -> None:
+        row = self.result_list.currentRow()
+        if not (0 <= row < len(self.results)):
+            return
+        item = self.results[row]
+        self.scan.clear()
+        self._hide_results()
+        product_id = item.product_id
+        assert product_id is not None
+        self.act.call(lambda: self.checkout.add_product(product_id, qty), self._added)
+
+    def _added(self, view: SaleView) -> None:
+        before = {ln.line_id: ln.quantity for ln in (self.view.lines if self.view else ())}
+        changed = [ln.line_id for ln in view.lines if before.get(ln.line_id) != ln.quantity]
+        self.show_sale(view)
+        if changed:
+            self._select_line(changed[-1])
+        self.focus_scan()
+
+    # -- rendering --------------------------------------------------------------------------
+    def show_sale(self, view: SaleView | None) -> None:
+        self.view = view
+        lines = view.lines if view else ()
+        self.table.setRowCount(len(lines))
+        for r, ln in enumerate(lines):
+            name = ln.name + ("  (price changed)" if ln.price_overridden else "")
+            values = (
+                name,
+                str(ln.quantity),
+                ln.unit_price.amount_text(),
+                f"-{ln.discount.amount_text()}" if ln.discount else "",
+                ln.total.amount_text(),
+                ln.vat_class,
+            )
+            for c, value in enumerate(values):
+                cell = QTableWidgetItem(value)
+                if c:
+                    cell.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(r, c, cell)
+        ids = [ln.line_id for ln in lines]
+        if self.selected_line not in ids:
+            self.selected_line = ids[-1] if ids else None
+        if self.selected_line:
+            self._select_line(self.selected_line)
+        if view is None:
+            for label in (self.lbl_items, self.lbl_subtotal, self.lbl_discounts, self.lbl_vat):
+                label.setText("")
+            self.lbl_total.setText("0.00")
+            self.lbl_paid.setText("")
+        else:
+            t = view.totals
+            self.lbl_items.setText(str(t.item_count))
+            self.lbl_subtotal.setText(t.subtotal.amount_text())
+            disc = t.discounts.amount_text()
+            if view.order_discount_text:
+                disc += f"  (order {view.order_discount_text})"
+            self.lbl_discounts.setText(disc if t.discounts else "")
+            self.lbl_vat.setText(
+                "\n".join(
+                    f"{v.tax_class.label}: {v.vat.amount_text()} of {v.gross.amount_text()}"
+                    for v in t.vat
+                )
+            )
+            self.lbl_total.setText(f"{t.currency} {t.total.amount_text()}")
+            self.lbl_paid.setText(
+                f"{t.paid.amount_text()} — due {t.due.amount_text()}" if view.tender_started else ""
+            )
+        self.btn_pay.setEnabled(bool(lines))
+        self.sig_view_changed.emit(view)
+
+    def _select_line(self, line_id: str) -> None:
+        if not self.view:
+            return
+        ids = [ln.line_id for ln in self.view.lines]
+        if line_id in ids:
+            self.selected_line = line_id
+            self.table.blockSignals(True)
+            self.table.selectRow(ids.index(line_id))
+            self.table.blockSignals(False)
+
+    def _table_selection(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows and self.view and rows[0].row() < len(self.view.lines):
+            self.selected_line = self.view.lines[rows[0].row()].line_id
+        self.focus_scan()
+
+    def _line(self) -> str | None:
+        if not self.view or not self.view.lines or not self.selected_line:
+            self.show_error("The basket is empty: scan an item first.")
+            return None
+        return self.selected_line
+
+    # -- dialogs plumbing ------------------------------------------------------------------
+    def _open(self, dialog: KauntaDialog) -> None:
+        self.dialog = dialog
+        dialog.finished.connect(self._dialog_closed)
+        dialog.open()
+
+    def _dialog_closed(self) -> None:
+        self.dialog = None
+        self.focus_scan()
+
+    def _apply(
+        self,
+        dialog: QWidget,
+        fn: Callable[[Approval | None], SaleView],
+        on_ok: Callable[[SaleView], None] | None = None,
+    ) -> None:
+        """Run a basket change for a dialog: close it on success, show errors inside it."""
+
+        def ok(view: SaleView) -> None:
+            dialog.accept()  # type: ignore[attr-defined]
+            (on_ok or self.show_sale)(view)
+
+        self.act.run(fn, ok, lambda e: dialog.show_error(describe_error(e)))  # type: ignore[attr-defined]
+
+    # -- actions ----------------------------------------------------------------------------
+    def change_quantity(self) -> None:
+        line_id = self._line()
+        if line_id is None or self.view is None:
+            return
+        current = next(ln for ln in self.view.lines if ln.line_id == line_id)
+        dialog = NumberDialog(
+            self, "Quantity", f"New quantity for {current.name}", str(current.quantity)
+        )
+
+        def chosen(text: str) -> None:
+            if not text.isdigit():
+                dialog.show_error("Quantity must be a whole number, e.g. 3.")
+                return
+            qty = int(text)
+            self._apply(dialog, lambda a: self.checkout.set_quantity(line_id, qty, a))
+
+        dialog.sig_value.connect(chosen)
+        self._open(dialog)
+
+    def remove_line(self) -> None:
+        line_id = self._line()
+        if line_id is None:
+            return
+        self.act.run(lambda a: self.checkout.remove_line(line_id, a), self.show_sale)
+
+    def line_discount(self) -> None:
+        line_id = self._line()
+        if line_id is None or self.view is None:
+            return
+        line = next(ln for ln in self.view.lines if ln.line_id == line_id)
+        dialog = DiscountDialog(
+            self, f"Discount on {line.name}", line.total.currency, line.discount_text
+        )
+
+        def chosen(discount: Discount | None) -> None:
+            self._apply(dialog, lambda a: self.checkout.set_line_discount(line_id, discount, a))
+
+        dialog.sig_discount.connect(chosen)
+        self._open(dialog)
+
+    def order_discount(self) -> None:
+        if self._line() is None or self.view is None:
+            return
+        dialog = DiscountDialog(
+            self,
+            "Discount on the whole order",
+            self.view.totals.currency,
+            self.view.order_discount_text,
+        )
+
+        def chosen(discount: Discount | None) -> None:
+            self._apply(dialog, lambda a: self.checkout.set_order_discount(discount, a))
+
+        dialog.sig_discount.connect(chosen)
+        self._open(dialog)
+
+    def override_price(self) -> None:
+        line_id = self._line()
+        if line_id is None or self.view is None:
+            return
+        line = next(ln for ln in self.view.lines if ln.line_id == line_id)
+        dialog = NumberDialog(
+            self,
+            "Change price",
+            f"New unit price for {line.name} (list {line.list_price})",
+            line.unit_price.amount_text().replace(",", ""),
+        )
+
+        def chosen(text: str) -> None:
+            try:
+                price = Money.parse(text, line.unit_price.currency)
+            except DomainError as exc:
+                dialog.show_error(exc.message)
+                return
+            self._apply(dialog, lambda a: self.checkout.override_price(line_id, price, a))
+
+        dialog.sig_value.connect(chosen)
+        self._open(dialog)
+
+    def park(self) -> None:
+        if self._line() is None:
+            return
+        dialog = ReasonDialog(
+            self, "Park sale", "Note (optional), to find it again:", PARK_NOTES, False
+        )
+
+        def chosen(note: str) -> None:
+            def ok(view: SaleView) -> None:
+                dialog.accept()
+                self.show_sale(view)
+                self.show_info("Sale parked. Recall it with F7.")
+
+            self.act.call(
+                lambda: self.checkout.park(note), ok, lambda e: dialog.show_error(describe_error(e))
+            )
+
+        dialog.sig_reason.connect(chosen)
+        self._open(dialog)
+
+    def recall(self) -> None:
+        zone = self.act.terminal.ctx.zone
+
+        def show(parked: list[ParkedSummary]) -> None:
+            rows = [
+                (
+                    p.sale_id,
+                    f"{p.updated_at.astimezone(zone).strftime('%H:%M')}   "
+                    f"{p.item_count} items   {p.total}   {p.note}",
+                )
+                for p in parked
+            ]
+            dialog = ParkedDialog(self, rows)
+
+            def chosen(sale_id: str) -> None:
+                def ok(view: SaleView) -> None:
+                    dialog.accept()
+                    self.show_sale(view)
+
+                self.act.call(
+                    lambda: self.checkout.recall(sale_id),
+                    ok,
+                    lambda e: dialog.show_error(describe_error(e)),
+                )
+
+            dialog.sig_recall.connect(chosen)
+            self._open(dialog)
+
+        self.act.call(self.checkout.parked, show)
+
+    def void(self) -> None:
+        if self._line() is None:
+            return
+        dialog = ReasonDialog(self, "Void sale", "Why is this sale voided?", VOID_REASONS, True)
+
+        def chosen(reason: str) -> None:
+            def ok(result: VoidResult) -> None:
+                dialog.accept()
+                self.show_sale(None)
+                text = f"Sale voided ({result.receipt.number})."
+                if result.cash_to_return:
+                    text += f" Give back {result.cash_to_return} to the customer."
+                self.show_info(text)
+
+            self.act.run(
+                lambda a: self.checkout.void(reason, a),
+                ok,
+                lambda e: dialog.show_error(describe_error(e)),
+            )
+
+        dialog.sig_reason.connect(chosen)
+        self._open(dialog)
+
+    def pay(self) -> None:
+        if self.view is None or not self.view.lines:
+            self.show_error("The basket is empty: scan an item first.")
+            return
+        view = self.view
+        dialog = TenderDialog(self, view.cash_due, view.totals.due)
+
+        def pay(tendered: Money, partial: bool) -> None:
+            def ok(result: CashResult) -> None:
+                dialog.accept()
+                if result.receipt is None:
+                    self.show_sale(result.view)
+                    self.show_info(f"Part payment taken. Still due: {result.view.totals.due}.")
+                    return
+                self.show_sale(None)
+                self.last_receipt = result.receipt
+                self._open(ReceiptDialog(self, result.receipt, result.change))
+
+            self.act.call(
+                lambda: self.checkout.pay_cash(tendered, partial=partial),
+                ok,
+                lambda e: dialog.show_error(describe_error(e)),
+            )
+
+        dialog.sig_pay.connect(pay)
+        self._open(dialog)
+
+    def show_last_receipt(self) -> None:
+        def show(receipt: Receipt | None) -> None:
+            if receipt is None:
+                self.show_error("No sale has been completed on this till yet.")
+                return
+            self._open(ReceiptDialog(self, receipt, None))
+
+        self.act.call(self.checkout.last_receipt, show)

@@ -1,0 +1,119 @@
+"""Small widgets shared by the screens: touch-sized buttons and a numeric keypad."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+#: Touch targets: at least 48 px (Material / Apple HIG); the till uses 56.
+TOUCH_HEIGHT = 56
+
+STYLE = """
+QWidget { font-size: 15px; }
+QPushButton { min-height: 48px; padding: 4px 10px; border-radius: 6px;
+              background: #eef1f5; border: 1px solid #c5ccd6; }
+QPushButton:pressed { background: #d5dbe4; }
+QPushButton:disabled { color: #9aa3ad; background: #f5f6f8; }
+QPushButton[role="primary"] { background: #1b7f3b; color: white; font-weight: bold;
+                              border: 1px solid #14612d; font-size: 18px; }
+QPushButton[role="danger"] { background: #fbe9e9; border: 1px solid #d99; color: #8b1d1d; }
+QPushButton[role="user"]:checked { background: #1f5fa8; color: white; }
+QLineEdit { min-height: 40px; font-size: 18px; padding: 2px 8px; }
+QLabel[role="error"] { color: #a11; font-weight: bold; }
+QLabel[role="info"] { color: #1b5e20; font-weight: bold; }
+QLabel[role="total"] { font-size: 34px; font-weight: bold; }
+QLabel[role="title"] { font-size: 24px; font-weight: bold; }
+QLabel#trainingBanner { background: #f9a825; color: #222; font-weight: bold;
+                        font-size: 16px; padding: 4px; }
+QTableWidget { font-size: 16px; }
+QHeaderView::section { font-weight: bold; padding: 4px; }
+"""
+
+
+def set_role(widget: QWidget, role: str) -> None:
+    """Style hook: a dynamic property the style sheet selects on."""
+    widget.setProperty("role", role)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def action_button(
+    parent: QWidget,
+    text: str,
+    shortcut: str | None,
+    slot: Callable[[], None],
+    *,
+    role: str = "",
+    context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
+) -> QPushButton:
+    """A touch-sized button that shows its keyboard shortcut and fires on either."""
+    label = f"{text}\n{shortcut}" if shortcut else text
+    button = QPushButton(label, parent)
+    button.setMinimumHeight(TOUCH_HEIGHT)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays on the scan field
+    button.clicked.connect(slot)
+    if role:
+        button.setProperty("role", role)
+    if shortcut:
+        sc = QShortcut(QKeySequence(shortcut), parent)
+        sc.setContext(context)
+        sc.activated.connect(button.click)
+        button.setToolTip(f"{text} ({shortcut})")
+    return button
+
+
+class Keypad(QWidget):
+    """Digits, 00, decimal point, back and clear, typing into a line edit."""
+
+    sig_enter = Signal()
+
+    def __init__(self, target: QLineEdit, parent: QWidget | None = None, decimal: bool = True):
+        super().__init__(parent)
+        self._target = target
+        grid = QGridLayout(self)
+        grid.setSpacing(6)
+        keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "00" if decimal else "", "0"]
+        keys.append("." if decimal else "")
+        for i, key in enumerate(keys):
+            if not key:
+                continue
+            b = QPushButton(key, self)
+            b.setMinimumSize(64, TOUCH_HEIGHT)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _=False, k=key: self._type(k))
+            grid.addWidget(b, i // 3, i % 3)
+        back = QPushButton("⌫", self)
+        back.setMinimumSize(64, TOUCH_HEIGHT)
+        back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        back.clicked.connect(target.backspace)
+        clear = QPushButton("C", self)
+        clear.setMinimumSize(64, TOUCH_HEIGHT)
+        clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        clear.clicked.connect(target.clear)
+        enter = QPushButton("OK", self)
+        enter.setMinimumSize(64, TOUCH_HEIGHT)
+        enter.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        enter.setProperty("role", "primary")
+        enter.clicked.connect(self.sig_enter.emit)
+        grid.addWidget(back, 0, 3)
+        grid.addWidget(clear, 1, 3)
+        grid.addWidget(enter, 2, 3, 2, 1)
+
+    def _type(self, key: str) -> None:
+        self._target.insert(key)
+        self._target.setFocus()
+
+
+def message_label(parent: QWidget) -> QLabel:
+    label = QLabel("", parent)
+    label.setWordWrap(True)
+    label.setMinimumHeight(24)
+    return label
+
+
+def show_message(label: QLabel, text: str, *, error: bool) -> None:
+    label.setText(text)
+    set_role(label, "error" if error else "info")
