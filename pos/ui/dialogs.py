@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -48,6 +49,20 @@ class KauntaDialog(QDialog):
         self.setWindowTitle(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.message = message_label(self)
+
+    def open(self) -> None:
+        """Open window-modal, never smaller than the layout needs (no window manager on
+        kiosk tills shrinks dialogs otherwise), centred on the parent."""
+        layout = self.layout()
+        if layout is not None:
+            layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        self.adjustSize()
+        parent = self.parentWidget()
+        if parent is not None:
+            top = parent.window()
+            centre = top.mapToGlobal(top.rect().center())
+            self.move(centre.x() - self.width() // 2, max(centre.y() - self.height() // 2, 0))
+        super().open()
 
     def show_error(self, text: str) -> None:
         show_message(self.message, text, error=True)
@@ -379,11 +394,10 @@ class ReceiptDialog(KauntaDialog):
         self.text.setMinimumSize(460, 420)
         layout.addWidget(self.text)
         note = QLabel(
-            "Printing is not available yet: receipt printers arrive in a later release. "
-            "The receipt is stored and can be shown again with Last receipt (F9).",
+            "Printing is not available yet: receipt printers arrive in a later release.\n"
+            "The receipt is stored; show it again any time with Last receipt (F9).",
             self,
         )
-        note.setWordWrap(True)
         layout.addWidget(note)
         buttons = QHBoxLayout()
         printer = QPushButton("Print (not yet available)", self)

@@ -1,0 +1,118 @@
+"""Take real X screenshots of the till under Xvfb (docs/screenshots/*.png).
+
+Run: ``xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py``
+It starts the app in training mode on a temporary data folder, walks through login,
+a basket, the cash tender and the receipt as a cashier would (typing into the real
+widgets), and captures the whole X screen with ImageMagick's ``import`` at each step.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from pos.app import demo_hint, open_terminal
+from pos.config import load_config
+from pos.ui.main_window import MainWindow
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    data = Path(tempfile.mkdtemp(prefix="kaunta-shots-"))
+    config = load_config(data_dir=data, training=True, env={})
+    app = QApplication(sys.argv[:1])
+    terminal, lock = open_terminal(config)
+    window = MainWindow(terminal, demo_hint=demo_hint(config))
+    window.setGeometry(0, 0, 1280, 800)
+    window.show()
+    sale = window.sale
+
+    def shot(name: str) -> None:
+        app.processEvents()
+        subprocess.run(["import", "-window", "root", str(OUT / f"{name}.png")], check=True)
+        print("wrote", OUT / f"{name}.png")
+
+    def scan(code: str) -> None:
+        sale.scan.setText(code)
+        sale.scan.returnPressed.emit()
+
+    def login() -> None:
+        users = {u.name: u.user_id for u in window.users()}
+        window.login.select_user(users["Amina Wanjiru"])
+        window.login.pin.setText("1111")
+        window.login.pin.returnPressed.emit()
+
+    def basket() -> None:
+        items = terminal.checkout.search("brookside")[:2] + terminal.checkout.search("kabras")[:1]
+        for item in items:
+            assert item.barcode
+            scan(item.barcode)
+        scan(items[0].barcode or "")
+        sale.scan.setText("2*" + (terminal.checkout.search("sukuma")[0].sku))
+
+    def search() -> None:
+        sale.scan.setText("ket")
+        sale.scan.textEdited.emit("ket")
+
+    def tender() -> None:
+        sale.scan.clear()
+        sale._hide_results()
+        sale.pay()
+
+    def type_cash() -> None:
+        dialog = sale.dialog
+        assert dialog is not None
+        dialog.amount.setText("1000")  # type: ignore[attr-defined]
+
+    def complete() -> None:
+        dialog = sale.dialog
+        assert dialog is not None
+        dialog.amount.returnPressed.emit()  # type: ignore[attr-defined]
+
+    steps: list[tuple[int, Callable[[], None]]] = [
+        (600, lambda: shot("01-login")),
+        (100, login),
+        (700, basket),
+        (900, search),
+        (700, lambda: shot("02-sale-basket-search")),
+        (100, tender),
+        (400, type_cash),
+        (400, lambda: shot("03-tender")),
+        (100, complete),
+        (800, lambda: shot("04-receipt")),
+        (100, app.quit),
+    ]
+    def run_next(index: int = 0) -> None:
+        if index >= len(steps):
+            return
+        if window.runner.pending:  # let service calls finish before the next step
+            QTimer.singleShot(50, lambda: run_next(index))
+            return
+        wait, step = steps[index]
+
+        def go() -> None:
+            if window.runner.pending:
+                QTimer.singleShot(50, go)
+                return
+            step()
+            run_next(index + 1)
+
+        QTimer.singleShot(wait, go)
+
+    run_next()
+    code = app.exec()
+    terminal.close()
+    lock.release()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
