@@ -107,7 +107,10 @@ def parse_row(row: dict[str, str], currency: str, vat_codes: tuple[str, ...]) ->
     price_text = row.get("price", "")
     if not price_text:
         raise DomainError("price is missing")
-    price = Money.parse(price_text, currency)
+    try:
+        price = Money.parse(price_text, currency)
+    except DomainError as exc:
+        raise DomainError(f"price: {exc.message}") from None
     if price.minor <= 0:
         raise DomainError(f"price {price_text} must be more than zero")
     vat = row.get("vat_class", "").upper()

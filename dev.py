@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Kaunta's developer entry point: needs only Python 3.11+ and the OS package manager.
+
+    python3 dev.py start   set up, then open the till in training mode (demo data)
+    python3 dev.py test    set up, then run the whole test suite (lint, types, tests)
+
+Setup is idempotent: a virtual environment in ``.venv`` with Kaunta installed in editable
+mode, plus, on Debian/Ubuntu, the system libraries Qt needs (installed with apt when
+running as root or with password-less sudo; otherwise the exact command is printed).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+#: Debian/Ubuntu packages Qt 6 needs: for tests (offscreen) and for a real window (xcb).
+APT_TEST = [
+    "libegl1",
+    "libgl1",
+    "libxkbcommon0",
+    "libfontconfig1",
+    "libglib2.0-0",
+    "libdbus-1-3",
+    "fonts-dejavu-core",
+]
+APT_WINDOW = [
+    "libxcb-cursor0",
+    "libxkbcommon-x11-0",
+    "libxcb-icccm4",
+    "libxcb-keysyms1",
+    "libxcb-image0",
+    "libxcb-render-util0",
+    "libxcb-xinerama0",
+    "libxcb-shape0",
+    "libxcb-randr0",
+    "libxcb-xfixes0",
+    "libxcb-xkb1",
+    "libx11-xcb1",
+]
+
+
+def say(text: str) -> None:
+    print(f"[dev] {text}", flush=True)
+
+
+def run(cmd: list[str], **kw: object) -> None:
+    say(" ".join(str(c) for c in cmd))
+    subprocess.run(cmd, check=True, **kw)  # type: ignore[call-overload]
+
+
+def apt_install(packages: list[str]) -> None:
+    """Install missing Debian packages, or say exactly how to."""
+    if not sys.platform.startswith("linux") or shutil.which("dpkg-query") is None:
+        return
+    missing = []
+    for pkg in packages:
+        probe = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True
+        )
+        if "install ok installed" not in probe.stdout:
+            missing.append(pkg)
+    if not missing:
+        return
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        sudo_ok = (
+            shutil.which("sudo")
+            and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0
+        )
+        if not sudo_ok:
+            say("Qt needs these system packages; install them, then run this again:")
+            say(f"  sudo apt-get install -y {' '.join(missing)}")
+            sys.exit(1)
+        prefix = ["sudo", "-n"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run([*prefix, "apt-get", "update", "-qq"], env=env)
+    run([*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+
+
+def setup(extras: str) -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on any system Python
+        sys.exit(f"Kaunta needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not PY.exists():
+        say(f"creating {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".installed-{extras or 'app'}"
+    pyproject = ROOT / "pyproject.toml"
+    if not stamp.exists() or stamp.stat().st_mtime < pyproject.stat().st_mtime:
+        run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        target = f".[{extras}]" if extras else "."
+        run([str(PY), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT)
+        stamp.touch()
+
+
+def start(args: list[str]) -> int:
+    apt_install(APT_TEST + APT_WINDOW)
+    setup("")
+    if (
+        sys.platform.startswith("linux")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        and not os.environ.get("QT_QPA_PLATFORM")
+    ):
+        say("No display found (DISPLAY/WAYLAND_DISPLAY unset). Run this from a desktop session,")
+        say("or try it headless: xvfb-run -a python3 dev.py start")
+        return 1
+    say("starting Kaunta in training mode (demo store, demo catalog; PINs on screen)")
+    return subprocess.call([str(BIN / "kaunta"), "--training", *args])
+
+
+def test(args: list[str]) -> int:
+    apt_install(APT_TEST)
+    setup("dev")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
+    steps = [
+        [str(PY), "-m", "ruff", "check", "."],
+        [str(PY), "-m", "ruff", "format", "--check", "."],
+        [str(PY), "-m", "mypy"],
+        [str(PY), "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", *args],
+    ]
+    for cmd in steps:
+        say(" ".join(cmd[2:]))
+        code = subprocess.call(cmd, cwd=ROOT, env=env)
+        if code != 0:
+            say(f"FAILED: {' '.join(cmd[2:])} (exit {code})")
+            return code
+    return 0
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("start", "test"):
+        print(__doc__)
+        return 2
+    command, rest = sys.argv[1], sys.argv[2:]
+    return start(rest) if command == "start" else test(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
