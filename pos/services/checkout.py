@@ -417,6 +417,20 @@ class CheckoutService:
         receipt = self._finish(sale, change, outbox_kind="sale.completed")
         return CashResult(self._view(None), receipt, change if change else payment.change)
 
+    def complete_paid(self) -> CashResult:
+        """Finish a sale that is already fully paid (e.g. goods removed after a part
+        payment): the overpayment is handed back as change."""
+        self._auth.require(Permission.SELL)
+        current = self._current_sale()
+        if not current.is_fully_paid(self._table):
+            due = current.totals(self._table).due
+            raise ServiceError(f"{due} is still due: take payment first.")
+        sale = Sale.from_dict(current.to_dict())
+        change = sale.change_due(self._table)
+        sale.complete(self._table)
+        receipt = self._finish(sale, change, outbox_kind="sale.completed")
+        return CashResult(self._view(None), receipt, change)
+
     def void(self, reason: str, approval: Approval | None = None) -> VoidResult:
         """Void the open sale (with a reason); it is kept in the journal as voided."""
         current = self._current_sale()

@@ -555,6 +555,9 @@ class SaleScreen(QWidget):
             self.show_error("The basket is empty: scan an item first.")
             return
         view = self.view
+        if view.tender_started and not view.totals.due:
+            self.act.call(self.checkout.complete_paid, self._completed)
+            return
         dialog = TenderDialog(self, view.cash_due, view.totals.due)
 
         def pay(tendered: Money, partial: bool) -> None:
@@ -564,9 +567,7 @@ class SaleScreen(QWidget):
                     self.show_sale(result.view)
                     self.show_info(f"Part payment taken. Still due: {result.view.totals.due}.")
                     return
-                self.show_sale(None)
-                self.last_receipt = result.receipt
-                self._open(ReceiptDialog(self, result.receipt, result.change))
+                self._completed(result)
 
             self.act.call(
                 lambda: self.checkout.pay_cash(tendered, partial=partial),
@@ -576,6 +577,12 @@ class SaleScreen(QWidget):
 
         dialog.sig_pay.connect(pay)
         self._open(dialog)
+
+    def _completed(self, result: CashResult) -> None:
+        assert result.receipt is not None
+        self.show_sale(None)
+        self.last_receipt = result.receipt
+        self._open(ReceiptDialog(self, result.receipt, result.change))
 
     def show_last_receipt(self) -> None:
         def show(receipt: Receipt | None) -> None:
