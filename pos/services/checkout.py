@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from sqlalchemy.orm import Session
+
 from pos.domain.barcode import normalize_barcode
 from pos.domain.catalog import CatalogItem
 from pos.domain.errors import DomainError
@@ -23,7 +25,7 @@ from pos.domain.tax import TaxTable
 from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
-from pos.services.errors import NotFound, ServiceError, UnknownBarcode
+from pos.services.errors import NotFound, SaleAlreadyFinished, ServiceError, UnknownBarcode
 from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.repositories import ParkedSummary
@@ -205,6 +207,7 @@ class CheckoutService:
         user = self._auth.require(Permission.SELL)
         totals = sale.totals(self._table)
         with self._db.session() as s:
+            self._refuse_finished(s, sale)
             repo.save_draft(s, sale, self._ctx.terminal_id, totals, self._clock.now())
             if audit_action:
                 self._audit.write(
@@ -217,6 +220,17 @@ class CheckoutService:
                 )
         self._sale = sale
         return self._view(sale)
+
+    def _refuse_finished(self, s: Session, sale: Sale) -> None:
+        """A basket whose sale is already in the journal (finished on another screen or by
+        a process that hung on) must never be saved or finished again."""
+        number = repo.journal_number(s, sale.sale_id)
+        if number is not None:
+            self._sale = None
+            raise SaleAlreadyFinished(
+                f"This sale was already finished as receipt {number}; it cannot be changed "
+                "or paid again. Start a new sale; F9 shows the last receipt."
+            )
 
     def _current_sale(self) -> Sale:
         if not self._loaded:
@@ -462,6 +476,7 @@ class CheckoutService:
         now = self._clock.now()
         totals = sale.totals(self._table)
         with self._db.session() as s:
+            self._refuse_finished(s, sale)
             seq = repo.next_number(s, f"{RECEIPT_COUNTER}:{self._ctx.terminal_id}")
             header = repo.JournalHeader(
                 number=self._ctx.receipt_number(seq),

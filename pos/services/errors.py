@@ -30,6 +30,10 @@ class UnknownBarcode(NotFound):
         self.barcode = barcode
 
 
+class SaleAlreadyFinished(ServiceError):
+    code = "sale_already_finished"
+
+
 class NotLoggedIn(ServiceError):
     code = "not_logged_in"
 

@@ -459,6 +459,11 @@ def _entry(rec: SaleRecord) -> JournalEntry:
     )
 
 
+def journal_number(session: Session, sale_id: str) -> str | None:
+    """The receipt number of a finished sale, or None while it is still a draft."""
+    return session.execute(select(SaleRecord.number).where(SaleRecord.id == sale_id)).scalar()
+
+
 def last_sale(session: Session, terminal_id: str) -> JournalEntry | None:
     rec = session.scalars(
         select(SaleRecord)
