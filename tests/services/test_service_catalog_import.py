@@ -1,0 +1,213 @@
+"""Catalog CSV import: every bad row reported by line, nothing half-imported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pos.domain.catalog import CatalogItem
+from pos.domain.money import Money
+from pos.services.auth import Role, UserSummary
+from pos.services.catalog import CatalogImportError, RowError
+from pos.services.terminal import Terminal
+from pos.store import repositories as repo
+
+HEADER = "sku,barcode,name,category,price,vat_class\n"
+NEW_BARCODE = "6000000000011"  # valid EAN-13, not in the demo catalog
+NEW_BARCODE_2 = "6000000000028"
+
+BROKEN = (
+    HEADER
+    + "OK-0001,,Good Item One,Test,10.00,S\n"  # line 2
+    + "BAD-0001,,Bad Price Decimals,Test,12.345,S\n"  # 3
+    + "BAD-0002,,Bad Price Letters,Test,abc,S\n"  # 4
+    + "BAD-0003,,Negative Price,Test,-5,S\n"  # 5
+    + "BAD-0004,,,Test,10.00,S\n"  # 6
+    + "BAD-0005,,Bad Vat,Test,10.00,X\n"  # 7
+    + "BAD-0006,6168232712629,Bad Check Digit,Test,10.00,S\n"  # 8
+    + "OK-0001,,Duplicate Sku,Test,10.00,S\n"  # 9
+    + f"OK-0002,{NEW_BARCODE},Good Item Two,Test,20.00,Z\n"  # 10
+    + f"BAD-0007,{NEW_BARCODE},Duplicate Barcode,Test,20.00,Z\n"  # 11
+    + "BAD-0008,,Too Many Fields,Test,10.00,S,surprise\n"  # 12
+)
+BROKEN_ERRORS = [
+    RowError(3, "price: KES amounts have at most 2 decimals: '12.345'."),
+    RowError(4, "price: 'abc' is not an amount. Type digits, e.g. 1250.50."),
+    RowError(5, "price -5 must be more than zero"),
+    RowError(6, "name is missing"),
+    RowError(7, "VAT class 'X' is not one of S, Z, E"),
+    RowError(8, "Barcode 6168232712629 has a wrong check digit (expected 8)"),
+    RowError(9, "SKU OK-0001 is also on line 2"),
+    RowError(11, f"barcode {NEW_BARCODE} is also on line 10"),
+    RowError(12, "1 more field(s) than the header"),
+]
+
+
+def write(tmp_path: Path, content: str | bytes, name: str = "catalog.csv") -> Path:
+    path = tmp_path / name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return path
+
+
+def product(terminal: Terminal, sku: str) -> CatalogItem | None:
+    with terminal.db.session() as s:
+        return repo.product_by_sku(s, sku)
+
+
+def skus(terminal: Terminal, query: str) -> list[str]:
+    with terminal.db.session() as s:
+        return [i.sku for i in repo.search_products(s, query)]
+
+
+def test_demo_catalog_was_imported(terminal: Terminal) -> None:
+    assert terminal.catalog.count() == 347
+
+
+def test_good_file_imports(terminal: Terminal, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "Price,Name,SKU,VAT_Class,Barcode,Active,Category\n"  # any order, any case
+        f'"1,250.00",Sunlight Soap Bar 1kg,HSE-9001,s,{NEW_BARCODE},yes,Household\n'
+        "75,Kasuku Matchbox 10 pack,HSE-9002,E,,,Household\n"
+        f"40.5,Old Stock Biscuit,HSE-9003,Z,{NEW_BARCODE_2},no,Snacks\n",
+    )
+    report = terminal.catalog.import_csv(path)
+    assert (report.rows, report.imported, report.written, report.ok) == (3, 3, True, True)
+    assert report.errors == []
+    assert terminal.catalog.count() == 350
+    soap = product(terminal, "HSE-9001")
+    assert soap is not None
+    assert (soap.barcode, soap.name, soap.category) == (
+        NEW_BARCODE,
+        "Sunlight Soap Bar 1kg",
+        "Household",
+    )
+    assert (soap.price, soap.vat_class, soap.active) == (Money(125000), "S", True)
+    matches = product(terminal, "HSE-9002")
+    assert matches is not None
+    assert (matches.barcode, matches.price, matches.vat_class) == (None, Money(7500), "E")
+    old = product(terminal, "HSE-9003")
+    assert old is not None
+    assert (old.price, old.active) == (Money(4050), False)
+    assert skus(terminal, "sunlight soap") == ["HSE-9001"]
+    assert skus(terminal, "old stock") == []  # inactive
+
+
+def test_excel_utf8_with_bom_imports(terminal: Terminal, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, ("\ufeff" + HEADER + "TST-1,,Chai Masala Tea 50g,Tea,99.00,S\n").encode()
+    )
+    report = terminal.catalog.import_csv(path)
+    assert (report.imported, report.errors) == (1, [])
+    assert skus(terminal, "chai masala") == ["TST-1"]
+
+
+def test_broken_rows_are_all_reported_and_nothing_is_written(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    report = terminal.catalog.import_csv(write(tmp_path, BROKEN))
+    assert report.errors == BROKEN_ERRORS
+    assert str(report.errors[0]) == "line 3: price: KES amounts have at most 2 decimals: '12.345'."
+    assert (report.rows, report.imported, report.written, report.ok) == (11, 0, False, False)
+    assert terminal.catalog.count() == 347
+    assert product(terminal, "OK-0001") is None
+    assert product(terminal, "OK-0002") is None
+
+
+def test_skip_errors_writes_the_good_rows(terminal: Terminal, tmp_path: Path) -> None:
+    report = terminal.catalog.import_csv(write(tmp_path, BROKEN), skip_errors=True)
+    assert report.errors == BROKEN_ERRORS
+    assert (report.rows, report.imported, report.written) == (11, 2, True)
+    assert terminal.catalog.count() == 349
+    one = product(terminal, "OK-0001")
+    assert one is not None
+    assert (one.name, one.price) == ("Good Item One", Money(1000))  # the first row wins
+    two = product(terminal, "OK-0002")
+    assert two is not None
+    assert (two.barcode, two.vat_class) == (NEW_BARCODE, "Z")
+    assert product(terminal, "BAD-0007") is None
+
+
+@pytest.mark.parametrize(
+    ("header", "missing"),
+    [
+        ("sku,name,vat_class\n", "price"),
+        ("barcode,name,price\n", "sku, vat_class"),
+        ("", "sku, name, price, vat_class"),
+    ],
+)
+def test_missing_required_columns(
+    terminal: Terminal, tmp_path: Path, header: str, missing: str
+) -> None:
+    path = write(tmp_path, header + "X-1,Thing,10.00\n" if header else "")
+    with pytest.raises(CatalogImportError) as excinfo:
+        terminal.catalog.import_csv(path)
+    assert f"catalog.csv lacks the column(s) {missing}." in str(excinfo.value)
+    assert terminal.catalog.count() == 347
+
+
+def test_non_utf8_file_is_refused(terminal: Terminal, tmp_path: Path) -> None:
+    path = write(tmp_path, (HEADER + "TST-1,,Caf\xe9 Latte,Drinks,120.00,S\n").encode("latin-1"))
+    with pytest.raises(
+        CatalogImportError, match=r"is not UTF-8 text\. Save it from the spreadsheet as 'CSV UTF-8'"
+    ):
+        terminal.catalog.import_csv(path)
+    assert terminal.catalog.count() == 347
+
+
+def test_missing_file(terminal: Terminal, tmp_path: Path) -> None:
+    with pytest.raises(CatalogImportError, match="Cannot read"):
+        terminal.catalog.import_csv(tmp_path / "nope.csv")
+
+
+def test_reimport_updates_by_sku(terminal: Terminal, tmp_path: Path) -> None:
+    before = product(terminal, "DAI-0001")
+    assert before is not None
+    path = write(
+        tmp_path,
+        HEADER + "DAI-0001,6168232712628,Brookside Maziwa Lala Promo 500ml,Dairy,70.00,Z\n",
+    )
+    report = terminal.catalog.import_csv(path)
+    assert (report.imported, report.errors) == (1, [])
+    assert terminal.catalog.count() == 347
+    after = product(terminal, "DAI-0001")
+    assert after is not None
+    assert after.product_id == before.product_id  # same row: old sale lines still point at it
+    assert (after.name, after.price, after.barcode) == (
+        "Brookside Maziwa Lala Promo 500ml",
+        Money(7000),
+        "6168232712628",
+    )
+    assert skus(terminal, "maziwa promo") == ["DAI-0001"]
+    assert "DAI-0001" not in skus(terminal, "brookside fresh")
+
+
+def test_barcode_owned_by_another_sku_is_reported(terminal: Terminal, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER
+        + "TST-0001,,Fine Row,Test,10.00,S\n"
+        + "TST-0002,6168232712628,Steals The Milk Barcode,Test,10.00,S\n",
+    )
+    report = terminal.catalog.import_csv(path)
+    assert report.errors == [
+        RowError(3, "barcode 6168232712628 already belongs to SKU DAI-0001 in the catalog")
+    ]
+    assert not report.written
+    assert terminal.catalog.count() == 347
+    milk = product(terminal, "DAI-0001")
+    assert milk is not None
+    assert milk.barcode == "6168232712628"
+
+
+def test_imported_product_can_be_sold(
+    terminal: Terminal, tmp_path: Path, users: dict[Role, UserSummary]
+) -> None:
+    terminal.catalog.import_csv(write(tmp_path, HEADER + f"TST-1,{NEW_BARCODE},Thing,T,12.50,S\n"))
+    terminal.auth.login(users[Role.CASHIER].user_id, "1111")
+    view = terminal.checkout.scan(NEW_BARCODE)
+    assert [(ln.sku, ln.total) for ln in view.lines] == [("TST-1", Money(1250))]
