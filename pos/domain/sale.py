@@ -452,6 +452,31 @@ class Sale:
         totals = self.totals(table)
         return bool(self.lines) and totals.paid >= totals.payable
 
+    def settle_overpayment(self, table: TaxTable) -> Money:
+        """Hand back money paid beyond the total (goods removed after a part payment).
+
+        The excess comes off the cash payments, newest first, and becomes their change, so
+        tenders always add up to what the sale took. Returns the extra change.
+        """
+        self._require_open()
+        totals = self.totals(table)
+        over = totals.paid - totals.payable
+        if over.minor <= 0:
+            return Money.zero(self.currency)
+        left = over
+        for i in range(len(self.payments) - 1, -1, -1):
+            p = self.payments[i]
+            if p.method != "cash" or not left:
+                continue
+            take = p.amount if p.amount < left else left
+            self.payments[i] = replace(p, amount=p.amount - take, change=p.change + take)
+            left = left - take
+        if left:
+            raise SaleStateError(
+                f"{left} was overpaid by a non-cash method; refund it before completing."
+            )
+        return over
+
     def change_due(self, table: TaxTable) -> Money:
         """Cash handed back: overpayment beyond the payable total (e.g. after a removal)."""
         totals = self.totals(table)

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -114,10 +115,13 @@ def verify_pin(pin: str, stored: str) -> bool:
         scheme, log2_n, r, p, salt_b64, digest_b64 = stored.split("$")
         if scheme != "scrypt":
             return False
-        digest = _scrypt(pin, base64.b64decode(salt_b64), int(log2_n), int(r), int(p))
-    except (ValueError, TypeError):
+        expected = base64.b64decode(digest_b64, validate=True)
+        digest = _scrypt(
+            pin, base64.b64decode(salt_b64, validate=True), int(log2_n), int(r), int(p)
+        )
+    except (ValueError, TypeError, MemoryError):  # binascii.Error is a ValueError
         return False
-    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+    return hmac.compare_digest(digest, expected)
 
 
 def _scrypt(pin: str, salt: bytes, log2_n: int, r: int, p: int) -> bytes:
@@ -152,12 +156,12 @@ class UserSummary:
 
 @dataclass(frozen=True, slots=True)
 class Approval:
-    """Proof that an approver entered their PIN for one permission. Single use."""
+    """Proof that an approver entered their PIN for these permissions. Single use."""
 
     token: str
     approver_id: str
     approver_name: str
-    permission: Permission
+    permissions: frozenset[Permission]
 
 
 APPROVAL_TTL = timedelta(minutes=2)
@@ -226,6 +230,8 @@ class AuthService:
         name = name.strip()
         if not name:
             raise ServiceError("A user needs a name.")
+        if repo.user_by_name(s, name) is not None:
+            raise ServiceError(f"A user named {name} exists already; choose another name.")
         check_pin_format(pin)
         user_id = self._ids.new()
         s.add(
@@ -328,49 +334,73 @@ class AuthService:
             raise PermissionDenied(f"{label} is not allowed for a {user.role.value}.")
         return user
 
-    def approve(self, approver_id: str, pin: str, permission: Permission) -> Approval:
+    def approve(
+        self, approver_id: str, pin: str, permissions: Permission | Iterable[Permission]
+    ) -> Approval:
         """Check an approver's PIN on the spot; returns a single-use approval token."""
-        user = self._check_pin(approver_id, pin, f"approve:{permission.value}")
+        wanted = (
+            frozenset({permissions})
+            if isinstance(permissions, Permission)
+            else frozenset(permissions)
+        )
+        actions = ", ".join(sorted(wanted))
+        user = self._check_pin(approver_id, pin, f"approve:{actions}")
         role = Role(user.role)
-        if permission not in ROLE_PERMISSIONS[role]:
-            raise PermissionDenied(
-                f"{user.name} ({role.value}) cannot approve: "
-                f"{ACTION_LABELS.get(permission, permission.value).lower()}."
-            )
-        approval = Approval(secrets.token_hex(16), user.id, user.name, permission)
+        lacking = [p for p in wanted if p not in ROLE_PERMISSIONS[role]]
+        if lacking:
+            what = ", ".join(ACTION_LABELS.get(p, p.value).lower() for p in sorted(lacking))
+            raise PermissionDenied(f"{user.name} ({role.value}) cannot approve: {what}.")
+        approval = Approval(secrets.token_hex(16), user.id, user.name, wanted)
         self._approvals[approval.token] = (approval, self._clock.now())
         return approval
+
+    def _consume(self, approval: Approval, needed: set[Permission]) -> str:
+        """Spend an approval: it must be ours, unexpired, unused and cover ``needed``."""
+        issued = self._approvals.pop(approval.token, None)
+        if issued is None or issued[0] != approval:
+            raise PermissionDenied("That approval is not valid; ask for the PIN again.")
+        if self._clock.now() - issued[1] > APPROVAL_TTL:
+            raise PermissionDenied("That approval has expired; ask for the PIN again.")
+        if not needed <= approval.permissions:
+            raise PermissionDenied("That approval was given for something else.")
+        return approval.approver_id
+
+    @staticmethod
+    def approver_for(permissions: Iterable[Permission]) -> str:
+        """Who can approve: a supervisor or manager, or only a manager."""
+        if all(p in ROLE_PERMISSIONS[Role.SUPERVISOR] for p in permissions):
+            return "a supervisor or manager"
+        return "a manager"
+
+    def authorize_all(
+        self, needed: Iterable[Permission], approval: Approval | None, action: str | None = None
+    ) -> str:
+        """Allow an action needing ``needed`` for the current user, or with one approval.
+
+        Returns who authorised it (the user themselves or the approver). Raises
+        :class:`ApprovalRequired` naming every missing permission, so one PIN covers them.
+        """
+        user = self.require_user()
+        missing = {p for p in needed if not user.can(p)}
+        if not missing:
+            return user.user_id
+        label = action or " and ".join(ACTION_LABELS.get(p, p.value) for p in sorted(missing))
+        if approval is None:
+            raise ApprovalRequired(
+                tuple(sorted(p.value for p in missing)), label, self.approver_for(missing)
+            )
+        return self._consume(approval, missing)
 
     def authorize(
         self, permission: Permission, approval: Approval | None, action: str | None = None
     ) -> str:
-        """Allow the action for the current user, or with a valid approval.
-
-        Returns who authorised it (the user themselves or the approver); raises
-        :class:`ApprovalRequired` when a supervisor's PIN would make it allowed.
-        """
-        user = self.require_user()
-        if user.can(permission):
-            return user.user_id
-        label = action or ACTION_LABELS.get(permission, permission.value)
-        if approval is None:
-            raise ApprovalRequired(permission.value, label)
-        issued = self._approvals.pop(approval.token, None)
-        if issued is None or issued[0] != approval:
-            raise PermissionDenied("That approval is not valid; ask for the PIN again.")
-        if approval.permission is not permission:
-            raise PermissionDenied("That approval was given for something else.")
-        if self._clock.now() - issued[1] > APPROVAL_TTL:
-            raise PermissionDenied("That approval has expired; ask for the PIN again.")
-        return approval.approver_id
+        """:meth:`authorize_all` for a single permission."""
+        return self.authorize_all([permission], approval, action)
 
     def unlock_user(self, user_id: str, approval: Approval | None = None) -> None:
         """Clear a lockout: by a logged-in manager, or with a manager's approval on the spot."""
         if approval is not None and (self._current is None or self._locked):
-            issued = self._approvals.pop(approval.token, None)
-            if issued is None or approval.permission is not Permission.UNLOCK_USER:
-                raise PermissionDenied("That approval is not valid; ask for the PIN again.")
-            actor = approval.approver_id
+            actor = self._consume(approval, {Permission.UNLOCK_USER})
         else:
             actor = self.authorize(Permission.UNLOCK_USER, approval)
         with self._db.session() as s:

@@ -275,102 +275,143 @@ class CheckoutService:
     def set_quantity(
         self, line_id: str, quantity: int, approval: Approval | None = None
     ) -> SaleView:
-        sale = self._current_sale()
-        line = sale.line(line_id)
-        if sale.tender_started and quantity < line.quantity:
-            who = self._auth.authorize(Permission.REMOVE_AFTER_TENDER, approval)
-            return self._change(
-                lambda s: s.set_quantity(line_id, quantity),
-                audit_action="quantity_reduced_after_tender",
-                approved_by=who,
-                detail={"line": line_id, "from": line.quantity, "to": quantity},
-            )
-        return self._change(lambda s: s.set_quantity(line_id, quantity))
+        line = self._current_sale().line(line_id)
+        return self._guarded(
+            lambda s: s.set_quantity(line_id, quantity),
+            approval,
+            audit_action="quantity_changed",
+            detail={
+                "line": line_id,
+                "sku": line.product.sku,
+                "from": line.quantity,
+                "to": quantity,
+            },
+            removes=quantity < line.quantity,
+        )
 
     def remove_line(self, line_id: str, approval: Approval | None = None) -> SaleView:
-        sale = self._current_sale()
-        line = sale.line(line_id)
-        if sale.tender_started:
-            who = self._auth.authorize(Permission.REMOVE_AFTER_TENDER, approval)
-            return self._change(
-                lambda s: s.remove_line(line_id),
-                audit_action="line_removed_after_tender",
-                approved_by=who,
-                detail={"line": line_id, "sku": line.product.sku, "qty": line.quantity},
-            )
-        return self._change(lambda s: s.remove_line(line_id))
+        line = self._current_sale().line(line_id)
+        return self._guarded(
+            lambda s: s.remove_line(line_id),
+            approval,
+            audit_action="line_removed",
+            detail={"line": line_id, "sku": line.product.sku, "qty": line.quantity},
+            removes=True,
+        )
 
     def set_line_discount(
         self, line_id: str, discount: Discount | None, approval: Approval | None = None
     ) -> SaleView:
-        sale = self._current_sale()
-        line = sale.line(line_id)
-        if discount is None:
-            return self._change(lambda s: s.set_line_discount(line_id, None))
-        return self._discounted(
-            discount,
-            line.gross,
+        line = self._current_sale().line(line_id)
+        if discount is not None:
+            discount.amount_of(line.gross, what="line")
+        return self._guarded(
             lambda s: s.set_line_discount(line_id, discount),
-            {"line": line_id, "sku": line.product.sku},
             approval,
+            audit_action="line_discount",
+            detail={
+                "line": line_id,
+                "sku": line.product.sku,
+                "discount": discount.describe() if discount else None,
+            },
         )
 
     def set_order_discount(
         self, discount: Discount | None, approval: Approval | None = None
     ) -> SaleView:
         sale = self._current_sale()
-        if discount is None:
-            return self._change(lambda s: s.set_order_discount(None))
-        return self._discounted(
-            discount,
-            sale.order_discount_base(),
+        if discount is not None:
+            discount.amount_of(sale.order_discount_base(), what="order")
+        return self._guarded(
             lambda s: s.set_order_discount(discount),
-            {"order": True},
             approval,
-        )
-
-    def _discounted(
-        self,
-        discount: Discount,
-        base: Money,
-        apply: Callable[[Sale], object],
-        detail: dict[str, object],
-        approval: Approval | None,
-    ) -> SaleView:
-        discount.amount_of(base)  # validate before asking anyone for a PIN
-        limit = Decimal(self._ctx.policy.discount_approval_percent)
-        percent = discount.percent_of(base)
-        if percent <= limit:
-            return self._change(apply)
-        user = self._auth.require_user()
-        who = self._auth.authorize(
-            Permission.DISCOUNT_OVER_LIMIT,
-            approval,
-            f"A discount of {percent.quantize(Decimal('0.1'))}% (over the {limit}% limit)",
-        )
-        return self._change(
-            apply,
-            audit_action="discount_over_limit",
-            approved_by="" if who == user.user_id else who,
-            detail={**detail, "discount": discount.describe(), "percent": str(percent)},
+            audit_action="order_discount",
+            detail={"discount": discount.describe() if discount else None},
         )
 
     def override_price(
         self, line_id: str, price: Money, approval: Approval | None = None
     ) -> SaleView:
-        sale = self._current_sale()
-        line = sale.line(line_id)
-        user = self._auth.require_user()
-        who = self._auth.authorize(Permission.PRICE_OVERRIDE, approval)
-        return self._change(
+        line = self._current_sale().line(line_id)
+        return self._guarded(
             lambda s: s.override_price(line_id, price),
+            approval,
             audit_action="price_override",
-            approved_by="" if who == user.user_id else who,
             detail={
                 "line": line_id,
                 "sku": line.product.sku,
                 "from": line.unit_price.minor,
                 "to": price.minor,
+            },
+            needs={Permission.PRICE_OVERRIDE},
+        )
+
+    def _over_limit(self, sale: Sale) -> dict[str, Decimal]:
+        """Discounts whose effective percent is over the approval limit, by line/order."""
+        limit = Decimal(self._ctx.policy.discount_approval_percent)
+        found: dict[str, Decimal] = {}
+        for line in sale.lines:
+            if line.discount is not None:
+                pct = line.discount.percent_of(line.gross)
+                if pct > limit:
+                    found[line.line_id] = pct
+        if sale.order_discount is not None:
+            pct = sale.order_discount.percent_of(sale.order_discount_base())
+            if pct > limit:
+                found["order"] = pct
+        return found
+
+    def _guarded(
+        self,
+        apply: Callable[[Sale], object],
+        approval: Approval | None,
+        *,
+        audit_action: str,
+        detail: dict[str, object],
+        needs: set[Permission] | None = None,
+        removes: bool = False,
+    ) -> SaleView:
+        """Apply a change to a copy, work out every permission it needs, then persist.
+
+        A change can need several: a removal after payment started, a price change, and a
+        discount that the change pushes over the limit (an amount discount on a line whose
+        quantity drops). One approval covers them all; the audit entry names them.
+        """
+        user = self._auth.require(Permission.SELL)
+        current = self._current_sale()
+        sale = Sale.from_dict(current.to_dict())
+        apply(sale)
+        needed = set(needs or ())
+        if removes and current.tender_started:
+            needed.add(Permission.REMOVE_AFTER_TENDER)
+        before = self._over_limit(current)
+        after = self._over_limit(sale)
+        raised = {k: v for k, v in after.items() if v > before.get(k, Decimal(0))}
+        if raised:
+            needed.add(Permission.DISCOUNT_OVER_LIMIT)
+        if not needed:
+            return self._persist(sale)
+        limit = self._ctx.policy.discount_approval_percent
+        label = None
+        if needed == {Permission.DISCOUNT_OVER_LIMIT}:
+            worst = max(raised.values())
+            label = f"A discount of {worst.quantize(Decimal('0.1'))}% (over the {limit}% limit)"
+        who = self._auth.authorize_all(needed, approval, label)
+        if needed == {Permission.DISCOUNT_OVER_LIMIT}:
+            audit_action = "discount_over_limit"
+        elif needed == {Permission.REMOVE_AFTER_TENDER}:
+            audit_action = {
+                "line_removed": "line_removed_after_tender",
+                "quantity_changed": "quantity_reduced_after_tender",
+            }.get(audit_action, audit_action)
+        return self._persist(
+            sale,
+            audit_action=audit_action,
+            approved_by="" if who == user.user_id else who,
+            detail={
+                **detail,
+                **({"permissions": sorted(p.value for p in needed)} if len(needed) > 1 else {}),
+                **({"percent": {k: str(v) for k, v in raised.items()}} if raised else {}),
             },
         )
 
@@ -440,6 +481,7 @@ class CheckoutService:
             due = current.totals(self._table).due
             raise ServiceError(f"{due} is still due: take payment first.")
         sale = Sale.from_dict(current.to_dict())
+        sale.settle_overpayment(self._table)
         change = sale.change_due(self._table)
         sale.complete(self._table)
         receipt = self._finish(sale, change, outbox_kind="sale.completed")

@@ -55,9 +55,9 @@ class ApprovalRequired(ServiceError):
 
     code = "approval_required"
 
-    def __init__(self, permission: str, action: str) -> None:
-        super().__init__(f"{action} needs approval by a supervisor or manager.")
-        self.permission = permission
+    def __init__(self, permissions: tuple[str, ...], action: str, approver: str) -> None:
+        super().__init__(f"{action} needs approval by {approver}.")
+        self.permissions = permissions
         self.action = action
 
 

@@ -127,7 +127,8 @@ class Database:
         config = Config()
         config.set_main_option("script_location", "pos.store:migrations")
         scripts = ScriptDirectory.from_config(config)
-        if current is not None and scripts.get_revision(current) is None:
+        known = {script.revision for script in scripts.walk_revisions()}
+        if current is not None and current not in known:
             raise DatabaseTooNew(self.path, current)
         try:
             with self.engine.begin() as conn:

@@ -119,14 +119,16 @@ def search_products(session: Session, query: str, limit: int = 20) -> list[Catal
             found.setdefault(row.id, _item(row))
     match = fts_query(query)
     if match and len(found) < limit:
+        # FTS yields matches in rowid order; SQLite checks ``active`` row by row and stops
+        # at the limit, so inactive products never starve the result list.
         rows = session.execute(
             text(
                 "SELECT p.id, p.sku, p.barcode, p.name, p.category, p.price_minor, "
-                "p.currency, p.vat_class, p.active FROM products p "
-                "JOIN (SELECT rowid FROM products_fts WHERE products_fts MATCH :m "
-                "LIMIT :lim) f ON p.id = f.rowid WHERE p.active"
+                "p.currency, p.vat_class, p.active FROM products_fts f "
+                "JOIN products p ON p.id = f.rowid "
+                "WHERE products_fts MATCH :m AND p.active LIMIT :lim"
             ),
-            {"m": match, "lim": limit * 2},
+            {"m": match, "lim": limit},
         ).all()
         for row in rows:
             found.setdefault(row.id, _item(row))
@@ -193,6 +195,10 @@ def barcode_owners(session: Session, barcodes: Sequence[str]) -> dict[str, str]:
 
 def user_by_id(session: Session, user_id: str) -> User | None:
     return session.get(User, user_id)
+
+
+def user_by_name(session: Session, name: str) -> User | None:
+    return session.scalars(select(User).where(User.name == name)).first()
 
 
 def active_users(session: Session) -> list[User]:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QWidget
 
-from pos.services.auth import Approval, Permission, Role, UserSummary
+from pos.services.auth import ROLE_PERMISSIONS, Approval, Permission, UserSummary
 from pos.services.errors import USER_ERRORS, ApprovalRequired
 from pos.services.terminal import Terminal
 from pos.ui.dialogs import ApprovalDialog
@@ -52,9 +52,9 @@ class Actions:
         self.users: list[UserSummary] = []
         self.approval_dialog: ApprovalDialog | None = None
 
-    @property
-    def approvers(self) -> list[UserSummary]:
-        return [u for u in self.users if u.role in (Role.SUPERVISOR, Role.MANAGER)]
+    def approvers(self, permissions: list[Permission]) -> list[UserSummary]:
+        """Users whose role holds every one of ``permissions``."""
+        return [u for u in self.users if all(p in ROLE_PERMISSIONS[u.role] for p in permissions)]
 
     def call(
         self,
@@ -76,8 +76,8 @@ class Actions:
         def failed(error: BaseException) -> None:
             if isinstance(error, ApprovalRequired):
                 self.ask_approval(
-                    error.action,
-                    Permission(error.permission),
+                    str(error),
+                    [Permission(p) for p in error.permissions],
                     lambda approval: self.call(lambda: fn(approval), on_ok, failed_again),
                 )
             elif on_error is not None:
@@ -91,9 +91,9 @@ class Actions:
         self.call(lambda: fn(None), on_ok, failed)
 
     def ask_approval(
-        self, action: str, permission: Permission, then: Callable[[Approval], None]
+        self, action: str, permissions: list[Permission], then: Callable[[Approval], None]
     ) -> ApprovalDialog:
-        dialog = ApprovalDialog(self._parent, action, self.approvers)
+        dialog = ApprovalDialog(self._parent, action, self.approvers(permissions))
         self.approval_dialog = dialog
 
         def approved(approval: Approval) -> None:
@@ -102,7 +102,7 @@ class Actions:
 
         def approve(user_id: str, pin: str) -> None:
             self.call(
-                lambda: self.terminal.auth.approve(user_id, pin, permission),
+                lambda: self.terminal.auth.approve(user_id, pin, permissions),
                 approved,
                 lambda error: dialog.show_error(describe_error(error)),
             )

@@ -203,7 +203,7 @@ class ApprovalDialog(KauntaDialog):
         buttons.addWidget(action_button(self, "Approve", "Enter", self._approve, role="primary"))
         layout.addLayout(buttons)
         if not approvers:
-            self.show_error("No supervisor or manager is set up on this till.")
+            self.show_error("Nobody on this till can approve this; ask head office.")
         self.pin.setFocus()
 
     def select(self, user_id: str) -> None:

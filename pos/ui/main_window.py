@@ -176,8 +176,8 @@ class MainWindow(QMainWindow):
             self.actions_.refresh_users(self.login.set_users)
 
         self.actions_.ask_approval(
-            "Unlock a user locked out after wrong PINs",
-            Permission.UNLOCK_USER,
+            "Unlocking a user locked out after wrong PINs needs a manager.",
+            [Permission.UNLOCK_USER],
             lambda approval: self.actions_.call(
                 lambda: self.terminal.auth.unlock_user(user_id, approval), unlocked
             ),

@@ -210,13 +210,6 @@ def test_discount_larger_than_the_line_or_order_is_refused(cashier: Terminal) ->
     assert json.loads(drafts(cashier)[0]["data"])["order_discount"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: CheckoutService._discounted validates with discount.amount_of(base) and the "
-        "default what='line', so an oversize ORDER discount says 'larger than the line'"
-    ),
-)
 def test_oversize_order_discount_message_says_order(cashier: Terminal) -> None:
     cashier.checkout.scan(MILK)
     with pytest.raises(InvalidDiscount, match=r"larger than the order \(KES 65.00\)"):
@@ -242,7 +235,7 @@ def test_line_discount_over_the_limit_needs_a_supervisor(cashier: Terminal, user
     line_id = before.lines[0].line_id
     with pytest.raises(ApprovalRequired) as excinfo:
         co.set_line_discount(line_id, Discount.of_percent(15))
-    assert excinfo.value.permission == "discount_over_limit"
+    assert excinfo.value.permissions == ("discount_over_limit",)
     assert str(excinfo.value) == (
         "A discount of 15.0% (over the 10% limit) needs approval by a supervisor or manager."
     )
@@ -259,7 +252,12 @@ def test_line_discount_over_the_limit_needs_a_supervisor(cashier: Terminal, user
             "user_id": users[Role.CASHIER].user_id,
             "document_id": view.sale_id,
             "approved_by": users[Role.SUPERVISOR].user_id,
-            "detail": {"line": line_id, "sku": "DAI-0001", "discount": "15%", "percent": "15"},
+            "detail": {
+                "line": line_id,
+                "sku": "DAI-0001",
+                "discount": "15%",
+                "percent": {line_id: "15"},
+            },
         }
     ]
 
@@ -283,7 +281,7 @@ def test_order_discount_over_the_limit_needs_a_supervisor(cashier: Terminal, use
     assert [ln.discount.minor for ln in view.lines] == [780, 900]  # spread by value
     [entry] = audit(cashier, "discount_over_limit")
     assert entry["approved_by"] == users[Role.SUPERVISOR].user_id
-    assert entry["detail"] == {"order": True, "discount": "12%", "percent": "12"}
+    assert entry["detail"] == {"discount": "12%", "percent": {"order": "12"}}
 
 
 def test_supervisor_gives_a_large_discount_herself(terminal: Terminal, users: Users) -> None:
@@ -295,13 +293,6 @@ def test_supervisor_gives_a_large_discount_herself(terminal: Terminal, users: Us
     assert (entry["user_id"], entry["approved_by"]) == (users[Role.SUPERVISOR].user_id, "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: CheckoutService.set_quantity does not re-check the discount limit: a 10 % "
-        "amount discount on 2 items becomes 20 % when the quantity drops to 1, no approval"
-    ),
-)
 def test_lowering_quantity_cannot_lift_a_line_discount_over_the_limit(cashier: Terminal) -> None:
     co = cashier.checkout
     line_id = co.scan(MILK, 2).lines[0].line_id
@@ -311,13 +302,6 @@ def test_lowering_quantity_cannot_lift_a_line_discount_over_the_limit(cashier: T
     assert co.view().totals.total == kes("117.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: CheckoutService.remove_line does not re-check the order discount limit: "
-        "a 10 % amount order discount becomes 29 % after a line is removed, no approval"
-    ),
-)
 def test_removing_a_line_cannot_lift_an_order_discount_over_the_limit(
     cashier: Terminal,
 ) -> None:
@@ -409,7 +393,7 @@ def test_void_needs_approval_and_is_journaled(cashier: Terminal, users: Users) -
     view = co.scan(UHT)
     with pytest.raises(ApprovalRequired) as excinfo:
         co.void("customer changed mind")
-    assert excinfo.value.permission == "void_sale"
+    assert excinfo.value.permissions == ("void_sale",)
     assert [d["status"] for d in drafts(cashier)] == ["open"]
     assert rows(cashier, "SELECT id FROM sales") == []
 
@@ -620,7 +604,7 @@ def test_removing_a_line_after_tender_needs_approval(cashier: Terminal, users: U
     line_1l = view.lines[1].line_id
     with pytest.raises(ApprovalRequired) as excinfo:
         co.remove_line(line_1l)
-    assert excinfo.value.permission == "remove_after_tender"
+    assert excinfo.value.permissions == ("remove_after_tender",)
     assert len(co.view().lines) == 2
 
     after = co.remove_line(line_1l, approve(cashier, users, Permission.REMOVE_AFTER_TENDER))
@@ -659,8 +643,10 @@ def test_an_overpaid_sale_completes_with_the_overpayment_as_change(
     assert drafts(cashier) == []
     [sale] = rows(cashier, "SELECT * FROM sales")
     assert (sale["status"], sale["total_minor"], sale["item_count"]) == ("completed", 6500, 1)
-    assert (sale["paid_minor"], sale["change_minor"], sale["rounding_minor"]) == (10000, 3500, 0)
-    assert sale["paid_minor"] - sale["change_minor"] == sale["total_minor"]
+    assert (sale["paid_minor"], sale["change_minor"], sale["rounding_minor"]) == (6500, 3500, 0)
+    assert sale["paid_minor"] == sale["total_minor"] + sale["rounding_minor"]
+    [pay] = rows(cashier, "SELECT amount_minor, tendered_minor, change_minor FROM payments")
+    assert (pay["amount_minor"], pay["tendered_minor"], pay["change_minor"]) == (6500, 10000, 3500)
     assert rows(cashier, "SELECT sku FROM sale_lines") == [{"sku": "DAI-0001"}]
     [event] = rows(cashier, "SELECT kind, payload FROM outbox")
     assert event["kind"] == "sale.completed"

@@ -158,14 +158,6 @@ def test_supervisor_sees_the_same_totals(two_days: Terminal, users: Users) -> No
     assert two_days.reports.daily_totals("2026-03-02").total == kes("365.75")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: after CheckoutService.complete_paid the 35.00 handed back is only in "
-        "sales.change_minor; the payments row keeps amount 100.00, so daily_totals "
-        "tenders show cash 100.00 against takings of 65.00"
-    ),
-)
 def test_cash_tenders_match_takings_after_an_overpaid_sale(cashier: Terminal, users: Users) -> None:
     co = cashier.checkout
     co.scan(MILK)

@@ -146,14 +146,6 @@ def test_database_from_a_newer_version_is_refused_unchanged(tmp_path: Path) -> N
     assert _schema(path)[2] == ["9999"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: Database.upgrade expects ScriptDirectory.get_revision('9999') to return None, "
-        "but Alembic raises CommandError, so open_database reports a generic StoreError "
-        "('Could not open the database ...: Can't locate revision') instead of DatabaseTooNew"
-    ),
-)
 def test_database_from_a_newer_version_raises_database_too_new(tmp_path: Path) -> None:
     path = tmp_path / "kaunta.sqlite"
     _mark_too_new(path)

@@ -130,13 +130,6 @@ def test_limit_is_respected(terminal: Terminal) -> None:
     assert sorted(search(terminal, "brook", limit=50)) == BROOKSIDE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: search_products limits the FTS subquery to limit*2 rowids BEFORE filtering "
-        "inactive products, so inactive matches crowd out active ones"
-    ),
-)
 def test_inactive_products_do_not_crowd_out_active_matches(terminal: Terminal) -> None:
     with terminal.db.session() as s:  # discontinue the first six Brookside products
         s.execute(
