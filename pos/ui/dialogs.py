@@ -95,6 +95,7 @@ class TenderDialog(KauntaDialog):
         exact = QPushButton(f"Exact\n{due.amount_text()}", self)
         exact.setMinimumHeight(TOUCH_HEIGHT)
         exact.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        exact.setAutoDefault(False)
         exact.clicked.connect(lambda: self.amount.setText(due.amount_text().replace(",", "")))
         quick.addWidget(exact)
         for note in QUICK_NOTES:
@@ -102,6 +103,7 @@ class TenderDialog(KauntaDialog):
             b.setToolTip(f"Add a {due.currency} {note} note")
             b.setMinimumHeight(TOUCH_HEIGHT)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setAutoDefault(False)
             b.clicked.connect(lambda _=False, n=note: self._add_note(n))
             quick.addWidget(b)
         layout.addLayout(quick)
@@ -122,6 +124,11 @@ class TenderDialog(KauntaDialog):
     def _tendered(self) -> Money | None:
         text = self.amount.text().strip()
         if not text:
+            return None
+        if text.isdigit() and len(text) >= 8:
+            self.show_error(
+                "That looks like a barcode, not cash. Cancel the payment (Esc) to scan more items."
+            )
             return None
         try:
             return Money.parse(text, self.due.currency)
@@ -220,6 +227,9 @@ class ApprovalDialog(KauntaDialog):
             return
         pin = self.pin.text()
         self.pin.clear()
+        if not pin:
+            self.show_error("Type your PIN.")
+            return
         self.sig_approve.emit(self._ids[checked], pin)
 
 
@@ -401,6 +411,7 @@ class ReceiptDialog(KauntaDialog):
         layout.addWidget(note)
         buttons = QHBoxLayout()
         printer = QPushButton("Print (not yet available)", self)
+        printer.setAutoDefault(False)
         printer.setEnabled(False)
         printer.setMinimumHeight(TOUCH_HEIGHT)
         buttons.addWidget(printer)

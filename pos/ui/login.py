@@ -73,6 +73,8 @@ class LoginScreen(QWidget):
         outer.addStretch(1)
 
     def set_users(self, users: list[UserSummary]) -> None:
+        """(Re)build the user buttons, keeping whoever was chosen chosen."""
+        chosen = self.selected_user()
         for button in self.group.buttons():
             self.group.removeButton(button)
             button.deleteLater()
@@ -89,7 +91,9 @@ class LoginScreen(QWidget):
             self.group.addButton(b, i)
             self._ids[i] = user.user_id
             self.users_row.addWidget(b, i // 3, i % 3)
-        if users and self.group.checkedId() < 0:
+        if chosen in self._ids.values():
+            self.select_user(chosen)  # type: ignore[arg-type]
+        elif users:
             first = self.group.button(0)
             if first is not None:
                 first.setChecked(True)

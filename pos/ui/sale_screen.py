@@ -139,8 +139,7 @@ class SaleScreen(QWidget):
 
         buttons = QGridLayout()
         b = action_button
-        self.btn_pay = b(self, "Pay cash", "F12", self.pay, role="primary")
-        self.btn_pay.setMinimumHeight(84)
+        self.btn_pay = b(self, "Pay cash", "F12", self.pay, role="pay")
         specs: list[tuple[str, str | None, Callable[[], None], str]] = [
             ("Quantity", "F2", self.change_quantity, ""),
             ("Remove line", "Del", self.remove_line, "danger"),
@@ -198,6 +197,10 @@ class SaleScreen(QWidget):
             if key == Qt.Key.Key_Escape:
                 self.scan.clear()
                 self._hide_results()
+                return True
+            if key == Qt.Key.Key_Delete and not self.scan.text():
+                # the text field would swallow Del; with nothing typed it removes the line
+                self.remove_line()
                 return True
         return super().eventFilter(watched, event)
 
@@ -328,7 +331,7 @@ class SaleScreen(QWidget):
         if view is None:
             for label in (self.lbl_items, self.lbl_subtotal, self.lbl_discounts, self.lbl_vat):
                 label.setText("")
-            self.lbl_total.setText("0.00")
+            self.lbl_total.setText(str(Money.zero(self.act.terminal.ctx.currency)))
             self.lbl_paid.setText("")
         else:
             t = view.totals

@@ -19,6 +19,8 @@ QPushButton:pressed { background: #d5dbe4; }
 QPushButton:disabled { color: #9aa3ad; background: #f5f6f8; }
 QPushButton[role="primary"] { background: #1b7f3b; color: white; font-weight: bold;
                               border: 1px solid #14612d; font-size: 18px; }
+QPushButton[role="pay"] { background: #1b7f3b; color: white; font-weight: bold;
+                          border: 1px solid #14612d; font-size: 22px; min-height: 84px; }
 QPushButton[role="danger"] { background: #fbe9e9; border: 1px solid #d99; color: #8b1d1d; }
 QPushButton[role="user"]:checked { background: #1f5fa8; color: white; }
 QLineEdit { min-height: 40px; font-size: 18px; padding: 2px 8px; }
@@ -54,13 +56,18 @@ def action_button(
     button = QPushButton(label, parent)
     button.setMinimumHeight(TOUCH_HEIGHT)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays on the scan field
+    # No default buttons: Return is handled once, by the shortcut or the text field.
+    button.setAutoDefault(False)
     button.clicked.connect(slot)
     if role:
         button.setProperty("role", role)
     if shortcut:
-        sc = QShortcut(QKeySequence(shortcut), parent)
-        sc.setContext(context)
-        sc.activated.connect(button.click)
+        # "Enter" means both keys: the main Return key and the keypad Enter.
+        keys = ("Return", "Enter") if shortcut == "Enter" else (shortcut,)
+        for key in keys:
+            sc = QShortcut(QKeySequence(key), parent)
+            sc.setContext(context)
+            sc.activated.connect(lambda b=button: b.click() if b.isEnabled() else None)
         button.setToolTip(f"{text} ({shortcut})")
     return button
 
@@ -83,6 +90,7 @@ class Keypad(QWidget):
             b = QPushButton(key, self)
             b.setMinimumSize(64, TOUCH_HEIGHT)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setAutoDefault(False)
             b.clicked.connect(lambda _=False, k=key: self._type(k))
             grid.addWidget(b, i // 3, i % 3)
         back = QPushButton("⌫", self)
@@ -97,6 +105,8 @@ class Keypad(QWidget):
         enter.setMinimumSize(64, TOUCH_HEIGHT)
         enter.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         enter.setProperty("role", "primary")
+        for button in (back, clear, enter):
+            button.setAutoDefault(False)
         enter.clicked.connect(self.sig_enter.emit)
         grid.addWidget(back, 0, 3)
         grid.addWidget(clear, 1, 3)
