@@ -6,6 +6,7 @@ the same :class:`Receipt`, so what the cashier sees is what the customer gets.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -129,15 +130,36 @@ def build_receipt(
     )
 
 
-def _pair(left: str, right: str, width: int) -> str:
-    space = width - len(right) - 1
-    if len(left) > space:
-        left = left[: max(space, 0)]
-    return f"{left:<{space}} {right}"
+def _pair(left: str, right: str, width: int) -> list[str]:
+    """``left`` and ``right`` on one line; when they do not fit, ``left`` on its own line
+    and ``right`` right-aligned below. Amounts are never cut."""
+    if len(left) + 1 + len(right) <= width:
+        return [f"{left:<{width - len(right) - 1}} {right}"]
+    return [left[:width], right.rjust(width)[-width:]]
 
 
 def _center(text: str, width: int) -> str:
     return text[:width].center(width).rstrip()
+
+
+def training_mark(width: int) -> str:
+    """The training warning, shortened (never cut) on narrow paper."""
+    return TRAINING_MARK if len(TRAINING_MARK) <= width else TRAINING_MARK.strip("* ")
+
+
+def _vat_rows(v: VatLine, width: int) -> list[str]:
+    code = f"{v.tax_class.code} {v.tax_class.rate_text}"
+    cols = f"{v.net.amount_text():>9} {v.vat.amount_text():>8} {v.gross.amount_text():>9}"
+    if len(code) + 1 + len(cols) <= width:
+        return _pair(code, cols, width)
+    if len(cols) <= width:
+        return [code, cols.rjust(width)]
+    return [
+        code,
+        *_pair("  Net", v.net.amount_text(), width),
+        *_pair("  VAT", v.vat.amount_text(), width),
+        *_pair("  Gross", v.gross.amount_text(), width),
+    ]
 
 
 def render_text(receipt: Receipt, width: int = 42) -> list[str]:
@@ -147,7 +169,7 @@ def render_text(receipt: Receipt, width: int = 42) -> list[str]:
     rule = "-" * width
     out: list[str] = []
     if receipt.training:
-        out.append(_center(TRAINING_MARK, width))
+        out.append(_center(training_mark(width), width))
     out.append(_center(receipt.store.name.upper(), width))
     out.extend(_center(a, width) for a in receipt.store.address)
     if receipt.store.phone:
@@ -155,49 +177,47 @@ def render_text(receipt: Receipt, width: int = 42) -> list[str]:
     if receipt.store.tax_pin:
         out.append(_center(f"PIN {receipt.store.tax_pin}", width))
     out.append(rule)
-    out.append(_pair("Receipt", receipt.number, width))
-    out.append(_pair("Date", receipt.issued_at.strftime("%Y-%m-%d %H:%M"), width))
-    out.append(_pair("Cashier", receipt.cashier, width))
+    out.extend(_pair("Receipt", receipt.number, width))
+    out.extend(_pair("Date", receipt.issued_at.strftime("%Y-%m-%d %H:%M"), width))
+    out.extend(_pair("Cashier", receipt.cashier, width))
     if receipt.reprint:
         out.append(_center("*** COPY - REPRINT ***", width))
     if receipt.status is SaleStatus.VOIDED:
         out.append(_center("*** VOIDED ***", width))
-        out.append(f"Reason: {receipt.void_reason}"[:width])
+        out.extend(textwrap.wrap(f"Reason: {receipt.void_reason}", width))
     out.append(rule)
     for line in receipt.lines:
-        out.append(line.name[:width])
+        out.extend(textwrap.wrap(line.name, width) or [""])
         qty = f"  {line.quantity} x {line.unit_price.amount_text()}"
         if line.price_overridden:
             qty += " (price changed)"
-        out.append(_pair(qty, f"{line.gross.amount_text()} {line.vat_code}", width))
+        out.extend(_pair(qty, f"{line.gross.amount_text()} {line.vat_code}", width))
         if line.discount:
-            out.append(_pair("  Discount", f"-{line.discount.amount_text()}  ", width))
+            out.extend(_pair("  Discount", f"-{line.discount.amount_text()}  ", width))
     out.append(rule)
-    out.append(
+    out.extend(
         _pair(f"Subtotal ({receipt.item_count} items)", receipt.subtotal.amount_text(), width)
     )
     if receipt.discounts:
-        out.append(_pair("Discounts", f"-{receipt.discounts.amount_text()}", width))
-    out.append(_pair(f"TOTAL {receipt.total.currency}", receipt.total.amount_text(), width))
+        out.extend(_pair("Discounts", f"-{receipt.discounts.amount_text()}", width))
+    out.extend(_pair(f"TOTAL {receipt.total.currency}", receipt.total.amount_text(), width))
     if receipt.rounding:
-        out.append(_pair("Cash rounding", receipt.rounding.amount_text(), width))
-        out.append(_pair("TO PAY", (receipt.total + receipt.rounding).amount_text(), width))
+        out.extend(_pair("Cash rounding", receipt.rounding.amount_text(), width))
+        out.extend(_pair("TO PAY", (receipt.total + receipt.rounding).amount_text(), width))
     for p in receipt.payments:
         label = METHOD_LABELS.get(p.method, p.method.title())
-        out.append(_pair(label, p.tendered.amount_text(), width))
+        out.extend(_pair(label, p.tendered.amount_text(), width))
         if p.reference:
             out.append(f"  Ref {p.reference}"[:width])
     if receipt.payments:
-        out.append(_pair("Change", receipt.change.amount_text(), width))
+        out.extend(_pair("Change", receipt.change.amount_text(), width))
     out.append(rule)
-    out.append(_pair("VAT", "Net      VAT    Gross", width))
+    out.extend(_pair("VAT", "Net      VAT    Gross", width))
     for v in receipt.vat:
-        code = f"{v.tax_class.code} {v.tax_class.rate_text}"
-        cols = f"{v.net.amount_text():>9} {v.vat.amount_text():>8} {v.gross.amount_text():>9}"
-        out.append(_pair(code, cols, width))
+        out.extend(_vat_rows(v, width))
     out.append(rule)
     out.extend(_center(f, width) for f in receipt.store.footer)
     out.append(_center(f"Sale {receipt.sale_id}", width))
     if receipt.training:
-        out.append(_center(TRAINING_MARK, width))
+        out.append(_center(training_mark(width), width))
     return out

@@ -299,7 +299,11 @@ class Sale:
         new = replace(line, quantity=check_quantity(quantity))
         self._check_line_discount(new)
         self.lines[i] = new
-        self._check_order_discount(self.order_discount)
+        try:
+            self._check_order_discount(self.order_discount)
+        except InvalidDiscount:
+            self.lines[i] = line  # refused: the basket stays exactly as it was
+            raise
         return new
 
     def remove_line(self, line_id: str) -> SaleLine:
