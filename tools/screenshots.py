@@ -90,6 +90,7 @@ def main() -> int:
         (800, lambda: shot("04-receipt")),
         (100, app.quit),
     ]
+
     def run_next(index: int = 0) -> None:
         if index >= len(steps):
             return
