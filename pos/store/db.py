@@ -83,37 +83,41 @@ class Database:
         connection.exec_driver_sql("BEGIN")
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on any error, translates errors."""
-        session = self._sessions()
+    def _translated(self) -> Iterator[None]:
+        """Re-raise SQLite failures as store errors that name this file."""
         try:
-            yield session
-            session.commit()
+            yield
         except BaseException as exc:
-            session.rollback()
             translated = translate_error(exc, self.path)
             if translated is exc:
                 raise
             raise translated from exc
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on any error, translates errors."""
+        session = self._sessions()
+        try:
+            with self._translated():
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
         finally:
             session.close()
 
     def check_openable(self) -> str | None:
         """Read the header and the schema version; returns the Alembic revision or None."""
-        try:
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA schema_version").scalar()
-                has_version = conn.execute(
-                    text("SELECT name FROM sqlite_master WHERE name = 'alembic_version'")
-                ).scalar()
-                if not has_version:
-                    return None
-                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except Exception as exc:
-            translated = translate_error(exc, self.path)
-            if translated is exc:
-                raise
-            raise translated from exc
+        with self._translated(), self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA schema_version").scalar()
+            has_version = conn.execute(
+                text("SELECT name FROM sqlite_master WHERE name = 'alembic_version'")
+            ).scalar()
+            if not has_version:
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     def upgrade(self) -> None:
         """Bring the schema to the newest revision (no-op, without Alembic, when current)."""
@@ -130,15 +134,9 @@ class Database:
         known = {script.revision for script in scripts.walk_revisions()}
         if current is not None and current not in known:
             raise DatabaseTooNew(self.path, current)
-        try:
-            with self.engine.begin() as conn:
-                config.attributes["connection"] = conn
-                command.upgrade(config, "head")
-        except Exception as exc:
-            translated = translate_error(exc, self.path)
-            if translated is exc:
-                raise
-            raise translated from exc
+        with self._translated(), self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -3,12 +3,12 @@ they report through signals, so the GUI thread never waits inside a nested loop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QDialog,
     QGridLayout,
     QHBoxLayout,
@@ -32,6 +32,7 @@ from pos.services.auth import UserSummary
 from pos.ui.widgets import (
     TOUCH_HEIGHT,
     Keypad,
+    UserPicker,
     action_button,
     message_label,
     set_role,
@@ -66,6 +67,19 @@ class KauntaDialog(QDialog):
 
     def show_error(self, text: str) -> None:
         show_message(self.message, text, error=True)
+
+    def add_buttons(
+        self, layout: QVBoxLayout, ok_text: str, on_ok: Callable[[], None], *middle: QWidget
+    ) -> QPushButton:
+        """The bottom row: Cancel (Esc), any ``middle`` buttons, the primary action (Enter)."""
+        row = QHBoxLayout()
+        row.addWidget(action_button(self, "Cancel", "Esc", self.reject))
+        for widget in middle:
+            row.addWidget(widget)
+        ok = action_button(self, ok_text, "Enter", on_ok, role="primary")
+        row.addWidget(ok)
+        layout.addLayout(row)
+        return ok
 
 
 class TenderDialog(KauntaDialog):
@@ -111,14 +125,8 @@ class TenderDialog(KauntaDialog):
         keypad.sig_enter.connect(self._complete)
         layout.addWidget(keypad)
         layout.addWidget(self.message)
-        buttons = QHBoxLayout()
         self.partial = action_button(self, "Part payment", "Ctrl+P", self._partial)
-        cancel = action_button(self, "Cancel", "Esc", self.reject)
-        self.complete = action_button(self, "Complete", "Enter", self._complete, role="primary")
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.partial)
-        buttons.addWidget(self.complete)
-        layout.addLayout(buttons)
+        self.complete = self.add_buttons(layout, "Complete", self._complete, self.partial)
         self.amount.setFocus()
 
     def _tendered(self) -> Money | None:
@@ -178,24 +186,10 @@ class ApprovalDialog(KauntaDialog):
         title.setWordWrap(True)
         set_role(title, "title")
         layout.addWidget(title)
-        layout.addWidget(
-            QLabel("Supervisor or manager: choose your name and enter your PIN.", self)
-        )
-        row = QHBoxLayout()
-        self._group = QButtonGroup(self)
-        self._ids: dict[int, str] = {}
-        for i, user in enumerate(approvers):
-            b = QPushButton(f"{user.name}\n{user.role.value}", self)
-            b.setCheckable(True)
-            b.setProperty("role", "user")
-            b.setMinimumHeight(TOUCH_HEIGHT)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            self._group.addButton(b, i)
-            self._ids[i] = user.user_id
-            row.addWidget(b)
-            if i == 0:
-                b.setChecked(True)
-        layout.addLayout(row)
+        layout.addWidget(QLabel("Approver: choose your name and enter your PIN.", self))
+        self.picker = UserPicker(self, columns=4)
+        self.picker.set_users([(u.user_id, f"{u.name}\n{u.role.value}") for u in approvers])
+        layout.addWidget(self.picker)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText("PIN")
@@ -205,24 +199,17 @@ class ApprovalDialog(KauntaDialog):
         keypad.sig_enter.connect(self._approve)
         layout.addWidget(keypad)
         layout.addWidget(self.message)
-        buttons = QHBoxLayout()
-        buttons.addWidget(action_button(self, "Cancel", "Esc", self.reject))
-        buttons.addWidget(action_button(self, "Approve", "Enter", self._approve, role="primary"))
-        layout.addLayout(buttons)
+        self.add_buttons(layout, "Approve", self._approve)
         if not approvers:
             self.show_error("Nobody on this till can approve this; ask head office.")
         self.pin.setFocus()
 
     def select(self, user_id: str) -> None:
-        for i, uid in self._ids.items():
-            if uid == user_id:
-                button = self._group.button(i)
-                if button is not None:
-                    button.setChecked(True)
+        self.picker.select(user_id)
 
     def _approve(self) -> None:
-        checked = self._group.checkedId()
-        if checked < 0:
+        approver = self.picker.selected()
+        if approver is None:
             self.show_error("Choose who approves.")
             return
         pin = self.pin.text()
@@ -230,7 +217,7 @@ class ApprovalDialog(KauntaDialog):
         if not pin:
             self.show_error("Type your PIN.")
             return
-        self.sig_approve.emit(self._ids[checked], pin)
+        self.sig_approve.emit(approver, pin)
 
 
 class NumberDialog(KauntaDialog):
@@ -252,10 +239,7 @@ class NumberDialog(KauntaDialog):
         keypad.sig_enter.connect(self._ok)
         layout.addWidget(keypad)
         layout.addWidget(self.message)
-        buttons = QHBoxLayout()
-        buttons.addWidget(action_button(self, "Cancel", "Esc", self.reject))
-        buttons.addWidget(action_button(self, "OK", "Enter", self._ok, role="primary"))
-        layout.addLayout(buttons)
+        self.add_buttons(layout, "OK", self._ok)
         self.field.setFocus()
 
     def _ok(self) -> None:
@@ -290,13 +274,9 @@ class DiscountDialog(KauntaDialog):
         keypad.sig_enter.connect(self._ok)
         layout.addWidget(keypad)
         layout.addWidget(self.message)
-        buttons = QHBoxLayout()
-        buttons.addWidget(action_button(self, "Cancel", "Esc", self.reject))
         remove = action_button(self, "Remove discount", None, self._remove, role="danger")
         remove.setEnabled(bool(current))
-        buttons.addWidget(remove)
-        buttons.addWidget(action_button(self, "Apply", "Enter", self._ok, role="primary"))
-        layout.addLayout(buttons)
+        self.add_buttons(layout, "Apply", self._ok, remove)
         self.field.setFocus()
 
     def _ok(self) -> None:
@@ -339,10 +319,7 @@ class ReasonDialog(KauntaDialog):
         self.field.returnPressed.connect(self._ok)
         layout.addWidget(self.field)
         layout.addWidget(self.message)
-        buttons = QHBoxLayout()
-        buttons.addWidget(action_button(self, "Cancel", "Esc", self.reject))
-        buttons.addWidget(action_button(self, "OK", "Enter", self._ok, role="primary"))
-        layout.addLayout(buttons)
+        self.add_buttons(layout, "OK", self._ok)
         self.field.setFocus()
 
     def _ok(self) -> None:
@@ -373,10 +350,7 @@ class ParkedDialog(KauntaDialog):
         self.list.itemActivated.connect(lambda _item: self._ok())
         layout.addWidget(self.list)
         layout.addWidget(self.message)
-        buttons = QHBoxLayout()
-        buttons.addWidget(action_button(self, "Cancel", "Esc", self.reject))
-        buttons.addWidget(action_button(self, "Recall", "Enter", self._ok, role="primary"))
-        layout.addLayout(buttons)
+        self.add_buttons(layout, "Recall", self._ok)
         self.list.setFocus()
 
     def _ok(self) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -15,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.auth import CurrentUser, UserSummary
-from pos.ui.widgets import TOUCH_HEIGHT, Keypad, message_label, set_role, show_message
+from pos.ui.widgets import TOUCH_HEIGHT, Keypad, UserPicker, message_label, set_role, show_message
 
 
 class LoginScreen(QWidget):
@@ -36,10 +34,9 @@ class LoginScreen(QWidget):
         self.subtitle = QLabel("Choose your name and enter your PIN", self)
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.subtitle)
-        self.users_row = QGridLayout()
-        box.addLayout(self.users_row)
-        self.group = QButtonGroup(self)
-        self._ids: dict[int, str] = {}
+        self.picker = UserPicker(self)
+        self.group = self.picker.group
+        box.addWidget(self.picker)
         self.pin = QLineEdit(self)
         self.group.idClicked.connect(lambda _i: self.pin.setFocus())
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
@@ -73,40 +70,19 @@ class LoginScreen(QWidget):
         outer.addStretch(1)
 
     def set_users(self, users: list[UserSummary]) -> None:
-        """(Re)build the user buttons, keeping whoever was chosen chosen."""
-        chosen = self.selected_user()
-        for button in self.group.buttons():
-            self.group.removeButton(button)
-            button.deleteLater()
-        self._ids.clear()
-        for i, user in enumerate(users):
-            text = f"{user.name}\n{user.role.value}"
-            if user.locked_until is not None:
-                text += " · locked"
-            b = QPushButton(text, self)
-            b.setCheckable(True)
-            b.setProperty("role", "user")
-            b.setMinimumHeight(64)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            self.group.addButton(b, i)
-            self._ids[i] = user.user_id
-            self.users_row.addWidget(b, i // 3, i % 3)
-        if chosen in self._ids.values():
-            self.select_user(chosen)  # type: ignore[arg-type]
-        elif users:
-            first = self.group.button(0)
-            if first is not None:
-                first.setChecked(True)
+        """Show the users; whoever was chosen stays chosen (a wrong PIN must not move it)."""
+        self.picker.set_users(
+            [
+                (u.user_id, f"{u.name}\n{u.role.value}" + (" · locked" if u.locked_until else ""))
+                for u in users
+            ]
+        )
 
     def select_user(self, user_id: str) -> None:
-        for i, uid in self._ids.items():
-            if uid == user_id:
-                button = self.group.button(i)
-                if button is not None:
-                    button.setChecked(True)
+        self.picker.select(user_id)
 
     def selected_user(self) -> str | None:
-        return self._ids.get(self.group.checkedId())
+        return self.picker.selected()
 
     def set_lock_mode(self, user: CurrentUser | None) -> None:
         """Locked till: the user's PIN unlocks; choosing someone else switches user."""

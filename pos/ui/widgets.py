@@ -6,7 +6,14 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 #: Touch targets: at least 48 px (Material / Apple HIG); the till uses 56.
 TOUCH_HEIGHT = 56
@@ -115,6 +122,51 @@ class Keypad(QWidget):
     def _type(self, key: str) -> None:
         self._target.insert(key)
         self._target.setFocus()
+
+
+class UserPicker(QWidget):
+    """People as large toggle buttons (one chosen at a time): login and approvals."""
+
+    def __init__(self, parent: QWidget, columns: int = 3) -> None:
+        super().__init__(parent)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._columns = columns
+        self.group = QButtonGroup(self)
+        self._ids: dict[int, str] = {}
+
+    def set_users(self, users: list[tuple[str, str]]) -> None:
+        """``(user_id, label)`` pairs; whoever was chosen stays chosen, else the first."""
+        chosen = self.selected()
+        for button in self.group.buttons():
+            self.group.removeButton(button)
+            button.deleteLater()
+        self._ids.clear()
+        for i, (user_id, label) in enumerate(users):
+            b = QPushButton(label, self)
+            b.setCheckable(True)
+            b.setProperty("role", "user")
+            b.setMinimumHeight(64)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setAutoDefault(False)
+            self.group.addButton(b, i)
+            self._ids[i] = user_id
+            self._grid.addWidget(b, i // self._columns, i % self._columns)
+        if chosen is not None and chosen in self._ids.values():
+            self.select(chosen)
+        elif users:
+            first = self.group.button(0)
+            if first is not None:
+                first.setChecked(True)
+
+    def select(self, user_id: str) -> None:
+        for i, uid in self._ids.items():
+            button = self.group.button(i)
+            if uid == user_id and button is not None:
+                button.setChecked(True)
+
+    def selected(self) -> str | None:
+        return self._ids.get(self.group.checkedId())
 
 
 def message_label(parent: QWidget) -> QLabel:
