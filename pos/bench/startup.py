@@ -1,0 +1,90 @@
+"""Start-up time of the real app: ``kaunta run --smoke`` offscreen, from process start.
+
+Run as ``python -m pos.bench.startup DATA_DIR RUNS``; prints one JSON object. The store
+bench launches it as a small helper process on purpose: on Linux a child's
+``ru_maxrss`` starts from the RSS of the process it was forked from, so the smoke runs
+must be started by a small process, not by the bench after it has built a million-row
+catalog (its RSS would show up as the app's).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+READY = "KAUNTA-READY"
+TIMEOUT_S = 120.0
+
+
+def smoke_once(data_dir: Path) -> tuple[float, float, float]:
+    """Seconds from Popen to the READY line, the app's own figure, and its peak RSS."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    cmd = [sys.executable, "-m", "pos.cli", "--data-dir", str(data_dir), "run", "--smoke"]
+    log = data_dir.parent / "startup-stderr.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, text=True)
+        watchdog = threading.Timer(TIMEOUT_S, proc.kill)  # a hung start must not hang us
+        watchdog.start()
+        ready, elapsed = "", 0.0
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if line.startswith(READY):
+                    ready, elapsed = line, time.perf_counter() - t0
+                    break
+            proc.stdout.read()
+            proc.wait()
+        finally:
+            watchdog.cancel()
+    if not ready:
+        raise RuntimeError(f"kaunta run --smoke never printed {READY} (see {log})")
+    fields = dict(f.split("=", 1) for f in ready.split()[1:])
+    return elapsed, float(fields["startup_s"]), float(fields["rss_mb"])
+
+
+def measure(data_dir: Path, runs: int) -> dict[str, list[float]]:
+    """One warm-up run (it seeds the demo data), then ``runs`` timed runs."""
+    smoke_once(data_dir)
+    wall: list[float] = []
+    app: list[float] = []
+    rss: list[float] = []
+    for _ in range(runs):
+        w, a, r = smoke_once(data_dir)
+        wall.append(w)
+        app.append(a)
+        rss.append(r)
+    return {"wall_s": wall, "app_s": app, "rss_mb": rss}
+
+
+def run_helper(data_dir: Path, runs: int) -> dict[str, list[float]]:
+    """:func:`measure` in a fresh small process (see the module docstring for why)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pos.bench.startup", str(data_dir), str(runs)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S * (runs + 2),
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"start-up measurement failed:\n{proc.stderr.strip()}")
+    result: dict[str, list[float]] = json.loads(proc.stdout)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m pos.bench.startup DATA_DIR RUNS", file=sys.stderr)
+        return 2
+    print(json.dumps(measure(Path(argv[0]), int(argv[1]))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
