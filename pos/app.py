@@ -78,6 +78,13 @@ def import_catalog(config: Config, path: Path, *, skip_errors: bool) -> int:
 
 
 def _peak_rss_mb() -> float:
+    """Peak resident memory of this process. On Linux ``VmHWM`` (ru_maxrss can carry the
+    parent's peak across fork+exec, which overstates a small child's)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows

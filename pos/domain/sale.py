@@ -254,6 +254,9 @@ class Sale:
     rounding: Money | None = None
     void_reason: str = ""
     note: str = ""
+    _totals_memo: tuple[object, SaleTotals] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     # -- state ------------------------------------------------------------------------
     @property
@@ -374,6 +377,26 @@ class Sale:
 
     # -- money ------------------------------------------------------------------------
     def totals(self, table: TaxTable) -> SaleTotals:
+        """Everything money about the sale, derived from lines, discounts and payments.
+
+        Memoised by value: the key is the (immutable) lines, discount, payments and
+        rounding themselves, so any change, however it is made, gives fresh totals.
+        """
+        key = (
+            id(table),
+            table,
+            tuple(self.lines),
+            self.order_discount,
+            tuple(self.payments),
+            self.rounding,
+        )
+        if self._totals_memo is not None and self._totals_memo[0] == key:
+            return self._totals_memo[1]
+        totals = self._compute_totals(table)
+        self._totals_memo = (key, totals)
+        return totals
+
+    def _compute_totals(self, table: TaxTable) -> SaleTotals:
         zero = Money.zero(self.currency)
         grosses = [line.gross for line in self.lines]
         line_discs = [

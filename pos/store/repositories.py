@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Table, bindparam, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,44 @@ from pos.store.models import (
     SaleTaxRecord,
     User,
 )
+
+#: Core tables for the hot write paths: one statement object each, built once, executed
+#: with plain row dicts on the session's connection (no ORM unit-of-work bookkeeping).
+_SALES = cast(Table, SaleRecord.__table__)
+_LINES = cast(Table, SaleLineRecord.__table__)
+_TAXES = cast(Table, SaleTaxRecord.__table__)
+_PAYMENTS = cast(Table, PaymentRecord.__table__)
+_OUTBOX = cast(Table, OutboxEvent.__table__)
+_DRAFTS = cast(Table, Draft.__table__)
+_INSERT_SALE = _SALES.insert()
+_INSERT_LINES = _LINES.insert()
+_INSERT_TAXES = _TAXES.insert()
+_INSERT_PAYMENTS = _PAYMENTS.insert()
+_INSERT_OUTBOX = _OUTBOX.insert()
+_DELETE_DRAFT = _DRAFTS.delete().where(_DRAFTS.c.id == bindparam("draft_id"))
+_UPSERT_DRAFT = sqlite_insert(_DRAFTS)
+_UPSERT_DRAFT = _UPSERT_DRAFT.on_conflict_do_update(
+    index_elements=[_DRAFTS.c.id],
+    set_={
+        name: _UPSERT_DRAFT.excluded[name]
+        for name in (
+            "status",
+            "cashier_id",
+            "updated_at",
+            "note",
+            "item_count",
+            "total_minor",
+            "data",
+        )
+    },
+)
+_NEXT_NUMBER = (
+    sqlite_insert(Counter)
+    .values(name=bindparam("counter"), value=1)
+    .on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
+    .returning(Counter.value)
+)
+_JOURNAL_NUMBER = select(_SALES.c.number).where(_SALES.c.id == bindparam("sale_id"))
 
 # ---------------------------------------------------------------------------------------
 # Catalog
@@ -229,16 +267,11 @@ def save_draft(
         "total_minor": totals.total.minor,
         "data": json.dumps(sale.to_dict(), separators=(",", ":")),
     }
-    stmt = sqlite_insert(Draft).values(values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Draft.id],
-        set_={k: v for k, v in values.items() if k not in ("id", "terminal_id", "opened_at")},
-    )
-    session.execute(stmt)
+    session.connection().execute(_UPSERT_DRAFT, values)
 
 
 def delete_draft(session: Session, sale_id: str) -> None:
-    session.execute(delete(Draft).where(Draft.id == sale_id))
+    session.connection().execute(_DELETE_DRAFT, {"draft_id": sale_id})
 
 
 def load_draft(session: Session, sale_id: str) -> Sale | None:
@@ -293,13 +326,7 @@ def parked_drafts(session: Session, terminal_id: str, currency: str) -> list[Par
 
 def next_number(session: Session, name: str) -> int:
     """Advance a gap-free counter inside the caller's transaction."""
-    stmt = (
-        sqlite_insert(Counter)
-        .values(name=name, value=1)
-        .on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
-        .returning(Counter.value)
-    )
-    return int(session.execute(stmt).scalar_one())
+    return int(session.connection().execute(_NEXT_NUMBER, {"counter": name}).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,8 +354,10 @@ def write_sale(
     """
     if sale.status not in (SaleStatus.COMPLETED, SaleStatus.VOIDED):
         raise ValueError(f"only finished sales go into the journal, not {sale.status}")
-    session.execute(
-        insert(SaleRecord).values(
+    conn = session.connection()
+    conn.execute(
+        _INSERT_SALE,
+        dict(
             id=sale.sale_id,
             number=header.number,
             seq=header.seq,
@@ -354,12 +383,12 @@ def write_sale(
             document=json.dumps(
                 {"sale": sale.to_dict(), "vat": tax_table.to_list()}, separators=(",", ":")
             ),
-        )
+        ),
     )
     by_id = {lt.line_id: lt for lt in totals.lines}
     if sale.lines:
-        session.execute(
-            insert(SaleLineRecord),
+        conn.execute(
+            _INSERT_LINES,
             [
                 {
                     "sale_id": sale.sale_id,
@@ -381,8 +410,8 @@ def write_sale(
             ],
         )
     if totals.vat:
-        session.execute(
-            insert(SaleTaxRecord),
+        conn.execute(
+            _INSERT_TAXES,
             [
                 {
                     "sale_id": sale.sale_id,
@@ -397,8 +426,8 @@ def write_sale(
             ],
         )
     if sale.payments:
-        session.execute(
-            insert(PaymentRecord),
+        conn.execute(
+            _INSERT_PAYMENTS,
             [
                 {
                     "id": p.payment_id,
@@ -427,15 +456,17 @@ def add_outbox_event(
     payload: dict[str, Any],
     now: datetime,
 ) -> None:
-    session.execute(
-        insert(OutboxEvent).values(
-            id=event_id,
-            created_at=now,
-            kind=kind,
-            aggregate_id=aggregate_id,
-            payload=json.dumps(payload, separators=(",", ":"), sort_keys=True),
-            attempts=0,
-        )
+    session.connection().execute(
+        _INSERT_OUTBOX,
+        {
+            "id": event_id,
+            "created_at": now,
+            "kind": kind,
+            "aggregate_id": aggregate_id,
+            "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True),
+            "attempts": 0,
+            "sent_at": None,
+        },
     )
 
 
@@ -467,7 +498,7 @@ def _entry(rec: SaleRecord) -> JournalEntry:
 
 def journal_number(session: Session, sale_id: str) -> str | None:
     """The receipt number of a finished sale, or None while it is still a draft."""
-    return session.execute(select(SaleRecord.number).where(SaleRecord.id == sale_id)).scalar()
+    return session.connection().execute(_JOURNAL_NUMBER, {"sale_id": sale_id}).scalar()
 
 
 def last_sale(session: Session, terminal_id: str) -> JournalEntry | None:
