@@ -48,6 +48,8 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(STYLE)
         self.resize(1280, 800)
         self.runner = ServiceRunner(self)
+        # Long read-only checks get their own thread so they never queue ahead of a login.
+        self.background = ServiceRunner(self)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -100,7 +102,7 @@ class MainWindow(QMainWindow):
 
         self.stack.setCurrentWidget(self.login)
         self.actions_.refresh_users(self.login.set_users)
-        self.actions_.call(terminal.startup_checks, self._startup_checked)
+        self.background.submit(terminal.startup_checks, self._startup_checked, self._alert_error)
 
     # -- status -----------------------------------------------------------------------------
     def _tick(self) -> None:
@@ -111,6 +113,10 @@ class MainWindow(QMainWindow):
         if not report.audit_ok:
             self.alert.setText(report.audit_problem)
             self.alert.show()
+
+    def _alert_error(self, error: BaseException) -> None:
+        self.alert.setText(f"Start-up check failed: {describe_error(error)}")
+        self.alert.show()
 
     def _show_error(self, text: str) -> None:
         if self.stack.currentWidget() is self.sale:
@@ -191,4 +197,5 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.removeEventFilter(self)
         self.runner.shutdown()
+        self.background.shutdown()
         super().closeEvent(event)
