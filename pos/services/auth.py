@@ -196,11 +196,13 @@ class AuthService:
 
     # -- users ----------------------------------------------------------------------------
     def users(self) -> list[UserSummary]:
+        rank = {role: i for i, role in enumerate(Role)}  # cashier, supervisor, manager
         with self._db.session() as s:
-            return [
+            users = [
                 UserSummary(u.id, u.name, Role(u.role), self._lock_expiry(u))
                 for u in repo.active_users(s)
             ]
+        return sorted(users, key=lambda u: (rank[u.role], u.name))
 
     def create_user(self, name: str, role: Role, pin: str) -> str:
         """Add a user (managers only)."""

@@ -111,6 +111,7 @@ class SaleScreen(QWidget):
         self.table.itemSelectionChanged.connect(self._table_selection)
         left.addWidget(self.table, 1)
 
+        self._captions: dict[QLabel, QLabel] = {}
         totals = QFrame(self)
         totals.setFrameShape(QFrame.Shape.StyledPanel)
         grid = QGridLayout(totals)
@@ -132,7 +133,9 @@ class SaleScreen(QWidget):
                 ("Paid", self.lbl_paid),
             )
         ):
-            grid.addWidget(QLabel(name, totals), row, 0)
+            caption = QLabel(name, totals)
+            self._captions[label] = caption
+            grid.addWidget(caption, row, 0)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(label, row, 1)
         right.addWidget(totals)
@@ -351,6 +354,10 @@ class SaleScreen(QWidget):
             self.lbl_paid.setText(
                 f"{t.paid.amount_text()} — due {t.due.amount_text()}" if view.tender_started else ""
             )
+        for optional in (self.lbl_discounts, self.lbl_paid):
+            shown = bool(optional.text())
+            optional.setVisible(shown)
+            self._captions[optional].setVisible(shown)
         self.btn_pay.setEnabled(bool(lines))
         self.sig_view_changed.emit(view)
 
