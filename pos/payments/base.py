@@ -1,0 +1,170 @@
+"""The interface every payment method implements, and the values it speaks in.
+
+Shaped the way ActiveMerchant and Omnipay shape gateways: a method declares what it can
+do (capabilities, currencies), and every call answers with a result object carrying a
+state, a machine code and a cashier-readable message. A decline, a cancel by the customer
+and "still pending" are results, never exceptions; exceptions are for transport failures
+(:class:`GatewayUnavailable`: the outcome is unknown, ask again later) and bugs.
+
+The attempt id (a UUIDv7 made on the till and stored before the gateway is called) is the
+idempotency key of every call that creates or captures money, so a retry after a timeout
+or a crash can never charge twice.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pos.domain.money import Money
+
+
+class AttemptState(StrEnum):
+    """Where a payment attempt stands. Final states never change again."""
+
+    CREATED = "created"  # stored on the till, gateway not (yet) reached
+    PENDING = "pending"  # the gateway has it; the customer is deciding
+    CAPTURED = "captured"  # money taken
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"  # the gateway could not tell (yet); keep asking
+
+    @property
+    def final(self) -> bool:
+        return self in _FINAL
+
+
+_FINAL = frozenset(
+    {AttemptState.CAPTURED, AttemptState.DECLINED, AttemptState.CANCELLED, AttemptState.EXPIRED}
+)
+
+
+class Capability(StrEnum):
+    REFUND = "refund"
+    PARTIAL_REFUND = "partial_refund"
+    CANCEL = "cancel"  # the till can withdraw a pending attempt
+    CUSTOMER_DEVICE = "customer_device"  # the customer acts on their own phone
+    IMMEDIATE = "immediate"  # captured at start (cash): no pending phase
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    """Take ``amount`` for a sale. ``attempt_id`` is also the idempotency key."""
+
+    attempt_id: str
+    sale_id: str
+    amount: Money
+    reference: str  # short text the customer sees (account reference / invoice)
+    description: str = ""
+    phone: str | None = None  # normalised MSISDN (M-Pesa)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRef:
+    """What a method needs to ask about, cancel or capture an attempt it started."""
+
+    attempt_id: str
+    sale_id: str
+    amount: Money
+    gateway_ref: str  # e.g. CheckoutRequestID, PayPal order id
+    phone: str | None = None
+    details: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentResult:
+    """The answer of a method about one attempt."""
+
+    state: AttemptState
+    code: str  # machine code: "ok", "mpesa.1032", "paypal.INSTRUMENT_DECLINED", ...
+    message: str  # for the cashier: what happened and what to do
+    retry_allowed: bool = False  # may the cashier try again with a new attempt?
+    gateway_ref: str = ""
+    receipt_ref: str = ""  # proof of payment: M-Pesa receipt, PayPal capture id
+    captured: Money | None = None
+    payer: str = ""  # masked payer identity (2547******49), never the full number
+    action_url: str = ""  # where the customer approves (PayPal QR)
+    details: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    ok: bool
+    code: str
+    message: str
+    refund_ref: str = ""
+    amount: Money | None = None
+
+
+class GatewayUnavailable(Exception):
+    """The gateway could not be reached or answered garbage: the outcome is unknown.
+
+    The attempt stays as it is stored and is asked about again later; the message says
+    what the cashier can do (wait, check the network, use another method).
+    """
+
+
+class PaymentMethod(ABC):
+    """One way to pay. A new gateway is a subclass registered under the entry-point
+    group ``kaunta.payment_methods`` (see docs/payments.md)."""
+
+    code: str = ""
+    label: str = ""
+    capabilities: frozenset[Capability] = frozenset()
+    currencies: frozenset[str] = frozenset()
+
+    def can(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def validate(self, request: PaymentRequest) -> str | None:
+        """Check a request before anything is stored or sent: None, or what is wrong in
+        the cashier's words (bad phone number, amount not allowed, wrong currency)."""
+        if self.currencies and request.amount.currency not in self.currencies:
+            return f"{self.label} cannot take {request.amount.currency}."
+        if request.amount.minor <= 0:
+            return "The amount must be more than zero."
+        return None
+
+    @abstractmethod
+    def start(self, request: PaymentRequest) -> PaymentResult:
+        """Begin taking money. Usually answers PENDING with a ``gateway_ref``."""
+
+    @abstractmethod
+    def status(self, ref: AttemptRef) -> PaymentResult:
+        """Ask where the attempt stands (and advance it, e.g. capture once approved)."""
+
+    def cancel(self, ref: AttemptRef) -> PaymentResult:
+        """Withdraw a pending attempt. Methods that cannot just say so."""
+        return PaymentResult(
+            AttemptState.UNKNOWN,
+            "cancel_unsupported",
+            f"{self.label} payments cannot be withdrawn from the till; "
+            "the customer can still decline on their phone.",
+        )
+
+    def refund(self, ref: AttemptRef, amount: Money) -> RefundResult:
+        """Give back ``amount`` of a captured attempt."""
+        return RefundResult(False, "refund_unsupported", f"{self.label} cannot refund.")
+
+    def scrub(self, text: str) -> str:
+        """Remove this method's secrets from a transcript (the base only masks numbers)."""
+        return mask_digits(text)
+
+
+def mask_phone(msisdn: str) -> str:
+    """``254708374149`` → ``2547******49``: enough to recognise, not enough to call."""
+    if len(msisdn) < 8:
+        return "*" * len(msisdn)
+    return msisdn[:4] + "*" * (len(msisdn) - 6) + msisdn[-2:]
+
+
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?254|0)([17]\d{8})(?!\d)")
+
+
+def mask_digits(text: str) -> str:
+    """Mask Kenyan phone numbers inside free text (used by every ``scrub``)."""
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone("254" + m.group(1)), text)

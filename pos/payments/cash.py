@@ -1,0 +1,41 @@
+"""Cash as a payment method: captured the moment it is handed over.
+
+Change and cash rounding are rules of the sale (``pos.domain.sale``); this method only
+gives cash the same shape as every other tender, so reports and refunds treat all alike.
+"""
+
+from __future__ import annotations
+
+from pos.domain.money import Money
+from pos.payments.base import (
+    AttemptRef,
+    AttemptState,
+    Capability,
+    PaymentMethod,
+    PaymentRequest,
+    PaymentResult,
+    RefundResult,
+)
+from pos.payments.registry import MethodContext
+
+
+class CashMethod(PaymentMethod):
+    code = "cash"
+    label = "Cash"
+    capabilities = frozenset({Capability.IMMEDIATE, Capability.REFUND, Capability.PARTIAL_REFUND})
+
+    def __init__(self, currency: str) -> None:
+        self.currencies = frozenset({currency})
+
+    def start(self, request: PaymentRequest) -> PaymentResult:
+        return PaymentResult(AttemptState.CAPTURED, "ok", "Cash received.", captured=request.amount)
+
+    def status(self, ref: AttemptRef) -> PaymentResult:
+        return PaymentResult(AttemptState.CAPTURED, "ok", "Cash received.", captured=ref.amount)
+
+    def refund(self, ref: AttemptRef, amount: Money) -> RefundResult:
+        return RefundResult(True, "ok", f"Give {amount} back from the drawer.", amount=amount)
+
+
+def create(context: MethodContext) -> CashMethod:
+    return CashMethod(context.currency)
