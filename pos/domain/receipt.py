@@ -51,6 +51,7 @@ class ReceiptPayment:
     tendered: Money
     change: Money
     reference: str
+    details: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,8 @@ def build_receipt(
         for line in sale.lines
     )
     payments = tuple(
-        ReceiptPayment(p.method, p.amount, p.tendered, p.change, p.reference) for p in sale.payments
+        ReceiptPayment(p.method, p.amount, p.tendered, p.change, p.reference, p.details)
+        for p in sale.payments
     )
     return Receipt(
         store=store,
@@ -208,7 +210,12 @@ def render_text(receipt: Receipt, width: int = 42) -> list[str]:
         label = METHOD_LABELS.get(p.method, p.method.title())
         out.extend(_pair(label, p.tendered.amount_text(), width))
         if p.reference:
-            out.append(f"  Ref {p.reference}"[:width])
+            out.extend(textwrap.wrap(f"  Ref {p.reference}", width))
+        info = dict(p.details)
+        if "foreign" in info:
+            out.extend(textwrap.wrap(f"  Paid {info['foreign']} at {info.get('rate', '?')}", width))
+        if "payer" in info:
+            out.extend(textwrap.wrap(f"  Payer {info['payer']}", width))
     if receipt.payments:
         out.extend(_pair("Change", receipt.change.amount_text(), width))
     out.append(rule)

@@ -153,7 +153,12 @@ class SaleLine:
 
 @dataclass(frozen=True, slots=True)
 class Payment:
-    """Money applied to the sale. ``tendered``/``change`` matter for cash."""
+    """Money applied to the sale. ``tendered``/``change`` matter for cash.
+
+    ``reference`` is the gateway's proof (M-Pesa receipt, PayPal capture id); ``details``
+    carries what a receipt must show about it, e.g. the foreign amount and exchange rate
+    of a PayPal tender, or the masked payer phone.
+    """
 
     payment_id: str
     method: str
@@ -162,6 +167,10 @@ class Payment:
     change: Money
     at: datetime
     reference: str = ""
+    details: tuple[tuple[str, str], ...] = ()
+
+    def detail(self, key: str) -> str | None:
+        return dict(self.details).get(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,6 +484,33 @@ class Sale:
         self.payments.append(payment)
         return payment
 
+    def add_payment(
+        self, payment: Payment, table: TaxTable, *, rounding: Money | None = None
+    ) -> Payment:
+        """Apply a captured non-cash payment (M-Pesa, PayPal, card).
+
+        Such a payment gives no change, so it may not exceed what is due; ``rounding`` is
+        an explicit adjustment the method needed (M-Pesa takes whole shillings: a due of
+        99.50 is pushed as 100.00 with +0.50 rounding), recorded like cash rounding.
+        """
+        self._require_open()
+        if payment.amount.currency != self.currency:
+            raise InvalidAmount(f"The payment must be applied in {self.currency}.")
+        if payment.amount.minor <= 0:
+            raise InvalidAmount("A payment must be more than zero.")
+        extra = rounding or Money.zero(self.currency)
+        totals = self.totals(table)
+        allowed = totals.due + extra
+        if payment.amount > allowed:
+            raise InvalidAmount(
+                f"{payment.amount} is more than the {allowed} due; "
+                f"{payment.method} gives no change."
+            )
+        if extra:
+            self.rounding = totals.rounding + extra
+        self.payments.append(payment)
+        return payment
+
     def is_fully_paid(self, table: TaxTable) -> bool:
         totals = self.totals(table)
         return bool(self.lines) and totals.paid >= totals.payable
@@ -583,6 +619,7 @@ class Sale:
                     "change": money(p.change),
                     "at": p.at.isoformat(),
                     "reference": p.reference,
+                    "details": [list(kv) for kv in p.details],
                 }
                 for p in self.payments
             ],
@@ -640,6 +677,7 @@ class Sale:
                     must(p["change"]),
                     datetime.fromisoformat(p["at"]),
                     p.get("reference", ""),
+                    tuple((str(k), str(v)) for k, v in p.get("details", [])),
                 )
             )
         return sale

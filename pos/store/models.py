@@ -233,3 +233,53 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class PaymentAttempt(Base):
+    """One try at taking money through a method, stored BEFORE the gateway is called.
+
+    Its id is the idempotency key sent to the gateway. ``state`` moves forward only
+    (created -> pending -> final); every move is also appended to ``payment_attempt_events``.
+    The payer's phone is kept masked, plus a salted hash to match callbacks against.
+    """
+
+    __tablename__ = "payment_attempts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sale_id: Mapped[str] = mapped_column(String(36), index=True)
+    terminal_id: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(12))
+    amount_minor: Mapped[int] = mapped_column(Integer)  # in the tender currency
+    currency: Mapped[str] = mapped_column(String(3))
+    applied_minor: Mapped[int] = mapped_column(Integer)  # in the sale currency
+    sale_currency: Mapped[str] = mapped_column(String(3))
+    rounding_minor: Mapped[int] = mapped_column(Integer, default=0)
+    rate: Mapped[str] = mapped_column(String(40), default="")
+    payer_masked: Mapped[str] = mapped_column(String(20), default="")
+    payer_hash: Mapped[str] = mapped_column(String(64), default="")
+    gateway_ref: Mapped[str] = mapped_column(String(80), default="", index=True)
+    receipt_ref: Mapped[str] = mapped_column(String(80), default="")
+    action_url: Mapped[str] = mapped_column(String(500), default="")
+    code: Mapped[str] = mapped_column(String(60), default="")
+    message: Mapped[str] = mapped_column(String(300), default="")
+    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolution: Mapped[str] = mapped_column(String(20), default="")  # applied|late|...
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_attempts_open", "terminal_id", "state"),)
+
+
+class PaymentAttemptEvent(Base):
+    __tablename__ = "payment_attempt_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("payment_attempts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    from_state: Mapped[str] = mapped_column(String(12))
+    to_state: Mapped[str] = mapped_column(String(12))
+    code: Mapped[str] = mapped_column(String(60), default="")
+    message: Mapped[str] = mapped_column(String(300), default="")

@@ -20,6 +20,8 @@ TABLES = {
     "counters",
     "drafts",
     "outbox",
+    "payment_attempt_events",
+    "payment_attempts",
     "payments",
     "products",
     "products_fts",
@@ -35,7 +37,14 @@ TRIGGERS = {
     "outbox_immutable",
     *(
         f"{table}_no_{verb}"
-        for table in ("sales", "sale_lines", "sale_taxes", "payments", "audit_log")
+        for table in (
+            "sales",
+            "sale_lines",
+            "sale_taxes",
+            "payments",
+            "audit_log",
+            "payment_attempt_events",
+        )
         for verb in ("update", "delete")
     ),
 }
@@ -66,7 +75,7 @@ def _schema(path: Path) -> tuple[set[str], set[str], list[str]]:
 def test_schema_head_is_alembics_head() -> None:
     scripts = ScriptDirectory.from_config(_config())
     assert scripts.get_heads() == [SCHEMA_HEAD]
-    assert scripts.get_current_head() == "0001"
+    assert scripts.get_current_head() == "0002"
 
 
 def test_fresh_file_is_created_and_upgraded_to_head(tmp_path: Path) -> None:
@@ -153,3 +162,32 @@ def test_database_from_a_newer_version_raises_database_too_new(tmp_path: Path) -
         open_database(path)
     assert "newer Kaunta (schema 9999)" in str(excinfo.value)
     assert excinfo.value.path == path
+
+
+def test_upgrade_from_0001_keeps_data(tmp_path: Path) -> None:
+    """A till still on the first schema upgrades in place at start-up; nothing is lost."""
+    path = tmp_path / "old.sqlite"
+    db = Database(path)
+    try:
+        config = _config()
+        with db.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO products (sku, barcode, name, category, price_minor, currency, "
+                "vat_class, active, updated_at) VALUES ('OLD-1', NULL, 'Old Tea', '', 5000, "
+                "'KES', 'S', 1, '2026-01-01 00:00:00')"
+            )
+        assert db.check_openable() == "0001"
+        db.upgrade()
+        assert db.check_openable() == SCHEMA_HEAD == "0002"
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT name FROM products").scalars().all() == ["Old Tea"]
+            hits = conn.exec_driver_sql(
+                "SELECT rowid FROM products_fts WHERE products_fts MATCH 'old'"
+            ).all()
+            assert len(hits) == 1
+            assert conn.exec_driver_sql("SELECT count(*) FROM payment_attempts").scalar() == 0
+    finally:
+        db.dispose()
