@@ -464,13 +464,13 @@ class Sale:
             raise SaleStateError("The basket is empty: scan an item first.")
         if tendered.currency != self.currency:
             raise InvalidAmount(f"Cash must be in {self.currency}.")
-        if tendered.minor <= 0:
-            raise InvalidAmount("Enter the amount the customer handed over.")
         totals = self.totals(table)
         due = totals.due
         if due.minor == 0:
             raise SaleStateError("Nothing is due on this sale.")
         cash_due = round_cash(due, increment, mode)
+        if tendered.minor < 0 or (tendered.minor == 0 and cash_due.minor > 0):
+            raise InvalidAmount("Enter the amount the customer handed over.")
         if tendered >= cash_due:
             self.rounding = totals.rounding + (cash_due - due)
             payment = Payment(payment_id, "cash", cash_due, tendered, tendered - cash_due, at)

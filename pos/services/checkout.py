@@ -20,7 +20,7 @@ from pos.domain.catalog import CatalogItem
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt, build_receipt
-from pos.domain.sale import Discount, Sale, SaleStatus, SaleTotals
+from pos.domain.sale import Discount, Payment, Sale, SaleStatus, SaleTotals
 from pos.domain.tax import TaxTable
 from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
@@ -202,13 +202,19 @@ class CheckoutService:
         audit_action: str | None = None,
         approved_by: str = "",
         detail: dict[str, object] | None = None,
+        within: Callable[[Session], None] | None = None,
     ) -> SaleView:
-        """Save the draft (and its audit entry) in one transaction, then make it current."""
+        """Save the draft (and its audit entry) in one transaction, then make it current.
+
+        ``within`` runs inside the same transaction (e.g. marking a payment attempt as
+        applied), so the basket and what it depends on can never disagree."""
         user = self._auth.require(Permission.SELL)
         totals = sale.totals(self._table)
         with self._db.session() as s:
             self._refuse_finished(s, sale)
             repo.save_draft(s, sale, self._ctx.terminal_id, totals, self._clock.now())
+            if within is not None:
+                within(s)
             if audit_action:
                 self._audit.write(
                     s,
@@ -430,8 +436,12 @@ class CheckoutService:
         user = self._auth.require(Permission.SELL)
         if not self._loaded:
             self.restore()
-        if self._sale is not None and self._sale.lines:
-            raise ServiceError("Finish or park the current sale before recalling another.")
+        if self._sale is not None and (self._sale.lines or self._sale.payments):
+            raise ServiceError(
+                "Finish, park or void the current sale before recalling another."
+                if not self._sale.payments
+                else "Money was taken on the current sale: finish or void it first."
+            )
         with self._db.session() as s:
             sale = repo.load_draft(s, sale_id)
             if sale is None or sale.status is not SaleStatus.PARKED:
@@ -447,10 +457,18 @@ class CheckoutService:
         return self._view(sale)
 
     # -- finishing ------------------------------------------------------------------------
-    def pay_cash(self, tendered: Money, *, partial: bool = False) -> CashResult:
-        """Take cash. When the sale is fully paid it completes in the same transaction."""
+    def pay_cash(
+        self, tendered: Money, *, partial: bool = False, request_id: str | None = None
+    ) -> CashResult:
+        """Take cash. When the sale is fully paid it completes in the same transaction.
+
+        ``request_id`` makes the call idempotent: the same tender submitted twice (a
+        double tap, a retry) is recorded once.
+        """
         self._auth.require(Permission.SELL)
         current = self._current_sale()
+        if request_id is not None and any(p.payment_id == request_id for p in current.payments):
+            return CashResult(self._view(current), None, Money.zero(current.currency))
         sale = Sale.from_dict(current.to_dict())
         policy = self._ctx.policy
         payment = sale.pay_cash(
@@ -458,7 +476,7 @@ class CheckoutService:
             table=self._table,
             increment=policy.cash_rounding_increment,
             mode=policy.cash_rounding_mode,
-            payment_id=self._ids.new(),
+            payment_id=request_id or self._ids.new(),
             at=self._clock.now(),
             allow_partial=partial,
         )
@@ -472,11 +490,56 @@ class CheckoutService:
         receipt = self._finish(sale, change, outbox_kind="sale.completed")
         return CashResult(self._view(None), receipt, change if change else payment.change)
 
+    @property
+    def open_sale_id(self) -> str | None:
+        """The id of the basket on the till, if any (loads it after a restart)."""
+        if not self._loaded:
+            self.restore()
+        return self._sale.sale_id if self._sale is not None else None
+
+    def apply_payment(
+        self,
+        sale_id: str,
+        payment: Payment,
+        *,
+        rounding: Money,
+        within: Callable[[Session], None],
+    ) -> CashResult:
+        """Apply a captured gateway payment to the open sale, completing it when paid.
+
+        ``within`` (marking the attempt as applied) commits in the same transaction as the
+        basket change or the sale's completion: a payment is applied exactly once.
+        """
+        self._auth.require(Permission.SELL)
+        current = self._current_sale()
+        if current.sale_id != sale_id:
+            raise ServiceError("That payment belongs to another sale.")
+        sale = Sale.from_dict(current.to_dict())
+        sale.add_payment(payment, self._table, rounding=rounding)
+        if not sale.is_fully_paid(self._table):
+            view = self._persist(
+                sale,
+                audit_action="payment_applied",
+                detail={"method": payment.method, "amount": payment.amount.minor},
+                within=within,
+            )
+            return CashResult(view, None, Money.zero(sale.currency))
+        sale.complete(self._table)
+        receipt = self._finish(
+            sale, Money.zero(sale.currency), outbox_kind="sale.completed", within=within
+        )
+        return CashResult(self._view(None), receipt, Money.zero(sale.currency))
+
     def complete_paid(self) -> CashResult:
         """Finish a sale that is already fully paid (e.g. goods removed after a part
         payment): the overpayment is handed back as change."""
         self._auth.require(Permission.SELL)
         current = self._current_sale()
+        if not current.lines:
+            paid = current.totals(self._table).paid
+            raise ServiceError(
+                f"No items are left on this sale: void it (F8) and give back {paid}."
+            )
         if not current.is_fully_paid(self._table):
             due = current.totals(self._table).due
             raise ServiceError(f"{due} is still due: take payment first.")
@@ -512,8 +575,10 @@ class CheckoutService:
         *,
         outbox_kind: str,
         audit: tuple[str, str, dict[str, object]] | None = None,
+        within: Callable[[Session], None] | None = None,
     ) -> Receipt:
-        """One durable transaction: number, journal rows, outbox event, draft removed."""
+        """One durable transaction: number, journal rows, outbox event, draft removed
+        (and ``within``, e.g. the payment attempt that settled the sale)."""
         user = self._auth.require_user()
         now = self._clock.now()
         totals = sale.totals(self._table)
@@ -521,6 +586,7 @@ class CheckoutService:
             self._refuse_finished(s, sale)
             seq = repo.next_number(s, f"{RECEIPT_COUNTER}:{self._ctx.terminal_id}")
             header = repo.JournalHeader(
+                cashier_id=user.user_id,
                 number=self._ctx.receipt_number(seq),
                 seq=seq,
                 store_id=self._ctx.store.store_id,
@@ -550,6 +616,8 @@ class CheckoutService:
                 now=now,
             )
             repo.delete_draft(s, sale.sale_id)
+            if within is not None:
+                within(s)
             if audit is not None:
                 action, approved_by, detail = audit
                 self._audit.write(

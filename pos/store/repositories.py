@@ -331,8 +331,10 @@ def next_number(session: Session, name: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class JournalHeader:
-    """Who and when of a document going into the journal."""
+    """Who and when of a document going into the journal. ``cashier_id``/``cashier_name``
+    are whoever finished the sale (the opener stays in the sale document)."""
 
+    cashier_id: str
     number: str
     seq: int
     store_id: str
@@ -364,7 +366,7 @@ def write_sale(
             store_id=header.store_id,
             terminal_id=header.terminal_id,
             status=sale.status.value,
-            cashier_id=sale.cashier_id,
+            cashier_id=header.cashier_id,
             cashier_name=header.cashier_name,
             opened_at=sale.opened_at,
             closed_at=header.closed_at,

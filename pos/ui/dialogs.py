@@ -90,6 +90,7 @@ class TenderDialog(KauntaDialog):
     def __init__(self, parent: QWidget, due: Money, exact_due: Money) -> None:
         super().__init__(parent, "Cash payment")
         self.due = due
+        self._busy = False
         layout = QVBoxLayout(self)
         head = QLabel(f"Cash due: {due}", self)
         set_role(head, "total")
@@ -129,6 +130,13 @@ class TenderDialog(KauntaDialog):
         self.complete = self.add_buttons(layout, "Complete", self._complete, self.partial)
         self.amount.setFocus()
 
+    def set_busy(self, busy: bool) -> None:
+        """While a payment is being recorded, nothing can be submitted twice."""
+        for button in (self.complete, self.partial):
+            button.setEnabled(not busy)
+        self.amount.setReadOnly(busy)
+        self._busy = busy
+
     def _tendered(self) -> Money | None:
         text = self.amount.text().strip()
         if not text:
@@ -160,13 +168,19 @@ class TenderDialog(KauntaDialog):
             self.change.setText(f"Still due: {self.due - tendered}")
 
     def _complete(self) -> None:
+        if self._busy:
+            return
         tendered = self._tendered()
+        if tendered is None and not self.due:
+            tendered = Money.zero(self.due.currency)  # nothing to hand over: just finish
         if tendered is None:
             self.show_error("Type the amount the customer handed over, or press Exact.")
             return
         self.sig_pay.emit(tendered, False)
 
     def _partial(self) -> None:
+        if self._busy:
+            return
         tendered = self._tendered()
         if tendered is None:
             self.show_error("Type the part the customer pays in cash now.")

@@ -9,6 +9,7 @@ adds three. Every action has a shortcut, printed on its button.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.barcode import is_valid_gtin
 from pos.domain.catalog import CatalogItem
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
@@ -51,6 +53,7 @@ from pos.ui.widgets import action_button, message_label, set_role, show_message
 
 SEARCH_DELAY_MS = 120
 _QTY_PREFIX = re.compile(r"^\s*(\d{1,4})\s*[*xX]\s*(\S+)\s*$")
+_TRAILING_CODE = re.compile(r"(\d{8,14})$")
 VOID_REASONS = ("Customer changed mind", "Wrong items rung up", "Customer cannot pay", "Test sale")
 PARK_NOTES = ("Customer fetching money", "Customer still shopping", "Price check")
 COLUMNS = ("Item", "Qty", "Price", "Discount", "Total", "VAT")
@@ -273,7 +276,11 @@ class SaleScreen(QWidget):
         match = _QTY_PREFIX.match(text)
         if match:
             qty, text = int(match.group(1)), match.group(2)
-        if self.result_list.isVisible() and self.results and not text.isdigit():
+        scanned = _TRAILING_CODE.search(text)
+        if scanned and not text.isdigit() and is_valid_gtin(scanned.group(1)):
+            # a scanner fired while a search was typed: the barcode wins
+            text = scanned.group(1)
+        elif self.result_list.isVisible() and self.results and not text.isdigit():
             self._add_selected_result(qty)
             return
         if not text:
@@ -358,7 +365,7 @@ class SaleScreen(QWidget):
             shown = bool(optional.text())
             optional.setVisible(shown)
             self._captions[optional].setVisible(shown)
-        self.btn_pay.setEnabled(bool(lines))
+        self.btn_pay.setEnabled(bool(lines) or bool(view and view.tender_started))
         self.sig_view_changed.emit(view)
 
     def _select_line(self, line_id: str) -> None:
@@ -538,7 +545,8 @@ class SaleScreen(QWidget):
         self.act.call(self.checkout.parked, show)
 
     def void(self) -> None:
-        if self._line() is None:
+        if self.view is None or not (self.view.lines or self.view.tender_started):
+            self.show_error("The basket is empty: there is nothing to void.")
             return
         dialog = ReasonDialog(self, "Void sale", "Why is this sale voided?", VOID_REASONS, True)
 
@@ -561,14 +569,16 @@ class SaleScreen(QWidget):
         self._open(dialog)
 
     def pay(self) -> None:
-        if self.view is None or not self.view.lines:
+        if self.view is None or not (self.view.lines or self.view.tender_started):
             self.show_error("The basket is empty: scan an item first.")
             return
         view = self.view
-        if view.tender_started and not view.totals.due:
+        if not view.totals.due:
+            # nothing left to pay (100 % discount, or paid before goods were removed)
             self.act.call(self.checkout.complete_paid, self._completed)
             return
         dialog = TenderDialog(self, view.cash_due, view.totals.due)
+        request_id = str(uuid.uuid4())  # one submission = one payment, however often tapped
 
         def pay(tendered: Money, partial: bool) -> None:
             def ok(result: CashResult) -> None:
@@ -579,10 +589,15 @@ class SaleScreen(QWidget):
                     return
                 self._completed(result)
 
+            def failed(error: BaseException) -> None:
+                dialog.set_busy(False)
+                dialog.show_error(describe_error(error))
+
+            dialog.set_busy(True)
             self.act.call(
-                lambda: self.checkout.pay_cash(tendered, partial=partial),
+                lambda: self.checkout.pay_cash(tendered, partial=partial, request_id=request_id),
                 ok,
-                lambda e: dialog.show_error(describe_error(e)),
+                failed,
             )
 
         dialog.sig_pay.connect(pay)

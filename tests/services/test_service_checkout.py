@@ -373,7 +373,7 @@ def test_recall_with_a_basket_on_the_till_is_refused(cashier: Terminal) -> None:
     co.park()
     current = co.scan(UHT)
     assert parked.sale_id is not None
-    with pytest.raises(ServiceError, match="Finish or park the current sale"):
+    with pytest.raises(ServiceError, match="Finish, park or void the current sale"):
         co.recall(parked.sale_id)
     assert co.view() == current
     assert [p.sale_id for p in co.parked()] == [parked.sale_id]
