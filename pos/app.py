@@ -7,6 +7,7 @@ turning start-up failures into a message the person at the till can act on.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 import time
@@ -56,7 +57,9 @@ def import_catalog(config: Config, path: Path, *, skip_errors: bool) -> int:
         print(f"kaunta: {exc}", file=sys.stderr)
         return 2
     try:
-        report = terminal.catalog.import_csv(path, skip_errors=skip_errors)
+        report = terminal.catalog.import_csv(
+            path, skip_errors=skip_errors, operator=f"cli:{getpass.getuser()}"
+        )
     except CatalogImportError as exc:
         print(f"kaunta: {exc}", file=sys.stderr)
         return 2

@@ -19,21 +19,33 @@ def _mask_card(match: re.Match[str]) -> str:
     return f"{digits[:6]}******{digits[-4:]}"
 
 
+_SECRET_KEYS = (
+    r"password|passwd|pass|secret|token|access[_-]?token|refresh[_-]?token|api[_-]?key|"
+    r"x-api-key|apikey|passkey|pin|consumer[_-]?key|consumer[_-]?secret|client[_-]?secret|"
+    r"security[_-]?credential|authorization"
+)
+#: Separators people and programs put inside numbers: space, dot, dash, brackets.
+_SEP = r"[\s.\-()]?"
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # Authorization headers and bearer/basic tokens
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 [REDACTED]"),
-    # key=value / "key": "value" secrets
+    # key=value, key: value, "key": "value", 'key': 'value' (the whole quoted value)
     (
         re.compile(
-            r"(?i)(\"?(?:password|passwd|secret|token|access_token|api_key|passkey|pin|"
-            r"consumer_key|consumer_secret|client_secret)\"?\s*[:=]\s*\"?)([^\s\",&]+)"
+            rf"(?i)([\"']?\b(?:{_SECRET_KEYS})\b[\"']?\s*[:=]\s*)"
+            r"(\"[^\"]*\"|'[^']*'|[^\s,&;}]+(?:\s+(?![\w-]+\s*[:=])[^\s,&;}]+)*)"
         ),
         r"\1[REDACTED]",
     ),
-    # Card numbers (13-19 digits, optional spaces/dashes): keep first 6 and last 4
-    (re.compile(r"(?<![\d+])\d(?:[ -]?\d){12,18}(?!\d)"), _mask_card),
-    # Kenyan phone numbers: +2547…, 2547…, 07…, 01… (with optional spaces)
-    (re.compile(r"(?<!\d)(?:\+?254|0)\s?[17](?:\s?\d){8}(?!\d)"), "[PHONE]"),
+    # "PIN 1234", "wrong PIN 4321": a PIN written after the word
+    (re.compile(r"(?i)\b(pin)(\s+(?:was\s+|is\s+)?)(\d{4,8})\b"), r"\1\2[REDACTED]"),
+    # Card numbers (13-19 digits, any separators): keep first 6 and last 4
+    (re.compile(rf"(?<![\d+])\d(?:{_SEP}\d){{12,18}}(?!\d)"), _mask_card),
+    # Kenyan phone numbers: +254 7.., 254 7.., 07.., 01.., with any separators/brackets
+    (re.compile(rf"(?<!\d)\(?(?:\+?254|0)\)?{_SEP}\(?[17]\)?(?:{_SEP}\d){{8}}(?!\d)"), "[PHONE]"),
+    # ...and the bracketed local form "(0712) 345678"
+    (re.compile(r"\(0[17]\d{2}\)\s?\d{3}[\s.\-]?\d{3}(?!\d)"), "[PHONE]"),
 )
 
 
@@ -48,7 +60,11 @@ class RedactingFilter(logging.Filter):
     """Rewrites each record's message (and exception text) through :func:`redact`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not crash the caller
+            message = f"{record.msg} {record.args!r}"
+        record.msg = redact(message)
         record.args = None
         if record.exc_info:
             formatted = logging.Formatter().formatException(record.exc_info)

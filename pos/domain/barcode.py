@@ -60,9 +60,10 @@ def is_valid_gtin(code: str) -> bool:
 def normalize_barcode(text: str) -> str:
     """Return the barcode digits in ``text`` after checking it is a valid GTIN.
 
-    Surrounding whitespace (scanners often append a newline or tab) is stripped;
-    nothing else is changed. The result is the canonical form used to look the
-    product up.
+    Surrounding whitespace (scanners often append a newline or tab) is stripped. The
+    result is the canonical form used to store and look up products (see
+    :func:`canonical_gtin`), so a scanner that sends the 12-digit UPC-A of an item finds
+    it under its 13-digit EAN form, and the other way round.
 
     Raises:
         ValueError: with a message meant for the cashier, saying whether the code
@@ -87,6 +88,19 @@ def normalize_barcode(text: str) -> str:
             f"Barcode {code} has a wrong check digit (expected {expected}): "
             "rescan or type it again."
         )
+    return canonical_gtin(code)
+
+
+def canonical_gtin(code: str) -> str:
+    """One spelling per product: UPC-A (12) and zero-led GTIN-14 become EAN-13.
+
+    ``036000291452`` and ``0036000291452`` are the same item; EAN-8 and other GTIN-14s
+    are kept as they are.
+    """
+    if len(code) == 12:
+        return "0" + code
+    if len(code) == 14 and code.startswith("0"):
+        return code[1:]
     return code
 
 

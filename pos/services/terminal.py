@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pos.services.audit import verify_audit_log
+from pos.services.audit import AuditWriter, verify_audit_log
 from pos.services.auth import AuthService, Role
 from pos.services.catalog import CatalogService, ImportReport
 from pos.services.checkout import CheckoutService
@@ -45,7 +45,14 @@ class Terminal:
         self.ids = IdFactory(self.clock)
         self.auth = AuthService(db, ctx, self.clock, self.ids)
         self.checkout = CheckoutService(db, ctx, self.clock, self.ids, self.auth)
-        self.catalog = CatalogService(db, self.clock, ctx.currency, ctx.tax_table.codes())
+        self.catalog = CatalogService(
+            db,
+            self.clock,
+            ctx.currency,
+            ctx.tax_table.codes(),
+            self.auth,
+            AuditWriter(ctx, self.clock, self.ids),
+        )
         self.reports = ReportService(db, ctx, self.auth)
 
     @classmethod
@@ -72,7 +79,7 @@ class Terminal:
         if need_users:
             self.auth.bootstrap_users([(u.name, u.role, u.pin) for u in users])
         if need_catalog:
-            report = self.catalog.import_csv(catalog_csv)
+            report = self.catalog.import_csv(catalog_csv, operator="system:demo-seed")
             if not report.ok:
                 raise RuntimeError(f"demo catalog is broken: {report.errors[:3]}")
         return report

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos.domain.barcode import gtin_check_digit, is_valid_gtin, make_ean13, normalize_barcode
+from pos.domain.barcode import (
+    canonical_gtin,
+    gtin_check_digit,
+    is_valid_gtin,
+    make_ean13,
+    normalize_barcode,
+)
 
 #: Published valid codes, one per GTIN length (check digits verified by hand).
 VALID = [
@@ -70,7 +76,9 @@ def test_normalize_strips_scanner_whitespace() -> None:
     """Scanners append newlines/tabs; normalize trims them and nothing else."""
     assert normalize_barcode(" 4006381333931\n") == "4006381333931"
     assert normalize_barcode("\t96385074\r\n") == "96385074"
-    assert normalize_barcode("036000291452") == "036000291452"
+    assert normalize_barcode("036000291452") == "0036000291452"  # UPC-A -> EAN-13 form
+    assert normalize_barcode("00036000291452") == "0036000291452"  # GTIN-14 with a 0
+    assert normalize_barcode("0036000291452") == "0036000291452"
 
 
 @pytest.mark.parametrize(
@@ -147,7 +155,7 @@ def test_is_valid_gtin_never_raises(text: str) -> None:
     """is_valid_gtin is a safe predicate on arbitrary text and agrees with normalize."""
     valid = is_valid_gtin(text)
     if valid:
-        assert normalize_barcode(text) == text
+        assert normalize_barcode(text) == canonical_gtin(text)
     elif text == text.strip():
         with pytest.raises(ValueError, match="Barcode"):
             normalize_barcode(text)

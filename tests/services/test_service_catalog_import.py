@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -10,10 +12,21 @@ from pos.domain.catalog import CatalogItem
 from pos.domain.money import Money
 from pos.services.auth import Role, UserSummary
 from pos.services.catalog import CatalogImportError, RowError
+from pos.services.errors import NotLoggedIn, PermissionDenied
 from pos.services.terminal import Terminal
 from pos.store import repositories as repo
 
 HEADER = "sku,barcode,name,category,price,vat_class\n"
+
+
+@pytest.fixture(autouse=True)
+def _manager_logged_in(
+    terminal: Terminal, users: dict[Role, UserSummary], pins: dict[Role, str]
+) -> None:
+    """Importing is a manager's job (the service checks); the tests below act as one."""
+    terminal.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
+
+
 NEW_BARCODE = "6000000000011"  # valid EAN-13, not in the demo catalog
 NEW_BARCODE_2 = "6000000000028"
 
@@ -211,3 +224,41 @@ def test_imported_product_can_be_sold(
     terminal.auth.login(users[Role.CASHIER].user_id, "1111")
     view = terminal.checkout.scan(NEW_BARCODE)
     assert [(ln.sku, ln.total) for ln in view.lines] == [("TST-1", Money(1250))]
+
+
+def test_import_needs_a_manager_or_a_named_operator(
+    terminal: Terminal, users: dict[Role, UserSummary], pins: dict[Role, str], tmp_path: Path
+) -> None:
+    path = write(tmp_path, HEADER + "TST-9,,Thing,T,12.50,S\n")
+    terminal.auth.logout()
+    with pytest.raises(NotLoggedIn):
+        terminal.catalog.import_csv(path)
+    terminal.auth.login(users[Role.CASHIER].user_id, pins[Role.CASHIER])
+    with pytest.raises(PermissionDenied, match="Importing the catalog"):
+        terminal.catalog.import_csv(path)
+    with terminal.db.session() as s:
+        assert repo.product_by_sku(s, "TST-9") is None
+    report = terminal.catalog.import_csv(path, operator="cli:shopkeeper")
+    assert report.written
+
+
+def test_imports_are_audited_with_the_file_hash(terminal: Terminal, tmp_path: Path) -> None:
+    good = write(tmp_path, HEADER + "TST-8,,Thing,T,12.50,S\n")
+    terminal.catalog.import_csv(good)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "TST-7,,Thing,T,abc,S\n", encoding="utf-8")
+    terminal.catalog.import_csv(bad)
+    with terminal.db.session() as s:
+        entries = [e for e in repo.recent_audit(s) if e.action == "catalog_import"]
+    ours = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (good, bad)}
+    results = sorted(
+        (e.result, json.loads(e.detail)["sha256"])
+        for e in entries
+        if json.loads(e.detail)["sha256"] in ours
+    )
+    assert results == sorted(
+        [
+            ("ok", hashlib.sha256(good.read_bytes()).hexdigest()),
+            ("refused", hashlib.sha256(bad.read_bytes()).hexdigest()),
+        ]
+    )

@@ -107,7 +107,7 @@ def test_appending_after_verification_keeps_the_chain(audited: Database) -> None
 
 def test_terminal_startup_reports_tampering(terminal: Terminal) -> None:
     report = terminal.startup_checks()
-    assert (report.audit_ok, report.audit_checked, report.audit_problem) == (True, 3, "")
+    assert (report.audit_ok, report.audit_checked, report.audit_problem) == (True, 4, "")
     _raw(
         terminal.db,
         "DROP TRIGGER audit_log_no_update",
