@@ -515,14 +515,25 @@ class Sale:
         totals = self.totals(table)
         return bool(self.lines) and totals.paid >= totals.payable
 
-    def settle_overpayment(self, table: TaxTable) -> Money:
+    def settle_overpayment(
+        self,
+        table: TaxTable,
+        increment: int = 1,
+        mode: CashRounding = CashRounding.NEAREST,
+    ) -> Money:
         """Hand back money paid beyond the total (goods removed after a part payment).
 
-        The excess comes off the cash payments, newest first, and becomes their change, so
+        The payable is first rounded to the smallest coin (change is paid in coins), then
+        the excess comes off the cash payments, newest first, and becomes their change, so
         tenders always add up to what the sale took. Returns the extra change.
         """
         self._require_open()
         totals = self.totals(table)
+        if totals.paid > totals.payable:
+            coined = round_cash(totals.payable, increment, mode)
+            if coined != totals.payable:
+                self.rounding = totals.rounding + (coined - totals.payable)
+                totals = self.totals(table)
         over = totals.paid - totals.payable
         if over.minor <= 0:
             return Money.zero(self.currency)

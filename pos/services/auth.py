@@ -257,9 +257,22 @@ class AuthService:
         return None
 
     # -- login ----------------------------------------------------------------------------
-    def _check_pin(self, user_id: str, pin: str, action: str) -> User:
-        """Verify a PIN with lockout accounting; commits the attempt count either way."""
+    def _check_pin(
+        self,
+        user_id: str,
+        pin: str,
+        action: str,
+        required: frozenset[Permission] = frozenset(),
+    ) -> User:
+        """Verify a PIN with lockout accounting; the outcome is committed either way.
+
+        ``required``: permissions the user must hold for this check to count as a success
+        (approvals); a right PIN without them is audited as ``not_permitted``.
+        Repeated lockouts double the lockout time (capped at a day) until the user gets
+        their PIN right, so guessing never gets faster than a few tries per hour.
+        """
         policy = self._ctx.policy
+        outcome: ServiceError | None = None
         with self._db.session() as s:
             user = repo.user_by_id(s, user_id)
             if user is None or not user.active:
@@ -275,26 +288,41 @@ class AuthService:
             if verify_pin(pin, user.pin_hash):
                 user.failed_attempts = 0
                 user.locked_until = None
-                self._audit(s, user.id, action, result="ok")
-                s.expunge(user)
-                return user
-            user.failed_attempts += 1
-            left = policy.max_failed_pins - user.failed_attempts
-            if left <= 0:
-                user.locked_until = now + timedelta(minutes=policy.lockout_minutes)
-                user.failed_attempts = 0
-                self._audit(s, user.id, action, result="locked_out")
-                failure: ServiceError = AccountLocked(
-                    f"Wrong PIN. {user.name} is now locked for {policy.lockout_minutes} "
-                    "minutes. A manager can unlock the account now."
-                )
+                user.lockout_count = 0
+                lacking = sorted(p for p in required if p not in ROLE_PERMISSIONS[Role(user.role)])
+                self._audit(s, user.id, action, result="not_permitted" if lacking else "ok")
+                if lacking:
+                    what = ", ".join(ACTION_LABELS.get(p, p.value).lower() for p in lacking)
+                    outcome = PermissionDenied(f"{user.name} ({user.role}) cannot approve: {what}.")
+                else:
+                    s.expunge(user)
+                    return user
             else:
-                self._audit(s, user.id, action, result="wrong_pin")
-                failure = WrongPin(
-                    f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left before "
-                    f"{user.name} is locked."
-                )
-        raise failure
+                user.failed_attempts += 1
+                left = policy.max_failed_pins - user.failed_attempts
+                if left <= 0:
+                    minutes = min(policy.lockout_minutes * 2**user.lockout_count, 24 * 60)
+                    user.lockout_count += 1
+                    user.locked_until = now + timedelta(minutes=minutes)
+                    user.failed_attempts = 0
+                    self._audit(
+                        s,
+                        user.id,
+                        action,
+                        result="locked_out",
+                        detail={"minutes": minutes, "lockouts": user.lockout_count},
+                    )
+                    outcome = AccountLocked(
+                        f"Wrong PIN. {user.name} is now locked for {minutes} minutes. "
+                        "A manager can unlock the account now."
+                    )
+                else:
+                    self._audit(s, user.id, action, result="wrong_pin")
+                    outcome = WrongPin(
+                        f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left before "
+                        f"{user.name} is locked."
+                    )
+        raise outcome
 
     def login(self, user_id: str, pin: str) -> CurrentUser:
         """Log a user in (also used to switch user). The open basket stays on the till."""
@@ -346,12 +374,7 @@ class AuthService:
             else frozenset(permissions)
         )
         actions = ", ".join(sorted(wanted))
-        user = self._check_pin(approver_id, pin, f"approve:{actions}")
-        role = Role(user.role)
-        lacking = [p for p in wanted if p not in ROLE_PERMISSIONS[role]]
-        if lacking:
-            what = ", ".join(ACTION_LABELS.get(p, p.value).lower() for p in sorted(lacking))
-            raise PermissionDenied(f"{user.name} ({role.value}) cannot approve: {what}.")
+        user = self._check_pin(approver_id, pin, f"approve:{actions}", required=wanted)
         approval = Approval(secrets.token_hex(16), user.id, user.name, wanted)
         self._approvals[approval.token] = (approval, self._clock.now())
         return approval

@@ -352,20 +352,28 @@ class CheckoutService:
             needs={Permission.PRICE_OVERRIDE},
         )
 
-    def _over_limit(self, sale: Sale) -> dict[str, Decimal]:
-        """Discounts whose effective percent is over the approval limit, by line/order."""
-        limit = Decimal(self._ctx.policy.discount_approval_percent)
-        found: dict[str, Decimal] = {}
+    @staticmethod
+    def _discount_levels(sale: Sale, table: TaxTable) -> dict[str, tuple[Decimal, int]]:
+        """Every discount as (effective percent, amount in minor units), by line id, by
+        "order", and "total": all discounts together against the subtotal."""
+        levels: dict[str, tuple[Decimal, int]] = {}
         for line in sale.lines:
             if line.discount is not None:
-                pct = line.discount.percent_of(line.gross)
-                if pct > limit:
-                    found[line.line_id] = pct
+                amount = line.discount.amount_of(line.gross)
+                levels[line.line_id] = (line.discount.percent_of(line.gross), amount.minor)
         if sale.order_discount is not None:
-            pct = sale.order_discount.percent_of(sale.order_discount_base())
-            if pct > limit:
-                found["order"] = pct
-        return found
+            base = sale.order_discount_base()
+            levels["order"] = (
+                sale.order_discount.percent_of(base),
+                sale.order_discount.amount_of(base, "order").minor,
+            )
+        totals = sale.totals(table)
+        if totals.discounts and totals.subtotal.minor > 0:
+            levels["total"] = (
+                Decimal(totals.discounts.minor) * 100 / Decimal(totals.subtotal.minor),
+                totals.discounts.minor,
+            )
+        return levels
 
     def _guarded(
         self,
@@ -390,14 +398,20 @@ class CheckoutService:
         needed = set(needs or ())
         if removes and current.tender_started:
             needed.add(Permission.REMOVE_AFTER_TENDER)
-        before = self._over_limit(current)
-        after = self._over_limit(sale)
-        raised = {k: v for k, v in after.items() if v > before.get(k, Decimal(0))}
+        # A discount over the limit needs approval whenever it is new or grows, in percent
+        # or in money (50 % approved on one item does not cover 50 % on ninety-nine).
+        limit = Decimal(self._ctx.policy.discount_approval_percent)
+        before = self._discount_levels(current, self._table)
+        raised = {
+            key: pct
+            for key, (pct, amount) in self._discount_levels(sale, self._table).items()
+            if pct > limit
+            and (pct > before.get(key, (Decimal(0), 0))[0] or amount > before.get(key, (0, 0))[1])
+        }
         if raised:
             needed.add(Permission.DISCOUNT_OVER_LIMIT)
         if not needed:
             return self._persist(sale)
-        limit = self._ctx.policy.discount_approval_percent
         label = None
         if needed == {Permission.DISCOUNT_OVER_LIMIT}:
             worst = max(raised.values())
@@ -417,7 +431,7 @@ class CheckoutService:
             detail={
                 **detail,
                 **({"permissions": sorted(p.value for p in needed)} if len(needed) > 1 else {}),
-                **({"percent": {k: str(v) for k, v in raised.items()}} if raised else {}),
+                **({"percent": {k: str(v) for k, v in _shown(raised).items()}} if raised else {}),
             },
         )
 
@@ -544,7 +558,10 @@ class CheckoutService:
             due = current.totals(self._table).due
             raise ServiceError(f"{due} is still due: take payment first.")
         sale = Sale.from_dict(current.to_dict())
-        sale.settle_overpayment(self._table)
+        policy = self._ctx.policy
+        sale.settle_overpayment(
+            self._table, policy.cash_rounding_increment, policy.cash_rounding_mode
+        )
         change = sale.change_due(self._table)
         sale.complete(self._table)
         receipt = self._finish(sale, change, outbox_kind="sale.completed")
@@ -667,3 +684,9 @@ class CheckoutService:
             change=entry.change,
         )
         return replace(receipt, reprint=True) if reprint else receipt
+
+
+def _shown(raised: dict[str, Decimal]) -> dict[str, Decimal]:
+    """For the audit: the discounts that crossed the limit; the combined total only when
+    it is the one that did (several small discounts adding up)."""
+    return {k: v for k, v in raised.items() if k != "total"} or raised

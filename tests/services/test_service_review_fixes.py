@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pos.domain.money import Money
 from pos.domain.sale import Discount
 from pos.services.auth import Permission, Role, UserSummary
-from pos.services.errors import ServiceError
+from pos.services.errors import (
+    AccountLocked,
+    ApprovalRequired,
+    PermissionDenied,
+    ServiceError,
+    WrongPin,
+)
 from pos.services.terminal import Terminal
+
+if TYPE_CHECKING:
+    from tests.conftest import FakeClock
+from pos.store import repositories as repo
 
 MILK = "6168232712628"  # 65.00
 MILK_1L = "6168232430898"  # 125.00
@@ -107,3 +118,87 @@ def test_a_zero_total_sale_can_be_finished(
     done = co.complete_paid()
     assert done.receipt is not None
     assert done.receipt.total == kes("0")
+
+
+def test_small_discounts_adding_up_over_the_limit_need_approval(cashier: Terminal) -> None:
+    """10 % on the line and 10 % on the order is 19 % off: over a 10 % limit."""
+    co = cashier.checkout
+    view = co.scan(MILK_1L)  # 125.00
+    co.set_line_discount(view.lines[0].line_id, Discount.of_percent("10"))
+    with pytest.raises(ApprovalRequired) as excinfo:
+        co.set_order_discount(Discount.of_percent("10"))
+    assert excinfo.value.permissions == ("discount_over_limit",)
+    assert "19.0%" in str(excinfo.value)
+    assert co.view().totals.order_discount == kes("0")
+
+
+def test_an_approved_discount_does_not_grow_without_approval(
+    cashier: Terminal, users: dict[Role, UserSummary], pins: dict[Role, str]
+) -> None:
+    """50 % approved on one item is not 50 % on ninety-nine."""
+    co = cashier.checkout
+    view = co.scan(MILK_1L)
+    line_id = view.lines[0].line_id
+    approval = cashier.auth.approve(
+        users[Role.SUPERVISOR].user_id, pins[Role.SUPERVISOR], Permission.DISCOUNT_OVER_LIMIT
+    )
+    co.set_line_discount(line_id, Discount.of_percent("50"), approval)
+    with pytest.raises(ApprovalRequired):
+        co.set_quantity(line_id, 99)
+    assert co.view().lines[0].quantity == 1
+    co.set_quantity(line_id, 1)  # not growing: allowed
+
+
+def test_repeated_lockouts_last_longer(
+    terminal: Terminal, users: dict[Role, UserSummary], clock: FakeClock
+) -> None:
+    cashier_id = users[Role.CASHIER].user_id
+    minutes = []
+    for _round in range(3):
+        for _ in range(5):
+            with pytest.raises((WrongPin, AccountLocked)):
+                terminal.auth.login(cashier_id, "0000")
+        locked = next(u for u in terminal.auth.users() if u.user_id == cashier_id).locked_until
+        assert locked is not None
+        minutes.append(round((locked - clock.now()).total_seconds() / 60))
+        clock.advance(seconds=(minutes[-1] + 1) * 60)
+    assert minutes == [15, 30, 60]
+    terminal.auth.login(cashier_id, "1111")  # the right PIN resets the escalation
+    for _ in range(5):
+        with pytest.raises((WrongPin, AccountLocked)):
+            terminal.auth.login(cashier_id, "0000")
+    locked = next(u for u in terminal.auth.users() if u.user_id == cashier_id).locked_until
+    assert locked is not None
+    assert round((locked - clock.now()).total_seconds() / 60) == 15
+
+
+def test_an_approval_refused_for_role_is_audited_as_not_permitted(
+    terminal: Terminal, users: dict[Role, UserSummary], pins: dict[Role, str]
+) -> None:
+    with pytest.raises(PermissionDenied, match="cannot approve"):
+        terminal.auth.approve(users[Role.CASHIER].user_id, pins[Role.CASHIER], Permission.VOID_SALE)
+    with terminal.db.session() as s:
+        last = repo.recent_audit(s, 1)[0]
+    assert (last.action, last.result) == ("approve:void_sale", "not_permitted")
+    # a right PIN is not a failed attempt
+    [cashier] = [u for u in terminal.auth.users() if u.role is Role.CASHIER]
+    assert cashier.locked_until is None
+
+
+def test_change_after_an_overpayment_is_rounded_to_coins(
+    cashier: Terminal, users: dict[Role, UserSummary], pins: dict[Role, str]
+) -> None:
+    co = cashier.checkout
+    view = co.scan(MILK_1L)  # 125.00
+    view = co.scan(MILK)  # 65.00
+    co.set_line_discount(view.lines[1].line_id, Discount.of_amount(kes("3.75")))  # 61.25
+    co.pay_cash(kes("150"), partial=True)
+    approval = cashier.auth.approve(
+        users[Role.SUPERVISOR].user_id, pins[Role.SUPERVISOR], Permission.REMOVE_AFTER_TENDER
+    )
+    co.remove_line(view.lines[0].line_id, approval)  # 61.25 left, 150 paid
+    done = co.complete_paid()
+    assert done.receipt is not None
+    assert done.change == kes("89")  # not 88.75: coins
+    assert done.receipt.rounding == kes("-0.25")
+    assert done.receipt.total + done.receipt.rounding + done.change == kes("150")
