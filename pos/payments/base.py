@@ -13,6 +13,7 @@ or a crash can never charge twice.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -160,6 +161,12 @@ def mask_phone(msisdn: str) -> str:
     if len(msisdn) < 8:
         return "*" * len(msisdn)
     return msisdn[:4] + "*" * (len(msisdn) - 6) + msisdn[-2:]
+
+
+def payer_hash(attempt_id: str, msisdn: str) -> str:
+    """Salted SHA-256 of a payer's number (salt: the attempt id). The till stores this,
+    not the number, and a gateway's callback can still be checked against it."""
+    return hashlib.sha256(f"{attempt_id}:{msisdn}".encode()).hexdigest()
 
 
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?254|0)([17]\d{8})(?!\d)")
