@@ -1,0 +1,572 @@
+"""Taking money through gateways without ever losing or doubling it.
+
+The life of an attempt:
+
+1. **Stored first.** ``start`` writes the attempt (state ``created``, its id = the
+   idempotency key) and commits BEFORE the gateway is called.
+2. **Sent.** The method answers ``pending`` (customer deciding), a final state, or the
+   gateway cannot be reached (the attempt becomes ``unknown`` and is asked about later).
+3. **Resolved.** ``poll`` asks the method (M-Pesa STK query, PayPal GET order + capture)
+   until the attempt is final, or past its deadline (M-Pesa: about two minutes) it is
+   marked ``expired``. A captured attempt is applied to its sale in the same transaction
+   that marks it applied, and completes the sale when fully paid.
+4. **Recovered.** After a crash, ``resolve_unfinished`` asks about every open attempt
+   exactly once per pass; one that was paid after the cashier moved on is never applied to
+   another sale: it is flagged ``late`` for the manager (credit or refund), with an alert.
+
+One M-Pesa request per sale at a time: before a new push, any pending push for the same
+sale is queried; if the customer may still be deciding, the new push is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from pos.domain.money import Money, convert, round_half_up
+from pos.domain.receipt import Receipt
+from pos.domain.sale import Payment
+from pos.payments.base import (
+    AttemptRef,
+    AttemptState,
+    Capability,
+    GatewayUnavailable,
+    PaymentMethod,
+    PaymentRequest,
+    PaymentResult,
+    mask_phone,
+    payer_hash,
+)
+from pos.services.audit import AuditWriter
+from pos.services.auth import AuthService, Permission
+from pos.services.checkout import CheckoutService, SaleView
+from pos.services.context import Clock, IdFactory, TerminalContext
+from pos.services.errors import NotFound, ServiceError
+from pos.store import attempts as store
+from pos.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSettings:
+    """Per-method rules from the config file ([payments] and [payments.<method>])."""
+
+    foreign_rates: Mapping[str, Decimal] = field(default_factory=lambda: {"USD": Decimal("129.50")})
+    method_currency: Mapping[str, str] = field(default_factory=lambda: {"paypal": "USD"})
+    whole_units_only: frozenset[str] = frozenset({"mpesa"})  # methods taking whole shillings
+    deadline_seconds: Mapping[str, int] = field(
+        default_factory=lambda: {"mpesa": 120, "paypal": 900}
+    )
+    poll_schedule: tuple[float, ...] = (1.0, 1.0, 1.5, 2.0, 3.0)  # seconds; last repeats
+
+
+@dataclass(frozen=True, slots=True)
+class MethodInfo:
+    code: str
+    label: str
+    needs_phone: bool
+    customer_device: bool
+    can_cancel: bool
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """What starting a payment of ``applied`` (sale currency) would ask the customer for."""
+
+    method: str
+    applied: Money  # credited to the sale
+    tender: Money  # asked of the customer, in the method's currency
+    rounding: Money  # sale currency, e.g. M-Pesa whole-shilling round-up
+    rate: str  # "129.50 KES/USD" or ""
+
+    def describe(self) -> str:
+        parts = [str(self.tender)]
+        if self.rate:
+            parts.append(f"= {self.applied} at {self.rate}")
+        if self.rounding:
+            parts.append(f"(includes {self.rounding.amount_text()} rounding: whole shillings)")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptView:
+    """An attempt as the cashier's dialog shows it."""
+
+    attempt_id: str
+    method: str
+    label: str
+    state: AttemptState
+    message: str
+    code: str
+    tender: Money
+    applied: Money
+    rounding: Money
+    rate: str
+    action_url: str
+    payer: str
+    receipt_ref: str
+    deadline: datetime
+    retry_allowed: bool
+    sale_view: SaleView | None = None  # the basket after a capture was applied
+    receipt: Receipt | None = None  # set when this payment completed the sale
+    late: bool = False  # paid after the sale moved on: manager must settle it
+
+    @property
+    def final(self) -> bool:
+        return self.state.final
+
+
+class PaymentService:
+    """Gateway payments of this terminal (cash goes through ``CheckoutService.pay_cash``)."""
+
+    def __init__(
+        self,
+        db: Database,
+        ctx: TerminalContext,
+        clock: Clock,
+        ids: IdFactory,
+        auth: AuthService,
+        checkout: CheckoutService,
+        methods: Mapping[str, PaymentMethod],
+        settings: PaymentSettings | None = None,
+    ) -> None:
+        self._db = db
+        self._ctx = ctx
+        self._clock = clock
+        self._ids = ids
+        self._auth = auth
+        self._checkout = checkout
+        self._methods = dict(methods)
+        self.settings = settings or PaymentSettings()
+        self._audit = AuditWriter(ctx, clock, ids)
+
+    # -- what is available ----------------------------------------------------------------
+    def methods(self) -> list[MethodInfo]:
+        return [
+            MethodInfo(
+                code=m.code,
+                label=m.label,
+                needs_phone=m.code == "mpesa",
+                customer_device=m.can(Capability.CUSTOMER_DEVICE),
+                can_cancel=m.can(Capability.CANCEL),
+                currency=self._currency_of(m.code),
+            )
+            for m in self._methods.values()
+            if m.code != "cash"
+        ]
+
+    def _method(self, code: str) -> PaymentMethod:
+        try:
+            return self._methods[code]
+        except KeyError:
+            raise ServiceError(f"The payment method {code!r} is not set up on this till.") from None
+
+    def _currency_of(self, code: str) -> str:
+        return self.settings.method_currency.get(code, self._ctx.currency)
+
+    def quote(self, method: str, amount: Money) -> Quote:
+        """Convert and round an amount of the sale currency for ``method`` (documented in
+        docs/payments.md): whole shillings for M-Pesa (rounded UP, the difference shown and
+        recorded as rounding), foreign currency at the configured rate, half-up."""
+        self._method(method)
+        if amount.currency != self._ctx.currency:
+            raise ServiceError(f"Amounts are entered in {self._ctx.currency}.")
+        zero = Money.zero(amount.currency)
+        currency = self._currency_of(method)
+        if currency != amount.currency:
+            rate = self.settings.foreign_rates.get(currency)
+            if rate is None:
+                raise ServiceError(f"No exchange rate for {currency} is configured.")
+            tender = convert(amount, rate, currency)
+            return Quote(method, amount, tender, zero, f"{rate:f} {amount.currency}/{currency}")
+        if method in self.settings.whole_units_only:
+            unit = 10**2  # minor units per shilling (KES has two decimals)
+            whole = -(-amount.minor // unit) * unit
+            return Quote(
+                method,
+                amount,
+                Money(whole, currency),
+                Money(whole - amount.minor, amount.currency),
+                "",
+            )
+        return Quote(method, amount, amount, zero, "")
+
+    def check_phone(self, method: str, text: str) -> str | None:
+        """Live validation for the phone field: None when fine, else what is wrong."""
+        request = PaymentRequest(
+            "check", "check", Money(100, self._currency_of(method)), "check", phone=text
+        )
+        problem = self._method(method).validate(request)
+        if problem and ("phone" in problem.lower() or "number" in problem.lower()):
+            return problem
+        return None
+
+    # -- starting ---------------------------------------------------------------------------
+    def start(self, method_code: str, amount: Money, phone: str | None = None) -> AttemptView:
+        """Ask the customer for ``amount`` (sale currency) through a gateway."""
+        user = self._auth.require(Permission.SELL)
+        method = self._method(method_code)
+        view = self._checkout.view()
+        if view.sale_id is None or view.is_empty:
+            raise ServiceError("The basket is empty: scan an item first.")
+        due = view.totals.due
+        if amount.minor <= 0:
+            raise ServiceError("Enter an amount more than zero.")
+        if amount > due:
+            raise ServiceError(
+                f"{amount} is more than the {due} due. {method.label} gives no change."
+            )
+        quote = self.quote(method_code, amount)
+        request = PaymentRequest(
+            attempt_id=self._ids.new(),
+            sale_id=view.sale_id,
+            amount=quote.tender,
+            reference=self._ctx.store.store_id[:12],
+            description=f"{self._ctx.store.name[:13]}",
+            phone=phone,
+        )
+        problem = method.validate(request)
+        if problem:
+            raise ServiceError(problem)
+        normalized = getattr(method, "normalize_phone", None)
+        if phone is not None and callable(normalized):
+            request = PaymentRequest(**{**_fields(request), "phone": normalized(phone)})
+        self._guard_one_at_a_time(method, view.sale_id)
+        now = self._clock.now()
+        with self._db.session() as s:
+            record = store.insert_attempt(
+                s,
+                attempt_id=request.attempt_id,
+                sale_id=view.sale_id,
+                terminal_id=self._ctx.terminal_id,
+                method=method_code,
+                amount=quote.tender,
+                applied=quote.applied,
+                rounding=quote.rounding,
+                rate=quote.rate,
+                payer_masked=mask_phone(request.phone) if request.phone else "",
+                payer_hash=payer_hash(request.attempt_id, request.phone) if request.phone else "",
+                created_by=user.user_id,
+                now=now,
+            )
+            self._audit.write(
+                s,
+                user_id=user.user_id,
+                action="payment_started",
+                document_id=view.sale_id,
+                detail={
+                    "attempt": record.id,
+                    "method": method_code,
+                    "amount": quote.tender.minor,
+                    "currency": quote.tender.currency,
+                },
+            )
+        try:
+            result = method.start(request)
+        except GatewayUnavailable as exc:
+            return self._record_result(
+                record.id,
+                PaymentResult(AttemptState.UNKNOWN, "gateway_unavailable", str(exc)),
+            )
+        return self._record_result(record.id, result)
+
+    def _guard_one_at_a_time(self, method: PaymentMethod, sale_id: str) -> None:
+        """Never push twice for one sale while the customer may still be deciding."""
+        with self._db.session() as s:
+            open_ones = [
+                a
+                for a in store.attempts_for_sale(s, sale_id)
+                if a.method == method.code and not a.final
+            ]
+        for attempt in open_ones:
+            view = self.poll(attempt.id)
+            if not view.final:
+                raise ServiceError(
+                    f"A {method.label} request for this sale is still waiting "
+                    f"({view.message}) — wait for it or cancel it before sending another."
+                )
+
+    # -- following up ---------------------------------------------------------------------
+    def poll(self, attempt_id: str) -> AttemptView:
+        """Ask the gateway about an attempt and act on the answer (apply when captured)."""
+        self._auth.require_user()
+        with self._db.session() as s:
+            record = store.get_attempt(s, attempt_id)
+        if record is None:
+            raise NotFound("That payment attempt is unknown on this till.")
+        if record.final:
+            return self._settle(record, None)
+        method = self._method(record.method)
+        if not record.gateway_ref:
+            return self._resend_or_wait(record, method)
+        try:
+            result = method.status(_ref(record))
+        except GatewayUnavailable as exc:
+            result = PaymentResult(AttemptState.UNKNOWN, "gateway_unavailable", str(exc))
+        if not result.state.final and self._clock.now() > self._deadline(record):
+            result = PaymentResult(
+                AttemptState.EXPIRED,
+                f"{record.method}.timeout",
+                "No answer from the customer in time. Ask them to check their phone, then "
+                "try again or take another method. If it is paid later, the manager is alerted.",
+                retry_allowed=True,
+            )
+        return self._record_result(attempt_id, result)
+
+    def _resend_or_wait(self, record: store.AttemptRecord, method: PaymentMethod) -> AttemptView:
+        """The gateway never confirmed the start (crash or lost answer).
+
+        Methods with gateway-side idempotency (PayPal) are simply started again with the
+        same attempt id and return the same order. M-Pesa has none: a lost push answer
+        cannot be queried, so the attempt waits out the prompt's life and then expires.
+        """
+        if method.code == "mpesa":
+            if self._clock.now() > self._deadline(record):
+                return self._record_result(
+                    record.id,
+                    PaymentResult(
+                        AttemptState.EXPIRED,
+                        "mpesa.lost",
+                        "The till never got M-Pesa's answer to this request. If the customer "
+                        "paid, the payment will show up as a late payment for the manager.",
+                        retry_allowed=True,
+                    ),
+                )
+            return self._view(record, retry_allowed=False)
+        request = PaymentRequest(
+            record.id,
+            record.sale_id,
+            record.amount,
+            self._ctx.store.store_id[:12],
+            self._ctx.store.name[:13],
+        )
+        try:
+            result = method.start(request)
+        except GatewayUnavailable as exc:
+            result = PaymentResult(AttemptState.UNKNOWN, "gateway_unavailable", str(exc))
+        return self._record_result(record.id, result)
+
+    def cancel(self, attempt_id: str) -> AttemptView:
+        """The cashier gives up waiting. The attempt is still resolved later: if it turns
+        out paid, the money is flagged for the manager, never lost."""
+        user = self._auth.require(Permission.SELL)
+        with self._db.session() as s:
+            record = store.get_attempt(s, attempt_id)
+        if record is None:
+            raise NotFound("That payment attempt is unknown on this till.")
+        if record.final:
+            return self._settle(record, None)
+        method = self._method(record.method)
+        result: PaymentResult | None = None
+        if method.can(Capability.CANCEL) and record.gateway_ref:
+            try:
+                result = method.cancel(_ref(record))
+            except GatewayUnavailable as exc:
+                log.warning("cancel of %s failed: %s", attempt_id, exc)
+        now = self._clock.now()
+        with self._db.session() as s:
+            store.update_attempt(s, attempt_id, now, abandoned=True)
+            self._audit.write(
+                s,
+                user_id=user.user_id,
+                action="payment_abandoned",
+                document_id=record.sale_id,
+                detail={"attempt": attempt_id},
+            )
+        if result is not None and result.state is not AttemptState.UNKNOWN:
+            return self._record_result(attempt_id, result)
+        with self._db.session() as s:
+            fresh = store.get_attempt(s, attempt_id)
+        assert fresh is not None
+        return self._view(
+            fresh,
+            retry_allowed=True,
+            message=(
+                f"Stopped waiting. The {method.label} request is still checked in the background; "
+                "if the customer pays after all, the manager is alerted."
+            ),
+        )
+
+    def resolve_unfinished(self) -> list[AttemptView]:
+        """After a restart (and periodically): ask about every open attempt once."""
+        with self._db.session() as s:
+            open_ones = store.open_attempts(s, self._ctx.terminal_id)
+        views = []
+        for record in open_ones:
+            try:
+                views.append(self.poll(record.id))
+            except ServiceError as exc:
+                log.warning("could not resolve attempt %s: %s", record.id, exc)
+        return views
+
+    def late_payments(self) -> list[AttemptView]:
+        """Money that arrived after its sale moved on: the manager settles each one."""
+        with self._db.session() as s:
+            return [
+                self._view(r, retry_allowed=False, late=True)
+                for r in store.attempts_with_resolution(s, self._ctx.terminal_id, "late")
+            ]
+
+    # -- recording and applying -------------------------------------------------------------
+    def _record_result(self, attempt_id: str, result: PaymentResult) -> AttemptView:
+        now = self._clock.now()
+        changes: dict[str, object] = {"code": result.code, "message": result.message[:300]}
+        changes["state"] = result.state.value
+        if result.gateway_ref:
+            changes["gateway_ref"] = result.gateway_ref
+        if result.receipt_ref:
+            changes["receipt_ref"] = result.receipt_ref
+        if result.action_url:
+            changes["action_url"] = result.action_url[:500]
+        with self._db.session() as s:
+            current = store.get_attempt(s, attempt_id)
+            assert current is not None
+            if current.final and current.state != "expired":
+                return self._settle(current, None)
+            if result.state is AttemptState.UNKNOWN and current.state == "pending":
+                changes.pop("state")  # stay pending: unknown is only "could not ask"
+            record, _old = store.update_attempt(s, attempt_id, now, **changes)
+        if (
+            result.state is AttemptState.CAPTURED
+            and result.captured is not None
+            and result.captured != record.amount
+        ):
+            # never apply money that does not match what was asked: the manager decides
+            with self._db.session() as s:
+                record, _ = store.update_attempt(
+                    s,
+                    attempt_id,
+                    now,
+                    resolution="late",
+                    code=f"{record.method}.mismatch",
+                    message=f"Captured {result.captured}, expected {record.amount}.",
+                )
+            return self._view(record, retry_allowed=False, late=True)
+        return self._settle(record, result)
+
+    def _settle(self, record: store.AttemptRecord, result: PaymentResult | None) -> AttemptView:
+        """Apply a captured attempt to its sale exactly once, or flag it as late."""
+        retry = bool(result.retry_allowed) if result else False
+        if record.state != "captured" or record.resolution:
+            return self._view(record, retry_allowed=retry, late=record.resolution == "late")
+        open_sale = self._checkout.open_sale_id
+        if record.abandoned or open_sale != record.sale_id:
+            now = self._clock.now()
+            with self._db.session() as s:
+                record, _ = store.update_attempt(s, record.id, now, resolution="late")
+                self._audit.write(
+                    s,
+                    user_id=record.created_by,
+                    action="payment_late",
+                    document_id=record.sale_id,
+                    detail={
+                        "attempt": record.id,
+                        "method": record.method,
+                        "amount": record.amount.minor,
+                        "currency": record.amount.currency,
+                    },
+                )
+            return self._view(record, retry_allowed=False, late=True)
+        details: list[tuple[str, str]] = []
+        if record.rate:
+            details += [("foreign", str(record.amount)), ("rate", record.rate)]
+        if record.payer_masked:
+            details.append(("payer", record.payer_masked))
+        payment = Payment(
+            payment_id=record.id,
+            method=record.method,
+            amount=record.applied + record.rounding,
+            tendered=record.applied + record.rounding,
+            change=Money.zero(record.applied.currency),
+            at=self._clock.now(),
+            reference=record.receipt_ref or record.gateway_ref,
+            details=tuple(details),
+        )
+        attempt_id = record.id
+
+        def mark_applied(s: Session) -> None:
+            store.update_attempt(s, attempt_id, self._clock.now(), resolution="applied")
+
+        outcome = self._checkout.apply_payment(
+            record.sale_id, payment, rounding=record.rounding, within=mark_applied
+        )
+        with self._db.session() as s:
+            fresh = store.get_attempt(s, attempt_id)
+        assert fresh is not None
+        return self._view(
+            fresh, retry_allowed=False, sale_view=outcome.view, receipt=outcome.receipt
+        )
+
+    # -- views --------------------------------------------------------------------------------
+    def _deadline(self, record: store.AttemptRecord) -> datetime:
+        seconds = self.settings.deadline_seconds.get(record.method, 300)
+        return record.created_at + timedelta(seconds=seconds)
+
+    def _view(
+        self,
+        record: store.AttemptRecord,
+        *,
+        retry_allowed: bool,
+        late: bool = False,
+        message: str | None = None,
+        sale_view: SaleView | None = None,
+        receipt: Receipt | None = None,
+    ) -> AttemptView:
+        method = self._methods.get(record.method)
+        return AttemptView(
+            attempt_id=record.id,
+            method=record.method,
+            label=method.label if method else record.method,
+            state=AttemptState(record.state),
+            message=message or record.message or "Sending the request…",
+            code=record.code,
+            tender=record.amount,
+            applied=record.applied,
+            rounding=record.rounding,
+            rate=record.rate,
+            action_url=record.action_url,
+            payer=record.payer_masked,
+            receipt_ref=record.receipt_ref,
+            deadline=self._deadline(record),
+            retry_allowed=retry_allowed,
+            sale_view=sale_view,
+            receipt=receipt,
+            late=late,
+        )
+
+
+def _fields(request: PaymentRequest) -> dict[str, object]:
+    return {name: getattr(request, name) for name in request.__slots__}
+
+
+def _ref(record: store.AttemptRecord) -> AttemptRef:
+    return AttemptRef(
+        attempt_id=record.id,
+        sale_id=record.sale_id,
+        amount=record.amount,
+        gateway_ref=record.gateway_ref,
+        details={"payer_hash": record.payer_hash} if record.payer_hash else {},
+    )
+
+
+def poll_delay(schedule: tuple[float, ...], n: int) -> float:
+    """Seconds before poll number ``n`` (0-based): the schedule, then its last value."""
+    return schedule[min(n, len(schedule) - 1)]
+
+
+__all__ = [
+    "AttemptView",
+    "MethodInfo",
+    "PaymentService",
+    "PaymentSettings",
+    "Quote",
+    "poll_delay",
+    "round_half_up",
+]

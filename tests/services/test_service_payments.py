@@ -1,0 +1,281 @@
+"""Payment orchestration against the real M-Pesa sandbox over HTTP on 127.0.0.1.
+
+Attempts are stored before the gateway is called, resolved exactly once, applied to the
+right sale in the same transaction that marks them applied, and money that arrives after
+the sale moved on is flagged for the manager, never applied to another sale or lost.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from pos.domain.money import Money
+from pos.domain.sale import Discount
+from pos.payments.base import AttemptState
+from pos.payments.mpesa.method import create as create_mpesa
+from pos.payments.mpesa.sandbox import Decision, MpesaSandbox
+from pos.payments.registry import MethodContext
+from pos.services.auth import Role, UserSummary
+from pos.services.errors import ServiceError
+from pos.services.payments import AttemptView, PaymentService, PaymentSettings
+from pos.services.terminal import Terminal
+
+MILK = "6168232712628"  # 65.00
+MILK_1L = "6168232430898"  # 125.00
+PHONE = "0712 345 678"
+
+
+def kes(text: str) -> Money:
+    return Money.parse(text, "KES")
+
+
+@pytest.fixture
+def sandbox() -> Iterator[MpesaSandbox]:
+    box = MpesaSandbox(prompt_timeout=5.0, slow_delay=0.3)
+    box.start()
+    try:
+        yield box
+    finally:
+        box.stop()
+
+
+def payments_for(terminal: Terminal, sandbox: MpesaSandbox, **settings: object) -> PaymentService:
+    method = create_mpesa(
+        MethodContext(training=True, currency="KES", settings={"base_url": sandbox.base_url})
+    )
+    return PaymentService(
+        terminal.db,
+        terminal.ctx,
+        terminal.clock,
+        terminal.ids,
+        terminal.auth,
+        terminal.checkout,
+        {"mpesa": method},
+        replace(PaymentSettings(), **settings) if settings else PaymentSettings(),
+    )
+
+
+@pytest.fixture
+def payments(cashier: Terminal, sandbox: MpesaSandbox) -> PaymentService:
+    return payments_for(cashier, sandbox)
+
+
+def wait_final(payments: PaymentService, attempt_id: str, timeout: float = 5.0) -> AttemptView:
+    """Poll as the dialog does until the attempt is final."""
+    end = time.monotonic() + timeout
+    while True:
+        view = payments.poll(attempt_id)
+        if view.final or time.monotonic() > end:
+            return view
+        time.sleep(0.05)
+
+
+def only_push(sandbox: MpesaSandbox) -> str:
+    [push] = sandbox.pending()
+    return push.checkout_request_id
+
+
+def rows(terminal: Terminal, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(terminal.db.path)
+    try:
+        return [tuple(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def test_mpesa_payment_completes_the_sale(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    cashier.checkout.scan(MILK_1L)
+    started = payments.start("mpesa", kes("125"), PHONE)
+    assert started.state is AttemptState.PENDING
+    assert started.payer == "2547******78"
+    # stored before the gateway answered, with the push's reference
+    [(state, ref)] = rows(cashier, "SELECT state, gateway_ref FROM payment_attempts")
+    assert (state, ref) == ("pending", only_push(sandbox))
+    sandbox.decide(only_push(sandbox), Decision.APPROVE)
+    done = wait_final(payments, started.attempt_id)
+    assert done.state is AttemptState.CAPTURED
+    assert done.receipt is not None
+    assert done.receipt.number == "DEMO-T1-000001"
+    [payment] = done.receipt.payments
+    assert (payment.method, payment.amount) == ("mpesa", kes("125"))
+    assert dict(payment.details)["payer"] == "2547******78"
+    assert rows(cashier, "SELECT method, amount_minor FROM payments") == [("mpesa", 12500)]
+    assert rows(cashier, "SELECT resolution FROM payment_attempts") == [("applied",)]
+    states = rows(cashier, "SELECT to_state FROM payment_attempt_events ORDER BY seq")
+    assert states == [("created",), ("pending",), ("captured",)]
+    # asking again changes nothing: applied exactly once
+    again = payments.poll(started.attempt_id)
+    assert again.receipt is None
+    assert rows(cashier, "SELECT count(*) FROM payments") == [(1,)]
+
+
+def test_split_tender_mpesa_then_cash(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    cashier.checkout.scan(MILK_1L)
+    cashier.checkout.scan(MILK)  # 190.00
+    started = payments.start("mpesa", kes("100"), PHONE)
+    sandbox.decide(only_push(sandbox), Decision.APPROVE)
+    part = wait_final(payments, started.attempt_id)
+    assert part.receipt is None
+    assert part.sale_view is not None
+    assert part.sale_view.totals.due == kes("90")
+    done = cashier.checkout.pay_cash(kes("100"))
+    assert done.receipt is not None
+    assert [p.method for p in done.receipt.payments] == ["mpesa", "cash"]
+    assert done.change == kes("10")
+
+
+def test_cents_are_rounded_up_to_whole_shillings_and_shown(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    view = cashier.checkout.scan(MILK)
+    cashier.checkout.set_line_discount(view.lines[0].line_id, Discount.of_percent("10"))  # 58.50
+    quote = payments.quote("mpesa", kes("58.50"))
+    assert (quote.tender, quote.rounding) == (kes("59"), kes("0.50"))
+    assert "rounding" in quote.describe()
+    started = payments.start("mpesa", kes("58.50"), PHONE)
+    assert sandbox.pending()[0].amount == 59
+    sandbox.decide(only_push(sandbox), Decision.APPROVE)
+    done = wait_final(payments, started.attempt_id)
+    assert done.receipt is not None
+    assert done.receipt.rounding == kes("0.50")
+    assert done.receipt.payments[0].amount == kes("59")
+
+
+@pytest.mark.parametrize(
+    ("decision", "state", "code"),
+    [
+        (Decision.CANCEL, AttemptState.CANCELLED, "mpesa.1032"),
+        (Decision.WRONG_PIN, AttemptState.DECLINED, "mpesa.2001"),
+        (Decision.INSUFFICIENT, AttemptState.DECLINED, "mpesa.1"),
+    ],
+)
+def test_customer_refusals_leave_the_sale_open_and_allow_a_retry(
+    cashier: Terminal,
+    payments: PaymentService,
+    sandbox: MpesaSandbox,
+    decision: Decision,
+    state: AttemptState,
+    code: str,
+) -> None:
+    cashier.checkout.scan(MILK)
+    started = payments.start("mpesa", kes("65"), PHONE)
+    sandbox.decide(only_push(sandbox), decision)
+    done = wait_final(payments, started.attempt_id)
+    assert (done.state, done.code, done.retry_allowed) == (state, code, True)
+    assert done.message
+    assert cashier.checkout.view().totals.due == kes("65")
+    retry = payments.start("mpesa", kes("65"), PHONE)  # a new attempt is allowed
+    assert retry.state is AttemptState.PENDING
+
+
+def test_a_second_push_waits_for_the_first(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    cashier.checkout.scan(MILK)
+    payments.start("mpesa", kes("65"), PHONE)
+    with pytest.raises(ServiceError, match="still waiting"):
+        payments.start("mpesa", kes("65"), PHONE)
+    assert len(sandbox.pending()) == 1  # the customer's phone got one prompt, not two
+
+
+def test_bad_phone_and_amount_are_refused_before_anything_is_stored(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    cashier.checkout.scan(MILK)
+    with pytest.raises(ServiceError, match="Safaricom"):
+        payments.start("mpesa", kes("65"), "0812 345 678")
+    with pytest.raises(ServiceError, match="more than the"):
+        payments.start("mpesa", kes("70"), PHONE)
+    assert rows(cashier, "SELECT count(*) FROM payment_attempts") == [(0,)]
+    assert sandbox.pending() == []
+    assert payments.check_phone("mpesa", "0712 345 678") is None
+    problem = payments.check_phone("mpesa", "0812 345 678")
+    assert problem is not None
+    assert "Safaricom" in problem
+
+
+def test_paid_after_the_cashier_gave_up_is_flagged_not_lost(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    cashier.checkout.scan(MILK)
+    started = payments.start("mpesa", kes("65"), PHONE)
+    stopped = payments.cancel(started.attempt_id)
+    assert not stopped.final
+    assert "checked in the background" in stopped.message
+    cashier.checkout.pay_cash(kes("100"))  # the customer paid cash instead; sale done
+    sandbox.decide(only_push(sandbox), Decision.APPROVE)  # ...and then approved anyway
+    [late] = [v for v in payments.resolve_unfinished() if v.attempt_id == started.attempt_id]
+    assert late.state is AttemptState.CAPTURED
+    assert late.late
+    assert [v.attempt_id for v in payments.late_payments()] == [started.attempt_id]
+    assert rows(cashier, "SELECT method FROM payments") == [("cash",)]  # not applied
+    actions = {r[0] for r in rows(cashier, "SELECT action FROM audit_log")}
+    assert {"payment_abandoned", "payment_late"} <= actions
+
+
+def test_a_restart_between_push_and_answer_resolves_exactly_once(
+    cashier: Terminal,
+    sandbox: MpesaSandbox,
+    users: dict[Role, UserSummary],
+    pins: dict[Role, str],
+) -> None:
+    cashier.checkout.scan(MILK)
+    first = payments_for(cashier, sandbox).start("mpesa", kes("65"), PHONE)
+    # the till dies here; the customer approves while it is down
+    sandbox.decide(only_push(sandbox), Decision.APPROVE)
+    again = Terminal.open(cashier.db.path, cashier.ctx, cashier.clock)
+    try:
+        again.auth.login(users[Role.CASHIER].user_id, pins[Role.CASHIER])
+        service = payments_for(again, sandbox)
+        resolved = service.resolve_unfinished()
+        assert [(v.attempt_id, v.state) for v in resolved] == [
+            (first.attempt_id, AttemptState.CAPTURED)
+        ]
+        assert resolved[0].receipt is not None
+        assert service.resolve_unfinished() == []  # nothing left: no double application
+        assert rows(again, "SELECT count(*) FROM sales") == [(1,)]
+        assert rows(again, "SELECT count(*) FROM payments") == [(1,)]
+    finally:
+        again.close()
+
+
+def test_an_unanswered_push_expires_within_its_deadline(
+    cashier: Terminal, sandbox: MpesaSandbox
+) -> None:
+    payments = payments_for(cashier, sandbox, deadline_seconds={"mpesa": 120})
+    cashier.checkout.scan(MILK)
+    started = payments.start("mpesa", kes("65"), PHONE)
+    assert payments.poll(started.attempt_id).state is AttemptState.PENDING
+    cashier.clock.advance(seconds=121)  # type: ignore[attr-defined]
+    done = payments.poll(started.attempt_id)
+    assert (done.state, done.code, done.retry_allowed) == (
+        AttemptState.EXPIRED,
+        "mpesa.timeout",
+        True,
+    )
+
+
+def test_gateway_down_keeps_the_attempt_and_says_so(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    cashier.checkout.scan(MILK)
+    sandbox.stop()
+    started = payments.start("mpesa", kes("65"), PHONE)
+    # nothing reached the customer (the login to Daraja failed): a clear, retryable refusal
+    assert (started.state, started.code, started.retry_allowed) == (
+        AttemptState.DECLINED,
+        "mpesa.unreachable",
+        True,
+    )
+    assert started.message
+    assert rows(cashier, "SELECT state FROM payment_attempts") == [("declined",)]
+    assert cashier.checkout.view().totals.due == kes("65")
