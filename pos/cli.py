@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     store.add_argument("--samples", type=int, default=2000, help="timed operations per metric")
     store.add_argument("--json", action="store_true", help="print one JSON object")
     store.add_argument("--dir", type=Path, help="keep the bench database here")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="run a local payment-gateway simulator (M-Pesa Daraja or PayPal) for integrators",
+    )
+    sandbox.add_argument("gateway", choices=("mpesa", "paypal"))
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
     return p
 
 
@@ -73,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         from pos.app import import_catalog
 
         return import_catalog(config, args.file, skip_errors=args.skip_errors)
+    if command == "sandbox":
+        return run_sandbox(args.gateway, args.host, args.port)
     if command == "bench":
         from pos.bench import run_bench
 
@@ -80,6 +89,22 @@ def main(argv: list[str] | None = None) -> int:
     from pos.app import run_gui
 
     return run_gui(config, smoke=getattr(args, "smoke", False))
+
+
+def run_sandbox(gateway: str, host: str, port: int) -> int:
+    """Serve a simulator until Ctrl+C; it prints its base URL and demo credentials."""
+    if gateway == "mpesa":
+        from pos.payments.mpesa.sandbox import serve
+    else:
+        from pos.payments.paypal.sandbox import serve
+    try:
+        serve(host, port)
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:
+        print(f"kaunta: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

@@ -736,7 +736,8 @@ def test_recall_is_refused_while_a_basket_is_open(selling: Till) -> None:
     till.idle()
 
     assert recall.isVisible()
-    assert recall.message.text() == "Finish, park or void the current sale before recalling another."
+    expected = "Finish, park or void the current sale before recalling another."
+    assert recall.message.text() == expected
     assert [r[0] for r in till.rows()] == [MILK_1L["name"]]
 
 
