@@ -184,3 +184,15 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     for i in order[:leftover]:
         shares[i] += 1
     return shares
+
+
+def convert(amount: Money, rate: Decimal, currency: str) -> Money:
+    """``amount`` in another currency at ``rate`` (units of ``amount``'s currency per one
+    unit of ``currency``), rounded half-up once to ``currency``'s minor unit.
+
+    Example: KES 1,000.00 at 129.50 KES/USD is USD 7.72 (7.7220...).
+    """
+    if rate <= 0:
+        raise InvalidAmount("An exchange rate must be more than zero.", code="bad_rate")
+    major = amount.to_decimal() / rate
+    return Money.from_decimal(major, currency)
