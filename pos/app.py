@@ -11,13 +11,19 @@ import getpass
 import logging
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
-from pos.config import Config
+from pos.config import Config, ConfigError
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.logging_setup import setup_logging
+from pos.payments.base import PaymentMethod
 from pos.services.auth import Role
+from pos.services.payments import PaymentSettings
 from pos.services.terminal import DemoUser, Terminal
+from pos.services.training import CustomerPhone
 from pos.store.errors import StoreError
 from pos.store.instance_lock import InstanceLock
 
@@ -37,6 +43,84 @@ def open_terminal(config: Config) -> tuple[Terminal, InstanceLock]:
         lock.release()
         raise
     return terminal, lock
+
+
+class Payments:
+    """The gateway side of a running till: methods, and in training mode the sandboxes."""
+
+    def __init__(self) -> None:
+        self._closers: list[Callable[[], None]] = []
+
+    def add_closer(self, closer: Callable[[], None]) -> None:
+        self._closers.append(closer)
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):
+            try:
+                closer()
+            except Exception:  # pragma: no cover - shutting down anyway
+                log.exception("error while stopping a payment sandbox")
+        self._closers.clear()
+
+
+def payment_settings(config: Config) -> PaymentSettings:
+    """``[payments.paypal] currency/rate`` etc. from the config file."""
+    section = config.raw.get("payments", {})
+    paypal = section.get("paypal", {}) if isinstance(section, dict) else {}
+    currency = str(paypal.get("currency", "USD"))
+    try:
+        rate = Decimal(str(paypal.get("rate", "129.50")))
+    except ArithmeticError:
+        raise ConfigError(f"payments.paypal.rate {paypal.get('rate')!r} is not a number.") from None
+    base = PaymentSettings()
+    return replace(
+        base,
+        foreign_rates={**base.foreign_rates, currency: rate},
+        method_currency={**base.method_currency, "paypal": currency},
+    )
+
+
+def start_payments(config: Config, terminal: Terminal) -> Payments:
+    """Build the payment methods. Training mode starts the M-Pesa and PayPal sandboxes on
+    this machine (random free ports) and a simulated customer phone; live mode uses the
+    methods listed in ``[payments] methods`` with secrets from the OS keyring."""
+    from pos.payments.registry import MethodContext, build, discover
+    from pos.secrets import KeyringSecrets
+
+    payments = Payments()
+    available = discover()
+    section = config.raw.get("payments", {})
+    section = section if isinstance(section, dict) else {}
+    methods: dict[str, PaymentMethod] = {}
+    if config.training:
+        from pos.payments.mpesa.sandbox import MpesaSandbox
+        from pos.payments.paypal.sandbox import PayPalSandbox
+
+        mpesa_box = MpesaSandbox(shop_name=config.store.name).start()
+        payments.add_closer(mpesa_box.stop)
+        paypal_box = PayPalSandbox().start()
+        payments.add_closer(paypal_box.stop)
+        urls = {"mpesa": mpesa_box.base_url, "paypal": paypal_box.base_url}
+        for code, url in urls.items():
+            if code in available:
+                settings = {**section.get(code, {}), "base_url": url}
+                methods[code] = build(
+                    code, MethodContext(True, config.currency, settings), available
+                )
+        terminal.phone = CustomerPhone(urls["mpesa"], urls["paypal"], config.store.name)
+    else:
+        wanted = section.get("methods", [])
+        secrets = KeyringSecrets()
+        for code in wanted if isinstance(wanted, list) else []:
+            settings = section.get(code, {})
+            try:
+                methods[code] = build(
+                    code, MethodContext(False, config.currency, settings, secrets), available
+                )
+            except (LookupError, ValueError, TypeError) as exc:
+                log.error("payment method %s not available: %s", code, exc)
+    terminal.enable_payments(methods, payment_settings(config))
+    return payments
 
 
 def demo_hint(config: Config) -> str:
@@ -120,6 +204,12 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
 
     from pos.ui.main_window import MainWindow
 
+    try:
+        payments = start_payments(config, terminal)
+    except Exception as exc:
+        log.exception("payments could not start")
+        payments = Payments()
+        print(f"kaunta: payments unavailable: {exc}", file=sys.stderr)
     window = MainWindow(terminal, demo_hint=demo_hint(config))
     if config.fullscreen:
         window.showFullScreen()
@@ -128,6 +218,7 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
     if smoke:
         _drive_smoke(window, terminal)
     code = app.exec()
+    payments.close()
     terminal.close()
     lock.release()
     log.info("stopped (log: %s)", log_file)

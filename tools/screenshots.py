@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from pos.app import demo_hint, open_terminal
+from pos.app import demo_hint, open_terminal, start_payments
 from pos.config import load_config
 from pos.ui.main_window import MainWindow
 
@@ -30,6 +30,7 @@ def main() -> int:
     config = load_config(data_dir=data, training=True, env={})
     app = QApplication(sys.argv[:1])
     terminal, lock = open_terminal(config)
+    payments = start_payments(config, terminal)
     window = MainWindow(terminal, demo_hint=demo_hint(config))
     window.setGeometry(0, 0, 1280, 800)
     window.show()
@@ -77,6 +78,37 @@ def main() -> int:
         assert dialog is not None
         dialog.amount.returnPressed.emit()  # type: ignore[attr-defined]
 
+    def close_dialog() -> None:
+        if sale.dialog is not None:
+            sale.dialog.accept()
+
+    def mpesa_basket() -> None:
+        for item in terminal.checkout.search("tusker")[:2]:
+            assert item.barcode
+            scan(item.barcode)
+
+    def open_mpesa() -> None:
+        sale.pay_with("mpesa")
+
+    def open_paypal() -> None:
+        sale.pay_with("paypal")
+
+    def type_into(name: str, text: str) -> None:
+        dialog = sale.dialog
+        assert dialog is not None
+        getattr(dialog, name).setText(text)
+
+    def send() -> None:
+        dialog = sale.dialog
+        assert dialog is not None
+        dialog.send()  # type: ignore[attr-defined]
+
+    def customer_pin() -> None:
+        phone = window.phone_window
+        assert phone is not None
+        phone.pin.setText("1234")
+        phone.approve()
+
     steps: list[tuple[int, Callable[[], None]]] = [
         (600, lambda: shot("01-login")),
         (100, login),
@@ -88,6 +120,19 @@ def main() -> int:
         (400, lambda: shot("03-tender")),
         (100, complete),
         (800, lambda: shot("04-receipt")),
+        (100, close_dialog),
+        (300, mpesa_basket),
+        (500, open_mpesa),
+        (400, lambda: type_into("phone", "0712 345 678")),
+        (300, send),
+        (1500, lambda: shot("05-mpesa-waiting-and-customer-phone")),
+        (100, customer_pin),
+        (2500, lambda: shot("06-mpesa-paid-receipt")),
+        (100, close_dialog),
+        (300, mpesa_basket),
+        (400, open_paypal),
+        (300, send),
+        (1500, lambda: shot("07-paypal-qr")),
         (100, app.quit),
     ]
 
@@ -110,6 +155,7 @@ def main() -> int:
 
     run_next()
     code = app.exec()
+    payments.close()
     terminal.close()
     lock.release()
     return code

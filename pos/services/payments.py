@@ -562,6 +562,7 @@ def poll_delay(schedule: tuple[float, ...], n: int) -> float:
 
 
 __all__ = [
+    "AttemptState",
     "AttemptView",
     "MethodInfo",
     "PaymentService",

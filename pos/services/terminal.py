@@ -6,15 +6,19 @@ one directly over a temporary database, so everything runs through the same code
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pos.payments.base import PaymentMethod
 from pos.services.audit import AuditWriter, verify_audit_log
 from pos.services.auth import AuthService, Role
 from pos.services.catalog import CatalogService, ImportReport
 from pos.services.checkout import CheckoutService
 from pos.services.context import Clock, IdFactory, SystemClock, TerminalContext
+from pos.services.payments import PaymentService, PaymentSettings
 from pos.services.reports import ReportService
+from pos.services.training import CustomerPhone
 from pos.store import repositories as repo
 from pos.store.db import Database, open_database
 
@@ -54,6 +58,17 @@ class Terminal:
             AuditWriter(ctx, self.clock, self.ids),
         )
         self.reports = ReportService(db, ctx, self.auth)
+        self.payments: PaymentService | None = None
+        self.phone: CustomerPhone | None = None
+
+    def enable_payments(
+        self, methods: Mapping[str, PaymentMethod], settings: PaymentSettings | None = None
+    ) -> PaymentService:
+        """Gateway payments (M-Pesa, PayPal, ...) on top of cash."""
+        self.payments = PaymentService(
+            self.db, self.ctx, self.clock, self.ids, self.auth, self.checkout, methods, settings
+        )
+        return self.payments
 
     @classmethod
     def open(cls, path: Path, ctx: TerminalContext, clock: Clock | None = None) -> Terminal:

@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
 
 from pos.services.auth import CurrentUser, Permission, UserSummary
 from pos.services.errors import AccountLocked
+from pos.services.payments import AttemptView
 from pos.services.terminal import StartupReport, Terminal
 from pos.ui.actions import Actions, describe_error
+from pos.ui.customer_phone import CustomerPhoneWindow
 from pos.ui.login import LoginScreen
 from pos.ui.runner import ServiceRunner
 from pos.ui.sale_screen import SaleScreen
@@ -100,6 +102,13 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.installEventFilter(self)
 
+        self.phone_window: CustomerPhoneWindow | None = None
+        if terminal.phone is not None:
+            self.phone_window = CustomerPhoneWindow(terminal.phone, self.background)
+        self._resolve_timer = QTimer(self)
+        self._resolve_timer.timeout.connect(self.resolve_payments)
+        self._resolve_timer.start(30_000)
+
         self.stack.setCurrentWidget(self.login)
         self.actions_.refresh_users(self.login.set_users)
         self.background.submit(terminal.startup_checks, self._startup_checked, self._alert_error)
@@ -113,6 +122,50 @@ class MainWindow(QMainWindow):
         if not report.audit_ok:
             self.alert.setText(report.audit_problem)
             self.alert.show()
+
+    def resolve_payments(self) -> None:
+        """Ask the gateways about unfinished payments (after a crash, or abandoned ones),
+        on the service thread: applying a payment changes the open basket."""
+        payments = self.terminal.payments
+        if (
+            payments is None
+            or self.terminal.auth.current is None
+            or self.terminal.auth.screen_locked
+        ):
+            return
+
+        def resolved(views: list[AttemptView]) -> None:
+            for view in views:
+                if view.receipt is not None:
+                    self.sale.show_sale(None)
+                    self.sale.show_info(
+                        f"A {view.label} payment from before was completed: receipt "
+                        f"{view.receipt.number}."
+                    )
+                elif view.sale_view is not None:
+                    self.sale.show_sale(view.sale_view)
+            self.actions_.call(payments.late_payments, self._late_alert, lambda _e: None)
+
+        self.actions_.call(payments.resolve_unfinished, resolved, lambda _e: None)
+
+    def _late_alert(self, late: list[AttemptView]) -> None:
+        if not late:
+            return
+        total = ", ".join(f"{v.label} {v.tender}" for v in late)
+        self.alert.setText(
+            f"Money received after its sale moved on: {total}. Manager: give it back to the "
+            "customer or credit it (see the audit log, 'payment_late')."
+        )
+        self.alert.show()
+
+    def show(self) -> None:
+        super().show()
+        if self.phone_window is not None:
+            geometry = self.geometry()
+            # bottom-left, over the empty part of the basket, away from the action buttons
+            self.phone_window.resize(330, 300)
+            self.phone_window.move(geometry.left() + 24, geometry.bottom() - 340)
+            self.phone_window.show()
 
     def _alert_error(self, error: BaseException) -> None:
         self.alert.setText(f"Start-up check failed: {describe_error(error)}")
@@ -152,6 +205,7 @@ class MainWindow(QMainWindow):
         self.sale.enter()
         self.idle_timer.start()
         self.actions_.refresh_users()
+        self.resolve_payments()
         self.sig_sale_screen_ready.emit()
 
     def lock(self) -> None:
@@ -196,6 +250,8 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+        if self.phone_window is not None:
+            self.phone_window.close()
         self.runner.shutdown()
         self.background.shutdown()
         super().closeEvent(event)

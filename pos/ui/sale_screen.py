@@ -8,6 +8,7 @@ adds three. Every action has a shortcut, printed on its button.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from pos.domain.receipt import Receipt
 from pos.domain.sale import Discount
 from pos.services.auth import Approval
 from pos.services.checkout import CashResult, ParkedSummary, SaleView, VoidResult
+from pos.services.payments import AttemptView
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import (
     DiscountDialog,
@@ -49,6 +51,7 @@ from pos.ui.dialogs import (
     ReceiptDialog,
     TenderDialog,
 )
+from pos.ui.payment_dialogs import MpesaDialog, PayPalDialog
 from pos.ui.widgets import action_button, message_label, set_role, show_message
 
 SEARCH_DELAY_MS = 120
@@ -166,6 +169,17 @@ class SaleScreen(QWidget):
             self.buttons[text] = button
             buttons.addWidget(button, i // 3, i % 3)
         right.addLayout(buttons)
+        gateways = QGridLayout()
+        self.gateway_buttons: dict[str, QPushButton] = {}
+        payments = actions.terminal.payments
+        available = {m.code: m.label for m in payments.methods()} if payments else {}
+        for col, (code, key) in enumerate((("mpesa", "F10"), ("paypal", "F11"))):
+            if code in available:
+                pay_with = functools.partial(self.pay_with, code)
+                button = b(self, available[code], key, pay_with, role="primary")
+                self.gateway_buttons[code] = button
+                gateways.addWidget(button, 0, col)
+        right.addLayout(gateways)
         right.addWidget(self.btn_pay)
         right.addStretch(1)
 
@@ -602,6 +616,39 @@ class SaleScreen(QWidget):
 
         dialog.sig_pay.connect(pay)
         self._open(dialog)
+
+    def pay_with(self, code: str) -> None:
+        """M-Pesa or PayPal for what is due (or part of it: split tender)."""
+        payments = self.act.terminal.payments
+        if payments is None or code not in {m.code for m in payments.methods()}:
+            self.show_error("That payment method is not set up on this till.")
+            return
+        if self.view is None or not (self.view.lines or self.view.tender_started):
+            self.show_error("The basket is empty: scan an item first.")
+            return
+        due = self.view.totals.due
+        if not due:
+            self.pay()
+            return
+        dialog_type = MpesaDialog if code == "mpesa" else PayPalDialog
+        dialog = dialog_type(self, self.act, payments, due)
+        dialog.sig_paid.connect(self._gateway_paid)
+        self._open(dialog)
+
+    def _gateway_paid(self, attempt: AttemptView) -> None:
+        if attempt.receipt is not None:
+            receipt = attempt.receipt
+            self.show_sale(None)
+            self.last_receipt = receipt
+            # open after the payment dialog has closed
+            QTimer.singleShot(0, lambda: self._open(ReceiptDialog(self, receipt, None)))
+            return
+        if attempt.sale_view is not None:
+            self.show_sale(attempt.sale_view)
+            self.show_info(
+                f"{attempt.label} payment of {attempt.applied} received. "
+                f"Still due: {attempt.sale_view.totals.due}."
+            )
 
     def _completed(self, result: CashResult) -> None:
         assert result.receipt is not None

@@ -26,6 +26,8 @@ QPushButton:pressed { background: #d5dbe4; }
 QPushButton:disabled { color: #9aa3ad; background: #f5f6f8; }
 QPushButton[role="primary"] { background: #1b7f3b; color: white; font-weight: bold;
                               border: 1px solid #14612d; font-size: 18px; }
+QPushButton[role="primary"]:disabled { background: #a9c9b3; color: #eef5f0;
+                                       border: 1px solid #a9c9b3; }
 QPushButton[role="pay"] { background: #1b7f3b; color: white; font-weight: bold;
                           border: 1px solid #14612d; font-size: 22px; min-height: 84px; }
 QPushButton[role="danger"] { background: #fbe9e9; border: 1px solid #d99; color: #8b1d1d; }

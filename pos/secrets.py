@@ -1,0 +1,53 @@
+"""Secrets (gateway keys, head-office token) in the OS keyring, never anywhere else.
+
+Windows Credential Manager, macOS Keychain, the Secret Service on Linux desktops. A till
+without any keyring backend cannot store secrets: saving fails with a message saying
+what to install. Tests use an in-memory backend (``keyring.set_keyring``).
+"""
+
+from __future__ import annotations
+
+import keyring
+import keyring.errors
+
+SERVICE = "kaunta"
+
+
+class SecretStoreError(Exception):
+    """The OS keyring cannot be used; the message says how to fix that."""
+
+
+_NO_BACKEND = (
+    "No OS keyring is available to store secrets. On Linux install and unlock a Secret "
+    "Service (e.g. `sudo apt install gnome-keyring` and log in to a desktop session, or "
+    "`pip install keyrings.alt` for an encrypted file on a kiosk); on Windows and macOS the "
+    "system keyring is used automatically."
+)
+
+
+class KeyringSecrets:
+    """``get``/``set``/``delete`` by name, e.g. ``mpesa.consumer_secret``."""
+
+    def get(self, name: str) -> str | None:
+        try:
+            return keyring.get_password(SERVICE, name)
+        except keyring.errors.KeyringError:
+            return None
+
+    def set(self, name: str, value: str) -> None:
+        if not value:
+            raise SecretStoreError(f"{name} cannot be empty.")
+        try:
+            keyring.set_password(SERVICE, name, value)
+        except keyring.errors.NoKeyringError:
+            raise SecretStoreError(_NO_BACKEND) from None
+        except keyring.errors.KeyringError as exc:
+            raise SecretStoreError(f"The OS keyring refused to store {name}: {exc}") from None
+
+    def delete(self, name: str) -> None:
+        try:
+            keyring.delete_password(SERVICE, name)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except keyring.errors.KeyringError as exc:
+            raise SecretStoreError(f"The OS keyring refused to delete {name}: {exc}") from None

@@ -1,0 +1,122 @@
+"""Training mode: a window that plays the customer's phone.
+
+It shows what the sandboxes put on the "phone" (an M-Pesa PIN prompt, a PayPal approval)
+and lets the trainee answer as a customer would: type the M-PESA PIN (demo PIN 1234), or
+cancel; approve or cancel the PayPal payment. It talks to the sandboxes only through
+their public control interface, via ``pos.services.training``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from pos.services.training import Answer, CustomerPhone, Prompt
+from pos.ui.actions import describe_error
+from pos.ui.runner import ServiceRunner
+from pos.ui.widgets import STYLE, TOUCH_HEIGHT, message_label, set_role, show_message
+
+DEMO_MPESA_PIN = "1234"
+
+
+class CustomerPhoneWindow(QWidget):
+    """A small always-available window: 'Customer's phone (training)'."""
+
+    def __init__(self, phone: CustomerPhone, runner: ServiceRunner) -> None:
+        super().__init__(None, Qt.WindowType.Window)
+        self.setWindowTitle("Customer's phone (training)")
+        self.setStyleSheet(STYLE)
+        self.phone = phone
+        self.runner = runner
+        self.prompt: Prompt | None = None
+        self.resize(330, 300)
+        layout = QVBoxLayout(self)
+        title = QLabel("Customer's phone — training", self)
+        set_role(title, "title")
+        layout.addWidget(title)
+        self.text = QLabel("No payment request on this phone.", self)
+        self.text.setWordWrap(True)
+        self.text.setMinimumHeight(60)
+        layout.addWidget(self.text)
+        self.pin = QLineEdit(self)
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText(f"M-PESA PIN (demo PIN {DEMO_MPESA_PIN})")
+        self.pin.returnPressed.connect(self.approve)
+        layout.addWidget(self.pin)
+        row = QHBoxLayout()
+        self.ok = QPushButton("OK / Pay", self)
+        self.ok.clicked.connect(self.approve)
+        self.cancel = QPushButton("Cancel", self)
+        self.cancel.clicked.connect(lambda: self._answer(Answer.CANCEL))
+        for b in (self.cancel, self.ok):
+            b.setMinimumHeight(TOUCH_HEIGHT)
+            row.addWidget(b)
+        layout.addLayout(row)
+        row2 = QHBoxLayout()
+        self.broke = QPushButton("No money", self)
+        self.broke.setToolTip("Answer as a customer whose balance is too low")
+        self.broke.clicked.connect(lambda: self._answer(Answer.INSUFFICIENT))
+        row2.addWidget(self.broke)
+        layout.addLayout(row2)
+        self.message = message_label(self)
+        layout.addWidget(self.message)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start(800)
+        self._busy = False
+        self._show(None)
+
+    def refresh(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+
+        def shown(prompts: list[Prompt]) -> None:
+            self._busy = False
+            current = next(
+                (p for p in prompts if self.prompt and p.prompt_id == self.prompt.prompt_id),
+                prompts[0] if prompts else None,
+            )
+            self._show(current)
+
+        def failed(error: BaseException) -> None:
+            self._busy = False
+            show_message(self.message, describe_error(error), error=True)
+
+        self.runner.submit(self.phone.pending, shown, failed)
+
+    def _show(self, prompt: Prompt | None) -> None:
+        changed = (prompt and prompt.prompt_id) != (self.prompt and self.prompt.prompt_id)
+        self.prompt = prompt
+        if prompt is None:
+            self.text.setText("No payment request on this phone.")
+        else:
+            self.text.setText(prompt.text)
+        for widget in (self.ok, self.cancel):
+            widget.setEnabled(prompt is not None)
+        self.broke.setEnabled(prompt is not None and prompt.kind == "mpesa")
+        self.pin.setVisible(prompt is not None and prompt.needs_pin)
+        if changed:
+            self.pin.clear()
+            self.message.clear()
+
+    def approve(self) -> None:
+        if self.prompt is not None and self.prompt.needs_pin and not self.pin.text():
+            show_message(self.message, "Type the M-PESA PIN first.", error=True)
+            return
+        self._answer(Answer.APPROVE, self.pin.text() or None)
+
+    def _answer(self, answer: Answer, pin: str | None = None) -> None:
+        prompt = self.prompt
+        if prompt is None:
+            return
+
+        def done(_result: object) -> None:
+            show_message(self.message, "Sent.", error=False)
+            self._show(None)
+
+        self.runner.submit(
+            lambda: self.phone.answer(prompt, answer, pin),
+            done,
+            lambda e: show_message(self.message, describe_error(e), error=True),
+        )

@@ -1,0 +1,251 @@
+"""M-Pesa and PayPal dialogs: ask the customer, follow the answer, never block the till.
+
+Both share one life: the cashier confirms the amount (and for M-Pesa the phone), the
+request is sent in the service worker, then the dialog polls on the service's schedule,
+shows a countdown to the deadline and the gateway's words in the cashier's language, and
+closes itself when the money is captured. Cancel stops waiting; the payment is still
+checked in the background, and if it is paid after all the manager is alerted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import qrcode
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from pos.domain.errors import DomainError
+from pos.domain.money import Money
+from pos.services.payments import AttemptState, AttemptView, PaymentService, poll_delay
+from pos.ui.actions import Actions, describe_error
+from pos.ui.dialogs import KauntaDialog
+from pos.ui.widgets import set_role, show_message
+
+
+def qr_pixmap(text: str, size: int = 260) -> QPixmap:
+    """A QR code for ``text`` drawn with Qt (no image library needed)."""
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    n = len(matrix)
+    image = QImage(size, size, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    cell = size / n
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("black"))
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                painter.drawRect(QRectF(x * cell, y * cell, cell + 0.5, cell + 0.5))
+    painter.end()
+    return QPixmap.fromImage(image)
+
+
+class GatewayDialog(KauntaDialog):
+    """The shared part: send, poll, countdown, result, cancel."""
+
+    sig_paid = Signal(object)  # AttemptView of a captured attempt
+
+    method_code = ""
+
+    def __init__(self, parent: QWidget, act: Actions, payments: PaymentService, due: Money):
+        label = next(m.label for m in payments.methods() if m.code == self.method_code)
+        super().__init__(parent, f"{label} payment")
+        self.act = act
+        self.payments = payments
+        self.due = due
+        self.attempt: AttemptView | None = None
+        self._polls = 0
+        self.layout_ = QVBoxLayout(self)
+        head = QLabel(f"{label}: due {due}", self)
+        set_role(head, "title")
+        self.layout_.addWidget(head)
+        self.amount = QLineEdit(due.amount_text().replace(",", ""), self)
+        self.amount.setPlaceholderText(f"Amount in {due.currency} (less than due = split)")
+        self.amount.textChanged.connect(self._requote)
+        self.layout_.addWidget(QLabel("Amount", self))
+        self.layout_.addWidget(self.amount)
+        self.quote_label = QLabel("", self)
+        self.quote_label.setWordWrap(True)
+        self.quote_label.setMinimumHeight(40)
+        self.layout_.addWidget(self.quote_label)
+        self.status = QLabel("", self)
+        self.status.setWordWrap(True)
+        self.status.setMinimumHeight(48)  # two lines: word-wrapped labels under-report height
+        self.status.setStyleSheet("font-size: 17px; font-weight: bold;")
+        self.countdown = QLabel("", self)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._poll)
+        self._clock = QTimer(self)
+        self._clock.timeout.connect(self._tick)
+
+    def finish_layout(self) -> None:
+        self.layout_.addWidget(self.status)
+        self.layout_.addWidget(self.countdown)
+        self.layout_.addWidget(self.message)
+        self.send_button = self.add_buttons(self.layout_, "Send request", self.send)
+        self._requote()
+
+    # -- amount -----------------------------------------------------------------------------
+    def _amount(self) -> Money | None:
+        try:
+            amount = Money.parse(self.amount.text() or "0", self.due.currency)
+        except DomainError as exc:
+            self.quote_label.setText(exc.message)
+            return None
+        return amount
+
+    def _requote(self) -> None:
+        amount = self._amount()
+        if amount is None or amount.minor <= 0:
+            return
+        try:
+            quote = self.payments.quote(self.method_code, amount)
+        except Exception as exc:
+            self.quote_label.setText(describe_error(exc))
+            return
+        self.quote_label.setText(f"The customer pays {quote.describe()}")
+
+    def request_args(self) -> dict[str, str]:
+        return {}
+
+    # -- sending and following ---------------------------------------------------------------
+    def send(self) -> None:
+        if self.attempt is not None and not self.attempt.final:
+            return  # one request at a time
+        amount = self._amount()
+        if amount is None:
+            return
+        extra = self.request_args()
+        self.message.clear()
+        self.send_button.setEnabled(False)
+        self.status.setText("Sending the request…")
+
+        def failed(error: BaseException) -> None:
+            self.send_button.setEnabled(True)
+            self.status.setText("")
+            self.show_error(describe_error(error))
+
+        self.act.call(
+            lambda: self.payments.start(self.method_code, amount, **extra),
+            self.show_attempt,
+            failed,
+        )
+
+    def show_attempt(self, view: AttemptView) -> None:
+        self.attempt = view
+        if view.state is AttemptState.CAPTURED and not view.late:
+            self._stop()
+            self.status.setText(f"Paid: {view.tender}. Thank you!")
+            self.sig_paid.emit(view)
+            self.accept()
+            return
+        self.on_attempt(view)
+        if view.final or view.late:
+            self._stop()
+            self.status.setText(view.message)
+            if view.late:
+                self.show_error("Paid after the till stopped waiting: the manager is alerted.")
+            self.send_button.setEnabled(view.retry_allowed)
+            self.send_button.setText("Send again\nEnter")
+            return
+        self.status.setText(view.message)
+        self._tick()
+        self._clock.start(1000)
+        self._timer.start(int(poll_delay(self.payments.settings.poll_schedule, self._polls) * 1000))
+
+    def on_attempt(self, view: AttemptView) -> None:
+        """Subclasses show method-specific parts (the PayPal QR)."""
+
+    def _poll(self) -> None:
+        if self.attempt is None:
+            return
+        attempt_id = self.attempt.attempt_id
+        self._polls += 1
+
+        def failed(error: BaseException) -> None:
+            self.show_error(describe_error(error))
+            self._timer.start(3000)
+
+        self.act.call(lambda: self.payments.poll(attempt_id), self.show_attempt, failed)
+
+    def _tick(self) -> None:
+        if self.attempt is None:
+            return
+        left = int((self.attempt.deadline - datetime.now(UTC)).total_seconds())
+        self.countdown.setText(
+            f"Waiting for the customer: {max(left, 0)} s left" if left > 0 else "Checking…"
+        )
+
+    def _stop(self) -> None:
+        self._timer.stop()
+        self._clock.stop()
+        self.countdown.setText("")
+
+    def reject(self) -> None:
+        """Close; a request still waiting is abandoned (and still resolved later)."""
+        self._stop()
+        if self.attempt is not None and not self.attempt.final and not self.attempt.late:
+            attempt_id = self.attempt.attempt_id
+            self.act.call(lambda: self.payments.cancel(attempt_id), lambda _v: None)
+        super().reject()
+
+
+class MpesaDialog(GatewayDialog):
+    """STK push: phone number with live validation, then the customer's PIN on their phone."""
+
+    method_code = "mpesa"
+
+    def __init__(self, parent: QWidget, act: Actions, payments: PaymentService, due: Money):
+        super().__init__(parent, act, payments, due)
+        self.layout_.addWidget(QLabel("Customer's M-Pesa phone number", self))
+        self.phone = QLineEdit(self)
+        self.phone.setPlaceholderText("07XX XXX XXX or 01XX XXX XXX")
+        self.phone.textChanged.connect(self._check_phone)
+        self.phone.returnPressed.connect(self.send)
+        self.layout_.addWidget(self.phone)
+        self.phone_hint = QLabel("", self)
+        self.layout_.addWidget(self.phone_hint)
+        self.finish_layout()
+        self.phone.setFocus()
+
+    def _check_phone(self) -> None:
+        text = self.phone.text().strip()
+        digits = sum(c.isdigit() for c in text)
+        problem = self.payments.check_phone("mpesa", text) if digits >= 10 else None
+        if problem:
+            show_message(self.phone_hint, problem, error=True)
+        elif digits >= 10:
+            show_message(self.phone_hint, "OK", error=False)
+        else:
+            self.phone_hint.clear()
+
+    def request_args(self) -> dict[str, str]:
+        return {"phone": self.phone.text().strip()}
+
+
+class PayPalDialog(GatewayDialog):
+    """A QR code of PayPal's approval link: the customer scans it and approves on their phone."""
+
+    method_code = "paypal"
+
+    def __init__(self, parent: QWidget, act: Actions, payments: PaymentService, due: Money):
+        super().__init__(parent, act, payments, due)
+        self.qr = QLabel("The QR code appears here after Send.", self)
+        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.qr.setMinimumSize(280, 280)
+        self.layout_.addWidget(self.qr)
+        self.finish_layout()
+        self.amount.setFocus()
+
+    def on_attempt(self, view: AttemptView) -> None:
+        if view.action_url and not view.final:
+            self.qr.setPixmap(qr_pixmap(view.action_url))
+            self.qr.setToolTip(view.action_url)
+        elif view.final:
+            self.qr.setText("")
