@@ -155,6 +155,18 @@ class PaymentMethod(ABC):
         """Remove this method's secrets from a transcript (the base only masks numbers)."""
         return mask_digits(text)
 
+    # -- gateway events (callbacks/webhooks relayed by the head office) -------------------
+    def parse_event(self, raw: bytes) -> tuple[str, object]:
+        """Read a gateway event: (the gateway reference it is about, the parsed event).
+
+        Raises ``ValueError`` (with the reason) for anything malformed. Methods without
+        gateway events say so."""
+        raise ValueError(f"{self.label} sends no events to the till.")
+
+    def apply_event(self, ref: AttemptRef, event: object) -> PaymentResult:
+        """What a parsed event means for an attempt (pure; duplicates give the same)."""
+        raise ValueError(f"{self.label} sends no events to the till.")
+
 
 def mask_phone(msisdn: str) -> str:
     """``254708374149`` → ``2547******49``: enough to recognise, not enough to call."""

@@ -406,6 +406,26 @@ class PaymentService:
                 log.warning("could not resolve attempt %s: %s", record.id, exc)
         return views
 
+    def apply_gateway_event(self, method_code: str, raw: bytes) -> AttemptView:
+        """A callback/webhook relayed by the head office: the seam beside polling.
+
+        Whichever comes first, the event or the poll, settles the attempt; the other finds
+        it final and changes nothing. Duplicates and late events are harmless; an event
+        whose amount or payer does not match the attempt is never applied to the sale.
+        """
+        method = self._method(method_code)
+        try:
+            gateway_ref, event = method.parse_event(raw)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from None
+        with self._db.session() as s:
+            record = store.attempt_by_gateway_ref(s, method_code, gateway_ref)
+        if record is None:
+            raise NotFound(f"No {method.label} payment on this till has reference {gateway_ref}.")
+        if record.final and record.state != "expired":
+            return self._settle(record, None)
+        return self._record_result(record.id, method.apply_event(_ref(record), event))
+
     def late_payments(self) -> list[AttemptView]:
         """Money that arrived after its sale moved on: the manager settles each one."""
         with self._db.session() as s:

@@ -279,3 +279,82 @@ def test_gateway_down_keeps_the_attempt_and_says_so(
     assert started.message
     assert rows(cashier, "SELECT state FROM payment_attempts") == [("declined",)]
     assert cashier.checkout.view().totals.due == kes("65")
+
+
+# -- callbacks relayed by the head office: the seam beside polling -----------------------
+
+
+def callback_body(sandbox: MpesaSandbox, checkout_id: str) -> bytes:
+    """The exact callback JSON the sandbox sent for a push (what head office relays)."""
+    [record] = [c for c in sandbox.wait_for_callbacks(1) if c.checkout_request_id == checkout_id]
+    return record.body.encode()
+
+
+def test_a_relayed_callback_settles_the_attempt_before_any_poll(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    cashier.checkout.scan(MILK)
+    started = payments.start("mpesa", kes("65"), PHONE)
+    checkout_id = only_push(sandbox)
+    sandbox.decide(checkout_id, Decision.APPROVE)
+    body = callback_body(sandbox, checkout_id)
+    view = payments.apply_gateway_event("mpesa", body)
+    assert view.state is AttemptState.CAPTURED
+    assert view.receipt is not None
+    assert view.receipt_ref  # the M-Pesa receipt number comes with the callback
+    # the poll that comes later, and a duplicate callback, change nothing
+    assert payments.poll(started.attempt_id).receipt is None
+    assert payments.apply_gateway_event("mpesa", body).receipt is None
+    assert rows(cashier, "SELECT count(*) FROM payments") == [(1,)]
+
+
+def test_a_callback_after_the_poll_settled_it_changes_nothing(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    cashier.checkout.scan(MILK)
+    started = payments.start("mpesa", kes("65"), PHONE)
+    checkout_id = only_push(sandbox)
+    sandbox.decide(checkout_id, Decision.APPROVE)
+    assert wait_final(payments, started.attempt_id).receipt is not None
+    late = payments.apply_gateway_event("mpesa", callback_body(sandbox, checkout_id))
+    assert (late.state, late.receipt) == (AttemptState.CAPTURED, None)
+    assert rows(cashier, "SELECT count(*) FROM sales") == [(1,)]
+
+
+def test_a_callback_with_another_amount_is_never_applied(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    cashier.checkout.scan(MILK)
+    payments.start("mpesa", kes("65"), PHONE)
+    checkout_id = only_push(sandbox)
+    sandbox.decide(checkout_id, Decision.APPROVE)
+    body = callback_body(sandbox, checkout_id).replace(b'"Value": 65', b'"Value": 6')
+    body = body.replace(b'"Value":65', b'"Value":6')
+    assert b"65" not in body.split(b"Amount")[1][:20]  # the tampering took effect
+    view = payments.apply_gateway_event("mpesa", body)
+    assert view.state is not AttemptState.CAPTURED or view.late
+    assert view.code == "mpesa.mismatch"
+    assert cashier.checkout.view().totals.due == kes("65")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"not json", b'{"Body": {}}', b'{"Body": {"stkCallback": {"ResultCode": 0}}}'],
+)
+def test_malformed_callbacks_are_refused_with_a_reason(
+    cashier: Terminal, payments: PaymentService, raw: bytes
+) -> None:
+    with pytest.raises(ServiceError, match="Malformed M-Pesa callback"):
+        payments.apply_gateway_event("mpesa", raw)
+
+
+def test_a_callback_for_an_unknown_push_is_reported(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    cashier.checkout.scan(MILK)
+    payments.start("mpesa", kes("65"), PHONE)
+    checkout_id = only_push(sandbox)
+    sandbox.decide(checkout_id, Decision.APPROVE)
+    body = callback_body(sandbox, checkout_id).replace(checkout_id.encode(), b"ws_CO_nope")
+    with pytest.raises(ServiceError, match="ws_CO_nope"):
+        payments.apply_gateway_event("mpesa", body)

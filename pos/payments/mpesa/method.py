@@ -43,7 +43,9 @@ from pos.payments.mpesa.client import (
     DarajaClient,
     DarajaConfig,
     DarajaError,
+    MalformedCallback,
     StkCallback,
+    parse_stk_callback,
 )
 from pos.payments.mpesa.codes import (
     ERROR_CODES,
@@ -254,6 +256,19 @@ class MpesaMethod(PaymentMethod):
             payer=payer,
             details={"result_code": answer.result_code, "result_desc": answer.result_desc},
         )
+
+    def parse_event(self, raw: bytes) -> tuple[str, object]:
+        """An STK callback body → (CheckoutRequestID, parsed callback)."""
+        try:
+            callback = parse_stk_callback(raw)
+        except MalformedCallback as exc:
+            raise ValueError(f"Malformed M-Pesa callback: {exc}") from exc
+        return callback.checkout_request_id, callback
+
+    def apply_event(self, ref: AttemptRef, event: object) -> PaymentResult:
+        if not isinstance(event, StkCallback):
+            raise ValueError("not an M-Pesa STK callback")
+        return self.apply_callback(ref, event)
 
     def apply_callback(self, ref: AttemptRef, callback: StkCallback) -> PaymentResult:
         """Settle an attempt from a (parsed) Daraja callback relayed by the head office.
