@@ -20,7 +20,9 @@ from pos.config import Config, ConfigError
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.logging_setup import setup_logging
 from pos.payments.base import PaymentMethod
+from pos.services.audit import AuditWriter
 from pos.services.auth import Role
+from pos.services.gateway_settings import GatewaySettingsService
 from pos.services.payments import PaymentSettings
 from pos.services.terminal import DemoUser, Terminal
 from pos.services.training import CustomerPhone
@@ -85,10 +87,13 @@ def start_payments(config: Config, terminal: Terminal) -> Payments:
     this machine (random free ports) and a simulated customer phone; live mode uses the
     methods listed in ``[payments] methods`` with secrets from the OS keyring."""
     from pos.payments.registry import MethodContext, build, discover
-    from pos.secrets import KeyringSecrets
+    from pos.secrets import KeyringSecrets, MemorySecrets
 
     payments = Payments()
     available = discover()
+    secrets: KeyringSecrets | MemorySecrets = (
+        MemorySecrets() if config.training else KeyringSecrets()
+    )
     section = config.raw.get("payments", {})
     section = section if isinstance(section, dict) else {}
     methods: dict[str, PaymentMethod] = {}
@@ -109,8 +114,8 @@ def start_payments(config: Config, terminal: Terminal) -> Payments:
                 )
         terminal.phone = CustomerPhone(urls["mpesa"], urls["paypal"], config.store.name)
     else:
+        urls = {}
         wanted = section.get("methods", [])
-        secrets = KeyringSecrets()
         for code in wanted if isinstance(wanted, list) else []:
             settings = section.get(code, {})
             try:
@@ -120,6 +125,21 @@ def start_payments(config: Config, terminal: Terminal) -> Payments:
             except (LookupError, ValueError, TypeError) as exc:
                 log.error("payment method %s not available: %s", code, exc)
     terminal.enable_payments(methods, payment_settings(config))
+
+    def test_connection(code: str) -> str:
+        settings = dict(section.get(code, {}))
+        if code in urls:
+            settings["base_url"] = urls[code]
+        context = MethodContext(config.training, config.currency, settings, secrets)
+        return build(code, context, available).check_connection()
+
+    terminal.gateway_settings = GatewaySettingsService(
+        terminal.db,
+        terminal.auth,
+        AuditWriter(terminal.ctx, terminal.clock, terminal.ids),
+        secrets,
+        test_connection,
+    )
     return payments
 
 

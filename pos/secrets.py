@@ -51,3 +51,21 @@ class KeyringSecrets:
             pass
         except keyring.errors.KeyringError as exc:
             raise SecretStoreError(f"The OS keyring refused to delete {name}: {exc}") from None
+
+
+class MemorySecrets:
+    """Training mode's keys: kept in memory for the session, never in the OS keyring."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, str] = {}
+
+    def get(self, name: str) -> str | None:
+        return self._values.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        if not value:
+            raise SecretStoreError(f"{name} cannot be empty.")
+        self._values[name] = value
+
+    def delete(self, name: str) -> None:
+        self._values.pop(name, None)

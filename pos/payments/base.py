@@ -155,6 +155,12 @@ class PaymentMethod(ABC):
         """Remove this method's secrets from a transcript (the base only masks numbers)."""
         return mask_digits(text)
 
+    def check_connection(self) -> str:
+        """Prove the keys work with the cheapest authenticated call; say what was done.
+
+        Raises ``GatewayUnavailable`` (network) or ``ValueError`` (keys refused)."""
+        return f"{self.label} needs no connection."
+
     # -- gateway events (callbacks/webhooks relayed by the head office) -------------------
     def parse_event(self, raw: bytes) -> tuple[str, object]:
         """Read a gateway event: (the gateway reference it is about, the parsed event).

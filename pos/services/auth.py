@@ -52,6 +52,7 @@ class Permission(StrEnum):
     UNLOCK_USER = "unlock_user"
     MANAGE_USERS = "manage_users"
     IMPORT_CATALOG = "import_catalog"
+    MANAGE_SETTINGS = "manage_settings"
 
 
 _SUPERVISOR = {
@@ -79,6 +80,7 @@ ACTION_LABELS: dict[Permission, str] = {
     Permission.UNLOCK_USER: "Unlocking a user",
     Permission.MANAGE_USERS: "Managing users",
     Permission.IMPORT_CATALOG: "Importing the catalog",
+    Permission.MANAGE_SETTINGS: "Changing payment settings",
 }
 
 # -- PIN hashing ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pos.services.auth import AuthService, Role
 from pos.services.catalog import CatalogService, ImportReport
 from pos.services.checkout import CheckoutService
 from pos.services.context import Clock, IdFactory, SystemClock, TerminalContext
+from pos.services.gateway_settings import GatewaySettingsService
 from pos.services.payments import PaymentService, PaymentSettings
 from pos.services.reports import ReportService
 from pos.services.training import CustomerPhone
@@ -60,6 +61,7 @@ class Terminal:
         self.reports = ReportService(db, ctx, self.auth)
         self.payments: PaymentService | None = None
         self.phone: CustomerPhone | None = None
+        self.gateway_settings: GatewaySettingsService | None = None
 
     def enable_payments(
         self, methods: Mapping[str, PaymentMethod], settings: PaymentSettings | None = None

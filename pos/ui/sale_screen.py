@@ -52,6 +52,7 @@ from pos.ui.dialogs import (
     TenderDialog,
 )
 from pos.ui.payment_dialogs import MpesaDialog, PayPalDialog
+from pos.ui.settings_dialog import SettingsDialog
 from pos.ui.widgets import action_button, message_label, set_role, show_message
 
 SEARCH_DELAY_MS = 120
@@ -179,6 +180,9 @@ class SaleScreen(QWidget):
                 button = b(self, available[code], key, pay_with, role="primary")
                 self.gateway_buttons[code] = button
                 gateways.addWidget(button, 0, col)
+        if actions.terminal.gateway_settings is not None:
+            settings_button = b(self, "Settings", "Ctrl+,", self.open_settings)
+            gateways.addWidget(settings_button, 0, 2)
         right.addLayout(gateways)
         right.addWidget(self.btn_pay)
         right.addStretch(1)
@@ -634,6 +638,17 @@ class SaleScreen(QWidget):
         dialog = dialog_type(self, self.act, payments, due)
         dialog.sig_paid.connect(self._gateway_paid)
         self._open(dialog)
+
+    def open_settings(self) -> None:
+        """Payment keys (managers only: the service refuses anyone else)."""
+        service = self.act.terminal.gateway_settings
+        if service is None:
+            return
+        training = self.act.terminal.ctx.training
+        self.act.call(
+            service.fields,
+            lambda fields: self._open(SettingsDialog(self, self.act, service, fields, training)),
+        )
 
     def _gateway_paid(self, attempt: AttemptView) -> None:
         if attempt.receipt is not None:

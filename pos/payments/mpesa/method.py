@@ -130,6 +130,14 @@ class MpesaMethod(PaymentMethod):
             return exc.message
         return None
 
+    def check_connection(self) -> str:
+        """Fetch an OAuth token with the configured keys (nothing is charged)."""
+        try:
+            self.client.access_token()
+        except DarajaError as exc:
+            raise ValueError(f"Daraja refused the keys: {exc}") from exc
+        return f"Connected to Daraja at {self.client.config.base_url}: the keys work."
+
     def scrub(self, text: str) -> str:
         return self.client.scrub(text)
 
@@ -437,8 +445,13 @@ def create(context: MethodContext) -> MpesaMethod:
             found["mpesa.passkey"],
         )
         base_url = base_url or PRODUCTION_BASE_URL
-        shortcode = _setting(settings, "shortcode")
-        till = _setting(settings, "till_number")
+        # not secret, but kept with the keys (Settings screen) unless the config sets them
+        shortcode = _setting(settings, "shortcode") or (
+            (source.get("mpesa.shortcode") if source is not None else None) or ""
+        )
+        till = _setting(settings, "till_number") or (
+            (source.get("mpesa.till_number") if source is not None else None) or ""
+        )
         callback_url = _setting(settings, "callback_url")
         if not callback_url:
             raise ValueError("M-Pesa needs [payments.mpesa] callback_url (the head office's URL).")

@@ -213,6 +213,14 @@ class PayPalMethod(PaymentMethod):
             )
         return None
 
+    def check_connection(self) -> str:
+        """Fetch an OAuth token with the configured keys (nothing is charged)."""
+        try:
+            self.client.access_token()
+        except PayPalError as exc:
+            raise ValueError(f"PayPal refused the keys: {exc}") from exc
+        return f"Connected to PayPal at {self.client.config.base_url}: the keys work."
+
     def scrub(self, text: str) -> str:
         return self.client.scrub(text)
 
