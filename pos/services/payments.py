@@ -11,8 +11,9 @@ The life of an attempt:
    marked ``expired``. A captured attempt is applied to its sale in the same transaction
    that marks it applied, and completes the sale when fully paid.
 4. **Recovered.** After a crash, ``resolve_unfinished`` asks about every open attempt
-   exactly once per pass; one that was paid after the cashier moved on is never applied to
-   another sale: it is flagged ``late`` for the manager (credit or refund), with an alert.
+   exactly once per pass. Money captured while its sale is still open and still needs it is
+   applied (even if the cashier stopped waiting); otherwise it is never applied to another
+   sale: it is flagged ``late`` for the manager (credit or refund), with an alert.
 
 One M-Pesa request per sale at a time: before a new push, any pending push for the same
 sale is queried; if the customer may still be deciding, the new push is refused.
@@ -477,7 +478,10 @@ class PaymentService:
         if record.state != "captured" or record.resolution:
             return self._view(record, retry_allowed=retry, late=record.resolution == "late")
         open_sale = self._checkout.open_sale_id
-        if record.abandoned or open_sale != record.sale_id:
+        due = self._checkout.view().totals.due if open_sale == record.sale_id else None
+        # Even a request the cashier stopped waiting for is applied while its sale is still
+        # open and still needs that much: asking the customer to pay twice is worse.
+        if due is None or record.applied > due:
             now = self._clock.now()
             with self._db.session() as s:
                 record, _ = store.update_attempt(s, record.id, now, resolution="late")

@@ -66,6 +66,10 @@ class CustomerPhoneWindow(QWidget):
         self._busy = False
         self._show(None)
 
+    def stop(self) -> None:
+        """Stop polling (the till is closing)."""
+        self._timer.stop()
+
     def refresh(self) -> None:
         if self._busy:
             return
@@ -112,8 +116,8 @@ class CustomerPhoneWindow(QWidget):
             return
 
         def done(_result: object) -> None:
-            show_message(self.message, "Sent.", error=False)
             self._show(None)
+            show_message(self.message, "Sent.", error=False)
 
         self.runner.submit(
             lambda: self.phone.answer(prompt, answer, pin),

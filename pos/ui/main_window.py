@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
             return
         total = ", ".join(f"{v.label} {v.tender}" for v in late)
         self.alert.setText(
-            f"Money received after its sale moved on: {total}. Manager: give it back to the "
+            f"Money received that no open sale needed: {total}. Manager: give it back to the "
             "customer or credit it (see the audit log, 'payment_late')."
         )
         self.alert.show()
@@ -251,7 +251,9 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.removeEventFilter(self)
         if self.phone_window is not None:
+            self.phone_window.stop()
             self.phone_window.close()
+        self._resolve_timer.stop()
         self.runner.shutdown()
         self.background.shutdown()
         super().closeEvent(event)

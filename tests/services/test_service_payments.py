@@ -358,3 +358,17 @@ def test_a_callback_for_an_unknown_push_is_reported(
     body = callback_body(sandbox, checkout_id).replace(checkout_id.encode(), b"ws_CO_nope")
     with pytest.raises(ServiceError, match="ws_CO_nope"):
         payments.apply_gateway_event("mpesa", body)
+
+
+def test_paid_after_the_cashier_stopped_waiting_but_sale_still_open_is_applied(
+    cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox
+) -> None:
+    """The customer paid a little late; the sale is still on the till: no second payment."""
+    cashier.checkout.scan(MILK)
+    started = payments.start("mpesa", kes("65"), PHONE)
+    payments.cancel(started.attempt_id)
+    sandbox.decide(only_push(sandbox), Decision.APPROVE)
+    [view] = payments.resolve_unfinished()
+    assert (view.state, view.late) == (AttemptState.CAPTURED, False)
+    assert view.receipt is not None
+    assert payments.late_payments() == []

@@ -286,3 +286,57 @@ def selling(till: Till) -> Till:
     till.login()
     assert till.window.sale.scan.hasFocus()
     return till
+
+
+@pytest.fixture
+def make_paying_till(qtbot: QtBot, config: Config) -> Iterator[MakeTill]:
+    """Like ``make_till``, with payments started as ``pos.app.run_gui`` does: after the
+    terminal is opened and before the window is built. In training mode that starts the
+    M-Pesa and PayPal sandboxes on free local ports and the simulated customer phone.
+    At teardown the tills are closed first, then the sandboxes are stopped."""
+    from PySide6.QtCore import QTimer
+
+    from pos.app import Payments, start_payments
+
+    tills: list[Till] = []
+    started: list[Payments] = []
+
+    def make(*, idle_lock_seconds: int = 120) -> Till:
+        ctx = config.terminal_context()
+        ctx = dataclasses.replace(
+            ctx,
+            policy=dataclasses.replace(
+                ctx.policy, pin_kdf_log2_n=10, idle_lock_seconds=idle_lock_seconds
+            ),
+        )
+        terminal = Terminal.open(config.database_path, ctx)
+        terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
+        started.append(start_payments(config, terminal))
+        window = MainWindow(terminal, demo_hint=demo_hint(config))
+        till = Till(qtbot, config, terminal, window)
+        tills.append(till)
+        # pytest-qt closes its widgets before fixtures are torn down: close the till the
+        # app's way first, while the window's worker still runs (an open payment dialog
+        # sends its cancel to it when rejected)
+        qtbot.addWidget(window, before_close_func=lambda _w: close(till))
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        till.until(lambda: len(window.users()) == len(DEMO_USERS))
+        till.idle()
+        return till
+
+    def close(till: Till) -> None:
+        phone = till.window.phone_window
+        if phone is not None:
+            # closing the window only hides the phone; its refresh timer would go on
+            # submitting to the closed window's worker (see test_payments_ui.py)
+            for timer in phone.findChildren(QTimer):
+                timer.stop()
+        till.close()
+
+    yield make
+    for till in tills:
+        close(till)
+    for payments in started:
+        payments.close()
