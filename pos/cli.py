@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     store.add_argument("--samples", type=int, default=2000, help="timed operations per metric")
     store.add_argument("--json", action="store_true", help="print one JSON object")
     store.add_argument("--dir", type=Path, help="keep the bench database here")
+    pay = bench_sub.add_parser(
+        "payments", help="gateway clients vs raw HTTP, and approval-to-receipt time"
+    )
+    pay.add_argument(
+        "--samples", type=int, default=200, help="payments per method (approval test: max 30)"
+    )
+    pay.add_argument("--json", action="store_true", help="print one JSON object")
     sandbox = sub.add_parser(
         "sandbox",
         help="run a local payment-gateway simulator (M-Pesa Daraja or PayPal) for integrators",

@@ -19,5 +19,9 @@ def run_bench(args: argparse.Namespace) -> int:
         from pos.bench.store import run_store
 
         return run_store(args)
-    print(f"kaunta bench: unknown target {target!r} (known: store)", file=sys.stderr)
+    if target == "payments":
+        from pos.bench.payments import run_payments
+
+        return run_payments(args)
+    print(f"kaunta bench: unknown target {target!r} (known: store, payments)", file=sys.stderr)
     return 2

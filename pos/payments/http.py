@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -53,7 +54,17 @@ class HttpClient:
         self.settings = settings
         self.name = name
         self._scrub = scrub
-        self._session = session or requests.Session()
+        self._verify: bool | str = settings.verify_tls
+        if session is None:
+            # Read proxy and CA-bundle settings from the environment once, not on every
+            # call (requests rescans os.environ per request otherwise).
+            session = requests.Session()
+            session.proxies.update(requests.utils.get_environ_proxies(settings.base_url))
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if bundle and settings.verify_tls:
+                self._verify = bundle
+            session.trust_env = False
+        self._session = session
         self._sleep = sleep
 
     def request(
@@ -89,7 +100,7 @@ class HttpClient:
                     auth=auth,
                     params=params,
                     timeout=(self.settings.connect_timeout, self.settings.read_timeout),
-                    verify=self.settings.verify_tls,
+                    verify=self._verify,
                 )
             except requests.Timeout:
                 last = "the gateway did not answer in time"

@@ -53,6 +53,9 @@ from pos.store.db import Database
 
 log = logging.getLogger(__name__)
 
+#: How long an attempt the till gave up on is still asked about (a late capture counts).
+RECHECK_EXPIRED_FOR = timedelta(days=1)
+
 
 @dataclass(frozen=True, slots=True)
 class PaymentSettings:
@@ -64,7 +67,9 @@ class PaymentSettings:
     deadline_seconds: Mapping[str, int] = field(
         default_factory=lambda: {"mpesa": 120, "paypal": 900}
     )
-    poll_schedule: tuple[float, ...] = (1.0, 1.0, 1.5, 2.0, 3.0)  # seconds; last repeats
+    #: seconds between polls; the last repeats. Quick at first (most customers answer in
+    #: seconds), then gentler on the gateway's rate limits.
+    poll_schedule: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.5, 2.0, 3.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +245,17 @@ class PaymentService:
         if phone is not None and callable(normalized):
             request = PaymentRequest(**{**_fields(request), "phone": normalized(phone)})
         self._guard_one_at_a_time(method, view.sale_id)
+        # the guard may have settled an earlier request: look at the sale again
+        again = self._checkout.view()
+        if again.sale_id != view.sale_id or again.totals.due < amount:
+            raise ServiceError(
+                "An earlier payment for this sale just came through: "
+                + (
+                    f"{again.totals.due} is still due."
+                    if again.sale_id == view.sale_id
+                    else "the sale is complete."
+                )
+            )
         now = self._clock.now()
         with self._db.session() as s:
             record = store.insert_attempt(
@@ -302,6 +318,8 @@ class PaymentService:
             record = store.get_attempt(s, attempt_id)
         if record is None:
             raise NotFound("That payment attempt is unknown on this till.")
+        if record.state == "expired" and record.gateway_ref and not record.resolution:
+            return self._recheck_expired(record)
         if record.final:
             return self._settle(record, None)
         method = self._method(record.method)
@@ -311,7 +329,9 @@ class PaymentService:
             result = method.status(_ref(record))
         except GatewayUnavailable as exc:
             result = PaymentResult(AttemptState.UNKNOWN, "gateway_unavailable", str(exc))
-        if not result.state.final and self._clock.now() > self._deadline(record):
+        # Expire only on the gateway's own word that it is still pending: "could not ask"
+        # (network down) never ends an attempt, or money paid meanwhile would be lost.
+        if result.state is AttemptState.PENDING and self._clock.now() > self._deadline(record):
             result = PaymentResult(
                 AttemptState.EXPIRED,
                 f"{record.method}.timeout",
@@ -320,6 +340,22 @@ class PaymentService:
                 retry_allowed=True,
             )
         return self._record_result(attempt_id, result)
+
+    def _recheck_expired(self, record: store.AttemptRecord) -> AttemptView:
+        """An attempt the till gave up on is asked about again for a day: a capture found
+        later is applied (sale still open) or flagged late; anything else closes it."""
+        method = self._method(record.method)
+        try:
+            result = method.status(_ref(record))
+        except GatewayUnavailable:
+            return self._view(record, retry_allowed=True)
+        now = self._clock.now()
+        if result.state is AttemptState.CAPTURED:
+            return self._record_result(record.id, result)
+        if result.state.final or now - record.created_at > RECHECK_EXPIRED_FOR:
+            with self._db.session() as s:
+                record, _ = store.update_attempt(s, record.id, now, resolution="closed")
+        return self._view(record, retry_allowed=True)
 
     def _resend_or_wait(self, record: store.AttemptRecord, method: PaymentMethod) -> AttemptView:
         """The gateway never confirmed the start (crash or lost answer).
@@ -402,12 +438,18 @@ class PaymentService:
         views = []
         for record in open_ones:
             try:
-                views.append(self.poll(record.id))
+                view = self.poll(record.id)
             except ServiceError as exc:
                 log.warning("could not resolve attempt %s: %s", record.id, exc)
+                continue
+            if record.state == "expired" and view.state is AttemptState.EXPIRED:
+                continue  # asked again in case it was paid after all: nothing new
+            views.append(view)
         return views
 
-    def apply_gateway_event(self, method_code: str, raw: bytes) -> AttemptView:
+    def apply_gateway_event(
+        self, method_code: str, raw: bytes, attempt_id: str | None = None
+    ) -> AttemptView:
         """A callback/webhook relayed by the head office: the seam beside polling.
 
         Whichever comes first, the event or the poll, settles the attempt; the other finds
@@ -421,6 +463,14 @@ class PaymentService:
             raise ServiceError(str(exc)) from None
         with self._db.session() as s:
             record = store.attempt_by_gateway_ref(s, method_code, gateway_ref)
+            if record is None and attempt_id is not None:
+                # routed by the attempt id in the callback URL: the push's answer (with the
+                # gateway's reference) may never have reached the till
+                by_id = store.get_attempt(s, attempt_id)
+                if by_id is not None and by_id.method == method_code and not by_id.gateway_ref:
+                    record, _ = store.update_attempt(
+                        s, attempt_id, self._clock.now(), gateway_ref=gateway_ref
+                    )
         if record is None:
             raise NotFound(f"No {method.label} payment on this till has reference {gateway_ref}.")
         if record.final and record.state != "expired":
@@ -453,6 +503,10 @@ class PaymentService:
                 return self._settle(current, None)
             if result.state is AttemptState.UNKNOWN and current.state == "pending":
                 changes.pop("state")  # stay pending: unknown is only "could not ask"
+            if current.state == "expired":
+                if result.state is not AttemptState.CAPTURED:
+                    return self._view(current, retry_allowed=True)  # stays as it was
+                changes["resolution"] = ""  # money after all: apply or flag it below
             record, _old = store.update_attempt(s, attempt_id, now, **changes)
         if (
             result.state is AttemptState.CAPTURED

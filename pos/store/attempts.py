@@ -173,14 +173,18 @@ def update_attempt(
 
 
 def open_attempts(session: Session, terminal_id: str) -> list[AttemptRecord]:
-    """Attempts that still need the till's attention: not final, or captured but not yet
-    applied to a sale nor flagged for a manager."""
+    """Attempts that still need the till's attention: not final; captured but not yet
+    applied to a sale nor flagged for a manager; or expired on the till's side but not yet
+    closed (still asked about in case the money came after all)."""
     rows = session.scalars(
         select(PaymentAttempt)
         .where(PaymentAttempt.terminal_id == terminal_id)
         .where(
             (PaymentAttempt.state.not_in(FINAL_STATES))
-            | ((PaymentAttempt.state == "captured") & (PaymentAttempt.resolution == ""))
+            | (
+                PaymentAttempt.state.in_(("captured", "expired"))
+                & (PaymentAttempt.resolution == "")
+            )
         )
         .order_by(PaymentAttempt.created_at)
     )

@@ -372,3 +372,36 @@ def test_paid_after_the_cashier_stopped_waiting_but_sale_still_open_is_applied(
     assert (view.state, view.late) == (AttemptState.CAPTURED, False)
     assert view.receipt is not None
     assert payments.late_payments() == []
+
+
+def test_a_lost_push_answer_is_settled_by_a_callback_routed_by_attempt_id(
+    cashier: Terminal, sandbox: MpesaSandbox
+) -> None:
+    """The push reached the phone but its answer never reached the till (timeout): only
+    the callback, addressed with the attempt id, can tell. It settles the attempt."""
+    payments = payments_for(cashier, sandbox)
+    method = payments._methods["mpesa"]
+    method.client._http.settings = replace(  # type: ignore[attr-defined]
+        method.client._http.settings,
+        read_timeout=0.3,
+        retries=0,  # type: ignore[attr-defined]
+    )
+    sandbox.set_delay(1.0, "stkpush")
+    cashier.checkout.scan(MILK)
+    started = payments.start("mpesa", kes("65"), PHONE)
+    assert not started.final
+    [(gateway_ref,)] = rows(cashier, "SELECT gateway_ref FROM payment_attempts")
+    assert gateway_ref == ""  # the till never learnt the CheckoutRequestID
+    sandbox.set_delay(0.0, "stkpush")
+    end = time.monotonic() + 5
+    while not sandbox.pending() and time.monotonic() < end:
+        time.sleep(0.05)  # the slow push reaches the phone after the till gave up on it
+    [push] = sandbox.pending()
+    sandbox.decide(push.checkout_request_id, Decision.APPROVE)
+    body = callback_body(sandbox, push.checkout_request_id)
+    with pytest.raises(ServiceError, match="No M-Pesa payment"):
+        payments.apply_gateway_event("mpesa", body)  # by reference alone: unknown
+    view = payments.apply_gateway_event("mpesa", body, attempt_id=started.attempt_id)
+    assert view.state is AttemptState.CAPTURED
+    assert view.receipt is not None
+    assert rows(cashier, "SELECT count(*) FROM payments") == [(1,)]

@@ -429,7 +429,9 @@ class DarajaClient:
 
     def _post(self, path: str, body: Mapping[str, Any], operation: str, *, safe: bool) -> Any:
         """POST with a bearer token; one resend with a fresh token if Daraja refuses it."""
-        log.debug("M-Pesa %s request: %s", operation, self.scrub(json.dumps(body)))
+        debug = log.isEnabledFor(logging.DEBUG)  # scrubbing costs; only for a DEBUG log
+        if debug:
+            log.debug("M-Pesa %s request: %s", operation, self.scrub(json.dumps(body)))
         for attempt in (1, 2):
             token = self.access_token()
             response = self._http.request(
@@ -439,12 +441,13 @@ class DarajaClient:
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
                 json=dict(body),
             )
-            log.debug(
-                "M-Pesa %s answer HTTP %s: %s",
-                operation,
-                response.status_code,
-                self.scrub(response.text[:2000]),
-            )
+            if debug:
+                log.debug(
+                    "M-Pesa %s answer HTTP %s: %s",
+                    operation,
+                    response.status_code,
+                    self.scrub(response.text[:2000]),
+                )
             if response.status_code == 200:
                 answer = _json_object(response)
                 if answer is None:

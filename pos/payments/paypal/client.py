@@ -462,9 +462,13 @@ class PayPalClient:
     # -- plumbing -------------------------------------------------------------------
     def _json(self, response: requests.Response, what: str) -> Mapping[str, Any]:
         """The JSON object of a 2xx answer; errors raised as PayPalError / unavailable."""
-        log.debug(
-            "paypal %s answer %s: %s", what, response.status_code, self.scrub(response.text[:4000])
-        )
+        if log.isEnabledFor(logging.DEBUG):  # scrubbing costs; only for a DEBUG log
+            log.debug(
+                "paypal %s answer %s: %s",
+                what,
+                response.status_code,
+                self.scrub(response.text[:4000]),
+            )
         if response.status_code >= 500:
             error = PayPalError.from_response(response)
             raise PayPalUnavailable(
