@@ -3,6 +3,7 @@ they report through signals, so the GUI thread never waits inside a nested loop.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -86,8 +87,16 @@ class TenderDialog(KauntaDialog):
     """Cash tender: amount due, keypad, quick notes, live change; Enter completes."""
 
     sig_pay = Signal(object, bool)  # Money tendered, partial?
+    sig_other_method = Signal(str)  # pay by another method instead (its code)
 
-    def __init__(self, parent: QWidget, due: Money, exact_due: Money) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        due: Money,
+        exact_due: Money,
+        methods: tuple[tuple[str, str, str], ...] = (),
+    ) -> None:
+        """``methods``: (code, label, shortcut) of the other ways to pay offered here."""
         super().__init__(parent, "Cash payment")
         self.due = due
         self._busy = False
@@ -126,6 +135,20 @@ class TenderDialog(KauntaDialog):
         keypad.sig_enter.connect(self._complete)
         layout.addWidget(keypad)
         layout.addWidget(self.message)
+        if methods:
+            others = QHBoxLayout()
+            others.addWidget(QLabel("Or:", self))
+            for code, label, key in methods:
+                others.addWidget(
+                    action_button(
+                        self,
+                        label,
+                        key,
+                        functools.partial(self.sig_other_method.emit, code),
+                        role="primary",
+                    )
+                )
+            layout.addLayout(others)
         self.partial = action_button(self, "Part payment", "Ctrl+P", self._partial)
         self.complete = self.add_buttons(layout, "Complete", self._complete, self.partial)
         self.amount.setFocus()

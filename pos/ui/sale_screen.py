@@ -595,7 +595,20 @@ class SaleScreen(QWidget):
             # nothing left to pay (100 % discount, or paid before goods were removed)
             self.act.call(self.checkout.complete_paid, self._completed)
             return
-        dialog = TenderDialog(self, view.cash_due, view.totals.due)
+        payments = self.act.terminal.payments
+        labels = {m.code: m.label for m in payments.methods()} if payments else {}
+        methods = tuple(
+            (code, labels[code], key)
+            for code, key in (("mpesa", "F10"), ("paypal", "F11"))
+            if code in labels
+        )
+        dialog = TenderDialog(self, view.cash_due, view.totals.due, methods)
+
+        def other_method(code: str) -> None:
+            dialog.reject()
+            QTimer.singleShot(0, lambda: self.pay_with(code))
+
+        dialog.sig_other_method.connect(other_method)
         request_id = str(uuid.uuid4())  # one submission = one payment, however often tapped
 
         def pay(tendered: Money, partial: bool) -> None:

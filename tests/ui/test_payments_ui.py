@@ -499,3 +499,17 @@ def test_the_phone_confirms_an_answer_was_sent(paying: Till) -> None:
     till.qtbot.mouseClick(phone.cancel, Qt.MouseButton.LeftButton)
     till.until(lambda: phone.prompt is None)
     assert phone.message.text() == "Sent."
+
+
+def test_the_tender_dialog_offers_the_other_methods(paying: Till) -> None:
+    """F12 shows cash with M-Pesa and PayPal beside it; choosing one switches dialogs."""
+    paying.scan(MILK)
+    paying.press(Qt.Key.Key_F12)
+    tender = paying.dialog()
+    assert isinstance(tender, TenderDialog)
+    mpesa = paying.button(tender, "M-Pesa")
+    assert "F10" in mpesa.text()
+    assert "F11" in paying.button(tender, "PayPal").text()
+    paying.click(mpesa)
+    paying.until(lambda: isinstance(paying.window.sale.dialog, MpesaDialog))
+    assert not tender.isVisible()
