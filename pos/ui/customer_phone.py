@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 from pos.services.training import Answer, CustomerPhone, Prompt
 from pos.ui.actions import describe_error
 from pos.ui.runner import ServiceRunner
-from pos.ui.widgets import STYLE, TOUCH_HEIGHT, message_label, set_role, show_message
+from pos.ui.widgets import STYLE, TOUCH_HEIGHT, message_label, show_message
 
 DEMO_MPESA_PIN = "1234"
 
@@ -29,10 +29,10 @@ class CustomerPhoneWindow(QWidget):
         self.phone = phone
         self.runner = runner
         self.prompt: Prompt | None = None
-        self.resize(330, 300)
+        self.resize(360, 330)
         layout = QVBoxLayout(self)
         title = QLabel("Customer's phone — training", self)
-        set_role(title, "title")
+        title.setStyleSheet("font-weight: bold; font-size: 16px;")
         layout.addWidget(title)
         self.text = QLabel("No payment request on this phone.", self)
         self.text.setWordWrap(True)

@@ -163,8 +163,8 @@ class MainWindow(QMainWindow):
         if self.phone_window is not None:
             geometry = self.geometry()
             # bottom-left, over the empty part of the basket, away from the action buttons
-            self.phone_window.resize(330, 300)
-            self.phone_window.move(geometry.left() + 24, geometry.bottom() - 340)
+            self.phone_window.resize(360, 330)
+            self.phone_window.move(geometry.left() + 24, geometry.bottom() - 370)
             self.phone_window.show()
 
     def _alert_error(self, error: BaseException) -> None:
