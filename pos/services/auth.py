@@ -53,6 +53,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     IMPORT_CATALOG = "import_catalog"
     MANAGE_SETTINGS = "manage_settings"
+    SETTLE_PAYMENTS = "settle_payments"
 
 
 _SUPERVISOR = {
@@ -81,6 +82,7 @@ ACTION_LABELS: dict[Permission, str] = {
     Permission.MANAGE_USERS: "Managing users",
     Permission.IMPORT_CATALOG: "Importing the catalog",
     Permission.MANAGE_SETTINGS: "Changing payment settings",
+    Permission.SETTLE_PAYMENTS: "Settling a late payment (refund or credit)",
 }
 
 # -- PIN hashing ---------------------------------------------------------------------------

@@ -44,12 +44,13 @@ from pos.payments.base import (
     payer_hash,
 )
 from pos.services.audit import AuditWriter
-from pos.services.auth import AuthService, Permission
+from pos.services.auth import Approval, AuthService, Permission
 from pos.services.checkout import CheckoutService, SaleView
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
 from pos.store import attempts as store
 from pos.store.db import Database
+from pos.store.repositories import add_outbox_event
 
 log = logging.getLogger(__name__)
 
@@ -477,6 +478,84 @@ class PaymentService:
             return self._settle(record, None)
         return self._record_result(record.id, method.apply_event(_ref(record), event))
 
+    def settle_late(
+        self,
+        attempt_id: str,
+        action: str,
+        note: str,
+        approval: Approval | None = None,
+    ) -> AttemptView:
+        """Account for money that no sale needed (manager, or with a manager's PIN).
+
+        ``action``: ``refund`` gives it back: through the gateway where the method can
+        refund (PayPal), otherwise by hand (M-Pesa reversal or cash from the drawer), which
+        the note must say. ``credit`` keeps it as the customer's credit; the note names the
+        customer. Either way: audited, and an outbox event for head office's books.
+        """
+        user = self._auth.require_user()
+        if action not in ("refund", "credit"):
+            raise ServiceError("Choose refund or credit.")
+        note = note.strip()
+        with self._db.session() as s:
+            record = store.get_attempt(s, attempt_id)
+        if record is None or record.resolution != "late":
+            raise NotFound("That late payment is gone (settled already?).")
+        who = self._auth.authorize(Permission.SETTLE_PAYMENTS, approval)
+        method = self._method(record.method)
+        resolution, reference = "credited", ""
+        if action == "refund" and method.can(Capability.REFUND):
+            try:
+                refund = method.refund(_ref(record, receipt=True), record.amount)
+            except GatewayUnavailable as exc:
+                raise ServiceError(str(exc)) from None
+            if not refund.ok:
+                raise ServiceError(refund.message)
+            resolution, reference = "refunded", refund.refund_ref
+        elif action == "refund":
+            if len(note) < 5:
+                raise ServiceError(
+                    f"{method.label} cannot refund from the till: give the money back by hand "
+                    "(M-Pesa reversal or cash) and say how in the note."
+                )
+            resolution = "refunded_by_hand"
+        elif len(note) < 3:
+            raise ServiceError("Say whose credit this is (customer name or phone) in the note.")
+        now = self._clock.now()
+        with self._db.session() as s:
+            record, _ = store.update_attempt(
+                s,
+                attempt_id,
+                now,
+                resolution=resolution,
+                message=f"{resolution}: {note}"[:300],
+            )
+            detail = {
+                "attempt": attempt_id,
+                "method": record.method,
+                "amount": record.amount.minor,
+                "currency": record.amount.currency,
+                "resolution": resolution,
+                "reference": reference,
+                "note": note,
+            }
+            self._audit.write(
+                s,
+                user_id=user.user_id,
+                action="payment_late_settled",
+                document_id=record.sale_id,
+                approved_by=who,
+                detail=detail,
+            )
+            add_outbox_event(
+                s,
+                event_id=self._ids.new(),
+                kind="payment.late_settled",
+                aggregate_id=attempt_id,
+                payload=detail,
+                now=now,
+            )
+        return self._view(record, retry_allowed=False)
+
     def late_payments(self) -> list[AttemptView]:
         """Money that arrived after its sale moved on: the manager settles each one."""
         with self._db.session() as s:
@@ -624,13 +703,17 @@ def _fields(request: PaymentRequest) -> dict[str, object]:
     return {name: getattr(request, name) for name in request.__slots__}
 
 
-def _ref(record: store.AttemptRecord) -> AttemptRef:
+def _ref(record: store.AttemptRecord, *, receipt: bool = False) -> AttemptRef:
+    details = {"payer_hash": record.payer_hash} if record.payer_hash else {}
+    if receipt and record.receipt_ref:
+        details["capture_id"] = record.receipt_ref
+        details["receipt_ref"] = record.receipt_ref
     return AttemptRef(
         attempt_id=record.id,
         sale_id=record.sale_id,
         amount=record.amount,
         gateway_ref=record.gateway_ref,
-        details={"payer_hash": record.payer_hash} if record.payer_hash else {},
+        details=details,
     )
 
 

@@ -12,8 +12,10 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -25,6 +27,7 @@ from pos.services.payments import AttemptView
 from pos.services.terminal import StartupReport, Terminal
 from pos.ui.actions import Actions, describe_error
 from pos.ui.customer_phone import CustomerPhoneWindow
+from pos.ui.late_payments import LatePaymentsDialog
 from pos.ui.login import LoginScreen
 from pos.ui.runner import ServiceRunner
 from pos.ui.sale_screen import SaleScreen
@@ -64,7 +67,14 @@ class MainWindow(QMainWindow):
         self.alert.setWordWrap(True)
         self.alert.setStyleSheet("background:#b71c1c; color:white; font-weight:bold; padding:6px;")
         self.alert.hide()
-        layout.addWidget(self.alert)
+        alert_row = QHBoxLayout()
+        alert_row.addWidget(self.alert, 1)
+        self.settle_button = QPushButton("Settle…", central)
+        self.settle_button.setToolTip("Refund or credit money that no sale needed (manager)")
+        self.settle_button.clicked.connect(self.open_late_payments)
+        self.settle_button.hide()
+        alert_row.addWidget(self.settle_button)
+        layout.addLayout(alert_row)
         self.stack = QStackedWidget(central)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -148,13 +158,35 @@ class MainWindow(QMainWindow):
 
         self.actions_.call(payments.resolve_unfinished, resolved, lambda _e: None)
 
+    def open_late_payments(self) -> None:
+        payments = self.terminal.payments
+        if payments is None:
+            return
+
+        def show(late: list[AttemptView]) -> None:
+            if not late:
+                self.alert.hide()
+                self.settle_button.hide()
+                return
+            dialog = LatePaymentsDialog(self, self.actions_, payments, late)
+            dialog.sig_settled.connect(
+                lambda: self.actions_.call(payments.late_payments, self._late_alert)
+            )
+            dialog.open()
+
+        self.actions_.call(payments.late_payments, show)
+
     def _late_alert(self, late: list[AttemptView]) -> None:
         if not late:
+            if self.settle_button.isVisible():
+                self.alert.hide()
+                self.settle_button.hide()
             return
+        self.settle_button.show()
         total = ", ".join(f"{v.label} {v.tender}" for v in late)
         self.alert.setText(
             f"Money received that no open sale needed: {total}. Manager: give it back to the "
-            "customer or credit it (see the audit log, 'payment_late')."
+            "customer or keep it as their credit (Settle…)."
         )
         self.alert.show()
 

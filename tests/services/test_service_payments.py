@@ -19,9 +19,11 @@ from pos.domain.sale import Discount
 from pos.payments.base import AttemptState
 from pos.payments.mpesa.method import create as create_mpesa
 from pos.payments.mpesa.sandbox import Decision, MpesaSandbox
+from pos.payments.paypal.method import create as create_paypal
+from pos.payments.paypal.sandbox import PayPalSandbox
 from pos.payments.registry import MethodContext
-from pos.services.auth import Role, UserSummary
-from pos.services.errors import ServiceError
+from pos.services.auth import Permission, Role, UserSummary
+from pos.services.errors import ApprovalRequired, NotFound, ServiceError
 from pos.services.payments import AttemptView, PaymentService, PaymentSettings
 from pos.services.terminal import Terminal
 
@@ -405,3 +407,82 @@ def test_a_lost_push_answer_is_settled_by_a_callback_routed_by_attempt_id(
     assert view.state is AttemptState.CAPTURED
     assert view.receipt is not None
     assert rows(cashier, "SELECT count(*) FROM payments") == [(1,)]
+
+
+# -- late payments: the manager accounts for every shilling --------------------------------
+
+
+def late_mpesa(cashier: Terminal, payments: PaymentService, sandbox: MpesaSandbox) -> str:
+    """An M-Pesa payment that arrived after the customer paid cash instead."""
+    cashier.checkout.scan(MILK)
+    started = payments.start("mpesa", kes("65"), PHONE)
+    payments.cancel(started.attempt_id)
+    cashier.checkout.pay_cash(kes("100"))
+    sandbox.decide(only_push(sandbox), Decision.APPROVE)
+    [late] = payments.resolve_unfinished()
+    assert late.late
+    return started.attempt_id
+
+
+def test_a_late_mpesa_payment_is_settled_by_a_manager(
+    cashier: Terminal,
+    payments: PaymentService,
+    sandbox: MpesaSandbox,
+    users: dict[Role, UserSummary],
+    pins: dict[Role, str],
+) -> None:
+    attempt_id = late_mpesa(cashier, payments, sandbox)
+    with pytest.raises(ApprovalRequired):
+        payments.settle_late(attempt_id, "credit", "Mama Wanjiku 0712")
+    approval = cashier.auth.approve(
+        users[Role.MANAGER].user_id, pins[Role.MANAGER], Permission.SETTLE_PAYMENTS
+    )
+    with pytest.raises(ServiceError, match="by hand"):
+        payments.settle_late(attempt_id, "refund", "", approval)
+    approval = cashier.auth.approve(
+        users[Role.MANAGER].user_id, pins[Role.MANAGER], Permission.SETTLE_PAYMENTS
+    )
+    view = payments.settle_late(attempt_id, "refund", "KES 65 cash from drawer", approval)
+    assert not view.late
+    assert payments.late_payments() == []
+    assert rows(cashier, "SELECT resolution FROM payment_attempts") == [("refunded_by_hand",)]
+    [(_kind, payload)] = rows(
+        cashier, "SELECT kind, payload FROM outbox WHERE kind = 'payment.late_settled'"
+    )
+    assert '"note":"KES 65 cash from drawer"' in str(payload)
+    with pytest.raises(NotFound):
+        payments.settle_late(attempt_id, "credit", "again")
+
+
+def test_a_late_paypal_payment_is_refunded_through_paypal(
+    cashier: Terminal, users: dict[Role, UserSummary], pins: dict[Role, str]
+) -> None:
+    box = PayPalSandbox().start()
+    try:
+        method = create_paypal(
+            MethodContext(training=True, currency="KES", settings={"base_url": box.base_url})
+        )
+        payments = PaymentService(
+            cashier.db,
+            cashier.ctx,
+            cashier.clock,
+            cashier.ids,
+            cashier.auth,
+            cashier.checkout,
+            {"paypal": method},
+        )
+        cashier.checkout.scan(MILK_1L)
+        started = payments.start("paypal", kes("125"))
+        [order] = box.pending()
+        box.decide(order["id"], "approve")  # approved, not yet captured by the till...
+        cashier.checkout.pay_cash(kes("125"))  # ...while the customer also paid cash
+        [late] = payments.resolve_unfinished()
+        assert (late.state, late.late) == (AttemptState.CAPTURED, True)
+        cashier.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
+        view = payments.settle_late(started.attempt_id, "refund", "")
+        assert not view.late
+        [refund] = box.ledger()["refunds"]
+        assert refund["amount"]["value"] == late.tender.amount_text()
+        assert rows(cashier, "SELECT resolution FROM payment_attempts") == [("refunded",)]
+    finally:
+        box.stop()

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from pos.domain.receipt import TRAINING_MARK
 from pos.services.training import Prompt
 from pos.ui.customer_phone import DEMO_MPESA_PIN, CustomerPhoneWindow
 from pos.ui.dialogs import ReceiptDialog, TenderDialog
+from pos.ui.late_payments import LatePaymentsDialog
 from pos.ui.payment_dialogs import GatewayDialog, MpesaDialog, PayPalDialog, qr_pixmap
 
 if TYPE_CHECKING:
@@ -335,7 +336,8 @@ def test_paid_on_the_phone_after_the_cashier_gave_up_and_took_cash_raises_the_al
     assert window.alert.text().startswith(
         "Money received that no open sale needed: M-Pesa KES 65.00."
     )
-    assert "payment_late" in window.alert.text()
+    assert "Settle" in window.alert.text()
+    assert window.settle_button.isVisible()
 
     # not paid twice: the late money is not applied to the sale (or to any other)
     assert _payments(till) == [("cash", 6500)]
@@ -348,6 +350,25 @@ def test_paid_on_the_phone_after_the_cashier_gave_up_and_took_cash_raises_the_al
     text = last.text.toPlainText()
     assert "Cash" in text
     assert "M-Pesa" not in text
+    _close_receipt(till)
+
+    # the manager settles it: kept as the customer's credit, with a manager's PIN
+    till.click(window.settle_button)
+    till.until(lambda: isinstance(QApplication.activeModalWidget(), LatePaymentsDialog))
+    settle = QApplication.activeModalWidget()
+    assert isinstance(settle, LatePaymentsDialog)
+    [note] = settle.notes.values()
+    till.qtbot.keyClicks(note, "Mama Wanjiku 0712")
+    till.click(till.button(settle, "Keep as credit"))
+    approval = till.approval()
+    approval.select(till.user_id("Carol Njeri"))
+    till.qtbot.keyClicks(approval.pin, "3333")
+    till.qtbot.keyClick(approval.pin, Qt.Key.Key_Return)
+    till.idle()
+    till.until(lambda: "Settled" in settle.message.text())
+    till.until(lambda: not window.alert.isVisible())
+    assert _rows(till, "SELECT resolution FROM payment_attempts") == [("credited",)]
+    assert _rows(till, "SELECT count(*) FROM outbox WHERE kind = 'payment.late_settled'") == [(1,)]
 
 
 # -- PayPal ------------------------------------------------------------------------------
