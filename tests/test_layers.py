@@ -90,7 +90,15 @@ LAYERS: dict[str, Rule] = {
     ),
     # Payment providers: talk HTTP and to devices, know nothing of storage or UI.
     "pos.payments": Rule(
-        allowed=("pos.payments", "pos.domain", "requests", "cryptography", "drivers"),
+        allowed=(
+            "pos.payments",
+            "pos.domain",
+            "requests",
+            "urllib3",
+            "certifi",
+            "cryptography",
+            "drivers",
+        ),
         forbidden=("PySide6", "pos.store", "pos.services", "pos.ui", "sqlalchemy"),
     ),
     # Persistence: SQLAlchemy models, repositories and Alembic migrations.
