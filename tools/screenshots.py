@@ -103,6 +103,16 @@ def main() -> int:
         assert dialog is not None
         dialog.send()  # type: ignore[attr-defined]
 
+    def manager() -> None:
+        window.switch_user()
+        users = {u.name: u.user_id for u in window.users()}
+        window.login.select_user(users["Carol Njeri"])
+        window.login.pin.setText("3333")
+        window.login.pin.returnPressed.emit()
+
+    def open_settings() -> None:
+        sale.open_settings()
+
     def customer_pin() -> None:
         phone = window.phone_window
         assert phone is not None
@@ -133,6 +143,10 @@ def main() -> int:
         (400, open_paypal),
         (300, send),
         (1500, lambda: shot("07-paypal-qr")),
+        (100, close_dialog),
+        (300, manager),
+        (800, open_settings),
+        (800, lambda: shot("08-settings")),
         (100, app.quit),
     ]
 
