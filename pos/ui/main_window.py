@@ -190,14 +190,18 @@ class MainWindow(QMainWindow):
         )
         self.alert.show()
 
-    def show(self) -> None:
-        super().show()
-        if self.phone_window is not None:
-            geometry = self.geometry()
-            # bottom-left, over the empty part of the basket, away from the action buttons
-            self.phone_window.resize(360, 330)
-            self.phone_window.move(geometry.left() + 24, geometry.bottom() - 370)
-            self.phone_window.show()
+    def _show_phone(self, visible: bool) -> None:
+        """The training customer-phone belongs to the sale screen, not the login screen."""
+        if self.phone_window is None:
+            return
+        if not visible:
+            self.phone_window.hide()
+            return
+        geometry = self.geometry()
+        # bottom-left, over the empty part of the basket, away from the action buttons
+        self.phone_window.resize(360, 330)
+        self.phone_window.move(geometry.left() + 24, geometry.bottom() - 370)
+        self.phone_window.show()
 
     def _alert_error(self, error: BaseException) -> None:
         self.alert.setText(f"Start-up check failed: {describe_error(error)}")
@@ -238,6 +242,7 @@ class MainWindow(QMainWindow):
         self.idle_timer.start()
         self.actions_.refresh_users()
         self.resolve_payments()
+        self._show_phone(True)
         self.sig_sale_screen_ready.emit()
 
     def lock(self) -> None:
@@ -253,6 +258,7 @@ class MainWindow(QMainWindow):
         self.login.set_lock_mode(user)
         self.stack.setCurrentWidget(self.login)
         self.status_user.setText("Locked")
+        self._show_phone(False)
 
     def switch_user(self) -> None:
         """Log out the current user; the open sale stays for whoever logs in next."""
@@ -261,6 +267,7 @@ class MainWindow(QMainWindow):
         self.login.set_lock_mode(None)
         self.stack.setCurrentWidget(self.login)
         self.status_user.setText("")
+        self._show_phone(False)
 
     def _unlock_user(self, user_id: str) -> None:
         def unlocked(_result: object) -> None:

@@ -534,3 +534,16 @@ def test_the_tender_dialog_offers_the_other_methods(paying: Till) -> None:
     paying.click(mpesa)
     paying.until(lambda: isinstance(paying.window.sale.dialog, MpesaDialog))
     assert not tender.isVisible()
+
+
+def test_the_training_phone_shows_with_the_sale_screen_only(make_paying_till: MakeTill) -> None:
+    """It must not cover the login keypad or the demo PINs."""
+    till = make_paying_till()
+    phone = till.window.phone_window
+    assert phone is not None
+    assert not phone.isVisible()  # login screen
+    till.login()
+    assert phone.isVisible()
+    till.press(Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # lock
+    till.until(lambda: till.window.stack.currentWidget() is till.window.login)
+    assert not phone.isVisible()
