@@ -267,6 +267,11 @@ class Sale:
         default=None, init=False, repr=False, compare=False
     )
 
+    def copy(self) -> Sale:
+        """An independent working copy: lines, payments and money are immutable values,
+        so copying the two lists is enough (changes are tried on a copy, then kept)."""
+        return replace(self, lines=list(self.lines), payments=list(self.payments))
+
     # -- state ------------------------------------------------------------------------
     @property
     def tender_started(self) -> bool:

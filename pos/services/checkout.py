@@ -189,7 +189,7 @@ class CheckoutService:
                 raise ServiceError("There is no open sale: scan an item to start one.")
             sale = Sale(self._ids.new(), self._ctx.currency, self._clock.now(), user.user_id)
         else:
-            sale = Sale.from_dict(self._sale.to_dict())
+            sale = self._sale.copy()
         apply(sale)
         return self._persist(
             sale, audit_action=audit_action, approved_by=approved_by, detail=detail
@@ -393,7 +393,7 @@ class CheckoutService:
         """
         user = self._auth.require(Permission.SELL)
         current = self._current_sale()
-        sale = Sale.from_dict(current.to_dict())
+        sale = current.copy()
         apply(sale)
         needed = set(needs or ())
         if removes and current.tender_started:
@@ -483,7 +483,7 @@ class CheckoutService:
         current = self._current_sale()
         if request_id is not None and any(p.payment_id == request_id for p in current.payments):
             return CashResult(self._view(current), None, Money.zero(current.currency))
-        sale = Sale.from_dict(current.to_dict())
+        sale = current.copy()
         policy = self._ctx.policy
         payment = sale.pay_cash(
             tendered,
@@ -528,7 +528,7 @@ class CheckoutService:
         current = self._current_sale()
         if current.sale_id != sale_id:
             raise ServiceError("That payment belongs to another sale.")
-        sale = Sale.from_dict(current.to_dict())
+        sale = current.copy()
         sale.add_payment(payment, self._table, rounding=rounding)
         if not sale.is_fully_paid(self._table):
             view = self._persist(
@@ -557,7 +557,7 @@ class CheckoutService:
         if not current.is_fully_paid(self._table):
             due = current.totals(self._table).due
             raise ServiceError(f"{due} is still due: take payment first.")
-        sale = Sale.from_dict(current.to_dict())
+        sale = current.copy()
         policy = self._ctx.policy
         sale.settle_overpayment(
             self._table, policy.cash_rounding_increment, policy.cash_rounding_mode
@@ -574,7 +574,7 @@ class CheckoutService:
             raise DomainError("The basket is empty: there is nothing to void.", code="empty")
         user = self._auth.require_user()
         who = self._auth.authorize(Permission.VOID_SALE, approval)
-        sale = Sale.from_dict(current.to_dict())
+        sale = current.copy()
         sale.void(reason)
         totals = sale.totals(self._table)
         receipt = self._finish(

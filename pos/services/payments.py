@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -244,7 +244,7 @@ class PaymentService:
             raise ServiceError(problem)
         normalized = getattr(method, "normalize_phone", None)
         if phone is not None and callable(normalized):
-            request = PaymentRequest(**{**_fields(request), "phone": normalized(phone)})
+            request = replace(request, phone=normalized(phone))
         self._guard_one_at_a_time(method, view.sale_id)
         # the guard may have settled an earlier request: look at the sale again
         again = self._checkout.view()
@@ -697,10 +697,6 @@ class PaymentService:
             receipt=receipt,
             late=late,
         )
-
-
-def _fields(request: PaymentRequest) -> dict[str, object]:
-    return {name: getattr(request, name) for name in request.__slots__}
 
 
 def _ref(record: store.AttemptRecord, *, receipt: bool = False) -> AttemptRef:

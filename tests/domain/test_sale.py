@@ -947,3 +947,17 @@ def test_random_baskets_round_trip(basket: Basket) -> None:
     restored = Sale.from_dict(json.loads(json.dumps(sale.to_dict())))
     assert restored.to_dict() == sale.to_dict()
     assert restored.totals(KENYA_VAT) == sale.totals(KENYA_VAT)
+
+
+def test_copy_is_independent_of_the_original() -> None:
+    """Changes tried on a copy never leak into the basket on screen."""
+    sale = sale_with(("A", "30.00", 2))
+    trial = sale.copy()
+    trial.set_quantity("L1", 5)
+    trial.set_order_discount(Discount.of_percent("10"))
+    assert sale.lines[0].quantity == 2
+    assert sale.order_discount is None
+    assert sale.totals(KENYA_VAT).total == kes("60.00")
+    assert trial.totals(KENYA_VAT).total == kes("135.00")
+    assert trial.to_dict() != sale.to_dict()
+    assert sale.copy().to_dict() == sale.to_dict()
