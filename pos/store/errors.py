@@ -21,13 +21,21 @@ class DatabaseCorrupt(StoreError):
 
 
 class DatabaseLocked(StoreError):
-    def __init__(self, path: Path) -> None:
+    """Another connection kept the write lock for longer than the busy timeout.
+
+    Writers queue for up to ``timeout_s`` (the busy timeout) before this is raised, so it
+    means real contention, not a race: the action was rolled back as a whole.
+    """
+
+    def __init__(self, path: Path, timeout_s: float | None = None) -> None:
+        waited = f"within {timeout_s:g} s" if timeout_s is not None else "in time"
         super().__init__(
-            f"The database {path} is busy: another program is writing to it. "
-            "Wait a moment and try again; if it persists, close other Kaunta windows "
-            "or tools that have the file open."
+            f"The database {path} is busy: another program (or another Kaunta) is writing "
+            f"to it and did not finish {waited}. Nothing was saved from this action. "
+            "Try again; if it repeats, close other programs using the file."
         )
         self.path = path
+        self.timeout_s = timeout_s
 
 
 class DatabaseTooNew(StoreError):
@@ -51,3 +59,17 @@ class AlreadyRunning(StoreError):
 
 class AppendOnlyViolation(StoreError):
     """Something tried to change a completed document; this is a bug, not a user error."""
+
+
+class MigrationFailed(StoreError):
+    """An upgrade left the schema in a state Kaunta refuses to run on; it was rolled back."""
+
+    def __init__(self, path: Path, target: str, detail: str) -> None:
+        super().__init__(
+            f"The database {path} could not be upgraded to schema {target}: {detail}. "
+            "The upgrade was rolled back and the file is as it was. Keep using the previous "
+            "Kaunta version and send the file to support."
+        )
+        self.path = path
+        self.target = target
+        self.detail = detail
