@@ -151,7 +151,11 @@ def demo_hint(config: Config) -> str:
 
 
 def import_catalog(config: Config, path: Path, *, skip_errors: bool) -> int:
-    """``kaunta import-catalog``: exit 0 when written, 1 when refused, 2 when unusable."""
+    """``kaunta import-catalog``: exit 0 when written, 1 when refused, 2 when unusable.
+
+    Unusable includes a database that another program kept busy past the busy timeout:
+    the import is one transaction, so the message says nothing was saved, never a traceback.
+    """
     from pos.services.catalog import CatalogImportError
 
     setup_logging(config.log_dir)
@@ -164,7 +168,8 @@ def import_catalog(config: Config, path: Path, *, skip_errors: bool) -> int:
         report = terminal.catalog.import_csv(
             path, skip_errors=skip_errors, operator=f"cli:{getpass.getuser()}"
         )
-    except CatalogImportError as exc:
+    except (CatalogImportError, StoreError) as exc:
+        log.warning("import-catalog %s failed: %s", path, exc)
         print(f"kaunta: {exc}", file=sys.stderr)
         return 2
     finally:
