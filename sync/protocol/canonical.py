@@ -1,0 +1,97 @@
+"""Canonical JSON and the content hash.
+
+The content hash is ``sha256:`` plus the hex SHA-256 of the body's canonical JSON: keys
+sorted (by code point), no whitespace, UTF-8, no floating-point numbers anywhere (money is
+integer minor units, rates are decimal strings). Two documents with the same body have the
+same hash whatever JSON library wrote them, so the head office can tell a re-sent event
+(same UUID, same hash: acknowledge again) from a rewritten one (same UUID, other hash:
+refuse and show).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sync.protocol.errors import ProtocolError
+
+HASH_PREFIX = "sha256:"
+
+#: Deepest nesting a document may have; ours go five levels down.
+MAX_DEPTH = 32
+
+
+def _check_json(value: Any, path: str, depth: int = 0) -> None:
+    """Refuse what canonical JSON cannot hold: floats, non-string keys, other types."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError(path, "is nested too deeply")
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        raise ProtocolError(path, "must not be a floating-point number (use minor units)")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ProtocolError(path, f"has a non-string key {key!r}")
+            _check_json(item, f"{path}.{key}" if path else key, depth + 1)
+        return
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_json(item, f"{path}[{i}]", depth + 1)
+        return
+    raise ProtocolError(path, f"holds a {type(value).__name__}, which JSON cannot carry")
+
+
+def canonical_json(value: Any, path: str = "") -> bytes:
+    """``value`` as canonical JSON bytes (sorted keys, no whitespace, UTF-8)."""
+    _check_json(value, path)
+    try:
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProtocolError(path, "holds text that is not valid Unicode") from None
+
+
+def content_hash(body: Mapping[str, Any]) -> str:
+    """``sha256:<hex>`` of the canonical JSON of ``body``."""
+    return HASH_PREFIX + hashlib.sha256(canonical_json(body, "body")).hexdigest()
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ProtocolError(key, "appears twice in one object")
+        out[key] = value
+    return out
+
+
+def _no_float(text: str) -> Any:
+    raise ProtocolError("", f"number {text} is not an integer (use minor units)")
+
+
+def _no_constant(text: str) -> Any:
+    raise ProtocolError("", f"{text} is not valid JSON")
+
+
+def load_json(raw: bytes | str) -> Any:
+    """Decode a document strictly: UTF-8, no duplicate keys, no floats, no NaN."""
+    if isinstance(raw, bytes | bytearray):
+        try:
+            raw = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError("", "is not UTF-8") from None
+    try:
+        return json.loads(
+            raw,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_no_float,
+            parse_constant=_no_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise ProtocolError("", f"is not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ProtocolError("", "is nested too deeply") from None
