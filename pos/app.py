@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from pos.config import Config, ConfigError
 from pos.demo import CATALOG_CSV, DEMO_USERS
-from pos.logging_setup import setup_logging
-from pos.payments.base import PaymentMethod
+from pos.logging_setup import install_exception_hooks, set_notifier, setup_logging
+from pos.payments.base import MethodDescription, PaymentMethod
 from pos.services.audit import AuditWriter
 from pos.services.auth import Role
 from pos.services.gateway_settings import GatewaySettingsService
@@ -48,9 +49,22 @@ def open_terminal(config: Config) -> tuple[Terminal, InstanceLock]:
 
 
 class Payments:
-    """The gateway side of a running till: methods, and in training mode the sandboxes."""
+    """The gateway side of a running till: its methods (rebuilt when keys change), and in
+    training mode the sandboxes and their simulated customers."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: Config, terminal: Terminal) -> None:
+        from pos.payments.registry import discover
+        from pos.secrets import KeyringSecrets, MemorySecrets
+
+        self.config = config
+        self.terminal = terminal
+        self.available = discover()
+        self.secrets: KeyringSecrets | MemorySecrets = (
+            MemorySecrets() if config.training else KeyringSecrets()
+        )
+        section = config.raw.get("payments", {})
+        self.section: dict[str, Any] = section if isinstance(section, dict) else {}
+        self.urls: dict[str, str] = {}  # training: method code -> local sandbox URL
         self._closers: list[Callable[[], None]] = []
 
     def add_closer(self, closer: Callable[[], None]) -> None:
@@ -64,81 +78,120 @@ class Payments:
                 log.exception("error while stopping a payment sandbox")
         self._closers.clear()
 
+    def settings_for(self, code: str) -> dict[str, Any]:
+        section = self.section.get(code, {})
+        settings = dict(section) if isinstance(section, dict) else {}
+        if code in self.urls:
+            settings["base_url"] = self.urls[code]
+        return settings
+
+    def wanted(self) -> list[str]:
+        """Training: every installed method; live: those listed in ``[payments] methods``."""
+        if self.config.training:
+            return sorted(self.available)
+        wanted = self.section.get("methods", [])
+        return [str(c) for c in wanted] if isinstance(wanted, list) else []
+
+    def build_methods(self) -> dict[str, PaymentMethod]:
+        """Build every wanted method; one that cannot be built (keys missing) is logged
+        and left out, and the others still work."""
+        from pos.payments.registry import MethodContext, build
+
+        methods: dict[str, PaymentMethod] = {}
+        for code in self.wanted():
+            context = MethodContext(
+                self.config.training, self.config.currency, self.settings_for(code), self.secrets
+            )
+            try:
+                methods[code] = build(code, context, self.available)
+            except (LookupError, ValueError, TypeError) as exc:
+                log.error("payment method %s not available: %s", code, exc)
+        return methods
+
+    def rebuild(self) -> None:
+        """Keys were saved in Settings: rebuild the methods so they apply at once."""
+        if self.terminal.payments is not None:
+            self.terminal.payments.replace_methods(self.build_methods())
+
+    def descriptions(self) -> list[MethodDescription]:
+        """Every installed method's description (for the settings screen), built or not."""
+        found = []
+        for code in sorted(self.available):
+            description = self.available[code].description
+            if description is not None and description.settings_fields:
+                found.append(description)
+        return found
+
+    def test_connection(self, code: str) -> str:
+        from pos.payments.registry import MethodContext, build
+
+        context = MethodContext(
+            self.config.training, self.config.currency, self.settings_for(code), self.secrets
+        )
+        return build(code, context, self.available).check_connection()
+
 
 def payment_settings(config: Config) -> PaymentSettings:
-    """``[payments.paypal] currency/rate`` etc. from the config file."""
+    """``[payments.<method>] currency/rate`` etc. from the config file."""
     section = config.raw.get("payments", {})
-    paypal = section.get("paypal", {}) if isinstance(section, dict) else {}
-    currency = str(paypal.get("currency", "USD"))
-    try:
-        rate = Decimal(str(paypal.get("rate", "129.50")))
-    except ArithmeticError:
-        raise ConfigError(f"payments.paypal.rate {paypal.get('rate')!r} is not a number.") from None
+    section = section if isinstance(section, dict) else {}
     base = PaymentSettings()
-    return replace(
-        base,
-        foreign_rates={**base.foreign_rates, currency: rate},
-        method_currency={**base.method_currency, "paypal": currency},
+    rates = dict(base.foreign_rates)
+    currencies: dict[str, str] = {}
+    for code, sub in section.items():
+        if not isinstance(sub, dict) or "currency" not in sub:
+            continue
+        currency = str(sub["currency"]).upper()
+        currencies[str(code)] = currency
+        if "rate" in sub:
+            try:
+                rate = Decimal(str(sub["rate"]))
+            except ArithmeticError:
+                raise ConfigError(
+                    f"payments.{code}.rate {sub.get('rate')!r} is not a number."
+                ) from None
+            rates[currency] = rate
+    return replace(base, foreign_rates=rates, method_currency=currencies)
+
+
+def _start_training_sandboxes(payments: Payments) -> None:
+    """Training mode: the M-Pesa and PayPal sandboxes on this machine (random free ports)
+    and the simulated customers that play their phones."""
+    from pos.payments.mpesa.customer import MpesaTrainingCustomer
+    from pos.payments.mpesa.sandbox import MpesaSandbox
+    from pos.payments.paypal.customer import PayPalTrainingCustomer
+    from pos.payments.paypal.sandbox import PayPalSandbox
+
+    shop = payments.config.store.name
+    mpesa_box = MpesaSandbox(shop_name=shop).start()
+    payments.add_closer(mpesa_box.stop)
+    paypal_box = PayPalSandbox().start()
+    payments.add_closer(paypal_box.stop)
+    payments.urls = {"mpesa": mpesa_box.base_url, "paypal": paypal_box.base_url}
+    payments.terminal.phone = CustomerPhone(
+        [
+            MpesaTrainingCustomer(mpesa_box.base_url, shop),
+            PayPalTrainingCustomer(paypal_box.base_url, shop),
+        ]
     )
 
 
 def start_payments(config: Config, terminal: Terminal) -> Payments:
-    """Build the payment methods. Training mode starts the M-Pesa and PayPal sandboxes on
-    this machine (random free ports) and a simulated customer phone; live mode uses the
-    methods listed in ``[payments] methods`` with secrets from the OS keyring."""
-    from pos.payments.registry import MethodContext, build, discover
-    from pos.secrets import KeyringSecrets, MemorySecrets
-
-    payments = Payments()
-    available = discover()
-    secrets: KeyringSecrets | MemorySecrets = (
-        MemorySecrets() if config.training else KeyringSecrets()
-    )
-    section = config.raw.get("payments", {})
-    section = section if isinstance(section, dict) else {}
-    methods: dict[str, PaymentMethod] = {}
+    """Build the payment methods. Training mode starts the sandboxes and builds every
+    installed method against them; live mode builds the methods listed in
+    ``[payments] methods`` with secrets from the OS keyring."""
+    payments = Payments(config, terminal)
     if config.training:
-        from pos.payments.mpesa.sandbox import MpesaSandbox
-        from pos.payments.paypal.sandbox import PayPalSandbox
-
-        mpesa_box = MpesaSandbox(shop_name=config.store.name).start()
-        payments.add_closer(mpesa_box.stop)
-        paypal_box = PayPalSandbox().start()
-        payments.add_closer(paypal_box.stop)
-        urls = {"mpesa": mpesa_box.base_url, "paypal": paypal_box.base_url}
-        for code, url in urls.items():
-            if code in available:
-                settings = {**section.get(code, {}), "base_url": url}
-                methods[code] = build(
-                    code, MethodContext(True, config.currency, settings), available
-                )
-        terminal.phone = CustomerPhone(urls["mpesa"], urls["paypal"], config.store.name)
-    else:
-        urls = {}
-        wanted = section.get("methods", [])
-        for code in wanted if isinstance(wanted, list) else []:
-            settings = section.get(code, {})
-            try:
-                methods[code] = build(
-                    code, MethodContext(False, config.currency, settings, secrets), available
-                )
-            except (LookupError, ValueError, TypeError) as exc:
-                log.error("payment method %s not available: %s", code, exc)
-    terminal.enable_payments(methods, payment_settings(config))
-
-    def test_connection(code: str) -> str:
-        settings = dict(section.get(code, {}))
-        if code in urls:
-            settings["base_url"] = urls[code]
-        context = MethodContext(config.training, config.currency, settings, secrets)
-        return build(code, context, available).check_connection()
-
+        _start_training_sandboxes(payments)
+    terminal.enable_payments(payments.build_methods(), payment_settings(config))
     terminal.gateway_settings = GatewaySettingsService(
         terminal.db,
         terminal.auth,
         AuditWriter(terminal.ctx, terminal.clock, terminal.ids),
-        secrets,
-        test_connection,
+        payments.secrets,
+        payments.test_connection,
+        payments.descriptions,
+        on_saved=payments.rebuild,
     )
     return payments
 
@@ -209,7 +262,11 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
     """Start the till. ``smoke``: log in the demo cashier, print READY figures, quit."""
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    log_file = setup_logging(config.log_dir)
+    from pos.ui.qt_messages import install_qt_message_handler
+
+    log_file = setup_logging(config.log_dir, logging.getLevelNamesMapping()[config.log_level])
+    install_exception_hooks(config.log_dir)
+    install_qt_message_handler()
     log.info("starting (training=%s, data=%s)", config.training, config.data_dir)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -233,9 +290,10 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
         payments = start_payments(config, terminal)
     except Exception as exc:
         log.exception("payments could not start")
-        payments = Payments()
+        payments = Payments(config, terminal)
         print(f"kaunta: payments unavailable: {exc}", file=sys.stderr)
     window = MainWindow(terminal, demo_hint=demo_hint(config))
+    set_notifier(window.sig_uncaught.emit)  # any thread: delivered on the GUI thread
     if config.fullscreen:
         window.showFullScreen()
     else:
@@ -243,6 +301,7 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
     if smoke:
         _drive_smoke(window, terminal)
     code = app.exec()
+    set_notifier(None)
     payments.close()
     terminal.close()
     lock.release()

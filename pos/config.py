@@ -53,6 +53,7 @@ class Config:
     timezone: str
     policy: Policy
     fullscreen: bool = False
+    log_level: str = "INFO"
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -161,6 +162,18 @@ def load_config(
         ZoneInfo(tz)
     except Exception:
         raise ConfigError(f"terminal.timezone {tz!r} is not a known time zone.") from None
+    log_section = raw.get("logging", {})
+    level = str(
+        env.get("KAUNTA_LOG_LEVEL")
+        or _get(
+            log_section if isinstance(log_section, dict) else {}, "level", str, "INFO", "logging"
+        )
+    ).upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(
+            f"logging.level {level!r} is not one of DEBUG, INFO, WARNING, ERROR "
+            "(or set KAUNTA_LOG_LEVEL)."
+        )
     data = data_dir or (Path(env["KAUNTA_DATA_DIR"]) if env.get("KAUNTA_DATA_DIR") else None)
     data = data or Path(
         _get(raw.get("paths", {}), "data_dir", str, str(default_data_dir()), "paths")
@@ -177,5 +190,6 @@ def load_config(
         timezone=tz,
         policy=policy,
         fullscreen=bool(_get(ui, "fullscreen", bool, False, "ui")),
+        log_level=level,
         raw=raw,
     )

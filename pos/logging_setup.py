@@ -7,11 +7,16 @@ a token or a card number into a file that gets emailed to support.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import logging.handlers
 import re
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
 
 
 def _mask_card(match: re.Match[str]) -> str:
@@ -92,3 +97,59 @@ def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     handler._kaunta = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     return path
+
+
+#: Called with a short sentence when something failed that nobody caught (the UI shows it).
+_notify: Callable[[str], None] | None = None
+_fault_file: IO[str] | None = None
+
+UNCAUGHT_TEXT = (
+    "Something went wrong inside Kaunta ({name}). Nothing already saved is lost; finish or "
+    "park the sale, and call support if it repeats (details are in the log file)."
+)
+
+
+def _report(kind: str, exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+    logging.getLogger("kaunta.uncaught").critical(
+        "uncaught exception in %s", kind, exc_info=(exc_type, exc, tb)
+    )
+    if _notify is not None:
+        try:
+            _notify(UNCAUGHT_TEXT.format(name=exc_type.__name__))
+        except Exception:  # pragma: no cover - never fail while reporting a failure
+            logging.getLogger("kaunta.uncaught").exception("could not tell the user")
+
+
+def _sys_hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    _report("the main thread", exc_type, exc, tb)
+
+
+def _thread_hook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None or issubclass(args.exc_type, SystemExit):
+        return
+    name = args.thread.name if args.thread is not None else "a thread"
+    _report(f"thread {name}", args.exc_type, args.exc_value, args.exc_traceback)
+
+
+def install_exception_hooks(log_dir: Path, notify: Callable[[str], None] | None = None) -> None:
+    """Nothing fails silently: uncaught exceptions in the main thread (a Qt slot included)
+    and in worker threads are logged (redacted) and ``notify`` tells the cashier in a short
+    sentence; a hard crash (segfault in a C library) writes every thread's stack to
+    ``faults.log`` through :mod:`faulthandler`."""
+    global _notify, _fault_file
+    _notify = notify
+    sys.excepthook = _sys_hook
+    threading.excepthook = _thread_hook
+    if _fault_file is None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        _fault_file = (log_dir / "faults.log").open("a", encoding="utf-8")
+    faulthandler.enable(file=_fault_file, all_threads=True)
+
+
+def set_notifier(notify: Callable[[str], None] | None) -> None:
+    """Where uncaught errors are told to the user (the main window, once it exists)."""
+    global _notify
+    _notify = notify

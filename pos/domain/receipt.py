@@ -16,8 +16,10 @@ from pos.domain.tax import VatLine
 
 TRAINING_MARK = "*** TRAINING - NOT A VALID RECEIPT ***"
 
-#: How tender methods print. New methods fall back to their code, title-cased.
-METHOD_LABELS = {"cash": "Cash", "mpesa": "M-Pesa", "paypal": "PayPal", "card": "Card"}
+#: Keys of a payment's ``details`` naming how it prints (set from the method's own
+#: description when the payment is taken; a payment without them prints its code).
+LABEL_DETAIL = "label"
+REFERENCE_LABEL_DETAIL = "reference_label"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +209,12 @@ def render_text(receipt: Receipt, width: int = 42) -> list[str]:
         out.extend(_pair("Cash rounding", receipt.rounding.amount_text(), width))
         out.extend(_pair("TO PAY", (receipt.total + receipt.rounding).amount_text(), width))
     for p in receipt.payments:
-        label = METHOD_LABELS.get(p.method, p.method.title())
+        info = dict(p.details)
+        label = info.get(LABEL_DETAIL) or p.method.replace("_", " ").title()
         out.extend(_pair(label, p.tendered.amount_text(), width))
         if p.reference:
-            out.extend(textwrap.wrap(f"  Ref {p.reference}", width))
-        info = dict(p.details)
+            ref_label = info.get(REFERENCE_LABEL_DETAIL) or "Ref"
+            out.extend(textwrap.wrap(f"  {ref_label} {p.reference}", width))
         if "foreign" in info:
             out.extend(textwrap.wrap(f"  Paid {info['foreign']} at {info.get('rate', '?')}", width))
         if "payer" in info:

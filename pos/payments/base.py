@@ -44,12 +44,74 @@ _FINAL = frozenset(
 )
 
 
+class DialogKind(StrEnum):
+    """What the till shows while a method takes money (the UI has one dialog per kind)."""
+
+    PHONE = "phone"  # the cashier types the customer's phone; the customer approves on it
+    QR = "qr"  # a QR code of the method's action URL; the customer approves on their phone
+    TERMINAL = "terminal"  # a card terminal shows its own prompts; the till relays them
+    NONE = "none"  # nothing to ask: send, then wait for the result
+
+
+@dataclass(frozen=True, slots=True)
+class SettingField:
+    """One key a method keeps in the OS keyring, as the manager's settings screen shows it.
+
+    ``name`` is the keyring entry (``<code>.<key>``); ``secret`` False marks identifiers
+    (shortcode, client id) that may be shown as typed.
+    """
+
+    name: str
+    label: str
+    secret: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MethodDescription:
+    """Everything that differs between payment methods, declared by the method itself.
+
+    Services and screens read this instead of branching on a method's code, so a method
+    installed from another package gets its button, dialog, settings and receipt text
+    without a change to Kaunta.
+    """
+
+    code: str
+    label: str
+    dialog: DialogKind = DialogKind.NONE
+    hotkey: str | None = None  # e.g. "F10"; None: a button without a key
+    receipt_label: str = ""  # how the tender is named on the receipt ("" = label)
+    reference_label: str = "Ref"  # what the customer's proof is called ("M-Pesa receipt")
+    needs_phone: bool = False
+    phone_label: str = "Customer's phone number"
+    phone_placeholder: str = ""
+    whole_units_only: bool = False  # takes whole units of the currency (M-Pesa: shillings)
+    resend_allowed: bool = True  # may the cashier send a new request after a failure
+    settings_fields: tuple[SettingField, ...] = ()
+    #: how long the customer has to approve; the till then stops waiting
+    deadline_seconds: int = 300
+    #: how long after that deadline the gateway may still report money (late capture);
+    #: background re-checks stop once it has passed
+    recheck_window_seconds: int = 3600
+    #: the customer acts on a device of their own (phone): a training simulator may play it
+    customer_device: bool = False
+    #: money into the till's own drawer (cash): taken in the tender dialog, with change
+    #: and rounding, never through a gateway request
+    drawer: bool = False
+
+    @property
+    def receipt_name(self) -> str:
+        return self.receipt_label or self.label
+
+
 class Capability(StrEnum):
     REFUND = "refund"
     PARTIAL_REFUND = "partial_refund"
     CANCEL = "cancel"  # the till can withdraw a pending attempt
     CUSTOMER_DEVICE = "customer_device"  # the customer acts on their own phone
     IMMEDIATE = "immediate"  # captured at start (cash): no pending phase
+    #: starting again with the same attempt id finds the same request at the gateway
+    #: (PayPal-Request-Id), so a start whose answer was lost can simply be repeated
+    IDEMPOTENT_START = "idempotent_start"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +136,10 @@ class AttemptRef:
     gateway_ref: str  # e.g. CheckoutRequestID, PayPal order id
     phone: str | None = None
     details: Mapping[str, str] = field(default_factory=dict)
+    #: False once the till gave up on the attempt (cashier stopped waiting, or it
+    #: expired): ``status`` must then report an approval without taking the money, since
+    #: the customer may have paid another way meanwhile
+    may_capture: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +183,39 @@ class PaymentMethod(ABC):
     label: str = ""
     capabilities: frozenset[Capability] = frozenset()
     currencies: frozenset[str] = frozenset()
+    #: what differs from other methods (dialog, hotkey, settings, ...); see MethodDescription
+    description: MethodDescription | None = None
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
+
+    @classmethod
+    def describe(cls) -> MethodDescription:
+        """The method's self-description (a plain default from code and label)."""
+        if cls.description is not None:
+            return cls.description
+        return MethodDescription(
+            code=cls.code,
+            label=cls.label,
+            customer_device=Capability.CUSTOMER_DEVICE in cls.capabilities,
+        )
+
+    def tender_currency(self, store_currency: str) -> str:
+        """The currency the customer is asked in (PayPal: a configured PayPal currency)."""
+        return store_currency
+
+    def check_phone(self, text: str) -> str | None:
+        """Live check of a typed phone number: None when usable, else what is wrong."""
+        return None
+
+    def normalize_phone(self, text: str) -> str:
+        """The number as the gateway wants it (only called after ``check_phone`` passed)."""
+        return text.strip()
+
+    def customer_reference(self, receipt_ref: str, gateway_ref: str) -> str:
+        """The reference printed for the customer: their own proof of payment where the
+        gateway gives one (M-Pesa's SMS receipt number), never an internal request id."""
+        return receipt_ref or gateway_ref
 
     def validate(self, request: PaymentRequest) -> str | None:
         """Check a request before anything is stored or sent: None, or what is wrong in

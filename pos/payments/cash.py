@@ -11,18 +11,22 @@ from pos.payments.base import (
     AttemptRef,
     AttemptState,
     Capability,
+    MethodDescription,
     PaymentMethod,
     PaymentRequest,
     PaymentResult,
     RefundResult,
 )
-from pos.payments.registry import MethodContext
+from pos.payments.registry import MethodContext, method_factory
 
 
 class CashMethod(PaymentMethod):
     code = "cash"
     label = "Cash"
     capabilities = frozenset({Capability.IMMEDIATE, Capability.REFUND, Capability.PARTIAL_REFUND})
+    description = MethodDescription(
+        code="cash", label="Cash", hotkey="F12", resend_allowed=False, drawer=True
+    )
 
     def __init__(self, currency: str) -> None:
         self.currencies = frozenset({currency})
@@ -37,5 +41,6 @@ class CashMethod(PaymentMethod):
         return RefundResult(True, "ok", f"Give {amount} back from the drawer.", amount=amount)
 
 
+@method_factory(CashMethod)
 def create(context: MethodContext) -> CashMethod:
     return CashMethod(context.currency)

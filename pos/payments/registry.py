@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from pos.payments.base import PaymentMethod
+from pos.payments.base import MethodDescription, PaymentMethod
 
 ENTRY_POINT_GROUP = "kaunta.payment_methods"
 log = logging.getLogger(__name__)
@@ -37,6 +37,19 @@ class MethodContext:
 
 
 Factory = Callable[[MethodContext], PaymentMethod]
+F = TypeVar("F", bound=Callable[..., PaymentMethod])
+
+
+def method_factory(method_class: type[PaymentMethod]) -> Callable[[F], F]:
+    """Mark ``create`` as the factory of ``method_class``, so the till can read the
+    method's description (settings fields, label) before it is built, e.g. to let the
+    manager type the keys of a method that cannot be built yet because they are missing."""
+
+    def mark(factory: F) -> F:
+        factory.method_class = method_class  # type: ignore[attr-defined]
+        return factory
+
+    return mark
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +57,17 @@ class Discovered:
     code: str
     factory: Factory
     source: str  # "package:module:attr" for the docs and error messages
+
+    @property
+    def description(self) -> MethodDescription | None:
+        """The method's description without building it (None if the factory is not
+        marked with :func:`method_factory` and is not the method class itself)."""
+        cls = getattr(self.factory, "method_class", None)
+        if cls is None and isinstance(self.factory, type):
+            cls = self.factory
+        if isinstance(cls, type) and issubclass(cls, PaymentMethod):
+            return cls.describe()
+        return None
 
 
 def discover() -> dict[str, Discovered]:

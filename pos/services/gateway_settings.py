@@ -2,7 +2,9 @@
 
 Values are written, never read back to the screen: the form shows only whether each key is
 set. Saving and testing are manager-only, checked here, and audited by key name (never
-the value).
+the value). The fields are the ones each installed method declares
+(``MethodDescription.settings_fields``); saving rebuilds the methods, so new keys apply at
+once, without a restart.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from pos.payments.base import GatewayUnavailable
+from pos.payments.base import GatewayUnavailable, MethodDescription
 from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Permission
 from pos.services.errors import ServiceError
+from pos.services.steps import NetCall, Steps, run_inline
 from pos.store.db import Database
 
 
@@ -26,21 +29,20 @@ class SecretStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SecretField:
-    name: str  # keyring entry, e.g. "mpesa.consumer_secret"
+    name: str  # keyring entry, e.g. "<method>.client_secret"
     label: str
     method: str
+    method_label: str = ""
     secret: bool = True  # False: an identifier, shown as typed (shortcode, till, client id)
 
 
-FIELDS: tuple[SecretField, ...] = (
-    SecretField("mpesa.consumer_key", "Daraja consumer key", "mpesa"),
-    SecretField("mpesa.consumer_secret", "Daraja consumer secret", "mpesa"),
-    SecretField("mpesa.passkey", "Lipa na M-Pesa passkey", "mpesa"),
-    SecretField("mpesa.shortcode", "Business shortcode (paybill / head office)", "mpesa", False),
-    SecretField("mpesa.till_number", "Till number (Buy Goods; empty for paybill)", "mpesa", False),
-    SecretField("paypal.client_id", "PayPal client id", "paypal", False),
-    SecretField("paypal.client_secret", "PayPal client secret", "paypal"),
-)
+def fields_of(descriptions: list[MethodDescription]) -> tuple[SecretField, ...]:
+    """The keyring fields every described method declares, in method order."""
+    return tuple(
+        SecretField(f.name, f.label, d.code, d.label, f.secret)
+        for d in descriptions
+        for f in d.settings_fields
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,21 +61,29 @@ class GatewaySettingsService:
         audit: AuditWriter,
         secrets: SecretStore,
         tester: Callable[[str], str],
+        descriptions: Callable[[], list[MethodDescription]],
+        on_saved: Callable[[], None] | None = None,
     ) -> None:
         self._db = db
         self._auth = auth
         self._audit = audit
         self._secrets = secrets
         self._tester = tester
+        self._descriptions = descriptions
+        self._on_saved = on_saved
+
+    def _fields(self) -> tuple[SecretField, ...]:
+        return fields_of(self._descriptions())
 
     def fields(self) -> list[FieldStatus]:
         self._auth.require(Permission.MANAGE_SETTINGS)
-        return [FieldStatus(f, bool(self._secrets.get(f.name))) for f in FIELDS]
+        return [FieldStatus(f, bool(self._secrets.get(f.name))) for f in self._fields()]
 
     def save(self, values: Mapping[str, str]) -> list[str]:
-        """Store every non-empty value; empty means "leave as it is". Returns what changed."""
+        """Store every non-empty value; empty means "leave as it is". Returns what changed.
+        The payment methods are rebuilt with the new keys before this returns."""
         user = self._auth.require(Permission.MANAGE_SETTINGS)
-        known = {f.name for f in FIELDS}
+        known = {f.name for f in self._fields()}
         unknown = set(values) - known
         if unknown:
             raise ServiceError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
@@ -92,13 +102,20 @@ class GatewaySettingsService:
                 self._audit.write(
                     s, user_id=user.user_id, action="settings_saved", detail={"keys": changed}
                 )
+            if self._on_saved is not None:
+                self._on_saved()
         return changed
 
     def test_connection(self, method: str) -> str:
-        """Build the method from the stored keys and make one authenticated call."""
+        """Build the method from the stored keys and make one authenticated call (inline)."""
+        return run_inline(self.test_connection_steps(method))
+
+    def test_connection_steps(self, method: str) -> Steps[str]:
+        """``test_connection`` as steps: the gateway call runs on the network executor."""
         user = self._auth.require(Permission.MANAGE_SETTINGS)
+        tester = self._tester
         try:
-            message = self._tester(method)
+            message: str = yield NetCall(lambda: tester(method), f"{method}.test_connection")
             result = "ok"
         except (ValueError, LookupError, GatewayUnavailable) as exc:
             message, result = str(exc), "failed"

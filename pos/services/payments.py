@@ -15,8 +15,15 @@ The life of an attempt:
    applied (even if the cashier stopped waiting); otherwise it is never applied to another
    sale: it is flagged ``late`` for the manager (credit or refund), with an alert.
 
-One M-Pesa request per sale at a time: before a new push, any pending push for the same
-sale is queried; if the customer may still be deciding, the new push is refused.
+One request per sale and method at a time: before a new one, any pending request for the
+same sale is asked about; if the customer may still be deciding, the new one is refused.
+
+Threads: every use case that calls a gateway is written as :mod:`pos.services.steps`
+(a generator yielding the gateway call). The UI runs the store parts on the till worker
+and the gateway calls on the network executor, so a gateway that never answers never
+delays a scan; the synchronous methods (``start``, ``poll``, ...) drive the same steps
+inline for tests and the command line. What differs between methods comes from their
+:class:`~pos.payments.base.MethodDescription`, never from their code.
 """
 
 from __future__ import annotations
@@ -26,20 +33,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pos.domain.money import Money, convert, round_half_up
-from pos.domain.receipt import Receipt
+from pos.domain.money import Money, convert, exponent, round_half_up
+from pos.domain.receipt import LABEL_DETAIL, REFERENCE_LABEL_DETAIL, Receipt
 from pos.domain.sale import Payment
 from pos.payments.base import (
     AttemptRef,
     AttemptState,
     Capability,
+    DialogKind,
     GatewayUnavailable,
+    MethodDescription,
     PaymentMethod,
     PaymentRequest,
     PaymentResult,
+    RefundResult,
     mask_phone,
     payer_hash,
 )
@@ -48,39 +59,69 @@ from pos.services.auth import Approval, AuthService, Permission
 from pos.services.checkout import CheckoutService, SaleView
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
+from pos.services.steps import NetCall, Steps, run_inline
 from pos.store import attempts as store
 from pos.store.db import Database
 from pos.store.repositories import add_outbox_event
 
 log = logging.getLogger(__name__)
 
-#: How long an attempt the till gave up on is still asked about (a late capture counts).
-RECHECK_EXPIRED_FOR = timedelta(days=1)
-
 
 @dataclass(frozen=True, slots=True)
 class PaymentSettings:
-    """Per-method rules from the config file ([payments] and [payments.<method>])."""
+    """Per-till rules from the config file ([payments] and [payments.<method>]); every
+    mapping is keyed by method code and overrides what the method itself declares."""
 
     foreign_rates: Mapping[str, Decimal] = field(default_factory=lambda: {"USD": Decimal("129.50")})
-    method_currency: Mapping[str, str] = field(default_factory=lambda: {"paypal": "USD"})
-    whole_units_only: frozenset[str] = frozenset({"mpesa"})  # methods taking whole shillings
-    deadline_seconds: Mapping[str, int] = field(
-        default_factory=lambda: {"mpesa": 120, "paypal": 900}
-    )
-    #: seconds between polls; the last repeats. Quick at first (most customers answer in
-    #: seconds), then gentler on the gateway's rate limits.
+    method_currency: Mapping[str, str] = field(default_factory=dict)
+    deadline_seconds: Mapping[str, int] = field(default_factory=dict)
+    #: seconds between a dialog's polls; the last repeats. Quick at first (most customers
+    #: answer in seconds), then gentler on the gateway's rate limits.
     poll_schedule: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.5, 2.0, 3.0)
+    #: background re-checks of unfinished attempts: first delay, doubling up to the cap
+    recheck_first_seconds: float = 30.0
+    recheck_max_seconds: float = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
 class MethodInfo:
-    code: str
-    label: str
-    needs_phone: bool
-    customer_device: bool
-    can_cancel: bool
+    """A method as the screens see it: its description plus this till's currency."""
+
+    description: MethodDescription
     currency: str
+    can_cancel: bool
+
+    @property
+    def code(self) -> str:
+        return self.description.code
+
+    @property
+    def label(self) -> str:
+        return self.description.label
+
+    @property
+    def needs_phone(self) -> bool:
+        return self.description.needs_phone
+
+    @property
+    def customer_device(self) -> bool:
+        return self.description.customer_device
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneCheck:
+    """Live check of a typed phone number: ``problem`` to show, ``complete`` when usable."""
+
+    problem: str | None
+    complete: bool
+
+
+@dataclass(slots=True)
+class _Recheck:
+    """When an unfinished attempt is next asked about in the background, and how often."""
+
+    due: datetime
+    interval: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,21 +194,27 @@ class PaymentService:
         self._methods = dict(methods)
         self.settings = settings or PaymentSettings()
         self._audit = AuditWriter(ctx, clock, ids)
+        self._rechecks: dict[str, _Recheck] = {}
 
     # -- what is available ----------------------------------------------------------------
     def methods(self) -> list[MethodInfo]:
-        return [
-            MethodInfo(
-                code=m.code,
-                label=m.label,
-                needs_phone=m.code == "mpesa",
-                customer_device=m.can(Capability.CUSTOMER_DEVICE),
-                can_cancel=m.can(Capability.CANCEL),
-                currency=self._currency_of(m.code),
-            )
+        """Methods the cashier can choose besides cash, in a stable order (by hotkey)."""
+        infos = [
+            MethodInfo(m.describe(), self._currency_of(m.code), m.can(Capability.CANCEL))
             for m in self._methods.values()
-            if m.code != "cash"
+            if not m.describe().drawer
         ]
+        return sorted(
+            infos, key=lambda i: (i.description.hotkey is None, i.description.hotkey or "", i.code)
+        )
+
+    def replace_methods(self, methods: Mapping[str, PaymentMethod]) -> None:
+        """Swap in freshly built methods (keys saved in Settings apply at once). Attempts
+        of a method that disappears stay stored and are resolved when it is back."""
+        self._methods = dict(methods)
+
+    def describe(self, code: str) -> MethodDescription:
+        return self._method(code).describe()
 
     def _method(self, code: str) -> PaymentMethod:
         try:
@@ -176,13 +223,17 @@ class PaymentService:
             raise ServiceError(f"The payment method {code!r} is not set up on this till.") from None
 
     def _currency_of(self, code: str) -> str:
-        return self.settings.method_currency.get(code, self._ctx.currency)
+        configured = self.settings.method_currency.get(code)
+        if configured:
+            return configured
+        method = self._methods.get(code)
+        return method.tender_currency(self._ctx.currency) if method else self._ctx.currency
 
     def quote(self, method: str, amount: Money) -> Quote:
         """Convert and round an amount of the sale currency for ``method`` (documented in
-        docs/payments.md): whole shillings for M-Pesa (rounded UP, the difference shown and
-        recorded as rounding), foreign currency at the configured rate, half-up."""
-        self._method(method)
+        docs/payments.md): whole units where the method says so (rounded UP, the difference
+        shown and recorded as rounding), foreign currency at the configured rate, half-up."""
+        description = self._method(method).describe()
         if amount.currency != self._ctx.currency:
             raise ServiceError(f"Amounts are entered in {self._ctx.currency}.")
         zero = Money.zero(amount.currency)
@@ -193,8 +244,8 @@ class PaymentService:
                 raise ServiceError(f"No exchange rate for {currency} is configured.")
             tender = convert(amount, rate, currency)
             return Quote(method, amount, tender, zero, f"{rate:f} {amount.currency}/{currency}")
-        if method in self.settings.whole_units_only:
-            unit = 10**2  # minor units per shilling (KES has two decimals)
+        if description.whole_units_only:
+            unit = 10 ** exponent(amount.currency)
             whole = -(-amount.minor // unit) * unit
             return Quote(
                 method,
@@ -205,21 +256,33 @@ class PaymentService:
             )
         return Quote(method, amount, amount, zero, "")
 
-    def check_phone(self, method: str, text: str) -> str | None:
-        """Live validation for the phone field: None when fine, else what is wrong."""
+    def check_phone(self, method: str, text: str) -> PhoneCheck:
+        """Live validation for the phone field, by the method's own rules."""
+        m = self._method(method)
+        problem = m.check_phone(text)
+        if problem:
+            return PhoneCheck(problem, False)
+        try:
+            m.normalize_phone(text)
+        except Exception:  # incomplete: not wrong yet, not usable yet
+            return PhoneCheck(None, False)
         request = PaymentRequest(
             "check", "check", Money(100, self._currency_of(method)), "check", phone=text
         )
-        problem = self._method(method).validate(request)
-        if problem and ("phone" in problem.lower() or "number" in problem.lower()):
-            return problem
-        return None
+        return PhoneCheck(None, m.validate(request) is None and bool(text.strip()))
 
     # -- starting ---------------------------------------------------------------------------
     def start(self, method_code: str, amount: Money, phone: str | None = None) -> AttemptView:
-        """Ask the customer for ``amount`` (sale currency) through a gateway."""
+        """Ask the customer for ``amount`` (sale currency) through a gateway (inline)."""
+        return run_inline(self.start_steps(method_code, amount, phone))
+
+    def start_steps(
+        self, method_code: str, amount: Money, phone: str | None = None
+    ) -> Steps[AttemptView]:
+        """``start`` as steps: the gateway calls are yielded (see :mod:`pos.services.steps`)."""
         user = self._auth.require(Permission.SELL)
         method = self._method(method_code)
+        description = method.describe()
         view = self._checkout.view()
         if view.sale_id is None or view.is_empty:
             raise ServiceError("The basket is empty: scan an item first.")
@@ -231,6 +294,10 @@ class PaymentService:
                 f"{amount} is more than the {due} due. {method.label} gives no change."
             )
         quote = self.quote(method_code, amount)
+        if description.needs_phone and phone is not None:
+            problem = method.check_phone(phone)
+            if problem:
+                raise ServiceError(problem)
         request = PaymentRequest(
             attempt_id=self._ids.new(),
             sale_id=view.sale_id,
@@ -242,10 +309,9 @@ class PaymentService:
         problem = method.validate(request)
         if problem:
             raise ServiceError(problem)
-        normalized = getattr(method, "normalize_phone", None)
-        if phone is not None and callable(normalized):
-            request = replace(request, phone=normalized(phone))
-        self._guard_one_at_a_time(method, view.sale_id)
+        if phone is not None and description.needs_phone:
+            request = replace(request, phone=method.normalize_phone(phone))
+        yield from self._guard_one_at_a_time(method, view.sale_id)
         # the guard may have settled an earlier request: look at the sale again
         again = self._checkout.view()
         if again.sale_id != view.sale_id or again.totals.due < amount:
@@ -286,17 +352,11 @@ class PaymentService:
                     "currency": quote.tender.currency,
                 },
             )
-        try:
-            result = method.start(request)
-        except GatewayUnavailable as exc:
-            return self._record_result(
-                record.id,
-                PaymentResult(AttemptState.UNKNOWN, "gateway_unavailable", str(exc)),
-            )
+        result = yield from _ask(method.start, request, f"{method_code}.start {record.id}")
         return self._record_result(record.id, result)
 
-    def _guard_one_at_a_time(self, method: PaymentMethod, sale_id: str) -> None:
-        """Never push twice for one sale while the customer may still be deciding."""
+    def _guard_one_at_a_time(self, method: PaymentMethod, sale_id: str) -> Steps[None]:
+        """Never ask twice for one sale while the customer may still be deciding."""
         with self._db.session() as s:
             open_ones = [
                 a
@@ -304,7 +364,7 @@ class PaymentService:
                 if a.method == method.code and not a.final
             ]
         for attempt in open_ones:
-            view = self.poll(attempt.id)
+            view = yield from self.poll_steps(attempt.id)
             if not view.final:
                 raise ServiceError(
                     f"A {method.label} request for this sale is still waiting "
@@ -313,6 +373,10 @@ class PaymentService:
 
     # -- following up ---------------------------------------------------------------------
     def poll(self, attempt_id: str) -> AttemptView:
+        """Ask the gateway about an attempt and act on the answer (inline)."""
+        return run_inline(self.poll_steps(attempt_id))
+
+    def poll_steps(self, attempt_id: str) -> Steps[AttemptView]:
         """Ask the gateway about an attempt and act on the answer (apply when captured)."""
         self._auth.require_user()
         with self._db.session() as s:
@@ -320,16 +384,13 @@ class PaymentService:
         if record is None:
             raise NotFound("That payment attempt is unknown on this till.")
         if record.state == "expired" and record.gateway_ref and not record.resolution:
-            return self._recheck_expired(record)
+            return (yield from self._recheck_expired(record))
         if record.final:
             return self._settle(record, None)
         method = self._method(record.method)
         if not record.gateway_ref:
-            return self._resend_or_wait(record, method)
-        try:
-            result = method.status(_ref(record))
-        except GatewayUnavailable as exc:
-            result = PaymentResult(AttemptState.UNKNOWN, "gateway_unavailable", str(exc))
+            return (yield from self._resend_or_wait(record, method))
+        result = yield from _ask(method.status, _ref(record), f"{record.method}.status {record.id}")
         # Expire only on the gateway's own word that it is still pending: "could not ask"
         # (network down) never ends an attempt, or money paid meanwhile would be lost.
         if result.state is AttemptState.PENDING and self._clock.now() > self._deadline(record):
@@ -338,42 +399,55 @@ class PaymentService:
                 f"{record.method}.timeout",
                 "No answer from the customer in time. Ask them to check their phone, then "
                 "try again or take another method. If it is paid later, the manager is alerted.",
-                retry_allowed=True,
+                retry_allowed=method.describe().resend_allowed,
             )
         return self._record_result(attempt_id, result)
 
-    def _recheck_expired(self, record: store.AttemptRecord) -> AttemptView:
-        """An attempt the till gave up on is asked about again for a day: a capture found
-        later is applied (sale still open) or flagged late; anything else closes it."""
+    def _recheck_expired(self, record: store.AttemptRecord) -> Steps[AttemptView]:
+        """An attempt the till gave up on is asked about again until the method's window
+        has passed: a capture found later is applied (sale still open) or flagged late;
+        anything else final, or the window passing, closes it."""
         method = self._method(record.method)
+        if self._clock.now() > self._window_end(record):
+            return self._close(record)
         try:
-            result = method.status(_ref(record))
+            result = yield NetCall(
+                lambda: method.status(_ref(record)), f"{record.method}.recheck {record.id}"
+            )
         except GatewayUnavailable:
             return self._view(record, retry_allowed=True)
-        now = self._clock.now()
         if result.state is AttemptState.CAPTURED:
             return self._record_result(record.id, result)
-        if result.state.final or now - record.created_at > RECHECK_EXPIRED_FOR:
-            with self._db.session() as s:
-                record, _ = store.update_attempt(s, record.id, now, resolution="closed")
+        if result.state.final:
+            return self._close(record)
         return self._view(record, retry_allowed=True)
 
-    def _resend_or_wait(self, record: store.AttemptRecord, method: PaymentMethod) -> AttemptView:
+    def _close(self, record: store.AttemptRecord) -> AttemptView:
+        with self._db.session() as s:
+            record, _ = store.update_attempt(s, record.id, self._clock.now(), resolution="closed")
+        self._rechecks.pop(record.id, None)
+        return self._view(record, retry_allowed=True)
+
+    def _resend_or_wait(
+        self, record: store.AttemptRecord, method: PaymentMethod
+    ) -> Steps[AttemptView]:
         """The gateway never confirmed the start (crash or lost answer).
 
-        Methods with gateway-side idempotency (PayPal) are simply started again with the
-        same attempt id and return the same order. M-Pesa has none: a lost push answer
-        cannot be queried, so the attempt waits out the prompt's life and then expires.
+        Methods whose start is idempotent at the gateway (PayPal, by request id) are simply
+        started again with the same attempt id and return the same order. Others (M-Pesa's
+        STK push) cannot be asked about without the gateway's reference: the attempt waits
+        out the prompt's life and then expires; a callback relayed later still settles it.
         """
-        if method.code == "mpesa":
+        if not method.can(Capability.IDEMPOTENT_START):
             if self._clock.now() > self._deadline(record):
                 return self._record_result(
                     record.id,
                     PaymentResult(
                         AttemptState.EXPIRED,
-                        "mpesa.lost",
-                        "The till never got M-Pesa's answer to this request. If the customer "
-                        "paid, the payment will show up as a late payment for the manager.",
+                        f"{record.method}.lost",
+                        f"The till never got {method.label}'s answer to this request. If the "
+                        "customer paid, the payment will show up as a late payment for the "
+                        "manager.",
                         retry_allowed=True,
                     ),
                 )
@@ -385,13 +459,14 @@ class PaymentService:
             self._ctx.store.store_id[:12],
             self._ctx.store.name[:13],
         )
-        try:
-            result = method.start(request)
-        except GatewayUnavailable as exc:
-            result = PaymentResult(AttemptState.UNKNOWN, "gateway_unavailable", str(exc))
+        result = yield from _ask(method.start, request, f"{record.method}.restart {record.id}")
         return self._record_result(record.id, result)
 
     def cancel(self, attempt_id: str) -> AttemptView:
+        """The cashier gives up waiting (inline)."""
+        return run_inline(self.cancel_steps(attempt_id))
+
+    def cancel_steps(self, attempt_id: str) -> Steps[AttemptView]:
         """The cashier gives up waiting. The attempt is still resolved later: if it turns
         out paid, the money is flagged for the manager, never lost."""
         user = self._auth.require(Permission.SELL)
@@ -402,14 +477,9 @@ class PaymentService:
         if record.final:
             return self._settle(record, None)
         method = self._method(record.method)
-        result: PaymentResult | None = None
-        if method.can(Capability.CANCEL) and record.gateway_ref:
-            try:
-                result = method.cancel(_ref(record))
-            except GatewayUnavailable as exc:
-                log.warning("cancel of %s failed: %s", attempt_id, exc)
         now = self._clock.now()
         with self._db.session() as s:
+            # abandoned first: a late approval seen from here on is never captured
             store.update_attempt(s, attempt_id, now, abandoned=True)
             self._audit.write(
                 s,
@@ -418,6 +488,14 @@ class PaymentService:
                 document_id=record.sale_id,
                 detail={"attempt": attempt_id},
             )
+        result: PaymentResult | None = None
+        if method.can(Capability.CANCEL) and record.gateway_ref:
+            try:
+                result = yield NetCall(
+                    lambda: method.cancel(_ref(record)), f"{record.method}.cancel {attempt_id}"
+                )
+            except GatewayUnavailable as exc:
+                log.warning("cancel of %s failed: %s", attempt_id, exc)
         if result is not None and result.state is not AttemptState.UNKNOWN:
             return self._record_result(attempt_id, result)
         with self._db.session() as s:
@@ -432,17 +510,37 @@ class PaymentService:
             ),
         )
 
-    def resolve_unfinished(self) -> list[AttemptView]:
-        """After a restart (and periodically): ask about every open attempt once."""
+    def resolve_unfinished(self, *, everything: bool = True) -> list[AttemptView]:
+        """After a restart: ask about every open attempt once (inline)."""
+        return run_inline(self.resolve_unfinished_steps(everything=everything))
+
+    def resolve_unfinished_steps(self, *, everything: bool = False) -> Steps[list[AttemptView]]:
+        """Ask about open attempts whose re-check is due (``everything``: all of them, as
+        at start-up). Each attempt backs off on its own: 30 s, doubling up to an hour;
+        an expired one stops once its method's window has passed."""
+        now = self._clock.now()
         with self._db.session() as s:
             open_ones = store.open_attempts(s, self._ctx.terminal_id)
         views = []
         for record in open_ones:
+            plan = self._rechecks.get(record.id)
+            if not everything and plan is not None and now < plan.due:
+                continue
+            interval = (
+                self.settings.recheck_first_seconds
+                if plan is None
+                else min(plan.interval * 2, self.settings.recheck_max_seconds)
+            )
+            self._rechecks[record.id] = _Recheck(now + timedelta(seconds=interval), interval)
+            if record.method not in self._methods:
+                continue  # not set up now (keys removed?): asked again once it is back
             try:
-                view = self.poll(record.id)
+                view = yield from self.poll_steps(record.id)
             except ServiceError as exc:
                 log.warning("could not resolve attempt %s: %s", record.id, exc)
                 continue
+            if view.final and not view.late and view.state is not AttemptState.CAPTURED:
+                self._rechecks.pop(record.id, None)
             if record.state == "expired" and view.state is AttemptState.EXPIRED:
                 continue  # asked again in case it was paid after all: nothing new
             views.append(view)
@@ -485,10 +583,20 @@ class PaymentService:
         note: str,
         approval: Approval | None = None,
     ) -> AttemptView:
+        """Account for money that no sale needed (inline)."""
+        return run_inline(self.settle_late_steps(attempt_id, action, note, approval))
+
+    def settle_late_steps(
+        self,
+        attempt_id: str,
+        action: str,
+        note: str,
+        approval: Approval | None = None,
+    ) -> Steps[AttemptView]:
         """Account for money that no sale needed (manager, or with a manager's PIN).
 
         ``action``: ``refund`` gives it back: through the gateway where the method can
-        refund (PayPal), otherwise by hand (M-Pesa reversal or cash from the drawer), which
+        refund, otherwise by hand (a reversal at the gateway or cash from the drawer), which
         the note must say. ``credit`` keeps it as the customer's credit; the note names the
         customer. Either way: audited, and an outbox event for head office's books.
         """
@@ -504,10 +612,10 @@ class PaymentService:
         method = self._method(record.method)
         resolution, reference = "credited", ""
         if action == "refund" and method.can(Capability.REFUND):
-            try:
-                refund = method.refund(_ref(record, receipt=True), record.amount)
-            except GatewayUnavailable as exc:
-                raise ServiceError(str(exc)) from None
+            ref, amount = _ref(record, receipt=True), record.amount
+            refund: RefundResult = yield NetCall(
+                lambda: method.refund(ref, amount), f"{record.method}.refund {attempt_id}"
+            )
             if not refund.ok:
                 raise ServiceError(refund.message)
             resolution, reference = "refunded", refund.refund_ref
@@ -515,7 +623,7 @@ class PaymentService:
             if len(note) < 5:
                 raise ServiceError(
                     f"{method.label} cannot refund from the till: give the money back by hand "
-                    "(M-Pesa reversal or cash) and say how in the note."
+                    "(a reversal or cash) and say how in the note."
                 )
             resolution = "refunded_by_hand"
         elif len(note) < 3:
@@ -546,14 +654,7 @@ class PaymentService:
                 approved_by=who,
                 detail=detail,
             )
-            add_outbox_event(
-                s,
-                event_id=self._ids.new(),
-                kind="payment.late_settled",
-                aggregate_id=attempt_id,
-                payload=detail,
-                now=now,
-            )
+            self._emit(s, "payment.late_settled", record, detail, now)
         return self._view(record, retry_allowed=False)
 
     def late_payments(self) -> list[AttemptView]:
@@ -566,6 +667,8 @@ class PaymentService:
 
     # -- recording and applying -------------------------------------------------------------
     def _record_result(self, attempt_id: str, result: PaymentResult) -> AttemptView:
+        """Store what the gateway said (compare and set: a final attempt never changes
+        again), then apply the money or flag it. Runs on the till worker."""
         now = self._clock.now()
         changes: dict[str, object] = {"code": result.code, "message": result.message[:300]}
         changes["state"] = result.state.value
@@ -586,7 +689,9 @@ class PaymentService:
                 if result.state is not AttemptState.CAPTURED:
                     return self._view(current, retry_allowed=True)  # stays as it was
                 changes["resolution"] = ""  # money after all: apply or flag it below
-            record, _old = store.update_attempt(s, attempt_id, now, **changes)
+            record, old = store.update_attempt(s, attempt_id, now, **changes)
+            if record.final and old != record.state:
+                self._emit(s, "payment.resolved", record, {}, now)
         if (
             result.state is AttemptState.CAPTURED
             and result.captured is not None
@@ -602,6 +707,7 @@ class PaymentService:
                     code=f"{record.method}.mismatch",
                     message=f"Captured {result.captured}, expected {record.amount}.",
                 )
+                self._emit(s, "payment.late", record, {}, now)
             return self._view(record, retry_allowed=False, late=True)
         return self._settle(record, result)
 
@@ -630,12 +736,28 @@ class PaymentService:
                         "currency": record.amount.currency,
                     },
                 )
+                self._emit(s, "payment.late", record, {}, now)
+            self._rechecks.pop(record.id, None)
             return self._view(record, retry_allowed=False, late=True)
+        method = self._methods.get(record.method)
         details: list[tuple[str, str]] = []
+        if method is not None:
+            described = method.describe()
+            details += [
+                (LABEL_DETAIL, described.receipt_name),
+                (REFERENCE_LABEL_DETAIL, described.reference_label),
+            ]
         if record.rate:
             details += [("foreign", str(record.amount)), ("rate", record.rate)]
         if record.payer_masked:
             details.append(("payer", record.payer_masked))
+        if record.gateway_ref:
+            details.append(("gateway_ref", record.gateway_ref))
+        reference = (
+            method.customer_reference(record.receipt_ref, record.gateway_ref)
+            if method is not None
+            else record.receipt_ref or record.gateway_ref
+        )
         payment = Payment(
             payment_id=record.id,
             method=record.method,
@@ -643,17 +765,28 @@ class PaymentService:
             tendered=record.applied + record.rounding,
             change=Money.zero(record.applied.currency),
             at=self._clock.now(),
-            reference=record.receipt_ref or record.gateway_ref,
+            reference=reference,
             details=tuple(details),
         )
         attempt_id = record.id
 
         def mark_applied(s: Session) -> None:
+            # compare and set: only an attempt nobody has applied or flagged yet
+            current = store.get_attempt(s, attempt_id)
+            if current is None or current.resolution:
+                raise _AlreadySettled(attempt_id)
             store.update_attempt(s, attempt_id, self._clock.now(), resolution="applied")
 
-        outcome = self._checkout.apply_payment(
-            record.sale_id, payment, rounding=record.rounding, within=mark_applied
-        )
+        try:
+            outcome = self._checkout.apply_payment(
+                record.sale_id, payment, rounding=record.rounding, within=mark_applied
+            )
+        except _AlreadySettled:
+            with self._db.session() as s:
+                again = store.get_attempt(s, attempt_id)
+            assert again is not None
+            return self._view(again, retry_allowed=False, late=again.resolution == "late")
+        self._rechecks.pop(attempt_id, None)
         with self._db.session() as s:
             fresh = store.get_attempt(s, attempt_id)
         assert fresh is not None
@@ -661,10 +794,54 @@ class PaymentService:
             fresh, retry_allowed=False, sale_view=outcome.view, receipt=outcome.receipt
         )
 
+    def _emit(
+        self,
+        s: Session,
+        kind: str,
+        record: store.AttemptRecord,
+        extra: Mapping[str, Any],
+        now: datetime,
+    ) -> None:
+        """An outbox event about an attempt, in the transaction that changed it."""
+        payload: dict[str, Any] = {
+            "attempt": record.id,
+            "sale_id": record.sale_id,
+            "method": record.method,
+            "state": record.state,
+            "resolution": record.resolution,
+            "code": record.code,
+            "tender_minor": record.amount.minor,
+            "tender_currency": record.amount.currency,
+            "applied_minor": record.applied.minor,
+            "rounding_minor": record.rounding.minor,
+            "currency": record.applied.currency,
+            "rate": record.rate,
+            "payer_masked": record.payer_masked,
+            "gateway_ref": record.gateway_ref,
+            "receipt_ref": record.receipt_ref,
+            **extra,
+        }
+        add_outbox_event(
+            s,
+            event_id=self._ids.new(),
+            kind=kind,
+            aggregate_id=record.id,
+            payload=payload,
+            now=now,
+        )
+
     # -- views --------------------------------------------------------------------------------
     def _deadline(self, record: store.AttemptRecord) -> datetime:
-        seconds = self.settings.deadline_seconds.get(record.method, 300)
+        method = self._methods.get(record.method)
+        declared = method.describe().deadline_seconds if method else 300
+        seconds = self.settings.deadline_seconds.get(record.method, declared)
         return record.created_at + timedelta(seconds=seconds)
+
+    def _window_end(self, record: store.AttemptRecord) -> datetime:
+        """After this, the gateway is no longer asked about an expired attempt."""
+        method = self._methods.get(record.method)
+        window = method.describe().recheck_window_seconds if method else 3600
+        return self._deadline(record) + timedelta(seconds=window)
 
     def _view(
         self,
@@ -699,6 +876,19 @@ class PaymentService:
         )
 
 
+class _AlreadySettled(Exception):
+    """Another path applied or flagged this attempt first (compare and set lost)."""
+
+
+def _ask(call: Any, argument: Any, what: str) -> Steps[PaymentResult]:
+    """One gateway call on the network executor; "could not reach" becomes UNKNOWN."""
+    try:
+        result: PaymentResult = yield NetCall(lambda: call(argument), what)
+    except GatewayUnavailable as exc:
+        return PaymentResult(AttemptState.UNKNOWN, "gateway_unavailable", str(exc))
+    return result
+
+
 def _ref(record: store.AttemptRecord, *, receipt: bool = False) -> AttemptRef:
     details = {"payer_hash": record.payer_hash} if record.payer_hash else {}
     if receipt and record.receipt_ref:
@@ -710,6 +900,7 @@ def _ref(record: store.AttemptRecord, *, receipt: bool = False) -> AttemptRef:
         amount=record.amount,
         gateway_ref=record.gateway_ref,
         details=details,
+        may_capture=not (record.abandoned or record.state == "expired"),
     )
 
 
@@ -721,9 +912,12 @@ def poll_delay(schedule: tuple[float, ...], n: int) -> float:
 __all__ = [
     "AttemptState",
     "AttemptView",
+    "DialogKind",
+    "MethodDescription",
     "MethodInfo",
     "PaymentService",
     "PaymentSettings",
+    "PhoneCheck",
     "Quote",
     "poll_delay",
     "round_half_up",

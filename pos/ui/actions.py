@@ -9,13 +9,14 @@ as they are; anything else is logged and shown as "unexpected", never as a trace
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QWidget
 
 from pos.services.auth import ROLE_PERMISSIONS, Approval, Permission, UserSummary
 from pos.services.errors import USER_ERRORS, ApprovalRequired
+from pos.services.steps import NetCall
 from pos.services.terminal import Terminal
 from pos.ui.dialogs import ApprovalDialog
 from pos.ui.runner import ServiceRunner
@@ -65,6 +66,18 @@ class Actions:
         """Plain background call; errors go to ``on_error`` or the screen's message line."""
         self.runner.submit(fn, on_ok, on_error or (lambda e: self._show_error(describe_error(e))))
 
+    def steps(
+        self,
+        make: Callable[[], Generator[NetCall[Any], Any, T]],
+        on_ok: Callable[[T], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """A use case that calls the network (see ``pos.services.steps``): its gateway
+        calls run on the network executor, never on the till worker."""
+        self.runner.submit_steps(
+            make, on_ok, on_error or (lambda e: self._show_error(describe_error(e)))
+        )
+
     def run(
         self,
         fn: Callable[[Approval | None], T],
@@ -72,13 +85,31 @@ class Actions:
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         """Call ``fn(None)``; if approval is needed, ask for it and call ``fn(approval)``."""
+        self._with_approval(lambda a, ok, err: self.call(lambda: fn(a), ok, err), on_ok, on_error)
 
+    def run_steps(
+        self,
+        make: Callable[[Approval | None], Generator[NetCall[Any], Any, T]],
+        on_ok: Callable[[T], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """``run`` for a use case written as steps (network calls off the till worker)."""
+        self._with_approval(
+            lambda a, ok, err: self.steps(lambda: make(a), ok, err), on_ok, on_error
+        )
+
+    def _with_approval(
+        self,
+        go: Callable[[Approval | None, Callable[[T], None], Callable[[BaseException], None]], None],
+        on_ok: Callable[[T], None],
+        on_error: Callable[[BaseException], None] | None,
+    ) -> None:
         def failed(error: BaseException) -> None:
             if isinstance(error, ApprovalRequired):
                 self.ask_approval(
                     str(error),
                     [Permission(p) for p in error.permissions],
-                    lambda approval: self.call(lambda: fn(approval), on_ok, failed_again),
+                    lambda approval: go(approval, on_ok, failed_again),
                 )
             elif on_error is not None:
                 on_error(error)
@@ -88,7 +119,7 @@ class Actions:
         def failed_again(error: BaseException) -> None:
             (on_error or (lambda e: self._show_error(describe_error(e))))(error)
 
-        self.call(lambda: fn(None), on_ok, failed)
+        go(None, on_ok, failed)
 
     def ask_approval(
         self, action: str, permissions: list[Permission], then: Callable[[Approval], None]

@@ -87,7 +87,7 @@ class CustomerPhoneWindow(QWidget):
             self._busy = False
             show_message(self.message, describe_error(error), error=True)
 
-        self.runner.submit(self.phone.pending, shown, failed)
+        self.runner.submit_network(self.phone.pending, shown, failed)
 
     def _show(self, prompt: Prompt | None) -> None:
         changed = (prompt and prompt.prompt_id) != (self.prompt and self.prompt.prompt_id)
@@ -98,7 +98,7 @@ class CustomerPhoneWindow(QWidget):
             self.text.setText(prompt.text)
         for widget in (self.ok, self.cancel):
             widget.setEnabled(prompt is not None)
-        self.broke.setEnabled(prompt is not None and prompt.kind == "mpesa")
+        self.broke.setEnabled(prompt is not None and Answer.INSUFFICIENT in prompt.answers)
         self.pin.setVisible(prompt is not None and prompt.needs_pin)
         if changed:
             self.pin.clear()
@@ -119,7 +119,7 @@ class CustomerPhoneWindow(QWidget):
             self._show(None)
             show_message(self.message, "Sent.", error=False)
 
-        self.runner.submit(
+        self.runner.submit_network(
             lambda: self.phone.answer(prompt, answer, pin),
             done,
             lambda e: show_message(self.message, describe_error(e), error=True),

@@ -27,8 +27,9 @@ class LatePaymentsDialog(KauntaDialog):
         set_role(title, "title")
         layout.addWidget(title)
         help_text = QLabel(
-            "Give it back (PayPal: refunded through PayPal; M-Pesa: by reversal or cash, say "
-            "how in the note) or keep it as the customer's credit (name them in the note).",
+            "Give it back (through the gateway where it can refund; otherwise by a reversal "
+            "or cash: say how in the note) or keep it as the customer's credit (name them in "
+            "the note).",
             self,
         )
         help_text.setWordWrap(True)
@@ -72,8 +73,8 @@ class LatePaymentsDialog(KauntaDialog):
             show_message(self.message, "Settled and recorded.", error=False)
             self.sig_settled.emit()
 
-        self.act.run(
-            lambda approval: self.payments.settle_late(attempt_id, action, note, approval),
+        self.act.run_steps(
+            lambda approval: self.payments.settle_late_steps(attempt_id, action, note, approval),
             done,
             lambda e: self.show_error(describe_error(e)),
         )

@@ -6,6 +6,7 @@ till locks (the open sale stays) and the user's PIN, or another user's, unlocks 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -29,7 +30,7 @@ from pos.ui.actions import Actions, describe_error
 from pos.ui.customer_phone import CustomerPhoneWindow
 from pos.ui.late_payments import LatePaymentsDialog
 from pos.ui.login import LoginScreen
-from pos.ui.runner import ServiceRunner
+from pos.ui.runner import ServiceRunner, network_executor
 from pos.ui.sale_screen import SaleScreen
 from pos.ui.widgets import STYLE
 
@@ -41,9 +42,13 @@ _ACTIVITY = {
     QEvent.Type.Wheel,
 }
 
+log = logging.getLogger(__name__)
+
 
 class MainWindow(QMainWindow):
     sig_sale_screen_ready = Signal()
+    #: a short sentence about an error nobody caught (emitted from any thread)
+    sig_uncaught = Signal(str)
 
     def __init__(self, terminal: Terminal, *, demo_hint: str = "") -> None:
         super().__init__()
@@ -52,9 +57,11 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Kaunta · {ctx.store.name} · till {ctx.terminal_id}")
         self.setStyleSheet(STYLE)
         self.resize(1280, 800)
-        self.runner = ServiceRunner(self)
+        # gateway and other network calls: shared daemon threads, never waited for
+        self.network = network_executor()
+        self.runner = ServiceRunner(self, network=self.network)
         # Long read-only checks get their own thread so they never queue ahead of a login.
-        self.background = ServiceRunner(self)
+        self.background = ServiceRunner(self, network=self.network, name="background")
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -115,10 +122,13 @@ class MainWindow(QMainWindow):
         self.phone_window: CustomerPhoneWindow | None = None
         if terminal.phone is not None:
             self.phone_window = CustomerPhoneWindow(terminal.phone, self.background)
+        self._resolving = False
+        self._resolved_once = False
         self._resolve_timer = QTimer(self)
         self._resolve_timer.timeout.connect(self.resolve_payments)
         self._resolve_timer.start(30_000)
 
+        self.sig_uncaught.connect(self._show_error)
         self.stack.setCurrentWidget(self.login)
         self.actions_.refresh_users(self.login.set_users)
         self.background.submit(terminal.startup_checks, self._startup_checked, self._alert_error)
@@ -134,17 +144,33 @@ class MainWindow(QMainWindow):
             self.alert.show()
 
     def resolve_payments(self) -> None:
-        """Ask the gateways about unfinished payments (after a crash, or abandoned ones),
-        on the service thread: applying a payment changes the open basket."""
+        """Ask the gateways about unfinished payments (after a crash, or abandoned ones).
+
+        The gateway calls run on the network executor and their results are applied on the
+        till worker (applying a payment changes the open basket). The first pass after
+        start-up asks about everything; later ones only about attempts whose backed-off
+        re-check is due. A pass still waiting on a slow gateway is not started twice."""
         payments = self.terminal.payments
         if (
             payments is None
             or self.terminal.auth.current is None
             or self.terminal.auth.screen_locked
+            or self._resolving
         ):
             return
+        everything = not self._resolved_once
+        self._resolving = True
+
+        def finished() -> None:
+            self._resolving = False
+            self._resolved_once = True
+
+        def failed(error: BaseException) -> None:
+            finished()
+            log.warning("resolving payments failed: %s", error)
 
         def resolved(views: list[AttemptView]) -> None:
+            finished()
             for view in views:
                 if view.receipt is not None:
                     self.sale.show_sale(None)
@@ -156,7 +182,9 @@ class MainWindow(QMainWindow):
                     self.sale.show_sale(view.sale_view)
             self.actions_.call(payments.late_payments, self._late_alert, lambda _e: None)
 
-        self.actions_.call(payments.resolve_unfinished, resolved, lambda _e: None)
+        self.actions_.steps(
+            lambda: payments.resolve_unfinished_steps(everything=everything), resolved, failed
+        )
 
     def open_late_payments(self) -> None:
         payments = self.terminal.payments
@@ -293,6 +321,7 @@ class MainWindow(QMainWindow):
             self.phone_window.stop()
             self.phone_window.close()
         self._resolve_timer.stop()
+        self.network.shutdown(wait=False)  # a hanging gateway call never holds up closing
         self.runner.shutdown()
         self.background.shutdown()
         super().closeEvent(event)

@@ -1,10 +1,13 @@
-"""M-Pesa and PayPal dialogs: ask the customer, follow the answer, never block the till.
+"""The gateway payment dialog: ask the customer, follow the answer, never block the till.
 
-Both share one life: the cashier confirms the amount (and for M-Pesa the phone), the
-request is sent in the service worker, then the dialog polls on the service's schedule,
-shows a countdown to the deadline and the gateway's words in the cashier's language, and
-closes itself when the money is captured. Cancel stops waiting; the payment is still
-checked in the background, and if it is paid after all the manager is alerted.
+One dialog for every method, shaped by what the method declares (its
+:class:`~pos.payments.base.MethodDescription`): a phone field for methods that need one
+(with the method's own live check), a QR code of the action link for QR methods, just the
+status for the rest. The cashier confirms the amount, the request is sent (the gateway call
+runs on the network executor, not the till worker), then the dialog polls on the service's
+schedule, shows a countdown to the deadline and the gateway's words, and closes itself
+when the money is captured. Cancel stops waiting; the payment is still checked in the
+background, and if it is paid after all the manager is alerted.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
-from pos.services.payments import AttemptState, AttemptView, PaymentService, poll_delay
+from pos.services.payments import (
+    AttemptState,
+    AttemptView,
+    DialogKind,
+    MethodInfo,
+    PaymentService,
+    poll_delay,
+)
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.widgets import set_role, show_message
@@ -50,11 +60,18 @@ class GatewayDialog(KauntaDialog):
 
     sig_paid = Signal(object)  # AttemptView of a captured attempt
 
-    method_code = ""
-
-    def __init__(self, parent: QWidget, act: Actions, payments: PaymentService, due: Money):
-        label = next(m.label for m in payments.methods() if m.code == self.method_code)
+    def __init__(
+        self,
+        parent: QWidget,
+        act: Actions,
+        payments: PaymentService,
+        method: MethodInfo,
+        due: Money,
+    ):
+        label = method.label
         super().__init__(parent, f"{label} payment")
+        self.method = method
+        self.method_code = method.code
         self.act = act
         self.payments = payments
         self.due = due
@@ -83,6 +100,25 @@ class GatewayDialog(KauntaDialog):
         self._timer.timeout.connect(self._poll)
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._tick)
+        self.phone: QLineEdit | None = None
+        self.qr: QLabel | None = None
+        description = method.description
+        if description.needs_phone:
+            self.layout_.addWidget(QLabel(description.phone_label, self))
+            self.phone = QLineEdit(self)
+            self.phone.setPlaceholderText(description.phone_placeholder)
+            self.phone.textChanged.connect(self._check_phone)
+            self.phone.returnPressed.connect(self.send)
+            self.layout_.addWidget(self.phone)
+            self.phone_hint = QLabel("", self)
+            self.layout_.addWidget(self.phone_hint)
+        if description.dialog is DialogKind.QR:
+            self.qr = QLabel("The QR code appears here after Send.", self)
+            self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.qr.setMinimumSize(280, 280)
+            self.layout_.addWidget(self.qr)
+        self.finish_layout()
+        (self.phone or self.amount).setFocus()
 
     def finish_layout(self) -> None:
         self.layout_.addWidget(self.status)
@@ -112,7 +148,18 @@ class GatewayDialog(KauntaDialog):
         self.quote_label.setText(f"The customer pays {quote.describe()}")
 
     def request_args(self) -> dict[str, str]:
-        return {}
+        return {"phone": self.phone.text().strip()} if self.phone is not None else {}
+
+    def _check_phone(self) -> None:
+        if self.phone is None:
+            return
+        check = self.payments.check_phone(self.method_code, self.phone.text().strip())
+        if check.problem:
+            show_message(self.phone_hint, check.problem, error=True)
+        elif check.complete:
+            show_message(self.phone_hint, "OK", error=False)
+        else:
+            self.phone_hint.clear()
 
     # -- sending and following ---------------------------------------------------------------
     def send(self) -> None:
@@ -131,8 +178,8 @@ class GatewayDialog(KauntaDialog):
             self.status.setText("")
             self.show_error(describe_error(error))
 
-        self.act.call(
-            lambda: self.payments.start(self.method_code, amount, **extra),
+        self.act.steps(
+            lambda: self.payments.start_steps(self.method_code, amount, **extra),
             self.show_attempt,
             failed,
         )
@@ -160,7 +207,14 @@ class GatewayDialog(KauntaDialog):
         self._timer.start(int(poll_delay(self.payments.settings.poll_schedule, self._polls) * 1000))
 
     def on_attempt(self, view: AttemptView) -> None:
-        """Subclasses show method-specific parts (the PayPal QR)."""
+        """The QR code of the action link, for methods that show one."""
+        if self.qr is None:
+            return
+        if view.action_url and not view.final:
+            self.qr.setPixmap(qr_pixmap(view.action_url))
+            self.qr.setToolTip(view.action_url)
+        elif view.final:
+            self.qr.setText("")
 
     def _poll(self) -> None:
         if self.attempt is None:
@@ -172,7 +226,7 @@ class GatewayDialog(KauntaDialog):
             self.show_error(describe_error(error))
             self._timer.start(3000)
 
-        self.act.call(lambda: self.payments.poll(attempt_id), self.show_attempt, failed)
+        self.act.steps(lambda: self.payments.poll_steps(attempt_id), self.show_attempt, failed)
 
     def _tick(self) -> None:
         if self.attempt is None:
@@ -192,60 +246,5 @@ class GatewayDialog(KauntaDialog):
         self._stop()
         if self.attempt is not None and not self.attempt.final and not self.attempt.late:
             attempt_id = self.attempt.attempt_id
-            self.act.call(lambda: self.payments.cancel(attempt_id), lambda _v: None)
+            self.act.steps(lambda: self.payments.cancel_steps(attempt_id), lambda _v: None)
         super().reject()
-
-
-class MpesaDialog(GatewayDialog):
-    """STK push: phone number with live validation, then the customer's PIN on their phone."""
-
-    method_code = "mpesa"
-
-    def __init__(self, parent: QWidget, act: Actions, payments: PaymentService, due: Money):
-        super().__init__(parent, act, payments, due)
-        self.layout_.addWidget(QLabel("Customer's M-Pesa phone number", self))
-        self.phone = QLineEdit(self)
-        self.phone.setPlaceholderText("07XX XXX XXX or 01XX XXX XXX")
-        self.phone.textChanged.connect(self._check_phone)
-        self.phone.returnPressed.connect(self.send)
-        self.layout_.addWidget(self.phone)
-        self.phone_hint = QLabel("", self)
-        self.layout_.addWidget(self.phone_hint)
-        self.finish_layout()
-        self.phone.setFocus()
-
-    def _check_phone(self) -> None:
-        text = self.phone.text().strip()
-        digits = sum(c.isdigit() for c in text)
-        problem = self.payments.check_phone("mpesa", text) if digits >= 10 else None
-        if problem:
-            show_message(self.phone_hint, problem, error=True)
-        elif digits >= 10:
-            show_message(self.phone_hint, "OK", error=False)
-        else:
-            self.phone_hint.clear()
-
-    def request_args(self) -> dict[str, str]:
-        return {"phone": self.phone.text().strip()}
-
-
-class PayPalDialog(GatewayDialog):
-    """A QR code of PayPal's approval link: the customer scans it and approves on their phone."""
-
-    method_code = "paypal"
-
-    def __init__(self, parent: QWidget, act: Actions, payments: PaymentService, due: Money):
-        super().__init__(parent, act, payments, due)
-        self.qr = QLabel("The QR code appears here after Send.", self)
-        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.qr.setMinimumSize(280, 280)
-        self.layout_.addWidget(self.qr)
-        self.finish_layout()
-        self.amount.setFocus()
-
-    def on_attempt(self, view: AttemptView) -> None:
-        if view.action_url and not view.final:
-            self.qr.setPixmap(qr_pixmap(view.action_url))
-            self.qr.setToolTip(view.action_url)
-        elif view.final:
-            self.qr.setText("")

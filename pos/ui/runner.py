@@ -1,33 +1,52 @@
 """Run service calls off the GUI thread, deliver results back on it.
 
-One worker thread runs every service call in submission order, so a fast burst of scans is
-applied in the order the scanner sent them, and the database connection is only ever used
-from that thread. Results and errors come back through a queued Qt signal.
+Store and basket work runs on the till worker (one thread, submission order: scans land in
+scan order; the database is used from there). A use case that calls a gateway is a
+generator of :mod:`pos.services.steps`: its store parts run on the till worker, each
+network call it yields runs on the shared network executor, and its continuation hops back
+to the till worker, so a gateway that never answers delays only that payment. Results and
+errors come back to the GUI thread through a queued Qt signal.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Generator
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from pos.services.steps import NetCall
+from pos.services.workers import Worker, WorkerClosed
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
+#: how many gateway calls may be in flight at once (one hanging gateway leaves the rest)
+NETWORK_THREADS = 4
+
+
+def network_executor() -> Worker:
+    """The network executor: daemon threads, never joined when the app closes."""
+    return Worker("network", threads=NETWORK_THREADS, daemon=True)
+
 
 class ServiceRunner(QObject):
-    """``submit(fn, on_ok, on_error)``: fn runs in the worker, callbacks on the GUI thread."""
+    """``submit(fn, on_ok, on_error)``: fn runs in the worker, callbacks on the GUI thread;
+    ``submit_steps``: a generator whose network calls run on the network executor."""
 
     sig_done = Signal(object, object, object, object)  # on_ok, on_error, result, error
     sig_busy_changed = Signal(bool)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, network: Worker | None = None, name: str = "till"
+    ) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="services")
+        self._worker = Worker(name)
+        self._own_network = network is None
+        self._network = network or network_executor()
         self._pending = 0
         self._lock = threading.Lock()
         self.sig_done.connect(self._deliver)
@@ -36,19 +55,107 @@ class ServiceRunner(QObject):
     def pending(self) -> int:
         return self._pending
 
+    @property
+    def network(self) -> Worker:
+        return self._network
+
+    def _begin(self) -> None:
+        with self._lock:
+            self._pending += 1
+            first = self._pending == 1
+        if first:
+            self.sig_busy_changed.emit(True)
+
     def submit(
         self,
         fn: Callable[[], T],
         on_ok: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        with self._lock:
-            self._pending += 1
-            first = self._pending == 1
-        if first:
-            self.sig_busy_changed.emit(True)
-        future: Future[T] = self._pool.submit(fn)
+        """Run ``fn`` on the till worker."""
+        self._run_on(self._worker, fn, on_ok, on_error)
+
+    def submit_network(
+        self,
+        fn: Callable[[], T],
+        on_ok: Callable[[T], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run ``fn`` (network only: no store, no basket) on the network executor."""
+        self._run_on(self._network, fn, on_ok, on_error)
+
+    def _run_on(
+        self,
+        worker: Worker,
+        fn: Callable[[], T],
+        on_ok: Callable[[T], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+    ) -> None:
+        try:
+            future = worker.submit(fn)
+        except WorkerClosed:
+            return  # closing: nobody is left to show the result
+        self._begin()
         future.add_done_callback(lambda f: self._finished(f, on_ok, on_error))
+
+    def submit_steps(
+        self,
+        make: Callable[[], Generator[NetCall[Any], Any, T]],
+        on_ok: Callable[[T], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Drive a use case written as steps: store parts on the till worker, network
+        calls on the network executor, the result on the GUI thread."""
+
+        def first() -> None:
+            try:
+                steps = make()
+            except BaseException as exc:
+                self.sig_done.emit(on_ok, on_error, None, exc)
+                return
+            self._advance(steps, lambda: next(steps), on_ok, on_error)
+
+        try:
+            self._worker.submit(first)
+        except WorkerClosed:
+            return
+        self._begin()
+
+    def _advance(
+        self,
+        steps: Generator[NetCall[Any], Any, Any],
+        step: Callable[[], NetCall[Any]],
+        on_ok: Any,
+        on_error: Any,
+    ) -> None:
+        """On the till worker: run the generator to its next network call, or its end."""
+        try:
+            call = step()
+        except StopIteration as stop:
+            self.sig_done.emit(on_ok, on_error, stop.value, None)
+            return
+        except BaseException as exc:
+            self.sig_done.emit(on_ok, on_error, None, exc)
+            return
+        try:
+            future = self._network.submit(call.fn)
+        except WorkerClosed:
+            steps.close()
+            return
+
+        def back(f: Future[Any]) -> None:
+            error = f.exception()
+            resume: Callable[[], NetCall[Any]] = (
+                (lambda: steps.throw(error))
+                if error is not None
+                else (lambda: steps.send(f.result()))
+            )
+            try:
+                self._worker.submit(self._advance, steps, resume, on_ok, on_error)
+            except WorkerClosed:
+                log.info("closing: %s left unfinished (stored, resolved next start)", call.what)
+
+        future.add_done_callback(back)
 
     def _finished(self, future: Future[Any], on_ok: Any, on_error: Any) -> None:
         error = future.exception()
@@ -72,4 +179,7 @@ class ServiceRunner(QObject):
                 self.sig_busy_changed.emit(False)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True)
+        """Finish queued store work; never wait for the network."""
+        if self._own_network:
+            self._network.shutdown(wait=False)
+        self._worker.shutdown(wait=True, timeout=10)

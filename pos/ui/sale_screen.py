@@ -9,6 +9,7 @@ adds three. Every action has a shortcut, printed on its button.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from pos.domain.receipt import Receipt
 from pos.domain.sale import Discount
 from pos.services.auth import Approval
 from pos.services.checkout import CashResult, ParkedSummary, SaleView, VoidResult
+from pos.services.gateway_settings import FieldStatus
 from pos.services.payments import AttemptView
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import (
@@ -51,7 +53,7 @@ from pos.ui.dialogs import (
     ReceiptDialog,
     TenderDialog,
 )
-from pos.ui.payment_dialogs import MpesaDialog, PayPalDialog
+from pos.ui.payment_dialogs import GatewayDialog
 from pos.ui.settings_dialog import SettingsDialog
 from pos.ui.widgets import action_button, message_label, set_role, show_message
 
@@ -61,6 +63,8 @@ _TRAILING_CODE = re.compile(r"(\d{8,14})$")
 VOID_REASONS = ("Customer changed mind", "Wrong items rung up", "Customer cannot pay", "Test sale")
 PARK_NOTES = ("Customer fetching money", "Customer still shopping", "Price check")
 COLUMNS = ("Item", "Qty", "Price", "Discount", "Total", "VAT")
+
+log = logging.getLogger(__name__)
 
 
 class SaleScreen(QWidget):
@@ -165,25 +169,24 @@ class SaleScreen(QWidget):
             ("Search", "F1", self.focus_scan, ""),
         ]
         self.buttons: dict[str, QPushButton] = {}
+        #: keys the screen itself uses: a payment method cannot take them
+        self._screen_keys = {"F12", "Ctrl+,", *(key for _t, key, _s, _r in specs if key)}
         for i, (text, key, slot, role) in enumerate(specs):
             button = b(self, text, key, slot, role=role)
             self.buttons[text] = button
             buttons.addWidget(button, i // 3, i % 3)
         right.addLayout(buttons)
-        gateways = QGridLayout()
+        gateways = QHBoxLayout()
         self.gateway_buttons: dict[str, QPushButton] = {}
-        payments = actions.terminal.payments
-        available = {m.code: m.label for m in payments.methods()} if payments else {}
-        for col, (code, key) in enumerate((("mpesa", "F10"), ("paypal", "F11"))):
-            if code in available:
-                pay_with = functools.partial(self.pay_with, code)
-                button = b(self, available[code], key, pay_with, role="primary")
-                self.gateway_buttons[code] = button
-                gateways.addWidget(button, 0, col)
+        # the methods' buttons live in a box of their own, rebuilt when settings change
+        self._gateway_row = QHBoxLayout()
+        self._gateway_box: QWidget | None = None
+        gateways.addLayout(self._gateway_row, 1)
         if actions.terminal.gateway_settings is not None:
             settings_button = b(self, "Settings", "Ctrl+,", self.open_settings)
-            gateways.addWidget(settings_button, 0, 2)
+            gateways.addWidget(settings_button)
         right.addLayout(gateways)
+        self.build_gateway_buttons()
         right.addWidget(self.btn_pay)
         right.addStretch(1)
 
@@ -596,11 +599,9 @@ class SaleScreen(QWidget):
             self.act.call(self.checkout.complete_paid, self._completed)
             return
         payments = self.act.terminal.payments
-        labels = {m.code: m.label for m in payments.methods()} if payments else {}
         methods = tuple(
-            (code, labels[code], key)
-            for code, key in (("mpesa", "F10"), ("paypal", "F11"))
-            if code in labels
+            (m.code, m.label, m.description.hotkey or "")
+            for m in (payments.methods() if payments else [])
         )
         dialog = TenderDialog(self, view.cash_due, view.totals.due, methods)
 
@@ -637,7 +638,8 @@ class SaleScreen(QWidget):
     def pay_with(self, code: str) -> None:
         """M-Pesa or PayPal for what is due (or part of it: split tender)."""
         payments = self.act.terminal.payments
-        if payments is None or code not in {m.code for m in payments.methods()}:
+        method = next((m for m in payments.methods() if m.code == code), None) if payments else None
+        if payments is None or method is None:
             self.show_error("That payment method is not set up on this till.")
             return
         if self.view is None or not (self.view.lines or self.view.tender_started):
@@ -647,10 +649,35 @@ class SaleScreen(QWidget):
         if not due:
             self.pay()
             return
-        dialog_type = MpesaDialog if code == "mpesa" else PayPalDialog
-        dialog = dialog_type(self, self.act, payments, due)
+        dialog = GatewayDialog(self, self.act, payments, method, due)
         dialog.sig_paid.connect(self._gateway_paid)
         self._open(dialog)
+
+    def build_gateway_buttons(self) -> None:
+        """One button per payment method the till has now, labelled and keyed as the
+        method declares (methods installed from other packages included)."""
+        if self._gateway_box is not None:
+            self._gateway_row.removeWidget(self._gateway_box)
+            self._gateway_box.deleteLater()  # its shortcuts go with it
+        box = QWidget(self)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.gateway_buttons = {}
+        payments = self.act.terminal.payments
+        taken = set(self._screen_keys)
+        for method in payments.methods() if payments else []:
+            pay_with = functools.partial(self.pay_with, method.code)
+            key = method.description.hotkey
+            if key in taken:
+                log.warning("%s asks for %s, which is taken: no key for it", method.code, key)
+                key = None
+            if key:
+                taken.add(key)
+            button = action_button(box, method.label, key, pay_with, role="primary")
+            self.gateway_buttons[method.code] = button
+            row.addWidget(button)
+        self._gateway_row.addWidget(box)
+        self._gateway_box = box
 
     def open_settings(self) -> None:
         """Payment keys (managers only: the service refuses anyone else)."""
@@ -658,10 +685,14 @@ class SaleScreen(QWidget):
         if service is None:
             return
         training = self.act.terminal.ctx.training
-        self.act.call(
-            service.fields,
-            lambda fields: self._open(SettingsDialog(self, self.act, service, fields, training)),
-        )
+
+        def show(fields: list[FieldStatus]) -> None:
+            dialog = SettingsDialog(self, self.act, service, fields, training)
+            # saved keys rebuilt the methods: show their buttons as they are now
+            dialog.finished.connect(lambda _r: self.build_gateway_buttons())
+            self._open(dialog)
+
+        self.act.call(service.fields, show)
 
     def _gateway_paid(self, attempt: AttemptView) -> None:
         if attempt.receipt is not None:

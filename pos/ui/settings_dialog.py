@@ -3,6 +3,8 @@ and test each connection. Stored values are never shown again, only whether they
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from pos.services.gateway_settings import FieldStatus, GatewaySettingsService
@@ -39,7 +41,13 @@ class SettingsDialog(KauntaDialog):
         layout.addWidget(note)
         form = QFormLayout()
         self.inputs: dict[str, QLineEdit] = {}
+        current = ""
         for status in fields:
+            if status.field.method != current:
+                current = status.field.method
+                heading = QLabel(status.field.method_label, self)
+                set_role(heading, "subtitle")
+                form.addRow(heading)
             edit = QLineEdit(self)
             if status.field.secret:
                 edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -49,8 +57,11 @@ class SettingsDialog(KauntaDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         tests = QHBoxLayout()
-        tests.addWidget(action_button(self, "Test M-Pesa", None, lambda: self.test("mpesa")))
-        tests.addWidget(action_button(self, "Test PayPal", None, lambda: self.test("paypal")))
+        methods = dict.fromkeys((f.field.method, f.field.method_label) for f in fields)
+        for code, label in methods:
+            tests.addWidget(
+                action_button(self, f"Test {label}", None, functools.partial(self.test, code))
+            )
         layout.addLayout(tests)
         self.add_buttons(layout, "Save", self.save)
 
@@ -74,8 +85,8 @@ class SettingsDialog(KauntaDialog):
 
     def test(self, method: str) -> None:
         show_message(self.message, "Testing…", error=False)
-        self.act.call(
-            lambda: self.service.test_connection(method),
+        self.act.steps(
+            lambda: self.service.test_connection_steps(method),
             lambda text: show_message(self.message, text, error=False),
             lambda e: self.show_error(describe_error(e)),
         )

@@ -37,6 +37,7 @@ QLabel[role="error"] { color: #a11; font-weight: bold; }
 QLabel[role="info"] { color: #1b5e20; font-weight: bold; }
 QLabel[role="total"] { font-size: 34px; font-weight: bold; }
 QLabel[role="title"] { font-size: 24px; font-weight: bold; }
+QLabel[role="subtitle"] { font-size: 17px; font-weight: bold; }
 QLabel#trainingBanner { background: #f9a825; color: #222; font-weight: bold;
                         font-size: 16px; padding: 4px; }
 QTableWidget { font-size: 16px; }

@@ -309,8 +309,11 @@ def test_long_names_and_mpesa_reference_fit_the_width() -> None:
     name = "Extra long product name " * 4
     sale.add_product(product("X", name, "10.00", "S"), 1, "L1")
     reference = "SGH7XK2LQP" * 5
+    labels = (("label", "M-Pesa"), ("reference_label", "M-Pesa receipt"))
     sale.payments.append(
-        Payment("P1", "mpesa", kes("10.00"), kes("10.00"), Money(0), T0, reference=reference)
+        Payment(
+            "P1", "mpesa", kes("10.00"), kes("10.00"), Money(0), T0, reference, details=labels
+        )
     )
     sale.complete(KENYA_VAT)
     lines = render_text(receipt_of(sale), 32)
@@ -318,9 +321,23 @@ def test_long_names_and_mpesa_reference_fit_the_width() -> None:
     first = lines.index("-" * 32, lines.index(line_starting(lines, "Cashier"))) + 1
     qty = next(i for i, ln in enumerate(lines) if ln.startswith("  1 x 10.00"))
     assert " ".join(lines[first:qty]).split() == name.split()
-    assert f"  Ref {reference}"[:32] in lines
+    assert f"  M-Pesa receipt {reference}"[:32] in lines
     assert any(re.fullmatch(r"M-Pesa +10\.00", ln) for ln in lines)
     assert all(len(ln) <= 32 for ln in lines)
+
+
+def test_a_payment_prints_its_own_label_or_else_its_code() -> None:
+    """Labels come from the payment (the method described itself when it was taken), so
+    a reprint shows what the receipt said, and an unknown method still prints."""
+    sale = Sale(sale_id="s", currency="KES", opened_at=T0, cashier_id="c7")
+    sale.add_product(product("X", "Bread", "10.00", "S"), 1, "L1")
+    sale.payments.append(
+        Payment("P1", "gift_voucher", kes("10.00"), kes("10.00"), Money(0), T0, "V-1")
+    )
+    sale.complete(KENYA_VAT)
+    lines = render_text(receipt_of(sale), 32)
+    assert any(re.fullmatch(r"Gift Voucher +10\.00", ln) for ln in lines)
+    assert "  Ref V-1" in lines
 
 
 @pytest.mark.parametrize("width", [31, 20, 0, -1])

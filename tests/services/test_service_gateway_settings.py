@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from pos.payments.mpesa.method import MpesaMethod
 from pos.payments.mpesa.method import create as create_mpesa
 from pos.payments.mpesa.sandbox import (
     DEMO_CONSUMER_KEY,
@@ -15,12 +16,13 @@ from pos.payments.mpesa.sandbox import (
     DEMO_SHORTCODE,
     MpesaSandbox,
 )
+from pos.payments.paypal.method import PayPalMethod
 from pos.payments.registry import MethodContext
 from pos.secrets import MemorySecrets
 from pos.services.audit import AuditWriter
 from pos.services.auth import Role, UserSummary
 from pos.services.errors import PermissionDenied, ServiceError
-from pos.services.gateway_settings import FIELDS, GatewaySettingsService
+from pos.services.gateway_settings import GatewaySettingsService, fields_of
 from pos.services.terminal import Terminal
 from pos.store import repositories as repo
 
@@ -42,7 +44,7 @@ def store() -> MemorySecrets:
 
 @pytest.fixture
 def settings(
-    terminal: Terminal, sandbox: MpesaSandbox, store: MemorySecrets
+    terminal: Terminal, sandbox: MpesaSandbox, store: MemorySecrets, rebuilt: Counter
 ) -> GatewaySettingsService:
     def tester(code: str) -> str:
         assert code == "mpesa"
@@ -60,7 +62,24 @@ def settings(
         AuditWriter(terminal.ctx, terminal.clock, terminal.ids),
         store,
         tester,
+        lambda: [MpesaMethod.describe(), PayPalMethod.describe()],
+        on_saved=rebuilt.append_one,
     )
+
+
+class Counter:
+    """Counts calls of the on-saved hook (the app rebuilds its methods there)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def append_one(self) -> None:
+        self.calls += 1
+
+
+@pytest.fixture
+def rebuilt() -> Counter:
+    return Counter()
 
 
 def login(
@@ -82,7 +101,9 @@ def test_only_a_manager_sees_or_changes_settings(
         with pytest.raises(PermissionDenied):
             settings.save({"mpesa.passkey": "x"})
     login(terminal, users, pins, Role.MANAGER)
-    assert [f.field.name for f in settings.fields()] == [f.name for f in FIELDS]
+    expected = fields_of([MpesaMethod.describe(), PayPalMethod.describe()])
+    assert [f.field.name for f in settings.fields()] == [f.name for f in expected]
+    assert "mpesa.passkey" in [f.name for f in expected]
     assert not any(f.is_set for f in settings.fields())
 
 
@@ -90,6 +111,7 @@ def test_saved_keys_work_and_are_never_audited_by_value(
     terminal: Terminal,
     settings: GatewaySettingsService,
     store: MemorySecrets,
+    rebuilt: Counter,
     users: dict[Role, UserSummary],
     pins: dict[Role, str],
 ) -> None:
@@ -112,6 +134,7 @@ def test_saved_keys_work_and_are_never_audited_by_value(
         "mpesa.shortcode",
     ]
     assert store.get("mpesa.consumer_secret") == DEMO_CONSUMER_SECRET
+    assert rebuilt.calls == 1  # the methods were rebuilt: the keys apply at once
     assert "the keys work" in settings.test_connection("mpesa")
     with terminal.db.session() as s:
         entries = [e for e in repo.recent_audit(s, 20) if e.action.startswith("settings_")]

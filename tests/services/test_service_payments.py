@@ -24,7 +24,7 @@ from pos.payments.paypal.sandbox import PayPalSandbox
 from pos.payments.registry import MethodContext
 from pos.services.auth import Permission, Role, UserSummary
 from pos.services.errors import ApprovalRequired, NotFound, ServiceError
-from pos.services.payments import AttemptView, PaymentService, PaymentSettings
+from pos.services.payments import AttemptView, PaymentService, PaymentSettings, PhoneCheck
 from pos.services.terminal import Terminal
 
 MILK = "6168232712628"  # 65.00
@@ -199,8 +199,9 @@ def test_bad_phone_and_amount_are_refused_before_anything_is_stored(
         payments.start("mpesa", kes("70"), PHONE)
     assert rows(cashier, "SELECT count(*) FROM payment_attempts") == [(0,)]
     assert sandbox.pending() == []
-    assert payments.check_phone("mpesa", "0712 345 678") is None
-    problem = payments.check_phone("mpesa", "0812 345 678")
+    assert payments.check_phone("mpesa", "0712 345 678") == PhoneCheck(None, complete=True)
+    assert payments.check_phone("mpesa", "0712 34") == PhoneCheck(None, complete=False)
+    problem = payments.check_phone("mpesa", "0812 345 678").problem
     assert problem is not None
     assert "Safaricom" in problem
 

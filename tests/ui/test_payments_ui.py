@@ -23,7 +23,7 @@ from pos.services.training import Prompt
 from pos.ui.customer_phone import DEMO_MPESA_PIN, CustomerPhoneWindow
 from pos.ui.dialogs import ReceiptDialog, TenderDialog
 from pos.ui.late_payments import LatePaymentsDialog
-from pos.ui.payment_dialogs import GatewayDialog, MpesaDialog, PayPalDialog, qr_pixmap
+from pos.ui.payment_dialogs import GatewayDialog, qr_pixmap
 
 if TYPE_CHECKING:
     from conftest import MakeTill, Till
@@ -63,14 +63,16 @@ def _open_gateway(till: Till, key: Qt.Key) -> GatewayDialog:
     return dialog
 
 
-def _open_mpesa(till: Till) -> MpesaDialog:
+def _open_mpesa(till: Till) -> GatewayDialog:
     dialog = _open_gateway(till, Qt.Key.Key_F10)
-    assert isinstance(dialog, MpesaDialog)
+    assert isinstance(dialog, GatewayDialog)
+    assert dialog.method_code == "mpesa"
+    assert dialog.phone is not None
     assert dialog.focusWidget() is dialog.phone  # typing goes to the phone field
     return dialog
 
 
-def _send(till: Till, dialog: MpesaDialog, phone: str = PHONE) -> None:
+def _send(till: Till, dialog: GatewayDialog, phone: str = PHONE) -> None:
     """Type the customer's number and press Enter; the push is on its way."""
     _retype(till, dialog.phone, phone)
     till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Return)
@@ -194,7 +196,7 @@ def test_mpesa_push_paid_with_the_pin_on_the_customer_phone(paying: Till) -> Non
     assert dialog.countdown.text().startswith("Waiting for the customer: ")
 
     prompt = _prompt(till)
-    assert prompt.kind == "mpesa"
+    assert prompt.source == "mpesa"
     assert till.terminal.phone is not None
     assert len(till.terminal.phone.pending()) == 1  # one push, however Enter was handled
     _enter_pin(till)
@@ -378,7 +380,9 @@ def test_paypal_qr_approved_on_the_phone_shows_both_amounts_and_the_rate(paying:
     till = paying
     till.scan(MILK_1L)  # KES 125.00 = USD 0.97 at 129.50
     dialog = _open_gateway(till, Qt.Key.Key_F11)
-    assert isinstance(dialog, PayPalDialog)
+    assert isinstance(dialog, GatewayDialog)
+    assert dialog.method_code == "paypal"
+    assert dialog.qr is not None
     assert dialog.windowTitle() == "PayPal payment"
     quote = dialog.quote_label.text()
     assert "USD" in quote
@@ -395,7 +399,7 @@ def test_paypal_qr_approved_on_the_phone_shows_both_amounts_and_the_rate(paying:
     assert dialog.qr.pixmap().width() == dialog.qr.pixmap().height()
 
     prompt = _prompt(till)
-    assert prompt.kind == "paypal"
+    assert prompt.source == "paypal"
     assert prompt.prompt_id in url  # the QR is this order's approval link
     phone = _phone(till)
     assert phone.text.text() == f"{SHOP} asks for USD 0.97. Pay with PayPal?"
@@ -532,7 +536,7 @@ def test_the_tender_dialog_offers_the_other_methods(paying: Till) -> None:
     assert "F10" in mpesa.text()
     assert "F11" in paying.button(tender, "PayPal").text()
     paying.click(mpesa)
-    paying.until(lambda: isinstance(paying.window.sale.dialog, MpesaDialog))
+    paying.until(lambda: isinstance(paying.window.sale.dialog, GatewayDialog))
     assert not tender.isVisible()
 
 

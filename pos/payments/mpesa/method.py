@@ -30,10 +30,13 @@ from pos.payments.base import (
     AttemptRef,
     AttemptState,
     Capability,
+    DialogKind,
     GatewayUnavailable,
+    MethodDescription,
     PaymentMethod,
     PaymentRequest,
     PaymentResult,
+    SettingField,
     mask_phone,
     payer_hash,
 )
@@ -55,7 +58,7 @@ from pos.payments.mpesa.codes import (
     outcome_for_result,
 )
 from pos.payments.mpesa.phone import HOW_TO_TYPE, InvalidPhone, normalize_msisdn, phone_hint
-from pos.payments.registry import MethodContext
+from pos.payments.registry import MethodContext, method_factory
 
 __all__ = [
     "PAYER_HASH_DETAIL",
@@ -104,6 +107,32 @@ class MpesaMethod(PaymentMethod):
     label = "M-Pesa"
     capabilities = frozenset({Capability.CUSTOMER_DEVICE})
     currencies = frozenset({"KES"})
+    description = MethodDescription(
+        code="mpesa",
+        label="M-Pesa",
+        dialog=DialogKind.PHONE,
+        hotkey="F10",
+        receipt_label="M-Pesa",
+        reference_label="M-Pesa receipt",
+        needs_phone=True,
+        phone_label="Customer's M-Pesa phone number",
+        phone_placeholder="07XX XXX XXX or 01XX XXX XXX",
+        whole_units_only=True,
+        resend_allowed=True,
+        settings_fields=(
+            SettingField("mpesa.consumer_key", "Daraja consumer key"),
+            SettingField("mpesa.consumer_secret", "Daraja consumer secret"),
+            SettingField("mpesa.passkey", "Lipa na M-Pesa passkey"),
+            SettingField("mpesa.shortcode", "Business shortcode (paybill / head office)", False),
+            SettingField("mpesa.till_number", "Till number (Buy Goods; empty for paybill)", False),
+        ),
+        # the STK prompt on the phone lapses after about a minute; Daraja settles the
+        # transaction within minutes after that, so an hour of re-checks is plenty (GUESS:
+        # Safaricom documents no exact window; configurable per till)
+        deadline_seconds=120,
+        recheck_window_seconds=3600,
+        customer_device=True,
+    )
 
     def __init__(self, client: DarajaClient, *, max_kes: int = DEFAULT_MAX_KES) -> None:
         self.client = client
@@ -144,6 +173,15 @@ class MpesaMethod(PaymentMethod):
     def normalize_phone(self, text: str) -> str:
         """The MSISDN Daraja wants for what the cashier typed (raises ``InvalidPhone``)."""
         return normalize_msisdn(text)
+
+    def check_phone(self, text: str) -> str | None:
+        """None while the number is valid or can still become valid; else what is wrong."""
+        return phone_hint(text)
+
+    def customer_reference(self, receipt_ref: str, gateway_ref: str) -> str:
+        """Only the M-Pesa receipt number (the one in the customer's SMS) is shown; the
+        CheckoutRequestID means nothing to a customer and stays in the till's records."""
+        return receipt_ref
 
     def phone_hint(self, text: str) -> str | None:
         """Live feedback while the phone number is typed (see ``phone.phone_hint``)."""
@@ -393,6 +431,7 @@ def _number(settings: Mapping[str, Any], key: str, default: float) -> float:
         raise ValueError(f"[payments.mpesa] {key} must be a number, not {value!r}") from None
 
 
+@method_factory(MpesaMethod)
 def create(context: MethodContext) -> MpesaMethod:
     """Build the method from ``[payments.mpesa]`` settings and keyring secrets.
 

@@ -31,10 +31,13 @@ from pos.payments.base import (
     AttemptRef,
     AttemptState,
     Capability,
+    DialogKind,
+    MethodDescription,
     PaymentMethod,
     PaymentRequest,
     PaymentResult,
     RefundResult,
+    SettingField,
 )
 from pos.payments.paypal.client import (
     LIVE_BASE_URL,
@@ -52,7 +55,7 @@ from pos.payments.paypal.sandbox import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
 )
-from pos.payments.registry import MethodContext
+from pos.payments.registry import MethodContext, method_factory
 
 log = logging.getLogger(__name__)
 
@@ -184,13 +187,36 @@ class PayPalMethod(PaymentMethod):
             Capability.PARTIAL_REFUND,
             Capability.CANCEL,
             Capability.CUSTOMER_DEVICE,
+            Capability.IDEMPOTENT_START,
         }
     )
     currencies = PAYPAL_CURRENCIES
+    description = MethodDescription(
+        code="paypal",
+        label="PayPal",
+        dialog=DialogKind.QR,
+        hotkey="F11",
+        receipt_label="PayPal",
+        reference_label="PayPal capture",
+        resend_allowed=True,
+        settings_fields=(
+            SettingField("paypal.client_id", "PayPal client id", False),
+            SettingField("paypal.client_secret", "PayPal client secret"),
+        ),
+        # the QR stays up for 15 minutes; an approval PayPal reports later is never
+        # captured by the till (the customer may have paid another way), only reported
+        deadline_seconds=900,
+        recheck_window_seconds=3 * 3600,
+        customer_device=True,
+    )
 
     def __init__(self, client: PayPalClient, *, price_currency: str = "USD") -> None:
         self.client = client
         self.price_currency = price_currency
+
+    def tender_currency(self, store_currency: str) -> str:
+        """PayPal does not take KES: customers are asked in the configured currency."""
+        return store_currency if store_currency in self.currencies else self.price_currency
 
     # -- checks ---------------------------------------------------------------------------
     def validate(self, request: PaymentRequest) -> str | None:
@@ -257,6 +283,16 @@ class PayPalMethod(PaymentMethod):
             order = self.client.get_order(ref.gateway_ref)
         except PayPalError as error:
             return self._lookup_failed(error, ref.gateway_ref)
+        if order.status == "APPROVED" and not ref.may_capture:
+            # the till gave up on this attempt: the customer may have paid another way, so
+            # an approval seen now is never turned into a charge
+            return self._result(
+                AttemptState.CANCELLED,
+                "paypal.approved_late",
+                "Approved late, not charged: the customer approved in PayPal after the till "
+                "stopped waiting. Nothing was taken.",
+                order,
+            )
         return self._from_order(ref, order, capture=True)
 
     def cancel(self, ref: AttemptRef) -> PaymentResult:
@@ -532,6 +568,7 @@ def _float(settings: Any, key: str, default: float) -> float:
     return float(value)
 
 
+@method_factory(PayPalMethod)
 def create(context: MethodContext) -> PayPalMethod:
     """Build the method from ``[payments.paypal]`` settings and the keyring.
 

@@ -472,6 +472,7 @@ def test_declared_capabilities(method: PayPalMethod) -> None:
         Capability.PARTIAL_REFUND,
         Capability.CANCEL,
         Capability.CUSTOMER_DEVICE,
+        Capability.IDEMPOTENT_START,
     }
     assert "KES" not in method.currencies
     assert {"USD", "EUR", "JPY"} <= method.currencies

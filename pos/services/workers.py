@@ -1,0 +1,93 @@
+"""Named worker threads: the one small helper every part of the till runs its work on.
+
+"Run this there, call back here": :class:`Worker` runs callables on its own thread(s) in
+submission order and hands back a :class:`~concurrent.futures.Future`; whoever submitted
+decides where the result is delivered (the UI's runner hops it onto the GUI thread with a
+queued Qt signal; a device worker or the sync agent handles it on its own thread).
+
+The till has (see docs/architecture.md):
+
+* the **till worker**: store and basket work, one thread, in submission order;
+* the **network executor**: gateway and head-office calls, a few daemon threads, so a
+  call that never returns never delays the till and never holds up closing the app;
+* a **background** worker for long read-only checks (audit chain at start-up);
+* later one worker per device, and the sync agent's own.
+
+Workers marked ``daemon`` are not joined at exit: closing the app never waits on a
+network call. Their unfinished work is lost by design; everything it would have changed
+is stored first (payment attempts) and resolved on the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class WorkerClosed(RuntimeError):
+    """Work was submitted after the worker was shut down (the app is closing)."""
+
+
+class Worker:
+    """``threads`` threads taking callables from one queue (one thread: strict order)."""
+
+    def __init__(self, name: str, *, threads: int = 1, daemon: bool = False) -> None:
+        self.name = name
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"{name}-{i}", daemon=daemon)
+            for i in range(threads)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        with self._lock:
+            if self._closed:
+                raise WorkerClosed(f"the {self.name} worker is shut down")
+            self._queue.put((future, fn, args))
+        return future
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            future, fn, args = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        """Stop taking work; ``wait``: finish what is queued (up to ``timeout`` seconds)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for _ in self._threads:
+                self._queue.put(_STOP)
+        if wait:
+            for thread in self._threads:
+                if thread is not threading.current_thread():
+                    thread.join(timeout)

@@ -1,0 +1,81 @@
+"""Services and screens know no payment gateway by name: each method describes itself.
+
+A string literal naming a gateway's code (``"mpesa"``, ``"paypal"``) outside that
+gateway's own package and the composition root means some screen or service branches on
+it, and a method installed from another package would not get the same treatment.
+Docstrings and comments may still name gateways as examples.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CODES = ("mpesa", "paypal")
+#: where the codes may appear: the gateways' own packages and the composition root
+ALLOWED = (
+    "pos/payments/mpesa/",
+    "pos/payments/paypal/",
+    "pos/app.py",
+    "pos/cli.py",
+    "pos/bench/",
+)
+
+
+def _docstring_nodes(tree: ast.AST) -> set[int]:
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0].value))
+    return found
+
+
+def gateway_codes_in(path: Path) -> list[str]:
+    """``line: literal`` for every string literal in ``path`` that names a gateway code."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = _docstring_nodes(tree)
+    hits = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and any(code in node.value.lower() for code in CODES)
+        ):
+            hits.append(f"{node.lineno}: {node.value[:60]!r}")
+    return hits
+
+
+def sources() -> list[Path]:
+    return sorted(p for p in (ROOT / "pos").rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_no_service_or_screen_names_a_gateway() -> None:
+    offenders = {}
+    for path in sources():
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith(ALLOWED):
+            continue
+        hits = gateway_codes_in(path)
+        if hits:
+            offenders[relative] = hits
+    assert offenders == {}, "gateway codes outside their packages: " + repr(offenders)
+
+
+def test_the_check_finds_a_gateway_code(tmp_path: Path) -> None:
+    sample = tmp_path / "screen.py"
+    sample.write_text(
+        '"""Pays by M-Pesa or paypal (a docstring may say so)."""\n'
+        'def pay(code):\n    return "MpesaDialog" if code == "mpesa" else None\n'
+    )
+    assert gateway_codes_in(sample) == ["3: 'MpesaDialog'", "3: 'mpesa'"]
+
+
+@pytest.mark.parametrize("layer", ["pos/services", "pos/ui", "pos/domain", "pos/store"])
+def test_the_layers_checked_exist(layer: str) -> None:
+    assert (ROOT / layer).is_dir()
