@@ -52,6 +52,8 @@ class Rule:
     forbidden: tuple[str, ...] = ()
     unrestricted: bool = False
     no_clocks: bool = False
+    #: ``fnmatch`` patterns of modules refused wherever they live (e.g. sandboxes).
+    forbidden_patterns: tuple[str, ...] = ()
 
 
 #: stdlib modules that perform I/O or read clocks: banned from the domain.
@@ -64,6 +66,37 @@ DOMAIN_IO: tuple[str, ...] = (
     "ssl",
     "shutil",
     "time",
+)
+
+#: stdlib I/O refused in the wire protocol (``time`` stays: it is not used, but harmless).
+PROTOCOL_IO: tuple[str, ...] = tuple(m for m in DOMAIN_IO if m != "time")
+
+#: HTTP clients: never in the head office's view of the till, never in pure parsers.
+HTTP_CLIENTS: tuple[str, ...] = (
+    "requests",
+    "urllib3",
+    "httpx",
+    "aiohttp",
+    "http.client",
+    "urllib.request",
+)
+
+#: Gateway and device simulators: training and tests only, never the head office.
+SANDBOXES: tuple[str, ...] = ("*.sandbox", "*.sandbox.*", "*.sandbox_*", "*.emulator*")
+
+#: Pure payment modules (callback parsing, webhook verification) the head office shares.
+PURE_PAYMENT_MODULES: tuple[str, ...] = (
+    "pos.payments.mpesa.callback",
+    "pos.payments.paypal.webhook_verify",
+)
+
+#: Everything of the till that ``sync.server`` may import.
+SERVER_PURE_MODULES: tuple[str, ...] = (
+    "pos.domain.money",
+    "pos.domain.tax",
+    "pos.domain.ids",
+    "pos.domain.errors",  # what money and tax raise, so the server can catch it
+    *PURE_PAYMENT_MODULES,
 )
 
 #: The layer table, keyed by module prefix; the longest matching key wins.
@@ -114,9 +147,17 @@ LAYERS: dict[str, Rule] = {
             "pos.payments",
         ),
     ),
-    # Use cases: orchestrate domain, store and payments; no UI, no raw I/O.
+    # Use cases: orchestrate domain, store and payments; no UI, no raw I/O. The outbox
+    # documents they write are built with the wire protocol.
     "pos.services": Rule(
-        allowed=("pos.services", "pos.domain", "pos.store", "pos.payments", "sqlalchemy"),
+        allowed=(
+            "pos.services",
+            "pos.domain",
+            "pos.store",
+            "pos.payments",
+            "sqlalchemy",
+            "sync.protocol",
+        ),
         forbidden=("PySide6", "pos.ui", "requests", "serial"),
     ),
     # Qt front end: reaches everything else through services.
@@ -136,32 +177,52 @@ LAYERS: dict[str, Rule] = {
         allowed=("drivers", "serial"),
         forbidden=("pos", "sync", "PySide6"),
     ),
-    # Wire protocol shared by agent and server.
+    # Wire protocol shared by agent and server: standard library only, pure.
     "sync.protocol": Rule(
-        allowed=("sync.protocol", "pos.domain"),
-        forbidden=("pos.ui", "pos.store", "pos.services", "pos.payments", "drivers"),
+        allowed=("sync.protocol",),
+        forbidden=("pos", "drivers", "sync.agent", "sync.server", "PySide6", *PROTOCOL_IO),
+        no_clocks=True,
     ),
-    # Terminal-side sync agent.
+    # Terminal-side sync agent: drains the store's outbox as protocol documents, over its
+    # own HTTP client.
     "sync.agent": Rule(
-        allowed=("sync.agent", "sync.protocol", "pos.store", "pos.domain", "requests"),
-        forbidden=("pos.ui", "PySide6", "sync.server"),
+        allowed=("sync.agent", "sync.protocol", "pos.store", "requests", "urllib3"),
+        forbidden=(
+            "pos.ui",
+            "pos.services",
+            "pos.payments",
+            "PySide6",
+            "sync.server",
+            "drivers",
+        ),
+        forbidden_patterns=SANDBOXES,
     ),
-    # Back-office server (Django).
+    # Head office (Django): the protocol and only the named pure modules of the till.
     "sync.server": Rule(
         allowed=(
             "sync.server",
             "sync.protocol",
-            "pos.domain",
-            "pos.payments",
+            *SERVER_PURE_MODULES,
             "django",
             "rest_framework",
+            "drf_spectacular",
+            "psycopg",
         ),
-        forbidden=("pos.ui", "pos.store", "PySide6", "sync.agent"),
+        forbidden=(
+            "pos.ui",
+            "pos.store",
+            "pos.services",
+            "PySide6",
+            "sync.agent",
+            "drivers",
+            *HTTP_CLIENTS,
+        ),
+        forbidden_patterns=SANDBOXES,
     ),
-    # ``sync/__init__.py`` and any shared helper: same as the protocol.
+    # ``sync/__init__.py`` and any shared helper: standard library and the protocol.
     "sync": Rule(
-        allowed=("sync.protocol", "pos.domain"),
-        forbidden=("pos.ui", "pos.store", "sync.agent", "sync.server"),
+        allowed=("sync.protocol",),
+        forbidden=("pos", "drivers", "sync.agent", "sync.server", "PySide6"),
     ),
 }
 
@@ -335,6 +396,9 @@ def judge(name: str, rule: Rule, layer: str) -> str | None:
     for prefix in rule.forbidden:
         if matches(name, prefix):
             return f"forbidden in {layer} (matches {prefix!r})"
+    for pattern in rule.forbidden_patterns:
+        if fnmatchcase(name, pattern):
+            return f"forbidden in {layer} (matches {pattern!r})"
     if is_stdlib(name) or any(matches(name, prefix) for prefix in rule.allowed):
         return None
     allowed = ", ".join(("stdlib", *rule.allowed))
@@ -453,4 +517,152 @@ def test_optional_packages_may_be_missing(tmp_path: Path) -> None:
     assert found == {
         ("drivers/__init__.py", "pos.domain.money"),
         ("sync/server/__init__.py", "pos.store.db"),
+    }
+
+
+# -- what the head office may share with the till ---------------------------------------------
+
+
+def module_file(name: str, root: Path) -> Path | None:
+    """The source file of project module ``name`` under ``root``, if it is one."""
+    base = root.joinpath(*name.split("."))
+    if (base / "__init__.py").is_file():
+        return base / "__init__.py"
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py")
+    return None
+
+
+def transitive_imports(module: str, root: Path) -> tuple[set[str], dict[str, str]]:
+    """What importing ``module`` loads: the project modules (parent packages included, as
+    Python runs their ``__init__`` first) and every outside module, mapped to the project
+    module that imports it."""
+    seen: set[str] = set()
+    outside: dict[str, str] = {}
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        parts = current.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
+        path = module_file(current, root)
+        if path is None:
+            continue
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+        for _, name in imported_modules(tree, package_name(path, root)):
+            if name.startswith("<"):
+                continue
+            if name.split(".", 1)[0] in PACKAGES:
+                target = name
+                while target and module_file(target, root) is None:
+                    target = target.rpartition(".")[0]
+                if target:
+                    todo.append(target)
+            else:
+                outside.setdefault(name, current)
+    return {m for m in seen if module_file(m, root) is not None}, outside
+
+
+def impure_imports(module: str, root: Path) -> list[str]:
+    """Why ``module`` is not pure enough for the head office (empty when it is)."""
+    if module_file(module, root) is None:
+        return [f"{module}: no such module"]
+    project, outside = transitive_imports(module, root)
+    problems = [
+        f"{module} loads {name} (imported by {via})"
+        for name, via in sorted(outside.items())
+        if any(matches(name, client) for client in (*HTTP_CLIENTS, "PySide6", "sqlalchemy"))
+    ]
+    problems += [
+        f"{module} loads {name}"
+        for name in sorted(project)
+        if any(matches(name, p) for p in ("pos.store", "pos.services", "pos.ui", "sync.agent"))
+        or any(fnmatchcase(name, pattern) for pattern in SANDBOXES)
+    ]
+    return problems
+
+
+@pytest.mark.parametrize("module", PURE_PAYMENT_MODULES)
+def test_pure_payment_modules_load_no_http_client(module: str) -> None:
+    """The callback parser and webhook verifier the head office shares load no HTTP
+    client, store, UI or sandbox, directly or through anything they import."""
+    assert impure_imports(module, REPO_ROOT) == []
+
+
+def test_impure_imports_are_found_through_other_modules(tmp_path: Path) -> None:
+    """The purity check follows imports and parent packages, so it can fail."""
+    _write(tmp_path, "pos/__init__.py")
+    _write(tmp_path, "pos/payments/__init__.py", "import urllib3\n")
+    _write(tmp_path, "pos/payments/mpesa/__init__.py")
+    _write(tmp_path, "pos/payments/mpesa/codes.py", "from pos.payments.http import post\n")
+    _write(tmp_path, "pos/payments/http.py", "import requests\nfrom http import client\n")
+    _write(tmp_path, "pos/payments/mpesa/callback.py", "from .codes import result_key\n")
+    _write(tmp_path, "pos/payments/paypal/__init__.py")
+    _write(
+        tmp_path, "pos/payments/paypal/webhook_verify.py", "from . import sandbox\nimport json\n"
+    )
+    _write(tmp_path, "pos/payments/paypal/sandbox.py", "")
+
+    assert impure_imports("pos.payments.mpesa.callback", tmp_path) == [
+        "pos.payments.mpesa.callback loads http.client (imported by pos.payments.http)",
+        "pos.payments.mpesa.callback loads requests (imported by pos.payments.http)",
+        "pos.payments.mpesa.callback loads urllib3 (imported by pos.payments)",
+    ]
+    assert impure_imports("pos.payments.paypal.webhook_verify", tmp_path) == [
+        "pos.payments.paypal.webhook_verify loads urllib3 (imported by pos.payments)",
+        "pos.payments.paypal.webhook_verify loads pos.payments.paypal.sandbox",
+    ]
+    assert impure_imports("pos.payments.mpesa.gone", tmp_path) == [
+        "pos.payments.mpesa.gone: no such module"
+    ]
+
+
+def test_sync_rules_catch_violations(tmp_path: Path) -> None:
+    """The protocol is stdlib only; the agent sees the store and the protocol; the server
+    sees the protocol and only the named pure modules, never a client or sandbox."""
+    _write(tmp_path, "pos/__init__.py")
+    _write(tmp_path, "sync/__init__.py", "from sync.protocol import parse_event\n")
+    _write(
+        tmp_path,
+        "sync/protocol/__init__.py",
+        "import json\nimport socket\nfrom datetime import datetime\n"
+        "from pos.domain.money import Money\n"
+        "def now() -> datetime:\n    return datetime.now()\n",
+    )
+    _write(
+        tmp_path,
+        "sync/agent/__init__.py",
+        "from pos.store import repositories\nfrom sync.protocol import parse_event\n"
+        "import requests\nfrom pos.ui import sale_screen\n"
+        "from pos.payments.paypal import sandbox\n",
+    )
+    _write(
+        tmp_path,
+        "sync/server/__init__.py",
+        "import django\nfrom pos.domain.money import Money\nfrom pos.domain import tax\n"
+        "from pos.payments.mpesa.callback import parse_callback\n"
+        "from pos.payments.paypal import webhook_verify\n"
+        "from sync.protocol import parse_event\n"
+        "from pos.domain.sale import Sale\n"
+        "from pos.payments.mpesa import client\n"
+        "from pos.payments.mpesa.sandbox import DarajaSandbox\n"
+        "from pos.store import db\n"
+        "import requests\nimport http.client\nimport urllib3\n",
+    )
+    found = {(v.path, v.target) for v in check_tree(tmp_path)}
+    assert found == {
+        ("sync/protocol/__init__.py", "socket"),
+        ("sync/protocol/__init__.py", "pos.domain.money.Money"),
+        ("sync/protocol/__init__.py", "datetime.now()"),
+        ("sync/agent/__init__.py", "pos.ui.sale_screen"),
+        ("sync/agent/__init__.py", "pos.payments.paypal.sandbox"),
+        ("sync/server/__init__.py", "pos.domain.sale.Sale"),
+        ("sync/server/__init__.py", "pos.payments.mpesa.client"),
+        ("sync/server/__init__.py", "pos.payments.mpesa.sandbox.DarajaSandbox"),
+        ("sync/server/__init__.py", "pos.store.db"),
+        ("sync/server/__init__.py", "requests"),
+        ("sync/server/__init__.py", "http.client"),
+        ("sync/server/__init__.py", "urllib3"),
     }

@@ -26,6 +26,7 @@ from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, SaleAlreadyFinished, ServiceError, UnknownBarcode
+from pos.services.sync_events import sale_document
 from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.repositories import ParkedSummary
@@ -615,22 +616,26 @@ class CheckoutService:
                 change=change,
             )
             repo.write_sale(s, sale, totals, header, self._table)
+            # The outbox payload is the wire document (sync.protocol), numbered with the
+            # row's own seq, taken inside this transaction (already writing: no race).
+            outbox_seq = repo.next_outbox_seq(s)
+            document = sale_document(
+                sale,
+                totals,
+                self._table,
+                header,
+                event_id=self._ids.new(),
+                seq=outbox_seq,
+                approved_by=audit[1] if audit is not None else "",
+            )
             repo.add_outbox_event(
                 s,
-                event_id=self._ids.new(),
+                event_id=document["event_id"],
                 kind=outbox_kind,
                 aggregate_id=sale.sale_id,
-                payload={
-                    "sale": sale.to_dict(),
-                    "number": header.number,
-                    "store_id": header.store_id,
-                    "terminal_id": header.terminal_id,
-                    "business_date": header.business_date,
-                    "closed_at": now.isoformat(),
-                    "total_minor": totals.total.minor,
-                    "training": header.training,
-                },
+                payload=document,
                 now=now,
+                seq=outbox_seq,
             )
             repo.delete_draft(s, sale.sale_id)
             if within is not None:

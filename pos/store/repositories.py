@@ -71,6 +71,7 @@ _NEXT_NUMBER = (
     .on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
     .returning(Counter.value)
 )
+_NEXT_OUTBOX_SEQ = select(func.coalesce(func.max(_OUTBOX.c.seq), 0) + 1)
 _JOURNAL_NUMBER = select(_SALES.c.number).where(_SALES.c.id == bindparam("sale_id"))
 
 # ---------------------------------------------------------------------------------------
@@ -449,6 +450,17 @@ def write_sale(
         )
 
 
+def next_outbox_seq(session: Session) -> int:
+    """The number the next outbox row will get: per terminal (one database per till),
+    gap-free, known before the row is written so the event document can carry it.
+
+    Call it inside the write transaction that adds the event (after its first write, or
+    under ``BEGIN IMMEDIATE``), so no other writer can take the same number; outbox rows
+    are never deleted, so the number is never reused.
+    """
+    return int(session.connection().execute(_NEXT_OUTBOX_SEQ).scalar_one())
+
+
 def add_outbox_event(
     session: Session,
     *,
@@ -457,10 +469,19 @@ def add_outbox_event(
     aggregate_id: str,
     payload: dict[str, Any],
     now: datetime,
-) -> None:
+    seq: int | None = None,
+) -> int:
+    """Append an event for the head office; returns its ``seq``. ``payload`` is the
+    protocol document (``sync.protocol``) whose ``seq`` must be this row's: pass the
+    number from :func:`next_outbox_seq` that the document was built with."""
+    if seq is None:
+        seq = next_outbox_seq(session)
+    if payload.get("seq", seq) != seq:
+        raise ValueError(f"event {event_id} says seq {payload['seq']} but its row is {seq}")
     session.connection().execute(
         _INSERT_OUTBOX,
         {
+            "seq": seq,
             "id": event_id,
             "created_at": now,
             "kind": kind,
@@ -470,6 +491,7 @@ def add_outbox_event(
             "sent_at": None,
         },
     )
+    return seq
 
 
 @dataclass(frozen=True, slots=True)

@@ -435,7 +435,8 @@ def check_receipt_number(f: Fields, name: str, header: Header) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SaleBody:
-    """The sale as the receipt showed it, with everything needed to check its sums."""
+    """The sale as the receipt showed it, with everything needed to check its sums.
+    ``cashier_id`` finished the sale; ``opened_by`` started it (often the same person)."""
 
     sale_id: str
     receipt_number: str
@@ -443,6 +444,7 @@ class SaleBody:
     opened_at: datetime
     closed_at: datetime
     cashier_id: str
+    opened_by: str
     currency: str
     customer: Customer | None
     lines: tuple[SaleLine, ...]
@@ -460,6 +462,7 @@ class SaleBody:
             "opened_at": iso_utc(self.opened_at),
             "closed_at": iso_utc(self.closed_at),
             "cashier_id": self.cashier_id,
+            "opened_by": self.opened_by,
             "currency": self.currency,
             "customer": None if self.customer is None else self.customer.to_json(),
             "lines": [line.to_json() for line in self.lines],
@@ -516,6 +519,7 @@ class SaleBody:
             opened_at=f.timestamp("opened_at"),
             closed_at=f.timestamp("closed_at"),
             cashier_id=f.uuid("cashier_id"),
+            opened_by=f.uuid("opened_by"),
             currency=currency,
             customer=None if customer_f is None else Customer.parse(customer_f),
             lines=lines,

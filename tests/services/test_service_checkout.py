@@ -413,7 +413,7 @@ def test_void_needs_approval_and_is_journaled(cashier: Terminal, users: Users) -
     assert [r["status"] for r in rows(cashier, "SELECT status FROM sale_taxes")] == ["voided"] * 2
     [event] = rows(cashier, "SELECT kind, aggregate_id, payload FROM outbox")
     assert (event["kind"], event["aggregate_id"]) == ("sale.voided", view.sale_id)
-    assert json.loads(event["payload"])["number"] == "DEMO-T1-000001"
+    assert json.loads(event["payload"])["body"]["receipt_number"] == "DEMO-T1-000001"
     assert drafts(cashier) == []
     assert co.view().is_empty
     [entry] = audit(cashier, "sale_voided")
@@ -479,8 +479,8 @@ def check_journal(terminal: Terminal, sale_id: str) -> dict[str, Any]:
     assert {p["business_date"] for p in payments} == {sale["business_date"]}
     assert event["kind"] == "sale.completed"
     payload = json.loads(event["payload"])
-    assert payload["total_minor"] == sale["total_minor"]
-    assert payload["number"] == sale["number"]
+    assert payload["body"]["totals"]["total"]["minor"] == sale["total_minor"]
+    assert payload["body"]["receipt_number"] == sale["number"]
     assert event["sent_at"] is None
     return sale
 
@@ -650,7 +650,7 @@ def test_an_overpaid_sale_completes_with_the_overpayment_as_change(
     assert rows(cashier, "SELECT sku FROM sale_lines") == [{"sku": "DAI-0001"}]
     [event] = rows(cashier, "SELECT kind, payload FROM outbox")
     assert event["kind"] == "sale.completed"
-    assert json.loads(event["payload"])["total_minor"] == 6500
+    assert json.loads(event["payload"])["body"]["totals"]["total"]["minor"] == 6500
 
 
 # -- restart -------------------------------------------------------------------------------

@@ -188,7 +188,7 @@ def test_outbox_delivery_columns_change_but_the_event_does_not(sold: Terminal) -
         ).one()
     assert sent_at.startswith("2026-03-02 07:31:00")
     assert attempts == 1
-    assert json.loads(payload)["total_minor"] == 14000
+    assert json.loads(payload)["body"]["totals"]["total"]["minor"] == 14000
 
     for column, value in [("payload", "'{}'"), ("kind", "'sale.voided'"), ("id", "'x'")]:
         with (
