@@ -143,9 +143,12 @@ def install_exception_hooks(log_dir: Path, notify: Callable[[str], None] | None 
     _notify = notify
     sys.excepthook = _sys_hook
     threading.excepthook = _thread_hook
-    if _fault_file is None:
+    path = log_dir / "faults.log"
+    if _fault_file is None or Path(_fault_file.name) != path:
         log_dir.mkdir(parents=True, exist_ok=True)
-        _fault_file = (log_dir / "faults.log").open("a", encoding="utf-8")
+        if _fault_file is not None:
+            _fault_file.close()
+        _fault_file = path.open("a", encoding="utf-8")
     faulthandler.enable(file=_fault_file, all_threads=True)
 
 

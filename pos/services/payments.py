@@ -521,6 +521,9 @@ class PaymentService:
         now = self._clock.now()
         with self._db.session() as s:
             open_ones = store.open_attempts(s, self._ctx.terminal_id)
+        still_open = {r.id for r in open_ones}
+        for gone in [a for a in self._rechecks if a not in still_open]:
+            del self._rechecks[gone]  # settled, closed or flagged: nothing to ask
         views = []
         for record in open_ones:
             plan = self._rechecks.get(record.id)
@@ -539,8 +542,6 @@ class PaymentService:
             except ServiceError as exc:
                 log.warning("could not resolve attempt %s: %s", record.id, exc)
                 continue
-            if view.final and not view.late and view.state is not AttemptState.CAPTURED:
-                self._rechecks.pop(record.id, None)
             if record.state == "expired" and view.state is AttemptState.EXPIRED:
                 continue  # asked again in case it was paid after all: nothing new
             views.append(view)

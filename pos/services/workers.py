@@ -23,9 +23,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from concurrent.futures import Future
 from typing import Any, TypeVar
+
+from pos.services.steps import NetCall
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -91,3 +93,56 @@ class Worker:
             for thread in self._threads:
                 if thread is not threading.current_thread():
                     thread.join(timeout)
+
+
+def drive_steps(
+    till: Worker, network: Worker, make: Callable[[], Generator[NetCall[Any], Any, T]]
+) -> Future[T]:
+    """Run a use case written as steps: its store parts on ``till``, each network call it
+    yields on ``network``, the continuation back on ``till``. The future holds the result
+    (or the error). If either worker closes meanwhile, the future is cancelled: what the
+    use case stored before its network call is resolved on the next start."""
+    outcome: Future[T] = Future()
+    outcome.set_running_or_notify_cancel()
+
+    def advance(steps: Generator[NetCall[Any], Any, T], step: Callable[[], NetCall[Any]]) -> None:
+        try:
+            call = step()
+        except StopIteration as stop:
+            outcome.set_result(stop.value)
+            return
+        except BaseException as exc:
+            outcome.set_exception(exc)
+            return
+        try:
+            future = network.submit(call.fn)
+        except WorkerClosed:
+            steps.close()
+            outcome.cancel()
+            return
+
+        def back(f: Future[Any]) -> None:
+            error = f.exception()
+            resume: Callable[[], NetCall[Any]] = (
+                (lambda: steps.throw(error))
+                if error is not None
+                else (lambda: steps.send(f.result()))
+            )
+            try:
+                till.submit(advance, steps, resume)
+            except WorkerClosed:
+                log.info("closing: %s left unfinished (stored, resolved next start)", call.what)
+                outcome.cancel()
+
+        future.add_done_callback(back)
+
+    def first() -> None:
+        try:
+            steps = make()
+        except BaseException as exc:
+            outcome.set_exception(exc)
+            return
+        advance(steps, lambda: next(steps))
+
+    till.submit(first)
+    return outcome

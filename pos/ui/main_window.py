@@ -143,13 +143,14 @@ class MainWindow(QMainWindow):
             self.alert.setText(report.audit_problem)
             self.alert.show()
 
-    def resolve_payments(self) -> None:
+    def resolve_payments(self, *, everything: bool = False) -> None:
         """Ask the gateways about unfinished payments (after a crash, or abandoned ones).
 
         The gateway calls run on the network executor and their results are applied on the
         till worker (applying a payment changes the open basket). The first pass after
-        start-up asks about everything; later ones only about attempts whose backed-off
-        re-check is due. A pass still waiting on a slow gateway is not started twice."""
+        start-up (and each login, ``everything``) asks about every open attempt; the 30-second
+        timer only about those whose backed-off re-check is due. A pass still waiting on a
+        slow gateway is not started twice."""
         payments = self.terminal.payments
         if (
             payments is None
@@ -158,7 +159,7 @@ class MainWindow(QMainWindow):
             or self._resolving
         ):
             return
-        everything = not self._resolved_once
+        everything = everything or not self._resolved_once
         self._resolving = True
 
         def finished() -> None:
@@ -269,7 +270,7 @@ class MainWindow(QMainWindow):
         self.sale.enter()
         self.idle_timer.start()
         self.actions_.refresh_users()
-        self.resolve_payments()
+        self.resolve_payments(everything=True)
         self._show_phone(True)
         self.sig_sale_screen_ready.emit()
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from pos.services.steps import NetCall
-from pos.services.workers import Worker, WorkerClosed
+from pos.services.workers import Worker, WorkerClosed, drive_steps
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -106,56 +106,18 @@ class ServiceRunner(QObject):
     ) -> None:
         """Drive a use case written as steps: store parts on the till worker, network
         calls on the network executor, the result on the GUI thread."""
-
-        def first() -> None:
-            try:
-                steps = make()
-            except BaseException as exc:
-                self.sig_done.emit(on_ok, on_error, None, exc)
-                return
-            self._advance(steps, lambda: next(steps), on_ok, on_error)
-
         try:
-            self._worker.submit(first)
+            future = drive_steps(self._worker, self._network, make)
         except WorkerClosed:
-            return
+            return  # closing: nobody is left to show the result
         self._begin()
 
-    def _advance(
-        self,
-        steps: Generator[NetCall[Any], Any, Any],
-        step: Callable[[], NetCall[Any]],
-        on_ok: Any,
-        on_error: Any,
-    ) -> None:
-        """On the till worker: run the generator to its next network call, or its end."""
-        try:
-            call = step()
-        except StopIteration as stop:
-            self.sig_done.emit(on_ok, on_error, stop.value, None)
-            return
-        except BaseException as exc:
-            self.sig_done.emit(on_ok, on_error, None, exc)
-            return
-        try:
-            future = self._network.submit(call.fn)
-        except WorkerClosed:
-            steps.close()
-            return
+        def finished(f: Future[T]) -> None:
+            if f.cancelled():
+                return  # the app is closing
+            self._finished(f, on_ok, on_error)
 
-        def back(f: Future[Any]) -> None:
-            error = f.exception()
-            resume: Callable[[], NetCall[Any]] = (
-                (lambda: steps.throw(error))
-                if error is not None
-                else (lambda: steps.send(f.result()))
-            )
-            try:
-                self._worker.submit(self._advance, steps, resume, on_ok, on_error)
-            except WorkerClosed:
-                log.info("closing: %s left unfinished (stored, resolved next start)", call.what)
-
-        future.add_done_callback(back)
+        future.add_done_callback(finished)
 
     def _finished(self, future: Future[Any], on_ok: Any, on_error: Any) -> None:
         error = future.exception()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,68 +9,15 @@ import pytest
 
 from pos.domain.money import Money
 from pos.payments.base import AttemptRef, AttemptState, PaymentRequest
-from pos.payments.registry import ENTRY_POINT_GROUP, MethodContext, build, discover
-
-PLUGIN = '''
-"""An example gateway: vouchers, paid in full the moment they are redeemed."""
-from pos.payments.base import (
-    AttemptState, Capability, PaymentMethod, PaymentResult,
-)
-
-
-class VoucherMethod(PaymentMethod):
-    code = "voucher"
-    label = "Gift voucher"
-    capabilities = frozenset({Capability.IMMEDIATE})
-
-    def __init__(self, currency):
-        self.currencies = frozenset({currency})
-
-    def start(self, request):
-        return PaymentResult(AttemptState.CAPTURED, "ok", "Voucher redeemed.",
-                             gateway_ref="V-" + request.attempt_id[:8],
-                             captured=request.amount)
-
-    def status(self, ref):
-        return PaymentResult(AttemptState.CAPTURED, "ok", "Voucher redeemed.",
-                             captured=ref.amount)
-
-
-def create(context):
-    return VoucherMethod(context.currency)
-
-
-def broken(context):
-    raise RuntimeError("this plug-in is broken")
-'''
+from pos.payments.registry import MethodContext, build, discover
+from tests.voucher_plugin import installed
 
 
 @pytest.fixture
 def installed_plugin(tmp_path: Path) -> Iterator[Path]:
     """Install a tiny distribution (module + dist-info) on sys.path, like pip would."""
-    (tmp_path / "kaunta_voucher.py").write_text(PLUGIN, encoding="utf-8")
-    info = tmp_path / "kaunta_voucher-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: kaunta-voucher\nVersion: 1.0\n", encoding="utf-8"
-    )
-    (info / "entry_points.txt").write_text(
-        textwrap.dedent(
-            f"""
-            [{ENTRY_POINT_GROUP}]
-            voucher = kaunta_voucher:create
-            notamethod = kaunta_voucher:broken
-            missing = kaunta_voucher_nowhere:create
-            """
-        ),
-        encoding="utf-8",
-    )
-    sys.path.insert(0, str(tmp_path))
-    try:
-        yield tmp_path
-    finally:
-        sys.path.remove(str(tmp_path))
-        sys.modules.pop("kaunta_voucher", None)
+    with installed(tmp_path) as folder:
+        yield folder
 
 
 def test_kaunta_registers_its_own_methods_the_same_way() -> None:
