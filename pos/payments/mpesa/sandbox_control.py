@@ -3,7 +3,8 @@
 Training mode shows a "customer phone" window: it lists the prompts the sandbox is
 holding and lets the trainee approve, cancel or type a PIN, as the customer would. That
 window (through a service) uses only this public HTTP interface, so it works the same
-against a sandbox in this process, in another process or on another machine.
+against a sandbox in this process, in another process or on another machine. Tests use
+it too, to script how Daraja's callbacks arrive (late, twice, never).
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from urllib.parse import urlsplit
 
 import requests
 
-from pos.payments.mpesa.sandbox import CONTROL_PREFIX, Decision, PendingPush
+from pos.payments.mpesa.sandbox import (
+    CONTROL_PREFIX,
+    CallbackMode,
+    CallbackPlan,
+    Decision,
+    PendingPush,
+)
 
 __all__ = ["SandboxControlError", "SandboxCustomer"]
 
@@ -82,6 +89,29 @@ class SandboxCustomer:
     def set_default(self, decision: Decision | str) -> None:
         """What the simulated customer does with prompts that arrive from now on."""
         self._call("POST", "customer", {"default": str(Decision(decision))})
+
+    def set_callback_mode(
+        self,
+        mode: CallbackMode | str,
+        *,
+        delay: float = 0.0,
+        copies: int = 2,
+        checkout_request_id: str | None = None,
+    ) -> CallbackPlan:
+        """How Daraja's callbacks arrive from now on: ``prompt``, ``delay`` (``delay``
+        seconds late), ``duplicate`` (``copies`` times, ``delay`` apart) or ``drop``
+        (never); with ``checkout_request_id``, for that open push only."""
+        plan = CallbackPlan(CallbackMode(mode), delay, copies)  # refused here if invalid
+        body: dict[str, Any] = plan.to_json()
+        if checkout_request_id is not None:
+            body["checkout_request_id"] = checkout_request_id
+        self._call("POST", "callback-mode", body)
+        return plan
+
+    def callback_mode(self) -> CallbackPlan:
+        """The plan callbacks follow now."""
+        data = self._call("GET", "callback-mode")
+        return CallbackPlan.from_json(data.get("callback_mode", {}))
 
     def close(self) -> None:
         self._session.close()

@@ -107,8 +107,9 @@ class StepClock:
 
 @pytest.fixture
 def sandbox() -> Iterator[MpesaSandbox]:
-    """A running sandbox with short customer delays; the customer waits for decide()."""
-    box = MpesaSandbox(prompt_timeout=0.3, slow_delay=0.3).start()
+    """A running sandbox with short customer delays; the customer waits for decide().
+    Callbacks may go to the plain-http receiver on 127.0.0.1 (local_callbacks)."""
+    box = MpesaSandbox(prompt_timeout=0.3, slow_delay=0.3, local_callbacks=True).start()
     try:
         yield box
     finally:
@@ -123,6 +124,7 @@ def make_sandbox() -> Iterator[Callable[..., MpesaSandbox]]:
     def make(**kwargs: Any) -> MpesaSandbox:
         kwargs.setdefault("prompt_timeout", 0.3)
         kwargs.setdefault("slow_delay", 0.3)
+        kwargs.setdefault("local_callbacks", True)
         box = MpesaSandbox(**kwargs).start()
         started.append(box)
         return box

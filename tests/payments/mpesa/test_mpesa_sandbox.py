@@ -22,6 +22,7 @@ from pos.payments.mpesa.sandbox import (
     MpesaSandbox,
     PendingPush,
 )
+from pos.payments.mpesa.sandbox import cli as sandbox_cli
 from pos.payments.mpesa.sandbox_control import SandboxControlError, SandboxCustomer
 
 A = AttemptState
@@ -201,7 +202,7 @@ def test_serve_prints_url_and_credentials(
         assert requests.get(url + "/__sandbox__/pending", timeout=2).status_code == 200
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sandbox_module, "_block_forever", interrupt)
+    monkeypatch.setattr(sandbox_cli, "_block_forever", interrupt)
     sandbox_module.serve("127.0.0.1", 0)
     [out] = seen
     assert "http://127.0.0.1:" in out
