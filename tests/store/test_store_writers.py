@@ -128,7 +128,14 @@ class WriterProcess:
         self.proc = subprocess.Popen(
             [sys.executable, str(WRITERS_PY), role, str(db_path), str(count)],
             cwd=REPO_ROOT,
-            env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1"),
+            env=dict(
+                os.environ,
+                QT_QPA_PLATFORM="offscreen",
+                PYTHONUNBUFFERED="1",
+                PYTHONPATH=os.pathsep.join(
+                    filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
+                ),
+            ),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

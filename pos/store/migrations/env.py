@@ -17,7 +17,7 @@ from alembic import context
 from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import Connection
 
-from pos.store.migrations.runner import applied_revisions
+from pos.store.migrations.runner import applied_revisions, include_object
 from pos.store.migrations.triggers import ensure_triggers, triggers_at
 from pos.store.models import Base
 
@@ -26,13 +26,6 @@ _given = config.attributes.get("connection")
 if not isinstance(_given, Connection):  # pragma: no cover - alembic run by hand
     raise SystemExit("Run migrations through `kaunta` (pos.store.db.upgrade), not alembic.")
 connection: Connection = _given
-
-
-def include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    """Autogenerate must never touch the FTS5 index tables: they live outside the models."""
-    return not (name or "").startswith("products_fts")
 
 
 def restore_triggers(

@@ -43,13 +43,18 @@ from pos.store.migrations import triggers
 SCRIPT_LOCATION = "pos.store:migrations"
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
-    """Alembic's configuration: no ini file and no URL, only the connection handed in."""
+def alembic_config() -> Config:
+    """Alembic's configuration: no ini file and no URL (the connection is handed in)."""
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
-    if connection is not None:
-        config.attributes["connection"] = connection
     return config
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Autogenerate must never touch the FTS5 index tables: they live outside the models."""
+    return not (name or "").startswith("products_fts")
 
 
 @cache
@@ -84,7 +89,7 @@ def current_heads(conn: Connection) -> tuple[str, ...]:
     return tuple(MigrationContext.configure(conn).get_current_heads())
 
 
-def check_schema(conn: Connection, path: Path) -> None:
+def check_schema(conn: Connection, path: Path, script: ScriptDirectory | None = None) -> None:
     """Refuse to commit a schema with broken references or without its triggers.
 
     Re-creates the triggers the reached revision must have first (the safety net for a
@@ -101,7 +106,7 @@ def check_schema(conn: Connection, path: Path) -> None:
             f"{len(problems)} row(s) would point at rows that do not exist "
             f"(first: {table} row {rowid} -> {parent})",
         )
-    required = triggers.triggers_at(applied_revisions(heads))
+    required = triggers.triggers_at(applied_revisions(heads, script))
     triggers.ensure_triggers(conn, required)
     missing = triggers.missing_triggers(conn, required)
     if missing:
@@ -110,14 +115,17 @@ def check_schema(conn: Connection, path: Path) -> None:
 
 @contextmanager
 def migration_connection(
-    path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, config: Config | None = None
 ) -> Iterator[Connection]:
     """A connection of its own, foreign keys off, inside ``BEGIN IMMEDIATE``.
 
     On a clean exit, :func:`check_schema` runs and the transaction commits; on any error
     everything done through the connection is rolled back. Alembic commands and ad-hoc
-    ``alembic.operations.Operations`` both run inside it.
+    ``alembic.operations.Operations`` both run inside it. ``config`` is the Alembic
+    configuration the commands use (tests add version locations); it is also how the
+    reached revision's ancestors are found.
     """
+    config = config or alembic_config()
     engine = create_engine(
         f"sqlite:///{path}", poolclass=NullPool, connect_args={"timeout": busy_timeout_ms / 1000}
     )
@@ -135,8 +143,9 @@ def migration_connection(
             with conn.begin():
                 if conn.exec_driver_sql("PRAGMA foreign_keys").scalar() != 0:
                     raise RuntimeError("foreign keys are still on for the migration")
+                config.attributes["connection"] = conn
                 yield conn
-                check_schema(conn, path)
+                check_schema(conn, path, ScriptDirectory.from_config(config))
             raw = conn.connection.driver_connection
             assert raw is not None
             raw.execute("PRAGMA foreign_keys = ON")  # outside any transaction: takes effect
@@ -144,13 +153,21 @@ def migration_connection(
         engine.dispose()
 
 
-def upgrade(path: Path, target: str = "head", *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+def upgrade(
+    path: Path,
+    target: str = "head",
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    config: Config | None = None,
+) -> None:
     """Upgrade the file at ``path`` to ``target`` in one checked transaction."""
-    with migration_connection(path, busy_timeout_ms=busy_timeout_ms) as conn:
-        command.upgrade(alembic_config(conn), target)
+    config = config or alembic_config()
+    with migration_connection(path, busy_timeout_ms=busy_timeout_ms, config=config):
+        command.upgrade(config, target)
 
 
 def downgrade(path: Path, target: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     """Downgrade (for tests and support only; the till never downgrades by itself)."""
-    with migration_connection(path, busy_timeout_ms=busy_timeout_ms) as conn:
-        command.downgrade(alembic_config(conn), target)
+    config = alembic_config()
+    with migration_connection(path, busy_timeout_ms=busy_timeout_ms, config=config):
+        command.downgrade(config, target)

@@ -1,0 +1,118 @@
+"""Fixtures of the store tests: what each schema revision must have, and populated snapshots.
+
+``snapshots/<revision>.sql`` holds a till's rows as the Kaunta of that revision wrote them
+(see ``snapshots/make_snapshots.py``). A snapshot database is an empty file migrated to that
+revision by today's migrations, with those rows loaded by plain SQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pos.store.db import Database
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def _append_only(*tables: str) -> set[str]:
+    return {f"{table}_no_{verb}" for table in tables for verb in ("update", "delete")}
+
+
+#: The triggers the schema must have at each revision, written out here rather than read
+#: from the code under test. A new revision adds its entry (a test fails until it does).
+TRIGGERS_AT: dict[str, frozenset[str]] = {
+    "0001": frozenset(
+        {
+            "products_fts_ai",
+            "products_fts_ad",
+            "products_fts_au",
+            "outbox_immutable",
+            *_append_only("sales", "sale_lines", "sale_taxes", "payments", "audit_log"),
+        }
+    ),
+}
+TRIGGERS_AT["0002"] = TRIGGERS_AT["0001"] | _append_only("payment_attempt_events")
+
+#: (columns, rows sorted) of every data table, read with plain sqlite3.
+Rows = dict[str, tuple[list[str], list[tuple[object, ...]]]]
+
+
+def read_rows(path: Path) -> Rows:
+    conn = sqlite3.connect(path)
+    try:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " AND name NOT LIKE 'products_fts%' AND name != 'alembic_version' ORDER BY name"
+            )
+        ]
+        rows: Rows = {}
+        for table in tables:
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+            data = conn.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+            rows[table] = (columns, sorted(data, key=repr))
+        return rows
+    finally:
+        conn.close()
+
+
+def read_triggers(path: Path) -> frozenset[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return frozenset(
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        )
+    finally:
+        conn.close()
+
+
+def foreign_key_check(path: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(path)
+    try:
+        return [tuple(r) for r in conn.execute("PRAGMA foreign_key_check")]
+    finally:
+        conn.close()
+
+
+def build_snapshot(path: Path, revision: str) -> None:
+    """Migrate an empty file to ``revision``, then load that revision's rows with plain SQL."""
+    db = Database(path)
+    try:
+        db.upgrade(revision)
+        assert db.check_openable() == revision
+    finally:
+        db.dispose()
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")  # the rows must be consistent as loaded
+        conn.executescript((SNAPSHOTS / f"{revision}.sql").read_text(encoding="utf-8"))
+    finally:
+        conn.close()
+
+
+class Schema:
+    """What the migration tests look at, by plain sqlite3 (never the code under test)."""
+
+    triggers_at = TRIGGERS_AT
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+
+    def snapshot(self, revision: str) -> Path:
+        """A new populated database at ``revision``."""
+        path = self._folder / f"till-{revision}.sqlite"
+        build_snapshot(path, revision)
+        return path
+
+    rows = staticmethod(read_rows)
+    triggers = staticmethod(read_triggers)
+    foreign_key_check = staticmethod(foreign_key_check)
+
+
+@pytest.fixture
+def schema(tmp_path: Path) -> Schema:
+    return Schema(tmp_path)

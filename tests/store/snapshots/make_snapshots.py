@@ -1,0 +1,194 @@
+"""Make ``tests/store/snapshots/<revision>.sql``: a till's data as the Kaunta of that revision
+wrote it, for the upgrade tests to load into a schema at that revision.
+
+Each snapshot is made by running the code of its era, not today's, so that it holds what a
+real till running that version holds (document JSON of that day included). Each file is a
+full data dump (plain ``INSERT`` statements, parents first, no schema): the schema comes
+from the migrations. The ``0002`` snapshot is the ``0001`` till carried on: upgraded by the
+Kaunta of 0002, then used for M-Pesa payments and a lockout.
+
+From the repository root, with the project's virtualenv::
+
+    rm -rf /tmp/era-0001 /tmp/era-0002 /tmp/till.sqlite*
+    mkdir -p /tmp/era-0001 /tmp/era-0002
+    git archive d2af435 pos | tar -x -C /tmp/era-0001    # last commit at schema 0001
+    git archive 028c3e6 pos | tar -x -C /tmp/era-0002    # last commit at schema 0002
+    PYTHONPATH=/tmp/era-0001 python tests/store/snapshots/make_snapshots.py 0001 /tmp/till.sqlite
+    PYTHONPATH=/tmp/era-0002 python tests/store/snapshots/make_snapshots.py 0002 /tmp/till.sqlite
+
+For a new revision NNNN: add a stage below that uses what NNNN added, run it with the code
+of the last commit at NNNN on a copy of the previous stage's file, and commit NNNN.sql.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+#: Parents before children, so a plain load never points at a row not yet there.
+TABLE_ORDER = (
+    "users",
+    "products",
+    "counters",
+    "drafts",
+    "sales",
+    "sale_lines",
+    "sale_taxes",
+    "payments",
+    "outbox",
+    "audit_log",
+    "payment_attempts",
+    "payment_attempt_events",
+)
+
+CATALOG = """sku,barcode,name,category,price,vat_class
+DAI-0001,6168232712628,Brookside Fresh Milk 500ml,Dairy,65.00,Z
+DAI-0003,6168232799285,Brookside Long Life Whole Milk 500ml,Dairy,75.00,S
+BAK-0001,6165383477352,Supaloaf White Bread 400g,Bakery,65.00,Z
+FLR-0002,6162393209737,Jogoo Maize Flour 2kg,Flour & Grains,165.00,E
+SUG-0004,6169619642552,Mumias Sugar 1kg,Sugar & Sweeteners,170.00,S
+HSE-0007,6165159668762,Menengai Cream Bar Soap 800g,Household,230.00,S
+BAK-0017,,"Mandazi, each",Bakery,10.00,S
+"""
+
+
+class SteadyClock:
+    """Moves a minute on every reading, so rows get distinct, realistic times."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        self._now += timedelta(minutes=1)
+        return self._now
+
+
+def _terminal(path: Path, start: datetime) -> Any:
+    from pos.domain.receipt import StoreInfo
+    from pos.services.context import Policy, TerminalContext
+    from pos.services.terminal import Terminal
+
+    ctx = TerminalContext(
+        StoreInfo("DEMO", "Kaunta Demo Duka", ("Moi Avenue, Nairobi",)),
+        "T1",
+        training=True,
+        policy=Policy(pin_kdf_log2_n=10),
+    )
+    return Terminal.open(path, ctx, SteadyClock(start))
+
+
+def _user(terminal: Any, role: str) -> str:
+    return str(next(u.user_id for u in terminal.auth.users() if u.role.value == role))
+
+
+def _wrong_pin(terminal: Any, role: str) -> None:
+    try:
+        terminal.auth.login(_user(terminal, role), "9999")
+    except Exception as exc:  # wrong PIN, then locked out: that is the point
+        print(f"{role}: {exc}")
+
+
+def stage_0001(path: Path) -> None:
+    """Users, a small catalog, two cash sales (one discounted), a void, a parked basket,
+    an open basket and a wrong PIN."""
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+    from pos.domain.sale import Discount
+    from pos.services.auth import Permission, Role
+    from pos.services.terminal import DemoUser
+
+    t = _terminal(path, datetime(2026, 11, 20, 5, 0, tzinfo=UTC))
+    csv = path.with_suffix(".csv")
+    csv.write_text(CATALOG, encoding="utf-8")
+    t.seed_demo(csv, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
+    pins = {r: p for _, r, p in DEMO_USERS}
+    _wrong_pin(t, "supervisor")
+    t.auth.login(_user(t, "cashier"), pins["cashier"])
+    c = t.checkout
+    c.scan("6168232712628", 2)
+    c.scan("6165383477352")
+    assert c.pay_cash(Money(20000)).receipt is not None
+    view = c.scan("6162393209737")
+    c.set_line_discount(view.lines[0].line_id, Discount.of_percent(5))
+    c.scan("6169619642552")
+    assert c.pay_cash(Money(40000)).receipt is not None
+    c.scan("6165159668762")
+    approval = t.auth.approve(_user(t, "supervisor"), pins["supervisor"], Permission.VOID_SALE)
+    c.void("customer changed their mind", approval)
+    c.scan("6168232799285", 3)
+    c.park("back in five minutes")
+    c.scan("6168232712628")  # the open basket when the till was closed
+    t.close()
+
+
+def stage_0002(path: Path) -> None:
+    """The same till after upgrading: an M-Pesa sale, a declined push then cash, a lockout."""
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+    from pos.payments.mpesa.method import create as create_mpesa
+    from pos.payments.mpesa.sandbox import Decision, MpesaSandbox
+    from pos.payments.registry import MethodContext
+
+    t = _terminal(path, datetime(2026, 11, 27, 5, 0, tzinfo=UTC))
+    pins = {r: p for _, r, p in DEMO_USERS}
+    for _ in range(5):
+        _wrong_pin(t, "supervisor")
+    box = MpesaSandbox(prompt_timeout=5.0, slow_delay=0.0)
+    box.start()
+    try:
+        method = create_mpesa(MethodContext(True, "KES", {"base_url": box.base_url}))
+        payments = t.enable_payments({"mpesa": method})
+        t.auth.login(_user(t, "cashier"), pins["cashier"])
+        c = t.checkout
+        c.restore()  # the open basket from before the upgrade: one milk
+        for decision in (Decision.APPROVE, Decision.INSUFFICIENT):
+            if decision is Decision.INSUFFICIENT:
+                c.scan("6169619642552")
+            started = payments.start("mpesa", c.view().totals.due, "0712 345 678")
+            [push] = box.pending()
+            box.decide(push.checkout_request_id, decision)
+            for _ in range(200):
+                if payments.poll(started.attempt_id).final:
+                    break
+                time.sleep(0.05)
+        assert c.pay_cash(Money(20000)).receipt is not None  # after the declined push
+    finally:
+        box.stop()
+        t.close()
+
+
+def dump(path: Path) -> str:
+    """Every row of every table as ``INSERT`` statements, parents first."""
+    conn = sqlite3.connect(path)
+    try:
+        lines = []
+        for table in TABLE_ORDER:
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+            if not columns:
+                continue  # not in this revision
+            values = " || ', ' || ".join(f"quote({c})" for c in columns)
+            for (row,) in conn.execute(f"SELECT {values} FROM {table} ORDER BY rowid"):
+                lines.append(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({row});")
+        return "\n".join(lines) + "\n"
+    finally:
+        conn.close()
+
+
+def main(revision: str, path: Path) -> int:
+    {"0001": stage_0001, "0002": stage_0002}[revision](path)
+    header = (
+        f"-- Kaunta till data at schema {revision}, written by the Kaunta of that revision.\n"
+        "-- Made by tests/store/snapshots/make_snapshots.py; do not edit by hand.\n"
+    )
+    (HERE / f"{revision}.sql").write_text(header + dump(path), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], Path(sys.argv[2])))
