@@ -117,9 +117,22 @@ class Discount:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Discount:
-        if data["kind"] == "percent":
-            return cls(DiscountKind.PERCENT, percent=Decimal(data["percent"]))
-        return cls(DiscountKind.AMOUNT, amount=Money(int(data["minor"]), data["currency"]))
+        """Restore a saved discount through the same rules as entering it: a percent
+        above 0 and at most 100 (two decimals), an amount above zero; else InvalidDiscount."""
+        if not isinstance(data, dict):
+            raise InvalidDiscount("A saved discount is damaged (not an object).")
+        if data.get("kind") == "percent":
+            if not isinstance(data.get("percent"), str):
+                raise InvalidDiscount("A saved percent discount has no percentage.")
+            return cls.of_percent(data["percent"])
+        if data.get("kind") == "amount":
+            minor, currency = data.get("minor"), data.get("currency")
+            if not isinstance(minor, int) or isinstance(minor, bool):
+                raise InvalidDiscount("A saved discount amount is not a whole number of cents.")
+            if not isinstance(currency, str):
+                raise InvalidDiscount("A saved discount amount has no currency.")
+            return cls.of_amount(Money(minor, currency))
+        raise InvalidDiscount(f"A saved discount has an unknown kind {data.get('kind')!r}.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,57 +656,13 @@ class Sale:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Sale:
-        def money(d: dict[str, Any] | None) -> Money | None:
-            return None if d is None else Money(int(d["minor"]), d["currency"])
+        """Restore a snapshot written by :meth:`to_dict` (a draft, or a journalled sale).
 
-        def must(d: dict[str, Any]) -> Money:
-            m = money(d)
-            assert m is not None
-            return m
+        Refused with :class:`~pos.domain.snapshot.InvalidSnapshot` (a ``DomainError``
+        naming the reason) when it breaks a rule the methods keep: a quantity of zero or
+        less, a discount beyond its line or the order, currencies mixed, tenders that do
+        not add up, a ``completed`` sale not fully paid. See ``pos.domain.snapshot``.
+        """
+        from pos.domain.snapshot import restore_sale  # the snapshot rules import Sale
 
-        if data.get("v") != 1:
-            raise ValueError(f"unknown sale snapshot version {data.get('v')!r}")
-        sale = cls(
-            sale_id=data["sale_id"],
-            currency=data["currency"],
-            opened_at=datetime.fromisoformat(data["opened_at"]),
-            cashier_id=data["cashier_id"],
-            status=SaleStatus(data["status"]),
-            order_discount=Discount.from_dict(data["order_discount"])
-            if data["order_discount"]
-            else None,
-            rounding=money(data["rounding"]),
-            void_reason=data.get("void_reason", ""),
-            note=data.get("note", ""),
-        )
-        for ln in data["lines"]:
-            sale.lines.append(
-                SaleLine(
-                    line_id=ln["line_id"],
-                    product=ProductRef(
-                        ln["product_id"],
-                        ln["sku"],
-                        ln["barcode"],
-                        ln["name"],
-                        must(ln["unit_price"]),
-                        ln["vat_class"],
-                    ),
-                    quantity=int(ln["quantity"]),
-                    price_override=money(ln["price_override"]),
-                    discount=Discount.from_dict(ln["discount"]) if ln["discount"] else None,
-                )
-            )
-        for p in data["payments"]:
-            sale.payments.append(
-                Payment(
-                    p["payment_id"],
-                    p["method"],
-                    must(p["amount"]),
-                    must(p["tendered"]),
-                    must(p["change"]),
-                    datetime.fromisoformat(p["at"]),
-                    p.get("reference", ""),
-                    tuple((str(k), str(v)) for k, v in p.get("details", [])),
-                )
-            )
-        return sale
+        return restore_sale(data)
