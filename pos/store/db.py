@@ -10,10 +10,11 @@ it takes the write lock up front, waiting up to the busy timeout for another wri
 finish, so its reads and writes see one snapshot and its first write can never fail at
 once. (With a plain, deferred ``BEGIN`` a unit of work that reads and then writes gets
 ``SQLITE_BUSY`` immediately, busy timeout or not, whenever another connection committed in
-between: SQLite cannot upgrade a stale read snapshot to a writer.) Readers are not held
-up by this in WAL mode; only writers queue. Work that only reads and may take long
-(reports, the audit chain check) can use :meth:`Database.read_session`, a deferred
-transaction that is refused any write, so it never makes writers wait.
+between: SQLite cannot upgrade a stale read snapshot to a writer.) The price is that a
+unit of work from :meth:`Database.session` queues as a writer even if it only reads. Work
+that only reads, above all work that may take long (reports, the audit chain check,
+search), should use :meth:`Database.read_session`: a deferred transaction on its own WAL
+snapshot that is refused any write, never waits for writers and never makes them wait.
 
 Only after the busy timeout does a writer give up, with :class:`DatabaseLocked`, a message
 that names the file and the wait, and nothing of the unit of work saved.
