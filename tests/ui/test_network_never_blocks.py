@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from pos.demo import CATALOG_CSV
 from pos.payments.mpesa.method import create as create_mpesa
 from pos.payments.registry import MethodContext
-from tests.hang_server import HangingServer
+from pos.bench.hang import HangingServer
 
 if TYPE_CHECKING:
     from conftest import MakeTill, Till
