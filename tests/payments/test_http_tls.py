@@ -1,4 +1,6 @@
-"""TLS verification is on by default on the gateway HTTP path (real HTTPS on 127.0.0.1)."""
+"""TLS verification is always on for the gateway HTTP path (real HTTPS on 127.0.0.1): the
+default CA bundle refuses a self-signed server; ``REQUESTS_CA_BUNDLE`` or the configured
+``ca_bundle`` can trust it; nothing turns verification off."""
 
 from __future__ import annotations
 
@@ -12,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from pos.payments.base import GatewayUnavailable, mask_digits
+from pos.payments.base import GatewayUnavailable
 from pos.payments.http import HttpClient, HttpSettings
+from pos.payments.scrubbing import mask_phones
 
 
 def self_signed(tmp: Path) -> tuple[Path, Path]:
@@ -81,15 +85,20 @@ def https(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.server_close()
 
 
-def client(url: str, *, verify: bool = True) -> HttpClient:
+def client(
+    url: str, *, ca_bundle: str | None = None, session: requests.Session | None = None
+) -> HttpClient:
     return HttpClient(
-        HttpSettings(url, read_timeout=3, retries=0, verify_tls=verify), "test", mask_digits
+        HttpSettings(url, read_timeout=3, retries=0, ca_bundle=ca_bundle),
+        "test",
+        mask_phones,
+        session=session,
     )
 
 
 def test_an_untrusted_certificate_is_refused_by_default(https: tuple[str, Path]) -> None:
     url, _cert = https
-    with pytest.raises(GatewayUnavailable, match="request failed"):
+    with pytest.raises(GatewayUnavailable, match="TLS certificate was not accepted"):
         client(url).request("GET", "/", safe_to_repeat=True)
 
 
@@ -102,7 +111,30 @@ def test_a_trusted_ca_bundle_is_accepted(
     assert (response.status_code, response.json()) == (200, {"ok": True})
 
 
-def test_verification_off_only_when_configured(https: tuple[str, Path]) -> None:
+def test_the_configured_ca_bundle_is_trusted_over_the_environment(
+    https: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, cert = https
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/bundle.pem")
+    response = client(url, ca_bundle=str(cert)).request("GET", "/", safe_to_repeat=True)
+    assert (response.status_code, response.json()) == (200, {"ok": True})
+
+
+def test_a_session_with_verification_off_is_verified_all_the_same(
+    https: tuple[str, Path],
+) -> None:
     url, _cert = https
-    response = client(url, verify=False).request("GET", "/", safe_to_repeat=True)
-    assert response.status_code == 200
+    careless = requests.Session()
+    careless.verify = False
+    with pytest.raises(GatewayUnavailable, match="TLS certificate was not accepted"):
+        client(url, session=careless).request("GET", "/", safe_to_repeat=True)
+
+
+def test_a_ca_bundle_that_cannot_be_read_is_unavailable_with_a_reason(
+    https: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, _cert = https
+    with pytest.raises(GatewayUnavailable, match="CA bundle could not be read"):
+        client(url, ca_bundle=str(tmp_path / "missing.pem")).request(
+            "GET", "/", safe_to_repeat=True
+        )

@@ -14,8 +14,10 @@ An expired or revoked token mid-flow (404.001.03 / 401) drops the cached token a
 the call once more with a fresh one. Error envelopes become :class:`DarajaError`; answers
 that cannot be used at all become ``GatewayUnavailable`` (outcome unknown, ask again).
 
-The STK callback parser lives here too (:func:`parse_stk_callback`): it is pure, so the
-head office can use it to validate callbacks before relaying them to the till.
+The STK callback parser (:func:`parse_stk_callback`, :class:`StkCallback`,
+:class:`MalformedCallback`) lives in the pure module :mod:`pos.payments.mpesa.callback`, which
+the head office imports without any HTTP client; it is re-exported here for the till's code.
+The token cache is the one every gateway shares (:mod:`pos.payments.tokens`).
 
 Everything logged goes through :meth:`DarajaClient.scrub`, which removes the token, the
 consumer key and secret, the passkey and passwords derived from it, and masks phone numbers.
@@ -28,21 +30,20 @@ import binascii
 import json
 import logging
 import re
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import requests
 
-from pos.domain.errors import DomainError
-from pos.domain.money import Money
-from pos.payments.base import GatewayUnavailable, mask_phone
+from pos.payments.base import GatewayUnavailable
 from pos.payments.http import HttpClient, HttpSettings
+from pos.payments.mpesa.callback import MalformedCallback, StkCallback, parse_stk_callback
 from pos.payments.mpesa.codes import error_field, is_invalid_token, is_processing, result_key
+from pos.payments.scrubbing import mask_phones
+from pos.payments.tokens import AccessToken, TokenCache, parse_expires_in
 
 __all__ = [
     "NAIROBI",
@@ -127,7 +128,7 @@ class DarajaConfig:
     read_timeout: float = 15.0
     retries: int = 2  # extra tries for the token and the query (never the push)
     backoff: float = 0.25
-    verify_tls: bool = True
+    ca_bundle: str | None = None  # PEM file of CAs to trust; TLS is always verified
     token_margin: float = 60.0  # refresh this many seconds before the token expires
     max_reference_len: int = 12  # AccountReference limit (portal text)
     max_description_len: int = 13  # TransactionDesc limit per the portal: GUESS, see docs
@@ -157,7 +158,7 @@ class DarajaConfig:
             read_timeout=self.read_timeout,
             retries=self.retries,
             backoff=self.backoff,
-            verify_tls=self.verify_tls,
+            ca_bundle=self.ca_bundle,
         )
 
 
@@ -185,24 +186,6 @@ class StkQueryResponse:
     response_description: str
     result_code: str  # always a string here: "0", "1032", "SFC_IC0003"
     result_desc: str
-
-
-@dataclass(frozen=True, slots=True)
-class StkCallback:
-    """The customer's answer as Daraja POSTs it to the CallBackURL."""
-
-    merchant_request_id: str
-    checkout_request_id: str
-    result_code: str  # folded to a string like the query's ("0", "1032", "SFC_IC0003")
-    desc: str
-    amount: Money | None = None  # success only
-    receipt: str | None = None  # MpesaReceiptNumber, success only
-    phone: str | None = None  # PhoneNumber as digits (may be partly masked by Safaricom)
-    transaction_date: str | None = None  # YYYYMMDDHHmmss, Nairobi time
-
-    @property
-    def paid(self) -> bool:
-        return self.result_code == "0"
 
 
 class DarajaError(Exception):
@@ -240,14 +223,6 @@ class DarajaError(Exception):
         return is_invalid_token(self.code, self.http_status)
 
 
-class MalformedCallback(ValueError):
-    """A callback body that is not what Daraja sends; ``reason`` says precisely why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Malformed M-Pesa callback: {reason}")
-        self.reason = reason
-
-
 # -- scrubbing ---------------------------------------------------------------------------
 
 _REDACTED = "[REDACTED]"
@@ -257,17 +232,6 @@ _SECRET_FIELD = re.compile(
     r"\s*[:=]\s*\"?)([^\s\",&}]+)"
 )
 _B64_BLOB = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
-#: Phone numbers, including ones that are not valid Safaricom numbers (a typo of a real
-#: number is still personal data): 254 or 0, then nine digits, spaces/dashes allowed.
-_PHONE = re.compile(r"(?<![\d*])(?:\+?254|0)[\s-]?(\d(?:[\s-]?\d){8})(?![\d*])")
-
-
-def _mask_phones(text: str) -> str:
-    def repl(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(1))
-        return mask_phone("254" + digits)
-
-    return _PHONE.sub(repl, text)
 
 
 def _decodes_to_secret(blob: str, secrets: tuple[str, ...]) -> bool:
@@ -291,22 +255,10 @@ def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
         )
     text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {_REDACTED}", text)
     text = _SECRET_FIELD.sub(lambda m: m.group(1) + _REDACTED, text)
-    return _mask_phones(text)
+    return mask_phones(text)
 
 
 # -- the client --------------------------------------------------------------------------
-
-
-def _parse_expires_in(value: object) -> float:
-    """``"3599"`` (Daraja sends a string) or ``3599`` → seconds; unusable → 5 minutes."""
-    try:
-        seconds = float(str(value).strip())
-    except (TypeError, ValueError):
-        seconds = 0.0
-    if not seconds > 0 or seconds != seconds:  # also rejects NaN
-        log.warning("M-Pesa token answer had an unusable expires_in; assuming 300 s")
-        return 300.0
-    return seconds
 
 
 def _json_object(response: requests.Response) -> dict[str, Any] | None:
@@ -322,7 +274,11 @@ def _text(value: object) -> str:
 
 
 class DarajaClient:
-    """Token cache + the three Daraja calls. Thread-safe (one lock around the token)."""
+    """The shared token cache + the three Daraja calls.
+
+    Thread-safe: the network threads of the till may call it at once (the token cache is
+    shared and single-flight; :class:`~pos.payments.http.HttpClient` is thread-safe).
+    """
 
     def __init__(
         self,
@@ -333,19 +289,28 @@ class DarajaClient:
         self.config = config
         self._clock = clock
         self._http = http or HttpClient(config.http_settings(), "mpesa", self.scrub)
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._token_refresh_at: datetime | None = None
+        self._tokens = TokenCache(
+            self._fetch_token,
+            name="M-Pesa",
+            margin=config.token_margin,
+            clock=lambda: self._now().timestamp(),
+        )
         basic = base64.b64encode(f"{config.consumer_key}:{config.consumer_secret}".encode()).decode(
             "ascii"
         )
         self._static_secrets = (config.consumer_key, config.consumer_secret, config.passkey, basic)
-        self._recent: deque[str] = deque(maxlen=16)  # tokens and passwords seen, for scrub
+        self._passwords: deque[str] = deque(maxlen=8)  # STK passwords used, for scrub
+
+    def close(self) -> None:
+        """Close the connections; later calls fail at once (``GatewayUnavailable``)."""
+        self._http.close()
 
     # -- secrets -------------------------------------------------------------------------
     def scrub(self, text: str) -> str:
         """``text`` without this client's secrets, tokens and passwords; phones masked."""
-        return scrub_text(text, (*self._static_secrets, *tuple(self._recent)))
+        return scrub_text(
+            text, (*self._static_secrets, *self._tokens.issued, *tuple(self._passwords))
+        )
 
     def _now(self) -> datetime:
         now = self._clock()
@@ -356,47 +321,41 @@ class DarajaClient:
     def _password(self) -> tuple[str, str]:
         timestamp = daraja_timestamp(self._now())
         password = stk_password(self.config.shortcode, self.config.passkey, timestamp)
-        self._recent.append(password)
+        self._passwords.append(password)
         return password, timestamp
 
     # -- token ---------------------------------------------------------------------------
     def access_token(self) -> str:
         """A valid access token: the cached one, or a new one if it is (nearly) expired."""
-        with self._lock:
-            now = self._now()
-            if self._token and self._token_refresh_at and now < self._token_refresh_at:
-                return self._token
-            self._token = None
-            response = self._http.request(
-                "GET",
-                TOKEN_PATH,
-                safe_to_repeat=True,
-                params={"grant_type": "client_credentials"},
-                auth=(self.config.consumer_key, self.config.consumer_secret),
-            )
-            if response.status_code != 200:
-                raise self._error(response, "token")
-            body = _json_object(response)
-            token = body.get("access_token") if body else None
-            if not isinstance(token, str) or not token:
-                raise GatewayUnavailable(
-                    "M-Pesa's login answer had no access token. The payment's outcome is not "
-                    "known yet; it will be checked again."
-                )
-            self._recent.append(token)
-            ttl = _parse_expires_in(body.get("expires_in") if body else None)
-            margin = min(self.config.token_margin, ttl / 2)
-            self._token = token
-            self._token_refresh_at = now + timedelta(seconds=ttl - margin)
-            log.debug("M-Pesa access token obtained, valid %.0f s", ttl)
-            return token
+        return self._tokens.get()
 
     def drop_token(self, token: str | None = None) -> None:
         """Forget the cached token (only if it is still ``token``, when one is given)."""
-        with self._lock:
-            if token is None or self._token == token:
-                self._token = None
-                self._token_refresh_at = None
+        self._tokens.forget(token)
+
+    def _fetch_token(self) -> AccessToken:
+        """``GET /oauth/v1/generate`` (safe to repeat); run by the token cache."""
+        response = self._http.request(
+            "GET",
+            TOKEN_PATH,
+            safe_to_repeat=True,
+            params={"grant_type": "client_credentials"},
+            auth=(self.config.consumer_key, self.config.consumer_secret),
+        )
+        if response.status_code != 200:
+            raise self._error(response, "token")
+        body = _json_object(response)
+        token = body.get("access_token") if body else None
+        if not isinstance(token, str) or not token:
+            raise GatewayUnavailable(
+                "M-Pesa's login answer had no access token. The payment's outcome is not "
+                "known yet; it will be checked again."
+            )
+        ttl = parse_expires_in(body.get("expires_in") if body else None)
+        if ttl is None:
+            log.warning("M-Pesa token answer had an unusable expires_in; assuming 300 s")
+            ttl = 300.0
+        return AccessToken(token, ttl)
 
     # -- calls ---------------------------------------------------------------------------
     def _error(self, response: requests.Response, operation: str) -> DarajaError:
@@ -548,141 +507,3 @@ class DarajaClient:
             result_code=result,
             result_desc=_text(answer.get("ResultDesc")),
         )
-
-
-# -- callbacks -----------------------------------------------------------------------------
-
-_PHONE_VALUE = re.compile(r"^254[0-9*]{9}$")
-_DATE_VALUE = re.compile(r"^\d{14}$")
-
-
-def _require_str(container: Mapping[str, Any], key: str, where: str) -> str:
-    if key not in container:
-        raise MalformedCallback(f"{where}.{key} is missing")
-    value = container[key]
-    if not isinstance(value, str):
-        raise MalformedCallback(f"{where}.{key} must be a string, not {type(value).__name__}")
-    return value
-
-
-def _callback_amount(value: object) -> Money:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise MalformedCallback(f"Amount must be a number, not {type(value).__name__}")
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise MalformedCallback(f"Amount {value!r} is not a number") from None
-    if not amount.is_finite() or amount <= 0:
-        raise MalformedCallback(f"Amount {value!r} is not a positive amount")
-    minor = amount * 100
-    if minor != minor.to_integral_value():
-        raise MalformedCallback(f"Amount {value!r} has more than 2 decimals")
-    try:
-        return Money(int(minor), "KES")
-    except DomainError as exc:
-        raise MalformedCallback(f"Amount {value!r} is out of range") from exc
-
-
-def _callback_phone(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise MalformedCallback(f"PhoneNumber must be a number, not {type(value).__name__}")
-    text = str(value).strip()
-    if not _PHONE_VALUE.match(text):
-        raise MalformedCallback(f"PhoneNumber {mask_phone(text)!r} is not a 254… MSISDN")
-    return text
-
-
-def _callback_date(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise MalformedCallback(f"TransactionDate must be a number, not {type(value).__name__}")
-    text = str(value).strip()
-    if not _DATE_VALUE.match(text):
-        raise MalformedCallback(f"TransactionDate {text!r} is not YYYYMMDDHHmmss")
-    return text
-
-
-def _metadata(callback: Mapping[str, Any]) -> dict[str, object]:
-    where = "Body.stkCallback.CallbackMetadata"
-    if "CallbackMetadata" not in callback:
-        raise MalformedCallback(f"{where} is missing on a successful payment")
-    meta = callback["CallbackMetadata"]
-    if not isinstance(meta, dict):
-        raise MalformedCallback(f"{where} must be an object")
-    items = meta.get("Item")
-    if not isinstance(items, list):
-        raise MalformedCallback(f"{where}.Item must be a list")
-    values: dict[str, object] = {}
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("Name"), str):
-            raise MalformedCallback(f"{where}.Item[{index}] must be an object with a Name")
-        if "Value" in item:  # "Balance" usually comes without a Value
-            values[item["Name"]] = item["Value"]
-    for name in ("Amount", "MpesaReceiptNumber", "PhoneNumber"):
-        if name not in values:
-            raise MalformedCallback(f"{where} has no {name} on a successful payment")
-    return values
-
-
-def parse_stk_callback(raw: bytes | str | Mapping[str, Any]) -> StkCallback:
-    """Validate and read an STK callback body; :class:`MalformedCallback` says what is wrong.
-
-    Accepts the raw body (bytes or text) or an already decoded JSON object. ResultCode may be
-    a number (as Daraja sends it) or a string (``"SFC_IC0003"``); it is returned as a string.
-    A successful callback must carry Amount, MpesaReceiptNumber and PhoneNumber.
-    """
-    if isinstance(raw, bytes | bytearray):
-        try:
-            raw = bytes(raw).decode("utf-8")
-        except UnicodeDecodeError:
-            raise MalformedCallback("body is not UTF-8 text") from None
-    if isinstance(raw, str):
-        if not raw.strip():
-            raise MalformedCallback("body is empty")
-        try:
-            data: object = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise MalformedCallback(f"body is not JSON ({exc.msg})") from None
-    else:
-        data = raw
-    if not isinstance(data, Mapping):
-        raise MalformedCallback(f"body must be a JSON object, not {type(data).__name__}")
-    body = data.get("Body")
-    if body is None:
-        raise MalformedCallback("Body is missing")
-    if not isinstance(body, Mapping):
-        raise MalformedCallback("Body must be an object")
-    callback = body.get("stkCallback")
-    if callback is None:
-        raise MalformedCallback("Body.stkCallback is missing")
-    if not isinstance(callback, Mapping):
-        raise MalformedCallback("Body.stkCallback must be an object")
-    where = "Body.stkCallback"
-    merchant = _require_str(callback, "MerchantRequestID", where)
-    checkout = _require_str(callback, "CheckoutRequestID", where)
-    if not checkout.strip():
-        raise MalformedCallback(f"{where}.CheckoutRequestID is empty")
-    if "ResultCode" not in callback:
-        raise MalformedCallback(f"{where}.ResultCode is missing")
-    try:
-        code = result_key(callback["ResultCode"])
-    except TypeError as exc:
-        raise MalformedCallback(f"{where}.{exc}") from None
-    desc = _require_str(callback, "ResultDesc", where)
-    if code != "0":
-        return StkCallback(merchant, checkout, code, desc)
-    values = _metadata(callback)
-    receipt = values["MpesaReceiptNumber"]
-    if not isinstance(receipt, str) or not receipt.strip():
-        raise MalformedCallback("MpesaReceiptNumber must be a non-empty string")
-    return StkCallback(
-        merchant_request_id=merchant,
-        checkout_request_id=checkout,
-        result_code=code,
-        desc=desc,
-        amount=_callback_amount(values["Amount"]),
-        receipt=receipt.strip(),
-        phone=_callback_phone(values["PhoneNumber"]),
-        transaction_date=(
-            _callback_date(values["TransactionDate"]) if "TransactionDate" in values else None
-        ),
-    )

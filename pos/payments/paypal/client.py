@@ -11,7 +11,8 @@ House rules it follows:
   ``PayPal-Request-Id`` that PayPal uses to answer a repeat with the first result instead
   of doing the work twice.
 - The OAuth token is cached until shortly before ``expires_in`` (a JSON *number* at
-  PayPal) and fetched again, once, when an API call answers 401.
+  PayPal) and fetched again, once, when an API call answers 401. The cache is the one every
+  gateway shares (:mod:`pos.payments.tokens`): thread-safe, one fetch at a time.
 - A 4xx answer becomes :class:`PayPalError` (status, name, issue, description, debug id,
   links), parsed from the spec's error shape or from the OAuth ``error`` shape. A 5xx or an
   unreadable answer becomes :class:`PayPalUnavailable`, a :class:`GatewayUnavailable`: the
@@ -28,7 +29,6 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,8 +39,10 @@ import requests
 
 from pos.domain.errors import InvalidAmount
 from pos.domain.money import Money, exponent
-from pos.payments.base import GatewayUnavailable, mask_digits
+from pos.payments.base import GatewayUnavailable
 from pos.payments.http import HttpClient, HttpSettings
+from pos.payments.scrubbing import mask_phones
+from pos.payments.tokens import AccessToken, TokenCache, parse_expires_in
 
 log = logging.getLogger(__name__)
 
@@ -359,7 +361,8 @@ class PayPalConfig:
     read_timeout: float = 15.0
     retries: int = 2
     backoff: float = 0.25
-    verify_tls: bool = True
+    #: PEM file of the CAs to trust instead of the default bundle; TLS is always verified.
+    ca_bundle: str | None = None
     #: Seconds before ``expires_in`` at which a cached token is no longer used.
     token_margin: float = 60.0
 
@@ -370,7 +373,7 @@ class PayPalConfig:
             read_timeout=self.read_timeout,
             retries=self.retries,
             backoff=self.backoff,
-            verify_tls=self.verify_tls,
+            ca_bundle=self.ca_bundle,
         )
 
 
@@ -389,7 +392,11 @@ _SCRUB_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 class PayPalClient:
-    """One PayPal REST app (client id + secret) at one base URL."""
+    """One PayPal REST app (client id + secret) at one base URL.
+
+    Thread-safe: the network threads of the till may call it at once (the token cache is
+    shared and single-flight; :class:`~pos.payments.http.HttpClient` is thread-safe).
+    """
 
     def __init__(
         self,
@@ -397,67 +404,55 @@ class PayPalClient:
         *,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._token = ""
-        self._token_until = 0.0
-        self._seen_tokens: list[str] = []  # every token ever issued to us, for scrub()
         self._basic = base64.b64encode(
             f"{config.client_id}:{config.client_secret}".encode()
         ).decode("ascii")
-        self.http = HttpClient(
-            config.http_settings(), "paypal", self.scrub, session=session, sleep=sleep
+        self._tokens = TokenCache(
+            self._fetch_token, name="PayPal", margin=config.token_margin, clock=clock
         )
+        self.http = HttpClient(config.http_settings(), "paypal", self.scrub, session=session)
+
+    def close(self) -> None:
+        """Close the connections; later calls fail at once (``GatewayUnavailable``)."""
+        self.http.close()
 
     # -- secrets --------------------------------------------------------------------
     def scrub(self, text: str) -> str:
         """``text`` without access tokens, the client secret or Authorization values."""
-        for secret in (*self._seen_tokens, self.config.client_secret, self._basic):
+        for secret in (*self._tokens.issued, self.config.client_secret, self._basic):
             if secret:
                 text = text.replace(secret, _REDACTED)
         for pattern, replacement in _SCRUB_PATTERNS:
             text = pattern.sub(replacement, text)
-        return mask_digits(text)
+        return mask_phones(text)
 
     # -- OAuth ----------------------------------------------------------------------
     def access_token(self) -> str:
         """A valid token, fetched with client credentials when the cached one is stale."""
-        with self._lock:
-            if self._token and self._clock() < self._token_until:
-                return self._token
-            response = self.http.request(
-                "POST",
-                "/v1/oauth2/token",
-                safe_to_repeat=True,  # asking for a token changes nothing
-                headers={"Accept": "application/json", "Accept-Language": "en_US"},
-                data={"grant_type": "client_credentials"},
-                auth=(self.config.client_id, self.config.client_secret),
-            )
-            body = self._json(response, "token")
-            token, expires_in = body.get("access_token"), body.get("expires_in")
-            if isinstance(expires_in, str) and expires_in.isdigit():
-                expires_in = int(expires_in)  # tolerated, though PayPal sends a number
-            if (
-                not isinstance(token, str)
-                or not token
-                or not isinstance(expires_in, int | float)
-                or isinstance(expires_in, bool)
-            ):
-                raise PayPalProtocolError("PayPal sent a token answer without token/expiry")
-            self._seen_tokens = [*self._seen_tokens[-7:], token]
-            lifetime = float(expires_in)
-            margin = min(self.config.token_margin, lifetime / 2)
-            self._token, self._token_until = token, self._clock() + lifetime - margin
-            return token
+        return self._tokens.get()
 
     def forget_token(self, token: str | None = None) -> None:
         """Drop the cached token (all of it, or only if it is still ``token``)."""
-        with self._lock:
-            if token is None or token == self._token:
-                self._token, self._token_until = "", 0.0
+        self._tokens.forget(token)
+
+    def _fetch_token(self) -> AccessToken:
+        """``POST /v1/oauth2/token`` with client credentials; run by the token cache."""
+        response = self.http.request(
+            "POST",
+            "/v1/oauth2/token",
+            safe_to_repeat=True,  # asking for a token changes nothing
+            headers={"Accept": "application/json", "Accept-Language": "en_US"},
+            data={"grant_type": "client_credentials"},
+            auth=(self.config.client_id, self.config.client_secret),
+        )
+        body = self._json(response, "token")
+        token = body.get("access_token")
+        lifetime = parse_expires_in(body.get("expires_in"))  # a number; "32400" tolerated
+        if not isinstance(token, str) or not token or lifetime is None:
+            raise PayPalProtocolError("PayPal sent a token answer without token/expiry")
+        return AccessToken(token, lifetime)
 
     # -- plumbing -------------------------------------------------------------------
     def _json(self, response: requests.Response, what: str) -> Mapping[str, Any]:
