@@ -492,8 +492,15 @@ class Sale:
         if tendered >= cash_due:
             self.rounding = totals.rounding + (cash_due - due)
             payment = Payment(payment_id, "cash", cash_due, tendered, tendered - cash_due, at)
-        elif allow_partial:
+        elif allow_partial and tendered <= due:
             payment = Payment(payment_id, "cash", tendered, tendered, Money.zero(self.currency), at)
+        elif allow_partial:
+            # covers the exact due but not the rounded cash due: neither a part payment
+            # (nothing would be left) nor a full one (change would be below the smallest coin)
+            raise InsufficientTender(
+                f"{tendered} is more than the {due} left but less than the {cash_due} to pay "
+                f"in cash. Take {cash_due.amount_text()} as the full payment."
+            )
         else:
             raise InsufficientTender(
                 f"{tendered} is less than the {cash_due} due. "

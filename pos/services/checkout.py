@@ -19,14 +19,16 @@ from pos.domain.barcode import normalize_barcode
 from pos.domain.catalog import CatalogItem
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
-from pos.domain.receipt import Receipt, build_receipt
+from pos.domain.receipt import LABEL_DETAIL, Receipt, build_receipt
 from pos.domain.sale import Discount, Payment, Sale, SaleStatus, SaleTotals
 from pos.domain.tax import TaxTable
+from pos.services.attempt_events import emit_attempt_event
 from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, SaleAlreadyFinished, ServiceError, UnknownBarcode
 from pos.services.sync_events import sale_document
+from pos.store import attempts
 from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.repositories import ParkedSummary
@@ -82,11 +84,18 @@ class CashResult:
 
 @dataclass(frozen=True, slots=True)
 class VoidResult:
+    """What voiding left to give back: cash from the drawer now; gateway money through
+    the manager's settlement (refund through the gateway where it can, or by hand, or
+    credit), never as cash from the drawer."""
+
     receipt: Receipt
     cash_to_return: Money
+    for_the_manager: tuple[tuple[str, Money], ...] = ()  # (method label, amount)
 
 
 RECEIPT_COUNTER = "receipt"
+#: the drawer's own tender: the only money a void hands back over the counter
+CASH = "cash"
 
 
 class CheckoutService:
@@ -247,8 +256,12 @@ class CheckoutService:
         return self._sale
 
     # -- ringing up -----------------------------------------------------------------------
-    def scan(self, code: str, quantity: int = 1) -> SaleView:
-        """A barcode from the scanner (or typed and Enter): add one of that product."""
+    def scan(self, code: str, quantity: int = 1, approval: Approval | None = None) -> SaleView:
+        """A barcode from the scanner (or typed and Enter): add one of that product.
+
+        Adding goods can grow an approved over-limit discount (50 % off the order covers
+        what the basket held when it was approved, not what is scanned after): then the
+        scan needs approval again, like any other change that raises it."""
         self._auth.require(Permission.SELL)
         try:
             barcode = normalize_barcode(code)
@@ -258,25 +271,36 @@ class CheckoutService:
             item = repo.product_by_barcode(s, barcode)
         if item is None:
             raise UnknownBarcode(barcode)
-        return self._add(item, quantity)
+        return self._add(item, quantity, approval)
 
-    def add_product(self, product_id: int, quantity: int = 1) -> SaleView:
+    def add_product(
+        self, product_id: int, quantity: int = 1, approval: Approval | None = None
+    ) -> SaleView:
         """A product picked from search results."""
         self._auth.require(Permission.SELL)
         with self._db.session() as s:
             item = repo.product_by_id(s, product_id)
         if item is None:
             raise NotFound("That product is no longer in the catalog.")
-        return self._add(item, quantity)
+        return self._add(item, quantity, approval)
 
-    def _add(self, item: CatalogItem, quantity: int) -> SaleView:
+    def _add(self, item: CatalogItem, quantity: int, approval: Approval | None) -> SaleView:
         if not item.active:
             raise ServiceError(f"{item.name} is not for sale (inactive in the catalog).")
         if item.price.currency != self._ctx.currency:
             raise ServiceError(f"{item.name} is priced in {item.price.currency}; fix the catalog.")
         line_id = self._ids.new()
-        return self._change(
-            lambda sale: sale.add_product(item.ref(), quantity, line_id), create=True
+        if not self._loaded:
+            self.restore()
+        if self._sale is None or not _has_discounts(self._sale):
+            return self._change(
+                lambda sale: sale.add_product(item.ref(), quantity, line_id), create=True
+            )
+        return self._guarded(
+            lambda sale: sale.add_product(item.ref(), quantity, line_id),
+            approval,
+            audit_action="item_added",
+            detail={"line": line_id, "sku": item.sku, "qty": quantity},
         )
 
     def set_quantity(
@@ -353,6 +377,24 @@ class CheckoutService:
             needs={Permission.PRICE_OVERRIDE},
         )
 
+    def _refuse_gateway_overpayment(self, sale: Sale) -> None:
+        """Taking goods off must not leave more gateway money on the sale than it costs:
+        that money cannot come out of the drawer as change. Say what to do instead."""
+        others = [p for p in sale.payments if p.method != CASH]
+        if not others:
+            return
+        zero = Money.zero(sale.currency)
+        paid_elsewhere = sum((p.amount for p in others), zero)
+        payable = sale.totals(self._table).payable
+        if paid_elsewhere > payable:
+            label = dict(others[-1].details).get(LABEL_DETAIL) or others[-1].method.title()
+            raise ServiceError(
+                f"{label} already paid {paid_elsewhere}; after this change the sale would be "
+                f"{payable}, and {paid_elsewhere - payable} cannot be given back from the "
+                "drawer. Keep the item, or void the sale: the manager then returns the "
+                f"{label} payment (Settle…)."
+            )
+
     @staticmethod
     def _discount_levels(sale: Sale, table: TaxTable) -> dict[str, tuple[Decimal, int]]:
         """Every discount as (effective percent, amount in minor units), by line id, by
@@ -396,6 +438,7 @@ class CheckoutService:
         current = self._current_sale()
         sale = current.copy()
         apply(sale)
+        self._refuse_gateway_overpayment(sale)
         needed = set(needs or ())
         if removes and current.tender_started:
             needed.add(Permission.REMOVE_AFTER_TENDER)
@@ -553,7 +596,8 @@ class CheckoutService:
         if not current.lines:
             paid = current.totals(self._table).paid
             raise ServiceError(
-                f"No items are left on this sale: void it (F8) and give back {paid}."
+                f"No items are left on this sale ({paid} paid): void it (F8). Cash is given "
+                "back from the drawer; other payments go back through the manager (Settle…)."
             )
         if not current.is_fully_paid(self._table):
             due = current.totals(self._table).due
@@ -577,14 +621,38 @@ class CheckoutService:
         who = self._auth.authorize(Permission.VOID_SALE, approval)
         sale = current.copy()
         sale.void(reason)
-        totals = sale.totals(self._table)
+        zero = Money.zero(sale.currency)
+        cash = sum((p.amount for p in sale.payments if p.method == CASH), zero)
+        others = [p for p in sale.payments if p.method != CASH]
+        now = self._clock.now()
+
+        def flag_gateway_money(s: Session) -> None:
+            # the money stays at the gateway: the manager gives it back (or credits it)
+            for p in others:
+                record = attempts.get_attempt(s, p.payment_id)
+                if record is None or record.resolution == "late":
+                    continue
+                record, _ = attempts.update_attempt(
+                    s,
+                    p.payment_id,
+                    now,
+                    resolution="late",
+                    code=f"{record.method}.sale_voided",
+                    message=f"Sale voided after {record.amount} was paid: give it back.",
+                )
+                emit_attempt_event(s, self._ids, "payment.late", record, {"why": "voided"}, now)
+
         receipt = self._finish(
             sale,
-            Money.zero(sale.currency),
+            zero,
             outbox_kind="sale.voided",
             audit=("sale_voided", "" if who == user.user_id else who, {"reason": sale.void_reason}),
+            within=flag_gateway_money if others else None,
         )
-        return VoidResult(receipt, totals.paid)
+        labels = tuple(
+            (dict(p.details).get(LABEL_DETAIL) or p.method.title(), p.amount) for p in others
+        )
+        return VoidResult(receipt, cash, labels)
 
     def _finish(
         self,
@@ -695,3 +763,8 @@ def _shown(raised: dict[str, Decimal]) -> dict[str, Decimal]:
     """For the audit: the discounts that crossed the limit; the combined total only when
     it is the one that did (several small discounts adding up)."""
     return {k: v for k, v in raised.items() if k != "total"} or raised
+
+
+def _has_discounts(sale: Sale) -> bool:
+    """Does any discount sit on the basket (only then can a change raise one)?"""
+    return sale.order_discount is not None or any(ln.discount is not None for ln in sale.lines)

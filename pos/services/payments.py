@@ -54,6 +54,7 @@ from pos.payments.base import (
     mask_phone,
     payer_hash,
 )
+from pos.services.attempt_events import emit_attempt_event
 from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.checkout import CheckoutService, SaleView
@@ -62,7 +63,6 @@ from pos.services.errors import NotFound, ServiceError
 from pos.services.steps import NetCall, Steps, run_inline
 from pos.store import attempts as store
 from pos.store.db import Database
-from pos.store.repositories import add_outbox_event
 
 log = logging.getLogger(__name__)
 
@@ -804,32 +804,7 @@ class PaymentService:
         now: datetime,
     ) -> None:
         """An outbox event about an attempt, in the transaction that changed it."""
-        payload: dict[str, Any] = {
-            "attempt": record.id,
-            "sale_id": record.sale_id,
-            "method": record.method,
-            "state": record.state,
-            "resolution": record.resolution,
-            "code": record.code,
-            "tender_minor": record.amount.minor,
-            "tender_currency": record.amount.currency,
-            "applied_minor": record.applied.minor,
-            "rounding_minor": record.rounding.minor,
-            "currency": record.applied.currency,
-            "rate": record.rate,
-            "payer_masked": record.payer_masked,
-            "gateway_ref": record.gateway_ref,
-            "receipt_ref": record.receipt_ref,
-            **extra,
-        }
-        add_outbox_event(
-            s,
-            event_id=self._ids.new(),
-            kind=kind,
-            aggregate_id=record.id,
-            payload=payload,
-            now=now,
-        )
+        emit_attempt_event(s, self._ids, kind, record, extra, now)
 
     # -- views --------------------------------------------------------------------------------
     def _deadline(self, record: store.AttemptRecord) -> datetime:

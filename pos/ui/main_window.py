@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.login.sig_unlock_user.connect(self._unlock_user)
         self.sale.sig_lock.connect(self.lock)
         self.sale.sig_switch_user.connect(self.switch_user)
+        self.sale.sig_late_payments.connect(self.refresh_late_alert)
 
         self.status_user = QLabel("", self)
         self.status_till = QLabel(
@@ -186,6 +187,11 @@ class MainWindow(QMainWindow):
         self.actions_.steps(
             lambda: payments.resolve_unfinished_steps(everything=everything), resolved, failed
         )
+
+    def refresh_late_alert(self) -> None:
+        payments = self.terminal.payments
+        if payments is not None:
+            self.actions_.call(payments.late_payments, self._late_alert, lambda _e: None)
 
     def open_late_payments(self) -> None:
         payments = self.terminal.payments

@@ -71,6 +71,8 @@ class SaleScreen(QWidget):
     """Everything the cashier does between login and receipt."""
 
     sig_lock = Signal()
+    #: money the manager must settle appeared (a void with gateway money on it)
+    sig_late_payments = Signal()
     sig_switch_user = Signal()
     sig_view_changed = Signal(object)  # SaleView, for tests and the pole display later
 
@@ -309,7 +311,7 @@ class SaleScreen(QWidget):
         if text.isdigit():
             self.scan.clear()
             self._hide_results()
-            self.act.call(lambda: self.checkout.scan(text, qty), self._added)
+            self.act.run(lambda a: self.checkout.scan(text, qty, a), self._added)
             return
         self._search()  # letters + Enter before the search came back: search now
 
@@ -322,7 +324,7 @@ class SaleScreen(QWidget):
         self._hide_results()
         product_id = item.product_id
         assert product_id is not None
-        self.act.call(lambda: self.checkout.add_product(product_id, qty), self._added)
+        self.act.run(lambda a: self.checkout.add_product(product_id, qty, a), self._added)
 
     def _added(self, view: SaleView) -> None:
         before = {ln.line_id: ln.quantity for ln in (self.view.lines if self.view else ())}
@@ -577,8 +579,15 @@ class SaleScreen(QWidget):
                 self.show_sale(None)
                 text = f"Sale voided ({result.receipt.number})."
                 if result.cash_to_return:
-                    text += f" Give back {result.cash_to_return} to the customer."
+                    text += f" Give back {result.cash_to_return} cash to the customer."
+                for label, amount in result.for_the_manager:
+                    text += (
+                        f" {label} {amount} is not cash: the manager gives it back "
+                        "(Settle…), do not pay it from the drawer."
+                    )
                 self.show_info(text)
+                if result.for_the_manager:
+                    self.sig_late_payments.emit()
 
             self.act.run(
                 lambda a: self.checkout.void(reason, a),

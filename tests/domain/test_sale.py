@@ -961,3 +961,52 @@ def test_copy_is_independent_of_the_original() -> None:
     assert trial.totals(KENYA_VAT).total == kes("135.00")
     assert trial.to_dict() != sale.to_dict()
     assert sale.copy().to_dict() == sale.to_dict()
+
+
+def test_a_part_payment_above_what_is_left_is_refused_not_given_sub_coin_change() -> None:
+    """Regression: total 60.77 (cash due 61.00); a "part" payment of 60.99 used to complete
+    the sale with 0.22 change that no coin can pay, and the drawer never reconciled."""
+    sale = sale_with(("A", "60.77", 1))
+    with pytest.raises(InsufficientTender, match=r"Take 61\.00 as the full payment"):
+        pay(sale, "60.99", increment=100, allow_partial=True)
+    assert sale.payments == []
+    payment = pay(sale, "61.00", increment=100, allow_partial=True)  # a full payment
+    t = sale.totals(KENYA_VAT)
+    assert (payment.amount, payment.change, t.rounding) == (kes("61.00"), Money(0), kes("0.23"))
+    assert sale.is_fully_paid(KENYA_VAT)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    price=st.integers(min_value=1, max_value=50_000),
+    tenders=st.lists(st.integers(min_value=1, max_value=60_000), min_size=1, max_size=6),
+    increment=st.sampled_from([1, 50, 100, 500]),
+    mode=st.sampled_from(list(CashRounding)),
+)
+def test_takings_equal_tenders_minus_change_for_any_cash_sequence(
+    price: int, tenders: list[int], increment: int, mode: CashRounding
+) -> None:
+    """However cash arrives (part, full, over), what the sale took equals the cash handed
+    over minus the change given, and equals the total plus the rounding."""
+    sale = sale_with(("A", Money(price).amount_text().replace(",", ""), 1))
+    for i, amount in enumerate(tenders):
+        if sale.is_fully_paid(KENYA_VAT):
+            break
+        try:
+            pay(
+                sale,
+                Money(amount).amount_text().replace(",", ""),
+                increment=increment,
+                mode=mode,
+                allow_partial=True,
+                payment_id=f"P{i}",
+            )
+        except InsufficientTender:
+            continue
+    t = sale.totals(KENYA_VAT)
+    tendered = sum(p.tendered.minor for p in sale.payments)
+    change = sum(p.change.minor for p in sale.payments)
+    assert tendered - change == t.paid.minor
+    if sale.is_fully_paid(KENYA_VAT):
+        assert t.paid == t.total + t.rounding
+        assert sale.change_due(KENYA_VAT).minor == change
