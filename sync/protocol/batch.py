@@ -1,0 +1,203 @@
+"""A push of events from one terminal, and the head office's answer per event.
+
+The agent sends its unsent outbox rows in order, in batches of at most
+:data:`MAX_BATCH_EVENTS`, with the terminal's audit-chain head. :func:`parse_batch` refuses
+a batch whose own envelope is wrong, but reads each event on its own: one bad event gets
+its own refusal and never sinks the others (the head office applies the good ones in one
+transaction and answers every event). :func:`acks_document` / :func:`parse_acks` carry the
+answer back: ``applied`` (new), ``duplicate`` (same UUID and hash as before: already
+applied, acknowledge again) or ``rejected`` (with the reason and field; the agent parks it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sync.protocol.canonical import load_json
+from sync.protocol.envelope import PROTOCOL_VERSION, read_version
+from sync.protocol.errors import ProtocolError
+from sync.protocol.events import Event, parse_event
+from sync.protocol.fields import ID_RE, Fields, check_uuid, iso_utc
+
+MAX_BATCH_EVENTS = 500
+_CHAIN_HASH_RE = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The newest entry of the terminal's audit chain when the batch was sent."""
+
+    seq: int
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "hash": self.hash}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One event of a batch: parsed, or refused with the reason (``error``)."""
+
+    index: int
+    event_id: str | None
+    event: Event | None
+    error: ProtocolError | None
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    version: str
+    store_id: str
+    terminal_id: str
+    sent_at: datetime
+    chain_head: ChainHead
+    items: tuple[BatchItem, ...]
+
+
+def batch_document(
+    *,
+    store_id: str,
+    terminal_id: str,
+    sent_at: datetime,
+    chain_head: ChainHead,
+    events: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """What the agent sends: ``events`` are outbox payloads, in ``seq`` order."""
+    if len(events) > MAX_BATCH_EVENTS:
+        raise ProtocolError("events", f"has more than {MAX_BATCH_EVENTS} events")
+    return {
+        "version": PROTOCOL_VERSION,
+        "store_id": store_id,
+        "terminal_id": terminal_id,
+        "sent_at": iso_utc(sent_at),
+        "chain_head": chain_head.to_json(),
+        "events": list(events),
+    }
+
+
+def _item(index: int, raw: Any, store_id: str, terminal_id: str) -> BatchItem:
+    if not isinstance(raw, Mapping):
+        return BatchItem(index, None, None, ProtocolError("", "must be an object"))
+    try:
+        event_id: str | None = check_uuid(raw.get("event_id"), "event_id")
+    except ProtocolError:
+        event_id = None
+    try:
+        event = parse_event(raw)
+    except ProtocolError as exc:
+        return BatchItem(index, event_id, None, exc)
+    if (event.header.store_id, event.header.terminal_id) != (store_id, terminal_id):
+        error = ProtocolError(
+            "terminal_id", f"is not the batch's terminal {store_id}/{terminal_id}"
+        )
+        return BatchItem(index, event_id, None, error)
+    return BatchItem(index, event_id, event, None)
+
+
+def parse_batch(raw: bytes | str | Mapping[str, Any]) -> Batch:
+    """Read a batch; its envelope must be right, its events are judged one by one."""
+    data = load_json(raw) if isinstance(raw, bytes | bytearray | str) else raw
+    f = Fields(data, "")
+    version = read_version(f)
+    store_id = f.text("store_id", pattern=ID_RE, max_len=40)
+    terminal_id = f.text("terminal_id", pattern=ID_RE, max_len=40)
+    head = f.obj("chain_head")
+    chain_head = ChainHead(
+        head.integer("seq", minimum=0, maximum=2**62),
+        head.text("hash", pattern=_CHAIN_HASH_RE, max_len=64),
+    )
+    raw_events = f.get("events")
+    if not isinstance(raw_events, list):
+        f.fail("events", "must be a list")
+    if len(raw_events) > MAX_BATCH_EVENTS:
+        f.fail("events", f"has more than {MAX_BATCH_EVENTS} events")
+    items = [_item(i, e, store_id, terminal_id) for i, e in enumerate(raw_events)]
+    seen: dict[str, BatchItem] = {}
+    for n, item in enumerate(items):
+        if item.event is None or item.event_id is None:
+            continue
+        first = seen.setdefault(item.event_id, item)
+        if (
+            first is not item
+            and first.event is not None
+            and first.event.content_hash != item.event.content_hash
+        ):
+            items[n] = BatchItem(
+                item.index,
+                item.event_id,
+                None,
+                ProtocolError("hash", f"differs from event {first.index} with the same id"),
+            )
+    return Batch(
+        version=version,
+        store_id=store_id,
+        terminal_id=terminal_id,
+        sent_at=f.timestamp("sent_at"),
+        chain_head=chain_head,
+        items=tuple(items),
+    )
+
+
+class AckStatus(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The head office's answer about one event of a batch."""
+
+    index: int
+    event_id: str | None
+    status: AckStatus
+    field: str = ""
+    reason: str = ""
+
+    @property
+    def delivered(self) -> bool:
+        """May the agent mark the event sent? (applied now, or already before)"""
+        return self.status is not AckStatus.REJECTED
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "event_id": self.event_id,
+            "status": self.status.value,
+            "field": self.field,
+            "reason": self.reason,
+        }
+
+
+def rejection(item: BatchItem) -> Ack:
+    """The answer for an event the parser refused."""
+    assert item.error is not None
+    return Ack(item.index, item.event_id, AckStatus.REJECTED, item.error.field, item.error.reason)
+
+
+def acks_document(acks: Sequence[Ack]) -> dict[str, Any]:
+    return {"version": PROTOCOL_VERSION, "results": [a.to_json() for a in acks]}
+
+
+def parse_acks(raw: bytes | str | Mapping[str, Any]) -> list[Ack]:
+    """Read the head office's answer (the agent's side)."""
+    data = load_json(raw) if isinstance(raw, bytes | bytearray | str) else raw
+    f = Fields(data, "")
+    read_version(f)
+    acks = []
+    for r in f.items("results", max_len=MAX_BATCH_EVENTS):
+        acks.append(
+            Ack(
+                index=r.integer("index", minimum=0, maximum=MAX_BATCH_EVENTS - 1),
+                event_id=r.opt_uuid("event_id"),
+                status=r.choice("status", AckStatus),
+                field=r.text("field", max_len=200),
+                reason=r.text("reason", max_len=500),
+            )
+        )
+    return acks
