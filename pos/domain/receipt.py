@@ -20,6 +20,8 @@ TRAINING_MARK = "*** TRAINING - NOT A VALID RECEIPT ***"
 #: description when the payment is taken; a payment without them prints its code).
 LABEL_DETAIL = "label"
 REFERENCE_LABEL_DETAIL = "reference_label"
+#: the payment's own rounding in minor units (M-Pesa takes whole shillings)
+ROUNDING_DETAIL = "rounding"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +208,18 @@ def render_text(receipt: Receipt, width: int = 42) -> list[str]:
         out.extend(_pair("Discounts", f"-{receipt.discounts.amount_text()}", width))
     out.extend(_pair(f"TOTAL {receipt.total.currency}", receipt.total.amount_text(), width))
     if receipt.rounding:
-        out.extend(_pair("Cash rounding", receipt.rounding.amount_text(), width))
+        # each method's own rounding (M-Pesa's whole shillings) under its name; the rest
+        # is cash rounding
+        cash_rounding = receipt.rounding
+        for p in receipt.payments:
+            info = dict(p.details)
+            own = Money(int(info.get(ROUNDING_DETAIL, "0") or 0), receipt.total.currency)
+            if own:
+                label = info.get(LABEL_DETAIL) or p.method.replace("_", " ").title()
+                out.extend(_pair(f"{label} rounding", own.amount_text(), width))
+                cash_rounding = cash_rounding - own
+        if cash_rounding:
+            out.extend(_pair("Cash rounding", cash_rounding.amount_text(), width))
         out.extend(_pair("TO PAY", (receipt.total + receipt.rounding).amount_text(), width))
     for p in receipt.payments:
         info = dict(p.details)

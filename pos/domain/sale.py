@@ -236,18 +236,24 @@ class SaleTotals:
 
 
 def round_cash(amount: Money, increment: int, mode: CashRounding) -> Money:
-    """Round an amount due in cash to the smallest coin ``increment`` (minor units)."""
+    """Round an amount due in cash to the smallest coin ``increment`` (minor units).
+
+    Symmetric: a negative amount (cash going back, a refund) rounds as its magnitude does,
+    so KES 10.50 -> 11.00 and -10.50 -> -11.00 (nearest, half away from zero); ``down``
+    is towards zero and ``up`` away from it, whichever way the money goes."""
     if increment <= 1:
         return amount
-    q, r = divmod(amount.minor, increment)
+    sign = -1 if amount.minor < 0 else 1
+    q, r = divmod(abs(amount.minor), increment)
     if r == 0:
         return amount
     if mode is CashRounding.DOWN:
-        return Money(q * increment, amount.currency)
-    if mode is CashRounding.UP:
-        return Money((q + 1) * increment, amount.currency)
-    up = r * 2 >= increment
-    return Money((q + 1 if up else q) * increment, amount.currency)
+        whole = q
+    elif mode is CashRounding.UP:
+        whole = q + 1
+    else:
+        whole = q + 1 if r * 2 >= increment else q
+    return Money(sign * whole * increment, amount.currency)
 
 
 def check_quantity(quantity: int) -> int:

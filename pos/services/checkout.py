@@ -682,6 +682,7 @@ class CheckoutService:
                 business_date=self._ctx.business_date(now),
                 training=self._ctx.training,
                 change=change,
+                store=self._ctx.store,
             )
             repo.write_sale(s, sale, totals, header, self._table)
             # The outbox payload is the wire document (sync.protocol), numbered with the
@@ -748,8 +749,8 @@ class CheckoutService:
         receipt = build_receipt(
             entry.sale,
             entry.sale.totals(entry.tax_table),
-            store=self._ctx.store,
-            terminal_id=self._ctx.terminal_id,
+            store=entry.store or self._ctx.store,
+            terminal_id=entry.terminal_id or self._ctx.terminal_id,
             number=entry.number,
             issued_at=entry.closed_at.astimezone(self._ctx.zone),
             cashier=entry.cashier_name,

@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pos.domain.money import Money, convert, exponent, round_half_up
-from pos.domain.receipt import LABEL_DETAIL, REFERENCE_LABEL_DETAIL, Receipt
+from pos.domain.receipt import LABEL_DETAIL, REFERENCE_LABEL_DETAIL, ROUNDING_DETAIL, Receipt
 from pos.domain.sale import Payment
 from pos.payments.base import (
     AttemptRef,
@@ -748,6 +748,8 @@ class PaymentService:
                 (LABEL_DETAIL, described.receipt_name),
                 (REFERENCE_LABEL_DETAIL, described.reference_label),
             ]
+        if record.rounding:
+            details.append((ROUNDING_DETAIL, str(record.rounding.minor)))
         if record.rate:
             details += [("foreign", str(record.amount)), ("rate", record.rate)]
         if record.payer_masked:

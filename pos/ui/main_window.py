@@ -175,11 +175,7 @@ class MainWindow(QMainWindow):
             finished()
             for view in views:
                 if view.receipt is not None:
-                    self.sale.show_sale(None)
-                    self.sale.show_info(
-                        f"A {view.label} payment from before was completed: receipt "
-                        f"{view.receipt.number}."
-                    )
+                    self.sale.arrived_later(view)
                 elif view.sale_view is not None:
                     self.sale.show_sale(view.sale_view)
             self.actions_.call(payments.late_payments, self._late_alert, lambda _e: None)

@@ -102,6 +102,8 @@ class GatewayDialog(KauntaDialog):
         self._clock.timeout.connect(self._tick)
         self.phone: QLineEdit | None = None
         self.qr: QLabel | None = None
+        self._sending = False  # a start is on its way to the gateway
+        self._warned = False  # the cashier was told the customer can still pay
         description = method.description
         if description.needs_phone:
             self.layout_.addWidget(QLabel(description.phone_label, self))
@@ -172,8 +174,11 @@ class GatewayDialog(KauntaDialog):
         self.message.clear()
         self.send_button.setEnabled(False)
         self.status.setText("Sending the request…")
+        self._sending = True
+        self._warned = False
 
         def failed(error: BaseException) -> None:
+            self._sending = False
             self.send_button.setEnabled(True)
             self.status.setText("")
             self.show_error(describe_error(error))
@@ -185,6 +190,7 @@ class GatewayDialog(KauntaDialog):
         )
 
     def show_attempt(self, view: AttemptView) -> None:
+        self._sending = False
         self.attempt = view
         if view.state is AttemptState.CAPTURED and not view.late:
             self._stop()
@@ -241,8 +247,25 @@ class GatewayDialog(KauntaDialog):
         self._clock.stop()
         self.countdown.setText("")
 
+    def _waiting(self) -> bool:
+        """A request went out and has no final answer yet (or its answer is on its way)."""
+        if self.attempt is None:
+            return self._sending
+        return not self.attempt.final and not self.attempt.late
+
     def reject(self) -> None:
-        """Close; a request still waiting is abandoned (and still resolved later)."""
+        """Close; a request still waiting is abandoned (and still resolved later).
+
+        When the customer acts on their own phone, the first Esc only warns: they can still
+        approve there, and then the sale completes by itself (its receipt is shown)."""
+        if self._waiting() and self.method.customer_device and not self._warned:
+            self._warned = True
+            self.show_error(
+                f"The customer can still approve this {self.method.label} request on their "
+                "phone. Press Esc again to stop waiting: if they pay later, the sale "
+                "completes by itself and its receipt is shown."
+            )
+            return
         self._stop()
         if self.attempt is not None and not self.attempt.final and not self.attempt.late:
             attempt_id = self.attempt.attempt_id

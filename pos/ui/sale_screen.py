@@ -703,6 +703,16 @@ class SaleScreen(QWidget):
 
         self.act.call(service.fields, show)
 
+    def arrived_later(self, attempt: AttemptView) -> None:
+        """A payment the cashier had stopped waiting for came through after all: the
+        sale it completed is shown with its receipt, and the message says what happened."""
+        self._gateway_paid(attempt)
+        if attempt.receipt is not None:
+            self.show_error(
+                f"{attempt.label} {attempt.applied} arrived after you stopped waiting: sale "
+                f"{attempt.receipt.number} is paid and complete. Give the customer the receipt."
+            )
+
     def _gateway_paid(self, attempt: AttemptView) -> None:
         if attempt.receipt is not None:
             receipt = attempt.receipt

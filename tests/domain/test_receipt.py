@@ -311,9 +311,7 @@ def test_long_names_and_mpesa_reference_fit_the_width() -> None:
     reference = "SGH7XK2LQP" * 5
     labels = (("label", "M-Pesa"), ("reference_label", "M-Pesa receipt"))
     sale.payments.append(
-        Payment(
-            "P1", "mpesa", kes("10.00"), kes("10.00"), Money(0), T0, reference, details=labels
-        )
+        Payment("P1", "mpesa", kes("10.00"), kes("10.00"), Money(0), T0, reference, details=labels)
     )
     sale.complete(KENYA_VAT)
     lines = render_text(receipt_of(sale), 32)
@@ -403,3 +401,19 @@ def test_any_receipt_fits_and_its_vat_table_adds_up(sale: Sale, width: int, trai
     assert any(re.fullmatch(rf"(TOTAL KES +)?{re.escape(total_text)}", ln.strip()) for ln in lines)
     assert ("TRAINING" in lines[0]) is training
     assert ("TRAINING" in lines[-1]) is training
+
+
+def test_a_methods_own_rounding_prints_under_its_name_not_as_cash_rounding() -> None:
+    """Regression: M-Pesa's whole-shilling round-up printed as "Cash rounding"."""
+    sale = Sale(sale_id="s", currency="KES", opened_at=T0, cashier_id="c7")
+    sale.add_product(product("X", "Bread", "64.50", "S"), 1, "L1")
+    details = (("label", "M-Pesa"), ("rounding", "50"))
+    sale.add_payment(
+        Payment("P1", "mpesa", kes("65.00"), kes("65.00"), Money(0), T0, "SGH7", details),
+        KENYA_VAT,
+        rounding=kes("0.50"),
+    )
+    sale.complete(KENYA_VAT)
+    lines = render_text(receipt_of(sale), 32)
+    assert any(re.fullmatch(r"M-Pesa rounding +0\.50", ln) for ln in lines)
+    assert not any("Cash rounding" in ln for ln in lines)

@@ -1010,3 +1010,28 @@ def test_takings_equal_tenders_minus_change_for_any_cash_sequence(
     if sale.is_fully_paid(KENYA_VAT):
         assert t.paid == t.total + t.rounding
         assert sale.change_due(KENYA_VAT).minor == change
+
+
+@pytest.mark.parametrize(
+    ("minor", "mode", "expected"),
+    [
+        (1050, CashRounding.NEAREST, 1100),
+        (-1050, CashRounding.NEAREST, -1100),
+        (1049, CashRounding.NEAREST, 1000),
+        (-1049, CashRounding.NEAREST, -1000),
+        (1020, CashRounding.DOWN, 1000),
+        (-1020, CashRounding.DOWN, -1000),
+        (1020, CashRounding.UP, 1100),
+        (-1020, CashRounding.UP, -1100),
+    ],
+)
+def test_cash_rounding_is_symmetric_for_money_going_back(
+    minor: int, mode: CashRounding, expected: int
+) -> None:
+    """Regression: -10.50 rounded to -10.00 while 10.50 rounded to 11.00."""
+    assert round_cash(Money(minor), 100, mode) == Money(expected)
+
+
+@given(minor=st.integers(-(10**9), 10**9), mode=st.sampled_from(list(CashRounding)))
+def test_rounding_a_refund_mirrors_rounding_a_sale(minor: int, mode: CashRounding) -> None:
+    assert round_cash(Money(-minor), 100, mode) == Money(-round_cash(Money(minor), 100, mode).minor)

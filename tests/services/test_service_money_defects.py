@@ -135,3 +135,23 @@ def test_removing_goods_below_a_gateway_payment_is_refused_with_a_way_out(
     with pytest.raises(ServiceError, match=r"cannot be given back from the drawer.*void the sale"):
         co.remove_line(view.lines[0].line_id, approval)
     assert len(co.view().lines) == 2
+
+
+def test_a_reprint_shows_the_shop_as_it_was_on_the_receipt(
+    cashier: Terminal, users: dict[Role, UserSummary], pins: dict[Role, str]
+) -> None:
+    """Regression: a reprint used today's store details instead of the stored document's."""
+    from dataclasses import replace
+
+    co = cashier.checkout
+    co.scan(MILK)
+    sold = co.pay_cash(Money(10000))
+    assert sold.receipt is not None
+    old_name = cashier.ctx.store.name
+    moved = replace(cashier.ctx, store=replace(cashier.ctx.store, name="Duka Jipya Ltd"))
+    later = Terminal(cashier.db, moved, cashier.clock)
+    later.auth.login(users[Role.CASHIER].user_id, pins[Role.CASHIER])
+    reprint = later.checkout.last_receipt()
+    assert reprint is not None
+    assert reprint.store.name == old_name
+    assert reprint.reprint

@@ -313,6 +313,9 @@ def test_paid_on_the_phone_after_the_cashier_gave_up_and_took_cash_raises_the_al
 
     # the cashier stops waiting (Esc): the dialog closes, the sale stays open
     till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Escape)
+    assert dialog.isVisible()  # the first Esc warns: the customer can still approve
+    assert "can still approve" in dialog.message.text()
+    till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Escape)
     till.until(lambda: not dialog.isVisible())
     till.idle()
     assert window.sale.dialog is None
@@ -375,6 +378,30 @@ def test_paid_on_the_phone_after_the_cashier_gave_up_and_took_cash_raises_the_al
 
 
 # -- PayPal ------------------------------------------------------------------------------
+
+
+def test_paid_on_the_phone_after_the_cashier_stopped_waiting_shows_the_receipt(
+    paying: Till,
+) -> None:
+    """Regression: the sale completed itself up to 30 s later with a one-line note and no
+    receipt. Now the receipt opens and the message says what happened."""
+    till = paying
+    till.scan(MILK)
+    dialog = _open_mpesa(till)
+    _send(till, dialog)
+    _prompt(till)
+    till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Escape)
+    till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Escape)
+    till.until(lambda: not dialog.isVisible())
+    _enter_pin(till)  # the customer approves after all; the sale is still open
+    till.window.resolve_payments(everything=True)
+    till.until(lambda: isinstance(till.window.sale.dialog, ReceiptDialog), timeout=GATEWAY_MS)
+    receipt = till.window.sale.dialog
+    assert isinstance(receipt, ReceiptDialog)
+    assert "M-Pesa" in receipt.text.toPlainText()
+    message = till.window.sale.message.text()
+    assert "arrived after you stopped waiting" in message
+    assert _rows(till, "SELECT count(*) FROM payments") == [(1,)]
 
 
 def test_paypal_qr_approved_on_the_phone_shows_both_amounts_and_the_rate(paying: Till) -> None:

@@ -41,6 +41,7 @@ from pos.payments.base import (
 )
 from pos.payments.paypal.client import (
     LIVE_BASE_URL,
+    Capture,
     PAYPAL_CURRENCIES,
     Order,
     PayPalClient,
@@ -62,7 +63,7 @@ log = logging.getLogger(__name__)
 #: Order statuses in which the customer still has to act.
 _WAITING = frozenset({"CREATED", "SAVED", "PAYER_ACTION_REQUIRED"})
 #: Capture statuses that mean the money is (or was) ours.
-_TAKEN = frozenset({"COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"})
+_TAKEN = frozenset({"COMPLETED"})
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 _ANOTHER_WAY = "Ask the customer to pay another way."
@@ -308,7 +309,7 @@ class PayPalMethod(PaymentMethod):
             return self._refused(error, AttemptState.UNKNOWN, message, False, ref.gateway_ref)
         if order.status == "COMPLETED":
             result = self._completed(order)
-            if result.state is AttemptState.DECLINED:
+            if result.state in (AttemptState.DECLINED, AttemptState.CANCELLED):
                 return self._cancelled(order.id)
             note = (
                 "The customer had already paid, so this PayPal payment cannot be cancelled; "
@@ -472,6 +473,8 @@ class PayPalMethod(PaymentMethod):
             )
         capture = order.captures[-1]
         details = {"order_id": order.id, "capture_id": capture.id, "capture_status": capture.status}
+        if capture.status in ("REFUNDED", "PARTIALLY_REFUNDED"):
+            return self._refunded_already(order, capture, details)
         if capture.status in _TAKEN:
             return self._result(
                 AttemptState.CAPTURED,
@@ -498,6 +501,42 @@ class PayPalMethod(PaymentMethod):
             f"PayPal did not complete the payment. {_ANOTHER_WAY}",
             order,
             retry_allowed=True,
+            details=details,
+        )
+
+    def _refunded_already(
+        self, order: Order, capture: Capture, details: dict[str, str]
+    ) -> PaymentResult:
+        """A capture refunded (in part) before the till first saw it counts only what the
+        shop kept: nothing for a full refund; the rest, flagged as a mismatch for the
+        manager, for a partial one (the service never applies money that differs)."""
+        amount = capture.amount
+        refunded = [r.amount for r in order.refunds if r.status == "COMPLETED" and r.amount]
+        if amount is None or capture.status == "REFUNDED":
+            kept = None
+        else:
+            total = amount
+            for r in refunded:
+                if r.currency == amount.currency:
+                    total = total - r
+            kept = total if total.minor > 0 else None
+        if kept is None:
+            return self._result(
+                AttemptState.CANCELLED,
+                "paypal.CAPTURE_REFUNDED",
+                f"This PayPal payment was refunded in full at PayPal: nothing was kept. "
+                f"{_ANOTHER_WAY}",
+                order,
+                retry_allowed=True,
+                details=details,
+            )
+        return self._result(
+            AttemptState.CAPTURED,
+            "paypal.CAPTURE_PARTIALLY_REFUNDED",
+            f"PayPal shows part of this payment refunded already: only {kept} was kept.",
+            order,
+            receipt_ref=capture.id,
+            captured=kept,
             details=details,
         )
 
