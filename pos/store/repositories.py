@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain.catalog import CatalogItem
 from pos.domain.money import Money
+from pos.domain.receipt import StoreInfo
 from pos.domain.sale import Sale, SaleStatus, SaleTotals
 from pos.domain.tax import TaxTable
 from pos.store.models import (
@@ -345,6 +346,9 @@ class JournalHeader:
     business_date: str
     training: bool
     change: Money
+    #: who issued the receipt, as printed then (name, address, KRA PIN, footer): a reprint
+    #: years later shows the shop as it was, not as it is now
+    store: StoreInfo | None = None
 
 
 def write_sale(
@@ -384,7 +388,12 @@ def write_sale(
             void_reason=sale.void_reason,
             training=header.training,
             document=json.dumps(
-                {"sale": sale.to_dict(), "vat": tax_table.to_list()}, separators=(",", ":")
+                {
+                    "sale": sale.to_dict(),
+                    "vat": tax_table.to_list(),
+                    **({"store": _store_doc(header.store)} if header.store else {}),
+                },
+                separators=(",", ":"),
             ),
         ),
     )
@@ -505,6 +514,32 @@ class JournalEntry:
     closed_at: datetime
     change: Money
     training: bool
+    store: StoreInfo | None = None  # as printed then; None for sales stored before 0.2
+    terminal_id: str = ""
+
+
+def _store_doc(store: StoreInfo) -> dict[str, Any]:
+    return {
+        "store_id": store.store_id,
+        "name": store.name,
+        "address": list(store.address),
+        "phone": store.phone,
+        "tax_pin": store.tax_pin,
+        "footer": list(store.footer),
+    }
+
+
+def _store_of(doc: Any) -> StoreInfo | None:
+    if not isinstance(doc, dict):
+        return None
+    return StoreInfo(
+        store_id=str(doc.get("store_id", "")),
+        name=str(doc.get("name", "")),
+        address=tuple(str(a) for a in doc.get("address", ())),
+        phone=str(doc.get("phone", "")),
+        tax_pin=str(doc.get("tax_pin", "")),
+        footer=tuple(str(f) for f in doc.get("footer", ())),
+    )
 
 
 def _entry(rec: SaleRecord) -> JournalEntry:
@@ -517,6 +552,8 @@ def _entry(rec: SaleRecord) -> JournalEntry:
         closed_at=rec.closed_at,
         change=Money(rec.change_minor, rec.currency),
         training=rec.training,
+        store=_store_of(document.get("store")),
+        terminal_id=rec.terminal_id,
     )
 
 
