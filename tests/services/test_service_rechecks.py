@@ -106,9 +106,9 @@ def test_rechecks_back_off_and_stop_when_the_window_has_passed(
     assert asked_at[-1] <= 120 + 3600
     assert len(asked_at) < 15
     with cashier.db.session() as s:
-        [(state, resolution)] = s.connection().exec_driver_sql(
-            "SELECT state, resolution FROM payment_attempts"
-        ).all()
+        [(state, resolution)] = (
+            s.connection().exec_driver_sql("SELECT state, resolution FROM payment_attempts").all()
+        )
     assert (state, resolution) == ("expired", "closed")
 
 
@@ -147,8 +147,10 @@ def test_a_capture_delivered_twice_is_applied_once(
     assert done_2.value.value.receipt is None  # the second found it applied already
     with cashier.db.session() as s:
         payments_rows = s.connection().exec_driver_sql("SELECT count(*) FROM payments").all()
-        events = s.connection().exec_driver_sql(
-            "SELECT kind FROM outbox WHERE kind LIKE 'payment.%'"
-        ).all()
+        events = (
+            s.connection()
+            .exec_driver_sql("SELECT kind FROM outbox WHERE kind LIKE 'payment.%'")
+            .all()
+        )
     assert payments_rows == [(1,)]
     assert events == [("payment.resolved",)]

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtCore import Qt
 
+from pos.bench.hang import HangingServer
 from pos.demo import CATALOG_CSV
 from pos.payments.mpesa.method import create as create_mpesa
 from pos.payments.registry import MethodContext
-from pos.bench.hang import HangingServer
 
 if TYPE_CHECKING:
     from conftest import MakeTill, Till

@@ -41,8 +41,8 @@ from pos.payments.base import (
 )
 from pos.payments.paypal.client import (
     LIVE_BASE_URL,
-    Capture,
     PAYPAL_CURRENCIES,
+    Capture,
     Order,
     PayPalClient,
     PayPalConfig,
