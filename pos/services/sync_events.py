@@ -85,7 +85,10 @@ def _tender(payment: Payment) -> Tender:
 
 
 def sale_body(sale: Sale, totals: SaleTotals, table: TaxTable, header: JournalHeader) -> SaleBody:
-    """The wire form of a finished (completed or voided) sale."""
+    """The wire form of a finished (completed or voided) sale.
+
+    ``change`` is what the payments handed back (for a completed sale that is also the
+    receipt's change, ``header.change``: the sale is paid exactly when it completes)."""
     by_id = {lt.line_id: lt for lt in totals.lines}
     vat_by_code = {v.tax_class.code: v for v in totals.vat}
     line_vat: dict[str, int] = {}
@@ -155,7 +158,7 @@ def sale_body(sale: Sale, totals: SaleTotals, table: TaxTable, header: JournalHe
         totals=wire_totals,
         payments=tuple(_tender(p) for p in sale.payments),
         rounding=Amount.of(totals.rounding),
-        change=Amount.of(header.change),
+        change=Amount.of(sum((p.change for p in sale.payments), Money.zero(currency))),
     )
 
 
