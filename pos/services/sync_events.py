@@ -1,21 +1,24 @@
-"""The till's sales as protocol documents: what ``CheckoutService`` writes to the outbox.
+"""The till's documents in protocol form: what the services write to the outbox.
 
 The outbox payload IS the wire document (``sync.protocol``), built here from the domain sale,
 its derived totals and its journal header, inside the transaction that writes the sale.
 VAT is extracted per class (docs/money.md); each line's share of its class's VAT is spread
 over the class's lines by largest remainder, so the lines' VAT adds up to the receipt's.
+Payment attempts map from their stored record (``attempt_*_document``).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pos.domain.errors import DomainError
 from pos.domain.money import Money, allocate
 from pos.domain.sale import Discount, DiscountKind, Payment, Sale, SaleStatus, SaleTotals
 from pos.domain.tax import TaxTable
+from pos.services.context import TerminalContext
+from pos.store.attempts import AttemptRecord
 from pos.store.repositories import JournalHeader
 from sync.protocol import builders
 from sync.protocol.fields import Amount, mask_digit_runs
@@ -196,3 +199,108 @@ def sale_document(
     if sale.status is not SaleStatus.COMPLETED:
         raise DomainError(f"A {sale.status.value} sale is not sent to head office.")
     return builders.sale_completed(**envelope, sale=body)
+
+
+# -- payment attempts (for the payment service's outbox writes) -------------------------------
+def _envelope(ctx: TerminalContext, *, event_id: str, seq: int, now: datetime) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "store_id": ctx.store.store_id,
+        "terminal_id": ctx.terminal_id,
+        "seq": seq,
+        "created_at": now,
+        "training": ctx.training,
+    }
+
+
+def attempt_resolved_document(
+    record: AttemptRecord,
+    ctx: TerminalContext,
+    *,
+    event_id: str,
+    seq: int,
+    now: datetime,
+    captured: Money | None = None,
+) -> dict[str, Any]:
+    """``payment.resolved`` for an attempt that just reached a final state. ``captured``
+    is what the gateway reported taking (defaults to the amount asked when captured)."""
+    is_captured = record.state == "captured"
+    return builders.payment_resolved(
+        **_envelope(ctx, event_id=event_id, seq=seq, now=now),
+        attempt_id=record.id,
+        sale_id=record.sale_id,
+        method=record.method,
+        outcome=record.state,
+        tendered=record.amount,
+        captured=(captured or record.amount) if is_captured else None,
+        applied=record.applied,
+        rounding=record.rounding,
+        rate=record.rate,
+        payer_masked=record.payer_masked,
+        gateway_ref=record.gateway_ref,
+        receipt_ref=record.receipt_ref,
+        code=record.code,
+        message=record.message,
+        started_at=record.created_at,
+        resolved_at=now,
+    )
+
+
+def attempt_late_document(
+    record: AttemptRecord,
+    ctx: TerminalContext,
+    *,
+    reason: str,
+    event_id: str,
+    seq: int,
+    now: datetime,
+    captured: Money | None = None,
+) -> dict[str, Any]:
+    """``payment.late``: ``reason`` is ``sale_closed`` (finished or voided first),
+    ``not_needed`` or ``amount_mismatch`` (then ``captured`` is what the gateway took)."""
+    return builders.payment_late(
+        **_envelope(ctx, event_id=event_id, seq=seq, now=now),
+        attempt_id=record.id,
+        sale_id=record.sale_id,
+        method=record.method,
+        tendered=record.amount,
+        captured=captured or record.amount,
+        applied=record.applied,
+        rounding=record.rounding,
+        rate=record.rate,
+        payer_masked=record.payer_masked,
+        gateway_ref=record.gateway_ref,
+        receipt_ref=record.receipt_ref,
+        reason=reason,
+        message=record.message,
+        flagged_at=now,
+    )
+
+
+def attempt_settled_document(
+    record: AttemptRecord,
+    ctx: TerminalContext,
+    *,
+    settled_by: str,
+    approved_by: str,
+    reference: str,
+    note: str,
+    event_id: str,
+    seq: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """``payment.late_settled`` from the attempt after the manager's settlement (its
+    ``resolution`` is ``refunded``, ``refunded_by_hand`` or ``credited``)."""
+    return builders.late_settled(
+        **_envelope(ctx, event_id=event_id, seq=seq, now=now),
+        attempt_id=record.id,
+        sale_id=record.sale_id,
+        method=record.method,
+        amount=record.amount,
+        settlement=record.resolution,
+        reference=reference,
+        note=note,
+        settled_by=settled_by,
+        approved_by=None if approved_by in ("", settled_by) else approved_by,
+        settled_at=now,
+    )
