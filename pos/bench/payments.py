@@ -1,4 +1,4 @@
-"""``kaunta bench payments``: gateway clients against raw HTTP, and approval to receipt.
+"""``kaunta bench payments``: gateway clients against plain ``requests``, and approval to receipt.
 
 Two questions, both answered over real HTTP on 127.0.0.1 against the local sandboxes
 (started in this process on free ports) and, for the till, a real SQLite terminal:
@@ -6,9 +6,10 @@ Two questions, both answered over real HTTP on 127.0.0.1 against the local sandb
 1. **Client overhead.** What does Kaunta's client (``MpesaMethod`` / ``PayPalMethod`` over
    ``DarajaClient`` / ``PayPalClient`` and ``HttpClient``) add to the HTTP round trips a
    successful payment needs? Each sample is one payment through the method, then the same
-   calls sent raw (``http.client``, the same payloads, as many calls of each kind as the
-   client made: counted by the sandbox) and with a bare ``requests.Session`` (to tell the
-   HTTP library's share from Kaunta's own).
+   calls (the same payloads, as many calls of each kind as the client made: counted by the
+   sandbox) sent with a plain ``requests.Session``, the yardstick
+   (``*_requests_ratio``: Kaunta's own cost on top of the HTTP library it uses), and with
+   bare ``http.client`` (``*_overhead_ratio``, for information: the library's cost too).
 2. **Approval to receipt.** The customer approves on their phone at a random moment
    0.5-3 s after the push; the till polls as the payment dialog does
    (``pos.ui.payment_dialogs.GatewayDialog``: the default
@@ -67,10 +68,11 @@ from pos.services.context import Policy, TerminalContext
 from pos.services.payments import AttemptView, PaymentService, PaymentSettings, poll_delay
 from pos.services.terminal import DemoUser, Terminal
 
-#: The goals of docs/performance.md: metric -> upper limit (lower is better for all).
+#: The goals of docs/performance.md: metric -> the most it may be (lower is better for all).
+#: The ratios to bare ``http.client`` (``*_overhead_ratio``) are reported without a goal.
 GOALS: dict[str, float] = {
-    "mpesa_overhead_ratio": 1.5,
-    "paypal_overhead_ratio": 1.5,
+    "mpesa_requests_ratio": 1.15,
+    "paypal_requests_ratio": 1.15,
     "approval_to_receipt_ms": 1500.0,
 }
 
@@ -160,7 +162,8 @@ class RawHttp:
 
 
 class RequestsHttp:
-    """The same calls through a bare ``requests.Session`` (what ``HttpClient`` wraps)."""
+    """The same calls through a plain ``requests.Session``: the yardstick. ``HttpClient``
+    is a ``requests.Session`` too, so the ratio is Kaunta's own cost on top of it."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
@@ -355,7 +358,8 @@ class Overhead:
 
 
 def bench_mpesa_overhead(samples: int) -> Overhead:
-    """One M-Pesa payment through ``MpesaMethod``, then the same calls raw; interleaved."""
+    """One M-Pesa payment through ``MpesaMethod``, then the same calls with plain
+    ``http.client`` and plain ``requests``; interleaved."""
     out = Overhead([], [], [], [])
     with mpesa_box.MpesaSandbox(default=mpesa_box.Decision.APPROVE) as box:
         method = create_mpesa(
@@ -390,7 +394,8 @@ def bench_mpesa_overhead(samples: int) -> Overhead:
 
 
 def bench_paypal_overhead(samples: int) -> Overhead:
-    """One PayPal payment through ``PayPalMethod``, then the same calls raw; interleaved.
+    """One PayPal payment through ``PayPalMethod``, then the same calls with plain
+    ``http.client`` and plain ``requests``; interleaved.
 
     The customer's approval (a Python call on the sandbox) is not timed in either.
     """
@@ -572,8 +577,15 @@ def _count(values: list[int]) -> float:
     return int(m) if m == int(m) else float(m)
 
 
-def _ratio(client: list[float], raw: list[float]) -> float:
-    return rounded(statistics.median(client) / statistics.median(raw))
+def _ratios(client: list[float], baseline: list[float]) -> list[float]:
+    """Per payment: the client's time over the same calls' time, measured right after it.
+
+    The headline ratios are the median of these. A pair is timed back to back, so load
+    from other processes that comes and goes during a run weighs on both sides of it; a
+    ratio of the two medians mixes moments of different load and moves more from run to
+    run on a shared machine (both p50s stay in the output).
+    """
+    return [c / b for c, b in zip(client, baseline, strict=True)]
 
 
 def measure(cfg: Settings, work: Path) -> dict[str, Any]:
@@ -581,9 +593,9 @@ def measure(cfg: Settings, work: Path) -> dict[str, Any]:
     load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     schedule = PaymentSettings().poll_schedule
     _say(f"bench payments: {cfg.samples} payments per method, then {cfg.approval_samples} sales")
-    _say("M-Pesa: MpesaMethod vs raw round trips...")
+    _say("M-Pesa: MpesaMethod vs the same calls with requests and http.client...")
     mp = bench_mpesa_overhead(cfg.samples)
-    _say("PayPal: PayPalMethod vs raw round trips...")
+    _say("PayPal: PayPalMethod vs the same calls with requests and http.client...")
     pp = bench_paypal_overhead(cfg.samples)
     _say(
         f"approval to receipt: {cfg.approval_samples} sales per method, both tills at once "
@@ -595,10 +607,14 @@ def measure(cfg: Settings, work: Path) -> dict[str, Any]:
         "mpesa_payment_ms": summary(mp.client),
         "mpesa_raw_ms": summary(mp.raw),
         "mpesa_raw_requests_ms": summary(mp.raw_requests),
+        "mpesa_requests_ratio": summary(_ratios(mp.client, mp.raw_requests)),
+        "mpesa_overhead_ratio": summary(_ratios(mp.client, mp.raw)),
         "mpesa_http_calls": summary([float(c) for c in mp.calls]),
         "paypal_payment_ms": summary(pp.client),
         "paypal_raw_ms": summary(pp.raw),
         "paypal_raw_requests_ms": summary(pp.raw_requests),
+        "paypal_requests_ratio": summary(_ratios(pp.client, pp.raw_requests)),
+        "paypal_overhead_ratio": summary(_ratios(pp.client, pp.raw)),
         "paypal_http_calls": summary([float(c) for c in pp.calls]),
     }
     for lane in (m_lane, p_lane):
@@ -611,18 +627,23 @@ def measure(cfg: Settings, work: Path) -> dict[str, Any]:
         "bench": "payments",
         "samples": cfg.samples,
         "approval_samples": cfg.approval_samples,
-        "mpesa_overhead_ratio": _ratio(mp.client, mp.raw),
+        "mpesa_requests_ratio": d["mpesa_requests_ratio"]["p50"],
         "mpesa_payment_p50_ms": d["mpesa_payment_ms"]["p50"],
-        "mpesa_raw_p50_ms": d["mpesa_raw_ms"]["p50"],
         "mpesa_raw_requests_p50_ms": d["mpesa_raw_requests_ms"]["p50"],
-        "mpesa_requests_ratio": _ratio(mp.client, mp.raw_requests),
+        "mpesa_overhead_ratio": d["mpesa_overhead_ratio"]["p50"],
+        "mpesa_raw_p50_ms": d["mpesa_raw_ms"]["p50"],
         "mpesa_http_calls": _count(mp.calls),
-        "paypal_overhead_ratio": _ratio(pp.client, pp.raw),
+        "paypal_requests_ratio": d["paypal_requests_ratio"]["p50"],
         "paypal_payment_p50_ms": d["paypal_payment_ms"]["p50"],
-        "paypal_raw_p50_ms": d["paypal_raw_ms"]["p50"],
         "paypal_raw_requests_p50_ms": d["paypal_raw_requests_ms"]["p50"],
-        "paypal_requests_ratio": _ratio(pp.client, pp.raw_requests),
+        "paypal_overhead_ratio": d["paypal_overhead_ratio"]["p50"],
+        "paypal_raw_p50_ms": d["paypal_raw_ms"]["p50"],
         "paypal_http_calls": _count(pp.calls),
+        "ratio_note": (
+            "median over the payments of (client time / the same calls' time, timed right "
+            "after it): *_requests_ratio with a plain requests.Session (goal), "
+            "*_overhead_ratio with bare http.client (information only)"
+        ),
         "approval_to_receipt_ms": d[f"{worse.code}_approval_to_receipt_ms"]["p50"],
         "approval_to_receipt_note": (
             f"the worse p50 of the two methods ({worse.code}); default poll schedule, "
@@ -647,18 +668,22 @@ def measure(cfg: Settings, work: Path) -> dict[str, Any]:
         }
     )
     result["goals"] = dict(GOALS)
-    result["goals_met"] = {k: bool(result[k] < v) for k, v in GOALS.items()}
+    result["goals_met"] = {k: bool(result[k] <= v) for k, v in GOALS.items()}
     result["detail"] = d
     return result
 
 
 _ROWS: tuple[tuple[str, str], ...] = (
     ("M-Pesa payment, MpesaMethod", "mpesa_payment_ms"),
-    ("  same calls, http.client", "mpesa_raw_ms"),
     ("  same calls, requests.Session", "mpesa_raw_requests_ms"),
+    ("  same calls, http.client", "mpesa_raw_ms"),
+    ("  ratio to requests (goal)", "mpesa_requests_ratio"),
+    ("  ratio to http.client", "mpesa_overhead_ratio"),
     ("PayPal payment, PayPalMethod", "paypal_payment_ms"),
-    ("  same calls, http.client", "paypal_raw_ms"),
     ("  same calls, requests.Session", "paypal_raw_requests_ms"),
+    ("  same calls, http.client", "paypal_raw_ms"),
+    ("  ratio to requests (goal)", "paypal_requests_ratio"),
+    ("  ratio to http.client", "paypal_overhead_ratio"),
     ("M-Pesa approval -> receipt", "mpesa_approval_to_receipt_ms"),
     ("  the receipt poll itself", "mpesa_receipt_poll_ms"),
     ("PayPal approval -> receipt", "paypal_approval_to_receipt_ms"),
@@ -673,7 +698,7 @@ def render_table(r: dict[str, Any]) -> str:
         f"Python {r['python']}, requests {r['requests_version']}, {r['cpu_count']} CPUs, "
         f"{r['platform']}",
         "",
-        f"{'(ms)':36}{'p50':>10}{'p90':>10}{'p99':>10}{'min':>10}{'max':>10}",
+        f"{'(ms; ratios per payment)':36}{'p50':>10}{'p90':>10}{'p99':>10}{'min':>10}{'max':>10}",
     ]
     for label, key in _ROWS:
         s = r["detail"][key]
@@ -683,6 +708,8 @@ def render_table(r: dict[str, Any]) -> str:
     out += [
         "",
         f"HTTP calls per payment: M-Pesa {r['mpesa_http_calls']}, PayPal {r['paypal_http_calls']}",
+        "ratios: client time / the same calls' time, per payment (the ratio to http.client "
+        "is for information, without a goal)",
         f"poll schedule (s): {r['poll_schedule_s']}; total {r['total_s']} s; "
         f"load average {r['load_avg_start']} at start, {r['load_avg_end']} at end",
         "",
@@ -690,7 +717,7 @@ def render_table(r: dict[str, Any]) -> str:
     ]
     for key, limit in r["goals"].items():
         mark = "ok  " if r["goals_met"][key] else "MISS"
-        out.append(f"  {mark} {key} = {r[key]} (goal < {limit})")
+        out.append(f"  {mark} {key} = {r[key]} (goal: at most {limit})")
     return "\n".join(out)
 
 
