@@ -88,6 +88,7 @@ class LoginScreen(QWidget):
         """Locked till: the user's PIN unlocks; choosing someone else switches user."""
         if user is None:
             self.subtitle.setText("Choose your name and enter your PIN")
+            self.picker.clear_selection()
         else:
             self.subtitle.setText(
                 f"Locked. {user.name}: enter your PIN to continue — or choose another name "

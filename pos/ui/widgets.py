@@ -139,7 +139,8 @@ class UserPicker(QWidget):
         self._ids: dict[int, str] = {}
 
     def set_users(self, users: list[tuple[str, str]]) -> None:
-        """``(user_id, label)`` pairs; whoever was chosen stays chosen, else the first."""
+        """``(user_id, label)`` pairs; whoever was chosen stays chosen (a lone user is chosen
+        for them); otherwise nobody, so nobody types a PIN against someone else's name."""
         chosen = self.selected()
         for button in self.group.buttons():
             self.group.removeButton(button)
@@ -157,10 +158,18 @@ class UserPicker(QWidget):
             self._grid.addWidget(b, i // self._columns, i % self._columns)
         if chosen is not None and chosen in self._ids.values():
             self.select(chosen)
-        elif users:
-            first = self.group.button(0)
-            if first is not None:
-                first.setChecked(True)
+        elif len(users) == 1:
+            only = self.group.button(0)
+            if only is not None:
+                only.setChecked(True)
+
+    def clear_selection(self) -> None:
+        """Nobody chosen (after a switch of user: the next person picks their own name,
+        so a cashier's PIN never counts against the previous user's tries)."""
+        self.group.setExclusive(False)
+        for button in self.group.buttons():
+            button.setChecked(False)
+        self.group.setExclusive(True)
 
     def select(self, user_id: str) -> None:
         for i, uid in self._ids.items():
