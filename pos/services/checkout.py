@@ -22,7 +22,7 @@ from pos.domain.money import Money
 from pos.domain.receipt import LABEL_DETAIL, Receipt, build_receipt
 from pos.domain.sale import Discount, Payment, Sale, SaleStatus, SaleTotals
 from pos.domain.tax import TaxTable
-from pos.services.attempt_events import emit_attempt_event
+from pos.services.attempt_events import emit_late
 from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
@@ -640,7 +640,7 @@ class CheckoutService:
                     code=f"{record.method}.sale_voided",
                     message=f"Sale voided after {record.amount} was paid: give it back.",
                 )
-                emit_attempt_event(s, self._ids, "payment.late", record, {"why": "voided"}, now)
+                emit_late(s, self._ids, self._ctx, record, now, reason="sale_closed")
 
         receipt = self._finish(
             sale,

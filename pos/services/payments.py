@@ -54,7 +54,7 @@ from pos.payments.base import (
     mask_phone,
     payer_hash,
 )
-from pos.services.attempt_events import emit_attempt_event
+from pos.services.attempt_events import emit_late, emit_resolved, emit_settled
 from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.checkout import CheckoutService, SaleView
@@ -655,7 +655,17 @@ class PaymentService:
                 approved_by=who,
                 detail=detail,
             )
-            self._emit(s, "payment.late_settled", record, detail, now)
+            emit_settled(
+                s,
+                self._ids,
+                self._ctx,
+                record,
+                now,
+                settled_by=user.user_id,
+                approved_by="" if who == user.user_id else who,
+                reference=reference,
+                note=note,
+            )
         return self._view(record, retry_allowed=False)
 
     def late_payments(self) -> list[AttemptView]:
@@ -692,7 +702,7 @@ class PaymentService:
                 changes["resolution"] = ""  # money after all: apply or flag it below
             record, old = store.update_attempt(s, attempt_id, now, **changes)
             if record.final and old != record.state:
-                self._emit(s, "payment.resolved", record, {}, now)
+                emit_resolved(s, self._ids, self._ctx, record, now)
         if (
             result.state is AttemptState.CAPTURED
             and result.captured is not None
@@ -708,7 +718,15 @@ class PaymentService:
                     code=f"{record.method}.mismatch",
                     message=f"Captured {result.captured}, expected {record.amount}.",
                 )
-                self._emit(s, "payment.late", record, {}, now)
+                emit_late(
+                    s,
+                    self._ids,
+                    self._ctx,
+                    record,
+                    now,
+                    reason="amount_mismatch",
+                    captured=result.captured,
+                )
             return self._view(record, retry_allowed=False, late=True)
         return self._settle(record, result)
 
@@ -737,7 +755,8 @@ class PaymentService:
                         "currency": record.amount.currency,
                     },
                 )
-                self._emit(s, "payment.late", record, {}, now)
+                reason = "sale_closed" if due is None else "not_needed"
+                emit_late(s, self._ids, self._ctx, record, now, reason=reason)
             self._rechecks.pop(record.id, None)
             return self._view(record, retry_allowed=False, late=True)
         method = self._methods.get(record.method)
@@ -796,17 +815,6 @@ class PaymentService:
         return self._view(
             fresh, retry_allowed=False, sale_view=outcome.view, receipt=outcome.receipt
         )
-
-    def _emit(
-        self,
-        s: Session,
-        kind: str,
-        record: store.AttemptRecord,
-        extra: Mapping[str, Any],
-        now: datetime,
-    ) -> None:
-        """An outbox event about an attempt, in the transaction that changed it."""
-        emit_attempt_event(s, self._ids, kind, record, extra, now)
 
     # -- views --------------------------------------------------------------------------------
     def _deadline(self, record: store.AttemptRecord) -> datetime:
