@@ -31,6 +31,7 @@ class PendingOrder:
     brand_name: str
     approve_url: str
     seconds_left: float
+    buyer_cancelled: bool = False  # the buyer pressed Cancel (the order is still approvable)
 
 
 class SandboxCustomer:
@@ -66,10 +67,11 @@ class SandboxCustomer:
             raise SandboxControlError(str(error or f"sandbox answered {response.status_code}"))
         return body
 
-    def pending(self) -> list[PendingOrder]:
-        """Orders waiting for the customer, oldest first."""
+    def pending(self, *, include_cancelled: bool = False) -> list[PendingOrder]:
+        """Orders waiting for the customer, oldest first; those whose buyer pressed Cancel
+        only with ``include_cancelled`` (the phone has left the page)."""
         body = self._call("GET", "pending")
-        return [
+        orders = [
             PendingOrder(
                 id=str(item["id"]),
                 status=str(item["status"]),
@@ -79,12 +81,17 @@ class SandboxCustomer:
                 brand_name=str(item.get("brand_name", "")),
                 approve_url=str(item["approve_url"]),
                 seconds_left=float(item.get("seconds_left", 0.0)),
+                buyer_cancelled=bool(item.get("buyer_cancelled", False)),
             )
             for item in body.get("orders", [])
         ]
+        return [o for o in orders if include_cancelled or not o.buyer_cancelled]
 
     def decide(self, order_id: str, decision: Decision | str) -> str:
-        """Approve, cancel or ignore (``no_answer``) an order; returns its new status."""
+        """Approve, cancel or ignore (``no_answer``) an order; returns its status after.
+
+        ``cancel`` is the approve page's Cancel: as at PayPal the order stays unapproved
+        (its status does not change); :meth:`pending` leaves it out from then on."""
         body = self._call(
             "POST", "customer", {"order_id": order_id, "decision": str(Decision(decision))}
         )

@@ -23,7 +23,7 @@ from pos.payments.base import (
 from pos.payments.paypal.client import LIVE_BASE_URL, PayPalClient, PayPalConfig
 from pos.payments.paypal.method import PayPalMethod, create, mask_email
 from pos.payments.paypal.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, PayPalSandbox
-from pos.payments.paypal.sandbox_control import SandboxControlError, SandboxCustomer
+from pos.payments.paypal.sandbox_control import SandboxCustomer
 from pos.payments.registry import Discovered, MethodContext, build
 
 NewRequest = Callable[..., PaymentRequest]
@@ -236,16 +236,17 @@ def test_approved_but_lapsed_before_capture_is_expired(
     assert "CHECKOUT.PAYMENT-APPROVAL.REVERSED" in reversed_events
 
 
-def test_customer_cancel_voids_the_order(
+def test_customer_cancel_leaves_the_order_waiting(
     method: PayPalMethod, sandbox: PayPalSandbox, customer: SandboxCustomer, new_request: NewRequest
 ) -> None:
+    """As at PayPal, the buyer's Cancel leaves the order unapproved (not VOIDED): the till
+    keeps waiting until its deadline, and nothing is captured."""
     request = new_request()
     started = method.start(request)
-    assert customer.decide(started.gateway_ref, "cancel") == "VOIDED"
+    assert customer.decide(started.gateway_ref, "cancel") == "PAYER_ACTION_REQUIRED"
     result = method.status(ref_for(request, started))
-    assert (result.state, result.code) == (AttemptState.EXPIRED, "paypal.VOIDED")
-    with pytest.raises(SandboxControlError, match="VOIDED"):
-        customer.decide(started.gateway_ref, "approve")
+    assert (result.state, result.code) == (AttemptState.PENDING, "paypal.PAYER_ACTION_REQUIRED")
+    assert sandbox.ledger()["captures"] == []
 
 
 def test_default_customer_decision(

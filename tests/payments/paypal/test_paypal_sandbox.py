@@ -88,17 +88,61 @@ def test_approve_page_states(sandbox: PayPalSandbox, client: PayPalClient) -> No
     page = requests.get(order.approve_url, timeout=5)
     assert "Two sodas &lt;b&gt;" in page.text  # escaped
     assert "training sandbox" in page.text
-    cancelled = requests.post(order.approve_url, data={"decision": "cancel"}, timeout=5)
-    assert "You cancelled this payment" in cancelled.text
-    assert "https://www.paypal.com/myaccount/summary?token=" in cancelled.text
-    twice = requests.post(order.approve_url, data={"decision": "approve"}, timeout=5)
-    assert "not awaiting the customer" in twice.text
-    assert client.get_order(order.id).status == "VOIDED"
+    approved = requests.post(order.approve_url, data={"decision": "approve"}, timeout=5)
+    assert "You approved this payment" in approved.text
+    too_late = requests.post(order.approve_url, data={"decision": "cancel"}, timeout=5)
+    assert "not awaiting the customer" in too_late.text
+    assert client.get_order(order.id).status == "APPROVED"
     missing = requests.get(f"{sandbox.base_url}/checkoutnow?token=0NOPE", timeout=5)
     assert missing.status_code == 404
     late = client.create_order(Money(100, "USD"), "page-2")
     sandbox.advance(sandbox.approval_window + 1)
     assert "expired" in requests.get(late.approve_url, timeout=5).text
+
+
+def test_cancel_on_the_approve_page_redirects_and_leaves_the_order_unapproved(
+    sandbox: PayPalSandbox, client: PayPalClient, customer: SandboxCustomer
+) -> None:
+    order = client.create_order(Money(1250, "USD"), "cancel-1", "DEMO-1", "Two sodas")
+    before = client.get_order(order.id).status
+    cancelled = requests.post(
+        order.approve_url, data={"decision": "cancel"}, allow_redirects=False, timeout=5
+    )
+    assert cancelled.status_code == 303
+    assert cancelled.headers["Location"] == (
+        f"https://www.paypal.com/myaccount/summary?token={order.id}"  # the client's cancel_url
+    )
+    after = client.get_order(order.id)
+    assert after.status == before == "PAYER_ACTION_REQUIRED"  # not VOIDED, not approved
+    assert [e.event_type for e in sandbox.webhook_events] == []  # PayPal tells nobody
+    assert customer.pending() == []  # the customer's phone has left the page ...
+    [listed] = customer.pending(include_cancelled=True)  # ... the order is still open
+    assert (listed.id, listed.buyer_cancelled) == (order.id, True)
+    assert sandbox.pending()[0]["buyer_cancelled"] is True
+    again = requests.get(order.approve_url, timeout=5)
+    assert "value='approve'" in again.text  # ... but may come back and pay
+    assert "You cancelled earlier" in again.text
+    assert customer.decide(order.id, "approve") == "APPROVED"
+
+
+def test_cancel_without_a_cancel_url_stays_on_the_page(
+    sandbox: PayPalSandbox, client: PayPalClient
+) -> None:
+    token = client.access_token()
+    created = requests.post(
+        f"{sandbox.base_url}/v2/checkout/orders",
+        json={
+            "intent": "CAPTURE",
+            "purchase_units": [{"amount": {"currency_code": "USD", "value": "1.00"}}],
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    ).json()
+    url = f"{sandbox.base_url}/checkoutnow?token={created['id']}"
+    page = requests.post(url, data={"decision": "cancel"}, allow_redirects=False, timeout=5)
+    assert page.status_code == 200
+    assert "You cancelled this payment" in page.text
+    assert sandbox.order(created["id"])["status"] == "CREATED"
 
 
 def test_pending_lists_only_orders_waiting_for_the_customer(
@@ -128,7 +172,9 @@ def test_default_decision_with_delay_respects_explicit_no_answer(
     assert client.get_order(quick.id).status == "APPROVED"
     assert client.get_order(silent.id).status == "PAYER_ACTION_REQUIRED"
     control(sandbox, "POST", "customer", {"default": "cancel"}).raise_for_status()
-    assert client.get_order(client.create_order(Money(1, "USD"), "d-3").id).status == "VOIDED"
+    walked_away = client.create_order(Money(1, "USD"), "d-3")
+    assert client.get_order(walked_away.id).status == "PAYER_ACTION_REQUIRED"  # never VOIDED
+    assert walked_away.id not in [p.id for p in customer.pending()]
 
 
 def test_control_errors(sandbox: PayPalSandbox, customer: SandboxCustomer) -> None:
