@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
+#: Qt Linguist sources (.ts) and the .qm files built from them
+TRANSLATIONS = ROOT / "resources" / "translations"
 
 #: Debian/Ubuntu packages Qt 6 needs: for tests (offscreen) and for a real window (xcb).
 APT_TEST = [
@@ -100,6 +102,27 @@ def setup(extras: str) -> None:
         target = f".[{extras}]" if extras else "."
         run([str(PY), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT)
         stamp.touch()
+    build_translations()
+
+
+def build_translations(folder: Path = TRANSLATIONS, lrelease: Path | None = None) -> list[Path]:
+    """Compile each Qt Linguist source ``*.ts`` in ``folder`` to the ``.qm`` Qt loads.
+
+    The ``.qm`` files are build output, not committed: they are (re)built here, beside
+    their sources, when missing or older than the ``.ts``, so the editable install sees
+    them at once and a wheel built afterwards ships them. No ``.ts`` files: nothing to do
+    (and the tool is not needed). Returns the ``.qm`` files written.
+    """
+    sources = sorted(folder.glob("*.ts"))
+    tool = lrelease or BIN / ("pyside6-lrelease.exe" if os.name == "nt" else "pyside6-lrelease")
+    written: list[Path] = []
+    for source in sources:
+        compiled = source.with_suffix(".qm")
+        if compiled.exists() and compiled.stat().st_mtime >= source.stat().st_mtime:
+            continue
+        run([str(tool), "-silent", str(source), "-qm", str(compiled)])
+        written.append(compiled)
+    return written
 
 
 def start(args: list[str]) -> int:

@@ -1,0 +1,35 @@
+"""Build glue that pyproject.toml cannot express: ship ``resources/`` as ``kaunta_resources``.
+
+Everything else (metadata, dependencies, package discovery, the files shipped) is in
+pyproject.toml. Package discovery there only finds folders named like their package, and
+the brief's top-level ``resources/`` folder must not be installed as a top-level package
+called ``resources`` (too generic a name to put in site-packages). So, after pyproject.toml
+is read, the folder is added under the name ``kaunta_resources``. Both a real wheel and an
+editable install (``pip install -e .``, whose import finder maps the name to the folder)
+then have it, and ``pos.ui.resources`` finds it the same way in either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from setuptools import setup
+from setuptools.dist import Distribution
+
+RESOURCES = "kaunta_resources"
+#: sub-folders of resources/ that hold shipped files (listed so setuptools treats them as
+#: part of the package instead of warning about data folders it would ignore)
+RESOURCE_FOLDERS = ("icons", "style", "translations")
+
+
+class KauntaDistribution(Distribution):
+    """pyproject.toml's configuration, plus the resources folder as a package."""
+
+    def parse_config_files(self, *args: Any, **kwargs: Any) -> None:
+        super().parse_config_files(*args, **kwargs)
+        extra = [RESOURCES, *(f"{RESOURCES}.{folder}" for folder in RESOURCE_FOLDERS)]
+        self.packages = [*(self.packages or []), *extra]
+        self.package_dir = {**(self.package_dir or {}), RESOURCES: "resources"}
+
+
+setup(distclass=KauntaDistribution)
