@@ -263,6 +263,7 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from pos.ui.qt_messages import install_qt_message_handler
+    from pos.ui.resources import app_icon
 
     log_file = setup_logging(config.log_dir, logging.getLevelNamesMapping()[config.log_level])
     install_exception_hooks(config.log_dir)
@@ -271,6 +272,7 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Kaunta")
+    app.setWindowIcon(app_icon())  # every window, and the task bar entry
     if smoke and not config.training:
         print("kaunta: --smoke is for training mode only", file=sys.stderr)
         return 2

@@ -30,6 +30,7 @@ from pos.ui.actions import Actions, describe_error
 from pos.ui.customer_phone import CustomerPhoneWindow
 from pos.ui.late_payments import LatePaymentsDialog
 from pos.ui.login import LoginScreen
+from pos.ui.resources import app_icon
 from pos.ui.runner import ServiceRunner, network_executor
 from pos.ui.sale_screen import SaleScreen
 from pos.ui.widgets import STYLE
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         ctx = terminal.ctx
         self.setWindowTitle(f"Kaunta · {ctx.store.name} · till {ctx.terminal_id}")
         self.setStyleSheet(STYLE)
+        self.setWindowIcon(app_icon())
         self.resize(1280, 800)
         # gateway and other network calls: shared daemon threads, never waited for
         self.network = network_executor()

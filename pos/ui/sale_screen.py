@@ -54,6 +54,7 @@ from pos.ui.dialogs import (
     TenderDialog,
 )
 from pos.ui.payment_dialogs import GatewayDialog
+from pos.ui.resources import payment_icon
 from pos.ui.settings_dialog import SettingsDialog
 from pos.ui.widgets import action_button, message_label, set_role, show_message
 
@@ -155,26 +156,26 @@ class SaleScreen(QWidget):
 
         buttons = QGridLayout()
         b = action_button
-        self.btn_pay = b(self, "Pay cash", "F12", self.pay, role="pay")
-        specs: list[tuple[str, str | None, Callable[[], None], str]] = [
-            ("Quantity", "F2", self.change_quantity, ""),
-            ("Remove line", "Del", self.remove_line, "danger"),
-            ("Line discount", "F3", self.line_discount, ""),
-            ("Order discount", "F4", self.order_discount, ""),
-            ("Change price", "F5", self.override_price, ""),
-            ("Park sale", "F6", self.park, ""),
-            ("Recall sale", "F7", self.recall, ""),
-            ("Void sale", "F8", self.void, "danger"),
-            ("Last receipt", "F9", self.show_last_receipt, ""),
-            ("Lock", "Ctrl+L", self.sig_lock.emit, ""),
-            ("Switch user", "Ctrl+U", self.sig_switch_user.emit, ""),
-            ("Search", "F1", self.focus_scan, ""),
+        self.btn_pay = b(self, "Pay cash", "F12", self.pay, role="pay", icon="pay-cash")
+        specs: list[tuple[str, str | None, Callable[[], None], str, str]] = [
+            ("Quantity", "F2", self.change_quantity, "", "quantity"),
+            ("Remove line", "Del", self.remove_line, "danger", "remove"),
+            ("Line discount", "F3", self.line_discount, "", "discount"),
+            ("Order discount", "F4", self.order_discount, "", "discount-order"),
+            ("Change price", "F5", self.override_price, "", "price"),
+            ("Park sale", "F6", self.park, "", "park"),
+            ("Recall sale", "F7", self.recall, "", "recall"),
+            ("Void sale", "F8", self.void, "danger", "void"),
+            ("Last receipt", "F9", self.show_last_receipt, "", "receipt"),
+            ("Lock", "Ctrl+L", self.sig_lock.emit, "", "lock"),
+            ("Switch user", "Ctrl+U", self.sig_switch_user.emit, "", "switch-user"),
+            ("Search", "F1", self.focus_scan, "", "search"),
         ]
         self.buttons: dict[str, QPushButton] = {}
         #: keys the screen itself uses: a payment method cannot take them
-        self._screen_keys = {"F12", "Ctrl+,", *(key for _t, key, _s, _r in specs if key)}
-        for i, (text, key, slot, role) in enumerate(specs):
-            button = b(self, text, key, slot, role=role)
+        self._screen_keys = {"F12", "Ctrl+,", *(key for _t, key, _s, _r, _i in specs if key)}
+        for i, (text, key, slot, role, icon) in enumerate(specs):
+            button = b(self, text, key, slot, role=role, icon=icon)
             self.buttons[text] = button
             buttons.addWidget(button, i // 3, i % 3)
         right.addLayout(buttons)
@@ -185,7 +186,7 @@ class SaleScreen(QWidget):
         self._gateway_box: QWidget | None = None
         gateways.addLayout(self._gateway_row, 1)
         if actions.terminal.gateway_settings is not None:
-            settings_button = b(self, "Settings", "Ctrl+,", self.open_settings)
+            settings_button = b(self, "Settings", "Ctrl+,", self.open_settings, icon="settings")
             gateways.addWidget(settings_button)
         right.addLayout(gateways)
         self.build_gateway_buttons()
@@ -682,7 +683,8 @@ class SaleScreen(QWidget):
                 key = None
             if key:
                 taken.add(key)
-            button = action_button(box, method.label, key, pay_with, role="primary")
+            icon = payment_icon(method.description.dialog)
+            button = action_button(box, method.label, key, pay_with, role="primary", icon=icon)
             self.gateway_buttons[method.code] = button
             row.addWidget(button)
         self._gateway_row.addWidget(box)

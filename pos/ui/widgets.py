@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -15,34 +15,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.ui import resources
+
 #: Touch targets: at least 48 px (Material / Apple HIG); the till uses 56.
 TOUCH_HEIGHT = 56
 
-STYLE = """
-QWidget { font-size: 15px; }
-QPushButton { min-height: 48px; padding: 4px 10px; border-radius: 6px;
-              background: #eef1f5; border: 1px solid #c5ccd6; }
-QPushButton:pressed { background: #d5dbe4; }
-QPushButton:disabled { color: #9aa3ad; background: #f5f6f8; }
-QPushButton[role="primary"] { background: #1b7f3b; color: white; font-weight: bold;
-                              border: 1px solid #14612d; font-size: 18px; }
-QPushButton[role="primary"]:disabled { background: #a9c9b3; color: #eef5f0;
-                                       border: 1px solid #a9c9b3; }
-QPushButton[role="pay"] { background: #1b7f3b; color: white; font-weight: bold;
-                          border: 1px solid #14612d; font-size: 22px; min-height: 84px; }
-QPushButton[role="danger"] { background: #fbe9e9; border: 1px solid #d99; color: #8b1d1d; }
-QPushButton[role="user"]:checked { background: #1f5fa8; color: white; }
-QLineEdit { min-height: 40px; font-size: 18px; padding: 2px 8px; }
-QLabel[role="error"] { color: #a11; font-weight: bold; }
-QLabel[role="info"] { color: #1b5e20; font-weight: bold; }
-QLabel[role="total"] { font-size: 34px; font-weight: bold; }
-QLabel[role="title"] { font-size: 24px; font-weight: bold; }
-QLabel[role="subtitle"] { font-size: 17px; font-weight: bold; }
-QLabel#trainingBanner { background: #f9a825; color: #222; font-weight: bold;
-                        font-size: 16px; padding: 4px; }
-QTableWidget { font-size: 16px; }
-QHeaderView::section { font-weight: bold; padding: 4px; }
-"""
+#: The till's style sheet, from ``resources/style/kaunta.qss`` through the resource lookup
+#: (kept under this name for the windows that set it).
+STYLE = resources.stylesheet()
+
+#: Icon colours by button role, (normal, disabled): the text colours of kaunta.qss, so an
+#: icon reads like its label (change both together).
+ICON_TINTS: dict[str, tuple[str, str]] = {
+    "": ("#1f2933", "#9aa3ad"),
+    "danger": ("#8b1d1d", "#c79a9a"),
+    "primary": ("#ffffff", "#eef5f0"),
+    "pay": ("#ffffff", "#eef5f0"),
+}
+#: icon size on a button: readable at arm's length, beside two lines of text
+ICON_SIZE = 24
+#: the big pay button's icon
+PAY_ICON_SIZE = 32
+#: empty space between an icon and its button's text, in the icon's 24-unit grid
+ICON_GAP = 6
 
 
 def set_role(widget: QWidget, role: str) -> None:
@@ -60,10 +55,20 @@ def action_button(
     *,
     role: str = "",
     context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut,
+    icon: str | None = None,
 ) -> QPushButton:
-    """A touch-sized button that shows its keyboard shortcut and fires on either."""
+    """A touch-sized button that shows its keyboard shortcut and fires on either.
+
+    ``icon`` names a line icon in ``resources/icons`` (without ``.svg``), drawn left of the
+    text in the colour of the button's text for its ``role``, dimmed when disabled.
+    """
     label = f"{text}\n{shortcut}" if shortcut else text
     button = QPushButton(label, parent)
+    if icon:
+        normal, disabled = ICON_TINTS.get(role, ICON_TINTS[""])
+        button.setIcon(resources.icon(icon, normal, disabled, gap=ICON_GAP))
+        size = PAY_ICON_SIZE if role == "pay" else ICON_SIZE
+        button.setIconSize(QSize(size + round(size * ICON_GAP / 24), size))
     button.setMinimumHeight(TOUCH_HEIGHT)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays on the scan field
     # No default buttons: Return is handled once, by the shortcut or the text field.

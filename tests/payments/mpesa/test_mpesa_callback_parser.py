@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pos.domain.money import Money
-from pos.payments.mpesa.client import MalformedCallback, parse_stk_callback
+from pos.payments.mpesa.callback import MalformedCallback, parse_stk_callback
 
 #: gateways.md A6, verbatim (Amount written as 1.00).
 SUCCESS = (

@@ -4,6 +4,7 @@ field validation, and the password/timestamp rules."""
 from __future__ import annotations
 
 import base64
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -438,3 +439,34 @@ def test_query_of_an_unknown_checkout_id(sandbox: MpesaSandbox, token: str) -> N
     )
     assert answer.status_code == 400
     assert answer.json()["errorMessage"] == "Bad Request - Invalid CheckoutRequestID"
+
+
+def test_threads_sharing_a_client_share_one_token(
+    sandbox: MpesaSandbox, make_config: Callable[..., DarajaConfig]
+) -> None:
+    client = DarajaClient(make_config())
+    pushes: list[str] = []
+    start = threading.Barrier(5)
+
+    def push() -> None:
+        start.wait()
+        pushes.append(client.stk_push(10, MSISDN, "R", "D").checkout_request_id)
+
+    threads = [threading.Thread(target=push) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(set(pushes)) == 5
+    assert sandbox.request_count("oauth") == 1
+
+
+def test_a_closed_client_refuses_calls_without_reaching_daraja(
+    sandbox: MpesaSandbox, make_config: Callable[..., DarajaConfig]
+) -> None:
+    client = DarajaClient(make_config())
+    client.access_token()
+    client.close()
+    with pytest.raises(GatewayUnavailable, match="closing"):
+        client.stk_push(10, MSISDN, "R", "D")
+    assert sandbox.request_count("stkpush") == 0

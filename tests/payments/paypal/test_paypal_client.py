@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import logging
 import socket
+import threading
 from dataclasses import replace
 
 import pytest
@@ -401,3 +402,36 @@ def test_nothing_logged_in_a_full_flow_holds_a_token_or_the_secret(
     # The transcript was logged (scrubbed), so the check above is not vacuous.
     assert '"access_token": "[REDACTED]"' in logged
     assert "capture order answer 201" in logged
+
+
+# -- threads and shutdown ---------------------------------------------------------------
+
+
+def test_threads_sharing_a_client_share_one_token(
+    client: PayPalClient, sandbox: PayPalSandbox
+) -> None:
+    orders: list[str] = []
+    start = threading.Barrier(6)
+
+    def sell(n: int) -> None:
+        start.wait()
+        orders.append(client.create_order(Money(100 + n, "USD"), f"attempt-{n}").id)
+
+    threads = [threading.Thread(target=sell, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(set(orders)) == 6
+    assert token_calls(sandbox) == 1
+
+
+def test_a_closed_client_refuses_calls_without_reaching_paypal(
+    client: PayPalClient, sandbox: PayPalSandbox
+) -> None:
+    client.access_token()
+    client.close()
+    before = len(sandbox.requests)
+    with pytest.raises(GatewayUnavailable, match="closing"):
+        client.create_order(Money(100, "USD"), "attempt-late")
+    assert len(sandbox.requests) == before

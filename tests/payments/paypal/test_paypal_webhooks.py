@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from pos.domain.money import Money
-from pos.payments.base import mask_digits
 from pos.payments.http import HttpClient, HttpSettings
 from pos.payments.paypal.client import PayPalClient, PayPalConfig
 from pos.payments.paypal.ipn import IPN_PATH, validate_ipn
@@ -23,14 +22,15 @@ from pos.payments.paypal.sandbox import (
     WebhookRecord,
     WebhookSigner,
 )
-from pos.payments.paypal.webhooks import (
-    CertFetcher,
+from pos.payments.paypal.webhook_verify import (
     ReplayGuard,
     TrustPolicy,
     WebhookFormatError,
     parse_event,
     verify_webhook,
 )
+from pos.payments.paypal.webhooks import CertFetcher
+from pos.payments.scrubbing import mask_phones
 
 if TYPE_CHECKING:
     from conftest import Listener
@@ -325,7 +325,7 @@ def test_sandbox_lists_signed_webhooks_over_http(
 
 def ipn_http(base_url: str) -> HttpClient:
     return HttpClient(
-        HttpSettings(base_url, read_timeout=2, backoff=0.01), "paypal-ipn", mask_digits
+        HttpSettings(base_url, read_timeout=2, backoff=0.01), "paypal-ipn", mask_phones
     )
 
 
