@@ -22,7 +22,11 @@ that names the file and the wait, and nothing of the unit of work saved.
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,11 +37,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from pos.store import identity
 from pos.store.errors import (
     AppendOnlyViolation,
     DatabaseCorrupt,
+    DatabaseFull,
     DatabaseLocked,
     DatabaseTooNew,
+    DataFolderNotWritable,
     StoreError,
 )
 
@@ -51,6 +58,9 @@ BUSY_TIMEOUT_MS = 5000
 _CORRUPT_MARKERS = ("file is not a database", "malformed", "disk image", "file is encrypted")
 _CORRUPT_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_READ_ONLY_CODES = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN)
+#: free space below which a disk counts as full (a write of a few pages would fail)
+_FULL_BELOW = 1024 * 1024
 
 #: Execution option that marks a connection as read-only (see ``Database.read_session``).
 _READ_ONLY = "kaunta_read_only"
@@ -73,9 +83,65 @@ def translate_error(
             return DatabaseCorrupt(path, message)
         if primary in _BUSY_CODES or "database is locked" in lowered:
             return DatabaseLocked(path, busy_timeout_s)
+        if primary == sqlite3.SQLITE_FULL or "database or disk is full" in lowered:
+            return DatabaseFull(path, drive_of(path))
+        if primary == sqlite3.SQLITE_IOERR and disk_is_full(path):
+            return DatabaseFull(path, drive_of(path))  # a full disk often says "I/O error"
+        if primary in _READ_ONLY_CODES:
+            # a query-only read session also says "readonly": only a folder or file that
+            # really cannot be written is reported as such
+            reason = unwritable_reason(path)
+            if reason is not None:
+                return DataFolderNotWritable(path.parent, reason)
         if "append-only" in lowered or "immutable" in lowered:
             return AppendOnlyViolation(message)
     return exc
+
+
+def drive_of(path: Path) -> str:
+    """The drive (Windows) or mount point (elsewhere) a person frees space on."""
+    path = path.absolute()
+    if path.drive:
+        return path.drive + "\\"
+    for candidate in (path, *path.parents):
+        if os.path.ismount(candidate):
+            return str(candidate)
+    return path.anchor or str(path)
+
+
+def disk_is_full(path: Path) -> bool:
+    """True when the disk holding ``path`` has (almost) no room left: below 1 MiB free.
+
+    A write that fails on a full disk is reported by SQLite as ``SQLITE_FULL`` or, as
+    often, as a plain ``SQLITE_IOERR``; the free space tells the two apart.
+    """
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            try:
+                return shutil.disk_usage(candidate).free < _FULL_BELOW
+            except OSError:
+                return False
+    return False
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why the database at ``path`` (or its folder) cannot be written, or None if it can.
+
+    Tried for real (a file created and removed, the database opened for writing) rather
+    than read from permission bits, which say nothing of read-only mounts.
+    """
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".kaunta-write-check-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+        if path.exists():
+            with path.open("r+b"):
+                pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def configure_connection(
@@ -181,6 +247,16 @@ class Database:
         finally:
             session.close()
 
+    def quick_check(self) -> list[str]:
+        """``PRAGMA quick_check``: ``[]`` when the file is sound, else SQLite's findings.
+
+        Run at start-up, so an overwritten page is found before the first sale on it fails
+        (it reads every page: about a second per GB).
+        """
+        with self._translated(), self._read_engine.connect() as conn:
+            rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check")]
+        return [] if rows == ["ok"] else rows
+
     def check_openable(self) -> str | None:
         """Read the header and the schema version; returns the Alembic revision or None."""
         with self._translated(), self._read_engine.connect() as conn:
@@ -225,14 +301,46 @@ class Database:
 
 
 def open_database(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
-    """Open (creating if needed) and migrate the database at ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Open (creating if needed), check and migrate the database at ``path``.
+
+    Refuses, with a message that names the file and offers the latest good backup: a
+    missing or empty file where a database was kept (its marker is there), a file that
+    fails ``PRAGMA quick_check``, a different database put in its place, and a data folder
+    that cannot be written. A new database gets its identity and its marker.
+    """
+    from pos.store.backup import latest_backup
+
+    reason = unwritable_reason(path)
+    if reason is not None:
+        raise DataFolderNotWritable(path.parent, reason)
+    existed = not identity.is_absent(path)
+    if not existed and identity.read_marker(path) is not None:
+        identity.refuse_if_missing(path, latest_backup(path))
     db = Database(path, busy_timeout_ms=busy_timeout_ms)
     try:
+        if existed:
+            problems = db.quick_check()
+            if problems:
+                raise DatabaseCorrupt(path, "; ".join(problems[:3]), latest_backup(path))
         db.upgrade()
+        with db.session() as s:
+            raw = s.connection().connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            found = identity.reconcile(path, raw)
+        identity.ensure_marker(path, found)
+    except DatabaseCorrupt as exc:
+        db.dispose()
+        if exc.backup is None:
+            raise DatabaseCorrupt(path, exc.detail, latest_backup(path)) from exc.__cause__
+        raise
     except StoreError:
         db.dispose()
         raise
+    except OSError as exc:  # the marker could not be written
+        db.dispose()
+        if exc.errno == errno.ENOSPC:
+            raise DatabaseFull(path, drive_of(path)) from exc
+        raise DataFolderNotWritable(path.parent, exc.strerror or str(exc)) from exc
     except Exception as exc:  # unknown failures still name the file
         db.dispose()
         raise StoreError(f"Could not open the database {path}: {exc}") from exc

@@ -9,15 +9,30 @@ class StoreError(Exception):
     """The local database could not do what was asked. ``str()`` is for the user."""
 
 
+def restore_hint(backup: Path | None) -> str:
+    """The sentence that offers the latest good backup (or says there is none)."""
+    if backup is None:
+        return "There is no backup of it in the backups folder beside it."
+    return f"The latest good backup is {backup}: restore it with `kaunta restore {backup}`."
+
+
 class DatabaseCorrupt(StoreError):
-    def __init__(self, path: Path, detail: str) -> None:
+    """The file fails SQLite's checks (start-up ``quick_check``) or is not a database.
+
+    ``backup`` is the latest good backup, offered in the message when there is one.
+    """
+
+    def __init__(self, path: Path, detail: str, backup: Path | None = None) -> None:
+        offer = f" {restore_hint(backup)}" if backup is not None else ""
         super().__init__(
             f"The database file {path} is damaged or is not a Kaunta database ({detail}). "
             "Kaunta has not changed it. Close Kaunta, copy the file somewhere safe for "
             "support, then restore the latest backup or start with --data-dir pointing "
-            "to a new folder."
+            f"to a new folder.{offer}"
         )
         self.path = path
+        self.detail = detail
+        self.backup = backup
 
 
 class DatabaseLocked(StoreError):
@@ -73,3 +88,73 @@ class MigrationFailed(StoreError):
         self.path = path
         self.target = target
         self.detail = detail
+
+
+class DatabaseMissing(StoreError):
+    """The database file is gone or empty although one existed here (its marker says so).
+
+    Starting anyway would make a new, empty database: receipt numbers would restart at
+    000001 and the sales would be lost from the books. Kaunta refuses instead.
+    """
+
+    def __init__(self, path: Path, marker: Path, *, empty: bool, backup: Path | None) -> None:
+        what = "is empty (0 bytes)" if empty else "is missing"
+        super().__init__(
+            f"The database file {path} {what}, but a Kaunta database was kept there "
+            f"(the marker {marker} says so). Kaunta will not start a new, empty database in "
+            "its place: receipt numbers would restart and the sales would be lost. "
+            f"{restore_hint(backup)} If you really mean to start again with no data, "
+            f"delete {marker}."
+        )
+        self.path = path
+        self.marker = marker
+        self.backup = backup
+
+
+class DatabaseReplaced(StoreError):
+    """A different database file was put where this till's database was."""
+
+    def __init__(self, path: Path, marker: Path, found: str, expected: str) -> None:
+        super().__init__(
+            f"The database file {path} is not the one this till was using (it is database "
+            f"{found}; the marker {marker} expects {expected}). Put the right file back, or "
+            f"restore a backup with `kaunta restore FILE`. If you put this file there on "
+            f"purpose, delete {marker} and start again."
+        )
+        self.path = path
+        self.marker = marker
+
+
+class DatabaseFull(StoreError):
+    """SQLITE_FULL: the disk holding the database has no room left.
+
+    The unit of work was rolled back as a whole, so the basket on screen is the one saved.
+    """
+
+    def __init__(self, path: Path, drive: str) -> None:
+        super().__init__(
+            f"The disk is full: free some space on {drive}. The basket is safe; try again."
+        )
+        self.path = path
+        self.drive = drive
+
+
+class DataFolderNotWritable(StoreError):
+    """The data folder (or the database in it) cannot be written: read-only or no rights."""
+
+    def __init__(self, folder: Path, reason: str) -> None:
+        super().__init__(
+            f"Kaunta cannot write to its data folder {folder} ({reason}). Make the folder "
+            "and the files in it writable for the user running Kaunta (a USB or network "
+            "drive must be connected and not write-protected), or start Kaunta with "
+            "--data-dir pointing to a folder it can write."
+        )
+        self.folder = folder
+        self.reason = reason
+
+
+class BackupFailed(StoreError):
+    """A backup was not made (or a file offered for restore was refused); ``str()`` says why.
+
+    The database itself is never changed by a failed backup or a refused restore.
+    """

@@ -1,0 +1,383 @@
+"""Backups of the till's database, checked, rotating; and restoring one safely.
+
+A backup is made with SQLite's online backup API from a connection of its own: in WAL mode
+it reads one consistent snapshot while the till keeps writing, so it never holds up a
+sale. The copy is written under a temporary name in ``<folder>/backups/``, switched to a
+self-contained file (rollback journal, no ``-wal`` beside it), checked with
+``PRAGMA integrity_check``, and only then renamed to
+``kaunta-YYYYMMDD-HHMMSSZ.sqlite`` (UTC, so names sort by time). The newest ``keep`` are
+kept; older ones are deleted. A copy that fails its check is deleted and reported: a
+damaged database never replaces a good backup.
+
+Restoring (:func:`restore_backup`) checks the file's integrity and schema first, refuses
+while a Kaunta runs on the folder (the instance lock), keeps the current database aside as
+``kaunta.sqlite.before-restore-<time>`` (with its ``-wal`` if any), and puts the copy in
+place under a temporary name renamed at the end, so a crash midway leaves either the old
+file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pos.store.errors import AlreadyRunning, BackupFailed, StoreError
+from pos.store.identity import (
+    assign_identity,
+    file_uri,
+    identity_of,
+    is_absent,
+    refuse_if_missing,
+    write_marker,
+)
+from pos.store.instance_lock import InstanceLock
+
+BACKUP_FOLDER = "backups"
+#: a temporary copy older than this is a leftover of a crash and is removed
+STALE_TEMP = timedelta(days=1)
+_SUFFIX = ".sqlite"
+_STAMP = "%Y%m%d-%H%M%S"
+_BUSY_MS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class BackupCheck:
+    """What a file offered for restore (or a fresh copy) was found to be."""
+
+    path: Path
+    revision: str
+    identity: str | None
+
+
+def backup_dir(db_path: Path) -> Path:
+    """``<folder of the database>/backups`` (training keeps its own, beside its file)."""
+    return db_path.parent / BACKUP_FOLDER
+
+
+def _pattern(db_path: Path) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(db_path.stem)}-(\d{{8}}-\d{{6}})Z(?:-(\d+))?\.sqlite$")
+
+
+def list_backups(db_path: Path) -> list[Path]:
+    """The finished backups of ``db_path``, oldest first."""
+    folder = backup_dir(db_path)
+    pattern = _pattern(db_path)
+    found: list[tuple[str, int, Path]] = []
+    try:
+        entries = list(folder.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match and entry.is_file():
+            found.append((match.group(1), int(match.group(2) or 0), entry))
+    return [path for _stamp, _n, path in sorted(found)]
+
+
+def quick_check_file(path: Path) -> list[str]:
+    """``PRAGMA quick_check`` of a file, read-only: ``[]`` when it is sound."""
+    try:
+        conn = sqlite3.connect(file_uri(path, mode="ro"), uri=True)
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    finally:
+        conn.close()
+    return [] if rows == ["ok"] else rows
+
+
+def latest_backup(db_path: Path) -> Path | None:
+    """The newest backup that still passes ``quick_check`` (what messages offer)."""
+    for path in reversed(list_backups(db_path)):
+        if not quick_check_file(path):
+            return path
+    return None
+
+
+def _new_name(db_path: Path, now: datetime) -> Path:
+    folder = backup_dir(db_path)
+    stamp = now.astimezone(UTC).strftime(_STAMP)
+    candidate = folder / f"{db_path.stem}-{stamp}Z{_SUFFIX}"
+    n = 0
+    while candidate.exists():
+        n += 1
+        candidate = folder / f"{db_path.stem}-{stamp}Z-{n}{_SUFFIX}"
+    return candidate
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":  # pragma: no cover - Windows has no directory fsync
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _remove(path: Path) -> None:
+    for p in (path, Path(f"{path}-journal"), Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _failure(db_path: Path, exc: BaseException, doing: str) -> BackupFailed:
+    """A backup error in words: a full disk and a read-only folder are said plainly."""
+    from pos.store.db import disk_is_full, drive_of
+
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return _damaged(db_path, str(exc))
+    full = primary == sqlite3.SQLITE_FULL or getattr(exc, "errno", None) == errno.ENOSPC
+    if full or (primary == sqlite3.SQLITE_IOERR and disk_is_full(backup_dir(db_path))):
+        reason = f"the disk is full: free some space on {drive_of(backup_dir(db_path))}"
+    else:
+        reason = str(exc)
+    return BackupFailed(
+        f"No backup of {db_path} was made ({doing}: {reason}). The database itself is "
+        "unchanged and the till keeps working."
+    )
+
+
+def _damaged(db_path: Path, detail: str) -> BackupFailed:
+    return BackupFailed(
+        f"No backup of {db_path} was made: the copy failed its integrity check ({detail}). "
+        "The database itself may be damaged: the good backups are kept; call support before "
+        "selling on."
+    )
+
+
+def _copy(source: Path, target: Path, *, read_only: bool) -> None:
+    """Online backup of ``source`` into a new file ``target`` (journal mode DELETE)."""
+    uri = file_uri(source, mode="ro") if read_only else file_uri(source)
+    src = sqlite3.connect(uri, uri=True, timeout=_BUSY_MS / 1000)
+    try:
+        src.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)  # all pages in one step: one snapshot, never restarted
+            dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def integrity_problems(path: Path) -> list[str]:
+    """``PRAGMA integrity_check`` of a file: ``[]`` when it is sound."""
+    conn = sqlite3.connect(file_uri(path, mode="ro"), uri=True)
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+    finally:
+        conn.close()
+    return [] if rows == ["ok"] else rows
+
+
+def _clean_temps(folder: Path, now: datetime) -> None:
+    for entry in folder.glob(".*.tmp"):
+        try:
+            modified = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+            if now.astimezone(UTC) - modified > STALE_TEMP:
+                _remove(entry)
+        except OSError:
+            continue
+
+
+def make_backup(db_path: Path, *, keep: int, now: datetime) -> Path:
+    """Copy the database into the rotating set and return the new backup's path.
+
+    Raises :class:`BackupFailed` (nothing kept, the database unchanged) when the copy
+    cannot be written or does not pass ``PRAGMA integrity_check``.
+    """
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    if is_absent(db_path):
+        refuse_if_missing(db_path, latest_backup(db_path))
+        raise BackupFailed(f"There is no database at {db_path} yet: nothing to back up.")
+    folder = backup_dir(db_path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _failure(db_path, exc, f"cannot create {folder}") from exc
+    _clean_temps(folder, now)
+    final = _new_name(db_path, now)
+    temp = folder / f".{final.name}.{os.getpid()}.tmp"
+    try:
+        try:
+            _copy(db_path, temp, read_only=False)
+        except (sqlite3.Error, OSError) as exc:
+            raise _failure(db_path, exc, "copying") from exc
+        try:
+            problems = integrity_problems(temp)
+        except sqlite3.DatabaseError as exc:  # too damaged to check at all
+            problems = [str(exc)]
+        if problems:
+            raise _damaged(db_path, problems[0])
+        try:
+            _fsync_file(temp)
+            os.replace(temp, final)
+            _fsync_dir(folder)
+        except OSError as exc:
+            raise _failure(db_path, exc, "saving the copy") from exc
+    finally:
+        _remove(temp)
+    for old in list_backups(db_path)[:-keep]:
+        _remove(old)
+    return final
+
+
+def check_backup(path: Path) -> BackupCheck:
+    """Is ``path`` a sound Kaunta database this version can run? Raises BackupFailed if not.
+
+    Checks: it opens as SQLite, passes ``PRAGMA integrity_check``, has Kaunta's schema at a
+    revision this version knows (an older one is upgraded at the next start), and carries
+    the append-only triggers that revision must have.
+    """
+    from sqlalchemy import create_engine
+
+    from pos.store.migrations import runner, triggers
+
+    if not path.is_file() or path.stat().st_size == 0:
+        raise BackupFailed(f"{path} is not a file with a database in it: nothing restored.")
+    try:
+        problems = integrity_problems(path)
+    except sqlite3.Error as exc:
+        raise BackupFailed(f"{path} is not a database Kaunta can read ({exc}).") from exc
+    if problems:
+        raise BackupFailed(f"{path} is damaged ({problems[0]}): it was not restored.")
+    uri = file_uri(path, mode="ro")
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
+    try:
+        with engine.connect() as conn:
+            has_version = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'"
+            ).scalar()
+            revision = (
+                conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                if has_version
+                else None
+            )
+            if not revision:
+                raise BackupFailed(f"{path} is not a Kaunta database: nothing restored.")
+            if revision not in runner.known_revisions():
+                raise BackupFailed(
+                    f"{path} was written by a newer Kaunta (schema {revision}); install "
+                    "that version to restore it."
+                )
+            required = triggers.triggers_at(runner.applied_revisions((revision,)))
+            missing = triggers.missing_triggers(conn, required)
+            if missing:
+                raise BackupFailed(
+                    f"{path} lacks the rules that keep sales append-only "
+                    f"({', '.join(missing)}): it was not restored. Call support."
+                )
+            raw = conn.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            identity = identity_of(raw)
+    finally:
+        engine.dispose()
+    return BackupCheck(path, str(revision), identity)
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreResult:
+    restored: Path
+    source: Path
+    aside: Path | None  # the database as it was, kept beside it (None: there was none)
+    revision: str
+
+
+def _checkpoint(db_path: Path) -> None:
+    """Fold the current database's WAL into its file, so setting it aside keeps it whole."""
+    try:
+        conn = sqlite3.connect(db_path, timeout=_BUSY_MS / 1000)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # damaged: it is moved aside with its -wal as it is
+
+
+def restore_backup(db_path: Path, source: Path, *, now: datetime) -> RestoreResult:
+    """Put the backup ``source`` in place of the database at ``db_path``.
+
+    Never while a Kaunta runs on that folder (:class:`AlreadyRunning`). The current file,
+    if any, is kept as ``<name>.before-restore-<UTC time>``; the marker is updated to the
+    restored database's identity.
+    """
+    source = source.resolve()
+    check = check_backup(source)
+    lock = InstanceLock(db_path.parent)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        raise BackupFailed(
+            f"{exc} Nothing was restored: close the till first, then run "
+            f"`kaunta restore {source}` again."
+        ) from None
+    except OSError as exc:
+        raise BackupFailed(f"Cannot lock {db_path.parent} ({exc}): nothing restored.") from exc
+    try:
+        return _restore_locked(db_path, source, check, now)
+    finally:
+        lock.release()
+
+
+def _restore_locked(
+    db_path: Path, source: Path, check: BackupCheck, now: datetime
+) -> RestoreResult:
+    folder = db_path.parent
+    temp = folder / f".{db_path.name}.restoring.{os.getpid()}.tmp"
+    stamp = now.astimezone(UTC).strftime(_STAMP) + "Z"
+    aside: Path | None = None
+    try:
+        try:
+            _copy(source, temp, read_only=True)
+            problems = integrity_problems(temp)
+            if problems:
+                raise BackupFailed(f"The copy of {source} failed its check ({problems[0]}).")
+            conn = sqlite3.connect(temp)
+            try:
+                identity = identity_of(conn) or assign_identity(conn)
+            finally:
+                conn.close()
+            _fsync_file(temp)
+            if db_path.exists():
+                _checkpoint(db_path)
+                aside = folder / f"{db_path.name}.before-restore-{stamp}"
+                os.replace(db_path, aside)
+                for suffix in ("-wal", "-shm"):
+                    extra = Path(f"{db_path}{suffix}")
+                    if extra.exists():
+                        os.replace(extra, Path(f"{aside}{suffix}"))
+            os.replace(temp, db_path)
+            write_marker(db_path, identity)
+            _fsync_dir(folder)
+        except (sqlite3.Error, OSError) as exc:
+            raise BackupFailed(f"Restoring {source} failed ({exc}); see {folder}.") from exc
+    except StoreError:
+        if aside is not None and not db_path.exists():  # put the old database back
+            for suffix in ("", "-wal", "-shm"):
+                if Path(f"{aside}{suffix}").exists():
+                    os.replace(Path(f"{aside}{suffix}"), Path(f"{db_path}{suffix}"))
+            aside = None
+        raise
+    finally:
+        _remove(temp)
+    return RestoreResult(db_path, source, aside, check.revision)
