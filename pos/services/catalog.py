@@ -4,6 +4,11 @@ Columns (header required, any order): ``sku``, ``name``, ``price``, ``vat_class`
 optionally ``barcode``, ``category``, ``active``. Prices are VAT-inclusive, in the store's
 currency, written as on a shelf label (``1,250.00``). The file is checked completely
 first; if any row is bad, nothing is written unless the caller asks to skip bad rows.
+
+A row the CSV reader itself cannot take (a field over the reader's limit of 131,072
+characters, a broken quote) is reported on its line like any other bad row; so is a
+field holding a NUL byte, a line break or another control character, which would
+otherwise reach the database, the screen and the receipt as it is.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +66,42 @@ class CatalogImportError(ServiceError):
     """The file as a whole cannot be read (missing columns, not text, not found)."""
 
 
+class _Lines:
+    """The file's lines for the CSV reader, remembering how many it took and which were
+    blank, so a row (or a row the reader refused) is reported on the line it starts."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = iter(io.StringIO(text, newline=""))
+        self.blank: list[bool] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.blank.append(not line.strip("\r\n"))
+        return line
+
+    def first_after(self, taken: int) -> int:
+        """Line number (1-based) of the first non-blank line read after ``taken`` lines."""
+        for index in range(taken, len(self.blank)):
+            if not self.blank[index]:
+                return index + 1
+        return max(len(self.blank), 1)
+
+
+def _control(text: str) -> str | None:
+    """Describe the first control character in ``text`` (None when there is none)."""
+    for char in text:
+        if char in "\r\n\u2028\u2029":
+            return "a line break"
+        if char == "\x00":
+            return "a NUL byte"
+        if unicodedata.category(char) == "Cc":
+            return f"the control character U+{ord(char):04X}"
+    return None
+
+
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         raw = path.read_bytes()
@@ -71,8 +113,13 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise CatalogImportError(
             f"{path} is not UTF-8 text. Save it from the spreadsheet as 'CSV UTF-8'."
         ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    lines = _Lines(text)
+    reader = csv.DictReader(lines)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise CatalogImportError(f"{path.name}: the first line cannot be read ({exc}).") from None
+    header = [h.strip().lower() for h in (fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise CatalogImportError(
@@ -80,12 +127,34 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             f"name the columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}."
         )
     reader.fieldnames = header
-    for row in reader:
+    while True:
+        taken = len(lines.blank)
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            reason = (
+                f"a field is longer than {limit:,} characters"
+                if "field limit" in str(exc)
+                else f"the line cannot be read as CSV ({exc})"
+            )
+            yield lines.first_after(taken), {"__error__": reason}
+            continue
+        line = lines.first_after(taken)
         extra = row.pop(None, None)
         if extra:
-            yield reader.line_num, {"__error__": f"{len(extra)} more field(s) than the header"}
+            yield line, {"__error__": f"{len(extra)} more field(s) than the header"}
             continue
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+        values = {k: (v or "").strip() for k, v in row.items() if k}
+        bad = next(
+            ((k, found) for k, v in values.items() if (found := _control(v)) is not None), None
+        )
+        if bad is not None:
+            yield line, {"__error__": f"{bad[0]} holds {bad[1]}; type it on one line"}
+            continue
+        yield line, values
 
 
 def parse_row(row: dict[str, str], currency: str, vat_codes: tuple[str, ...]) -> CatalogItem:

@@ -262,3 +262,58 @@ def test_imports_are_audited_with_the_file_hash(terminal: Terminal, tmp_path: Pa
             ("refused", hashlib.sha256(bad.read_bytes()).hexdigest()),
         ]
     )
+
+
+# -- what the CSV reader cannot take, and what must not reach a receipt -------------------
+
+HOSTILE = (
+    HEADER
+    + "OK-0101,,Good Before,Test,10.00,S\n"  # line 2
+    + "BAD-0101,,"
+    + "x" * 140_000
+    + ",Test,10.00,S\n"  # 3: over csv's field limit
+    + 'BAD-0102,,"Two\nLines",Test,10.00,S\n'  # 4-5: a line break inside a name
+    + "\n"  # 6: blank
+    + "BAD-0103,,Nul\x00Name,Test,10.00,S\n"  # 7
+    + "BAD-0104,,Bell\x07Name,Test,10.00,S\n"  # 8
+    + "BAD-0105,,Fine Name,Cat\x1bgory,10.00,S\n"  # 9: escape in the category
+    + "OK-0102,,Good After,Test,20.00,S\n"  # 10
+)
+
+
+def test_a_field_over_the_csv_limit_is_reported_on_its_line_not_a_traceback(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    report = terminal.catalog.import_csv(write(tmp_path, HOSTILE))
+    assert RowError(3, "a field is longer than 131,072 characters") in report.errors
+    assert (report.written, terminal.catalog.count()) == (False, 347)
+
+
+def test_nul_bytes_line_breaks_and_control_characters_are_refused_per_line(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    report = terminal.catalog.import_csv(write(tmp_path, HOSTILE), skip_errors=True)
+    assert report.errors == [
+        RowError(3, "a field is longer than 131,072 characters"),
+        RowError(4, "name holds a line break; type it on one line"),
+        RowError(7, "name holds a NUL byte; type it on one line"),
+        RowError(8, "name holds the control character U+0007; type it on one line"),
+        RowError(9, "category holds the control character U+001B; type it on one line"),
+    ]
+    assert (report.rows, report.imported) == (7, 2)
+    assert product(terminal, "OK-0101") is not None
+    assert product(terminal, "OK-0102") is not None
+    for sku in ("BAD-0101", "BAD-0102", "BAD-0103", "BAD-0104", "BAD-0105"):
+        assert product(terminal, sku) is None
+
+
+def test_spaces_and_tabs_around_a_value_are_trimmed_not_refused(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    report = terminal.catalog.import_csv(
+        write(tmp_path, HEADER + "TAB-1,,\tTabbed Tea \t,Tea,99.00,S\n")
+    )
+    assert report.errors == []
+    found = product(terminal, "TAB-1")
+    assert found is not None
+    assert found.name == "Tabbed Tea"
