@@ -100,6 +100,8 @@ def terminal(
         source = Path(f"{seeded_db_template}{suffix}")
         if source.exists():
             shutil.copyfile(source, f"{db_path}{suffix}")
+    for key in seeded_db_template.parent.glob("journal.*"):  # its journal key goes with it
+        shutil.copyfile(key, db_path.parent / key.name)
     term = Terminal.open(db_path, ctx, clock)
     try:
         assert term.seed_demo(CATALOG_CSV, _demo_users()) is None  # already seeded

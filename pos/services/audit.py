@@ -2,8 +2,9 @@
 
 Every sensitive action (logins, lockouts, approvals, voids, overrides, large discounts,
 removals after tender) becomes one entry inside the same transaction as the action itself,
-chained by SHA-256 to the entry before. The chain is verified at start-up; a break names
-the first entry that no longer matches.
+chained by SHA-256 to the entry before and sealed in the keyed journal chain
+(:mod:`pos.store.journal_chain`) like every closed document. Start-up verifies both
+(:mod:`pos.services.journal`); a break names the first entry that no longer matches.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class AuditWriter:
 
 
 def verify_audit_log(db: Database) -> repo.ChainCheck:
-    """Recompute the whole chain (run at start-up, off the GUI thread)."""
-    with db.session() as s:
+    """Recompute the whole SHA-256 chain alone, on a read snapshot (no key needed; the
+    keyed check of everything is ``Terminal.journal``)."""
+    with db.read_session() as s:
         return repo.verify_audit_chain(s)

@@ -240,18 +240,18 @@ class AuthService:
             raise ServiceError(f"A user named {name} exists already; choose another name.")
         check_pin_format(pin)
         user_id = self._ids.new()
-        s.add(
-            User(
-                id=user_id,
-                name=name,
-                role=role.value,
-                pin_hash=hash_pin(pin, self._ctx.policy.pin_kdf_log2_n),
-                failed_attempts=0,
-                locked_until=None,
-                active=True,
-                created_at=self._clock.now(),
-            )
+        user = User(
+            id=user_id,
+            name=name,
+            role=role.value,
+            pin_hash=hash_pin(pin, self._ctx.policy.pin_kdf_log2_n),
+            failed_attempts=0,
+            locked_until=None,
+            active=True,
+            created_at=self._clock.now(),
         )
+        repo.seal_user(s, user)  # after every change of role, PIN hash or active flag
+        s.add(user)
         s.flush()
         return user_id
 

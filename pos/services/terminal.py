@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pos.payments.base import PaymentMethod
-from pos.services.audit import AuditWriter, verify_audit_log
+from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Role
 from pos.services.catalog import CatalogService, ImportReport
 from pos.services.checkout import CheckoutService
 from pos.services.context import Clock, IdFactory, SystemClock, TerminalContext
 from pos.services.gateway_settings import GatewaySettingsService
+from pos.services.journal import Journal, KeyStore, TrainingKeyFile
 from pos.services.payments import PaymentService, PaymentSettings
+from pos.services.receipts import ReceiptService
 from pos.services.reports import ReportService
 from pos.services.training import CustomerPhone
 from pos.store import repositories as repo
@@ -26,11 +28,23 @@ from pos.store.db import Database, open_database
 
 @dataclass(frozen=True, slots=True)
 class StartupReport:
-    """What start-up found: shown to the user when something is wrong."""
+    """What start-up found: shown to the user when something is wrong.
+
+    ``audit_ok``: the journal (sales, audit log, users, receipt counters) verifies;
+    ``audit_checked``: audit entries checked this time (start-up verifies from the last
+    checkpoint); ``audit_problem``: the alert to show. ``selling_refused``: non-empty when
+    the till must not sell (journal rules missing or altered, journal key unusable): the
+    message says why and what to do, and the store refuses sales meanwhile.
+    """
 
     audit_ok: bool
     audit_checked: int
     audit_problem: str = ""
+    selling_refused: str = ""
+
+    @property
+    def can_sell(self) -> bool:
+        return not self.selling_refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +57,22 @@ class DemoUser:
 class Terminal:
     """Facade over the services; one per running till."""
 
-    def __init__(self, db: Database, ctx: TerminalContext, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        ctx: TerminalContext,
+        clock: Clock | None = None,
+        *,
+        journal_keys: KeyStore | None = None,
+    ) -> None:
+        """``journal_keys``: where the journal key lives; the composition root passes the
+        OS keyring for a live till. Without it, a key file beside the database (training,
+        tests, benchmarks: not evidence)."""
         self.db = db
         self.ctx = ctx
         self.clock: Clock = clock or SystemClock()
         self.ids = IdFactory(self.clock)
+        self.journal = Journal(db, ctx, journal_keys or TrainingKeyFile(db.path.parent), self.clock)
         self.auth = AuthService(db, ctx, self.clock, self.ids)
         self.checkout = CheckoutService(db, ctx, self.clock, self.ids, self.auth)
         self.catalog = CatalogService(
@@ -59,6 +84,7 @@ class Terminal:
             AuditWriter(ctx, self.clock, self.ids),
         )
         self.reports = ReportService(db, ctx, self.auth)
+        self.receipts = ReceiptService(db, ctx, self.clock, self.ids, self.auth)
         self.payments: PaymentService | None = None
         self.phone: CustomerPhone | None = None
         self.gateway_settings: GatewaySettingsService | None = None
@@ -73,19 +99,36 @@ class Terminal:
         return self.payments
 
     @classmethod
-    def open(cls, path: Path, ctx: TerminalContext, clock: Clock | None = None) -> Terminal:
-        return cls(open_database(path), ctx, clock)
+    def open(
+        cls,
+        path: Path,
+        ctx: TerminalContext,
+        clock: Clock | None = None,
+        *,
+        journal_keys: KeyStore | None = None,
+    ) -> Terminal:
+        db = open_database(path)
+        try:
+            return cls(db, ctx, clock, journal_keys=journal_keys)
+        except BaseException:
+            db.dispose()
+            raise
 
     def startup_checks(self) -> StartupReport:
-        """Verify the audit chain (tampering shows up here, on every start)."""
-        check = verify_audit_log(self.db)
-        problem = ""
-        if not check.ok:
-            problem = (
-                f"The audit log was tampered with: entry {check.first_bad_seq} does not match "
-                f"({check.problem}). Selling continues; tell the store manager and head office."
-            )
-        return StartupReport(check.ok, check.checked, problem)
+        """Check the journal's rules and verify it (tampering shows up here, every start).
+
+        Missing or altered triggers, or an unusable journal key, stop sales (the message
+        says what to do); a document that does not verify raises the alert and selling
+        continues, so the evidence stays as found for head office.
+        """
+        report = self.journal.startup_check()
+        check = report.check
+        return StartupReport(
+            audit_ok=check is not None and check.ok,
+            audit_checked=0 if check is None else check.audit_checked,
+            audit_problem=report.problem,
+            selling_refused=report.refused,
+        )
 
     def seed_demo(self, catalog_csv: Path, users: list[DemoUser]) -> ImportReport | None:
         """Training mode on an empty database: demo users and the demo catalog."""

@@ -18,6 +18,11 @@ snapshot that is refused any write, never waits for writers and never makes them
 
 Only after the busy timeout does a writer give up, with :class:`DatabaseLocked`, a message
 that names the file and the wait, and nothing of the unit of work saved.
+
+The journal key (never in the file) is attached by the services with
+:meth:`Database.attach_journal`; every unit of work carries it in ``session.info`` so that
+the store seals what it writes (:mod:`pos.store.journal_chain`) without each caller
+passing it.
 """
 
 from __future__ import annotations
@@ -45,12 +50,20 @@ from pos.store.errors import (
     DatabaseLocked,
     DatabaseTooNew,
     DataFolderNotWritable,
+    JournalUnavailable,
     StoreError,
+)
+from pos.store.journal_chain import (
+    SESSION_KEY,
+    SESSION_KEY_PROBLEM,
+    SESSION_SALES_REFUSED,
+    JournalKey,
+    unsealed_users,
 )
 
 #: The newest migration this code knows. A test checks it equals Alembic's head, so that
 #: start-up can skip importing Alembic when the file is already current.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 #: Default busy timeout: how long a writer queues behind another before giving up.
 BUSY_TIMEOUT_MS = 5000
@@ -182,6 +195,36 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = self.engine.execution_options(**{_READ_ONLY: True})
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._journal: dict[str, object] = {}
+        event.listen(self._sessions, "before_flush", _refuse_unsealed_users)
+
+    def attach_journal(
+        self,
+        key: JournalKey | None,
+        *,
+        key_problem: str = "",
+        sales_refused: str = "",
+    ) -> None:
+        """Give every later unit of work the journal key (or why there is none), and
+        whether start-up refused sales (the message :class:`SellingRefused` carries)."""
+        self._journal = {
+            SESSION_KEY: key,
+            SESSION_KEY_PROBLEM: key_problem,
+            SESSION_SALES_REFUSED: sales_refused,
+        }
+
+    def refuse_sales(self, message: str) -> None:
+        """From now on :func:`pos.store.repositories.write_sale` raises ``SellingRefused``."""
+        self._journal = {**self._journal, SESSION_SALES_REFUSED: message}
+
+    @property
+    def journal_key(self) -> JournalKey | None:
+        key = self._journal.get(SESSION_KEY)
+        return key if isinstance(key, JournalKey) else None
+
+    @property
+    def sales_refused(self) -> str:
+        return str(self._journal.get(SESSION_SALES_REFUSED) or "")
 
     @property
     def busy_timeout_s(self) -> float:
@@ -236,6 +279,7 @@ class Database:
     @contextmanager
     def _unit(self, factory: sessionmaker[Session]) -> Iterator[Session]:
         session = factory()
+        session.info.update(self._journal)
         try:
             with self._translated():
                 try:
@@ -298,6 +342,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _refuse_unsealed_users(session: Session, _context: Any, _instances: Any) -> None:
+    """A users row whose role, PIN hash or active flag changed without
+    ``pos.store.journal_chain.seal_user`` would read as tampering at the next start: refuse it."""
+    bad = unsealed_users(session, [*session.new, *session.dirty])
+    if bad:
+        raise JournalUnavailable(
+            f"users row {bad[0]} changed its role, PIN hash or active flag without a new "
+            "seal: call pos.store.journal_chain.seal_user(session, user) after such a change."
+        )
 
 
 def open_database(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:

@@ -158,3 +158,16 @@ class BackupFailed(StoreError):
 
     The database itself is never changed by a failed backup or a refused restore.
     """
+
+
+class JournalUnavailable(StoreError):
+    """The journal key is not loaded, so nothing can be added to the journal.
+
+    Raised by every write that must be sealed (sales, audit entries, user changes) on a
+    database whose key is missing or wrong; the message says why and what to do.
+    """
+
+
+class SellingRefused(StoreError):
+    """Start-up found the journal's rules broken (triggers missing or altered, key
+    unusable): the till records no sale until support has looked at the file."""

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -61,6 +62,9 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: HMAC-SHA256 (journal key) over id, role, PIN hash and active: a role or PIN hash
+    #: copied from another row does not verify. Set by ``pos.store.journal_chain.seal_user``.
+    mac: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
 
 
 class Product(Base):
@@ -284,3 +288,36 @@ class PaymentAttemptEvent(Base):
     to_state: Mapped[str] = mapped_column(String(12))
     code: Mapped[str] = mapped_column(String(60), default="")
     message: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ChainEntry(Base):
+    """One link of the keyed journal chain (see :mod:`pos.store.journal_chain`).
+
+    ``digest`` is the SHA-256 of the document as stored (a sale with its lines, VAT rows
+    and payments; an audit entry's own hash); ``mac`` is HMAC-SHA256 with the journal key
+    over the entry and the previous entry's ``mac``. Append-only, gap-free ``seq``.
+    """
+
+    __tablename__ = "journal_chain"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20))
+    doc_id: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ux_journal_chain_doc", "kind", "doc_id", unique=True),)
+
+
+class ChainCheckpoint(Base):
+    """ "The chain verified up to ``chain_seq`` (whose mac was ``chain_mac``) at ``at``",
+    sealed with the journal key, so that start-up verifies only what came after it."""
+
+    __tablename__ = "journal_checkpoints"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_seq: Mapped[int] = mapped_column(Integer)
+    chain_mac: Mapped[str] = mapped_column(String(64))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[str] = mapped_column(String(40))
+    mac: Mapped[str] = mapped_column(String(64))

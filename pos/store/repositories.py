@@ -23,6 +23,8 @@ from pos.domain.money import Money
 from pos.domain.receipt import StoreInfo
 from pos.domain.sale import Sale, SaleStatus, SaleTotals
 from pos.domain.tax import TaxTable
+from pos.store import journal_chain
+from pos.store.journal_chain import seal_user as seal_user  # for the auth service
 from pos.store.models import (
     AuditEntry,
     Counter,
@@ -357,10 +359,14 @@ def write_sale(
     """Append a completed or voided sale with its lines, VAT and payments.
 
     ``document`` keeps the sale snapshot and the VAT table in force, so a reprint years
-    later shows exactly what the customer was given.
+    later shows exactly what the customer was given. The sale is then sealed in the keyed
+    journal chain (:func:`pos.store.journal_chain.seal_sale`); a till whose start-up
+    found the journal's rules broken gets ``SellingRefused`` here, before anything is
+    written.
     """
     if sale.status not in (SaleStatus.COMPLETED, SaleStatus.VOIDED):
         raise ValueError(f"only finished sales go into the journal, not {sale.status}")
+    journal_chain.check_may_sell(session)
     conn = session.connection()
     conn.execute(
         _INSERT_SALE,
@@ -457,6 +463,7 @@ def write_sale(
                 for p in sale.payments
             ],
         )
+    journal_chain.seal_sale(session, sale.sale_id)
 
 
 def next_outbox_seq(session: Session) -> int:
@@ -606,7 +613,8 @@ def _audit_fields(e: AuditEntry) -> dict[str, str]:
 
 
 def append_audit(session: Session, entry: AuditEntry) -> AuditEntry:
-    """Chain ``entry`` to the newest one and add it (inside the caller's transaction)."""
+    """Chain ``entry`` to the newest one and add it (inside the caller's transaction), and
+    seal it in the keyed journal chain."""
     prev = session.execute(
         select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).scalar()
@@ -614,6 +622,7 @@ def append_audit(session: Session, entry: AuditEntry) -> AuditEntry:
     entry.hash = audit_hash(entry.prev_hash, _audit_fields(entry))
     session.add(entry)
     session.flush()
+    journal_chain.seal_audit(session, entry.id, entry.hash)
     return entry
 
 

@@ -12,9 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from pos.store.db import Database
+from pos.domain.receipt import StoreInfo
+from pos.services.context import SystemClock, TerminalContext
+from pos.services.journal import Journal, TrainingKeyFile
+from pos.store.db import Database, open_database
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
+#: Where a training till of store DEMO, terminal T1 looks for its journal key.
+SNAPSHOT_KEY_NAME = "journal.key.DEMO-T1"
 
 
 def _append_only(*tables: str) -> set[str]:
@@ -35,6 +40,37 @@ TRIGGERS_AT: dict[str, frozenset[str]] = {
     ),
 }
 TRIGGERS_AT["0002"] = TRIGGERS_AT["0001"] | _append_only("payment_attempt_events")
+TRIGGERS_AT["0003"] = (
+    TRIGGERS_AT["0002"]
+    | _append_only("journal_chain", "journal_checkpoints")
+    | {
+        f"{table}_no_replace"
+        for table in (
+            "sales",
+            "sale_lines",
+            "sale_taxes",
+            "payments",
+            "audit_log",
+            "outbox",
+            "payment_attempt_events",
+            "journal_chain",
+            "journal_checkpoints",
+        )
+    }
+    | {"sale_lines_sealed", "sale_taxes_sealed", "payments_sealed", "outbox_no_delete"}
+)
+
+#: The identity the store tests' journals are sealed for (the snapshots' till).
+STORE_CTX = TerminalContext(StoreInfo("DEMO", "Kaunta Demo Duka"), "T1", training=True)
+
+
+def open_keyed(path: Path) -> Database:
+    """Open (and migrate) ``path`` with the journal key a training till keeps beside it,
+    as the till does, so that the store's writers can seal what they write."""
+    db = open_database(path)
+    Journal(db, STORE_CTX, TrainingKeyFile(path.parent), SystemClock())
+    return db
+
 
 #: (columns, rows sorted) of every data table, read with plain sqlite3.
 Rows = dict[str, tuple[list[str], list[tuple[object, ...]]]]
@@ -92,6 +128,9 @@ def build_snapshot(path: Path, revision: str) -> None:
         conn.executescript((SNAPSHOTS / f"{revision}.sql").read_text(encoding="utf-8"))
     finally:
         conn.close()
+    key = SNAPSHOTS / f"{revision}.key"
+    if key.exists():  # from 0003 on: the training journal key the snapshot was sealed with
+        (path.parent / SNAPSHOT_KEY_NAME).write_bytes(key.read_bytes())
 
 
 class Schema:

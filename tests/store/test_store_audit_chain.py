@@ -1,4 +1,5 @@
-"""The audit log is a SHA-256 chain: editing or removing an entry is found at start-up."""
+"""The audit log is a SHA-256 chain (and sealed in the keyed journal chain): editing or
+removing an entry is found at start-up."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from pos.services.terminal import Terminal
 from pos.store import repositories as repo
-from pos.store.db import Database, open_database
+from pos.store.db import Database
 from pos.store.models import AuditEntry
+
+from .conftest import open_keyed
 
 
 def _append(db: Database, n: int, start: int = 1) -> None:
@@ -36,7 +40,7 @@ def _append(db: Database, n: int, start: int = 1) -> None:
 
 @pytest.fixture
 def audited(tmp_path: Path) -> Database:
-    db = open_database(tmp_path / "kaunta.sqlite")
+    db = open_keyed(tmp_path / "kaunta.sqlite")
     _append(db, 5)
     return db
 
@@ -72,7 +76,7 @@ def test_entries_are_chained_from_the_genesis_hash(audited: Database) -> None:
 
 
 def test_empty_log_verifies(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "kaunta.sqlite")
+    db = open_keyed(tmp_path / "kaunta.sqlite")
     try:
         assert _verify(db) == repo.ChainCheck(True, 0)
     finally:
@@ -115,7 +119,33 @@ def test_terminal_startup_reports_tampering(terminal: Terminal) -> None:
     )
     report = terminal.startup_checks()
     assert not report.audit_ok
-    assert report.audit_checked == 1
+    assert report.audit_checked == 4  # the schema changed: read again from the start
     assert report.audit_problem.startswith(
         "The audit log was tampered with: entry 2 does not match"
+    )
+    assert "audit_log_no_update" in report.selling_refused
+
+
+def test_an_entry_edited_under_a_trigger_put_back_is_found_at_the_next_start(
+    terminal: Terminal,
+) -> None:
+    """Dropping a trigger and creating it again moves SQLite's schema counter, so the next
+    start verifies from the genesis entry instead of its checkpoint, and finds the edit."""
+    assert terminal.startup_checks().audit_ok  # writes a checkpoint
+    assert terminal.startup_checks().audit_checked == 0  # nothing new since it
+    with terminal.db.read_session() as s:
+        trigger_sql = s.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'audit_log_no_update'")
+        ).scalar_one()
+    _raw(
+        terminal.db,
+        "DROP TRIGGER audit_log_no_update",
+        "UPDATE audit_log SET result = 'ok' WHERE seq = 1",
+        trigger_sql,
+    )
+    report = terminal.startup_checks()
+    assert report.can_sell  # the rules are all there again
+    assert not report.audit_ok
+    assert report.audit_problem.startswith(
+        "The audit log was tampered with: entry 1 does not match (the entry's content was changed)"
     )

@@ -27,6 +27,7 @@ from pos.services.terminal import Terminal
 from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.errors import DatabaseLocked
+from pos.store.journal_verify import verify_journal
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -74,6 +75,13 @@ def _assert_all_work_landed(db: Database, before: dict[str, int]) -> None:
         chain = repo.verify_audit_chain(s)
     assert chain.ok, chain  # the hash chain did not fork between the writers
     assert chain.checked == after["audit_log"]
+    key = db.journal_key
+    assert key is not None
+    with db.read_session() as s:
+        journal = verify_journal(s.connection(), key)
+    assert journal.ok, journal.findings  # nor the keyed chain: every sale and entry sealed
+    assert journal.audit_checked == after["audit_log"]
+    assert journal.sales_checked == after["sales"]
 
 
 # -- threads in one process ------------------------------------------------------------

@@ -36,6 +36,7 @@ from pos.domain.receipt import StoreInfo
 from pos.services.audit import AuditWriter
 from pos.services.auth import Role
 from pos.services.context import Clock, IdFactory, Policy, SystemClock, TerminalContext
+from pos.services.journal import Journal, TrainingKeyFile
 from pos.services.terminal import Terminal
 from pos.store import repositories as repo
 from pos.store.db import Database
@@ -124,6 +125,8 @@ def _main(role: str, db_path: Path, count: int) -> int:
     db = Database(db_path)
     try:
         terminal = Terminal(db, ctx, clock) if role == "till" else None
+        if terminal is None:  # a writer of its own: it seals with the till's journal key
+            Journal(db, ctx, TrainingKeyFile(db_path.parent), clock)
         print("READY", flush=True)
         if sys.stdin.readline().strip() != "GO":
             return 3

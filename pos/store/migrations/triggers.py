@@ -1,7 +1,8 @@
 """Every trigger the till's schema must have, in one list, and the helpers that keep them.
 
-The triggers are what make completed documents evidence (append-only journal, audit log and
-attempt log; immutable outbox events) and what keep the name search in step with the
+The triggers are what make completed documents evidence (append-only journal, audit log,
+attempt log and journal chain, with REPLACE and UPSERT refused; immutable outbox events that
+are never deleted) and what keep the name search in step with the
 catalog. SQLite drops a table's triggers with the table, and Alembic's batch mode
 (``render_as_batch=True``) rebuilds a table by copy, drop and rename, so any batch operation
 silently removes them. Hence:
@@ -62,6 +63,44 @@ def _append_only(table: str, since: str) -> tuple[Trigger, ...]:
     )
 
 
+def _no_replace(table: str, since: str, *keys: tuple[str, ...]) -> Trigger:
+    """Refuse an insert whose key exists already, before SQLite resolves the conflict.
+
+    ``INSERT OR REPLACE`` (and ``REPLACE``) deletes the old row without firing DELETE
+    triggers unless the connection turned ``recursive_triggers`` on, which an attacker's
+    connection will not; an UPSERT or ``OR IGNORE`` resolves the conflict its own way. A
+    BEFORE INSERT trigger runs before any of that, on every connection, so it is what
+    stops them all (the price: one index probe per key and insert).
+    """
+    exists = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {table} WHERE "
+        + " AND ".join(f"{column} = NEW.{column}" for column in key)
+        + ")"
+        for key in keys
+    )
+    return Trigger(
+        f"{table}_no_replace",
+        table,
+        since,
+        f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {exists} BEGIN "
+        f"SELECT RAISE(ABORT, '{table} is append-only: a row with this key exists "
+        "(REPLACE and UPSERT are refused)'); END",
+    )
+
+
+def _sealed_child(table: str, since: str) -> Trigger:
+    """No line, VAT row or payment may be added to a sale once it is sealed in the journal."""
+    return Trigger(
+        f"{table}_sealed",
+        table,
+        since,
+        f"CREATE TRIGGER {table}_sealed BEFORE INSERT ON {table} WHEN EXISTS (SELECT 1 FROM "
+        "journal_chain WHERE kind = 'sale' AND doc_id = NEW.sale_id) BEGIN "
+        f"SELECT RAISE(ABORT, '{table} is append-only: the sale is sealed in the journal; "
+        "write a correcting document'); END",
+    )
+
+
 #: Every trigger ever created by a migration, oldest first. Append; never edit an entry
 #: that a released migration created (see the module docstring).
 TRIGGERS: tuple[Trigger, ...] = (
@@ -104,9 +143,41 @@ TRIGGERS: tuple[Trigger, ...] = (
         "0001",
         "CREATE TRIGGER outbox_immutable BEFORE UPDATE OF id, kind, aggregate_id, payload, "
         "created_at ON outbox BEGIN SELECT RAISE(ABORT, 'outbox events are immutable'); END",
+        until="0003",  # replaced: it let seq be renumbered
     ),
     # -- 0002: the state log of payment attempts is append-only --------------------------
     *_append_only("payment_attempt_events", "0002"),
+    # -- 0003: the keyed journal chain; no REPLACE/UPSERT on journal tables; the outbox
+    #    keeps its rows, and only their delivery columns (sent_at, attempts) change ---------
+    *_append_only("journal_chain", "0003"),
+    *_append_only("journal_checkpoints", "0003"),
+    _no_replace("sales", "0003", ("id",), ("number",)),
+    _no_replace("sale_lines", "0003", ("sale_id", "line_no")),
+    _no_replace("sale_taxes", "0003", ("sale_id", "vat_class")),
+    _no_replace("payments", "0003", ("id",)),
+    _no_replace("audit_log", "0003", ("seq",), ("id",)),
+    _no_replace("outbox", "0003", ("seq",), ("id",)),
+    _no_replace("payment_attempt_events", "0003", ("seq",)),
+    _no_replace("journal_chain", "0003", ("seq",), ("kind", "doc_id")),
+    _no_replace("journal_checkpoints", "0003", ("seq",)),
+    _sealed_child("sale_lines", "0003"),
+    _sealed_child("sale_taxes", "0003"),
+    _sealed_child("payments", "0003"),
+    Trigger(
+        "outbox_immutable",
+        "outbox",
+        "0003",
+        "CREATE TRIGGER outbox_immutable BEFORE UPDATE OF seq, id, kind, aggregate_id, "
+        "payload, created_at ON outbox BEGIN "
+        "SELECT RAISE(ABORT, 'outbox events are immutable'); END",
+    ),
+    Trigger(
+        "outbox_no_delete",
+        "outbox",
+        "0003",
+        "CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox BEGIN "
+        "SELECT RAISE(ABORT, 'outbox events are immutable: they are never deleted'); END",
+    ),
 )
 
 

@@ -18,6 +18,15 @@ From the repository root, with the project's virtualenv::
 
 For a new revision NNNN: add a stage below that uses what NNNN added, run it with the code
 of the last commit at NNNN on a copy of the previous stage's file, and commit NNNN.sql.
+
+From 0003 on the journal is sealed with a key kept outside the database; the stage's
+training key is written beside the snapshot as ``NNNN.key`` (training keys are not
+secret), and the tests put it where the till looks for it. The ``0003`` stage starts from
+the ``0002`` snapshot loaded into a file at schema 0002 (what ``tests/store/conftest.py``
+builds), so it needs no older checkout::
+
+    rm -f /tmp/till.sqlite* /tmp/journal.*
+    python tests/store/snapshots/make_snapshots.py 0003 /tmp/till.sqlite
 """
 
 from __future__ import annotations
@@ -45,6 +54,8 @@ TABLE_ORDER = (
     "audit_log",
     "payment_attempts",
     "payment_attempt_events",
+    "journal_chain",  # after every document: a sealed sale takes no new lines
+    "journal_checkpoints",
 )
 
 CATALOG = """sku,barcode,name,category,price,vat_class
@@ -163,6 +174,53 @@ def stage_0002(path: Path) -> None:
         t.close()
 
 
+def stage_0003(path: Path) -> None:
+    """The 0002 till upgraded to the keyed journal: sealed on its first start (the old
+    sales, audit entries and users back-filled), a checkpoint from the start-up check, a
+    new user (sealed), a sale paid in two parts, and a void."""
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+    from pos.services.auth import Permission, Role
+
+    if not path.exists():
+        _load_previous(path, "0002")
+    t = _terminal(path, datetime(2026, 11, 29, 5, 0, tzinfo=UTC))
+    report = t.startup_checks()
+    assert report.audit_ok, report.audit_problem
+    pins = {r: p for _, r, p in DEMO_USERS}
+    t.auth.login(_user(t, "manager"), pins["manager"])
+    t.auth.create_user("Daudi Kamau", Role.CASHIER, "2468")
+    t.auth.login(_user(t, "cashier"), pins["cashier"])
+    c = t.checkout
+    c.restore()
+    c.scan("6165159668762")
+    c.pay_cash(Money(10000), partial=True)
+    assert c.pay_cash(Money(20000)).receipt is not None
+    c.scan("6168232712628")
+    approval = t.auth.approve(_user(t, "supervisor"), pins["supervisor"], Permission.VOID_SALE)
+    c.void("wrong customer", approval)
+    t.close()
+    key = next(path.parent.glob("journal.key.*"))
+    (HERE / "0003.key").write_text(key.read_text(encoding="ascii"), encoding="ascii")
+
+
+def _load_previous(path: Path, revision: str) -> None:
+    """A file at ``revision`` holding that revision's snapshot (as the tests build it)."""
+    from pos.store.db import Database
+
+    db = Database(path)
+    try:
+        db.upgrade(revision)
+    finally:
+        db.dispose()
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.executescript((HERE / f"{revision}.sql").read_text(encoding="utf-8"))
+    finally:
+        conn.close()
+
+
 def dump(path: Path) -> str:
     """Every row of every table as ``INSERT`` statements, parents first."""
     conn = sqlite3.connect(path)
@@ -181,7 +239,7 @@ def dump(path: Path) -> str:
 
 
 def main(revision: str, path: Path) -> int:
-    {"0001": stage_0001, "0002": stage_0002}[revision](path)
+    {"0001": stage_0001, "0002": stage_0002, "0003": stage_0003}[revision](path)
     header = (
         f"-- Kaunta till data at schema {revision}, written by the Kaunta of that revision.\n"
         "-- Made by tests/store/snapshots/make_snapshots.py; do not edit by hand.\n"
