@@ -13,11 +13,10 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pos.config import Config, ConfigError
+from pos.config import Config
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.logging_setup import install_exception_hooks, set_notifier, setup_logging
 from pos.payments.base import MethodDescription, PaymentMethod
@@ -27,17 +26,35 @@ from pos.services.gateway_settings import GatewaySettingsService
 from pos.services.payments import PaymentSettings
 from pos.services.terminal import DemoUser, Terminal
 from pos.services.training import CustomerPhone
-from pos.store.errors import StoreError
+from pos.store.db import unwritable_reason
+from pos.store.errors import DataFolderNotWritable, StoreError
 from pos.store.instance_lock import InstanceLock
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QAbstractButton, QMessageBox
 
 log = logging.getLogger("kaunta")
 _PROCESS_T0 = time.perf_counter()
 
 
 def open_terminal(config: Config) -> tuple[Terminal, InstanceLock]:
-    """Lock the data folder, open the database, seed demo data in training mode."""
-    lock = InstanceLock(config.database_path.parent)
-    lock.acquire()
+    """Lock the data folder, open the database, seed demo data in training mode.
+
+    Every failure is a :class:`StoreError` whose message names the file or folder: a
+    folder that cannot be written, a database gone or damaged (with the latest backup
+    offered), another Kaunta on the same folder.
+    """
+    for warning in config.warnings:
+        log.warning("config %s: %s", config.config_path, warning)
+    folder = config.database_path.parent
+    reason = unwritable_reason(config.database_path)
+    if reason is not None:
+        raise DataFolderNotWritable(folder, reason)
+    lock = InstanceLock(folder)
+    try:
+        lock.acquire()
+    except OSError as exc:
+        raise DataFolderNotWritable(folder, exc.strerror or str(exc)) from exc
     try:
         terminal = Terminal.open(config.database_path, config.terminal_context())
         if config.training:
@@ -132,26 +149,10 @@ class Payments:
 
 
 def payment_settings(config: Config) -> PaymentSettings:
-    """``[payments.<method>] currency/rate`` etc. from the config file."""
-    section = config.raw.get("payments", {})
-    section = section if isinstance(section, dict) else {}
+    """``[payments.<method>] currency/rate`` from the config (checked by ``load_config``)."""
     base = PaymentSettings()
-    rates = dict(base.foreign_rates)
-    currencies: dict[str, str] = {}
-    for code, sub in section.items():
-        if not isinstance(sub, dict) or "currency" not in sub:
-            continue
-        currency = str(sub["currency"]).upper()
-        currencies[str(code)] = currency
-        if "rate" in sub:
-            try:
-                rate = Decimal(str(sub["rate"]))
-            except ArithmeticError:
-                raise ConfigError(
-                    f"payments.{code}.rate {sub.get('rate')!r} is not a number."
-                ) from None
-            rates[currency] = rate
-    return replace(base, foreign_rates=rates, method_currency=currencies)
+    rates = {**base.foreign_rates, **config.foreign_rates}
+    return replace(base, foreign_rates=rates, method_currency=dict(config.method_currency))
 
 
 def _start_training_sandboxes(payments: Payments) -> None:
@@ -276,16 +277,28 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
     if smoke and not config.training:
         print("kaunta: --smoke is for training mode only", file=sys.stderr)
         return 2
-    try:
-        terminal, lock = open_terminal(config)
-    except StoreError as exc:
-        log.error("cannot start: %s", exc)
-        if smoke:
-            print(f"kaunta: {exc}", file=sys.stderr)
-        else:
-            QMessageBox.critical(None, "Kaunta cannot start", str(exc))
-        return 2
+    while True:
+        try:
+            terminal, lock = open_terminal(config)
+            break
+        except StoreError as exc:
+            log.error("cannot start: %s", exc)
+            if smoke:
+                print(f"kaunta: {exc}", file=sys.stderr)
+                return 2
+            if not _offer_restore(config, exc):
+                return 2
+        except Exception as exc:  # a bug: say so in words, details in the log
+            log.exception("cannot start")
+            QMessageBox.critical(
+                None,
+                "Kaunta cannot start",
+                f"Unexpected error while opening the data folder ({type(exc).__name__}). "
+                f"Nothing was changed. Details are in the log file {log_file}.",
+            )
+            return 2
 
+    from pos.services.backups import BackupService
     from pos.ui.main_window import MainWindow
 
     try:
@@ -294,7 +307,11 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
         log.exception("payments could not start")
         payments = Payments(config, terminal)
         print(f"kaunta: payments unavailable: {exc}", file=sys.stderr)
-    window = MainWindow(terminal, demo_hint=demo_hint(config))
+    window = MainWindow(
+        terminal,
+        demo_hint=demo_hint(config),
+        backups=BackupService(config.database_path, config.backup),
+    )
     set_notifier(window.sig_uncaught.emit)  # any thread: delivered on the GUI thread
     if config.fullscreen:
         window.showFullScreen()
@@ -309,6 +326,54 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
     lock.release()
     log.info("stopped (log: %s)", log_file)
     return int(code)
+
+
+def startup_error_box(error: StoreError) -> tuple[QMessageBox, QAbstractButton | None]:
+    """The start-up error dialog: the message, and a button restoring the backup it offers.
+
+    Returns ``(box, restore_button)``; the button is None when no backup is offered.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, "Kaunta cannot start", str(error))
+    backup = getattr(error, "backup", None)
+    restore: QAbstractButton | None = None
+    if isinstance(backup, Path):
+        restore = box.addButton(f"Restore {backup.name}", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.setDefaultButton(QMessageBox.StandardButton.Close)
+    return box, restore
+
+
+def restore_offered(config: Config, backup: Path) -> str:
+    """Restore the backup a start-up error offered; returns what to tell the person."""
+    from datetime import UTC, datetime
+
+    from pos.store.backup import restore_backup
+
+    result = restore_backup(config.database_path, backup, now=datetime.now(UTC))
+    log.warning("restored %s over %s (kept aside: %s)", backup, result.restored, result.aside)
+    aside = f" The damaged or empty file is kept as {result.aside}." if result.aside else ""
+    return f"Restored the backup {backup.name}.{aside} Sales made after it are not in it."
+
+
+def _offer_restore(config: Config, error: StoreError) -> bool:
+    """Show the start-up error; True when the person restored a backup (try again)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box, restore = startup_error_box(error)
+    box.exec()
+    backup = getattr(error, "backup", None)
+    if restore is None or box.clickedButton() is not restore or not isinstance(backup, Path):
+        return False
+    try:
+        done = restore_offered(config, backup)
+    except StoreError as exc:
+        log.error("restore failed: %s", exc)
+        QMessageBox.critical(None, "Kaunta cannot start", str(exc))
+        return False
+    QMessageBox.information(None, "Backup restored", done)
+    return True
 
 
 def _drive_smoke(window: object, terminal: Terminal) -> None:

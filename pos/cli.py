@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pos.config import ConfigError, load_config
+from pos.config import Config, ConfigError, load_config
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,7 +58,49 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("gateway", choices=("mpesa", "paypal"))
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
+    _add_backup_commands(sub)
     return p
+
+
+# -- backup and restore (docs/backups.md) ---------------------------------------------------
+
+
+def _add_backup_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub.add_parser(
+        "backup", help="make a checked backup of the database now (prints the backup file)"
+    )
+    restore = sub.add_parser(
+        "restore",
+        help="put a backup in place of the database (the till must be closed; "
+        "the current file is kept aside)",
+    )
+    restore.add_argument("file", type=Path, help="the backup file, e.g. from `kaunta backup`")
+
+
+def run_backup_command(config: Config, command: str, file: Path | None) -> int:
+    """``kaunta backup`` / ``kaunta restore FILE``: 0 done, 2 refused (message on stderr)."""
+    from datetime import UTC, datetime
+
+    from pos.logging_setup import setup_logging
+    from pos.services.backups import BackupService
+    from pos.store.backup import restore_backup
+    from pos.store.errors import StoreError
+
+    setup_logging(config.log_dir)
+    try:
+        if command == "backup":
+            done = BackupService(config.database_path, config.backup).backup_now("kaunta backup")
+            print(done.path)
+            return 0
+        assert file is not None
+        result = restore_backup(config.database_path, file, now=datetime.now(UTC))
+    except StoreError as exc:
+        print(f"kaunta: {exc}", file=sys.stderr)
+        return 2
+    print(f"Restored {result.source} into {result.restored} (schema {result.revision}).")
+    if result.aside is not None:
+        print(f"The database as it was is kept as {result.aside}.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kaunta: {exc}", file=sys.stderr)
         return 2
+    for warning in config.warnings:
+        print(f"kaunta: warning: {warning}", file=sys.stderr)
     if not config.training and not config.config_found:
         print(
             f"kaunta: live mode needs a config file ({config.config_path}); "
@@ -83,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mode:     {'training' if config.training else 'live'}")
         return 0
     command = args.command or "run"
+    if command in ("backup", "restore"):
+        return run_backup_command(config, command, getattr(args, "file", None))
     if command == "import-catalog":
         from pos.app import import_catalog
 

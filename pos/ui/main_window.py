@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.auth import CurrentUser, Permission, UserSummary
+from pos.services.backups import BackupDone, BackupService
 from pos.services.errors import AccountLocked
 from pos.services.payments import AttemptView
 from pos.services.terminal import StartupReport, Terminal
@@ -51,9 +52,12 @@ class MainWindow(QMainWindow):
     #: a short sentence about an error nobody caught (emitted from any thread)
     sig_uncaught = Signal(str)
 
-    def __init__(self, terminal: Terminal, *, demo_hint: str = "") -> None:
+    def __init__(
+        self, terminal: Terminal, *, demo_hint: str = "", backups: BackupService | None = None
+    ) -> None:
         super().__init__()
         self.terminal = terminal
+        self.backups = backups
         ctx = terminal.ctx
         self.setWindowTitle(f"Kaunta · {ctx.store.name} · till {ctx.terminal_id}")
         self.setStyleSheet(STYLE)
@@ -130,6 +134,13 @@ class MainWindow(QMainWindow):
         self._resolve_timer = QTimer(self)
         self._resolve_timer.timeout.connect(self.resolve_payments)
         self._resolve_timer.start(30_000)
+
+        # backups: a worker of their own (the online backup API reads its own snapshot)
+        self.backup_runner = ServiceRunner(self, network=self.network, name="backup")
+        self._backup_timer = QTimer(self)
+        self._backup_timer.timeout.connect(lambda: self.backup_now("every few hours"))
+        if backups is not None:
+            self._backup_timer.start(backups.policy.interval_ms)
 
         self.sig_uncaught.connect(self._show_error)
         self.stack.setCurrentWidget(self.login)
@@ -236,6 +247,21 @@ class MainWindow(QMainWindow):
         self.phone_window.move(geometry.left() + 24, geometry.bottom() - 370)
         self.phone_window.show()
 
+    def backup_now(self, reason: str) -> None:
+        """A checked backup on the backup worker; a failure is shown in the alert line."""
+        if self.backups is not None:
+            backups = self.backups
+            self.backup_runner.submit(
+                lambda: backups.backup_now(reason), self._backed_up, self._backup_failed
+            )
+
+    def _backed_up(self, done: BackupDone) -> None:
+        log.info("backup ready: %s", done.path)
+
+    def _backup_failed(self, error: BaseException) -> None:
+        self.alert.setText(f"Backup failed: {describe_error(error)}")
+        self.alert.show()
+
     def _alert_error(self, error: BaseException) -> None:
         self.alert.setText(f"Start-up check failed: {describe_error(error)}")
         self.alert.show()
@@ -329,4 +355,7 @@ class MainWindow(QMainWindow):
         self.network.shutdown(wait=False)  # a hanging gateway call never holds up closing
         self.runner.shutdown()
         self.background.shutdown()
+        self._backup_timer.stop()
+        self.backup_now("closing")  # close of day: after the till worker's last write
+        self.backup_runner.shutdown()
         super().closeEvent(event)
