@@ -56,7 +56,13 @@ def open_terminal(config: Config) -> tuple[Terminal, InstanceLock]:
     except OSError as exc:
         raise DataFolderNotWritable(folder, exc.strerror or str(exc)) from exc
     try:
-        terminal = Terminal.open(config.database_path, config.terminal_context())
+        from pos.secrets import journal_key_store  # the OS keyring, live; a file, training
+
+        terminal = Terminal.open(
+            config.database_path,
+            config.terminal_context(),
+            journal_keys=journal_key_store(config.training, config.database_path),
+        )
         if config.training:
             terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
     except BaseException:

@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--skip-errors", action="store_true", help="import the good rows anyway")
 
+    sub.add_parser(
+        "verify",
+        help="verify every seal of the journal (exit 0 verified, 1 tampered with, "
+        "2 cannot be checked); changes nothing",
+    )
+
     bench = sub.add_parser("bench", help="performance benchmarks (see docs/performance.md)")
     bench_sub = bench.add_subparsers(dest="bench_target", required=True)
     store = bench_sub.add_parser("store", help="catalog, sale and report speed on SQLite")
@@ -135,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         return import_catalog(config, args.file, skip_errors=args.skip_errors)
     if command == "sandbox":
         return run_sandbox(args.gateway, args.host, args.port)
+    if command == "verify":
+        from pos.verify_cli import run_verify
+
+        return run_verify(config)
     if command == "bench":
         from pos.bench import run_bench
 

@@ -7,8 +7,12 @@ what to install. Tests use an in-memory backend (``keyring.set_keyring``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keyring
 import keyring.errors
+
+from pos.services.journal import TrainingKeyFile
 
 SERVICE = "kaunta"
 
@@ -69,3 +73,15 @@ class MemorySecrets:
 
     def delete(self, name: str) -> None:
         self._values.pop(name, None)
+
+
+def journal_key_store(training: bool, database_path: Path) -> KeyringSecrets | TrainingKeyFile:
+    """Where this till keeps the key that seals its journal (never in the database).
+
+    Live: the OS keyring, under ``journal.key.<store>-<terminal>``, made on the first
+    start. Training: a file beside the training database (training is not evidence: the
+    key is as easy to read as the file it seals).
+    """
+    if training:
+        return TrainingKeyFile(database_path.parent)
+    return KeyringSecrets()

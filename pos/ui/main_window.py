@@ -153,6 +153,12 @@ class MainWindow(QMainWindow):
         self.status_clock.setText(now.strftime("%a %d %b  %H:%M"))
 
     def _startup_checked(self, report: StartupReport) -> None:
+        if not report.can_sell:  # the journal's rules or key are gone: no selling at all
+            found = report.audit_problem if report.audit_problem != report.selling_refused else ""
+            self.alert.setText("\n".join(filter(None, (report.selling_refused, found))))
+            self.alert.show()
+            self.stack.setEnabled(False)  # the store refuses sales too; this says so at once
+            return
         if not report.audit_ok:
             self.alert.setText(report.audit_problem)
             self.alert.show()

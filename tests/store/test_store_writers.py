@@ -28,6 +28,8 @@ from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.errors import DatabaseLocked
 from pos.store.journal_verify import verify_journal
+from tests.file_keyring import BACKEND as FILE_KEYRING
+from tests.file_keyring import ENV as KEYRING_ENV
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -333,6 +335,9 @@ def _kaunta(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
         XDG_CONFIG_HOME=str(home / "config"),
         XDG_DATA_HOME=str(home / "data"),
         XDG_STATE_HOME=str(home / "state"),
+        # a live till keeps its journal key in the OS keyring: a file stands in for it
+        PYTHON_KEYRING_BACKEND=FILE_KEYRING,
+        **{KEYRING_ENV: str(home / "keyring.json")},
     )
     return subprocess.run(
         [sys.executable, "-m", "pos.cli", "--config", str(home / "kaunta.toml"), *args],

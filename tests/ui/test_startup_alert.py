@@ -23,8 +23,12 @@ def test_tampered_audit_log_raises_a_red_alert(make_till: MakeTill) -> None:
     first.close()
     conn = sqlite3.connect(first.config.database_path)
     try:
+        (guard,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'audit_log_no_update'"
+        ).fetchone()
         conn.execute("DROP TRIGGER audit_log_no_update")
         conn.execute("UPDATE audit_log SET result = 'ok' WHERE action = 'user_created'")
+        conn.execute(guard)  # put back: a missing rule would stop selling altogether
         conn.commit()
     finally:
         conn.close()
