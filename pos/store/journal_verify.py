@@ -80,6 +80,7 @@ class Area(StrEnum):
     SALE = "sale"
     AUDIT = "audit"
     CHAIN = "chain"
+    CHECKPOINT = "checkpoint"
     USER = "user"
     COUNTER = "counter"
     TRIGGER = "trigger"
@@ -104,6 +105,7 @@ _LABELS = {
     Area.SALE: "sale",
     Area.AUDIT: "audit entry",
     Area.CHAIN: "journal entry",
+    Area.CHECKPOINT: "checkpoint",
     Area.USER: "user",
     Area.COUNTER: "receipt counter",
     Area.TRIGGER: "rule",
@@ -262,8 +264,7 @@ def verify_from_checkpoint(conn: Connection, key: JournalKey) -> JournalCheck:
     if not forged:
         return check
     extra = tuple(
-        Finding(Area.CHAIN, f"checkpoint {seq}", "was not written by this till's key")
-        for seq in forged
+        Finding(Area.CHECKPOINT, str(seq), "was not written by this till's key") for seq in forged
     )
     return replace(check, findings=extra + check.findings, problems=check.problems + len(extra))
 
