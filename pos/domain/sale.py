@@ -31,6 +31,7 @@ from pos.domain.errors import (
 )
 from pos.domain.money import Money, allocate, round_half_up
 from pos.domain.tax import TaxTable, VatLine, vat_breakdown
+from pos.domain.text import with_article
 
 #: Quantity limits for one line. A till that accepts 100000 bottles by a slip of the
 #: finger is a till that prints a wrong receipt.
@@ -598,7 +599,9 @@ class Sale:
 
     def void(self, reason: str) -> None:
         if self.status not in (SaleStatus.OPEN, SaleStatus.PARKED):
-            raise SaleStateError(f"A {self.status.value} sale cannot be voided; refund it.")
+            raise SaleStateError(
+                f"{with_article(self.status.value, capital=True)} sale cannot be voided; refund it."
+            )
         reason = reason.strip()
         if len(reason) < 3:
             raise DomainError("Give a reason for the void (at least 3 characters).", code="reason")

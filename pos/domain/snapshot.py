@@ -24,6 +24,7 @@ from pos.domain.sale import (
     SaleStatus,
     check_quantity,
 )
+from pos.domain.text import with_article
 
 
 class InvalidSnapshot(DomainError, ValueError):
@@ -93,7 +94,7 @@ def _build(data: dict[str, Any]) -> Sale:
         )
     for p in data["payments"]:
         method = _text(p["method"], "method")
-        what = f"A {method} payment"
+        what = f"{with_article(method, capital=True)} payment"
         sale.payments.append(
             Payment(
                 _text(p["payment_id"], "payment_id"),
@@ -127,11 +128,12 @@ def _check(sale: Sale) -> None:
     if sale.order_discount is not None:
         sale.order_discount.amount_of(sale.order_discount_base(), what="order")
     for p in sale.payments:
+        what = f"{with_article(p.method, capital=True)} payment"
         if p.amount.is_negative or p.change.is_negative:
-            raise InvalidAmount(f"A {p.method} payment has a negative amount or change.")
+            raise InvalidAmount(f"{what} has a negative amount or change.")
         if p.tendered != p.amount + p.change:
             raise InvalidAmount(
-                f"A {p.method} payment does not add up: {p.tendered} tendered is not "
+                f"{what} does not add up: {p.tendered} tendered is not "
                 f"{p.amount} taken plus {p.change} change."
             )
     if sale.status is SaleStatus.COMPLETED:

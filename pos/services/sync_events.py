@@ -17,6 +17,7 @@ from pos.domain.errors import DomainError
 from pos.domain.money import Money, allocate
 from pos.domain.sale import Discount, DiscountKind, Payment, Sale, SaleStatus, SaleTotals
 from pos.domain.tax import TaxTable
+from pos.domain.text import with_article
 from pos.services.context import TerminalContext
 from pos.store.attempts import AttemptRecord
 from pos.store.repositories import JournalHeader
@@ -197,7 +198,9 @@ def sale_document(
             returned=totals.paid,
         )
     if sale.status is not SaleStatus.COMPLETED:
-        raise DomainError(f"A {sale.status.value} sale is not sent to head office.")
+        raise DomainError(
+            f"{with_article(sale.status.value, capital=True)} sale is not sent to head office."
+        )
     return builders.sale_completed(**envelope, sale=body)
 
 
