@@ -13,6 +13,7 @@ from datetime import datetime
 from pos.domain.money import Money
 from pos.domain.sale import Sale, SaleStatus, SaleTotals
 from pos.domain.tax import VatLine
+from pos.domain.text import counted
 
 TRAINING_MARK = "*** TRAINING - NOT A VALID RECEIPT ***"
 
@@ -202,7 +203,11 @@ def render_text(receipt: Receipt, width: int = 42) -> list[str]:
             out.extend(_pair("  Discount", f"-{line.discount.amount_text()}  ", width))
     out.append(rule)
     out.extend(
-        _pair(f"Subtotal ({receipt.item_count} items)", receipt.subtotal.amount_text(), width)
+        _pair(
+            f"Subtotal ({counted(receipt.item_count, 'item')})",
+            receipt.subtotal.amount_text(),
+            width,
+        )
     )
     if receipt.discounts:
         out.extend(_pair("Discounts", f"-{receipt.discounts.amount_text()}", width))

@@ -156,6 +156,15 @@ def test_totals_text(width: int) -> None:
     assert any(ln.startswith("  2 x 150.00") and ln.endswith("300.00 S") for ln in lines)
 
 
+@pytest.mark.parametrize(("quantity", "words"), [(1, "1 item"), (2, "2 items")])
+def test_subtotal_counts_one_item_in_the_singular(quantity: int, words: str) -> None:
+    """The subtotal says "(1 item)", never "(1 items)"; two or more are "items"."""
+    sale = Sale(sale_id="s", currency="KES", opened_at=T0, cashier_id="c7")
+    sale.add_product(product("SUGAR", "Sugar 1kg", "150.00", "S"), quantity, "L1")
+    line = line_starting(render_text(receipt_of(sale)), "Subtotal")
+    assert re.fullmatch(rf"Subtotal \({words}\) +[\d,.]+", line), line
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_header_shows_the_store(width: int) -> None:
     """Store name (upper case), address, phone and KRA PIN are centred at the top."""
