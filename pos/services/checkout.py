@@ -367,6 +367,8 @@ class CheckoutService:
         return self._guarded(
             lambda s: s.override_price(line_id, price),
             approval,
+            # the approver sees what they approve: the item and both prices
+            action=f"Changing the price of {line.product.name} ({line.unit_price} → {price})",
             audit_action="price_override",
             detail={
                 "line": line_id,
@@ -427,12 +429,14 @@ class CheckoutService:
         detail: dict[str, object],
         needs: set[Permission] | None = None,
         removes: bool = False,
+        action: str | None = None,
     ) -> SaleView:
         """Apply a change to a copy, work out every permission it needs, then persist.
 
         A change can need several: a removal after payment started, a price change, and a
         discount that the change pushes over the limit (an amount discount on a line whose
         quantity drops). One approval covers them all; the audit entry names them.
+        ``action`` names the change in the approval prompt (else the permissions do).
         """
         user = self._auth.require(Permission.SELL)
         current = self._current_sale()
@@ -456,7 +460,7 @@ class CheckoutService:
             needed.add(Permission.DISCOUNT_OVER_LIMIT)
         if not needed:
             return self._persist(sale)
-        label = None
+        label = action  # what the approver is asked to approve, when the caller can say
         if needed == {Permission.DISCOUNT_OVER_LIMIT}:
             worst = max(raised.values())
             label = f"A discount of {worst.quantize(Decimal('0.1'))}% (over the {limit}% limit)"

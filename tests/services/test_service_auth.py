@@ -324,7 +324,11 @@ def test_price_override_needs_a_supervisor(cashier: Terminal, users: Users, line
     with pytest.raises(ApprovalRequired) as excinfo:
         cashier.checkout.override_price(line_id, Money(5000))
     assert excinfo.value.permissions == ("price_override",)
-    assert str(excinfo.value) == "Changing a price needs approval by a supervisor or manager."
+    # the approver is told the item and both prices, not just "a price"
+    assert str(excinfo.value) == (
+        "Changing the price of Brookside Fresh Milk 500ml (KES 65.00 → KES 50.00) "
+        "needs approval by a supervisor or manager."
+    )
     assert price_of(cashier) == 6500
 
     with pytest.raises(PermissionDenied, match=r"Amina Wanjiru \(cashier\) cannot approve"):
