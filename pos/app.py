@@ -320,9 +320,9 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
     )
     set_notifier(window.sig_uncaught.emit)  # any thread: delivered on the GUI thread
     if config.fullscreen:
-        window.showFullScreen()
+        window.showFullScreen()  # kiosk: no window manager frame, nothing else on screen
     else:
-        window.show()
+        window.showMaximized()  # fills whatever screen the till has, 1024x768 and up
     if smoke:
         _drive_smoke(window, terminal)
     code = app.exec()

@@ -4,12 +4,25 @@ It shows what the sandboxes put on the "phone" (an M-Pesa PIN prompt, a PayPal a
 and lets the trainee answer as a customer would: type the M-PESA PIN (demo PIN 1234), or
 cancel; approve or cancel the PayPal payment. It talks to the sandboxes only through
 their public control interface, via ``pos.services.training``.
+
+It never takes the keyboard from the till: it is a tool window of the till's own that does
+not accept focus (a scanner's digits and the cashier's F-keys always reach the till), and
+its PIN is typed on its own keypad, as on a phone. It comes to the front, without taking
+focus, whenever a new request reaches it.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pos.services.training import Answer, CustomerPhone, Prompt
 from pos.ui.actions import describe_error
@@ -22,8 +35,12 @@ DEMO_MPESA_PIN = "1234"
 class CustomerPhoneWindow(QWidget):
     """A small always-available window: 'Customer's phone (training)'."""
 
-    def __init__(self, phone: CustomerPhone, runner: ServiceRunner) -> None:
-        super().__init__(None, Qt.WindowType.Window)
+    def __init__(
+        self, phone: CustomerPhone, runner: ServiceRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Tool | Qt.WindowType.WindowDoesNotAcceptFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setWindowTitle("Customer's phone (training)")
         self.setStyleSheet(STYLE)
         self.phone = phone
@@ -42,7 +59,20 @@ class CustomerPhoneWindow(QWidget):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText(f"M-PESA PIN (demo PIN {DEMO_MPESA_PIN})")
         self.pin.returnPressed.connect(self.approve)
+        self.pin.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.pin)
+        self.pad = QWidget(self)
+        pad = QGridLayout(self.pad)
+        pad.setContentsMargins(0, 0, 0, 0)
+        pad.setSpacing(3)
+        for i, key in enumerate(("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "⌫")):
+            button = QPushButton(key, self.pad)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setMinimumHeight(36)
+            button.setStyleSheet("min-height: 36px; padding: 2px;")
+            button.clicked.connect(lambda _=False, k=key: self._pin_key(k))
+            pad.addWidget(button, i // 6, i % 6)
+        layout.addWidget(self.pad)
         row = QHBoxLayout()
         self.ok = QPushButton("OK / Pay", self)
         self.ok.clicked.connect(self.approve)
@@ -50,12 +80,14 @@ class CustomerPhoneWindow(QWidget):
         self.cancel.clicked.connect(lambda: self._answer(Answer.CANCEL))
         for b in (self.cancel, self.ok):
             b.setMinimumHeight(TOUCH_HEIGHT)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             row.addWidget(b)
         layout.addLayout(row)
         row2 = QHBoxLayout()
         self.broke = QPushButton("No money", self)
         self.broke.setToolTip("Answer as a customer whose balance is too low")
         self.broke.clicked.connect(lambda: self._answer(Answer.INSUFFICIENT))
+        self.broke.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         row2.addWidget(self.broke)
         layout.addLayout(row2)
         self.message = message_label(self)
@@ -99,10 +131,25 @@ class CustomerPhoneWindow(QWidget):
         for widget in (self.ok, self.cancel):
             widget.setEnabled(prompt is not None)
         self.broke.setEnabled(prompt is not None and Answer.INSUFFICIENT in prompt.answers)
-        self.pin.setVisible(prompt is not None and prompt.needs_pin)
+        needs_pin = prompt is not None and prompt.needs_pin
+        if needs_pin != self.pad.isVisibleTo(self):
+            bottom = self.frameGeometry().bottom()
+            self.pin.setVisible(needs_pin)
+            self.pad.setVisible(needs_pin)
+            self.adjustSize()
+            if self.isVisible():  # grow upwards: the bottom edge stays on the screen
+                self.move(self.x(), max(bottom - self.frameGeometry().height(), 0))
         if changed:
             self.pin.clear()
             self.message.clear()
+            if prompt is not None and self.isVisible():
+                self.raise_()  # to the front for the new request, never taking the keyboard
+
+    def _pin_key(self, key: str) -> None:
+        if key == "⌫":
+            self.pin.backspace()
+        else:
+            self.pin.insert(key)
 
     def approve(self) -> None:
         if self.prompt is not None and self.prompt.needs_pin and not self.pin.text():

@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -28,12 +29,14 @@ from pos.services.errors import AccountLocked
 from pos.services.payments import AttemptView
 from pos.services.terminal import StartupReport, Terminal
 from pos.ui.actions import Actions, describe_error
+from pos.ui.confirm import ConfirmDialog
 from pos.ui.customer_phone import CustomerPhoneWindow
 from pos.ui.late_payments import LatePaymentsDialog
 from pos.ui.login import LoginScreen
 from pos.ui.resources import app_icon
 from pos.ui.runner import ServiceRunner, network_executor
 from pos.ui.sale_screen import SaleScreen
+from pos.ui.scan_guard import ScanGuard
 from pos.ui.widgets import STYLE
 
 TRAINING_TEXT = "TRAINING MODE — practice only: sales are not real and receipts are marked"
@@ -62,7 +65,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Kaunta · {ctx.store.name} · till {ctx.terminal_id}")
         self.setStyleSheet(STYLE)
         self.setWindowIcon(app_icon())
-        self.resize(1280, 800)
+        # maximised by the app (or full screen in kiosk mode); this is the size it falls
+        # back to when the window manager restores it: the usual 15-inch till screen
+        self.resize(1024, 768)
+        self.setMinimumSize(800, 560)
         # gateway and other network calls: shared daemon threads, never waited for
         self.network = network_executor()
         self.runner = ServiceRunner(self, network=self.network)
@@ -128,7 +134,7 @@ class MainWindow(QMainWindow):
 
         self.phone_window: CustomerPhoneWindow | None = None
         if terminal.phone is not None:
-            self.phone_window = CustomerPhoneWindow(terminal.phone, self.background)
+            self.phone_window = CustomerPhoneWindow(terminal.phone, self.background, self)
         self._resolving = False
         self._resolved_once = False
         self._resolve_timer = QTimer(self)
@@ -142,7 +148,12 @@ class MainWindow(QMainWindow):
         if backups is not None:
             self._backup_timer.start(backups.policy.interval_ms)
 
+        self.close_confirmed = False  # closing with an open sale was confirmed
         self.sig_uncaught.connect(self._show_error)
+        self.scan_guard = ScanGuard(self, watched=self._scan_elsewhere)
+        self.scan_guard.sig_scanned.connect(self._scanned_elsewhere)
+        if app is not None:
+            app.installEventFilter(self.scan_guard)
         self.stack.setCurrentWidget(self.login)
         self.actions_.refresh_users(self.login.set_users)
         self.background.submit(terminal.startup_checks, self._startup_checked, self._alert_error)
@@ -249,9 +260,10 @@ class MainWindow(QMainWindow):
             return
         geometry = self.geometry()
         # bottom-left, over the empty part of the basket, away from the action buttons
-        self.phone_window.resize(360, 330)
-        self.phone_window.move(geometry.left() + 24, geometry.bottom() - 370)
-        self.phone_window.show()
+        self.phone_window.adjustSize()
+        height = self.phone_window.height()
+        self.phone_window.move(geometry.left() + 24, max(geometry.bottom() - height - 70, 0))
+        self.phone_window.show()  # shown without activation: the till keeps the keyboard
 
     def backup_now(self, reason: str) -> None:
         """A checked backup on the backup worker; a failure is shown in the alert line."""
@@ -271,6 +283,25 @@ class MainWindow(QMainWindow):
     def _alert_error(self, error: BaseException) -> None:
         self.alert.setText(f"Start-up check failed: {describe_error(error)}")
         self.alert.show()
+
+    def _scan_elsewhere(self, obj: QObject) -> bool:
+        """Where a scanner burst is a scan the scan field did not get: a dialog, or the
+        login screen (where it must never count as a PIN)."""
+        if obj is self.sale.scan or not isinstance(obj, QWidget):
+            return False
+        top = obj.window()
+        if isinstance(top, QDialog):
+            owner = top.parentWidget()
+            return owner is not None and owner.window() is self
+        return top is self and self.stack.currentWidget() is self.login
+
+    def _scanned_elsewhere(self, code: str) -> None:
+        if self.stack.currentWidget() is self.login:
+            self.login.show_error(
+                f"That was a scan ({code}), not a PIN: log in first, then scan again."
+            )
+            return
+        self.sale.scanned_elsewhere(code)
 
     def _show_error(self, text: str) -> None:
         if self.stack.currentWidget() is self.sale:
@@ -347,13 +378,38 @@ class MainWindow(QMainWindow):
             ),
         )
 
+    def _ask_close(self, items: int, total: str) -> None:
+        dialog = ConfirmDialog(
+            self,
+            "Close Kaunta?",
+            f"A sale is open ({items} item{'s' if items != 1 else ''}, {total}). It is kept "
+            "and comes back when Kaunta starts again.",
+            "Close anyway",
+            "Keep selling",
+        )
+
+        def confirmed() -> None:
+            self.close_confirmed = True
+            self.close()
+
+        dialog.accepted.connect(confirmed)
+        dialog.open()
+
     def users(self) -> list[UserSummary]:
         return self.actions_.users
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        view = self.sale.view
+        if not self.close_confirmed and view is not None and (view.lines or view.tender_started):
+            # nothing would be lost (the basket is stored), but a cashier closing the till
+            # by mistake in the middle of a sale deserves a question, not a surprise
+            event.ignore()
+            self._ask_close(view.totals.item_count, str(view.totals.total))
+            return
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+            app.removeEventFilter(self.scan_guard)
         if self.phone_window is not None:
             self.phone_window.stop()
             self.phone_window.close()

@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import qrcode
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QRegularExpressionValidator
+from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
@@ -32,6 +32,33 @@ from pos.services.payments import (
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.widgets import set_role, show_message
+
+#: the dialog keeps one width (fits a 1024x768 till beside the totals)
+DIALOG_WIDTH = 520
+DIALOG_MARGIN = 12
+#: three lines of the gateway's words
+STATUS_HEIGHT = 72
+
+
+def _digit_pad(parent: QWidget, target: QLineEdit) -> QWidget:
+    """An on-screen number pad for a touch till: 1-9, 0, back; types into ``target``."""
+    pad = QWidget(parent)
+    grid = QGridLayout(pad)
+    grid.setContentsMargins(0, 0, 0, 0)
+    grid.setSpacing(4)
+    for i, key in enumerate(("1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "C")):
+        button = QPushButton(key, pad)
+        button.setMinimumHeight(44)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setAutoDefault(False)
+        if key == "⌫":
+            button.clicked.connect(target.backspace)
+        elif key == "C":
+            button.clicked.connect(target.clear)
+        else:
+            button.clicked.connect(lambda _=False, k=key: target.insert(k))
+        grid.addWidget(button, i // 6, i % 6)
+    return pad
 
 
 def qr_pixmap(text: str, size: int = 260) -> QPixmap:
@@ -77,6 +104,9 @@ class GatewayDialog(KauntaDialog):
         self.due = due
         self.attempt: AttemptView | None = None
         self._polls = 0
+        # one width for the dialog's whole life: it never jumps as messages come and go
+        # (the layout's own minimum rules, see KauntaDialog.open, so it is set there)
+        self.setMaximumWidth(DIALOG_WIDTH)
         self.layout_ = QVBoxLayout(self)
         head = QLabel(f"{label}: due {due}", self)
         set_role(head, "title")
@@ -92,8 +122,12 @@ class GatewayDialog(KauntaDialog):
         self.layout_.addWidget(self.quote_label)
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
-        self.status.setMinimumHeight(48)  # two lines: word-wrapped labels under-report height
-        self.status.setStyleSheet("font-size: 17px; font-weight: bold;")
+        # room for three lines: gateways' words are long, and the buttons must stay put
+        self.status.setMinimumHeight(STATUS_HEIGHT)
+        self.status.setMinimumWidth(DIALOG_WIDTH - 2 * DIALOG_MARGIN)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.status.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.message.setMinimumHeight(STATUS_HEIGHT // 2)
         self.countdown = QLabel("", self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -109,11 +143,17 @@ class GatewayDialog(KauntaDialog):
             self.layout_.addWidget(QLabel(description.phone_label, self))
             self.phone = QLineEdit(self)
             self.phone.setPlaceholderText(description.phone_placeholder)
+            # digits and what people put between them; letters never get in
+            self.phone.setValidator(
+                QRegularExpressionValidator(QRegularExpression(r"[0-9 +()\-]{0,20}"), self)
+            )
             self.phone.textChanged.connect(self._check_phone)
             self.phone.returnPressed.connect(self.send)
             self.layout_.addWidget(self.phone)
             self.phone_hint = QLabel("", self)
+            self.phone_hint.setMinimumHeight(24)
             self.layout_.addWidget(self.phone_hint)
+            self.layout_.addWidget(_digit_pad(self, self.phone))
         if description.dialog is DialogKind.QR:
             self.qr = QLabel("The QR code appears here after Send.", self)
             self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -155,6 +195,7 @@ class GatewayDialog(KauntaDialog):
     def _check_phone(self) -> None:
         if self.phone is None:
             return
+        self.message.clear()  # an error about the old number is no longer true
         check = self.payments.check_phone(self.method_code, self.phone.text().strip())
         if check.problem:
             show_message(self.phone_hint, check.problem, error=True)
@@ -252,6 +293,16 @@ class GatewayDialog(KauntaDialog):
         if self.attempt is None:
             return self._sending
         return not self.attempt.final and not self.attempt.late
+
+    def open(self) -> None:
+        """Open over the basket, leaving the totals on the right in view."""
+        super().open()
+        parent = self.parentWidget()
+        if parent is not None:
+            top = parent.window()
+            corner = top.mapToGlobal(top.rect().topLeft())
+            x = corner.x() + max((top.width() * 3 // 5 - self.width()) // 2, 8)
+            self.move(x, self.y())
 
     def reject(self) -> None:
         """Close; a request still waiting is abandoned (and still resolved later).

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -62,6 +63,15 @@ SEARCH_DELAY_MS = 120
 _QTY_PREFIX = re.compile(r"^\s*(\d{1,4})\s*[*xX]\s*(\S+)\s*$")
 _TRAILING_CODE = re.compile(r"(\d{8,14})$")
 VOID_REASONS = ("Customer changed mind", "Wrong items rung up", "Customer cannot pay", "Test sale")
+#: the right column (totals and buttons) never gets narrower than this
+RIGHT_MIN_WIDTH = 380
+#: the message row: two lines, fixed, so the basket never jumps when a message appears
+MESSAGE_HEIGHT = 46
+#: basket rows tall enough to touch
+TOUCH_ROW = 44
+#: the floating search results: at most this tall (about eight rows)
+RESULTS_MAX_HEIGHT = 340
+
 PARK_NOTES = ("Customer fetching money", "Customer still shopping", "Price check")
 COLUMNS = ("Item", "Qty", "Price", "Discount", "Total", "VAT")
 
@@ -87,12 +97,24 @@ class SaleScreen(QWidget):
         self.dialog: KauntaDialog | None = None
         self.last_receipt: Receipt | None = None
         self._search_seq = 0
+        self._queued_scans: list[str] = []  # scanned while a dialog was open, in order
 
         root = QHBoxLayout(self)
+        root.setContentsMargins(4, 4, 4, 4)
         left = QVBoxLayout()
         root.addLayout(left, 3)
-        right = QVBoxLayout()
-        root.addLayout(right, 2)
+        # the right column never scrolls at 1024x768 and up; below that it scrolls rather
+        # than clip the pay buttons
+        right_box = QWidget(self)
+        right = QVBoxLayout(right_box)
+        right.setContentsMargins(0, 0, 0, 0)
+        right_scroll = QScrollArea(self)
+        right_scroll.setWidget(right_box)
+        right_scroll.setWidgetResizable(True)
+        right_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        right_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right_scroll.setMinimumWidth(RIGHT_MIN_WIDTH)
+        root.addWidget(right_scroll, 2)
 
         self.scan = QLineEdit(self)
         self.scan.setPlaceholderText("Scan a barcode, or type a name or SKU to search   (F1)")
@@ -100,15 +122,18 @@ class SaleScreen(QWidget):
         self.scan.textEdited.connect(self._typed)
         self.scan.installEventFilter(self)
         left.addWidget(self.scan)
+        # a fixed two-line message row: nothing below it moves when a message comes or goes
         self.message = message_label(self)
+        self.message.setFixedHeight(MESSAGE_HEIGHT)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         left.addWidget(self.message)
 
+        # search results float over the basket instead of pushing it down
         self.result_list = QListWidget(self)
         self.result_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.result_list.setMaximumHeight(260)
+        self.result_list.setFrameShape(QFrame.Shape.Box)
         self.result_list.itemClicked.connect(lambda _i: self._add_selected_result())
         self.result_list.hide()
-        left.addWidget(self.result_list)
 
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -117,7 +142,7 @@ class SaleScreen(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(40)
+        self.table.verticalHeader().setDefaultSectionSize(TOUCH_ROW)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(COLUMNS)):
@@ -125,25 +150,25 @@ class SaleScreen(QWidget):
         self.table.itemSelectionChanged.connect(self._table_selection)
         left.addWidget(self.table, 1)
 
-        self._captions: dict[QLabel, QLabel] = {}
-        totals = QFrame(self)
+        # totals: every row always there (zeros when empty), so buttons never move
+        totals = QFrame(right_box)
         totals.setFrameShape(QFrame.Shape.StyledPanel)
         grid = QGridLayout(totals)
+        grid.setVerticalSpacing(2)
         self.lbl_items = QLabel(totals)
         self.lbl_subtotal = QLabel(totals)
         self.lbl_discounts = QLabel(totals)
         self.lbl_vat = QLabel(totals)
-        self.lbl_vat.setWordWrap(True)
-        self.lbl_total = QLabel(totals)
-        set_role(self.lbl_total, "total")
+        self.lbl_total_small = QLabel(totals)
         self.lbl_paid = QLabel(totals)
+        self._captions: dict[QLabel, QLabel] = {}
         for row, (name, label) in enumerate(
             (
                 ("Items", self.lbl_items),
                 ("Subtotal", self.lbl_subtotal),
                 ("Discounts", self.lbl_discounts),
-                ("VAT", self.lbl_vat),
-                ("TOTAL", self.lbl_total),
+                ("VAT included", self.lbl_vat),
+                ("Total", self.lbl_total_small),
                 ("Paid", self.lbl_paid),
             )
         ):
@@ -152,6 +177,14 @@ class SaleScreen(QWidget):
             grid.addWidget(caption, row, 0)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(label, row, 1)
+        # the big figure: what the customer must pay now (the total, or what is still due)
+        self.lbl_big_caption = QLabel("TO PAY", totals)
+        set_role(self.lbl_big_caption, "subtitle")
+        self.lbl_total = QLabel(totals)
+        set_role(self.lbl_total, "total")
+        self.lbl_total.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(self.lbl_big_caption, 6, 0)
+        grid.addWidget(self.lbl_total, 6, 1)
         right.addWidget(totals)
 
         buttons = QGridLayout()
@@ -187,6 +220,7 @@ class SaleScreen(QWidget):
         gateways.addLayout(self._gateway_row, 1)
         if actions.terminal.gateway_settings is not None:
             settings_button = b(self, "Settings", "Ctrl+,", self.open_settings, icon="settings")
+            settings_button.setMaximumWidth(110)
             gateways.addWidget(settings_button)
         right.addLayout(gateways)
         self.build_gateway_buttons()
@@ -202,6 +236,7 @@ class SaleScreen(QWidget):
     # -- entering / leaving ---------------------------------------------------------------
     def enter(self) -> None:
         """After login: bring back whatever basket was open on this till."""
+        self.message.clear()  # the previous user's messages are not this user's
         self.act.call(self.checkout.restore, self.show_sale)
         self.focus_scan()
 
@@ -218,6 +253,14 @@ class SaleScreen(QWidget):
 
     # -- scanning and searching ---------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.scan and event.type() == QEvent.Type.ShortcutOverride:
+            assert isinstance(event, QKeyEvent)
+            pressed = QKeySequence(event.keyCombination()).toString()
+            if pressed in self._screen_keys:
+                # QLineEdit binds some of these itself (Ctrl+U deletes the line on X11):
+                # the till's shortcut wins, whatever has the focus
+                event.ignore()
+                return True
         if watched is self.scan and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
             key = event.key()
@@ -269,12 +312,28 @@ class SaleScreen(QWidget):
         if not items:
             self.result_list.addItem("No product matches. Check the spelling, or scan it.")
             self.result_list.show()
+            self._place_results()
             return
         for item in items:
             row = QListWidgetItem(f"{item.name}    {item.sku}    {item.price}")
             self.result_list.addItem(row)
         self.result_list.setCurrentRow(0)
         self.result_list.show()
+        self._place_results()
+
+    def _place_results(self) -> None:
+        """Float the results under the scan field, over the basket (which stays put)."""
+        if not self.result_list.isVisible():
+            return
+        top_left = self.scan.geometry().bottomLeft()
+        rows = max(self.result_list.count(), 1)
+        height = min(rows * (self.result_list.sizeHintForRow(0) + 2) + 8, RESULTS_MAX_HEIGHT)
+        self.result_list.setGeometry(top_left.x(), top_left.y() + 2, self.scan.width(), height)
+        self.result_list.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_results()
 
     def _hide_results(self) -> None:
         self._search_seq += 1
@@ -337,6 +396,10 @@ class SaleScreen(QWidget):
 
     # -- rendering --------------------------------------------------------------------------
     def show_sale(self, view: SaleView | None) -> None:
+        previous = self.view.sale_id if self.view is not None else None
+        if (view.sale_id if view is not None else None) != previous:
+            # another sale (new, recalled, finished): the last one's messages are stale
+            self.message.clear()
         self.view = view
         lines = view.lines if view else ()
         self.table.setRowCount(len(lines))
@@ -362,33 +425,32 @@ class SaleScreen(QWidget):
             self.selected_line = ids[-1] if ids else None
         if self.selected_line:
             self._select_line(self.selected_line)
-        if view is None:
-            for label in (self.lbl_items, self.lbl_subtotal, self.lbl_discounts, self.lbl_vat):
-                label.setText("")
-            self.lbl_total.setText(str(Money.zero(self.act.terminal.ctx.currency)))
-            self.lbl_paid.setText("")
+        zero = Money.zero(self.act.terminal.ctx.currency)
+        t = view.totals if view is not None else None
+        self.lbl_items.setText(str(t.item_count) if t else "0")
+        self.lbl_subtotal.setText((t.subtotal if t else zero).amount_text())
+        disc = f"-{t.discounts.amount_text()}" if t and t.discounts else "0.00"
+        if view is not None and view.order_discount_text:
+            disc += f"  (order {view.order_discount_text})"
+        self.lbl_discounts.setText(disc)
+        vat = t.vat_total if t else zero
+        self.lbl_vat.setText(vat.amount_text())
+        self.lbl_vat.setToolTip(
+            "\n".join(
+                f"{v.tax_class.label}: {v.vat.amount_text()} of {v.gross.amount_text()}"
+                for v in (t.vat if t else ())
+            )
+        )
+        self.lbl_total_small.setText((t.total if t else zero).amount_text())
+        started = bool(view is not None and view.tender_started)
+        self.lbl_paid.setText((t.paid if t and started else zero).amount_text())
+        if t is not None and started:
+            self.lbl_big_caption.setText("STILL DUE")
+            self.lbl_total.setText(f"{t.currency} {t.due.amount_text()}")
         else:
-            t = view.totals
-            self.lbl_items.setText(str(t.item_count))
-            self.lbl_subtotal.setText(t.subtotal.amount_text())
-            disc = t.discounts.amount_text()
-            if view.order_discount_text:
-                disc += f"  (order {view.order_discount_text})"
-            self.lbl_discounts.setText(disc if t.discounts else "")
-            self.lbl_vat.setText(
-                "\n".join(
-                    f"{v.tax_class.label}: {v.vat.amount_text()} of {v.gross.amount_text()}"
-                    for v in t.vat
-                )
-            )
-            self.lbl_total.setText(f"{t.currency} {t.total.amount_text()}")
-            self.lbl_paid.setText(
-                f"{t.paid.amount_text()} — due {t.due.amount_text()}" if view.tender_started else ""
-            )
-        for optional in (self.lbl_discounts, self.lbl_paid):
-            shown = bool(optional.text())
-            optional.setVisible(shown)
-            self._captions[optional].setVisible(shown)
+            self.lbl_big_caption.setText("TO PAY")
+            total = t.payable if t is not None else zero
+            self.lbl_total.setText(f"{total.currency} {total.amount_text()}")
         self.btn_pay.setEnabled(bool(lines) or bool(view and view.tender_started))
         self.sig_view_changed.emit(view)
 
@@ -423,6 +485,46 @@ class SaleScreen(QWidget):
     def _dialog_closed(self) -> None:
         self.dialog = None
         self.focus_scan()
+        self._flush_scans()
+
+    # -- scans that arrive while something else has the keyboard ---------------------------
+    def scanned_elsewhere(self, code: str) -> None:
+        """A barcode scanned while a dialog had the keyboard (see ``pos.ui.scan_guard``).
+
+        Over a receipt it starts the next sale with that item (cashiers scan the next
+        customer at once); over any other dialog it waits, visibly, until the dialog
+        closes, then goes into the basket in the order scanned."""
+        dialog = self.dialog
+        approval = self.act.approval_dialog
+        if isinstance(dialog, ReceiptDialog) and approval is None:
+            dialog.accept()
+            self._scan_code(code)
+            return
+        if dialog is None and approval is None:
+            self._scan_code(code)
+            return
+        self._queued_scans.append(code)
+        shown = approval if approval is not None else dialog
+        assert shown is not None
+        waiting = len(self._queued_scans)
+        show_message(
+            shown.message,
+            f"Scanned {code}: it goes into the basket when this window closes"
+            + (f" ({waiting} scans waiting)." if waiting > 1 else "."),
+            error=False,
+        )
+        if approval is not None and dialog is None:
+            approval.finished.connect(lambda _r: self._flush_scans())
+
+    def _flush_scans(self) -> None:
+        if self.dialog is not None or self.act.approval_dialog is not None:
+            return
+        queued, self._queued_scans = self._queued_scans, []
+        for code in queued:
+            self._scan_code(code)
+
+    def _scan_code(self, code: str) -> None:
+        self.act.run(lambda a: self.checkout.scan(code, 1, a), self._added)
 
     def _apply(
         self,

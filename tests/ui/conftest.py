@@ -218,6 +218,7 @@ class Till:
         finally:
             for dialog in self.window.findChildren(QDialog):
                 dialog.reject()
+            self.window.close_confirmed = True  # closing with a basket open asks first
             self.window.close()
             QApplication.processEvents()
             self.terminal.close()

@@ -1,0 +1,120 @@
+"""No scan is lost while a dialog is open: a barcode typed at scanner speed is a scan.
+
+A keyboard-wedge scanner types the digits of a barcode in a few milliseconds and ends with
+Enter, into whatever has the keyboard. On the sale screen that is the scan field. With a
+dialog open it would be the dialog: a receipt's "New sale" button (the digits dropped, the
+next customer's first item lost), a cash amount field (a tender of KES 6,168,232,712,628),
+the login PIN (a wrong PIN counted against the user). This filter, installed on the
+application, watches key presses outside the scan field: digits that arrive in a burst
+(every gap under ``MAX_GAP_S``) and end in Enter, forming a valid GTIN, are taken back out
+of the field they landed in, the Enter is swallowed, and ``sig_scanned`` hands the code to
+the sale screen (which starts the next sale with it, or queues it until the dialog closes).
+A person typing digits is far slower than a scanner; a person pasting is not Enter-ended.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLineEdit, QWidget
+
+from pos.domain.barcode import is_valid_gtin
+
+#: Scanners type a character every 1-15 ms; people need 80 ms and more.
+MAX_GAP_S = 0.035
+_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class ScanGuard(QObject):
+    """Application event filter turning scanner bursts outside the scan field into scans."""
+
+    sig_scanned = Signal(str)
+
+    def __init__(
+        self,
+        parent: QObject,
+        *,
+        watched: Callable[[QObject], bool],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(parent)
+        self._watched = watched  # is this widget one where a burst means a scan?
+        self._clock = clock
+        self._digits = ""
+        self._last = 0.0
+        self._field: QLineEdit | None = None
+        self._before = ""
+        self._seen: tuple[QWidget, int, int, str] | None = None  # the last key event seen
+
+    def _reset(self) -> None:
+        self._digits = ""
+        self._field = None
+
+    def _burst_pending(self, now: float) -> bool:
+        return bool(self._digits) and now - self._last <= MAX_GAP_S and is_valid_gtin(
+            self._digits
+        )
+
+    def _propagated(self, obj: QWidget, event: QKeyEvent) -> bool:
+        """Is this the same key event again, passed up from a child that ignored it?"""
+        seen = self._seen
+        mark = (obj, int(event.type()), event.key(), event.text())
+        if (
+            seen is not None
+            and seen[1:] == mark[1:]
+            and seen[0] is not obj
+            and obj.isAncestorOf(seen[0])
+        ):
+            return True
+        self._seen = mark
+        return False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+            and isinstance(obj, QWidget)
+            and isinstance(event, QKeyEvent)
+            and self._propagated(obj, event)
+        ):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(obj, QWidget):
+            # the Enter of a scan must reach us as a key press, not fire a dialog's
+            # Enter shortcut ("New sale", "Pay") first
+            assert isinstance(event, QKeyEvent)
+            if event.key() in _ENTER and self._burst_pending(self._clock()):
+                event.accept()
+                return True
+            return False
+        if event.type() != QEvent.Type.KeyPress or not isinstance(obj, QWidget):
+            return False
+        if not self._watched(obj):
+            self._reset()
+            return False
+        assert isinstance(event, QKeyEvent)
+        now = self._clock()
+        text = event.text()
+        if len(text) == 1 and text.isdigit():
+            field = obj if isinstance(obj, QLineEdit) else None
+            if not self._digits or now - self._last > MAX_GAP_S or field is not self._field:
+                # a new burst: remember the field as it was before its first digit
+                self._digits = ""
+                self._field = field
+                self._before = field.text() if field is not None else ""
+            self._digits += text
+            self._last = now
+            return False
+        if event.key() in _ENTER and self._digits and now - self._last <= MAX_GAP_S:
+            code = self._digits
+            field = self._field
+            self._reset()
+            if is_valid_gtin(code):
+                if field is not None:
+                    field.setText(self._before)  # the digits were a scan, not typing
+                self.sig_scanned.emit(code)
+                return True  # the Enter belonged to the scanner, not to the dialog
+            return False
+        self._reset()
+        return False
