@@ -1,11 +1,12 @@
 """A till that takes M-Pesa and PayPal payments until it is killed: the payment crash subject.
 
-Run as ``python tests/crash/payment_worker.py DB_PATH MPESA_URL PAYPAL_URL SCENARIO``. The
-sandboxes live in the parent (they must outlive this process); their base URLs come in on
-the command line. The worker opens the terminal the way the app does (instance lock,
-migrations, demo seed in training mode), logs the demo cashier in, builds the
-PaymentService with both methods (M-Pesa in KES, PayPal in USD at the default rate), and
-first asks about every unfinished attempt (``resolve_unfinished``).
+Run as ``python tests/crash/payment_worker.py DB_PATH MPESA_URL PAYPAL_URL SCENARIO`` (with
+the repository root on ``PYTHONPATH``, for ``tests.crash.harness``). The sandboxes live in
+the parent (they must outlive this process); their base URLs come in on the command line.
+The worker opens the terminal the way the app does (instance lock, migrations, demo seed in
+training mode), logs the demo cashier in, builds the PaymentService with both methods
+(M-Pesa in KES, PayPal in USD at the default rate), and first asks about every unfinished
+attempt (``resolve_unfinished``).
 
 Scenarios:
 
@@ -57,23 +58,18 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pos.demo import CATALOG_CSV, DEMO_USERS
-from pos.domain.receipt import StoreInfo
 from pos.payments.base import AttemptState, PaymentMethod, PaymentRequest, PaymentResult
 from pos.payments.mpesa.method import create as create_mpesa
 from pos.payments.mpesa.sandbox import DEMO_PHONE
 from pos.payments.paypal.method import create as create_paypal
 from pos.payments.registry import MethodContext
-from pos.services.auth import Role
-from pos.services.context import Policy, TerminalContext
 from pos.services.errors import ServiceError
 from pos.services.payments import AttemptView, PaymentService, PaymentSettings
-from pos.services.terminal import DemoUser, Terminal
+from pos.services.terminal import Terminal
 from pos.store import attempts as attempt_store
-from pos.store.instance_lock import InstanceLock
 from pos.store.models import Product
+from tests.crash.harness import open_till, say
 
-CASHIER_PIN = "1111"
 #: Short deadlines so a crash loop does not wait two minutes for a lost M-Pesa answer; the
 #: parent's M-Pesa sandbox times prompts out sooner (the till never gives up on a prompt
 #: the customer can still answer).
@@ -85,17 +81,6 @@ FOLLOW_LIMIT_S = 3.0
 #: How long a ``random`` run waits, after a restart, for what the last run left open.
 RESUME_LIMIT_S = 0.5
 DRAIN_LIMIT_S = 30.0
-
-
-def make_context() -> TerminalContext:
-    return TerminalContext(
-        StoreInfo("DEMO", "Demo"), "T1", training=True, policy=Policy(pin_kdf_log2_n=10)
-    )
-
-
-def say(line: str) -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
 
 
 def receipt_of(view: AttemptView) -> str:
@@ -278,12 +263,7 @@ def wait_for_go(path: Path, limit: float = 20.0) -> None:
 
 def main(argv: list[str]) -> int:
     db_path, mpesa_url, paypal_url, scenario = Path(argv[1]), argv[2], argv[3], argv[4]
-    lock = InstanceLock(db_path.parent)
-    lock.acquire()
-    terminal = Terminal.open(db_path, make_context())
-    terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
-    cashier = next(u for u in terminal.auth.users() if u.role is Role.CASHIER)
-    terminal.auth.login(cashier.user_id, CASHIER_PIN)
+    terminal, _lock = open_till(db_path)
     terminal.checkout.restore()
     methods = build_methods(mpesa_url, paypal_url)
     saboteur = Saboteur()

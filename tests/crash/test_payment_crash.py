@@ -30,8 +30,6 @@ import random
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -43,7 +41,6 @@ from typing import Any
 import pytest
 
 from pos.demo import CATALOG_CSV, DEMO_USERS
-from pos.domain.receipt import StoreInfo
 from pos.payments.base import AttemptState
 from pos.payments.mpesa.method import create as create_mpesa
 from pos.payments.mpesa.sandbox import DEMO_PHONE, MpesaSandbox
@@ -52,12 +49,11 @@ from pos.payments.paypal.method import create as create_paypal
 from pos.payments.paypal.sandbox import PayPalSandbox, SandboxError
 from pos.payments.registry import MethodContext
 from pos.services.auth import Role
-from pos.services.context import Policy, TerminalContext
 from pos.services.payments import AttemptView, PaymentService
 from pos.services.terminal import DemoUser, Terminal
 from pos.store import repositories as repo
+from tests.crash.harness import CASHIER_PIN, WorkerProcess, make_context, open_readonly
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("payment_worker.py")
 
 KILLS = int(os.environ.get("KAUNTA_PAY_CRASH_KILLS", "14"))
@@ -69,13 +65,6 @@ PROMPT_TIMEOUT_S = 2.0
 #: For the one-shot tests: the till's M-Pesa deadline as in production, so that a slow
 #: machine cannot turn "pending" into "expired".
 PATIENT = {"KAUNTA_PAY_MPESA_DEADLINE_S": "120"}
-CASHIER_PIN = "1111"
-
-
-def make_context() -> TerminalContext:
-    return TerminalContext(
-        StoreInfo("DEMO", "Demo"), "T1", training=True, policy=Policy(pin_kdf_log2_n=10)
-    )
 
 
 # -- the gateways, outliving the till --------------------------------------------------------
@@ -116,8 +105,9 @@ def dead_url() -> Iterator[str]:
 # -- running and killing the worker ------------------------------------------------------------
 
 
-class PaymentWorker:
-    """One ``payment_worker.py`` process; a thread collects the complete lines it prints."""
+class PaymentWorker(WorkerProcess):
+    """One ``payment_worker.py`` process (``harness.WorkerProcess``) running ``scenario``;
+    waiting for a line or for the end fails the test when the worker does not deliver."""
 
     def __init__(
         self,
@@ -127,87 +117,29 @@ class PaymentWorker:
         stderr_path: Path,
         env: dict[str, str] | None = None,
     ) -> None:
-        full_env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
-        full_env.update(env or {})
         self.scenario = scenario
-        self._stderr_path = stderr_path
-        self._stderr = stderr_path.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, str(WORKER), str(db_path), *urls, scenario],
-            cwd=REPO_ROOT,
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
-        self.lines: list[list[str]] = []
-        self._changed = threading.Condition()
-        self._eof = False
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            if not raw.endswith(b"\n"):  # a torn last line is not a report
-                break
-            words = raw.decode().split()
-            if words:
-                with self._changed:
-                    self.lines.append(words)
-                    self._changed.notify_all()
-        with self._changed:
-            self._eof = True
-            self._changed.notify_all()
-
-    def stderr(self) -> str:
-        if not self._stderr.closed:
-            self._stderr.flush()
-        return self._stderr_path.read_text(errors="replace")[-3000:]
+        super().__init__(WORKER, [str(db_path), *urls, scenario], stderr_path, env)
 
     def wait_for(self, word: str, timeout: float = LINE_TIMEOUT_S) -> list[str]:
         """The first line starting with ``word``; fails if the worker ends or stalls first."""
-        end = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for words in self.lines:
-                    if words[0] == word:
-                        return words
-                left = end - time.monotonic()
-                if self._eof or left <= 0:
-                    break
-                self._changed.wait(left)
-        status = self.proc.poll()
-        pytest.fail(
-            f"{self.scenario}: no {word} line (exit status {status}); printed {self.lines}\n"
-            f"{self.stderr()}"
-        )
-
-    def kill(self) -> int | None:
-        """SIGKILL (unless it already died); returns the status if it had died by itself."""
-        died_alone = self.proc.poll()
-        if died_alone is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-        self._reader.join(timeout=30)
-        self._stderr.close()
-        return died_alone
+        words = super().wait_for(word, timeout)
+        if words is None:
+            status = self.proc.poll()
+            pytest.fail(
+                f"{self.scenario}: no {word} line (exit status {status}); printed {self.lines}\n"
+                f"{self.stderr()}"
+            )
+        return words
 
     def wait_dead(self, timeout: float = LINE_TIMEOUT_S) -> int:
         """Wait for a worker that is killing itself; returns its exit status."""
-        status = self.proc.wait(timeout=timeout)
-        self.kill()
-        return status
+        return super().wait_dead(timeout)
 
     def finish(self, timeout: float = LINE_TIMEOUT_S) -> list[list[str]]:
         """Wait for a scenario that ends by itself; it must exit 0."""
-        try:
-            status = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        status = self.wait_exit(timeout)
+        if status is None:
             pytest.fail(f"{self.scenario} did not end in {timeout}s: {self.lines}")
-        self._reader.join(timeout=30)
-        self._stderr.close()
         assert status == 0, f"{self.scenario} exited {status}:\n{self.stderr()}"
         return self.lines
 
@@ -288,20 +220,6 @@ def paypal_captures(box: PayPalSandbox) -> list[Capture]:
 
 
 # -- reading the books ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def readonly() -> Iterator[list[sqlite3.Connection]]:
-    opened: list[sqlite3.Connection] = []
-    yield opened
-    for conn in opened:
-        conn.close()
-
-
-def open_readonly(db_path: Path, opened: list[sqlite3.Connection]) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    opened.append(conn)
-    return conn
 
 
 @dataclass(frozen=True, slots=True)
