@@ -1,400 +1,178 @@
 """Crash safety: SIGKILL a selling till over and over, then audit the database it left.
 
-``worker.py`` sells in a loop and prints what it knows to be committed. This test kills it
-``KAUNTA_CRASH_KILLS`` times (default 25) on ONE database file, then checks, with plain
-sqlite3 (read-only) and through the app, that:
+``worker.py`` sells in a loop (cash, cash part payments, split tenders with M-Pesa, M-Pesa
+alone, discounts under and over the approval limit, quantity changes, removals, voids)
+and prints what it knows to be committed. This test kills it ``KAUNTA_CRASH_KILLS`` times
+(default 100) on ONE database file, each till a process forked from a server that did the
+imports once (``harness.forkserver``), with the M-Pesa sandbox (its customer approving at
+once) running here so that it outlives every till, then checks, with plain sqlite3
+(read-only) and through the app (the checks are in ``journal_checks.py``), that:
 
 1. the file is intact;
-2. every sale the till reported done is in the journal, whole, exactly as reported;
+2. every sale the till reported done or voided is in the journal, whole, as reported;
 3. every sale in the journal is whole (lines, VAT, payments and its one outbox event);
 4. receipt numbers are gap-free and unique (a crash neither burns nor repeats a number);
 5. the open basket survives each kill (the next ``restore()`` brings it back) and at most
-   one open draft remains;
-6. the audit chain verifies.
+   one open draft remains; every part payment reported is still on its sale;
+6. the audit chain verifies;
+7. takings = tenders - change: for every payment, every completed sale (journal rows and
+   the document sent to head office) and, through ``ReportService``, the day by method;
+8. a void hands back exactly the cash it took and sends every M-Pesa shilling to the
+   manager (the attempt flagged late, or already settled), never through the drawer;
+9. the loop really did all of the above (each kind of sale happened).
 
 The smaller tests at the end replay, in one process, a till that "crashed" but whose
-Python objects are still around, next to a new till on the same file.
+Python objects are still around, next to a new till on the same file, and prove that the
+checks fail on journals broken on purpose. ``KAUNTA_CRASH_SEED`` varies the loop.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.domain.money import Money
-from pos.domain.receipt import StoreInfo
-from pos.services.auth import Role
-from pos.services.context import Policy, TerminalContext
+from pos.payments.mpesa.method import create as create_mpesa
+from pos.payments.mpesa.sandbox import DEMO_PHONE, MpesaSandbox
+from pos.payments.registry import MethodContext
+from pos.services.auth import Permission, Role
 from pos.services.errors import SaleAlreadyFinished
+from pos.services.payments import AttemptView, PaymentService
 from pos.services.terminal import DemoUser, Terminal
 from pos.store import repositories as repo
+from tests.crash.harness import (
+    CASHIER_PIN,
+    MANAGER_PIN,
+    SUPERVISOR_PIN,
+    ForkedWorker,
+    forkserver,
+    make_context,
+    one,
+    open_readonly,
+    user_of,
+)
+from tests.crash.journal_checks import (
+    MIX_NEEDED,
+    Done,
+    Run,
+    Voided,
+    check_day_totals,
+    check_no_phantoms,
+    check_numbers,
+    check_part_payments,
+    check_reported_sales,
+    check_restores,
+    check_settlements,
+    check_takings,
+    check_void_money,
+    check_whole_sales,
+    done_reports,
+    lines_of,
+    sale_mix,
+    void_reports,
+)
+from tests.crash.worker import sell
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-WORKER = Path(__file__).with_name("worker.py")
-
-KILLS = int(os.environ.get("KAUNTA_CRASH_KILLS", "25"))
+KILLS = int(os.environ.get("KAUNTA_CRASH_KILLS", "100"))
 SEED = int(os.environ.get("KAUNTA_CRASH_SEED", "20260302"))
-#: Every n-th run is killed at a random moment after it was started (so kills also land in
-#: migrations, seeding and login); the others a random moment after they restored the basket
-#: (so kills land in the selling loop, the part that must lose nothing).
+#: Every n-th run is killed at a random moment after it was let go (so kills also land in
+#: migrations, seeding, login and the start-up M-Pesa pass); the others a random moment
+#: after they restored the basket (so kills land in the selling loop, which must lose
+#: nothing).
 STARTUP_KILL_EVERY = 5
+#: How long after the restore a selling run is killed, and after the fork a start-up run
+#: is killed (a restart takes about 0.1 s to restore): seconds, at random.
+SELLING_S = (0.05, 0.8)
+STARTUP_S = (0.0, 0.15)
 READY_TIMEOUT_S = 30.0
-CASHIER_PIN = "1111"
-MANAGER_PIN = "3333"
-
-
-def make_context() -> TerminalContext:
-    return TerminalContext(
-        StoreInfo("DEMO", "Demo"), "T1", training=True, policy=Policy(pin_kdf_log2_n=10)
-    )
+#: Below this many kills the mix of sales is not asserted (a quick local run).
+MIX_FROM_KILLS = 50
 
 
 # -- running and killing the worker ---------------------------------------------------------
 
 
-@dataclass
-class Run:
-    """What one worker process printed before it was killed."""
-
-    index: int
-    lines: list[list[str]] = field(default_factory=list)
-    stderr: str = ""
-
-    @property
-    def restored(self) -> tuple[str | None, int] | None:
-        """``(sale id or None, n lines)`` from the RESTORED line; None if killed before it."""
-        for words in self.lines:
-            if words[0] == "RESTORED":
-                return (None if words[1] == "-" else words[1], int(words[2]))
-        return None
-
-
-class WorkerProcess:
-    """One ``worker.py`` process; a thread collects the complete lines it prints."""
-
-    def __init__(self, db_path: Path, seed: int, stderr_path: Path) -> None:
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
-        self._stderr_path = stderr_path
-        self._stderr = stderr_path.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, str(WORKER), str(db_path), str(seed)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
-        self.lines: list[list[str]] = []
-        self.ready = threading.Event()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            if not raw.endswith(b"\n"):  # a torn last line is not a report
-                break
-            words = raw.decode().split()
-            if words:
-                self.lines.append(words)
-                if words[0] == "RESTORED":
-                    self.ready.set()
-        self.ready.set()  # EOF: stop anyone waiting
-
-    def wait_ready(self, timeout: float) -> None:
-        self.ready.wait(timeout)
-
-    def kill(self) -> tuple[list[list[str]], str, int | None]:
-        """SIGKILL (unless it already died); returns its lines, stderr and exit status."""
-        died_alone = self.proc.poll()
-        if died_alone is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-        self._reader.join(timeout=30)
-        self._stderr.close()
-        stderr = self._stderr_path.read_text(errors="replace")
-        return self.lines, stderr, died_alone
-
-
-def run_and_kill(db_path: Path, kills: int, seed: int, logs: Path) -> list[Run]:
+def run_and_kill(db_path: Path, kills: int, seed: int, mpesa_url: str, logs: Path) -> list[Run]:
+    """Kill ``kills`` tills in a row on one file, each forked once the last one is dead."""
     rng = random.Random(seed)
+    server = forkserver(["tests.crash.worker"])
     runs: list[Run] = []
     for i in range(kills):
-        delay = rng.uniform(0.2, 1.0)
-        worker = WorkerProcess(db_path, seed * 1000 + i, logs / f"worker-{i}.err")
-        if i % STARTUP_KILL_EVERY:
-            worker.wait_ready(READY_TIMEOUT_S)
-        time.sleep(delay)
-        lines, stderr, died_alone = worker.kill()
+        worker = ForkedWorker(
+            server, sell, (db_path, seed * 1000 + i, mpesa_url), logs / f"worker-{i}.err"
+        )
+        selling = i % STARTUP_KILL_EVERY != 0
+        if selling and worker.wait_for("RESTORED", READY_TIMEOUT_S) is None:
+            worker.kill()
+            pytest.fail(f"run {i} never got ready in {READY_TIMEOUT_S}s:\n{worker.stderr()}")
+        time.sleep(rng.uniform(*(SELLING_S if selling else STARTUP_S)))
+        died_alone = worker.kill()
         if died_alone is not None:
             pytest.fail(
                 f"worker run {i} (seed {seed}) exited by itself with status {died_alone} "
-                f"before it was killed:\n{stderr[-3000:]}"
+                f"before it was killed:\n{worker.stderr()}"
             )
-        if i % STARTUP_KILL_EVERY and not any(w[0] == "RESTORED" for w in lines):
-            pytest.fail(f"worker run {i} never got ready in {READY_TIMEOUT_S}s:\n{stderr[-3000:]}")
-        runs.append(Run(i, lines, stderr))
+        runs.append(Run(i, worker.lines, worker.stderr()))
     return runs
-
-
-# -- reading the database ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Done:
-    run: int
-    sale_id: str
-    number: str
-    total_minor: int
-    line_count: int
-
-
-def done_reports(runs: list[Run]) -> list[Done]:
-    return [
-        Done(run.index, w[1], w[2], int(w[3]), int(w[4]))
-        for run in runs
-        for w in run.lines
-        if w[0] == "DONE"
-    ]
-
-
-@pytest.fixture
-def readonly() -> Iterator[list[sqlite3.Connection]]:
-    opened: list[sqlite3.Connection] = []
-    yield opened
-    for conn in opened:
-        conn.close()
-
-
-def open_readonly(db_path: Path, opened: list[sqlite3.Connection]) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    opened.append(conn)
-    return conn
-
-
-def one(conn: sqlite3.Connection, sql: str, *params: object) -> Any:
-    row = conn.execute(sql, params).fetchone()
-    return None if row is None else row[0]
-
-
-# -- the checks ----------------------------------------------------------------------------
-
-
-def check_reported_sales(conn: sqlite3.Connection, done: list[Done]) -> list[str]:
-    """2. Every DONE is in the journal, as reported and whole."""
-    problems: list[str] = []
-    ids = [d.sale_id for d in done]
-    if len(set(ids)) != len(ids):
-        problems.append("a sale was reported DONE twice")
-    numbers = [d.number for d in done]
-    if numbers != sorted(numbers):
-        problems.append(f"DONE receipt numbers are not increasing in print order: {numbers}")
-    for d in done:
-        row = conn.execute(
-            "SELECT status, number, total_minor FROM sales WHERE id = ?", (d.sale_id,)
-        ).fetchone()
-        if row is None:
-            problems.append(f"run {d.run}: reported sale {d.sale_id} {d.number} is missing")
-            continue
-        status, number, total = row
-        if (status, number, total) != ("completed", d.number, d.total_minor):
-            problems.append(
-                f"run {d.run}: sale {d.sale_id} is {(status, number, total)}, "
-                f"reported {('completed', d.number, d.total_minor)}"
-            )
-        n_lines = one(conn, "SELECT count(*) FROM sale_lines WHERE sale_id = ?", d.sale_id)
-        if n_lines != d.line_count:
-            problems.append(f"{d.number}: {n_lines} sale_lines, reported {d.line_count}")
-        if not one(conn, "SELECT count(*) FROM payments WHERE sale_id = ?", d.sale_id):
-            problems.append(f"{d.number}: no payments row")
-        n_events = one(
-            conn,
-            "SELECT count(*) FROM outbox WHERE kind = 'sale.completed' AND aggregate_id = ?",
-            d.sale_id,
-        )
-        if n_events != 1:
-            problems.append(f"{d.number}: {n_events} sale.completed outbox events")
-        if one(conn, "SELECT count(*) FROM drafts WHERE id = ?", d.sale_id):
-            problems.append(f"{d.number}: its draft is still there")
-    return problems
-
-
-WHOLE_SALES_SQL = """
-SELECT s.id, s.number, s.status, s.total_minor, s.rounding_minor, s.paid_minor, s.item_count,
-  (SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id),
-  (SELECT coalesce(sum(l.total_minor), 0) FROM sale_lines l WHERE l.sale_id = s.id),
-  (SELECT coalesce(sum(l.quantity), 0) FROM sale_lines l WHERE l.sale_id = s.id),
-  (SELECT coalesce(sum(t.gross_minor), 0) FROM sale_taxes t WHERE t.sale_id = s.id),
-  (SELECT coalesce(sum(p.amount_minor), 0) FROM payments p WHERE p.sale_id = s.id),
-  (SELECT count(*) FROM outbox o WHERE o.aggregate_id = s.id),
-  (SELECT count(*) FROM drafts d WHERE d.id = s.id)
-FROM sales s ORDER BY s.seq
-"""
-
-
-def check_whole_sales(conn: sqlite3.Connection) -> list[str]:
-    """3. Every sale in the journal is whole and consistent with itself."""
-    problems: list[str] = []
-    for row in conn.execute(WHOLE_SALES_SQL):
-        (sid, number, status, total, rounding, paid, items) = row[:7]
-        (n_lines, lines_sum, qty_sum, vat_gross, pay_sum, n_events, n_drafts) = row[7:]
-        where = f"{number} ({sid})"
-        if status != "completed":
-            problems.append(f"{where}: status {status!r} (the worker never voids)")
-        if n_lines <= 0:
-            problems.append(f"{where}: no sale_lines")
-        if lines_sum != total:
-            problems.append(f"{where}: lines sum to {lines_sum}, total is {total}")
-        if qty_sum != items:
-            problems.append(f"{where}: quantities sum to {qty_sum}, item_count is {items}")
-        if vat_gross != total:
-            problems.append(f"{where}: VAT gross sums to {vat_gross}, total is {total}")
-        if pay_sum != total + rounding or paid != pay_sum:
-            problems.append(
-                f"{where}: payments {pay_sum}, paid_minor {paid}, total+rounding {total + rounding}"
-            )
-        if n_events != 1:
-            problems.append(f"{where}: {n_events} outbox events")
-        if n_drafts:
-            problems.append(f"{where}: a draft with the sale's id is still there")
-    return problems
-
-
-def check_numbers(conn: sqlite3.Connection) -> list[str]:
-    """4. seq 1..N without gaps or repeats, numbers DEMO-T1-000001..., counter == N."""
-    problems: list[str] = []
-    rows = conn.execute(
-        "SELECT seq, number FROM sales WHERE terminal_id = 'T1' ORDER BY seq"
-    ).fetchall()
-    seqs = [int(r[0]) for r in rows]
-    numbers = [str(r[1]) for r in rows]
-    n = len(seqs)
-    if seqs != list(range(1, n + 1)):
-        missing = sorted(set(range(1, max(seqs, default=0) + 1)) - set(seqs))
-        problems.append(f"receipt seqs are not 1..{n}: missing {missing[:10]}, got {n} rows")
-    expected = [f"DEMO-T1-{s:06d}" for s in seqs]
-    if numbers != expected:
-        problems.append("receipt numbers do not follow their seq")
-    if len(set(numbers)) != n:
-        problems.append("a receipt number is used twice")
-    counter = one(conn, "SELECT value FROM counters WHERE name = 'receipt:T1'")
-    if counter != n:
-        problems.append(f"the receipt counter is at {counter} but {n} sales exist (burned)")
-    return problems
-
-
-def check_no_phantoms(conn: sqlite3.Connection, runs: list[Run]) -> list[str]:
-    """Every journal sale is one the parent saw as a basket; at most one unreported per kill."""
-    seen = {w[1] for run in runs for w in run.lines if w[0] in ("OPEN", "RESTORED", "DONE")}
-    reported = {w[1] for run in runs for w in run.lines if w[0] == "DONE"}
-    problems: list[str] = []
-    unreported = 0
-    for sid, number in conn.execute("SELECT id, number FROM sales"):
-        if sid not in seen:
-            problems.append(f"{number} ({sid}) was never seen as a basket by the parent")
-        if sid not in reported:
-            unreported += 1
-    if unreported > len(runs):
-        problems.append(f"{unreported} sales were never reported, but only {len(runs)} kills")
-    return problems
-
-
-def check_restores(
-    runs: list[Run], final_restore: tuple[str | None, int], completed: set[str]
-) -> tuple[list[str], int]:
-    """5. Each run's first restore() brings back the basket the run before had open.
-
-    ``expected`` is what the parent knows is committed: the last basket reported OPEN (the
-    draft may have grown by a change whose OPEN line the kill swallowed), or none after a
-    DONE (a new basket may exist whose first OPEN line the kill swallowed). The one excuse
-    for an empty restore is that the open basket was completed just before the kill: then
-    it is in the journal and no run ever reported it DONE.
-    """
-    problems: list[str] = []
-    checked = 0
-    ever_done = {w[1] for run in runs for w in run.lines if w[0] == "DONE"}
-    expected: tuple[str, int] | None = None  # (sale id, lines) of the known open basket
-    reported_done: set[str] = set()
-    attempts = [(run.index, run.restored, run.lines) for run in runs]
-    attempts.append((len(runs), final_restore, []))
-    for index, restored, lines in attempts:
-        if restored is not None:
-            got_id, got_lines = restored
-            label = f"run {index}" if index < len(runs) else "the app after the last kill"
-            if got_id is not None and got_id in reported_done:
-                problems.append(f"{label}: restore() brought back completed sale {got_id}")
-            if expected is not None:
-                checked += 1
-                want_id, want_lines = expected
-                completed_unreported = want_id in completed and want_id not in ever_done
-                if got_id is None and completed_unreported:
-                    pass  # completed, then killed before its DONE line got out
-                elif got_id != want_id:
-                    problems.append(
-                        f"{label}: restore() brought back {got_id}, but the previous run had "
-                        f"basket {want_id} open with {want_lines} lines"
-                    )
-                elif got_lines < want_lines:
-                    problems.append(
-                        f"{label}: restored {want_id} has {got_lines} lines, "
-                        f"{want_lines} were committed"
-                    )
-            expected = (got_id, got_lines) if got_id is not None else None
-        for words in lines[1:] if restored is not None else lines:
-            if words[0] == "OPEN":
-                expected = (words[1], int(words[2]))
-            elif words[0] == "DONE":
-                reported_done.add(words[1])
-                expected = None
-    return problems, checked
 
 
 # -- the crash loop ------------------------------------------------------------------------
 
 
+@pytest.fixture
+def mpesa_box() -> Iterator[MpesaSandbox]:
+    """The M-Pesa sandbox, its customer approving every prompt at once."""
+    box = MpesaSandbox(default="approve").start()
+    try:
+        yield box
+    finally:
+        box.stop()
+
+
 @pytest.mark.slow
-def test_sigkill_loop_loses_nothing(tmp_path: Path, readonly: list[sqlite3.Connection]) -> None:
+def test_sigkill_loop_loses_nothing_and_takings_equal_tenders_minus_change(
+    tmp_path: Path, readonly: list[sqlite3.Connection], mpesa_box: MpesaSandbox
+) -> None:
     db_path = tmp_path / "data" / "kaunta.sqlite"
     logs = tmp_path / "logs"
     logs.mkdir()
     started = time.monotonic()
-    runs = run_and_kill(db_path, KILLS, SEED, logs)
-    done = done_reports(runs)
+    runs = run_and_kill(db_path, KILLS, SEED, mpesa_box.base_url, logs)
+    killing = time.monotonic() - started
+    done, voided = done_reports(runs), void_reports(runs)
     context = f"(seed {SEED}, {KILLS} kills, logs in {logs})"
 
-    # 1-4, on the file exactly as the kills left it (read-only, before the app touches it)
+    # 1-5, 7, 8 on the file exactly as the kills left it (read-only, before the app opens it)
     conn = open_readonly(db_path, readonly)
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)], context
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == [], context
-    assert check_reported_sales(conn, done) == [], context
+    assert check_reported_sales(conn, done, voided) == [], context
     assert check_whole_sales(conn) == [], context
     n_sales = int(one(conn, "SELECT count(*) FROM sales"))
-    assert n_sales >= 1, f"no sale completed in {KILLS} runs {context}"
+    assert n_sales >= 1, f"no sale finished in {KILLS} runs {context}"
     assert check_numbers(conn) == [], context
     assert check_no_phantoms(conn, runs) == [], context
+    assert check_part_payments(conn, runs) == [], context
+    assert check_takings(conn) == [], context
+    assert check_void_money(conn, voided) == [], context
+    assert check_settlements(conn, runs) == [], context
     drafts = conn.execute("SELECT id, status, terminal_id FROM drafts").fetchall()
     assert len([d for d in drafts if d[1] == "open" and d[2] == "T1"]) <= 1, drafts
     assert all(d[1] == "open" for d in drafts), f"the worker never parks: {drafts}"
     completed = {str(r[0]) for r in conn.execute("SELECT id FROM sales")}
-    sales_by_day = conn.execute(
-        "SELECT business_date, count(*), sum(total_minor) FROM sales GROUP BY business_date"
-    ).fetchall()
-    conn.close()
+    mix = sale_mix(conn, runs)
+    if KILLS >= MIX_FROM_KILLS:  # 9. the loop did sell every way it claims to
+        assert [kind for kind in MIX_NEEDED if not mix[kind]] == [], (mix, context)
 
-    # 5-6 and the same journal through the app
+    # 5-7 and the same journal through the app
     terminal = Terminal.open(db_path, make_context())
     try:
         startup = terminal.startup_checks()
@@ -404,8 +182,7 @@ def test_sigkill_loop_loses_nothing(tmp_path: Path, readonly: list[sqlite3.Conne
         assert chain.ok, chain
         logged_in = sum(1 for run in runs if run.restored is not None)
         assert chain.checked >= len(DEMO_USERS) + logged_in, chain  # bootstrap + logins
-        users = {u.role: u for u in terminal.auth.users()}
-        terminal.auth.login(users[Role.CASHIER].user_id, CASHIER_PIN)
+        terminal.auth.login(user_of(terminal, Role.CASHIER), CASHIER_PIN)
         view = terminal.checkout.restore()
         final_restore = (view.sale_id, len(view.lines))
         problems, restores_checked = check_restores(runs, final_restore, completed)
@@ -413,20 +190,18 @@ def test_sigkill_loop_loses_nothing(tmp_path: Path, readonly: list[sqlite3.Conne
         last = terminal.checkout.last_receipt()
         assert last is not None
         assert last.number == f"DEMO-T1-{n_sales:06d}"
-        terminal.auth.login(users[Role.MANAGER].user_id, MANAGER_PIN)
-        for day, count, total in sales_by_day:
-            daily = terminal.reports.daily_totals(day)
-            assert (daily.sales_count, daily.total.minor) == (count, total), day
-            assert daily.takings.minor >= total
+        terminal.auth.login(user_of(terminal, Role.MANAGER), MANAGER_PIN)
+        assert check_day_totals(terminal, conn) == [], context
     finally:
         terminal.close()
 
     elapsed = time.monotonic() - started
     killed_in_startup = sum(1 for run in runs if run.restored is None)
     print(
-        f"\ncrash loop {context}: {elapsed:.1f}s, {n_sales} sales in the journal, "
-        f"{len(done)} reported DONE and verified, {restores_checked} restores checked, "
-        f"{killed_in_startup} kills before restore()"
+        f"\ncrash loop {context}: {elapsed:.1f}s ({killing:.1f}s killing), {n_sales} sales "
+        f"in the journal, {len(done)} reported DONE and {len(voided)} VOIDED and verified, "
+        f"{len(lines_of(runs, 'PAID'))} part payments, {restores_checked} restores checked, "
+        f"{killed_in_startup} kills before restore(); mix {dict(mix)}"
     )
 
 
@@ -441,8 +216,8 @@ def two_tills(tmp_path: Path) -> Iterator[tuple[Terminal, Terminal, str]]:
     second: Terminal | None = None
     try:
         first.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
-        cashier = next(u for u in first.auth.users() if u.role is Role.CASHIER)
-        first.auth.login(cashier.user_id, CASHIER_PIN)
+        cashier = user_of(first, Role.CASHIER)
+        first.auth.login(cashier, CASHIER_PIN)
         first.checkout.restore()
         sold = first.checkout.add_product(1)  # one normal sale first: seq 1
         first.checkout.pay_cash(sold.cash_due)
@@ -451,7 +226,7 @@ def two_tills(tmp_path: Path) -> Iterator[tuple[Terminal, Terminal, str]]:
         assert basket.sale_id is not None
         # the "crash": the first till is never closed; a new one starts on the same file
         second = Terminal.open(db_path, make_context())
-        second.auth.login(cashier.user_id, CASHIER_PIN)
+        second.auth.login(cashier, CASHIER_PIN)
         yield first, second, basket.sale_id
     finally:
         if second is not None:
@@ -524,14 +299,29 @@ def test_stale_till_cannot_resurrect_a_completed_basket(
 # -- the checks themselves must be able to fail ----------------------------------------------
 
 
+def unsealed(db_path: Path) -> sqlite3.Connection:
+    """A connection to a journal whose triggers are dropped, to break it on purpose: the
+    triggers refuse such rows (as they must); these tests prove the checks would see them
+    if a bug ever wrote them anyway."""
+    conn = sqlite3.connect(db_path)
+    triggers = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+    for name in triggers:
+        conn.execute(f'DROP TRIGGER "{name}"')
+    conn.commit()
+    return conn
+
+
+def run(index: int, *lines: str) -> Run:
+    return Run(index, [line.split() for line in lines])
+
+
 def test_the_checks_catch_a_broken_journal(tmp_path: Path) -> None:
     db_path = tmp_path / "kaunta.sqlite"
     terminal = Terminal.open(db_path, make_context())
     done: list[Done] = []
     try:
         terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
-        cashier = next(u for u in terminal.auth.users() if u.role is Role.CASHIER)
-        terminal.auth.login(cashier.user_id, CASHIER_PIN)
+        terminal.auth.login(user_of(terminal, Role.CASHIER), CASHIER_PIN)
         for product_id in (1, 2, 3):
             view = terminal.checkout.add_product(product_id, product_id)
             receipt = terminal.checkout.pay_cash(view.cash_due).receipt
@@ -543,7 +333,7 @@ def test_the_checks_catch_a_broken_journal(tmp_path: Path) -> None:
         terminal.close()
     runs = [Run(0, [["RESTORED", "-", "0"]] + [["DONE", d.sale_id] for d in done])]
 
-    conn = sqlite3.connect(db_path)
+    conn = unsealed(db_path)
     try:
         assert check_reported_sales(conn, done) == []
         assert check_whole_sales(conn) == []
@@ -575,17 +365,169 @@ def test_the_checks_catch_a_broken_journal(tmp_path: Path) -> None:
         assert check_no_phantoms(conn, runs)
         wrong = [replace(done[1], total_minor=done[1].total_minor + 1)]
         assert check_reported_sales(conn, wrong)
+        assert check_reported_sales(conn, [replace(done[1], change_minor=1)])
+        assert check_reported_sales(conn, [], [Voided(0, done[2].sale_id, done[2].number, 0, 0)])
     finally:
         conn.close()
 
-    def run(index: int, *lines: str) -> Run:
-        return Run(index, [line.split() for line in lines])
-
-    history = [run(0, "RESTORED - 0", "OPEN A 1", "OPEN A 2"), run(1)]
+    history = [run(0, "RESTORED - 0", "OPEN A 1 item", "OPEN A 2 item"), run(1)]
     assert check_restores(history, ("A", 2), set()) == ([], 1)
     assert check_restores(history, ("A", 3), set()) == ([], 1)  # a swallowed OPEN line
+    assert check_restores(history, ("A", 4), set())[0]  # two changes cannot hide
     assert check_restores(history, ("A", 1), set())[0]  # a committed line was lost
     assert check_restores(history, (None, 0), set())[0]  # the basket was lost
     assert check_restores(history, (None, 0), {"A"}) == ([], 1)  # completed, DONE swallowed
-    history = [run(0, "RESTORED - 0", "OPEN A 1", "DONE A"), run(1, "RESTORED A 1")]
+    removing = [run(0, "RESTORED - 0", "OPEN A 3 item", "REMOVING A"), run(1)]
+    assert check_restores(removing, ("A", 2), set()) == ([], 1)  # the removal committed
+    assert check_restores(removing, ("A", 3), set()) == ([], 1)  # ... or not
+    assert check_restores(removing, ("A", 1), set())[0]
+    assert check_restores(removing, ("A", 4), set())[0]
+    history = [run(0, "RESTORED - 0", "OPEN A 1 item", "DONE A"), run(1, "RESTORED A 1")]
     assert check_restores(history, (None, 0), {"A"})[0]  # a completed sale came back
+    history = [run(0, "RESTORED - 0", "OPEN A 1 item", "VOIDED A"), run(1, "RESTORED A 1")]
+    assert check_restores(history, (None, 0), {"A"})[0]  # a voided sale came back
+
+
+def wait_final(payments: PaymentService, attempt_id: str) -> AttemptView:
+    end = time.monotonic() + 10
+    while True:
+        view = payments.poll(attempt_id)
+        if view.final or time.monotonic() > end:
+            return view
+        time.sleep(0.02)
+
+
+def test_the_money_checks_catch_tenders_that_do_not_add_up(
+    tmp_path: Path, mpesa_box: MpesaSandbox
+) -> None:
+    """Honest books of every kind pass; a sale whose tenders - change is not its total
+    (the sub-shilling change of issue 7), a payment that keeps more than was handed over
+    net of change, a voided sale's M-Pesa money not flagged for the manager, and a void
+    that handed back other than the cash it took are each reported."""
+    db_path = tmp_path / "data" / "kaunta.sqlite"
+    terminal = Terminal.open(db_path, make_context())
+    runs = [run(0, "RESTORED - 0")]
+    try:
+        terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
+        terminal.auth.login(user_of(terminal, Role.CASHIER), CASHIER_PIN)
+        checkout = terminal.checkout
+        payments = terminal.enable_payments(
+            {
+                "mpesa": create_mpesa(
+                    MethodContext(
+                        training=True, currency="KES", settings={"base_url": mpesa_box.base_url}
+                    )
+                )
+            }
+        )
+        supervisor = user_of(terminal, Role.SUPERVISOR)
+
+        def report(words: str) -> None:
+            runs[0].lines.append(words.split())
+
+        def mpesa_part(amount: int) -> str:
+            started = payments.start("mpesa", Money(amount), DEMO_PHONE)
+            view = wait_final(payments, started.attempt_id)
+            assert view.sale_view is not None, view
+            report(f"PAID {view.sale_view.sale_id} mpesa {view.attempt_id} {amount}")
+            return view.attempt_id
+
+        def void() -> str:
+            sale_id = checkout.view().sale_id
+            approval = terminal.auth.approve(supervisor, SUPERVISOR_PIN, Permission.VOID_SALE)
+            result = checkout.void("customer changed their mind", approval)
+            manager = sum(m.minor for _, m in result.for_the_manager)
+            report(
+                f"VOIDED {sale_id} {result.receipt.number} {result.cash_to_return.minor} {manager}"
+            )
+            return result.receipt.number
+
+        # 1: cash with change; 2: split tender (M-Pesa, cash part, rest in cash)
+        view = checkout.add_product(1, 3)
+        checkout.pay_cash(Money(view.cash_due.minor + 5_000))
+        checkout.add_product(2, 2)
+        mpesa_part(100)
+        sale_id = checkout.view().sale_id
+        cash = checkout.pay_cash(Money(50), partial=True, request_id="cash-part-1")
+        report(f"PAID {sale_id} cash cash-part-1 50")
+        checkout.pay_cash(Money(cash.view.cash_due.minor + 1_000))
+        # 3: voided after a cash part payment; 4: voided after an M-Pesa part payment
+        checkout.add_product(3, 2)
+        checkout.pay_cash(Money(1_000), partial=True)
+        void()
+        checkout.add_product(4, 3)
+        voided_attempt = mpesa_part(200)
+        void()
+    finally:
+        terminal.close()
+
+    conn = unsealed(db_path)
+    voided = void_reports(runs)
+    terminal = Terminal.open(db_path, make_context())
+    try:
+        terminal.auth.login(user_of(terminal, Role.MANAGER), MANAGER_PIN)
+        # the honest books pass every check (and are of every kind)
+        assert check_takings(conn) == []
+        assert check_void_money(conn, voided) == []
+        assert check_part_payments(conn, runs) == []
+        assert check_day_totals(terminal, conn) == []
+        mix = sale_mix(conn, runs)
+        kinds = ("cash", "split tender", "void after cash", "void after M-Pesa")
+        assert [mix[k] for k in kinds] == [1, 1, 1, 1], mix
+
+        # a part payment the till reported that the books do not have
+        assert check_part_payments(conn, [run(0, "PAID nosale cash nopayment 100")])
+        # a void that says it handed back cash it never took
+        lying = [replace(v, cash_to_return=v.cash_to_return + 100) for v in voided]
+        assert any(lying[0].number in p for p in check_void_money(conn, lying))
+        # the voided sale's M-Pesa money back in the books as applied, not for the manager
+        conn.execute(
+            "UPDATE payment_attempts SET resolution = 'applied' WHERE id = ?", (voided_attempt,)
+        )
+        conn.commit()
+        assert any(voided_attempt in p for p in check_void_money(conn, voided))
+        conn.execute(
+            "UPDATE payment_attempts SET resolution = 'late' WHERE id = ?", (voided_attempt,)
+        )
+        conn.commit()
+        assert check_void_money(conn, voided) == []
+
+        # sale 1 again, as issue 7 found it: the cash payment keeps 22 more than the sale
+        # took and says no change, the receipt says 22 change: tenders - change != total
+        first = one(conn, "SELECT id FROM sales WHERE seq = 1")
+        plant_sale(conn, first, "short", 5, payment="amount_minor + 22, amount_minor + 22, 0")
+        takings = check_takings(conn)
+        assert any("DEMO-T1-000005" in p and "tenders - change" in p for p in takings), takings
+        day = check_day_totals(terminal, conn)
+        assert [p for p in day if "takings" in p], day
+        assert not [p for p in day if "cash tenders" in p], day  # each payment adds up
+        # sale 1 once more: its payment keeps the total, handed over with 22 change
+        plant_sale(conn, first, "greedy", 6, payment="amount_minor, amount_minor, 22")
+        takings = check_takings(conn)
+        assert any("DEMO-T1-000006" in p and "keeps" in p for p in takings), takings
+        day = check_day_totals(terminal, conn)
+        assert [p for p in day if "cash tenders" in p], day
+    finally:
+        terminal.close()
+        conn.close()
+
+
+def plant_sale(
+    conn: sqlite3.Connection, model: str, sale_id: str, seq: int, *, payment: str
+) -> None:
+    """Copy sale ``model`` as ``sale_id`` (receipt ``seq``) with one cash payment whose
+    ``amount, tendered, change`` are the SQL expressions ``payment`` (over the model's);
+    the sale records the change as 22."""
+    conn.execute(
+        "INSERT INTO sales SELECT ?, ?, ?, store_id, terminal_id, status, cashier_id, "
+        "cashier_name, opened_at, closed_at, business_date, currency, subtotal_minor, "
+        "discount_minor, total_minor, rounding_minor, paid_minor, 22, vat_minor, item_count, "
+        "void_reason, training, document FROM sales WHERE id = ?",
+        (sale_id, f"DEMO-T1-{seq:06d}", seq, model),
+    )
+    conn.execute(
+        f"INSERT INTO payments SELECT ? || '-cash', ?, method, {payment}, currency, "
+        "reference, created_at, business_date, status FROM payments WHERE sale_id = ?",
+        (sale_id, sale_id, model),
+    )
+    conn.commit()
