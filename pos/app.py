@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pos.config import Config
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.logging_setup import install_exception_hooks, set_notifier, setup_logging
-from pos.payments.base import MethodDescription, PaymentMethod
+from pos.payments.base import MethodDescription, PayerKey, PaymentMethod
 from pos.services.audit import AuditWriter
 from pos.services.auth import Role
 from pos.services.gateway_settings import GatewaySettingsService
@@ -190,7 +190,11 @@ def start_payments(config: Config, terminal: Terminal) -> Payments:
     payments = Payments(config, terminal)
     if config.training:
         _start_training_sandboxes(payments)
-    terminal.enable_payments(payments.build_methods(), payment_settings(config))
+    # payers' numbers are hashed under a key in the OS keyring (training: in memory), the
+    # same store the methods read it from to check callbacks
+    terminal.enable_payments(
+        payments.build_methods(), payment_settings(config), PayerKey.kept_in(payments.secrets)
+    )
     terminal.gateway_settings = GatewaySettingsService(
         terminal.db,
         terminal.auth,

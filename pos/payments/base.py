@@ -14,11 +14,15 @@ or a crash can never charge twice.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import secrets
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar, Protocol
 
 from pos.domain.money import Money
 
@@ -277,10 +281,93 @@ def mask_phone(msisdn: str) -> str:
     return msisdn[:4] + "*" * (len(msisdn) - 6) + msisdn[-2:]
 
 
-def payer_hash(attempt_id: str, msisdn: str) -> str:
-    """Salted SHA-256 of a payer's number (salt: the attempt id). The till stores this,
-    not the number, and a gateway's callback can still be checked against it."""
-    return hashlib.sha256(f"{attempt_id}:{msisdn}".encode()).hexdigest()
+def payer_hash(key: bytes, attempt_id: str, msisdn: str) -> str:
+    """HMAC-SHA256 of a payer's number under the till's payer key (see :class:`PayerKey`),
+    bound to one attempt; 64 hex characters.
+
+    The till stores this, not the number, and a gateway's callback can still be checked
+    against it. Keyed because a plain hash beside the masked number (``2547******78``, six
+    digits unknown) is undone by trying the million candidates in well under a second;
+    without the key, which is never in the database, a copy of the data file gives nothing.
+    """
+    if not key:
+        raise ValueError("payer_hash needs a key")
+    return hmac.new(key, f"{attempt_id}:{msisdn}".encode(), hashlib.sha256).hexdigest()
+
+
+class SecretReader(Protocol):
+    """Where a key is read (the OS keyring in the app, a dict or a file in tests)."""
+
+    def get(self, name: str) -> str | None: ...
+
+
+class SecretWriter(SecretReader, Protocol):
+    """A secret store that can also keep a new key."""
+
+    def set(self, name: str, value: str) -> None: ...
+
+
+class PayerKey:
+    """The key of :func:`payer_hash`: 32 random bytes, kept (as hex) in a secret store
+    under :attr:`SECRET`, made the first time a payer is hashed.
+
+    Call it to get the key. The service that hashes payers keeps it
+    (:meth:`kept_in`: the OS keyring on a live till, get-or-create); a method that only
+    checks callbacks reads it (:meth:`read_from`). :meth:`for_process` is one key for this
+    process, never stored: for tests and tools that build services and methods directly
+    (attempts hashed with it cannot be checked after a restart: their callbacks read as
+    mismatches and the status query settles them). Thread-safe; the key is cached once
+    found, and two ``PayerKey`` objects over one store never make two keys.
+    """
+
+    SECRET: ClassVar[str] = "payments.payer_key"
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _process_key: ClassVar[bytes | None] = None
+
+    def __init__(self, reader: SecretReader | None, writer: SecretWriter | None = None) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._key: bytes | None = None
+
+    @classmethod
+    def kept_in(cls, store: SecretWriter) -> PayerKey:
+        """The key in ``store``, made and stored there on first use."""
+        return cls(store, store)
+
+    @classmethod
+    def read_from(cls, source: SecretReader) -> PayerKey:
+        """The key in ``source``; :class:`LookupError` while nobody has made one."""
+        return cls(source)
+
+    @classmethod
+    def for_process(cls) -> PayerKey:
+        """One random key for this process, kept in memory only."""
+        return cls(None)
+
+    def __call__(self) -> bytes:
+        if self._key is not None:
+            return self._key
+        with PayerKey._lock:
+            if self._reader is None:
+                if PayerKey._process_key is None:
+                    PayerKey._process_key = secrets.token_bytes(32)
+                self._key = PayerKey._process_key
+                return self._key
+            text = self._reader.get(self.SECRET)
+            if text:
+                try:
+                    key = bytes.fromhex(text)
+                except ValueError:
+                    key = b""
+                if len(key) != 32:
+                    raise ValueError(f"the secret {self.SECRET} is damaged (not a 32-byte key)")
+            elif self._writer is not None:
+                key = secrets.token_bytes(32)
+                self._writer.set(self.SECRET, key.hex())
+            else:
+                raise LookupError(f"the secret {self.SECRET} is not there")
+            self._key = key
+            return key
 
 
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?254|0)([17]\d{8})(?!\d)")

@@ -29,7 +29,7 @@ inline for tests and the command line. What differs between methods comes from t
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -47,6 +47,7 @@ from pos.payments.base import (
     DialogKind,
     GatewayUnavailable,
     MethodDescription,
+    PayerKey,
     PaymentMethod,
     PaymentRequest,
     PaymentResult,
@@ -184,7 +185,11 @@ class PaymentService:
         checkout: CheckoutService,
         methods: Mapping[str, PaymentMethod],
         settings: PaymentSettings | None = None,
+        payer_key: Callable[[], bytes] | None = None,
     ) -> None:
+        """``payer_key``: the key payers' numbers are hashed with (``PayerKey.kept_in`` the
+        OS keyring on a live till); without it, a key for this process only."""
+        self._payer_key = payer_key or PayerKey.for_process()
         self._db = db
         self._ctx = ctx
         self._clock = clock
@@ -336,7 +341,11 @@ class PaymentService:
                 rounding=quote.rounding,
                 rate=quote.rate,
                 payer_masked=mask_phone(request.phone) if request.phone else "",
-                payer_hash=payer_hash(request.attempt_id, request.phone) if request.phone else "",
+                payer_hash=(
+                    payer_hash(self._payer_key(), request.attempt_id, request.phone)
+                    if request.phone
+                    else ""
+                ),
                 created_by=user.user_id,
                 now=now,
             )

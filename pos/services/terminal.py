@@ -6,7 +6,7 @@ one directly over a temporary database, so everything runs through the same code
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,11 +90,24 @@ class Terminal:
         self.gateway_settings: GatewaySettingsService | None = None
 
     def enable_payments(
-        self, methods: Mapping[str, PaymentMethod], settings: PaymentSettings | None = None
+        self,
+        methods: Mapping[str, PaymentMethod],
+        settings: PaymentSettings | None = None,
+        payer_key: Callable[[], bytes] | None = None,
     ) -> PaymentService:
-        """Gateway payments (M-Pesa, PayPal, ...) on top of cash."""
+        """Gateway payments (M-Pesa, PayPal, ...) on top of cash. ``payer_key``: the key
+        payers' numbers are hashed with (``pos.app`` passes the OS keyring's; the methods
+        that check callbacks must read the same one)."""
         self.payments = PaymentService(
-            self.db, self.ctx, self.clock, self.ids, self.auth, self.checkout, methods, settings
+            self.db,
+            self.ctx,
+            self.clock,
+            self.ids,
+            self.auth,
+            self.checkout,
+            methods,
+            settings,
+            payer_key,
         )
         return self.payments
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +33,7 @@ from pos.payments.base import (
     DialogKind,
     GatewayUnavailable,
     MethodDescription,
+    PayerKey,
     PaymentMethod,
     PaymentRequest,
     PaymentResult,
@@ -134,9 +135,18 @@ class MpesaMethod(PaymentMethod):
         customer_device=True,
     )
 
-    def __init__(self, client: DarajaClient, *, max_kes: int = DEFAULT_MAX_KES) -> None:
+    def __init__(
+        self,
+        client: DarajaClient,
+        *,
+        max_kes: int = DEFAULT_MAX_KES,
+        payer_key: Callable[[], bytes] | None = None,
+    ) -> None:
+        """``payer_key``: the key the service hashed payers with (:class:`PayerKey`), to
+        check a callback's phone against the stored :func:`payer_hash`."""
         self.client = client
         self.max_kes = max_kes
+        self.payer_key = payer_key or PayerKey.for_process()
 
     # -- checks --------------------------------------------------------------------------
     def validate(self, request: PaymentRequest) -> str | None:
@@ -360,13 +370,14 @@ class MpesaMethod(PaymentMethod):
             },
         )
 
-    @staticmethod
-    def _phone_problem(ref: AttemptRef, reported: str | None) -> str:
+    def _phone_problem(self, ref: AttemptRef, reported: str | None) -> str:
         """Why the callback's phone does not prove it is this attempt's payer ("" if it does).
 
         Checked against ``ref.phone`` when the attempt carries it, else against the
-        ``payer_hash`` detail. A phone Safaricom masked can be matched digit by digit against
-        the number, but not against a hash: then it cannot be verified, which is a mismatch.
+        ``payer_hash`` detail (keyed: :attr:`payer_key`). A phone Safaricom masked can be
+        matched digit by digit against the number, but not against a hash: then it cannot be
+        verified, which is a mismatch. So is a hash stored before payer hashes were keyed
+        (plain SHA-256): it no longer matches, and the status query settles that attempt.
         """
         shown = mask_phone(reported) if reported else "missing"
         if reported is None:
@@ -384,7 +395,11 @@ class MpesaMethod(PaymentMethod):
             return "the attempt has no phone number to compare"
         if "*" in reported:
             return f"phone {shown} is masked and cannot be checked"
-        if hmac.compare_digest(payer_hash(ref.attempt_id, reported), stored):
+        try:
+            key = self.payer_key()
+        except (LookupError, ValueError) as exc:  # the key is gone or damaged
+            return f"phone {shown} cannot be checked ({exc})"
+        if hmac.compare_digest(payer_hash(key, ref.attempt_id, reported), stored):
             return ""
         return f"phone {shown} is not the number the prompt went to"
 
@@ -509,4 +524,5 @@ def create(context: MethodContext) -> MpesaMethod:
         connect_timeout=_number(settings, "connect_timeout", 3.05),
         read_timeout=_number(settings, "read_timeout", 15.0),
     )
-    return MpesaMethod(DarajaClient(config), max_kes=max_kes)
+    payer_key = PayerKey.read_from(context.secrets) if context.secrets is not None else None
+    return MpesaMethod(DarajaClient(config), max_kes=max_kes, payer_key=payer_key)

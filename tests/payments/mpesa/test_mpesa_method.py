@@ -484,11 +484,10 @@ def test_callback_without_attempt_phone_is_not_captured(
 def test_callback_phone_checked_against_the_payer_hash(
     method: MpesaMethod, sandbox: MpesaSandbox, receiver: Any, helpers: Any
 ) -> None:
-    """The service keeps only a salted hash of the number; the check still works."""
+    """The service keeps only a keyed hash of the number; the check still works."""
     ref, raw = _approved_callback(method, sandbox, receiver, helpers)
-    hashed = replace(
-        ref, phone=None, details={PAYER_HASH_DETAIL: payer_hash(ref.attempt_id, helpers.msisdn)}
-    )
+    stored = payer_hash(method.payer_key(), ref.attempt_id, helpers.msisdn)
+    hashed = replace(ref, phone=None, details={PAYER_HASH_DETAIL: stored})
     assert method.apply_callback(hashed, parse_stk_callback(raw)).state is A.CAPTURED
     other = raw.decode().replace(helpers.msisdn, "254799999999")
     result = method.apply_callback(hashed, parse_stk_callback(other))
