@@ -20,9 +20,10 @@
   travels with the request itself (a header that is removed before anything is sent), so
   calls from several threads never see each other's rules.
 - TLS verification always on: ``requests``' CA bundle (certifi), ``REQUESTS_CA_BUNDLE``
-  when set, or the configured ``ca_bundle`` path. Local simulators on 127.0.0.1 speak plain
-  HTTP and need none. Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``),
-  read by ``requests`` itself.
+  when set, or the configured ``ca_bundle`` path. A base URL must be ``https://``; plain
+  ``http://`` is refused when the client is built, except to this machine (127.0.0.0/8,
+  ``::1``, ``localhost``), where the sandboxes and simulators listen. Proxies come from
+  the environment (``HTTPS_PROXY``, ``NO_PROXY``), read by ``requests`` itself.
 - Redirects are not followed (a gateway API does not redirect; a 3xx is returned as it is).
 - Cookies are never kept: a gateway call carries all it needs, and a cookie jar would be
   state shared between the threads that use the client.
@@ -37,12 +38,14 @@ never waits for a call in flight (that call ends at its own timeout).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -51,7 +54,7 @@ from urllib3.util.retry import Retry
 
 from pos.payments.base import GatewayUnavailable
 
-__all__ = ["RETRY_STATUSES", "HttpClient", "HttpSettings", "retry_policy"]
+__all__ = ["RETRY_STATUSES", "HttpClient", "HttpSettings", "plain_http_problem", "retry_policy"]
 
 log = logging.getLogger(__name__)
 
@@ -170,11 +173,42 @@ def _why(exc: requests.RequestException) -> str:
     return f"the request failed ({type(exc).__name__})"
 
 
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost`` or a loopback address."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_problem(base_url: str) -> str | None:
+    """Why ``base_url`` may not be used (None when it may): every gateway is reached over
+    TLS; plain HTTP only to this machine (training sandboxes, test servers)."""
+    try:
+        split = urlsplit(base_url)
+        host = split.hostname or ""
+    except ValueError:
+        return f"the base URL {base_url!r} is not a valid URL"
+    if split.scheme == "https" and host:
+        return None
+    if split.scheme == "http" and _is_loopback(host):
+        return None
+    if split.scheme == "http":
+        return (
+            f"the base URL {base_url} is plain HTTP: a gateway is reached over https:// "
+            "(plain http:// only to this machine, e.g. a sandbox on 127.0.0.1)"
+        )
+    return f"the base URL {base_url!r} is not a usable https:// URL"
+
+
 class HttpClient:
     """A ``requests.Session`` for one gateway, with the house rules of the module doc.
 
     ``session`` lets a caller (tests do) pass a session of its own; it gets the same adapter
-    and the same rules, so what tests drive is the production path.
+    and the same rules, so what tests drive is the production path. A base URL that is not
+    ``https://`` (or plain HTTP to this machine) raises ``ValueError`` naming it.
     """
 
     def __init__(
@@ -184,6 +218,9 @@ class HttpClient:
         scrub: Callable[[str], str],
         session: requests.Session | None = None,
     ) -> None:
+        problem = plain_http_problem(settings.base_url)
+        if problem is not None:
+            raise ValueError(f"{name}: {problem}")  # a base URL is config, never a secret
         self.settings = settings
         self.name = name
         self._scrub = scrub
