@@ -177,7 +177,9 @@ def open_journal(db: Database, ctx: TerminalContext, keys: KeyStore) -> JournalS
             elif stored is None:
                 raise _Unusable(
                     f"the journal key of this till ({names.key}) is missing from where it is "
-                    "kept, so its journal can be neither checked nor continued."
+                    "kept (or the OS keyring is locked, or the store or terminal id in the "
+                    "configuration changed), so its journal can be neither checked nor "
+                    "continued."
                 )
             elif stored.key_id != sealed_with:
                 raise _Unusable(
@@ -191,7 +193,9 @@ def open_journal(db: Database, ctx: TerminalContext, keys: KeyStore) -> JournalS
         log.error("journal unusable on %s: %s", db.path, exc)
         return JournalStatus(None, _stopped(str(exc)))
     if backfill is not None:
-        log.warning(
+        upgraded = backfill.sales or backfill.audit_entries or backfill.users
+        log.log(
+            logging.WARNING if upgraded else logging.INFO,
             "journal of %s sealed: %d sales, %d audit entries and %d users already in it",
             db.path,
             backfill.sales,
