@@ -9,12 +9,16 @@ Docstrings and comments may still name gateways as examples.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CODES = ("mpesa", "paypal")
+#: a code as code is written: lower case, on its own or inside an identifier-like word
+#: ("mpesa", "mpesa.1032", "MpesaDialog"); a label people read ("M-Pesa", "PayPal") is not one
+_CODE = re.compile(r"(?<![A-Za-z])(?:mpesa|paypal)(?![a-z])|Mpesa|Paypal")
 #: where the codes may appear: the gateways' own packages and the composition root
 ALLOWED = (
     "pos/payments/mpesa/",
@@ -45,7 +49,7 @@ def gateway_codes_in(path: Path) -> list[str]:
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
             and id(node) not in docstrings
-            and any(code in node.value.lower() for code in CODES)
+            and _CODE.search(node.value)
         ):
             hits.append(f"{node.lineno}: {node.value[:60]!r}")
     return hits

@@ -1,9 +1,12 @@
 """Take real X screenshots of the till under Xvfb (docs/screenshots/*.png).
 
-Run: ``xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py``
-It starts the app in training mode on a temporary data folder, walks through login,
-a basket, the cash tender and the receipt as a cashier would (typing into the real
-widgets), and captures the whole X screen with ImageMagick's ``import`` at each step.
+Run: ``bash tools/screenshots.sh`` (Xvfb and openbox at 1024x768, 1366x768, 1920x1080),
+or by hand: ``python tools/screenshots.py [--size 1366x768] [--only sale]`` on a display.
+It starts the app in training mode on a temporary data folder, maximised as the till runs,
+walks through login, a basket, the cash tender and the receipt as a cashier would (typing
+into the real widgets), and captures the whole X screen with ImageMagick's ``import`` at
+each step. The full walk goes to ``docs/screenshots/``; other sizes (``--only sale``) take
+the sale screen and the M-Pesa dialog into ``docs/screenshots/sizes/``.
 """
 
 from __future__ import annotations
@@ -25,21 +28,29 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", default="")
+    parser.add_argument("--only", choices=["all", "sale"], default="all")
+    args = parser.parse_args()
+    out = OUT if args.only == "all" else OUT / "sizes"
+    suffix = f"-{args.size}" if args.only != "all" else ""
+    out.mkdir(parents=True, exist_ok=True)
     data = Path(tempfile.mkdtemp(prefix="kaunta-shots-"))
     config = load_config(data_dir=data, training=True, env={})
     app = QApplication(sys.argv[:1])
     terminal, lock = open_terminal(config)
     payments = start_payments(config, terminal)
     window = MainWindow(terminal, demo_hint=demo_hint(config))
-    window.setGeometry(0, 0, 1280, 800)
-    window.show()
+    window.showMaximized()
     sale = window.sale
 
     def shot(name: str) -> None:
         app.processEvents()
-        subprocess.run(["import", "-window", "root", str(OUT / f"{name}.png")], check=True)
-        print("wrote", OUT / f"{name}.png")
+        target = out / f"{name}{suffix}.png"
+        subprocess.run(["import", "-window", "root", str(target)], check=True)
+        print("wrote", target)
 
     def scan(code: str) -> None:
         sale.scan.setText(code)
@@ -119,6 +130,17 @@ def main() -> int:
         phone.pin.setText("1234")
         phone.approve()
 
+    sizes: list[tuple[int, Callable[[], None]]] = [
+        (600, lambda: shot("login")),
+        (100, login),
+        (700, basket),
+        (700, lambda: shot("sale")),
+        (300, open_mpesa),
+        (400, lambda: type_into("phone", "0712 345 678")),
+        (300, send),
+        (1500, lambda: shot("mpesa")),
+        (100, app.quit),
+    ]
     steps: list[tuple[int, Callable[[], None]]] = [
         (600, lambda: shot("01-login")),
         (100, login),
@@ -149,6 +171,9 @@ def main() -> int:
         (800, lambda: shot("08-settings")),
         (100, app.quit),
     ]
+
+    if args.only == "sale":
+        steps = sizes
 
     def run_next(index: int = 0) -> None:
         if index >= len(steps):

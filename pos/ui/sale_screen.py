@@ -55,6 +55,7 @@ from pos.ui.dialogs import (
     TenderDialog,
 )
 from pos.ui.payment_dialogs import GatewayDialog
+from pos.ui.receipts_browser import ReceiptBrowser
 from pos.ui.resources import payment_icon
 from pos.ui.settings_dialog import SettingsDialog
 from pos.ui.widgets import action_button, message_label, set_role, show_message
@@ -199,7 +200,7 @@ class SaleScreen(QWidget):
             ("Park sale", "F6", self.park, "", "park"),
             ("Recall sale", "F7", self.recall, "", "recall"),
             ("Void sale", "F8", self.void, "danger", "void"),
-            ("Last receipt", "F9", self.show_last_receipt, "", "receipt"),
+            ("Receipts", "F9", self.show_last_receipt, "", "receipt"),
             ("Lock", "Ctrl+L", self.sig_lock.emit, "", "lock"),
             ("Switch user", "Ctrl+U", self.sig_switch_user.emit, "", "switch-user"),
             ("Search", "F1", self.focus_scan, "", "search"),
@@ -839,10 +840,6 @@ class SaleScreen(QWidget):
         self._open(ReceiptDialog(self, result.receipt, result.change))
 
     def show_last_receipt(self) -> None:
-        def show(receipt: Receipt | None) -> None:
-            if receipt is None:
-                self.show_error("No sale has been completed on this till yet.")
-                return
-            self._open(ReceiptDialog(self, receipt, None))
-
-        self.act.call(self.checkout.last_receipt, show)
+        """F9: the receipt browser, on the last paid receipt (any older one a search away;
+        a reprint is marked COPY)."""
+        self._open(ReceiptBrowser(self, self.act))

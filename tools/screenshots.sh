@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Real screenshots of the till under Xvfb with a window manager (openbox), at the screen
+# sizes tills have. Needs: apt-get install xvfb openbox imagemagick (and Qt's xcb libraries,
+# which `python3 dev.py start` installs). Writes docs/screenshots/ (1024x768, the smallest
+# and hardest) and docs/screenshots/sizes/ (the sale screen at every size).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+shoot() {  # size display args...
+  local size=$1 display=$2; shift 2
+  Xvfb ":$display" -screen 0 "${size}x24" >/dev/null 2>&1 &
+  local xvfb=$!
+  sleep 1
+  DISPLAY=":$display" openbox >/dev/null 2>&1 &
+  local wm=$!
+  sleep 1
+  DISPLAY=":$display" "$PY" tools/screenshots.py "$@" || true
+  kill "$wm" "$xvfb" 2>/dev/null || true
+  wait "$xvfb" 2>/dev/null || true
+}
+shoot 1024x768 97
+for size in 1024x768 1366x768 1920x1080; do
+  shoot "$size" 98 --only sale --size "$size"
+done
