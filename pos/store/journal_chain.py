@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect
 from sqlalchemy.orm import Session
 
 from pos.store.errors import JournalUnavailable, SellingRefused
@@ -321,8 +321,6 @@ def unsealed_users(session: Session, users: Iterable[object]) -> list[str]:
     through :func:`seal_user` is a bug (it would show as tampering at the next start), so
     it fails here, where a test sees it, instead.
     """
-    from sqlalchemy import inspect
-
     bad: list[str] = []
     key: JournalKey | None = None
     for obj in users:
