@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "--samples", type=int, default=200, help="payments per method (approval test: max 30)"
     )
     pay.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_bench_ui(bench_sub)
     sandbox = sub.add_parser(
         "sandbox",
         help="run a local payment-gateway simulator (M-Pesa Daraja or PayPal) for integrators",
@@ -66,6 +67,25 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
     _add_backup_commands(sub)
     return p
+
+
+# -- kaunta bench ui (docs/performance.md, "UI") ---------------------------------------------
+
+
+def _add_bench_ui(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ui = bench_sub.add_parser(
+        "ui", help="the real window offscreen: scan to paint, scans lost, dialog opens"
+    )
+    ui.add_argument("--samples", type=int, default=200, help="timed scans (scan to paint)")
+    ui.add_argument("--dialog-samples", type=int, default=30, help="timed opens of each dialog")
+    ui.add_argument("--burst", type=int, default=20, help="scans per state in the bursts")
+    ui.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run_bench_ui(args: argparse.Namespace) -> int:
+    from pos.bench.ui import run_ui
+
+    return run_ui(args)
 
 
 # -- backup and restore (docs/backups.md) ---------------------------------------------------
@@ -145,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         from pos.verify_cli import run_verify
 
         return run_verify(config)
+    if command == "bench" and args.bench_target == "ui":
+        return run_bench_ui(args)
     if command == "bench":
         from pos.bench import run_bench
 
