@@ -100,8 +100,9 @@ def terminal(
         source = Path(f"{seeded_db_template}{suffix}")
         if source.exists():
             shutil.copyfile(source, f"{db_path}{suffix}")
-    for key in seeded_db_template.parent.glob("journal.*"):  # its journal key goes with it
-        shutil.copyfile(key, db_path.parent / key.name)
+    for pattern in ("journal.*", "auth.*"):  # its journal key and PIN pepper go with it
+        for key in seeded_db_template.parent.glob(pattern):
+            shutil.copyfile(key, db_path.parent / key.name)
     term = Terminal.open(db_path, ctx, clock)
     try:
         assert term.seed_demo(CATALOG_CSV, _demo_users()) is None  # already seeded

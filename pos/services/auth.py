@@ -1,7 +1,10 @@
 """Who is at the till, and what they may do.
 
-PINs are hashed with scrypt (a memory-hard KDF) and a per-user salt; a user is locked out
-after ``max_failed_pins`` wrong PINs until a manager unlocks or ``lockout_minutes`` pass.
+PINs are hashed with scrypt (a memory-hard KDF; OWASP's minimum cost by default), a
+per-user salt and a pepper kept outside the database (:class:`PinPeppers`), and hashed
+again at the next login when the cost or the pepper changed; a user is locked out after
+``max_failed_pins`` wrong PINs until a manager unlocks or ``lockout_minutes`` pass, and
+every try made while locked is audited (``refused_locked``) without being checked.
 Permissions are checked here, in the service layer: a cashier's call to a manager-only
 action fails even if a button was never hidden. An approval is a single-use token that
 only :meth:`AuthService.approve` can issue, after checking the approver's PIN.
@@ -12,10 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -31,9 +36,12 @@ from pos.services.errors import (
     ServiceError,
     WrongPin,
 )
+from pos.services.journal import KeyStore, TrainingKeyFile
 from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.models import User
+
+log = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -87,52 +95,253 @@ ACTION_LABELS: dict[Permission, str] = {
 
 # -- PIN hashing ---------------------------------------------------------------------------
 
-PIN_MIN, PIN_MAX = 4, 8
-_SCRYPT_R, _SCRYPT_P = 8, 1
+#: The PIN length rule, here and nowhere else: services check every new PIN against it
+#: (:func:`check_pin_format`); a screen's PIN field must take up to PIN_MAX digits.
+PIN_MIN, PIN_MAX = 4, 12
+#: The default scrypt cost (``Policy.pin_kdf_log2_n``, ``Policy.pin_kdf_p``): N = 2^16,
+#: r = 8, p = 2, one of the settings OWASP's Password Storage Cheat Sheet lists as its
+#: minimum (N = 2^17, r = 8, p = 1 and N = 2^16, r = 8, p = 2 are equal in work; the
+#: second needs 64 MiB instead of 128, and a login took 0.40 to 0.49 s (median of 10) on
+#: a 2-core machine where 2^17 took 0.44 to 0.54 s, at or over the 0.5 s a login may take).
+SCRYPT_LOG2_N, SCRYPT_P = 16, 2
+_SCRYPT_R = 8
+#: Where a till keeps its PIN pepper: the OS keyring on a live till, a file in the training
+#: data folder in training. Retired peppers (after :meth:`PinPeppers.rotate`) are kept as
+#: ``auth.pin_pepper.<id>`` (the till never deletes one: an old hash may still name it).
+PIN_PEPPER_SECRET = "auth.pin_pepper"
+_PEPPER_BYTES = 32
+#: Bounds on what a stored hash may ask for (a hash is data: a forged one must not make a
+#: login allocate gigabytes): scrypt's memory is 128 * r * N bytes.
+_MAX_MEMORY, _MAX_P = 1 << 30, 16
 
 
 def check_pin_format(pin: str) -> None:
+    """A PIN is :data:`PIN_MIN` to :data:`PIN_MAX` ASCII digits."""
     if not (pin.isascii() and pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX):
         raise ServiceError(f"A PIN is {PIN_MIN} to {PIN_MAX} digits.")
 
 
-def hash_pin(pin: str, log2_n: int = 15) -> str:
-    """``scrypt$<log2 N>$<r>$<p>$<salt>$<hash>``: the cost travels with the hash."""
+@dataclass(frozen=True, slots=True)
+class Pepper:
+    """A secret mixed into every PIN hash, kept outside the database, so that a copy of the
+    data file alone cannot be searched offline (a 4-digit PIN is 10,000 guesses, minutes
+    whatever the cost). ``id`` names it in each hash; it is a fingerprint, not the secret."""
+
+    secret: bytes = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return hmac.new(self.secret, b"kaunta pin pepper id", hashlib.sha256).hexdigest()[:12]
+
+    def mix(self, pin: str) -> bytes:
+        """What scrypt hashes: HMAC-SHA256 of the PIN under the pepper."""
+        return hmac.new(self.secret, pin.encode(), hashlib.sha256).digest()
+
+
+class PepperMissing(ServiceError):
+    """A stored PIN hash names a pepper this till does not have (keyring entry lost, or a
+    database restored without it): the PIN cannot be checked at all. Not a wrong PIN."""
+
+    code = "pin_pepper_missing"
+
+
+class PinPeppers:
+    """This till's PIN peppers in a key store (``pos.secrets.KeyringSecrets`` live, a
+    :class:`~pos.services.journal.TrainingKeyFile` in training): the current one under
+    :data:`PIN_PEPPER_SECRET`, made the first time a PIN is hashed (the first users, or the
+    first login after an upgrade), and retired ones by id. Read once, then cached.
+    """
+
+    def __init__(self, store: KeyStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._known: dict[str, Pepper] = {}
+        self._current: Pepper | None = None
+
+    def _read(self, name: str) -> Pepper | None:
+        text = self._store.get(name)
+        if not text:
+            return None
+        try:
+            secret = bytes.fromhex(text)
+        except ValueError:
+            secret = b""
+        if len(secret) != _PEPPER_BYTES:
+            raise ServiceError(
+                f"The PIN pepper kept as {name} is damaged (not a key), so no PIN can be "
+                "checked. Restore it from the till's backup of its keys; call support."
+            )
+        pepper = Pepper(secret)
+        self._known[pepper.id] = pepper
+        return pepper
+
+    def current(self) -> Pepper:
+        """The pepper new hashes use; made and stored on first use."""
+        with self._lock:
+            if self._current is None:
+                pepper = self._read(PIN_PEPPER_SECRET)
+                if pepper is None:
+                    pepper = Pepper(secrets.token_bytes(_PEPPER_BYTES))
+                    self._save(PIN_PEPPER_SECRET, pepper)
+                    self._known[pepper.id] = pepper
+                self._current = pepper
+            return self._current
+
+    def find(self, pepper_id: str) -> Pepper | None:
+        """The pepper a stored hash names, current or retired; None if this till has none
+        by that id. Never makes one."""
+        with self._lock:
+            if pepper_id not in self._known:
+                if self._current is None:
+                    self._current = self._read(PIN_PEPPER_SECRET)
+                if pepper_id not in self._known:
+                    self._read(f"{PIN_PEPPER_SECRET}.{pepper_id}")
+            return self._known.get(pepper_id)
+
+    def rotate(self) -> Pepper:
+        """Make a new current pepper, keeping the old one (by id) for the hashes that still
+        name it; each user's hash moves to the new one at their next login."""
+        old = self.current()
+        with self._lock:
+            self._save(f"{PIN_PEPPER_SECRET}.{old.id}", old)
+            pepper = Pepper(secrets.token_bytes(_PEPPER_BYTES))
+            self._save(PIN_PEPPER_SECRET, pepper)
+            self._known[pepper.id] = pepper
+            self._current = pepper
+            return pepper
+
+    def _save(self, name: str, pepper: Pepper) -> None:
+        try:
+            self._store.set(name, pepper.secret.hex())
+        except Exception as exc:  # the store says why (no keyring, refused)
+            raise ServiceError(f"The PIN pepper could not be stored as {name}: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class PinHashParams:
+    """What a stored PIN hash was made with; ``pepper_id`` "" for a hash made before
+    peppers (``scrypt$<log2 N>$<r>$<p>$<salt>$<hash>``, still verified)."""
+
+    log2_n: int
+    r: int
+    p: int
+    pepper_id: str
+    salt: bytes
+    digest: bytes
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
+def hash_pin(pin: str, pepper: Pepper, log2_n: int = SCRYPT_LOG2_N, p: int = SCRYPT_P) -> str:
+    """A PHC-style string, ``$scrypt$ln=<log2 N>,r=<r>,p=<p>,pepper=<id>$<salt>$<hash>``
+    (unpadded base64): the cost and the pepper travel with the hash, so both can change
+    without breaking the PINs already stored."""
     check_pin_format(pin)
     salt = os.urandom(16)
-    digest = _scrypt(pin, salt, log2_n, _SCRYPT_R, _SCRYPT_P)
-    return "$".join(
-        [
-            "scrypt",
-            str(log2_n),
-            str(_SCRYPT_R),
-            str(_SCRYPT_P),
-            base64.b64encode(salt).decode(),
-            base64.b64encode(digest).decode(),
-        ]
-    )
+    digest = _scrypt(pepper.mix(pin), salt, log2_n, _SCRYPT_R, p)
+    params = f"ln={log2_n},r={_SCRYPT_R},p={p},pepper={pepper.id}"
+    return f"$scrypt${params}${_b64(salt)}${_b64(digest)}"
 
 
-def verify_pin(pin: str, stored: str) -> bool:
-    """Constant-time comparison against a stored scrypt hash; malformed hashes fail."""
+def pin_hash_params(stored: str) -> PinHashParams | None:
+    """Read a stored PIN hash (either format); None when it is not one."""
     try:
-        scheme, log2_n, r, p, salt_b64, digest_b64 = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest_b64, validate=True)
-        digest = _scrypt(
-            pin, base64.b64decode(salt_b64, validate=True), int(log2_n), int(r), int(p)
-        )
-    except (ValueError, TypeError, MemoryError):  # binascii.Error is a ValueError
+        if stored.startswith("$"):
+            scheme, params, salt_b64, digest_b64 = stored[1:].split("$")
+            fields = dict(item.split("=", 1) for item in params.split(","))
+            if scheme != "scrypt" or set(fields) != {"ln", "r", "p", "pepper"}:
+                return None
+            log2_n, r, p = int(fields["ln"]), int(fields["r"]), int(fields["p"])
+            pepper_id = fields["pepper"]
+            if not pepper_id:
+                return None
+            salt, digest = _unb64(salt_b64), _unb64(digest_b64)
+        else:
+            scheme, ln_text, r_text, p_text, salt_b64, digest_b64 = stored.split("$")
+            if scheme != "scrypt":
+                return None
+            log2_n, r, p, pepper_id = int(ln_text), int(r_text), int(p_text), ""
+            salt = base64.b64decode(salt_b64, validate=True)
+            digest = base64.b64decode(digest_b64, validate=True)
+    except ValueError:  # binascii.Error is a ValueError
+        return None
+    if not (1 <= log2_n <= 30 and r >= 1 and 1 <= p <= _MAX_P):
+        return None
+    if 128 * r * (1 << log2_n) > _MAX_MEMORY:
+        return None
+    if not salt or len(digest) != 32:
+        return None
+    return PinHashParams(log2_n, r, p, pepper_id, salt, digest)
+
+
+def verify_pin(pin: str, stored: str, pepper_for: Callable[[str], Pepper | None]) -> bool:
+    """Constant-time check of ``pin`` against a stored hash; a malformed hash fails.
+
+    ``pepper_for`` finds the pepper the hash names (:meth:`PinPeppers.find`). Raises
+    :class:`PepperMissing` when it names one this till does not have: then nothing can be
+    said about the PIN, and it must not count as wrong.
+    """
+    params = pin_hash_params(stored)
+    if params is None:
         return False
-    return hmac.compare_digest(digest, expected)
+    if params.pepper_id:
+        pepper = pepper_for(params.pepper_id)
+        if pepper is None:
+            raise PepperMissing(
+                f"This PIN cannot be checked: it was saved with PIN pepper {params.pepper_id}, "
+                f"which this till does not have (its key store has no {PIN_PEPPER_SECRET} of "
+                "that id). Restore the till's keys from its backup; call support."
+            )
+        secret = pepper.mix(pin)
+    else:
+        secret = pin.encode()
+    try:
+        digest = _scrypt(secret, params.salt, params.log2_n, params.r, params.p)
+    except (ValueError, MemoryError):
+        return False
+    return hmac.compare_digest(digest, params.digest)
 
 
-def _scrypt(pin: str, salt: bytes, log2_n: int, r: int, p: int) -> bytes:
+def needs_rehash(stored: str, log2_n: int, p: int, pepper_id: str) -> bool:
+    """Whether a hash that just verified should be made again: no pepper or another one,
+    or less work than N = 2^``log2_n``, r = 8, p = ``p`` (work: N * r * p). More work
+    stays (a lowered setting never weakens hashes already stored)."""
+    params = pin_hash_params(stored)
+    if params is None:
+        return True
+    work = (1 << params.log2_n) * params.r * params.p
+    return params.pepper_id != pepper_id or work < (1 << log2_n) * _SCRYPT_R * p
+
+
+def _scrypt(secret: bytes, salt: bytes, log2_n: int, r: int, p: int) -> bytes:
     n = 1 << log2_n
     return hashlib.scrypt(
-        pin.encode(), salt=salt, n=n, r=r, p=p, maxmem=256 * n * r + (1 << 20), dklen=32
+        secret, salt=salt, n=n, r=r, p=p, maxmem=256 * n * r + (1 << 20), dklen=32
     )
+
+
+def _describe(params: PinHashParams | None) -> str:
+    """A hash's parameters for the audit log (never the salt or the digest)."""
+    if params is None:
+        return "unreadable"
+    pepper = f", pepper {params.pepper_id}" if params.pepper_id else ", no pepper"
+    return f"scrypt N=2^{params.log2_n} r={params.r} p={params.p}{pepper}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """A PIN checked against a stored hash, outside any transaction: right or not, or
+    ``unverifiable`` (the pepper is missing); ``rehashed``: the hash to store instead."""
+
+    right: bool
+    unverifiable: PepperMissing | None = None
+    rehashed: str = ""
 
 
 # -- sessions and approvals ----------------------------------------------------------------
@@ -174,7 +383,18 @@ APPROVAL_TTL = timedelta(minutes=2)
 class AuthService:
     """Login, lock, approvals and the permission check every other service calls."""
 
-    def __init__(self, db: Database, ctx: TerminalContext, clock: Clock, ids: IdFactory) -> None:
+    def __init__(
+        self,
+        db: Database,
+        ctx: TerminalContext,
+        clock: Clock,
+        ids: IdFactory,
+        *,
+        keys: KeyStore | None = None,
+    ) -> None:
+        """``keys``: where the PIN pepper lives (the OS keyring on a live till, passed in
+        by the terminal); without it, a file beside the database (training, tests)."""
+        self._peppers = PinPeppers(keys if keys is not None else TrainingKeyFile(db.path.parent))
         self._db = db
         self._ctx = ctx
         self._clock = clock
@@ -244,7 +464,7 @@ class AuthService:
             id=user_id,
             name=name,
             role=role.value,
-            pin_hash=hash_pin(pin, self._ctx.policy.pin_kdf_log2_n),
+            pin_hash=self._new_hash(pin),
             failed_attempts=0,
             locked_until=None,
             active=True,
@@ -255,12 +475,38 @@ class AuthService:
         s.flush()
         return user_id
 
+    def _new_hash(self, pin: str) -> str:
+        """A PIN hash at this till's cost, with its current pepper (made on first use)."""
+        policy = self._ctx.policy
+        return hash_pin(pin, self._peppers.current(), policy.pin_kdf_log2_n, policy.pin_kdf_p)
+
     def _lock_expiry(self, user: User) -> datetime | None:
         if user.locked_until and user.locked_until > self._clock.now():
             return user.locked_until
         return None
 
     # -- login ----------------------------------------------------------------------------
+    def _verify(self, pin: str, stored: str) -> _Verdict:
+        """Check ``pin`` against ``stored`` (and make the new hash when the cost or pepper
+        changed); scrypt runs here, outside any transaction, so no writer waits on it."""
+        try:
+            right = verify_pin(pin, stored, self._peppers.find)
+        except PepperMissing as exc:
+            return _Verdict(False, unverifiable=exc)
+        except ServiceError as exc:  # the pepper in the key store is damaged
+            return _Verdict(False, unverifiable=PepperMissing(str(exc)))
+        if not right:
+            return _Verdict(False)
+        policy = self._ctx.policy
+        try:
+            pepper = self._peppers.current()
+            if not needs_rehash(stored, policy.pin_kdf_log2_n, policy.pin_kdf_p, pepper.id):
+                return _Verdict(True)
+            return _Verdict(True, rehashed=self._new_hash(pin))
+        except ServiceError as exc:  # no pepper can be stored: keep the hash as it is
+            log.warning("PIN hash not upgraded: %s", exc)
+            return _Verdict(True)
+
     def _check_pin(
         self,
         user_id: str,
@@ -273,60 +519,115 @@ class AuthService:
         ``required``: permissions the user must hold for this check to count as a success
         (approvals); a right PIN without them is audited as ``not_permitted``.
         Repeated lockouts double the lockout time (capped at a day) until the user gets
-        their PIN right, so guessing never gets faster than a few tries per hour.
+        their PIN right, so guessing never gets faster than a few tries per hour. A try
+        while locked is audited as ``refused_locked`` and nothing more: the PIN is not
+        checked (no answer to learn from), and the lockout is neither reset nor extended
+        (someone else at the keypad cannot keep a user locked out). A PIN that cannot be
+        checked (its pepper is missing) is audited as ``pin_unverifiable`` and not counted.
         """
         policy = self._ctx.policy
-        outcome: ServiceError | None = None
+        with self._db.read_session() as s:
+            found = repo.user_by_id(s, user_id)
+            if found is None or not found.active:
+                raise WrongPin("Unknown user.")
+            stored = found.pin_hash
+            locked = self._lock_expiry(found) is not None
+        verdict = None if locked else self._verify(pin, stored)  # scrypt, no transaction open
         with self._db.session() as s:
             user = repo.user_by_id(s, user_id)
             if user is None or not user.active:
                 raise WrongPin("Unknown user.")
-            now = self._clock.now()
             until = self._lock_expiry(user)
             if until is not None:
                 local = until.astimezone(self._ctx.zone).strftime("%H:%M")
-                raise AccountLocked(
+                self._audit(
+                    s,
+                    user.id,
+                    action,
+                    result="refused_locked",
+                    detail={"locked_until": until.isoformat()},
+                )
+                outcome: ServiceError = AccountLocked(
                     f"{user.name} is locked after {policy.max_failed_pins} wrong PINs, "
                     f"until {local}. A manager can unlock the account now."
                 )
-            if verify_pin(pin, user.pin_hash):
-                user.failed_attempts = 0
-                user.locked_until = None
-                user.lockout_count = 0
-                lacking = sorted(p for p in required if p not in ROLE_PERMISSIONS[Role(user.role)])
-                self._audit(s, user.id, action, result="not_permitted" if lacking else "ok")
-                if lacking:
-                    what = ", ".join(ACTION_LABELS.get(p, p.value).lower() for p in lacking)
-                    outcome = PermissionDenied(f"{user.name} ({user.role}) cannot approve: {what}.")
-                else:
+            else:
+                if verdict is None or user.pin_hash != stored:  # changed since it was read
+                    verdict = self._verify(pin, user.pin_hash)
+                problem = self._account(s, user, verdict, action, required)
+                if problem is None:
+                    s.flush()
                     s.expunge(user)
                     return user
-            else:
-                user.failed_attempts += 1
-                left = policy.max_failed_pins - user.failed_attempts
-                if left <= 0:
-                    minutes = min(policy.lockout_minutes * 2**user.lockout_count, 24 * 60)
-                    user.lockout_count += 1
-                    user.locked_until = now + timedelta(minutes=minutes)
-                    user.failed_attempts = 0
-                    self._audit(
-                        s,
-                        user.id,
-                        action,
-                        result="locked_out",
-                        detail={"minutes": minutes, "lockouts": user.lockout_count},
-                    )
-                    outcome = AccountLocked(
-                        f"Wrong PIN. {user.name} is now locked for {minutes} minutes. "
-                        "A manager can unlock the account now."
-                    )
-                else:
-                    self._audit(s, user.id, action, result="wrong_pin")
-                    outcome = WrongPin(
-                        f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left before "
-                        f"{user.name} is locked."
-                    )
+                outcome = problem
         raise outcome
+
+    def _account(
+        self,
+        s: Session,
+        user: User,
+        verdict: _Verdict,
+        action: str,
+        required: frozenset[Permission],
+    ) -> ServiceError | None:
+        """Count a checked PIN against ``user`` and audit it: None when it lets them in,
+        else the error to raise once this is committed."""
+        policy = self._ctx.policy
+        if verdict.unverifiable is not None:
+            self._audit(s, user.id, action, result="pin_unverifiable")
+            return verdict.unverifiable
+        if verdict.right:
+            user.failed_attempts = 0
+            user.locked_until = None
+            user.lockout_count = 0
+            if verdict.rehashed:
+                self._rehash(s, user, verdict.rehashed)
+            lacking = sorted(p for p in required if p not in ROLE_PERMISSIONS[Role(user.role)])
+            self._audit(s, user.id, action, result="not_permitted" if lacking else "ok")
+            if lacking:
+                what = ", ".join(ACTION_LABELS.get(p, p.value).lower() for p in lacking)
+                return PermissionDenied(f"{user.name} ({user.role}) cannot approve: {what}.")
+            return None
+        user.failed_attempts += 1
+        left = policy.max_failed_pins - user.failed_attempts
+        if left > 0:
+            self._audit(s, user.id, action, result="wrong_pin")
+            return WrongPin(
+                f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left before "
+                f"{user.name} is locked."
+            )
+        minutes = min(policy.lockout_minutes * 2**user.lockout_count, 24 * 60)
+        user.lockout_count += 1
+        user.locked_until = self._clock.now() + timedelta(minutes=minutes)
+        user.failed_attempts = 0
+        self._audit(
+            s,
+            user.id,
+            action,
+            result="locked_out",
+            detail={"minutes": minutes, "lockouts": user.lockout_count},
+        )
+        return AccountLocked(
+            f"Wrong PIN. {user.name} is now locked for {minutes} minutes. "
+            "A manager can unlock the account now."
+        )
+
+    def _rehash(self, s: Session, user: User, new_hash: str) -> None:
+        """Store a user's PIN hash made with today's cost and pepper (their PIN was just
+        right), sealed like every change of a PIN hash, and say so in the audit log."""
+        old, new = pin_hash_params(user.pin_hash), pin_hash_params(new_hash)
+        user.pin_hash = new_hash
+        repo.seal_user(s, user)
+        self._audit(
+            s,
+            user.id,
+            "pin_rehashed",
+            result="ok",
+            detail={
+                "from": _describe(old),
+                "to": _describe(new),
+            },
+        )
 
     def login(self, user_id: str, pin: str) -> CurrentUser:
         """Log a user in (also used to switch user). The open basket stays on the till."""

@@ -65,15 +65,16 @@ class Terminal:
         *,
         journal_keys: KeyStore | None = None,
     ) -> None:
-        """``journal_keys``: where the journal key lives; the composition root passes the
-        OS keyring for a live till. Without it, a key file beside the database (training,
-        tests, benchmarks: not evidence)."""
+        """``journal_keys``: where the journal key and the PIN pepper live; the composition
+        root passes the OS keyring for a live till. Without it, key files beside the
+        database (training, tests, benchmarks: not evidence)."""
         self.db = db
         self.ctx = ctx
         self.clock: Clock = clock or SystemClock()
         self.ids = IdFactory(self.clock)
-        self.journal = Journal(db, ctx, journal_keys or TrainingKeyFile(db.path.parent), self.clock)
-        self.auth = AuthService(db, ctx, self.clock, self.ids)
+        keys = journal_keys or TrainingKeyFile(db.path.parent)
+        self.journal = Journal(db, ctx, keys, self.clock)
+        self.auth = AuthService(db, ctx, self.clock, self.ids, keys=keys)
         self.checkout = CheckoutService(db, ctx, self.clock, self.ids, self.auth)
         self.catalog = CatalogService(
             db,

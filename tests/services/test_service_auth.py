@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -16,7 +17,9 @@ from sqlalchemy import text
 from pos.domain.money import Money
 from pos.services.auth import (
     APPROVAL_TTL,
+    PIN_PEPPER_SECRET,
     Approval,
+    Pepper,
     Permission,
     Role,
     UserSummary,
@@ -31,6 +34,7 @@ from pos.services.errors import (
     ServiceError,
     WrongPin,
 )
+from pos.services.journal import TrainingKeyFile
 from pos.services.terminal import Terminal
 
 if TYPE_CHECKING:
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
 Users = dict[Role, UserSummary]
 Pins = dict[Role, str]
 MILK = "6168232712628"  # DAI-0001 Brookside Fresh Milk 500ml, 65.00
+NO_PEPPERS: dict[str, Pepper] = {}
 
 
 def audit(terminal: Terminal, action: str | None = None) -> list[tuple[str, str, str, str]]:
@@ -117,7 +122,10 @@ def test_wrong_pins_count_down_then_lock(
     assert terminal.auth.current is None
     listed = {u.role: u for u in terminal.auth.users()}[Role.CASHIER]
     assert listed.locked_until == datetime(2026, 3, 2, 7, 45, tzinfo=UTC)
-    assert [r[2] for r in audit(terminal, "login")] == ["wrong_pin"] * 4 + ["locked_out"]
+    assert [r[2] for r in audit(terminal, "login")] == ["wrong_pin"] * 4 + [
+        "locked_out",
+        "refused_locked",
+    ]
 
 
 def test_lockout_ends_after_lockout_minutes(
@@ -198,9 +206,11 @@ def test_expired_approval_does_not_unlock_from_the_login_screen(
 # -- PIN storage ---------------------------------------------------------------------------
 
 
-def test_pins_are_stored_as_salted_scrypt_hashes(
+def test_pins_are_stored_as_salted_peppered_scrypt_hashes(
     terminal: Terminal, db_path: Path, pins: Pins
 ) -> None:
+    pepper = bytes.fromhex(TrainingKeyFile(db_path.parent).get(PIN_PEPPER_SECRET) or "")
+    assert len(pepper) == 32  # in the training folder: never in the database
     conn = sqlite3.connect(db_path)
     try:
         rows = conn.execute("SELECT * FROM users").fetchall()
@@ -213,22 +223,26 @@ def test_pins_are_stored_as_salted_scrypt_hashes(
         record = dict(zip(columns, row, strict=True))
         pin = pins[Role(record["role"])]
         assert pin not in [str(v) for v in row]
-        scheme, log2_n, r, p, salt_b64, digest_b64 = record["pin_hash"].split("$")
-        assert (scheme, log2_n, r, p) == ("scrypt", "10", "8", "1")
-        salt = base64.b64decode(salt_b64)
+        assert pepper.hex() not in [str(v) for v in row]
+        empty, scheme, params, salt_b64, digest_b64 = record["pin_hash"].split("$")
+        assert (empty, scheme) == ("", "scrypt")
+        assert params == f"ln=10,r=8,p=2,pepper={Pepper(pepper).id}"
+        salt = base64.b64decode(salt_b64 + "==")
         assert len(salt) == 16
-        expected = hashlib.scrypt(pin.encode(), salt=salt, n=1024, r=8, p=1, dklen=32)
-        assert base64.b64decode(digest_b64) == expected
+        peppered = hmac.new(pepper, pin.encode(), hashlib.sha256).digest()
+        expected = hashlib.scrypt(peppered, salt=salt, n=1024, r=8, p=2, dklen=32)
+        assert base64.b64decode(digest_b64 + "=") == expected
         salts.add(salt)
     assert len(salts) == 3
 
 
 def test_verify_pin_accepts_only_the_right_pin() -> None:
-    stored = hash_pin("4321", log2_n=10)
-    assert verify_pin("4321", stored)
-    assert not verify_pin("4322", stored)
-    assert not verify_pin("", stored)
-    assert hash_pin("4321", log2_n=10) != stored  # fresh salt each time
+    pepper = Pepper(b"p" * 32)
+    stored = hash_pin("4321", pepper, log2_n=10)
+    assert verify_pin("4321", stored, {pepper.id: pepper}.get)
+    assert not verify_pin("4322", stored, {pepper.id: pepper}.get)
+    assert not verify_pin("", stored, {pepper.id: pepper}.get)
+    assert hash_pin("4321", pepper, log2_n=10) != stored  # fresh salt each time
 
 
 @pytest.mark.parametrize(
@@ -250,17 +264,17 @@ def test_verify_pin_accepts_only_the_right_pin() -> None:
     ],
 )
 def test_verify_pin_rejects_malformed_hashes(stored: str) -> None:
-    assert verify_pin("1111", stored) is False
+    assert verify_pin("1111", stored, NO_PEPPERS.get) is False
 
 
 def test_verify_pin_rejects_a_hash_with_a_broken_digest() -> None:
-    assert verify_pin("1111", "scrypt$10$8$1$c2FsdHNhbHRzYWx0c2FsdA==$abc") is False
+    assert verify_pin("1111", "scrypt$10$8$1$c2FsdHNhbHRzYWx0c2FsdA==$abc", NO_PEPPERS.get) is False
 
 
 def test_create_user_checks_the_pin_format(terminal: Terminal, users: Users) -> None:
     terminal.auth.login(users[Role.MANAGER].user_id, "3333")
-    for bad in ("123", "123456789", "12a4", "\uff11\uff12\uff13\uff14"):
-        with pytest.raises(ServiceError, match="A PIN is 4 to 8 digits"):
+    for bad in ("123", "1234567890123", "12a4", "\uff11\uff12\uff13\uff14"):
+        with pytest.raises(ServiceError, match="A PIN is 4 to 12 digits"):
             terminal.auth.create_user("New Cashier", Role.CASHIER, bad)
     new_id = terminal.auth.create_user("  Daudi Kamau ", Role.CASHIER, "5678")
     assert {u.user_id: u.name for u in terminal.auth.users()}[new_id] == "Daudi Kamau"

@@ -250,8 +250,9 @@ def test_a_full_tmpfs_says_the_disk_is_full_and_keeps_the_basket(
 ) -> None:
     path = tiny_disk / "kaunta.sqlite"
     shutil.copyfile(seeded_db_template, path)
-    for key in seeded_db_template.parent.glob("journal.*"):  # its journal key goes with it
-        shutil.copyfile(key, tiny_disk / key.name)
+    for pattern in ("journal.*", "auth.*"):  # its journal key and PIN pepper go with it
+        for key in seeded_db_template.parent.glob(pattern):
+            shutil.copyfile(key, tiny_disk / key.name)
     terminal = Terminal.open(path, ctx)
     try:
         _login_cashier(terminal, pins)
