@@ -20,6 +20,7 @@ from pos.services.steps import NetCall
 from pos.services.terminal import Terminal
 from pos.ui.dialogs import ApprovalDialog
 from pos.ui.runner import ServiceRunner
+from pos.ui.widgets import ClosedDialogs
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Actions:
         self._show_error = show_error
         self.users: list[UserSummary] = []
         self.approval_dialog: ApprovalDialog | None = None
+        self._closed_dialogs = ClosedDialogs()
 
     def approvers(self, permissions: list[Permission]) -> list[UserSummary]:
         """Users whose role holds every one of ``permissions``."""
@@ -140,6 +142,7 @@ class Actions:
 
         dialog.sig_approve.connect(approve)
         dialog.finished.connect(lambda _r: setattr(self, "approval_dialog", None))
+        dialog.finished.connect(lambda _r: self._closed_dialogs.closed(dialog))
         dialog.open()
         return dialog
 

@@ -58,7 +58,13 @@ from pos.ui.payment_dialogs import GatewayDialog
 from pos.ui.receipts_browser import ReceiptBrowser
 from pos.ui.resources import payment_icon
 from pos.ui.settings_dialog import SettingsDialog
-from pos.ui.widgets import action_button, message_label, set_role, show_message
+from pos.ui.widgets import (
+    ClosedDialogs,
+    action_button,
+    message_label,
+    set_role,
+    show_message,
+)
 
 SEARCH_DELAY_MS = 120
 _QTY_PREFIX = re.compile(r"^\s*(\d{1,4})\s*[*xX]\s*(\S+)\s*$")
@@ -99,6 +105,7 @@ class SaleScreen(QWidget):
         self.last_receipt: Receipt | None = None
         self._search_seq = 0
         self._queued_scans: list[str] = []  # scanned while a dialog was open, in order
+        self._closed_dialogs = ClosedDialogs()
 
         root = QHBoxLayout(self)
         root.setContentsMargins(4, 4, 4, 4)
@@ -481,6 +488,7 @@ class SaleScreen(QWidget):
     def _open(self, dialog: KauntaDialog) -> None:
         self.dialog = dialog
         dialog.finished.connect(self._dialog_closed)
+        dialog.finished.connect(lambda _r, d=dialog: self._closed_dialogs.closed(d))
         dialog.open()
 
     def _dialog_closed(self) -> None:

@@ -194,5 +194,30 @@ def message_label(parent: QWidget) -> QLabel:
 
 
 def show_message(label: QLabel, text: str, *, error: bool) -> None:
+    """Say ``text`` on a message line, in place of whatever it said before: a line holds
+    one message, so an answer never stands beside the stale error it answers."""
     label.setText(text)
     set_role(label, "error" if error else "info")
+
+
+def clear_error(label: QLabel) -> None:
+    """Take an error off a message line (the person is correcting what it was about);
+    an information message stays."""
+    if label.property("role") == "error":
+        label.clear()
+        set_role(label, "")
+
+
+class ClosedDialogs:
+    """Deletes dialogs some time after they closed, so a day of sales does not pile up
+    hundreds of hidden dialogs (each one slows the next to open). The last few stay
+    alive a little longer: a result handler may still read the one that just closed."""
+
+    def __init__(self, keep: int = 4) -> None:
+        self._keep = keep
+        self._closed: list[QWidget] = []
+
+    def closed(self, dialog: QWidget) -> None:
+        self._closed.append(dialog)
+        while len(self._closed) > self._keep:
+            self._closed.pop(0).deleteLater()
