@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QIcon, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QWidget,
 )
 
@@ -47,6 +52,67 @@ def set_role(widget: QWidget, role: str) -> None:
     widget.style().polish(widget)
 
 
+class ActionButton(QPushButton):
+    """A push button whose icon gives way to its text when space is short.
+
+    An icon makes a button wider (Qt adds its width plus 4 px). On a narrow till screen
+    that extra width must not push the pay buttons off-screen, so the button may shrink
+    to the width of its text alone and then draws no icon: the words and the shortcut are
+    what the cashier cannot do without. Buttons in one row or grid (the same layout) show
+    their icons together or not at all, so a grid never mixes the two looks.
+    """
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if not self.icon().isNull():
+            hint.setWidth(hint.width() - self.iconSize().width() - 4)
+        return hint
+
+    def has_room(self) -> bool:
+        """Is this button wide enough for its icon beside its text?"""
+        return self.width() >= self.sizeHint().width()
+
+    def icon_shown(self) -> bool:
+        """Is the icon drawn: it has one, and it and its neighbours all have room?"""
+        if self.icon().isNull():
+            return False
+        parent = self.parentWidget()
+        layout = _layout_holding(parent.layout(), self) if parent is not None else None
+        peers: list[QWidget] = [self]
+        if layout is not None:
+            items = (layout.itemAt(i) for i in range(layout.count()))
+            peers = [w for item in items if item is not None and (w := item.widget()) is not None]
+        return all(
+            p.has_room()
+            for p in peers
+            if isinstance(p, ActionButton) and p.isVisible() and not p.icon().isNull()
+        )
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.icon().isNull() or self.icon_shown():
+            super().paintEvent(event)
+            return
+        painter = QStylePainter(self)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.icon = QIcon()
+        painter.drawControl(QStyle.ControlElement.CE_PushButton, option)
+
+
+def _layout_holding(layout: QLayout | None, widget: QWidget) -> QLayout | None:
+    """The layout (``layout`` or one nested in it) that holds ``widget`` directly."""
+    if layout is None:
+        return None
+    if layout.indexOf(widget) >= 0:
+        return layout
+    for i in range(layout.count()):
+        item = layout.itemAt(i)
+        found = _layout_holding(item.layout() if item is not None else None, widget)
+        if found is not None:
+            return found
+    return None
+
+
 def action_button(
     parent: QWidget,
     text: str,
@@ -63,12 +129,14 @@ def action_button(
     text in the colour of the button's text for its ``role``, dimmed when disabled.
     """
     label = f"{text}\n{shortcut}" if shortcut else text
-    button = QPushButton(label, parent)
+    button = ActionButton(label, parent)
     if icon:
         normal, disabled = ICON_TINTS.get(role, ICON_TINTS[""])
         button.setIcon(resources.icon(icon, normal, disabled, gap=ICON_GAP))
         size = PAY_ICON_SIZE if role == "pay" else ICON_SIZE
         button.setIconSize(QSize(size + round(size * ICON_GAP / 24), size))
+        # may shrink to its text's width (then without the icon); see ActionButton
+        button.setSizePolicy(QSizePolicy.Policy.Preferred, button.sizePolicy().verticalPolicy())
     button.setMinimumHeight(TOUCH_HEIGHT)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays on the scan field
     # No default buttons: Return is handled once, by the shortcut or the text field.

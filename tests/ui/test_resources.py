@@ -16,12 +16,12 @@ import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QIcon, QImage
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QGridLayout, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from pos.services.payments import DialogKind
 from pos.ui import resources
-from pos.ui.widgets import ICON_GAP, ICON_TINTS, TOUCH_HEIGHT
+from pos.ui.widgets import ICON_GAP, ICON_TINTS, TOUCH_HEIGHT, ActionButton, action_button
 
 from .conftest import MakeTill, Till
 
@@ -182,3 +182,47 @@ def test_gateway_buttons_show_the_icon_of_how_they_take_money(
         name = resources.payment_icon(methods[code].description.dialog)
         assert name is not None, code
         assert same_picture(button.icon(), resources.icon(name, *tint, gap=ICON_GAP)), code
+
+
+def test_an_icon_gives_way_to_the_text_when_the_buttons_are_too_narrow(qtbot: QtBot) -> None:
+    # on a narrow screen the icons must not push anything off it: the buttons may shrink
+    # to their text, and buttons side by side then all go without icons
+    row = QWidget()
+    qtbot.addWidget(row)
+    row.setStyleSheet(resources.stylesheet())
+    grid = QGridLayout(row)
+    long = action_button(row, "Order discount", "F4", lambda: None, icon="discount-order")
+    short = action_button(row, "Lock", "Ctrl+L", lambda: None, icon="lock")
+    plain = action_button(row, "Order discount", "F4", lambda: None)
+    grid.addWidget(long, 0, 0)
+    grid.addWidget(short, 0, 1)
+    assert isinstance(long, ActionButton)
+    assert isinstance(short, ActionButton)
+    assert long.minimumSizeHint().width() == plain.sizeHint().width()
+
+    row.resize(long.sizeHint().width() + short.sizeHint().width() + 60, 80)
+    row.show()
+    qtbot.waitExposed(row)
+    assert long.icon_shown()
+    assert short.icon_shown()
+
+    short.setMinimumWidth(short.sizeHint().width())  # the short one keeps its room
+    row.resize(row.minimumSizeHint().width(), 80)
+    qtbot.waitUntil(lambda: long.width() < long.sizeHint().width())
+    assert short.has_room()  # room enough on its own, but its neighbour has none
+    assert not short.icon_shown()
+    assert not long.icon_shown()
+    # drawn like the same button without an icon
+    plain.resize(long.size())
+    plain.show()
+    assert long.grab().toImage() == plain.grab().toImage()
+
+
+def test_sale_screen_buttons_show_their_icons_on_a_large_screen(selling: Till) -> None:
+    window = selling.window
+    window.resize(1920, 1080)
+    sale = window.sale
+    selling.until(lambda: sale.btn_pay.width() > 600)
+    for button in [*sale.buttons.values(), sale.btn_pay, *sale.gateway_buttons.values()]:
+        assert isinstance(button, ActionButton)
+        assert button.icon_shown(), button.text()
