@@ -35,7 +35,7 @@ PHONE = "0712 345 678"
 MASKED = "2547******78"
 SHOP = "Kaunta Demo Duka"
 #: Customer answers → dialog closed: one or two polls of about a second, plus slack.
-GATEWAY_MS = 10_000
+GATEWAY_MS = 20_000
 
 
 @pytest.fixture
