@@ -24,6 +24,9 @@ TIMEOUT_S = 120.0
 def smoke_once(data_dir: Path) -> tuple[float, float, float]:
     """Seconds from Popen to the READY line, the app's own figure, and its peak RSS."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    # an installed build ships compiled bytecode: let the warm-up run write it (the test
+    # runner switches writing off, which would make every run compile the app again)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     cmd = [sys.executable, "-m", "pos.cli", "--data-dir", str(data_dir), "run", "--smoke"]
     log = data_dir.parent / "startup-stderr.log"
     log.parent.mkdir(parents=True, exist_ok=True)

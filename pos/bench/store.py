@@ -244,7 +244,9 @@ def bench_search(term: Terminal, samples: int, rng: random.Random) -> tuple[Seri
 
 
 class RawWriter:
-    """The baseline: the rows of a finished sale written with plain ``sqlite3``.
+    """The baseline: the rows of a finished sale written with plain ``sqlite3``: the sale,
+    its lines, VAT rows and payments, its outbox document, its journal-chain entry, the
+    receipt counter and the draft's removal.
 
     Same pragmas as the app (WAL, ``synchronous=FULL``, foreign keys), one
     BEGIN...COMMIT per sale, statements prepared once, values ready in memory.
@@ -285,6 +287,12 @@ class RawWriter:
             rows[table] = source.execute(
                 f"SELECT {','.join(cols)} FROM {table} WHERE {key} = ?", (sale_id,)
             ).fetchall()
+        # the sale's entry in the keyed journal chain (written by the app since 0003)
+        rows["journal_chain"] = source.execute(
+            "SELECT kind, doc_id, digest, mac FROM journal_chain "
+            "WHERE kind = 'sale' AND doc_id = ?",
+            (sale_id,),
+        ).fetchall()
         return rows
 
     def put_draft(self, draft: tuple[Any, ...]) -> None:
@@ -307,6 +315,11 @@ class RawWriter:
             c.executemany(self.sql["sale_taxes"], rows["sale_taxes"])
             c.executemany(self.sql["payments"], rows["payments"])
             c.executemany(self.sql["outbox"], rows["outbox"])
+            c.executemany(
+                "INSERT INTO journal_chain (seq, kind, doc_id, digest, mac) "
+                "SELECT coalesce(max(seq), 0) + 1, ?, ?, ?, ? FROM journal_chain",
+                rows["journal_chain"],
+            )
             c.execute("DELETE FROM drafts WHERE id = ?", (sale_id,))
             c.execute("COMMIT")
         except BaseException:

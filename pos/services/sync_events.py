@@ -175,11 +175,13 @@ def sale_document(
     event_id: str,
     seq: int,
     approved_by: str = "",
+    check: bool = False,
 ) -> dict[str, Any]:
     """The ``sale.completed`` or ``sale.voided`` document for a sale being journalled.
 
     ``seq`` is the outbox row's number (``repositories.next_outbox_seq`` in the same
-    transaction); ``approved_by`` is who approved a void, if not the cashier."""
+    transaction); ``approved_by`` is who approved a void, if not the cashier. Not re-read
+    by the strict parser here (``check``): see ``sync.protocol.builders.emit`` for why."""
     body = sale_body(sale, totals, table, header)
     envelope: dict[str, Any] = {
         "event_id": event_id,
@@ -196,12 +198,13 @@ def sale_document(
             reason=sale.void_reason,
             approved_by=approved_by or None,
             returned=totals.paid,
+            check=check,
         )
     if sale.status is not SaleStatus.COMPLETED:
         raise DomainError(
             f"{with_article(sale.status.value, capital=True)} sale is not sent to head office."
         )
-    return builders.sale_completed(**envelope, sale=body)
+    return builders.sale_completed(**envelope, sale=body, check=check)
 
 
 # -- payment attempts (for the payment service's outbox writes) -------------------------------

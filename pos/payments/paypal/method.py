@@ -50,12 +50,6 @@ from pos.payments.paypal.client import (
     paypal_decimals,
     to_paypal_value,
 )
-from pos.payments.paypal.sandbox import (
-    DEFAULT_HOST,
-    DEFAULT_PORT,
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-)
 from pos.payments.registry import MethodContext, method_factory
 
 log = logging.getLogger(__name__)
@@ -623,6 +617,15 @@ def create(context: MethodContext) -> PayPalMethod:
     if currency not in PAYPAL_CURRENCIES:
         raise ValueError(f"PayPal cannot charge in {currency}; set payments.paypal.currency")
     if context.training:
+        # the sandbox's demo constants only (no server started); imported here so a live
+        # till never loads the sandbox
+        from pos.payments.paypal.sandbox import (
+            DEFAULT_HOST,
+            DEFAULT_PORT,
+            DEMO_CLIENT_ID,
+            DEMO_CLIENT_SECRET,
+        )
+
         base_url = str(settings.get("base_url") or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}")
         host = urllib.parse.urlsplit(base_url).hostname or ""
         if host not in _LOCAL_HOSTS:
