@@ -7,8 +7,8 @@ import functools
 from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import QEvent, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -35,16 +36,29 @@ from pos.ui.widgets import (
     Keypad,
     UserPicker,
     action_button,
+    clear_error,
     message_label,
     set_role,
     show_message,
 )
 
 QUICK_NOTES = (50, 100, 200, 500, 1000)
+#: the parked-sales list: wide enough for time, items, total and a short note on one line
+PARKED_LIST_WIDTH = 600
+#: room around a parked sale's text: its row is a touch target (at least 44 px)
+PARKED_ROW_STYLE = (
+    "QListWidget { font-size: 17px; }"
+    "QListWidget::item { padding: 12px 8px; border-bottom: 1px solid #dde2e8; color: #1f2933; }"
+    "QListWidget::item:selected { background: #1f5fa8; color: white; }"
+)
 
 
 class KauntaDialog(QDialog):
-    """Base of the till's dialogs: window-modal, with an inline error line."""
+    """Base of the till's dialogs: window-modal, with one message line.
+
+    The message line holds one message at a time (a new one replaces the last) and an
+    error leaves it as soon as the person edits what it was about (:meth:`clears_errors`).
+    """
 
     def __init__(self, parent: QWidget, title: str) -> None:
         super().__init__(parent)
@@ -54,20 +68,55 @@ class KauntaDialog(QDialog):
 
     def open(self) -> None:
         """Open window-modal, never smaller than the layout needs (no window manager on
-        kiosk tills shrinks dialogs otherwise), centred on the parent."""
+        kiosk tills shrinks dialogs otherwise), centred on the parent window and inside
+        it."""
         layout = self.layout()
         if layout is not None:
             layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        self.ensurePolished()  # the style sheet's sizes, before measuring
         self.adjustSize()
+        self._fit_height()
         parent = self.parentWidget()
         if parent is not None:
             top = parent.window()
-            centre = top.mapToGlobal(top.rect().center())
-            self.move(centre.x() - self.width() // 2, max(centre.y() - self.height() // 2, 0))
+            corner = top.mapToGlobal(top.rect().topLeft())
+            x = corner.x() + (top.width() - self.width()) // 2
+            y = corner.y() + (top.height() - self.height()) // 2
+            self.move(max(x, corner.x()), max(y, corner.y(), 0))
         super().open()
 
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._fit_height()  # a message or title that now wraps onto more lines
+        return handled
+
+    def _fit_height(self) -> None:
+        """Grow to the height the layout needs at the dialog's width.
+
+        Qt's minimum size leaves out word-wrapped labels' extra lines (a title that wraps
+        onto three lines at this width), so without this the rows below them are pressed
+        together: keypad keys over one another, the last row cut off.
+        """
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
     def show_error(self, text: str) -> None:
+        """An error on the message line, in place of whatever it said."""
         show_message(self.message, text, error=True)
+
+    def show_info(self, text: str) -> None:
+        """Information on the message line, in place of whatever it said (a stale
+        error included)."""
+        show_message(self.message, text, error=False)
+
+    def clears_errors(self, field: QLineEdit) -> None:
+        """An error goes as soon as ``field`` changes: it was about what was there."""
+        field.textChanged.connect(lambda _text: clear_error(self.message))
 
     def add_buttons(
         self, layout: QVBoxLayout, ok_text: str, on_ok: Callable[[], None], *middle: QWidget
@@ -84,7 +133,12 @@ class KauntaDialog(QDialog):
 
 
 class TenderDialog(KauntaDialog):
-    """Cash tender: amount due, keypad, quick notes, live change; Enter completes."""
+    """Cash tender: amount due, keypad, quick notes, live change; Enter completes.
+
+    Enter with nothing typed means the customer handed over exactly the cash due (as on
+    Square's and Loyverse's tills) and the primary button says so; a part payment always
+    needs its amount typed.
+    """
 
     sig_pay = Signal(object, bool)  # Money tendered, partial?
     sig_other_method = Signal(str)  # pay by another method instead (its code)
@@ -108,7 +162,7 @@ class TenderDialog(KauntaDialog):
             diff = due - exact_due
             layout.addWidget(QLabel(f"Total {exact_due}, cash rounding {diff.amount_text()}", self))
         self.amount = QLineEdit(self)
-        self.amount.setPlaceholderText("Amount received")
+        self.amount.setPlaceholderText("Amount received (nothing typed: exact)")
         self.amount.textChanged.connect(self._update_change)
         self.amount.returnPressed.connect(self._complete)
         layout.addWidget(self.amount)
@@ -131,9 +185,7 @@ class TenderDialog(KauntaDialog):
             b.clicked.connect(lambda _=False, n=note: self._add_note(n))
             quick.addWidget(b)
         layout.addLayout(quick)
-        keypad = Keypad(self.amount, self)
-        keypad.sig_enter.connect(self._complete)
-        layout.addWidget(keypad)
+        layout.addWidget(Keypad(self.amount, self))  # amounts: "00" and "."
         layout.addWidget(self.message)
         if methods:
             others = QHBoxLayout()
@@ -151,6 +203,7 @@ class TenderDialog(KauntaDialog):
             layout.addLayout(others)
         self.partial = action_button(self, "Part payment", "Ctrl+P", self._partial)
         self.complete = self.add_buttons(layout, "Complete", self._complete, self.partial)
+        self._update_change()
         self.amount.setFocus()
 
     def set_busy(self, busy: bool) -> None:
@@ -181,7 +234,10 @@ class TenderDialog(KauntaDialog):
         self.amount.setText(total.amount_text().replace(",", ""))
 
     def _update_change(self) -> None:
-        self.message.clear()
+        clear_error(self.message)
+        typed = bool(self.amount.text().strip())
+        exact = f"Pay exact {self.due.amount_text()}" if self.due else "Complete"
+        self.complete.setText(f"{'Complete' if typed else exact}\nEnter")
         tendered = self._tendered()
         if tendered is None:
             self.change.setText("")
@@ -193,13 +249,13 @@ class TenderDialog(KauntaDialog):
     def _complete(self) -> None:
         if self._busy:
             return
-        tendered = self._tendered()
-        if tendered is None and not self.due:
-            tendered = Money.zero(self.due.currency)  # nothing to hand over: just finish
-        if tendered is None:
-            self.show_error("Type the amount the customer handed over, or press Exact.")
+        if not self.amount.text().strip():
+            # nothing typed: exactly the cash due was handed over (nothing, if none is due)
+            self.sig_pay.emit(self.due, False)
             return
-        self.sig_pay.emit(tendered, False)
+        tendered = self._tendered()
+        if tendered is not None:  # else the message line says what is wrong with it
+            self.sig_pay.emit(tendered, False)
 
     def _partial(self) -> None:
         if self._busy:
@@ -232,10 +288,10 @@ class ApprovalDialog(KauntaDialog):
         self.pin.setPlaceholderText("PIN")
         self.pin.returnPressed.connect(self._approve)
         layout.addWidget(self.pin)
-        keypad = Keypad(self.pin, self, decimal=False)
-        keypad.sig_enter.connect(self._approve)
-        layout.addWidget(keypad)
+        layout.addWidget(Keypad(self.pin, self, decimal=False))  # a PIN: digits only
         layout.addWidget(self.message)
+        self.clears_errors(self.pin)
+        self.picker.group.idClicked.connect(lambda _i: self._chose())
         self.add_buttons(layout, "Approve", self._approve)
         if not approvers:
             self.show_error("Nobody on this till can approve this; ask head office.")
@@ -243,6 +299,11 @@ class ApprovalDialog(KauntaDialog):
 
     def select(self, user_id: str) -> None:
         self.picker.select(user_id)
+
+    def _chose(self) -> None:
+        """Another approver chosen: an error about the last one (a wrong PIN) is stale."""
+        clear_error(self.message)
+        self.pin.setFocus()
 
     def _approve(self) -> None:
         approver = self.picker.selected()
@@ -258,24 +319,40 @@ class ApprovalDialog(KauntaDialog):
 
 
 class NumberDialog(KauntaDialog):
-    """Ask for one value: a quantity or a price, with a keypad."""
+    """Ask for one value: a quantity or a price, with a keypad.
+
+    ``whole_number`` (quantities): the keypad has no "." or "00" and the field takes
+    digits only; otherwise (prices) it is an amount keypad.
+    """
 
     sig_value = Signal(str)
 
-    def __init__(self, parent: QWidget, title: str, prompt: str, initial: str = "") -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        title: str,
+        prompt: str,
+        initial: str = "",
+        *,
+        whole_number: bool = False,
+    ) -> None:
         super().__init__(parent, title)
         layout = QVBoxLayout(self)
         label = QLabel(prompt, self)
         label.setWordWrap(True)
         layout.addWidget(label)
         self.field = QLineEdit(initial, self)
+        if whole_number:
+            self.field.setValidator(
+                QRegularExpressionValidator(QRegularExpression("[0-9]*"), self.field)
+            )
         self.field.selectAll()
         self.field.returnPressed.connect(self._ok)
         layout.addWidget(self.field)
-        keypad = Keypad(self.field, self)
-        keypad.sig_enter.connect(self._ok)
-        layout.addWidget(keypad)
+        self.keypad = Keypad(self.field, self, decimal=not whole_number)
+        layout.addWidget(self.keypad)
         layout.addWidget(self.message)
+        self.clears_errors(self.field)
         self.add_buttons(layout, "OK", self._ok)
         self.field.setFocus()
 
@@ -307,10 +384,10 @@ class DiscountDialog(KauntaDialog):
         self.field.setPlaceholderText("e.g. 10 for 10 %, or 50.00")
         self.field.returnPressed.connect(self._ok)
         layout.addWidget(self.field)
-        keypad = Keypad(self.field, self)
-        keypad.sig_enter.connect(self._ok)
-        layout.addWidget(keypad)
+        layout.addWidget(Keypad(self.field, self))  # percents and amounts
         layout.addWidget(self.message)
+        self.clears_errors(self.field)
+        self.percent.toggled.connect(lambda _on: clear_error(self.message))
         remove = action_button(self, "Remove discount", None, self._remove, role="danger")
         remove.setEnabled(bool(current))
         self.add_buttons(layout, "Apply", self._ok, remove)
@@ -356,6 +433,7 @@ class ReasonDialog(KauntaDialog):
         self.field.returnPressed.connect(self._ok)
         layout.addWidget(self.field)
         layout.addWidget(self.message)
+        self.clears_errors(self.field)  # a preset chosen or a reason typed
         self.add_buttons(layout, "OK", self._ok)
         self.field.setFocus()
 
@@ -376,6 +454,13 @@ class ParkedDialog(KauntaDialog):
         super().__init__(parent, "Parked sales")
         layout = QVBoxLayout(self)
         self.list = QListWidget(self)
+        # the note is how the cashier finds the sale: wrap it, never scroll it out of view
+        self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setStyleSheet(PARKED_ROW_STYLE)
+        self.list.setMinimumSize(PARKED_LIST_WIDTH, 5 * TOUCH_HEIGHT)
         for sale_id, text in rows:
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, sale_id)
@@ -383,11 +468,11 @@ class ParkedDialog(KauntaDialog):
         if rows:
             self.list.setCurrentRow(0)
         else:
-            self.show_error("No parked sales on this till.")
+            self.show_info("No parked sales on this till.")
         self.list.itemActivated.connect(lambda _item: self._ok())
         layout.addWidget(self.list)
         layout.addWidget(self.message)
-        self.add_buttons(layout, "Recall", self._ok)
+        self.add_buttons(layout, "Recall", self._ok).setEnabled(bool(rows))
         self.list.setFocus()
 
     def _ok(self) -> None:

@@ -45,7 +45,7 @@ class LoginScreen(QWidget):
         self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pin.returnPressed.connect(self._submit)
         box.addWidget(self.pin)
-        keypad = Keypad(self.pin, self, decimal=False)
+        keypad = Keypad(self.pin, self, decimal=False, enter=True)  # no other OK on this screen
         keypad.sig_enter.connect(self._submit)
         box.addWidget(keypad)
         self.message = message_label(self)

@@ -24,6 +24,8 @@ from pos.ui import resources
 
 #: Touch targets: at least 48 px (Material / Apple HIG); the till uses 56.
 TOUCH_HEIGHT = 56
+#: the gap between keypad keys: wide enough that a finger hits one key, not two
+KEY_SPACING = 6
 
 #: The till's style sheet, from ``resources/style/kaunta.qss`` through the resource lookup
 #: (kept under this name for the windows that set it).
@@ -156,44 +158,70 @@ def action_button(
 
 
 class Keypad(QWidget):
-    """Digits, 00, decimal point, back and clear, typing into a line edit."""
+    """An on-screen number pad typing into a line edit: digits, back (⌫) and clear (C).
+
+    What it offers follows what is typed: ``decimal`` adds "." (amounts, percents) and
+    ``double_zero`` adds "00" (amounts, for round sums; by default with ``decimal``). A
+    pad with neither (quantities, PINs: whole numbers) puts C and ⌫ either side of the 0.
+    ``enter`` adds an OK key of its own, for a screen without an OK button (the login
+    screen); in a dialog the dialog's own primary button is the one OK.
+    """
 
     sig_enter = Signal()
 
-    def __init__(self, target: QLineEdit, parent: QWidget | None = None, decimal: bool = True):
+    def __init__(
+        self,
+        target: QLineEdit,
+        parent: QWidget | None = None,
+        *,
+        decimal: bool = True,
+        double_zero: bool | None = None,
+        enter: bool = False,
+    ) -> None:
         super().__init__(parent)
         self._target = target
+        #: every key by its label ("0"…"9", "00", ".", "⌫", "C", "OK"), for tests and styles
+        self.keys: dict[str, QPushButton] = {}
+        zeros = decimal if double_zero is None else double_zero
+        whole = not decimal and not zeros
         grid = QGridLayout(self)
-        grid.setSpacing(6)
-        keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "00" if decimal else "", "0"]
-        keys.append("." if decimal else "")
-        for i, key in enumerate(keys):
-            if not key:
-                continue
-            b = QPushButton(key, self)
-            b.setMinimumSize(64, TOUCH_HEIGHT)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.setAutoDefault(False)
-            b.clicked.connect(lambda _=False, k=key: self._type(k))
-            grid.addWidget(b, i // 3, i % 3)
-        back = QPushButton("⌫", self)
-        back.setMinimumSize(64, TOUCH_HEIGHT)
-        back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        back.clicked.connect(target.backspace)
-        clear = QPushButton("C", self)
-        clear.setMinimumSize(64, TOUCH_HEIGHT)
-        clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        clear.clicked.connect(target.clear)
-        enter = QPushButton("OK", self)
-        enter.setMinimumSize(64, TOUCH_HEIGHT)
-        enter.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        enter.setProperty("role", "primary")
-        for button in (back, clear, enter):
-            button.setAutoDefault(False)
-        enter.clicked.connect(self.sig_enter.emit)
-        grid.addWidget(back, 0, 3)
-        grid.addWidget(clear, 1, 3)
-        grid.addWidget(enter, 2, 3, 2, 1)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(KEY_SPACING)
+        bottom = ("C", "0", "⌫") if whole else ("00" if zeros else "", "0", "." if decimal else "")
+        for row, keys in enumerate((("7", "8", "9"), ("4", "5", "6"), ("1", "2", "3"), bottom)):
+            for column, key in enumerate(keys):
+                if key:
+                    grid.addWidget(self._key(key), row, column)
+        # the fourth column: back and clear (unless beside the 0), then OK if asked for
+        side: list[tuple[str, int]] = [] if whole else [("⌫", 1), ("C", 1)]
+        if enter:
+            side.append(("OK", 4 - len(side)))
+        else:
+            side = [(key, 2) for key, _span in side]  # taller keys, no gap below them
+        row = 0
+        for key, span in side:
+            button = self._key(key)
+            # fill the rows it spans (a push button keeps its own height otherwise)
+            button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+            grid.addWidget(button, row, 3, span, 1)
+            row += span
+
+    def _key(self, key: str) -> QPushButton:
+        button = QPushButton(key, self)
+        button.setMinimumSize(64, TOUCH_HEIGHT)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setAutoDefault(False)
+        if key == "⌫":
+            button.clicked.connect(self._target.backspace)
+        elif key == "C":
+            button.clicked.connect(self._target.clear)
+        elif key == "OK":
+            button.setProperty("role", "primary")
+            button.clicked.connect(self.sig_enter.emit)
+        else:
+            button.clicked.connect(lambda _=False, k=key: self._type(k))
+        self.keys[key] = button
+        return button
 
     def _type(self, key: str) -> None:
         self._target.insert(key)
@@ -255,6 +283,7 @@ class UserPicker(QWidget):
 
 
 def message_label(parent: QWidget) -> QLabel:
+    """A screen's or dialog's one message line (word-wrapped, one line high when empty)."""
     label = QLabel("", parent)
     label.setWordWrap(True)
     label.setMinimumHeight(24)

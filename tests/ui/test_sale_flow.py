@@ -641,10 +641,11 @@ def test_dialog_buttons_are_touch_sized_and_labelled(selling: Till) -> None:
     till.press(Qt.Key.Key_F12)
     tender = till.dialog()
     visible = [b for b in tender.findChildren(QPushButton) if b.isVisible()]
-    assert len(visible) >= 18  # exact, 5 notes, 14 keypad keys, 3 actions
+    assert len(visible) >= 18  # exact, 5 notes, 13 keypad keys, 3 actions
     for button in visible:
         assert button.height() >= 48, button.text()
-    assert till.button(tender, "Complete").text() == "Complete\nEnter"
+    # nothing typed yet: Enter pays exactly what is due, and the button says so
+    assert till.button(tender, "Pay exact").text() == "Pay exact 65.00\nEnter"
     assert till.button(tender, "Part payment").text() == "Part payment\nCtrl+P"
     assert till.button(tender, "Cancel").text() == "Cancel\nEsc"
 
