@@ -1,5 +1,10 @@
 """Manager-only payment settings: type the gateway keys, save them to the OS keyring,
-and test each connection. Stored values are never shown again, only whether they are set."""
+and test each connection. Stored values are never shown again, only whether they are set.
+
+In training mode nothing here reaches a real gateway: the methods talk to the local
+sandboxes with the sandboxes' own demo keys, and keys typed here stay in memory, unused.
+The dialog says so, so that a passing test never reads as "your keys work".
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,17 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBox
 from pos.services.gateway_settings import FieldStatus, GatewaySettingsService
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
-from pos.ui.widgets import action_button, set_role, show_message
+from pos.ui.widgets import action_button, set_role
+
+#: what the placeholder of an empty field says
+NOT_SET = "not set"
+NOT_SET_TRAINING = "not set (demo keys)"  # training: the sandbox's own keys are used
+SAVED = "saved - type to replace"
 
 
 class SettingsDialog(KauntaDialog):
+    """The keyring fields every payment method declares, Save, and a test per method."""
+
     def __init__(
         self,
         parent: QWidget,
@@ -25,13 +37,15 @@ class SettingsDialog(KauntaDialog):
         super().__init__(parent, "Payment settings")
         self.act = act
         self.service = service
+        self.training = training
         layout = QVBoxLayout(self)
         title = QLabel("Payment settings (manager)", self)
         set_role(title, "title")
         layout.addWidget(title)
         where = (
-            "Training mode: keys typed here stay in memory for this session only; the "
-            "tests go to the local sandboxes."
+            "Training mode: payments and tests go to the local training sandboxes, which "
+            "use their own demo keys. Keys typed here stay in memory for this session "
+            "only and are not used."
             if training
             else "Keys are stored in this computer's keyring, never in files or the database."
         )
@@ -51,13 +65,15 @@ class SettingsDialog(KauntaDialog):
             edit = QLineEdit(self)
             if status.field.secret:
                 edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setPlaceholderText("saved - type to replace" if status.is_set else "not set")
+            empty = NOT_SET_TRAINING if training else NOT_SET
+            edit.setPlaceholderText(SAVED if status.is_set else empty)
             self.inputs[status.field.name] = edit
             form.addRow(status.field.label, edit)
         layout.addLayout(form)
         layout.addWidget(self.message)
         tests = QHBoxLayout()
         methods = dict.fromkeys((f.field.method, f.field.method_label) for f in fields)
+        self.labels: dict[str, str] = dict(methods.keys())  # method code -> label
         for code, label in methods:
             tests.addWidget(
                 action_button(self, f"Test {label}", None, functools.partial(self.test, code))
@@ -74,8 +90,8 @@ class SettingsDialog(KauntaDialog):
         def saved(changed: list[str]) -> None:
             for name in changed:
                 self.inputs[name].clear()
-                self.inputs[name].setPlaceholderText("saved - type to replace")
-            show_message(self.message, f"Saved {len(changed)} setting(s).", error=False)
+                self.inputs[name].setPlaceholderText(SAVED)
+            self.show_info(f"Saved {len(changed)} setting(s).")
 
         self.act.call(
             lambda: self.service.save(values),
@@ -84,9 +100,18 @@ class SettingsDialog(KauntaDialog):
         )
 
     def test(self, method: str) -> None:
-        show_message(self.message, "Testing…", error=False)
+        """Test one method's connection; the answer replaces "Testing…"."""
+        self.show_info("Testing…")
+
+        def passed(text: str) -> None:
+            if self.training:
+                # what was proven: the sandbox answered its demo keys (not the typed ones)
+                label = self.labels.get(method) or method
+                text = f"{label}: connected to the training sandbox with its demo keys."
+            self.show_info(text)
+
         self.act.steps(
             lambda: self.service.test_connection_steps(method),
-            lambda text: show_message(self.message, text, error=False),
+            passed,
             lambda e: self.show_error(describe_error(e)),
         )
