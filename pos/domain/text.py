@@ -21,7 +21,7 @@ _CONSONANT_SOUND_STARTS = ("uni", "use", "usa", "usu", "ute", "uti", "eu", "ewe"
 _VOWEL_SOUND_STARTS = ("hour", "honest", "honor", "honour", "heir")
 
 #: Names said letter by letter though written in lower case (M-Pesa is "em-pesa").
-_SAID_AS_LETTERS = ("mpesa", "m-pesa")
+_SAID_AS_LETTERS = ("m-pesa",)
 
 #: Numbers said with a vowel sound: eight..., eighteen, eighty; eleven (thousand...).
 _VOWEL_SOUND_NUMBER = re.compile(r"8|1[18](?:,\d{3})*(?!,?\d)")

@@ -11,7 +11,6 @@ from pos.domain.text import counted, with_article
     ("label", "expected"),
     [
         ("M-Pesa", "an M-Pesa"),  # said "em-pesa"
-        ("mpesa", "an mpesa"),  # the method's code, said the same way
         ("MPESA", "an MPESA"),
         ("PayPal", "a PayPal"),
         ("open", "an open"),
