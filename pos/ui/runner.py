@@ -44,7 +44,9 @@ class ServiceRunner(QObject):
         self, parent: QObject | None = None, *, network: Worker | None = None, name: str = "till"
     ) -> None:
         super().__init__(parent)
-        self._worker = Worker(name)
+        # a daemon thread too: the window's close finishes its queued store work
+        # (``shutdown``); a process that ends without closing the window never hangs on it
+        self._worker = Worker(name, daemon=True)
         self._own_network = network is None
         self._network = network or network_executor()
         self._pending = 0
