@@ -138,8 +138,8 @@ def main() -> int:
         (300, open_mpesa),
         (400, lambda: type_into("phone", "0712 345 678")),
         (300, send),
-        (1500, lambda: shot("mpesa")),
-        (100, app.quit),
+        # the M-Pesa request keeps polling: quit in the same step, without waiting for idle
+        (1500, lambda: (shot("mpesa"), app.quit())),
     ]
     steps: list[tuple[int, Callable[[], None]]] = [
         (600, lambda: shot("01-login")),

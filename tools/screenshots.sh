@@ -18,7 +18,7 @@ shoot() {  # size display args...
   kill "$wm" "$xvfb" 2>/dev/null || true
   wait "$xvfb" 2>/dev/null || true
 }
-shoot 1024x768 97
+[ "${1:-}" = "--sizes-only" ] || shoot 1024x768 97
 for size in 1024x768 1366x768 1920x1080; do
   shoot "$size" 98 --only sale --size "$size"
 done
