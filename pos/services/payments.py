@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from pos.domain.money import Money, convert, exponent, round_half_up
 from pos.domain.receipt import LABEL_DETAIL, REFERENCE_LABEL_DETAIL, ROUNDING_DETAIL, Receipt
 from pos.domain.sale import Payment
+from pos.domain.text import with_article
 from pos.payments.base import (
     AttemptRef,
     AttemptState,
@@ -376,7 +377,8 @@ class PaymentService:
             view = yield from self.poll_steps(attempt.id)
             if not view.final:
                 raise ServiceError(
-                    f"A {method.label} request for this sale is still waiting "
+                    f"{with_article(method.label, capital=True)} request for this sale is still "
+                    "waiting "
                     f"({view.message}) — wait for it or cancel it before sending another."
                 )
 

@@ -40,6 +40,7 @@ from pos.domain.errors import DomainError
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.sale import Discount
+from pos.domain.text import counted
 from pos.services.auth import Approval
 from pos.services.checkout import CashResult, ParkedSummary, SaleView, VoidResult
 from pos.services.gateway_settings import FieldStatus
@@ -556,7 +557,11 @@ class SaleScreen(QWidget):
             return
         current = next(ln for ln in self.view.lines if ln.line_id == line_id)
         dialog = NumberDialog(
-            self, "Quantity", f"New quantity for {current.name}", str(current.quantity)
+            self,
+            "Quantity",
+            f"New quantity for {current.name}",
+            str(current.quantity),
+            whole_number=True,  # a keypad of digits only: no "." and no "00"
         )
 
         def chosen(text: str) -> None:
@@ -657,7 +662,7 @@ class SaleScreen(QWidget):
                 (
                     p.sale_id,
                     f"{p.updated_at.astimezone(zone).strftime('%H:%M')}   "
-                    f"{p.item_count} items   {p.total}   {p.note}",
+                    f"{counted(p.item_count, 'item')}   {p.total}   {p.note}",
                 )
                 for p in parked
             ]

@@ -54,9 +54,7 @@ class ScanGuard(QObject):
         self._field = None
 
     def _burst_pending(self, now: float) -> bool:
-        return bool(self._digits) and now - self._last <= MAX_GAP_S and is_valid_gtin(
-            self._digits
-        )
+        return bool(self._digits) and now - self._last <= MAX_GAP_S and is_valid_gtin(self._digits)
 
     def _propagated(self, obj: QWidget, event: QKeyEvent) -> bool:
         """Is this the same key event again, passed up from a child that ignored it?"""

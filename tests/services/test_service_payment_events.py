@@ -16,9 +16,11 @@ from tests.services.test_service_rechecks import MILK, SlowCustomer
 
 def _events(terminal: Terminal) -> list[dict[str, object]]:
     with terminal.db.session() as s:
-        rows = s.connection().exec_driver_sql(
-            "SELECT payload FROM outbox WHERE kind LIKE 'payment.%' ORDER BY seq"
-        ).all()
+        rows = (
+            s.connection()
+            .exec_driver_sql("SELECT payload FROM outbox WHERE kind LIKE 'payment.%' ORDER BY seq")
+            .all()
+        )
     return [json.loads(p) for (p,) in rows]
 
 
