@@ -41,7 +41,7 @@ class LoginScreen(QWidget):
         self.group.idClicked.connect(lambda _i: self.pin.setFocus())
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText("PIN")
-        self.pin.setMaxLength(8)
+        self.pin.setMaxLength(12)  # PINs are 4 to 12 digits (pos.services.auth.PIN_MAX)
         self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pin.returnPressed.connect(self._submit)
         box.addWidget(self.pin)
