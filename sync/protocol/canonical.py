@@ -44,9 +44,25 @@ def _check_json(value: Any, path: str, depth: int = 0) -> None:
     raise ProtocolError(path, f"holds a {type(value).__name__}, which JSON cannot carry")
 
 
+def _plain_json(value: Any, depth: int = 0) -> bool:
+    """Fast yes for the common case (plain dicts, lists, str, int, bool, None): no paths
+    are built; anything else goes to :func:`_check_json`, which names what is wrong."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if depth >= MAX_DEPTH:
+        return False
+    if kind is dict:
+        return all(type(k) is str and _plain_json(v, depth + 1) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return all(_plain_json(v, depth + 1) for v in value)
+    return False
+
+
 def canonical_json(value: Any, path: str = "") -> bytes:
     """``value`` as canonical JSON bytes (sorted keys, no whitespace, UTF-8)."""
-    _check_json(value, path)
+    if not _plain_json(value):
+        _check_json(value, path)
     try:
         return json.dumps(
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
