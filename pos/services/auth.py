@@ -31,6 +31,7 @@ from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import (
     AccountLocked,
     ApprovalRequired,
+    InvalidLanguage,
     NotLoggedIn,
     PermissionDenied,
     ServiceError,
@@ -352,6 +353,8 @@ class CurrentUser:
     user_id: str
     name: str
     role: Role
+    #: the language the till shows while this user is logged in (``LANGUAGES``)
+    language: str = "en"
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[self.role]
@@ -365,6 +368,11 @@ class UserSummary:
     name: str
     role: Role
     locked_until: datetime | None
+    language: str = "en"
+
+
+#: The languages the till speaks: English and Kiswahili.
+LANGUAGES = ("en", "sw")
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,7 +431,7 @@ class AuthService:
         rank = {role: i for i, role in enumerate(Role)}  # cashier, supervisor, manager
         with self._db.session() as s:
             users = [
-                UserSummary(u.id, u.name, Role(u.role), self._lock_expiry(u))
+                UserSummary(u.id, u.name, Role(u.role), self._lock_expiry(u), u.language)
                 for u in repo.active_users(s)
             ]
         return sorted(users, key=lambda u: (rank[u.role], u.name))
@@ -632,8 +640,28 @@ class AuthService:
     def login(self, user_id: str, pin: str) -> CurrentUser:
         """Log a user in (also used to switch user). The open basket stays on the till."""
         user = self._check_pin(user_id, pin, "login")
-        self._current = CurrentUser(user.id, user.name, Role(user.role))
+        self._current = CurrentUser(user.id, user.name, Role(user.role), user.language)
         self._locked = False
+        return self._current
+
+    def set_language(self, language: str) -> CurrentUser:
+        """The logged-in user chooses their own language (``en`` or ``sw``); kept for their
+        next login. Needs no permission: it changes nothing but what the till shows them."""
+        user = self.require_user()
+        if language not in LANGUAGES:
+            raise InvalidLanguage(
+                f"Choose one of the till's languages ({', '.join(LANGUAGES)}), not {language!r}."
+            )
+        with self._db.session() as s:
+            row = s.get(User, user.user_id)
+            if row is None:
+                raise NotLoggedIn("Log in with your PIN first.")
+            if row.language != language:
+                row.language = language
+                self._audit(
+                    s, user.user_id, "language_changed", result="ok", detail={"to": language}
+                )
+        self._current = CurrentUser(user.user_id, user.name, user.role, language)
         return self._current
 
     def lock_screen(self) -> None:

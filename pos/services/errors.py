@@ -38,6 +38,10 @@ class NotLoggedIn(ServiceError):
     code = "not_logged_in"
 
 
+class InvalidLanguage(ServiceError):
+    code = "invalid_language"
+
+
 class WrongPin(ServiceError):
     code = "wrong_pin"
 

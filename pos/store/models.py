@@ -65,6 +65,9 @@ class User(Base):
     #: HMAC-SHA256 (journal key) over id, role, PIN hash and active: a role or PIN hash
     #: copied from another row does not verify. Set by ``pos.store.journal_chain.seal_user``.
     mac: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
+    #: ``en`` or ``sw``: the till shows its screens in this language while the user is
+    #: logged in. Not sealed (a preference the user changes themselves).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default=text("'en'"))
 
 
 class Product(Base):
@@ -194,6 +197,7 @@ class PaymentRecord(Base):
 
     __table_args__ = (
         Index("ix_payments_day", "business_date", "status", "method", "amount_minor"),
+        Index("ix_payments_reference", "reference"),
     )
 
 

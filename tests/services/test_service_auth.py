@@ -29,6 +29,7 @@ from pos.services.auth import (
 from pos.services.errors import (
     AccountLocked,
     ApprovalRequired,
+    InvalidLanguage,
     NotLoggedIn,
     PermissionDenied,
     ServiceError,
@@ -95,6 +96,26 @@ def test_users_are_listed_for_the_login_screen(users: Users) -> None:
         Role.MANAGER: "Carol Njeri",
     }
     assert all(u.locked_until is None for u in users.values())
+
+
+def test_a_user_chooses_their_language_and_keeps_it_for_the_next_login(
+    terminal: Terminal, users: Users
+) -> None:
+    cashier_id = users[Role.CASHIER].user_id
+    assert terminal.auth.login(cashier_id, "1111").language == "en"
+    with pytest.raises(InvalidLanguage, match="en, sw"):
+        terminal.auth.set_language("fr")
+    assert terminal.auth.set_language("sw").language == "sw"
+    assert terminal.auth.current is not None
+    assert terminal.auth.current.language == "sw"
+    assert audit_detail(terminal, "language_changed") == {"to": "sw"}
+    terminal.auth.logout()
+    with pytest.raises(NotLoggedIn):
+        terminal.auth.set_language("en")
+    listed = {u.user_id: u.language for u in terminal.auth.users()}
+    assert listed[cashier_id] == "sw"
+    assert listed[users[Role.MANAGER].user_id] == "en"
+    assert terminal.auth.login(cashier_id, "1111").language == "sw"
 
 
 def test_unknown_user_cannot_log_in(terminal: Terminal) -> None:

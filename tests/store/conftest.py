@@ -59,6 +59,7 @@ TRIGGERS_AT["0003"] = (
     }
     | {"sale_lines_sealed", "sale_taxes_sealed", "payments_sealed", "outbox_no_delete"}
 )
+TRIGGERS_AT["0004"] = TRIGGERS_AT["0003"]  # a column and an index; no trigger changes
 
 #: The identity the store tests' journals are sealed for (the snapshots' till).
 STORE_CTX = TerminalContext(StoreInfo("DEMO", "Kaunta Demo Duka"), "T1", training=True)
@@ -131,6 +132,9 @@ def build_snapshot(path: Path, revision: str) -> None:
     key = SNAPSHOTS / f"{revision}.key"
     if key.exists():  # from 0003 on: the training journal key the snapshot was sealed with
         (path.parent / SNAPSHOT_KEY_NAME).write_bytes(key.read_bytes())
+    pepper = SNAPSHOTS / f"{revision}.pepper"
+    if pepper.exists():  # from 0004 on: PINs re-hashed with the (training) pepper
+        (path.parent / "auth.pin_pepper").write_bytes(pepper.read_bytes())
 
 
 class Schema:

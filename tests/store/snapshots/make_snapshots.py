@@ -27,6 +27,11 @@ builds), so it needs no older checkout::
 
     rm -f /tmp/till.sqlite* /tmp/journal.*
     python tests/store/snapshots/make_snapshots.py 0003 /tmp/till.sqlite
+
+Later stages start the same way from the previous snapshot (and its key)::
+
+    rm -rf /tmp/snap && mkdir /tmp/snap
+    python tests/store/snapshots/make_snapshots.py 0004 /tmp/snap/till.sqlite
 """
 
 from __future__ import annotations
@@ -204,6 +209,30 @@ def stage_0003(path: Path) -> None:
     (HERE / "0003.key").write_text(key.read_text(encoding="ascii"), encoding="ascii")
 
 
+def stage_0004(path: Path) -> None:
+    """The 0003 till upgraded to per-user languages: the cashier switches to Kiswahili,
+    then sells (cash) and the sale is found again by its receipt number."""
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+
+    if not path.exists():
+        _load_previous(path, "0003")
+        (path.parent / "journal.key.DEMO-T1").write_bytes((HERE / "0003.key").read_bytes())
+    t = _terminal(path, datetime(2026, 11, 30, 5, 0, tzinfo=UTC))
+    report = t.startup_checks()
+    assert report.audit_ok, report.audit_problem
+    pins = {r: p for _, r, p in DEMO_USERS}
+    t.auth.login(_user(t, "cashier"), pins["cashier"])
+    assert t.auth.set_language("sw").language == "sw"
+    c = t.checkout
+    c.scan("6169619642552", 2)
+    assert c.pay_cash(Money(50000)).receipt is not None
+    t.close()
+    (HERE / "0004.key").write_bytes((HERE / "0003.key").read_bytes())
+    # the cashier's login re-hashed her PIN with the pepper (training keeps it in a file)
+    (HERE / "0004.pepper").write_bytes((path.parent / "auth.pin_pepper").read_bytes())
+
+
 def _load_previous(path: Path, revision: str) -> None:
     """A file at ``revision`` holding that revision's snapshot (as the tests build it)."""
     from pos.store.db import Database
@@ -239,7 +268,8 @@ def dump(path: Path) -> str:
 
 
 def main(revision: str, path: Path) -> int:
-    {"0001": stage_0001, "0002": stage_0002, "0003": stage_0003}[revision](path)
+    stages = {"0001": stage_0001, "0002": stage_0002, "0003": stage_0003, "0004": stage_0004}
+    stages[revision](path)
     header = (
         f"-- Kaunta till data at schema {revision}, written by the Kaunta of that revision.\n"
         "-- Made by tests/store/snapshots/make_snapshots.py; do not edit by hand.\n"
