@@ -63,6 +63,10 @@ class Permission(StrEnum):
     IMPORT_CATALOG = "import_catalog"
     MANAGE_SETTINGS = "manage_settings"
     SETTLE_PAYMENTS = "settle_payments"
+    REFUND = "refund"
+    REFUND_TO_CASH = "refund_to_cash"
+    RETURN_WITHOUT_RECEIPT = "return_without_receipt"
+    MANAGE_PRODUCTS = "manage_products"
 
 
 _SUPERVISOR = {
@@ -72,6 +76,7 @@ _SUPERVISOR = {
     Permission.VOID_SALE,
     Permission.REMOVE_AFTER_TENDER,
     Permission.VIEW_REPORTS,
+    Permission.REFUND,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -92,6 +97,10 @@ ACTION_LABELS: dict[Permission, str] = {
     Permission.IMPORT_CATALOG: "Importing the catalog",
     Permission.MANAGE_SETTINGS: "Changing payment settings",
     Permission.SETTLE_PAYMENTS: "Settling a late payment (refund or credit)",
+    Permission.REFUND: "A refund",
+    Permission.REFUND_TO_CASH: "Giving a card, M-Pesa or PayPal payment back as cash",
+    Permission.RETURN_WITHOUT_RECEIPT: "A return without a receipt",
+    Permission.MANAGE_PRODUCTS: "Changing products",
 }
 
 # -- PIN hashing ---------------------------------------------------------------------------
@@ -482,6 +491,11 @@ class AuthService:
         s.add(user)
         s.flush()
         return user_id
+
+    def hash_new_pin(self, pin: str) -> str:
+        """A new PIN's hash as this till stores it (cost, pepper): for the staff screens,
+        which set and reset PINs (the caller seals the user row it goes into)."""
+        return self._new_hash(pin)
 
     def _new_hash(self, pin: str) -> str:
         """A PIN hash at this till's cost, with its current pepper (made on first use)."""
