@@ -214,6 +214,20 @@ class OutboxEvent(Base):
     payload: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: why the head office refused it (the sync agent parks it and sends the rest); "" if not
+    parked_reason: Mapped[str] = mapped_column(String(500), default="", server_default=text("''"))
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_outbox_pending", "seq", sqlite_where=text("sent_at IS NULL")),)
+
+
+class SyncState(Base):
+    """Named values the sync agent keeps between runs (cursor, last success)."""
+
+    __tablename__ = "sync_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class AuditEntry(Base):

@@ -60,6 +60,7 @@ TRIGGERS_AT["0003"] = (
     | {"sale_lines_sealed", "sale_taxes_sealed", "payments_sealed", "outbox_no_delete"}
 )
 TRIGGERS_AT["0004"] = TRIGGERS_AT["0003"]  # a column and an index; no trigger changes
+TRIGGERS_AT["0005"] = TRIGGERS_AT["0004"]  # sync agent state; no trigger changes
 
 #: The identity the store tests' journals are sealed for (the snapshots' till).
 STORE_CTX = TerminalContext(StoreInfo("DEMO", "Kaunta Demo Duka"), "T1", training=True)

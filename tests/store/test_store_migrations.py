@@ -42,6 +42,7 @@ TABLES = {
     "sale_lines",
     "sale_taxes",
     "sales",
+    "sync_state",
     "users",
 }
 

@@ -32,6 +32,8 @@ Later stages start the same way from the previous snapshot (and its key)::
 
     rm -rf /tmp/snap && mkdir /tmp/snap
     python tests/store/snapshots/make_snapshots.py 0004 /tmp/snap/till.sqlite
+    rm -rf /tmp/snap && mkdir /tmp/snap
+    python tests/store/snapshots/make_snapshots.py 0005 /tmp/snap/till.sqlite
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ TABLE_ORDER = (
     "payment_attempt_events",
     "journal_chain",  # after every document: a sealed sale takes no new lines
     "journal_checkpoints",
+    "sync_state",
 )
 
 CATALOG = """sku,barcode,name,category,price,vat_class
@@ -233,6 +236,40 @@ def stage_0004(path: Path) -> None:
     (HERE / "0004.pepper").write_bytes((path.parent / "auth.pin_pepper").read_bytes())
 
 
+def stage_0005(path: Path) -> None:
+    """The 0004 till with a sync agent: two cash sales, the head office acknowledged the
+    first outbox events and refused one (parked with its reason), a change cursor and the
+    time of the last success kept."""
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+    from pos.store import sync_state
+
+    if not path.exists():
+        _load_previous(path, "0004")
+        (path.parent / "journal.key.DEMO-T1").write_bytes((HERE / "0004.key").read_bytes())
+        (path.parent / "auth.pin_pepper").write_bytes((HERE / "0004.pepper").read_bytes())
+    t = _terminal(path, datetime(2026, 12, 1, 5, 0, tzinfo=UTC))
+    report = t.startup_checks()
+    assert report.audit_ok, report.audit_problem
+    pins = {r: p for _, r, p in DEMO_USERS}
+    t.auth.login(_user(t, "cashier"), pins["cashier"])
+    c = t.checkout
+    for barcode in ("6168232712628", "6165383477352"):
+        c.scan(barcode)
+        assert c.pay_cash(Money(20000)).receipt is not None
+    now = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    with t.db.session() as s:
+        pending = sync_state.pending_events(s, limit=500, now=now, park_retry=timedelta(hours=1))
+        assert len(pending) >= 3, pending
+        sync_state.mark_sent(s, [e.event_id for e in pending[:-1]], now)
+        sync_state.park(s, [(pending[-1].event_id, "body.lines[0].sku: is not known")], now)
+        sync_state.set_value(s, sync_state.CURSOR, "v1:42")
+        sync_state.set_value(s, sync_state.LAST_SUCCESS, now.isoformat())
+    t.close()
+    for suffix in ("key", "pepper"):
+        (HERE / f"0005.{suffix}").write_bytes((HERE / f"0004.{suffix}").read_bytes())
+
+
 def _load_previous(path: Path, revision: str) -> None:
     """A file at ``revision`` holding that revision's snapshot (as the tests build it)."""
     from pos.store.db import Database
@@ -268,7 +305,13 @@ def dump(path: Path) -> str:
 
 
 def main(revision: str, path: Path) -> int:
-    stages = {"0001": stage_0001, "0002": stage_0002, "0003": stage_0003, "0004": stage_0004}
+    stages = {
+        "0001": stage_0001,
+        "0002": stage_0002,
+        "0003": stage_0003,
+        "0004": stage_0004,
+        "0005": stage_0005,
+    }
     stages[revision](path)
     header = (
         f"-- Kaunta till data at schema {revision}, written by the Kaunta of that revision.\n"

@@ -1,0 +1,288 @@
+"""The till's side of synchronisation: what the sync agent reads and writes in the store.
+
+The agent is a second writer beside the till worker. Every function here takes the session
+of one short unit of work (``Database.session()``, ``BEGIN IMMEDIATE``); the agent opens one
+to read a batch, closes it, talks to the head office with no transaction open, and opens
+another to record the answers. It never holds the write lock across a network call.
+
+- Outbox delivery: :func:`pending_events` (unsent, in ``seq`` order, parked ones only once
+  their retry time has come), :func:`mark_sent` (only on the head office's acknowledgement),
+  :func:`park` (refused, with the reason, so the rest goes on), :func:`outbox_counts`,
+  :func:`parked_events` (for the manager).
+- Head-office changes: :func:`apply_products` and :func:`apply_users` apply one page inside
+  the caller's transaction, so a page is applied whole or not at all, together with the
+  cursor that follows it (:func:`set_value`).
+- Small named values (:func:`get_value` / :func:`set_value`): the change cursor, the time of
+  the last successful exchange.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from pos.store.journal_chain import JournalHead, chain_head, seal_user
+from pos.store.models import OutboxEvent, Product, SyncState, User
+
+_OUTBOX: Table = OutboxEvent.__table__  # type: ignore[assignment]
+
+#: Names of the values in ``sync_state``.
+CURSOR = "changes.cursor"
+LAST_SUCCESS = "last_success_at"
+LAST_PROBLEM = "last_problem"
+
+_CODE_RE = re.compile(r"[A-Za-z0-9]{1,4}")
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An outbox row to send: its number, id and the stored document (JSON text)."""
+
+    seq: int
+    event_id: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedEvent:
+    """An event the head office refused: what the manager sees."""
+
+    seq: int
+    event_id: str
+    kind: str
+    reason: str
+    parked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxCounts:
+    waiting: int  # not yet acknowledged, parked ones included
+    parked: int
+
+
+def pending_events(
+    session: Session, *, limit: int, now: datetime, park_retry: timedelta
+) -> list[PendingEvent]:
+    """Up to ``limit`` unsent events in ``seq`` order; a parked event only once
+    ``park_retry`` has passed since it was parked (it does not block those after it)."""
+    due = now - park_retry
+    rows = session.execute(
+        select(OutboxEvent.seq, OutboxEvent.id, OutboxEvent.payload)
+        .where(
+            OutboxEvent.sent_at.is_(None),
+            or_(OutboxEvent.parked_at.is_(None), OutboxEvent.parked_at <= due),
+        )
+        .order_by(OutboxEvent.seq)
+        .limit(limit)
+    ).all()
+    return [PendingEvent(int(r.seq), str(r.id), str(r.payload)) for r in rows]
+
+
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(and_(_OUTBOX.c.id == bindparam("event_id"), _OUTBOX.c.sent_at.is_(None)))
+    .values(
+        sent_at=bindparam("now"),
+        attempts=_OUTBOX.c.attempts + 1,
+        parked_reason="",
+        parked_at=None,
+    )
+)
+_PARK = (
+    update(_OUTBOX)
+    .where(and_(_OUTBOX.c.id == bindparam("event_id"), _OUTBOX.c.sent_at.is_(None)))
+    .values(
+        attempts=_OUTBOX.c.attempts + 1,
+        parked_reason=bindparam("reason"),
+        parked_at=bindparam("now"),
+    )
+)
+
+
+def mark_sent(session: Session, event_ids: Sequence[str], now: datetime) -> int:
+    """Record the head office's acknowledgement of ``event_ids``; returns rows changed.
+
+    An event already marked keeps its first ``sent_at`` (acknowledged twice is still once).
+    """
+    if not event_ids:
+        return 0
+    result = session.connection().execute(
+        _MARK_SENT, [{"event_id": e, "now": now} for e in event_ids]
+    )
+    return int(result.rowcount)
+
+
+def park(session: Session, refused: Sequence[tuple[str, str]], now: datetime) -> int:
+    """Park each ``(event_id, reason)`` the head office refused; returns rows changed."""
+    if not refused:
+        return 0
+    result = session.connection().execute(
+        _PARK, [{"event_id": e, "reason": r[:500], "now": now} for e, r in refused]
+    )
+    return int(result.rowcount)
+
+
+def outbox_counts(session: Session) -> OutboxCounts:
+    waiting = session.execute(
+        select(func.count()).select_from(OutboxEvent).where(OutboxEvent.sent_at.is_(None))
+    ).scalar_one()
+    parked = session.execute(
+        select(func.count())
+        .select_from(OutboxEvent)
+        .where(OutboxEvent.sent_at.is_(None), OutboxEvent.parked_at.is_not(None))
+    ).scalar_one()
+    return OutboxCounts(int(waiting), int(parked))
+
+
+def parked_events(session: Session, limit: int = 100) -> list[ParkedEvent]:
+    rows = session.execute(
+        select(
+            OutboxEvent.seq,
+            OutboxEvent.id,
+            OutboxEvent.kind,
+            OutboxEvent.parked_reason,
+            OutboxEvent.parked_at,
+        )
+        .where(OutboxEvent.sent_at.is_(None), OutboxEvent.parked_at.is_not(None))
+        .order_by(OutboxEvent.seq)
+        .limit(limit)
+    ).all()
+    return [
+        ParkedEvent(int(r.seq), str(r.id), str(r.kind), str(r.parked_reason), r.parked_at)
+        for r in rows
+    ]
+
+
+def journal_head(session: Session) -> JournalHead | None:
+    """The newest entry of the keyed journal chain (sent with every batch)."""
+    return chain_head(session.connection())
+
+
+# ---------------------------------------------------------------------------------------
+# Named values
+
+
+def get_value(session: Session, name: str) -> str | None:
+    row = session.get(SyncState, name)
+    return None if row is None else row.value
+
+
+def set_value(session: Session, name: str, value: str) -> None:
+    stmt = sqlite_insert(SyncState).values(name=name, value=value)
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=[SyncState.name], set_={"value": value})
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Changes from the head office
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChange:
+    """A product as the head office has it now (its first barcode is the till's)."""
+
+    sku: str
+    name: str
+    barcode: str | None
+    price_minor: int
+    currency: str
+    vat_class: str
+    category: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UserChange:
+    """A user as the head office has it now. PINs never travel: a user new to this till
+    gets no PIN (cannot log in) until a manager sets one here."""
+
+    user_id: str
+    name: str
+    role: str
+    active: bool
+
+
+def apply_products(session: Session, changes: Iterable[ProductChange], now: datetime) -> int:
+    """Insert or update products by SKU, inside the caller's transaction.
+
+    The head office is the catalog's master: a barcode it gives this product is taken
+    from any other product of the till that still holds it (in the same transaction, so
+    the unique barcode index never sees two owners). Returns how many were written.
+    """
+    written = 0
+    for c in changes:
+        if c.barcode is not None:
+            session.execute(
+                update(Product)
+                .where(Product.barcode == c.barcode, Product.sku != c.sku)
+                .values(barcode=None, updated_at=now)
+            )
+        stmt = sqlite_insert(Product).values(
+            sku=c.sku,
+            barcode=c.barcode,
+            name=c.name,
+            category=c.category,
+            price_minor=c.price_minor,
+            currency=c.currency,
+            vat_class=c.vat_class,
+            active=c.active,
+            updated_at=now,
+        )
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[Product.sku],
+                set_={
+                    "barcode": stmt.excluded.barcode,
+                    "name": stmt.excluded.name,
+                    "category": stmt.excluded.category,
+                    "price_minor": stmt.excluded.price_minor,
+                    "currency": stmt.excluded.currency,
+                    "vat_class": stmt.excluded.vat_class,
+                    "active": stmt.excluded.active,
+                    "updated_at": stmt.excluded.updated_at,
+                },
+            )
+        )
+        written += 1
+    return written
+
+
+def apply_users(session: Session, changes: Iterable[UserChange], now: datetime) -> list[str]:
+    """Create or update users by id (name, role, active), sealing each row as the auth
+    service does. Returns one problem sentence per change that could not be applied
+    (a name another user of this till already has); the others are applied."""
+    problems: list[str] = []
+    for c in changes:
+        clash = session.scalars(select(User).where(User.name == c.name, User.id != c.user_id))
+        if clash.first() is not None:
+            problems.append(f"user {c.user_id}: the name {c.name!r} belongs to another user")
+            continue
+        user = session.get(User, c.user_id)
+        if user is None:
+            user = User(
+                id=c.user_id,
+                name=c.name,
+                role=c.role,
+                pin_hash="",
+                failed_attempts=0,
+                lockout_count=0,
+                active=c.active,
+                created_at=now,
+            )
+            session.add(user)
+        else:
+            user.name, user.role, user.active = c.name, c.role, c.active
+        seal_user(session, user)
+    session.flush()
+    return problems
+
+
+def valid_vat_code(code: str) -> bool:
+    return _CODE_RE.fullmatch(code) is not None
