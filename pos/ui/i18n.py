@@ -1,0 +1,222 @@
+"""The till's languages: installing Qt's translator, switching it, rendering messages.
+
+English is the source language (no translator needed); Kiswahili comes from
+``kaunta_sw.qm``, compiled from ``resources/translations/kaunta_sw.ts`` by the project's
+setup. :func:`set_language` installs the user's language at login; the screens already
+built are retranslated in place: every label, button, tool tip, placeholder and title whose
+text is a known source or translation is swapped for the new language's text (texts built
+from values, such as totals, are redrawn by their screens). Dialogs opened later are built
+in the new language through ``self.tr()``.
+
+Messages from the domain and the services (:class:`pos.domain.messages.Message`) render
+through the translator of the language asked for, so a receipt can be Kiswahili while the
+cashier reads English.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from datetime import tzinfo
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QTableWidget,
+    QWidget,
+)
+
+from pos.domain.messages import CONTEXT, Formats, Message
+from pos.ui.resources import translations_dir
+
+log = logging.getLogger(__name__)
+
+#: the languages the till speaks, by code, with their own names (for the toggle)
+LANGUAGES: dict[str, str] = {"en": "English", "sw": "Kiswahili"}
+#: the language of the source texts
+SOURCE = "en"
+
+_state: dict[str, object] = {"language": SOURCE, "translator": None, "zone": None}
+
+
+class TranslationMissing(FileNotFoundError):
+    """A language's compiled file is not where the resources are (a packaging bug)."""
+
+
+def qm_path(language: str) -> Path:
+    return translations_dir() / f"kaunta_{language}.qm"
+
+
+def ts_path(language: str) -> Path:
+    return translations_dir() / f"kaunta_{language}.ts"
+
+
+@functools.cache
+def translator(language: str) -> QTranslator | None:
+    """The loaded translator of ``language`` (None for English, the source language)."""
+    if language == SOURCE:
+        return None
+    if language not in LANGUAGES:
+        raise ValueError(f"Kaunta does not speak {language!r} (it speaks {', '.join(LANGUAGES)})")
+    loaded = QTranslator()
+    path = qm_path(language)
+    if not loaded.load(str(path)):
+        raise TranslationMissing(
+            f"The {LANGUAGES[language]} translation {path} is missing or unreadable: "
+            "run `python3 dev.py` (it builds the .qm files from the .ts sources)"
+        )
+    return loaded
+
+
+def language() -> str:
+    """The language the screens show now."""
+    return str(_state["language"])
+
+
+def set_zone(zone: tzinfo | None) -> None:
+    """The shop's time zone, for dates and times in messages."""
+    _state["zone"] = zone
+
+
+def formats() -> Formats:
+    zone = _state["zone"]
+    return Formats(zone if isinstance(zone, tzinfo) else None)
+
+
+def set_language(code: str) -> bool:
+    """Show the till in ``code`` from now on (installing its translator and retranslating
+    the windows that are open). Returns whether anything changed."""
+    if code not in LANGUAGES:
+        log.warning("unknown language %r; keeping %s", code, language())
+        return False
+    if code == language():
+        return False
+    app = QCoreApplication.instance()
+    new = translator(code)
+    old = _state["translator"]
+    if app is not None:
+        if isinstance(old, QTranslator):
+            app.removeTranslator(old)
+        if new is not None:
+            app.installTranslator(new)
+    previous = language()
+    _state["translator"] = new
+    _state["language"] = code
+    if isinstance(app, QApplication):
+        retranslate(app.topLevelWidgets(), previous, code)
+    return True
+
+
+def _translate_with(code: str, source: str, disambiguation: str | None, context: str) -> str:
+    current = translator(code)
+    if current is None:
+        return source
+    found = current.translate(context, source, disambiguation)
+    return found or source
+
+
+def render(message: Message, code: str | None = None) -> str:
+    """``message`` in ``code`` (default: the screens' language), values per locale."""
+    lang = code or language()
+    return message.render(
+        lambda source, dis: _translate_with(lang, source, dis, CONTEXT), formats()
+    )
+
+
+def text(english: str, code: str | None = None) -> str:
+    """A fixed sentence from below the UI (a payment outcome, a service's plain message)
+    in ``code`` (default: the screens' language); untranslated ones stay as they are."""
+    return _translate_with(code or language(), english, None, CONTEXT)
+
+
+def describe(error: BaseException) -> str:
+    """An error's message in the screens' language (its English text if it has no code)."""
+    msg = getattr(error, "msg", None)
+    if isinstance(msg, Message):
+        return render(msg)
+    return text(str(error))
+
+
+# -- retranslating what is on screen ---------------------------------------------------------
+
+
+@functools.cache
+def _catalog(code: str) -> dict[str, str]:
+    """source -> translation of every entry of ``code``'s .ts (for in-place switching)."""
+    path = ts_path(code)
+    if not path.is_file():
+        return {}
+    out: dict[str, str] = {}
+    for message in ET.parse(path).getroot().iter("message"):
+        source = message.findtext("source")
+        done = message.findtext("translation")
+        if source and done and source not in out:
+            out[source] = done
+    return out
+
+
+@functools.cache
+def _back(code: str) -> dict[str, str]:
+    """text shown in ``code`` -> its English source, for every known text."""
+    if code == SOURCE:
+        return {s: s for other in LANGUAGES if other != SOURCE for s in _catalog(other)}
+    return {t: s for s, t in _catalog(code).items()}
+
+
+def _swap(text_now: str, old: str, new: str) -> str | None:
+    """``text_now`` (in ``old``) in ``new``, line by line; None if nothing in it is known."""
+    if not text_now:
+        return None
+    back = _back(old)
+    forward = None if new == SOURCE else _catalog(new)
+    changed = False
+    lines = []
+    for line in text_now.split("\n"):
+        source = back.get(line)
+        if source is None:
+            lines.append(line)
+            continue
+        shown = source if forward is None else forward.get(source, source)
+        changed = changed or shown != line
+        lines.append(shown)
+    return "\n".join(lines) if changed else None
+
+
+def _retext(getter: str, setter: str, widget: QWidget, old: str, new: str) -> None:
+    now = getattr(widget, getter)()
+    swapped = _swap(now, old, new)
+    if swapped is not None:
+        getattr(widget, setter)(swapped)
+
+
+def retranslate(windows: Iterable[QWidget], old: str, new: str) -> None:
+    """Swap every known text in ``windows`` (and their children) from ``old`` to ``new``."""
+    for window in windows:
+        for widget in [window, *window.findChildren(QWidget)]:
+            _retext("toolTip", "setToolTip", widget, old, new)
+            if widget.isWindow():
+                _retext("windowTitle", "setWindowTitle", widget, old, new)
+            if isinstance(widget, (QLabel, QAbstractButton)):
+                _retext("text", "setText", widget, old, new)
+            elif isinstance(widget, QLineEdit):
+                _retext("placeholderText", "setPlaceholderText", widget, old, new)
+            elif isinstance(widget, QGroupBox):
+                _retext("title", "setTitle", widget, old, new)
+            if isinstance(widget, QTableWidget):
+                for column in range(widget.columnCount()):
+                    item = widget.horizontalHeaderItem(column)
+                    if item is not None:
+                        _retext("text", "setText", item, old, new)  # type: ignore[arg-type]
+            elif isinstance(widget, QListWidget):
+                for row in range(widget.count()):
+                    entry = widget.item(row)
+                    if entry is not None:
+                        _retext("text", "setText", entry, old, new)  # type: ignore[arg-type]
