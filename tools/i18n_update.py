@@ -101,7 +101,7 @@ class _Scanner(ast.NodeVisitor):
             dis = _const(node.args[1]) if len(node.args) > 1 else None
             if source is not None and isinstance(func.value, ast.Name) and func.value.id == "self":
                 self._add(node, self.classes[-1], source, dis or "")
-        elif name == "translate" and len(node.args) >= 2:
+        elif name in ("translate", "QT_TRANSLATE_NOOP") and len(node.args) >= 2:
             context, source = _const(node.args[0]), _const(node.args[1])
             dis = _const(node.args[2]) if len(node.args) > 2 else None
             if context is not None and source is not None:

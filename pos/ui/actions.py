@@ -12,12 +12,14 @@ import logging
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
 from pos.services.auth import ROLE_PERMISSIONS, Approval, Permission, UserSummary
 from pos.services.errors import USER_ERRORS, ApprovalRequired
 from pos.services.steps import NetCall
 from pos.services.terminal import Terminal
+from pos.ui import i18n
 from pos.ui.dialogs import ApprovalDialog
 from pos.ui.runner import ServiceRunner
 from pos.ui.widgets import ClosedDialogs
@@ -29,12 +31,13 @@ log = logging.getLogger(__name__)
 def describe_error(error: BaseException) -> str:
     """The text a person sees for an error raised by a service."""
     if isinstance(error, USER_ERRORS):
-        return str(error)
+        return i18n.describe(error)  # in the screens' language
     log.error("unexpected error in a service call", exc_info=error)
-    return (
-        f"Unexpected error ({type(error).__name__}). Nothing was lost: the sale is saved. "
-        "Try again; if it repeats, call support (details are in the log file)."
-    )
+    return QCoreApplication.translate(
+        "actions",
+        "Unexpected error ({kind}). Nothing was lost: the sale is saved. "
+        "Try again; if it repeats, call support (details are in the log file).",
+    ).format(kind=type(error).__name__)
 
 
 class Actions:
@@ -109,7 +112,7 @@ class Actions:
         def failed(error: BaseException) -> None:
             if isinstance(error, ApprovalRequired):
                 self.ask_approval(
-                    str(error),
+                    i18n.describe(error),
                     [Permission(p) for p in error.permissions],
                     lambda approval: go(approval, on_ok, failed_again),
                 )

@@ -19,10 +19,10 @@ import functools
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, QTranslator
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -220,3 +220,27 @@ def retranslate(windows: Iterable[QWidget], old: str, new: str) -> None:
                     entry = widget.item(row)
                     if entry is not None:
                         _retext("text", "setText", entry, old, new)  # type: ignore[arg-type]
+
+
+# -- words the screens build from values ----------------------------------------------------
+
+#: role names as the screens show them (translated; the stored value stays English)
+ROLE_NAMES = {
+    "cashier": QT_TRANSLATE_NOOP("Role", "cashier"),
+    "supervisor": QT_TRANSLATE_NOOP("Role", "supervisor"),
+    "manager": QT_TRANSLATE_NOOP("Role", "manager"),
+}
+
+#: Qt's locale for each language (day and month names of the clock)
+LOCALES = {"en": "en_KE", "sw": "sw_KE"}
+
+
+def role_name(role: str) -> str:
+    """A role ("cashier") in the screens' language."""
+    source = ROLE_NAMES.get(role)
+    return QCoreApplication.translate("Role", source) if source else role
+
+
+def clock_text(now: datetime) -> str:
+    """The status bar's clock: day, date and time in the screens' language."""
+    return QLocale(LOCALES.get(language(), "en_KE")).toString(now, "ddd dd MMM  HH:mm")

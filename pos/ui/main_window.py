@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,6 +28,7 @@ from pos.services.backups import BackupDone, BackupService
 from pos.services.errors import AccountLocked
 from pos.services.payments import AttemptView
 from pos.services.terminal import StartupReport, Terminal
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.confirm import ConfirmDialog
 from pos.ui.customer_phone import CustomerPhoneWindow
@@ -39,7 +40,9 @@ from pos.ui.sale_screen import SaleScreen
 from pos.ui.scan_guard import ScanGuard
 from pos.ui.widgets import STYLE
 
-TRAINING_TEXT = "TRAINING MODE — practice only: sales are not real and receipts are marked"
+TRAINING_TEXT = QT_TRANSLATE_NOOP(
+    "MainWindow", "TRAINING MODE — practice only: sales are not real and receipts are marked"
+)
 _ACTIVITY = {
     QEvent.Type.KeyPress,
     QEvent.Type.MouseButtonPress,
@@ -62,7 +65,11 @@ class MainWindow(QMainWindow):
         self.terminal = terminal
         self.backups = backups
         ctx = terminal.ctx
-        self.setWindowTitle(f"Kaunta · {ctx.store.name} · till {ctx.terminal_id}")
+        self.setWindowTitle(
+            self.tr("Kaunta · {store} · till {till}").format(
+                store=ctx.store.name, till=ctx.terminal_id
+            )
+        )
         self.setStyleSheet(STYLE)
         self.setWindowIcon(app_icon())
         # maximised by the app (or full screen in kiosk mode); this is the size it falls
@@ -77,7 +84,7 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 4, 8, 4)
-        self.banner = QLabel(TRAINING_TEXT, central)
+        self.banner = QLabel(self.tr(TRAINING_TEXT), central)
         self.banner.setObjectName("trainingBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setVisible(ctx.training)
@@ -88,8 +95,10 @@ class MainWindow(QMainWindow):
         self.alert.hide()
         alert_row = QHBoxLayout()
         alert_row.addWidget(self.alert, 1)
-        self.settle_button = QPushButton("Settle…", central)
-        self.settle_button.setToolTip("Refund or credit money that no sale needed (manager)")
+        self.settle_button = QPushButton(self.tr("Settle…"), central)
+        self.settle_button.setToolTip(
+            self.tr("Refund or credit money that no sale needed (manager)")
+        )
         self.settle_button.clicked.connect(self.open_late_payments)
         self.settle_button.hide()
         alert_row.addWidget(self.settle_button)
@@ -111,7 +120,11 @@ class MainWindow(QMainWindow):
 
         self.status_user = QLabel("", self)
         self.status_till = QLabel(
-            f"{ctx.store.name} · till {ctx.terminal_id}" + (" · TRAINING" if ctx.training else ""),
+            (
+                self.tr("{store} · till {till} · TRAINING")
+                if ctx.training
+                else self.tr("{store} · till {till}")
+            ).format(store=ctx.store.name, till=ctx.terminal_id),
             self,
         )
         self.status_clock = QLabel("", self)
@@ -161,7 +174,7 @@ class MainWindow(QMainWindow):
     # -- status -----------------------------------------------------------------------------
     def _tick(self) -> None:
         now = datetime.now(self.terminal.ctx.zone)
-        self.status_clock.setText(now.strftime("%a %d %b  %H:%M"))
+        self.status_clock.setText(i18n.clock_text(now))
 
     def _startup_checked(self, report: StartupReport) -> None:
         if not report.can_sell:  # the journal's rules or key are gone: no selling at all
@@ -246,8 +259,10 @@ class MainWindow(QMainWindow):
         self.settle_button.show()
         total = ", ".join(f"{v.label} {v.tender}" for v in late)
         self.alert.setText(
-            f"Money received that no open sale needed: {total}. Manager: give it back to the "
-            "customer or keep it as their credit (Settle…)."
+            self.tr(
+                "Money received that no open sale needed: {total}. Manager: give it back to "
+                "the customer or keep it as their credit (Settle…)."
+            ).format(total=total)
         )
         self.alert.show()
 
@@ -277,11 +292,13 @@ class MainWindow(QMainWindow):
         log.info("backup ready: %s", done.path)
 
     def _backup_failed(self, error: BaseException) -> None:
-        self.alert.setText(f"Backup failed: {describe_error(error)}")
+        self.alert.setText(self.tr("Backup failed: {error}").format(error=describe_error(error)))
         self.alert.show()
 
     def _alert_error(self, error: BaseException) -> None:
-        self.alert.setText(f"Start-up check failed: {describe_error(error)}")
+        self.alert.setText(
+            self.tr("Start-up check failed: {error}").format(error=describe_error(error))
+        )
         self.alert.show()
 
     def _scan_elsewhere(self, obj: QObject) -> bool:
@@ -298,7 +315,9 @@ class MainWindow(QMainWindow):
     def _scanned_elsewhere(self, code: str) -> None:
         if self.stack.currentWidget() is self.login:
             self.login.show_error(
-                f"That was a scan ({code}), not a PIN: log in first, then scan again."
+                self.tr(
+                    "That was a scan ({code}), not a PIN: log in first, then scan again."
+                ).format(code=code)
             )
             return
         self.sale.scanned_elsewhere(code)
@@ -331,7 +350,8 @@ class MainWindow(QMainWindow):
         self.actions_.refresh_users(self.login.set_users)
 
     def _logged_in(self, user: CurrentUser) -> None:
-        self.status_user.setText(f"{user.name} ({user.role.value})")
+        i18n.set_language(user.language)  # the screens speak the user's own language
+        self.status_user.setText(f"{user.name} ({i18n.role_name(user.role.value)})")
         self.login.set_lock_mode(None)
         self.stack.setCurrentWidget(self.sale)
         self.sale.enter()
@@ -353,7 +373,7 @@ class MainWindow(QMainWindow):
         self.actions_.call(self.terminal.auth.lock_screen, lambda _r: None)
         self.login.set_lock_mode(user)
         self.stack.setCurrentWidget(self.login)
-        self.status_user.setText("Locked")
+        self.status_user.setText(self.tr("Locked"))
         self._show_phone(False)
 
     def switch_user(self) -> None:
@@ -367,11 +387,11 @@ class MainWindow(QMainWindow):
 
     def _unlock_user(self, user_id: str) -> None:
         def unlocked(_result: object) -> None:
-            self.login.show_info("Unlocked. Enter the PIN to log in.")
+            self.login.show_info(self.tr("Unlocked. Enter the PIN to log in."))
             self.actions_.refresh_users(self.login.set_users)
 
         self.actions_.ask_approval(
-            "Unlocking a user locked out after wrong PINs needs a manager.",
+            self.tr("Unlocking a user locked out after wrong PINs needs a manager."),
             [Permission.UNLOCK_USER],
             lambda approval: self.actions_.call(
                 lambda: self.terminal.auth.unlock_user(user_id, approval), unlocked
@@ -381,11 +401,20 @@ class MainWindow(QMainWindow):
     def _ask_close(self, items: int, total: str) -> None:
         dialog = ConfirmDialog(
             self,
-            "Close Kaunta?",
-            f"A sale is open ({items} item{'s' if items != 1 else ''}, {total}). It is kept "
-            "and comes back when Kaunta starts again.",
-            "Close anyway",
-            "Keep selling",
+            self.tr("Close Kaunta?"),
+            (
+                self.tr(
+                    "A sale is open (1 item, {total}). It is kept and comes back when Kaunta "
+                    "starts again."
+                )
+                if items == 1
+                else self.tr(
+                    "A sale is open ({items} items, {total}). It is kept and comes back when "
+                    "Kaunta starts again."
+                )
+            ).format(items=f"{items:,}", total=total),
+            self.tr("Close anyway"),
+            self.tr("Keep selling"),
         )
 
         def confirmed() -> None:
