@@ -81,6 +81,8 @@ SHOWN = frozenset(
 )
 #: calls that translate their argument (a literal inside them is fine)
 TRANSLATING = frozenset({"tr", "translate", "QT_TRANSLATE_NOOP", "QT_TR_NOOP"})
+#: keyword arguments that are names, not text (style roles, icon names, object names)
+NOT_TEXT = frozenset({"role", "icon", "objectName", "name", "key", "shortcut"})
 #: names of loggers (their warning()/critical() write the log, not the screen)
 LOGGERS = frozenset({"log", "logger", "logging", "_log", "LOG"})
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -146,7 +148,8 @@ def check_source(source: str, where: str) -> list[Untranslated]:
             and func.value.id in LOGGERS
         ):
             continue  # log.warning(...) is for the log file, in English
-        for arg in [*node.args, *(k.value for k in node.keywords)]:
+        shown = [k.value for k in node.keywords if k.arg not in NOT_TEXT]
+        for arg in [*node.args, *shown]:
             words = _bare_words(arg)
             if words:
                 found.append(Untranslated(f"{where}:{node.lineno}", _name(node), words))

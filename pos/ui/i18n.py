@@ -244,3 +244,10 @@ def role_name(role: str) -> str:
 def clock_text(now: datetime) -> str:
     """The status bar's clock: day, date and time in the screens' language."""
     return QLocale(LOCALES.get(language(), "en_KE")).toString(now, "ddd dd MMM  HH:mm")
+
+
+def count_items(count: int) -> str:
+    """ "1 item" / "12 items" in the screens' language (each form translated on its own)."""
+    if count == 1:
+        return QCoreApplication.translate("counts", "1 item")
+    return QCoreApplication.translate("counts", "{count} items").format(count=f"{count:,}")

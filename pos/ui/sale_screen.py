@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,11 +40,11 @@ from pos.domain.errors import DomainError
 from pos.domain.money import Money
 from pos.domain.receipt import Receipt
 from pos.domain.sale import Discount
-from pos.domain.text import counted
 from pos.services.auth import Approval
 from pos.services.checkout import CashResult, ParkedSummary, SaleView, VoidResult
 from pos.services.gateway_settings import FieldStatus
 from pos.services.payments import AttemptView
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import (
     DiscountDialog,
@@ -70,7 +70,12 @@ from pos.ui.widgets import (
 SEARCH_DELAY_MS = 120
 _QTY_PREFIX = re.compile(r"^\s*(\d{1,4})\s*[*xX]\s*(\S+)\s*$")
 _TRAILING_CODE = re.compile(r"(\d{8,14})$")
-VOID_REASONS = ("Customer changed mind", "Wrong items rung up", "Customer cannot pay", "Test sale")
+VOID_REASONS = (
+    QT_TRANSLATE_NOOP("SaleScreen", "Customer changed mind"),
+    QT_TRANSLATE_NOOP("SaleScreen", "Wrong items rung up"),
+    QT_TRANSLATE_NOOP("SaleScreen", "Customer cannot pay"),
+    QT_TRANSLATE_NOOP("SaleScreen", "Test sale"),
+)
 #: the right column (totals and buttons) never gets narrower than this
 RIGHT_MIN_WIDTH = 380
 #: the message row: two lines, fixed, so the basket never jumps when a message appears
@@ -80,8 +85,19 @@ TOUCH_ROW = 44
 #: the floating search results: at most this tall (about eight rows)
 RESULTS_MAX_HEIGHT = 340
 
-PARK_NOTES = ("Customer fetching money", "Customer still shopping", "Price check")
-COLUMNS = ("Item", "Qty", "Price", "Discount", "Total", "VAT")
+PARK_NOTES = (
+    QT_TRANSLATE_NOOP("SaleScreen", "Customer fetching money"),
+    QT_TRANSLATE_NOOP("SaleScreen", "Customer still shopping"),
+    QT_TRANSLATE_NOOP("SaleScreen", "Price check"),
+)
+COLUMNS = (
+    QT_TRANSLATE_NOOP("SaleScreen", "Item"),
+    QT_TRANSLATE_NOOP("SaleScreen", "Qty"),
+    QT_TRANSLATE_NOOP("SaleScreen", "Price"),
+    QT_TRANSLATE_NOOP("SaleScreen", "Discount"),
+    QT_TRANSLATE_NOOP("SaleScreen", "Total"),
+    QT_TRANSLATE_NOOP("SaleScreen", "VAT"),
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +142,9 @@ class SaleScreen(QWidget):
         root.addWidget(right_scroll, 2)
 
         self.scan = QLineEdit(self)
-        self.scan.setPlaceholderText("Scan a barcode, or type a name or SKU to search   (F1)")
+        self.scan.setPlaceholderText(
+            self.tr("Scan a barcode, or type a name or SKU to search   (F1)")
+        )
         self.scan.returnPressed.connect(self._enter)
         self.scan.textEdited.connect(self._typed)
         self.scan.installEventFilter(self)
@@ -145,7 +163,7 @@ class SaleScreen(QWidget):
         self.result_list.hide()
 
         self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -173,12 +191,12 @@ class SaleScreen(QWidget):
         self._captions: dict[QLabel, QLabel] = {}
         for row, (name, label) in enumerate(
             (
-                ("Items", self.lbl_items),
-                ("Subtotal", self.lbl_subtotal),
-                ("Discounts", self.lbl_discounts),
-                ("VAT included", self.lbl_vat),
-                ("Total", self.lbl_total_small),
-                ("Paid", self.lbl_paid),
+                (self.tr("Items"), self.lbl_items),
+                (self.tr("Subtotal"), self.lbl_subtotal),
+                (self.tr("Discounts"), self.lbl_discounts),
+                (self.tr("VAT included"), self.lbl_vat),
+                (self.tr("Total"), self.lbl_total_small),
+                (self.tr("Paid"), self.lbl_paid),
             )
         ):
             caption = QLabel(name, totals)
@@ -187,7 +205,7 @@ class SaleScreen(QWidget):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(label, row, 1)
         # the big figure: what the customer must pay now (the total, or what is still due)
-        self.lbl_big_caption = QLabel("TO PAY", totals)
+        self.lbl_big_caption = QLabel(self.tr("TO PAY"), totals)
         set_role(self.lbl_big_caption, "subtitle")
         self.lbl_total = QLabel(totals)
         set_role(self.lbl_total, "total")
@@ -198,26 +216,69 @@ class SaleScreen(QWidget):
 
         buttons = QGridLayout()
         b = action_button
-        self.btn_pay = b(self, "Pay cash", "F12", self.pay, role="pay", icon="pay-cash")
+        self.btn_pay = b(self, self.tr("Pay cash"), "F12", self.pay, role="pay", icon="pay-cash")
         specs: list[tuple[str, str | None, Callable[[], None], str, str]] = [
-            ("Quantity", "F2", self.change_quantity, "", "quantity"),
-            ("Remove line", "Del", self.remove_line, "danger", "remove"),
-            ("Line discount", "F3", self.line_discount, "", "discount"),
-            ("Order discount", "F4", self.order_discount, "", "discount-order"),
-            ("Change price", "F5", self.override_price, "", "price"),
-            ("Park sale", "F6", self.park, "", "park"),
-            ("Recall sale", "F7", self.recall, "", "recall"),
-            ("Void sale", "F8", self.void, "danger", "void"),
-            ("Receipts", "F9", self.show_last_receipt, "", "receipt"),
-            ("Lock", "Ctrl+L", self.sig_lock.emit, "", "lock"),
-            ("Switch user", "Ctrl+U", self.sig_switch_user.emit, "", "switch-user"),
-            ("Search", "F1", self.focus_scan, "", "search"),
+            # English names: the keys of ``self.buttons``; the buttons show them translated
+            (
+                QT_TRANSLATE_NOOP("SaleScreen", "Quantity"),
+                "F2",
+                self.change_quantity,
+                "",
+                "quantity",
+            ),
+            (
+                QT_TRANSLATE_NOOP("SaleScreen", "Remove line"),
+                "Del",
+                self.remove_line,
+                "danger",
+                "remove",
+            ),
+            (
+                QT_TRANSLATE_NOOP("SaleScreen", "Line discount"),
+                "F3",
+                self.line_discount,
+                "",
+                "discount",
+            ),
+            (
+                QT_TRANSLATE_NOOP("SaleScreen", "Order discount"),
+                "F4",
+                self.order_discount,
+                "",
+                "discount-order",
+            ),
+            (
+                QT_TRANSLATE_NOOP("SaleScreen", "Change price"),
+                "F5",
+                self.override_price,
+                "",
+                "price",
+            ),
+            (QT_TRANSLATE_NOOP("SaleScreen", "Park sale"), "F6", self.park, "", "park"),
+            (QT_TRANSLATE_NOOP("SaleScreen", "Recall sale"), "F7", self.recall, "", "recall"),
+            (QT_TRANSLATE_NOOP("SaleScreen", "Void sale"), "F8", self.void, "danger", "void"),
+            (
+                QT_TRANSLATE_NOOP("SaleScreen", "Receipts"),
+                "F9",
+                self.show_last_receipt,
+                "",
+                "receipt",
+            ),
+            (QT_TRANSLATE_NOOP("SaleScreen", "Lock"), "Ctrl+L", self.sig_lock.emit, "", "lock"),
+            (
+                QT_TRANSLATE_NOOP("SaleScreen", "Switch user"),
+                "Ctrl+U",
+                self.sig_switch_user.emit,
+                "",
+                "switch-user",
+            ),
+            (QT_TRANSLATE_NOOP("SaleScreen", "Search"), "F1", self.focus_scan, "", "search"),
         ]
         self.buttons: dict[str, QPushButton] = {}
         #: keys the screen itself uses: a payment method cannot take them
         self._screen_keys = {"F12", "Ctrl+,", *(key for _t, key, _s, _r, _i in specs if key)}
         for i, (text, key, slot, role, icon) in enumerate(specs):
-            button = b(self, text, key, slot, role=role, icon=icon)
+            button = b(self, self.tr(text), key, slot, role=role, icon=icon)
             self.buttons[text] = button
             buttons.addWidget(button, i // 3, i % 3)
         right.addLayout(buttons)
@@ -228,7 +289,9 @@ class SaleScreen(QWidget):
         self._gateway_box: QWidget | None = None
         gateways.addLayout(self._gateway_row, 1)
         if actions.terminal.gateway_settings is not None:
-            settings_button = b(self, "Settings", "Ctrl+,", self.open_settings, icon="settings")
+            settings_button = b(
+                self, self.tr("Settings"), "Ctrl+,", self.open_settings, icon="settings"
+            )
             settings_button.setMaximumWidth(110)
             gateways.addWidget(settings_button)
         right.addLayout(gateways)
@@ -319,7 +382,7 @@ class SaleScreen(QWidget):
         self.results = items
         self.result_list.clear()
         if not items:
-            self.result_list.addItem("No product matches. Check the spelling, or scan it.")
+            self.result_list.addItem(self.tr("No product matches. Check the spelling, or scan it."))
             self.result_list.show()
             self._place_results()
             return
@@ -454,10 +517,10 @@ class SaleScreen(QWidget):
         started = bool(view is not None and view.tender_started)
         self.lbl_paid.setText((t.paid if t and started else zero).amount_text())
         if t is not None and started:
-            self.lbl_big_caption.setText("STILL DUE")
+            self.lbl_big_caption.setText(self.tr("STILL DUE"))
             self.lbl_total.setText(f"{t.currency} {t.due.amount_text()}")
         else:
-            self.lbl_big_caption.setText("TO PAY")
+            self.lbl_big_caption.setText(self.tr("TO PAY"))
             total = t.payable if t is not None else zero
             self.lbl_total.setText(f"{total.currency} {total.amount_text()}")
         self.btn_pay.setEnabled(bool(lines) or bool(view and view.tender_started))
@@ -481,7 +544,7 @@ class SaleScreen(QWidget):
 
     def _line(self) -> str | None:
         if not self.view or not self.view.lines or not self.selected_line:
-            self.show_error("The basket is empty: scan an item first.")
+            self.show_error(self.tr("The basket is empty: scan an item first."))
             return None
         return self.selected_line
 
@@ -519,8 +582,14 @@ class SaleScreen(QWidget):
         waiting = len(self._queued_scans)
         show_message(
             shown.message,
-            f"Scanned {code}: it goes into the basket when this window closes"
-            + (f" ({waiting} scans waiting)." if waiting > 1 else "."),
+            (
+                self.tr(
+                    "Scanned {code}: it goes into the basket when this window closes "
+                    "({waiting} scans waiting)."
+                )
+                if waiting > 1
+                else self.tr("Scanned {code}: it goes into the basket when this window closes.")
+            ).format(code=code, waiting=f"{waiting:,}"),
             error=False,
         )
         if approval is not None and dialog is None:
@@ -558,15 +627,15 @@ class SaleScreen(QWidget):
         current = next(ln for ln in self.view.lines if ln.line_id == line_id)
         dialog = NumberDialog(
             self,
-            "Quantity",
-            f"New quantity for {current.name}",
+            self.tr("Quantity"),
+            self.tr("New quantity for {name}").format(name=current.name),
             str(current.quantity),
             whole_number=True,  # a keypad of digits only: no "." and no "00"
         )
 
         def chosen(text: str) -> None:
             if not text.isdigit():
-                dialog.show_error("Quantity must be a whole number, e.g. 3.")
+                dialog.show_error(self.tr("Quantity must be a whole number, e.g. 3."))
                 return
             qty = int(text)
             self._apply(dialog, lambda a: self.checkout.set_quantity(line_id, qty, a))
@@ -586,7 +655,10 @@ class SaleScreen(QWidget):
             return
         line = next(ln for ln in self.view.lines if ln.line_id == line_id)
         dialog = DiscountDialog(
-            self, f"Discount on {line.name}", line.total.currency, line.discount_text
+            self,
+            self.tr("Discount on {name}").format(name=line.name),
+            line.total.currency,
+            line.discount_text,
         )
 
         def chosen(discount: Discount | None) -> None:
@@ -600,7 +672,7 @@ class SaleScreen(QWidget):
             return
         dialog = DiscountDialog(
             self,
-            "Discount on the whole order",
+            self.tr("Discount on the whole order"),
             self.view.totals.currency,
             self.view.order_discount_text,
         )
@@ -618,8 +690,10 @@ class SaleScreen(QWidget):
         line = next(ln for ln in self.view.lines if ln.line_id == line_id)
         dialog = NumberDialog(
             self,
-            "Change price",
-            f"New unit price for {line.name} (list {line.list_price})",
+            self.tr("Change price"),
+            self.tr("New unit price for {name} (list {price})").format(
+                name=line.name, price=line.list_price
+            ),
             line.unit_price.amount_text().replace(",", ""),
         )
 
@@ -627,7 +701,7 @@ class SaleScreen(QWidget):
             try:
                 price = Money.parse(text, line.unit_price.currency)
             except DomainError as exc:
-                dialog.show_error(exc.message)
+                dialog.show_error(describe_error(exc))
                 return
             self._apply(dialog, lambda a: self.checkout.override_price(line_id, price, a))
 
@@ -638,14 +712,18 @@ class SaleScreen(QWidget):
         if self._line() is None:
             return
         dialog = ReasonDialog(
-            self, "Park sale", "Note (optional), to find it again:", PARK_NOTES, False
+            self,
+            self.tr("Park sale"),
+            self.tr("Note (optional), to find it again:"),
+            tuple(self.tr(n) for n in PARK_NOTES),
+            False,
         )
 
         def chosen(note: str) -> None:
             def ok(view: SaleView) -> None:
                 dialog.accept()
                 self.show_sale(view)
-                self.show_info("Sale parked. Recall it with F7.")
+                self.show_info(self.tr("Sale parked. Recall it with F7."))
 
             self.act.call(
                 lambda: self.checkout.park(note), ok, lambda e: dialog.show_error(describe_error(e))
@@ -662,7 +740,7 @@ class SaleScreen(QWidget):
                 (
                     p.sale_id,
                     f"{p.updated_at.astimezone(zone).strftime('%H:%M')}   "
-                    f"{counted(p.item_count, 'item')}   {p.total}   {p.note}",
+                    f"{i18n.count_items(p.item_count)}   {p.total}   {p.note}",
                 )
                 for p in parked
             ]
@@ -686,22 +764,30 @@ class SaleScreen(QWidget):
 
     def void(self) -> None:
         if self.view is None or not (self.view.lines or self.view.tender_started):
-            self.show_error("The basket is empty: there is nothing to void.")
+            self.show_error(self.tr("The basket is empty: there is nothing to void."))
             return
-        dialog = ReasonDialog(self, "Void sale", "Why is this sale voided?", VOID_REASONS, True)
+        dialog = ReasonDialog(
+            self,
+            self.tr("Void sale"),
+            self.tr("Why is this sale voided?"),
+            tuple(self.tr(r) for r in VOID_REASONS),
+            True,
+        )
 
         def chosen(reason: str) -> None:
             def ok(result: VoidResult) -> None:
                 dialog.accept()
                 self.show_sale(None)
-                text = f"Sale voided ({result.receipt.number})."
+                text = self.tr("Sale voided ({number}).").format(number=result.receipt.number)
                 if result.cash_to_return:
-                    text += f" Give back {result.cash_to_return} cash to the customer."
-                for label, amount in result.for_the_manager:
-                    text += (
-                        f" {label} {amount} is not cash: the manager gives it back "
-                        "(Settle…), do not pay it from the drawer."
+                    text += " " + self.tr("Give back {amount} cash to the customer.").format(
+                        amount=result.cash_to_return
                     )
+                for label, amount in result.for_the_manager:
+                    text += " " + self.tr(
+                        "{method} {amount} is not cash: the manager gives it back "
+                        "(Settle…), do not pay it from the drawer."
+                    ).format(method=label, amount=amount)
                 self.show_info(text)
                 if result.for_the_manager:
                     self.sig_late_payments.emit()
@@ -717,7 +803,7 @@ class SaleScreen(QWidget):
 
     def pay(self) -> None:
         if self.view is None or not (self.view.lines or self.view.tender_started):
-            self.show_error("The basket is empty: scan an item first.")
+            self.show_error(self.tr("The basket is empty: scan an item first."))
             return
         view = self.view
         if not view.totals.due:
@@ -743,7 +829,11 @@ class SaleScreen(QWidget):
                 dialog.accept()
                 if result.receipt is None:
                     self.show_sale(result.view)
-                    self.show_info(f"Part payment taken. Still due: {result.view.totals.due}.")
+                    self.show_info(
+                        self.tr("Part payment taken. Still due: {due}.").format(
+                            due=result.view.totals.due
+                        )
+                    )
                     return
                 self._completed(result)
 
@@ -766,10 +856,10 @@ class SaleScreen(QWidget):
         payments = self.act.terminal.payments
         method = next((m for m in payments.methods() if m.code == code), None) if payments else None
         if payments is None or method is None:
-            self.show_error("That payment method is not set up on this till.")
+            self.show_error(self.tr("That payment method is not set up on this till."))
             return
         if self.view is None or not (self.view.lines or self.view.tender_started):
-            self.show_error("The basket is empty: scan an item first.")
+            self.show_error(self.tr("The basket is empty: scan an item first."))
             return
         due = self.view.totals.due
         if not due:
@@ -827,8 +917,12 @@ class SaleScreen(QWidget):
         self._gateway_paid(attempt)
         if attempt.receipt is not None:
             self.show_error(
-                f"{attempt.label} {attempt.applied} arrived after you stopped waiting: sale "
-                f"{attempt.receipt.number} is paid and complete. Give the customer the receipt."
+                self.tr(
+                    "{method} {amount} arrived after you stopped waiting: sale {number} is paid "
+                    "and complete. Give the customer the receipt."
+                ).format(
+                    method=attempt.label, amount=attempt.applied, number=attempt.receipt.number
+                )
             )
 
     def _gateway_paid(self, attempt: AttemptView) -> None:
@@ -842,8 +936,9 @@ class SaleScreen(QWidget):
         if attempt.sale_view is not None:
             self.show_sale(attempt.sale_view)
             self.show_info(
-                f"{attempt.label} payment of {attempt.applied} received. "
-                f"Still due: {attempt.sale_view.totals.due}."
+                self.tr("{method} payment of {amount} received. Still due: {due}.").format(
+                    method=attempt.label, amount=attempt.applied, due=attempt.sale_view.totals.due
+                )
             )
 
     def _completed(self, result: CashResult) -> None:
