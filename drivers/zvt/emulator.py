@@ -60,6 +60,9 @@ class Settings:
     card_name: str = "VISA"
     currency: str = "KES"
 
+    def __post_init__(self) -> None:
+        self.behaviour = Behaviour(self.behaviour)  # "decline" from a command line works too
+
 
 @dataclass(slots=True)
 class Booked:
@@ -195,6 +198,7 @@ class ZvtEmulator:
                 continue
             if answer.command == m.ABORT:
                 aborted[0] = True
+                self.commands.append(m.ABORT)
                 link.send(ACK_APDU)
                 continue
             return
@@ -334,6 +338,7 @@ class ZvtEmulator:
             apdu = link.receive(min(0.02, max(0.0, deadline - time.monotonic())))
             if apdu is not None and apdu.command == m.ABORT:
                 aborted[0] = True
+                self.commands.append(m.ABORT)
                 link.send(ACK_APDU)
         return aborted[0]
 

@@ -38,12 +38,12 @@ class PtyChannel:
         self.path = os.ttyname(self._slave)
 
     def read(self, timeout: float) -> bytes:
-        ready, _, _ = select.select([self.master], [], [], timeout)
-        if not ready:
-            return b""
         try:
+            ready, _, _ = select.select([self.master], [], [], timeout)
+            if not ready:
+                return b""
             return os.read(self.master, 4096)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             raise ChannelClosed(str(exc)) from exc
 
     def write(self, data: bytes) -> None:
@@ -65,12 +65,12 @@ class SocketChannel:
         self.conn = conn
 
     def read(self, timeout: float) -> bytes:
-        ready, _, _ = select.select([self.conn], [], [], timeout)
-        if not ready:
-            return b""
         try:
+            ready, _, _ = select.select([self.conn], [], [], timeout)
+            if not ready:
+                return b""
             data = self.conn.recv(4096)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             raise ChannelClosed(str(exc)) from exc
         if not data:
             raise ChannelClosed("the ECR closed the connection")
