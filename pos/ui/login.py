@@ -1,9 +1,13 @@
-"""Login and lock screen: choose your name, type your PIN."""
+"""Login and lock screen: choose your name, type your PIN, and your language.
+
+Choosing a name shows the screen in that user's language at once; the language buttons
+change it, and the choice is kept for that user (the main window saves it at login)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -13,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.auth import CurrentUser, UserSummary
+from pos.ui import i18n
 from pos.ui.widgets import TOUCH_HEIGHT, Keypad, UserPicker, message_label, set_role, show_message
 
 
@@ -27,11 +32,11 @@ class LoginScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         box = QVBoxLayout()
-        self.title = QLabel(f"Kaunta · {store_name}", self)
+        self.title = QLabel(self.tr("Kaunta · {store}").format(store=store_name), self)
         set_role(self.title, "title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.title)
-        self.subtitle = QLabel("Choose your name and enter your PIN", self)
+        self.subtitle = QLabel(self.tr("Choose your name and enter your PIN"), self)
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.subtitle)
         self.picker = UserPicker(self)
@@ -39,8 +44,9 @@ class LoginScreen(QWidget):
         box.addWidget(self.picker)
         self.pin = QLineEdit(self)
         self.group.idClicked.connect(lambda _i: self.pin.setFocus())
+        self.group.idClicked.connect(lambda _i: self._user_chosen())
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("PIN")
+        self.pin.setPlaceholderText(self.tr("PIN"))
         self.pin.setMaxLength(12)  # PINs are 4 to 12 digits (pos.services.auth.PIN_MAX)
         self.pin.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pin.returnPressed.connect(self._submit)
@@ -51,7 +57,7 @@ class LoginScreen(QWidget):
         self.message = message_label(self)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.message)
-        self.unlock_button = QPushButton("Manager unlock of this user", self)
+        self.unlock_button = QPushButton(self.tr("Manager unlock of this user"), self)
         self.unlock_button.setMinimumHeight(TOUCH_HEIGHT)
         self.unlock_button.setVisible(False)
         self.unlock_button.clicked.connect(self._request_unlock)
@@ -62,6 +68,25 @@ class LoginScreen(QWidget):
             hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
             hint.setStyleSheet("background:#fff3cd; padding:8px; border-radius:6px;")
             box.addWidget(hint)
+        # each language under its own name, so anyone finds theirs whatever is shown now
+        languages = QHBoxLayout()
+        self.language_group = QButtonGroup(self)
+        self.language_buttons: dict[str, QPushButton] = {}
+        for code, name in i18n.LANGUAGES.items():
+            button = QPushButton(name, self)
+            button.setCheckable(True)
+            button.setMinimumHeight(TOUCH_HEIGHT)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setAutoDefault(False)
+            button.setChecked(code == i18n.language())
+            button.clicked.connect(lambda _c=False, code=code: self.choose_language(code))
+            self.language_group.addButton(button)
+            self.language_buttons[code] = button
+            languages.addWidget(button)
+        box.addLayout(languages)
+        #: the language the person chose with the buttons (None: their own, as saved)
+        self.chosen_language: str | None = None
+        self._languages: dict[str, str] = {}
         row = QHBoxLayout()
         row.addStretch(1)
         row.addLayout(box, 2)
@@ -71,15 +96,44 @@ class LoginScreen(QWidget):
 
     def set_users(self, users: list[UserSummary]) -> None:
         """Show the users; whoever was chosen stays chosen (a wrong PIN must not move it)."""
+        self._languages = {u.user_id: u.language for u in users}
+        locked = QCoreApplication.translate("LoginScreen", "locked")
         self.picker.set_users(
             [
-                (u.user_id, f"{u.name}\n{u.role.value}" + (" · locked" if u.locked_until else ""))
+                (
+                    u.user_id,
+                    f"{u.name}\n{i18n.role_name(u.role.value)}"
+                    + (f" · {locked}" if u.locked_until else ""),
+                )
                 for u in users
             ]
         )
 
     def select_user(self, user_id: str) -> None:
         self.picker.select(user_id)
+        self._user_chosen()
+
+    def _user_chosen(self) -> None:
+        """A name was chosen: the screen speaks that user's language (until the buttons
+        say otherwise)."""
+        self.chosen_language = None
+        user_id = self.selected_user()
+        if user_id is not None and user_id in self._languages:
+            self._show_language(self._languages[user_id])
+
+    def remember_language(self, user_id: str, code: str) -> None:
+        """``user_id`` now speaks ``code`` (saved at their login): shown when chosen again."""
+        self._languages[user_id] = code
+
+    def choose_language(self, code: str) -> None:
+        """The language buttons: show the screens in ``code``; kept for the user who logs in."""
+        self.chosen_language = code
+        self._show_language(code)
+
+    def _show_language(self, code: str) -> None:
+        i18n.set_language(code)
+        for each, button in self.language_buttons.items():
+            button.setChecked(each == code)
 
     def selected_user(self) -> str | None:
         return self.picker.selected()
@@ -87,12 +141,15 @@ class LoginScreen(QWidget):
     def set_lock_mode(self, user: CurrentUser | None) -> None:
         """Locked till: the user's PIN unlocks; choosing someone else switches user."""
         if user is None:
-            self.subtitle.setText("Choose your name and enter your PIN")
+            self.subtitle.setText(self.tr("Choose your name and enter your PIN"))
             self.picker.clear_selection()
+            self.chosen_language = None
         else:
             self.subtitle.setText(
-                f"Locked. {user.name}: enter your PIN to continue — or choose another name "
-                "to switch user. The open sale stays on the till."
+                self.tr(
+                    "Locked. {name}: enter your PIN to continue — or choose another name "
+                    "to switch user. The open sale stays on the till."
+                ).format(name=user.name)
             )
             self.select_user(user.user_id)
         self.reset()
@@ -115,12 +172,12 @@ class LoginScreen(QWidget):
     def _submit(self) -> None:
         user_id = self.selected_user()
         if user_id is None:
-            self.show_error("Choose your name first.")
+            self.show_error(self.tr("Choose your name first."))
             return
         pin = self.pin.text()
         self.pin.clear()
         if not pin:
-            self.show_error("Type your PIN.")
+            self.show_error(self.tr("Type your PIN."))
             return
         self.sig_login.emit(user_id, pin)
 

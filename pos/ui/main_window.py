@@ -350,7 +350,7 @@ class MainWindow(QMainWindow):
         self.actions_.refresh_users(self.login.set_users)
 
     def _logged_in(self, user: CurrentUser) -> None:
-        i18n.set_language(user.language)  # the screens speak the user's own language
+        self._use_language(user)
         self.status_user.setText(f"{user.name} ({i18n.role_name(user.role.value)})")
         self.login.set_lock_mode(None)
         self.stack.setCurrentWidget(self.sale)
@@ -360,6 +360,16 @@ class MainWindow(QMainWindow):
         self.resolve_payments(everything=True)
         self._show_phone(True)
         self.sig_sale_screen_ready.emit()
+
+    def _use_language(self, user: CurrentUser) -> None:
+        """The screens speak the user's language: their own, or the one they chose on the
+        login screen just now (then kept as theirs for the next login)."""
+        chosen = self.login.chosen_language
+        if chosen is not None and chosen != user.language:
+            auth = self.terminal.auth
+            self.actions_.call(lambda: auth.set_language(chosen), lambda _u: None)
+            self.login.remember_language(user.user_id, chosen)
+        i18n.set_language(chosen or user.language)
 
     def lock(self) -> None:
         """Lock the till now (idle timeout, Ctrl+L)."""
