@@ -5,8 +5,10 @@ CRC, answered by one ACK or NAK byte; a NAK or a missing ACK makes it send again
 ``retries`` times), a damaged frame from the PT is answered with NAK (up to ``retries``
 times in a row). :class:`TcpLink` sends bare APDUs (TCP port 20007 has no framing).
 
-Both work over anything with pyserial's ``read(size)``/``write(data)`` and a settable
-``timeout``: a serial port, ``socket://host:20007``, a pty. Logs name commands, never data.
+Both work over a :class:`drivers.transport.Connection` (or any port with
+``read(size, timeout)`` and ``write(data)``): a serial port, ``socket://host:20007``, a
+pty. A connection reopens a port that was lost, so a terminal unplugged and plugged back
+works again on the next command. Logs name commands, never data.
 """
 
 from __future__ import annotations
@@ -26,13 +28,11 @@ READ_SLICE = 0.05
 
 
 class Port(Protocol):
-    """The part of a pyserial port the link uses."""
+    """The two primitives of :class:`drivers.transport.Connection` the link uses."""
 
-    timeout: float | None
+    def read(self, size: int, timeout: float) -> bytes: ...
 
-    def read(self, size: int = 1) -> bytes: ...
-
-    def write(self, data: bytes, /) -> int | None: ...
+    def write(self, data: bytes) -> None: ...
 
 
 class LinkError(Exception):
@@ -51,8 +51,8 @@ class Link(Protocol):
 
 def _read(port: Port, size: int) -> bytes:
     try:
-        return bytes(port.read(size))
-    except Exception as exc:  # SerialException, OSError: unplugged, socket closed
+        return bytes(port.read(size, READ_SLICE))
+    except Exception as exc:  # DeviceOffline, SerialException, OSError: unplugged, closed
         raise LinkError(f"the terminal's port failed: {exc}") from exc
 
 
@@ -81,7 +81,6 @@ class SerialLink:
         self._deframer = Deframer()
         self._events: deque[bytes | int | FrameError] = deque()
         self._bad_in_a_row = 0
-        port.timeout = READ_SLICE
 
     def _pump(self) -> bool:
         """Read what the port has into the event queue; False if nothing came."""
@@ -158,7 +157,6 @@ class TcpLink:
     def __init__(self, port: Port) -> None:
         self.port = port
         self._buffer = bytearray()
-        port.timeout = READ_SLICE
 
     def send(self, apdu: Apdu) -> None:
         _write(self.port, apdu.encode())

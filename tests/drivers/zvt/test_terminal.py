@@ -9,7 +9,7 @@ import pytest
 
 from drivers.zvt import messages as m
 from drivers.zvt.link import LinkError, LinkTimeout
-from tests.drivers.zvt.conftest import Connect
+from tests.drivers.zvt.conftest import Connect, serial_link
 
 
 def test_payment_is_approved_with_masked_pan_and_receipt_number(connect: Connect) -> None:
@@ -147,16 +147,13 @@ def test_card_data_never_reaches_the_logs(
 
 
 def test_nak_storm_gives_up_after_the_retries() -> None:
-    import serial
-
     from drivers.zvt.emulator import Behaviour, Settings, ZvtEmulator
-    from drivers.zvt.link import SerialLink
     from drivers.zvt.terminal import ZvtTerminal
 
     emulator = ZvtEmulator(Settings(behaviour=Behaviour.NAK))
-    port = serial.serial_for_url(emulator.start_pty(), timeout=0.05)
+    link, port = serial_link(emulator.start_pty(), ack_timeout=0.2, retries=3)
     try:
-        terminal = ZvtTerminal(SerialLink(port, ack_timeout=0.2, retries=3))
+        terminal = ZvtTerminal(link)
         with pytest.raises(LinkError, match="did not acknowledge"):
             terminal.pay(100)
         assert emulator.commands == []  # it never took the command
@@ -166,18 +163,13 @@ def test_nak_storm_gives_up_after_the_retries() -> None:
 
 
 def test_bad_crc_from_the_terminal_is_naked_then_given_up() -> None:
-    import serial
-
     from drivers.zvt.emulator import Behaviour, Settings, ZvtEmulator
-    from drivers.zvt.link import SerialLink
     from drivers.zvt.terminal import Timeouts, ZvtTerminal
 
     emulator = ZvtEmulator(Settings(behaviour=Behaviour.BAD_CRC))
-    port = serial.serial_for_url(emulator.start_pty(), timeout=0.05)
+    link, port = serial_link(emulator.start_pty(), ack_timeout=0.3, retries=3)
     try:
-        terminal = ZvtTerminal(
-            SerialLink(port, ack_timeout=0.3, retries=3), timeouts=Timeouts(answer=2.0)
-        )
+        terminal = ZvtTerminal(link, timeouts=Timeouts(answer=2.0))
         with pytest.raises(LinkError) as raised:
             terminal.pay(100)
         assert not isinstance(raised.value, LinkTimeout) or "answer" in str(raised.value)
@@ -187,15 +179,12 @@ def test_bad_crc_from_the_terminal_is_naked_then_given_up() -> None:
 
 
 def test_port_closed_mid_payment_is_a_link_error() -> None:
-    import serial
-
     from drivers.zvt.emulator import Behaviour, Settings, ZvtEmulator
-    from drivers.zvt.link import SerialLink
     from drivers.zvt.terminal import ZvtTerminal
 
     emulator = ZvtEmulator(Settings(behaviour=Behaviour.MANUAL))
     number = emulator.start_tcp(framed=True)
-    port = serial.serial_for_url(f"socket://127.0.0.1:{number}", timeout=0.05)
+    link, port = serial_link(f"socket://127.0.0.1:{number}", ack_timeout=0.3)
 
     def unplug() -> None:
         emulator.waiting.wait(5)
@@ -205,7 +194,7 @@ def test_port_closed_mid_payment_is_a_link_error() -> None:
     helper.start()
     try:
         with pytest.raises(LinkError):
-            ZvtTerminal(SerialLink(port, ack_timeout=0.3)).pay(100)
+            ZvtTerminal(link).pay(100)
     finally:
         helper.join()
         port.close()
