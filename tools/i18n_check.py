@@ -86,6 +86,8 @@ NOT_TEXT = frozenset({"role", "icon", "objectName", "name", "key", "shortcut"})
 #: names of loggers (their warning()/critical() write the log, not the screen)
 LOGGERS = frozenset({"log", "logger", "logging", "_log", "LOG"})
 _WORD = re.compile(r"[A-Za-z]{2,}")
+#: key names given as shortcuts ("Esc", "Ctrl+P", "F12"): the same in every language
+_KEY = re.compile(r"^((Ctrl|Alt|Shift|Meta)\+)*(F\d{1,2}|Esc|Enter|Return|Del|Tab|Space|.)$")
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def _name(node: ast.Call) -> str:
 def _bare_words(node: ast.AST) -> str | None:
     """The English words in ``node`` that no translation call wraps, if any."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if _KEY.match(node.value):
+            return None
         return node.value if _WORD.search(node.value) else None
     if isinstance(node, ast.JoinedStr):
         parts = [v.value for v in node.values if isinstance(v, ast.Constant)]

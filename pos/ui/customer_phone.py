@@ -41,23 +41,25 @@ class CustomerPhoneWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Tool | Qt.WindowType.WindowDoesNotAcceptFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setWindowTitle("Customer's phone (training)")
+        self.setWindowTitle(self.tr("Customer's phone (training)"))
         self.setStyleSheet(STYLE)
         self.phone = phone
         self.runner = runner
         self.prompt: Prompt | None = None
         self.resize(360, 330)
         layout = QVBoxLayout(self)
-        title = QLabel("Customer's phone — training", self)
+        title = QLabel(self.tr("Customer's phone — training"), self)
         title.setStyleSheet("font-weight: bold; font-size: 16px;")
         layout.addWidget(title)
-        self.text = QLabel("No payment request on this phone.", self)
+        self.text = QLabel(self.tr("No payment request on this phone."), self)
         self.text.setWordWrap(True)
         self.text.setMinimumHeight(60)
         layout.addWidget(self.text)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText(f"M-PESA PIN (demo PIN {DEMO_MPESA_PIN})")
+        self.pin.setPlaceholderText(
+            self.tr("M-PESA PIN (demo PIN {pin})").format(pin=DEMO_MPESA_PIN)
+        )
         self.pin.returnPressed.connect(self.approve)
         self.pin.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.pin)
@@ -74,9 +76,9 @@ class CustomerPhoneWindow(QWidget):
             pad.addWidget(button, i // 6, i % 6)
         layout.addWidget(self.pad)
         row = QHBoxLayout()
-        self.ok = QPushButton("OK / Pay", self)
+        self.ok = QPushButton(self.tr("OK / Pay"), self)
         self.ok.clicked.connect(self.approve)
-        self.cancel = QPushButton("Cancel", self)
+        self.cancel = QPushButton(self.tr("Cancel"), self)
         self.cancel.clicked.connect(lambda: self._answer(Answer.CANCEL))
         for b in (self.cancel, self.ok):
             b.setMinimumHeight(TOUCH_HEIGHT)
@@ -84,8 +86,8 @@ class CustomerPhoneWindow(QWidget):
             row.addWidget(b)
         layout.addLayout(row)
         row2 = QHBoxLayout()
-        self.broke = QPushButton("No money", self)
-        self.broke.setToolTip("Answer as a customer whose balance is too low")
+        self.broke = QPushButton(self.tr("No money"), self)
+        self.broke.setToolTip(self.tr("Answer as a customer whose balance is too low"))
         self.broke.clicked.connect(lambda: self._answer(Answer.INSUFFICIENT))
         self.broke.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         row2.addWidget(self.broke)
@@ -125,7 +127,7 @@ class CustomerPhoneWindow(QWidget):
         changed = (prompt and prompt.prompt_id) != (self.prompt and self.prompt.prompt_id)
         self.prompt = prompt
         if prompt is None:
-            self.text.setText("No payment request on this phone.")
+            self.text.setText(self.tr("No payment request on this phone."))
         else:
             self.text.setText(prompt.text)
         for widget in (self.ok, self.cancel):
@@ -153,7 +155,7 @@ class CustomerPhoneWindow(QWidget):
 
     def approve(self) -> None:
         if self.prompt is not None and self.prompt.needs_pin and not self.pin.text():
-            show_message(self.message, "Type the M-PESA PIN first.", error=True)
+            show_message(self.message, self.tr("Type the M-PESA PIN first."), error=True)
             return
         self._answer(Answer.APPROVE, self.pin.text() or None)
 
@@ -164,7 +166,7 @@ class CustomerPhoneWindow(QWidget):
 
         def done(_result: object) -> None:
             self._show(None)
-            show_message(self.message, "Sent.", error=False)
+            show_message(self.message, self.tr("Sent."), error=False)
 
         self.runner.submit_network(
             lambda: self.phone.answer(prompt, answer, pin),

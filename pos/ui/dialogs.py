@@ -31,6 +31,7 @@ from pos.domain.money import Money
 from pos.domain.receipt import Receipt, render_text
 from pos.domain.sale import Discount
 from pos.services.auth import UserSummary
+from pos.ui import i18n
 from pos.ui.widgets import (
     TOUCH_HEIGHT,
     Keypad,
@@ -123,7 +124,7 @@ class KauntaDialog(QDialog):
     ) -> QPushButton:
         """The bottom row: Cancel (Esc), any ``middle`` buttons, the primary action (Enter)."""
         row = QHBoxLayout()
-        row.addWidget(action_button(self, "Cancel", "Esc", self.reject))
+        row.addWidget(action_button(self, self.tr("Cancel"), "Esc", self.reject))
         for widget in middle:
             row.addWidget(widget)
         ok = action_button(self, ok_text, "Enter", on_ok, role="primary")
@@ -155,14 +156,21 @@ class TenderDialog(KauntaDialog):
         self.due = due
         self._busy = False
         layout = QVBoxLayout(self)
-        head = QLabel(f"Cash due: {due}", self)
+        head = QLabel(self.tr("Cash due: {due}").format(due=due), self)
         set_role(head, "total")
         layout.addWidget(head)
         if due != exact_due:
             diff = due - exact_due
-            layout.addWidget(QLabel(f"Total {exact_due}, cash rounding {diff.amount_text()}", self))
+            layout.addWidget(
+                QLabel(
+                    self.tr("Total {exact_due}, cash rounding {amount_text}").format(
+                        exact_due=exact_due, amount_text=diff.amount_text()
+                    ),
+                    self,
+                )
+            )
         self.amount = QLineEdit(self)
-        self.amount.setPlaceholderText("Amount received (nothing typed: exact)")
+        self.amount.setPlaceholderText(self.tr("Amount received (nothing typed: exact)"))
         self.amount.textChanged.connect(self._update_change)
         self.amount.returnPressed.connect(self._complete)
         layout.addWidget(self.amount)
@@ -170,7 +178,9 @@ class TenderDialog(KauntaDialog):
         set_role(self.change, "title")
         layout.addWidget(self.change)
         quick = QHBoxLayout()
-        exact = QPushButton(f"Exact\n{due.amount_text()}", self)
+        exact = QPushButton(
+            self.tr("Exact\n{amount_text}").format(amount_text=due.amount_text()), self
+        )
         exact.setMinimumHeight(TOUCH_HEIGHT)
         exact.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         exact.setAutoDefault(False)
@@ -178,7 +188,9 @@ class TenderDialog(KauntaDialog):
         quick.addWidget(exact)
         for note in QUICK_NOTES:
             b = QPushButton(f"+{note}", self)
-            b.setToolTip(f"Add a {due.currency} {note} note")
+            b.setToolTip(
+                self.tr("Add a {currency} {note} note").format(currency=due.currency, note=note)
+            )
             b.setMinimumHeight(TOUCH_HEIGHT)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setAutoDefault(False)
@@ -189,7 +201,7 @@ class TenderDialog(KauntaDialog):
         layout.addWidget(self.message)
         if methods:
             others = QHBoxLayout()
-            others.addWidget(QLabel("Or:", self))
+            others.addWidget(QLabel(self.tr("Or:"), self))
             for code, label, key in methods:
                 others.addWidget(
                     action_button(
@@ -201,8 +213,8 @@ class TenderDialog(KauntaDialog):
                     )
                 )
             layout.addLayout(others)
-        self.partial = action_button(self, "Part payment", "Ctrl+P", self._partial)
-        self.complete = self.add_buttons(layout, "Complete", self._complete, self.partial)
+        self.partial = action_button(self, self.tr("Part payment"), "Ctrl+P", self._partial)
+        self.complete = self.add_buttons(layout, self.tr("Complete"), self._complete, self.partial)
         self._update_change()
         self.amount.setFocus()
 
@@ -219,13 +231,16 @@ class TenderDialog(KauntaDialog):
             return None
         if text.isdigit() and len(text) >= 8:
             self.show_error(
-                "That looks like a barcode, not cash. Cancel the payment (Esc) to scan more items."
+                self.tr(
+                    "That looks like a barcode, not cash. Cancel the payment (Esc) to scan "
+                    "more items."
+                )
             )
             return None
         try:
             return Money.parse(text, self.due.currency)
         except DomainError as exc:
-            self.show_error(exc.message)
+            self.show_error(i18n.describe(exc))
             return None
 
     def _add_note(self, note: int) -> None:
@@ -236,15 +251,20 @@ class TenderDialog(KauntaDialog):
     def _update_change(self) -> None:
         clear_error(self.message)
         typed = bool(self.amount.text().strip())
-        exact = f"Pay exact {self.due.amount_text()}" if self.due else "Complete"
-        self.complete.setText(f"{'Complete' if typed else exact}\nEnter")
+        complete = self.tr("Complete")
+        exact = (
+            self.tr("Pay exact {amount}").format(amount=self.due.amount_text())
+            if self.due
+            else complete
+        )
+        self.complete.setText((complete if typed else exact) + "\nEnter")
         tendered = self._tendered()
         if tendered is None:
             self.change.setText("")
         elif tendered >= self.due:
-            self.change.setText(f"Change: {tendered - self.due}")
+            self.change.setText(self.tr("Change: {amount}").format(amount=tendered - self.due))
         else:
-            self.change.setText(f"Still due: {self.due - tendered}")
+            self.change.setText(self.tr("Still due: {amount}").format(amount=self.due - tendered))
 
     def _complete(self) -> None:
         if self._busy:
@@ -262,7 +282,7 @@ class TenderDialog(KauntaDialog):
             return
         tendered = self._tendered()
         if tendered is None:
-            self.show_error("Type the part the customer pays in cash now.")
+            self.show_error(self.tr("Type the part the customer pays in cash now."))
             return
         self.sig_pay.emit(tendered, True)
 
@@ -279,22 +299,22 @@ class ApprovalDialog(KauntaDialog):
         title.setWordWrap(True)
         set_role(title, "title")
         layout.addWidget(title)
-        layout.addWidget(QLabel("Approver: choose your name and enter your PIN.", self))
+        layout.addWidget(QLabel(self.tr("Approver: choose your name and enter your PIN."), self))
         self.picker = UserPicker(self, columns=4)
         self.picker.set_users([(u.user_id, f"{u.name}\n{u.role.value}") for u in approvers])
         layout.addWidget(self.picker)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("PIN")
+        self.pin.setPlaceholderText(self.tr("PIN"))
         self.pin.returnPressed.connect(self._approve)
         layout.addWidget(self.pin)
         layout.addWidget(Keypad(self.pin, self, decimal=False))  # a PIN: digits only
         layout.addWidget(self.message)
         self.clears_errors(self.pin)
         self.picker.group.idClicked.connect(lambda _i: self._chose())
-        self.add_buttons(layout, "Approve", self._approve)
+        self.add_buttons(layout, self.tr("Approve"), self._approve)
         if not approvers:
-            self.show_error("Nobody on this till can approve this; ask head office.")
+            self.show_error(self.tr("Nobody on this till can approve this; ask head office."))
         self.pin.setFocus()
 
     def select(self, user_id: str) -> None:
@@ -308,12 +328,12 @@ class ApprovalDialog(KauntaDialog):
     def _approve(self) -> None:
         approver = self.picker.selected()
         if approver is None:
-            self.show_error("Choose who approves.")
+            self.show_error(self.tr("Choose who approves."))
             return
         pin = self.pin.text()
         self.pin.clear()
         if not pin:
-            self.show_error("Type your PIN.")
+            self.show_error(self.tr("Type your PIN."))
             return
         self.sig_approve.emit(approver, pin)
 
@@ -353,7 +373,7 @@ class NumberDialog(KauntaDialog):
         layout.addWidget(self.keypad)
         layout.addWidget(self.message)
         self.clears_errors(self.field)
-        self.add_buttons(layout, "OK", self._ok)
+        self.add_buttons(layout, self.tr("OK"), self._ok)
         self.field.setFocus()
 
     def _ok(self) -> None:
@@ -370,10 +390,12 @@ class DiscountDialog(KauntaDialog):
         self.currency = currency
         layout = QVBoxLayout(self)
         if current:
-            layout.addWidget(QLabel(f"Current discount: {current}", self))
+            layout.addWidget(
+                QLabel(self.tr("Current discount: {current}").format(current=current), self)
+            )
         kinds = QHBoxLayout()
-        self.percent = QRadioButton("Percent %", self)
-        self.amount = QRadioButton(f"Amount {currency}", self)
+        self.percent = QRadioButton(self.tr("Percent %"), self)
+        self.amount = QRadioButton(self.tr("Amount {currency}").format(currency=currency), self)
         self.percent.setChecked(True)
         for r in (self.percent, self.amount):
             r.setMinimumHeight(40)
@@ -381,16 +403,16 @@ class DiscountDialog(KauntaDialog):
             kinds.addWidget(r)
         layout.addLayout(kinds)
         self.field = QLineEdit(self)
-        self.field.setPlaceholderText("e.g. 10 for 10 %, or 50.00")
+        self.field.setPlaceholderText(self.tr("e.g. 10 for 10 %, or 50.00"))
         self.field.returnPressed.connect(self._ok)
         layout.addWidget(self.field)
         layout.addWidget(Keypad(self.field, self))  # percents and amounts
         layout.addWidget(self.message)
         self.clears_errors(self.field)
         self.percent.toggled.connect(lambda _on: clear_error(self.message))
-        remove = action_button(self, "Remove discount", None, self._remove, role="danger")
+        remove = action_button(self, self.tr("Remove discount"), None, self._remove, role="danger")
         remove.setEnabled(bool(current))
-        self.add_buttons(layout, "Apply", self._ok, remove)
+        self.add_buttons(layout, self.tr("Apply"), self._ok, remove)
         self.field.setFocus()
 
     def _ok(self) -> None:
@@ -434,13 +456,13 @@ class ReasonDialog(KauntaDialog):
         layout.addWidget(self.field)
         layout.addWidget(self.message)
         self.clears_errors(self.field)  # a preset chosen or a reason typed
-        self.add_buttons(layout, "OK", self._ok)
+        self.add_buttons(layout, self.tr("OK"), self._ok)
         self.field.setFocus()
 
     def _ok(self) -> None:
         text = self.field.text().strip()
         if self.required and len(text) < 3:
-            self.show_error("Give a reason (at least 3 characters).")
+            self.show_error(self.tr("Give a reason (at least 3 characters)."))
             return
         self.sig_reason.emit(text)
 
@@ -468,11 +490,11 @@ class ParkedDialog(KauntaDialog):
         if rows:
             self.list.setCurrentRow(0)
         else:
-            self.show_info("No parked sales on this till.")
+            self.show_info(self.tr("No parked sales on this till."))
         self.list.itemActivated.connect(lambda _item: self._ok())
         layout.addWidget(self.list)
         layout.addWidget(self.message)
-        self.add_buttons(layout, "Recall", self._ok).setEnabled(bool(rows))
+        self.add_buttons(layout, self.tr("Recall"), self._ok).setEnabled(bool(rows))
         self.list.setFocus()
 
     def _ok(self) -> None:
@@ -488,7 +510,7 @@ class ReceiptDialog(KauntaDialog):
         super().__init__(parent, f"Receipt {receipt.number}")
         layout = QVBoxLayout(self)
         if change is not None:
-            head = QLabel(f"Change: {change}", self)
+            head = QLabel(self.tr("Change: {change}").format(change=change), self)
             set_role(head, "total")
             layout.addWidget(head)
         self.text = QPlainTextEdit(self)
@@ -500,16 +522,21 @@ class ReceiptDialog(KauntaDialog):
         self.text.setMinimumSize(460, 420)
         layout.addWidget(self.text)
         note = QLabel(
-            "Printing is not available yet: receipt printers arrive in a later release.\n"
-            "The receipt is stored; show it again any time with Last receipt (F9).",
+            self.tr(
+                "Printing is not available yet: receipt printers arrive in a later "
+                "release.\nThe receipt is stored; show it again any time with Last "
+                "receipt (F9)."
+            ),
             self,
         )
         layout.addWidget(note)
         buttons = QHBoxLayout()
-        printer = QPushButton("Print (not yet available)", self)
+        printer = QPushButton(self.tr("Print (not yet available)"), self)
         printer.setAutoDefault(False)
         printer.setEnabled(False)
         printer.setMinimumHeight(TOUCH_HEIGHT)
         buttons.addWidget(printer)
-        buttons.addWidget(action_button(self, "New sale", "Enter", self.accept, role="primary"))
+        buttons.addWidget(
+            action_button(self, self.tr("New sale"), "Enter", self.accept, role="primary")
+        )
         layout.addLayout(buttons)

@@ -23,13 +23,15 @@ class LatePaymentsDialog(KauntaDialog):
         self.act = act
         self.payments = payments
         layout = QVBoxLayout(self)
-        title = QLabel("Money received that no open sale needed", self)
+        title = QLabel(self.tr("Money received that no open sale needed"), self)
         set_role(title, "title")
         layout.addWidget(title)
         help_text = QLabel(
-            "Give it back (through the gateway where it can refund; otherwise by a reversal "
-            "or cash: say how in the note) or keep it as the customer's credit (name them in "
-            "the note).",
+            self.tr(
+                "Give it back (through the gateway where it can refund; otherwise by a "
+                "reversal or cash: say how in the note) or keep it as the customer's "
+                "credit (name them in the note)."
+            ),
             self,
         )
         help_text.setWordWrap(True)
@@ -41,12 +43,15 @@ class LatePaymentsDialog(KauntaDialog):
             payer = f" from {view.payer}" if view.payer else ""
             grid.addWidget(QLabel(f"{view.label} {view.tender}{payer}", self), row, 0)
             note = QLineEdit(self)
-            note.setPlaceholderText("note")
+            note.setPlaceholderText(self.tr("note"))
             self.notes[view.attempt_id] = note
             grid.addWidget(note, row, 1)
             grid.addWidget(
                 action_button(
-                    self, "Refund", None, functools.partial(self.settle, view.attempt_id, "refund")
+                    self,
+                    self.tr("Refund"),
+                    None,
+                    functools.partial(self.settle, view.attempt_id, "refund"),
                 ),
                 row,
                 2,
@@ -54,7 +59,7 @@ class LatePaymentsDialog(KauntaDialog):
             grid.addWidget(
                 action_button(
                     self,
-                    "Keep as credit",
+                    self.tr("Keep as credit"),
                     None,
                     functools.partial(self.settle, view.attempt_id, "credit"),
                 ),
@@ -63,14 +68,14 @@ class LatePaymentsDialog(KauntaDialog):
             )
         layout.addLayout(grid)
         layout.addWidget(self.message)
-        self.add_buttons(layout, "Done", self.accept)
+        self.add_buttons(layout, self.tr("Done"), self.accept)
 
     def settle(self, attempt_id: str, action: str) -> None:
         note = self.notes[attempt_id].text()
 
         def done(_view: AttemptView) -> None:
             self.notes[attempt_id].setEnabled(False)
-            show_message(self.message, "Settled and recorded.", error=False)
+            show_message(self.message, self.tr("Settled and recorded."), error=False)
             self.sig_settled.emit()
 
         self.act.run_steps(

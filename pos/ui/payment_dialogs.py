@@ -29,6 +29,7 @@ from pos.services.payments import (
     PaymentService,
     poll_delay,
 )
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.widgets import set_role, show_message
@@ -108,13 +109,15 @@ class GatewayDialog(KauntaDialog):
         # (the layout's own minimum rules, see KauntaDialog.open, so it is set there)
         self.setMaximumWidth(DIALOG_WIDTH)
         self.layout_ = QVBoxLayout(self)
-        head = QLabel(f"{label}: due {due}", self)
+        head = QLabel(self.tr("{label}: due {due}").format(label=label, due=due), self)
         set_role(head, "title")
         self.layout_.addWidget(head)
         self.amount = QLineEdit(due.amount_text().replace(",", ""), self)
-        self.amount.setPlaceholderText(f"Amount in {due.currency} (less than due = split)")
+        self.amount.setPlaceholderText(
+            self.tr("Amount in {currency} (less than due = split)").format(currency=due.currency)
+        )
         self.amount.textChanged.connect(self._requote)
-        self.layout_.addWidget(QLabel("Amount", self))
+        self.layout_.addWidget(QLabel(self.tr("Amount"), self))
         self.layout_.addWidget(self.amount)
         self.quote_label = QLabel("", self)
         self.quote_label.setWordWrap(True)
@@ -155,7 +158,7 @@ class GatewayDialog(KauntaDialog):
             self.layout_.addWidget(self.phone_hint)
             self.layout_.addWidget(_digit_pad(self, self.phone))
         if description.dialog is DialogKind.QR:
-            self.qr = QLabel("The QR code appears here after Send.", self)
+            self.qr = QLabel(self.tr("The QR code appears here after Send."), self)
             self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.qr.setMinimumSize(280, 280)
             self.layout_.addWidget(self.qr)
@@ -166,7 +169,7 @@ class GatewayDialog(KauntaDialog):
         self.layout_.addWidget(self.status)
         self.layout_.addWidget(self.countdown)
         self.layout_.addWidget(self.message)
-        self.send_button = self.add_buttons(self.layout_, "Send request", self.send)
+        self.send_button = self.add_buttons(self.layout_, self.tr("Send request"), self.send)
         self._requote()
 
     # -- amount -----------------------------------------------------------------------------
@@ -174,7 +177,7 @@ class GatewayDialog(KauntaDialog):
         try:
             amount = Money.parse(self.amount.text() or "0", self.due.currency)
         except DomainError as exc:
-            self.quote_label.setText(exc.message)
+            self.quote_label.setText(i18n.describe(exc))
             return None
         return amount
 
@@ -187,7 +190,9 @@ class GatewayDialog(KauntaDialog):
         except Exception as exc:
             self.quote_label.setText(describe_error(exc))
             return
-        self.quote_label.setText(f"The customer pays {quote.describe()}")
+        self.quote_label.setText(
+            self.tr("The customer pays {describe}").format(describe=quote.describe())
+        )
 
     def request_args(self) -> dict[str, str]:
         return {"phone": self.phone.text().strip()} if self.phone is not None else {}
@@ -200,7 +205,7 @@ class GatewayDialog(KauntaDialog):
         if check.problem:
             show_message(self.phone_hint, check.problem, error=True)
         elif check.complete:
-            show_message(self.phone_hint, "OK", error=False)
+            show_message(self.phone_hint, self.tr("OK"), error=False)
         else:
             self.phone_hint.clear()
 
@@ -214,7 +219,7 @@ class GatewayDialog(KauntaDialog):
         extra = self.request_args()
         self.message.clear()
         self.send_button.setEnabled(False)
-        self.status.setText("Sending the request…")
+        self.status.setText(self.tr("Sending the request…"))
         self._sending = True
         self._warned = False
 
@@ -235,20 +240,22 @@ class GatewayDialog(KauntaDialog):
         self.attempt = view
         if view.state is AttemptState.CAPTURED and not view.late:
             self._stop()
-            self.status.setText(f"Paid: {view.tender}. Thank you!")
+            self.status.setText(self.tr("Paid: {tender}. Thank you!").format(tender=view.tender))
             self.sig_paid.emit(view)
             self.accept()
             return
         self.on_attempt(view)
         if view.final or view.late:
             self._stop()
-            self.status.setText(view.message)
+            self.status.setText(i18n.text(view.message))
             if view.late:
-                self.show_error("Paid after the till stopped waiting: the manager is alerted.")
+                self.show_error(
+                    self.tr("Paid after the till stopped waiting: the manager is alerted.")
+                )
             self.send_button.setEnabled(view.retry_allowed)
-            self.send_button.setText("Send again\nEnter")
+            self.send_button.setText(self.tr("Send again") + "\nEnter")
             return
-        self.status.setText(view.message)
+        self.status.setText(i18n.text(view.message))
         self._tick()
         self._clock.start(1000)
         self._timer.start(int(poll_delay(self.payments.settings.poll_schedule, self._polls) * 1000))
@@ -280,7 +287,9 @@ class GatewayDialog(KauntaDialog):
             return
         left = int((self.attempt.deadline - datetime.now(UTC)).total_seconds())
         self.countdown.setText(
-            f"Waiting for the customer: {max(left, 0)} s left" if left > 0 else "Checking…"
+            self.tr("Waiting for the customer: {seconds} s left").format(seconds=left)
+            if left > 0
+            else self.tr("Checking…")
         )
 
     def _stop(self) -> None:
@@ -312,9 +321,11 @@ class GatewayDialog(KauntaDialog):
         if self._waiting() and self.method.customer_device and not self._warned:
             self._warned = True
             self.show_error(
-                f"The customer can still approve this {self.method.label} request on their "
-                "phone. Press Esc again to stop waiting: if they pay later, the sale "
-                "completes by itself and its receipt is shown."
+                self.tr(
+                    "The customer can still approve this {label} request on their phone. "
+                    "Press Esc again to stop waiting: if they pay later, the sale "
+                    "completes by itself and its receipt is shown."
+                ).format(label=self.method.label)
             )
             return
         self._stop()

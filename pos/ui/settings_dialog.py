@@ -39,7 +39,7 @@ class SettingsDialog(KauntaDialog):
         self.service = service
         self.training = training
         layout = QVBoxLayout(self)
-        title = QLabel("Payment settings (manager)", self)
+        title = QLabel(self.tr("Payment settings (manager)"), self)
         set_role(title, "title")
         layout.addWidget(title)
         where = (
@@ -76,22 +76,31 @@ class SettingsDialog(KauntaDialog):
         self.labels: dict[str, str] = dict(methods.keys())  # method code -> label
         for code, label in methods:
             tests.addWidget(
-                action_button(self, f"Test {label}", None, functools.partial(self.test, code))
+                action_button(
+                    self,
+                    self.tr("Test {label}").format(label=label),
+                    None,
+                    functools.partial(self.test, code),
+                )
             )
         layout.addLayout(tests)
-        self.add_buttons(layout, "Save", self.save)
+        self.add_buttons(layout, self.tr("Save"), self.save)
 
     def save(self) -> None:
         values = {name: edit.text() for name, edit in self.inputs.items() if edit.text().strip()}
         if not values:
-            self.show_error("Nothing typed: nothing to save.")
+            self.show_error(self.tr("Nothing typed: nothing to save."))
             return
 
         def saved(changed: list[str]) -> None:
             for name in changed:
                 self.inputs[name].clear()
                 self.inputs[name].setPlaceholderText(SAVED)
-            self.show_info(f"Saved {len(changed)} setting(s).")
+            self.show_info(
+                self.tr("Saved 1 setting.")
+                if len(changed) == 1
+                else self.tr("Saved {count} settings.").format(count=len(changed))
+            )
 
         self.act.call(
             lambda: self.service.save(values),
@@ -101,7 +110,7 @@ class SettingsDialog(KauntaDialog):
 
     def test(self, method: str) -> None:
         """Test one method's connection; the answer replaces "Testing…"."""
-        self.show_info("Testing…")
+        self.show_info(self.tr("Testing…"))
 
         def passed(text: str) -> None:
             if self.training:
