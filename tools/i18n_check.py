@@ -111,7 +111,7 @@ def _name(node: ast.Call) -> str:
 def _bare_words(node: ast.AST) -> str | None:
     """The English words in ``node`` that no translation call wraps, if any."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        if _KEY.match(node.value):
+        if _KEY.match(node.value.strip()):
             return None
         return node.value if _WORD.search(node.value) else None
     if isinstance(node, ast.JoinedStr):

@@ -19,10 +19,10 @@ import functools
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QLocale, QTranslator
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -251,3 +251,9 @@ def count_items(count: int) -> str:
     if count == 1:
         return QCoreApplication.translate("counts", "1 item")
     return QCoreApplication.translate("counts", "{count} items").format(count=f"{count:,}")
+
+
+def day_text(day: date) -> str:
+    """A day as the screens name it: "Wed 2 Dec 2026" / "Jtano 2 Des 2026"."""
+    locale = QLocale(LOCALES.get(language(), "en_KE"))
+    return locale.toString(QDate(day.year, day.month, day.day), "ddd d MMM yyyy")

@@ -20,7 +20,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QDate,
+    QEvent,
+    QObject,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.receipt import Receipt, render_text
 from pos.services.receipts import ReceiptService, ReceiptSummary
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.widgets import TOUCH_HEIGHT, action_button, set_role, show_message
@@ -55,7 +66,13 @@ PREFERRED = QSize(1000, 700)
 WINDOW_MARGIN = QSize(24, 56)
 #: the size of a day in the calendar that drops down from the day picker
 CALENDAR_CELL = QSize(60, 46)
-COLUMNS = ("Receipt", "Time", "Total", "Paid by", "")
+COLUMNS = (
+    QT_TRANSLATE_NOOP("ReceiptBrowser", "Receipt"),
+    QT_TRANSLATE_NOOP("ReceiptBrowser", "Time"),
+    QT_TRANSLATE_NOOP("ReceiptBrowser", "Total"),
+    QT_TRANSLATE_NOOP("ReceiptBrowser", "Paid by"),
+    "",
+)
 VOIDED_MARK = "VOIDED"
 _VOIDED_COLOUR = QColor("#a11")
 
@@ -65,7 +82,7 @@ def _qdate(day: date) -> QDate:
 
 
 def _day_text(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return i18n.day_text(day)
 
 
 class ReceiptBrowser(KauntaDialog):
@@ -78,7 +95,7 @@ class ReceiptBrowser(KauntaDialog):
         """Loads at once (on the till worker): with ``select_last_paid``, the day of the
         last paid receipt with it chosen; else nothing until :meth:`set_today` and
         :meth:`set_day` are called."""
-        super().__init__(parent, "Receipts")
+        super().__init__(parent, QCoreApplication.translate("ReceiptBrowser", "Receipts"))
         self.act = act
         self.service: ReceiptService = act.terminal.receipts
         self.results: list[ReceiptSummary] = []
@@ -96,21 +113,28 @@ class ReceiptBrowser(KauntaDialog):
 
         layout = QVBoxLayout(self)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Receipt number or its last digits, amount, or reference")
+        self.search.setPlaceholderText(
+            self.tr("Receipt number or its last digits, amount, or reference")
+        )
         self.search.setClearButtonEnabled(True)
         self.search.textEdited.connect(self._typed)
         self.search.installEventFilter(self)
         layout.addWidget(self.search)
         hint = QLabel(
-            "Scan or type a receipt number, an amount, or an M-Pesa, PayPal or card reference. "
-            "Numbers and references are found on any day; amounts on the day shown.",
+            self.tr(
+                "Scan or type a receipt number, an amount, or an M-Pesa, PayPal or "
+                "card reference. Numbers and references are found on any day; amounts "
+                "on the day shown."
+            ),
             self,
         )
         hint.setWordWrap(True)
         layout.addWidget(hint)
 
         days = QHBoxLayout()
-        self.btn_previous = action_button(self, "◀ Previous day", None, lambda: self._step(-1))
+        self.btn_previous = action_button(
+            self, self.tr("◀ Previous day"), None, lambda: self._step(-1)
+        )
         self.day = QDateEdit(self)
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("ddd d MMM yyyy")
@@ -132,8 +156,8 @@ class ReceiptBrowser(KauntaDialog):
                 f" min-height: {TOUCH_ROW}px; }}"
             )
         self.day.dateChanged.connect(lambda _d: self._day_changed())
-        self.btn_next = action_button(self, "Next day ▶", None, lambda: self._step(1))
-        self.btn_today = action_button(self, "Today", None, self._go_today)
+        self.btn_next = action_button(self, self.tr("Next day ▶"), None, lambda: self._step(1))
+        self.btn_today = action_button(self, self.tr("Today"), None, self._go_today)
         days.addWidget(self.btn_previous)
         days.addWidget(self.day, 1)
         days.addWidget(self.btn_next)
@@ -142,7 +166,7 @@ class ReceiptBrowser(KauntaDialog):
 
         body = QHBoxLayout()
         self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([self.tr(c) if c else c for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -176,12 +200,14 @@ class ReceiptBrowser(KauntaDialog):
         self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.message)
         buttons = QHBoxLayout()
-        buttons.addWidget(action_button(self, "Close", "Esc", self.reject))
+        buttons.addWidget(action_button(self, self.tr("Close"), "Esc", self.reject))
         buttons.addStretch(1)
         # Enter has its own shortcut (see _enter): a scanner's Enter must not reprint
-        self.btn_reprint = action_button(self, "Reprint (COPY)\nEnter", None, self.reprint)
+        self.btn_reprint = action_button(
+            self, self.tr("Reprint (COPY)") + "\nEnter", None, self.reprint
+        )
         self.btn_reprint.setProperty("role", "primary")
-        self.btn_reprint.setToolTip("Reprint the chosen receipt, marked COPY (Enter)")
+        self.btn_reprint.setToolTip(self.tr("Reprint the chosen receipt, marked COPY (Enter)"))
         self.btn_reprint.setMinimumWidth(220)
         self.btn_reprint.setEnabled(False)
         buttons.addWidget(self.btn_reprint)
@@ -231,7 +257,9 @@ class ReceiptBrowser(KauntaDialog):
             self.set_today(today)
             self.set_day(last.day if last is not None else today)
             if last is None:
-                show_message(self.message, "No sale has been paid on this till yet.", error=False)
+                show_message(
+                    self.message, self.tr("No sale has been paid on this till yet."), error=False
+                )
 
         svc = self.service
         self.act.call(lambda: (svc.today(), svc.last_paid()), opened, self._failed)
@@ -376,8 +404,10 @@ class ReceiptBrowser(KauntaDialog):
     def _nothing_found(self) -> str:
         text, day = self.query(), self.current_day()
         if not text:
-            return f"No receipts on {_day_text(day)}."
-        return f"Nothing matches “{text}” (amounts are looked for on {_day_text(day)})."
+            return self.tr("No receipts on {day}.").format(day=_day_text(day))
+        return self.tr("Nothing matches “{text}” (amounts are looked for on {day}).").format(
+            text=text, day=_day_text(day)
+        )
 
     # -- choosing and showing a receipt -----------------------------------------------------
     def selected(self) -> ReceiptSummary | None:
@@ -434,9 +464,17 @@ class ReceiptBrowser(KauntaDialog):
         chosen = self.shown
         parts: list[str] = []
         if chosen is not None and chosen.voided:
-            parts.append(f"{chosen.number} was voided: it is not a proof of payment.")
+            parts.append(
+                self.tr("{number} was voided: it is not a proof of payment.").format(
+                    number=chosen.number
+                )
+            )
         if chosen is not None and self._enter_again:
-            parts.append(f"Press Enter again to reprint {chosen.number} as a COPY.")
+            parts.append(
+                self.tr("Press Enter again to reprint {number} as a COPY.").format(
+                    number=chosen.number
+                )
+            )
         if parts:
             show_message(self.message, " ".join(parts), error=chosen is not None and chosen.voided)
         else:
@@ -477,8 +515,10 @@ class ReceiptBrowser(KauntaDialog):
                 self.text.setPlainText("\n".join(render_text(copy)))
             show_message(
                 self.message,
-                f"Copy of {chosen.number} made, marked COPY (receipt printers arrive in a "
-                "later release: show it on screen).",
+                self.tr(
+                    "Copy of {number} made, marked COPY (receipt printers arrive in a "
+                    "later release: show it on screen)."
+                ).format(number=chosen.number),
                 error=False,
             )
             self.sig_reprinted.emit(copy)
