@@ -162,13 +162,9 @@ class ZvtEmulator:
     # -- one connection --------------------------------------------------------------------
     def _serve(self, channel: Channel, framed: bool) -> None:
         self._channels.append(channel)
-        link = PtLink(channel, framed=framed)
+        link = PtLink(channel, framed=framed, mode=lambda: str(self.settings.behaviour))
         try:
             while not self._stop.is_set():
-                b = self.settings.behaviour
-                link.nak_storm = b is Behaviour.NAK
-                link.bad_crc = 99 if b is Behaviour.BAD_CRC else 0
-                link.silent = b is Behaviour.SILENT
                 apdu = link.receive(0.1)
                 if apdu is None:
                     continue
@@ -335,7 +331,14 @@ class ZvtEmulator:
         """Wait ``seconds`` while listening for an abort; True if one came."""
         deadline = time.monotonic() + seconds
         while not aborted[0] and time.monotonic() < deadline:
-            apdu = link.receive(min(0.02, max(0.0, deadline - time.monotonic())))
+            if link.gone:  # the ECR went away: the customer still finishes at the PT
+                time.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
+                continue
+            try:
+                apdu = link.receive(min(0.02, max(0.0, deadline - time.monotonic())))
+            except ChannelClosed:
+                link.gone = True
+                continue
             if apdu is not None and apdu.command == m.ABORT:
                 aborted[0] = True
                 self.commands.append(m.ABORT)

@@ -11,6 +11,7 @@ import socket
 import time
 import tty
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 from drivers.zvt.apdu import Apdu, ApduError, apdu_size
@@ -90,20 +91,33 @@ class SocketChannel:
 class PtLink:
     """APDUs over a channel, framed (serial) or bare (TCP), as a PT does it.
 
-    ``nak_storm``: NAK every frame the ECR sends; ``bad_crc``: send this many copies of
-    each frame with a broken CRC before a good one (a large number: never a good one);
-    ``silent``: never answer anything at all.
+    ``mode()`` names a misbehaviour: ``nak`` (NAK every frame the ECR sends), ``bad_crc``
+    (send every frame with a broken CRC), ``silent`` (never answer anything at all).
     """
 
-    def __init__(self, channel: Channel, *, framed: bool) -> None:
+    def __init__(
+        self, channel: Channel, *, framed: bool, mode: Callable[[], str] = lambda: ""
+    ) -> None:
         self.channel = channel
         self.framed = framed
-        self.nak_storm = False
-        self.bad_crc = 0
-        self.silent = False
+        self._mode = mode  # read at every frame: a switch flipped mid-way applies at once
+        #: the ECR disconnected (a PT still finishes the transaction on its own)
+        self.gone = False
         self._deframer = Deframer()
         self._events: deque[bytes | int | FrameError] = deque()
         self._buffer = bytearray()
+
+    @property
+    def nak_storm(self) -> bool:
+        return self._mode() == "nak"
+
+    @property
+    def silent(self) -> bool:
+        return self._mode() == "silent"
+
+    @property
+    def bad_crc(self) -> int:
+        return 99 if self._mode() == "bad_crc" else 0
 
     def _pump(self, timeout: float) -> None:
         data = self.channel.read(timeout)

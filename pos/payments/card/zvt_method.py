@@ -1,0 +1,324 @@
+"""Card payments through a ZVT terminal (``card_zvt``).
+
+The order of things makes a card attempt crash-safe, as gateway attempts are:
+
+1. the service stores the attempt (``created``) and calls :meth:`start` on the network
+   executor; ``start`` asks the terminal for its last transaction and answers ``pending``
+   with ``gateway_ref = zvt:before:<that receipt number>``, which the service stores;
+2. only the first :meth:`status` after that sends the amount to the terminal (a job on
+   the terminal's device worker); later ones report the terminal's texts ("Insert card",
+   "PIN") until it approves or declines;
+3. a till that restarts knows no job for the attempt: :meth:`status` then asks the
+   terminal (status enquiry, then its last transaction) and compares: a new receipt
+   number for the amount is this attempt's approval; no new transaction means nothing was
+   charged. Never is an amount sent again for an attempt of an earlier run.
+
+Cancel aborts the running transaction (``06 B0``). Refunds reverse the payment while it
+is in the terminal's open batch and otherwise refund to the card (the customer presents
+it again). Logs carry result codes, never card data.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from drivers.transport import DeviceError, PortSettings
+from drivers.zvt.codes import ABORTED, result_text
+from drivers.zvt.link import LinkError
+from drivers.zvt.messages import StatusInfo
+from drivers.zvt.terminal import Outcome
+from pos.domain.money import Money
+from pos.payments.base import (
+    AttemptRef,
+    AttemptState,
+    Capability,
+    DialogKind,
+    GatewayUnavailable,
+    MethodDescription,
+    PaymentMethod,
+    PaymentRequest,
+    PaymentResult,
+    RefundResult,
+)
+from pos.payments.card import proof as P
+from pos.payments.card.device import CardTerminalDevice, TerminalSettings, device_for
+from pos.payments.registry import MethodContext, method_factory
+
+log = logging.getLogger(__name__)
+
+CODE = "card_zvt"
+#: a run of 12-19 digits (a card number) inside free text
+_PAN_IN_TEXT = re.compile(r"(?<!\d)(\d{6})\d{2,9}(\d{4})(?!\d)")
+OFFLINE_TEXT = (
+    "The card terminal does not answer. Check that it is on and its cable (or network) "
+    "is connected, then try again, or take another method."
+)
+
+
+def _proof(info: StatusInfo) -> P.CardProof:
+    return P.CardProof(
+        approval_code=info.approval_code or "-",
+        masked_pan=info.masked_pan,
+        terminal_id=info.terminal_id,
+        receipt_no=info.receipt_no,
+        trace=info.trace,
+    )
+
+
+class ZvtCardMethod(PaymentMethod):
+    code = CODE
+    label = "Card"
+    capabilities = frozenset({Capability.CANCEL, Capability.REFUND, Capability.PARTIAL_REFUND})
+    description = MethodDescription(
+        code=CODE,
+        label="Card",
+        dialog=DialogKind.TERMINAL,
+        receipt_label="Card",
+        reference_label="Card approval",
+        deadline_seconds=300,
+        recheck_window_seconds=3600,
+    )
+
+    def __init__(self, device: CardTerminalDevice, currency: str) -> None:
+        self.device = device
+        self.currencies = frozenset({currency})
+        self._armed: dict[str, int] = {}  # attempt id -> amount: stored, not yet sent
+        self._lock = threading.Lock()
+
+    # -- taking money ----------------------------------------------------------------------
+    def start(self, request: PaymentRequest) -> PaymentResult:
+        try:
+            last = self.device.run(lambda t: t.last_transaction())
+        except (LinkError, DeviceError, FutureTimeout) as exc:
+            log.warning("card terminal unreachable before %s: %s", request.attempt_id, exc)
+            return PaymentResult(
+                AttemptState.CANCELLED, f"{CODE}.offline", OFFLINE_TEXT, retry_allowed=True
+            )
+        baseline = last.status.receipt_no if last.status is not None else None
+        with self._lock:
+            self._armed[request.attempt_id] = request.amount.minor
+        return PaymentResult(
+            AttemptState.PENDING,
+            f"{CODE}.sent",
+            "Sending the amount to the card terminal…",
+            gateway_ref=P.before_ref(baseline),
+        )
+
+    def status(self, ref: AttemptRef) -> PaymentResult:
+        job = self.device.job(ref.attempt_id)
+        if job is not None:
+            if not job.done:
+                return PaymentResult(AttemptState.PENDING, f"{CODE}.waiting", job.text)
+            return self._finished(ref, job.future)
+        with self._lock:
+            armed = self._armed.pop(ref.attempt_id, None)
+        if armed is not None:
+            if not ref.may_capture:
+                return self._not_sent()
+            self.device.begin(ref.attempt_id, armed)
+            return PaymentResult(
+                AttemptState.PENDING, f"{CODE}.waiting", "Follow the card terminal's screen…"
+            )
+        return self._recover(ref)
+
+    def cancel(self, ref: AttemptRef) -> PaymentResult:
+        with self._lock:
+            armed = self._armed.pop(ref.attempt_id, None)
+        if armed is not None:
+            return self._not_sent()
+        job = self.device.job(ref.attempt_id)
+        if job is None or job.future is None:
+            return PaymentResult(
+                AttemptState.UNKNOWN, f"{CODE}.unknown", "The till asks the terminal again."
+            )
+        job.abort.set()
+        try:
+            job.future.exception(timeout=15)
+        except FutureTimeout:
+            return PaymentResult(
+                AttemptState.UNKNOWN,
+                f"{CODE}.abort_pending",
+                "The terminal has not confirmed the abort yet; the till keeps asking it.",
+            )
+        return self._finished(ref, job.future)
+
+    def _not_sent(self) -> PaymentResult:
+        return PaymentResult(
+            AttemptState.CANCELLED,
+            f"{CODE}.not_sent",
+            "Cancelled before the terminal was asked: nothing was charged.",
+            retry_allowed=True,
+        )
+
+    def _finished(self, ref: AttemptRef, future: Any) -> PaymentResult:
+        try:
+            outcome: Outcome = future.result(timeout=0)
+        except (LinkError, DeviceError) as exc:
+            self.device.forget(ref.attempt_id)  # the next status asks the terminal
+            log.warning("card payment %s: link failed (%s)", ref.attempt_id, exc)
+            return PaymentResult(
+                AttemptState.UNKNOWN,
+                f"{CODE}.link_lost",
+                "The card terminal stopped answering. Check its cable and power; the till "
+                "asks it what happened before anything is charged again.",
+            )
+        return self._outcome(ref, outcome)
+
+    def _outcome(self, ref: AttemptRef, outcome: Outcome) -> PaymentResult:
+        info = outcome.status
+        if outcome.approved and info is not None and info.amount_minor is not None:
+            proof = _proof(info)
+            log.info("card payment %s approved (result 00)", ref.attempt_id)
+            return PaymentResult(
+                AttemptState.CAPTURED,
+                "ok",
+                "Card payment approved.",
+                gateway_ref=proof.gateway_ref(),
+                receipt_ref=proof.receipt_ref(),
+                captured=Money(info.amount_minor, ref.amount.currency),
+                payer=proof.masked_pan,
+                details={"terminal_id": proof.terminal_id, "card": info.card_name},
+            )
+        code = outcome.result_code
+        log.info("card payment %s not approved (result %02X)", ref.attempt_id, code)
+        state = AttemptState.CANCELLED if code == ABORTED else AttemptState.DECLINED
+        if outcome.approved:  # completed without a status: ask the terminal
+            self.device.forget(ref.attempt_id)
+            return PaymentResult(
+                AttemptState.UNKNOWN, f"{CODE}.no_result", "Asking the terminal for the result…"
+            )
+        return PaymentResult(state, f"{CODE}.{code:02X}", result_text(code), retry_allowed=True)
+
+    def _recover(self, ref: AttemptRef) -> PaymentResult:
+        """No job in this run: ask the terminal what became of the attempt."""
+        is_before, baseline = P.parse_before(ref.gateway_ref)
+        if not is_before:
+            return PaymentResult(AttemptState.UNKNOWN, f"{CODE}.unknown", "Nothing to ask.")
+        try:
+            enquiry = self.device.run(lambda t: t.status_enquiry())
+            if enquiry.refused is not None:
+                return PaymentResult(
+                    AttemptState.PENDING, f"{CODE}.busy", "The card terminal is still busy…"
+                )
+            last = self.device.run(lambda t: t.last_transaction())
+        except (LinkError, DeviceError, FutureTimeout) as exc:
+            raise GatewayUnavailable(OFFLINE_TEXT) from exc
+        info = last.status
+        if info is not None and info.approved and info.receipt_no not in (None, baseline):
+            log.info("card payment %s found on the terminal after a restart", ref.attempt_id)
+            return self._outcome(ref, Outcome(status=info, completed=True))
+        return PaymentResult(
+            AttemptState.CANCELLED,
+            f"{CODE}.not_charged",
+            "The card terminal has no payment for this attempt: nothing was charged.",
+            retry_allowed=True,
+        )
+
+    # -- giving back -----------------------------------------------------------------------
+    def refund(self, ref: AttemptRef, amount: Money) -> RefundResult:
+        """Reverse the whole payment while the terminal still has it in its batch; else
+        (or for part of it) refund to the card, which the customer presents again."""
+        proof = P.parse(ref.gateway_ref, ref.details.get("receipt_ref", "-"))
+        try:
+            if amount == ref.amount and proof is not None and proof.receipt_no is not None:
+                number = proof.receipt_no
+                outcome = self.device.run(lambda t: t.reverse(number))
+                if outcome.approved:
+                    return self._refunded(outcome, amount, "Payment reversed on the card.")
+                if outcome.result_code not in (0xB5, 0x83):
+                    return RefundResult(
+                        False, f"{CODE}.{outcome.result_code:02X}", result_text(outcome.result_code)
+                    )
+            job = self.device.begin(f"refund:{ref.attempt_id}", amount.minor, refund=True)
+            assert job.future is not None
+            limit = self.device.settings.transaction_timeout + 30
+            outcome = job.future.result(timeout=limit)
+            self.device.forget(job.attempt_id)
+        except (LinkError, DeviceError, FutureTimeout) as exc:
+            raise GatewayUnavailable(OFFLINE_TEXT) from exc
+        if outcome.approved:
+            return self._refunded(outcome, amount, "Refunded to the card.")
+        code = outcome.result_code
+        return RefundResult(False, f"{CODE}.{code:02X}", result_text(code))
+
+    def _refunded(self, outcome: Outcome, amount: Money, text: str) -> RefundResult:
+        info = outcome.status
+        ref = _proof(info).gateway_ref() if info is not None else ""
+        return RefundResult(True, "ok", text, refund_ref=ref, amount=amount)
+
+    # -- words -----------------------------------------------------------------------------
+    def customer_reference(self, receipt_ref: str, gateway_ref: str) -> str:
+        proof = P.parse(gateway_ref, receipt_ref)
+        return proof.customer_text() if proof is not None else receipt_ref
+
+    def scrub(self, text: str) -> str:
+        return super().scrub(_PAN_IN_TEXT.sub(lambda m: m.group(1) + "******" + m.group(2), text))
+
+    def check_connection(self) -> str:
+        try:
+            outcome = self.device.run(lambda t: t.status_enquiry())
+        except (LinkError, DeviceError, FutureTimeout) as exc:
+            raise GatewayUnavailable(OFFLINE_TEXT) from exc
+        tid = outcome.status.terminal_id if outcome.status else ""
+        return f"The card terminal answers (terminal id {tid or 'not given'})."
+
+    # -- terminal administration (device screen) -------------------------------------------
+    def register(self) -> str:
+        outcome = self.device.run(lambda t: t.register())
+        if outcome.refused is not None:
+            return result_text(outcome.refused)
+        return "The till is registered at the card terminal."
+
+    def end_of_day(self) -> str:
+        outcome = self.device.run(lambda t: t.end_of_day(), timeout=300)
+        if not outcome.completed:
+            return result_text(outcome.result_code)
+        total = outcome.status.amount_minor if outcome.status else None
+        return "End of day done at the terminal." + (
+            f" Total {Money(total, self.device.settings.currency)}." if total is not None else ""
+        )
+
+
+_LINK_KEYS = ("protocol", "password", "answer_timeout", "transaction_timeout", "ack_timeout")
+
+
+def settings_from(settings: Mapping[str, Any], currency: str) -> TerminalSettings:
+    """``[payments.card_zvt]``: ``port`` (``/dev/ttyUSB0``, ``COM3``, ``socket://host:20007``),
+    ``protocol`` (``serial`` or ``tcp``; default ``tcp`` for ``socket://``), ``password``,
+    line settings (``baudrate``, ``parity``, ...) and timeouts."""
+    table = dict(settings)
+    if "base_url" in table and "port" not in table:
+        table["port"] = table.pop("base_url")  # training: the emulator's address
+    table.pop("base_url", None)
+    link = {k: table.pop(k) for k in _LINK_KEYS if k in table}
+    port = PortSettings.from_dict(table)
+    protocol = str(link.get("protocol", "tcp" if port.url.startswith("socket://") else "serial"))
+    return TerminalSettings(
+        port=port,
+        protocol=protocol,
+        password=int(link.get("password", 0)),
+        currency=currency,
+        answer_timeout=float(link.get("answer_timeout", 5.0)),
+        transaction_timeout=float(link.get("transaction_timeout", 180.0)),
+        ack_timeout=float(link.get("ack_timeout", 1.0)),
+    )
+
+
+@method_factory(ZvtCardMethod)
+def create(context: MethodContext) -> ZvtCardMethod:
+    """Build the method from ``[payments.card_zvt]`` (see :func:`settings_from`).
+
+    Training mode needs the emulated terminal's address (the app starts the emulator and
+    passes it); without a port the method is not available."""
+    if not context.settings.get("port") and not context.settings.get("base_url"):
+        raise ValueError(
+            "The card terminal needs [payments.card_zvt] port (e.g. /dev/ttyUSB0, COM3 or "
+            "socket://192.168.1.50:20007)."
+        )
+    settings = settings_from(context.settings, context.currency)
+    return ZvtCardMethod(device_for(settings), context.currency)
