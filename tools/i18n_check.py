@@ -108,6 +108,18 @@ def _name(node: ast.Call) -> str:
     return ""
 
 
+def _super_init(node: ast.Call) -> bool:
+    """``super().__init__(parent, "Title")``: the till's dialogs take their title so."""
+    func = node.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "__init__"
+        and isinstance(func.value, ast.Call)
+        and isinstance(func.value.func, ast.Name)
+        and func.value.func.id == "super"
+    )
+
+
 def _bare_words(node: ast.AST) -> str | None:
     """The English words in ``node`` that no translation call wraps, if any."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -143,7 +155,7 @@ def check_source(source: str, where: str) -> list[Untranslated]:
     """Every untranslated literal given to a text-showing call in ``source``."""
     found: list[Untranslated] = []
     for node in ast.walk(ast.parse(source, where)):
-        if not isinstance(node, ast.Call) or _name(node) not in SHOWN:
+        if not isinstance(node, ast.Call) or not (_name(node) in SHOWN or _super_init(node)):
             continue
         func = node.func
         if (

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import QEvent, QRegularExpression, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QDialog,
@@ -152,7 +152,7 @@ class TenderDialog(KauntaDialog):
         methods: tuple[tuple[str, str, str], ...] = (),
     ) -> None:
         """``methods``: (code, label, shortcut) of the other ways to pay offered here."""
-        super().__init__(parent, "Cash payment")
+        super().__init__(parent, QCoreApplication.translate("TenderDialog", "Cash payment"))
         self.due = due
         self._busy = False
         layout = QVBoxLayout(self)
@@ -293,7 +293,7 @@ class ApprovalDialog(KauntaDialog):
     sig_approve = Signal(str, str)  # approver user id, PIN
 
     def __init__(self, parent: QWidget, action: str, approvers: list[UserSummary]) -> None:
-        super().__init__(parent, "Approval needed")
+        super().__init__(parent, QCoreApplication.translate("ApprovalDialog", "Approval needed"))
         layout = QVBoxLayout(self)
         title = QLabel(action, self)
         title.setWordWrap(True)
@@ -473,7 +473,7 @@ class ParkedDialog(KauntaDialog):
     sig_recall = Signal(str)
 
     def __init__(self, parent: QWidget, rows: list[tuple[str, str]]) -> None:
-        super().__init__(parent, "Parked sales")
+        super().__init__(parent, QCoreApplication.translate("ParkedDialog", "Parked sales"))
         layout = QVBoxLayout(self)
         self.list = QListWidget(self)
         # the note is how the cashier finds the sale: wrap it, never scroll it out of view
@@ -507,7 +507,12 @@ class ReceiptDialog(KauntaDialog):
     """The receipt as it will print, with the change to hand back in large type."""
 
     def __init__(self, parent: QWidget, receipt: Receipt, change: Money | None) -> None:
-        super().__init__(parent, f"Receipt {receipt.number}")
+        super().__init__(
+            parent,
+            QCoreApplication.translate("ReceiptDialog", "Receipt {number}").format(
+                number=receipt.number
+            ),
+        )
         layout = QVBoxLayout(self)
         if change is not None:
             head = QLabel(self.tr("Change: {change}").format(change=change), self)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from pos.services.payments import AttemptView, PaymentService
@@ -19,7 +19,7 @@ class LatePaymentsDialog(KauntaDialog):
     def __init__(
         self, parent: QWidget, act: Actions, payments: PaymentService, late: list[AttemptView]
     ) -> None:
-        super().__init__(parent, "Late payments")
+        super().__init__(parent, QCoreApplication.translate("LatePaymentsDialog", "Late payments"))
         self.act = act
         self.payments = payments
         layout = QVBoxLayout(self)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import qrcode
-from PySide6.QtCore import QRectF, QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QRectF, QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QRegularExpressionValidator
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -97,7 +97,10 @@ class GatewayDialog(KauntaDialog):
         due: Money,
     ):
         label = method.label
-        super().__init__(parent, f"{label} payment")
+        super().__init__(
+            parent,
+            QCoreApplication.translate("GatewayDialog", "{method} payment").format(method=label),
+        )
         self.method = method
         self.method_code = method.code
         self.act = act

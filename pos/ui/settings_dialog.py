@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from pos.services.gateway_settings import FieldStatus, GatewaySettingsService
@@ -34,7 +35,7 @@ class SettingsDialog(KauntaDialog):
         fields: list[FieldStatus],
         training: bool,
     ) -> None:
-        super().__init__(parent, "Payment settings")
+        super().__init__(parent, QCoreApplication.translate("SettingsDialog", "Payment settings"))
         self.act = act
         self.service = service
         self.training = training
