@@ -117,8 +117,8 @@ class _Scanner(ast.NodeVisitor):
                     self._add(node, MESSAGES, other, f"{code}#other")
         elif name == "text" and len(node.args) == 1 and not self.ui:
             source = _const(node.args[0])
-            if source is not None:
-                self._add(node, MESSAGES, source)
+            if source is not None:  # pieces joined into a text are found sentence by sentence
+                self._add(node, MESSAGES, source.strip())
         self.generic_visit(node)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
@@ -131,10 +132,22 @@ def render(message: Message, code: str | None = None) -> str:
     )
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
 def text(english: str, code: str | None = None) -> str:
-    """A fixed sentence from below the UI (a payment outcome, a service's plain message)
-    in ``code`` (default: the screens' language); untranslated ones stay as they are."""
-    return _translate_with(code or language(), english, None, CONTEXT)
+    """A fixed text from below the UI (a payment outcome, a service's plain message) in
+    ``code`` (default: the screens' language). A text joined from marked sentences (an
+    outcome plus "Call the manager…") is translated sentence by sentence; anything not
+    in the translations stays as it is."""
+    lang = code or language()
+    whole = _translate_with(lang, english, None, CONTEXT)
+    if whole != english or lang == SOURCE:
+        return whole
+    parts = _SENTENCE_END.split(english.strip())
+    if len(parts) == 1:
+        return english
+    return " ".join(_translate_with(lang, part, None, CONTEXT) for part in parts)
 
 
 def describe(error: BaseException) -> str:

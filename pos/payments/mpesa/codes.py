@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from pos.domain.messages import text
 from pos.payments.base import AttemptState
 
 __all__ = [
@@ -44,7 +45,7 @@ __all__ = [
     "result_key",
 ]
 
-_MANAGER_SETUP = (
+_MANAGER_SETUP = text(
     "Call the manager to check the shop's M-Pesa settings; take the payment another way."
 )
 
@@ -74,7 +75,7 @@ def _result(state: AttemptState, key: str, message: str, retry: bool) -> Outcome
 
 
 _A = AttemptState
-_SEND_FAILED = (
+_SEND_FAILED = text(
     "M-Pesa could not send the PIN prompt to the phone. Try again; if it keeps failing, "
     "pay another way."
 )
@@ -82,44 +83,54 @@ _SEND_FAILED = (
 #: Every ResultCode in the reference (A5), keyed by :func:`result_key`.
 RESULT_CODES: Mapping[str, Outcome] = MappingProxyType(
     {
-        "0": _result(_A.CAPTURED, "0", "Paid with M-Pesa.", False),
+        "0": _result(_A.CAPTURED, "0", text("Paid with M-Pesa."), False),
         "1": _result(
             _A.DECLINED,
             "1",
-            "The customer's M-Pesa balance is too low. Ask them to top up and try again, "
-            "or pay another way.",
+            text(
+                "The customer's M-Pesa balance is too low. Ask them to top up and try again, "
+                "or pay another way."
+            ),
             True,
         ),
         "1032": _result(
             _A.CANCELLED,
             "1032",
-            "The customer cancelled on their phone. Ask them to try again or pay another way.",
+            text(
+                "The customer cancelled on their phone. Ask them to try again or pay another way."
+            ),
             True,
         ),
         "1037": _result(
             _A.EXPIRED,
             "1037",
-            "The customer's phone could not be reached or nobody answered the prompt. Check "
-            "the phone is on, unlocked and has network, then try again.",
+            text(
+                "The customer's phone could not be reached or nobody answered the prompt. Check "
+                "the phone is on, unlocked and has network, then try again."
+            ),
             True,
         ),
         "2001": _result(
             _A.DECLINED,
             "2001",
-            "The customer entered a wrong M-Pesa PIN. Ask them to try again with the right PIN.",
+            text(
+                "The customer entered a wrong M-Pesa PIN. Ask them to try again with the right PIN."
+            ),
             True,
         ),
         "1019": _result(
             _A.EXPIRED,
             "1019",
-            "The payment request expired before the customer answered. Try again.",
+            text("The payment request expired before the customer answered. Try again."),
             True,
         ),
         "1001": _result(
             _A.DECLINED,
             "1001",
-            "The customer's phone is busy with another M-Pesa transaction. Wait a minute, "
-            "then try again.",
+            text(
+                "The customer's phone is busy with another M-Pesa transaction. Wait a minute, "
+                "then try again."
+            ),
             True,
         ),
         "1025": _result(_A.DECLINED, "1025", _SEND_FAILED, True),
@@ -127,20 +138,23 @@ RESULT_CODES: Mapping[str, Outcome] = MappingProxyType(
         "17": _result(
             _A.DECLINED,
             "17",
-            "M-Pesa refused the payment (the same amount may have gone to this number in the "
-            "last 2 minutes). Wait 2 minutes and try again, or pay another way.",
+            text(
+                "M-Pesa refused the payment (the same amount may have gone to this number in the "
+                "last 2 minutes). Wait 2 minutes and try again, or pay another way."
+            ),
             True,
         ),
         "26": _result(
             _A.DECLINED,
             "26",
-            "M-Pesa is busy right now. Wait a moment and try again, or pay another way.",
+            text("M-Pesa is busy right now. Wait a moment and try again, or pay another way."),
             True,
         ),
         "SFC_IC0003": _result(
             _A.DECLINED,
             "SFC_IC0003",
-            "M-Pesa says the shop's till does not exist, so nothing was paid. " + _MANAGER_SETUP,
+            text("M-Pesa says the shop's till does not exist, so nothing was paid. ")
+            + _MANAGER_SETUP,
             False,
         ),
     }
@@ -150,8 +164,10 @@ RESULT_CODES: Mapping[str, Outcome] = MappingProxyType(
 UNKNOWN_RESULT = Outcome(
     AttemptState.DECLINED,
     "mpesa.unknown",
-    "M-Pesa did not take the payment (an unusual answer). Try again or pay another way; if "
-    "the customer's phone shows an M-Pesa confirmation, call the manager.",
+    text(
+        "M-Pesa did not take the payment (an unusual answer). Try again or pay another way; if "
+        "the customer's phone shows an M-Pesa confirmation, call the manager."
+    ),
     True,
 )
 
@@ -219,61 +235,74 @@ ERROR_CODES: Mapping[str, Outcome] = MappingProxyType(
         "400.002.02": _err(
             _A.DECLINED,
             "400.002.02",
-            "M-Pesa refused the request as invalid. " + _MANAGER_SETUP,
+            text("M-Pesa refused the request as invalid. ") + _MANAGER_SETUP,
             False,
         ),
         "404.001.03": _err(
             _A.DECLINED,
             "404.001.03",
-            "M-Pesa refused the shop's access token. Try again in a minute; if it keeps "
-            "happening, call the manager to check the M-Pesa keys.",
+            text(
+                "M-Pesa refused the shop's access token. Try again in a minute; if it keeps "
+                "happening, call the manager to check the M-Pesa keys."
+            ),
             True,
         ),
         "401.003.01": _err(
             _A.DECLINED,
             "401.003.01",
-            "M-Pesa refused the shop's access token. Try again in a minute; if it keeps "
-            "happening, call the manager to check the M-Pesa keys.",
+            text(
+                "M-Pesa refused the shop's access token. Try again in a minute; if it keeps "
+                "happening, call the manager to check the M-Pesa keys."
+            ),
             True,
         ),
         "500.001.1001": _err(
             _A.DECLINED,
             "500.001.1001",
-            "M-Pesa refused the shop's credentials (wrong shortcode or passkey), so nothing "
-            "was sent to the phone. " + _MANAGER_SETUP,
+            text(
+                "M-Pesa refused the shop's credentials (wrong shortcode or passkey), so nothing "
+                "was sent to the phone. "
+            )
+            + _MANAGER_SETUP,
             False,
         ),
         "500.003.02": _err(
             _A.DECLINED,
             "500.003.02",
-            "M-Pesa is receiving too many requests from this shop (spike arrest). Wait a few "
-            "seconds and try again.",
+            text(
+                "M-Pesa is receiving too many requests from this shop (spike arrest). Wait a few "
+                "seconds and try again."
+            ),
             True,
         ),
         "500.003.03": _err(
             _A.DECLINED,
             "500.003.03",
-            "The shop has used up its M-Pesa request quota for now. Wait a minute and try "
-            "again, or pay another way.",
+            text(
+                "The shop has used up its M-Pesa request quota for now. Wait a minute and try "
+                "again, or pay another way."
+            ),
             True,
         ),
         "500.003.1001": _err(
             _A.UNKNOWN,
             "500.003.1001",
-            "M-Pesa had an internal error; the prompt may or may not have reached the phone. "
-            "Ask the customer: if they paid, call the manager before taking money again.",
+            text(
+                "M-Pesa had an internal error; the prompt may or may not have reached the phone. "
+                "Ask the customer: if they paid, call the manager before taking money again."
+            ),
             False,
         ),
         "400.008.01": _err(
             _A.DECLINED,
             "400.008.01",
-            "M-Pesa refused the shop's API keys (consumer key/secret). " + _MANAGER_SETUP,
+            text("M-Pesa refused the shop's API keys (consumer key/secret). ") + _MANAGER_SETUP,
             False,
         ),
         "400.008.02": _err(
             _A.DECLINED,
             "400.008.02",
-            "M-Pesa refused the shop's login request (invalid grant type). " + _MANAGER_SETUP,
+            text("M-Pesa refused the shop's login request (invalid grant type). ") + _MANAGER_SETUP,
             False,
         ),
     }
@@ -282,16 +311,18 @@ ERROR_CODES: Mapping[str, Outcome] = MappingProxyType(
 _FIELD_MESSAGES: Mapping[str, tuple[str, bool]] = MappingProxyType(
     {
         "PhoneNumber": (
-            "M-Pesa refused the phone number. Check it with the customer and try again.",
+            text("M-Pesa refused the phone number. Check it with the customer and try again."),
             True,
         ),
         "PartyA": (
-            "M-Pesa refused the phone number. Check it with the customer and try again.",
+            text("M-Pesa refused the phone number. Check it with the customer and try again."),
             True,
         ),
         "Amount": (
-            "M-Pesa refused the amount (whole shillings, at least 1, within the limit). "
-            "Check the amount and try again, or split the payment.",
+            text(
+                "M-Pesa refused the amount (whole shillings, at least 1, within the limit). "
+                "Check the amount and try again, or split the payment."
+            ),
             True,
         ),
     }
@@ -300,7 +331,7 @@ _FIELD_MESSAGES: Mapping[str, tuple[str, bool]] = MappingProxyType(
 _PENDING = Outcome(
     AttemptState.PENDING,
     "mpesa.pending",
-    "Waiting for the customer to enter their M-Pesa PIN.",
+    text("Waiting for the customer to enter their M-Pesa PIN."),
     False,
 )
 
@@ -316,17 +347,19 @@ def outcome_for_error(code: str, message: str, *, phase: Phase, http_status: int
         hint = (
             " " + _MANAGER_SETUP
             if code in ("500.001.1001", "400.008.01", "400.008.02")
-            else " It will be checked again; if the customer shows an M-Pesa SMS, call the manager."
+            else text(
+                " It will be checked again; if the customer shows an M-Pesa SMS, call the manager."
+            )
         )
         return Outcome(
             AttemptState.UNKNOWN,
             f"mpesa.{code}",
-            "Could not get the M-Pesa status right now." + hint,
+            text("Could not get the M-Pesa status right now.") + hint,
             False,
         )
     if code == "400.002.02":
         field = error_field(message)
-        text, retry = _FIELD_MESSAGES.get(
+        reason, retry = _FIELD_MESSAGES.get(
             field,
             (
                 f"M-Pesa refused the shop's {field or 'request'} as invalid, so nothing was "
@@ -337,7 +370,7 @@ def outcome_for_error(code: str, message: str, *, phase: Phase, http_status: int
         return Outcome(
             AttemptState.DECLINED,
             f"mpesa.400.002.02.{field}" if field else "mpesa.400.002.02",
-            text,
+            reason,
             retry,
         )
     known = ERROR_CODES.get(code)
@@ -352,14 +385,18 @@ def outcome_for_error(code: str, message: str, *, phase: Phase, http_status: int
         return Outcome(
             AttemptState.DECLINED,
             f"mpesa.{code}",
-            "M-Pesa refused the request, so nothing was sent to the phone. Try again; if it "
-            "keeps failing, pay another way.",
+            text(
+                "M-Pesa refused the request, so nothing was sent to the phone. Try again; if it "
+                "keeps failing, pay another way."
+            ),
             True,
         )
     return Outcome(
         AttemptState.UNKNOWN,
         f"mpesa.{code}",
-        "M-Pesa answered with an error; the prompt may or may not have reached the phone. "
-        "Ask the customer: if they paid, call the manager before taking money again.",
+        text(
+            "M-Pesa answered with an error; the prompt may or may not have reached the phone. "
+            "Ask the customer: if they paid, call the manager before taking money again."
+        ),
         False,
     )
