@@ -74,6 +74,9 @@ class Config:
     foreign_rates: Mapping[str, Decimal] = field(default_factory=dict)
     #: unknown keys and sections (usually typos), one sentence each
     warnings: tuple[str, ...] = ()
+    #: ``[receipt] language``: the receipt's language, "en", "sw" or "both" (each label in
+    #: English and Kiswahili)
+    receipt_language: str = "en"
 
     @property
     def database_path(self) -> Path:
@@ -131,7 +134,10 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "logging": frozenset({"level"}),
     "backup": frozenset({"every_hours", "keep"}),
     "payments": frozenset({"methods"}),
+    "receipt": frozenset({"language"}),
 }
+#: ``[receipt] language`` values
+RECEIPT_LANGUAGES = ("en", "sw", "both")
 #: keys of ``[payments.<method>]`` checked here; the rest belong to the method
 _METHOD_NUMBERS = ("connect_timeout", "read_timeout")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -468,6 +474,9 @@ def _build(
         keep=_whole(backup_section, "keep", 14, "backup", 1, 1000),
     )
     method_currency, foreign_rates = _payments(sections["payments"], currency)
+    receipt_language = _get(sections["receipt"], "language", str, "en", "receipt")
+    if receipt_language not in RECEIPT_LANGUAGES:
+        raise _fail("receipt", "language", 'must be "en", "sw" or "both"', receipt_language)
 
     configured_dir = _data_dir(sections["paths"])
     data = data_dir or (Path(env["KAUNTA_DATA_DIR"]) if env.get("KAUNTA_DATA_DIR") else None)
@@ -490,4 +499,5 @@ def _build(
         method_currency=method_currency,
         foreign_rates=foreign_rates,
         warnings=tuple(_unknown(raw)),
+        receipt_language=receipt_language,
     )
