@@ -175,10 +175,22 @@ def _start_training_sandboxes(payments: Payments) -> None:
     paypal_box = PayPalSandbox().start()
     payments.add_closer(paypal_box.stop)
     payments.urls = {"mpesa": mpesa_box.base_url, "paypal": paypal_box.base_url}
+    # the emulated card terminal (ZVT over TCP), played from the same training window
+    from drivers.zvt.emulator import Behaviour, Settings, ZvtEmulator
+    from pos.payments.card.device import close_all as close_card_devices
+    from pos.payments.card.training import ZvtTrainingCustomer
+
+    card_terminal = ZvtEmulator(
+        Settings(Behaviour.MANUAL, step_delay=0.4, currency=payments.config.currency)
+    )
+    payments.urls["card_zvt"] = f"socket://127.0.0.1:{card_terminal.start_tcp()}"
+    payments.add_closer(card_terminal.stop)
+    payments.add_closer(close_card_devices)
     payments.terminal.phone = CustomerPhone(
         [
             MpesaTrainingCustomer(mpesa_box.base_url, shop),
             PayPalTrainingCustomer(paypal_box.base_url, shop),
+            ZvtTrainingCustomer(card_terminal, payments.config.currency, shop),
         ]
     )
 
@@ -317,6 +329,9 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
         log.exception("payments could not start")
         payments = Payments(config, terminal)
         print(f"kaunta: payments unavailable: {exc}", file=sys.stderr)
+    from pos.ui import i18n
+
+    i18n.set_receipt_language(config.receipt_language)  # [receipt] language
     window = MainWindow(
         terminal,
         demo_hint=demo_hint(config),

@@ -99,6 +99,10 @@ class ZvtEmulator:
         self.on_display: list[Callable[[str], None]] = []
         #: set while a payment waits for a card/decision (the training window shows itself)
         self.waiting = threading.Event()
+        #: (number, amount in minor units, is a refund) of the transaction waiting for a
+        #: decision, or None
+        self.request: tuple[int, int, bool] | None = None
+        self._requests = 0
 
     # -- serving ---------------------------------------------------------------------------
     def start_pty(self) -> str:
@@ -187,7 +191,7 @@ class ZvtEmulator:
         """Send one message and wait for the ECR's ``80 00 00`` (noting an ``06 B0``)."""
         if not link.send(apdu):
             return
-        deadline = time.monotonic() + 5.0
+        deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline:
             answer = link.receive(0.1)
             if answer is None:
@@ -196,6 +200,9 @@ class ZvtEmulator:
                 aborted[0] = True
                 self.commands.append(m.ABORT)
                 link.send(ACK_APDU)
+                continue
+            if answer.cls != 0x80:  # another command while busy: "please wait"
+                link.send(Apdu(0x84, 0x9C))
                 continue
             return
 
@@ -297,7 +304,12 @@ class ZvtEmulator:
                 if behaviour is Behaviour.MANUAL
                 else self.settings.card_timeout
             )
-            decision = self._wait_decision(link, limit, aborted)
+            self._requests += 1
+            self.request = (self._requests, amount, refund)
+            try:
+                decision = self._wait_decision(link, limit, aborted)
+            finally:
+                self.request = None
         else:
             decision = (behaviour is not Behaviour.DECLINE, self.settings.decline_code)
             for code in (0x01, 0x04):
