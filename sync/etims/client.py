@@ -1,0 +1,283 @@
+"""The OSCU client: one POST per call, JSON in and out, KRA's headers, typed answers.
+
+Thin on purpose (as the payment clients are): a configurable base URL, an injected
+``requests.Session`` (or any object with its ``post``), the timeouts Odoo uses (30 s for
+initialisation, 120 s for the rest), and no automatic retries: whether a call may be
+repeated depends on what KRA may have recorded, which :mod:`sync.etims.queue` decides.
+The communication key comes from an injected secret store and is never logged, never put
+in an error message and never stored anywhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+import requests
+
+from sync.etims.codes import ResultKind
+from sync.etims.models import (
+    CodeCache,
+    DeviceInfo,
+    Envelope,
+    EtimsError,
+    ReplyError,
+    Signature,
+)
+from sync.etims.settings import Branch, EtimsSettings, SecretStore
+
+__all__ = [
+    "DeviceAlreadyInstalled",
+    "EtimsRejected",
+    "HttpPoster",
+    "NotInitialised",
+    "OscuClient",
+    "SubmitOutcome",
+    "TransportError",
+]
+
+log = logging.getLogger(__name__)
+
+
+class HttpPoster(Protocol):
+    """What the client needs of an HTTP library (``requests.Session`` fits)."""
+
+    def post(
+        self, url: str, *, data: bytes, headers: Mapping[str, str], timeout: float
+    ) -> requests.Response: ...
+
+
+class TransportError(EtimsError):
+    """No usable reply. ``kind`` is :attr:`ResultKind.NOT_SENT` (refused: KRA never saw
+    the request) or :attr:`ResultKind.IN_DOUBT` (timeout, reply lost or unreadable)."""
+
+    def __init__(self, kind: ResultKind, message: str) -> None:
+        self.kind = kind
+        super().__init__(message)
+
+
+class EtimsRejected(EtimsError):
+    """KRA answered with a refusal; ``envelope`` holds its code and message."""
+
+    def __init__(self, what: str, envelope: Envelope) -> None:
+        self.envelope = envelope
+        super().__init__(f"KRA refused {what}: {envelope.reason()}")
+
+
+class NotInitialised(EtimsError):
+    """The branch has no communication key yet: initialise the device first."""
+
+
+class DeviceAlreadyInstalled(EtimsError):
+    """902: KRA says the device is installed and does not send its key again; the key
+    from the first initialisation must be restored (from the head office's backup)."""
+
+
+def _wire_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)  # two decimals below 10^11: exact as a float's shortest repr
+    raise TypeError(f"{type(value).__name__} cannot go on the wire")
+
+
+def encode(body: Mapping[str, Any]) -> bytes:
+    """The request body as KRA receives it (amounts as JSON numbers)."""
+    return json.dumps(body, default=_wire_default, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitOutcome:
+    """What one ``saveTrnsSalesOsdc`` call gave: a signature, or a kind and a reason."""
+
+    kind: ResultKind
+    signature: Signature | None
+    reason: str
+    result_cd: str
+
+
+class OscuClient:
+    """Calls for one branch device. ``clock`` gives aware times (for ``lastReqDt``)."""
+
+    def __init__(
+        self,
+        branch: Branch,
+        settings: EtimsSettings,
+        secrets: SecretStore,
+        *,
+        http: HttpPoster | None = None,
+        bearer: Callable[[], str | None] | None = None,
+    ) -> None:
+        self.branch = branch
+        self.settings = settings
+        self._secrets = secrets
+        self._http: HttpPoster = http if http is not None else requests.Session()
+        self._bearer = bearer
+        self._base = settings.base_url.rstrip("/")
+
+    # -- transport ---------------------------------------------------------------------
+    def _headers(self, with_key: bool) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json",
+            "tin": self.branch.tin,
+            "bhfId": self.branch.bhf_id,
+        }
+        if with_key:
+            headers["cmcKey"] = self.cmc_key()
+        if self._bearer is not None:
+            token = self._bearer()
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    def cmc_key(self) -> str:
+        key = self._secrets.get(self.branch.secret_name)
+        if not key:
+            raise NotInitialised(
+                f"branch {self.branch.bhf_id} of {self.branch.tin} is not initialised with "
+                "KRA yet (no communication key): run the device initialisation first"
+            )
+        return key
+
+    def call(
+        self, path: str, body: Mapping[str, Any], *, with_key: bool = True, timeout: float = 0
+    ) -> Envelope:
+        """POST ``body`` to ``path``; the envelope, or :class:`TransportError`."""
+        headers = self._headers(with_key)
+        payload = dict(body)
+        if self.settings.send_credentials_in_body:
+            payload.setdefault("tin", self.branch.tin)
+            payload.setdefault("bhfId", self.branch.bhf_id)
+        url = f"{self._base}/{path.lstrip('/')}"
+        try:
+            response = self._http.post(
+                url,
+                data=encode(payload),
+                headers=headers,
+                timeout=timeout or self.settings.timeout_s,
+            )
+        except requests.exceptions.ConnectTimeout:
+            raise TransportError(ResultKind.NOT_SENT, "KRA could not be reached") from None
+        except requests.exceptions.Timeout:
+            log.info("eTIMS %s: no answer in time", path)
+            raise TransportError(ResultKind.IN_DOUBT, "KRA did not answer in time") from None
+        except requests.exceptions.ConnectionError as exc:
+            if _refused(exc):
+                raise TransportError(ResultKind.NOT_SENT, "KRA refused the connection") from None
+            log.info("eTIMS %s: connection lost before the answer", path)
+            raise TransportError(
+                ResultKind.IN_DOUBT, "the connection to KRA broke before its answer"
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise TransportError(ResultKind.IN_DOUBT, f"HTTP error: {type(exc).__name__}") from None
+        try:
+            envelope = Envelope.parse(json.loads(response.content, parse_float=Decimal))
+        except (ValueError, ReplyError):
+            log.info("eTIMS %s: unreadable reply (HTTP %s)", path, response.status_code)
+            raise TransportError(
+                ResultKind.IN_DOUBT,
+                f"KRA's reply was not readable (HTTP {response.status_code}, "
+                f"{response.headers.get('Content-Type', 'no type')})",
+            ) from None
+        log.debug("eTIMS %s: %s", path, envelope.result_cd)
+        return envelope
+
+    # -- set-up ------------------------------------------------------------------------
+    def initialize(self) -> DeviceInfo:
+        """``selectInitOsdcInfo`` (no key): stores the communication key in the secret
+        store and returns the device, whose ``sdc_id`` the receipts print."""
+        envelope = self.call(
+            "selectInitOsdcInfo",
+            {
+                "tin": self.branch.tin,
+                "bhfId": self.branch.bhf_id,
+                "dvcSrlNo": self.branch.device_serial,
+            },
+            with_key=False,
+            timeout=self.settings.init_timeout_s,
+        )
+        if envelope.result_cd == "902" and not (envelope.data or {}).get("info"):
+            raise DeviceAlreadyInstalled(
+                "KRA says this device is already installed and does not send its key again: "
+                "restore the communication key kept from the first initialisation"
+            )
+        if not envelope.ok and envelope.result_cd != "902":
+            raise EtimsRejected("the device initialisation", envelope)
+        info, key = DeviceInfo.parse((envelope.data or {}).get("info"))
+        self._secrets.set(self.branch.secret_name, key)
+        return info
+
+    def refresh_codes(self, cache: CodeCache, now: datetime) -> int:
+        """Fetch code lists changed since the last fetch; returns how many changed."""
+        envelope = self.call("selectCodeList", {"lastReqDt": cache.codes_fetched})
+        if envelope.kind is ResultKind.NO_DATA:
+            return 0
+        if not envelope.ok:
+            raise EtimsRejected("the code-list request", envelope)
+        return cache.merge_codes(envelope.data, now)
+
+    def refresh_item_classes(self, cache: CodeCache, now: datetime) -> int:
+        envelope = self.call("selectItemClsList", {"lastReqDt": cache.classes_fetched})
+        if envelope.kind is ResultKind.NO_DATA:
+            return 0
+        if not envelope.ok:
+            raise EtimsRejected("the item-class request", envelope)
+        return cache.merge_classes(envelope.data, now)
+
+    def save_item(self, item: Mapping[str, Any]) -> None:
+        """``saveItem``: register (or update) one product before it is first sold."""
+        envelope = self.call("saveItem", item)
+        if not envelope.ok:
+            raise EtimsRejected(f"item {item.get('itemCd')}", envelope)
+
+    def select(self, path: str, list_key: str, last_req_dt: str) -> list[dict[str, Any]]:
+        """A ``lastReqDt`` list (notices, branches); empty on 001."""
+        envelope = self.call(path, {"lastReqDt": last_req_dt})
+        if envelope.kind is ResultKind.NO_DATA:
+            return []
+        if not envelope.ok:
+            raise EtimsRejected(path, envelope)
+        return list((envelope.data or {}).get(list_key) or [])
+
+    # -- invoices ----------------------------------------------------------------------
+    def submit(self, invoice: Mapping[str, Any]) -> SubmitOutcome:
+        """One ``saveTrnsSalesOsdc`` call. Transport failures become outcomes too."""
+        raw_no = str(invoice.get("invcNo", ""))
+        invc_no = int(raw_no) if raw_no.isdigit() else 0
+        try:
+            envelope = self.call("saveTrnsSalesOsdc", invoice)
+        except TransportError as exc:
+            return SubmitOutcome(exc.kind, None, str(exc), "")
+        if envelope.ok:
+            try:
+                sig = Signature.parse(envelope.data, invc_no, str(invoice["rcptTyCd"]))
+            except ReplyError as exc:
+                return SubmitOutcome(ResultKind.IN_DOUBT, None, str(exc), envelope.result_cd)
+            return SubmitOutcome(ResultKind.OK, sig, "", envelope.result_cd)
+        return SubmitOutcome(envelope.kind, None, envelope.reason(), envelope.result_cd)
+
+    def invoice_details(self, invc_no: int, rcpt_ty_cd: str) -> Signature | None:
+        """``selectInvoiceDetails``: KRA's signature for ``invc_no``, or None when KRA does
+        not hold it (001). Raises :class:`TransportError` or :class:`EtimsRejected`."""
+        envelope = self.call("selectInvoiceDetails", {"invcNo": invc_no})
+        if envelope.kind is ResultKind.NO_DATA:
+            return None
+        if not envelope.ok:
+            raise EtimsRejected(f"the look-up of invoice {invc_no}", envelope)
+        sales = (envelope.data or {}).get("salesList") or []
+        if not sales:
+            return None
+        first = sales[0]
+        return Signature.parse(first.get("receipt") or first, invc_no, rcpt_ty_cd)
+
+
+def _refused(exc: requests.exceptions.ConnectionError) -> bool:
+    """Was the connection refused before the request went out?"""
+    text = repr(exc)
+    return any(
+        marker in text
+        for marker in ("ConnectionRefused", "NewConnectionError", "Errno 111", "WinError 10061")
+    )

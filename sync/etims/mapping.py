@@ -1,0 +1,282 @@
+"""A Kaunta ``sale.completed`` or ``refund.completed`` body as a ``saveTrnsSalesOsdc``
+request (reference 3.2-3.8).
+
+The input is the protocol's parsed body (``sync.protocol``), so the head office (which
+receives the documents) and a standalone till (which writes them) feed the same code.
+The invoice number is given by the caller: it comes from the branch's one gap-free
+sequence (:mod:`sync.etims.queue`), never from the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sync.etims.amounts import LineIn, LineOut, MappingError, band_fields, band_for, line_amounts
+from sync.etims.codes import OTHER_REFUND_REASON, SALES_STATUS_APPROVED, ReceiptType
+from sync.etims.models import RegisteredItem
+from sync.etims.settings import PIN_RE, EtimsSettings, nairobi_day, nairobi_stamp
+from sync.protocol.refunds import RefundCompleted
+from sync.protocol.sales import SaleBody, VatClass
+
+__all__ = ["MappingError", "Registrar", "UnregisteredItems", "credit_note", "sale_invoice"]
+
+
+class UnregisteredItems(MappingError):
+    """Products sold before ``saveItem`` registered them; register these SKUs first."""
+
+    def __init__(self, skus: Sequence[str]) -> None:
+        self.skus = tuple(skus)
+        super().__init__(
+            "not yet registered with KRA: " + ", ".join(self.skus) + " (register them first)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Registrar:
+    """Who recorded the invoice (``regrId``/``regrNm``; ``modr*`` the same)."""
+
+    user_id: str
+    name: str
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "regrId": self.user_id[:20],
+            "regrNm": self.name[:60],
+            "modrId": self.user_id[:20],
+            "modrNm": self.name[:60],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    sku: str
+    barcode: str | None
+    name: str
+    quantity: int
+    unit_price: int
+    total: int
+    vat: int
+    vat_class: VatClass
+
+
+def _customer(pin: str | None, name: str | None) -> tuple[str | None, str | None]:
+    if pin is not None and not PIN_RE.fullmatch(pin):
+        raise MappingError(f"the customer's PIN {pin!r} is not a KRA PIN (like A000123456F)")
+    return pin, (name[:60] if name else None)
+
+
+def _payment_type(tenders: Sequence[tuple[str, int]], settings: EtimsSettings) -> str:
+    """One code per invoice: the method that paid the most (the first of equals)."""
+    if not tenders:
+        return settings.other_payment_type
+    method = max(tenders, key=lambda t: t[1])[0]
+    return settings.payment_types.get(method, settings.other_payment_type)
+
+
+def _wire_number(n: int, settings: EtimsSettings) -> int | str:
+    if n < 1:
+        raise MappingError(f"invoice number {n} must be 1 or more")
+    return str(n) if settings.invoice_number_as_string else n
+
+
+def _items(
+    lines: Sequence[_Line],
+    items: Mapping[str, RegisteredItem],
+    rates: dict[str, Decimal],
+    settings: EtimsSettings,
+) -> tuple[list[dict[str, Any]], list[LineOut]]:
+    missing = [ln.sku for ln in lines if ln.sku not in items]
+    if missing:
+        raise UnregisteredItems(sorted(set(missing)))
+    out: list[dict[str, Any]] = []
+    amounts: list[LineOut] = []
+    for seq, ln in enumerate(lines, start=1):
+        vc = ln.vat_class
+        band = band_for(vc.code, vc.rate, vc.exempt, rates, settings.band_by_vat_code)
+        item = items[ln.sku]
+        if item.tax_ty_cd != band:
+            raise MappingError(
+                f"{ln.sku} is registered with KRA in band {item.tax_ty_cd} but sold in band "
+                f"{band}: register it again with its VAT class"
+            )
+        a = line_amounts(
+            LineIn(ln.quantity, ln.unit_price, ln.total, ln.vat, band, vc.rate),
+            settings.amount_convention,
+            settings.line_tax,
+        )
+        amounts.append(a)
+        out.append(
+            {
+                "itemSeq": seq,
+                "itemCd": item.item_cd,
+                "itemClsCd": item.item_cls_cd,
+                "itemNm": ln.name[:200],
+                "bcd": ln.barcode,
+                "pkgUnitCd": item.pkg_unit_cd,
+                "pkg": ln.quantity,
+                "qtyUnitCd": item.qty_unit_cd,
+                "qty": ln.quantity,
+                **a.fields(),
+            }
+        )
+    return out, amounts
+
+
+def _invoice(
+    *,
+    invc_no: int,
+    org_invc_no: int,
+    receipt_number: str,
+    receipt_type: ReceiptType,
+    customer: tuple[str | None, str | None],
+    pmt_ty_cd: str,
+    confirmed: str,
+    sale_day: str,
+    lines: Sequence[_Line],
+    items: Mapping[str, RegisteredItem],
+    rates: dict[str, Decimal],
+    settings: EtimsSettings,
+    registrar: Registrar,
+    refund_reason: str | None,
+) -> dict[str, Any]:
+    item_list, amounts = _items(lines, items, rates, settings)
+    pin, name = customer
+    credit = receipt_type is ReceiptType.CREDIT_NOTE
+    return {
+        "invcNo": _wire_number(invc_no, settings),
+        "orgInvcNo": _wire_number(org_invc_no, settings) if org_invc_no else 0,
+        "trdInvcNo": receipt_number[:50],
+        "custTin": pin,
+        "custNm": name,
+        "rcptTyCd": receipt_type.value,
+        "pmtTyCd": pmt_ty_cd,
+        "salesSttsCd": SALES_STATUS_APPROVED,
+        "cfmDt": confirmed,
+        "salesDt": sale_day,
+        "stockRlsDt": confirmed,
+        "cnclReqDt": None,
+        "cnclDt": None,
+        "rfdDt": confirmed if credit else None,
+        "rfdRsnCd": refund_reason,
+        "totItemCnt": len(item_list),
+        **band_fields(amounts, rates, settings.rate_style),
+        "prchrAcptcYn": settings.purchase_accept_header,
+        "remark": None,
+        **registrar.fields(),
+        "receipt": {
+            "custTin": pin,
+            "custMblNo": None,
+            "rcptPbctDt": confirmed,
+            "trdeNm": None,
+            "adrs": None,
+            "topMsg": None,
+            "btmMsg": None,
+            "prchrAcptcYn": settings.purchase_accept_receipt,
+        },
+        "itemList": item_list,
+    }
+
+
+def _check_currency(currency: str, settings: EtimsSettings) -> None:
+    if currency != settings.currency:
+        raise MappingError(f"eTIMS invoices are in {settings.currency}, not {currency}")
+
+
+def sale_invoice(
+    sale: SaleBody,
+    *,
+    invc_no: int,
+    items: Mapping[str, RegisteredItem],
+    rates: dict[str, Decimal],
+    settings: EtimsSettings,
+    registrar: Registrar,
+) -> dict[str, Any]:
+    """``saveTrnsSalesOsdc`` for a completed sale (receipt type S)."""
+    _check_currency(sale.currency, settings)
+    lines = [
+        _Line(
+            ln.sku,
+            ln.barcode,
+            ln.name,
+            ln.quantity,
+            ln.unit_price.minor,
+            ln.total.minor,
+            ln.vat.minor,
+            ln.vat_class,
+        )
+        for ln in sale.lines
+    ]
+    cust = sale.customer
+    return _invoice(
+        invc_no=invc_no,
+        org_invc_no=0,
+        receipt_number=sale.receipt_number,
+        receipt_type=ReceiptType.SALE,
+        customer=_customer(cust.tax_pin if cust else None, cust.name if cust else None),
+        pmt_ty_cd=_payment_type([(p.method, p.amount.minor) for p in sale.payments], settings),
+        confirmed=nairobi_stamp(sale.closed_at),
+        sale_day=sale.business_date.strftime("%Y%m%d"),
+        lines=lines,
+        items=items,
+        rates=rates,
+        settings=settings,
+        registrar=registrar,
+        refund_reason=None,
+    )
+
+
+def credit_note(
+    refund: RefundCompleted,
+    *,
+    invc_no: int,
+    org_invc_no: int,
+    original_customer_pin: str | None,
+    items: Mapping[str, RegisteredItem],
+    rates: dict[str, Decimal],
+    settings: EtimsSettings,
+    registrar: Registrar,
+) -> dict[str, Any]:
+    """``saveTrnsSalesOsdc`` for a refund (receipt type R): the next number of the same
+    sequence, the original's number, a reason code and the original's customer PIN."""
+    _check_currency(refund.currency, settings)
+    if org_invc_no < 1:
+        raise MappingError("a credit note needs the original invoice's KRA number")
+    cust = refund.customer
+    pin = cust.tax_pin if cust else None
+    if pin != original_customer_pin:
+        raise MappingError(
+            "a credit note must carry the customer PIN of the original invoice "
+            f"({original_customer_pin or 'none'}), not {pin or 'none'}"
+        )
+    lines = [
+        _Line(
+            ln.sku,
+            ln.barcode,
+            ln.name,
+            ln.quantity,
+            ln.unit_price.minor,
+            ln.total.minor,
+            ln.vat.minor,
+            ln.vat_class,
+        )
+        for ln in refund.lines
+    ]
+    return _invoice(
+        invc_no=invc_no,
+        org_invc_no=org_invc_no,
+        receipt_number=refund.receipt_number,
+        receipt_type=ReceiptType.CREDIT_NOTE,
+        customer=_customer(pin, cust.name if cust else None),
+        pmt_ty_cd=_payment_type([(t.method, t.amount.minor) for t in refund.tenders], settings),
+        confirmed=nairobi_stamp(refund.closed_at),
+        sale_day=nairobi_day(refund.closed_at),
+        lines=lines,
+        items=items,
+        rates=rates,
+        settings=settings,
+        registrar=registrar,
+        refund_reason=settings.refund_reasons.get(refund.reason_code, OTHER_REFUND_REASON),
+    )

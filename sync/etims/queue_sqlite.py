@@ -1,0 +1,343 @@
+"""The submission queue in its own SQLite file (not the till's database): for a
+standalone till, for tests, and for a head office on one machine.
+
+WAL, ``synchronous=FULL`` and ``BEGIN IMMEDIATE`` with a busy timeout, so several
+processes (two tills of one branch) can append and one can number without two ever
+taking the same ``invcNo``. Signed results go to ``etims_signed``: rows that triggers
+forbid to change or delete, each chained to the previous one of its branch by SHA-256
+(as the journal is), so a stored signature cannot be rewritten unnoticed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sync.etims.client import encode
+from sync.etims.models import Signature
+from sync.etims.queue import Entry, EntryKind, EntryState, QueueStats, QueueStore
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS etims_queue (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    branch TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    original_doc_id TEXT,
+    state TEXT NOT NULL,
+    invc_no INTEGER,
+    request TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    enqueued_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (branch, doc_id),
+    UNIQUE (branch, invc_no)
+);
+CREATE INDEX IF NOT EXISTS etims_queue_open ON etims_queue (branch, state, position);
+CREATE TABLE IF NOT EXISTS etims_counter (
+    branch TEXT PRIMARY KEY,
+    last_invc_no INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS etims_signed (
+    branch TEXT NOT NULL,
+    invc_no INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    signature TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (branch, invc_no)
+);
+CREATE TRIGGER IF NOT EXISTS etims_signed_no_update BEFORE UPDATE ON etims_signed
+BEGIN SELECT RAISE(ABORT, 'signed eTIMS invoices are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS etims_signed_no_delete BEFORE DELETE ON etims_signed
+BEGIN SELECT RAISE(ABORT, 'signed eTIMS invoices are immutable'); END;
+CREATE TABLE IF NOT EXISTS etims_state (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+GENESIS = "0" * 64
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
+
+
+def chain_hash(prev_hash: str, branch: str, signature: Signature) -> str:
+    """SHA-256 over the previous hash and this signed record."""
+    record = json.dumps({"branch": branch, **signature.to_json()}, sort_keys=True)
+    return hashlib.sha256(f"{prev_hash}|{record}".encode()).hexdigest()
+
+
+class SqliteQueue(QueueStore):
+    """:class:`QueueStore` in one SQLite file; one connection per instance (one thread)."""
+
+    def __init__(self, path: Path, *, busy_timeout_s: float = 30.0) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        with self._write():
+            for statement in _statements(SCHEMA):
+                self._db.execute(statement)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- reading ---------------------------------------------------------------------
+    _COLUMNS = (
+        "q.position, q.branch, q.doc_id, q.kind, q.body, q.original_doc_id, q.state, "
+        "q.invc_no, q.request, s.signature, q.reason, q.attempts, q.enqueued_at"
+    )
+    _FROM = (
+        "etims_queue q LEFT JOIN etims_signed s ON s.branch = q.branch AND s.position = q.position"
+    )
+
+    def _entry(self, row: tuple[Any, ...]) -> Entry:
+        return Entry(
+            position=row[0],
+            branch=row[1],
+            doc_id=row[2],
+            kind=EntryKind(row[3]),
+            body=json.loads(row[4]),
+            original_doc_id=row[5],
+            state=EntryState(row[6]),
+            invc_no=row[7],
+            request=None if row[8] is None else json.loads(row[8]),
+            signature=None if row[9] is None else Signature.from_json(json.loads(row[9])),
+            reason=row[10],
+            attempts=row[11],
+            enqueued_at=datetime.fromisoformat(row[12]),
+        )
+
+    def _one(self, where: str, args: tuple[Any, ...]) -> Entry | None:
+        row = self._db.execute(
+            f"SELECT {self._COLUMNS} FROM {self._FROM} WHERE {where} ORDER BY q.position LIMIT 1",
+            args,
+        ).fetchone()
+        return None if row is None else self._entry(row)
+
+    def head(self, branch: str) -> Entry | None:
+        return self._one("q.branch = ? AND q.state IN ('waiting', 'in_doubt')", (branch,))
+
+    def get(self, branch: str, doc_id: str) -> Entry | None:
+        return self._one("q.branch = ? AND q.doc_id = ?", (branch, doc_id))
+
+    def entries(self, branch: str, states: tuple[EntryState, ...]) -> list[Entry]:
+        marks = ",".join("?" * len(states))
+        rows = self._db.execute(
+            f"SELECT {self._COLUMNS} FROM {self._FROM} WHERE q.branch = ? "
+            f"AND q.state IN ({marks}) ORDER BY q.position",
+            (branch, *[s.value for s in states]),
+        ).fetchall()
+        return [self._entry(r) for r in rows]
+
+    def credit_notes_of(self, branch: str, original_doc_id: str) -> list[Entry]:
+        rows = self._db.execute(
+            f"SELECT {self._COLUMNS} FROM {self._FROM} WHERE q.branch = ? AND "
+            "q.original_doc_id = ? AND q.state IN ('signed', 'in_doubt') ORDER BY q.position",
+            (branch, original_doc_id),
+        ).fetchall()
+        return [self._entry(r) for r in rows]
+
+    def stats(self, branch: str, now: datetime, alert_after: timedelta) -> QueueStats:
+        counts = dict(
+            self._db.execute(
+                "SELECT state, count(*) FROM etims_queue WHERE branch = ? GROUP BY state",
+                (branch,),
+            ).fetchall()
+        )
+        oldest = self._db.execute(
+            "SELECT min(enqueued_at) FROM etims_queue WHERE branch = ? AND state != 'signed'",
+            (branch,),
+        ).fetchone()[0]
+        return QueueStats(
+            waiting=counts.get("waiting", 0),
+            in_doubt=counts.get("in_doubt", 0),
+            signed=counts.get("signed", 0),
+            parked=counts.get("parked", 0),
+            oldest_unsigned=None if oldest is None else datetime.fromisoformat(oldest),
+            alert_after=alert_after,
+            now=now,
+        )
+
+    def verify_chain(self, branch: str) -> bool:
+        """Every signed record of ``branch`` chains to the one before it."""
+        prev = GENESIS
+        for signature, prev_hash, digest in self._db.execute(
+            "SELECT signature, prev_hash, hash FROM etims_signed WHERE branch = ? ORDER BY rowid",
+            (branch,),
+        ):
+            sig = Signature.from_json(json.loads(signature))
+            if prev_hash != prev or chain_hash(prev, branch, sig) != digest:
+                return False
+            prev = digest
+        return True
+
+    # -- writing ---------------------------------------------------------------------
+    def enqueue(
+        self,
+        branch: str,
+        doc_id: str,
+        kind: EntryKind,
+        body: Mapping[str, Any],
+        now: datetime,
+        original_doc_id: str | None = None,
+    ) -> int:
+        with self._write() as db:
+            row = db.execute(
+                "SELECT position FROM etims_queue WHERE branch = ? AND doc_id = ?",
+                (branch, doc_id),
+            ).fetchone()
+            if row is not None:
+                return int(row[0])
+            cur = db.execute(
+                "INSERT INTO etims_queue (branch, doc_id, kind, body, original_doc_id, state, "
+                "enqueued_at, updated_at) VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?)",
+                (
+                    branch,
+                    doc_id,
+                    kind.value,
+                    json.dumps(body, sort_keys=True),
+                    original_doc_id,
+                    _iso(now),
+                    _iso(now),
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def claim_number(
+        self, branch: str, position: int, build: Callable[[int], dict[str, Any]], now: datetime
+    ) -> Entry:
+        with self._write() as db:
+            state, invc_no = db.execute(
+                "SELECT state, invc_no FROM etims_queue WHERE branch = ? AND position = ?",
+                (branch, position),
+            ).fetchone()
+            if state != EntryState.WAITING.value or invc_no is not None:
+                raise ValueError(f"queue entry {position} is {state}, not waiting for a number")
+            row = db.execute(
+                "SELECT last_invc_no FROM etims_counter WHERE branch = ?", (branch,)
+            ).fetchone()
+            number = (0 if row is None else int(row[0])) + 1
+            request = build(number)
+            db.execute(
+                "INSERT INTO etims_counter (branch, last_invc_no) VALUES (?, ?) "
+                "ON CONFLICT (branch) DO UPDATE SET last_invc_no = excluded.last_invc_no",
+                (branch, number),
+            )
+            db.execute(
+                "UPDATE etims_queue SET state = 'in_doubt', invc_no = ?, request = ?, "
+                "updated_at = ? WHERE branch = ? AND position = ?",
+                (number, encode(request).decode("utf-8"), _iso(now), branch, position),
+            )
+        entry = self._one("q.branch = ? AND q.position = ?", (branch, position))
+        assert entry is not None
+        return entry
+
+    def mark_signed(self, branch: str, position: int, signature: Signature, now: datetime) -> None:
+        with self._write() as db:
+            row = db.execute(
+                "SELECT hash FROM etims_signed WHERE branch = ? ORDER BY rowid DESC LIMIT 1",
+                (branch,),
+            ).fetchone()
+            prev = GENESIS if row is None else str(row[0])
+            db.execute(
+                "INSERT INTO etims_signed (branch, invc_no, position, signature, prev_hash, "
+                "hash) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    branch,
+                    signature.invc_no,
+                    position,
+                    json.dumps(signature.to_json(), sort_keys=True),
+                    prev,
+                    chain_hash(prev, branch, signature),
+                ),
+            )
+            db.execute(
+                "UPDATE etims_queue SET state = 'signed', reason = '', updated_at = ? "
+                "WHERE branch = ? AND position = ? AND invc_no = ?",
+                (_iso(now), branch, position, signature.invc_no),
+            )
+
+    def park(self, branch: str, position: int, reason: str, now: datetime) -> None:
+        with self._write() as db:
+            (invc_no,) = db.execute(
+                "SELECT invc_no FROM etims_queue WHERE branch = ? AND position = ?",
+                (branch, position),
+            ).fetchone()
+            if invc_no is not None:
+                # Only the latest number can go back without leaving a gap; the queue
+                # never numbers past an unresolved entry, so it always is the latest.
+                db.execute(
+                    "UPDATE etims_counter SET last_invc_no = last_invc_no - 1 "
+                    "WHERE branch = ? AND last_invc_no = ?",
+                    (branch, invc_no),
+                )
+            db.execute(
+                "UPDATE etims_queue SET state = 'parked', invc_no = NULL, request = NULL, "
+                "reason = ?, attempts = attempts + 1, updated_at = ? "
+                "WHERE branch = ? AND position = ?",
+                (reason[:500], _iso(now), branch, position),
+            )
+
+    def note_failure(self, branch: str, position: int, reason: str, now: datetime) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE etims_queue SET reason = ?, attempts = attempts + 1, updated_at = ? "
+                "WHERE branch = ? AND position = ?",
+                (reason[:500], _iso(now), branch, position),
+            )
+
+    def unpark(self, branch: str, position: int, now: datetime) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE etims_queue SET state = 'waiting', updated_at = ? "
+                "WHERE branch = ? AND position = ? AND state = 'parked'",
+                (_iso(now), branch, position),
+            )
+
+    # -- branch state (device info, code cache), as JSON -------------------------------
+    def save_state(self, name: str, value: Mapping[str, Any]) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO etims_state (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, json.dumps(value, sort_keys=True)),
+            )
+
+    def load_state(self, name: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT value FROM etims_state WHERE name = ?", (name,)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+
+def _statements(script: str) -> list[str]:
+    """The schema's statements one by one (``executescript`` would commit for us)."""
+    out: list[str] = []
+    buf: list[str] = []
+    for line in script.strip().splitlines():
+        buf.append(line)
+        text = "\n".join(buf)
+        if text.rstrip().endswith(";") and sqlite3.complete_statement(text):
+            out.append(text)
+            buf = []
+    return out
