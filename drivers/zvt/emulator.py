@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -374,3 +375,57 @@ class ZvtEmulator:
             return None
         finally:
             self.waiting.clear()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``kaunta emulate zvt`` / ``python -m drivers.zvt.emulator``: serve a PT until stopped.
+
+    ``--tcp PORT`` (bare APDUs, as on port 20007; 0 picks a free port) or ``--pty`` (framed
+    serial; prints the device path), ``--behaviour`` (approve, decline, manual, timeout,
+    silent, nak, bad_crc). In ``manual`` mode type ``a`` (approve) or ``d`` (decline) and
+    Enter when the terminal waits for a card.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="kaunta emulate zvt", description=main.__doc__)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--tcp", type=int, default=None, metavar="PORT")
+    where.add_argument("--pty", action="store_true")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--behaviour", default="approve", choices=[b.value for b in Behaviour])
+    parser.add_argument("--decline-code", default="64", help="result code in hex (default 64)")
+    parser.add_argument("--step-delay", type=float, default=0.5)
+    parser.add_argument("--currency", default="KES")
+    args = parser.parse_args(argv)
+    emulator = ZvtEmulator(
+        Settings(
+            Behaviour(args.behaviour),
+            decline_code=int(args.decline_code, 16),
+            step_delay=args.step_delay,
+            currency=args.currency,
+        )
+    )
+    emulator.on_display.append(lambda text: print(f"[terminal] {text}", flush=True))
+    if args.pty:
+        print(f"ZVT terminal (serial, framed) on {emulator.start_pty()}", flush=True)
+    else:
+        port = emulator.start_tcp(args.host, 20007 if args.tcp is None else args.tcp)
+        print(f"ZVT terminal (TCP) on socket://{args.host}:{port}", flush=True)
+    try:
+        for line in sys.stdin:
+            answer = line.strip().lower()
+            if answer in ("a", "approve"):
+                emulator.decide(True)
+            elif answer in ("d", "decline"):
+                emulator.decide(False)
+        while True:  # stdin closed (run in the background): serve until interrupted
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
