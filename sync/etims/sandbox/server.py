@@ -20,6 +20,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -144,6 +145,8 @@ class EtimsSandbox:
         self._thread: threading.Thread | None = None
         self._reopen: threading.Timer | None = None
         self.requests = 0
+        #: API calls by endpoint (tests check what was sent, and what was not)
+        self.calls: Counter[str] = Counter()
 
     # -- life ------------------------------------------------------------------------
     def start(self) -> EtimsSandbox:
@@ -237,6 +240,8 @@ class EtimsSandbox:
                 ),
             )
         endpoint = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else ""
+        with self._lock:
+            self.calls[endpoint] += 1
         fault = self._take_fault(endpoint)
         if self.settings.latency_s:
             time.sleep(self.settings.latency_s)
