@@ -523,7 +523,7 @@ class ReceiptDialog(KauntaDialog):
         font: QFont = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setPointSize(11)
         self.text.setFont(font)
-        self.text.setPlainText("\n".join(render_text(receipt)))
+        self.text.setPlainText("\n".join(render_text(receipt, say=i18n.receipt_say())))
         self.text.setMinimumSize(460, 420)
         layout.addWidget(self.text)
         note = QLabel(

@@ -19,11 +19,18 @@ import functools
 import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QLocale, QTranslator
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDate,
+    QDateTime,
+    QLocale,
+    QTime,
+    QTranslator,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -40,12 +47,26 @@ from pos.ui.resources import translations_dir
 
 log = logging.getLogger(__name__)
 
+
+def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
+    """Mark ``source`` for translation in ``context`` where it is defined (a table of
+    labels) and translate it where it is shown; typed, unlike PySide6's."""
+    return source
+
+
 #: the languages the till speaks, by code, with their own names (for the toggle)
 LANGUAGES: dict[str, str] = {"en": "English", "sw": "Kiswahili"}
 #: the language of the source texts
 SOURCE = "en"
 
-_state: dict[str, object] = {"language": SOURCE, "translator": None, "zone": None}
+_state: dict[str, object] = {
+    "language": SOURCE,
+    "translator": None,
+    "zone": None,
+    "receipt": SOURCE,
+}
+#: ``[receipt] language`` values: one language, or "both" (English and Kiswahili)
+RECEIPT_LANGUAGES = ("en", "sw", "both")
 
 
 class TranslationMissing(FileNotFoundError):
@@ -251,12 +272,13 @@ LOCALES = {"en": "en_KE", "sw": "sw_KE"}
 def role_name(role: str) -> str:
     """A role ("cashier") in the screens' language."""
     source = ROLE_NAMES.get(role)
-    return QCoreApplication.translate("Role", source) if source else role
+    return QCoreApplication.translate("Role", str(source)) if source else role
 
 
 def clock_text(now: datetime) -> str:
     """The status bar's clock: day, date and time in the screens' language."""
-    return QLocale(LOCALES.get(language(), "en_KE")).toString(now, "ddd dd MMM  HH:mm")
+    moment = QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute, now.second))
+    return str(QLocale(LOCALES.get(language(), "en_KE")).toString(moment, "ddd dd MMM  HH:mm"))
 
 
 def count_items(count: int) -> str:
@@ -270,3 +292,35 @@ def day_text(day: date) -> str:
     """A day as the screens name it: "Wed 2 Dec 2026" / "Jtano 2 Des 2026"."""
     locale = QLocale(LOCALES.get(language(), "en_KE"))
     return locale.toString(QDate(day.year, day.month, day.day), "ddd d MMM yyyy")
+
+
+# -- receipts ---------------------------------------------------------------------------------
+
+
+def set_receipt_language(code: str) -> None:
+    """The ``[receipt] language`` setting: "en", "sw" or "both"."""
+    if code not in RECEIPT_LANGUAGES:
+        raise ValueError(f"receipt language must be one of {RECEIPT_LANGUAGES}, not {code!r}")
+    _state["receipt"] = code
+
+
+def receipt_language() -> str:
+    return str(_state["receipt"])
+
+
+def receipt_say(code: str | None = None) -> Callable[[Message], str] | None:
+    """How receipts say their labels for ``code`` (default: the setting); None: English.
+
+    "both": each label in English and Kiswahili ("Change / Chenji"), or once when the two
+    are the same."""
+    chosen = code or receipt_language()
+    if chosen == SOURCE:
+        return None
+    if chosen != "both":
+        return lambda message: render(message, chosen)
+
+    def both(message: Message) -> str:
+        english, kiswahili = render(message, "en"), render(message, "sw")
+        return english if english == kiswahili else f"{english} / {kiswahili}"
+
+    return both

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,6 +32,7 @@ from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.confirm import ConfirmDialog
 from pos.ui.customer_phone import CustomerPhoneWindow
+from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.late_payments import LatePaymentsDialog
 from pos.ui.login import LoginScreen
 from pos.ui.resources import app_icon

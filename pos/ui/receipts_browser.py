@@ -21,7 +21,6 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QCoreApplication,
     QDate,
     QEvent,
@@ -51,6 +50,7 @@ from pos.services.receipts import ReceiptService, ReceiptSummary
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
+from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.widgets import TOUCH_HEIGHT, action_button, set_role, show_message
 
 #: wait this long after the last keystroke before searching (a scanner types a whole
@@ -454,7 +454,7 @@ class ReceiptBrowser(KauntaDialog):
             self.text.setPlainText("")
             self.btn_reprint.setEnabled(False)
             return
-        self.text.setPlainText("\n".join(render_text(receipt)))
+        self.text.setPlainText("\n".join(render_text(receipt, say=i18n.receipt_say())))
         self.btn_reprint.setEnabled(True)
         self._describe_choice()
 
@@ -512,7 +512,7 @@ class ReceiptBrowser(KauntaDialog):
         def done(copy: Receipt) -> None:
             self.btn_reprint.setEnabled(True)
             if self.shown is not None and self.shown.sale_id == chosen.sale_id:
-                self.text.setPlainText("\n".join(render_text(copy)))
+                self.text.setPlainText("\n".join(render_text(copy, say=i18n.receipt_say())))
             show_message(
                 self.message,
                 self.tr(

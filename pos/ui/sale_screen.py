@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,6 +55,7 @@ from pos.ui.dialogs import (
     ReceiptDialog,
     TenderDialog,
 )
+from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.payment_dialogs import GatewayDialog
 from pos.ui.receipts_browser import ReceiptBrowser
 from pos.ui.resources import payment_icon
