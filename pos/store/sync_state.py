@@ -64,6 +64,7 @@ class ParkedEvent:
 class OutboxCounts:
     waiting: int  # not yet acknowledged, parked ones included
     parked: int
+    oldest_waiting_at: datetime | None  # when the oldest of them was written
 
 
 def pending_events(
@@ -129,15 +130,20 @@ def park(session: Session, refused: Sequence[tuple[str, str]], now: datetime) ->
 
 
 def outbox_counts(session: Session) -> OutboxCounts:
-    waiting = session.execute(
-        select(func.count()).select_from(OutboxEvent).where(OutboxEvent.sent_at.is_(None))
-    ).scalar_one()
+    waiting, first_seq = session.execute(
+        select(func.count(), func.min(OutboxEvent.seq)).where(OutboxEvent.sent_at.is_(None))
+    ).one()
+    oldest = None
+    if first_seq is not None:
+        oldest = session.execute(
+            select(OutboxEvent.created_at).where(OutboxEvent.seq == first_seq)
+        ).scalar_one()
     parked = session.execute(
         select(func.count())
         .select_from(OutboxEvent)
         .where(OutboxEvent.sent_at.is_(None), OutboxEvent.parked_at.is_not(None))
     ).scalar_one()
-    return OutboxCounts(int(waiting), int(parked))
+    return OutboxCounts(int(waiting), int(parked), oldest)
 
 
 def parked_events(session: Session, limit: int = 100) -> list[ParkedEvent]:

@@ -1,0 +1,342 @@
+"""The sync agent: a worker thread of its own that keeps a till and its head office in step.
+
+Each round it
+
+1. **drains the outbox**: reads up to ``batch_size`` unsent events (a short read, no write
+   lock), sends them as one protocol batch with the journal's chain head, and only then, in
+   a short write transaction, marks sent what the head office acknowledged (``applied`` or
+   ``duplicate``) and parks what it refused, with the reason. Sending is at least once: an
+   answer lost on the way means the same events go again and come back ``duplicate``;
+   the head office deduplicates by event UUID forever;
+2. **pulls changes** (catalog, prices, users) since its cursor, applying each page and the
+   cursor after it in one transaction: a half-applied page never exists, and a page that
+   was applied but whose cursor was not stored is simply applied again (changes are
+   states, not deltas);
+3. sends a **heartbeat** now and then (waiting events, last success, app version).
+
+A network failure, timeout, TLS error, 429 or 5xx ends the round; the next one comes after
+an exponential backoff with full jitter (honouring ``Retry-After``). 401/403 means the
+terminal was revoked: the status says so, and the agent keeps trying slowly (a manager may
+re-enable it at head office). Nothing here ever holds a write transaction across a call.
+
+The status (online, events waiting, parked, last success, stale) is published to a
+callback after every step; the UI shows it through the composition root.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pos.store import sync_state
+from pos.store.db import Database
+from sync.agent.backoff import Backoff
+from sync.agent.changes import PageError, parse_page
+from sync.agent.client import HeadOfficeClient, SyncError, TerminalRefused, TransientError
+from sync.protocol.batch import MAX_BATCH_EVENTS, AckStatus, ChainHead, batch_document
+
+log = logging.getLogger(__name__)
+
+_NO_CHAIN = ChainHead(0, "0" * 64)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSettings:
+    poll_interval_s: float = 30.0
+    batch_size: int = 250
+    changes_limit: int = 500
+    heartbeat_every_s: float = 300.0
+    #: a parked (refused) event is offered again after this long
+    park_retry: timedelta = timedelta(hours=1)
+    #: the manager is warned when the last success is older than this
+    warn_after: timedelta = timedelta(hours=24)
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 300.0
+    app_version: str = ""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= MAX_BATCH_EVENTS:
+            raise ValueError(f"batch_size must be 1 to {MAX_BATCH_EVENTS}")
+        if self.poll_interval_s <= 0:
+            raise ValueError("poll_interval_s must be more than 0")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the sale screen and the manager see."""
+
+    online: bool = False
+    waiting: int = 0
+    parked: int = 0
+    last_success_at: datetime | None = None
+    last_error: str = ""
+    refused: bool = False  # the head office refuses this terminal (revoked)
+    stale: bool = False  # no success for longer than ``warn_after``
+    problems: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class DrainResult:
+    sent: int = 0
+    duplicates: int = 0
+    parked: int = 0
+    batches: int = 0
+
+
+class SyncAgent:
+    """One till's agent. :meth:`run_once` does one round on the caller's thread (tests,
+    benchmarks); :meth:`start` runs rounds on the agent's own thread until :meth:`stop`."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: HeadOfficeClient,
+        *,
+        store_id: str,
+        terminal_id: str,
+        settings: AgentSettings | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+        on_status: Callable[[SyncStatus], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.store_id = store_id
+        self.terminal_id = terminal_id
+        self.settings = settings or AgentSettings()
+        self._clock = clock
+        self._on_status = on_status
+        self._backoff = Backoff(self.settings.backoff_base_s, self.settings.backoff_cap_s)
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._status = SyncStatus()
+        self._last_heartbeat: datetime | None = None
+
+    # -- thread ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="sync-agent", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        """Stop after the current call (a call in flight ends at its own timeout)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self.client.close()
+
+    def nudge(self) -> None:
+        """Start the next round now (a sale was just written, the network came back)."""
+        self._wake.set()
+
+    def _loop(self) -> None:
+        self._refresh()
+        while not self._stopping.is_set():
+            wait = self.settings.poll_interval_s
+            try:
+                self.run_once()
+            except TransientError as exc:
+                wait = self._backoff.failed(exc.retry_after)
+                log.info("sync: %s (next try in %.1f s)", exc, wait)
+            except TerminalRefused:
+                wait = self._backoff.failed()
+            except Exception:  # a bug or the store: logged, and tried again later
+                log.exception("sync round failed")
+                wait = self._backoff.failed()
+            else:
+                self._backoff.succeeded()
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    # -- one round -------------------------------------------------------------------
+
+    def run_once(self) -> DrainResult:
+        """Drain, pull, heartbeat. Raises the client's errors (after publishing them)."""
+        try:
+            result = self.drain()
+            self.pull()
+            self._heartbeat_if_due()
+        except TerminalRefused as exc:
+            self._publish(online=False, refused=True, last_error=str(exc))
+            raise
+        except SyncError as exc:
+            self._publish(online=False, refused=False, last_error=str(exc))
+            raise
+        return result
+
+    def drain(self) -> DrainResult:
+        """Send every unsent event, batch by batch, until none is left or a call fails."""
+        total = DrainResult()
+        while not self._stopping.is_set():
+            done = self._send_batch()
+            if done.batches == 0:
+                break
+            total = DrainResult(
+                total.sent + done.sent,
+                total.duplicates + done.duplicates,
+                total.parked + done.parked,
+                total.batches + 1,
+            )
+        return total
+
+    def _send_batch(self) -> DrainResult:
+        now = self._clock()
+        with self.db.read_session() as s:
+            pending = sync_state.pending_events(
+                s, limit=self.settings.batch_size, now=now, park_retry=self.settings.park_retry
+            )
+            head = sync_state.journal_head(s)
+        if not pending:
+            return DrainResult()
+        chain = ChainHead(head.seq, head.mac) if head is not None else _NO_CHAIN
+        envelope = batch_document(
+            store_id=self.store_id,
+            terminal_id=self.terminal_id,
+            sent_at=now,
+            chain_head=chain,
+            events=[],
+        )
+        # the stored documents go as they are, byte for byte
+        body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
+        assert body.endswith('"events":[]}')
+        raw = body[: -len("]}")] + ",".join(e.payload for e in pending) + "]}"
+        acks = self.client.push_raw(raw.encode())
+        delivered: list[str] = []
+        refused: list[tuple[str, str]] = []
+        duplicates = 0
+        for ack in acks:
+            if not 0 <= ack.index < len(pending):
+                continue
+            event = pending[ack.index]
+            if ack.event_id is not None and ack.event_id != event.event_id:
+                log.warning(
+                    "sync: ack %d names %s, not %s", ack.index, ack.event_id, event.event_id
+                )
+                continue
+            if ack.status is AckStatus.REJECTED:
+                where = f"{ack.field}: " if ack.field else ""
+                refused.append((event.event_id, f"{where}{ack.reason}" or "refused"))
+            else:
+                delivered.append(event.event_id)
+                duplicates += ack.status is AckStatus.DUPLICATE
+        done = self._clock()
+        with self.db.session() as s:
+            sent = sync_state.mark_sent(s, delivered, done)
+            parked = sync_state.park(s, refused, done)
+            sync_state.set_value(s, sync_state.LAST_SUCCESS, done.isoformat())
+        for event_id, reason in refused:
+            log.warning("sync: head office refused event %s: %s", event_id, reason)
+        self._publish(online=True, refused=False, last_error="", last_success_at=done)
+        if not acks:  # an answer with no results: nothing moved, do not loop on it
+            raise TransientError("The head office acknowledged none of the events sent.")
+        return DrainResult(sent, duplicates, parked, 1)
+
+    def pull(self) -> int:
+        """Apply head-office changes page by page; returns how many were applied."""
+        applied = 0
+        while not self._stopping.is_set():
+            with self.db.read_session() as s:
+                cursor = sync_state.get_value(s, sync_state.CURSOR)
+            body = self.client.changes(cursor, self.settings.changes_limit)
+            try:
+                page = parse_page(body)
+            except PageError as exc:
+                raise TransientError(f"The head office sent a bad page of changes: {exc}") from None
+            now = self._clock()
+            with self.db.session() as s:
+                applied += sync_state.apply_products(s, page.products, now)
+                problems = [*page.problems, *sync_state.apply_users(s, page.users, now)]
+                applied += len(page.users) - (len(problems) - len(page.problems))
+                sync_state.set_value(s, sync_state.CURSOR, page.cursor)
+                sync_state.set_value(s, sync_state.LAST_SUCCESS, now.isoformat())
+                if problems:
+                    sync_state.set_value(s, sync_state.LAST_PROBLEM, "; ".join(problems)[:2000])
+            for problem in problems:
+                log.warning("sync: change not applied: %s", problem)
+            self._publish(
+                online=True,
+                refused=False,
+                last_error="",
+                last_success_at=now,
+                problems=tuple(problems) or None,
+            )
+            if not page.more:
+                break
+        return applied
+
+    def _heartbeat_if_due(self) -> None:
+        now = self._clock()
+        last = self._last_heartbeat
+        if last is not None and (now - last).total_seconds() < self.settings.heartbeat_every_s:
+            return
+        status = self.status()
+        self.client.heartbeat(
+            {
+                "at": now.isoformat().replace("+00:00", "Z"),
+                "outbox_waiting": status.waiting,
+                "last_sync_at": (
+                    status.last_success_at.isoformat().replace("+00:00", "Z")
+                    if status.last_success_at
+                    else None
+                ),
+                "app_version": self.settings.app_version,
+            }
+        )
+        self._last_heartbeat = now
+
+    # -- status ----------------------------------------------------------------------
+
+    def status(self) -> SyncStatus:
+        with self._lock:
+            return self._status
+
+    def refresh(self) -> SyncStatus:
+        """Re-read the counts and the last success from the store (start-up, after a sale)."""
+        return self._refresh()
+
+    def _refresh(self) -> SyncStatus:
+        with self.db.read_session() as s:
+            counts = sync_state.outbox_counts(s)
+            last = sync_state.get_value(s, sync_state.LAST_SUCCESS)
+        last_at = datetime.fromisoformat(last) if last else None
+        with self._lock:
+            status = replace(
+                self._status,
+                waiting=counts.waiting,
+                parked=counts.parked,
+                last_success_at=last_at or self._status.last_success_at,
+            )
+            # not synced for too long: since the last success, or (never synced) since
+            # the oldest event that is still waiting was written
+            since = status.last_success_at or counts.oldest_waiting_at
+            stale = since is not None and self._clock() - since > self.settings.warn_after
+            self._status = status = replace(status, stale=stale)
+        self._notify(status)
+        return status
+
+    def _publish(self, **changes: Any) -> None:
+        if changes.get("problems") is None:
+            changes.pop("problems", None)
+        with self._lock:
+            self._status = replace(self._status, **changes)
+        self._refresh()
+
+    def _notify(self, status: SyncStatus) -> None:
+        if self._on_status is not None:
+            try:
+                self._on_status(status)
+            except Exception:
+                log.exception("sync status listener failed")

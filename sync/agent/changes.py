@@ -1,0 +1,131 @@
+"""Reading a page of head-office changes into the store's values, strictly.
+
+A page is ``{"changes": [...], "cursor": str, "more": bool}``; each change is
+``{"kind": "product"|"user", "id", "version", "data": {...}}``. The page's own shape must be
+right (else the whole page is refused and the cursor stays); a single change that is wrong
+is left out with a problem sentence, so one bad product never stops the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pos.store.sync_state import ProductChange, UserChange, valid_vat_code
+
+_CURRENCY_RE = re.compile(r"[A-Z]{3}")
+_BARCODE_RE = re.compile(r"[0-9A-Za-z]{1,14}")
+_ROLES = frozenset({"cashier", "supervisor", "manager"})
+_MAX_MINOR = 10**13
+
+
+class PageError(ValueError):
+    """The page itself is not what the contract says."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    products: tuple[ProductChange, ...]
+    users: tuple[UserChange, ...]
+    cursor: str
+    more: bool
+    problems: tuple[str, ...]
+
+
+def _text(data: dict[str, Any], key: str, max_len: int, *, empty_ok: bool = False) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or (not value.strip() and not empty_ok) or len(value) > max_len:
+        raise ValueError(f"{key} must be text of 1 to {max_len} characters")
+    return value.strip()
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} must be true or false")
+    return value
+
+
+def product_change(data: Any) -> ProductChange:
+    if not isinstance(data, dict):
+        raise ValueError("data must be an object")
+    price = data.get("price_minor")
+    if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price <= _MAX_MINOR:
+        raise ValueError("price_minor must be a whole number of minor units, 0 or more")
+    currency = data.get("currency")
+    if not isinstance(currency, str) or not _CURRENCY_RE.fullmatch(currency):
+        raise ValueError("currency must be an ISO 4217 code")
+    vat = data.get("vat_class")
+    code = vat.get("code") if isinstance(vat, dict) else None
+    if not isinstance(code, str) or not valid_vat_code(code):
+        raise ValueError("vat_class.code must be 1 to 4 letters or digits")
+    barcodes = data.get("barcodes")
+    if not isinstance(barcodes, list) or not all(
+        isinstance(b, str) and _BARCODE_RE.fullmatch(b) for b in barcodes
+    ):
+        raise ValueError("barcodes must be a list of codes of up to 14 letters or digits")
+    category = data.get("category") or ""
+    if not isinstance(category, str) or len(category) > 80:
+        raise ValueError("category must be text of up to 80 characters")
+    return ProductChange(
+        sku=_text(data, "sku", 64),
+        name=_text(data, "name", 200),
+        barcode=barcodes[0] if barcodes else None,
+        price_minor=price,
+        currency=currency,
+        vat_class=code,
+        category=category,
+        active=_flag(data, "active"),
+    )
+
+
+def user_change(data: Any) -> UserChange:
+    if not isinstance(data, dict):
+        raise ValueError("data must be an object")
+    role = data.get("role")
+    if role not in _ROLES:
+        raise ValueError(f"role must be one of {', '.join(sorted(_ROLES))}")
+    return UserChange(
+        user_id=_text(data, "id", 36),
+        name=_text(data, "name", 80),
+        role=str(role),
+        active=_flag(data, "active"),
+    )
+
+
+def parse_page(body: Any) -> ChangePage:
+    if not isinstance(body, dict):
+        raise PageError("the changes answer is not an object")
+    raw = body.get("changes")
+    cursor = body.get("cursor")
+    more = body.get("more")
+    if not isinstance(raw, list):
+        raise PageError("changes must be a list")
+    if not isinstance(cursor, str) or not cursor or len(cursor) > 500:
+        raise PageError("cursor must be text of 1 to 500 characters")
+    if not isinstance(more, bool):
+        raise PageError("more must be true or false")
+    # the newest version of each product/user in the page wins (pages are in order)
+    products: dict[str, ProductChange] = {}
+    users: dict[str, UserChange] = {}
+    problems: list[str] = []
+    for n, change in enumerate(raw):
+        kind = change.get("kind") if isinstance(change, dict) else None
+        ident = change.get("id") if isinstance(change, dict) else None
+        try:
+            if kind == "product":
+                p = product_change(change.get("data"))
+                products.pop(p.sku, None)
+                products[p.sku] = p
+            elif kind == "user":
+                u = user_change(change.get("data"))
+                users.pop(u.user_id, None)
+                users[u.user_id] = u
+            else:
+                raise ValueError(f"kind {kind!r} is not product or user")
+        except ValueError as exc:
+            problems.append(f"change {n} ({kind} {ident}): {exc}")
+    return ChangePage(
+        tuple(products.values()), tuple(users.values()), cursor, more, tuple(problems)
+    )

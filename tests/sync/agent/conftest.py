@@ -1,0 +1,49 @@
+"""Fixtures of the agent tests: a till with the demo cashier logged in, a test head office
+on 127.0.0.1, and an agent between them (run round by round on the test's thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from pos.domain.catalog import CatalogItem
+from pos.domain.money import Money
+from pos.services.terminal import Terminal
+from sync.agent import AgentSettings, ClientSettings, HeadOfficeClient, SyncAgent
+from tests.conftest import FakeClock
+from tests.sync.agent.headoffice import HeadOffice, running
+
+
+@pytest.fixture
+def ho() -> HeadOffice:
+    return HeadOffice()
+
+
+@pytest.fixture
+def ho_url(ho: HeadOffice) -> Iterator[str]:
+    with running(ho) as url:
+        yield url
+
+
+@pytest.fixture
+def agent(cashier: Terminal, ho: HeadOffice, ho_url: str, clock: FakeClock) -> Iterator[SyncAgent]:
+    client = HeadOfficeClient(ClientSettings(ho_url, read_timeout_s=10), token=ho.token)
+    a = SyncAgent(
+        cashier.db,
+        client,
+        store_id="DEMO",
+        terminal_id="T1",
+        settings=AgentSettings(batch_size=3, changes_limit=2, app_version="test"),
+        clock=clock.now,
+    )
+    yield a
+    a.stop()
+
+
+def sell(till: Terminal, product: CatalogItem, count: int) -> None:
+    """``count`` cash sales of one ``product`` each (one outbox event per sale)."""
+    assert product.barcode is not None
+    for _ in range(count):
+        till.checkout.scan(product.barcode)
+        assert till.checkout.pay_cash(Money(10_000_000)).receipt is not None
