@@ -38,11 +38,16 @@ from sync.etims.mapping import Registrar, credit_note, sale_invoice
 from sync.etims.models import RegisteredItem, Signature
 from sync.etims.settings import EtimsSettings
 from sync.protocol.envelope import PROTOCOL_VERSION, EventType, Header
+from sync.protocol.errors import ProtocolError
 from sync.protocol.fields import Fields
 from sync.protocol.refunds import RefundCompleted
 from sync.protocol.sales import SaleBody
 
 log = logging.getLogger(__name__)
+
+
+class Contended(Exception):
+    """Another sender of the branch got to this entry first; look at the queue again."""
 
 
 class EntryKind(StrEnum):
@@ -129,11 +134,13 @@ class QueueStore(abc.ABC):
     ) -> Entry:
         """Take the branch's next number for a waiting entry, build its request with it
         and store both (state in doubt), in one transaction. ``build`` may raise
-        :class:`MappingError`: then nothing is taken."""
+        :class:`MappingError`: then nothing is taken. Raises :class:`Contended` when the
+        entry is no longer waiting (another sender numbered it)."""
 
     @abc.abstractmethod
     def mark_signed(self, branch: str, position: int, signature: Signature, now: datetime) -> None:
-        """Store KRA's signature (immutable from then on, chained)."""
+        """Store KRA's signature (immutable from then on, chained). Storing the same
+        signature again (two senders resolved the same entry) changes nothing."""
 
     @abc.abstractmethod
     def park(self, branch: str, position: int, reason: str, now: datetime) -> None:
@@ -280,7 +287,9 @@ class Submitter:
                     entry = self.store.claim_number(
                         self.branch, entry.position, self._builder(entry), self._clock()
                     )
-                except (MappingError, ValueError) as exc:
+                except Contended:
+                    continue
+                except (MappingError, ProtocolError) as exc:
                     self.store.park(self.branch, entry.position, str(exc), self._clock())
                     parked += 1
                     continue

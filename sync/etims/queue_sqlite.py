@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from typing import Any
 
 from sync.etims.client import encode
 from sync.etims.models import Signature
-from sync.etims.queue import Entry, EntryKind, EntryState, QueueStats, QueueStore
+from sync.etims.queue import Contended, Entry, EntryKind, EntryState, QueueStats, QueueStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS etims_queue (
@@ -84,7 +85,8 @@ class SqliteQueue(QueueStore):
     def __init__(self, path: Path, *, busy_timeout_s: float = 30.0) -> None:
         self.path = path
         self._db = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        _wal(self._db, busy_timeout_s)
         self._db.execute("PRAGMA synchronous=FULL")
         with self._write():
             for statement in _statements(SCHEMA):
@@ -234,7 +236,7 @@ class SqliteQueue(QueueStore):
                 (branch, position),
             ).fetchone()
             if state != EntryState.WAITING.value or invc_no is not None:
-                raise ValueError(f"queue entry {position} is {state}, not waiting for a number")
+                raise Contended(f"queue entry {position} is {state}, not waiting for a number")
             row = db.execute(
                 "SELECT last_invc_no FROM etims_counter WHERE branch = ?", (branch,)
             ).fetchone()
@@ -256,6 +258,16 @@ class SqliteQueue(QueueStore):
 
     def mark_signed(self, branch: str, position: int, signature: Signature, now: datetime) -> None:
         with self._write() as db:
+            known = db.execute(
+                "SELECT position FROM etims_signed WHERE branch = ? AND invc_no = ?",
+                (branch, signature.invc_no),
+            ).fetchone()
+            if known is not None:
+                if int(known[0]) != position:
+                    raise ValueError(
+                        f"invoice {signature.invc_no} is already signed for entry {known[0]}"
+                    )
+                return
             row = db.execute(
                 "SELECT hash FROM etims_signed WHERE branch = ? ORDER BY rowid DESC LIMIT 1",
                 (branch,),
@@ -328,6 +340,21 @@ class SqliteQueue(QueueStore):
     def load_state(self, name: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT value FROM etims_state WHERE name = ?", (name,)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
+
+
+def _wal(db: sqlite3.Connection, limit_s: float) -> None:
+    """Switch to WAL; another process opening the same new file may hold it a moment
+    (the switch does not wait on the busy handler), so try again until ``limit_s``."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _statements(script: str) -> list[str]:

@@ -4,6 +4,7 @@ sales in every VAT class (16 %, 8 %, zero-rated, exempt) and every tender, and r
 from __future__ import annotations
 
 import itertools
+import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,7 +36,8 @@ _receipts = itertools.count(1)
 
 def new_id(at: datetime = T0) -> str:
     n = next(_ids)
-    return str(uuid7(int(at.timestamp() * 1000) + n, n.to_bytes(10, "big")))
+    unique = (os.getpid() << 48) | n  # distinct across the test's child processes
+    return str(uuid7(int(at.timestamp() * 1000) + n, unique.to_bytes(10, "big")))
 
 
 CASHIER = new_id()
