@@ -161,7 +161,8 @@ class HeadOfficeClient:
         self._token = token
         self._session = requests.Session()
         self._session.trust_env = True  # proxies from the environment
-        self._session.verify = str(settings.ca_bundle) if settings.ca_bundle else True
+        # per request, so that REQUESTS_CA_BUNDLE cannot replace a configured private CA
+        self._verify: str | bool = str(settings.ca_bundle) if settings.ca_bundle else True
 
     def close(self) -> None:
         self._session.close()
@@ -240,6 +241,7 @@ class HeadOfficeClient:
                 headers=headers,
                 timeout=(self.settings.connect_timeout_s, self.settings.read_timeout_s),
                 allow_redirects=False,
+                verify=self._verify,
             )
         except requests.exceptions.SSLError as exc:
             raise TransientError(f"The head office's certificate was not accepted: {exc}") from None
