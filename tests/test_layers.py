@@ -219,6 +219,17 @@ LAYERS: dict[str, Rule] = {
         ),
         forbidden_patterns=SANDBOXES,
     ),
+    # KRA eTIMS OSCU client and queue: stdlib, requests and the protocol; no Qt, no store.
+    "sync.etims": Rule(
+        allowed=("sync.etims", "sync.protocol", "requests", "urllib3"),
+        forbidden=("pos", "drivers", "sync.agent", "sync.server", "PySide6"),
+        forbidden_patterns=SANDBOXES,
+    ),
+    # Its simulator: the standard library and itself only (tests/etims checks it too).
+    "sync.etims.sandbox": Rule(
+        allowed=("sync.etims.sandbox",),
+        forbidden=("pos", "drivers", "sync.agent", "sync.server", "sync.protocol", "PySide6"),
+    ),
     # ``sync/__init__.py`` and any shared helper: standard library and the protocol.
     "sync": Rule(
         allowed=("sync.protocol",),
