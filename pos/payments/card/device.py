@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from drivers.transport import Connection, DeviceError, PortSettings
 from drivers.worker import DeviceWorker
+from drivers.zvt.codes import ABORTED
 from drivers.zvt.link import LinkError, SerialLink, TcpLink
 from drivers.zvt.terminal import Outcome, Timeouts, ZvtTerminal
 
@@ -106,6 +107,8 @@ class CardTerminalDevice:
         job = PaymentJob(attempt_id, amount_minor)
 
         def go(terminal: ZvtTerminal) -> Outcome:
+            if job.abort.is_set():  # cancelled while still queued: never sent
+                return Outcome(abort_code=ABORTED)
             action: Any = terminal.refund if refund else terminal.pay
             outcome: Outcome = action(amount_minor, on_status=job.set_text, abort=job.abort)
             return outcome

@@ -253,6 +253,7 @@ def test_scrub_masks_card_numbers_in_free_text(make_method: MakeMethod) -> None:
     assert method.scrub("card 4761739001010010 ok") == "card 476173******0010 ok"
 
 
+@pytest.mark.slow
 def test_link_lost_mid_payment_is_unknown_then_resolved_by_asking(
     cashier: Terminal, emulator: ZvtEmulator, make_method: MakeMethod
 ) -> None:
