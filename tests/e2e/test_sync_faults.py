@@ -1,0 +1,224 @@
+"""End to end: several tills in real processes sell while their agents drain, through a
+fault-injecting proxy (drops, delays, resets, duplicates) to a head office in its own
+process, which is SIGKILLed and restarted mid-batch while one till is SIGKILLed mid-drain
+and started again. Afterwards the head office's ledger equals the union of the tills'
+journals (their outboxes), event for event, with each event's content hash.
+
+The head office here is the stand-in of ``ho_standin.py`` (same terminal contract, ledger
+in SQLite, one transaction per batch, UUIDs unique forever).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sync.agent import ClientSettings, HeadOfficeClient, TerminalRefused
+from sync.protocol.batch import ChainHead, batch_document
+from tests.e2e.fault_proxy import FaultProxy
+from tests.e2e.ho_standin import read_ledger
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+TILLS = (("S1", "T1", "tok-s1-t1"), ("S1", "T2", "tok-s1-t2"), ("S2", "T1", "tok-s2-t1"))
+SALES = 40
+DEADLINE_S = 240  # a hung run fails instead of hanging CI (not a performance check)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(what: str, check: Callable[[], bool], deadline: float) -> None:
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+class StandIn:
+    def __init__(self, port: int, ledger: Path) -> None:
+        self.port, self.ledger = port, ledger
+        self.proc: subprocess.Popen[str] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        tokens = [f"{t}={s}/{n}" for s, n, t in TILLS]
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "ho_standin.py"),
+                str(self.port),
+                str(self.ledger),
+                *tokens,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        assert self.proc.stdout.readline().strip() == "READY"
+        self.starts += 1
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def applied(self) -> int:
+        try:
+            return len(read_ledger(self.ledger))
+        except sqlite3.Error:
+            return 0
+
+
+def _till(folder: Path, store: str, terminal: str, token: str, url: str) -> subprocess.Popen[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "terminal_proc.py"),
+            str(folder),
+            store,
+            terminal,
+            url,
+            str(SALES),
+        ],
+        env={**os.environ, "KAUNTA_SYNC_TOKEN": token},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _outbox(folder: Path) -> dict[str, str]:
+    """The till's journal as events: event id -> content hash."""
+    path = folder / "kaunta.sqlite"
+    if not path.exists():
+        return {}
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {
+            str(e): json.loads(p)["hash"] for e, p in conn.execute("SELECT id, payload FROM outbox")
+        }
+    except sqlite3.Error:
+        return {}
+    finally:
+        conn.close()
+
+
+def _sent(folder: Path) -> tuple[int, int]:
+    path = folder / "kaunta.sqlite"
+    if not path.exists():
+        return 0, 0
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT count(sent_at), count(*) FROM outbox").fetchone()
+        return int(row[0]), int(row[1])
+    except sqlite3.Error:
+        return 0, 0
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _head_office(tmp_path: Path) -> Iterator[tuple[StandIn, FaultProxy]]:
+    ho = StandIn(_free_port(), tmp_path / "ledger.sqlite")
+    ho.start()
+    proxy = FaultProxy(ho.port)
+    try:
+        yield ho, proxy
+    finally:
+        proxy.close()
+        if ho.proc is not None and ho.proc.poll() is None:
+            ho.kill()
+
+
+@pytest.mark.slow
+def test_the_ledger_equals_the_union_of_the_journals_through_faults_and_kills(
+    tmp_path: Path,
+) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    with _head_office(tmp_path) as (ho, proxy):
+        folders = [tmp_path / f"{s}-{t}" for s, t, _ in TILLS]
+        procs = [
+            _till(f, s, t, tok, proxy.url) for f, (s, t, tok) in zip(folders, TILLS, strict=True)
+        ]
+        try:
+            # one till is SIGKILLed mid-drain: some of its events acknowledged, some not
+            victim = folders[0]
+            _wait(
+                "the first till to be mid-drain",
+                lambda: 0 < _sent(victim)[0] < _sent(victim)[1] and _sent(victim)[1] >= 10,
+                deadline,
+            )
+            procs[0].send_signal(signal.SIGKILL)
+            procs[0].wait()
+            killed_at = _sent(victim)
+            # the head office is SIGKILLed while batches are arriving, and restarted
+            _wait(
+                "the head office to have applied some events", lambda: ho.applied() >= 25, deadline
+            )
+            ho.kill()
+            time.sleep(0.5)  # tills meet a dead head office for a while
+            ho.start()
+            procs[0] = _till(victim, *TILLS[0][:2], TILLS[0][2], proxy.url)
+            for proc in procs:
+                out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+                assert proc.returncode == 0, err[-3000:]
+                assert "DRAINED" in out
+                assert "waiting=0" in out
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+        ledger = read_ledger(ho.ledger)
+        journals = [_outbox(f) for f in folders]
+        union: dict[str, str] = {}
+        for journal in journals:
+            union.update(journal)
+        print(
+            f"\nsync e2e: tills={len(TILLS)} events per till={[len(j) for j in journals]} "
+            f"union={len(union)} ledger={len(ledger)} head office starts={ho.starts} "
+            f"till killed at sent/total={killed_at} proxy={dict(proxy.counts)}"
+        )
+        assert sum(len(j) for j in journals) == len(union)  # UUIDs never collide
+        assert ledger == union  # no event lost, none counted twice, every hash the same
+        for folder in folders:
+            conn = sqlite3.connect(folder / "kaunta.sqlite")
+            try:
+                assert conn.execute("SELECT count(*) FROM sales").fetchone()[0] == SALES
+            finally:
+                conn.close()
+        faults = proxy.counts
+        assert all(faults[f] > 0 for f in ("drop", "reset_before", "reset_after", "duplicate"))
+
+
+def test_a_revoked_terminal_is_refused_and_nothing_is_applied(tmp_path: Path) -> None:
+    with _head_office(tmp_path) as (ho, proxy):
+        client = HeadOfficeClient(ClientSettings(proxy.url), token="revoked")
+        proxy.plan.rates = {}  # no faults: the refusal is the head office's
+        batch = batch_document(
+            store_id="S1",
+            terminal_id="T1",
+            sent_at=datetime.now(UTC),
+            chain_head=ChainHead(0, "0" * 64),
+            events=[],
+        )
+        with pytest.raises(TerminalRefused):
+            client.push(batch)
+        client.close()
+        assert ho.applied() == 0
