@@ -71,11 +71,17 @@ def _call_name(node: ast.Call) -> str:
 
 
 class _Scanner(ast.NodeVisitor):
-    def __init__(self, path: str, ui: bool) -> None:
+    def __init__(self, path: str, ui: bool, user_errors: frozenset[str] = frozenset()) -> None:
         self.path = path
         self.ui = ui
+        self.user_errors = user_errors
+        self.marker = False  # does the module import pos.domain.messages.text?
         self.classes: list[str] = []
         self.found: list[Found] = []
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module == "pos.domain.messages" and any(a.name == "text" for a in node.names):
+            self.marker = True  # (SQLAlchemy's text() is another function)
 
     def _add(self, node: ast.AST, context: str, source: str, comment: str = "") -> None:
         if source.strip():
@@ -87,7 +93,12 @@ class _Scanner(ast.NodeVisitor):
         self.classes.pop()
 
     def visit_Raise(self, node: ast.Raise) -> None:
-        if not self.ui and isinstance(node.exc, ast.Call) and node.exc.args:
+        if (
+            not self.ui
+            and isinstance(node.exc, ast.Call)
+            and node.exc.args
+            and _call_name(node.exc) in self.user_errors
+        ):
             source = _const(node.exc.args[0])
             if source is not None:
                 self._add(node, MESSAGES, source)
@@ -115,7 +126,7 @@ class _Scanner(ast.NodeVisitor):
                 else:
                     self._add(node, MESSAGES, english, f"{code}#one")
                     self._add(node, MESSAGES, other, f"{code}#other")
-        elif name == "text" and len(node.args) == 1 and not self.ui:
+        elif name == "text" and len(node.args) == 1 and not self.ui and self.marker:
             source = _const(node.args[0])
             if source is not None:  # pieces joined into a text are found sentence by sentence
                 self._add(node, MESSAGES, source.strip())
@@ -129,12 +140,39 @@ def _files(root: Path, where: str) -> list[Path]:
     return sorted(p for p in target.rglob("*.py") if "__pycache__" not in p.parts)
 
 
+#: the errors whose text people read (``pos.services.errors.USER_ERRORS``); a plain
+#: ``ValueError`` or ``TypeError`` is a bug report for the log, not a message
+USER_ERROR_ROOTS = frozenset({"DomainError", "ServiceError", "StoreError"})
+
+
+def user_errors(root: Path = ROOT) -> frozenset[str]:
+    """The names of every class in ``pos`` that is (transitively) a user error."""
+    bases: dict[str, set[str]] = {}
+    for path in _files(root, "pos"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                names = {
+                    b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases
+                }
+                bases.setdefault(node.name, set()).update(names)
+    known = set(USER_ERROR_ROOTS)
+    grew = True
+    while grew:
+        grew = False
+        for name, parents in bases.items():
+            if name not in known and parents & known:
+                known.add(name)
+                grew = True
+    return frozenset(known)
+
+
 def scan(root: Path = ROOT) -> list[Found]:
     """Every translatable text in the code under ``root``, in a stable order."""
     found: list[Found] = []
+    errors = user_errors(root)
     for where, ui in [("pos/ui", True), *((b, False) for b in BELOW_UI)]:
         for path in _files(root, where):
-            scanner = _Scanner(path.relative_to(root).as_posix(), ui)
+            scanner = _Scanner(path.relative_to(root).as_posix(), ui, errors)
             scanner.visit(ast.parse(path.read_text(encoding="utf-8"), str(path)))
             found.extend(scanner.found)
     return found

@@ -26,6 +26,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from pos.domain.messages import Message, define, text
 from pos.services.audit import AuditWriter
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import (
@@ -85,22 +86,26 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: frozenset(Permission),
 }
 
+NOT_ALLOWED = define("not_allowed", "{action} is not allowed for a {role}.")
+#: role names as messages say them (marked for translation)
+ROLE_WORDS = (text("cashier"), text("supervisor"), text("manager"))
+
 #: How an action reads in approval prompts and the audit log.
 ACTION_LABELS: dict[Permission, str] = {
-    Permission.DISCOUNT_OVER_LIMIT: "A discount over the limit",
-    Permission.PRICE_OVERRIDE: "Changing a price",
-    Permission.VOID_SALE: "Voiding a sale",
-    Permission.REMOVE_AFTER_TENDER: "Removing an item after payment started",
-    Permission.VIEW_REPORTS: "Viewing reports",
-    Permission.UNLOCK_USER: "Unlocking a user",
-    Permission.MANAGE_USERS: "Managing users",
-    Permission.IMPORT_CATALOG: "Importing the catalog",
-    Permission.MANAGE_SETTINGS: "Changing payment settings",
-    Permission.SETTLE_PAYMENTS: "Settling a late payment (refund or credit)",
-    Permission.REFUND: "A refund",
-    Permission.REFUND_TO_CASH: "Giving a card, M-Pesa or PayPal payment back as cash",
-    Permission.RETURN_WITHOUT_RECEIPT: "A return without a receipt",
-    Permission.MANAGE_PRODUCTS: "Changing products",
+    Permission.DISCOUNT_OVER_LIMIT: text("A discount over the limit"),
+    Permission.PRICE_OVERRIDE: text("Changing a price"),
+    Permission.VOID_SALE: text("Voiding a sale"),
+    Permission.REMOVE_AFTER_TENDER: text("Removing an item after payment started"),
+    Permission.VIEW_REPORTS: text("Viewing reports"),
+    Permission.UNLOCK_USER: text("Unlocking a user"),
+    Permission.MANAGE_USERS: text("Managing users"),
+    Permission.IMPORT_CATALOG: text("Importing the catalog"),
+    Permission.MANAGE_SETTINGS: text("Changing payment settings"),
+    Permission.SETTLE_PAYMENTS: text("Settling a late payment (refund or credit)"),
+    Permission.REFUND: text("A refund"),
+    Permission.REFUND_TO_CASH: text("Giving a card, M-Pesa or PayPal payment back as cash"),
+    Permission.RETURN_WITHOUT_RECEIPT: text("A return without a receipt"),
+    Permission.MANAGE_PRODUCTS: text("Changing products"),
 }
 
 # -- PIN hashing ---------------------------------------------------------------------------
@@ -708,7 +713,9 @@ class AuthService:
         user = self.require_user()
         if not user.can(permission):
             label = ACTION_LABELS.get(permission, permission.value)
-            raise PermissionDenied(f"{label} is not allowed for a {user.role.value}.")
+            raise PermissionDenied(
+                NOT_ALLOWED(action=Message.plain(label), role=Message.plain(user.role.value))
+            )
         return user
 
     def approve(
@@ -741,8 +748,8 @@ class AuthService:
     def approver_for(permissions: Iterable[Permission]) -> str:
         """Who can approve: a supervisor or manager, or only a manager."""
         if all(p in ROLE_PERMISSIONS[Role.SUPERVISOR] for p in permissions):
-            return "a supervisor or manager"
-        return "a manager"
+            return text("a supervisor or manager")
+        return text("a manager")
 
     def authorize_all(
         self, needed: Iterable[Permission], approval: Approval | None, action: str | None = None

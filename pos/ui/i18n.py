@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -28,6 +27,7 @@ from PySide6.QtCore import (
     QDate,
     QDateTime,
     QLocale,
+    Qt,
     QTime,
     QTranslator,
 )
@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
-    QListWidget,
     QTableWidget,
     QWidget,
 )
@@ -75,10 +74,6 @@ class TranslationMissing(FileNotFoundError):
 
 def qm_path(language: str) -> Path:
     return translations_dir() / f"kaunta_{language}.qm"
-
-
-def ts_path(language: str) -> Path:
-    return translations_dir() / f"kaunta_{language}.ts"
 
 
 @functools.cache
@@ -181,79 +176,107 @@ def describe(error: BaseException) -> str:
 
 # -- retranslating what is on screen ---------------------------------------------------------
 
-
-@functools.cache
-def _catalog(code: str) -> dict[str, str]:
-    """source -> translation of every entry of ``code``'s .ts (for in-place switching)."""
-    path = ts_path(code)
-    if not path.is_file():
-        return {}
-    out: dict[str, str] = {}
-    for message in ET.parse(path).getroot().iter("message"):
-        source = message.findtext("source")
-        done = message.findtext("translation")
-        if source and done and source not in out:
-            out[source] = done
-    return out
+#: contexts tried after a widget's own classes and its parents' (texts from below the UI)
+_SHARED_CONTEXTS = (CONTEXT, "Role", "counts", "actions")
+#: where a widget keeps the English source of a text it shows ("english\0shown")
+_SOURCE_KEY = "kaunta_i18n_{}"
+_ITEM_ROLE = int(Qt.ItemDataRole.UserRole) + 0x18
+_WITH_KEY = re.compile(r"^(.*) \(([^()]+)\)$")  # "Pay cash (F12)": a tool tip's key
 
 
-@functools.cache
-def _back(code: str) -> dict[str, str]:
-    """text shown in ``code`` -> its English source, for every known text."""
-    if code == SOURCE:
-        return {s: s for other in LANGUAGES if other != SOURCE for s in _catalog(other)}
-    return {t: s for s, t in _catalog(code).items()}
+def _contexts(widget: QWidget) -> list[str]:
+    """Where Qt looks up the texts ``widget`` shows: the classes of the widget and of its
+    parents (a screen sets its buttons' texts with its own ``tr``), then shared ones."""
+    names: list[str] = []
+    current: QWidget | None = widget
+    while current is not None:
+        for cls in type(current).__mro__:
+            if cls.__module__.startswith("pos.") and cls.__name__ not in names:
+                names.append(cls.__name__)
+        current = current.parentWidget()
+    return [*names, *_SHARED_CONTEXTS]
 
 
-def _swap(text_now: str, old: str, new: str) -> str | None:
-    """``text_now`` (in ``old``) in ``new``, line by line; None if nothing in it is known."""
-    if not text_now:
+def _line_in(code: str, line: str, contexts: list[str]) -> str:
+    found = translator(code)
+    if found is None or not line:
+        return line
+    for context in contexts:
+        done = found.translate(context, line, None)
+        if done:
+            return done
+    keyed = _WITH_KEY.match(line)
+    if keyed:
+        return f"{_line_in(code, keyed.group(1), contexts)} ({keyed.group(2)})"
+    return line
+
+
+def _in(code: str, english: str, contexts: list[str]) -> str:
+    """``english`` (one or more lines) in ``code``, line by line; unknown lines unchanged."""
+    return "\n".join(_line_in(code, line, contexts) for line in english.split("\n"))
+
+
+def _swap(now: str, record: str | None, old: str, new: str, contexts: list[str]) -> str | None:
+    """The new record ("english\0shown") for a text showing ``now``, or None to leave it.
+
+    The English source is the one recorded when this text was last translated here (if it
+    still shows what was recorded), or the text itself while the screens are English."""
+    if not now:
         return None
-    back = _back(old)
-    forward = None if new == SOURCE else _catalog(new)
-    changed = False
-    lines = []
-    for line in text_now.split("\n"):
-        source = back.get(line)
-        if source is None:
-            lines.append(line)
-            continue
-        shown = source if forward is None else forward.get(source, source)
-        changed = changed or shown != line
-        lines.append(shown)
-    return "\n".join(lines) if changed else None
+    english: str | None = None
+    if record and "\0" in record:
+        source, shown = record.split("\0", 1)
+        if shown == now:
+            english = source
+    if english is None:
+        if old != SOURCE:
+            return None  # set by a screen in the old language: it redraws it itself
+        english = now
+    return f"{english}\0{_in(new, english, contexts)}"
 
 
-def _retext(getter: str, setter: str, widget: QWidget, old: str, new: str) -> None:
+def _retext(widget: QWidget, getter: str, setter: str, old: str, new: str, ctx: list[str]) -> None:
+    key = _SOURCE_KEY.format(getter)
+    record = widget.property(key)
     now = getattr(widget, getter)()
-    swapped = _swap(now, old, new)
-    if swapped is not None:
-        getattr(widget, setter)(swapped)
+    swapped = _swap(now, record if isinstance(record, str) else None, old, new, ctx)
+    if swapped is None:
+        return
+    shown = swapped.split("\0", 1)[1]
+    if shown != now:
+        getattr(widget, setter)(shown)
+    widget.setProperty(key, swapped)
+
+
+def _retext_header(table: QTableWidget, old: str, new: str, ctx: list[str]) -> None:
+    for column in range(table.columnCount()):
+        item = table.horizontalHeaderItem(column)
+        if item is None:
+            continue
+        record = item.data(_ITEM_ROLE)
+        swapped = _swap(item.text(), record if isinstance(record, str) else None, old, new, ctx)
+        if swapped is not None:
+            item.setText(swapped.split("\0", 1)[1])
+            item.setData(_ITEM_ROLE, swapped)
 
 
 def retranslate(windows: Iterable[QWidget], old: str, new: str) -> None:
-    """Swap every known text in ``windows`` (and their children) from ``old`` to ``new``."""
+    """Show every known text in ``windows`` (and their children) in ``new`` instead of
+    ``old``: labels, buttons, tool tips, placeholders, titles and table headers."""
     for window in windows:
         for widget in [window, *window.findChildren(QWidget)]:
-            _retext("toolTip", "setToolTip", widget, old, new)
+            ctx = _contexts(widget)
+            _retext(widget, "toolTip", "setToolTip", old, new, ctx)
             if widget.isWindow():
-                _retext("windowTitle", "setWindowTitle", widget, old, new)
+                _retext(widget, "windowTitle", "setWindowTitle", old, new, ctx)
             if isinstance(widget, (QLabel, QAbstractButton)):
-                _retext("text", "setText", widget, old, new)
+                _retext(widget, "text", "setText", old, new, ctx)
             elif isinstance(widget, QLineEdit):
-                _retext("placeholderText", "setPlaceholderText", widget, old, new)
+                _retext(widget, "placeholderText", "setPlaceholderText", old, new, ctx)
             elif isinstance(widget, QGroupBox):
-                _retext("title", "setTitle", widget, old, new)
+                _retext(widget, "title", "setTitle", old, new, ctx)
             if isinstance(widget, QTableWidget):
-                for column in range(widget.columnCount()):
-                    item = widget.horizontalHeaderItem(column)
-                    if item is not None:
-                        _retext("text", "setText", item, old, new)  # type: ignore[arg-type]
-            elif isinstance(widget, QListWidget):
-                for row in range(widget.count()):
-                    entry = widget.item(row)
-                    if entry is not None:
-                        _retext("text", "setText", entry, old, new)  # type: ignore[arg-type]
+                _retext_header(widget, old, new, ctx)
 
 
 # -- words the screens build from values ----------------------------------------------------

@@ -1,0 +1,1370 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="sw_KE" sourcelanguage="en">
+<context>
+    <name>ApprovalDialog</name>
+    <message>
+        <source>Approval needed</source>
+        <translation>Idhini inahitajika</translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation>Idhinisha</translation>
+    </message>
+    <message>
+        <source>Approver: choose your name and enter your PIN.</source>
+        <translation>Mwidhinishaji: chagua jina lako na uweke PIN yako.</translation>
+    </message>
+    <message>
+        <source>Choose who approves.</source>
+        <translation>Chagua anayeidhinisha.</translation>
+    </message>
+    <message>
+        <source>Nobody on this till can approve this; ask head office.</source>
+        <translation>Hakuna mtu kwenye till hii anayeweza kuidhinisha hili; uliza ofisi kuu.</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Type your PIN.</source>
+        <translation>Andika PIN yako.</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerPhoneWindow</name>
+    <message>
+        <source>Answer as a customer whose balance is too low</source>
+        <translation>Jibu kama mteja asiye na salio la kutosha</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Ghairi</translation>
+    </message>
+    <message>
+        <source>Customer's phone (training)</source>
+        <translation>Simu ya mteja (mafunzo)</translation>
+    </message>
+    <message>
+        <source>Customer's phone — training</source>
+        <translation>Simu ya mteja — mafunzo</translation>
+    </message>
+    <message>
+        <source>M-PESA PIN (demo PIN {pin})</source>
+        <translation>PIN ya M-PESA (PIN ya majaribio {pin})</translation>
+    </message>
+    <message>
+        <source>No money</source>
+        <translation>Hana pesa</translation>
+    </message>
+    <message>
+        <source>No payment request on this phone.</source>
+        <translation>Hakuna ombi la malipo kwenye simu hii.</translation>
+    </message>
+    <message>
+        <source>OK / Pay</source>
+        <translation>Sawa / Lipa</translation>
+    </message>
+    <message>
+        <source>Sent.</source>
+        <translation>Imetumwa.</translation>
+    </message>
+    <message>
+        <source>Type the M-PESA PIN first.</source>
+        <translation>Andika PIN ya M-PESA kwanza.</translation>
+    </message>
+</context>
+<context>
+    <name>DiscountDialog</name>
+    <message>
+        <source>Amount {currency}</source>
+        <translation>Kiasi {currency}</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Tumia</translation>
+    </message>
+    <message>
+        <source>Current discount: {current}</source>
+        <translation>Punguzo la sasa: {current}</translation>
+    </message>
+    <message>
+        <source>Percent %</source>
+        <translation>Asilimia %</translation>
+    </message>
+    <message>
+        <source>Remove discount</source>
+        <translation>Ondoa punguzo</translation>
+    </message>
+    <message>
+        <source>e.g. 10 for 10 %, or 50.00</source>
+        <translation>mfano 10 kwa 10 %, au 50.00</translation>
+    </message>
+</context>
+<context>
+    <name>GatewayDialog</name>
+    <message>
+        <source>Amount</source>
+        <translation>Kiasi</translation>
+    </message>
+    <message>
+        <source>Amount in {currency} (less than due = split)</source>
+        <translation>Kiasi kwa {currency} (chini ya deni = kulipa sehemu)</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Inakagua…</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>Sawa</translation>
+    </message>
+    <message>
+        <source>Paid after the till stopped waiting: the manager is alerted.</source>
+        <translation>Imelipwa baada ya till kuacha kusubiri: meneja amearifiwa.</translation>
+    </message>
+    <message>
+        <source>Paid: {tender}. Thank you!</source>
+        <translation>Imelipwa: {tender}. Asante!</translation>
+    </message>
+    <message>
+        <source>Send again</source>
+        <translation>Tuma tena</translation>
+    </message>
+    <message>
+        <source>Send request</source>
+        <translation>Tuma ombi</translation>
+    </message>
+    <message>
+        <source>Sending the request…</source>
+        <translation>Inatuma ombi…</translation>
+    </message>
+    <message>
+        <source>The QR code appears here after Send.</source>
+        <translation>QR code itaonekana hapa baada ya Tuma.</translation>
+    </message>
+    <message>
+        <source>The customer can still approve this {label} request on their phone. Press Esc again to stop waiting: if they pay later, the sale completes by itself and its receipt is shown.</source>
+        <translation>Mteja bado anaweza kukubali ombi hili la {label} kwenye simu yake. Bonyeza Esc tena kuacha kusubiri: akilipa baadaye, mauzo yatakamilika yenyewe na risiti yake itaonyeshwa.</translation>
+    </message>
+    <message>
+        <source>The customer pays {describe}</source>
+        <translation>Mteja analipa {describe}</translation>
+    </message>
+    <message>
+        <source>Waiting for the customer: {seconds} s left</source>
+        <translation>Inasubiri mteja: zimebaki sekunde {seconds}</translation>
+    </message>
+    <message>
+        <source>{label}: due {due}</source>
+        <translation>{label}: ya kulipa {due}</translation>
+    </message>
+    <message>
+        <source>{method} payment</source>
+        <translation>Malipo ya {method}</translation>
+    </message>
+</context>
+<context>
+    <name>KauntaDialog</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Ghairi</translation>
+    </message>
+</context>
+<context>
+    <name>LatePaymentsDialog</name>
+    <message>
+        <source>Done</source>
+        <translation>Imekamilika</translation>
+    </message>
+    <message>
+        <source>Give it back (through the gateway where it can refund; otherwise by a reversal or cash: say how in the note) or keep it as the customer's credit (name them in the note).</source>
+        <translation>Irudishe (kupitia njia ya malipo pale inapowezekana; la sivyo kwa reversal au pesa taslimu: eleza jinsi kwenye maelezo) au iweke kama salio la mteja (andika jina lake kwenye maelezo).</translation>
+    </message>
+    <message>
+        <source>Keep as credit</source>
+        <translation>Weka kama salio</translation>
+    </message>
+    <message>
+        <source>Late payments</source>
+        <translation>Malipo yaliyochelewa</translation>
+    </message>
+    <message>
+        <source>Money received that no open sale needed</source>
+        <translation>Pesa zilizopokelewa bila mauzo yanayozihitaji</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>Rejesha pesa</translation>
+    </message>
+    <message>
+        <source>Settled and recorded.</source>
+        <translation>Imemalizwa na kurekodiwa.</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>maelezo</translation>
+    </message>
+</context>
+<context>
+    <name>LoginScreen</name>
+    <message>
+        <source>Choose your name and enter your PIN</source>
+        <translation>Chagua jina lako na uweke PIN yako</translation>
+    </message>
+    <message>
+        <source>Choose your name first.</source>
+        <translation>Chagua jina lako kwanza.</translation>
+    </message>
+    <message>
+        <source>Kaunta · {store}</source>
+        <translation>Kaunta · {store}</translation>
+    </message>
+    <message>
+        <source>Locked. {name}: enter your PIN to continue — or choose another name to switch user. The open sale stays on the till.</source>
+        <translation>Imefungwa. {name}: weka PIN yako kuendelea — au chagua jina lingine kubadilisha mtumiaji. Mauzo yaliyo wazi yanabaki kwenye till.</translation>
+    </message>
+    <message>
+        <source>Manager unlock of this user</source>
+        <translation>Meneja afungue mtumiaji huyu</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Type your PIN.</source>
+        <translation>Andika PIN yako.</translation>
+    </message>
+    <message>
+        <source>locked</source>
+        <translation>amefungiwa</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>A sale is open (1 item, {total}). It is kept and comes back when Kaunta starts again.</source>
+        <translation>Kuna mauzo yaliyo wazi (bidhaa 1, {total}). Yanahifadhiwa na yatarudi Kaunta ikifunguliwa tena.</translation>
+    </message>
+    <message>
+        <source>A sale is open ({items} items, {total}). It is kept and comes back when Kaunta starts again.</source>
+        <translation>Kuna mauzo yaliyo wazi (bidhaa {items}, {total}). Yanahifadhiwa na yatarudi Kaunta ikifunguliwa tena.</translation>
+    </message>
+    <message>
+        <source>Backup failed: {error}</source>
+        <translation>Kuhifadhi nakala kumeshindikana: {error}</translation>
+    </message>
+    <message>
+        <source>Close Kaunta?</source>
+        <translation>Funga Kaunta?</translation>
+    </message>
+    <message>
+        <source>Close anyway</source>
+        <translation>Funga hata hivyo</translation>
+    </message>
+    <message>
+        <source>Kaunta · {store} · till {till}</source>
+        <translation>Kaunta · {store} · till {till}</translation>
+    </message>
+    <message>
+        <source>Keep selling</source>
+        <translation>Endelea kuuza</translation>
+    </message>
+    <message>
+        <source>Locked</source>
+        <translation>Imefungwa</translation>
+    </message>
+    <message>
+        <source>Money received that no open sale needed: {total}. Manager: give it back to the customer or keep it as their credit (Settle…).</source>
+        <translation>Pesa zilizopokelewa bila mauzo yanayozihitaji: {total}. Meneja: mrudishie mteja au ziweke kama salio lake (Maliza hesabu…).</translation>
+    </message>
+    <message>
+        <source>Refund or credit money that no sale needed (manager)</source>
+        <translation>Rejesha au weka kama salio pesa zisizohitajika na mauzo yoyote (meneja)</translation>
+    </message>
+    <message>
+        <source>Settle…</source>
+        <translation>Maliza hesabu…</translation>
+    </message>
+    <message>
+        <source>Start-up check failed: {error}</source>
+        <translation>Ukaguzi wa kuanza umeshindikana: {error}</translation>
+    </message>
+    <message>
+        <source>TRAINING MODE — practice only: sales are not real and receipts are marked</source>
+        <translation>HALI YA MAFUNZO — mazoezi tu: mauzo si ya kweli na risiti zimewekwa alama</translation>
+    </message>
+    <message>
+        <source>That was a scan ({code}), not a PIN: log in first, then scan again.</source>
+        <translation>Hiyo ilikuwa skani ({code}), si PIN: ingia kwanza, kisha uskani tena.</translation>
+    </message>
+    <message>
+        <source>Unlocked. Enter the PIN to log in.</source>
+        <translation>Imefunguliwa. Weka PIN kuingia.</translation>
+    </message>
+    <message>
+        <source>Unlocking a user locked out after wrong PINs needs a manager.</source>
+        <translation>Kumfungua mtumiaji aliyefungiwa baada ya PIN zisizo sahihi kunahitaji meneja.</translation>
+    </message>
+    <message>
+        <source>{store} · till {till}</source>
+        <translation>{store} · till {till}</translation>
+    </message>
+    <message>
+        <source>{store} · till {till} · TRAINING</source>
+        <translation>{store} · till {till} · MAFUNZO</translation>
+    </message>
+</context>
+<context>
+    <name>NumberDialog</name>
+    <message>
+        <source>OK</source>
+        <translation>Sawa</translation>
+    </message>
+</context>
+<context>
+    <name>ParkedDialog</name>
+    <message>
+        <source>No parked sales on this till.</source>
+        <translation>Hakuna mauzo yaliyowekwa kando kwenye till hii.</translation>
+    </message>
+    <message>
+        <source>Parked sales</source>
+        <translation>Mauzo yaliyowekwa kando</translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation>Rudisha</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Give a reason (at least 3 characters).</source>
+        <translation>Toa sababu (angalau herufi 3).</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>Sawa</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptBrowser</name>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>Copy of {number} made, marked COPY (receipt printers arrive in a later release: show it on screen).</source>
+        <translation>Nakala ya {number} imetengenezwa, imeandikwa NAKALA (printa za risiti zitakuja baadaye: ionyeshe kwenye skrini).</translation>
+    </message>
+    <message>
+        <source>Next day ▶</source>
+        <translation>Siku inayofuata ▶</translation>
+    </message>
+    <message>
+        <source>No receipts on {day}.</source>
+        <translation>Hakuna risiti tarehe {day}.</translation>
+    </message>
+    <message>
+        <source>No sale has been paid on this till yet.</source>
+        <translation>Bado hakuna mauzo yaliyolipwa kwenye till hii.</translation>
+    </message>
+    <message>
+        <source>Nothing matches “{text}” (amounts are looked for on {day}).</source>
+        <translation>Hakuna kinacholingana na “{text}” (kiasi kinatafutwa tarehe {day}).</translation>
+    </message>
+    <message>
+        <source>Paid by</source>
+        <translation>Imelipwa kwa</translation>
+    </message>
+    <message>
+        <source>Press Enter again to reprint {number} as a COPY.</source>
+        <translation>Bonyeza Enter tena kuchapisha {number} tena kama NAKALA.</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>Risiti</translation>
+    </message>
+    <message>
+        <source>Receipt number or its last digits, amount, or reference</source>
+        <translation>Nambari ya risiti au tarakimu zake za mwisho, kiasi, au kumbukumbu</translation>
+    </message>
+    <message>
+        <source>Receipts</source>
+        <translation>Risiti</translation>
+    </message>
+    <message>
+        <source>Reprint (COPY)</source>
+        <translation>Chapisha tena (NAKALA)</translation>
+    </message>
+    <message>
+        <source>Reprint the chosen receipt, marked COPY (Enter)</source>
+        <translation>Chapisha tena risiti uliyochagua, ikiwa na alama NAKALA (Enter)</translation>
+    </message>
+    <message>
+        <source>Scan or type a receipt number, an amount, or an M-Pesa, PayPal or card reference. Numbers and references are found on any day; amounts on the day shown.</source>
+        <translation>Skani au andika nambari ya risiti, kiasi, au kumbukumbu ya M-Pesa, PayPal au kadi. Nambari na kumbukumbu zinapatikana siku yoyote; kiasi ni kwa siku inayoonyeshwa.</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Saa</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Leo</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Jumla</translation>
+    </message>
+    <message>
+        <source>{number} was voided: it is not a proof of payment.</source>
+        <translation>{number} ilifutwa: si uthibitisho wa malipo.</translation>
+    </message>
+    <message>
+        <source>◀ Previous day</source>
+        <translation>◀ Siku iliyopita</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptDialog</name>
+    <message>
+        <source>Change: {change}</source>
+        <translation>Chenji: {change}</translation>
+    </message>
+    <message>
+        <source>New sale</source>
+        <translation>Mauzo mapya</translation>
+    </message>
+    <message>
+        <source>Print (not yet available)</source>
+        <translation>Chapisha (bado haipatikani)</translation>
+    </message>
+    <message>
+        <source>Printing is not available yet: receipt printers arrive in a later release.
+The receipt is stored; show it again any time with Last receipt (F9).</source>
+        <translation>Kuchapisha bado hakupatikani: printa za risiti zitakuja baadaye.
+Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
+    </message>
+    <message>
+        <source>Receipt {number}</source>
+        <translation>Risiti {number}</translation>
+    </message>
+</context>
+<context>
+    <name>Role</name>
+    <message>
+        <source>cashier</source>
+        <translation>keshia</translation>
+    </message>
+    <message>
+        <source>manager</source>
+        <translation>meneja</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>msimamizi</translation>
+    </message>
+</context>
+<context>
+    <name>SaleScreen</name>
+    <message>
+        <source>Change price</source>
+        <translation>Badilisha bei</translation>
+    </message>
+    <message>
+        <source>Customer cannot pay</source>
+        <translation>Mteja hawezi kulipa</translation>
+    </message>
+    <message>
+        <source>Customer changed mind</source>
+        <translation>Mteja amebadilisha nia</translation>
+    </message>
+    <message>
+        <source>Customer fetching money</source>
+        <translation>Mteja anaenda kuleta pesa</translation>
+    </message>
+    <message>
+        <source>Customer still shopping</source>
+        <translation>Mteja bado ananunua</translation>
+    </message>
+    <message>
+        <source>Discount</source>
+        <translation>Punguzo</translation>
+    </message>
+    <message>
+        <source>Discount on the whole order</source>
+        <translation>Punguzo kwa oda nzima</translation>
+    </message>
+    <message>
+        <source>Discount on {name}</source>
+        <translation>Punguzo kwa {name}</translation>
+    </message>
+    <message>
+        <source>Discounts</source>
+        <translation>Mapunguzo</translation>
+    </message>
+    <message>
+        <source>Give back {amount} cash to the customer.</source>
+        <translation>Mrudishie mteja pesa taslimu {amount}.</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>Bidhaa</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>Bidhaa</translation>
+    </message>
+    <message>
+        <source>Line discount</source>
+        <translation>Punguzo la bidhaa</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Funga skrini</translation>
+    </message>
+    <message>
+        <source>New quantity for {name}</source>
+        <translation>Idadi mpya ya {name}</translation>
+    </message>
+    <message>
+        <source>New unit price for {name} (list {price})</source>
+        <translation>Bei mpya ya kipande cha {name} (bei ya orodha {price})</translation>
+    </message>
+    <message>
+        <source>No product matches. Check the spelling, or scan it.</source>
+        <translation>Hakuna bidhaa inayolingana. Angalia tahajia, au iskani.</translation>
+    </message>
+    <message>
+        <source>Note (optional), to find it again:</source>
+        <translation>Maelezo (si lazima), ili kuyapata tena:</translation>
+    </message>
+    <message>
+        <source>Order discount</source>
+        <translation>Punguzo la oda</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>Imelipwa</translation>
+    </message>
+    <message>
+        <source>Park sale</source>
+        <translation>Weka kando</translation>
+    </message>
+    <message>
+        <source>Part payment taken. Still due: {due}.</source>
+        <translation>Sehemu ya malipo imepokelewa. Bado kulipwa: {due}.</translation>
+    </message>
+    <message>
+        <source>Pay cash</source>
+        <translation>Lipa pesa taslimu</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Bei</translation>
+    </message>
+    <message>
+        <source>Price check</source>
+        <translation>Kuangalia bei</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>Idadi</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>Idadi</translation>
+    </message>
+    <message>
+        <source>Quantity must be a whole number, e.g. 3.</source>
+        <translation>Idadi lazima iwe namba kamili, kwa mfano 3.</translation>
+    </message>
+    <message>
+        <source>Recall sale</source>
+        <translation>Rudisha mauzo</translation>
+    </message>
+    <message>
+        <source>Receipts</source>
+        <translation>Risiti</translation>
+    </message>
+    <message>
+        <source>Remove line</source>
+        <translation>Ondoa mstari</translation>
+    </message>
+    <message>
+        <source>STILL DUE</source>
+        <translation>BADO KULIPWA</translation>
+    </message>
+    <message>
+        <source>Sale parked. Recall it with F7.</source>
+        <translation>Mauzo yamewekwa kando. Yarudishe kwa F7.</translation>
+    </message>
+    <message>
+        <source>Sale voided ({number}).</source>
+        <translation>Mauzo yamefutwa ({number}).</translation>
+    </message>
+    <message>
+        <source>Scan a barcode, or type a name or SKU to search   (F1)</source>
+        <translation>Skani barcode, au andika jina au SKU kutafuta   (F1)</translation>
+    </message>
+    <message>
+        <source>Scanned {code}: it goes into the basket when this window closes ({waiting} scans waiting).</source>
+        <translation>Imeskaniwa {code}: itaingia kikapuni dirisha hili likifungwa (skani {waiting} zinasubiri).</translation>
+    </message>
+    <message>
+        <source>Scanned {code}: it goes into the basket when this window closes.</source>
+        <translation>Imeskaniwa {code}: itaingia kikapuni dirisha hili likifungwa.</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Tafuta</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Mipangilio</translation>
+    </message>
+    <message>
+        <source>Subtotal</source>
+        <translation>Jumla ndogo</translation>
+    </message>
+    <message>
+        <source>Switch user</source>
+        <translation>Badilisha mtumiaji</translation>
+    </message>
+    <message>
+        <source>TO PAY</source>
+        <translation>YA KULIPA</translation>
+    </message>
+    <message>
+        <source>Test sale</source>
+        <translation>Mauzo ya majaribio</translation>
+    </message>
+    <message>
+        <source>That payment method is not set up on this till.</source>
+        <translation>Njia hiyo ya malipo haijawekwa kwenye till hii.</translation>
+    </message>
+    <message>
+        <source>The basket is empty: scan an item first.</source>
+        <translation>Kikapu ni kitupu: skani bidhaa kwanza.</translation>
+    </message>
+    <message>
+        <source>The basket is empty: there is nothing to void.</source>
+        <translation>Kikapu ni kitupu: hakuna cha kufuta.</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Jumla</translation>
+    </message>
+    <message>
+        <source>VAT</source>
+        <translation>VAT</translation>
+    </message>
+    <message>
+        <source>VAT included</source>
+        <translation>VAT imejumuishwa</translation>
+    </message>
+    <message>
+        <source>Void sale</source>
+        <translation>Futa mauzo</translation>
+    </message>
+    <message>
+        <source>Why is this sale voided?</source>
+        <translation>Kwa nini mauzo haya yanafutwa?</translation>
+    </message>
+    <message>
+        <source>Wrong items rung up</source>
+        <translation>Bidhaa zisizo sahihi zimeingizwa</translation>
+    </message>
+    <message>
+        <source>{method} payment of {amount} received. Still due: {due}.</source>
+        <translation>Malipo ya {method} ya {amount} yamepokelewa. Bado kulipwa: {due}.</translation>
+    </message>
+    <message>
+        <source>{method} {amount} arrived after you stopped waiting: sale {number} is paid and complete. Give the customer the receipt.</source>
+        <translation>{method} {amount} imefika baada ya kuacha kusubiri: mauzo {number} yamelipwa na kukamilika. Mpe mteja risiti.</translation>
+    </message>
+    <message>
+        <source>{method} {amount} is not cash: the manager gives it back (Settle…), do not pay it from the drawer.</source>
+        <translation>{method} {amount} si pesa taslimu: meneja ndiye anairudisha (Maliza hesabu…), usiilipe kutoka droo.</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Nothing typed: nothing to save.</source>
+        <translation>Hakuna kilichoandikwa: hakuna cha kuhifadhi.</translation>
+    </message>
+    <message>
+        <source>Payment settings</source>
+        <translation>Mipangilio ya malipo</translation>
+    </message>
+    <message>
+        <source>Payment settings (manager)</source>
+        <translation>Mipangilio ya malipo (meneja)</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Hifadhi</translation>
+    </message>
+    <message>
+        <source>Saved 1 setting.</source>
+        <translation>Mpangilio 1 umehifadhiwa.</translation>
+    </message>
+    <message>
+        <source>Saved {count} settings.</source>
+        <translation>Mipangilio {count} imehifadhiwa.</translation>
+    </message>
+    <message>
+        <source>Test {label}</source>
+        <translation>Jaribu {label}</translation>
+    </message>
+    <message>
+        <source>Testing…</source>
+        <translation>Inajaribu…</translation>
+    </message>
+</context>
+<context>
+    <name>TenderDialog</name>
+    <message>
+        <source>Add a {currency} {note} note</source>
+        <translation>Ongeza noti ya {currency} {note}</translation>
+    </message>
+    <message>
+        <source>Amount received (nothing typed: exact)</source>
+        <translation>Kiasi kilichopokelewa (bila kuandika: kamili)</translation>
+    </message>
+    <message>
+        <source>Cash due: {due}</source>
+        <translation>Pesa taslimu ya kulipa: {due}</translation>
+    </message>
+    <message>
+        <source>Cash payment</source>
+        <translation>Malipo ya pesa taslimu</translation>
+    </message>
+    <message>
+        <source>Change: {amount}</source>
+        <translation>Chenji: {amount}</translation>
+    </message>
+    <message>
+        <source>Complete</source>
+        <translation>Maliza</translation>
+    </message>
+    <message>
+        <source>Exact
+{amount_text}</source>
+        <translation>Kamili
+{amount_text}</translation>
+    </message>
+    <message>
+        <source>Or:</source>
+        <translation>Au:</translation>
+    </message>
+    <message>
+        <source>Part payment</source>
+        <translation>Lipa sehemu</translation>
+    </message>
+    <message>
+        <source>Pay exact {amount}</source>
+        <translation>Lipa kamili {amount}</translation>
+    </message>
+    <message>
+        <source>Still due: {amount}</source>
+        <translation>Bado kulipwa: {amount}</translation>
+    </message>
+    <message>
+        <source>That looks like a barcode, not cash. Cancel the payment (Esc) to scan more items.</source>
+        <translation>Hiyo inaonekana kama barcode, si pesa taslimu. Ghairi malipo (Esc) ili uskani bidhaa zaidi.</translation>
+    </message>
+    <message>
+        <source>Total {exact_due}, cash rounding {amount_text}</source>
+        <translation>Jumla {exact_due}, ukadiriaji wa pesa taslimu {amount_text}</translation>
+    </message>
+    <message>
+        <source>Type the part the customer pays in cash now.</source>
+        <translation>Andika sehemu ambayo mteja analipa kwa pesa taslimu sasa.</translation>
+    </message>
+</context>
+<context>
+    <name>actions</name>
+    <message>
+        <source>Unexpected error ({kind}). Nothing was lost: the sale is saved. Try again; if it repeats, call support (details are in the log file).</source>
+        <translation>Hitilafu isiyotarajiwa ({kind}). Hakuna kilichopotea: mauzo yamehifadhiwa. Jaribu tena; ikijirudia, piga simu kwa msaada (maelezo yako kwenye faili la kumbukumbu).</translation>
+    </message>
+</context>
+<context>
+    <name>counts</name>
+    <message>
+        <source>1 item</source>
+        <translation>bidhaa 1</translation>
+    </message>
+    <message>
+        <source>{count} items</source>
+        <translation>bidhaa {count}</translation>
+    </message>
+</context>
+<context>
+    <name>messages</name>
+    <message>
+        <source>(price changed)</source>
+        <comment>receipt.price_changed</comment>
+        <translation>(bei imebadilishwa)</translation>
+    </message>
+    <message>
+        <source>*** COPY - REPRINT ***</source>
+        <comment>receipt.copy</comment>
+        <translation>*** NAKALA - IMECHAPISHWA TENA ***</translation>
+    </message>
+    <message>
+        <source>*** VOIDED ***</source>
+        <comment>receipt.voided</comment>
+        <translation>*** IMEFUTWA ***</translation>
+    </message>
+    <message>
+        <source>A discount amount must be more than zero.</source>
+        <translation>Kiasi cha punguzo lazima kiwe zaidi ya sifuri.</translation>
+    </message>
+    <message>
+        <source>A discount over the limit</source>
+        <translation>Punguzo zaidi ya kikomo</translation>
+    </message>
+    <message>
+        <source>A payment must be more than zero.</source>
+        <translation>Malipo lazima yawe zaidi ya sifuri.</translation>
+    </message>
+    <message>
+        <source>A percent discount has at most two decimals.</source>
+        <translation>Punguzo la asilimia lina desimali mbili tu zaidi.</translation>
+    </message>
+    <message>
+        <source>A percent discount must be more than 0 and at most 100.</source>
+        <translation>Punguzo la asilimia lazima liwe zaidi ya 0 na lisizidi 100.</translation>
+    </message>
+    <message>
+        <source>A price cannot be negative.</source>
+        <translation>Bei haiwezi kuwa chini ya sifuri.</translation>
+    </message>
+    <message>
+        <source>A refund</source>
+        <translation>Kurejesha pesa</translation>
+    </message>
+    <message>
+        <source>A refund of this sale is already in progress.</source>
+        <translation>Urejeshaji wa pesa wa mauzo haya tayari unaendelea.</translation>
+    </message>
+    <message>
+        <source>A return without a receipt</source>
+        <translation>Kurudisha bidhaa bila risiti</translation>
+    </message>
+    <message>
+        <source>A return without a receipt needs a reason: say what happened.</source>
+        <translation>Kurudisha bidhaa bila risiti kunahitaji sababu: eleza kilichotokea.</translation>
+    </message>
+    <message>
+        <source>A saved discount amount has no currency.</source>
+        <translation>Punguzo lililohifadhiwa halina sarafu.</translation>
+    </message>
+    <message>
+        <source>A saved discount amount is not a whole number of cents.</source>
+        <translation>Kiasi cha punguzo lililohifadhiwa si idadi kamili ya senti.</translation>
+    </message>
+    <message>
+        <source>A saved discount is damaged (not an object).</source>
+        <translation>Punguzo lililohifadhiwa limeharibika.</translation>
+    </message>
+    <message>
+        <source>A saved percent discount has no percentage.</source>
+        <translation>Punguzo la asilimia lililohifadhiwa halina asilimia.</translation>
+    </message>
+    <message>
+        <source>A user needs a name.</source>
+        <translation>Mtumiaji anahitaji jina.</translation>
+    </message>
+    <message>
+        <source>Add items before giving an order discount.</source>
+        <translation>Ongeza bidhaa kwanza kabla ya kutoa punguzo la oda nzima.</translation>
+    </message>
+    <message>
+        <source>An empty basket cannot be parked.</source>
+        <translation>Kikapu kitupu hakiwezi kuwekwa kando.</translation>
+    </message>
+    <message>
+        <source>An exchange rate must be more than zero.</source>
+        <translation>Kiwango cha kubadilisha fedha lazima kiwe zaidi ya sifuri.</translation>
+    </message>
+    <message>
+        <source>Call the manager to check the shop's M-Pesa settings; take the payment another way.</source>
+        <translation>Mwite meneja aangalie mipangilio ya M-Pesa ya duka; pokea malipo kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>Cash rounding</source>
+        <comment>receipt.cash_rounding</comment>
+        <translation>Ukadiriaji wa pesa taslimu</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <comment>receipt.cashier</comment>
+        <translation>Keshia</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <comment>receipt.change</comment>
+        <translation>Chenji</translation>
+    </message>
+    <message>
+        <source>Changing a price</source>
+        <translation>Kubadilisha bei</translation>
+    </message>
+    <message>
+        <source>Changing payment settings</source>
+        <translation>Kubadilisha mipangilio ya malipo</translation>
+    </message>
+    <message>
+        <source>Changing products</source>
+        <translation>Kubadilisha bidhaa</translation>
+    </message>
+    <message>
+        <source>Choose at least one unit to refund.</source>
+        <translation>Chagua angalau kipande kimoja cha kurejeshea pesa.</translation>
+    </message>
+    <message>
+        <source>Choose refund or credit.</source>
+        <translation>Chagua kurejesha pesa au kuweka kama salio.</translation>
+    </message>
+    <message>
+        <source>Choose the items to refund and how many of each.</source>
+        <translation>Chagua bidhaa za kurejeshea pesa na idadi ya kila moja.</translation>
+    </message>
+    <message>
+        <source>Could not get the M-Pesa status right now.</source>
+        <translation>Haikuwezekana kupata hali ya M-Pesa sasa hivi.</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <comment>receipt.date</comment>
+        <translation>Tarehe</translation>
+    </message>
+    <message>
+        <source>Discount</source>
+        <comment>receipt.discount</comment>
+        <translation>Punguzo</translation>
+    </message>
+    <message>
+        <source>Discounts</source>
+        <comment>receipt.discounts</comment>
+        <translation>Mapunguzo</translation>
+    </message>
+    <message>
+        <source>Each item needs a quantity of at least one.</source>
+        <translation>Kila bidhaa inahitaji idadi ya angalau moja.</translation>
+    </message>
+    <message>
+        <source>Enter an amount more than zero.</source>
+        <translation>Weka kiasi zaidi ya sifuri.</translation>
+    </message>
+    <message>
+        <source>Enter the amount the customer handed over.</source>
+        <translation>Weka kiasi ambacho mteja amekupa.</translation>
+    </message>
+    <message>
+        <source>Give a reason for the void (at least 3 characters).</source>
+        <translation>Toa sababu ya kufuta (angalau herufi 3).</translation>
+    </message>
+    <message>
+        <source>Giving a card, M-Pesa or PayPal payment back as cash</source>
+        <translation>Kurudisha malipo ya kadi, M-Pesa au PayPal kama pesa taslimu</translation>
+    </message>
+    <message>
+        <source>Gross</source>
+        <comment>receipt.gross</comment>
+        <translation>Jumla</translation>
+    </message>
+    <message>
+        <source>Importing the catalog</source>
+        <translation>Kuingiza orodha ya bidhaa</translation>
+    </message>
+    <message>
+        <source>It will be checked again; if the customer shows an M-Pesa SMS, call the manager.</source>
+        <translation>Itakaguliwa tena; mteja akionyesha SMS ya M-Pesa, mwite meneja.</translation>
+    </message>
+    <message>
+        <source>Log in with your PIN first.</source>
+        <translation>Ingia kwa PIN yako kwanza.</translation>
+    </message>
+    <message>
+        <source>M-Pesa answered with an error; the prompt may or may not have reached the phone. Ask the customer: if they paid, call the manager before taking money again.</source>
+        <translation>M-Pesa imejibu kwa hitilafu; ombi la PIN huenda limefika kwenye simu au halijafika. Muulize mteja: kama amelipa, mwite meneja kabla ya kupokea pesa tena.</translation>
+    </message>
+    <message>
+        <source>M-Pesa could not send the PIN prompt to the phone. Try again; if it keeps failing, pay another way.</source>
+        <translation>M-Pesa haikuweza kutuma ombi la PIN kwenye simu. Jaribu tena; ikiendelea kushindikana, lipa kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>M-Pesa did not take the payment (an unusual answer). Try again or pay another way; if the customer's phone shows an M-Pesa confirmation, call the manager.</source>
+        <translation>M-Pesa haikupokea malipo (jibu lisilo la kawaida). Jaribu tena au lipa kwa njia nyingine; simu ya mteja ikionyesha uthibitisho wa M-Pesa, mwite meneja.</translation>
+    </message>
+    <message>
+        <source>M-Pesa had an internal error; the prompt may or may not have reached the phone. Ask the customer: if they paid, call the manager before taking money again.</source>
+        <translation>M-Pesa imepata hitilafu ya ndani; ombi la PIN huenda limefika kwenye simu au halijafika. Muulize mteja: kama amelipa, mwite meneja kabla ya kupokea pesa tena.</translation>
+    </message>
+    <message>
+        <source>M-Pesa is busy right now. Wait a moment and try again, or pay another way.</source>
+        <translation>M-Pesa ina shughuli nyingi sasa hivi. Subiri kidogo ujaribu tena, au lipa kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>M-Pesa is receiving too many requests from this shop (spike arrest). Wait a few seconds and try again.</source>
+        <translation>M-Pesa inapokea maombi mengi mno kutoka duka hili. Subiri sekunde chache ujaribu tena.</translation>
+    </message>
+    <message>
+        <source>M-Pesa payments must be at least KES 1.00.</source>
+        <translation>Malipo ya M-Pesa lazima yawe angalau KES 1.00.</translation>
+    </message>
+    <message>
+        <source>M-Pesa refused the amount (whole shillings, at least 1, within the limit). Check the amount and try again, or split the payment.</source>
+        <translation>M-Pesa imekataa kiasi (shilingi kamili, angalau 1, ndani ya kikomo). Angalia kiasi ujaribu tena, au gawanya malipo.</translation>
+    </message>
+    <message>
+        <source>M-Pesa refused the payment (the same amount may have gone to this number in the last 2 minutes). Wait 2 minutes and try again, or pay another way.</source>
+        <translation>M-Pesa imekataa malipo (kiasi hicho hicho huenda kimetumwa kwa nambari hii ndani ya dakika 2 zilizopita). Subiri dakika 2 ujaribu tena, au lipa kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>M-Pesa refused the phone number. Check it with the customer and try again.</source>
+        <translation>M-Pesa imekataa nambari ya simu. Ithibitishe na mteja ujaribu tena.</translation>
+    </message>
+    <message>
+        <source>M-Pesa refused the request as invalid.</source>
+        <translation>M-Pesa imekataa ombi kwa kuwa si sahihi.</translation>
+    </message>
+    <message>
+        <source>M-Pesa refused the request, so nothing was sent to the phone. Try again; if it keeps failing, pay another way.</source>
+        <translation>M-Pesa imekataa ombi, kwa hiyo hakuna kilichotumwa kwenye simu. Jaribu tena; ikiendelea kushindikana, lipa kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>M-Pesa refused the shop's API keys (consumer key/secret).</source>
+        <translation>M-Pesa imekataa funguo za API za duka (consumer key/secret).</translation>
+    </message>
+    <message>
+        <source>M-Pesa refused the shop's access token. Try again in a minute; if it keeps happening, call the manager to check the M-Pesa keys.</source>
+        <translation>M-Pesa imekataa tokeni ya duka. Jaribu tena baada ya dakika moja; ikiendelea, mwite meneja aangalie funguo za M-Pesa.</translation>
+    </message>
+    <message>
+        <source>M-Pesa refused the shop's credentials (wrong shortcode or passkey), so nothing was sent to the phone.</source>
+        <translation>M-Pesa imekataa vitambulisho vya duka (shortcode au passkey si sahihi), kwa hiyo hakuna kilichotumwa kwenye simu.</translation>
+    </message>
+    <message>
+        <source>M-Pesa refused the shop's login request (invalid grant type).</source>
+        <translation>M-Pesa imekataa ombi la kuingia la duka (grant type si sahihi).</translation>
+    </message>
+    <message>
+        <source>M-Pesa says the shop's till does not exist, so nothing was paid.</source>
+        <translation>M-Pesa inasema till ya duka haipo, kwa hiyo hakuna kilicholipwa.</translation>
+    </message>
+    <message>
+        <source>Managing users</source>
+        <translation>Kusimamia watumiaji</translation>
+    </message>
+    <message>
+        <source>Money was taken on this sale: finish or void it, do not park.</source>
+        <translation>Pesa zimeshapokelewa kwenye mauzo haya: yamalize au uyafute, usiyaweke kando.</translation>
+    </message>
+    <message>
+        <source>Net</source>
+        <comment>receipt.net</comment>
+        <translation>Bila VAT</translation>
+    </message>
+    <message>
+        <source>Net      VAT    Gross</source>
+        <comment>receipt.vat_head</comment>
+        <translation>Bila VAT VAT  Jumla</translation>
+    </message>
+    <message>
+        <source>No product has barcode {barcode}. Search by name, or ask a manager to add it.</source>
+        <comment>unknown_barcode</comment>
+        <translation>Hakuna bidhaa yenye barcode {barcode}. Tafuta kwa jina, au mwombe meneja aiongeze.</translation>
+    </message>
+    <message>
+        <source>Nobody is logged in.</source>
+        <translation>Hakuna aliyeingia.</translation>
+    </message>
+    <message>
+        <source>Nothing is due on this sale.</source>
+        <translation>Hakuna deni kwenye mauzo haya.</translation>
+    </message>
+    <message>
+        <source>Only a parked sale can be recalled.</source>
+        <translation>Ni mauzo yaliyowekwa kando tu yanayoweza kurudishwa.</translation>
+    </message>
+    <message>
+        <source>PIN {pin}</source>
+        <comment>receipt.pin</comment>
+        <translation>PIN {pin}</translation>
+    </message>
+    <message>
+        <source>Paid with M-Pesa.</source>
+        <translation>Imelipwa kwa M-Pesa.</translation>
+    </message>
+    <message>
+        <source>Paid {amount} at {rate}</source>
+        <comment>receipt.foreign</comment>
+        <translation>Imelipwa {amount} kwa kiwango {rate}</translation>
+    </message>
+    <message>
+        <source>Payer {payer}</source>
+        <comment>receipt.payer</comment>
+        <translation>Mlipaji {payer}</translation>
+    </message>
+    <message>
+        <source>Quantity must be a whole number.</source>
+        <translation>Idadi lazima iwe namba kamili.</translation>
+    </message>
+    <message>
+        <source>Quantity must be at least 1. To take an item off, remove the line.</source>
+        <translation>Idadi lazima iwe angalau 1. Kuondoa bidhaa, ondoa mstari wake.</translation>
+    </message>
+    <message>
+        <source>Reason: {reason}</source>
+        <comment>receipt.reason</comment>
+        <translation>Sababu: {reason}</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <comment>receipt.receipt</comment>
+        <translation>Risiti</translation>
+    </message>
+    <message>
+        <source>Ref</source>
+        <comment>receipt.ref</comment>
+        <translation>Kumb.</translation>
+    </message>
+    <message>
+        <source>Removing an item after payment started</source>
+        <translation>Kuondoa bidhaa baada ya malipo kuanza</translation>
+    </message>
+    <message>
+        <source>Sale {sale_id}</source>
+        <comment>receipt.sale</comment>
+        <translation>Mauzo {sale_id}</translation>
+    </message>
+    <message>
+        <source>Say in a few words why this is refunded.</source>
+        <translation>Eleza kwa maneno machache kwa nini pesa zinarejeshwa.</translation>
+    </message>
+    <message>
+        <source>Say whose credit this is (customer name or phone) in the note.</source>
+        <translation>Andika kwenye maelezo salio hili ni la nani (jina la mteja au simu).</translation>
+    </message>
+    <message>
+        <source>Scan or type the items that come back.</source>
+        <translation>Skani au andika bidhaa zinazorudishwa.</translation>
+    </message>
+    <message>
+        <source>Settling a late payment (refund or credit)</source>
+        <translation>Kumaliza malipo yaliyochelewa (kurejesha au salio)</translation>
+    </message>
+    <message>
+        <source>Subtotal (1 item)</source>
+        <comment>receipt.subtotal#one</comment>
+        <translation>Jumla ndogo (bidhaa 1)</translation>
+    </message>
+    <message>
+        <source>Subtotal ({count} items)</source>
+        <comment>receipt.subtotal#other</comment>
+        <translation>Jumla ndogo (bidhaa {count})</translation>
+    </message>
+    <message>
+        <source>TO PAY</source>
+        <comment>receipt.to_pay</comment>
+        <translation>YA KULIPA</translation>
+    </message>
+    <message>
+        <source>TOTAL {currency}</source>
+        <comment>receipt.total</comment>
+        <translation>JUMLA {currency}</translation>
+    </message>
+    <message>
+        <source>TRAINING - NOT A VALID RECEIPT</source>
+        <comment>receipt.training_short</comment>
+        <translation>MAFUNZO - SI RISITI HALALI</translation>
+    </message>
+    <message>
+        <source>Tel {phone}</source>
+        <comment>receipt.tel</comment>
+        <translation>Simu {phone}</translation>
+    </message>
+    <message>
+        <source>That amount is too large.</source>
+        <translation>Kiasi hicho ni kikubwa mno.</translation>
+    </message>
+    <message>
+        <source>That approval has expired; ask for the PIN again.</source>
+        <translation>Idhini hiyo imepitwa na wakati; omba PIN tena.</translation>
+    </message>
+    <message>
+        <source>That approval is not valid; ask for the PIN again.</source>
+        <translation>Idhini hiyo si halali; omba PIN tena.</translation>
+    </message>
+    <message>
+        <source>That approval was given for something else.</source>
+        <translation>Idhini hiyo ilitolewa kwa jambo lingine.</translation>
+    </message>
+    <message>
+        <source>That late payment is gone (settled already?).</source>
+        <translation>Malipo hayo yaliyochelewa hayapo tena (yameshamalizwa?).</translation>
+    </message>
+    <message>
+        <source>That line is no longer in the basket.</source>
+        <translation>Mstari huo haupo tena kikapuni.</translation>
+    </message>
+    <message>
+        <source>That parked sale is gone (recalled on another screen?).</source>
+        <translation>Mauzo hayo yaliyowekwa kando hayapo tena (yamerudishwa kwenye skrini nyingine?).</translation>
+    </message>
+    <message>
+        <source>That payment attempt is unknown on this till.</source>
+        <translation>Jaribio hilo la malipo halijulikani kwenye till hii.</translation>
+    </message>
+    <message>
+        <source>That payment belongs to another sale.</source>
+        <translation>Malipo hayo ni ya mauzo mengine.</translation>
+    </message>
+    <message>
+        <source>That product is no longer in the catalog.</source>
+        <translation>Bidhaa hiyo haipo tena kwenye orodha.</translation>
+    </message>
+    <message>
+        <source>That receipt is not in this till's journal.</source>
+        <translation>Risiti hiyo haimo kwenye daftari la till hii.</translation>
+    </message>
+    <message>
+        <source>That refund is not in this till's journal.</source>
+        <translation>Urejeshaji huo wa pesa haumo kwenye daftari la till hii.</translation>
+    </message>
+    <message>
+        <source>That request is not on this phone any more.</source>
+        <translation>Ombi hilo halipo tena kwenye simu hii.</translation>
+    </message>
+    <message>
+        <source>That sale is not in this till's journal.</source>
+        <translation>Mauzo hayo hayamo kwenye daftari la till hii.</translation>
+    </message>
+    <message>
+        <source>The amount to pay must be more than zero.</source>
+        <translation>Kiasi cha kulipa lazima kiwe zaidi ya sifuri.</translation>
+    </message>
+    <message>
+        <source>The basket is empty: scan an item first.</source>
+        <translation>Kikapu ni kitupu: skani bidhaa kwanza.</translation>
+    </message>
+    <message>
+        <source>The basket is empty: there is nothing to void.</source>
+        <translation>Kikapu ni kitupu: hakuna cha kufuta.</translation>
+    </message>
+    <message>
+        <source>The customer cancelled on their phone. Ask them to try again or pay another way.</source>
+        <translation>Mteja ameghairi kwenye simu yake. Mwombe ajaribu tena au alipe kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>The customer entered a wrong M-Pesa PIN. Ask them to try again with the right PIN.</source>
+        <translation>Mteja ameweka PIN ya M-Pesa isiyo sahihi. Mwombe ajaribu tena kwa PIN sahihi.</translation>
+    </message>
+    <message>
+        <source>The customer's M-Pesa balance is too low. Ask them to top up and try again, or pay another way.</source>
+        <translation>Salio la M-Pesa la mteja halitoshi. Mwombe aongeze salio ajaribu tena, au alipe kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>The customer's phone could not be reached or nobody answered the prompt. Check the phone is on, unlocked and has network, then try again.</source>
+        <translation>Simu ya mteja haikupatikana au hakuna aliyejibu ombi. Hakikisha simu imewashwa, haijafungwa na ina mtandao, kisha jaribu tena.</translation>
+    </message>
+    <message>
+        <source>The customer's phone is busy with another M-Pesa transaction. Wait a minute, then try again.</source>
+        <translation>Simu ya mteja inashughulikia muamala mwingine wa M-Pesa. Subiri dakika moja, kisha jaribu tena.</translation>
+    </message>
+    <message>
+        <source>The payment request expired before the customer answered. Try again.</source>
+        <translation>Ombi la malipo limeisha muda kabla mteja hajajibu. Jaribu tena.</translation>
+    </message>
+    <message>
+        <source>The shop has used up its M-Pesa request quota for now. Wait a minute and try again, or pay another way.</source>
+        <translation>Duka limemaliza kikomo chake cha maombi ya M-Pesa kwa sasa. Subiri dakika moja ujaribu tena, au lipa kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>There is no open sale: scan an item to start one.</source>
+        <translation>Hakuna mauzo yaliyo wazi: skani bidhaa kuanza mauzo.</translation>
+    </message>
+    <message>
+        <source>This sale was refunded meanwhile; look at it again before refunding.</source>
+        <translation>Mauzo haya yamerejeshewa pesa wakati huo huo; yaangalie tena kabla ya kurejesha pesa.</translation>
+    </message>
+    <message>
+        <source>Unknown user.</source>
+        <translation>Mtumiaji hajulikani.</translation>
+    </message>
+    <message>
+        <source>Unlocking a user</source>
+        <translation>Kumfungua mtumiaji</translation>
+    </message>
+    <message>
+        <source>Users exist already: a manager adds new users.</source>
+        <translation>Watumiaji wapo tayari: meneja ndiye huongeza watumiaji wapya.</translation>
+    </message>
+    <message>
+        <source>VAT</source>
+        <comment>receipt.vat</comment>
+        <translation>VAT</translation>
+    </message>
+    <message>
+        <source>Viewing reports</source>
+        <translation>Kuangalia ripoti</translation>
+    </message>
+    <message>
+        <source>Voiding a sale</source>
+        <translation>Kufuta mauzo</translation>
+    </message>
+    <message>
+        <source>Waiting for the customer to enter their M-Pesa PIN.</source>
+        <translation>Inasubiri mteja aweke PIN yake ya M-Pesa.</translation>
+    </message>
+    <message>
+        <source>a manager</source>
+        <translation>meneja</translation>
+    </message>
+    <message>
+        <source>a supervisor or manager</source>
+        <translation>msimamizi au meneja</translation>
+    </message>
+    <message>
+        <source>cashier</source>
+        <translation>keshia</translation>
+    </message>
+    <message>
+        <source>manager</source>
+        <translation>meneja</translation>
+    </message>
+    <message>
+        <source>price is missing</source>
+        <translation>bei haipo</translation>
+    </message>
+    <message>
+        <source>supervisor</source>
+        <translation>msimamizi</translation>
+    </message>
+    <message>
+        <source>{action} is not allowed for a {role}.</source>
+        <comment>not_allowed</comment>
+        <translation>Hairuhusiwi kwa {role}: {action}.</translation>
+    </message>
+    <message>
+        <source>{action} needs approval by {approver}.</source>
+        <comment>approval_required</comment>
+        <translation>Idhini ya {approver} inahitajika kwa: {action}.</translation>
+    </message>
+    <message>
+        <source>{method} rounding</source>
+        <comment>receipt.rounding</comment>
+        <translation>Ukadiriaji wa {method}</translation>
+    </message>
+</context>
+</TS>

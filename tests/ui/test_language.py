@@ -1,0 +1,144 @@
+"""The till in Kiswahili: a user's language at login, the screens switching in place, and
+back to English (real window, real translator loaded from the compiled ``kaunta_sw.qm``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt, QTranslator
+
+import dev
+from pos.domain.errors import InvalidQuantity
+from pos.domain.messages import Message
+from pos.services.errors import UnknownBarcode
+from pos.ui import i18n
+from pos.ui.dialogs import NumberDialog
+from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN, Till
+
+_LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(autouse=True)
+def english_after() -> Iterator[None]:
+    """The translator is process-wide: every test here leaves the till in English."""
+    dev.build_translations()  # the .qm from the current .ts (a no-op when up to date)
+    yield
+    i18n.set_language("en")
+    i18n.set_receipt_language("en")
+
+
+def _log_in_kiswahili(till: Till) -> None:
+    till.choose_user(CASHIER_NAME)
+    till.qtbot.mouseClick(till.window.login.language_buttons["sw"], _LEFT)
+    till.type_pin(CASHIER_PIN)
+    till.until(lambda: till.window.stack.currentWidget() is till.window.sale)
+    till.idle()
+
+
+def test_a_kiswahili_user_sees_the_sale_screen_in_kiswahili(till: Till) -> None:
+    _log_in_kiswahili(till)
+    sale = till.window.sale
+    assert i18n.language() == "sw"
+    assert sale.btn_pay.text() == "Lipa pesa taslimu\nF12"
+    assert sale.buttons["Quantity"].text() == "Idadi\nF2"
+    assert sale.buttons["Void sale"].text() == "Futa mauzo\nF8"
+    assert sale.scan.placeholderText().startswith("Skani barcode")
+    assert sale.lbl_big_caption.text() == "YA KULIPA"
+    header = sale.table.horizontalHeaderItem(0)
+    assert header is not None
+    assert header.text() == "Bidhaa"
+    # a service error, rendered from its code and values in the user's language
+    till.scan("4000000000006")
+    assert "Hakuna bidhaa yenye barcode 4000000000006" in sale.message.text()
+    # the button's tool tip keeps its key
+    assert sale.buttons["Quantity"].toolTip() == "Idadi (F2)"
+
+
+def test_a_domain_error_reads_in_kiswahili_in_a_dialog(till: Till) -> None:
+    _log_in_kiswahili(till)
+    till.scan(till.products()[0]["barcode"])
+    till.window.sale.change_quantity()
+    dialog = till.window.sale.dialog
+    assert isinstance(dialog, NumberDialog)
+    assert dialog.windowTitle() == "Idadi"  # built after the switch: through self.tr()
+    dialog.field.setText("0")
+    dialog._ok()
+    till.idle()
+    assert dialog.message.text() == (
+        "Idadi lazima iwe angalau 1. Kuondoa bidhaa, ondoa mstari wake."
+    )
+
+
+def test_the_chosen_language_is_kept_for_the_user_and_english_comes_back(till: Till) -> None:
+    _log_in_kiswahili(till)
+    user_id = till.user_id(CASHIER_NAME)
+    till.until(lambda: till.terminal.auth.current is not None)
+    till.idle()
+    stored = {u.user_id: u.language for u in till.terminal.auth.users()}
+    assert stored[user_id] == "sw"
+
+    till.qtbot.keyClick(till.window.sale, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
+    till.idle()
+    login = till.window.login
+    # back on the login screen: still Kiswahili; choosing the name keeps it (it is theirs)
+    assert login.subtitle.text() == "Chagua jina lako na uweke PIN yako"
+    till.choose_user(CASHIER_NAME)
+    assert i18n.language() == "sw"
+    till.qtbot.mouseClick(login.language_buttons["en"], _LEFT)
+    assert login.subtitle.text() == "Choose your name and enter your PIN"
+    till.type_pin(CASHIER_PIN)
+    till.until(lambda: till.window.stack.currentWidget() is till.window.sale)
+    till.idle()
+    sale = till.window.sale
+    assert sale.btn_pay.text() == "Pay cash\nF12"
+    assert sale.buttons["Quantity"].toolTip() == "Quantity (F2)"
+    header = sale.table.horizontalHeaderItem(0)
+    assert header is not None
+    assert header.text() == "Item"
+    stored = {u.user_id: u.language for u in till.terminal.auth.users()}
+    assert stored[user_id] == "en"
+
+
+def test_choosing_a_name_shows_that_users_language(till: Till) -> None:
+    cashier = till.user_id(CASHIER_NAME)
+    till.terminal.auth.login(cashier, CASHIER_PIN)
+    till.terminal.auth.set_language("sw")
+    till.terminal.auth.logout()
+    till.window.actions_.refresh_users(till.window.login.set_users)
+    till.idle()
+    till.choose_user(CASHIER_NAME)
+    assert i18n.language() == "sw"
+    assert till.window.login.subtitle.text() == "Chagua jina lako na uweke PIN yako"
+    assert till.window.login.language_buttons["sw"].isChecked()
+
+
+def test_messages_render_per_language_with_money_and_counts() -> None:
+    i18n.set_language("sw")
+    error = UnknownBarcode("123")
+    assert str(error).startswith("No product has barcode 123.")  # logs stay English
+    assert i18n.describe(error).startswith("Hakuna bidhaa yenye barcode 123.")
+    plain = InvalidQuantity("Quantity must be a whole number.")
+    assert i18n.describe(plain) == "Idadi lazima iwe namba kamili."
+    assert i18n.count_items(1) == "bidhaa 1"
+    assert i18n.count_items(1250) == "bidhaa 1,250"
+    assert i18n.render(Message.plain("Paid with M-Pesa."), "en") == "Paid with M-Pesa."
+    # an outcome joined from two marked sentences is translated sentence by sentence
+    joined = (
+        "M-Pesa refused the request as invalid. Call the manager to check the shop's M-Pesa "
+        "settings; take the payment another way."
+    )
+    assert i18n.text(joined) == (
+        "M-Pesa imekataa ombi kwa kuwa si sahihi. Mwite meneja aangalie mipangilio ya M-Pesa "
+        "ya duka; pokea malipo kwa njia nyingine."
+    )
+    i18n.set_language("en")
+    assert i18n.describe(error).startswith("No product has barcode 123.")
+
+
+def test_the_compiled_translation_loads_with_a_plain_qtranslator() -> None:
+    translator = QTranslator()
+    assert translator.load(str(i18n.qm_path("sw")))
+    assert translator.translate("SaleScreen", "Pay cash") == "Lipa pesa taslimu"
+    assert translator.translate("messages", "Change", "receipt.change") == "Chenji"
+    assert QCoreApplication.translate("SaleScreen", "Pay cash") == "Pay cash"  # not installed
