@@ -77,6 +77,8 @@ class Config:
     #: ``[receipt] language``: the receipt's language, "en", "sw" or "both" (each label in
     #: English and Kiswahili)
     receipt_language: str = "en"
+    #: ``[sync]``: how the sync agent reaches the head office
+    sync: SyncConfig = field(default_factory=lambda: SyncConfig())
 
     @property
     def database_path(self) -> Path:
@@ -94,6 +96,36 @@ class Config:
             timezone=self.timezone,
             policy=self.policy,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SyncConfig:
+    """``[sync]``: the head office's address offered at enrollment (the enrolled address is
+    kept in the keyring with the token), how often to poll, a private CA bundle to trust
+    (TLS verification is always on), and after how long without a sync to warn."""
+
+    url: str = ""
+    poll_seconds: float = 30.0
+    ca_bundle: Path | None = None
+    warn_after_hours: float = 24.0
+
+
+def _sync(section: dict[str, Any]) -> SyncConfig:
+    url = _text(section, "url", "", "sync", max_len=300).rstrip("/")
+    if url and not re.fullmatch(
+        r"https://[^\s/]+(/\S*)?|http://(127\.\d+\.\d+\.\d+|localhost)(:\d+)?(/\S*)?", url
+    ):
+        raise _fail("sync", "url", "must be an https:// address (http only to this machine)", url)
+    bundle = _text(section, "ca_bundle", "", "sync", max_len=1000)
+    ca_bundle = Path(bundle).expanduser() if bundle else None
+    if ca_bundle is not None and not ca_bundle.is_file():
+        raise _fail("sync", "ca_bundle", "must be an existing PEM file", bundle)
+    return SyncConfig(
+        url=url,
+        poll_seconds=_number(section, "poll_seconds", 30.0, "sync", 1.0, 3600.0),
+        ca_bundle=ca_bundle,
+        warn_after_hours=_number(section, "warn_after_hours", 24.0, "sync", 0.1, 24.0 * 90),
+    )
 
 
 _DEMO_STORE = StoreInfo(
@@ -135,6 +167,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "backup": frozenset({"every_hours", "keep"}),
     "payments": frozenset({"methods"}),
     "receipt": frozenset({"language"}),
+    "sync": frozenset({"url", "poll_seconds", "ca_bundle", "warn_after_hours"}),
 }
 #: ``[receipt] language`` values
 RECEIPT_LANGUAGES = ("en", "sw", "both")
@@ -500,4 +533,5 @@ def _build(
         foreign_rates=foreign_rates,
         warnings=tuple(_unknown(raw)),
         receipt_language=receipt_language,
+        sync=_sync(sections["sync"]),
     )
