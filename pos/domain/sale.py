@@ -286,11 +286,20 @@ class Sale:
     _totals_memo: tuple[object, SaleTotals] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    #: the part of the totals that payments do not change (lines, discounts, VAT), so a
+    #: payment only re-adds what was paid instead of recomputing the basket
+    _goods_memo: tuple[object, SaleTotals] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def copy(self) -> Sale:
         """An independent working copy: lines, payments and money are immutable values,
         so copying the two lists is enough (changes are tried on a copy, then kept)."""
-        return replace(self, lines=list(self.lines), payments=list(self.payments))
+        twin = replace(self, lines=list(self.lines), payments=list(self.payments))
+        # the memos are keyed by value, so they stay right for the copy whatever it changes
+        twin._totals_memo = self._totals_memo
+        twin._goods_memo = self._goods_memo
+        return twin
 
     # -- state ------------------------------------------------------------------------
     @property
@@ -416,21 +425,26 @@ class Sale:
         Memoised by value: the key is the (immutable) lines, discount, payments and
         rounding themselves, so any change, however it is made, gives fresh totals.
         """
-        key = (
-            id(table),
-            table,
-            tuple(self.lines),
-            self.order_discount,
-            tuple(self.payments),
-            self.rounding,
-        )
+        goods_key = (id(table), table, tuple(self.lines), self.order_discount)
+        key = (goods_key, tuple(self.payments), self.rounding)
         if self._totals_memo is not None and self._totals_memo[0] == key:
             return self._totals_memo[1]
-        totals = self._compute_totals(table)
+        if self._goods_memo is not None and self._goods_memo[0] == goods_key:
+            goods = self._goods_memo[1]
+        else:
+            goods = self._compute_totals(table)
+            self._goods_memo = (goods_key, goods)
+        zero = Money.zero(self.currency)
+        totals = replace(
+            goods,
+            rounding=self.rounding or zero,
+            paid=sum((p.amount for p in self.payments), zero),
+        )
         self._totals_memo = (key, totals)
         return totals
 
     def _compute_totals(self, table: TaxTable) -> SaleTotals:
+        """The totals of the goods alone (nothing paid, no rounding): see :meth:`totals`."""
         zero = Money.zero(self.currency)
         grosses = [line.gross for line in self.lines]
         line_discs = [
@@ -453,7 +467,6 @@ class Sale:
             table,
             self.currency,
         )
-        paid = sum((p.amount for p in self.payments), zero)
         return SaleTotals(
             currency=self.currency,
             lines=line_totals,
@@ -462,8 +475,8 @@ class Sale:
             order_discount=order_disc,
             total=total,
             vat=vat,
-            rounding=self.rounding or zero,
-            paid=paid,
+            rounding=zero,
+            paid=zero,
             item_count=sum(line.quantity for line in self.lines),
         )
 

@@ -24,6 +24,7 @@ from pos.domain.receipt import StoreInfo
 from pos.domain.sale import Sale, SaleStatus, SaleTotals
 from pos.domain.tax import TaxTable
 from pos.store import journal_chain
+from pos.store.driver_sql import DriverStatement
 from pos.store.journal_chain import seal_user as seal_user  # for the auth service
 from pos.store.models import (
     AuditEntry,
@@ -46,12 +47,14 @@ _TAXES = cast(Table, SaleTaxRecord.__table__)
 _PAYMENTS = cast(Table, PaymentRecord.__table__)
 _OUTBOX = cast(Table, OutboxEvent.__table__)
 _DRAFTS = cast(Table, Draft.__table__)
-_INSERT_SALE = _SALES.insert()
-_INSERT_LINES = _LINES.insert()
-_INSERT_TAXES = _TAXES.insert()
-_INSERT_PAYMENTS = _PAYMENTS.insert()
-_INSERT_OUTBOX = _OUTBOX.insert()
-_DELETE_DRAFT = _DRAFTS.delete().where(_DRAFTS.c.id == bindparam("draft_id"))
+_INSERT_SALE = DriverStatement(_SALES.insert(), insert=True)
+_INSERT_LINES = DriverStatement(_LINES.insert(), insert=True)
+_INSERT_TAXES = DriverStatement(_TAXES.insert(), insert=True)
+_INSERT_PAYMENTS = DriverStatement(_PAYMENTS.insert(), insert=True)
+_INSERT_OUTBOX = DriverStatement(_OUTBOX.insert(), insert=True)
+_DELETE_DRAFT = DriverStatement(
+    _DRAFTS.delete().where(_DRAFTS.c.id == bindparam("draft_id")), insert=False
+)
 _UPSERT_DRAFT = sqlite_insert(_DRAFTS)
 _UPSERT_DRAFT = _UPSERT_DRAFT.on_conflict_do_update(
     index_elements=[_DRAFTS.c.id],
@@ -275,7 +278,7 @@ def save_draft(
 
 
 def delete_draft(session: Session, sale_id: str) -> None:
-    session.connection().execute(_DELETE_DRAFT, {"draft_id": sale_id})
+    _DELETE_DRAFT.execute(session, [{"draft_id": sale_id}])
 
 
 def load_draft(session: Session, sale_id: str) -> Sale | None:
@@ -367,46 +370,47 @@ def write_sale(
     if sale.status not in (SaleStatus.COMPLETED, SaleStatus.VOIDED):
         raise ValueError(f"only finished sales go into the journal, not {sale.status}")
     journal_chain.check_may_sell(session)
-    conn = session.connection()
-    conn.execute(
-        _INSERT_SALE,
-        dict(
-            id=sale.sale_id,
-            number=header.number,
-            seq=header.seq,
-            store_id=header.store_id,
-            terminal_id=header.terminal_id,
-            status=sale.status.value,
-            cashier_id=header.cashier_id,
-            cashier_name=header.cashier_name,
-            opened_at=sale.opened_at,
-            closed_at=header.closed_at,
-            business_date=header.business_date,
-            currency=sale.currency,
-            subtotal_minor=totals.subtotal.minor,
-            discount_minor=totals.discounts.minor,
-            total_minor=totals.total.minor,
-            rounding_minor=totals.rounding.minor,
-            paid_minor=totals.paid.minor,
-            change_minor=header.change.minor,
-            vat_minor=totals.vat_total.minor,
-            item_count=totals.item_count,
-            void_reason=sale.void_reason,
-            training=header.training,
-            document=json.dumps(
-                {
-                    "sale": sale.to_dict(),
-                    "vat": tax_table.to_list(),
-                    **({"store": _store_doc(header.store)} if header.store else {}),
-                },
-                separators=(",", ":"),
-            ),
-        ),
+    _INSERT_SALE.execute(
+        session,
+        [
+            dict(
+                id=sale.sale_id,
+                number=header.number,
+                seq=header.seq,
+                store_id=header.store_id,
+                terminal_id=header.terminal_id,
+                status=sale.status.value,
+                cashier_id=header.cashier_id,
+                cashier_name=header.cashier_name,
+                opened_at=sale.opened_at,
+                closed_at=header.closed_at,
+                business_date=header.business_date,
+                currency=sale.currency,
+                subtotal_minor=totals.subtotal.minor,
+                discount_minor=totals.discounts.minor,
+                total_minor=totals.total.minor,
+                rounding_minor=totals.rounding.minor,
+                paid_minor=totals.paid.minor,
+                change_minor=header.change.minor,
+                vat_minor=totals.vat_total.minor,
+                item_count=totals.item_count,
+                void_reason=sale.void_reason,
+                training=header.training,
+                document=json.dumps(
+                    {
+                        "sale": sale.to_dict(),
+                        "vat": tax_table.to_list(),
+                        **({"store": _store_doc(header.store)} if header.store else {}),
+                    },
+                    separators=(",", ":"),
+                ),
+            )
+        ],
     )
     by_id = {lt.line_id: lt for lt in totals.lines}
     if sale.lines:
-        conn.execute(
-            _INSERT_LINES,
+        _INSERT_LINES.execute(
+            session,
             [
                 {
                     "sale_id": sale.sale_id,
@@ -428,8 +432,8 @@ def write_sale(
             ],
         )
     if totals.vat:
-        conn.execute(
-            _INSERT_TAXES,
+        _INSERT_TAXES.execute(
+            session,
             [
                 {
                     "sale_id": sale.sale_id,
@@ -444,8 +448,8 @@ def write_sale(
             ],
         )
     if sale.payments:
-        conn.execute(
-            _INSERT_PAYMENTS,
+        _INSERT_PAYMENTS.execute(
+            session,
             [
                 {
                     "id": p.payment_id,
@@ -494,18 +498,20 @@ def add_outbox_event(
         seq = next_outbox_seq(session)
     if payload.get("seq", seq) != seq:
         raise ValueError(f"event {event_id} says seq {payload['seq']} but its row is {seq}")
-    session.connection().execute(
-        _INSERT_OUTBOX,
-        {
-            "seq": seq,
-            "id": event_id,
-            "created_at": now,
-            "kind": kind,
-            "aggregate_id": aggregate_id,
-            "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True),
-            "attempts": 0,
-            "sent_at": None,
-        },
+    _INSERT_OUTBOX.execute(
+        session,
+        [
+            {
+                "seq": seq,
+                "id": event_id,
+                "created_at": now,
+                "kind": kind,
+                "aggregate_id": aggregate_id,
+                "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True),
+                "attempts": 0,
+                "sent_at": None,
+            }
+        ],
     )
     return seq
 

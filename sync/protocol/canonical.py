@@ -44,19 +44,38 @@ def _check_json(value: Any, path: str, depth: int = 0) -> None:
     raise ProtocolError(path, f"holds a {type(value).__name__}, which JSON cannot carry")
 
 
-def _plain_json(value: Any, depth: int = 0) -> bool:
+_LEAVES = (str, int, bool, type(None))
+
+
+def _plain_json(value: Any) -> bool:
     """Fast yes for the common case (plain dicts, lists, str, int, bool, None): no paths
-    are built; anything else goes to :func:`_check_json`, which names what is wrong."""
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
-        return True
-    if depth >= MAX_DEPTH:
-        return False
-    if kind is dict:
-        return all(type(k) is str and _plain_json(v, depth + 1) for k, v in value.items())
-    if kind is list or kind is tuple:
-        return all(_plain_json(v, depth + 1) for v in value)
-    return False
+    are built; anything else goes to :func:`_check_json`, which names what is wrong.
+
+    Iterative, and leaves are checked in place rather than pushed: a sale document has
+    about 250 values, and this runs on every event a till writes.
+    """
+    leaves = _LEAVES
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        kind = type(node)
+        if kind in leaves:
+            continue
+        if depth >= MAX_DEPTH:
+            return False
+        if kind is dict:
+            for key, item in node.items():
+                if type(key) is not str:
+                    return False
+                if type(item) not in leaves:
+                    stack.append((item, depth + 1))
+        elif kind is list or kind is tuple:
+            for item in node:
+                if type(item) not in leaves:
+                    stack.append((item, depth + 1))
+        else:
+            return False
+    return True
 
 
 def canonical_json(value: Any, path: str = "") -> bytes:
