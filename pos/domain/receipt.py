@@ -24,7 +24,8 @@ TRAINING_MARK = "*** TRAINING - NOT A VALID RECEIPT ***"
 Say = Callable[[Message], str]
 
 # The receipt's labels (translated like every other message; "{…}" are values).
-R_TRAINING = define("receipt.training", TRAINING_MARK)
+R_TRAINING = define("receipt.training", "*** TRAINING - NOT A VALID RECEIPT ***")
+# (the literal again: the translation tool reads texts from the source, not variables)
 R_TRAINING_SHORT = define("receipt.training_short", "TRAINING - NOT A VALID RECEIPT")
 R_TEL = define("receipt.tel", "Tel {phone}")
 R_PIN = define("receipt.pin", "PIN {pin}")

@@ -819,6 +819,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>*** NAKALA - IMECHAPISHWA TENA ***</translation>
     </message>
     <message>
+        <source>*** TRAINING - NOT A VALID RECEIPT ***</source>
+        <comment>receipt.training</comment>
+        <translation>*** MAFUNZO - SI RISITI HALALI ***</translation>
+    </message>
+    <message>
         <source>*** VOIDED ***</source>
         <comment>receipt.voided</comment>
         <translation>*** IMEFUTWA ***</translation>

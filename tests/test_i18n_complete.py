@@ -1,0 +1,177 @@
+"""Every text a person can see has a Kiswahili translation (and nothing reaches the screen
+around the translation system).
+
+The texts are found by reading the code (``tools/i18n_update.py``): ``self.tr``/
+``QCoreApplication.translate`` in ``pos/ui``, every registered message, every marked fixed
+sentence, every fixed sentence raised as a user error. A text missing from
+``kaunta_sw.ts``, or translated with other ``{values}`` than its English, fails here, as
+does a literal handed to a text-showing Qt call without a translation
+(``tools/i18n_check.py``). Planted cases prove each check can fail.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import string
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TS = ROOT / "resources" / "translations" / "kaunta_sw.ts"
+
+
+def _tool(name: str) -> ModuleType:
+    """A module of ``tools/`` (not a package), loaded by path."""
+    if name in sys.modules:
+        return sys.modules[name]
+    sys.path.insert(0, str(ROOT / "tools"))
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+update = _tool("i18n_update")
+check = _tool("i18n_check")
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _l, name, _s, _c in string.Formatter().parse(text) if name is not None}
+
+
+def untranslated(root: Path, ts: Path) -> list[str]:
+    """Each text found in the code under ``root`` that ``ts`` does not translate
+    (or translates with other ``{values}``), one line each."""
+    done = update.read_ts(ts)
+    problems = []
+    for found in update.scan(root):
+        entry = found.entry
+        translation = done.get(entry, "")
+        if not translation.strip():
+            problems.append(f"{found.where}: no Kiswahili for {entry.source!r} ({entry.context})")
+        elif _fields(translation) != _fields(entry.source):
+            problems.append(
+                f"{found.where}: the Kiswahili of {entry.source!r} has values "
+                f"{sorted(_fields(translation))}, the English {sorted(_fields(entry.source))}"
+            )
+    return problems
+
+
+def test_every_text_in_the_code_has_a_kiswahili_translation() -> None:
+    problems = untranslated(ROOT, TS)
+    assert problems == [], (
+        "run `python tools/i18n_update.py` and translate in resources/translations/"
+        "kaunta_sw.ts:\n" + "\n".join(problems)
+    )
+
+
+def test_the_translation_file_is_up_to_date_with_the_code() -> None:
+    """No stale entries either: the .ts is exactly what the tool writes for this code."""
+    assert update.update(check=True) == [], "run `python tools/i18n_update.py`"
+
+
+def test_every_registered_message_is_translated() -> None:
+    """Import every module below the UI so each ``define`` runs, then look each up."""
+    from pos.domain.messages import CONTEXT, REGISTRY
+
+    for info in pkgutil.walk_packages([str(ROOT / "pos")], "pos."):
+        skip = info.name.startswith(("pos.ui", "pos.store.migrations"))
+        if not skip and not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    assert len(REGISTRY) >= 30
+    done = update.read_ts(TS)
+    missing = [
+        f"{code}: {source!r}"
+        for code, template in REGISTRY.items()
+        for source, disambiguation in template.sources()
+        if not done.get(update.Entry(CONTEXT, source, disambiguation), "").strip()
+    ]
+    assert missing == []
+
+
+def test_no_untranslated_literal_reaches_a_screen() -> None:
+    found = check.check(ROOT / "pos" / "ui")
+    assert found == [], "\n".join(str(f) for f in found)
+
+
+# -- the checks catch what they are for ----------------------------------------------------
+
+
+PLANTED = """
+from PySide6.QtWidgets import QLabel, QWidget
+from pos.ui.widgets import action_button
+
+
+class Planted(QWidget):
+    def __init__(self, parent, total):
+        super().__init__(parent)
+        self.label = QLabel("Welcome to the shop", self)
+        self.label.setToolTip(f"Total {total}")
+        self.ok = action_button(self, self.tr("Fine"), "Esc", self.close)
+        self.label.setText(self.tr("A sentence nobody translated yet"))
+        self.label.setText(f"{total} · {total}")
+"""
+
+
+def test_the_literal_check_catches_a_planted_untranslated_label() -> None:
+    found = check.check_source(PLANTED, "planted.py")
+    assert [(f.call, f.text) for f in found] == [
+        ("QLabel", "Welcome to the shop"),
+        ("setToolTip", "Total "),
+    ]
+
+
+def test_the_completeness_check_catches_a_planted_untranslated_text(tmp_path: Path) -> None:
+    ui = tmp_path / "pos" / "ui"
+    ui.mkdir(parents=True)
+    (ui / "planted.py").write_text(PLANTED, encoding="utf-8")
+    (tmp_path / "pos" / "domain").mkdir()
+    (tmp_path / "pos" / "domain" / "planted_messages.py").write_text(
+        "from pos.domain.messages import define, text\n"
+        'GONE = define("planted.gone", "The {thing} is gone.")\n'
+        'FIXED = text("A fixed sentence.")\n',
+        encoding="utf-8",
+    )
+    problems = untranslated(tmp_path, TS)
+    assert any("A sentence nobody translated yet" in p for p in problems)
+    assert any("'The {thing} is gone.'" in p for p in problems)
+    assert any("'A fixed sentence.'" in p for p in problems)
+
+
+def test_a_translation_with_other_values_is_caught(tmp_path: Path) -> None:
+    ts = tmp_path / "kaunta_sw.ts"
+    entries = {update.Entry("messages", "Paid {amount}.", "planted"): "Imelipwa {kiasi}."}
+    ts.write_text(update.write_ts(ts, "sw_KE", entries), encoding="utf-8")
+    (tmp_path / "pos" / "domain").mkdir(parents=True)
+    (tmp_path / "pos" / "domain" / "m.py").write_text(
+        'from pos.domain.messages import define\nP = define("planted", "Paid {amount}.")\n',
+        encoding="utf-8",
+    )
+    problems = untranslated(tmp_path, ts)
+    assert len(problems) == 1
+    assert "has values ['kiasi']" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "flagged"),
+    [
+        ('w.setText("Hello")', True),
+        ('w.setText(self.tr("Hello"))', False),
+        ('w.setText(QCoreApplication.translate("X", "Hello"))', False),
+        ('w.setText(self.tr("Hello") + "\\nF12")', False),  # a key name is no word
+        ('w.setText("F12")', False),
+        ('show_message(w, f"Paid {amount}", error=False)', True),
+        ('log.warning("nothing for the screen")', False),
+        ('super().__init__(parent, "A dialog title")', True),
+    ],
+)
+def test_the_literal_check_reads_calls_as_a_person_would(source: str, flagged: bool) -> None:
+    assert bool(check.check_source(source, "x.py")) is flagged
