@@ -1,0 +1,98 @@
+"""Request checks and the schema of every answer (drf-spectacular reads these)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class ErrorDetail(serializers.Serializer):  # type: ignore[type-arg]
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorBody(serializers.Serializer):  # type: ignore[type-arg]
+    error = ErrorDetail()
+
+
+class EnrollRequest(serializers.Serializer):  # type: ignore[type-arg]
+    code = serializers.CharField(min_length=4, max_length=64)
+    terminal_name = serializers.CharField(min_length=1, max_length=100)
+
+
+class StoreIdentity(serializers.Serializer):  # type: ignore[type-arg]
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kra_pin = serializers.CharField(allow_blank=True)
+    etims_branch = serializers.CharField(allow_blank=True)
+    address = serializers.CharField(allow_blank=True)
+    currency = serializers.CharField()
+
+
+class EnrollResponse(serializers.Serializer):  # type: ignore[type-arg]
+    store_id = serializers.CharField()
+    terminal_id = serializers.CharField()
+    token = serializers.CharField()
+    organisation = serializers.CharField()
+    store = StoreIdentity()
+
+
+class ChainHeadSchema(serializers.Serializer):  # type: ignore[type-arg]
+    seq = serializers.IntegerField(min_value=0)
+    hash = serializers.RegexField(r"^[0-9a-f]{64}$")
+
+
+class BatchSchema(serializers.Serializer):  # type: ignore[type-arg]
+    """Documentation only: the batch is read by ``sync.protocol.parse_batch``."""
+
+    version = serializers.CharField()
+    store_id = serializers.CharField()
+    terminal_id = serializers.CharField()
+    sent_at = serializers.CharField()
+    chain_head = ChainHeadSchema()
+    events = serializers.ListField(child=serializers.DictField(), max_length=500)
+
+
+class AckSchema(serializers.Serializer):  # type: ignore[type-arg]
+    index = serializers.IntegerField()
+    event_id = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=["applied", "duplicate", "rejected"])
+    field = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class AcksSchema(serializers.Serializer):  # type: ignore[type-arg]
+    version = serializers.CharField()
+    results = AckSchema(many=True)
+
+
+class ChangeSchema(serializers.Serializer):  # type: ignore[type-arg]
+    kind = serializers.ChoiceField(choices=["product", "user"])
+    id = serializers.CharField()
+    version = serializers.IntegerField()
+    data = serializers.DictField()
+
+
+class ChangesSchema(serializers.Serializer):  # type: ignore[type-arg]
+    changes = ChangeSchema(many=True)
+    cursor = serializers.CharField()
+    more = serializers.BooleanField()
+
+
+class ChangesQuery(serializers.Serializer):  # type: ignore[type-arg]
+    cursor = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000)
+
+
+class HeartbeatRequest(serializers.Serializer):  # type: ignore[type-arg]
+    at = serializers.DateTimeField()
+    outbox_waiting = serializers.IntegerField(min_value=0)
+    last_sync_at = serializers.DateTimeField(allow_null=True)
+    app_version = serializers.CharField(max_length=40)
+
+
+class HeartbeatResponse(serializers.Serializer):  # type: ignore[type-arg]
+    server_time = serializers.DateTimeField()
+
+
+class HealthResponse(serializers.Serializer):  # type: ignore[type-arg]
+    status = serializers.CharField()

@@ -1,0 +1,158 @@
+"""The terminal API views: thin, over the apps' services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sync.protocol.errors import ProtocolError
+from sync.server.api import schema as _schema  # noqa: F401  (registers the auth scheme)
+from sync.server.api import serializers as s
+from sync.server.api.auth import terminal_of, touch
+from sync.server.api.errors import ApiError, error_body
+from sync.server.api.throttles import EnrollThrottle
+from sync.server.catalog.changes import DEFAULT_LIMIT, BadCursor, changes_page
+from sync.server.ledger.apply import WrongTerminal, apply_batch
+from sync.server.terminals.enroll import EnrollRefused, enroll
+from sync.server.terminals.models import Terminal
+
+_ERR = OpenApiResponse(s.ErrorBody)
+_AUTH_ERRORS: dict[int, Any] = {401: _ERR, 403: _ERR, 429: _ERR}
+
+
+def _valid(serializer: Any) -> Any:
+    if not serializer.is_valid():
+        raise ApiError(400, "invalid", s_message(serializer.errors))
+    return serializer.validated_data
+
+
+def s_message(errors: Any) -> str:
+    return "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in errors.items())
+
+
+@extend_schema(
+    request=s.EnrollRequest,
+    responses={201: s.EnrollResponse, 400: _ERR, 403: _ERR, 429: _ERR},
+    auth=[],
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([EnrollThrottle])
+def enroll_view(request: Request) -> Response:
+    """Trade a one-time enrollment code (made at head office) for this terminal's identity
+    and token. The token is shown once: the till keeps it in the OS keyring."""
+    data = _valid(s.EnrollRequest(data=request.data if isinstance(request.data, dict) else {}))
+    try:
+        done = enroll(data["code"], data["terminal_name"])
+    except EnrollRefused as exc:
+        raise ApiError(403, exc.code, exc.message) from None
+    t = done.terminal
+    return Response(
+        {
+            "store_id": t.store.code,
+            "terminal_id": t.code,
+            "token": done.token,
+            "organisation": t.store.organisation.name,
+            "store": t.store.identity(),
+        },
+        status=status.HTTP_201_CREATED,
+    )
+
+
+@extend_schema(request=s.BatchSchema, responses={200: s.AcksSchema, 400: _ERR, **_AUTH_ERRORS})
+@api_view(["POST"])
+def events_view(request: Request) -> Response:
+    """Push a batch of events (docs/protocol.md): all applied in one transaction, one answer
+    per event (applied, duplicate or rejected with its reason)."""
+    terminal = terminal_of(request)
+    touch(terminal)
+    try:
+        return Response(apply_batch(terminal, request.body))
+    except ProtocolError as exc:
+        raise ApiError(400, "bad_batch", f"The batch was refused: {exc}") from None
+    except WrongTerminal as exc:
+        raise ApiError(403, "wrong_terminal", str(exc)) from None
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("cursor", str, required=False),
+        OpenApiParameter("limit", int, required=False),
+    ],
+    responses={200: s.ChangesSchema, 400: _ERR, **_AUTH_ERRORS},
+)
+@api_view(["GET"])
+def changes_view(request: Request) -> Response:
+    """Catalog and staff changes for this terminal's store after ``cursor`` (empty: all)."""
+    terminal = terminal_of(request)
+    touch(terminal)
+    q = _valid(s.ChangesQuery(data=request.query_params))
+    try:
+        page = changes_page(terminal.store, q.get("cursor", ""), q.get("limit", DEFAULT_LIMIT))
+    except BadCursor as exc:
+        raise ApiError(400, "bad_cursor", str(exc)) from None
+    return Response(page)
+
+
+@extend_schema(
+    request=s.HeartbeatRequest, responses={200: s.HeartbeatResponse, 400: _ERR, **_AUTH_ERRORS}
+)
+@api_view(["POST"])
+def heartbeat_view(request: Request) -> Response:
+    """The terminal is alive: what it waits to send and when it last synced."""
+    terminal = terminal_of(request)
+    data = _valid(s.HeartbeatRequest(data=request.data if isinstance(request.data, dict) else {}))
+    now = timezone.now()
+    Terminal.objects.filter(pk=terminal.pk).update(
+        last_seen_at=now,
+        last_heartbeat={
+            "at": data["at"].isoformat(),
+            "outbox_waiting": data["outbox_waiting"],
+            "last_sync_at": data["last_sync_at"].isoformat() if data["last_sync_at"] else None,
+            "app_version": data["app_version"],
+            "received_at": now.isoformat(),
+        },
+    )
+    return Response({"server_time": now.isoformat()})
+
+
+@extend_schema(responses={200: s.HealthResponse}, auth=[])
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+def healthz_view(request: Request) -> Response:
+    """The process is up (no database touched)."""
+    return Response({"status": "ok"})
+
+
+@extend_schema(responses={200: s.HealthResponse, 503: s.HealthResponse}, auth=[])
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+def readyz_view(request: Request) -> Response:
+    """The database answers: ready for traffic."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not ready"
+        return Response({"status": "database unreachable"}, status=503)
+    return Response({"status": "ok"})
+
+
+__all__ = ["error_body"]

@@ -1,0 +1,140 @@
+"""The catalog (VAT classes, products, barcodes, prices) and the staff who work the tills.
+
+Every product and staff row carries ``version``, taken from one organisation-wide counter
+(:func:`reserve_versions`) in the transaction that changes it. The counter row stays locked
+until that transaction ends, so versions become visible in order and a terminal that pulled
+"everything after version N" can never miss a change committed later with a smaller number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+
+from sync.server.terminals.models import Organisation, Store
+
+
+class ChangeCounter(models.Model):
+    """One row: the last version handed out."""
+
+    last = models.BigIntegerField(default=0)
+
+
+def reserve_versions(count: int = 1) -> int:
+    """Take ``count`` consecutive versions; returns the first. Call inside a transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve_versions must run inside transaction.atomic()")
+    ChangeCounter.objects.get_or_create(pk=1)
+    counter = ChangeCounter.objects.select_for_update().get(pk=1)
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return first
+
+
+class Versioned(models.Model):
+    version = models.BigIntegerField(default=0, db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic():
+            self.version = reserve_versions()
+            super().save(*args, **kwargs)
+
+
+class VatClass(models.Model):
+    """A VAT class as the till knows it: ``A`` 16 %, ``Z`` zero-rated, ``E`` exempt, …"""
+
+    code = models.CharField(
+        max_length=4, unique=True, validators=[RegexValidator(r"^[A-Za-z0-9]{1,4}$")]
+    )
+    name = models.CharField(max_length=80)
+    rate = models.CharField(max_length=12, validators=[RegexValidator(r"^\d{1,3}(\.\d{1,4})?$")])
+    exempt = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.rate} %)"
+
+
+class Product(Versioned):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=80, blank=True)
+    vat_class = models.ForeignKey(VatClass, on_delete=models.PROTECT)
+    price_minor = models.BigIntegerField("price (minor units, VAT included)")
+    currency = models.CharField(max_length=3, default="KES")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["organisation", "sku"], name="sku_per_organisation"),
+        )
+        indexes = (models.Index(fields=["organisation", "version"]),)
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+    def change_data(self, barcodes: list[str]) -> dict[str, Any]:
+        vat = self.vat_class
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "barcodes": barcodes,
+            "price_minor": self.price_minor,
+            "currency": self.currency,
+            "vat_class": {"code": vat.code, "rate": vat.rate, "exempt": vat.exempt},
+            "category": self.category,
+            "active": self.active,
+        }
+
+
+class Barcode(models.Model):
+    """A product's barcode; saving or deleting one gives its product a new version."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="barcodes")
+    code = models.CharField(max_length=14, validators=[RegexValidator(r"^[A-Za-z0-9]{1,14}$")])
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["product", "code"], name="barcode_once_per_product"),
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.product.save(update_fields=["version"])
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            self.product.save(update_fields=["version"])
+            return result
+
+
+class StaffRole(models.TextChoices):
+    CASHIER = "cashier"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+
+
+class StaffUser(Versioned):
+    """A person who works a till. No PIN here, ever: see docs/headoffice.md (PINs)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    stores = models.ManyToManyField(Store, blank=True, help_text="None chosen: every store.")
+    name = models.CharField(max_length=80)
+    role = models.CharField(max_length=12, choices=StaffRole, default=StaffRole.CASHIER)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+    def change_data(self) -> dict[str, Any]:
+        return {"id": str(self.id), "name": self.name, "role": self.role, "active": self.active}

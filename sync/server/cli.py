@@ -1,0 +1,147 @@
+"""``kaunta-hq``: run the head office.
+
+kaunta-hq migrate                 create or upgrade the database (DATABASE_URL)
+kaunta-hq create-admin NAME       a head-office admin (asks for the password)
+kaunta-hq serve [--bind H:P] [--workers N]   gunicorn, refuses the development key
+kaunta-hq status                  database, migrations, terminals, ledger size (JSON)
+kaunta-hq schema [PATH]           write the OpenAPI schema (default: sync/server/openapi.yaml)
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+SCHEMA_PATH = Path(__file__).with_name("openapi.yaml")
+
+
+def setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sync.server.settings")
+    import django
+
+    django.setup()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from django.contrib.auth.models import User
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from sync.server.accounts.models import HqRole, Profile
+
+    password = os.environ.get("KAUNTA_HQ_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    user = User(username=args.name, is_staff=True, is_superuser=True)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        print("Password refused: " + " ".join(exc.messages), file=sys.stderr)
+        return 2
+    if User.objects.filter(username=args.name).exists():
+        print(f"A user named {args.name} exists already.", file=sys.stderr)
+        return 2
+    user.set_password(password)
+    user.save()
+    Profile.objects.create(user=user, role=HqRole.ADMIN)
+    print(f"Head-office admin {args.name} created.")
+    return 0
+
+
+def status() -> dict[str, Any]:
+    """What ``kaunta-hq status`` prints (also used by tests)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from sync.server.ledger.models import EventConflict, LedgerEvent
+    from sync.server.terminals.models import ChainState, Terminal
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    out: dict[str, Any] = {"database": connection.vendor, "pending_migrations": len(pending)}
+    if not pending:
+        out.update(
+            terminals=Terminal.objects.filter(revoked_at__isnull=True).count(),
+            revoked_terminals=Terminal.objects.filter(revoked_at__isnull=False).count(),
+            flagged_chains=Terminal.objects.exclude(chain_state=ChainState.OK).count(),
+            ledger_events=LedgerEvent.objects.count(),
+            conflicts=EventConflict.objects.count(),
+        )
+    return out
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    print(json.dumps(status(), indent=2))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    if settings.SECRET_KEY == settings.INSECURE_DEV_KEY and not settings.DEBUG:
+        print("Set KAUNTA_HQ_SECRET_KEY (a long random string) before serving.", file=sys.stderr)
+        return 2
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+        "sync.server.wsgi:application",
+    ]
+    run()
+    return 0
+
+
+def write_schema(path: Path = SCHEMA_PATH) -> str:
+    """Generate the OpenAPI schema; returns the YAML text (written to ``path``)."""
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiYamlRenderer
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    text = OpenApiYamlRenderer().render(schema, renderer_context={}).decode()
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    write_schema(Path(args.path))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kaunta-hq", description="Kaunta head office")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the database").set_defaults(f=cmd_migrate)
+    p = sub.add_parser("create-admin", help="create a head-office admin")
+    p.add_argument("name")
+    p.set_defaults(f=cmd_create_admin)
+    p = sub.add_parser("serve", help="serve with gunicorn")
+    p.add_argument("--bind", default="127.0.0.1:8000")
+    p.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    p.set_defaults(f=cmd_serve)
+    sub.add_parser("status", help="show status as JSON").set_defaults(f=cmd_status)
+    p = sub.add_parser("schema", help="write the OpenAPI schema")
+    p.add_argument("path", nargs="?", default=str(SCHEMA_PATH))
+    p.set_defaults(f=cmd_schema)
+    args = parser.parse_args(argv)
+    setup()
+    return int(args.f(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Admin: the ledger, read only for everyone (evidence is never edited here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from sync.server.accounts.access import RoleAdmin
+from sync.server.ledger.models import EventConflict, LedgerEvent, Sale
+
+
+class ReadOnly(RoleAdmin):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+
+@admin.register(LedgerEvent)
+class LedgerEventAdmin(ReadOnly):
+    store_path = "store"
+    list_display = ("type", "event_id", "terminal", "seq", "created_at", "training")
+    list_filter = ("type", "training", "store")
+
+
+@admin.register(Sale)
+class SaleAdmin(ReadOnly):
+    store_path = "store"
+    list_display = ("receipt_number", "status", "business_date", "total_minor", "currency")
+    list_filter = ("status", "store", "business_date")
+
+
+@admin.register(EventConflict)
+class EventConflictAdmin(ReadOnly):
+    """Events sent again with other content: refused, shown here for review."""
+
+    store_path = "terminal__store"
+    list_display = ("event_id", "terminal", "known_hash", "received_hash", "received_at")

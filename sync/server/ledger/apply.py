@@ -1,0 +1,323 @@
+"""Applying a pushed batch: every event once, forever, by UUID, in one transaction.
+
+The batch is read with the protocol's own parser (``parse_batch``); each event gets an
+answer: ``applied`` (new, written now), ``duplicate`` (the same id and hash were applied
+before: acknowledged again, nothing written) or ``rejected`` (the parser refused it, or the
+same id came back with other content: that is logged and kept in ``EventConflict`` and
+never overwrites what was applied). Two pushes of the same events racing each other meet at
+the primary key; the loser's transaction is rolled back whole and run again, and then
+answers ``duplicate``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from sync.protocol.batch import Ack, AckStatus, Batch, acks_document, parse_batch, rejection
+from sync.protocol.canonical import load_json
+from sync.protocol.envelope import EventType
+from sync.protocol.errors import ProtocolError
+from sync.protocol.events import Event
+from sync.server.ledger import models as m
+from sync.server.terminals.chain import record_chain_head
+from sync.server.terminals.models import Terminal
+
+log = logging.getLogger("kaunta.hq.ledger")
+_RETRIES = 3
+
+
+class WrongTerminal(Exception):
+    """The batch names another store or terminal than the token's."""
+
+
+@dataclass
+class _Rows:
+    events: list[m.LedgerEvent] = field(default_factory=list)
+    sales: list[tuple[m.Sale, dict[str, Any]]] = field(default_factory=list)
+    payments: list[m.PaymentRecord] = field(default_factory=list)
+    refunds: list[m.Refund] = field(default_factory=list)
+    shifts: list[m.ShiftRecord] = field(default_factory=list)
+    cash: list[m.CashMovement] = field(default_factory=list)
+
+
+def read_batch(raw: bytes) -> tuple[Batch, list[Any]]:
+    """The parsed batch and the events exactly as sent (kept as evidence)."""
+    data = load_json(raw)
+    batch = parse_batch(data)
+    events = data.get("events") if isinstance(data, Mapping) else None
+    return batch, list(events or [])
+
+
+def apply_batch(terminal: Terminal, raw: bytes) -> dict[str, Any]:
+    """Apply one pushed batch; returns the acks document. Raises ``ProtocolError`` for a
+    batch whose own envelope is wrong and :class:`WrongTerminal`; applies nothing then."""
+    batch, documents = read_batch(raw)
+    if (batch.store_id, batch.terminal_id) != (terminal.store.code, terminal.code):
+        raise WrongTerminal(
+            f"The batch is from {batch.store_id}/{batch.terminal_id}, but this token "
+            f"belongs to {terminal.store.code}/{terminal.code}."
+        )
+    for attempt in range(1, _RETRIES + 1):
+        try:
+            with transaction.atomic():
+                acks = _apply(terminal, batch, documents)
+                record_chain_head(terminal, batch.chain_head)
+            break
+        except IntegrityError:
+            if attempt == _RETRIES:
+                raise
+            log.info("batch raced another push; running it again", extra={"attempt": attempt})
+    applied = sum(a.status is AckStatus.APPLIED for a in acks)
+    log.info(
+        "batch applied",
+        extra={
+            "terminal": str(terminal),
+            "events": len(acks),
+            "applied": applied,
+            "rejected": sum(a.status is AckStatus.REJECTED for a in acks),
+        },
+    )
+    return acks_document(acks)
+
+
+def _apply(terminal: Terminal, batch: Batch, documents: list[Any]) -> list[Ack]:
+    ids = [uuid.UUID(i.event_id) for i in batch.items if i.event is not None and i.event_id]
+    known = {
+        str(eid): (h, tid)
+        for eid, h, tid in m.LedgerEvent.objects.filter(event_id__in=ids).values_list(
+            "event_id", "content_hash", "terminal_id"
+        )
+    }
+    acks: list[Ack] = []
+    rows = _Rows()
+    taken: set[str] = set()
+    for item in batch.items:
+        event = item.event
+        if event is None:
+            acks.append(rejection(item))
+            continue
+        eid = event.event_id
+        if eid in taken:
+            acks.append(Ack(item.index, eid, AckStatus.DUPLICATE))
+            continue
+        if eid in known:
+            known_hash, known_terminal = known[eid]
+            if known_hash == event.content_hash and known_terminal == terminal.pk:
+                acks.append(Ack(item.index, eid, AckStatus.DUPLICATE))
+            else:
+                acks.append(_conflict(terminal, item.index, event, known_hash, documents))
+            continue
+        taken.add(eid)
+        _project(terminal, event, documents[item.index], rows)
+        acks.append(Ack(item.index, eid, AckStatus.APPLIED))
+    _write(rows)
+    return acks
+
+
+def _conflict(
+    terminal: Terminal, index: int, event: Event, known_hash: str, documents: list[Any]
+) -> Ack:
+    m.EventConflict.objects.create(
+        event_id=event.event_id,
+        terminal=terminal,
+        known_hash=known_hash,
+        received_hash=event.content_hash,
+        document=documents[index],
+    )
+    log.warning(
+        "event sent again with other content: refused, kept for review",
+        extra={"terminal": str(terminal), "event_id": event.event_id, "seq": event.seq},
+    )
+    return Ack(
+        index,
+        event.event_id,
+        AckStatus.REJECTED,
+        "hash",
+        "this event id was applied before with other content; head office keeps the first "
+        "and has flagged this one for review",
+    )
+
+
+def _minor(money: Mapping[str, Any] | None) -> int:
+    return int(money["minor"]) if money else 0
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _at(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> None:
+    h = event.header
+    row = m.LedgerEvent(
+        event_id=h.event_id,
+        type=str(h.type),
+        store_id=terminal.store_id,
+        terminal=terminal,
+        seq=h.seq,
+        created_at=h.created_at,
+        training=h.training,
+        content_hash=h.content_hash,
+        document=document,
+    )
+    rows.events.append(row)
+    if h.training:
+        return  # kept as sent, out of the real ledger
+    body = event.body.to_json()
+    t = h.type
+    if t in (EventType.SALE_COMPLETED, EventType.SALE_VOIDED):
+        totals = body["totals"]
+        sale = m.Sale(
+            event=row,
+            sale_id=body["sale_id"],
+            status=m.Sale.Status.COMPLETED if t == EventType.SALE_COMPLETED else "voided",
+            store_id=terminal.store_id,
+            receipt_number=body["receipt_number"],
+            business_date=_day(body["business_date"]),
+            closed_at=_at(body.get("closed_at")),
+            cashier_id=body["cashier_id"],
+            currency=body["currency"],
+            total_minor=_minor(totals["total"]),
+            vat_total_minor=_minor(totals["vat_total"]),
+            rounding_minor=_minor(body.get("rounding")),
+            change_minor=_minor(body.get("change")),
+            void_reason=(body.get("void") or {}).get("reason", ""),
+        )
+        rows.sales.append((sale, body))
+    elif t in (
+        EventType.PAYMENT_RESOLVED,
+        EventType.PAYMENT_LATE,
+        EventType.PAYMENT_LATE_SETTLED,
+    ):
+        amount = body.get("applied") or body.get("amount") or body.get("captured")
+        rows.payments.append(
+            m.PaymentRecord(
+                event=row,
+                kind=str(t),
+                attempt_id=body["attempt_id"],
+                sale_id=body["sale_id"],
+                method=body["method"],
+                state=body.get("outcome") or body.get("reason") or body.get("settlement") or "",
+                amount_minor=_minor(amount),
+                currency=(amount or {}).get("currency", ""),
+            )
+        )
+    elif t == EventType.REFUND_COMPLETED:
+        original = body.get("original") or {}
+        rows.refunds.append(
+            m.Refund(
+                event=row,
+                refund_id=body["refund_id"],
+                store_id=terminal.store_id,
+                receipt_number=body["receipt_number"],
+                original_sale_id=original.get("sale_id"),
+                reason_code=body["reason_code"],
+                currency=body["currency"],
+                total_minor=_minor(body["total"]),
+                vat_total_minor=_minor(body["vat_total"]),
+            )
+        )
+    elif t in (EventType.SHIFT_OPENED, EventType.SHIFT_CLOSED):
+        opened = t == EventType.SHIFT_OPENED
+        cash = body.get("cash") or {}
+        rows.shifts.append(
+            m.ShiftRecord(
+                event=row,
+                shift_id=body["shift_id"],
+                kind="opened" if opened else "closed",
+                at=_at(body["opened_at"] if opened else body["closed_at"]),
+                business_date=_day(body["business_date"]),
+                currency=body["currency"],
+                float_minor=_minor(
+                    body["opening_float"]["total"] if opened else cash.get("opening_float")
+                ),
+                expected_cash_minor=None if opened else _minor(cash.get("expected")),
+                counted_cash_minor=None if opened else _minor(body["counted"]["total"]),
+            )
+        )
+    elif t == EventType.CASH_MOVED:
+        rows.cash.append(
+            m.CashMovement(
+                event=row,
+                movement_id=body["movement_id"],
+                shift_id=body["shift_id"],
+                direction=body["direction"],
+                kind=body["kind"],
+                amount_minor=_minor(body["amount"]),
+                currency=body["amount"]["currency"],
+                reason=body["reason"],
+            )
+        )
+    # report.z: the event row is the record (read from its document)
+
+
+def _write(rows: _Rows) -> None:
+    if not rows.events:
+        return
+    m.LedgerEvent.objects.bulk_create(rows.events)
+    sales = m.Sale.objects.bulk_create([s for s, _ in rows.sales])
+    lines: list[m.SaleLine] = []
+    vat: list[m.SaleVat] = []
+    pays: list[m.SalePayment] = []
+    for sale, (_, body) in zip(sales, rows.sales, strict=True):
+        for ln in body["lines"]:
+            vc = ln["vat_class"]
+            lines.append(
+                m.SaleLine(
+                    sale=sale,
+                    line_id=ln["line_id"],
+                    sku=ln["sku"],
+                    name=ln["name"],
+                    quantity=ln["quantity"],
+                    unit_price_minor=_minor(ln["unit_price"]),
+                    total_minor=_minor(ln["total"]),
+                    vat_code=vc["code"],
+                    vat_rate=vc["rate"],
+                    net_minor=_minor(ln["net"]),
+                    vat_minor=_minor(ln["vat"]),
+                )
+            )
+        for v in body["totals"]["vat"]:
+            vat.append(
+                m.SaleVat(
+                    sale=sale,
+                    code=v["code"],
+                    rate=v["rate"],
+                    exempt=v["exempt"],
+                    gross_minor=_minor(v["gross"]),
+                    net_minor=_minor(v["net"]),
+                    vat_minor=_minor(v["vat"]),
+                )
+            )
+        for p in body["payments"]:
+            pays.append(
+                m.SalePayment(
+                    sale=sale,
+                    payment_id=p["payment_id"],
+                    method=p["method"],
+                    amount_minor=_minor(p["amount"]),
+                    tendered_minor=_minor(p["tendered"]),
+                    change_minor=_minor(p["change"]),
+                    reference=p.get("reference") or "",
+                )
+            )
+    m.SaleLine.objects.bulk_create(lines)
+    m.SaleVat.objects.bulk_create(vat)
+    m.SalePayment.objects.bulk_create(pays)
+    m.PaymentRecord.objects.bulk_create(rows.payments)
+    m.Refund.objects.bulk_create(rows.refunds)
+    m.ShiftRecord.objects.bulk_create(rows.shifts)
+    m.CashMovement.objects.bulk_create(rows.cash)
+
+
+__all__ = ["ProtocolError", "WrongTerminal", "apply_batch"]

@@ -1,0 +1,149 @@
+"""Settings from the environment (twelve-factor): nothing secret lives in the repository.
+
+``DATABASE_URL`` picks PostgreSQL (``postgres://…``) or SQLite; unset means a SQLite file in
+``KAUNTA_HQ_DATA_DIR`` (default: the working directory), for a one-machine install and the
+demo. ``KAUNTA_HQ_SECRET_KEY`` signs sessions; ``kaunta-hq serve`` refuses to start without it.
+``KAUNTA_HQ_DEBUG=1`` turns debug on (off by default).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+DEBUG = os.environ.get("KAUNTA_HQ_DEBUG", "") == "1"
+#: Only for tests and a first look; ``kaunta-hq serve`` refuses it (see cli.py).
+INSECURE_DEV_KEY = "kaunta-hq-insecure-development-key-do-not-use-in-production"
+SECRET_KEY = os.environ.get("KAUNTA_HQ_SECRET_KEY") or INSECURE_DEV_KEY
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("KAUNTA_HQ_ALLOWED_HOSTS", "*").split(",") if h.strip()
+]
+DATA_DIR = Path(os.environ.get("KAUNTA_HQ_DATA_DIR", "."))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "sync.server.accounts",
+    "sync.server.terminals",
+    "sync.server.catalog",
+    "sync.server.ledger",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sync.server.urls"
+WSGI_APPLICATION = "sync.server.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+_DEFAULT_DB = f"sqlite:///{(DATA_DIR / 'kaunta-hq.sqlite3').resolve()}"
+DATABASES: dict[str, Any] = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or _DEFAULT_DB, conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers share one file: wait for the write lock instead of failing,
+    # and take it at BEGIN so a batch never fails half way on an upgrade from read to write.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Head-office people (PCI DSS 8.3.6: at least 12 characters; 8.3.4: lockout after at most
+# 10 failures for at least 30 minutes; 8.2.8: 15 minutes idle).
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["sync.server.accounts.lockout.LockoutModelBackend"]
+LOCKOUT_FAILURES = 10
+LOCKOUT_MINUTES = 30
+SESSION_COOKIE_AGE = 15 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG and os.environ.get("KAUNTA_HQ_INSECURE_COOKIES", "") != "1"
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+REST_FRAMEWORK: dict[str, Any] = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["sync.server.api.auth.TerminalTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["sync.server.api.auth.IsTerminal"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "sync.server.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "sync.server.api.throttles.TerminalThrottle",
+        "sync.server.api.throttles.AddressThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "terminal": os.environ.get("KAUNTA_HQ_THROTTLE_TERMINAL", "600/min"),
+        "address": os.environ.get("KAUNTA_HQ_THROTTLE_ADDRESS", "6000/min"),
+        "enroll": os.environ.get("KAUNTA_HQ_THROTTLE_ENROLL", "10/min"),
+    },
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kaunta head office: terminal API",
+    "DESCRIPTION": "What a till's sync agent calls. See docs/headoffice.md and docs/protocol.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Throttle counters: per process unless a shared cache is configured (docs/headoffice.md).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "sync.server.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": os.environ.get("KAUNTA_HQ_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -1,0 +1,86 @@
+"""Admin: organisations, stores, terminals (make an enrollment code, revoke)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from sync.server.accounts.access import RoleAdmin
+from sync.server.accounts.models import HqRole
+from sync.server.terminals.models import (
+    ChainReport,
+    ChainState,
+    EnrollmentCode,
+    Organisation,
+    Store,
+    Terminal,
+)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(RoleAdmin):
+    list_display = ("name",)
+
+
+@admin.register(Store)
+class StoreAdmin(RoleAdmin):
+    store_path = ""
+    list_display = ("code", "name", "organisation", "kra_pin")
+    actions = ("make_enrollment_code",)
+
+    @admin.action(description="Make an enrollment code (shown once)")
+    def make_enrollment_code(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
+        if self._role(request) != HqRole.ADMIN:
+            self.message_user(request, "Only a head-office admin may enroll.", messages.ERROR)
+            return
+        for store in queryset:
+            row, code = EnrollmentCode.make(store)
+            self.message_user(
+                request,
+                f"Enrollment code for {store.code}: {code} (works once, until "
+                f"{row.expires_at:%Y-%m-%d %H:%M} UTC; type it on the new till).",
+                messages.WARNING,
+            )
+
+
+@admin.register(Terminal)
+class TerminalAdmin(RoleAdmin):
+    store_path = "store"
+    list_display = ("__str__", "name", "enrolled_at", "revoked_at", "last_seen_at", "chain_state")
+    list_filter = ("chain_state", "store")
+    readonly_fields = (
+        "store",
+        "code",
+        "token_hash",
+        "enrolled_at",
+        "revoked_at",
+        "last_seen_at",
+        "last_heartbeat",
+        "chain_seq",
+        "chain_hash",
+    )
+    exclude: tuple[str, ...] = ()
+    actions = ("revoke", "clear_chain_flag")
+
+    @admin.action(description="Revoke (the till is refused from now on)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Terminal]) -> None:
+        n = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{n} terminal(s) revoked.")
+
+    @admin.action(description="Clear the audit-chain flag (after review)")
+    def clear_chain_flag(self, request: HttpRequest, queryset: QuerySet[Terminal]) -> None:
+        queryset.update(chain_state=ChainState.OK)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return super().get_actions(request) if self._role(request) == HqRole.ADMIN else {}
+
+
+@admin.register(ChainReport)
+class ChainReportAdmin(RoleAdmin):
+    store_path = "terminal__store"
+    list_display = ("terminal", "seq", "hash", "state", "received_at", "note")
+    list_filter = ("state",)

@@ -1,0 +1,20 @@
+"""URLs: the versioned terminal API, health, the OpenAPI schema and the admin."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from sync.server.api import views
+
+urlpatterns = [
+    path("api/v1/enroll", views.enroll_view),
+    path("api/v1/events", views.events_view),
+    path("api/v1/changes", views.changes_view),
+    path("api/v1/heartbeat", views.heartbeat_view),
+    path("healthz", views.healthz_view),
+    path("readyz", views.readyz_view),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("admin/", admin.site.urls),
+]

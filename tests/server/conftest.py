@@ -1,0 +1,97 @@
+"""Head-office test fixtures: Django set up once; each test module runs on a fresh SQLite
+file and on a fresh database in one throwaway PostgreSQL cluster per session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sync.server.settings")
+os.environ.setdefault("KAUNTA_HQ_DATA_DIR", tempfile.mkdtemp(prefix="kaunta-hq-"))
+
+import django
+
+django.setup()
+
+import dj_database_url  # noqa: E402
+import psycopg  # noqa: E402
+from asgiref.local import Local  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from tests.server.pg import cluster, find_bin  # noqa: E402
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    if find_bin("initdb") is None or find_bin("pg_ctl") is None:
+        pytest.skip(
+            "PostgreSQL binaries (initdb, pg_ctl) are not installed: apt install postgresql"
+        )
+    with cluster() as url:
+        yield url
+
+
+def use_database(url: str) -> None:
+    """Point Django's default connection at ``url`` (closing what was open)."""
+    connections.close_all()
+    cfg = dj_database_url.parse(url)
+    if cfg["ENGINE"] == "django.db.backends.sqlite3":
+        cfg["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    settings.DATABASES = {"default": cfg}
+    connections.__dict__["settings"] = connections.configure_settings(settings.DATABASES)
+    connections._connections = Local(connections.thread_critical)
+
+
+def fresh_database(backend: str, request: pytest.FixtureRequest, tmp: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'hq.sqlite3'}"
+    base = request.getfixturevalue("pg_url")
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def hq_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated head-office database of its own for this module, on each backend."""
+    url = fresh_database(request.param, request, tmp_path_factory.mktemp("hq"))
+    use_database(url)
+    call_command("migrate", verbosity=0, interactive=False)
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def client(hq_db: str) -> Client:
+    return Client()
+
+
+def new_store(code: str | None = None, **kw: Any) -> Any:
+    from sync.server.terminals.models import Organisation, Store
+
+    code = code or "S" + uuid.uuid4().hex[:8].upper()
+    org, _ = Organisation.objects.get_or_create(name=kw.pop("organisation", "Duka Chain"))
+    return Store.objects.create(
+        organisation=org,
+        code=code,
+        name=kw.pop("name", f"Store {code}"),
+        kra_pin=kw.pop("kra_pin", "P051234567X"),
+        **kw,
+    )
