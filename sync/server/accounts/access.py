@@ -26,7 +26,7 @@ def role_of(request: HttpRequest) -> str | None:
     return profile.role if profile else None
 
 
-class RoleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleAdmin(admin.ModelAdmin):
     """Base of every head-office admin page. ``store_path`` names the row's store."""
 
     store_path: str | None = None

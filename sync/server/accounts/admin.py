@@ -9,13 +9,13 @@ from django.contrib.auth.models import User
 from sync.server.accounts.models import Profile, SignInFailures
 
 
-class ProfileInline(admin.StackedInline):  # type: ignore[type-arg]
+class ProfileInline(admin.StackedInline):
     model = Profile
     can_delete = False
     filter_horizontal = ("stores",)
 
 
-class HqUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class HqUserAdmin(UserAdmin):
     inlines = (ProfileInline,)
 
 
@@ -24,5 +24,5 @@ admin.site.register(User, HqUserAdmin)
 
 
 @admin.register(SignInFailures)
-class SignInFailuresAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SignInFailuresAdmin(admin.ModelAdmin):
     list_display = ("username", "count", "locked_until")

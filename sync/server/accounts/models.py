@@ -9,9 +9,11 @@ from sync.server.terminals.models import Store
 
 
 class HqRole(models.TextChoices):
-    ADMIN = "admin", "head-office admin"
-    AREA_MANAGER = "area_manager", "area manager (read-only, own stores)"
-    AUDITOR = "auditor", "auditor (read-only)"
+    """admin: everything; area_manager: read only, own stores; auditor: read only."""
+
+    ADMIN = "admin"
+    AREA_MANAGER = "area_manager"
+    AUDITOR = "auditor"
 
 
 class Profile(models.Model):

@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
-class TerminalTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[misc]
+class TerminalTokenScheme(OpenApiAuthenticationExtension):
     target_class = "sync.server.api.auth.TerminalTokenAuthentication"
     name = "terminalToken"
 

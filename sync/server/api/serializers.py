@@ -5,21 +5,21 @@ from __future__ import annotations
 from rest_framework import serializers
 
 
-class ErrorDetail(serializers.Serializer):  # type: ignore[type-arg]
+class ErrorDetail(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
 
 
-class ErrorBody(serializers.Serializer):  # type: ignore[type-arg]
+class ErrorBody(serializers.Serializer):
     error = ErrorDetail()
 
 
-class EnrollRequest(serializers.Serializer):  # type: ignore[type-arg]
+class EnrollRequest(serializers.Serializer):
     code = serializers.CharField(min_length=4, max_length=64)
     terminal_name = serializers.CharField(min_length=1, max_length=100)
 
 
-class StoreIdentity(serializers.Serializer):  # type: ignore[type-arg]
+class StoreIdentity(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     kra_pin = serializers.CharField(allow_blank=True)
@@ -28,7 +28,7 @@ class StoreIdentity(serializers.Serializer):  # type: ignore[type-arg]
     currency = serializers.CharField()
 
 
-class EnrollResponse(serializers.Serializer):  # type: ignore[type-arg]
+class EnrollResponse(serializers.Serializer):
     store_id = serializers.CharField()
     terminal_id = serializers.CharField()
     token = serializers.CharField()
@@ -36,12 +36,12 @@ class EnrollResponse(serializers.Serializer):  # type: ignore[type-arg]
     store = StoreIdentity()
 
 
-class ChainHeadSchema(serializers.Serializer):  # type: ignore[type-arg]
+class ChainHeadSchema(serializers.Serializer):
     seq = serializers.IntegerField(min_value=0)
     hash = serializers.RegexField(r"^[0-9a-f]{64}$")
 
 
-class BatchSchema(serializers.Serializer):  # type: ignore[type-arg]
+class BatchSchema(serializers.Serializer):
     """Documentation only: the batch is read by ``sync.protocol.parse_batch``."""
 
     version = serializers.CharField()
@@ -52,7 +52,7 @@ class BatchSchema(serializers.Serializer):  # type: ignore[type-arg]
     events = serializers.ListField(child=serializers.DictField(), max_length=500)
 
 
-class AckSchema(serializers.Serializer):  # type: ignore[type-arg]
+class AckSchema(serializers.Serializer):
     index = serializers.IntegerField()
     event_id = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["applied", "duplicate", "rejected"])
@@ -60,39 +60,39 @@ class AckSchema(serializers.Serializer):  # type: ignore[type-arg]
     reason = serializers.CharField(allow_blank=True)
 
 
-class AcksSchema(serializers.Serializer):  # type: ignore[type-arg]
+class AcksSchema(serializers.Serializer):
     version = serializers.CharField()
     results = AckSchema(many=True)
 
 
-class ChangeSchema(serializers.Serializer):  # type: ignore[type-arg]
+class ChangeSchema(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["product", "user"])
     id = serializers.CharField()
     version = serializers.IntegerField()
     data = serializers.DictField()
 
 
-class ChangesSchema(serializers.Serializer):  # type: ignore[type-arg]
+class ChangesSchema(serializers.Serializer):
     changes = ChangeSchema(many=True)
     cursor = serializers.CharField()
     more = serializers.BooleanField()
 
 
-class ChangesQuery(serializers.Serializer):  # type: ignore[type-arg]
+class ChangesQuery(serializers.Serializer):
     cursor = serializers.CharField(required=False, allow_blank=True, max_length=40)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000)
 
 
-class HeartbeatRequest(serializers.Serializer):  # type: ignore[type-arg]
+class HeartbeatRequest(serializers.Serializer):
     at = serializers.DateTimeField()
     outbox_waiting = serializers.IntegerField(min_value=0)
     last_sync_at = serializers.DateTimeField(allow_null=True)
     app_version = serializers.CharField(max_length=40)
 
 
-class HeartbeatResponse(serializers.Serializer):  # type: ignore[type-arg]
+class HeartbeatResponse(serializers.Serializer):
     server_time = serializers.DateTimeField()
 
 
-class HealthResponse(serializers.Serializer):  # type: ignore[type-arg]
+class HealthResponse(serializers.Serializer):
     status = serializers.CharField()

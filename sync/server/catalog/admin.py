@@ -9,7 +9,7 @@ from sync.server.accounts.access import RoleAdmin
 from sync.server.catalog.models import Barcode, Product, StaffUser, VatClass
 
 
-class BarcodeInline(admin.TabularInline):  # type: ignore[type-arg]
+class BarcodeInline(admin.TabularInline):
     model = Barcode
     extra = 1
 

@@ -16,7 +16,7 @@ from sync.server.terminals.models import ChainReport, ChainState, Terminal
 log = logging.getLogger("kaunta.hq.chain")
 
 
-def judge(terminal: Terminal, head: ChainHead) -> tuple[ChainState, str]:
+def judge(terminal: Terminal, head: ChainHead) -> tuple[str, str]:
     last_seq, last_hash = terminal.chain_seq, terminal.chain_hash
     if last_seq is None:
         return ChainState.OK, ""
@@ -40,13 +40,13 @@ def record_chain_head(terminal: Terminal, head: ChainHead) -> None:
         terminal=terminal, seq=head.seq, hash=head.hash, state=state, note=note
     )
     fields = []
-    if state is ChainState.OK:
+    if state == ChainState.OK:
         terminal.chain_seq, terminal.chain_hash = head.seq, head.hash
         fields += ["chain_seq", "chain_hash"]
     else:
         log.warning(
             "terminal audit chain flagged",
-            extra={"terminal": str(terminal), "state": state.value, "note": note},
+            extra={"terminal": str(terminal), "state": state, "note": note},
         )
         if terminal.chain_state == ChainState.OK:
             terminal.chain_state = state

@@ -54,9 +54,11 @@ class Store(models.Model):
 
 
 class ChainState(models.TextChoices):
-    OK = "ok", "ok"
-    BACKWARDS = "backwards", "went backwards"
-    REWRITTEN = "rewritten", "forked or rewritten"
+    """ok; backwards: a lower seq than before; rewritten: a seq seen before, other hash."""
+
+    OK = "ok"
+    BACKWARDS = "backwards"
+    REWRITTEN = "rewritten"
 
 
 class Terminal(models.Model):
