@@ -281,8 +281,9 @@ def _peak_rss_mb() -> float:
     return rss / 1024 if sys.platform != "darwin" else rss / (1024 * 1024)
 
 
-def run_gui(config: Config, *, smoke: bool = False) -> int:
-    """Start the till. ``smoke``: log in the demo cashier, print READY figures, quit."""
+def run_gui(config: Config, *, smoke: bool = False, smoke_sale: bool = False) -> int:
+    """Start the till. ``smoke``: log in the demo cashier, print READY figures, quit;
+    ``smoke_sale`` as well: first ring up and pay one sale (``pos.smoke``)."""
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from pos.ui.qt_messages import install_qt_message_handler
@@ -343,7 +344,7 @@ def run_gui(config: Config, *, smoke: bool = False) -> int:
     else:
         window.showMaximized()  # fills whatever screen the till has, 1024x768 and up
     if smoke:
-        _drive_smoke(window, terminal)
+        _drive_smoke(window, terminal, sale=smoke_sale)
     code = app.exec()
     set_notifier(None)
     payments.close()
@@ -401,7 +402,7 @@ def _offer_restore(config: Config, error: StoreError) -> bool:
     return True
 
 
-def _drive_smoke(window: object, terminal: Terminal) -> None:
+def _drive_smoke(window: object, terminal: Terminal, *, sale: bool = False) -> None:
     """Log in the demo cashier as a person would, then report and quit."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="training only: log in the demo cashier, report start-up time and RSS, quit",
     )
+    run.add_argument(
+        "--smoke-sale",
+        action="store_true",
+        help="with --smoke: also ring up and pay one sale through the screens (installer check)",
+    )
 
     imp = sub.add_parser("import-catalog", help="import products from a CSV file")
     imp.add_argument("file", type=Path)
@@ -173,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_bench(args)
     from pos.app import run_gui
 
-    return run_gui(config, smoke=getattr(args, "smoke", False))
+    return run_gui(
+        config,
+        smoke=getattr(args, "smoke", False),
+        smoke_sale=getattr(args, "smoke_sale", False),
+    )
 
 
 def run_sandbox(gateway: str, host: str, port: int) -> int:
