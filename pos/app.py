@@ -425,7 +425,12 @@ def _drive_smoke(window: object, terminal: Terminal, *, sale: bool = False) -> N
     def ready() -> None:
         elapsed = time.perf_counter() - _PROCESS_T0
         print(f"KAUNTA-READY startup_s={elapsed:.3f} rss_mb={_peak_rss_mb():.1f}", flush=True)
-        QTimer.singleShot(0, QApplication.quit)
+        if sale:
+            from pos.smoke import ring_up_one_sale
+
+            ring_up_one_sale(window, terminal, lambda code: QApplication.exit(code))
+        else:
+            QTimer.singleShot(0, QApplication.quit)
 
     window.sig_sale_screen_ready.connect(ready)
     QTimer.singleShot(0, try_login)
