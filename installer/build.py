@@ -22,8 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def folder_size_mb(folder: Path) -> float:
-    """Bytes of every file under ``folder``, in MB (1e6)."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+    """Bytes of every file under ``folder``, in MB (1e6); links are counted once, as the
+    files they point to are."""
+    return (
+        sum(p.lstat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+        / 1e6
+    )
 
 
 def build(dist: Path, work: Path) -> Path:
