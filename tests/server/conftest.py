@@ -33,6 +33,11 @@ from tests.server.pg import cluster, find_bin  # noqa: E402
 BACKENDS = ["sqlite", "postgresql"]
 
 
+# Sign-in checks hash passwords: a fast hasher keeps the lockout tests quick (the product
+# keeps Django's default PBKDF2).
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     if find_bin("initdb") is None or find_bin("pg_ctl") is None:
