@@ -53,6 +53,7 @@ class Entry:
 class Found:
     entry: Entry
     where: str  # path:line
+    extra: frozenset[str] = frozenset()  # values only translations use (``define(also=…)``)
 
 
 def _const(node: ast.AST | None) -> str | None:
@@ -83,9 +84,17 @@ class _Scanner(ast.NodeVisitor):
         if node.module == "pos.domain.messages" and any(a.name == "text" for a in node.names):
             self.marker = True  # (SQLAlchemy's text() is another function)
 
-    def _add(self, node: ast.AST, context: str, source: str, comment: str = "") -> None:
+    def _add(
+        self,
+        node: ast.AST,
+        context: str,
+        source: str,
+        comment: str = "",
+        extra: frozenset[str] = frozenset(),
+    ) -> None:
         if source.strip():
-            self.found.append(Found(Entry(context, source, comment), f"{self.path}:{node.lineno}"))  # type: ignore[attr-defined]
+            where = f"{self.path}:{getattr(node, 'lineno', 0)}"
+            self.found.append(Found(Entry(context, source, comment), where, extra))
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.classes.append(node.name)
@@ -120,12 +129,16 @@ class _Scanner(ast.NodeVisitor):
         elif name == "define" and len(node.args) >= 2:
             code, english = _const(node.args[0]), _const(node.args[1])
             other = next((_const(k.value) for k in node.keywords if k.arg == "other"), None)
+            also = next((k.value for k in node.keywords if k.arg == "also"), None)
+            extra = frozenset(
+                c for c in (_const(e) for e in getattr(also, "elts", ())) if c is not None
+            )
             if code is not None and english is not None:
                 if other is None:
-                    self._add(node, MESSAGES, english, code)
+                    self._add(node, MESSAGES, english, code, extra)
                 else:
-                    self._add(node, MESSAGES, english, f"{code}#one")
-                    self._add(node, MESSAGES, other, f"{code}#other")
+                    self._add(node, MESSAGES, english, f"{code}#one", extra)
+                    self._add(node, MESSAGES, other, f"{code}#other", extra)
         elif name == "text" and len(node.args) == 1 and not self.ui and self.marker:
             source = _const(node.args[0])
             if source is not None:  # pieces joined into a text are found sentence by sentence

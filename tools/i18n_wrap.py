@@ -57,7 +57,7 @@ def _wrapped(node: ast.expr, source: str, tr: str) -> str | None:
         return f"{tr}({_literal(node.value)})"
     if not isinstance(node, ast.JoinedStr):
         return None
-    template, args, taken = "", [], set()
+    template, args, taken = "", [], set[str]()
     for i, value in enumerate(node.values):
         if isinstance(value, ast.Constant):
             template += str(value.value).replace("{", "{{").replace("}", "}}")

@@ -55,6 +55,7 @@ class Template:
     english: str
     other: str | None = None  # the English text when ``count`` is not 1
     count: str | None = None  # the parameter that chooses between ``english`` and ``other``
+    also: tuple[str, ...] = ()  # values the English does not show but a translation may
 
     def __call__(self, **params: object) -> Message:
         """The message with these values (every field of the template, no others)."""
@@ -67,7 +68,7 @@ class Template:
 
     def fields(self) -> frozenset[str]:
         found = _fields(self.english) | (_fields(self.other) if self.other else frozenset())
-        return found | ({self.count} if self.count else frozenset())
+        return found | ({self.count} if self.count else frozenset()) | frozenset(self.also)
 
     def sources(self) -> list[tuple[str, str]]:
         """``(source text, disambiguation)`` of each form, as the translation files list them."""
@@ -88,12 +89,19 @@ REGISTRY: dict[str, Template] = {}
 
 
 def define(
-    code: str, english: str, *, other: str | None = None, count: str | None = None
+    code: str,
+    english: str,
+    *,
+    other: str | None = None,
+    count: str | None = None,
+    also: tuple[str, ...] = (),
 ) -> Template:
-    """Register a message. ``other``/``count``: a second English text when the count is not 1."""
+    """Register a message. ``other``/``count``: a second English text when the count is
+    not 1. ``also``: values only translations use (English says "An M-Pesa" as one value,
+    Kiswahili wants the bare label)."""
     if (other is None) != (count is None):
         raise ValueError(f"message {code!r}: give both other= and count=, or neither")
-    template = Template(code, english, other, count)
+    template = Template(code, english, other, count, tuple(also))
     known = REGISTRY.get(code)
     if known is not None and known != template:
         raise ValueError(f"message code {code!r} is defined twice with different texts")

@@ -87,6 +87,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 NOT_ALLOWED = define("not_allowed", "{action} is not allowed for a {role}.")
+LOCKED_UNTIL = define(
+    "auth.locked_until",
+    "{name} is locked after {count} wrong PINs, until {until}. A manager can unlock the "
+    "account now.",
+)
+TRIES_LEFT = define(
+    "auth.tries_left",
+    "Wrong PIN. 1 try left before {name} is locked.",
+    other="Wrong PIN. {count} tries left before {name} is locked.",
+    count="count",
+)
+LOCKED_NOW = define(
+    "auth.locked_now",
+    "Wrong PIN. {name} is now locked for {minutes} minutes. A manager can unlock the account now.",
+)
+NAME_TAKEN = define("auth.name_taken", "A user named {name} exists already; choose another name.")
+PIN_LENGTH = define("auth.pin_length", "A PIN is {low} to {high} digits.")
 #: role names as messages say them (marked for translation)
 ROLE_WORDS = (text("cashier"), text("supervisor"), text("manager"))
 
@@ -133,7 +150,7 @@ _MAX_MEMORY, _MAX_P = 1 << 30, 16
 def check_pin_format(pin: str) -> None:
     """A PIN is :data:`PIN_MIN` to :data:`PIN_MAX` ASCII digits."""
     if not (pin.isascii() and pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX):
-        raise ServiceError(f"A PIN is {PIN_MIN} to {PIN_MAX} digits.")
+        raise ServiceError(PIN_LENGTH(low=PIN_MIN, high=PIN_MAX))
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,7 +496,7 @@ class AuthService:
         if not name:
             raise ServiceError("A user needs a name.")
         if repo.user_by_name(s, name) is not None:
-            raise ServiceError(f"A user named {name} exists already; choose another name.")
+            raise ServiceError(NAME_TAKEN(name=name))
         check_pin_format(pin)
         user_id = self._ids.new()
         user = User(
@@ -575,8 +592,7 @@ class AuthService:
                     detail={"locked_until": until.isoformat()},
                 )
                 outcome: ServiceError = AccountLocked(
-                    f"{user.name} is locked after {policy.max_failed_pins} wrong PINs, "
-                    f"until {local}. A manager can unlock the account now."
+                    LOCKED_UNTIL(name=user.name, count=policy.max_failed_pins, until=local)
                 )
             else:
                 if verdict is None or user.pin_hash != stored:  # changed since it was read
@@ -619,10 +635,7 @@ class AuthService:
         left = policy.max_failed_pins - user.failed_attempts
         if left > 0:
             self._audit(s, user.id, action, result="wrong_pin")
-            return WrongPin(
-                f"Wrong PIN. {left} {'try' if left == 1 else 'tries'} left before "
-                f"{user.name} is locked."
-            )
+            return WrongPin(TRIES_LEFT(count=left, name=user.name))
         minutes = min(policy.lockout_minutes * 2**user.lockout_count, 24 * 60)
         user.lockout_count += 1
         user.locked_until = self._clock.now() + timedelta(minutes=minutes)
@@ -634,10 +647,7 @@ class AuthService:
             result="locked_out",
             detail={"minutes": minutes, "lockouts": user.lockout_count},
         )
-        return AccountLocked(
-            f"Wrong PIN. {user.name} is now locked for {minutes} minutes. "
-            "A manager can unlock the account now."
-        )
+        return AccountLocked(LOCKED_NOW(name=user.name, minutes=minutes))
 
     def _rehash(self, s: Session, user: User, new_hash: str) -> None:
         """Store a user's PIN hash made with today's cost and pepper (their PIN was just

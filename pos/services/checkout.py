@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from pos.domain.barcode import normalize_barcode
 from pos.domain.catalog import CatalogItem
 from pos.domain.errors import DomainError
+from pos.domain.messages import define, text
 from pos.domain.money import Money
 from pos.domain.receipt import LABEL_DETAIL, Receipt, build_receipt
 from pos.domain.sale import Discount, Payment, Sale, SaleStatus, SaleTotals
@@ -34,6 +35,14 @@ from pos.store.db import Database
 from pos.store.repositories import ParkedSummary
 
 __all__ = ["CashResult", "CheckoutService", "LineView", "ParkedSummary", "SaleView", "VoidResult"]
+
+ALREADY_FINISHED = define(
+    "checkout.already_finished",
+    "This sale was already finished as receipt {number}; it cannot be changed or paid again. "
+    "Start a new sale; F9 shows the last receipt.",
+)
+NOT_FOR_SALE = define("checkout.not_for_sale", "{name} is not for sale (inactive in the catalog).")
+STILL_DUE = define("checkout.still_due", "{due} is still due: take payment first.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,10 +252,7 @@ class CheckoutService:
         number = repo.journal_number(s, sale.sale_id)
         if number is not None:
             self._sale = None
-            raise SaleAlreadyFinished(
-                f"This sale was already finished as receipt {number}; it cannot be changed "
-                "or paid again. Start a new sale; F9 shows the last receipt."
-            )
+            raise SaleAlreadyFinished(ALREADY_FINISHED(number=number))
 
     def _current_sale(self) -> Sale:
         if not self._loaded:
@@ -286,7 +292,7 @@ class CheckoutService:
 
     def _add(self, item: CatalogItem, quantity: int, approval: Approval | None) -> SaleView:
         if not item.active:
-            raise ServiceError(f"{item.name} is not for sale (inactive in the catalog).")
+            raise ServiceError(NOT_FOR_SALE(name=item.name))
         if item.price.currency != self._ctx.currency:
             raise ServiceError(f"{item.name} is priced in {item.price.currency}; fix the catalog.")
         line_id = self._ids.new()
@@ -500,9 +506,9 @@ class CheckoutService:
             self.restore()
         if self._sale is not None and (self._sale.lines or self._sale.payments):
             raise ServiceError(
-                "Finish, park or void the current sale before recalling another."
+                text("Finish, park or void the current sale before recalling another.")
                 if not self._sale.payments
-                else "Money was taken on the current sale: finish or void it first."
+                else text("Money was taken on the current sale: finish or void it first.")
             )
         with self._db.session() as s:
             sale = repo.load_draft(s, sale_id)
@@ -605,7 +611,7 @@ class CheckoutService:
             )
         if not current.is_fully_paid(self._table):
             due = current.totals(self._table).due
-            raise ServiceError(f"{due} is still due: take payment first.")
+            raise ServiceError(STILL_DUE(due=due))
         sale = current.copy()
         policy = self._ctx.policy
         sale.settle_overpayment(

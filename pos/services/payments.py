@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pos.domain.messages import Message, define
 from pos.domain.money import Money, convert, exponent, round_half_up
 from pos.domain.receipt import LABEL_DETAIL, REFERENCE_LABEL_DETAIL, ROUNDING_DETAIL, Receipt
 from pos.domain.sale import Payment
@@ -65,6 +66,27 @@ from pos.services.errors import NotFound, ServiceError
 from pos.services.steps import NetCall, Steps, run_inline
 from pos.store import attempts as store
 from pos.store.db import Database
+
+NO_CHANGE = define(
+    "payments.no_change", "{amount} is more than the {due} due. {method} gives no change."
+)
+#: ``a_method`` is the English label with its article ("An M-Pesa"); other languages use
+#: ``method``
+STILL_WAITING = define(
+    "payments.still_waiting",
+    "{a_method} request for this sale is still waiting ({status}) — wait for it or cancel it "
+    "before sending another.",
+    also=("method",),
+)
+NO_SUCH_REFERENCE = define(
+    "payments.no_such_reference", "No {method} payment on this till has reference {reference}."
+)
+CANNOT_REFUND = define(
+    "payments.cannot_refund",
+    "{method} cannot refund from the till: give the money back by hand (a reversal or cash) "
+    "and say how in the note.",
+)
+NOT_SET_UP = define("payments.not_set_up", "The payment method {code} is not set up on this till.")
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +248,7 @@ class PaymentService:
         try:
             return self._methods[code]
         except KeyError:
-            raise ServiceError(f"The payment method {code!r} is not set up on this till.") from None
+            raise ServiceError(NOT_SET_UP(code=repr(code))) from None
 
     def _currency_of(self, code: str) -> str:
         configured = self.settings.method_currency.get(code)
@@ -296,9 +318,7 @@ class PaymentService:
         if amount.minor <= 0:
             raise ServiceError("Enter an amount more than zero.")
         if amount > due:
-            raise ServiceError(
-                f"{amount} is more than the {due} due. {method.label} gives no change."
-            )
+            raise ServiceError(NO_CHANGE(amount=amount, due=due, method=method.label))
         quote = self.quote(method_code, amount)
         if description.needs_phone and phone is not None:
             problem = method.check_phone(phone)
@@ -377,9 +397,11 @@ class PaymentService:
             view = yield from self.poll_steps(attempt.id)
             if not view.final:
                 raise ServiceError(
-                    f"{with_article(method.label, capital=True)} request for this sale is still "
-                    "waiting "
-                    f"({view.message}) — wait for it or cancel it before sending another."
+                    STILL_WAITING(
+                        a_method=with_article(method.label, capital=True),
+                        method=method.label,
+                        status=Message.plain(view.message),
+                    )
                 )
 
     # -- following up ---------------------------------------------------------------------
@@ -583,7 +605,7 @@ class PaymentService:
                         s, attempt_id, self._clock.now(), gateway_ref=gateway_ref
                     )
         if record is None:
-            raise NotFound(f"No {method.label} payment on this till has reference {gateway_ref}.")
+            raise NotFound(NO_SUCH_REFERENCE(method=method.label, reference=gateway_ref))
         if record.final and record.state != "expired":
             return self._settle(record, None)
         return self._record_result(record.id, method.apply_event(_ref(record), event))
@@ -633,10 +655,7 @@ class PaymentService:
             resolution, reference = "refunded", refund.refund_ref
         elif action == "refund":
             if len(note) < 5:
-                raise ServiceError(
-                    f"{method.label} cannot refund from the till: give the money back by hand "
-                    "(a reversal or cash) and say how in the note."
-                )
+                raise ServiceError(CANNOT_REFUND(method=method.label))
             resolution = "refunded_by_hand"
         elif len(note) < 3:
             raise ServiceError("Say whose credit this is (customer name or phone) in the note.")

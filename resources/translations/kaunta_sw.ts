@@ -829,6 +829,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>*** IMEFUTWA ***</translation>
     </message>
     <message>
+        <source>A PIN is {low} to {high} digits.</source>
+        <comment>auth.pin_length</comment>
+        <translation>PIN ina tarakimu {low} hadi {high}.</translation>
+    </message>
+    <message>
         <source>A discount amount must be more than zero.</source>
         <translation>Kiasi cha punguzo lazima kiwe zaidi ya sifuri.</translation>
     </message>
@@ -883,6 +888,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>A saved percent discount has no percentage.</source>
         <translation>Punguzo la asilimia lililohifadhiwa halina asilimia.</translation>
+    </message>
+    <message>
+        <source>A user named {name} exists already; choose another name.</source>
+        <comment>auth.name_taken</comment>
+        <translation>Mtumiaji anayeitwa {name} yupo tayari; chagua jina lingine.</translation>
     </message>
     <message>
         <source>A user needs a name.</source>
@@ -973,6 +983,10 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Enter the amount the customer handed over.</source>
         <translation>Weka kiasi ambacho mteja amekupa.</translation>
+    </message>
+    <message>
+        <source>Finish, park or void the current sale before recalling another.</source>
+        <translation>Maliza, weka kando au futa mauzo ya sasa kabla ya kurudisha mengine.</translation>
     </message>
     <message>
         <source>Give a reason for the void (at least 3 characters).</source>
@@ -1072,6 +1086,10 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Kusimamia watumiaji</translation>
     </message>
     <message>
+        <source>Money was taken on the current sale: finish or void it first.</source>
+        <translation>Pesa zimeshapokelewa kwenye mauzo ya sasa: yamalize au uyafute kwanza.</translation>
+    </message>
+    <message>
         <source>Money was taken on this sale: finish or void it, do not park.</source>
         <translation>Pesa zimeshapokelewa kwenye mauzo haya: yamalize au uyafute, usiyaweke kando.</translation>
     </message>
@@ -1089,6 +1107,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>No product has barcode {barcode}. Search by name, or ask a manager to add it.</source>
         <comment>unknown_barcode</comment>
         <translation>Hakuna bidhaa yenye barcode {barcode}. Tafuta kwa jina, au mwombe meneja aiongeze.</translation>
+    </message>
+    <message>
+        <source>No {method} payment on this till has reference {reference}.</source>
+        <comment>payments.no_such_reference</comment>
+        <translation>Hakuna malipo ya {method} kwenye till hii yenye kumbukumbu {reference}.</translation>
     </message>
     <message>
         <source>Nobody is logged in.</source>
@@ -1288,6 +1311,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Simu ya mteja inashughulikia muamala mwingine wa M-Pesa. Subiri dakika moja, kisha jaribu tena.</translation>
     </message>
     <message>
+        <source>The payment method {code} is not set up on this till.</source>
+        <comment>payments.not_set_up</comment>
+        <translation>Njia ya malipo {code} haijawekwa kwenye till hii.</translation>
+    </message>
+    <message>
         <source>The payment request expired before the customer answered. Try again.</source>
         <translation>Ombi la malipo limeisha muda kabla mteja hajajibu. Jaribu tena.</translation>
     </message>
@@ -1298,6 +1326,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>There is no open sale: scan an item to start one.</source>
         <translation>Hakuna mauzo yaliyo wazi: skani bidhaa kuanza mauzo.</translation>
+    </message>
+    <message>
+        <source>This sale was already finished as receipt {number}; it cannot be changed or paid again. Start a new sale; F9 shows the last receipt.</source>
+        <comment>checkout.already_finished</comment>
+        <translation>Mauzo haya yalishakamilika kama risiti {number}; hayawezi kubadilishwa wala kulipwa tena. Anza mauzo mapya; F9 inaonyesha risiti ya mwisho.</translation>
     </message>
     <message>
         <source>This sale was refunded meanwhile; look at it again before refunding.</source>
@@ -1333,6 +1366,21 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Inasubiri mteja aweke PIN yake ya M-Pesa.</translation>
     </message>
     <message>
+        <source>Wrong PIN. 1 try left before {name} is locked.</source>
+        <comment>auth.tries_left#one</comment>
+        <translation>PIN si sahihi. Imebaki nafasi 1 kabla {name} hajafungiwa.</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. {count} tries left before {name} is locked.</source>
+        <comment>auth.tries_left#other</comment>
+        <translation>PIN si sahihi. Zimebaki nafasi {count} kabla {name} hajafungiwa.</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. {name} is now locked for {minutes} minutes. A manager can unlock the account now.</source>
+        <comment>auth.locked_now</comment>
+        <translation>PIN si sahihi. {name} amefungiwa kwa dakika {minutes}. Meneja anaweza kufungua akaunti sasa.</translation>
+    </message>
+    <message>
         <source>a manager</source>
         <translation>meneja</translation>
     </message>
@@ -1357,6 +1405,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>msimamizi</translation>
     </message>
     <message>
+        <source>{a_method} request for this sale is still waiting ({status}) — wait for it or cancel it before sending another.</source>
+        <comment>payments.still_waiting</comment>
+        <translation>Ombi la {method} la mauzo haya bado linasubiri ({status}) — lisubiri au ulighairi kabla ya kutuma jingine.</translation>
+    </message>
+    <message>
         <source>{action} is not allowed for a {role}.</source>
         <comment>not_allowed</comment>
         <translation>Hairuhusiwi kwa {role}: {action}.</translation>
@@ -1367,9 +1420,34 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Idhini ya {approver} inahitajika kwa: {action}.</translation>
     </message>
     <message>
+        <source>{amount} is more than the {due} due. {method} gives no change.</source>
+        <comment>payments.no_change</comment>
+        <translation>{amount} ni zaidi ya deni la {due}. {method} haitoi chenji.</translation>
+    </message>
+    <message>
+        <source>{due} is still due: take payment first.</source>
+        <comment>checkout.still_due</comment>
+        <translation>{due} bado kulipwa: pokea malipo kwanza.</translation>
+    </message>
+    <message>
+        <source>{method} cannot refund from the till: give the money back by hand (a reversal or cash) and say how in the note.</source>
+        <comment>payments.cannot_refund</comment>
+        <translation>{method} haiwezi kurejesha pesa kutoka till: rudisha pesa kwa mkono (reversal au pesa taslimu) na ueleze jinsi kwenye maelezo.</translation>
+    </message>
+    <message>
         <source>{method} rounding</source>
         <comment>receipt.rounding</comment>
         <translation>Ukadiriaji wa {method}</translation>
+    </message>
+    <message>
+        <source>{name} is locked after {count} wrong PINs, until {until}. A manager can unlock the account now.</source>
+        <comment>auth.locked_until</comment>
+        <translation>{name} amefungiwa baada ya PIN {count} zisizo sahihi, hadi saa {until}. Meneja anaweza kufungua akaunti sasa.</translation>
+    </message>
+    <message>
+        <source>{name} is not for sale (inactive in the catalog).</source>
+        <comment>checkout.not_for_sale</comment>
+        <translation>{name} haiuzwi (haitumiki kwenye orodha ya bidhaa).</translation>
     </message>
 </context>
 </TS>
