@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     store.add_argument("--samples", type=int, default=2000, help="timed operations per metric")
     store.add_argument("--json", action="store_true", help="print one JSON object")
     store.add_argument("--dir", type=Path, help="keep the bench database here")
+    store.add_argument(
+        "--built-app",
+        type=Path,
+        help="also time the start-up of this built till (installer/build.py: dist/kaunta/kaunta)",
+    )
     pay = bench_sub.add_parser(
         "payments", help="gateway clients vs raw HTTP, and approval-to-receipt time"
     )

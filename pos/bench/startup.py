@@ -1,6 +1,8 @@
 """Start-up time of the real app: ``kaunta run --smoke`` offscreen, from process start.
 
-Run as ``python -m pos.bench.startup DATA_DIR RUNS``; prints one JSON object. The store
+Run as ``python -m pos.bench.startup DATA_DIR RUNS [APP]``; prints one JSON object. ``APP``
+is a built till (``dist/kaunta/kaunta`` from ``installer/build.py``) to time instead of the
+source checkout. The store
 bench launches it as a small helper process on purpose: on Linux a child's
 ``ru_maxrss`` starts from the RSS of the process it was forked from, so the smoke runs
 must be started by a small process, not by the bench after it has built a million-row
@@ -21,13 +23,15 @@ READY = "KAUNTA-READY"
 TIMEOUT_S = 120.0
 
 
-def smoke_once(data_dir: Path) -> tuple[float, float, float]:
-    """Seconds from Popen to the READY line, the app's own figure, and its peak RSS."""
+def smoke_once(data_dir: Path, app: Path | None = None) -> tuple[float, float, float]:
+    """Seconds from Popen to the READY line, the app's own figure, and its peak RSS.
+    ``app``: a built till's executable; by default the source checkout's ``pos.cli``."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     # an installed build ships compiled bytecode: let the warm-up run write it (the test
     # runner switches writing off, which would make every run compile the app again)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    cmd = [sys.executable, "-m", "pos.cli", "--data-dir", str(data_dir), "run", "--smoke"]
+    launcher = [str(app)] if app is not None else [sys.executable, "-m", "pos.cli"]
+    cmd = [*launcher, "--data-dir", str(data_dir), "run", "--smoke"]
     log = data_dir.parent / "startup-stderr.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as err:
@@ -52,24 +56,25 @@ def smoke_once(data_dir: Path) -> tuple[float, float, float]:
     return elapsed, float(fields["startup_s"]), float(fields["rss_mb"])
 
 
-def measure(data_dir: Path, runs: int) -> dict[str, list[float]]:
+def measure(data_dir: Path, runs: int, app: Path | None = None) -> dict[str, list[float]]:
     """One warm-up run (it seeds the demo data), then ``runs`` timed runs."""
-    smoke_once(data_dir)
+    smoke_once(data_dir, app)
     wall: list[float] = []
-    app: list[float] = []
+    app_s: list[float] = []
     rss: list[float] = []
     for _ in range(runs):
-        w, a, r = smoke_once(data_dir)
+        w, a, r = smoke_once(data_dir, app)
         wall.append(w)
-        app.append(a)
+        app_s.append(a)
         rss.append(r)
-    return {"wall_s": wall, "app_s": app, "rss_mb": rss}
+    return {"wall_s": wall, "app_s": app_s, "rss_mb": rss}
 
 
-def run_helper(data_dir: Path, runs: int) -> dict[str, list[float]]:
+def run_helper(data_dir: Path, runs: int, app: Path | None = None) -> dict[str, list[float]]:
     """:func:`measure` in a fresh small process (see the module docstring for why)."""
+    extra = [str(app)] if app is not None else []
     proc = subprocess.run(
-        [sys.executable, "-m", "pos.bench.startup", str(data_dir), str(runs)],
+        [sys.executable, "-m", "pos.bench.startup", str(data_dir), str(runs), *extra],
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S * (runs + 2),
@@ -82,10 +87,11 @@ def run_helper(data_dir: Path, runs: int) -> dict[str, list[float]]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m pos.bench.startup DATA_DIR RUNS", file=sys.stderr)
+    if len(argv) not in (2, 3):
+        print("usage: python -m pos.bench.startup DATA_DIR RUNS [APP]", file=sys.stderr)
         return 2
-    print(json.dumps(measure(Path(argv[0]), int(argv[1]))))
+    app = Path(argv[2]) if len(argv) == 3 else None
+    print(json.dumps(measure(Path(argv[0]), int(argv[1]), app)))
     return 0
 
 
