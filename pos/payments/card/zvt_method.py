@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 CODE = "card_zvt"
 #: a run of 12-19 digits (a card number) inside free text
 _PAN_IN_TEXT = re.compile(r"(?<!\d)(\d{6})\d{2,9}(\d{4})(?!\d)")
+#: the terminal's answer to "repeat receipt" when it has no last transaction
+NO_TRANSACTION = 0x83
 OFFLINE_TEXT = (
     "The card terminal does not answer. Check that it is on and its cable (or network) "
     "is connected, then try again, or take another method."
@@ -114,7 +116,10 @@ class ZvtCardMethod(PaymentMethod):
         if job is not None:
             if not job.done:
                 return PaymentResult(AttemptState.PENDING, f"{CODE}.waiting", job.text)
-            return self._finished(ref, job.future)
+            result = self._finished(ref, job.future)
+            if result.state.final:
+                self.device.forget(ref.attempt_id)  # told once; the service keeps it
+            return result
         with self._lock:
             armed = self._armed.pop(ref.attempt_id, None)
         if armed is not None:
@@ -209,6 +214,12 @@ class ZvtCardMethod(PaymentMethod):
         except (LinkError, DeviceError, FutureTimeout) as exc:
             raise GatewayUnavailable(OFFLINE_TEXT) from exc
         info = last.status
+        if info is None and last.abort_code != NO_TRANSACTION:
+            # no clear answer (busy, refused, a conversation cut short): never conclude
+            # "not charged" from that; asked again on the re-check schedule
+            return PaymentResult(
+                AttemptState.PENDING, f"{CODE}.busy", "The card terminal is still busy…"
+            )
         if info is not None and info.approved and info.receipt_no not in (None, baseline):
             log.info("card payment %s found on the terminal after a restart", ref.attempt_id)
             return self._outcome(ref, Outcome(status=info, completed=True))
