@@ -62,7 +62,7 @@ def use_database(url: str) -> None:
 def fresh_database(backend: str, request: pytest.FixtureRequest, tmp: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp / 'hq.sqlite3'}"
-    base = request.getfixturevalue("pg_url")
+    base = str(request.getfixturevalue("pg_url"))
     name = "t_" + uuid.uuid4().hex[:12]
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
