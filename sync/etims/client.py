@@ -114,7 +114,7 @@ class OscuClient:
         self.branch = branch
         self.settings = settings
         self._secrets = secrets
-        self._http: HttpPoster = http if http is not None else requests.Session()
+        self._http: HttpPoster = http if http is not None else _session(settings)
         self._bearer = bearer
         self._base = settings.base_url.rstrip("/")
 
@@ -272,6 +272,16 @@ class OscuClient:
             return None
         first = sales[0]
         return Signature.parse(first.get("receipt") or first, invc_no, rcpt_ty_cd)
+
+
+def _session(settings: EtimsSettings) -> requests.Session:
+    """A session that reads no proxy settings from the environment on every call (that
+    look-up costs more than the rest of the client); ``settings.proxy`` names one."""
+    session = requests.Session()
+    session.trust_env = False
+    if settings.proxy:
+        session.proxies = {"http": settings.proxy, "https": settings.proxy}
+    return session
 
 
 def _refused(exc: requests.exceptions.ConnectionError) -> bool:

@@ -129,26 +129,51 @@ class QueueStore(abc.ABC):
     def get(self, branch: str, doc_id: str) -> Entry | None: ...
 
     @abc.abstractmethod
-    def claim_number(
-        self, branch: str, position: int, build: Callable[[int], dict[str, Any]], now: datetime
-    ) -> Entry:
-        """Take the branch's next number for a waiting entry, build its request with it
-        and store both (state in doubt), in one transaction. ``build`` may raise
-        :class:`MappingError`: then nothing is taken. Raises :class:`Contended` when the
+    def waiting(self, branch: str, limit: int) -> list[Entry]:
+        """The first ``limit`` waiting entries, in order."""
+
+    @abc.abstractmethod
+    def claim_numbers(
+        self,
+        branch: str,
+        builds: list[tuple[int, Callable[[int], dict[str, Any]]]],
+        now: datetime,
+        signed: list[tuple[int, Signature]] = [],  # noqa: B006 - never mutated
+    ) -> list[Entry]:
+        """In ONE transaction: store ``signed`` signatures, then give each waiting entry
+        of ``builds`` (in order) the branch's next number and its request built with it
+        (state in doubt). Nothing is taken if anything fails; :class:`Contended` when an
         entry is no longer waiting (another sender numbered it)."""
 
     @abc.abstractmethod
+    def settle(
+        self,
+        branch: str,
+        now: datetime,
+        *,
+        signed: list[tuple[int, Signature]] = [],  # noqa: B006
+        park: tuple[int, str] | None = None,
+        note: tuple[int, str] | None = None,
+        release: list[int] = [],  # noqa: B006
+    ) -> None:
+        """In ONE transaction: store ``signed`` (immutable from then on, chained; the same
+        signature twice is a no-op); ``park`` an entry with KRA's reason and its number
+        given back; ``note`` a try that settled nothing; ``release`` numbered entries that
+        were never sent (waiting again, numbers given back)."""
+
+    def claim_number(
+        self, branch: str, position: int, build: Callable[[int], dict[str, Any]], now: datetime
+    ) -> Entry:
+        return self.claim_numbers(branch, [(position, build)], now)[0]
+
     def mark_signed(self, branch: str, position: int, signature: Signature, now: datetime) -> None:
-        """Store KRA's signature (immutable from then on, chained). Storing the same
-        signature again (two senders resolved the same entry) changes nothing."""
+        self.settle(branch, now, signed=[(position, signature)])
 
-    @abc.abstractmethod
     def park(self, branch: str, position: int, reason: str, now: datetime) -> None:
-        """Refused: give the number back (the latest one only) and park with ``reason``."""
+        self.settle(branch, now, park=(position, reason))
 
-    @abc.abstractmethod
     def note_failure(self, branch: str, position: int, reason: str, now: datetime) -> None:
-        """A try that settled nothing: count it and keep the reason."""
+        self.settle(branch, now, note=(position, reason))
 
     @abc.abstractmethod
     def unpark(self, branch: str, position: int, now: datetime) -> None:
@@ -187,7 +212,9 @@ class Submitter:
         rates: Callable[[], dict[str, Decimal]],
         registrar: Registrar,
         clock: Callable[[], datetime],
+        batch: int = 50,
     ) -> None:
+        self.batch = max(1, batch)
         self.store = store
         self.client = client
         self.settings = settings
@@ -265,53 +292,123 @@ class Submitter:
 
     # -- sending ---------------------------------------------------------------------
     def drain(self, limit: int | None = None) -> DrainResult:
-        """Submit entries in order until the queue is empty, the link fails, or
-        ``limit`` entries were settled."""
-        signed = parked = 0
-        while limit is None or signed + parked < limit:
+        """Submit entries in order until the queue is empty, the link fails, or about
+        ``limit`` entries were settled.
+
+        Waiting entries are numbered ``batch`` at a time in one transaction (with the
+        signatures of the batch before), then sent one by one; any that were not sent
+        when something stops the batch are given their numbers back in the transaction
+        that records why. A crash leaves every numbered entry in doubt: looked up first.
+        """
+        done = _Tally()
+        while limit is None or done.signed + done.parked < limit:
             entry = self.store.head(self.branch)
             if entry is None:
-                return DrainResult(signed, parked, "")
-            if entry.invc_no is not None:
+                return done.result("")
+            numbered = entry.invc_no is not None
+            stop = self._resolve(entry, done) if numbered else self._batch(done)
+            if stop is not None:
+                return done.result(stop)
+        return done.result("")
+
+    def _resolve(self, entry: Entry, done: _Tally) -> str | None:
+        """An entry holding a number: ask KRA first, resend the same request if needed."""
+        assert entry.invc_no is not None
+        try:
+            found = self.client.invoice_details(entry.invc_no, _type(entry))
+        except (TransportError, EtimsRejected) as exc:
+            self.store.note_failure(self.branch, entry.position, str(exc), self._clock())
+            return str(exc)
+        if found is not None:
+            self.store.mark_signed(self.branch, entry.position, found, self._clock())
+            done.signed += 1
+            return None
+        assert entry.request is not None
+        return self._send([entry], done)
+
+    def _batch(self, done: _Tally) -> str | None:
+        builds: list[tuple[int, Callable[[int], dict[str, Any]]]] = []
+        refused: tuple[int, str] | None = None
+        for i, entry in enumerate(self.store.waiting(self.branch, self.batch)):
+            if entry.kind is EntryKind.REFUND and i > 0:
+                break  # its original may be in this batch: let that be stored first
+            try:
+                builds.append((entry.position, self._builder(entry)))
+            except (MappingError, ProtocolError) as exc:
+                refused = (entry.position, str(exc))
+                break
+        try:
+            claimed = self.store.claim_numbers(self.branch, builds, self._clock()) if builds else []
+        except Contended:
+            return None
+        except (MappingError, ProtocolError) as exc:
+            # one of them could not be built with its number: claim them one by one
+            claimed = []
+            for position, build in builds:
                 try:
-                    found = self.client.invoice_details(entry.invc_no, _type(entry))
-                except (TransportError, EtimsRejected) as exc:
-                    self.store.note_failure(self.branch, entry.position, str(exc), self._clock())
-                    return DrainResult(signed, parked, str(exc))
-                if found is not None:
-                    self.store.mark_signed(self.branch, entry.position, found, self._clock())
-                    signed += 1
-                    continue
-            else:
-                try:
-                    entry = self.store.claim_number(
-                        self.branch, entry.position, self._builder(entry), self._clock()
+                    claimed.append(
+                        self.store.claim_number(self.branch, position, build, self._clock())
                     )
-                except Contended:
-                    continue
-                except (MappingError, ProtocolError) as exc:
-                    self.store.park(self.branch, entry.position, str(exc), self._clock())
-                    parked += 1
-                    continue
+                except (MappingError, ProtocolError) as one:
+                    refused = (position, str(one))
+                    break
+            if not claimed and refused is None:
+                refused = (builds[0][0], str(exc))
+        stop = self._send(claimed, done) if claimed else None
+        if stop is None and refused is not None:
+            self.store.park(self.branch, refused[0], refused[1], self._clock())
+            done.parked += 1
+        return stop
+
+    def _send(self, claimed: list[Entry], done: _Tally) -> str | None:
+        """Send numbered entries in order; store what happened in one transaction."""
+        signed: list[tuple[int, Signature]] = []
+        for i, entry in enumerate(claimed):
             assert entry.request is not None
             outcome = self.client.submit(entry.request)
-            now = self._clock()
             if outcome.kind is ResultKind.OK and outcome.signature is not None:
-                self.store.mark_signed(self.branch, entry.position, outcome.signature, now)
-                signed += 1
-            elif outcome.kind is ResultKind.REJECTED:
+                signed.append((entry.position, outcome.signature))
+                continue
+            unsent = [e.position for e in claimed[i + 1 :]]
+            now = self._clock()
+            if outcome.kind is ResultKind.REJECTED:
                 log.warning("eTIMS refused queue entry %s: %s", entry.position, outcome.reason)
-                self.store.park(self.branch, entry.position, outcome.reason, now)
-                parked += 1
-            else:
-                # in doubt, duplicate, not sent, transient: the number stays; next try
-                # looks it up before anything is resent.
-                self.store.note_failure(self.branch, entry.position, outcome.reason, now)
-                return DrainResult(signed, parked, outcome.reason)
-        return DrainResult(signed, parked, "")
+                self.store.settle(
+                    self.branch,
+                    now,
+                    signed=signed,
+                    park=(entry.position, outcome.reason),
+                    release=unsent,
+                )
+                done.signed += len(signed)
+                done.parked += 1
+                return None
+            # in doubt, duplicate, not sent, transient: the number stays on the entry and
+            # the next try looks it up before anything is resent
+            self.store.settle(
+                self.branch,
+                now,
+                signed=signed,
+                note=(entry.position, outcome.reason),
+                release=unsent,
+            )
+            done.signed += len(signed)
+            return outcome.reason or outcome.kind.value
+        self.store.settle(self.branch, self._clock(), signed=signed)
+        done.signed += len(signed)
+        return None
 
     def stats(self) -> QueueStats:
         return self.store.stats(self.branch, self._clock(), self.settings.queue_alert_after)
+
+
+@dataclass(slots=True)
+class _Tally:
+    signed: int = 0
+    parked: int = 0
+
+    def result(self, stopped: str) -> DrainResult:
+        return DrainResult(self.signed, self.parked, stopped)
 
 
 def _type(entry: Entry) -> str:

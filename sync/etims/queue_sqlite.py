@@ -139,7 +139,17 @@ class SqliteQueue(QueueStore):
         return None if row is None else self._entry(row)
 
     def head(self, branch: str) -> Entry | None:
-        return self._one("q.branch = ? AND q.state IN ('waiting', 'in_doubt')", (branch,))
+        # an entry holding a number comes first: nothing is numbered past it
+        doubt = self._one("q.branch = ? AND q.state = 'in_doubt'", (branch,))
+        return doubt or self._one("q.branch = ? AND q.state = 'waiting'", (branch,))
+
+    def waiting(self, branch: str, limit: int) -> list[Entry]:
+        rows = self._db.execute(
+            f"SELECT {self._COLUMNS} FROM {self._FROM} WHERE q.branch = ? "
+            "AND q.state = 'waiting' ORDER BY q.position LIMIT ?",
+            (branch, limit),
+        ).fetchall()
+        return [self._entry(r) for r in rows]
 
     def get(self, branch: str, doc_id: str) -> Entry | None:
         return self._one("q.branch = ? AND q.doc_id = ?", (branch, doc_id))
@@ -227,98 +237,136 @@ class SqliteQueue(QueueStore):
             )
             return int(cur.lastrowid or 0)
 
-    def claim_number(
-        self, branch: str, position: int, build: Callable[[int], dict[str, Any]], now: datetime
-    ) -> Entry:
+    def claim_numbers(
+        self,
+        branch: str,
+        builds: list[tuple[int, Callable[[int], dict[str, Any]]]],
+        now: datetime,
+        signed: list[tuple[int, Signature]] = [],  # noqa: B006
+    ) -> list[Entry]:
         with self._write() as db:
-            state, invc_no = db.execute(
-                "SELECT state, invc_no FROM etims_queue WHERE branch = ? AND position = ?",
-                (branch, position),
-            ).fetchone()
-            if state != EntryState.WAITING.value or invc_no is not None:
-                raise Contended(f"queue entry {position} is {state}, not waiting for a number")
-            row = db.execute(
-                "SELECT last_invc_no FROM etims_counter WHERE branch = ?", (branch,)
-            ).fetchone()
-            number = (0 if row is None else int(row[0])) + 1
-            request = build(number)
-            db.execute(
-                "INSERT INTO etims_counter (branch, last_invc_no) VALUES (?, ?) "
-                "ON CONFLICT (branch) DO UPDATE SET last_invc_no = excluded.last_invc_no",
-                (branch, number),
-            )
-            db.execute(
-                "UPDATE etims_queue SET state = 'in_doubt', invc_no = ?, request = ?, "
-                "updated_at = ? WHERE branch = ? AND position = ?",
-                (number, encode(request).decode("utf-8"), _iso(now), branch, position),
-            )
+            for position, signature in signed:
+                self._sign(db, branch, position, signature, now)
+            for position, build in builds:
+                self._claim(db, branch, position, build, now)
+        return [self._require(branch, position) for position, _ in builds]
+
+    def settle(
+        self,
+        branch: str,
+        now: datetime,
+        *,
+        signed: list[tuple[int, Signature]] = [],  # noqa: B006
+        park: tuple[int, str] | None = None,
+        note: tuple[int, str] | None = None,
+        release: list[int] = [],  # noqa: B006
+    ) -> None:
+        with self._write() as db:
+            for position, signature in signed:
+                self._sign(db, branch, position, signature, now)
+            for position in release:
+                db.execute(
+                    "UPDATE etims_queue SET state = 'waiting', invc_no = NULL, request = NULL, "
+                    "updated_at = ? WHERE branch = ? AND position = ? AND state = 'in_doubt'",
+                    (_iso(now), branch, position),
+                )
+            if park is not None:
+                db.execute(
+                    "UPDATE etims_queue SET state = 'parked', invc_no = NULL, request = NULL, "
+                    "reason = ?, attempts = attempts + 1, updated_at = ? "
+                    "WHERE branch = ? AND position = ?",
+                    (park[1][:500], _iso(now), branch, park[0]),
+                )
+            if note is not None:
+                db.execute(
+                    "UPDATE etims_queue SET reason = ?, attempts = attempts + 1, updated_at = ? "
+                    "WHERE branch = ? AND position = ?",
+                    (note[1][:500], _iso(now), branch, note[0]),
+                )
+            if park is not None or release:
+                # Numbers go back down to the highest one still held: the queue never
+                # numbers past an unresolved entry, so what was given back is the top.
+                db.execute(
+                    "UPDATE etims_counter SET last_invc_no = (SELECT coalesce(max(invc_no), 0) "
+                    "FROM etims_queue WHERE branch = ?) WHERE branch = ?",
+                    (branch, branch),
+                )
+
+    def _require(self, branch: str, position: int) -> Entry:
         entry = self._one("q.branch = ? AND q.position = ?", (branch, position))
         assert entry is not None
         return entry
 
-    def mark_signed(self, branch: str, position: int, signature: Signature, now: datetime) -> None:
-        with self._write() as db:
-            known = db.execute(
-                "SELECT position FROM etims_signed WHERE branch = ? AND invc_no = ?",
-                (branch, signature.invc_no),
-            ).fetchone()
-            if known is not None:
-                if int(known[0]) != position:
-                    raise ValueError(
-                        f"invoice {signature.invc_no} is already signed for entry {known[0]}"
-                    )
-                return
-            row = db.execute(
-                "SELECT hash FROM etims_signed WHERE branch = ? ORDER BY rowid DESC LIMIT 1",
-                (branch,),
-            ).fetchone()
-            prev = GENESIS if row is None else str(row[0])
-            db.execute(
-                "INSERT INTO etims_signed (branch, invc_no, position, signature, prev_hash, "
-                "hash) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    branch,
-                    signature.invc_no,
-                    position,
-                    json.dumps(signature.to_json(), sort_keys=True),
-                    prev,
-                    chain_hash(prev, branch, signature),
-                ),
-            )
-            db.execute(
-                "UPDATE etims_queue SET state = 'signed', reason = '', updated_at = ? "
-                "WHERE branch = ? AND position = ? AND invc_no = ?",
-                (_iso(now), branch, position, signature.invc_no),
-            )
+    def _claim(
+        self,
+        db: sqlite3.Connection,
+        branch: str,
+        position: int,
+        build: Callable[[int], dict[str, Any]],
+        now: datetime,
+    ) -> None:
+        state, invc_no = db.execute(
+            "SELECT state, invc_no FROM etims_queue WHERE branch = ? AND position = ?",
+            (branch, position),
+        ).fetchone()
+        if state != EntryState.WAITING.value or invc_no is not None:
+            raise Contended(f"queue entry {position} is {state}, not waiting for a number")
+        row = db.execute(
+            "SELECT last_invc_no FROM etims_counter WHERE branch = ?", (branch,)
+        ).fetchone()
+        number = (0 if row is None else int(row[0])) + 1
+        request = build(number)
+        db.execute(
+            "INSERT INTO etims_counter (branch, last_invc_no) VALUES (?, ?) "
+            "ON CONFLICT (branch) DO UPDATE SET last_invc_no = excluded.last_invc_no",
+            (branch, number),
+        )
+        db.execute(
+            "UPDATE etims_queue SET state = 'in_doubt', invc_no = ?, request = ?, "
+            "updated_at = ? WHERE branch = ? AND position = ?",
+            (number, encode(request).decode("utf-8"), _iso(now), branch, position),
+        )
 
-    def park(self, branch: str, position: int, reason: str, now: datetime) -> None:
-        with self._write() as db:
-            (invc_no,) = db.execute(
-                "SELECT invc_no FROM etims_queue WHERE branch = ? AND position = ?",
-                (branch, position),
-            ).fetchone()
-            if invc_no is not None:
-                # Only the latest number can go back without leaving a gap; the queue
-                # never numbers past an unresolved entry, so it always is the latest.
-                db.execute(
-                    "UPDATE etims_counter SET last_invc_no = last_invc_no - 1 "
-                    "WHERE branch = ? AND last_invc_no = ?",
-                    (branch, invc_no),
+    def _sign(
+        self,
+        db: sqlite3.Connection,
+        branch: str,
+        position: int,
+        signature: Signature,
+        now: datetime,
+    ) -> None:
+        known = db.execute(
+            "SELECT position FROM etims_signed WHERE branch = ? AND invc_no = ?",
+            (branch, signature.invc_no),
+        ).fetchone()
+        if known is not None:
+            if int(known[0]) != position:
+                raise ValueError(
+                    f"invoice {signature.invc_no} is already signed for entry {known[0]}"
                 )
-            db.execute(
-                "UPDATE etims_queue SET state = 'parked', invc_no = NULL, request = NULL, "
-                "reason = ?, attempts = attempts + 1, updated_at = ? "
-                "WHERE branch = ? AND position = ?",
-                (reason[:500], _iso(now), branch, position),
-            )
-
-    def note_failure(self, branch: str, position: int, reason: str, now: datetime) -> None:
-        with self._write() as db:
-            db.execute(
-                "UPDATE etims_queue SET reason = ?, attempts = attempts + 1, updated_at = ? "
-                "WHERE branch = ? AND position = ?",
-                (reason[:500], _iso(now), branch, position),
-            )
+            return
+        row = db.execute(
+            "SELECT hash FROM etims_signed WHERE branch = ? ORDER BY rowid DESC LIMIT 1",
+            (branch,),
+        ).fetchone()
+        prev = GENESIS if row is None else str(row[0])
+        db.execute(
+            "INSERT INTO etims_signed (branch, invc_no, position, signature, prev_hash, "
+            "hash) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                branch,
+                signature.invc_no,
+                position,
+                json.dumps(signature.to_json(), sort_keys=True),
+                prev,
+                chain_hash(prev, branch, signature),
+            ),
+        )
+        db.execute(
+            "UPDATE etims_queue SET state = 'signed', reason = '', updated_at = ? "
+            "WHERE branch = ? AND position = ? AND invc_no = ?",
+            (_iso(now), branch, position, signature.invc_no),
+        )
 
     def unpark(self, branch: str, position: int, now: datetime) -> None:
         with self._write() as db:

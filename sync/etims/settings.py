@@ -135,6 +135,8 @@ class EtimsSettings:
     purchase_accept_receipt: str = "N"
     send_credentials_in_body: bool = False
     queue_alert_after: timedelta = timedelta(hours=24)
+    #: An HTTP(S) proxy to reach KRA through (environment variables are not read).
+    proxy: str | None = None
     currency: str = "KES"
 
     def __post_init__(self) -> None:

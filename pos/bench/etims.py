@@ -1,0 +1,245 @@
+"""``kaunta bench etims``: what the eTIMS client costs, and how fast a backlog drains.
+
+* ``submit_overhead_ratio``: per invoice, the client's time (map the sale document to
+  ``saveTrnsSalesOsdc`` and submit it through :class:`OscuClient`, reply parsed) over a
+  raw ``http.client`` POST of the same bytes to the same simulator (p50 over p50; goal
+  < 1.5). Both pay the simulator's own validation, so the ratio is the client's share.
+* ``backlog_10k_s``: a branch's queue of 10,000 sales (queued during an outage) submitted
+  in order through the SQLite queue, one number each, at the simulator's default latency
+  (goal < 120 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pos.bench.stats import summary
+from pos.domain.ids import uuid7
+from pos.domain.money import Money
+from pos.domain.sale import CashRounding, ProductRef, Sale
+from pos.domain.tax import KENYA_VAT
+from pos.services.sync_events import sale_document
+from pos.store.repositories import JournalHeader
+from sync.etims.client import OscuClient, encode
+from sync.etims.mapping import Registrar, sale_invoice
+from sync.etims.models import CodeCache, RegisteredItem
+from sync.etims.queue import EntryKind, EntryState, Submitter
+from sync.etims.queue_sqlite import SqliteQueue
+from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
+from sync.etims.settings import Branch, EtimsSettings
+from sync.protocol.fields import Fields
+from sync.protocol.sales import SaleBody
+
+T0 = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+ITEMS = {
+    "SODA": RegisteredItem("SODA", "KE2NTU00000000000001", "5059690800", tax_ty_cd="B"),
+    "MILK": RegisteredItem("MILK", "KE2NTU00000000000002", "5022110500", tax_ty_cd="C"),
+    "BREAD": RegisteredItem("BREAD", "KE2NTU00000000000003", "5010150100", tax_ty_cd="A"),
+}
+WHO = Registrar("bench", "Bench")
+
+
+class _Secrets:
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        self.values[name] = value
+
+
+def _id(n: int) -> str:
+    return str(uuid7(int(T0.timestamp() * 1000) + n, (os.getpid() << 40 | n).to_bytes(10, "big")))
+
+
+def kes(text: str) -> Money:
+    return Money.parse(text, "KES")
+
+
+def template_sale() -> dict[str, Any]:
+    """One three-line cash sale body (16 %, zero-rated, exempt), made by the till's code."""
+    sale = Sale(_id(1), "KES", T0, _id(2))
+    for pid, (sku, price, vat) in enumerate(
+        [("SODA", "58", "S"), ("MILK", "65", "Z"), ("BREAD", "65", "E")], start=1
+    ):
+        sale.add_product(ProductRef(pid, sku, None, sku.title(), kes(price), vat), 2, _id(10 + pid))
+    sale.pay_cash(
+        kes("500"),
+        table=KENYA_VAT,
+        increment=100,
+        mode=CashRounding.NEAREST,
+        payment_id=_id(20),
+        at=T0,
+    )
+    sale.complete(KENYA_VAT)
+    header = JournalHeader(
+        cashier_id=_id(2),
+        number="DEMO-T1-000001",
+        seq=1,
+        store_id="DEMO",
+        terminal_id="T1",
+        cashier_name="Bench",
+        closed_at=T0 + timedelta(minutes=1),
+        business_date=T0.date().isoformat(),
+        training=False,
+        change=sale.change_due(KENYA_VAT),
+    )
+    doc = sale_document(sale, sale.totals(KENYA_VAT), KENYA_VAT, header, event_id=_id(3), seq=1)
+    body: dict[str, Any] = doc["body"]
+    return body
+
+
+def numbered(template: dict[str, Any], n: int) -> dict[str, Any]:
+    return {**template, "sale_id": _id(1000 + n), "receipt_number": f"DEMO-T1-{n:06d}"}
+
+
+def _parse(body: dict[str, Any]) -> SaleBody:
+    from sync.etims.queue import _Header
+
+    return SaleBody.parse(Fields(body, "body"), _Header(body), min_lines=1)
+
+
+def _client(box: EtimsSandbox, timeout: float = 30.0) -> OscuClient:
+    settings = EtimsSettings(base_url=box.base_url, timeout_s=timeout)
+    client = OscuClient(Branch(DEMO_TIN, "00", DEMO_SERIAL), settings, _Secrets())
+    client.initialize()
+    return client
+
+
+def overhead(samples: int) -> dict[str, Any]:
+    template = template_sale()
+    with EtimsSandbox() as box:
+        client = _client(box)
+        cache = CodeCache()
+        client.refresh_codes(cache, datetime.now(UTC))
+        rates = cache.tax_rates()
+        parts = urlsplit(box.base_url)
+        headers = {
+            "Content-Type": "application/json",
+            "tin": DEMO_TIN,
+            "bhfId": "00",
+            "cmcKey": client.cmc_key(),
+        }
+        raw_ms: list[float] = []
+        client_ms: list[float] = []
+        n = 0
+        for i in range(samples + 20):
+            n += 1
+            body = numbered(template, n)
+            t0 = time.perf_counter_ns()
+            outcome = client.submit(
+                sale_invoice(
+                    _parse(body),
+                    invc_no=n,
+                    items=ITEMS,
+                    rates=rates,
+                    settings=client.settings,
+                    registrar=WHO,
+                )
+            )
+            t1 = time.perf_counter_ns()
+            if outcome.signature is None:
+                raise RuntimeError(f"the simulator refused the bench sale: {outcome.reason}")
+            n += 1
+            payload = encode(
+                sale_invoice(
+                    _parse(numbered(template, n)),
+                    invc_no=n,
+                    items=ITEMS,
+                    rates=rates,
+                    settings=client.settings,
+                    registrar=WHO,
+                )
+            )
+            t2 = time.perf_counter_ns()
+            conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+            conn.request("POST", parts.path + "/saveTrnsSalesOsdc", body=payload, headers=headers)
+            reply = json.loads(conn.getresponse().read())
+            conn.close()
+            t3 = time.perf_counter_ns()
+            if reply["resultCd"] != "000":
+                raise RuntimeError(f"raw call refused: {reply['resultMsg']}")
+            if i >= 20:
+                client_ms.append((t1 - t0) / 1e6)
+                raw_ms.append((t3 - t2) / 1e6)
+    c, r = summary(client_ms), summary(raw_ms)
+    return {
+        "client_ms": c,
+        "raw_http_ms": r,
+        "submit_overhead_ratio": round(c["p50"] / r["p50"], 3),
+    }
+
+
+def backlog(count: int) -> dict[str, Any]:
+    template = template_sale()
+    with EtimsSandbox() as box, tempfile.TemporaryDirectory() as folder:
+        client = _client(box)
+        cache = CodeCache()
+        client.refresh_codes(cache, datetime.now(UTC))
+        rates = cache.tax_rates()
+        queue = SqliteQueue(Path(folder) / "etims.sqlite")
+        sub = Submitter(
+            queue,
+            client,
+            client.settings,
+            items=lambda: ITEMS,
+            rates=lambda: rates,
+            registrar=WHO,
+            clock=lambda: datetime.now(UTC),
+        )
+        t0 = time.perf_counter()
+        for n in range(1, count + 1):
+            body = numbered(template, n)
+            queue.enqueue(sub.branch, body["sale_id"], EntryKind.SALE, body, datetime.now(UTC))
+        t1 = time.perf_counter()
+        result = sub.drain()
+        t2 = time.perf_counter()
+        signed = queue.entries(sub.branch, (EntryState.SIGNED,))
+        numbers = [e.invc_no for e in signed]
+        ok = numbers == list(range(1, count + 1)) and sorted(box.device("00").invoices) == numbers
+        queue.close()
+        if result.stopped or not ok:
+            raise RuntimeError(f"the backlog did not drain cleanly: {result}")
+    return {
+        "backlog_sales": count,
+        "enqueue_s": round(t1 - t0, 2),
+        "backlog_s": round(t2 - t1, 2),
+        "per_sale_ms": round((t2 - t1) * 1000 / count, 3),
+        "gap_free": ok,
+        "simulator_latency_s": 0.0,
+    }
+
+
+def run_etims(args: argparse.Namespace) -> int:
+    result = overhead(max(10, args.samples))
+    drained = backlog(max(1, args.backlog))
+    result.update(drained)
+    if args.backlog == 10_000:
+        result["backlog_10k_s"] = drained["backlog_s"]
+    result["goals"] = {"submit_overhead_ratio": 1.5, "backlog_10k_s": 120}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"client {result['client_ms']['p50']} ms vs raw HTTP "
+            f"{result['raw_http_ms']['p50']} ms per invoice (p50): ratio "
+            f"{result['submit_overhead_ratio']} (goal < 1.5)"
+        )
+        print(
+            f"backlog of {drained['backlog_sales']} sales: {drained['backlog_s']} s "
+            f"({drained['per_sale_ms']} ms each; goal for 10,000: < 120 s)",
+            file=sys.stdout,
+        )
+    return 0
