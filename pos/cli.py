@@ -68,11 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     pay.add_argument("--json", action="store_true", help="print one JSON object")
     _add_bench_ui(bench_sub)
+    _add_bench_etims(bench_sub)
     sandbox = sub.add_parser(
         "sandbox",
-        help="run a local payment-gateway simulator (M-Pesa Daraja or PayPal) for integrators",
+        help="run a local simulator (M-Pesa Daraja, PayPal or KRA eTIMS OSCU) for integrators",
     )
-    sandbox.add_argument("gateway", choices=("mpesa", "paypal"))
+    sandbox.add_argument("gateway", choices=("mpesa", "paypal", "etims"))
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
     _add_backup_commands(sub)
@@ -96,6 +97,24 @@ def run_bench_ui(args: argparse.Namespace) -> int:
     from pos.bench.ui import run_ui
 
     return run_ui(args)
+
+
+# -- kaunta bench etims (docs/etims.md, "Performance") --------------------------------------
+
+
+def _add_bench_etims(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    etims = bench_sub.add_parser(
+        "etims", help="eTIMS client overhead over raw HTTP, and a 10,000-sale backlog"
+    )
+    etims.add_argument("--samples", type=int, default=300, help="timed invoices (overhead)")
+    etims.add_argument("--backlog", type=int, default=10_000, help="sales queued in the outage")
+    etims.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run_bench_etims(args: argparse.Namespace) -> int:
+    from pos.bench.etims import run_etims
+
+    return run_etims(args)
 
 
 # -- backup and restore (docs/backups.md) ---------------------------------------------------
@@ -177,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_verify(config)
     if command == "bench" and args.bench_target == "ui":
         return run_bench_ui(args)
+    if command == "bench" and args.bench_target == "etims":
+        return run_bench_etims(args)
     if command == "bench":
         from pos.bench import run_bench
 
@@ -194,6 +215,8 @@ def run_sandbox(gateway: str, host: str, port: int) -> int:
     """Serve a simulator until Ctrl+C; it prints its base URL and demo credentials."""
     if gateway == "mpesa":
         from pos.payments.mpesa.sandbox import serve
+    elif gateway == "etims":
+        from sync.etims.sandbox import serve
     else:
         from pos.payments.paypal.sandbox import serve
     try:
