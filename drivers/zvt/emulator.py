@@ -356,6 +356,8 @@ class ZvtEmulator:
                 aborted[0] = True
                 self.commands.append(m.ABORT)
                 link.send(ACK_APDU)
+            elif apdu is not None and apdu.cls != 0x80:  # a command while busy
+                link.send(Apdu(0x84, 0x9C))
         return aborted[0]
 
     def _wait_decision(
