@@ -4,6 +4,7 @@ file and on a fresh database in one throwaway PostgreSQL cluster per session."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -59,22 +60,45 @@ def use_database(url: str) -> None:
     connections._connections = Local(connections.thread_critical)
 
 
+_templates: dict[str, str] = {}
+
+
+def _template(backend: str, request: pytest.FixtureRequest, tmp: Path) -> str:
+    """A database migrated once per session and backend; modules get copies of it."""
+    if backend not in _templates:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp / 'template.sqlite3'}"
+        else:
+            base = str(request.getfixturevalue("pg_url"))
+            with psycopg.connect(base, autocommit=True) as conn:
+                conn.execute('CREATE DATABASE "hq_template"')
+            url = base.rsplit("/", 1)[0] + "/hq_template"
+        use_database(url)
+        call_command("migrate", verbosity=0, interactive=False)
+        connections.close_all()
+        _templates[backend] = url
+    return _templates[backend]
+
+
 def fresh_database(backend: str, request: pytest.FixtureRequest, tmp: Path) -> str:
+    template = _template(backend, request, tmp)
+    connections.close_all()
     if backend == "sqlite":
-        return f"sqlite:///{tmp / 'hq.sqlite3'}"
+        target = tmp / f"hq-{uuid.uuid4().hex[:8]}.sqlite3"
+        shutil.copyfile(template.removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}"
     base = str(request.getfixturevalue("pg_url"))
     name = "t_" + uuid.uuid4().hex[:12]
     with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "hq_template"')
     return base.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def hq_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated head-office database of its own for this module, on each backend."""
-    url = fresh_database(request.param, request, tmp_path_factory.mktemp("hq"))
+    url = fresh_database(request.param, request, tmp_path_factory.getbasetemp())
     use_database(url)
-    call_command("migrate", verbosity=0, interactive=False)
     return url
 
 

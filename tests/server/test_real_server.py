@@ -99,6 +99,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         proc.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_a_till_enrolls_pushes_pulls_and_beats_over_real_http(
     server: tuple[str, dict[str, str]],
 ) -> None:
