@@ -34,6 +34,8 @@ APT_TEST = [
     "libglib2.0-0",
     "libdbus-1-3",
     "fonts-dejavu-core",
+    # head-office tests start a throwaway PostgreSQL cluster (initdb + pg_ctl)
+    "postgresql",
 ]
 APT_WINDOW = [
     "libxcb-cursor0",
