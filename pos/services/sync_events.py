@@ -23,6 +23,7 @@ from pos.store.attempts import AttemptRecord
 from pos.store.repositories import JournalHeader
 from sync.protocol import builders
 from sync.protocol.fields import Amount, mask_digit_runs
+from sync.protocol.refunds import RefundCompleted
 from sync.protocol.sales import (
     DiscountEntry,
     Foreign,
@@ -309,4 +310,20 @@ def attempt_settled_document(
         settled_by=settled_by,
         approved_by=None if approved_by in ("", settled_by) else approved_by,
         settled_at=now,
+    )
+
+
+# -- refunds (for the refund service's outbox write) ------------------------------------------
+def refund_document(
+    refund: RefundCompleted,
+    ctx: TerminalContext,
+    *,
+    event_id: str,
+    seq: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """``refund.completed`` for a refund being written (read back strictly: refunds are
+    rare, and a refund document that does not add up must not reach the outbox)."""
+    return builders.refund_completed(
+        **_envelope(ctx, event_id=event_id, seq=seq, now=now), refund=refund
     )

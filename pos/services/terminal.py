@@ -20,6 +20,7 @@ from pos.services.gateway_settings import GatewaySettingsService
 from pos.services.journal import Journal, KeyStore, TrainingKeyFile
 from pos.services.payments import PaymentService, PaymentSettings
 from pos.services.receipts import ReceiptService
+from pos.services.refunds import RefundService
 from pos.services.reports import ReportService
 from pos.services.training import CustomerPhone
 from pos.store import repositories as repo
@@ -86,6 +87,7 @@ class Terminal:
         )
         self.reports = ReportService(db, ctx, self.auth)
         self.receipts = ReceiptService(db, ctx, self.clock, self.ids, self.auth)
+        self.refunds = RefundService(db, ctx, self.clock, self.ids, self.auth)
         self.payments: PaymentService | None = None
         self.phone: CustomerPhone | None = None
         self.gateway_settings: GatewaySettingsService | None = None
@@ -110,6 +112,7 @@ class Terminal:
             settings,
             payer_key,
         )
+        self.refunds.use_methods(methods)
         return self.payments
 
     @classmethod

@@ -339,3 +339,109 @@ class ChainCheckpoint(Base):
     schema_version: Mapped[int] = mapped_column(Integer)
     at: Mapped[str] = mapped_column(String(40))
     mac: Mapped[str] = mapped_column(String(64))
+
+
+# -- refunds and extra barcodes (migration "refunds") -------------------------------------
+
+
+class RefundRecord(Base):
+    """A refund: its own numbered document, linked to the sale it gives money back for
+    (``original_sale_id`` empty for a return without a receipt). Immutable once written."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    store_id: Mapped[str] = mapped_column(String(40))
+    terminal_id: Mapped[str] = mapped_column(String(40))
+    original_sale_id: Mapped[str] = mapped_column(String(36), default="")
+    original_number: Mapped[str] = mapped_column(String(60), default="")
+    cashier_id: Mapped[str] = mapped_column(String(36))
+    cashier_name: Mapped[str] = mapped_column(String(80))
+    approved_by: Mapped[str] = mapped_column(String(36), default="")
+    reason_code: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    business_date: Mapped[str] = mapped_column(String(10))
+    currency: Mapped[str] = mapped_column(String(3))
+    total_minor: Mapped[int] = mapped_column(Integer)
+    vat_minor: Mapped[int] = mapped_column(Integer)
+    item_count: Mapped[int] = mapped_column(Integer)
+    training: Mapped[bool] = mapped_column(Boolean)
+    document: Mapped[str] = mapped_column(Text)  # the refund as printed, for reprints
+
+    __table_args__ = (
+        Index("ix_refunds_day", "business_date", "total_minor", "item_count"),
+        Index("ix_refunds_original", "original_sale_id"),
+        Index("ix_refunds_seq", "terminal_id", "seq"),
+    )
+
+
+class RefundLineRecord(Base):
+    """One line given back: ``original_line_no`` is the sale line it comes from."""
+
+    __tablename__ = "refund_lines"
+
+    refund_id: Mapped[str] = mapped_column(ForeignKey("refunds.id"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    original_sale_id: Mapped[str] = mapped_column(String(36), default="")
+    original_line_no: Mapped[int | None] = mapped_column(Integer)
+    product_id: Mapped[int | None] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(Integer)
+    vat_class: Mapped[str] = mapped_column(String(4))
+    vat_minor: Mapped[int] = mapped_column(Integer)
+    restock: Mapped[bool] = mapped_column(Boolean)
+    business_date: Mapped[str] = mapped_column(String(10))
+
+    __table_args__ = (
+        Index(
+            "ix_refund_lines_original",
+            "original_sale_id",
+            "original_line_no",
+            "quantity",
+            "total_minor",
+        ),
+        Index("ix_refund_lines_day", "business_date", "vat_class", "total_minor", "vat_minor"),
+    )
+
+
+class RefundTenderRecord(Base):
+    """How money went back: through the original tender's method, by hand (an M-Pesa
+    reversal made by the manager, with its reference) or as cash from the drawer.
+    ``foreign_minor``/``foreign_currency``: what a foreign-currency method gave back
+    (PayPal in USD); 0 and "" otherwise."""
+
+    __tablename__ = "refund_tenders"
+
+    refund_id: Mapped[str] = mapped_column(ForeignKey("refunds.id"), primary_key=True)
+    tender_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    method: Mapped[str] = mapped_column(String(40))
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    original_payment_id: Mapped[str] = mapped_column(String(64), default="")
+    reference: Mapped[str] = mapped_column(String(80), default="")
+    by_hand: Mapped[bool] = mapped_column(Boolean)
+    foreign_minor: Mapped[int] = mapped_column(Integer, default=0)
+    foreign_currency: Mapped[str] = mapped_column(String(3), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    business_date: Mapped[str] = mapped_column(String(10))
+
+    __table_args__ = (
+        Index("ix_refund_tenders_day", "business_date", "method", "amount_minor"),
+        Index("ix_refund_tenders_payment", "original_payment_id", "amount_minor"),
+    )
+
+
+class ProductBarcode(Base):
+    """A further barcode of a product (``products.barcode`` is its first one). A barcode
+    names one product across both tables: the product service refuses a second owner."""
+
+    __tablename__ = "product_barcodes"
+
+    barcode: Mapped[str] = mapped_column(String(14), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)

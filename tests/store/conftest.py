@@ -61,6 +61,11 @@ TRIGGERS_AT["0003"] = (
 )
 TRIGGERS_AT["0004"] = TRIGGERS_AT["0003"]  # a column and an index; no trigger changes
 TRIGGERS_AT["0005"] = TRIGGERS_AT["0004"]  # sync agent state; no trigger changes
+TRIGGERS_AT["0006"] = TRIGGERS_AT["0005"] | {  # refunds are append-only
+    f"{table}_no_{verb}"
+    for table in ("refunds", "refund_lines", "refund_tenders")
+    for verb in ("update", "delete", "replace")
+}
 
 #: The identity the store tests' journals are sealed for (the snapshots' till).
 STORE_CTX = TerminalContext(StoreInfo("DEMO", "Kaunta Demo Duka"), "T1", training=True)

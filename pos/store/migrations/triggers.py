@@ -178,6 +178,16 @@ TRIGGERS: tuple[Trigger, ...] = (
         "CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox BEGIN "
         "SELECT RAISE(ABORT, 'outbox events are immutable: they are never deleted'); END",
     ),
+    # -- 0006: refunds are documents like sales (append-only, no REPLACE/UPSERT). No
+    #    trigger on products or product_barcodes names the other table: a batch rebuild
+    #    of one would fail on the other's trigger (the product service keeps a barcode
+    #    to one product instead) ------------------------------------------------------
+    *_append_only("refunds", "0006"),
+    *_append_only("refund_lines", "0006"),
+    *_append_only("refund_tenders", "0006"),
+    _no_replace("refunds", "0006", ("id",), ("number",)),
+    _no_replace("refund_lines", "0006", ("refund_id", "line_no")),
+    _no_replace("refund_tenders", "0006", ("refund_id", "tender_no")),
 )
 
 

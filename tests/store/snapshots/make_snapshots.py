@@ -34,6 +34,8 @@ Later stages start the same way from the previous snapshot (and its key)::
     python tests/store/snapshots/make_snapshots.py 0004 /tmp/snap/till.sqlite
     rm -rf /tmp/snap && mkdir /tmp/snap
     python tests/store/snapshots/make_snapshots.py 0005 /tmp/snap/till.sqlite
+    rm -rf /tmp/snap && mkdir /tmp/snap
+    python tests/store/snapshots/make_snapshots.py 0006 /tmp/snap/till.sqlite
 """
 
 from __future__ import annotations
@@ -51,12 +53,16 @@ HERE = Path(__file__).resolve().parent
 TABLE_ORDER = (
     "users",
     "products",
+    "product_barcodes",
     "counters",
     "drafts",
     "sales",
     "sale_lines",
     "sale_taxes",
     "payments",
+    "refunds",
+    "refund_lines",
+    "refund_tenders",
     "outbox",
     "audit_log",
     "payment_attempts",
@@ -270,6 +276,43 @@ def stage_0005(path: Path) -> None:
         (HERE / f"0005.{suffix}").write_bytes((HERE / f"0004.{suffix}").read_bytes())
 
 
+def stage_0006(path: Path) -> None:
+    """The 0005 till with refunds: a sale of two milks and bread, one milk refunded
+    (a cashier's refund approved by the supervisor, cash), then the rest of the sale; and a
+    second barcode on the bread."""
+    from sqlalchemy import text
+
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+    from pos.services.auth import Permission
+    from pos.services.refunds import RefundRequest
+    from pos.store.models import ProductBarcode
+
+    if not path.exists():
+        _load_previous(path, "0005")
+        (path.parent / "journal.key.DEMO-T1").write_bytes((HERE / "0005.key").read_bytes())
+        (path.parent / "auth.pin_pepper").write_bytes((HERE / "0005.pepper").read_bytes())
+    t = _terminal(path, datetime(2026, 12, 2, 5, 0, tzinfo=UTC))
+    report = t.startup_checks()
+    assert report.audit_ok, report.audit_problem
+    pins = {r: p for _, r, p in DEMO_USERS}
+    t.auth.login(_user(t, "cashier"), pins["cashier"])
+    c = t.checkout
+    c.scan("6168232712628", 2)
+    c.scan("6165383477352")
+    receipt = c.pay_cash(Money(20000)).receipt
+    assert receipt is not None
+    for quantities in ({1: 1}, {1: 1, 2: 1}):
+        approval = t.auth.approve(_user(t, "supervisor"), pins["supervisor"], Permission.REFUND)
+        t.refunds.refund(RefundRequest(receipt.sale_id, quantities, "changed_mind"), approval)
+    with t.db.session() as s:
+        bread = s.execute(text("SELECT id FROM products WHERE sku = 'BAK-0001'")).scalar_one()
+        s.add(ProductBarcode(barcode="6165383477369", product_id=bread))
+    t.close()
+    for suffix in ("key", "pepper"):
+        (HERE / f"0006.{suffix}").write_bytes((HERE / f"0005.{suffix}").read_bytes())
+
+
 def _load_previous(path: Path, revision: str) -> None:
     """A file at ``revision`` holding that revision's snapshot (as the tests build it)."""
     from pos.store.db import Database
@@ -311,6 +354,7 @@ def main(revision: str, path: Path) -> int:
         "0003": stage_0003,
         "0004": stage_0004,
         "0005": stage_0005,
+        "0006": stage_0006,
     }
     stages[revision](path)
     header = (

@@ -1,0 +1,207 @@
+"""Refund arithmetic and the refund receipt: pure, so every rule can be tested alone.
+
+A sale line of ``n`` units that cost ``total`` (after its discounts) gives back, over all
+its refunds together, ``floor(total * r / n)`` for the first ``r`` units and exactly
+``total`` for all ``n``: however the units are refunded (one at a time, in any order of
+partial refunds), the line never gives back more than the customer paid for it, and a full
+refund gives back every cent. :func:`line_refund` works from what was actually refunded
+before (not from a formula), so it stays right even if an earlier refund was computed
+differently.
+
+Money goes back to the sale's own tenders, each at most what it paid less what went back
+to it already (:func:`allocate_tenders`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from pos.domain.errors import DomainError
+from pos.domain.money import Money
+from pos.domain.receipt import StoreInfo, training_mark
+from pos.domain.tax import VatLine
+
+#: What a refund is for: lower-case codes the head office maps to KRA's credit-note
+#: reasons (``sync.protocol.refunds``); ``other`` needs a written reason.
+REASON_CODES = ("damaged", "wrong_item", "wrong_price", "changed_mind", "expired", "other")
+
+
+class RefundError(DomainError):
+    """A refund that cannot be made as asked (more than was sold, nothing chosen...)."""
+
+
+def line_refund(
+    total_minor: int, sold: int, refunded_qty: int, refunded_minor: int, quantity: int
+) -> int:
+    """Minor units to give back for ``quantity`` more units of a line.
+
+    ``total_minor``: what the ``sold`` units cost together; ``refunded_qty`` and
+    ``refunded_minor``: what earlier refunds of this line gave back. Raises
+    :class:`RefundError` when ``quantity`` is not a positive number of units still there.
+    """
+    if quantity < 1:
+        raise RefundError("Choose at least one unit to refund.")
+    left = sold - refunded_qty
+    if quantity > left:
+        raise RefundError(
+            f"Only {left} of the {sold} sold can still be refunded "
+            f"({refunded_qty} went back already)."
+        )
+    after = refunded_qty + quantity
+    cumulative = total_minor if after == sold else total_minor * after // sold
+    return max(0, min(cumulative, total_minor) - refunded_minor)
+
+
+@dataclass(frozen=True, slots=True)
+class TenderShare:
+    """One tender of the original sale and what can still go back to it."""
+
+    payment_id: str
+    method: str
+    paid: Money
+    refunded: Money
+
+    @property
+    def left(self) -> Money:
+        return self.paid - self.refunded
+
+
+def allocate_tenders(amount: Money, tenders: list[TenderShare]) -> list[tuple[TenderShare, Money]]:
+    """Split ``amount`` over the sale's tenders: non-cash first (money goes back where it
+    came from, in the order it was paid), cash last, none above what it has left.
+
+    Raises :class:`RefundError` when the tenders together have less left than ``amount``.
+    """
+    order = [t for t in tenders if t.method != "cash"] + [t for t in tenders if t.method == "cash"]
+    remaining = amount
+    out: list[tuple[TenderShare, Money]] = []
+    for share in order:
+        if remaining.minor <= 0:
+            break
+        if share.left.minor <= 0:
+            continue
+        take = min(share.left, remaining)
+        out.append((share, take))
+        remaining = remaining - take
+    if remaining.minor > 0:
+        raise RefundError(
+            f"The sale's payments have only {amount - remaining} left to give back, not {amount}."
+        )
+    return out
+
+
+def foreign_share(
+    kes_total: int, foreign_total: int, kes_refunded: int, foreign_refunded: int, kes: int
+) -> int:
+    """The part of a foreign-currency tender (PayPal in USD) that ``kes`` more gives back:
+    proportional over all refunds of the tender, exact when it is all given back."""
+    after = kes_refunded + kes
+    if after >= kes_total:
+        return foreign_total - foreign_refunded
+    return max(0, foreign_total * after // kes_total - foreign_refunded)
+
+
+class TenderHow(StrEnum):
+    """How one tender's money goes back."""
+
+    METHOD = "method"  # through the method itself (PayPal capture refund, card terminal)
+    BY_HAND = "by_hand"  # a reversal made outside the till (M-Pesa), with its reference
+    CASH = "cash"  # cash from the drawer (for a non-cash tender: with a manager's approval)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundReceiptLine:
+    name: str
+    quantity: int
+    unit_price: Money
+    total: Money
+    vat_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundReceiptTender:
+    label: str
+    amount: Money
+    reference: str
+    how: TenderHow
+    foreign: str = ""  # "USD 3.86" when the method gave back a foreign currency
+
+
+@dataclass(frozen=True, slots=True)
+class RefundReceipt:
+    """The customer's copy of a refund (a credit note), built from the stored refund."""
+
+    store: StoreInfo
+    number: str
+    refund_id: str
+    original_number: str  # "" for a return without a receipt
+    issued_at: datetime
+    cashier: str
+    training: bool
+    reason: str
+    lines: tuple[RefundReceiptLine, ...]
+    total: Money
+    vat: tuple[VatLine, ...]
+    tenders: tuple[RefundReceiptTender, ...]
+    reprint: bool = False
+
+
+def _pair(left: str, right: str, width: int) -> list[str]:
+    if len(left) + 1 + len(right) <= width:
+        return [f"{left:<{width - len(right) - 1}} {right}"]
+    return [left[:width], right.rjust(width)[-width:]]
+
+
+def render_refund_text(receipt: RefundReceipt, width: int = 42) -> list[str]:
+    """Plain-text lines of ``width`` characters, as the receipt printer lays them out."""
+    if width < 32:
+        raise ValueError("receipts need at least 32 columns")
+    rule = "-" * width
+    out: list[str] = []
+    if receipt.training:
+        out.append(training_mark(width).center(width).rstrip())
+    out.append(receipt.store.name.upper()[:width].center(width).rstrip())
+    out.extend(a[:width].center(width).rstrip() for a in receipt.store.address)
+    if receipt.store.tax_pin:
+        out.append(f"PIN {receipt.store.tax_pin}"[:width].center(width).rstrip())
+    out.append(rule)
+    out.append("*** REFUND ***".center(width).rstrip())
+    out.extend(_pair("Refund", receipt.number, width))
+    if receipt.original_number:
+        out.extend(_pair("For receipt", receipt.original_number, width))
+    else:
+        out.append("Return without a receipt"[:width])
+    out.extend(_pair("Date", receipt.issued_at.strftime("%Y-%m-%d %H:%M"), width))
+    out.extend(_pair("Cashier", receipt.cashier, width))
+    if receipt.reprint:
+        out.append("*** COPY - REPRINT ***".center(width).rstrip())
+    if receipt.reason:
+        out.extend(textwrap.wrap(f"Reason: {receipt.reason}", width))
+    out.append(rule)
+    for line in receipt.lines:
+        out.extend(textwrap.wrap(line.name, width) or [""])
+        qty = f"  {line.quantity} x {line.unit_price.amount_text()}"
+        out.extend(_pair(qty, f"-{line.total.amount_text()} {line.vat_code}", width))
+    out.append(rule)
+    out.extend(_pair(f"REFUND {receipt.total.currency}", f"-{receipt.total.amount_text()}", width))
+    for t in receipt.tenders:
+        label = t.label if t.how is not TenderHow.BY_HAND else f"{t.label} (reversal)"
+        out.extend(_pair(label, f"-{t.amount.amount_text()}", width))
+        if t.foreign:
+            out.extend(textwrap.wrap(f"  Given back {t.foreign}", width))
+        if t.reference:
+            out.extend(textwrap.wrap(f"  Ref {t.reference}", width))
+    out.append(rule)
+    out.extend(_pair("VAT", "Net      VAT    Gross", width))
+    for v in receipt.vat:
+        code = f"{v.tax_class.code} {v.tax_class.rate_text}"
+        cols = f"{v.net.amount_text():>9} {v.vat.amount_text():>8} {v.gross.amount_text():>9}"
+        out.extend(_pair(code, cols, width))
+    out.append(rule)
+    out.append(f"Refund {receipt.refund_id}"[:width].center(width).rstrip())
+    if receipt.training:
+        out.append(training_mark(width).center(width).rstrip())
+    return out

@@ -1,0 +1,929 @@
+"""Refunds and returns: money back for goods, as a document of its own.
+
+A refund names its original sale (found by receipt number, scanned receipt barcode, amount,
+day or payment reference through :class:`~pos.services.receipts.ReceiptService`), gives back
+whole lines or chosen quantities, and never more than was sold: earlier refunds of the same
+lines count (:func:`pos.domain.refund.line_refund`), re-read inside the transaction that
+writes the refund. One refund per sale is in progress at a time on this till.
+
+Money goes back by the original tenders (:func:`pos.domain.refund.allocate_tenders`):
+
+- cash from the drawer for cash;
+- through the method where it can refund (PayPal: a capture refund, in the currency PayPal
+  took, proportionally; a card method that declares ``refund``): the gateway is called
+  between the store steps, never on the till worker (:mod:`pos.services.steps`), with the
+  refund's own idempotency key, and an audit entry (``refund_started``) is written before;
+- otherwise by hand (an M-Pesa reversal the manager makes, its reference recorded) or as
+  cash, which for a non-cash tender needs ``refund_to_cash`` (a manager).
+
+The refund, its lines and tenders, its ``refund.completed`` outbox event and its audit entry
+(with the SHA-256 of the stored document, so the sealed audit chain vouches for it) are
+written in ONE transaction. A return without a receipt needs ``return_without_receipt``
+(a manager), a reason, and gives cash back at today's prices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pos.domain.barcode import normalize_barcode
+from pos.domain.errors import DomainError
+from pos.domain.money import Money, allocate
+from pos.domain.receipt import LABEL_DETAIL, StoreInfo
+from pos.domain.refund import (
+    REASON_CODES,
+    RefundError,
+    RefundReceipt,
+    RefundReceiptLine,
+    RefundReceiptTender,
+    TenderHow,
+    TenderShare,
+    allocate_tenders,
+    foreign_share,
+    line_refund,
+)
+from pos.domain.sale import SaleStatus
+from pos.domain.tax import TaxClass, TaxTable, VatLine, vat_from_gross
+from pos.payments.base import AttemptRef, Capability, PaymentMethod, RefundResult
+from pos.services.audit import AuditWriter
+from pos.services.auth import Approval, AuthService, Permission
+from pos.services.context import Clock, IdFactory, TerminalContext
+from pos.services.errors import NotFound, ServiceError
+from pos.services.steps import NetCall, Steps, run_inline
+from pos.services.sync_events import refund_document
+from pos.store import attempts
+from pos.store import refunds as store
+from pos.store import repositories as repo
+from pos.store.db import Database
+from sync.protocol.fields import Amount
+from sync.protocol.refunds import OriginalSale, RefundCompleted, RefundLine, RefundTender
+from sync.protocol.sales import VatClass, VatTotal
+
+CASH = "cash"
+#: the refund counter of a terminal (its own sequence: sale receipt numbers stay gap-free)
+REFUND_COUNTER = "refund"
+#: refund numbers are ``STORE-TERMINAL-9<seq, 11 digits>``: the protocol's receipt number
+#: form (digits after the terminal), in a range sale numbers never reach
+REFUND_NUMBER_LEAD = "9"
+
+
+def refund_number(ctx: TerminalContext, seq: int) -> str:
+    return f"{ctx.store.store_id}-{ctx.terminal_id}-{REFUND_NUMBER_LEAD}{seq:011d}"
+
+
+@dataclass(frozen=True, slots=True)
+class RefundableLine:
+    """A line of the original sale: what was sold and what went back already."""
+
+    line_no: int
+    name: str
+    sku: str
+    quantity: int
+    refunded_quantity: int
+    unit_price: Money
+    total: Money  # what the line cost, after its discounts
+    refunded: Money
+
+    @property
+    def left(self) -> int:
+        return self.quantity - self.refunded_quantity
+
+
+@dataclass(frozen=True, slots=True)
+class RefundableTender:
+    """A payment of the original sale and the ways its money can go back."""
+
+    payment_id: str
+    method: str
+    label: str
+    paid: Money
+    refunded: Money
+    reference: str
+    ways: tuple[TenderHow, ...]  # the first is the default
+
+
+@dataclass(frozen=True, slots=True)
+class RefundableSale:
+    sale_id: str
+    number: str
+    closed_at: datetime
+    day: date
+    total: Money
+    lines: tuple[RefundableLine, ...]
+    tenders: tuple[RefundableTender, ...]
+    refunds: tuple[str, ...]  # numbers of the refunds made already
+
+    @property
+    def fully_refunded(self) -> bool:
+        return all(line.left == 0 for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    """What the cashier chose: ``quantities`` by original line number (1-based); ``how``
+    and ``references`` by original payment id (a reversal's reference for ``by_hand``)."""
+
+    sale_id: str
+    quantities: Mapping[int, int]
+    reason_code: str
+    reason: str = ""
+    how: Mapping[str, TenderHow] = field(default_factory=dict)
+    references: Mapping[str, str] = field(default_factory=dict)
+    restock: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTender:
+    payment_id: str  # the original payment ("" for a return without a receipt)
+    method: str
+    label: str
+    amount: Money
+    how: TenderHow
+    reference: str = ""
+    foreign: Money | None = None  # what a foreign-currency method gives back
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedLine:
+    original_line_no: int | None
+    original_line_id: str | None
+    product_id: int | None
+    sku: str
+    barcode: str | None
+    name: str
+    quantity: int
+    unit_price: Money
+    total: Money
+    tax_class: TaxClass
+    vat: Money
+
+
+@dataclass(frozen=True, slots=True)
+class RefundPlan:
+    """What a refund would give back, line by line and tender by tender (a quote)."""
+
+    sale_id: str
+    original_number: str
+    original_day: date | None
+    lines: tuple[PlannedLine, ...]
+    tenders: tuple[PlannedTender, ...]
+    total: Money
+    vat: tuple[VatLine, ...]
+    needs: frozenset[Permission]
+
+
+@dataclass(frozen=True, slots=True)
+class RefundDone:
+    refund_id: str
+    number: str
+    total: Money
+    cash_out: Money  # what the drawer hands over now
+    receipt: RefundReceipt
+
+
+class RefundService:
+    """Refunds of this terminal's (and, later, head office's) sales."""
+
+    def __init__(
+        self,
+        db: Database,
+        ctx: TerminalContext,
+        clock: Clock,
+        ids: IdFactory,
+        auth: AuthService,
+        methods: Mapping[str, PaymentMethod] | None = None,
+    ) -> None:
+        self._db = db
+        self._ctx = ctx
+        self._clock = clock
+        self._ids = ids
+        self._auth = auth
+        self._audit = AuditWriter(ctx, clock, ids)
+        self._methods: dict[str, PaymentMethod] = dict(methods or {})
+        self._busy: set[str] = set()
+        self._lock = threading.Lock()
+
+    def use_methods(self, methods: Mapping[str, PaymentMethod]) -> None:
+        """The payment methods money can go back through (set when payments are enabled)."""
+        self._methods = dict(methods)
+
+    # -- reading --------------------------------------------------------------------------
+    def refundable(self, sale_id: str) -> RefundableSale:
+        """The sale with what each line and tender can still give back."""
+        self._auth.require_user()
+        with self._db.read_session() as s:
+            return self._refundable(s, sale_id)
+
+    def _label(self, method: str, details: Mapping[str, str]) -> str:
+        found = self._methods.get(method)
+        if details.get(LABEL_DETAIL):
+            return details[LABEL_DETAIL]
+        if found is not None:
+            return found.describe().receipt_name
+        return "Cash" if method == CASH else method.replace("_", " ").title()
+
+    def _ways(self, method: str) -> tuple[TenderHow, ...]:
+        if method == CASH:
+            return (TenderHow.CASH,)
+        found = self._methods.get(method)
+        if found is not None and found.can(Capability.REFUND):
+            return (TenderHow.METHOD, TenderHow.CASH)
+        return (TenderHow.BY_HAND, TenderHow.CASH)
+
+    def _refundable(self, s: Session, sale_id: str) -> RefundableSale:
+        entry = repo.sale_by_id(s, sale_id)
+        if entry is None:
+            raise NotFound("That sale is not in this till's journal.")
+        sale = entry.sale
+        if sale.status is not SaleStatus.COMPLETED:
+            raise ServiceError(f"Receipt {entry.number} was voided: nothing was paid to refund.")
+        totals = sale.totals(entry.tax_table)
+        by_id = {lt.line_id: lt for lt in totals.lines}
+        done = store.refunded_by_line(s, sale_id)
+        currency = sale.currency
+        lines = tuple(
+            RefundableLine(
+                line_no=n,
+                name=line.product.name,
+                sku=line.product.sku,
+                quantity=line.quantity,
+                refunded_quantity=done.get(n, (0, 0))[0],
+                unit_price=line.unit_price,
+                total=by_id[line.line_id].total,
+                refunded=Money(done.get(n, (0, 0))[1], currency),
+            )
+            for n, line in enumerate(sale.lines, start=1)
+        )
+        back = store.refunded_by_payment(s, [p.payment_id for p in sale.payments])
+        tenders = tuple(
+            RefundableTender(
+                payment_id=p.payment_id,
+                method=p.method,
+                label=self._label(p.method, dict(p.details)),
+                paid=p.amount,
+                refunded=Money(back.get(p.payment_id, (0, 0))[0], currency),
+                reference=p.reference,
+                ways=self._ways(p.method),
+            )
+            for p in sale.payments
+        )
+        previous = tuple(r.number for r in store.refunds_of_sale(s, sale_id))
+        return RefundableSale(
+            sale_id=sale_id,
+            number=entry.number,
+            closed_at=entry.closed_at.astimezone(self._ctx.zone),
+            day=date.fromisoformat(self._ctx.business_date(entry.closed_at)),
+            total=totals.total,
+            lines=lines,
+            tenders=tenders,
+            refunds=previous,
+        )
+
+    # -- planning -------------------------------------------------------------------------
+    def quote(self, request: RefundRequest) -> RefundPlan:
+        """What ``request`` would give back and by which tenders (nothing is written)."""
+        self._auth.require_user()
+        with self._db.read_session() as s:
+            return self._plan(s, request)
+
+    def _plan(self, s: Session, request: RefundRequest) -> RefundPlan:
+        _check_reason(request.reason_code, request.reason)
+        entry = repo.sale_by_id(s, request.sale_id)
+        if entry is None:
+            raise NotFound("That sale is not in this till's journal.")
+        view = self._refundable(s, request.sale_id)
+        sale, table = entry.sale, entry.tax_table
+        currency = sale.currency
+        chosen = {n: q for n, q in request.quantities.items() if q}
+        if not chosen:
+            raise RefundError("Choose the items to refund and how many of each.")
+        lines: list[tuple[int, int, int]] = []  # (line no, quantity, minor)
+        for n, quantity in sorted(chosen.items()):
+            if not 1 <= n <= len(view.lines):
+                raise RefundError(f"Receipt {view.number} has no line {n}.")
+            have = view.lines[n - 1]
+            try:
+                minor = line_refund(
+                    have.total.minor,
+                    have.quantity,
+                    have.refunded_quantity,
+                    have.refunded.minor,
+                    quantity,
+                )
+            except RefundError as exc:
+                raise RefundError(f"{have.name}: {exc}") from None
+            lines.append((n, quantity, minor))
+        total = Money(sum(m for _, _, m in lines), currency)
+        planned_lines = _with_vat(
+            [
+                (
+                    n,
+                    sale.lines[n - 1].line_id,
+                    sale.lines[n - 1].product.product_id,
+                    sale.lines[n - 1].product.sku,
+                    sale.lines[n - 1].product.barcode,
+                    sale.lines[n - 1].product.name,
+                    quantity,
+                    sale.lines[n - 1].unit_price,
+                    Money(minor, currency),
+                    table.get(sale.lines[n - 1].product.vat_class),
+                )
+                for n, quantity, minor in lines
+            ],
+            currency,
+        )
+        shares = [TenderShare(t.payment_id, t.method, t.paid, t.refunded) for t in view.tenders]
+        by_id = {t.payment_id: t for t in view.tenders}
+        needs = {Permission.REFUND}
+        tenders: list[PlannedTender] = []
+        for share, amount in allocate_tenders(total, shares) if total else []:
+            tender = by_id[share.payment_id]
+            how = request.how.get(share.payment_id, tender.ways[0])
+            if how not in tender.ways:
+                raise RefundError(f"{tender.label} cannot be given back that way.")
+            reference = request.references.get(share.payment_id, "").strip()
+            if how is TenderHow.BY_HAND and len(reference) < 4:
+                raise RefundError(
+                    f"Make the {tender.label} reversal of {amount} first, then type its "
+                    "reference (or give it back as cash, with a manager's approval)."
+                )
+            if how is TenderHow.CASH and tender.method != CASH:
+                needs.add(Permission.REFUND_TO_CASH)
+            foreign = None
+            if how is TenderHow.METHOD:
+                foreign = self._foreign_part(s, tender, amount)
+            tenders.append(
+                PlannedTender(
+                    share.payment_id,
+                    tender.method,
+                    tender.label,
+                    amount,
+                    how,
+                    reference if how is TenderHow.BY_HAND else "",
+                    foreign,
+                )
+            )
+        vat = _vat_rows(planned_lines, currency)
+        return RefundPlan(
+            sale_id=request.sale_id,
+            original_number=view.number,
+            original_day=view.day,
+            lines=tuple(planned_lines),
+            tenders=tuple(tenders),
+            total=total,
+            vat=vat,
+            needs=frozenset(needs),
+        )
+
+    def _foreign_part(self, s: Session, tender: RefundableTender, amount: Money) -> Money | None:
+        """What a method that took a foreign currency (PayPal: USD) gives back for
+        ``amount`` of the sale's currency, in proportion to what it took."""
+        record = attempts.get_attempt(s, tender.payment_id)
+        if record is None or record.amount.currency == tender.paid.currency:
+            return None
+        foreign_back = store.refunded_by_payment(s, [tender.payment_id]).get(
+            tender.payment_id, (0, 0)
+        )[1]
+        minor = foreign_share(
+            tender.paid.minor,
+            record.amount.minor,
+            tender.refunded.minor,
+            foreign_back,
+            amount.minor,
+        )
+        return Money(minor, record.amount.currency)
+
+    # -- refunding ------------------------------------------------------------------------
+    def refund(self, request: RefundRequest, approval: Approval | None = None) -> RefundDone:
+        """:meth:`refund_steps` driven inline (tests, command line)."""
+        return run_inline(self.refund_steps(request, approval))
+
+    def refund_steps(
+        self, request: RefundRequest, approval: Approval | None = None
+    ) -> Steps[RefundDone]:
+        """Refund as planned by :meth:`quote`; gateway refunds run as network steps."""
+        user = self._auth.require_user()
+        with self._lock:
+            if request.sale_id in self._busy:
+                raise ServiceError("A refund of this sale is already in progress.")
+            self._busy.add(request.sale_id)
+        try:
+            with self._db.read_session() as s:
+                plan = self._plan(s, request)
+            who = self._auth.authorize_all(plan.needs, approval)
+            refund_id = self._ids.new()
+            references: dict[int, str] = {}
+            gateway = [(i, t) for i, t in enumerate(plan.tenders) if t.how is TenderHow.METHOD]
+            if gateway:
+                with self._db.session() as s:
+                    self._audit.write(
+                        s,
+                        user_id=user.user_id,
+                        action="refund_started",
+                        document_id=refund_id,
+                        approved_by="" if who == user.user_id else who,
+                        detail=_plan_detail(plan),
+                    )
+            for i, tender in gateway:
+                result: RefundResult = yield self._gateway_call(refund_id, i, tender)
+                if not result.ok:
+                    given = [f"{t.label} {references[j]}" for j, t in gateway if j in references]
+                    with self._db.session() as s:
+                        self._audit.write(
+                            s,
+                            user_id=user.user_id,
+                            action="refund_failed",
+                            result="failed",
+                            document_id=refund_id,
+                            detail={"code": result.code, "given_back": given},
+                        )
+                    already = f" Already given back: {', '.join(given)}." if given else ""
+                    raise ServiceError(f"{result.message}{already}")
+                references[i] = result.refund_ref
+            return self._write(request, plan, refund_id, who, references)
+        finally:
+            with self._lock:
+                self._busy.discard(request.sale_id)
+
+    def _gateway_call(self, refund_id: str, index: int, tender: PlannedTender) -> NetCall[Any]:
+        method = self._methods.get(tender.method)
+        with self._db.read_session() as s:
+            record = attempts.get_attempt(s, tender.payment_id)
+        if method is None or record is None:
+            raise ServiceError(
+                f"{tender.label} is not set up on this till: give the money back by hand "
+                "or as cash."
+            )
+        details = {"refund_id": f"{refund_id}-{index + 1}"}
+        if record.receipt_ref:
+            details["capture_id"] = record.receipt_ref
+            details["receipt_ref"] = record.receipt_ref
+        ref = AttemptRef(
+            attempt_id=record.id,
+            sale_id=record.sale_id,
+            amount=record.amount,
+            gateway_ref=record.gateway_ref,
+            details=details,
+        )
+        amount = tender.foreign or tender.amount
+        return NetCall(lambda: method.refund(ref, amount), f"{tender.method}.refund {refund_id}")
+
+    def _write(
+        self,
+        request: RefundRequest,
+        plan: RefundPlan,
+        refund_id: str,
+        who: str,
+        references: Mapping[int, str],
+    ) -> RefundDone:
+        self._auth.require_user()
+        now = self._clock.now()
+        with self._db.session() as s:
+            seq = repo.next_number(s, f"{REFUND_COUNTER}:{self._ctx.terminal_id}")
+            if request.sale_id:
+                again = self._plan(s, request)  # limits re-read under the write lock
+                if again.total != plan.total:
+                    raise ServiceError(
+                        "This sale was refunded meanwhile; look at it again before refunding."
+                    )
+            tenders = tuple(
+                PlannedTender(
+                    t.payment_id,
+                    t.method,
+                    t.label,
+                    t.amount,
+                    t.how,
+                    references.get(i, t.reference),
+                    t.foreign,
+                )
+                for i, t in enumerate(plan.tenders)
+            )
+            done = self._store(s, plan, tenders, refund_id, seq, who, request, now)
+        return done
+
+    def _store(
+        self,
+        s: Session,
+        plan: RefundPlan,
+        tenders: tuple[PlannedTender, ...],
+        refund_id: str,
+        seq: int,
+        who: str,
+        request: RefundRequest,
+        now: datetime,
+    ) -> RefundDone:
+        user = self._auth.require_user()
+        number = refund_number(self._ctx, seq)
+        business_date = self._ctx.business_date(now)
+        currency = plan.total.currency
+        approved_by = "" if who == user.user_id else who
+        receipt = RefundReceipt(
+            store=self._ctx.store,
+            number=number,
+            refund_id=refund_id,
+            original_number=plan.original_number,
+            issued_at=now.astimezone(self._ctx.zone),
+            cashier=user.name,
+            training=self._ctx.training,
+            reason=request.reason.strip() or request.reason_code.replace("_", " "),
+            lines=tuple(
+                RefundReceiptLine(ln.name, ln.quantity, ln.unit_price, ln.total, ln.tax_class.code)
+                for ln in plan.lines
+            ),
+            total=plan.total,
+            vat=plan.vat,
+            tenders=tuple(
+                RefundReceiptTender(
+                    t.label if t.how is not TenderHow.CASH else "Cash",
+                    t.amount,
+                    t.reference,
+                    t.how,
+                    str(t.foreign) if t.foreign else "",
+                )
+                for t in tenders
+            ),
+        )
+        document = json.dumps(_receipt_doc(receipt), separators=(",", ":"), sort_keys=True)
+        store.write_refund(
+            s,
+            store.RefundHeader(
+                refund_id=refund_id,
+                number=number,
+                seq=seq,
+                store_id=self._ctx.store.store_id,
+                terminal_id=self._ctx.terminal_id,
+                original_sale_id=plan.sale_id,
+                original_number=plan.original_number,
+                cashier_id=user.user_id,
+                cashier_name=user.name,
+                approved_by=approved_by,
+                reason_code=request.reason_code,
+                reason=request.reason.strip(),
+                closed_at=now,
+                business_date=business_date,
+                currency=currency,
+                total_minor=plan.total.minor,
+                vat_minor=sum(v.vat.minor for v in plan.vat),
+                item_count=sum(ln.quantity for ln in plan.lines),
+                training=self._ctx.training,
+                document=document,
+            ),
+            [
+                store.StoredLine(
+                    line_no=n,
+                    original_line_no=ln.original_line_no,
+                    product_id=ln.product_id,
+                    sku=ln.sku,
+                    name=ln.name,
+                    quantity=ln.quantity,
+                    unit_price_minor=ln.unit_price.minor,
+                    total_minor=ln.total.minor,
+                    vat_class=ln.tax_class.code,
+                    vat_minor=ln.vat.minor,
+                    restock=request.restock,
+                )
+                for n, ln in enumerate(plan.lines, start=1)
+            ],
+            [
+                store.StoredTender(
+                    tender_no=n,
+                    method=CASH if t.how is TenderHow.CASH else t.method,
+                    amount_minor=t.amount.minor,
+                    currency=currency,
+                    original_payment_id=t.payment_id,
+                    reference=t.reference,
+                    by_hand=t.how is TenderHow.BY_HAND,
+                    foreign_minor=t.foreign.minor if t.foreign else 0,
+                    foreign_currency=t.foreign.currency if t.foreign else "",
+                )
+                for n, t in enumerate(tenders, start=1)
+            ],
+        )
+        outbox_seq = repo.next_outbox_seq(s)
+        wire = self._wire(plan, tenders, refund_id, number, now, user.user_id, approved_by, request)
+        event = refund_document(wire, self._ctx, event_id=self._ids.new(), seq=outbox_seq, now=now)
+        repo.add_outbox_event(
+            s,
+            event_id=event["event_id"],
+            kind=event["type"],
+            aggregate_id=refund_id,
+            payload=event,
+            now=now,
+            seq=outbox_seq,
+        )
+        self._audit.write(
+            s,
+            user_id=user.user_id,
+            action="refund" if plan.sale_id else "return_without_receipt",
+            document_id=refund_id,
+            approved_by=approved_by,
+            detail={
+                "number": number,
+                "original": plan.original_number,
+                "total": plan.total.minor,
+                "reason_code": request.reason_code,
+                "document_sha256": hashlib.sha256(document.encode()).hexdigest(),
+            },
+        )
+        cash_out = Money(sum(t.amount.minor for t in tenders if t.how is TenderHow.CASH), currency)
+        return RefundDone(refund_id, number, plan.total, cash_out, receipt)
+
+    def _wire(
+        self,
+        plan: RefundPlan,
+        tenders: tuple[PlannedTender, ...],
+        refund_id: str,
+        number: str,
+        now: datetime,
+        cashier_id: str,
+        approved_by: str,
+        request: RefundRequest,
+    ) -> RefundCompleted:
+        currency = plan.total.currency
+        original = None
+        if plan.sale_id and plan.original_day is not None:
+            original = OriginalSale(plan.sale_id, plan.original_number, plan.original_day)
+        return RefundCompleted(
+            refund_id=refund_id,
+            receipt_number=number,
+            business_date=date.fromisoformat(self._ctx.business_date(now)),
+            closed_at=now,
+            cashier_id=cashier_id,
+            approved_by=approved_by or None,
+            original=original,
+            reason_code=request.reason_code,
+            reason=request.reason.strip(),
+            currency=currency,
+            customer=None,
+            lines=tuple(
+                RefundLine(
+                    line_id=self._ids.new(),
+                    original_line_id=ln.original_line_id,
+                    product_id=ln.product_id,
+                    sku=ln.sku,
+                    barcode=ln.barcode,
+                    name=ln.name,
+                    quantity=ln.quantity,
+                    unit_price=Amount.of(ln.unit_price),
+                    total=Amount.of(ln.total),
+                    vat_class=_vat_class(ln.tax_class),
+                    net=Amount.of(ln.total - ln.vat),
+                    vat=Amount.of(ln.vat),
+                    restock=request.restock,
+                )
+                for ln in plan.lines
+            ),
+            vat=tuple(
+                VatTotal(
+                    _vat_class(v.tax_class),
+                    Amount.of(v.gross),
+                    Amount.of(v.net),
+                    Amount.of(v.vat),
+                )
+                for v in plan.vat
+            ),
+            total=Amount.of(plan.total),
+            vat_total=Amount.of(Money(sum(v.vat.minor for v in plan.vat), currency)),
+            tenders=tuple(
+                RefundTender(
+                    payment_id=self._ids.new(),
+                    method=CASH if t.how is TenderHow.CASH else t.method,
+                    amount=Amount.of(t.amount),
+                    reference=t.reference,
+                    original_payment_id=t.payment_id or None,
+                    by_hand=t.how is TenderHow.BY_HAND,
+                    payer_masked=None,
+                    foreign=None,
+                )
+                for t in tenders
+            ),
+        )
+
+    # -- returns without a receipt --------------------------------------------------------
+    def return_without_receipt(
+        self,
+        items: list[tuple[str, int]],
+        reason_code: str,
+        reason: str,
+        approval: Approval | None = None,
+        *,
+        restock: bool = True,
+    ) -> RefundDone:
+        """Goods back with no receipt (``items``: barcode or SKU, quantity): a manager's
+        action (or approval), a written reason, cash at today's prices, audited."""
+        self._auth.require_user()
+        if len(reason.strip()) < 3:
+            raise RefundError("A return without a receipt needs a reason: say what happened.")
+        _check_reason(reason_code, reason)
+        if not items:
+            raise RefundError("Scan or type the items that come back.")
+        currency = self._ctx.currency
+        table = self._ctx.tax_table
+        rows = []
+        with self._db.read_session() as s:
+            for code, quantity in items:
+                if quantity < 1:
+                    raise RefundError("Each item needs a quantity of at least one.")
+                item = repo.product_by_sku(s, code.strip())
+                if item is None:
+                    try:
+                        item = repo.product_by_barcode(s, normalize_barcode(code))
+                    except DomainError:
+                        item = None
+                if item is None:
+                    raise NotFound(f"No product has barcode or SKU {code}.")
+                rows.append(
+                    (
+                        None,
+                        None,
+                        item.product_id,
+                        item.sku,
+                        item.barcode,
+                        item.name,
+                        quantity,
+                        item.price,
+                        item.price * quantity,
+                        table.get(item.vat_class),
+                    )
+                )
+        lines = _with_vat(rows, currency)
+        total = Money(sum(ln.total.minor for ln in lines), currency)
+        plan = RefundPlan(
+            sale_id="",
+            original_number="",
+            original_day=None,
+            lines=tuple(lines),
+            tenders=(PlannedTender("", CASH, "Cash", total, TenderHow.CASH),),
+            total=total,
+            vat=_vat_rows(lines, currency),
+            needs=frozenset({Permission.REFUND, Permission.RETURN_WITHOUT_RECEIPT}),
+        )
+        who = self._auth.authorize_all(plan.needs, approval)
+        request = RefundRequest("", {}, reason_code, reason, restock=restock)
+        refund_id = self._ids.new()
+        return self._write(request, plan, refund_id, who, {})
+
+    # -- receipts -------------------------------------------------------------------------
+    def receipt(self, refund_id: str, *, reprint: bool = False) -> RefundReceipt:
+        """A refund's receipt as printed; ``reprint`` marks it COPY and is audited."""
+        user = self._auth.require(Permission.SELL)
+        with self._db.session() as s:
+            row = store.refund_by_id(s, refund_id)
+            if row is None:
+                raise NotFound("That refund is not in this till's journal.")
+            document = row.document
+            if reprint:
+                self._audit.write(
+                    s,
+                    user_id=user.user_id,
+                    action="refund_reprint",
+                    document_id=refund_id,
+                    detail={"number": row.number},
+                )
+        receipt = _receipt_of(json.loads(document), self._ctx)
+        return replace(receipt, reprint=True) if reprint else receipt
+
+    def refunds_of_sale(self, sale_id: str) -> list[store.RefundSummary]:
+        self._auth.require(Permission.SELL)
+        with self._db.read_session() as s:
+            return store.refunds_of_sale(s, sale_id)
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _check_reason(code: str, reason: str) -> None:
+    if code not in REASON_CODES:
+        raise RefundError(f"Choose a reason for the refund ({', '.join(REASON_CODES)}).")
+    if code == "other" and len(reason.strip()) < 3:
+        raise RefundError("Say in a few words why this is refunded.")
+
+
+_Row = tuple[int | None, str | None, int | None, str, str | None, str, int, Money, Money, TaxClass]
+
+
+def _with_vat(rows: Any, currency: str) -> list[PlannedLine]:
+    """Lines with their VAT: extracted once per class from the class's refunded gross
+    (the house rule), then shared over the class's lines by largest remainder."""
+    items: list[_Row] = list(rows)
+    vat_of: dict[int, int] = {}
+    for code in dict.fromkeys(r[9].code for r in items):
+        members = [i for i, r in enumerate(items) if r[9].code == code]
+        gross = sum(items[i][8].minor for i in members)
+        tax_class = items[members[0]][9]
+        vat = vat_from_gross(Money(gross, currency), tax_class).minor
+        shares = (
+            allocate(vat, [items[i][8].minor for i in members]) if gross else [0] * len(members)
+        )
+        vat_of.update(zip(members, shares, strict=True))
+    return [
+        PlannedLine(*r, vat=Money(vat_of[i], currency))
+        for i, r in enumerate(items)
+    ]
+
+
+def _vat_rows(
+    lines: list[PlannedLine] | tuple[PlannedLine, ...], currency: str
+) -> tuple[VatLine, ...]:
+    rows: dict[str, VatLine] = {}
+    for ln in lines:
+        known = rows.get(ln.tax_class.code)
+        if known is None:
+            rows[ln.tax_class.code] = VatLine(ln.tax_class, ln.total, ln.vat)
+        else:
+            rows[ln.tax_class.code] = VatLine(
+                ln.tax_class, known.gross + ln.total, known.vat + ln.vat
+            )
+    return tuple(rows.values())
+
+
+def _vat_class(tax_class: TaxClass) -> VatClass:
+    return VatClass(tax_class.code, tax_class.rate, tax_class.exempt)
+
+
+def _plan_detail(plan: RefundPlan) -> dict[str, object]:
+    return {
+        "original": plan.original_number,
+        "total": plan.total.minor,
+        "tenders": [
+            {"method": t.method, "how": t.how.value, "amount": t.amount.minor} for t in plan.tenders
+        ],
+    }
+
+
+def _money(m: Money) -> list[object]:
+    return [m.minor, m.currency]
+
+
+def _receipt_doc(r: RefundReceipt) -> dict[str, Any]:
+    return {
+        "store": {
+            "store_id": r.store.store_id,
+            "name": r.store.name,
+            "address": list(r.store.address),
+            "phone": r.store.phone,
+            "tax_pin": r.store.tax_pin,
+        },
+        "number": r.number,
+        "refund_id": r.refund_id,
+        "original_number": r.original_number,
+        "issued_at": r.issued_at.isoformat(),
+        "cashier": r.cashier,
+        "training": r.training,
+        "reason": r.reason,
+        "lines": [
+            [ln.name, ln.quantity, _money(ln.unit_price), _money(ln.total), ln.vat_code]
+            for ln in r.lines
+        ],
+        "total": _money(r.total),
+        "vat": [
+            {
+                "class": TaxTable((v.tax_class,)).to_list()[0],
+                "gross": _money(v.gross),
+                "vat": _money(v.vat),
+            }
+            for v in r.vat
+        ],
+        "tenders": [
+            [t.label, _money(t.amount), t.reference, t.how.value, t.foreign] for t in r.tenders
+        ],
+    }
+
+
+def _m(value: list[Any]) -> Money:
+    return Money(int(value[0]), str(value[1]))
+
+
+def _receipt_of(doc: dict[str, Any], ctx: TerminalContext) -> RefundReceipt:
+    st = doc["store"]
+    return RefundReceipt(
+        store=StoreInfo(
+            st["store_id"], st["name"], tuple(st["address"]), st["phone"], st["tax_pin"], ()
+        ),
+        number=doc["number"],
+        refund_id=doc["refund_id"],
+        original_number=doc["original_number"],
+        issued_at=datetime.fromisoformat(doc["issued_at"]).astimezone(ctx.zone),
+        cashier=doc["cashier"],
+        training=bool(doc["training"]),
+        reason=doc["reason"],
+        lines=tuple(
+            RefundReceiptLine(name, int(qty), _m(unit), _m(total), code)
+            for name, qty, unit, total, code in doc["lines"]
+        ),
+        total=_m(doc["total"]),
+        vat=tuple(
+            VatLine(TaxTable.from_list([v["class"]]).classes[0], _m(v["gross"]), _m(v["vat"]))
+            for v in doc["vat"]
+        ),
+        tenders=tuple(
+            RefundReceiptTender(label, _m(amount), ref, TenderHow(how), foreign)
+            for label, amount, ref, how, foreign in doc["tenders"]
+        ),
+    )
