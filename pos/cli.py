@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     pay.add_argument("--json", action="store_true", help="print one JSON object")
     _add_bench_ui(bench_sub)
     _add_bench_etims(bench_sub)
+    _add_bench_sync(bench_sub)
     sandbox = sub.add_parser(
         "sandbox",
         help="run a local simulator (M-Pesa Daraja, PayPal or KRA eTIMS OSCU) for integrators",
@@ -115,6 +116,24 @@ def run_bench_etims(args: argparse.Namespace) -> int:
     from pos.bench.etims import run_etims
 
     return run_etims(args)
+
+
+# -- kaunta bench sync (docs/headoffice.md, "Capacity") -------------------------------------
+
+
+def _add_bench_sync(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sync = bench_sub.add_parser(
+        "sync", help="head-office ingest (8 agents, PostgreSQL), API p99, 100k catalog pull"
+    )
+    sync.add_argument("--batches", type=int, default=10, help="200-event batches per agent")
+    sync.add_argument("--products", type=int, default=100_000, help="catalog size to pull")
+    sync.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run_bench_sync(args: argparse.Namespace) -> int:
+    from pos.bench.sync_server import run_sync
+
+    return run_sync(args)
 
 
 # -- backup and restore (docs/backups.md) ---------------------------------------------------
@@ -198,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_bench_ui(args)
     if command == "bench" and args.bench_target == "etims":
         return run_bench_etims(args)
+    if command == "bench" and args.bench_target == "sync":
+        return run_bench_sync(args)
     if command == "bench":
         from pos.bench import run_bench
 
