@@ -1,6 +1,7 @@
 """A throwaway PostgreSQL cluster from the Debian ``postgresql`` packages: ``initdb`` and
-``pg_ctl`` in a temp dir on a free port (no Docker). Run as the ``postgres`` (or ``nobody``)
-user when the tests run as root, since PostgreSQL refuses to run as root."""
+``pg_ctl`` in a temp dir on a free port (no Docker), for tests and ``kaunta bench sync``.
+Run as the ``postgres`` (or ``nobody``) user when running as root, since PostgreSQL refuses
+to run as root. Never used by a deployed head office."""
 
 from __future__ import annotations
 

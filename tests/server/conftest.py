@@ -29,7 +29,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from tests.server.pg import cluster, find_bin  # noqa: E402
+from sync.server.devcluster import cluster, find_bin  # noqa: E402
 
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -18,7 +18,7 @@ import pytest
 
 from sync.agent.client import ClientSettings, HeadOfficeClient
 from tests.server.factory import Till
-from tests.server.pg import free_port
+from sync.server.devcluster import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

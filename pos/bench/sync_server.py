@@ -1,0 +1,411 @@
+"""Head-office figures for ``kaunta bench sync --json`` (docs/headoffice.md, "Capacity").
+
+- ``ingest_events_per_s``: sale events applied into PostgreSQL by the real head office
+  (gunicorn, ``kaunta-hq serve``) from 8 concurrent agents pushing batches of 200 over HTTP
+  on 127.0.0.1: every event parsed by the protocol's parser, deduplicated by UUID and
+  projected into sales, lines, VAT and payments in one transaction per batch.
+- ``ingest_raw_ratio``: that rate over a plain psycopg ``COPY`` of the very rows the run
+  wrote (every ledger table), into empty copies of those tables, in the same run.
+- ``api_p99_ms``: the 99th percentile of small API calls (heartbeat, changes) made by a
+  probe while the ingest runs; ``push_p99_ms`` the same for the 200-event pushes.
+- ``catalog_initial_100k_s``: a newly enrolled terminal pulls a 100,000-product catalog
+  page by page (1,000 a page) over HTTP and reads every page as JSON.
+
+The database is ``DATABASE_URL`` when it names PostgreSQL, otherwise a throwaway cluster
+(``sync.server.devcluster``). Set-up (documents, terminals, the 100k products) is not timed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pos.domain.ids import uuid7
+from pos.domain.money import Money
+from pos.domain.sale import CashRounding, ProductRef, Sale
+from pos.domain.tax import KENYA_VAT
+from pos.services.sync_events import sale_document
+from pos.store.repositories import JournalHeader
+from sync.protocol import content_hash
+from sync.protocol.batch import ChainHead, batch_document
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENTS = 8
+BATCH = 200
+LEDGER_TABLES = (
+    "hq_ledger_ledgerevent",
+    "hq_ledger_sale",
+    "hq_ledger_saleline",
+    "hq_ledger_salevat",
+    "hq_ledger_salepayment",
+)
+
+
+def _template(store_id: str, terminal_id: str) -> dict[str, Any]:
+    t0 = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+    cashier = str(uuid7(1, b"\x00" * 10))
+    sale = Sale(str(uuid7(2, b"\x00" * 10)), "KES", t0, cashier)
+    for n, (sku, price, vat) in enumerate((("DAI-0001", "65", "S"), ("FLR-0001", "88", "E"))):
+        sale.add_product(
+            ProductRef(n + 1, sku, None, sku, Money.parse(price, "KES"), vat),
+            2,
+            str(uuid7(3 + n, b"\x00" * 10)),
+        )
+    sale.pay_cash(
+        Money.parse("1000", "KES"),
+        table=KENYA_VAT,
+        increment=100,
+        mode=CashRounding.NEAREST,
+        payment_id="cash-1",
+        at=t0,
+    )
+    sale.complete(KENYA_VAT)
+    header = JournalHeader(
+        cashier_id=cashier,
+        number=f"{store_id}-{terminal_id}-000001",
+        seq=1,
+        store_id=store_id,
+        terminal_id=terminal_id,
+        cashier_name="Bench",
+        closed_at=t0 + timedelta(minutes=1),
+        business_date="2026-03-02",
+        training=False,
+        change=sale.change_due(KENYA_VAT),
+    )
+    return sale_document(
+        sale,
+        sale.totals(KENYA_VAT),
+        KENYA_VAT,
+        header,
+        event_id=str(uuid7(9, b"\x00" * 10)),
+        seq=1,
+    )
+
+
+def batches(store_id: str, terminal_id: str, agent: int, count: int) -> list[bytes]:
+    """``count`` batches of :data:`BATCH` distinct sale events for one terminal."""
+    template = _template(store_id, terminal_id)
+    ms = int(time.time() * 1000)
+    out: list[bytes] = []
+    seq = 0
+    for b in range(count):
+        events = []
+        for _ in range(BATCH):
+            seq += 1
+            salt = (agent << 40 | seq).to_bytes(10, "big")
+            body = {
+                **template["body"],
+                "sale_id": str(uuid7(ms, salt)),
+                "receipt_number": f"{store_id}-{terminal_id}-{seq:06d}",
+            }
+            events.append(
+                {
+                    **template,
+                    "event_id": str(uuid7(ms + 1, salt)),
+                    "seq": seq,
+                    "body": body,
+                    "hash": content_hash(body),
+                }
+            )
+        doc = batch_document(
+            store_id=store_id,
+            terminal_id=terminal_id,
+            sent_at=datetime.now(UTC),
+            chain_head=ChainHead(b + 1, f"{b + 1:064x}"),
+            events=events,
+        )
+        out.append(json.dumps(doc, separators=(",", ":")).encode())
+    return out
+
+
+@contextmanager
+def _database() -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        yield url
+        return
+    from sync.server.devcluster import cluster
+
+    with cluster() as url:
+        yield url
+
+
+def _env(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "sync.server.settings",
+        "KAUNTA_HQ_SECRET_KEY": "bench-only-" + "k" * 40,
+        "KAUNTA_HQ_THROTTLE_TERMINAL": "100000/min",
+        "KAUNTA_HQ_THROTTLE_ADDRESS": "1000000/min",
+        "KAUNTA_HQ_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def _prepare(url: str, products: int) -> list[tuple[str, str, str]]:
+    """Migrate, make a store with AGENTS + 1 terminals and ``products`` products; returns
+    (store, terminal, token) per terminal. Runs Django in this process."""
+    os.environ.update({k: v for k, v in _env(url).items() if k != "PYTHONPATH"})
+    import django
+    from django.core.management import call_command
+    from django.db import connections, transaction
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    from sync.server.catalog.models import Product, VatClass, reserve_versions
+    from sync.server.terminals.enroll import enroll
+    from sync.server.terminals.models import EnrollmentCode, Organisation, Store
+
+    org = Organisation.objects.create(name=f"Bench {time.time_ns()}")
+    store = Store.objects.create(organisation=org, code=f"B{time.time_ns() % 10**9}", name="B")
+    out = []
+    for n in range(AGENTS + 1):
+        _, code = EnrollmentCode.make(store)
+        got = enroll(code, f"bench {n}")
+        out.append((store.code, got.terminal.code, got.token))
+    vat = VatClass.objects.get(code="S")
+    with transaction.atomic():
+        first = reserve_versions(products)
+        Product.objects.bulk_create(
+            (
+                Product(
+                    organisation=org,
+                    sku=f"SKU-{n:06d}",
+                    name=f"Product {n}",
+                    category="Bench",
+                    vat_class=vat,
+                    price_minor=100 + n,
+                    version=first + n,
+                )
+                for n in range(products)
+            ),
+            batch_size=5000,
+        )
+    connections.close_all()
+    return out
+
+
+@contextmanager
+def _server(url: str, workers: int) -> Iterator[int]:
+    from sync.server.devcluster import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sync.server.cli",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+        ],
+        env=_env(url),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/readyz")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _call(
+    conn: http.client.HTTPConnection, method: str, path: str, token: str, body: bytes | None = None
+) -> tuple[int, bytes, float]:
+    start = time.perf_counter()
+    conn.request(
+        method,
+        path,
+        body=body,
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    r = conn.getresponse()
+    data = r.read()
+    return r.status, data, time.perf_counter() - start
+
+
+def _copy_baseline(url: str) -> float:
+    """Seconds for a plain COPY of every ledger row the run wrote into empty copies."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        dumps = {}
+        for table in LEDGER_TABLES:
+            buf = io.BytesIO()
+            with conn.cursor().copy(f"COPY (SELECT * FROM {table}) TO STDOUT") as cp:
+                for chunk in cp:
+                    buf.write(chunk)
+            dumps[table] = buf.getvalue()
+            conn.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+        conn.commit()
+        start = time.perf_counter()
+        for table, data in dumps.items():
+            with conn.cursor().copy(f"COPY bench_{table} FROM STDIN") as cp:
+                cp.write(data)
+        conn.commit()
+        took = time.perf_counter() - start
+        for table in LEDGER_TABLES:
+            conn.execute(f"DROP TABLE bench_{table}")
+        conn.commit()
+    return took
+
+
+def _pct(values: list[float], q: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def server_figures(
+    *, batches_per_agent: int = 10, products: int = 100_000, workers: int | None = None
+) -> dict[str, Any]:
+    """The head-office figures (see the module docstring)."""
+    workers = workers or max(2, (os.cpu_count() or 1) * 2)
+    with _database() as url:
+        terminals = _prepare(url, products)
+        work = [
+            batches(s, t, n, batches_per_agent) for n, (s, t, _) in enumerate(terminals[:AGENTS])
+        ]
+        with _server(url, workers) as port:
+            push_ms: list[float] = []
+            probe_ms: list[float] = []
+            failures: list[str] = []
+            done = threading.Event()
+
+            def agent(n: int) -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                for raw in work[n]:
+                    status, data, took = _call(conn, "POST", "/api/v1/events", terminals[n][2], raw)
+                    push_ms.append(took * 1000)
+                    results = json.loads(data).get("results", []) if status == 200 else []
+                    if status != 200 or any(r["status"] != "applied" for r in results):
+                        failures.append(f"agent {n}: HTTP {status} {data[:200]!r}")
+
+            def probe() -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                token = terminals[AGENTS][2]
+                beat = json.dumps(
+                    {
+                        "at": "2026-03-02T07:30:00Z",
+                        "outbox_waiting": 0,
+                        "last_sync_at": None,
+                        "app_version": "bench",
+                    }
+                ).encode()
+                while not done.is_set():
+                    _, _, took = _call(conn, "POST", "/api/v1/heartbeat", token, beat)
+                    probe_ms.append(took * 1000)
+                    _, _, took = _call(conn, "GET", "/api/v1/changes?limit=1&cursor=v1.0", token)
+                    probe_ms.append(took * 1000)
+                    time.sleep(0.01)
+
+            threads = [threading.Thread(target=agent, args=(n,)) for n in range(AGENTS)]
+            prober = threading.Thread(target=probe)
+            prober.start()
+            start = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            ingest_s = time.perf_counter() - start
+            done.set()
+            prober.join()
+            events = AGENTS * batches_per_agent * BATCH
+
+            # a new terminal pulls the whole catalog
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            token, cursor, pulled, pages = terminals[AGENTS][2], "", 0, 0
+            start = time.perf_counter()
+            while True:
+                _, data, _ = _call(
+                    conn, "GET", f"/api/v1/changes?limit=1000&cursor={cursor}", token
+                )
+                page = json.loads(data)
+                pulled += sum(c["kind"] == "product" for c in page["changes"])
+                pages += 1
+                cursor = page["cursor"]
+                if not page["more"]:
+                    break
+            catalog_s = time.perf_counter() - start
+        raw_s = _copy_baseline(url)
+    rate = events / ingest_s
+    return {
+        "ingest_events_per_s": round(rate, 1),
+        "ingest_events": events,
+        "ingest_s": round(ingest_s, 3),
+        "ingest_raw_copy_events_per_s": round(events / raw_s, 1),
+        "ingest_raw_ratio": round(rate / (events / raw_s), 3),
+        "ingest_failures": failures[:5],
+        "api_p99_ms": round(_pct(probe_ms, 99), 1),
+        "api_p50_ms": round(_pct(probe_ms, 50), 1),
+        "api_probe_calls": len(probe_ms),
+        "push_p99_ms": round(_pct(push_ms, 99), 1),
+        "push_p50_ms": round(_pct(push_ms, 50), 1),
+        "catalog_initial_100k_s": round(catalog_s, 3),
+        "catalog_products_pulled": pulled,
+        "catalog_pages": pages,
+        "server_workers": workers,
+        "agents": AGENTS,
+        "batch_events": BATCH,
+        "cpus": os.cpu_count(),
+    }
+
+
+def run_sync(args: Any) -> int:
+    """``kaunta bench sync``: the head-office figures merged with the till's drain."""
+    figures = server_figures(
+        batches_per_agent=getattr(args, "batches", 10),
+        products=getattr(args, "products", 100_000),
+    )
+    try:
+        from pos.bench.sync_drain import drain_figures
+
+        figures.update(drain_figures())
+    except ImportError:  # the till-side drain bench is another module's
+        pass
+    if getattr(args, "json", False):
+        print(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            print(f"{key:32} {value}")
+    return 0 if not figures["ingest_failures"] else 1
+
+
+if __name__ == "__main__":  # python -m pos.bench.sync_server [batches] [products]
+    with tempfile.TemporaryDirectory():
+        a = sys.argv[1:]
+        print(
+            json.dumps(
+                server_figures(
+                    batches_per_agent=int(a[0]) if a else 10,
+                    products=int(a[1]) if len(a) > 1 else 100_000,
+                ),
+                indent=2,
+            )
+        )
