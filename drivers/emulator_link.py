@@ -13,6 +13,7 @@ symlink for that reason: a new pty has a new name, the link path stays.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import select
 import socket
@@ -21,6 +22,8 @@ import threading
 import tty
 from pathlib import Path
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class DeviceModel(Protocol):
@@ -219,7 +222,12 @@ class EmulatorServer:
     def _run(self) -> None:
         while not self._stop.is_set():
             data = self.link.read(4096, 0.05)
-            if data:
+            if not data:
+                continue
+            try:
                 reply = self.model.feed(data)
-                if reply:
-                    self.link.write(reply)
+            except Exception:  # a bad byte must not kill the emulated device
+                log.exception("%s could not handle %d bytes", self._thread.name, len(data))
+                continue
+            if reply:
+                self.link.write(reply)

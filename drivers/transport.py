@@ -30,6 +30,15 @@ PARITIES = {"N": serial.PARITY_NONE, "E": serial.PARITY_EVEN, "O": serial.PARITY
 STOPBITS = {1: serial.STOPBITS_ONE, 1.5: serial.STOPBITS_ONE_POINT_FIVE, 2: serial.STOPBITS_TWO}
 RAW_PREFIX = "raw:"
 
+try:  # termios raises its own error (not OSError) when a tty vanishes under pyserial
+    from termios import error as _TermiosError
+except ImportError:  # Windows
+    _TermiosError = OSError  # type: ignore[misc,assignment]
+
+#: what pyserial raises when the device behind a port went away
+PORT_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, _TermiosError)
+_OPEN_ERRORS: tuple[type[BaseException], ...] = (*PORT_ERRORS, ValueError)
+
 
 class DeviceError(Exception):
     """A device failed. ``code`` is stable (for translations and tests); ``str()`` is an
@@ -173,7 +182,7 @@ class SerialPort:
             self._ser.flush()
         except serial.SerialTimeoutException as exc:
             raise DeviceTimeout(f"device did not take data in time: {exc}") from exc
-        except (serial.SerialException, OSError) as exc:
+        except PORT_ERRORS as exc:
             raise DeviceOffline(f"port lost while writing: {exc}") from exc
 
     def read(self, size: int, timeout: float) -> bytes:
@@ -186,17 +195,17 @@ class SerialPort:
             waiting = self._ser.in_waiting
             rest = self._ser.read(min(size - 1, waiting)) if waiting else b""
             return bytes(first) + bytes(rest)
-        except (serial.SerialException, OSError) as exc:
+        except PORT_ERRORS as exc:
             raise DeviceOffline(f"port lost while reading: {exc}") from exc
 
     def reset_input(self) -> None:
         try:
             self._ser.reset_input_buffer()
-        except (serial.SerialException, OSError) as exc:
+        except PORT_ERRORS as exc:
             raise DeviceOffline(f"port lost: {exc}") from exc
 
     def close(self) -> None:
-        with contextlib.suppress(serial.SerialException, OSError):
+        with contextlib.suppress(*PORT_ERRORS):
             self._ser.close()
 
 
@@ -277,7 +286,7 @@ def open_port(settings: PortSettings) -> Port:
         ser.timeout = settings.timeout
         ser.write_timeout = settings.write_timeout
         ser.open()
-    except (serial.SerialException, OSError, ValueError) as exc:
+    except _OPEN_ERRORS as exc:
         raise DeviceOffline(f"cannot open {settings.url}: {exc}") from exc
     return SerialPort(ser)
 
