@@ -71,6 +71,29 @@ class SettingField:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyedField:
+    """One value the cashier keys in before sending, read off something the till cannot
+    ask (the slip of a bank's standalone card terminal: its approval code, the card's last
+    four digits).
+
+    ``name`` is the key in :attr:`PaymentRequest.keyed`; ``label`` is what the dialog
+    shows above the field (mark it with ``pos.domain.messages.text`` so it is
+    translated). The payment service refuses a request whose value is missing, of the
+    wrong length or (``digits_only``) not all digits, before anything is stored; the
+    method's own ``validate`` checks the rest (an approval code's letters and digits).
+    Keyed values are never logged or stored as typed: only what the method's result
+    keeps (its references) reaches the database.
+    """
+
+    name: str
+    label: str
+    digits_only: bool = False
+    min_length: int = 1
+    max_length: int = 20
+    placeholder: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class MethodDescription:
     """Everything that differs between payment methods, declared by the method itself.
 
@@ -91,6 +114,8 @@ class MethodDescription:
     whole_units_only: bool = False  # takes whole units of the currency (M-Pesa: shillings)
     resend_allowed: bool = True  # may the cashier send a new request after a failure
     settings_fields: tuple[SettingField, ...] = ()
+    #: what the cashier keys in before sending (carried in ``PaymentRequest.keyed``)
+    keyed_fields: tuple[KeyedField, ...] = ()
     #: how long the customer has to approve; the till then stops waiting
     deadline_seconds: int = 300
     #: how long after that deadline the gateway may still report money (late capture);
@@ -128,6 +153,9 @@ class PaymentRequest:
     reference: str  # short text the customer sees (account reference / invoice)
     description: str = ""
     phone: str | None = None  # normalised MSISDN (M-Pesa)
+    #: the values of the method's ``keyed_fields`` by name, stripped; kept out of repr so
+    #: a logged request never shows them
+    keyed: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
