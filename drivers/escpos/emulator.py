@@ -138,3 +138,39 @@ class PrinterEmulator:
         ):
             self._drawer_opened_at = None
             self._status = replace(self._status, drawer_pin3_high=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``kaunta emulate printer [--tcp PORT | --pty] [--columns N]``: serve an emulated
+    printer and print every receipt it cuts, as text, until Ctrl+C."""
+    import argparse
+
+    from drivers.emulator_link import EmulatorServer, Link, PtyLink, TcpLink
+    from drivers.escpos.decoder import render
+
+    p = argparse.ArgumentParser(prog="kaunta emulate printer")
+    p.add_argument("--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT")
+    p.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal (POSIX)")
+    p.add_argument("--columns", type=int, default=42)
+    p.add_argument("--paper-out", action="store_true", help="start with no paper")
+    args = p.parse_args(argv)
+
+    def show(picture: Picture) -> None:
+        print("\n".join(render(picture, args.columns)), flush=True)
+
+    model = PrinterEmulator(on_receipt=show)
+    model.set_paper(out=args.paper_out)
+    link: Link = PtyLink() if args.pty else TcpLink(args.tcp or 9100)
+    server = EmulatorServer(link, model, name="printer-emulator").start()
+    print(f"printer emulator on {server.url} (Ctrl+C to stop)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

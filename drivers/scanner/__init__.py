@@ -1,0 +1,1 @@
+"""Serial barcode scanners: framing (terminator, STX/ETX, AIM prefix) and an emulator."""
