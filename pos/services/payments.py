@@ -87,6 +87,10 @@ CANNOT_REFUND = define(
     "and say how in the note.",
 )
 NOT_SET_UP = define("payments.not_set_up", "The payment method {code} is not set up on this till.")
+KEYED_MISSING = define("payments.keyed_missing", "Type the {field} before sending.")
+KEYED_DIGITS = define("payments.keyed_digits", "{field}: digits only (0-9).")
+KEYED_LENGTH = define("payments.keyed_length", "{field}: type {length} characters.")
+KEYED_UNKNOWN = define("payments.keyed_unknown", "{method} takes no field named {field}.")
 
 log = logging.getLogger(__name__)
 
@@ -300,14 +304,28 @@ class PaymentService:
         return PhoneCheck(None, m.validate(request) is None and bool(text.strip()))
 
     # -- starting ---------------------------------------------------------------------------
-    def start(self, method_code: str, amount: Money, phone: str | None = None) -> AttemptView:
+    def start(
+        self,
+        method_code: str,
+        amount: Money,
+        phone: str | None = None,
+        keyed: Mapping[str, str] | None = None,
+    ) -> AttemptView:
         """Ask the customer for ``amount`` (sale currency) through a gateway (inline)."""
-        return run_inline(self.start_steps(method_code, amount, phone))
+        return run_inline(self.start_steps(method_code, amount, phone, keyed))
 
     def start_steps(
-        self, method_code: str, amount: Money, phone: str | None = None
+        self,
+        method_code: str,
+        amount: Money,
+        phone: str | None = None,
+        keyed: Mapping[str, str] | None = None,
     ) -> Steps[AttemptView]:
-        """``start`` as steps: the gateway calls are yielded (see :mod:`pos.services.steps`)."""
+        """``start`` as steps: the gateway calls are yielded (see :mod:`pos.services.steps`).
+
+        ``keyed``: the values of the method's ``keyed_fields`` as the cashier typed them;
+        checked against the declared rules before anything is stored, handed to the method
+        in the request only (never logged, audited or stored by the service)."""
         user = self._auth.require(Permission.SELL)
         method = self._method(method_code)
         description = method.describe()
@@ -324,6 +342,7 @@ class PaymentService:
             problem = method.check_phone(phone)
             if problem:
                 raise ServiceError(problem)
+        values = _keyed_values(method, description, keyed or {})
         request = PaymentRequest(
             attempt_id=self._ids.new(),
             sale_id=view.sale_id,
@@ -331,6 +350,7 @@ class PaymentService:
             reference=self._ctx.store.store_id[:12],
             description=f"{self._ctx.store.name[:13]}",
             phone=phone,
+            keyed=values,
         )
         problem = method.validate(request)
         if problem:
@@ -903,6 +923,33 @@ def _ask(call: Any, argument: Any, what: str) -> Steps[PaymentResult]:
     except GatewayUnavailable as exc:
         return PaymentResult(AttemptState.UNKNOWN, "gateway_unavailable", str(exc))
     return result
+
+
+def _keyed_values(
+    method: PaymentMethod, description: MethodDescription, keyed: Mapping[str, str]
+) -> dict[str, str]:
+    """The declared keyed fields, stripped, or a ServiceError saying what to correct (the
+    message names the field, never the value typed)."""
+    declared = {f.name for f in description.keyed_fields}
+    for name in keyed:
+        if name not in declared:
+            raise ServiceError(KEYED_UNKNOWN(method=method.label, field=repr(name)))
+    values: dict[str, str] = {}
+    for spec in description.keyed_fields:
+        value = str(keyed.get(spec.name, "")).strip()
+        if not value:
+            raise ServiceError(KEYED_MISSING(field=spec.label[:1].lower() + spec.label[1:]))
+        if spec.digits_only and not (value.isascii() and value.isdigit()):
+            raise ServiceError(KEYED_DIGITS(field=spec.label))
+        if not spec.min_length <= len(value) <= spec.max_length:
+            length = (
+                str(spec.max_length)
+                if spec.min_length == spec.max_length
+                else f"{spec.min_length} to {spec.max_length}"
+            )
+            raise ServiceError(KEYED_LENGTH(field=spec.label, length=length))
+        values[spec.name] = value
+    return values
 
 
 def _ref(record: store.AttemptRecord, *, receipt: bool = False) -> AttemptRef:
