@@ -8,6 +8,14 @@ from pathlib import Path
 
 from pos.config import Config, ConfigError, load_config
 
+#: ``kaunta emulate NAME``: each device's emulator module, with a ``main(argv)``.
+EMULATORS: dict[str, str] = {
+    "printer": "drivers.escpos.emulator",
+    "display": "drivers.display.emulator",
+    "scanner": "drivers.scanner.emulator",
+    "zvt": "drivers.zvt.emulator",
+}
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -68,6 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     pay.add_argument("--json", action="store_true", help="print one JSON object")
     _add_bench_ui(bench_sub)
+    devices = bench_sub.add_parser(
+        "devices", help="receipt printing over a pty vs wire time, receipt size, card overhead"
+    )
+    devices.add_argument("--samples", type=int, default=10, help="timed receipts")
+    devices.add_argument("--json", action="store_true", help="print one JSON object")
+    emulate = sub.add_parser(
+        "emulate", help="run a device emulator (printer, display, scanner...) for integrators"
+    )
+    emulate.add_argument("device", choices=sorted(EMULATORS))
+    emulate.add_argument("options", nargs=argparse.REMAINDER, help="--tcp PORT | --pty ...")
     _add_bench_etims(bench_sub)
     _add_bench_sync(bench_sub)
     sandbox = sub.add_parser(
@@ -213,6 +231,14 @@ def main(argv: list[str] | None = None) -> int:
         from pos.verify_cli import run_verify
 
         return run_verify(config)
+    if command == "emulate":
+        import importlib
+
+        return int(importlib.import_module(EMULATORS[args.device]).main(args.options))
+    if command == "bench" and args.bench_target == "devices":
+        from pos.bench.devices import run_devices
+
+        return run_devices(args)
     if command == "bench" and args.bench_target == "ui":
         return run_bench_ui(args)
     if command == "bench" and args.bench_target == "etims":
