@@ -142,3 +142,25 @@ def test_the_compiled_translation_loads_with_a_plain_qtranslator() -> None:
     assert translator.translate("SaleScreen", "Pay cash") == "Lipa pesa taslimu"
     assert translator.translate("messages", "Change", "receipt.change") == "Chenji"
     assert QCoreApplication.translate("SaleScreen", "Pay cash") == "Pay cash"  # not installed
+
+
+def test_receipts_follow_the_receipt_language_setting() -> None:
+    """The receipt's own setting, whatever the screens speak: Kiswahili, or both."""
+    from pos.domain.receipt import render_text
+    from tests.domain.test_receipt import paid_sale, receipt_of
+
+    receipt = receipt_of(paid_sale(), training=True)
+    english = render_text(receipt, 42, i18n.receipt_say("en"))
+    assert english == render_text(receipt, 42)  # English: the lines as they always were
+    kiswahili = "\n".join(render_text(receipt, 42, i18n.receipt_say("sw")))
+    assert "Risiti" in kiswahili
+    assert "Chenji" in kiswahili
+    assert "Jumla ndogo (bidhaa 6)" in kiswahili
+    assert "*** MAFUNZO - SI RISITI HALALI ***" in kiswahili
+    assert "01/05/2024" in kiswahili  # dd/mm/yyyy
+    i18n.set_receipt_language("both")
+    both = render_text(receipt, 42, i18n.receipt_say())
+    assert any(line.startswith("Change / Chenji") for line in both)
+    assert all(len(line) <= 42 for line in both)  # longer labels still fit the paper
+    with pytest.raises(ValueError, match="receipt language"):
+        i18n.set_receipt_language("fr")
