@@ -12,6 +12,7 @@ background, and if it is paid after all the manager is alerted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import qrcode
@@ -41,8 +42,10 @@ DIALOG_MARGIN = 12
 STATUS_HEIGHT = 72
 
 
-def _digit_pad(parent: QWidget, target: QLineEdit) -> QWidget:
-    """An on-screen number pad for a touch till: 1-9, 0, back; types into ``target``."""
+def _digit_pad(parent: QWidget, target: QLineEdit | Callable[[], QLineEdit]) -> QWidget:
+    """An on-screen number pad for a touch till: 1-9, 0, back; types into ``target`` (or
+    into the field ``target()`` picks at each press)."""
+    pick = target if callable(target) else (lambda: target)
     pad = QWidget(parent)
     grid = QGridLayout(pad)
     grid.setContentsMargins(0, 0, 0, 0)
@@ -53,11 +56,11 @@ def _digit_pad(parent: QWidget, target: QLineEdit) -> QWidget:
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setAutoDefault(False)
         if key == "⌫":
-            button.clicked.connect(target.backspace)
+            button.clicked.connect(lambda: pick().backspace())
         elif key == "C":
-            button.clicked.connect(target.clear)
+            button.clicked.connect(lambda: pick().clear())
         else:
-            button.clicked.connect(lambda _=False, k=key: target.insert(k))
+            button.clicked.connect(lambda _=False, k=key: pick().insert(k))
         grid.addWidget(button, i // 6, i % 6)
     return pad
 
@@ -160,13 +163,29 @@ class GatewayDialog(KauntaDialog):
             self.phone_hint.setMinimumHeight(24)
             self.layout_.addWidget(self.phone_hint)
             self.layout_.addWidget(_digit_pad(self, self.phone))
+        #: the method's keyed fields (an approval code off a terminal's slip), by name
+        self.keyed: dict[str, QLineEdit] = {}
+        for spec in description.keyed_fields:
+            self.layout_.addWidget(QLabel(i18n.text(spec.label), self))
+            edit = QLineEdit(self)
+            edit.setObjectName(f"keyed_{spec.name}")
+            edit.setPlaceholderText(i18n.text(spec.placeholder))
+            edit.setMaxLength(spec.max_length)
+            if spec.digits_only:
+                edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]*"), edit))
+            edit.textChanged.connect(self.message.clear)
+            edit.returnPressed.connect(self._keyed_enter)
+            self.layout_.addWidget(edit)
+            self.keyed[spec.name] = edit
+        if self.keyed:
+            self.layout_.addWidget(_digit_pad(self, self._keyed_target))
         if description.dialog is DialogKind.QR:
             self.qr = QLabel(self.tr("The QR code appears here after Send."), self)
             self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.qr.setMinimumSize(280, 280)
             self.layout_.addWidget(self.qr)
         self.finish_layout()
-        (self.phone or self.amount).setFocus()
+        (self.phone or next(iter(self.keyed.values()), None) or self.amount).setFocus()
 
     def finish_layout(self) -> None:
         self.layout_.addWidget(self.status)
@@ -200,6 +219,29 @@ class GatewayDialog(KauntaDialog):
     def request_args(self) -> dict[str, str]:
         return {"phone": self.phone.text().strip()} if self.phone is not None else {}
 
+    def keyed_values(self) -> dict[str, str]:
+        """What the cashier keyed into the method's fields (checked by the service)."""
+        return {name: edit.text().strip() for name, edit in self.keyed.items()}
+
+    def _keyed_enter(self) -> None:
+        """Enter in a keyed field: on to the next empty one, or send when all are typed."""
+        empty = next((e for e in self.keyed.values() if not e.text().strip()), None)
+        if empty is not None:
+            empty.setFocus()
+        else:
+            self.send()
+
+    def _keyed_target(self) -> QLineEdit:
+        """Where the number pad types: the keyed field with the focus, else the first
+        one not filled yet, else the last."""
+        edits = list(self.keyed.values())
+        focused = next((e for e in edits if e.hasFocus()), None)
+        if focused is not None:
+            return focused
+        specs = self.method.description.keyed_fields
+        empty = (e for e, spec in zip(edits, specs, strict=True) if len(e.text()) < spec.min_length)
+        return next(empty, edits[-1])
+
     def _check_phone(self) -> None:
         if self.phone is None:
             return
@@ -220,6 +262,7 @@ class GatewayDialog(KauntaDialog):
         if amount is None:
             return
         extra = self.request_args()
+        keyed = self.keyed_values() or None
         self.message.clear()
         self.send_button.setEnabled(False)
         self.status.setText(self.tr("Sending the request…"))
@@ -233,7 +276,7 @@ class GatewayDialog(KauntaDialog):
             self.show_error(describe_error(error))
 
         self.act.steps(
-            lambda: self.payments.start_steps(self.method_code, amount, **extra),
+            lambda: self.payments.start_steps(self.method_code, amount, keyed=keyed, **extra),
             self.show_attempt,
             failed,
         )
