@@ -445,3 +445,95 @@ class ProductBarcode(Base):
 
     barcode: Mapped[str] = mapped_column(String(14), primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+
+
+# -- shifts, cash movements and Z reports (migration "shifts") ---------------------------
+
+
+class ShiftRecord(Base):
+    """A shift as opened: who, when, the float counted by denomination. Append-only; its
+    close is a row of ``shift_closes``. Its documents are this terminal's receipts from
+    ``first_sale_seq`` (the receipt counter + 1 when it opened) up to the close's
+    ``last_sale_seq``, and its refunds likewise: a sale needs an open shift, so no sale of
+    the terminal falls between shifts."""
+
+    __tablename__ = "shifts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(40))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 ... per terminal
+    opened_by: Mapped[str] = mapped_column(String(36))
+    opened_by_name: Mapped[str] = mapped_column(String(80))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    business_date: Mapped[str] = mapped_column(String(10))
+    currency: Mapped[str] = mapped_column(String(3))
+    float_minor: Mapped[int] = mapped_column(Integer)
+    float_counts: Mapped[str] = mapped_column(Text)  # JSON [[value_minor, count], ...]
+    first_sale_seq: Mapped[int] = mapped_column(Integer)
+    first_refund_seq: Mapped[int] = mapped_column(Integer)
+    training: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (Index("ux_shifts_terminal_number", "terminal_id", "number", unique=True),)
+
+
+class ShiftCloseRecord(Base):
+    """The close of a shift: blind count, expected against counted, the difference."""
+
+    __tablename__ = "shift_closes"
+
+    shift_id: Mapped[str] = mapped_column(ForeignKey("shifts.id"), primary_key=True)
+    closed_by: Mapped[str] = mapped_column(String(36))
+    closed_by_name: Mapped[str] = mapped_column(String(80))
+    approved_by: Mapped[str] = mapped_column(String(36), default="")
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_sale_seq: Mapped[int] = mapped_column(Integer)
+    last_refund_seq: Mapped[int] = mapped_column(Integer)
+    expected_cash_minor: Mapped[int] = mapped_column(Integer)
+    counted_minor: Mapped[int] = mapped_column(Integer)
+    counted_counts: Mapped[str] = mapped_column(Text)  # JSON [[value_minor, count], ...]
+    difference_minor: Mapped[int] = mapped_column(Integer)
+    tenders: Mapped[str] = mapped_column(Text)  # JSON [[method, expected, counted], ...]
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class CashMovementRecord(Base):
+    """Cash into or out of the drawer that is not a sale (``direction`` in/out), or a
+    drawer opened for no sale (``direction`` ``none``, amount 0). Append-only."""
+
+    __tablename__ = "cash_movements"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    shift_id: Mapped[str] = mapped_column(ForeignKey("shifts.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    direction: Mapped[str] = mapped_column(String(4))  # in | out | none
+    kind: Mapped[str] = mapped_column(String(40))  # paid_out | drop | float_top_up | no_sale
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    by_user: Mapped[str] = mapped_column(String(36))
+    approved_by: Mapped[str] = mapped_column(String(36), default="")
+
+    __table_args__ = (Index("ix_cash_movements_shift", "shift_id", "direction", "amount_minor"),)
+
+
+class ZReportRecord(Base):
+    """A Z report: numbered per terminal, chained to the previous Z by its event hash,
+    covering the closed shifts after the previous Z's ``last_shift_number``. Immutable:
+    a reprint reads ``document`` back; a Z is never computed twice."""
+
+    __tablename__ = "z_reports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(40))
+    number: Mapped[int] = mapped_column(Integer)
+    business_date: Mapped[str] = mapped_column(String(10))
+    first_shift_number: Mapped[int] = mapped_column(Integer)
+    last_shift_number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(36))
+    previous_hash: Mapped[str] = mapped_column(String(80), default="")
+    content_hash: Mapped[str] = mapped_column(String(80))
+    document: Mapped[str] = mapped_column(Text)  # the report's figures, as printed
+    training: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (Index("ux_z_reports_terminal_number", "terminal_id", "number", unique=True),)

@@ -66,6 +66,11 @@ TRIGGERS_AT["0006"] = TRIGGERS_AT["0005"] | {  # refunds are append-only
     for table in ("refunds", "refund_lines", "refund_tenders")
     for verb in ("update", "delete", "replace")
 }
+TRIGGERS_AT["0007"] = TRIGGERS_AT["0006"] | {  # shifts, closes, cash and Z are append-only
+    f"{table}_no_{verb}"
+    for table in ("shifts", "shift_closes", "cash_movements", "z_reports")
+    for verb in ("update", "delete", "replace")
+}
 
 #: The identity the store tests' journals are sealed for (the snapshots' till).
 STORE_CTX = TerminalContext(StoreInfo("DEMO", "Kaunta Demo Duka"), "T1", training=True)

@@ -188,6 +188,15 @@ TRIGGERS: tuple[Trigger, ...] = (
     _no_replace("refunds", "0006", ("id",), ("number",)),
     _no_replace("refund_lines", "0006", ("refund_id", "line_no")),
     _no_replace("refund_tenders", "0006", ("refund_id", "tender_no")),
+    # -- 0007: shifts, their closes, cash movements and Z reports are documents ----------
+    *_append_only("shifts", "0007"),
+    *_append_only("shift_closes", "0007"),
+    *_append_only("cash_movements", "0007"),
+    *_append_only("z_reports", "0007"),
+    _no_replace("shifts", "0007", ("id",), ("terminal_id", "number")),
+    _no_replace("shift_closes", "0007", ("shift_id",)),
+    _no_replace("cash_movements", "0007", ("id",)),
+    _no_replace("z_reports", "0007", ("id",), ("terminal_id", "number")),
 )
 
 

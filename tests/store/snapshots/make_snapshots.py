@@ -36,6 +36,8 @@ Later stages start the same way from the previous snapshot (and its key)::
     python tests/store/snapshots/make_snapshots.py 0005 /tmp/snap/till.sqlite
     rm -rf /tmp/snap && mkdir /tmp/snap
     python tests/store/snapshots/make_snapshots.py 0006 /tmp/snap/till.sqlite
+    rm -rf /tmp/snap && mkdir /tmp/snap
+    python tests/store/snapshots/make_snapshots.py 0007 /tmp/snap/till.sqlite
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ TABLE_ORDER = (
     "journal_chain",  # after every document: a sealed sale takes no new lines
     "journal_checkpoints",
     "sync_state",
+    "shifts",
+    "shift_closes",
+    "cash_movements",
+    "z_reports",
 )
 
 CATALOG = """sku,barcode,name,category,price,vat_class
@@ -313,6 +319,39 @@ def stage_0006(path: Path) -> None:
         (HERE / f"0006.{suffix}").write_bytes((HERE / f"0005.{suffix}").read_bytes())
 
 
+def stage_0007(path: Path) -> None:
+    """The 0006 till with shifts: a shift opened with a counted float, a cash sale, a
+    paid-out, a no-sale opening, the close KES 10 short (noted), the first Z, and a second
+    shift left open."""
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+
+    if not path.exists():
+        _load_previous(path, "0006")
+        (path.parent / "journal.key.DEMO-T1").write_bytes((HERE / "0006.key").read_bytes())
+        (path.parent / "auth.pin_pepper").write_bytes((HERE / "0006.pepper").read_bytes())
+    t = _terminal(path, datetime(2026, 12, 3, 5, 0, tzinfo=UTC))
+    report = t.startup_checks()
+    assert report.audit_ok, report.audit_problem
+    pins = {r: p for _, r, p in DEMO_USERS}
+    t.auth.login(_user(t, "cashier"), pins["cashier"])
+    t.shifts.open({100000: 2, 50000: 1, 2000: 5})
+    c = t.checkout
+    c.scan("6169619642552")
+    assert c.pay_cash(Money(20000)).receipt is not None
+    t.shifts.cash_out(Money(15000), "paid_out", "milk delivery")
+    t.shifts.no_sale("change for a customer")
+    t.auth.login(_user(t, "manager"), pins["manager"])
+    # float 2600 + sale 170 - paid out 150 = 2620 expected; 2610 counted
+    result = t.shifts.close({100000: 2, 50000: 1, 2000: 5, 1000: 1}, note="KES 10 short")
+    assert result.difference == Money(-1000), result.difference
+    assert t.zreports.z_report().z_number == 1
+    t.shifts.open({50000: 4})
+    t.close()
+    for suffix in ("key", "pepper"):
+        (HERE / f"0007.{suffix}").write_bytes((HERE / f"0006.{suffix}").read_bytes())
+
+
 def _load_previous(path: Path, revision: str) -> None:
     """A file at ``revision`` holding that revision's snapshot (as the tests build it)."""
     from pos.store.db import Database
@@ -355,6 +394,7 @@ def main(revision: str, path: Path) -> int:
         "0004": stage_0004,
         "0005": stage_0005,
         "0006": stage_0006,
+        "0007": stage_0007,
     }
     stages[revision](path)
     header = (
