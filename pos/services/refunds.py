@@ -524,7 +524,8 @@ class RefundService:
         number = refund_number(self._ctx, seq)
         business_date = self._ctx.business_date(now)
         currency = plan.total.currency
-        approved_by = "" if who == user.user_id else who
+        # a return without a receipt always names its manager (the protocol requires it)
+        approved_by = "" if who == user.user_id and plan.sale_id else who
         receipt = RefundReceipt(
             store=self._ctx.store,
             number=number,
