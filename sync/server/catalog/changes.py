@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sync.server.catalog.models import Product, StaffUser
+from sync.server.catalog.models import Barcode, Product, StaffUser
 from sync.server.terminals.models import Store
 
 DEFAULT_LIMIT = 500
@@ -39,37 +39,53 @@ def make_cursor(version: int) -> str:
 def changes_page(store: Store, cursor: str, limit: int) -> dict[str, Any]:
     after = read_cursor(cursor)
     org = store.organisation_id
-    products = list(
+    # Plain rows, not model instances: a 1,000-product page is most of a catalog pull.
+    rows = list(
         Product.objects.filter(organisation_id=org, version__gt=after)
-        .select_related("vat_class")
-        .prefetch_related("barcodes")
-        .order_by("version")[: limit + 1]
+        .order_by("version")
+        .values_list(
+            "pk",
+            "version",
+            "sku",
+            "name",
+            "price_minor",
+            "currency",
+            "category",
+            "active",
+            "vat_class__code",
+            "vat_class__rate",
+            "vat_class__exempt",
+        )[: limit + 1]
     )
+    codes: dict[int, list[str]] = {}
+    for product_id, code in Barcode.objects.filter(product_id__in=[r[0] for r in rows]).values_list(
+        "product_id", "code"
+    ):
+        codes.setdefault(product_id, []).append(code)
+    merged: list[tuple[int, dict[str, Any]]] = []
+    for pk, version, sku, name, price, currency, category, active, vcode, vrate, vexempt in rows:
+        data = {
+            "sku": sku,
+            "name": name,
+            "barcodes": sorted(codes.get(pk, [])),
+            "price_minor": price,
+            "currency": currency,
+            "vat_class": {"code": vcode, "rate": vrate, "exempt": vexempt},
+            "category": category,
+            "active": active,
+        }
+        merged.append((version, {"kind": "product", "id": sku, "version": version, "data": data}))
     staff = list(
         StaffUser.objects.filter(organisation_id=org, version__gt=after)
         .prefetch_related("stores")
         .order_by("version")[: limit + 1]
     )
-    merged: list[tuple[int, dict[str, Any]]] = []
-    for p in products:
-        codes = sorted(b.code for b in p.barcodes.all())
-        merged.append(
-            (
-                p.version,
-                {
-                    "kind": "product",
-                    "id": p.sku,
-                    "version": p.version,
-                    "data": p.change_data(codes),
-                },
-            )
-        )
     for u in staff:
-        data = u.change_data()
-        stores = {s.pk for s in u.stores.all()}
-        data["active"] = u.active and (not stores or store.pk in stores)
+        user = u.change_data()
+        stores = {st.pk for st in u.stores.all()}
+        user["active"] = u.active and (not stores or store.pk in stores)
         merged.append(
-            (u.version, {"kind": "user", "id": str(u.id), "version": u.version, "data": data})
+            (u.version, {"kind": "user", "id": str(u.id), "version": u.version, "data": user})
         )
     merged.sort(key=lambda pair: pair[0])
     page = merged[:limit]
