@@ -858,6 +858,14 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Bei haiwezi kuwa chini ya sifuri.</translation>
     </message>
     <message>
+        <source>A product needs a name of up to 200 characters.</source>
+        <translation>Bidhaa inahitaji jina la hadi herufi 200.</translation>
+    </message>
+    <message>
+        <source>A product's SKU cannot change; add a new product instead.</source>
+        <translation>SKU ya bidhaa haiwezi kubadilika; ongeza bidhaa mpya badala yake.</translation>
+    </message>
+    <message>
         <source>A refund</source>
         <translation>Kurejesha pesa</translation>
     </message>
@@ -872,6 +880,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>A return without a receipt needs a reason: say what happened.</source>
         <translation>Kurudisha bidhaa bila risiti kunahitaji sababu: eleza kilichotokea.</translation>
+    </message>
+    <message>
+        <source>A sale is open on this till: finish, park or void it before closing the shift.</source>
+        <comment>shift_basket_open</comment>
+        <translation>Kuna mauzo yaliyo wazi kwenye till hii: yamalize, yaweke kando au uyafute kabla ya kufunga zamu.</translation>
     </message>
     <message>
         <source>A saved discount amount has no currency.</source>
@@ -903,12 +916,20 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Ongeza bidhaa kwanza kabla ya kutoa punguzo la oda nzima.</translation>
     </message>
     <message>
+        <source>An SKU is letters, digits and . _ / - (up to 64).</source>
+        <translation>SKU ni herufi, tarakimu na . _ / - (hadi 64).</translation>
+    </message>
+    <message>
         <source>An empty basket cannot be parked.</source>
         <translation>Kikapu kitupu hakiwezi kuwekwa kando.</translation>
     </message>
     <message>
         <source>An exchange rate must be more than zero.</source>
         <translation>Kiwango cha kubadilisha fedha lazima kiwe zaidi ya sifuri.</translation>
+    </message>
+    <message>
+        <source>Approval code (on the terminal's slip)</source>
+        <translation>Nambari ya idhini (kwenye karatasi ya mashine ya kadi)</translation>
     </message>
     <message>
         <source>Call the manager to check the shop's M-Pesa settings; take the payment another way.</source>
@@ -977,6 +998,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Kila bidhaa inahitaji idadi ya angalau moja.</translation>
     </message>
     <message>
+        <source>Enter an amount above zero.</source>
+        <comment>shift_bad_amount</comment>
+        <translation>Weka kiasi zaidi ya sifuri.</translation>
+    </message>
+    <message>
         <source>Enter an amount more than zero.</source>
         <translation>Weka kiasi zaidi ya sifuri.</translation>
     </message>
@@ -987,6 +1013,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Finish, park or void the current sale before recalling another.</source>
         <translation>Maliza, weka kando au futa mauzo ya sasa kabla ya kurudisha mengine.</translation>
+    </message>
+    <message>
+        <source>Give a reason (at least 3 characters).</source>
+        <comment>shift_short_reason</comment>
+        <translation>Toa sababu (angalau herufi 3).</translation>
     </message>
     <message>
         <source>Give a reason for the void (at least 3 characters).</source>
@@ -1008,6 +1039,14 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>It will be checked again; if the customer shows an M-Pesa SMS, call the manager.</source>
         <translation>Itakaguliwa tena; mteja akionyesha SMS ya M-Pesa, mwite meneja.</translation>
+    </message>
+    <message>
+        <source>Key the approval code and the card's last 4 digits from the terminal's slip.</source>
+        <translation>Andika nambari ya idhini na tarakimu 4 za mwisho za kadi kutoka kwenye karatasi ya mashine ya kadi.</translation>
+    </message>
+    <message>
+        <source>Last 4 digits of the card</source>
+        <translation>Tarakimu 4 za mwisho za kadi</translation>
     </message>
     <message>
         <source>Log in with your PIN first.</source>
@@ -1109,6 +1148,21 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Hakuna bidhaa yenye barcode {barcode}. Tafuta kwa jina, au mwombe meneja aiongeze.</translation>
     </message>
     <message>
+        <source>No shift is open on this till: open one with the float counted (Manager, F10).</source>
+        <comment>shift_none</comment>
+        <translation>Hakuna zamu iliyo wazi kwenye till hii: fungua moja baada ya kuhesabu pesa za chenji za kuanzia (Meneja, F10).</translation>
+    </message>
+    <message>
+        <source>No shift since the last Z: open a shift first.</source>
+        <comment>x_nothing</comment>
+        <translation>Hakuna zamu tangu Z ya mwisho: fungua zamu kwanza.</translation>
+    </message>
+    <message>
+        <source>No shift was closed since Z {number}: there is nothing new for a Z report.</source>
+        <comment>z_nothing</comment>
+        <translation>Hakuna zamu iliyofungwa tangu Z {number}: hakuna jipya kwa ripoti ya Z.</translation>
+    </message>
+    <message>
         <source>No {method} payment on this till has reference {reference}.</source>
         <comment>payments.no_such_reference</comment>
         <translation>Hakuna malipo ya {method} kwenye till hii yenye kumbukumbu {reference}.</translation>
@@ -1124,6 +1178,10 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Only a parked sale can be recalled.</source>
         <translation>Ni mauzo yaliyowekwa kando tu yanayoweza kurudishwa.</translation>
+    </message>
+    <message>
+        <source>Only a training till opens a shift by itself.</source>
+        <translation>Ni till ya mafunzo tu inayofungua zamu yenyewe.</translation>
     </message>
     <message>
         <source>PIN {pin}</source>
@@ -1193,6 +1251,16 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Kumaliza malipo yaliyochelewa (kurejesha au salio)</translation>
     </message>
     <message>
+        <source>Shift {number} is already open on this till: close it first.</source>
+        <comment>shift_already_open</comment>
+        <translation>Zamu {number} tayari iko wazi kwenye till hii: ifunge kwanza.</translation>
+    </message>
+    <message>
+        <source>Shift {number} is still open: close it (count the drawer) before the Z.</source>
+        <comment>z_shift_open</comment>
+        <translation>Zamu {number} bado iko wazi: ifunge (hesabu droo) kabla ya Z.</translation>
+    </message>
+    <message>
         <source>Subtotal (1 item)</source>
         <comment>receipt.subtotal#one</comment>
         <translation>Jumla ndogo (bidhaa 1)</translation>
@@ -1221,6 +1289,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>Tel {phone}</source>
         <comment>receipt.tel</comment>
         <translation>Simu {phone}</translation>
+    </message>
+    <message>
+        <source>That Z report is not on this till.</source>
+        <comment>z_unknown</comment>
+        <translation>Ripoti hiyo ya Z haipo kwenye till hii.</translation>
     </message>
     <message>
         <source>That amount is too large.</source>
@@ -1263,6 +1336,10 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Bidhaa hiyo haipo tena kwenye orodha.</translation>
     </message>
     <message>
+        <source>That product is not in this till's catalog.</source>
+        <translation>Bidhaa hiyo haimo kwenye orodha ya bidhaa ya till hii.</translation>
+    </message>
+    <message>
         <source>That receipt is not in this till's journal.</source>
         <translation>Risiti hiyo haimo kwenye daftari la till hii.</translation>
     </message>
@@ -1279,6 +1356,10 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Mauzo hayo hayamo kwenye daftari la till hii.</translation>
     </message>
     <message>
+        <source>That user is not on this till.</source>
+        <translation>Mtumiaji huyo hayupo kwenye till hii.</translation>
+    </message>
+    <message>
         <source>The amount to pay must be more than zero.</source>
         <translation>Kiasi cha kulipa lazima kiwe zaidi ya sifuri.</translation>
     </message>
@@ -1289,6 +1370,16 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>The basket is empty: there is nothing to void.</source>
         <translation>Kikapu ni kitupu: hakuna cha kufuta.</translation>
+    </message>
+    <message>
+        <source>The count is {difference} off what was expected: write a note saying why.</source>
+        <comment>shift_note_needed</comment>
+        <translation>Hesabu inatofautiana kwa {difference} na iliyotarajiwa: andika maelezo ya sababu.</translation>
+    </message>
+    <message>
+        <source>The count of {value} must be a whole number from 0 to {maximum}.</source>
+        <comment>cashup_bad_count</comment>
+        <translation>Idadi ya {value} lazima iwe namba kamili kuanzia 0 hadi {maximum}.</translation>
     </message>
     <message>
         <source>The customer cancelled on their phone. Ask them to try again or pay another way.</source>
@@ -1311,6 +1402,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Simu ya mteja inashughulikia muamala mwingine wa M-Pesa. Subiri dakika moja, kisha jaribu tena.</translation>
     </message>
     <message>
+        <source>The drawer should hold {expected}; {amount} cannot be taken out of it.</source>
+        <comment>shift_not_in_drawer</comment>
+        <translation>Droo inapaswa kuwa na {expected}; {amount} haziwezi kutolewa ndani yake.</translation>
+    </message>
+    <message>
         <source>The payment method {code} is not set up on this till.</source>
         <comment>payments.not_set_up</comment>
         <translation>Njia ya malipo {code} haijawekwa kwenye till hii.</translation>
@@ -1324,6 +1420,15 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Duka limemaliza kikomo chake cha maombi ya M-Pesa kwa sasa. Subiri dakika moja ujaribu tena, au lipa kwa njia nyingine.</translation>
     </message>
     <message>
+        <source>The till has no notes and coins for {currency}: it cannot count.</source>
+        <comment>cashup_no_denominations</comment>
+        <translation>Till haina noti na sarafu za {currency}: haiwezi kuhesabu.</translation>
+    </message>
+    <message>
+        <source>The two PINs are not the same; type the new PIN twice.</source>
+        <translation>PIN mbili hazifanani; andika PIN mpya mara mbili.</translation>
+    </message>
+    <message>
         <source>There is no open sale: scan an item to start one.</source>
         <translation>Hakuna mauzo yaliyo wazi: skani bidhaa kuanza mauzo.</translation>
     </message>
@@ -1335,6 +1440,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>This sale was refunded meanwhile; look at it again before refunding.</source>
         <translation>Mauzo haya yamerejeshewa pesa wakati huo huo; yaangalie tena kabla ya kurejesha pesa.</translation>
+    </message>
+    <message>
+        <source>Type the {field} before sending.</source>
+        <comment>payments.keyed_missing</comment>
+        <translation>Andika {field} kabla ya kutuma.</translation>
     </message>
     <message>
         <source>Unknown user.</source>
@@ -1381,6 +1491,10 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>PIN si sahihi. {name} amefungiwa kwa dakika {minutes}. Meneja anaweza kufungua akaunti sasa.</translation>
     </message>
     <message>
+        <source>You cannot deactivate yourself; ask another manager.</source>
+        <translation>Huwezi kujizima mwenyewe; mwombe meneja mwingine.</translation>
+    </message>
+    <message>
         <source>a manager</source>
         <translation>meneja</translation>
     </message>
@@ -1391,6 +1505,10 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>cashier</source>
         <translation>keshia</translation>
+    </message>
+    <message>
+        <source>e.g. 123456</source>
+        <translation>mfano 123456</translation>
     </message>
     <message>
         <source>manager</source>
@@ -1430,6 +1548,21 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>{due} bado kulipwa: pokea malipo kwanza.</translation>
     </message>
     <message>
+        <source>{field}: digits only (0-9).</source>
+        <comment>payments.keyed_digits</comment>
+        <translation>{field}: tarakimu tu (0-9).</translation>
+    </message>
+    <message>
+        <source>{field}: type {length} characters.</source>
+        <comment>payments.keyed_length</comment>
+        <translation>{field}: andika herufi {length}.</translation>
+    </message>
+    <message>
+        <source>{kind} is not a kind of cash movement.</source>
+        <comment>shift_unknown_kind</comment>
+        <translation>{kind} si aina ya mwendo wa pesa taslimu.</translation>
+    </message>
+    <message>
         <source>{method} cannot refund from the till: give the money back by hand (a reversal or cash) and say how in the note.</source>
         <comment>payments.cannot_refund</comment>
         <translation>{method} haiwezi kurejesha pesa kutoka till: rudisha pesa kwa mkono (reversal au pesa taslimu) na ueleze jinsi kwenye maelezo.</translation>
@@ -1440,6 +1573,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Ukadiriaji wa {method}</translation>
     </message>
     <message>
+        <source>{method} takes no field named {field}.</source>
+        <comment>payments.keyed_unknown</comment>
+        <translation>{method} haina sehemu inayoitwa {field}.</translation>
+    </message>
+    <message>
         <source>{name} is locked after {count} wrong PINs, until {until}. A manager can unlock the account now.</source>
         <comment>auth.locked_until</comment>
         <translation>{name} amefungiwa baada ya PIN {count} zisizo sahihi, hadi saa {until}. Meneja anaweza kufungua akaunti sasa.</translation>
@@ -1448,6 +1586,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>{name} is not for sale (inactive in the catalog).</source>
         <comment>checkout.not_for_sale</comment>
         <translation>{name} haiuzwi (haitumiki kwenye orodha ya bidhaa).</translation>
+    </message>
+    <message>
+        <source>{value} is not a note or coin the till counts in {currency}.</source>
+        <comment>cashup_bad_denomination</comment>
+        <translation>{value} si noti wala sarafu ambayo till inahesabu kwa {currency}.</translation>
     </message>
 </context>
 </TS>
