@@ -33,6 +33,7 @@ from pos.store.models import (
     OutboxEvent,
     PaymentRecord,
     Product,
+    ProductBarcode,
     SaleLineRecord,
     SaleRecord,
     SaleTaxRecord,
@@ -110,7 +111,14 @@ def _item(row: Any) -> CatalogItem:
 
 
 def product_by_barcode(session: Session, barcode: str) -> CatalogItem | None:
+    """The product with ``barcode`` as its first barcode or as a further one."""
     row = session.execute(select(*_PRODUCT_COLUMNS).where(Product.barcode == barcode)).first()
+    if row is None:
+        row = session.execute(
+            select(*_PRODUCT_COLUMNS)
+            .join(ProductBarcode, ProductBarcode.product_id == Product.id)
+            .where(ProductBarcode.barcode == barcode)
+        ).first()
     return _item(row) if row else None
 
 
