@@ -19,9 +19,11 @@ from pos.services.context import Clock, IdFactory, SystemClock, TerminalContext
 from pos.services.gateway_settings import GatewaySettingsService
 from pos.services.journal import Journal, KeyStore, TrainingKeyFile
 from pos.services.payments import PaymentService, PaymentSettings
+from pos.services.products import ProductService
 from pos.services.receipts import ReceiptService
 from pos.services.refunds import RefundService
 from pos.services.reports import ReportService
+from pos.services.staff import StaffService
 from pos.services.training import CustomerPhone
 from pos.store import repositories as repo
 from pos.store.db import Database, open_database
@@ -88,6 +90,8 @@ class Terminal:
         self.reports = ReportService(db, ctx, self.auth)
         self.receipts = ReceiptService(db, ctx, self.clock, self.ids, self.auth)
         self.refunds = RefundService(db, ctx, self.clock, self.ids, self.auth)
+        self.products = ProductService(db, ctx, self.clock, self.ids, self.auth)
+        self.staff = StaffService(db, ctx, self.clock, self.ids, self.auth)
         self.payments: PaymentService | None = None
         self.phone: CustomerPhone | None = None
         self.gateway_settings: GatewaySettingsService | None = None
