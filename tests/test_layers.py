@@ -157,6 +157,7 @@ LAYERS: dict[str, Rule] = {
             "pos.payments",
             "sqlalchemy",
             "sync.protocol",
+            "drivers",  # devices (printer, drawer) through their workers, never serial itself
         ),
         forbidden=("PySide6", "pos.ui", "requests", "serial"),
     ),
