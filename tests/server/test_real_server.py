@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from sync.agent.client import ClientSettings, HeadOfficeClient
-from tests.server.factory import Till
 from sync.server.devcluster import free_port
+from tests.server.factory import Till
 
 ROOT = Path(__file__).resolve().parents[2]
 
