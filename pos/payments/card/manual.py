@@ -5,19 +5,23 @@ on it; once it prints its slip, the cashier keys the approval code and the card'
 four digits, and the till records the payment with the same receipt lines and reports as
 a ZVT card payment (``receipt_ref`` ``<approval> ************<last4>``).
 
-Not registered as an entry point yet: the generic payment dialog and
-``PaymentService.start`` carry only a phone number, and a keyed proof must not travel as
-one (it would be masked and printed as the payer). :meth:`record` is the whole method once
-a request can carry the two keyed fields; see docs/payments.md, section "Cards".
+The two values are declared as :class:`~pos.payments.base.KeyedField` s: the payment
+dialog shows a field (and number pad) for each, the service checks their length and digits
+before the attempt is stored and hands them over in ``PaymentRequest.keyed`` only; this
+method checks the approval code's letters and digits and keeps the code and the masked
+last four digits in its result's references, nothing more. No terminal is asked, so the
+attempt is captured at :meth:`start`. See docs/payments.md, section "Cards".
 """
 
 from __future__ import annotations
 
+from pos.domain.messages import text
 from pos.payments.base import (
     AttemptRef,
     AttemptState,
     Capability,
     DialogKind,
+    KeyedField,
     MethodDescription,
     PaymentMethod,
     PaymentRequest,
@@ -27,6 +31,12 @@ from pos.payments.card import proof as P
 from pos.payments.registry import MethodContext, method_factory
 
 CODE = "card_manual"
+#: the names of the keyed fields in ``PaymentRequest.keyed``
+APPROVAL = "approval_code"
+LAST4 = "last4"
+
+
+NOT_KEYED = text("Key the approval code and the card's last 4 digits from the terminal's slip.")
 
 
 class ManualCardMethod(PaymentMethod):
@@ -40,6 +50,23 @@ class ManualCardMethod(PaymentMethod):
         receipt_label="Card",
         reference_label="Card approval",
         resend_allowed=True,
+        keyed_fields=(
+            KeyedField(
+                APPROVAL,
+                text("Approval code (on the terminal's slip)"),
+                min_length=2,
+                max_length=8,
+                placeholder=text("e.g. 123456"),
+            ),
+            KeyedField(
+                LAST4,
+                text("Last 4 digits of the card"),
+                digits_only=True,
+                min_length=4,
+                max_length=4,
+                placeholder="4242",
+            ),
+        ),
     )
 
     def __init__(self, currency: str) -> None:
@@ -52,7 +79,7 @@ class ManualCardMethod(PaymentMethod):
 
     def record(self, request: PaymentRequest, approval_code: str, last4: str) -> PaymentResult:
         """The payment the bank terminal approved, as keyed by the cashier."""
-        problem = self.validate(request) or self.check(approval_code, last4)
+        problem = super().validate(request) or self.check(approval_code, last4)
         if problem:
             return PaymentResult(AttemptState.DECLINED, f"{CODE}.invalid", problem, True)
         proof = P.CardProof(approval_code.strip().upper(), "*" * 12 + last4.strip())
@@ -66,13 +93,22 @@ class ManualCardMethod(PaymentMethod):
             payer=proof.masked_pan,
         )
 
+    def validate(self, request: PaymentRequest) -> str | None:
+        """The base checks, then the keyed fields (refused before anything is stored)."""
+        problem = super().validate(request)
+        if problem:
+            return problem
+        if APPROVAL not in request.keyed or LAST4 not in request.keyed:
+            return NOT_KEYED
+        return self.check(request.keyed[APPROVAL], request.keyed[LAST4])
+
     def start(self, request: PaymentRequest) -> PaymentResult:
-        return PaymentResult(
-            AttemptState.DECLINED,
-            f"{CODE}.not_keyed",
-            "Key the approval code and the card's last 4 digits from the terminal's slip.",
-            retry_allowed=True,
-        )
+        """Record what was keyed: the bank's terminal has approved already."""
+        if APPROVAL not in request.keyed or LAST4 not in request.keyed:
+            return PaymentResult(
+                AttemptState.DECLINED, f"{CODE}.not_keyed", NOT_KEYED, retry_allowed=True
+            )
+        return self.record(request, request.keyed[APPROVAL], request.keyed[LAST4])
 
     def status(self, ref: AttemptRef) -> PaymentResult:
         if ref.gateway_ref.startswith(P.MANUAL_PREFIX):
