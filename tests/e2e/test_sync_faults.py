@@ -4,8 +4,8 @@ process, which is SIGKILLed and restarted mid-batch while one till is SIGKILLed 
 and started again. Afterwards the head office's ledger equals the union of the tills'
 journals (their outboxes), event for event, with each event's content hash.
 
-The head office here is the stand-in of ``ho_standin.py`` (same terminal contract, ledger
-in SQLite, one transaction per batch, UUIDs unique forever).
+The head office is the product's (``sync/server``, ``kaunta-hq serve`` under gunicorn, on
+SQLite), started by ``real_head_office.py``; the tills enroll there by one-time codes.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ import pytest
 from sync.agent import ClientSettings, HeadOfficeClient, TerminalRefused
 from sync.protocol.batch import ChainHead, batch_document
 from tests.e2e.fault_proxy import FaultProxy
-from tests.e2e.ho_standin import read_ledger
+from tests.e2e.real_head_office import RealHeadOffice
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-TILLS = (("S1", "T1", "tok-s1-t1"), ("S1", "T2", "tok-s1-t2"), ("S2", "T1", "tok-s2-t1"))
+TILLS = (("S1", "till A"), ("S1", "till B"), ("S2", "till C"))  # store, name
 SALES = 40
 DEADLINE_S = 240  # a hung run fails instead of hanging CI (not a performance check)
 
@@ -48,41 +48,6 @@ def _wait(what: str, check: Callable[[], bool], deadline: float) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.05)
-
-
-class StandIn:
-    def __init__(self, port: int, ledger: Path) -> None:
-        self.port, self.ledger = port, ledger
-        self.proc: subprocess.Popen[str] | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        tokens = [f"{t}={s}/{n}" for s, n, t in TILLS]
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                str(HERE / "ho_standin.py"),
-                str(self.port),
-                str(self.ledger),
-                *tokens,
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        assert self.proc.stdout.readline().strip() == "READY"
-        self.starts += 1
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def applied(self) -> int:
-        try:
-            return len(read_ledger(self.ledger))
-        except sqlite3.Error:
-            return 0
 
 
 def _till(folder: Path, store: str, terminal: str, token: str, url: str) -> subprocess.Popen[str]:
@@ -135,12 +100,22 @@ def _sent(folder: Path) -> tuple[int, int]:
 
 
 @contextmanager
-def _head_office(tmp_path: Path) -> Iterator[tuple[StandIn, FaultProxy]]:
-    ho = StandIn(_free_port(), tmp_path / "ledger.sqlite")
+def _head_office(
+    tmp_path: Path,
+) -> Iterator[tuple[RealHeadOffice, FaultProxy, list[tuple[str, str, str]]]]:
+    """The product's head office, the proxy in front of it, and three tills enrolled there
+    (by one-time codes) as (store id, terminal id, token)."""
+    ho = RealHeadOffice(tmp_path, _free_port())
     ho.start()
+    tills = []
+    for code, (_, name) in zip(ho.codes([s for s, _ in TILLS]), TILLS, strict=True):
+        client = HeadOfficeClient(ClientSettings(ho.url))
+        enrolled = client.enroll(code, name)
+        client.close()
+        tills.append((enrolled.store_id, enrolled.terminal_id, enrolled.token))
     proxy = FaultProxy(ho.port)
     try:
-        yield ho, proxy
+        yield ho, proxy, tills
     finally:
         proxy.close()
         if ho.proc is not None and ho.proc.poll() is None:
@@ -152,17 +127,17 @@ def test_the_ledger_equals_the_union_of_the_journals_through_faults_and_kills(
     tmp_path: Path,
 ) -> None:
     deadline = time.monotonic() + DEADLINE_S
-    with _head_office(tmp_path) as (ho, proxy):
-        folders = [tmp_path / f"{s}-{t}" for s, t, _ in TILLS]
+    with _head_office(tmp_path) as (ho, proxy, tills):
+        folders = [tmp_path / f"{s}-{t}" for s, t, _ in tills]
         procs = [
-            _till(f, s, t, tok, proxy.url) for f, (s, t, tok) in zip(folders, TILLS, strict=True)
+            _till(f, s, t, tok, proxy.url) for f, (s, t, tok) in zip(folders, tills, strict=True)
         ]
         try:
             # one till is SIGKILLed mid-drain: some of its events acknowledged, some not
             victim = folders[0]
             _wait(
-                "the first till to be mid-drain",
-                lambda: 0 < _sent(victim)[0] < _sent(victim)[1] and _sent(victim)[1] >= 10,
+                "the first till to be selling and draining",
+                lambda: _sent(victim)[0] >= 3 and _sent(victim)[1] < SALES,
                 deadline,
             )
             procs[0].send_signal(signal.SIGKILL)
@@ -175,7 +150,7 @@ def test_the_ledger_equals_the_union_of_the_journals_through_faults_and_kills(
             ho.kill()
             time.sleep(0.5)  # tills meet a dead head office for a while
             ho.start()
-            procs[0] = _till(victim, *TILLS[0][:2], TILLS[0][2], proxy.url)
+            procs[0] = _till(victim, *tills[0], proxy.url)
             for proc in procs:
                 out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
                 assert proc.returncode == 0, err[-3000:]
@@ -185,7 +160,7 @@ def test_the_ledger_equals_the_union_of_the_journals_through_faults_and_kills(
             for proc in procs:
                 if proc.poll() is None:
                     proc.kill()
-        ledger = read_ledger(ho.ledger)
+        ledger = ho.ledger()
         journals = [_outbox(f) for f in folders]
         union: dict[str, str] = {}
         for journal in journals:
@@ -207,18 +182,23 @@ def test_the_ledger_equals_the_union_of_the_journals_through_faults_and_kills(
         assert all(faults[f] > 0 for f in ("drop", "reset_before", "reset_after", "duplicate"))
 
 
-def test_a_revoked_terminal_is_refused_and_nothing_is_applied(tmp_path: Path) -> None:
-    with _head_office(tmp_path) as (ho, proxy):
-        client = HeadOfficeClient(ClientSettings(proxy.url), token="revoked")
+@pytest.mark.slow
+def test_a_revoked_terminal_is_refused_by_the_head_office_and_its_events_stay_waiting(
+    tmp_path: Path,
+) -> None:
+    with _head_office(tmp_path) as (ho, proxy, tills):
+        store, terminal, token = tills[0]
+        ho.revoke(store, terminal)
         proxy.plan.rates = {}  # no faults: the refusal is the head office's
+        client = HeadOfficeClient(ClientSettings(proxy.url), token=token)
         batch = batch_document(
-            store_id="S1",
-            terminal_id="T1",
+            store_id=store,
+            terminal_id=terminal,
             sent_at=datetime.now(UTC),
             chain_head=ChainHead(0, "0" * 64),
             events=[],
         )
-        with pytest.raises(TerminalRefused):
+        with pytest.raises(TerminalRefused, match="enroll it again"):
             client.push(batch)
         client.close()
         assert ho.applied() == 0
