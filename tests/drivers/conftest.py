@@ -3,19 +3,13 @@ TCP socket (``socket://``), so drivers are tested against the bytes a device wou
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
 import pytest
 
-from drivers.emulator_link import EmulatorServer, Link, PtyLink, TcpLink
+from drivers.emulator_link import EmulatorServer
 from drivers.escpos.emulator import PrinterEmulator
-
-LINKS = ["pty", "socket"] if sys.platform != "win32" else ["socket"]
-
-
-def make_link(kind: str) -> Link:
-    return PtyLink() if kind == "pty" else TcpLink()
+from tests.drivers.links import LINKS, make_link
 
 
 @pytest.fixture(params=LINKS)

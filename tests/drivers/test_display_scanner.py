@@ -9,7 +9,7 @@ from drivers.display.emulator import DisplayEmulator
 from drivers.emulator_link import EmulatorServer, Link
 from drivers.scanner.codec import ScanFramer, frame
 from drivers.transport import Connection, PortSettings
-from tests.drivers.conftest import make_link
+from tests.drivers.links import make_link
 
 
 def test_fit_keeps_the_price_whole() -> None:

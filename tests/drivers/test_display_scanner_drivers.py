@@ -13,7 +13,7 @@ from drivers.scanner.driver import SerialScanner
 from drivers.scanner.emulator import ScannerEmulator
 from drivers.transport import PortSettings
 from drivers.worker import DeviceState, RecordingHandler
-from tests.drivers.conftest import make_link
+from tests.drivers.links import make_link
 
 
 def test_display_shows_item_total_and_change(link_kind: str) -> None:
