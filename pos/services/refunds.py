@@ -823,10 +823,7 @@ def _with_vat(rows: Any, currency: str) -> list[PlannedLine]:
             allocate(vat, [items[i][8].minor for i in members]) if gross else [0] * len(members)
         )
         vat_of.update(zip(members, shares, strict=True))
-    return [
-        PlannedLine(*r, vat=Money(vat_of[i], currency))
-        for i, r in enumerate(items)
-    ]
+    return [PlannedLine(*r, vat=Money(vat_of[i], currency)) for i, r in enumerate(items)]
 
 
 def _vat_rows(
