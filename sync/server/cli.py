@@ -91,9 +91,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.SECRET_KEY == settings.INSECURE_DEV_KEY and not settings.DEBUG:
         print("Set KAUNTA_HQ_SECRET_KEY (a long random string) before serving.", file=sys.stderr)
         return 2
-    from gunicorn.app.wsgiapp import run
-
-    sys.argv = [
+    command = [
+        sys.executable,
+        "-m",
         "gunicorn",
         "--bind",
         args.bind,
@@ -103,8 +103,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "-",
         "sync.server.wsgi:application",
     ]
-    run()
-    return 0
+    os.execv(sys.executable, command)  # gunicorn replaces this process (signals reach it)
 
 
 def write_schema(path: Path = SCHEMA_PATH) -> str:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-
-import dj_database_url
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 DEBUG = os.environ.get("KAUNTA_HQ_DEBUG", "") == "1"
 #: Only for tests and a first look; ``kaunta-hq serve`` refuses it (see cli.py).
@@ -66,11 +65,35 @@ TEMPLATES = [
     }
 ]
 
+
+def database_from_url(url: str) -> dict[str, Any]:
+    """``postgres://user:pass@host:port/name?opt=v`` or ``sqlite:///path`` → Django settings."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": unquote(parts.path[1:]) or ":memory:",
+        }
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise ValueError(
+            f"DATABASE_URL must start with postgres:// or sqlite:///, not {parts.scheme}://"
+        )
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path[1:]),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "OPTIONS": dict(parse_qsl(parts.query)),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
 _DEFAULT_DB = f"sqlite:///{(DATA_DIR / 'kaunta-hq.sqlite3').resolve()}"
 DATABASES: dict[str, Any] = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or _DEFAULT_DB, conn_max_age=60, conn_health_checks=True
-    )
+    "default": database_from_url(os.environ.get("DATABASE_URL") or _DEFAULT_DB)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several gunicorn workers share one file: wait for the write lock instead of failing,

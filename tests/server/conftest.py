@@ -20,7 +20,6 @@ import django
 
 django.setup()
 
-import dj_database_url  # noqa: E402
 import psycopg  # noqa: E402
 from asgiref.local import Local  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -30,6 +29,7 @@ from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from sync.server.devcluster import cluster, find_bin  # noqa: E402
+from sync.server.settings import database_from_url  # noqa: E402
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -52,7 +52,7 @@ def pg_url() -> Iterator[str]:
 def use_database(url: str) -> None:
     """Point Django's default connection at ``url`` (closing what was open)."""
     connections.close_all()
-    cfg = dj_database_url.parse(url)
+    cfg = database_from_url(url)
     if cfg["ENGINE"] == "django.db.backends.sqlite3":
         cfg["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
     settings.DATABASES = {"default": cfg}
