@@ -99,6 +99,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.bind,
         "--workers",
         str(args.workers),
+        "--threads",
+        str(args.threads),
         "--access-logfile",
         "-",
         "sync.server.wsgi:application",
@@ -132,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="serve with gunicorn")
     p.add_argument("--bind", default="127.0.0.1:8000")
     p.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="threads per worker: small calls interleave with long pushes instead of queueing",
+    )
     p.set_defaults(f=cmd_serve)
     sub.add_parser("status", help="show status as JSON").set_defaults(f=cmd_status)
     p = sub.add_parser("schema", help="write the OpenAPI schema")

@@ -80,19 +80,6 @@ class Product(Versioned):
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
 
-    def change_data(self, barcodes: list[str]) -> dict[str, Any]:
-        vat = self.vat_class
-        return {
-            "sku": self.sku,
-            "name": self.name,
-            "barcodes": barcodes,
-            "price_minor": self.price_minor,
-            "currency": self.currency,
-            "vat_class": {"code": vat.code, "rate": vat.rate, "exempt": vat.exempt},
-            "category": self.category,
-            "active": self.active,
-        }
-
 
 class Barcode(models.Model):
     """A product's barcode; saving or deleting one gives its product a new version."""
