@@ -68,6 +68,11 @@ class Permission(StrEnum):
     REFUND_TO_CASH = "refund_to_cash"
     RETURN_WITHOUT_RECEIPT = "return_without_receipt"
     MANAGE_PRODUCTS = "manage_products"
+    #: shifts: cash in/out above the limit, a close whose difference is above the limit,
+    #: the Z report (manager only, like everything not listed for a role)
+    CASH_OVER_LIMIT = "cash_over_limit"
+    CLOSE_DIFFERENCE = "close_difference"
+    Z_REPORT = "z_report"
 
 
 _SUPERVISOR = {

@@ -28,6 +28,7 @@ from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, SaleAlreadyFinished, ServiceError, UnknownBarcode
+from pos.services.shifts import require_open_shift
 from pos.services.sync_events import sale_document
 from pos.store import attempts
 from pos.store import repositories as repo
@@ -206,6 +207,8 @@ class CheckoutService:
         if self._sale is None:
             if not create:
                 raise ServiceError("There is no open sale: scan an item to start one.")
+            with self._db.read_session() as s:  # a sale needs an open shift: say so first
+                require_open_shift(s, self._ctx.terminal_id)
             sale = Sale(self._ids.new(), self._ctx.currency, self._clock.now(), user.user_id)
         else:
             sale = self._sale.copy()
@@ -680,6 +683,8 @@ class CheckoutService:
         totals = sale.totals(self._table)
         with self._db.session() as s:
             self._refuse_finished(s, sale)
+            if sale.status is SaleStatus.COMPLETED:  # into the open shift's numbers
+                require_open_shift(s, self._ctx.terminal_id)
             seq = repo.next_number(s, f"{RECEIPT_COUNTER}:{self._ctx.terminal_id}")
             header = repo.JournalHeader(
                 cashier_id=user.user_id,

@@ -24,6 +24,7 @@ from pos.services.terminal import Terminal
 from pos.store import repositories as repo
 from pos.store.db import SCHEMA_HEAD, Database
 from pos.store.migrations import runner
+from tests.shift_open import ensure_shift
 
 if TYPE_CHECKING:
     from conftest import FakeClock, Rows, Schema
@@ -99,6 +100,7 @@ def test_the_till_reads_and_sells_on_an_upgraded_snapshot(
 
         cashier = next(u for u in terminal.auth.users() if u.role is Role.CASHIER)
         terminal.auth.login(cashier.user_id, PINS[Role.CASHIER])
+        ensure_shift(terminal)  # a till upgraded from before shifts opens its first one
         checkout = terminal.checkout
 
         # the journal written by the old Kaunta reads back, sale by sale
