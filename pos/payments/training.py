@@ -33,6 +33,9 @@ class Prompt:
     text: str  # as the phone words it
     needs_pin: bool
     answers: frozenset[Answer] = frozenset({Answer.APPROVE, Answer.CANCEL})
+    #: what the PIN field says ("Card PIN (any 4 to 6 digits)"; mark it with
+    #: ``pos.domain.messages.text``); "" keeps the window's M-PESA wording
+    pin_label: str = ""
 
 
 class TrainingCustomer(Protocol):

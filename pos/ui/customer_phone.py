@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.training import Answer, CustomerPhone, Prompt
+from pos.ui import i18n
 from pos.ui.actions import describe_error
 from pos.ui.runner import ServiceRunner
 from pos.ui.widgets import STYLE, TOUCH_HEIGHT, message_label, show_message
@@ -142,6 +143,11 @@ class CustomerPhoneWindow(QWidget):
             if self.isVisible():  # grow upwards: the bottom edge stays on the screen
                 self.move(self.x(), max(bottom - self.frameGeometry().height(), 0))
         if changed:
+            self.pin.setPlaceholderText(
+                i18n.text(prompt.pin_label)
+                if prompt is not None and prompt.pin_label
+                else self.tr("M-PESA PIN (demo PIN {pin})").format(pin=DEMO_MPESA_PIN)
+            )
             self.pin.clear()
             self.message.clear()
             if prompt is not None and self.isVisible():
@@ -155,7 +161,12 @@ class CustomerPhoneWindow(QWidget):
 
     def approve(self) -> None:
         if self.prompt is not None and self.prompt.needs_pin and not self.pin.text():
-            show_message(self.message, self.tr("Type the M-PESA PIN first."), error=True)
+            missing = (
+                self.tr("Type the PIN first.")
+                if self.prompt.pin_label
+                else self.tr("Type the M-PESA PIN first.")
+            )
+            show_message(self.message, missing, error=True)
             return
         self._answer(Answer.APPROVE, self.pin.text() or None)
 

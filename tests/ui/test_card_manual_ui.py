@@ -123,3 +123,26 @@ def test_keyed_fields_refuse_letters_and_short_input_and_nothing_is_stored(
     till.until(lambda: not dialog.isVisible())
     assert _rows(till, "SELECT method, amount_minor FROM payments") == [(METHOD, 6500)]
     assert _rows(till, "SELECT receipt_ref FROM payment_attempts") == [("123456 ************4224",)]
+
+
+def test_training_window_asks_for_a_card_pin_not_an_mpesa_pin(paying: Till) -> None:
+    """The training window words its PIN field as the method's prompt says (the emulated
+    card terminal's here; M-Pesa keeps its own wording, see test_payments_ui)."""
+    till = paying
+    till.scan(MILK)
+    till.qtbot.mouseClick(till.window.sale.gateway_buttons["card_zvt"], Qt.MouseButton.LeftButton)
+    dialog = till.dialog()
+    assert isinstance(dialog, GatewayDialog)
+    till.qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    window = till.window.phone_window
+    assert window is not None
+    till.until(
+        lambda: window.prompt is not None and window.prompt.source == "card_zvt",
+        timeout=20_000,
+    )
+    assert window.pin.placeholderText() == "Card PIN (demo: any 4 to 6 digits)"
+    till.qtbot.mouseClick(window.ok, Qt.MouseButton.LeftButton)
+    assert window.message.text() == "Type the PIN first."
+    assert "M-PESA" not in window.message.text() + window.pin.placeholderText()
+    till.qtbot.mouseClick(window.cancel, Qt.MouseButton.LeftButton)
+    till.until(lambda: "aborted" in dialog.status.text().lower(), timeout=20_000)

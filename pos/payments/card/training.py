@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from drivers.zvt.codes import ABORTED
 from drivers.zvt.emulator import ZvtEmulator
+from pos.domain.messages import text as marked
 from pos.domain.money import Money
 from pos.payments.training import Answer, Prompt
 
@@ -37,7 +38,10 @@ class ZvtTrainingCustomer:
             if refund
             else f"Card terminal: pay {amount} to {self._shop}. Insert the card, enter the PIN"
         )
-        return [Prompt(self.code, str(number), amount, self._shop, text, True, frozenset(Answer))]
+        pin = marked("Card PIN (demo: any 4 to 6 digits)")
+        return [
+            Prompt(self.code, str(number), amount, self._shop, text, True, frozenset(Answer), pin)
+        ]
 
     def answer(self, prompt: Prompt, answer: Answer, pin: str | None = None) -> None:
         request = self._emulator.request
