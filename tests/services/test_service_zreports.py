@@ -147,3 +147,22 @@ def test_z_numbers_run_one_two_three_for_any_days(
         assert z.z_number == start + i + 1
         assert z.sales_count == sales
     assert terminal.zreports.verify() == []
+
+
+def test_the_printer_layout_fits_the_paper_and_the_csv_is_formula_safe(
+    manager: Terminal,
+) -> None:
+    from pos.services.report_layout import report_csv, report_lines
+
+    _sell(manager, BARCODES[0])
+    manager.shifts.cash_out(Money(500), "paid_out", '=HYPERLINK("http://x")')
+    manager.shifts.close({}, note="float banked")
+    z = manager.zreports.z_report()
+    for width in (42, 32):
+        lines = report_lines(z, width)
+        assert all(len(line) <= width for line in lines), [ln for ln in lines if len(ln) > width]
+        assert any("Z REPORT 1" in line for line in lines)
+    out = report_csv(z)
+    assert "'=HYPERLINK" in out
+    assert ",=HYPERLINK" not in out
+    assert f"expected cash,,{z.expected_cash / 100:.2f}" in out

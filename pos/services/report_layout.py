@@ -1,0 +1,151 @@
+"""An X or Z report as receipt-printer lines and as CSV (formula-safe).
+
+The printer layout is plain text lines of the printer's width (42 columns on 80 mm paper,
+32 on 58 mm); the screen and the PDF show the same lines, so what a manager reads is what
+the printer gives. ``say`` translates a label (the UI passes its translator; English
+without one).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from pos.domain import csv_safe
+from pos.services.period import PeriodReport
+
+Say = Callable[[str], str]
+
+
+def _same(label: str) -> str:
+    return label
+
+
+def _amount(minor: int) -> str:
+    sign = "-" if minor < 0 else ""
+    whole, cents = divmod(abs(minor), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+def report_lines(r: PeriodReport, width: int = 42, say: Say = _same) -> list[str]:
+    """The report as it prints."""
+
+    def row(label: str, value: str) -> str:
+        room = max(width - len(value) - 1, 1)
+        return f"{label[:room]:<{room}} {value}"
+
+    def money(label: str, minor: int) -> str:
+        return row(label, _amount(minor))
+
+    rule = "-" * width
+    title = say("Z REPORT") + f" {r.z_number}" if r.kind == "Z" else say("X REPORT")
+    out = [r.store_name[:width].center(width), title.center(width)]
+    if r.training:
+        out.append(say("TRAINING - NOT A REAL REPORT").center(width))
+    out += [
+        row(say("Terminal"), r.terminal_id),
+        row(say("Business day"), r.business_date),
+        row(say("Shifts"), ", ".join(str(n) for n in r.shift_numbers)),
+        row(say("From"), r.period_start[:16].replace("T", " ")),
+        row(say("To"), r.period_end[:16].replace("T", " ")),
+        row(say("Printed by"), r.made_by),
+        rule,
+        money(say("Gross sales"), r.gross_sales),
+        money(say("Discounts"), -r.discounts),
+        money(say("Refunds") + f" ({r.refunds_count})", -r.refunds_value),
+        money(say("Net sales"), r.net_sales),
+        money(say("Voids") + f" ({r.voids_count})", r.voids_value),
+        row(say("Number of sales"), str(r.sales_count)),
+        money(say("Average basket"), r.average_basket),
+        rule,
+        say("VAT by class"),
+    ]
+    for v in r.vat:
+        out.append(money(f"  {v.code} {v.rate_bp / 100:g}% " + say("gross"), v.gross))
+        out.append(money(f"  {v.code} " + say("VAT"), v.vat))
+    out += [rule, say("Tenders")]
+    for t in r.tenders:
+        label = f"  {t.method} ({t.count})"
+        out.append(money(label, t.amount))
+        if t.foreign_currency:
+            out.append(row("", f"{t.foreign_currency} {_amount(t.foreign_amount)}"))
+        if t.refunded:
+            out.append(money("    " + say("refunded"), -t.refunded))
+    out += [
+        rule,
+        say("Cash drawer"),
+        money("  " + say("Opening float"), r.opening_float),
+        money("  " + say("Cash sales"), r.cash_sales),
+        money("  " + say("Cash refunds"), -r.cash_refunds),
+        money("  " + say("Cash in"), r.paid_in),
+        money("  " + say("Cash out"), -r.paid_out),
+        money("  " + say("Expected cash"), r.expected_cash),
+    ]
+    for c in r.counted:
+        out.append(money(f"  {c.method} " + say("counted"), c.counted))
+        out.append(money(f"  {c.method} " + say("difference"), c.difference))
+    out.append(row("  " + say("No-sale openings"), str(r.no_sale_count)))
+    moves = [m for m in r.movements if m.direction != "none"]
+    if moves:
+        out += [rule, say("Cash movements")]
+        for m in moves:
+            sign = 1 if m.direction == "in" else -1
+            out.append(money(f"  {m.at[11:16]} {m.kind} {m.reason}", sign * m.amount))
+    out += [rule, say("By cashier")]
+    for who in r.by_cashier:
+        out.append(money(f"  {who.name} ({who.sales_count})", who.net_sales))
+    out.append(rule)
+    return out
+
+
+def report_csv(r: PeriodReport) -> str:
+    """The report as CSV rows (section, item, count, amount); every text cell is
+    neutralised against formula injection, amounts are numbers."""
+    buf = io.StringIO()
+    w = csv_safe.writer(buf)
+    from decimal import Decimal
+
+    def amt(minor: int) -> Decimal:
+        return Decimal(minor).scaleb(-2)
+
+    w.writerow(["section", "item", "count", "amount", "currency"])
+    cur = r.currency
+    head = [
+        ("report", r.kind, r.z_number, None),
+        ("report", "terminal " + r.terminal_id, None, None),
+        ("report", "business day " + r.business_date, None, None),
+    ]
+    for section, item, count, amount in head:
+        w.writerow([section, item, count, amount, ""])
+    rows: list[tuple[str, str, int | None, int]] = [
+        ("sales", "gross sales", r.sales_count, r.gross_sales),
+        ("sales", "discounts", None, r.discounts),
+        ("sales", "refunds", r.refunds_count, r.refunds_value),
+        ("sales", "net sales", None, r.net_sales),
+        ("sales", "voids", r.voids_count, r.voids_value),
+        ("sales", "average basket", None, r.average_basket),
+    ]
+    rows += [("vat", f"{v.code} gross", None, v.gross) for v in r.vat]
+    rows += [("vat", f"{v.code} vat", None, v.vat) for v in r.vat]
+    rows += [("tender", t.method, t.count, t.amount) for t in r.tenders]
+    rows += [("tender refunded", t.method, None, t.refunded) for t in r.tenders if t.refunded]
+    rows += [
+        ("cash", "opening float", None, r.opening_float),
+        ("cash", "cash sales", None, r.cash_sales),
+        ("cash", "cash refunds", None, r.cash_refunds),
+        ("cash", "cash in", None, r.paid_in),
+        ("cash", "cash out", None, r.paid_out),
+        ("cash", "expected cash", None, r.expected_cash),
+        ("cash", "no-sale openings", r.no_sale_count, 0),
+    ]
+    rows += [("counted", c.method, None, c.counted) for c in r.counted]
+    rows += [(f"movement {m.kind}", m.reason, None, m.amount) for m in r.movements]
+    rows += [("cashier", k.name, k.sales_count, k.net_sales) for k in r.by_cashier]
+    for section, item, count, amount in rows:
+        w.writerow([section, item, count, amt(amount), cur])
+    for t in r.tenders:
+        if t.foreign_currency:
+            w.writerow(
+                ["tender foreign", t.method, t.count, amt(t.foreign_amount), t.foreign_currency]
+            )
+    return buf.getvalue()
