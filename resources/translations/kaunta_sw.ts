@@ -74,6 +74,10 @@
         <source>Type the M-PESA PIN first.</source>
         <translation>Andika PIN ya M-PESA kwanza.</translation>
     </message>
+    <message>
+        <source>Type the PIN first.</source>
+        <translation>Andika PIN kwanza.</translation>
+    </message>
 </context>
 <context>
     <name>DiscountDialog</name>
@@ -934,6 +938,10 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Call the manager to check the shop's M-Pesa settings; take the payment another way.</source>
         <translation>Mwite meneja aangalie mipangilio ya M-Pesa ya duka; pokea malipo kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>Card PIN (demo: any 4 to 6 digits)</source>
+        <translation>PIN ya kadi (majaribio: tarakimu zozote 4 hadi 6)</translation>
     </message>
     <message>
         <source>Cash rounding</source>

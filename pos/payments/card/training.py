@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from drivers.zvt.codes import ABORTED
 from drivers.zvt.emulator import ZvtEmulator
-from pos.domain.messages import text as marked
+from pos.domain.messages import text
 from pos.domain.money import Money
 from pos.payments.training import Answer, Prompt
 
@@ -33,14 +33,14 @@ class ZvtTrainingCustomer:
             return []
         number, amount_minor, refund = request
         amount = Money(amount_minor, self._currency)
-        text = (
+        words = (
             f"Card terminal: refund {amount} to the card. Insert the card."
             if refund
             else f"Card terminal: pay {amount} to {self._shop}. Insert the card, enter the PIN"
         )
-        pin = marked("Card PIN (demo: any 4 to 6 digits)")
+        pin = text("Card PIN (demo: any 4 to 6 digits)")
         return [
-            Prompt(self.code, str(number), amount, self._shop, text, True, frozenset(Answer), pin)
+            Prompt(self.code, str(number), amount, self._shop, words, True, frozenset(Answer), pin)
         ]
 
     def answer(self, prompt: Prompt, answer: Answer, pin: str | None = None) -> None:
