@@ -16,6 +16,7 @@ from pos.services.auth import AuthService, Role
 from pos.services.catalog import CatalogService, ImportReport
 from pos.services.checkout import CheckoutService
 from pos.services.context import Clock, IdFactory, SystemClock, TerminalContext
+from pos.services.daily import DailyService
 from pos.services.gateway_settings import GatewaySettingsService
 from pos.services.journal import Journal, KeyStore, TrainingKeyFile
 from pos.services.payments import PaymentService, PaymentSettings
@@ -93,6 +94,7 @@ class Terminal:
         self.receipts = ReceiptService(db, ctx, self.clock, self.ids, self.auth)
         self.shifts = ShiftService(db, ctx, self.clock, self.ids, self.auth)
         self.zreports = ZReportService(db, ctx, self.clock, self.ids, self.auth)
+        self.daily = DailyService(db, ctx, self.auth)
         self.refunds = RefundService(db, ctx, self.clock, self.ids, self.auth)
         self.products = ProductService(db, ctx, self.clock, self.ids, self.auth)
         self.staff = StaffService(db, ctx, self.clock, self.ids, self.auth)
