@@ -11,9 +11,11 @@ the sale screen and the M-Pesa dialog into ``docs/screenshots/sizes/``.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,9 +35,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", default="")
     parser.add_argument("--only", choices=["all", "sale"], default="all")
+    parser.add_argument("--language", choices=["en", "sw"], default="en")
     args = parser.parse_args()
     out = OUT if args.only == "all" else OUT / "sizes"
+    if args.language != "en" and args.only == "all":
+        out = OUT / args.language
     suffix = f"-{args.size}" if args.only != "all" else ""
+    if args.language != "en" and args.only != "all":
+        suffix += f"-{args.language}"
     out.mkdir(parents=True, exist_ok=True)
     data = Path(tempfile.mkdtemp(prefix="kaunta-shots-"))
     config = load_config(data_dir=data, training=True, env={})
@@ -52,6 +59,14 @@ def main() -> int:
         subprocess.run(["import", "-window", "root", str(target)], check=True)
         print("wrote", target)
 
+    def finish() -> None:
+        """Quit; a modal dialog's own loop or a request still polling must not keep the
+        tool alive after its pictures are taken."""
+        watchdog = threading.Timer(15, os._exit, [0])
+        watchdog.daemon = True
+        watchdog.start()
+        app.quit()
+
     def scan(code: str) -> None:
         sale.scan.setText(code)
         sale.scan.returnPressed.emit()
@@ -59,6 +74,8 @@ def main() -> int:
     def login() -> None:
         users = {u.name: u.user_id for u in window.users()}
         window.login.select_user(users["Amina Wanjiru"])
+        if args.language != "en":  # the login screen's language buttons, as a cashier would
+            window.login.choose_language(args.language)
         window.login.pin.setText("1111")
         window.login.pin.returnPressed.emit()
 
@@ -118,6 +135,8 @@ def main() -> int:
         window.switch_user()
         users = {u.name: u.user_id for u in window.users()}
         window.login.select_user(users["Carol Njeri"])
+        if args.language != "en":
+            window.login.choose_language(args.language)
         window.login.pin.setText("3333")
         window.login.pin.returnPressed.emit()
 
@@ -139,7 +158,7 @@ def main() -> int:
         (400, lambda: type_into("phone", "0712 345 678")),
         (300, send),
         # the M-Pesa request keeps polling: quit in the same step, without waiting for idle
-        (1500, lambda: (shot("mpesa"), app.quit())),
+        (1500, lambda: (shot("mpesa"), finish())),
     ]
     steps: list[tuple[int, Callable[[], None]]] = [
         (600, lambda: shot("01-login")),
@@ -169,7 +188,7 @@ def main() -> int:
         (300, manager),
         (800, open_settings),
         (800, lambda: shot("08-settings")),
-        (100, app.quit),
+        (100, finish),
     ]
 
     if args.only == "sale":

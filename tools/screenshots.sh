@@ -2,7 +2,8 @@
 # Real screenshots of the till under Xvfb with a window manager (openbox), at the screen
 # sizes tills have. Needs: apt-get install xvfb openbox imagemagick (and Qt's xcb libraries,
 # which `python3 dev.py start` installs). Writes docs/screenshots/ (1024x768, the smallest
-# and hardest) and docs/screenshots/sizes/ (the sale screen at every size).
+# and hardest; docs/screenshots/sw/ in Kiswahili) and docs/screenshots/sizes/ (the sale
+# screen at every size, in both languages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -14,11 +15,16 @@ shoot() {  # size display args...
   DISPLAY=":$display" openbox >/dev/null 2>&1 &
   local wm=$!
   sleep 1
-  DISPLAY=":$display" "$PY" tools/screenshots.py "$@" || true
+  DISPLAY=":$display" timeout 240 "$PY" tools/screenshots.py "$@" || echo "screenshots.py $* ended with $?"
   kill "$wm" "$xvfb" 2>/dev/null || true
   wait "$xvfb" 2>/dev/null || true
 }
-[ "${1:-}" = "--sizes-only" ] || shoot 1024x768 97
+if [ "${1:-}" != "--sizes-only" ]; then
+  shoot 1024x768 97
+  shoot 1024x768 97 --language sw
+fi
 for size in 1024x768 1366x768 1920x1080; do
-  shoot "$size" 98 --only sale --size "$size"
+  for language in en sw; do
+    shoot "$size" 98 --only sale --size "$size" --language "$language"
+  done
 done

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -79,6 +80,8 @@ VOID_REASONS = (
 )
 #: the right column (totals and buttons) never gets narrower than this
 RIGHT_MIN_WIDTH = 380
+#: payment-method buttons per row (more methods wrap onto another row)
+GATEWAYS_PER_ROW = 3
 #: the message row: two lines, fixed, so the basket never jumps when a message appears
 MESSAGE_HEIGHT = 46
 #: basket rows tall enough to touch
@@ -877,7 +880,9 @@ class SaleScreen(QWidget):
             self._gateway_row.removeWidget(self._gateway_box)
             self._gateway_box.deleteLater()  # its shortcuts go with it
         box = QWidget(self)
-        row = QHBoxLayout(box)
+        # a grid, three to a row: more methods add a row instead of widening the panel
+        # past the screen (a long label is clipped, never the totals; its tool tip is whole)
+        row = QGridLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
         self.gateway_buttons = {}
         payments = self.act.terminal.payments
@@ -893,7 +898,12 @@ class SaleScreen(QWidget):
             icon = payment_icon(method.description.dialog)
             button = action_button(box, method.label, key, pay_with, role="primary", icon=icon)
             self.gateway_buttons[method.code] = button
-            row.addWidget(button)
+            policy = button.sizePolicy()
+            policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+            button.setSizePolicy(policy)
+            button.setToolTip(method.label)
+            index = len(self.gateway_buttons) - 1
+            row.addWidget(button, index // GATEWAYS_PER_ROW, index % GATEWAYS_PER_ROW)
         self._gateway_row.addWidget(box)
         self._gateway_box = box
 
