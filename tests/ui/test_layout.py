@@ -15,7 +15,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 if TYPE_CHECKING:
-    from conftest import Till
+    from conftest import MakeTill, Till
 
 MILK = "6168232712628"  # 65.00, VAT S
 SUKUMA_SEARCH = "sukuma"
@@ -62,6 +62,28 @@ def test_everything_the_cashier_needs_is_on_screen_and_touch_sized(
     bar = window.statusBar()
     assert bar.isVisible()
     assert _inside(bar, window).bottom() <= window.height()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (1366, 768)])
+def test_every_payment_method_fits_beside_the_totals(
+    make_paying_till: MakeTill, width: int, height: int
+) -> None:
+    """Training mode offers every installed method (M-Pesa, PayPal, cards, ...): however
+    many there are, their buttons wrap onto rows and the big figure stays on screen."""
+    till = make_paying_till()
+    till.login()
+    till.scan(MILK)
+    _sized(till, width, height)
+    window = till.window
+    assert len(window.sale.gateway_buttons) >= 3  # enough methods to fill a row
+    area = window.centralWidget().geometry()
+    for name, widget in _controls(till).items():
+        box = _inside(widget, window)
+        assert area.contains(box), f"{name} at {box} is outside {area} ({width}x{height})"
+        if name.startswith("method"):
+            assert box.height() >= TOUCH_MIN, f"{name} is {box.height()} px tall"
+    big = window.sale.lbl_total
+    assert big.width() >= big.sizeHint().width(), "the amount due is clipped"
 
 
 def test_buttons_keep_their_place_as_the_basket_changes(selling: Till) -> None:
