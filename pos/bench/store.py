@@ -30,6 +30,8 @@ import sqlalchemy
 from pos.bench import startup
 from pos.bench.catalog import barcode_of, build_catalog, search_prefixes
 from pos.bench.history import History, Shop, load_history
+from pos.bench.manager import GOALS as MANAGER_GOALS
+from pos.bench.manager import bench_manager
 from pos.bench.stats import peak_rss_mb, rounded, summary
 from pos.domain.money import Money
 from pos.domain.receipt import StoreInfo
@@ -520,6 +522,7 @@ def measure(cfg: Settings, work: Path) -> dict[str, Any]:
     busy0 = _machine_busy()
     try:
         term.auth.login(cashier_id, PINS[Role.CASHIER])
+        term.shifts.open({})  # sales need an open shift
         term.checkout.restore()
         _say(f"scan: {cfg.samples:,} scans...")
         scan = bench_scans(term, cfg.products, cfg.samples, rng)
@@ -532,6 +535,8 @@ def measure(cfg: Settings, work: Path) -> dict[str, Any]:
         term.auth.login(manager_id, PINS[Role.MANAGER])
         _say("daily totals...")
         daily = bench_daily_totals(term, history, rng)
+        _say("manager: Z report, daily view, 30-day range...")
+        manager = bench_manager(term, history, rng)
     finally:
         raw.close()
         term.close()
@@ -614,7 +619,9 @@ def measure(cfg: Settings, work: Path) -> dict[str, Any]:
         "other_cpu_load": None if others is None else rounded(others),
         "total_s": rounded(time.perf_counter() - t_start),
     }
-    goals = dict(GOALS)
+    result.update(manager.figures)
+    d.update(manager.detail)
+    goals = dict(GOALS) | MANAGER_GOALS
     if built is not None:  # the built app has the same goal as the source run
         result["startup_built_s"] = d["startup_built_s"]["p50"]
         result["startup_built_max_s"] = d["startup_built_s"]["max"]
