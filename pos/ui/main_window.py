@@ -10,7 +10,7 @@ import logging
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -35,6 +35,8 @@ from pos.ui.customer_phone import CustomerPhoneWindow
 from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.late_payments import LatePaymentsDialog
 from pos.ui.login import LoginScreen
+from pos.ui.manager.menu import ManagerMenu
+from pos.ui.manager.shift_dialogs import OpenShiftDialog
 from pos.ui.resources import app_icon
 from pos.ui.runner import ServiceRunner, network_executor
 from pos.ui.sale_screen import SaleScreen
@@ -168,6 +170,11 @@ class MainWindow(QMainWindow):
         self.scan_guard.sig_scanned.connect(self._scanned_elsewhere)
         if app is not None:
             app.installEventFilter(self.scan_guard)
+        # the manager's tools (shifts, X/Z, daily totals): F10 on the sale screen
+        self.manager_menu: ManagerMenu | None = None
+        self.shift_dialog: OpenShiftDialog | None = None
+        manager_key = QShortcut(QKeySequence("F10"), self)
+        manager_key.activated.connect(self.open_manager)
         self.stack.setCurrentWidget(self.login)
         self.actions_.refresh_users(self.login.set_users)
         self.background.submit(terminal.startup_checks, self._startup_checked, self._alert_error)
@@ -360,7 +367,22 @@ class MainWindow(QMainWindow):
         self.actions_.refresh_users()
         self.resolve_payments(everything=True)
         self._show_phone(True)
+        self.actions_.call(self.terminal.shifts.current, self._ask_shift_if_none)
         self.sig_sale_screen_ready.emit()
+
+    def open_manager(self) -> None:
+        """The manager's tools (the services decide what each user may do)."""
+        if self.stack.currentWidget() is not self.sale:
+            return
+        exports = self.terminal.db.path.parent / "exports"
+        self.manager_menu = ManagerMenu(self, self.actions_, exports)
+        self.manager_menu.open()
+
+    def _ask_shift_if_none(self, shift: object) -> None:
+        """At login with no shift open: ask for the float now (sales need a shift)."""
+        if shift is None and (self.shift_dialog is None or not self.shift_dialog.isVisible()):
+            self.shift_dialog = OpenShiftDialog(self, self.actions_, lambda _view: None)
+            self.shift_dialog.open()
 
     def _use_language(self, user: CurrentUser) -> None:
         """The screens speak the user's language: their own, or the one they chose on the

@@ -1,0 +1,136 @@
+"""X and Z reports on screen: the printer layout, exported as CSV or PDF.
+
+The screen shows the same lines the receipt printer prints (``report_lines``), so what the
+manager checks is what is filed. Exports go to the folder the manager chooses; CSV cells
+are safe against formula injection (``pos.domain.csv_safe``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QFileDialog, QListWidget, QPlainTextEdit, QVBoxLayout, QWidget
+
+from pos.services.period import PeriodReport
+from pos.services.report_layout import report_csv, report_lines
+from pos.services.zreports import ZSummary
+from pos.ui.actions import Actions, describe_error
+from pos.ui.dialogs import KauntaDialog
+from pos.ui.manager.reports_pdf import write_pdf
+from pos.ui.widgets import action_button
+
+
+class ReportDialog(KauntaDialog):
+    """One X or Z report: its lines, and buttons to export them."""
+
+    def __init__(self, parent: QWidget, report: PeriodReport, export_dir: Path) -> None:
+        title = (
+            self.tr("Z report {number}").format(number=report.z_number)
+            if report.kind == "Z"
+            else self.tr("X report")
+        )
+        super().__init__(parent, title)
+        self.report = report
+        self.export_dir = export_dir
+        self.lines = report_lines(report)
+        layout = QVBoxLayout(self)
+        self.text = QPlainTextEdit(self)
+        self.text.setReadOnly(True)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        self.text.setFont(font)
+        self.text.setPlainText("\n".join(self.lines))
+        self.text.setMinimumSize(460, 420)
+        self.text.setMaximumHeight(560)
+        layout.addWidget(self.text)
+        layout.addWidget(self.message)
+        self.csv_button = action_button(self, self.tr("Export CSV"), "Ctrl+E", self._csv)
+        self.pdf_button = action_button(self, self.tr("Export PDF"), "Ctrl+D", self._pdf)
+        self.ok_button = self.add_buttons(
+            layout, self.tr("Close"), self.accept, self.csv_button, self.pdf_button
+        )
+
+    def _csv(self) -> None:
+        self.export_csv()
+
+    def _pdf(self) -> None:
+        self.export_pdf()
+
+    def _name(self, suffix: str) -> Path:
+        r = self.report
+        kind = f"z{r.z_number:05d}" if r.kind == "Z" else "x-" + r.made_at[:19].replace(":", "")
+        return self.export_dir / f"kaunta-{r.terminal_id}-{kind}.{suffix}"
+
+    def export_csv(self, path: Path | None = None) -> Path | None:
+        target = path or self._name("csv")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(report_csv(self.report), encoding="utf-8", newline="")
+        except OSError as error:
+            self.show_error(
+                self.tr("Could not write {path}: {error}").format(path=target, error=error)
+            )
+            return None
+        self.show_info(self.tr("Saved {path}").format(path=target))
+        return target
+
+    def export_pdf(self, path: Path | None = None) -> Path | None:
+        target = path or self._name("pdf")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_pdf(self.lines, target, self.windowTitle())
+        except OSError as error:
+            self.show_error(
+                self.tr("Could not write {path}: {error}").format(path=target, error=error)
+            )
+            return None
+        self.show_info(self.tr("Saved {path}").format(path=target))
+        return target
+
+    def choose_dir(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, self.tr("Export to"), str(self.export_dir))
+        if chosen:
+            self.export_dir = Path(chosen)
+
+
+class ZListDialog(KauntaDialog):
+    """The till's Z reports, newest first: pick one to reprint (never re-run)."""
+
+    def __init__(
+        self, parent: QWidget, actions: Actions, zs: list[ZSummary], export_dir: Path
+    ) -> None:
+        super().__init__(parent, self.tr("Z reports"))
+        self._actions = actions
+        self._zs = zs
+        self._export_dir = export_dir
+        self.report_dialog: ReportDialog | None = None
+        layout = QVBoxLayout(self)
+        self.list = QListWidget(self)
+        for z in zs:
+            self.list.addItem(
+                self.tr("Z {number} · {day}").format(number=z.number, day=z.business_date)
+            )
+        if zs:
+            self.list.setCurrentRow(0)
+        self.list.setMinimumSize(360, 300)
+        layout.addWidget(self.list)
+        layout.addWidget(self.message)
+        self.ok_button = self.add_buttons(layout, self.tr("Reprint"), self._reprint)
+
+    def _reprint(self) -> None:
+        row = self.list.currentRow()
+        if row < 0:
+            self.show_error(self.tr("There is no Z report yet."))
+            return
+        z_id = self._zs[row].z_id
+        zreports = self._actions.terminal.zreports
+        self._actions.call(
+            lambda: zreports.reprint(z_id),
+            self._show,
+            lambda e: self.show_error(describe_error(e)),
+        )
+
+    def _show(self, report: PeriodReport) -> None:
+        self.report_dialog = ReportDialog(self, report, self._export_dir)
+        self.report_dialog.open()
