@@ -65,6 +65,7 @@ def open_terminal(config: Config) -> tuple[Terminal, InstanceLock]:
             config.terminal_context(),
             journal_keys=journal_key_store(config.training, config.database_path),
         )
+        terminal.shifts.limits = config.shift_limits  # [shifts] approval limits
         if config.training:
             terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
     except BaseException:

@@ -32,6 +32,7 @@ from pos.domain.receipt import StoreInfo
 from pos.domain.sale import CashRounding
 from pos.services.backups import BackupPolicy
 from pos.services.context import Policy, TerminalContext
+from pos.services.shifts import ShiftLimits
 
 APP = "kaunta"
 
@@ -79,6 +80,8 @@ class Config:
     receipt_language: str = "en"
     #: ``[sync]``: how the sync agent reaches the head office
     sync: SyncConfig = field(default_factory=lambda: SyncConfig())
+    #: ``[shifts]``: above these amounts a manager approves (cash in/out, a close's count)
+    shift_limits: ShiftLimits = field(default_factory=ShiftLimits)
 
     @property
     def database_path(self) -> Path:
@@ -167,6 +170,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "backup": frozenset({"every_hours", "keep"}),
     "payments": frozenset({"methods"}),
     "receipt": frozenset({"language"}),
+    "shifts": frozenset({"cash_movement_approval_above", "close_difference_approval_above"}),
     "sync": frozenset({"url", "poll_seconds", "ca_bundle", "warn_after_hours"}),
 }
 #: ``[receipt] language`` values
@@ -534,4 +538,18 @@ def _build(
         warnings=tuple(_unknown(raw)),
         receipt_language=receipt_language,
         sync=_sync(sections["sync"]),
+        shift_limits=_shift_limits(sections["shifts"], currency),
+    )
+
+
+def _shift_limits(section: dict[str, Any], currency: str) -> ShiftLimits:
+    """``[shifts]`` limits in whole units of the currency (KES 5000 = 500000 minor)."""
+    from pos.domain.money import exponent
+
+    unit = 10 ** exponent(currency)
+    return ShiftLimits(
+        cash_movement_approval_above=unit
+        * _whole(section, "cash_movement_approval_above", 5000, "shifts", 0, 10**9),
+        close_difference_approval_above=unit
+        * _whole(section, "close_difference_approval_above", 500, "shifts", 0, 10**9),
     )

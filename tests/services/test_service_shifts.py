@@ -272,3 +272,19 @@ def _fresh_terminal(factory: pytest.TempPathFactory, template: Path) -> Terminal
     term = Terminal.open(d / "kaunta.sqlite", make_ctx(), FakeClock())
     assert term.seed_demo(CATALOG_CSV, _demo_users()) is None
     return term
+
+
+def test_the_shift_limits_come_from_the_config_in_whole_shillings(tmp_path: Path) -> None:
+    from pos.config import ConfigError, load_config
+
+    path = tmp_path / "kaunta.toml"
+    path.write_text(
+        "[shifts]\ncash_movement_approval_above = 2000\nclose_difference_approval_above = 0\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(config_path=path, data_dir=tmp_path, training=True, env={})
+    assert cfg.shift_limits.cash_movement_approval_above == 200_000
+    assert cfg.shift_limits.close_difference_approval_above == 0
+    path.write_text("[shifts]\nclose_difference_approval_above = -5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="shifts.close_difference_approval_above"):
+        load_config(config_path=path, data_dir=tmp_path, training=True, env={})
