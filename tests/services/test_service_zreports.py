@@ -166,3 +166,24 @@ def test_the_printer_layout_fits_the_paper_and_the_csv_is_formula_safe(
     assert "'=HYPERLINK" in out
     assert ",=HYPERLINK" not in out
     assert f"expected cash,,{z.expected_cash / 100:.2f}" in out
+
+
+def test_a_cash_refund_lowers_the_expected_cash_and_shows_on_the_z(manager: Terminal) -> None:
+    from pos.services.refunds import RefundRequest
+
+    manager.checkout.scan(BARCODES[0], 2)
+    due = manager.checkout.view().cash_due
+    receipt = manager.checkout.pay_cash(Money(due.minor)).receipt
+    assert receipt is not None
+    done = manager.refunds.refund(RefundRequest(receipt.sale_id, {1: 1}, "changed_mind"))
+    x = manager.zreports.x_report()
+    assert x.refunds_count == 1
+    assert x.cash_refunds == x.refunds_value > 0
+    assert x.expected_cash == due.minor - x.refunds_value
+    assert x.net_sales == x.gross_sales - x.discounts - x.refunds_value
+    assert sum(v.gross for v in x.vat) == x.sales_total - x.refunds_value
+    assert done is not None
+    manager.shifts.close({}, note="refund paid out")
+    z = manager.zreports.z_report()
+    assert z.cash_refunds == x.cash_refunds
+    assert sum(c.net_sales for c in z.by_cashier) == z.net_sales
