@@ -53,7 +53,7 @@ class DialogKind(StrEnum):
 
     PHONE = "phone"  # the cashier types the customer's phone; the customer approves on it
     QR = "qr"  # a QR code of the method's action URL; the customer approves on their phone
-    TERMINAL = "terminal"  # a card terminal shows its own prompts; the till relays them
+    TERMINAL = "terminal"  # a card terminal shows its own prompts (relayed if connected)
     NONE = "none"  # nothing to ask: send, then wait for the result
 
 

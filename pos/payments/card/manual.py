@@ -46,7 +46,7 @@ class ManualCardMethod(PaymentMethod):
     description = MethodDescription(
         code=CODE,
         label="Card (standalone terminal)",
-        dialog=DialogKind.NONE,
+        dialog=DialogKind.TERMINAL,  # the bank terminal prompts the customer itself
         receipt_label="Card",
         reference_label="Card approval",
         resend_allowed=True,
