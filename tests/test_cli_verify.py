@@ -25,6 +25,7 @@ from pos.domain.money import Money
 from pos.services.auth import Role
 from pos.store.journal_chain import JournalHead
 from tests.file_keyring import BACKEND, ENV, FileKeyring
+from tests.shift_open import ensure_shift
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MILK = "6168232712628"
@@ -83,6 +84,7 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveTill]:
             terminal.catalog.import_csv(CATALOG_CSV, operator="test:setup")
             cashier = next(u for u in terminal.auth.users() if u.role is Role.CASHIER)
             terminal.auth.login(cashier.user_id, PINS[Role.CASHIER])
+            ensure_shift(terminal)  # sales need an open shift
             receipts = []
             for _ in range(2):
                 terminal.checkout.scan(MILK, 3)

@@ -36,8 +36,8 @@ def test_seed_demo_fills_an_empty_database_once(
         check = term.startup_checks()
         assert (check.audit_ok, check.audit_checked, check.audit_problem) == (
             True,
-            4,
+            5,
             "",
-        )  # 3 users + the catalog import
+        )  # 3 users + the catalog import + the demo's first shift
     finally:
         term.close()
