@@ -170,10 +170,11 @@ class MainWindow(QMainWindow):
         self.scan_guard.sig_scanned.connect(self._scanned_elsewhere)
         if app is not None:
             app.installEventFilter(self.scan_guard)
-        # the manager's tools (shifts, X/Z, daily totals): F10 on the sale screen
+        # the manager's tools (shifts, X/Z, daily totals): Ctrl+M on the sale screen (F10 and
+        # F11 are taken by payment methods)
         self.manager_menu: ManagerMenu | None = None
         self.shift_dialog: OpenShiftDialog | None = None
-        manager_key = QShortcut(QKeySequence("F10"), self)
+        manager_key = QShortcut(QKeySequence("Ctrl+M"), self)
         manager_key.activated.connect(self.open_manager)
         self.stack.setCurrentWidget(self.login)
         self.actions_.refresh_users(self.login.set_users)

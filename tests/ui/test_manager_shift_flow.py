@@ -26,7 +26,7 @@ MANAGER, MANAGER_PIN = "Carol Njeri", "3333"
 
 
 def _menu(till: Till) -> ManagerMenu:
-    till.press(Qt.Key.Key_F10)
+    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     till.until(
         lambda: till.window.manager_menu is not None and till.window.manager_menu.isVisible()
     )

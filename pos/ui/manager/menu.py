@@ -1,4 +1,4 @@
-"""The manager's tools screen (F10 on the sale screen): one button per tool.
+"""The manager's tools screen (Ctrl+M on the sale screen): one button per tool.
 
 The tools are a list of :class:`MenuEntry`; a new tool is one more entry in
 :data:`ENTRIES` (or :func:`register` from its own module), with its label, shortcut and
