@@ -33,6 +33,72 @@
     </message>
 </context>
 <context>
+    <name>CashMoveDialog</name>
+    <message>
+        <source>Amount, e.g. 500.00</source>
+        <translation>Kiasi, mfano 500.00</translation>
+    </message>
+    <message>
+        <source>Cash in</source>
+        <translation>Weka pesa droo</translation>
+    </message>
+    <message>
+        <source>Cash out</source>
+        <translation>Toa pesa droo</translation>
+    </message>
+    <message>
+        <source>Drop to the safe</source>
+        <translation>Peleka kwenye sefu</translation>
+    </message>
+    <message>
+        <source>Float top-up</source>
+        <translation>Ongeza chenji ya droo</translation>
+    </message>
+    <message>
+        <source>Paid in</source>
+        <translation>Pesa iliyoingizwa</translation>
+    </message>
+    <message>
+        <source>Paid out (a purchase)</source>
+        <translation>Malipo yaliyotolewa (ununuzi)</translation>
+    </message>
+    <message>
+        <source>Reason (what it was for)</source>
+        <translation>Sababu (ilikuwa ya nini)</translation>
+    </message>
+</context>
+<context>
+    <name>CloseShiftDialog</name>
+    <message>
+        <source>Close shift</source>
+        <translation>Funga zamu</translation>
+    </message>
+    <message>
+        <source>Close the shift</source>
+        <translation>Funga zamu</translation>
+    </message>
+    <message>
+        <source>Close the shift: count the drawer</source>
+        <translation>Funga zamu: hesabu pesa za droo</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Imekamilika</translation>
+    </message>
+    <message>
+        <source>Expected {expected}, counted {counted}: difference {difference}.</source>
+        <translation>Zilizotarajiwa {expected}, zilizohesabiwa {counted}: tofauti {difference}.</translation>
+    </message>
+    <message>
+        <source>Note (needed when the count is off)</source>
+        <translation>Maelezo (yanahitajika hesabu isipolingana)</translation>
+    </message>
+    <message>
+        <source>{method}: expected {expected}, counted {counted}</source>
+        <translation>{method}: zilizotarajiwa {expected}, zilizohesabiwa {counted}</translation>
+    </message>
+</context>
+<context>
     <name>CustomerPhoneWindow</name>
     <message>
         <source>Answer as a customer whose balance is too low</source>
@@ -77,6 +143,96 @@
     <message>
         <source>Type the PIN first.</source>
         <translation>Andika PIN kwanza.</translation>
+    </message>
+</context>
+<context>
+    <name>DailyDialog</name>
+    <message>
+        <source>Amount</source>
+        <translation>Kiasi</translation>
+    </message>
+    <message>
+        <source>By cashier</source>
+        <translation>Kwa keshia</translation>
+    </message>
+    <message>
+        <source>By category</source>
+        <translation>Kwa aina</translation>
+    </message>
+    <message>
+        <source>By tender</source>
+        <translation>Kwa njia ya malipo</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>Keshia</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Aina</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>Idadi</translation>
+    </message>
+    <message>
+        <source>Daily totals</source>
+        <translation>Jumla za siku</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Kuanzia</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>Bidhaa</translation>
+    </message>
+    <message>
+        <source>Net sales {net} · {n} sales · average {avg} · refunds {refunds} · voids {voids} · same days last week {week} ({change})</source>
+        <translation>Mauzo halisi {net} · mauzo {n} · wastani {avg} · marejesho {refunds} · yaliyofutwa {voids} · siku hizo wiki iliyopita {week} ({change})</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>Bidhaa</translation>
+    </message>
+    <message>
+        <source>Sales</source>
+        <translation>Mauzo</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>Onyesha</translation>
+    </message>
+    <message>
+        <source>Tender</source>
+        <translation>Njia ya malipo</translation>
+    </message>
+    <message>
+        <source>Top products</source>
+        <translation>Bidhaa zinazoongoza</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>hadi</translation>
+    </message>
+</context>
+<context>
+    <name>DenominationCounter</name>
+    <message>
+        <source>Coins</source>
+        <translation>Sarafu</translation>
+    </message>
+    <message>
+        <source>Counted: {total}</source>
+        <translation>Zilizohesabiwa: {total}</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Noti</translation>
     </message>
 </context>
 <context>
@@ -322,10 +478,60 @@
     </message>
 </context>
 <context>
+    <name>ManagerMenu</name>
+    <message>
+        <source>Back to the sale</source>
+        <translation>Rudi kwenye mauzo</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>Meneja</translation>
+    </message>
+    <message>
+        <source>Manager's tools</source>
+        <translation>Zana za meneja</translation>
+    </message>
+    <message>
+        <source>No shift is open: open one to sell.</source>
+        <translation>Hakuna zamu iliyo wazi: fungua moja ili kuuza.</translation>
+    </message>
+    <message>
+        <source>Recorded.</source>
+        <translation>Imerekodiwa.</translation>
+    </message>
+    <message>
+        <source>Shift {number} closed: difference {difference}.</source>
+        <translation>Zamu {number} imefungwa: tofauti {difference}.</translation>
+    </message>
+    <message>
+        <source>Shift {number} is open.</source>
+        <translation>Zamu {number} iko wazi.</translation>
+    </message>
+    <message>
+        <source>Shift {number} open since {since}, by {who}, float {float}.</source>
+        <translation>Zamu {number} iko wazi tangu {since}, na {who}, chenji ya kuanzia {float}.</translation>
+    </message>
+</context>
+<context>
     <name>NumberDialog</name>
     <message>
         <source>OK</source>
         <translation>Sawa</translation>
+    </message>
+</context>
+<context>
+    <name>OpenShiftDialog</name>
+    <message>
+        <source>Open a shift</source>
+        <translation>Fungua zamu</translation>
+    </message>
+    <message>
+        <source>Open a shift: count the float in the drawer</source>
+        <translation>Fungua zamu: hesabu chenji ya kuanzia iliyo droo</translation>
+    </message>
+    <message>
+        <source>Open shift</source>
+        <translation>Fungua zamu</translation>
     </message>
 </context>
 <context>
@@ -456,6 +662,41 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Receipt {number}</source>
         <translation>Risiti {number}</translation>
+    </message>
+</context>
+<context>
+    <name>ReportDialog</name>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>Could not write {path}: {error}</source>
+        <translation>Haikuwezekana kuandika {path}: {error}</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>Hamisha CSV</translation>
+    </message>
+    <message>
+        <source>Export PDF</source>
+        <translation>Hamisha PDF</translation>
+    </message>
+    <message>
+        <source>Export to</source>
+        <translation>Hamisha kwenda</translation>
+    </message>
+    <message>
+        <source>Saved {path}</source>
+        <translation>Imehifadhiwa {path}</translation>
+    </message>
+    <message>
+        <source>X report</source>
+        <translation>Ripoti ya X</translation>
+    </message>
+    <message>
+        <source>Z report {number}</source>
+        <translation>Ripoti ya Z {number}</translation>
     </message>
 </context>
 <context>
@@ -793,6 +1034,25 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     </message>
 </context>
 <context>
+    <name>ZListDialog</name>
+    <message>
+        <source>Reprint</source>
+        <translation>Chapisha tena</translation>
+    </message>
+    <message>
+        <source>There is no Z report yet.</source>
+        <translation>Bado hakuna ripoti ya Z.</translation>
+    </message>
+    <message>
+        <source>Z reports</source>
+        <translation>Ripoti za Z</translation>
+    </message>
+    <message>
+        <source>Z {number} · {day}</source>
+        <translation>Z {number} · {day}</translation>
+    </message>
+</context>
+<context>
     <name>actions</name>
     <message>
         <source>Unexpected error ({kind}). Nothing was lost: the sale is saved. Try again; if it repeats, call support (details are in the log file).</source>
@@ -973,6 +1233,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Choose at least one unit to refund.</source>
         <translation>Chagua angalau kipande kimoja cha kurejeshea pesa.</translation>
+    </message>
+    <message>
+        <source>Choose at most {days} days at a time.</source>
+        <comment>daily_too_long</comment>
+        <translation>Chagua siku {days} au chache kwa wakati mmoja.</translation>
     </message>
     <message>
         <source>Choose refund or credit.</source>
@@ -1413,6 +1678,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>The drawer should hold {expected}; {amount} cannot be taken out of it.</source>
         <comment>shift_not_in_drawer</comment>
         <translation>Droo inapaswa kuwa na {expected}; {amount} haziwezi kutolewa ndani yake.</translation>
+    </message>
+    <message>
+        <source>The first day ({first}) is after the last ({last}).</source>
+        <comment>daily_bad_range</comment>
+        <translation>Siku ya kwanza ({first}) ni baada ya ya mwisho ({last}).</translation>
     </message>
     <message>
         <source>The payment method {code} is not set up on this till.</source>
