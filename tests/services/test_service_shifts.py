@@ -286,5 +286,5 @@ def test_the_shift_limits_come_from_the_config_in_whole_shillings(tmp_path: Path
     assert cfg.shift_limits.cash_movement_approval_above == 200_000
     assert cfg.shift_limits.close_difference_approval_above == 0
     path.write_text("[shifts]\nclose_difference_approval_above = -5\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="shifts.close_difference_approval_above"):
+    with pytest.raises(ConfigError, match=r"shifts\.close_difference_approval_above"):
         load_config(config_path=path, data_dir=tmp_path, training=True, env={})

@@ -197,5 +197,7 @@ def test_outbox_delivery_columns_change_but_the_event_does_not(sold: Terminal) -
         ):
             s.execute(text(f"UPDATE outbox SET {column} = {value}"))
     with sold.db.session() as s:
-        kind, payload_after = s.execute(text("SELECT kind, payload FROM outbox WHERE kind = 'sale.completed'")).one()
+        kind, payload_after = s.execute(
+            text("SELECT kind, payload FROM outbox WHERE kind = 'sale.completed'")
+        ).one()
     assert (kind, payload_after) == ("sale.completed", payload)
