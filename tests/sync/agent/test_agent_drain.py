@@ -106,9 +106,11 @@ def test_a_refused_event_is_parked_with_its_reason_and_does_not_block_the_rest(
 ) -> None:
     sell(cashier, product, 1)
     with cashier.db.read_session() as s:
-        first_kind = s.connection().exec_driver_sql(
-            "SELECT kind FROM outbox WHERE kind LIKE 'sale.%'"
-        ).scalar()
+        first_kind = (
+            s.connection()
+            .exec_driver_sql("SELECT kind FROM outbox WHERE kind LIKE 'sale.%'")
+            .scalar()
+        )
     ho.refuse_types = {str(first_kind)}
     agent.run_once()
     ho.refuse_types = set()  # the head office takes the sales after it
