@@ -30,7 +30,7 @@ from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, SaleAlreadyFinished, ServiceError, UnknownBarcode
 from pos.services.shifts import require_open_shift
 from pos.services.sync_events import sale_document
-from pos.store import attempts
+from pos.store import attempts, daily
 from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.repositories import ParkedSummary
@@ -700,6 +700,8 @@ class CheckoutService:
                 store=self._ctx.store,
             )
             repo.write_sale(s, sale, totals, header, self._table)
+            if sale.status is SaleStatus.COMPLETED:  # the daily totals view's day summaries
+                daily.add_completed_sale(s, sale, totals, header)
             # The outbox payload is the wire document (sync.protocol), numbered with the
             # row's own seq, taken inside this transaction (already writing: no race).
             outbox_seq = repo.next_outbox_seq(s)

@@ -86,10 +86,12 @@ class DailyService:
         self._ctx = ctx
         self._auth = auth
 
-    def _offset(self, day: date) -> str:
+    def _offset(self, day: date) -> int:
+        """The shop's offset from UTC on ``day``, in minutes (at noon: DST days shift by
+        the change for part of the day)."""
         noon = datetime.combine(day, time(12), self._ctx.zone)
         delta = noon.utcoffset() or timedelta(0)
-        return f"{int(delta.total_seconds() // 60):+d} minutes"
+        return int(delta.total_seconds() // 60)
 
     def view(self, first: str, last: str | None = None) -> DailyView:
         """One day (``last`` None) or the days ``first`` to ``last`` inclusive."""

@@ -537,3 +537,43 @@ class ZReportRecord(Base):
     training: Mapped[bool] = mapped_column(Boolean)
 
     __table_args__ = (Index("ux_z_reports_terminal_number", "terminal_id", "number", unique=True),)
+
+
+# -- day summaries of the daily totals view (migration "daily_summaries") ------------------
+
+
+class DailyHour(Base):
+    """Completed sales per business day and UTC hour, kept by a trigger on ``sales``."""
+
+    __tablename__ = "daily_hours"
+
+    business_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    utc_hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sales_count: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(Integer)
+
+
+class DailyCashier(Base):
+    """Completed sales per business day and cashier, kept by a trigger on ``sales``."""
+
+    __tablename__ = "daily_cashiers"
+
+    business_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    cashier_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    cashier_name: Mapped[str] = mapped_column(String(80))
+    sales_count: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(Integer)
+
+
+class DailyProduct(Base):
+    """Quantity and total per business day and product (category as sold), kept by a
+    trigger on ``sale_lines``."""
+
+    __tablename__ = "daily_products"
+
+    business_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(80))
+    quantity: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(Integer)

@@ -73,3 +73,28 @@ def test_a_bad_range_is_refused_with_its_reason(
         terminal.daily.view("yesterday")
     with pytest.raises(ServiceError, match="at most"):
         terminal.daily.view("2020-01-01", "2026-01-01")
+
+
+def test_the_day_summaries_kept_at_each_sale_equal_a_rebuild_from_the_journal(
+    cashier: Terminal,
+) -> None:
+    from sqlalchemy import text
+
+    from pos.store import daily
+
+    for n, barcode in enumerate(BARCODES[:4]):
+        _sell(cashier, barcode, n + 1)
+
+    def rows() -> list[tuple[object, ...]]:
+        with cashier.db.read_session() as s:
+            return [
+                tuple(r)
+                for table in ("daily_hours", "daily_cashiers", "daily_products")
+                for r in s.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))
+            ]
+
+    kept = rows()
+    with cashier.db.session() as s:
+        daily.rebuild(s)
+    assert rows() == kept
+    assert len(kept) == 1 + 1 + 4

@@ -38,6 +38,8 @@ Later stages start the same way from the previous snapshot (and its key)::
     python tests/store/snapshots/make_snapshots.py 0006 /tmp/snap/till.sqlite
     rm -rf /tmp/snap && mkdir /tmp/snap
     python tests/store/snapshots/make_snapshots.py 0007 /tmp/snap/till.sqlite
+    rm -rf /tmp/snap && mkdir /tmp/snap
+    python tests/store/snapshots/make_snapshots.py 0008 /tmp/snap/till.sqlite
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ TABLE_ORDER = (
     "shift_closes",
     "cash_movements",
     "z_reports",
+    "daily_hours",
+    "daily_cashiers",
+    "daily_products",
 )
 
 CATALOG = """sku,barcode,name,category,price,vat_class
@@ -352,6 +357,31 @@ def stage_0007(path: Path) -> None:
         (HERE / f"0007.{suffix}").write_bytes((HERE / f"0006.{suffix}").read_bytes())
 
 
+def stage_0008(path: Path) -> None:
+    """The 0007 till with day summaries: rebuilt from its journal by the upgrade, then a
+    cash sale in the open shift adds to them; the daily view reads them back."""
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+
+    if not path.exists():
+        _load_previous(path, "0007")
+        (path.parent / "journal.key.DEMO-T1").write_bytes((HERE / "0007.key").read_bytes())
+        (path.parent / "auth.pin_pepper").write_bytes((HERE / "0007.pepper").read_bytes())
+    t = _terminal(path, datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
+    report = t.startup_checks()
+    assert report.audit_ok, report.audit_problem
+    pins = {r: p for _, r, p in DEMO_USERS}
+    t.auth.login(_user(t, "manager"), pins["manager"])
+    c = t.checkout
+    c.scan("6165383477352", 2)
+    assert c.pay_cash(Money(20000)).receipt is not None
+    view = t.daily.view("2026-12-03")
+    assert view.totals.sales_count == 2, view.totals
+    t.close()
+    for suffix in ("key", "pepper"):
+        (HERE / f"0008.{suffix}").write_bytes((HERE / f"0007.{suffix}").read_bytes())
+
+
 def _load_previous(path: Path, revision: str) -> None:
     """A file at ``revision`` holding that revision's snapshot (as the tests build it)."""
     from pos.store.db import Database
@@ -395,6 +425,7 @@ def main(revision: str, path: Path) -> int:
         "0005": stage_0005,
         "0006": stage_0006,
         "0007": stage_0007,
+        "0008": stage_0008,
     }
     stages[revision](path)
     header = (
