@@ -260,9 +260,7 @@ def period_rows(session: Session, seqs: SeqRange) -> PeriodRows:
         vat=[(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in ex(_VAT, p).all()],
         tenders=[(str(r[0]), int(r[1]), int(r[2])) for r in ex(_TENDERS, p).all()],
         foreign=[(str(r[0]), str(r[1]), int(r[2])) for r in ex(_FOREIGN, p).all()],
-        cashiers=[
-            (str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in ex(_CASHIERS, p).all()
-        ],
+        cashiers=[(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in ex(_CASHIERS, p).all()],
         refunds_count=int(refunds[0]),
         refunds_value=int(refunds[1]),
         refund_vat=[(str(r[0]), int(r[1]), int(r[2])) for r in ex(_REFUND_VAT, p).all()],

@@ -46,9 +46,7 @@ def upgrade() -> None:
         sa.Column("training", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ux_shifts_terminal_number", "shifts", ["terminal_id", "number"], unique=True
-    )
+    op.create_index("ux_shifts_terminal_number", "shifts", ["terminal_id", "number"], unique=True)
     op.create_table(
         "shift_closes",
         sa.Column("shift_id", sa.String(length=36), nullable=False),
