@@ -42,7 +42,8 @@ RECEIPT_COUNTER = "receipt"  # as CheckoutService numbers receipts
 REFUND_COUNTER = "refund"  # as RefundService numbers refunds
 
 NO_SHIFT = define(
-    "shift_none", "No shift is open on this till: open one with the float counted (Manager, F10)."
+    "shift_none",
+    "No shift is open on this till: open one with the float counted (Manager tools, Ctrl+M).",
 )
 ALREADY_OPEN = define(
     "shift_already_open", "Shift {number} is already open on this till: close it first."

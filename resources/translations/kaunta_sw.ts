@@ -1421,9 +1421,9 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Hakuna bidhaa yenye barcode {barcode}. Tafuta kwa jina, au mwombe meneja aiongeze.</translation>
     </message>
     <message>
-        <source>No shift is open on this till: open one with the float counted (Manager, F10).</source>
+        <source>No shift is open on this till: open one with the float counted (Manager tools, Ctrl+M).</source>
         <comment>shift_none</comment>
-        <translation>Hakuna zamu iliyo wazi kwenye till hii: fungua moja baada ya kuhesabu pesa za chenji za kuanzia (Meneja, F10).</translation>
+        <translation>Hakuna zamu iliyo wazi kwenye till hii: fungua moja baada ya kuhesabu pesa za chenji za kuanzia (Zana za meneja, Ctrl+M).</translation>
     </message>
     <message>
         <source>No shift since the last Z: open a shift first.</source>
