@@ -187,3 +187,33 @@ def test_a_cash_refund_lowers_the_expected_cash_and_shows_on_the_z(manager: Term
     z = manager.zreports.z_report()
     assert z.cash_refunds == x.cash_refunds
     assert sum(c.net_sales for c in z.by_cashier) == z.net_sales
+
+
+@pytest.mark.parametrize("role", [Role.CASHIER, Role.SUPERVISOR, Role.MANAGER])
+def test_each_report_is_refused_in_the_service_unless_the_role_holds_its_permission(
+    terminal: Terminal, users: dict[Role, UserSummary], pins: dict[Role, str], role: Role
+) -> None:
+    from pos.services.auth import ROLE_PERMISSIONS
+
+    terminal.auth.login(users[role].user_id, pins[role])
+    may_view = Permission.VIEW_REPORTS in ROLE_PERMISSIONS[role]
+    views = [
+        terminal.zreports.x_report,
+        terminal.shifts.drawer,
+        terminal.zreports.z_list,
+        lambda: terminal.daily.view("2026-03-02"),
+    ]
+    for view in views:
+        if may_view:
+            view()
+        else:
+            with pytest.raises(PermissionDenied):
+                view()
+    terminal.shifts.close({}, note="n/a")
+    if Permission.Z_REPORT in ROLE_PERMISSIONS[role]:
+        assert terminal.zreports.z_report().z_number == 1
+    else:
+        with pytest.raises(ApprovalRequired):
+            terminal.zreports.z_report()
+        with terminal.db.read_session() as s:
+            assert s.execute(text("SELECT count(*) FROM z_reports")).scalar() == 0
