@@ -48,6 +48,8 @@ def main(folder: Path, store: str, terminal: str, url: str, wanted: int) -> int:
     cashier = next(u for u in till.auth.users() if u.role is Role.CASHIER)
     pin = next(p for _, r, p in DEMO_USERS if r == "cashier")
     till.auth.login(cashier.user_id, pin)
+    if till.shifts.current() is None:  # sales need an open shift (kept across a restart)
+        till.shifts.open({})
 
     drained = threading.Event()
     selling_done = threading.Event()
