@@ -209,23 +209,34 @@ def upsert_products(session: Session, items: Iterable[CatalogItem], now: datetim
         }
         for i in items
     ]
+    return upsert_product_rows(session, rows)
+
+
+_UPSERT_PRODUCT = sqlite_insert(Product)
+_UPSERT_PRODUCT = _UPSERT_PRODUCT.on_conflict_do_update(
+    index_elements=[Product.sku],
+    set_={
+        name: _UPSERT_PRODUCT.excluded[name]
+        for name in (
+            "barcode",
+            "name",
+            "category",
+            "price_minor",
+            "currency",
+            "vat_class",
+            "active",
+            "updated_at",
+        )
+    },
+)
+
+
+def upsert_product_rows(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert or update product rows (dicts of the ``products`` columns) by SKU, in the
+    caller's transaction: the CSV import and the head office's catalog pages share it."""
     if not rows:
         return 0
-    stmt = sqlite_insert(Product)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Product.sku],
-        set_={
-            "barcode": stmt.excluded.barcode,
-            "name": stmt.excluded.name,
-            "category": stmt.excluded.category,
-            "price_minor": stmt.excluded.price_minor,
-            "currency": stmt.excluded.currency,
-            "vat_class": stmt.excluded.vat_class,
-            "active": stmt.excluded.active,
-            "updated_at": stmt.excluded.updated_at,
-        },
-    )
-    session.execute(stmt, rows)
+    session.execute(_UPSERT_PRODUCT, rows)
     return len(rows)
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from pos.store.journal_chain import JournalHead, chain_head, seal_user
 from pos.store.models import OutboxEvent, Product, SyncState, User
+from pos.store.repositories import upsert_product_rows
 
 _OUTBOX: Table = OutboxEvent.__table__  # type: ignore[assignment]
 
@@ -230,31 +231,21 @@ def apply_products(session: Session, changes: Iterable[ProductChange], now: date
                 .where(Product.barcode == c.barcode, Product.sku != c.sku)
                 .values(barcode=None, updated_at=now)
             )
-        stmt = sqlite_insert(Product).values(
-            sku=c.sku,
-            barcode=c.barcode,
-            name=c.name,
-            category=c.category,
-            price_minor=c.price_minor,
-            currency=c.currency,
-            vat_class=c.vat_class,
-            active=c.active,
-            updated_at=now,
-        )
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Product.sku],
-                set_={
-                    "barcode": stmt.excluded.barcode,
-                    "name": stmt.excluded.name,
-                    "category": stmt.excluded.category,
-                    "price_minor": stmt.excluded.price_minor,
-                    "currency": stmt.excluded.currency,
-                    "vat_class": stmt.excluded.vat_class,
-                    "active": stmt.excluded.active,
-                    "updated_at": stmt.excluded.updated_at,
-                },
-            )
+        upsert_product_rows(
+            session,
+            [
+                {
+                    "sku": c.sku,
+                    "barcode": c.barcode,
+                    "name": c.name,
+                    "category": c.category,
+                    "price_minor": c.price_minor,
+                    "currency": c.currency,
+                    "vat_class": c.vat_class,
+                    "active": c.active,
+                    "updated_at": now,
+                }
+            ],
         )
         written += 1
     return written
