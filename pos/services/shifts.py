@@ -470,10 +470,10 @@ class ShiftService:
 
 def require_open_shift(s: Session, terminal_id: str) -> str:
     """Inside a document's transaction: the id of the open shift, or a clear refusal."""
-    row = store.open_shift(s, terminal_id)
-    if row is None:
+    shift_id = store.open_shift_id(s, terminal_id)
+    if shift_id is None:
         raise ServiceError(NO_SHIFT())
-    return row.id
+    return shift_id
 
 
 def _wire_count(count: CashCount) -> WireCount:

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from pos.domain.sale import Sale, SaleTotals
+from pos.store.driver_sql import DriverStatement
 
 #: What the day summaries (migration 0008) are rebuilt from: the journal's completed sales.
 REBUILD = (
@@ -37,23 +38,28 @@ REBUILD = (
     "GROUP BY 1, 2",
 )
 
-_ADD_HOUR = text(
+#: A completed sale added to its day's summaries (named parameters; ``kaunta bench store``'s
+#: plain-sqlite3 baseline runs the same SQL).
+ADD_HOUR_SQL = (
     "INSERT INTO daily_hours (business_date, utc_hour, sales_count, total_minor) "
     "VALUES (:d, :h, 1, :t) ON CONFLICT (business_date, utc_hour) DO UPDATE SET "
     "sales_count = sales_count + 1, total_minor = total_minor + excluded.total_minor"
 )
-_ADD_CASHIER = text(
+_ADD_HOUR = DriverStatement(text(ADD_HOUR_SQL), insert=False)
+ADD_CASHIER_SQL = (
     "INSERT INTO daily_cashiers (business_date, cashier_id, cashier_name, sales_count, "
     "total_minor) VALUES (:d, :c, :n, 1, :t) ON CONFLICT (business_date, cashier_id) "
     "DO UPDATE SET sales_count = sales_count + 1, "
     "total_minor = total_minor + excluded.total_minor"
 )
-_ADD_PRODUCT = text(
+_ADD_CASHIER = DriverStatement(text(ADD_CASHIER_SQL), insert=False)
+ADD_PRODUCT_SQL = (
     "INSERT INTO daily_products (business_date, sku, name, category, quantity, total_minor) "
     "VALUES (:d, :sku, :name, coalesce((SELECT category FROM products WHERE id = :pid), ''), "
     ":q, :t) ON CONFLICT (business_date, sku) DO UPDATE SET "
     "quantity = quantity + excluded.quantity, total_minor = total_minor + excluded.total_minor"
 )
+_ADD_PRODUCT = DriverStatement(text(ADD_PRODUCT_SQL), insert=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +82,14 @@ def add_sale(
     lines: Sequence[SoldLine],
 ) -> None:
     """Add a completed sale to its day's summaries, inside the sale's own transaction."""
-    conn = session.connection()
-    conn.execute(_ADD_HOUR, {"d": business_date, "h": utc_hour, "t": total_minor})
-    conn.execute(
-        _ADD_CASHIER, {"d": business_date, "c": cashier_id, "n": cashier_name, "t": total_minor}
+    # on the driver's cursor (pos/store/driver_sql.py): this runs in every sale's commit
+    _ADD_HOUR.execute(session, [{"d": business_date, "h": utc_hour, "t": total_minor}])
+    _ADD_CASHIER.execute(
+        session, [{"d": business_date, "c": cashier_id, "n": cashier_name, "t": total_minor}]
     )
     if lines:
-        conn.execute(
-            _ADD_PRODUCT,
+        _ADD_PRODUCT.execute(
+            session,
             [
                 {
                     "d": business_date,

@@ -77,11 +77,8 @@ class DriverStatement:
         self._compiled = (dialect, compiled.string, tuple(plan))
         return compiled.string, tuple(plan)
 
-    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Run the statement once per row (``rows`` are dicts keyed by column or bind
-        name), in the session's current transaction."""
-        if not rows:
-            return
+    def _run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> Any:
+        """The driver cursor after running the statement once per row (the caller closes it)."""
         conn: Connection = session.connection()
         sql, plan = self._compile(conn.dialect, tuple(rows[0]))
         if self._defaults:
@@ -96,5 +93,24 @@ class DriverStatement:
                 cursor.execute(sql, values[0])
             else:
                 cursor.executemany(sql, values)
+        except BaseException:
+            cursor.close()
+            raise
+        return cursor
+
+    def first(self, session: Session, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """A SELECT's first row as the driver returns it (plain str/int/float/bytes/None:
+        the result side gets no type processing, so select only such columns)."""
+        cursor = self._run(session, [params])
+        try:
+            row = cursor.fetchone()
         finally:
             cursor.close()
+        return None if row is None else tuple(row)
+
+    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement once per row (``rows`` are dicts keyed by column or bind
+        name), in the session's current transaction."""
+        if not rows:
+            return
+        self._run(session, rows).close()

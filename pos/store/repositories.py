@@ -79,7 +79,9 @@ _NEXT_NUMBER = (
     .returning(Counter.value)
 )
 _NEXT_OUTBOX_SEQ = select(func.coalesce(func.max(_OUTBOX.c.seq), 0) + 1)
-_JOURNAL_NUMBER = select(_SALES.c.number).where(_SALES.c.id == bindparam("sale_id"))
+_JOURNAL_NUMBER = DriverStatement(
+    select(_SALES.c.number).where(_SALES.c.id == bindparam("sale_id")), insert=False
+)
 
 # ---------------------------------------------------------------------------------------
 # Catalog
@@ -591,7 +593,8 @@ def _entry(rec: SaleRecord) -> JournalEntry:
 
 def journal_number(session: Session, sale_id: str) -> str | None:
     """The receipt number of a finished sale, or None while it is still a draft."""
-    return session.connection().execute(_JOURNAL_NUMBER, {"sale_id": sale_id}).scalar()
+    row = _JOURNAL_NUMBER.first(session, {"sale_id": sale_id})
+    return None if row is None else str(row[0])
 
 
 def last_sale(session: Session, terminal_id: str) -> JournalEntry | None:

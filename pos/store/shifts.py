@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from pos.store.driver_sql import DriverStatement
 from pos.store.models import (
     CashMovementRecord,
     Counter,
@@ -46,6 +47,23 @@ def latest_shift(
     if shift is None:
         return None
     return shift, session.get(ShiftCloseRecord, shift.id)
+
+
+#: the newest shift's id and whether it has a close: one indexed lookup, run on every sale
+OPEN_SHIFT_SQL = (
+    "SELECT s.id, c.shift_id FROM shifts s LEFT JOIN shift_closes c ON c.shift_id = s.id "
+    "WHERE s.terminal_id = :terminal ORDER BY s.number DESC LIMIT 1"
+)
+_OPEN_SHIFT_ID = DriverStatement(text(OPEN_SHIFT_SQL), insert=False)
+
+
+def open_shift_id(session: Session, terminal_id: str) -> str | None:
+    """The id of the shift open on this terminal, if any: what every sale checks, so it
+    loads no ORM object (``open_shift`` gives the record)."""
+    row = _OPEN_SHIFT_ID.first(session, {"terminal": terminal_id})
+    if row is None or row[1] is not None:
+        return None
+    return str(row[0])
 
 
 def open_shift(session: Session, terminal_id: str) -> ShiftRecord | None:

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import bindparam
 
+from pos.services.auth import Role, UserSummary
+from pos.services.terminal import Terminal
 from pos.store import repositories as repo
+from pos.store import shifts
 from pos.store.db import Database
 from pos.store.driver_sql import DriverStatement
 
@@ -91,3 +94,30 @@ def test_driver_statement_refuses_rows_with_other_columns(tmp_path: Path) -> Non
                 insert.execute(s, [{**row, "seq": 2, "created_at": datetime(2026, 12, 2)}])
     finally:
         db.dispose()
+
+
+def test_open_shift_id_agrees_with_the_orm_lookup_through_open_close_and_reopen(
+    terminal: Terminal, users: dict[Role, UserSummary], pins: dict[Role, str]
+) -> None:
+    """The driver-cursor check every sale runs (``shifts.open_shift_id``) gives the same
+    shift as the ORM lookup: the demo's open shift, none after its close, then the next."""
+    terminal.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
+    tid = terminal.ctx.terminal_id
+
+    def both() -> tuple[str | None, str | None]:
+        with terminal.db.session() as s:
+            record = shifts.open_shift(s, tid)
+            return shifts.open_shift_id(s, tid), record.id if record else None
+
+    first, orm = both()
+    assert first is not None
+    assert first == orm
+    terminal.shifts.close({}, note="closed for the test")
+    assert both() == (None, None)
+    terminal.shifts.open({})
+    second, orm = both()
+    assert second is not None
+    assert second == orm
+    assert second != first
+    with terminal.db.session() as s:
+        assert shifts.open_shift_id(s, "no-such-terminal") is None
