@@ -38,6 +38,8 @@ from pos.domain.receipt import StoreInfo
 from pos.services.auth import Role
 from pos.services.context import Policy, TerminalContext
 from pos.services.terminal import Terminal
+from pos.store.daily import ADD_CASHIER_SQL, ADD_HOUR_SQL, ADD_PRODUCT_SQL
+from pos.store.shifts import OPEN_SHIFT_SQL
 
 #: The goals of docs/performance.md: metric -> upper limit (lower is better for all).
 GOALS: dict[str, float] = {
@@ -251,9 +253,10 @@ def bench_search(term: Terminal, samples: int, rng: random.Random) -> tuple[Seri
 
 
 class RawWriter:
-    """The baseline: the rows of a finished sale written with plain ``sqlite3``: the sale,
-    its lines, VAT rows and payments, its outbox document, its journal-chain entry, the
-    receipt counter and the draft's removal.
+    """The baseline: the rows of a finished sale written with plain ``sqlite3``: the
+    open-shift check, the sale, its lines, VAT rows and payments, its outbox document, its
+    journal-chain entry, the receipt counter, the day summaries (0008) and the draft's
+    removal.
 
     Same pragmas as the app (WAL, ``synchronous=FULL``, foreign keys), one
     BEGIN...COMMIT per sale, statements prepared once, values ready in memory.
@@ -282,6 +285,8 @@ class RawWriter:
             self.columns[table] = cols
             marks = ",".join("?" * len(cols))
             self.sql[table] = f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})"
+        self._sale_col = {name: i for i, name in enumerate(self.columns["sales"])}
+        self._line_col = {name: i for i, name in enumerate(self.columns["sale_lines"])}
 
     def fetch(self, source: sqlite3.Connection, sale_id: str) -> dict[str, list[tuple[Any, ...]]]:
         """The rows the app wrote for ``sale_id`` (to write the same ones here)."""
@@ -316,6 +321,8 @@ class RawWriter:
                 (self.counter,),
             ).fetchone()[0]
             number = self.ctx.receipt_number(seq)
+            # sales need an open shift (0007): the app looks it up in the same transaction
+            c.execute(OPEN_SHIFT_SQL, {"terminal": self.ctx.terminal_id}).fetchone()
             sale = rows["sales"][0]
             c.execute(self.sql["sales"], (sale[0], number, seq, *sale[3:]))
             c.executemany(self.sql["sale_lines"], rows["sale_lines"])
@@ -327,12 +334,41 @@ class RawWriter:
                 "SELECT coalesce(max(seq), 0) + 1, ?, ?, ?, ? FROM journal_chain",
                 rows["journal_chain"],
             )
+            self._add_to_day(sale, rows["sale_lines"])
             c.execute("DELETE FROM drafts WHERE id = ?", (sale_id,))
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
         return number
+
+    def _add_to_day(self, sale: tuple[Any, ...], lines: list[tuple[Any, ...]]) -> None:
+        """The day summaries' upserts, the app's SQL (``pos.store.daily``), values from
+        the rows in memory."""
+        col, lcol = self._sale_col, self._line_col
+        day = sale[col["business_date"]]
+        closed = datetime.fromisoformat(str(sale[col["closed_at"]]))
+        total = sale[col["total_minor"]]
+        c = self.conn
+        c.execute(ADD_HOUR_SQL, {"d": day, "h": closed.hour, "t": total})
+        c.execute(
+            ADD_CASHIER_SQL,
+            {"d": day, "c": sale[col["cashier_id"]], "n": sale[col["cashier_name"]], "t": total},
+        )
+        c.executemany(
+            ADD_PRODUCT_SQL,
+            [
+                {
+                    "d": day,
+                    "sku": ln[lcol["sku"]],
+                    "name": ln[lcol["name"]],
+                    "pid": ln[lcol["product_id"]],
+                    "q": ln[lcol["quantity"]],
+                    "t": ln[lcol["total_minor"]],
+                }
+                for ln in lines
+            ],
+        )
 
     def close(self) -> None:
         self.conn.close()
