@@ -28,7 +28,6 @@ from pos.store.driver_sql import DriverStatement
 from pos.store.journal_chain import seal_user as seal_user  # for the auth service
 from pos.store.models import (
     AuditEntry,
-    Counter,
     Draft,
     OutboxEvent,
     PaymentRecord,
@@ -72,13 +71,17 @@ _UPSERT_DRAFT = _UPSERT_DRAFT.on_conflict_do_update(
         )
     },
 )
-_NEXT_NUMBER = (
-    sqlite_insert(Counter)
-    .values(name=bindparam("counter"), value=1)
-    .on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
-    .returning(Counter.value)
+# Run on every sale's commit: on the driver's cursor (plain SQL, no literal binds)
+_NEXT_NUMBER = DriverStatement(
+    text(
+        "INSERT INTO counters (name, value) VALUES (:counter, 1) ON CONFLICT (name) "
+        "DO UPDATE SET value = value + 1 RETURNING value"
+    ),
+    insert=False,
 )
-_NEXT_OUTBOX_SEQ = select(func.coalesce(func.max(_OUTBOX.c.seq), 0) + 1)
+_NEXT_OUTBOX_SEQ = DriverStatement(
+    text("SELECT coalesce(max(seq), 0) + 1 FROM outbox"), insert=False
+)
 _JOURNAL_NUMBER = DriverStatement(
     select(_SALES.c.number).where(_SALES.c.id == bindparam("sale_id")), insert=False
 )
@@ -354,7 +357,9 @@ def parked_drafts(session: Session, terminal_id: str, currency: str) -> list[Par
 
 def next_number(session: Session, name: str) -> int:
     """Advance a gap-free counter inside the caller's transaction."""
-    return int(session.connection().execute(_NEXT_NUMBER, {"counter": name}).scalar_one())
+    row = _NEXT_NUMBER.first(session, {"counter": name})
+    assert row is not None  # an upsert with RETURNING always gives its row
+    return int(row[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,7 +504,9 @@ def next_outbox_seq(session: Session) -> int:
     under ``BEGIN IMMEDIATE``), so no other writer can take the same number; outbox rows
     are never deleted, so the number is never reused.
     """
-    return int(session.connection().execute(_NEXT_OUTBOX_SEQ).scalar_one())
+    row = _NEXT_OUTBOX_SEQ.first(session, {})
+    assert row is not None  # an aggregate always gives one row
+    return int(row[0])
 
 
 def add_outbox_event(
