@@ -53,11 +53,15 @@ class Money:
     currency: str = "KES"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
-            raise TypeError(f"Money.minor must be int, got {type(self.minor).__name__}")
-        if abs(self.minor) > MAX_MINOR:
+        # A sale makes a hundred or so of these per commit: the common case (a plain int,
+        # a known currency) is checked first, cheaply.
+        minor = self.minor
+        if type(minor) is not int and (not isinstance(minor, int) or isinstance(minor, bool)):
+            raise TypeError(f"Money.minor must be int, got {type(minor).__name__}")
+        if not -MAX_MINOR <= minor <= MAX_MINOR:
             raise InvalidAmount("That amount is too large.", code="amount_too_large")
-        exponent(self.currency)
+        if self.currency not in CURRENCY_EXPONENTS:
+            exponent(self.currency)  # raises: unknown currency
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -98,11 +102,13 @@ class Money:
             raise CurrencyMismatch(f"Cannot combine {self.currency} and {other.currency} amounts.")
 
     def __add__(self, other: Money) -> Money:
-        self._same(other)
+        if type(other) is not Money or other.currency != self.currency:
+            self._same(other)  # raises with the reason
         return Money(self.minor + other.minor, self.currency)
 
     def __sub__(self, other: Money) -> Money:
-        self._same(other)
+        if type(other) is not Money or other.currency != self.currency:
+            self._same(other)
         return Money(self.minor - other.minor, self.currency)
 
     def __neg__(self) -> Money:

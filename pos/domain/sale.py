@@ -193,10 +193,12 @@ class LineTotals:
     gross: Money
     line_discount: Money
     order_discount: Money
+    #: gross - line discount - order discount: derived once (receipts, VAT allocation and
+    #: the sale's wire document each read it several times per line)
+    total: Money = field(init=False, compare=False)
 
-    @property
-    def total(self) -> Money:
-        return self.gross - self.line_discount - self.order_discount
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", self.gross - self.line_discount - self.order_discount)
 
 
 @dataclass(frozen=True, slots=True)
