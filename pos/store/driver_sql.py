@@ -22,6 +22,25 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any]
 
+#: session.info key: (root transaction, dialect, DBAPI connection) of the current one
+_DRIVER = "kaunta.driver_connection"
+
+
+def driver_connection(session: Session) -> tuple[Dialect, Any]:
+    """The dialect and DBAPI connection of the session's current transaction.
+
+    ``Session.connection()`` walks SQLAlchemy's transaction machinery on each call (about
+    30 µs); a sale's commit runs a dozen driver statements, so the answer is kept for the
+    transaction it belongs to (a new transaction, or none, looks it up again)."""
+    tx = session.get_transaction()
+    cached = session.info.get(_DRIVER)
+    if tx is not None and cached is not None and cached[0] is tx:
+        return cached[1], cached[2]
+    conn: Connection = session.connection()
+    entry = (session.get_transaction(), conn.dialect, conn.connection.driver_connection)
+    session.info[_DRIVER] = entry
+    return entry[1], entry[2]
+
 
 class DriverStatement:
     """One INSERT/UPDATE/DELETE, compiled on first use, run on the raw cursor."""
@@ -79,15 +98,15 @@ class DriverStatement:
 
     def _run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> Any:
         """The driver cursor after running the statement once per row (the caller closes it)."""
-        conn: Connection = session.connection()
-        sql, plan = self._compile(conn.dialect, tuple(rows[0]))
+        dialect, driver = driver_connection(session)
+        sql, plan = self._compile(dialect, tuple(rows[0]))
         if self._defaults:
             rows = [{**self._defaults, **row} for row in rows]
         values = [
             tuple(row[name] if proc is None else proc(row[name]) for name, proc in plan)
             for row in rows
         ]
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver.cursor()
         try:
             if len(values) == 1:
                 cursor.execute(sql, values[0])

@@ -270,16 +270,24 @@ _INSERT_SQL = "INSERT INTO journal_chain (seq, kind, doc_id, digest, mac) VALUES
 def _append_many(
     conn: Connection, key: JournalKey, items: Iterable[tuple[JournalKind, str, str]]
 ) -> JournalHead | None:
-    row = conn.exec_driver_sql(_HEAD_SQL).first()
-    seq, prev = (int(row[0]), str(row[1])) if row else (0, GENESIS_MAC)
-    rows = []
-    for kind, doc_id, digest in items:
-        seq += 1
-        prev = key.mac(entry_message(seq, kind.value, doc_id, digest, prev))
-        rows.append((seq, kind.value, doc_id, digest, prev))
-    if not rows:
-        return None
-    conn.exec_driver_sql(_INSERT_SQL, rows)
+    # the driver's cursor, as in sale_digests: this runs in every sale's commit
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        row = cursor.execute(_HEAD_SQL).fetchone()
+        seq, prev = (int(row[0]), str(row[1])) if row else (0, GENESIS_MAC)
+        rows = []
+        for kind, doc_id, digest in items:
+            seq += 1
+            prev = key.mac(entry_message(seq, kind.value, doc_id, digest, prev))
+            rows.append((seq, kind.value, doc_id, digest, prev))
+        if not rows:
+            return None
+        if len(rows) == 1:
+            cursor.execute(_INSERT_SQL, rows[0])
+        else:
+            cursor.executemany(_INSERT_SQL, rows)
+    finally:
+        cursor.close()
     return JournalHead(seq, prev)
 
 
