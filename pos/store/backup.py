@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pos.store.errors import AlreadyRunning, BackupFailed, StoreError
 from pos.store.identity import (
@@ -37,6 +39,13 @@ from pos.store.identity import (
     write_marker,
 )
 from pos.store.instance_lock import InstanceLock
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+    from pos.store.db import Database
+
+log = logging.getLogger(__name__)
 
 BACKUP_FOLDER = "backups"
 #: a temporary copy older than this is a leftover of a crash and is removed
@@ -381,3 +390,128 @@ def _restore_locked(
     finally:
         _remove(temp)
     return RestoreResult(db_path, source, aside, check.revision)
+
+
+# -- upgrades: a copy first, the copy back if the upgrade fails -------------------------
+
+#: pre-upgrade copies: ``backups/kaunta-before-upgrade-<from revision>-<UTC time>.sqlite``;
+#: outside the rotating set (its pattern does not match them), so none is ever pruned
+_UPGRADE_INFIX = "before-upgrade"
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeResult:
+    """What :func:`upgrade_with_backup` did: from which revision to which, and the copy."""
+
+    from_revision: str
+    to_revision: str
+    backup: Path
+
+
+def backup_before_upgrade(db_path: Path, revision: str, *, now: datetime) -> Path:
+    """A checked copy of the database as it is at ``revision``, before an upgrade touches
+    it. Raises :class:`BackupFailed` (and the upgrade must not start) if it cannot be made."""
+    folder = backup_dir(db_path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _failure(db_path, exc, f"cannot create {folder}") from exc
+    stamp = now.astimezone(UTC).strftime(_STAMP)
+    final = folder / f"{db_path.stem}-{_UPGRADE_INFIX}-{revision}-{stamp}Z{_SUFFIX}"
+    temp = folder / f".{final.name}.{os.getpid()}.tmp"
+    try:
+        try:
+            _copy(db_path, temp, read_only=False)
+        except (sqlite3.Error, OSError) as exc:
+            raise _failure(db_path, exc, "copying before the upgrade") from exc
+        problems = integrity_problems(temp)
+        if problems:
+            raise _damaged(db_path, problems[0])
+        try:
+            _fsync_file(temp)
+            os.replace(temp, final)
+            _fsync_dir(folder)
+        except OSError as exc:
+            raise _failure(db_path, exc, "saving the copy made before the upgrade") from exc
+    finally:
+        _remove(temp)
+    return final
+
+
+def put_back_after_failed_upgrade(db_path: Path, backup: Path) -> None:
+    """Replace the database by the copy made before the upgrade (the caller holds the
+    instance lock and has closed every connection). The ``-wal`` and ``-shm`` beside the
+    file belong to the failed attempt and go: the copy already holds every committed row."""
+    folder = db_path.parent
+    temp = folder / f".{db_path.name}.putting-back.{os.getpid()}.tmp"
+    try:
+        _copy(backup, temp, read_only=True)
+        _fsync_file(temp)
+        for suffix in ("-wal", "-shm"):
+            _remove(Path(f"{db_path}{suffix}"))
+        os.replace(temp, db_path)
+        _fsync_dir(folder)
+    finally:
+        _remove(temp)
+
+
+def upgrade_with_backup(
+    db: Database,
+    *,
+    now: datetime | None = None,
+    target: str = "head",
+    config: AlembicConfig | None = None,
+) -> UpgradeResult | None:
+    """Upgrade an existing database: back it up, migrate, verify; None when nothing to do.
+
+    Verify means the schema reads back at the target revision, ``PRAGMA quick_check``
+    passes and every trigger is there. Any failure (a migration raising, a check refusing)
+    puts the copy back and raises :class:`UpgradeFailed`, which names the copy and says
+    the database is as it was. ``config``: an Alembic configuration with extra version
+    locations (tests plant a failing migration through it).
+    """
+    from alembic.script import ScriptDirectory
+
+    from pos.store.db import SCHEMA_HEAD
+    from pos.store.errors import DatabaseTooNew, UpgradeFailed
+    from pos.store.migrations import runner
+
+    current = db.check_openable()
+    if config is None and target in ("head", SCHEMA_HEAD) and current == SCHEMA_HEAD:
+        return None  # the usual start: no Alembic loaded at all
+    script = runner.script_directory() if config is None else ScriptDirectory.from_config(config)
+    head = script.get_current_head() or SCHEMA_HEAD
+    wanted = head if target == "head" else target
+    if current == wanted:
+        return None
+    if current is None:  # a new, empty file: nothing to keep
+        db.upgrade(target)
+        return None
+    if current not in {s.revision for s in script.walk_revisions()}:
+        raise DatabaseTooNew(db.path, current)
+    stamp = now or datetime.now(UTC)
+    copy = backup_before_upgrade(db.path, current, now=stamp)
+    try:
+        timeout_ms = int(db.busy_timeout_s * 1000)
+        runner.upgrade(db.path, wanted, busy_timeout_ms=timeout_ms, config=config)
+        reached = db.check_openable()
+        problems = db.quick_check()
+        if reached != wanted:
+            raise StoreError(f"the schema reads {reached}, not {wanted}")
+        if problems:
+            raise StoreError(f"quick_check: {problems[0]}")
+        missing = db.missing_triggers() if target == "head" else []
+        if missing:
+            raise StoreError(f"triggers missing: {', '.join(missing)}")
+    except Exception as exc:
+        log.error("upgrade of %s from %s to %s failed: %s", db.path, current, wanted, exc)
+        db.engine.dispose()
+        try:
+            put_back_after_failed_upgrade(db.path, copy)
+        except (sqlite3.Error, OSError) as put_back:
+            raise UpgradeFailed(db.path, current, wanted, str(exc), copy, restored=False) from (
+                put_back
+            )
+        raise UpgradeFailed(db.path, current, wanted, str(exc), copy, restored=True) from exc
+    log.warning("upgraded %s from %s to %s (copy before: %s)", db.path, current, wanted, copy)
+    return UpgradeResult(current, wanted, copy)

@@ -363,7 +363,7 @@ def open_database(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Data
     fails ``PRAGMA quick_check``, a different database put in its place, and a data folder
     that cannot be written. A new database gets its identity and its marker.
     """
-    from pos.store.backup import latest_backup
+    from pos.store.backup import latest_backup, upgrade_with_backup
 
     reason = unwritable_reason(path)
     if reason is not None:
@@ -377,7 +377,7 @@ def open_database(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Data
             problems = db.quick_check()
             if problems:
                 raise DatabaseCorrupt(path, "; ".join(problems[:3]), latest_backup(path))
-        db.upgrade()
+        upgrade_with_backup(db)  # an older file: a copy first, put back if it fails
         with db.session() as s:
             raw = s.connection().connection.driver_connection
             assert isinstance(raw, sqlite3.Connection)

@@ -90,6 +90,35 @@ class MigrationFailed(StoreError):
         self.detail = detail
 
 
+class UpgradeFailed(StoreError):
+    """An upgrade failed; the copy made just before it was put back (``restored``)."""
+
+    def __init__(
+        self, path: Path, current: str, target: str, detail: str, backup: Path, *, restored: bool
+    ) -> None:
+        if restored:
+            outcome = (
+                f"Kaunta put back the copy it made just before ({backup}): the database is "
+                "as it was and nothing was lost."
+            )
+        else:
+            outcome = (
+                f"Putting back the copy made just before ({backup}) failed too: restore it "
+                f"with `kaunta restore {backup}`."
+            )
+        super().__init__(
+            f"Upgrading the database {path} from schema {current} to {target} failed "
+            f"({detail}). {outcome} Keep using the previous Kaunta version and send the "
+            "log file to support."
+        )
+        self.path = path
+        self.detail = detail
+        self.copy = backup
+        #: offered by the start-up dialog only when it was not put back already
+        self.backup = None if restored else backup
+        self.restored = restored
+
+
 class DatabaseMissing(StoreError):
     """The database file is gone or empty although one existed here (its marker says so).
 
