@@ -18,6 +18,7 @@ from pos.services.checkout import CheckoutService
 from pos.services.context import Clock, IdFactory, SystemClock, TerminalContext
 from pos.services.daily import DailyService
 from pos.services.gateway_settings import GatewaySettingsService
+from pos.services.headoffice import HeadOfficeService
 from pos.services.journal import Journal, KeyStore, TrainingKeyFile
 from pos.services.payments import PaymentService, PaymentSettings
 from pos.services.products import ProductService
@@ -101,6 +102,8 @@ class Terminal:
         self.payments: PaymentService | None = None
         self.phone: CustomerPhone | None = None
         self.gateway_settings: GatewaySettingsService | None = None
+        #: sync state and enrollment (fed by the composition root's sync agent)
+        self.headoffice = HeadOfficeService(db, self.auth, training=ctx.training)
 
     def enable_payments(
         self,

@@ -1,0 +1,244 @@
+"""The till's link to its head office, as the screens see it: sync state, enrollment, and
+the events the head office refused.
+
+The sync agent itself (``sync.agent``) lives below the services and knows nothing of them;
+the composition root (``pos.app`` with ``pos.sync_link``) builds it and feeds its status in
+here with :meth:`HeadOfficeService.publish`, from the agent's own thread. Screens subscribe
+with :meth:`HeadOfficeService.add_listener`; a listener is called on whatever thread
+published, so a Qt screen re-emits it as a signal (queued to the GUI thread) and never
+blocks the agent or waits for it.
+
+Enrollment goes through a :class:`Enroller` that the composition root supplies (it talks
+HTTP and keeps the token in the OS keyring); here it is only checked (manager only) and its
+failures are turned into messages a manager can act on: a wrong or used code, a certificate
+the till does not trust, a head office that cannot be reached.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from pos.domain.messages import define
+from pos.services.auth import AuthService, Permission
+from pos.services.errors import ServiceError
+from pos.services.steps import NetCall, Steps
+from pos.store import sync_state
+from pos.store.db import Database
+
+log = logging.getLogger(__name__)
+
+ENROLL_BAD_INPUT = define("enroll_bad_input", "Enrollment: {detail}")
+ENROLL_BAD_CODE = define(
+    "enroll_bad_code",
+    "The head office did not accept the code ({detail}). Check it, or make a new code at "
+    "head office (Stores, Make an enrollment code); each code works once, for 24 hours.",
+)
+ENROLL_TLS = define(
+    "enroll_tls",
+    "The head office's certificate is not trusted ({detail}). Check the address, or give "
+    "the CA bundle file your IT department provides.",
+)
+ENROLL_UNREACHABLE = define(
+    "enroll_unreachable",
+    "The head office cannot be reached ({detail}). Check the address and the network, then "
+    "try again.",
+)
+ENROLL_REFUSED = define("enroll_refused", "The head office refused the enrollment: {detail}")
+ENROLL_ID_MISMATCH = define(
+    "enroll_id_mismatch",
+    "Enrolled as {store}/{terminal}, but this till is set up as {own_store}/{own_terminal}: "
+    "set [terminal] store_id and terminal_id in the configuration to the enrolled ids and "
+    "restart; until then nothing is sent.",
+)
+
+
+class EnrollFailure(StrEnum):
+    """Why an enrollment failed, so the screen can point at the field to correct."""
+
+    BAD_INPUT = "bad_input"  # the address, code or name as typed cannot be used
+    BAD_CODE = "bad_code"  # wrong, used or expired code
+    TLS = "tls"  # certificate not trusted
+    UNREACHABLE = "unreachable"  # no connection, timeout, 5xx
+    REFUSED = "refused"  # any other refusal by the head office
+
+
+class EnrollFailed(ServiceError):
+    """The enrollment did not happen; nothing was stored. ``kind`` says what to correct."""
+
+    code = "enroll_failed"
+
+    def __init__(self, kind: EnrollFailure, detail: str) -> None:
+        template = {
+            EnrollFailure.BAD_INPUT: ENROLL_BAD_INPUT,
+            EnrollFailure.BAD_CODE: ENROLL_BAD_CODE,
+            EnrollFailure.TLS: ENROLL_TLS,
+            EnrollFailure.UNREACHABLE: ENROLL_UNREACHABLE,
+            EnrollFailure.REFUSED: ENROLL_REFUSED,
+        }[kind]
+        super().__init__(template(detail=detail))
+        self.kind = kind
+        self.detail = detail
+
+
+class SyncPhase(StrEnum):
+    NOT_ENROLLED = "not_enrolled"  # no head office: the till works on its own
+    STARTING = "starting"  # training: the local head office is starting
+    RUNNING = "running"  # the agent runs (online, offline or refused: see the view)
+    UNAVAILABLE = "unavailable"  # enrolled, but sync cannot run (reason in ``problem``)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncView:
+    """What the sale screen and the manager see of the sync state."""
+
+    phase: SyncPhase = SyncPhase.NOT_ENROLLED
+    online: bool = False
+    waiting: int = 0  # events not yet acknowledged by the head office (parked included)
+    parked: int = 0  # events the head office refused (see :meth:`HeadOfficeService.parked`)
+    last_success_at: datetime | None = None
+    #: the first failure since the last success (the offline counter counts from here)
+    offline_since: datetime | None = None
+    refused: bool = False  # the head office refuses this terminal (revoked)
+    last_error: str = ""
+    problem: str = ""  # UNAVAILABLE: why (English, for the log; the screen has its own text)
+    head_office_url: str = ""
+    #: the manager is warned when the last success is older than this
+    warn_after: timedelta = timedelta(hours=24)
+    #: training: the local head office's pages, and how to sign in there
+    pages_url: str = ""
+    pages_login: str = ""
+
+    def stale(self, now: datetime) -> bool:
+        """Not synced for longer than ``warn_after`` (a running agent only)."""
+        if self.phase is not SyncPhase.RUNNING:
+            return False
+        since = self.last_success_at or self.offline_since
+        return since is not None and now - since > self.warn_after
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollRequest:
+    url: str
+    code: str
+    terminal_name: str
+    ca_bundle: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollResult:
+    store_id: str
+    terminal_id: str
+    organisation: str = ""
+    #: False: enrolled under other ids than this till's configuration (nothing is sent)
+    matches_config: bool = True
+    warning: str = ""  # set when ``matches_config`` is False
+
+
+class Enroller(Protocol):
+    """Supplied by the composition root: enrolls over HTTP, keeps the identity and token
+    in the OS keyring, and starts the agent. Raises :class:`EnrollFailed`."""
+
+    def __call__(self, request: EnrollRequest) -> EnrollResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedEventView:
+    """An event the head office refused, as the manager sees it."""
+
+    seq: int
+    event_id: str
+    kind: str
+    reason: str
+    parked_at: datetime | None
+
+    def age(self, now: datetime) -> timedelta | None:
+        return None if self.parked_at is None else max(timedelta(0), now - self.parked_at)
+
+
+@dataclass
+class _Listeners:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    items: list[Callable[[SyncView], None]] = field(default_factory=list)
+
+
+class HeadOfficeService:
+    """Sync state for the screens, the manager's enrollment, and the parked events."""
+
+    def __init__(self, db: Database, auth: AuthService, *, training: bool = False) -> None:
+        self._db = db
+        self._auth = auth
+        self.training = training
+        self._view = SyncView()
+        self._view_lock = threading.Lock()
+        self._listeners = _Listeners()
+        self.enroller: Enroller | None = None
+
+    # -- state -------------------------------------------------------------------------
+
+    def view(self) -> SyncView:
+        with self._view_lock:
+            return self._view
+
+    def publish(self, view: SyncView) -> None:
+        """The composition root's news (any thread); every listener hears it at once."""
+        with self._view_lock:
+            self._view = view
+        with self._listeners.lock:
+            listeners = list(self._listeners.items)
+        for listener in listeners:
+            try:
+                listener(view)
+            except Exception:
+                log.exception("sync view listener failed")
+
+    def update(self, **changes: object) -> SyncView:
+        """Publish the current view with ``changes`` (composition root, any thread)."""
+        with self._view_lock:
+            view = replace(self._view, **changes)  # type: ignore[arg-type]
+        self.publish(view)
+        return view
+
+    def add_listener(self, listener: Callable[[SyncView], None]) -> None:
+        with self._listeners.lock:
+            self._listeners.items.append(listener)
+
+    def remove_listener(self, listener: Callable[[SyncView], None]) -> None:
+        with self._listeners.lock:
+            if listener in self._listeners.items:
+                self._listeners.items.remove(listener)
+
+    # -- the manager's tools --------------------------------------------------------------
+
+    def can_enroll(self) -> bool:
+        return self.enroller is not None
+
+    def enroll(self, request: EnrollRequest) -> Steps[EnrollResult]:
+        """Enroll this till (manager only). The HTTP call runs on the network executor."""
+        self._auth.require(Permission.MANAGE_SETTINGS)
+        enroller = self.enroller
+        if enroller is None:
+            raise EnrollFailed(
+                EnrollFailure.REFUSED,
+                "training mode enrolls with its own local head office",
+            )
+        result: EnrollResult = yield NetCall(lambda: enroller(request), "headoffice.enroll")
+        return result
+
+    def parked(self, limit: int = 200) -> list[ParkedEventView]:
+        """The refused events, oldest first (manager or supervisor: ``view_reports``)."""
+        self._auth.require(Permission.VIEW_REPORTS)
+        with self._db.read_session() as s:
+            rows = sync_state.parked_events(s, limit=limit)
+        return [ParkedEventView(r.seq, r.event_id, r.kind, r.reason, r.parked_at) for r in rows]
+
+    def parked_count(self) -> int:
+        """How many events are parked (no permission needed: it is a number on a button)."""
+        with self._db.read_session() as s:
+            return sync_state.outbox_counts(s).parked
