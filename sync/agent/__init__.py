@@ -14,6 +14,7 @@ from sync.agent.client import (
     RequestRefused,
     SyncError,
     TerminalRefused,
+    TlsError,
     TransientError,
 )
 from sync.agent.enroll import Credentials, EnrollmentError, enroll
@@ -30,6 +31,7 @@ __all__ = [
     "SyncError",
     "SyncStatus",
     "TerminalRefused",
+    "TlsError",
     "TransientError",
     "enroll",
 ]

@@ -51,6 +51,11 @@ class TransientError(SyncError):
         self.retry_after = retry_after
 
 
+class TlsError(TransientError):
+    """The head office's certificate was not accepted (an unknown CA, a wrong name, a
+    clock far off): retried like any network failure, but named so enrollment can say so."""
+
+
 class TerminalRefused(SyncError):
     """The head office does not accept this terminal's token (revoked or unknown)."""
 
@@ -244,7 +249,7 @@ class HeadOfficeClient:
                 verify=self._verify,
             )
         except requests.exceptions.SSLError as exc:
-            raise TransientError(f"The head office's certificate was not accepted: {exc}") from None
+            raise TlsError(f"The head office's certificate was not accepted: {exc}") from None
         except requests.exceptions.Timeout:
             raise TransientError("The head office did not answer in time.") from None
         except requests.exceptions.RequestException as exc:

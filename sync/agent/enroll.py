@@ -40,6 +40,9 @@ class Credentials:
     terminal_id: str
     token: str
     organisation: str = ""
+    #: the private CA bundle trusted at enrollment ("" = the system's CAs), kept with the
+    #: identity so the agent trusts the same certificate afterwards
+    ca_bundle: str = ""
 
     def __repr__(self) -> str:  # never show the token
         return f"Credentials(url={self.url!r}, {self.store_id}/{self.terminal_id})"
@@ -76,12 +79,22 @@ def enroll(
     name = terminal_name.strip()
     if not 1 <= len(name) <= 80:
         raise EnrollmentError("Give this till a name of 1 to 80 characters (e.g. 'Till 2').")
-    client = HeadOfficeClient(ClientSettings(url, ca_bundle))
+    try:
+        client = HeadOfficeClient(ClientSettings(url, ca_bundle))
+    except ValueError as exc:  # the CA bundle file is missing
+        raise EnrollmentError(str(exc)) from None
     try:
         got = client.enroll(code, name)
     finally:
         client.close()
-    creds = Credentials(url, got.store_id, got.terminal_id, got.token, got.organisation)
+    creds = Credentials(
+        url,
+        got.store_id,
+        got.terminal_id,
+        got.token,
+        got.organisation,
+        str(ca_bundle) if ca_bundle is not None else "",
+    )
     save(secrets, creds)
     return creds
 
@@ -96,6 +109,7 @@ def save(secrets: SecretStore, creds: Credentials) -> None:
                 "store_id": creds.store_id,
                 "terminal_id": creds.terminal_id,
                 "organisation": creds.organisation,
+                "ca_bundle": creds.ca_bundle,
             }
         ),
     )
@@ -115,6 +129,7 @@ def load(secrets: SecretStore) -> Credentials | None:
             str(data["terminal_id"]),
             token,
             str(data.get("organisation", "")),
+            str(data.get("ca_bundle", "")),
         )
     except (ValueError, KeyError, TypeError):
         return None
