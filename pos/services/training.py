@@ -4,6 +4,11 @@ In training mode the gateways are local sandboxes. This service shows what is wa
 the (simulated) customer's phone and answers it through each gateway's training customer
 (:mod:`pos.payments.training`), which talks to its sandbox's public control interface only,
 exactly as a tester or integrator would. It knows no gateway by name.
+
+It also re-exports the one check that keeps training and live apart
+(:func:`is_training_document`, :func:`refuse_training`, from ``sync.protocol.training``):
+the sync agent's drain and the eTIMS submission path call it, so nothing made in training
+is ever sent or submitted as real.
 """
 
 from __future__ import annotations
@@ -12,8 +17,16 @@ from collections.abc import Sequence
 
 from pos.payments.training import Answer, Prompt, TrainingCustomer
 from pos.services.errors import ServiceError
+from sync.protocol.training import TrainingNotReal, is_training_document, refuse_training
 
-__all__ = ["Answer", "CustomerPhone", "Prompt"]
+__all__ = [
+    "Answer",
+    "CustomerPhone",
+    "Prompt",
+    "TrainingNotReal",
+    "is_training_document",
+    "refuse_training",
+]
 
 
 class CustomerPhone:

@@ -39,10 +39,13 @@ from sync.agent.backoff import Backoff
 from sync.agent.changes import PageError, parse_page
 from sync.agent.client import HeadOfficeClient, SyncError, TerminalRefused, TransientError
 from sync.protocol.batch import MAX_BATCH_EVENTS, AckStatus, ChainHead, batch_document
+from sync.protocol.training import is_training_document
 
 log = logging.getLogger(__name__)
 
 _NO_CHAIN = ChainHead(0, "0" * 64)
+#: why a training event found in the outbox is parked instead of sent
+TRAINING_REFUSED = "made in training mode: never sent as real"
 
 
 def _utc_now() -> datetime:
@@ -62,6 +65,10 @@ class AgentSettings:
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 300.0
     app_version: str = ""
+    #: the agent of a training till and its training head office (demo, tests): training
+    #: events are the ones it sends. A live agent never sends one: it parks it, with
+    #: ``TRAINING_REFUSED`` as the reason
+    training: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= MAX_BATCH_EVENTS:
@@ -201,6 +208,21 @@ class SyncAgent:
             head = sync_state.journal_head(s)
         if not pending:
             return DrainResult()
+        training = (
+            []
+            if self.settings.training
+            else [e for e in pending if is_training_document(e.payload)]
+        )
+        parked_training = 0
+        if training:  # never sent as real: parked with the reason, the rest still go
+            with self.db.session() as s:
+                parked_training = sync_state.park(
+                    s, [(e.event_id, TRAINING_REFUSED) for e in training], now
+                )
+            log.error("sync: %d training event(s) in a live outbox, not sent", len(training))
+            pending = [e for e in pending if e not in training]
+            if not pending:
+                return DrainResult(parked=parked_training, batches=1)
         chain = ChainHead(head.seq, head.mac) if head is not None else _NO_CHAIN
         envelope = batch_document(
             store_id=self.store_id,
@@ -242,7 +264,7 @@ class SyncAgent:
         self._publish(online=True, refused=False, last_error="", last_success_at=done)
         if not acks:  # an answer with no results: nothing moved, do not loop on it
             raise TransientError("The head office acknowledged none of the events sent.")
-        return DrainResult(sent, duplicates, parked, 1)
+        return DrainResult(sent, duplicates, parked + parked_training, 1)
 
     def pull(self) -> int:
         """Apply head-office changes page by page; returns how many were applied."""

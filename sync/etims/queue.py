@@ -42,6 +42,7 @@ from sync.protocol.errors import ProtocolError
 from sync.protocol.fields import Fields
 from sync.protocol.refunds import RefundCompleted
 from sync.protocol.sales import SaleBody
+from sync.protocol.training import TrainingNotReal, refuse_training
 
 log = logging.getLogger(__name__)
 
@@ -224,12 +225,17 @@ class Submitter:
         self._registrar = registrar
         self._clock = clock
 
-    def enqueue_sale(self, body: Mapping[str, Any]) -> int:
+    def enqueue_sale(self, body: Mapping[str, Any], *, training: bool = False) -> int:
+        """Queue a sale for KRA. ``training``: the event's envelope flag; a training sale
+        (flag or body marked) raises :class:`TrainingNotReal` and nothing is queued."""
+        _refuse_training(body, training, f"sale {body.get('sale_id')}")
         return self.store.enqueue(
             self.branch, str(body["sale_id"]), EntryKind.SALE, body, self._clock()
         )
 
-    def enqueue_refund(self, body: Mapping[str, Any]) -> int:
+    def enqueue_refund(self, body: Mapping[str, Any], *, training: bool = False) -> int:
+        """Queue a refund (credit note); training ones are refused as for sales."""
+        _refuse_training(body, training, f"refund {body.get('refund_id')}")
         original = body.get("original") or {}
         return self.store.enqueue(
             self.branch,
@@ -409,6 +415,13 @@ class _Tally:
 
     def result(self, stopped: str) -> DrainResult:
         return DrainResult(self.signed, self.parked, stopped)
+
+
+def _refuse_training(body: Mapping[str, Any], training: bool, what: str) -> None:
+    """Nothing made in training mode is submitted to KRA as real."""
+    if training:
+        raise TrainingNotReal(f"{what} was made in training mode: it is never submitted to KRA.")
+    refuse_training(body, what)
 
 
 def _type(entry: Entry) -> str:

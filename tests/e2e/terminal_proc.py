@@ -67,7 +67,11 @@ def main(folder: Path, store: str, terminal: str, url: str, wanted: int) -> int:
         store_id=store,
         terminal_id=terminal,
         settings=AgentSettings(
-            poll_interval_s=0.2, batch_size=20, backoff_base_s=0.05, backoff_cap_s=1.0
+            poll_interval_s=0.2,
+            batch_size=20,
+            backoff_base_s=0.05,
+            backoff_cap_s=1.0,
+            training=True,  # its tills are training ones
         ),
         on_status=on_status,
     )

@@ -45,11 +45,12 @@ def _config(tmp_path: Path, *, training: bool) -> Config:
 def test_an_enrolled_live_till_syncs_on_the_agents_thread(
     tmp_path: Path,
     memory_keyring: MemoryKeyring,
-    cashier: Terminal,
+    live_till: Terminal,
     product: CatalogItem,
     ho: HeadOffice,
     ho_url: str,
 ) -> None:
+    cashier = live_till  # a live app syncs a live till's events (training ones: never)
     save(KeyringSecrets(), Credentials(ho_url, "DEMO", "T1", ho.token))
     sell(cashier, product, 3)
     agent = start_sync(_config(tmp_path, training=False), cashier)
