@@ -470,15 +470,16 @@ def upgrade_with_backup(
     the database is as it was. ``config``: an Alembic configuration with extra version
     locations (tests plant a failing migration through it).
     """
-    from alembic.script import ScriptDirectory
-
     from pos.store.db import SCHEMA_HEAD
     from pos.store.errors import DatabaseTooNew, UpgradeFailed
-    from pos.store.migrations import runner
 
     current = db.check_openable()
     if config is None and target in ("head", SCHEMA_HEAD) and current == SCHEMA_HEAD:
-        return None  # the usual start: no Alembic loaded at all
+        return None  # the usual start: no Alembic loaded at all (about 150 ms of imports)
+    from alembic.script import ScriptDirectory
+
+    from pos.store.migrations import runner
+
     script = runner.script_directory() if config is None else ScriptDirectory.from_config(config)
     head = script.get_current_head() or SCHEMA_HEAD
     wanted = head if target == "head" else target
