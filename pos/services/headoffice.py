@@ -106,6 +106,9 @@ class SyncView:
     #: the first failure since the last success (the offline counter counts from here)
     offline_since: datetime | None = None
     refused: bool = False  # the head office refuses this terminal (revoked)
+    #: the agent's own judgement (it also counts from the oldest waiting event when the
+    #: till never synced)
+    stale_reported: bool = False
     last_error: str = ""
     problem: str = ""  # UNAVAILABLE: why (English, for the log; the screen has its own text)
     head_office_url: str = ""
@@ -119,6 +122,8 @@ class SyncView:
         """Not synced for longer than ``warn_after`` (a running agent only)."""
         if self.phase is not SyncPhase.RUNNING:
             return False
+        if self.stale_reported:
+            return True
         since = self.last_success_at or self.offline_since
         return since is not None and now - since > self.warn_after
 

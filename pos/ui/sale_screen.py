@@ -61,6 +61,7 @@ from pos.ui.payment_dialogs import GatewayDialog
 from pos.ui.receipts_browser import ReceiptBrowser
 from pos.ui.resources import payment_icon
 from pos.ui.settings_dialog import SettingsDialog
+from pos.ui.sync_status import SyncStatusLine
 from pos.ui.widgets import (
     ClosedDialogs,
     action_button,
@@ -180,6 +181,9 @@ class SaleScreen(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._table_selection)
         left.addWidget(self.table, 1)
+        # the head-office link: online/offline, events waiting, last sync (the offline counter)
+        self.sync_line = SyncStatusLine(self, actions.terminal.headoffice)
+        left.addWidget(self.sync_line)
 
         # totals: every row always there (zeros when empty), so buttons never move
         totals = QFrame(right_box)
