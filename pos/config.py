@@ -20,7 +20,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,9 @@ class Config:
     sync: SyncConfig = field(default_factory=lambda: SyncConfig())
     #: ``[shifts]``: above these amounts a manager approves (cash in/out, a close's count)
     shift_limits: ShiftLimits = field(default_factory=ShiftLimits)
+    #: ``[terminal] vat_registered``: recorded by the set-up wizard (it makes the KRA PIN
+    #: required there); prices and VAT classes are the catalog's whatever it says
+    vat_registered: bool = True
 
     @property
     def database_path(self) -> Path:
@@ -152,6 +155,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
             "currency",
             "timezone",
             "training",
+            "vat_registered",
         }
     ),
     "policy": frozenset(
@@ -169,7 +173,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "logging": frozenset({"level"}),
     "backup": frozenset({"every_hours", "keep"}),
     "payments": frozenset({"methods"}),
-    "receipt": frozenset({"language"}),
+    "receipt": frozenset({"language", "header", "footer"}),
     "shifts": frozenset({"cash_movement_approval_above", "close_difference_approval_above"}),
     "sync": frozenset({"url", "poll_seconds", "ca_bundle", "warn_after_hours"}),
 }
@@ -524,7 +528,7 @@ def _build(
         data_dir=data,
         log_dir=Path(env["KAUNTA_LOG_DIR"]) if env.get("KAUNTA_LOG_DIR") else default_log_dir(),
         training=training,
-        store=_store(term),
+        store=_receipt_lines(_store(term), sections["receipt"]),
         terminal_id=_ident(term, "terminal_id", "T1", "terminal"),
         currency=currency,
         timezone=tz,
@@ -539,7 +543,34 @@ def _build(
         receipt_language=receipt_language,
         sync=_sync(sections["sync"]),
         shift_limits=_shift_limits(sections["shifts"], currency),
+        vat_registered=_flag(term, "vat_registered", True, "terminal"),
     )
+
+
+def _receipt_lines(store: StoreInfo, section: dict[str, Any]) -> StoreInfo:
+    """``[receipt] header`` (lines printed under the address) and ``footer`` (replacing
+    the default thank-you line), each at most 4 lines of 40 characters."""
+    found: dict[str, tuple[str, ...]] = {}
+    for key in ("header", "footer"):
+        if key not in section:
+            continue
+        value = section[key]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _fail("receipt", key, "must be a list of text lines", value)
+        if len(value) > 4:
+            raise _fail("receipt", key, "must have at most 4 lines", value)
+        found[key] = tuple(
+            line
+            for line in (_text({key: v}, key, "", "receipt", max_len=40) for v in value)
+            if line
+        )
+    if "header" in found:
+        store = replace(store, address=store.address + found["header"])
+    if "footer" in found:
+        store = replace(store, footer=found["footer"])
+    return store
 
 
 def _shift_limits(section: dict[str, Any], currency: str) -> ShiftLimits:

@@ -1,0 +1,189 @@
+"""What the set-up wizard collects, each field's check, and the live config it becomes.
+
+:class:`ShopDetails` holds the answers; the ``check_*`` functions return ``None`` or a
+message that starts with the field's label ("KRA PIN: ..."), in the screens' language, so
+a person always knows which box to correct. :func:`config_toml` renders the answers as
+the TOML file ``pos.config`` reads (every key it writes is one that file checks again at
+start-up, so the wizard can never write a file Kaunta refuses later).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QCoreApplication
+
+from pos.services.auth import PIN_MAX, PIN_MIN
+
+#: KRA PIN: a letter, nine digits, a letter (P051234567X: companies P, individuals A)
+KRA_PIN_RE = re.compile(r"[A-Z][0-9]{9}[A-Z]")
+#: store and till codes start every receipt number (NBO01-T2-000123)
+CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]{0,15}")
+PHONE_RE = re.compile(r"\+?[0-9][0-9 -]{5,22}")
+#: the longest receipt line a 58 mm printer prints without wrapping (font A: 32; 80 mm: 48)
+RECEIPT_LINE_MAX = 40
+RECEIPT_LINES_MAX = 4
+ADDRESS_LINES_MAX = 6
+NAME_MAX = 80
+#: currencies a shop can choose (the till knows their minor units); the first is the default
+CURRENCIES = ("KES", "UGX", "TZS", "RWF", "USD")
+#: time zones of the region, the first the default
+TIMEZONES = (
+    "Africa/Nairobi",
+    "Africa/Kampala",
+    "Africa/Dar_es_Salaam",
+    "Africa/Kigali",
+    "UTC",
+)
+RECEIPT_LANGUAGES = ("en", "sw", "both")
+SCREEN_LANGUAGES = ("en", "sw")
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SetupWizard", text)
+
+
+@dataclass(slots=True)
+class ShopDetails:
+    """Every answer of the wizard; the defaults are what a skipped step leaves."""
+
+    shop_name: str = "My shop"
+    address: list[str] = field(default_factory=list)
+    phone: str = ""
+    kra_pin: str = ""
+    vat_registered: bool = True
+    store_id: str = "SHOP1"
+    terminal_id: str = "T1"
+    currency: str = CURRENCIES[0]
+    timezone: str = TIMEZONES[0]
+    screen_language: str = "en"
+    receipt_language: str = "en"
+    receipt_header: list[str] = field(default_factory=list)
+    receipt_footer: list[str] = field(default_factory=lambda: ["Thank you for shopping with us!"])
+    manager_name: str = ""
+    methods: list[str] = field(default_factory=lambda: ["cash"])
+    head_office_url: str = ""
+    enrolled: bool = False
+    #: steps skipped, by page name, for the summary (and what to do later)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _control(text: str) -> bool:
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+
+
+def check_shop_name(name: str) -> str | None:
+    name = name.strip()
+    if not name:
+        return _tr("Shop name: type the shop's name; it heads every receipt.")
+    if len(name) > NAME_MAX or _control(name):
+        return _tr("Shop name: one line of at most 80 characters.")
+    return None
+
+
+def check_address(lines: list[str]) -> str | None:
+    if len(lines) > ADDRESS_LINES_MAX:
+        return _tr("Address: at most 6 lines.")
+    if any(len(line) > NAME_MAX or _control(line) for line in lines):
+        return _tr("Address: each line at most 80 characters.")
+    return None
+
+
+def check_phone(phone: str) -> str | None:
+    phone = phone.strip()
+    if phone and (not PHONE_RE.fullmatch(phone) or len(re.sub(r"\D", "", phone)) < 7):
+        return _tr("Phone: digits, spaces and an optional leading +, e.g. 0712 345 678.")
+    return None
+
+
+def check_kra_pin(pin: str, *, vat_registered: bool) -> str | None:
+    pin = pin.strip().upper()
+    if not pin:
+        if vat_registered:
+            return _tr("KRA PIN: a shop registered for VAT prints its KRA PIN on every receipt.")
+        return None
+    if not KRA_PIN_RE.fullmatch(pin):
+        return _tr(
+            "KRA PIN: a letter, 9 digits and a letter, e.g. P051234567X (as on the KRA "
+            "PIN certificate)."
+        )
+    return None
+
+
+def check_code(value: str, label: str) -> str | None:
+    """``label`` is the field's translated name (Store code, Till number)."""
+    if not CODE_RE.fullmatch(value.strip()):
+        return _tr(
+            "{field}: 1 to 16 letters, digits, '_' or '.', no spaces or '-' (it starts "
+            "every receipt number)."
+        ).format(field=label)
+    return None
+
+
+def check_receipt_lines(lines: list[str], label: str) -> str | None:
+    """Header or footer (``label`` translated): a few short lines."""
+    if len(lines) > RECEIPT_LINES_MAX:
+        return _tr("{field}: at most 4 lines.").format(field=label)
+    if any(len(line) > RECEIPT_LINE_MAX or _control(line) for line in lines):
+        return _tr("{field}: each line at most 40 characters (a narrow printer's width).").format(
+            field=label
+        )
+    return None
+
+
+def check_manager(name: str, pin: str, repeat: str) -> str | None:
+    if not name.strip() or len(name.strip()) > 40:
+        return _tr("Manager's name: type a name of 1 to 40 characters; it is shown at login.")
+    if not (pin.isascii() and pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX):
+        return _tr("PIN: {low} to {high} digits.").format(low=PIN_MIN, high=PIN_MAX)
+    if pin != repeat:
+        return _tr("PIN again: the two PINs are not the same; type the PIN twice.")
+    return None
+
+
+def lines_of(text: str) -> list[str]:
+    """The non-empty lines of a multi-line box, trimmed."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _s(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's for the text allowed here)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _list(values: list[str]) -> str:
+    return "[" + ", ".join(_s(v) for v in values) + "]"
+
+
+def config_toml(details: ShopDetails) -> str:
+    """The live config file for ``details`` (``pos.config`` checks every key again)."""
+    lines = [
+        "# Kaunta live configuration, written by the set-up wizard.",
+        "# Every key is described in docs/configuration.md; secrets are in the OS keyring.",
+        "",
+        "[terminal]",
+        "training = false",
+        f"store_id = {_s(details.store_id.strip())}",
+        f"terminal_id = {_s(details.terminal_id.strip())}",
+        f"store_name = {_s(details.shop_name.strip())}",
+        f"address = {_list(details.address)}",
+        f"phone = {_s(details.phone.strip())}",
+        f"tax_pin = {_s(details.kra_pin.strip().upper())}",
+        f"vat_registered = {'true' if details.vat_registered else 'false'}",
+        f"currency = {_s(details.currency)}",
+        f"timezone = {_s(details.timezone)}",
+        "",
+        "[receipt]",
+        f"language = {_s(details.receipt_language)}",
+        f"header = {_list(details.receipt_header)}",
+        f"footer = {_list(details.receipt_footer)}",
+        "",
+        "[payments]",
+        f"methods = {_list(details.methods)}",
+    ]
+    if details.head_office_url:
+        lines += ["", "[sync]", f"url = {_s(details.head_office_url)}"]
+    return "\n".join(lines) + "\n"
