@@ -115,16 +115,36 @@ def _item(row: Any) -> CatalogItem:
     )
 
 
+# Every scan runs these: on the driver's cursor (the columns are plain int and text)
+_BY_BARCODE = DriverStatement(
+    select(*_PRODUCT_COLUMNS).where(Product.barcode == bindparam("barcode")), insert=False
+)
+_BY_FURTHER_BARCODE = DriverStatement(
+    select(*_PRODUCT_COLUMNS)
+    .join(ProductBarcode, ProductBarcode.product_id == Product.id)
+    .where(ProductBarcode.barcode == bindparam("barcode")),
+    insert=False,
+)
+
+
 def product_by_barcode(session: Session, barcode: str) -> CatalogItem | None:
     """The product with ``barcode`` as its first barcode or as a further one."""
-    row = session.execute(select(*_PRODUCT_COLUMNS).where(Product.barcode == barcode)).first()
+    row = _BY_BARCODE.first(session, {"barcode": barcode})
     if row is None:
-        row = session.execute(
-            select(*_PRODUCT_COLUMNS)
-            .join(ProductBarcode, ProductBarcode.product_id == Product.id)
-            .where(ProductBarcode.barcode == barcode)
-        ).first()
-    return _item(row) if row else None
+        row = _BY_FURTHER_BARCODE.first(session, {"barcode": barcode})
+    if row is None:
+        return None
+    product_id, sku, code, name, category, price_minor, currency, vat_class, active = row
+    return CatalogItem(
+        product_id=product_id,
+        sku=sku,
+        barcode=code,
+        name=name,
+        category=category,
+        price=Money(price_minor, currency),
+        vat_class=vat_class,
+        active=bool(active),
+    )
 
 
 def product_by_sku(session: Session, sku: str) -> CatalogItem | None:
