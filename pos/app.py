@@ -33,7 +33,7 @@ from pos.store.instance_lock import InstanceLock
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QAbstractButton, QMessageBox
 
-    from sync.agent import SyncAgent
+    from pos.sync_link import SyncLink
 
 log = logging.getLogger("kaunta")
 _PROCESS_T0 = time.perf_counter()
@@ -284,46 +284,14 @@ def _peak_rss_mb() -> float:
     return rss / 1024 if sys.platform != "darwin" else rss / (1024 * 1024)
 
 
-def start_sync(config: Config, terminal: Terminal) -> SyncAgent | None:
-    """Start the sync agent when this till is enrolled (identity and token in the OS
-    keyring); returns it (``stop()`` at close) or None. Training mode has no head office
-    yet (a local one for the demo is still to come), and a till enrolled under other ids
-    than its ``[terminal]`` config would have every event refused: both are logged."""
-    if config.training:
-        return None
-    from datetime import timedelta
+def start_sync(config: Config, terminal: Terminal, *, background: bool = True) -> SyncLink:
+    """Start the head-office link (``pos.sync_link``): live, the sync agent when this till
+    is enrolled under its ``[terminal]`` ids (identity and token in the OS keyring);
+    training, a local head office in the background with the demo till enrolled. Never
+    waits for the network (``background``: tests pass False); ``stop()`` it at close."""
+    from pos.sync_link import start_link
 
-    from pos.secrets import KeyringSecrets
-    from sync.agent import AgentSettings, ClientSettings, HeadOfficeClient
-    from sync.agent import SyncAgent as Agent
-    from sync.agent.enroll import load
-
-    creds = load(KeyringSecrets())
-    if creds is None:
-        log.info("sync: not enrolled with a head office")
-        return None
-    ids = (config.store.store_id, config.terminal_id)
-    if (creds.store_id, creds.terminal_id) != ids:
-        log.error(
-            "sync: enrolled as %s/%s but configured as %s/%s: set [terminal] store_id and "
-            "terminal_id to the enrolled ids; not syncing",
-            creds.store_id,
-            creds.terminal_id,
-            *ids,
-        )
-        return None
-    agent = Agent(
-        terminal.db,
-        HeadOfficeClient(ClientSettings(creds.url, config.sync.ca_bundle), token=creds.token),
-        store_id=creds.store_id,
-        terminal_id=creds.terminal_id,
-        settings=AgentSettings(
-            poll_interval_s=config.sync.poll_seconds,
-            warn_after=timedelta(hours=config.sync.warn_after_hours),
-        ),
-    )
-    agent.start()
-    return agent
+    return start_link(config, terminal, background=background)
 
 
 def run_gui(config: Config, *, smoke: bool = False, smoke_sale: bool = False) -> int:
@@ -377,7 +345,7 @@ def run_gui(config: Config, *, smoke: bool = False, smoke_sale: bool = False) ->
         print(f"kaunta: payments unavailable: {exc}", file=sys.stderr)
     from pos.ui import i18n
 
-    agent = start_sync(config, terminal)  # None unless enrolled (live mode)
+    link = start_sync(config, terminal)  # in the background: never delays start-up
     i18n.set_receipt_language(config.receipt_language)  # [receipt] language
     window = MainWindow(
         terminal,
@@ -393,8 +361,7 @@ def run_gui(config: Config, *, smoke: bool = False, smoke_sale: bool = False) ->
         _drive_smoke(window, terminal, sale=smoke_sale)
     code = app.exec()
     set_notifier(None)
-    if agent is not None:
-        agent.stop(timeout=5)
+    link.stop()
     payments.close()
     terminal.close()
     lock.release()

@@ -1,5 +1,6 @@
 """The composition root starts the agent only for an enrolled live till whose configured
-ids are the enrolled ones, and the started agent drains on its own thread."""
+ids are the enrolled ones, the started agent drains on its own thread, and its status
+reaches the screens' service (``Terminal.headoffice``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pos.app import start_sync
 from pos.config import Config, load_config
 from pos.domain.catalog import CatalogItem
 from pos.secrets import KeyringSecrets
+from pos.services.headoffice import SyncPhase, SyncView
 from pos.services.terminal import Terminal
 from sync.agent.enroll import Credentials, save
 from tests.sync.agent.conftest import sell
@@ -53,26 +55,44 @@ def test_an_enrolled_live_till_syncs_on_the_agents_thread(
     cashier = live_till  # a live app syncs a live till's events (training ones: never)
     save(KeyringSecrets(), Credentials(ho_url, "DEMO", "T1", ho.token))
     sell(cashier, product, 3)
-    agent = start_sync(_config(tmp_path, training=False), cashier)
-    assert agent is not None
     drained = threading.Event()
-    agent._on_status = lambda st: drained.set() if st.online and st.waiting == 0 else None
+    seen: list[SyncView] = []
+
+    def heard(view: SyncView) -> None:
+        seen.append(view)
+        if view.online and view.waiting == 0:
+            drained.set()
+
+    cashier.headoffice.add_listener(heard)
+    link = start_sync(_config(tmp_path, training=False), cashier, background=False)
+    assert link.agent is not None
     try:
-        agent.nudge()
+        link.nudge()
         assert drained.wait(20)
     finally:
-        agent.stop()
+        link.stop()
     with cashier.db.read_session() as s:
         ids = {str(r[0]) for r in s.connection().exec_driver_sql("SELECT id FROM outbox")}
     assert len(ids) >= 3
     assert set(ho.ledger) == ids
+    last = cashier.headoffice.view()
+    assert last.phase is SyncPhase.RUNNING
+    assert last.last_success_at is not None
+    assert last.head_office_url == ho_url
+    assert any(v.waiting >= 3 for v in seen)  # the screens saw the queue before it drained
 
 
-def test_no_agent_when_not_enrolled_in_training_or_enrolled_under_other_ids(
+def test_no_agent_when_not_enrolled_or_enrolled_under_other_ids(
     tmp_path: Path, memory_keyring: MemoryKeyring, terminal: Terminal, ho: HeadOffice
 ) -> None:
     live = _config(tmp_path, training=False)
-    assert start_sync(live, terminal) is None  # nothing in the keyring
+    link = start_sync(live, terminal, background=False)  # nothing in the keyring
+    assert link.agent is None
+    assert terminal.headoffice.view().phase is SyncPhase.NOT_ENROLLED
     save(KeyringSecrets(), Credentials("https://ho.example.com", "NBO1", "T9", "tok"))
-    assert start_sync(live, terminal) is None  # the documents would say DEMO/T1
-    assert start_sync(_config(tmp_path, training=True), terminal) is None
+    link = start_sync(live, terminal, background=False)  # the documents would say DEMO/T1
+    assert link.agent is None
+    view = terminal.headoffice.view()
+    assert view.phase is SyncPhase.UNAVAILABLE
+    assert "NBO1/T9" in view.problem
+    assert "DEMO/T1" in view.problem

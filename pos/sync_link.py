@@ -1,0 +1,278 @@
+"""Composition root for the head-office link: builds the sync agent from the keyring's
+enrollment, feeds its status to :class:`~pos.services.headoffice.HeadOfficeService`, and
+carries out the manager's enrollment (``sync.agent.enroll``) for the screens.
+
+Live mode: the agent runs when the till is enrolled and the enrolled ids are the till's
+``[terminal]`` ids (otherwise every event would be refused: the view says why and nothing
+is sent). Training mode: :mod:`pos.training_hq` starts a local head office on loopback in
+the background, enrolls the demo till with it and starts the agent; the till is usable
+meanwhile, and if that fails the view says so (``UNAVAILABLE``) and the till sells on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pos.config import Config
+from pos.services.headoffice import (
+    ENROLL_ID_MISMATCH,
+    EnrollFailed,
+    EnrollFailure,
+    EnrollRequest,
+    EnrollResult,
+    HeadOfficeService,
+    SyncPhase,
+)
+from pos.services.terminal import Terminal
+
+if TYPE_CHECKING:  # imported when used, off the GUI thread's start-up path
+    from pos.training_hq import TrainingHeadOffice
+    from sync.agent.agent import SyncAgent, SyncStatus
+    from sync.agent.enroll import Credentials, SecretStore
+
+log = logging.getLogger(__name__)
+
+#: the head office's refusals that mean "this code": wrong, used or expired
+BAD_CODES = frozenset({"bad_code", "used_code", "expired_code"})
+#: training: the local head office starts this long after the till, so that its Python
+#: and Django start-up do not compete with the till's own for the CPU
+TRAINING_DELAY_S = 3.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SyncLink:
+    """One till's head-office link: at most one agent at a time, restarted on enrollment."""
+
+    def __init__(
+        self,
+        config: Config,
+        terminal: Terminal,
+        secrets: SecretStore,
+        *,
+        app_version: str = "",
+    ) -> None:
+        self.config = config
+        self.terminal = terminal
+        self.service: HeadOfficeService = terminal.headoffice
+        self.secrets = secrets
+        self.app_version = app_version
+        self.agent: SyncAgent | None = None
+        self.training_hq: TrainingHeadOffice | None = None
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._stopping = threading.Event()
+        self.training_delay_s = TRAINING_DELAY_S
+        self._warn_after = timedelta(hours=config.sync.warn_after_hours)
+        self.service.update(warn_after=self._warn_after)
+        if not config.training:
+            self.service.enroller = self.enroll
+
+    # -- start and stop -------------------------------------------------------------------
+
+    def start(self, *, background: bool = True) -> None:
+        """Live: start the agent when enrolled. Training: start the local head office.
+        ``background`` (the app): on a thread of its own, so neither the keyring, the
+        imports nor the head office ever delay the till's start-up."""
+        if self.config.training:
+            self.service.update(phase=SyncPhase.STARTING)
+        target = self._start_training if self.config.training else self._start_live
+        if not background:
+            target()
+            return
+        threading.Thread(target=target, name="sync-link-start", daemon=True).start()
+
+    def _start_live(self) -> None:
+        from sync.agent.enroll import load
+
+        try:
+            creds = load(self.secrets)
+        except Exception as exc:  # the keyring is locked or broken: sales go on
+            log.exception("sync: the enrollment cannot be read from the keyring")
+            self.service.update(phase=SyncPhase.UNAVAILABLE, problem=str(exc))
+            return
+        if creds is None:
+            log.info("sync: not enrolled with a head office")
+            self.service.update(phase=SyncPhase.NOT_ENROLLED)
+            return
+        self._start_agent(creds)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            self._stopped = True
+            agent, self.agent = self.agent, None
+            hq, self.training_hq = self.training_hq, None
+        if agent is not None:
+            agent.stop(timeout=5)
+        if hq is not None:
+            hq.stop()
+
+    def _start_training(self) -> None:
+        from pos.training_hq import TrainingHeadOffice, TrainingHqError
+
+        if self._stopping.wait(self.training_delay_s):
+            return
+        folder = self.config.database_path.parent / "head-office"  # the training data folder
+        hq = TrainingHeadOffice(folder, self.config.store.store_id, self.config.store.name)
+        try:
+            creds = hq.start_and_enroll(self.config.terminal_id)
+        except TrainingHqError as exc:
+            log.error("training head office not available: %s", exc)
+            self.service.update(phase=SyncPhase.UNAVAILABLE, problem=str(exc))
+            hq.stop()
+            return
+        except Exception as exc:  # whatever it is, the till sells on without it
+            log.exception("training head office not available")
+            self.service.update(phase=SyncPhase.UNAVAILABLE, problem=str(exc))
+            hq.stop()
+            return
+        with self._lock:
+            if self._stopped:
+                hq.stop()
+                return
+            self.training_hq = hq
+        self.service.update(pages_url=hq.pages_url, pages_login=hq.pages_login)
+        self._start_agent(creds)
+
+    def _start_agent(self, creds: Credentials) -> None:
+        from sync.agent.agent import AgentSettings, SyncAgent
+        from sync.agent.client import ClientSettings, HeadOfficeClient
+
+        ids = (self.config.store.store_id, self.config.terminal_id)
+        if (creds.store_id, creds.terminal_id) != ids:
+            problem = str(
+                ENROLL_ID_MISMATCH(
+                    store=creds.store_id,
+                    terminal=creds.terminal_id,
+                    own_store=ids[0],
+                    own_terminal=ids[1],
+                )
+            )
+            log.error("sync: %s", problem)
+            self.service.update(
+                phase=SyncPhase.UNAVAILABLE, problem=problem, head_office_url=creds.url
+            )
+            return
+        bundle = creds.ca_bundle or (
+            str(self.config.sync.ca_bundle) if self.config.sync.ca_bundle else ""
+        )
+        client = HeadOfficeClient(
+            ClientSettings(creds.url, Path(bundle) if bundle else None), token=creds.token
+        )
+        agent = SyncAgent(
+            self.terminal.db,
+            client,
+            store_id=creds.store_id,
+            terminal_id=creds.terminal_id,
+            settings=AgentSettings(
+                poll_interval_s=self.config.sync.poll_seconds,
+                warn_after=self._warn_after,
+                app_version=self.app_version,
+                # a training till's agent talks to its own training head office only: the
+                # training events are the ones it sends (a live agent parks them)
+                training=self.config.training,
+            ),
+            on_status=self._on_status,
+        )
+        with self._lock:
+            if self._stopped:
+                client.close()
+                return
+            old, self.agent = self.agent, agent
+        if old is not None:
+            old.stop(timeout=5)
+        self.service.update(
+            phase=SyncPhase.RUNNING, head_office_url=creds.url, problem="", refused=False
+        )
+        agent.start()
+
+    def nudge(self) -> None:
+        agent = self.agent
+        if agent is not None:
+            agent.nudge()
+
+    # -- the agent's status (its own thread) -----------------------------------------------
+
+    def _on_status(self, status: SyncStatus) -> None:
+        view = self.service.view()
+        offline_since = view.offline_since
+        if status.online:
+            offline_since = None
+        elif offline_since is None:
+            offline_since = _now()
+        self.service.publish(
+            replace(
+                view,
+                phase=SyncPhase.RUNNING,
+                online=status.online,
+                waiting=status.waiting,
+                parked=status.parked,
+                last_success_at=status.last_success_at,
+                offline_since=offline_since,
+                refused=status.refused,
+                stale_reported=status.stale,
+                last_error=status.last_error,
+            )
+        )
+
+    # -- the manager's enrollment (network executor) ---------------------------------------
+
+    def enroll(self, request: EnrollRequest) -> EnrollResult:
+        """Enroll over HTTP, keep the identity and token in the keyring, start the agent."""
+        from sync.agent.client import RequestRefused, TlsError, TransientError
+        from sync.agent.enroll import EnrollmentError, enroll
+
+        try:
+            creds = enroll(
+                request.url,
+                request.code,
+                request.terminal_name,
+                self.secrets,
+                ca_bundle=request.ca_bundle,
+            )
+        except EnrollmentError as exc:
+            raise EnrollFailed(EnrollFailure.BAD_INPUT, str(exc)) from None
+        except TlsError as exc:
+            raise EnrollFailed(EnrollFailure.TLS, str(exc)) from None
+        except TransientError as exc:
+            raise EnrollFailed(EnrollFailure.UNREACHABLE, str(exc)) from None
+        except RequestRefused as exc:
+            if exc.code in BAD_CODES:
+                raise EnrollFailed(EnrollFailure.BAD_CODE, str(exc)) from None
+            if exc.code == "invalid":
+                raise EnrollFailed(EnrollFailure.BAD_INPUT, str(exc)) from None
+            raise EnrollFailed(EnrollFailure.REFUSED, str(exc)) from None
+        log.info("sync: enrolled as %s/%s with %s", creds.store_id, creds.terminal_id, creds.url)
+        self._start_agent(creds)
+        matches = (creds.store_id, creds.terminal_id) == (
+            self.config.store.store_id,
+            self.config.terminal_id,
+        )
+        return EnrollResult(
+            creds.store_id,
+            creds.terminal_id,
+            creds.organisation,
+            matches,
+            "" if matches else self.service.view().problem,
+        )
+
+
+def start_link(
+    config: Config, terminal: Terminal, *, app_version: str = "", background: bool = True
+) -> SyncLink:
+    """The till's link: the OS keyring in live mode, memory in training (its local head
+    office's token is a training one, kept in the training folder)."""
+    from pos.secrets import KeyringSecrets, MemorySecrets
+
+    secrets: SecretStore = MemorySecrets() if config.training else KeyringSecrets()
+    link = SyncLink(config, terminal, secrets, app_version=app_version)
+    link.start(background=background)
+    return link
