@@ -39,6 +39,8 @@ class MenuEntry:
     label: str
     shortcut: str
     open: Callable[[ManagerMenu], None]
+    #: called with the menu and the entry's button once it is made (a count on its label)
+    decorate: Callable[[ManagerMenu, QPushButton], None] | None = None
 
 
 def _open_shift(menu: ManagerMenu) -> None:
@@ -137,6 +139,8 @@ class ManagerMenu(KauntaDialog):
             button = action_button(self, text, entry.shortcut, self._opener(entry))
             button.setMinimumWidth(200)
             self.buttons[entry.key] = button
+            if entry.decorate is not None:
+                entry.decorate(self, button)
             grid.addWidget(button, i // self.COLUMNS, i % self.COLUMNS)
         layout.addLayout(grid)
         layout.addWidget(self.message)
