@@ -294,9 +294,13 @@ def start_sync(config: Config, terminal: Terminal, *, background: bool = True) -
     return start_link(config, terminal, background=background)
 
 
-def run_gui(config: Config, *, smoke: bool = False, smoke_sale: bool = False) -> int:
+def run_gui(
+    config: Config, *, smoke: bool = False, smoke_sale: bool = False, offer_setup: bool = False
+) -> int:
     """Start the till. ``smoke``: log in the demo cashier, print READY figures, quit;
-    ``smoke_sale`` as well: first ring up and pay one sale (``pos.smoke``)."""
+    ``smoke_sale`` as well: first ring up and pay one sale (``pos.smoke``). ``offer_setup``
+    (no config file, no mode asked for): the first-run set-up wizard first
+    (``pos.first_run``), which writes the live config or goes on in training mode."""
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from pos.ui.qt_messages import install_qt_message_handler
@@ -313,6 +317,13 @@ def run_gui(config: Config, *, smoke: bool = False, smoke_sale: bool = False) ->
     if smoke and not config.training:
         print("kaunta: --smoke is for training mode only", file=sys.stderr)
         return 2
+    if offer_setup and not smoke and not config.config_found:
+        from pos.first_run import first_run
+
+        chosen = first_run(config)
+        if chosen is None:
+            return 0  # closed without choosing: nothing written
+        config = chosen
     while True:
         try:
             terminal, lock = open_terminal(config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -255,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         config,
         smoke=getattr(args, "smoke", False),
         smoke_sale=getattr(args, "smoke_sale", False),
+        # no config file and no mode asked for: the set-up wizard (training one click away)
+        offer_setup=args.training is None and "KAUNTA_TRAINING" not in os.environ,
     )
 
 

@@ -68,6 +68,61 @@
     </message>
 </context>
 <context>
+    <name>CatalogPage</name>
+    <message>
+        <source>CSV file: choose the products file, or pick another choice.</source>
+        <translation>Faili ya CSV: chagua faili ya bidhaa, au chagua njia nyingine.</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Faili za CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Choose file…</source>
+        <translation>Chagua faili…</translation>
+    </message>
+    <message>
+        <source>Import a CSV file</source>
+        <translation>Leta faili ya CSV</translation>
+    </message>
+    <message>
+        <source>Import the good rows and skip the bad ones</source>
+        <translation>Leta mistari mizuri na uruke yenye makosa</translation>
+    </message>
+    <message>
+        <source>Imported {count} products ({skipped} bad rows skipped).</source>
+        <translation>Bidhaa {count} zimeletwa (mistari {skipped} yenye makosa imerukwa).</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>Inaleta…</translation>
+    </message>
+    <message>
+        <source>Keep the demo products</source>
+        <translation>Baki na bidhaa za mfano</translation>
+    </message>
+    <message>
+        <source>Nothing imported: {bad} of {rows} rows have errors (listed above). Fix them, or tick the box to import the good rows.</source>
+        <translation>Hakuna kilicholetwa: mistari {bad} kati ya {rows} ina makosa (yameorodheshwa juu). Yarekebishe, au weka alama kwenye kisanduku ili kuleta mistari mizuri.</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>Bidhaa</translation>
+    </message>
+    <message>
+        <source>Products file</source>
+        <translation>Faili ya bidhaa</translation>
+    </message>
+    <message>
+        <source>Start empty</source>
+        <translation>Anza bila bidhaa</translation>
+    </message>
+    <message>
+        <source>Start with no products and add them later, keep the demo products to try the till, or import a CSV file (columns sku, name, price, vat_class; see docs/catalog-import.md).</source>
+        <translation>Anza bila bidhaa na uziongeze baadaye, baki na bidhaa za mfano ili kujaribu till, au leta faili ya CSV (safu sku, name, price, vat_class; angalia docs/catalog-import.md).</translation>
+    </message>
+</context>
+<context>
     <name>CloseShiftDialog</name>
     <message>
         <source>Close shift</source>
@@ -263,6 +318,37 @@
     </message>
 </context>
 <context>
+    <name>DonePage</name>
+    <message>
+        <source>Finish writes the shop's settings and opens the till at the login screen.</source>
+        <translation>Maliza inahifadhi mipangilio ya duka na kufungua till kwenye skrini ya kuingia.</translation>
+    </message>
+    <message>
+        <source>Manager: {name}</source>
+        <translation>Meneja: {name}</translation>
+    </message>
+    <message>
+        <source>Payments: {methods}</source>
+        <translation>Malipo: {methods}</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>Tayari</translation>
+    </message>
+    <message>
+        <source>Settings file: {path}</source>
+        <translation>Faili ya mipangilio: {path}</translation>
+    </message>
+    <message>
+        <source>Shop: {name} (store {store}, till {till})</source>
+        <translation>Duka: {name} (duka {store}, till {till})</translation>
+    </message>
+    <message>
+        <source>Skipped (do it later): {steps}</source>
+        <translation>Zimerukwa (fanya baadaye): {steps}</translation>
+    </message>
+</context>
+<context>
     <name>GatewayDialog</name>
     <message>
         <source>Amount</source>
@@ -323,6 +409,53 @@
     <message>
         <source>{method} payment</source>
         <translation>Malipo ya {method}</translation>
+    </message>
+</context>
+<context>
+    <name>HeadOfficePage</name>
+    <message>
+        <source>A shop with a head office enrolls the till with a one-time code made there; the head office then sends the store's products and staff. A shop on its own skips this step.</source>
+        <translation>Duka lenye ofisi kuu husajili till kwa msimbo wa mara moja uliotengenezwa huko; kisha ofisi kuu hutuma bidhaa na wafanyakazi wa duka. Duka linalojitegemea huruka hatua hii.</translation>
+    </message>
+    <message>
+        <source>Enroll</source>
+        <translation>Sajili</translation>
+    </message>
+    <message>
+        <source>Enrolled as store {store}, till {till}.</source>
+        <translation>Imesajiliwa kama duka {store}, till {till}.</translation>
+    </message>
+    <message>
+        <source>Enrolling…</source>
+        <translation>Inasajili…</translation>
+    </message>
+    <message>
+        <source>Enrollment code</source>
+        <translation>Msimbo wa usajili</translation>
+    </message>
+    <message>
+        <source>Enrollment code: type the code shown at head office.</source>
+        <translation>Msimbo wa usajili: andika msimbo unaoonyeshwa ofisi kuu.</translation>
+    </message>
+    <message>
+        <source>Head office</source>
+        <translation>Ofisi kuu</translation>
+    </message>
+    <message>
+        <source>Head office address</source>
+        <translation>Anwani ya ofisi kuu</translation>
+    </message>
+    <message>
+        <source>Head office address: type the address, https://…</source>
+        <translation>Anwani ya ofisi kuu: andika anwani, https://…</translation>
+    </message>
+    <message>
+        <source>Till name</source>
+        <translation>Jina la till</translation>
+    </message>
+    <message>
+        <source>e.g. https://hq.example.co.ke</source>
+        <translation>k.m. https://hq.example.co.ke</translation>
     </message>
 </context>
 <context>
@@ -513,6 +646,52 @@
     </message>
 </context>
 <context>
+    <name>ManagerPage</name>
+    <message>
+        <source>A till needs one manager: this step cannot be skipped. Cashiers and supervisors are added later from the manager's tools (or come from head office).</source>
+        <translation>Till inahitaji meneja mmoja: hatua hii haiwezi kurukwa. Makeshia na wasimamizi huongezwa baadaye kutoka zana za meneja (au hutoka ofisi kuu).</translation>
+    </message>
+    <message>
+        <source>Manager's name</source>
+        <translation>Jina la meneja</translation>
+    </message>
+    <message>
+        <source>Opening the shop's database…</source>
+        <translation>Inafungua hifadhidata ya duka…</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>PIN again</source>
+        <translation>PIN tena</translation>
+    </message>
+    <message>
+        <source>The first manager</source>
+        <translation>Meneja wa kwanza</translation>
+    </message>
+</context>
+<context>
+    <name>NotYetPage</name>
+    <message>
+        <source>KRA eTIMS</source>
+        <translation>KRA eTIMS</translation>
+    </message>
+    <message>
+        <source>Not in the wizard yet: devices are set in the config file's [devices] section, as docs/devices.md explains (a settings screen with a test print is still to come). A barcode scanner that types like a keyboard works as it is.</source>
+        <translation>Bado haipo kwenye mwongozo huu: vifaa huwekwa katika sehemu ya [devices] ya faili ya mipangilio, kama docs/devices.md inavyoeleza (skrini ya mipangilio yenye uchapishaji wa majaribio bado inakuja). Skana ya barcode inayoandika kama kibodi inafanya kazi ilivyo.</translation>
+    </message>
+    <message>
+        <source>Not in the wizard yet: eTIMS is set up as docs/etims.md explains (at head office for an enrolled shop). Until then sales are kept and nothing is sent to KRA.</source>
+        <translation>Bado haipo kwenye mwongozo huu: eTIMS huwekwa kama docs/etims.md inavyoeleza (ofisi kuu kwa duka lililosajiliwa). Hadi hapo mauzo yanahifadhiwa na hakuna kinachotumwa KRA.</translation>
+    </message>
+    <message>
+        <source>Printer, scanner and cash drawer</source>
+        <translation>Printa, skana na droo ya pesa</translation>
+    </message>
+</context>
+<context>
     <name>NumberDialog</name>
     <message>
         <source>OK</source>
@@ -547,6 +726,21 @@
     <message>
         <source>Recall</source>
         <translation>Rudisha</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentsPage</name>
+    <message>
+        <source>Enter keys and test connection…</source>
+        <translation>Weka funguo na ujaribu muunganisho…</translation>
+    </message>
+    <message>
+        <source>Payments</source>
+        <translation>Malipo</translation>
+    </message>
+    <message>
+        <source>Tick the ways your customers pay. M-Pesa, PayPal and card payments need the keys from your provider: enter them and test the connection (they are kept in this computer's keyring, never in a file).</source>
+        <translation>Weka alama kwenye njia wateja wako wanazolipa nazo. M-Pesa, PayPal na malipo ya kadi yanahitaji funguo kutoka kwa mtoa huduma wako: ziweke na ujaribu muunganisho (zinahifadhiwa kwenye keyring ya kompyuta hii, kamwe si kwenye faili).</translation>
     </message>
 </context>
 <context>
@@ -662,6 +856,60 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Receipt {number}</source>
         <translation>Risiti {number}</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptPage</name>
+    <message>
+        <source>A few lines of your own: the header under the address (opening hours), the footer at the bottom (a thank-you, the returns rule). At most 4 lines of 40 characters each.</source>
+        <translation>Mistari michache yako: kichwa chini ya anwani (saa za kufungua), sehemu ya chini mwishoni (shukrani, sheria ya kurudisha bidhaa). Mistari 4 isiyozidi herufi 40 kila mmoja.</translation>
+    </message>
+    <message>
+        <source>Receipt footer</source>
+        <translation>Sehemu ya chini ya risiti</translation>
+    </message>
+    <message>
+        <source>Receipt header</source>
+        <translation>Kichwa cha risiti</translation>
+    </message>
+    <message>
+        <source>Receipt header and footer</source>
+        <translation>Kichwa na sehemu ya chini ya risiti</translation>
+    </message>
+</context>
+<context>
+    <name>RegionPage</name>
+    <message>
+        <source>Currency</source>
+        <translation>Sarafu</translation>
+    </message>
+    <message>
+        <source>Currency and language</source>
+        <translation>Sarafu na lugha</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>Kiingereza</translation>
+    </message>
+    <message>
+        <source>English and Kiswahili</source>
+        <translation>Kiingereza na Kiswahili</translation>
+    </message>
+    <message>
+        <source>Kiswahili</source>
+        <translation>Kiswahili</translation>
+    </message>
+    <message>
+        <source>Prices are in one currency; the time zone decides each sale's business day.</source>
+        <translation>Bei ziko katika sarafu moja; saa za eneo huamua siku ya biashara ya kila mauzo.</translation>
+    </message>
+    <message>
+        <source>Receipt language</source>
+        <translation>Lugha ya risiti</translation>
+    </message>
+    <message>
+        <source>Time zone</source>
+        <translation>Saa za eneo</translation>
     </message>
 </context>
 <context>
@@ -973,6 +1221,144 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     </message>
 </context>
 <context>
+    <name>SetupWizard</name>
+    <message>
+        <source>&lt; Back</source>
+        <translation>&lt; Rudi</translation>
+    </message>
+    <message>
+        <source>Address: at most 6 lines.</source>
+        <translation>Anwani: mistari 6 isiyozidi.</translation>
+    </message>
+    <message>
+        <source>Address: each line at most 80 characters.</source>
+        <translation>Anwani: kila mstari usizidi herufi 80.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Ghairi</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>Maliza</translation>
+    </message>
+    <message>
+        <source>KRA PIN: a letter, 9 digits and a letter, e.g. P051234567X (as on the KRA PIN certificate).</source>
+        <translation>PIN ya KRA: herufi moja, tarakimu 9 na herufi moja, k.m. P051234567X (kama kwenye cheti cha PIN ya KRA).</translation>
+    </message>
+    <message>
+        <source>KRA PIN: a shop registered for VAT prints its KRA PIN on every receipt.</source>
+        <translation>PIN ya KRA: duka lililosajiliwa kwa VAT huchapisha PIN yake ya KRA kwenye kila risiti.</translation>
+    </message>
+    <message>
+        <source>Kaunta set-up</source>
+        <translation>Kuweka Kaunta</translation>
+    </message>
+    <message>
+        <source>Manager's name: this shop's database has managers already; type the name and PIN of one of them.</source>
+        <translation>Jina la meneja: hifadhidata ya duka hili tayari ina mameneja; andika jina na PIN ya mmoja wao.</translation>
+    </message>
+    <message>
+        <source>Manager's name: type a name of 1 to 40 characters; it is shown at login.</source>
+        <translation>Jina la meneja: andika jina la herufi 1 hadi 40; linaonyeshwa wakati wa kuingia.</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>Endelea &gt;</translation>
+    </message>
+    <message>
+        <source>PIN again: the two PINs are not the same; type the PIN twice.</source>
+        <translation>PIN tena: PIN mbili hazifanani; andika PIN mara mbili.</translation>
+    </message>
+    <message>
+        <source>PIN: {low} to {high} digits.</source>
+        <translation>PIN: tarakimu {low} hadi {high}.</translation>
+    </message>
+    <message>
+        <source>Payment keys: not available on this till.</source>
+        <translation>Funguo za malipo: hazipatikani kwenye till hii.</translation>
+    </message>
+    <message>
+        <source>Phone: digits, spaces and an optional leading +, e.g. 0712 345 678.</source>
+        <translation>Simu: tarakimu, nafasi na + mwanzoni ukipenda, k.m. 0712 345 678.</translation>
+    </message>
+    <message>
+        <source>Shop name: one line of at most 80 characters.</source>
+        <translation>Jina la duka: mstari mmoja usiozidi herufi 80.</translation>
+    </message>
+    <message>
+        <source>Shop name: type the shop's name; it heads every receipt.</source>
+        <translation>Jina la duka: andika jina la duka; linaongoza kila risiti.</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Ruka</translation>
+    </message>
+    <message>
+        <source>{field}: 1 to 16 letters, digits, '_' or '.', no spaces or '-' (it starts every receipt number).</source>
+        <translation>{field}: herufi, tarakimu, '_' au '.' 1 hadi 16, bila nafasi wala '-' (inaanza kila nambari ya risiti).</translation>
+    </message>
+    <message>
+        <source>{field}: at most 4 lines.</source>
+        <translation>{field}: mistari 4 isiyozidi.</translation>
+    </message>
+    <message>
+        <source>{field}: each line at most 40 characters (a narrow printer's width).</source>
+        <translation>{field}: kila mstari usizidi herufi 40 (upana wa printa nyembamba).</translation>
+    </message>
+</context>
+<context>
+    <name>ShopPage</name>
+    <message>
+        <source>Address</source>
+        <translation>Anwani</translation>
+    </message>
+    <message>
+        <source>KRA PIN</source>
+        <translation>PIN ya KRA</translation>
+    </message>
+    <message>
+        <source>One line per line of the address</source>
+        <translation>Mstari mmoja kwa kila mstari wa anwani</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Simu</translation>
+    </message>
+    <message>
+        <source>Registered for VAT</source>
+        <translation>Imesajiliwa kwa VAT</translation>
+    </message>
+    <message>
+        <source>Shop name</source>
+        <translation>Jina la duka</translation>
+    </message>
+    <message>
+        <source>Store code</source>
+        <translation>Nambari ya duka</translation>
+    </message>
+    <message>
+        <source>Till number</source>
+        <translation>Nambari ya till</translation>
+    </message>
+    <message>
+        <source>VAT</source>
+        <translation>VAT</translation>
+    </message>
+    <message>
+        <source>What every receipt shows at the top.</source>
+        <translation>Kinachoonyeshwa juu ya kila risiti.</translation>
+    </message>
+    <message>
+        <source>Your shop</source>
+        <translation>Duka lako</translation>
+    </message>
+    <message>
+        <source>e.g. P051234567X</source>
+        <translation>k.m. P051234567X</translation>
+    </message>
+</context>
+<context>
     <name>TenderDialog</name>
     <message>
         <source>Add a {currency} {note} note</source>
@@ -1031,6 +1417,33 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Type the part the customer pays in cash now.</source>
         <translation>Andika sehemu ambayo mteja analipa kwa pesa taslimu sasa.</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <source>Language</source>
+        <translation>Lugha</translation>
+    </message>
+    <message>
+        <source>Set up my shop</source>
+        <translation>Weka duka langu</translation>
+    </message>
+    <message>
+        <source>This sets up the till for your shop: its details, the first manager, products, payments and head office. Every step but the manager can be skipped and done later.</source>
+        <translation>Hii inaweka till kwa ajili ya duka lako: taarifa zake, meneja wa kwanza, bidhaa, malipo na ofisi kuu. Kila hatua isipokuwa meneja inaweza kurukwa na kufanywa baadaye.</translation>
+    </message>
+    <message>
+        <source>Training mode is practice: a demo shop, demo staff and products, simulated M-Pesa and card payments. Nothing in it is real, synced or sent to KRA, and it is kept apart from your shop's data.</source>
+        <translation>Hali ya mafunzo ni mazoezi: duka la mfano, wafanyakazi na bidhaa za mfano, malipo ya M-Pesa na kadi ya kuigiza. Hakuna kitu halisi ndani yake, hakisawazishwi wala kutumwa KRA, na kinawekwa mbali na data ya duka lako.</translation>
+    </message>
+    <message>
+        <source>Try training mode</source>
+        <translation>Jaribu hali ya mafunzo</translation>
+    </message>
+    <message>
+        <source>Welcome to Kaunta</source>
+        <translation>Karibu Kaunta</translation>
     </message>
 </context>
 <context>

@@ -42,10 +42,6 @@ RECEIPT_LANGUAGES = ("en", "sw", "both")
 SCREEN_LANGUAGES = ("en", "sw")
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("SetupWizard", text)
-
-
 @dataclass(slots=True)
 class ShopDetails:
     """Every answer of the wizard; the defaults are what a skipped step leaves."""
@@ -78,24 +74,32 @@ def _control(text: str) -> bool:
 def check_shop_name(name: str) -> str | None:
     name = name.strip()
     if not name:
-        return _tr("Shop name: type the shop's name; it heads every receipt.")
+        return QCoreApplication.translate(
+            "SetupWizard", "Shop name: type the shop's name; it heads every receipt."
+        )
     if len(name) > NAME_MAX or _control(name):
-        return _tr("Shop name: one line of at most 80 characters.")
+        return QCoreApplication.translate(
+            "SetupWizard", "Shop name: one line of at most 80 characters."
+        )
     return None
 
 
 def check_address(lines: list[str]) -> str | None:
     if len(lines) > ADDRESS_LINES_MAX:
-        return _tr("Address: at most 6 lines.")
+        return QCoreApplication.translate("SetupWizard", "Address: at most 6 lines.")
     if any(len(line) > NAME_MAX or _control(line) for line in lines):
-        return _tr("Address: each line at most 80 characters.")
+        return QCoreApplication.translate(
+            "SetupWizard", "Address: each line at most 80 characters."
+        )
     return None
 
 
 def check_phone(phone: str) -> str | None:
     phone = phone.strip()
     if phone and (not PHONE_RE.fullmatch(phone) or len(re.sub(r"\D", "", phone)) < 7):
-        return _tr("Phone: digits, spaces and an optional leading +, e.g. 0712 345 678.")
+        return QCoreApplication.translate(
+            "SetupWizard", "Phone: digits, spaces and an optional leading +, e.g. 0712 345 678."
+        )
     return None
 
 
@@ -103,12 +107,16 @@ def check_kra_pin(pin: str, *, vat_registered: bool) -> str | None:
     pin = pin.strip().upper()
     if not pin:
         if vat_registered:
-            return _tr("KRA PIN: a shop registered for VAT prints its KRA PIN on every receipt.")
+            return QCoreApplication.translate(
+                "SetupWizard",
+                "KRA PIN: a shop registered for VAT prints its KRA PIN on every receipt.",
+            )
         return None
     if not KRA_PIN_RE.fullmatch(pin):
-        return _tr(
+        return QCoreApplication.translate(
+            "SetupWizard",
             "KRA PIN: a letter, 9 digits and a letter, e.g. P051234567X (as on the KRA "
-            "PIN certificate)."
+            "PIN certificate).",
         )
     return None
 
@@ -116,9 +124,10 @@ def check_kra_pin(pin: str, *, vat_registered: bool) -> str | None:
 def check_code(value: str, label: str) -> str | None:
     """``label`` is the field's translated name (Store code, Till number)."""
     if not CODE_RE.fullmatch(value.strip()):
-        return _tr(
+        return QCoreApplication.translate(
+            "SetupWizard",
             "{field}: 1 to 16 letters, digits, '_' or '.', no spaces or '-' (it starts "
-            "every receipt number)."
+            "every receipt number).",
         ).format(field=label)
     return None
 
@@ -126,21 +135,30 @@ def check_code(value: str, label: str) -> str | None:
 def check_receipt_lines(lines: list[str], label: str) -> str | None:
     """Header or footer (``label`` translated): a few short lines."""
     if len(lines) > RECEIPT_LINES_MAX:
-        return _tr("{field}: at most 4 lines.").format(field=label)
-    if any(len(line) > RECEIPT_LINE_MAX or _control(line) for line in lines):
-        return _tr("{field}: each line at most 40 characters (a narrow printer's width).").format(
+        return QCoreApplication.translate("SetupWizard", "{field}: at most 4 lines.").format(
             field=label
         )
+    if any(len(line) > RECEIPT_LINE_MAX or _control(line) for line in lines):
+        return QCoreApplication.translate(
+            "SetupWizard", "{field}: each line at most 40 characters (a narrow printer's width)."
+        ).format(field=label)
     return None
 
 
 def check_manager(name: str, pin: str, repeat: str) -> str | None:
     if not name.strip() or len(name.strip()) > 40:
-        return _tr("Manager's name: type a name of 1 to 40 characters; it is shown at login.")
+        return QCoreApplication.translate(
+            "SetupWizard",
+            "Manager's name: type a name of 1 to 40 characters; it is shown at login.",
+        )
     if not (pin.isascii() and pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX):
-        return _tr("PIN: {low} to {high} digits.").format(low=PIN_MIN, high=PIN_MAX)
+        return QCoreApplication.translate("SetupWizard", "PIN: {low} to {high} digits.").format(
+            low=PIN_MIN, high=PIN_MAX
+        )
     if pin != repeat:
-        return _tr("PIN again: the two PINs are not the same; type the PIN twice.")
+        return QCoreApplication.translate(
+            "SetupWizard", "PIN again: the two PINs are not the same; type the PIN twice."
+        )
     return None
 
 

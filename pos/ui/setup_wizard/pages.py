@@ -1,0 +1,664 @@
+"""The wizard's pages: one step each, every one skippable but the first manager's.
+
+Each page checks its own fields when Next is pressed (a message naming the field, the
+field focused) and writes its answers into the wizard's :class:`ShopDetails`. Pages whose
+Next does I/O (opening the live database, importing a catalog) start it on the wizard's
+worker and move on when it answers; the GUI thread never waits. Texts are set in
+``retranslate_ui`` so the language chosen on the first page applies at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from pos.services.auth import PIN_MAX
+from pos.services.catalog import ImportReport
+from pos.services.headoffice import EnrollRequest, EnrollResult
+from pos.ui import i18n
+from pos.ui.actions import describe_error
+from pos.ui.setup_wizard import model
+from pos.ui.widgets import set_role
+
+if TYPE_CHECKING:
+    from pos.ui.setup_wizard.wizard import SetupWizard
+
+
+class SetupPage(QWizardPage):
+    """A step: its form, a message line, its check, and whether it may be skipped."""
+
+    #: a name for the summary of skipped steps (English: the log and the summary map it)
+    name = ""
+    skippable = True
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setup = wizard
+        self.layout_ = QVBoxLayout(self)
+        self.intro = QLabel(self)
+        self.intro.setWordWrap(True)
+        self.layout_.addWidget(self.intro)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setObjectName("wizardMessage")
+        self._passed = False
+
+    def finish_layout(self) -> None:
+        self.layout_.addStretch(1)
+        self.layout_.addWidget(self.message)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Set every text in the screens' current language."""
+
+    # -- messages ---------------------------------------------------------------------
+    def show_error(self, text: str, field: QWidget | None = None) -> None:
+        set_role(self.message, "error")
+        self.message.setText(text)
+        if field is not None:
+            field.setFocus()
+
+    def show_info(self, text: str) -> None:
+        set_role(self.message, "info")
+        self.message.setText(text)
+
+    # -- Next -------------------------------------------------------------------------
+    def check(self) -> tuple[str, QWidget | None] | None:
+        """The first bad field's message and widget, or None; stores the answers."""
+        return None
+
+    def start(self, done: Callable[[], None]) -> bool:
+        """Begin this page's I/O; False when there is none (Next goes on at once)."""
+        return False
+
+    def validatePage(self) -> bool:
+        if self.setup.skipping:
+            self.setup.note_skipped(self.name)
+            return True
+        if self._passed:
+            self._passed = False
+            return True
+        problem = self.check()
+        if problem is not None:
+            self.show_error(*problem)
+            return False
+        self.message.clear()
+
+        def done() -> None:
+            self._passed = True
+            self.setup.next()
+
+        return not self.start(done)
+
+
+def _form(page: SetupPage) -> QFormLayout:
+    form = QFormLayout()
+    page.layout_.addLayout(form)
+    return form
+
+
+def _row(form: QFormLayout, widget: QWidget) -> QLabel:
+    label = QLabel(widget.parentWidget())
+    label.setBuddy(widget)
+    form.addRow(label, widget)
+    return label
+
+
+class WelcomePage(SetupPage):
+    """Language, then: set up the shop, or try training mode (one click)."""
+
+    name = "welcome"
+    skippable = False
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        form = _form(self)
+        self.language = QComboBox(self)
+        for code, own_name in i18n.LANGUAGES.items():
+            self.language.addItem(own_name, code)
+        self.language_label = _row(form, self.language)
+        buttons = QHBoxLayout()
+        self.setup_shop = QPushButton(self)
+        self.setup_shop.setObjectName("setUpShop")
+        self.training = QPushButton(self)
+        self.training.setObjectName("tryTraining")
+        buttons.addWidget(self.setup_shop)
+        buttons.addWidget(self.training)
+        self.layout_.addLayout(buttons)
+        self.training_note = QLabel(self)
+        self.training_note.setWordWrap(True)
+        self.layout_.addWidget(self.training_note)
+        self.setup_shop.clicked.connect(wizard.next)
+        self.training.clicked.connect(wizard.choose_training)
+        self.language.currentIndexChanged.connect(
+            lambda _i: wizard.set_language(str(self.language.currentData()))
+        )
+        self.finish_layout()
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(self.tr("Welcome to Kaunta"))
+        self.intro.setText(
+            self.tr(
+                "This sets up the till for your shop: its details, the first manager, "
+                "products, payments and head office. Every step but the manager can be "
+                "skipped and done later."
+            )
+        )
+        self.language_label.setText(self.tr("Language"))
+        self.setup_shop.setText(self.tr("Set up my shop"))
+        self.training.setText(self.tr("Try training mode"))
+        self.training_note.setText(
+            self.tr(
+                "Training mode is practice: a demo shop, demo staff and products, "
+                "simulated M-Pesa and card payments. Nothing in it is real, synced or "
+                "sent to KRA, and it is kept apart from your shop's data."
+            )
+        )
+
+    def check(self) -> tuple[str, QWidget | None] | None:
+        self.setup.details.screen_language = str(self.language.currentData())
+        return None
+
+
+class ShopPage(SetupPage):
+    name = "shop"
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        form = _form(self)
+        self.shop_name = QLineEdit(self)
+        self.address = QPlainTextEdit(self)
+        self.address.setFixedHeight(70)
+        self.phone = QLineEdit(self)
+        self.kra_pin = QLineEdit(self)
+        self.vat = QCheckBox(self)
+        self.vat.setChecked(True)
+        self.store_code = QLineEdit(wizard.details.store_id, self)
+        self.till = QLineEdit(wizard.details.terminal_id, self)
+        self.labels = [
+            _row(form, w)
+            for w in (
+                self.shop_name,
+                self.address,
+                self.phone,
+                self.kra_pin,
+                self.vat,
+                self.store_code,
+                self.till,
+            )
+        ]
+        self.finish_layout()
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(self.tr("Your shop"))
+        self.intro.setText(self.tr("What every receipt shows at the top."))
+        texts = (
+            self.tr("Shop name"),
+            self.tr("Address"),
+            self.tr("Phone"),
+            self.tr("KRA PIN"),
+            self.tr("VAT"),
+            self.tr("Store code"),
+            self.tr("Till number"),
+        )
+        for label, text in zip(self.labels, texts, strict=True):
+            label.setText(text)
+        self.vat.setText(self.tr("Registered for VAT"))
+        self.kra_pin.setPlaceholderText(self.tr("e.g. P051234567X"))
+        self.address.setPlaceholderText(self.tr("One line per line of the address"))
+
+    def check(self) -> tuple[str, QWidget | None] | None:
+        d = self.setup.details
+        address = model.lines_of(self.address.toPlainText())
+        registered = self.vat.isChecked()
+        for problem, widget in (
+            (model.check_shop_name(self.shop_name.text()), self.shop_name),
+            (model.check_address(address), self.address),
+            (model.check_phone(self.phone.text()), self.phone),
+            (model.check_kra_pin(self.kra_pin.text(), vat_registered=registered), self.kra_pin),
+            (model.check_code(self.store_code.text(), self.tr("Store code")), self.store_code),
+            (model.check_code(self.till.text(), self.tr("Till number")), self.till),
+        ):
+            if problem is not None:
+                return problem, widget
+        d.shop_name = self.shop_name.text().strip()
+        d.address = address
+        d.phone = self.phone.text().strip()
+        d.kra_pin = self.kra_pin.text().strip().upper()
+        d.vat_registered = registered
+        d.store_id = self.store_code.text().strip()
+        d.terminal_id = self.till.text().strip()
+        return None
+
+
+class RegionPage(SetupPage):
+    name = "region"
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        form = _form(self)
+        self.currency = QComboBox(self)
+        self.currency.addItems(list(model.CURRENCIES))
+        self.timezone = QComboBox(self)
+        self.timezone.addItems(list(model.TIMEZONES))
+        self.receipt_language = QComboBox(self)
+        for code in model.RECEIPT_LANGUAGES:
+            self.receipt_language.addItem(code, code)
+        self.labels = [_row(form, w) for w in (self.currency, self.timezone, self.receipt_language)]
+        self.finish_layout()
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(self.tr("Currency and language"))
+        self.intro.setText(
+            self.tr("Prices are in one currency; the time zone decides each sale's business day.")
+        )
+        for label, text in zip(
+            self.labels,
+            (self.tr("Currency"), self.tr("Time zone"), self.tr("Receipt language")),
+            strict=True,
+        ):
+            label.setText(text)
+        names = {
+            "en": self.tr("English"),
+            "sw": self.tr("Kiswahili"),
+            "both": self.tr("English and Kiswahili"),
+        }
+        for index in range(self.receipt_language.count()):
+            code = str(self.receipt_language.itemData(index))
+            self.receipt_language.setItemText(index, names[code])
+
+    def check(self) -> tuple[str, QWidget | None] | None:
+        d = self.setup.details
+        d.currency = self.currency.currentText()
+        d.timezone = self.timezone.currentText()
+        d.receipt_language = str(self.receipt_language.currentData())
+        return None
+
+
+class ReceiptPage(SetupPage):
+    name = "receipt"
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        form = _form(self)
+        self.header = QPlainTextEdit(self)
+        self.header.setFixedHeight(70)
+        self.footer = QPlainTextEdit("\n".join(wizard.details.receipt_footer), self)
+        self.footer.setFixedHeight(70)
+        self.labels = [_row(form, w) for w in (self.header, self.footer)]
+        self.finish_layout()
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(self.tr("Receipt header and footer"))
+        self.intro.setText(
+            self.tr(
+                "A few lines of your own: the header under the address (opening hours), "
+                "the footer at the bottom (a thank-you, the returns rule). At most 4 lines "
+                "of 40 characters each."
+            )
+        )
+        self.labels[0].setText(self.tr("Receipt header"))
+        self.labels[1].setText(self.tr("Receipt footer"))
+
+    def check(self) -> tuple[str, QWidget | None] | None:
+        header = model.lines_of(self.header.toPlainText())
+        footer = model.lines_of(self.footer.toPlainText())
+        for problem, widget in (
+            (model.check_receipt_lines(header, self.tr("Receipt header")), self.header),
+            (model.check_receipt_lines(footer, self.tr("Receipt footer")), self.footer),
+        ):
+            if problem is not None:
+                return problem, widget
+        self.setup.details.receipt_header = header
+        self.setup.details.receipt_footer = footer
+        return None
+
+
+class ManagerPage(SetupPage):
+    """The first manager: the live database is opened here, and the manager created (or,
+    on a database that has users already, logged in)."""
+
+    name = "manager"
+    skippable = False
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        form = _form(self)
+        self.manager_name = QLineEdit(self)
+        self.pin = QLineEdit(self)
+        self.repeat = QLineEdit(self)
+        for edit in (self.pin, self.repeat):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setMaxLength(PIN_MAX)
+        self.labels = [_row(form, w) for w in (self.manager_name, self.pin, self.repeat)]
+        self.finish_layout()
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(self.tr("The first manager"))
+        self.intro.setText(
+            self.tr(
+                "A till needs one manager: this step cannot be skipped. Cashiers and "
+                "supervisors are added later from the manager's tools (or come from head "
+                "office)."
+            )
+        )
+        for label, text in zip(
+            self.labels,
+            (self.tr("Manager's name"), self.tr("PIN"), self.tr("PIN again")),
+            strict=True,
+        ):
+            label.setText(text)
+
+    def check(self) -> tuple[str, QWidget | None] | None:
+        problem = model.check_manager(self.manager_name.text(), self.pin.text(), self.repeat.text())
+        if problem is not None:
+            field = self.manager_name if problem.startswith(self.tr("Manager's name")) else None
+            return problem, field or (self.repeat if self.pin.text() else self.pin)
+        self.setup.details.manager_name = self.manager_name.text().strip()
+        return None
+
+    def start(self, done: Callable[[], None]) -> bool:
+        name, pin = self.manager_name.text().strip(), self.pin.text()
+        self.show_info(self.tr("Opening the shop's database…"))
+
+        def opened() -> None:
+            self.pin.clear()
+            self.repeat.clear()
+            self.message.clear()
+            done()
+
+        self.setup.open_live_with_manager(name, pin, opened, self.show_error)
+        return True
+
+
+class HeadOfficePage(SetupPage):
+    name = "head office"
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        form = _form(self)
+        self.url = QLineEdit(self)
+        self.code = QLineEdit(self)
+        self.till_name = QLineEdit(self)
+        self.labels = [_row(form, w) for w in (self.url, self.code, self.till_name)]
+        self.enroll_button = QPushButton(self)
+        self.enroll_button.setObjectName("enroll")
+        self.enroll_button.clicked.connect(self.enroll)
+        self.layout_.addWidget(self.enroll_button)
+        self.finish_layout()
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(self.tr("Head office"))
+        self.intro.setText(
+            self.tr(
+                "A shop with a head office enrolls the till with a one-time code made there; "
+                "the head office then sends the store's products and staff. A shop on its "
+                "own skips this step."
+            )
+        )
+        for label, text in zip(
+            self.labels,
+            (self.tr("Head office address"), self.tr("Enrollment code"), self.tr("Till name")),
+            strict=True,
+        ):
+            label.setText(text)
+        self.url.setPlaceholderText(self.tr("e.g. https://hq.example.co.ke"))
+        self.enroll_button.setText(self.tr("Enroll"))
+
+    def enroll(self) -> None:
+        if not self.url.text().strip():
+            self.show_error(self.tr("Head office address: type the address, https://…"), self.url)
+            return
+        if not self.code.text().strip():
+            self.show_error(
+                self.tr("Enrollment code: type the code shown at head office."), self.code
+            )
+            return
+        request = EnrollRequest(
+            self.url.text().strip(),
+            self.code.text().strip(),
+            self.till_name.text().strip() or self.setup.details.terminal_id,
+        )
+        self.show_info(self.tr("Enrolling…"))
+        self.enroll_button.setEnabled(False)
+
+        def enrolled(result: EnrollResult) -> None:
+            self.enroll_button.setEnabled(True)
+            d = self.setup.details
+            d.store_id, d.terminal_id = result.store_id, result.terminal_id
+            d.head_office_url = request.url.rstrip("/")
+            d.enrolled = True
+            self.show_info(
+                self.tr("Enrolled as store {store}, till {till}.").format(
+                    store=result.store_id, till=result.terminal_id
+                )
+            )
+
+        def failed(error: BaseException) -> None:
+            self.enroll_button.setEnabled(True)
+            self.show_error(describe_error(error))
+
+        self.setup.enroll(request, enrolled, failed)
+
+
+class CatalogPage(SetupPage):
+    name = "catalog"
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.empty = QRadioButton(self)
+        self.demo = QRadioButton(self)
+        self.csv = QRadioButton(self)
+        self.empty.setChecked(True)
+        self.group = QButtonGroup(self)
+        for button in (self.empty, self.demo, self.csv):
+            self.group.addButton(button)
+            self.layout_.addWidget(button)
+        row = QHBoxLayout()
+        self.path = QLineEdit(self)
+        self.browse = QPushButton(self)
+        self.browse.clicked.connect(self.choose_file)
+        row.addWidget(self.path, 1)
+        row.addWidget(self.browse)
+        self.layout_.addLayout(row)
+        self.skip_errors = QCheckBox(self)
+        self.layout_.addWidget(self.skip_errors)
+        self.errors = QListWidget(self)
+        self.errors.setVisible(False)
+        self.layout_.addWidget(self.errors)
+        self.path.textEdited.connect(lambda _t: self.csv.setChecked(True))
+        self.finish_layout()
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(self.tr("Products"))
+        self.intro.setText(
+            self.tr(
+                "Start with no products and add them later, keep the demo products to try "
+                "the till, or import a CSV file (columns sku, name, price, vat_class; see "
+                "docs/catalog-import.md)."
+            )
+        )
+        self.empty.setText(self.tr("Start empty"))
+        self.demo.setText(self.tr("Keep the demo products"))
+        self.csv.setText(self.tr("Import a CSV file"))
+        self.browse.setText(self.tr("Choose file…"))
+        self.skip_errors.setText(self.tr("Import the good rows and skip the bad ones"))
+
+    def choose_file(self) -> None:
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Products file"), "", self.tr("CSV files (*.csv)")
+        )
+        if chosen:
+            self.path.setText(chosen)
+            self.csv.setChecked(True)
+
+    def check(self) -> tuple[str, QWidget | None] | None:
+        if self.csv.isChecked() and not self.path.text().strip():
+            return self.tr("CSV file: choose the products file, or pick another choice."), self.path
+        return None
+
+    def start(self, done: Callable[[], None]) -> bool:
+        if self.empty.isChecked():
+            return False
+        session = self.setup.session
+        if session is None:
+            return False
+        path = session.demo_catalog if self.demo.isChecked() else Path(self.path.text().strip())
+        skip = self.skip_errors.isChecked() or self.demo.isChecked()
+        self.show_info(self.tr("Importing…"))
+        self.errors.clear()
+        self.errors.setVisible(False)
+
+        def imported(report: ImportReport) -> None:
+            if report.written:
+                skipped = len(report.errors)
+                self.show_info(
+                    self.tr("Imported {count} products ({skipped} bad rows skipped).").format(
+                        count=report.imported, skipped=skipped
+                    )
+                )
+                done()
+                return
+            self.errors.addItems([str(e) for e in report.errors])
+            self.errors.setVisible(True)
+            self.show_error(
+                self.tr(
+                    "Nothing imported: {bad} of {rows} rows have errors (listed above). Fix "
+                    "them, or tick the box to import the good rows."
+                ).format(bad=len(report.errors), rows=report.rows)
+            )
+
+        catalog = session.terminal.catalog
+        self.setup.call(
+            lambda: catalog.import_csv(path, skip_errors=skip), imported, self.show_error
+        )
+        return True
+
+
+class PaymentsPage(SetupPage):
+    name = "payments"
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.boxes: dict[str, QCheckBox] = {}
+        self.box_area = QVBoxLayout()
+        self.layout_.addLayout(self.box_area)
+        self.keys = QPushButton(self)
+        self.keys.setObjectName("paymentKeys")
+        self.keys.clicked.connect(wizard.open_payment_keys)
+        self.layout_.addWidget(self.keys)
+        self.finish_layout()
+
+    def initializePage(self) -> None:
+        session = self.setup.session
+        if session is None or self.boxes:
+            return
+        for code, label in session.methods:
+            box = QCheckBox(label, self)
+            box.setChecked(code == "cash")
+            box.setEnabled(code != "cash")  # cash is always taken
+            self.boxes[code] = box
+            self.box_area.addWidget(box)
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(self.tr("Payments"))
+        self.intro.setText(
+            self.tr(
+                "Tick the ways your customers pay. M-Pesa, PayPal and card payments need the "
+                "keys from your provider: enter them and test the connection (they are kept "
+                "in this computer's keyring, never in a file)."
+            )
+        )
+        self.keys.setText(self.tr("Enter keys and test connection…"))
+
+    def check(self) -> tuple[str, QWidget | None] | None:
+        self.setup.details.methods = [c for c, box in self.boxes.items() if box.isChecked()] or [
+            "cash"
+        ]
+        return None
+
+
+class NotYetPage(SetupPage):
+    """A step whose settings screen does not exist yet: says so, and where it is done."""
+
+    def __init__(self, wizard: SetupWizard, name: str) -> None:
+        self.name = name
+        super().__init__(wizard)
+        self.finish_layout()
+
+    def retranslate_ui(self) -> None:
+        if self.name == "devices":
+            self.setTitle(self.tr("Printer, scanner and cash drawer"))
+            self.intro.setText(
+                self.tr(
+                    "Not in the wizard yet: devices are set in the config file's [devices] "
+                    "section, as docs/devices.md explains (a settings screen with a test "
+                    "print is still to come). A barcode scanner that types like a keyboard "
+                    "works as it is."
+                )
+            )
+        else:
+            self.setTitle(self.tr("KRA eTIMS"))
+            self.intro.setText(
+                self.tr(
+                    "Not in the wizard yet: eTIMS is set up as docs/etims.md explains (at "
+                    "head office for an enrolled shop). Until then sales are kept and "
+                    "nothing is sent to KRA."
+                )
+            )
+
+
+class DonePage(SetupPage):
+    name = "done"
+    skippable = False
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.layout_.addWidget(self.summary)
+        self.finish_layout()
+
+    def initializePage(self) -> None:
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        self.setTitle(self.tr("Ready"))
+        self.intro.setText(
+            self.tr("Finish writes the shop's settings and opens the till at the login screen.")
+        )
+        d = self.setup.details
+        lines = [
+            self.tr("Shop: {name} (store {store}, till {till})").format(
+                name=d.shop_name, store=d.store_id, till=d.terminal_id
+            ),
+            self.tr("Manager: {name}").format(name=d.manager_name or "-"),
+            self.tr("Payments: {methods}").format(methods=", ".join(d.methods)),
+            self.tr("Settings file: {path}").format(path=self.setup.backend.config_path),
+        ]
+        if d.skipped:
+            lines.append(
+                self.tr("Skipped (do it later): {steps}").format(
+                    steps=", ".join(self.setup.step_title(n) for n in d.skipped)
+                )
+            )
+        self.summary.setText("\n".join(lines))
