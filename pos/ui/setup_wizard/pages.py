@@ -1,4 +1,4 @@
-"""The wizard's pages: one step each, every one skippable but the first manager's.
+"""The wizard's first pages (the shop and its manager) and what every page shares.
 
 Each page checks its own fields when Next is pressed (a message naming the field, the
 field focused) and writes its answers into the wizard's :class:`ShopDetails`. Pages whose
@@ -10,32 +10,24 @@ worker and move on when it answers; the GUI thread never waits. Texts are set in
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QVBoxLayout,
     QWidget,
     QWizardPage,
 )
 
 from pos.services.auth import PIN_MAX
-from pos.services.catalog import ImportReport
-from pos.services.headoffice import EnrollRequest, EnrollResult
 from pos.ui import i18n
-from pos.ui.actions import describe_error
 from pos.ui.setup_wizard import model
 from pos.ui.widgets import set_role
 
@@ -388,277 +380,3 @@ class ManagerPage(SetupPage):
 
         self.setup.open_live_with_manager(name, pin, opened, self.show_error)
         return True
-
-
-class HeadOfficePage(SetupPage):
-    name = "head office"
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        form = _form(self)
-        self.url = QLineEdit(self)
-        self.code = QLineEdit(self)
-        self.till_name = QLineEdit(self)
-        self.labels = [_row(form, w) for w in (self.url, self.code, self.till_name)]
-        self.enroll_button = QPushButton(self)
-        self.enroll_button.setObjectName("enroll")
-        self.enroll_button.clicked.connect(self.enroll)
-        self.layout_.addWidget(self.enroll_button)
-        self.finish_layout()
-
-    def retranslate_ui(self) -> None:
-        self.setTitle(self.tr("Head office"))
-        self.intro.setText(
-            self.tr(
-                "A shop with a head office enrolls the till with a one-time code made there; "
-                "the head office then sends the store's products and staff. A shop on its "
-                "own skips this step."
-            )
-        )
-        for label, text in zip(
-            self.labels,
-            (self.tr("Head office address"), self.tr("Enrollment code"), self.tr("Till name")),
-            strict=True,
-        ):
-            label.setText(text)
-        self.url.setPlaceholderText(self.tr("e.g. https://hq.example.co.ke"))
-        self.enroll_button.setText(self.tr("Enroll"))
-
-    def enroll(self) -> None:
-        if not self.url.text().strip():
-            self.show_error(self.tr("Head office address: type the address, https://…"), self.url)
-            return
-        if not self.code.text().strip():
-            self.show_error(
-                self.tr("Enrollment code: type the code shown at head office."), self.code
-            )
-            return
-        request = EnrollRequest(
-            self.url.text().strip(),
-            self.code.text().strip(),
-            self.till_name.text().strip() or self.setup.details.terminal_id,
-        )
-        self.show_info(self.tr("Enrolling…"))
-        self.enroll_button.setEnabled(False)
-
-        def enrolled(result: EnrollResult) -> None:
-            self.enroll_button.setEnabled(True)
-            d = self.setup.details
-            d.store_id, d.terminal_id = result.store_id, result.terminal_id
-            d.head_office_url = request.url.rstrip("/")
-            d.enrolled = True
-            self.show_info(
-                self.tr("Enrolled as store {store}, till {till}.").format(
-                    store=result.store_id, till=result.terminal_id
-                )
-            )
-
-        def failed(error: BaseException) -> None:
-            self.enroll_button.setEnabled(True)
-            self.show_error(describe_error(error))
-
-        self.setup.enroll(request, enrolled, failed)
-
-
-class CatalogPage(SetupPage):
-    name = "catalog"
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.empty = QRadioButton(self)
-        self.demo = QRadioButton(self)
-        self.csv = QRadioButton(self)
-        self.empty.setChecked(True)
-        self.group = QButtonGroup(self)
-        for button in (self.empty, self.demo, self.csv):
-            self.group.addButton(button)
-            self.layout_.addWidget(button)
-        row = QHBoxLayout()
-        self.path = QLineEdit(self)
-        self.browse = QPushButton(self)
-        self.browse.clicked.connect(self.choose_file)
-        row.addWidget(self.path, 1)
-        row.addWidget(self.browse)
-        self.layout_.addLayout(row)
-        self.skip_errors = QCheckBox(self)
-        self.layout_.addWidget(self.skip_errors)
-        self.errors = QListWidget(self)
-        self.errors.setVisible(False)
-        self.layout_.addWidget(self.errors)
-        self.path.textEdited.connect(lambda _t: self.csv.setChecked(True))
-        self.finish_layout()
-
-    def retranslate_ui(self) -> None:
-        self.setTitle(self.tr("Products"))
-        self.intro.setText(
-            self.tr(
-                "Start with no products and add them later, keep the demo products to try "
-                "the till, or import a CSV file (columns sku, name, price, vat_class; see "
-                "docs/catalog-import.md)."
-            )
-        )
-        self.empty.setText(self.tr("Start empty"))
-        self.demo.setText(self.tr("Keep the demo products"))
-        self.csv.setText(self.tr("Import a CSV file"))
-        self.browse.setText(self.tr("Choose file…"))
-        self.skip_errors.setText(self.tr("Import the good rows and skip the bad ones"))
-
-    def choose_file(self) -> None:
-        chosen, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Products file"), "", self.tr("CSV files (*.csv)")
-        )
-        if chosen:
-            self.path.setText(chosen)
-            self.csv.setChecked(True)
-
-    def check(self) -> tuple[str, QWidget | None] | None:
-        if self.csv.isChecked() and not self.path.text().strip():
-            return self.tr("CSV file: choose the products file, or pick another choice."), self.path
-        return None
-
-    def start(self, done: Callable[[], None]) -> bool:
-        if self.empty.isChecked():
-            return False
-        session = self.setup.session
-        if session is None:
-            return False
-        path = session.demo_catalog if self.demo.isChecked() else Path(self.path.text().strip())
-        skip = self.skip_errors.isChecked() or self.demo.isChecked()
-        self.show_info(self.tr("Importing…"))
-        self.errors.clear()
-        self.errors.setVisible(False)
-
-        def imported(report: ImportReport) -> None:
-            if report.written:
-                skipped = len(report.errors)
-                self.show_info(
-                    self.tr("Imported {count} products ({skipped} bad rows skipped).").format(
-                        count=report.imported, skipped=skipped
-                    )
-                )
-                done()
-                return
-            self.errors.addItems([str(e) for e in report.errors])
-            self.errors.setVisible(True)
-            self.show_error(
-                self.tr(
-                    "Nothing imported: {bad} of {rows} rows have errors (listed above). Fix "
-                    "them, or tick the box to import the good rows."
-                ).format(bad=len(report.errors), rows=report.rows)
-            )
-
-        catalog = session.terminal.catalog
-        self.setup.call(
-            lambda: catalog.import_csv(path, skip_errors=skip), imported, self.show_error
-        )
-        return True
-
-
-class PaymentsPage(SetupPage):
-    name = "payments"
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.boxes: dict[str, QCheckBox] = {}
-        self.box_area = QVBoxLayout()
-        self.layout_.addLayout(self.box_area)
-        self.keys = QPushButton(self)
-        self.keys.setObjectName("paymentKeys")
-        self.keys.clicked.connect(wizard.open_payment_keys)
-        self.layout_.addWidget(self.keys)
-        self.finish_layout()
-
-    def initializePage(self) -> None:
-        session = self.setup.session
-        if session is None or self.boxes:
-            return
-        for code, label in session.methods:
-            box = QCheckBox(label, self)
-            box.setChecked(code == "cash")
-            box.setEnabled(code != "cash")  # cash is always taken
-            self.boxes[code] = box
-            self.box_area.addWidget(box)
-
-    def retranslate_ui(self) -> None:
-        self.setTitle(self.tr("Payments"))
-        self.intro.setText(
-            self.tr(
-                "Tick the ways your customers pay. M-Pesa, PayPal and card payments need the "
-                "keys from your provider: enter them and test the connection (they are kept "
-                "in this computer's keyring, never in a file)."
-            )
-        )
-        self.keys.setText(self.tr("Enter keys and test connection…"))
-
-    def check(self) -> tuple[str, QWidget | None] | None:
-        self.setup.details.methods = [c for c, box in self.boxes.items() if box.isChecked()] or [
-            "cash"
-        ]
-        return None
-
-
-class NotYetPage(SetupPage):
-    """A step whose settings screen does not exist yet: says so, and where it is done."""
-
-    def __init__(self, wizard: SetupWizard, name: str) -> None:
-        self.name = name
-        super().__init__(wizard)
-        self.finish_layout()
-
-    def retranslate_ui(self) -> None:
-        if self.name == "devices":
-            self.setTitle(self.tr("Printer, scanner and cash drawer"))
-            self.intro.setText(
-                self.tr(
-                    "Not in the wizard yet: devices are set in the config file's [devices] "
-                    "section, as docs/devices.md explains (a settings screen with a test "
-                    "print is still to come). A barcode scanner that types like a keyboard "
-                    "works as it is."
-                )
-            )
-        else:
-            self.setTitle(self.tr("KRA eTIMS"))
-            self.intro.setText(
-                self.tr(
-                    "Not in the wizard yet: eTIMS is set up as docs/etims.md explains (at "
-                    "head office for an enrolled shop). Until then sales are kept and "
-                    "nothing is sent to KRA."
-                )
-            )
-
-
-class DonePage(SetupPage):
-    name = "done"
-    skippable = False
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.summary = QLabel(self)
-        self.summary.setWordWrap(True)
-        self.layout_.addWidget(self.summary)
-        self.finish_layout()
-
-    def initializePage(self) -> None:
-        self.retranslate_ui()
-
-    def retranslate_ui(self) -> None:
-        self.setTitle(self.tr("Ready"))
-        self.intro.setText(
-            self.tr("Finish writes the shop's settings and opens the till at the login screen.")
-        )
-        d = self.setup.details
-        lines = [
-            self.tr("Shop: {name} (store {store}, till {till})").format(
-                name=d.shop_name, store=d.store_id, till=d.terminal_id
-            ),
-            self.tr("Manager: {name}").format(name=d.manager_name or "-"),
-            self.tr("Payments: {methods}").format(methods=", ".join(d.methods)),
-            self.tr("Settings file: {path}").format(path=self.setup.backend.config_path),
-        ]
-        if d.skipped:
-            lines.append(
-                self.tr("Skipped (do it later): {steps}").format(
-                    steps=", ".join(self.setup.step_title(n) for n in d.skipped)
-                )
-            )
-        self.summary.setText("\n".join(lines))

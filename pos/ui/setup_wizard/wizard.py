@@ -30,17 +30,19 @@ from pos.ui.settings_dialog import SettingsDialog
 from pos.ui.setup_wizard.backend import LiveSession, SetupBackend
 from pos.ui.setup_wizard.model import ShopDetails
 from pos.ui.setup_wizard.pages import (
-    CatalogPage,
-    DonePage,
-    HeadOfficePage,
     ManagerPage,
-    NotYetPage,
-    PaymentsPage,
     ReceiptPage,
     RegionPage,
     SetupPage,
     ShopPage,
     WelcomePage,
+)
+from pos.ui.setup_wizard.pages_later import (
+    CatalogPage,
+    DonePage,
+    HeadOfficePage,
+    NotYetPage,
+    PaymentsPage,
 )
 
 T = TypeVar("T")
