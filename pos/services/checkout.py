@@ -34,6 +34,7 @@ from pos.store import attempts, daily
 from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.repositories import ParkedSummary
+from sync.protocol.canonical import document_text
 
 __all__ = ["CashResult", "CheckoutService", "LineView", "ParkedSummary", "SaleView", "VoidResult"]
 
@@ -722,6 +723,7 @@ class CheckoutService:
                 payload=document,
                 now=now,
                 seq=outbox_seq,
+                text=document_text(document),  # reuses the body's JSON from its hash
             )
             repo.delete_draft(s, sale.sale_id)
             if within is not None:

@@ -538,10 +538,13 @@ def add_outbox_event(
     payload: dict[str, Any],
     now: datetime,
     seq: int | None = None,
+    text: str | None = None,
 ) -> int:
     """Append an event for the head office; returns its ``seq``. ``payload`` is the
     protocol document (``sync.protocol``) whose ``seq`` must be this row's: pass the
-    number from :func:`next_outbox_seq` that the document was built with."""
+    number from :func:`next_outbox_seq` that the document was built with. ``text``: the
+    document already as JSON text (``sync.protocol.canonical.document_text``), stored as
+    given; else it is encoded here."""
     if seq is None:
         seq = next_outbox_seq(session)
     if payload.get("seq", seq) != seq:
@@ -555,7 +558,9 @@ def add_outbox_event(
                 "created_at": now,
                 "kind": kind,
                 "aggregate_id": aggregate_id,
-                "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True),
+                "payload": text
+                if text is not None
+                else json.dumps(payload, separators=(",", ":"), sort_keys=True),
                 "attempts": 0,
                 "sent_at": None,
             }
