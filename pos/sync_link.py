@@ -71,7 +71,7 @@ class SyncLink:
         self._stopping = threading.Event()
         self.training_delay_s = TRAINING_DELAY_S
         self._warn_after = timedelta(hours=config.sync.warn_after_hours)
-        self.service.update(warn_after=self._warn_after)
+        self.service.update(warn_after=self._warn_after, offered_url=config.sync.url)
         if not config.training:
             self.service.enroller = self.enroll
 

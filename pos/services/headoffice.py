@@ -111,7 +111,8 @@ class SyncView:
     stale_reported: bool = False
     last_error: str = ""
     problem: str = ""  # UNAVAILABLE: why (English, for the log; the screen has its own text)
-    head_office_url: str = ""
+    head_office_url: str = ""  # the enrolled head office
+    offered_url: str = ""  # ``[sync] url``: offered at enrollment
     #: the manager is warned when the last success is older than this
     warn_after: timedelta = timedelta(hours=24)
     #: training: the local head office's pages, and how to sign in there

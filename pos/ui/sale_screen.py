@@ -61,7 +61,7 @@ from pos.ui.payment_dialogs import GatewayDialog
 from pos.ui.receipts_browser import ReceiptBrowser
 from pos.ui.resources import payment_icon
 from pos.ui.settings_dialog import SettingsDialog
-from pos.ui.sync_status import SyncStatusLine
+from pos.ui.sync_status import SyncStatusLine, register_sync_tools
 from pos.ui.widgets import (
     ClosedDialogs,
     action_button,
@@ -183,6 +183,7 @@ class SaleScreen(QWidget):
         left.addWidget(self.table, 1)
         # the head-office link: online/offline, events waiting, last sync (the offline counter)
         self.sync_line = SyncStatusLine(self, actions.terminal.headoffice)
+        register_sync_tools()  # the manager menu's head-office and refused-events entries
         left.addWidget(self.sync_line)
 
         # totals: every row always there (zeros when empty), so buttons never move

@@ -138,3 +138,14 @@ class SyncStatusLine(QLabel):
         self.setText(text)
         self.setStyleSheet(_STYLES[kind])
         self.setToolTip(self.view.last_error or self.view.problem)
+
+
+def register_sync_tools() -> None:
+    """Add the head office's tools to the manager's menu (once): the link and enrollment
+    (:mod:`pos.ui.enroll_dialog`) and the refused events (:mod:`pos.ui.parked_events`)."""
+    from pos.ui import enroll_dialog, parked_events
+    from pos.ui.manager.menu import ENTRIES, register
+
+    for entry in (enroll_dialog.ENTRY, parked_events.ENTRY):
+        if all(e.key != entry.key for e in ENTRIES):
+            register(entry)

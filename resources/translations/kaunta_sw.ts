@@ -349,6 +349,65 @@
     </message>
 </context>
 <context>
+    <name>EnrollDialog</name>
+    <message>
+        <source>Asking the head office…</source>
+        <translation>Inauliza ofisi kuu…</translation>
+    </message>
+    <message>
+        <source>CA bundle</source>
+        <translation>Faili ya CA</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt);;All (*)</source>
+        <translation>Vyeti (*.pem *.crt);;Zote (*)</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Chagua…</translation>
+    </message>
+    <message>
+        <source>Enroll</source>
+        <translation>Sajili</translation>
+    </message>
+    <message>
+        <source>Enroll this till</source>
+        <translation>Sajili kaunta hii</translation>
+    </message>
+    <message>
+        <source>Enroll this till with its head office</source>
+        <translation>Sajili kaunta hii kwa ofisi kuu yake</translation>
+    </message>
+    <message>
+        <source>Enrolled as {store}/{terminal} of {org}. Sales are sent from now on.</source>
+        <translation>Imesajiliwa kama {store}/{terminal} ya {org}. Mauzo yanatumwa kuanzia sasa.</translation>
+    </message>
+    <message>
+        <source>Enrolled as {store}/{terminal}, but this till is set up under other ids: set [terminal] store_id and terminal_id in the configuration to these and restart. Until then nothing is sent.</source>
+        <translation>Imesajiliwa kama {store}/{terminal}, lakini kaunta hii imewekwa kwa vitambulisho vingine: weka [terminal] store_id na terminal_id kwenye mipangilio kuwa hivi kisha uanzishe upya. Hadi hapo hakuna kinachotumwa.</translation>
+    </message>
+    <message>
+        <source>Head office address</source>
+        <translation>Anwani ya ofisi kuu</translation>
+    </message>
+    <message>
+        <source>Make a one-time code at head office (Stores, Make an enrollment code) and type it here. It works once, for 24 hours.</source>
+        <translation>Tengeneza msimbo wa mara moja kwenye ofisi kuu (Maduka, Tengeneza msimbo wa usajili) na uuandike hapa. Unafanya kazi mara moja, kwa saa 24.</translation>
+    </message>
+    <message>
+        <source>Name of this till</source>
+        <translation>Jina la kaunta hii</translation>
+    </message>
+    <message>
+        <source>One-time code</source>
+        <translation>Msimbo wa mara moja</translation>
+    </message>
+    <message>
+        <source>optional: a private CA's PEM file</source>
+        <translation>si lazima: faili ya PEM ya CA binafsi</translation>
+    </message>
+</context>
+<context>
     <name>GatewayDialog</name>
     <message>
         <source>Amount</source>
@@ -409,6 +468,45 @@
     <message>
         <source>{method} payment</source>
         <translation>Malipo ya {method}</translation>
+    </message>
+</context>
+<context>
+    <name>HeadOfficeDialog</name>
+    <message>
+        <source>Address: {url}</source>
+        <translation>Anwani: {url}</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>Enroll this till…</source>
+        <translation>Sajili kaunta hii…</translation>
+    </message>
+    <message>
+        <source>Head office</source>
+        <translation>Ofisi kuu</translation>
+    </message>
+    <message>
+        <source>Last error: {error}</source>
+        <translation>Hitilafu ya mwisho: {error}</translation>
+    </message>
+    <message>
+        <source>Problem: {problem}</source>
+        <translation>Tatizo: {problem}</translation>
+    </message>
+    <message>
+        <source>The training head office is starting; its pages follow.</source>
+        <translation>Ofisi kuu ya mafunzo inaanza; kurasa zake zitafuata.</translation>
+    </message>
+    <message>
+        <source>Training head office pages: {url} (sign in as {login})</source>
+        <translation>Kurasa za ofisi kuu ya mafunzo: {url} (ingia kama {login})</translation>
+    </message>
+    <message>
+        <source>Warns the manager after {hours} h without a sync.</source>
+        <translation>Humwonya meneja baada ya saa {hours} bila kusawazisha.</translation>
     </message>
 </context>
 <context>
@@ -617,6 +715,10 @@
         <translation>Rudi kwenye mauzo</translation>
     </message>
     <message>
+        <source>Head office (sync)</source>
+        <translation>Ofisi kuu (usawazishaji)</translation>
+    </message>
+    <message>
         <source>Manager</source>
         <translation>Meneja</translation>
     </message>
@@ -631,6 +733,10 @@
     <message>
         <source>Recorded.</source>
         <translation>Imerekodiwa.</translation>
+    </message>
+    <message>
+        <source>Refused sync events</source>
+        <translation>Matukio yaliyokataliwa</translation>
     </message>
     <message>
         <source>Shift {number} closed: difference {difference}.</source>
@@ -726,6 +832,53 @@
     <message>
         <source>Recall</source>
         <translation>Rudisha</translation>
+    </message>
+</context>
+<context>
+    <name>ParkedEventsDialog</name>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Tukio</translation>
+    </message>
+    <message>
+        <source>Events refused by the head office</source>
+        <translation>Matukio yaliyokataliwa na ofisi kuu</translation>
+    </message>
+    <message>
+        <source>No event was refused.</source>
+        <translation>Hakuna tukio lililokataliwa.</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>Na.</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Sababu</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>Imekataliwa</translation>
+    </message>
+    <message>
+        <source>{n} days ago</source>
+        <translation>siku {n} zilizopita</translation>
+    </message>
+    <message>
+        <source>{n} events were refused. The others are sent as usual; these are offered again every hour. Give the reasons to head office.</source>
+        <translation>Matukio {n} yamekataliwa. Mengine yanatumwa kama kawaida; haya yanajaribiwa tena kila saa. Peleka sababu kwa ofisi kuu.</translation>
+    </message>
+    <message>
+        <source>{n} h ago</source>
+        <translation>saa {n} zilizopita</translation>
+    </message>
+    <message>
+        <source>{n} min ago</source>
+        <translation>dakika {n} zilizopita</translation>
     </message>
 </context>
 <context>
@@ -1359,6 +1512,73 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     </message>
 </context>
 <context>
+    <name>SyncStatusLine</name>
+    <message>
+        <source>Head office not available: sales are kept on this till</source>
+        <translation>Ofisi kuu haipatikani: mauzo yanahifadhiwa kwenye kaunta hii</translation>
+    </message>
+    <message>
+        <source>Head office refuses this till: a manager must enroll it</source>
+        <translation>Ofisi kuu inaikataa kaunta hii: meneja lazima aisajili</translation>
+    </message>
+    <message>
+        <source>Head office: starting…</source>
+        <translation>Ofisi kuu: inaanza…</translation>
+    </message>
+    <message>
+        <source>Not connected to a head office</source>
+        <translation>Haijaunganishwa na ofisi kuu</translation>
+    </message>
+    <message>
+        <source>Not synced for too long: tell the manager</source>
+        <translation>Haijasawazishwa kwa muda mrefu: mwambie meneja</translation>
+    </message>
+    <message>
+        <source>Not synced for {age}: tell the manager</source>
+        <translation>Haijasawazishwa kwa {age}: mwambie meneja</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Nje ya mtandao</translation>
+    </message>
+    <message>
+        <source>Offline for {age}</source>
+        <translation>Nje ya mtandao kwa {age}</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Mtandaoni</translation>
+    </message>
+    <message>
+        <source>last sync {time}</source>
+        <translation>ilisawazishwa mwisho {time}</translation>
+    </message>
+    <message>
+        <source>never synced</source>
+        <translation>haijawahi kusawazishwa</translation>
+    </message>
+    <message>
+        <source>{d} days</source>
+        <translation>siku {d}</translation>
+    </message>
+    <message>
+        <source>{h} h {m} min</source>
+        <translation>saa {h} dakika {m}</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>dakika {n}</translation>
+    </message>
+    <message>
+        <source>{n} refused (manager's tools)</source>
+        <translation>{n} yamekataliwa (zana za meneja)</translation>
+    </message>
+    <message>
+        <source>{n} waiting</source>
+        <translation>{n} yanasubiri</translation>
+    </message>
+</context>
+<context>
     <name>TenderDialog</name>
     <message>
         <source>Add a {currency} {note} note</source>
@@ -1682,6 +1902,16 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Each item needs a quantity of at least one.</source>
         <translation>Kila bidhaa inahitaji idadi ya angalau moja.</translation>
+    </message>
+    <message>
+        <source>Enrolled as {store}/{terminal}, but this till is set up as {own_store}/{own_terminal}: set [terminal] store_id and terminal_id in the configuration to the enrolled ids and restart; until then nothing is sent.</source>
+        <comment>enroll_id_mismatch</comment>
+        <translation>Imesajiliwa kama {store}/{terminal}, lakini kaunta hii imewekwa kama {own_store}/{own_terminal}: weka [terminal] store_id na terminal_id kwenye mipangilio kuwa vitambulisho vilivyosajiliwa kisha uanzishe upya; hadi hapo hakuna kinachotumwa.</translation>
+    </message>
+    <message>
+        <source>Enrollment: {detail}</source>
+        <comment>enroll_bad_input</comment>
+        <translation>Usajili: {detail}</translation>
     </message>
     <message>
         <source>Enter an amount above zero.</source>
@@ -2096,6 +2326,26 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>The first day ({first}) is after the last ({last}).</source>
         <comment>daily_bad_range</comment>
         <translation>Siku ya kwanza ({first}) ni baada ya ya mwisho ({last}).</translation>
+    </message>
+    <message>
+        <source>The head office cannot be reached ({detail}). Check the address and the network, then try again.</source>
+        <comment>enroll_unreachable</comment>
+        <translation>Ofisi kuu haifikiki ({detail}). Angalia anwani na mtandao, kisha ujaribu tena.</translation>
+    </message>
+    <message>
+        <source>The head office did not accept the code ({detail}). Check it, or make a new code at head office (Stores, Make an enrollment code); each code works once, for 24 hours.</source>
+        <comment>enroll_bad_code</comment>
+        <translation>Ofisi kuu haikukubali msimbo ({detail}). Uangalie, au tengeneza msimbo mpya kwenye ofisi kuu (Maduka, Tengeneza msimbo wa usajili); kila msimbo unafanya kazi mara moja, kwa saa 24.</translation>
+    </message>
+    <message>
+        <source>The head office refused the enrollment: {detail}</source>
+        <comment>enroll_refused</comment>
+        <translation>Ofisi kuu imekataa usajili: {detail}</translation>
+    </message>
+    <message>
+        <source>The head office's certificate is not trusted ({detail}). Check the address, or give the CA bundle file your IT department provides.</source>
+        <comment>enroll_tls</comment>
+        <translation>Cheti cha ofisi kuu hakiaminiwi ({detail}). Angalia anwani, au toa faili ya CA unayopewa na idara ya TEHAMA.</translation>
     </message>
     <message>
         <source>The payment method {code} is not set up on this till.</source>
