@@ -42,6 +42,11 @@ from pos.ui.sync_status import SyncStatusLine
 from pos.ui.widgets import set_role
 
 
+#: placeholders: the shape of what to type (the same in every language)
+EXAMPLE_URL = "https://ho.example.com"
+EXAMPLE_CODE = "ABCD-1234-EF56-7890"
+
+
 class EnrollDialog(KauntaDialog):
     """Head-office address, one-time code, optional CA bundle; Enroll."""
 
@@ -65,9 +70,9 @@ class EnrollDialog(KauntaDialog):
         layout.addWidget(hint)
         form = QFormLayout()
         self.url = QLineEdit(default_url, self)
-        self.url.setPlaceholderText("https://ho.example.com")
+        self.url.setPlaceholderText(EXAMPLE_URL)
         self.code = QLineEdit(self)
-        self.code.setPlaceholderText("ABCD-1234-EF56-7890")
+        self.code.setPlaceholderText(EXAMPLE_CODE)
         self.name = QLineEdit(self)
         terminal = actions.terminal.ctx
         self.name.setText(f"{terminal.store.name} {terminal.terminal_id}"[:80])
