@@ -11,6 +11,7 @@ The catalog export is CSV through :mod:`pos.domain.csv_safe` (no formula injecti
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain import csv_safe
 from pos.domain.barcode import normalize_barcode
+from pos.domain.messages import define
 from pos.domain.money import Money
 from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Permission
@@ -28,6 +30,13 @@ from pos.store.db import Database
 from pos.store.models import Product, ProductBarcode
 
 _SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+
+
+HEAD_OFFICE_OWNS = define(
+    "products_owned_by_head_office",
+    "This till is enrolled: head office owns its products. Change them at head office; "
+    "they arrive with the next sync.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +74,9 @@ class ProductService:
         self._clock = clock
         self._auth = auth
         self._audit = AuditWriter(ctx, clock, ids)
+        #: True on a till enrolled with a head office, which then owns the products (the
+        #: composition root sets it from the sync state; a standalone till owns its own)
+        self.owned_by_head_office: Callable[[], bool] = lambda: False
 
     # -- reading --------------------------------------------------------------------------
     def find(
@@ -97,6 +109,7 @@ class ProductService:
 
     # -- writing --------------------------------------------------------------------------
     def add(self, draft: ProductDraft) -> int:
+        self._writable()
         actor = self._auth.require(Permission.MANAGE_PRODUCTS)
         draft = self._checked(draft)
         with self._db.session() as s:
@@ -129,6 +142,7 @@ class ProductService:
 
     def edit(self, product_id: int, draft: ProductDraft) -> ProductRow:
         """Change a product; the SKU stays (sales and head office know it by it)."""
+        self._writable()
         actor = self._auth.require(Permission.MANAGE_PRODUCTS)
         draft = self._checked(draft)
         with self._db.session() as s:
@@ -160,6 +174,7 @@ class ProductService:
 
     def set_active(self, product_id: int, active: bool) -> None:
         """Deactivate (no longer found or scanned; old receipts keep it) or bring back."""
+        self._writable()
         actor = self._auth.require(Permission.MANAGE_PRODUCTS)
         with self._db.session() as s:
             product = self._product(s, product_id)
@@ -197,6 +212,10 @@ class ProductService:
                 )
                 count += 1
         return count
+
+    def _writable(self) -> None:
+        if self.owned_by_head_office():
+            raise ServiceError(HEAD_OFFICE_OWNS())
 
     # -- helpers --------------------------------------------------------------------------
     def _checked(self, draft: ProductDraft) -> ProductDraft:

@@ -57,6 +57,7 @@ from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
+from pos.services.shifts import require_open_shift
 from pos.services.steps import NetCall, Steps, run_inline
 from pos.services.sync_events import refund_document
 from pos.store import attempts
@@ -418,6 +419,8 @@ class RefundService:
         try:
             with self._db.read_session() as s:
                 plan = self._plan(s, request)
+                if _gives_cash(plan):  # before any gateway gives money back
+                    require_open_shift(s, self._ctx.terminal_id)
             who = self._auth.authorize_all(plan.needs, approval)
             refund_id = self._ids.new()
             references: dict[int, str] = {}
@@ -487,6 +490,8 @@ class RefundService:
         self._auth.require_user()
         now = self._clock.now()
         with self._db.session() as s:
+            if _gives_cash(plan):  # the drawer's cash belongs to a shift
+                require_open_shift(s, self._ctx.terminal_id)
             seq = repo.next_number(s, f"{REFUND_COUNTER}:{self._ctx.terminal_id}")
             if request.sale_id:
                 again = self._plan(s, request)  # limits re-read under the write lock
@@ -799,6 +804,11 @@ class RefundService:
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _gives_cash(plan: RefundPlan) -> bool:
+    """Does the drawer hand money over (then a shift must be open to count it)?"""
+    return any(t.how is TenderHow.CASH and t.amount.minor for t in plan.tenders)
+
+
 def _check_reason(code: str, reason: str) -> None:
     if code not in REASON_CODES:
         raise RefundError(f"Choose a reason for the refund ({', '.join(REASON_CODES)}).")

@@ -10,11 +10,13 @@ manage it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pos.domain.messages import define
 from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Permission, Role, check_pin_format
 from pos.services.context import Clock, IdFactory, TerminalContext
@@ -22,6 +24,12 @@ from pos.services.errors import NotFound, PermissionDenied, ServiceError
 from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.models import User
+
+HEAD_OFFICE_OWNS_STAFF = define(
+    "staff_owned_by_head_office",
+    "This till is enrolled: head office owns its staff. Change them at head office; "
+    "they arrive with the next sync.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +51,9 @@ class StaffService:
         self._clock = clock
         self._auth = auth
         self._audit = AuditWriter(ctx, clock, ids)
+        #: True on a till enrolled with a head office, which then owns the staff (the
+        #: composition root sets it from the sync state; a standalone till owns its own)
+        self.owned_by_head_office: Callable[[], bool] = lambda: False
 
     def staff(self) -> list[StaffMember]:
         """Everyone, active first, by role then name."""
@@ -67,11 +78,13 @@ class StaffService:
 
     def add(self, name: str, role: Role, pin: str, repeat: str) -> str:
         """A new user with the PIN they typed twice."""
+        self._writable()
         _same(pin, repeat)
         return self._auth.create_user(name, role, pin)
 
     def set_pin(self, user_id: str, pin: str, repeat: str) -> None:
         """Reset a user's PIN (a forgotten one): the user types the new PIN twice."""
+        self._writable()
         actor = self._auth.require(Permission.MANAGE_USERS)
         _same(pin, repeat)
         new_hash = self._auth.hash_new_pin(pin)  # scrypt outside the transaction
@@ -86,6 +99,7 @@ class StaffService:
             )
 
     def set_role(self, user_id: str, role: Role) -> None:
+        self._writable()
         actor = self._auth.require(Permission.MANAGE_USERS)
         with self._db.session() as s:
             user = self._user(s, user_id)
@@ -106,6 +120,7 @@ class StaffService:
     def set_active(self, user_id: str, active: bool) -> None:
         """Deactivate (they can no longer log in; their sales keep their name) or bring
         back a user."""
+        self._writable()
         actor = self._auth.require(Permission.MANAGE_USERS)
         with self._db.session() as s:
             user = self._user(s, user_id)
@@ -123,6 +138,10 @@ class StaffService:
                 action="user_activated" if active else "user_deactivated",
                 detail={"user": user_id},
             )
+
+    def _writable(self) -> None:
+        if self.owned_by_head_office():
+            raise ServiceError(HEAD_OFFICE_OWNS_STAFF())
 
     @staticmethod
     def _user(s: Session, user_id: str) -> User:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pos.payments.base import PaymentMethod
 from pos.services.audit import AuditWriter
@@ -18,7 +19,7 @@ from pos.services.checkout import CheckoutService
 from pos.services.context import Clock, IdFactory, SystemClock, TerminalContext
 from pos.services.daily import DailyService
 from pos.services.gateway_settings import GatewaySettingsService
-from pos.services.headoffice import HeadOfficeService
+from pos.services.headoffice import HeadOfficeService, SyncPhase
 from pos.services.journal import Journal, KeyStore, TrainingKeyFile
 from pos.services.payments import PaymentService, PaymentSettings
 from pos.services.products import ProductService
@@ -31,6 +32,9 @@ from pos.services.training import CustomerPhone
 from pos.services.zreports import ZReportService
 from pos.store import repositories as repo
 from pos.store.db import Database, open_database
+
+if TYPE_CHECKING:
+    from pos.services.devices import TillDevices
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +105,19 @@ class Terminal:
         self.staff = StaffService(db, ctx, self.clock, self.ids, self.auth)
         self.payments: PaymentService | None = None
         self.phone: CustomerPhone | None = None
+        #: printer and drawer, pole display, serial scanner (``pos.device_link``)
+        self.devices: TillDevices | None = None
         self.gateway_settings: GatewaySettingsService | None = None
         #: sync state and enrollment (fed by the composition root's sync agent)
         self.headoffice = HeadOfficeService(db, self.auth, training=ctx.training)
+        # an enrolled till's products and staff are head office's (read-only here);
+        # training keeps them editable, so a manager can practise on the demo catalog
+        self.products.owned_by_head_office = self._enrolled
+        self.staff.owned_by_head_office = self._enrolled
+
+    def _enrolled(self) -> bool:
+        phase = self.headoffice.view().phase
+        return not self.ctx.training and phase is not SyncPhase.NOT_ENROLLED
 
     def enable_payments(
         self,

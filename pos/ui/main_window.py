@@ -405,6 +405,7 @@ class MainWindow(QMainWindow):
             if dialog is not None:
                 dialog.reject()
         self.actions_.call(self.terminal.auth.lock_screen, lambda _r: None)
+        self.actions_.refresh_users(self.login.set_users)  # staff may have changed
         self.login.set_lock_mode(user)
         self.stack.setCurrentWidget(self.login)
         self.status_user.setText(self.tr("Locked"))
@@ -414,6 +415,7 @@ class MainWindow(QMainWindow):
         """Log out the current user; the open sale stays for whoever logs in next."""
         self.idle_timer.stop()
         self.actions_.call(self.terminal.auth.logout, lambda _r: None)
+        self.actions_.refresh_users(self.login.set_users)  # staff may have changed
         self.login.set_lock_mode(None)
         self.stack.setCurrentWidget(self.login)
         self.status_user.setText("")

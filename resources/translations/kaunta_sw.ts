@@ -715,6 +715,22 @@
         <translation>Rudi kwenye mauzo</translation>
     </message>
     <message>
+        <source>Cash in</source>
+        <translation>Weka pesa droo</translation>
+    </message>
+    <message>
+        <source>Cash out</source>
+        <translation>Toa pesa droo</translation>
+    </message>
+    <message>
+        <source>Close shift</source>
+        <translation>Funga zamu</translation>
+    </message>
+    <message>
+        <source>Daily totals</source>
+        <translation>Jumla za siku</translation>
+    </message>
+    <message>
         <source>Head office (sync)</source>
         <translation>Ofisi kuu (usawazishaji)</translation>
     </message>
@@ -727,16 +743,36 @@
         <translation>Zana za meneja</translation>
     </message>
     <message>
+        <source>No sale (open drawer)</source>
+        <translation>Bila mauzo (fungua droo)</translation>
+    </message>
+    <message>
         <source>No shift is open: open one to sell.</source>
         <translation>Hakuna zamu iliyo wazi: fungua moja ili kuuza.</translation>
+    </message>
+    <message>
+        <source>Open shift</source>
+        <translation>Fungua zamu</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>Bidhaa</translation>
     </message>
     <message>
         <source>Recorded.</source>
         <translation>Imerekodiwa.</translation>
     </message>
     <message>
+        <source>Refund</source>
+        <translation>Rejesha pesa</translation>
+    </message>
+    <message>
         <source>Refused sync events</source>
         <translation>Matukio yaliyokataliwa</translation>
+    </message>
+    <message>
+        <source>Return without a receipt</source>
+        <translation>Kurudisha bila risiti</translation>
     </message>
     <message>
         <source>Shift {number} closed: difference {difference}.</source>
@@ -749,6 +785,22 @@
     <message>
         <source>Shift {number} open since {since}, by {who}, float {float}.</source>
         <translation>Zamu {number} iko wazi tangu {since}, na {who}, chenji ya kuanzia {float}.</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>Wafanyakazi</translation>
+    </message>
+    <message>
+        <source>X report</source>
+        <translation>Ripoti ya X</translation>
+    </message>
+    <message>
+        <source>Z report (end of day)</source>
+        <translation>Ripoti Z (mwisho wa siku)</translation>
+    </message>
+    <message>
+        <source>Z reports (reprint)</source>
+        <translation>Ripoti Z (chapisha tena)</translation>
     </message>
 </context>
 <context>
@@ -776,6 +828,37 @@
     <message>
         <source>The first manager</source>
         <translation>Meneja wa kwanza</translation>
+    </message>
+</context>
+<context>
+    <name>NoReceiptReturnDialog</name>
+    <message>
+        <source>Give the money back</source>
+        <translation>Rudisha pesa</translation>
+    </message>
+    <message>
+        <source>One item a line: barcode or SKU, then the quantity</source>
+        <translation>Bidhaa moja kwa kila mstari: msimbopau au SKU, kisha idadi</translation>
+    </message>
+    <message>
+        <source>Refund {number} done: hand over {cash} in cash.</source>
+        <translation>Marejesho {number} yamefanyika: toa {cash} taslimu.</translation>
+    </message>
+    <message>
+        <source>Return without a receipt</source>
+        <translation>Kurudisha bila risiti</translation>
+    </message>
+    <message>
+        <source>Return without a receipt (manager only; cash at today's price)</source>
+        <translation>Kurudisha bila risiti (meneja tu; taslimu kwa bei ya leo)</translation>
+    </message>
+    <message>
+        <source>What happened (always needed here)</source>
+        <translation>Nini kilitokea (kinahitajika kila mara hapa)</translation>
+    </message>
+    <message>
+        <source>Write each line as a barcode or SKU and a quantity.</source>
+        <translation>Andika kila mstari kama msimbopau au SKU na idadi.</translation>
     </message>
 </context>
 <context>
@@ -894,6 +977,112 @@
     <message>
         <source>Tick the ways your customers pay. M-Pesa, PayPal and card payments need the keys from your provider: enter them and test the connection (they are kept in this computer's keyring, never in a file).</source>
         <translation>Weka alama kwenye njia wateja wako wanazolipa nazo. M-Pesa, PayPal na malipo ya kadi yanahitaji funguo kutoka kwa mtoa huduma wako: ziweke na ujaribu muunganisho (zinahifadhiwa kwenye keyring ya kompyuta hii, kamwe si kwenye faili).</translation>
+    </message>
+</context>
+<context>
+    <name>PinTwiceDialog</name>
+    <message>
+        <source>Again</source>
+        <translation>Tena</translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation>PIN mpya</translation>
+    </message>
+    <message>
+        <source>Set PIN</source>
+        <translation>Weka PIN</translation>
+    </message>
+    <message>
+        <source>{name}: type your new PIN, then type it again.</source>
+        <translation>{name}: andika PIN yako mpya, kisha uiandike tena.</translation>
+    </message>
+</context>
+<context>
+    <name>ProductsDialog</name>
+    <message>
+        <source>Active</source>
+        <translation>Inatumika</translation>
+    </message>
+    <message>
+        <source>Barcodes</source>
+        <translation>Misimbopau</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Aina</translation>
+    </message>
+    <message>
+        <source>Deactivate</source>
+        <translation>Zima</translation>
+    </message>
+    <message>
+        <source>Deactivated</source>
+        <translation>Imezimwa</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>Hamisha CSV</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Jina</translation>
+    </message>
+    <message>
+        <source>New product</source>
+        <translation>Bidhaa mpya</translation>
+    </message>
+    <message>
+        <source>One barcode a line</source>
+        <translation>Msimbopau mmoja kwa kila mstari</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Bei</translation>
+    </message>
+    <message>
+        <source>Price ({currency})</source>
+        <translation>Bei ({currency})</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>Bidhaa</translation>
+    </message>
+    <message>
+        <source>Reactivate</source>
+        <translation>Washa tena</translation>
+    </message>
+    <message>
+        <source>SKU</source>
+        <translation>SKU</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Hifadhi</translation>
+    </message>
+    <message>
+        <source>Saved {name}.</source>
+        <translation>{name} imehifadhiwa.</translation>
+    </message>
+    <message>
+        <source>Search by SKU, barcode or name</source>
+        <translation>Tafuta kwa SKU, msimbopau au jina</translation>
+    </message>
+    <message>
+        <source>This till is enrolled: head office owns the products. They are shown here read-only; change them at head office.</source>
+        <translation>Mashine hii imesajiliwa: bidhaa ni za ofisi kuu. Zinaonyeshwa hapa kwa kusoma tu; zibadilishe ofisi kuu.</translation>
+    </message>
+    <message>
+        <source>Type the price as a number, e.g. 65 or 65.50.</source>
+        <translation>Andika bei kama namba, k.m. 65 au 65.50.</translation>
+    </message>
+    <message>
+        <source>VAT class</source>
+        <translation>Kundi la VAT</translation>
+    </message>
+    <message>
+        <source>{count} products written to {path}.</source>
+        <translation>Bidhaa {count} zimeandikwa kwenye {path}.</translation>
     </message>
 </context>
 <context>
@@ -1028,6 +1217,149 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Receipt header and footer</source>
         <translation>Kichwa na sehemu ya chini ya risiti</translation>
+    </message>
+</context>
+<context>
+    <name>RefundDialog</name>
+    <message>
+        <source>All that is left</source>
+        <translation>Zote zilizobaki</translation>
+    </message>
+    <message>
+        <source>Cash from the drawer</source>
+        <translation>Taslimu kutoka droo</translation>
+    </message>
+    <message>
+        <source>Changed their mind</source>
+        <translation>Amebadili nia</translation>
+    </message>
+    <message>
+        <source>Choose how many of each item come back.</source>
+        <translation>Chagua ni ngapi za kila bidhaa zinarudi.</translation>
+    </message>
+    <message>
+        <source>Choose the items to refund and how many of each.</source>
+        <translation>Chagua bidhaa za kurejeshea pesa na idadi ya kila moja.</translation>
+    </message>
+    <message>
+        <source>Damaged</source>
+        <translation>Imeharibika</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>Siku</translation>
+    </message>
+    <message>
+        <source>Everything on this receipt was refunded already.</source>
+        <translation>Kila kitu kwenye risiti hii kimesharejeshwa.</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>Imepitwa na muda</translation>
+    </message>
+    <message>
+        <source>Hand over {cash} in cash.</source>
+        <translation>Toa {cash} taslimu.</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>Bidhaa</translation>
+    </message>
+    <message>
+        <source>No receipt matches.</source>
+        <translation>Hakuna risiti inayolingana.</translation>
+    </message>
+    <message>
+        <source>Other (say why)</source>
+        <translation>Nyingine (sema kwa nini)</translation>
+    </message>
+    <message>
+        <source>Paid by</source>
+        <translation>Imelipwa kwa</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Sababu</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>Risiti</translation>
+    </message>
+    <message>
+        <source>Receipt {number} of {when}, total {total}.</source>
+        <translation>Risiti {number} ya {when}, jumla {total}.</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>Rejesha pesa</translation>
+    </message>
+    <message>
+        <source>Refund now</source>
+        <translation>Rejesha sasa</translation>
+    </message>
+    <message>
+        <source>Refund {number} done: {total} given back.</source>
+        <translation>Marejesho {number} yamefanyika: {total} zimerudishwa.</translation>
+    </message>
+    <message>
+        <source>Refund: find the sale</source>
+        <translation>Marejesho: tafuta mauzo</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>Zilizorejeshwa</translation>
+    </message>
+    <message>
+        <source>Refunded before: {numbers}.</source>
+        <translation>Marejesho ya awali: {numbers}.</translation>
+    </message>
+    <message>
+        <source>Reversal by hand (type its reference)</source>
+        <translation>Kurudisha kwa mkono (andika kumbukumbu yake)</translation>
+    </message>
+    <message>
+        <source>Reversal reference</source>
+        <translation>Kumbukumbu ya kurudisha</translation>
+    </message>
+    <message>
+        <source>Scan the receipt, or type its number, the amount or the payment reference</source>
+        <translation>Skani risiti, au andika namba yake, kiasi au kumbukumbu ya malipo</translation>
+    </message>
+    <message>
+        <source>Sold</source>
+        <translation>Zilizouzwa</translation>
+    </message>
+    <message>
+        <source>Through the method</source>
+        <translation>Kupitia njia ya malipo</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Saa</translation>
+    </message>
+    <message>
+        <source>To give back: {total} ({parts}).</source>
+        <translation>Cha kurudisha: {total} ({parts}).</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Jumla</translation>
+    </message>
+    <message>
+        <source>What happened (needed for Other)</source>
+        <translation>Nini kilitokea (kinahitajika kwa Nyingine)</translation>
+    </message>
+    <message>
+        <source>Wrong item</source>
+        <translation>Bidhaa isiyo sahihi</translation>
+    </message>
+    <message>
+        <source>Wrong price</source>
+        <translation>Bei isiyo sahihi</translation>
+    </message>
+    <message>
+        <source>{label}: paid {paid}, given back {back}</source>
+        <translation>{label}: imelipwa {paid}, imerudishwa {back}</translation>
     </message>
 </context>
 <context>
@@ -1509,6 +1841,105 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>e.g. P051234567X</source>
         <translation>k.m. P051234567X</translation>
+    </message>
+</context>
+<context>
+    <name>StaffDialog</name>
+    <message>
+        <source>(locked)</source>
+        <translation>(imefungwa)</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Anatumika</translation>
+    </message>
+    <message>
+        <source>Add user</source>
+        <translation>Ongeza mtumiaji</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>Keshia</translation>
+    </message>
+    <message>
+        <source>Change role</source>
+        <translation>Badilisha wadhifa</translation>
+    </message>
+    <message>
+        <source>Choose a user first.</source>
+        <translation>Chagua mtumiaji kwanza.</translation>
+    </message>
+    <message>
+        <source>Deactivate</source>
+        <translation>Zima</translation>
+    </message>
+    <message>
+        <source>Deactivated</source>
+        <translation>Amezimwa</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>Meneja</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Jina</translation>
+    </message>
+    <message>
+        <source>Name of a new user</source>
+        <translation>Jina la mtumiaji mpya</translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation>PIN mpya</translation>
+    </message>
+    <message>
+        <source>Reactivate</source>
+        <translation>Washa tena</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Wadhifa</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>Wafanyakazi</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Hali</translation>
+    </message>
+    <message>
+        <source>Supervisor</source>
+        <translation>Msimamizi</translation>
+    </message>
+    <message>
+        <source>This till is enrolled: head office owns the staff. They are shown here read-only; change them at head office.</source>
+        <translation>Mashine hii imesajiliwa: wafanyakazi ni wa ofisi kuu. Wanaonyeshwa hapa kwa kusoma tu; wabadilishe ofisi kuu.</translation>
+    </message>
+    <message>
+        <source>Type the new user's name first.</source>
+        <translation>Andika jina la mtumiaji mpya kwanza.</translation>
+    </message>
+    <message>
+        <source>{name} added.</source>
+        <translation>{name} ameongezwa.</translation>
+    </message>
+    <message>
+        <source>{name} can log in again.</source>
+        <translation>{name} anaweza kuingia tena.</translation>
+    </message>
+    <message>
+        <source>{name} has a new PIN.</source>
+        <translation>{name} ana PIN mpya.</translation>
+    </message>
+    <message>
+        <source>{name} is deactivated.</source>
+        <translation>{name} amezimwa.</translation>
+    </message>
+    <message>
+        <source>{name} is now {role}.</source>
+        <translation>{name} sasa ni {role}.</translation>
     </message>
 </context>
 <context>
@@ -2381,6 +2812,16 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>This sale was refunded meanwhile; look at it again before refunding.</source>
         <translation>Mauzo haya yamerejeshewa pesa wakati huo huo; yaangalie tena kabla ya kurejesha pesa.</translation>
+    </message>
+    <message>
+        <source>This till is enrolled: head office owns its products. Change them at head office; they arrive with the next sync.</source>
+        <comment>products_owned_by_head_office</comment>
+        <translation>Mashine hii imesajiliwa: bidhaa zake ni za ofisi kuu. Zibadilishe ofisi kuu; zitafika na usawazishaji ujao.</translation>
+    </message>
+    <message>
+        <source>This till is enrolled: head office owns its staff. Change them at head office; they arrive with the next sync.</source>
+        <comment>staff_owned_by_head_office</comment>
+        <translation>Mashine hii imesajiliwa: wafanyakazi wake ni wa ofisi kuu. Wabadilishe ofisi kuu; watafika na usawazishaji ujao.</translation>
     </message>
     <message>
         <source>Type the {field} before sending.</source>

@@ -24,8 +24,11 @@ from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.manager.daily_view import DailyDialog
+from pos.ui.manager.products_dialog import ProductsDialog
+from pos.ui.manager.refund_dialog import NoReceiptReturnDialog, RefundDialog
 from pos.ui.manager.reports_view import ReportDialog, ZListDialog
 from pos.ui.manager.shift_dialogs import CashMoveDialog, CloseShiftDialog, OpenShiftDialog
+from pos.ui.manager.staff_dialog import StaffDialog
 from pos.ui.widgets import action_button, set_role
 
 CONTEXT = "ManagerMenu"
@@ -56,9 +59,9 @@ def _cash_out(menu: ManagerMenu) -> None:
 
 
 def _no_sale(menu: ManagerMenu) -> None:
-    shifts = menu.acts.terminal.shifts
-    menu.acts.call(
-        lambda: shifts.no_sale(),
+    shifts, devices = menu.acts.terminal.shifts, menu.acts.terminal.devices
+    menu.acts.call(  # recorded (permission, audit) first, then the drawer kicks
+        lambda: devices.no_sale(shifts) if devices is not None else shifts.no_sale(),
         lambda n: menu.show_info(menu.tr("Drawer opened (no sale {n} this shift).").format(n=n)),
         menu.failed,
     )
@@ -95,16 +98,54 @@ def _daily(menu: ManagerMenu) -> None:
     dialog.refresh()
 
 
+def _refund(menu: ManagerMenu) -> None:
+    term = menu.acts.terminal
+    dialog = RefundDialog(menu, menu.acts, term.receipts.today())
+    menu.show_dialog(dialog)
+    dialog.search_now()
+
+
+def _no_receipt(menu: ManagerMenu) -> None:
+    menu.show_dialog(NoReceiptReturnDialog(menu, menu.acts))
+
+
+def _products(menu: ManagerMenu) -> None:
+    dialog = ProductsDialog(menu, menu.acts, menu.export_dir)
+    menu.show_dialog(dialog)
+    dialog.refresh()
+
+
+def _staff(menu: ManagerMenu) -> None:
+    dialog = StaffDialog(menu, menu.acts)
+    menu.show_dialog(dialog)
+    dialog.refresh()
+
+
 ENTRIES: list[MenuEntry] = [
-    MenuEntry("open_shift", QT_TRANSLATE_NOOP(CONTEXT, "Open shift"), "Ctrl+1", _open_shift),
-    MenuEntry("cash_in", QT_TRANSLATE_NOOP(CONTEXT, "Cash in"), "Ctrl+2", _cash_in),
-    MenuEntry("cash_out", QT_TRANSLATE_NOOP(CONTEXT, "Cash out"), "Ctrl+3", _cash_out),
-    MenuEntry("no_sale", QT_TRANSLATE_NOOP(CONTEXT, "No sale (open drawer)"), "Ctrl+4", _no_sale),
-    MenuEntry("close_shift", QT_TRANSLATE_NOOP(CONTEXT, "Close shift"), "Ctrl+5", _close_shift),
-    MenuEntry("x_report", QT_TRANSLATE_NOOP(CONTEXT, "X report"), "Ctrl+6", _x_report),
-    MenuEntry("z_report", QT_TRANSLATE_NOOP(CONTEXT, "Z report (end of day)"), "Ctrl+7", _z_report),
-    MenuEntry("z_list", QT_TRANSLATE_NOOP(CONTEXT, "Z reports (reprint)"), "Ctrl+8", _z_list),
-    MenuEntry("daily", QT_TRANSLATE_NOOP(CONTEXT, "Daily totals"), "Ctrl+9", _daily),
+    MenuEntry("open_shift", QT_TRANSLATE_NOOP("ManagerMenu", "Open shift"), "Ctrl+1", _open_shift),
+    MenuEntry("cash_in", QT_TRANSLATE_NOOP("ManagerMenu", "Cash in"), "Ctrl+2", _cash_in),
+    MenuEntry("cash_out", QT_TRANSLATE_NOOP("ManagerMenu", "Cash out"), "Ctrl+3", _cash_out),
+    MenuEntry(
+        "no_sale", QT_TRANSLATE_NOOP("ManagerMenu", "No sale (open drawer)"), "Ctrl+4", _no_sale
+    ),
+    MenuEntry(
+        "close_shift", QT_TRANSLATE_NOOP("ManagerMenu", "Close shift"), "Ctrl+5", _close_shift
+    ),
+    MenuEntry("x_report", QT_TRANSLATE_NOOP("ManagerMenu", "X report"), "Ctrl+6", _x_report),
+    MenuEntry(
+        "z_report", QT_TRANSLATE_NOOP("ManagerMenu", "Z report (end of day)"), "Ctrl+7", _z_report
+    ),
+    MenuEntry("z_list", QT_TRANSLATE_NOOP("ManagerMenu", "Z reports (reprint)"), "Ctrl+8", _z_list),
+    MenuEntry("daily", QT_TRANSLATE_NOOP("ManagerMenu", "Daily totals"), "Ctrl+9", _daily),
+    MenuEntry("refund", QT_TRANSLATE_NOOP("ManagerMenu", "Refund"), "Alt+R", _refund),
+    MenuEntry(
+        "no_receipt",
+        QT_TRANSLATE_NOOP("ManagerMenu", "Return without a receipt"),
+        "Alt+W",
+        _no_receipt,
+    ),
+    MenuEntry("products", QT_TRANSLATE_NOOP("ManagerMenu", "Products"), "Alt+P", _products),
+    MenuEntry("staff", QT_TRANSLATE_NOOP("ManagerMenu", "Staff"), "Alt+S", _staff),
 ]
 
 

@@ -1,0 +1,246 @@
+"""The products screen: the shop's own catalog on a standalone till.
+
+A list (search by SKU, barcode or name, inactive products greyed) and a form: SKU (fixed
+once the product exists: sales and head office know it by it), name, category, price, VAT
+class and the barcodes, one a line (the first is the main one). Save adds or changes the
+product, Deactivate / Reactivate takes it out of (or back into) scanning, Export writes the
+catalog as CSV. The service checks the manager's permission, the barcodes' check digits and
+that no barcode belongs to another product, and audits every change; a new price takes
+effect for new scans only.
+
+On a till enrolled with a head office the catalog belongs to head office: the screen says
+so and the form is read-only (the service refuses writes too).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.domain.errors import DomainError
+from pos.domain.money import Money
+from pos.services.products import ProductDraft, ProductRow
+from pos.ui.actions import Actions, describe_error
+from pos.ui.dialogs import KauntaDialog
+from pos.ui.widgets import TOUCH_HEIGHT, action_button, set_role
+
+_INACTIVE = QColor("#888")
+
+
+class ProductsDialog(KauntaDialog):
+    """Add, edit, deactivate and export the till's products."""
+
+    def __init__(self, parent: QWidget, actions: Actions, export_dir: Path) -> None:
+        super().__init__(parent, self.tr("Products"))
+        self._actions = actions
+        self._export_dir = export_dir
+        self.rows: list[ProductRow] = []
+        self.current: ProductRow | None = None
+        self.read_only = actions.terminal.products.owned_by_head_office()
+        layout = QVBoxLayout(self)
+        head = QLabel(self.tr("Products"), self)
+        set_role(head, "title")
+        layout.addWidget(head)
+        self.owner = QLabel(
+            self.tr(
+                "This till is enrolled: head office owns the products. They are shown "
+                "here read-only; change them at head office."
+            ),
+            self,
+        )
+        self.owner.setWordWrap(True)
+        self.owner.setVisible(self.read_only)
+        layout.addWidget(self.owner)
+
+        body = QHBoxLayout()
+        left = QVBoxLayout()
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Search by SKU, barcode or name"))
+        self.search.setMinimumHeight(TOUCH_HEIGHT)
+        self.search.textChanged.connect(lambda _t: self.refresh())
+        left.addWidget(self.search)
+        self.table = QTableWidget(0, 3, self)
+        self.table.setHorizontalHeaderLabels([self.tr("Name"), self.tr("SKU"), self.tr("Price")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(TOUCH_HEIGHT)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._chosen)
+        left.addWidget(self.table)
+        body.addLayout(left, 3)
+
+        form = QFormLayout()
+        self.sku = QLineEdit(self)
+        self.name = QLineEdit(self)
+        self.category = QLineEdit(self)
+        self.price = QLineEdit(self)
+        self.vat = QComboBox(self)
+        for code in actions.terminal.ctx.tax_table.codes():
+            self.vat.addItem(code, code)
+        self.barcodes = QPlainTextEdit(self)
+        self.barcodes.setPlaceholderText(self.tr("One barcode a line"))
+        self.barcodes.setMaximumHeight(110)
+        self.state = QLabel("", self)
+        for field in (self.sku, self.name, self.category, self.price):
+            field.setMinimumHeight(TOUCH_HEIGHT)
+            self.clears_errors(field)
+        form.addRow(self.tr("SKU"), self.sku)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Category"), self.category)
+        form.addRow(self.tr("Price ({currency})").format(currency=self._currency), self.price)
+        form.addRow(self.tr("VAT class"), self.vat)
+        form.addRow(self.tr("Barcodes"), self.barcodes)
+        form.addRow("", self.state)
+        body.addLayout(form, 2)
+        layout.addLayout(body)
+        layout.addWidget(self.message)
+
+        self.new_button = action_button(self, self.tr("New product"), "F2", self.new)
+        self.active_button = action_button(self, self.tr("Deactivate"), "F8", self.toggle_active)
+        self.export_button = action_button(self, self.tr("Export CSV"), "F10", self.export)
+        self.ok_button = self.add_buttons(
+            layout,
+            self.tr("Save"),
+            self.save,
+            self.new_button,
+            self.active_button,
+            self.export_button,
+        )
+        for widget in (self.new_button, self.active_button, self.ok_button):
+            widget.setEnabled(not self.read_only)
+        for field in (self.sku, self.name, self.category, self.price):
+            field.setReadOnly(self.read_only)
+        self.barcodes.setReadOnly(self.read_only)
+        self.vat.setEnabled(not self.read_only)
+        self.resize(1000, 680)
+        self.new()
+
+    @property
+    def _currency(self) -> str:
+        return self._actions.terminal.ctx.currency
+
+    # -- the list -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        products = self._actions.terminal.products
+        text = self.search.text()
+        self._actions.call(lambda: products.find(text), self._listed, self._failed)
+
+    def _listed(self, rows: list[ProductRow]) -> None:
+        self.rows = rows
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            cells = (row.name, row.sku, str(row.price))
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if not row.active:
+                    item.setForeground(QBrush(_INACTIVE))
+                self.table.setItem(i, j, item)
+        self.table.blockSignals(False)
+
+    def _chosen(self) -> None:
+        selected = self.table.selectionModel().selectedRows()
+        if selected:
+            self.show_product(self.rows[selected[0].row()])
+
+    def show_product(self, row: ProductRow) -> None:
+        self.current = row
+        self.sku.setText(row.sku)
+        self.sku.setReadOnly(True)
+        self.name.setText(row.name)
+        self.category.setText(row.category)
+        self.price.setText(str(row.price.to_decimal()))
+        self.vat.setCurrentIndex(max(0, self.vat.findData(row.vat_class)))
+        self.barcodes.setPlainText("\n".join(row.barcodes))
+        self.state.setText(self.tr("Active") if row.active else self.tr("Deactivated"))
+        self.active_button.setText(self.tr("Deactivate") if row.active else self.tr("Reactivate"))
+        self.active_button.setEnabled(not self.read_only)
+
+    def new(self) -> None:
+        """An empty form for a new product."""
+        self.current = None
+        self.table.clearSelection()
+        for field in (self.sku, self.name, self.category, self.price):
+            field.clear()
+        self.sku.setReadOnly(self.read_only)
+        self.barcodes.clear()
+        self.state.setText(self.tr("New product"))
+        self.active_button.setEnabled(False)
+
+    # -- writing --------------------------------------------------------------------------
+    def draft(self) -> ProductDraft | None:
+        try:
+            price = Money.parse(self.price.text().strip(), self._currency)
+        except DomainError:
+            self.show_error(self.tr("Type the price as a number, e.g. 65 or 65.50."))
+            return None
+        return ProductDraft(
+            sku=self.sku.text(),
+            name=self.name.text(),
+            price=price,
+            vat_class=str(self.vat.currentData()),
+            category=self.category.text(),
+            barcodes=tuple(b for b in self.barcodes.toPlainText().split() if b),
+        )
+
+    def save(self) -> None:
+        draft = self.draft()
+        if draft is None:
+            return
+        products = self._actions.terminal.products
+        current = self.current
+        if current is None:
+            self._actions.call(lambda: products.get(products.add(draft)), self._saved, self._failed)
+        else:
+            pid = current.product_id
+            self._actions.call(lambda: products.edit(pid, draft), self._saved, self._failed)
+
+    def _saved(self, row: ProductRow) -> None:
+        self.show_product(row)
+        self.show_info(self.tr("Saved {name}.").format(name=row.name))
+        self.refresh()
+
+    def toggle_active(self) -> None:
+        row = self.current
+        if row is None:
+            return
+        products = self._actions.terminal.products
+        pid, active = row.product_id, not row.active
+
+        def toggle() -> ProductRow:
+            products.set_active(pid, active)
+            return products.get(pid)
+
+        self._actions.call(toggle, self._saved, self._failed)
+
+    def export(self) -> None:
+        products = self._actions.terminal.products
+        self._export_dir.mkdir(parents=True, exist_ok=True)
+        path = self._export_dir / "catalog.csv"
+        self._actions.call(
+            lambda: products.export_csv(path),
+            lambda n: self.show_info(
+                self.tr("{count} products written to {path}.").format(count=n, path=path)
+            ),
+            self._failed,
+        )
+
+    def _failed(self, error: BaseException) -> None:
+        self.show_error(describe_error(error))

@@ -1,0 +1,434 @@
+"""The refund screen: find the sale, choose lines and quantities, give the money back.
+
+The sale is found as in the receipt browser (:meth:`ReceiptService.find`): its receipt
+number or last digits (a scanned receipt barcode), an amount on the chosen day, or an
+M-Pesa, PayPal or card reference. Choosing a receipt loads what each line can still give
+back (:meth:`RefundService.refundable`: earlier refunds counted), so a quantity can never
+be set above what is left. Each tender offers the ways its method can give money back
+(the first is the default): through the method (PayPal's capture refund, a card method
+that declares refunds), by hand (an M-Pesa reversal the manager makes, its reference typed
+here) or as cash (for a non-cash tender with a manager's approval). Every figure shown is
+the service's own quote; the refund itself runs as steps (gateway calls off the till
+worker) with the approval dialog when a permission is missing.
+
+A return without a receipt is its own dialog (:class:`NoReceiptReturnDialog`): a manager's
+action, a reason, cash at today's prices, audited by the service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QCoreApplication, QDate, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos.domain.refund import REASON_CODES, TenderHow, render_refund_text
+from pos.services.receipts import ReceiptSummary
+from pos.services.refunds import RefundableSale, RefundDone, RefundPlan, RefundRequest
+from pos.ui.actions import Actions, describe_error
+from pos.ui.dialogs import KauntaDialog
+from pos.ui.i18n import QT_TRANSLATE_NOOP
+from pos.ui.widgets import TOUCH_HEIGHT, action_button, set_role
+
+CONTEXT = "RefundDialog"
+#: wait this long after the last keystroke before searching (one search per scan)
+SEARCH_DELAY_MS = 150
+REASONS: dict[str, str] = {
+    "damaged": QT_TRANSLATE_NOOP("RefundDialog", "Damaged"),
+    "wrong_item": QT_TRANSLATE_NOOP("RefundDialog", "Wrong item"),
+    "wrong_price": QT_TRANSLATE_NOOP("RefundDialog", "Wrong price"),
+    "changed_mind": QT_TRANSLATE_NOOP("RefundDialog", "Changed their mind"),
+    "expired": QT_TRANSLATE_NOOP("RefundDialog", "Expired"),
+    "other": QT_TRANSLATE_NOOP("RefundDialog", "Other (say why)"),
+}
+WAYS: dict[TenderHow, str] = {
+    TenderHow.METHOD: QT_TRANSLATE_NOOP("RefundDialog", "Through the method"),
+    TenderHow.BY_HAND: QT_TRANSLATE_NOOP("RefundDialog", "Reversal by hand (type its reference)"),
+    TenderHow.CASH: QT_TRANSLATE_NOOP("RefundDialog", "Cash from the drawer"),
+}
+assert set(REASONS) == set(REASON_CODES)
+
+
+def _tr(source: str) -> str:
+    return QCoreApplication.translate(CONTEXT, source)
+
+
+def _reason_box(parent: QWidget) -> QComboBox:
+    box = QComboBox(parent)
+    box.setMinimumHeight(TOUCH_HEIGHT)
+    for code in REASON_CODES:
+        box.addItem(_tr(REASONS[code]), code)
+    return box
+
+
+class RefundDialog(KauntaDialog):
+    """Find a sale and refund chosen lines of it by its own tenders."""
+
+    def __init__(self, parent: QWidget, actions: Actions, today: date) -> None:
+        super().__init__(parent, self.tr("Refund"))
+        self._actions = actions
+        self.sale: RefundableSale | None = None
+        self.plan: RefundPlan | None = None
+        self.last_refund: RefundDone | None = None
+        self.found: list[ReceiptSummary] = []
+        self._search_no = 0
+        self._quote_no = 0
+        layout = QVBoxLayout(self)
+        head = QLabel(self.tr("Refund: find the sale"), self)
+        set_role(head, "title")
+        layout.addWidget(head)
+
+        row = QHBoxLayout()
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(
+            self.tr("Scan the receipt, or type its number, the amount or the payment reference")
+        )
+        self.search.setMinimumHeight(TOUCH_HEIGHT)
+        self.search.setMinimumWidth(420)
+        self.day = QDateEdit(QDate(today.year, today.month, today.day), self)
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("dd/MM/yyyy")
+        self.day.setMinimumHeight(TOUCH_HEIGHT)
+        row.addWidget(self.search, 1)
+        row.addWidget(QLabel(self.tr("Day"), self))
+        row.addWidget(self.day)
+        layout.addLayout(row)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.search_now)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.search.returnPressed.connect(self.search_now)
+        self.day.dateChanged.connect(lambda _d: self.search_now())
+
+        self.results = self._table(
+            [self.tr("Receipt"), self.tr("Time"), self.tr("Total"), self.tr("Paid by")]
+        )
+        self.results.setMaximumHeight(170)
+        self.results.itemSelectionChanged.connect(self._chosen)
+        layout.addWidget(self.results)
+
+        self.sale_label = QLabel("", self)
+        self.sale_label.setWordWrap(True)
+        layout.addWidget(self.sale_label)
+        self.lines = self._table(
+            [self.tr("Item"), self.tr("Sold"), self.tr("Refunded"), self.tr("Refund now")]
+        )
+        layout.addWidget(self.lines)
+        self.spins: list[QSpinBox] = []
+        self.tender_grid = QGridLayout()
+        layout.addLayout(self.tender_grid)
+        self.ways: dict[str, QComboBox] = {}
+        self.references: dict[str, QLineEdit] = {}
+
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(QLabel(self.tr("Reason"), self))
+        self.reason = _reason_box(self)
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText(self.tr("What happened (needed for Other)"))
+        self.note.setMinimumHeight(TOUCH_HEIGHT)
+        reason_row.addWidget(self.reason)
+        reason_row.addWidget(self.note, 1)
+        layout.addLayout(reason_row)
+        self.quote_label = QLabel("", self)
+        self.quote_label.setWordWrap(True)
+        set_role(self.quote_label, "total")
+        layout.addWidget(self.quote_label)
+        layout.addWidget(self.message)
+        self.all_button = action_button(self, self.tr("All that is left"), "F5", self.choose_all)
+        self.ok_button = self.add_buttons(layout, self.tr("Refund"), self.refund, self.all_button)
+        self.ok_button.setEnabled(False)
+        self.resize(980, 720)
+
+    def _table(self, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers), self)
+        table.setHorizontalHeaderLabels(headers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(TOUCH_HEIGHT)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        return table
+
+    # -- finding the sale ---------------------------------------------------------------
+    def chosen_day(self) -> date:
+        d = self.day.date()
+        return date(d.year(), d.month(), d.day())
+
+    def search_now(self) -> None:
+        self._timer.stop()
+        self._search_no += 1
+        number = self._search_no
+        text, day = self.search.text(), self.chosen_day()
+        receipts = self._actions.terminal.receipts
+        self._actions.call(
+            lambda: receipts.find(text, day),
+            lambda rows: self._found(number, rows),
+            self._failed,
+        )
+
+    def _found(self, number: int, rows: list[ReceiptSummary]) -> None:
+        if number != self._search_no:
+            return  # a newer search was started
+        self.found = [r for r in rows if not r.voided]
+        self.results.setRowCount(len(self.found))
+        for i, r in enumerate(self.found):
+            cells = (
+                r.number,
+                r.closed_at.strftime("%d/%m %H:%M"),
+                str(r.total),
+                ", ".join(r.methods),
+            )
+            for j, text in enumerate(cells):
+                self.results.setItem(i, j, QTableWidgetItem(text))
+        if not self.found:
+            self.show_info(self.tr("No receipt matches."))
+        else:
+            self.message.clear()
+            if len(self.found) == 1:
+                self.results.selectRow(0)
+
+    def _chosen(self) -> None:
+        rows = self.results.selectionModel().selectedRows()
+        if not rows:
+            return
+        summary = self.found[rows[0].row()]
+        self.open_sale(summary.sale_id)
+
+    def open_sale(self, sale_id: str) -> None:
+        refunds = self._actions.terminal.refunds
+        self._actions.call(lambda: refunds.refundable(sale_id), self._show_sale, self._failed)
+
+    def _show_sale(self, sale: RefundableSale) -> None:
+        self.sale = sale
+        self.plan = None
+        self.sale_label.setText(
+            self.tr("Receipt {number} of {when}, total {total}.").format(
+                number=sale.number, when=sale.closed_at.strftime("%d/%m/%Y %H:%M"), total=sale.total
+            )
+            + (
+                " " + self.tr("Refunded before: {numbers}.").format(numbers=", ".join(sale.refunds))
+                if sale.refunds
+                else ""
+            )
+        )
+        self.lines.setRowCount(len(sale.lines))
+        self.spins = []
+        for i, line in enumerate(sale.lines):
+            self.lines.setItem(i, 0, QTableWidgetItem(line.name))
+            self.lines.setItem(i, 1, QTableWidgetItem(f"{line.quantity} x {line.unit_price}"))
+            self.lines.setItem(i, 2, QTableWidgetItem(str(line.refunded_quantity)))
+            spin = QSpinBox(self)
+            spin.setRange(0, line.left)  # never more than is left
+            spin.setEnabled(line.left > 0)
+            spin.setMinimumHeight(TOUCH_HEIGHT)
+            spin.valueChanged.connect(lambda _v: self.quote())
+            self.lines.setCellWidget(i, 3, spin)
+            self.spins.append(spin)
+        self._show_tenders(sale)
+        self.quote_label.setText(
+            self.tr("Everything on this receipt was refunded already.")
+            if sale.fully_refunded
+            else self.tr("Choose how many of each item come back.")
+        )
+        self.ok_button.setEnabled(False)
+
+    def _show_tenders(self, sale: RefundableSale) -> None:
+        while self.tender_grid.count():
+            item = self.tender_grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.ways, self.references = {}, {}
+        for i, t in enumerate(sale.tenders):
+            text = self.tr("{label}: paid {paid}, given back {back}").format(
+                label=t.label, paid=t.paid, back=t.refunded
+            )
+            if t.reference:
+                text += f" ({t.reference})"
+            self.tender_grid.addWidget(QLabel(text, self), i, 0)
+            box = QComboBox(self)
+            box.setMinimumHeight(TOUCH_HEIGHT)
+            for how in t.ways:
+                box.addItem(_tr(WAYS[how]), how.value)
+            box.currentIndexChanged.connect(lambda _i: self._ways_changed())
+            self.tender_grid.addWidget(box, i, 1)
+            ref = QLineEdit(self)
+            ref.setPlaceholderText(self.tr("Reversal reference"))
+            ref.setMinimumHeight(TOUCH_HEIGHT)
+            ref.setVisible(t.ways[0] is TenderHow.BY_HAND)
+            self.tender_grid.addWidget(ref, i, 2)
+            self.ways[t.payment_id] = box
+            self.references[t.payment_id] = ref
+
+    def _ways_changed(self) -> None:
+        for pid, box in self.ways.items():
+            self.references[pid].setVisible(TenderHow(box.currentData()) is TenderHow.BY_HAND)
+        self.quote()
+
+    def choose_all(self) -> None:
+        for spin in self.spins:
+            spin.blockSignals(True)
+            spin.setValue(spin.maximum())
+            spin.blockSignals(False)
+        self.quote()
+
+    # -- the refund -----------------------------------------------------------------------
+    def request(self) -> RefundRequest | None:
+        if self.sale is None:
+            return None
+        return RefundRequest(
+            sale_id=self.sale.sale_id,
+            quantities={n: s.value() for n, s in enumerate(self.spins, start=1) if s.value()},
+            reason_code=str(self.reason.currentData()),
+            reason=self.note.text(),
+            how={pid: TenderHow(box.currentData()) for pid, box in self.ways.items()},
+            references={pid: f.text() for pid, f in self.references.items()},
+        )
+
+    def quote(self) -> None:
+        """The service's figures for what is chosen (nothing is written)."""
+        request = self.request()
+        if request is None or not request.quantities:
+            self.plan = None
+            self.ok_button.setEnabled(False)
+            return
+        # the reason and a by-hand reference are checked when refunding, not while choosing
+        preview = RefundRequest(
+            request.sale_id,
+            request.quantities,
+            "damaged",
+            "",
+            {
+                pid: how if how is not TenderHow.BY_HAND else TenderHow.CASH
+                for pid, how in request.how.items()
+            },
+        )
+        self._quote_no += 1
+        number = self._quote_no
+        refunds = self._actions.terminal.refunds
+        self._actions.call(
+            lambda: refunds.quote(preview),
+            lambda plan: self._quoted(number, plan),
+            self._failed,
+        )
+
+    def _quoted(self, number: int, plan: RefundPlan) -> None:
+        if number != self._quote_no:
+            return
+        self.plan = plan
+        parts = ", ".join(f"{t.label} {t.amount}" for t in plan.tenders)
+        self.quote_label.setText(
+            self.tr("To give back: {total} ({parts}).").format(total=plan.total, parts=parts)
+        )
+        self.ok_button.setEnabled(True)
+
+    def refund(self) -> None:
+        request = self.request()
+        if request is None or not request.quantities:
+            self.show_error(self.tr("Choose the items to refund and how many of each."))
+            return
+        refunds = self._actions.terminal.refunds
+        self.ok_button.setEnabled(False)
+        self._actions.run_steps(
+            lambda approval: refunds.refund_steps(request, approval), self._refunded, self._failed
+        )
+
+    def _refunded(self, done: RefundDone) -> None:
+        self.last_refund = done
+        text = self.tr("Refund {number} done: {total} given back.").format(
+            number=done.number, total=done.total
+        )
+        if done.cash_out.minor:
+            text += " " + self.tr("Hand over {cash} in cash.").format(cash=done.cash_out)
+        self.show_info(text)
+        self.quote_label.setText(text)
+        if self.sale is not None:
+            self.open_sale(self.sale.sale_id)  # what is left now
+
+    def _failed(self, error: BaseException) -> None:
+        self.ok_button.setEnabled(self.plan is not None)
+        self.show_error(describe_error(error))
+
+
+class NoReceiptReturnDialog(KauntaDialog):
+    """Goods back without a receipt: items by barcode or SKU, a reason; a manager's action."""
+
+    def __init__(self, parent: QWidget, actions: Actions) -> None:
+        super().__init__(parent, self.tr("Return without a receipt"))
+        self._actions = actions
+        self.last_refund: RefundDone | None = None
+        layout = QVBoxLayout(self)
+        head = QLabel(self.tr("Return without a receipt (manager only; cash at today's price)"))
+        set_role(head, "title")
+        head.setWordWrap(True)
+        layout.addWidget(head)
+        layout.addWidget(QLabel(self.tr("One item a line: barcode or SKU, then the quantity")))
+        self.items = QPlainTextEdit(self)
+        self.items.setPlaceholderText("6168232712628 2")
+        layout.addWidget(self.items)
+        row = QHBoxLayout()
+        self.reason = _reason_box(self)
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText(self.tr("What happened (always needed here)"))
+        self.note.setMinimumHeight(TOUCH_HEIGHT)
+        row.addWidget(self.reason)
+        row.addWidget(self.note, 1)
+        layout.addLayout(row)
+        self.receipt_text = QPlainTextEdit(self)
+        self.receipt_text.setReadOnly(True)
+        self.receipt_text.setVisible(False)
+        layout.addWidget(self.receipt_text)
+        layout.addWidget(self.message)
+        self.ok_button = self.add_buttons(layout, self.tr("Give the money back"), self.give)
+
+    def parsed(self) -> list[tuple[str, int]] | None:
+        items: list[tuple[str, int]] = []
+        for raw in self.items.toPlainText().splitlines():
+            parts = raw.split()
+            if not parts:
+                continue
+            if len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
+                self.show_error(self.tr("Write each line as a barcode or SKU and a quantity."))
+                return None
+            items.append((parts[0], int(parts[1]) if len(parts) == 2 else 1))
+        return items
+
+    def give(self) -> None:
+        items = self.parsed()
+        if items is None:
+            return
+        code, note = str(self.reason.currentData()), self.note.text()
+        refunds = self._actions.terminal.refunds
+        self._actions.run(
+            lambda approval: refunds.return_without_receipt(items, code, note, approval),
+            self._given,
+            lambda e: self.show_error(describe_error(e)),
+        )
+
+    def _given(self, done: RefundDone) -> None:
+        self.last_refund = done
+        self.show_info(
+            self.tr("Refund {number} done: hand over {cash} in cash.").format(
+                number=done.number, cash=done.cash_out
+            )
+        )
+        self.receipt_text.setPlainText("\n".join(render_refund_text(done.receipt)))
+        self.receipt_text.setVisible(True)
+        self.ok_button.setEnabled(False)
