@@ -91,6 +91,7 @@ class Payments:
         section = config.raw.get("payments", {})
         self.section: dict[str, Any] = section if isinstance(section, dict) else {}
         self.urls: dict[str, str] = {}  # training: method code -> local sandbox URL
+        self.card_emulator: Any = None  # training: the ZVT emulator (the card window plays it)
         self._closers: list[Callable[[], None]] = []
 
     def add_closer(self, closer: Callable[[], None]) -> None:
@@ -187,6 +188,7 @@ def _start_training_sandboxes(payments: Payments) -> None:
         Settings(Behaviour.MANUAL, step_delay=0.4, currency=payments.config.currency)
     )
     payments.urls["card_zvt"] = f"socket://127.0.0.1:{card_terminal.start_tcp()}"
+    payments.card_emulator = card_terminal
     payments.add_closer(card_terminal.stop)
     payments.add_closer(close_card_devices)
     payments.terminal.phone = CustomerPhone(
@@ -357,6 +359,13 @@ def run_gui(
     from pos.ui import i18n
 
     link = start_sync(config, terminal)  # in the background: never delays start-up
+    from pos.device_link import start_devices  # [devices]; training: the emulators
+
+    terminal.devices = start_devices(
+        config,
+        card_emulator=payments.card_emulator,
+        card_configured="card_zvt" in payments.wanted(),
+    )
     i18n.set_receipt_language(config.receipt_language)  # [receipt] language
     window = MainWindow(
         terminal,
@@ -373,6 +382,7 @@ def run_gui(
     code = app.exec()
     set_notifier(None)
     link.stop()
+    terminal.devices.close()
     payments.close()
     terminal.close()
     lock.release()

@@ -32,6 +32,7 @@ from pos.domain.receipt import StoreInfo
 from pos.domain.sale import CashRounding
 from pos.services.backups import BackupPolicy
 from pos.services.context import Policy, TerminalContext
+from pos.services.device_config import DeviceConfigError, DevicesConfig, devices_config
 from pos.services.shifts import ShiftLimits
 
 APP = "kaunta"
@@ -85,6 +86,9 @@ class Config:
     #: ``[terminal] vat_registered``: recorded by the set-up wizard (it makes the KRA PIN
     #: required there); prices and VAT classes are the catalog's whatever it says
     vat_registered: bool = True
+    #: ``[devices.printer|display|scanner]`` (see docs/configuration.md); the card terminal
+    #: is ``[payments.card_zvt]``
+    devices: DevicesConfig = field(default_factory=DevicesConfig)
 
     @property
     def database_path(self) -> Path:
@@ -176,6 +180,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "receipt": frozenset({"language", "header", "footer"}),
     "shifts": frozenset({"cash_movement_approval_above", "close_difference_approval_above"}),
     "sync": frozenset({"url", "poll_seconds", "ca_bundle", "warn_after_hours"}),
+    "devices": frozenset(),  # only tables: [devices.printer|display|scanner]
 }
 #: ``[receipt] language`` values
 RECEIPT_LANGUAGES = ("en", "sw", "both")
@@ -292,7 +297,9 @@ def _unknown(raw: dict[str, Any]) -> list[str]:
             found.append(f"unknown {what} {name!r} in the config file (ignored; a typo?)")
             continue
         for key, value in table.items():
-            if key in KNOWN_KEYS[name] or (name == "payments" and isinstance(value, dict)):
+            if key in KNOWN_KEYS[name] or (
+                name in ("payments", "devices") and isinstance(value, dict)
+            ):
                 continue
             found.append(f"unknown key {name}.{key} in the config file (ignored; a typo?)")
     return found
@@ -544,7 +551,15 @@ def _build(
         sync=_sync(sections["sync"]),
         shift_limits=_shift_limits(sections["shifts"], currency),
         vat_registered=_flag(term, "vat_registered", True, "terminal"),
+        devices=_devices(sections["devices"]),
     )
+
+
+def _devices(section: dict[str, Any]) -> DevicesConfig:
+    try:
+        return devices_config(section)
+    except DeviceConfigError as exc:
+        raise ConfigError(f"{exc}.") from None
 
 
 def _receipt_lines(store: StoreInfo, section: dict[str, Any]) -> StoreInfo:

@@ -10,14 +10,24 @@ Text that does not fit is wrapped by the encoder, never cut.
 reprint marked COPY, open the drawer. The printer's own worker does the I/O; a receipt that
 cannot print now is queued there and prints when the printer is ready.
 
-Not finished: the wiring in ``pos/app.py`` (config ``[devices]``), the UI (print button,
-status indicator, device settings screen, training panel) -- see docs/devices.md.
+
+:class:`TillDevices` is every device of the till as the screens see it: print after a
+completed sale (the drawer opens after a cash tender), reprint, "no sale" (permission and
+audit through the shift service, then the drawer), the pole display following the basket,
+serial scans handed to the same scan path as keyboard-wedge scans, and every device's
+status and messages to listeners (the Qt side re-emits them as signals on the GUI
+thread). Built by ``pos.device_link`` from ``[devices]``; every call returns at once, the
+I/O runs on each device's own worker.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol
 
 from drivers.escpos.device import PrintJob, PrintOutcome, ReceiptPrinter
 from drivers.escpos.document import (
@@ -33,6 +43,7 @@ from drivers.escpos.document import (
 )
 from drivers.escpos.encoder import encode
 from drivers.escpos.profiles import PrinterProfile
+from drivers.worker import DeviceState, DeviceStatus
 from pos.domain.money import Money
 from pos.domain.receipt import (
     LABEL_DETAIL,
@@ -43,6 +54,27 @@ from pos.domain.receipt import (
 )
 from pos.domain.sale import SaleStatus
 from pos.domain.text import counted
+
+if TYPE_CHECKING:
+    from drivers.display.driver import PoleDisplay
+    from drivers.scanner.driver import SerialScanner
+    from pos.services.checkout import SaleView
+    from pos.services.device_training import TrainingDevices
+    from pos.services.shifts import ShiftService
+
+__all__ = [
+    "DeviceEvents",
+    "DeviceListener",
+    "DeviceState",
+    "DeviceStatus",
+    "PrintOutcome",
+    "ReceiptPrinting",
+    "TillDevices",
+    "paid_in_cash",
+    "receipt_document",
+]
+
+log = logging.getLogger(__name__)
 
 
 def _label(method: str, info: dict[str, str]) -> str:
@@ -201,3 +233,187 @@ class ReceiptPrinting:
     def open_drawer(self) -> Future[None]:
         """ "No sale": the caller checks the permission and writes the audit entry."""
         return self.printer.kick_drawer()
+
+
+class DeviceListener(Protocol):
+    """What the screens hear from the devices (called on a device thread)."""
+
+    def status(self, status: DeviceStatus) -> None:
+        """A device's state changed."""
+
+    def message(self, device: str, code: str, text: str) -> None:
+        """Tell the cashier (``code`` stable, ``text`` English, for the log)."""
+
+
+class DeviceEvents:
+    """The drivers' :class:`drivers.worker.DeviceHandler`: keeps each device's last status
+    and passes statuses and messages on to the listeners. No device asks questions of
+    the cashier yet, so :meth:`confirm` answers no."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: list[DeviceListener] = []
+        self._last: dict[str, DeviceStatus] = {}
+
+    def listen(self, listener: DeviceListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unlisten(self, listener: DeviceListener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def statuses(self) -> dict[str, DeviceStatus]:
+        """The last status of every device that reported one."""
+        with self._lock:
+            return dict(self._last)
+
+    def status(self, status: DeviceStatus) -> None:
+        with self._lock:
+            self._last[status.device] = status
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener.status(status)
+
+    def message(self, device: str, code: str, text: str) -> None:
+        log.info("%s: %s", device, text)
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener.message(device, code, text)
+
+    def confirm(self, device: str, code: str, text: str) -> bool:
+        return False
+
+
+class TillDevices:
+    """The till's printer (and drawer), pole display and serial scanner.
+
+    ``devices`` lists the configured ones in the order the sale screen shows them
+    (``printer``, ``display``, ``scanner``, ``card_terminal``); a device that is not
+    configured is simply not there and its calls do nothing.
+    """
+
+    def __init__(
+        self,
+        events: DeviceEvents,
+        *,
+        printing: ReceiptPrinting | None = None,
+        drawer: bool = False,
+        display: PoleDisplay | None = None,
+        scanner: SerialScanner | None = None,
+        card_terminal: bool = False,
+        training: TrainingDevices | None = None,
+        closers: list[Callable[[], None]] | None = None,
+    ) -> None:
+        self.events = events
+        self.printing = printing
+        self.drawer = drawer and printing is not None
+        self.display = display
+        self.scanner = scanner
+        self.training = training
+        self._closers = closers or []
+        self._scan_targets: list[Callable[[str], None]] = []
+        names = []
+        if printing is not None:
+            names.append(printing.printer.name)
+        if display is not None:
+            names.append(display.name)
+        if scanner is not None:
+            names.append(scanner.name)
+        if card_terminal:
+            names.append("card_terminal")
+        self.devices: tuple[str, ...] = tuple(names)
+
+    # -- receipts and the drawer -------------------------------------------------------
+    def sale_completed(self, receipt: Receipt) -> Future[PrintOutcome] | None:
+        """Print the receipt (the drawer opens after cash), show change and thanks on the
+        pole display. Never waits: a printer without paper queues the receipt."""
+        if self.display is not None:
+            self.display.change(receipt.change.amount_text())
+        if self.printing is None:
+            return None
+        if self.drawer:
+            return self.printing.print_sale(receipt)
+        return self.printing.printer.print(PrintJob(receipt.number, self.printing.encode(receipt)))
+
+    def reprint(self, receipt: Receipt) -> Future[PrintOutcome] | None:
+        """An earlier receipt again, marked COPY (the caller audited the reprint)."""
+        if self.printing is None:
+            return None
+        return self.printing.reprint(receipt)
+
+    def no_sale(self, shifts: ShiftService, reason: str = "") -> int:
+        """ "No sale": the opening is recorded first (the permission is checked and the
+        audit entry written by the shift service), then the drawer kicks. Returns the
+        shift's count of no-sale openings. Run on the till worker."""
+        count = shifts.no_sale(reason)
+        self.open_drawer()
+        return count
+
+    def open_drawer(self) -> Future[None] | None:
+        if not self.drawer or self.printing is None:
+            return None
+        return self.printing.open_drawer()
+
+    def check(self) -> None:
+        """Ask every device how it is now (answers arrive as statuses)."""
+        if self.printing is not None:
+            self.printing.printer.check()
+
+    def test_print(self, lines: list[str]) -> Future[PrintOutcome] | None:
+        """A short test page (the device settings screen)."""
+        if self.printing is None:
+            return None
+        doc = PrintDocument(tuple(Text(line, Align.CENTER) for line in lines))
+        data = encode(doc, self.printing.profile)
+        return self.printing.printer.print(PrintJob("test", data))
+
+    @property
+    def queued(self) -> list[str]:
+        """Receipt numbers waiting for the printer."""
+        return self.printing.printer.queued if self.printing is not None else []
+
+    # -- pole display --------------------------------------------------------------------
+    def show_view(self, view: SaleView | None) -> None:
+        """The pole display follows the basket: the last item and its price while
+        scanning, the total once tender started, the idle message for an empty basket."""
+        if self.display is None:
+            return
+        if view is None or view.is_empty:
+            self.display.idle()
+        elif view.tender_started:
+            total = view.totals.total + view.totals.rounding
+            self.display.total(total.currency, total.amount_text())
+        else:
+            line = view.lines[-1]
+            name = line.name if line.quantity == 1 else f"{line.quantity} x {line.name}"
+            self.display.item(name, line.total.amount_text())
+
+    def test_display(self, top: str, bottom: str) -> Future[bool] | None:
+        if self.display is None:
+            return None
+        return self.display.show(top, bottom)
+
+    # -- scanner -------------------------------------------------------------------------
+    def on_scan(self, target: Callable[[str], None]) -> None:
+        """Where serial scans go (called on the scanner's thread)."""
+        self._scan_targets.append(target)
+
+    def scanned(self, code: str) -> None:
+        """A code from the serial scanner (the scanner driver's ``on_code``)."""
+        for target in list(self._scan_targets):
+            target(code)
+
+    def close(self) -> None:
+        for device in (self.scanner, self.display):
+            if device is not None:
+                device.close()
+        if self.printing is not None:
+            self.printing.printer.close()
+        for closer in self._closers:
+            try:
+                closer()
+            except Exception:
+                log.exception("closing a device emulator failed")

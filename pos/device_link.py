@@ -1,0 +1,155 @@
+"""Start the till's devices from ``[devices]`` (part of the composition root).
+
+Each device gets its own worker (``drivers``): the receipt printer with its queue and
+status poll, the pole display, the serial scanner's reader thread. Their statuses and
+messages go to one :class:`pos.services.devices.DeviceEvents`, which the UI re-emits as
+Qt signals. In training mode every device is an emulator started here on a pty (a local
+socket on Windows), and the till's real drivers talk to it over that port: the demo
+exercises the real bytes. The card terminal's emulator is started with the other payment
+sandboxes (``pos.app``) and passed in, so the training card window can play it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+
+from drivers.display.driver import PoleDisplay
+from drivers.display.emulator import DisplayEmulator
+from drivers.emulator_link import DeviceModel, EmulatorServer, Link, PtyLink, TcpLink
+from drivers.escpos.decoder import Picture
+from drivers.escpos.device import ReceiptPrinter
+from drivers.escpos.emulator import PrinterEmulator
+from drivers.escpos.profiles import profile
+from drivers.scanner.codec import ScanFramer
+from drivers.scanner.driver import SerialScanner
+from drivers.scanner.emulator import ScannerEmulator
+from drivers.transport import PortSettings
+from drivers.zvt.emulator import ZvtEmulator
+from pos.config import Config
+from pos.services.device_config import DevicesConfig, DisplayConfig, PrinterConfig, ScannerConfig
+from pos.services.device_training import TrainingDevices
+from pos.services.devices import DeviceEvents, ReceiptPrinting, TillDevices
+
+log = logging.getLogger(__name__)
+
+#: the training printer: an 80 mm, 48-column printer with a drawer
+TRAINING_PRINTER = PrinterConfig(PortSettings("loop://", baudrate=115200), "80mm-48")
+
+
+def _link() -> Link:
+    return TcpLink() if os.name == "nt" else PtyLink()
+
+
+def _serve(model: DeviceModel, name: str, closers: list[Callable[[], None]]) -> tuple[str, Link]:
+    link = _link()
+    server = EmulatorServer(link, model, name=name).start()
+    closers.append(server.stop)
+    return server.url, link
+
+
+def start_devices(
+    config: Config,
+    *,
+    card_emulator: ZvtEmulator | None = None,
+    card_configured: bool = False,
+    poll_interval: float = 3.0,
+) -> TillDevices:
+    """Open the configured devices (training: start their emulators first). Never waits
+    for a device: ports open on first use, on the devices' own threads."""
+    events = DeviceEvents()
+    closers: list[Callable[[], None]] = []
+    wanted = config.devices
+    training: TrainingDevices | None = None
+    if config.training:
+        wanted, training = _start_emulators(config, closers, card_emulator)
+    printing: ReceiptPrinting | None = None
+    if wanted.printer is not None:
+        p = wanted.printer
+        printer = ReceiptPrinter(
+            p.port,
+            handler=events,
+            poll_interval=poll_interval,
+            drawer_open_when_high=p.drawer_open_when_high,
+            drawer_pin=p.drawer_pin,
+        )
+        printing = ReceiptPrinting(
+            printer, profile(p.profile), logo_key=p.logo_key, qr_template=p.qr or None
+        )
+        printer.check()  # the first status for the sale screen
+    display: PoleDisplay | None = None
+    if wanted.display is not None:
+        d = wanted.display
+        display = PoleDisplay(
+            d.port, d.command_set, handler=events, idle_text=(d.idle_top, d.idle_bottom)
+        )
+        display.idle()
+    scanner: SerialScanner | None = None
+    sink: list[TillDevices] = []
+    if wanted.scanner is not None:
+        sc = wanted.scanner
+        scanner = SerialScanner(
+            sc.port,
+            lambda code: sink[0].scanned(code),
+            framer=ScanFramer(sc.terminator, strip_aim=sc.strip_aim, idle_gap=sc.idle_gap),
+            handler=events,
+        )
+    devices = TillDevices(
+        events,
+        printing=printing,
+        drawer=wanted.printer is not None and wanted.printer.drawer,
+        display=display,
+        scanner=scanner,
+        card_terminal=card_configured or card_emulator is not None,
+        training=training,
+        closers=closers,
+    )
+    sink.append(devices)
+    if scanner is not None:
+        scanner.start()
+    log.info("devices: %s", ", ".join(devices.devices) or "none configured")
+    return devices
+
+
+def _start_emulators(
+    config: Config, closers: list[Callable[[], None]], card: ZvtEmulator | None
+) -> tuple[DevicesConfig, TrainingDevices]:
+    """Training: a printer, a display and a scanner emulator on ptys; the devices'
+    settings pointing at them (real bytes over a real port)."""
+    wanted = config.devices.printer or TRAINING_PRINTER
+    columns = profile(wanted.profile).columns
+    holder: list[TrainingDevices] = []
+
+    def printed(picture: Picture) -> None:
+        if holder:
+            holder[0].receipt_printed(picture)
+
+    printer_model = PrinterEmulator(on_receipt=printed)
+    printer_url, _ = _serve(printer_model, "printer-emulator", closers)
+    display_model = DisplayEmulator()
+    display_url, _ = _serve(display_model, "display-emulator", closers)
+    scanner_model = ScannerEmulator("CR")
+    scanner_url, scanner_link = _serve(scanner_model, "scanner-emulator", closers)
+    training = TrainingDevices(
+        printer=printer_model,
+        columns=columns,
+        display=display_model,
+        scanner=(scanner_model, scanner_link),
+        card=card,
+        currency=config.currency,
+    )
+    holder.append(training)
+    fast = PortSettings(printer_url, baudrate=115200)
+    devices = DevicesConfig(
+        printer=PrinterConfig(fast, wanted.profile, qr=wanted.qr, drawer=True),
+        display=DisplayConfig(PortSettings(display_url, baudrate=9600)),
+        scanner=ScannerConfig(PortSettings(scanner_url, baudrate=9600)),
+    )
+    log.info(
+        "training devices: printer %s, display %s, scanner %s",
+        printer_url,
+        display_url,
+        scanner_url,
+    )
+    return devices, training
