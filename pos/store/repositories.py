@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, text
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -262,6 +262,45 @@ def upsert_product_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     session.execute(_UPSERT_PRODUCT, rows)
+    return len(rows)
+
+
+_BARCODES: Table = ProductBarcode.__table__  # type: ignore[assignment]
+
+
+def replace_extra_barcodes(session: Session, extras: Mapping[str, Sequence[str]]) -> int:
+    """Make ``extras[sku]`` the further barcodes (``product_barcodes``) of each product,
+    in the caller's transaction: the ones it had are dropped, and any of these another
+    product held as a further barcode is taken from it (a barcode names one product).
+    The caller has already written each product (and freed its first barcodes). Returns
+    how many further barcodes were written."""
+    if not extras:
+        return 0
+    wanted = [b for codes in extras.values() for b in codes]
+    if wanted:
+        session.execute(
+            delete(_BARCODES).where(_BARCODES.c.barcode == bindparam("b")),
+            [{"b": b} for b in wanted],
+        )
+    ids: dict[str, int] = {}
+    skus = list(extras)
+    for start in range(0, len(skus), 500):
+        chunk = skus[start : start + 500]
+        found = session.execute(select(Product.sku, Product.id).where(Product.sku.in_(chunk)))
+        ids.update((str(sku), int(pid)) for sku, pid in found)
+    owners = [{"pid": ids[sku]} for sku in extras if sku in ids]
+    if owners:
+        session.execute(
+            delete(_BARCODES).where(_BARCODES.c.product_id == bindparam("pid")), owners
+        )
+    rows = [
+        {"barcode": b, "product_id": ids[sku]}
+        for sku, codes in extras.items()
+        if sku in ids
+        for b in codes
+    ]
+    if rows:
+        session.execute(insert(_BARCODES), rows)
     return len(rows)
 
 

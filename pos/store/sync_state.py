@@ -23,15 +23,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from pos.store.journal_chain import JournalHead, chain_head, seal_user
-from pos.store.models import OutboxEvent, Product, SyncState, User
-from pos.store.repositories import upsert_product_rows
+from pos.store.models import OutboxEvent, Product, ProductBarcode, SyncState, User
+from pos.store.repositories import replace_extra_barcodes, upsert_product_rows
 
 _OUTBOX: Table = OutboxEvent.__table__  # type: ignore[assignment]
+_PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
+_BARCODES: Table = ProductBarcode.__table__  # type: ignore[assignment]
 
 #: Names of the values in ``sync_state``.
 CURSOR = "changes.cursor"
@@ -193,16 +195,21 @@ def set_value(session: Session, name: str, value: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ProductChange:
-    """A product as the head office has it now (its first barcode is the till's)."""
+    """A product as the head office has it now, with all its barcodes (the first is
+    ``products.barcode``, the others ``product_barcodes``)."""
 
     sku: str
     name: str
-    barcode: str | None
+    barcodes: tuple[str, ...]
     price_minor: int
     currency: str
     vat_class: str
     category: str
     active: bool
+
+    @property
+    def barcode(self) -> str | None:
+        return self.barcodes[0] if self.barcodes else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,38 +224,55 @@ class UserChange:
 
 
 def apply_products(session: Session, changes: Iterable[ProductChange], now: datetime) -> int:
-    """Insert or update products by SKU, inside the caller's transaction.
+    """Insert or update products by SKU with all their barcodes, inside the caller's
+    transaction (one page at a time, in few statements).
 
-    The head office is the catalog's master: a barcode it gives this product is taken
-    from any other product of the till that still holds it (in the same transaction, so
-    the unique barcode index never sees two owners). Returns how many were written.
+    The head office is the catalog's master: a barcode it gives a product is taken from
+    any other product of the till that still holds it, first or further one (all in the
+    same transaction, so the unique barcode index never sees two owners). When one page
+    gives a barcode to two products, the later change wins, as applying them one by one
+    would. Returns how many products were written.
     """
-    written = 0
-    for c in changes:
-        if c.barcode is not None:
-            session.execute(
-                update(Product)
-                .where(Product.barcode == c.barcode, Product.sku != c.sku)
-                .values(barcode=None, updated_at=now)
-            )
-        upsert_product_rows(
-            session,
-            [
-                {
-                    "sku": c.sku,
-                    "barcode": c.barcode,
-                    "name": c.name,
-                    "category": c.category,
-                    "price_minor": c.price_minor,
-                    "currency": c.currency,
-                    "vat_class": c.vat_class,
-                    "active": c.active,
-                    "updated_at": now,
-                }
-            ],
+    page = list(changes)
+    if not page:
+        return 0
+    owner: dict[str, str] = {}  # barcode -> the sku of the last change in the page naming it
+    for c in page:
+        for b in c.barcodes:
+            owner[b] = c.sku
+    codes = {c.sku: [b for b in dict.fromkeys(c.barcodes) if owner[b] == c.sku] for c in page}
+    first = {sku: (bs[0] if bs else None) for sku, bs in codes.items()}
+    if owner:  # free every barcode of the page from the products that must give it up
+        session.execute(
+            update(_PRODUCTS)
+            .where(_PRODUCTS.c.barcode == bindparam("b"), _PRODUCTS.c.sku != bindparam("s"))
+            .values(barcode=None, updated_at=now),
+            [{"b": b, "s": sku} for b, sku in owner.items()],
         )
-        written += 1
-    return written
+        session.execute(  # ... as a further barcode too
+            delete(_BARCODES).where(_BARCODES.c.barcode == bindparam("b")),
+            [{"b": b} for b in owner],
+        )
+    last = {c.sku: c for c in page}  # a SKU twice in a page: its last state
+    upsert_product_rows(
+        session,
+        [
+            {
+                "sku": c.sku,
+                "barcode": first[c.sku],
+                "name": c.name,
+                "category": c.category,
+                "price_minor": c.price_minor,
+                "currency": c.currency,
+                "vat_class": c.vat_class,
+                "active": c.active,
+                "updated_at": now,
+            }
+            for c in last.values()
+        ],
+    )
+    replace_extra_barcodes(session, {sku: codes[sku][1:] for sku in last})
+    return len(page)
 
 
 def apply_users(session: Session, changes: Iterable[UserChange], now: datetime) -> list[str]:

@@ -71,7 +71,7 @@ def product_change(data: Any) -> ProductChange:
     return ProductChange(
         sku=_text(data, "sku", 64),
         name=_text(data, "name", 200),
-        barcode=barcodes[0] if barcodes else None,
+        barcodes=tuple(barcodes),
         price_minor=price,
         currency=currency,
         vat_class=code,

@@ -18,7 +18,14 @@ from sync.agent.changes import parse_page
 from tests.sync.agent.headoffice import HeadOffice
 
 
-def _product(sku: str, price: int, *, barcode: str = "", name: str = "") -> dict[str, Any]:
+def _product(
+    sku: str,
+    price: int,
+    *,
+    barcode: str = "",
+    name: str = "",
+    barcodes: tuple[str, ...] = (),
+) -> dict[str, Any]:
     return {
         "kind": "product",
         "id": sku,
@@ -26,7 +33,7 @@ def _product(sku: str, price: int, *, barcode: str = "", name: str = "") -> dict
         "data": {
             "sku": sku,
             "name": name or f"Product {sku}",
-            "barcodes": [barcode] if barcode else [],
+            "barcodes": list(barcodes) or ([barcode] if barcode else []),
             "price_minor": price,
             "currency": "KES",
             "vat_class": {"code": "S", "rate": "16"},
@@ -116,6 +123,49 @@ def test_a_barcode_moved_to_another_product_at_head_office_moves_on_the_till(
         old = repo.product_by_sku(s, product.sku)
     assert old is not None
     assert old.barcode is None
+
+
+def _owners(till: Terminal, *codes: str) -> list[str | None]:
+    with till.db.read_session() as s:
+        found = [repo.product_by_barcode(s, c) for c in codes]
+    return [p.sku if p is not None else None for p in found]
+
+
+def test_every_barcode_of_a_product_from_head_office_scans_on_the_till(
+    cashier: Terminal, product: CatalogItem, agent: SyncAgent, ho: HeadOffice
+) -> None:
+    assert product.barcode is not None
+    ho.changes = [_product("MULTI-1", 4500, barcodes=("4000000000011", "4000000000028", "99"))]
+    agent.run_once()
+    assert _owners(cashier, "4000000000011", "4000000000028", "99") == ["MULTI-1"] * 3
+    with cashier.db.read_session() as s:
+        row = repo.product_by_sku(s, "MULTI-1")
+    assert row is not None
+    assert row.barcode == "4000000000011"  # the first is the product's own
+    # head office drops one, moves one to another product (as its first), and takes the
+    # demo product's barcode for a further one: each lands where head office says
+    ho.changes.append(_product("MULTI-1", 4500, barcodes=("4000000000011", product.barcode)))
+    ho.changes.append(_product("OTHER-1", 100, barcodes=("4000000000028",)))
+    agent.run_once()
+    assert _owners(cashier, "4000000000011", product.barcode, "4000000000028", "99") == [
+        "MULTI-1",
+        "MULTI-1",
+        "OTHER-1",
+        None,
+    ]
+    view = cashier.checkout.scan(product.barcode)  # a scan finds it by the further barcode
+    assert view.lines[-1].sku == "MULTI-1"
+
+
+def test_a_barcode_named_twice_in_one_page_goes_to_the_later_change(
+    cashier: Terminal, agent: SyncAgent, ho: HeadOffice
+) -> None:
+    ho.changes = [
+        _product("TWICE-1", 100, barcodes=("5000000000017", "5000000000024")),
+        _product("TWICE-2", 200, barcodes=("5000000000024",)),
+    ]
+    agent.run_once()
+    assert _owners(cashier, "5000000000017", "5000000000024") == ["TWICE-1", "TWICE-2"]
 
 
 def test_user_changes_update_role_and_active_and_new_users_cannot_log_in_without_a_pin(
