@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "sync.server.terminals",
     "sync.server.catalog",
     "sync.server.ledger",
+    "sync.server.reconcile",
+    "sync.server.dashboard",
 ]
 
 MIDDLEWARE = [

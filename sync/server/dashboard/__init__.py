@@ -1,0 +1,1 @@
+"""The head-office dashboard: Django templates over the ledger, terminals and reconciliation."""

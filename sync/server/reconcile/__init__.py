@@ -1,0 +1,1 @@
+"""Reconciliation: gateway statements (M-Pesa, PayPal) matched against the ledger's payments."""
