@@ -355,3 +355,25 @@ class Connection:
 
     def close(self) -> None:
         self.drop()
+
+
+@dataclass(frozen=True, slots=True)
+class FoundPort:
+    """A port this computer has, as the device settings screen offers it."""
+
+    url: str  # what goes into ``port``
+    description: str  # "USB-Serial Controller", "n/a" when the OS says nothing
+
+
+def list_ports() -> list[FoundPort]:
+    """Serial ports found by pyserial (COMx, /dev/ttyUSB*, /dev/ttyACM*, ...) and USB
+    printer-class device files (``/dev/usb/lp*``), sorted by name."""
+    from serial.tools import list_ports as found
+
+    ports = [FoundPort(p.device, p.description or "n/a") for p in found.comports()]
+    usb = "/dev/usb"
+    if os.path.isdir(usb):
+        for name in sorted(os.listdir(usb)):
+            if name.startswith("lp"):
+                ports.append(FoundPort(f"{usb}/{name}", "USB printer"))
+    return sorted(ports, key=lambda p: p.url)

@@ -361,11 +361,7 @@ def run_gui(
     link = start_sync(config, terminal)  # in the background: never delays start-up
     from pos.device_link import start_devices  # [devices]; training: the emulators
 
-    terminal.devices = start_devices(
-        config,
-        card_emulator=payments.card_emulator,
-        card_configured="card_zvt" in payments.wanted(),
-    )
+    terminal.devices = start_devices(config, terminal, payments)
     i18n.set_receipt_language(config.receipt_language)  # [receipt] language
     window = MainWindow(
         terminal,

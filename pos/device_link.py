@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from typing import Any, cast
 
 from drivers.display.driver import PoleDisplay
 from drivers.display.emulator import DisplayEmulator
@@ -28,11 +29,16 @@ from drivers.scanner.emulator import ScannerEmulator
 from drivers.transport import PortSettings
 from drivers.zvt.emulator import ZvtEmulator
 from pos.config import Config
+from pos.services.audit import AuditWriter
+from pos.services.device_admin import CardAdmin, DeviceAdmin
 from pos.services.device_config import DevicesConfig, DisplayConfig, PrinterConfig, ScannerConfig
 from pos.services.device_training import TrainingDevices
 from pos.services.devices import DeviceEvents, ReceiptPrinting, TillDevices
+from pos.services.terminal import Terminal
 
 log = logging.getLogger(__name__)
+#: the card terminal's payment method (the composition root may name methods)
+CARD = "card_zvt"
 
 #: the training printer: an 80 mm, 48-column printer with a drawer
 TRAINING_PRINTER = PrinterConfig(PortSettings("loop://", baudrate=115200), "80mm-48")
@@ -51,13 +57,18 @@ def _serve(model: DeviceModel, name: str, closers: list[Callable[[], None]]) -> 
 
 def start_devices(
     config: Config,
+    terminal: Terminal | None = None,
+    payments: Any = None,
     *,
-    card_emulator: ZvtEmulator | None = None,
-    card_configured: bool = False,
     poll_interval: float = 3.0,
 ) -> TillDevices:
-    """Open the configured devices (training: start their emulators first). Never waits
-    for a device: ports open on first use, on the devices' own threads."""
+    """Open the configured devices (training: start their emulators first) and, given
+    the ``terminal``, the manager's device screen's use cases. ``payments``: the
+    composition root's ``pos.app.Payments`` (the card terminal's method and, in
+    training, its emulator). Never waits for a device: ports open on first use, on the
+    devices' own threads."""
+    card_emulator: ZvtEmulator | None = getattr(payments, "card_emulator", None)
+    card_configured = payments is not None and CARD in payments.wanted()
     events = DeviceEvents()
     closers: list[Callable[[], None]] = []
     wanted = config.devices
@@ -108,8 +119,40 @@ def start_devices(
     sink.append(devices)
     if scanner is not None:
         scanner.start()
+    if terminal is not None:
+        devices.admin = DeviceAdmin(
+            devices,
+            terminal.db,
+            terminal.auth,
+            AuditWriter(terminal.ctx, terminal.clock, terminal.ids),
+            terminal.shifts,
+            config.config_path,
+            _tables(config),
+            card=lambda: _card_method(payments) if card_configured else None,
+        )
     log.info("devices: %s", ", ".join(devices.devices) or "none configured")
     return devices
+
+
+def _tables(config: Config) -> dict[str, dict[str, Any]]:
+    """``[devices.*]`` as written in the config file (the device screen's starting point)."""
+    section = config.raw.get("devices", {})
+    if not isinstance(section, dict):
+        return {}
+    return {k: dict(v) for k, v in section.items() if isinstance(v, dict)}
+
+
+def _card_method(payments: Any) -> CardAdmin | None:
+    """The card terminal's payment method, built as a settings test builds it (it
+    shares the terminal's one worker and port with the method taking payments)."""
+    from pos.payments.registry import MethodContext, build
+
+    config: Config = payments.config
+    context = MethodContext(
+        config.training, config.currency, payments.settings_for(CARD), payments.secrets
+    )
+    method: Any = build(CARD, context, payments.available)
+    return cast("CardAdmin", method)
 
 
 def _start_emulators(

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from drivers.display.driver import PoleDisplay
     from drivers.scanner.driver import SerialScanner
     from pos.services.checkout import SaleView
+    from pos.services.device_admin import DeviceAdmin
     from pos.services.device_training import TrainingDevices
     from pos.services.shifts import ShiftService
 
@@ -313,6 +314,8 @@ class TillDevices:
         self.display = display
         self.scanner = scanner
         self.training = training
+        #: the manager's device screen (set by ``pos.device_link`` given the terminal)
+        self.admin: DeviceAdmin | None = None
         self._closers = closers or []
         self._scan_targets: list[Callable[[str], None]] = []
         names = []

@@ -73,7 +73,8 @@ idle_gap = 0.5
 def test_a_device_switched_off_or_without_a_port_is_not_used(tmp_path: Path) -> None:
     config = _load(
         tmp_path,
-        '[devices.printer]\nport = "COM3"\nenabled = false\n[devices.display]\ncommand_set = "dm-d"\n',
+        '[devices.printer]\nport = "COM3"\nenabled = false\n'
+        '[devices.display]\ncommand_set = "dm-d"\n',
     )
     assert config.devices.printer is None
     assert config.devices.display is None
