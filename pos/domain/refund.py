@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pos.domain.errors import DomainError
+from pos.domain.messages import define
 from pos.domain.money import Money
 from pos.domain.receipt import StoreInfo, training_mark
 from pos.domain.tax import VatLine
@@ -27,6 +28,16 @@ from pos.domain.tax import VatLine
 #: What a refund is for: lower-case codes the head office maps to KRA's credit-note
 #: reasons (``sync.protocol.refunds``); ``other`` needs a written reason.
 REASON_CODES = ("damaged", "wrong_item", "wrong_price", "changed_mind", "expired", "other")
+
+
+ONLY_LEFT = define(
+    "refund_only_left",
+    "Only {left} of the {sold} sold can still be refunded ({refunded} went back already).",
+)
+PAYMENTS_LEFT = define(
+    "refund_payments_left",
+    "The sale's payments have only {left} left to give back, not {amount}.",
+)
 
 
 class RefundError(DomainError):
@@ -46,10 +57,7 @@ def line_refund(
         raise RefundError("Choose at least one unit to refund.")
     left = sold - refunded_qty
     if quantity > left:
-        raise RefundError(
-            f"Only {left} of the {sold} sold can still be refunded "
-            f"({refunded_qty} went back already)."
-        )
+        raise RefundError(ONLY_LEFT(left=left, sold=sold, refunded=refunded_qty))
     after = refunded_qty + quantity
     cumulative = total_minor if after == sold else total_minor * after // sold
     return max(0, min(cumulative, total_minor) - refunded_minor)
@@ -87,9 +95,7 @@ def allocate_tenders(amount: Money, tenders: list[TenderShare]) -> list[tuple[Te
         out.append((share, take))
         remaining = remaining - take
     if remaining.minor > 0:
-        raise RefundError(
-            f"The sale's payments have only {amount - remaining} left to give back, not {amount}."
-        )
+        raise RefundError(PAYMENTS_LEFT(left=amount - remaining, amount=amount))
     return out
 
 

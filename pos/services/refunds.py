@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain.barcode import normalize_barcode
 from pos.domain.errors import DomainError
+from pos.domain.messages import define
 from pos.domain.money import Money, allocate
 from pos.domain.receipt import LABEL_DETAIL, StoreInfo
 from pos.domain.refund import (
@@ -69,6 +70,26 @@ from sync.protocol.refunds import OriginalSale, RefundCompleted, RefundLine, Ref
 from sync.protocol.sales import VatClass, VatTotal
 
 CASH = "cash"
+VOIDED = define("refund_voided", "Receipt {number} was voided: nothing was paid to refund.")
+NO_LINE = define("refund_no_line", "Receipt {number} has no line {line}.")
+LINE_PROBLEM = define("refund_line_problem", "{item}: {problem}")
+NOT_THAT_WAY = define("refund_not_that_way", "{label} cannot be given back that way.")
+REVERSAL_FIRST = define(
+    "refund_reversal_first",
+    "Make the {label} reversal of {amount} first, then type its reference (or give it back "
+    "as cash, with a manager's approval).",
+)
+GATEWAY_FAILED = define("refund_gateway_failed", "The refund was refused: {problem}")
+GATEWAY_FAILED_AFTER = define(
+    "refund_gateway_failed_after",
+    "The refund was refused: {problem} Already given back: {given}.",
+)
+NOT_SET_UP = define(
+    "refund_method_not_set_up",
+    "{label} is not set up on this till: give the money back by hand or as cash.",
+)
+NO_PRODUCT = define("refund_no_product", "No product has barcode or SKU {code}.")
+CHOOSE_REASON = define("refund_choose_reason", "Choose a reason for the refund ({reasons}).")
 #: the refund counter of a terminal (its own sequence: sale receipt numbers stay gap-free)
 REFUND_COUNTER = "refund"
 #: refund numbers are ``STORE-TERMINAL-9<seq, 11 digits>``: the protocol's receipt number
@@ -245,7 +266,7 @@ class RefundService:
             raise NotFound("That sale is not in this till's journal.")
         sale = entry.sale
         if sale.status is not SaleStatus.COMPLETED:
-            raise ServiceError(f"Receipt {entry.number} was voided: nothing was paid to refund.")
+            raise ServiceError(VOIDED(number=entry.number))
         totals = sale.totals(entry.tax_table)
         by_id = {lt.line_id: lt for lt in totals.lines}
         done = store.refunded_by_line(s, sale_id)
@@ -309,7 +330,7 @@ class RefundService:
         lines: list[tuple[int, int, int]] = []  # (line no, quantity, minor)
         for n, quantity in sorted(chosen.items()):
             if not 1 <= n <= len(view.lines):
-                raise RefundError(f"Receipt {view.number} has no line {n}.")
+                raise RefundError(NO_LINE(number=view.number, line=n))
             have = view.lines[n - 1]
             try:
                 minor = line_refund(
@@ -320,7 +341,7 @@ class RefundService:
                     quantity,
                 )
             except RefundError as exc:
-                raise RefundError(f"{have.name}: {exc}") from None
+                raise RefundError(LINE_PROBLEM(item=have.name, problem=exc.msg)) from None
             lines.append((n, quantity, minor))
         total = Money(sum(m for _, _, m in lines), currency)
         planned_lines = _with_vat(
@@ -349,13 +370,10 @@ class RefundService:
             tender = by_id[share.payment_id]
             how = request.how.get(share.payment_id, tender.ways[0])
             if how not in tender.ways:
-                raise RefundError(f"{tender.label} cannot be given back that way.")
+                raise RefundError(NOT_THAT_WAY(label=tender.label))
             reference = request.references.get(share.payment_id, "").strip()
             if how is TenderHow.BY_HAND and len(reference) < 4:
-                raise RefundError(
-                    f"Make the {tender.label} reversal of {amount} first, then type its "
-                    "reference (or give it back as cash, with a manager's approval)."
-                )
+                raise RefundError(REVERSAL_FIRST(label=tender.label, amount=amount))
             if how is TenderHow.CASH and tender.method != CASH:
                 needs.add(Permission.REFUND_TO_CASH)
             foreign = None
@@ -448,8 +466,11 @@ class RefundService:
                             document_id=refund_id,
                             detail={"code": result.code, "given_back": given},
                         )
-                    already = f" Already given back: {', '.join(given)}." if given else ""
-                    raise ServiceError(f"{result.message}{already}")
+                    if given:
+                        raise ServiceError(
+                            GATEWAY_FAILED_AFTER(problem=result.message, given=", ".join(given))
+                        )
+                    raise ServiceError(GATEWAY_FAILED(problem=result.message))
                 references[i] = result.refund_ref
             return self._write(request, plan, refund_id, who, references)
         finally:
@@ -461,10 +482,7 @@ class RefundService:
         with self._db.read_session() as s:
             record = attempts.get_attempt(s, tender.payment_id)
         if method is None or record is None:
-            raise ServiceError(
-                f"{tender.label} is not set up on this till: give the money back by hand "
-                "or as cash."
-            )
+            raise ServiceError(NOT_SET_UP(label=tender.label))
         details = {"refund_id": f"{refund_id}-{index + 1}"}
         if record.receipt_ref:
             details["capture_id"] = record.receipt_ref
@@ -745,7 +763,7 @@ class RefundService:
                     except DomainError:
                         item = None
                 if item is None:
-                    raise NotFound(f"No product has barcode or SKU {code}.")
+                    raise NotFound(NO_PRODUCT(code=code))
                 rows.append(
                     (
                         None,
@@ -811,7 +829,7 @@ def _gives_cash(plan: RefundPlan) -> bool:
 
 def _check_reason(code: str, reason: str) -> None:
     if code not in REASON_CODES:
-        raise RefundError(f"Choose a reason for the refund ({', '.join(REASON_CODES)}).")
+        raise RefundError(CHOOSE_REASON(reasons=", ".join(REASON_CODES)))
     if code == "other" and len(reason.strip()) < 3:
         raise RefundError("Say in a few words why this is refunded.")
 

@@ -2295,6 +2295,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Kubadilisha bidhaa</translation>
     </message>
     <message>
+        <source>Choose a reason for the refund ({reasons}).</source>
+        <comment>refund_choose_reason</comment>
+        <translation>Chagua sababu ya marejesho ({reasons}).</translation>
+    </message>
+    <message>
         <source>Choose at least one unit to refund.</source>
         <translation>Chagua angalau kipande kimoja cha kurejeshea pesa.</translation>
     </message>
@@ -2468,6 +2473,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>M-Pesa inasema till ya duka haipo, kwa hiyo hakuna kilicholipwa.</translation>
     </message>
     <message>
+        <source>Make the {label} reversal of {amount} first, then type its reference (or give it back as cash, with a manager's approval).</source>
+        <comment>refund_reversal_first</comment>
+        <translation>Fanya kwanza urejeshaji wa {label} wa {amount}, kisha andika kumbukumbu yake (au irudishe kama taslimu, kwa idhini ya meneja).</translation>
+    </message>
+    <message>
         <source>Managing users</source>
         <translation>Kusimamia watumiaji</translation>
     </message>
@@ -2488,6 +2498,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>Net      VAT    Gross</source>
         <comment>receipt.vat_head</comment>
         <translation>Bila VAT VAT  Jumla</translation>
+    </message>
+    <message>
+        <source>No product has barcode or SKU {code}.</source>
+        <comment>refund_no_product</comment>
+        <translation>Hakuna bidhaa yenye msimbopau au SKU {code}.</translation>
     </message>
     <message>
         <source>No product has barcode {barcode}. Search by name, or ask a manager to add it.</source>
@@ -2531,6 +2546,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Ni till ya mafunzo tu inayofungua zamu yenyewe.</translation>
     </message>
     <message>
+        <source>Only {left} of the {sold} sold can still be refunded ({refunded} went back already).</source>
+        <comment>refund_only_left</comment>
+        <translation>Ni {left} tu kati ya {sold} zilizouzwa zinazoweza kurejeshwa bado ({refunded} zimesharudishwa).</translation>
+    </message>
+    <message>
         <source>PIN {pin}</source>
         <comment>receipt.pin</comment>
         <translation>PIN {pin}</translation>
@@ -2566,6 +2586,16 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>Receipt</source>
         <comment>receipt.receipt</comment>
         <translation>Risiti</translation>
+    </message>
+    <message>
+        <source>Receipt {number} has no line {line}.</source>
+        <comment>refund_no_line</comment>
+        <translation>Risiti {number} haina mstari {line}.</translation>
+    </message>
+    <message>
+        <source>Receipt {number} was voided: nothing was paid to refund.</source>
+        <comment>refund_voided</comment>
+        <translation>Risiti {number} ilifutwa: hakuna kilicholipwa cha kurejesha.</translation>
     </message>
     <message>
         <source>Ref</source>
@@ -2788,6 +2818,21 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Ombi la malipo limeisha muda kabla mteja hajajibu. Jaribu tena.</translation>
     </message>
     <message>
+        <source>The refund was refused: {problem}</source>
+        <comment>refund_gateway_failed</comment>
+        <translation>Marejesho yamekataliwa: {problem}</translation>
+    </message>
+    <message>
+        <source>The refund was refused: {problem} Already given back: {given}.</source>
+        <comment>refund_gateway_failed_after</comment>
+        <translation>Marejesho yamekataliwa: {problem} Zimesharudishwa: {given}.</translation>
+    </message>
+    <message>
+        <source>The sale's payments have only {left} left to give back, not {amount}.</source>
+        <comment>refund_payments_left</comment>
+        <translation>Malipo ya mauzo haya yana {left} tu za kurudisha, si {amount}.</translation>
+    </message>
+    <message>
         <source>The shop has used up its M-Pesa request quota for now. Wait a minute and try again, or pay another way.</source>
         <translation>Duka limemaliza kikomo chake cha maombi ya M-Pesa kwa sasa. Subiri dakika moja ujaribu tena, au lipa kwa njia nyingine.</translation>
     </message>
@@ -2940,9 +2985,24 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>{field}: andika herufi {length}.</translation>
     </message>
     <message>
+        <source>{item}: {problem}</source>
+        <comment>refund_line_problem</comment>
+        <translation>{item}: {problem}</translation>
+    </message>
+    <message>
         <source>{kind} is not a kind of cash movement.</source>
         <comment>shift_unknown_kind</comment>
         <translation>{kind} si aina ya mwendo wa pesa taslimu.</translation>
+    </message>
+    <message>
+        <source>{label} cannot be given back that way.</source>
+        <comment>refund_not_that_way</comment>
+        <translation>{label} haiwezi kurudishwa kwa njia hiyo.</translation>
+    </message>
+    <message>
+        <source>{label} is not set up on this till: give the money back by hand or as cash.</source>
+        <comment>refund_method_not_set_up</comment>
+        <translation>{label} haijawekwa kwenye mashine hii: rudisha pesa kwa mkono au kama taslimu.</translation>
     </message>
     <message>
         <source>{method} cannot refund from the till: give the money back by hand (a reversal or cash) and say how in the note.</source>
