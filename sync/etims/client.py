@@ -30,6 +30,7 @@ from sync.etims.models import (
     Signature,
 )
 from sync.etims.settings import Branch, EtimsSettings, SecretStore
+from sync.etims.transport import ConnectionPoster, RawReply, TransportError
 
 __all__ = [
     "DeviceAlreadyInstalled",
@@ -45,20 +46,13 @@ log = logging.getLogger(__name__)
 
 
 class HttpPoster(Protocol):
-    """What the client needs of an HTTP library (``requests.Session`` fits)."""
+    """What the client needs of an HTTP library: :class:`ConnectionPoster` (the default)
+    or a ``requests.Session``. It raises :class:`TransportError` or ``requests``'
+    exceptions when no answer came."""
 
     def post(
         self, url: str, *, data: bytes, headers: Mapping[str, str], timeout: float
-    ) -> requests.Response: ...
-
-
-class TransportError(EtimsError):
-    """No usable reply. ``kind`` is :attr:`ResultKind.NOT_SENT` (refused: KRA never saw
-    the request) or :attr:`ResultKind.IN_DOUBT` (timeout, reply lost or unreadable)."""
-
-    def __init__(self, kind: ResultKind, message: str) -> None:
-        self.kind = kind
-        super().__init__(message)
+    ) -> RawReply | requests.Response: ...
 
 
 class EtimsRejected(EtimsError):
@@ -159,6 +153,9 @@ class OscuClient:
                 headers=headers,
                 timeout=timeout or self.settings.timeout_s,
             )
+        except TransportError as exc:
+            log.info("eTIMS %s: %s", path, exc)
+            raise
         except requests.exceptions.ConnectTimeout:
             raise TransportError(ResultKind.NOT_SENT, "KRA could not be reached") from None
         except requests.exceptions.Timeout:
@@ -274,13 +271,15 @@ class OscuClient:
         return Signature.parse(first.get("receipt") or first, invc_no, rcpt_ty_cd)
 
 
-def _session(settings: EtimsSettings) -> requests.Session:
-    """A session that reads no proxy settings from the environment on every call (that
-    look-up costs more than the rest of the client); ``settings.proxy`` names one."""
+def _session(settings: EtimsSettings) -> HttpPoster:
+    """The default transport: one kept-alive connection (:mod:`sync.etims.transport`);
+    with ``settings.proxy``, a ``requests`` session through it that reads no proxy
+    settings from the environment."""
+    if not settings.proxy:
+        return ConnectionPoster(settings.base_url)
     session = requests.Session()
     session.trust_env = False
-    if settings.proxy:
-        session.proxies = {"http": settings.proxy, "https": settings.proxy}
+    session.proxies = {"http": settings.proxy, "https": settings.proxy}
     return session
 
 

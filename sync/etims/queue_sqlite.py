@@ -56,6 +56,9 @@ CREATE TABLE IF NOT EXISTS etims_signed (
     hash TEXT NOT NULL,
     PRIMARY KEY (branch, invc_no)
 );
+-- every read joins a queue entry to its signature by position: without this index each
+-- join scanned the whole signed table (a 10,000-sale backlog drained in quadratic time)
+CREATE UNIQUE INDEX IF NOT EXISTS etims_signed_position ON etims_signed (branch, position);
 CREATE TRIGGER IF NOT EXISTS etims_signed_no_update BEFORE UPDATE ON etims_signed
 BEGIN SELECT RAISE(ABORT, 'signed eTIMS invoices are immutable'); END;
 CREATE TRIGGER IF NOT EXISTS etims_signed_no_delete BEFORE DELETE ON etims_signed

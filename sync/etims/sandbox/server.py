@@ -16,8 +16,10 @@ command line (``kaunta sandbox etims``). Faults (reference 7.10):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 import time
 from collections import Counter
@@ -65,9 +67,38 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     box: EtimsSandbox
 
+    def server_activate(self) -> None:
+        self.open_connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().server_activate()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Cut every kept-alive connection (a closed port keeps none open)."""
+        with self._connections_lock:
+            open_now = list(self.open_connections)
+        for sock in open_now:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "EtimsSandbox/1.0"
+    #: HTTP/1.1 keeps connections alive between calls, as KRA's servers do: a client
+    #: then pays for one connect per session, not per invoice
+    protocol_version = "HTTP/1.1"
+    #: headers and body go in two writes: with Nagle on, a kept-alive client waits for
+    #: its delayed ACK (40 ms a call on Linux) before the body comes
+    disable_nagle_algorithm = True
     server: _Server
 
     def _go(self, method: str) -> None:
@@ -196,6 +227,7 @@ class EtimsSandbox:
     def refuse(self, seconds: float | None = None) -> None:
         """Close the port (connection refused); reopen after ``seconds`` if given."""
         if self._server is not None:
+            self._server.drop_connections()
             self._server.shutdown()
             self._server.server_close()
             self._server = None
