@@ -129,7 +129,7 @@ class ProductsDialog(KauntaDialog):
             field.setReadOnly(self.read_only)
         self.barcodes.setReadOnly(self.read_only)
         self.vat.setEnabled(not self.read_only)
-        self.resize(1000, 680)
+        self.setMinimumWidth(960)
         self.new()
 
     @property

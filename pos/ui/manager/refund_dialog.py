@@ -119,7 +119,7 @@ class RefundDialog(KauntaDialog):
         self.results = self._table(
             [self.tr("Receipt"), self.tr("Time"), self.tr("Total"), self.tr("Paid by")]
         )
-        self.results.setMaximumHeight(170)
+        self.results.setMaximumHeight(124)
         self.results.itemSelectionChanged.connect(self._chosen)
         layout.addWidget(self.results)
 
@@ -147,13 +147,15 @@ class RefundDialog(KauntaDialog):
         layout.addLayout(reason_row)
         self.quote_label = QLabel("", self)
         self.quote_label.setWordWrap(True)
-        set_role(self.quote_label, "total")
+        font = self.quote_label.font()
+        font.setBold(True)
+        self.quote_label.setFont(font)
         layout.addWidget(self.quote_label)
         layout.addWidget(self.message)
         self.all_button = action_button(self, self.tr("All that is left"), "F5", self.choose_all)
         self.ok_button = self.add_buttons(layout, self.tr("Refund"), self.refund, self.all_button)
         self.ok_button.setEnabled(False)
-        self.resize(980, 720)
+        self.setMinimumWidth(900)
 
     def _table(self, headers: list[str]) -> QTableWidget:
         table = QTableWidget(0, len(headers), self)
@@ -163,7 +165,9 @@ class RefundDialog(KauntaDialog):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setDefaultSectionSize(TOUCH_HEIGHT)
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         return table
 
     # -- finding the sale ---------------------------------------------------------------

@@ -140,7 +140,7 @@ class StaffDialog(KauntaDialog):
             widget.setEnabled(not self.read_only)
         self.name.setReadOnly(self.read_only)
         self.role.setEnabled(not self.read_only)
-        self.resize(900, 560)
+        self.setMinimumWidth(860)
 
     # -- the list -------------------------------------------------------------------------
     def refresh(self) -> None:
