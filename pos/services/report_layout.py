@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 
 from pos.domain import csv_safe
 from pos.services.period import PeriodReport
@@ -27,7 +28,19 @@ def _amount(minor: int) -> str:
     return f"{sign}{whole:,}.{cents:02d}"
 
 
-def report_lines(r: PeriodReport, width: int = 42, say: Say = _same) -> list[str]:
+def local_moment(iso: str, zone: tzinfo | None) -> str:
+    """A stored UTC moment as the shop reads it: its own time zone, to the minute."""
+    if zone is None:
+        return iso[:16].replace("T", " ")
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def report_lines(
+    r: PeriodReport, width: int = 42, say: Say = _same, zone: tzinfo | None = None
+) -> list[str]:
     """The report as it prints."""
 
     def row(label: str, value: str) -> str:
@@ -46,8 +59,8 @@ def report_lines(r: PeriodReport, width: int = 42, say: Say = _same) -> list[str
         row(say("Terminal"), r.terminal_id),
         row(say("Business day"), r.business_date),
         row(say("Shifts"), ", ".join(str(n) for n in r.shift_numbers)),
-        row(say("From"), r.period_start[:16].replace("T", " ")),
-        row(say("To"), r.period_end[:16].replace("T", " ")),
+        row(say("From"), local_moment(r.period_start, zone)),
+        row(say("To"), local_moment(r.period_end, zone)),
         row(say("Printed by"), r.made_by),
         rule,
         money(say("Gross sales"), r.gross_sales),

@@ -4,8 +4,10 @@ report with its CSV and PDF; and the shift prompt at login when none is open."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
@@ -97,6 +99,12 @@ def test_open_sell_cash_out_x_close_with_a_difference_then_z(till: Till, tmp_pat
     assert isinstance(x, ReportDialog)
     assert x.report.kind == "X"
     assert x.report.paid_out == 2000
+    # the period's times are the shop's (Nairobi, UTC+3), not the stored UTC
+    opened = datetime.fromisoformat(x.report.period_start)
+    local = opened.replace(tzinfo=opened.tzinfo or UTC).astimezone(ZoneInfo("Africa/Nairobi"))
+    [start] = [line for line in x.lines if line.startswith("From")]
+    assert start.endswith(local.strftime("%Y-%m-%d %H:%M"))
+    assert local.strftime("%H:%M") in menu.status.text()
     x.accept()
 
     close = _tool(till, menu, "close_shift", CloseShiftDialog)

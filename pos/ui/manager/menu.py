@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPushButton, QVBoxLa
 
 from pos.domain.money import Money
 from pos.services.period import PeriodReport
+from pos.services.report_layout import local_moment
 from pos.services.shifts import CloseResult, ShiftView
 from pos.services.zreports import ZSummary
 from pos.ui.actions import Actions, describe_error
@@ -203,7 +204,7 @@ class ManagerMenu(KauntaDialog):
             self.status.setText(
                 self.tr("Shift {number} open since {since}, by {who}, float {float}.").format(
                     number=view.number,
-                    since=view.opened_at_iso[:16].replace("T", " "),
+                    since=local_moment(view.opened_at_iso, self.acts.terminal.ctx.zone),
                     who=view.opened_by,
                     float=view.opening_float,
                 )
@@ -235,4 +236,5 @@ class ManagerMenu(KauntaDialog):
         )
 
     def show_report(self, report: PeriodReport) -> None:
-        self.show_dialog(ReportDialog(self, report, self.export_dir))
+        zone = self.acts.terminal.ctx.zone
+        self.show_dialog(ReportDialog(self, report, self.export_dir, zone))

@@ -7,6 +7,7 @@ are safe against formula injection (``pos.domain.csv_safe``).
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase
@@ -24,7 +25,14 @@ from pos.ui.widgets import action_button
 class ReportDialog(KauntaDialog):
     """One X or Z report: its lines, and buttons to export them."""
 
-    def __init__(self, parent: QWidget, report: PeriodReport, export_dir: Path) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        report: PeriodReport,
+        export_dir: Path,
+        zone: tzinfo | None = None,
+    ) -> None:
+        """``zone``: the shop's time zone, for the period's times (stored in UTC)."""
         title = (
             self.tr("Z report {number}").format(number=report.z_number)
             if report.kind == "Z"
@@ -33,7 +41,7 @@ class ReportDialog(KauntaDialog):
         super().__init__(parent, title)
         self.report = report
         self.export_dir = export_dir
-        self.lines = report_lines(report)
+        self.lines = report_lines(report, zone=zone)
         layout = QVBoxLayout(self)
         self.text = QPlainTextEdit(self)
         self.text.setReadOnly(True)
@@ -132,5 +140,6 @@ class ZListDialog(KauntaDialog):
         )
 
     def _show(self, report: PeriodReport) -> None:
-        self.report_dialog = ReportDialog(self, report, self._export_dir)
+        zone = self._actions.terminal.ctx.zone
+        self.report_dialog = ReportDialog(self, report, self._export_dir, zone)
         self.report_dialog.open()
