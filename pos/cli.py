@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     emulate.add_argument("options", nargs=argparse.REMAINDER, help="--tcp PORT | --pty ...")
     _add_bench_etims(bench_sub)
     _add_bench_sync(bench_sub)
+    _add_bench_headoffice(bench_sub)
     sandbox = sub.add_parser(
         "sandbox",
         help="run a local simulator (M-Pesa Daraja, PayPal or KRA eTIMS OSCU) for integrators",
@@ -153,6 +154,16 @@ def run_bench_sync(args: argparse.Namespace) -> int:
     from pos.bench.sync_server import run_sync
 
     return run_sync(args)
+
+
+def _add_bench_headoffice(bench_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from pos.bench.headoffice import add_arguments
+
+    add_arguments(
+        bench_sub.add_parser(
+            "headoffice", help="head office: reconcile a 100k-line month; callback figures"
+        )
+    )
 
 
 # -- backup and restore (docs/backups.md) ---------------------------------------------------
@@ -246,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_bench_etims(args)
     if command == "bench" and args.bench_target == "sync":
         return run_bench_sync(args)
+    if command == "bench" and args.bench_target == "headoffice":
+        from pos.bench.headoffice import run_headoffice
+
+        return run_headoffice(args)
     if command == "bench":
         from pos.bench import run_bench
 

@@ -37,6 +37,11 @@ __all__ = [
 ]
 
 
+#: Daraja's AccountReference limit: the statement's "A/C No." holds at most this much of the
+#: receipt number the till sent (gateways.md, STK push request fields).
+ACCOUNT_REFERENCE_LIMIT = 12
+
+
 class Outcome(StrEnum):
     MATCHED = "matched"
     GATEWAY_ONLY = "gateway_only"
@@ -148,6 +153,7 @@ def match(
     """
     by_ref: dict[str, LedgerPayment] = {}
     by_order: dict[str, list[LedgerPayment]] = defaultdict(list)
+    by_prefix: dict[str, list[LedgerPayment]] = defaultdict(list)
     unreferenced: dict[tuple[str, int], list[tuple[datetime, int]]] = defaultdict(list)
     for i, p in enumerate(payments):
         if p.reference:
@@ -156,6 +162,10 @@ def match(
             unreferenced[(p.currency, p.amount_minor)].append((p.at, i))
         if p.receipt_number:
             by_order[p.receipt_number].append(p)
+            if len(p.receipt_number) > ACCOUNT_REFERENCE_LIMIT:
+                # M-Pesa keeps only 12 characters of the AccountReference the till sent:
+                # many receipts share those, so such a match also needs amount and time.
+                by_prefix[p.receipt_number[:ACCOUNT_REFERENCE_LIMIT]].append(p)
     for bucket in unreferenced.values():
         bucket.sort()
     used: set[str] = set()
@@ -180,6 +190,13 @@ def match(
             used.add(found.payment_id)
             note = "" if not found.reference else f"till recorded reference {found.reference}"
             items.append(_compare(line, found, MatchedBy.ORDER, note))
+            continue
+        found = _by_prefix(line, by_prefix.get(line.order_ref, ()), used, window)
+        if found is not None:
+            used.add(found.payment_id)
+            items.append(
+                _compare(line, found, MatchedBy.ORDER, "first 12 characters, amount, time")
+            )
             continue
         found = _by_time(
             line, unreferenced.get((line.currency, line.amount_minor)), payments, used, window
@@ -216,6 +233,20 @@ def _by_order(
     if not free:
         return None
     return min(free, key=lambda p: (abs(p.amount_minor - line.amount_minor), p.payment_id))
+
+
+def _by_prefix(
+    line: GatewayLine, candidates: Iterable[LedgerPayment], used: set[str], window: timedelta
+) -> LedgerPayment | None:
+    free = [
+        p
+        for p in candidates
+        if p.payment_id not in used
+        and p.amount_minor == line.amount_minor
+        and p.currency == line.currency
+        and abs(p.at - line.at) <= window
+    ]
+    return min(free, key=lambda p: abs(p.at - line.at)) if free else None
 
 
 def _by_time(

@@ -42,6 +42,8 @@ def _control(sandbox: MpesaSandbox, name: str, method: str, body: Mapping[str, A
             return Reply(200, {"pending": [p.to_json() for p in sandbox.pending()]})
         case ("callbacks", "GET"):
             return Reply(200, {"callbacks": [c.to_json() for c in sandbox.callbacks_sent]})
+        case ("statement", "GET"):
+            return Reply(200, {"csv": sandbox.statement_csv()})
         case ("stats", "GET"):
             return Reply(200, {"requests": sandbox.request_counts()})
         case ("expire-tokens", "POST"):

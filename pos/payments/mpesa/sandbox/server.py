@@ -576,6 +576,18 @@ class MpesaSandbox:
         """``/__sandbox__/…`` → reply (the HTTP face of the Python control API)."""
         return handle_control(self, path, method, raw)
 
+    def statement_csv(self, *, holder: str = "Kaunta Demo Duka") -> str:
+        """Completed pushes as the org portal's statement CSV (see :mod:`.statement`)."""
+        from pos.payments.mpesa.sandbox.statement import sandbox_statement
+
+        with self._lock:
+            done = [
+                (p.info, p.receipt, p.transaction_date)
+                for p in self._pushes.values()
+                if p.result_code == "0"
+            ]
+        return sandbox_statement(done, shortcode=self.shortcode, holder=holder)
+
     def request_counts(self) -> dict[str, int]:
         """API calls received so far, per endpoint."""
         with self._lock:

@@ -64,6 +64,8 @@ def _action(sb: PayPalSandbox, method: str, name: str, body: Mapping[str, Any]) 
         case ("POST", "capture-status"):
             sb.settle_capture(str(body["capture_id"]), str(body.get("status", "COMPLETED")))
             return json_response(200, {"ok": True})
+        case ("GET", "activity"):
+            return json_response(200, {"csv": sb.activity_csv()})
         case ("GET", "ledger"):
             return json_response(200, sb.ledger())
         case ("GET", "webhooks"):

@@ -376,6 +376,12 @@ class PayPalSandbox:
                 "refunds": [refund_json(self, r) for r in self._refunds.values()],
             }
 
+    def activity_csv(self, *, day_first: bool = True) -> str:
+        """Captures and refunds as PayPal's activity download (see :mod:`.statement`)."""
+        from pos.payments.paypal.sandbox.statement import sandbox_activity
+
+        return sandbox_activity(self, day_first=day_first)
+
     def order(self, order_id: str) -> dict[str, Any]:
         """The full representation of an order, as GET would show it (ignoring expiry)."""
         with self._lock:
