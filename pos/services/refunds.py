@@ -16,9 +16,10 @@ Money goes back by the original tenders (:func:`pos.domain.refund.allocate_tende
 - otherwise by hand (an M-Pesa reversal the manager makes, its reference recorded) or as
   cash, which for a non-cash tender needs ``refund_to_cash`` (a manager).
 
-The refund, its lines and tenders, its ``refund.completed`` outbox event and its audit entry
-(with the SHA-256 of the stored document, so the sealed audit chain vouches for it) are
-written in ONE transaction. A return without a receipt needs ``return_without_receipt``
+The refund, its lines and tenders, its seal in the journal chain (kind ``refund``: the
+digest of its rows as stored, verified at start-up like a sale's), its ``refund.completed``
+outbox event and its audit entry (with the SHA-256 of the printed document) are written in
+ONE transaction. A return without a receipt needs ``return_without_receipt``
 (a manager), a reason, and gives cash back at today's prices.
 """
 
@@ -61,7 +62,7 @@ from pos.services.errors import NotFound, ServiceError
 from pos.services.shifts import require_open_shift
 from pos.services.steps import NetCall, Steps, run_inline
 from pos.services.sync_events import refund_document
-from pos.store import attempts
+from pos.store import attempts, journal_chain
 from pos.store import refunds as store
 from pos.store import repositories as repo
 from pos.store.db import Database
@@ -631,6 +632,8 @@ class RefundService:
                 for n, t in enumerate(tenders, start=1)
             ],
         )
+        s.flush()
+        journal_chain.seal_refund(s, refund_id)  # sealed like a sale: read back, chained
         outbox_seq = repo.next_outbox_seq(s)
         wire = self._wire(plan, tenders, refund_id, number, now, user.user_id, approved_by, request)
         event = refund_document(wire, self._ctx, event_id=self._ids.new(), seq=outbox_seq, now=now)

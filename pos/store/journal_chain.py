@@ -60,6 +60,7 @@ class JournalKind(StrEnum):
     GENESIS = "genesis"
     SALE = "sale"  # completed and voided sales, with their lines, VAT rows and payments
     AUDIT = "audit"
+    REFUND = "refund"  # a refund with its lines and tenders (layout "refund/1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +261,93 @@ def sale_digests(conn: Connection, sale_ids: Sequence[str]) -> dict[str, str]:
     return digests
 
 
+REFUND_COLUMNS = (
+    "id",
+    "number",
+    "seq",
+    "store_id",
+    "terminal_id",
+    "original_sale_id",
+    "original_number",
+    "cashier_id",
+    "cashier_name",
+    "approved_by",
+    "reason_code",
+    "reason",
+    "closed_at",
+    "business_date",
+    "currency",
+    "total_minor",
+    "vat_minor",
+    "item_count",
+    "training",
+    "document",
+)
+REFUND_LINE_COLUMNS = (
+    "refund_id",
+    "line_no",
+    "original_sale_id",
+    "original_line_no",
+    "product_id",
+    "sku",
+    "name",
+    "quantity",
+    "unit_price_minor",
+    "total_minor",
+    "vat_class",
+    "vat_minor",
+    "restock",
+    "business_date",
+)
+REFUND_TENDER_COLUMNS = (
+    "refund_id",
+    "tender_no",
+    "method",
+    "amount_minor",
+    "currency",
+    "original_payment_id",
+    "reference",
+    "by_hand",
+    "foreign_minor",
+    "foreign_currency",
+    "created_at",
+    "business_date",
+)
+_REFUNDS_SQL = f"SELECT {', '.join(REFUND_COLUMNS)} FROM refunds WHERE id IN ({{marks}})"
+_REFUND_LINES_SQL = (
+    f"SELECT {', '.join(REFUND_LINE_COLUMNS)} FROM refund_lines "
+    "WHERE refund_id IN ({marks}) ORDER BY refund_id, line_no"
+)
+_REFUND_TENDERS_SQL = (
+    f"SELECT {', '.join(REFUND_TENDER_COLUMNS)} FROM refund_tenders "
+    "WHERE refund_id IN ({marks}) ORDER BY refund_id, tender_no"
+)
+
+
+def refund_digests(conn: Connection, refund_ids: Sequence[str]) -> dict[str, str]:
+    """SHA-256 of each refund as stored (its row with the printed document, its lines and
+    tenders), as :func:`sale_digests` does for sales; a missing refund is absent."""
+    digests: dict[str, str] = {}
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    for start in range(0, len(refund_ids), DIGEST_CHUNK):
+        chunk = tuple(refund_ids[start : start + DIGEST_CHUNK])
+        marks = ", ".join("?" * len(chunk))
+        refunds = {
+            str(row[0]): list(row)
+            for row in cursor.execute(_REFUNDS_SQL.format(marks=marks), chunk).fetchall()
+        }
+        children: list[dict[str, list[list[Any]]]] = []
+        for sql in (_REFUND_LINES_SQL, _REFUND_TENDERS_SQL):
+            rows: dict[str, list[list[Any]]] = {}
+            for row in cursor.execute(sql.format(marks=marks), chunk).fetchall():
+                rows.setdefault(str(row[0]), []).append(list(row[1:]))
+            children.append(rows)
+        for refund_id, refund in refunds.items():
+            document = ["refund/1", refund, *(rows.get(refund_id, []) for rows in children)]
+            digests[refund_id] = hashlib.sha256(_canonical(document)).hexdigest()
+    return digests
+
+
 # ---------------------------------------------------------------------------------------
 # Appending to the chain (inside the caller's transaction)
 
@@ -307,6 +395,14 @@ def seal_sale(session: Session, sale_id: str) -> JournalHead:
     if digest is None:
         raise ValueError(f"sale {sale_id} is not in the journal tables")
     return seal(session, JournalKind.SALE, sale_id, digest)
+
+
+def seal_refund(session: Session, refund_id: str) -> JournalHead:
+    """Seal a refund just written (row, lines, tenders) by reading it back."""
+    digest = refund_digests(session.connection(), [refund_id]).get(refund_id)
+    if digest is None:
+        raise ValueError(f"refund {refund_id} is not in the refund tables")
+    return seal(session, JournalKind.REFUND, refund_id, digest)
 
 
 def seal_audit(session: Session, audit_id: str, audit_hash: str) -> JournalHead:

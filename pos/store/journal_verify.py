@@ -45,6 +45,7 @@ from pos.store.journal_chain import (
     chain_head,
     genesis_digest,
     latest_checkpoint,
+    refund_digests,
     sale_digests,
     schema_version,
     user_mac,
@@ -78,6 +79,7 @@ class Area(StrEnum):
     """Where a finding is: what the person reading the report looks at."""
 
     SALE = "sale"
+    REFUND = "refund"
     AUDIT = "audit"
     CHAIN = "chain"
     CHECKPOINT = "checkpoint"
@@ -152,6 +154,7 @@ class _Findings:
 #: once: the walk hashes every audit entry, and this is most of its cost.
 _AUDIT_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _SALE, _AUDIT, _GENESIS = (JournalKind.SALE.value, JournalKind.AUDIT.value, "genesis")
+_REFUND = JournalKind.REFUND.value
 _BAD_SEAL = (
     "its seal does not match: the entry was changed, or the chain was recomputed by "
     "someone without this till's key"
@@ -188,6 +191,8 @@ def verify_journal(
             break
         sale_ids = [r[2] for r in rows if r[1] == _SALE]
         digests = sale_digests(conn, sale_ids) if sale_ids else {}
+        refund_ids = [r[2] for r in rows if r[1] == _REFUND]
+        refunds = refund_digests(conn, refund_ids) if refund_ids else {}
         for row in rows:
             seq, kind, doc_id, digest, mac = row[0], row[1], row[2], row[3], row[4]
             if seq != after + 1:
@@ -226,6 +231,18 @@ def verify_journal(
             elif kind == _SALE:
                 sales += 1
                 _check_sale(found, doc_id, row[-1], digest, digests.get(doc_id), seq)
+            elif kind == _REFUND:
+                actual = refunds.get(doc_id)
+                if actual is None:
+                    found.add(Area.REFUND, str(doc_id), "missing: removed from the refunds", seq)
+                elif actual != digest:
+                    found.add(
+                        Area.REFUND,
+                        str(doc_id),
+                        "its rows (lines, tenders or printed document) were changed after it "
+                        "was sealed",
+                        seq,
+                    )
             elif kind == _GENESIS:
                 if seq != 1 or doc_id != key.key_id or digest != genesis_digest(key.key_id):
                     found.add(Area.CHAIN, str(seq), "a second or altered genesis entry", seq)

@@ -3,6 +3,8 @@ enrolled till's products and staff belong to head office: the services refuse ch
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from pos.domain.money import Money
@@ -70,3 +72,45 @@ def test_a_standalone_till_owns_its_products_and_staff(manager: Terminal) -> Non
     assert manager.headoffice.view().phase is SyncPhase.NOT_ENROLLED
     assert manager.products.owned_by_head_office() is False
     assert manager.staff.owned_by_head_office() is False
+
+
+def test_a_refund_is_sealed_in_the_journal_and_a_changed_one_is_found(
+    manager: Terminal,
+) -> None:
+    sale = _sale(manager)
+    done = manager.refunds.refund(RefundRequest(sale, {1: 1}, "damaged"))
+    conn = sqlite3.connect(manager.db.path)
+    try:
+        [(kind, digest)] = conn.execute(
+            "SELECT kind, digest FROM journal_chain WHERE doc_id = ?", (done.refund_id,)
+        ).fetchall()
+    finally:
+        conn.close()
+    assert kind == "refund"
+    assert len(digest) == 64
+    check = manager.journal.verify()
+    assert check is not None
+    assert check.ok, check.findings
+    # someone with the file and sqlite3 drops the rule and lowers the refund's tender
+    conn = sqlite3.connect(manager.db.path)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = "
+                "'refund_tenders' AND name LIKE '%update%'"
+            )
+        ]
+        for name in names:
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute(
+            "UPDATE refund_tenders SET amount_minor = 100 WHERE refund_id = ?", (done.refund_id,)
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    check = manager.journal.verify()
+    assert check is not None
+    refund_findings = [f for f in check.findings if f.area.value == "refund"]
+    assert [f.subject for f in refund_findings] == [done.refund_id]
+    assert "changed after it was sealed" in refund_findings[0].problem
