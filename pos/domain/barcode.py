@@ -12,8 +12,34 @@ This module is pure: standard library only, no I/O.
 
 from __future__ import annotations
 
+from pos.domain.errors import DomainError
+from pos.domain.messages import define
+
 GTIN_LENGTHS: frozenset[int] = frozenset({8, 12, 13, 14})
 """Lengths of the GS1 codes accepted: EAN-8, UPC-A, EAN-13 and GTIN-14."""
+
+EMPTY = define("barcode.empty", "Barcode is empty: scan the item or type its barcode.")
+NOT_DIGITS = define(
+    "barcode.not_digits",
+    "Barcode {code} contains characters other than digits: rescan or type it again.",
+)
+WRONG_LENGTH = define(
+    "barcode.wrong_length",
+    "Barcode {code} has {digits} digits; a barcode has 8, 12, 13 or 14: rescan or type it again.",
+)
+WRONG_CHECK_DIGIT = define(
+    "barcode.wrong_check_digit",
+    "Barcode {code} has a wrong check digit (expected {expected}): rescan or type it again.",
+)
+
+
+class InvalidBarcode(DomainError, ValueError):
+    """A scanned or typed code that is no GS1 barcode; the message says what to do.
+
+    A ``ValueError`` too, so callers that catch that keep working; :attr:`msg` carries
+    the message code for the cashier's language."""
+
+    code = "invalid_barcode"
 
 
 def _is_ascii_digits(text: str) -> bool:
@@ -66,28 +92,20 @@ def normalize_barcode(text: str) -> str:
     it under its 13-digit EAN form, and the other way round.
 
     Raises:
-        ValueError: with a message meant for the cashier, saying whether the code
-            is empty, contains non-digits, has the wrong length or has a wrong
-            check digit.
+        InvalidBarcode: (a ``ValueError``) with a message meant for the cashier, saying
+            whether the code is empty, contains non-digits, has the wrong length or has a
+            wrong check digit.
     """
     code = text.strip()
     if not code:
-        raise ValueError("Barcode is empty: scan the item or type its barcode.")
+        raise InvalidBarcode(EMPTY())
     if not _is_ascii_digits(code):
-        raise ValueError(
-            f"Barcode {code} contains characters other than digits: rescan or type it again."
-        )
+        raise InvalidBarcode(NOT_DIGITS(code=code))
     if len(code) not in GTIN_LENGTHS:
-        raise ValueError(
-            f"Barcode {code} has {len(code)} digits; a barcode has 8, 12, 13 or 14: "
-            "rescan or type it again."
-        )
+        raise InvalidBarcode(WRONG_LENGTH(code=code, digits=str(len(code))))
     expected = gtin_check_digit(code[:-1])
     if expected != int(code[-1]):
-        raise ValueError(
-            f"Barcode {code} has a wrong check digit (expected {expected}): "
-            "rescan or type it again."
-        )
+        raise InvalidBarcode(WRONG_CHECK_DIGIT(code=code, expected=str(expected)))
     return canonical_gtin(code)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from pos.domain.errors import CurrencyMismatch, InvalidAmount
+from pos.domain.messages import define
 
 #: Minor-unit exponent per ISO 4217 code; extend by configuration as countries are added.
 CURRENCY_EXPONENTS: dict[str, int] = {
@@ -29,6 +30,16 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 #: far beyond any till, small enough that SQLite's 64-bit integers never overflow on sums.
 MAX_MINOR = 10**13
 
+UNKNOWN_CURRENCY = define("money.unknown_currency", "Unknown currency {currency}.")
+NOT_AN_AMOUNT_HINT = define(
+    "money.not_an_amount_hint", "{text} is not an amount. Type digits, e.g. 1250.50."
+)
+NOT_AN_AMOUNT = define("money.not_an_amount", "{text} is not an amount.")
+TOO_MANY_DECIMALS = define(
+    "money.too_many_decimals", "{currency} amounts have at most {digits} decimals: {text}."
+)
+MIXED = define("money.mixed", "Cannot combine {first} and {second} amounts.")
+
 _AMOUNT_RE = re.compile(r"^\s*(-)?\s*(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d*))?\s*$")
 
 
@@ -37,7 +48,9 @@ def exponent(currency: str) -> int:
     try:
         return CURRENCY_EXPONENTS[currency]
     except KeyError:
-        raise InvalidAmount(f"Unknown currency {currency!r}.", code="unknown_currency") from None
+        raise InvalidAmount(
+            UNKNOWN_CURRENCY(currency=repr(currency)), code="unknown_currency"
+        ) from None
 
 
 def round_half_up(value: Decimal) -> int:
@@ -76,17 +89,17 @@ class Money:
         """
         match = _AMOUNT_RE.match(text)
         if not match or (match.group(2) is None and not match.group(3)):
-            raise InvalidAmount(f"{text.strip()!r} is not an amount. Type digits, e.g. 1250.50.")
+            raise InvalidAmount(NOT_AN_AMOUNT_HINT(text=repr(text.strip())))
         sign, whole, frac = match.group(1), match.group(2) or "0", match.group(3) or ""
         digits = exponent(currency)
         if len(frac) > digits:
             raise InvalidAmount(
-                f"{currency} amounts have at most {digits} decimals: {text.strip()!r}."
+                TOO_MANY_DECIMALS(currency=currency, digits=digits, text=repr(text.strip()))
             )
         try:
             minor = int(whole.replace(",", "")) * 10**digits + int(frac.ljust(digits, "0") or 0)
         except (ValueError, InvalidOperation):  # pragma: no cover - regex guarantees digits
-            raise InvalidAmount(f"{text.strip()!r} is not an amount.") from None
+            raise InvalidAmount(NOT_AN_AMOUNT(text=repr(text.strip()))) from None
         return cls(-minor if sign else minor, currency)
 
     @classmethod
@@ -99,7 +112,7 @@ class Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise CurrencyMismatch(f"Cannot combine {self.currency} and {other.currency} amounts.")
+            raise CurrencyMismatch(MIXED(first=self.currency, second=other.currency))
 
     def __add__(self, other: Money) -> Money:
         if type(other) is not Money or other.currency != self.currency:

@@ -29,13 +29,72 @@ from pos.domain.errors import (
     InvalidQuantity,
     SaleStateError,
 )
+from pos.domain.messages import Template, define
 from pos.domain.money import Money, allocate, round_half_up
 from pos.domain.tax import TaxTable, VatLine, vat_breakdown
-from pos.domain.text import with_article
 
 #: Quantity limits for one line. A till that accepts 100000 bottles by a slip of the
 #: finger is a till that prints a wrong receipt.
 MAX_QUANTITY = 9999
+
+# -- what the cashier reads when a rule is broken (English here; Kiswahili in the .ts) ------
+NOT_A_PERCENTAGE = define("sale.not_a_percentage", "{value} is not a percentage.")
+DISCOUNT_CURRENCY = define("sale.discount_currency", "The discount must be in {currency}.")
+DISCOUNT_TOO_LARGE = {
+    "line": define(
+        "sale.discount_too_large.line", "A discount of {amount} is larger than the line ({base})."
+    ),
+    "order": define(
+        "sale.discount_too_large.order",
+        "A discount of {amount} is larger than the order ({base}).",
+    ),
+}
+DISCOUNT_TOO_LARGE_NAMED = define(
+    "sale.discount_too_large.named",
+    "A discount of {amount} is larger than the line {name} ({base}).",
+)
+SAVED_DISCOUNT_KIND = define(
+    "sale.saved_discount_kind", "A saved discount has an unknown kind {kind}."
+)
+QUANTITY_TOO_LARGE = define(
+    "sale.quantity_too_large", "Quantity {quantity} is too large (at most {limit})."
+)
+#: "This sale is parked; it cannot be changed." per state (each translated whole)
+NOT_OPEN: dict[str, Template] = {
+    "parked": define("sale.not_open.parked", "This sale is parked; it cannot be changed."),
+    "completed": define("sale.not_open.completed", "This sale is completed; it cannot be changed."),
+    "voided": define("sale.not_open.voided", "This sale is voided; it cannot be changed."),
+}
+#: "A completed sale cannot be voided; refund it." per state
+NOT_VOIDABLE: dict[str, Template] = {
+    "completed": define(
+        "sale.not_voidable.completed", "A completed sale cannot be voided; refund it."
+    ),
+    "voided": define("sale.not_voidable.voided", "A voided sale cannot be voided; refund it."),
+}
+PRICED_IN = define("sale.priced_in", "{name} is priced in {currency}.")
+NEGATIVE_PRICE = define("sale.negative_price", "{name} has a negative price; fix the catalog.")
+PRICE_CURRENCY = define("sale.price_currency", "The price must be in {currency}.")
+CASH_CURRENCY = define("sale.cash_currency", "Cash must be in {currency}.")
+PAYMENT_CURRENCY = define("sale.payment_currency", "The payment must be applied in {currency}.")
+NO_CHANGE_GIVEN = define(
+    "sale.no_change_given", "{amount} is more than the {allowed} due; {method} gives no change."
+)
+CASH_BETWEEN = define(
+    "sale.cash_between",
+    "{tendered} is more than the {due} left but less than the {cash_due} to pay in cash. "
+    "Take {cash_text} as the full payment.",
+)
+CASH_SHORT = define(
+    "sale.cash_short",
+    "{tendered} is less than the {cash_due} due. "
+    "Enter at least {cash_text}, or take a part payment.",
+)
+OVERPAID_NON_CASH = define(
+    "sale.overpaid_non_cash",
+    "{amount} was overpaid by a non-cash method; refund it before completing.",
+)
+STILL_DUE = define("sale.still_due", "{due} is still due; take payment first.")
 
 
 class SaleStatus(StrEnum):
@@ -69,7 +128,7 @@ class Discount:
         try:
             pct = Decimal(str(value)).normalize()
         except InvalidOperation:
-            raise InvalidDiscount(f"{value!r} is not a percentage.") from None
+            raise InvalidDiscount(NOT_A_PERCENTAGE(value=repr(value))) from None
         if not pct.is_finite() or pct <= 0 or pct > 100:
             raise InvalidDiscount("A percent discount must be more than 0 and at most 100.")
         if pct.as_tuple().exponent < -2:  # type: ignore[operator]
@@ -82,17 +141,23 @@ class Discount:
             raise InvalidDiscount("A discount amount must be more than zero.")
         return cls(DiscountKind.AMOUNT, amount=value)
 
-    def amount_of(self, base: Money, what: str = "line") -> Money:
-        """The discount in money on ``base``; larger than ``base`` is refused."""
+    def amount_of(self, base: Money, what: str = "line", name: str = "") -> Money:
+        """The discount in money on ``base``; larger than ``base`` is refused.
+
+        ``what``: "line" or "order" (the base the message names); ``name``: the line's
+        product, named in the message when given."""
         if self.kind is DiscountKind.PERCENT:
             return Money(round_half_up(Decimal(base.minor) * self.percent / 100), base.currency)
         assert self.amount is not None
         if self.amount.currency != base.currency:
-            raise InvalidDiscount(f"The discount must be in {base.currency}.")
+            raise InvalidDiscount(DISCOUNT_CURRENCY(currency=base.currency))
         if self.amount > base:
-            raise InvalidDiscount(
-                f"A discount of {self.amount} is larger than the {what} ({base})."
-            )
+            if name:
+                raise InvalidDiscount(
+                    DISCOUNT_TOO_LARGE_NAMED(amount=self.amount, name=name, base=base)
+                )
+            template = DISCOUNT_TOO_LARGE.get(what, DISCOUNT_TOO_LARGE["line"])
+            raise InvalidDiscount(template(amount=self.amount, base=base))
         return self.amount
 
     def percent_of(self, base: Money) -> Decimal:
@@ -133,7 +198,7 @@ class Discount:
             if not isinstance(currency, str):
                 raise InvalidDiscount("A saved discount amount has no currency.")
             return cls.of_amount(Money(minor, currency))
-        raise InvalidDiscount(f"A saved discount has an unknown kind {data.get('kind')!r}.")
+        raise InvalidDiscount(SAVED_DISCOUNT_KIND(kind=repr(data.get("kind"))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +331,7 @@ def check_quantity(quantity: int) -> int:
     if quantity <= 0:
         raise InvalidQuantity("Quantity must be at least 1. To take an item off, remove the line.")
     if quantity > MAX_QUANTITY:
-        raise InvalidQuantity(f"Quantity {quantity:,} is too large (at most {MAX_QUANTITY:,}).")
+        raise InvalidQuantity(QUANTITY_TOO_LARGE(quantity=quantity, limit=MAX_QUANTITY))
     return quantity
 
 
@@ -311,7 +376,7 @@ class Sale:
 
     def _require_open(self) -> None:
         if self.status is not SaleStatus.OPEN:
-            raise SaleStateError(f"This sale is {self.status.value}; it cannot be changed.")
+            raise SaleStateError(NOT_OPEN[self.status.value]())
 
     def line(self, line_id: str) -> SaleLine:
         """The line with ``line_id``; a cashier-readable error if it is gone."""
@@ -329,9 +394,9 @@ class Sale:
         self._require_open()
         check_quantity(quantity)
         if product.unit_price.currency != self.currency:
-            raise InvalidAmount(f"{product.name} is priced in {product.unit_price.currency}.")
+            raise InvalidAmount(PRICED_IN(name=product.name, currency=product.unit_price.currency))
         if product.unit_price.minor < 0:
-            raise InvalidAmount(f"{product.name} has a negative price; fix the catalog.")
+            raise InvalidAmount(NEGATIVE_PRICE(name=product.name))
         for i, line in enumerate(self.lines):
             if line.product == product and line.price_override is None and line.discount is None:
                 merged = replace(line, quantity=check_quantity(line.quantity + quantity))
@@ -367,7 +432,7 @@ class Sale:
     def override_price(self, line_id: str, price: Money) -> SaleLine:
         self._require_open()
         if price.currency != self.currency:
-            raise InvalidAmount(f"The price must be in {self.currency}.")
+            raise InvalidAmount(PRICE_CURRENCY(currency=self.currency))
         if price.minor < 0:
             raise InvalidAmount("A price cannot be negative.")
         i, line = self._line(line_id)
@@ -395,7 +460,7 @@ class Sale:
 
     def _check_line_discount(self, line: SaleLine) -> None:
         if line.discount is not None:
-            line.discount.amount_of(line.gross, what=f"line {line.product.name}")
+            line.discount.amount_of(line.gross, what="line", name=line.product.name)
 
     def _check_order_discount(
         self, discount: Discount | None, *, drop_if_too_large: bool = False
@@ -503,7 +568,7 @@ class Sale:
         if not self.lines:
             raise SaleStateError("The basket is empty: scan an item first.")
         if tendered.currency != self.currency:
-            raise InvalidAmount(f"Cash must be in {self.currency}.")
+            raise InvalidAmount(CASH_CURRENCY(currency=self.currency))
         totals = self.totals(table)
         due = totals.due
         if due.minor == 0:
@@ -520,13 +585,13 @@ class Sale:
             # covers the exact due but not the rounded cash due: neither a part payment
             # (nothing would be left) nor a full one (change would be below the smallest coin)
             raise InsufficientTender(
-                f"{tendered} is more than the {due} left but less than the {cash_due} to pay "
-                f"in cash. Take {cash_due.amount_text()} as the full payment."
+                CASH_BETWEEN(
+                    tendered=tendered, due=due, cash_due=cash_due, cash_text=cash_due.amount_text()
+                )
             )
         else:
             raise InsufficientTender(
-                f"{tendered} is less than the {cash_due} due. "
-                f"Enter at least {cash_due.amount_text()}, or take a part payment."
+                CASH_SHORT(tendered=tendered, cash_due=cash_due, cash_text=cash_due.amount_text())
             )
         self.payments.append(payment)
         return payment
@@ -542,7 +607,7 @@ class Sale:
         """
         self._require_open()
         if payment.amount.currency != self.currency:
-            raise InvalidAmount(f"The payment must be applied in {self.currency}.")
+            raise InvalidAmount(PAYMENT_CURRENCY(currency=self.currency))
         if payment.amount.minor <= 0:
             raise InvalidAmount("A payment must be more than zero.")
         extra = rounding or Money.zero(self.currency)
@@ -550,8 +615,7 @@ class Sale:
         allowed = totals.due + extra
         if payment.amount > allowed:
             raise InvalidAmount(
-                f"{payment.amount} is more than the {allowed} due; "
-                f"{payment.method} gives no change."
+                NO_CHANGE_GIVEN(amount=payment.amount, allowed=allowed, method=payment.method)
             )
         if extra:
             self.rounding = totals.rounding + extra
@@ -593,9 +657,7 @@ class Sale:
             self.payments[i] = replace(p, amount=p.amount - take, change=p.change + take)
             left = left - take
         if left:
-            raise SaleStateError(
-                f"{left} was overpaid by a non-cash method; refund it before completing."
-            )
+            raise SaleStateError(OVERPAID_NON_CASH(amount=left))
         return over
 
     def change_due(self, table: TaxTable) -> Money:
@@ -609,14 +671,12 @@ class Sale:
         self._require_open()
         if not self.is_fully_paid(table):
             due = self.totals(table).due
-            raise InsufficientTender(f"{due} is still due; take payment first.")
+            raise InsufficientTender(STILL_DUE(due=due))
         self.status = SaleStatus.COMPLETED
 
     def void(self, reason: str) -> None:
         if self.status not in (SaleStatus.OPEN, SaleStatus.PARKED):
-            raise SaleStateError(
-                f"{with_article(self.status.value, capital=True)} sale cannot be voided; refund it."
-            )
+            raise SaleStateError(NOT_VOIDABLE[self.status.value]())
         reason = reason.strip()
         if len(reason) < 3:
             raise DomainError("Give a reason for the void (at least 3 characters).", code="reason")

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pos.domain.errors import DomainError, InsufficientTender, InvalidAmount, InvalidQuantity
+from pos.domain.messages import define
 from pos.domain.money import Money
 from pos.domain.sale import (
     Discount,
@@ -26,6 +27,32 @@ from pos.domain.sale import (
 )
 from pos.domain.text import with_article
 
+# -- why a saved sale is refused (a till's support reads these; the cashier sees them when a
+# parked or draft sale cannot be brought back) ----------------------------------------------
+UNKNOWN_VERSION = define("snapshot.unknown_version", "unknown sale snapshot version {version}")
+REFUSED = define("snapshot.refused", "Saved sale refused: {reason}")
+DAMAGED = define("snapshot.damaged", "Saved sale refused: it is damaged ({kind}: {detail}).")
+LINE_REFUSED = define("snapshot.line_refused", "Saved sale refused: {name}: {reason}")
+NEGATIVE_PRICE = define("snapshot.negative_price", "{name} has a negative price.")
+NEGATIVE_PAYMENT = define(
+    "snapshot.negative_payment",
+    "{a_method} payment has a negative amount or change.",
+    also=("method",),
+)
+UNBALANCED_PAYMENT = define(
+    "snapshot.unbalanced_payment",
+    "{a_method} payment does not add up: {tendered} tendered is not "
+    "{amount} taken plus {change} change.",
+    also=("method",),
+)
+UNPAID = define("snapshot.unpaid", "A completed sale must be paid: {paid} paid of {payable}.")
+NOT_TEXT = define("snapshot.not_text", "Saved sale refused: {field} is not text.")
+NOT_AN_AMOUNT = define("snapshot.not_an_amount", "Saved sale refused: {field} is not an amount.")
+MIXED_CURRENCY = define(
+    "snapshot.mixed_currency",
+    "Saved sale refused: {field} is in {code} but the sale is in {currency}; currencies never mix.",
+)
+
 
 class InvalidSnapshot(DomainError, ValueError):
     """A saved sale that breaks the sale's rules (or is damaged): refused, not restored."""
@@ -37,18 +64,17 @@ def restore_sale(data: dict[str, Any]) -> Sale:
     """The sale a snapshot describes, or :class:`InvalidSnapshot` saying why not."""
     if not isinstance(data, dict) or data.get("v") != 1:
         version = data.get("v") if isinstance(data, dict) else None
-        raise InvalidSnapshot(f"unknown sale snapshot version {version!r}", code="version")
+        raise InvalidSnapshot(UNKNOWN_VERSION(version=repr(version)), code="version")
     try:
         sale = _build(data)
         _check(sale)
     except InvalidSnapshot:
         raise
     except DomainError as exc:
-        raise InvalidSnapshot(f"Saved sale refused: {exc.message}", code=exc.code) from exc
+        raise InvalidSnapshot(REFUSED(reason=exc.msg), code=exc.code) from exc
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InvalidSnapshot(
-            f"Saved sale refused: it is damaged ({type(exc).__name__}: {exc}).",
-            code="malformed",
+            DAMAGED(kind=type(exc).__name__, detail=str(exc)), code="malformed"
         ) from exc
     return sale
 
@@ -119,22 +145,27 @@ def _check(sale: Sale) -> None:
             check_quantity(line.quantity)
         except InvalidQuantity as exc:
             raise InvalidSnapshot(
-                f"Saved sale refused: {line.product.name}: {exc.message}", code=exc.code
+                LINE_REFUSED(name=line.product.name, reason=exc.msg), code=exc.code
             ) from exc
         if line.unit_price.is_negative or line.product.unit_price.is_negative:
-            raise InvalidAmount(f"{line.product.name} has a negative price.")
+            raise InvalidAmount(NEGATIVE_PRICE(name=line.product.name))
         if line.discount is not None:
-            line.discount.amount_of(line.gross, what=f"line {line.product.name}")
+            line.discount.amount_of(line.gross, what="line", name=line.product.name)
     if sale.order_discount is not None:
         sale.order_discount.amount_of(sale.order_discount_base(), what="order")
     for p in sale.payments:
-        what = f"{with_article(p.method, capital=True)} payment"
+        a_method = with_article(p.method, capital=True)
         if p.amount.is_negative or p.change.is_negative:
-            raise InvalidAmount(f"{what} has a negative amount or change.")
+            raise InvalidAmount(NEGATIVE_PAYMENT(a_method=a_method, method=p.method))
         if p.tendered != p.amount + p.change:
             raise InvalidAmount(
-                f"{what} does not add up: {p.tendered} tendered is not "
-                f"{p.amount} taken plus {p.change} change."
+                UNBALANCED_PAYMENT(
+                    a_method=a_method,
+                    method=p.method,
+                    tendered=p.tendered,
+                    amount=p.amount,
+                    change=p.change,
+                )
             )
     if sale.status is SaleStatus.COMPLETED:
         base = sale.order_discount_base()
@@ -142,28 +173,24 @@ def _check(sale: Sale) -> None:
         payable = base - order + (sale.rounding or zero)
         paid = sum((p.amount for p in sale.payments), zero)
         if not sale.lines or paid < payable:
-            raise InsufficientTender(
-                f"A completed sale must be paid: {paid} paid of {payable}.", code="unpaid"
-            )
+            raise InsufficientTender(UNPAID(paid=paid, payable=payable), code="unpaid")
 
 
 def _text(value: object, what: str) -> str:
     if not isinstance(value, str):
-        raise InvalidSnapshot(f"Saved sale refused: {what} is not text.", code="malformed")
+        raise InvalidSnapshot(NOT_TEXT(field=what), code="malformed")
     return value
 
 
 def _snapshot_money(data: object, currency: str, what: str) -> Money:
     """Saved money of the sale's own currency: whole minor units, never mixed."""
     if not isinstance(data, dict):
-        raise InvalidSnapshot(f"Saved sale refused: {what} is not an amount.", code="malformed")
+        raise InvalidSnapshot(NOT_AN_AMOUNT(field=what), code="malformed")
     minor, code = data.get("minor"), data.get("currency")
     if not isinstance(minor, int) or isinstance(minor, bool) or not isinstance(code, str):
-        raise InvalidSnapshot(f"Saved sale refused: {what} is not an amount.", code="malformed")
+        raise InvalidSnapshot(NOT_AN_AMOUNT(field=what), code="malformed")
     if code != currency:
         raise InvalidSnapshot(
-            f"Saved sale refused: {what} is in {code} but the sale is in {currency}; "
-            "currencies never mix.",
-            code="currency_mismatch",
+            MIXED_CURRENCY(field=what, code=code, currency=currency), code="currency_mismatch"
         )
     return Money(minor, code)

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pos.domain.errors import DomainError
+from pos.domain.messages import define
 from pos.domain.money import Money, round_half_up
+
+UNKNOWN_VAT = define("tax.unknown_vat", "Unknown VAT class {code} (known: {known}).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,7 @@ class TaxTable:
             if c.code == code:
                 return c
         known = ", ".join(c.code for c in self.classes)
-        raise DomainError(f"Unknown VAT class {code!r} (known: {known}).", code="unknown_vat")
+        raise DomainError(UNKNOWN_VAT(code=repr(code), known=known), code="unknown_vat")
 
     def codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.classes)

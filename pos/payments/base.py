@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar, Protocol
 
+from pos.domain.messages import text
 from pos.domain.money import Money
 
 
@@ -109,7 +110,7 @@ class MethodDescription:
     receipt_label: str = ""  # how the tender is named on the receipt ("" = label)
     reference_label: str = "Ref"  # what the customer's proof is called ("M-Pesa receipt")
     needs_phone: bool = False
-    phone_label: str = "Customer's phone number"
+    phone_label: str = text("Customer's phone number")  # shown through the translations
     phone_placeholder: str = ""
     whole_units_only: bool = False  # takes whole units of the currency (M-Pesa: shillings)
     resend_allowed: bool = True  # may the cashier send a new request after a failure

@@ -109,6 +109,24 @@ LOCKED_NOW = define(
 )
 NAME_TAKEN = define("auth.name_taken", "A user named {name} exists already; choose another name.")
 PIN_LENGTH = define("auth.pin_length", "A PIN is {low} to {high} digits.")
+# the PIN pepper's failures (the cashier reads them at login; support acts on them)
+PEPPER_DAMAGED = define(
+    "auth.pepper_damaged",
+    "The PIN pepper kept as {name} is damaged (not a key), so no PIN can be checked. "
+    "Restore it from the till's backup of its keys; call support.",
+)
+PEPPER_NOT_STORED = define(
+    "auth.pepper_not_stored", "The PIN pepper could not be stored as {name}: {detail}"
+)
+PEPPER_MISSING = define(
+    "auth.pepper_missing",
+    "This PIN cannot be checked: it was saved with PIN pepper {pepper_id}, which this till "
+    "does not have (its key store has no {secret} of that id). Restore the till's keys from "
+    "its backup; call support.",
+)
+LANGUAGE_UNKNOWN = define(
+    "auth.language_unknown", "Choose one of the till's languages ({known}), not {language}."
+)
 #: role names as messages say them (marked for translation)
 ROLE_WORDS = (text("cashier"), text("supervisor"), text("manager"))
 
@@ -204,10 +222,7 @@ class PinPeppers:
         except ValueError:
             secret = b""
         if len(secret) != _PEPPER_BYTES:
-            raise ServiceError(
-                f"The PIN pepper kept as {name} is damaged (not a key), so no PIN can be "
-                "checked. Restore it from the till's backup of its keys; call support."
-            )
+            raise ServiceError(PEPPER_DAMAGED(name=name))
         pepper = Pepper(secret)
         self._known[pepper.id] = pepper
         return pepper
@@ -251,7 +266,7 @@ class PinPeppers:
         try:
             self._store.set(name, pepper.secret.hex())
         except Exception as exc:  # the store says why (no keyring, refused)
-            raise ServiceError(f"The PIN pepper could not be stored as {name}: {exc}") from None
+            raise ServiceError(PEPPER_NOT_STORED(name=name, detail=str(exc))) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,9 +346,7 @@ def verify_pin(pin: str, stored: str, pepper_for: Callable[[str], Pepper | None]
         pepper = pepper_for(params.pepper_id)
         if pepper is None:
             raise PepperMissing(
-                f"This PIN cannot be checked: it was saved with PIN pepper {params.pepper_id}, "
-                f"which this till does not have (its key store has no {PIN_PEPPER_SECRET} of "
-                "that id). Restore the till's keys from its backup; call support."
+                PEPPER_MISSING(pepper_id=params.pepper_id, secret=PIN_PEPPER_SECRET)
             )
         secret = pepper.mix(pin)
     else:
@@ -684,7 +697,7 @@ class AuthService:
         user = self.require_user()
         if language not in LANGUAGES:
             raise InvalidLanguage(
-                f"Choose one of the till's languages ({', '.join(LANGUAGES)}), not {language!r}."
+                LANGUAGE_UNKNOWN(known=", ".join(LANGUAGES), language=repr(language))
             )
         with self._db.session() as s:
             row = s.get(User, user.user_id)

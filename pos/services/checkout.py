@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from pos.domain.barcode import normalize_barcode
+from pos.domain.barcode import InvalidBarcode, normalize_barcode
 from pos.domain.catalog import CatalogItem
 from pos.domain.errors import DomainError
 from pos.domain.messages import define, text
@@ -45,6 +45,18 @@ ALREADY_FINISHED = define(
 )
 NOT_FOR_SALE = define("checkout.not_for_sale", "{name} is not for sale (inactive in the catalog).")
 STILL_DUE = define("checkout.still_due", "{due} is still due: take payment first.")
+PRICED_IN = define("checkout.priced_in", "{name} is priced in {currency}; fix the catalog.")
+NOT_FROM_DRAWER = define(
+    "checkout.not_from_drawer",
+    "{label} already paid {paid}; after this change the sale would be {payable}, and {excess} "
+    "cannot be given back from the drawer. Keep the item, or void the sale: the manager then "
+    "returns the {label} payment (Settle…).",
+)
+NOTHING_LEFT = define(
+    "checkout.nothing_left",
+    "No items are left on this sale ({paid} paid): void it (F8). Cash is given back from the "
+    "drawer; other payments go back through the manager (Settle…).",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,8 +287,8 @@ class CheckoutService:
         self._auth.require(Permission.SELL)
         try:
             barcode = normalize_barcode(code)
-        except ValueError as exc:
-            raise ServiceError(str(exc)) from None
+        except InvalidBarcode as exc:
+            raise ServiceError(exc.msg) from None
         with self._db.session() as s:
             item = repo.product_by_barcode(s, barcode)
         if item is None:
@@ -298,7 +310,7 @@ class CheckoutService:
         if not item.active:
             raise ServiceError(NOT_FOR_SALE(name=item.name))
         if item.price.currency != self._ctx.currency:
-            raise ServiceError(f"{item.name} is priced in {item.price.currency}; fix the catalog.")
+            raise ServiceError(PRICED_IN(name=item.name, currency=item.price.currency))
         line_id = self._ids.new()
         if not self._loaded:
             self.restore()
@@ -401,10 +413,12 @@ class CheckoutService:
         if paid_elsewhere > payable:
             label = dict(others[-1].details).get(LABEL_DETAIL) or others[-1].method.title()
             raise ServiceError(
-                f"{label} already paid {paid_elsewhere}; after this change the sale would be "
-                f"{payable}, and {paid_elsewhere - payable} cannot be given back from the "
-                "drawer. Keep the item, or void the sale: the manager then returns the "
-                f"{label} payment (Settle…)."
+                NOT_FROM_DRAWER(
+                    label=label,
+                    paid=paid_elsewhere,
+                    payable=payable,
+                    excess=paid_elsewhere - payable,
+                )
             )
 
     @staticmethod
@@ -609,10 +623,7 @@ class CheckoutService:
         current = self._current_sale()
         if not current.lines:
             paid = current.totals(self._table).paid
-            raise ServiceError(
-                f"No items are left on this sale ({paid} paid): void it (F8). Cash is given "
-                "back from the drawer; other payments go back through the manager (Settle…)."
-            )
+            raise ServiceError(NOTHING_LEFT(paid=paid))
         if not current.is_fully_paid(self._table):
             due = current.totals(self._table).due
             raise ServiceError(STILL_DUE(due=due))

@@ -13,12 +13,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from pos.domain.messages import define
 from pos.payments.base import GatewayUnavailable, MethodDescription
 from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Permission
 from pos.services.errors import ServiceError
 from pos.services.steps import NetCall, Steps, run_inline
 from pos.store.db import Database
+
+UNKNOWN_SETTINGS = define("gateway_settings.unknown", "Unknown setting(s): {names}.")
 
 
 class SecretStore(Protocol):
@@ -86,7 +89,7 @@ class GatewaySettingsService:
         known = {f.name for f in self._fields()}
         unknown = set(values) - known
         if unknown:
-            raise ServiceError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+            raise ServiceError(UNKNOWN_SETTINGS(names=", ".join(sorted(unknown))))
         changed = []
         for name, value in values.items():
             value = value.strip()

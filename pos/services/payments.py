@@ -67,6 +67,16 @@ from pos.services.steps import NetCall, Steps, run_inline
 from pos.store import attempts as store
 from pos.store.db import Database
 
+ENTERED_IN = define("payments.entered_in", "Amounts are entered in {currency}.")
+NO_RATE = define("payments.no_rate", "No exchange rate for {currency} is configured.")
+EARLIER_CAME_DUE = define(
+    "payments.earlier_came_due",
+    "An earlier payment for this sale just came through: {due} is still due.",
+)
+EARLIER_CAME_DONE = define(
+    "payments.earlier_came_done",
+    "An earlier payment for this sale just came through: the sale is complete.",
+)
 NO_CHANGE = define(
     "payments.no_change", "{amount} is more than the {due} due. {method} gives no change."
 )
@@ -267,13 +277,13 @@ class PaymentService:
         shown and recorded as rounding), foreign currency at the configured rate, half-up."""
         description = self._method(method).describe()
         if amount.currency != self._ctx.currency:
-            raise ServiceError(f"Amounts are entered in {self._ctx.currency}.")
+            raise ServiceError(ENTERED_IN(currency=self._ctx.currency))
         zero = Money.zero(amount.currency)
         currency = self._currency_of(method)
         if currency != amount.currency:
             rate = self.settings.foreign_rates.get(currency)
             if rate is None:
-                raise ServiceError(f"No exchange rate for {currency} is configured.")
+                raise ServiceError(NO_RATE(currency=currency))
             tender = convert(amount, rate, currency)
             return Quote(method, amount, tender, zero, f"{rate:f} {amount.currency}/{currency}")
         if description.whole_units_only:
@@ -362,12 +372,9 @@ class PaymentService:
         again = self._checkout.view()
         if again.sale_id != view.sale_id or again.totals.due < amount:
             raise ServiceError(
-                "An earlier payment for this sale just came through: "
-                + (
-                    f"{again.totals.due} is still due."
-                    if again.sale_id == view.sale_id
-                    else "the sale is complete."
-                )
+                EARLIER_CAME_DUE(due=again.totals.due)
+                if again.sale_id == view.sale_id
+                else EARLIER_CAME_DONE()
             )
         now = self._clock.now()
         with self._db.session() as s:

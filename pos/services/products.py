@@ -19,7 +19,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from pos.domain import csv_safe
-from pos.domain.barcode import normalize_barcode
+from pos.domain.barcode import InvalidBarcode, normalize_barcode
 from pos.domain.messages import define
 from pos.domain.money import Money
 from pos.services.audit import AuditWriter
@@ -232,8 +232,8 @@ class ProductService:
             raise ServiceError(f"Choose a VAT class ({known}).")
         try:
             codes = tuple(dict.fromkeys(normalize_barcode(b) for b in draft.barcodes if b.strip()))
-        except ValueError as exc:  # wrong length or check digit: the message says which
-            raise ServiceError(str(exc)) from None
+        except InvalidBarcode as exc:  # wrong length or check digit: the message says which
+            raise ServiceError(exc.msg) from None
         return ProductDraft(sku, name, draft.price, draft.vat_class, draft.category.strip(), codes)
 
     @staticmethod

@@ -14,10 +14,10 @@ from datetime import date, datetime
 from typing import Any
 
 from pos.domain.errors import DomainError
+from pos.domain.messages import define
 from pos.domain.money import Money, allocate
 from pos.domain.sale import Discount, DiscountKind, Payment, Sale, SaleStatus, SaleTotals
 from pos.domain.tax import TaxTable
-from pos.domain.text import with_article
 from pos.services.context import TerminalContext
 from pos.store.attempts import AttemptRecord
 from pos.store.repositories import JournalHeader
@@ -40,6 +40,11 @@ from sync.protocol.sales import SaleTotals as WireTotals
 #: Payment details that have a field of their own on the wire.
 PAYER_DETAIL, FOREIGN_DETAIL, RATE_DETAIL = "payer", "foreign", "rate"
 _KEY_JUNK = re.compile(r"[^a-z0-9_]")
+#: a sale still open or parked is no document for head office (a bug if it is asked for)
+NOT_SENT = {
+    "open": define("sync_events.not_sent.open", "An open sale is not sent to head office."),
+    "parked": define("sync_events.not_sent.parked", "A parked sale is not sent to head office."),
+}
 
 
 def _discount(discount: Discount | None) -> DiscountEntry | None:
@@ -202,9 +207,7 @@ def sale_document(
             check=check,
         )
     if sale.status is not SaleStatus.COMPLETED:
-        raise DomainError(
-            f"{with_article(sale.status.value, capital=True)} sale is not sent to head office."
-        )
+        raise DomainError(NOT_SENT[sale.status.value]())
     return builders.sale_completed(**envelope, sale=body, check=check)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pos.domain.messages import define
 from pos.payments.training import Answer, Prompt, TrainingCustomer
 from pos.services.errors import ServiceError
 from sync.protocol.training import TrainingNotReal, is_training_document, refuse_training
@@ -27,6 +28,11 @@ __all__ = [
     "is_training_document",
     "refuse_training",
 ]
+
+UNREACHABLE = define(
+    "training.unreachable", "The training phone cannot reach the sandbox: {detail}"
+)
+NO_ANSWER = define("training.no_answer", "The training phone could not answer: {detail}")
 
 
 class CustomerPhone:
@@ -42,7 +48,7 @@ class CustomerPhone:
             for customer in self._customers.values():
                 prompts.extend(customer.pending())
         except Exception as exc:  # the sandbox control clients raise their own errors
-            raise ServiceError(f"The training phone cannot reach the sandbox: {exc}") from exc
+            raise ServiceError(UNREACHABLE(detail=str(exc))) from exc
         return prompts
 
     def answer(self, prompt: Prompt, answer: Answer, pin: str | None = None) -> None:
@@ -52,4 +58,4 @@ class CustomerPhone:
         try:
             customer.answer(prompt, answer, pin)
         except Exception as exc:
-            raise ServiceError(f"The training phone could not answer: {exc}") from exc
+            raise ServiceError(NO_ANSWER(detail=str(exc))) from exc

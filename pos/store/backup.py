@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pos.domain.messages import Message, define
 from pos.store.errors import AlreadyRunning, BackupFailed, StoreError
 from pos.store.identity import (
     assign_identity,
@@ -144,7 +145,34 @@ def _remove(path: Path) -> None:
             p.unlink()
 
 
-def _failure(db_path: Path, exc: BaseException, doing: str) -> BackupFailed:
+# a failed backup is shown to whoever is at the till (the alert line): its words are
+# translated; restore's refusals are read at the command line or before anyone logs in
+NOT_MADE = define(
+    "backup.not_made",
+    "No backup of {path} was made ({doing}: {reason}). The database itself is unchanged "
+    "and the till keeps working.",
+)
+NOT_MADE_FULL = define(
+    "backup.not_made_full",
+    "No backup of {path} was made ({doing}: the disk is full: free some space on {drive}). "
+    "The database itself is unchanged and the till keeps working.",
+)
+NOT_MADE_DAMAGED = define(
+    "backup.not_made_damaged",
+    "No backup of {path} was made: the copy failed its integrity check ({detail}). The "
+    "database itself may be damaged: the good backups are kept; call support before selling on.",
+)
+NO_DATABASE_YET = define(
+    "backup.no_database_yet", "There is no database at {path} yet: nothing to back up."
+)
+DOING_CREATE = define("backup.doing.create", "cannot create {folder}")
+DOING_COPY = define("backup.doing.copy", "copying")
+DOING_SAVE = define("backup.doing.save", "saving the copy")
+DOING_COPY_UPGRADE = define("backup.doing.copy_upgrade", "copying before the upgrade")
+DOING_SAVE_UPGRADE = define("backup.doing.save_upgrade", "saving the copy made before the upgrade")
+
+
+def _failure(db_path: Path, exc: BaseException, doing: Message) -> BackupFailed:
     """A backup error in words: a full disk and a read-only folder are said plainly."""
     from pos.store.db import disk_is_full, drive_of
 
@@ -154,21 +182,13 @@ def _failure(db_path: Path, exc: BaseException, doing: str) -> BackupFailed:
         return _damaged(db_path, str(exc))
     full = primary == sqlite3.SQLITE_FULL or getattr(exc, "errno", None) == errno.ENOSPC
     if full or (primary == sqlite3.SQLITE_IOERR and disk_is_full(backup_dir(db_path))):
-        reason = f"the disk is full: free some space on {drive_of(backup_dir(db_path))}"
-    else:
-        reason = str(exc)
-    return BackupFailed(
-        f"No backup of {db_path} was made ({doing}: {reason}). The database itself is "
-        "unchanged and the till keeps working."
-    )
+        drive = drive_of(backup_dir(db_path))
+        return BackupFailed(NOT_MADE_FULL(path=str(db_path), doing=doing, drive=drive))
+    return BackupFailed(NOT_MADE(path=str(db_path), doing=doing, reason=str(exc)))
 
 
 def _damaged(db_path: Path, detail: str) -> BackupFailed:
-    return BackupFailed(
-        f"No backup of {db_path} was made: the copy failed its integrity check ({detail}). "
-        "The database itself may be damaged: the good backups are kept; call support before "
-        "selling on."
-    )
+    return BackupFailed(NOT_MADE_DAMAGED(path=str(db_path), detail=detail))
 
 
 def _copy(source: Path, target: Path, *, read_only: bool) -> None:
@@ -217,12 +237,12 @@ def make_backup(db_path: Path, *, keep: int, now: datetime) -> Path:
         raise ValueError("keep must be at least 1")
     if is_absent(db_path):
         refuse_if_missing(db_path, latest_backup(db_path))
-        raise BackupFailed(f"There is no database at {db_path} yet: nothing to back up.")
+        raise BackupFailed(NO_DATABASE_YET(path=str(db_path)))
     folder = backup_dir(db_path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _failure(db_path, exc, f"cannot create {folder}") from exc
+        raise _failure(db_path, exc, DOING_CREATE(folder=str(folder))) from exc
     _clean_temps(folder, now)
     final = _new_name(db_path, now)
     temp = folder / f".{final.name}.{os.getpid()}.tmp"
@@ -230,7 +250,7 @@ def make_backup(db_path: Path, *, keep: int, now: datetime) -> Path:
         try:
             _copy(db_path, temp, read_only=False)
         except (sqlite3.Error, OSError) as exc:
-            raise _failure(db_path, exc, "copying") from exc
+            raise _failure(db_path, exc, DOING_COPY()) from exc
         try:
             problems = integrity_problems(temp)
         except sqlite3.DatabaseError as exc:  # too damaged to check at all
@@ -242,7 +262,7 @@ def make_backup(db_path: Path, *, keep: int, now: datetime) -> Path:
             os.replace(temp, final)
             _fsync_dir(folder)
         except OSError as exc:
-            raise _failure(db_path, exc, "saving the copy") from exc
+            raise _failure(db_path, exc, DOING_SAVE()) from exc
     finally:
         _remove(temp)
     for old in list_backups(db_path)[:-keep]:
@@ -415,7 +435,7 @@ def backup_before_upgrade(db_path: Path, revision: str, *, now: datetime) -> Pat
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _failure(db_path, exc, f"cannot create {folder}") from exc
+        raise _failure(db_path, exc, DOING_CREATE(folder=str(folder))) from exc
     stamp = now.astimezone(UTC).strftime(_STAMP)
     final = folder / f"{db_path.stem}-{_UPGRADE_INFIX}-{revision}-{stamp}Z{_SUFFIX}"
     temp = folder / f".{final.name}.{os.getpid()}.tmp"
@@ -423,7 +443,7 @@ def backup_before_upgrade(db_path: Path, revision: str, *, now: datetime) -> Pat
         try:
             _copy(db_path, temp, read_only=False)
         except (sqlite3.Error, OSError) as exc:
-            raise _failure(db_path, exc, "copying before the upgrade") from exc
+            raise _failure(db_path, exc, DOING_COPY_UPGRADE()) from exc
         problems = integrity_problems(temp)
         if problems:
             raise _damaged(db_path, problems[0])
@@ -432,7 +452,7 @@ def backup_before_upgrade(db_path: Path, revision: str, *, now: datetime) -> Pat
             os.replace(temp, final)
             _fsync_dir(folder)
         except OSError as exc:
-            raise _failure(db_path, exc, "saving the copy made before the upgrade") from exc
+            raise _failure(db_path, exc, DOING_SAVE_UPGRADE()) from exc
     finally:
         _remove(temp)
     return final

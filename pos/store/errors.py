@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pos.domain.messages import Message
+
 
 class StoreError(Exception):
-    """The local database could not do what was asked. ``str()`` is for the user."""
+    """The local database could not do what was asked. ``str()`` is for the user (English).
+
+    :attr:`msg` is the same text as a message (a code plus values, or a fixed sentence),
+    which the UI renders in the user's language."""
+
+    def __init__(self, message: str | Message | None = None, *args: object) -> None:
+        if message is None:
+            self.msg = Message.plain(type(self).__name__)
+            super().__init__()
+            return
+        self.msg = message if isinstance(message, Message) else Message.plain(message)
+        super().__init__(str(self.msg), *args)
 
 
 def restore_hint(backup: Path | None) -> str:

@@ -56,8 +56,10 @@ def _digit_pad(parent: QWidget, target: QLineEdit | Callable[[], QLineEdit]) -> 
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setAutoDefault(False)
         if key == "⌫":
+            button.setToolTip(QCoreApplication.translate("Keypad", "Delete the last digit"))
             button.clicked.connect(lambda: pick().backspace())
         elif key == "C":
+            button.setToolTip(QCoreApplication.translate("Keypad", "Clear"))
             button.clicked.connect(lambda: pick().clear())
         else:
             button.clicked.connect(lambda _=False, k=key: pick().insert(k))
@@ -149,9 +151,9 @@ class GatewayDialog(KauntaDialog):
         self._warned = False  # the cashier was told the customer can still pay
         description = method.description
         if description.needs_phone:
-            self.layout_.addWidget(QLabel(description.phone_label, self))
+            self.layout_.addWidget(QLabel(i18n.text(description.phone_label), self))
             self.phone = QLineEdit(self)
-            self.phone.setPlaceholderText(description.phone_placeholder)
+            self.phone.setPlaceholderText(i18n.text(description.phone_placeholder))
             # digits and what people put between them; letters never get in
             self.phone.setValidator(
                 QRegularExpressionValidator(QRegularExpression(r"[0-9 +()\-]{0,20}"), self)
@@ -191,7 +193,9 @@ class GatewayDialog(KauntaDialog):
         self.layout_.addWidget(self.status)
         self.layout_.addWidget(self.countdown)
         self.layout_.addWidget(self.message)
-        self.send_button = self.add_buttons(self.layout_, self.tr("Send request"), self.send)
+        # a method whose approval is keyed in (a bank terminal's slip) sends nothing: it records
+        label = self.tr("Record payment") if self.keyed else self.tr("Send request")
+        self.send_button = self.add_buttons(self.layout_, label, self.send)
         self._requote()
 
     # -- amount -----------------------------------------------------------------------------

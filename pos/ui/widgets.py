@@ -207,13 +207,16 @@ class Keypad(QWidget):
             row += span
 
     def _key(self, key: str) -> QPushButton:
-        button = QPushButton(key, self)
+        """One key; ``keys`` holds it by its English label ("OK"), whatever it shows."""
+        button = QPushButton(self.tr("OK") if key == "OK" else key, self)
         button.setMinimumSize(64, TOUCH_HEIGHT)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setAutoDefault(False)
         if key == "⌫":
+            button.setToolTip(self.tr("Delete the last digit"))
             button.clicked.connect(self._target.backspace)
         elif key == "C":
+            button.setToolTip(self.tr("Clear"))
             button.clicked.connect(self._target.clear)
         elif key == "OK":
             button.setProperty("role", "primary")

@@ -434,6 +434,10 @@
         <translation>Imelipwa: {tender}. Asante!</translation>
     </message>
     <message>
+        <source>Record payment</source>
+        <translation>Rekodi malipo</translation>
+    </message>
+    <message>
         <source>Send again</source>
         <translation>Tuma tena</translation>
     </message>
@@ -561,6 +565,17 @@
     <message>
         <source>Cancel</source>
         <translation>Ghairi</translation>
+    </message>
+</context>
+<context>
+    <name>Keypad</name>
+    <message>
+        <source>Clear</source>
+        <translation>Futa yote</translation>
+    </message>
+    <message>
+        <source>Delete the last digit</source>
+        <translation>Futa tarakimu ya mwisho</translation>
     </message>
 </context>
 <context>
@@ -2157,17 +2172,51 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>*** IMEFUTWA ***</translation>
     </message>
     <message>
+        <source>07XX XXX XXX or 01XX XXX XXX</source>
+        <translation>07XX XXX XXX au 01XX XXX XXX</translation>
+    </message>
+    <message>
         <source>A PIN is {low} to {high} digits.</source>
         <comment>auth.pin_length</comment>
         <translation>PIN ina tarakimu {low} hadi {high}.</translation>
+    </message>
+    <message>
+        <source>A completed sale cannot be voided; refund it.</source>
+        <comment>sale.not_voidable.completed</comment>
+        <translation>Mauzo yaliyokamilika hayawezi kufutwa; rudisha pesa badala yake.</translation>
+    </message>
+    <message>
+        <source>A completed sale must be paid: {paid} paid of {payable}.</source>
+        <comment>snapshot.unpaid</comment>
+        <translation>Mauzo yaliyokamilika lazima yawe yamelipwa: {paid} zimelipwa kati ya {payable}.</translation>
     </message>
     <message>
         <source>A discount amount must be more than zero.</source>
         <translation>Kiasi cha punguzo lazima kiwe zaidi ya sifuri.</translation>
     </message>
     <message>
+        <source>A discount of {amount} is larger than the line ({base}).</source>
+        <comment>sale.discount_too_large.line</comment>
+        <translation>Punguzo la {amount} ni kubwa kuliko mstari ({base}).</translation>
+    </message>
+    <message>
+        <source>A discount of {amount} is larger than the line {name} ({base}).</source>
+        <comment>sale.discount_too_large.named</comment>
+        <translation>Punguzo la {amount} ni kubwa kuliko mstari wa {name} ({base}).</translation>
+    </message>
+    <message>
+        <source>A discount of {amount} is larger than the order ({base}).</source>
+        <comment>sale.discount_too_large.order</comment>
+        <translation>Punguzo la {amount} ni kubwa kuliko mauzo yote ({base}).</translation>
+    </message>
+    <message>
         <source>A discount over the limit</source>
         <translation>Punguzo zaidi ya kikomo</translation>
+    </message>
+    <message>
+        <source>A parked sale is not sent to head office.</source>
+        <comment>sync_events.not_sent.parked</comment>
+        <translation>Mauzo yaliyowekwa kando hayatumwi makao makuu.</translation>
     </message>
     <message>
         <source>A payment must be more than zero.</source>
@@ -2223,6 +2272,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Kiasi cha punguzo lililohifadhiwa si idadi kamili ya senti.</translation>
     </message>
     <message>
+        <source>A saved discount has an unknown kind {kind}.</source>
+        <comment>sale.saved_discount_kind</comment>
+        <translation>Punguzo lililohifadhiwa lina aina isiyojulikana {kind}.</translation>
+    </message>
+    <message>
         <source>A saved discount is damaged (not an object).</source>
         <translation>Punguzo lililohifadhiwa limeharibika.</translation>
     </message>
@@ -2240,12 +2294,32 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Mtumiaji anahitaji jina.</translation>
     </message>
     <message>
+        <source>A voided sale cannot be voided; refund it.</source>
+        <comment>sale.not_voidable.voided</comment>
+        <translation>Mauzo yaliyofutwa hayawezi kufutwa tena; rudisha pesa badala yake.</translation>
+    </message>
+    <message>
         <source>Add items before giving an order discount.</source>
         <translation>Ongeza bidhaa kwanza kabla ya kutoa punguzo la oda nzima.</translation>
     </message>
     <message>
+        <source>Amounts are entered in {currency}.</source>
+        <comment>payments.entered_in</comment>
+        <translation>Kiasi kinaingizwa kwa {currency}.</translation>
+    </message>
+    <message>
         <source>An SKU is letters, digits and . _ / - (up to 64).</source>
         <translation>SKU ni herufi, tarakimu na . _ / - (hadi 64).</translation>
+    </message>
+    <message>
+        <source>An earlier payment for this sale just came through: the sale is complete.</source>
+        <comment>payments.earlier_came_done</comment>
+        <translation>Malipo ya awali ya mauzo haya yamefika sasa hivi: mauzo yamekamilika.</translation>
+    </message>
+    <message>
+        <source>An earlier payment for this sale just came through: {due} is still due.</source>
+        <comment>payments.earlier_came_due</comment>
+        <translation>Malipo ya awali ya mauzo haya yamefika sasa hivi: bado {due} kulipwa.</translation>
     </message>
     <message>
         <source>An empty basket cannot be parked.</source>
@@ -2256,16 +2330,51 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Kiwango cha kubadilisha fedha lazima kiwe zaidi ya sifuri.</translation>
     </message>
     <message>
+        <source>An open sale is not sent to head office.</source>
+        <comment>sync_events.not_sent.open</comment>
+        <translation>Mauzo yaliyo wazi hayatumwi makao makuu.</translation>
+    </message>
+    <message>
         <source>Approval code (on the terminal's slip)</source>
         <translation>Nambari ya idhini (kwenye karatasi ya mashine ya kadi)</translation>
+    </message>
+    <message>
+        <source>Barcode is empty: scan the item or type its barcode.</source>
+        <comment>barcode.empty</comment>
+        <translation>Barcode haina tarakimu: skani bidhaa au andika barcode yake.</translation>
+    </message>
+    <message>
+        <source>Barcode {code} contains characters other than digits: rescan or type it again.</source>
+        <comment>barcode.not_digits</comment>
+        <translation>Barcode {code} ina herufi zisizo tarakimu: skani tena au iandike upya.</translation>
+    </message>
+    <message>
+        <source>Barcode {code} has a wrong check digit (expected {expected}): rescan or type it again.</source>
+        <comment>barcode.wrong_check_digit</comment>
+        <translation>Barcode {code} ina tarakimu ya kuhakiki isiyo sahihi (ilitarajiwa {expected}): skani tena au iandike upya.</translation>
+    </message>
+    <message>
+        <source>Barcode {code} has {digits} digits; a barcode has 8, 12, 13 or 14: rescan or type it again.</source>
+        <comment>barcode.wrong_length</comment>
+        <translation>Barcode {code} ina tarakimu {digits}; barcode ina tarakimu 8, 12, 13 au 14: skani tena au iandike upya.</translation>
     </message>
     <message>
         <source>Call the manager to check the shop's M-Pesa settings; take the payment another way.</source>
         <translation>Mwite meneja aangalie mipangilio ya M-Pesa ya duka; pokea malipo kwa njia nyingine.</translation>
     </message>
     <message>
+        <source>Cannot combine {first} and {second} amounts.</source>
+        <comment>money.mixed</comment>
+        <translation>Haiwezekani kuchanganya kiasi cha {first} na cha {second}.</translation>
+    </message>
+    <message>
         <source>Card PIN (demo: any 4 to 6 digits)</source>
         <translation>PIN ya kadi (majaribio: tarakimu zozote 4 hadi 6)</translation>
+    </message>
+    <message>
+        <source>Cash must be in {currency}.</source>
+        <comment>sale.cash_currency</comment>
+        <translation>Pesa taslimu lazima ziwe kwa {currency}.</translation>
     </message>
     <message>
         <source>Cash rounding</source>
@@ -2309,6 +2418,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Chagua siku {days} au chache kwa wakati mmoja.</translation>
     </message>
     <message>
+        <source>Choose one of the till's languages ({known}), not {language}.</source>
+        <comment>auth.language_unknown</comment>
+        <translation>Chagua mojawapo ya lugha za till ({known}), si {language}.</translation>
+    </message>
+    <message>
         <source>Choose refund or credit.</source>
         <translation>Chagua kurejesha pesa au kuweka kama salio.</translation>
     </message>
@@ -2319,6 +2433,14 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
     <message>
         <source>Could not get the M-Pesa status right now.</source>
         <translation>Haikuwezekana kupata hali ya M-Pesa sasa hivi.</translation>
+    </message>
+    <message>
+        <source>Customer's M-Pesa phone number</source>
+        <translation>Nambari ya simu ya M-Pesa ya mteja</translation>
+    </message>
+    <message>
+        <source>Customer's phone number</source>
+        <translation>Nambari ya simu ya mteja</translation>
     </message>
     <message>
         <source>Date</source>
@@ -2473,6 +2595,16 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>M-Pesa inasema till ya duka haipo, kwa hiyo hakuna kilicholipwa.</translation>
     </message>
     <message>
+        <source>M-Pesa takes Kenya shillings only, not {currency}.</source>
+        <comment>mpesa.shillings_only</comment>
+        <translation>M-Pesa inapokea shilingi za Kenya tu, si {currency}.</translation>
+    </message>
+    <message>
+        <source>M-Pesa takes whole shillings only; {amount} has cents. Round the amount up to the next shilling first.</source>
+        <comment>mpesa.has_cents</comment>
+        <translation>M-Pesa inapokea shilingi kamili tu; {amount} ina senti. Kwanza pandisha kiasi hadi shilingi kamili inayofuata.</translation>
+    </message>
+    <message>
         <source>Make the {label} reversal of {amount} first, then type its reference (or give it back as cash, with a manager's approval).</source>
         <comment>refund_reversal_first</comment>
         <translation>Fanya kwanza urejeshaji wa {label} wa {amount}, kisha andika kumbukumbu yake (au irudishe kama taslimu, kwa idhini ya meneja).</translation>
@@ -2498,6 +2630,31 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>Net      VAT    Gross</source>
         <comment>receipt.vat_head</comment>
         <translation>Bila VAT VAT  Jumla</translation>
+    </message>
+    <message>
+        <source>No backup of {path} was made ({doing}: the disk is full: free some space on {drive}). The database itself is unchanged and the till keeps working.</source>
+        <comment>backup.not_made_full</comment>
+        <translation>Nakala ya akiba ya {path} haikutengenezwa ({doing}: diski imejaa: ondoa vitu ili kupata nafasi kwenye {drive}). Hifadhidata yenyewe haijabadilika na till inaendelea kufanya kazi.</translation>
+    </message>
+    <message>
+        <source>No backup of {path} was made ({doing}: {reason}). The database itself is unchanged and the till keeps working.</source>
+        <comment>backup.not_made</comment>
+        <translation>Nakala ya akiba ya {path} haikutengenezwa ({doing}: {reason}). Hifadhidata yenyewe haijabadilika na till inaendelea kufanya kazi.</translation>
+    </message>
+    <message>
+        <source>No backup of {path} was made: the copy failed its integrity check ({detail}). The database itself may be damaged: the good backups are kept; call support before selling on.</source>
+        <comment>backup.not_made_damaged</comment>
+        <translation>Nakala ya akiba ya {path} haikutengenezwa: nakala imeshindwa ukaguzi wa uadilifu ({detail}). Huenda hifadhidata yenyewe imeharibika: nakala nzuri za akiba zimehifadhiwa; piga simu kwa msaada kabla ya kuendelea kuuza.</translation>
+    </message>
+    <message>
+        <source>No exchange rate for {currency} is configured.</source>
+        <comment>payments.no_rate</comment>
+        <translation>Hakuna kiwango cha kubadilisha fedha cha {currency} kilichowekwa.</translation>
+    </message>
+    <message>
+        <source>No items are left on this sale ({paid} paid): void it (F8). Cash is given back from the drawer; other payments go back through the manager (Settle…).</source>
+        <comment>checkout.nothing_left</comment>
+        <translation>Hakuna bidhaa zilizobaki kwenye mauzo haya ({paid} zimelipwa): yafute (F8). Pesa taslimu zinarudishwa kutoka droo; malipo mengine yanarudishwa na meneja (Maliza hesabu…).</translation>
     </message>
     <message>
         <source>No product has barcode or SKU {code}.</source>
@@ -2578,6 +2735,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Idadi lazima iwe angalau 1. Kuondoa bidhaa, ondoa mstari wake.</translation>
     </message>
     <message>
+        <source>Quantity {quantity} is too large (at most {limit}).</source>
+        <comment>sale.quantity_too_large</comment>
+        <translation>Idadi {quantity} ni kubwa mno (isizidi {limit}).</translation>
+    </message>
+    <message>
         <source>Reason: {reason}</source>
         <comment>receipt.reason</comment>
         <translation>Sababu: {reason}</translation>
@@ -2610,6 +2772,36 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>Sale {sale_id}</source>
         <comment>receipt.sale</comment>
         <translation>Mauzo {sale_id}</translation>
+    </message>
+    <message>
+        <source>Saved sale refused: it is damaged ({kind}: {detail}).</source>
+        <comment>snapshot.damaged</comment>
+        <translation>Mauzo yaliyohifadhiwa yamekataliwa: yameharibika ({kind}: {detail}).</translation>
+    </message>
+    <message>
+        <source>Saved sale refused: {field} is in {code} but the sale is in {currency}; currencies never mix.</source>
+        <comment>snapshot.mixed_currency</comment>
+        <translation>Mauzo yaliyohifadhiwa yamekataliwa: {field} iko kwa {code} lakini mauzo yako kwa {currency}; sarafu hazichanganywi kamwe.</translation>
+    </message>
+    <message>
+        <source>Saved sale refused: {field} is not an amount.</source>
+        <comment>snapshot.not_an_amount</comment>
+        <translation>Mauzo yaliyohifadhiwa yamekataliwa: {field} si kiasi.</translation>
+    </message>
+    <message>
+        <source>Saved sale refused: {field} is not text.</source>
+        <comment>snapshot.not_text</comment>
+        <translation>Mauzo yaliyohifadhiwa yamekataliwa: {field} si maandishi.</translation>
+    </message>
+    <message>
+        <source>Saved sale refused: {name}: {reason}</source>
+        <comment>snapshot.line_refused</comment>
+        <translation>Mauzo yaliyohifadhiwa yamekataliwa: {name}: {reason}</translation>
+    </message>
+    <message>
+        <source>Saved sale refused: {reason}</source>
+        <comment>snapshot.refused</comment>
+        <translation>Mauzo yaliyohifadhiwa yamekataliwa: {reason}</translation>
     </message>
     <message>
         <source>Say in a few words why this is refunded.</source>
@@ -2737,6 +2929,16 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Mtumiaji huyo hayupo kwenye till hii.</translation>
     </message>
     <message>
+        <source>The PIN pepper could not be stored as {name}: {detail}</source>
+        <comment>auth.pepper_not_stored</comment>
+        <translation>PIN pepper haikuweza kuhifadhiwa kama {name}: {detail}</translation>
+    </message>
+    <message>
+        <source>The PIN pepper kept as {name} is damaged (not a key), so no PIN can be checked. Restore it from the till's backup of its keys; call support.</source>
+        <comment>auth.pepper_damaged</comment>
+        <translation>PIN pepper iliyohifadhiwa kama {name} imeharibika (si ufunguo), kwa hiyo hakuna PIN inayoweza kukaguliwa. Irudishe kutoka nakala ya akiba ya funguo za till; piga simu kwa msaada.</translation>
+    </message>
+    <message>
         <source>The amount to pay must be more than zero.</source>
         <translation>Kiasi cha kulipa lazima kiwe zaidi ya sifuri.</translation>
     </message>
@@ -2779,6 +2981,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Simu ya mteja inashughulikia muamala mwingine wa M-Pesa. Subiri dakika moja, kisha jaribu tena.</translation>
     </message>
     <message>
+        <source>The discount must be in {currency}.</source>
+        <comment>sale.discount_currency</comment>
+        <translation>Punguzo lazima liwe kwa {currency}.</translation>
+    </message>
+    <message>
         <source>The drawer should hold {expected}; {amount} cannot be taken out of it.</source>
         <comment>shift_not_in_drawer</comment>
         <translation>Droo inapaswa kuwa na {expected}; {amount} haziwezi kutolewa ndani yake.</translation>
@@ -2814,8 +3021,18 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Njia ya malipo {code} haijawekwa kwenye till hii.</translation>
     </message>
     <message>
+        <source>The payment must be applied in {currency}.</source>
+        <comment>sale.payment_currency</comment>
+        <translation>Malipo lazima yawekwe kwa {currency}.</translation>
+    </message>
+    <message>
         <source>The payment request expired before the customer answered. Try again.</source>
         <translation>Ombi la malipo limeisha muda kabla mteja hajajibu. Jaribu tena.</translation>
+    </message>
+    <message>
+        <source>The price must be in {currency}.</source>
+        <comment>sale.price_currency</comment>
+        <translation>Bei lazima iwe kwa {currency}.</translation>
     </message>
     <message>
         <source>The refund was refused: {problem}</source>
@@ -2842,12 +3059,47 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Till haina noti na sarafu za {currency}: haiwezi kuhesabu.</translation>
     </message>
     <message>
+        <source>The training phone cannot reach the sandbox: {detail}</source>
+        <comment>training.unreachable</comment>
+        <translation>Simu ya mafunzo haiwezi kufikia sandbox: {detail}</translation>
+    </message>
+    <message>
+        <source>The training phone could not answer: {detail}</source>
+        <comment>training.no_answer</comment>
+        <translation>Simu ya mafunzo haikuweza kujibu: {detail}</translation>
+    </message>
+    <message>
         <source>The two PINs are not the same; type the new PIN twice.</source>
         <translation>PIN mbili hazifanani; andika PIN mpya mara mbili.</translation>
     </message>
     <message>
+        <source>There is no database at {path} yet: nothing to back up.</source>
+        <comment>backup.no_database_yet</comment>
+        <translation>Bado hakuna hifadhidata kwenye {path}: hakuna cha kuwekea nakala ya akiba.</translation>
+    </message>
+    <message>
         <source>There is no open sale: scan an item to start one.</source>
         <translation>Hakuna mauzo yaliyo wazi: skani bidhaa kuanza mauzo.</translation>
+    </message>
+    <message>
+        <source>This PIN cannot be checked: it was saved with PIN pepper {pepper_id}, which this till does not have (its key store has no {secret} of that id). Restore the till's keys from its backup; call support.</source>
+        <comment>auth.pepper_missing</comment>
+        <translation>PIN hii haiwezi kukaguliwa: ilihifadhiwa kwa PIN pepper {pepper_id}, ambayo till hii haina (hifadhi yake ya funguo haina {secret} yenye kitambulisho hicho). Rudisha funguo za till kutoka nakala yake ya akiba; piga simu kwa msaada.</translation>
+    </message>
+    <message>
+        <source>This sale is completed; it cannot be changed.</source>
+        <comment>sale.not_open.completed</comment>
+        <translation>Mauzo haya yamekamilika; hayawezi kubadilishwa.</translation>
+    </message>
+    <message>
+        <source>This sale is parked; it cannot be changed.</source>
+        <comment>sale.not_open.parked</comment>
+        <translation>Mauzo haya yamewekwa kando; hayawezi kubadilishwa.</translation>
+    </message>
+    <message>
+        <source>This sale is voided; it cannot be changed.</source>
+        <comment>sale.not_open.voided</comment>
+        <translation>Mauzo haya yamefutwa; hayawezi kubadilishwa.</translation>
     </message>
     <message>
         <source>This sale was already finished as receipt {number}; it cannot be changed or paid again. Start a new sale; F9 shows the last receipt.</source>
@@ -2872,6 +3124,21 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>Type the {field} before sending.</source>
         <comment>payments.keyed_missing</comment>
         <translation>Andika {field} kabla ya kutuma.</translation>
+    </message>
+    <message>
+        <source>Unknown VAT class {code} (known: {known}).</source>
+        <comment>tax.unknown_vat</comment>
+        <translation>Daraja la VAT {code} halijulikani (yanayojulikana: {known}).</translation>
+    </message>
+    <message>
+        <source>Unknown currency {currency}.</source>
+        <comment>money.unknown_currency</comment>
+        <translation>Sarafu {currency} haijulikani.</translation>
+    </message>
+    <message>
+        <source>Unknown setting(s): {names}.</source>
+        <comment>gateway_settings.unknown</comment>
+        <translation>Mipangilio isiyojulikana: {names}.</translation>
     </message>
     <message>
         <source>Unknown user.</source>
@@ -2930,8 +3197,23 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>msimamizi au meneja</translation>
     </message>
     <message>
+        <source>cannot create {folder}</source>
+        <comment>backup.doing.create</comment>
+        <translation>haiwezi kuunda {folder}</translation>
+    </message>
+    <message>
         <source>cashier</source>
         <translation>keshia</translation>
+    </message>
+    <message>
+        <source>copying</source>
+        <comment>backup.doing.copy</comment>
+        <translation>inanakili</translation>
+    </message>
+    <message>
+        <source>copying before the upgrade</source>
+        <comment>backup.doing.copy_upgrade</comment>
+        <translation>inanakili kabla ya kusasisha</translation>
     </message>
     <message>
         <source>e.g. 123456</source>
@@ -2946,8 +3228,33 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>bei haipo</translation>
     </message>
     <message>
+        <source>saving the copy</source>
+        <comment>backup.doing.save</comment>
+        <translation>inahifadhi nakala</translation>
+    </message>
+    <message>
+        <source>saving the copy made before the upgrade</source>
+        <comment>backup.doing.save_upgrade</comment>
+        <translation>inahifadhi nakala iliyotengenezwa kabla ya kusasisha</translation>
+    </message>
+    <message>
         <source>supervisor</source>
         <translation>msimamizi</translation>
+    </message>
+    <message>
+        <source>unknown sale snapshot version {version}</source>
+        <comment>snapshot.unknown_version</comment>
+        <translation>toleo la mauzo yaliyohifadhiwa {version} halijulikani</translation>
+    </message>
+    <message>
+        <source>{a_method} payment does not add up: {tendered} tendered is not {amount} taken plus {change} change.</source>
+        <comment>snapshot.unbalanced_payment</comment>
+        <translation>Malipo ya {method} hayalingani: {tendered} zilizotolewa si {amount} zilizopokelewa pamoja na chenji {change}.</translation>
+    </message>
+    <message>
+        <source>{a_method} payment has a negative amount or change.</source>
+        <comment>snapshot.negative_payment</comment>
+        <translation>Malipo ya {method} yana kiasi au chenji hasi.</translation>
     </message>
     <message>
         <source>{a_method} request for this sale is still waiting ({status}) — wait for it or cancel it before sending another.</source>
@@ -2965,14 +3272,39 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Idhini ya {approver} inahitajika kwa: {action}.</translation>
     </message>
     <message>
+        <source>{amount} is more than M-Pesa takes in one payment ({limit}). Split the payment: take up to {limit} by M-Pesa, then the rest as a second payment.</source>
+        <comment>mpesa.over_max</comment>
+        <translation>{amount} ni zaidi ya kiasi ambacho M-Pesa inapokea kwa malipo moja ({limit}). Gawanya malipo: pokea hadi {limit} kwa M-Pesa, kisha kilichobaki kama malipo ya pili.</translation>
+    </message>
+    <message>
+        <source>{amount} is more than the {allowed} due; {method} gives no change.</source>
+        <comment>sale.no_change_given</comment>
+        <translation>{amount} ni zaidi ya {allowed} inayodaiwa; {method} haitoi chenji.</translation>
+    </message>
+    <message>
         <source>{amount} is more than the {due} due. {method} gives no change.</source>
         <comment>payments.no_change</comment>
         <translation>{amount} ni zaidi ya deni la {due}. {method} haitoi chenji.</translation>
     </message>
     <message>
+        <source>{amount} was overpaid by a non-cash method; refund it before completing.</source>
+        <comment>sale.overpaid_non_cash</comment>
+        <translation>{amount} zimelipwa zaidi kwa njia isiyo pesa taslimu; zirudishe kabla ya kukamilisha.</translation>
+    </message>
+    <message>
+        <source>{currency} amounts have at most {digits} decimals: {text}.</source>
+        <comment>money.too_many_decimals</comment>
+        <translation>Kiasi cha {currency} kina desimali zisizozidi {digits}: {text}.</translation>
+    </message>
+    <message>
         <source>{due} is still due: take payment first.</source>
         <comment>checkout.still_due</comment>
         <translation>{due} bado kulipwa: pokea malipo kwanza.</translation>
+    </message>
+    <message>
+        <source>{due} is still due; take payment first.</source>
+        <comment>sale.still_due</comment>
+        <translation>Bado {due} kulipwa; pokea malipo kwanza.</translation>
     </message>
     <message>
         <source>{field}: digits only (0-9).</source>
@@ -2993,6 +3325,11 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>{kind} is not a kind of cash movement.</source>
         <comment>shift_unknown_kind</comment>
         <translation>{kind} si aina ya mwendo wa pesa taslimu.</translation>
+    </message>
+    <message>
+        <source>{label} already paid {paid}; after this change the sale would be {payable}, and {excess} cannot be given back from the drawer. Keep the item, or void the sale: the manager then returns the {label} payment (Settle…).</source>
+        <comment>checkout.not_from_drawer</comment>
+        <translation>{label} tayari imelipa {paid}; baada ya badiliko hili mauzo yangekuwa {payable}, na {excess} haziwezi kurudishwa kutoka droo. Acha bidhaa, au futa mauzo: kisha meneja anarudisha malipo ya {label} (Maliza hesabu…).</translation>
     </message>
     <message>
         <source>{label} cannot be given back that way.</source>
@@ -3020,6 +3357,16 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>{method} haina sehemu inayoitwa {field}.</translation>
     </message>
     <message>
+        <source>{name} has a negative price.</source>
+        <comment>snapshot.negative_price</comment>
+        <translation>{name} ina bei hasi.</translation>
+    </message>
+    <message>
+        <source>{name} has a negative price; fix the catalog.</source>
+        <comment>sale.negative_price</comment>
+        <translation>{name} ina bei hasi; rekebisha katalogi.</translation>
+    </message>
+    <message>
         <source>{name} is locked after {count} wrong PINs, until {until}. A manager can unlock the account now.</source>
         <comment>auth.locked_until</comment>
         <translation>{name} amefungiwa baada ya PIN {count} zisizo sahihi, hadi saa {until}. Meneja anaweza kufungua akaunti sasa.</translation>
@@ -3030,9 +3377,44 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>{name} haiuzwi (haitumiki kwenye orodha ya bidhaa).</translation>
     </message>
     <message>
+        <source>{name} is priced in {currency}.</source>
+        <comment>sale.priced_in</comment>
+        <translation>Bei ya {name} iko kwa {currency}.</translation>
+    </message>
+    <message>
+        <source>{name} is priced in {currency}; fix the catalog.</source>
+        <comment>checkout.priced_in</comment>
+        <translation>Bei ya {name} iko kwa {currency}; rekebisha katalogi.</translation>
+    </message>
+    <message>
+        <source>{tendered} is less than the {cash_due} due. Enter at least {cash_text}, or take a part payment.</source>
+        <comment>sale.cash_short</comment>
+        <translation>{tendered} ni chini ya {cash_due} inayodaiwa. Ingiza angalau {cash_text}, au pokea malipo ya sehemu.</translation>
+    </message>
+    <message>
+        <source>{tendered} is more than the {due} left but less than the {cash_due} to pay in cash. Take {cash_text} as the full payment.</source>
+        <comment>sale.cash_between</comment>
+        <translation>{tendered} ni zaidi ya {due} iliyobaki lakini chini ya {cash_due} ya kulipa kwa pesa taslimu. Pokea {cash_text} kama malipo kamili.</translation>
+    </message>
+    <message>
+        <source>{text} is not an amount.</source>
+        <comment>money.not_an_amount</comment>
+        <translation>{text} si kiasi.</translation>
+    </message>
+    <message>
+        <source>{text} is not an amount. Type digits, e.g. 1250.50.</source>
+        <comment>money.not_an_amount_hint</comment>
+        <translation>{text} si kiasi. Andika tarakimu, k.m. 1250.50.</translation>
+    </message>
+    <message>
         <source>{value} is not a note or coin the till counts in {currency}.</source>
         <comment>cashup_bad_denomination</comment>
         <translation>{value} si noti wala sarafu ambayo till inahesabu kwa {currency}.</translation>
+    </message>
+    <message>
+        <source>{value} is not a percentage.</source>
+        <comment>sale.not_a_percentage</comment>
+        <translation>{value} si asilimia.</translation>
     </message>
 </context>
 </TS>

@@ -1,6 +1,6 @@
 """A sale paid on a bank's standalone card terminal, through the real till window.
 
-The terminal talks to nothing: the cashier presses "Card (standalone terminal)", keys the
+The terminal talks to nothing: the cashier presses "Card (PDQ)", keys the
 approval code and the card's last four digits from the slip (the digits on the dialog's
 number pad) and the till records the payment. The receipt shows the approval and the
 masked card; nothing of the keyed values reaches the logs, and the database keeps only
@@ -53,7 +53,7 @@ def _dump(till: Till) -> str:
 
 def _open(till: Till) -> GatewayDialog:
     button = till.window.sale.gateway_buttons[METHOD]
-    assert button.text().startswith("Card (standalone terminal)")
+    assert button.text().startswith("Card (PDQ)")
     till.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     dialog = till.dialog()
     assert isinstance(dialog, GatewayDialog)

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt, QTranslator
 
 import dev
-from pos.domain.errors import InvalidQuantity
+from pos.domain.errors import DomainError, InvalidQuantity
 from pos.domain.messages import Message
-from pos.services.errors import UnknownBarcode
+from pos.services.errors import ServiceError, UnknownBarcode
 from pos.ui import i18n
 from pos.ui.dialogs import NumberDialog
 from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN, Till
@@ -134,6 +134,50 @@ def test_messages_render_per_language_with_money_and_counts() -> None:
     )
     i18n.set_language("en")
     assert i18n.describe(error).startswith("No product has barcode 123.")
+
+
+def test_a_wrong_check_digit_reads_in_kiswahili_on_the_sale_screen(till: Till) -> None:
+    """A barcode error from the domain (once an English f-string) is a code plus values."""
+    _log_in_kiswahili(till)
+    till.scan("6168232712620")  # the milk's code with a wrong last digit
+    assert till.window.sale.message.text() == (
+        "Barcode 6168232712620 ina tarakimu ya kuhakiki isiyo sahihi (ilitarajiwa 8): "
+        "skani tena au iandike upya."
+    )
+
+
+def test_errors_from_the_domain_services_and_m_pesa_render_in_kiswahili() -> None:
+    """Each kind of message that was English only: the English stays for the logs, the
+    Kiswahili has the same values, written per locale (money, thousands)."""
+    from pos.domain.money import Money
+    from pos.domain.sale import check_quantity
+    from pos.payments.mpesa.amounts import mpesa_amount, whole_shillings
+    from pos.services.payments import NO_RATE
+    from pos.store.backup import DOING_COPY, NOT_MADE
+    from pos.store.errors import BackupFailed
+
+    i18n.set_language("sw")
+    with pytest.raises(InvalidQuantity) as too_many:
+        check_quantity(1_000_000)
+    assert str(too_many.value) == "Quantity 1,000,000 is too large (at most 9,999)."
+    assert i18n.describe(too_many.value) == "Idadi 1,000,000 ni kubwa mno (isizidi 9,999)."
+    with pytest.raises(DomainError) as cents:
+        whole_shillings(Money(9950, "KES"))
+    assert "KES 99.50" in str(cents.value)
+    assert i18n.describe(cents.value).startswith("M-Pesa inapokea shilingi kamili tu; KES 99.50")
+    with pytest.raises(DomainError) as big:
+        mpesa_amount(Money(30_000_000, "KES"), max_kes=250_000)
+    assert i18n.describe(big.value).startswith(
+        "KES 300,000.00 ni zaidi ya kiasi ambacho M-Pesa inapokea kwa malipo moja (KES 250,000.00)."
+    )
+    assert i18n.describe(ServiceError(NO_RATE(currency="USD"))) == (
+        "Hakuna kiwango cha kubadilisha fedha cha USD kilichowekwa."
+    )
+    failed = BackupFailed(NOT_MADE(path="/d/kaunta.sqlite", doing=DOING_COPY(), reason="I/O"))
+    assert str(failed).startswith("No backup of /d/kaunta.sqlite was made (copying: I/O).")
+    assert i18n.describe(failed).startswith(
+        "Nakala ya akiba ya /d/kaunta.sqlite haikutengenezwa (inanakili: I/O)."
+    )
 
 
 def test_the_compiled_translation_loads_with_a_plain_qtranslator() -> None:

@@ -41,11 +41,13 @@ NOT_KEYED = text("Key the approval code and the card's last 4 digits from the te
 
 class ManualCardMethod(PaymentMethod):
     code = CODE
-    label = "Card (standalone terminal)"
+    #: short enough for a payment button at 1024x768; "PDQ" is what Kenyan shops call a
+    #: bank's card machine
+    label = "Card (PDQ)"
     capabilities = frozenset({Capability.IMMEDIATE})
     description = MethodDescription(
         code=CODE,
-        label="Card (standalone terminal)",
+        label="Card (PDQ)",
         dialog=DialogKind.TERMINAL,  # the bank terminal prompts the customer itself
         receipt_label="Card",
         reference_label="Card approval",

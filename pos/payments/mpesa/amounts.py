@@ -17,6 +17,7 @@ The rule Kaunta uses, in one place so the sale, the receipt and the push agree:
 from __future__ import annotations
 
 from pos.domain.errors import InvalidAmount
+from pos.domain.messages import define
 from pos.domain.money import Money
 
 __all__ = ["DEFAULT_MAX_KES", "InvalidAmount", "mpesa_amount", "whole_shillings"]
@@ -26,16 +27,24 @@ DEFAULT_MAX_KES = 250_000
 
 _CENTS_PER_KES = 100
 
-
-def _kes(whole: int) -> str:
-    return str(Money(whole * _CENTS_PER_KES, "KES"))
+SHILLINGS_ONLY = define(
+    "mpesa.shillings_only", "M-Pesa takes Kenya shillings only, not {currency}."
+)
+OVER_MAX = define(
+    "mpesa.over_max",
+    "{amount} is more than M-Pesa takes in one payment ({limit}). Split the payment: take up "
+    "to {limit} by M-Pesa, then the rest as a second payment.",
+)
+HAS_CENTS = define(
+    "mpesa.has_cents",
+    "M-Pesa takes whole shillings only; {amount} has cents. "
+    "Round the amount up to the next shilling first.",
+)
 
 
 def _check_common(amount: Money, max_kes: int) -> None:
     if amount.currency != "KES":
-        raise InvalidAmount(
-            f"M-Pesa takes Kenya shillings only, not {amount.currency}.", code="mpesa.currency"
-        )
+        raise InvalidAmount(SHILLINGS_ONLY(currency=amount.currency), code="mpesa.currency")
     if amount.minor < _CENTS_PER_KES:
         raise InvalidAmount(
             "M-Pesa payments must be at least KES 1.00.", code="mpesa.amount_too_small"
@@ -45,12 +54,8 @@ def _check_common(amount: Money, max_kes: int) -> None:
 
 
 def _over_max(amount: Money, max_kes: int) -> InvalidAmount:
-    return InvalidAmount(
-        f"{amount} is more than M-Pesa takes in one payment ({_kes(max_kes)}). "
-        f"Split the payment: take up to {_kes(max_kes)} by M-Pesa, then the rest as a "
-        "second payment.",
-        code="mpesa.amount_too_large",
-    )
+    limit = Money(max_kes * _CENTS_PER_KES, "KES")
+    return InvalidAmount(OVER_MAX(amount=amount, limit=limit), code="mpesa.amount_too_large")
 
 
 def whole_shillings(amount: Money, *, max_kes: int = DEFAULT_MAX_KES) -> int:
@@ -62,11 +67,7 @@ def whole_shillings(amount: Money, *, max_kes: int = DEFAULT_MAX_KES) -> int:
     _check_common(amount, max_kes)
     whole, cents = divmod(amount.minor, _CENTS_PER_KES)
     if cents:
-        raise InvalidAmount(
-            f"M-Pesa takes whole shillings only; {amount} has cents. "
-            "Round the amount up to the next shilling first.",
-            code="mpesa.amount_cents",
-        )
+        raise InvalidAmount(HAS_CENTS(amount=amount), code="mpesa.amount_cents")
     if whole > max_kes:
         raise _over_max(amount, max_kes)
     return whole
@@ -79,9 +80,7 @@ def mpesa_amount(due: Money, *, max_kes: int = DEFAULT_MAX_KES) -> tuple[Money, 
     The pushed amount is always ≥ ``due`` and less than one shilling above it.
     """
     if due.currency != "KES":
-        raise InvalidAmount(
-            f"M-Pesa takes Kenya shillings only, not {due.currency}.", code="mpesa.currency"
-        )
+        raise InvalidAmount(SHILLINGS_ONLY(currency=due.currency), code="mpesa.currency")
     if due.minor <= 0:
         raise InvalidAmount("The amount to pay must be more than zero.", code="mpesa.amount_zero")
     whole = -(-due.minor // _CENTS_PER_KES)  # ceiling division: round UP to the shilling

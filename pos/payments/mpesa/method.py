@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pos.domain.errors import InvalidAmount
+from pos.domain.messages import text
 from pos.payments.base import (
     AttemptRef,
     AttemptState,
@@ -116,8 +117,8 @@ class MpesaMethod(PaymentMethod):
         receipt_label="M-Pesa",
         reference_label="M-Pesa receipt",
         needs_phone=True,
-        phone_label="Customer's M-Pesa phone number",
-        phone_placeholder="07XX XXX XXX or 01XX XXX XXX",
+        phone_label=text("Customer's M-Pesa phone number"),
+        phone_placeholder=text("07XX XXX XXX or 01XX XXX XXX"),
         whole_units_only=True,
         resend_allowed=True,
         settings_fields=(
