@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from sync.server.api import views
@@ -16,5 +16,6 @@ urlpatterns = [
     path("healthz", views.healthz_view),
     path("readyz", views.readyz_view),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("dashboard/", include("sync.server.dashboard.urls")),
     path("admin/", admin.site.urls),
 ]

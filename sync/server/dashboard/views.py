@@ -1,0 +1,216 @@
+"""Dashboard pages (thin: the figures come from :mod:`.queries`, the pictures from :mod:`.charts`).
+
+Sign-in is required for every page (the same people, passwords and lockout as the admin).
+Roles: head-office admins and auditors see every store; an area manager sees only their own
+stores: another store's day or sale answers 404, as if it did not exist. Only admins import
+statements. Nothing here changes the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from sync.server.accounts.access import role_of
+from sync.server.accounts.models import HqRole
+from sync.server.dashboard import queries
+from sync.server.dashboard.charts import bar_chart
+from sync.server.dashboard.templatetags.dashboard import money_text
+from sync.server.ledger.models import Sale
+from sync.server.reconcile.statements import StatementError
+from sync.server.terminals.models import Store
+
+LOGIN_URL = "/dashboard/login/"
+View = Callable[..., HttpResponse]
+
+
+class DashboardLogin(LoginView):
+    template_name = "dashboard/login.html"
+    redirect_authenticated_user = True
+
+
+def visible_stores(request: HttpRequest) -> QuerySet[Store]:
+    """The stores this person may see; no head-office role → 403."""
+    role = role_of(request)
+    if role is None:
+        raise PermissionDenied("No head-office role.")
+    if role == HqRole.AREA_MANAGER:
+        user: Any = request.user
+        return Store.objects.filter(pk__in=user.hq_profile.stores.values("pk"))
+    return Store.objects.all()
+
+
+def hq_page(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return view(request, visible_stores(request), *args, **kwargs)
+
+    return login_required(wrapper, login_url=LOGIN_URL)
+
+
+def _period(request: HttpRequest) -> queries.Period:
+    today = timezone.now().astimezone(queries.LOCAL).date()
+    try:
+        last = date.fromisoformat(request.GET.get("to", "")) if request.GET.get("to") else today
+        first = (
+            date.fromisoformat(request.GET["from"])
+            if request.GET.get("from")
+            else last - timedelta(days=6)
+        )
+    except ValueError:
+        first, last = today - timedelta(days=6), today
+    if first > last:
+        first, last = last, first
+    return queries.Period(max(first, last - timedelta(days=92)), last)
+
+
+def _charts(stores: QuerySet[Store], period: queries.Period) -> dict[str, Any]:
+    days = queries.per_day(stores, period)
+    hours = queries.per_hour(stores, period)
+    tenders = queries.per_tender(stores, period)
+    cur = days[0]["currency"] if days else "KES"
+    fmt = lambda v: money_text(v, cur)  # noqa: E731 - a one-line formatter
+    return {
+        "per_day": days,
+        "per_hour": hours,
+        "per_tender": tenders,
+        "day_chart": bar_chart(
+            [(d["business_date"].strftime("%d %b"), d["total"] or 0) for d in days],
+            fmt=fmt,
+            title="Takings per day",
+        ),
+        "hour_chart": bar_chart(
+            [(f"{h['hour']:02d}", h["total"] or 0) for h in hours], fmt=fmt, title="Per hour"
+        ),
+        "tender_chart": bar_chart(
+            [(t["method"], t["total"] or 0) for t in tenders],
+            fmt=fmt,
+            title="Per tender",
+            height=180,
+        ),
+    }
+
+
+@hq_page
+def overview(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
+    period = _period(request)
+    chosen = request.GET.get("store", "")
+    scope = stores.filter(code=chosen) if chosen else stores
+    terminals = queries.terminals(stores)
+    context = {
+        "period": period,
+        "stores": stores.order_by("code"),
+        "chosen": chosen,
+        "per_store": queries.per_store(scope, period),
+        "terminals_offline": [t for t in terminals if t["offline_too_long"]],
+        "late": [p for p in queries.late_payments(scope) if not p["settled"]][:20],
+        "parked_count": queries.parked_events(scope).count(),
+        "exceptions_count": queries.recon_exceptions(scope).count(),
+        "role": role_of(request),
+        **_charts(scope, period),
+    }
+    return render(request, "dashboard/overview.html", context)
+
+
+@hq_page
+def store_day(request: HttpRequest, stores: QuerySet[Store], code: str, day: str) -> HttpResponse:
+    store = get_object_or_404(stores, code=code)
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        raise Http404("not a date") from None
+    scope = stores.filter(pk=store.pk)
+    period = queries.Period(when, when)
+    context = {
+        "store": store,
+        "day": when,
+        "previous": when - timedelta(days=1),
+        "next": when + timedelta(days=1),
+        "sales": queries.day_sales(store, when),
+        "per_store": queries.per_store(scope, period),
+        "exceptions": queries.recon_exceptions(scope).filter(day=when),
+        **_charts(scope, period),
+    }
+    return render(request, "dashboard/store_day.html", context)
+
+
+@hq_page
+def sale_detail(request: HttpRequest, stores: QuerySet[Store], pk: int) -> HttpResponse:
+    sale = get_object_or_404(
+        Sale.objects.select_related("store", "event__terminal").filter(store__in=stores), pk=pk
+    )
+    context = {
+        "sale": sale,
+        "lines": sale.lines.order_by("id"),
+        "vat": sale.vat.order_by("code"),
+        "payments": sale.payments.order_by("id"),
+        "exceptions": sale.reconexception_set.select_related("statement"),
+    }
+    return render(request, "dashboard/sale.html", context)
+
+
+@hq_page
+def terminals(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
+    return render(
+        request,
+        "dashboard/terminals.html",
+        {"terminals": queries.terminals(stores), "offline_after": queries.OFFLINE_AFTER},
+    )
+
+
+@hq_page
+def payments(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
+    return render(
+        request,
+        "dashboard/payments.html",
+        {"late": queries.late_payments(stores), "parked": queries.parked_events(stores)},
+    )
+
+
+@hq_page
+@require_http_methods(["GET", "POST"])
+def reconciliation(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
+    from sync.server.reconcile.service import import_statement
+
+    error = ""
+    if request.method == "POST":
+        if role_of(request) != HqRole.ADMIN:
+            raise PermissionDenied("Only head-office admins import statements.")
+        upload = request.FILES.get("statement")
+        gateway = request.POST.get("gateway", "")
+        if upload is None or gateway not in ("mpesa", "paypal"):
+            error = "Choose the gateway and the statement file."
+        else:
+            try:
+                text = upload.read().decode("utf-8-sig")
+                import_statement(
+                    gateway,
+                    text,
+                    file_name=upload.name or "statement.csv",
+                    user=request.user,
+                    day_first=request.POST.get("day_first", "1") == "1",
+                )
+            except UnicodeDecodeError:
+                error = "The file is not UTF-8 text (export it as CSV)."
+            except StatementError as exc:
+                error = str(exc)
+            else:
+                return redirect("dashboard:reconciliation")
+    context = {
+        "imports": queries.statement_imports() if role_of(request) != HqRole.AREA_MANAGER else [],
+        "exceptions": queries.recon_exceptions(stores)[:500],
+        "can_import": role_of(request) == HqRole.ADMIN,
+        "error": error,
+    }
+    return render(request, "dashboard/reconciliation.html", context, status=400 if error else 200)
