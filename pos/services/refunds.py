@@ -71,6 +71,8 @@ from sync.protocol.refunds import OriginalSale, RefundCompleted, RefundLine, Ref
 from sync.protocol.sales import VatClass, VatTotal
 
 CASH = "cash"
+#: a refund as lists show it (for the screens, which do not import the store)
+RefundSummary = store.RefundSummary
 VOIDED = define("refund_voided", "Receipt {number} was voided: nothing was paid to refund.")
 NO_LINE = define("refund_no_line", "Receipt {number} has no line {line}.")
 LINE_PROBLEM = define("refund_line_problem", "{item}: {problem}")

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.receipt import Receipt, render_text
 from pos.services.receipts import ReceiptService, ReceiptSummary
+from pos.services.refunds import RefundSummary
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
@@ -457,6 +458,28 @@ class ReceiptBrowser(KauntaDialog):
         self.text.setPlainText("\n".join(render_text(receipt, say=i18n.receipt_say())))
         self.btn_reprint.setEnabled(True)
         self._describe_choice()
+        if summary is not None:  # refunds of this sale, under its receipt
+            refunds, sale_id = self.act.terminal.refunds, summary.sale_id
+            self.act.call(
+                lambda: refunds.refunds_of_sale(sale_id),
+                lambda found: self._show_refunds(sale_id, found),
+                self._failed,
+            )
+
+    def _show_refunds(self, sale_id: str, found: list[RefundSummary]) -> None:
+        if not found or self._loaded != sale_id:
+            return
+        self.text.appendPlainText("")
+        for r in found:
+            self.text.appendPlainText(
+                self.tr("REFUNDED {number} · {when} · -{total}").format(
+                    number=r.number,
+                    when=r.closed_at.astimezone(self.act.terminal.ctx.zone).strftime(
+                        "%d/%m/%Y %H:%M"
+                    ),
+                    total=r.total,
+                )
+            )
 
     def _describe_choice(self) -> None:
         """The message line for the chosen receipt: a void is not a proof of payment;

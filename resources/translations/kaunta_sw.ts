@@ -1146,6 +1146,10 @@
         <translation>Bonyeza Enter tena kuchapisha {number} tena kama NAKALA.</translation>
     </message>
     <message>
+        <source>REFUNDED {number} · {when} · -{total}</source>
+        <translation>IMEREJESHWA {number} · {when} · -{total}</translation>
+    </message>
+    <message>
         <source>Receipt</source>
         <translation>Risiti</translation>
     </message>

@@ -21,6 +21,7 @@ from pos.ui.manager.products_dialog import ProductsDialog
 from pos.ui.manager.refund_dialog import NoReceiptReturnDialog, RefundDialog
 from pos.ui.manager.staff_dialog import StaffDialog
 from pos.ui.payment_dialogs import GatewayDialog
+from pos.ui.receipts_browser import open_receipt_browser
 
 if TYPE_CHECKING:
     from conftest import MakeTill, Till
@@ -132,6 +133,14 @@ def test_a_partial_refund_of_a_split_tender_sale(make_paying_till: MakeTill) -> 
     till.until(lambda: refund.sale is not None and refund.sale.refunds == (done.number,))
     assert [s.maximum() for s in refund.spins] == [0, 1]
     assert "Refunded before" in refund.sale_label.text()
+    refund.reject()
+    menu.accept()
+    till.idle()
+    # the receipts browser shows the refund under the original receipt
+    browser = open_receipt_browser(till.window.sale, till.window.actions_)
+    till.until(browser.isVisible)
+    till.until(lambda: f"REFUNDED {done.number}" in browser.text.toPlainText())
+    assert number in browser.text.toPlainText()
 
 
 def test_a_return_without_a_receipt_gives_cash_at_todays_price(till: Till) -> None:
