@@ -506,7 +506,10 @@ class ParkedDialog(KauntaDialog):
 class ReceiptDialog(KauntaDialog):
     """The receipt as it will print, with the change to hand back in large type."""
 
-    def __init__(self, parent: QWidget, receipt: Receipt, change: Money | None) -> None:
+    def __init__(
+        self, parent: QWidget, receipt: Receipt, change: Money | None, *, printing: bool = False
+    ) -> None:
+        """``printing``: the receipt went to the till's printer (``terminal.devices``)."""
         super().__init__(
             parent,
             QCoreApplication.translate("ReceiptDialog", "Receipt {number}").format(
@@ -528,19 +531,18 @@ class ReceiptDialog(KauntaDialog):
         layout.addWidget(self.text)
         note = QLabel(
             self.tr(
-                "Printing is not available yet: receipt printers arrive in a later "
-                "release.\nThe receipt is stored; show it again any time with Last "
-                "receipt (F9)."
+                "Sent to the receipt printer.\nShow it again or print a copy any time with "
+                "Last receipt (F9)."
+            )
+            if printing
+            else self.tr(
+                "No receipt printer is set up on this till.\nThe receipt is stored; show "
+                "it again or print a copy any time with Last receipt (F9)."
             ),
             self,
         )
         layout.addWidget(note)
         buttons = QHBoxLayout()
-        printer = QPushButton(self.tr("Print (not yet available)"), self)
-        printer.setAutoDefault(False)
-        printer.setEnabled(False)
-        printer.setMinimumHeight(TOUCH_HEIGHT)
-        buttons.addWidget(printer)
         buttons.addWidget(
             action_button(self, self.tr("New sale"), "Enter", self.accept, role="primary")
         )

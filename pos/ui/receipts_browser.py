@@ -12,8 +12,9 @@ result that arrives after a newer search was started is dropped. A scanned recei
 ends with Enter: the first Enter after the text changed only runs the search and selects
 the match; Enter again reprints it, so a scan never reprints the wrong receipt.
 
-The sale screen opens it with :func:`open_receipt_browser` (F9) and may pass each copy on
-to the receipt printer through :attr:`ReceiptBrowser.sig_reprinted`.
+The sale screen opens it with :func:`open_receipt_browser` (F9). Each copy goes to the
+receipt printer (``terminal.devices``; a printer without paper queues it) and is reported
+through :attr:`ReceiptBrowser.sig_reprinted`.
 """
 
 from __future__ import annotations
@@ -536,11 +537,17 @@ class ReceiptBrowser(KauntaDialog):
             self.btn_reprint.setEnabled(True)
             if self.shown is not None and self.shown.sale_id == chosen.sale_id:
                 self.text.setPlainText("\n".join(render_text(copy, say=i18n.receipt_say())))
+            devices = self.act.terminal.devices
+            printing = devices.reprint(copy) if devices is not None else None
             show_message(
                 self.message,
-                self.tr(
-                    "Copy of {number} made, marked COPY (receipt printers arrive in a "
-                    "later release: show it on screen)."
+                (
+                    self.tr("Copy of {number} sent to the printer, marked COPY.")
+                    if printing is not None
+                    else self.tr(
+                        "Copy of {number} made, marked COPY (no receipt printer is set up "
+                        "on this till: show it on screen)."
+                    )
                 ).format(number=chosen.number),
                 error=False,
             )

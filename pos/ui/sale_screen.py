@@ -47,6 +47,7 @@ from pos.services.gateway_settings import FieldStatus
 from pos.services.payments import AttemptView
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
+from pos.ui.device_status import DeviceHooks
 from pos.ui.dialogs import (
     DiscountDialog,
     KauntaDialog,
@@ -185,6 +186,11 @@ class SaleScreen(QWidget):
         self.sync_line = SyncStatusLine(self, actions.terminal.headoffice)
         register_sync_tools()  # the manager menu's head-office and refused-events entries
         left.addWidget(self.sync_line)
+        # printer, display, scanner, card terminal: status line, receipts, pole display
+        devices = actions.terminal.devices
+        self.devices = DeviceHooks(self, devices) if devices is not None else None
+        if self.devices is not None:
+            left.addWidget(self.devices.line)
 
         # totals: every row always there (zeros when empty), so buttons never move
         totals = QFrame(right_box)
@@ -946,8 +952,11 @@ class SaleScreen(QWidget):
             receipt = attempt.receipt
             self.show_sale(None)
             self.last_receipt = receipt
+            printing = self._print(receipt)
             # open after the payment dialog has closed
-            QTimer.singleShot(0, lambda: self._open(ReceiptDialog(self, receipt, None)))
+            QTimer.singleShot(
+                0, lambda: self._open(ReceiptDialog(self, receipt, None, printing=printing))
+            )
             return
         if attempt.sale_view is not None:
             self.show_sale(attempt.sale_view)
@@ -961,7 +970,16 @@ class SaleScreen(QWidget):
         assert result.receipt is not None
         self.show_sale(None)
         self.last_receipt = result.receipt
-        self._open(ReceiptDialog(self, result.receipt, result.change))
+        printing = self._print(result.receipt)
+        self._open(ReceiptDialog(self, result.receipt, result.change, printing=printing))
+
+    def _print(self, receipt: Receipt) -> bool:
+        """Print a completed sale's receipt (``pos.ui.device_status``); whether it went
+        to a printer (it may wait there for paper; the cashier is told)."""
+        if self.devices is None:
+            return False
+        self.devices.sale_completed(receipt)
+        return self.devices.printing
 
     def show_last_receipt(self) -> None:
         """F9: the receipt browser, on the last paid receipt (any older one a search away;

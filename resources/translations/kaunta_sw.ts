@@ -33,6 +33,65 @@
     </message>
 </context>
 <context>
+    <name>CardTerminalWindow</name>
+    <message>
+        <source>A card PIN has 4 to 6 digits.</source>
+        <translation>PIN ya kadi ina tarakimu 4 hadi 6.</translation>
+    </message>
+    <message>
+        <source>Bank declines</source>
+        <translation>Benki inakataa</translation>
+    </message>
+    <message>
+        <source>Card terminal (training)</source>
+        <translation>Mashine ya kadi (mafunzo)</translation>
+    </message>
+    <message>
+        <source>Customer cancels</source>
+        <translation>Mteja anaghairi</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>Kataa</translation>
+    </message>
+    <message>
+        <source>Insert card</source>
+        <translation>Ingiza kadi</translation>
+    </message>
+    <message>
+        <source>Not enough money</source>
+        <translation>Pesa haitoshi</translation>
+    </message>
+    <message>
+        <source>OK (approve)</source>
+        <translation>Sawa (idhinisha)</translation>
+    </message>
+    <message>
+        <source>PIN (demo: any 4 to 6 digits)</source>
+        <translation>PIN (majaribio: tarakimu zozote 4 hadi 6)</translation>
+    </message>
+    <message>
+        <source>Pay {amount}</source>
+        <translation>Lipa {amount}</translation>
+    </message>
+    <message>
+        <source>Refund {amount} to the card</source>
+        <translation>Rudisha {amount} kwenye kadi</translation>
+    </message>
+    <message>
+        <source>The terminal is not waiting for a card.</source>
+        <translation>Mashine haisubiri kadi.</translation>
+    </message>
+    <message>
+        <source>The terminal is not waiting for that payment any more.</source>
+        <translation>Mashine haisubiri tena malipo hayo.</translation>
+    </message>
+    <message>
+        <source>Wrong PIN</source>
+        <translation>PIN si sahihi</translation>
+    </message>
+</context>
+<context>
     <name>CashMoveDialog</name>
     <message>
         <source>Amount, e.g. 500.00</source>
@@ -288,6 +347,206 @@
     <message>
         <source>Notes</source>
         <translation>Noti</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceForm</name>
+    <message>
+        <source>A cash drawer hangs on this printer</source>
+        <translation>Droo ya pesa imeunganishwa kwenye printa hii</translation>
+    </message>
+    <message>
+        <source>COM3, /dev/ttyUSB0, socket://192.168.1.50:9100</source>
+        <translation>COM3, /dev/ttyUSB0, socket://192.168.1.50:9100</translation>
+    </message>
+    <message>
+        <source>Code ends with</source>
+        <translation>Msimbo unaishia na</translation>
+    </message>
+    <message>
+        <source>Command set</source>
+        <translation>Seti ya amri</translation>
+    </message>
+    <message>
+        <source>Flow control</source>
+        <translation>Udhibiti wa mtiririko</translation>
+    </message>
+    <message>
+        <source>Paper</source>
+        <translation>Karatasi</translation>
+    </message>
+    <message>
+        <source>Parity</source>
+        <translation>Usawa (parity)</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Mlango (port)</translation>
+    </message>
+    <message>
+        <source>Speed (baud)</source>
+        <translation>Kasi (baud)</translation>
+    </message>
+    <message>
+        <source>Stop bits</source>
+        <translation>Biti za kusimama</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceSettings</name>
+    <message>
+        <source>Devices</source>
+        <translation>Vifaa</translation>
+    </message>
+    <message>
+        <source>The devices have not started on this till.</source>
+        <translation>Vifaa havijaanza kwenye kaunta hii.</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceSettingsDialog</name>
+    <message>
+        <source>Card terminal</source>
+        <translation>Mashine ya kadi</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>Customer display</source>
+        <translation>Skrini ya mteja</translation>
+    </message>
+    <message>
+        <source>Diagnose</source>
+        <translation>Chunguza</translation>
+    </message>
+    <message>
+        <source>Display test</source>
+        <translation>Jaribio la skrini</translation>
+    </message>
+    <message>
+        <source>Drawer opened (no sale {n} this shift).</source>
+        <translation>Droo imefunguliwa (bila mauzo, mara ya {n} zamu hii).</translation>
+    </message>
+    <message>
+        <source>If you can read this, the printer works.</source>
+        <translation>Ukiweza kusoma hii, printa inafanya kazi.</translation>
+    </message>
+    <message>
+        <source>Kaunta test print</source>
+        <translation>Jaribio la uchapishaji la Kaunta</translation>
+    </message>
+    <message>
+        <source>No device is set up on this till.</source>
+        <translation>Hakuna kifaa kilichowekwa kwenye kaunta hii.</translation>
+    </message>
+    <message>
+        <source>Open drawer</source>
+        <translation>Fungua droo</translation>
+    </message>
+    <message>
+        <source>Receipt printer and drawer</source>
+        <translation>Printa ya risiti na droo</translation>
+    </message>
+    <message>
+        <source>Register the till</source>
+        <translation>Sajili kaunta</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Hifadhi</translation>
+    </message>
+    <message>
+        <source>Saved in {path}. Restart the till to use the new settings.</source>
+        <translation>Imehifadhiwa katika {path}. Anzisha upya kaunta ili kutumia mipangilio mipya.</translation>
+    </message>
+    <message>
+        <source>Saved settings go into the configuration file and take effect the next time the till starts. In training mode the devices are emulators.</source>
+        <translation>Mipangilio iliyohifadhiwa inaingia kwenye faili la usanidi na inaanza kutumika kaunta ikianzishwa tena. Katika hali ya mafunzo vifaa ni viigizaji.</translation>
+    </message>
+    <message>
+        <source>Serial scanner</source>
+        <translation>Skana ya serial</translation>
+    </message>
+    <message>
+        <source>Test display</source>
+        <translation>Jaribu skrini</translation>
+    </message>
+    <message>
+        <source>Test page sent to the printer.</source>
+        <translation>Ukurasa wa majaribio umetumwa kwa printa.</translation>
+    </message>
+    <message>
+        <source>Test print</source>
+        <translation>Jaribu kuchapisha</translation>
+    </message>
+    <message>
+        <source>Test text sent to the customer display.</source>
+        <translation>Maandishi ya majaribio yametumwa kwa skrini ya mteja.</translation>
+    </message>
+    <message>
+        <source>The card terminal is a payment method: its port and password are set under Settings (payment methods).</source>
+        <translation>Mashine ya kadi ni njia ya malipo: mlango na nenosiri lake huwekwa kwenye Mipangilio (njia za malipo).</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceStatus</name>
+    <message>
+        <source>Card terminal</source>
+        <translation>Mashine ya kadi</translation>
+    </message>
+    <message>
+        <source>Display</source>
+        <translation>Skrini ya mteja</translation>
+    </message>
+    <message>
+        <source>Printer</source>
+        <translation>Printa</translation>
+    </message>
+    <message>
+        <source>Receipts that were waiting have been printed.</source>
+        <translation>Risiti zilizokuwa zikisubiri zimechapishwa.</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Skana</translation>
+    </message>
+    <message>
+        <source>The receipt was not printed ({reason}). The sale is complete; the receipt will print when the printer is ready.</source>
+        <translation>Risiti haikuchapishwa ({reason}). Mauzo yamekamilika; risiti itachapishwa printa ikiwa tayari.</translation>
+    </message>
+    <message>
+        <source>checking…</source>
+        <translation>inakaguliwa…</translation>
+    </message>
+    <message>
+        <source>cover open</source>
+        <translation>kifuniko kiko wazi</translation>
+    </message>
+    <message>
+        <source>needs attention</source>
+        <translation>inahitaji uangalizi</translation>
+    </message>
+    <message>
+        <source>no paper</source>
+        <translation>hakuna karatasi</translation>
+    </message>
+    <message>
+        <source>not working</source>
+        <translation>haifanyi kazi</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>haipatikani</translation>
+    </message>
+    <message>
+        <source>paper low</source>
+        <translation>karatasi inaisha</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>tayari</translation>
     </message>
 </context>
 <context>
@@ -750,6 +1009,10 @@
         <translation>Ofisi kuu (usawazishaji)</translation>
     </message>
     <message>
+        <source>Devices</source>
+        <translation>Vifaa</translation>
+    </message>
+    <message>
         <source>Manager</source>
         <translation>Meneja</translation>
     </message>
@@ -1014,6 +1277,41 @@
     </message>
 </context>
 <context>
+    <name>PrintedReceiptPanel</name>
+    <message>
+        <source>&lt; Previous</source>
+        <translation>&lt; Iliyotangulia</translation>
+    </message>
+    <message>
+        <source>Customer display:</source>
+        <translation>Skrini ya mteja:</translation>
+    </message>
+    <message>
+        <source>Drawer opened {n} times.</source>
+        <translation>Droo imefunguliwa mara {n}.</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>Endelea &gt;</translation>
+    </message>
+    <message>
+        <source>Nothing printed yet.</source>
+        <translation>Bado hakuna kilichochapishwa.</translation>
+    </message>
+    <message>
+        <source>Paper in the printer</source>
+        <translation>Karatasi iko kwenye printa</translation>
+    </message>
+    <message>
+        <source>Printed receipt (training printer)</source>
+        <translation>Risiti iliyochapishwa (printa ya mafunzo)</translation>
+    </message>
+    <message>
+        <source>Receipt {n} of {count}, as the printer printed it</source>
+        <translation>Risiti {n} kati ya {count}, kama printa ilivyoichapisha</translation>
+    </message>
+</context>
+<context>
     <name>ProductsDialog</name>
     <message>
         <source>Active</source>
@@ -1118,8 +1416,12 @@
         <translation>Funga</translation>
     </message>
     <message>
-        <source>Copy of {number} made, marked COPY (receipt printers arrive in a later release: show it on screen).</source>
-        <translation>Nakala ya {number} imetengenezwa, imeandikwa NAKALA (printa za risiti zitakuja baadaye: ionyeshe kwenye skrini).</translation>
+        <source>Copy of {number} made, marked COPY (no receipt printer is set up on this till: show it on screen).</source>
+        <translation>Nakala ya {number} imetengenezwa, imewekwa alama NAKALA (hakuna printa ya risiti kwenye kaunta hii: ionyeshe kwenye skrini).</translation>
+    </message>
+    <message>
+        <source>Copy of {number} sent to the printer, marked COPY.</source>
+        <translation>Nakala ya {number} imetumwa kwa printa, imewekwa alama NAKALA.</translation>
     </message>
     <message>
         <source>Next day ▶</source>
@@ -1205,18 +1507,20 @@
         <translation>Mauzo mapya</translation>
     </message>
     <message>
-        <source>Print (not yet available)</source>
-        <translation>Chapisha (bado haipatikani)</translation>
-    </message>
-    <message>
-        <source>Printing is not available yet: receipt printers arrive in a later release.
-The receipt is stored; show it again any time with Last receipt (F9).</source>
-        <translation>Kuchapisha bado hakupatikani: printa za risiti zitakuja baadaye.
-Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
+        <source>No receipt printer is set up on this till.
+The receipt is stored; show it again or print a copy any time with Last receipt (F9).</source>
+        <translation>Hakuna printa ya risiti kwenye kaunta hii.
+Risiti imehifadhiwa; ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</translation>
     </message>
     <message>
         <source>Receipt {number}</source>
         <translation>Risiti {number}</translation>
+    </message>
+    <message>
+        <source>Sent to the receipt printer.
+Show it again or print a copy any time with Last receipt (F9).</source>
+        <translation>Imetumwa kwa printa ya risiti.
+Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</translation>
     </message>
 </context>
 <context>
@@ -2656,6 +2960,18 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <translation>Hakuna kiwango cha kubadilisha fedha cha {currency} kilichowekwa.</translation>
     </message>
     <message>
+        <source>No card terminal is set up on this till.</source>
+        <translation>Hakuna mashine ya kadi kwenye kaunta hii.</translation>
+    </message>
+    <message>
+        <source>No cash drawer is set up on this till.</source>
+        <translation>Hakuna droo ya pesa kwenye kaunta hii.</translation>
+    </message>
+    <message>
+        <source>No customer display is set up on this till.</source>
+        <translation>Hakuna skrini ya mteja kwenye kaunta hii.</translation>
+    </message>
+    <message>
         <source>No items are left on this sale ({paid} paid): void it (F8). Cash is given back from the drawer; other payments go back through the manager (Settle…).</source>
         <comment>checkout.nothing_left</comment>
         <translation>Hakuna bidhaa zilizobaki kwenye mauzo haya ({paid} zimelipwa): yafute (F8). Pesa taslimu zinarudishwa kutoka droo; malipo mengine yanarudishwa na meneja (Maliza hesabu…).</translation>
@@ -2674,6 +2990,10 @@ Risiti imehifadhiwa; ionyeshe tena wakati wowote kwa Risiti (F9).</translation>
         <source>No shift is open on this till: open one with the float counted (Manager tools, Ctrl+M).</source>
         <comment>shift_none</comment>
         <translation>Hakuna zamu iliyo wazi kwenye till hii: fungua moja baada ya kuhesabu pesa za chenji za kuanzia (Zana za meneja, Ctrl+M).</translation>
+    </message>
+    <message>
+        <source>No receipt printer is set up on this till.</source>
+        <translation>Hakuna printa ya risiti kwenye kaunta hii.</translation>
     </message>
     <message>
         <source>No shift since the last Z: open a shift first.</source>
