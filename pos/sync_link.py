@@ -27,6 +27,7 @@ from pos.services.headoffice import (
     EnrollResult,
     HeadOfficeService,
     SyncPhase,
+    SyncView,
 )
 from pos.services.terminal import Terminal
 
@@ -48,6 +49,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def installed_version() -> str:
+    """This till's version as the heartbeat reports it (the head office requires one)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kaunta")
+    except PackageNotFoundError:  # a source checkout that was never installed
+        return "dev"
+
+
 class SyncLink:
     """One till's head-office link: at most one agent at a time, restarted on enrollment."""
 
@@ -63,7 +74,7 @@ class SyncLink:
         self.terminal = terminal
         self.service: HeadOfficeService = terminal.headoffice
         self.secrets = secrets
-        self.app_version = app_version
+        self.app_version = app_version or installed_version()
         self.agent: SyncAgent | None = None
         self.training_hq: TrainingHeadOffice | None = None
         self._lock = threading.Lock()
@@ -71,7 +82,8 @@ class SyncLink:
         self._stopping = threading.Event()
         self.training_delay_s = TRAINING_DELAY_S
         self._warn_after = timedelta(hours=config.sync.warn_after_hours)
-        self.service.update(warn_after=self._warn_after, offered_url=config.sync.url)
+        # a new link knows nothing yet: start from a clean view
+        self.service.publish(SyncView(warn_after=self._warn_after, offered_url=config.sync.url))
         if not config.training:
             self.service.enroller = self.enroll
 

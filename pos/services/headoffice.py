@@ -20,7 +20,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -177,10 +177,19 @@ class _Listeners:
 class HeadOfficeService:
     """Sync state for the screens, the manager's enrollment, and the parked events."""
 
-    def __init__(self, db: Database, auth: AuthService, *, training: bool = False) -> None:
+    def __init__(
+        self,
+        db: Database,
+        auth: AuthService,
+        *,
+        training: bool = False,
+        zone: tzinfo | None = None,
+    ) -> None:
         self._db = db
         self._auth = auth
         self.training = training
+        #: the shop's time zone: the screens show times of sync in it
+        self.zone = zone
         self._view = SyncView()
         self._view_lock = threading.Lock()
         self._listeners = _Listeners()

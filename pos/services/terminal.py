@@ -109,7 +109,9 @@ class Terminal:
         self.devices: TillDevices | None = None
         self.gateway_settings: GatewaySettingsService | None = None
         #: sync state and enrollment (fed by the composition root's sync agent)
-        self.headoffice = HeadOfficeService(db, self.auth, training=ctx.training)
+        self.headoffice = HeadOfficeService(
+            db, self.auth, training=ctx.training, zone=ctx.zone
+        )
         # an enrolled till's products and staff are head office's (read-only here);
         # training keeps them editable, so a manager can practise on the demo catalog
         self.products.owned_by_head_office = self._enrolled

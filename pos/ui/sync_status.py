@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
+from pos.domain.messages import Formats
 from pos.services.headoffice import HeadOfficeService, SyncPhase, SyncView
 from pos.ui import i18n
 
@@ -84,9 +85,10 @@ class SyncStatusLine(QLabel):
         return self.tr("{d} days").format(d=hours // 24)
 
     def _moment(self, value: datetime, now: datetime) -> str:
-        shown = i18n.formats().moment(value)  # dd/mm/yyyy HH:MM in the shop's zone
-        today = i18n.formats().moment(now)[:10]
-        return shown[11:] if shown[:10] == today else shown
+        """HH:MM today, dd/mm/yyyy HH:MM before, in the shop's time zone."""
+        formats = Formats(self.service.zone) if self.service.zone else i18n.formats()
+        shown = formats.moment(value)
+        return shown[11:] if shown[:10] == formats.moment(now)[:10] else shown
 
     def _last(self, view: SyncView, now: datetime) -> str:
         if view.last_success_at is None:

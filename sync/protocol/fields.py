@@ -27,6 +27,10 @@ MAX_MINOR = 10**13
 MAX_ITEMS = 10_000
 
 CURRENCY_RE = re.compile(r"[A-Z]{3}")
+#: a UUID as ``str(uuid.UUID(...))`` writes it (what check_uuid accepts)
+_CANONICAL_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: currency codes that have passed CURRENCY_RE in an amount (Fields.money's fast path)
+_GOOD_CODES: set[str] = set()
 CODE_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 DECIMAL_RE = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
@@ -115,13 +119,37 @@ def check_uuid(value: Any, path: str, *, v7: bool = False) -> str:
 class Fields:
     """A JSON object read strictly; ``path`` is where it sits in the document."""
 
-    __slots__ = ("_data", "path")
+    __slots__ = ("_data", "_key", "_parent", "_path")
 
-    def __init__(self, data: Any, path: str = "") -> None:
-        if not isinstance(data, Mapping):
-            raise ProtocolError(path, "must be an object")
+    def __init__(
+        self,
+        data: Any,
+        path: str = "",
+        *,
+        parent: Fields | None = None,
+        key: str | tuple[str, int] = "",
+    ) -> None:
+        """``parent`` and ``key`` (a field name, or a list's name and index) give the path
+        lazily: it is only spelled out when something is wrong, not for every object of
+        every document."""
         self._data: Mapping[str, Any] = data
-        self.path = path
+        self._parent = parent
+        self._key = key
+        self._path: str | None = path if parent is None else None
+        if type(data) is not dict and not isinstance(data, Mapping):
+            raise ProtocolError(self.path, "must be an object")
+
+    @property
+    def path(self) -> str:
+        """Where this object sits in the document (``lines[2].discount``)."""
+        if self._path is None:
+            assert self._parent is not None
+            key = self._key
+            if isinstance(key, tuple):
+                self._path = f"{self._parent.at(key[0])}[{key[1]}]"
+            else:
+                self._path = self._parent.at(key)
+        return self._path
 
     @property
     def raw(self) -> Mapping[str, Any]:
@@ -135,9 +163,10 @@ class Fields:
         raise ProtocolError(self.at(name), reason)
 
     def get(self, name: str) -> Any:
-        if name not in self._data:
+        try:
+            return self._data[name]
+        except KeyError:
             self.fail(name, "is missing")
-        return self._data[name]
 
     def is_null(self, name: str) -> bool:
         return self.get(name) is None
@@ -154,7 +183,7 @@ class Fields:
     ) -> str:
         """A string; ``free`` text must not hold a full phone number (nine digits on)."""
         value = self.get(name)
-        if not isinstance(value, str):
+        if type(value) is not str and not isinstance(value, str):
             self.fail(name, "must be a string")
         if len(value) < min_len:
             self.fail(name, "must not be empty" if min_len == 1 else f"needs {min_len}+ chars")
@@ -171,7 +200,7 @@ class Fields:
 
     def integer(self, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
         value = self.get(name)
-        if isinstance(value, bool) or not isinstance(value, int):
+        if type(value) is not int and (isinstance(value, bool) or not isinstance(value, int)):
             self.fail(name, "must be an integer")
         if minimum is not None and value < minimum:
             self.fail(name, f"must be at least {minimum}, not {value}")
@@ -206,7 +235,14 @@ class Fields:
 
     def uuid(self, name: str, *, v7: bool = False) -> str:
         """A UUID in canonical form (lower case, hyphens); ``v7`` ones made on a till."""
-        return check_uuid(self.get(name), self.at(name), v7=v7)
+        value = self.get(name)
+        if (  # the common case, no path built: canonical text (and version 7, RFC variant)
+            type(value) is str
+            and _CANONICAL_UUID_RE.fullmatch(value)
+            and (not v7 or (value[14] == "7" and value[19] in "89ab"))
+        ):
+            return value
+        return check_uuid(value, self.at(name), v7=v7)
 
     def uuid_list(self, name: str, *, v7: bool = False, max_len: int = 1000) -> list[str]:
         value = self.get(name)
@@ -252,6 +288,20 @@ class Fields:
 
     def money(self, name: str, *, currency: str | None = None, positive: bool = False) -> Amount:
         """``{"minor": int, "currency": "KES"}``; ``currency`` refuses any other one."""
+        # The common case first, without building paths: a dict holding a plain int in
+        # range and a currency code already seen to be well formed. A document carries
+        # thirty or so amounts; anything else takes the checks below, which say why.
+        value = self._data.get(name)
+        if type(value) is dict:
+            minor, code = value.get("minor"), value.get("currency")
+            if (
+                type(minor) is int
+                and -MAX_MINOR <= minor <= MAX_MINOR
+                and code in _GOOD_CODES
+                and (currency is None or code == currency)
+                and (minor > 0 or not positive)
+            ):
+                return Amount(minor, code)
         f = self.obj(name)
         minor = f.integer("minor", minimum=-MAX_MINOR, maximum=MAX_MINOR)
         code = f.text("currency", max_len=3, pattern=CURRENCY_RE)
@@ -259,6 +309,8 @@ class Fields:
             f.fail("currency", f"is {code} in a {currency} document (currencies never mix)")
         if positive and minor <= 0:
             f.fail("minor", f"must be more than zero, not {minor}")
+        if len(_GOOD_CODES) < 64:  # remembered for the fast path (bounded: codes are few)
+            _GOOD_CODES.add(code)
         return Amount(minor, code)
 
     def opt_money(self, name: str, **kwargs: Any) -> Amount | None:
@@ -272,7 +324,7 @@ class Fields:
 
     # -- structure -------------------------------------------------------------------------
     def obj(self, name: str) -> Fields:
-        return Fields(self.get(name), self.at(name))
+        return Fields(self.get(name), parent=self, key=name)
 
     def opt_obj(self, name: str) -> Fields | None:
         return None if self.is_null(name) else self.obj(name)
@@ -285,7 +337,7 @@ class Fields:
             self.fail(name, f"needs at least {min_len} item(s)")
         if len(value) > max_len:
             self.fail(name, f"has more than {max_len} items")
-        return [Fields(item, f"{self.at(name)}[{i}]") for i, item in enumerate(value)]
+        return [Fields(item, parent=self, key=(name, i)) for i, item in enumerate(value)]
 
     def text_map(self, name: str, *, max_items: int = 50) -> dict[str, str]:
         """A flat object of short strings (``details``); values are free text."""

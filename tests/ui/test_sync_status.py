@@ -61,8 +61,11 @@ def test_offline_shows_for_how_long_and_what_is_waiting(selling: Till) -> None:
             offline_since=NOW - timedelta(minutes=25),
         )
     )
-    assert line.text().startswith("Offline for 25 min · 12 waiting · last sync ")
+    # 09:30 UTC - 40 min, in the shop's zone (Nairobi, UTC+3), as the status bar's clock
+    assert line.text() == "Offline for 25 min · 12 waiting · last sync 11:50"
     assert line.kind == "offline"
+    line.show_view(replace(line.view, last_success_at=NOW - timedelta(days=2)))
+    assert line.text().endswith("last sync 30/11/2026 12:30")  # another day: with its date
 
 
 def test_not_synced_for_longer_than_configured_warns_the_manager(selling: Till) -> None:

@@ -7,6 +7,7 @@ and sells on."""
 from __future__ import annotations
 
 import csv
+import json
 import sqlite3
 import threading
 import urllib.request
@@ -71,6 +72,15 @@ def _ledger_ids(folder: Path) -> set[str]:
         conn.close()
 
 
+def _heartbeat_version(folder: Path) -> str:
+    conn = sqlite3.connect(f"file:{folder / 'kaunta-hq.sqlite3'}?mode=ro", uri=True)
+    try:
+        (raw,) = conn.execute("SELECT last_heartbeat FROM hq_terminals_terminal").fetchone()
+    finally:
+        conn.close()
+    return str(json.loads(raw or "{}").get("app_version", ""))
+
+
 def _outbox_ids(terminal: Terminal) -> set[str]:
     with terminal.db.read_session() as s:
         rows = s.connection().exec_driver_sql("SELECT id FROM outbox").scalars().all()
@@ -105,6 +115,10 @@ def test_training_syncs_the_demo_to_its_own_local_head_office(
         outbox = _outbox_ids(terminal)
         assert outbox
         assert _ledger_ids(hq.folder) == outbox
+        # the whole round worked, heartbeat included (the head office refuses a bad one)
+        assert _heartbeat_version(hq.folder)
+        assert terminal.headoffice.view().last_error == ""
+        assert terminal.headoffice.view().online
         assert (view.waiting, terminal.headoffice.view().parked) == (0, 0)
     finally:
         link.stop()
