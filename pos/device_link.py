@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -33,7 +34,13 @@ from pos.services.audit import AuditWriter
 from pos.services.device_admin import CardAdmin, DeviceAdmin
 from pos.services.device_config import DevicesConfig, DisplayConfig, PrinterConfig, ScannerConfig
 from pos.services.device_training import TrainingDevices
-from pos.services.devices import DeviceEvents, ReceiptPrinting, TillDevices
+from pos.services.devices import (
+    DeviceEvents,
+    DeviceState,
+    DeviceStatus,
+    ReceiptPrinting,
+    TillDevices,
+)
 from pos.services.terminal import Terminal
 
 log = logging.getLogger(__name__)
@@ -130,8 +137,28 @@ def start_devices(
             _tables(config),
             card=lambda: _card_method(payments) if card_configured else None,
         )
+    if card_configured:
+        threading.Thread(
+            target=lambda: check_card(events, lambda: _card_method(payments)),
+            name="card-terminal-check",
+            daemon=True,
+        ).start()
     log.info("devices: %s", ", ".join(devices.devices) or "none configured")
     return devices
+
+
+def check_card(events: DeviceEvents, card: Callable[[], CardAdmin | None]) -> None:
+    """Ask the card terminal how it is (ZVT status enquiry, on its own worker; this
+    thread only waits) and report it as the ``card_terminal`` status."""
+    try:
+        method = card()
+        if method is None:
+            return
+        detail = method.check_connection()
+    except Exception as exc:  # any failure: the terminal cannot be used now
+        events.status(DeviceStatus("card_terminal", DeviceState.OFFLINE, "offline", str(exc)))
+        return
+    events.status(DeviceStatus("card_terminal", DeviceState.OK, "ok", detail))
 
 
 def _tables(config: Config) -> dict[str, dict[str, Any]]:

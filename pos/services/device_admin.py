@@ -21,7 +21,7 @@ from drivers.transport import FoundPort, list_ports
 from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Permission
 from pos.services.device_config import TABLES, DeviceConfigError, devices_config
-from pos.services.devices import TillDevices
+from pos.services.devices import DeviceState, DeviceStatus, TillDevices
 from pos.services.errors import ServiceError
 from pos.services.shifts import ShiftService
 from pos.services.steps import NetCall, Steps
@@ -169,8 +169,11 @@ class DeviceAdmin:
         card = self._card()
         if card is None:
             raise ServiceError("No card terminal is set up on this till.")
+        events = self.devices.events
         try:
             answer: str = yield NetCall(lambda: call(card), action)
         except Exception as exc:  # the terminal's own words, for the manager
+            events.status(DeviceStatus("card_terminal", DeviceState.OFFLINE, "offline", str(exc)))
             raise ServiceError(str(exc)) from exc
+        events.status(DeviceStatus("card_terminal", DeviceState.OK, "ok", answer))
         return answer

@@ -147,6 +147,7 @@ def test_a_card_sale_on_the_emulated_terminal_prints_on_the_emulated_printer(
     till = device_till
     status = _hooks(till).line
     _until(till, lambda: "Printer: ready" in status.text())
+    _until(till, lambda: "Card terminal: ready" in status.text())  # its status enquiry
     till.scan(MILK)
     button = till.window.sale.gateway_buttons["card_zvt"]
     till.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
