@@ -36,6 +36,8 @@ APT_TEST = [
     "fonts-dejavu-core",
     # head-office tests start a throwaway PostgreSQL cluster (initdb + pg_ctl)
     "postgresql",
+    # the dashboard's browser test drives Debian's Chromium (never a downloaded browser)
+    "chromium",
 ]
 APT_WINDOW = [
     "libxcb-cursor0",

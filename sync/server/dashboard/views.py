@@ -140,6 +140,7 @@ def store_day(request: HttpRequest, stores: QuerySet[Store], code: str, day: str
         "sales": queries.day_sales(store, when),
         "per_store": queries.per_store(scope, period),
         "exceptions": queries.recon_exceptions(scope).filter(day=when),
+        "local_tz": queries.LOCAL,
         **_charts(scope, period),
     }
     return render(request, "dashboard/store_day.html", context)
@@ -156,6 +157,7 @@ def sale_detail(request: HttpRequest, stores: QuerySet[Store], pk: int) -> HttpR
         "vat": sale.vat.order_by("code"),
         "payments": sale.payments.order_by("id"),
         "exceptions": sale.reconexception_set.select_related("statement"),
+        "local_tz": queries.LOCAL,
     }
     return render(request, "dashboard/sale.html", context)
 
