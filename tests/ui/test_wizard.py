@@ -146,6 +146,7 @@ def test_every_step_to_a_live_till_with_skip_back_and_a_catalog_error_report(
     summary = w.done_page.summary.text()
     assert "Mama Njeri Duka" in summary
     assert "Manager: Amina" in summary
+    assert "Payments: Cash, M-Pesa" in summary  # as the payments page named them
     assert "Skipped (do it later): Head office, KRA eTIMS" in summary
     assert not backend.config_path.exists()
     w.accept()

@@ -256,7 +256,15 @@ class RegionPage(SetupPage):
         for code in model.RECEIPT_LANGUAGES:
             self.receipt_language.addItem(code, code)
         self.labels = [_row(form, w) for w in (self.currency, self.timezone, self.receipt_language)]
+        self._shown = False
         self.finish_layout()
+
+    def initializePage(self) -> None:
+        """The first time: receipts in the language chosen for the screens."""
+        if not self._shown:
+            self._shown = True
+            index = self.receipt_language.findData(self.setup.details.screen_language)
+            self.receipt_language.setCurrentIndex(max(index, 0))
 
     def retranslate_ui(self) -> None:
         self.setTitle(self.tr("Currency and language"))

@@ -292,7 +292,7 @@ class DonePage(SetupPage):
                 name=d.shop_name, store=d.store_id, till=d.terminal_id
             ),
             self.tr("Manager: {name}").format(name=d.manager_name or "-"),
-            self.tr("Payments: {methods}").format(methods=", ".join(d.methods)),
+            self.tr("Payments: {methods}").format(methods=", ".join(self._labels(d.methods))),
             self.tr("Settings file: {path}").format(path=self.setup.backend.config_path),
         ]
         if d.skipped:
@@ -302,3 +302,9 @@ class DonePage(SetupPage):
                 )
             )
         self.summary.setText("\n".join(lines))
+
+    def _labels(self, codes: list[str]) -> list[str]:
+        """The chosen methods as the payments page named them (M-Pesa, not mpesa)."""
+        session = self.setup.session
+        names = dict(session.methods) if session is not None else {}
+        return [names.get(code, code) for code in codes]

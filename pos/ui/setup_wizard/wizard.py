@@ -44,6 +44,7 @@ from pos.ui.setup_wizard.pages_later import (
     NotYetPage,
     PaymentsPage,
 )
+from pos.ui.widgets import STYLE
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class SetupWizard(QWizard):
     def __init__(self, backend: SetupBackend, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("setupWizard")
+        self.setStyleSheet(STYLE)  # the till's look (message roles, buttons)
         self.backend = backend
         self.details = ShopDetails()
         self.session: LiveSession | None = None
