@@ -2,9 +2,9 @@
 
 Run: ``bash tools/screenshots_sync.sh`` (Xvfb + openbox at 1024x768). Starts the app in
 training mode on a temporary data folder with its link (``pos.app.start_sync``: the local
-training head office in the background), logs in the demo manager, waits until the demo
-has synced, rings up two items and captures the sale screen with its sync line; then opens
-Manager's tools → Head office and captures that.
+training head office in the background), waits until the demo has synced (and the login
+screen has its users), logs in the demo manager, rings up two items and captures the sale
+screen with its sync line; then opens Manager's tools → Head office and captures that.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def main() -> int:
 
     def when_synced(then: Callable[[], None], tries: int = 600) -> None:
         view = terminal.headoffice.view()
-        if (view.phase is SyncPhase.RUNNING and view.online) or tries == 0:
+        ready = view.phase is SyncPhase.RUNNING and view.online and len(window.users()) > 0
+        if ready or tries == 0:
             QTimer.singleShot(1500, then)  # the next round has shown its counts
             return
         QTimer.singleShot(200, lambda: when_synced(then, tries - 1))
