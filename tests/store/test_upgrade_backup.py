@@ -154,3 +154,21 @@ def test_a_real_migration_refused_by_its_check_leaves_the_older_till_as_it_was(
     assert "would point at rows that do not exist" in message
     assert _version(path) == revision
     assert schema.rows(path) == before
+
+
+def test_the_start_up_window_says_the_copy_was_put_back_and_offers_no_restore(
+    schema: Schema, tmp_path: Path, qapp: object
+) -> None:
+    from pos.app import startup_error_box
+
+    path = schema.snapshot(SCHEMA_HEAD)
+    db = Database(path)
+    try:
+        with pytest.raises(UpgradeFailed) as excinfo:
+            upgrade_with_backup(db, now=NOW, config=_planted_config(tmp_path / "planted"))
+    finally:
+        db.dispose()
+    box, restore = startup_error_box(excinfo.value)
+    assert "Kaunta put back the copy it made just before" in box.text()
+    assert "nothing was lost" in box.text()
+    assert restore is None  # the database is already as it was: nothing to restore
