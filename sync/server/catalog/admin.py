@@ -3,9 +3,13 @@ version, which the stores' terminals pull."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from sync.server.accounts.access import RoleAdmin
+from sync.server.accounts.models import HqRole
 from sync.server.catalog.models import Barcode, Product, StaffUser, VatClass
 
 
@@ -32,3 +36,21 @@ class StaffUserAdmin(RoleAdmin):
     list_display = ("name", "role", "active", "version")
     list_filter = ("role", "active")
     filter_horizontal = ("stores",)
+    actions = ("make_setup_code",)
+
+    @admin.action(description="Make a PIN set-up code (shown once)")
+    def make_setup_code(self, request: HttpRequest, queryset: QuerySet[StaffUser]) -> None:
+        if self._role(request) != HqRole.ADMIN:
+            self.message_user(
+                request, "Only a head-office admin may make set-up codes.", messages.ERROR
+            )
+            return
+        for user in queryset:
+            with transaction.atomic():
+                code = user.make_setup_code()
+            self.message_user(
+                request,
+                f"PIN set-up code for {user.name}: {code} (give it to them only; valid 24 "
+                "hours, once on each of their tills: Manager's tools, Set my PIN).",
+                messages.WARNING,
+            )

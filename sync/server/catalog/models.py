@@ -8,11 +8,15 @@ until that transaction ends, so versions become visible in order and a terminal 
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.core.validators import RegexValidator
 from django.db import models, transaction
+from django.utils import timezone
 
 from sync.server.terminals.models import Organisation, Store
 
@@ -119,9 +123,34 @@ class StaffUser(Versioned):
     name = models.CharField(max_length=80)
     role = models.CharField(max_length=12, choices=StaffRole, default=StaffRole.CASHIER)
     active = models.BooleanField(default=True)
+    #: a one-time PIN set-up code (its SHA-256 only; the code is shown once at head office)
+    #: with which the person sets their own PIN at a till; never a PIN or a PIN's hash
+    setup_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    setup_code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.role})"
 
+    def make_setup_code(self, *, hours: int = 24) -> str:
+        """A new PIN set-up code (replacing any earlier one); returns it, shown once. The
+        new version takes its SHA-256 to the person's tills; each till accepts it once."""
+        raw = secrets.token_hex(8).upper()
+        code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+        self.setup_code_hash = hashlib.sha256(code.encode()).hexdigest()
+        self.setup_code_expires_at = timezone.now() + timedelta(hours=hours)
+        self.save()
+        return code
+
     def change_data(self) -> dict[str, Any]:
-        return {"id": str(self.id), "name": self.name, "role": self.role, "active": self.active}
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "name": self.name,
+            "role": self.role,
+            "active": self.active,
+        }
+        if self.setup_code_hash and self.setup_code_expires_at is not None:
+            data["setup_code"] = {
+                "sha256": self.setup_code_hash,
+                "expires_at": self.setup_code_expires_at.isoformat().replace("+00:00", "Z"),
+            }
+        return data
