@@ -111,15 +111,9 @@ class DailyService:
             (d0 - week).isoformat(), (d1 - week).isoformat(), self._offset(d0 - week)
         )
         with self._db.read_session() as s:
-            rows = store.daily_rows(s, days)
+            rows = store.daily_rows(s, days, top=TOP_PRODUCTS)
             prior = store.daily_rows(s, before, detail=False)
         by_hour = {h: (n, t) for h, n, t in rows.hours}
-        categories: dict[str, list[int]] = {}
-        for _, _, category, qty, total in rows.products:
-            row = categories.setdefault(category, [0, 0])
-            row[0] += qty
-            row[1] += total
-        top = sorted(rows.products, key=lambda p: (-p[4], p[0]))[:TOP_PRODUCTS]
         return DailyView(
             first=days.first,
             last=days.last,
@@ -131,12 +125,12 @@ class DailyService:
                 Breakdown(m, m, n, a) for m, n, a in sorted(rows.tenders, key=lambda t: -t[2])
             ),
             categories=tuple(
-                Breakdown(c, c or "-", v[0], v[1])
-                for c, v in sorted(categories.items(), key=lambda kv: -kv[1][1])
+                Breakdown(c, c or "-", q, t)
+                for c, q, t in sorted(rows.categories, key=lambda r: (-r[2], r[0]))
             ),
             cashiers=tuple(
                 Breakdown(cid, name, n, t)
                 for cid, name, n, t in sorted(rows.cashiers, key=lambda c: -c[3])
             ),
-            top_products=tuple(Breakdown(sku, name, q, t) for sku, name, _, q, t in top),
+            top_products=tuple(Breakdown(sku, name, q, t) for sku, name, q, t in rows.products),
         )
