@@ -220,9 +220,10 @@ LAYERS: dict[str, Rule] = {
         ),
         forbidden_patterns=SANDBOXES,
     ),
-    # KRA eTIMS OSCU client and queue: stdlib, requests and the protocol; no Qt, no store.
+    # KRA eTIMS OSCU client and queue: stdlib, requests (certifi: its CA bundle, for the
+    # http.client transport) and the protocol; no Qt, no store.
     "sync.etims": Rule(
-        allowed=("sync.etims", "sync.protocol", "requests", "urllib3"),
+        allowed=("sync.etims", "sync.protocol", "requests", "urllib3", "certifi"),
         forbidden=("pos", "drivers", "sync.agent", "sync.server", "PySide6"),
         forbidden_patterns=SANDBOXES,
     ),

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from sync.etims.amounts import MappingError
 from sync.etims.client import EtimsRejected, OscuClient, TransportError
@@ -214,7 +215,17 @@ class Submitter:
         registrar: Registrar,
         clock: Callable[[], datetime],
         batch: int = 50,
+        simulator: bool = False,
     ) -> None:
+        """``simulator``: training mode's submitter, whose client must talk to the OSCU
+        simulator on this machine (loopback): only then are training sales accepted,
+        since they can never reach KRA from it."""
+        if simulator and not _loopback(client.settings.base_url):
+            raise TrainingNotReal(
+                "a training submitter talks only to the simulator on this machine, not to "
+                f"{client.settings.base_url}"
+            )
+        self.simulator = simulator
         self.batch = max(1, batch)
         self.store = store
         self.client = client
@@ -228,14 +239,16 @@ class Submitter:
     def enqueue_sale(self, body: Mapping[str, Any], *, training: bool = False) -> int:
         """Queue a sale for KRA. ``training``: the event's envelope flag; a training sale
         (flag or body marked) raises :class:`TrainingNotReal` and nothing is queued."""
-        _refuse_training(body, training, f"sale {body.get('sale_id')}")
+        if not self.simulator:
+            _refuse_training(body, training, f"sale {body.get('sale_id')}")
         return self.store.enqueue(
             self.branch, str(body["sale_id"]), EntryKind.SALE, body, self._clock()
         )
 
     def enqueue_refund(self, body: Mapping[str, Any], *, training: bool = False) -> int:
         """Queue a refund (credit note); training ones are refused as for sales."""
-        _refuse_training(body, training, f"refund {body.get('refund_id')}")
+        if not self.simulator:
+            _refuse_training(body, training, f"refund {body.get('refund_id')}")
         original = body.get("original") or {}
         return self.store.enqueue(
             self.branch,
@@ -422,6 +435,11 @@ def _refuse_training(body: Mapping[str, Any], training: bool, what: str) -> None
     if training:
         raise TrainingNotReal(f"{what} was made in training mode: it is never submitted to KRA.")
     refuse_training(body, what)
+
+
+def _loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
 
 
 def _type(entry: Entry) -> str:

@@ -1,0 +1,320 @@
+"""Composition root for KRA eTIMS on a standalone till: the eTIMS worker.
+
+One daemon thread of its own (never the GUI thread, never the till worker) that:
+
+1. reads the till's completed sales and refunds from the outbox (read-only: the sync
+   agent alone marks outbox rows sent), past the cursor kept in the queue file;
+2. queues them in :class:`~sync.etims.queue_sqlite.SqliteQueue` (``etims.sqlite`` beside
+   the till's database: its own file, so no till migration), in outbox order;
+3. registers with KRA (``saveItem``) every product not registered yet, before the sale
+   that first sells it is numbered;
+4. drains the queue in order (one gap-free ``invcNo`` sequence, looked up after any
+   doubt, parked with KRA's reason on a clean refusal);
+5. publishes the queue's state to :class:`~pos.services.etims.EtimsService` and answers
+   the screens' "what is this sale's KRA block" from the signed table, whose rows are
+   immutable and chained by SHA-256 (``SqliteQueue.verify_chain``).
+
+Layers: this module is under ``pos/`` directly (the composition root), the one place
+allowed to join the OSCU client (HTTP) to the till's store; ``pos.services`` and
+``pos.ui`` only see :mod:`pos.services.etims`. Training: the OSCU simulator
+(``sync.etims.sandbox``) runs in-process on 127.0.0.1, its communication key lives in
+memory, and the submitter is the simulator-only kind (training sales never reach KRA).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from pos.services.etims import EtimsPhase, EtimsService, EtimsView, KraBlock, QueueRow
+from pos.store.db import Database
+from pos.store.models import OutboxEvent
+from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
+from sync.etims.items import ItemRegistry
+from sync.etims.mapping import Registrar
+from sync.etims.models import CodeCache, DeviceInfo, EtimsError
+from sync.etims.queue import Entry, EntryKind, EntryState, Submitter
+from sync.etims.queue_sqlite import SqliteQueue
+from sync.etims.receipt import scu_block
+from sync.etims.settings import Branch, EtimsSettings, SecretStore
+from sync.protocol.training import TrainingNotReal
+
+log = logging.getLogger(__name__)
+
+KINDS = ("sale.completed", "refund.completed")
+#: how many entries the manager's screen lists (every unsigned one, then the latest signed)
+SIGNED_ROWS = 50
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class EtimsLink:
+    """The eTIMS worker of one till (one branch device)."""
+
+    def __init__(
+        self,
+        db: Database,
+        service: EtimsService,
+        *,
+        queue_path: Path,
+        branch: Branch,
+        settings: EtimsSettings,
+        secrets: SecretStore,
+        registrar: Registrar,
+        training: bool = False,
+        poll_s: float = 2.0,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.db = db
+        self.service = service
+        self.queue_path = queue_path
+        self.branch = branch
+        self.settings = settings
+        self.training = training
+        self.poll_s = poll_s
+        self._secrets = secrets
+        self._registrar = registrar
+        self._clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._read_lock = threading.Lock()
+        self._reader: SqliteQueue | None = None
+        self._device: DeviceInfo | None = None
+        self._pending: list[Mapping[str, Any]] = []  # sale lines whose product KRA lacks
+        self._setup_reason = ""
+        self.rounds = 0  # rounds done with KRA set up (tests wait on it)
+
+    # -- life --------------------------------------------------------------------------
+    def start(self) -> EtimsLink:
+        self.service.publish(EtimsView(phase=EtimsPhase.STARTING, training=self.training))
+        self.service.attach(self.block_for, self.registered_skus)
+        self._thread = threading.Thread(target=self._run, name="etims-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """A sale was just completed: look now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        with self._read_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+
+    def _run(self) -> None:
+        queue = SqliteQueue(self.queue_path)
+        try:
+            client = OscuClient(self.branch, self.settings, self._secrets)
+            self._registry = ItemRegistry(
+                (queue.load_state("items") or {}), lambda items: queue.save_state("items", items)
+            )
+            self._cache = CodeCache.from_json(queue.load_state("codes") or CodeCache().to_json())
+            for entry in queue.entries(self.branch.key, (EntryState.WAITING,)):
+                if entry.kind is EntryKind.SALE:  # queued before a restart, not registered
+                    self._pending.extend(self._registry.missing(entry.body.get("lines") or []))
+            submitter = Submitter(
+                queue,
+                client,
+                self.settings,
+                items=self._registry.items,
+                rates=self._cache.tax_rates,
+                registrar=self._registrar,
+                clock=self._clock,
+                simulator=self.training,
+            )
+            ready = False
+            while not self._stop.is_set():
+                if not ready:
+                    ready = self._set_up(queue, client)
+                if ready:
+                    self.run_once(queue, submitter)
+                else:
+                    self._collect(queue, submitter)  # sales still queue while KRA is away
+                    self._publish(queue, EtimsPhase.OFFLINE, self._setup_reason)
+                self._wake.wait(self.poll_s)
+                self._wake.clear()
+        except Exception:  # the worker must not die silently: the manager is told
+            log.exception("the eTIMS worker stopped")
+            self.service.publish(
+                EtimsView(
+                    phase=EtimsPhase.FAILED,
+                    reason="the eTIMS worker stopped on an error (see the log)",
+                    training=self.training,
+                )
+            )
+        finally:
+            queue.close()
+
+    # -- set-up ------------------------------------------------------------------------
+    def _set_up(self, queue: SqliteQueue, client: OscuClient) -> bool:
+        """Device initialisation once (the key into the secret store), code lists
+        refreshed by ``lastReqDt``; False (the reason kept for the view) while KRA is
+        away or refuses."""
+        try:
+            self._device = self._device_info(queue, client)
+            client.refresh_codes(self._cache, self._clock())
+            queue.save_state("codes", self._cache.to_json())
+        except (TransportError, EtimsError) as exc:
+            self._setup_reason = f"set-up with KRA: {exc}"
+            return False
+        self._setup_reason = ""
+        return True
+
+    def _device_info(self, queue: SqliteQueue, client: OscuClient) -> DeviceInfo:
+        saved = queue.load_state("device")
+        try:
+            client.cmc_key()
+        except NotInitialised:
+            saved = None
+        if saved is not None:
+            return DeviceInfo.from_json(saved)
+        device = client.initialize()
+        queue.save_state("device", device.to_json())
+        return device
+
+    # -- one round -----------------------------------------------------------------------
+    def run_once(self, queue: SqliteQueue, submitter: Submitter) -> None:
+        """Collect new documents, register new products, drain, publish."""
+        self._collect(queue, submitter)
+        reason = ""
+        phase = EtimsPhase.ONLINE
+        try:
+            self._register(submitter)
+        except (TransportError, EtimsRejected) as exc:
+            phase, reason = EtimsPhase.OFFLINE, f"product registration: {exc}"
+        if phase is EtimsPhase.ONLINE:
+            result = submitter.drain()
+            if result.stopped:
+                phase, reason = EtimsPhase.OFFLINE, result.stopped
+        self.rounds += 1
+        self._publish(queue, phase, reason)
+
+    def _collect(self, queue: SqliteQueue, submitter: Submitter) -> None:
+        cursor = int((queue.load_state("outbox") or {}).get("seq", 0))
+        with self.db.read_session() as s:
+            rows = s.execute(
+                select(OutboxEvent.seq, OutboxEvent.payload)
+                .where(OutboxEvent.seq > cursor, OutboxEvent.kind.in_(KINDS))
+                .order_by(OutboxEvent.seq)
+                .limit(500)
+            ).all()
+        if not rows:
+            return
+        for seq, payload in rows:
+            doc = json.loads(payload)
+            body, training = doc["body"], bool(doc.get("training"))
+            try:
+                if doc["type"] == "sale.completed":
+                    submitter.enqueue_sale(body, training=training)
+                    self._pending.extend(self._registry.missing(body.get("lines") or []))
+                else:
+                    submitter.enqueue_refund(body, training=training)
+            except TrainingNotReal:
+                log.info("eTIMS: outbox event %s is training: not submitted", seq)
+            cursor = seq
+        queue.save_state("outbox", {"seq": cursor})
+
+    def _register(self, submitter: Submitter) -> None:
+        while self._pending:
+            line = self._pending[0]
+            if not self._registry.is_registered(str(line["sku"])):
+                self._registry.register(
+                    line,
+                    rates=self._cache.tax_rates(),
+                    band_by_vat_code=self.settings.band_by_vat_code,
+                    registrar=self._registrar,
+                    send=submitter.client.save_item,
+                )
+            self._pending.pop(0)
+
+    def _publish(self, queue: SqliteQueue, phase: EtimsPhase, reason: str) -> None:
+        now = self._clock()
+        stats = queue.stats(self.branch.key, now, self.settings.queue_alert_after)
+        open_states = (EntryState.WAITING, EntryState.IN_DOUBT, EntryState.PARKED)
+        rows = [_row(e) for e in queue.entries(self.branch.key, open_states)]
+        signed = queue.entries(self.branch.key, (EntryState.SIGNED,))[-SIGNED_ROWS:]
+        rows += [_row(e) for e in reversed(signed)]
+        self.service.publish(
+            EtimsView(
+                phase=phase,
+                reason=reason,
+                waiting=stats.waiting,
+                in_doubt=stats.in_doubt,
+                signed=stats.signed,
+                parked=stats.parked,
+                oldest_unsigned=stats.oldest_unsigned,
+                alert_after=self.settings.queue_alert_after,
+                training=self.training,
+                rows=tuple(rows),
+            )
+        )
+
+    # -- the screens' look-ups (any thread) -----------------------------------------------
+    def _read(self) -> SqliteQueue:
+        if self._reader is None:
+            self._reader = SqliteQueue(self.queue_path)
+        return self._reader
+
+    def block_for(self, sale_id: str) -> KraBlock | None:
+        """The sale's (or refund's) KRA block: signed, or provisional while it waits."""
+        with self._read_lock:
+            entry = self._read().get(self.branch.key, sale_id)
+            original = (
+                None
+                if entry is None or entry.original_doc_id is None
+                else self._read().get(self.branch.key, entry.original_doc_id)
+            )
+            device = self._device or _saved_device(self._read())
+        if entry is None or entry.signature is None or device is None:
+            return KraBlock(signed=False, title="", training=self.training)
+        block = scu_block(
+            entry.signature,
+            device,
+            verify_host=self.settings.verify_host,
+            style=self.settings.cu_number_style,
+            org_invc_no=None if original is None else original.invc_no,
+            training=self.training,
+        )
+        return KraBlock(
+            signed=True,
+            title=block.title,
+            rows=tuple(block.lines()),
+            qr_url=block.qr_url,
+            training=self.training,
+        )
+
+    def registered_skus(self) -> frozenset[str]:
+        with self._read_lock:
+            return frozenset((self._read().load_state("items") or {}).keys())
+
+
+def _saved_device(queue: SqliteQueue) -> DeviceInfo | None:
+    saved = queue.load_state("device")
+    return None if saved is None else DeviceInfo.from_json(saved)
+
+
+def _row(entry: Entry) -> QueueRow:
+    return QueueRow(
+        receipt_number=str(entry.body.get("receipt_number", entry.doc_id)),
+        kind="refund" if entry.kind is EntryKind.REFUND else "sale",
+        state=entry.state.value,
+        invc_no=entry.invc_no,
+        enqueued_at=entry.enqueued_at,
+        reason=entry.reason,
+        attempts=entry.attempts,
+    )

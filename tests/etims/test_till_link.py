@@ -1,0 +1,162 @@
+"""The till's eTIMS worker over a real till database and the OSCU simulator on 127.0.0.1:
+completed sales and refunds are read from the outbox, their products registered, the
+sales signed in order, the SCU block answered for the receipt; an outage leaves them
+queued (provisional block) and they are signed once the simulator is back."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pos.domain.money import Money
+from pos.etims_link import EtimsLink
+from pos.services.auth import Role, UserSummary
+from pos.services.etims import PROVISIONAL_MARK, EtimsPhase, EtimsService, EtimsView
+from pos.services.refunds import RefundRequest
+from pos.services.terminal import Terminal
+from sync.etims.mapping import Registrar
+from sync.etims.queue_sqlite import SqliteQueue
+from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
+from sync.etims.settings import Branch, EtimsSettings
+from tests.etims.conftest import DictSecrets
+
+MILK = "6168232712628"  # 65.00, zero-rated
+UHT = "6168232799285"  # 75.00, VAT 16 %
+WAIT_S = 30.0  # a generous bound for the worker's thread, not a performance claim
+
+
+def cash_sale(t: Terminal, *scans: tuple[str, int]) -> str:
+    for code, qty in scans:
+        t.checkout.scan(code, qty)
+    result = t.checkout.pay_cash(t.checkout.view().cash_due)
+    assert result.receipt is not None
+    return result.receipt.sale_id
+
+
+class Watch:
+    """The views the worker publishes, and a wait for one that matches."""
+
+    def __init__(self, service: EtimsService) -> None:
+        self.cond = threading.Condition()
+        self.last = service.view()
+        service.subscribe(self._news)
+
+    def _news(self, view: EtimsView) -> None:
+        with self.cond:
+            self.last = view
+            self.cond.notify_all()
+
+    def until(self, test: object) -> EtimsView:
+        assert callable(test)
+        with self.cond:
+            assert self.cond.wait_for(lambda: test(self.last), WAIT_S), self.last
+            return self.last
+
+
+@pytest.fixture
+def link_parts(
+    cashier: Terminal, tmp_path: Path
+) -> Iterator[tuple[EtimsLink, EtimsSandbox, Watch]]:
+    with EtimsSandbox() as box:
+        service = EtimsService(training=True)
+        watch = Watch(service)
+        link = EtimsLink(
+            cashier.db,
+            service,
+            queue_path=tmp_path / "etims.sqlite",
+            branch=Branch(DEMO_TIN, "00", DEMO_SERIAL),
+            settings=EtimsSettings(
+                base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0
+            ),
+            secrets=DictSecrets(),
+            registrar=Registrar("T1", "Till T1"),
+            training=True,
+            poll_s=0.2,
+        )
+        yield link, box, watch
+        link.stop()
+
+
+def test_training_sales_are_registered_signed_in_order_and_their_block_is_answered(
+    cashier: Terminal, link_parts: tuple[EtimsLink, EtimsSandbox, Watch]
+) -> None:
+    link, box, watch = link_parts
+    first = cash_sale(cashier, (UHT, 2), (MILK, 1))
+    second = cash_sale(cashier, (MILK, 3))
+    link.start()
+    view = watch.until(lambda v: v.signed == 2)
+    assert view.phase is EtimsPhase.ONLINE
+    assert (view.waiting, view.parked, view.in_doubt) == (0, 0, 0)
+    device = box.device("00")
+    assert sorted(device.invoices) == [1, 2]
+    assert len(device.items) == 2  # both products registered (saveItem) before the sale
+    assert link.registered_skus()
+    assert len(link.registered_skus()) == 2
+    block = link.block_for(first)
+    assert block is not None
+    assert block.signed
+    rows = dict(block.rows)
+    assert rows["CU Invoice No."].endswith("/1")
+    assert "-" in rows["Receipt Signature"]  # groups of four
+    assert block.qr_url.startswith(box.verify_host)
+    text = "\n".join(block.text_lines())
+    assert "TAX INVOICE" in text
+    assert "TRAINING" in text
+    second_block = link.block_for(second)
+    assert second_block is not None
+    assert dict(second_block.rows)["CU Invoice No."].endswith("/2")
+    queue = SqliteQueue(link.queue_path)
+    try:
+        assert queue.verify_chain(link.branch.key)  # stored signatures chained, immutable
+    finally:
+        queue.close()
+
+
+def test_a_refund_becomes_a_credit_note_of_its_signed_sale(
+    cashier: Terminal,
+    link_parts: tuple[EtimsLink, EtimsSandbox, Watch],
+    users: dict[Role, UserSummary],
+    pins: dict[Role, str],
+) -> None:
+    link, _box, watch = link_parts
+    sale = cash_sale(cashier, (UHT, 2))
+    link.start()
+    watch.until(lambda v: v.signed == 1)
+    cashier.auth.login(users[Role.SUPERVISOR].user_id, pins[Role.SUPERVISOR])
+    done = cashier.refunds.refund(RefundRequest(sale, {1: 1}, "wrong_item"))
+    link.wake()
+    watch.until(lambda v: v.signed == 2)
+    block = link.block_for(done.refund_id)
+    assert block is not None
+    assert block.signed
+    assert block.title.startswith("CREDIT NOTE")
+    assert dict(block.rows)["Original CU Invoice No."].endswith("/1")
+    assert Money(7500, "KES") == done.total
+
+
+def test_an_outage_leaves_sales_provisional_then_they_are_signed_when_kra_returns(
+    cashier: Terminal, link_parts: tuple[EtimsLink, EtimsSandbox, Watch]
+) -> None:
+    link, box, watch = link_parts
+    link.start()
+    watch.until(lambda v: v.phase is EtimsPhase.ONLINE)
+    box.refuse()
+    sale = cash_sale(cashier, (MILK, 1))
+    link.wake()
+    view = watch.until(lambda v: v.phase is EtimsPhase.OFFLINE and v.waiting + v.in_doubt == 1)
+    assert "refused" in view.reason
+    block = link.block_for(sale)
+    assert block is not None
+    assert not block.signed
+    assert PROVISIONAL_MARK in " ".join(block.text_lines(width=80))
+    assert [r.state for r in view.rows] in (["waiting"], ["in_doubt"])
+    box.accept()
+    link.wake()
+    watch.until(lambda v: v.signed == 1 and v.phase is EtimsPhase.ONLINE)
+    again = link.block_for(sale)
+    assert again is not None
+    assert again.signed
+    assert sorted(box.device("00").invoices) == [1]
