@@ -29,6 +29,7 @@ class PoleDisplay:
         self.handler: DeviceHandler = handler or NullHandler()
         self.connection = Connection(settings)
         self.worker = DeviceWorker(name)
+        self._last: DeviceStatus | None = None
 
     def show(self, top: str, bottom: str) -> Future[bool]:
         """Two lines; the future says whether the display took them."""
@@ -52,9 +53,17 @@ class PoleDisplay:
         self.connection.close()
 
     def _send(self, data: bytes) -> bool:
+        """Write one screen; report the display's state when it changes (a display
+        only listens, so a write that went through is all "ok" can mean)."""
         try:
             self.connection.write(data)
         except DeviceError as exc:
-            self.handler.status(DeviceStatus(self.name, DeviceState.OFFLINE, exc.code, str(exc)))
+            self._report(DeviceStatus(self.name, DeviceState.OFFLINE, exc.code, str(exc)))
             return False
+        self._report(DeviceStatus(self.name, DeviceState.OK, "ok"))
         return True
+
+    def _report(self, status: DeviceStatus) -> None:
+        if status != self._last:
+            self._last = status
+            self.handler.status(status)
