@@ -6,7 +6,8 @@ It starts the app in training mode on a temporary data folder, maximised as the 
 walks through login, a basket, the cash tender and the receipt as a cashier would (typing
 into the real widgets), and captures the whole X screen with ImageMagick's ``import`` at
 each step. The full walk goes to ``docs/screenshots/``; other sizes (``--only sale``) take
-the sale screen and the M-Pesa dialog into ``docs/screenshots/sizes/``.
+the login, the sale screen, the cash dialog and the M-Pesa dialog into
+``docs/screenshots/sizes/``.
 """
 
 from __future__ import annotations
@@ -110,6 +111,10 @@ def main() -> int:
         if sale.dialog is not None:
             sale.dialog.accept()
 
+    def cancel_dialog() -> None:
+        if sale.dialog is not None:
+            sale.dialog.reject()
+
     def mpesa_basket() -> None:
         for item in terminal.checkout.search("tusker")[:2]:
             assert item.barcode
@@ -154,6 +159,10 @@ def main() -> int:
         (100, login),
         (700, basket),
         (700, lambda: shot("sale")),
+        (100, tender),
+        (400, type_cash),
+        (400, lambda: shot("tender")),
+        (100, cancel_dialog),
         (300, open_mpesa),
         (400, lambda: type_into("phone", "0712 345 678")),
         (300, send),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -151,7 +152,26 @@ class CustomerPhoneWindow(QWidget):
             self.pin.clear()
             self.message.clear()
             if prompt is not None and self.isVisible():
+                self._step_aside()
                 self.raise_()  # to the front for the new request, never taking the keyboard
+
+    def _step_aside(self) -> None:
+        """Away from the cashier's open dialog (the M-Pesa one sits left, where this window
+        waits): beside it where the screen has room, keeping its height on the screen."""
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or dialog is self or not dialog.isVisible():
+            return
+        mine, theirs = self.frameGeometry(), dialog.frameGeometry()
+        if not mine.intersects(theirs):
+            return
+        screen = self.screen().availableGeometry()
+        if theirs.right() + 8 + mine.width() <= screen.right():
+            x = theirs.right() + 8
+        elif theirs.left() - 8 - mine.width() >= screen.left():
+            x = theirs.left() - 8 - mine.width()
+        else:
+            return  # no room either side: it stays where it is
+        self.move(x, self.y())
 
     def _pin_key(self, key: str) -> None:
         if key == "⌫":

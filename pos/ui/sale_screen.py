@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -108,6 +108,33 @@ COLUMNS = (
 log = logging.getLogger(__name__)
 
 
+class _ColumnScroll(QScrollArea):
+    """The right column: as wide as its contents need at least (Kiswahili labels are
+    longer: the column widens and the basket narrows, instead of the totals and the right
+    buttons being cut off), and scrolling only vertically when the screen is too low."""
+
+    def __init__(self, parent: QWidget, content: QWidget) -> None:
+        super().__init__(parent)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        content = self.widget()
+        if content is None:
+            return hint
+        need = content.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(max(RIGHT_MIN_WIDTH, need), hint.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # retranslated labels: ask the screen's layout again
+        return super().eventFilter(watched, event)
+
+
 class SaleScreen(QWidget):
     """Everything the cashier does between login and receipt."""
 
@@ -139,12 +166,7 @@ class SaleScreen(QWidget):
         right_box = QWidget(self)
         right = QVBoxLayout(right_box)
         right.setContentsMargins(0, 0, 0, 0)
-        right_scroll = QScrollArea(self)
-        right_scroll.setWidget(right_box)
-        right_scroll.setWidgetResizable(True)
-        right_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        right_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        right_scroll.setMinimumWidth(RIGHT_MIN_WIDTH)
+        right_scroll = _ColumnScroll(self, right_box)
         root.addWidget(right_scroll, 2)
 
         self.scan = QLineEdit(self)
@@ -303,12 +325,13 @@ class SaleScreen(QWidget):
         self._gateway_row = QHBoxLayout()
         self._gateway_box: QWidget | None = None
         gateways.addLayout(self._gateway_row, 1)
+        #: Settings takes the grid's next cell (beside it, it took the width the methods'
+        #: labels need: "Card (PDQ)" was clipped at 1024x768)
+        self._settings_button: QPushButton | None = None
         if actions.terminal.gateway_settings is not None:
-            settings_button = b(
+            self._settings_button = b(
                 self, self.tr("Settings"), "Ctrl+,", self.open_settings, icon="settings"
             )
-            settings_button.setMaximumWidth(110)
-            gateways.addWidget(settings_button)
         right.addLayout(gateways)
         self.build_gateway_buttons()
         right.addWidget(self.btn_pay)
@@ -889,6 +912,8 @@ class SaleScreen(QWidget):
         method declares (methods installed from other packages included)."""
         if self._gateway_box is not None:
             self._gateway_row.removeWidget(self._gateway_box)
+            if self._settings_button is not None:
+                self._settings_button.setParent(self)  # kept: it is not a method's button
             self._gateway_box.deleteLater()  # its shortcuts go with it
         box = QWidget(self)
         # a grid, three to a row: more methods add a row instead of widening the panel
@@ -915,6 +940,12 @@ class SaleScreen(QWidget):
             button.setToolTip(method.label)
             index = len(self.gateway_buttons) - 1
             row.addWidget(button, index // GATEWAYS_PER_ROW, index % GATEWAYS_PER_ROW)
+        if self._settings_button is not None:
+            index = len(self.gateway_buttons)
+            row.addWidget(
+                self._settings_button, index // GATEWAYS_PER_ROW, index % GATEWAYS_PER_ROW
+            )
+            self._settings_button.show()
         self._gateway_row.addWidget(box)
         self._gateway_box = box
 

@@ -14,7 +14,7 @@ from pos.domain.messages import Message
 from pos.services.errors import ServiceError, UnknownBarcode
 from pos.ui import i18n
 from pos.ui.dialogs import NumberDialog
-from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN, Till
+from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN, MakeTill, Till
 
 _LEFT = Qt.MouseButton.LeftButton
 
@@ -134,6 +134,32 @@ def test_messages_render_per_language_with_money_and_counts() -> None:
     )
     i18n.set_language("en")
     assert i18n.describe(error).startswith("No product has barcode 123.")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (1366, 768), (1920, 1080)])
+def test_the_kiswahili_sale_screen_fits_with_every_label_whole(
+    make_paying_till: MakeTill, width: int, height: int
+) -> None:
+    """Kiswahili labels are longer ("Badilisha mtumiaji"): the right column widens instead
+    of cutting off the totals and the right-hand buttons, and no button's text is clipped."""
+    from tests.ui.test_layout import _controls, _inside, _sized
+
+    till = make_paying_till()
+    _log_in_kiswahili(till)
+    till.scan(till.products()[0]["barcode"])
+    _sized(till, width, height)
+    window = till.window
+    area = window.centralWidget().geometry()
+    for name, widget in _controls(till).items():
+        box = _inside(widget, window)
+        assert area.contains(box), f"{name} at {box} is outside {area} ({width}x{height})"
+    sale = window.sale
+    for name, button in [*sale.buttons.items(), *sale.gateway_buttons.items()]:
+        metrics = button.fontMetrics()
+        widest = max(metrics.horizontalAdvance(line) for line in button.text().split("\n"))
+        assert button.width() >= widest, f"{name}: {button.text()!r} is clipped"
+    big = sale.lbl_total
+    assert big.width() >= big.sizeHint().width(), "the amount due is clipped"
 
 
 def test_a_wrong_check_digit_reads_in_kiswahili_on_the_sale_screen(till: Till) -> None:
