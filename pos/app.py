@@ -359,6 +359,9 @@ def run_gui(
     from pos.ui import i18n
 
     link = start_sync(config, terminal)  # in the background: never delays start-up
+    from pos.etims_link import start_etims  # training: the OSCU simulator, in-process
+
+    etims = start_etims(config, terminal)
     from pos.device_link import start_devices  # [devices]; training: the emulators
 
     terminal.devices = start_devices(config, terminal, payments)
@@ -378,6 +381,8 @@ def run_gui(
     code = app.exec()
     set_notifier(None)
     link.stop()
+    if etims is not None:
+        etims.stop()
     terminal.devices.close()
     payments.close()
     terminal.close()

@@ -318,3 +318,56 @@ def _row(entry: Entry) -> QueueRow:
         reason=entry.reason,
         attempts=entry.attempts,
     )
+
+
+class TrainingEtims:
+    """Training mode's eTIMS: the OSCU simulator on 127.0.0.1 (in this process, a free
+    port) and a worker that submits the training till's sales to it only."""
+
+    def __init__(self, link: EtimsLink, sandbox: Any) -> None:
+        self.link = link
+        self.sandbox = sandbox
+
+    def stop(self) -> None:
+        self.link.stop()
+        self.sandbox.stop()
+
+
+def start_etims(config: Any, terminal: Any) -> TrainingEtims | EtimsLink | None:
+    """Start eTIMS for this till, off the GUI thread; ``stop()`` it at close.
+
+    Training: the simulator and a worker, the communication key in memory, a queue file
+    made fresh each session in the training folder (the simulator's state is new each
+    time, so numbering starts again at 1). Live: not yet wired: the till has no
+    ``[etims]`` config section yet (PIN, branch id, device serial, base URL), so eTIMS
+    stays OFF and the manager's eTIMS screen says so (docs/etims.md, "Not done yet").
+    """
+    service: EtimsService = terminal.etims
+    if not config.training:
+        service.publish(
+            EtimsView(
+                phase=EtimsPhase.OFF,
+                reason="eTIMS is not set up on this till yet ([etims] settings to come)",
+            )
+        )
+        return None
+    from pos.secrets import MemorySecrets
+    from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
+
+    sandbox = EtimsSandbox().start()
+    queue_path = Path(config.database_path).with_name("etims-training.sqlite")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{queue_path}{suffix}").unlink(missing_ok=True)
+    link = EtimsLink(
+        terminal.db,
+        service,
+        queue_path=queue_path,
+        branch=Branch(DEMO_TIN, "00", DEMO_SERIAL),
+        settings=EtimsSettings(
+            base_url=sandbox.base_url, verify_host=sandbox.verify_host, timeout_s=10.0
+        ),
+        secrets=MemorySecrets(),
+        registrar=Registrar(terminal.ctx.terminal_id, f"Till {terminal.ctx.terminal_id}"),
+        training=True,
+    ).start()
+    return TrainingEtims(link, sandbox)

@@ -12,25 +12,40 @@ Enrollment goes through a :class:`Enroller` that the composition root supplies (
 HTTP and keeps the token in the OS keyring); here it is only checked (manager only) and its
 failures are turned into messages a manager can act on: a wrong or used code, a certificate
 the till does not trust, a head office that cannot be reached.
+
+A person added at head office reaches the till without a PIN; head office can make them a
+one-time PIN set-up code (its SHA-256 and expiry come with their user change), and with it
+they set their own PIN here (:meth:`HeadOfficeService.set_pin_with_code`), once per till,
+before it expires. Only the code's hash travels; the PIN and its hash stay on the till.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pos.domain.messages import define
-from pos.services.auth import AuthService, Permission
+from pos.services.audit import AuditWriter
+from pos.services.auth import AuthService, Permission, check_pin_format
+from pos.services.context import Clock, SystemClock
 from pos.services.errors import ServiceError
 from pos.services.steps import NetCall, Steps
 from pos.store import sync_state
 from pos.store.db import Database
+from pos.store.journal_chain import seal_user
+from pos.store.models import User
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +66,20 @@ ENROLL_UNREACHABLE = define(
     "try again.",
 )
 ENROLL_REFUSED = define("enroll_refused", "The head office refused the enrollment: {detail}")
+PIN_SETUP_DIFFER = define("pin_setup_differ", "The two PINs are not the same: type them again.")
+PIN_SETUP_NONE = define(
+    "pin_setup_none",
+    "No PIN set-up code is waiting for this person on this till. Ask head office for one "
+    "(Staff, Make a PIN set-up code); it reaches this till with the next sync.",
+)
+PIN_SETUP_EXPIRED = define(
+    "pin_setup_expired", "This PIN set-up code has expired: ask head office for a new one."
+)
+PIN_SETUP_WRONG = define(
+    "pin_setup_wrong",
+    "That is not the code head office made for this person. Check it (letters and digits "
+    "in four groups) and try again.",
+)
 ENROLL_ID_MISMATCH = define(
     "enroll_id_mismatch",
     "Enrolled as {store}/{terminal}, but this till is set up as {own_store}/{own_terminal}: "
@@ -184,12 +213,16 @@ class HeadOfficeService:
         *,
         training: bool = False,
         zone: tzinfo | None = None,
+        clock: Clock | None = None,
+        audit: AuditWriter | None = None,
     ) -> None:
         self._db = db
         self._auth = auth
         self.training = training
         #: the shop's time zone: the screens show times of sync in it
         self.zone = zone
+        self._clock = clock or SystemClock()
+        self._audit = audit
         self._view = SyncView()
         self._view_lock = threading.Lock()
         self._listeners = _Listeners()
@@ -257,3 +290,82 @@ class HeadOfficeService:
         """How many events are parked (no permission needed: it is a number on a button)."""
         with self._db.read_session() as s:
             return sync_state.outbox_counts(s).parked
+
+    # -- PINs set with a head-office code ---------------------------------------------------
+
+    def pin_setup_people(self) -> list[PinSetupPerson]:
+        """The people of this till with a PIN set-up code waiting (unused, not expired)."""
+        now = self._clock.now()
+        with self._db.read_session() as s:
+            people = []
+            for user in s.scalars(select(User).where(User.active).order_by(User.name)):
+                code = _setup_code(s, user.id)
+                if code is not None and not code["used"] and _expiry(code) > now:
+                    people.append(PinSetupPerson(user.id, user.name, not user.pin_hash))
+        return people
+
+    def set_pin_with_code(self, user_id: str, code: str, pin: str, repeat: str) -> None:
+        """The person sets their own PIN with the one-time code head office gave them:
+        accepted once on this till, before it expires (no login needed: the code is the
+        proof). The PIN is hashed here and stays here, as every PIN does."""
+        typed = code.strip().upper()
+        if pin != repeat:
+            raise ServiceError(PIN_SETUP_DIFFER())
+        check_pin_format(pin)
+        with self._db.read_session() as s:
+            user = s.get(User, user_id)
+            stored = _setup_code(s, user_id)
+        if user is None or not user.active or stored is None or stored["used"]:
+            raise ServiceError(PIN_SETUP_NONE())
+        if _expiry(stored) <= self._clock.now():
+            raise ServiceError(PIN_SETUP_EXPIRED())
+        digest = hashlib.sha256(typed.encode()).hexdigest()
+        if not hmac.compare_digest(digest, str(stored["sha256"])):
+            self._audit_pin(user_id, "failed")
+            raise ServiceError(PIN_SETUP_WRONG())
+        new_hash = self._auth.hash_new_pin(pin)  # scrypt outside the transaction
+        with self._db.session() as s:
+            again = _setup_code(s, user_id)
+            row = s.get(User, user_id)
+            if row is None or again is None or again["used"] or again["sha256"] != digest:
+                raise ServiceError(PIN_SETUP_NONE())  # used meanwhile (another screen)
+            row.pin_hash = new_hash
+            row.failed_attempts = 0
+            row.locked_until = None
+            seal_user(s, row)
+            sync_state.set_value(
+                s, sync_state.setup_code_key(user_id), json.dumps({**again, "used": True})
+            )
+            if self._audit is not None:
+                self._audit.write(s, user_id=user_id, action="pin_set_with_code")
+
+    def _audit_pin(self, user_id: str, result: str) -> None:
+        if self._audit is None:
+            return
+        with self._db.session() as s:
+            self._audit.write(s, user_id=user_id, action="pin_set_with_code", result=result)
+
+
+@dataclass(frozen=True, slots=True)
+class PinSetupPerson:
+    user_id: str
+    name: str
+    first_pin: bool  # True: they have no PIN yet (new from head office)
+
+
+def _setup_code(session: Session, user_id: str) -> dict[str, Any] | None:
+    raw = sync_state.get_value(session, sync_state.setup_code_key(user_id))
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) and "sha256" in value else None
+
+
+def _expiry(code: dict[str, Any]) -> datetime:
+    try:
+        return datetime.fromisoformat(str(code.get("expires_at")))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)

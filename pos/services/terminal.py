@@ -18,6 +18,7 @@ from pos.services.catalog import CatalogService, ImportReport
 from pos.services.checkout import CheckoutService
 from pos.services.context import Clock, IdFactory, SystemClock, TerminalContext
 from pos.services.daily import DailyService
+from pos.services.etims import EtimsService
 from pos.services.gateway_settings import GatewaySettingsService
 from pos.services.headoffice import HeadOfficeService, SyncPhase
 from pos.services.journal import Journal, KeyStore, TrainingKeyFile
@@ -108,9 +109,16 @@ class Terminal:
         #: printer and drawer, pole display, serial scanner (``pos.device_link``)
         self.devices: TillDevices | None = None
         self.gateway_settings: GatewaySettingsService | None = None
+        #: KRA eTIMS queue state and receipts' KRA blocks (fed by pos.etims_link)
+        self.etims = EtimsService(training=ctx.training)
         #: sync state and enrollment (fed by the composition root's sync agent)
         self.headoffice = HeadOfficeService(
-            db, self.auth, training=ctx.training, zone=ctx.zone
+            db,
+            self.auth,
+            training=ctx.training,
+            zone=ctx.zone,
+            clock=self.clock,
+            audit=AuditWriter(ctx, self.clock, self.ids),
         )
         # an enrolled till's products and staff are head office's (read-only here);
         # training keeps them editable, so a manager can practise on the demo catalog

@@ -18,6 +18,7 @@ another to record the answers. It never holds the write lock across a network ca
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -221,6 +222,10 @@ class UserChange:
     name: str
     role: str
     active: bool
+    #: a PIN set-up code made at head office for this person: its SHA-256 and expiry
+    #: ("" / None: none); kept per user in ``sync_state`` and accepted once on this till
+    setup_code_sha256: str = ""
+    setup_code_expires_at: datetime | None = None
 
 
 def apply_products(session: Session, changes: Iterable[ProductChange], now: datetime) -> int:
@@ -301,8 +306,31 @@ def apply_users(session: Session, changes: Iterable[UserChange], now: datetime) 
         else:
             user.name, user.role, user.active = c.name, c.role, c.active
         seal_user(session, user)
+        _keep_setup_code(session, c)
     session.flush()
     return problems
+
+
+def setup_code_key(user_id: str) -> str:
+    """Where a user's PIN set-up code (its hash, expiry, and whether it was used) is kept."""
+    return f"pin_setup.{user_id}"
+
+
+def _keep_setup_code(session: Session, c: UserChange) -> None:
+    key = setup_code_key(c.user_id)
+    known = get_value(session, key)
+    if not c.setup_code_sha256 or c.setup_code_expires_at is None:
+        if known is not None:
+            session.execute(delete(SyncState).where(SyncState.name == key))
+        return
+    if known is not None and json.loads(known).get("sha256") == c.setup_code_sha256:
+        return  # the same code again (a page applied twice): keep whether it was used
+    value = {
+        "sha256": c.setup_code_sha256,
+        "expires_at": c.setup_code_expires_at.isoformat(),
+        "used": False,
+    }
+    set_value(session, key, json.dumps(value))
 
 
 def valid_vat_code(code: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pos.store.sync_state import ProductChange, UserChange, valid_vat_code
@@ -18,6 +19,7 @@ _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _BARCODE_RE = re.compile(r"[0-9A-Za-z]{1,14}")
 _ROLES = frozenset({"cashier", "supervisor", "manager"})
 _MAX_MINOR = 10**13
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 
 class PageError(ValueError):
@@ -86,11 +88,25 @@ def user_change(data: Any) -> UserChange:
     role = data.get("role")
     if role not in _ROLES:
         raise ValueError(f"role must be one of {', '.join(sorted(_ROLES))}")
+    setup = data.get("setup_code")
+    sha256, expires = "", None
+    if setup is not None:  # a PIN set-up code made at head office: its hash, never the code
+        if not isinstance(setup, dict) or not _SHA256_RE.fullmatch(str(setup.get("sha256"))):
+            raise ValueError("setup_code.sha256 must be 64 lowercase hex digits")
+        try:
+            expires = datetime.fromisoformat(str(setup.get("expires_at")))
+        except ValueError:
+            raise ValueError("setup_code.expires_at must be an ISO 8601 time") from None
+        if expires.tzinfo is None:
+            raise ValueError("setup_code.expires_at must carry its UTC offset")
+        sha256 = str(setup["sha256"])
     return UserChange(
         user_id=_text(data, "id", 36),
         name=_text(data, "name", 80),
         role=str(role),
         active=_flag(data, "active"),
+        setup_code_sha256=sha256,
+        setup_code_expires_at=expires,
     )
 
 
