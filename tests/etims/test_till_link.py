@@ -160,3 +160,42 @@ def test_an_outage_leaves_sales_provisional_then_they_are_signed_when_kra_return
     assert again is not None
     assert again.signed
     assert sorted(box.device("00").invoices) == [1]
+
+
+def test_training_mode_starts_the_simulator_and_the_receipt_block_comes_from_it(
+    cashier: Terminal, tmp_path: Path
+) -> None:
+    from types import SimpleNamespace
+
+    from pos.etims_link import TrainingEtims, start_etims
+
+    config = SimpleNamespace(training=True, database_path=tmp_path / "kaunta.sqlite")
+    watch = Watch(cashier.etims)
+    started = start_etims(config, cashier)
+    assert isinstance(started, TrainingEtims)
+    try:
+        assert started.sandbox.base_url.startswith("http://127.0.0.1:")
+        sale = cash_sale(cashier, (UHT, 1))
+        started.link.wake()
+        view = watch.until(lambda v: v.signed == 1)
+        assert view.training
+        block = cashier.etims.block_for(sale)
+        assert block is not None
+        assert block.signed
+        assert block.training
+        assert sorted(started.sandbox.device("00").invoices) == [1]
+    finally:
+        started.stop()
+
+
+def test_a_live_till_without_etims_settings_says_etims_is_off(
+    cashier: Terminal, tmp_path: Path
+) -> None:
+    from types import SimpleNamespace
+
+    from pos.etims_link import start_etims
+
+    config = SimpleNamespace(training=False, database_path=tmp_path / "kaunta.sqlite")
+    assert start_etims(config, cashier) is None
+    assert cashier.etims.view().phase is EtimsPhase.OFF
+    assert cashier.etims.block_for("any") is None
