@@ -173,10 +173,12 @@ def first_run(config: Config) -> Config | None:
     from pos.ui.setup_wizard.wizard import SetupWizard, run_wizard_modal
 
     backend = FirstRunBackend(config)
+    log.info("first run: no configuration at %s; showing the set-up wizard", config.config_path)
     try:
         mode = run_wizard_modal(SetupWizard(backend))
     finally:
         backend.close()
+    log.info("first run: the wizard closed with %s", mode or "nothing chosen")
     if mode == "training":
         return config
     if mode == "live":

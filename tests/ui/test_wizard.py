@@ -5,16 +5,17 @@ keyring an in-memory backend. Finish writes the live config; training is one cli
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from pos.config import Config, load_config
-from pos.first_run import FirstRunBackend
+from pos.first_run import FirstRunBackend, first_run
 from pos.services.auth import Role
 from pos.services.terminal import Terminal
 from pos.ui.setup_wizard.pages import SetupPage
@@ -321,3 +322,27 @@ def test_the_wizard_speaks_kiswahili_when_chosen(
         assert w.shop.message.text()
     finally:
         w.set_language("en")
+
+
+def _when_modal(then: Callable[[SetupWizard], None]) -> None:
+    """Once the wizard is up as a modal window (``first_run`` runs its own loop), act."""
+
+    def look() -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, SetupWizard):
+            then(widget)
+        else:
+            QTimer.singleShot(20, look)
+
+    QTimer.singleShot(20, look)
+
+
+def test_first_run_goes_on_in_training_or_stops_when_closed(
+    qapp: QApplication, fresh: Config, memory_keyring: MemoryKeyring
+) -> None:
+    _when_modal(lambda w: w.welcome.training.click())
+    assert first_run(fresh) == fresh  # training: the config it was given, nothing written
+    assert not fresh.config_path.exists()
+    _when_modal(lambda w: w.reject())
+    assert first_run(fresh) is None  # closed: the till does not start
+    assert not fresh.config_path.exists()
