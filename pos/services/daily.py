@@ -46,6 +46,19 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True)
+class Comparison:
+    """The same days a week before: completed sales and refunds (what the view compares)."""
+
+    sales_count: int
+    sales_total: int  # after discounts
+    refunds_value: int
+
+    @property
+    def net_sales(self) -> int:
+        return self.sales_total - self.refunds_value
+
+
+@dataclass(frozen=True, slots=True)
 class Breakdown:
     key: str
     label: str
@@ -59,7 +72,7 @@ class DailyView:
     last: str
     currency: str
     totals: Totals
-    week_before: Totals
+    week_before: Comparison
     hours: tuple[tuple[int, int, int], ...]  # 24 rows: hour, sales, total
     tenders: tuple[Breakdown, ...]
     categories: tuple[Breakdown, ...]
@@ -112,14 +125,14 @@ class DailyService:
         )
         with self._db.read_session() as s:
             rows = store.daily_rows(s, days, top=TOP_PRODUCTS)
-            prior = store.daily_rows(s, before, detail=False)
+            prior = store.range_sales(s, before)
         by_hour = {h: (n, t) for h, n, t in rows.hours}
         return DailyView(
             first=days.first,
             last=days.last,
             currency=self._ctx.currency,
             totals=_totals(rows),
-            week_before=_totals(prior),
+            week_before=Comparison(prior.sales_count, prior.sales_total, prior.refunds_value),
             hours=tuple((h, *by_hour.get(h, (0, 0))) for h in range(24)),
             tenders=tuple(
                 Breakdown(m, m, n, a) for m, n, a in sorted(rows.tenders, key=lambda t: -t[2])

@@ -4,6 +4,7 @@ enrolled till's products and staff belong to head office: the services refuse ch
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +15,9 @@ from pos.services.headoffice import SyncPhase
 from pos.services.products import ProductDraft
 from pos.services.refunds import RefundRequest
 from pos.services.terminal import Terminal
+
+if TYPE_CHECKING:
+    from conftest import FakeClock
 
 MILK = "6168232712628"  # 65.00
 
@@ -114,3 +118,19 @@ def test_a_refund_is_sealed_in_the_journal_and_a_changed_one_is_found(
     refund_findings = [f for f in check.findings if f.area.value == "refund"]
     assert [f.subject for f in refund_findings] == [done.refund_id]
     assert "changed after it was sealed" in refund_findings[0].problem
+
+
+def test_the_daily_view_compares_with_last_weeks_sales_less_its_refunds(
+    manager: Terminal, clock: FakeClock
+) -> None:
+    sale = _sale(manager)  # 65.00 a week ago
+    _sale(manager)
+    manager.refunds.refund(RefundRequest(sale, {1: 1}, "damaged"))
+    clock.advance(minutes=7 * 24 * 60)
+    _sale(manager)
+    view = manager.daily.view(manager.ctx.business_date(clock.now()))
+    assert view.totals.sales_count == 1
+    assert view.week_before.sales_count == 2
+    assert view.week_before.sales_total == 13000
+    assert view.week_before.refunds_value == 6500
+    assert view.week_before.net_sales == 6500
