@@ -1005,12 +1005,12 @@
         <translation>Jumla za siku</translation>
     </message>
     <message>
-        <source>Head office (sync)</source>
-        <translation>Ofisi kuu (usawazishaji)</translation>
-    </message>
-    <message>
         <source>Devices</source>
         <translation>Vifaa</translation>
+    </message>
+    <message>
+        <source>Head office (sync)</source>
+        <translation>Ofisi kuu (usawazishaji)</translation>
     </message>
     <message>
         <source>Manager</source>
@@ -1051,6 +1051,10 @@
     <message>
         <source>Return without a receipt</source>
         <translation>Kurudisha bila risiti</translation>
+    </message>
+    <message>
+        <source>Set my PIN (head-office code)</source>
+        <translation>Weka PIN yangu (msimbo wa ofisi kuu)</translation>
     </message>
     <message>
         <source>Shift {number} closed: difference {difference}.</source>
@@ -1255,6 +1259,49 @@
     <message>
         <source>Tick the ways your customers pay. M-Pesa, PayPal and card payments need the keys from your provider: enter them and test the connection (they are kept in this computer's keyring, never in a file).</source>
         <translation>Weka alama kwenye njia wateja wako wanazolipa nazo. M-Pesa, PayPal na malipo ya kadi yanahitaji funguo kutoka kwa mtoa huduma wako: ziweke na ujaribu muunganisho (zinahifadhiwa kwenye keyring ya kompyuta hii, kamwe si kwenye faili).</translation>
+    </message>
+</context>
+<context>
+    <name>PinSetupDialog</name>
+    <message>
+        <source>Code from head office</source>
+        <translation>Msimbo kutoka ofisi kuu</translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation>PIN mpya</translation>
+    </message>
+    <message>
+        <source>New PIN again</source>
+        <translation>PIN mpya tena</translation>
+    </message>
+    <message>
+        <source>Nobody on this till has a code waiting. Head office makes one (Staff, Make a PIN set-up code); it arrives with the next sync.</source>
+        <translation>Hakuna mtu kwenye kaunta hii mwenye msimbo unaosubiri. Ofisi kuu inatengeneza mmoja (Wafanyakazi, Tengeneza msimbo wa kuweka PIN); unafika na usawazishaji unaofuata.</translation>
+    </message>
+    <message>
+        <source>Only the person named types here. The code works once on this till, for 24 hours from when head office made it.</source>
+        <translation>Mtu aliyetajwa pekee ndiye aandike hapa. Msimbo unafanya kazi mara moja kwenye kaunta hii, kwa saa 24 tangu ofisi kuu ilipoutengeneza.</translation>
+    </message>
+    <message>
+        <source>Set PIN</source>
+        <translation>Weka PIN</translation>
+    </message>
+    <message>
+        <source>Set my PIN</source>
+        <translation>Weka PIN yangu</translation>
+    </message>
+    <message>
+        <source>Set your PIN with the code from head office</source>
+        <translation>Weka PIN yako kwa msimbo kutoka ofisi kuu</translation>
+    </message>
+    <message>
+        <source>Your name</source>
+        <translation>Jina lako</translation>
+    </message>
+    <message>
+        <source>{name}: your PIN is set. Log in with it.</source>
+        <translation>{name}: PIN yako imewekwa. Ingia nayo.</translation>
     </message>
 </context>
 <context>
@@ -2940,6 +2987,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Bila VAT VAT  Jumla</translation>
     </message>
     <message>
+        <source>No PIN set-up code is waiting for this person on this till. Ask head office for one (Staff, Make a PIN set-up code); it reaches this till with the next sync.</source>
+        <comment>pin_setup_none</comment>
+        <translation>Hakuna msimbo wa kuweka PIN unaomsubiri mtu huyu kwenye kaunta hii. Omba ofisi kuu (Wafanyakazi, Tengeneza msimbo wa kuweka PIN); utafika kwenye kaunta hii na usawazishaji unaofuata.</translation>
+    </message>
+    <message>
         <source>No backup of {path} was made ({doing}: the disk is full: free some space on {drive}). The database itself is unchanged and the till keeps working.</source>
         <comment>backup.not_made_full</comment>
         <translation>Nakala ya akiba ya {path} haikutengenezwa ({doing}: diski imejaa: ondoa vitu ili kupata nafasi kwenye {drive}). Hifadhidata yenyewe haijabadilika na till inaendelea kufanya kazi.</translation>
@@ -2955,11 +3007,6 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Nakala ya akiba ya {path} haikutengenezwa: nakala imeshindwa ukaguzi wa uadilifu ({detail}). Huenda hifadhidata yenyewe imeharibika: nakala nzuri za akiba zimehifadhiwa; piga simu kwa msaada kabla ya kuendelea kuuza.</translation>
     </message>
     <message>
-        <source>No exchange rate for {currency} is configured.</source>
-        <comment>payments.no_rate</comment>
-        <translation>Hakuna kiwango cha kubadilisha fedha cha {currency} kilichowekwa.</translation>
-    </message>
-    <message>
         <source>No card terminal is set up on this till.</source>
         <translation>Hakuna mashine ya kadi kwenye kaunta hii.</translation>
     </message>
@@ -2970,6 +3017,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>No customer display is set up on this till.</source>
         <translation>Hakuna skrini ya mteja kwenye kaunta hii.</translation>
+    </message>
+    <message>
+        <source>No exchange rate for {currency} is configured.</source>
+        <comment>payments.no_rate</comment>
+        <translation>Hakuna kiwango cha kubadilisha fedha cha {currency} kilichowekwa.</translation>
     </message>
     <message>
         <source>No items are left on this sale ({paid} paid): void it (F8). Cash is given back from the drawer; other payments go back through the manager (Settle…).</source>
@@ -2987,13 +3039,13 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Hakuna bidhaa yenye barcode {barcode}. Tafuta kwa jina, au mwombe meneja aiongeze.</translation>
     </message>
     <message>
+        <source>No receipt printer is set up on this till.</source>
+        <translation>Hakuna printa ya risiti kwenye kaunta hii.</translation>
+    </message>
+    <message>
         <source>No shift is open on this till: open one with the float counted (Manager tools, Ctrl+M).</source>
         <comment>shift_none</comment>
         <translation>Hakuna zamu iliyo wazi kwenye till hii: fungua moja baada ya kuhesabu pesa za chenji za kuanzia (Zana za meneja, Ctrl+M).</translation>
-    </message>
-    <message>
-        <source>No receipt printer is set up on this till.</source>
-        <translation>Hakuna printa ya risiti kwenye kaunta hii.</translation>
     </message>
     <message>
         <source>No shift since the last Z: open a shift first.</source>
@@ -3205,6 +3257,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Idhini hiyo ilitolewa kwa jambo lingine.</translation>
     </message>
     <message>
+        <source>That is not the code head office made for this person. Check it (letters and digits in four groups) and try again.</source>
+        <comment>pin_setup_wrong</comment>
+        <translation>Huo si msimbo ambao ofisi kuu ilimtengenezea mtu huyu. Uangalie (herufi na tarakimu katika makundi manne) kisha ujaribu tena.</translation>
+    </message>
+    <message>
         <source>That late payment is gone (settled already?).</source>
         <translation>Malipo hayo yaliyochelewa hayapo tena (yameshamalizwa?).</translation>
     </message>
@@ -3393,6 +3450,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Simu ya mafunzo haikuweza kujibu: {detail}</translation>
     </message>
     <message>
+        <source>The two PINs are not the same: type them again.</source>
+        <comment>pin_setup_differ</comment>
+        <translation>PIN mbili hazifanani: ziandike tena.</translation>
+    </message>
+    <message>
         <source>The two PINs are not the same; type the new PIN twice.</source>
         <translation>PIN mbili hazifanani; andika PIN mpya mara mbili.</translation>
     </message>
@@ -3409,6 +3471,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>This PIN cannot be checked: it was saved with PIN pepper {pepper_id}, which this till does not have (its key store has no {secret} of that id). Restore the till's keys from its backup; call support.</source>
         <comment>auth.pepper_missing</comment>
         <translation>PIN hii haiwezi kukaguliwa: ilihifadhiwa kwa PIN pepper {pepper_id}, ambayo till hii haina (hifadhi yake ya funguo haina {secret} yenye kitambulisho hicho). Rudisha funguo za till kutoka nakala yake ya akiba; piga simu kwa msaada.</translation>
+    </message>
+    <message>
+        <source>This PIN set-up code has expired: ask head office for a new one.</source>
+        <comment>pin_setup_expired</comment>
+        <translation>Msimbo huu wa kuweka PIN umeisha muda wake: omba mpya kutoka ofisi kuu.</translation>
     </message>
     <message>
         <source>This sale is completed; it cannot be changed.</source>
