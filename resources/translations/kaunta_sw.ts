@@ -2594,6 +2594,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Bidhaa inahitaji jina la hadi herufi 200.</translation>
     </message>
     <message>
+        <source>A product with SKU {sku} exists already.</source>
+        <comment>product_sku_taken</comment>
+        <translation>Bidhaa yenye SKU {sku} tayari ipo.</translation>
+    </message>
+    <message>
         <source>A product's SKU cannot change; add a new product instead.</source>
         <translation>SKU ya bidhaa haiwezi kubadilika; ongeza bidhaa mpya badala yake.</translation>
     </message>
@@ -2699,6 +2704,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Barcode haina tarakimu: skani bidhaa au andika barcode yake.</translation>
     </message>
     <message>
+        <source>Barcode {barcode} belongs to another product already.</source>
+        <comment>product_barcode_taken</comment>
+        <translation>Msimbopau {barcode} tayari ni wa bidhaa nyingine.</translation>
+    </message>
+    <message>
         <source>Barcode {code} contains characters other than digits: rescan or type it again.</source>
         <comment>barcode.not_digits</comment>
         <translation>Barcode {code} ina herufi zisizo tarakimu: skani tena au iandike upya.</translation>
@@ -2757,6 +2767,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Changing products</source>
         <translation>Kubadilisha bidhaa</translation>
+    </message>
+    <message>
+        <source>Choose a VAT class ({classes}).</source>
+        <comment>product_choose_vat</comment>
+        <translation>Chagua kundi la VAT ({classes}).</translation>
     </message>
     <message>
         <source>Choose a reason for the refund ({reasons}).</source>
@@ -3257,6 +3272,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Idhini hiyo ilitolewa kwa jambo lingine.</translation>
     </message>
     <message>
+        <source>That is not a date (YYYY-MM-DD): {problem}</source>
+        <comment>daily_not_a_date</comment>
+        <translation>Hiyo si tarehe (YYYY-MM-DD): {problem}</translation>
+    </message>
+    <message>
         <source>That is not the code head office made for this person. Check it (letters and digits in four groups) and try again.</source>
         <comment>pin_setup_wrong</comment>
         <translation>Huo si msimbo ambao ofisi kuu ilimtengenezea mtu huyu. Uangalie (herufi na tarakimu katika makundi manne) kisha ujaribu tena.</translation>
@@ -3414,6 +3434,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>The price must be in {currency}.</source>
         <comment>sale.price_currency</comment>
         <translation>Bei lazima iwe kwa {currency}.</translation>
+    </message>
+    <message>
+        <source>The price must be more than zero, in {currency}.</source>
+        <comment>product_price_above_zero</comment>
+        <translation>Bei lazima iwe zaidi ya sifuri, kwa {currency}.</translation>
     </message>
     <message>
         <source>The refund was refused: {problem}</source>
@@ -3776,6 +3801,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{name} is priced in {currency}; fix the catalog.</source>
         <comment>checkout.priced_in</comment>
         <translation>Bei ya {name} iko kwa {currency}; rekebisha katalogi.</translation>
+    </message>
+    <message>
+        <source>{name} is the last manager: add another manager first, so that someone can still manage this till.</source>
+        <comment>staff_last_manager</comment>
+        <translation>{name} ndiye meneja wa mwisho: ongeza meneja mwingine kwanza, ili mtu aweze bado kusimamia mashine hii.</translation>
     </message>
     <message>
         <source>{tendered} is less than the {cash_due} due. Enter at least {cash_text}, or take a part payment.</source>

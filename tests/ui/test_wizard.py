@@ -346,3 +346,25 @@ def test_first_run_goes_on_in_training_or_stops_when_closed(
     _when_modal(lambda w: w.reject())
     assert first_run(fresh) is None  # closed: the till does not start
     assert not fresh.config_path.exists()
+
+
+def test_the_head_office_and_products_fields_are_named_when_missing(
+    qtbot: QtBot, wizard: tuple[SetupWizard, FirstRunBackend]
+) -> None:
+    w, _backend = wizard
+    w.next()
+    _fill_shop(w)
+    for page in (w.region, w.receipt, w.manager):
+        _next(qtbot, w, page)
+    _create_manager(qtbot, w)
+    w.head_office.url.setText("https://hq.example.co.ke")
+    qtbot.mouseClick(w.head_office.enroll_button, Qt.MouseButton.LeftButton)
+    assert w.head_office.message.text().startswith("Enrollment code:")
+    _next(qtbot, w, w.catalog)  # Next without enrolling: a shop on its own
+    assert not w.details.enrolled
+    w.catalog.csv.setChecked(True)
+    _stays(qtbot, w, w.catalog, "CSV file")
+    w.catalog.demo.setChecked(True)  # the demo products instead
+    _next(qtbot, w, w.payments)
+    assert w.session is not None
+    assert w.session.terminal.catalog.count() > 0
