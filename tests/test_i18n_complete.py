@@ -110,9 +110,6 @@ STILL_ENGLISH = {
     "pos/services/catalog.py": 12,  # `kaunta import-catalog`: the command line is English
     "pos/store/backup.py": 13,  # restore refusals: `kaunta restore` and the start-up dialog
     "pos/store/db.py": 2,  # before anyone logs in (start-up), and a developer's bug report
-    "pos/services/products.py": 4,  # the manager's product editor: to do (docs/i18n.md)
-    "pos/services/staff.py": 1,  # the manager's staff screen: to do
-    "pos/services/daily.py": 1,  # the manager's daily totals: to do
     "pos/services/device_admin.py": 1,  # an unknown device table: a bug report
 }
 

@@ -20,6 +20,7 @@ from pos.store import daily as store
 from pos.store.db import Database
 
 BAD_RANGE = define("daily_bad_range", "The first day ({first}) is after the last ({last}).")
+NOT_A_DATE = define("daily_not_a_date", "That is not a date (YYYY-MM-DD): {problem}")
 TOO_LONG = define("daily_too_long", "Choose at most {days} days at a time.")
 MAX_DAYS = 400
 TOP_PRODUCTS = 10
@@ -113,7 +114,7 @@ class DailyService:
             d0 = date.fromisoformat(first)
             d1 = date.fromisoformat(last) if last else d0
         except ValueError as exc:
-            raise ServiceError(f"That is not a date (YYYY-MM-DD): {exc}") from None
+            raise ServiceError(NOT_A_DATE(problem=str(exc))) from None
         if d1 < d0:
             raise ServiceError(BAD_RANGE(first=d0, last=d1))
         if (d1 - d0).days + 1 > MAX_DAYS:

@@ -32,6 +32,14 @@ from pos.store.models import Product, ProductBarcode
 _SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 
 
+SKU_TAKEN = define("product_sku_taken", "A product with SKU {sku} exists already.")
+PRICE_ABOVE_ZERO = define(
+    "product_price_above_zero", "The price must be more than zero, in {currency}."
+)
+CHOOSE_VAT = define("product_choose_vat", "Choose a VAT class ({classes}).")
+BARCODE_TAKEN = define(
+    "product_barcode_taken", "Barcode {barcode} belongs to another product already."
+)
 HEAD_OFFICE_OWNS = define(
     "products_owned_by_head_office",
     "This till is enrolled: head office owns its products. Change them at head office; "
@@ -114,7 +122,7 @@ class ProductService:
         draft = self._checked(draft)
         with self._db.session() as s:
             if s.scalars(select(Product.id).where(Product.sku == draft.sku)).first():
-                raise ServiceError(f"A product with SKU {draft.sku} exists already.")
+                raise ServiceError(SKU_TAKEN(sku=draft.sku))
             self._free(s, draft.barcodes, None)
             product = Product(
                 sku=draft.sku,
@@ -226,10 +234,10 @@ class ProductService:
         if not name or len(name) > 200:
             raise ServiceError("A product needs a name of up to 200 characters.")
         if draft.price.currency != self._ctx.currency or draft.price.minor <= 0:
-            raise ServiceError(f"The price must be more than zero, in {self._ctx.currency}.")
+            raise ServiceError(PRICE_ABOVE_ZERO(currency=self._ctx.currency))
         if draft.vat_class not in self._ctx.tax_table.codes():
             known = ", ".join(self._ctx.tax_table.codes())
-            raise ServiceError(f"Choose a VAT class ({known}).")
+            raise ServiceError(CHOOSE_VAT(classes=known))
         try:
             codes = tuple(dict.fromkeys(normalize_barcode(b) for b in draft.barcodes if b.strip()))
         except InvalidBarcode as exc:  # wrong length or check digit: the message says which
@@ -244,7 +252,7 @@ class ProductService:
             extra = s.get(ProductBarcode, code)
             other = owner.id if owner is not None else extra.product_id if extra else None
             if other is not None and other != product_id:
-                raise ServiceError(f"Barcode {code} belongs to another product already.")
+                raise ServiceError(BARCODE_TAKEN(barcode=code))
 
     @staticmethod
     def _product(s: Session, product_id: int) -> Product:

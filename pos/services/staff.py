@@ -25,6 +25,11 @@ from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.models import User
 
+LAST_MANAGER = define(
+    "staff_last_manager",
+    "{name} is the last manager: add another manager first, so that someone can still "
+    "manage this till.",
+)
 HEAD_OFFICE_OWNS_STAFF = define(
     "staff_owned_by_head_office",
     "This till is enrolled: head office owns its staff. Change them at head office; "
@@ -158,10 +163,7 @@ class StaffService:
             .where(User.role == Role.MANAGER.value, User.active, User.id != user.id)
         ).scalar_one()
         if not others:
-            raise PermissionDenied(
-                f"{user.name} is the last manager: add another manager first, so that "
-                "someone can still manage this till."
-            )
+            raise PermissionDenied(LAST_MANAGER(name=user.name))
 
 
 def _same(pin: str, repeat: str) -> None:
