@@ -276,15 +276,21 @@ def test_a_reprint_from_the_receipt_browser_prints_marked_copy(device_till: Till
     assert _training(till).drawer_kicks == 1  # the sale's cash only, not the reprint
 
 
-def test_a_code_from_the_serial_scanner_lands_in_the_basket(device_till: Till) -> None:
+def test_a_code_from_the_serial_scanner_lands_in_the_basket_and_on_the_pole_display(device_till: Till) -> None:
     till = device_till
     status = _hooks(till).line
     _until(till, lambda: "Scanner: ready" in status.text())
     _training(till).scan(MILK)
     _until(till, lambda: len(till.rows()) == 1)
     assert "Milk" in till.rows()[0][0]
-    # and the pole display shows the item and its price
-    _until(till, lambda: _training(till).display_text()[1].strip().endswith("65.00"))
+    # and the pole display shows the item and its price, then the total at tender
+    training = _training(till)
+    _until(till, lambda: training.display_text()[1].strip().endswith("65.00"))
+    assert training.display_text()[0].startswith("Brookside")
+    till.press(Qt.Key.Key_F12)
+    assert isinstance(till.dialog(), TenderDialog)
+    _until(till, lambda: training.display_text()[0].strip() == "TOTAL")
+    assert training.display_text()[1].split() == ["KES", "65.00"]
 
 
 @pytest.mark.parametrize("device_till", ["manager"], indirect=True)
