@@ -17,10 +17,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
+from operator import itemgetter
+from typing import NamedTuple
 
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
@@ -56,9 +58,11 @@ class StatementError(ValueError):
     """The file is not a statement this reader knows; the message names the line."""
 
 
-@dataclass(frozen=True, slots=True)
-class GatewayLine:
-    """One transaction line of a statement, in the ledger's terms."""
+class GatewayLine(NamedTuple):
+    """One transaction line of a statement, in the ledger's terms.
+
+    A named tuple rather than a frozen dataclass: a month is 100,000 of them, and a tuple is
+    made four times faster (``reconcile_100k_s``)."""
 
     gateway: Gateway
     line_no: int  # 1-based line of the file (for the person checking it)
@@ -127,22 +131,41 @@ def _header_index(
     )
 
 
-def _cell(row: Sequence[str], cols: dict[str, int], name: str) -> str:
+def _getter(cols: dict[str, int], name: str) -> Callable[[Sequence[str]], str]:
+    """A reader of one named column (looked up once per file, not once per line)."""
     j = cols.get(_norm(name))
-    return row[j].strip() if j is not None and j < len(row) else ""
+    if j is None:
+        return lambda row: ""
+    return lambda row: row[j].strip() if j < len(row) else ""
+
+
+_PLAIN_AMOUNT = re.compile(r"^(\d{1,3}(?:,\d{3})*|\d+)\.(\d\d)$")
 
 
 def _amount(text: str, currency: str, line_no: int) -> int:
     text = text.strip().replace(" ", "")
     if not text:
         return 0
+    plain = _PLAIN_AMOUNT.match(text) if currency == "KES" else None
+    if plain:  # the common case, 1,234.50: read without the general parser
+        return int(plain.group(1).replace(",", "")) * 100 + int(plain.group(2))
     try:
         return abs(Money.parse(text.lstrip("+"), currency).minor)
     except DomainError as exc:
         raise StatementError(f"Line {line_no}: {text!r} is not an amount ({exc}).") from None
 
 
+_DMY_TIME = re.compile(r"^(\d\d)-(\d\d)-(\d{4}) (\d\d):(\d\d):(\d\d)$")
+
+
 def _mpesa_time(text: str, line_no: int) -> datetime:
+    m = _DMY_TIME.match(text)
+    if m:  # the portal's own layout, read without strptime (100,000 lines a month)
+        d, mo, y, h, mi, se = map(int, m.groups())
+        try:
+            return datetime(y, mo, d, h, mi, se, tzinfo=EAT)
+        except ValueError:
+            raise StatementError(f"Line {line_no}: {text!r} is not a date and time.") from None
     for fmt in _MPESA_TIME_FORMATS:
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=EAT)
@@ -159,15 +182,22 @@ def read_mpesa_statement(text: str) -> Statement:
     for row in rows[:start]:
         if row and _norm(row[0]) in ("shortcode", "organizationshortcode", "tillnumber"):
             account = row[1].strip() if len(row) > 1 else ""
+    names = ("Receipt No.", "Transaction Status", "Paid In", "Withdrawn", "Reason Type",
+             "A/C No.", "Completion Time", "Details")  # fmt: skip
+    width = max(cols.values()) + 1
+    pick = itemgetter(*(cols.get(_norm(n), width) for n in names))  # width: the blank pad
+    pad = [""] * (width + 1)
     lines: list[GatewayLine] = []
     for offset, row in enumerate(rows[start + 1 :], start=start + 2):
-        if not any(c.strip() for c in row):
+        if not "".join(row).strip():
             continue
-        receipt = _cell(row, cols, "Receipt No.")
-        status = _cell(row, cols, "Transaction Status")
-        paid_in = _amount(_cell(row, cols, "Paid In"), "KES", offset)
-        withdrawn = _amount(_cell(row, cols, "Withdrawn"), "KES", offset)
-        reason = _cell(row, cols, "Reason Type")
+        if len(row) <= width:
+            row = row + pad[len(row) :]
+        receipt, status, paid_text, withdrawn_text, reason, account_ref, completed, details = (
+            c.strip() for c in pick(row)
+        )
+        paid_in = _amount(paid_text, "KES", offset)
+        withdrawn = _amount(withdrawn_text, "KES", offset) if withdrawn_text else 0
         is_payment = (
             paid_in > 0
             and withdrawn == 0
@@ -179,13 +209,13 @@ def read_mpesa_statement(text: str) -> Statement:
                 gateway=Gateway.MPESA,
                 line_no=offset,
                 reference=receipt,
-                order_ref=_cell(row, cols, "A/C No."),
+                order_ref=account_ref,
                 amount_minor=paid_in if paid_in else withdrawn,
                 currency="KES",
-                at=_mpesa_time(_cell(row, cols, "Completion Time"), offset),
+                at=_mpesa_time(completed, offset),
                 status=status,
                 kind=LineKind.PAYMENT if is_payment else LineKind.OTHER,
-                details=_cell(row, cols, "Details"),
+                details=details,
             )
         )
     return Statement(Gateway.MPESA, account, tuple(lines))
@@ -244,20 +274,21 @@ def read_paypal_activity(text: str, *, day_first: bool = True) -> Statement:
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     start, cols = _header_index(rows, _PAYPAL_REQUIRED)
     date_fmt = "%d/%m/%Y %H:%M:%S" if day_first else "%m/%d/%Y %H:%M:%S"
+    get = {name: _getter(cols, name) for name in PAYPAL_COLUMNS}
     lines: list[GatewayLine] = []
     for offset, row in enumerate(rows[start + 1 :], start=start + 2):
         if not any(c.strip() for c in row):
             continue
-        stamp = f"{_cell(row, cols, 'Date')} {_cell(row, cols, 'Time')}"
+        stamp = f"{get['Date'](row)} {get['Time'](row)}"
         try:
             local = datetime.strptime(stamp, date_fmt)
         except ValueError:
             raise StatementError(f"Line {offset}: {stamp!r} is not a date and time.") from None
-        currency = _cell(row, cols, "Currency").upper()
-        gross_text = _cell(row, cols, "Gross").replace(" ", "")
-        status = _cell(row, cols, "Status")
-        kind_text = _cell(row, cols, "Type").lower()
-        impact = _cell(row, cols, "Balance Impact").lower()
+        currency = get["Currency"](row).upper()
+        gross_text = get["Gross"](row).replace(" ", "")
+        status = get["Status"](row)
+        kind_text = get["Type"](row).lower()
+        impact = get["Balance Impact"](row).lower()
         gross = _amount(gross_text, currency, offset)
         credit = not gross_text.startswith("-") if not impact else impact == "credit"
         is_payment = (
@@ -270,14 +301,14 @@ def read_paypal_activity(text: str, *, day_first: bool = True) -> Statement:
             GatewayLine(
                 gateway=Gateway.PAYPAL,
                 line_no=offset,
-                reference=_cell(row, cols, "Transaction ID"),
-                order_ref=_cell(row, cols, "Custom Number") or _cell(row, cols, "Invoice Number"),
+                reference=get["Transaction ID"](row),
+                order_ref=get["Custom Number"](row) or get["Invoice Number"](row),
                 amount_minor=gross,
                 currency=currency,
-                at=local.replace(tzinfo=_zone(_cell(row, cols, "TimeZone"), offset)),
+                at=local.replace(tzinfo=_zone(get["TimeZone"](row), offset)),
                 status=status,
                 kind=LineKind.PAYMENT if is_payment else LineKind.OTHER,
-                details=_cell(row, cols, "Type"),
+                details=get["Type"](row),
             )
         )
     return Statement(Gateway.PAYPAL, "", tuple(lines))
