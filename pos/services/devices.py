@@ -387,12 +387,17 @@ class TillDevices:
         if view is None or view.is_empty:
             self.display.idle()
         elif view.tender_started:
-            total = view.totals.total + view.totals.rounding
-            self.display.total(total.currency, total.amount_text())
+            self.show_total(view)
         else:
             line = view.lines[-1]
             name = line.name if line.quantity == 1 else f"{line.quantity} x {line.name}"
             self.display.item(name, line.total.amount_text())
+
+    def show_total(self, view: SaleView) -> None:
+        """At tender: the total to pay (with any cash rounding so far)."""
+        if self.display is not None and not view.is_empty:
+            total = view.totals.total + view.totals.rounding
+            self.display.total(total.currency, total.amount_text())
 
     def test_display(self, top: str, bottom: str) -> Future[bool] | None:
         if self.display is None:

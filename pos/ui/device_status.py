@@ -197,6 +197,15 @@ class DeviceHooks:
         if done is not None:
             done.add_done_callback(_log_failure)
 
+    def dialog_opened(self, dialog: QWidget) -> None:
+        """A payment dialog opened (tender): the pole display shows the total."""
+        from pos.ui.dialogs import TenderDialog
+        from pos.ui.payment_dialogs import GatewayDialog
+
+        view = self.screen.view
+        if isinstance(dialog, TenderDialog | GatewayDialog) and view is not None:
+            self.devices.show_total(view)
+
     def _message(self, device: str, code: str, text: str) -> None:
         status = self.devices.events.statuses().get(device)
         shown = message_text(code, text, status)

@@ -592,6 +592,8 @@ class SaleScreen(QWidget):
         dialog.finished.connect(self._dialog_closed)
         dialog.finished.connect(lambda _r, d=dialog: self._closed_dialogs.closed(d))
         dialog.open()
+        if self.devices is not None:
+            self.devices.dialog_opened(dialog)  # tender: the total on the pole display
 
     def _dialog_closed(self) -> None:
         self.dialog = None

@@ -83,7 +83,10 @@ def device_till(request: pytest.FixtureRequest, qtbot: QtBot, config: Config) ->
     window.activateWindow()
     till.until(lambda: len(window.users()) == len(DEMO_USERS))
     till.idle()
-    till.login()
+    if getattr(request, "param", None) == "manager":
+        till.login(MANAGER, MANAGER_PIN)
+    else:
+        till.login()
     try:
         yield till
     finally:
@@ -273,12 +276,61 @@ def test_a_reprint_from_the_receipt_browser_prints_marked_copy(device_till: Till
     assert _training(till).drawer_kicks == 1  # the sale's cash only, not the reprint
 
 
-def test_a_code_from_the_serial_scanner_lands_in_the_basket(device_till: Till) -> None:
+def test_a_code_from_the_serial_scanner_lands_in_the_basket_and_on_the_pole_display(device_till: Till) -> None:
     till = device_till
     status = _hooks(till).line
     _until(till, lambda: "Scanner: ready" in status.text())
     _training(till).scan(MILK)
     _until(till, lambda: len(till.rows()) == 1)
     assert "Milk" in till.rows()[0][0]
-    # and the pole display shows the item and its price
-    _until(till, lambda: _training(till).display_text()[1].strip().endswith("65.00"))
+    # and the pole display shows the item and its price, then the total at tender
+    training = _training(till)
+    _until(till, lambda: training.display_text()[1].strip().endswith("65.00"))
+    assert training.display_text()[0].startswith("Brookside")
+    till.press(Qt.Key.Key_F12)
+    assert isinstance(till.dialog(), TenderDialog)
+    _until(till, lambda: training.display_text()[0].strip() == "TOTAL")
+    assert training.display_text()[1].split() == ["KES", "65.00"]
+
+
+@pytest.mark.parametrize("device_till", ["manager"], indirect=True)
+def test_the_manager_device_screen_saves_settings_test_prints_and_diagnoses(
+    device_till: Till,
+) -> None:
+    from pos.ui.device_settings import DeviceSettingsDialog
+    from pos.ui.manager.menu import ManagerMenu
+
+    till = device_till
+    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    _until(till, lambda: till.window.manager_menu is not None)
+    menu = till.window.manager_menu
+    assert isinstance(menu, ManagerMenu)
+    till.click(menu.buttons["devices"])
+    _until(till, lambda: isinstance(menu.dialog, DeviceSettingsDialog))
+    dialog = menu.dialog
+    assert isinstance(dialog, DeviceSettingsDialog)
+    _until(till, lambda: "printer" in dialog.forms)
+    assert "Printer: ready" in dialog.status.text()
+
+    form = dialog.forms["printer"]
+    form.port.setCurrentText("/dev/ttyUSB7")
+    form.fields["baudrate"].setCurrentText("19200")  # type: ignore[union-attr]
+    till.click(till.button(dialog, "Save"))
+    _until(till, lambda: "Restart the till" in dialog.message.text())
+    written = till.config.config_path.read_text(encoding="utf-8")
+    assert '[devices.printer]\nport = "/dev/ttyUSB7"\nbaudrate = 19200\n' in written
+
+    panel = _panel(till)
+    till.click(till.button(dialog, "Test print"))
+    _until(till, lambda: len(panel.receipts) == 1)
+    assert "Kaunta test print" in "\n".join(panel.receipts[0])
+
+    dialog.tabs.setCurrentIndex(dialog.tabs.count() - 1)
+    till.click(till.button(dialog, "Diagnose"))
+    _until(till, lambda: "The card terminal answers" in dialog.message.text())
+    actions = _rows(till, "SELECT action FROM audit_log WHERE action LIKE 'device_%'")
+    assert [a for (a,) in actions] == [
+        "device_settings_saved",
+        "device_test_print",
+        "device_card_diagnose",
+    ]
