@@ -115,7 +115,12 @@ def main() -> int:
     def run(i: int = 0) -> None:
         if i < len(steps):
             delay, step = steps[i]
-            QTimer.singleShot(delay, lambda: (step(), run(i + 1)))
+
+            def go() -> None:
+                step()
+                run(i + 1)
+
+            QTimer.singleShot(delay, go)
 
     def when_ready(then: Callable[[], None], tries: int = 300) -> None:
         if window.users() or tries == 0:
