@@ -81,7 +81,14 @@ def start_devices(
     wanted = config.devices
     training: TrainingDevices | None = None
     if config.training:
-        wanted, training = _start_emulators(config, closers, card_emulator)
+        try:
+            wanted, training = _start_emulators(config, closers, card_emulator)
+        except OSError:  # no ptys or local sockets here: train without device emulators
+            log.exception("training device emulators could not start")
+            for closer in closers:
+                closer()
+            closers.clear()
+            wanted = DevicesConfig()
     printing: ReceiptPrinting | None = None
     if wanted.printer is not None:
         p = wanted.printer
