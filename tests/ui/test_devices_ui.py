@@ -334,3 +334,18 @@ def test_the_manager_device_screen_saves_settings_test_prints_and_diagnoses(
         "device_test_print",
         "device_card_diagnose",
     ]
+
+
+def test_the_device_line_follows_the_printer_cover_and_paper_low(device_till: Till) -> None:
+    till = device_till
+    line = _hooks(till).line
+    printer = _training(till).printer
+    assert printer is not None
+    _until(till, lambda: "Printer: ready" in line.text())
+    printer.set_cover_open(True)  # the idle poll asks the printer every 0.2 s here
+    _until(till, lambda: "Printer: cover open" in line.text())
+    assert "background: #a11" in line.styleSheet()  # red: it cannot print
+    printer.set_cover_open(False)
+    printer.set_paper(low=True)
+    _until(till, lambda: "Printer: paper low" in line.text())
+    assert "#8a5a00" in line.styleSheet()  # amber: it prints, paper soon
