@@ -276,7 +276,9 @@ def test_a_reprint_from_the_receipt_browser_prints_marked_copy(device_till: Till
     assert _training(till).drawer_kicks == 1  # the sale's cash only, not the reprint
 
 
-def test_a_code_from_the_serial_scanner_lands_in_the_basket_and_on_the_pole_display(device_till: Till) -> None:
+def test_a_code_from_the_serial_scanner_lands_in_the_basket_and_on_the_pole_display(
+    device_till: Till,
+) -> None:
     till = device_till
     status = _hooks(till).line
     _until(till, lambda: "Scanner: ready" in status.text())
