@@ -208,6 +208,7 @@ LAYERS: dict[str, Rule] = {
             "rest_framework",
             "drf_spectacular",
             "psycopg",
+            "prometheus_client",
         ),
         forbidden=(
             "pos.ui",

@@ -41,6 +41,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sync.server.ops.requestid.RequestIdMiddleware",
+    "sync.server.ops.metrics.MetricsMiddleware",
+    "sync.server.ops.security.SecurityHeadersMiddleware",
+    "sync.server.ops.security.PageThrottleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,6 +155,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "terminal": os.environ.get("KAUNTA_HQ_THROTTLE_TERMINAL", "600/min"),
         "address": os.environ.get("KAUNTA_HQ_THROTTLE_ADDRESS", "6000/min"),
         "enroll": os.environ.get("KAUNTA_HQ_THROTTLE_ENROLL", "10/min"),
+        # the dashboard, admin, metrics and health pages (sync/server/ops/security.py)
+        "pages": os.environ.get("KAUNTA_HQ_THROTTLE_PAGES", "600/min"),
     },
     "UNAUTHENTICATED_USER": None,
 }
@@ -168,7 +174,14 @@ LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "sync.server.logs.JsonFormatter"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"request_id": {"()": "sync.server.ops.requestid.RequestIdFilter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["stderr"], "level": os.environ.get("KAUNTA_HQ_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from sync.server.api import views
+from sync.server.ops import health, metrics
 
 urlpatterns = [
     path("api/v1/enroll", views.enroll_view),
@@ -14,7 +15,8 @@ urlpatterns = [
     path("api/v1/changes", views.changes_view),
     path("api/v1/heartbeat", views.heartbeat_view),
     path("healthz", views.healthz_view),
-    path("readyz", views.readyz_view),
+    path("readyz", health.readyz_view),
+    path("metrics", metrics.metrics_view),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("dashboard/", include("sync.server.dashboard.urls")),
     path("admin/", admin.site.urls),

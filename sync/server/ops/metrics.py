@@ -1,0 +1,142 @@
+"""Prometheus metrics at ``GET /metrics`` (text exposition format, prometheus_client).
+
+Two kinds of figures:
+
+- **per request** (counted by :class:`MetricsMiddleware` as requests are served):
+  ``kaunta_hq_requests_total{method,route,status}`` and the latency histogram
+  ``kaunta_hq_request_seconds{route}``. With several gunicorn workers set
+  ``PROMETHEUS_MULTIPROC_DIR`` (``kaunta-hq serve`` does) so every worker's counts add up in
+  one scrape; without it they are this process's own.
+- **from the database at scrape time** (the same answer from any worker or machine):
+  queue depth, running and failed tasks, events ingested, callbacks by outcome, rejected
+  callbacks by reason, open reconciliation exceptions, terminals offline too long.
+
+``KAUNTA_HQ_METRICS_TOKEN`` set: the scrape must send ``Authorization: Bearer <token>``;
+unset, keep ``/metrics`` off the public side of the proxy (deploy/Caddyfile does).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from collections.abc import Callable, Iterator
+
+from django.apps import apps
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from sync.server.ops.queue import queue_state
+
+REQUESTS = Counter("kaunta_hq_requests", "HTTP requests served", ["method", "route", "status"])
+LATENCY = Histogram(
+    "kaunta_hq_request_seconds",
+    "Time to answer a request",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+def _route(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    return f"/{match.route}" if match is not None and match.route else "unmatched"
+
+
+class MetricsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        start = time.perf_counter()
+        response = self.get_response(request)
+        route = _route(request)
+        LATENCY.labels(route).observe(time.perf_counter() - start)
+        REQUESTS.labels(request.method or "", route, str(response.status_code)).inc()
+        return response
+
+
+class DatabaseCollector(Collector):
+    """Figures read from the tables when scraped."""
+
+    def collect(self) -> Iterator[Metric]:
+        from sync.server.dashboard.queries import terminals
+        from sync.server.ledger.models import LedgerEvent
+        from sync.server.reconcile.models import ReconException
+        from sync.server.terminals.models import Store
+
+        q = queue_state()
+        for name, key, text in (
+            ("kaunta_hq_queue_depth", "depth", "Tasks waiting for a worker"),
+            ("kaunta_hq_queue_running", "running", "Tasks being run"),
+            ("kaunta_hq_queue_failed", "failed", "Tasks that failed (see the admin)"),
+        ):
+            if key in q:
+                yield GaugeMetricFamily(name, text, value=q[key])
+        if "worker_activity_age_s" in q:
+            yield GaugeMetricFamily(
+                "kaunta_hq_worker_activity_age_seconds",
+                "Seconds since a worker last started or finished a task",
+                value=q["worker_activity_age_s"],
+            )
+        yield CounterMetricFamily(
+            "kaunta_hq_events_ingested", "Ledger events applied", value=LedgerEvent.objects.count()
+        )
+        if apps.is_installed("sync.server.callbacks"):
+            from sync.server.callbacks.models import RejectedCallback, StkCallbackRecord
+
+            accepted = CounterMetricFamily(
+                "kaunta_hq_callbacks", "Gateway callbacks by outcome", labels=["outcome"]
+            )
+            for state, n in StkCallbackRecord.objects.values_list("state").annotate(n=Count("id")):
+                accepted.add_metric([str(state)], n)
+            accepted.add_metric(["rejected"], RejectedCallback.objects.count())
+            yield accepted
+            rejected = CounterMetricFamily(
+                "kaunta_hq_callbacks_rejected", "Refused callbacks by reason", labels=["reason"]
+            )
+            for reason, n in RejectedCallback.objects.values_list("reason").annotate(n=Count("id")):
+                rejected.add_metric([str(reason)], n)
+            yield rejected
+        yield GaugeMetricFamily(
+            "kaunta_hq_reconcile_open_exceptions",
+            "Reconciliation exceptions not resolved",
+            value=ReconException.objects.filter(resolved_at__isnull=True).count(),
+        )
+        yield GaugeMetricFamily(
+            "kaunta_hq_terminals_offline",
+            "Enrolled terminals not heard from for too long",
+            value=sum(1 for t in terminals(Store.objects.all()) if t["offline_too_long"]),
+        )
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    token = os.environ.get("KAUNTA_HQ_METRICS_TOKEN", "")
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return HttpResponse("metrics need the bearer token\n", status=401)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    body = generate_latest(registry) + generate_latest(_db_registry())
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+
+
+def _db_registry() -> CollectorRegistry:
+    reg = CollectorRegistry(auto_describe=False)
+    reg.register(DatabaseCollector())
+    return reg
