@@ -91,6 +91,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.SECRET_KEY == settings.INSECURE_DEV_KEY and not settings.DEBUG:
         print("Set KAUNTA_HQ_SECRET_KEY (a long random string) before serving.", file=sys.stderr)
         return 2
+    # /metrics adds up every worker's request counts from files here (prometheus_client's
+    # multiprocess mode); counts of an earlier run are cleared.
+    metrics_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.DATA_DIR / "metrics")
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     command = [
         sys.executable,
         "-m",
