@@ -127,6 +127,8 @@ class DeviceStatusLine(QLabel):
     def __init__(self, parent: QWidget, signals: DeviceSignals) -> None:
         super().__init__(parent)
         self.setObjectName("deviceStatus")
+        # longer texts (Kiswahili, four devices) wrap rather than widen the basket column
+        self.setWordWrap(True)
         self.signals = signals
         known = signals.devices.events.statuses()
         self.statuses: dict[str, DeviceStatus] = {

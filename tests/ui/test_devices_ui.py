@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from pos.config import Config
@@ -29,6 +29,7 @@ from pos.domain.receipt import training_mark
 from pos.services.auth import Role
 from pos.services.device_training import TrainingDevices
 from pos.services.terminal import DemoUser, Terminal
+from pos.ui import i18n
 from pos.ui.card_terminal_window import CardTerminalWindow
 from pos.ui.device_status import DeviceHooks
 from pos.ui.dialogs import ReceiptDialog, TenderDialog
@@ -68,6 +69,8 @@ def device_till(request: pytest.FixtureRequest, qtbot: QtBot, config: Config) ->
     terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
     payments = start_payments(config, terminal)
     terminal.devices = start_devices(config, terminal, payments, poll_interval=0.2)
+    language = "sw" if getattr(request, "param", None) == "sw" else "en"
+    i18n.set_language(language)
     window = MainWindow(terminal, demo_hint="")
     till = Till(qtbot, config, terminal, window)
 
@@ -93,6 +96,7 @@ def device_till(request: pytest.FixtureRequest, qtbot: QtBot, config: Config) ->
         close()
         terminal.devices.close()
         payments.close()
+        i18n.set_language("en")
 
 
 def _hooks(till: Till) -> DeviceHooks:
@@ -351,3 +355,22 @@ def test_the_device_line_follows_the_printer_cover_and_paper_low(device_till: Ti
     printer.set_paper(low=True)
     _until(till, lambda: "Printer: paper low" in line.text())
     assert "#8a5a00" in line.styleSheet()  # amber: it prints, paper soon
+
+
+@pytest.mark.parametrize("device_till", ["sw"], indirect=True)
+def test_the_kiswahili_device_line_fits_a_1024_by_768_till(device_till: Till) -> None:
+    till = device_till
+    window = till.window
+    window.showNormal()
+    window.resize(1024, 768)
+    _until(till, lambda: window.width() == 1024 and window.height() == 768)
+    line = _hooks(till).line
+    _until(till, lambda: "Printa: tayari" in line.text() and "Mashine ya kadi" in line.text())
+    for _ in range(3):  # let the nested layouts settle
+        window.layout().activate()
+        QApplication.processEvents()
+    area = window.centralWidget().geometry()
+    sale = window.sale
+    for widget in (line, sale.btn_pay, *sale.gateway_buttons.values()):
+        box = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+        assert area.contains(box), f"{widget.objectName() or widget.text()} at {box}"
