@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pos.config import Config
+from pos.config import Config, load_config
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.logging_setup import install_exception_hooks, set_notifier, setup_logging
 from pos.payments.base import MethodDescription, PayerKey, PaymentMethod
@@ -366,6 +366,10 @@ def run_gui(
 
     terminal.devices = start_devices(config, terminal, payments)
     i18n.set_receipt_language(config.receipt_language)  # [receipt] language
+    from pos.ui.setup_wizard import mode_switch  # the manager's switch training <-> live
+
+    mode_switch.register_mode_switch()
+    mode_switch.set_live_config(config.config_path if config.config_found else None)
     window = MainWindow(
         terminal,
         demo_hint=demo_hint(config),
@@ -388,6 +392,14 @@ def run_gui(
     terminal.close()
     lock.release()
     log.info("stopped (log: %s)", log_file)
+    if mode_switch.take_request():  # a manager switched modes: the other mode's till
+        other = load_config(
+            config.config_path if config.config_found else None,
+            config.data_dir,
+            not config.training,
+        )
+        log.info("switching to %s mode", "training" if other.training else "live")
+        return run_gui(other)
     return int(code)
 
 

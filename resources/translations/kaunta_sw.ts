@@ -1113,6 +1113,37 @@
     </message>
 </context>
 <context>
+    <name>ModeSwitch</name>
+    <message>
+        <source>Kaunta closes this till and opens the training till: a demo shop kept apart from this shop's data, where nothing is real. Everyone logs in again.</source>
+        <translation>Kaunta inafunga till hii na kufungua till ya mafunzo: duka la mfano lililowekwa mbali na data ya duka hili, ambapo hakuna kitu halisi. Kila mtu anaingia tena.</translation>
+    </message>
+    <message>
+        <source>Kaunta closes this training till and opens the shop's live till. Training sales stay in training and are never sent. Everyone logs in again.</source>
+        <translation>Kaunta inafunga till hii ya mafunzo na kufungua till halisi ya duka. Mauzo ya mafunzo yanabaki kwenye mafunzo na hayatumwi kamwe. Kila mtu anaingia tena.</translation>
+    </message>
+    <message>
+        <source>Switch now</source>
+        <translation>Badilisha sasa</translation>
+    </message>
+    <message>
+        <source>Switch to live mode</source>
+        <translation>Badili kwenda hali halisi</translation>
+    </message>
+    <message>
+        <source>Switch to training mode</source>
+        <translation>Badili kwenda hali ya mafunzo</translation>
+    </message>
+    <message>
+        <source>There is no live set-up yet: close Kaunta and start it without --training; the set-up wizard makes one.</source>
+        <translation>Bado hakuna mipangilio halisi: funga Kaunta na uiwashe bila --training; mwongozo wa kuweka utaitengeneza.</translation>
+    </message>
+    <message>
+        <source>Training or live mode</source>
+        <translation>Hali ya mafunzo au halisi</translation>
+    </message>
+</context>
+<context>
     <name>NoReceiptReturnDialog</name>
     <message>
         <source>Give the money back</source>
