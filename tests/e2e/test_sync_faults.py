@@ -123,11 +123,6 @@ def _head_office(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,  # a fix to terminal_proc.py is in progress: passing then is fine
-    reason="KNOWN: since sales need an open shift, tests/e2e/terminal_proc.py's tills never sell "
-    "(they open no shift); passed before that change. Fix: open a shift in terminal_proc.py.",
-)
 def test_the_ledger_equals_the_union_of_the_journals_through_faults_and_kills(
     tmp_path: Path,
 ) -> None:
