@@ -1181,8 +1181,8 @@
         <translation>KRA eTIMS</translation>
     </message>
     <message>
-        <source>Not in the wizard yet: devices are set in the config file's [devices] section, as docs/devices.md explains (a settings screen with a test print is still to come). A barcode scanner that types like a keyboard works as it is.</source>
-        <translation>Bado haipo kwenye mwongozo huu: vifaa huwekwa katika sehemu ya [devices] ya faili ya mipangilio, kama docs/devices.md inavyoeleza (skrini ya mipangilio yenye uchapishaji wa majaribio bado inakuja). Skana ya barcode inayoandika kama kibodi inafanya kazi ilivyo.</translation>
+        <source>Not in the wizard yet: after Finish, a manager sets the printer, cash drawer, pole display and scanner in the manager's tools, Devices (Alt+D), with a test print (docs/devices.md). A barcode scanner that types like a keyboard works as it is.</source>
+        <translation>Bado haipo kwenye mwongozo huu: baada ya Maliza, meneja huweka printa, droo ya pesa, skrini ya mteja na skana kwenye zana za meneja, Vifaa (Alt+D), pamoja na uchapishaji wa majaribio (docs/devices.md). Skana ya barcode inayoandika kama kibodi inafanya kazi ilivyo.</translation>
     </message>
     <message>
         <source>Not in the wizard yet: eTIMS is set up as docs/etims.md explains (at head office for an enrolled shop). Until then sales are kept and nothing is sent to KRA.</source>

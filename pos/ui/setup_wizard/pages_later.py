@@ -250,10 +250,10 @@ class NotYetPage(SetupPage):
             self.setTitle(self.tr("Printer, scanner and cash drawer"))
             self.intro.setText(
                 self.tr(
-                    "Not in the wizard yet: devices are set in the config file's [devices] "
-                    "section, as docs/devices.md explains (a settings screen with a test "
-                    "print is still to come). A barcode scanner that types like a keyboard "
-                    "works as it is."
+                    "Not in the wizard yet: after Finish, a manager sets the printer, cash "
+                    "drawer, pole display and scanner in the manager's tools, Devices "
+                    "(Alt+D), with a test print (docs/devices.md). A barcode scanner that "
+                    "types like a keyboard works as it is."
                 )
             )
         else:
