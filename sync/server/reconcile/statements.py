@@ -5,8 +5,8 @@ header row by its column names (not by position), keeps every line it read (so n
 silently dropped) and marks which lines are money received for a sale (``kind == PAYMENT``);
 charges, settlements, refunds and the like are ``OTHER`` and are counted, not matched.
 
-What is known and what is a guess about the formats is written in docs/headoffice.md
-("Reconciliation"). In short: the column names are as the portals export them; the M-Pesa
+What is known and what is a guess about the formats is written in docs/reconciliation.md
+("Formats"). In short: the column names are as the portals export them; the M-Pesa
 preamble lines, its date format and PayPal's date order and time-zone names vary by account and
 locale, so the readers accept the variants named below and refuse anything else with the line
 number.

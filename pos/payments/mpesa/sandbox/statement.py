@@ -6,7 +6,7 @@ sandbox's completed pushes (``MpesaSandbox.statement_csv``) or from any list of 
 ``kaunta bench headoffice``).
 
 Known: the column names and their order, amounts with two decimals and thousands commas, and
-the preamble of account lines above the table. GUESS (docs/headoffice.md, "Reconciliation"):
+the preamble of account lines above the table. GUESS (docs/reconciliation.md, "Formats"):
 the exact preamble labels, the day-first ``DD-MM-YYYY HH:MM:SS`` time format, the "Reason Type"
 text for STK payments ("Pay Merchant Online" for a till, "Pay Bill Online" for a paybill), the
 "Details" wording and how the payer's number is masked.

@@ -8,7 +8,7 @@ sandbox's captures and refunds (``PayPalSandbox.activity_csv``) or from any entr
 Known: the column names in their 2018 order (several importers quote the same header), one
 line per capture ("Express Checkout Payment", Balance Impact "Credit") and per refund ("Payment
 Refund", "Debit", Reference Txn ID = the capture), Gross/Fee/Net with two decimals. GUESS
-(docs/headoffice.md, "Reconciliation"): the date order (it follows the account's locale; the
+(docs/reconciliation.md, "Formats"): the date order (it follows the account's locale; the
 sandbox writes day first, as a Kenyan account would), the TimeZone names, and whether the
 Transaction ID of an Orders-v2 capture is the capture id (the sandbox writes the capture id,
 which is what the till keeps as its reference).
