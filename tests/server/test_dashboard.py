@@ -135,3 +135,41 @@ def test_admin_imports_a_statement_and_sees_its_exceptions(world: dict[str, Any]
     )
     assert refused.status_code == 400
     assert "No header row" in refused.content.decode()
+
+
+def test_unresolved_pushes_are_listed_for_the_stores_one_may_see(world: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from sync.server.terminals.models import Terminal
+
+    if not apps.is_installed("sync.server.callbacks"):
+        page = world["admin"].get("/dashboard/payments/").content.decode()
+        assert "Gateway callbacks are not installed" in page
+        return
+    push = apps.get_model("hq_callbacks", "PushAttempt")
+    old = timezone.now() - timedelta(minutes=30)
+    for store, attempt in (
+        (world["nairobi"], "att-nairobi-0001"),
+        (world["mombasa"], "att-mombasa-01"),
+    ):
+        push.objects.create(
+            attempt_id=attempt,
+            terminal=Terminal.objects.filter(store=store).first(),
+            amount_minor=150_00,
+            phone_hash="0" * 64,
+            registered_at=old,
+        )
+    push.objects.create(  # just registered: not unresolved yet
+        attempt_id="att-nairobi-0002",
+        terminal=Terminal.objects.filter(store=world["nairobi"]).first(),
+        amount_minor=99_00,
+        phone_hash="0" * 64,
+    )
+    area = world["area"].get("/dashboard/payments/").content.decode()
+    assert "att-nairobi-0001" in area
+    assert "att-mombasa-01" not in area
+    assert "att-nairobi-0002" not in area
+    assert "att-mombasa-01" in world["admin"].get("/dashboard/payments/").content.decode()

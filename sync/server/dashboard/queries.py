@@ -141,6 +141,26 @@ def late_payments(stores: QuerySet[Store]) -> list[dict[str, Any]]:
     ]
 
 
+#: A push still waiting this long after the till registered it is shown as unresolved.
+UNRESOLVED_AFTER = timedelta(minutes=2)
+
+
+def unresolved_pushes(stores: QuerySet[Store], now: datetime | None = None) -> list[Any] | None:
+    """STK pushes registered at head office and still waiting for their callback (None when
+    the callbacks app is not installed). Newest first, at most 200."""
+    from django.apps import apps
+
+    if not apps.is_installed("sync.server.callbacks"):
+        return None
+    push = apps.get_model("hq_callbacks", "PushAttempt")
+    cutoff = (now or timezone.now()) - UNRESOLVED_AFTER
+    return list(
+        push.objects.filter(state="waiting", terminal__store__in=stores, registered_at__lt=cutoff)
+        .select_related("terminal__store")
+        .order_by("-registered_at")[:200]
+    )
+
+
 def parked_events(stores: QuerySet[Store]) -> QuerySet[EventConflict]:
     """Events refused because their id was known with other content (kept, never applied)."""
     return (

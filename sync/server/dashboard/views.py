@@ -115,6 +115,7 @@ def overview(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
         "per_store": queries.per_store(scope, period),
         "terminals_offline": [t for t in terminals if t["offline_too_long"]],
         "late": [p for p in queries.late_payments(scope) if not p["settled"]][:20],
+        "unresolved": queries.unresolved_pushes(scope),
         "parked_count": queries.parked_events(scope).count(),
         "exceptions_count": queries.recon_exceptions(scope).count(),
         "role": role_of(request),
@@ -176,7 +177,12 @@ def payments(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
     return render(
         request,
         "dashboard/payments.html",
-        {"late": queries.late_payments(stores), "parked": queries.parked_events(stores)},
+        {
+            "late": queries.late_payments(stores),
+            "parked": queries.parked_events(stores),
+            "unresolved": queries.unresolved_pushes(stores),
+            "unresolved_after": queries.UNRESOLVED_AFTER,
+        },
     )
 
 
