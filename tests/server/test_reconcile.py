@@ -232,3 +232,41 @@ def test_reader_refuses_what_is_not_a_statement_and_names_the_line(text: str, wo
     from sync.server.reconcile.models import StatementImport
 
     assert not StatementImport.objects.filter(text=text).exists()
+
+
+def test_an_admin_marks_an_exception_resolved_and_it_leaves_the_open_list() -> None:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from sync.server.accounts.models import HqRole, Profile
+    from sync.server.dashboard.queries import recon_exceptions
+    from sync.server.terminals.models import Store
+
+    at = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+    write_ledger([LedgerSeed("NRB09", "T1", "NRB09-T1-000777", "SRESOLVE01", 300_00, at)])
+    text = statement_csv(
+        [StatementEntry("SRESOLVE01", at, 310_00, "254712345678", "A", "NRB09-T1-000")],
+        shortcode="600000",
+        holder="Duka",
+        start=at,
+        end=at,
+    )
+    import_statement("mpesa", text)
+    row = ReconException.objects.get(reference="SRESOLVE01")
+    assert row.outcome == "amount_mismatch"
+    password = "a long enough passphrase"
+    people = {}
+    for name, role in (("amina", HqRole.ADMIN), ("juma", HqRole.AUDITOR)):
+        user = User.objects.create_user(name, password=password, is_staff=True)
+        Profile.objects.create(user=user, role=role)
+        people[name] = Client()
+        assert people[name].login(username=name, password=password)
+    url = "/admin/hq_reconcile/reconexception/"
+    form = {"action": "mark_resolved", "_selected_action": [str(row.pk)]}
+    people["juma"].post(url, form)  # an auditor changes nothing
+    row.refresh_from_db()
+    assert row.resolved_at is None
+    assert people["amina"].post(url, form).status_code == 302
+    row.refresh_from_db()
+    assert row.resolved_at is not None
+    assert not recon_exceptions(Store.objects.all()).filter(pk=row.pk).exists()
