@@ -209,6 +209,9 @@ LAYERS: dict[str, Rule] = {
             "drf_spectacular",
             "psycopg",
             "prometheus_client",
+            # background work: Django's Tasks API backport and its database queue
+            "django_tasks",
+            "django_tasks_db",
         ),
         forbidden=(
             "pos.ui",
