@@ -98,6 +98,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for stale in metrics_dir.glob("*.db"):
         stale.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    # No gunicorn access log: the app writes one JSON line per request (kaunta.hq.access).
     command = [
         sys.executable,
         "-m",
@@ -108,8 +109,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         str(args.workers),
         "--threads",
         str(args.threads),
-        "--access-logfile",
-        "-",
         "sync.server.wsgi:application",
     ]
     os.execv(sys.executable, command)  # gunicorn replaces this process (signals reach it)

@@ -195,3 +195,21 @@ def test_pages_answer_429_with_retry_after(
     assert answers[3].status_code == 429
     assert int(answers[3]["Retry-After"]) >= 1
     assert answers[3].json()["error"]["code"] == "throttled"
+
+
+def test_each_request_is_one_json_access_line_with_its_request_id(client: Client) -> None:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    access = logging.getLogger("kaunta.hq.access")
+    access.addHandler(handler)
+    try:
+        client.get("/healthz", HTTP_X_REQUEST_ID="probe-0001abcd")
+    finally:
+        access.removeHandler(handler)
+    line = json.loads(out.getvalue().splitlines()[-1])
+    assert line["request_id"] == "probe-0001abcd"
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/healthz", 200)
+    assert line["route"] == "/healthz"
+    assert line["duration_ms"] >= 0

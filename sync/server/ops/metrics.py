@@ -18,6 +18,7 @@ unset, keep ``/metrics`` off the public side of the proxy (deploy/Caddyfile does
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +38,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from sync.server.ops.queue import queue_state
+
+#: One JSON line per request (method, path, route, status, duration, request id): the access
+#: log, in the same format as every other line (``kaunta-hq serve`` turns gunicorn's off).
+ACCESS = logging.getLogger("kaunta.hq.access")
 
 REQUESTS = Counter("kaunta_hq_requests", "HTTP requests served", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -59,9 +64,24 @@ class MetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         start = time.perf_counter()
         response = self.get_response(request)
+        took = time.perf_counter() - start
         route = _route(request)
-        LATENCY.labels(route).observe(time.perf_counter() - start)
+        LATENCY.labels(route).observe(took)
         REQUESTS.labels(request.method or "", route, str(response.status_code)).inc()
+        ACCESS.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path[:300],
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(took * 1000, 1),
+                "remote": request.META.get("REMOTE_ADDR", ""),
+            },
+        )
         return response
 
 
