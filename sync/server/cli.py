@@ -5,6 +5,7 @@ kaunta-hq create-admin NAME       a head-office admin (asks for the password)
 kaunta-hq serve [--bind H:P] [--workers N]   gunicorn, refuses the development key
 kaunta-hq status                  database, migrations, terminals, ledger size (JSON)
 kaunta-hq schema [PATH]           write the OpenAPI schema (default: sync/server/openapi.yaml)
+kaunta-hq reconcile GATEWAY FILE  import an M-Pesa/PayPal statement CSV and reconcile it (JSON)
 """
 
 from __future__ import annotations
@@ -130,6 +131,36 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """Import a statement (docs/reconciliation.md) and print its counts as JSON."""
+    from sync.server.reconcile.service import import_statement
+    from sync.server.reconcile.statements import StatementError
+
+    path = Path(args.file)
+    try:
+        done = import_statement(
+            args.gateway,
+            path.read_text(encoding="utf-8-sig"),
+            file_name=path.name,
+            day_first=not args.month_first,
+        )
+    except (OSError, UnicodeDecodeError, StatementError) as exc:
+        print(f"Statement refused: {exc}", file=sys.stderr)
+        return 2
+    row = done.statement
+    out = {
+        "statement": row.pk,
+        "lines": row.lines,
+        "ignored_lines": row.ignored_lines,
+        "matched": row.matched,
+        "gateway_only": row.gateway_only,
+        "ledger_only": row.ledger_only,
+        "amount_mismatch": row.amount_mismatch,
+    }
+    print(json.dumps(out))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kaunta-hq", description="Kaunta head office")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("schema", help="write the OpenAPI schema")
     p.add_argument("path", nargs="?", default=str(SCHEMA_PATH))
     p.set_defaults(f=cmd_schema)
+    p = sub.add_parser("reconcile", help="import a gateway statement and reconcile it")
+    p.add_argument("gateway", choices=("mpesa", "paypal"))
+    p.add_argument("file", help="the M-Pesa org portal statement or PayPal activity CSV")
+    p.add_argument("--month-first", action="store_true", help="PayPal dates are MM/DD/YYYY")
+    p.set_defaults(f=cmd_reconcile)
     args = parser.parse_args(argv)
     setup()
     return int(args.f(args))

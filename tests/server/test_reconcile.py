@@ -272,3 +272,32 @@ def test_an_admin_marks_an_exception_resolved_and_it_leaves_the_open_list() -> N
     assert people["amina"].post(url, form).status_code == 302
     assert resolved()
     assert not recon_exceptions(Store.objects.all()).filter(pk=row.pk).exists()
+
+
+def test_kaunta_hq_reconcile_imports_a_statement_from_the_command_line(tmp_path: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'hq.sqlite3'}"}
+    hq = [sys.executable, "-m", "sync.server.cli"]
+    subprocess.run([*hq, "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    month = generate_month(50, days=2, planted_each=1, seed=5)
+    (tmp_path / "march.csv").write_text(month.csv, encoding="utf-8")
+    done = subprocess.run(
+        [*hq, "reconcile", "mpesa", str(tmp_path / "march.csv")],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    counts = json.loads(done.stdout.strip().splitlines()[-1])
+    # An empty ledger: every sale line is money with no sale.
+    assert counts["gateway_only"] == len(read_mpesa_statement(month.csv).payments)
+    assert counts["matched"] == 0
+    (tmp_path / "bad.csv").write_text("nothing,here\n", encoding="utf-8")
+    bad = subprocess.run(
+        [*hq, "reconcile", "mpesa", str(tmp_path / "bad.csv")],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "Statement refused: No header row" in bad.stderr
