@@ -79,11 +79,15 @@ def per_tender(stores: QuerySet[Store], period: Period) -> list[dict[str, Any]]:
     )
 
 
-def per_hour(stores: QuerySet[Store], period: Period) -> list[dict[str, Any]]:
-    """Hours 0..23 of the stores' local day (closing time of the sale)."""
+def per_hour(
+    stores: QuerySet[Store], period: Period, currency: str | None = None
+) -> list[dict[str, Any]]:
+    """Hours 0..23 of the stores' local day (closing time of the sale), in one currency."""
+    sales = _sales(stores, period)
+    if currency:
+        sales = sales.filter(currency=currency)
     rows = (
-        _sales(stores, period)
-        .exclude(closed_at=None)
+        sales.exclude(closed_at=None)
         .annotate(hour=ExtractHour("closed_at", tzinfo=LOCAL))
         .values("hour")
         .annotate(total=Sum("total_minor"), sales=Count("id"))

@@ -77,16 +77,24 @@ def _period(request: HttpRequest) -> queries.Period:
 
 def _charts(stores: QuerySet[Store], period: queries.Period) -> dict[str, Any]:
     days = queries.per_day(stores, period)
-    hours = queries.per_hour(stores, period)
     tenders = queries.per_tender(stores, period)
-    cur = days[0]["currency"] if days else "KES"
+    # Charts in one currency (the one most takings are in); the tables keep every currency.
+    totals: dict[str, int] = {}
+    for d in days:
+        totals[d["currency"]] = totals.get(d["currency"], 0) + (d["total"] or 0)
+    cur = max(totals, key=lambda c: totals[c]) if totals else "KES"
+    hours = queries.per_hour(stores, period, cur)
     fmt = lambda v: money_text(v, cur)  # noqa: E731 - a one-line formatter
     return {
         "per_day": days,
         "per_hour": hours,
         "per_tender": tenders,
         "day_chart": bar_chart(
-            [(d["business_date"].strftime("%d %b"), d["total"] or 0) for d in days],
+            [
+                (d["business_date"].strftime("%d %b"), d["total"] or 0)
+                for d in days
+                if d["currency"] == cur
+            ],
             fmt=fmt,
             title="Takings per day",
         ),
@@ -94,7 +102,7 @@ def _charts(stores: QuerySet[Store], period: queries.Period) -> dict[str, Any]:
             [(f"{h['hour']:02d}", h["total"] or 0) for h in hours], fmt=fmt, title="Per hour"
         ),
         "tender_chart": bar_chart(
-            [(t["method"], t["total"] or 0) for t in tenders],
+            [(t["method"], t["total"] or 0) for t in tenders if t["sale__currency"] == cur],
             fmt=fmt,
             title="Per tender",
             height=180,
