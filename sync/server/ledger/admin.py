@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from sync.server.accounts.access import RoleAdmin
-from sync.server.ledger.models import EventConflict, LedgerEvent, Sale
+from sync.server.ledger.models import EventConflict, LedgerEvent, RefundReview, Sale
 
 
 class ReadOnly(RoleAdmin):
@@ -39,3 +39,14 @@ class EventConflictAdmin(ReadOnly):
 
     store_path = "terminal__store"
     list_display = ("event_id", "terminal", "known_hash", "received_hash", "received_at")
+
+
+@admin.register(RefundReview)
+class RefundReviewAdmin(ReadOnly):
+    """Refunds refused for giving back more than was sold (the till parked them), and
+    refunds applied before their original sale reached head office (flagged unchecked)."""
+
+    store_path = "terminal__store"
+    list_display = ("receipt_number", "original_receipt", "status", "terminal", "received_at")
+    list_filter = ("status",)
+    search_fields = ("receipt_number", "original_receipt")

@@ -7,6 +7,15 @@ same id came back with other content: that is logged and kept in ``EventConflict
 never overwrites what was applied). Two pushes of the same events racing each other meet at
 the primary key; the loser's transaction is rolled back whole and run again, and then
 answers ``duplicate``.
+
+A refund that names its original sale is checked against the ledger before it is applied
+(:func:`_check_refund`): no line may go back beyond what was sold, counting the refunds
+every terminal has sent before (and earlier ones in the same batch). The original sale's
+row is locked while checking (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite batches take
+the write lock at ``BEGIN``), so of two tills racing on one receipt the second is answered
+``rejected`` with the reason, kept in ``RefundReview``, and parked on its till. A refund
+whose original sale is not in the ledger yet (that till is offline) is applied on the
+till's word, which checked its own copy, and flagged ``unchecked`` in ``RefundReview``.
 """
 
 from __future__ import annotations
@@ -45,6 +54,9 @@ class _Rows:
     refunds: list[m.Refund] = field(default_factory=list)
     shifts: list[m.ShiftRecord] = field(default_factory=list)
     cash: list[m.CashMovement] = field(default_factory=list)
+    #: refund lines applied earlier in this batch, by original sale id (see _check_refund)
+    refunded: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    reviews: list[m.RefundReview] = field(default_factory=list)
 
 
 def read_batch(raw: bytes) -> tuple[Batch, list[Any]]:
@@ -115,6 +127,11 @@ def _apply(terminal: Terminal, batch: Batch, documents: list[Any]) -> list[Ack]:
                 acks.append(_conflict(terminal, item.index, event, known_hash, documents))
             continue
         taken.add(eid)
+        if event.header.type == EventType.REFUND_COMPLETED and not event.header.training:
+            refused = _check_refund(terminal, event, documents[item.index], rows)
+            if refused is not None:
+                acks.append(Ack(item.index, eid, AckStatus.REJECTED, "lines", refused))
+                continue
         _project(terminal, event, documents[item.index], rows)
         acks.append(Ack(item.index, eid, AckStatus.APPLIED))
     _write(rows)
@@ -143,6 +160,161 @@ def _conflict(
         "this event id was applied before with other content; head office keeps the first "
         "and has flagged this one for review",
     )
+
+
+def _review(
+    terminal: Terminal,
+    event: Event,
+    document: Any,
+    status: str,
+    reason: str,
+    rows: _Rows,
+) -> None:
+    """Keep a refund for review: a rejected one at once (it is in no other table, and the
+    till may offer it again: its row is updated, not doubled); an unchecked one with the
+    batch's other rows, so it is rolled back with them if the batch is."""
+    body = event.body.to_json()
+    original = body.get("original") or {}
+    fields = {
+        "terminal": terminal,
+        "refund_id": body["refund_id"],
+        "receipt_number": body["receipt_number"],
+        "original_sale_id": original.get("sale_id"),
+        "original_receipt": original.get("receipt_number", ""),
+        "status": status,
+        "reason": reason[:500],
+        "document": document,
+    }
+    if status == m.RefundReview.Status.REJECTED:
+        m.RefundReview.objects.update_or_create(event_id=event.event_id, defaults=fields)
+        log.warning(
+            "refund refused: it would give back more than was sold",
+            extra={"terminal": str(terminal), "event_id": event.event_id, "reason": reason},
+        )
+    else:
+        rows.reviews.append(m.RefundReview(event_id=event.event_id, **fields))
+
+
+def _check_refund(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> str | None:
+    """Why this refund must be refused, or None to apply it.
+
+    Refused: the original sale was voided or is in another currency; a line names no line
+    of that sale; or a line (quantity or money) or the whole refund would go beyond what
+    was sold once the earlier refunds of the sale, from every terminal, are counted. A
+    return without a receipt (no ``original``) is the till's manager's call and is not
+    checked here; a refund of a sale the ledger does not hold yet is applied and flagged.
+    """
+    body = event.body.to_json()
+    original = body.get("original")
+    if not original:
+        return None
+    sale_id = original["sale_id"]
+    receipt = original["receipt_number"]
+    sold = _sold(sale_id, rows)
+    if sold is None:
+        _review(
+            terminal,
+            event,
+            document,
+            m.RefundReview.Status.UNCHECKED,
+            f"the original sale {receipt} is not at head office yet; applied on the "
+            "till's word, to be checked when it arrives",
+            rows,
+        )
+        return None
+    reason = _over_refund(sold, receipt, body, rows)
+    if reason is not None:
+        _review(terminal, event, document, m.RefundReview.Status.REJECTED, reason, rows)
+        return reason
+    rows.refunded.setdefault(sale_id, []).append(body)
+    return None
+
+
+@dataclass(frozen=True)
+class _Sold:
+    """What a sale gave out, for checking refunds: its lines by id as (name, quantity,
+    money), its total, currency, and whether it was completed (not voided)."""
+
+    sale_id: str
+    completed: bool
+    currency: str
+    total_minor: int
+    lines: dict[str, tuple[str, int, int]]
+
+
+def _sold(sale_id: str, rows: _Rows) -> _Sold | None:
+    """The original sale from the ledger, its row locked until this batch commits (the
+    second of two racing refunds waits here and then sees the first); or from earlier in
+    this same batch; or None when head office does not have it."""
+    sales = list(
+        m.Sale.objects.select_for_update(of=("self",))
+        .filter(sale_id=sale_id, event__training=False)
+        .order_by("status")  # completed sorts before voided
+    )
+    if sales:
+        sale = sales[0]
+        return _Sold(
+            sale_id,
+            sale.status == m.Sale.Status.COMPLETED,
+            sale.currency,
+            sale.total_minor,
+            {str(ln.line_id): (ln.name, ln.quantity, ln.total_minor) for ln in sale.lines.all()},
+        )
+    pending = [(s, b) for s, b in rows.sales if str(s.sale_id) == sale_id]
+    if not pending:
+        return None
+    sale, body = min(pending, key=lambda p: p[0].status)
+    return _Sold(
+        sale_id,
+        sale.status == m.Sale.Status.COMPLETED,
+        sale.currency,
+        sale.total_minor,
+        {ln["line_id"]: (ln["name"], ln["quantity"], _minor(ln["total"])) for ln in body["lines"]},
+    )
+
+
+def _over_refund(sold: _Sold, receipt: str, body: dict[str, Any], rows: _Rows) -> str | None:
+    """The reason this refund goes beyond ``sold`` with all its earlier refunds, or None."""
+    if not sold.completed:
+        return f"receipt {receipt} was voided; there is nothing to refund"
+    if body["currency"] != sold.currency:
+        return f"receipt {receipt} is in {sold.currency}, this refund in {body['currency']}"
+    earlier = [
+        r.event.document["body"]
+        for r in m.Refund.objects.filter(original_sale_id=sold.sale_id).select_related("event")
+    ] + rows.refunded.get(sold.sale_id, [])
+    qty: dict[str, int] = {}
+    money: dict[str, int] = {}
+    total = 0
+    for doc in earlier:
+        total += _minor(doc["total"])
+        for ln in doc["lines"]:
+            key = ln.get("original_line_id")
+            if key:
+                qty[key] = qty.get(key, 0) + int(ln["quantity"])
+                money[key] = money.get(key, 0) + _minor(ln["total"])
+    for ln in body["lines"]:
+        key = ln.get("original_line_id")
+        if not key:
+            continue
+        line = sold.lines.get(key)
+        if line is None:
+            return f"a line of this refund ({ln['name']}) is not on receipt {receipt}"
+        name, quantity, line_total = line
+        asked, before = int(ln["quantity"]), qty.get(key, 0)
+        if before + asked > quantity:
+            return (
+                f"{name} on receipt {receipt}: {quantity} sold, {before} already "
+                f"refunded (by this or another till), so {asked} more cannot go back"
+            )
+        if money.get(key, 0) + _minor(ln["total"]) > line_total:
+            return (
+                f"{name} on receipt {receipt}: the money refunded would be more than "
+                "the line was sold for"
+            )
+    if total + _minor(body["total"]) > sold.total_minor:
+        return f"receipt {receipt}: refunds would add up to more than the sale's total"
+    return None
 
 
 def _minor(money: Mapping[str, Any] | None) -> int:
@@ -318,6 +490,7 @@ def _write(rows: _Rows) -> None:
     m.Refund.objects.bulk_create(rows.refunds)
     m.ShiftRecord.objects.bulk_create(rows.shifts)
     m.CashMovement.objects.bulk_create(rows.cash)
+    m.RefundReview.objects.bulk_create(rows.reviews)
 
 
 __all__ = ["ProtocolError", "WrongTerminal", "apply_batch"]

@@ -147,3 +147,29 @@ class CashMovement(models.Model):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=200)
+
+
+class RefundReview(models.Model):
+    """A refund head office could not simply accept, kept for a person to look at.
+
+    ``rejected``: it would give back more of a line (or of the sale) than was sold, counting
+    every earlier refund from any terminal; it was not applied and the till parked it with
+    the same ``reason``. ``unchecked``: its original sale is not in the ledger yet (that
+    till has not synced), so it was applied on the till's word and flagged here. The event
+    id is unique: a parked refund the till offers again updates its row, never adds one.
+    """
+
+    class Status(models.TextChoices):
+        REJECTED = "rejected"
+        UNCHECKED = "unchecked"
+
+    event_id = models.UUIDField(unique=True)
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT)
+    refund_id = models.UUIDField()
+    receipt_number = models.CharField(max_length=100)
+    original_sale_id = models.UUIDField(null=True, db_index=True)
+    original_receipt = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status)
+    reason = models.CharField(max_length=500)
+    document = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
