@@ -167,8 +167,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
-# Throttle counters: per process unless a shared cache is configured (docs/headoffice.md).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttle counters (the only users of this cache) in a table of this database, so every
+# gunicorn worker and every server counts together; the table is made by a migration
+# (sync/server/terminals/migrations/0002_throttle_cache.py, docs/headoffice.md).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "hq_throttle_cache",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 10},
+    }
+}
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -25,7 +25,7 @@ from asgiref.local import Local  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connections  # noqa: E402
+from django.db import DatabaseError, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from sync.server.devcluster import cluster, find_bin  # noqa: E402
@@ -104,7 +104,10 @@ def hq_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles() -> None:
-    cache.clear()
+    try:
+        cache.clear()  # the throttle counters are a table of the head-office database
+    except DatabaseError:
+        pass  # a test with no migrated head-office database has no counters to clear
 
 
 @pytest.fixture
