@@ -97,7 +97,7 @@ class EtimsLink:
     # -- life --------------------------------------------------------------------------
     def start(self) -> EtimsLink:
         self.service.publish(EtimsView(phase=EtimsPhase.STARTING, training=self.training))
-        self.service.attach(self.block_for, self.registered_skus)
+        self.service.attach(self.block_for, self.registered_skus, self.wake)
         self._thread = threading.Thread(target=self._run, name="etims-worker", daemon=True)
         self._thread.start()
         return self

@@ -51,7 +51,7 @@ class KraBlock:
     qr_url: str = ""
     training: bool = False
 
-    def text_lines(self, width: int = 40) -> list[str]:
+    def text_lines(self, width: int = 42) -> list[str]:
         """The block as receipt text lines (label left, value right where it fits)."""
         if not self.signed:
             return ["-" * width, *_wrap(PROVISIONAL_MARK, width), "-" * width]
@@ -137,6 +137,7 @@ class EtimsService:
         self._listeners: list[Callable[[EtimsView], None]] = []
         self._lookup: Callable[[str], KraBlock | None] | None = None
         self._unregistered: Callable[[], frozenset[str]] | None = None
+        self._wake: Callable[[], None] | None = None
 
     # -- the worker's side -------------------------------------------------------------
     def publish(self, view: EtimsView) -> None:
@@ -150,10 +151,13 @@ class EtimsService:
         self,
         lookup: Callable[[str], KraBlock | None],
         registered: Callable[[], frozenset[str]] | None = None,
+        wake: Callable[[], None] | None = None,
     ) -> None:
-        """The worker's read-only look-ups: a sale's block; the SKUs KRA knows."""
+        """The worker's read-only look-ups (a sale's block; the SKUs KRA knows) and its
+        wake-up (a sale was completed)."""
         self._lookup = lookup
         self._unregistered = registered
+        self._wake = wake
 
     # -- the screens' side -------------------------------------------------------------
     def view(self) -> EtimsView:
@@ -171,6 +175,17 @@ class EtimsService:
         if self._lookup is None:
             return None
         return self._lookup(sale_id)
+
+    def provisional(self, sale_id: str) -> KraBlock | None:
+        """The block of a sale completed this instant, from memory (no I/O: the GUI
+        thread may call it): KRA cannot have signed it yet, so it is the provisional
+        mark while eTIMS runs, None when it is off. ``sale_id`` names it for the
+        worker, which is woken to queue it now rather than at its next poll."""
+        if self._lookup is None:
+            return None
+        if self._wake is not None:
+            self._wake()
+        return KraBlock(signed=False, title="", training=self.view().training)
 
     def registered_skus(self) -> frozenset[str] | None:
         """SKUs registered with KRA (``saveItem``); None when eTIMS is off."""

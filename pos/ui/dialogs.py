@@ -31,6 +31,7 @@ from pos.domain.money import Money
 from pos.domain.receipt import Receipt, render_text
 from pos.domain.sale import Discount
 from pos.services.auth import UserSummary
+from pos.services.etims import KraBlock
 from pos.ui import i18n
 from pos.ui.widgets import (
     TOUCH_HEIGHT,
@@ -507,9 +508,16 @@ class ReceiptDialog(KauntaDialog):
     """The receipt as it will print, with the change to hand back in large type."""
 
     def __init__(
-        self, parent: QWidget, receipt: Receipt, change: Money | None, *, printing: bool = False
+        self,
+        parent: QWidget,
+        receipt: Receipt,
+        change: Money | None,
+        *,
+        printing: bool = False,
+        kra: KraBlock | None = None,
     ) -> None:
-        """``printing``: the receipt went to the till's printer (``terminal.devices``)."""
+        """``printing``: the receipt went to the till's printer (``terminal.devices``).
+        ``kra``: the KRA eTIMS block (signed, with its QR code, or the provisional mark)."""
         super().__init__(
             parent,
             QCoreApplication.translate("ReceiptDialog", "Receipt {number}").format(
@@ -526,9 +534,17 @@ class ReceiptDialog(KauntaDialog):
         font: QFont = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setPointSize(11)
         self.text.setFont(font)
-        self.text.setPlainText("\n".join(render_text(receipt, say=i18n.receipt_say())))
+        lines = render_text(receipt, say=i18n.receipt_say())
+        self.text.setPlainText("\n".join([*lines, *(kra.text_lines() if kra else [])]))
         self.text.setMinimumSize(460, 420)
         layout.addWidget(self.text)
+        if kra is not None and kra.signed and kra.qr_url:
+            from pos.ui.payment_dialogs import qr_pixmap  # (it imports this module)
+
+            self.kra_qr = QLabel(self)
+            self.kra_qr.setPixmap(qr_pixmap(kra.qr_url, 160))
+            self.kra_qr.setToolTip(kra.qr_url)
+            layout.addWidget(self.kra_qr, 0, Qt.AlignmentFlag.AlignHCenter)
         note = QLabel(
             self.tr(
                 "Sent to the receipt printer.\nShow it again or print a copy any time with "

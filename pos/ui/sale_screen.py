@@ -43,6 +43,7 @@ from pos.domain.receipt import Receipt
 from pos.domain.sale import Discount
 from pos.services.auth import Approval
 from pos.services.checkout import CashResult, ParkedSummary, SaleView, VoidResult
+from pos.services.etims import KraBlock
 from pos.services.gateway_settings import FieldStatus
 from pos.services.payments import AttemptView
 from pos.ui import i18n
@@ -988,7 +989,12 @@ class SaleScreen(QWidget):
             printing = self._print(receipt)
             # open after the payment dialog has closed
             QTimer.singleShot(
-                0, lambda: self._open(ReceiptDialog(self, receipt, None, printing=printing))
+                0,
+                lambda: self._open(
+                    ReceiptDialog(
+                        self, receipt, None, printing=printing, kra=self._kra(receipt.sale_id)
+                    )
+                ),
             )
             return
         if attempt.sale_view is not None:
@@ -1004,7 +1010,13 @@ class SaleScreen(QWidget):
         self.show_sale(None)
         self.last_receipt = result.receipt
         printing = self._print(result.receipt)
-        self._open(ReceiptDialog(self, result.receipt, result.change, printing=printing))
+        kra = self._kra(result.receipt.sale_id)
+        self._open(ReceiptDialog(self, result.receipt, result.change, printing=printing, kra=kra))
+
+    def _kra(self, sale_id: str) -> KraBlock | None:
+        """A sale just completed: KRA has not signed it yet (the eTIMS worker queues it),
+        so the receipt shows the provisional mark; None when eTIMS is off."""
+        return self.act.terminal.etims.provisional(sale_id)
 
     def _print(self, receipt: Receipt) -> bool:
         """Print a completed sale's receipt (``pos.ui.device_status``); whether it went

@@ -1,0 +1,64 @@
+"""The on-screen receipt with KRA's block (pytest-qt, offscreen): a training sale signed
+by the OSCU simulator shows the SCU block and the QR code of its verification URL; a
+sale KRA has not signed yet shows the provisional mark and no QR code."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pytestqt.qtbot import QtBot
+
+from pos.etims_link import EtimsLink
+from pos.services.etims import PROVISIONAL_MARK, KraBlock
+from pos.services.terminal import Terminal
+from pos.ui.dialogs import ReceiptDialog
+from sync.etims.sandbox import EtimsSandbox
+from tests.etims.test_till_link import UHT, Watch, cash_sale, link_parts
+
+__all__ = ["link_parts"]  # the fixture, shared with the worker's tests
+
+SHOT = os.environ.get("KAUNTA_ETIMS_SHOT")  # set by docs tooling to keep the picture
+
+
+def test_a_signed_sale_shows_the_scu_block_and_its_qr_code(
+    qtbot: QtBot, cashier: Terminal, link_parts: tuple[EtimsLink, EtimsSandbox, Watch]
+) -> None:
+    link, box, watch = link_parts
+    sale = cash_sale(cashier, (UHT, 2))
+    link.start()
+    watch.until(lambda v: v.signed == 1)
+    block = link.block_for(sale)
+    assert block is not None
+    receipt = cashier.receipts.receipt(sale)
+    dialog = ReceiptDialog(None, receipt, None, kra=block)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.show()
+    text = dialog.text.toPlainText()
+    assert "TAX INVOICE" in text
+    assert "SCU ID" in text
+    assert dict(block.rows)["CU Invoice No."] in text
+    assert dict(block.rows)["Receipt Signature"] in text
+    assert dialog.kra_qr.pixmap() is not None
+    assert not dialog.kra_qr.pixmap().isNull()
+    assert dialog.kra_qr.toolTip() == block.qr_url
+    assert block.qr_url.startswith(box.verify_host)
+    if SHOT:  # the KRA part in view: the receipt's end, block, QR
+        dialog.resize(540, 900)
+        bar = dialog.text.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        dialog.grab().save(str(Path(SHOT)))
+
+
+def test_an_unsigned_sale_shows_the_provisional_mark_and_no_qr_code(
+    qtbot: QtBot, cashier: Terminal
+) -> None:
+    sale = cash_sale(cashier, (UHT, 1))
+    receipt = cashier.receipts.receipt(sale)
+    dialog = ReceiptDialog(None, receipt, None, kra=KraBlock(signed=False, title=""))  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    assert "NOT YET A TAX INVOICE" in dialog.text.toPlainText()
+    assert PROVISIONAL_MARK.split(" - ")[0] in dialog.text.toPlainText()
+    assert not hasattr(dialog, "kra_qr")
