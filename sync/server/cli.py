@@ -6,6 +6,7 @@ kaunta-hq serve [--bind H:P] [--workers N]   gunicorn, refuses the development k
 kaunta-hq status                  database, migrations, terminals, ledger size (JSON)
 kaunta-hq schema [PATH]           write the OpenAPI schema (default: sync/server/openapi.yaml)
 kaunta-hq reconcile GATEWAY FILE  import an M-Pesa/PayPal statement CSV and reconcile it (JSON)
+kaunta-hq worker [--batch]        run background tasks (callbacks); one process per worker
 """
 
 from __future__ import annotations
@@ -131,6 +132,20 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """A django-tasks database worker; first re-enqueues callbacks a killed worker left."""
+    from django.core.management import call_command
+
+    from sync.server.tasks import requeue_unprocessed
+
+    again = requeue_unprocessed()
+    if again:
+        print(f"Re-enqueued {again} unprocessed callback(s).", flush=True)
+    opts: dict[str, Any] = {"interval": args.interval, "batch": args.batch, "verbosity": 1}
+    call_command("db_worker", **opts)
+    return 0
+
+
 def cmd_reconcile(args: argparse.Namespace) -> int:
     """Import a statement (docs/reconciliation.md) and print its counts as JSON."""
     from sync.server.reconcile.service import import_statement
@@ -187,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", help="the M-Pesa org portal statement or PayPal activity CSV")
     p.add_argument("--month-first", action="store_true", help="PayPal dates are MM/DD/YYYY")
     p.set_defaults(f=cmd_reconcile)
+    p = sub.add_parser("worker", help="run background tasks")
+    p.add_argument("--batch", action="store_true", help="exit when the queue is empty")
+    p.add_argument("--interval", type=float, default=0.2, help="seconds between polls")
+    p.set_defaults(f=cmd_worker)
     args = parser.parse_args(argv)
     setup()
     return int(args.f(args))

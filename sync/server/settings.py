@@ -37,7 +37,13 @@ INSTALLED_APPS = [
     "sync.server.ledger",
     "sync.server.reconcile",
     "sync.server.dashboard",
+    "django_tasks",
+    "django_tasks_db",
+    "sync.server.callbacks",
 ]
+
+# Background work (sync/server/tasks.py): a queue table in this database, `kaunta-hq worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

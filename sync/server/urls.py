@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from sync.server.api import views
+from sync.server.callbacks import views as callbacks
 from sync.server.ops import health, metrics
 
 urlpatterns = [
@@ -14,6 +15,9 @@ urlpatterns = [
     path("api/v1/events", views.events_view),
     path("api/v1/changes", views.changes_view),
     path("api/v1/heartbeat", views.heartbeat_view),
+    path("api/v1/pushes", callbacks.pushes_view),
+    path("api/v1/push-results", callbacks.push_results_view),
+    path("hooks/stk/<str:attempt_id>/<str:token>", callbacks.stk_callback_view),
     path("healthz", views.healthz_view),
     path("readyz", health.readyz_view),
     path("metrics", metrics.metrics_view),

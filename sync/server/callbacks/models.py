@@ -1,0 +1,78 @@
+"""What head office keeps about M-Pesa pushes and their callbacks.
+
+:class:`PushAttempt` is the till's word, given before the push is sent: which terminal, the
+amount in minor units and a hash of the payer's phone. :class:`StkCallbackRecord` is each
+accepted callback body as it arrived (kept before the answer, so a crash after the answer
+loses nothing), and :class:`RejectedCallback` each refused request, with why, so forged
+traffic is visible and counted without changing any attempt.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from sync.server.terminals.models import Terminal
+
+
+class PushState(models.TextChoices):
+    WAITING = "waiting", "Waiting for the customer"
+    PAID = "paid", "Paid"
+    FAILED = "failed", "Not paid"
+
+
+class PushAttempt(models.Model):
+    """One STK push as the till announced it; the callback is checked against it."""
+
+    attempt_id = models.CharField(max_length=40, unique=True)
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="pushes")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="KES")
+    phone_hash = models.CharField(max_length=64)  # sha256 hex of the 2547XXXXXXXX number
+    registered_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=8, choices=PushState, default=PushState.WAITING)
+    checkout_request_id = models.CharField(max_length=100, blank=True)
+    result_code = models.CharField(max_length=20, blank=True)
+    result_desc = models.CharField(max_length=300, blank=True)
+    receipt = models.CharField(max_length=40, blank=True)
+    #: Order of results for the till's pull (0 while no result); a per-table counter.
+    result_seq = models.BigIntegerField(default=0, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"push {self.attempt_id} ({self.state})"
+
+
+class RecordState(models.TextChoices):
+    RECEIVED = "received", "Received"
+    DONE = "done", "Processed"
+    DUPLICATE = "duplicate", "Duplicate (attempt already decided)"
+    FAILED = "failed", "Failed after retries"
+
+
+class StkCallbackRecord(models.Model):
+    """A callback body that passed the checks, stored raw before Daraja got its answer."""
+
+    attempt = models.ForeignKey(PushAttempt, on_delete=models.PROTECT, related_name="callbacks")
+    received_at = models.DateTimeField(default=timezone.now)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    body = models.TextField()
+    state = models.CharField(max_length=10, choices=RecordState, default=RecordState.RECEIVED)
+    tries = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"callback {self.pk} for {self.attempt.attempt_id} ({self.state})"
+
+
+class RejectedCallback(models.Model):
+    """A refused callback request: why, from where, and the start of its body (bounded)."""
+
+    received_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=40, db_index=True)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=300)
+    body_start = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"rejected {self.reason} at {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,34 @@
+"""The per-attempt callback token: an HMAC of the attempt id with a head-office secret.
+
+The secret is ``KAUNTA_HQ_CALLBACK_SECRET`` (falling back to the Django secret key, which
+``kaunta-hq serve`` already refuses to leave at its development value). The token goes in
+the CallBackURL's path; nobody without the secret can make one for another attempt, and it is
+compared with :func:`hmac.compare_digest` so timing tells nothing about it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from django.conf import settings
+
+
+def _secret() -> bytes:
+    return (os.environ.get("KAUNTA_HQ_CALLBACK_SECRET") or settings.SECRET_KEY).encode()
+
+
+def token_for(attempt_id: str) -> str:
+    """The token for ``attempt_id`` (hex, 256 bits)."""
+    return hmac.new(_secret(), b"stk-callback:" + attempt_id.encode(), hashlib.sha256).hexdigest()
+
+
+def token_ok(attempt_id: str, token: str) -> bool:
+    """Whether ``token`` is the one for ``attempt_id``, in constant time."""
+    return hmac.compare_digest(token_for(attempt_id).encode(), token.encode())
+
+
+def phone_hash(phone_digits: str) -> str:
+    """How the till and head office both name a payer's phone: sha256 hex of 2547XXXXXXXX."""
+    return hashlib.sha256(phone_digits.encode()).hexdigest()

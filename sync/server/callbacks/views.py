@@ -1,0 +1,232 @@
+"""The callback endpoints: the till registers a push, Daraja posts its answer, the till pulls
+results.
+
+``POST /api/v1/pushes`` (terminal token): ``{attempt_id, amount_minor, currency, phone_hash}``
+before the push is sent; the answer carries the ``callback_url`` for the STK request.
+
+``POST /hooks/stk/<attempt_id>/<token>`` (no auth: the token is the proof): the path names
+neither M-Pesa nor Safaricom (Daraja is reported to refuse such URLs). Checked in this order,
+each refusal logged as a :class:`RejectedCallback` and changing nothing else: the source
+address (``KAUNTA_HQ_CALLBACK_ALLOW``, comma-separated networks; empty = anyone, the demo's
+default), the body size (``MAX_BODY``), the token (HMAC, constant-time), the attempt being
+known, the body being a Daraja callback, its amount and phone being the attempt's. Then the
+body is stored raw and its task enqueued in one transaction, and only then answered
+``{"ResultCode": 0, "ResultDesc": "Accepted"}``. A second callback for a decided attempt is
+stored and answered the same way but changes nothing.
+
+``GET /api/v1/push-results?after=N`` (terminal token): the decided pushes of this terminal
+with ``result_seq > N``, oldest first: the till's payment-status pull.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pos.payments.mpesa.callback import MalformedCallback, parse_stk_callback
+from sync.server.api import serializers as api_s
+from sync.server.api.auth import terminal_of
+from sync.server.api.errors import ApiError
+from sync.server.api.throttles import AddressThrottle
+from sync.server.callbacks.models import PushAttempt, PushState, RejectedCallback, StkCallbackRecord
+from sync.server.callbacks.tokens import phone_hash, token_for, token_ok
+
+log = logging.getLogger("kaunta.hq.callbacks")
+_ERR = OpenApiResponse(api_s.ErrorBody)
+_ERRS: dict[int, Any] = {400: _ERR, 401: _ERR, 403: _ERR, 429: _ERR}
+MAX_BODY = 16 * 1024  # a real STK callback is well under 1 KiB
+ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
+
+
+class PushIn(serializers.Serializer):
+    attempt_id = serializers.RegexField(r"^[A-Za-z0-9-]{8,40}$")
+    amount_minor = serializers.IntegerField(min_value=1)
+    currency = serializers.RegexField(r"^[A-Z]{3}$", default="KES")
+    phone_hash = serializers.RegexField(r"^[0-9a-f]{64}$")
+
+
+class PushOut(serializers.Serializer):
+    attempt_id = serializers.CharField()
+    callback_url = serializers.CharField()
+
+
+class PushResult(serializers.Serializer):
+    seq = serializers.IntegerField()
+    attempt_id = serializers.CharField()
+    state = serializers.ChoiceField(choices=["paid", "failed"])
+    checkout_request_id = serializers.CharField()
+    result_code = serializers.CharField()
+    result_desc = serializers.CharField()
+    receipt = serializers.CharField(allow_blank=True)
+    amount_minor = serializers.IntegerField()
+
+
+class PushResults(serializers.Serializer):
+    results = PushResult(many=True)
+    next_after = serializers.IntegerField()
+
+
+def public_base() -> str:
+    """Where Daraja reaches this head office (``KAUNTA_HQ_PUBLIC_URL``, e.g. https://hq.example)."""
+    return os.environ.get("KAUNTA_HQ_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+@extend_schema(request=PushIn, responses={200: PushOut, 409: _ERR, **_ERRS})
+@api_view(["POST"])
+def pushes_view(request: Request) -> Response:
+    """Register a push before sending it; idempotent for the same attempt and terminal."""
+    terminal = terminal_of(request)
+    data = PushIn(data=request.data)
+    if not data.is_valid():
+        raise ApiError(400, "invalid", str(data.errors))
+    v = data.validated_data
+    attempt, made = PushAttempt.objects.get_or_create(
+        attempt_id=v["attempt_id"],
+        defaults={
+            "terminal": terminal,
+            "amount_minor": v["amount_minor"],
+            "currency": v["currency"],
+            "phone_hash": v["phone_hash"],
+        },
+    )
+    if attempt.terminal_id != terminal.pk or (
+        not made
+        and (attempt.amount_minor, attempt.phone_hash) != (v["amount_minor"], v["phone_hash"])
+    ):
+        raise ApiError(409, "push_conflict", "This attempt id is registered with other values.")
+    url = f"{public_base()}/hooks/stk/{attempt.attempt_id}/{token_for(attempt.attempt_id)}"
+    return Response({"attempt_id": attempt.attempt_id, "callback_url": url})
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("after", int, required=False)],
+    responses={200: PushResults, **_ERRS},
+)
+@api_view(["GET"])
+def push_results_view(request: Request) -> Response:
+    """The till's pull: its decided pushes after ``after``, 200 at most, oldest first."""
+    terminal = terminal_of(request)
+    try:
+        after = int(request.query_params.get("after", "0"))
+    except ValueError:
+        raise ApiError(400, "bad_cursor", "after must be a whole number.") from None
+    rows = (
+        PushAttempt.objects.filter(terminal=terminal, result_seq__gt=after)
+        .exclude(state=PushState.WAITING)
+        .order_by("result_seq")[:200]
+    )
+    results = [
+        {
+            "seq": a.result_seq,
+            "attempt_id": a.attempt_id,
+            "state": a.state,
+            "checkout_request_id": a.checkout_request_id,
+            "result_code": a.result_code,
+            "result_desc": a.result_desc,
+            "receipt": a.receipt,
+            "amount_minor": a.amount_minor,
+        }
+        for a in rows
+    ]
+    return Response({"results": results, "next_after": results[-1]["seq"] if results else after})
+
+
+def _source_ip(request: Request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def allowed(ip: str | None) -> bool:
+    """The allow-list check; an empty ``KAUNTA_HQ_CALLBACK_ALLOW`` lets every address in."""
+    spec = os.environ.get("KAUNTA_HQ_CALLBACK_ALLOW", "").strip()
+    if not spec:
+        return True
+    if ip is None:
+        return False
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(addr in ipaddress.ip_network(n.strip(), strict=False) for n in spec.split(","))
+
+
+def _reject(request: Request, reason: str, status: int, body: bytes = b"") -> Response:
+    RejectedCallback.objects.create(
+        reason=reason,
+        source_ip=_source_ip(request),
+        path=request.path[:300],
+        body_start=body[:500].decode("utf-8", "replace"),
+    )
+    log.warning("callback refused: %s from %s", reason, _source_ip(request))
+    return Response({"ResultCode": 1, "ResultDesc": "Rejected"}, status=status)
+
+
+@extend_schema(exclude=True)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([AddressThrottle])
+def stk_callback_view(request: Request, attempt_id: str, token: str) -> Response:
+    """Daraja's STK callback for one attempt (checks in the module doc's order)."""
+    if not allowed(_source_ip(request)):
+        return _reject(request, "address", 403)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = MAX_BODY + 1
+    if length > MAX_BODY:
+        return _reject(request, "too_large", 413)
+    body: bytes = request.body
+    if len(body) > MAX_BODY:
+        return _reject(request, "too_large", 413)
+    if not token_ok(attempt_id, token):
+        return _reject(request, "token", 403, body)
+    attempt = PushAttempt.objects.filter(attempt_id=attempt_id).first()
+    if attempt is None:
+        return _reject(request, "unknown_attempt", 404, body)
+    try:
+        text = body.decode("utf-8")
+        cb = parse_stk_callback(text)
+    except UnicodeDecodeError:
+        return _reject(request, "malformed", 400, body)
+    except MalformedCallback as exc:
+        log.warning("malformed callback for %s: %s", attempt_id, exc.reason)
+        return _reject(request, "malformed", 400, body)
+    if attempt.checkout_request_id and cb.checkout_request_id != attempt.checkout_request_id:
+        return _reject(request, "checkout_id", 409, body)
+    if cb.paid:
+        if cb.amount is None or cb.amount.minor != attempt.amount_minor:
+            return _reject(request, "amount", 409, body)
+        if cb.phone and "*" not in cb.phone and phone_hash(cb.phone) != attempt.phone_hash:
+            return _reject(request, "phone", 409, body)
+    from sync.server.tasks import process_stk_callback
+
+    with transaction.atomic():
+        record = StkCallbackRecord.objects.create(
+            attempt=attempt, source_ip=_source_ip(request), body=text
+        )
+        process_stk_callback.enqueue(record.pk)
+    return Response(ACCEPTED)
+
+
+def counts() -> dict[str, Any]:
+    """Refused requests by reason (for tests, metrics and the lead's figures)."""
+    from django.db.models import Count
+
+    return {
+        r["reason"]: r["n"]
+        for r in RejectedCallback.objects.values("reason").annotate(n=Count("pk"))
+    }
