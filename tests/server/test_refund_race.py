@@ -99,6 +99,37 @@ def test_a_refund_whose_sale_is_not_at_head_office_yet_is_applied_and_flagged(
     assert "not at head office yet" in review.reason
 
 
+def test_unchecked_refunds_are_checked_when_their_sale_arrives(
+    client: Client, tills: tuple[Till, Till]
+) -> None:
+    one, two = tills
+    sale = one.sale("65", 1)  # till one offline; two tills refund its one milk meanwhile
+    first, second = refund(two, sale, 1), refund(two, sale, 1)
+    assert [r["status"] for r in results(two.push(client, [first]))] == ["applied"]
+    assert [r["status"] for r in results(two.push(client, [second]))] == ["applied"]
+    mine = RefundReview.objects.filter(event_id__in=[first["event_id"], second["event_id"]])
+    assert sorted(mine.values_list("status", flat=True)) == ["unchecked", "unchecked"]
+
+    results(one.push(client, [sale]))  # till one comes back online
+    ok = RefundReview.objects.get(event_id=first["event_id"])
+    assert ok.status == RefundReview.Status.CHECKED
+    over = RefundReview.objects.get(event_id=second["event_id"])
+    assert over.status == RefundReview.Status.OVER
+    assert "1 sold, 1 already refunded" in over.reason
+    assert Refund.objects.filter(original_sale_id=sale["body"]["sale_id"]).count() == 2
+
+
+def test_a_refund_before_its_sale_in_one_batch_is_checked_at_the_end_of_the_batch(
+    client: Client, tills: tuple[Till, Till]
+) -> None:
+    one, _ = tills
+    sale = one.sale("65", 1)
+    back = refund(one, sale, 1)
+    got = results(one.push(client, [back, sale]))
+    assert [r["status"] for r in got] == ["applied", "applied"]
+    assert RefundReview.objects.get(event_id=back["event_id"]).status == "checked"
+
+
 def test_a_refund_of_a_line_not_on_the_receipt_is_rejected(
     client: Client, tills: tuple[Till, Till]
 ) -> None:

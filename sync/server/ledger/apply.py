@@ -222,7 +222,8 @@ def _check_refund(terminal: Terminal, event: Event, document: Any, rows: _Rows) 
             rows,
         )
         return None
-    reason = _over_refund(sold, receipt, body, rows)
+    earlier = _refund_bodies(sold.sale_id) + rows.refunded.get(sale_id, [])
+    reason = _over_refund(sold, receipt, body, earlier)
     if reason is not None:
         _review(terminal, event, document, m.RefundReview.Status.REJECTED, reason, rows)
         return reason
@@ -273,16 +274,24 @@ def _sold(sale_id: str, rows: _Rows) -> _Sold | None:
     )
 
 
-def _over_refund(sold: _Sold, receipt: str, body: dict[str, Any], rows: _Rows) -> str | None:
-    """The reason this refund goes beyond ``sold`` with all its earlier refunds, or None."""
+def _refund_bodies(sale_id: str) -> list[dict[str, Any]]:
+    """The bodies of the refunds of ``sale_id`` in the ledger, in the order they came."""
+    refunds = (
+        m.Refund.objects.filter(original_sale_id=sale_id, event__training=False)
+        .select_related("event")
+        .order_by("event__received_at", "event__created_at", "event__seq")
+    )
+    return [r.event.document["body"] for r in refunds]
+
+
+def _over_refund(
+    sold: _Sold, receipt: str, body: dict[str, Any], earlier: list[dict[str, Any]]
+) -> str | None:
+    """The reason ``body`` goes beyond ``sold`` once the ``earlier`` refunds are counted."""
     if not sold.completed:
         return f"receipt {receipt} was voided; there is nothing to refund"
     if body["currency"] != sold.currency:
         return f"receipt {receipt} is in {sold.currency}, this refund in {body['currency']}"
-    earlier = [
-        r.event.document["body"]
-        for r in m.Refund.objects.filter(original_sale_id=sold.sale_id).select_related("event")
-    ] + rows.refunded.get(sold.sale_id, [])
     qty: dict[str, int] = {}
     money: dict[str, int] = {}
     total = 0
@@ -491,6 +500,47 @@ def _write(rows: _Rows) -> None:
     m.ShiftRecord.objects.bulk_create(rows.shifts)
     m.CashMovement.objects.bulk_create(rows.cash)
     m.RefundReview.objects.bulk_create(rows.reviews)
+    _recheck_unchecked([s for s, _ in rows.sales])
+
+
+def _recheck_unchecked(sales: list[m.Sale]) -> None:
+    """A sale has arrived after refunds of it were applied unchecked: check them now, in
+    the order they came. Each becomes ``checked`` (within what was sold) or ``over`` (it
+    went beyond: the money is already out, so it stays applied and a person follows it up,
+    with the reason). Runs in the batch's transaction, after every row of it is written."""
+    by_id = {str(s.sale_id): s for s in sales if s.status == m.Sale.Status.COMPLETED}
+    pending = m.RefundReview.objects.filter(
+        status=m.RefundReview.Status.UNCHECKED, original_sale_id__in=list(by_id)
+    )
+    waiting: dict[str, set[str]] = {}
+    for review in pending:
+        waiting.setdefault(str(review.original_sale_id), set()).add(str(review.event_id))
+    for sale_id, event_ids in waiting.items():
+        sold = _sold(sale_id, _Rows())
+        if sold is None:
+            continue
+        refunds = (
+            m.Refund.objects.filter(original_sale_id=sale_id, event__training=False)
+            .select_related("event")
+            .order_by("event__received_at", "event__created_at", "event__seq")
+        )
+        earlier: list[dict[str, Any]] = []
+        for r in refunds:
+            body = r.event.document["body"]
+            receipt = (body.get("original") or {}).get("receipt_number", "")
+            reason = _over_refund(sold, receipt, body, earlier)
+            earlier.append(body)
+            eid = str(r.event_id)
+            if eid not in event_ids:
+                continue
+            m.RefundReview.objects.filter(event_id=eid).update(
+                status=m.RefundReview.Status.OVER if reason else m.RefundReview.Status.CHECKED,
+                reason=(
+                    f"checked when the sale arrived: {reason}"
+                    if reason
+                    else "checked when the sale arrived: within what was sold"
+                )[:500],
+            )
 
 
 __all__ = ["ProtocolError", "WrongTerminal", "apply_batch"]

@@ -155,13 +155,17 @@ class RefundReview(models.Model):
     ``rejected``: it would give back more of a line (or of the sale) than was sold, counting
     every earlier refund from any terminal; it was not applied and the till parked it with
     the same ``reason``. ``unchecked``: its original sale is not in the ledger yet (that
-    till has not synced), so it was applied on the till's word and flagged here. The event
-    id is unique: a parked refund the till offers again updates its row, never adds one.
+    till has not synced), so it was applied on the till's word and flagged here; when the
+    sale arrives it is checked and becomes ``checked`` (within what was sold) or ``over``
+    (it went beyond; applied already, so a person follows it up). The event id is unique:
+    a parked refund the till offers again updates its row, never adds one.
     """
 
     class Status(models.TextChoices):
         REJECTED = "rejected"
         UNCHECKED = "unchecked"
+        CHECKED = "checked"
+        OVER = "over"
 
     event_id = models.UUIDField(unique=True)
     terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT)
