@@ -14,14 +14,16 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from pos.services.gateway_settings import FieldStatus, GatewaySettingsService
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.widgets import action_button, set_role
 
 #: what the placeholder of an empty field says
-NOT_SET = "not set"
-NOT_SET_TRAINING = "not set (demo keys)"  # training: the sandbox's own keys are used
-SAVED = "saved - type to replace"
+NOT_SET = i18n.QT_TRANSLATE_NOOP("SettingsDialog", "not set")
+#: training: the sandbox's own keys are used
+NOT_SET_TRAINING = i18n.QT_TRANSLATE_NOOP("SettingsDialog", "not set (demo keys)")
+SAVED = i18n.QT_TRANSLATE_NOOP("SettingsDialog", "saved - type to replace")
 
 
 class SettingsDialog(KauntaDialog):
@@ -44,11 +46,15 @@ class SettingsDialog(KauntaDialog):
         set_role(title, "title")
         layout.addWidget(title)
         where = (
-            "Training mode: payments and tests go to the local training sandboxes, which "
-            "use their own demo keys. Keys typed here stay in memory for this session "
-            "only and are not used."
+            self.tr(
+                "Training mode: payments and tests go to the local training sandboxes, which "
+                "use their own demo keys. Keys typed here stay in memory for this session "
+                "only and are not used."
+            )
             if training
-            else "Keys are stored in this computer's keyring, never in files or the database."
+            else self.tr(
+                "Keys are stored in this computer's keyring, never in files or the database."
+            )
         )
         note = QLabel(where, self)
         note.setWordWrap(True)
@@ -67,9 +73,9 @@ class SettingsDialog(KauntaDialog):
             if status.field.secret:
                 edit.setEchoMode(QLineEdit.EchoMode.Password)
             empty = NOT_SET_TRAINING if training else NOT_SET
-            edit.setPlaceholderText(SAVED if status.is_set else empty)
+            edit.setPlaceholderText(self.tr(SAVED if status.is_set else empty))
             self.inputs[status.field.name] = edit
-            form.addRow(status.field.label, edit)
+            form.addRow(i18n.text(status.field.label), edit)
         layout.addLayout(form)
         layout.addWidget(self.message)
         tests = QHBoxLayout()
@@ -96,7 +102,7 @@ class SettingsDialog(KauntaDialog):
         def saved(changed: list[str]) -> None:
             for name in changed:
                 self.inputs[name].clear()
-                self.inputs[name].setPlaceholderText(SAVED)
+                self.inputs[name].setPlaceholderText(self.tr(SAVED))
             self.show_info(
                 self.tr("Saved 1 setting.")
                 if len(changed) == 1

@@ -2074,6 +2074,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source>Keys are stored in this computer's keyring, never in files or the database.</source>
+        <translation>Funguo zinahifadhiwa kwenye keyring ya kompyuta hii, kamwe si kwenye faili wala hifadhidata.</translation>
+    </message>
+    <message>
         <source>Nothing typed: nothing to save.</source>
         <translation>Hakuna kilichoandikwa: hakuna cha kuhifadhi.</translation>
     </message>
@@ -2104,6 +2108,22 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Testing…</source>
         <translation>Inajaribu…</translation>
+    </message>
+    <message>
+        <source>Training mode: payments and tests go to the local training sandboxes, which use their own demo keys. Keys typed here stay in memory for this session only and are not used.</source>
+        <translation>Hali ya mafunzo: malipo na majaribio yanaenda kwenye sandbox za mafunzo za hapa, zinazotumia funguo zao za mfano. Funguo zinazoandikwa hapa zinakaa kwenye kumbukumbu kwa kipindi hiki tu na hazitumiki.</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>haijawekwa</translation>
+    </message>
+    <message>
+        <source>not set (demo keys)</source>
+        <translation>haijawekwa (funguo za mfano)</translation>
+    </message>
+    <message>
+        <source>saved - type to replace</source>
+        <translation>imehifadhiwa - andika ili kubadilisha</translation>
     </message>
 </context>
 <context>
@@ -2755,6 +2775,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Barcode {code} ina tarakimu {digits}; barcode ina tarakimu 8, 12, 13 au 14: skani tena au iandike upya.</translation>
     </message>
     <message>
+        <source>Business shortcode (paybill / head office)</source>
+        <translation>Shortcode ya biashara (paybill / makao makuu)</translation>
+    </message>
+    <message>
         <source>Call the manager to check the shop's M-Pesa settings; take the payment another way.</source>
         <translation>Mwite meneja aangalie mipangilio ya M-Pesa ya duka; pokea malipo kwa njia nyingine.</translation>
     </message>
@@ -2844,6 +2868,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Nambari ya simu ya mteja</translation>
     </message>
     <message>
+        <source>Daraja consumer key</source>
+        <translation>Consumer key ya Daraja</translation>
+    </message>
+    <message>
+        <source>Daraja consumer secret</source>
+        <translation>Consumer secret ya Daraja</translation>
+    </message>
+    <message>
         <source>Date</source>
         <comment>receipt.date</comment>
         <translation>Tarehe</translation>
@@ -2922,6 +2954,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Last 4 digits of the card</source>
         <translation>Tarakimu 4 za mwisho za kadi</translation>
+    </message>
+    <message>
+        <source>Lipa na M-Pesa passkey</source>
+        <translation>Passkey ya Lipa na M-Pesa</translation>
     </message>
     <message>
         <source>Log in with your PIN first.</source>
@@ -3142,6 +3178,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Paid {amount} at {rate}</source>
         <comment>receipt.foreign</comment>
         <translation>Imelipwa {amount} kwa kiwango {rate}</translation>
+    </message>
+    <message>
+        <source>PayPal client id</source>
+        <translation>Client id ya PayPal</translation>
+    </message>
+    <message>
+        <source>PayPal client secret</source>
+        <translation>Client secret ya PayPal</translation>
     </message>
     <message>
         <source>Payer {payer}</source>
@@ -3566,6 +3610,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>This till is enrolled: head office owns its staff. Change them at head office; they arrive with the next sync.</source>
         <comment>staff_owned_by_head_office</comment>
         <translation>Mashine hii imesajiliwa: wafanyakazi wake ni wa ofisi kuu. Wabadilishe ofisi kuu; watafika na usawazishaji ujao.</translation>
+    </message>
+    <message>
+        <source>Till number (Buy Goods; empty for paybill)</source>
+        <translation>Till number (Buy Goods; acha tupu kwa paybill)</translation>
     </message>
     <message>
         <source>Type the {field} before sending.</source>

@@ -122,11 +122,15 @@ class MpesaMethod(PaymentMethod):
         whole_units_only=True,
         resend_allowed=True,
         settings_fields=(
-            SettingField("mpesa.consumer_key", "Daraja consumer key"),
-            SettingField("mpesa.consumer_secret", "Daraja consumer secret"),
-            SettingField("mpesa.passkey", "Lipa na M-Pesa passkey"),
-            SettingField("mpesa.shortcode", "Business shortcode (paybill / head office)", False),
-            SettingField("mpesa.till_number", "Till number (Buy Goods; empty for paybill)", False),
+            SettingField("mpesa.consumer_key", text("Daraja consumer key")),
+            SettingField("mpesa.consumer_secret", text("Daraja consumer secret")),
+            SettingField("mpesa.passkey", text("Lipa na M-Pesa passkey")),
+            SettingField(
+                "mpesa.shortcode", text("Business shortcode (paybill / head office)"), False
+            ),
+            SettingField(
+                "mpesa.till_number", text("Till number (Buy Goods; empty for paybill)"), False
+            ),
         ),
         # the STK prompt on the phone lapses after about a minute; Daraja settles the
         # transaction within minutes after that, so an hour of re-checks is plenty (GUESS:

@@ -26,6 +26,7 @@ import logging
 import urllib.parse
 from typing import Any
 
+from pos.domain.messages import text
 from pos.domain.money import Money
 from pos.payments.base import (
     AttemptRef,
@@ -195,8 +196,8 @@ class PayPalMethod(PaymentMethod):
         reference_label="PayPal capture",
         resend_allowed=True,
         settings_fields=(
-            SettingField("paypal.client_id", "PayPal client id", False),
-            SettingField("paypal.client_secret", "PayPal client secret"),
+            SettingField("paypal.client_id", text("PayPal client id"), False),
+            SettingField("paypal.client_secret", text("PayPal client secret")),
         ),
         # the QR stays up for 15 minutes; an approval PayPal reports later is never
         # captured by the till (the customer may have paid another way), only reported
