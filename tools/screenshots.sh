@@ -2,11 +2,13 @@
 # Real screenshots of the till under Xvfb with a window manager (openbox), at the screen
 # sizes tills have. Needs: apt-get install xvfb openbox imagemagick (and Qt's xcb libraries,
 # which `python3 dev.py start` installs). Writes docs/screenshots/ (1024x768, the smallest
-# and hardest; docs/screenshots/sw/ in Kiswahili) and docs/screenshots/sizes/ (the sale
-# screen at every size, in both languages).
+# and hardest; docs/screenshots/sw/ in Kiswahili) and docs/screenshots/sizes/ (the
+# login, sale screen, cash and M-Pesa dialogs at every size, in both languages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+#: X display numbers used (two); set DISPLAY_BASE when another Xvfb runs on 97 or 98
+base=${DISPLAY_BASE:-97}
 shoot() {  # size display args...
   local size=$1 display=$2; shift 2
   Xvfb ":$display" -screen 0 "${size}x24" >/dev/null 2>&1 &
@@ -20,11 +22,11 @@ shoot() {  # size display args...
   wait "$xvfb" 2>/dev/null || true
 }
 if [ "${1:-}" != "--sizes-only" ]; then
-  shoot 1024x768 97
-  shoot 1024x768 97 --language sw
+  shoot 1024x768 "$base"
+  shoot 1024x768 "$base" --language sw
 fi
 for size in 1024x768 1366x768 1920x1080; do
   for language in en sw; do
-    shoot "$size" 98 --only sale --size "$size" --language "$language"
+    shoot "$size" "$((base + 1))" --only sale --size "$size" --language "$language"
   done
 done
