@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from sync.protocol.batch import Ack, AckStatus, Batch, acks_document, parse_batch, rejection
 from sync.protocol.canonical import load_json
@@ -86,6 +86,12 @@ def apply_batch(terminal: Terminal, raw: bytes) -> dict[str, Any]:
             if attempt == _RETRIES:
                 raise
             log.info("batch raced another push; running it again", extra={"attempt": attempt})
+        except OperationalError as e:
+            # two batches refunding two sales in opposite orders lock the sale rows crosswise;
+            # PostgreSQL ends one (deadlock, SQLSTATE 40P01), which runs again whole
+            if attempt == _RETRIES or getattr(e.__cause__, "sqlstate", None) != "40P01":
+                raise
+            log.info("batch deadlocked with another push; running it again")
     applied = sum(a.status is AckStatus.APPLIED for a in acks)
     log.info(
         "batch applied",
