@@ -48,13 +48,17 @@ from sync.server.callbacks.tokens import phone_hash, token_for, token_ok
 log = logging.getLogger("kaunta.hq.callbacks")
 _ERR = OpenApiResponse(api_s.ErrorBody)
 _ERRS: dict[int, Any] = {400: _ERR, 401: _ERR, 403: _ERR, 429: _ERR}
+#: an amount a push may ask for (the protocol's own limit, 100 billion KES in cents)
+MAX_MINOR = 10**13
+#: result numbers fit a signed 64-bit column on SQLite and PostgreSQL
+MAX_CURSOR = 2**62
 MAX_BODY = 16 * 1024  # a real STK callback is well under 1 KiB
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
 class PushIn(serializers.Serializer):
     attempt_id = serializers.RegexField(r"^[A-Za-z0-9-]{8,40}$")
-    amount_minor = serializers.IntegerField(min_value=1)
+    amount_minor = serializers.IntegerField(min_value=1, max_value=MAX_MINOR)
     currency = serializers.RegexField(r"^[A-Z]{3}$", default="KES")
     phone_hash = serializers.RegexField(r"^[0-9a-f]{64}$")
 
@@ -124,6 +128,8 @@ def push_results_view(request: Request) -> Response:
         after = int(request.query_params.get("after", "0"))
     except ValueError:
         raise ApiError(400, "bad_cursor", "after must be a whole number.") from None
+    if not 0 <= after <= MAX_CURSOR:
+        raise ApiError(400, "bad_cursor", f"after must be between 0 and {MAX_CURSOR}.")
     rows = (
         PushAttempt.objects.filter(terminal=terminal, result_seq__gt=after)
         .exclude(state=PushState.WAITING)
