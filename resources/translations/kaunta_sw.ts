@@ -836,6 +836,10 @@
         <source>Delete the last digit</source>
         <translation>Futa tarakimu ya mwisho</translation>
     </message>
+    <message>
+        <source>OK</source>
+        <translation>Sawa</translation>
+    </message>
 </context>
 <context>
     <name>LatePaymentsDialog</name>
