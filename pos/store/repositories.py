@@ -290,9 +290,7 @@ def replace_extra_barcodes(session: Session, extras: Mapping[str, Sequence[str]]
         ids.update((str(sku), int(pid)) for sku, pid in found)
     owners = [{"pid": ids[sku]} for sku in extras if sku in ids]
     if owners:
-        session.execute(
-            delete(_BARCODES).where(_BARCODES.c.product_id == bindparam("pid")), owners
-        )
+        session.execute(delete(_BARCODES).where(_BARCODES.c.product_id == bindparam("pid")), owners)
     rows = [
         {"barcode": b, "product_id": ids[sku]}
         for sku, codes in extras.items()

@@ -41,7 +41,6 @@ from pos.ui.manager.menu import CONTEXT, ManagerMenu, MenuEntry
 from pos.ui.sync_status import SyncStatusLine
 from pos.ui.widgets import set_role
 
-
 #: placeholders: the shape of what to type (the same in every language)
 EXAMPLE_URL = "https://ho.example.com"
 EXAMPLE_CODE = "ABCD-1234-EF56-7890"

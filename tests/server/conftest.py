@@ -3,6 +3,7 @@ file and on a fresh database in one throwaway PostgreSQL cluster per session."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -104,10 +105,10 @@ def hq_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles() -> None:
-    try:
-        cache.clear()  # the throttle counters are a table of the head-office database
-    except DatabaseError:
-        pass  # a test with no migrated head-office database has no counters to clear
+    # the throttle counters are a table of the head-office database; a test with no
+    # migrated head-office database has no counters to clear
+    with contextlib.suppress(DatabaseError):
+        cache.clear()
 
 
 @pytest.fixture
