@@ -114,7 +114,6 @@ class PayPalSandbox:
         self.webhook_id = webhook_id
         self.webhook_urls: list[str] = list(webhook_urls)
         self._signer = signer
-        self._signer_lock = threading.Lock()
         self.cert_id = f"CERT-{secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
         self.merchant_id = new_payer_id()
         self._lock = threading.RLock()
@@ -142,6 +141,8 @@ class PayPalSandbox:
         """Listen (port 0 = any free port) and serve on daemon threads."""
         if self._server is not None:
             return self
+        if self._signer is None:
+            self._signer = WebhookSigner.generate()
         server = Server((self.host, self._requested_port), Handler)
         server.sandbox = self
         self._server = server
@@ -194,14 +195,9 @@ class PayPalSandbox:
 
     @property
     def signer(self) -> WebhookSigner:
-        """The webhook signing key and chain, made on first use: an RSA key takes a tenth
-        of a second, which the till's training start-up need not wait for."""
-        if self._signer is None and self._server is None:
+        if self._signer is None:
             raise RuntimeError("the sandbox is not running; call start() first")
-        with self._signer_lock:
-            if self._signer is None:
-                self._signer = WebhookSigner.generate()
-            return self._signer
+        return self._signer
 
     # -- clocks -----------------------------------------------------------------------
     def _now(self) -> float:
