@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import Connection, inspect
 from sqlalchemy.orm import Session
 
+from pos.store.driver_sql import driver_connection
 from pos.store.errors import JournalUnavailable, SellingRefused
 from pos.store.models import User
 
@@ -238,10 +239,15 @@ def sale_digests(conn: Connection, sale_ids: Sequence[str]) -> dict[str, str]:
     A sale id with no ``sales`` row is absent from the result. Any edit to any column of
     any of those rows, and any row added to or removed from the sale, changes the digest.
     """
+    return _sale_digests(conn.connection.driver_connection, sale_ids)
+
+
+def _sale_digests(driver: Any, sale_ids: Sequence[str]) -> dict[str, str]:
+    """:func:`sale_digests` on the DBAPI connection of the current transaction."""
     digests: dict[str, str] = {}
     # the driver's own cursor on the same connection (same transaction): these reads run
     # on every sale's commit, where SQLAlchemy's per-statement overhead shows
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver.cursor()
     for start in range(0, len(sale_ids), DIGEST_CHUNK):
         chunk = tuple(sale_ids[start : start + DIGEST_CHUNK])
         marks = ", ".join("?" * len(chunk))
@@ -358,8 +364,15 @@ _INSERT_SQL = "INSERT INTO journal_chain (seq, kind, doc_id, digest, mac) VALUES
 def _append_many(
     conn: Connection, key: JournalKey, items: Iterable[tuple[JournalKind, str, str]]
 ) -> JournalHead | None:
+    return _append_on(conn.connection.driver_connection, key, items)
+
+
+def _append_on(
+    driver: Any, key: JournalKey, items: Iterable[tuple[JournalKind, str, str]]
+) -> JournalHead | None:
+    """:func:`_append_many` on the DBAPI connection of the current transaction."""
     # the driver's cursor, as in sale_digests: this runs in every sale's commit
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver.cursor()
     try:
         row = cursor.execute(_HEAD_SQL).fetchone()
         seq, prev = (int(row[0]), str(row[1])) if row else (0, GENESIS_MAC)
@@ -381,7 +394,8 @@ def _append_many(
 
 def seal(session: Session, kind: JournalKind, doc_id: str, digest: str) -> JournalHead:
     """Append one entry for a document written in this transaction."""
-    head = _append_many(session.connection(), key_of(session), [(kind, doc_id, digest)])
+    _, driver = driver_connection(session)  # looked up once per transaction
+    head = _append_on(driver, key_of(session), [(kind, doc_id, digest)])
     assert head is not None
     return head
 
@@ -390,8 +404,8 @@ def seal_sale(session: Session, sale_id: str) -> JournalHead:
     """Seal a sale just written (row, lines, VAT rows, payments) by reading it back, so the
     digest is of exactly what verification will read."""
     check_may_sell(session)
-    conn = session.connection()
-    digest = sale_digests(conn, [sale_id]).get(sale_id)
+    _, driver = driver_connection(session)
+    digest = _sale_digests(driver, [sale_id]).get(sale_id)
     if digest is None:
         raise ValueError(f"sale {sale_id} is not in the journal tables")
     return seal(session, JournalKind.SALE, sale_id, digest)
