@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from pos.sync_link import SyncLink
 
 log = logging.getLogger("kaunta")
+#: where training mode's sandboxes listen (this machine only)
+SANDBOX_HOST = "127.0.0.1"
 _PROCESS_T0 = time.perf_counter()
 
 
@@ -92,6 +95,7 @@ class Payments:
         self.section: dict[str, Any] = section if isinstance(section, dict) else {}
         self.urls: dict[str, str] = {}  # training: method code -> local sandbox URL
         self.card_emulator: Any = None  # training: the ZVT emulator (the card window plays it)
+        self.simulators: TrainingSimulators | None = None  # training: sandboxes and customers
         self._closers: list[Callable[[], None]] = []
 
     def add_closer(self, closer: Callable[[], None]) -> None:
@@ -165,48 +169,115 @@ def payment_settings(config: Config) -> PaymentSettings:
     return replace(base, foreign_rates=rates, method_currency=dict(config.method_currency))
 
 
-def _start_training_sandboxes(payments: Payments) -> None:
-    """Training mode: the M-Pesa and PayPal sandboxes on this machine (random free ports)
-    and the simulated customers that play their phones."""
-    from pos.payments.mpesa.customer import MpesaTrainingCustomer
-    from pos.payments.mpesa.sandbox import MpesaSandbox
-    from pos.payments.paypal.customer import PayPalTrainingCustomer
-    from pos.payments.paypal.sandbox import PayPalSandbox
+class TrainingSimulators:
+    """Training mode's M-Pesa and PayPal sandboxes and the simulated customers playing
+    their phones (and the card terminal's customer), started after the till's window.
 
-    shop = payments.config.store.name
-    mpesa_box = MpesaSandbox(shop_name=shop).start()
-    payments.add_closer(mpesa_box.stop)
-    paypal_box = PayPalSandbox().start()
-    payments.add_closer(paypal_box.stop)
-    payments.urls = {"mpesa": mpesa_box.base_url, "paypal": paypal_box.base_url}
-    # the emulated card terminal (ZVT over TCP), played from the same training window
-    from drivers.zvt.emulator import Behaviour, Settings, ZvtEmulator
-    from pos.payments.card.device import close_all as close_card_devices
-    from pos.payments.card.training import ZvtTrainingCustomer
+    Their code and the PayPal sandbox's RSA signing keys cost about a quarter of a second
+    that a cashier looking at the login screen need not wait for. So their ports are
+    taken first (bound, not yet listening) and the payment methods are built against
+    those addresses; :meth:`start` then serves on them, called once the window is up
+    (while the first login's PIN hash, which leaves the interpreter free, is computed).
+    Nothing can reach a sandbox before that: a payment needs a signed-in cashier, whose
+    sign-in is handled on the same GUI thread after :meth:`start` has run."""
 
-    card_terminal = ZvtEmulator(
-        Settings(Behaviour.MANUAL, step_delay=0.4, currency=payments.config.currency)
-    )
-    payments.urls["card_zvt"] = f"socket://127.0.0.1:{card_terminal.start_tcp()}"
-    payments.card_emulator = card_terminal
-    payments.add_closer(card_terminal.stop)
-    payments.add_closer(close_card_devices)
-    payments.terminal.phone = CustomerPhone(
-        [
-            MpesaTrainingCustomer(mpesa_box.base_url, shop),
-            PayPalTrainingCustomer(paypal_box.base_url, shop),
-            ZvtTrainingCustomer(card_terminal, payments.config.currency, shop),
-        ]
-    )
+    def __init__(self, payments: Payments) -> None:
+        self.payments = payments
+        self._held: dict[str, socket.socket] = {}
+        for code in ("mpesa", "paypal"):
+            held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            held.bind((SANDBOX_HOST, 0))
+            self._held[code] = held
+            payments.urls[code] = f"http://{SANDBOX_HOST}:{held.getsockname()[1]}"
+        # the emulated card terminal (ZVT over TCP) is cheap, and the device link opens
+        # its port at start: it starts now, and the card window plays it
+        from drivers.zvt.emulator import Behaviour, Settings, ZvtEmulator
+        from pos.payments.card.device import close_all as close_card_devices
+
+        card_terminal = ZvtEmulator(
+            Settings(Behaviour.MANUAL, step_delay=0.4, currency=payments.config.currency)
+        )
+        payments.urls["card_zvt"] = f"socket://{SANDBOX_HOST}:{card_terminal.start_tcp()}"
+        payments.card_emulator = card_terminal
+        payments.add_closer(card_terminal.stop)
+        payments.add_closer(close_card_devices)
+        payments.add_closer(self._release)
+        self.started = False
+
+    def _port(self, code: str) -> int:
+        """The reserved port, let go of just before the sandbox binds it."""
+        held = self._held.pop(code)
+        port = int(held.getsockname()[1])
+        held.close()
+        return port
+
+    def _release(self) -> None:
+        for held in self._held.values():
+            held.close()
+        self._held.clear()
+
+    def start(self) -> CustomerPhone:
+        """Serve both sandboxes and give the till its simulated customers (once).
+
+        A reserved port taken in the instant between letting it go and binding it (by
+        another program asking for any free port) is replaced by a new one, and the
+        methods are rebuilt against it."""
+        from pos.payments.card.training import ZvtTrainingCustomer
+        from pos.payments.mpesa.customer import MpesaTrainingCustomer
+        from pos.payments.mpesa.sandbox import MpesaSandbox
+        from pos.payments.paypal.customer import PayPalTrainingCustomer
+        from pos.payments.paypal.sandbox import PayPalSandbox
+
+        payments = self.payments
+        if self.started:
+            assert payments.terminal.phone is not None
+            return payments.terminal.phone
+        self.started = True
+        shop = payments.config.store.name
+        moved = False
+
+        def serve(code: str, make: Callable[[int], Any]) -> Any:
+            nonlocal moved
+            try:
+                box = make(self._port(code)).start()
+            except OSError:
+                log.warning("training %s sandbox: its port was taken; using another", code)
+                box = make(0).start()
+                moved = True
+            payments.add_closer(box.stop)
+            payments.urls[code] = box.base_url
+            return box
+
+        mpesa_box = serve("mpesa", lambda port: MpesaSandbox(shop_name=shop, port=port))
+        paypal_box = serve("paypal", lambda port: PayPalSandbox(port=port))
+        if moved:
+            payments.rebuild()
+        card_terminal = payments.card_emulator
+        phone = CustomerPhone(
+            [
+                MpesaTrainingCustomer(mpesa_box.base_url, shop),
+                PayPalTrainingCustomer(paypal_box.base_url, shop),
+                ZvtTrainingCustomer(card_terminal, payments.config.currency, shop),
+            ]
+        )
+        payments.terminal.phone = phone
+        return phone
 
 
-def start_payments(config: Config, terminal: Terminal) -> Payments:
+def start_payments(
+    config: Config, terminal: Terminal, *, defer_simulators: bool = False
+) -> Payments:
     """Build the payment methods. Training mode starts the sandboxes and builds every
     installed method against them; live mode builds the methods listed in
-    ``[payments] methods`` with secrets from the OS keyring."""
+    ``[payments] methods`` with secrets from the OS keyring. ``defer_simulators``
+    (the till's start-up): training's sandboxes are only given their ports here, and
+    start at ``payments.simulators.start()`` (see :class:`TrainingSimulators`)."""
     payments = Payments(config, terminal)
     if config.training:
-        _start_training_sandboxes(payments)
+        payments.simulators = TrainingSimulators(payments)
+        if not defer_simulators:
+            payments.simulators.start()
     # payers' numbers are hashed under a key in the OS keyring (training: in memory), the
     # same store the methods read it from to check callbacks
     terminal.enable_payments(
@@ -303,6 +374,7 @@ def run_gui(
     ``smoke_sale`` as well: first ring up and pay one sale (``pos.smoke``). ``offer_setup``
     (no config file, no mode asked for): the first-run set-up wizard first
     (``pos.first_run``), which writes the live config or goes on in training mode."""
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from pos.ui.qt_messages import install_qt_message_handler
@@ -351,7 +423,7 @@ def run_gui(
     from pos.ui.main_window import MainWindow
 
     try:
-        payments = start_payments(config, terminal)
+        payments = start_payments(config, terminal, defer_simulators=True)
     except Exception as exc:
         log.exception("payments could not start")
         payments = Payments(config, terminal)
@@ -382,6 +454,11 @@ def run_gui(
         window.showMaximized()  # fills whatever screen the till has, 1024x768 and up
     if smoke:
         _drive_smoke(window, terminal, sale=smoke_sale)
+    if payments.simulators is not None:
+        # training: as soon as the window is up and idle. A person then takes seconds to
+        # type a PIN; the smoke run types it at once, and its sign-in (queued above)
+        # goes first, as a person's would: the sandboxes start while the PIN is hashed
+        QTimer.singleShot(0, lambda: _start_simulators(payments, window))
     code = app.exec()
     set_notifier(None)
     link.stop()
@@ -401,6 +478,19 @@ def run_gui(
         log.info("switching to %s mode", "training" if other.training else "live")
         return run_gui(other)
     return int(code)
+
+
+def _start_simulators(payments: Payments, window: Any) -> None:
+    """Training: serve the sandboxes and show the simulated customers' window. If they
+    cannot start, the till still sells (cash, and card on its emulator) and says why."""
+    assert payments.simulators is not None
+    try:
+        phone = payments.simulators.start()
+    except Exception as exc:
+        log.exception("training sandboxes could not start")
+        print(f"kaunta: training sandboxes unavailable: {exc}", file=sys.stderr)
+        return
+    window.attach_phone(phone)
 
 
 def startup_error_box(error: StoreError) -> tuple[QMessageBox, QAbstractButton | None]:

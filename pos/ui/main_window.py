@@ -28,6 +28,7 @@ from pos.services.backups import BackupDone, BackupService
 from pos.services.errors import AccountLocked
 from pos.services.payments import AttemptView
 from pos.services.terminal import StartupReport, Terminal
+from pos.services.training import CustomerPhone
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.confirm import ConfirmDialog
@@ -150,7 +151,7 @@ class MainWindow(QMainWindow):
 
         self.phone_window: CustomerPhoneWindow | None = None
         if terminal.phone is not None:
-            self.phone_window = CustomerPhoneWindow(terminal.phone, self.background, self)
+            self.attach_phone(terminal.phone)
         self._resolving = False
         self._resolved_once = False
         self._resolve_timer = QTimer(self)
@@ -274,6 +275,15 @@ class MainWindow(QMainWindow):
             ).format(total=total)
         )
         self.alert.show()
+
+    def attach_phone(self, phone: CustomerPhone) -> None:
+        """Training: the simulated customers' window (once; training mode starts its
+        sandboxes just after this window shows: ``pos.app.TrainingSimulators``)."""
+        if self.phone_window is not None:
+            return
+        self.phone_window = CustomerPhoneWindow(phone, self.background, self)
+        if self.stack.currentWidget() is self.sale:
+            self._show_phone(True)
 
     def _show_phone(self, visible: bool) -> None:
         """The training customer-phone belongs to the sale screen, not the login screen."""
