@@ -134,9 +134,10 @@ LAYERS: dict[str, Rule] = {
         ),
         forbidden=("PySide6", "pos.store", "pos.services", "pos.ui", "sqlalchemy"),
     ),
-    # Persistence: SQLAlchemy models, repositories and Alembic migrations.
+    # Persistence: SQLAlchemy models, repositories and Alembic migrations (orjson: the
+    # fast encoder of basket and journal snapshots; pure, no I/O).
     "pos.store": Rule(
-        allowed=("pos.store", "pos.domain", "sqlalchemy", "alembic"),
+        allowed=("pos.store", "pos.domain", "sqlalchemy", "alembic", "orjson"),
         forbidden=(
             "PySide6",
             "requests",
@@ -178,9 +179,11 @@ LAYERS: dict[str, Rule] = {
         allowed=("drivers", "serial"),
         forbidden=("pos", "sync", "PySide6"),
     ),
-    # Wire protocol shared by agent and server: standard library only, pure.
+    # Wire protocol shared by agent and server: pure, no I/O, no clocks. Standard library
+    # plus orjson, the canonical encoder (held byte for byte to ``json`` by
+    # tests/sync/protocol/test_canonical_orjson.py, with ``json`` as its fallback).
     "sync.protocol": Rule(
-        allowed=("sync.protocol",),
+        allowed=("sync.protocol", "orjson"),
         forbidden=("pos", "drivers", "sync.agent", "sync.server", "PySide6", *PROTOCOL_IO),
         no_clocks=True,
     ),
