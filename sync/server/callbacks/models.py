@@ -76,3 +76,24 @@ class RejectedCallback(models.Model):
 
     def __str__(self) -> str:
         return f"rejected {self.reason} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+# PayPal's rows live in their own module; imported here so Django finds them with the app.
+from sync.server.callbacks.paypal_models import (  # noqa: E402
+    IpnMessage,
+    PayPalOrder,
+    PayPalResult,
+    PayPalWebhookEvent,
+)
+
+__all__ = [
+    "IpnMessage",
+    "PayPalOrder",
+    "PayPalResult",
+    "PayPalWebhookEvent",
+    "PushAttempt",
+    "PushState",
+    "RecordState",
+    "RejectedCallback",
+    "StkCallbackRecord",
+]
