@@ -34,6 +34,9 @@ from pos.services.backups import BackupPolicy
 from pos.services.context import Policy, TerminalContext
 from pos.services.device_config import DeviceConfigError, DevicesConfig, devices_config
 from pos.services.shifts import ShiftLimits
+from sync.etims.config import KNOWN_KEYS as ETIMS_KEYS
+from sync.etims.config import EtimsConfig, parse_etims
+from sync.etims.settings import SettingsError
 
 APP = "kaunta"
 
@@ -89,6 +92,9 @@ class Config:
     #: ``[devices.printer|display|scanner]`` (see docs/configuration.md); the card terminal
     #: is ``[payments.card_zvt]``
     devices: DevicesConfig = field(default_factory=DevicesConfig)
+    #: ``[etims]``: the branch's KRA eTIMS device (docs/etims.md); None: a live till
+    #: does not submit its sales to KRA (and says so)
+    etims: EtimsConfig | None = None
 
     @property
     def database_path(self) -> Path:
@@ -181,6 +187,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "shifts": frozenset({"cash_movement_approval_above", "close_difference_approval_above"}),
     "sync": frozenset({"url", "poll_seconds", "ca_bundle", "warn_after_hours"}),
     "devices": frozenset(),  # only tables: [devices.printer|display|scanner]
+    "etims": ETIMS_KEYS,
 }
 #: ``[receipt] language`` values
 RECEIPT_LANGUAGES = ("en", "sw", "both")
@@ -552,7 +559,15 @@ def _build(
         shift_limits=_shift_limits(sections["shifts"], currency),
         vat_registered=_flag(term, "vat_registered", True, "terminal"),
         devices=_devices(sections["devices"]),
+        etims=_etims(sections["etims"]),
     )
+
+
+def _etims(section: dict[str, Any]) -> EtimsConfig | None:
+    try:
+        return parse_etims(section)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _devices(section: dict[str, Any]) -> DevicesConfig:

@@ -37,7 +37,8 @@ from pos.services.etims import EtimsPhase, EtimsService, EtimsView, KraBlock, Qu
 from pos.store.db import Database
 from pos.store.models import OutboxEvent
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
-from sync.etims.items import ItemRegistry
+from sync.etims.config import EtimsConfig
+from sync.etims.items import DEFAULT_CLASS, ItemRegistry
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
 from sync.etims.queue import Entry, EntryKind, EntryState, Submitter
@@ -73,6 +74,8 @@ class EtimsLink:
         training: bool = False,
         poll_s: float = 2.0,
         clock: Callable[[], datetime] = _now,
+        item_class: str = "",
+        bearer: Callable[[], str | None] | None = None,
     ) -> None:
         self.db = db
         self.service = service
@@ -84,6 +87,8 @@ class EtimsLink:
         self._secrets = secrets
         self._registrar = registrar
         self._clock = clock
+        self._item_class = item_class or DEFAULT_CLASS
+        self._bearer = bearer
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -119,9 +124,11 @@ class EtimsLink:
     def _run(self) -> None:
         queue = SqliteQueue(self.queue_path)
         try:
-            client = OscuClient(self.branch, self.settings, self._secrets)
+            client = OscuClient(self.branch, self.settings, self._secrets, bearer=self._bearer)
             self._registry = ItemRegistry(
-                (queue.load_state("items") or {}), lambda items: queue.save_state("items", items)
+                (queue.load_state("items") or {}),
+                lambda items: queue.save_state("items", items),
+                default_class=self._item_class,
             )
             self._cache = CodeCache.from_json(queue.load_state("codes") or CodeCache().to_json())
             for entry in queue.entries(self.branch.key, (EntryState.WAITING,)):
@@ -338,19 +345,19 @@ def start_etims(config: Any, terminal: Any) -> TrainingEtims | EtimsLink | None:
 
     Training: the simulator and a worker, the communication key in memory, a queue file
     made fresh each session in the training folder (the simulator's state is new each
-    time, so numbering starts again at 1). Live: not yet wired: the till has no
-    ``[etims]`` config section yet (PIN, branch id, device serial, base URL), so eTIMS
-    stays OFF and the manager's eTIMS screen says so (docs/etims.md, "Not done yet").
+    time, so numbering starts again at 1). Live with ``[etims]``: the worker on the
+    branch's device (initialised once, the communication key in the OS keyring), its
+    queue in ``etims.sqlite`` beside the till's database, kept across restarts. Live
+    without ``[etims]``: nothing is submitted, and the sale screen and the manager's
+    eTIMS screen say so.
     """
     service: EtimsService = terminal.etims
     if not config.training:
-        service.publish(
-            EtimsView(
-                phase=EtimsPhase.OFF,
-                reason="eTIMS is not set up on this till yet ([etims] settings to come)",
-            )
-        )
-        return None
+        etims = getattr(config, "etims", None)
+        if etims is None:
+            service.publish(EtimsView(phase=EtimsPhase.OFF, reason=NOT_SET_UP))
+            return None
+        return start_live(config, terminal, etims)
     from pos.secrets import MemorySecrets
     from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
 
@@ -371,3 +378,40 @@ def start_etims(config: Any, terminal: Any) -> TrainingEtims | EtimsLink | None:
         training=True,
     ).start()
     return TrainingEtims(link, sandbox)
+
+
+#: what a live till without ``[etims]`` says (the sale screen's status and the manager's
+#: eTIMS screen)
+NOT_SET_UP = (
+    "sales are NOT being submitted to KRA: this till has no [etims] section "
+    "(KRA PIN, branch id, device serial; docs/etims.md)"
+)
+
+
+def start_live(
+    config: Any, terminal: Any, etims: EtimsConfig, secrets: SecretStore | None = None
+) -> EtimsLink:
+    """The live worker for ``[etims]``: the device is initialised on its first round (the
+    key goes to ``secrets``, the OS keyring unless a test passes its own), then every
+    completed sale and refund of the outbox is submitted in order."""
+    if secrets is None:
+        from pos.secrets import KeyringSecrets
+
+        secrets = KeyringSecrets()
+    store = secrets
+
+    def bearer() -> str | None:
+        return store.get(etims.bearer_secret_name)
+
+    return EtimsLink(
+        terminal.db,
+        terminal.etims,
+        queue_path=Path(config.database_path).with_name("etims.sqlite"),
+        branch=etims.branch,
+        settings=etims.settings,
+        secrets=secrets,
+        registrar=Registrar(terminal.ctx.terminal_id, f"Till {terminal.ctx.terminal_id}"),
+        training=False,
+        item_class=etims.item_class,
+        bearer=bearer,
+    ).start()
