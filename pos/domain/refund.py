@@ -153,6 +153,12 @@ class RefundReceipt:
     vat: tuple[VatLine, ...]
     tenders: tuple[RefundReceiptTender, ...]
     reprint: bool = False
+    approved_by: str = ""  # the name of the supervisor or manager who approved it
+
+    @property
+    def is_return(self) -> bool:
+        """A return without a receipt (no original sale)."""
+        return not self.original_number
 
 
 def _pair(left: str, right: str, width: int) -> list[str]:
@@ -174,7 +180,7 @@ def render_refund_text(receipt: RefundReceipt, width: int = 42) -> list[str]:
     if receipt.store.tax_pin:
         out.append(f"PIN {receipt.store.tax_pin}"[:width].center(width).rstrip())
     out.append(rule)
-    out.append("*** REFUND ***".center(width).rstrip())
+    out.append(("*** RETURN ***" if receipt.is_return else "*** REFUND ***").center(width).rstrip())
     out.extend(_pair("Refund", receipt.number, width))
     if receipt.original_number:
         out.extend(_pair("For receipt", receipt.original_number, width))
@@ -182,6 +188,8 @@ def render_refund_text(receipt: RefundReceipt, width: int = 42) -> list[str]:
         out.append("Return without a receipt"[:width])
     out.extend(_pair("Date", receipt.issued_at.strftime("%Y-%m-%d %H:%M"), width))
     out.extend(_pair("Cashier", receipt.cashier, width))
+    if receipt.approved_by:
+        out.extend(_pair("Approved by", receipt.approved_by, width))
     if receipt.reprint:
         out.append("*** COPY - REPRINT ***".center(width).rstrip())
     if receipt.reason:

@@ -193,11 +193,17 @@ class PaymentResult:
 
 @dataclass(frozen=True, slots=True)
 class RefundResult:
+    """What a method's refund did. ``refund_ref``: the method's own reference of the
+    refund; ``receipt_ref``: its proof in the form the payment's ``receipt_ref`` takes (a
+    card terminal's approval code and masked PAN), rendered with ``refund_ref`` by
+    :meth:`PaymentMethod.customer_reference` for the refund document."""
+
     ok: bool
     code: str
     message: str
     refund_ref: str = ""
     amount: Money | None = None
+    receipt_ref: str = ""
 
 
 class GatewayUnavailable(Exception):

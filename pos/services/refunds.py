@@ -54,7 +54,13 @@ from pos.domain.refund import (
 )
 from pos.domain.sale import SaleStatus
 from pos.domain.tax import TaxClass, TaxTable, VatLine, vat_from_gross
-from pos.payments.base import AttemptRef, Capability, PaymentMethod, RefundResult
+from pos.payments.base import (
+    AttemptRef,
+    Capability,
+    GatewayUnavailable,
+    PaymentMethod,
+    RefundResult,
+)
 from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
@@ -86,6 +92,22 @@ GATEWAY_FAILED = define("refund_gateway_failed", "The refund was refused: {probl
 GATEWAY_FAILED_AFTER = define(
     "refund_gateway_failed_after",
     "The refund was refused: {problem} Already given back: {given}.",
+)
+METHOD_DECLINED = define(
+    "refund_method_declined",
+    "{label} did not give the money back: {problem} Nothing is recorded as refunded. "
+    "Try again, or choose cash from the drawer for this tender (a manager approves).",
+)
+METHOD_NO_ANSWER = define(
+    "refund_method_no_answer",
+    "{label} did not answer: {problem} Nothing is recorded as refunded. Before trying "
+    "again, look at its last transaction (or its slip): if it shows this refund approved, "
+    "the money went back; do not refund again, and tell head office its receipt number.",
+)
+METHOD_NO_ANSWER_AFTER = define(
+    "refund_method_no_answer_after",
+    "{label} did not answer: {problem} Nothing is recorded as refunded, but some money "
+    "went back already: {given}. Tell head office before trying again.",
 )
 NOT_SET_UP = define(
     "refund_method_not_set_up",
@@ -457,28 +479,57 @@ class RefundService:
                         detail=_plan_detail(plan),
                     )
             for i, tender in gateway:
-                result: RefundResult = yield self._gateway_call(refund_id, i, tender)
+                try:
+                    result: RefundResult = yield self._gateway_call(refund_id, i, tender)
+                except GatewayUnavailable as exc:
+                    # the outcome is unknown (a terminal that stopped answering may have
+                    # refunded): nothing is written as paid, and the manager is told to
+                    # look at the terminal before anything is given back again
+                    given = [f"{t.label} {references[j]}" for j, t in gateway if j in references]
+                    self._failed(user.user_id, refund_id, "unavailable", given)
+                    if given:
+                        raise ServiceError(
+                            METHOD_NO_ANSWER_AFTER(
+                                label=tender.label, problem=str(exc), given=", ".join(given)
+                            )
+                        ) from exc
+                    raise ServiceError(
+                        METHOD_NO_ANSWER(label=tender.label, problem=str(exc))
+                    ) from exc
                 if not result.ok:
                     given = [f"{t.label} {references[j]}" for j, t in gateway if j in references]
-                    with self._db.session() as s:
-                        self._audit.write(
-                            s,
-                            user_id=user.user_id,
-                            action="refund_failed",
-                            result="failed",
-                            document_id=refund_id,
-                            detail={"code": result.code, "given_back": given},
-                        )
+                    self._failed(user.user_id, refund_id, result.code, given)
                     if given:
                         raise ServiceError(
                             GATEWAY_FAILED_AFTER(problem=result.message, given=", ".join(given))
                         )
-                    raise ServiceError(GATEWAY_FAILED(problem=result.message))
-                references[i] = result.refund_ref
+                    raise ServiceError(METHOD_DECLINED(label=tender.label, problem=result.message))
+                references[i] = self._refund_reference(tender, result)
             return self._write(request, plan, refund_id, who, references)
         finally:
             with self._lock:
                 self._busy.discard(request.sale_id)
+
+    def _failed(self, user_id: str, refund_id: str, code: str, given: list[str]) -> None:
+        """Audit a method that did not give the money back (nothing else is written)."""
+        with self._db.session() as s:
+            self._audit.write(
+                s,
+                user_id=user_id,
+                action="refund_failed",
+                result="failed",
+                document_id=refund_id,
+                detail={"code": code, "given_back": given},
+            )
+
+    def _refund_reference(self, tender: PlannedTender, result: RefundResult) -> str:
+        """What the refund document keeps of a method's refund: its proof as the customer
+        reads it where the method gives one (a card terminal: approval code, masked PAN,
+        terminal id and its receipt number), else the method's refund reference."""
+        method = self._methods.get(tender.method)
+        if method is not None and result.receipt_ref:
+            return method.customer_reference(result.receipt_ref, result.refund_ref)[:80]
+        return result.refund_ref[:80]
 
     def _gateway_call(self, refund_id: str, index: int, tender: PlannedTender) -> NetCall[Any]:
         method = self._methods.get(tender.method)
@@ -552,6 +603,7 @@ class RefundService:
         currency = plan.total.currency
         # a return without a receipt always names its manager (the protocol requires it)
         approved_by = "" if who == user.user_id and plan.sale_id else who
+        approver = repo.user_by_id(s, approved_by) if approved_by else None
         receipt = RefundReceipt(
             store=self._ctx.store,
             number=number,
@@ -577,6 +629,7 @@ class RefundService:
                 )
                 for t in tenders
             ),
+            approved_by=approver.name if approver is not None else "",
         )
         document = json.dumps(_receipt_doc(receipt), separators=(",", ":"), sort_keys=True)
         store.write_refund(
@@ -924,6 +977,7 @@ def _receipt_doc(r: RefundReceipt) -> dict[str, Any]:
         "tenders": [
             [t.label, _money(t.amount), t.reference, t.how.value, t.foreign] for t in r.tenders
         ],
+        "approved_by": r.approved_by,
     }
 
 
@@ -957,4 +1011,5 @@ def _receipt_of(doc: dict[str, Any], ctx: TerminalContext) -> RefundReceipt:
             RefundReceiptTender(label, _m(amount), ref, TenderHow(how), foreign)
             for label, amount, ref, how, foreign in doc["tenders"]
         ),
+        approved_by=str(doc.get("approved_by", "")),  # refunds stored before it was kept
     )

@@ -259,8 +259,15 @@ class ZvtCardMethod(PaymentMethod):
 
     def _refunded(self, outcome: Outcome, amount: Money, text: str) -> RefundResult:
         info = outcome.status
-        ref = _proof(info).gateway_ref() if info is not None else ""
-        return RefundResult(True, "ok", text, refund_ref=ref, amount=amount)
+        proof = _proof(info) if info is not None else None
+        return RefundResult(
+            True,
+            "ok",
+            text,
+            refund_ref=proof.gateway_ref() if proof is not None else "",
+            amount=amount,
+            receipt_ref=proof.receipt_ref() if proof is not None else "",
+        )
 
     # -- words -----------------------------------------------------------------------------
     def customer_reference(self, receipt_ref: str, gateway_ref: str) -> str:
