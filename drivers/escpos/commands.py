@@ -53,6 +53,19 @@ def drawer_kick(pin: int = 2, on_ms: int = 100, off_ms: int = 100) -> bytes:
     return bytes((ESC, 0x70, 0 if pin == 2 else 1, t1, t2))
 
 
+def realtime_pulse(pin: int = 2, on_ms: int = 100) -> bytes:
+    """DLE DC4 1 m t: pulse drawer pin 2 (m=0) or pin 5 (m=1) for t x 100 ms (t 1 to 8).
+
+    A real-time command, like DLE EOT: the printer acts on it as it arrives, also while it
+    is offline (paper out, cover open), when ``ESC p`` would wait in its buffer with the
+    print data. That is how the drawer still opens for change when the paper ran out.
+    """
+    if pin not in (2, 5):
+        raise ValueError("the drawer is on pin 2 or pin 5")
+    t = max(1, min(round(on_ms / 100), 8))
+    return bytes((DLE, 0x14, 0x01, 0 if pin == 2 else 1, t))
+
+
 def status_request(n: int) -> bytes:
     """DLE EOT n: real-time status (1 printer, 2 offline cause, 3 error, 4 paper)."""
     if n not in (1, 2, 3, 4):

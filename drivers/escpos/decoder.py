@@ -48,6 +48,8 @@ class Cut:
 class Kick:
     pin: int
     on_ms: int
+    #: sent as the real-time DLE DC4 1 (acted on at once, even offline), not ESC p
+    realtime: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,11 @@ class Decoder:
                 return 3
             if b[1] == 0x05:
                 return 3
+            if b[1] == 0x14 and b[2] == 0x01:  # DLE DC4 1 m t: real-time drawer pulse
+                self._need(5)
+                pin = 5 if b[3] in (1, 49) else 2
+                ev.append(Kick(pin, b[4] * 100, realtime=True))
+                return 5
             ev.append(Unknown(bytes(b[:2])))
             return 2
         if c == 0x1B:

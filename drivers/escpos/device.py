@@ -5,13 +5,21 @@ A sale never waits for paper: :meth:`ReceiptPrinter.print` returns at once with 
 when the printer cannot print (paper out, cover open, offline, unplugged) the job is kept
 in order and the cashier is told; the idle poll prints the queue as soon as the printer is
 ready again, and reconnects a printer that was unplugged and plugged back in.
+
+The drawer opens even when the receipt waits (the driver sends the real-time pulse to a
+printer that is not ready). Where the printer reports the drawer's switch (DLE EOT 1 bit
+2), every status check also watches it: a drawer left open longer than
+``drawer_warn_after`` seconds is reported as the ``drawer`` device in warning, with a
+``drawer_left_open`` message, and as ``drawer_closed`` once it is shut.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import StrEnum
@@ -50,6 +58,10 @@ def device_status(name: str, status: PrinterStatus) -> DeviceStatus:
     return DeviceStatus(name, state, code, status.describe())
 
 
+#: the device name under which the drawer's open-too-long warning is reported
+DRAWER = "drawer"
+
+
 class ReceiptPrinter:
     """One printer, one thread, one queue."""
 
@@ -63,8 +75,15 @@ class ReceiptPrinter:
         status_timeout: float = 0.5,
         drawer_open_when_high: bool = True,
         drawer_pin: int = 2,
+        drawer_warn_after: float | None = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
+        #: seconds the drawer may stay open before the cashier is warned (None/0: never)
+        self.drawer_warn_after = drawer_warn_after
+        self._clock = clock
+        self._drawer_since: float | None = None
+        self._drawer_warned = False
         self.handler: DeviceHandler = handler or NullHandler()
         self.connection = Connection(settings)
         self.printer = EscPosPrinter(
@@ -156,6 +175,7 @@ class ReceiptPrinter:
                 self._held.discard(job.job_id)
                 printed_backlog += 1
             self._report(device_status(self.name, status))
+            self._watch_drawer(status)
         if printed_backlog:
             self.handler.message(
                 self.name, "queue_printed", "Receipts that were waiting have been printed."
@@ -167,14 +187,52 @@ class ReceiptPrinter:
         except DeviceError as exc:
             self._report(DeviceStatus(self.name, DeviceState.OFFLINE, exc.code, str(exc)))
             raise
+        if self._drawer_since is None:
+            self._drawer_since = self._clock()  # the open-too-long clock starts now
 
     def _check(self, *, always: bool = True) -> DeviceStatus:
         try:
-            result = device_status(self.name, self.printer.status())
+            status = self.printer.status()
         except DeviceError as exc:
             result = DeviceStatus(self.name, DeviceState.OFFLINE, exc.code, str(exc))
+        else:
+            result = device_status(self.name, status)
+            self._watch_drawer(status)
         self._report(result, always=always)
         return result
+
+    def _watch_drawer(self, status: PrinterStatus) -> None:
+        """Warn once when the drawer has been open too long; say so when it is shut."""
+        if not self.drawer_warn_after:
+            return
+        if not self.printer.drawer_open(status):
+            self._drawer_since = None
+            if self._drawer_warned:
+                self._drawer_warned = False
+                self.handler.status(
+                    DeviceStatus(DRAWER, DeviceState.OK, "drawer_closed", "cash drawer closed")
+                )
+                self.handler.message(DRAWER, "drawer_closed", "The cash drawer is closed.")
+            return
+        now = self._clock()
+        if self._drawer_since is None:
+            self._drawer_since = now
+        if not self._drawer_warned and now - self._drawer_since >= self.drawer_warn_after:
+            self._drawer_warned = True
+            seconds = round(now - self._drawer_since)
+            self.handler.status(
+                DeviceStatus(
+                    DRAWER,
+                    DeviceState.WARNING,
+                    "drawer_open",
+                    f"cash drawer open for {seconds} s",
+                )
+            )
+            self.handler.message(
+                DRAWER,
+                "drawer_left_open",
+                f"The cash drawer has been open for {seconds} seconds: close it.",
+            )
 
     def _poll(self) -> None:
         """Idle: see how the printer is (reopening a lost port); print what waits."""

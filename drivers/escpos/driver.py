@@ -79,9 +79,25 @@ class EscPosPrinter:
             raise PrinterNotReady(after, during_job=True)
         return after
 
-    def kick_drawer(self) -> None:
-        """Pulse the drawer solenoid (ESC p) on the configured pin."""
-        self.connection.write(cmd.drawer_kick(self.drawer_pin))
+    def kick_drawer(self) -> bool:
+        """Pulse the drawer solenoid on the configured pin; True when it went as the
+        real-time pulse.
+
+        A ready printer gets ``ESC p`` (every ESC/POS printer has it). One that is not
+        ready (paper out, cover open, offline) or does not answer its status would keep
+        ``ESC p`` in its buffer behind the print data it cannot print, so it gets the
+        real-time ``DLE DC4 1`` instead, which it acts on at once: the cashier can give
+        change while the receipt waits for paper.
+        """
+        try:
+            ready = self.status().ready
+        except DeviceTimeout:
+            ready = False
+        if ready:
+            self.connection.write(cmd.drawer_kick(self.drawer_pin))
+        else:
+            self.connection.write(cmd.realtime_pulse(self.drawer_pin))
+        return not ready
 
     def drawer_open(self, status: PrinterStatus | None = None) -> bool:
         """Whether the drawer is open, from DLE EOT 1 bit 2 (which level means "open"

@@ -5,6 +5,8 @@ It decodes what it receives into receipt pictures (training mode shows them as t
 a test flips: paper out, paper low, cover open, offline, drawer open, and "paper runs out
 after N lines" (paper out mid-job). While it cannot print, what it receives is lost, as on
 paper that is not there; the driver's status checks around each job are what catch it.
+Real-time commands are acted on even then: DLE EOT status requests and the DLE DC4 1
+drawer pulse (a plain ``ESC p`` is print data and is lost with it).
 
 Optionally it consumes bytes at the line speed of a baud rate (``pace_baud``), as a real
 serial printer does, so benchmarks measure the driver against true wire time.
@@ -99,12 +101,12 @@ class PrinterEmulator:
                 if isinstance(event, StatusRequest):
                     self.status_requests += 1
                     reply.append(encode_status(self._status).get(event.n, 0x12))
+                elif isinstance(event, Kick) and event.realtime:
+                    self._kick(event)  # real-time: acted on even while offline
                 elif not self.can_print:
                     self.lost_bytes += 1
                 elif isinstance(event, Kick):
-                    self.kicks.append(event)
-                    self._drawer_opened_at = time.monotonic()
-                    self._status = replace(self._status, drawer_pin3_high=True)
+                    self._kick(event)
                 else:
                     self._current.events.append(event)
                     if isinstance(event, Line):
@@ -118,6 +120,11 @@ class PrinterEmulator:
             if self._on_receipt is not None:
                 self._on_receipt(picture)
         return bytes(reply)
+
+    def _kick(self, event: Kick) -> None:
+        self.kicks.append(event)
+        self._drawer_opened_at = time.monotonic()
+        self._status = replace(self._status, drawer_pin3_high=True)
 
     def _count_paper(self) -> None:
         if self.paper_runs_out_after is None:

@@ -113,3 +113,26 @@ def test_mpesa_tender_shows_its_receipt_number() -> None:
     texts = [getattr(b, "text", "") for b in doc.blocks]
     assert "  M-Pesa receipt SGH7K2L9PQ" in texts
     assert not doc.kick_drawer
+
+
+def test_cash_sale_with_paper_out_still_opens_the_drawer_and_queues_the_receipt(
+    printer_emulator: Emu,
+) -> None:
+    emu, server = printer_emulator
+    emu.set_paper(out=True)
+    device = ReceiptPrinter(PortSettings(server.url, timeout=0.3), poll_interval=60)
+    try:
+        printing = ReceiptPrinting(device, profile("58mm"))
+        assert printing.print_sale(receipt(cash=True)).result(5) is PrintOutcome.QUEUED
+        assert device.check().result(5).code == "paper_end"  # after the kick job
+        # the printer cannot print, but the real-time pulse opened the drawer for change
+        assert emu.kicks == [Kick(pin=2, on_ms=100, realtime=True)]
+        assert device.drawer_open().result(5)
+        assert device.queued == ["S001-T01-000123"]
+        emu.set_paper(out=False)
+        device.worker.call(device._poll, timeout=5)  # the idle poll, now
+        [pic] = emu.wait_receipts(1)
+        assert "[||| S001-T01-000123 |||]" in [t.strip() for t in render(pic, 32)]
+        assert len(emu.kicks) == 1  # the waiting receipt does not open the drawer again
+    finally:
+        device.close()

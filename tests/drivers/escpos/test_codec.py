@@ -34,6 +34,19 @@ def test_fixed_sequences_match_the_reference() -> None:
     assert cmd.nv_logo(1) == bytes.fromhex("1c700100")
 
 
+def test_real_time_drawer_pulse_is_dle_dc4_1_and_decodes_back() -> None:
+    # DLE DC4 fn=1 m t: m 0 = pin 2, 1 = pin 5; t = on time in 100 ms units (1 to 8)
+    assert cmd.realtime_pulse(2, on_ms=100) == bytes.fromhex("1014010001")
+    assert cmd.realtime_pulse(5, on_ms=500) == bytes.fromhex("1014010105")
+    assert cmd.realtime_pulse(2, on_ms=5000) == bytes.fromhex("1014010008")
+    with pytest.raises(ValueError, match="pin 2 or pin 5"):
+        cmd.realtime_pulse(3)
+    decoder = Decoder()
+    assert decoder.feed(bytes.fromhex("101401")) == []  # waits for the rest
+    assert decoder.feed(bytes.fromhex("0105")) == [Kick(pin=5, on_ms=500, realtime=True)]
+    assert decoder.feed(cmd.drawer_kick(2)) == [Kick(pin=2, on_ms=100)]
+
+
 def test_qr_code_is_native_gs_k_model_2() -> None:
     data = b"https://kaunta.example/r/S1-T1-42"
     n = len(data) + 3

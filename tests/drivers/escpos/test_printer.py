@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 from drivers.emulator_link import EmulatorServer, PtyLink
 from drivers.escpos.decoder import Kick, render
-from drivers.escpos.device import PrintJob, PrintOutcome, ReceiptPrinter
+from drivers.escpos.device import DRAWER, PrintJob, PrintOutcome, ReceiptPrinter
 from drivers.escpos.document import Align, Barcode, Block, Pair, PrintDocument, Rule, Text
 from drivers.escpos.driver import EscPosPrinter, PrinterNotReady
 from drivers.escpos.emulator import PrinterEmulator
@@ -173,3 +174,79 @@ def test_port_that_does_not_exist_queues_with_a_clear_message() -> None:
             device.kick_drawer().result(5)
     finally:
         device.close()
+
+
+def test_a_printer_that_cannot_print_gets_the_real_time_drawer_pulse(
+    printer_emulator: Emu,
+) -> None:
+    emu, server = printer_emulator
+    printer = EscPosPrinter(Connection(settings(server.url)), drawer_pin=5)
+    emu.set_cover_open(True)
+    assert printer.kick_drawer() is True
+    assert printer.drawer_open()
+    emu.set_cover_open(False)
+    emu.set_drawer_open(False)
+    assert printer.kick_drawer() is False  # ready: plain ESC p
+    assert printer.drawer_open()  # (its status reply comes after the kick was handled)
+    assert emu.kicks == [Kick(pin=5, on_ms=100, realtime=True), Kick(pin=5, on_ms=100)]
+
+
+class _DrawerEvents(RecordingHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.codes: dict[str, threading.Event] = {
+            "drawer_left_open": threading.Event(),
+            "drawer_closed": threading.Event(),
+        }
+
+    def message(self, device: str, code: str, text: str) -> None:
+        super().message(device, code, text)
+        if code in self.codes:
+            self.codes[code].set()
+
+
+def test_a_drawer_left_open_is_warned_about_and_cleared_when_closed(
+    printer_emulator: Emu,
+) -> None:
+    emu, server = printer_emulator
+    handler = _DrawerEvents()
+    device = ReceiptPrinter(
+        settings(server.url), handler=handler, poll_interval=0.02, drawer_warn_after=0.3
+    )
+    try:
+        device.kick_drawer().result(5)
+        assert handler.codes["drawer_left_open"].wait(5)
+        device_name, code, text = handler.messages[-1]
+        assert (device_name, code) == (DRAWER, "drawer_left_open")
+        assert "open for" in text
+        warned = [s for s in handler.statuses if s.device == DRAWER]
+        assert [(s.state, s.code) for s in warned] == [(DeviceState.WARNING, "drawer_open")]
+        assert not handler.codes["drawer_closed"].is_set()
+        emu.set_drawer_open(False)  # the cashier shuts it
+        assert handler.codes["drawer_closed"].wait(5)
+        warned = [s for s in handler.statuses if s.device == DRAWER]
+        assert warned[-1].state is DeviceState.OK
+        assert [m[1] for m in handler.messages].count("drawer_left_open") == 1
+    finally:
+        device.close()
+
+
+def test_a_drawer_shut_in_time_is_not_warned_about() -> None:
+    emu = PrinterEmulator(drawer_closes_after=0.05)
+    server = EmulatorServer(PtyLink(), emu).start()
+    handler = RecordingHandler()
+    device = ReceiptPrinter(
+        settings(server.url), handler=handler, poll_interval=0.02, drawer_warn_after=0.3
+    )
+    try:
+        device.kick_drawer().result(5)
+        assert device.check().result(5).state is DeviceState.OK  # after the kick
+        assert emu.kicks
+        deadline = time.monotonic() + 0.8
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(s.device == DRAWER for s in handler.statuses)
+        assert not any(m[0] == DRAWER for m in handler.messages)
+    finally:
+        device.close()
+        server.stop()
