@@ -2,17 +2,21 @@
 
 Each round it
 
-1. **drains the outbox**: reads up to ``batch_size`` unsent events (a short read, no write
+1. **pulls M-Pesa push results** head office decided from Daraja's callbacks, when given
+   a :class:`~sync.agent.push_results.PushResultPuller` (each handed to the payment
+   service once, its cursor kept in ``sync_state``; first, so that what they change is
+   sent by the drain of the same round);
+2. **drains the outbox**: reads up to ``batch_size`` unsent events (a short read, no write
    lock), sends them as one protocol batch with the journal's chain head, and only then, in
    a short write transaction, marks sent what the head office acknowledged (``applied`` or
    ``duplicate``) and parks what it refused, with the reason. Sending is at least once: an
    answer lost on the way means the same events go again and come back ``duplicate``;
    the head office deduplicates by event UUID forever;
-2. **pulls changes** (catalog, prices, users) since its cursor, applying each page and the
+3. **pulls changes** (catalog, prices, users) since its cursor, applying each page and the
    cursor after it in one transaction: a half-applied page never exists, and a page that
    was applied but whose cursor was not stored is simply applied again (changes are
    states, not deltas);
-3. sends a **heartbeat** now and then (waiting events, last success, app version).
+4. sends a **heartbeat** now and then (waiting events, last success, app version).
 
 A network failure, timeout, TLS error, 429 or 5xx ends the round; the next one comes after
 an exponential backoff with full jitter (honouring ``Retry-After``). 401/403 means the
@@ -38,6 +42,7 @@ from pos.store.db import Database
 from sync.agent.backoff import Backoff
 from sync.agent.changes import PageError, parse_page
 from sync.agent.client import HeadOfficeClient, SyncError, TerminalRefused, TransientError
+from sync.agent.push_results import PushResultPuller
 from sync.protocol.batch import MAX_BATCH_EVENTS, AckStatus, ChainHead, batch_document
 from sync.protocol.training import is_training_document
 
@@ -113,8 +118,10 @@ class SyncAgent:
         settings: AgentSettings | None = None,
         clock: Callable[[], datetime] = _utc_now,
         on_status: Callable[[SyncStatus], None] | None = None,
+        push_results: PushResultPuller | None = None,
     ) -> None:
         self.db = db
+        self.push_results = push_results
         self.client = client
         self.store_id = store_id
         self.terminal_id = terminal_id
@@ -171,8 +178,11 @@ class SyncAgent:
     # -- one round -------------------------------------------------------------------
 
     def run_once(self) -> DrainResult:
-        """Drain, pull, heartbeat. Raises the client's errors (after publishing them)."""
+        """Push results, drain, pull, heartbeat. Raises the client's errors (published first)."""
         try:
+            # money first: a result applied now has its events sent by the drain below
+            if self.push_results is not None:
+                self.push_results.pull(self._stopping)
             result = self.drain()
             self.pull()
             self._heartbeat_if_due()

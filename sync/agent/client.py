@@ -2,7 +2,9 @@
 
 Endpoints (the head office's contract): ``POST /api/v1/enroll`` (no auth), and with
 ``Authorization: Token <token>``: ``POST /api/v1/events`` (a protocol batch; the answer is a
-protocol acks document), ``GET /api/v1/changes?cursor=&limit=``, ``POST /api/v1/heartbeat``.
+protocol acks document), ``GET /api/v1/changes?cursor=&limit=``, ``POST /api/v1/heartbeat``,
+``POST /api/v1/pushes`` and ``GET /api/v1/push-results?after=`` (M-Pesa callbacks relayed
+by the head office).
 
 Failures are sorted by what the agent does about them:
 
@@ -212,6 +214,26 @@ class HeadOfficeClient:
 
     def heartbeat(self, body: dict[str, Any]) -> None:
         self._call("POST", "/heartbeat", json_body=body)
+
+    def register_push(
+        self, attempt_id: str, amount_minor: int, currency: str, phone_hash: str
+    ) -> dict[str, Any]:
+        """``POST /pushes``: announce an M-Pesa push before it is sent; the answer carries
+        the ``callback_url`` for Daraja (see :mod:`sync.agent.push_results`)."""
+        return self._call(
+            "POST",
+            "/pushes",
+            json_body={
+                "attempt_id": attempt_id,
+                "amount_minor": amount_minor,
+                "currency": currency,
+                "phone_hash": phone_hash,
+            },
+        )
+
+    def push_results(self, after: int) -> dict[str, Any]:
+        """``GET /push-results?after=N``: this terminal's decided pushes after ``N``."""
+        return self._call("GET", "/push-results", params={"after": after})
 
     # -- plumbing -------------------------------------------------------------------
 

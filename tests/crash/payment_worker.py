@@ -24,6 +24,12 @@ Scenarios:
 ``mpesa-again``
     after the resolve pass, wait until the file ``go`` appears next to the database, then
     ask M-Pesa again for the open basket (the cashier presses "M-Pesa" once more).
+``relay-drain``
+    the till is enrolled with a real head office (``KAUNTA_PAY_HQ_URL`` and
+    ``KAUNTA_PAY_HQ_TOKEN``; with them every scenario registers its M-Pesa pushes there):
+    resolve, then run sync-agent rounds (outbox drain and push-results pull) and resolve
+    passes until no attempt is open, printing ``RELAYED`` per result handed over, then
+    ``IDLE``.
 ``random:SEED``
     sell forever: ask about what is open (also after each sale) and finish it, ring up 1-3
     products, pay by M-Pesa or PayPal (chosen at random; the other one when start refuses
@@ -44,6 +50,8 @@ What it prints, one flushed line each, only AFTER the call it reports returned:
 ``REFUSED <method> <sale_id>``                        ``start`` refused (ServiceError)
 ``DYING <attempt_id> before|after``                   about to SIGKILL itself
 ``IDLE``                                              ``drain`` found nothing open
+``RELAYED <attempt_id> <outcome>``                    a head-office push result was handed
+                                                      to the payment service
 """
 
 from __future__ import annotations
@@ -60,14 +68,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pos.payments.base import AttemptState, PaymentMethod, PaymentRequest, PaymentResult
 from pos.payments.mpesa.method import create as create_mpesa
+from pos.payments.mpesa.relay import CallbackRelay
 from pos.payments.mpesa.sandbox import DEMO_PHONE
 from pos.payments.paypal.method import create as create_paypal
 from pos.payments.registry import MethodContext
+from pos.push_relay import PushResultApplier, attach_registrar, inline
 from pos.services.errors import ServiceError
 from pos.services.payments import AttemptView, PaymentService, PaymentSettings
 from pos.services.terminal import Terminal
 from pos.store import attempts as attempt_store
 from pos.store.models import Product
+from sync.agent import AgentSettings, ClientSettings, HeadOfficeClient, SyncAgent, SyncError
+from sync.agent.push_results import PushResultPuller
 from tests.crash.harness import open_till, say
 
 #: Short deadlines so a crash loop does not wait two minutes for a lost M-Pesa answer; the
@@ -99,10 +111,13 @@ def products(terminal: Terminal) -> list[int]:
     return [int(pid) for (pid,) in rows]
 
 
-def build_methods(mpesa_url: str, paypal_url: str) -> dict[str, PaymentMethod]:
-    mpesa = create_mpesa(
-        MethodContext(training=True, currency="KES", settings={"base_url": mpesa_url})
-    )
+def build_methods(
+    mpesa_url: str, paypal_url: str, relay: CallbackRelay | None = None
+) -> dict[str, PaymentMethod]:
+    mpesa_settings: dict[str, object] = {"base_url": mpesa_url}
+    if relay is not None:
+        mpesa_settings["callback_relay"] = relay
+    mpesa = create_mpesa(MethodContext(training=True, currency="KES", settings=mpesa_settings))
     paypal = create_paypal(
         MethodContext(training=True, currency="KES", settings={"base_url": paypal_url})
     )
@@ -253,6 +268,60 @@ def drain(payments: PaymentService, terminal: Terminal) -> None:
     raise RuntimeError(f"attempts still open after {DRAIN_LIMIT_S}s")
 
 
+class HeadOfficeLink:
+    """The till's head-office side as the app wires it (``pos.push_relay``), from the
+    environment: the relay's registrar and a sync agent with its push-results puller."""
+
+    def __init__(self, terminal: Terminal) -> None:
+        self.url = os.environ.get("KAUNTA_PAY_HQ_URL", "")
+        token = os.environ.get("KAUNTA_PAY_HQ_TOKEN", "")
+        self.relay = CallbackRelay() if self.url else None
+        self.registrar = attach_registrar(self.relay, self.url, token, None)
+        self.payments: PaymentService | None = None
+        self.applier = PushResultApplier(lambda: self.payments, inline)
+        self.agent: SyncAgent | None = None
+        if self.url:
+            client = HeadOfficeClient(ClientSettings(self.url, read_timeout_s=10), token=token)
+            self.agent = SyncAgent(
+                terminal.db,
+                client,
+                store_id=terminal.ctx.store.store_id,
+                terminal_id=terminal.ctx.terminal_id,
+                settings=AgentSettings(training=True, app_version="crash-test"),
+                push_results=PushResultPuller(terminal.db, client, self.applier),
+            )
+
+
+def relay_drain(payments: PaymentService, terminal: Terminal, link: HeadOfficeLink) -> None:
+    """Agent rounds and resolve passes until nothing is open (expired ones included)."""
+    agent = link.agent
+    if agent is None or agent.push_results is None:
+        raise SystemExit("relay-drain needs KAUNTA_PAY_HQ_URL and KAUNTA_PAY_HQ_TOKEN")
+    end = time.monotonic() + DRAIN_LIMIT_S
+    reported = 0
+    while time.monotonic() < end:
+        try:
+            agent.run_once()
+        except SyncError as exc:
+            print(f"sync round: {exc}", file=sys.stderr, flush=True)
+        outcomes = agent.push_results.outcomes
+        for attempt_id, outcome in outcomes[reported:]:
+            say(f"RELAYED {attempt_id} {outcome.split()[0]}")
+        reported = len(outcomes)
+        say_resolved(payments.resolve_unfinished())
+        with terminal.db.session() as s:
+            still_open = [
+                a
+                for a in attempt_store.open_attempts(s, terminal.ctx.terminal_id)
+                if a.method == "mpesa"
+            ]
+        if not still_open:
+            say("IDLE")
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"attempts still open after {DRAIN_LIMIT_S}s")
+
+
 def wait_for_go(path: Path, limit: float = 20.0) -> None:
     end = time.monotonic() + limit
     while not path.exists():
@@ -265,17 +334,22 @@ def main(argv: list[str]) -> int:
     db_path, mpesa_url, paypal_url, scenario = Path(argv[1]), argv[2], argv[3], argv[4]
     terminal, _lock = open_till(db_path)
     terminal.checkout.restore()
-    methods = build_methods(mpesa_url, paypal_url)
+    link = HeadOfficeLink(terminal)
+    methods = build_methods(mpesa_url, paypal_url, link.relay)
     saboteur = Saboteur()
     for gateway in methods.values():
         saboteur.wrap(gateway)
     payments = build_payments(terminal, methods)
+    link.payments = payments
     say_resolved(payments.resolve_unfinished())
     say("READY")
     if scenario == "resolve":
         return 0
     if scenario == "drain":
         drain(payments, terminal)
+        return 0
+    if scenario == "relay-drain":
+        relay_drain(payments, terminal, link)
         return 0
     if scenario == "mpesa-again":
         wait_for_go(db_path.parent / "go")

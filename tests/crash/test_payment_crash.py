@@ -13,7 +13,9 @@ phone, outlive the till. The parent plays the customer and the power cut:
    twice, lost from the books when the till knew of it, or asked for twice;
 4. the checks themselves catch broken books and lying sandboxes.
 
-The ``xfail(strict=True)`` tests pin bugs found on the way (see their reasons).
+5. killed after M-Pesa took the push but before the till recorded its answer: the push
+   was registered with the head office (real server and worker processes) first, the
+   callback reaches it, and the restarted till's sync agent applies the result once.
 
 Every check reads the database with plain sqlite3 and the sandboxes through their public
 API; the app only opens the file at the end, to verify the audit chain.
@@ -30,6 +32,8 @@ import random
 import signal
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -37,6 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -52,7 +57,9 @@ from pos.services.auth import Role
 from pos.services.payments import AttemptView, PaymentService
 from pos.services.terminal import DemoUser, Terminal
 from pos.store import repositories as repo
+from sync.agent import ClientSettings, HeadOfficeClient
 from tests.crash.harness import CASHIER_PIN, WorkerProcess, make_context, open_readonly
+from tests.e2e.real_head_office import ROOT, RealHeadOffice
 
 WORKER = Path(__file__).with_name("payment_worker.py")
 
@@ -195,12 +202,19 @@ def mpesa_pushes(box: MpesaSandbox) -> list[Push]:
         result = box.result(record.checkout_request_id)
         pushes.append(
             Push(
-                record.url.rstrip("/").rsplit("/", 1)[-1],
-                record.checkout_request_id,
-                result[0] if result else "",
+                attempt_of_url(record.url), record.checkout_request_id, result[0] if result else ""
             )
         )
     return pushes
+
+
+def attempt_of_url(url: str) -> str:
+    """The attempt id in a CallBackURL: head office's ``/hooks/stk/<attempt>/<token>``, or
+    the configured URL's last segment (``.../{attempt_id}``)."""
+    parts = urlsplit(url).path.strip("/").split("/")
+    if len(parts) == 4 and parts[:2] == ["hooks", "stk"]:
+        return parts[2]
+    return parts[-1]
 
 
 def paypal_creates(box: PayPalSandbox) -> list[OrderCreate]:
@@ -832,37 +846,144 @@ def test_mpesa_paid_during_an_outage_past_the_deadline_is_accounted(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "NEEDS HEAD OFFICE: a till killed after M-Pesa accepted the STK push but before "
-        "start() recorded its CheckoutRequestID cannot query it (Daraja has no lookup by "
-        "our id). The callback URL carries the attempt id and "
-        "PaymentService.apply_gateway_event(..., attempt_id=...) settles it "
-        "(tests/services/test_service_payments.py), but relaying callbacks to the till is "
-        "the head-office sync issue; until then this money is in no book of the till"
-    ),
-)
-def test_lost_push_answer_paid_by_the_customer_is_flagged_late(
-    tmp_path: Path, sandboxes: Sandboxes, readonly: list[sqlite3.Connection]
+# -- 5. the push's answer lost: the result comes through head office ------------------------
+
+
+@dataclass
+class RelayHeadOffice:
+    """The product's head office in real processes (``tests/e2e/real_head_office.py``):
+    gunicorn serving the API and Daraja's callbacks, and a ``kaunta-hq worker`` deciding
+    them; the till T1 of the demo store enrolled with it."""
+
+    hq: RealHeadOffice
+    worker: subprocess.Popen[bytes]
+    token: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"KAUNTA_PAY_HQ_URL": self.hq.url, "KAUNTA_PAY_HQ_TOKEN": self.token}
+
+    def results(self) -> list[dict[str, Any]]:
+        """Every decided push of the till, as the till's pull sees them."""
+        client = HeadOfficeClient(ClientSettings(self.hq.url), token=self.token)
+        try:
+            results: list[dict[str, Any]] = client.push_results(0)["results"]
+            return results
+        finally:
+            client.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def relay_hq(tmp_path: Path) -> Iterator[RelayHeadOffice]:
+    folder = tmp_path / "hq"
+    folder.mkdir()
+    hq = RealHeadOffice(folder, free_port())
+    hq.env["KAUNTA_HQ_PUBLIC_URL"] = hq.url  # the CallBackURLs it hands out point at it
+    hq.start()
+    with (folder / "worker.err").open("wb") as err:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "sync.server.cli", "worker", "--interval", "0.05"],
+            env=hq.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+    try:
+        [code] = hq.codes(["DEMO"])
+        client = HeadOfficeClient(ClientSettings(hq.url))
+        enrolled = client.enroll(code, "Crash till")
+        client.close()
+        yield RelayHeadOffice(hq, worker, enrolled.token)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        hq.kill()
+
+
+@pytest.fixture
+def local_sandboxes() -> Iterator[Sandboxes]:
+    """As ``sandboxes``, but M-Pesa calls back to http:// on this machine (the head
+    office under test), as Daraja calls back to a head office's https:// address."""
+    mpesa = MpesaSandbox(local_callbacks=True).start()
+    paypal = PayPalSandbox().start()
+    try:
+        yield Sandboxes(mpesa, paypal)
+    finally:
+        paypal.stop()
+        mpesa.stop()
+
+
+def test_lost_push_answer_paid_by_the_customer_reaches_the_till_through_head_office(
+    tmp_path: Path,
+    local_sandboxes: Sandboxes,
+    relay_hq: RelayHeadOffice,
+    readonly: list[sqlite3.Connection],
 ) -> None:
+    """Killed after M-Pesa accepted the push but before the till recorded the
+    CheckoutRequestID: the till can never ask Daraja about it. The push was registered
+    with head office first, so Daraja's callback reaches head office (real processes),
+    and the restarted till's sync agent pulls the result and applies it exactly once."""
     db_path = tmp_path / "data" / "kaunta.sqlite"
-    short = {"KAUNTA_PAY_MPESA_DEADLINE_S": "1"}
-    worker = PaymentWorker(db_path, sandboxes.urls, "mpesa-die-after", tmp_path / "die.err", short)
+    boxes = local_sandboxes
+    env = {"KAUNTA_PAY_MPESA_DEADLINE_S": "1", **relay_hq.env}
+    worker = PaymentWorker(db_path, boxes.urls, "mpesa-die-after", tmp_path / "die.err", env)
     _, attempt_id, when = worker.wait_for("DYING")
     assert when == "after"
     assert worker.wait_dead() == -signal.SIGKILL
-    [push] = sandboxes.mpesa.pending()
-    sandboxes.mpesa.decide(push.checkout_request_id, MpesaDecision.APPROVE)
-    lines = run_to_end(db_path, sandboxes.urls, "drain", tmp_path / "drain.err", short)
-
-    pushes = mpesa_pushes(sandboxes.mpesa)
-    assert pushes == [Push(attempt_id, push.checkout_request_id, "0")]  # money taken
     conn = open_readonly(db_path, readonly)
-    state, resolution, _, gateway_ref, _, code = attempt_row(conn, attempt_id)
-    lost = check_mpesa_money(conn, pushes, lost_answers=True)
+    assert attempt_row(conn, attempt_id)[3] == "", "the till recorded the push's answer"
     conn.close()
-    assert lost == [], f"{state}/{code}, gateway_ref {gateway_ref!r}, late? {resolution!r}; {lines}"
+    [push] = boxes.mpesa.pending()
+    boxes.mpesa.decide(push.checkout_request_id, MpesaDecision.APPROVE)  # the customer pays
+    [callback] = boxes.mpesa.wait_for_callbacks(1, timeout=10.0)
+    assert callback.url.startswith(f"{relay_hq.hq.url}/hooks/stk/{attempt_id}/"), callback.url
+
+    lines = run_to_end(db_path, boxes.urls, "relay-drain", tmp_path / "drain.err", env)
+
+    assert words_of(lines, "RELAYED") == [["RELAYED", attempt_id, "applied"]], lines
+    assert lines[-1] == ["IDLE"]
+    pushes = mpesa_pushes(boxes.mpesa)
+    assert pushes == [Push(attempt_id, push.checkout_request_id, "0")]  # money taken once
+    conn = open_readonly(db_path, readonly)
+    state, resolution, sale_id, gateway_ref, receipt_ref, _ = attempt_row(conn, attempt_id)
+    assert (state, resolution, gateway_ref) == ("captured", "applied", push.checkout_request_id)
+    [result] = relay_hq.results()
+    assert (result["attempt_id"], result["state"]) == (attempt_id, "paid")
+    assert receipt_ref == result["receipt"] != ""
+    assert conn.execute("SELECT id, sale_id, method FROM payments").fetchall() == [
+        (attempt_id, sale_id, "mpesa")
+    ]
+    assert conn.execute("SELECT status FROM sales WHERE id = ?", (sale_id,)).fetchone() == (
+        "completed",
+    )
+    cursor = conn.execute(
+        "SELECT value FROM sync_state WHERE name = 'push_results.after'"
+    ).fetchone()
+    assert cursor == (str(result["seq"]),)
+    conn.close()
+
+    # restarted again: the durable cursor means nothing is handed over twice ...
+    again = run_to_end(db_path, boxes.urls, "relay-drain", tmp_path / "again.err", env)
+    assert words_of(again, "RELAYED") == []
+    # ... and even with the cursor lost, the same result changes nothing (applied once)
+    with sqlite3.connect(db_path) as rw:
+        rw.execute("DELETE FROM sync_state WHERE name = 'push_results.after'")
+    replay = run_to_end(db_path, boxes.urls, "relay-drain", tmp_path / "replay.err", env)
+    assert words_of(replay, "RELAYED") == [["RELAYED", attempt_id, "captured"]]
+    pushes = assert_books(db_path, boxes, lines + again + replay, readonly)
+    conn = open_readonly(db_path, readonly)
+    assert check_mpesa_money(conn, pushes, lost_answers=True) == []
+    assert conn.execute("SELECT count(*) FROM payments").fetchone() == (1,)
+    conn.close()
+    assert boxes.mpesa.request_count("stkpush") == 1
 
 
 # -- 4. the checks themselves must be able to fail ------------------------------------------------

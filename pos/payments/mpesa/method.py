@@ -15,11 +15,17 @@ A push whose answer is lost cannot be asked about (the CheckoutRequestID is in t
 answer), so ``start`` raises ``GatewayUnavailable`` and never pushes again by itself. The
 callback URL may carry the attempt id (``{attempt_id}`` in the configured URL) so that
 the head office can still tie Daraja's callback to the attempt.
+
+An enrolled till registers each push with its head office first (:mod:`.relay`): the
+CallBackURL head office answers with carries the attempt id and a per-attempt token, and
+the result comes back through the sync agent (``parse_event`` reads both a Daraja callback
+and a relayed result). If head office cannot be reached in time, the configured URL goes.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -60,6 +66,12 @@ from pos.payments.mpesa.codes import (
     outcome_for_result,
 )
 from pos.payments.mpesa.phone import HOW_TO_TYPE, InvalidPhone, normalize_msisdn, phone_hint
+from pos.payments.mpesa.relay import (
+    RELAY_KIND,
+    CallbackRelay,
+    RelayedPush,
+    parse_relay_document,
+)
 from pos.payments.registry import MethodContext, method_factory
 
 __all__ = [
@@ -146,12 +158,15 @@ class MpesaMethod(PaymentMethod):
         *,
         max_kes: int = DEFAULT_MAX_KES,
         payer_key: Callable[[], bytes] | None = None,
+        relay: CallbackRelay | None = None,
     ) -> None:
         """``payer_key``: the key the service hashed payers with (:class:`PayerKey`), to
-        check a callback's phone against the stored :func:`payer_hash`."""
+        check a callback's phone against the stored :func:`payer_hash`. ``relay``: where a
+        head-office CallBackURL comes from while the till is enrolled (:mod:`.relay`)."""
         self.client = client
         self.max_kes = max_kes
         self.payer_key = payer_key or PayerKey.for_process()
+        self.relay = relay
 
     # -- checks --------------------------------------------------------------------------
     def validate(self, request: PaymentRequest) -> str | None:
@@ -202,9 +217,17 @@ class MpesaMethod(PaymentMethod):
         """Live feedback while the phone number is typed (see ``phone.phone_hint``)."""
         return phone_hint(text)
 
-    def _callback_url(self, attempt_id: str) -> str:
+    def _callback_url(self, request: PaymentRequest, msisdn: str) -> str:
+        """Head office's URL for this push when it can be had in time, else the configured
+        one (with the attempt id in it where it says ``{attempt_id}``)."""
+        if self.relay is not None:
+            relayed = self.relay.callback_url(
+                request.attempt_id, request.amount.minor, request.amount.currency, msisdn
+            )
+            if relayed:
+                return relayed
         url = self.client.config.callback_url
-        return url.replace(_ATTEMPT_PLACEHOLDER, quote(attempt_id, safe=""))
+        return url.replace(_ATTEMPT_PLACEHOLDER, quote(request.attempt_id, safe=""))
 
     # -- the interface -------------------------------------------------------------------
     def start(self, request: PaymentRequest) -> PaymentResult:
@@ -238,7 +261,7 @@ class MpesaMethod(PaymentMethod):
                 phone,
                 request.reference,
                 request.description or request.reference,
-                callback_url=self._callback_url(request.attempt_id),
+                callback_url=self._callback_url(request, phone),
             )
         except DarajaError as err:  # GatewayUnavailable (no usable answer) propagates
             return self._push_error(err, payer)
@@ -319,7 +342,11 @@ class MpesaMethod(PaymentMethod):
         )
 
     def parse_event(self, raw: bytes) -> tuple[str, object]:
-        """An STK callback body → (CheckoutRequestID, parsed callback)."""
+        """An STK callback body, or a result relayed by head office (:mod:`.relay`) →
+        (CheckoutRequestID, parsed event)."""
+        relayed = _relayed(raw)
+        if relayed is not None:
+            return relayed.checkout_request_id, relayed
         try:
             callback = parse_stk_callback(raw)
         except MalformedCallback as exc:
@@ -327,9 +354,49 @@ class MpesaMethod(PaymentMethod):
         return callback.checkout_request_id, callback
 
     def apply_event(self, ref: AttemptRef, event: object) -> PaymentResult:
+        if isinstance(event, RelayedPush):
+            return self.apply_relayed(ref, event)
         if not isinstance(event, StkCallback):
             raise ValueError("not an M-Pesa STK callback")
         return self.apply_callback(ref, event)
+
+    def apply_relayed(self, ref: AttemptRef, result: RelayedPush) -> PaymentResult:
+        """Settle an attempt from a result head office relayed (pure and idempotent).
+
+        Head office checked the callback's token, amount and phone against what this till
+        registered; here the attempt id, the CheckoutRequestID (when the till knows one)
+        and the amount are checked against the attempt itself. A paid result for another
+        amount is reported CAPTURED with that amount, which the payment service never
+        applies to the sale: it flags it for the manager (``amount_mismatch``).
+        """
+        if result.attempt_id != ref.attempt_id or (
+            ref.gateway_ref and result.checkout_request_id != ref.gateway_ref
+        ):
+            seen = f"{result.attempt_id}/{result.checkout_request_id}"
+            return self._mismatch(
+                ref, [f"head office relayed {seen}, not {ref.attempt_id}/{ref.gateway_ref}"]
+            )
+        outcome = outcome_for_result(result.result_code)
+        if (outcome.state is AttemptState.CAPTURED) != result.paid:
+            state = "paid" if result.paid else "failed"
+            return self._mismatch(ref, [f"result code {result.result_code} said {state}"])
+        details = {"result_code": result.result_code, "result_desc": result.result_desc}
+        if not result.paid:
+            return _result(outcome, gateway_ref=result.checkout_request_id, details=details)
+        if result.amount != ref.amount:
+            log.warning(
+                "M-Pesa result relayed for %s: paid %s, the attempt asked %s",
+                ref.attempt_id,
+                result.amount,
+                ref.amount,
+            )
+        return _result(
+            outcome,
+            gateway_ref=result.checkout_request_id,
+            receipt_ref=result.receipt,
+            captured=result.amount,
+            details={**details, "relayed": "head_office"},
+        )
 
     def apply_callback(self, ref: AttemptRef, callback: StkCallback) -> PaymentResult:
         """Settle an attempt from a (parsed) Daraja callback relayed by the head office.
@@ -433,6 +500,19 @@ class MpesaMethod(PaymentMethod):
         )
 
 
+def _relayed(raw: bytes) -> RelayedPush | None:
+    """The relayed result in ``raw``, None when ``raw`` is not one (a Daraja body)."""
+    if RELAY_KIND.encode() not in raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("kind") != RELAY_KIND:
+        return None
+    return parse_relay_document(data)
+
+
 # -- factory ------------------------------------------------------------------------------
 
 
@@ -530,4 +610,10 @@ def create(context: MethodContext) -> MpesaMethod:
         read_timeout=_number(settings, "read_timeout", 15.0),
     )
     payer_key = PayerKey.read_from(context.secrets) if context.secrets is not None else None
-    return MpesaMethod(DarajaClient(config), max_kes=max_kes, payer_key=payer_key)
+    relay = settings.get("callback_relay")  # put there by the composition root, not the file
+    return MpesaMethod(
+        DarajaClient(config),
+        max_kes=max_kes,
+        payer_key=payer_key,
+        relay=relay if isinstance(relay, CallbackRelay) else None,
+    )

@@ -1,0 +1,101 @@
+"""Composition root for M-Pesa pushes through head office (``docs/payments.md``): joins the
+M-Pesa method's :class:`~pos.payments.mpesa.relay.CallbackRelay`, the sync agent's
+:mod:`sync.agent.push_results` and the payment service.
+
+- :func:`attach_registrar` gives the relay a :class:`PushRegistrar` for the enrolled head
+  office while the agent runs (pushes then carry head office's CallBackURL);
+- :class:`PushResultApplier` is the agent's applier: each relayed result goes to
+  ``PaymentService.apply_gateway_event`` (applied once, late when its sale moved on, never
+  applied as paid when it does not match), run where the till's store and basket work runs
+  (``run_on_till``: the till worker in the app; inline where one thread does everything).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from pos.payments.mpesa.relay import CallbackRelay, relay_document
+from pos.services.errors import NotFound, NotLoggedIn, PermissionDenied, ServiceError
+from pos.services.payments import AttemptView, PaymentService
+from sync.agent.push_results import ApplyLater, PushRegistrar, PushResult, UnknownPush
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+#: runs a callable where store and basket work runs and returns its result (or raises)
+RunOnTill = Callable[[Callable[[], AttemptView]], AttemptView]
+
+#: the method head office relays results of
+METHOD = "mpesa"
+
+
+def inline(fn: Callable[[], T]) -> T:
+    """``run_on_till`` for a process whose one thread does all the till's work."""
+    return fn()
+
+
+class PushResultApplier:
+    """The sync agent's applier (``sync.agent.push_results.Applier``)."""
+
+    def __init__(
+        self,
+        payments: Callable[[], PaymentService | None],
+        run_on_till: RunOnTill | None = None,
+    ) -> None:
+        """``payments``: the till's payment service when it has one; ``run_on_till``: None
+        until the till worker exists (results wait, the cursor stays)."""
+        self._payments = payments
+        self.run_on_till = run_on_till
+        #: called with the view of every result that changed something (the UI's hook)
+        self.on_applied: Callable[[AttemptView], None] | None = None
+
+    def __call__(self, result: PushResult) -> str:
+        payments = self._payments()
+        run = self.run_on_till
+        if payments is None or run is None or all(m.code != METHOD for m in payments.methods()):
+            raise ApplyLater()
+        document = relay_document(result.wire())
+
+        def apply() -> AttemptView:
+            return payments.apply_gateway_event(METHOD, document, attempt_id=result.attempt_id)
+
+        try:
+            view = run(apply)
+        except (NotLoggedIn, PermissionDenied) as exc:  # nobody signed in to take it yet
+            log.info("push result for %s waits for a cashier: %s", result.attempt_id, exc)
+            raise ApplyLater() from None
+        except NotFound as exc:
+            raise UnknownPush(str(exc)) from None
+        except ServiceError as exc:  # malformed: it will never read better
+            raise UnknownPush(str(exc)) from None
+        if self.on_applied is not None:
+            try:
+                self.on_applied(view)
+            except Exception:
+                log.exception("push result listener failed")
+        if view.late:
+            return "late"
+        if view.receipt is not None:
+            return f"applied ({view.receipt.number})"
+        return view.state.value
+
+
+def attach_registrar(
+    relay: CallbackRelay | None, url: str, token: str, ca_bundle: Path | None
+) -> PushRegistrar | None:
+    """Give ``relay`` a registrar for this head office; returns it (to detach and close)."""
+    if relay is None:
+        return None
+    registrar = PushRegistrar.for_head_office(url, token, ca_bundle)
+    relay.attach(registrar)
+    return registrar
+
+
+def detach_registrar(relay: CallbackRelay | None, registrar: PushRegistrar | None) -> None:
+    if relay is not None and registrar is not None:
+        relay.detach(registrar)
+    if registrar is not None:
+        registrar.close()

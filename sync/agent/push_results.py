@@ -1,0 +1,261 @@
+"""The till's side of M-Pesa pushes through head office: registering a push before it is
+sent, and pulling the results head office decided from Daraja's callbacks.
+
+:class:`PushRegistrar` is what the M-Pesa method's callback relay calls (on the network
+executor, inside the payment's start, after the attempt row is committed): ``POST
+/api/v1/pushes`` with a short timeout. Its answer is the CallBackURL for Daraja; any
+failure (offline, slow, refused) is logged and answered with None, and the method sends
+its configured URL instead: the cashier never waits more than the timeout for head office.
+
+:class:`PushResultPuller` runs in the sync agent's round, after the outbox drain: ``GET
+/api/v1/push-results?after=cursor``, each result handed to the applier (the composition
+root's bridge to the payment service, which applies it once: idempotent by attempt id and
+CheckoutRequestID), and the cursor stored in ``sync_state`` after each one. A crash
+between applying and storing the cursor means that result is handed over again, and
+found already applied. A result the till does not know (:class:`UnknownPush`) is logged
+and passed over; a till that cannot apply results yet (:class:`ApplyLater`) keeps the
+cursor where it is and is asked again next round.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pos.store import sync_state
+from pos.store.db import Database
+from sync.agent.client import ClientSettings, HeadOfficeClient, SyncError, TransientError
+
+log = logging.getLogger(__name__)
+
+#: name of the pull cursor in ``sync_state`` (the last ``seq`` handed to the applier)
+PUSH_CURSOR = "push_results.after"
+#: at most this many results come in one answer (the head office's page size)
+PAGE = 200
+#: registration must not hold a payment up for long: head office on a LAN or the internet
+#: answers in well under a second; after this the till falls back to its configured URL
+REGISTER_CONNECT_S = 1.0
+REGISTER_READ_S = 2.0
+
+
+class UnknownPush(Exception):
+    """The till has no attempt for this result (or it belongs elsewhere): ignored."""
+
+
+class ApplyLater(Exception):
+    """The till cannot apply results right now (still starting): try next round."""
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """One decided push as ``GET /api/v1/push-results`` lists it."""
+
+    seq: int
+    attempt_id: str
+    state: str  # "paid" | "failed"
+    checkout_request_id: str
+    result_code: str
+    result_desc: str
+    receipt: str
+    amount_minor: int
+    currency: str = "KES"
+
+    def wire(self) -> dict[str, Any]:
+        """The fields as head office sent them (what the payment method reads)."""
+        return {
+            "seq": self.seq,
+            "attempt_id": self.attempt_id,
+            "state": self.state,
+            "checkout_request_id": self.checkout_request_id,
+            "result_code": self.result_code,
+            "result_desc": self.result_desc,
+            "receipt": self.receipt,
+            "amount_minor": self.amount_minor,
+            "currency": self.currency,
+        }
+
+
+#: hands one result to the payment service; returns what became of it ("applied",
+#: "late", "declined", "already", ...) for the log; raises UnknownPush or ApplyLater
+Applier = Callable[[PushResult], str]
+
+
+def _int(item: dict[str, Any], key: str) -> int:
+    value = item.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} is not a whole number")
+    return value
+
+
+def _str(item: dict[str, Any], key: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} is not text")
+    return value
+
+
+def parse_results(body: dict[str, Any], after: int) -> tuple[list[PushResult], int]:
+    """The results of one answer, oldest first, and the cursor after them; a malformed
+    answer (a proxy's page, a bug) is a :class:`TransientError`: nothing is applied."""
+    try:
+        items = body["results"]
+        next_after = body["next_after"]
+        if not isinstance(items, list) or isinstance(next_after, bool):
+            raise ValueError("results is not a list")
+        if not isinstance(next_after, int) or next_after < after:
+            raise ValueError("next_after goes backwards")
+        results = []
+        last = after
+        for item in items:
+            if not isinstance(item, dict):
+                raise ValueError("a result is not an object")
+            seq = _int(item, "seq")
+            if seq <= last:
+                raise ValueError(f"seq {seq} is not after {last}")
+            last = seq
+            results.append(
+                PushResult(
+                    seq=seq,
+                    attempt_id=_str(item, "attempt_id"),
+                    state=_str(item, "state"),
+                    checkout_request_id=_str(item, "checkout_request_id"),
+                    result_code=_str(item, "result_code"),
+                    result_desc=_str(item, "result_desc"),
+                    receipt=_str(item, "receipt"),
+                    amount_minor=_int(item, "amount_minor"),
+                    currency=str(item.get("currency") or "KES"),
+                )
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TransientError(f"The head office sent bad push results: {exc}") from None
+    return results, max(next_after, last)
+
+
+@dataclass(frozen=True, slots=True)
+class PullReport:
+    seen: int = 0
+    applied: int = 0  # handed over and not ignored
+    ignored: int = 0  # unknown to this till
+    cursor: int = 0
+    deferred: bool = False  # the till could not apply yet
+
+
+class PushResultPuller:
+    """Pulls decided pushes and hands each to ``apply`` once per cursor position."""
+
+    def __init__(self, db: Database, client: HeadOfficeClient, apply: Applier) -> None:
+        self.db = db
+        self.client = client
+        self.apply = apply
+        #: outcome of every result handed over, newest last (tests, benchmark; bounded)
+        self.outcomes: list[tuple[str, str]] = []
+
+    def cursor(self) -> int:
+        with self.db.read_session() as s:
+            value = sync_state.get_value(s, PUSH_CURSOR)
+        try:
+            return int(value) if value else 0
+        except ValueError:
+            log.error("sync: push-results cursor %r is not a number: starting over", value)
+            return 0
+
+    def _store(self, cursor: int) -> None:
+        with self.db.session() as s:
+            sync_state.set_value(s, PUSH_CURSOR, str(cursor))
+
+    def pull(self, stopping: threading.Event | None = None) -> PullReport:
+        """Pull and apply until head office has nothing newer (or a call fails: raised)."""
+        seen = applied = ignored = 0
+        after = self.cursor()
+        while stopping is None or not stopping.is_set():
+            results, next_after = parse_results(self.client.push_results(after), after)
+            for result in results:
+                try:
+                    outcome = self.apply(result)
+                except UnknownPush as exc:
+                    log.warning(
+                        "sync: push result %s for attempt %s not applied: %s",
+                        result.seq,
+                        result.attempt_id,
+                        exc,
+                    )
+                    outcome = "ignored"
+                    ignored += 1
+                except ApplyLater:
+                    return PullReport(seen, applied, ignored, after, deferred=True)
+                else:
+                    applied += 1
+                seen += 1
+                self.outcomes = [*self.outcomes[-99:], (result.attempt_id, outcome)]
+                log.info(
+                    "sync: push result %s (attempt %s, %s): %s",
+                    result.seq,
+                    result.attempt_id,
+                    result.state,
+                    outcome,
+                )
+                after = result.seq
+                self._store(after)
+            if next_after > after:
+                after = next_after
+                self._store(after)
+            if len(results) < PAGE:
+                break
+        return PullReport(seen, applied, ignored, after)
+
+
+class PushRegistrar:
+    """Registers a push with head office (the M-Pesa method's callback relay calls it).
+
+    Its own connection with short timeouts, used by one call at a time: a registration
+    happens once per M-Pesa payment, so they never queue for long.
+    """
+
+    def __init__(self, client: HeadOfficeClient) -> None:
+        self.client = client
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_head_office(
+        cls,
+        url: str,
+        token: str,
+        ca_bundle: Path | None = None,
+        *,
+        connect_s: float = REGISTER_CONNECT_S,
+        read_s: float = REGISTER_READ_S,
+    ) -> PushRegistrar:
+        settings = ClientSettings(
+            url, ca_bundle, connect_timeout_s=connect_s, read_timeout_s=read_s
+        )
+        return cls(HeadOfficeClient(settings, token=token))
+
+    def __call__(
+        self, attempt_id: str, amount_minor: int, currency: str, msisdn: str
+    ) -> str | None:
+        """The CallBackURL head office gives this push, or None (logged): fall back."""
+        phone = hashlib.sha256(msisdn.encode()).hexdigest()
+        try:
+            with self._lock:
+                body = self.client.register_push(attempt_id, amount_minor, currency, phone)
+        except SyncError as exc:
+            log.warning(
+                "sync: push %s not registered with head office (%s): the configured "
+                "callback URL goes to M-Pesa and the till polls",
+                attempt_id,
+                exc,
+            )
+            return None
+        url = body.get("callback_url")
+        if body.get("attempt_id") != attempt_id or not isinstance(url, str) or not url:
+            log.warning("sync: head office's answer for push %s has no callback URL", attempt_id)
+            return None
+        return url
+
+    def close(self) -> None:
+        self.client.close()
