@@ -35,6 +35,7 @@ from sync.protocol.envelope import EventType
 from sync.protocol.errors import ProtocolError
 from sync.protocol.events import Event
 from sync.server.ledger import models as m
+from sync.server.ledger.bulk import copy_rows, copy_sales, copy_supported
 from sync.server.terminals.chain import record_chain_head
 from sync.server.terminals.models import Terminal
 
@@ -451,6 +452,26 @@ def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> No
 def _write(rows: _Rows) -> None:
     if not rows.events:
         return
+    if copy_supported():
+        _copy(rows)
+    else:
+        _bulk_create(rows)
+    _recheck_unchecked([s for s, _ in rows.sales])
+
+
+def _copy(rows: _Rows) -> None:
+    """PostgreSQL: every row by ``COPY`` (sync/server/ledger/bulk.py says why)."""
+    copy_rows(m.LedgerEvent, rows.events, with_id=True)
+    copy_sales(rows.sales)
+    copy_rows(m.PaymentRecord, rows.payments)
+    copy_rows(m.Refund, rows.refunds)
+    copy_rows(m.ShiftRecord, rows.shifts)
+    copy_rows(m.CashMovement, rows.cash)
+    m.RefundReview.objects.bulk_create(rows.reviews)  # few, and unique by event id
+
+
+def _bulk_create(rows: _Rows) -> None:
+    """SQLite (one machine, the demo): Django's ``bulk_create``."""
     m.LedgerEvent.objects.bulk_create(rows.events)
     sales = m.Sale.objects.bulk_create([s for s, _ in rows.sales])
     lines: list[m.SaleLine] = []
@@ -506,7 +527,6 @@ def _write(rows: _Rows) -> None:
     m.ShiftRecord.objects.bulk_create(rows.shifts)
     m.CashMovement.objects.bulk_create(rows.cash)
     m.RefundReview.objects.bulk_create(rows.reviews)
-    _recheck_unchecked([s for s, _ in rows.sales])
 
 
 def _recheck_unchecked(sales: list[m.Sale]) -> None:
