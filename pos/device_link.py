@@ -98,6 +98,7 @@ def start_devices(
             poll_interval=poll_interval,
             drawer_open_when_high=p.drawer_open_when_high,
             drawer_pin=p.drawer_pin,
+            drawer_warn_after=p.drawer_open_warning if p.drawer else None,
         )
         printing = ReceiptPrinting(
             printer, profile(p.profile), logo_key=p.logo_key, qr_template=p.qr or None
@@ -202,7 +203,8 @@ def _start_emulators(
         if holder:
             holder[0].receipt_printed(picture)
 
-    printer_model = PrinterEmulator(on_receipt=printed)
+    # the drawer stays open until the trainee shuts it (the panel's drawer switch)
+    printer_model = PrinterEmulator(on_receipt=printed, drawer_closes_after=None)
     printer_url, _ = _serve(printer_model, "printer-emulator", closers)
     display_model = DisplayEmulator()
     display_url, _ = _serve(display_model, "display-emulator", closers)
@@ -219,7 +221,13 @@ def _start_emulators(
     holder.append(training)
     fast = PortSettings(printer_url, baudrate=115200)
     devices = DevicesConfig(
-        printer=PrinterConfig(fast, wanted.profile, qr=wanted.qr, drawer=True),
+        printer=PrinterConfig(
+            fast,
+            wanted.profile,
+            qr=wanted.qr,
+            drawer=True,
+            drawer_open_warning=wanted.drawer_open_warning,
+        ),
         display=DisplayConfig(PortSettings(display_url, baudrate=9600)),
         scanner=ScannerConfig(PortSettings(scanner_url, baudrate=9600)),
     )

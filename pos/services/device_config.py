@@ -21,7 +21,16 @@ from drivers.transport import PortSettings, SettingsError
 
 #: keys of each table beyond the port's own (``PortSettings.from_dict``)
 _PRINTER_KEYS = frozenset(
-    {"profile", "drawer", "drawer_pin", "drawer_open_when_high", "logo_key", "qr", "enabled"}
+    {
+        "profile",
+        "drawer",
+        "drawer_pin",
+        "drawer_open_when_high",
+        "drawer_open_warning",
+        "logo_key",
+        "qr",
+        "enabled",
+    }
 )
 _DISPLAY_KEYS = frozenset({"command_set", "idle_top", "idle_bottom", "enabled"})
 _SCANNER_KEYS = frozenset({"terminator", "strip_aim", "idle_gap", "enabled"})
@@ -41,6 +50,9 @@ class PrinterConfig:
     drawer: bool = True  # a drawer hangs on the printer's kick-out port
     drawer_pin: int = 2
     drawer_open_when_high: bool = True
+    #: seconds the drawer may stay open after a sale before the cashier is warned (where
+    #: the printer reports the drawer's switch); 0 = never warn
+    drawer_open_warning: float = 30.0
     logo_key: int | None = None  # a logo stored in the printer's NV memory
     qr: str = ""  # text of the QR code; "{number}" is the receipt number
 
@@ -124,6 +136,11 @@ def _printer(table: Mapping[str, Any]) -> PrinterConfig | None:
     logo = mine.get("logo_key")
     if logo is not None and (not isinstance(logo, int) or not 1 <= logo <= 255):
         raise DeviceConfigError(f"{where}.logo_key: {logo!r} (an NV logo number, 1 to 255)")
+    warn = mine.get("drawer_open_warning", 30)
+    if not isinstance(warn, int | float) or isinstance(warn, bool) or not 0 <= warn <= 3600:
+        raise DeviceConfigError(
+            f"{where}.drawer_open_warning: {warn!r} (seconds, 0 to 3600; 0 = no warning)"
+        )
     qr = _str(mine, "qr", "", where, limit=300)
     if qr:
         try:
@@ -138,6 +155,7 @@ def _printer(table: Mapping[str, Any]) -> PrinterConfig | None:
         drawer=_bool(mine, "drawer", True, where),
         drawer_pin=int(pin),
         drawer_open_when_high=_bool(mine, "drawer_open_when_high", True, where),
+        drawer_open_warning=float(warn),
         logo_key=logo,
         qr=qr,
     )

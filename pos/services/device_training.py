@@ -94,6 +94,16 @@ class TrainingDevices:
     def drawer_kicks(self) -> int:
         return len(self.printer.kicks) if self.printer is not None else 0
 
+    @property
+    def drawer_open(self) -> bool:
+        """Whether the emulated drawer is open (a kick opens it; the trainee shuts it)."""
+        return self.printer is not None and self.printer.status.drawer_pin3_high
+
+    def set_drawer_open(self, is_open: bool) -> None:
+        """The panel's drawer switch: the trainee shuts (or pulls open) the drawer."""
+        if self.printer is not None:
+            self.printer.set_drawer_open(is_open)
+
     # -- the display and scanner ---------------------------------------------------------
     def display_text(self) -> tuple[str, str]:
         """The pole display's two lines as a customer sees them."""

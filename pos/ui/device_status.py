@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from pos.domain.receipt import Receipt
 from pos.services.devices import DeviceState, DeviceStatus, TillDevices
 from pos.ui.i18n import QT_TRANSLATE_NOOP
+from pos.ui.widgets import clear_error
 
 if TYPE_CHECKING:
     from pos.ui.sale_screen import SaleScreen
@@ -33,7 +34,10 @@ DEVICE_NAMES = {
     "display": QT_TRANSLATE_NOOP("DeviceStatus", "Display"),
     "scanner": QT_TRANSLATE_NOOP("DeviceStatus", "Scanner"),
     "card_terminal": QT_TRANSLATE_NOOP("DeviceStatus", "Card terminal"),
+    "drawer": QT_TRANSLATE_NOOP("DeviceStatus", "Cash drawer"),
 }
+#: shown on the line only while not OK (the drawer: while left open too long)
+TRANSIENT = frozenset({"drawer"})
 #: a status's ``code`` in words; states without a known code fall back to the state
 STATUS_TEXTS = {
     "ok": QT_TRANSLATE_NOOP("DeviceStatus", "ready"),
@@ -41,6 +45,7 @@ STATUS_TEXTS = {
     "paper_end": QT_TRANSLATE_NOOP("DeviceStatus", "no paper"),
     "cover_open": QT_TRANSLATE_NOOP("DeviceStatus", "cover open"),
     "offline": QT_TRANSLATE_NOOP("DeviceStatus", "offline"),
+    "drawer_open": QT_TRANSLATE_NOOP("DeviceStatus", "still open"),
 }
 STATE_TEXTS = {
     DeviceState.UNKNOWN: QT_TRANSLATE_NOOP("DeviceStatus", "checking…"),
@@ -58,6 +63,9 @@ MESSAGE_TEXTS = {
     ),
     "queue_printed": QT_TRANSLATE_NOOP(
         "DeviceStatus", "Receipts that were waiting have been printed."
+    ),
+    "drawer_left_open": QT_TRANSLATE_NOOP(
+        "DeviceStatus", "The cash drawer is still open. Close it after giving change."
     ),
 }
 _STYLES = {
@@ -140,7 +148,14 @@ class DeviceStatusLine(QLabel):
         self._render()
 
     def update_status(self, status: DeviceStatus) -> None:
-        if status.device in self.statuses:
+        if status.device in TRANSIENT:
+            if status.state is DeviceState.OK:
+                self.statuses.pop(status.device, None)
+            else:
+                self.statuses[status.device] = status
+            self.setVisible(bool(self.statuses))
+            self._render()
+        elif status.device in self.statuses:
             self.statuses[status.device] = status
             self._render()
 
@@ -209,9 +224,14 @@ class DeviceHooks:
             self.devices.show_total(view)
 
     def _message(self, device: str, code: str, text: str) -> None:
+        message = self.screen.message
+        if code == "drawer_closed":  # the warning it answers goes; nothing else is said
+            if message.text() == tr(MESSAGE_TEXTS["drawer_left_open"]):
+                clear_error(message)
+            return
         status = self.devices.events.statuses().get(device)
         shown = message_text(code, text, status)
-        if code == "receipt_queued":
+        if code in ("receipt_queued", "drawer_left_open"):
             self.screen.show_error(shown)
         else:
             self.screen.show_info(shown)

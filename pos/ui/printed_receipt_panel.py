@@ -5,7 +5,9 @@ which decodes it back into a picture of the paper (text with its alignment and s
 QR code and barcode as marks, the cut). This panel shows that picture, so a trainee and
 an integrator see the receipt the shop's printer would print, not the screen's copy. A
 paper switch takes the paper out (the till then queues receipts and says so) and puts it
-back (they print). The pole display's two lines and the drawer kicks are shown too.
+back (they print). The pole display's two lines and the drawer kicks are shown too, with
+a drawer switch: a kick opens the emulated drawer and it stays open until the trainee
+shuts it here (left open too long, the sale screen warns, as with a real drawer).
 """
 
 from __future__ import annotations
@@ -70,8 +72,14 @@ class PrintedReceiptPanel(QWidget):
         self.display.setStyleSheet("background: #0b2a12; color: #7dff9b; padding: 4px;")
         layout.addWidget(QLabel(self.tr("Customer display:"), self))
         layout.addWidget(self.display)
+        drawer_row = QHBoxLayout()
         self.drawer = QLabel(self)
-        layout.addWidget(self.drawer)
+        drawer_row.addWidget(self.drawer, 1)
+        self.drawer_switch = QCheckBox(self.tr("Cash drawer open"), self)
+        self.drawer_switch.setChecked(training.drawer_open)
+        self.drawer_switch.toggled.connect(self.set_drawer_open)
+        drawer_row.addWidget(self.drawer_switch)
+        layout.addLayout(drawer_row)
         signals.sig_printed.connect(self.add_receipt)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
@@ -91,6 +99,9 @@ class PrintedReceiptPanel(QWidget):
         self.training.set_paper(present)
         self.refresh()
 
+    def set_drawer_open(self, is_open: bool) -> None:
+        self.training.set_drawer_open(is_open)
+
     def refresh(self) -> None:
         """The pole display and the drawer, read from the emulators' memory."""
         top, bottom = self.training.display_text()
@@ -98,6 +109,10 @@ class PrintedReceiptPanel(QWidget):
         self.drawer.setText(
             self.tr("Drawer opened {n} times.").format(n=self.training.drawer_kicks)
         )
+        if self.drawer_switch.isChecked() != self.training.drawer_open:
+            self.drawer_switch.blockSignals(True)  # follows the emulator, sets nothing
+            self.drawer_switch.setChecked(self.training.drawer_open)
+            self.drawer_switch.blockSignals(False)
 
     @property
     def text(self) -> str:

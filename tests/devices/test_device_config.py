@@ -34,6 +34,7 @@ flow_control = "rtscts"
 profile = "58mm"
 drawer_pin = 5
 drawer_open_when_high = false
+drawer_open_warning = 45
 logo_key = 1
 qr = "https://duka.example/r/{number}"
 
@@ -59,6 +60,7 @@ idle_gap = 0.5
     )
     assert (p.profile, p.drawer, p.drawer_pin, p.drawer_open_when_high) == ("58mm", True, 5, False)
     assert (p.logo_key, p.qr) == (1, "https://duka.example/r/{number}")
+    assert p.drawer_open_warning == 45.0
     assert d is not None
     assert (d.port.url, d.command_set, d.idle_top, d.idle_bottom) == (
         "socket://192.168.1.60:9100",
@@ -89,6 +91,10 @@ def test_a_device_switched_off_or_without_a_port_is_not_used(tmp_path: Path) -> 
         ('[devices.printer]\nport = "COM3"\nspeed = 9600\n', "devices.printer.speed"),
         ('[devices.printer]\nport = "COM3"\ndrawer_pin = 3\n', "devices.printer.drawer_pin"),
         ('[devices.printer]\nport = "COM3"\nqr = "{sale}"\n', "devices.printer.qr"),
+        (
+            '[devices.printer]\nport = "COM3"\ndrawer_open_warning = -1\n',
+            "devices.printer.drawer_open_warning",
+        ),
         ('[devices.display]\nport = "COM3"\ncommand_set = "x"\n', "devices.display.command_set"),
         ('[devices.scanner]\nport = "COM3"\nterminator = "ETB"\n', "devices.scanner.terminator"),
         ('[devices.scanner]\nport = "COM3"\nidle_gap = 9\n', "devices.scanner.idle_gap"),

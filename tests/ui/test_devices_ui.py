@@ -382,3 +382,32 @@ def test_the_kiswahili_device_line_fits_a_1024_by_768_till(device_till: Till) ->
     for widget in (line, sale.btn_pay, *sale.gateway_buttons.values()):
         box = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
         assert area.contains(box), f"{widget.objectName() or widget.text()} at {box}"
+
+
+def test_a_drawer_left_open_after_a_cash_sale_warns_the_cashier_until_it_is_shut(
+    device_till: Till,
+) -> None:
+    till = device_till
+    sale = till.window.sale
+    line = _hooks(till).line
+    panel = _panel(till)
+    printing = _hooks(till).devices.printing
+    assert printing is not None
+    assert printing.printer.drawer_warn_after == 30.0  # the default
+    printing.printer.drawer_warn_after = 0.6  # (a short wait for the test)
+    _until(till, lambda: "Printer: ready" in line.text())
+    till.scan(MILK)
+    receipt = _pay_cash_exact(till, "100")
+    receipt.accept()
+    till.idle()
+    _until(till, lambda: _training(till).drawer_kicks == 1)
+    _until(till, lambda: panel.drawer_switch.isChecked())  # the emulated drawer is open
+    _until(till, lambda: "Cash drawer: still open" in line.text())
+    assert sale.message.text() == "The cash drawer is still open. Close it after giving change."
+    assert sale.message.property("role") == "error"
+
+    panel.drawer_switch.click()  # the trainee shuts the drawer
+    assert not _training(till).drawer_open
+    _until(till, lambda: "Cash drawer" not in line.text())
+    assert sale.message.text() == ""
+    assert "Printer: ready" in line.text()
