@@ -227,6 +227,20 @@ LAYERS: dict[str, Rule] = {
         ),
         forbidden_patterns=SANDBOXES,
     ),
+    # The head office's two PayPal exceptions (sync/server/callbacks/outbound.py and
+    # paypal_trust.py docstrings): the one module that calls PayPal (certificates,
+    # verification postbacks, IPN) on the standard library's urllib.request, and the one
+    # that validates certificate paths with ``cryptography``. Nothing else of sync.server.
+    "sync.server.callbacks.outbound": Rule(
+        allowed=("sync.server", "django"),
+        forbidden=("pos", "drivers", "sync.agent", "PySide6", "requests", "urllib3", "httpx"),
+        forbidden_patterns=SANDBOXES,
+    ),
+    "sync.server.callbacks.paypal_trust": Rule(
+        allowed=("sync.server", "django", "cryptography", "pos.payments.paypal.webhook_verify"),
+        forbidden=("drivers", "sync.agent", "PySide6", *HTTP_CLIENTS),
+        forbidden_patterns=SANDBOXES,
+    ),
     # KRA eTIMS OSCU client and queue: stdlib, requests (certifi: its CA bundle, for the
     # http.client transport) and the protocol; no Qt, no store.
     "sync.etims": Rule(

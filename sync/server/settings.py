@@ -200,3 +200,31 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["stderr"], "level": os.environ.get("KAUNTA_HQ_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# PayPal webhooks and IPN (sync/server/callbacks/paypal.py, ipn.py; docs/api.md). The webhook
+# id is the one PayPal shows for this listener; verification is "offline" (signature and
+# certificate chain checked here) or "postback" (PayPal's verify-webhook-signature, which
+# needs the REST app's client id and secret). Certificates are fetched only from
+# PAYPAL_CERT_HOSTS; the chain must lead to PAYPAL_TRUST_STORE (a PEM file; empty: the
+# DigiCert roots of certifi's bundle, which is what PayPal's certificates chain to).
+PAYPAL_WEBHOOK_ID = os.environ.get("KAUNTA_HQ_PAYPAL_WEBHOOK_ID", "")
+PAYPAL_VERIFY = os.environ.get("KAUNTA_HQ_PAYPAL_VERIFY", "offline")
+PAYPAL_CERT_HOSTS = [
+    h.strip().lower()
+    for h in os.environ.get(
+        "KAUNTA_HQ_PAYPAL_CERT_HOSTS",
+        "api.paypal.com,api-m.paypal.com,api.sandbox.paypal.com,api-m.sandbox.paypal.com",
+    ).split(",")
+    if h.strip()
+]
+PAYPAL_TRUST_STORE = os.environ.get("KAUNTA_HQ_PAYPAL_TRUST_STORE", "")
+#: Plain http and any port for certificate URLs: only for the local sandbox (tests, demo).
+PAYPAL_CERT_INSECURE = os.environ.get("KAUNTA_HQ_PAYPAL_CERT_INSECURE", "") == "1"
+PAYPAL_LEAF_CN_SUFFIX = os.environ.get("KAUNTA_HQ_PAYPAL_LEAF_CN_SUFFIX", ".paypal.com")
+PAYPAL_TOLERANCE_S = int(os.environ.get("KAUNTA_HQ_PAYPAL_TOLERANCE_S", "600"))
+PAYPAL_API_URL = os.environ.get("KAUNTA_HQ_PAYPAL_API_URL", "https://api-m.paypal.com")
+PAYPAL_CLIENT_ID = os.environ.get("KAUNTA_HQ_PAYPAL_CLIENT_ID", "")
+PAYPAL_CLIENT_SECRET = os.environ.get("KAUNTA_HQ_PAYPAL_CLIENT_SECRET", "")
+PAYPAL_IPN_URL = os.environ.get(
+    "KAUNTA_HQ_PAYPAL_IPN_URL", "https://ipnpb.paypal.com/cgi-bin/webscr"
+)

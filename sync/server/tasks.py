@@ -87,4 +87,9 @@ def requeue_unprocessed() -> int:
     )
     for pk in ids:
         process_stk_callback.enqueue(pk)
-    return len(ids)
+    # PayPal webhook events and IPN messages, and tasks a gone worker left RUNNING
+    # (sync/server/callbacks/task_lease.py).
+    from sync.server.callbacks import paypal_tasks, task_lease
+
+    task_lease.release_stale_running()
+    return len(ids) + paypal_tasks.requeue_unprocessed()

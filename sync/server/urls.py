@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from sync.server.api import views
+from sync.server.callbacks import ipn, paypal
 from sync.server.callbacks import views as callbacks
 from sync.server.ops import health, metrics
 
@@ -18,6 +19,10 @@ urlpatterns = [
     path("api/v1/pushes", callbacks.pushes_view),
     path("api/v1/push-results", callbacks.push_results_view),
     path("hooks/stk/<str:attempt_id>/<str:token>", callbacks.stk_callback_view),
+    path("api/v1/paypal-orders", paypal.paypal_orders_view),
+    path("api/v1/paypal-results", paypal.paypal_results_view),
+    path("hooks/paypal/webhook", paypal.webhook_view),
+    path("hooks/paypal/ipn", ipn.ipn_view),
     path("healthz", views.healthz_view),
     path("readyz", health.readyz_view),
     path("metrics", metrics.metrics_view),

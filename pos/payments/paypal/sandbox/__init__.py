@@ -46,6 +46,9 @@ PayPal's paths
     REFUND_NOT_ALLOWED.
 ``GET /v1/notifications/certs/CERT-<id>``
     The PEM chain (leaf, then the sandbox's own CA) whose key signs the webhooks.
+``POST /v1/notifications/verify-webhook-signature``
+    Postback verification (Bearer token): ``SUCCESS`` only for a webhook the sandbox
+    signed, as it signed it; otherwise ``FAILURE`` (:mod:`.verify`).
 ``POST /cgi-bin/webscr``
     IPN postback: ``cmd=_notify-validate&<message exactly as sent>`` → ``VERIFIED``,
     anything else → ``INVALID``.

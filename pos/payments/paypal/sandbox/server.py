@@ -56,6 +56,7 @@ from pos.payments.paypal.sandbox.patch import patch_order
 from pos.payments.paypal.sandbox.payments import get_capture, get_refund, refund_capture
 from pos.payments.paypal.sandbox.rules import money
 from pos.payments.paypal.sandbox.signing import WebhookSigner
+from pos.payments.paypal.sandbox.verify import verify_signature
 from pos.payments.paypal.sandbox.views import approve_url, capture_json, order_json, refund_json
 
 __all__ = [
@@ -519,6 +520,9 @@ class PayPalSandbox:
             return Response(200, self.signer.chain_pem, {"Content-Type": "application/x-pem-file"})
         if path == "/cgi-bin/webscr" and method == "POST":
             return self._ipn(request)
+        if path == "/v1/notifications/verify-webhook-signature" and method == "POST":
+            self._authorise(request)
+            return verify_signature(self, request)
         if path == "/checkoutnow":
             return checkout_page(self, request)
         if path.startswith("/__sandbox__/"):
