@@ -11,12 +11,21 @@ here) or as cash (for a non-cash tender with a manager's approval). Every figure
 the service's own quote; the refund itself runs as steps (gateway calls off the till
 worker) with the approval dialog when a permission is missing.
 
+Money that goes back through a card terminal is the terminal's business: the dialog says
+to follow its screen (a refund to the card needs the card again; a reversal does not) and
+then shows what the terminal answered (approval code, masked card, its receipt number).
+A decline or a terminal that stops answering records nothing, and the message says what
+to do. A completed refund prints its own receipt on the receipt printer (in training, in
+the "printed receipt" panel); **Reprint refund** prints the latest refund of the sale
+again, marked COPY (audited).
+
 A return without a receipt is its own dialog (:class:`NoReceiptReturnDialog`): a manager's
 action, a reason, cash at today's prices, audited by the service.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from datetime import date
 
 from PySide6.QtCore import QCoreApplication, QDate, QTimer
@@ -37,8 +46,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.refund import REASON_CODES, TenderHow, render_refund_text
+from pos.domain.refund import REASON_CODES, RefundReceipt, TenderHow, render_refund_text
+from pos.services.devices import PrintOutcome
 from pos.services.receipts import ReceiptSummary
+from pos.services.refund_receipts import print_refund, reprint_refund
 from pos.services.refunds import RefundableSale, RefundDone, RefundPlan, RefundRequest
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
@@ -85,6 +96,8 @@ class RefundDialog(KauntaDialog):
         self.sale: RefundableSale | None = None
         self.plan: RefundPlan | None = None
         self.last_refund: RefundDone | None = None
+        #: the print job of the last refund receipt sent (None: no printer)
+        self.printed: Future[PrintOutcome] | None = None
         self.found: list[ReceiptSummary] = []
         self._search_no = 0
         self._quote_no = 0
@@ -153,7 +166,13 @@ class RefundDialog(KauntaDialog):
         layout.addWidget(self.quote_label)
         layout.addWidget(self.message)
         self.all_button = action_button(self, self.tr("All that is left"), "F5", self.choose_all)
-        self.ok_button = self.add_buttons(layout, self.tr("Refund"), self.refund, self.all_button)
+        self.reprint_button = action_button(
+            self, self.tr("Reprint refund"), "F6", self.reprint_latest
+        )
+        self.reprint_button.setEnabled(False)
+        self.ok_button = self.add_buttons(
+            layout, self.tr("Refund"), self.refund, self.all_button, self.reprint_button
+        )
         self.ok_button.setEnabled(False)
         self.setMinimumWidth(900)
 
@@ -246,12 +265,15 @@ class RefundDialog(KauntaDialog):
             self.lines.setCellWidget(i, 3, spin)
             self.spins.append(spin)
         self._show_tenders(sale)
+        self.reprint_button.setEnabled(bool(sale.refunds))
+        self.ok_button.setEnabled(False)
+        if self.last_refund is not None and self.last_refund.number in sale.refunds:
+            return  # just refunded: its result stays on screen
         self.quote_label.setText(
             self.tr("Everything on this receipt was refunded already.")
             if sale.fully_refunded
             else self.tr("Choose how many of each item come back.")
         )
-        self.ok_button.setEnabled(False)
 
     def _show_tenders(self, sale: RefundableSale) -> None:
         while self.tender_grid.count():
@@ -350,6 +372,18 @@ class RefundDialog(KauntaDialog):
             return
         refunds = self._actions.terminal.refunds
         self.ok_button.setEnabled(False)
+        through = [
+            t.label
+            for t in (self.plan.tenders if self.plan is not None else ())
+            if t.how is TenderHow.METHOD and request.how.get(t.payment_id) is TenderHow.METHOD
+        ]
+        if through:
+            self.show_info(
+                self.tr(
+                    "Giving the money back through {labels}: follow its screen (a card "
+                    "refund may need the card again)…"
+                ).format(labels=", ".join(through))
+            )
         self._actions.run_steps(
             lambda approval: refunds.refund_steps(request, approval), self._refunded, self._failed
         )
@@ -361,10 +395,42 @@ class RefundDialog(KauntaDialog):
         )
         if done.cash_out.minor:
             text += " " + self.tr("Hand over {cash} in cash.").format(cash=done.cash_out)
+        for t in done.receipt.tenders:
+            if t.how is TenderHow.METHOD and t.reference:
+                text += "\n" + self.tr("{label}: {reference}").format(
+                    label=t.label, reference=t.reference
+                )
         self.show_info(text)
         self.quote_label.setText(text)
+        self.printed = print_refund(
+            self._actions.terminal.devices, done.receipt, cash_out=bool(done.cash_out.minor)
+        )
         if self.sale is not None:
             self.open_sale(self.sale.sale_id)  # what is left now
+
+    def reprint_latest(self) -> None:
+        """The latest refund of the open sale again, marked COPY (the service audits it)."""
+        if self.sale is None or not self.sale.refunds:
+            return
+        refunds = self._actions.terminal.refunds
+        sale_id = self.sale.sale_id
+
+        def copy() -> RefundReceipt:
+            latest = refunds.refunds_of_sale(sale_id)[-1]
+            return refunds.receipt(latest.refund_id, reprint=True)
+
+        self._actions.call(copy, self._reprinted, self._failed)
+
+    def _reprinted(self, receipt: RefundReceipt) -> None:
+        self.printed = reprint_refund(self._actions.terminal.devices, receipt)
+        if self.printed is None:
+            self.show_error(self.tr("This till has no receipt printer."))
+        else:
+            self.show_info(
+                self.tr("Refund {number} sent to the printer again, marked COPY.").format(
+                    number=receipt.number
+                )
+            )
 
     def _failed(self, error: BaseException) -> None:
         self.ok_button.setEnabled(self.plan is not None)
@@ -436,3 +502,4 @@ class NoReceiptReturnDialog(KauntaDialog):
         self.receipt_text.setPlainText("\n".join(render_refund_text(done.receipt)))
         self.receipt_text.setVisible(True)
         self.ok_button.setEnabled(False)
+        print_refund(self._actions.terminal.devices, done.receipt, cash_out=True)
