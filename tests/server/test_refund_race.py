@@ -50,6 +50,16 @@ def race(pushes: list[tuple[Till, bytes]]) -> list[list[str]]:
     return answers
 
 
+@pytest.fixture(autouse=True)
+def _pushes_race_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The threads below stand for tills pushing to different gunicorn workers, each with
+    its own push slot (sync/server/api/views.py): here they share one process, so its
+    one-push-at-a-time slot is widened, or they would take turns and never race."""
+    from sync.server.api import views
+
+    monkeypatch.setattr(views, "_PUSH_SLOT", threading.BoundedSemaphore(16))
+
+
 @pytest.fixture
 def tills(client: Client) -> tuple[Till, Till]:
     store = new_store()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 from django.db import connection
@@ -29,6 +31,16 @@ from sync.server.terminals.enroll import EnrollRefused, enroll
 from sync.server.terminals.models import Terminal
 
 _ERR = OpenApiResponse(s.ErrorBody)
+
+#: Pushes applied at once per worker process (``KAUNTA_HQ_PUSHES_PER_WORKER``, default 1);
+#: others wait here, asleep. A push is CPU work (parsing and hashing 200 events) that holds
+#: the GIL most of the time: two of them in one process only take turns, while every small
+#: call landing in that process (heartbeat, changes) queues behind both for the GIL at each
+#: database round trip. With one, a small call shares its process with at most one busy
+#: thread; the server's workers (``kaunta-hq serve --workers``, about two per CPU) still
+#: keep every CPU busy, and concurrent pushes still race across workers and machines.
+PUSHES_PER_WORKER = max(1, int(os.environ.get("KAUNTA_HQ_PUSHES_PER_WORKER", "1")))
+_PUSH_SLOT = threading.BoundedSemaphore(PUSHES_PER_WORKER)
 _AUTH_ERRORS: dict[int, Any] = {401: _ERR, 403: _ERR, 429: _ERR}
 
 
@@ -79,8 +91,10 @@ def events_view(request: Request) -> Response:
     per event (applied, duplicate or rejected with its reason)."""
     terminal = terminal_of(request)
     touch(terminal)
+    body = request.body
     try:
-        return Response(apply_batch(terminal, request.body))
+        with _PUSH_SLOT:
+            return Response(apply_batch(terminal, body))
     except ProtocolError as exc:
         raise ApiError(400, "bad_batch", f"The batch was refused: {exc}") from None
     except WrongTerminal as exc:
