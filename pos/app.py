@@ -21,6 +21,7 @@ from pos.config import Config, load_config
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.logging_setup import install_exception_hooks, set_notifier, setup_logging
 from pos.payments.base import MethodDescription, PayerKey, PaymentMethod
+from pos.payments.mpesa.relay import CallbackRelay
 from pos.services.audit import AuditWriter
 from pos.services.auth import Role
 from pos.services.gateway_settings import GatewaySettingsService
@@ -96,6 +97,8 @@ class Payments:
         self.urls: dict[str, str] = {}  # training: method code -> local sandbox URL
         self.card_emulator: Any = None  # training: the ZVT emulator (the card window plays it)
         self.simulators: TrainingSimulators | None = None  # training: sandboxes and customers
+        #: head office's CallBackURLs for M-Pesa pushes while the sync agent runs
+        self.relay = CallbackRelay()
         self._closers: list[Callable[[], None]] = []
 
     def add_closer(self, closer: Callable[[], None]) -> None:
@@ -114,6 +117,8 @@ class Payments:
         settings = dict(section) if isinstance(section, dict) else {}
         if code in self.urls:
             settings["base_url"] = self.urls[code]
+        if code == "mpesa":
+            settings["callback_relay"] = self.relay
         return settings
 
     def wanted(self) -> list[str]:
@@ -249,7 +254,11 @@ class TrainingSimulators:
             payments.urls[code] = box.base_url
             return box
 
-        mpesa_box = serve("mpesa", lambda port: MpesaSandbox(shop_name=shop, port=port))
+        # calls back to the training head office on loopback (http://), as Daraja calls a
+        # live head office's https:// address
+        mpesa_box = serve(
+            "mpesa", lambda port: MpesaSandbox(shop_name=shop, port=port, local_callbacks=True)
+        )
         paypal_box = serve("paypal", lambda port: PayPalSandbox(port=port))
         if moved:
             payments.rebuild()
@@ -357,14 +366,21 @@ def _peak_rss_mb() -> float:
     return rss / 1024 if sys.platform != "darwin" else rss / (1024 * 1024)
 
 
-def start_sync(config: Config, terminal: Terminal, *, background: bool = True) -> SyncLink:
+def start_sync(
+    config: Config,
+    terminal: Terminal,
+    *,
+    background: bool = True,
+    relay: CallbackRelay | None = None,
+) -> SyncLink:
     """Start the head-office link (``pos.sync_link``): live, the sync agent when this till
     is enrolled under its ``[terminal]`` ids (identity and token in the OS keyring);
     training, a local head office in the background with the demo till enrolled. Never
-    waits for the network (``background``: tests pass False); ``stop()`` it at close."""
+    waits for the network (``background``: tests pass False); ``stop()`` it at close.
+    ``relay``: the M-Pesa method's, given head office's CallBackURLs while the agent runs."""
     from pos.sync_link import start_link
 
-    return start_link(config, terminal, background=background)
+    return start_link(config, terminal, background=background, relay=relay)
 
 
 def run_gui(
@@ -430,7 +446,8 @@ def run_gui(
         print(f"kaunta: payments unavailable: {exc}", file=sys.stderr)
     from pos.ui import i18n
 
-    link = start_sync(config, terminal)  # in the background: never delays start-up
+    # in the background: never delays start-up
+    link = start_sync(config, terminal, relay=payments.relay)
     from pos.etims_link import start_etims  # training: the OSCU simulator, in-process
 
     etims = start_etims(config, terminal)
@@ -448,6 +465,8 @@ def run_gui(
         backups=BackupService(config.database_path, config.backup),
     )
     set_notifier(window.sig_uncaught.emit)  # any thread: delivered on the GUI thread
+    # results head office relays are applied on the till worker, like the cashier's work
+    link.run_on_till = window.runner.call_and_wait
     if config.fullscreen:
         window.showFullScreen()  # kiosk: no window manager frame, nothing else on screen
     else:

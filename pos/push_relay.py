@@ -84,12 +84,18 @@ class PushResultApplier:
 
 
 def attach_registrar(
-    relay: CallbackRelay | None, url: str, token: str, ca_bundle: Path | None
+    relay: CallbackRelay | None,
+    url: str,
+    token: str,
+    ca_bundle: Path | None,
+    on_registered: Callable[[], None] | None = None,
 ) -> PushRegistrar | None:
-    """Give ``relay`` a registrar for this head office; returns it (to detach and close)."""
+    """Give ``relay`` a registrar for this head office; returns it (to detach and close).
+    ``on_registered``: the agent's ``expect_push_result``."""
     if relay is None:
         return None
     registrar = PushRegistrar.for_head_office(url, token, ca_bundle)
+    registrar.on_registered = on_registered
     relay.attach(registrar)
     return registrar
 

@@ -32,9 +32,12 @@ from pos.services.headoffice import (
 from pos.services.terminal import Terminal
 
 if TYPE_CHECKING:  # imported when used, off the GUI thread's start-up path
+    from pos.payments.mpesa.relay import CallbackRelay
+    from pos.push_relay import PushResultApplier, RunOnTill
     from pos.training_hq import TrainingHeadOffice
     from sync.agent.agent import SyncAgent, SyncStatus
     from sync.agent.enroll import Credentials, SecretStore
+    from sync.agent.push_results import PushRegistrar
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +72,15 @@ class SyncLink:
         secrets: SecretStore,
         *,
         app_version: str = "",
+        relay: CallbackRelay | None = None,
     ) -> None:
         self.config = config
+        #: M-Pesa pushes through head office (``pos.push_relay``): the method's relay gets a
+        #: registrar while the agent runs; results wait until ``run_on_till`` is set
+        self.relay = relay
+        self._registrar: PushRegistrar | None = None
+        self._applier: PushResultApplier | None = None
+        self._run_on_till: RunOnTill | None = None
         self.terminal = terminal
         self.service: HeadOfficeService = terminal.headoffice
         self.secrets = secrets
@@ -124,8 +134,27 @@ class SyncLink:
             hq, self.training_hq = self.training_hq, None
         if agent is not None:
             agent.stop(timeout=5)
+        self._swap_registrar(None)
         if hq is not None:
             hq.stop()
+
+    @property
+    def run_on_till(self) -> RunOnTill | None:
+        return self._run_on_till
+
+    @run_on_till.setter
+    def run_on_till(self, run: RunOnTill | None) -> None:
+        """Where relayed results are applied (the till worker); until set, they wait."""
+        self._run_on_till = run
+        if self._applier is not None:
+            self._applier.run_on_till = run
+
+    def _swap_registrar(self, registrar: PushRegistrar | None) -> None:
+        from pos.push_relay import detach_registrar
+
+        with self._lock:
+            old, self._registrar = self._registrar, registrar
+        detach_registrar(self.relay if registrar is None else None, old)
 
     def _start_training(self) -> None:
         from pos.training_hq import TrainingHeadOffice, TrainingHqError
@@ -155,8 +184,10 @@ class SyncLink:
         self._start_agent(creds)
 
     def _start_agent(self, creds: Credentials) -> None:
+        from pos.push_relay import PushResultApplier, attach_registrar
         from sync.agent.agent import AgentSettings, SyncAgent
         from sync.agent.client import ClientSettings, HeadOfficeClient
+        from sync.agent.push_results import PushResultPuller
 
         ids = (self.config.store.store_id, self.config.terminal_id)
         if (creds.store_id, creds.terminal_id) != ids:
@@ -179,6 +210,8 @@ class SyncLink:
         client = HeadOfficeClient(
             ClientSettings(creds.url, Path(bundle) if bundle else None), token=creds.token
         )
+        applier = PushResultApplier(lambda: self.terminal.payments, self._run_on_till)
+        self._applier = applier
         agent = SyncAgent(
             self.terminal.db,
             client,
@@ -193,12 +226,17 @@ class SyncLink:
                 training=self.config.training,
             ),
             on_status=self._on_status,
+            push_results=PushResultPuller(self.terminal.db, client, applier),
         )
         with self._lock:
             if self._stopped:
                 client.close()
                 return
             old, self.agent = self.agent, agent
+        ca = Path(bundle) if bundle else None
+        self._swap_registrar(
+            attach_registrar(self.relay, creds.url, creds.token, ca, agent.expect_push_result)
+        )
         if old is not None:
             old.stop(timeout=5)
         self.service.update(
@@ -278,13 +316,19 @@ class SyncLink:
 
 
 def start_link(
-    config: Config, terminal: Terminal, *, app_version: str = "", background: bool = True
+    config: Config,
+    terminal: Terminal,
+    *,
+    app_version: str = "",
+    background: bool = True,
+    relay: CallbackRelay | None = None,
 ) -> SyncLink:
     """The till's link: the OS keyring in live mode, memory in training (its local head
-    office's token is a training one, kept in the training folder)."""
+    office's token is a training one, kept in the training folder). ``relay``: the M-Pesa
+    method's (:mod:`pos.push_relay`)."""
     from pos.secrets import KeyringSecrets, MemorySecrets
 
     secrets: SecretStore = MemorySecrets() if config.training else KeyringSecrets()
-    link = SyncLink(config, terminal, secrets, app_version=app_version)
+    link = SyncLink(config, terminal, secrets, app_version=app_version, relay=relay)
     link.start(background=background)
     return link

@@ -227,6 +227,27 @@ def _prepare(store_code: str, store_name: str) -> str:
     return EnrollmentCode.make(store)[1]
 
 
+def _start_task_worker() -> None:
+    """The django-tasks database worker on a daemon thread (no signal handlers: not the
+    main thread); callbacks a killed training head office left are enqueued again first."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from sync.server.tasks import requeue_unprocessed
+
+    requeue_unprocessed()
+    worker = Worker(
+        queue_names=["default"],
+        interval=0.2,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="training-hq",
+        excluded_queue_names=[],
+    )
+    threading.Thread(target=worker.run, name="training-hq-tasks", daemon=True).start()
+
+
 def _serve_until_stdin_closes(httpd: Any) -> None:
     def watch() -> None:
         sys.stdin.read()  # returns at EOF: the till closed the pipe or ended
@@ -251,6 +272,10 @@ def main(argv: list[str]) -> int:
 
     httpd = ThreadedWSGIServer(("127.0.0.1", 0), Quiet)
     httpd.set_app(StaticFilesHandler(get_wsgi_application()))
+    # M-Pesa pushes through head office: the training sandbox calls back here, and the
+    # callbacks are decided by a task worker in this process (``kaunta-hq worker`` live)
+    os.environ["KAUNTA_HQ_PUBLIC_URL"] = f"http://127.0.0.1:{httpd.server_address[1]}"
+    _start_task_worker()
     print(json.dumps({"port": httpd.server_address[1], "code": code}), flush=True)
     _serve_until_stdin_closes(httpd)
     return 0

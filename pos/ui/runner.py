@@ -77,6 +77,11 @@ class ServiceRunner(QObject):
         """Run ``fn`` on the till worker."""
         self._run_on(self._worker, fn, on_ok, on_error)
 
+    def call_and_wait(self, fn: Callable[[], T], timeout: float | None = 60.0) -> T:
+        """Run ``fn`` on the till worker and wait for its result, for another worker
+        (the sync agent applying a relayed payment); never call it on the GUI thread."""
+        return self._worker.submit(fn).result(timeout)
+
     def submit_network(
         self,
         fn: Callable[[], T],

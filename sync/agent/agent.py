@@ -35,6 +35,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from time import monotonic
 from typing import Any
 
 from pos.store import sync_state
@@ -74,6 +75,9 @@ class AgentSettings:
     #: events are the ones it sends. A live agent never sends one: it parks it, with
     #: ``TRAINING_REFUSED`` as the reason
     training: bool = False
+    #: how often push results are pulled while a registered M-Pesa push waits for its
+    #: result (``expect_push_result``); the full round keeps ``poll_interval_s``
+    push_poll_s: float = 1.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= MAX_BATCH_EVENTS:
@@ -122,6 +126,7 @@ class SyncAgent:
     ) -> None:
         self.db = db
         self.push_results = push_results
+        self._push_expected_until = 0.0  # monotonic: see expect_push_result
         self.client = client
         self.store_id = store_id
         self.terminal_id = terminal_id
@@ -172,8 +177,32 @@ class SyncAgent:
                 wait = self._backoff.failed()
             else:
                 self._backoff.succeeded()
-            self._wake.wait(wait)
+            self._wait(wait)
             self._wake.clear()
+
+    def expect_push_result(self, seconds: float = 180.0) -> None:
+        """A push was just registered with head office (``sync.agent.push_results``):
+        for ``seconds`` (the customer's prompt and Daraja's settling), push results are
+        pulled every ``push_poll_s`` between rounds, so a relayed result lands promptly."""
+        self._push_expected_until = max(self._push_expected_until, monotonic() + seconds)
+
+    def _wait(self, seconds: float) -> None:
+        """Wait ``seconds`` or until woken; while a push result is expected, pull push
+        results every ``push_poll_s`` meanwhile (a failure there is logged only: the
+        next round reports it)."""
+        end = monotonic() + seconds
+        while not self._stopping.is_set():
+            left = end - monotonic()
+            urgent = self.push_results is not None and monotonic() < self._push_expected_until
+            step = min(left, self.settings.push_poll_s) if urgent else left
+            if self._wake.wait(max(0.0, step)) or step >= left or self.push_results is None:
+                return
+            try:
+                self.push_results.pull(self._stopping)
+            except SyncError as exc:
+                log.info("sync: push results not pulled: %s", exc)
+            except Exception:
+                log.exception("sync: pulling push results failed")
 
     # -- one round -------------------------------------------------------------------
 

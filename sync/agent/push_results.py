@@ -216,8 +216,13 @@ class PushRegistrar:
     happens once per M-Pesa payment, so they never queue for long.
     """
 
-    def __init__(self, client: HeadOfficeClient) -> None:
+    def __init__(
+        self, client: HeadOfficeClient, on_registered: Callable[[], None] | None = None
+    ) -> None:
+        """``on_registered``: told after each registration (the agent then pulls results
+        often for a while: ``SyncAgent.expect_push_result``)."""
         self.client = client
+        self.on_registered = on_registered
         self._lock = threading.Lock()
 
     @classmethod
@@ -255,6 +260,8 @@ class PushRegistrar:
         if body.get("attempt_id") != attempt_id or not isinstance(url, str) or not url:
             log.warning("sync: head office's answer for push %s has no callback URL", attempt_id)
             return None
+        if self.on_registered is not None:
+            self.on_registered()
         return url
 
     def close(self) -> None:

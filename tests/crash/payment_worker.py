@@ -276,7 +276,7 @@ class HeadOfficeLink:
         self.url = os.environ.get("KAUNTA_PAY_HQ_URL", "")
         token = os.environ.get("KAUNTA_PAY_HQ_TOKEN", "")
         self.relay = CallbackRelay() if self.url else None
-        self.registrar = attach_registrar(self.relay, self.url, token, None)
+        self.registrar = attach_registrar(self.relay, self.url, token, None)  # no agent thread
         self.payments: PaymentService | None = None
         self.applier = PushResultApplier(lambda: self.payments, inline)
         self.agent: SyncAgent | None = None

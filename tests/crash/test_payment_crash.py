@@ -32,8 +32,6 @@ import random
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -57,9 +55,8 @@ from pos.services.auth import Role
 from pos.services.payments import AttemptView, PaymentService
 from pos.services.terminal import DemoUser, Terminal
 from pos.store import repositories as repo
-from sync.agent import ClientSettings, HeadOfficeClient
 from tests.crash.harness import CASHIER_PIN, WorkerProcess, make_context, open_readonly
-from tests.e2e.real_head_office import ROOT, RealHeadOffice
+from tests.e2e.relay_head_office import RelayHeadOffice, relay_head_office
 
 WORKER = Path(__file__).with_name("payment_worker.py")
 
@@ -850,62 +847,26 @@ def test_mpesa_paid_during_an_outage_past_the_deadline_is_accounted(
 
 
 @dataclass
-class RelayHeadOffice:
-    """The product's head office in real processes (``tests/e2e/real_head_office.py``):
-    gunicorn serving the API and Daraja's callbacks, and a ``kaunta-hq worker`` deciding
-    them; the till T1 of the demo store enrolled with it."""
+class EnrolledTill:
+    """The product's head office in real processes (``tests/e2e/relay_head_office.py``:
+    gunicorn serving the API and Daraja's callbacks, a ``kaunta-hq worker`` deciding
+    them) and the token of the crash till enrolled with it."""
 
-    hq: RealHeadOffice
-    worker: subprocess.Popen[bytes]
+    office: RelayHeadOffice
     token: str
 
     @property
     def env(self) -> dict[str, str]:
-        return {"KAUNTA_PAY_HQ_URL": self.hq.url, "KAUNTA_PAY_HQ_TOKEN": self.token}
+        return {"KAUNTA_PAY_HQ_URL": self.office.url, "KAUNTA_PAY_HQ_TOKEN": self.token}
 
     def results(self) -> list[dict[str, Any]]:
-        """Every decided push of the till, as the till's pull sees them."""
-        client = HeadOfficeClient(ClientSettings(self.hq.url), token=self.token)
-        try:
-            results: list[dict[str, Any]] = client.push_results(0)["results"]
-            return results
-        finally:
-            client.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        return self.office.results(self.token)
 
 
 @pytest.fixture
-def relay_hq(tmp_path: Path) -> Iterator[RelayHeadOffice]:
-    folder = tmp_path / "hq"
-    folder.mkdir()
-    hq = RealHeadOffice(folder, free_port())
-    hq.env["KAUNTA_HQ_PUBLIC_URL"] = hq.url  # the CallBackURLs it hands out point at it
-    hq.start()
-    with (folder / "worker.err").open("wb") as err:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "sync.server.cli", "worker", "--interval", "0.05"],
-            env=hq.env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            start_new_session=True,
-        )
-    try:
-        [code] = hq.codes(["DEMO"])
-        client = HeadOfficeClient(ClientSettings(hq.url))
-        enrolled = client.enroll(code, "Crash till")
-        client.close()
-        yield RelayHeadOffice(hq, worker, enrolled.token)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-        hq.kill()
+def relay_hq(tmp_path: Path) -> Iterator[EnrolledTill]:
+    with relay_head_office(tmp_path / "hq") as office:
+        yield EnrolledTill(office, office.enroll("DEMO", "Crash till"))
 
 
 @pytest.fixture
@@ -924,7 +885,7 @@ def local_sandboxes() -> Iterator[Sandboxes]:
 def test_lost_push_answer_paid_by_the_customer_reaches_the_till_through_head_office(
     tmp_path: Path,
     local_sandboxes: Sandboxes,
-    relay_hq: RelayHeadOffice,
+    relay_hq: EnrolledTill,
     readonly: list[sqlite3.Connection],
 ) -> None:
     """Killed after M-Pesa accepted the push but before the till recorded the
@@ -944,7 +905,7 @@ def test_lost_push_answer_paid_by_the_customer_reaches_the_till_through_head_off
     [push] = boxes.mpesa.pending()
     boxes.mpesa.decide(push.checkout_request_id, MpesaDecision.APPROVE)  # the customer pays
     [callback] = boxes.mpesa.wait_for_callbacks(1, timeout=10.0)
-    assert callback.url.startswith(f"{relay_hq.hq.url}/hooks/stk/{attempt_id}/"), callback.url
+    assert callback.url.startswith(f"{relay_hq.office.url}/hooks/stk/{attempt_id}/"), callback.url
 
     lines = run_to_end(db_path, boxes.urls, "relay-drain", tmp_path / "drain.err", env)
 
