@@ -33,7 +33,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pos.services.etims import EtimsPhase, EtimsService, EtimsView, KraBlock, QueueRow
+from pos.services.etims import (
+    EtimsPhase,
+    EtimsService,
+    EtimsView,
+    KraBlock,
+    QueueAction,
+    QueueRow,
+)
 from pos.store.db import Database
 from pos.store.models import OutboxEvent
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
@@ -146,6 +153,7 @@ class EtimsLink:
             )
             ready = False
             while not self._stop.is_set():
+                self._requests(queue)
                 if not ready:
                     ready = self._set_up(queue, client)
                 if ready:
@@ -153,6 +161,7 @@ class EtimsLink:
                 else:
                     self._collect(queue, submitter)  # sales still queue while KRA is away
                     self._publish(queue, EtimsPhase.OFFLINE, self._setup_reason)
+                self.service.settle()  # receipts waiting for their signature
                 self._wake.wait(self.poll_s)
                 self._wake.clear()
         except Exception:  # the worker must not die silently: the manager is told
@@ -166,6 +175,14 @@ class EtimsLink:
             )
         finally:
             queue.close()
+
+    def _requests(self, queue: SqliteQueue) -> None:
+        """The manager's queue actions: a retry is this round itself; a refused entry
+        put back waits again (it is numbered afresh: KRA did not record it)."""
+        for action, position in self.service.take_requests():
+            if action is QueueAction.UNPARK:
+                queue.unpark(self.branch.key, position, self._clock())
+                log.info("eTIMS: queue entry %s put back by the manager", position)
 
     # -- set-up ------------------------------------------------------------------------
     def _set_up(self, queue: SqliteQueue, client: OscuClient) -> bool:
@@ -274,11 +291,12 @@ class EtimsLink:
     # -- the screens' look-ups (any thread) -----------------------------------------------
     def _read(self) -> SqliteQueue:
         if self._reader is None:
-            self._reader = SqliteQueue(self.queue_path)
+            self._reader = SqliteQueue(self.queue_path, shared=True)  # under _read_lock
         return self._reader
 
-    def block_for(self, sale_id: str) -> KraBlock | None:
-        """The sale's (or refund's) KRA block: signed, or provisional while it waits."""
+    def block_for(self, sale_id: str, copy: bool = False) -> KraBlock | None:
+        """The sale's (or refund's) KRA block: signed, or provisional while it waits;
+        ``copy``: a reprint's (title COPY, counter CS/CC)."""
         with self._read_lock:
             entry = self._read().get(self.branch.key, sale_id)
             original = (
@@ -296,6 +314,7 @@ class EtimsLink:
             style=self.settings.cu_number_style,
             org_invc_no=None if original is None else original.invc_no,
             training=self.training,
+            copy=copy,
         )
         return KraBlock(
             signed=True,
@@ -324,6 +343,8 @@ def _row(entry: Entry) -> QueueRow:
         enqueued_at=entry.enqueued_at,
         reason=entry.reason,
         attempts=entry.attempts,
+        position=entry.position,
+        doc_id=entry.doc_id,
     )
 
 

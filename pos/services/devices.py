@@ -54,6 +54,7 @@ from pos.domain.receipt import (
 )
 from pos.domain.sale import SaleStatus
 from pos.domain.text import counted
+from pos.services.etims import PROVISIONAL_MARK, KraBlock
 
 if TYPE_CHECKING:
     from drivers.display.driver import PoleDisplay
@@ -89,8 +90,11 @@ def receipt_document(
     logo_key: int | None = None,
     qr_text: str | None = None,
     kick_drawer: bool = False,
+    kra: KraBlock | None = None,
 ) -> PrintDocument:
-    """The printer's layout of ``receipt`` for paper of ``columns`` characters."""
+    """The printer's layout of ``receipt`` for paper of ``columns`` characters; ``kra``:
+    the KRA eTIMS block (signed, with the QR code of KRA's verification page, or the
+    provisional "not yet a tax invoice" mark), printed under the VAT table."""
     b: list[Block] = []
     if receipt.training:
         b.append(Text(training_mark(columns), Align.CENTER, bold=True))
@@ -143,6 +147,8 @@ def receipt_document(
             )
         )
     b.append(Rule())
+    if kra is not None:
+        b.extend(kra_blocks(kra))
     b.extend(Text(f, Align.CENTER) for f in s.footer)
     b.append(Text(f"Sale {receipt.sale_id}", Align.CENTER))
     if qr_text:
@@ -151,6 +157,27 @@ def receipt_document(
     if receipt.training:
         b.append(Text(training_mark(columns), Align.CENTER, bold=True))
     return PrintDocument(tuple(b), kick_drawer=kick_drawer)
+
+
+def kra_blocks(kra: KraBlock) -> list[Block]:
+    """The KRA block on paper: KRA's title, its rows (date and time from
+    ``sdcDateTime``, SCU ID, CU invoice number, receipt counter, internal data and
+    signature in groups of four) and the verification QR code; or, before KRA signed,
+    the provisional mark in bold."""
+    if not kra.signed:
+        return [
+            Text(PROVISIONAL_MARK, Align.CENTER, bold=True),
+            Text("Ask for the signed invoice later (reprint)", Align.CENTER),
+            Rule(),
+        ]
+    out: list[Block] = [Text(kra.title, Align.CENTER, bold=True), Text("SCU INFORMATION")]
+    out.extend(Pair(label, value) for label, value in kra.rows)
+    if kra.qr_url:
+        out.append(QrCode(kra.qr_url, module=4))
+    if kra.training:
+        out.append(Text("TRAINING - signed by the simulator", Align.CENTER, bold=True))
+    out.append(Rule())
+    return out
 
 
 def _tenders(receipt: Receipt) -> list[Block]:
@@ -206,7 +233,9 @@ class ReceiptPrinting:
         self.logo_key = logo_key
         self.qr_template = qr_template
 
-    def encode(self, receipt: Receipt, *, kick_drawer: bool = False) -> bytes:
+    def encode(
+        self, receipt: Receipt, *, kick_drawer: bool = False, kra: KraBlock | None = None
+    ) -> bytes:
         qr = self.qr_template.format(number=receipt.number) if self.qr_template else None
         doc = receipt_document(
             receipt,
@@ -214,21 +243,23 @@ class ReceiptPrinting:
             logo_key=self.logo_key,
             qr_text=qr,
             kick_drawer=kick_drawer,
+            kra=kra,
         )
         return encode(doc, self.profile)
 
-    def print_sale(self, receipt: Receipt) -> Future[PrintOutcome]:
+    def print_sale(self, receipt: Receipt, kra: KraBlock | None = None) -> Future[PrintOutcome]:
         """After a completed sale. When cash was taken the drawer opens as its own job, so
         it opens even when the receipt has to wait for paper."""
-        data = self.encode(receipt)
+        data = self.encode(receipt, kra=kra)
         done = self.printer.print(PrintJob(receipt.number, data))
         if paid_in_cash(receipt):
             self.printer.kick_drawer()
         return done
 
-    def reprint(self, receipt: Receipt) -> Future[PrintOutcome]:
-        """Any earlier receipt again, marked COPY; never opens the drawer."""
-        data = self.encode(replace(receipt, reprint=True))
+    def reprint(self, receipt: Receipt, kra: KraBlock | None = None) -> Future[PrintOutcome]:
+        """Any earlier receipt again, marked COPY; never opens the drawer. ``kra``: its
+        KRA block as it is now (signed by then, usually)."""
+        data = self.encode(replace(receipt, reprint=True), kra=kra)
         return self.printer.print(PrintJob(f"{receipt.number}-copy", data))
 
     def open_drawer(self) -> Future[None]:
@@ -330,22 +361,26 @@ class TillDevices:
         self.devices: tuple[str, ...] = tuple(names)
 
     # -- receipts and the drawer -------------------------------------------------------
-    def sale_completed(self, receipt: Receipt) -> Future[PrintOutcome] | None:
+    def sale_completed(
+        self, receipt: Receipt, kra: KraBlock | None = None
+    ) -> Future[PrintOutcome] | None:
         """Print the receipt (the drawer opens after cash), show change and thanks on the
-        pole display. Never waits: a printer without paper queues the receipt."""
+        pole display. Never waits: a printer without paper queues the receipt. ``kra``:
+        the KRA eTIMS block to print (``pos.services.etims``)."""
         if self.display is not None:
             self.display.change(receipt.change.amount_text())
         if self.printing is None:
             return None
         if self.drawer:
-            return self.printing.print_sale(receipt)
-        return self.printing.printer.print(PrintJob(receipt.number, self.printing.encode(receipt)))
+            return self.printing.print_sale(receipt, kra)
+        data = self.printing.encode(receipt, kra=kra)
+        return self.printing.printer.print(PrintJob(receipt.number, data))
 
-    def reprint(self, receipt: Receipt) -> Future[PrintOutcome] | None:
+    def reprint(self, receipt: Receipt, kra: KraBlock | None = None) -> Future[PrintOutcome] | None:
         """An earlier receipt again, marked COPY (the caller audited the reprint)."""
         if self.printing is None:
             return None
-        return self.printing.reprint(receipt)
+        return self.printing.reprint(receipt, kra)
 
     def no_sale(self, shifts: ShiftService, reason: str = "") -> int:
         """ "No sale": the opening is recorded first (the permission is checked and the

@@ -13,6 +13,7 @@ while the sale waits in the queue. A reprint after signing shows the signed bloc
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,13 +21,25 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 __all__ = [
+    "PRINT_GRACE_S",
     "PROVISIONAL_MARK",
     "EtimsPhase",
     "EtimsService",
     "EtimsView",
     "KraBlock",
+    "QueueAction",
     "QueueRow",
 ]
+
+log = logging.getLogger(__name__)
+
+#: How long a completed sale's receipt waits for KRA's signature before it prints
+#: provisional (the drawer waits with it): online, KRA signs within a second or two, and
+#: a signed receipt is what the customer should take home. Offline it prints at once
+#: after this grace, marked "not yet a tax invoice".
+PRINT_GRACE_S = 4.0
+#: How long an open receipt view keeps waiting to show the signed block.
+FOLLOW_S = 600.0
 
 #: Printed and shown on a receipt KRA has not signed yet (the law's wording is "tax
 #: invoice"; the mark stays in English on the receipt, as KRA's own labels do).
@@ -91,6 +104,17 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
+class QueueAction(StrEnum):
+    """What the manager may ask of the queue, where it is safe."""
+
+    #: try now: the worker's next round starts at once (an entry in doubt is looked up
+    #: with ``selectInvoiceDetails`` before anything is resent, never renumbered)
+    RETRY = "retry"
+    #: a refused (parked) entry goes back to the queue after the manager fixed the
+    #: cause (it gets a new number: KRA did not record the refused one)
+    UNPARK = "unpark"
+
+
 @dataclass(frozen=True, slots=True)
 class QueueRow:
     """One queue entry as the manager's screen lists it."""
@@ -102,6 +126,8 @@ class QueueRow:
     enqueued_at: datetime
     reason: str
     attempts: int
+    position: int = 0  #: the entry's place in the branch queue (for actions)
+    doc_id: str = ""
 
     def age(self, now: datetime) -> timedelta:
         return max(timedelta(0), now - self.enqueued_at)
@@ -135,9 +161,11 @@ class EtimsService:
         self._lock = threading.Lock()
         self._view = EtimsView(training=training)
         self._listeners: list[Callable[[EtimsView], None]] = []
-        self._lookup: Callable[[str], KraBlock | None] | None = None
+        self._lookup: Callable[[str, bool], KraBlock | None] | None = None
         self._unregistered: Callable[[], frozenset[str]] | None = None
         self._wake: Callable[[], None] | None = None
+        self._waiters: list[_Waiter] = []
+        self._requests: list[tuple[QueueAction, int]] = []
 
     # -- the worker's side -------------------------------------------------------------
     def publish(self, view: EtimsView) -> None:
@@ -149,15 +177,34 @@ class EtimsService:
 
     def attach(
         self,
-        lookup: Callable[[str], KraBlock | None],
+        lookup: Callable[[str, bool], KraBlock | None],
         registered: Callable[[], frozenset[str]] | None = None,
         wake: Callable[[], None] | None = None,
     ) -> None:
-        """The worker's read-only look-ups (a sale's block; the SKUs KRA knows) and its
-        wake-up (a sale was completed)."""
+        """The worker's read-only look-ups (a sale's block, as a copy or not; the SKUs
+        KRA knows) and its wake-up (a sale was completed)."""
         self._lookup = lookup
         self._unregistered = registered
         self._wake = wake
+
+    def settle(self) -> None:
+        """The worker, after each round: every waiter whose sale is signed now is told
+        (on the worker's thread; each waiter once)."""
+        with self._lock:
+            waiters = list(self._waiters)
+        for waiter in waiters:
+            block = self.block_for(waiter.sale_id, copy=waiter.copy)
+            if block is not None and block.signed:
+                waiter.fire(block)
+        with self._lock:
+            self._waiters = [w for w in self._waiters if not w.done]
+
+    def take_requests(self) -> list[tuple[QueueAction, int]]:
+        """The manager's queue actions since the last round, in order (the worker
+        carries them out on its own thread: the queue file is its alone)."""
+        with self._lock:
+            taken, self._requests = self._requests, []
+        return taken
 
     # -- the screens' side -------------------------------------------------------------
     def view(self) -> EtimsView:
@@ -170,11 +217,51 @@ class EtimsService:
         with self._lock:
             self._listeners.append(listener)
 
-    def block_for(self, sale_id: str) -> KraBlock | None:
-        """The sale's KRA block: signed, provisional, or None when eTIMS is off."""
+    def unsubscribe(self, listener: Callable[[EtimsView], None]) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def block_for(self, sale_id: str, *, copy: bool = False) -> KraBlock | None:
+        """The sale's KRA block: signed, provisional, or None when eTIMS is off. Reads
+        the worker's small queue file: call it off the GUI thread (the till worker, as
+        a reprint does), or use :meth:`when_signed`. ``copy``: a reprint's block (its
+        receipt counter says CS/CC, its title COPY)."""
         if self._lookup is None:
             return None
-        return self._lookup(sale_id)
+        return self._lookup(sale_id, copy)
+
+    def when_signed(
+        self,
+        sale_id: str,
+        within_s: float,
+        callback: Callable[[KraBlock | None], None],
+        *,
+        copy: bool = False,
+    ) -> None:
+        """Call ``callback`` once with the sale's block: the signed one as soon as KRA
+        has signed it, or the provisional one when ``within_s`` passes first; at once
+        with None when eTIMS is off. Returns at once: the callback runs on the eTIMS
+        worker's thread or a timer's (a screen re-emits it as a queued Qt signal)."""
+        if self._lookup is None:
+            callback(None)
+            return
+        waiter = _Waiter(sale_id, copy, callback, self.view().training)
+        with self._lock:
+            self._waiters.append(waiter)
+        waiter.start(within_s)
+        if self._wake is not None:
+            self._wake()
+
+    def request(self, action: QueueAction, position: int = 0) -> None:
+        """The manager asks the worker to retry now, or to put a refused entry back
+        (``position``); the worker does it on its next round, started at once."""
+        if self._lookup is None:
+            return
+        with self._lock:
+            self._requests.append((action, position))
+        if self._wake is not None:
+            self._wake()
 
     def provisional(self, sale_id: str) -> KraBlock | None:
         """The block of a sale completed this instant, from memory (no I/O: the GUI
@@ -190,3 +277,42 @@ class EtimsService:
     def registered_skus(self) -> frozenset[str] | None:
         """SKUs registered with KRA (``saveItem``); None when eTIMS is off."""
         return None if self._unregistered is None else self._unregistered()
+
+
+class _Waiter:
+    """One :meth:`EtimsService.when_signed`: fired once, by the worker (signed) or by
+    its timer (the time is up: the provisional block)."""
+
+    def __init__(
+        self,
+        sale_id: str,
+        copy: bool,
+        callback: Callable[[KraBlock | None], None],
+        training: bool,
+    ) -> None:
+        self.sale_id = sale_id
+        self.copy = copy
+        self.done = False
+        self._callback = callback
+        self._training = training
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def start(self, within_s: float) -> None:
+        self._timer = threading.Timer(
+            within_s, lambda: self.fire(KraBlock(signed=False, title="", training=self._training))
+        )
+        self._timer.daemon = True
+        self._timer.start()
+
+    def fire(self, block: KraBlock) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.done = True
+        if self._timer is not None:
+            self._timer.cancel()
+        try:
+            self._callback(block)
+        except Exception:  # a closed screen's signal, say: the others are still told
+            log.exception("an eTIMS receipt callback failed")

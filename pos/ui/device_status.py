@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from pos.domain.receipt import Receipt
 from pos.services.devices import DeviceState, DeviceStatus, TillDevices
+from pos.services.etims import KraBlock
 from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.widgets import clear_error
 
@@ -208,9 +209,10 @@ class DeviceHooks:
     def printing(self) -> bool:
         return self.devices.printing is not None
 
-    def sale_completed(self, receipt: Receipt) -> None:
-        """Print (queued when the printer cannot now: the cashier is told by message)."""
-        done = self.devices.sale_completed(receipt)
+    def sale_completed(self, receipt: Receipt, kra: KraBlock | None = None) -> None:
+        """Print (queued when the printer cannot now: the cashier is told by message);
+        ``kra``: the KRA eTIMS block to print with it."""
+        done = self.devices.sale_completed(receipt, kra)
         if done is not None:
             done.add_done_callback(_log_failure)
 

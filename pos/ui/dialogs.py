@@ -534,17 +534,14 @@ class ReceiptDialog(KauntaDialog):
         font: QFont = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setPointSize(11)
         self.text.setFont(font)
-        lines = render_text(receipt, say=i18n.receipt_say())
-        self.text.setPlainText("\n".join([*lines, *(kra.text_lines() if kra else [])]))
+        self._lines = render_text(receipt, say=i18n.receipt_say())
         self.text.setMinimumSize(460, 420)
         layout.addWidget(self.text)
-        if kra is not None and kra.signed and kra.qr_url:
-            from pos.ui.payment_dialogs import qr_pixmap  # (it imports this module)
-
-            self.kra_qr = QLabel(self)
-            self.kra_qr.setPixmap(qr_pixmap(kra.qr_url, 160))
-            self.kra_qr.setToolTip(kra.qr_url)
-            layout.addWidget(self.kra_qr, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.kra_qr = QLabel(self)
+        self.kra_qr.hide()
+        layout.addWidget(self.kra_qr, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.kra: KraBlock | None = None
+        self.show_kra(kra)
         note = QLabel(
             self.tr(
                 "Sent to the receipt printer.\nShow it again or print a copy any time with "
@@ -563,3 +560,15 @@ class ReceiptDialog(KauntaDialog):
             action_button(self, self.tr("New sale"), "Enter", self.accept, role="primary")
         )
         layout.addLayout(buttons)
+
+    def show_kra(self, kra: KraBlock | None) -> None:
+        """Show the receipt with its KRA block: again with the signed block (and its QR
+        code) once KRA signed a sale shown provisional."""
+        self.kra = kra
+        self.text.setPlainText("\n".join([*self._lines, *(kra.text_lines() if kra else [])]))
+        if kra is not None and kra.signed and kra.qr_url:
+            from pos.ui.payment_dialogs import qr_pixmap  # (it imports this module)
+
+            self.kra_qr.setPixmap(qr_pixmap(kra.qr_url, 160))
+            self.kra_qr.setToolTip(kra.qr_url)
+            self.kra_qr.show()

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.receipt import Receipt, render_text
+from pos.services.etims import KraBlock
 from pos.services.receipts import ReceiptService, ReceiptSummary
 from pos.services.refunds import RefundSummary
 from pos.ui import i18n
@@ -439,24 +440,35 @@ class ReceiptBrowser(KauntaDialog):
             return
         self._receipt_seq += 1
         seq = self._receipt_seq
-        svc = self.service
+        svc, etims = self.service, self.act.terminal.etims
 
-        def show(receipt: Receipt) -> None:
+        def show(found: tuple[Receipt, KraBlock | None]) -> None:
             if seq == self._receipt_seq:
-                self._show_receipt(chosen, receipt)
+                self._show_receipt(chosen, found[0], found[1])
 
         self.shown = chosen
         self.btn_reprint.setEnabled(False)  # until its text is on screen
-        self.act.call(lambda: svc.receipt(chosen.sale_id), show, self._failed)
+        # the KRA block as it is now (signed by KRA, or still provisional), read there too
+        self.act.call(
+            lambda: (svc.receipt(chosen.sale_id), etims.block_for(chosen.sale_id)),
+            show,
+            self._failed,
+        )
 
-    def _show_receipt(self, summary: ReceiptSummary | None, receipt: Receipt | None) -> None:
+    def _show_receipt(
+        self,
+        summary: ReceiptSummary | None,
+        receipt: Receipt | None,
+        kra: KraBlock | None = None,
+    ) -> None:
         self.shown = summary
         self._loaded = summary.sale_id if summary is not None and receipt is not None else None
         if receipt is None:
             self.text.setPlainText("")
             self.btn_reprint.setEnabled(False)
             return
-        self.text.setPlainText("\n".join(render_text(receipt, say=i18n.receipt_say())))
+        lines = render_text(receipt, say=i18n.receipt_say())
+        self.text.setPlainText("\n".join([*lines, *(kra.text_lines() if kra else [])]))
         self.btn_reprint.setEnabled(True)
         self._describe_choice()
         if summary is not None:  # refunds of this sale, under its receipt
@@ -531,14 +543,16 @@ class ReceiptBrowser(KauntaDialog):
             return
         self._enter_again = False
         self.btn_reprint.setEnabled(False)
-        svc = self.service
+        svc, etims = self.service, self.act.terminal.etims
 
-        def done(copy: Receipt) -> None:
+        def done(found: tuple[Receipt, KraBlock | None]) -> None:
+            copy, kra = found
             self.btn_reprint.setEnabled(True)
             if self.shown is not None and self.shown.sale_id == chosen.sale_id:
-                self.text.setPlainText("\n".join(render_text(copy, say=i18n.receipt_say())))
+                lines = render_text(copy, say=i18n.receipt_say())
+                self.text.setPlainText("\n".join([*lines, *(kra.text_lines() if kra else [])]))
             devices = self.act.terminal.devices
-            printing = devices.reprint(copy) if devices is not None else None
+            printing = devices.reprint(copy, kra) if devices is not None else None
             show_message(
                 self.message,
                 (
@@ -557,7 +571,12 @@ class ReceiptBrowser(KauntaDialog):
             self.btn_reprint.setEnabled(True)
             self._failed(error)
 
-        self.act.call(lambda: svc.reprint(chosen.sale_id), done, failed)
+        # the copy with its KRA block as it is now: signed once KRA signed (marked COPY)
+        self.act.call(
+            lambda: (svc.reprint(chosen.sale_id), etims.block_for(chosen.sale_id, copy=True)),
+            done,
+            failed,
+        )
 
     def _failed(self, error: BaseException) -> None:
         self.show_error(describe_error(error))

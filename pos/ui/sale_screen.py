@@ -43,7 +43,7 @@ from pos.domain.receipt import Receipt
 from pos.domain.sale import Discount
 from pos.services.auth import Approval
 from pos.services.checkout import CashResult, ParkedSummary, SaleView, VoidResult
-from pos.services.etims import KraBlock
+from pos.services.etims import FOLLOW_S, PRINT_GRACE_S, KraBlock
 from pos.services.gateway_settings import FieldStatus
 from pos.services.payments import AttemptView
 from pos.ui import i18n
@@ -58,6 +58,7 @@ from pos.ui.dialogs import (
     ReceiptDialog,
     TenderDialog,
 )
+from pos.ui.etims_queue import EtimsStatusLine, follow_kra
 from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.payment_dialogs import GatewayDialog
 from pos.ui.receipts_browser import ReceiptBrowser
@@ -209,6 +210,9 @@ class SaleScreen(QWidget):
         self.sync_line = SyncStatusLine(self, actions.terminal.headoffice)
         register_sync_tools()  # the manager menu's head-office and refused-events entries
         left.addWidget(self.sync_line)
+        # KRA eTIMS: online/offline, sales waiting, refused, the queue-age alert
+        self.etims_line = EtimsStatusLine(self, actions.terminal.etims)
+        left.addWidget(self.etims_line)
         # printer, display, scanner, card terminal: status line, receipts, pole display
         devices = actions.terminal.devices
         self.devices = DeviceHooks(self, devices) if devices is not None else None
@@ -987,15 +991,14 @@ class SaleScreen(QWidget):
             self.show_sale(None)
             self.last_receipt = receipt
             printing = self._print(receipt)
+
             # open after the payment dialog has closed
-            QTimer.singleShot(
-                0,
-                lambda: self._open(
-                    ReceiptDialog(
-                        self, receipt, None, printing=printing, kra=self._kra(receipt.sale_id)
-                    )
-                ),
-            )
+            def show() -> None:
+                kra = self._kra(receipt.sale_id)
+                dialog = ReceiptDialog(self, receipt, None, printing=printing, kra=kra)
+                self._open_receipt(dialog, receipt.sale_id, kra)
+
+            QTimer.singleShot(0, show)
             return
         if attempt.sale_view is not None:
             self.show_sale(attempt.sale_view)
@@ -1011,19 +1014,35 @@ class SaleScreen(QWidget):
         self.last_receipt = result.receipt
         printing = self._print(result.receipt)
         kra = self._kra(result.receipt.sale_id)
-        self._open(ReceiptDialog(self, result.receipt, result.change, printing=printing, kra=kra))
+        dialog = ReceiptDialog(self, result.receipt, result.change, printing=printing, kra=kra)
+        self._open_receipt(dialog, result.receipt.sale_id, kra)
 
     def _kra(self, sale_id: str) -> KraBlock | None:
         """A sale just completed: KRA has not signed it yet (the eTIMS worker queues it),
         so the receipt shows the provisional mark; None when eTIMS is off."""
         return self.act.terminal.etims.provisional(sale_id)
 
+    def _open_receipt(self, dialog: ReceiptDialog, sale_id: str, kra: KraBlock | None) -> None:
+        """Show the receipt; while it is provisional, it changes to the signed KRA block
+        as soon as KRA signs (``pos.ui.etims_queue.follow_kra``)."""
+        self._open(dialog)
+        if kra is not None and not kra.signed:
+            follow_kra(dialog, self.act.terminal.etims, sale_id, FOLLOW_S, dialog.show_kra)
+
     def _print(self, receipt: Receipt) -> bool:
         """Print a completed sale's receipt (``pos.ui.device_status``); whether it went
-        to a printer (it may wait there for paper; the cashier is told)."""
+        to a printer (it may wait there for paper; the cashier is told). With eTIMS it
+        prints once KRA signed the sale, or provisional after ``PRINT_GRACE_S``."""
         if self.devices is None:
             return False
-        self.devices.sale_completed(receipt)
+        hooks = self.devices
+        follow_kra(
+            self,
+            self.act.terminal.etims,
+            receipt.sale_id,
+            PRINT_GRACE_S,
+            lambda kra: hooks.sale_completed(receipt, kra),
+        )
         return self.devices.printing
 
     def show_last_receipt(self) -> None:

@@ -83,11 +83,14 @@ def chain_hash(prev_hash: str, branch: str, signature: Signature) -> str:
 
 
 class SqliteQueue(QueueStore):
-    """:class:`QueueStore` in one SQLite file; one connection per instance (one thread)."""
+    """:class:`QueueStore` in one SQLite file; one connection per instance (one thread,
+    or ``shared``: any thread, when the caller serialises the calls with a lock)."""
 
-    def __init__(self, path: Path, *, busy_timeout_s: float = 30.0) -> None:
+    def __init__(self, path: Path, *, busy_timeout_s: float = 30.0, shared: bool = False) -> None:
         self.path = path
-        self._db = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None)
+        self._db = sqlite3.connect(
+            path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=not shared
+        )
         self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         _wal(self._db, busy_timeout_s)
         self._db.execute("PRAGMA synchronous=FULL")

@@ -61,4 +61,4 @@ def test_an_unsigned_sale_shows_the_provisional_mark_and_no_qr_code(
     qtbot.addWidget(dialog)
     assert "NOT YET A TAX INVOICE" in dialog.text.toPlainText()
     assert PROVISIONAL_MARK.split(" - ")[0] in dialog.text.toPlainText()
-    assert not hasattr(dialog, "kra_qr")
+    assert dialog.kra_qr.isHidden()

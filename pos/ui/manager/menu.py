@@ -122,6 +122,18 @@ def _staff(menu: ManagerMenu) -> None:
     dialog.refresh()
 
 
+def _etims_queue(menu: ManagerMenu) -> None:
+    from pos.ui.etims_queue import EtimsQueueDialog  # (it imports this module's imports)
+
+    menu.show_dialog(EtimsQueueDialog(menu, menu.acts))
+
+
+def _etims_decorate(menu: ManagerMenu, button: QPushButton) -> None:
+    from pos.ui.etims_queue import decorate_entry
+
+    decorate_entry(menu, button)
+
+
 ENTRIES: list[MenuEntry] = [
     MenuEntry("open_shift", QT_TRANSLATE_NOOP("ManagerMenu", "Open shift"), "Ctrl+1", _open_shift),
     MenuEntry("cash_in", QT_TRANSLATE_NOOP("ManagerMenu", "Cash in"), "Ctrl+2", _cash_in),
@@ -147,6 +159,13 @@ ENTRIES: list[MenuEntry] = [
     ),
     MenuEntry("products", QT_TRANSLATE_NOOP("ManagerMenu", "Products"), "Alt+P", _products),
     MenuEntry("staff", QT_TRANSLATE_NOOP("ManagerMenu", "Staff"), "Alt+S", _staff),
+    MenuEntry(
+        "etims_queue",
+        QT_TRANSLATE_NOOP("ManagerMenu", "KRA eTIMS queue"),
+        "Alt+K",
+        _etims_queue,
+        _etims_decorate,
+    ),
 ]
 
 
