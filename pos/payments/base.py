@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar, Protocol
 
-from pos.domain.messages import text
+from pos.domain.messages import Message, define, text
 from pos.domain.money import Money
 
 
@@ -206,6 +206,12 @@ class RefundResult:
     receipt_ref: str = ""
 
 
+#: what :meth:`PaymentMethod.validate` answers for a currency the method does not take
+CANNOT_TAKE = define("payments.cannot_take", "{method} cannot take {currency}.")
+#: ... and for a zero or negative amount
+AMOUNT_ABOVE_ZERO = text("The amount must be more than zero.")
+
+
 class GatewayUnavailable(Exception):
     """The gateway could not be reached or answered garbage: the outcome is unknown.
 
@@ -243,8 +249,9 @@ class PaymentMethod(ABC):
         """The currency the customer is asked in (PayPal: a configured PayPal currency)."""
         return store_currency
 
-    def check_phone(self, text: str) -> str | None:
-        """Live check of a typed phone number: None when usable, else what is wrong."""
+    def check_phone(self, text: str) -> str | Message | None:
+        """Live check of a typed phone number: None when usable, else what is wrong (a
+        fixed sentence or a message with values, shown in the cashier's language)."""
         return None
 
     def normalize_phone(self, text: str) -> str:
@@ -256,13 +263,15 @@ class PaymentMethod(ABC):
         gateway gives one (M-Pesa's SMS receipt number), never an internal request id."""
         return receipt_ref or gateway_ref
 
-    def validate(self, request: PaymentRequest) -> str | None:
+    def validate(self, request: PaymentRequest) -> str | Message | None:
         """Check a request before anything is stored or sent: None, or what is wrong in
-        the cashier's words (bad phone number, amount not allowed, wrong currency)."""
+        the cashier's words (bad phone number, amount not allowed, wrong currency), as a
+        fixed sentence or a message with values that the UI renders in the cashier's
+        language (``str()`` of either is the English)."""
         if self.currencies and request.amount.currency not in self.currencies:
-            return f"{self.label} cannot take {request.amount.currency}."
+            return CANNOT_TAKE(method=self.label, currency=request.amount.currency)
         if request.amount.minor <= 0:
-            return "The amount must be more than zero."
+            return AMOUNT_ABOVE_ZERO
         return None
 
     @abstractmethod

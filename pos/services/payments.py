@@ -148,9 +148,10 @@ class MethodInfo:
 
 @dataclass(frozen=True, slots=True)
 class PhoneCheck:
-    """Live check of a typed phone number: ``problem`` to show, ``complete`` when usable."""
+    """Live check of a typed phone number: ``problem`` to show (a fixed sentence or a
+    message with values, rendered in the cashier's language), ``complete`` when usable."""
 
-    problem: str | None
+    problem: str | Message | None
     complete: bool
 
 

@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QRegularExpressionV
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from pos.domain.errors import DomainError
+from pos.domain.messages import Message
 from pos.domain.money import Money
 from pos.services.payments import (
     AttemptState,
@@ -252,7 +253,9 @@ class GatewayDialog(KauntaDialog):
         self.message.clear()  # an error about the old number is no longer true
         check = self.payments.check_phone(self.method_code, self.phone.text().strip())
         if check.problem:
-            show_message(self.phone_hint, check.problem, error=True)
+            problem = check.problem  # the method's words, in the cashier's language
+            shown = i18n.render(problem) if isinstance(problem, Message) else i18n.text(problem)
+            show_message(self.phone_hint, shown, error=True)
         elif check.complete:
             show_message(self.phone_hint, self.tr("OK"), error=False)
         else:

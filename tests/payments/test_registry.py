@@ -40,7 +40,7 @@ def test_a_third_party_method_is_found_and_works() -> None:
     assert (result.state, result.gateway_ref) == (AttemptState.CAPTURED, "V-01234567")
     again = method.status(AttemptRef("0123456789abcdef", "s1", Money(25000), "V-01234567"))
     assert again.state is AttemptState.CAPTURED
-    assert method.validate(PaymentRequest("x", "s1", Money(100, "USD"), "r")) == (
+    assert str(method.validate(PaymentRequest("x", "s1", Money(100, "USD"), "r"))) == (
         "Gift voucher cannot take USD."
     )
 

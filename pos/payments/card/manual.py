@@ -15,7 +15,7 @@ attempt is captured at :meth:`start`. See docs/payments.md, section "Cards".
 
 from __future__ import annotations
 
-from pos.domain.messages import text
+from pos.domain.messages import Message, text
 from pos.payments.base import (
     AttemptRef,
     AttemptState,
@@ -83,7 +83,7 @@ class ManualCardMethod(PaymentMethod):
         """The payment the bank terminal approved, as keyed by the cashier."""
         problem = super().validate(request) or self.check(approval_code, last4)
         if problem:
-            return PaymentResult(AttemptState.DECLINED, f"{CODE}.invalid", problem, True)
+            return PaymentResult(AttemptState.DECLINED, f"{CODE}.invalid", str(problem), True)
         proof = P.CardProof(approval_code.strip().upper(), "*" * 12 + last4.strip())
         return PaymentResult(
             AttemptState.CAPTURED,
@@ -95,7 +95,7 @@ class ManualCardMethod(PaymentMethod):
             payer=proof.masked_pan,
         )
 
-    def validate(self, request: PaymentRequest) -> str | None:
+    def validate(self, request: PaymentRequest) -> str | Message | None:
         """The base checks, then the keyed fields (refused before anything is stored)."""
         problem = super().validate(request)
         if problem:

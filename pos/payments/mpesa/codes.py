@@ -328,6 +328,20 @@ _FIELD_MESSAGES: Mapping[str, tuple[str, bool]] = MappingProxyType(
     }
 )
 
+#: 400.002.02 naming a field :data:`_FIELD_MESSAGES` has no sentence for
+_SETTING_REFUSED = (
+    text(
+        "M-Pesa refused one of the shop's M-Pesa settings as invalid, so nothing was sent "
+        "to the phone. "
+    )
+    + _MANAGER_SETUP
+)
+#: 400.002.02 naming no field at all
+_REQUEST_REFUSED = (
+    text("M-Pesa refused the request as invalid, so nothing was sent to the phone. ")
+    + _MANAGER_SETUP
+)
+
 _PENDING = Outcome(
     AttemptState.PENDING,
     "mpesa.pending",
@@ -358,14 +372,12 @@ def outcome_for_error(code: str, message: str, *, phase: Phase, http_status: int
             False,
         )
     if code == "400.002.02":
+        # a field with no sentence of its own (Timestamp, BusinessShortCode...) is a set-up
+        # problem: the cashier reads a fixed sentence in their language, the field's name
+        # stays in the code ("mpesa.400.002.02.Timestamp") for the manager and the log
         field = error_field(message)
         reason, retry = _FIELD_MESSAGES.get(
-            field,
-            (
-                f"M-Pesa refused the shop's {field or 'request'} as invalid, so nothing was "
-                "sent to the phone. " + _MANAGER_SETUP,
-                False,
-            ),
+            field, (_SETTING_REFUSED if field else _REQUEST_REFUSED, False)
         )
         return Outcome(
             AttemptState.DECLINED,

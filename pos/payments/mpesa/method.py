@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pos.domain.errors import InvalidAmount
-from pos.domain.messages import text
+from pos.domain.messages import Message, text
 from pos.payments.base import (
     AttemptRef,
     AttemptState,
@@ -65,7 +65,7 @@ from pos.payments.mpesa.codes import (
     outcome_for_error,
     outcome_for_result,
 )
-from pos.payments.mpesa.phone import HOW_TO_TYPE, InvalidPhone, normalize_msisdn, phone_hint
+from pos.payments.mpesa.phone import NO_NUMBER, InvalidPhone, normalize_msisdn, phone_hint
 from pos.payments.mpesa.relay import (
     RELAY_KIND,
     CallbackRelay,
@@ -169,7 +169,7 @@ class MpesaMethod(PaymentMethod):
         self.relay = relay
 
     # -- checks --------------------------------------------------------------------------
-    def validate(self, request: PaymentRequest) -> str | None:
+    def validate(self, request: PaymentRequest) -> str | Message | None:
         """Currency, phone shape and whole-shilling amount within the limit.
 
         The amount must already be whole shillings: round with ``amounts.mpesa_amount``
@@ -179,14 +179,14 @@ class MpesaMethod(PaymentMethod):
         if problem:
             return problem
         if not request.phone or not request.phone.strip():
-            return f"Type the customer's M-Pesa number: {HOW_TO_TYPE}."
+            return NO_NUMBER()
         try:
             normalize_msisdn(request.phone)
             whole_shillings(request.amount, max_kes=self.max_kes)
         except InvalidPhone as exc:
-            return exc.message
+            return exc.msg
         except InvalidAmount as exc:
-            return exc.message
+            return exc.msg
         return None
 
     def check_connection(self) -> str:
@@ -204,7 +204,7 @@ class MpesaMethod(PaymentMethod):
         """The MSISDN Daraja wants for what the cashier typed (raises ``InvalidPhone``)."""
         return normalize_msisdn(text)
 
-    def check_phone(self, text: str) -> str | None:
+    def check_phone(self, text: str) -> str | Message | None:
         """None while the number is valid or can still become valid; else what is wrong."""
         return phone_hint(text)
 
@@ -213,7 +213,7 @@ class MpesaMethod(PaymentMethod):
         CheckoutRequestID means nothing to a customer and stays in the till's records."""
         return receipt_ref
 
-    def phone_hint(self, text: str) -> str | None:
+    def phone_hint(self, text: str) -> Message | None:
         """Live feedback while the phone number is typed (see ``phone.phone_hint``)."""
         return phone_hint(text)
 
@@ -235,7 +235,7 @@ class MpesaMethod(PaymentMethod):
         problem = self.validate(request)
         if problem:
             return PaymentResult(
-                AttemptState.DECLINED, "mpesa.invalid_request", problem, retry_allowed=True
+                AttemptState.DECLINED, "mpesa.invalid_request", str(problem), retry_allowed=True
             )
         assert request.phone is not None  # validate() checked it
         phone = normalize_msisdn(request.phone)

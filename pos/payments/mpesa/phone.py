@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from pos.domain.messages import Message, define
+
 __all__ = ["InvalidPhone", "normalize_msisdn", "phone_hint"]
 
 #: Separators people type inside a number; removed before anything else is checked.
@@ -35,9 +37,30 @@ _TEMPLATES: tuple[tuple[str, ...], ...] = (
 HOW_TO_TYPE = "type 07XX XXX XXX or 01XX XXX XXX"
 _SHOWN_MAX = 24  # longest input echoed back in a message (keeps the message readable)
 
+# What the cashier reads, as codes with values (rendered in the cashier's language; the
+# English is as it always was, ``HOW_TO_TYPE`` written out in each)
+NO_NUMBER = define(
+    "mpesa.phone_missing", "Type the customer's M-Pesa number: type 07XX XXX XXX or 01XX XXX XXX."
+)
+NOT_SAFARICOM = define(
+    "mpesa.phone_not_safaricom",
+    "{typed} is not a Safaricom number: type 07XX XXX XXX or 01XX XXX XXX",
+)
+DIGITS_ONLY = define(
+    "mpesa.phone_digits_only", "Only digits in a phone number: type 07XX XXX XXX or 01XX XXX XXX."
+)
+TOO_MANY_DIGITS = define(
+    "mpesa.phone_too_many_digits", "Too many digits: type 07XX XXX XXX or 01XX XXX XXX."
+)
+
 
 class InvalidPhone(ValueError):
-    """The text is not a number M-Pesa can prompt; ``str(err)`` is for the cashier."""
+    """The text is not a number M-Pesa can prompt; ``str(err)`` is for the cashier
+    (English), :attr:`msg` the same as a message the UI renders in the cashier's language."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.msg = message
 
     @property
     def message(self) -> str:
@@ -70,14 +93,14 @@ def normalize_msisdn(text: str) -> str:
     (12 digits after the plus), with any spaces, dashes or dots between digits.
     """
     if not text or not text.strip():
-        raise InvalidPhone(f"Type the customer's M-Pesa number: {HOW_TO_TYPE}.")
+        raise InvalidPhone(NO_NUMBER())
     match = _ACCEPTED.match(_clean(text))
     if match is None:
-        raise InvalidPhone(f"{_shown(text)} is not a Safaricom number: {HOW_TO_TYPE}")
+        raise InvalidPhone(NOT_SAFARICOM(typed=_shown(text)))
     return "254" + match.group(1)
 
 
-def phone_hint(text: str) -> str | None:
+def phone_hint(text: str) -> Message | None:
     """Live feedback while the cashier types.
 
     None while the text is valid, empty, or an incomplete number that can still become
@@ -88,7 +111,7 @@ def phone_hint(text: str) -> str | None:
     if not clean or _ACCEPTED.match(clean) or _could_become_valid(clean):
         return None
     if any(ch not in _DIGITS for ch in clean.lstrip("+")) or clean.count("+") > 1:
-        return f"Only digits in a phone number: {HOW_TO_TYPE}."
+        return DIGITS_ONLY()
     if any(_ACCEPTED.match(clean[: len(t)]) for t in _TEMPLATES if len(clean) > len(t)):
-        return f"Too many digits: {HOW_TO_TYPE}."
-    return f"{_shown(text)} is not a Safaricom number: {HOW_TO_TYPE}"
+        return TOO_MANY_DIGITS()
+    return NOT_SAFARICOM(typed=_shown(text))

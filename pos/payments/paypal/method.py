@@ -26,7 +26,7 @@ import logging
 import urllib.parse
 from typing import Any
 
-from pos.domain.messages import text
+from pos.domain.messages import Message, define, text
 from pos.domain.money import Money
 from pos.payments.base import (
     AttemptRef,
@@ -62,6 +62,21 @@ _TAKEN = frozenset({"COMPLETED"})
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 _ANOTHER_WAY = "Ask the customer to pay another way."
+
+#: what :meth:`PayPalMethod.validate` answers (in the cashier's language on screen)
+NOT_A_PAYPAL_CURRENCY = define(
+    "paypal.currency_not_supported",
+    "PayPal cannot take {currency}: PayPal does not support it. "
+    "Charge PayPal payments in {price_currency}.",
+)
+TOO_MANY_DECIMALS = define(
+    "paypal.too_many_decimals",
+    "PayPal takes {currency} amounts with {digits} decimal at most and up to 15 digits; "
+    "this amount cannot be sent.",
+    other="PayPal takes {currency} amounts with {digits} decimals at most and up to 15 digits; "
+    "this amount cannot be sent.",
+    count="digits",
+)
 
 #: Issue → (what the cashier reads, may the cashier try again with a new attempt).
 _ISSUES: dict[str, tuple[str, bool]] = {
@@ -215,24 +230,17 @@ class PayPalMethod(PaymentMethod):
         return store_currency if store_currency in self.currencies else self.price_currency
 
     # -- checks ---------------------------------------------------------------------------
-    def validate(self, request: PaymentRequest) -> str | None:
+    def validate(self, request: PaymentRequest) -> str | Message | None:
         currency = request.amount.currency
         if currency not in self.currencies:
-            return (
-                f"PayPal cannot take {currency}: PayPal does not support it. "
-                f"Charge PayPal payments in {self.price_currency}."
-            )
+            return NOT_A_PAYPAL_CURRENCY(currency=currency, price_currency=self.price_currency)
         problem = super().validate(request)
         if problem:
             return problem
         try:
             to_paypal_value(request.amount)
         except ValueError:
-            digits = paypal_decimals(currency)
-            return (
-                f"PayPal takes {currency} amounts with {digits} decimals at most and up to "
-                "15 digits; this amount cannot be sent."
-            )
+            return TOO_MANY_DECIMALS(currency=currency, digits=paypal_decimals(currency))
         return None
 
     def check_connection(self) -> str:
@@ -251,7 +259,7 @@ class PayPalMethod(PaymentMethod):
         """Create the order and hand back the approve link to show as a QR code."""
         problem = self.validate(request)
         if problem:
-            return PaymentResult(AttemptState.DECLINED, "paypal.invalid_request", problem)
+            return PaymentResult(AttemptState.DECLINED, "paypal.invalid_request", str(problem))
         try:
             order = self.client.create_order(
                 request.amount,

@@ -243,7 +243,7 @@ def test_validate_and_start_refuse_bad_requests(
     request = replace(helpers.request(), amount=amount, phone=phone)
     problem = method.validate(request)
     assert problem is not None
-    assert fragment in problem
+    assert fragment in str(problem)
     result = method.start(request)
     assert (result.state, result.code) == (A.DECLINED, "mpesa.invalid_request")
     assert fragment in result.message
@@ -257,7 +257,7 @@ def test_max_amount_is_configurable(
     assert method.validate(helpers.request(amount_kes=1000)) is None
     problem = method.validate(helpers.request(amount_kes=1001))
     assert problem is not None
-    assert "KES 1,000.00" in problem
+    assert "KES 1,000.00" in str(problem)
 
 
 # -- transport and gateway errors ----------------------------------------------------------
