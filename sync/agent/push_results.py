@@ -14,7 +14,9 @@ CheckoutRequestID), and the cursor stored in ``sync_state`` after each one. A cr
 between applying and storing the cursor means that result is handed over again, and
 found already applied. A result the till does not know (:class:`UnknownPush`) is logged
 and passed over; a till that cannot apply results yet (:class:`ApplyLater`) keeps the
-cursor where it is and is asked again next round.
+cursor where it is and is asked again next round. A head office that refuses the pull
+(4xx: one without the relay) or answers with something else is logged once and never holds
+up the outbox drain.
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ from typing import Any
 
 from pos.store import sync_state
 from pos.store.db import Database
-from sync.agent.client import ClientSettings, HeadOfficeClient, SyncError, TransientError
+from sync.agent.client import (
+    ClientSettings,
+    HeadOfficeClient,
+    RequestRefused,
+    SyncError,
+    TransientError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +162,7 @@ class PushResultPuller:
         self.apply = apply
         #: outcome of every result handed over, newest last (tests, benchmark; bounded)
         self.outcomes: list[tuple[str, str]] = []
+        self._refused = False  # the last pull was refused (logged once until it works)
 
     def cursor(self) -> int:
         with self.db.read_session() as s:
@@ -173,7 +182,23 @@ class PushResultPuller:
         seen = applied = ignored = 0
         after = self.cursor()
         while stopping is None or not stopping.is_set():
-            results, next_after = parse_results(self.client.push_results(after), after)
+            try:
+                body = self.client.push_results(after)
+            except RequestRefused as exc:
+                # a head office without the relay (older version) or refusing this pull:
+                # never a reason to stop the outbox drain that follows
+                if not self._refused:
+                    log.warning("sync: head office does not relay push results: %s", exc)
+                self._refused = True
+                return PullReport(seen, applied, ignored, after, deferred=True)
+            try:
+                results, next_after = parse_results(body, after)
+            except TransientError as exc:  # not the document it should be: nothing applied
+                if not self._refused:
+                    log.warning("sync: %s", exc)
+                self._refused = True
+                return PullReport(seen, applied, ignored, after, deferred=True)
+            self._refused = False
             for result in results:
                 try:
                     outcome = self.apply(result)

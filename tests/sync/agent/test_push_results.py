@@ -30,10 +30,13 @@ from pos.payments.registry import MethodContext
 from pos.push_relay import PushResultApplier, attach_registrar, inline
 from pos.services.payments import AttemptView, PaymentService
 from pos.services.terminal import Terminal
-from sync.agent import ClientSettings, HeadOfficeClient
-from sync.agent.push_results import REGISTER_READ_S, PushRegistrar, PushResultPuller
+from sync.agent import AgentSettings, ClientSettings, HeadOfficeClient, SyncAgent
+from sync.agent.push_results import REGISTER_READ_S, PushRegistrar, PushResult, PushResultPuller
+from tests.conftest import FakeClock
 from tests.e2e.relay_head_office import RelayHeadOffice, post_json, relay_head_office, stk_callback
 from tests.shift_open import ensure_shift
+from tests.sync.agent.conftest import sell
+from tests.sync.agent.headoffice import HeadOffice
 
 
 @pytest.fixture(scope="module")
@@ -250,3 +253,40 @@ def test_a_paid_result_of_another_amount_is_flagged_and_never_applied(
     assert len(late) == 1
     assert "amount_mismatch" in str(late[0][0])
     assert [v.attempt_id for v in till.payments.late_payments()] == [started.attempt_id]
+
+
+def test_a_head_office_that_does_not_relay_never_holds_up_the_drain(
+    cashier: Terminal,
+    product: CatalogItem,
+    ho: HeadOffice,
+    ho_url: str,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The agents' test head office has no ``/push-results`` (an older head office): the
+    pull is logged and passed over, and the outbox drain of the same round goes on."""
+    ensure_shift(cashier)
+    sell(cashier, product, 2)
+    client = HeadOfficeClient(ClientSettings(ho_url, read_timeout_s=10), token=ho.token)
+
+    def nothing(result: PushResult) -> str:
+        raise AssertionError(f"nothing to apply, got {result}")
+
+    agent = SyncAgent(
+        cashier.db,
+        client,
+        store_id="DEMO",
+        terminal_id="T1",
+        settings=AgentSettings(app_version="test", training=True),
+        clock=clock.now,
+        push_results=PushResultPuller(cashier.db, client, nothing),
+    )
+    caplog.set_level(logging.WARNING, "sync.agent.push_results")
+    try:
+        agent.run_once()
+    finally:
+        agent.stop()
+    assert "GET /api/v1/push-results" in ho.requests
+    assert "bad push results" in caplog.text
+    assert agent.status().waiting == 0
+    assert len(ho.ledger) >= 2
