@@ -1,4 +1,5 @@
-"""Login and lock screen: choose your name, type your PIN, and your language.
+"""Login and lock screen: choose your name, type your PIN, and your language; or set
+your PIN with a one-time code from head office ("Set my PIN", pos/ui/pin_setup_dialog.py).
 
 Choosing a name shows the screen in that user's language at once; the language buttons
 change it, and the choice is kept for that user (the main window saves it at login)."""
@@ -26,6 +27,9 @@ class LoginScreen(QWidget):
 
     sig_login = Signal(str, str)  # user id, PIN
     sig_unlock_user = Signal(str)  # ask a manager to unlock this user
+    #: "Set my PIN": someone new from head office (no PIN yet on this till), or who forgot
+    #: theirs, sets it with the one-time code head office made (no login: the code is proof)
+    sig_set_pin = Signal()
 
     def __init__(self, parent: QWidget, store_name: str, demo_hint: str = "") -> None:
         super().__init__(parent)
@@ -62,6 +66,12 @@ class LoginScreen(QWidget):
         self.unlock_button.setVisible(False)
         self.unlock_button.clicked.connect(self._request_unlock)
         box.addWidget(self.unlock_button)
+        self.set_pin_button = QPushButton(self.tr("Set my PIN (code from head office)"), self)
+        self.set_pin_button.setMinimumHeight(TOUCH_HEIGHT)
+        self.set_pin_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # typing stays on the PIN
+        self.set_pin_button.setAutoDefault(False)
+        self.set_pin_button.clicked.connect(self.sig_set_pin.emit)
+        box.addWidget(self.set_pin_button)
         if demo_hint:
             hint = QLabel(demo_hint, self)
             hint.setWordWrap(True)

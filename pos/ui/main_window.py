@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.sale)
         self.login.sig_login.connect(self._login)
         self.login.sig_unlock_user.connect(self._unlock_user)
+        self.login.sig_set_pin.connect(self._set_my_pin)
         self.sale.sig_lock.connect(self.lock)
         self.sale.sig_switch_user.connect(self.switch_user)
         self.sale.sig_late_payments.connect(self.refresh_late_alert)
@@ -174,6 +175,7 @@ class MainWindow(QMainWindow):
         # the manager's tools (shifts, X/Z, daily totals): Ctrl+M on the sale screen (F10 and
         # F11 are taken by payment methods)
         self.manager_menu: ManagerMenu | None = None
+        self.pin_setup: QDialog | None = None  # the login screen's "Set my PIN", while open
         self.shift_dialog: OpenShiftDialog | None = None
         manager_key = QShortcut(QKeySequence("Ctrl+M"), self)
         manager_key.activated.connect(self.open_manager)
@@ -430,6 +432,21 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.login)
         self.status_user.setText("")
         self._show_phone(False)
+
+    def _set_my_pin(self) -> None:
+        """The login screen's "Set my PIN": the head-office code dialog, before any login.
+        Afterwards the names are read again (whoever set a PIN can log in with it)."""
+        from pos.ui.pin_setup_dialog import PinSetupDialog
+
+        dialog = PinSetupDialog(self, self.actions_)
+        dialog.finished.connect(lambda _r: self.actions_.refresh_users(self.login.set_users))
+        dialog.finished.connect(lambda _r: self._back_to_pin())
+        self.pin_setup = dialog
+        dialog.open()
+
+    def _back_to_pin(self) -> None:
+        self.activateWindow()  # the dialog had it: typing goes to the PIN field again
+        self.login.pin.setFocus()
 
     def _unlock_user(self, user_id: str) -> None:
         def unlocked(_result: object) -> None:
