@@ -89,38 +89,28 @@ def start_devices(
                 closer()
             closers.clear()
             wanted = DevicesConfig()
+    training_ports: dict[str, PortSettings] = {}
+    if training is not None:
+        for table, device in (
+            ("printer", wanted.printer),
+            ("display", wanted.display),
+            ("scanner", wanted.scanner),
+        ):
+            if device is not None:
+                training_ports[table] = device.port
+    builder = Builder(events, poll_interval, training_ports)
     printing: ReceiptPrinting | None = None
     if wanted.printer is not None:
-        p = wanted.printer
-        printer = ReceiptPrinter(
-            p.port,
-            handler=events,
-            poll_interval=poll_interval,
-            drawer_open_when_high=p.drawer_open_when_high,
-            drawer_pin=p.drawer_pin,
-            drawer_warn_after=p.drawer_open_warning if p.drawer else None,
-        )
-        printing = ReceiptPrinting(
-            printer, profile(p.profile), logo_key=p.logo_key, qr_template=p.qr or None
-        )
-        printer.check()  # the first status for the sale screen
+        printing = builder.printer(wanted.printer)
+        printing.printer.check()  # the first status for the sale screen
     display: PoleDisplay | None = None
     if wanted.display is not None:
-        d = wanted.display
-        display = PoleDisplay(
-            d.port, d.command_set, handler=events, idle_text=(d.idle_top, d.idle_bottom)
-        )
+        display = builder.display(wanted.display)
         display.idle()
     scanner: SerialScanner | None = None
     sink: list[TillDevices] = []
     if wanted.scanner is not None:
-        sc = wanted.scanner
-        scanner = SerialScanner(
-            sc.port,
-            lambda code: sink[0].scanned(code),
-            framer=ScanFramer(sc.terminator, strip_aim=sc.strip_aim, idle_gap=sc.idle_gap),
-            handler=events,
-        )
+        scanner = builder.scanner(wanted.scanner, lambda code: sink[0].scanned(code))
     devices = TillDevices(
         events,
         printing=printing,
@@ -144,6 +134,7 @@ def start_devices(
             config.config_path,
             _tables(config),
             card=lambda: _card_method(payments) if card_configured else None,
+            builder=builder,
         )
     if card_configured:
         threading.Thread(
@@ -153,6 +144,62 @@ def start_devices(
         ).start()
     log.info("devices: %s", ", ".join(devices.devices) or "none configured")
     return devices
+
+
+class Builder:
+    """Each device's driver from its settings, reporting to ``events``: at start-up and
+    when the device screen saves new settings (:func:`pos.services.device_admin.
+    apply_settings`). In training every device stays on its emulator whatever port is
+    typed (``training_ports``); the other settings (paper profile, drawer, terminator…)
+    are used as given."""
+
+    def __init__(
+        self,
+        events: DeviceEvents,
+        poll_interval: float,
+        training_ports: dict[str, PortSettings] | None = None,
+    ) -> None:
+        self.events = events
+        self.poll_interval = poll_interval
+        self.training_ports = training_ports or {}
+
+    def _port(self, table: str, port: PortSettings) -> PortSettings:
+        emulator = self.training_ports.get(table)
+        return port if emulator is None else emulator
+
+    def printer(self, config: PrinterConfig) -> ReceiptPrinting:
+        printer = ReceiptPrinter(
+            self._port("printer", config.port),
+            handler=self.events,
+            poll_interval=self.poll_interval,
+            drawer_open_when_high=config.drawer_open_when_high,
+            drawer_pin=config.drawer_pin,
+            drawer_warn_after=config.drawer_open_warning if config.drawer else None,
+        )
+        return ReceiptPrinting(
+            printer,
+            profile(config.profile),
+            logo_key=config.logo_key,
+            qr_template=config.qr or None,
+        )
+
+    def display(self, config: DisplayConfig) -> PoleDisplay:
+        return PoleDisplay(
+            self._port("display", config.port),
+            config.command_set,
+            handler=self.events,
+            idle_text=(config.idle_top, config.idle_bottom),
+        )
+
+    def scanner(self, config: ScannerConfig, on_code: Callable[[str], None]) -> SerialScanner:
+        return SerialScanner(
+            self._port("scanner", config.port),
+            on_code,
+            framer=ScanFramer(
+                config.terminator, strip_aim=config.strip_aim, idle_gap=config.idle_gap
+            ),
+            handler=self.events,
+        )
 
 
 def check_card(events: DeviceEvents, card: Callable[[], CardAdmin | None]) -> None:

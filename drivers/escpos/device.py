@@ -126,8 +126,29 @@ class ReceiptPrinter:
         return self._last
 
     def close(self) -> None:
+        """Finish the jobs handed in, stop the worker, let the port go."""
         self.worker.stop()
         self.connection.close()
+
+    def hand_over(self) -> list[PrintJob]:
+        """After :meth:`close`: the receipts still waiting for paper, oldest first, for
+        the printer that takes this one's place (new settings), so none is lost."""
+        with self._lock:
+            jobs = list(self._queue)
+            self._queue.clear()
+        return jobs
+
+    def take_over(self, jobs: list[PrintJob]) -> Future[None]:
+        """Receipts another printer could not print (:meth:`hand_over`): queued ahead of
+        anything new, printed when this printer is ready (the cashier was told)."""
+
+        def adopt() -> None:
+            with self._lock:
+                self._queue.extendleft(reversed(jobs))
+            self._held.update(j.job_id for j in jobs)
+            self._drain()
+
+        return self.worker.submit(adopt)
 
     # -- on the device thread ------------------------------------------------------------
 

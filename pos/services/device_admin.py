@@ -6,28 +6,54 @@ Everything needs ``manage_settings`` and is audited. Opening the drawer from her
 "no sale" like any other (counted on the shift). The card terminal is reached through the
 payment method the composition root hands in (``card``), never by its name here; its
 calls run on the network executor (:class:`pos.services.steps.NetCall`), since the
-method waits there for the terminal's worker. New settings take effect at the next start
-of the till (the devices' workers are built once, at start-up).
+method waits there for the terminal's worker.
+
+Saved settings take effect at once: the device's worker is stopped cleanly (the jobs handed
+to it finish, its port is let go) and a new one is started with the new settings by the
+composition root's :class:`DeviceBuilder`; receipts waiting for paper move to the new
+printer, and the sale screen's device line follows the new worker's statuses.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from drivers.transport import FoundPort, list_ports
 from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Permission
-from pos.services.device_config import TABLES, DeviceConfigError, devices_config
-from pos.services.devices import DeviceState, DeviceStatus, TillDevices
+from pos.services.device_config import (
+    TABLES,
+    DeviceConfigError,
+    DevicesConfig,
+    DisplayConfig,
+    PrinterConfig,
+    ScannerConfig,
+    devices_config,
+)
+from pos.services.devices import DeviceState, DeviceStatus, ReceiptPrinting, TillDevices
 from pos.services.errors import ServiceError
 from pos.services.shifts import ShiftService
 from pos.services.steps import NetCall, Steps
 from pos.store.db import Database
 
-__all__ = ["CardAdmin", "DeviceAdmin", "FoundPort", "render_table"]
+if TYPE_CHECKING:
+    from drivers.display.driver import PoleDisplay
+    from drivers.scanner.driver import SerialScanner
+
+__all__ = [
+    "CardAdmin",
+    "DeviceAdmin",
+    "DeviceBuilder",
+    "FoundPort",
+    "apply_settings",
+    "render_table",
+]
+
+log = logging.getLogger(__name__)
 
 
 class CardAdmin(Protocol):
@@ -35,6 +61,67 @@ class CardAdmin(Protocol):
 
     def check_connection(self) -> str: ...
     def register(self) -> str: ...
+
+
+class DeviceBuilder(Protocol):
+    """Builds a device's driver from its settings (``pos.device_link``: at start-up, and
+    again when the device screen saves new settings). Building opens no port."""
+
+    def printer(self, config: PrinterConfig) -> ReceiptPrinting: ...
+    def display(self, config: DisplayConfig) -> PoleDisplay: ...
+    def scanner(self, config: ScannerConfig, on_code: Callable[[str], None]) -> SerialScanner: ...
+
+
+def apply_settings(
+    devices: TillDevices, builder: DeviceBuilder, table: str, config: DevicesConfig
+) -> None:
+    """Use ``config``'s ``table`` device now: the new worker takes the old one's place
+    first (so a sale printing meanwhile reaches a live worker), then the old one is stopped
+    (its queued jobs finish) and its port closed; receipts it still held for paper go to
+    the new printer. The device's status is reported as "checking" until the new worker
+    answers; a device switched off is reported once and drops off the sale screen."""
+    events = devices.events
+    before = set(devices.devices)
+    if table == "printer":
+        old_printing = devices.printing
+        p = config.printer
+        devices.printing = builder.printer(p) if p is not None else None
+        devices.drawer = p is not None and p.drawer
+        if old_printing is not None:
+            old_printing.printer.close()
+            waiting = old_printing.printer.hand_over()
+            if waiting and devices.printing is not None:
+                devices.printing.printer.take_over(waiting)
+            elif waiting:
+                log.warning("printer switched off with receipts waiting: %s", waiting)
+        if devices.printing is not None:
+            if devices.training is not None:  # the training panel lays out this paper
+                devices.training.columns = devices.printing.profile.columns
+            name = devices.printing.printer.name
+            events.status(DeviceStatus(name, DeviceState.UNKNOWN, "reconnecting"))
+            devices.printing.printer.check()
+    elif table == "display":
+        old_display = devices.display
+        d = config.display
+        devices.display = builder.display(d) if d is not None else None
+        if old_display is not None:
+            old_display.close()
+        if devices.display is not None:
+            events.status(DeviceStatus(devices.display.name, DeviceState.UNKNOWN, "reconnecting"))
+            devices.display.idle()
+    elif table == "scanner":
+        old_scanner = devices.scanner
+        sc = config.scanner
+        if old_scanner is not None:
+            old_scanner.close()  # one reader per port: the old one lets go first
+        devices.scanner = builder.scanner(sc, devices.scanned) if sc is not None else None
+        if devices.scanner is not None:
+            events.status(DeviceStatus(devices.scanner.name, DeviceState.UNKNOWN, "reconnecting"))
+            devices.scanner.start()
+    else:
+        raise ValueError(f"unknown device table {table!r}")
+    for gone in before - set(devices.devices):
+        events.status(DeviceStatus(gone, DeviceState.UNKNOWN, "removed"))
 
 
 def _toml_value(value: Any) -> str:
@@ -88,6 +175,7 @@ class DeviceAdmin:
         current: Mapping[str, Mapping[str, Any]],
         *,
         card: Callable[[], CardAdmin | None] = lambda: None,
+        builder: DeviceBuilder | None = None,
     ) -> None:
         self.devices = devices
         self._db = db
@@ -97,6 +185,7 @@ class DeviceAdmin:
         self.config_path = config_path
         self._current = {k: dict(v) for k, v in current.items()}
         self._card = card
+        self._builder = builder
 
     def _require(self, action: str, detail: dict[str, object] | None = None) -> None:
         user = self._auth.require(Permission.MANAGE_SETTINGS)
@@ -115,13 +204,14 @@ class DeviceAdmin:
         return dict(self._current.get(table, {}))
 
     def save(self, table: str, values: Mapping[str, Any]) -> str:
-        """Check ``values`` as start-up would, then write them into the config file as
-        ``[devices.<table>]``; answers the file's path. Takes effect at the next start."""
+        """Check ``values`` as start-up would, write them into the config file as
+        ``[devices.<table>]`` and reconnect the device with them now (when the till was
+        given a builder); answers the file's path."""
         if table not in TABLES:
             raise ServiceError(f"Unknown device {table!r}.")
         clean = {k: v for k, v in values.items() if v not in ("", None)}
         try:
-            devices_config({table: clean})
+            parsed = devices_config({table: clean})
         except DeviceConfigError as exc:
             raise ServiceError(str(exc)) from None
         self._require("device_settings_saved", {"device": table, "keys": sorted(clean)})
@@ -132,7 +222,17 @@ class DeviceAdmin:
         temporary.write_text(replace_table(old, table, clean), encoding="utf-8")
         temporary.replace(path)
         self._current[table] = clean
+        if self._builder is not None:
+            if self.devices.training is not None and "port" not in clean:
+                # training: every device is its emulator, whatever port (none) is typed
+                parsed = devices_config({table: {**clean, "port": "loop://"}})
+            apply_settings(self.devices, self._builder, table, parsed)
         return str(path)
+
+    @property
+    def live(self) -> bool:
+        """Whether saved settings are used at once (else at the next start)."""
+        return self._builder is not None
 
     # -- tests -----------------------------------------------------------------------------
     def test_print(self, lines: list[str]) -> None:

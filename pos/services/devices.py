@@ -349,16 +349,21 @@ class TillDevices:
         self.admin: DeviceAdmin | None = None
         self._closers = closers or []
         self._scan_targets: list[Callable[[str], None]] = []
+        self.card_terminal = card_terminal
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """The configured devices now (the device screen may add or remove one live)."""
         names = []
-        if printing is not None:
-            names.append(printing.printer.name)
-        if display is not None:
-            names.append(display.name)
-        if scanner is not None:
-            names.append(scanner.name)
-        if card_terminal:
+        if self.printing is not None:
+            names.append(self.printing.printer.name)
+        if self.display is not None:
+            names.append(self.display.name)
+        if self.scanner is not None:
+            names.append(self.scanner.name)
+        if self.card_terminal:
             names.append("card_terminal")
-        self.devices: tuple[str, ...] = tuple(names)
+        return tuple(names)
 
     # -- receipts and the drawer -------------------------------------------------------
     def sale_completed(

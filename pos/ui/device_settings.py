@@ -6,7 +6,8 @@ display; card terminal diagnosis and registration.
 The use cases are ``terminal.devices.admin`` (:mod:`pos.services.device_admin`): they
 check ``manage_settings`` (a cashier gets the approval dialog's refusal) and are audited;
 they run on the till worker, the card terminal's on the network executor. Saved settings
-take effect at the next start of the till, as the screen says.
+are used at once: the device's worker is stopped and started again with them, and the
+sale screen's device line follows (in training the devices stay on their emulators).
 """
 
 from __future__ import annotations
@@ -141,6 +142,12 @@ class DeviceSettingsDialog(KauntaDialog):
         layout.addWidget(self.tabs, 1)
         note = QLabel(
             self.tr(
+                "Saved settings go into the configuration file and are used at once: the "
+                "device is reconnected with them. In training mode the devices stay on "
+                "their emulators, whatever port is typed."
+            )
+            if admin.live
+            else self.tr(
                 "Saved settings go into the configuration file and take effect the next "
                 "time the till starts. In training mode the devices are emulators."
             ),
@@ -216,15 +223,20 @@ class DeviceSettingsDialog(KauntaDialog):
     # -- actions -----------------------------------------------------------------------
     def save(self, table: str) -> None:
         values = self.forms[table].values()
+        done = (
+            self.tr("Saved in {path}. The device was reconnected with the new settings.")
+            if self.admin.live
+            else self.tr("Saved in {path}. Restart the till to use the new settings.")
+        )
         self.acts.call(
             lambda: self.admin.save(table, values),
-            lambda path: self.show_info(
-                self.tr("Saved in {path}. Restart the till to use the new settings.").format(
-                    path=path
-                )
-            ),
+            lambda path: self._saved(done.format(path=path)),
             self._failed,
         )
+
+    def _saved(self, text: str) -> None:
+        self.show_info(text)
+        self._show_statuses()
 
     def test_print(self) -> None:
         lines = [self.tr("Kaunta test print"), self.tr("If you can read this, the printer works.")]

@@ -149,6 +149,7 @@ class DeviceStatusLine(QLabel):
         self._render()
 
     def update_status(self, status: DeviceStatus) -> None:
+        self._follow_devices()
         if status.device in TRANSIENT:
             if status.state is DeviceState.OK:
                 self.statuses.pop(status.device, None)
@@ -159,6 +160,18 @@ class DeviceStatusLine(QLabel):
         elif status.device in self.statuses:
             self.statuses[status.device] = status
             self._render()
+        else:
+            self._render()  # a device switched off: its entry went
+
+    def _follow_devices(self) -> None:
+        """The device screen may have added or switched off a device (live settings)."""
+        configured = self.signals.devices.devices
+        for name in list(self.statuses):
+            if name not in configured and name not in TRANSIENT:
+                del self.statuses[name]
+        for name in configured:
+            self.statuses.setdefault(name, DeviceStatus(name, DeviceState.UNKNOWN))
+        self.setVisible(bool(self.statuses))
 
     @property
     def worst(self) -> DeviceState:

@@ -328,7 +328,7 @@ def test_the_manager_device_screen_saves_settings_test_prints_and_diagnoses(
     form.port.setCurrentText("/dev/ttyUSB7")
     form.fields["baudrate"].setCurrentText("19200")  # type: ignore[union-attr]
     till.click(till.button(dialog, "Save"))
-    _until(till, lambda: "Restart the till" in dialog.message.text())
+    _until(till, lambda: "reconnected with the new settings" in dialog.message.text())
     written = till.config.config_path.read_text(encoding="utf-8")
     assert '[devices.printer]\nport = "/dev/ttyUSB7"\nbaudrate = 19200\n' in written
 
@@ -411,3 +411,56 @@ def test_a_drawer_left_open_after_a_cash_sale_warns_the_cashier_until_it_is_shut
     _until(till, lambda: "Cash drawer" not in line.text())
     assert sale.message.text() == ""
     assert "Printer: ready" in line.text()
+
+
+@pytest.mark.parametrize("device_till", ["manager"], indirect=True)
+def test_printer_settings_saved_on_the_device_screen_reconnect_the_printer_live(
+    device_till: Till,
+) -> None:
+    from pos.services.devices import DeviceStatus
+    from pos.ui.device_settings import DeviceSettingsDialog
+    from pos.ui.manager.menu import ManagerMenu
+
+    till = device_till
+    hooks = _hooks(till)
+    line = hooks.line
+    _until(till, lambda: "Printer: ready" in line.text())
+    printing = hooks.devices.printing
+    assert printing is not None
+    old = printing.printer
+    seen: list[DeviceStatus] = []
+    hooks.signals.sig_status.connect(seen.append)
+    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    _until(till, lambda: till.window.manager_menu is not None)
+    menu = till.window.manager_menu
+    assert isinstance(menu, ManagerMenu)
+    till.click(menu.buttons["devices"])
+    _until(till, lambda: isinstance(menu.dialog, DeviceSettingsDialog))
+    dialog = menu.dialog
+    assert isinstance(dialog, DeviceSettingsDialog)
+    _until(till, lambda: "printer" in dialog.forms)
+    form = dialog.forms["printer"]
+    form.fields["profile"].setCurrentText("58mm")  # type: ignore[union-attr]
+    till.click(till.button(dialog, "Save"))
+    _until(till, lambda: "reconnected with the new settings" in dialog.message.text())
+
+    # a new worker on the (training) port; the old one ended and let the port go
+    now = hooks.devices.printing
+    assert now is not None
+    assert now.printer is not old
+    assert not old.worker._thread.is_alive()
+    assert not old.connection.is_open
+    assert now.profile.columns == 32
+    # the sale screen's line followed: "checking" while reconnecting, then the answer
+    _until(till, lambda: any(s.device == "printer" and s.state.value == "ok" for s in seen))
+    states = [s.state.value for s in seen if s.device == "printer"]
+    assert states[0] == "unknown"
+    _until(till, lambda: "Printer: ready" in line.text())
+    # the next page prints on the emulator through the new worker, on 58 mm paper
+    panel = _panel(till)
+    till.click(till.button(dialog, "Test print"))
+    _until(till, lambda: len(panel.receipts) == 1)
+    assert "Kaunta test print" in "\n".join(panel.receipts[0])
+    (picture,) = _training(till).printer.receipts  # type: ignore[union-attr]
+    assert all(len(text) <= 32 for text in picture.text_lines())
+    assert _training(till).columns == 32
