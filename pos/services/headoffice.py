@@ -36,11 +36,12 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pos.domain.messages import define
+from pos.domain.messages import Message, define
 from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Permission, check_pin_format
 from pos.services.context import Clock, SystemClock
 from pos.services.errors import ServiceError
+from pos.services.refusal_messages import parked_message
 from pos.services.steps import NetCall, Steps
 from pos.store import sync_state
 from pos.store.db import Database
@@ -195,6 +196,12 @@ class ParkedEventView:
 
     def age(self, now: datetime) -> timedelta | None:
         return None if self.parked_at is None else max(timedelta(0), now - self.parked_at)
+
+    @property
+    def message(self) -> Message:
+        """The reason in the reader's language where head office gave it as a code (a
+        refused refund), else its English."""
+        return parked_message(self.reason)
 
 
 @dataclass

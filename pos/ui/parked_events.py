@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.headoffice import ParkedEventView
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.i18n import QT_TRANSLATE_NOOP
@@ -92,7 +93,8 @@ class ParkedEventsDialog(KauntaDialog):
         self.events = events
         self.table.setRowCount(len(events))
         for row, event in enumerate(events):
-            cells = (str(event.seq), event.kind, event.reason, self.age_text(event.age(now)))
+            reason = i18n.render(event.message)  # a coded refusal in the reader's language
+            cells = (str(event.seq), event.kind, reason, self.age_text(event.age(now)))
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if col == 1:

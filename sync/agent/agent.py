@@ -45,6 +45,7 @@ from sync.agent.changes import PageError, parse_page
 from sync.agent.client import HeadOfficeClient, SyncError, TerminalRefused, TransientError
 from sync.agent.push_results import PushResultPuller
 from sync.protocol.batch import MAX_BATCH_EVENTS, AckStatus, ChainHead, batch_document
+from sync.protocol.refusals import encode_parked
 from sync.protocol.training import is_training_document
 
 log = logging.getLogger(__name__)
@@ -289,7 +290,10 @@ class SyncAgent:
                 continue
             if ack.status is AckStatus.REJECTED:
                 where = f"{ack.field}: " if ack.field else ""
-                refused.append((event.event_id, f"{where}{ack.reason}" or "refused"))
+                english = f"{where}{ack.reason}" or "refused"
+                # a coded refusal is kept with its values: the till words it in the
+                # reader's language (sync.protocol.refusals)
+                refused.append((event.event_id, encode_parked(english, ack.code, ack.params)))
             else:
                 delivered.append(event.event_id)
                 duplicates += ack.status is AckStatus.DUPLICATE

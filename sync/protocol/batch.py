@@ -23,6 +23,7 @@ from sync.protocol.envelope import PROTOCOL_VERSION, read_version
 from sync.protocol.errors import ProtocolError
 from sync.protocol.events import Event, parse_event
 from sync.protocol.fields import ID_RE, Fields, check_uuid, iso_utc
+from sync.protocol.refusals import read_params
 
 MAX_BATCH_EVENTS = 500
 _CHAIN_HASH_RE = re.compile(r"[0-9a-f]{64}")
@@ -151,13 +152,17 @@ class AckStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Ack:
-    """The head office's answer about one event of a batch."""
+    """The head office's answer about one event of a batch. ``reason`` is English; a
+    refusal a person should read in their language also has ``code`` and ``params``
+    (:mod:`sync.protocol.refusals`)."""
 
     index: int
     event_id: str | None
     status: AckStatus
     field: str = ""
     reason: str = ""
+    code: str = ""
+    params: Mapping[str, str | int] | None = None
 
     @property
     def delivered(self) -> bool:
@@ -171,6 +176,7 @@ class Ack:
             "status": self.status.value,
             "field": self.field,
             "reason": self.reason,
+            **({"code": self.code, "params": dict(self.params or {})} if self.code else {}),
         }
 
 
@@ -198,6 +204,8 @@ def parse_acks(raw: bytes | str | Mapping[str, Any]) -> list[Ack]:
                 status=r.choice("status", AckStatus),
                 field=r.text("field", max_len=200),
                 reason=r.text("reason", max_len=500),
+                code=r.text("code", max_len=60) if "code" in r.raw else "",
+                params=read_params(r.raw.get("params")) if "code" in r.raw else None,
             )
         )
     return acks

@@ -58,6 +58,9 @@ class AckSchema(serializers.Serializer):
     status = serializers.ChoiceField(choices=["applied", "duplicate", "rejected"])
     field = serializers.CharField(allow_blank=True)
     reason = serializers.CharField(allow_blank=True)
+    #: a refusal the till words in its cashier's language (sync.protocol.refusals)
+    code = serializers.CharField(required=False)
+    params = serializers.DictField(required=False)
 
 
 class AcksSchema(serializers.Serializer):

@@ -34,6 +34,7 @@ from sync.protocol.canonical import load_json
 from sync.protocol.envelope import EventType
 from sync.protocol.errors import ProtocolError
 from sync.protocol.events import Event
+from sync.protocol.refusals import Refusal, refusal
 from sync.server.ledger import models as m
 from sync.server.ledger.bulk import copy_rows, copy_sales, copy_supported
 from sync.server.terminals.chain import record_chain_head
@@ -137,7 +138,17 @@ def _apply(terminal: Terminal, batch: Batch, documents: list[Any]) -> list[Ack]:
         if event.header.type == EventType.REFUND_COMPLETED and not event.header.training:
             refused = _check_refund(terminal, event, documents[item.index], rows)
             if refused is not None:
-                acks.append(Ack(item.index, eid, AckStatus.REJECTED, "lines", refused))
+                acks.append(
+                    Ack(
+                        item.index,
+                        eid,
+                        AckStatus.REJECTED,
+                        "lines",
+                        refused.text,
+                        refused.code,
+                        refused.params,
+                    )
+                )
                 continue
         _project(terminal, event, documents[item.index], rows)
         acks.append(Ack(item.index, eid, AckStatus.APPLIED))
@@ -202,7 +213,7 @@ def _review(
         rows.reviews.append(m.RefundReview(event_id=event.event_id, **fields))
 
 
-def _check_refund(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> str | None:
+def _check_refund(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> Refusal | None:
     """Why this refund must be refused, or None to apply it.
 
     Refused: the original sale was voided or is in another currency; a line names no line
@@ -230,10 +241,10 @@ def _check_refund(terminal: Terminal, event: Event, document: Any, rows: _Rows) 
         )
         return None
     earlier = _refund_bodies(sold.sale_id) + rows.refunded.get(sale_id, [])
-    reason = _over_refund(sold, receipt, body, earlier)
-    if reason is not None:
-        _review(terminal, event, document, m.RefundReview.Status.REJECTED, reason, rows)
-        return reason
+    refused = _over_refund(sold, receipt, body, earlier)
+    if refused is not None:
+        _review(terminal, event, document, m.RefundReview.Status.REJECTED, refused.text, rows)
+        return refused
     rows.refunded.setdefault(sale_id, []).append(body)
     return None
 
@@ -293,12 +304,18 @@ def _refund_bodies(sale_id: str) -> list[dict[str, Any]]:
 
 def _over_refund(
     sold: _Sold, receipt: str, body: dict[str, Any], earlier: list[dict[str, Any]]
-) -> str | None:
-    """The reason ``body`` goes beyond ``sold`` once the ``earlier`` refunds are counted."""
+) -> Refusal | None:
+    """Why ``body`` goes beyond ``sold`` once the ``earlier`` refunds are counted (a code
+    and values the till words in its cashier's language; ``.text`` is the English)."""
     if not sold.completed:
-        return f"receipt {receipt} was voided; there is nothing to refund"
+        return refusal("hq_refund_voided", receipt=receipt)
     if body["currency"] != sold.currency:
-        return f"receipt {receipt} is in {sold.currency}, this refund in {body['currency']}"
+        return refusal(
+            "hq_refund_currency",
+            receipt=receipt,
+            sale_currency=sold.currency,
+            currency=body["currency"],
+        )
     qty: dict[str, int] = {}
     money: dict[str, int] = {}
     total = 0
@@ -315,21 +332,22 @@ def _over_refund(
             continue
         line = sold.lines.get(key)
         if line is None:
-            return f"a line of this refund ({ln['name']}) is not on receipt {receipt}"
+            return refusal("hq_refund_line_unknown", item=ln["name"], receipt=receipt)
         name, quantity, line_total = line
         asked, before = int(ln["quantity"]), qty.get(key, 0)
         if before + asked > quantity:
-            return (
-                f"{name} on receipt {receipt}: {quantity} sold, {before} already "
-                f"refunded (by this or another till), so {asked} more cannot go back"
+            return refusal(
+                "hq_refund_line_over",
+                item=name,
+                receipt=receipt,
+                sold=quantity,
+                refunded=before,
+                asked=asked,
             )
         if money.get(key, 0) + _minor(ln["total"]) > line_total:
-            return (
-                f"{name} on receipt {receipt}: the money refunded would be more than "
-                "the line was sold for"
-            )
+            return refusal("hq_refund_line_money_over", item=name, receipt=receipt)
     if total + _minor(body["total"]) > sold.total_minor:
-        return f"receipt {receipt}: refunds would add up to more than the sale's total"
+        return refusal("hq_refund_total_over", receipt=receipt)
     return None
 
 
@@ -554,7 +572,8 @@ def _recheck_unchecked(sales: list[m.Sale]) -> None:
         for r in refunds:
             body = r.event.document["body"]
             receipt = (body.get("original") or {}).get("receipt_number", "")
-            reason = _over_refund(sold, receipt, body, earlier)
+            over = _over_refund(sold, receipt, body, earlier)
+            reason = over.text if over is not None else ""
             earlier.append(body)
             eid = str(r.event_id)
             if eid not in event_ids:
