@@ -467,6 +467,8 @@ def run_gui(
     set_notifier(window.sig_uncaught.emit)  # any thread: delivered on the GUI thread
     # results head office relays are applied on the till worker, like the cashier's work
     link.run_on_till = window.runner.call_and_wait
+    # a finished sale wakes the sync agent: at head office within a round trip when online
+    terminal.checkout.on_finished = link.sale_written
     if config.fullscreen:
         window.showFullScreen()  # kiosk: no window manager frame, nothing else on screen
     else:

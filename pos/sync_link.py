@@ -249,6 +249,13 @@ class SyncLink:
         if agent is not None:
             agent.nudge()
 
+    def sale_written(self) -> None:
+        """A sale was committed (``CheckoutService.on_finished``, the till worker): wake the
+        agent to send it now. Instant; nothing when no agent runs."""
+        agent = self.agent
+        if agent is not None:
+            agent.sale_written()
+
     # -- the agent's status (its own thread) -----------------------------------------------
 
     def _on_status(self, status: SyncStatus) -> None:

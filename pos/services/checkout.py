@@ -9,6 +9,7 @@ durable transaction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -35,6 +36,8 @@ from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.repositories import ParkedSummary
 from sync.protocol.canonical import document_text
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CashResult", "CheckoutService", "LineView", "ParkedSummary", "SaleView", "VoidResult"]
 
@@ -140,6 +143,10 @@ class CheckoutService:
         self._audit = AuditWriter(ctx, clock, ids)
         self._sale: Sale | None = None
         self._loaded = False
+        #: called after each finished sale's (or void's) transaction has committed: the
+        #: composition root points it at the sync agent's wake-up (``SyncLink.sale_written``)
+        #: so the sale goes to head office now, not at the next poll. Must return at once.
+        self.on_finished: Callable[[], None] | None = None
 
     @property
     def _table(self) -> TaxTable:
@@ -750,6 +757,11 @@ class CheckoutService:
                     detail=detail,
                 )
         self._sale = None
+        if self.on_finished is not None:
+            try:
+                self.on_finished()
+            except Exception:  # the sale is committed; a wake-up that failed only waits
+                log.exception("the sync wake-up after a sale failed")
         return build_receipt(
             sale,
             totals,

@@ -136,6 +136,8 @@ class SyncAgent:
         self._on_status = on_status
         self._backoff = Backoff(self.settings.backoff_base_s, self.settings.backoff_cap_s)
         self._wake = threading.Event()
+        self._full_due = True  # the next round pulls changes and beats too, not only drains
+        self._backing_off = False  # the last round failed: a sale does not wake the agent
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -159,15 +161,36 @@ class SyncAgent:
         self.client.close()
 
     def nudge(self) -> None:
-        """Start the next round now (a sale was just written, the network came back)."""
+        """Start a full round now (the network came back, a manager asked): also while
+        backing off after a failure."""
+        self._full_due = True
         self._wake.set()
+
+    def sale_written(self) -> None:
+        """An event was just committed to the outbox (a sale finished): send it now.
+
+        Thread-safe and instant (sets an event; the till's worker calls it after its
+        commit). The agent, waiting on that event with the poll interval as its timeout,
+        wakes and drains only (the catalog pull and heartbeat keep their own pace), so a
+        sale reaches head office within a round trip when online. While the agent backs
+        off after a failure it is not woken early: the backoff's own timer sends the
+        sale, and a busy shop offline does not knock on head office at every sale."""
+        if not self._backing_off:
+            self._wake.set()
 
     def _loop(self) -> None:
         self._refresh()
+        next_full = 0.0
         while not self._stopping.is_set():
-            wait = self.settings.poll_interval_s
+            full = self._full_due or monotonic() >= next_full
+            wait: float | None = None
             try:
-                self.run_once()
+                if full:
+                    self._full_due = False
+                    next_full = monotonic() + self.settings.poll_interval_s
+                    self.run_once()
+                else:
+                    self.drain_once()
             except TransientError as exc:
                 wait = self._backoff.failed(exc.retry_after)
                 log.info("sync: %s (next try in %.1f s)", exc, wait)
@@ -178,6 +201,11 @@ class SyncAgent:
                 wait = self._backoff.failed()
             else:
                 self._backoff.succeeded()
+            self._backing_off = wait is not None
+            if wait is not None:
+                self._full_due = True  # the try after a failure is a full round
+            else:
+                wait = max(0.0, next_full - monotonic())
             self._wait(wait)
             self._wake.clear()
 
@@ -223,6 +251,17 @@ class SyncAgent:
             self._publish(online=False, refused=False, last_error=str(exc))
             raise
         return result
+
+    def drain_once(self) -> DrainResult:
+        """Only the drain (a sale woke the agent): errors published as in :meth:`run_once`."""
+        try:
+            return self.drain()
+        except TerminalRefused as exc:
+            self._publish(online=False, refused=True, last_error=str(exc))
+            raise
+        except SyncError as exc:
+            self._publish(online=False, refused=False, last_error=str(exc))
+            raise
 
     def drain(self) -> DrainResult:
         """Send every unsent event, batch by batch, until none is left or a call fails."""
