@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pos.config import Config, load_config
 from pos.demo import CATALOG_CSV, DEMO_USERS
+from pos.domain.messages import Message
 from pos.logging_setup import install_exception_hooks, set_notifier, setup_logging
 from pos.payments.base import MethodDescription, PayerKey, PaymentMethod
 from pos.payments.mpesa.relay import CallbackRelay
@@ -158,7 +159,7 @@ class Payments:
                 found.append(description)
         return found
 
-    def test_connection(self, code: str) -> str:
+    def test_connection(self, code: str) -> str | Message:
         from pos.payments.registry import MethodContext, build
 
         context = MethodContext(

@@ -226,7 +226,49 @@ def test_a_translation_with_other_values_is_caught(tmp_path: Path) -> None:
         ('show_message(w, f"Paid {amount}", error=False)', True),
         ('log.warning("nothing for the screen")', False),
         ('super().__init__(parent, "A dialog title")', True),
+        # conditionals, and/or, f-strings and concatenations: wherever the words sit
+        ('w.setText(self.tr("Yes") if ok else "No way")', True),
+        ('w.setText(self.tr("Yes") if ok else self.tr("No"))', False),
+        ('w.setText(name or "Nobody yet")', True),
+        ('QMessageBox.warning(None, self.tr("Title"), "Cannot " + what)', True),
+        ("w.setText(f\"{self.tr('Total')} {amount}\")", False),
+        # values given to a translated text are shown too
+        ('w.setText(self.tr("Paid {how}").format(how="by cash"))', True),
+        ('w.setText(self.tr("Paid {how}").format(how="cash" if c else "card"))', True),
+        ('w.setText(self.tr("Paid {amount}").format(amount=amount))', False),
+        ('w.show_info(self.tr("Saved to {path}.").format(path=folder / "catalog.csv"))', False),
+        # a text the translation files cannot be made from (only plain literals are read)
+        ('w.setText(self.tr(f"Paid {amount}"))', True),
+        ('w.setText(self.tr("Saved" if done else "Not saved"))', True),
+        ('w.setText(QCoreApplication.translate("X", "Paid " + how))', True),
+        ("w.setText(self.tr(SAVED if done else NOT_SET))", False),  # marked labels
+        ("w.setText(self.tr(LABELS[code]))", False),
+        # a local variable holding English, shown later in the same function
+        ('def f(w, label):\n    text = f"{label}: connected"\n    w.show_info(text)', True),
+        ('def f(w):\n    text = "Saved"\n    text += "."\n    w.setText(text)', True),
+        ('def f(w):\n    a = "Saved"\n    b = a\n    w.setText(b)', True),
+        ('def f(w):\n    text = self.tr("Saved")\n    w.setText(text)', False),
+        (  # another function's variable of the same name
+            'def f(w):\n    text = "Saved"\n    log.info(text)\n'
+            "def g(w, text):\n    w.setText(text)",
+            False,
+        ),
     ],
 )
 def test_the_literal_check_reads_calls_as_a_person_would(source: str, flagged: bool) -> None:
     assert bool(check.check_source(source, "x.py")) is flagged
+
+
+def test_each_finding_is_reported_once_with_its_place() -> None:
+    source = (
+        "class D:\n"
+        "    def f(self, w, ok):\n"
+        '        shown = "Done" if ok else self.tr("Not done")\n'
+        "        w.setText(shown)\n"
+        '        w.setText(self.tr(f"Paid {ok}"))\n'
+    )
+    found = check.check_source(source, "d.py")
+    assert [(f.where, f.call, f.text) for f in found] == [
+        ("d.py:4", "setText", "Done"),
+        ("d.py:5", "tr of a computed text", "Paid "),
+    ]

@@ -1,10 +1,18 @@
 """Find UI text that would reach the screen untranslated: ``python tools/i18n_check.py``.
 
 A string literal with words in it (a plain string or the literal part of an f-string)
-passed straight to a call that puts text on screen (``setText``, ``QLabel(…)``,
-``setToolTip``, the till's own ``action_button``/dialog helpers…) is English forever: it
-must go through ``self.tr(…)`` or ``QCoreApplication.translate(…)`` instead. Used by
-``tests/test_i18n_complete.py``; exits 1 and lists each place when it finds one.
+passed to a call that puts text on screen (``setText``, ``QLabel(…)``, ``setToolTip``,
+``QMessageBox``, the till's own ``action_button``/dialog helpers…) is English forever: it
+must go through ``self.tr(…)`` or ``QCoreApplication.translate(…)`` instead. Found wherever
+the literal sits in what is shown: a conditional (``"a" if x else "b"``), an f-string, a
+concatenation, a ``join``, a value given to ``.format(…)`` of a translated text, or a local
+variable assigned such a literal and shown later (``text = f"…"``, then ``setText(text)``).
+
+A translation call whose text is not one plain literal (``self.tr(f"…")``,
+``self.tr("a" if x else "b")``, ``self.tr("a" + b)``) is refused too: the translation
+files are made by reading the code, so such a text is never translated.
+
+Used by ``tests/test_i18n_complete.py``; exits 1 and lists each place when it finds one.
 """
 
 from __future__ import annotations
@@ -120,56 +128,137 @@ def _super_init(node: ast.Call) -> bool:
     )
 
 
-def _bare_words(node: ast.AST) -> str | None:
-    """The English words in ``node`` that no translation call wraps, if any."""
+#: local names holding untranslated words, by name (see :func:`_tainted`)
+Tainted = dict[str, str]
+
+
+def _first(nodes: list[ast.expr], tainted: Tainted) -> str | None:
+    for node in nodes:
+        found = _bare_words(node, tainted)
+        if found:
+            return found
+    return None
+
+
+def _bare_words(node: ast.AST, tainted: Tainted | None = None) -> str | None:
+    """The English words in ``node`` that no translation call wraps, if any.
+
+    ``tainted``: local names assigned such words in the same function."""
+    names = tainted or {}
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         if _KEY.match(node.value.strip()):
             return None
         return node.value if _WORD.search(node.value) else None
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
     if isinstance(node, ast.JoinedStr):
         parts = [v.value for v in node.values if isinstance(v, ast.Constant)]
         literal = "".join(str(p) for p in parts)
         if _WORD.search(literal):
             return literal
-        for value in node.values:
-            if isinstance(value, ast.FormattedValue):
-                found = _bare_words(value.value)
-                if found:
-                    return found
-        return None
+        return _first([v.value for v in node.values if isinstance(v, ast.FormattedValue)], names)
     if isinstance(node, ast.BinOp):
-        return _bare_words(node.left) or _bare_words(node.right)
+        if isinstance(node.op, ast.Div):
+            return None  # folder / "catalog.csv": a path, not a sentence
+        return _bare_words(node.left, names) or _bare_words(node.right, names)
+    if isinstance(node, ast.BoolOp):  # shown = text or "Nothing yet"
+        return _first(node.values, names)
     if isinstance(node, ast.IfExp):
-        return _bare_words(node.body) or _bare_words(node.orelse)
-    if isinstance(node, (ast.Tuple, ast.List)):
-        for element in node.elts:
-            found = _bare_words(element)
-            if found:
-                return found
-    if isinstance(node, ast.Call) and _name(node) == "join" and node.args:
-        return _bare_words(node.args[0])
+        return _bare_words(node.body, names) or _bare_words(node.orelse, names)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return _first(node.elts, names)
+    if isinstance(node, ast.Call):
+        name = _name(node)
+        if name == "join" and node.args:
+            return _bare_words(node.args[0], names)
+        if name == "format" and isinstance(node.func, ast.Attribute):
+            # "Paid {x}".format(...) and tr("Paid {x}").format(x="cash"): the values
+            # given to a shown text are shown too
+            values = [*node.args, *(k.value for k in node.keywords)]
+            return _bare_words(node.func.value, names) or _first(values, names)
     return None
 
 
-def check_source(source: str, where: str) -> list[Untranslated]:
-    """Every untranslated literal given to a text-showing call in ``source``."""
-    found: list[Untranslated] = []
-    for node in ast.walk(ast.parse(source, where)):
-        if not isinstance(node, ast.Call) or not (_name(node) in SHOWN or _super_init(node)):
-            continue
-        func = node.func
-        if (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id in LOGGERS
-        ):
-            continue  # log.warning(...) is for the log file, in English
-        shown = [k.value for k in node.keywords if k.arg not in NOT_TEXT]
-        for arg in [*node.args, *shown]:
-            words = _bare_words(arg)
-            if words:
-                found.append(Untranslated(f"{where}:{node.lineno}", _name(node), words))
+def _not_extractable(node: ast.Call) -> str | None:
+    """The text of a translation call that is not one plain literal (never extracted)."""
+    name = _name(node)
+    if name not in TRANSLATING:
+        return None
+    # tr(source[, disambiguation]); translate(context, source[, disambiguation])
+    at = 0 if name in ("tr", "QT_TR_NOOP") else 1
+    if len(node.args) <= at:
+        return None
+    source = node.args[at]
+    if isinstance(source, ast.Constant):
+        return None
+    # names, table look-ups and choices between them are labels marked with
+    # QT_TRANSLATE_NOOP where they are defined; literal words in a computed text are not
+    return _bare_words(source)
+
+
+def _tainted(scope: ast.AST) -> Tainted:
+    """Local names assigned untranslated words anywhere in ``scope`` (a function or the
+    module): ``text = f"{label}: connected"`` then ``show_info(text)`` shows English."""
+    found: Tainted = {}
+    for _round in range(2):  # b = a + "…" after a = "…": one more pass picks it up
+        for node in ast.walk(scope):
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                targets, value = [node.target], node.value
+            if value is None:
+                continue
+            words = _bare_words(value, found)
+            if not words:
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, words)
     return found
+
+
+def _scopes(tree: ast.Module) -> list[ast.AST]:
+    """The module and each function, outermost first (names are looked up per scope)."""
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+    return [tree, *(n for n in ast.walk(tree) if isinstance(n, functions))]
+
+
+def check_source(source: str, where: str) -> list[Untranslated]:
+    """Every untranslated literal given to a text-showing call in ``source``, and every
+    translation call whose text cannot be extracted."""
+    tree = ast.parse(source, where)
+    found: dict[tuple[int, int], Untranslated] = {}
+    for scope in _scopes(tree):
+        # a module's names reach its functions; a function's own stay in it
+        tainted = _tainted(scope) if scope is not tree else {}
+        body = scope.body if isinstance(scope, ast.Module) else [scope]
+        for node in (n for top in body for n in ast.walk(top)):
+            if not isinstance(node, ast.Call):
+                continue
+            place = (node.lineno, node.col_offset)
+            unextractable = _not_extractable(node)
+            if unextractable and place not in found:
+                found[place] = Untranslated(
+                    f"{where}:{node.lineno}", f"{_name(node)} of a computed text", unextractable
+                )
+                continue
+            if not (_name(node) in SHOWN or _super_init(node)):
+                continue
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in LOGGERS
+            ):
+                continue  # log.warning(...) is for the log file, in English
+            shown = [k.value for k in node.keywords if k.arg not in NOT_TEXT]
+            for arg in [*node.args, *shown]:
+                words = _bare_words(arg, tainted)
+                if words and place not in found:
+                    found[place] = Untranslated(f"{where}:{node.lineno}", _name(node), words)
+    return [found[place] for place in sorted(found)]
 
 
 def check(folder: Path = ROOT / "pos" / "ui") -> list[Untranslated]:

@@ -210,6 +210,20 @@ class RefundResult:
 CANNOT_TAKE = define("payments.cannot_take", "{method} cannot take {currency}.")
 #: ... and for a zero or negative amount
 AMOUNT_ABOVE_ZERO = text("The amount must be more than zero.")
+#: what :meth:`PaymentMethod.check_connection` says when the keys worked
+CONNECTED = define("payments.connected", "Connected to {gateway} at {url}: the keys work.")
+#: ... and when the gateway refused them (``detail``: the gateway's own words)
+KEYS_REFUSED = define("payments.keys_refused", "{gateway} refused the keys: {detail}")
+
+
+class KeysRefused(ValueError):
+    """:meth:`PaymentMethod.check_connection`: the gateway refused the configured keys.
+
+    ``str()`` is the English (log, audit); :attr:`msg` the same as a message."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.msg = message
 
 
 class GatewayUnavailable(Exception):
@@ -299,10 +313,12 @@ class PaymentMethod(ABC):
         """Remove this method's secrets from a transcript (the base only masks numbers)."""
         return mask_digits(text)
 
-    def check_connection(self) -> str:
-        """Prove the keys work with the cheapest authenticated call; say what was done.
+    def check_connection(self) -> str | Message:
+        """Prove the keys work with the cheapest authenticated call; say what was done
+        (a fixed sentence or a message such as :data:`CONNECTED`).
 
-        Raises ``GatewayUnavailable`` (network) or ``ValueError`` (keys refused)."""
+        Raises ``GatewayUnavailable`` (network) or ``ValueError`` (keys refused; a
+        :class:`KeysRefused` carries the message in the manager's language)."""
         return f"{self.label} needs no connection."
 
     # -- gateway events (callbacks/webhooks relayed by the head office) -------------------

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from pos.domain.messages import define
+from pos.domain.messages import Message, define
 from pos.payments.base import GatewayUnavailable, MethodDescription
 from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Permission
@@ -63,7 +63,7 @@ class GatewaySettingsService:
         auth: AuthService,
         audit: AuditWriter,
         secrets: SecretStore,
-        tester: Callable[[str], str],
+        tester: Callable[[str], str | Message],
         descriptions: Callable[[], list[MethodDescription]],
         on_saved: Callable[[], None] | None = None,
     ) -> None:
@@ -109,19 +109,25 @@ class GatewaySettingsService:
                 self._on_saved()
         return changed
 
-    def test_connection(self, method: str) -> str:
-        """Build the method from the stored keys and make one authenticated call (inline)."""
+    def test_connection(self, method: str) -> str | Message:
+        """Build the method from the stored keys and make one authenticated call (inline).
+
+        The answer is the method's (a fixed sentence or a message with values, shown in
+        the manager's language)."""
         return run_inline(self.test_connection_steps(method))
 
-    def test_connection_steps(self, method: str) -> Steps[str]:
+    def test_connection_steps(self, method: str) -> Steps[str | Message]:
         """``test_connection`` as steps: the gateway call runs on the network executor."""
         user = self._auth.require(Permission.MANAGE_SETTINGS)
         tester = self._tester
         try:
-            message: str = yield NetCall(lambda: tester(method), f"{method}.test_connection")
+            message: str | Message = yield NetCall(
+                lambda: tester(method), f"{method}.test_connection"
+            )
             result = "ok"
         except (ValueError, LookupError, GatewayUnavailable) as exc:
-            message, result = str(exc), "failed"
+            found = getattr(exc, "msg", None)  # KeysRefused: the refusal as a message
+            message, result = (found if isinstance(found, Message) else str(exc)), "failed"
         with self._db.session() as s:
             self._audit.write(
                 s,

@@ -424,7 +424,11 @@ class DiscountDialog(KauntaDialog):
             else:
                 discount = Discount.of_amount(Money.parse(text or "0", self.currency))
         except (DomainError, ArithmeticError, ValueError) as exc:
-            self.show_error(getattr(exc, "message", None) or f"{text!r} is not a number.")
+            self.show_error(  # the rule broken, or the typing, in the cashier's language
+                i18n.describe(exc)
+                if isinstance(exc, DomainError)
+                else self.tr("{text} is not a number.").format(text=repr(text))
+            )
             return
         self.sig_discount.emit(discount)
 

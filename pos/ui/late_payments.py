@@ -40,8 +40,14 @@ class LatePaymentsDialog(KauntaDialog):
         grid = QGridLayout()
         self.notes: dict[str, QLineEdit] = {}
         for row, view in enumerate(late):
-            payer = f" from {view.payer}" if view.payer else ""
-            grid.addWidget(QLabel(f"{view.label} {view.tender}{payer}", self), row, 0)
+            line = (
+                self.tr("{method} {amount} from {payer}").format(
+                    method=view.label, amount=view.tender, payer=view.payer
+                )
+                if view.payer
+                else f"{view.label} {view.tender}"
+            )
+            grid.addWidget(QLabel(line, self), row, 0)
             note = QLineEdit(self)
             note.setPlaceholderText(self.tr("note"))
             self.notes[view.attempt_id] = note

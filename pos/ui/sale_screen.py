@@ -546,7 +546,7 @@ class SaleScreen(QWidget):
         self.lbl_subtotal.setText((t.subtotal if t else zero).amount_text())
         disc = f"-{t.discounts.amount_text()}" if t and t.discounts else "0.00"
         if view is not None and view.order_discount_text:
-            disc += f"  (order {view.order_discount_text})"
+            disc += self.tr("  (order {discount})").format(discount=view.order_discount_text)
         self.lbl_discounts.setText(disc)
         vat = t.vat_total if t else zero
         self.lbl_vat.setText(vat.amount_text())

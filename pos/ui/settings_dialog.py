@@ -13,6 +13,7 @@ import functools
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from pos.domain.messages import Message
 from pos.services.gateway_settings import FieldStatus, GatewaySettingsService
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
@@ -119,12 +120,18 @@ class SettingsDialog(KauntaDialog):
         """Test one method's connection; the answer replaces "Testing…"."""
         self.show_info(self.tr("Testing…"))
 
-        def passed(text: str) -> None:
+        def passed(answer: str | Message) -> None:
             if self.training:
                 # what was proven: the sandbox answered its demo keys (not the typed ones)
                 label = self.labels.get(method) or method
-                text = f"{label}: connected to the training sandbox with its demo keys."
-            self.show_info(text)
+                shown = self.tr(
+                    "{method}: connected to the training sandbox with its demo keys."
+                ).format(method=label)
+            elif isinstance(answer, Message):
+                shown = i18n.render(answer)
+            else:
+                shown = i18n.text(answer)  # the method's fixed sentence
+            self.show_info(shown)
 
         self.act.steps(
             lambda: self.service.test_connection_steps(method),

@@ -34,11 +34,14 @@ from urllib.parse import quote
 from pos.domain.errors import InvalidAmount
 from pos.domain.messages import Message, text
 from pos.payments.base import (
+    CONNECTED,
+    KEYS_REFUSED,
     AttemptRef,
     AttemptState,
     Capability,
     DialogKind,
     GatewayUnavailable,
+    KeysRefused,
     MethodDescription,
     PayerKey,
     PaymentMethod,
@@ -189,13 +192,13 @@ class MpesaMethod(PaymentMethod):
             return exc.msg
         return None
 
-    def check_connection(self) -> str:
+    def check_connection(self) -> Message:
         """Fetch an OAuth token with the configured keys (nothing is charged)."""
         try:
             self.client.access_token()
         except DarajaError as exc:
-            raise ValueError(f"Daraja refused the keys: {exc}") from exc
-        return f"Connected to Daraja at {self.client.config.base_url}: the keys work."
+            raise KeysRefused(KEYS_REFUSED(gateway="Daraja", detail=str(exc))) from exc
+        return CONNECTED(gateway="Daraja", url=self.client.config.base_url)
 
     def scrub(self, text: str) -> str:
         return self.client.scrub(text)

@@ -29,10 +29,13 @@ from typing import Any
 from pos.domain.messages import Message, define, text
 from pos.domain.money import Money
 from pos.payments.base import (
+    CONNECTED,
+    KEYS_REFUSED,
     AttemptRef,
     AttemptState,
     Capability,
     DialogKind,
+    KeysRefused,
     MethodDescription,
     PaymentMethod,
     PaymentRequest,
@@ -243,13 +246,13 @@ class PayPalMethod(PaymentMethod):
             return TOO_MANY_DECIMALS(currency=currency, digits=paypal_decimals(currency))
         return None
 
-    def check_connection(self) -> str:
+    def check_connection(self) -> Message:
         """Fetch an OAuth token with the configured keys (nothing is charged)."""
         try:
             self.client.access_token()
         except PayPalError as exc:
-            raise ValueError(f"PayPal refused the keys: {exc}") from exc
-        return f"Connected to PayPal at {self.client.config.base_url}: the keys work."
+            raise KeysRefused(KEYS_REFUSED(gateway="PayPal", detail=str(exc))) from exc
+        return CONNECTED(gateway="PayPal", url=self.client.config.base_url)
 
     def scrub(self, text: str) -> str:
         return self.client.scrub(text)
