@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from pos.domain.tax import KENYA_VAT, TaxTable
 from pos.services.etims import (
     EtimsPhase,
     EtimsService,
@@ -42,7 +44,7 @@ from pos.services.etims import (
     QueueRow,
 )
 from pos.store.db import Database
-from pos.store.models import OutboxEvent
+from pos.store.models import OutboxEvent, Product
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
 from sync.etims.config import EtimsConfig
 from sync.etims.items import DEFAULT_CLASS, ItemRegistry
@@ -57,6 +59,11 @@ from sync.protocol.training import TrainingNotReal
 log = logging.getLogger(__name__)
 
 KINDS = ("sale.completed", "refund.completed")
+#: catalogue products registered with KRA per round, ahead of their first sale (a
+#: round's sales are never held up long by a large catalogue)
+CATALOG_BATCH = 20
+#: how often the catalogue is looked at again once every product was registered
+CATALOG_EVERY_S = 60.0
 #: how many entries the manager's screen lists (every unsigned one, then the latest signed)
 SIGNED_ROWS = 50
 
@@ -83,6 +90,7 @@ class EtimsLink:
         clock: Callable[[], datetime] = _now,
         item_class: str = "",
         bearer: Callable[[], str | None] | None = None,
+        tax_table: TaxTable = KENYA_VAT,
     ) -> None:
         self.db = db
         self.service = service
@@ -95,6 +103,9 @@ class EtimsLink:
         self._registrar = registrar
         self._clock = clock
         self._item_class = item_class or DEFAULT_CLASS
+        self._tax_table = tax_table
+        self._next_catalog = 0.0  # monotonic time of the next catalogue look
+        self._refused_items: dict[str, str] = {}  # SKU -> KRA's reason (this session)
         self._bearer = bearer
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -225,6 +236,11 @@ class EtimsLink:
             result = submitter.drain()
             if result.stopped:
                 phase, reason = EtimsPhase.OFFLINE, result.stopped
+        if phase is EtimsPhase.ONLINE:
+            try:
+                self._register_catalog(submitter)
+            except TransportError as exc:
+                phase, reason = EtimsPhase.OFFLINE, f"product registration: {exc}"
         self.rounds += 1
         self._publish(queue, phase, reason)
 
@@ -265,6 +281,58 @@ class EtimsLink:
                     send=submitter.client.save_item,
                 )
             self._pending.pop(0)
+
+    def _register_catalog(self, submitter: Submitter) -> None:
+        """Register active catalogue products KRA does not know yet (``saveItem``), a
+        batch a round, so they are registered before they are first sold; a product
+        KRA refuses is left for its first sale (which then parks with KRA's reason)."""
+        now = time.monotonic()
+        if now < self._next_catalog:
+            return
+        lines = self._catalog_missing(CATALOG_BATCH)
+        if len(lines) < CATALOG_BATCH:
+            self._next_catalog = now + CATALOG_EVERY_S
+        for line in lines:
+            try:
+                self._registry.register(
+                    line,
+                    rates=self._cache.tax_rates(),
+                    band_by_vat_code=self.settings.band_by_vat_code,
+                    registrar=self._registrar,
+                    send=submitter.client.save_item,
+                )
+            except (EtimsRejected, EtimsError, ValueError) as exc:
+                self._refused_items[str(line["sku"])] = str(exc)
+                log.warning("eTIMS: KRA did not register product %s: %s", line["sku"], exc)
+
+    def _catalog_missing(self, limit: int) -> list[dict[str, Any]]:
+        """Active products not registered (nor refused this session), as sale lines'
+        wire form (what the registry reads)."""
+        with self.db.read_session() as s:
+            rows = s.execute(
+                select(Product.sku, Product.name, Product.price_minor, Product.vat_class)
+                .where(Product.active.is_(True))
+                .order_by(Product.id)
+            ).all()
+        out: list[dict[str, Any]] = []
+        for sku, name, price, vat_code in rows:
+            if self._registry.is_registered(sku) or sku in self._refused_items:
+                continue
+            try:
+                vat = self._tax_table.get(vat_code)
+            except Exception:
+                continue  # a class the till does not know: its first sale says why
+            out.append(
+                {
+                    "sku": sku,
+                    "name": name,
+                    "unit_price": {"minor": price},
+                    "vat_class": {"code": vat.code, "rate": str(vat.rate), "exempt": vat.exempt},
+                }
+            )
+            if len(out) >= limit:
+                break
+        return out
 
     def _publish(self, queue: SqliteQueue, phase: EtimsPhase, reason: str) -> None:
         now = self._clock()
@@ -397,6 +465,7 @@ def start_etims(config: Any, terminal: Any) -> TrainingEtims | EtimsLink | None:
         secrets=MemorySecrets(),
         registrar=Registrar(terminal.ctx.terminal_id, f"Till {terminal.ctx.terminal_id}"),
         training=True,
+        tax_table=terminal.ctx.tax_table,
     ).start()
     return TrainingEtims(link, sandbox)
 
@@ -435,4 +504,5 @@ def start_live(
         training=False,
         item_class=etims.item_class,
         bearer=bearer,
+        tax_table=terminal.ctx.tax_table,
     ).start()

@@ -254,7 +254,10 @@ def test_a_live_till_with_etims_initialises_keeps_the_key_in_the_keyring_and_sub
         queue_file = config.database_path.with_name("etims.sqlite").read_bytes()
         assert key.encode() not in queue_file
         assert box.calls["selectInitOsdcInfo"] == 1
-        assert box.calls["saveItem"] == 1
+        # the catalogue is registered ahead of its first sale, each product once
+        names = [item["itemNm"] for item in box.device("01").items.values()]
+        assert box.calls["saveItem"] == len(names) == len(set(names))
+        assert "Brookside Long Life Whole Milk 500ml" in names
         assert box.calls["saveTrnsSalesOsdc"] == 1
 
 

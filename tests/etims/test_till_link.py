@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pos.demo import CATALOG_CSV
 from pos.domain.money import Money
 from pos.etims_link import EtimsLink
 from pos.services.auth import Role, UserSummary
@@ -92,9 +93,16 @@ def test_training_sales_are_registered_signed_in_order_and_their_block_is_answer
     assert (view.waiting, view.parked, view.in_doubt) == (0, 0, 0)
     device = box.device("00")
     assert sorted(device.invoices) == [1, 2]
-    assert len(device.items) == 2  # both products registered (saveItem) before the sale
+    # the two sold products were registered (saveItem) first, before the sales were
+    # numbered; the rest of the catalogue after them, ahead of its first sale
+    registered = [device.items[code]["itemNm"] for code in sorted(device.items)]
+    assert registered[:2] == ["Brookside Long Life Whole Milk 500ml", "Brookside Fresh Milk 500ml"]
+    with CATALOG_CSV.open(encoding="utf-8") as f:
+        catalogue = {line.split(",")[2] for line in f.readlines()[1:]}
+    assert set(registered) <= catalogue
+    assert len(set(registered)) == len(registered)  # each product once
     assert link.registered_skus()
-    assert len(link.registered_skus()) == 2
+    assert link.registered_skus() >= {"DAI-0001", "DAI-0003"}  # the sold ones
     block = link.block_for(first)
     assert block is not None
     assert block.signed

@@ -21,6 +21,7 @@ from pos.etims_link import NOT_SET_UP, EtimsLink
 from pos.services.etims import EtimsPhase, EtimsView
 from pos.ui.dialogs import ReceiptDialog, TenderDialog
 from pos.ui.etims_queue import EtimsQueueDialog, EtimsStatusLine
+from pos.ui.manager.products_dialog import ProductsDialog
 from pos.ui.receipts_browser import ReceiptBrowser
 from sync.etims.mapping import Registrar
 from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox, Fault
@@ -198,3 +199,80 @@ def test_a_live_till_without_etims_says_in_red_that_sales_are_not_submitted(
     training = dataclasses.replace(_view(till), training=True)
     till.terminal.etims.publish(training)
     till.until(lambda: line.kind == "quiet")
+
+
+def test_the_products_screen_marks_products_not_registered_with_kra(
+    make_till: MakeTill, tmp_path: Path
+) -> None:
+    till = make_till()
+    with EtimsSandbox() as box:
+        box.refuse()  # KRA away: nothing registered yet
+        link = EtimsLink(
+            till.terminal.db,
+            till.terminal.etims,
+            queue_path=tmp_path / "etims-products.sqlite",
+            branch=Branch(DEMO_TIN, "00", DEMO_SERIAL),
+            settings=EtimsSettings(
+                base_url=box.base_url, verify_host=box.verify_host, timeout_s=2.0
+            ),
+            secrets=_Secrets(),
+            registrar=Registrar("T1", "Till T1"),
+            training=True,
+            poll_s=0.2,
+        ).start()
+        try:
+            till.login(MANAGER, MANAGER_PIN)
+            till.until(lambda: _view(till).phase is EtimsPhase.OFFLINE, WAIT_MS)
+            till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+            till.until(lambda: till.window.manager_menu is not None)
+            menu = till.window.manager_menu
+            assert menu is not None
+            till.until(menu.isVisible)
+            till.click(menu.buttons["products"])
+            till.until(lambda: isinstance(menu.dialog, ProductsDialog))
+            products = menu.dialog
+            assert isinstance(products, ProductsDialog)
+            till.until(lambda: products.table.rowCount() > 0)
+            till.idle()
+            assert not products.table.isColumnHidden(3)
+            marks = {products.table.item(r, 3).text() for r in range(products.table.rowCount())}
+            assert marks == {"not registered"}
+            assert products.kra_note.isVisibleTo(products)
+            assert "not registered with KRA yet" in products.kra_note.text()
+            box.accept()  # KRA back: the catalogue is registered ahead of any sale
+            till.until(lambda: len(link.registered_skus()) >= 20, WAIT_MS)
+            assert box.calls["saveTrnsSalesOsdc"] == 0
+            products.search.setText("DAI-")  # the dairy shelf: the first products registered
+
+            def marked() -> set[str]:
+                table = products.table
+                return {
+                    table.item(r, 1).text()
+                    for r in range(table.rowCount())
+                    if table.item(r, 3) is not None and table.item(r, 3).text() == "registered"
+                }
+
+            till.until(lambda: bool(marked()), WAIT_MS)
+            assert marked() <= link.registered_skus()  # marked only when KRA has it
+        finally:
+            link.stop()
+
+
+def test_the_products_screen_hides_the_kra_column_when_etims_is_off(
+    make_till: MakeTill,
+) -> None:
+    till = make_till()
+    till.login(MANAGER, MANAGER_PIN)
+    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    till.until(lambda: till.window.manager_menu is not None)
+    menu = till.window.manager_menu
+    assert menu is not None
+    till.until(menu.isVisible)
+    till.click(menu.buttons["products"])
+    till.until(lambda: isinstance(menu.dialog, ProductsDialog))
+    products = menu.dialog
+    assert isinstance(products, ProductsDialog)
+    till.until(lambda: products.table.rowCount() > 0)
+    till.idle()
+    assert products.table.isColumnHidden(3)
+    assert not products.kra_note.isVisibleTo(products)

@@ -74,8 +74,11 @@ class ProductsDialog(KauntaDialog):
         self.search.setMinimumHeight(TOUCH_HEIGHT)
         self.search.textChanged.connect(lambda _t: self.refresh())
         left.addWidget(self.search)
-        self.table = QTableWidget(0, 3, self)
-        self.table.setHorizontalHeaderLabels([self.tr("Name"), self.tr("SKU"), self.tr("Price")])
+        self.table = QTableWidget(0, 4, self)
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Name"), self.tr("SKU"), self.tr("Price"), self.tr("KRA")]
+        )
+        self.table.setColumnHidden(3, True)  # shown while eTIMS runs (registered or not)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -84,6 +87,12 @@ class ProductsDialog(KauntaDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._chosen)
         left.addWidget(self.table)
+        # KRA eTIMS: products not registered yet (``saveItem``); None while eTIMS is off
+        self.registered: frozenset[str] | None = None
+        self.kra_note = QLabel("", self)
+        self.kra_note.setWordWrap(True)
+        self.kra_note.hide()
+        left.addWidget(self.kra_note)
         body.addLayout(left, 3)
 
         form = QFormLayout()
@@ -138,22 +147,44 @@ class ProductsDialog(KauntaDialog):
 
     # -- the list -------------------------------------------------------------------------
     def refresh(self) -> None:
-        products = self._actions.terminal.products
+        products, etims = self._actions.terminal.products, self._actions.terminal.etims
         text = self.search.text()
-        self._actions.call(lambda: products.find(text), self._listed, self._failed)
+        self._actions.call(
+            lambda: (products.find(text), etims.registered_skus()), self._found, self._failed
+        )
+
+    def _found(self, found: tuple[list[ProductRow], frozenset[str] | None]) -> None:
+        self.registered = found[1]
+        self._listed(found[0])
 
     def _listed(self, rows: list[ProductRow]) -> None:
         self.rows = rows
+        registered = self.registered
+        self.table.setColumnHidden(3, registered is None)
+        missing = 0
         self.table.blockSignals(True)
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
-            cells = (row.name, row.sku, str(row.price))
+            kra = ""
+            if registered is not None:
+                known = row.sku in registered
+                if not known and row.active:
+                    missing += 1
+                kra = self.tr("registered") if known else self.tr("not registered")
+            cells = (row.name, row.sku, str(row.price), kra)
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if not row.active:
                     item.setForeground(QBrush(_INACTIVE))
                 self.table.setItem(i, j, item)
         self.table.blockSignals(False)
+        self.kra_note.setVisible(bool(missing))
+        self.kra_note.setText(
+            self.tr(
+                "{n} listed products are not registered with KRA yet. Kaunta registers them "
+                "while KRA is online, and always before a sale of one is sent."
+            ).format(n=missing)
+        )
 
     def _chosen(self) -> None:
         selected = self.table.selectionModel().selectedRows()
