@@ -104,6 +104,9 @@ class ZvtEmulator:
         #: decision, or None
         self.request: tuple[int, int, bool] | None = None
         self._requests = 0
+        #: who plays the customer's side on screen (training's card terminal window), so
+        #: that no other training window asks for the same card as well; None: nobody yet
+        self.played_by: str | None = None
 
     # -- serving ---------------------------------------------------------------------------
     def start_pty(self) -> str:

@@ -141,6 +141,12 @@ class TrainingDevices:
         for listener in listeners:
             listener(text)
 
+    def play_card(self, player: str | None) -> None:
+        """A window plays the emulated terminal's customer (``None``: it closed). While
+        one does, the training customer's phone leaves the card to it (one prompt)."""
+        if self.card is not None:
+            self.card.played_by = player
+
     def card_approve(self, number: int, pin: str) -> None:
         """The customer inserted the card and typed ``pin`` (4 to 6 digits): approved."""
         self._current(number)

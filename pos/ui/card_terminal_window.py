@@ -5,7 +5,8 @@ reads; the terminal then waits for a card. Here the trainee plays the customer a
 bank: insert the card, type the PIN and approve, or decline (declined, wrong PIN, not
 enough money, cancelled at the terminal). The terminal's own screen text is shown as it
 changes ("Pay 65.00: insert card", "Approved"). The window shows itself when the terminal
-starts waiting.
+starts waiting. It is the only training window that asks for the card: while it exists,
+the training customer's phone leaves the terminal's prompts to it.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class CardTerminalWindow(QWidget):
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         signals.sig_card.connect(self._screen_changed)
+        training.play_card(self.objectName())
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self._timer.start(REFRESH_MS)
@@ -142,6 +144,12 @@ class CardTerminalWindow(QWidget):
         except LookupError:
             self.message.setText(self.tr("The terminal is not waiting for that payment any more."))
         self.refresh()
+
+    def release(self) -> None:
+        """The till window goes (not just this window hidden, which shows itself again
+        at the next payment): the phone may play the terminal again."""
+        self.training.play_card(None)
+        self._timer.stop()
 
     def _screen_changed(self, text: str) -> None:
         self.terminal_screen.setText(text)

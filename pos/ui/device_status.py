@@ -253,6 +253,8 @@ class DeviceHooks:
 
     def close(self) -> None:
         self.signals.detach()
+        if self.card_window is not None:
+            self.card_window.release()
         for window in (self.printed_panel, self.card_window):
             if window is not None:
                 window.close()

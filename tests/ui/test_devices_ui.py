@@ -464,3 +464,34 @@ def test_printer_settings_saved_on_the_device_screen_reconnect_the_printer_live(
     (picture,) = _training(till).printer.receipts  # type: ignore[union-attr]
     assert all(len(text) <= 32 for text in picture.text_lines())
     assert _training(till).columns == 32
+
+
+def test_a_training_card_payment_prompts_once_in_the_card_terminal_window(
+    device_till: Till,
+) -> None:
+    """The emulated terminal has one customer's side on screen: the card terminal window.
+    The training customer's phone (M-Pesa, PayPal) does not ask for the card as well."""
+    till = device_till
+    phone = till.terminal.phone
+    phone_window = till.window.phone_window
+    assert phone is not None
+    assert phone_window is not None
+    till.scan(MILK)
+    till.qtbot.mouseClick(till.window.sale.gateway_buttons["card_zvt"], Qt.MouseButton.LeftButton)
+    dialog = till.dialog()
+    assert isinstance(dialog, GatewayDialog)
+    till.qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    card = _card_window(till)
+    _until(till, lambda: card.request is not None and card.isVisible())
+    assert phone.pending() == []  # nothing waits on the phone: the card is the terminal's
+    for _ in range(3):  # the phone window polls the sandboxes; give it a few rounds
+        phone_window.refresh()
+        till.qtbot.wait(400)
+    assert phone_window.prompt is None
+    assert phone_window.text.text() == "No payment request on this phone."
+    # and the payment goes through from that one window
+    till.qtbot.mouseClick(card.insert, Qt.MouseButton.LeftButton)
+    till.qtbot.keyClicks(card.pin, "1234")
+    till.qtbot.mouseClick(card.ok, Qt.MouseButton.LeftButton)
+    _until(till, lambda: not dialog.isVisible())
+    assert _rows(till, "SELECT method, amount_minor FROM payments") == [("card_zvt", 6500)]

@@ -29,8 +29,8 @@ class ZvtTrainingCustomer:
 
     def pending(self) -> list[Prompt]:
         request = self._emulator.request
-        if request is None:
-            return []
+        if request is None or self._emulator.played_by is not None:
+            return []  # (a card terminal window of its own plays this terminal)
         number, amount_minor, refund = request
         amount = Money(amount_minor, self._currency)
         words = (
