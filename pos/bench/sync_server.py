@@ -200,7 +200,7 @@ def _prepare(url: str, products: int) -> list[tuple[str, str, str]]:
 
 
 @contextmanager
-def _server(url: str, workers: int) -> Iterator[int]:
+def _server(url: str, workers: int) -> Iterator[tuple[int, int]]:
     from sync.server.devcluster import free_port
 
     port = free_port()
@@ -229,7 +229,7 @@ def _server(url: str, workers: int) -> Iterator[int]:
                     break
             except OSError:
                 time.sleep(0.05)
-        yield port
+        yield port, proc.pid  # the serve process becomes gunicorn's master (execv)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -276,6 +276,56 @@ def _copy_baseline(url: str) -> float:
     return took
 
 
+def _tree_cpu_s(root: int | None) -> float | None:
+    """CPU seconds (user + system) used so far by process ``root`` and every descendant
+    alive now (Linux ``/proc``; None elsewhere or when ``root`` is unknown). Read before
+    and after the ingest: the difference is what the ingest cost that tree, whatever else
+    the machine was running meanwhile (throughput on a shared machine is not)."""
+    proc = Path("/proc")
+    if root is None or not (proc / str(root)).exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(used.get(pid, 0.0) for pid in tree)
+
+
+def _postmaster_pid(url: str) -> int | None:
+    """The local PostgreSQL server's main process (the parent of our backend), or None
+    when the database runs on another machine."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    stat = Path(f"/proc/{row[0] if row else 0}/stat")
+    if not stat.exists():
+        return None
+    return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _per_event_ms(before: float | None, after: float | None, events: int) -> float | None:
+    if before is None or after is None or not events:
+        return None
+    return round((after - before) * 1000 / events, 3)
+
+
 def _pct(values: list[float], q: float) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
@@ -292,7 +342,8 @@ def server_figures(
         work = [
             batches(s, t, n, batches_per_agent) for n, (s, t, _) in enumerate(terminals[:AGENTS])
         ]
-        with _server(url, workers) as port:
+        postmaster = _postmaster_pid(url)
+        with _server(url, workers) as (port, master):
             push_ms: list[float] = []
             probe_ms: list[float] = []
             failures: list[str] = []
@@ -328,12 +379,14 @@ def server_figures(
             threads = [threading.Thread(target=agent, args=(n,)) for n in range(AGENTS)]
             prober = threading.Thread(target=probe)
             prober.start()
+            app_cpu, db_cpu = _tree_cpu_s(master), _tree_cpu_s(postmaster)
             start = time.perf_counter()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             ingest_s = time.perf_counter() - start
+            app_cpu_after, db_cpu_after = _tree_cpu_s(master), _tree_cpu_s(postmaster)
             done.set()
             prober.join()
             events = AGENTS * batches_per_agent * BATCH
@@ -362,6 +415,11 @@ def server_figures(
         "ingest_raw_copy_events_per_s": round(events / raw_s, 1),
         "ingest_raw_ratio": round(rate / (events / raw_s), 3),
         "ingest_failures": failures[:5],
+        # CPU time per event applied, the probe's small calls included (a few per cent):
+        # the figures capacity is planned from, less bent by a shared machine than rates
+        "ingest_app_cpu_ms_per_event": _per_event_ms(app_cpu, app_cpu_after, events),
+        "ingest_db_cpu_ms_per_event": _per_event_ms(db_cpu, db_cpu_after, events),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "api_p99_ms": round(_pct(probe_ms, 99), 1),
         "api_p50_ms": round(_pct(probe_ms, 50), 1),
         "api_probe_calls": len(probe_ms),

@@ -38,3 +38,6 @@ def test_the_server_benchmark_applies_every_event_and_pulls_the_whole_catalog() 
     assert figures["catalog_pages"] == 2
     for key in ("ingest_events_per_s", "ingest_raw_ratio", "api_p99_ms", "catalog_initial_100k_s"):
         assert figures[key] > 0
+    if sys.platform.startswith("linux"):  # CPU per event from /proc: app and database
+        assert figures["ingest_app_cpu_ms_per_event"] > 0
+        assert figures["ingest_db_cpu_ms_per_event"] > 0
