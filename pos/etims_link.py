@@ -91,6 +91,7 @@ class EtimsLink:
         item_class: str = "",
         bearer: Callable[[], str | None] | None = None,
         tax_table: TaxTable = KENYA_VAT,
+        hold: Callable[[], str] | None = None,
     ) -> None:
         self.db = db
         self.service = service
@@ -104,6 +105,9 @@ class EtimsLink:
         self._clock = clock
         self._item_class = item_class or DEFAULT_CLASS
         self._tax_table = tax_table
+        #: a reason not to submit from this till now ("" = go on): an enrolled store's
+        #: invoices are numbered by its head office, one sequence for all its tills
+        self._hold = hold or (lambda: "")
         self._next_catalog = 0.0  # monotonic time of the next catalogue look
         self._refused_items: dict[str, str] = {}  # SKU -> KRA's reason (this session)
         self._bearer = bearer
@@ -164,6 +168,12 @@ class EtimsLink:
             )
             ready = False
             while not self._stop.is_set():
+                held = self._hold()
+                if held:
+                    self._publish(queue, EtimsPhase.FAILED, held)
+                    self._wake.wait(self.poll_s)
+                    self._wake.clear()
+                    continue
                 self._requests(queue)
                 if not ready:
                     ready = self._set_up(queue, client)
@@ -505,4 +515,23 @@ def start_live(
         item_class=etims.item_class,
         bearer=bearer,
         tax_table=terminal.ctx.tax_table,
+        hold=lambda: enrolled_hold(terminal),
     ).start()
+
+
+#: why an enrolled live till does not submit to KRA itself
+ENROLLED_HOLD = (
+    "sales are NOT being submitted to KRA: this till is enrolled at a head office, where "
+    "an enrolled store's eTIMS belongs (one invoice sequence for all its tills), and "
+    "head-office eTIMS is not built yet (docs/etims.md)"
+)
+
+
+def enrolled_hold(terminal: Any) -> str:
+    """The reason a live till with ``[etims]`` holds off: it is enrolled at a head office.
+    Two tills of one branch numbering invoices each on their own would give KRA the same
+    ``invcNo`` twice (and a look-up would then hand one sale the other's signature)."""
+    from pos.services.headoffice import SyncPhase
+
+    view = terminal.headoffice.view()
+    return ENROLLED_HOLD if view.phase is SyncPhase.RUNNING or view.head_office_url else ""

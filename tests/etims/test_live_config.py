@@ -18,10 +18,11 @@ import pytest
 from pos.config import ConfigError, load_config
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.domain.money import Money
-from pos.etims_link import NOT_SET_UP, EtimsLink, start_etims
+from pos.etims_link import ENROLLED_HOLD, NOT_SET_UP, EtimsLink, start_etims
 from pos.secrets import SERVICE
 from pos.services.auth import Role
 from pos.services.etims import EtimsPhase, EtimsView
+from pos.services.headoffice import SyncPhase
 from pos.services.terminal import DemoUser, Terminal
 from sync.etims.config import parse_etims
 from sync.etims.sandbox import DEMO_SERIAL_01, DEMO_TIN, EtimsSandbox
@@ -277,3 +278,37 @@ def test_a_live_till_without_etims_says_sales_are_not_submitted(
         assert till.etims.block_for("any") is None
     finally:
         till.close()
+
+
+def test_an_enrolled_live_till_does_not_number_invoices_itself(
+    tmp_path: Path, clock: FakeClock, memory_keyring: MemoryKeyring
+) -> None:
+    """Head office numbers an enrolled store's invoices (one sequence for all its tills);
+    that part is not built, so an enrolled till holds off and says so, rather than give
+    KRA an ``invcNo`` another till of the branch may give too."""
+    with EtimsSandbox() as box:
+        section = (
+            f'[etims]\ntin = "{DEMO_TIN}"\nbhf_id = "01"\ndevice_serial = "{DEMO_SERIAL_01}"\n'
+            f'environment = "simulator"\nbase_url = "{box.base_url}"\n'
+            f'verify_host = "{box.verify_host}"\n'
+        )
+        config = load_config(config_path=_toml(tmp_path, section), data_dir=tmp_path, env={})
+        till = _live_till(config.database_path, clock)
+        try:
+            till.headoffice.update(
+                phase=SyncPhase.RUNNING, head_office_url="https://ho.example.com"
+            )
+            link = start_etims(config, till)
+            assert isinstance(link, EtimsLink)
+            try:
+                till.checkout.scan("6168232799285", 1)
+                assert till.checkout.pay_cash(Money(100_000)).receipt is not None
+                link.wake()
+                view = _wait(till, lambda v: v.phase is EtimsPhase.FAILED)
+                assert view.reason == ENROLLED_HOLD
+                assert "NOT being submitted to KRA" in view.reason
+            finally:
+                link.stop()
+        finally:
+            till.close()
+        assert box.requests == 0  # not even the device initialisation
