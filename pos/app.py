@@ -468,6 +468,7 @@ def run_gui(
     set_notifier(window.sig_uncaught.emit)  # any thread: delivered on the GUI thread
     # results head office relays are applied on the till worker, like the cashier's work
     link.run_on_till = window.runner.call_and_wait
+    link.set_push_listener(window.sig_payment_relayed.emit)  # shown like a late arrival
     # a finished sale wakes the sync agent: at head office within a round trip when online
     terminal.checkout.on_finished = link.sale_written
     if config.fullscreen:

@@ -49,7 +49,8 @@ class PushResultApplier:
         until the till worker exists (results wait, the cursor stays)."""
         self._payments = payments
         self.run_on_till = run_on_till
-        #: called with the view of every result that changed something (the UI's hook)
+        #: called with the view of a result that changed the sale or flagged money late
+        #: (the UI's hook; called on the agent's thread)
         self.on_applied: Callable[[AttemptView], None] | None = None
 
     def __call__(self, result: PushResult) -> str:
@@ -71,7 +72,8 @@ class PushResultApplier:
             raise UnknownPush(str(exc)) from None
         except ServiceError as exc:  # malformed: it will never read better
             raise UnknownPush(str(exc)) from None
-        if self.on_applied is not None:
+        changed = view.receipt is not None or view.sale_view is not None or view.late
+        if self.on_applied is not None and changed:
             try:
                 self.on_applied(view)
             except Exception:

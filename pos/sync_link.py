@@ -32,8 +32,11 @@ from pos.services.headoffice import (
 from pos.services.terminal import Terminal
 
 if TYPE_CHECKING:  # imported when used, off the GUI thread's start-up path
+    from collections.abc import Callable
+
     from pos.payments.mpesa.relay import CallbackRelay
     from pos.push_relay import PushResultApplier, RunOnTill
+    from pos.services.payments import AttemptView
     from pos.training_hq import TrainingHeadOffice
     from sync.agent.agent import SyncAgent, SyncStatus
     from sync.agent.enroll import Credentials, SecretStore
@@ -81,6 +84,7 @@ class SyncLink:
         self._registrar: PushRegistrar | None = None
         self._applier: PushResultApplier | None = None
         self._run_on_till: RunOnTill | None = None
+        self._on_push_applied: Callable[[AttemptView], None] | None = None
         self.terminal = terminal
         self.service: HeadOfficeService = terminal.headoffice
         self.secrets = secrets
@@ -149,6 +153,12 @@ class SyncLink:
         if self._applier is not None:
             self._applier.run_on_till = run
 
+    def set_push_listener(self, listener: Callable[[AttemptView], None] | None) -> None:
+        """Who is told of a relayed result that changed a sale (the window: any thread)."""
+        self._on_push_applied = listener
+        if self._applier is not None:
+            self._applier.on_applied = listener
+
     def _swap_registrar(self, registrar: PushRegistrar | None) -> None:
         from pos.push_relay import detach_registrar
 
@@ -211,6 +221,7 @@ class SyncLink:
             ClientSettings(creds.url, Path(bundle) if bundle else None), token=creds.token
         )
         applier = PushResultApplier(lambda: self.terminal.payments, self._run_on_till)
+        applier.on_applied = self._on_push_applied
         self._applier = applier
         agent = SyncAgent(
             self.terminal.db,

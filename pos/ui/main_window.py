@@ -61,6 +61,8 @@ class MainWindow(QMainWindow):
     sig_sale_screen_ready = Signal()
     #: a short sentence about an error nobody caught (emitted from any thread)
     sig_uncaught = Signal(str)
+    #: an AttemptView the sync agent settled from a result head office relayed (any thread)
+    sig_payment_relayed = Signal(object)
 
     def __init__(
         self, terminal: Terminal, *, demo_hint: str = "", backups: BackupService | None = None
@@ -168,6 +170,7 @@ class MainWindow(QMainWindow):
 
         self.close_confirmed = False  # closing with an open sale was confirmed
         self.sig_uncaught.connect(self._show_error)
+        self.sig_payment_relayed.connect(self._payment_relayed)
         self.scan_guard = ScanGuard(self, watched=self._scan_elsewhere)
         self.scan_guard.sig_scanned.connect(self._scanned_elsewhere)
         if app is not None:
@@ -238,6 +241,15 @@ class MainWindow(QMainWindow):
         self.actions_.steps(
             lambda: payments.resolve_unfinished_steps(everything=everything), resolved, failed
         )
+
+    def _payment_relayed(self, view: AttemptView) -> None:
+        """A relayed M-Pesa result was applied on the till worker: shown as a payment the
+        background checks found (the receipt, or what is still due), or the alert."""
+        if view.receipt is not None:
+            self.sale.arrived_later(view)
+        elif view.sale_view is not None:
+            self.sale.show_sale(view.sale_view)
+        self.refresh_late_alert()
 
     def refresh_late_alert(self) -> None:
         payments = self.terminal.payments

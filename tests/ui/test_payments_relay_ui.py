@@ -1,0 +1,70 @@
+"""A result head office relays, on the real till window: the sync agent's applier (on a
+thread of its own, as the agent runs) applies it on the till worker and the window shows it
+like a payment the background checks found: the receipt opens and the message says what
+happened. The relayed result is the document ``GET /api/v1/push-results`` lists (the head
+office itself is exercised in tests/sync/agent/test_push_results.py)."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+
+from pos.push_relay import PushResultApplier
+from pos.ui.dialogs import ReceiptDialog
+from sync.agent.push_results import PushResult
+from tests.ui.test_payments_ui import (
+    GATEWAY_MS,
+    MILK,
+    _enter_pin,
+    _open_mpesa,
+    _prompt,
+    _rows,
+    _send,
+    paying,
+)
+
+if TYPE_CHECKING:
+    from tests.ui.conftest import Till
+
+__all__ = ["paying"]  # the fixture, shared
+
+
+def test_a_relayed_result_completes_the_sale_and_shows_its_receipt(paying: Till) -> None:
+    till = paying
+    till.scan(MILK)
+    dialog = _open_mpesa(till)
+    _send(till, dialog)
+    _prompt(till)
+    till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Escape)  # the cashier stops waiting ...
+    till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Escape)
+    till.until(lambda: not dialog.isVisible())
+    _enter_pin(till)  # ... the customer pays all the same; the sale is still open
+    [(attempt_id, checkout, amount)] = _rows(
+        till, "SELECT id, gateway_ref, amount_minor FROM payment_attempts"
+    )
+    result = PushResult(
+        seq=1,
+        attempt_id=str(attempt_id),
+        state="paid",
+        checkout_request_id=str(checkout),
+        result_code="0",
+        result_desc="The service request is processed successfully.",
+        receipt="SXX4RELAYD",
+        amount_minor=int(str(amount)),
+    )
+    applier = PushResultApplier(lambda: till.terminal.payments, till.window.runner.call_and_wait)
+    applier.on_applied = till.window.sig_payment_relayed.emit
+    outcome: list[str] = []
+    agent = threading.Thread(target=lambda: outcome.append(applier(result)), name="sync-agent")
+    agent.start()
+    till.until(lambda: isinstance(till.window.sale.dialog, ReceiptDialog), timeout=GATEWAY_MS)
+    agent.join(10)
+    assert len(outcome) == 1
+    assert outcome[0].startswith("applied (")
+    receipt = till.window.sale.dialog
+    assert isinstance(receipt, ReceiptDialog)
+    assert "SXX4RELAYD" in receipt.text.toPlainText()
+    assert "arrived after you stopped waiting" in till.window.sale.message.text()
+    assert _rows(till, "SELECT count(*) FROM payments") == [(1,)]
