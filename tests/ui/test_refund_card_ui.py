@@ -113,6 +113,7 @@ def test_a_whole_card_refund_reverses_on_the_terminal_and_prints_its_receipt(
     assert f"Refund {done.number} done: KES 130.00 given back." in dialog.quote_label.text()
     [(reference,)] = _rows(till, "SELECT reference FROM refund_tenders")
     assert reference == shown.group(0)
+    assert dialog.message.text() == "The refund receipt was sent to the printer."
     # the refund receipt, as the emulated printer decoded it (the sale's came first)
     panel = _panel(till)
     till.until(lambda: len(panel.receipts) == 2, timeout=WAIT_MS)

@@ -220,10 +220,12 @@ class RefundDialog(KauntaDialog):
             )
             for j, text in enumerate(cells):
                 self.results.setItem(i, j, QTableWidgetItem(text))
+        no_match = self.tr("No receipt matches.")
         if not self.found:
-            self.show_info(self.tr("No receipt matches."))
+            self.show_info(no_match)
         else:
-            self.message.clear()
+            if self.message.text() == no_match:
+                self.message.clear()  # only its own note: never a refund's result
             if len(self.found) == 1:
                 self.results.selectRow(0)
 
@@ -288,7 +290,10 @@ class RefundDialog(KauntaDialog):
             )
             if t.reference:
                 text += f" ({t.reference})"
-            self.tender_grid.addWidget(QLabel(text, self), i, 0)
+            label = QLabel(text, self)
+            label.setWordWrap(True)  # a card's reference is long: wrap, never widen
+            self.tender_grid.addWidget(label, i, 0)
+            self.tender_grid.setColumnStretch(0, 1)
             box = QComboBox(self)
             box.setMinimumHeight(TOUCH_HEIGHT)
             for how in t.ways:
@@ -400,10 +405,14 @@ class RefundDialog(KauntaDialog):
                 text += "\n" + self.tr("{label}: {reference}").format(
                     label=t.label, reference=t.reference
                 )
-        self.show_info(text)
         self.quote_label.setText(text)
         self.printed = print_refund(
             self._actions.terminal.devices, done.receipt, cash_out=bool(done.cash_out.minor)
+        )
+        self.show_info(
+            self.tr("The refund receipt was sent to the printer.")
+            if self.printed is not None
+            else self.tr("Refund done. This till has no receipt printer.")
         )
         if self.sale is not None:
             self.open_sale(self.sale.sale_id)  # what is left now
