@@ -241,6 +241,13 @@ LAYERS: dict[str, Rule] = {
         forbidden=("drivers", "sync.agent", "PySide6", *HTTP_CLIENTS),
         forbidden_patterns=SANDBOXES,
     ),
+    # Head office's eTIMS for enrolled stores: the pure OSCU client and queue (sync.etims,
+    # which holds the one HTTP client) over Django; still no till, no sandbox.
+    "sync.server.etims": Rule(
+        allowed=("sync.server", "sync.etims", "sync.protocol", "django", "django_tasks"),
+        forbidden=("pos", "drivers", "sync.agent", "PySide6", "sync.etims.sandbox"),
+        forbidden_patterns=SANDBOXES,
+    ),
     # KRA eTIMS OSCU client and queue: stdlib, requests (certifi: its CA bundle, for the
     # http.client transport) and the protocol; no Qt, no store.
     "sync.etims": Rule(

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "sync.server.callbacks",
+    "sync.server.etims",
 ]
 
 # Background work (sync/server/tasks.py): a queue table in this database, `kaunta-hq worker`.

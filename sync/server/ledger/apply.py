@@ -475,6 +475,9 @@ def _write(rows: _Rows) -> None:
     else:
         _bulk_create(rows)
     _recheck_unchecked([s for s, _ in rows.sales])
+    from sync.server.etims.tasks import queue_ledger_events  # KRA eTIMS, same transaction
+
+    queue_ledger_events(rows.events)
 
 
 def _copy(rows: _Rows) -> None:

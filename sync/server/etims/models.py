@@ -1,0 +1,89 @@
+"""Head office's eTIMS state: each branch's device and its one invoice sequence, the
+queue of ledger documents to submit in order, and KRA's signatures (immutable, chained).
+
+One :class:`BranchDevice` per store (a store is one KRA branch, ``bhfId``): its KRA PIN,
+branch id and device serial, the device info KRA returned at initialisation, the cached
+code lists and item registry, and ``last_invc_no``, the branch's counter, taken under a
+row lock (``SELECT ... FOR UPDATE`` on PostgreSQL) so two workers never number alike.
+The communication key is never here: it is an environment secret
+(``KAUNTA_ETIMS_CMC_KEY_<PIN>_<BRANCH>``), see :mod:`sync.server.etims.store`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from sync.server.terminals.models import Store
+
+
+class BranchDevice(models.Model):
+    store = models.OneToOneField(Store, on_delete=models.PROTECT, related_name="etims")
+    tin = models.CharField(max_length=11)
+    bhf_id = models.CharField(max_length=2)
+    device_serial = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    #: what selectInitOsdcInfo answered (sdcId, mrcNo, ...); the key is not kept here
+    device = models.JSONField(null=True, blank=True)
+    codes = models.JSONField(null=True, blank=True)
+    items = models.JSONField(default=dict, blank=True)
+    last_invc_no = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["tin", "bhf_id"], name="etims_one_device_per_branch"),
+        )
+
+    @property
+    def key(self) -> str:
+        return f"{self.tin}-{self.bhf_id}"
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.key}"
+
+
+class QueueEntry(models.Model):
+    """One ledger document (sale or refund) in its branch's queue, in order (``id``)."""
+
+    branch = models.ForeignKey(BranchDevice, on_delete=models.PROTECT, related_name="entries")
+    doc_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10)
+    body = models.JSONField()
+    original_doc_id = models.CharField(max_length=64, null=True, blank=True)
+    state = models.CharField(max_length=10, default="waiting", db_index=True)
+    invc_no = models.BigIntegerField(null=True, blank=True)
+    request = models.JSONField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    attempts = models.IntegerField(default=0)
+    enqueued_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["branch", "doc_id"], name="etims_doc_once"),
+            models.UniqueConstraint(
+                fields=["branch", "invc_no"],
+                condition=models.Q(invc_no__isnull=False),
+                name="etims_number_once",
+            ),
+        )
+        indexes = (models.Index(fields=["branch", "state", "id"]),)
+
+
+class SignedInvoice(models.Model):
+    """KRA's signature of one entry: never changed (the admin shows it read-only), each
+    chained to the one before in its branch by SHA-256 like the journal."""
+
+    branch = models.ForeignKey(BranchDevice, on_delete=models.PROTECT, related_name="signed")
+    entry = models.OneToOneField(QueueEntry, on_delete=models.PROTECT, related_name="signed")
+    invc_no = models.BigIntegerField()
+    signature = models.JSONField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["branch", "invc_no"], name="etims_signed_once"),
+        )

@@ -1,0 +1,266 @@
+"""The branch queue in head office's database: :class:`DjangoQueue` is the
+:class:`~sync.etims.queue.QueueStore` the pure ``Submitter`` drains, so the till's
+standalone queue (``SqliteQueue``) and head office share every rule of numbering,
+look-up-before-resend and parking; only the storage differs.
+
+Every method is one transaction. A number is taken with the branch's row locked
+(``select_for_update``: ``SELECT ... FOR UPDATE`` on PostgreSQL, the database lock on
+SQLite), so two workers of one branch never give KRA the same ``invcNo``; the unique
+constraint (branch, invc_no) is the last guard. Signatures are written once, chained by
+SHA-256 to the branch's previous one (the same chain as the till's, ``chain_hash``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max, Min
+
+from sync.etims.client import encode
+from sync.etims.models import Signature
+from sync.etims.queue import Contended, Entry, EntryKind, EntryState, QueueStats, QueueStore
+from sync.etims.queue_sqlite import GENESIS, chain_hash
+from sync.server.etims.models import BranchDevice, QueueEntry, SignedInvoice
+
+__all__ = ["DjangoQueue", "EnvironmentSecrets"]
+
+
+class EnvironmentSecrets:
+    """The communication key as head office keeps it: an environment secret
+    ``KAUNTA_ETIMS_CMC_KEY_<PIN>_<BRANCH>`` (a secret manager or the service's unit file).
+    A key KRA returns at initialisation is held in memory and logged as missing from the
+    environment (without its value), so the operator stores it; it is never written to
+    the database."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self._env = os.environ if env is None else env
+        self._memory: dict[str, str] = {}
+
+    @staticmethod
+    def variable(name: str) -> str:
+        return "KAUNTA_" + name.upper().replace(".", "_").replace("-", "_")
+
+    def get(self, name: str) -> str | None:
+        return self._memory.get(name) or self._env.get(self.variable(name)) or None
+
+    def set(self, name: str, value: str) -> None:
+        import logging
+
+        self._memory[name] = value
+        logging.getLogger("kaunta.hq.etims").warning(
+            "eTIMS: KRA gave a communication key: store it as the secret %s (it is only "
+            "in this process's memory now)",
+            self.variable(name),
+        )
+
+
+class DjangoQueue(QueueStore):
+    """Head office's branch queues (branch key ``<PIN>-<bhfId>``)."""
+
+    @staticmethod
+    def _device(branch: str, *, lock: bool = False) -> BranchDevice:
+        tin, _, bhf = branch.partition("-")
+        qs = BranchDevice.objects.select_for_update() if lock else BranchDevice.objects
+        return qs.get(tin=tin, bhf_id=bhf)
+
+    @staticmethod
+    def _entry(row: QueueEntry, branch: str) -> Entry:
+        signed = getattr(row, "signed", None) if hasattr(row, "signed") else None
+        return Entry(
+            position=row.id,
+            branch=branch,
+            doc_id=row.doc_id,
+            kind=EntryKind(row.kind),
+            body=dict(row.body),
+            original_doc_id=row.original_doc_id,
+            state=EntryState(row.state),
+            invc_no=row.invc_no,
+            request=row.request,
+            signature=None if signed is None else Signature.from_json(signed.signature),
+            reason=row.reason,
+            attempts=row.attempts,
+            enqueued_at=row.enqueued_at,
+        )
+
+    def _rows(self, branch: str) -> Any:
+        tin, _, bhf = branch.partition("-")
+        return (
+            QueueEntry.objects.filter(branch__tin=tin, branch__bhf_id=bhf)
+            .select_related("signed")
+            .order_by("id")
+        )
+
+    # -- reading ---------------------------------------------------------------------
+    def head(self, branch: str) -> Entry | None:
+        rows = self._rows(branch)
+        row = rows.filter(state="in_doubt").first() or rows.filter(state="waiting").first()
+        return None if row is None else self._entry(row, branch)
+
+    def get(self, branch: str, doc_id: str) -> Entry | None:
+        row = self._rows(branch).filter(doc_id=doc_id).first()
+        return None if row is None else self._entry(row, branch)
+
+    def waiting(self, branch: str, limit: int) -> list[Entry]:
+        return [self._entry(r, branch) for r in self._rows(branch).filter(state="waiting")[:limit]]
+
+    def entries(self, branch: str, states: tuple[EntryState, ...]) -> list[Entry]:
+        rows = self._rows(branch).filter(state__in=[s.value for s in states])
+        return [self._entry(r, branch) for r in rows]
+
+    def credit_notes_of(self, branch: str, original_doc_id: str) -> list[Entry]:
+        rows = self._rows(branch).filter(
+            original_doc_id=original_doc_id, state__in=("signed", "in_doubt")
+        )
+        return [self._entry(r, branch) for r in rows]
+
+    def stats(self, branch: str, now: datetime, alert_after: timedelta) -> QueueStats:
+        rows = self._rows(branch).order_by()
+        counts = {r["state"]: r["n"] for r in rows.values("state").annotate(n=Count("id"))}
+        oldest = rows.exclude(state="signed").aggregate(m=Min("enqueued_at"))["m"]
+        return QueueStats(
+            waiting=counts.get("waiting", 0),
+            in_doubt=counts.get("in_doubt", 0),
+            signed=counts.get("signed", 0),
+            parked=counts.get("parked", 0),
+            oldest_unsigned=oldest,
+            alert_after=alert_after,
+            now=now,
+        )
+
+    def verify_chain(self, branch: str) -> bool:
+        """Every signature of ``branch`` chains to the one before it."""
+        prev = GENESIS
+        device = self._device(branch)
+        for row in SignedInvoice.objects.filter(branch=device).order_by("id"):
+            sig = Signature.from_json(row.signature)
+            if row.prev_hash != prev or chain_hash(prev, branch, sig) != row.hash:
+                return False
+            prev = row.hash
+        return True
+
+    # -- writing ---------------------------------------------------------------------
+    def enqueue(
+        self,
+        branch: str,
+        doc_id: str,
+        kind: EntryKind,
+        body: Mapping[str, Any],
+        now: datetime,
+        original_doc_id: str | None = None,
+    ) -> int:
+        with transaction.atomic():
+            device = self._device(branch, lock=True)
+            row, _ = QueueEntry.objects.get_or_create(
+                branch=device,
+                doc_id=doc_id,
+                defaults={
+                    "kind": kind.value,
+                    "body": json.loads(json.dumps(body)),
+                    "original_doc_id": original_doc_id,
+                    "enqueued_at": now,
+                    "updated_at": now,
+                },
+            )
+            return int(row.id)
+
+    def claim_numbers(
+        self,
+        branch: str,
+        builds: list[tuple[int, Callable[[int], dict[str, Any]]]],
+        now: datetime,
+        signed: list[tuple[int, Signature]] = [],  # noqa: B006 - never mutated
+    ) -> list[Entry]:
+        with transaction.atomic():
+            device = self._device(branch, lock=True)  # the branch's counter, locked
+            for position, signature in signed:
+                self._sign(device, branch, position, signature, now)
+            for position, build in builds:
+                row = QueueEntry.objects.select_for_update().get(id=position, branch=device)
+                if row.state != EntryState.WAITING.value or row.invc_no is not None:
+                    raise Contended(f"queue entry {position} is {row.state}, not waiting")
+                number = device.last_invc_no + 1
+                row.request = json.loads(encode(build(number)))
+                row.invc_no = number
+                row.state = EntryState.IN_DOUBT.value
+                row.updated_at = now
+                row.save()
+                device.last_invc_no = number
+            device.save(update_fields=["last_invc_no"])
+        return [self._entry(self._rows(branch).get(id=p), branch) for p, _ in builds]
+
+    def settle(
+        self,
+        branch: str,
+        now: datetime,
+        *,
+        signed: list[tuple[int, Signature]] = [],  # noqa: B006
+        park: tuple[int, str] | None = None,
+        note: tuple[int, str] | None = None,
+        release: list[int] = [],  # noqa: B006
+    ) -> None:
+        with transaction.atomic():
+            device = self._device(branch, lock=True)
+            for position, signature in signed:
+                self._sign(device, branch, position, signature, now)
+            if release:
+                QueueEntry.objects.filter(
+                    branch=device, id__in=release, state=EntryState.IN_DOUBT.value
+                ).update(state="waiting", invc_no=None, request=None, updated_at=now)
+            if park is not None:
+                row = QueueEntry.objects.get(branch=device, id=park[0])
+                row.state, row.invc_no, row.request = "parked", None, None
+                row.reason, row.attempts, row.updated_at = park[1][:500], row.attempts + 1, now
+                row.save()
+            if note is not None:
+                row = QueueEntry.objects.get(branch=device, id=note[0])
+                row.reason, row.attempts, row.updated_at = note[1][:500], row.attempts + 1, now
+                row.save()
+            if park is not None or release:
+                # back down to the highest number still held: nothing is numbered past an
+                # unresolved entry, so what was given back is the top
+                top = QueueEntry.objects.filter(branch=device).aggregate(m=Max("invc_no"))["m"]
+                device.last_invc_no = int(top or 0)
+                device.save(update_fields=["last_invc_no"])
+
+    def _sign(
+        self,
+        device: BranchDevice,
+        branch: str,
+        position: int,
+        signature: Signature,
+        now: datetime,
+    ) -> None:
+        known = SignedInvoice.objects.filter(branch=device, invc_no=signature.invc_no).first()
+        if known is not None:
+            if known.entry_id != position:
+                raise ValueError(
+                    f"invoice {signature.invc_no} is already signed for entry {known.entry_id}"
+                )
+            return
+        last = SignedInvoice.objects.filter(branch=device).order_by("-id").first()
+        prev = GENESIS if last is None else last.hash
+        entry = QueueEntry.objects.get(branch=device, id=position)
+        SignedInvoice.objects.create(
+            branch=device,
+            entry=entry,
+            invc_no=signature.invc_no,
+            signature=signature.to_json(),
+            prev_hash=prev,
+            hash=chain_hash(prev, branch, signature),
+            signed_at=now,
+        )
+        if entry.invc_no == signature.invc_no:
+            entry.state, entry.reason, entry.updated_at = "signed", "", now
+            entry.save(update_fields=["state", "reason", "updated_at"])
+
+    def unpark(self, branch: str, position: int, now: datetime) -> None:
+        with transaction.atomic():
+            device = self._device(branch, lock=True)
+            QueueEntry.objects.filter(branch=device, id=position, state="parked").update(
+                state="waiting", updated_at=now
+            )

@@ -1,0 +1,68 @@
+"""The background task that submits a branch's queue, on Django's Tasks API (the same
+database queue and ``kaunta-hq worker`` as the callbacks).
+
+A ledger ``sale.completed`` / ``refund.completed`` of a store with a
+:class:`~sync.server.etims.models.BranchDevice` is queued in the ledger's own transaction
+(:func:`queue_ledger_event`, connected in the app's ``ready``) and, once committed, a
+:func:`submit_branch` task is enqueued for its branch. A round that stops because KRA is
+away enqueues itself again after :data:`RETRY_AFTER`; every step is idempotent (the
+queue decides under the branch's row lock), so two tasks of one branch are harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from sync.server.etims.models import BranchDevice
+from sync.server.etims.worker import enqueue_document, run_round
+
+log = logging.getLogger("kaunta.hq.etims")
+
+KINDS = ("sale.completed", "refund.completed")
+RETRY_AFTER = timedelta(seconds=60)
+
+
+@task()
+def submit_branch(device_id: int) -> str:
+    """One round for one branch; again later when KRA was away."""
+    device = BranchDevice.objects.get(pk=device_id)
+    if not device.enabled:
+        return "disabled"
+    result = run_round(device)
+    if result.stopped:
+        log.warning("eTIMS %s: %s (again in %s)", device.key, result.stopped, RETRY_AFTER)
+        submit_branch.using(run_after=timezone.now() + RETRY_AFTER).enqueue(device_id)
+        return "retry"
+    return f"signed {result.signed}, parked {result.parked}"
+
+
+def queue_ledger_events(events: list[Any]) -> int:
+    """Ledger events just written (in the batch's transaction): every real sale and
+    refund of a store with an eTIMS device joins its branch queue, in the batch's order,
+    in the same transaction; each branch's task is enqueued once that commits. Returns
+    how many were queued."""
+    wanted = [e for e in events if e.type in KINDS and not e.training]
+    if not wanted:
+        return 0
+    devices = {
+        d.store_id: d
+        for d in BranchDevice.objects.filter(
+            store_id__in={e.store_id for e in wanted}, enabled=True
+        )
+    }
+    queued: set[int] = set()
+    count = 0
+    for event in wanted:
+        device = devices.get(event.store_id)
+        if device is not None and enqueue_document(device, event.document) is not None:
+            queued.add(device.pk)
+            count += 1
+    for pk in sorted(queued):
+        transaction.on_commit(lambda pk=pk: submit_branch.enqueue(pk))
+    return count

@@ -1,0 +1,151 @@
+"""One round of a branch's eTIMS work at head office: set the device up (once), refresh
+the code lists, register the products a waiting sale sells, drain the queue in order.
+
+It is the pure ``sync.etims`` machinery (``OscuClient``, ``Submitter``, ``ItemRegistry``)
+over :class:`~sync.server.etims.store.DjangoQueue`; a round is what the background task
+(:mod:`sync.server.etims.tasks`) runs, one branch at a time (the branch row's lock keeps
+two workers from numbering alike even if two rounds of a branch overlap).
+
+Where KRA is: ``KAUNTA_ETIMS_BASE_URL`` and ``KAUNTA_ETIMS_VERIFY_HOST`` (KRA's sandbox by
+default; production or a local simulator by setting them). The communication key:
+:class:`~sync.server.etims.store.EnvironmentSecrets`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
+from sync.etims.items import ItemRegistry
+from sync.etims.mapping import Registrar
+from sync.etims.models import CodeCache, DeviceInfo, EtimsError
+from sync.etims.queue import EntryKind, EntryState, Submitter
+from sync.etims.settings import (
+    SANDBOX_API,
+    SANDBOX_VERIFY_HOST,
+    Branch,
+    EtimsSettings,
+    SecretStore,
+)
+from sync.server.etims.models import BranchDevice
+from sync.server.etims.store import DjangoQueue, EnvironmentSecrets
+
+log = logging.getLogger("kaunta.hq.etims")
+
+__all__ = ["RoundResult", "run_round", "settings_from_environment"]
+
+
+@dataclass(frozen=True, slots=True)
+class RoundResult:
+    signed: int
+    parked: int
+    #: why the round stopped early ("" = the queue is empty)
+    stopped: str
+
+
+def settings_from_environment(env: Mapping[str, str] | None = None) -> EtimsSettings:
+    """Head office's OSCU address from the environment (KRA's sandbox by default)."""
+    env = os.environ if env is None else env
+    return EtimsSettings(
+        base_url=env.get("KAUNTA_ETIMS_BASE_URL", SANDBOX_API),
+        verify_host=env.get("KAUNTA_ETIMS_VERIFY_HOST", SANDBOX_VERIFY_HOST),
+        timeout_s=float(env.get("KAUNTA_ETIMS_TIMEOUT_S", "120")),
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_round(
+    device: BranchDevice,
+    *,
+    settings: EtimsSettings | None = None,
+    secrets: SecretStore | None = None,
+    clock: Callable[[], datetime] = _now,
+) -> RoundResult:
+    """Set up, register, drain: one branch, once. KRA away or refusing the set-up is a
+    result (``stopped`` says why), not an exception: the next round tries again."""
+    settings = settings or settings_from_environment()
+    secrets = secrets or EnvironmentSecrets()
+    branch = Branch(device.tin, device.bhf_id, device.device_serial)
+    client = OscuClient(branch, settings, secrets)
+    queue = DjangoQueue()
+    try:
+        _set_up(device, client, clock)
+    except (TransportError, EtimsError) as exc:
+        return RoundResult(0, 0, f"set-up with KRA: {exc}")
+    cache = CodeCache.from_json(device.codes or CodeCache().to_json())
+
+    def save_items(items: dict[str, dict[str, str]]) -> None:
+        BranchDevice.objects.filter(pk=device.pk).update(items=items)
+
+    registry = ItemRegistry(device.items or {}, save_items)
+    registrar = Registrar("kaunta-hq", f"Kaunta head office {device.store}")
+    submitter = Submitter(
+        queue,
+        client,
+        settings,
+        items=registry.items,
+        rates=cache.tax_rates,
+        registrar=registrar,
+        clock=clock,
+    )
+    try:
+        for entry in queue.entries(branch.key, (EntryState.WAITING,)):
+            if entry.kind is EntryKind.SALE:
+                for line in registry.missing(entry.body.get("lines") or []):
+                    registry.register(
+                        line,
+                        rates=cache.tax_rates(),
+                        band_by_vat_code=settings.band_by_vat_code,
+                        registrar=registrar,
+                        send=client.save_item,
+                    )
+    except (TransportError, EtimsRejected) as exc:
+        return RoundResult(0, 0, f"product registration: {exc}")
+    result = submitter.drain()
+    return RoundResult(result.signed, result.parked, result.stopped)
+
+
+def _set_up(device: BranchDevice, client: OscuClient, clock: Callable[[], datetime]) -> None:
+    try:
+        client.cmc_key()
+        known = device.device is not None
+    except NotInitialised:
+        known = False
+    if not known:
+        info: DeviceInfo = client.initialize()
+        device.device = info.to_json()
+        BranchDevice.objects.filter(pk=device.pk).update(device=device.device)
+    cache = CodeCache.from_json(device.codes or CodeCache().to_json())
+    client.refresh_codes(cache, clock())
+    device.codes = cache.to_json()
+    BranchDevice.objects.filter(pk=device.pk).update(codes=device.codes)
+
+
+def enqueue_document(device: BranchDevice, document: Mapping[str, Any]) -> int | None:
+    """Queue one ledger document (``sale.completed`` / ``refund.completed``) in its
+    branch's queue, once (again: the same position). Training documents never."""
+    body = document["body"]
+    if document.get("training") or body.get("training"):
+        return None
+    queue = DjangoQueue()
+    key = f"{device.tin}-{device.bhf_id}"
+    now = _now()
+    if document["type"] == "sale.completed":
+        return queue.enqueue(key, str(body["sale_id"]), EntryKind.SALE, body, now)
+    original = body.get("original") or {}
+    return queue.enqueue(
+        key,
+        str(body["refund_id"]),
+        EntryKind.REFUND,
+        body,
+        now,
+        original_doc_id=original.get("sale_id"),
+    )

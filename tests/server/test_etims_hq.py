@@ -1,0 +1,135 @@
+"""Head office's eTIMS for an enrolled store (one branch = one OSCU device shared by all
+its tills): sales pushed by two tills of one store join the branch queue in the ledger's
+own transaction; a round during an outage submits nothing and loses nothing; once the
+simulator (real HTTP on 127.0.0.1) is back the queue is signed in order with one
+gap-free ``invcNo`` sequence across both tills, none twice, chained; training sales and
+stores without a device are never queued. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from sync.etims.sandbox import DEMO_TIN, EtimsSandbox
+from sync.etims.settings import EtimsSettings
+from sync.server.etims.models import BranchDevice, QueueEntry, SignedInvoice
+from sync.server.etims.store import DjangoQueue, EnvironmentSecrets
+from sync.server.etims.worker import run_round
+from tests.server.conftest import new_store
+from tests.server.factory import Till, enroll
+
+_BRANCHES = itertools.count(10)
+
+
+@pytest.fixture
+def branch() -> tuple[str, str]:
+    """A branch id and serial of its own (the module's database keeps earlier devices)."""
+    bhf = f"{next(_BRANCHES):02d}"
+    return bhf, f"KAUNTA/{DEMO_TIN}/{bhf}"
+
+
+@pytest.fixture
+def box(branch: tuple[str, str]) -> Iterator[EtimsSandbox]:
+    with EtimsSandbox(devices=[(DEMO_TIN, branch[0], branch[1])]) as sandbox:
+        yield sandbox
+
+
+def _device(store: Any, branch: tuple[str, str]) -> BranchDevice:
+    device: BranchDevice = BranchDevice.objects.create(
+        store=store, tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
+    )
+    return device
+
+
+def _settings(box: EtimsSandbox) -> EtimsSettings:
+    return EtimsSettings(
+        base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0, init_timeout_s=3.0
+    )
+
+
+def _applied(client: Client, till: Till, docs: list[dict[str, Any]]) -> None:
+    got = till.push(client, docs)
+    assert got.status_code == 200, got.content
+    assert [r["status"] for r in got.json()["results"]] == ["applied"] * len(docs)
+
+
+def test_two_tills_of_a_branch_through_an_outage_get_one_gap_free_sequence(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    store = new_store()
+    device = _device(store, branch)
+    a, b = enroll(client, store, "Till A"), enroll(client, store, "Till B")
+    secrets = EnvironmentSecrets(env={})
+    box.refuse()  # KRA away while both tills sell
+    first = [a.sale("65"), a.sale("100", 2)]
+    _applied(client, a, first)
+    _applied(client, b, [b.sale("65")])
+    _applied(client, a, [a.sale("75")])
+    _applied(client, b, [b.sale("120"), b.sale("65", 3)])
+    assert QueueEntry.objects.filter(branch=device).count() == 6
+    away = run_round(device, settings=_settings(box), secrets=secrets)
+    assert away.stopped  # KRA away: said, nothing lost, nothing numbered
+    assert away.signed == 0
+    assert QueueEntry.objects.filter(branch=device, invc_no__isnull=False).count() == 0
+    box.accept()
+    device.refresh_from_db()
+    done = run_round(device, settings=_settings(box), secrets=secrets)
+    assert done.stopped == ""
+    assert done.signed == 6
+    rows = list(QueueEntry.objects.filter(branch=device).order_by("id"))
+    assert [r.invc_no for r in rows] == [1, 2, 3, 4, 5, 6]  # in ledger order, both tills
+    assert {r.state for r in rows} == {"signed"}
+    tills = {r.body["receipt_number"].split("-")[1] for r in rows}
+    assert tills == {a.terminal_id, b.terminal_id}
+    kra = box.device(branch[0])
+    assert sorted(kra.invoices) == [1, 2, 3, 4, 5, 6]
+    assert kra.counters["S"] == 6
+    assert SignedInvoice.objects.filter(branch=device).count() == 6
+    assert DjangoQueue().verify_chain(device.key)
+    # the same events pushed again are duplicates: nothing queued twice
+    again = a.push(client, first)
+    assert [r["status"] for r in again.json()["results"]] == ["duplicate", "duplicate"]
+    assert QueueEntry.objects.filter(branch=device).count() == 6
+    # the key KRA gave is held for the operator, never in the database
+    key = kra.cmc_key
+    assert key is not None
+    assert secrets.get(f"etims.cmc_key.{DEMO_TIN}.{branch[0]}") == key
+    device.refresh_from_db()
+    assert key not in str(device.device)
+
+
+def test_training_sales_and_stores_without_a_device_are_not_queued(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    with_device = new_store()
+    _device(with_device, branch)
+    without = new_store()
+    a, b = enroll(client, with_device), enroll(client, without)
+    before = QueueEntry.objects.count()
+    _applied(client, a, [a.sale("65", training=True)])
+    _applied(client, b, [b.sale("65")])
+    assert QueueEntry.objects.count() == before
+
+
+def test_a_clean_refusal_parks_the_sale_and_gives_its_number_back(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    from sync.etims.sandbox import Fault
+
+    store = new_store()
+    device = _device(store, branch)
+    till = enroll(client, store)
+    _applied(client, till, [till.sale("65"), till.sale("80")])
+    box.inject(Fault("code", path="saveTrnsSalesOsdc", code="910"))
+    result = run_round(device, settings=_settings(box), secrets=EnvironmentSecrets(env={}))
+    rows = list(QueueEntry.objects.filter(branch=device).order_by("id"))
+    assert result.parked == 1
+    assert rows[0].state == "parked"
+    assert rows[0].invc_no is None  # given back: KRA did not record it
+    assert "910" in rows[0].reason or "Simulated" in rows[0].reason
+    assert rows[1].state == "signed"
+    assert rows[1].invc_no == 1  # the next sale took the number: no gap
