@@ -1,12 +1,15 @@
 """Real X screenshots of the training devices (docs/screenshots/card-terminal.png,
-docs/screenshots/printed-receipt.png).
+docs/screenshots/printed-receipt.png, docs/screenshots/drawer-left-open.png).
 
-Run: ``bash tools/screenshots_devices.sh`` (Xvfb + openbox at 1024x768). Starts the app in
+Run: ``bash tools/screenshots_devices.sh`` (Xvfb + openbox at 1366x768). Starts the app in
 training mode on a temporary data folder with payments and devices as ``pos.app.run_gui``
 starts them (printer, display and scanner emulators on ptys, the ZVT emulator on TCP),
 logs in the demo cashier, rings up two items and pays by card: the "card terminal" window
 is captured with the card inserted and the PIN typed, then, once approved, the "printed
-receipt" panel with what the emulated printer decoded from the driver's bytes.
+receipt" panel with what the emulated printer decoded from the driver's bytes. Then a
+cash sale whose drawer the trainee leaves open: the sale screen's warning (the wait is
+shortened to 2 s here; a till waits ``drawer_open_warning`` seconds, 30 by default).
+PNGs are reduced to 256 colours to keep them small.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pos.app import demo_hint, open_terminal, start_payments
 from pos.config import load_config
 from pos.device_link import start_devices
+from pos.ui.dialogs import TenderDialog
 from pos.ui.main_window import MainWindow
 from pos.ui.payment_dialogs import GatewayDialog
 
@@ -54,6 +58,10 @@ def main() -> int:
         app.processEvents()
         target = OUT / f"{name}.png"
         subprocess.run(["import", "-window", "root", str(target)], check=True)
+        subprocess.run(
+            ["convert", str(target), "-dither", "None", "-colors", "256", f"PNG8:{target}"],
+            check=True,
+        )
         print("wrote", target)
 
     def login() -> None:
@@ -77,7 +85,7 @@ def main() -> int:
         dialog.send_button.click()
 
     def card_in() -> None:
-        card.move(560, 90)
+        card.move(690, 90)  # beside the card dialog, not over it
         card.insert.click()
         card.pin.setText("1234")
 
@@ -88,8 +96,28 @@ def main() -> int:
         card.hide()
         if sale.dialog is not None:
             sale.dialog.accept()  # the receipt dialog: "New sale"
-        panel.move(430, 20)
-        panel.resize(590, 745)
+        panel.move(700, 20)
+        panel.resize(590, 700)
+
+    def cash_sale() -> None:
+        panel.hide()
+        printing = terminal.devices.printing  # type: ignore[union-attr]
+        assert printing is not None
+        printing.printer.drawer_warn_after = 2.0
+        basket()
+
+    def tender() -> None:
+        dialog = sale.dialog
+        assert isinstance(dialog, TenderDialog)
+        dialog.amount.setText("500")
+        dialog.amount.returnPressed.emit()
+
+    def new_sale() -> None:
+        if sale.dialog is not None:
+            sale.dialog.accept()  # the receipt dialog: the drawer is still open
+        panel.hide()
+        if window.phone_window is not None:
+            window.phone_window.hide()  # (it would cover the device line)
 
     def finish() -> None:
         terminal.devices.close()  # type: ignore[union-attr]
@@ -109,6 +137,11 @@ def main() -> int:
         (300, approve),
         (4000, show_panel),
         (1200, lambda: shot("printed-receipt", panel)),
+        (300, cash_sale),
+        (1500, sale.pay),
+        (1200, tender),
+        (1500, new_sale),
+        (4000, lambda: shot("drawer-left-open", window)),
         (200, finish),
     ]
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Screenshots of the training devices (docs/screenshots/card-terminal.png and
-# printed-receipt.png) under Xvfb + openbox at 1024x768. Needs: apt-get install xvfb
+# printed-receipt.png, drawer-left-open.png) under Xvfb + openbox at 1366x768. Needs: apt-get install xvfb
 # openbox imagemagick. DISPLAY_NUMBER: another display than 94 if that one is taken.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${DISPLAY_NUMBER:-94}
-Xvfb ":$n" -screen 0 1024x768x24 >/dev/null 2>&1 &
+Xvfb ":$n" -screen 0 1366x768x24 >/dev/null 2>&1 &
 xvfb=$!
 sleep 1
 DISPLAY=":$n" openbox >/dev/null 2>&1 &

@@ -25,14 +25,21 @@ from drivers.escpos.profiles import PrinterProfile
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width`` characters, nothing dropped."""
+    """``text`` in lines of at most ``width`` characters, nothing dropped. An indented
+    line (a tender's reference under its tender) keeps its indent when it wraps."""
     if not text:
         return [""]
     lines: list[str] = []
     for para in text.split("\n"):
+        indent = para[: len(para) - len(para.lstrip(" "))]
         lines.extend(
             textwrap.wrap(
-                para, width, break_long_words=True, break_on_hyphens=False, drop_whitespace=True
+                para,
+                width,
+                subsequent_indent=indent if len(indent) * 4 < width else "",
+                break_long_words=True,
+                break_on_hyphens=False,
+                drop_whitespace=True,
             )
             or [""]
         )

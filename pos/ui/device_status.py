@@ -183,7 +183,9 @@ class DeviceStatusLine(QLabel):
         return DeviceState.OK if DeviceState.OK in states else DeviceState.UNKNOWN
 
     def _render(self) -> None:
-        self.setText("  ·  ".join(status_text(s) for s in self.statuses.values()))
+        # a warning that comes and goes (the drawer) leads, where the eye starts
+        shown = sorted(self.statuses.values(), key=lambda s: s.device not in TRANSIENT)
+        self.setText("  ·  ".join(status_text(s) for s in shown))
         self.setStyleSheet(_STYLES[self.worst])
         bad = [s.detail for s in self.statuses.values() if s.state in _BAD and s.detail]
         self.setToolTip("\n".join(bad))

@@ -53,7 +53,7 @@ class PrintedReceiptPanel(QWidget):
         self.paper.setFont(font)
         self.paper.setStyleSheet("background: #fffdf4; color: #111;")
         width = self.paper.fontMetrics().horizontalAdvance("M" * (training.columns + 4))
-        self.paper.setMinimumSize(width, 520)
+        self.paper.setMinimumSize(width, 380)  # the panel fits a 768-pixel-high screen
         layout.addWidget(self.paper, 1)
         row = QHBoxLayout()
         self.btn_previous = QPushButton(self.tr("< Previous"), self)

@@ -112,6 +112,17 @@ def test_wrap_never_drops_text() -> None:
     assert "".join(wrap(word, 32)) == word
 
 
+def test_an_indented_line_keeps_its_indent_when_it_wraps() -> None:
+    ref = "  Card approval 799819 · 476173******0010 · TID 52500038 · receipt 0001"
+    lines = wrap(ref, 48)
+    assert lines == [
+        "  Card approval 799819 · 476173******0010 · TID",
+        "  52500038 · receipt 0001",
+    ]
+    assert all(len(line) <= 48 for line in lines)
+    assert wrap("Unindented text that is long enough to wrap here", 20)[1][0] != " "
+
+
 def test_pair_wraps_the_label_and_keeps_the_amount_whole() -> None:
     assert pair_lines("Total", "1,234.00", 32) == [f"{'Total':<23} 1,234.00"]
     lines = pair_lines("Sukari Kabras Brown Sugar 1kg x 12 packets", "12,345,678.00", 32)
