@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from pos.payments.mpesa.relay import CallbackRelay, relay_document
+from pos.payments.mpesa.relay import RELAYED_METHOD, CallbackRelay, relay_document
 from pos.services.errors import NotFound, NotLoggedIn, PermissionDenied, ServiceError
 from pos.services.payments import AttemptView, PaymentService
 from sync.agent.push_results import ApplyLater, PushRegistrar, PushResult, UnknownPush
@@ -29,7 +29,7 @@ T = TypeVar("T")
 RunOnTill = Callable[[Callable[[], AttemptView]], AttemptView]
 
 #: the method head office relays results of
-METHOD = "mpesa"
+METHOD = RELAYED_METHOD
 
 
 def inline(fn: Callable[[], T]) -> T:

@@ -36,6 +36,7 @@ from typing import Any
 from pos.domain.money import Money
 
 __all__ = [
+    "RELAYED_METHOD",
     "RELAY_KIND",
     "CallbackRelay",
     "Registrar",
@@ -49,6 +50,8 @@ log = logging.getLogger(__name__)
 
 #: ``kind`` of the document a relayed push result is handed to the payment service in
 RELAY_KIND = "kaunta.mpesa.push_result"
+#: the payment method whose results head office relays (``PaymentService`` code)
+RELAYED_METHOD = "mpesa"
 
 #: ``(attempt_id, amount_minor, currency, msisdn) -> CallBackURL``, or None when head
 #: office cannot be asked (then the configured URL is used)
