@@ -170,7 +170,7 @@ class EtimsLink:
             while not self._stop.is_set():
                 held = self._hold()
                 if held:
-                    self._publish(queue, EtimsPhase.FAILED, held)
+                    self._publish(queue, EtimsPhase.HEAD_OFFICE, held)
                     self._wake.wait(self.poll_s)
                     self._wake.clear()
                     continue
@@ -455,6 +455,7 @@ def start_etims(config: Any, terminal: Any) -> TrainingEtims | EtimsLink | None:
         etims = getattr(config, "etims", None)
         if etims is None:
             service.publish(EtimsView(phase=EtimsPhase.OFF, reason=NOT_SET_UP))
+            _follow_enrollment(terminal)
             return None
         return start_live(config, terminal, etims)
     from pos.secrets import MemorySecrets
@@ -521,10 +522,24 @@ def start_live(
 
 #: why an enrolled live till does not submit to KRA itself
 ENROLLED_HOLD = (
-    "sales are NOT being submitted to KRA: this till is enrolled at a head office, where "
-    "an enrolled store's eTIMS belongs (one invoice sequence for all its tills), and "
-    "head-office eTIMS is not built yet (docs/etims.md)"
+    "this till is enrolled at a head office: the store's sales are submitted to KRA by "
+    "head office (one invoice sequence for all its tills, when head office has the "
+    "store's eTIMS device set up), not by this till; KRA's signature does not come back "
+    "to the till yet, so its receipts carry no KRA block (docs/etims.md)"
 )
+
+
+def _follow_enrollment(terminal: Any) -> None:
+    """A live till without ``[etims]``: once it turns out to be enrolled (the sync link
+    learns it in the background), its eTIMS is head office's, and the screens say so."""
+    service: EtimsService = terminal.etims
+
+    def news(_view: Any) -> None:
+        if enrolled_hold(terminal) and service.view().phase is EtimsPhase.OFF:
+            service.publish(EtimsView(phase=EtimsPhase.HEAD_OFFICE, reason=ENROLLED_HOLD))
+
+    terminal.headoffice.add_listener(news)
+    news(None)
 
 
 def enrolled_hold(terminal: Any) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from pos.domain.messages import Message, text
+
 __all__ = [
     "PRINT_GRACE_S",
     "PROVISIONAL_MARK",
@@ -44,6 +46,11 @@ FOLLOW_S = 600.0
 #: Printed and shown on a receipt KRA has not signed yet (the law's wording is "tax
 #: invoice"; the mark stays in English on the receipt, as KRA's own labels do).
 PROVISIONAL_MARK = "NOT YET A TAX INVOICE - KRA has not signed this sale yet"
+#: The block's labels that are the shop's words, not KRA's (``sync.etims.receipt`` writes
+#: them): in the receipt's language(s). KRA's own terms (the title, SCU ID, CU Invoice
+#: No., Internal Data, Receipt Signature) and the mark above stay as KRA prints them.
+OWN_LABELS = frozenset({text("Date"), text("Time"), text("Receipt counter")})
+TRAINING_SIGNED = text("TRAINING - signed by the simulator")
 
 
 class EtimsPhase(StrEnum):
@@ -52,6 +59,9 @@ class EtimsPhase(StrEnum):
     ONLINE = "online"  #: the last call to KRA (or the simulator) answered
     OFFLINE = "offline"  #: KRA unreachable: sales wait in the queue
     FAILED = "failed"  #: set-up failed (reason says why); sales still wait
+    #: enrolled at a head office: the store's sales go to KRA from there (one invoice
+    #: sequence for all its tills), not from this till
+    HEAD_OFFICE = "head_office"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +74,20 @@ class KraBlock:
     qr_url: str = ""
     training: bool = False
 
-    def text_lines(self, width: int = 42) -> list[str]:
-        """The block as receipt text lines (label left, value right where it fits)."""
+    def text_lines(self, width: int = 42, say: Callable[[Message], str] | None = None) -> list[str]:
+        """The block as receipt text lines (label left, value right where it fits).
+
+        ``say``: how the receipt says its labels (``pos.ui.i18n.receipt_say``); None:
+        English. Only :data:`OWN_LABELS` and the training line are translated."""
+
+        def own(label: str) -> str:
+            return say(Message.plain(label)) if say is not None else label
+
         if not self.signed:
             return ["-" * width, *_wrap(PROVISIONAL_MARK, width), "-" * width]
         out = ["-" * width, self.title.center(width)]
-        for label, value in self.rows:
+        for english, value in self.rows:
+            label = own(english) if english in OWN_LABELS else english
             if len(label) + len(value) + 1 <= width:
                 out.append(f"{label}{value.rjust(width - len(label))}")
             else:
@@ -78,7 +96,7 @@ class KraBlock:
         if self.qr_url:
             out.append("[QR] " + self.qr_url if len(self.qr_url) + 5 <= width else "[QR code]")
         if self.training:
-            out.append("TRAINING - signed by the simulator".center(width))
+            out.append(own(TRAINING_SIGNED).center(width))
         out.append("-" * width)
         return out
 

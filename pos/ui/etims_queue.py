@@ -198,6 +198,11 @@ class EtimsStatusLine(QLabel):
                 "KRA eTIMS is OFF: sales are NOT being submitted to KRA (no [etims] set-up). "
                 "Tell the manager."
             )
+        if v.phase is EtimsPhase.HEAD_OFFICE:
+            return "quiet", self.tr(
+                "KRA eTIMS: this store's sales are submitted to KRA by head office. "
+                "Receipts here carry no KRA block yet."
+            )
         prefix = self.tr("Training, simulator. ") if v.training else ""
         if v.alert(now):
             assert v.oldest_unsigned is not None
@@ -317,11 +322,18 @@ class EtimsQueueDialog(KauntaDialog):
             if chosen is not None and entry.position == chosen.position:
                 self.table.selectRow(r)
         self.summary.setText(self._summary(view))
-        off = view.phase is EtimsPhase.OFF
+        off = view.phase in (EtimsPhase.OFF, EtimsPhase.HEAD_OFFICE)
         self.btn_retry.setEnabled(not off)
         self._selection()
 
     def _summary(self, v: EtimsView) -> str:
+        if v.phase is EtimsPhase.HEAD_OFFICE:
+            return self.tr(
+                "This till is enrolled at a head office, which submits the store's sales to "
+                "KRA with one invoice sequence for all its tills. Its queue is at head "
+                "office (admin: KRA eTIMS); KRA's signatures are not sent back to the tills "
+                "yet."
+            )
         if v.phase is EtimsPhase.OFF:
             return self.tr(
                 "Nothing is queued: eTIMS is not set up on this till. Add the [etims] "

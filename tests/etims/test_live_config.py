@@ -304,11 +304,26 @@ def test_an_enrolled_live_till_does_not_number_invoices_itself(
                 till.checkout.scan("6168232799285", 1)
                 assert till.checkout.pay_cash(Money(100_000)).receipt is not None
                 link.wake()
-                view = _wait(till, lambda v: v.phase is EtimsPhase.FAILED)
+                view = _wait(till, lambda v: v.phase is EtimsPhase.HEAD_OFFICE)
                 assert view.reason == ENROLLED_HOLD
-                assert "NOT being submitted to KRA" in view.reason
+                assert "submitted to KRA by head office" in view.reason
             finally:
                 link.stop()
         finally:
             till.close()
         assert box.requests == 0  # not even the device initialisation
+
+
+def test_an_enrolled_live_till_without_etims_says_head_office_submits(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    config = load_config(config_path=_toml(tmp_path, ""), data_dir=tmp_path, env={})
+    till = _live_till(config.database_path, clock)
+    try:
+        assert start_etims(config, till) is None
+        assert till.etims.view().phase is EtimsPhase.OFF  # not known to be enrolled yet
+        till.headoffice.update(phase=SyncPhase.RUNNING, head_office_url="https://ho.example.com")
+        assert till.etims.view().phase is EtimsPhase.HEAD_OFFICE
+        assert till.etims.view().reason == ENROLLED_HOLD
+    finally:
+        till.close()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtCore import Qt
 
-from pos.etims_link import NOT_SET_UP, EtimsLink
+from pos.etims_link import ENROLLED_HOLD, NOT_SET_UP, EtimsLink
 from pos.services.etims import EtimsPhase, EtimsView
 from pos.ui.dialogs import ReceiptDialog, TenderDialog
 from pos.ui.etims_queue import EtimsQueueDialog, EtimsStatusLine
@@ -199,6 +199,9 @@ def test_a_live_till_without_etims_says_in_red_that_sales_are_not_submitted(
     training = dataclasses.replace(_view(till), training=True)
     till.terminal.etims.publish(training)
     till.until(lambda: line.kind == "quiet")
+    till.terminal.etims.publish(EtimsView(phase=EtimsPhase.HEAD_OFFICE, reason=ENROLLED_HOLD))
+    till.until(lambda: "submitted to KRA by head office" in line.text())
+    assert line.kind == "quiet"
 
 
 def test_the_products_screen_marks_products_not_registered_with_kra(

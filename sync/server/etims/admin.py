@@ -1,0 +1,42 @@
+"""Admin: branch devices are set up by head-office admins (PIN, branch id, serial); the
+queue and KRA's signatures are read only (evidence, never edited here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from sync.server.accounts.access import RoleAdmin
+from sync.server.etims.models import BranchDevice, QueueEntry, SignedInvoice
+
+
+@admin.register(BranchDevice)
+class BranchDeviceAdmin(RoleAdmin):
+    store_path = "store"
+    list_display = ("store", "tin", "bhf_id", "device_serial", "enabled", "last_invc_no")
+    readonly_fields = ("device", "codes", "items", "last_invc_no", "created_at")
+
+
+class _ReadOnly(RoleAdmin):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+
+@admin.register(QueueEntry)
+class QueueEntryAdmin(_ReadOnly):
+    store_path = "branch__store"
+    list_display = ("id", "branch", "kind", "state", "invc_no", "attempts", "enqueued_at")
+    list_filter = ("state", "kind", "branch")
+    search_fields = ("doc_id", "reason")
+
+
+@admin.register(SignedInvoice)
+class SignedInvoiceAdmin(_ReadOnly):
+    store_path = "branch__store"
+    list_display = ("branch", "invc_no", "signed_at", "hash")
+    list_filter = ("branch",)
