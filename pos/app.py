@@ -392,7 +392,7 @@ def run_gui(
     (no config file, no mode asked for): the first-run set-up wizard first
     (``pos.first_run``), which writes the live config or goes on in training mode."""
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from pos.ui.qt_messages import install_qt_message_handler
     from pos.ui.resources import app_icon
@@ -415,6 +415,7 @@ def run_gui(
         if chosen is None:
             return 0  # closed without choosing: nothing written
         config = chosen
+    _till_language(config.language)  # before anyone logs in: the start-up dialog, login
     while True:
         try:
             terminal, lock = open_terminal(config)
@@ -428,11 +429,10 @@ def run_gui(
                 return 2
         except Exception as exc:  # a bug: say so in words, details in the log
             log.exception("cannot start")
-            QMessageBox.critical(
-                None,
-                "Kaunta cannot start",
-                f"Unexpected error while opening the data folder ({type(exc).__name__}). "
-                f"Nothing was changed. Details are in the log file {log_file}.",
+            from pos.ui import startup_dialog
+
+            startup_dialog.show_cannot_start(
+                startup_dialog.unexpected_error_text(type(exc).__name__, log_file)
             )
             return 2
 
@@ -516,21 +516,21 @@ def _start_simulators(payments: Payments, window: Any) -> None:
     window.attach_phone(phone)
 
 
+def _till_language(code: str) -> None:
+    """``[ui] language``: the screens' language until someone logs in (then theirs)."""
+    from pos.ui import i18n
+
+    try:
+        i18n.set_language(code)
+    except i18n.TranslationMissing as exc:  # a packaging bug: English rather than no till
+        log.error("%s", exc)
+
+
 def startup_error_box(error: StoreError) -> tuple[QMessageBox, QAbstractButton | None]:
-    """The start-up error dialog: the message, and a button restoring the backup it offers.
+    """The start-up error dialog (``pos.ui.startup_dialog``), in the till's language."""
+    from pos.ui.startup_dialog import startup_error_box as box
 
-    Returns ``(box, restore_button)``; the button is None when no backup is offered.
-    """
-    from PySide6.QtWidgets import QMessageBox
-
-    box = QMessageBox(QMessageBox.Icon.Critical, "Kaunta cannot start", str(error))
-    backup = getattr(error, "backup", None)
-    restore: QAbstractButton | None = None
-    if isinstance(backup, Path):
-        restore = box.addButton(f"Restore {backup.name}", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Close)
-    box.setDefaultButton(QMessageBox.StandardButton.Close)
-    return box, restore
+    return box(error)
 
 
 def restore_offered(config: Config, backup: Path) -> str:
@@ -538,16 +538,16 @@ def restore_offered(config: Config, backup: Path) -> str:
     from datetime import UTC, datetime
 
     from pos.store.backup import restore_backup
+    from pos.ui.startup_dialog import restored_text
 
     result = restore_backup(config.database_path, backup, now=datetime.now(UTC))
     log.warning("restored %s over %s (kept aside: %s)", backup, result.restored, result.aside)
-    aside = f" The damaged or empty file is kept as {result.aside}." if result.aside else ""
-    return f"Restored the backup {backup.name}.{aside} Sales made after it are not in it."
+    return restored_text(backup, result.aside)
 
 
 def _offer_restore(config: Config, error: StoreError) -> bool:
     """Show the start-up error; True when the person restored a backup (try again)."""
-    from PySide6.QtWidgets import QMessageBox
+    from pos.ui import i18n, startup_dialog
 
     box, restore = startup_error_box(error)
     box.exec()
@@ -558,9 +558,9 @@ def _offer_restore(config: Config, error: StoreError) -> bool:
         done = restore_offered(config, backup)
     except StoreError as exc:
         log.error("restore failed: %s", exc)
-        QMessageBox.critical(None, "Kaunta cannot start", str(exc))
+        startup_dialog.show_cannot_start(i18n.describe(exc))
         return False
-    QMessageBox.information(None, "Backup restored", done)
+    startup_dialog.show_restored(done)
     return True
 
 

@@ -70,6 +70,9 @@ class Config:
     timezone: str
     policy: Policy
     fullscreen: bool = False
+    #: ``[ui] language``: the screens' language before anyone logs in (the login screen,
+    #: the start-up dialog); after a login, each user's own
+    language: str = "en"
     log_level: str = "INFO"
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     backup: BackupPolicy = field(default_factory=BackupPolicy)
@@ -178,7 +181,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
             "idle_lock_seconds",
         }
     ),
-    "ui": frozenset({"fullscreen"}),
+    "ui": frozenset({"fullscreen", "language"}),
     "paths": frozenset({"data_dir"}),
     "logging": frozenset({"level"}),
     "backup": frozenset({"every_hours", "keep"}),
@@ -191,6 +194,8 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
 }
 #: ``[receipt] language`` values
 RECEIPT_LANGUAGES = ("en", "sw", "both")
+#: ``[ui] language`` values (the languages the screens speak)
+UI_LANGUAGES = ("en", "sw")
 #: keys of ``[payments.<method>]`` checked here; the rest belong to the method
 _METHOD_NUMBERS = ("connect_timeout", "read_timeout")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -529,6 +534,9 @@ def _build(
         keep=_whole(backup_section, "keep", 14, "backup", 1, 1000),
     )
     method_currency, foreign_rates = _payments(sections["payments"], currency)
+    ui_language = _get(sections["ui"], "language", str, "en", "ui")
+    if ui_language not in UI_LANGUAGES:
+        raise _fail("ui", "language", 'must be "en" or "sw"', ui_language)
     receipt_language = _get(sections["receipt"], "language", str, "en", "receipt")
     if receipt_language not in RECEIPT_LANGUAGES:
         raise _fail("receipt", "language", 'must be "en", "sw" or "both"', receipt_language)
@@ -548,6 +556,7 @@ def _build(
         timezone=tz,
         policy=_policy(pol, currency),
         fullscreen=_flag(sections["ui"], "fullscreen", False, "ui"),
+        language=ui_language,
         log_level=level,
         raw=raw,
         backup=backup,

@@ -59,6 +59,7 @@ BAD = [
     ('[policy]\ncash_rounding_increment = "abc"', r"policy\.cash_rounding_increment"),
     ('[policy]\ncash_rounding_mode = "sideways"', r"policy\.cash_rounding_mode must be one of"),
     ("[ui]\nfullscreen = 1", r"ui\.fullscreen must be bool"),
+    ('[ui]\nlanguage = "fr"', r'ui\.language must be "en" or "sw"'),
     ('[logging]\nlevel = "loud"', r"logging\.level 'LOUD' is not one of"),
     ("[backup]\nevery_hours = 0", r"backup\.every_hours must be between 0.25 and 168"),
     ('[backup]\nevery_hours = "4"', r"backup\.every_hours must be a number"),

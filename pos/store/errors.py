@@ -1,10 +1,111 @@
-"""Errors of the local store, each with a message that tells the user what to do."""
+"""Errors of the local store, each with a message that tells the user what to do.
+
+The messages are codes with values (:mod:`pos.domain.messages`): the start-up dialog shows
+them in the till's language before anyone logs in (``[ui] language``), the screens in the
+user's; ``str()`` is the English, for the log and the command line.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pos.domain.messages import Message
+from pos.domain.messages import Message, define, text
+
+NO_BACKUP = text("There is no backup of it in the backups folder beside it.")
+LATEST_BACKUP = define(
+    "store.latest_backup",
+    "The latest good backup is {backup}: restore it with `kaunta restore {backup}`.",
+)
+CORRUPT = define(
+    "store.corrupt",
+    "The database file {path} is damaged or is not a Kaunta database ({detail}). "
+    "Kaunta has not changed it. Close Kaunta, copy the file somewhere safe for "
+    "support, then restore the latest backup or start with --data-dir pointing "
+    "to a new folder.",
+)
+CORRUPT_WITH_BACKUP = define(
+    "store.corrupt_with_backup",
+    "The database file {path} is damaged or is not a Kaunta database ({detail}). "
+    "Kaunta has not changed it. Close Kaunta, copy the file somewhere safe for "
+    "support, then restore the latest backup or start with --data-dir pointing "
+    "to a new folder. {offer}",
+)
+LOCKED = define(
+    "store.locked",
+    "The database {path} is busy: another program (or another Kaunta) is writing "
+    "to it and did not finish within {seconds} s. Nothing was saved from this action. "
+    "Try again; if it repeats, close other programs using the file.",
+)
+LOCKED_NO_TIMEOUT = define(
+    "store.locked_no_timeout",
+    "The database {path} is busy: another program (or another Kaunta) is writing "
+    "to it and did not finish in time. Nothing was saved from this action. "
+    "Try again; if it repeats, close other programs using the file.",
+)
+TOO_NEW = define(
+    "store.too_new",
+    "The database {path} was upgraded by a newer Kaunta (schema {revision}). "
+    "Install that version again; this one cannot read it safely.",
+)
+ALREADY_RUNNING = define(
+    "store.already_running",
+    "Kaunta is already running on the data folder {data_dir} ({holder}). "
+    "Switch to that window, or close it first. To run a second till on this "
+    "computer, start it with a different --data-dir.",
+)
+MIGRATION_FAILED = define(
+    "store.migration_failed",
+    "The database {path} could not be upgraded to schema {target}: {detail}. "
+    "The upgrade was rolled back and the file is as it was. Keep using the previous "
+    "Kaunta version and send the file to support.",
+)
+UPGRADE_FAILED = define(
+    "store.upgrade_failed",
+    "Upgrading the database {path} from schema {current} to {target} failed "
+    "({detail}). {outcome} Keep using the previous Kaunta version and send the "
+    "log file to support.",
+)
+UPGRADE_PUT_BACK = define(
+    "store.upgrade_put_back",
+    "Kaunta put back the copy it made just before ({backup}): the database is "
+    "as it was and nothing was lost.",
+)
+UPGRADE_NOT_PUT_BACK = define(
+    "store.upgrade_not_put_back",
+    "Putting back the copy made just before ({backup}) failed too: restore it "
+    "with `kaunta restore {backup}`.",
+)
+MISSING = define(
+    "store.missing",
+    "The database file {path} is missing, but a Kaunta database was kept there "
+    "(the marker {marker} says so). Kaunta will not start a new, empty database in "
+    "its place: receipt numbers would restart and the sales would be lost. "
+    "{offer} If you really mean to start again with no data, delete {marker}.",
+)
+EMPTY = define(
+    "store.empty",
+    "The database file {path} is empty (0 bytes), but a Kaunta database was kept there "
+    "(the marker {marker} says so). Kaunta will not start a new, empty database in "
+    "its place: receipt numbers would restart and the sales would be lost. "
+    "{offer} If you really mean to start again with no data, delete {marker}.",
+)
+REPLACED = define(
+    "store.replaced",
+    "The database file {path} is not the one this till was using (it is database "
+    "{found}; the marker {marker} expects {expected}). Put the right file back, or "
+    "restore a backup with `kaunta restore FILE`. If you put this file there on "
+    "purpose, delete {marker} and start again.",
+)
+FULL = define(
+    "store.full", "The disk is full: free some space on {drive}. The basket is safe; try again."
+)
+NOT_WRITABLE = define(
+    "store.not_writable",
+    "Kaunta cannot write to its data folder {folder} ({reason}). Make the folder "
+    "and the files in it writable for the user running Kaunta (a USB or network "
+    "drive must be connected and not write-protected), or start Kaunta with "
+    "--data-dir pointing to a folder it can write.",
+)
 
 
 class StoreError(Exception):
@@ -22,11 +123,11 @@ class StoreError(Exception):
         super().__init__(str(self.msg), *args)
 
 
-def restore_hint(backup: Path | None) -> str:
+def restore_hint(backup: Path | None) -> Message:
     """The sentence that offers the latest good backup (or says there is none)."""
     if backup is None:
-        return "There is no backup of it in the backups folder beside it."
-    return f"The latest good backup is {backup}: restore it with `kaunta restore {backup}`."
+        return Message.plain(NO_BACKUP)
+    return LATEST_BACKUP(backup=backup)
 
 
 class DatabaseCorrupt(StoreError):
@@ -36,12 +137,10 @@ class DatabaseCorrupt(StoreError):
     """
 
     def __init__(self, path: Path, detail: str, backup: Path | None = None) -> None:
-        offer = f" {restore_hint(backup)}" if backup is not None else ""
         super().__init__(
-            f"The database file {path} is damaged or is not a Kaunta database ({detail}). "
-            "Kaunta has not changed it. Close Kaunta, copy the file somewhere safe for "
-            "support, then restore the latest backup or start with --data-dir pointing "
-            f"to a new folder.{offer}"
+            CORRUPT(path=path, detail=detail)
+            if backup is None
+            else CORRUPT_WITH_BACKUP(path=path, detail=detail, offer=restore_hint(backup))
         )
         self.path = path
         self.detail = detail
@@ -56,11 +155,10 @@ class DatabaseLocked(StoreError):
     """
 
     def __init__(self, path: Path, timeout_s: float | None = None) -> None:
-        waited = f"within {timeout_s:g} s" if timeout_s is not None else "in time"
         super().__init__(
-            f"The database {path} is busy: another program (or another Kaunta) is writing "
-            f"to it and did not finish {waited}. Nothing was saved from this action. "
-            "Try again; if it repeats, close other programs using the file."
+            LOCKED(path=path, seconds=f"{timeout_s:g}")
+            if timeout_s is not None
+            else LOCKED_NO_TIMEOUT(path=path)
         )
         self.path = path
         self.timeout_s = timeout_s
@@ -68,20 +166,13 @@ class DatabaseLocked(StoreError):
 
 class DatabaseTooNew(StoreError):
     def __init__(self, path: Path, revision: str) -> None:
-        super().__init__(
-            f"The database {path} was upgraded by a newer Kaunta (schema {revision}). "
-            "Install that version again; this one cannot read it safely."
-        )
+        super().__init__(TOO_NEW(path=path, revision=revision))
         self.path = path
 
 
 class AlreadyRunning(StoreError):
     def __init__(self, data_dir: Path, holder: str) -> None:
-        super().__init__(
-            f"Kaunta is already running on the data folder {data_dir} ({holder}). "
-            "Switch to that window, or close it first. To run a second till on this "
-            "computer, start it with a different --data-dir."
-        )
+        super().__init__(ALREADY_RUNNING(data_dir=data_dir, holder=holder))
         self.data_dir = data_dir
 
 
@@ -93,11 +184,7 @@ class MigrationFailed(StoreError):
     """An upgrade left the schema in a state Kaunta refuses to run on; it was rolled back."""
 
     def __init__(self, path: Path, target: str, detail: str) -> None:
-        super().__init__(
-            f"The database {path} could not be upgraded to schema {target}: {detail}. "
-            "The upgrade was rolled back and the file is as it was. Keep using the previous "
-            "Kaunta version and send the file to support."
-        )
+        super().__init__(MIGRATION_FAILED(path=path, target=target, detail=detail))
         self.path = path
         self.target = target
         self.detail = detail
@@ -109,20 +196,13 @@ class UpgradeFailed(StoreError):
     def __init__(
         self, path: Path, current: str, target: str, detail: str, backup: Path, *, restored: bool
     ) -> None:
-        if restored:
-            outcome = (
-                f"Kaunta put back the copy it made just before ({backup}): the database is "
-                "as it was and nothing was lost."
-            )
-        else:
-            outcome = (
-                f"Putting back the copy made just before ({backup}) failed too: restore it "
-                f"with `kaunta restore {backup}`."
-            )
+        outcome = (
+            UPGRADE_PUT_BACK(backup=backup) if restored else UPGRADE_NOT_PUT_BACK(backup=backup)
+        )
         super().__init__(
-            f"Upgrading the database {path} from schema {current} to {target} failed "
-            f"({detail}). {outcome} Keep using the previous Kaunta version and send the "
-            "log file to support."
+            UPGRADE_FAILED(
+                path=path, current=current, target=target, detail=detail, outcome=outcome
+            )
         )
         self.path = path
         self.detail = detail
@@ -140,14 +220,8 @@ class DatabaseMissing(StoreError):
     """
 
     def __init__(self, path: Path, marker: Path, *, empty: bool, backup: Path | None) -> None:
-        what = "is empty (0 bytes)" if empty else "is missing"
-        super().__init__(
-            f"The database file {path} {what}, but a Kaunta database was kept there "
-            f"(the marker {marker} says so). Kaunta will not start a new, empty database in "
-            "its place: receipt numbers would restart and the sales would be lost. "
-            f"{restore_hint(backup)} If you really mean to start again with no data, "
-            f"delete {marker}."
-        )
+        said = EMPTY if empty else MISSING
+        super().__init__(said(path=path, marker=marker, offer=restore_hint(backup)))
         self.path = path
         self.marker = marker
         self.backup = backup
@@ -157,12 +231,7 @@ class DatabaseReplaced(StoreError):
     """A different database file was put where this till's database was."""
 
     def __init__(self, path: Path, marker: Path, found: str, expected: str) -> None:
-        super().__init__(
-            f"The database file {path} is not the one this till was using (it is database "
-            f"{found}; the marker {marker} expects {expected}). Put the right file back, or "
-            f"restore a backup with `kaunta restore FILE`. If you put this file there on "
-            f"purpose, delete {marker} and start again."
-        )
+        super().__init__(REPLACED(path=path, marker=marker, found=found, expected=expected))
         self.path = path
         self.marker = marker
 
@@ -174,9 +243,7 @@ class DatabaseFull(StoreError):
     """
 
     def __init__(self, path: Path, drive: str) -> None:
-        super().__init__(
-            f"The disk is full: free some space on {drive}. The basket is safe; try again."
-        )
+        super().__init__(FULL(drive=drive))
         self.path = path
         self.drive = drive
 
@@ -185,12 +252,7 @@ class DataFolderNotWritable(StoreError):
     """The data folder (or the database in it) cannot be written: read-only or no rights."""
 
     def __init__(self, folder: Path, reason: str) -> None:
-        super().__init__(
-            f"Kaunta cannot write to its data folder {folder} ({reason}). Make the folder "
-            "and the files in it writable for the user running Kaunta (a USB or network "
-            "drive must be connected and not write-protected), or start Kaunta with "
-            "--data-dir pointing to a folder it can write."
-        )
+        super().__init__(NOT_WRITABLE(folder=folder, reason=reason))
         self.folder = folder
         self.reason = reason
 

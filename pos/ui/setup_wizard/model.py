@@ -194,6 +194,9 @@ def config_toml(details: ShopDetails) -> str:
         f"currency = {_s(details.currency)}",
         f"timezone = {_s(details.timezone)}",
         "",
+        "[ui]",  # the login screen and the start-up messages, before anyone logs in
+        f"language = {_s(details.screen_language)}",
+        "",
         "[receipt]",
         f"language = {_s(details.receipt_language)}",
         f"header = {_list(details.receipt_header)}",
