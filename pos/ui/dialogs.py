@@ -569,7 +569,8 @@ class ReceiptDialog(KauntaDialog):
         """Show the receipt with its KRA block: again with the signed block (and its QR
         code) once KRA signed a sale shown provisional."""
         self.kra = kra
-        self.text.setPlainText("\n".join([*self._lines, *(kra.text_lines() if kra else [])]))
+        say = i18n.receipt_say()  # the receipt's language(s), as the lines above
+        self.text.setPlainText("\n".join([*self._lines, *(kra.text_lines(say=say) if kra else [])]))
         if kra is not None and kra.signed and kra.qr_url:
             from pos.ui.payment_dialogs import qr_pixmap  # (it imports this module)
 

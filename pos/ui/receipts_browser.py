@@ -468,7 +468,9 @@ class ReceiptBrowser(KauntaDialog):
             self.btn_reprint.setEnabled(False)
             return
         lines = render_text(receipt, say=i18n.receipt_say())
-        self.text.setPlainText("\n".join([*lines, *(kra.text_lines() if kra else [])]))
+        self.text.setPlainText(
+            "\n".join([*lines, *(kra.text_lines(say=i18n.receipt_say()) if kra else [])])
+        )
         self.btn_reprint.setEnabled(True)
         self._describe_choice()
         if summary is not None:  # refunds of this sale, under its receipt
@@ -550,7 +552,9 @@ class ReceiptBrowser(KauntaDialog):
             self.btn_reprint.setEnabled(True)
             if self.shown is not None and self.shown.sale_id == chosen.sale_id:
                 lines = render_text(copy, say=i18n.receipt_say())
-                self.text.setPlainText("\n".join([*lines, *(kra.text_lines() if kra else [])]))
+                self.text.setPlainText(
+                    "\n".join([*lines, *(kra.text_lines(say=i18n.receipt_say()) if kra else [])])
+                )
             devices = self.act.terminal.devices
             printing = devices.reprint(copy, kra) if devices is not None else None
             show_message(
