@@ -219,6 +219,17 @@ def _tainted(scope: ast.AST) -> Tainted:
     return found
 
 
+def _logs(node: ast.Call) -> bool:
+    """``log.warning(…)``, ``logging.getLogger(…).critical(…)``: the log file, not a screen."""
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    owner = func.value
+    if isinstance(owner, ast.Name):
+        return owner.id in LOGGERS
+    return isinstance(owner, ast.Call) and _name(owner) == "getLogger"
+
+
 def _scopes(tree: ast.Module) -> list[ast.AST]:
     """The module and each function, outermost first (names are looked up per scope)."""
     functions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -246,12 +257,7 @@ def check_source(source: str, where: str) -> list[Untranslated]:
                 continue
             if not (_name(node) in SHOWN or _super_init(node)):
                 continue
-            func = node.func
-            if (
-                isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name)
-                and func.value.id in LOGGERS
-            ):
+            if _logs(node):
                 continue  # log.warning(...) is for the log file, in English
             shown = [k.value for k in node.keywords if k.arg not in NOT_TEXT]
             for arg in [*node.args, *shown]:
@@ -261,17 +267,29 @@ def check_source(source: str, where: str) -> list[Untranslated]:
     return [found[place] for place in sorted(found)]
 
 
-def check(folder: Path = ROOT / "pos" / "ui") -> list[Untranslated]:
-    """:func:`check_source` over every module under ``folder``."""
+#: where screens are built: the UI, and the till's top-level modules (the composition root
+#: ``pos/app.py`` shows the start-up dialogs, ``pos/first_run.py`` the wizard)
+SCREENS = (ROOT / "pos" / "ui", ROOT / "pos")
+
+
+def check(folder: Path = ROOT / "pos" / "ui", *, recursive: bool = True) -> list[Untranslated]:
+    """:func:`check_source` over every module under ``folder`` (only those directly in
+    it when not ``recursive``)."""
     found: list[Untranslated] = []
-    for path in sorted(folder.rglob("*.py")):
+    for path in sorted(folder.rglob("*.py") if recursive else folder.glob("*.py")):
         where = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
         found.extend(check_source(path.read_text(encoding="utf-8"), where))
     return found
 
 
+def check_screens() -> list[Untranslated]:
+    """:func:`check` over ``pos/ui`` and the modules directly in ``pos``."""
+    ui, top = SCREENS
+    return [*check(ui), *check(top, recursive=False)]
+
+
 def main() -> int:
-    found = check()
+    found = check_screens()
     for item in found:
         print(item)
     return 1 if found else 0
