@@ -67,14 +67,21 @@ class EscPosPrinter:
         """Send one encoded job with status checks around it; the status after it.
 
         :class:`PrinterNotReady` before sending (nothing printed) or after (``during_job``:
-        the customer may hold half a receipt; print it again whole).
+        the customer may hold half a receipt; print it again whole). A printer that was
+        ready, took the whole job and is then slow to answer (busy printing, a loaded
+        computer) has printed it: it is not sent again (a second receipt the customer
+        did not ask for); its status before the job is returned, and the next check
+        finds out how it is now.
         """
         before = self.status()
         if not before.ready:
             raise PrinterNotReady(before)
         for i in range(0, len(data), CHUNK):
             self.connection.write(data[i : i + CHUNK])
-        after = self.status()
+        try:
+            after = self.status()
+        except DeviceTimeout:
+            return before
         if not after.ready:
             raise PrinterNotReady(after, during_job=True)
         return after

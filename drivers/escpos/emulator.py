@@ -43,6 +43,8 @@ class PrinterEmulator:
         self.status_requests = 0
         self.received_bytes = 0
         self.paper_runs_out_after: int | None = None
+        #: answer this many more status requests, then none (a printer slow to answer)
+        self.status_replies_left: int | None = None
         self._pace_baud = pace_baud
         self._on_receipt = on_receipt
         self._drawer_closes_after = drawer_closes_after
@@ -100,6 +102,10 @@ class PrinterEmulator:
             for event in self._decoder.feed(data):
                 if isinstance(event, StatusRequest):
                     self.status_requests += 1
+                    if self.status_replies_left is not None:
+                        if self.status_replies_left <= 0:
+                            continue
+                        self.status_replies_left -= 1
                     reply.append(encode_status(self._status).get(event.n, 0x12))
                 elif isinstance(event, Kick) and event.realtime:
                     self._kick(event)  # real-time: acted on even while offline

@@ -250,3 +250,23 @@ def test_a_drawer_shut_in_time_is_not_warned_about() -> None:
     finally:
         device.close()
         server.stop()
+
+
+def test_a_job_the_printer_took_is_not_printed_twice_when_its_status_is_slow(
+    printer_emulator: Emu,
+) -> None:
+    emu, server = printer_emulator
+    handler = RecordingHandler()
+    device = ReceiptPrinter(settings(server.url), handler=handler, poll_interval=60)
+    try:
+        emu.status_replies_left = 3  # the check before the job; none after it
+        assert device.print(job("S1")).result(5) is PrintOutcome.PRINTED
+        assert device.queued == []
+        emu.status_replies_left = None  # it answers again
+        assert device.print(job("S2")).result(5) is PrintOutcome.PRINTED
+        pictures = emu.wait_receipts(2)
+        barcodes = [line.strip() for p in pictures for line in render(p, 42) if "|||" in line]
+        assert barcodes == ["[||| S1 |||]", "[||| S2 |||]"]
+        assert not any(m[1] == "receipt_queued" for m in handler.messages)
+    finally:
+        device.close()
