@@ -33,11 +33,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pos.domain.barcode import normalize_barcode
 from pos.domain.errors import DomainError
-from pos.domain.messages import define
+from pos.domain.messages import Message, define
 from pos.domain.money import Money, allocate
 from pos.domain.receipt import LABEL_DETAIL, StoreInfo
 from pos.domain.refund import (
@@ -65,6 +66,7 @@ from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
+from pos.services.refusal_messages import parked_message
 from pos.services.shifts import require_open_shift
 from pos.services.steps import NetCall, Steps, run_inline
 from pos.services.sync_events import refund_document
@@ -72,6 +74,7 @@ from pos.store import attempts, journal_chain
 from pos.store import refunds as store
 from pos.store import repositories as repo
 from pos.store.db import Database
+from pos.store.models import OutboxEvent
 from sync.protocol.fields import Amount
 from sync.protocol.refunds import OriginalSale, RefundCompleted, RefundLine, RefundTender
 from sync.protocol.sales import VatClass, VatTotal
@@ -158,6 +161,15 @@ class RefundableTender:
 
 
 @dataclass(frozen=True, slots=True)
+class RefusedRefund:
+    """A refund of the sale that head office refused (its event parked on this till):
+    the money went back here, and head office does not count it; a person follows it up."""
+
+    number: str
+    reason: Message  # in the reader's language where head office gave a code
+
+
+@dataclass(frozen=True, slots=True)
 class RefundableSale:
     sale_id: str
     number: str
@@ -167,6 +179,7 @@ class RefundableSale:
     lines: tuple[RefundableLine, ...]
     tenders: tuple[RefundableTender, ...]
     refunds: tuple[str, ...]  # numbers of the refunds made already
+    refused: tuple[RefusedRefund, ...] = ()  # of those, what head office refused
 
     @property
     def fully_refunded(self) -> bool:
@@ -322,7 +335,8 @@ class RefundService:
             )
             for p in sale.payments
         )
-        previous = tuple(r.number for r in store.refunds_of_sale(s, sale_id))
+        made = store.refunds_of_sale(s, sale_id)
+        previous = tuple(r.number for r in made)
         return RefundableSale(
             sale_id=sale_id,
             number=entry.number,
@@ -332,6 +346,7 @@ class RefundService:
             lines=lines,
             tenders=tenders,
             refunds=previous,
+            refused=_refused(s, {r.refund_id: r.number for r in made}),
         )
 
     # -- planning -------------------------------------------------------------------------
@@ -880,6 +895,23 @@ class RefundService:
 
 
 # -- helpers -------------------------------------------------------------------------------
+def _refused(s: Session, numbers: Mapping[str, str]) -> tuple[RefusedRefund, ...]:
+    """The refunds among ``numbers`` (by refund id) whose events head office refused."""
+    if not numbers:
+        return ()
+    rows = s.execute(
+        select(OutboxEvent.aggregate_id, OutboxEvent.parked_reason)
+        .where(
+            OutboxEvent.aggregate_id.in_(list(numbers)),
+            OutboxEvent.kind == "refund.completed",
+            OutboxEvent.sent_at.is_(None),
+            OutboxEvent.parked_at.is_not(None),
+        )
+        .order_by(OutboxEvent.seq)
+    ).all()
+    return tuple(RefusedRefund(numbers[aid], parked_message(reason)) for aid, reason in rows)
+
+
 def _gives_cash(plan: RefundPlan) -> bool:
     """Does the drawer hand money over (then a shift must be open to count it)?"""
     return any(t.how is TenderHow.CASH and t.amount.minor for t in plan.tenders)

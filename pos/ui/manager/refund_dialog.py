@@ -51,6 +51,7 @@ from pos.services.devices import PrintOutcome
 from pos.services.receipts import ReceiptSummary
 from pos.services.refund_receipts import print_refund, reprint_refund
 from pos.services.refunds import RefundableSale, RefundDone, RefundPlan, RefundRequest
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.i18n import QT_TRANSLATE_NOOP
@@ -253,6 +254,13 @@ class RefundDialog(KauntaDialog):
                 else ""
             )
         )
+        for refused in sale.refused:  # the money went back here; head office did not count it
+            self.show_error(
+                self.tr(
+                    "Head office refused refund {number}: {reason} Do not give that money back "
+                    "again; tell head office."
+                ).format(number=refused.number, reason=i18n.render(refused.reason))
+            )
         self.lines.setRowCount(len(sale.lines))
         self.spins = []
         for i, line in enumerate(sale.lines):
