@@ -24,3 +24,7 @@ class StkCallbackRecordAdmin(admin.ModelAdmin):
 class RejectedCallbackAdmin(admin.ModelAdmin):
     list_display = ("received_at", "reason", "source_ip", "path")
     list_filter = ("reason",)
+
+
+# PayPal's admin views live with PayPal's models.
+from sync.server.callbacks import paypal_admin  # noqa: E402, F401

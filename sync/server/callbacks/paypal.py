@@ -137,12 +137,12 @@ def verify(headers: dict[str, str], body: bytes, now: datetime) -> WebhookVerifi
     from sync.server.callbacks import outbound
 
     webhook_id = str(settings.PAYPAL_WEBHOOK_ID)
+    verdict = _local_checks(headers, now)  # the sender's mistakes first, then ours
+    if not verdict:
+        return verdict
     if not webhook_id:
-        return WebhookVerification(False, "no webhook id configured")
+        return WebhookVerification(False, "no webhook id configured", verdict.transmission_id)
     if settings.PAYPAL_VERIFY == "postback":
-        verdict = _local_checks(headers, now)
-        if not verdict:
-            return verdict
         try:
             ok = outbound.verify_by_postback(headers, body, webhook_id)
         except outbound.OutboundError as exc:
