@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sync.protocol.batch import Ack, AckStatus, acks_document, parse_batch, rejection
+from sync.protocol.refusals import Refusal
 
 
 @dataclass
@@ -27,6 +28,8 @@ class HeadOffice:
     ledger: dict[str, str] = field(default_factory=dict)  # event id -> hash
     applied_order: list[str] = field(default_factory=list)
     refuse_types: set[str] = field(default_factory=set)
+    #: the refusal (code and values) given with the types refused, as sync/server gives one
+    refuse_with: Refusal | None = None
     revoked: bool = False
     #: answers forced on the next requests to /events: a status, or "apply-then-500"
     #: (the batch is applied, the answer is lost) or "drop" (connection closed unanswered)
@@ -48,7 +51,20 @@ class HeadOffice:
                     continue
                 assert item.event_id is not None
                 kind = item.event.header.type.value
-                if kind in self.refuse_types:
+                if kind in self.refuse_types and self.refuse_with is not None:
+                    why = self.refuse_with
+                    acks.append(
+                        Ack(
+                            item.index,
+                            item.event_id,
+                            AckStatus.REJECTED,
+                            "lines",
+                            why.text,
+                            why.code,
+                            why.params,
+                        )
+                    )
+                elif kind in self.refuse_types:
                     acks.append(
                         Ack(item.index, item.event_id, AckStatus.REJECTED, "type", "not accepted")
                     )
