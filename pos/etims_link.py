@@ -311,6 +311,8 @@ class EtimsLink:
                     registrar=self._registrar,
                     send=submitter.client.save_item,
                 )
+            except TransportError:
+                raise  # KRA away: the round stops, nothing is marked refused
             except (EtimsRejected, EtimsError, ValueError) as exc:
                 self._refused_items[str(line["sku"])] = str(exc)
                 log.warning("eTIMS: KRA did not register product %s: %s", line["sku"], exc)

@@ -72,7 +72,7 @@ COLUMNS = (
     QT_TRANSLATE_NOOP("EtimsQueueDialog", "KRA No."),
     QT_TRANSLATE_NOOP("EtimsQueueDialog", "Age"),
     QT_TRANSLATE_NOOP("EtimsQueueDialog", "Tries"),
-    QT_TRANSLATE_NOOP("EtimsQueueDialog", "KRA's reason"),
+    QT_TRANSLATE_NOOP("EtimsQueueDialog", "Reason or last error"),
 )
 STATES = {
     "waiting": QT_TRANSLATE_NOOP("EtimsQueueDialog", "Waiting"),
@@ -207,7 +207,7 @@ class EtimsStatusLine(QLabel):
         if v.alert(now):
             assert v.oldest_unsigned is not None
             return "warning", prefix + self.tr(
-                "KRA eTIMS: {n} sales waiting, the oldest for {age}: more than {hours} h. "
+                "KRA eTIMS: not sent to KRA: {n}, the oldest for {age}, more than {hours} h. "
                 "Tell the manager."
             ).format(
                 n=unsigned,
@@ -229,8 +229,8 @@ class EtimsStatusLine(QLabel):
                 return "offline", prefix + self.tr("KRA eTIMS: offline, no sale waiting.")
             assert v.oldest_unsigned is not None
             return "offline", prefix + self.tr(
-                "KRA eTIMS: offline, {n} sales waiting (oldest {age}). They are sent when "
-                "KRA answers again."
+                "KRA eTIMS: offline, waiting to be sent: {n} (oldest {age}). They are sent "
+                "when KRA answers again."
             ).format(n=unsigned, age=age_text(self, now - v.oldest_unsigned))
         if unsigned:
             return "ok", prefix + self.tr("KRA eTIMS: online, {n} being sent.").format(n=unsigned)

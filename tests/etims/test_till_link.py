@@ -6,6 +6,7 @@ queued (provisional block) and they are signed once the simulator is back."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -207,3 +208,24 @@ def test_a_live_till_without_etims_settings_says_etims_is_off(
     assert start_etims(config, cashier) is None
     assert cashier.etims.view().phase is EtimsPhase.OFF
     assert cashier.etims.block_for("any") is None
+
+
+def test_kra_going_away_during_catalogue_registration_marks_nothing_refused(
+    cashier: Terminal, link_parts: tuple[EtimsLink, EtimsSandbox, Watch]
+) -> None:
+    """A refused connection stops the round; the products it did not reach are registered
+    once KRA is back (only KRA's own refusal leaves a product to its first sale)."""
+    link, box, watch = link_parts
+    link.start()
+    watch.until(lambda v: v.phase is EtimsPhase.ONLINE)
+    box.refuse()
+    watch.until(lambda v: v.phase is EtimsPhase.OFFLINE)
+    box.accept()
+    with CATALOG_CSV.open(encoding="utf-8") as f:
+        catalogue = {line.split(",")[0] for line in f.readlines()[1:]}
+    deadline = time.monotonic() + WAIT_S
+    while link.registered_skus() != catalogue and time.monotonic() < deadline:
+        link.wake()
+        time.sleep(0.1)
+    assert link.registered_skus() == catalogue
+    assert len(box.device("00").items) == len(catalogue)

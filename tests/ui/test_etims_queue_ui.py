@@ -101,7 +101,7 @@ def test_an_outage_receipt_turns_signed_on_screen_and_f9_shows_and_reprints_it(
     assert "NOT YET A TAX INVOICE" in dialog.text.toPlainText()
     assert dialog.kra_qr.isHidden()
     till.until(lambda: line.kind == "offline", WAIT_MS)
-    assert "1 sales waiting" in line.text()
+    assert "waiting to be sent: 1" in line.text()
     box.accept()
     # the open receipt follows: the signed block and its QR code, without a click
     till.until(lambda: dialog.kra is not None and dialog.kra.signed, WAIT_MS)
@@ -183,6 +183,7 @@ def test_the_line_raises_the_alert_when_the_oldest_waiting_sale_is_too_old(
     line = EtimsStatusLine(till.window.sale, till.terminal.etims, clock=lambda: later)
     assert line.kind == "warning"
     assert "more than 24 h" in line.text()
+    assert "not sent to KRA: 1" in line.text()
     soon = EtimsStatusLine(till.window.sale, till.terminal.etims)
     assert soon.kind == "offline"
     box.accept()
