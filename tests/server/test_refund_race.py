@@ -7,6 +7,8 @@ Run on SQLite and PostgreSQL (the ``hq_db`` fixture)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -51,13 +53,16 @@ def race(pushes: list[tuple[Till, bytes]]) -> list[list[str]]:
 
 
 @pytest.fixture(autouse=True)
-def _pushes_race_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+def _pushes_race_in_one_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The threads below stand for tills pushing to different gunicorn workers, each with
-    its own push slot (sync/server/api/views.py): here they share one process, so its
-    one-push-at-a-time slot is widened, or they would take turns and never race."""
+    its own push thread (sync/server/api/views.py): here they share one process, so its
+    one push thread is made sixteen, or they would take turns and never race."""
     from sync.server.api import views
 
-    monkeypatch.setattr(views, "_PUSH_SLOT", threading.BoundedSemaphore(16))
+    wide = ThreadPoolExecutor(16, "race-push")
+    monkeypatch.setattr(views, "_PUSHES", wide)
+    yield
+    wide.shutdown()
 
 
 @pytest.fixture
