@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,9 @@ PAGE = 200
 #: answers in well under a second; after this the till falls back to its configured URL
 REGISTER_CONNECT_S = 1.0
 REGISTER_READ_S = 2.0
+#: after head office could not be reached, pushes go with the configured URL at once for
+#: this long (an offline till does not make every M-Pesa payment wait for a timeout)
+OFFLINE_SKIP_S = 30.0
 
 
 class UnknownPush(Exception):
@@ -238,7 +242,9 @@ class PushRegistrar:
     """Registers a push with head office (the M-Pesa method's callback relay calls it).
 
     Its own connection with short timeouts, used by one call at a time: a registration
-    happens once per M-Pesa payment, so they never queue for long.
+    happens once per M-Pesa payment, so they never queue for long. After head office could
+    not be reached (no connection, a timeout, 5xx), registrations are skipped for
+    ``OFFLINE_SKIP_S``: the till is offline, and its pushes should not wait on it.
     """
 
     def __init__(
@@ -249,6 +255,7 @@ class PushRegistrar:
         self.client = client
         self.on_registered = on_registered
         self._lock = threading.Lock()
+        self._skip_until = 0.0  # monotonic: head office was unreachable until then
 
     @classmethod
     def for_head_office(
@@ -270,9 +277,22 @@ class PushRegistrar:
     ) -> str | None:
         """The CallBackURL head office gives this push, or None (logged): fall back."""
         phone = hashlib.sha256(msisdn.encode()).hexdigest()
+        if time.monotonic() < self._skip_until:
+            log.info("sync: head office unreachable lately: push %s not registered", attempt_id)
+            return None
         try:
             with self._lock:
                 body = self.client.register_push(attempt_id, amount_minor, currency, phone)
+        except TransientError as exc:
+            self._skip_until = time.monotonic() + OFFLINE_SKIP_S
+            log.warning(
+                "sync: push %s not registered with head office (%s): the configured "
+                "callback URL goes to M-Pesa and the till polls; no registration for %.0f s",
+                attempt_id,
+                exc,
+                OFFLINE_SKIP_S,
+            )
+            return None
         except SyncError as exc:
             log.warning(
                 "sync: push %s not registered with head office (%s): the configured "

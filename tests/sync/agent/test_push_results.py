@@ -169,7 +169,7 @@ def test_head_office_down_at_register_time_falls_back_to_the_configured_url_in_t
         sock.listen(8)
     try:
         till = relay_till(cashier, office, sandbox, f"http://127.0.0.1:{sock.getsockname()[1]}")
-        caplog.set_level(logging.WARNING, "sync.agent.push_results")
+        caplog.set_level(logging.INFO, "sync.agent.push_results")
         began = time.monotonic()
         started = till.sell(product)
         took = time.monotonic() - began
@@ -185,6 +185,12 @@ def test_head_office_down_at_register_time_falls_back_to_the_configured_url_in_t
     # the till's own polling settles it, as before head office relayed anything
     assert till.payments.poll(started.attempt_id).state.value == "captured"
     assert till.rows("SELECT status FROM sales") == [("completed",)]
+    # the next push does not wait for head office again: it is skipped while offline
+    began = time.monotonic()
+    second = till.sell(product)
+    assert time.monotonic() - began < 1.0
+    assert second.state.value == "pending"
+    assert "head office unreachable lately" in caplog.text
 
 
 def test_a_result_for_an_unknown_attempt_is_logged_ignored_and_the_cursor_moves_on(
