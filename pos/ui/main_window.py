@@ -38,6 +38,7 @@ from pos.ui.late_payments import LatePaymentsDialog
 from pos.ui.login import LoginScreen
 from pos.ui.manager.menu import ManagerMenu
 from pos.ui.manager.shift_dialogs import OpenShiftDialog
+from pos.ui.payment_dialogs import GatewayDialog
 from pos.ui.resources import app_icon
 from pos.ui.runner import ServiceRunner, network_executor
 from pos.ui.sale_screen import SaleScreen
@@ -243,8 +244,20 @@ class MainWindow(QMainWindow):
         )
 
     def _payment_relayed(self, view: AttemptView) -> None:
-        """A relayed M-Pesa result was applied on the till worker: shown as a payment the
-        background checks found (the receipt, or what is still due), or the alert."""
+        """A relayed M-Pesa result was applied on the till worker. Its payment dialog, if
+        still open, finishes with it as if its own poll had heard it (the receipt, as
+        usual); otherwise it is shown as a payment the background checks found (the
+        receipt, or what is still due), or the alert."""
+        dialog = self.sale.dialog
+        if (
+            isinstance(dialog, GatewayDialog)
+            and dialog.isVisible()
+            and dialog.attempt is not None
+            and dialog.attempt.attempt_id == view.attempt_id
+        ):
+            dialog.show_attempt(view)
+            self.refresh_late_alert()
+            return
         if view.receipt is not None:
             self.sale.arrived_later(view)
         elif view.sale_view is not None:

@@ -68,3 +68,41 @@ def test_a_relayed_result_completes_the_sale_and_shows_its_receipt(paying: Till)
     assert "SXX4RELAYD" in receipt.text.toPlainText()
     assert "arrived after you stopped waiting" in till.window.sale.message.text()
     assert _rows(till, "SELECT count(*) FROM payments") == [(1,)]
+
+
+def test_a_relayed_result_finishes_the_open_payment_dialog_as_its_own_poll_would(
+    paying: Till,
+) -> None:
+    """Head office's relay can beat the dialog's poll (Daraja's query lags its callback):
+    the dialog closes with "Paid" and the receipt opens as usual, not as a late arrival."""
+    till = paying
+    till.scan(MILK)
+    dialog = _open_mpesa(till)
+    _send(till, dialog)
+    _prompt(till)  # the prompt is on the phone; the sandbox still says "pending"
+    [(attempt_id, checkout, amount)] = _rows(
+        till, "SELECT id, gateway_ref, amount_minor FROM payment_attempts"
+    )
+    result = PushResult(
+        seq=1,
+        attempt_id=str(attempt_id),
+        state="paid",
+        checkout_request_id=str(checkout),
+        result_code="0",
+        result_desc="The service request is processed successfully.",
+        receipt="SXX5RELAYD",
+        amount_minor=int(str(amount)),
+    )
+    applier = PushResultApplier(lambda: till.terminal.payments, till.window.runner.call_and_wait)
+    applier.on_applied = till.window.sig_payment_relayed.emit
+    agent = threading.Thread(target=lambda: applier(result), name="sync-agent")
+    agent.start()
+    till.until(lambda: isinstance(till.window.sale.dialog, ReceiptDialog), timeout=GATEWAY_MS)
+    agent.join(10)
+    assert not dialog.isVisible()
+    receipt = till.window.sale.dialog
+    assert isinstance(receipt, ReceiptDialog)
+    assert "SXX5RELAYD" in receipt.text.toPlainText()
+    assert "arrived after you stopped waiting" not in till.window.sale.message.text()
+    assert _rows(till, "SELECT count(*) FROM payments") == [(1,)]
+    assert _rows(till, "SELECT status FROM sales") == [("completed",)]
