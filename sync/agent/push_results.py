@@ -216,6 +216,11 @@ class PushResultPuller:
                     outcome = "ignored"
                     ignored += 1
                 except ApplyLater:
+                    log.info(
+                        "sync: push result %s waits: the till cannot apply it yet (no cashier "
+                        "signed in, or M-Pesa not set up); asked again next round",
+                        result.seq,
+                    )
                     return PullReport(seen, applied, ignored, after, deferred=True)
                 else:
                     applied += 1
