@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -43,6 +43,8 @@ STOPBITS = ("1", "1.5", "2")
 FLOWS = ("none", "xonxoff", "rtscts")
 COMMAND_SETS = ("cd5220", "dm-d")
 TERMINATORS = ("CR", "LF", "CRLF", "TAB")
+#: how often the screen re-reads the devices' last statuses
+STATUS_REFRESH_MS = 500
 
 
 def _combo(
@@ -163,6 +165,11 @@ class DeviceSettingsDialog(KauntaDialog):
         row.addWidget(close)
         layout.addLayout(row)
         self._show_statuses()
+        # the devices' statuses as they arrive (memory only): a reconnected device's
+        # answer shows here too, not only on the sale screen
+        self._status_timer = QTimer(self)
+        self._status_timer.timeout.connect(self._show_statuses)
+        self._status_timer.start(STATUS_REFRESH_MS)
         acts.call(admin.ports, self._build, self._failed)
 
     def _show_statuses(self) -> None:

@@ -248,6 +248,8 @@ class DeviceHooks:
             return
         status = self.devices.events.statuses().get(device)
         shown = message_text(code, text, status)
+        if code == "drawer_left_open" and self.printed_panel is not None:
+            self.printed_panel.show()  # training: its drawer switch is how to shut it
         if code in ("receipt_queued", "drawer_left_open"):
             self.screen.show_error(shown)
         else:

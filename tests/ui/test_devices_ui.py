@@ -402,7 +402,10 @@ def test_a_drawer_left_open_after_a_cash_sale_warns_the_cashier_until_it_is_shut
     till.idle()
     _until(till, lambda: _training(till).drawer_kicks == 1)
     _until(till, lambda: panel.drawer_switch.isChecked())  # the emulated drawer is open
+    panel.hide()  # the trainee put the panel away: the warning brings it back
     _until(till, lambda: "Cash drawer: still open" in line.text())
+    assert line.text().startswith("Cash drawer: still open")  # the warning leads the line
+    _until(till, lambda: panel.isVisible())
     assert sale.message.text() == "The cash drawer is still open. Close it after giving change."
     assert sale.message.property("role") == "error"
 
@@ -464,6 +467,12 @@ def test_printer_settings_saved_on_the_device_screen_reconnect_the_printer_live(
     (picture,) = _training(till).printer.receipts  # type: ignore[union-attr]
     assert all(len(text) <= 32 for text in picture.text_lines())
     assert _training(till).columns == 32
+    # the device screen follows the new printer's statuses too
+    printer = _training(till).printer
+    assert printer is not None
+    printer.set_cover_open(True)
+    _until(till, lambda: "Printer: cover open" in dialog.status.text())
+    _until(till, lambda: "Printer: cover open" in line.text())
 
 
 def test_a_training_card_payment_prompts_once_in_the_card_terminal_window(
