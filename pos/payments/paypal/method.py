@@ -64,7 +64,7 @@ _WAITING = frozenset({"CREATED", "SAVED", "PAYER_ACTION_REQUIRED"})
 _TAKEN = frozenset({"COMPLETED"})
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
-_ANOTHER_WAY = "Ask the customer to pay another way."
+_ANOTHER_WAY = text("Ask the customer to pay another way.")
 
 #: what :meth:`PayPalMethod.validate` answers (in the cashier's language on screen)
 NOT_A_PAYPAL_CURRENCY = define(
@@ -84,87 +84,109 @@ TOO_MANY_DECIMALS = define(
 #: Issue → (what the cashier reads, may the cashier try again with a new attempt).
 _ISSUES: dict[str, tuple[str, bool]] = {
     "INSTRUMENT_DECLINED": (
-        "PayPal declined the customer's card or bank. They can choose another funding "
-        "source in PayPal (scan the code again) or pay another way.",
+        text(
+            "PayPal declined the customer's card or bank. They can choose another funding "
+            "source in PayPal (scan the code again) or pay another way."
+        ),
         True,
     ),
     "REDIRECT_PAYER_FOR_ALTERNATE_FUNDING": (
-        "PayPal wants the customer to choose another funding source. Scan again or pay "
-        "another way.",
+        text(
+            "PayPal wants the customer to choose another funding source. Scan again or pay "
+            "another way."
+        ),
         True,
     ),
-    "TRANSACTION_REFUSED": (f"PayPal refused this payment. {_ANOTHER_WAY}", True),
-    "PAYER_CANNOT_PAY": (f"The customer's PayPal account cannot pay this. {_ANOTHER_WAY}", True),
+    "TRANSACTION_REFUSED": (text("PayPal refused this payment.") + " " + _ANOTHER_WAY, True),
+    "PAYER_CANNOT_PAY": (
+        text("The customer's PayPal account cannot pay this.") + " " + _ANOTHER_WAY,
+        True,
+    ),
     "PAYER_ACCOUNT_RESTRICTED": (
-        f"The customer's PayPal account is restricted. {_ANOTHER_WAY}",
+        text("The customer's PayPal account is restricted.") + " " + _ANOTHER_WAY,
         True,
     ),
     "PAYER_ACCOUNT_LOCKED_OR_CLOSED": (
-        f"The customer's PayPal account cannot be used. {_ANOTHER_WAY}",
+        text("The customer's PayPal account cannot be used.") + " " + _ANOTHER_WAY,
         True,
     ),
     "TRANSACTION_LIMIT_EXCEEDED": (
-        f"This is over the customer's PayPal limit. {_ANOTHER_WAY}",
+        text("This is over the customer's PayPal limit.") + " " + _ANOTHER_WAY,
         True,
     ),
-    "COMPLIANCE_VIOLATION": (f"PayPal declined this payment. {_ANOTHER_WAY}", True),
+    "COMPLIANCE_VIOLATION": (text("PayPal declined this payment.") + " " + _ANOTHER_WAY, True),
     "MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED": (
-        "Too many tries on this PayPal payment. Start a new one or take another method.",
+        text("Too many tries on this PayPal payment. Start a new one or take another method."),
         True,
     ),
     "DUPLICATE_INVOICE_ID": (
-        "PayPal thinks this sale was already paid (same invoice). Check the sales list "
-        "before taking money again.",
+        text(
+            "PayPal thinks this sale was already paid (same invoice). Check the sales list "
+            "before taking money again."
+        ),
         False,
     ),
     "INVALID_CURRENCY_CODE": (
-        "PayPal does not take this currency. Price PayPal payments in a currency PayPal "
-        "supports (e.g. USD).",
+        text(
+            "PayPal does not take this currency. Price PayPal payments in a currency PayPal "
+            "supports (e.g. USD)."
+        ),
         False,
     ),
-    "DECIMAL_PRECISION": ("PayPal cannot take this amount's decimals.", False),
-    "CANNOT_BE_ZERO_OR_NEGATIVE": ("The amount must be more than zero.", False),
-    "MAX_VALUE_EXCEEDED": ("The amount is too large for PayPal.", False),
+    "DECIMAL_PRECISION": (text("PayPal cannot take this amount's decimals."), False),
+    "CANNOT_BE_ZERO_OR_NEGATIVE": (text("The amount must be more than zero."), False),
+    "MAX_VALUE_EXCEEDED": (text("The amount is too large for PayPal."), False),
     "PAYEE_ACCOUNT_RESTRICTED": (
-        "The shop's PayPal account is restricted: the manager must contact PayPal. "
-        "Take another method.",
+        text(
+            "The shop's PayPal account is restricted: the manager must contact PayPal. "
+            "Take another method."
+        ),
         False,
     ),
     "INVALID_CLIENT": (
-        "PayPal did not accept the shop's PayPal credentials. Ask the manager to check the "
-        "PayPal settings; take another method meanwhile.",
+        text(
+            "PayPal did not accept the shop's PayPal credentials. Ask the manager to check the "
+            "PayPal settings; take another method meanwhile."
+        ),
         False,
     ),
     "INVALID_TOKEN": (
-        "PayPal did not accept Kaunta's sign-in. Ask the manager to check the PayPal "
-        "settings; take another method meanwhile.",
+        text(
+            "PayPal did not accept Kaunta's sign-in. Ask the manager to check the PayPal "
+            "settings; take another method meanwhile."
+        ),
         False,
     ),
     "AUTHENTICATION_FAILURE": (
-        "PayPal did not accept Kaunta's sign-in. Ask the manager to check the PayPal "
-        "settings; take another method meanwhile.",
+        text(
+            "PayPal did not accept Kaunta's sign-in. Ask the manager to check the PayPal "
+            "settings; take another method meanwhile."
+        ),
         False,
     ),
     "PERMISSION_DENIED": (
-        "The shop's PayPal account may not do this. Ask the manager to check it with PayPal.",
+        text("The shop's PayPal account may not do this. Ask the manager to check it with PayPal."),
         False,
     ),
     "REFUND_AMOUNT_EXCEEDED": (
-        "That is more than what is left to refund on this PayPal payment.",
+        text("That is more than what is left to refund on this PayPal payment."),
         False,
     ),
-    "CAPTURE_FULLY_REFUNDED": ("This PayPal payment has already been fully refunded.", False),
+    "CAPTURE_FULLY_REFUNDED": (text("This PayPal payment has already been fully refunded."), False),
     "REFUND_CAPTURE_CURRENCY_MISMATCH": (
-        "A PayPal refund must be in the currency of the payment.",
+        text("A PayPal refund must be in the currency of the payment."),
         False,
     ),
     "PENDING_CAPTURE": (
-        "PayPal is still holding this payment; it can be refunded once PayPal releases it.",
+        text("PayPal is still holding this payment; it can be refunded once PayPal releases it."),
         True,
     ),
-    "REFUND_NOT_ALLOWED": ("PayPal does not allow refunding this payment. Refund in cash.", False),
+    "REFUND_NOT_ALLOWED": (
+        text("PayPal does not allow refunding this payment. Refund in cash."),
+        False,
+    ),
     "REFUND_TIME_LIMIT_EXCEEDED": (
-        "This PayPal payment is too old to refund through PayPal. Refund another way.",
+        text("This PayPal payment is too old to refund through PayPal. Refund another way."),
         False,
     ),
 }
@@ -279,7 +301,7 @@ class PayPalMethod(PaymentMethod):
             return self._result(
                 AttemptState.UNKNOWN,
                 "paypal.no_approve_link",
-                "PayPal sent no approval link; checking the payment again.",
+                text("PayPal sent no approval link; checking the payment again."),
                 order,
             )
         return result
@@ -296,8 +318,10 @@ class PayPalMethod(PaymentMethod):
             return self._result(
                 AttemptState.CANCELLED,
                 "paypal.approved_late",
-                "Approved late, not charged: the customer approved in PayPal after the till "
-                "stopped waiting. Nothing was taken.",
+                text(
+                    "Approved late, not charged: the customer approved in PayPal after the till "
+                    "stopped waiting. Nothing was taken."
+                ),
                 order,
             )
         return self._from_order(ref, order, capture=True)
@@ -317,7 +341,7 @@ class PayPalMethod(PaymentMethod):
             result = self._completed(order)
             if result.state in (AttemptState.DECLINED, AttemptState.CANCELLED):
                 return self._cancelled(order.id)
-            note = (
+            note = text(
                 "The customer had already paid, so this PayPal payment cannot be cancelled; "
                 "refund it instead if needed."
             )
@@ -352,7 +376,7 @@ class PayPalMethod(PaymentMethod):
                 order = self.client.get_order(ref.gateway_ref)
                 if not order.captures:
                     return RefundResult(
-                        False, "paypal.not_captured", "This PayPal payment was never taken."
+                        False, "paypal.not_captured", text("This PayPal payment was never taken.")
                     )
                 capture_id = order.captures[-1].id
             request_id = ref.details.get("refund_id") or (
@@ -378,7 +402,7 @@ class PayPalMethod(PaymentMethod):
         return RefundResult(
             False,
             f"paypal.REFUND_{refund.status}",
-            "PayPal did not complete the refund. Refund another way.",
+            text("PayPal did not complete the refund. Refund another way."),
             refund.id,
         )
 
@@ -388,7 +412,7 @@ class PayPalMethod(PaymentMethod):
             return self._result(
                 AttemptState.PENDING,
                 f"paypal.{order.status}",
-                "Waiting for the customer to scan the code and approve in PayPal.",
+                text("Waiting for the customer to scan the code and approve in PayPal."),
                 order,
                 action_url=order.approve_url,
             )
@@ -398,7 +422,7 @@ class PayPalMethod(PaymentMethod):
             return self._result(
                 AttemptState.PENDING,
                 "paypal.APPROVED",
-                "The customer approved; the payment is being taken.",
+                text("The customer approved; the payment is being taken."),
                 order,
             )
         if order.status == "COMPLETED":
@@ -407,15 +431,17 @@ class PayPalMethod(PaymentMethod):
             return self._result(
                 AttemptState.EXPIRED,
                 "paypal.VOIDED",
-                "The customer cancelled in PayPal, or the payment lapsed. Nothing was taken. "
-                "Start again or take another method.",
+                text(
+                    "The customer cancelled in PayPal, or the payment lapsed. Nothing was taken. "
+                    "Start again or take another method."
+                ),
                 order,
                 retry_allowed=True,
             )
         return self._result(
             AttemptState.UNKNOWN,
             f"paypal.{order.status or 'no_status'}",
-            "PayPal gave an unexpected order status; checking again.",
+            text("PayPal gave an unexpected order status; checking again."),
             order,
         )
 
@@ -443,7 +469,9 @@ class PayPalMethod(PaymentMethod):
             return self._refused(
                 error,
                 AttemptState.UNKNOWN,
-                "PayPal says this payment was taken but does not show it yet; checking again.",
+                text(
+                    "PayPal says this payment was taken but does not show it yet; checking again."
+                ),
                 False,
                 order.id,
             )
@@ -451,7 +479,7 @@ class PayPalMethod(PaymentMethod):
             return self._refused(
                 error,
                 AttemptState.PENDING,
-                "Waiting for the customer to finish in PayPal.",
+                text("Waiting for the customer to finish in PayPal."),
                 False,
                 order.id,
                 action_url=error.link("payer-action") or order.approve_url,
@@ -474,7 +502,7 @@ class PayPalMethod(PaymentMethod):
             return self._result(
                 AttemptState.UNKNOWN,
                 "paypal.no_capture",
-                "PayPal marks the order completed but shows no capture yet; checking again.",
+                text("PayPal marks the order completed but shows no capture yet; checking again."),
                 order,
             )
         capture = order.captures[-1]
@@ -485,7 +513,7 @@ class PayPalMethod(PaymentMethod):
             return self._result(
                 AttemptState.CAPTURED,
                 "ok",
-                "Paid with PayPal.",
+                text("Paid with PayPal."),
                 order,
                 receipt_ref=capture.id,
                 captured=capture.amount,
@@ -504,7 +532,7 @@ class PayPalMethod(PaymentMethod):
         return self._result(
             AttemptState.DECLINED,
             f"paypal.CAPTURE_{capture.status or 'UNKNOWN'}",
-            f"PayPal did not complete the payment. {_ANOTHER_WAY}",
+            text("PayPal did not complete the payment.") + " " + _ANOTHER_WAY,
             order,
             retry_allowed=True,
             details=details,
@@ -530,8 +558,9 @@ class PayPalMethod(PaymentMethod):
             return self._result(
                 AttemptState.CANCELLED,
                 "paypal.CAPTURE_REFUNDED",
-                f"This PayPal payment was refunded in full at PayPal: nothing was kept. "
-                f"{_ANOTHER_WAY}",
+                text("This PayPal payment was refunded in full at PayPal: nothing was kept.")
+                + " "
+                + _ANOTHER_WAY,
                 order,
                 retry_allowed=True,
                 details=details,
@@ -586,8 +615,10 @@ class PayPalMethod(PaymentMethod):
             return self._refused(
                 error,
                 AttemptState.EXPIRED,
-                "This PayPal payment is no longer open (it lapsed). Nothing was taken. Start "
-                "again or take another method.",
+                text(
+                    "This PayPal payment is no longer open (it lapsed). Nothing was taken. Start "
+                    "again or take another method."
+                ),
                 True,
                 order_id,
             )
@@ -599,7 +630,7 @@ class PayPalMethod(PaymentMethod):
         return PaymentResult(
             AttemptState.CANCELLED,
             "paypal.cancelled",
-            "PayPal payment withdrawn; nothing was taken. The customer's link will lapse.",
+            text("PayPal payment withdrawn; nothing was taken. The customer's link will lapse."),
             retry_allowed=True,
             gateway_ref=order_id,
         )
@@ -653,8 +684,10 @@ def create(context: MethodContext) -> PayPalMethod:
         client_secret = (secrets.get("paypal.client_secret") if secrets else None) or ""
         if not client_id or not client_secret:
             raise LookupError(
-                "PayPal needs the secrets paypal.client_id and paypal.client_secret in the "
-                "keyring (from the PayPal developer dashboard, REST app credentials)."
+                text(
+                    "PayPal needs the secrets paypal.client_id and paypal.client_secret in the "
+                    "keyring (from the PayPal developer dashboard, REST app credentials)."
+                )
             )
     defaults = PayPalConfig("", "", "")
     config = PayPalConfig(
