@@ -28,6 +28,7 @@ from pos.payments.mpesa.relay import CallbackRelay, phone_sha256
 from pos.payments.mpesa.sandbox import DEMO_PHONE, Decision, MpesaSandbox
 from pos.payments.registry import MethodContext
 from pos.push_relay import PushResultApplier, attach_registrar, inline
+from pos.services.auth import Role, UserSummary
 from pos.services.payments import AttemptView, PaymentService
 from pos.services.terminal import Terminal
 from sync.agent import AgentSettings, ClientSettings, HeadOfficeClient, SyncAgent
@@ -148,6 +149,33 @@ def test_a_push_goes_with_head_offices_callback_url_and_its_result_is_applied_on
     assert till.rows("SELECT count(*) FROM sales") == [(1,)]
     # and with the cursor kept, nothing is handed over at all
     assert till.puller.pull().seen == 0
+
+
+def test_a_result_waits_while_nobody_is_signed_in_and_is_applied_after_login(
+    cashier: Terminal,
+    office: RelayHeadOffice,
+    sandbox: MpesaSandbox,
+    product: CatalogItem,
+    users: dict[Role, UserSummary],
+    pins: dict[Role, str],
+) -> None:
+    till = relay_till(cashier, office, sandbox)
+    started = till.sell(product)
+    checkout = gateway_ref(till, started.attempt_id)
+    sandbox.decide(checkout, Decision.APPROVE)
+    result = office.wait_result(till.token, started.attempt_id)
+    cashier.auth.logout()  # the cashier signed out before head office relayed it
+
+    waiting = till.puller.pull()
+
+    assert (waiting.deferred, waiting.applied, waiting.cursor) == (True, 0, 0)
+    assert till.puller.cursor() == 0  # asked again
+    assert till.rows("SELECT count(*) FROM payments") == [(0,)]
+    cashier.auth.login(users[Role.CASHIER].user_id, pins[Role.CASHIER])
+    done = till.puller.pull()
+    assert (done.deferred, done.applied, done.cursor) == (False, 1, result["seq"])
+    assert till.rows("SELECT status FROM sales") == [("completed",)]
+    assert till.rows("SELECT count(*) FROM payments") == [(1,)]
 
 
 # -- bad paths -----------------------------------------------------------------------------
