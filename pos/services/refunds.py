@@ -29,7 +29,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -38,9 +38,9 @@ from sqlalchemy.orm import Session
 
 from pos.domain.barcode import normalize_barcode
 from pos.domain.errors import DomainError
-from pos.domain.messages import Message, define
-from pos.domain.money import Money, allocate
-from pos.domain.receipt import LABEL_DETAIL, StoreInfo
+from pos.domain.messages import define
+from pos.domain.money import Money
+from pos.domain.receipt import LABEL_DETAIL
 from pos.domain.refund import (
     REASON_CODES,
     RefundError,
@@ -54,7 +54,7 @@ from pos.domain.refund import (
     line_refund,
 )
 from pos.domain.sale import SaleStatus
-from pos.domain.tax import TaxClass, TaxTable, VatLine, vat_from_gross
+from pos.domain.tax import TaxClass
 from pos.payments.base import (
     AttemptRef,
     Capability,
@@ -66,6 +66,19 @@ from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
+from pos.services.refund_documents import receipt_from_document, stored_document
+from pos.services.refund_values import (
+    PlannedTender,
+    RefundableLine,
+    RefundableSale,
+    RefundableTender,
+    RefundDone,
+    RefundPlan,
+    RefundRequest,
+    RefusedRefund,
+    vat_rows,
+    with_vat,
+)
 from pos.services.refusal_messages import parked_message
 from pos.services.shifts import require_open_shift
 from pos.services.steps import NetCall, Steps, run_inline
@@ -78,6 +91,20 @@ from pos.store.models import OutboxEvent
 from sync.protocol.fields import Amount
 from sync.protocol.refunds import OriginalSale, RefundCompleted, RefundLine, RefundTender
 from sync.protocol.sales import VatClass, VatTotal
+
+__all__ = [  # the values live in refund_values; the screens and tests import them from here
+    "PlannedTender",
+    "RefundDone",
+    "RefundPlan",
+    "RefundRequest",
+    "RefundService",
+    "RefundSummary",
+    "RefundableLine",
+    "RefundableSale",
+    "RefundableTender",
+    "RefusedRefund",
+    "refund_number",
+]
 
 CASH = "cash"
 #: a refund as lists show it (for the screens, which do not import the store)
@@ -127,126 +154,6 @@ REFUND_NUMBER_LEAD = "9"
 
 def refund_number(ctx: TerminalContext, seq: int) -> str:
     return f"{ctx.store.store_id}-{ctx.terminal_id}-{REFUND_NUMBER_LEAD}{seq:011d}"
-
-
-@dataclass(frozen=True, slots=True)
-class RefundableLine:
-    """A line of the original sale: what was sold and what went back already."""
-
-    line_no: int
-    name: str
-    sku: str
-    quantity: int
-    refunded_quantity: int
-    unit_price: Money
-    total: Money  # what the line cost, after its discounts
-    refunded: Money
-
-    @property
-    def left(self) -> int:
-        return self.quantity - self.refunded_quantity
-
-
-@dataclass(frozen=True, slots=True)
-class RefundableTender:
-    """A payment of the original sale and the ways its money can go back."""
-
-    payment_id: str
-    method: str
-    label: str
-    paid: Money
-    refunded: Money
-    reference: str
-    ways: tuple[TenderHow, ...]  # the first is the default
-
-
-@dataclass(frozen=True, slots=True)
-class RefusedRefund:
-    """A refund of the sale that head office refused (its event parked on this till):
-    the money went back here, and head office does not count it; a person follows it up."""
-
-    number: str
-    reason: Message  # in the reader's language where head office gave a code
-
-
-@dataclass(frozen=True, slots=True)
-class RefundableSale:
-    sale_id: str
-    number: str
-    closed_at: datetime
-    day: date
-    total: Money
-    lines: tuple[RefundableLine, ...]
-    tenders: tuple[RefundableTender, ...]
-    refunds: tuple[str, ...]  # numbers of the refunds made already
-    refused: tuple[RefusedRefund, ...] = ()  # of those, what head office refused
-
-    @property
-    def fully_refunded(self) -> bool:
-        return all(line.left == 0 for line in self.lines)
-
-
-@dataclass(frozen=True, slots=True)
-class RefundRequest:
-    """What the cashier chose: ``quantities`` by original line number (1-based); ``how``
-    and ``references`` by original payment id (a reversal's reference for ``by_hand``)."""
-
-    sale_id: str
-    quantities: Mapping[int, int]
-    reason_code: str
-    reason: str = ""
-    how: Mapping[str, TenderHow] = field(default_factory=dict)
-    references: Mapping[str, str] = field(default_factory=dict)
-    restock: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedTender:
-    payment_id: str  # the original payment ("" for a return without a receipt)
-    method: str
-    label: str
-    amount: Money
-    how: TenderHow
-    reference: str = ""
-    foreign: Money | None = None  # what a foreign-currency method gives back
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedLine:
-    original_line_no: int | None
-    original_line_id: str | None
-    product_id: int | None
-    sku: str
-    barcode: str | None
-    name: str
-    quantity: int
-    unit_price: Money
-    total: Money
-    tax_class: TaxClass
-    vat: Money
-
-
-@dataclass(frozen=True, slots=True)
-class RefundPlan:
-    """What a refund would give back, line by line and tender by tender (a quote)."""
-
-    sale_id: str
-    original_number: str
-    original_day: date | None
-    lines: tuple[PlannedLine, ...]
-    tenders: tuple[PlannedTender, ...]
-    total: Money
-    vat: tuple[VatLine, ...]
-    needs: frozenset[Permission]
-
-
-@dataclass(frozen=True, slots=True)
-class RefundDone:
-    refund_id: str
-    number: str
-    total: Money
-    cash_out: Money  # what the drawer hands over now
-    receipt: RefundReceipt
 
 
 class RefundService:
@@ -384,7 +291,7 @@ class RefundService:
                 raise RefundError(LINE_PROBLEM(item=have.name, problem=exc.msg)) from None
             lines.append((n, quantity, minor))
         total = Money(sum(m for _, _, m in lines), currency)
-        planned_lines = _with_vat(
+        planned_lines = with_vat(
             [
                 (
                     n,
@@ -430,7 +337,7 @@ class RefundService:
                     foreign,
                 )
             )
-        vat = _vat_rows(planned_lines, currency)
+        vat = vat_rows(planned_lines, currency)
         return RefundPlan(
             sale_id=request.sale_id,
             original_number=view.number,
@@ -646,7 +553,7 @@ class RefundService:
             ),
             approved_by=approver.name if approver is not None else "",
         )
-        document = json.dumps(_receipt_doc(receipt), separators=(",", ":"), sort_keys=True)
+        document = json.dumps(stored_document(receipt), separators=(",", ":"), sort_keys=True)
         store.write_refund(
             s,
             store.RefundHeader(
@@ -851,7 +758,7 @@ class RefundService:
                         table.get(item.vat_class),
                     )
                 )
-        lines = _with_vat(rows, currency)
+        lines = with_vat(rows, currency)
         total = Money(sum(ln.total.minor for ln in lines), currency)
         plan = RefundPlan(
             sale_id="",
@@ -860,7 +767,7 @@ class RefundService:
             lines=tuple(lines),
             tenders=(PlannedTender("", CASH, "Cash", total, TenderHow.CASH),),
             total=total,
-            vat=_vat_rows(lines, currency),
+            vat=vat_rows(lines, currency),
             needs=frozenset({Permission.REFUND, Permission.RETURN_WITHOUT_RECEIPT}),
         )
         who = self._auth.authorize_all(plan.needs, approval)
@@ -885,7 +792,7 @@ class RefundService:
                     document_id=refund_id,
                     detail={"number": row.number},
                 )
-        receipt = _receipt_of(json.loads(document), self._ctx)
+        receipt = receipt_from_document(json.loads(document), self._ctx)
         return replace(receipt, reprint=True) if reprint else receipt
 
     def refunds_of_sale(self, sale_id: str) -> list[store.RefundSummary]:
@@ -924,41 +831,6 @@ def _check_reason(code: str, reason: str) -> None:
         raise RefundError("Say in a few words why this is refunded.")
 
 
-_Row = tuple[int | None, str | None, int | None, str, str | None, str, int, Money, Money, TaxClass]
-
-
-def _with_vat(rows: Any, currency: str) -> list[PlannedLine]:
-    """Lines with their VAT: extracted once per class from the class's refunded gross
-    (the house rule), then shared over the class's lines by largest remainder."""
-    items: list[_Row] = list(rows)
-    vat_of: dict[int, int] = {}
-    for code in dict.fromkeys(r[9].code for r in items):
-        members = [i for i, r in enumerate(items) if r[9].code == code]
-        gross = sum(items[i][8].minor for i in members)
-        tax_class = items[members[0]][9]
-        vat = vat_from_gross(Money(gross, currency), tax_class).minor
-        shares = (
-            allocate(vat, [items[i][8].minor for i in members]) if gross else [0] * len(members)
-        )
-        vat_of.update(zip(members, shares, strict=True))
-    return [PlannedLine(*r, vat=Money(vat_of[i], currency)) for i, r in enumerate(items)]
-
-
-def _vat_rows(
-    lines: list[PlannedLine] | tuple[PlannedLine, ...], currency: str
-) -> tuple[VatLine, ...]:
-    rows: dict[str, VatLine] = {}
-    for ln in lines:
-        known = rows.get(ln.tax_class.code)
-        if known is None:
-            rows[ln.tax_class.code] = VatLine(ln.tax_class, ln.total, ln.vat)
-        else:
-            rows[ln.tax_class.code] = VatLine(
-                ln.tax_class, known.gross + ln.total, known.vat + ln.vat
-            )
-    return tuple(rows.values())
-
-
 def _vat_class(tax_class: TaxClass) -> VatClass:
     return VatClass(tax_class.code, tax_class.rate, tax_class.exempt)
 
@@ -971,77 +843,3 @@ def _plan_detail(plan: RefundPlan) -> dict[str, object]:
             {"method": t.method, "how": t.how.value, "amount": t.amount.minor} for t in plan.tenders
         ],
     }
-
-
-def _money(m: Money) -> list[object]:
-    return [m.minor, m.currency]
-
-
-def _receipt_doc(r: RefundReceipt) -> dict[str, Any]:
-    return {
-        "store": {
-            "store_id": r.store.store_id,
-            "name": r.store.name,
-            "address": list(r.store.address),
-            "phone": r.store.phone,
-            "tax_pin": r.store.tax_pin,
-        },
-        "number": r.number,
-        "refund_id": r.refund_id,
-        "original_number": r.original_number,
-        "issued_at": r.issued_at.isoformat(),
-        "cashier": r.cashier,
-        "training": r.training,
-        "reason": r.reason,
-        "lines": [
-            [ln.name, ln.quantity, _money(ln.unit_price), _money(ln.total), ln.vat_code]
-            for ln in r.lines
-        ],
-        "total": _money(r.total),
-        "vat": [
-            {
-                "class": TaxTable((v.tax_class,)).to_list()[0],
-                "gross": _money(v.gross),
-                "vat": _money(v.vat),
-            }
-            for v in r.vat
-        ],
-        "tenders": [
-            [t.label, _money(t.amount), t.reference, t.how.value, t.foreign] for t in r.tenders
-        ],
-        "approved_by": r.approved_by,
-    }
-
-
-def _m(value: list[Any]) -> Money:
-    return Money(int(value[0]), str(value[1]))
-
-
-def _receipt_of(doc: dict[str, Any], ctx: TerminalContext) -> RefundReceipt:
-    st = doc["store"]
-    return RefundReceipt(
-        store=StoreInfo(
-            st["store_id"], st["name"], tuple(st["address"]), st["phone"], st["tax_pin"], ()
-        ),
-        number=doc["number"],
-        refund_id=doc["refund_id"],
-        original_number=doc["original_number"],
-        issued_at=datetime.fromisoformat(doc["issued_at"]).astimezone(ctx.zone),
-        cashier=doc["cashier"],
-        training=bool(doc["training"]),
-        reason=doc["reason"],
-        lines=tuple(
-            RefundReceiptLine(name, int(qty), _m(unit), _m(total), code)
-            for name, qty, unit, total, code in doc["lines"]
-        ),
-        total=_m(doc["total"]),
-        vat=tuple(
-            VatLine(TaxTable.from_list([v["class"]]).classes[0], _m(v["gross"]), _m(v["vat"]))
-            for v in doc["vat"]
-        ),
-        tenders=tuple(
-            RefundReceiptTender(label, _m(amount), ref, TenderHow(how), foreign)
-            for label, amount, ref, how, foreign in doc["tenders"]
-        ),
-        approved_by=str(doc.get("approved_by", "")),  # refunds stored before it was kept
-    )
