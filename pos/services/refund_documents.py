@@ -21,6 +21,7 @@ def _money(m: Money) -> list[object]:
 
 
 def stored_document(r: RefundReceipt) -> dict[str, Any]:
+    """The receipt as the JSON object stored with the refund (money as [minor, currency])."""
     return {
         "store": {
             "store_id": r.store.store_id,
@@ -61,6 +62,7 @@ def _m(value: list[Any]) -> Money:
 
 
 def receipt_from_document(doc: dict[str, Any], ctx: TerminalContext) -> RefundReceipt:
+    """The receipt back from its stored document, its time in the shop's zone."""
     st = doc["store"]
     return RefundReceipt(
         store=StoreInfo(
