@@ -194,6 +194,8 @@ def test_a_signed_capture_is_stored_processed_once_and_pulled_by_its_till(
     assert results(client, till, after=result["seq"]) == []
     # the certificate was fetched from the sandbox over real HTTP (once, then cached)
     assert any(r.path.startswith("/v1/notifications/certs/") for r in paypal.requests)
+    metrics = client.get("/metrics").content.decode()
+    assert 'kaunta_hq_paypal_notifications_total{kind="webhook",state="done"}' in metrics
 
 
 def test_denied_then_refund_map_to_results_and_other_events_are_ignored(

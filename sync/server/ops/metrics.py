@@ -127,6 +127,18 @@ class DatabaseCollector(Collector):
             for reason, n in RejectedCallback.objects.values_list("reason").annotate(n=Count("id")):
                 rejected.add_metric([str(reason)], n)
             yield rejected
+            from sync.server.callbacks.paypal_models import IpnMessage, PayPalWebhookEvent
+
+            paypal = CounterMetricFamily(
+                "kaunta_hq_paypal_notifications",
+                "Stored PayPal webhook events and IPN messages by kind and state",
+                labels=["kind", "state"],
+            )
+            for state, n in PayPalWebhookEvent.objects.values_list("state").annotate(n=Count("id")):
+                paypal.add_metric(["webhook", str(state)], n)
+            for state, n in IpnMessage.objects.values_list("state").annotate(n=Count("id")):
+                paypal.add_metric(["ipn", str(state)], n)
+            yield paypal
         yield GaugeMetricFamily(
             "kaunta_hq_reconcile_open_exceptions",
             "Reconciliation exceptions not resolved",
