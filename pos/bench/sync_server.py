@@ -250,6 +250,18 @@ def _call(
     return r.status, data, time.perf_counter() - start
 
 
+def _ledger_bytes(url: str) -> int:
+    """Bytes on disk of the ledger tables with their indexes and TOAST (the JSON documents)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest(%s::text[]) AS t",
+            [list(LEDGER_TABLES)],
+        ).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
 def _copy_baseline(url: str) -> float:
     """Seconds for a plain COPY of every ledger row the run wrote into empty copies."""
     import psycopg
@@ -406,6 +418,7 @@ def server_figures(
                 if not page["more"]:
                     break
             catalog_s = time.perf_counter() - start
+        ledger_bytes = _ledger_bytes(url)
         raw_s = _copy_baseline(url)
     rate = events / ingest_s
     return {
@@ -420,6 +433,8 @@ def server_figures(
         "ingest_app_cpu_ms_per_event": _per_event_ms(app_cpu, app_cpu_after, events),
         "ingest_db_cpu_ms_per_event": _per_event_ms(db_cpu, db_cpu_after, events),
         "load_average_1min": round(os.getloadavg()[0], 2),
+        # every ledger table with its indexes and TOAST, after the run: storage per sale
+        "ledger_bytes_per_event": round(ledger_bytes / events) if events else None,
         "api_p99_ms": round(_pct(probe_ms, 99), 1),
         "api_p50_ms": round(_pct(probe_ms, 50), 1),
         "api_probe_calls": len(probe_ms),
