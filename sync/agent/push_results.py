@@ -7,7 +7,7 @@ executor, inside the payment's start, after the attempt row is committed): ``POS
 failure (offline, slow, refused) is logged and answered with None, and the method sends
 its configured URL instead: the cashier never waits more than the timeout for head office.
 
-:class:`PushResultPuller` runs in the sync agent's round, after the outbox drain: ``GET
+:class:`PushResultPuller` runs in the sync agent's round, before the outbox drain: ``GET
 /api/v1/push-results?after=cursor``, each result handed to the applier (the composition
 root's bridge to the payment service, which applies it once: idempotent by attempt id and
 CheckoutRequestID), and the cursor stored in ``sync_state`` after each one. A crash
