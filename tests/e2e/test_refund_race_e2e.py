@@ -112,6 +112,10 @@ def test_the_till_parks_its_refund_with_the_reason_when_another_till_refunded_fi
         assert "lines:" in parked.reason
         assert "1 sold, 1 already refunded" in parked.reason
         assert sold.number in parked.reason
+        # with its code and values: the screens say it in the reader's language
+        assert parked.message.code == "hq_refund_line_over"
+        assert dict(parked.message.params)["receipt"] == sold.number
+        assert "1 sold, 1 already refunded" in parked.message.render()
         assert till.headoffice.parked_count() == 1
     finally:
         till.close()
