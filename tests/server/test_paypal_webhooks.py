@@ -10,9 +10,12 @@ into the results a real enrolled terminal pulls. Forged requests are refused, lo
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -578,3 +581,28 @@ def test_cryptography_path_validation_refuses_a_non_ca_issuer_the_signature_walk
     assert "path validation" in (chain_verified(pem, policy, now) or "")
     direct = cert("messageverificationcerts.paypal.com", root_name, keys[2], keys[0], False)
     assert chain_verified(direct.public_bytes(serialization.Encoding.PEM), policy, now) is None
+
+
+def test_the_sandbox_postback_wants_a_token_and_every_field(sandbox: PayPalSandbox) -> None:
+    url = sandbox.base_url + "/v1/notifications/verify-webhook-signature"
+
+    def post(payload: object, auth: str = "") -> int:
+        request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST")
+        request.add_header("Content-Type", "application/json")
+        if auth:
+            request.add_header("Authorization", auth)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+    assert post({}) == 401
+    token = urllib.request.Request(
+        sandbox.base_url + "/v1/oauth2/token", data=b"grant_type=client_credentials"
+    )
+    basic = base64.b64encode(f"{sandbox.client_id}:{sandbox.client_secret}".encode()).decode()
+    token.add_header("Authorization", f"Basic {basic}")
+    with urllib.request.urlopen(token, timeout=10) as answer:
+        bearer = "Bearer " + json.loads(answer.read())["access_token"]
+    assert post({"auth_algo": "SHA256withRSA"}, bearer) == 400
