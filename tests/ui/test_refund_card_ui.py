@@ -187,3 +187,24 @@ def test_a_card_refund_declined_at_the_terminal_records_nothing_and_says_what_to
     assert dialog.last_refund is None
     assert dialog.ok_button.isEnabled()  # the manager can try again or choose cash
     assert _rows(till, "SELECT count(*) FROM refunds") == [(0,)]
+
+
+@manager
+def test_a_card_terminal_that_stops_answering_records_no_refund_and_says_to_check_it(
+    device_till: Till,
+) -> None:
+    till = device_till
+    number = _card_sale(till, 2)
+    emulator = _training(till).card
+    assert emulator is not None
+    emulator.stop()  # the terminal's power or cable is gone
+    dialog = _refund_dialog(till, number)
+    _choose(till, dialog, 2)
+    till.qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    till.until(lambda: "did not answer" in dialog.message.text(), timeout=60_000)
+    text = dialog.message.text()
+    assert text.startswith("Card did not answer:")
+    assert "look at its last transaction" in text
+    assert dialog.last_refund is None
+    assert dialog.ok_button.isEnabled()
+    assert _rows(till, "SELECT count(*) FROM refunds") == [(0,)]
