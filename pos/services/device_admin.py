@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,7 +35,13 @@ from pos.services.device_config import (
     ScannerConfig,
     devices_config,
 )
-from pos.services.devices import DeviceState, DeviceStatus, ReceiptPrinting, TillDevices
+from pos.services.devices import (
+    DeviceEvents,
+    DeviceState,
+    DeviceStatus,
+    ReceiptPrinting,
+    TillDevices,
+)
 from pos.services.errors import ServiceError
 from pos.services.shifts import ShiftService
 from pos.services.steps import NetCall, Steps
@@ -72,56 +79,98 @@ class DeviceBuilder(Protocol):
     def scanner(self, config: ScannerConfig, on_code: Callable[[str], None]) -> SerialScanner: ...
 
 
+class _MessagesOnly:
+    """A retiring worker's handler: its messages still reach the cashier (a receipt it
+    could not print), its statuses no longer do (the new worker's are the device's)."""
+
+    def __init__(self, events: DeviceEvents) -> None:
+        self._events = events
+
+    def status(self, status: DeviceStatus) -> None:
+        log.debug("retired device worker: %s", status)
+
+    def message(self, device: str, code: str, text: str) -> None:
+        self._events.message(device, code, text)
+
+    def confirm(self, device: str, code: str, text: str) -> bool:
+        return False
+
+
 def apply_settings(
     devices: TillDevices, builder: DeviceBuilder, table: str, config: DevicesConfig
-) -> None:
-    """Use ``config``'s ``table`` device now: the new worker takes the old one's place
-    first (so a sale printing meanwhile reaches a live worker), then the old one is stopped
-    (its queued jobs finish) and its port closed; receipts it still held for paper go to
-    the new printer. The device's status is reported as "checking" until the new worker
-    answers; a device switched off is reported once and drops off the sale screen."""
+) -> threading.Thread | None:
+    """Use ``config``'s ``table`` device now. The new worker takes the old one's place at
+    once (a sale printing meanwhile reaches a live worker); the old one is retired on a
+    thread of its own, since stopping it means waiting for its last job and closing its
+    port (device calls, never on the till worker): its queued jobs finish, its port
+    closes, and receipts it still held for paper go to the new printer. The device's
+    status is reported as "checking" until the new worker answers; a device switched off
+    is reported once and drops off the sale screen. Returns the retiring thread (tests
+    wait for it), or None when there was no old worker."""
     events = devices.events
     before = set(devices.devices)
+    retire: Callable[[], None] | None = None
     if table == "printer":
         old_printing = devices.printing
         p = config.printer
-        devices.printing = builder.printer(p) if p is not None else None
+        new_printing = builder.printer(p) if p is not None else None
+        devices.printing = new_printing
         devices.drawer = p is not None and p.drawer
-        if old_printing is not None:
-            old_printing.printer.close()
-            waiting = old_printing.printer.hand_over()
-            if waiting and devices.printing is not None:
-                devices.printing.printer.take_over(waiting)
-            elif waiting:
-                log.warning("printer switched off with receipts waiting: %s", waiting)
-        if devices.printing is not None:
+        if new_printing is not None:
             if devices.training is not None:  # the training panel lays out this paper
-                devices.training.columns = devices.printing.profile.columns
-            name = devices.printing.printer.name
+                devices.training.columns = new_printing.profile.columns
+            name = new_printing.printer.name
             events.status(DeviceStatus(name, DeviceState.UNKNOWN, "reconnecting"))
-            devices.printing.printer.check()
+            new_printing.printer.check()
+        if old_printing is not None:
+            old = old_printing.printer
+            old.handler = _MessagesOnly(events)
+
+            def retire_printer() -> None:
+                old.close()
+                waiting = old.hand_over()
+                if waiting and new_printing is not None:
+                    new_printing.printer.take_over(waiting)
+                elif waiting:
+                    log.warning("printer switched off with receipts waiting: %s", waiting)
+
+            retire = retire_printer
     elif table == "display":
         old_display = devices.display
         d = config.display
-        devices.display = builder.display(d) if d is not None else None
+        new_display = builder.display(d) if d is not None else None
+        devices.display = new_display
+        if new_display is not None:
+            events.status(DeviceStatus(new_display.name, DeviceState.UNKNOWN, "reconnecting"))
+            new_display.idle()
         if old_display is not None:
-            old_display.close()
-        if devices.display is not None:
-            events.status(DeviceStatus(devices.display.name, DeviceState.UNKNOWN, "reconnecting"))
-            devices.display.idle()
+            old_display.handler = _MessagesOnly(events)
+            retire = old_display.close
     elif table == "scanner":
         old_scanner = devices.scanner
         sc = config.scanner
-        if old_scanner is not None:
-            old_scanner.close()  # one reader per port: the old one lets go first
-        devices.scanner = builder.scanner(sc, devices.scanned) if sc is not None else None
-        if devices.scanner is not None:
-            events.status(DeviceStatus(devices.scanner.name, DeviceState.UNKNOWN, "reconnecting"))
-            devices.scanner.start()
+        new_scanner = builder.scanner(sc, devices.scanned) if sc is not None else None
+        devices.scanner = new_scanner
+        if new_scanner is not None:
+            events.status(DeviceStatus(new_scanner.name, DeviceState.UNKNOWN, "reconnecting"))
+
+        def retire_scanner() -> None:
+            if old_scanner is not None:
+                old_scanner.handler = _MessagesOnly(events)
+                old_scanner.close()  # one reader per port: the old one lets go first
+            if new_scanner is not None:
+                new_scanner.start()
+
+        retire = retire_scanner
     else:
         raise ValueError(f"unknown device table {table!r}")
     for gone in before - set(devices.devices):
         events.status(DeviceStatus(gone, DeviceState.UNKNOWN, "removed"))
+    if retire is None:
+        return None
+    thread = threading.Thread(target=retire, name=f"device-retire-{table}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _toml_value(value: Any) -> str:
@@ -186,6 +235,8 @@ class DeviceAdmin:
         self._current = {k: dict(v) for k, v in current.items()}
         self._card = card
         self._builder = builder
+        #: the thread retiring the last replaced device's worker (tests wait for it)
+        self.retiring: threading.Thread | None = None
 
     def _require(self, action: str, detail: dict[str, object] | None = None) -> None:
         user = self._auth.require(Permission.MANAGE_SETTINGS)
@@ -226,7 +277,7 @@ class DeviceAdmin:
             if self.devices.training is not None and "port" not in clean:
                 # training: every device is its emulator, whatever port (none) is typed
                 parsed = devices_config({table: {**clean, "port": "loop://"}})
-            apply_settings(self.devices, self._builder, table, parsed)
+            self.retiring = apply_settings(self.devices, self._builder, table, parsed)
         return str(path)
 
     @property

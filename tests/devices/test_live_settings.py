@@ -6,6 +6,7 @@ the sale screen shows follow. A live till (not training) over real ptys to emula
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -131,12 +132,16 @@ def test_a_new_printer_port_reconnects_the_printer_live_and_the_waiting_receipt_
     assert devices.queued == [receipt.number]
     heard.statuses.clear()
 
-    _admin(devices).save("printer", {"port": second_url, "profile": "58mm", "baudrate": 38400})
+    admin = _admin(devices)
+    admin.save("printer", {"port": second_url, "profile": "58mm", "baudrate": 38400})
 
-    # the old worker finished and let its port go; a new one took its place
+    # a new worker took its place at once; the old one, retired on a thread of its own
+    # (never on the till worker), finished and let its port go
     assert devices.printing is not None
     new = devices.printing.printer
     assert new is not old
+    assert admin.retiring is not None
+    admin.retiring.join(WAIT)
     assert not old.worker._thread.is_alive()
     assert not old.connection.is_open
     assert new.connection.settings.url == second_url
@@ -149,6 +154,9 @@ def test_a_new_printer_port_reconnects_the_printer_live_and_the_waiting_receipt_
     # the receipt that waited for paper printed on the new printer (as it was laid out)
     (picture,) = second.wait_receipts(1, WAIT)
     assert any(receipt.number in line for line in picture.text_lines())
+    deadline = time.monotonic() + WAIT  # (taken off the queue once its status is read)
+    while devices.queued and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert devices.queued == []
     assert first.receipts == []
     # and the next sale goes there too, laid out for the new 58 mm paper

@@ -451,6 +451,10 @@ def test_printer_settings_saved_on_the_device_screen_reconnect_the_printer_live(
     now = hooks.devices.printing
     assert now is not None
     assert now.printer is not old
+    admin = hooks.devices.admin
+    assert admin is not None
+    assert admin.retiring is not None
+    admin.retiring.join(10)  # retired on its own thread, not the till worker
     assert not old.worker._thread.is_alive()
     assert not old.connection.is_open
     assert now.profile.columns == 32
