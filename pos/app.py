@@ -415,7 +415,7 @@ def run_gui(
         if chosen is None:
             return 0  # closed without choosing: nothing written
         config = chosen
-    _till_language(config.language)  # before anyone logs in: the start-up dialog, login
+    till_language(config.language)  # before anyone logs in: the start-up dialog, login
     while True:
         try:
             terminal, lock = open_terminal(config)
@@ -516,7 +516,7 @@ def _start_simulators(payments: Payments, window: Any) -> None:
     window.attach_phone(phone)
 
 
-def _till_language(code: str) -> None:
+def till_language(code: str) -> None:
     """``[ui] language``: the screens' language until someone logs in (then theirs)."""
     from pos.ui import i18n
 

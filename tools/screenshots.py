@@ -12,6 +12,7 @@ the login, the sale screen, the cash dialog and the M-Pesa dialog into
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from pos.app import demo_hint, open_terminal, start_payments
+from pos.app import demo_hint, open_terminal, start_payments, till_language
 from pos.config import load_config
 from pos.ui.main_window import MainWindow
 
@@ -47,7 +48,9 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     data = Path(tempfile.mkdtemp(prefix="kaunta-shots-"))
     config = load_config(data_dir=data, training=True, env={})
+    config = dataclasses.replace(config, language=args.language)  # as [ui] language = "sw"
     app = QApplication(sys.argv[:1])
+    till_language(config.language)  # the login screen in the till's language, as run_gui
     terminal, lock = open_terminal(config)
     payments = start_payments(config, terminal)
     window = MainWindow(terminal, demo_hint=demo_hint(config))
@@ -145,6 +148,10 @@ def main() -> int:
         window.login.pin.setText("3333")
         window.login.pin.returnPressed.emit()
 
+    def shot_mpesa_and_finish() -> None:
+        shot("mpesa")
+        finish()
+
     def open_settings() -> None:
         sale.open_settings()
 
@@ -167,7 +174,7 @@ def main() -> int:
         (400, lambda: type_into("phone", "0712 345 678")),
         (300, send),
         # the M-Pesa request keeps polling: quit in the same step, without waiting for idle
-        (1500, lambda: (shot("mpesa"), finish())),
+        (1500, shot_mpesa_and_finish),
     ]
     steps: list[tuple[int, Callable[[], None]]] = [
         (600, lambda: shot("01-login")),

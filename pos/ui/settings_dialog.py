@@ -75,6 +75,10 @@ class SettingsDialog(KauntaDialog):
                 edit.setEchoMode(QLineEdit.EchoMode.Password)
             empty = NOT_SET_TRAINING if training else NOT_SET
             edit.setPlaceholderText(self.tr(SAVED if status.is_set else empty))
+            # the placeholder whole in either language ("haijawekwa (funguo za mfano)")
+            metrics = edit.fontMetrics()
+            widest = max(metrics.horizontalAdvance(self.tr(t)) for t in (SAVED, empty))
+            edit.setMinimumWidth(widest + 28)
             self.inputs[status.field.name] = edit
             form.addRow(i18n.text(status.field.label), edit)
         layout.addLayout(form)

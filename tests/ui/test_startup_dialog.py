@@ -20,7 +20,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from pos.app import _till_language, startup_error_box
+from pos.app import startup_error_box, till_language
 from pos.config import load_config
 from pos.store.errors import EMPTY, NO_BACKUP, DatabaseMissing
 from pos.ui import i18n
@@ -81,7 +81,7 @@ def planted_kiswahili(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, english_a
     monkeypatch.setattr(i18n, "translations_dir", lambda: tmp_path)
     i18n.set_language("en")
     i18n.translator.cache_clear()
-    _till_language("sw")  # what run_gui does with [ui] language = "sw"
+    till_language("sw")  # what run_gui does with [ui] language = "sw"
 
 
 def test_the_start_up_dialog_speaks_the_tills_language(
@@ -137,7 +137,7 @@ def test_ui_language_in_the_config_is_the_language_before_login(
     path.write_text('[ui]\nlanguage = "sw"\n', encoding="utf-8")
     config = load_config(path, tmp_path / "data", training=True, env={})
     assert config.language == "sw"
-    _till_language(config.language)
+    till_language(config.language)
     assert i18n.language() == "sw"
     assert load_config(None, tmp_path / "d2", training=True, env={}).language == "en"
 
