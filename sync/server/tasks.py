@@ -92,4 +92,6 @@ def requeue_unprocessed() -> int:
     from sync.server.callbacks import paypal_tasks, task_lease
 
     task_lease.release_stale_running()
-    return len(ids) + paypal_tasks.requeue_unprocessed()
+    from sync.server.etims.tasks import requeue_branches  # eTIMS rounds of unsent branches
+
+    return len(ids) + paypal_tasks.requeue_unprocessed() + requeue_branches()

@@ -133,3 +133,43 @@ def test_a_clean_refusal_parks_the_sale_and_gives_its_number_back(
     assert "910" in rows[0].reason or "Simulated" in rows[0].reason
     assert rows[1].state == "signed"
     assert rows[1].invc_no == 1  # the next sale took the number: no gap
+
+
+def _tasks(device: BranchDevice) -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    return int(
+        DBTaskResult.objects.filter(
+            task_path="sync.server.etims.tasks.submit_branch",
+            args_kwargs__args=[device.pk],
+            status="READY",
+        ).count()
+    )
+
+
+def test_a_push_enqueues_the_branch_task_which_submits_and_a_worker_start_requeues(
+    client: Client,
+    box: EtimsSandbox,
+    branch: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sync.server.etims.tasks import requeue_branches, submit_branch
+
+    monkeypatch.setenv("KAUNTA_ETIMS_BASE_URL", box.base_url)
+    monkeypatch.setenv("KAUNTA_ETIMS_VERIFY_HOST", box.verify_host)
+    monkeypatch.setenv("KAUNTA_ETIMS_TIMEOUT_S", "3")
+    device = _device(new_store(), branch)
+    till = enroll(client, device.store)
+    _applied(client, till, [till.sale("65")])
+    assert _tasks(device) == 1  # enqueued once the ledger's transaction committed
+    assert requeue_branches() >= 1  # a worker starting: the branch has a sale to send
+    assert _tasks(device) == 2
+    assert submit_branch.call(device.pk) == "signed 1, parked 0"  # the task's own body
+    assert sorted(box.device(branch[0]).invoices) == [1]
+    _applied(client, till, [till.sale("80")])
+    assert submit_branch.call(device.pk) == "signed 1, parked 0"  # the key was kept
+    assert sorted(box.device(branch[0]).invoices) == [1, 2]
+    assert box.calls["selectInitOsdcInfo"] == 1
+    before = _tasks(device)
+    requeue_branches()
+    assert _tasks(device) == before  # nothing left to send: no new round

@@ -66,3 +66,20 @@ def queue_ledger_events(events: list[Any]) -> int:
     for pk in sorted(queued):
         transaction.on_commit(lambda pk=pk: submit_branch.enqueue(pk))
     return count
+
+
+def requeue_branches() -> int:
+    """When a worker starts: one round for every enabled branch that has something to
+    send (waiting or in doubt), since a killed worker leaves no task behind."""
+    from sync.server.etims.models import QueueEntry
+
+    ids = sorted(
+        set(
+            QueueEntry.objects.filter(
+                state__in=("waiting", "in_doubt"), branch__enabled=True
+            ).values_list("branch_id", flat=True)
+        )
+    )
+    for pk in ids:
+        submit_branch.enqueue(pk)
+    return len(ids)

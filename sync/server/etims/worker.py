@@ -58,6 +58,11 @@ def settings_from_environment(env: Mapping[str, str] | None = None) -> EtimsSett
     )
 
 
+#: the process's secrets: a key KRA gives at initialisation lasts as long as the worker
+#: process (the log names the environment variable to keep it in for good)
+_SECRETS = EnvironmentSecrets()
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -72,7 +77,7 @@ def run_round(
     """Set up, register, drain: one branch, once. KRA away or refusing the set-up is a
     result (``stopped`` says why), not an exception: the next round tries again."""
     settings = settings or settings_from_environment()
-    secrets = secrets or EnvironmentSecrets()
+    secrets = secrets or _SECRETS
     branch = Branch(device.tin, device.bhf_id, device.device_serial)
     client = OscuClient(branch, settings, secrets)
     queue = DjangoQueue()
