@@ -173,3 +173,28 @@ def test_a_push_enqueues_the_branch_task_which_submits_and_a_worker_start_requeu
     before = _tasks(device)
     requeue_branches()
     assert _tasks(device) == before  # nothing left to send: no new round
+
+
+def test_a_refund_at_head_office_is_a_credit_note_of_its_signed_sale(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    from tests.server.refund_docs import refund
+
+    device = _device(new_store(), branch)
+    till = enroll(client, device.store)
+    sale = till.sale("65", 3)
+    _applied(client, till, [sale])
+    secrets = EnvironmentSecrets(env={})
+    assert run_round(device, settings=_settings(box), secrets=secrets).signed == 1
+    _applied(client, till, [refund(till, sale, 2)])
+    device.refresh_from_db()
+    assert run_round(device, settings=_settings(box), secrets=secrets).signed == 1
+    note = QueueEntry.objects.get(branch=device, kind="refund")
+    assert note.state == "signed"
+    assert note.invc_no == 2  # the same sequence as the sales
+    assert note.request is not None
+    assert note.request["rcptTyCd"] == "R"
+    assert note.request["orgInvcNo"] == 1
+    kra = box.device(branch[0])
+    assert kra.counters == {"S": 1, "R": 1}
+    assert kra.invoices[2].body["totAmt"] == 130.0  # 2 x 65.00, never more than the sale
