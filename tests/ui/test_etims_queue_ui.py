@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+from pytestqt.qtbot import QtBot
 
 from pos.etims_link import ENROLLED_HOLD, NOT_SET_UP, EtimsLink
 from pos.services.etims import EtimsPhase, EtimsView
@@ -29,6 +31,8 @@ from sync.etims.settings import Branch, EtimsSettings
 
 if TYPE_CHECKING:
     from conftest import MakeTill, Till
+
+    from pos.config import Config
 
 MILK = "6168232712628"  # 65.00, zero-rated
 MANAGER, MANAGER_PIN = "Carol Njeri", "3333"
@@ -280,3 +284,84 @@ def test_the_products_screen_hides_the_kra_column_when_etims_is_off(
     till.idle()
     assert products.table.isColumnHidden(3)
     assert not products.kra_note.isVisibleTo(products)
+
+
+def test_the_sale_screen_prints_the_signed_kra_block_on_the_emulated_printer(
+    qtbot: QtBot, config: Config, tmp_path: Path
+) -> None:
+    """The whole path of a cash sale at a training till with its printer emulator on a
+    pty: the sale screen waits for KRA's signature (off the GUI thread), then the
+    printer prints the signed block and the verification QR code."""
+    from pos.app import demo_hint
+    from pos.demo import CATALOG_CSV, DEMO_USERS
+    from pos.device_link import start_devices
+    from pos.services.auth import Role
+    from pos.services.terminal import DemoUser, Terminal
+    from pos.ui.main_window import MainWindow
+
+    ctx = config.terminal_context()
+    ctx = dataclasses.replace(ctx, policy=dataclasses.replace(ctx.policy, pin_kdf_log2_n=10))
+    terminal = Terminal.open(config.database_path, ctx)
+    terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
+    devices = start_devices(config, terminal)
+    terminal.devices = devices
+    training = devices.training
+    if training is None or training.printer is None:
+        devices.close()
+        terminal.close()
+        pytest.skip("no pty for the printer emulator here")
+    with EtimsSandbox() as box:
+        link = EtimsLink(
+            terminal.db,
+            terminal.etims,
+            queue_path=tmp_path / "etims-print.sqlite",
+            branch=Branch(DEMO_TIN, "00", DEMO_SERIAL),
+            settings=EtimsSettings(
+                base_url=box.base_url, verify_host=box.verify_host, timeout_s=2.0
+            ),
+            secrets=_Secrets(),
+            registrar=Registrar("T1", "Till T1"),
+            training=True,
+            poll_s=0.2,
+        ).start()
+        window = MainWindow(terminal, demo_hint=demo_hint(config))
+        qtbot.addWidget(window)
+        try:
+            window.show()
+            qtbot.waitUntil(lambda: len(window.users()) == len(DEMO_USERS), timeout=WAIT_MS)
+            users = {u.name: u.user_id for u in window.users()}
+            name, pin = next((n, p) for n, r, p in DEMO_USERS if r == "cashier")
+            window.login.select_user(users[name])
+            window.login.pin.setText(pin)
+            window.login.pin.returnPressed.emit()
+            qtbot.waitUntil(lambda: terminal.auth.current is not None, timeout=WAIT_MS)
+            qtbot.waitUntil(
+                lambda: terminal.etims.view().phase is EtimsPhase.ONLINE, timeout=WAIT_MS
+            )
+            sale = window.sale
+            sale.scan.setText(MILK)
+            sale.scan.returnPressed.emit()
+            qtbot.waitUntil(
+                lambda: sale.view is not None and not sale.view.is_empty, timeout=WAIT_MS
+            )
+            sale.pay()
+            qtbot.waitUntil(lambda: isinstance(sale.dialog, TenderDialog), timeout=WAIT_MS)
+            tender = sale.dialog
+            assert isinstance(tender, TenderDialog)
+            tender.amount.setText("100")
+            tender.amount.returnPressed.emit()
+            qtbot.waitUntil(lambda: bool(training.printed()), timeout=WAIT_MS)
+            paper = [line.strip() for line in training.printed()[-1]]
+            sign = box.device("00").invoices[1].rcpt_sign
+            assert "TAX INVOICE" in paper
+            assert not any("NOT YET A TAX INVOICE" in line for line in paper)
+            assert f"[QR {box.verify_host}" in " ".join(paper)
+            assert any(line.replace("-", "").endswith(sign) for line in paper)
+        finally:
+            link.stop()
+            for dialog in window.findChildren(QDialog):
+                dialog.reject()
+            window.close_confirmed = True
+            window.close()
+            devices.close()
+            terminal.close()
