@@ -207,12 +207,15 @@ class EtimsService:
 
     def settle(self) -> None:
         """The worker, after each round: every waiter whose sale is signed now is told
-        (on the worker's thread; each waiter once)."""
+        (on the worker's thread; each waiter once). When the round found KRA away, the
+        others are told at once too, with the provisional block: a receipt then prints
+        without waiting out its grace."""
         with self._lock:
             waiters = list(self._waiters)
+            away = self._view.phase in (EtimsPhase.OFFLINE, EtimsPhase.FAILED)
         for waiter in waiters:
             block = self.block_for(waiter.sale_id, copy=waiter.copy)
-            if block is not None and block.signed:
+            if block is not None and (block.signed or (away and waiter.now)):
                 waiter.fire(block)
         with self._lock:
             self._waiters = [w for w in self._waiters if not w.done]
@@ -259,12 +262,15 @@ class EtimsService:
     ) -> None:
         """Call ``callback`` once with the sale's block: the signed one as soon as KRA
         has signed it, or the provisional one when ``within_s`` passes first; at once
-        with None when eTIMS is off. Returns at once: the callback runs on the eTIMS
-        worker's thread or a timer's (a screen re-emits it as a queued Qt signal)."""
+        with None when eTIMS is off. A wait no longer than :data:`PRINT_GRACE_S` (a
+        receipt about to print) is answered provisional as soon as a round finds KRA
+        away. Returns at once: the callback runs on the eTIMS worker's thread or a
+        timer's (a screen re-emits it as a queued Qt signal)."""
         if self._lookup is None:
             callback(None)
             return
         waiter = _Waiter(sale_id, copy, callback, self.view().training)
+        waiter.now = within_s <= PRINT_GRACE_S  # a print: not worth waiting while KRA is away
         with self._lock:
             self._waiters.append(waiter)
         waiter.start(within_s)
@@ -311,6 +317,8 @@ class _Waiter:
         self.sale_id = sale_id
         self.copy = copy
         self.done = False
+        #: told the provisional block as soon as a round finds KRA away
+        self.now = False
         self._callback = callback
         self._training = training
         self._lock = threading.Lock()
