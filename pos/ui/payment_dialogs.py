@@ -217,9 +217,18 @@ class GatewayDialog(KauntaDialog):
         except Exception as exc:
             self.quote_label.setText(describe_error(exc))
             return
-        self.quote_label.setText(
-            self.tr("The customer pays {describe}").format(describe=quote.describe())
-        )
+        # written here, not with quote.describe() (English: "= … at …", "includes …")
+        if quote.rate:
+            said = self.tr("The customer pays {amount} = {applied} at {rate}").format(
+                amount=quote.tender, applied=quote.applied, rate=quote.rate
+            )
+        else:
+            said = self.tr("The customer pays {describe}").format(describe=quote.tender)
+        if quote.rounding:
+            said += " " + self.tr("(includes {rounding} rounding: whole shillings)").format(
+                rounding=quote.rounding.amount_text()
+            )
+        self.quote_label.setText(said)
 
     def request_args(self) -> dict[str, str]:
         return {"phone": self.phone.text().strip()} if self.phone is not None else {}

@@ -76,6 +76,7 @@ class SettingsDialog(KauntaDialog):
             empty = NOT_SET_TRAINING if training else NOT_SET
             edit.setPlaceholderText(self.tr(SAVED if status.is_set else empty))
             # the placeholder whole in either language ("haijawekwa (funguo za mfano)")
+            edit.ensurePolished()  # the style sheet's font, not the default one
             metrics = edit.fontMetrics()
             widest = max(metrics.horizontalAdvance(self.tr(t)) for t in (SAVED, empty))
             edit.setMinimumWidth(widest + 28)
