@@ -305,11 +305,12 @@ def start_payments(
     return payments
 
 
-def demo_hint(config: Config) -> str:
+def demo_hint(config: Config) -> tuple[DemoUser, ...]:
+    """Training: the demo users and their PINs, for the login screen to show (in the
+    screen's language); none in live mode."""
     if not config.training:
-        return ""
-    pins = " · ".join(f"{n} ({r}) PIN {p}" for n, r, p in DEMO_USERS)
-    return f"Training mode demo users — {pins}"
+        return ()
+    return tuple(DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS)
 
 
 def import_catalog(config: Config, path: Path, *, skip_errors: bool) -> int:

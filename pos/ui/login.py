@@ -6,6 +6,8 @@ change it, and the choice is kept for that user (the main window saves it at log
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.auth import CurrentUser, UserSummary
+from pos.services.terminal import DemoUser
 from pos.ui import i18n
 from pos.ui.widgets import TOUCH_HEIGHT, Keypad, UserPicker, message_label, set_role, show_message
 
@@ -31,7 +34,9 @@ class LoginScreen(QWidget):
     #: theirs, sets it with the one-time code head office made (no login: the code is proof)
     sig_set_pin = Signal()
 
-    def __init__(self, parent: QWidget, store_name: str, demo_hint: str = "") -> None:
+    def __init__(
+        self, parent: QWidget, store_name: str, demo_hint: str | Sequence[DemoUser] = ""
+    ) -> None:
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
@@ -72,8 +77,14 @@ class LoginScreen(QWidget):
         self.set_pin_button.setAutoDefault(False)
         self.set_pin_button.clicked.connect(self.sig_set_pin.emit)
         box.addWidget(self.set_pin_button)
+        #: training: the demo users, said again in each language the screen changes to
+        self._demo_users: tuple[DemoUser, ...] = (
+            () if isinstance(demo_hint, str) else tuple(demo_hint)
+        )
+        self.demo_hint: QLabel | None = None
         if demo_hint:
-            hint = QLabel(demo_hint, self)
+            hint = QLabel(demo_hint if isinstance(demo_hint, str) else self._demo_text(), self)
+            self.demo_hint = hint
             hint.setWordWrap(True)
             hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
             hint.setStyleSheet("background:#fff3cd; padding:8px; border-radius:6px;")
@@ -144,6 +155,18 @@ class LoginScreen(QWidget):
         i18n.set_language(code)
         for each, button in self.language_buttons.items():
             button.setChecked(each == code)
+        if self.demo_hint is not None and self._demo_users:
+            self.demo_hint.setText(self._demo_text())
+
+    def _demo_text(self) -> str:
+        """Training's line of demo users and PINs, in the screen's language."""
+        users = " · ".join(
+            self.tr("{name} ({role}) PIN {pin}").format(
+                name=u.name, role=i18n.role_name(u.role), pin=u.pin
+            )
+            for u in self._demo_users
+        )
+        return self.tr("Training mode demo users — {users}").format(users=users)
 
     def selected_user(self) -> str | None:
         return self.picker.selected()

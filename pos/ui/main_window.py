@@ -7,6 +7,7 @@ till locks (the open sale stays) and the user's PIN, or another user's, unlocks 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -27,7 +28,7 @@ from pos.services.auth import CurrentUser, Permission, UserSummary
 from pos.services.backups import BackupDone, BackupService
 from pos.services.errors import AccountLocked
 from pos.services.payments import AttemptView
-from pos.services.terminal import StartupReport, Terminal
+from pos.services.terminal import DemoUser, StartupReport, Terminal
 from pos.services.training import CustomerPhone
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
@@ -66,7 +67,11 @@ class MainWindow(QMainWindow):
     sig_payment_relayed = Signal(object)
 
     def __init__(
-        self, terminal: Terminal, *, demo_hint: str = "", backups: BackupService | None = None
+        self,
+        terminal: Terminal,
+        *,
+        demo_hint: str | Sequence[DemoUser] = "",
+        backups: BackupService | None = None,
     ) -> None:
         super().__init__()
         self.terminal = terminal

@@ -146,3 +146,32 @@ def test_the_wizard_writes_the_screen_language_chosen_on_its_first_page(tmp_path
     path = tmp_path / "kaunta.toml"
     path.write_text(config_toml(ShopDetails(screen_language="sw")), encoding="utf-8")
     assert load_config(path, tmp_path / "data", env={}).language == "sw"
+
+
+def test_the_demo_users_line_follows_the_login_screens_language(
+    qtbot: QtBot, tmp_path: Path, english_after: None
+) -> None:
+    """Training's line of demo PINs is said in the screen's language (roles included) and
+    again when the language buttons change it; in English it reads as it always did."""
+    from PySide6.QtWidgets import QWidget
+
+    from pos.app import demo_hint
+    from pos.ui.login import LoginScreen
+
+    if not (ui_resources.translations_dir() / "kaunta_sw.qm").exists():
+        pytest.fail("kaunta_sw.qm is not built: run `python3 dev.py`")
+    config = load_config(None, tmp_path / "data", training=True, env={})
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    login = LoginScreen(parent, "Duka", demo_hint(config))
+    assert login.demo_hint is not None
+    assert login.demo_hint.text() == (
+        "Training mode demo users — Amina Wanjiru (cashier) PIN 1111 · Brian Otieno "
+        "(supervisor) PIN 2222 · Carol Njeri (manager) PIN 3333"
+    )
+    login.choose_language("sw")
+    assert "Amina Wanjiru (keshia) PIN 1111" in login.demo_hint.text()
+    login.choose_language("en")
+    assert "(cashier)" in login.demo_hint.text()
+    live = load_config(None, tmp_path / "live", training=False, env={})
+    assert demo_hint(live) == ()
