@@ -197,8 +197,9 @@ def _not_extractable(node: ast.Call) -> str | None:
 
 
 def _tainted(scope: ast.AST) -> Tainted:
-    """Local names assigned untranslated words anywhere in ``scope`` (a function or the
-    module): ``text = f"{label}: connected"`` then ``show_info(text)`` shows English."""
+    """Local names assigned untranslated words anywhere in the function ``scope``:
+    ``text = f"{label}: connected"`` then ``show_info(text)`` shows English. Flow-blind on
+    purpose (a name given English on any path is reported): choose between two ``tr``s."""
     found: Tainted = {}
     for _round in range(2):  # b = a + "…" after a = "…": one more pass picks it up
         for node in ast.walk(scope):
@@ -242,7 +243,8 @@ def check_source(source: str, where: str) -> list[Untranslated]:
     tree = ast.parse(source, where)
     found: dict[tuple[int, int], Untranslated] = {}
     for scope in _scopes(tree):
-        # a module's names reach its functions; a function's own stay in it
+        # a function's own names only: module-level names are constants (labels marked
+        # with QT_TRANSLATE_NOOP, key names), not followed
         tainted = _tainted(scope) if scope is not tree else {}
         body = scope.body if isinstance(scope, ast.Module) else [scope]
         for node in (n for top in body for n in ast.walk(top)):
