@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-import orjson
 from django.db import connection
 from django.db.models import Field, JSONField, Model
 
@@ -33,10 +32,8 @@ def copy_supported() -> bool:
 
 
 def _json_text(value: Any) -> str:
-    try:
-        return orjson.dumps(value).decode("utf-8")
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits: the reference encoder
-        return json.dumps(value, ensure_ascii=False)
+    """A document as JSON text for a ``jsonb`` column (which keeps no key order or spacing)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _fields(model: type[Model], *, with_id: bool) -> list[Field[Any, Any]]:
