@@ -462,6 +462,14 @@
         <translation>Imehifadhiwa katika {path}. Anzisha upya kaunta ili kutumia mipangilio mipya.</translation>
     </message>
     <message>
+        <source>Saved in {path}. The device was reconnected with the new settings.</source>
+        <translation>Imehifadhiwa katika {path}. Kifaa kimeunganishwa upya na mipangilio mipya.</translation>
+    </message>
+    <message>
+        <source>Saved settings go into the configuration file and are used at once: the device is reconnected with them. In training mode the devices stay on their emulators, whatever port is typed.</source>
+        <translation>Mipangilio iliyohifadhiwa inaingia kwenye faili la usanidi na inatumika mara moja: kifaa kinaunganishwa upya nayo. Katika hali ya mafunzo vifaa vinabaki kwenye viigizaji vyake, hata port yoyote ikiandikwa.</translation>
+    </message>
+    <message>
         <source>Saved settings go into the configuration file and take effect the next time the till starts. In training mode the devices are emulators.</source>
         <translation>Mipangilio iliyohifadhiwa inaingia kwenye faili la usanidi na inaanza kutumika kaunta ikianzishwa tena. Katika hali ya mafunzo vifaa ni viigizaji.</translation>
     </message>
@@ -497,6 +505,10 @@
         <translation>Mashine ya kadi</translation>
     </message>
     <message>
+        <source>Cash drawer</source>
+        <translation>Droo ya pesa</translation>
+    </message>
+    <message>
         <source>Display</source>
         <translation>Skrini ya mteja</translation>
     </message>
@@ -511,6 +523,10 @@
     <message>
         <source>Scanner</source>
         <translation>Skana</translation>
+    </message>
+    <message>
+        <source>The cash drawer is still open. Close it after giving change.</source>
+        <translation>Droo ya pesa bado iko wazi. Ifunge baada ya kutoa chenji.</translation>
     </message>
     <message>
         <source>The receipt was not printed ({reason}). The sale is complete; the receipt will print when the printer is ready.</source>
@@ -548,6 +564,10 @@
         <source>ready</source>
         <translation>tayari</translation>
     </message>
+    <message>
+        <source>still open</source>
+        <translation>bado iko wazi</translation>
+    </message>
 </context>
 <context>
     <name>DiscountDialog</name>
@@ -574,6 +594,10 @@
     <message>
         <source>e.g. 10 for 10 %, or 50.00</source>
         <translation>mfano 10 kwa 10 %, au 50.00</translation>
+    </message>
+    <message>
+        <source>{text} is not a number.</source>
+        <translation>{text} si namba.</translation>
     </message>
 </context>
 <context>
@@ -667,7 +691,157 @@
     </message>
 </context>
 <context>
+    <name>EtimsQueueDialog</name>
+    <message>
+        <source>A refused entry waits for you: fix what KRA's reason names (a product, a tax class, the set-up), then put it back in the queue.</source>
+        <translation>Kilichokataliwa kinakusubiri: rekebisha kile sababu ya KRA inataja (bidhaa, aina ya kodi, mpangilio), kisha kirudishe kwenye foleni.</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>Muda</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>Credit note</source>
+        <translation>Hati ya marejesho</translation>
+    </message>
+    <message>
+        <source>KRA No.</source>
+        <translation>Nambari ya KRA</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS queue</source>
+        <translation>Foleni ya KRA eTIMS</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Aina</translation>
+    </message>
+    <message>
+        <source>Nothing is queued: eTIMS is not set up on this till. Add the [etims] section (KRA PIN, branch id, device serial) as docs/etims.md explains.</source>
+        <translation>Hakuna kilicho kwenye foleni: eTIMS haijawekwa kwenye till hii. Ongeza sehemu ya [etims] (KRA PIN, nambari ya tawi, nambari ya kifaa) kama docs/etims.md inavyoeleza.</translation>
+    </message>
+    <message>
+        <source>Put back in the queue</source>
+        <translation>Rudisha kwenye foleni</translation>
+    </message>
+    <message>
+        <source>Reason or last error</source>
+        <translation>Sababu au hitilafu ya mwisho</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>Risiti</translation>
+    </message>
+    <message>
+        <source>Refused by KRA</source>
+        <translation>Imekataliwa na KRA</translation>
+    </message>
+    <message>
+        <source>Sale</source>
+        <translation>Mauzo</translation>
+    </message>
+    <message>
+        <source>Send now</source>
+        <translation>Tuma sasa</translation>
+    </message>
+    <message>
+        <source>Sending now. The list follows KRA's answers.</source>
+        <translation>Inatuma sasa. Orodha itafuata majibu ya KRA.</translation>
+    </message>
+    <message>
+        <source>Sent, answer awaited</source>
+        <translation>Imetumwa, jibu linasubiriwa</translation>
+    </message>
+    <message>
+        <source>Signed by KRA</source>
+        <translation>Imesainiwa na KRA</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Hali</translation>
+    </message>
+    <message>
+        <source>This till is enrolled at a head office, which submits the store's sales to KRA with one invoice sequence for all its tills. Its queue is at head office (admin: KRA eTIMS); KRA's signatures are not sent back to the tills yet.</source>
+        <translation>Till hii imesajiliwa kwenye ofisi kuu, ambayo hutuma mauzo ya duka kwa KRA kwa mfuatano mmoja wa nambari za ankara kwa till zake zote. Foleni yake iko ofisi kuu (admin: KRA eTIMS); sahihi za KRA bado hazirudishwi kwenye till.</translation>
+    </message>
+    <message>
+        <source>Tries</source>
+        <translation>Majaribio</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Inasubiri</translation>
+    </message>
+    <message>
+        <source>{number} is back in the queue and is sent in order.</source>
+        <translation>{number} imerudi kwenye foleni na itatumwa kwa mpangilio.</translation>
+    </message>
+    <message>
+        <source>{waiting} waiting, {in_doubt} sent and awaiting KRA's answer, {parked} refused by KRA, {signed} signed. The queue is sent in order; a sale whose answer was lost is looked up at KRA before it is sent again, never numbered twice.</source>
+        <translation>{waiting} yanasubiri, {in_doubt} yametumwa na yanasubiri jibu la KRA, {parked} yamekataliwa na KRA, {signed} yamesainiwa. Foleni hutumwa kwa mpangilio; mauzo ambayo jibu lake limepotea huangaliwa kwanza KRA kabla ya kutumwa tena, kamwe hayapewi nambari mara mbili.</translation>
+    </message>
+</context>
+<context>
+    <name>EtimsStatusLine</name>
+    <message>
+        <source>KRA eTIMS is OFF: sales are NOT being submitted to KRA (no [etims] set-up). Tell the manager.</source>
+        <translation>KRA eTIMS IMEZIMWA: mauzo HAYATUMWI kwa KRA (hakuna mpangilio wa [etims]). Mwambie meneja.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS stopped: {reason}</source>
+        <translation>KRA eTIMS imesimama: {reason}</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: connecting…</source>
+        <translation>KRA eTIMS: inaunganisha…</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: not sent to KRA: {n}, the oldest for {age}, more than {hours} h. Tell the manager.</source>
+        <translation>KRA eTIMS: hazijatumwa KRA: {n}, ya zamani zaidi kwa {age}, zaidi ya saa {hours}. Mwambie meneja.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: off</source>
+        <translation>KRA eTIMS: imezimwa</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: offline, no sale waiting.</source>
+        <translation>KRA eTIMS: nje ya mtandao, hakuna mauzo yanayosubiri.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: offline, waiting to be sent: {n} (oldest {age}). They are sent when KRA answers again.</source>
+        <translation>KRA eTIMS: nje ya mtandao, zinazosubiri kutumwa: {n} (ya zamani zaidi {age}). Zitatumwa KRA itakapojibu tena.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: online, every sale signed.</source>
+        <translation>KRA eTIMS: mtandaoni, kila mauzo yamesainiwa.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: online, {n} being sent.</source>
+        <translation>KRA eTIMS: mtandaoni, {n} yanatumwa.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: this store's sales are submitted to KRA by head office. Receipts here carry no KRA block yet.</source>
+        <translation>KRA eTIMS: mauzo ya duka hili hutumwa kwa KRA na ofisi kuu. Risiti za hapa bado hazina sehemu ya KRA.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: {n} refused by KRA. Manager: see eTIMS queue.</source>
+        <translation>KRA eTIMS: {n} yamekataliwa na KRA. Meneja: angalia foleni ya eTIMS.</translation>
+    </message>
+    <message>
+        <source>Training, simulator. </source>
+        <translation>Mafunzo, kiigaji. </translation>
+    </message>
+</context>
+<context>
     <name>GatewayDialog</name>
+    <message>
+        <source>(includes {rounding} rounding: whole shillings)</source>
+        <translation>(pamoja na ukadiriaji wa {rounding}: shilingi kamili)</translation>
+    </message>
     <message>
         <source>Amount</source>
         <translation>Kiasi</translation>
@@ -715,6 +889,10 @@
     <message>
         <source>The customer can still approve this {label} request on their phone. Press Esc again to stop waiting: if they pay later, the sale completes by itself and its receipt is shown.</source>
         <translation>Mteja bado anaweza kukubali ombi hili la {label} kwenye simu yake. Bonyeza Esc tena kuacha kusubiri: akilipa baadaye, mauzo yatakamilika yenyewe na risiti yake itaonyeshwa.</translation>
+    </message>
+    <message>
+        <source>The customer pays {amount} = {applied} at {rate}</source>
+        <translation>Mteja analipa {amount} = {applied} kwa kiwango cha {rate}</translation>
     </message>
     <message>
         <source>The customer pays {describe}</source>
@@ -875,6 +1053,10 @@
         <source>note</source>
         <translation>maelezo</translation>
     </message>
+    <message>
+        <source>{method} {amount} from {payer}</source>
+        <translation>{method} {amount} kutoka kwa {payer}</translation>
+    </message>
 </context>
 <context>
     <name>LoginScreen</name>
@@ -903,12 +1085,24 @@
         <translation>PIN</translation>
     </message>
     <message>
+        <source>Set my PIN (code from head office)</source>
+        <translation>Weka PIN yangu (msimbo kutoka ofisi kuu)</translation>
+    </message>
+    <message>
+        <source>Training mode demo users — {users}</source>
+        <translation>Watumiaji wa majaribio wa hali ya mafunzo — {users}</translation>
+    </message>
+    <message>
         <source>Type your PIN.</source>
         <translation>Andika PIN yako.</translation>
     </message>
     <message>
         <source>locked</source>
         <translation>amefungiwa</translation>
+    </message>
+    <message>
+        <source>{name} ({role}) PIN {pin}</source>
+        <translation>{name} ({role}) PIN {pin}</translation>
     </message>
 </context>
 <context>
@@ -1015,6 +1209,10 @@
     <message>
         <source>Head office (sync)</source>
         <translation>Ofisi kuu (usawazishaji)</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS queue</source>
+        <translation>Foleni ya KRA eTIMS</translation>
     </message>
     <message>
         <source>Manager</source>
@@ -1365,6 +1563,10 @@
         <translation>&lt; Iliyotangulia</translation>
     </message>
     <message>
+        <source>Cash drawer open</source>
+        <translation>Droo ya pesa iko wazi</translation>
+    </message>
+    <message>
         <source>Customer display:</source>
         <translation>Skrini ya mteja:</translation>
     </message>
@@ -1418,6 +1620,10 @@
     <message>
         <source>Export CSV</source>
         <translation>Hamisha CSV</translation>
+    </message>
+    <message>
+        <source>KRA</source>
+        <translation>KRA</translation>
     </message>
     <message>
         <source>Name</source>
@@ -1476,8 +1682,20 @@
         <translation>Kundi la VAT</translation>
     </message>
     <message>
+        <source>not registered</source>
+        <translation>haijasajiliwa</translation>
+    </message>
+    <message>
+        <source>registered</source>
+        <translation>imesajiliwa</translation>
+    </message>
+    <message>
         <source>{count} products written to {path}.</source>
         <translation>Bidhaa {count} zimeandikwa kwenye {path}.</translation>
+    </message>
+    <message>
+        <source>{n} listed products are not registered with KRA yet. Kaunta registers them while KRA is online, and always before a sale of one is sent.</source>
+        <translation>Bidhaa {n} zilizoorodheshwa bado hazijasajiliwa na KRA. Kaunta huzisajili KRA ikiwa mtandaoni, na kila mara kabla mauzo yake hayajatumwa.</translation>
     </message>
 </context>
 <context>
@@ -1663,8 +1881,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Imepitwa na muda</translation>
     </message>
     <message>
+        <source>Giving the money back through {labels}: follow its screen (a card refund may need the card again)…</source>
+        <translation>Pesa zinarudishwa kupitia {labels}: fuata skrini yake (marejesho ya kadi yanaweza kuhitaji kadi tena)…</translation>
+    </message>
+    <message>
         <source>Hand over {cash} in cash.</source>
         <translation>Toa {cash} taslimu.</translation>
+    </message>
+    <message>
+        <source>Head office refused refund {number}: {reason} Do not give that money back again; tell head office.</source>
+        <translation>Ofisi kuu imekataa marejesho {number}: {reason} Usirudishe pesa hizo tena; iambie ofisi kuu.</translation>
     </message>
     <message>
         <source>Item</source>
@@ -1699,12 +1925,20 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Rejesha pesa</translation>
     </message>
     <message>
+        <source>Refund done. This till has no receipt printer.</source>
+        <translation>Marejesho yamekamilika. Kaunta hii haina printa ya risiti.</translation>
+    </message>
+    <message>
         <source>Refund now</source>
         <translation>Rejesha sasa</translation>
     </message>
     <message>
         <source>Refund {number} done: {total} given back.</source>
         <translation>Marejesho {number} yamefanyika: {total} zimerudishwa.</translation>
+    </message>
+    <message>
+        <source>Refund {number} sent to the printer again, marked COPY.</source>
+        <translation>Marejesho {number} yametumwa kwa printa tena, yakiwa na alama COPY.</translation>
     </message>
     <message>
         <source>Refund: find the sale</source>
@@ -1717,6 +1951,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Refunded before: {numbers}.</source>
         <translation>Marejesho ya awali: {numbers}.</translation>
+    </message>
+    <message>
+        <source>Reprint refund</source>
+        <translation>Chapisha marejesho tena</translation>
     </message>
     <message>
         <source>Reversal by hand (type its reference)</source>
@@ -1733,6 +1971,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Sold</source>
         <translation>Zilizouzwa</translation>
+    </message>
+    <message>
+        <source>The refund receipt was sent to the printer.</source>
+        <translation>Risiti ya marejesho imetumwa kwa printa.</translation>
+    </message>
+    <message>
+        <source>This till has no receipt printer.</source>
+        <translation>Kaunta hii haina printa ya risiti.</translation>
     </message>
     <message>
         <source>Through the method</source>
@@ -1765,6 +2011,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>{label}: paid {paid}, given back {back}</source>
         <translation>{label}: imelipwa {paid}, imerudishwa {back}</translation>
+    </message>
+    <message>
+        <source>{label}: {reference}</source>
+        <translation>{label}: {reference}</translation>
     </message>
 </context>
 <context>
@@ -1854,6 +2104,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
 </context>
 <context>
     <name>SaleScreen</name>
+    <message>
+        <source>  (order {discount})</source>
+        <translation>  (oda {discount})</translation>
+    </message>
     <message>
         <source>Change price</source>
         <translation>Badilisha bei</translation>
@@ -2129,6 +2383,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>saved - type to replace</source>
         <translation>imehifadhiwa - andika ili kubadilisha</translation>
     </message>
+    <message>
+        <source>{method}: connected to the training sandbox with its demo keys.</source>
+        <translation>{method}: imeunganishwa na sandbox ya mafunzo kwa funguo zake za mfano.</translation>
+    </message>
 </context>
 <context>
     <name>SetupWizard</name>
@@ -2368,6 +2626,37 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     </message>
 </context>
 <context>
+    <name>StartupDialog</name>
+    <message>
+        <source>Backup restored</source>
+        <translation>Nakala ya akiba imerejeshwa</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>Kaunta cannot start</source>
+        <translation>Kaunta haiwezi kuanza</translation>
+    </message>
+    <message>
+        <source>Restore {backup}</source>
+        <translation>Rejesha {backup}</translation>
+    </message>
+    <message>
+        <source>Restored the backup {backup}. Sales made after it are not in it.</source>
+        <translation>Nakala ya akiba {backup} imerejeshwa. Mauzo yaliyofanywa baada yake hayamo.</translation>
+    </message>
+    <message>
+        <source>Restored the backup {backup}. The damaged or empty file is kept as {aside}. Sales made after it are not in it.</source>
+        <translation>Nakala ya akiba {backup} imerejeshwa. Faili iliyoharibika au tupu imehifadhiwa kama {aside}. Mauzo yaliyofanywa baada yake hayamo.</translation>
+    </message>
+    <message>
+        <source>Unexpected error while opening the data folder ({kind}). Nothing was changed. Details are in the log file {log_file}.</source>
+        <translation>Hitilafu isiyotarajiwa wakati wa kufungua folda ya data ({kind}). Hakuna kilichobadilishwa. Maelezo yako kwenye faili la kumbukumbu {log_file}.</translation>
+    </message>
+</context>
+<context>
     <name>SyncStatusLine</name>
     <message>
         <source>Head office not available: sales are kept on this till</source>
@@ -2591,6 +2880,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>PIN ina tarakimu {low} hadi {high}.</translation>
     </message>
     <message>
+        <source>A PayPal refund must be in the currency of the payment.</source>
+        <translation>Pesa zinazorudishwa kupitia PayPal lazima ziwe kwa sarafu ya malipo.</translation>
+    </message>
+    <message>
         <source>A completed sale cannot be voided; refund it.</source>
         <comment>sale.not_voidable.completed</comment>
         <translation>Mauzo yaliyokamilika hayawezi kufutwa; rudisha pesa badala yake.</translation>
@@ -2622,6 +2915,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>A discount over the limit</source>
         <translation>Punguzo zaidi ya kikomo</translation>
+    </message>
+    <message>
+        <source>A line of this refund ({item}) is not on receipt {receipt}.</source>
+        <comment>hq_refund_line_unknown</comment>
+        <translation>Bidhaa moja ya marejesho haya ({item}) haiko kwenye risiti {receipt}.</translation>
     </message>
     <message>
         <source>A parked sale is not sent to head office.</source>
@@ -2754,6 +3052,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Nambari ya idhini (kwenye karatasi ya mashine ya kadi)</translation>
     </message>
     <message>
+        <source>Approved late, not charged: the customer approved in PayPal after the till stopped waiting. Nothing was taken.</source>
+        <translation>Imeidhinishwa kwa kuchelewa, haikutozwa: mteja aliidhinisha kwenye PayPal baada ya till kuacha kusubiri. Hakuna kilichochukuliwa.</translation>
+    </message>
+    <message>
+        <source>Ask the customer to pay another way.</source>
+        <translation>Mwombe mteja alipe kwa njia nyingine.</translation>
+    </message>
+    <message>
         <source>Barcode is empty: scan the item or type its barcode.</source>
         <comment>barcode.empty</comment>
         <translation>Barcode haina tarakimu: skani bidhaa au andika barcode yake.</translation>
@@ -2860,6 +3166,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Chagua bidhaa za kurejeshea pesa na idadi ya kila moja.</translation>
     </message>
     <message>
+        <source>Connected to {gateway} at {url}: the keys work.</source>
+        <comment>payments.connected</comment>
+        <translation>Imeunganishwa na {gateway} kwenye {url}: funguo zinafanya kazi.</translation>
+    </message>
+    <message>
         <source>Could not get the M-Pesa status right now.</source>
         <translation>Haikuwezekana kupata hali ya M-Pesa sasa hivi.</translation>
     </message>
@@ -2878,6 +3189,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Daraja consumer secret</source>
         <translation>Consumer secret ya Daraja</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Tarehe</translation>
     </message>
     <message>
         <source>Date</source>
@@ -2952,6 +3267,21 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Itakaguliwa tena; mteja akionyesha SMS ya M-Pesa, mwite meneja.</translation>
     </message>
     <message>
+        <source>Kaunta cannot write to its data folder {folder} ({reason}). Make the folder and the files in it writable for the user running Kaunta (a USB or network drive must be connected and not write-protected), or start Kaunta with --data-dir pointing to a folder it can write.</source>
+        <comment>store.not_writable</comment>
+        <translation>Kaunta haiwezi kuandika kwenye folda yake ya data {folder} ({reason}). Ruhusu folda na faili zilizomo ziandikwe na mtumiaji anayeendesha Kaunta (diski ya USB au ya mtandao lazima iwe imeunganishwa na isiwe imezuiwa kuandikwa), au anzisha Kaunta kwa --data-dir ikielekeza kwenye folda inayoweza kuandikwa.</translation>
+    </message>
+    <message>
+        <source>Kaunta is already running on the data folder {data_dir} ({holder}). Switch to that window, or close it first. To run a second till on this computer, start it with a different --data-dir.</source>
+        <comment>store.already_running</comment>
+        <translation>Kaunta tayari inafanya kazi kwenye folda ya data {data_dir} ({holder}). Nenda kwenye dirisha hilo, au lifunge kwanza. Ili kuendesha till ya pili kwenye kompyuta hii, ianzishe kwa --data-dir tofauti.</translation>
+    </message>
+    <message>
+        <source>Kaunta put back the copy it made just before ({backup}): the database is as it was and nothing was lost.</source>
+        <comment>store.upgrade_put_back</comment>
+        <translation>Kaunta imerudisha nakala iliyoifanya kabla tu ({backup}): hifadhidata iko kama ilivyokuwa na hakuna kilichopotea.</translation>
+    </message>
+    <message>
         <source>Key the approval code and the card's last 4 digits from the terminal's slip.</source>
         <translation>Andika nambari ya idhini na tarakimu 4 za mwisho za kadi kutoka kwenye karatasi ya mashine ya kadi.</translation>
     </message>
@@ -2996,6 +3326,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Malipo ya M-Pesa lazima yawe angalau KES 1.00.</translation>
     </message>
     <message>
+        <source>M-Pesa refused one of the shop's M-Pesa settings as invalid, so nothing was sent to the phone.</source>
+        <translation>M-Pesa imekataa mojawapo ya mipangilio ya M-Pesa ya duka kwa kuwa si sahihi, kwa hivyo hakuna kilichotumwa kwa simu.</translation>
+    </message>
+    <message>
         <source>M-Pesa refused the amount (whole shillings, at least 1, within the limit). Check the amount and try again, or split the payment.</source>
         <translation>M-Pesa imekataa kiasi (shilingi kamili, angalau 1, ndani ya kikomo). Angalia kiasi ujaribu tena, au gawanya malipo.</translation>
     </message>
@@ -3006,6 +3340,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>M-Pesa refused the phone number. Check it with the customer and try again.</source>
         <translation>M-Pesa imekataa nambari ya simu. Ithibitishe na mteja ujaribu tena.</translation>
+    </message>
+    <message>
+        <source>M-Pesa refused the request as invalid, so nothing was sent to the phone.</source>
+        <translation>M-Pesa imekataa ombi kwa kuwa si sahihi, kwa hivyo hakuna kilichotumwa kwa simu.</translation>
     </message>
     <message>
         <source>M-Pesa refused the request as invalid.</source>
@@ -3165,6 +3503,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Ni till ya mafunzo tu inayofungua zamu yenyewe.</translation>
     </message>
     <message>
+        <source>Only digits in a phone number: type 07XX XXX XXX or 01XX XXX XXX.</source>
+        <comment>mpesa.phone_digits_only</comment>
+        <translation>Namba ya simu ni tarakimu tu: andika 07XX XXX XXX au 01XX XXX XXX.</translation>
+    </message>
+    <message>
         <source>Only {left} of the {sold} sold can still be refunded ({refunded} went back already).</source>
         <comment>refund_only_left</comment>
         <translation>Ni {left} tu kati ya {sold} zilizouzwa zinazoweza kurejeshwa bado ({refunded} zimesharudishwa).</translation>
@@ -3179,9 +3522,22 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Imelipwa kwa M-Pesa.</translation>
     </message>
     <message>
+        <source>Paid with PayPal.</source>
+        <translation>Imelipwa kwa PayPal.</translation>
+    </message>
+    <message>
         <source>Paid {amount} at {rate}</source>
         <comment>receipt.foreign</comment>
         <translation>Imelipwa {amount} kwa kiwango {rate}</translation>
+    </message>
+    <message>
+        <source>PayPal cannot take this amount's decimals.</source>
+        <translation>PayPal haiwezi kupokea desimali za kiasi hiki.</translation>
+    </message>
+    <message>
+        <source>PayPal cannot take {currency}: PayPal does not support it. Charge PayPal payments in {price_currency}.</source>
+        <comment>paypal.currency_not_supported</comment>
+        <translation>PayPal haipokei {currency}: PayPal haiitumii. Toza malipo ya PayPal kwa {price_currency}.</translation>
     </message>
     <message>
         <source>PayPal client id</source>
@@ -3192,9 +3548,96 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Client secret ya PayPal</translation>
     </message>
     <message>
+        <source>PayPal declined the customer's card or bank. They can choose another funding source in PayPal (scan the code again) or pay another way.</source>
+        <translation>PayPal imekataa kadi au benki ya mteja. Anaweza kuchagua chanzo kingine cha pesa ndani ya PayPal (skani msimbo tena) au alipe kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>PayPal declined this payment.</source>
+        <translation>PayPal imekataa malipo haya.</translation>
+    </message>
+    <message>
+        <source>PayPal did not accept Kaunta's sign-in. Ask the manager to check the PayPal settings; take another method meanwhile.</source>
+        <translation>PayPal haikukubali kuingia kwa Kaunta. Mwombe meneja aangalie mipangilio ya PayPal; kwa sasa pokea kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>PayPal did not accept the shop's PayPal credentials. Ask the manager to check the PayPal settings; take another method meanwhile.</source>
+        <translation>PayPal haikukubali vitambulisho vya PayPal vya duka. Mwombe meneja aangalie mipangilio ya PayPal; kwa sasa pokea kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>PayPal did not complete the payment.</source>
+        <translation>PayPal haikukamilisha malipo.</translation>
+    </message>
+    <message>
+        <source>PayPal did not complete the refund. Refund another way.</source>
+        <translation>PayPal haikukamilisha kurudisha pesa. Rudisha kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>PayPal does not allow refunding this payment. Refund in cash.</source>
+        <translation>PayPal hairuhusu kurudisha malipo haya. Rudisha kwa pesa taslimu.</translation>
+    </message>
+    <message>
+        <source>PayPal does not take this currency. Price PayPal payments in a currency PayPal supports (e.g. USD).</source>
+        <translation>PayPal haipokei sarafu hii. Weka bei ya malipo ya PayPal kwa sarafu inayokubaliwa na PayPal (k.m. USD).</translation>
+    </message>
+    <message>
+        <source>PayPal gave an unexpected order status; checking again.</source>
+        <translation>PayPal imetoa hali isiyotarajiwa ya oda; inaangalia tena.</translation>
+    </message>
+    <message>
+        <source>PayPal is still holding this payment; it can be refunded once PayPal releases it.</source>
+        <translation>PayPal bado inashikilia malipo haya; yanaweza kurudishwa PayPal ikishayaachilia.</translation>
+    </message>
+    <message>
+        <source>PayPal marks the order completed but shows no capture yet; checking again.</source>
+        <translation>PayPal inaonyesha oda imekamilika lakini bado haionyeshi pesa zilizochukuliwa; inaangalia tena.</translation>
+    </message>
+    <message>
+        <source>PayPal needs the secrets paypal.client_id and paypal.client_secret in the keyring (from the PayPal developer dashboard, REST app credentials).</source>
+        <translation>PayPal inahitaji siri paypal.client_id na paypal.client_secret kwenye keyring (kutoka PayPal developer dashboard, REST app credentials).</translation>
+    </message>
+    <message>
+        <source>PayPal payment withdrawn; nothing was taken. The customer's link will lapse.</source>
+        <translation>Malipo ya PayPal yameondolewa; hakuna kilichochukuliwa. Kiungo cha mteja kitaisha muda wake.</translation>
+    </message>
+    <message>
+        <source>PayPal refused this payment.</source>
+        <translation>PayPal imekataa malipo haya.</translation>
+    </message>
+    <message>
+        <source>PayPal says this payment was taken but does not show it yet; checking again.</source>
+        <translation>PayPal inasema malipo haya yamechukuliwa lakini bado haiyaonyeshi; inaangalia tena.</translation>
+    </message>
+    <message>
+        <source>PayPal sent no approval link; checking the payment again.</source>
+        <translation>PayPal haikutuma kiungo cha kuidhinisha; inaangalia malipo tena.</translation>
+    </message>
+    <message>
+        <source>PayPal takes {currency} amounts with {digits} decimal at most and up to 15 digits; this amount cannot be sent.</source>
+        <comment>paypal.too_many_decimals#one</comment>
+        <translation>PayPal hupokea kiasi cha {currency} chenye desimali {digits} tu na tarakimu 15 kwa jumla; kiasi hiki hakiwezi kutumwa.</translation>
+    </message>
+    <message>
+        <source>PayPal takes {currency} amounts with {digits} decimals at most and up to 15 digits; this amount cannot be sent.</source>
+        <comment>paypal.too_many_decimals#other</comment>
+        <translation>PayPal hupokea kiasi cha {currency} chenye desimali {digits} tu na tarakimu 15 kwa jumla; kiasi hiki hakiwezi kutumwa.</translation>
+    </message>
+    <message>
+        <source>PayPal thinks this sale was already paid (same invoice). Check the sales list before taking money again.</source>
+        <translation>PayPal inadhani mauzo haya yalishalipwa (ankara ile ile). Angalia orodha ya mauzo kabla ya kupokea pesa tena.</translation>
+    </message>
+    <message>
+        <source>PayPal wants the customer to choose another funding source. Scan again or pay another way.</source>
+        <translation>PayPal inataka mteja achague chanzo kingine cha pesa. Skani tena au lipa kwa njia nyingine.</translation>
+    </message>
+    <message>
         <source>Payer {payer}</source>
         <comment>receipt.payer</comment>
         <translation>Mlipaji {payer}</translation>
+    </message>
+    <message>
+        <source>Putting back the copy made just before ({backup}) failed too: restore it with `kaunta restore {backup}`.</source>
+        <comment>store.upgrade_not_put_back</comment>
+        <translation>Kurudisha nakala iliyofanywa kabla tu ({backup}) kumeshindikana pia: irejeshe kwa `kaunta restore {backup}`.</translation>
     </message>
     <message>
         <source>Quantity must be a whole number.</source>
@@ -3220,6 +3663,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Risiti</translation>
     </message>
     <message>
+        <source>Receipt counter</source>
+        <translation>Kihesabu cha risiti</translation>
+    </message>
+    <message>
         <source>Receipt {number} has no line {line}.</source>
         <comment>refund_no_line</comment>
         <translation>Risiti {number} haina mstari {line}.</translation>
@@ -3228,6 +3675,21 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Receipt {number} was voided: nothing was paid to refund.</source>
         <comment>refund_voided</comment>
         <translation>Risiti {number} ilifutwa: hakuna kilicholipwa cha kurejesha.</translation>
+    </message>
+    <message>
+        <source>Receipt {receipt} is in {sale_currency}, this refund in {currency}.</source>
+        <comment>hq_refund_currency</comment>
+        <translation>Risiti {receipt} iko kwa {sale_currency}, marejesho haya kwa {currency}.</translation>
+    </message>
+    <message>
+        <source>Receipt {receipt} was voided; there is nothing to refund.</source>
+        <comment>hq_refund_voided</comment>
+        <translation>Risiti {receipt} ilibatilishwa; hakuna cha kurudisha.</translation>
+    </message>
+    <message>
+        <source>Receipt {receipt}: refunds would add up to more than the sale's total.</source>
+        <comment>hq_refund_total_over</comment>
+        <translation>Risiti {receipt}: marejesho yangezidi jumla ya mauzo.</translation>
     </message>
     <message>
         <source>Ref</source>
@@ -3325,6 +3787,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>MAFUNZO - SI RISITI HALALI</translation>
     </message>
     <message>
+        <source>TRAINING - signed by the simulator</source>
+        <translation>MAFUNZO - imesainiwa na simulator</translation>
+    </message>
+    <message>
         <source>Tel {phone}</source>
         <comment>receipt.tel</comment>
         <translation>Simu {phone}</translation>
@@ -3349,6 +3815,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>That approval was given for something else.</source>
         <translation>Idhini hiyo ilitolewa kwa jambo lingine.</translation>
+    </message>
+    <message>
+        <source>That is more than what is left to refund on this PayPal payment.</source>
+        <translation>Hicho ni zaidi ya kilichobaki kurudishwa kwenye malipo haya ya PayPal.</translation>
     </message>
     <message>
         <source>That is not a date (YYYY-MM-DD): {problem}</source>
@@ -3419,6 +3889,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>PIN pepper iliyohifadhiwa kama {name} imeharibika (si ufunguo), kwa hiyo hakuna PIN inayoweza kukaguliwa. Irudishe kutoka nakala ya akiba ya funguo za till; piga simu kwa msaada.</translation>
     </message>
     <message>
+        <source>The amount is too large for PayPal.</source>
+        <translation>Kiasi ni kikubwa mno kwa PayPal.</translation>
+    </message>
+    <message>
+        <source>The amount must be more than zero.</source>
+        <translation>Kiasi lazima kiwe zaidi ya sifuri.</translation>
+    </message>
+    <message>
         <source>The amount to pay must be more than zero.</source>
         <translation>Kiasi cha kulipa lazima kiwe zaidi ya sifuri.</translation>
     </message>
@@ -3441,6 +3919,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Idadi ya {value} lazima iwe namba kamili kuanzia 0 hadi {maximum}.</translation>
     </message>
     <message>
+        <source>The customer approved; the payment is being taken.</source>
+        <translation>Mteja ameidhinisha; malipo yanachukuliwa.</translation>
+    </message>
+    <message>
+        <source>The customer cancelled in PayPal, or the payment lapsed. Nothing was taken. Start again or take another method.</source>
+        <translation>Mteja ameghairi kwenye PayPal, au muda wa malipo umeisha. Hakuna kilichochukuliwa. Anza tena au pokea kwa njia nyingine.</translation>
+    </message>
+    <message>
         <source>The customer cancelled on their phone. Ask them to try again or pay another way.</source>
         <translation>Mteja ameghairi kwenye simu yake. Mwombe ajaribu tena au alipe kwa njia nyingine.</translation>
     </message>
@@ -3449,8 +3935,24 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Mteja ameweka PIN ya M-Pesa isiyo sahihi. Mwombe ajaribu tena kwa PIN sahihi.</translation>
     </message>
     <message>
+        <source>The customer had already paid, so this PayPal payment cannot be cancelled; refund it instead if needed.</source>
+        <translation>Mteja alikuwa ameshalipa, kwa hivyo malipo haya ya PayPal hayawezi kughairiwa; yarudishe badala yake ikihitajika.</translation>
+    </message>
+    <message>
         <source>The customer's M-Pesa balance is too low. Ask them to top up and try again, or pay another way.</source>
         <translation>Salio la M-Pesa la mteja halitoshi. Mwombe aongeze salio ajaribu tena, au alipe kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>The customer's PayPal account cannot be used.</source>
+        <translation>Akaunti ya PayPal ya mteja haiwezi kutumika.</translation>
+    </message>
+    <message>
+        <source>The customer's PayPal account cannot pay this.</source>
+        <translation>Akaunti ya PayPal ya mteja haiwezi kulipa hiki.</translation>
+    </message>
+    <message>
+        <source>The customer's PayPal account is restricted.</source>
+        <translation>Akaunti ya PayPal ya mteja imezuiwa.</translation>
     </message>
     <message>
         <source>The customer's phone could not be reached or nobody answered the prompt. Check the phone is on, unlocked and has network, then try again.</source>
@@ -3461,9 +3963,59 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Simu ya mteja inashughulikia muamala mwingine wa M-Pesa. Subiri dakika moja, kisha jaribu tena.</translation>
     </message>
     <message>
+        <source>The database file {path} is damaged or is not a Kaunta database ({detail}). Kaunta has not changed it. Close Kaunta, copy the file somewhere safe for support, then restore the latest backup or start with --data-dir pointing to a new folder.</source>
+        <comment>store.corrupt</comment>
+        <translation>Faili ya hifadhidata {path} imeharibika au si hifadhidata ya Kaunta ({detail}). Kaunta haijaibadilisha. Funga Kaunta, nakili faili mahali salama kwa ajili ya msaada (support), kisha rejesha nakala ya akiba ya karibuni au anzisha kwa --data-dir ikielekeza kwenye folda mpya.</translation>
+    </message>
+    <message>
+        <source>The database file {path} is damaged or is not a Kaunta database ({detail}). Kaunta has not changed it. Close Kaunta, copy the file somewhere safe for support, then restore the latest backup or start with --data-dir pointing to a new folder. {offer}</source>
+        <comment>store.corrupt_with_backup</comment>
+        <translation>Faili ya hifadhidata {path} imeharibika au si hifadhidata ya Kaunta ({detail}). Kaunta haijaibadilisha. Funga Kaunta, nakili faili mahali salama kwa ajili ya msaada (support), kisha rejesha nakala ya akiba ya karibuni au anzisha kwa --data-dir ikielekeza kwenye folda mpya. {offer}</translation>
+    </message>
+    <message>
+        <source>The database file {path} is empty (0 bytes), but a Kaunta database was kept there (the marker {marker} says so). Kaunta will not start a new, empty database in its place: receipt numbers would restart and the sales would be lost. {offer} If you really mean to start again with no data, delete {marker}.</source>
+        <comment>store.empty</comment>
+        <translation>Faili ya hifadhidata {path} ni tupu (baiti 0), lakini hifadhidata ya Kaunta ilikuwa hapa (alama {marker} inasema hivyo). Kaunta haitaanzisha hifadhidata mpya tupu mahali pake: namba za risiti zingeanza upya na mauzo yangepotea. {offer} Kama kweli unataka kuanza upya bila data, futa {marker}.</translation>
+    </message>
+    <message>
+        <source>The database file {path} is missing, but a Kaunta database was kept there (the marker {marker} says so). Kaunta will not start a new, empty database in its place: receipt numbers would restart and the sales would be lost. {offer} If you really mean to start again with no data, delete {marker}.</source>
+        <comment>store.missing</comment>
+        <translation>Faili ya hifadhidata {path} haipo, lakini hifadhidata ya Kaunta ilikuwa hapa (alama {marker} inasema hivyo). Kaunta haitaanzisha hifadhidata mpya tupu mahali pake: namba za risiti zingeanza upya na mauzo yangepotea. {offer} Kama kweli unataka kuanza upya bila data, futa {marker}.</translation>
+    </message>
+    <message>
+        <source>The database file {path} is not the one this till was using (it is database {found}; the marker {marker} expects {expected}). Put the right file back, or restore a backup with `kaunta restore FILE`. If you put this file there on purpose, delete {marker} and start again.</source>
+        <comment>store.replaced</comment>
+        <translation>Faili ya hifadhidata {path} si ile ambayo till hii ilikuwa ikitumia (ni hifadhidata {found}; alama {marker} inatarajia {expected}). Rudisha faili sahihi, au rejesha nakala ya akiba kwa `kaunta restore FILE`. Kama uliweka faili hii hapo kwa makusudi, futa {marker} na uanze tena.</translation>
+    </message>
+    <message>
+        <source>The database {path} could not be upgraded to schema {target}: {detail}. The upgrade was rolled back and the file is as it was. Keep using the previous Kaunta version and send the file to support.</source>
+        <comment>store.migration_failed</comment>
+        <translation>Hifadhidata {path} haikuweza kusasishwa hadi schema {target}: {detail}. Usasishaji umerudishwa nyuma na faili iko kama ilivyokuwa. Endelea kutumia toleo la awali la Kaunta na utume faili hiyo kwa msaada (support).</translation>
+    </message>
+    <message>
+        <source>The database {path} is busy: another program (or another Kaunta) is writing to it and did not finish in time. Nothing was saved from this action. Try again; if it repeats, close other programs using the file.</source>
+        <comment>store.locked_no_timeout</comment>
+        <translation>Hifadhidata {path} inatumika: programu nyingine (au Kaunta nyingine) inaiandikia na haikumaliza kwa wakati. Hakuna kilichohifadhiwa kutoka kwa kitendo hiki. Jaribu tena; likijirudia, funga programu nyingine zinazotumia faili hiyo.</translation>
+    </message>
+    <message>
+        <source>The database {path} is busy: another program (or another Kaunta) is writing to it and did not finish within {seconds} s. Nothing was saved from this action. Try again; if it repeats, close other programs using the file.</source>
+        <comment>store.locked</comment>
+        <translation>Hifadhidata {path} inatumika: programu nyingine (au Kaunta nyingine) inaiandikia na haikumaliza ndani ya sekunde {seconds}. Hakuna kilichohifadhiwa kutoka kwa kitendo hiki. Jaribu tena; likijirudia, funga programu nyingine zinazotumia faili hiyo.</translation>
+    </message>
+    <message>
+        <source>The database {path} was upgraded by a newer Kaunta (schema {revision}). Install that version again; this one cannot read it safely.</source>
+        <comment>store.too_new</comment>
+        <translation>Hifadhidata {path} ilisasishwa na Kaunta mpya zaidi (schema {revision}). Sakinisha toleo hilo tena; hili haliwezi kuisoma kwa usalama.</translation>
+    </message>
+    <message>
         <source>The discount must be in {currency}.</source>
         <comment>sale.discount_currency</comment>
         <translation>Punguzo lazima liwe kwa {currency}.</translation>
+    </message>
+    <message>
+        <source>The disk is full: free some space on {drive}. The basket is safe; try again.</source>
+        <comment>store.full</comment>
+        <translation>Diski imejaa: ondoa baadhi ya faili kwenye {drive} upate nafasi. Kikapu kiko salama; jaribu tena.</translation>
     </message>
     <message>
         <source>The drawer should hold {expected}; {amount} cannot be taken out of it.</source>
@@ -3494,6 +4046,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>The head office's certificate is not trusted ({detail}). Check the address, or give the CA bundle file your IT department provides.</source>
         <comment>enroll_tls</comment>
         <translation>Cheti cha ofisi kuu hakiaminiwi ({detail}). Angalia anwani, au toa faili ya CA unayopewa na idara ya TEHAMA.</translation>
+    </message>
+    <message>
+        <source>The latest good backup is {backup}: restore it with `kaunta restore {backup}`.</source>
+        <comment>store.latest_backup</comment>
+        <translation>Nakala ya akiba nzuri ya karibuni ni {backup}: irejeshe kwa `kaunta restore {backup}`.</translation>
     </message>
     <message>
         <source>The payment method {code} is not set up on this till.</source>
@@ -3539,6 +4096,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Duka limemaliza kikomo chake cha maombi ya M-Pesa kwa sasa. Subiri dakika moja ujaribu tena, au lipa kwa njia nyingine.</translation>
     </message>
     <message>
+        <source>The shop's PayPal account is restricted: the manager must contact PayPal. Take another method.</source>
+        <translation>Akaunti ya PayPal ya duka imezuiwa: meneja lazima awasiliane na PayPal. Pokea kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>The shop's PayPal account may not do this. Ask the manager to check it with PayPal.</source>
+        <translation>Akaunti ya PayPal ya duka hairuhusiwi kufanya hivi. Mwombe meneja aangalie suala hili na PayPal.</translation>
+    </message>
+    <message>
         <source>The till has no notes and coins for {currency}: it cannot count.</source>
         <comment>cashup_no_denominations</comment>
         <translation>Till haina noti na sarafu za {currency}: haiwezi kuhesabu.</translation>
@@ -3563,6 +4128,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>PIN mbili hazifanani; andika PIN mpya mara mbili.</translation>
     </message>
     <message>
+        <source>There is no backup of it in the backups folder beside it.</source>
+        <translation>Hakuna nakala ya akiba yake kwenye folda ya backups iliyo kando yake.</translation>
+    </message>
+    <message>
         <source>There is no database at {path} yet: nothing to back up.</source>
         <comment>backup.no_database_yet</comment>
         <translation>Bado hakuna hifadhidata kwenye {path}: hakuna cha kuwekea nakala ya akiba.</translation>
@@ -3580,6 +4149,30 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>This PIN set-up code has expired: ask head office for a new one.</source>
         <comment>pin_setup_expired</comment>
         <translation>Msimbo huu wa kuweka PIN umeisha muda wake: omba mpya kutoka ofisi kuu.</translation>
+    </message>
+    <message>
+        <source>This PayPal payment has already been fully refunded.</source>
+        <translation>Malipo haya ya PayPal yamesharudishwa yote.</translation>
+    </message>
+    <message>
+        <source>This PayPal payment is no longer open (it lapsed). Nothing was taken. Start again or take another method.</source>
+        <translation>Malipo haya ya PayPal hayako wazi tena (muda wake umeisha). Hakuna kilichochukuliwa. Anza tena au pokea kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>This PayPal payment is too old to refund through PayPal. Refund another way.</source>
+        <translation>Malipo haya ya PayPal ni ya zamani mno kurudishwa kupitia PayPal. Rudisha kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>This PayPal payment was never taken.</source>
+        <translation>Malipo haya ya PayPal hayakuwahi kuchukuliwa.</translation>
+    </message>
+    <message>
+        <source>This PayPal payment was refunded in full at PayPal: nothing was kept.</source>
+        <translation>Malipo haya ya PayPal yalirudishwa yote kwenye PayPal: hakuna kilichobaki.</translation>
+    </message>
+    <message>
+        <source>This is over the customer's PayPal limit.</source>
+        <translation>Hiki kinazidi kikomo cha PayPal cha mteja.</translation>
     </message>
     <message>
         <source>This sale is completed; it cannot be changed.</source>
@@ -3620,6 +4213,24 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Till number (Buy Goods; acha tupu kwa paybill)</translation>
     </message>
     <message>
+        <source>Time</source>
+        <translation>Saa</translation>
+    </message>
+    <message>
+        <source>Too many digits: type 07XX XXX XXX or 01XX XXX XXX.</source>
+        <comment>mpesa.phone_too_many_digits</comment>
+        <translation>Tarakimu zimezidi: andika 07XX XXX XXX au 01XX XXX XXX.</translation>
+    </message>
+    <message>
+        <source>Too many tries on this PayPal payment. Start a new one or take another method.</source>
+        <translation>Majaribio yamezidi kwa malipo haya ya PayPal. Anza mapya au pokea kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>Type the customer's M-Pesa number: type 07XX XXX XXX or 01XX XXX XXX.</source>
+        <comment>mpesa.phone_missing</comment>
+        <translation>Andika namba ya M-Pesa ya mteja: andika 07XX XXX XXX au 01XX XXX XXX.</translation>
+    </message>
+    <message>
         <source>Type the {field} before sending.</source>
         <comment>payments.keyed_missing</comment>
         <translation>Andika {field} kabla ya kutuma.</translation>
@@ -3648,6 +4259,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kumfungua mtumiaji</translation>
     </message>
     <message>
+        <source>Upgrading the database {path} from schema {current} to {target} failed ({detail}). {outcome} Keep using the previous Kaunta version and send the log file to support.</source>
+        <comment>store.upgrade_failed</comment>
+        <translation>Kusasisha hifadhidata {path} kutoka schema {current} hadi {target} kumeshindikana ({detail}). {outcome} Endelea kutumia toleo la awali la Kaunta na utume faili la kumbukumbu kwa msaada (support).</translation>
+    </message>
+    <message>
         <source>Users exist already: a manager adds new users.</source>
         <translation>Watumiaji wapo tayari: meneja ndiye huongeza watumiaji wapya.</translation>
     </message>
@@ -3667,6 +4283,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Waiting for the customer to enter their M-Pesa PIN.</source>
         <translation>Inasubiri mteja aweke PIN yake ya M-Pesa.</translation>
+    </message>
+    <message>
+        <source>Waiting for the customer to finish in PayPal.</source>
+        <translation>Inasubiri mteja amalize kwenye PayPal.</translation>
+    </message>
+    <message>
+        <source>Waiting for the customer to scan the code and approve in PayPal.</source>
+        <translation>Inasubiri mteja askani msimbo na aidhinishe kwenye PayPal.</translation>
     </message>
     <message>
         <source>Wrong PIN. 1 try left before {name} is locked.</source>
@@ -3816,6 +4440,21 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>{field}: andika herufi {length}.</translation>
     </message>
     <message>
+        <source>{gateway} refused the keys: {detail}</source>
+        <comment>payments.keys_refused</comment>
+        <translation>{gateway} imekataa funguo: {detail}</translation>
+    </message>
+    <message>
+        <source>{item} on receipt {receipt}: the money refunded would be more than the line was sold for.</source>
+        <comment>hq_refund_line_money_over</comment>
+        <translation>{item} kwenye risiti {receipt}: pesa zinazorudishwa zingezidi bei ambayo bidhaa hii iliuzwa.</translation>
+    </message>
+    <message>
+        <source>{item} on receipt {receipt}: {sold} sold, {refunded} already refunded (by this or another till), so {asked} more cannot go back.</source>
+        <comment>hq_refund_line_over</comment>
+        <translation>{item} kwenye risiti {receipt}: {sold} ziliuzwa, {refunded} zimesharudishwa (na kaunta hii au nyingine), kwa hivyo {asked} zaidi haziwezi kurudishwa.</translation>
+    </message>
+    <message>
         <source>{item}: {problem}</source>
         <comment>refund_line_problem</comment>
         <translation>{item}: {problem}</translation>
@@ -3836,6 +4475,21 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>{label} haiwezi kurudishwa kwa njia hiyo.</translation>
     </message>
     <message>
+        <source>{label} did not answer: {problem} Nothing is recorded as refunded, but some money went back already: {given}. Tell head office before trying again.</source>
+        <comment>refund_method_no_answer_after</comment>
+        <translation>{label} haikujibu: {problem} Hakuna kilichorekodiwa kama kimerudishwa, lakini pesa nyingine zimesharudi: {given}. Iambie ofisi kuu kabla ya kujaribu tena.</translation>
+    </message>
+    <message>
+        <source>{label} did not answer: {problem} Nothing is recorded as refunded. Before trying again, look at its last transaction (or its slip): if it shows this refund approved, the money went back; do not refund again, and tell head office its receipt number.</source>
+        <comment>refund_method_no_answer</comment>
+        <translation>{label} haikujibu: {problem} Hakuna kilichorekodiwa kama kimerudishwa. Kabla ya kujaribu tena, angalia muamala wake wa mwisho (au risiti yake): ikionyesha marejesho haya yamekubaliwa, pesa zimerudi; usirudishe tena, na uiambie ofisi kuu nambari ya risiti yake.</translation>
+    </message>
+    <message>
+        <source>{label} did not give the money back: {problem} Nothing is recorded as refunded. Try again, or choose cash from the drawer for this tender (a manager approves).</source>
+        <comment>refund_method_declined</comment>
+        <translation>{label} haikurudisha pesa: {problem} Hakuna kilichorekodiwa kama kimerudishwa. Jaribu tena, au chagua pesa taslimu kutoka droo kwa malipo haya (meneja aidhinishe).</translation>
+    </message>
+    <message>
         <source>{label} is not set up on this till: give the money back by hand or as cash.</source>
         <comment>refund_method_not_set_up</comment>
         <translation>{label} haijawekwa kwenye mashine hii: rudisha pesa kwa mkono au kama taslimu.</translation>
@@ -3844,6 +4498,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{method} cannot refund from the till: give the money back by hand (a reversal or cash) and say how in the note.</source>
         <comment>payments.cannot_refund</comment>
         <translation>{method} haiwezi kurejesha pesa kutoka till: rudisha pesa kwa mkono (reversal au pesa taslimu) na ueleze jinsi kwenye maelezo.</translation>
+    </message>
+    <message>
+        <source>{method} cannot take {currency}.</source>
+        <comment>payments.cannot_take</comment>
+        <translation>{method} haipokei {currency}.</translation>
     </message>
     <message>
         <source>{method} rounding</source>
@@ -3909,6 +4568,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{text} is not an amount. Type digits, e.g. 1250.50.</source>
         <comment>money.not_an_amount_hint</comment>
         <translation>{text} si kiasi. Andika tarakimu, k.m. 1250.50.</translation>
+    </message>
+    <message>
+        <source>{typed} is not a Safaricom number: type 07XX XXX XXX or 01XX XXX XXX</source>
+        <comment>mpesa.phone_not_safaricom</comment>
+        <translation>{typed} si namba ya Safaricom: andika 07XX XXX XXX au 01XX XXX XXX</translation>
     </message>
     <message>
         <source>{value} is not a note or coin the till counts in {currency}.</source>
