@@ -6,6 +6,7 @@ logged as RejectedCallback rows and change no attempt; the counts are printed fo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from sync.server.callbacks.models import (
     RejectedCallback,
     StkCallbackRecord,
 )
-from sync.server.callbacks.tokens import phone_hash, token_for
+from sync.server.callbacks.tokens import token_for, wire_phone_hash
 from sync.server.callbacks.views import counts
 from sync.server.tasks import decide, requeue_unprocessed
 from tests.server.conftest import new_store
@@ -65,7 +66,7 @@ def register(client: Client, till: Till, amount_minor: int = 65000) -> tuple[str
     attempt = new_id()
     r = client.post(
         "/api/v1/pushes",
-        {"attempt_id": attempt, "amount_minor": amount_minor, "phone_hash": phone_hash(PHONE)},
+        {"attempt_id": attempt, "amount_minor": amount_minor, "phone_hash": wire_phone_hash(PHONE)},
         content_type="application/json",
         **till.auth,
     )
@@ -114,7 +115,7 @@ def test_a_callback_is_stored_then_processed_once_and_pulled_by_its_till(
     assert r.json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
     record = StkCallbackRecord.objects.get(attempt__attempt_id=attempt)
     assert record.state == RecordState.RECEIVED  # stored before processing
-    assert json.loads(record.body) == body()
+    assert json.loads(record.body) == body(phone="2547******49")  # the number masked
     assert results(client, till)["results"] == []
     work()
     got = results(client, till)
@@ -193,6 +194,32 @@ def test_forged_callbacks_are_refused_logged_and_change_nothing(
     RejectedCallback.objects.all().delete()
 
 
+def test_no_payer_number_is_recoverable_from_head_office_tables(client: Client, till: Till) -> None:
+    """Accepted bodies, refused bodies and the push rows keep no full number, nor an
+    unkeyed hash of it that every candidate number could be tried against."""
+    attempt, path = register(client, till)
+    RejectedCallback.objects.all().delete()
+    assert post(client, path, body(phone=254711111111)).status_code == 409  # phone mismatch
+    assert post(client, path, b'{"Body": 254708374149, "x": "0708374149"').status_code == 400
+    assert post(client, path, body()).status_code == 200
+    work()
+    assert PushAttempt.objects.get(attempt_id=attempt).state == PushState.PAID
+    kept = " ".join(
+        [
+            *StkCallbackRecord.objects.values_list("body", flat=True),
+            *RejectedCallback.objects.values_list("body_start", flat=True),
+            *PushAttempt.objects.values_list("phone_hash", flat=True),
+        ]
+    )
+    for number in ("254708374149", "708374149", "254711111111", "711111111"):
+        assert number not in kept
+        assert wire_phone_hash(number) not in kept
+        assert hashlib.sha256(number.encode()).hexdigest() not in kept
+    assert "2547******49" in kept  # masked, as receipts show it
+    assert "2547******11" in kept
+    RejectedCallback.objects.all().delete()
+
+
 def test_a_masked_phone_is_not_held_against_the_callback(client: Client, till: Till) -> None:
     attempt, path = register(client, till)
     assert post(client, path, body(phone="2547****4149")).status_code == 200
@@ -204,7 +231,7 @@ def test_registering_a_push_twice_is_the_same_url_but_other_values_conflict(
     client: Client, till: Till
 ) -> None:
     attempt, path = register(client, till)
-    again = {"attempt_id": attempt, "amount_minor": 65000, "phone_hash": phone_hash(PHONE)}
+    again = {"attempt_id": attempt, "amount_minor": 65000, "phone_hash": wire_phone_hash(PHONE)}
     r = client.post("/api/v1/pushes", again, content_type="application/json", **till.auth)
     assert r.status_code == 200
     assert r.json()["callback_url"].endswith(path)

@@ -37,7 +37,7 @@ from typing import Any
 import pytest
 
 from pos.payments.paypal.sandbox import PayPalSandbox
-from sync.server.callbacks.tokens import phone_hash
+from sync.server.callbacks.tokens import wire_phone_hash
 from sync.server.devcluster import free_port
 from tests.server.factory import new_id
 from tests.server.test_callbacks import PHONE, body
@@ -168,7 +168,11 @@ class HeadOffice:
             status, answer = call(
                 self.url + "/api/v1/pushes",
                 "POST",
-                {"attempt_id": attempt, "amount_minor": 65000, "phone_hash": phone_hash(PHONE)},
+                {
+                    "attempt_id": attempt,
+                    "amount_minor": 65000,
+                    "phone_hash": wire_phone_hash(PHONE),
+                },
                 self.auth,
             )
             assert status == 200, answer

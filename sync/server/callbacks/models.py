@@ -28,7 +28,7 @@ class PushAttempt(models.Model):
     terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="pushes")
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3, default="KES")
-    phone_hash = models.CharField(max_length=64)  # sha256 hex of the 2547XXXXXXXX number
+    phone_hash = models.CharField(max_length=64)  # tokens.stored_phone_hash (keyed), hex
     registered_at = models.DateTimeField(default=timezone.now)
     state = models.CharField(max_length=8, choices=PushState, default=PushState.WAITING)
     checkout_request_id = models.CharField(max_length=100, blank=True)
@@ -51,7 +51,8 @@ class RecordState(models.TextChoices):
 
 
 class StkCallbackRecord(models.Model):
-    """A callback body that passed the checks, stored raw before Daraja got its answer."""
+    """A callback body that passed the checks, stored before Daraja got its answer (the
+    payer's number masked, :mod:`sync.server.callbacks.redact`)."""
 
     attempt = models.ForeignKey(PushAttempt, on_delete=models.PROTECT, related_name="callbacks")
     received_at = models.DateTimeField(default=timezone.now)

@@ -29,6 +29,19 @@ def token_ok(attempt_id: str, token: str) -> bool:
     return hmac.compare_digest(token_for(attempt_id).encode(), token.encode())
 
 
-def phone_hash(phone_digits: str) -> str:
-    """How the till and head office both name a payer's phone: sha256 hex of 2547XXXXXXXX."""
+def wire_phone_hash(phone_digits: str) -> str:
+    """How a till names the payer's phone when it registers a push: SHA-256 hex of
+    ``2547XXXXXXXX`` (``pos.payments.mpesa.relay.phone_sha256``). Never stored as such:
+    with the masked number on a receipt, every candidate can be tried in seconds."""
     return hashlib.sha256(phone_digits.encode()).hexdigest()
+
+
+def stored_phone_hash(wire_hash: str) -> str:
+    """What head office keeps of a till's :func:`wire_phone_hash`: an HMAC of it with the
+    head-office secret, so the database alone gives no way to test candidate numbers."""
+    return hmac.new(_secret(), b"payer-phone:" + wire_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def phone_hash(phone_digits: str) -> str:
+    """The stored form of a full number (what a callback's PhoneNumber is compared by)."""
+    return stored_phone_hash(wire_phone_hash(phone_digits))

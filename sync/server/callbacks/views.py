@@ -10,9 +10,10 @@ each refusal logged as a :class:`RejectedCallback` and changing nothing else: th
 address (``KAUNTA_HQ_CALLBACK_ALLOW``, comma-separated networks; empty = anyone, the demo's
 default), the body size (``MAX_BODY``), the token (HMAC, constant-time), the attempt being
 known, the body being a Daraja callback, its amount and phone being the attempt's. Then the
-body is stored raw and its task enqueued in one transaction, and only then answered
-``{"ResultCode": 0, "ResultDesc": "Accepted"}``. A second callback for a decided attempt is
-stored and answered the same way but changes nothing.
+body is stored (the payer's number masked: ``redact``) and its task enqueued in one
+transaction, and only then answered ``{"ResultCode": 0, "ResultDesc": "Accepted"}``. A
+second callback for a decided attempt is stored and answered the same way but changes
+nothing.
 
 ``GET /api/v1/push-results?after=N`` (terminal token): the decided pushes of this terminal
 with ``result_seq > N``, oldest first: the till's payment-status pull.
@@ -43,7 +44,8 @@ from sync.server.api.auth import terminal_of
 from sync.server.api.errors import ApiError
 from sync.server.api.throttles import AddressThrottle
 from sync.server.callbacks.models import PushAttempt, PushState, RejectedCallback, StkCallbackRecord
-from sync.server.callbacks.tokens import phone_hash, token_for, token_ok
+from sync.server.callbacks.redact import mask_phone_runs, redact_stk_body
+from sync.server.callbacks.tokens import phone_hash, stored_phone_hash, token_for, token_ok
 
 log = logging.getLogger("kaunta.hq.callbacks")
 _ERR = OpenApiResponse(api_s.ErrorBody)
@@ -98,18 +100,18 @@ def pushes_view(request: Request) -> Response:
     if not data.is_valid():
         raise ApiError(400, "invalid", str(data.errors))
     v = data.validated_data
+    kept_phone = stored_phone_hash(v["phone_hash"])
     attempt, made = PushAttempt.objects.get_or_create(
         attempt_id=v["attempt_id"],
         defaults={
             "terminal": terminal,
             "amount_minor": v["amount_minor"],
             "currency": v["currency"],
-            "phone_hash": v["phone_hash"],
+            "phone_hash": kept_phone,
         },
     )
     if attempt.terminal_id != terminal.pk or (
-        not made
-        and (attempt.amount_minor, attempt.phone_hash) != (v["amount_minor"], v["phone_hash"])
+        not made and (attempt.amount_minor, attempt.phone_hash) != (v["amount_minor"], kept_phone)
     ):
         raise ApiError(409, "push_conflict", "This attempt id is registered with other values.")
     url = f"{public_base()}/hooks/stk/{attempt.attempt_id}/{token_for(attempt.attempt_id)}"
@@ -174,7 +176,7 @@ def _reject(request: Request, reason: str, status: int, body: bytes = b"") -> Re
         reason=reason,
         source_ip=_source_ip(request),
         path=request.path[:300],
-        body_start=body[:500].decode("utf-8", "replace"),
+        body_start=mask_phone_runs(body[:600].decode("utf-8", "replace"))[:500],
     )
     log.warning("callback refused: %s from %s", reason, _source_ip(request))
     return Response({"ResultCode": 1, "ResultDesc": "Rejected"}, status=status)
@@ -222,7 +224,7 @@ def stk_callback_view(request: Request, attempt_id: str, token: str) -> Response
 
     with transaction.atomic():
         record = StkCallbackRecord.objects.create(
-            attempt=attempt, source_ip=_source_ip(request), body=text
+            attempt=attempt, source_ip=_source_ip(request), body=redact_stk_body(text)
         )
         process_stk_callback.enqueue(record.pk)
     return Response(ACCEPTED)
