@@ -30,6 +30,7 @@ from drivers.scanner.emulator import ScannerEmulator
 from drivers.transport import PortSettings
 from drivers.zvt.emulator import ZvtEmulator
 from pos.config import Config
+from pos.domain.receipt import Say
 from pos.services.audit import AuditWriter
 from pos.services.device_admin import CardAdmin, DeviceAdmin
 from pos.services.device_config import DevicesConfig, DisplayConfig, PrinterConfig, ScannerConfig
@@ -146,6 +147,15 @@ def start_devices(
     return devices
 
 
+def _receipt_say() -> Say | None:
+    """The printed receipt's labels in the ``[receipt] language`` (English, Kiswahili or
+    both), as the on-screen receipt says them; Qt's translate is thread-safe, so a
+    printer's job may ask from the till worker."""
+    from pos.ui import i18n
+
+    return i18n.receipt_say()
+
+
 class Builder:
     """Each device's driver from its settings, reporting to ``events``: at start-up and
     when the device screen saves new settings (:func:`pos.services.device_admin.
@@ -181,6 +191,7 @@ class Builder:
             profile(config.profile),
             logo_key=config.logo_key,
             qr_template=config.qr or None,
+            say=_receipt_say,
         )
 
     def display(self, config: DisplayConfig) -> PoleDisplay:

@@ -47,13 +47,38 @@ from drivers.worker import DeviceState, DeviceStatus
 from pos.domain.money import Money
 from pos.domain.receipt import (
     LABEL_DETAIL,
+    R_CARD,
+    R_CARD_TERMINAL,
+    R_CASH_ROUNDING,
+    R_CASHIER,
+    R_CHANGE,
+    R_COPY,
+    R_DATE,
+    R_DISCOUNT,
+    R_DISCOUNTS,
+    R_FOREIGN,
+    R_PAYER,
+    R_PIN,
+    R_PRICE_CHANGED,
+    R_REASON,
+    R_RECEIPT,
+    R_REF,
+    R_ROUNDING,
+    R_SALE,
+    R_SUBTOTAL,
+    R_TEL,
+    R_TO_PAY,
+    R_TOTAL,
+    R_VAT,
+    R_VAT_HEAD,
+    R_VOIDED,
     REFERENCE_LABEL_DETAIL,
     ROUNDING_DETAIL,
     Receipt,
+    Say,
     training_mark,
 )
 from pos.domain.sale import SaleStatus
-from pos.domain.text import counted
 from pos.services.etims import PROVISIONAL_MARK, KraBlock
 
 if TYPE_CHECKING:
@@ -91,54 +116,58 @@ def receipt_document(
     qr_text: str | None = None,
     kick_drawer: bool = False,
     kra: KraBlock | None = None,
+    say: Say | None = None,
 ) -> PrintDocument:
     """The printer's layout of ``receipt`` for paper of ``columns`` characters; ``kra``:
     the KRA eTIMS block (signed, with the QR code of KRA's verification page, or the
-    provisional "not yet a tax invoice" mark), printed under the VAT table."""
+    provisional "not yet a tax invoice" mark), printed under the VAT table. ``say``: how
+    the labels are said (the ``[receipt] language``, as on screen); English without it."""
+    said: Say = say or str
     b: list[Block] = []
     if receipt.training:
-        b.append(Text(training_mark(columns), Align.CENTER, bold=True))
+        b.append(Text(training_mark(columns, say), Align.CENTER, bold=True))
     if logo_key is not None:
         b.append(Logo(logo_key))
     s = receipt.store
     b.append(Text(s.name.upper(), Align.CENTER, bold=True, size=2))
     b.extend(Text(a, Align.CENTER) for a in s.address)
     if s.phone:
-        b.append(Text(f"Tel {s.phone}", Align.CENTER))
+        b.append(Text(said(R_TEL(phone=s.phone)), Align.CENTER))
     if s.tax_pin:
-        b.append(Text(f"PIN {s.tax_pin}", Align.CENTER))
+        b.append(Text(said(R_PIN(pin=s.tax_pin)), Align.CENTER))
+    # as on screen: English alone keeps the ISO date, Kiswahili (or both) dd/mm/yyyy
+    issued = receipt.issued_at.strftime("%Y-%m-%d %H:%M" if say is None else "%d/%m/%Y %H:%M")
     b += [
         Rule(),
-        Pair("Receipt", receipt.number),
-        Pair("Date", receipt.issued_at.strftime("%Y-%m-%d %H:%M")),
-        Pair("Cashier", receipt.cashier),
+        Pair(said(R_RECEIPT()), receipt.number),
+        Pair(said(R_DATE()), issued),
+        Pair(said(R_CASHIER()), receipt.cashier),
     ]
     if receipt.reprint:
-        b.append(Text("*** COPY - REPRINT ***", Align.CENTER, bold=True))
+        b.append(Text(said(R_COPY()), Align.CENTER, bold=True))
     if receipt.status is SaleStatus.VOIDED:
-        b.append(Text("*** VOIDED ***", Align.CENTER, bold=True))
-        b.append(Text(f"Reason: {receipt.void_reason}"))
+        b.append(Text(said(R_VOIDED()), Align.CENTER, bold=True))
+        b.append(Text(said(R_REASON(reason=receipt.void_reason))))
     b.append(Rule())
     for line in receipt.lines:
         b.append(Text(line.name))
         qty = f"  {line.quantity} x {line.unit_price.amount_text()}"
         if line.price_overridden:
-            qty += " (price changed)"
+            qty += " " + said(R_PRICE_CHANGED())
         b.append(Pair(qty, f"{line.gross.amount_text()} {line.vat_code}"))
         if line.discount:
-            b.append(Pair("  Discount", f"-{line.discount.amount_text()}  "))
+            b.append(Pair("  " + said(R_DISCOUNT()), f"-{line.discount.amount_text()}  "))
     b += [
         Rule(),
-        Pair(f"Subtotal ({counted(receipt.item_count, 'item')})", receipt.subtotal.amount_text()),
+        Pair(said(R_SUBTOTAL(count=receipt.item_count)), receipt.subtotal.amount_text()),
     ]
     if receipt.discounts:
-        b.append(Pair("Discounts", f"-{receipt.discounts.amount_text()}"))
-    b.append(
-        Pair(f"TOTAL {receipt.total.currency}", receipt.total.amount_text(), bold=True, size=2)
-    )
-    b.extend(_tenders(receipt))
+        b.append(Pair(said(R_DISCOUNTS()), f"-{receipt.discounts.amount_text()}"))
+    total = said(R_TOTAL(currency=receipt.total.currency))
+    b.append(Pair(total, receipt.total.amount_text(), bold=True, size=2))
+    b.extend(_tenders(receipt, said))
     b.append(Rule())
-    b.append(Pair("VAT", "Net      VAT    Gross"))
+    b.append(Pair(said(R_VAT()), said(R_VAT_HEAD())))
     for v in receipt.vat:
         b.append(
             Pair(
@@ -150,12 +179,12 @@ def receipt_document(
     if kra is not None:
         b.extend(kra_blocks(kra))
     b.extend(Text(f, Align.CENTER) for f in s.footer)
-    b.append(Text(f"Sale {receipt.sale_id}", Align.CENTER))
+    b.append(Text(said(R_SALE(sale_id=receipt.sale_id)), Align.CENTER))
     if qr_text:
         b.append(QrCode(qr_text))
     b.append(Barcode(receipt.number))
     if receipt.training:
-        b.append(Text(training_mark(columns), Align.CENTER, bold=True))
+        b.append(Text(training_mark(columns, say), Align.CENTER, bold=True))
     return PrintDocument(tuple(b), kick_drawer=kick_drawer)
 
 
@@ -180,7 +209,7 @@ def kra_blocks(kra: KraBlock) -> list[Block]:
     return out
 
 
-def _tenders(receipt: Receipt) -> list[Block]:
+def _tenders(receipt: Receipt, said: Say) -> list[Block]:
     out: list[Block] = []
     currency = receipt.total.currency
     if receipt.rounding:
@@ -189,26 +218,30 @@ def _tenders(receipt: Receipt) -> list[Block]:
             info = dict(p.details)
             own = Money(int(info.get(ROUNDING_DETAIL, "0") or 0), currency)
             if own:
-                out.append(Pair(f"{_label(p.method, info)} rounding", own.amount_text()))
+                rounding = said(R_ROUNDING(method=_label(p.method, info)))
+                out.append(Pair(rounding, own.amount_text()))
                 cash_rounding = cash_rounding - own
         if cash_rounding:
-            out.append(Pair("Cash rounding", cash_rounding.amount_text()))
-        out.append(Pair("TO PAY", (receipt.total + receipt.rounding).amount_text(), bold=True))
+            out.append(Pair(said(R_CASH_ROUNDING()), cash_rounding.amount_text()))
+        to_pay = (receipt.total + receipt.rounding).amount_text()
+        out.append(Pair(said(R_TO_PAY()), to_pay, bold=True))
     for p in receipt.payments:
         info = dict(p.details)
         out.append(Pair(_label(p.method, info), p.tendered.amount_text()))
         if p.reference:
-            out.append(Text(f"  {info.get(REFERENCE_LABEL_DETAIL) or 'Ref'} {p.reference}"))
+            ref_label = info.get(REFERENCE_LABEL_DETAIL) or said(R_REF())
+            out.append(Text(f"  {ref_label} {p.reference}"))
         if "foreign" in info:
-            out.append(Text(f"  Paid {info['foreign']} at {info.get('rate', '?')}"))
+            paid = R_FOREIGN(amount=info["foreign"], rate=info.get("rate", "?"))
+            out.append(Text("  " + said(paid)))
         if "payer" in info:
-            out.append(Text(f"  Payer {info['payer']}"))
+            out.append(Text("  " + said(R_PAYER(payer=info["payer"]))))
         if "card" in info:
-            out.append(Text(f"  Card {info['card']}"))
+            out.append(Text("  " + said(R_CARD(card=info["card"]))))
         if "terminal_id" in info:
-            out.append(Text(f"  Terminal {info['terminal_id']}"))
+            out.append(Text("  " + said(R_CARD_TERMINAL(terminal_id=info["terminal_id"]))))
     if receipt.payments:
-        out.append(Pair("Change", receipt.change.amount_text(), bold=True))
+        out.append(Pair(said(R_CHANGE()), receipt.change.amount_text(), bold=True))
     return out
 
 
@@ -227,11 +260,14 @@ class ReceiptPrinting:
         *,
         logo_key: int | None = None,
         qr_template: str | None = None,
+        say: Callable[[], Say | None] | None = None,
     ) -> None:
         self.printer = printer
         self.profile = profile
         self.logo_key = logo_key
         self.qr_template = qr_template
+        #: asked at each job, so a change of ``[receipt] language`` prints at once
+        self.say = say
 
     def encode(
         self, receipt: Receipt, *, kick_drawer: bool = False, kra: KraBlock | None = None
@@ -244,6 +280,7 @@ class ReceiptPrinting:
             qr_text=qr,
             kick_drawer=kick_drawer,
             kra=kra,
+            say=self.say() if self.say is not None else None,
         )
         return encode(doc, self.profile)
 

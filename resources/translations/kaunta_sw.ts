@@ -232,7 +232,7 @@
     </message>
     <message>
         <source>M-PESA PIN (demo PIN {pin})</source>
-        <translation>PIN ya M-PESA (PIN ya majaribio {pin})</translation>
+        <translation>PIN ya M-PESA (majaribio: {pin})</translation>
     </message>
     <message>
         <source>No money</source>
@@ -3102,6 +3102,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>PIN ya kadi (majaribio: tarakimu zozote 4 hadi 6)</translation>
     </message>
     <message>
+        <source>Card {card}</source>
+        <comment>receipt.card</comment>
+        <translation>Kadi {card}</translation>
+    </message>
+    <message>
         <source>Cash must be in {currency}.</source>
         <comment>sale.cash_currency</comment>
         <translation>Pesa taslimu lazima ziwe kwa {currency}.</translation>
@@ -3794,6 +3799,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Tel {phone}</source>
         <comment>receipt.tel</comment>
         <translation>Simu {phone}</translation>
+    </message>
+    <message>
+        <source>Terminal {terminal_id}</source>
+        <comment>receipt.card_terminal</comment>
+        <translation>Mashine ya kadi {terminal_id}</translation>
     </message>
     <message>
         <source>That Z report is not on this till.</source>

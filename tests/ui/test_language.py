@@ -234,3 +234,40 @@ def test_receipts_follow_the_receipt_language_setting() -> None:
     assert all(len(line) <= 42 for line in both)  # longer labels still fit the paper
     with pytest.raises(ValueError, match="receipt language"):
         i18n.set_receipt_language("fr")
+
+
+def test_the_printed_receipt_follows_the_receipt_language_setting() -> None:
+    """The paper says what the screen says: the printer's layout takes the same labels,
+    through the real encoder, a socket and the printer emulator's decoding."""
+    from drivers.emulator_link import EmulatorServer, TcpLink
+    from drivers.escpos.device import PrintOutcome, ReceiptPrinter
+    from drivers.escpos.emulator import PrinterEmulator
+    from drivers.escpos.profiles import profile
+    from drivers.transport import PortSettings
+    from pos.device_link import _receipt_say
+    from pos.services.devices import ReceiptPrinting
+    from tests.domain.test_receipt import paid_sale, receipt_of
+
+    receipt = receipt_of(paid_sale(), training=True)
+    emu = PrinterEmulator(drawer_closes_after=None)
+    server = EmulatorServer(TcpLink(), emu, name="printer-emulator").start()
+    device = ReceiptPrinter(PortSettings(server.url, timeout=0.3), poll_interval=60)
+    try:
+        printing = ReceiptPrinting(device, profile("80mm-42"), say=_receipt_say)
+        pictures = []
+        for language in ("en", "sw", "both"):
+            i18n.set_receipt_language(language)
+            assert printing.reprint(receipt).result(5) is PrintOutcome.PRINTED
+            pictures.append("\n".join(emu.wait_receipts(len(pictures) + 1)[-1].text_lines()))
+        english, kiswahili, both = pictures
+        assert "Change" in english
+        assert "Chenji" not in english
+        assert "Risiti" in kiswahili
+        assert "Chenji" in kiswahili
+        assert "Jumla ndogo (bidhaa 6)" in kiswahili
+        assert "MAFUNZO - SI RISITI HALALI" in kiswahili
+        assert "01/05/2024" in kiswahili  # dd/mm/yyyy, as on screen
+        assert "Change / Chenji" in both
+    finally:
+        device.close()
+        server.stop()
