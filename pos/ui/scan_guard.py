@@ -10,6 +10,12 @@ application, watches key presses outside the scan field: digits that arrive in a
 of the field they landed in, the Enter is swallowed, and ``sig_scanned`` hands the code to
 the sale screen (which starts the next sale with it, or queues it until the dialog closes).
 A person typing digits is far slower than a scanner; a person pasting is not Enter-ended.
+
+The gaps are measured by the key events' own time stamps where the window system gives
+them (X11, Windows, Wayland: when the key was typed), so a till that was busy mid-burst (a
+backup, an antivirus scan: the keys wait in the queue, then arrive together or with a long
+pause between two of them) still sees the scanner's pace. Synthesized events (tests, the
+benches) carry no stamp, and our clock stands in.
 """
 
 from __future__ import annotations
@@ -44,7 +50,8 @@ class ScanGuard(QObject):
         self._watched = watched  # is this widget one where a burst means a scan?
         self._clock = clock
         self._digits = ""
-        self._last = 0.0
+        self._last = 0.0  # our clock at the burst's last digit
+        self._last_stamp = 0  # its event's time stamp (ms; 0: none)
         self._field: QLineEdit | None = None
         self._before = ""
         self._seen: tuple[QWidget, int, int, str] | None = None  # the last key event seen
@@ -53,8 +60,16 @@ class ScanGuard(QObject):
         self._digits = ""
         self._field = None
 
-    def _burst_pending(self, now: float) -> bool:
-        return bool(self._digits) and now - self._last <= MAX_GAP_S and is_valid_gtin(self._digits)
+    def _gap(self, event: QKeyEvent) -> float:
+        """Seconds between the burst's last digit and ``event``: by the events' time stamps
+        when both have one (and they did not wrap), else by our clock."""
+        stamp = event.timestamp()
+        if stamp and self._last_stamp and stamp >= self._last_stamp:
+            return (stamp - self._last_stamp) / 1000.0
+        return self._clock() - self._last
+
+    def _burst_pending(self, event: QKeyEvent) -> bool:
+        return bool(self._digits) and self._gap(event) <= MAX_GAP_S and is_valid_gtin(self._digits)
 
     def _propagated(self, obj: QWidget, event: QKeyEvent) -> bool:
         """Is this the same key event again, passed up from a child that ignored it?"""
@@ -82,7 +97,7 @@ class ScanGuard(QObject):
             # the Enter of a scan must reach us as a key press, not fire a dialog's
             # Enter shortcut ("New sale", "Pay") first
             assert isinstance(event, QKeyEvent)
-            if event.key() in _ENTER and self._burst_pending(self._clock()):
+            if event.key() in _ENTER and self._burst_pending(event):
                 event.accept()
                 return True
             return False
@@ -92,19 +107,19 @@ class ScanGuard(QObject):
             self._reset()
             return False
         assert isinstance(event, QKeyEvent)
-        now = self._clock()
         text = event.text()
         if len(text) == 1 and text.isdigit():
             field = obj if isinstance(obj, QLineEdit) else None
-            if not self._digits or now - self._last > MAX_GAP_S or field is not self._field:
+            if not self._digits or self._gap(event) > MAX_GAP_S or field is not self._field:
                 # a new burst: remember the field as it was before its first digit
                 self._digits = ""
                 self._field = field
                 self._before = field.text() if field is not None else ""
             self._digits += text
-            self._last = now
+            self._last = self._clock()
+            self._last_stamp = event.timestamp()
             return False
-        if event.key() in _ENTER and self._digits and now - self._last <= MAX_GAP_S:
+        if event.key() in _ENTER and self._digits and self._gap(event) <= MAX_GAP_S:
             code = self._digits
             field = self._field
             self._reset()
