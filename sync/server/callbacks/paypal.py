@@ -61,6 +61,7 @@ from sync.server.api.throttles import AddressThrottle
 from sync.server.callbacks.models import RejectedCallback
 from sync.server.callbacks.paypal_models import EventState, PayPalOrder, PayPalResult
 from sync.server.callbacks.paypal_models import PayPalWebhookEvent as Event
+from sync.server.callbacks.views import result_cursor
 
 log = logging.getLogger("kaunta.hq.paypal")
 _ERR = OpenApiResponse(api_s.ErrorBody)
@@ -68,7 +69,6 @@ _ERRS: dict[int, Any] = {400: _ERR, 401: _ERR, 403: _ERR, 429: _ERR}
 #: PayPal's events are a few KiB (an order with its captures); 64 KiB leaves room.
 MAX_BODY = 64 * 1024
 MAX_MINOR = 10**13
-MAX_CURSOR = 2**62
 #: Which verdict text is which refusal (the pure verifier explains in words).
 _REASONS: tuple[tuple[str, str], ...] = (
     ("missing header", "headers"),
@@ -306,12 +306,7 @@ def paypal_orders_view(request: Request) -> Response:
 def paypal_results_view(request: Request) -> Response:
     """The till's pull of PayPal results after ``after``, 200 at most, oldest first."""
     terminal = terminal_of(request)
-    try:
-        after = int(request.query_params.get("after", "0"))
-    except ValueError:
-        raise ApiError(400, "bad_cursor", "after must be a whole number.") from None
-    if not 0 <= after <= MAX_CURSOR:
-        raise ApiError(400, "bad_cursor", f"after must be between 0 and {MAX_CURSOR}.")
+    after = result_cursor(request)
     rows = (
         PayPalResult.objects.filter(order__terminal=terminal, seq__gt=after)
         .select_related("order")

@@ -54,6 +54,19 @@ _ERRS: dict[int, Any] = {400: _ERR, 401: _ERR, 403: _ERR, 429: _ERR}
 MAX_MINOR = 10**13
 #: result numbers fit a signed 64-bit column on SQLite and PostgreSQL
 MAX_CURSOR = 2**62
+
+
+def result_cursor(request: Request) -> int:
+    """A results pull's ``after`` (0 when absent): a whole number in range, else 400."""
+    try:
+        after = int(request.query_params.get("after", "0"))
+    except ValueError:
+        raise ApiError(400, "bad_cursor", "after must be a whole number.") from None
+    if not 0 <= after <= MAX_CURSOR:
+        raise ApiError(400, "bad_cursor", f"after must be between 0 and {MAX_CURSOR}.")
+    return after
+
+
 MAX_BODY = 16 * 1024  # a real STK callback is well under 1 KiB
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
@@ -126,12 +139,7 @@ def pushes_view(request: Request) -> Response:
 def push_results_view(request: Request) -> Response:
     """The till's pull: its decided pushes after ``after``, 200 at most, oldest first."""
     terminal = terminal_of(request)
-    try:
-        after = int(request.query_params.get("after", "0"))
-    except ValueError:
-        raise ApiError(400, "bad_cursor", "after must be a whole number.") from None
-    if not 0 <= after <= MAX_CURSOR:
-        raise ApiError(400, "bad_cursor", f"after must be between 0 and {MAX_CURSOR}.")
+    after = result_cursor(request)
     rows = (
         PushAttempt.objects.filter(terminal=terminal, result_seq__gt=after)
         .exclude(state=PushState.WAITING)
