@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,10 @@ from pos.store import sync_state  # noqa: E402
 from sync.agent import AgentSettings, ClientSettings, HeadOfficeClient, SyncAgent  # noqa: E402
 
 BARCODES = ("6168232712628", "6165383477352", "6169619642552")
+#: between two sales: about a busy cashier's pace. Without it the 40 sales take well under
+#: a second, and the test's "selling and draining" moment (3 events acknowledged while
+#: sales are still being rung up) could pass before the agent's first round came back.
+SALE_GAP_S = 0.1
 
 
 def sales_count(till: Terminal) -> int:
@@ -84,6 +89,7 @@ def main(folder: Path, store: str, terminal: str, url: str, wanted: int) -> int:
         print(f"SOLD {sold}", flush=True)
         if sold % 5 == 0:
             agent.nudge()
+        time.sleep(SALE_GAP_S)
     selling_done.set()
     agent.nudge()
     while not drained.wait(0.5):
