@@ -77,9 +77,16 @@ def test_terminal_texts_reach_the_cashier_while_waiting(
     started = payments.start("card_zvt", kes("65"))
     payments.poll(started.attempt_id)  # sends the amount
     assert emulator.waiting.wait(5)
+    # the terminal's status text is on its way over the link when the emulator starts
+    # waiting: poll until it has been read (or 5 s), as the dialog's own polling does
+    insert = "Insert, tap or swipe the card…"
+    deadline = time.monotonic() + 5
     view = payments.poll(started.attempt_id)
+    while view.message != insert and time.monotonic() < deadline:
+        time.sleep(0.02)
+        view = payments.poll(started.attempt_id)
     assert view.state is AttemptState.PENDING
-    assert view.message == "Insert, tap or swipe the card…"
+    assert view.message == insert
     emulator.decide(True)
     assert wait_final(payments, started.attempt_id).state is AttemptState.CAPTURED
 
