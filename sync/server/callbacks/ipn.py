@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sync.server.api.throttles import AddressThrottle
+from sync.server.callbacks.bodies import bounded_body
 from sync.server.callbacks.models import RejectedCallback
 from sync.server.callbacks.paypal_models import IpnMessage, IpnState
 from sync.server.callbacks.paypal_tasks import ipn_fields, process_ipn
@@ -58,14 +59,8 @@ def _reject(request: Request, reason: str, status: int, body: bytes) -> Response
 @throttle_classes([AddressThrottle])
 def ipn_view(request: Request) -> Response:
     """PayPal's IPN delivery (see the module doc)."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = MAX_BODY + 1
-    if length > MAX_BODY:
-        return _reject(request, "too_large", 413, b"")
-    body: bytes = request.body
-    if len(body) > MAX_BODY:
+    body = bounded_body(request, MAX_BODY)
+    if body is None:
         return _reject(request, "too_large", 413, b"")
     try:
         text = body.decode("ascii")  # form encoding is ASCII; anything else is not an IPN

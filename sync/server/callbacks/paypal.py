@@ -58,6 +58,7 @@ from sync.server.api import serializers as api_s
 from sync.server.api.auth import terminal_of
 from sync.server.api.errors import ApiError
 from sync.server.api.throttles import AddressThrottle
+from sync.server.callbacks.bodies import bounded_body
 from sync.server.callbacks.models import RejectedCallback
 from sync.server.callbacks.paypal_models import EventState, PayPalOrder, PayPalResult
 from sync.server.callbacks.paypal_models import PayPalWebhookEvent as Event
@@ -180,14 +181,8 @@ def _ids(event: WebhookEvent) -> tuple[str, str]:
 @throttle_classes([AddressThrottle])
 def webhook_view(request: Request) -> Response:
     """PayPal's webhook delivery (checks in the module doc's order)."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = MAX_BODY + 1
-    if length > MAX_BODY:
-        return _reject(request, "too_large", 413, b"")
-    body: bytes = request.body
-    if len(body) > MAX_BODY:
+    body = bounded_body(request, MAX_BODY)
+    if body is None:
         return _reject(request, "too_large", 413, b"")
     try:
         event = parse_event(body)

@@ -43,6 +43,7 @@ from sync.server.api import serializers as api_s
 from sync.server.api.auth import terminal_of
 from sync.server.api.errors import ApiError
 from sync.server.api.throttles import AddressThrottle
+from sync.server.callbacks.bodies import bounded_body
 from sync.server.callbacks.models import PushAttempt, PushState, RejectedCallback, StkCallbackRecord
 from sync.server.callbacks.redact import mask_phone_runs, redact_stk_body
 from sync.server.callbacks.tokens import phone_hash, stored_phone_hash, token_for, token_ok
@@ -199,14 +200,8 @@ def stk_callback_view(request: Request, attempt_id: str, token: str) -> Response
     """Daraja's STK callback for one attempt (checks in the module doc's order)."""
     if not allowed(_source_ip(request)):
         return _reject(request, "address", 403)
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = MAX_BODY + 1
-    if length > MAX_BODY:
-        return _reject(request, "too_large", 413)
-    body: bytes = request.body
-    if len(body) > MAX_BODY:
+    body = bounded_body(request, MAX_BODY)
+    if body is None:
         return _reject(request, "too_large", 413)
     if not token_ok(attempt_id, token):
         return _reject(request, "token", 403, body)
