@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from sync.server.terminals.models import Store
+from sync.server.terminals.models import Store, Terminal
 
 
 class BranchDevice(models.Model):
@@ -28,6 +28,9 @@ class BranchDevice(models.Model):
     codes = models.JSONField(null=True, blank=True)
     items = models.JSONField(default=dict, blank=True)
     last_invc_no = models.BigIntegerField(default=0)
+    #: the branch's results counter: each entry signed or refused gets the next one (under
+    #: the branch's row lock, so a till's pull never skips one committed late)
+    last_result_seq = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -58,6 +61,15 @@ class QueueEntry(models.Model):
     attempts = models.IntegerField(default=0)
     enqueued_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    #: the till that made the document: its results pull gets KRA's answer
+    terminal = models.ForeignKey(
+        Terminal, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    #: the branch's results counter when KRA's answer (signed or refused) was stored
+    result_seq = models.BigIntegerField(null=True, blank=True)
+    #: the customer page's token (``/r/<token>``, the provisional receipt's QR): an HMAC
+    #: the till can compute too (``sync.etims.public``), so it prints before upload
+    public_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         constraints = (
@@ -68,7 +80,10 @@ class QueueEntry(models.Model):
                 name="etims_number_once",
             ),
         )
-        indexes = (models.Index(fields=["branch", "state", "id"]),)
+        indexes = (
+            models.Index(fields=["branch", "state", "id"]),
+            models.Index(fields=["terminal", "result_seq"], name="etims_results_of_terminal"),
+        )
 
 
 class SignedInvoice(models.Model):
