@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from pos.config import Config, ConfigError, load_config
 from pos.demo import CATALOG_CSV
 from pos.services.headoffice import EnrollFailed, EnrollFailure, EnrollRequest, EnrollResult
+from pos.setup_checks import SetupChecks
 from pos.store.instance_lock import InstanceLock
 from pos.ui.setup_wizard.backend import LiveSession
 from pos.ui.setup_wizard.model import ShopDetails, config_toml
@@ -59,8 +60,9 @@ def write_atomically(path: Path, text: str) -> None:
             os.close(dir_fd)
 
 
-class FirstRunBackend:
-    """:class:`pos.ui.setup_wizard.backend.SetupBackend` for a real start."""
+class FirstRunBackend(SetupChecks):
+    """:class:`pos.ui.setup_wizard.backend.SetupBackend` for a real start (the device
+    and eTIMS tests are :class:`pos.setup_checks.SetupChecks`)."""
 
     def __init__(self, base: Config) -> None:
         self._base = base

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from pos.services.terminal import Terminal
 from pos.ui.setup_wizard.model import ShopDetails
@@ -19,6 +19,31 @@ class LiveSession:
     terminal: Terminal
     methods: tuple[tuple[str, str], ...]
     demo_catalog: Path
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCheck:
+    """How a device test went: ``code`` is stable (``printed``, ``drawer_opened``,
+    ``shown``, ``scanned``; ``settings``, ``offline``, ``timeout``, ``no_scan``,
+    ``no_drawer``, or the printer's own status code such as ``paper_out``), the page
+    words it in the screens' language; ``detail`` is the driver's English (or the code
+    scanned)."""
+
+    ok: bool
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class EtimsCheck:
+    """How the eTIMS test went: ``code`` is ``initialised`` or ``key_works`` (``detail``
+    the control unit's id), or ``settings`` (``detail`` names the ``etims.`` key),
+    ``unreachable``, ``refused`` (KRA's reason) or ``installed`` (902: the key from the
+    first initialisation is needed)."""
+
+    ok: bool
+    code: str
+    detail: str
 
 
 class SetupBackend(Protocol):
@@ -40,3 +65,14 @@ class SetupBackend(Protocol):
 
     def close(self) -> None:
         """Close the live session (the app opens the till again from the written file)."""
+
+    def ports(self) -> list[Any]:
+        """The serial ports found on this computer (``FoundPort``: url, description)."""
+
+    def test_device(self, table: str, values: dict[str, Any], action: str) -> DeviceCheck:
+        """Test the ``table`` device with these settings (``print``, ``drawer``,
+        ``display`` or ``scan``) through its real driver; the port is let go after."""
+
+    def test_etims(self, details: ShopDetails, key: str = "") -> EtimsCheck:
+        """Initialise ``details``' eTIMS device (the key to the keyring), or check the
+        ``key`` kept from an earlier initialisation."""
