@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 from sync.server.api import views
 from sync.server.callbacks import ipn, paypal
 from sync.server.callbacks import views as callbacks
+from sync.server.etims import views as etims
 from sync.server.ops import health, metrics
 
 urlpatterns = [
@@ -19,6 +20,8 @@ urlpatterns = [
     path("api/v1/pushes", callbacks.pushes_view),
     path("api/v1/push-results", callbacks.push_results_view),
     path("hooks/stk/<str:attempt_id>/<str:token>", callbacks.stk_callback_view),
+    path("api/v1/etims-results", etims.etims_results_view),
+    path("r/<str:token>", etims.customer_page_view),
     path("api/v1/paypal-orders", paypal.paypal_orders_view),
     path("api/v1/paypal-results", paypal.paypal_results_view),
     path("hooks/paypal/webhook", paypal.webhook_view),
