@@ -215,6 +215,7 @@ class DjangoQueue(QueueStore):
                 row = QueueEntry.objects.get(branch=device, id=park[0])
                 row.state, row.invc_no, row.request = "parked", None, None
                 row.reason, row.attempts, row.updated_at = park[1][:500], row.attempts + 1, now
+                row.result_seq = _next_result(device)  # the till is told the reason
                 row.save()
             if note is not None:
                 row = QueueEntry.objects.get(branch=device, id=note[0])
@@ -256,11 +257,22 @@ class DjangoQueue(QueueStore):
         )
         if entry.invc_no == signature.invc_no:
             entry.state, entry.reason, entry.updated_at = "signed", "", now
-            entry.save(update_fields=["state", "reason", "updated_at"])
+            entry.result_seq = _next_result(device)  # the till's pull gets the block
+            entry.save(update_fields=["state", "reason", "updated_at", "result_seq"])
 
     def unpark(self, branch: str, position: int, now: datetime) -> None:
         with transaction.atomic():
             device = self._device(branch, lock=True)
-            QueueEntry.objects.filter(branch=device, id=position, state="parked").update(
-                state="waiting", updated_at=now
-            )
+            if QueueEntry.objects.filter(branch=device, id=position, state="parked").exists():
+                # the till's queue screen learns that it waits again
+                QueueEntry.objects.filter(branch=device, id=position).update(
+                    state="waiting", updated_at=now, result_seq=_next_result(device)
+                )
+
+
+def _next_result(device: BranchDevice) -> int:
+    """The branch's next results number; the caller holds the branch row's lock, so
+    numbers are committed in order and a till's pull (``after=N``) never skips one."""
+    device.last_result_seq += 1
+    BranchDevice.objects.filter(pk=device.pk).update(last_result_seq=device.last_result_seq)
+    return device.last_result_seq

@@ -21,6 +21,7 @@ from django_tasks import task
 
 from sync.server.etims.models import BranchDevice
 from sync.server.etims.worker import enqueue_document, run_round
+from sync.server.terminals.models import Terminal
 
 log = logging.getLogger("kaunta.hq.etims")
 
@@ -56,11 +57,24 @@ def queue_ledger_events(events: list[Any]) -> int:
             store_id__in={e.store_id for e in wanted}, enabled=True
         )
     }
+    hashes = dict(
+        Terminal.objects.filter(id__in={e.terminal_id for e in wanted}).values_list(
+            "id", "token_hash"
+        )
+    )
     queued: set[int] = set()
     count = 0
     for event in wanted:
         device = devices.get(event.store_id)
-        if device is not None and enqueue_document(device, event.document) is not None:
+        if device is None:
+            continue
+        position = enqueue_document(
+            device,
+            event.document,
+            terminal_id=event.terminal_id,
+            token_hash=hashes.get(event.terminal_id, ""),
+        )
+        if position is not None:
             queued.add(device.pk)
             count += 1
     for pk in sorted(queued):

@@ -24,6 +24,7 @@ from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, Transpo
 from sync.etims.items import ItemRegistry
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
+from sync.etims.public import receipt_token
 from sync.etims.queue import EntryKind, EntryState, Submitter
 from sync.etims.settings import (
     SANDBOX_API,
@@ -32,7 +33,7 @@ from sync.etims.settings import (
     EtimsSettings,
     SecretStore,
 )
-from sync.server.etims.models import BranchDevice
+from sync.server.etims.models import BranchDevice, QueueEntry
 from sync.server.etims.store import DjangoQueue, EnvironmentSecrets
 
 log = logging.getLogger("kaunta.hq.etims")
@@ -134,9 +135,19 @@ def _set_up(device: BranchDevice, client: OscuClient, clock: Callable[[], dateti
     BranchDevice.objects.filter(pk=device.pk).update(codes=device.codes)
 
 
-def enqueue_document(device: BranchDevice, document: Mapping[str, Any]) -> int | None:
+def enqueue_document(
+    device: BranchDevice,
+    document: Mapping[str, Any],
+    *,
+    terminal_id: int | None = None,
+    token_hash: str = "",
+) -> int | None:
     """Queue one ledger document (``sale.completed`` / ``refund.completed``) in its
-    branch's queue, once (again: the same position). Training documents never."""
+    branch's queue, once (again: the same position). Training documents never.
+
+    ``terminal_id``: the till that made it (its results pull gets KRA's answer);
+    ``token_hash``: that till's token hash, from which the customer page's token is made
+    (:func:`sync.etims.public.receipt_token`, as the till made it for its QR code)."""
     body = document["body"]
     if document.get("training") or body.get("training"):
         return None
@@ -144,13 +155,17 @@ def enqueue_document(device: BranchDevice, document: Mapping[str, Any]) -> int |
     key = f"{device.tin}-{device.bhf_id}"
     now = _now()
     if document["type"] == "sale.completed":
-        return queue.enqueue(key, str(body["sale_id"]), EntryKind.SALE, body, now)
-    original = body.get("original") or {}
-    return queue.enqueue(
-        key,
-        str(body["refund_id"]),
-        EntryKind.REFUND,
-        body,
-        now,
-        original_doc_id=original.get("sale_id"),
-    )
+        doc_id = str(body["sale_id"])
+        position = queue.enqueue(key, doc_id, EntryKind.SALE, body, now)
+    else:
+        original = body.get("original") or {}
+        doc_id = str(body["refund_id"])
+        position = queue.enqueue(
+            key, doc_id, EntryKind.REFUND, body, now, original_doc_id=original.get("sale_id")
+        )
+    if terminal_id is not None:
+        QueueEntry.objects.filter(id=position, terminal__isnull=True).update(
+            terminal_id=terminal_id,
+            public_token=receipt_token(token_hash, doc_id) if token_hash else None,
+        )
+    return position

@@ -1,0 +1,189 @@
+"""KRA's answers going back: the till's results pull, and the customer's page.
+
+``GET /api/v1/etims-results?after=N`` (terminal token): the eTIMS outcomes of this
+terminal's sales and refunds with ``seq > N``, oldest first, 200 at most: each signed one
+with KRA's signature, the branch's device facts and the verification host (all the till
+needs to lay out the SCU block exactly as a standalone till does), each refused one with
+KRA's reason, each put back by a manager as waiting again. ``seq`` is the branch's
+results counter, taken under the branch row's lock, so numbers commit in order.
+
+``GET /r/<token>`` (public, no sign-in; rate-limited per address): the page behind a
+provisional receipt's QR code. The token is an HMAC the till computed from its own
+secret and the sale's UUID (:mod:`sync.etims.public`); a token nobody issued answers 404
+like any unknown page. Until KRA has signed the sale it says "not yet signed".
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sync.etims.models import DeviceInfo, Signature
+from sync.etims.public import TOKEN_CHARS
+from sync.etims.receipt import scu_block
+from sync.server.api import serializers as api_s
+from sync.server.api.auth import terminal_of
+from sync.server.api.throttles import AddressThrottle
+from sync.server.callbacks.views import result_cursor
+from sync.server.etims.models import QueueEntry
+from sync.server.etims.worker import settings_from_environment
+
+_ERR = OpenApiResponse(api_s.ErrorBody)
+PAGE = 200
+
+
+class EtimsResult(serializers.Serializer):  # the schema's shape only
+    seq = serializers.IntegerField()
+    doc_id = serializers.CharField()
+    kind = serializers.CharField()
+    state = serializers.CharField()
+    receipt_number = serializers.CharField()
+    branch = serializers.CharField()
+    invc_no = serializers.IntegerField(allow_null=True)
+    org_invc_no = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    signature = serializers.DictField(allow_null=True)
+    device = serializers.DictField(allow_null=True)
+    verify_host = serializers.CharField()
+
+
+class EtimsResults(serializers.Serializer):
+    results = EtimsResult(many=True)
+    next_after = serializers.IntegerField()
+
+
+def _original_numbers(rows: list[QueueEntry]) -> dict[tuple[int, str], int | None]:
+    wanted = {(r.branch_id, r.original_doc_id) for r in rows if r.original_doc_id}
+    out: dict[tuple[int, str], int | None] = {}
+    for branch_id, doc_id in wanted:
+        found = (
+            QueueEntry.objects.filter(branch_id=branch_id, doc_id=doc_id)
+            .values_list("invc_no", flat=True)
+            .first()
+        )
+        out[(branch_id, doc_id or "")] = found
+    return out
+
+
+def result_of(row: QueueEntry, org_invc_no: int | None, verify_host: str) -> dict[str, Any]:
+    """One outcome as the pull lists it."""
+    signed = row.state == "signed" and hasattr(row, "signed")
+    return {
+        "seq": row.result_seq,
+        "doc_id": row.doc_id,
+        "kind": row.kind,
+        "state": row.state,
+        "receipt_number": str(row.body.get("receipt_number", "")),
+        "branch": row.branch.key,
+        "invc_no": row.invc_no if signed else None,
+        "org_invc_no": org_invc_no,
+        "reason": row.reason,
+        "signature": row.signed.signature if signed else None,
+        "device": row.branch.device if signed else None,
+        "verify_host": verify_host,
+    }
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("after", int, required=False)],
+    responses={200: EtimsResults, 400: _ERR, 401: _ERR, 403: _ERR, 429: _ERR},
+)
+@api_view(["GET"])
+def etims_results_view(request: Request) -> Response:
+    """The till's pull of KRA's answers for its documents after ``after``."""
+    terminal = terminal_of(request)
+    after = result_cursor(request)
+    rows = list(
+        QueueEntry.objects.filter(terminal=terminal, result_seq__gt=after)
+        .select_related("branch", "signed")
+        .order_by("result_seq")[:PAGE]
+    )
+    originals = _original_numbers(rows)
+    host = settings_from_environment().verify_host
+    results = [
+        result_of(r, originals.get((r.branch_id, r.original_doc_id or "")), host) for r in rows
+    ]
+    return Response({"results": results, "next_after": results[-1]["seq"] if results else after})
+
+
+class ReceiptPageThrottle(AddressThrottle):
+    """The customer page: a few looks a minute per address are plenty for a customer,
+    and make trying tokens pointless (130 bits besides). ``KAUNTA_HQ_THROTTLE_RECEIPT``."""
+
+    scope = "receipt_page"
+
+    def get_rate(self) -> str:
+        return os.environ.get("KAUNTA_HQ_THROTTLE_RECEIPT", "30/min")
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return f"count_receipt_{self.get_ident(request)}"
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([ReceiptPageThrottle])
+def customer_page_view(request: Request, token: str) -> HttpResponse:
+    """The signed invoice behind a provisional receipt's QR code, or "not yet signed"."""
+    if len(token) != TOKEN_CHARS or not token.isalnum():
+        raise Http404
+    row = (
+        QueueEntry.objects.filter(public_token=token.lower())
+        .select_related("branch", "branch__store", "signed")
+        .first()
+    )
+    if row is None:
+        raise Http404
+    context: dict[str, Any] = {
+        "store": row.branch.store.name,
+        "receipt_number": str(row.body.get("receipt_number", "")),
+        "total": _total(row.body),
+        "credit": row.kind == "refund",
+        "signed": False,
+    }
+    if row.state == "signed" and hasattr(row, "signed") and row.branch.device:
+        original = None
+        if row.original_doc_id:
+            original = (
+                QueueEntry.objects.filter(branch=row.branch, doc_id=row.original_doc_id)
+                .values_list("invc_no", flat=True)
+                .first()
+            )
+        settings = settings_from_environment()
+        block = scu_block(
+            Signature.from_json(row.signed.signature),
+            DeviceInfo.from_json(row.branch.device),
+            verify_host=settings.verify_host,
+            style=settings.cu_number_style,
+            org_invc_no=original,
+        )
+        context.update(signed=True, block=block, rows=block.lines())
+    html = render_to_string("etims/receipt_page.html", context, request=request._request)
+    response = HttpResponse(html)
+    response["Cache-Control"] = "no-store"  # "not yet signed" must not be kept
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _total(body: dict[str, Any]) -> str:
+    totals = body.get("totals")
+    total = (totals.get("total") if isinstance(totals, dict) else None) or body.get("total") or {}
+    minor = total.get("minor") if isinstance(total, dict) else None
+    if not isinstance(minor, int):
+        return ""
+    currency = total.get("currency", "KES")
+    return f"{currency} {minor // 100:,}.{minor % 100:02d}"
