@@ -235,6 +235,11 @@ class HeadOfficeClient:
         """``GET /push-results?after=N``: this terminal's decided pushes after ``N``."""
         return self._call("GET", "/push-results", params={"after": after})
 
+    def etims_results(self, after: int) -> dict[str, Any]:
+        """``GET /etims-results?after=N``: KRA's answers for this terminal's documents
+        after ``N`` (see :mod:`sync.agent.etims_results`)."""
+        return self._call("GET", "/etims-results", params={"after": after})
+
     # -- plumbing -------------------------------------------------------------------
 
     def _call(
