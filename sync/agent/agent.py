@@ -12,6 +12,9 @@ Each round it
    ``duplicate``) and parks what it refused, with the reason. Sending is at least once: an
    answer lost on the way means the same events go again and come back ``duplicate``;
    the head office deduplicates by event UUID forever;
+   Then the other **results pulls** (``result_pullers``: KRA's signatures of an enrolled
+   store's sales, :mod:`sync.agent.etims_results`), each with its own cursor; after a
+   drain that sent events they are also pulled every ``push_poll_s`` for a while;
 3. **pulls changes** (catalog, prices, users) since its cursor, applying each page and the
    cursor after it in one transaction: a half-applied page never exists, and a page that
    was applied but whose cursor was not stored is simply applied again (changes are
@@ -32,11 +35,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from time import monotonic
-from typing import Any
+from typing import Any, Protocol
 
 from pos.store import sync_state
 from pos.store.db import Database
@@ -79,6 +82,9 @@ class AgentSettings:
     #: how often push results are pulled while a registered M-Pesa push waits for its
     #: result (``expect_push_result``); the full round keeps ``poll_interval_s``
     push_poll_s: float = 1.0
+    #: after a drain sent events, other results (KRA's signatures: ``result_pullers``)
+    #: are pulled every ``push_poll_s`` for this long, so a receipt gets its block soon
+    results_expect_s: float = 20.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= MAX_BATCH_EVENTS:
@@ -109,6 +115,12 @@ class DrainResult:
     batches: int = 0
 
 
+class ResultPuller(Protocol):
+    """Another pull of the round (``sync.agent.etims_results``): its own cursor."""
+
+    def pull(self, stopping: threading.Event | None = None) -> object: ...
+
+
 class SyncAgent:
     """One till's agent. :meth:`run_once` does one round on the caller's thread (tests,
     benchmarks); :meth:`start` runs rounds on the agent's own thread until :meth:`stop`."""
@@ -124,9 +136,13 @@ class SyncAgent:
         clock: Callable[[], datetime] = _utc_now,
         on_status: Callable[[SyncStatus], None] | None = None,
         push_results: PushResultPuller | None = None,
+        result_pullers: Sequence[ResultPuller] = (),
     ) -> None:
         self.db = db
         self.push_results = push_results
+        #: pulled after each round's drain (and often for a while after events went)
+        self.result_pullers = tuple(result_pullers)
+        self._results_expected_until = 0.0  # monotonic: a drain sent events until then
         self._push_expected_until = 0.0  # monotonic: see expect_push_result
         self.client = client
         self.store_id = store_id
@@ -222,16 +238,21 @@ class SyncAgent:
         end = monotonic() + seconds
         while not self._stopping.is_set():
             left = end - monotonic()
-            urgent = self.push_results is not None and monotonic() < self._push_expected_until
-            step = min(left, self.settings.push_poll_s) if urgent else left
-            if self._wake.wait(max(0.0, step)) or step >= left or self.push_results is None:
+            push = self.push_results is not None and monotonic() < self._push_expected_until
+            others = bool(self.result_pullers) and monotonic() < self._results_expected_until
+            step = min(left, self.settings.push_poll_s) if push or others else left
+            if self._wake.wait(max(0.0, step)) or step >= left or not (push or others):
                 return
-            try:
-                self.push_results.pull(self._stopping)
-            except SyncError as exc:
-                log.info("sync: push results not pulled: %s", exc)
-            except Exception:
-                log.exception("sync: pulling push results failed")
+            pullers: list[ResultPuller] = list(self.result_pullers) if others else []
+            if push and self.push_results is not None:
+                pullers.insert(0, self.push_results)
+            for puller in pullers:
+                try:
+                    puller.pull(self._stopping)
+                except SyncError as exc:
+                    log.info("sync: results not pulled: %s", exc)
+                except Exception:
+                    log.exception("sync: pulling results failed")
 
     # -- one round -------------------------------------------------------------------
 
@@ -242,6 +263,8 @@ class SyncAgent:
             if self.push_results is not None:
                 self.push_results.pull(self._stopping)
             result = self.drain()
+            for puller in self.result_pullers:
+                puller.pull(self._stopping)
             self.pull()
             self._heartbeat_if_due()
         except TerminalRefused as exc:
@@ -276,6 +299,8 @@ class SyncAgent:
                 total.parked + done.parked,
                 total.batches + 1,
             )
+        if total.sent and self.result_pullers:
+            self._results_expected_until = monotonic() + self.settings.results_expect_s
         return total
 
     def _send_batch(self) -> DrainResult:
