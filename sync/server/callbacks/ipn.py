@@ -7,8 +7,10 @@ enqueued in one transaction, then PayPal gets an empty 200 (what it waits for be
 stops resending). The task posts ``cmd=_notify-validate&<the bytes>`` to
 ``settings.PAYPAL_IPN_URL`` and keeps the message ``verified`` (once per ``txn_id`` and
 ``payment_status``), ``duplicate`` or ``invalid``. A byte-identical resend of a message
-already stored is not stored again. IPN results are not sent to tills: Kaunta's tills use
-Orders v2 and webhooks; IPN rows are for head-office accounting (the admin lists them).
+already stored is not stored again. A verified message about a capture head office knows
+becomes a result for the till that registered the order (``GET /api/v1/paypal-results``,
+beside the webhooks' results; see :mod:`.paypal_tasks` for the matching); every IPN row is
+also kept for head-office accounting (the admin lists them).
 """
 
 from __future__ import annotations

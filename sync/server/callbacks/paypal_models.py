@@ -7,8 +7,10 @@ crash after the answer loses nothing), unique by event id and by transmission id
 or PayPal's own redelivery is one row. A background task turns each event into at most one
 :class:`PayPalResult`, the row the till pulls (``GET /api/v1/paypal-results``). Classic IPN
 messages are :class:`IpnMessage` rows, verified by postback in the background and applied
-once per ``(txn_id, payment_status)``. Refused requests are ``RejectedCallback`` rows, like
-the M-Pesa callback's.
+once per ``(txn_id, payment_status)``; a verified IPN about a capture head office knows (its
+``txn_id`` or ``parent_txn_id`` is a registered order's capture id) becomes a
+:class:`PayPalResult` too, unless that order already has the same result. Refused requests
+are ``RejectedCallback`` rows, like the M-Pesa callback's.
 """
 
 from __future__ import annotations
@@ -77,14 +79,28 @@ class PayPalResult(models.Model):
 
     seq = models.BigIntegerField(unique=True)
     order = models.ForeignKey(PayPalOrder, on_delete=models.PROTECT, related_name="results")
-    event = models.OneToOneField(PayPalWebhookEvent, on_delete=models.PROTECT)
-    event_type = models.CharField(max_length=60)
+    #: where the result came from: a verified webhook event, or a verified IPN message
+    #: (exactly one of the two)
+    event = models.OneToOneField(PayPalWebhookEvent, on_delete=models.PROTECT, null=True)
+    ipn = models.OneToOneField(
+        "IpnMessage", on_delete=models.PROTECT, null=True, related_name="result"
+    )
+    event_type = models.CharField(max_length=60)  # the webhook's type, or "IPN <status>"
     state = models.CharField(max_length=10, choices=PayPalResultState)
     capture_id = models.CharField(max_length=36, blank=True)
     refund_id = models.CharField(max_length=36, blank=True)
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(event__isnull=False, ipn__isnull=True)
+                | models.Q(event__isnull=True, ipn__isnull=False),
+                name="hq_paypal_result_one_source",
+            ),
+        )
 
     def __str__(self) -> str:
         return f"paypal result {self.seq} {self.state} for {self.order.order_id}"

@@ -20,6 +20,14 @@ anything else                   ignored    stored, no result
 
 An event for an order no till registered stays ``unmatched`` (applied if the order is
 registered later); one whose amount or currency differs is ``mismatch`` and gives no result.
+
+A verified IPN message (once per ``txn_id`` and ``payment_status``) becomes a result too when
+it names a capture head office knows: its ``txn_id`` (a capture: ``Completed``, ``Pending``,
+``Denied``...) or ``parent_txn_id`` (a refund or reversal) is a registered order's capture id,
+learnt from that order's capture webhook. An IPN carries no order id (Kaunta's orders put the
+store id in ``custom_id``), so an IPN about a capture head office never saw stays without a
+result (logged). A result the order already has (the webhook's, or the IPN's if it came
+first: same state, capture and refund) is not made twice, so the till sees each once.
 """
 
 from __future__ import annotations
@@ -97,18 +105,29 @@ def apply_event(event_pk: int) -> str:
         if state is None:
             return str(row.state)
         order, money, capture_id, refund_id = state
+        result_state = CAPTURE_STATES.get(row.event_type) or REFUND_STATES[row.event_type]
+        if _already_told(order, result_state, capture_id, refund_id):
+            log.info("paypal %s %s: the till was told already (IPN)", row.event_type, row.event_id)
+            return str(row.state)
         PayPalResult.objects.create(
             seq=_next_seq(),
             order=order,
             event=row,
             event_type=row.event_type,
-            state=CAPTURE_STATES.get(row.event_type) or REFUND_STATES[row.event_type],
+            state=result_state,
             capture_id=capture_id,
             refund_id=refund_id,
             amount_minor=money.minor,
             currency=money.currency,
         )
         return str(row.state)
+
+
+def _already_told(order: PayPalOrder, state: str, capture_id: str, refund_id: str) -> bool:
+    """Has this order a result with this state for this capture (and refund) already?"""
+    return PayPalResult.objects.filter(
+        order=order, state=state, capture_id=capture_id, refund_id=refund_id
+    ).exists()
 
 
 def _decide(
@@ -194,7 +213,71 @@ def check_ipn(message_pk: int) -> str:
         else:
             row.state = IpnState.VERIFIED
         row.save(update_fields=["state", "tries"])
+        if row.state == IpnState.VERIFIED:
+            ipn_result(row)
         return str(row.state)
+
+
+#: IPN ``payment_status`` → the result a till is told (others: no result)
+IPN_STATES: dict[str, str] = {
+    "Completed": str(PayPalResultState.PAID),
+    "Pending": str(PayPalResultState.PENDING),
+    "Denied": str(PayPalResultState.FAILED),
+    "Failed": str(PayPalResultState.FAILED),
+    "Voided": str(PayPalResultState.FAILED),
+    "Expired": str(PayPalResultState.FAILED),
+    "Refunded": str(PayPalResultState.REFUNDED),
+    "Reversed": str(PayPalResultState.REVERSED),
+}
+
+
+def ipn_result(row: IpnMessage) -> PayPalResult | None:
+    """The result a verified IPN message gives its till, if it names a known capture
+    (module doc); called inside :func:`check_ipn`'s transaction, the order row locked."""
+    state = IPN_STATES.get(row.payment_status)
+    if state is None:
+        log.info("IPN %s: status %r is not one a till needs", row.pk, row.payment_status)
+        return None
+    fields = ipn_fields(row.body.encode("latin-1", "replace"))
+    refund = state in (PayPalResultState.REFUNDED, PayPalResultState.REVERSED)
+    capture_id = (fields.get("parent_txn_id", "") if refund else row.txn_id)[:36]
+    refund_id = row.txn_id[:36] if refund else ""
+    order = (
+        PayPalOrder.objects.select_for_update().filter(capture_id=capture_id).first()
+        if capture_id
+        else None
+    )
+    if order is None:
+        log.info("IPN %s: capture %s is not one a till registered", row.pk, capture_id or "-")
+        return None
+    try:  # a refund's mc_gross is negative
+        money = Money.parse(row.mc_gross.lstrip("-"), row.mc_currency)
+    except (InvalidAmount, ValueError):
+        money = None
+    if money is None or money.currency != order.currency:
+        log.warning(
+            "IPN %s for %s: amount %s %s", row.pk, order.order_id, row.mc_gross, row.mc_currency
+        )
+        return None
+    if (not refund and money.minor != order.amount_minor) or (
+        refund and not 0 < money.minor <= order.amount_minor
+    ):
+        log.warning("IPN %s for %s: amount %s, order %s", row.pk, order.order_id, money, order)
+        return None
+    if _already_told(order, state, capture_id, refund_id):
+        log.info("IPN %s: the till was told already (webhook)", row.pk)
+        return None
+    return PayPalResult.objects.create(
+        seq=_next_seq(),
+        order=order,
+        ipn=row,
+        event_type=f"IPN {row.payment_status}"[:60],
+        state=state,
+        capture_id=capture_id,
+        refund_id=refund_id,
+        amount_minor=money.minor,
+        currency=money.currency,
+    )
 
 
 @task()
