@@ -170,7 +170,8 @@ class EtimsLink:
             while not self._stop.is_set():
                 held = self._hold()
                 if held:
-                    self._publish(queue, EtimsPhase.HEAD_OFFICE, held)
+                    if not self.service.follows_head_office:  # else its answers are shown
+                        self._publish(queue, EtimsPhase.HEAD_OFFICE, held)
                     self._wake.wait(self.poll_s)
                     self._wake.clear()
                     continue
@@ -526,8 +527,8 @@ def start_live(
 ENROLLED_HOLD = (
     "this till is enrolled at a head office: the store's sales are submitted to KRA by "
     "head office (one invoice sequence for all its tills, when head office has the "
-    "store's eTIMS device set up), not by this till; KRA's signature does not come back "
-    "to the till yet, so its receipts carry no KRA block (docs/etims.md)"
+    "store's eTIMS device set up), not by this till; KRA's signature comes back with the "
+    "sync link (docs/etims.md)"
 )
 
 

@@ -194,6 +194,7 @@ class SyncLink:
         self._start_agent(creds)
 
     def _start_agent(self, creds: Credentials) -> None:
+        from pos.etims_results import etims_results_puller
         from pos.push_relay import PushResultApplier, attach_registrar
         from sync.agent.agent import AgentSettings, SyncAgent
         from sync.agent.client import ClientSettings, HeadOfficeClient
@@ -238,6 +239,14 @@ class SyncLink:
             ),
             on_status=self._on_status,
             push_results=PushResultPuller(self.terminal.db, client, applier),
+            # KRA's answers for this till's sales, from head office (pos.etims_results)
+            result_pullers=()
+            if self.config.training  # training: the simulator signs on the till itself
+            else (
+                etims_results_puller(
+                    self.terminal, client, creds.url, creds.token, self.config.database_path
+                ),
+            ),
         )
         with self._lock:
             if self._stopped:

@@ -51,6 +51,8 @@ PROVISIONAL_MARK = "NOT YET A TAX INVOICE - KRA has not signed this sale yet"
 #: No., Internal Data, Receipt Signature) and the mark above stay as KRA prints them.
 OWN_LABELS = frozenset({text("Date"), text("Time"), text("Receipt counter")})
 TRAINING_SIGNED = text("TRAINING - signed by the simulator")
+#: under a provisional receipt's QR code (an enrolled store: head office's customer page)
+LATER_PAGE = text("Scan later for the signed invoice")
 
 
 class EtimsPhase(StrEnum):
@@ -84,7 +86,11 @@ class KraBlock:
             return say(Message.plain(label)) if say is not None else label
 
         if not self.signed:
-            return ["-" * width, *_wrap(PROVISIONAL_MARK, width), "-" * width]
+            out = ["-" * width, *_wrap(PROVISIONAL_MARK, width)]
+            if self.qr_url:  # head office's page where the signed invoice appears later
+                out.extend(_wrap(own(LATER_PAGE), width))
+                out.append("[QR] " + self.qr_url if len(self.qr_url) + 5 <= width else "[QR code]")
+            return [*out, "-" * width]
         out = ["-" * width, self.title.center(width)]
         for english, value in self.rows:
             label = own(english) if english in OWN_LABELS else english
@@ -184,6 +190,10 @@ class EtimsService:
         self._wake: Callable[[], None] | None = None
         self._waiters: list[_Waiter] = []
         self._requests: list[tuple[QueueAction, int]] = []
+        #: an enrolled store: head office's answers, as the till keeps them
+        #: (``pos.etims_results``); they take the place of the till's own queue
+        self._hq_lookup: Callable[[str, bool], KraBlock | None] | None = None
+        self._later_url: Callable[[str], str] | None = None
 
     # -- the worker's side -------------------------------------------------------------
     def publish(self, view: EtimsView) -> None:
@@ -204,6 +214,23 @@ class EtimsService:
         self._lookup = lookup
         self._unregistered = registered
         self._wake = wake
+
+    def attach_head_office(
+        self,
+        lookup: Callable[[str, bool], KraBlock | None],
+        later_url: Callable[[str], str] | None = None,
+    ) -> None:
+        """An enrolled store: a sale's block comes from head office's answers (looked up
+        by ``lookup``), whatever the till's own worker holds; ``later_url``: the customer
+        page of a sale (pure, no I/O) for the provisional receipt's QR code."""
+        self._hq_lookup = lookup
+        self._later_url = later_url
+
+    @property
+    def follows_head_office(self) -> bool:
+        """Head office's answers are what the screens show (the till's own worker, held
+        back while enrolled, publishes nothing over them)."""
+        return self._hq_lookup is not None
 
     def settle(self) -> None:
         """The worker, after each round: every waiter whose sale is signed now is told
@@ -248,9 +275,10 @@ class EtimsService:
         the worker's small queue file: call it off the GUI thread (the till worker, as
         a reprint does), or use :meth:`when_signed`. ``copy``: a reprint's block (its
         receipt counter says CS/CC, its title COPY)."""
-        if self._lookup is None:
+        lookup = self._hq_lookup or self._lookup
+        if lookup is None:
             return None
-        return self._lookup(sale_id, copy)
+        return lookup(sale_id, copy)
 
     def when_signed(
         self,
@@ -266,10 +294,11 @@ class EtimsService:
         receipt about to print) is answered provisional as soon as a round finds KRA
         away. Returns at once: the callback runs on the eTIMS worker's thread or a
         timer's (a screen re-emits it as a queued Qt signal)."""
-        if self._lookup is None:
+        if self._lookup is None and self._hq_lookup is None:
             callback(None)
             return
-        waiter = _Waiter(sale_id, copy, callback, self.view().training)
+        later = self._later_url(sale_id) if self._later_url is not None else ""
+        waiter = _Waiter(sale_id, copy, callback, self.view().training, later)
         waiter.now = within_s <= PRINT_GRACE_S  # a print: not worth waiting while KRA is away
         with self._lock:
             self._waiters.append(waiter)
@@ -292,11 +321,12 @@ class EtimsService:
         thread may call it): KRA cannot have signed it yet, so it is the provisional
         mark while eTIMS runs, None when it is off. ``sale_id`` names it for the
         worker, which is woken to queue it now rather than at its next poll."""
-        if self._lookup is None:
+        if self._lookup is None and self._hq_lookup is None:
             return None
         if self._wake is not None:
             self._wake()
-        return KraBlock(signed=False, title="", training=self.view().training)
+        url = self._later_url(sale_id) if self._later_url is not None else ""
+        return KraBlock(signed=False, title="", qr_url=url, training=self.view().training)
 
     def registered_skus(self) -> frozenset[str] | None:
         """SKUs registered with KRA (``saveItem``); None when eTIMS is off."""
@@ -313,8 +343,10 @@ class _Waiter:
         copy: bool,
         callback: Callable[[KraBlock | None], None],
         training: bool,
+        later_url: str = "",
     ) -> None:
         self.sale_id = sale_id
+        self._later_url = later_url
         self.copy = copy
         self.done = False
         #: told the provisional block as soon as a round finds KRA away
@@ -326,7 +358,10 @@ class _Waiter:
 
     def start(self, within_s: float) -> None:
         self._timer = threading.Timer(
-            within_s, lambda: self.fire(KraBlock(signed=False, title="", training=self._training))
+            within_s,
+            lambda: self.fire(
+                KraBlock(signed=False, title="", qr_url=self._later_url, training=self._training)
+            ),
         )
         self._timer.daemon = True
         self._timer.start()

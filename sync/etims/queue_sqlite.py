@@ -382,6 +382,71 @@ class SqliteQueue(QueueStore):
                 (_iso(now), branch, position),
             )
 
+    # -- a copy of head office's queue (an enrolled till) --------------------------------
+    def record_outcome(
+        self,
+        branch: str,
+        doc_id: str,
+        kind: EntryKind,
+        body: Mapping[str, Any],
+        now: datetime,
+        *,
+        state: EntryState,
+        signature: Signature | None = None,
+        reason: str = "",
+    ) -> str:
+        """Keep what head office's queue decided for one of this till's documents (an
+        enrolled store: head office numbers and submits). A signature is stored exactly
+        as a standalone till stores its own (``etims_signed``: immutable, chained); a
+        refusal or a put-back only moves the entry's state and reason. A signed entry
+        stays signed. Returns "stored", "already" (signed before) or "updated"."""
+        if state is EntryState.SIGNED and signature is None:
+            raise ValueError("a signed outcome needs its signature")
+        with self._write() as db:
+            row = db.execute(
+                "SELECT position, state FROM etims_queue WHERE branch = ? AND doc_id = ?",
+                (branch, doc_id),
+            ).fetchone()
+            if row is None:
+                cur = db.execute(
+                    "INSERT INTO etims_queue (branch, doc_id, kind, body, state, "
+                    "enqueued_at, updated_at) VALUES (?, ?, ?, ?, 'waiting', ?, ?)",
+                    (
+                        branch,
+                        doc_id,
+                        kind.value,
+                        json.dumps(body, sort_keys=True),
+                        _iso(now),
+                        _iso(now),
+                    ),
+                )
+                position, current = int(cur.lastrowid or 0), EntryState.WAITING.value
+            else:
+                position, current = int(row[0]), str(row[1])
+            if current == EntryState.SIGNED.value:
+                return "already"
+            if signature is not None and state is EntryState.SIGNED:
+                db.execute(
+                    "UPDATE etims_queue SET invc_no = ?, body = ?, attempts = attempts + 1 "
+                    "WHERE branch = ? AND position = ?",
+                    (signature.invc_no, json.dumps(body, sort_keys=True), branch, position),
+                )
+                self._sign(db, branch, position, signature, now)
+                return "stored"
+            db.execute(
+                "UPDATE etims_queue SET state = ?, reason = ?, updated_at = ?, "
+                "attempts = attempts + ? WHERE branch = ? AND position = ?",
+                (
+                    state.value,
+                    reason[:500],
+                    _iso(now),
+                    1 if state is EntryState.PARKED else 0,
+                    branch,
+                    position,
+                ),
+            )
+            return "updated"
+
     # -- branch state (device info, code cache), as JSON -------------------------------
     def save_state(self, name: str, value: Mapping[str, Any]) -> None:
         with self._write() as db:

@@ -1,0 +1,197 @@
+"""Composition root for an enrolled store's eTIMS on the till: head office's answers.
+
+An enrolled store's sales are numbered and submitted to KRA by head office (one
+``invcNo`` sequence per branch for all its tills). The sync agent pulls KRA's answers for
+this till's documents (:mod:`sync.agent.etims_results`) and :class:`HeadOfficeEtims`
+keeps them in ``etims-headoffice.sqlite`` beside the till's database: a
+:class:`~sync.etims.queue_sqlite.SqliteQueue` file, so a signature is stored exactly as a
+standalone till stores its own (``etims_signed``: rows triggers forbid to change, chained
+by SHA-256), and a refusal keeps KRA's reason for the manager's queue screen. Its own
+file, never the standalone worker's ``etims.sqlite``: the two numberings must not mix.
+
+The screens then read from here (:meth:`EtimsService.attach_head_office`): the receipt's
+signed SCU block once head office has KRA's answer, until then the provisional mark with
+a QR code of head office's customer page (``/r/<token>``, :mod:`sync.etims.public`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pos.services.etims import EtimsPhase, EtimsService, EtimsView, KraBlock
+from sync.agent.etims_results import EtimsResult, EtimsResultPuller
+from sync.etims.models import DeviceInfo, Signature
+from sync.etims.public import customer_url, receipt_token, token_hash_of
+from sync.etims.queue import EntryKind, EntryState
+from sync.etims.queue_sqlite import SqliteQueue
+from sync.etims.receipt import scu_block
+from sync.etims.settings import CuNumberStyle
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "etims-headoffice.sqlite"
+#: what the sale screen and the manager's eTIMS screen say on an enrolled till
+HEAD_OFFICE_REASON = (
+    "this store's sales are submitted to KRA by head office (one invoice sequence for all "
+    "its tills); KRA's signature comes back with the sync link and is printed on reprints"
+)
+SIGNED_ROWS = 50
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class HeadOfficeEtims:
+    """The till's copy of head office's eTIMS answers for its own documents."""
+
+    def __init__(
+        self,
+        path: Path,
+        service: EtimsService,
+        *,
+        head_office_url: str = "",
+        token: str = "",
+        clock: Callable[[], datetime] = _now,
+        alert_after: timedelta = timedelta(hours=24),
+        cu_number_style: CuNumberStyle = CuNumberStyle.INVOICE,
+    ) -> None:
+        self.path = path
+        self.service = service
+        self._clock = clock
+        self._alert_after = alert_after
+        self._style = cu_number_style
+        self._lock = threading.Lock()
+        self._queue = SqliteQueue(path, shared=True)  # every call under _lock
+        self._url = head_office_url
+        self._hash = token_hash_of(token) if token else ""
+
+    def close(self) -> None:
+        with self._lock:
+            self._queue.close()
+
+    def later_url(self, doc_id: str) -> str:
+        """The customer page of one of this till's documents ("" without head office)."""
+        if not (self._url and self._hash):
+            return ""
+        return customer_url(self._url, receipt_token(self._hash, doc_id))
+
+    def follow(self, head_office_url: str, token: str) -> None:
+        """The till was enrolled again (a new token, perhaps a new address)."""
+        self._url = head_office_url
+        self._hash = token_hash_of(token) if token else ""
+
+    # -- the agent's side -----------------------------------------------------------
+    def apply(self, result: EtimsResult) -> str:
+        """Store one outcome (the sync agent's thread); tell waiting receipts."""
+        kind = EntryKind.REFUND if result.kind == "refund" else EntryKind.SALE
+        body = {"receipt_number": result.receipt_number, "org_invc_no": result.org_invc_no}
+        signature = None
+        if result.state == "signed":
+            assert result.signature is not None  # parse_results checked both
+            signature = Signature.from_json(result.signature)
+        with self._lock:
+            if result.device is not None:
+                self._queue.save_state("device", result.device)
+            self._queue.save_state(
+                "branch", {"key": result.branch, "verify_host": result.verify_host}
+            )
+            outcome = self._queue.record_outcome(
+                result.branch,
+                result.doc_id,
+                kind,
+                body,
+                self._clock(),
+                state=EntryState(result.state),
+                signature=signature,
+                reason=result.reason,
+            )
+        if result.state == "parked":
+            log.warning(
+                "eTIMS: KRA refused %s %s (head office): %s",
+                result.kind,
+                result.receipt_number,
+                result.reason,
+            )
+        self.publish()
+        self.service.settle()  # a receipt waiting for its signature gets it now
+        return outcome
+
+    # -- the screens' side (any thread) ------------------------------------------------
+    def block_for(self, doc_id: str, copy: bool = False) -> KraBlock | None:
+        """The document's block: signed by KRA through head office, or provisional with
+        the customer page's QR code."""
+        with self._lock:
+            branch = self._queue.load_state("branch") or {}
+            entry = self._queue.get(str(branch.get("key", "")), doc_id) if branch else None
+            device = self._queue.load_state("device")
+        if entry is None or entry.signature is None or device is None:
+            return KraBlock(signed=False, title="", qr_url=self.later_url(doc_id))
+        org = entry.body.get("org_invc_no")
+        block = scu_block(
+            entry.signature,
+            DeviceInfo.from_json(device),
+            verify_host=str(branch.get("verify_host", "")),
+            style=self._style,
+            org_invc_no=org if isinstance(org, int) else None,
+            copy=copy,
+        )
+        return KraBlock(
+            signed=True, title=block.title, rows=tuple(block.lines()), qr_url=block.qr_url
+        )
+
+    def verify_chain(self) -> bool:
+        with self._lock:
+            branch = self._queue.load_state("branch") or {}
+            return self._queue.verify_chain(str(branch.get("key", "")))
+
+    def publish(self) -> None:
+        """The queue screen's view: refused (with KRA's reason), put back, the latest
+        signed; the phase says head office submits."""
+        from pos.etims_link import _row
+
+        now = self._clock()
+        with self._lock:
+            key = str((self._queue.load_state("branch") or {}).get("key", ""))
+            stats = self._queue.stats(key, now, self._alert_after)
+            open_rows = self._queue.entries(key, (EntryState.WAITING, EntryState.PARKED))
+            signed = self._queue.entries(key, (EntryState.SIGNED,))[-SIGNED_ROWS:]
+        rows = [_row(e) for e in open_rows] + [_row(e) for e in reversed(signed)]
+        self.service.publish(
+            EtimsView(
+                phase=EtimsPhase.HEAD_OFFICE,
+                reason=HEAD_OFFICE_REASON,
+                waiting=stats.waiting,
+                signed=stats.signed,
+                parked=stats.parked,
+                oldest_unsigned=stats.oldest_unsigned,
+                alert_after=self._alert_after,
+                rows=tuple(rows),
+            )
+        )
+
+
+def etims_results_puller(
+    terminal: Any, client: Any, head_office_url: str, token: str, database_path: Path
+) -> EtimsResultPuller:
+    """The agent's eTIMS pull for an enrolled till, its answers kept beside the till's
+    database; the screens follow head office's answers from now on."""
+    hq: HeadOfficeEtims | None = getattr(terminal, "etims_head_office", None)
+    if hq is not None:
+        hq.follow(head_office_url, token)  # enrolled again: its new token and address
+    else:
+        hq = HeadOfficeEtims(
+            database_path.with_name(FILE_NAME),
+            terminal.etims,
+            head_office_url=head_office_url,
+            token=token,
+        )
+        terminal.etims_head_office = hq
+    terminal.etims.attach_head_office(hq.block_for, hq.later_url)
+    hq.publish()
+    return EtimsResultPuller(terminal.db, client, hq.apply)
