@@ -13,10 +13,13 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication
 
 from pos.services.auth import PIN_MAX, PIN_MIN
+from pos.services.device_admin import render_table
 
 #: KRA PIN: a letter, nine digits, a letter (P051234567X: companies P, individuals A)
 KRA_PIN_RE = re.compile(r"[A-Z][0-9]{9}[A-Z]")
@@ -40,6 +43,20 @@ TIMEZONES = (
 )
 RECEIPT_LANGUAGES = ("en", "sw", "both")
 SCREEN_LANGUAGES = ("en", "sw")
+#: the device tables the wizard sets, in the order they are written
+DEVICE_TABLES = ("printer", "display", "scanner")
+#: a network printer typed as host:port (192.168.1.50:9100): pyserial's socket:// URL
+HOST_PORT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]{1,5}")
+#: port names the device settings accept: COM3, /dev/..., a pyserial URL
+PORT_RE = re.compile(
+    r"(COM[0-9]{1,3}|/dev/\S+|(socket|rfc2217)://[A-Za-z0-9.-]+:[0-9]{1,5}|loop://|"
+    r"spy://\S+|file:\S+|raw:\S+)",
+    re.IGNORECASE,
+)
+BRANCH_RE = re.compile(r"[0-9]{2}")
+CMC_KEY_RE = re.compile(r"[A-Za-z0-9]{16,255}")
+#: ``[etims] environment`` choices (sync.etims.config.ENVIRONMENTS plus the simulator)
+ETIMS_ENVIRONMENTS = ("sandbox", "production", "simulator")
 
 
 @dataclass(slots=True)
@@ -63,6 +80,14 @@ class ShopDetails:
     methods: list[str] = field(default_factory=lambda: ["cash"])
     head_office_url: str = ""
     enrolled: bool = False
+    #: ``[devices.<table>]`` tables (printer, display, scanner) as the device settings
+    #: write them; a table absent: no such device (set later in the manager's tools)
+    devices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the ``[etims]`` keys (tin, bhf_id, device_serial, environment, base_url,
+    #: verify_host); empty: eTIMS not set up here (the key itself is in the keyring)
+    etims: dict[str, str] = field(default_factory=dict)
+    #: how the eTIMS test went, for the summary ("" when not tested)
+    etims_tested: str = ""
     #: steps skipped, by page name, for the summary (and what to do later)
     skipped: list[str] = field(default_factory=list)
 
@@ -162,6 +187,92 @@ def check_manager(name: str, pin: str, repeat: str) -> str | None:
     return None
 
 
+def normal_port(text: str) -> str:
+    """The port as the device settings take it: ``host:port`` becomes pyserial's
+    ``socket://host:port`` (a network printer), everything else as typed."""
+    text = text.strip()
+    if HOST_PORT_RE.fullmatch(text) and not text.upper().startswith("COM"):
+        return f"socket://{text}"
+    return text
+
+
+def check_port(port: str, device: str) -> str | None:
+    """``device`` is the device's translated name; an empty port means no device."""
+    if port and not PORT_RE.fullmatch(port):
+        return QCoreApplication.translate(
+            "SetupWizard",
+            "{device}, Port: a serial port (COM3, /dev/ttyUSB0) or a network device's "
+            "address and port (192.168.1.50:9100), or leave it empty for none.",
+        ).format(device=device)
+    return None
+
+
+def check_branch_id(value: str) -> str | None:
+    if not BRANCH_RE.fullmatch(value.strip()):
+        return QCoreApplication.translate(
+            "SetupWizard",
+            "Branch id: the two digits KRA gave this branch, e.g. 01 (00 only if KRA says so).",
+        )
+    return None
+
+
+def check_device_serial(value: str) -> str | None:
+    value = value.strip()
+    if not 1 <= len(value) <= 100 or _control(value):
+        return QCoreApplication.translate(
+            "SetupWizard",
+            "Device serial: the serial entered in the eTIMS service request, 1 to 100 characters.",
+        )
+    return None
+
+
+def check_etims_url(url: str, environment: str) -> str | None:
+    """Empty is KRA's own address for the sandbox and production; the simulator's is
+    typed (``kaunta sandbox etims`` prints it): https, or http on this computer."""
+    url = url.strip()
+    if not url and environment != "simulator":
+        return None
+    parts = urlsplit(url)
+    local = parts.hostname in ("127.0.0.1", "localhost")
+    if not (parts.scheme == "https" and parts.hostname) and not (
+        parts.scheme == "http" and local and environment == "simulator"
+    ):
+        return QCoreApplication.translate(
+            "SetupWizard",
+            "eTIMS address: an https:// address (or, for the simulator on this computer, "
+            "the http://127.0.0.1:… address kaunta sandbox etims printed).",
+        )
+    return None
+
+
+def check_cmc_key(key: str) -> str | None:
+    if key and not CMC_KEY_RE.fullmatch(key.strip()):
+        return QCoreApplication.translate(
+            "SetupWizard",
+            "Communication key: the letters and digits KRA gave at the first "
+            "initialisation (16 to 255), or leave it empty.",
+        )
+    return None
+
+
+def etims_section(tin: str, branch: str, serial: str, environment: str, url: str) -> dict[str, str]:
+    """The ``[etims]`` keys for these answers (the simulator's verification host is its
+    own address's origin)."""
+    section = {
+        "tin": tin.strip().upper(),
+        "bhf_id": branch.strip(),
+        "device_serial": serial.strip(),
+        "environment": environment,
+    }
+    url = url.strip()
+    if url:
+        section["base_url"] = url
+        if environment == "simulator":
+            parts = urlsplit(url)
+            section["verify_host"] = f"{parts.scheme}://{parts.netloc}"
+    return section
+
+
 def lines_of(text: str) -> list[str]:
     """The non-empty lines of a multi-line box, trimmed."""
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -207,4 +318,10 @@ def config_toml(details: ShopDetails) -> str:
     ]
     if details.head_office_url:
         lines += ["", "[sync]", f"url = {_s(details.head_office_url)}"]
-    return "\n".join(lines) + "\n"
+    if details.etims and not details.enrolled:
+        lines += ["", "[etims]"] + [f"{k} = {_s(v)}" for k, v in details.etims.items()]
+    text = "\n".join(lines) + "\n"
+    for table in DEVICE_TABLES:
+        if details.devices.get(table):
+            text += "\n" + render_table(table, details.devices[table])
+    return text

@@ -1,5 +1,6 @@
 """The wizard's later steps, once the live database is open and the manager logged in:
-head office, products, payments, the steps not in the wizard yet, and the summary."""
+head office, products, payments, and the summary (devices and eTIMS are in
+:mod:`pos.ui.setup_wizard.pages_devices`)."""
 
 from __future__ import annotations
 
@@ -237,36 +238,6 @@ class PaymentsPage(SetupPage):
         return None
 
 
-class NotYetPage(SetupPage):
-    """A step whose settings screen does not exist yet: says so, and where it is done."""
-
-    def __init__(self, wizard: SetupWizard, name: str) -> None:
-        self.name = name
-        super().__init__(wizard)
-        self.finish_layout()
-
-    def retranslate_ui(self) -> None:
-        if self.name == "devices":
-            self.setTitle(self.tr("Printer, scanner and cash drawer"))
-            self.intro.setText(
-                self.tr(
-                    "Not in the wizard yet: after Finish, a manager sets the printer, cash "
-                    "drawer, pole display and scanner in the manager's tools, Devices "
-                    "(Alt+D), with a test print (docs/devices.md). A barcode scanner that "
-                    "types like a keyboard works as it is."
-                )
-            )
-        else:
-            self.setTitle(self.tr("KRA eTIMS"))
-            self.intro.setText(
-                self.tr(
-                    "Not in the wizard yet: eTIMS is set up as docs/etims.md explains (at "
-                    "head office for an enrolled shop). Until then sales are kept and "
-                    "nothing is sent to KRA."
-                )
-            )
-
-
 class DonePage(SetupPage):
     name = "done"
     skippable = False
@@ -293,6 +264,8 @@ class DonePage(SetupPage):
             ),
             self.tr("Manager: {name}").format(name=d.manager_name or "-"),
             self.tr("Payments: {methods}").format(methods=", ".join(self._labels(d.methods))),
+            self.tr("Devices: {devices}").format(devices=self._devices()),
+            self.tr("KRA eTIMS: {etims}").format(etims=self._etims()),
             self.tr("Settings file: {path}").format(path=self.setup.backend.config_path),
         ]
         if d.skipped:
@@ -302,6 +275,28 @@ class DonePage(SetupPage):
                 )
             )
         self.summary.setText("\n".join(lines))
+
+    def _devices(self) -> str:
+        """Each device set and its port, or "none"."""
+        d, page = self.setup.details, self.setup.devices
+        shown = [
+            f"{page.device_name(table)} ({values.get('port', '')})"
+            for table, values in d.devices.items()
+        ]
+        return ", ".join(shown) or self.tr("none (set later in the manager's tools)")
+
+    def _etims(self) -> str:
+        d = self.setup.details
+        if d.enrolled:
+            return self.tr("done by head office")
+        if not d.etims:
+            return self.tr("not set up: nothing is sent to KRA")
+        branch = d.etims.get("bhf_id", "")
+        if d.etims_tested:
+            return self.tr("branch {branch}, tested").format(branch=branch)
+        return self.tr("branch {branch}, not tested: initialised at the first start").format(
+            branch=branch
+        )
 
     def _labels(self, codes: list[str]) -> list[str]:
         """The chosen methods as the payments page named them (M-Pesa, not mpesa)."""

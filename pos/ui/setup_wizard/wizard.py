@@ -37,11 +37,11 @@ from pos.ui.setup_wizard.pages import (
     ShopPage,
     WelcomePage,
 )
+from pos.ui.setup_wizard.pages_devices import DevicesPage, EtimsPage
 from pos.ui.setup_wizard.pages_later import (
     CatalogPage,
     DonePage,
     HeadOfficePage,
-    NotYetPage,
     PaymentsPage,
 )
 from pos.ui.widgets import STYLE
@@ -80,8 +80,8 @@ class SetupWizard(QWizard):
         self.head_office = HeadOfficePage(self)
         self.catalog = CatalogPage(self)
         self.payments = PaymentsPage(self)
-        self.devices = NotYetPage(self, "devices")
-        self.etims = NotYetPage(self, "etims")
+        self.devices = DevicesPage(self)
+        self.etims = EtimsPage(self)
         self.done_page = DonePage(self)
         self.pages: list[SetupPage] = [
             self.welcome,
