@@ -54,6 +54,8 @@ from pos.payments.paypal.client import (
     paypal_decimals,
     to_paypal_value,
 )
+from pos.payments.paypal.relay import OrderRelay, apply_relayed
+from pos.payments.paypal.relay import parse_event as parse_relayed
 from pos.payments.registry import MethodContext, method_factory
 
 log = logging.getLogger(__name__)
@@ -246,9 +248,14 @@ class PayPalMethod(PaymentMethod):
         customer_device=True,
     )
 
-    def __init__(self, client: PayPalClient, *, price_currency: str = "USD") -> None:
+    def __init__(
+        self, client: PayPalClient, *, price_currency: str = "USD", relay: OrderRelay | None = None
+    ) -> None:
+        """``relay``: where each created order is announced to head office while the till is
+        enrolled, so PayPal's webhooks reach it (:mod:`.relay`)."""
         self.client = client
         self.price_currency = price_currency
+        self.relay = relay
 
     def tender_currency(self, store_currency: str) -> str:
         """PayPal does not take KES: customers are asked in the configured currency."""
@@ -296,6 +303,8 @@ class PayPalMethod(PaymentMethod):
             message, retry = _explain(error)
             return self._refused(error, AttemptState.DECLINED, message, retry)
         ref = AttemptRef(request.attempt_id, request.sale_id, request.amount, order.id)
+        if self.relay is not None:  # queued, never waited for: head office hears of it
+            self.relay.order_created(order.id, request.amount)
         result = self._from_order(ref, order, capture=False)
         if order.status in _WAITING and not result.action_url:
             return self._result(
@@ -405,6 +414,13 @@ class PayPalMethod(PaymentMethod):
             text("PayPal did not complete the refund. Refund another way."),
             refund.id,
         )
+
+    def parse_event(self, raw: bytes) -> tuple[str, object]:
+        """A result head office relayed from PayPal's webhook or IPN (:mod:`.relay`)."""
+        return parse_relayed(raw)
+
+    def apply_event(self, ref: AttemptRef, event: object) -> PaymentResult:
+        return apply_relayed(ref, event)
 
     # -- reading orders -----------------------------------------------------------------
     def _from_order(self, ref: AttemptRef, order: Order, *, capture: bool) -> PaymentResult:
@@ -700,4 +716,9 @@ def create(context: MethodContext) -> PayPalMethod:
         connect_timeout=_float(settings, "connect_timeout", defaults.connect_timeout),
         read_timeout=_float(settings, "read_timeout", defaults.read_timeout),
     )
-    return PayPalMethod(PayPalClient(config), price_currency=currency)
+    relay = settings.get("order_relay")  # put there by the composition root, not the file
+    return PayPalMethod(
+        PayPalClient(config),
+        price_currency=currency,
+        relay=relay if isinstance(relay, OrderRelay) else None,
+    )
