@@ -1,10 +1,13 @@
 """Sums of business days for the daily totals view: by hour, tender, category, cashier and
 product, over one day or a range.
 
-Totals, voids, tenders and refunds come from the day indexes (``business_date`` first,
-covering the summed columns); hours, cashiers and products from the day summaries that
-triggers keep with the journal (migration 0008), so a range costs a few hundred rows a
-day instead of a read per sale and per line.
+Everything but voids and refunds comes from the day summaries written with each sale in
+its own transaction (migrations 0008 and 0009; a completed sale never changes, so a past
+day's rows never change either): a range reads about one row per day and breakdown key
+instead of every sale, payment and line. Voids (few) come from their partial index and
+refunds from their day index. The top products start from each day's best sellers
+(:mod:`pos.store.daily_top`). Every figure equals a plain sum over the journal
+(``tests/store/test_daily_summaries.py`` checks it for random data).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from pos.domain.sale import Sale, SaleTotals
+from pos.store import daily_top
 from pos.store.driver_sql import DriverStatement
 
 #: What the day summaries (migration 0008) are rebuilt from: the journal's completed sales.
@@ -25,6 +29,9 @@ REBUILD = (
     "DELETE FROM daily_hours",
     "DELETE FROM daily_cashiers",
     "DELETE FROM daily_products",
+    "DELETE FROM daily_totals",
+    "DELETE FROM daily_tenders",
+    "DELETE FROM daily_categories",
     "INSERT INTO daily_hours (business_date, utc_hour, sales_count, total_minor) "
     "SELECT business_date, CAST(strftime('%H', closed_at) AS INTEGER), count(*), "
     "sum(total_minor) FROM sales WHERE status = 'completed' GROUP BY 1, 2",
@@ -34,6 +41,18 @@ REBUILD = (
     "INSERT INTO daily_products (business_date, sku, name, category, quantity, total_minor) "
     "SELECT s.business_date, l.sku, max(l.name), coalesce(max(p.category), ''), "
     "sum(l.quantity), sum(l.total_minor) FROM sales s JOIN sale_lines l ON l.sale_id = s.id "
+    "LEFT JOIN products p ON p.id = l.product_id WHERE s.status = 'completed' "
+    "GROUP BY 1, 2",
+    "INSERT INTO daily_totals (business_date, sales_count, gross_minor, discount_minor, "
+    "total_minor, rounding_minor) SELECT business_date, count(*), "
+    "sum(total_minor + discount_minor), sum(discount_minor), sum(total_minor), "
+    "sum(rounding_minor) FROM sales WHERE status = 'completed' GROUP BY 1",
+    "INSERT INTO daily_tenders (business_date, method, payments_count, amount_minor) "
+    "SELECT business_date, method, count(*), sum(amount_minor) FROM payments "
+    "WHERE status = 'completed' GROUP BY 1, 2",
+    "INSERT INTO daily_categories (business_date, category, quantity, total_minor) "
+    "SELECT s.business_date, coalesce(p.category, ''), sum(l.quantity), "
+    "sum(l.total_minor) FROM sales s JOIN sale_lines l ON l.sale_id = s.id "
     "LEFT JOIN products p ON p.id = l.product_id WHERE s.status = 'completed' "
     "GROUP BY 1, 2",
 )
@@ -60,6 +79,29 @@ ADD_PRODUCT_SQL = (
     "quantity = quantity + excluded.quantity, total_minor = total_minor + excluded.total_minor"
 )
 _ADD_PRODUCT = DriverStatement(text(ADD_PRODUCT_SQL), insert=False)
+ADD_TOTAL_SQL = (
+    "INSERT INTO daily_totals (business_date, sales_count, gross_minor, discount_minor, "
+    "total_minor, rounding_minor) VALUES (:d, 1, :g, :disc, :t, :r) "
+    "ON CONFLICT (business_date) DO UPDATE SET sales_count = sales_count + 1, "
+    "gross_minor = gross_minor + excluded.gross_minor, "
+    "discount_minor = discount_minor + excluded.discount_minor, "
+    "total_minor = total_minor + excluded.total_minor, "
+    "rounding_minor = rounding_minor + excluded.rounding_minor"
+)
+_ADD_TOTAL = DriverStatement(text(ADD_TOTAL_SQL), insert=False)
+ADD_TENDER_SQL = (
+    "INSERT INTO daily_tenders (business_date, method, payments_count, amount_minor) "
+    "VALUES (:d, :m, 1, :a) ON CONFLICT (business_date, method) DO UPDATE SET "
+    "payments_count = payments_count + 1, amount_minor = amount_minor + excluded.amount_minor"
+)
+_ADD_TENDER = DriverStatement(text(ADD_TENDER_SQL), insert=False)
+ADD_CATEGORY_SQL = (
+    "INSERT INTO daily_categories (business_date, category, quantity, total_minor) "
+    "VALUES (:d, coalesce((SELECT category FROM products WHERE id = :pid), ''), :q, :t) "
+    "ON CONFLICT (business_date, category) DO UPDATE SET "
+    "quantity = quantity + excluded.quantity, total_minor = total_minor + excluded.total_minor"
+)
+_ADD_CATEGORY = DriverStatement(text(ADD_CATEGORY_SQL), insert=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +122,29 @@ def add_sale(
     cashier_name: str,
     total_minor: int,
     lines: Sequence[SoldLine],
+    discount_minor: int = 0,
+    rounding_minor: int = 0,
+    tenders: Sequence[tuple[str, int]] = (),
 ) -> None:
-    """Add a completed sale to its day's summaries, inside the sale's own transaction."""
+    """Add a completed sale to its day's summaries, inside the sale's own transaction.
+
+    ``tenders``: (method, amount) of each payment; gross is ``total + discount``, as the
+    sales' own columns give it."""
     # on the driver's cursor (pos/store/driver_sql.py): this runs in every sale's commit
+    _ADD_TOTAL.execute(
+        session,
+        [
+            {
+                "d": business_date,
+                "g": total_minor + discount_minor,
+                "disc": discount_minor,
+                "t": total_minor,
+                "r": rounding_minor,
+            }
+        ],
+    )
+    if tenders:
+        _ADD_TENDER.execute(session, [{"d": business_date, "m": m, "a": a} for m, a in tenders])
     _ADD_HOUR.execute(session, [{"d": business_date, "h": utc_hour, "t": total_minor}])
     _ADD_CASHIER.execute(
         session, [{"d": business_date, "c": cashier_id, "n": cashier_name, "t": total_minor}]
@@ -99,6 +161,13 @@ def add_sale(
                     "q": ln.quantity,
                     "t": ln.total_minor,
                 }
+                for ln in lines
+            ],
+        )
+        _ADD_CATEGORY.execute(
+            session,
+            [
+                {"d": business_date, "pid": ln.product_id, "q": ln.quantity, "t": ln.total_minor}
                 for ln in lines
             ],
         )
@@ -143,40 +212,34 @@ class DailyRows:
     categories: list[tuple[str, int, int]]  # category, qty, total
 
 
-# gross = subtotal = total + discount: the columns ``ix_sales_day`` covers
-_SALES = text(
-    "SELECT status, count(*), coalesce(sum(total_minor + discount_minor), 0), "
+# Completed sales from their day summaries (``daily_totals``: one row a day); voids from
+# the partial index of voided sales (``ix_sales_voided_day``: no completed sale in it;
+# named, as the planner prefers ``ix_sales_day``, which covers every sale of the range).
+_TOTALS = text(
+    "SELECT coalesce(sum(sales_count), 0), coalesce(sum(gross_minor), 0), "
     "coalesce(sum(discount_minor), 0), coalesce(sum(total_minor), 0), "
-    "coalesce(sum(rounding_minor), 0) FROM sales "
-    "WHERE business_date BETWEEN :d0 AND :d1 GROUP BY status"
+    "coalesce(sum(rounding_minor), 0) FROM daily_totals "
+    "WHERE business_date BETWEEN :d0 AND :d1"
+)
+_VOIDS = text(
+    "SELECT count(*), coalesce(sum(total_minor), 0) FROM sales INDEXED BY ix_sales_voided_day "
+    "WHERE status = 'voided' AND business_date BETWEEN :d0 AND :d1"
 )
 _HOURS = text(
     "SELECT utc_hour, sum(sales_count), sum(total_minor) FROM daily_hours "
     "WHERE business_date BETWEEN :d0 AND :d1 GROUP BY utc_hour"
 )
 _TENDERS = text(
-    "SELECT method, count(*), sum(amount_minor) FROM payments "
-    "WHERE business_date BETWEEN :d0 AND :d1 AND status = 'completed' GROUP BY method"
+    "SELECT method, sum(payments_count), sum(amount_minor) FROM daily_tenders "
+    "WHERE business_date BETWEEN :d0 AND :d1 GROUP BY method"
 )
 _CASHIERS = text(
     "SELECT cashier_id, max(cashier_name), sum(sales_count), sum(total_minor) "
     "FROM daily_cashiers WHERE business_date BETWEEN :d0 AND :d1 GROUP BY cashier_id"
 )
-# Categories and the top products are summed in SQLite: a 30-day range of a busy shop has
-# ~300,000 product rows, and handing them all to Python (as this did) cost more than the
-# sums. Names are read for the top products only (carrying them through the grouping
-# doubles its cost).
 _CATEGORIES = text(
-    "SELECT category, sum(quantity), sum(total_minor) FROM daily_products "
+    "SELECT category, sum(quantity), sum(total_minor) FROM daily_categories "
     "WHERE business_date BETWEEN :d0 AND :d1 GROUP BY category"
-)
-_TOP = text(
-    "SELECT sku, sum(quantity), sum(total_minor) AS t FROM daily_products "
-    "WHERE business_date BETWEEN :d0 AND :d1 GROUP BY sku ORDER BY t DESC, sku LIMIT :n"
-)
-_NAMES = (
-    "SELECT sku, max(name) FROM daily_products WHERE business_date BETWEEN ? AND ? "
-    "AND sku IN ({marks}) GROUP BY sku"
 )
 _REFUNDS = text(
     "SELECT count(*), coalesce(sum(total_minor), 0) FROM refunds "
@@ -216,18 +279,17 @@ def daily_rows(
     the ``top`` products by value."""
     p = days.params()
     ex = session.execute
-    by_status = {r[0]: r for r in ex(_SALES, p).all()}
-    done = by_status.get("completed", ("", 0, 0, 0, 0, 0))
-    void = by_status.get("voided", ("", 0, 0, 0, 0, 0))
+    done = ex(_TOTALS, p).one()
+    void = ex(_VOIDS, p).one()
     refunds = ex(_REFUNDS, p).one()
     return DailyRows(
-        sales_count=int(done[1]),
-        gross=int(done[2]),
-        discounts=int(done[3]),
-        total=int(done[4]),
-        rounding=int(done[5]),
-        voids_count=int(void[1]),
-        voids_value=int(void[4]),
+        sales_count=int(done[0]),
+        gross=int(done[1]),
+        discounts=int(done[2]),
+        total=int(done[3]),
+        rounding=int(done[4]),
+        voids_count=int(void[0]),
+        voids_value=int(void[1]),
         refunds_count=int(refunds[0]),
         refunds_value=int(refunds[1]),
         hours=_local_hours(days, ex(_HOURS, p).all()) if detail else [],
@@ -245,16 +307,7 @@ def daily_rows(
 
 
 def _top_products(session: Session, days: DayRange, top: int) -> list[tuple[str, str, int, int]]:
-    rows = session.execute(_TOP, {**days.params(), "n": top}).all()
-    if not rows:
-        return []
-    skus = [str(r[0]) for r in rows]
-    marks = ", ".join("?" * len(skus))
-    found = session.connection().exec_driver_sql(
-        _NAMES.format(marks=marks), (days.first, days.last, *skus)
-    )
-    names: dict[str, str] = {str(r[0]): str(r[1]) for r in found}
-    return [(str(r[0]), names.get(str(r[0]), str(r[0])), int(r[1]), int(r[2])) for r in rows]
+    return daily_top.top_products(session, days.first, days.last, top)
 
 
 def _local_hours(days: DayRange, rows: Sequence[Any]) -> list[tuple[int, int, int]]:
@@ -277,6 +330,9 @@ def add_completed_sale(session: Session, sale: Sale, totals: SaleTotals, header:
         cashier_id=header.cashier_id,
         cashier_name=header.cashier_name,
         total_minor=totals.total.minor,
+        discount_minor=totals.discounts.minor,
+        rounding_minor=totals.rounding.minor,
+        tenders=[(p.method, p.amount.minor) for p in sale.payments],
         lines=[
             SoldLine(
                 ln.product.sku,

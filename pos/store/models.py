@@ -144,6 +144,13 @@ class SaleRecord(Base):
             "item_count",
         ),
         Index("ix_sales_seq", "terminal_id", "seq"),
+        # voided sales by day (migration 0009): few rows, none added by a completed sale
+        Index(
+            "ix_sales_voided_day",
+            "business_date",
+            "total_minor",
+            sqlite_where=text("status = 'voided'"),
+        ),
     )
 
 
@@ -575,5 +582,43 @@ class DailyProduct(Base):
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(80))
+    quantity: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(Integer)
+
+    #: each day's products by value (migration 0009), for the top products of a range
+    __table_args__ = (Index("ix_daily_products_top", "business_date", "total_minor", "sku"),)
+
+
+class DailyTotal(Base):
+    """Completed sales per business day (migration 0009), written with each sale."""
+
+    __tablename__ = "daily_totals"
+
+    business_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    sales_count: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int] = mapped_column(Integer)
+    discount_minor: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(Integer)
+    rounding_minor: Mapped[int] = mapped_column(Integer)
+
+
+class DailyTender(Base):
+    """Completed payments per business day and method (migration 0009)."""
+
+    __tablename__ = "daily_tenders"
+
+    business_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    method: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payments_count: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+
+
+class DailyCategory(Base):
+    """Quantity and total per business day and category as sold (migration 0009)."""
+
+    __tablename__ = "daily_categories"
+
+    business_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    category: Mapped[str] = mapped_column(String(80), primary_key=True)
     quantity: Mapped[int] = mapped_column(Integer)
     total_minor: Mapped[int] = mapped_column(Integer)

@@ -40,6 +40,8 @@ Later stages start the same way from the previous snapshot (and its key)::
     python tests/store/snapshots/make_snapshots.py 0007 /tmp/snap/till.sqlite
     rm -rf /tmp/snap && mkdir /tmp/snap
     python tests/store/snapshots/make_snapshots.py 0008 /tmp/snap/till.sqlite
+    rm -rf /tmp/snap && mkdir /tmp/snap
+    python tests/store/snapshots/make_snapshots.py 0009 /tmp/snap/till.sqlite
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ TABLE_ORDER = (
     "daily_hours",
     "daily_cashiers",
     "daily_products",
+    "daily_totals",
+    "daily_tenders",
+    "daily_categories",
 )
 
 CATALOG = """sku,barcode,name,category,price,vat_class
@@ -382,6 +387,33 @@ def stage_0008(path: Path) -> None:
         (HERE / f"0008.{suffix}").write_bytes((HERE / f"0007.{suffix}").read_bytes())
 
 
+def stage_0009(path: Path) -> None:
+    """The 0008 till with range summaries (totals, tenders, categories) rebuilt from its
+    journal by the upgrade; a card-free cash sale adds to them and the view reads them."""
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+
+    if not path.exists():
+        _load_previous(path, "0008")
+        (path.parent / "journal.key.DEMO-T1").write_bytes((HERE / "0008.key").read_bytes())
+        (path.parent / "auth.pin_pepper").write_bytes((HERE / "0008.pepper").read_bytes())
+    t = _terminal(path, datetime(2026, 12, 3, 10, 0, tzinfo=UTC))
+    report = t.startup_checks()
+    assert report.audit_ok, report.audit_problem
+    pins = {r: p for _, r, p in DEMO_USERS}
+    t.auth.login(_user(t, "manager"), pins["manager"])
+    before = t.daily.view("2026-12-03")
+    c = t.checkout
+    c.scan("6165383477352", 1)
+    assert c.pay_cash(Money(20000)).receipt is not None
+    view = t.daily.view("2026-12-03")
+    assert view.totals.sales_count == before.totals.sales_count + 1, view.totals
+    assert sum(b.amount for b in view.tenders) > sum(b.amount for b in before.tenders)
+    t.close()
+    for suffix in ("key", "pepper"):
+        (HERE / f"0009.{suffix}").write_bytes((HERE / f"0008.{suffix}").read_bytes())
+
+
 def _load_previous(path: Path, revision: str) -> None:
     """A file at ``revision`` holding that revision's snapshot (as the tests build it)."""
     from pos.store.db import Database
@@ -426,6 +458,7 @@ def main(revision: str, path: Path) -> int:
         "0006": stage_0006,
         "0007": stage_0007,
         "0008": stage_0008,
+        "0009": stage_0009,
     }
     stages[revision](path)
     header = (
