@@ -38,7 +38,14 @@ from pos.domain.receipt import StoreInfo
 from pos.services.auth import Role
 from pos.services.context import Policy, TerminalContext
 from pos.services.terminal import Terminal
-from pos.store.daily import ADD_CASHIER_SQL, ADD_HOUR_SQL, ADD_PRODUCT_SQL
+from pos.store.daily import (
+    ADD_CASHIER_SQL,
+    ADD_CATEGORY_SQL,
+    ADD_HOUR_SQL,
+    ADD_PRODUCT_SQL,
+    ADD_TENDER_SQL,
+    ADD_TOTAL_SQL,
+)
 from pos.store.shifts import OPEN_SHIFT_SQL
 
 #: The goals of docs/performance.md: metric -> upper limit (lower is better for all).
@@ -334,7 +341,7 @@ class RawWriter:
                 "SELECT coalesce(max(seq), 0) + 1, ?, ?, ?, ? FROM journal_chain",
                 rows["journal_chain"],
             )
-            self._add_to_day(sale, rows["sale_lines"])
+            self._add_to_day(sale, rows["sale_lines"], rows["payments"])
             c.execute("DELETE FROM drafts WHERE id = ?", (sale_id,))
             c.execute("COMMIT")
         except BaseException:
@@ -342,7 +349,9 @@ class RawWriter:
             raise
         return number
 
-    def _add_to_day(self, sale: tuple[Any, ...], lines: list[tuple[Any, ...]]) -> None:
+    def _add_to_day(
+        self, sale: tuple[Any, ...], lines: list[tuple[Any, ...]], pays: list[tuple[Any, ...]]
+    ) -> None:
         """The day summaries' upserts, the app's SQL (``pos.store.daily``), values from
         the rows in memory."""
         col, lcol = self._sale_col, self._line_col
@@ -350,6 +359,34 @@ class RawWriter:
         closed = datetime.fromisoformat(str(sale[col["closed_at"]]))
         total = sale[col["total_minor"]]
         c = self.conn
+        disc = sale[col["discount_minor"]]
+        c.execute(
+            ADD_TOTAL_SQL,
+            {
+                "d": day,
+                "g": total + disc,
+                "disc": disc,
+                "t": total,
+                "r": sale[col["rounding_minor"]],
+            },
+        )
+        pcol = {name: i for i, name in enumerate(self.columns["payments"])}
+        c.executemany(
+            ADD_TENDER_SQL,
+            [{"d": day, "m": p[pcol["method"]], "a": p[pcol["amount_minor"]]} for p in pays],
+        )
+        c.executemany(
+            ADD_CATEGORY_SQL,
+            [
+                {
+                    "d": day,
+                    "pid": ln[lcol["product_id"]],
+                    "q": ln[lcol["quantity"]],
+                    "t": ln[lcol["total_minor"]],
+                }
+                for ln in lines
+            ],
+        )
         c.execute(ADD_HOUR_SQL, {"d": day, "h": closed.hour, "t": total})
         c.execute(
             ADD_CASHIER_SQL,
