@@ -32,6 +32,11 @@ for size in 1024x768 1366x768 1920x1080; do
 done
 # 64 colours, no dithering: the screens are flat colours and antialiased text, which stay
 # readable, at a third of the size (a 1920x1080 shot 160 KB -> 55 KB)
-for f in docs/screenshots/0[1-8]-*.png docs/screenshots/sw/*.png docs/screenshots/sizes/*.png; do
+# (only what this run took: --sizes-only leaves the walk's files untouched)
+taken=(docs/screenshots/sizes/*.png)
+if [ "${1:-}" != "--sizes-only" ]; then
+  taken+=(docs/screenshots/0[1-8]-*.png docs/screenshots/sw/*.png)
+fi
+for f in "${taken[@]}"; do
   convert "$f" +dither -colors 64 "PNG8:$f.tmp" && mv "$f.tmp" "$f"
 done

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.messages import CONTEXT, Formats, Message
+from pos.domain.outcomes import read as read_outcome
 from pos.ui.resources import translations_dir
 
 log = logging.getLogger(__name__)
@@ -151,19 +152,45 @@ def render(message: Message, code: str | None = None) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
+def _said(lang: str, english: str) -> str | None:
+    """``english`` in ``lang`` if it is a known text or a registered outcome's output
+    (:mod:`pos.domain.outcomes`, values kept as written); None if it is neither."""
+    whole = _translate_with(lang, english, None, CONTEXT)
+    if whole != english:
+        return whole
+    found = read_outcome(english)
+    return render(found, lang) if found is not None else None
+
+
 def text(english: str, code: str | None = None) -> str:
     """A fixed text from below the UI (a payment outcome, a service's plain message) in
     ``code`` (default: the screens' language). A text joined from marked sentences (an
-    outcome plus "Call the manager…") is translated sentence by sentence; anything not
-    in the translations stays as it is."""
+    outcome plus "Call the manager…") is translated sentence by sentence, the longest run
+    of sentences that is a known text or outcome first (an outcome with a value may span
+    two sentences); anything not in the translations stays as it is."""
     lang = code or language()
-    whole = _translate_with(lang, english, None, CONTEXT)
-    if whole != english or lang == SOURCE:
+    if lang == SOURCE:
+        return english
+    whole = _said(lang, english)
+    if whole is not None:
         return whole
     parts = _SENTENCE_END.split(english.strip())
     if len(parts) == 1:
         return english
-    return " ".join(_translate_with(lang, part, None, CONTEXT) for part in parts)
+    out: list[str] = []
+    start = 0
+    while start < len(parts):
+        for end in range(len(parts), start, -1):
+            whole_text = end - start == len(parts)  # already tried above
+            said = None if whole_text else _said(lang, " ".join(parts[start:end]))
+            if said is not None:
+                out.append(said)
+                start = end
+                break
+        else:
+            out.append(parts[start])
+            start += 1
+    return " ".join(out)
 
 
 def describe(error: BaseException) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 
 from pos.domain.messages import Message, define, text
 from pos.domain.money import Money
+from pos.domain.outcomes import outcome, say
 from pos.payments.base import (
     CONNECTED,
     KEYS_REFUSED,
@@ -81,6 +82,42 @@ TOO_MANY_DECIMALS = define(
     other="PayPal takes {currency} amounts with {digits} decimals at most and up to 15 digits; "
     "this amount cannot be sent.",
     count="digits",
+)
+
+#: outcomes with a value in them: English in the attempt's record and the log, read back
+#: (pos.domain.outcomes) to be shown in the cashier's language
+REFUSED = outcome(define("paypal.refused", "PayPal refused ({issue})."))
+REQUEST_REFUSED = outcome(
+    define(
+        "paypal.request_refused",
+        "PayPal refused the request ({status} {issue}). Take another method and tell the manager.",
+    )
+)
+HOLDING = outcome(
+    define(
+        "paypal.capture_pending",
+        "PayPal is holding this payment ({reason}); it is not paid yet. Wait, or cancel and "
+        "take another method.",
+    )
+)
+PART_REFUNDED_ALREADY = outcome(
+    define(
+        "paypal.partly_refunded_already",
+        "PayPal shows part of this payment refunded already: only {kept} was kept.",
+    )
+)
+REFUND_LIMITS = outcome(
+    define(
+        "paypal.refund_limits",
+        "A PayPal refund must be more than zero and at most {amount}.",
+    )
+)
+REFUNDED = outcome(define("paypal.refunded", "{amount} refunded to the customer's PayPal."))
+REFUND_PENDING = outcome(
+    define(
+        "paypal.refund_pending",
+        "PayPal accepted the refund of {amount}; it completes when PayPal releases it.",
+    )
 )
 
 #: Issue → (what the cashier reads, may the cashier try again with a new attempt).
@@ -206,12 +243,8 @@ def _explain(error: PayPalError) -> tuple[str, bool]:
     if error.issue in _ISSUES:
         return _ISSUES[error.issue]
     if error.status == 422:
-        return f"PayPal refused ({error.issue}). {_ANOTHER_WAY}", True
-    return (
-        f"PayPal refused the request ({error.status} {error.issue}). Take another method and "
-        "tell the manager.",
-        False,
-    )
+        return f"{say(REFUSED, issue=error.issue)} {_ANOTHER_WAY}", True
+    return say(REQUEST_REFUSED, status=str(error.status), issue=error.issue), False
 
 
 class PayPalMethod(PaymentMethod):
@@ -377,7 +410,7 @@ class PayPalMethod(PaymentMethod):
             return RefundResult(
                 False,
                 "paypal.invalid_refund",
-                f"A PayPal refund must be more than zero and at most {ref.amount}.",
+                say(REFUND_LIMITS, amount=ref.amount),
             )
         capture_id = ref.details.get("capture_id", "")
         try:
@@ -397,14 +430,12 @@ class PayPalMethod(PaymentMethod):
             return RefundResult(False, f"paypal.{error.issue}", message)
         refunded = refund.amount or amount
         if refund.status == "COMPLETED":
-            return RefundResult(
-                True, "ok", f"{refunded} refunded to the customer's PayPal.", refund.id, refunded
-            )
+            return RefundResult(True, "ok", say(REFUNDED, amount=refunded), refund.id, refunded)
         if refund.status == "PENDING":
             return RefundResult(
                 True,
                 "paypal.REFUND_PENDING",
-                f"PayPal accepted the refund of {refunded}; it completes when PayPal releases it.",
+                say(REFUND_PENDING, amount=refunded),
                 refund.id,
                 refunded,
             )
@@ -540,8 +571,7 @@ class PayPalMethod(PaymentMethod):
             return self._result(
                 AttemptState.PENDING,
                 "paypal.CAPTURE_PENDING",
-                f"PayPal is holding this payment ({reason}); it is not paid yet. Wait, or "
-                "cancel and take another method.",
+                say(HOLDING, reason=reason),
                 order,
                 details={**details, "reason": reason},
             )
@@ -584,7 +614,7 @@ class PayPalMethod(PaymentMethod):
         return self._result(
             AttemptState.CAPTURED,
             "paypal.CAPTURE_PARTIALLY_REFUNDED",
-            f"PayPal shows part of this payment refunded already: only {kept} was kept.",
+            say(PART_REFUNDED_ALREADY, kept=kept),
             order,
             receipt_ref=capture.id,
             captured=kept,
