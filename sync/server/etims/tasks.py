@@ -12,6 +12,7 @@ queue decides under the branch's row lock), so two tasks of one branch are harml
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +27,8 @@ from sync.server.terminals.models import Terminal
 log = logging.getLogger("kaunta.hq.etims")
 
 KINDS = ("sale.completed", "refund.completed")
-RETRY_AFTER = timedelta(seconds=60)
+#: a round that found KRA away runs again after this long (``KAUNTA_ETIMS_RETRY_S``)
+RETRY_AFTER = timedelta(seconds=float(os.environ.get("KAUNTA_ETIMS_RETRY_S", "60")))
 
 
 @task()
