@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import keyring
-import keyring.errors
-
 from pos.services.journal import TrainingKeyFile
 
 SERVICE = "kaunta"
@@ -33,6 +30,8 @@ class KeyringSecrets:
     """``get``/``set``/``delete`` by name, e.g. ``mpesa.consumer_secret``."""
 
     def get(self, name: str) -> str | None:
+        import keyring.errors  # here, not at import: training never loads the keyring
+
         try:
             return keyring.get_password(SERVICE, name)
         except keyring.errors.KeyringError:
@@ -41,6 +40,8 @@ class KeyringSecrets:
     def set(self, name: str, value: str) -> None:
         if not value:
             raise SecretStoreError(f"{name} cannot be empty.")
+        import keyring.errors
+
         try:
             keyring.set_password(SERVICE, name, value)
         except keyring.errors.NoKeyringError:
@@ -49,6 +50,8 @@ class KeyringSecrets:
             raise SecretStoreError(f"The OS keyring refused to store {name}: {exc}") from None
 
     def delete(self, name: str) -> None:
+        import keyring.errors
+
         try:
             keyring.delete_password(SERVICE, name)
         except keyring.errors.PasswordDeleteError:
