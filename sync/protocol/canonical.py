@@ -156,6 +156,17 @@ def _compact_text(document: Mapping[str, Any]) -> str:
         return json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
+def json_text(value: Any) -> str:
+    """``value`` as compact JSON text in the order it holds its keys: what a ``jsonb``
+    column is given for a document read from the wire (it keeps neither order nor
+    spacing). orjson's, about ten times faster than :mod:`json`'s, which takes what orjson
+    refuses (an integer beyond 64 bits, a lone surrogate) and refuses what it refuses."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:

@@ -297,6 +297,7 @@ class Fields:
             if (
                 type(minor) is int
                 and -MAX_MINOR <= minor <= MAX_MINOR
+                and type(code) is str
                 and code in _GOOD_CODES
                 and (currency is None or code == currency)
                 and (minor > 0 or not positive)

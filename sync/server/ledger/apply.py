@@ -34,6 +34,7 @@ from sync.protocol.canonical import load_json
 from sync.protocol.envelope import EventType
 from sync.protocol.errors import ProtocolError
 from sync.protocol.events import Event
+from sync.protocol.quick import CheckedSale
 from sync.protocol.refusals import Refusal, refusal
 from sync.server.ledger import models as m
 from sync.server.ledger.bulk import copy_rows, copy_sales, copy_supported
@@ -64,7 +65,7 @@ class _Rows:
 def read_batch(raw: bytes) -> tuple[Batch, list[Any]]:
     """The parsed batch and the events exactly as sent (kept as evidence)."""
     data = load_json(raw)
-    batch = parse_batch(data)
+    batch = parse_batch(data, quick=True)
     events = data.get("events") if isinstance(data, Mapping) else None
     return batch, list(events or [])
 
@@ -379,7 +380,9 @@ def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> No
     rows.events.append(row)
     if h.training:
         return  # kept as sent, out of the real ledger
-    body = event.body.to_json()
+    # a quick-checked sale is projected from its body as sent (every field read here is
+    # checked and already in the form the full parser writes): no second walk of it
+    body = event.body.raw if isinstance(event.body, CheckedSale) else event.body.to_json()
     t = h.type
     if t in (EventType.SALE_COMPLETED, EventType.SALE_VOIDED):
         totals = body["totals"]
@@ -397,7 +400,9 @@ def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> No
             vat_total_minor=_minor(totals["vat_total"]),
             rounding_minor=_minor(body.get("rounding")),
             change_minor=_minor(body.get("change")),
-            void_reason=(body.get("void") or {}).get("reason", ""),
+            void_reason=(body.get("void") or {}).get("reason", "")
+            if t == EventType.SALE_VOIDED
+            else "",
         )
         rows.sales.append((sale, body))
     elif t in (

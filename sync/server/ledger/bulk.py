@@ -15,7 +15,6 @@ table's own sequence in one query. Every other id is the column's default.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Field, JSONField, Model
 
+from sync.protocol.canonical import json_text
 from sync.server.ledger import models as m
 
 
@@ -32,8 +32,10 @@ def copy_supported() -> bool:
 
 
 def _json_text(value: Any) -> str:
-    """A document as JSON text for a ``jsonb`` column (which keeps no key order or spacing)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """A document as JSON text for a ``jsonb`` column (which keeps no key order or spacing):
+    the protocol's encoder (orjson, with :mod:`json` for what it refuses), which the layer
+    rules let the head office use through ``sync.protocol`` only."""
+    return json_text(value)
 
 
 def _fields(model: type[Model], *, with_id: bool) -> list[Field[Any, Any]]:
