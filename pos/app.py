@@ -24,6 +24,7 @@ from pos.domain.messages import Message
 from pos.logging_setup import install_exception_hooks, set_notifier, setup_logging
 from pos.payments.base import MethodDescription, PayerKey, PaymentMethod
 from pos.payments.mpesa.relay import CallbackRelay
+from pos.payments.paypal.relay import OrderRelay
 from pos.services.audit import AuditWriter
 from pos.services.auth import Role
 from pos.services.gateway_settings import GatewaySettingsService
@@ -101,6 +102,8 @@ class Payments:
         self.simulators: TrainingSimulators | None = None  # training: sandboxes and customers
         #: head office's CallBackURLs for M-Pesa pushes while the sync agent runs
         self.relay = CallbackRelay()
+        #: head office hears of each PayPal order while the sync agent runs
+        self.paypal_relay = OrderRelay()
         self._closers: list[Callable[[], None]] = []
 
     def add_closer(self, closer: Callable[[], None]) -> None:
@@ -121,6 +124,8 @@ class Payments:
             settings["base_url"] = self.urls[code]
         if code == "mpesa":
             settings["callback_relay"] = self.relay
+        if code == "paypal":
+            settings["order_relay"] = self.paypal_relay
         return settings
 
     def wanted(self) -> list[str]:
@@ -375,15 +380,19 @@ def start_sync(
     *,
     background: bool = True,
     relay: CallbackRelay | None = None,
+    paypal_relay: OrderRelay | None = None,
 ) -> SyncLink:
     """Start the head-office link (``pos.sync_link``): live, the sync agent when this till
     is enrolled under its ``[terminal]`` ids (identity and token in the OS keyring);
     training, a local head office in the background with the demo till enrolled. Never
     waits for the network (``background``: tests pass False); ``stop()`` it at close.
-    ``relay``: the M-Pesa method's, given head office's CallBackURLs while the agent runs."""
+    ``relay``: the M-Pesa method's, given head office's CallBackURLs while the agent runs;
+    ``paypal_relay``: the PayPal method's, whose orders are registered with head office."""
     from pos.sync_link import start_link
 
-    return start_link(config, terminal, background=background, relay=relay)
+    return start_link(
+        config, terminal, background=background, relay=relay, paypal_relay=paypal_relay
+    )
 
 
 def run_gui(
@@ -450,7 +459,7 @@ def run_gui(
     from pos.ui import i18n
 
     # in the background: never delays start-up
-    link = start_sync(config, terminal, relay=payments.relay)
+    link = start_sync(config, terminal, relay=payments.relay, paypal_relay=payments.paypal_relay)
     from pos.etims_link import start_etims  # training: the OSCU simulator, in-process
 
     etims = start_etims(config, terminal)

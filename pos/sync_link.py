@@ -35,11 +35,13 @@ if TYPE_CHECKING:  # imported when used, off the GUI thread's start-up path
     from collections.abc import Callable
 
     from pos.payments.mpesa.relay import CallbackRelay
+    from pos.payments.paypal.relay import OrderRelay
     from pos.push_relay import PushResultApplier, RunOnTill
     from pos.services.payments import AttemptView
     from pos.training_hq import TrainingHeadOffice
     from sync.agent.agent import SyncAgent, SyncStatus
     from sync.agent.enroll import Credentials, SecretStore
+    from sync.agent.paypal_results import PayPalOrderRegistrar
     from sync.agent.push_results import PushRegistrar
 
 log = logging.getLogger(__name__)
@@ -76,8 +78,13 @@ class SyncLink:
         *,
         app_version: str = "",
         relay: CallbackRelay | None = None,
+        paypal_relay: OrderRelay | None = None,
     ) -> None:
         self.config = config
+        #: PayPal orders through head office: the method's order relay gets a registrar
+        #: while the agent runs (``pos.push_relay``)
+        self.paypal_relay = paypal_relay
+        self._paypal_registrar: PayPalOrderRegistrar | None = None
         #: M-Pesa pushes through head office (``pos.push_relay``): the method's relay gets a
         #: registrar while the agent runs; results wait until ``run_on_till`` is set
         self.relay = relay
@@ -139,6 +146,7 @@ class SyncLink:
         if agent is not None:
             agent.stop(timeout=5)
         self._swap_registrar(None)
+        self._swap_paypal_registrar(None)
         if hq is not None:
             hq.stop()
 
@@ -165,6 +173,13 @@ class SyncLink:
         with self._lock:
             old, self._registrar = self._registrar, registrar
         detach_registrar(self.relay if registrar is None else None, old)
+
+    def _swap_paypal_registrar(self, registrar: PayPalOrderRegistrar | None) -> None:
+        from pos.push_relay import detach_paypal_registrar
+
+        with self._lock:
+            old, self._paypal_registrar = self._paypal_registrar, registrar
+        detach_paypal_registrar(self.paypal_relay if registrar is None else None, old)
 
     def _start_training(self) -> None:
         if self._stopping.wait(self.training_delay_s):
@@ -197,10 +212,14 @@ class SyncLink:
 
     def _start_agent(self, creds: Credentials) -> None:
         from pos.etims_results import etims_results_puller
-        from pos.push_relay import PushResultApplier, attach_registrar
+        from pos.push_relay import (
+            PushResultApplier,
+            attach_paypal_registrar,
+            attach_registrar,
+            result_pullers,
+        )
         from sync.agent.agent import AgentSettings, SyncAgent
         from sync.agent.client import ClientSettings, HeadOfficeClient
-        from sync.agent.push_results import PushResultPuller
 
         ids = (self.config.store.store_id, self.config.terminal_id)
         if (creds.store_id, creds.terminal_id) != ids:
@@ -240,7 +259,7 @@ class SyncLink:
                 training=self.config.training,
             ),
             on_status=self._on_status,
-            push_results=PushResultPuller(self.terminal.db, client, applier),
+            push_results=result_pullers(self.terminal.db, client, applier),
             # KRA's answers for this till's sales, from head office (pos.etims_results)
             result_pullers=()
             if self.config.training  # training: the simulator signs on the till itself
@@ -258,6 +277,11 @@ class SyncLink:
         ca = Path(bundle) if bundle else None
         self._swap_registrar(
             attach_registrar(self.relay, creds.url, creds.token, ca, agent.expect_push_result)
+        )
+        self._swap_paypal_registrar(
+            attach_paypal_registrar(
+                self.paypal_relay, creds.url, creds.token, ca, agent.expect_push_result
+            )
         )
         if old is not None:
             old.stop(timeout=5)
@@ -351,13 +375,16 @@ def start_link(
     app_version: str = "",
     background: bool = True,
     relay: CallbackRelay | None = None,
+    paypal_relay: OrderRelay | None = None,
 ) -> SyncLink:
     """The till's link: the OS keyring in live mode, memory in training (its local head
     office's token is a training one, kept in the training folder). ``relay``: the M-Pesa
-    method's (:mod:`pos.push_relay`)."""
+    method's, ``paypal_relay`` the PayPal method's (:mod:`pos.push_relay`)."""
     from pos.secrets import KeyringSecrets, MemorySecrets
 
     secrets: SecretStore = MemorySecrets() if config.training else KeyringSecrets()
-    link = SyncLink(config, terminal, secrets, app_version=app_version, relay=relay)
+    link = SyncLink(
+        config, terminal, secrets, app_version=app_version, relay=relay, paypal_relay=paypal_relay
+    )
     link.start(background=background)
     return link

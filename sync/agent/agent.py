@@ -2,10 +2,11 @@
 
 Each round it
 
-1. **pulls M-Pesa push results** head office decided from Daraja's callbacks, when given
-   a :class:`~sync.agent.push_results.PushResultPuller` (each handed to the payment
-   service once, its cursor kept in ``sync_state``; first, so that what they change is
-   sent by the drain of the same round);
+1. **pulls payment results** head office decided from Daraja's callbacks and PayPal's
+   webhooks, when given a puller (:mod:`sync.agent.push_results`,
+   :mod:`sync.agent.paypal_results`: each handed to the payment service once, its cursor
+   kept in ``sync_state``; first, so that what they change is sent by the drain of the
+   same round);
 2. **drains the outbox**: reads up to ``batch_size`` unsent events (a short read, no write
    lock), sends them as one protocol batch with the journal's chain head, and only then, in
    a short write transaction, marks sent what the head office acknowledged (``applied`` or
@@ -46,7 +47,6 @@ from pos.store.db import Database
 from sync.agent.backoff import Backoff
 from sync.agent.changes import PageError, parse_page
 from sync.agent.client import HeadOfficeClient, SyncError, TerminalRefused, TransientError
-from sync.agent.push_results import PushResultPuller
 from sync.protocol.batch import MAX_BATCH_EVENTS, AckStatus, ChainHead, batch_document
 from sync.protocol.refusals import encode_parked
 from sync.protocol.training import is_training_document
@@ -135,7 +135,7 @@ class SyncAgent:
         settings: AgentSettings | None = None,
         clock: Callable[[], datetime] = _utc_now,
         on_status: Callable[[SyncStatus], None] | None = None,
-        push_results: PushResultPuller | None = None,
+        push_results: ResultPuller | None = None,
         result_pullers: Sequence[ResultPuller] = (),
     ) -> None:
         self.db = db

@@ -4,7 +4,8 @@ Endpoints (the head office's contract): ``POST /api/v1/enroll`` (no auth), and w
 ``Authorization: Token <token>``: ``POST /api/v1/events`` (a protocol batch; the answer is a
 protocol acks document), ``GET /api/v1/changes?cursor=&limit=``, ``POST /api/v1/heartbeat``,
 ``POST /api/v1/pushes`` and ``GET /api/v1/push-results?after=`` (M-Pesa callbacks relayed
-by the head office).
+by the head office), ``POST /api/v1/paypal-orders`` and ``GET /api/v1/paypal-results?after=``
+(PayPal webhooks and IPN relayed).
 
 Failures are sorted by what the agent does about them:
 
@@ -234,6 +235,21 @@ class HeadOfficeClient:
     def push_results(self, after: int) -> dict[str, Any]:
         """``GET /push-results?after=N``: this terminal's decided pushes after ``N``."""
         return self._call("GET", "/push-results", params={"after": after})
+
+    def register_paypal_order(
+        self, order_id: str, amount_minor: int, currency: str
+    ) -> dict[str, Any]:
+        """``POST /paypal-orders``: this terminal created a PayPal order (its webhooks then
+        become results for it; see :mod:`sync.agent.paypal_results`)."""
+        return self._call(
+            "POST",
+            "/paypal-orders",
+            json_body={"order_id": order_id, "amount_minor": amount_minor, "currency": currency},
+        )
+
+    def paypal_results(self, after: int) -> dict[str, Any]:
+        """``GET /paypal-results?after=N``: results about this terminal's PayPal orders."""
+        return self._call("GET", "/paypal-results", params={"after": after})
 
     def etims_results(self, after: int) -> dict[str, Any]:
         """``GET /etims-results?after=N``: KRA's answers for this terminal's documents

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from pos.store import sync_state
 from pos.store.db import Database
@@ -157,10 +157,30 @@ class PullReport:
     deferred: bool = False  # the till could not apply yet
 
 
-class PushResultPuller:
-    """Pulls decided pushes and hands each to ``apply`` once per cursor position."""
+class ResultPull(Protocol):
+    """What the sync agent runs before each drain (and often while a result is expected)."""
 
-    def __init__(self, db: Database, client: HeadOfficeClient, apply: Applier) -> None:
+    def pull(self, stopping: threading.Event | None = None) -> Any: ...
+
+
+class Sequenced(Protocol):
+    @property
+    def seq(self) -> int: ...
+
+
+R = TypeVar("R", bound=Sequenced)
+
+
+class ResultPuller(Generic[R]):
+    """Pulls decided results of one kind and hands each to ``apply`` once per cursor
+    position; subclasses say where from (:meth:`fetch`), how to read them (:meth:`parse`),
+    under which ``sync_state`` name the cursor is kept, and what one is called in the log."""
+
+    cursor_key = ""
+    what = "result"
+    noun = "attempt"  # what :meth:`describe` names
+
+    def __init__(self, db: Database, client: HeadOfficeClient, apply: Callable[[R], str]) -> None:
         self.db = db
         self.client = client
         self.apply = apply
@@ -168,18 +188,28 @@ class PushResultPuller:
         self.outcomes: list[tuple[str, str]] = []
         self._refused = False  # the last pull was refused (logged once until it works)
 
+    def fetch(self, after: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def parse(self, body: dict[str, Any], after: int) -> tuple[list[R], int]:
+        raise NotImplementedError
+
+    def describe(self, result: R) -> tuple[str, str]:
+        """(what the result is about, its state) for the log and :attr:`outcomes`."""
+        raise NotImplementedError
+
     def cursor(self) -> int:
         with self.db.read_session() as s:
-            value = sync_state.get_value(s, PUSH_CURSOR)
+            value = sync_state.get_value(s, self.cursor_key)
         try:
             return int(value) if value else 0
         except ValueError:
-            log.error("sync: push-results cursor %r is not a number: starting over", value)
+            log.error("sync: %s cursor %r is not a number: starting over", self.what, value)
             return 0
 
     def _store(self, cursor: int) -> None:
         with self.db.session() as s:
-            sync_state.set_value(s, PUSH_CURSOR, str(cursor))
+            sync_state.set_value(s, self.cursor_key, str(cursor))
 
     def pull(self, stopping: threading.Event | None = None) -> PullReport:
         """Pull and apply until head office has nothing newer (or a call fails: raised)."""
@@ -187,16 +217,16 @@ class PushResultPuller:
         after = self.cursor()
         while stopping is None or not stopping.is_set():
             try:
-                body = self.client.push_results(after)
+                body = self.fetch(after)
             except RequestRefused as exc:
                 # a head office without the relay (older version) or refusing this pull:
                 # never a reason to stop the outbox drain that follows
                 if not self._refused:
-                    log.warning("sync: head office does not relay push results: %s", exc)
+                    log.warning("sync: head office does not relay %ss: %s", self.what, exc)
                 self._refused = True
                 return PullReport(seen, applied, ignored, after, deferred=True)
             try:
-                results, next_after = parse_results(body, after)
+                results, next_after = self.parse(body, after)
             except TransientError as exc:  # not the document it should be: nothing applied
                 if not self._refused:
                     log.warning("sync: %s", exc)
@@ -204,33 +234,39 @@ class PushResultPuller:
                 return PullReport(seen, applied, ignored, after, deferred=True)
             self._refused = False
             for result in results:
+                about, state = self.describe(result)
                 try:
                     outcome = self.apply(result)
                 except UnknownPush as exc:
                     log.warning(
-                        "sync: push result %s for attempt %s not applied: %s",
+                        "sync: %s %s for %s %s not applied: %s",
+                        self.what,
                         result.seq,
-                        result.attempt_id,
+                        self.noun,
+                        about,
                         exc,
                     )
                     outcome = "ignored"
                     ignored += 1
                 except ApplyLater:
                     log.info(
-                        "sync: push result %s waits: the till cannot apply it yet (no cashier "
-                        "signed in, or M-Pesa not set up); asked again next round",
+                        "sync: %s %s waits: the till cannot apply it yet (no cashier signed "
+                        "in, or the method not set up); asked again next round",
+                        self.what,
                         result.seq,
                     )
                     return PullReport(seen, applied, ignored, after, deferred=True)
                 else:
                     applied += 1
                 seen += 1
-                self.outcomes = [*self.outcomes[-99:], (result.attempt_id, outcome)]
+                self.outcomes = [*self.outcomes[-99:], (about, outcome)]
                 log.info(
-                    "sync: push result %s (attempt %s, %s): %s",
+                    "sync: %s %s (%s %s, %s): %s",
+                    self.what,
                     result.seq,
-                    result.attempt_id,
-                    result.state,
+                    self.noun,
+                    about,
+                    state,
                     outcome,
                 )
                 after = result.seq
@@ -241,6 +277,44 @@ class PushResultPuller:
             if len(results) < PAGE:
                 break
         return PullReport(seen, applied, ignored, after)
+
+
+class PushResultPuller(ResultPuller[PushResult]):
+    """Pulls decided M-Pesa pushes (``GET /api/v1/push-results``)."""
+
+    cursor_key = PUSH_CURSOR
+    what = "push result"
+
+    def fetch(self, after: int) -> dict[str, Any]:
+        return self.client.push_results(after)
+
+    def parse(self, body: dict[str, Any], after: int) -> tuple[list[PushResult], int]:
+        return parse_results(body, after)
+
+    def describe(self, result: PushResult) -> tuple[str, str]:
+        return result.attempt_id, result.state
+
+
+class ResultPullers:
+    """Several pulls run as one, in order (the agent's ``push_results``): each is tried
+    even when one before it failed; the first failure is raised after the others ran."""
+
+    def __init__(self, *pullers: ResultPull) -> None:
+        self.pullers = pullers
+
+    def pull(self, stopping: threading.Event | None = None) -> list[Any]:
+        reports: list[Any] = []
+        failure: SyncError | None = None
+        for puller in self.pullers:
+            if stopping is not None and stopping.is_set():
+                break
+            try:
+                reports.append(puller.pull(stopping))
+            except SyncError as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return reports
 
 
 class PushRegistrar:
