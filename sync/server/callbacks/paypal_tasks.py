@@ -239,7 +239,7 @@ def ipn_result(row: IpnMessage) -> PayPalResult | None:
         log.info("IPN %s: status %r is not one a till needs", row.pk, row.payment_status)
         return None
     fields = ipn_fields(row.body.encode("latin-1", "replace"))
-    refund = state in (PayPalResultState.REFUNDED, PayPalResultState.REVERSED)
+    refund = state in (str(PayPalResultState.REFUNDED), str(PayPalResultState.REVERSED))
     capture_id = (fields.get("parent_txn_id", "") if refund else row.txn_id)[:36]
     refund_id = row.txn_id[:36] if refund else ""
     order = (
