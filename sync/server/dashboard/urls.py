@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from sync.server.dashboard import views
+from sync.server.dashboard import etims, views
 
 app_name = "dashboard"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("terminals/", views.terminals, name="terminals"),
     path("payments/", views.payments, name="payments"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("etims/", etims.etims_queue, name="etims"),
 ]

@@ -116,7 +116,43 @@ def run_round(
     except (TransportError, EtimsRejected) as exc:
         return RoundResult(0, 0, f"product registration: {exc}")
     result = submitter.drain()
+    if not result.stopped:
+        try:
+            _register_catalog(device, registry, cache, settings, registrar, client)
+        except TransportError as exc:
+            return RoundResult(result.signed, result.parked, f"product registration: {exc}")
     return RoundResult(result.signed, result.parked, result.stopped)
+
+
+def _register_catalog(
+    device: BranchDevice,
+    registry: ItemRegistry,
+    cache: CodeCache,
+    settings: EtimsSettings,
+    registrar: Registrar,
+    client: OscuClient,
+) -> int:
+    """Register a batch of the catalogue's products KRA lacks (``saveItem``), ahead of
+    their first sale; KRA away stops (raised), a refusal skips the product (logged)."""
+    from sync.server.etims.catalog import REFUSED, lines_to_register
+
+    done = 0
+    for line in lines_to_register(device, registry.is_registered):
+        try:
+            registry.register(
+                line,
+                rates=cache.tax_rates(),
+                band_by_vat_code=settings.band_by_vat_code,
+                registrar=registrar,
+                send=client.save_item,
+            )
+            done += 1
+        except TransportError:
+            raise
+        except (EtimsRejected, EtimsError, ValueError) as exc:
+            REFUSED[(device.pk, str(line["sku"]))] = str(exc)
+            log.warning("eTIMS %s: KRA did not register %s: %s", device.key, line["sku"], exc)
+    return done
 
 
 def _set_up(device: BranchDevice, client: OscuClient, clock: Callable[[], datetime]) -> None:

@@ -1,0 +1,78 @@
+"""Head office registers the catalog it owns with KRA (``saveItem``) ahead of first sale.
+
+Products belong to the store's organisation (``hq_catalog.Product``); each branch device
+keeps its own item registry (``BranchDevice.items``: SKU -> KRA item code, class, band),
+since KRA registers items per PIN and branch. A round registers at most
+:data:`CATALOG_BATCH` products (``KAUNTA_ETIMS_CATALOG_BATCH``) after the queue is drained,
+so a large catalogue never holds up the sales; a sale whose product is still missing
+registers it itself just before it is numbered (``worker.run_round``). A product KRA
+refuses is skipped for the rest of this worker process's life (logged with KRA's reason;
+its first sale then parks with the reason for the manager).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from sync.server.catalog.models import Product
+from sync.server.etims.models import BranchDevice
+
+log = logging.getLogger("kaunta.hq.etims")
+
+CATALOG_BATCH = int(os.environ.get("KAUNTA_ETIMS_CATALOG_BATCH", "20"))
+#: (device pk, SKU) -> KRA's reason, in this worker process
+REFUSED: dict[tuple[int, str], str] = {}
+
+
+def _products(device: BranchDevice) -> Any:
+    return (
+        Product.objects.filter(organisation_id=device.store.organisation_id, active=True)
+        .select_related("vat_class")
+        .order_by("id")
+    )
+
+
+def unregistered(
+    device: BranchDevice, limit: int | None = None, known: Callable[[str], bool] | None = None
+) -> list[Product]:
+    """Active products of the branch's catalogue KRA does not know yet, in catalogue
+    order (the dashboard's list; the round's work). ``known``: the round's registry
+    (newer than ``device.items`` once it registered something)."""
+    items = set((device.items or {}).keys())
+    is_known = known or items.__contains__
+    out: list[Product] = []
+    for product in _products(device).iterator():
+        if is_known(product.sku):
+            continue
+        out.append(product)
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def as_line(product: Product) -> dict[str, Any]:
+    """A product in a sale line's wire form (what the item registry reads)."""
+    vat = product.vat_class
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "unit_price": {"minor": product.price_minor, "currency": product.currency},
+        "vat_class": {"code": vat.code, "rate": vat.rate, "exempt": vat.exempt},
+    }
+
+
+def lines_to_register(
+    device: BranchDevice, known: Callable[[str], bool], limit: int = CATALOG_BATCH
+) -> list[dict[str, Any]]:
+    """This round's products: not registered, not refused in this process."""
+    out = []
+    for product in unregistered(device, known=known):
+        if (device.pk, product.sku) in REFUSED:
+            continue
+        out.append(as_line(product))
+        if len(out) >= limit:
+            break
+    return out
