@@ -47,9 +47,10 @@ SCREEN_LANGUAGES = ("en", "sw")
 DEVICE_TABLES = ("printer", "display", "scanner")
 #: a network printer typed as host:port (192.168.1.50:9100): pyserial's socket:// URL
 HOST_PORT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]{1,5}")
-#: port names the device settings accept: COM3, /dev/..., a pyserial URL
+#: port names the device settings accept: COM3, a device file (/dev/ttyUSB0, a
+#: /dev/serial/by-id/... link), a pyserial URL
 PORT_RE = re.compile(
-    r"(COM[0-9]{1,3}|/dev/\S+|(socket|rfc2217)://[A-Za-z0-9.-]+:[0-9]{1,5}|loop://|"
+    r"(COM[0-9]{1,3}|\\\\\.\\COM[0-9]{1,3}|/\S+|(socket|rfc2217)://[A-Za-z0-9.-]+:[0-9]{1,5}|loop://|"
     r"spy://\S+|file:\S+|raw:\S+)",
     re.IGNORECASE,
 )

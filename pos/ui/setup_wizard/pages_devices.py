@@ -169,6 +169,8 @@ class DevicesPage(SetupPage):
             return problem, form.port
         if not values.get("port"):
             return None
+        if not isinstance(values.get("baudrate", 9600), int):  # typed in the editable box
+            return self._named(table, f"devices.{table}.baudrate: not a number")
         try:
             devices_config({table: values})
         except DeviceConfigError as exc:
