@@ -248,6 +248,20 @@ LAYERS: dict[str, Rule] = {
         forbidden=("pos", "drivers", "sync.agent", "PySide6", "sync.etims.sandbox"),
         forbidden_patterns=SANDBOXES,
     ),
+    # Its two endpoints (the tills' results pull, the customer page): DRF views too.
+    "sync.server.etims.views": Rule(
+        allowed=(
+            "sync.server",
+            "sync.etims",
+            "sync.protocol",
+            "django",
+            "django_tasks",
+            "rest_framework",
+            "drf_spectacular",
+        ),
+        forbidden=("pos", "drivers", "sync.agent", "PySide6", "sync.etims.sandbox"),
+        forbidden_patterns=SANDBOXES,
+    ),
     # KRA eTIMS OSCU client and queue: stdlib, requests (certifi: its CA bundle, for the
     # http.client transport) and the protocol; no Qt, no store.
     "sync.etims": Rule(
