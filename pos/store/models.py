@@ -444,6 +444,39 @@ class RefundTenderRecord(Base):
     )
 
 
+class RefundAttemptRecord(Base):
+    """A refund tender given back through a method (a card terminal), stored before the
+    method is asked (migration 0010). ``state`` moves forward only: created -> pending ->
+    approved -> completed (the refund document written), or not_refunded / declined.
+    ``request``: the refund as asked for (JSON), so it is completed once, as planned."""
+
+    __tablename__ = "refund_attempts"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    refund_id: Mapped[str] = mapped_column(String(36))
+    sale_id: Mapped[str] = mapped_column(String(36))
+    payment_id: Mapped[str] = mapped_column(String(36))
+    terminal_id: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(16))
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    gateway_ref: Mapped[str] = mapped_column(String(80))
+    refund_ref: Mapped[str] = mapped_column(String(80))
+    receipt_ref: Mapped[str] = mapped_column(String(80))
+    code: Mapped[str] = mapped_column(String(60))
+    message: Mapped[str] = mapped_column(String(300))
+    request: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_refund_attempts_open", "terminal_id", "state"),
+        Index("ix_refund_attempts_sale", "sale_id", "state"),
+    )
+
+
 class ProductBarcode(Base):
     """A further barcode of a product (``products.barcode`` is its first one). A barcode
     names one product across both tables: the product service refuses a second owner."""

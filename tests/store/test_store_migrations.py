@@ -42,6 +42,7 @@ TABLES = {
     "products_fts",
     "refund_lines",
     "refund_tenders",
+    "refund_attempts",
     "refunds",
     "cash_movements",
     "shift_closes",

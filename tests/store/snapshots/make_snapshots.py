@@ -42,6 +42,8 @@ Later stages start the same way from the previous snapshot (and its key)::
     python tests/store/snapshots/make_snapshots.py 0008 /tmp/snap/till.sqlite
     rm -rf /tmp/snap && mkdir /tmp/snap
     python tests/store/snapshots/make_snapshots.py 0009 /tmp/snap/till.sqlite
+    rm -rf /tmp/snap && mkdir /tmp/snap
+    python tests/store/snapshots/make_snapshots.py 0010 /tmp/snap/till.sqlite
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ TABLE_ORDER = (
     "refunds",
     "refund_lines",
     "refund_tenders",
+    "refund_attempts",
     "outbox",
     "audit_log",
     "payment_attempts",
@@ -414,6 +417,33 @@ def stage_0009(path: Path) -> None:
         (HERE / f"0009.{suffix}").write_bytes((HERE / f"0008.{suffix}").read_bytes())
 
 
+def stage_0010(path: Path) -> None:
+    """The 0009 till with the (empty) refund attempts table; a cash sale and its cash
+    refund still work, and a refund through a method would now be stored first."""
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+    from pos.services.refunds import RefundRequest
+
+    if not path.exists():
+        _load_previous(path, "0009")
+        (path.parent / "journal.key.DEMO-T1").write_bytes((HERE / "0009.key").read_bytes())
+        (path.parent / "auth.pin_pepper").write_bytes((HERE / "0009.pepper").read_bytes())
+    t = _terminal(path, datetime(2026, 12, 3, 11, 0, tzinfo=UTC))
+    report = t.startup_checks()
+    assert report.audit_ok, report.audit_problem
+    pins = {r: p for _, r, p in DEMO_USERS}
+    t.auth.login(_user(t, "manager"), pins["manager"])
+    c = t.checkout
+    c.scan("6168232712628", 2)
+    receipt = c.pay_cash(Money(20000)).receipt
+    assert receipt is not None
+    done = t.refunds.refund(RefundRequest(receipt.sale_id, {1: 1}, "damaged", ""))
+    assert done.total.minor > 0
+    t.close()
+    for suffix in ("key", "pepper"):
+        (HERE / f"0010.{suffix}").write_bytes((HERE / f"0009.{suffix}").read_bytes())
+
+
 def _load_previous(path: Path, revision: str) -> None:
     """A file at ``revision`` holding that revision's snapshot (as the tests build it)."""
     from pos.store.db import Database
@@ -459,6 +489,7 @@ def main(revision: str, path: Path) -> int:
         "0007": stage_0007,
         "0008": stage_0008,
         "0009": stage_0009,
+        "0010": stage_0010,
     }
     stages[revision](path)
     header = (
