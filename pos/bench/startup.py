@@ -1,17 +1,28 @@
 """Start-up time of the real app: ``kaunta run --smoke`` offscreen, from process start.
 
-Run as ``python -m pos.bench.startup DATA_DIR RUNS [APP]``; prints one JSON object. ``APP``
-is a built till (``dist/kaunta/kaunta`` from ``installer/build.py``) to time instead of the
-source checkout. The store
-bench launches it as a small helper process on purpose: on Linux a child's
+Run as ``python -m pos.bench.startup RUNS SOURCE_DIR [BUILT_DIR BUILT_APP]``; prints one
+JSON object. ``BUILT_APP`` is a built till (``dist/kaunta/kaunta`` from
+``installer/build.py``), timed beside the source checkout in the same run: the two are
+started alternately (source, built, built, source, ...), so that both meet the same
+machine. On a machine shared with others the load changes from minute to minute, and two
+series timed one after the other would compare two machines.
+
+The store bench launches this as a small helper process on purpose: on Linux a child's
 ``ru_maxrss`` starts from the RSS of the process it was forked from, so the smoke runs
 must be started by a small process, not by the bench after it has built a million-row
 catalog (its RSS would show up as the app's).
+
+Each run gives, from ``Popen`` to the READY line the app prints (``pos.app``):
+``wall_s`` (to the sale screen, the demo cashier signed in at once), ``login_s`` (to the
+first turn of the event loop with the login screen up), the app's own figure ``app_s``
+(from its ``pos.app`` import), ``cpu_s`` (the app's user + system CPU: the steadier
+figure on a busy machine), ``rss_mb`` and ``load`` (the 1-minute load average then).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -21,11 +32,20 @@ from pathlib import Path
 
 READY = "KAUNTA-READY"
 TIMEOUT_S = 120.0
+#: the per-run figures, in the order they are kept
+FIELDS = ("wall_s", "login_s", "app_s", "cpu_s", "rss_mb", "load")
+
+Runs = dict[str, list[float]]
 
 
-def smoke_once(data_dir: Path, app: Path | None = None) -> tuple[float, float, float]:
-    """Seconds from Popen to the READY line, the app's own figure, and its peak RSS.
-    ``app``: a built till's executable; by default the source checkout's ``pos.cli``."""
+def _load_now() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
+
+
+def smoke_once(data_dir: Path, app: Path | None = None) -> dict[str, float]:
+    """One start of the till to its sale screen; the figures of :data:`FIELDS`.
+    ``app``: a built till's executable; by default the source checkout's ``pos.cli``.
+    A READY line without ``login_s``/``cpu_s`` (a build older than them) gives NaN."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     # an installed build ships compiled bytecode: let the warm-up run write it (the test
     # runner switches writing off, which would make every run compile the app again)
@@ -34,6 +54,7 @@ def smoke_once(data_dir: Path, app: Path | None = None) -> tuple[float, float, f
     cmd = [*launcher, "--data-dir", str(data_dir), "run", "--smoke"]
     log = data_dir.parent / "startup-stderr.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    load = _load_now()
     with log.open("ab") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, text=True)
@@ -53,45 +74,84 @@ def smoke_once(data_dir: Path, app: Path | None = None) -> tuple[float, float, f
     if not ready:
         raise RuntimeError(f"kaunta run --smoke never printed {READY} (see {log})")
     fields = dict(f.split("=", 1) for f in ready.split()[1:])
-    return elapsed, float(fields["startup_s"]), float(fields["rss_mb"])
+    app_s = float(fields["startup_s"])
+    # the app's two marks share one clock, so the login screen's time from Popen is the
+    # sale screen's minus what passed between them
+    login_app = float(fields.get("login_s", "nan"))
+    return {
+        "wall_s": elapsed,
+        "login_s": elapsed - (app_s - login_app),
+        "app_s": app_s,
+        "cpu_s": float(fields.get("cpu_s", "nan")),
+        "rss_mb": float(fields["rss_mb"]),
+        "load": load,
+    }
 
 
-def measure(data_dir: Path, runs: int, app: Path | None = None) -> dict[str, list[float]]:
-    """One warm-up run (it seeds the demo data), then ``runs`` timed runs."""
-    smoke_once(data_dir, app)
-    wall: list[float] = []
-    app_s: list[float] = []
-    rss: list[float] = []
-    for _ in range(runs):
-        w, a, r = smoke_once(data_dir, app)
-        wall.append(w)
-        app_s.append(a)
-        rss.append(r)
-    return {"wall_s": wall, "app_s": app_s, "rss_mb": rss}
+def _empty() -> Runs:
+    return {name: [] for name in FIELDS}
 
 
-def run_helper(data_dir: Path, runs: int, app: Path | None = None) -> dict[str, list[float]]:
-    """:func:`measure` in a fresh small process (see the module docstring for why)."""
-    extra = [str(app)] if app is not None else []
+def measure(runs: int, source_dir: Path, built: tuple[Path, Path] | None = None) -> dict[str, Runs]:
+    """One warm-up run of each (it seeds the demo data and writes bytecode), then ``runs``
+    timed runs of each, alternating, the order swapped every round (ABBA) so that neither
+    always goes first. ``built``: (its data folder, its executable)."""
+    targets: list[tuple[str, Path, Path | None]] = [("source", source_dir, None)]
+    if built is not None:
+        targets.append(("built", built[0], built[1]))
+    for _name, data_dir, app in targets:
+        smoke_once(data_dir, app)
+    out = {name: _empty() for name, _d, _a in targets}
+    for i in range(runs):
+        for name, data_dir, app in targets if i % 2 == 0 else targets[::-1]:
+            figures = smoke_once(data_dir, app)
+            for key in FIELDS:
+                out[name][key].append(figures[key])
+    return out
+
+
+def run_helper(work: Path, runs: int, built_app: Path | None = None) -> dict[str, Runs]:
+    """:func:`measure` in a fresh small process (see the module docstring for why), with
+    the data folders ``work/source/data`` and ``work/built/data``."""
+    extra = [str(work / "built" / "data"), str(built_app)] if built_app is not None else []
     proc = subprocess.run(
-        [sys.executable, "-m", "pos.bench.startup", str(data_dir), str(runs), *extra],
+        [
+            sys.executable,
+            "-m",
+            "pos.bench.startup",
+            str(runs),
+            str(work / "source" / "data"),
+            *extra,
+        ],
         capture_output=True,
         text=True,
-        timeout=TIMEOUT_S * (runs + 2),
+        timeout=TIMEOUT_S * (runs + 1) * (2 if built_app is not None else 1),
         check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"start-up measurement failed:\n{proc.stderr.strip()}")
-    result: dict[str, list[float]] = json.loads(proc.stdout)
+    result: dict[str, Runs] = json.loads(proc.stdout)
     return result
 
 
+def folder_size_mb(folder: Path) -> float:
+    """Bytes of every file under ``folder`` in MB (1e6), links not followed: the size a
+    built app takes on disk (as ``installer/build.py`` reports it)."""
+    return (
+        sum(p.lstat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+        / 1e6
+    )
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3):
-        print("usage: python -m pos.bench.startup DATA_DIR RUNS [APP]", file=sys.stderr)
+    if len(argv) not in (2, 4):
+        print(
+            "usage: python -m pos.bench.startup RUNS SOURCE_DIR [BUILT_DIR BUILT_APP]",
+            file=sys.stderr,
+        )
         return 2
-    app = Path(argv[2]) if len(argv) == 3 else None
-    print(json.dumps(measure(Path(argv[0]), int(argv[1]), app)))
+    built = (Path(argv[2]), Path(argv[3])) if len(argv) == 4 else None
+    print(json.dumps(measure(int(argv[0]), Path(argv[1]), built)))
     return 0
 
 
