@@ -45,7 +45,9 @@ NUMBERS = (
     "startup_s",
     "startup_min_s",
     "startup_max_s",
+    "startup_login_s",
     "startup_app_s",
+    "startup_cpu_s",
     "startup_rss_mb",
     "rss_mb",
     "rss_peak_mb",
@@ -111,6 +113,7 @@ def test_every_figure_is_a_positive_number(bench: tuple[dict[str, Any], Path]) -
             assert spread[q] > 0, (key, q)
         assert spread["min"] <= spread["p50"] <= spread["p90"] <= spread["p99"] <= spread["max"]
     assert result["detail"]["scan_ms"]["n"] == SAMPLES
+    assert result["detail"]["scan_during_gateway_hang_ms"]["n"] == SAMPLES
     assert result["detail"]["daily_totals_ms"]["n"] == 50
     assert result["detail"]["startup_s"]["n"] == 1
     assert result["sqlite_version"] == sqlite3.sqlite_version
