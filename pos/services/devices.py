@@ -44,6 +44,7 @@ from drivers.escpos.document import (
 from drivers.escpos.encoder import encode
 from drivers.escpos.profiles import PrinterProfile
 from drivers.worker import DeviceState, DeviceStatus
+from pos.domain.messages import Message, text
 from pos.domain.money import Money
 from pos.domain.receipt import (
     LABEL_DETAIL,
@@ -79,7 +80,7 @@ from pos.domain.receipt import (
     training_mark,
 )
 from pos.domain.sale import SaleStatus
-from pos.services.etims import PROVISIONAL_MARK, KraBlock
+from pos.services.etims import OWN_LABELS, PROVISIONAL_MARK, TRAINING_SIGNED, KraBlock
 
 if TYPE_CHECKING:
     from drivers.display.driver import PoleDisplay
@@ -177,7 +178,7 @@ def receipt_document(
         )
     b.append(Rule())
     if kra is not None:
-        b.extend(kra_blocks(kra))
+        b.extend(kra_blocks(kra, say))
     b.extend(Text(f, Align.CENTER) for f in s.footer)
     b.append(Text(said(R_SALE(sale_id=receipt.sale_id)), Align.CENTER))
     if qr_text:
@@ -188,23 +189,39 @@ def receipt_document(
     return PrintDocument(tuple(b), kick_drawer=kick_drawer)
 
 
-def kra_blocks(kra: KraBlock) -> list[Block]:
+#: printed under the provisional mark (the signed block comes with a reprint)
+KRA_REPRINT_LATER = text("Ask for the signed invoice later (reprint)")
+
+
+def kra_blocks(kra: KraBlock, say: Say | None = None) -> list[Block]:
     """The KRA block on paper: KRA's title, its rows (date and time from
     ``sdcDateTime``, SCU ID, CU invoice number, receipt counter, internal data and
     signature in groups of four) and the verification QR code; or, before KRA signed,
-    the provisional mark in bold."""
+    the provisional mark in bold.
+
+    ``say``: the receipt's language, as on screen (:meth:`KraBlock.text_lines`): the
+    rows Kaunta names itself (date, time, receipt counter), the reprint hint and the
+    training line are translated; KRA's own terms (the title, "SCU INFORMATION", "SCU
+    ID", "CU Invoice No.", "Internal Data", "Receipt Signature") and the provisional mark
+    stay as KRA prints them."""
+
+    def own(label: str) -> str:
+        return say(Message.plain(label)) if say is not None else label
+
     if not kra.signed:
         return [
             Text(PROVISIONAL_MARK, Align.CENTER, bold=True),
-            Text("Ask for the signed invoice later (reprint)", Align.CENTER),
+            Text(own(KRA_REPRINT_LATER), Align.CENTER),
             Rule(),
         ]
     out: list[Block] = [Text(kra.title, Align.CENTER, bold=True), Text("SCU INFORMATION")]
-    out.extend(Pair(label, value) for label, value in kra.rows)
+    out.extend(
+        Pair(own(label) if label in OWN_LABELS else label, value) for label, value in kra.rows
+    )
     if kra.qr_url:
         out.append(QrCode(kra.qr_url, module=4))
     if kra.training:
-        out.append(Text("TRAINING - signed by the simulator", Align.CENTER, bold=True))
+        out.append(Text(own(TRAINING_SIGNED), Align.CENTER, bold=True))
     out.append(Rule())
     return out
 

@@ -1,10 +1,11 @@
 """Refund receipts on the receipt printer: the customer's credit note, and its copy.
 
 :func:`refund_document` lays a :class:`pos.domain.refund.RefundReceipt` out for the ESC/POS
-encoder with the content and order of the on-screen text
-(:func:`pos.domain.refund.render_refund_text`) plus what only paper has: REFUND (or RETURN,
-for goods back without a receipt) large, the original receipt's number as a barcode (the
-sale it undoes can be scanned from the credit note), and the refund's own barcode.
+encoder, its labels in the ``[receipt] language`` as the sale receipt's, with the content
+and order of the on-screen text (:func:`pos.domain.refund.render_refund_text`) plus what
+only paper has: REFUND (or RETURN, for goods back without a receipt) large, the original
+receipt's number as a barcode (the sale it undoes can be scanned from the credit note),
+and the refund's own barcode.
 
 :func:`print_refund` and :func:`reprint_refund` send it through the printer's own worker
 (:class:`pos.services.devices.TillDevices`): they return at once, and a printer without
@@ -23,13 +24,39 @@ from typing import TYPE_CHECKING
 from drivers.escpos.device import PrintJob, PrintOutcome
 from drivers.escpos.document import Align, Barcode, Block, Logo, Pair, PrintDocument, Rule, Text
 from drivers.escpos.encoder import encode
-from pos.domain.receipt import training_mark
+from pos.domain.messages import define
+from pos.domain.receipt import (
+    R_CASHIER,
+    R_COPY,
+    R_DATE,
+    R_PIN,
+    R_REASON,
+    R_REF,
+    R_TEL,
+    R_VAT,
+    R_VAT_HEAD,
+    Say,
+    training_mark,
+)
 from pos.domain.refund import RefundReceipt, TenderHow
 
 if TYPE_CHECKING:
     from pos.services.devices import ReceiptPrinting, TillDevices
 
 __all__ = ["print_refund", "refund_document", "reprint_refund"]
+
+# the refund's own labels (the rest are the sale receipt's: date, cashier, VAT, COPY…)
+RF_REFUND_TITLE = define("refund.receipt.title", "REFUND")
+RF_RETURN_TITLE = define("refund.receipt.return_title", "RETURN")
+RF_REFUND = define("refund.receipt.refund", "Refund")
+RF_NO_RECEIPT = define("refund.receipt.no_receipt", "Return without a receipt")
+RF_FOR_RECEIPT = define("refund.receipt.for_receipt", "For receipt")
+RF_APPROVED_BY = define("refund.receipt.approved_by", "Approved by")
+RF_TOTAL = define("refund.receipt.total", "REFUND {currency}")
+RF_BY_HAND = define("refund.receipt.by_hand", "{label} (reversal)")
+RF_GIVEN_BACK = define("refund.receipt.given_back", "Given back {amount}")
+RF_ORIGINAL = define("refund.receipt.original", "Original receipt")
+RF_REFUND_ID = define("refund.receipt.refund_id", "Refund {refund_id}")
 
 
 def refund_document(
@@ -38,58 +65,59 @@ def refund_document(
     *,
     logo_key: int | None = None,
     kick_drawer: bool = False,
+    say: Say | None = None,
 ) -> PrintDocument:
-    """The printer's layout of a refund for paper of ``columns`` characters."""
+    """The printer's layout of a refund for paper of ``columns`` characters. ``say``: how
+    the labels are said (the ``[receipt] language``: English, Kiswahili or both, as the
+    sale receipt on paper); English, with the ISO date, without it."""
+    said: Say = say or str
     b: list[Block] = []
     if receipt.training:
-        b.append(Text(training_mark(columns), Align.CENTER, bold=True))
+        b.append(Text(training_mark(columns, say), Align.CENTER, bold=True))
     if logo_key is not None:
         b.append(Logo(logo_key))
     s = receipt.store
     b.append(Text(s.name.upper(), Align.CENTER, bold=True, size=2))
     b.extend(Text(a, Align.CENTER) for a in s.address)
     if s.phone:
-        b.append(Text(f"Tel {s.phone}", Align.CENTER))
+        b.append(Text(said(R_TEL(phone=s.phone)), Align.CENTER))
     if s.tax_pin:
-        b.append(Text(f"PIN {s.tax_pin}", Align.CENTER))
+        b.append(Text(said(R_PIN(pin=s.tax_pin)), Align.CENTER))
     b.append(Rule())
-    b.append(Text("RETURN" if receipt.is_return else "REFUND", Align.CENTER, bold=True, size=2))
-    b.append(Pair("Refund", receipt.number))
+    title = RF_RETURN_TITLE if receipt.is_return else RF_REFUND_TITLE
+    b.append(Text(said(title()), Align.CENTER, bold=True, size=2))
+    b.append(Pair(said(RF_REFUND()), receipt.number))
     if receipt.is_return:
-        b.append(Text("Return without a receipt"))
+        b.append(Text(said(RF_NO_RECEIPT())))
     else:
-        b.append(Pair("For receipt", receipt.original_number))
-    b.append(Pair("Date", receipt.issued_at.strftime("%Y-%m-%d %H:%M")))
-    b.append(Pair("Cashier", receipt.cashier))
+        b.append(Pair(said(RF_FOR_RECEIPT()), receipt.original_number))
+    issued = receipt.issued_at.strftime("%Y-%m-%d %H:%M" if say is None else "%d/%m/%Y %H:%M")
+    b.append(Pair(said(R_DATE()), issued))
+    b.append(Pair(said(R_CASHIER()), receipt.cashier))
     if receipt.approved_by:
-        b.append(Pair("Approved by", receipt.approved_by))
+        b.append(Pair(said(RF_APPROVED_BY()), receipt.approved_by))
     if receipt.reprint:
-        b.append(Text("*** COPY - REPRINT ***", Align.CENTER, bold=True))
+        b.append(Text(said(R_COPY()), Align.CENTER, bold=True))
     if receipt.reason:
-        b.append(Text(f"Reason: {receipt.reason}"))
+        b.append(Text(said(R_REASON(reason=receipt.reason))))
     b.append(Rule())
     for line in receipt.lines:
         b.append(Text(line.name))
         qty = f"  {line.quantity} x {line.unit_price.amount_text()}"
         b.append(Pair(qty, f"-{line.total.amount_text()} {line.vat_code}"))
     b.append(Rule())
-    b.append(
-        Pair(
-            f"REFUND {receipt.total.currency}",
-            f"-{receipt.total.amount_text()}",
-            bold=True,
-            size=2,
-        )
-    )
+    total = said(RF_TOTAL(currency=receipt.total.currency))
+    b.append(Pair(total, f"-{receipt.total.amount_text()}", bold=True, size=2))
     for t in receipt.tenders:
-        label = t.label if t.how is not TenderHow.BY_HAND else f"{t.label} (reversal)"
+        by_hand = t.how is TenderHow.BY_HAND
+        label = said(RF_BY_HAND(label=t.label)) if by_hand else t.label
         b.append(Pair(label, f"-{t.amount.amount_text()}"))
         if t.foreign:
-            b.append(Text(f"  Given back {t.foreign}"))
+            b.append(Text("  " + said(RF_GIVEN_BACK(amount=t.foreign))))
         if t.reference:
-            b.append(Text(f"  Ref {t.reference}"))
+            b.append(Text(f"  {said(R_REF())} {t.reference}"))
     b.append(Rule())
-    b.append(Pair("VAT", "Net      VAT    Gross"))
+    b.append(Pair(said(R_VAT()), said(R_VAT_HEAD())))
     for v in receipt.vat:
         b.append(
             Pair(
@@ -99,17 +127,18 @@ def refund_document(
         )
     b.append(Rule())
     if not receipt.is_return:
-        b.append(Text("Original receipt", Align.CENTER))
+        b.append(Text(said(RF_ORIGINAL()), Align.CENTER))
         b.append(Barcode(receipt.original_number))
-    b.append(Text(f"Refund {receipt.refund_id}", Align.CENTER))
+    b.append(Text(said(RF_REFUND_ID(refund_id=receipt.refund_id)), Align.CENTER))
     b.append(Barcode(receipt.number))
     if receipt.training:
-        b.append(Text(training_mark(columns), Align.CENTER, bold=True))
+        b.append(Text(training_mark(columns, say), Align.CENTER, bold=True))
     return PrintDocument(tuple(b), kick_drawer=kick_drawer)
 
 
 def _send(printing: ReceiptPrinting, receipt: RefundReceipt, job: str) -> Future[PrintOutcome]:
-    doc = refund_document(receipt, printing.profile.columns, logo_key=printing.logo_key)
+    say = printing.say() if printing.say is not None else None  # asked per job, as sales
+    doc = refund_document(receipt, printing.profile.columns, logo_key=printing.logo_key, say=say)
     return printing.printer.print(PrintJob(job, encode(doc, printing.profile)))
 
 

@@ -171,6 +171,34 @@ DOING_SAVE = define("backup.doing.save", "saving the copy")
 DOING_COPY_UPGRADE = define("backup.doing.copy_upgrade", "copying before the upgrade")
 DOING_SAVE_UPGRADE = define("backup.doing.save_upgrade", "saving the copy made before the upgrade")
 
+# a restore's refusals: read at the command line (`kaunta restore`) and in the start-up
+# dialog's Restore, before anyone logs in (in `[ui] language` there); nothing is restored
+NOT_A_FILE = define(
+    "restore.not_a_file", "{path} is not a file with a database in it: nothing restored."
+)
+UNREADABLE = define("restore.unreadable", "{path} is not a database Kaunta can read ({detail}).")
+DAMAGED = define("restore.damaged", "{path} is damaged ({detail}): it was not restored.")
+NOT_KAUNTA = define("restore.not_kaunta", "{path} is not a Kaunta database: nothing restored.")
+TOO_NEW = define(
+    "restore.too_new",
+    "{path} was written by a newer Kaunta (schema {revision}); install that version to restore it.",
+)
+NO_RULES = define(
+    "restore.no_rules",
+    "{path} lacks the rules that keep sales append-only ({missing}): it was not restored. "
+    "Call support.",
+)
+TILL_OPEN = define(
+    "restore.till_open",
+    "{running} Nothing was restored: close the till first, then run `kaunta restore "
+    "{source}` again.",
+)
+CANNOT_LOCK = define("restore.cannot_lock", "Cannot lock {folder} ({detail}): nothing restored.")
+COPY_FAILED_CHECK = define(
+    "restore.copy_failed_check", "The copy of {source} failed its check ({detail})."
+)
+RESTORE_FAILED = define("restore.failed", "Restoring {source} failed ({detail}); see {folder}.")
+
 
 def _failure(db_path: Path, exc: BaseException, doing: Message) -> BackupFailed:
     """A backup error in words: a full disk and a read-only folder are said plainly."""
@@ -282,13 +310,13 @@ def check_backup(path: Path) -> BackupCheck:
     from pos.store.migrations import runner, triggers
 
     if not path.is_file() or path.stat().st_size == 0:
-        raise BackupFailed(f"{path} is not a file with a database in it: nothing restored.")
+        raise BackupFailed(NOT_A_FILE(path=str(path)))
     try:
         problems = integrity_problems(path)
     except sqlite3.Error as exc:
-        raise BackupFailed(f"{path} is not a database Kaunta can read ({exc}).") from exc
+        raise BackupFailed(UNREADABLE(path=str(path), detail=str(exc))) from exc
     if problems:
-        raise BackupFailed(f"{path} is damaged ({problems[0]}): it was not restored.")
+        raise BackupFailed(DAMAGED(path=str(path), detail=problems[0]))
     uri = file_uri(path, mode="ro")
     engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
     try:
@@ -302,19 +330,13 @@ def check_backup(path: Path) -> BackupCheck:
                 else None
             )
             if not revision:
-                raise BackupFailed(f"{path} is not a Kaunta database: nothing restored.")
+                raise BackupFailed(NOT_KAUNTA(path=str(path)))
             if revision not in runner.known_revisions():
-                raise BackupFailed(
-                    f"{path} was written by a newer Kaunta (schema {revision}); install "
-                    "that version to restore it."
-                )
+                raise BackupFailed(TOO_NEW(path=str(path), revision=str(revision)))
             required = triggers.triggers_at(runner.applied_revisions((revision,)))
             missing = triggers.missing_triggers(conn, required)
             if missing:
-                raise BackupFailed(
-                    f"{path} lacks the rules that keep sales append-only "
-                    f"({', '.join(missing)}): it was not restored. Call support."
-                )
+                raise BackupFailed(NO_RULES(path=str(path), missing=", ".join(missing)))
             raw = conn.connection.driver_connection
             assert isinstance(raw, sqlite3.Connection)
             identity = identity_of(raw)
@@ -356,12 +378,9 @@ def restore_backup(db_path: Path, source: Path, *, now: datetime) -> RestoreResu
     try:
         lock.acquire()
     except AlreadyRunning as exc:
-        raise BackupFailed(
-            f"{exc} Nothing was restored: close the till first, then run "
-            f"`kaunta restore {source}` again."
-        ) from None
+        raise BackupFailed(TILL_OPEN(running=exc.msg, source=str(source))) from None
     except OSError as exc:
-        raise BackupFailed(f"Cannot lock {db_path.parent} ({exc}): nothing restored.") from exc
+        raise BackupFailed(CANNOT_LOCK(folder=str(db_path.parent), detail=str(exc))) from exc
     try:
         return _restore_locked(db_path, source, check, now)
     finally:
@@ -380,7 +399,7 @@ def _restore_locked(
             _copy(source, temp, read_only=True)
             problems = integrity_problems(temp)
             if problems:
-                raise BackupFailed(f"The copy of {source} failed its check ({problems[0]}).")
+                raise BackupFailed(COPY_FAILED_CHECK(source=str(source), detail=problems[0]))
             conn = sqlite3.connect(temp)
             try:
                 identity = identity_of(conn) or assign_identity(conn)
@@ -399,7 +418,9 @@ def _restore_locked(
             write_marker(db_path, identity)
             _fsync_dir(folder)
         except (sqlite3.Error, OSError) as exc:
-            raise BackupFailed(f"Restoring {source} failed ({exc}); see {folder}.") from exc
+            raise BackupFailed(
+                RESTORE_FAILED(source=str(source), detail=str(exc), folder=str(folder))
+            ) from exc
     except StoreError:
         if aside is not None and not db_path.exists():  # put the old database back
             for suffix in ("", "-wal", "-shm"):

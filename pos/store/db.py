@@ -42,6 +42,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from pos.domain.messages import define
 from pos.store import identity
 from pos.store.errors import (
     AppendOnlyViolation,
@@ -349,15 +350,22 @@ class Database:
         self.engine.dispose()
 
 
+#: a bug (a users row changed outside the sealing helper), said in the reader's language
+UNSEALED_USER = define(
+    "db.unsealed_user",
+    "users row {user} changed its role, PIN hash or active flag without a new seal: call "
+    "pos.store.journal_chain.seal_user(session, user) after such a change.",
+)
+#: an unexpected failure while opening, before anyone logs in (start-up dialog)
+CANNOT_OPEN = define("db.cannot_open", "Could not open the database {path}: {detail}")
+
+
 def _refuse_unsealed_users(session: Session, _context: Any, _instances: Any) -> None:
     """A users row whose role, PIN hash or active flag changed without
     ``pos.store.journal_chain.seal_user`` would read as tampering at the next start: refuse it."""
     bad = unsealed_users(session, [*session.new, *session.dirty])
     if bad:
-        raise JournalUnavailable(
-            f"users row {bad[0]} changed its role, PIN hash or active flag without a new "
-            "seal: call pos.store.journal_chain.seal_user(session, user) after such a change."
-        )
+        raise JournalUnavailable(UNSEALED_USER(user=str(bad[0])))
 
 
 def open_database(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
@@ -403,5 +411,5 @@ def open_database(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Data
         raise DataFolderNotWritable(path.parent, exc.strerror or str(exc)) from exc
     except Exception as exc:  # unknown failures still name the file
         db.dispose()
-        raise StoreError(f"Could not open the database {path}: {exc}") from exc
+        raise StoreError(CANNOT_OPEN(path=str(path), detail=str(exc))) from exc
     return db
