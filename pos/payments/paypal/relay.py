@@ -19,8 +19,11 @@ A till behind a shop's router cannot receive PayPal's webhooks or IPN; its head 
 A relayed result is trusted as far as head office checked it (the signature, and the
 amount and currency against what the till registered); the till checks the order id and
 the amount against its own attempt again, so a result that does not match is never
-applied as paid: it is reported CAPTURED with the money PayPal took, which the payment
-service flags for the manager instead (``amount_mismatch``).
+applied as paid: another amount is reported CAPTURED with the money PayPal took, which
+the payment service flags for the manager instead (the late-payment flow,
+``amount_mismatch``); another currency, which the till's books cannot hold as that
+attempt's money, is reported UNKNOWN (``paypal.mismatch``, a message for the manager): the
+attempt stays open and the till's own check of the order at PayPal decides.
 
 Pure apart from logging: the standard library, :mod:`pos.domain` and :mod:`pos.payments.base`.
 """
@@ -186,6 +189,25 @@ def apply_relayed(ref: AttemptRef, result: object) -> PaymentResult:
             text("Head office reported another PayPal order for this payment; checking again."),
             gateway_ref=ref.gateway_ref,
             details={**details, "mismatch": f"order {result.order_id}"},
+        )
+    if result.state == "paid" and result.amount.currency != ref.amount.currency:
+        # not money the till's books can hold for this attempt (a late payment is in the
+        # attempt's currency): never applied; the till's own check of the order decides
+        log.warning(
+            "PayPal result relayed for %s: paid %s, the attempt asked %s",
+            ref.attempt_id,
+            result.amount,
+            ref.amount,
+        )
+        return PaymentResult(
+            AttemptState.UNKNOWN,
+            "paypal.mismatch",
+            text(
+                "Head office reported a PayPal payment in another currency. Do not treat the "
+                "sale as paid: the manager must check it in PayPal."
+            ),
+            gateway_ref=ref.gateway_ref,
+            details={**details, "mismatch": f"paid {result.amount}, asked {ref.amount}"},
         )
     if result.state == "paid":
         if result.amount != ref.amount:
