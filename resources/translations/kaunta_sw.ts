@@ -570,6 +570,137 @@
     </message>
 </context>
 <context>
+    <name>DevicesPage</name>
+    <message>
+        <source>Cash drawer: the printer was told to open it. If it stayed shut, check the drawer's cable into the printer's drawer port.</source>
+        <translation>Droo ya pesa: printa imeambiwa iifungue. Ikibaki imefungwa, angalia kebo ya droo kwenye mlango wa droo wa printa.</translation>
+    </message>
+    <message>
+        <source>Cash drawer: tick “{box}” first.</source>
+        <translation>Droo ya pesa: kwanza weka alama kwenye “{box}”.</translation>
+    </message>
+    <message>
+        <source>Code ends with</source>
+        <translation>Msimbo unaishia na</translation>
+    </message>
+    <message>
+        <source>Command set</source>
+        <translation>Seti ya amri</translation>
+    </message>
+    <message>
+        <source>Customer display</source>
+        <translation>Skrini ya mteja</translation>
+    </message>
+    <message>
+        <source>Customer display: a test text was sent to {port}. If the display shows nothing or stray signs, try the other command set or speed.</source>
+        <translation>Skrini ya mteja: maandishi ya majaribio yametumwa kwa {port}. Skrini isipoonyesha kitu au ikionyesha alama zisizoeleweka, jaribu seti nyingine ya amri au kasi nyingine.</translation>
+    </message>
+    <message>
+        <source>Flow control</source>
+        <translation>Udhibiti wa mtiririko</translation>
+    </message>
+    <message>
+        <source>Open drawer</source>
+        <translation>Fungua droo</translation>
+    </message>
+    <message>
+        <source>Paper</source>
+        <translation>Karatasi</translation>
+    </message>
+    <message>
+        <source>Parity</source>
+        <translation>Usawa (parity)</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Mlango (port)</translation>
+    </message>
+    <message>
+        <source>Printer, scanner and cash drawer</source>
+        <translation>Printa, skana na droo ya pesa</translation>
+    </message>
+    <message>
+        <source>Receipt printer and drawer</source>
+        <translation>Printa ya risiti na droo</translation>
+    </message>
+    <message>
+        <source>Receipt printer: the test page was printed on {port}. If the paper is blank or the text garbled, check the paper width and the speed (baud).</source>
+        <translation>Printa ya risiti: ukurasa wa majaribio umechapishwa kwenye {port}. Karatasi ikiwa tupu au maandishi yamechanganyika, angalia upana wa karatasi na kasi (baud).</translation>
+    </message>
+    <message>
+        <source>Scan a barcode now (waiting 15 seconds)…</source>
+        <translation>Skani barcode sasa (inasubiri sekunde 15)…</translation>
+    </message>
+    <message>
+        <source>Serial scanner</source>
+        <translation>Skana ya serial</translation>
+    </message>
+    <message>
+        <source>Serial scanner: no code came in 15 seconds. Press Test scanner, then scan a barcode; check the cable, the speed and what the code ends with.</source>
+        <translation>Skana ya serial: hakuna msimbo uliofika ndani ya sekunde 15. Bonyeza Jaribu skana, kisha skani barcode; angalia kebo, kasi na kile msimbo unachoishia nacho.</translation>
+    </message>
+    <message>
+        <source>Serial scanner: read {detail}. The scanner works.</source>
+        <translation>Skana ya serial: imesoma {detail}. Skana inafanya kazi.</translation>
+    </message>
+    <message>
+        <source>Speed (baud)</source>
+        <translation>Kasi (baud)</translation>
+    </message>
+    <message>
+        <source>Stop bits</source>
+        <translation>Biti za kusimama</translation>
+    </message>
+    <message>
+        <source>Test display</source>
+        <translation>Jaribu skrini</translation>
+    </message>
+    <message>
+        <source>Test print</source>
+        <translation>Jaribu kuchapisha</translation>
+    </message>
+    <message>
+        <source>Test scanner</source>
+        <translation>Jaribu skana</translation>
+    </message>
+    <message>
+        <source>Testing…</source>
+        <translation>Inajaribu…</translation>
+    </message>
+    <message>
+        <source>Type the port of each device the till has (empty: none) and test it: Test print prints a page, Open drawer kicks the drawer through the printer. A barcode scanner that types like a keyboard needs nothing here. Skip to set the devices later in the manager's tools, Devices (Alt+D).</source>
+        <translation>Andika mlango (port) wa kila kifaa ambacho till inacho (tupu: hakuna) kisha ujaribu: Jaribu kuchapisha huchapisha ukurasa, Fungua droo hufungua droo kupitia printa. Skana ya barcode inayoandika kama kibodi haihitaji chochote hapa. Ruka ili kuweka vifaa baadaye kwenye zana za meneja, Vifaa (Alt+D).</translation>
+    </message>
+    <message>
+        <source>a serial speed such as 9600, 19200 or 115200.</source>
+        <translation>kasi ya serial kama 9600, 19200 au 115200.</translation>
+    </message>
+    <message>
+        <source>empty: none; COM3, /dev/ttyUSB0 or 192.168.1.50:9100</source>
+        <translation>tupu: hakuna; COM3, /dev/ttyUSB0 au 192.168.1.50:9100</translation>
+    </message>
+    <message>
+        <source>{device}, Port: type the device's port first.</source>
+        <translation>{device}, Mlango (port): kwanza andika mlango wa kifaa.</translation>
+    </message>
+    <message>
+        <source>{device}, {field}: {detail}</source>
+        <translation>{device}, {field}: {detail}</translation>
+    </message>
+    <message>
+        <source>{device}: the test page was not printed: {detail}. Put paper in or shut the cover, then Test print again.</source>
+        <translation>{device}: ukurasa wa majaribio haukuchapishwa: {detail}. Weka karatasi au funga kifuniko, kisha Jaribu kuchapisha tena.</translation>
+    </message>
+    <message>
+        <source>{device}: {detail}</source>
+        <translation>{device}: {detail}</translation>
+    </message>
+    <message>
+        <source>{device}: {port} did not answer ({detail}). Check that the device is switched on, its cable is in and the port is right, then test again; or skip and set it later in the manager's tools, Devices (Alt+D).</source>
+        <translation>{device}: {port} haikujibu ({detail}). Hakikisha kifaa kimewashwa, kebo yake imechomekwa na mlango ni sahihi, kisha ujaribu tena; au ruka na ukiweke baadaye kwenye zana za meneja, Vifaa (Alt+D).</translation>
+    </message>
+</context>
+<context>
     <name>DiscountDialog</name>
     <message>
         <source>Amount {currency}</source>
@@ -603,8 +734,16 @@
 <context>
     <name>DonePage</name>
     <message>
+        <source>Devices: {devices}</source>
+        <translation>Vifaa: {devices}</translation>
+    </message>
+    <message>
         <source>Finish writes the shop's settings and opens the till at the login screen.</source>
         <translation>Maliza inahifadhi mipangilio ya duka na kufungua till kwenye skrini ya kuingia.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: {etims}</source>
+        <translation>KRA eTIMS: {etims}</translation>
     </message>
     <message>
         <source>Manager: {name}</source>
@@ -629,6 +768,26 @@
     <message>
         <source>Skipped (do it later): {steps}</source>
         <translation>Zimerukwa (fanya baadaye): {steps}</translation>
+    </message>
+    <message>
+        <source>branch {branch}, not tested: initialised at the first start</source>
+        <translation>tawi {branch}, halijajaribiwa: litaanzishwa till ikianza mara ya kwanza</translation>
+    </message>
+    <message>
+        <source>branch {branch}, tested</source>
+        <translation>tawi {branch}, limejaribiwa</translation>
+    </message>
+    <message>
+        <source>done by head office</source>
+        <translation>hufanywa na ofisi kuu</translation>
+    </message>
+    <message>
+        <source>none (set later in the manager's tools)</source>
+        <translation>hakuna (weka baadaye kwenye zana za meneja)</translation>
+    </message>
+    <message>
+        <source>not set up: nothing is sent to KRA</source>
+        <translation>haijawekwa: hakuna kinachotumwa KRA</translation>
     </message>
 </context>
 <context>
@@ -688,6 +847,109 @@
     <message>
         <source>optional: a private CA's PEM file</source>
         <translation>si lazima: faili ya PEM ya CA binafsi</translation>
+    </message>
+</context>
+<context>
+    <name>EtimsPage</name>
+    <message>
+        <source>Asking KRA eTIMS…</source>
+        <translation>Inauliza KRA eTIMS…</translation>
+    </message>
+    <message>
+        <source>Branch id</source>
+        <translation>Nambari ya tawi</translation>
+    </message>
+    <message>
+        <source>Communication key</source>
+        <translation>Ufunguo wa mawasiliano</translation>
+    </message>
+    <message>
+        <source>Communication key: KRA says this device is installed already and does not send its key again. Type the key kept from its first initialisation, then test again.</source>
+        <translation>Ufunguo wa mawasiliano: KRA inasema kifaa hiki kimeshasakinishwa na haitumi ufunguo wake tena. Andika ufunguo uliohifadhiwa tangu kilipoanzishwa mara ya kwanza, kisha ujaribu tena.</translation>
+    </message>
+    <message>
+        <source>Device serial</source>
+        <translation>Nambari ya kifaa</translation>
+    </message>
+    <message>
+        <source>KRA</source>
+        <translation>KRA</translation>
+    </message>
+    <message>
+        <source>KRA PIN</source>
+        <translation>PIN ya KRA</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS</source>
+        <translation>KRA eTIMS</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: KRA accepted the communication key; it is kept in this computer's keyring.</source>
+        <translation>KRA eTIMS: KRA imekubali ufunguo wa mawasiliano; umehifadhiwa kwenye keyring ya kompyuta hii.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: KRA refused the device: {detail}. Check the KRA PIN, branch id and device serial against the eTIMS portal's service request, then test again.</source>
+        <translation>KRA eTIMS: KRA imekataa kifaa: {detail}. Linganisha PIN ya KRA, nambari ya tawi na nambari ya kifaa na ombi la huduma kwenye tovuti ya eTIMS, kisha ujaribu tena.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: the device is initialised (control unit {unit}). Its communication key is kept in this computer's keyring.</source>
+        <translation>KRA eTIMS: kifaa kimeanzishwa (kitengo cha udhibiti {unit}). Ufunguo wake wa mawasiliano umehifadhiwa kwenye keyring ya kompyuta hii.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: {url} could not be reached ({detail}). Check the internet connection and the address (the simulator: is kaunta sandbox etims running?), then test again; or skip: the till keeps its sales and sends them once eTIMS is set up.</source>
+        <translation>KRA eTIMS: {url} haikufikiwa ({detail}). Angalia muunganisho wa intaneti na anwani (kiigaji: je, kaunta sandbox etims inaendeshwa?), kisha ujaribu tena; au ruka: till inahifadhi mauzo yake na kuyatuma eTIMS ikishawekwa.</translation>
+    </message>
+    <message>
+        <source>KRA production (real invoices)</source>
+        <translation>KRA halisi (ankara za kweli)</translation>
+    </message>
+    <message>
+        <source>KRA sandbox (tests with KRA)</source>
+        <translation>Sandbox ya KRA (majaribio na KRA)</translation>
+    </message>
+    <message>
+        <source>Simulator on this computer</source>
+        <translation>Kiigaji kwenye kompyuta hii</translation>
+    </message>
+    <message>
+        <source>Test connection and initialise</source>
+        <translation>Jaribu muunganisho na uanzishe</translation>
+    </message>
+    <message>
+        <source>The branch's eTIMS device as KRA registered it on the eTIMS portal. Test connection initialises the device with KRA: the communication key KRA sends is kept in this computer's keyring, never in a file. Skip to keep the sales and send nothing to KRA until eTIMS is set up (docs/etims.md).</source>
+        <translation>Kifaa cha eTIMS cha tawi kama KRA ilivyokisajili kwenye tovuti ya eTIMS. Jaribu muunganisho huanzisha kifaa na KRA: ufunguo wa mawasiliano unaotumwa na KRA huhifadhiwa kwenye keyring ya kompyuta hii, kamwe si kwenye faili. Ruka ili kuhifadhi mauzo bila kutuma chochote KRA hadi eTIMS iwekwe (docs/etims.md).</translation>
+    </message>
+    <message>
+        <source>This shop is enrolled with a head office: head office submits the store's sales to KRA eTIMS (one invoice sequence for all its tills). Nothing to set on this till; press Next.</source>
+        <translation>Duka hili limesajiliwa na ofisi kuu: ofisi kuu hutuma mauzo ya duka kwa KRA eTIMS (mfuatano mmoja wa ankara kwa till zake zote). Hakuna cha kuweka kwenye till hii; bonyeza Endelea.</translation>
+    </message>
+    <message>
+        <source>as entered in the eTIMS service request</source>
+        <translation>kama ilivyoandikwa kwenye ombi la huduma la eTIMS</translation>
+    </message>
+    <message>
+        <source>e.g. 01, as KRA assigned (not always 00)</source>
+        <translation>k.m. 01, kama KRA ilivyotoa (si 00 kila mara)</translation>
+    </message>
+    <message>
+        <source>eTIMS address</source>
+        <translation>Anwani ya eTIMS</translation>
+    </message>
+    <message>
+        <source>eTIMS service</source>
+        <translation>Huduma ya eTIMS</translation>
+    </message>
+    <message>
+        <source>empty: KRA's own address</source>
+        <translation>tupu: anwani ya KRA yenyewe</translation>
+    </message>
+    <message>
+        <source>only if this device was initialised before; else empty</source>
+        <translation>tu ikiwa kifaa hiki kiliwahi kuanzishwa; vinginevyo acha tupu</translation>
+    </message>
+    <message>
+        <source>the http://127.0.0.1:… address kaunta sandbox etims printed</source>
+        <translation>anwani ya http://127.0.0.1:… iliyochapishwa na kaunta sandbox etims</translation>
     </message>
 </context>
 <context>
@@ -1374,25 +1636,6 @@
     <message>
         <source>Write each line as a barcode or SKU and a quantity.</source>
         <translation>Andika kila mstari kama msimbopau au SKU na idadi.</translation>
-    </message>
-</context>
-<context>
-    <name>NotYetPage</name>
-    <message>
-        <source>KRA eTIMS</source>
-        <translation>KRA eTIMS</translation>
-    </message>
-    <message>
-        <source>Not in the wizard yet: after Finish, a manager sets the printer, cash drawer, pole display and scanner in the manager's tools, Devices (Alt+D), with a test print (docs/devices.md). A barcode scanner that types like a keyboard works as it is.</source>
-        <translation>Bado haipo kwenye mwongozo huu: baada ya Maliza, meneja huweka printa, droo ya pesa, skrini ya mteja na skana kwenye zana za meneja, Vifaa (Alt+D), pamoja na uchapishaji wa majaribio (docs/devices.md). Skana ya barcode inayoandika kama kibodi inafanya kazi ilivyo.</translation>
-    </message>
-    <message>
-        <source>Not in the wizard yet: eTIMS is set up as docs/etims.md explains (at head office for an enrolled shop). Until then sales are kept and nothing is sent to KRA.</source>
-        <translation>Bado haipo kwenye mwongozo huu: eTIMS huwekwa kama docs/etims.md inavyoeleza (ofisi kuu kwa duka lililosajiliwa). Hadi hapo mauzo yanahifadhiwa na hakuna kinachotumwa KRA.</translation>
-    </message>
-    <message>
-        <source>Printer, scanner and cash drawer</source>
-        <translation>Printa, skana na droo ya pesa</translation>
     </message>
 </context>
 <context>
@@ -2403,8 +2646,20 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Anwani: kila mstari usizidi herufi 80.</translation>
     </message>
     <message>
+        <source>Branch id: the two digits KRA gave this branch, e.g. 01 (00 only if KRA says so).</source>
+        <translation>Nambari ya tawi: tarakimu mbili ambazo KRA ilitoa kwa tawi hili, k.m. 01 (00 tu ikiwa KRA inasema hivyo).</translation>
+    </message>
+    <message>
         <source>Cancel</source>
         <translation>Ghairi</translation>
+    </message>
+    <message>
+        <source>Communication key: the letters and digits KRA gave at the first initialisation (16 to 255), or leave it empty.</source>
+        <translation>Ufunguo wa mawasiliano: herufi na tarakimu ambazo KRA ilitoa kifaa kilipoanzishwa mara ya kwanza (16 hadi 255), au uache tupu.</translation>
+    </message>
+    <message>
+        <source>Device serial: the serial entered in the eTIMS service request, 1 to 100 characters.</source>
+        <translation>Nambari ya kifaa: nambari iliyoandikwa kwenye ombi la huduma la eTIMS, herufi 1 hadi 100.</translation>
     </message>
     <message>
         <source>Finish</source>
@@ -2461,6 +2716,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Skip</source>
         <translation>Ruka</translation>
+    </message>
+    <message>
+        <source>eTIMS address: an https:// address (or, for the simulator on this computer, the http://127.0.0.1:… address kaunta sandbox etims printed).</source>
+        <translation>Anwani ya eTIMS: anwani ya https:// (au, kwa kiigaji kwenye kompyuta hii, anwani ya http://127.0.0.1:… iliyochapishwa na kaunta sandbox etims).</translation>
+    </message>
+    <message>
+        <source>{device}, Port: a serial port (COM3, /dev/ttyUSB0) or a network device's address and port (192.168.1.50:9100), or leave it empty for none.</source>
+        <translation>{device}, Mlango (port): mlango wa serial (COM3, /dev/ttyUSB0) au anwani na mlango wa kifaa cha mtandao (192.168.1.50:9100), au uache tupu kama hakuna.</translation>
     </message>
     <message>
         <source>{field}: 1 to 16 letters, digits, '_' or '.', no spaces or '-' (it starts every receipt number).</source>
@@ -2884,6 +3147,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Pesa zinazorudishwa kupitia PayPal lazima ziwe kwa sarafu ya malipo.</translation>
     </message>
     <message>
+        <source>A PayPal refund must be more than zero and at most {amount}.</source>
+        <comment>paypal.refund_limits</comment>
+        <translation>Pesa za kurudisha kwa PayPal lazima ziwe zaidi ya sifuri na zisizidi {amount}.</translation>
+    </message>
+    <message>
         <source>A completed sale cannot be voided; refund it.</source>
         <comment>sale.not_voidable.completed</comment>
         <translation>Mauzo yaliyokamilika hayawezi kufutwa; rudisha pesa badala yake.</translation>
@@ -3052,8 +3320,17 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Nambari ya idhini (kwenye karatasi ya mashine ya kadi)</translation>
     </message>
     <message>
+        <source>Approved by</source>
+        <comment>refund.receipt.approved_by</comment>
+        <translation>Ameidhinisha</translation>
+    </message>
+    <message>
         <source>Approved late, not charged: the customer approved in PayPal after the till stopped waiting. Nothing was taken.</source>
         <translation>Imeidhinishwa kwa kuchelewa, haikutozwa: mteja aliidhinisha kwenye PayPal baada ya till kuacha kusubiri. Hakuna kilichochukuliwa.</translation>
+    </message>
+    <message>
+        <source>Ask for the signed invoice later (reprint)</source>
+        <translation>Omba ankara iliyosainiwa baadaye (chapisha tena)</translation>
     </message>
     <message>
         <source>Ask the customer to pay another way.</source>
@@ -3096,6 +3373,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Cannot combine {first} and {second} amounts.</source>
         <comment>money.mixed</comment>
         <translation>Haiwezekani kuchanganya kiasi cha {first} na cha {second}.</translation>
+    </message>
+    <message>
+        <source>Cannot lock {folder} ({detail}): nothing restored.</source>
+        <comment>restore.cannot_lock</comment>
+        <translation>Haiwezekani kufunga {folder} ({detail}): hakuna kilichorejeshwa.</translation>
     </message>
     <message>
         <source>Card PIN (demo: any 4 to 6 digits)</source>
@@ -3180,6 +3462,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Haikuwezekana kupata hali ya M-Pesa sasa hivi.</translation>
     </message>
     <message>
+        <source>Could not open the database {path}: {detail}</source>
+        <comment>db.cannot_open</comment>
+        <translation>Hifadhidata {path} haikuweza kufunguliwa: {detail}</translation>
+    </message>
+    <message>
         <source>Customer's M-Pesa phone number</source>
         <translation>Nambari ya simu ya M-Pesa ya mteja</translation>
     </message>
@@ -3246,6 +3533,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Maliza, weka kando au futa mauzo ya sasa kabla ya kurudisha mengine.</translation>
     </message>
     <message>
+        <source>For receipt</source>
+        <comment>refund.receipt.for_receipt</comment>
+        <translation>Ya risiti</translation>
+    </message>
+    <message>
         <source>Give a reason (at least 3 characters).</source>
         <comment>shift_short_reason</comment>
         <translation>Toa sababu (angalau herufi 3).</translation>
@@ -3255,6 +3547,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Toa sababu ya kufuta (angalau herufi 3).</translation>
     </message>
     <message>
+        <source>Given back {amount}</source>
+        <comment>refund.receipt.given_back</comment>
+        <translation>Imerudishwa {amount}</translation>
+    </message>
+    <message>
         <source>Giving a card, M-Pesa or PayPal payment back as cash</source>
         <translation>Kurudisha malipo ya kadi, M-Pesa au PayPal kama pesa taslimu</translation>
     </message>
@@ -3262,6 +3559,18 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Gross</source>
         <comment>receipt.gross</comment>
         <translation>Jumla</translation>
+    </message>
+    <message>
+        <source>Head office reported a PayPal payment in another currency. Do not treat the sale as paid: the manager must check it in PayPal.</source>
+        <translation>Ofisi kuu imeripoti malipo ya PayPal kwa sarafu nyingine. Usihesabu mauzo haya kuwa yamelipwa: meneja lazima ayakague kwenye PayPal.</translation>
+    </message>
+    <message>
+        <source>Head office reported another PayPal order for this payment; checking again.</source>
+        <translation>Ofisi kuu imeripoti oda nyingine ya PayPal kwa malipo haya; inakagua tena.</translation>
+    </message>
+    <message>
+        <source>Head office reports a refund at PayPal for this payment; checking again.</source>
+        <translation>Ofisi kuu inaripoti marejesho ya pesa kwenye PayPal kwa malipo haya; inakagua tena.</translation>
     </message>
     <message>
         <source>Importing the catalog</source>
@@ -3518,6 +3827,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Ni {left} tu kati ya {sold} zilizouzwa zinazoweza kurejeshwa bado ({refunded} zimesharudishwa).</translation>
     </message>
     <message>
+        <source>Original receipt</source>
+        <comment>refund.receipt.original</comment>
+        <translation>Risiti ya awali</translation>
+    </message>
+    <message>
         <source>PIN {pin}</source>
         <comment>receipt.pin</comment>
         <translation>PIN {pin}</translation>
@@ -3534,6 +3848,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Paid {amount} at {rate}</source>
         <comment>receipt.foreign</comment>
         <translation>Imelipwa {amount} kwa kiwango {rate}</translation>
+    </message>
+    <message>
+        <source>PayPal accepted the refund of {amount}; it completes when PayPal releases it.</source>
+        <comment>paypal.refund_pending</comment>
+        <translation>PayPal imekubali kurudisha {amount}; itakamilika PayPal itakapoziachilia.</translation>
     </message>
     <message>
         <source>PayPal cannot take this amount's decimals.</source>
@@ -3589,6 +3908,15 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>PayPal imetoa hali isiyotarajiwa ya oda; inaangalia tena.</translation>
     </message>
     <message>
+        <source>PayPal is holding this payment ({reason}); it is not paid yet. Wait, or cancel and take another method.</source>
+        <comment>paypal.capture_pending</comment>
+        <translation>PayPal imeshikilia malipo haya ({reason}); bado hayajalipwa. Subiri, au ghairi na upokee kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>PayPal is holding this payment; it is not paid yet.</source>
+        <translation>PayPal imeshikilia malipo haya; bado hayajalipwa.</translation>
+    </message>
+    <message>
         <source>PayPal is still holding this payment; it can be refunded once PayPal releases it.</source>
         <translation>PayPal bado inashikilia malipo haya; yanaweza kurudishwa PayPal ikishayaachilia.</translation>
     </message>
@@ -3605,6 +3933,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Malipo ya PayPal yameondolewa; hakuna kilichochukuliwa. Kiungo cha mteja kitaisha muda wake.</translation>
     </message>
     <message>
+        <source>PayPal refused ({issue}).</source>
+        <comment>paypal.refused</comment>
+        <translation>PayPal imekataa ({issue}).</translation>
+    </message>
+    <message>
+        <source>PayPal refused the request ({status} {issue}). Take another method and tell the manager.</source>
+        <comment>paypal.request_refused</comment>
+        <translation>PayPal imekataa ombi ({status} {issue}). Pokea kwa njia nyingine na umjulishe meneja.</translation>
+    </message>
+    <message>
         <source>PayPal refused this payment.</source>
         <translation>PayPal imekataa malipo haya.</translation>
     </message>
@@ -3615,6 +3953,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>PayPal sent no approval link; checking the payment again.</source>
         <translation>PayPal haikutuma kiungo cha kuidhinisha; inaangalia malipo tena.</translation>
+    </message>
+    <message>
+        <source>PayPal shows part of this payment refunded already: only {kept} was kept.</source>
+        <comment>paypal.partly_refunded_already</comment>
+        <translation>PayPal inaonyesha sehemu ya malipo haya imesharudishwa: ni {kept} tu iliyobaki.</translation>
     </message>
     <message>
         <source>PayPal takes {currency} amounts with {digits} decimal at most and up to 15 digits; this amount cannot be sent.</source>
@@ -3656,6 +3999,21 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Quantity {quantity} is too large (at most {limit}).</source>
         <comment>sale.quantity_too_large</comment>
         <translation>Idadi {quantity} ni kubwa mno (isizidi {limit}).</translation>
+    </message>
+    <message>
+        <source>REFUND</source>
+        <comment>refund.receipt.title</comment>
+        <translation>MAREJESHO</translation>
+    </message>
+    <message>
+        <source>REFUND {currency}</source>
+        <comment>refund.receipt.total</comment>
+        <translation>MAREJESHO {currency}</translation>
+    </message>
+    <message>
+        <source>RETURN</source>
+        <comment>refund.receipt.return_title</comment>
+        <translation>MAREJESHO YA BIDHAA</translation>
     </message>
     <message>
         <source>Reason: {reason}</source>
@@ -3702,8 +4060,28 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kumb.</translation>
     </message>
     <message>
+        <source>Refund</source>
+        <comment>refund.receipt.refund</comment>
+        <translation>Rejesha pesa</translation>
+    </message>
+    <message>
+        <source>Refund {refund_id}</source>
+        <comment>refund.receipt.refund_id</comment>
+        <translation>Marejesho {refund_id}</translation>
+    </message>
+    <message>
         <source>Removing an item after payment started</source>
         <translation>Kuondoa bidhaa baada ya malipo kuanza</translation>
+    </message>
+    <message>
+        <source>Restoring {source} failed ({detail}); see {folder}.</source>
+        <comment>restore.failed</comment>
+        <translation>Kurejesha {source} kumeshindikana ({detail}); angalia {folder}.</translation>
+    </message>
+    <message>
+        <source>Return without a receipt</source>
+        <comment>refund.receipt.no_receipt</comment>
+        <translation>Kurudisha bila risiti</translation>
     </message>
     <message>
         <source>Sale {sale_id}</source>
@@ -3747,6 +4125,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Say whose credit this is (customer name or phone) in the note.</source>
         <translation>Andika kwenye maelezo salio hili ni la nani (jina la mteja au simu).</translation>
+    </message>
+    <message>
+        <source>Scan later for the signed invoice</source>
+        <translation>Skani baadaye kupata ankara iliyosainiwa</translation>
     </message>
     <message>
         <source>Scan or type the items that come back.</source>
@@ -3917,6 +4299,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>The basket is empty: there is nothing to void.</source>
         <translation>Kikapu ni kitupu: hakuna cha kufuta.</translation>
+    </message>
+    <message>
+        <source>The copy of {source} failed its check ({detail}).</source>
+        <comment>restore.copy_failed_check</comment>
+        <translation>Nakala ya {source} haikupita ukaguzi ({detail}).</translation>
     </message>
     <message>
         <source>The count is {difference} off what was expected: write a note saying why.</source>
@@ -4380,6 +4767,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>toleo la mauzo yaliyohifadhiwa {version} halijulikani</translation>
     </message>
     <message>
+        <source>users row {user} changed its role, PIN hash or active flag without a new seal: call pos.store.journal_chain.seal_user(session, user) after such a change.</source>
+        <comment>db.unsealed_user</comment>
+        <translation>Hitilafu ya programu: mtumiaji {user} amebadilishwa (cheo, PIN au hali) bila muhuri mpya. Mjulishe support (pos.store.journal_chain.seal_user(session, user)).</translation>
+    </message>
+    <message>
         <source>{a_method} payment does not add up: {tendered} tendered is not {amount} taken plus {change} change.</source>
         <comment>snapshot.unbalanced_payment</comment>
         <translation>Malipo ya {method} hayalingani: {tendered} zilizotolewa si {amount} zilizopokelewa pamoja na chenji {change}.</translation>
@@ -4418,6 +4810,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{amount} is more than the {due} due. {method} gives no change.</source>
         <comment>payments.no_change</comment>
         <translation>{amount} ni zaidi ya deni la {due}. {method} haitoi chenji.</translation>
+    </message>
+    <message>
+        <source>{amount} refunded to the customer's PayPal.</source>
+        <comment>paypal.refunded</comment>
+        <translation>{amount} zimerudishwa kwenye PayPal ya mteja.</translation>
     </message>
     <message>
         <source>{amount} was overpaid by a non-cash method; refund it before completing.</source>
@@ -4473,6 +4870,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{kind} is not a kind of cash movement.</source>
         <comment>shift_unknown_kind</comment>
         <translation>{kind} si aina ya mwendo wa pesa taslimu.</translation>
+    </message>
+    <message>
+        <source>{label} (reversal)</source>
+        <comment>refund.receipt.by_hand</comment>
+        <translation>{label} (reversal)</translation>
     </message>
     <message>
         <source>{label} already paid {paid}; after this change the sale would be {payable}, and {excess} cannot be given back from the drawer. Keep the item, or void the sale: the manager then returns the {label} payment (Settle…).</source>
@@ -4558,6 +4960,41 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{name} is the last manager: add another manager first, so that someone can still manage this till.</source>
         <comment>staff_last_manager</comment>
         <translation>{name} ndiye meneja wa mwisho: ongeza meneja mwingine kwanza, ili mtu aweze bado kusimamia mashine hii.</translation>
+    </message>
+    <message>
+        <source>{path} is damaged ({detail}): it was not restored.</source>
+        <comment>restore.damaged</comment>
+        <translation>{path} imeharibika ({detail}): haikurejeshwa.</translation>
+    </message>
+    <message>
+        <source>{path} is not a Kaunta database: nothing restored.</source>
+        <comment>restore.not_kaunta</comment>
+        <translation>{path} si hifadhidata ya Kaunta: hakuna kilichorejeshwa.</translation>
+    </message>
+    <message>
+        <source>{path} is not a database Kaunta can read ({detail}).</source>
+        <comment>restore.unreadable</comment>
+        <translation>{path} si hifadhidata ambayo Kaunta inaweza kusoma ({detail}).</translation>
+    </message>
+    <message>
+        <source>{path} is not a file with a database in it: nothing restored.</source>
+        <comment>restore.not_a_file</comment>
+        <translation>{path} si faili yenye hifadhidata: hakuna kilichorejeshwa.</translation>
+    </message>
+    <message>
+        <source>{path} lacks the rules that keep sales append-only ({missing}): it was not restored. Call support.</source>
+        <comment>restore.no_rules</comment>
+        <translation>{path} haina kanuni zinazozuia mauzo kubadilishwa ({missing}): haikurejeshwa. Piga simu kwa support.</translation>
+    </message>
+    <message>
+        <source>{path} was written by a newer Kaunta (schema {revision}); install that version to restore it.</source>
+        <comment>restore.too_new</comment>
+        <translation>{path} iliandikwa na Kaunta mpya zaidi (schema {revision}); sakinisha toleo hilo ili kuirejesha.</translation>
+    </message>
+    <message>
+        <source>{running} Nothing was restored: close the till first, then run `kaunta restore {source}` again.</source>
+        <comment>restore.till_open</comment>
+        <translation>{running} Hakuna kilichorejeshwa: funga till kwanza, kisha endesha `kaunta restore {source}` tena.</translation>
     </message>
     <message>
         <source>{tendered} is less than the {cash_due} due. Enter at least {cash_text}, or take a part payment.</source>
