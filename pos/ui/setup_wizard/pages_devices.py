@@ -105,6 +105,7 @@ class DevicesPage(SetupPage):
         for index, table in enumerate(model.DEVICE_TABLES):
             old = self.forms.get(table)
             page = self.tabs.widget(index)
+            assert page is not None  # one tab per device table, made in __init__
             form = DeviceForm(
                 page, table, self.device_name(table), current.get(table, {}), self.ports
             )
