@@ -130,9 +130,21 @@ class DevicesPage(SetupPage):
 
         def found(ports: list[Any]) -> None:
             self.ports = list(ports)
-            self._build_forms(self._current())
+            self._add_ports()
 
         self.setup.call(self.setup.backend.ports, found, lambda _e: None)
+
+    def _add_ports(self) -> None:
+        """Offer the ports found in the forms already shown, as the device screen lists
+        them, keeping what was typed meanwhile (the forms are not rebuilt: a manager who
+        started typing keeps the field and its focus)."""
+        for form in self.forms.values():
+            typed = form.port.currentText()
+            for port in self.ports:
+                if form.port.findText(port.url) < 0:
+                    form.port.addItem(port.url, port.url)
+                    form.port.setItemData(form.port.count() - 1, port.description)
+            form.port.setCurrentText(typed)
 
     def retranslate_ui(self) -> None:
         self.setTitle(self.tr("Printer, scanner and cash drawer"))
