@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Screenshots of the set-up wizard in English and Kiswahili under Xvfb and openbox (see
-# tools/wizard_screenshots.py). Needs: apt-get install xvfb openbox imagemagick.
+# tools/wizard_screenshots.py; arguments are passed on to it, e.g. --only 09,10,11
+# --extra-translations /tmp/i18n/wizard.json). Needs: apt-get install xvfb openbox imagemagick.
 # Each language gets a display of its own that nobody else uses (the first free one from
 # 140 up), so a screenshot never shows another program's windows.
 set -euo pipefail
@@ -23,7 +24,7 @@ for language in en sw; do
   DISPLAY=":$display" openbox >/dev/null 2>&1 &
   wm=$!
   sleep 1
-  DISPLAY=":$display" timeout 120 "$PY" tools/wizard_screenshots.py --language "$language" \
+  DISPLAY=":$display" timeout 120 "$PY" tools/wizard_screenshots.py --language "$language" "$@" \
     || echo "wizard_screenshots.py --language $language ended with $?"
   kill "$wm" "$xvfb" 2>/dev/null || true
   wait "$xvfb" 2>/dev/null || true

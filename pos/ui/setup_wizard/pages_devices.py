@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -106,9 +107,8 @@ class DevicesPage(SetupPage):
             old = self.forms.get(table)
             page = self.tabs.widget(index)
             assert page is not None  # one tab per device table, made in __init__
-            form = DeviceForm(
-                page, table, self.device_name(table), current.get(table, {}), self.ports
-            )
+            # no group title: the tab names the device
+            form = DeviceForm(page, table, "", current.get(table, {}), self.ports)
             form.port.lineEdit().setPlaceholderText(  # type: ignore[union-attr]
                 self.tr("empty: none; COM3, /dev/ttyUSB0 or 192.168.1.50:9100")
             )
@@ -120,7 +120,13 @@ class DevicesPage(SetupPage):
             self.forms[table] = form
 
     def _current(self) -> dict[str, dict[str, Any]]:
-        return {t: f.values() for t, f in self.forms.items()} if self.forms else {}
+        """What the forms hold, as they start from it (stop bits 1, not 1.0)."""
+        current = {t: f.values() for t, f in self.forms.items()}
+        for values in current.values():
+            bits = values.get("stopbits")
+            if isinstance(bits, float) and bits.is_integer():
+                values["stopbits"] = int(bits)
+        return current
 
     def initializePage(self) -> None:
         """The first time: ask for the ports this computer has (on the worker)."""
@@ -177,6 +183,8 @@ class DevicesPage(SetupPage):
     def check_table(self, table: str) -> tuple[str, QWidget | None] | None:
         form = self.forms[table]
         values = self.table_values(table)
+        if values.get("port") and values["port"] != form.port.currentText().strip():
+            form.port.setCurrentText(str(values["port"]))  # host:port shown as written
         problem = model.check_port(str(values.get("port", "")), self.device_name(table))
         if problem is not None:
             return problem, form.port
@@ -278,16 +286,21 @@ class DevicesPage(SetupPage):
                 "Serial scanner: no code came in 15 seconds. Press Test scanner, then scan "
                 "a barcode; check the cable, the speed and what the code ends with."
             ),
-            "no_drawer": self.tr(
-                "Cash drawer: tick \u201cA cash drawer hangs on this printer\u201d first."
-            ),
+            "no_drawer": self.tr("Cash drawer: tick \u201c{box}\u201d first."),
             "settings": self.tr("{device}: {detail}"),
         }
         if result.ok and result.code in done:
             self.show_info(done[result.code].format(port=port, detail=detail))
             return
         if result.code in failed:
-            self.show_error(failed[result.code].format(device=device, detail=detail))
+            box = self.forms["printer"].fields["drawer"]
+            self.show_error(
+                failed[result.code].format(
+                    device=device,
+                    detail=detail,
+                    box=box.text() if isinstance(box, QCheckBox) else "",
+                )
+            )
             return
         if result.code in ("offline", "timeout"):
             text = self.tr(
@@ -343,7 +356,10 @@ class EtimsPage(SetupPage):
         self.test_button = QPushButton(self.body)
         self.test_button.setObjectName("testEtims")
         self.test_button.clicked.connect(self.test)
-        form.addRow("", self.test_button)
+        row = QHBoxLayout()
+        row.addWidget(self.test_button)
+        row.addStretch(1)
+        form.addRow("", row)
         self.head_office_note = QLabel(self)
         self.head_office_note.setWordWrap(True)
         self.head_office_note.setObjectName("etimsHeadOffice")
