@@ -185,8 +185,10 @@ def etims_results_puller(
     if hq is not None:
         hq.follow(head_office_url, token)  # enrolled again: its new token and address
     else:
+        path = database_path.with_name(FILE_NAME)
+        path.parent.mkdir(parents=True, exist_ok=True)  # a data folder not made yet
         hq = HeadOfficeEtims(
-            database_path.with_name(FILE_NAME),
+            path,
             terminal.etims,
             head_office_url=head_office_url,
             token=token,
