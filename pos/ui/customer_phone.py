@@ -123,7 +123,7 @@ class CustomerPhoneWindow(QWidget):
             self._busy = False
             show_message(self.message, describe_error(error), error=True)
 
-        self.runner.submit_network(self.phone.pending, shown, failed)
+        self.runner.poll_network(self.phone.pending, shown, failed)
 
     def _show(self, prompt: Prompt | None) -> None:
         changed = (prompt and prompt.prompt_id) != (self.prompt and self.prompt.prompt_id)

@@ -37,7 +37,7 @@ class ServiceRunner(QObject):
     """``submit(fn, on_ok, on_error)``: fn runs in the worker, callbacks on the GUI thread;
     ``submit_steps``: a generator whose network calls run on the network executor."""
 
-    sig_done = Signal(object, object, object, object)  # on_ok, on_error, result, error
+    sig_done = Signal(object, object, object, object, bool)  # ok, error cb, result, error, counted
     sig_busy_changed = Signal(bool)
 
     def __init__(
@@ -55,6 +55,8 @@ class ServiceRunner(QObject):
 
     @property
     def pending(self) -> int:
+        """Calls submitted and not yet delivered, background polls not counted: zero means
+        everything the cashier (or a test acting as one) asked for has been answered."""
         return self._pending
 
     @property
@@ -91,19 +93,33 @@ class ServiceRunner(QObject):
         """Run ``fn`` (network only: no store, no basket) on the network executor."""
         self._run_on(self._network, fn, on_ok, on_error)
 
+    def poll_network(
+        self,
+        fn: Callable[[], T],
+        on_ok: Callable[[T], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Like :meth:`submit_network` for a poll a timer repeats on its own (the training
+        phone asking the sandboxes for prompts): not counted in :attr:`pending`, so a
+        slow poll that the next tick follows at once never keeps the till looking busy."""
+        self._run_on(self._network, fn, on_ok, on_error, counted=False)
+
     def _run_on(
         self,
         worker: Worker,
         fn: Callable[[], T],
         on_ok: Callable[[T], None] | None,
         on_error: Callable[[BaseException], None] | None,
+        *,
+        counted: bool = True,
     ) -> None:
         try:
             future = worker.submit(fn)
         except WorkerClosed:
             return  # closing: nobody is left to show the result
-        self._begin()
-        future.add_done_callback(lambda f: self._finished(f, on_ok, on_error))
+        if counted:
+            self._begin()
+        future.add_done_callback(lambda f: self._finished(f, on_ok, on_error, counted))
 
     def submit_steps(
         self,
@@ -122,19 +138,21 @@ class ServiceRunner(QObject):
         def finished(f: Future[T]) -> None:
             if f.cancelled():
                 return  # the app is closing
-            self._finished(f, on_ok, on_error)
+            self._finished(f, on_ok, on_error, True)
 
         future.add_done_callback(finished)
 
-    def _finished(self, future: Future[Any], on_ok: Any, on_error: Any) -> None:
+    def _finished(self, future: Future[Any], on_ok: Any, on_error: Any, counted: bool) -> None:
         error = future.exception()
         result = None if error else future.result()
-        self.sig_done.emit(on_ok, on_error, result, error)
+        self.sig_done.emit(on_ok, on_error, result, error, counted)
 
-    def _deliver(self, on_ok: Any, on_error: Any, result: Any, error: Any) -> None:
-        with self._lock:
-            self._pending -= 1
-            idle = self._pending == 0
+    def _deliver(self, on_ok: Any, on_error: Any, result: Any, error: Any, counted: bool) -> None:
+        idle = False
+        if counted:
+            with self._lock:
+                self._pending -= 1
+                idle = self._pending == 0
         try:
             if error is not None:
                 if on_error is not None:

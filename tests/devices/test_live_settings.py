@@ -95,6 +95,9 @@ def live_till(
     devices = start_devices(config, terminal, None, poll_interval=0.1)
     heard = Heard()
     devices.events.listen(heard)
+    # a status reported before the listener was added (the printer answered at once)
+    for status in devices.events.statuses().values():
+        heard.status(status)
     terminal.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
     try:
         yield devices, heard
