@@ -11,6 +11,13 @@ and failing later (an address that breaks the receipt after the sale committed, 
 know are reported as warnings (``Config.warnings``), since they are usually typos.
 Settings of a payment method beyond ``currency`` and ``rate`` are the method's own and are
 checked when it is built.
+
+Importing this module is kept cheap (the domain's values, the device settings' parsers and
+the standard library): every ``kaunta`` command reads the configuration first, and most
+never open the store. The shift rules' home (``pos.services.shifts``, which brings
+SQLAlchemy and the store models) and the eTIMS settings' package (``sync.etims``, which
+brings ``requests``) are imported only when a value of theirs is needed: the ``[shifts]``
+limits when a config is built, ``[etims]`` only when the file has that section.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_config_dir, user_data_dir, user_log_dir
 
@@ -33,10 +40,10 @@ from pos.domain.sale import CashRounding
 from pos.services.backups import BackupPolicy
 from pos.services.context import Policy, TerminalContext
 from pos.services.device_config import DeviceConfigError, DevicesConfig, devices_config
-from pos.services.shifts import ShiftLimits
-from sync.etims.config import KNOWN_KEYS as ETIMS_KEYS
-from sync.etims.config import EtimsConfig, parse_etims
-from sync.etims.settings import SettingsError
+
+if TYPE_CHECKING:  # imported where used: see the module docstring
+    from pos.services.shifts import ShiftLimits
+    from sync.etims.config import EtimsConfig
 
 APP = "kaunta"
 
@@ -88,7 +95,7 @@ class Config:
     #: ``[sync]``: how the sync agent reaches the head office
     sync: SyncConfig = field(default_factory=lambda: SyncConfig())
     #: ``[shifts]``: above these amounts a manager approves (cash in/out, a close's count)
-    shift_limits: ShiftLimits = field(default_factory=ShiftLimits)
+    shift_limits: ShiftLimits = field(default_factory=lambda: _default_shift_limits())
     #: ``[terminal] vat_registered``: recorded by the set-up wizard (it makes the KRA PIN
     #: required there); prices and VAT classes are the catalog's whatever it says
     vat_registered: bool = True
@@ -155,8 +162,9 @@ _DEMO_STORE = StoreInfo(
     tax_pin="P000000000X",
 )
 
-#: Every key Kaunta reads, by section. ``[payments.<method>]`` tables are the methods' own.
-KNOWN_KEYS: dict[str, frozenset[str]] = {
+#: Every key Kaunta reads, by section, but ``[etims]`` (see :func:`known_keys`).
+#: ``[payments.<method>]`` tables are the methods' own.
+_KEYS: dict[str, frozenset[str]] = {
     "terminal": frozenset(
         {
             "store_id",
@@ -190,8 +198,28 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "shifts": frozenset({"cash_movement_approval_above", "close_difference_approval_above"}),
     "sync": frozenset({"url", "poll_seconds", "ca_bundle", "warn_after_hours"}),
     "devices": frozenset(),  # only tables: [devices.printer|display|scanner]
-    "etims": ETIMS_KEYS,
 }
+#: the sections read, ``[etims]`` included
+SECTIONS = (*_KEYS, "etims")
+
+
+def known_keys(section: str) -> frozenset[str]:
+    """The keys Kaunta reads in ``[section]``. ``[etims]``'s are eTIMS's own list, looked
+    up only for a file that has that section (it imports ``sync.etims``)."""
+    if section == "etims":
+        from sync.etims.config import KNOWN_KEYS as ETIMS_KEYS
+
+        return ETIMS_KEYS
+    return _KEYS[section]
+
+
+def __getattr__(name: str) -> dict[str, frozenset[str]]:
+    """``KNOWN_KEYS``: every section's keys, eTIMS's included (made on first use)."""
+    if name == "KNOWN_KEYS":
+        return {section: known_keys(section) for section in SECTIONS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: ``[receipt] language`` values
 RECEIPT_LANGUAGES = ("en", "sw", "both")
 #: ``[ui] language`` values (the languages the screens speak)
@@ -304,14 +332,13 @@ def _unknown(raw: dict[str, Any]) -> list[str]:
     """One warning per key or section this version does not read (typos, mostly)."""
     found: list[str] = []
     for name, table in raw.items():
-        if name not in KNOWN_KEYS:
+        if name not in SECTIONS:
             what = "section" if isinstance(table, dict) else "key"
             found.append(f"unknown {what} {name!r} in the config file (ignored; a typo?)")
             continue
+        keys = known_keys(name)
         for key, value in table.items():
-            if key in KNOWN_KEYS[name] or (
-                name in ("payments", "devices") and isinstance(value, dict)
-            ):
+            if key in keys or (name in ("payments", "devices") and isinstance(value, dict)):
                 continue
             found.append(f"unknown key {name}.{key} in the config file (ignored; a typo?)")
     return found
@@ -501,7 +528,7 @@ def _build(
     training: bool | None,
     env: dict[str, str],
 ) -> Config:
-    sections = {name: _section(raw, name) for name in KNOWN_KEYS}
+    sections = {name: _section(raw, name) for name in SECTIONS}
     term, pol = sections["terminal"], sections["policy"]
 
     env_training = env.get("KAUNTA_TRAINING")
@@ -573,6 +600,12 @@ def _build(
 
 
 def _etims(section: dict[str, Any]) -> EtimsConfig | None:
+    """``[etims]`` checked by eTIMS's own parser; no section: None, and nothing imported."""
+    if not section:
+        return None
+    from sync.etims.config import parse_etims
+    from sync.etims.settings import SettingsError
+
     try:
         return parse_etims(section)
     except SettingsError as exc:
@@ -612,9 +645,17 @@ def _receipt_lines(store: StoreInfo, section: dict[str, Any]) -> StoreInfo:
     return store
 
 
+def _default_shift_limits() -> ShiftLimits:
+    """The shift rules' defaults (for a :class:`Config` made without ``[shifts]``)."""
+    from pos.services.shifts import ShiftLimits
+
+    return ShiftLimits()
+
+
 def _shift_limits(section: dict[str, Any], currency: str) -> ShiftLimits:
     """``[shifts]`` limits in whole units of the currency (KES 5000 = 500000 minor)."""
     from pos.domain.money import exponent
+    from pos.services.shifts import ShiftLimits
 
     unit = 10 ** exponent(currency)
     return ShiftLimits(
