@@ -171,15 +171,19 @@ def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def test_every_endpoint_is_throttled() -> None:
-    """DRF views under /api/ and /hooks/ carry throttle classes; everything else passes the
-    page throttle middleware (which uses the same DRF throttle class)."""
+    """Views under /api/ and /hooks/ carry throttle classes (DRF's, or a plain view's own
+    ``throttle_classes``, the STK callback's); everything else passes the page throttle
+    middleware (which uses the same counting throttle)."""
     from django.conf import settings
 
     assert "sync.server.ops.security.PageThrottleMiddleware" in settings.MIDDLEWARE
     unthrottled = []
     for route, view in _patterns(get_resolver()):
         cls = getattr(view, "cls", None)
-        if route.startswith(security.DRF_PREFIXES) and (cls is None or not cls().get_throttles()):
+        classes = (
+            cls().get_throttles() if cls is not None else getattr(view, "throttle_classes", ())
+        )
+        if route.startswith(security.DRF_PREFIXES) and not classes:
             unthrottled.append(route)
     assert unthrottled == []
 

@@ -1,4 +1,4 @@
-"""Throttles per terminal and per address; DRF answers 429 with ``Retry-After``.
+"""Throttles per terminal and per address; a refusal is a 429 with ``Retry-After``.
 
 The counters are rows of the database cache's table (``hq_throttle_cache``, made by the
 ``hq_terminals`` migration ``0002_throttle_cache``), so every gunicorn worker and every
@@ -8,29 +8,93 @@ Django's cull count) on each request: four to six queries per throttle, and at a
 6,000 requests a minute from one address a list of thousands of timestamps, rewritten each
 time. Measured under the benchmark's load that was most of a small call's time.
 
-Here each window is one integer row, counted by one ``INSERT … ON CONFLICT DO UPDATE``
-that only counts while there is room (so a refused request is not counted, as in DRF, and
-two workers cannot both take the last place: the row is locked while it is counted), plus
-one read of the previous window: the estimate is the previous window's count weighted by
-how much of it still lies within the last ``duration`` seconds (rounded up), plus this
-window's. That sliding estimate never lets a burst through at a window's edge the way a
-plain fixed window would (at most one request over the limit in any ``duration``).
+Here each window is one integer row, counted by ONE statement on SQLite and PostgreSQL
+alike: an ``INSERT … SELECT … ON CONFLICT DO UPDATE … RETURNING`` whose conditions read the
+previous window's row in a sub-select. The estimate is the previous window's count weighted
+by how much of it still lies within the last ``duration`` seconds (rounded up, in integer
+millionths so both databases compute it the same way), plus this window's. The statement only
+counts while there is room, so a refused request is not counted (as in DRF) and two workers
+cannot both take the last place (the row is locked while it is counted). That sliding
+estimate never lets a burst through at a window's edge the way a plain fixed window would (at
+most one request over the limit in any ``duration``).
+
+Old windows are deleted by the process that starts a key's new window (at most once a
+minute per process, after the surrounding transaction commits), so the table holds about
+two rows per active key instead of one per key and minute for ever.
+
+:class:`CountingThrottle` works on a DRF ``Request`` and on a plain ``HttpRequest`` alike
+(it reads only ``META`` and ``auth``), so plain Django views and middleware use it too, and
+:func:`throttled_response` is their 429 in the API's error shape.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import math
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
-from rest_framework.request import Request
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse
 from rest_framework.throttling import SimpleRateThrottle
 
 from sync.server.terminals.models import Terminal
 
+log = logging.getLogger("kaunta.hq.throttle")
+
 #: The database cache's table (settings.CACHES["default"]["LOCATION"])
 TABLE = "hq_throttle_cache"
+#: the carried fraction of the last window is counted in millionths (integer arithmetic)
+SCALE = 1_000_000
+#: a process deletes expired counter rows at most this often (seconds)
+PRUNE_EVERY_S = 60.0
+
+_prune_lock = threading.Lock()
+_last_prune = 0.0
+
+
+def counting_sql(table: str) -> str:
+    """The one counting statement (parameters: this window's key, its expiry, the limit,
+    the previous window's key, the carried fraction in millionths; the last three again for
+    the update's condition). Returns the new count, or no row when there is no room."""
+    carried = (
+        f"((COALESCE((SELECT CAST(p.value AS BIGINT) FROM {table} p WHERE p.cache_key = %s),"
+        f" 0) * %s + {SCALE - 1}) / {SCALE})"
+    )
+    return (
+        f"INSERT INTO {table} (cache_key, value, expires) "
+        f"SELECT %s, '1', %s WHERE %s - {carried} > 0 "
+        f"ON CONFLICT (cache_key) DO UPDATE SET "
+        f"value = CAST(CAST({table}.value AS BIGINT) + 1 AS TEXT) "
+        f"WHERE CAST({table}.value AS BIGINT) < %s - {carried} RETURNING value"
+    )
+
+
+def _prune_expired(now: float) -> None:
+    """Delete counter rows whose window had passed at ``now`` (the throttle's own clock),
+    after commit; failures are only logged: a row left a little longer does no harm."""
+    try:
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(TABLE)
+            cursor.execute(
+                f"DELETE FROM {table} WHERE expires < %s",
+                [connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(now, UTC))],
+            )
+    except DatabaseError as exc:
+        log.warning("throttle counters not pruned: %s", exc)
+
+
+def _maybe_prune(now: float) -> None:
+    global _last_prune
+    tick = time.monotonic()
+    with _prune_lock:
+        if tick - _last_prune < PRUNE_EVERY_S:
+            return
+        _last_prune = tick
+    transaction.on_commit(lambda: _prune_expired(now))
 
 
 class CountingThrottle(SimpleRateThrottle):
@@ -38,7 +102,7 @@ class CountingThrottle(SimpleRateThrottle):
 
     Subclasses give ``scope`` and ``get_cache_key``, as with DRF's throttles."""
 
-    def allow_request(self, request: Request, view: Any) -> bool:
+    def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:
             return True
         key = self.get_cache_key(request, view)
@@ -48,29 +112,22 @@ class CountingThrottle(SimpleRateThrottle):
         duration = int(self.duration or 1)
         window = int(self.now // duration)
         elapsed = (self.now - window * duration) / duration
+        # what of the last window still counts, in millionths (never negative, never > 1)
+        carried = min(SCALE, max(0, math.ceil((1.0 - elapsed) * SCALE - 1e-6)))
+        limit = int(self.num_requests or 0)
+        previous = f"{key}:{window - 1}"
+        expires = connection.ops.adapt_datetimefield_value(
+            datetime.fromtimestamp((window + 2) * duration, UTC)
+        )
         with connection.cursor() as cursor:
-            table = connection.ops.quote_name(TABLE)
             cursor.execute(
-                f"SELECT value FROM {table} WHERE cache_key = %s", [f"{key}:{window - 1}"]
+                counting_sql(connection.ops.quote_name(TABLE)),
+                [f"{key}:{window}", expires, limit, previous, carried, limit, previous, carried],
             )
-            row = cursor.fetchone()
-            before = int(row[0]) if row and str(row[0]).isdigit() else 0
-            carried = math.ceil(before * (1.0 - elapsed) - 1e-9)
-            room = int(self.num_requests or 0) - carried
-            self.counted = None
-            if room > 0:
-                expires = connection.ops.adapt_datetimefield_value(
-                    datetime.fromtimestamp((window + 2) * duration, UTC)
-                )
-                cursor.execute(
-                    f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, '1', %s) "
-                    f"ON CONFLICT (cache_key) DO UPDATE SET "
-                    f"value = CAST(CAST({table}.value AS INTEGER) + 1 AS TEXT) "
-                    f"WHERE CAST({table}.value AS INTEGER) < %s RETURNING value",
-                    [f"{key}:{window}", expires, room],
-                )
-                self.counted = cursor.fetchone()
+            self.counted = cursor.fetchone()
         self.window_end = (window + 1) * duration
+        if self.counted is not None and str(self.counted[0]) == "1":
+            _maybe_prune(self.now)  # the first count of a new window for this key
         return self.counted is not None
 
     def wait(self) -> float | None:
@@ -79,11 +136,26 @@ class CountingThrottle(SimpleRateThrottle):
         return max(1.0, math.ceil(self.window_end - self.now))
 
 
+def throttled_response(wait: float | None) -> HttpResponse:
+    """The 429 a plain Django view or middleware answers, as DRF's handler words it
+    (``sync.server.api.errors``): the API's error shape and ``Retry-After`` in seconds."""
+    # imported here: errors imports DRF's views, whose settings import this module
+    from sync.server.api.errors import error_body
+
+    seconds = max(1, math.ceil(wait or 1))
+    body = error_body("throttled", f"Too many requests: try again in {seconds} seconds.")
+    response = HttpResponse(
+        json.dumps(body, separators=(",", ":")), status=429, content_type="application/json"
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 class TerminalThrottle(CountingThrottle):
     scope = "terminal"
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if not isinstance(request.auth, Terminal):
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if not isinstance(getattr(request, "auth", None), Terminal):
             return None
         return f"count_terminal_{request.auth.pk}"
 
@@ -91,7 +163,7 @@ class TerminalThrottle(CountingThrottle):
 class AddressThrottle(CountingThrottle):
     scope = "address"
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
         return f"count_address_{self.get_ident(request)}"
 
 
@@ -100,5 +172,5 @@ class EnrollThrottle(AddressThrottle):
 
     scope = "enroll"
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
         return f"count_enroll_{self.get_ident(request)}"

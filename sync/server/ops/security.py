@@ -6,18 +6,20 @@ from elsewhere: inline styles, inline SVG, no script) and a Permissions-Policy.
 
 The terminal API throttles inside DRF (sync/server/api/throttles.py). The dashboard, the admin,
 the metrics and health pages are plain Django views, so :class:`PageThrottleMiddleware` applies
-the same DRF throttle class (per address, scope ``pages``) to them and answers 429 with
-``Retry-After`` in the API's error shape.
+the same one-statement counting throttle (per address, scope ``pages``) to them and answers 429
+with ``Retry-After`` in the API's error shape (``throttled_response``). Paths under ``/api/``
+and ``/hooks/`` count in their views instead (DRF's throttle classes, or the STK callback's
+own call of the same throttle), never twice.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from rest_framework.throttling import SimpleRateThrottle
+from django.http import HttpRequest, HttpResponse
+
+from sync.server.api.throttles import CountingThrottle, throttled_response
 
 CSP = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -25,7 +27,7 @@ CSP = (
     "form-action 'self'"
 )
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=()"
-#: Paths DRF throttles itself (its views carry throttle classes).
+#: Paths whose views throttle themselves (DRF throttle classes, or the STK callback view).
 DRF_PREFIXES = ("/api/", "/hooks/")
 
 
@@ -41,11 +43,13 @@ class SecurityHeadersMiddleware:
         return response
 
 
-class PageThrottle(SimpleRateThrottle):
+class PageThrottle(CountingThrottle):
+    """Per address, scope ``pages``: one counting statement per page request."""
+
     scope = "pages"
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
-        return f"throttle_pages_{self.get_ident(request)}"
+        return f"count_pages_{self.get_ident(request)}"
 
 
 class PageThrottleMiddleware:
@@ -56,16 +60,5 @@ class PageThrottleMiddleware:
         if not request.path.startswith(DRF_PREFIXES):
             throttle = PageThrottle()
             if not throttle.allow_request(request, None):
-                wait = max(1, math.ceil(throttle.wait() or 1))
-                response = JsonResponse(
-                    {
-                        "error": {
-                            "code": "throttled",
-                            "message": f"Too many requests: try again in {wait} seconds.",
-                        }
-                    },
-                    status=429,
-                )
-                response["Retry-After"] = str(wait)
-                return response
+                return throttled_response(throttle.wait())
         return self.get_response(request)
