@@ -80,7 +80,13 @@ from pos.domain.receipt import (
     training_mark,
 )
 from pos.domain.sale import SaleStatus
-from pos.services.etims import OWN_LABELS, PROVISIONAL_MARK, TRAINING_SIGNED, KraBlock
+from pos.services.etims import (
+    LATER_PAGE,
+    OWN_LABELS,
+    PROVISIONAL_MARK,
+    TRAINING_SIGNED,
+    KraBlock,
+)
 
 if TYPE_CHECKING:
     from drivers.display.driver import PoleDisplay
@@ -197,7 +203,11 @@ def kra_blocks(kra: KraBlock, say: Say | None = None) -> list[Block]:
     """The KRA block on paper: KRA's title, its rows (date and time from
     ``sdcDateTime``, SCU ID, CU invoice number, receipt counter, internal data and
     signature in groups of four) and the verification QR code; or, before KRA signed,
-    the provisional mark in bold.
+    the provisional mark in bold and, when the block carries the URL of head office's
+    customer page (an enrolled store: ``/r/<token>``, computable offline), that URL's QR
+    code under "Scan later for the signed invoice", so the customer can fetch the signed
+    invoice once KRA signed it; without a URL (a standalone till) the hint to ask for a
+    reprint.
 
     ``say``: the receipt's language, as on screen (:meth:`KraBlock.text_lines`): the
     rows Kaunta names itself (date, time, receipt counter), the reprint hint and the
@@ -209,9 +219,16 @@ def kra_blocks(kra: KraBlock, say: Say | None = None) -> list[Block]:
         return say(Message.plain(label)) if say is not None else label
 
     if not kra.signed:
+        if not kra.qr_url:
+            return [
+                Text(PROVISIONAL_MARK, Align.CENTER, bold=True),
+                Text(own(KRA_REPRINT_LATER), Align.CENTER),
+                Rule(),
+            ]
         return [
             Text(PROVISIONAL_MARK, Align.CENTER, bold=True),
-            Text(own(KRA_REPRINT_LATER), Align.CENTER),
+            Text(own(LATER_PAGE), Align.CENTER),
+            QrCode(kra.qr_url, module=4),
             Rule(),
         ]
     out: list[Block] = [Text(kra.title, Align.CENTER, bold=True), Text("SCU INFORMATION")]

@@ -567,13 +567,19 @@ class ReceiptDialog(KauntaDialog):
 
     def show_kra(self, kra: KraBlock | None) -> None:
         """Show the receipt with its KRA block: again with the signed block (and its QR
-        code) once KRA signed a sale shown provisional."""
+        code) once KRA signed a sale shown provisional. A provisional block that carries
+        head office's customer page (an enrolled store) shows that page's QR code, as the
+        printed receipt does, so the customer can scan it for the signed invoice later."""
         self.kra = kra
         say = i18n.receipt_say()  # the receipt's language(s), as the lines above
         self.text.setPlainText("\n".join([*self._lines, *(kra.text_lines(say=say) if kra else [])]))
-        if kra is not None and kra.signed and kra.qr_url:
+        if kra is not None and kra.qr_url:
             from pos.ui.payment_dialogs import qr_pixmap  # (it imports this module)
 
             self.kra_qr.setPixmap(qr_pixmap(kra.qr_url, 160))
             self.kra_qr.setToolTip(kra.qr_url)
             self.kra_qr.show()
+        else:
+            self.kra_qr.clear()
+            self.kra_qr.setToolTip("")
+            self.kra_qr.hide()

@@ -24,11 +24,15 @@ from pathlib import Path
 
 import pytest
 
+from drivers.escpos.decoder import Qr
+from drivers.escpos.device import PrintOutcome
+from drivers.escpos.emulator import PrinterEmulator
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.domain.catalog import CatalogItem
 from pos.domain.money import Money
 from pos.etims_results import FILE_NAME, etims_results_puller
 from pos.services.auth import Role
+from pos.services.devices import ReceiptPrinting
 from pos.services.etims import EtimsPhase, KraBlock
 from pos.services.terminal import DemoUser, Terminal
 from pos.store import sync_state
@@ -36,11 +40,14 @@ from sync.agent import AgentSettings, ClientSettings, HeadOfficeClient, SyncAgen
 from sync.agent.etims_results import ETIMS_CURSOR
 from sync.etims.public import receipt_token, token_hash_of
 from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox, Fault
+from sync.etims.settings import VERIFY_PATH
 from tests.conftest import FakeClock, make_ctx
 from tests.etims.hq_processes import EtimsHeadOffice, etims_head_office
+from tests.etims.test_kra_print import printer
 from tests.shift_open import ensure_shift
 
 pytestmark = pytest.mark.slow
+__all__ = ["printer"]  # the printer emulator fixture, shared with test_kra_print
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +136,21 @@ def page(url: str) -> tuple[int, str]:
         return int(exc.code), exc.read().decode(errors="replace")
 
 
+def printed_qr(printer: tuple[PrinterEmulator, ReceiptPrinting], n: int) -> list[str]:
+    """The QR codes' data of the ``n``-th receipt the printer emulator decoded."""
+    pictures = printer[0].wait_receipts(n)
+    assert len(pictures) >= n
+    return [e.data for e in pictures[n - 1].events if isinstance(e, Qr)]
+
+
 def test_the_signed_block_comes_back_to_the_till_that_made_the_sale(
-    till: EnrolledTill, office: EtimsHeadOffice, kra: EtimsSandbox, product: CatalogItem
+    till: EnrolledTill,
+    office: EtimsHeadOffice,
+    kra: EtimsSandbox,
+    product: CatalogItem,
+    printer: tuple[PrinterEmulator, ReceiptPrinting],
 ) -> None:
+    printing = printer[1]
     kra.refuse()  # KRA away: the sale is at head office but not signed
     try:
         sale_id = till.sell(product)
@@ -141,6 +160,10 @@ def test_the_signed_block_comes_back_to_the_till_that_made_the_sale(
         assert not provisional.signed
         token = receipt_token(token_hash_of(till.token), sale_id)
         assert provisional.qr_url == f"{office.url}/r/{token}"
+        # on paper: the provisional receipt's QR code is the customer page
+        receipt = till.terminal.receipts.receipt(sale_id)
+        assert printing.print_sale(receipt, provisional).result(5) is PrintOutcome.PRINTED
+        assert printed_qr(printer, 1) == [provisional.qr_url]
         assert any("NOT YET A TAX INVOICE" in ln for ln in provisional.text_lines())
         assert any(provisional.qr_url in ln for ln in provisional.text_lines(width=80))
         status, html = page(provisional.qr_url)
@@ -173,6 +196,11 @@ def test_the_signed_block_comes_back_to_the_till_that_made_the_sale(
     assert copy is not None
     assert copy.title == "TAX INVOICE (COPY)"
     assert dict(copy.rows)["Receipt counter"].endswith(" CS")
+    # the reprint on paper: the QR code is now KRA's verification page of this invoice
+    assert printing.reprint(receipt, copy).result(5) is PrintOutcome.PRINTED
+    assert printed_qr(printer, 2) == [
+        f"{kra.verify_host}{VERIFY_PATH}{DEMO_TIN}00{invoice.rcpt_sign}"
+    ]
     # stored with the sale: immutable, chained
     hq = till.terminal.etims_head_office  # type: ignore[attr-defined]
     assert hq.verify_chain()

@@ -3,8 +3,10 @@ through the ESC/POS worker to the printer emulator (a real socket), and the emul
 decoded picture carries KRA's title, SCU ID, CU invoice number, counters, internal data
 and signature in groups of four, and the QR code of the verification URL, which the
 simulator's verification page knows; a reprint says COPY with a copy counter; a sale
-made during an outage prints "not yet a tax invoice" and no KRA QR code; and a waiter
-for the signature is answered signed when KRA signs, provisional when time runs out."""
+made during an outage prints "not yet a tax invoice" and no KRA QR code; an enrolled
+till's provisional receipt, printed while head office is out of reach, carries the QR
+code of head office's customer page for that sale; and a waiter for the signature is
+answered signed when KRA signs, provisional when time runs out."""
 
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ from drivers.escpos.profiles import profile
 from drivers.transport import PortSettings
 from pos.domain.receipt import Receipt
 from pos.etims_link import EtimsLink
+from pos.etims_results import FILE_NAME, HeadOfficeEtims
 from pos.services.devices import ReceiptPrinting
 from pos.services.etims import (
+    LATER_PAGE,
     PRINT_GRACE_S,
     PROVISIONAL_MARK,
     EtimsPhase,
@@ -34,6 +38,7 @@ from pos.services.etims import (
 )
 from pos.services.terminal import Terminal
 from sync.etims.mapping import Registrar
+from sync.etims.public import PAGE_PREFIX, receipt_token, token_hash_of
 from sync.etims.receipt import counter_label
 from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
 from sync.etims.settings import Branch, EtimsSettings
@@ -176,6 +181,63 @@ def test_a_sale_made_while_kra_is_away_prints_provisional_without_a_kra_qr(
     assert isinstance(provisional, Line)
     assert provisional.bold
     box.accept()
+
+
+def test_an_enrolled_tills_provisional_receipt_prints_the_customer_pages_qr_code(
+    cashier: Terminal, tmp_path: Path, printer: tuple[PrinterEmulator, ReceiptPrinting]
+) -> None:
+    # head office numbers and submits this store's sales; it is out of reach (nothing
+    # listens at its address), yet the till knows the sale's customer page already
+    emu, printing = printer
+    office, token = "http://127.0.0.1:9", "the-terminals-own-token"
+    results = HeadOfficeEtims(
+        tmp_path / FILE_NAME, cashier.etims, head_office_url=office, token=token
+    )
+    cashier.etims.attach_head_office(results.block_for, results.later_url)
+    try:
+        receipt = sale(cashier, (MILK, 1))
+        page = f"{office}{PAGE_PREFIX}{receipt_token(token_hash_of(token), receipt.sale_id)}"
+        # the block printed right after the sale (from memory) and the one looked up later
+        for kra in (cashier.etims.provisional(receipt.sale_id), results.block_for(receipt.sale_id)):
+            assert kra is not None
+            assert not kra.signed
+            assert kra.qr_url == page
+        assert printing.print_sale(receipt, kra).result(5) is PrintOutcome.PRINTED
+        pic = _printed(emu, 1)
+        lines = pic.text_lines()
+        assert "NOT YET A TAX INVOICE" in " ".join(lines)
+        assert "TAX INVOICE" not in lines
+        assert LATER_PAGE in lines
+        [qr] = [e for e in pic.events if isinstance(e, Qr)]
+        assert qr.data == page
+        # printed under the mark, above the footer and the receipt's own barcode
+        mark = next(
+            i for i, e in enumerate(pic.events) if isinstance(e, Line) and "NOT YET" in e.text
+        )
+        assert pic.events.index(qr) > mark
+        # a reprint (F9) before KRA signed: still provisional, the same page
+        again = results.block_for(receipt.sale_id, copy=True)
+        assert again is not None
+        assert printing.reprint(receipt, again).result(5) is PrintOutcome.PRINTED
+        [qr_again] = [e for e in _printed(emu, 2).events if isinstance(e, Qr)]
+        assert qr_again.data == page
+    finally:
+        results.close()
+
+
+def test_a_standalone_tills_provisional_receipt_says_to_ask_for_a_reprint_without_a_qr(
+    cashier: Terminal, printer: tuple[PrinterEmulator, ReceiptPrinting]
+) -> None:
+    emu, printing = printer
+    receipt = sale(cashier, (UHT, 1))
+    # a standalone till has no customer page: the block carries no URL
+    assert printing.print_sale(receipt, KraBlock(signed=False, title="")).result(5) is (
+        PrintOutcome.PRINTED
+    )
+    pic = _printed(emu, 1)
+    assert "Ask for the signed invoice later (reprint)" in pic.text_lines()
+    assert LATER_PAGE not in pic.text_lines()
+    assert not [e for e in pic.events if isinstance(e, Qr)]
 
 
 def test_when_signed_answers_signed_once_kra_signs_and_provisional_when_time_runs_out(

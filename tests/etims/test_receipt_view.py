@@ -62,3 +62,25 @@ def test_an_unsigned_sale_shows_the_provisional_mark_and_no_qr_code(
     assert "NOT YET A TAX INVOICE" in dialog.text.toPlainText()
     assert PROVISIONAL_MARK.split(" - ")[0] in dialog.text.toPlainText()
     assert dialog.kra_qr.isHidden()
+
+
+def test_a_provisional_receipt_of_an_enrolled_store_shows_the_customer_pages_qr_code(
+    qtbot: QtBot, cashier: Terminal
+) -> None:
+    sale = cash_sale(cashier, (UHT, 1))
+    receipt = cashier.receipts.receipt(sale)
+    page = "https://hq.example.co.ke/r/abcdefghijklmnopqrstuvwxyz"
+    dialog = ReceiptDialog(  # type: ignore[arg-type]
+        None, receipt, None, kra=KraBlock(signed=False, title="", qr_url=page)
+    )
+    qtbot.addWidget(dialog)
+    text = dialog.text.toPlainText()
+    assert "NOT YET A TAX INVOICE" in text
+    assert "Scan later for the signed invoice" in text
+    assert not dialog.kra_qr.isHidden()
+    assert not dialog.kra_qr.pixmap().isNull()
+    assert dialog.kra_qr.toolTip() == page
+    # without a page to point to (a standalone till), the picture goes away again
+    dialog.show_kra(KraBlock(signed=False, title=""))
+    assert dialog.kra_qr.isHidden()
+    assert dialog.kra_qr.toolTip() == ""
