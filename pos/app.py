@@ -185,8 +185,9 @@ class TrainingSimulators:
     """Training mode's M-Pesa and PayPal sandboxes and the simulated customers playing
     their phones (and the card terminal's customer), started after the till's window.
 
-    Their code and the PayPal sandbox's RSA signing keys cost about a quarter of a second
-    that a cashier looking at the login screen need not wait for. So their ports are
+    Their code (and on a training folder's first start the PayPal sandbox's RSA signing
+    keys, kept there afterwards: ``pos.training_signer``) cost about a quarter of a
+    second that a cashier looking at the login screen need not wait for. So their ports are
     taken first (bound, not yet listening) and the payment methods are built against
     those addresses; :meth:`start` then serves on them, called once the window is up
     (while the first login's PIN hash, which leaves the interpreter free, is computed).
@@ -240,6 +241,7 @@ class TrainingSimulators:
         from pos.payments.mpesa.sandbox import MpesaSandbox
         from pos.payments.paypal.customer import PayPalTrainingCustomer
         from pos.payments.paypal.sandbox import PayPalSandbox
+        from pos.training_signer import training_signer
 
         payments = self.payments
         if self.started:
@@ -266,7 +268,9 @@ class TrainingSimulators:
         mpesa_box = serve(
             "mpesa", lambda port: MpesaSandbox(shop_name=shop, port=port, local_callbacks=True)
         )
-        paypal_box = serve("paypal", lambda port: PayPalSandbox(port=port))
+        # its signing keys are kept in the training folder (made on the first start only)
+        signer = training_signer(payments.config.database_path.parent)
+        paypal_box = serve("paypal", lambda port: PayPalSandbox(port=port, signer=signer))
         if moved:
             payments.rebuild()
         card_terminal = payments.card_emulator
