@@ -9,8 +9,10 @@ app's start-up time are printed (``-s`` shows them; docs/installer.md has the fi
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +51,54 @@ def test_the_build_carries_what_the_app_finds_at_run_time(built: Path) -> None:
     platforms = internal / "PySide6" / "Qt" / "plugins" / "platforms"
     assert {p.name for p in platforms.glob("*.so")} >= {"libqoffscreen.so", "libqxcb.so"}
     print(f"\nbuild folder: {folder_size_mb(built.parent):.0f} MB")
+
+
+def _spec_constant(name: str) -> object:
+    """A literal the spec assigns (the spec itself only runs inside PyInstaller)."""
+    tree = ast.parse((ROOT / "installer" / "kaunta.spec").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"installer/kaunta.spec assigns no {name}")
+
+
+def _needed(library: Path) -> set[str]:
+    """The shared libraries an ELF file links against (its DT_NEEDED entries)."""
+    out = subprocess.run(
+        ["readelf", "--dynamic", "--wide", str(library)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out))
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("readelf") is None,
+    reason="ELF libraries: Linux, with readelf (binutils)",
+)
+def test_the_gtk_stack_left_out_is_needed_by_nothing_kept(built: Path) -> None:
+    """The spec leaves out the GTK libraries that only the (left out) GTK theme plugin
+    used. None of them may be in the folder, and no library kept may link against one:
+    that library would fail to load on a till without GTK."""
+    internal = built.parent / "_internal"
+    gtk = _spec_constant("GTK_STACK")
+    assert isinstance(gtk, tuple)
+    assert gtk  # the list checked is the spec's own
+    libraries = [p for p in internal.rglob("*.so*") if p.is_file() and not p.is_symlink()]
+    assert libraries
+    left_in = sorted(p.name for p in libraries if p.name.startswith(gtk))
+    assert not left_in, f"GTK libraries still in the build: {left_in}"
+    needs_gtk = {}
+    for library in libraries:
+        wanted = sorted(n for n in _needed(library) if n.startswith(gtk))
+        if wanted:
+            needs_gtk[str(library.relative_to(internal))] = wanted
+    assert not needs_gtk, f"kept libraries linking against the GTK stack: {needs_gtk}"
+    assert not list(internal.glob("pygments")), "pygments is only Mako's optional highlighter"
+    assert not list(internal.glob("django*")), "the head office is not part of the till"
 
 
 def test_the_built_app_rings_up_and_pays_a_sale(built: Path, tmp_path: Path) -> None:
