@@ -15,12 +15,26 @@ and keeps the (training) token in ``till.json`` in the same folder: a training t
 loopback server is not a secret worth the OS keyring, and training mode uses none. When
 ``till.json`` is missing the head-office database is started afresh, so the demo till is
 always its store's first terminal (``T1``, the training configuration's id).
+
+PayPal's webhooks reach it as M-Pesa's callbacks do: the training PayPal sandbox (in the
+till's process) signs its webhooks with a certificate chain of its own and delivers them to
+this head office's ``/hooks/paypal/webhook``, which verifies them offline exactly as a live
+head office verifies PayPal's (certificate URL on the allow-list, the chain to the trust
+store, the signature, the webhook id; ``sync/server/callbacks/paypal.py``). The child starts
+with the sandbox's webhook id, ``127.0.0.1`` as the only certificate host (plain http allowed:
+loopback, training only) and ``paypal-trust.pem`` in its folder as the trust store.
+:data:`PAYPAL_WEBHOOKS` joins the two in the till's process, whichever is up first: once
+both are, it writes the sandbox's root certificate to that file and only then adds the head
+office as a webhook listener, so no webhook arrives before the file is there. The sandbox
+is offered by ``pos.app`` (:func:`offer_paypal_sandbox`) when it serves; the head office by
+:meth:`TrainingHeadOffice.start`, and withdrawn by :meth:`TrainingHeadOffice.stop`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import queue
 import secrets
@@ -28,15 +42,24 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sync.agent.enroll import Credentials, SecretStore, enroll
+
+if TYPE_CHECKING:
+    from pos.payments.paypal.sandbox import PayPalSandbox
 
 #: the trainee's sign-in at the training head office (training only, loopback only)
 TRAINEE_USER = "trainer"
 TRAINEE_PASSWORD = "kaunta-training"  # 15 characters: the head office asks for 12 or more
 ORGANISATION = "Kaunta training"
 START_TIMEOUT_S = 90.0
+#: where the head office takes PayPal's webhooks (``sync/server/urls.py``)
+PAYPAL_WEBHOOK_PATH = "/hooks/paypal/webhook"
+#: the training PayPal sandbox's root certificate, the training head office's trust store
+PAYPAL_TRUST_FILE = "paypal-trust.pem"
+
+log = logging.getLogger(__name__)
 
 
 class TrainingHqError(RuntimeError):
@@ -108,6 +131,10 @@ class TrainingHeadOffice:
         key_file = self.folder / "secret-key"
         if not key_file.exists():
             key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        # a root from an earlier run's sandbox is never trusted: this run's is written
+        # when its sandbox and this head office are both up (PAYPAL_WEBHOOKS)
+        with contextlib.suppress(FileNotFoundError):
+            (self.folder / PAYPAL_TRUST_FILE).unlink()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "sync.server.settings",
@@ -116,6 +143,7 @@ class TrainingHeadOffice:
             "KAUNTA_HQ_SECRET_KEY": key_file.read_text(encoding="utf-8").strip(),
             "KAUNTA_HQ_INSECURE_COOKIES": "1",  # http on loopback: cookies without Secure
             "KAUNTA_HQ_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            **paypal_env(self.folder),
         }
         self._log = (self.folder / "head-office.log").open("ab")
         try:
@@ -140,12 +168,14 @@ class TrainingHeadOffice:
         try:
             data = json.loads(answer)
             self.port = int(data["port"])
-            return str(data["code"])
+            code = str(data["code"])
         except (ValueError, KeyError, TypeError):
             self.stop()
             raise TrainingHqError(
                 f"the training head office did not start (see {self.folder / 'head-office.log'})"
             ) from None
+        PAYPAL_WEBHOOKS.offer_head_office(self)
+        return code
 
     def _first_line(self, timeout: float) -> str:
         assert self.proc is not None
@@ -180,7 +210,13 @@ class TrainingHeadOffice:
             self.url, creds.store_id, creds.terminal_id, creds.token, creds.organisation
         )
 
+    @property
+    def paypal_webhook_url(self) -> str:
+        """Where the training PayPal sandbox delivers its webhooks."""
+        return self.url + PAYPAL_WEBHOOK_PATH
+
     def stop(self) -> None:
+        PAYPAL_WEBHOOKS.withdraw_head_office(self)
         proc, self.proc = self.proc, None
         if proc is not None:
             with contextlib.suppress(OSError, ValueError):
@@ -198,6 +234,106 @@ class TrainingHeadOffice:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+# -- PayPal's webhooks into the training head office ----------------------------------------
+
+
+def paypal_env(folder: Path) -> dict[str, str]:
+    """The head-office settings that make it verify the training sandbox's webhooks as a
+    live head office verifies PayPal's (docs/headoffice.md, "PayPal webhooks and IPN")."""
+    from pos.payments.paypal.sandbox.server import DEMO_WEBHOOK_ID
+
+    return {
+        "KAUNTA_HQ_PAYPAL_WEBHOOK_ID": DEMO_WEBHOOK_ID,
+        "KAUNTA_HQ_PAYPAL_VERIFY": "offline",
+        "KAUNTA_HQ_PAYPAL_CERT_HOSTS": "127.0.0.1",
+        "KAUNTA_HQ_PAYPAL_TRUST_STORE": str((folder / PAYPAL_TRUST_FILE).resolve()),
+        # the sandbox serves its certificates over plain http on loopback (training only)
+        "KAUNTA_HQ_PAYPAL_CERT_INSECURE": "1",
+    }
+
+
+class PayPalWebhookLink:
+    """Joins training mode's PayPal sandbox and its head office, whichever is up first.
+
+    Both live as long as the till (the sandbox in its process, the head office as its
+    child); the till's process has at most one of each at a time. Once both are offered,
+    the sandbox's root certificate is written to the head office's trust store and then
+    the head office is added as a webhook listener of the sandbox.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sandbox: PayPalSandbox | None = None
+        self._office: TrainingHeadOffice | None = None
+        #: (head-office webhook URL, sandbox base URL) of the joins made (tests, log)
+        self.joined: list[tuple[str, str]] = []
+
+    def offer_sandbox(self, sandbox: PayPalSandbox) -> None:
+        """The training sandbox serves; its webhooks go to the head office once it is up."""
+        with self._lock:
+            self._sandbox = sandbox
+            self._join()
+
+    def withdraw_sandbox(self, sandbox: PayPalSandbox) -> None:
+        with self._lock:
+            if self._sandbox is sandbox:
+                office, self._sandbox = self._office, None
+                if office is not None:
+                    sandbox.remove_webhook_listener(office.paypal_webhook_url)
+
+    def offer_head_office(self, office: TrainingHeadOffice) -> None:
+        """The training head office serves (its port is known)."""
+        with self._lock:
+            self._office = office
+            self._join()
+
+    def withdraw_head_office(self, office: TrainingHeadOffice) -> None:
+        """The head office stops: the sandbox stops delivering to it."""
+        with self._lock:
+            if self._office is not office:
+                return
+            self._office = None
+            if self._sandbox is not None and office.port:
+                self._sandbox.remove_webhook_listener(office.paypal_webhook_url)
+
+    def _join(self) -> None:
+        sandbox, office = self._sandbox, self._office
+        if sandbox is None or office is None:
+            return
+        if not sandbox.running:  # stopped since it was offered (the till closed payments)
+            self._sandbox = None
+            return
+        expected = paypal_env(office.folder)["KAUNTA_HQ_PAYPAL_WEBHOOK_ID"]
+        if sandbox.webhook_id != expected:
+            log.warning(
+                "training PayPal sandbox signs for webhook id %s, the training head office "
+                "expects %s: its webhooks are not sent there",
+                sandbox.webhook_id,
+                expected,
+            )
+            return
+        trust = office.folder / PAYPAL_TRUST_FILE
+        try:
+            part = trust.with_suffix(".part")
+            part.write_bytes(sandbox.signer.ca_pem)
+            os.replace(part, trust)
+        except OSError:
+            log.exception("training head office: the PayPal sandbox's root was not written")
+            return
+        sandbox.add_webhook_listener(office.paypal_webhook_url)
+        self.joined.append((office.paypal_webhook_url, sandbox.base_url))
+        log.info("training PayPal sandbox sends its webhooks to %s", office.paypal_webhook_url)
+
+
+#: the till process's one link between its training PayPal sandbox and head office
+PAYPAL_WEBHOOKS = PayPalWebhookLink()
+
+
+def offer_paypal_sandbox(sandbox: PayPalSandbox) -> None:
+    """``pos.app``: the training PayPal sandbox serves (see :class:`PayPalWebhookLink`)."""
+    PAYPAL_WEBHOOKS.offer_sandbox(sandbox)
 
 
 # -- the child process -----------------------------------------------------------------------
@@ -285,4 +421,11 @@ if __name__ == "__main__":  # pragma: no cover - the child process
     sys.exit(main(sys.argv[1:]))
 
 
-__all__ = ["TrainingHeadOffice", "TrainingHqError"]
+__all__ = [
+    "PAYPAL_WEBHOOKS",
+    "PayPalWebhookLink",
+    "TrainingHeadOffice",
+    "TrainingHqError",
+    "offer_paypal_sandbox",
+    "paypal_env",
+]

@@ -181,6 +181,11 @@ class PayPalSandbox:
         self.stop()
 
     @property
+    def running(self) -> bool:
+        """Serving (between :meth:`start` and :meth:`stop`)."""
+        return self._server is not None
+
+    @property
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("the sandbox is not running; call start() first")
@@ -389,8 +394,16 @@ class PayPalSandbox:
             return order_json(self, self._orders[order_id], full=True)
 
     def add_webhook_listener(self, url: str) -> None:
+        """Deliver every webhook from now on to ``url`` too (once, however often added)."""
         with self._lock:
-            self.webhook_urls.append(url)
+            if url not in self.webhook_urls:
+                self.webhook_urls.append(url)
+
+    def remove_webhook_listener(self, url: str) -> None:
+        """Stop delivering to ``url`` (deliveries already queued are still tried)."""
+        with self._lock:
+            if url in self.webhook_urls:
+                self.webhook_urls.remove(url)
 
     def flush_webhooks(self, timeout: float = 5.0) -> bool:
         """Wait until every queued webhook delivery was tried; False on timeout."""
