@@ -271,6 +271,10 @@ class TrainingSimulators:
         # its signing keys are kept in the training folder (made on the first start only)
         signer = training_signer(payments.config.database_path.parent)
         paypal_box = serve("paypal", lambda port: PayPalSandbox(port=port, signer=signer))
+        # its signed webhooks go to the training head office once that is up too
+        from pos.training_hq import offer_paypal_sandbox
+
+        offer_paypal_sandbox(paypal_box)
         if moved:
             payments.rebuild()
         card_terminal = payments.card_emulator
