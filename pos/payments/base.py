@@ -142,6 +142,9 @@ class Capability(StrEnum):
     #: starting again with the same attempt id finds the same request at the gateway
     #: (PayPal-Request-Id), so a start whose answer was lost can simply be repeated
     IDEMPOTENT_START = "idempotent_start"
+    #: refunding again with the same ``details["refund_id"]`` finds the same refund at
+    #: the gateway instead of making a second one (PayPal-Request-Id)
+    IDEMPOTENT_REFUND = "idempotent_refund"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +207,29 @@ class RefundResult:
     refund_ref: str = ""
     amount: Money | None = None
     receipt_ref: str = ""
+
+
+class RefundState(StrEnum):
+    """What a method can tell afterwards about a refund whose answer was lost."""
+
+    REFUNDED = "refunded"  # the money went back: the check carries the method's proof
+    NOT_REFUNDED = "not_refunded"  # no money moved (never reached it, or it declined)
+    PENDING = "pending"  # cannot tell yet (busy, still running): ask again later
+    UNKNOWN = "unknown"  # its answer will not tell (something else came after): a person looks
+
+
+@dataclass(frozen=True, slots=True)
+class RefundCheck:
+    """The answer of :meth:`PaymentMethod.refund_status`. ``message``: what the manager
+    reads (what the method found, and for ``unknown`` what to look at); ``refund_ref``,
+    ``receipt_ref`` and ``amount`` as in :class:`RefundResult` when ``refunded``."""
+
+    state: RefundState
+    code: str
+    message: str
+    refund_ref: str = ""
+    receipt_ref: str = ""
+    amount: Money | None = None
 
 
 #: what :meth:`PaymentMethod.validate` answers for a currency the method does not take
@@ -308,6 +334,43 @@ class PaymentMethod(ABC):
     def refund(self, ref: AttemptRef, amount: Money) -> RefundResult:
         """Give back ``amount`` of a captured attempt."""
         return RefundResult(False, "refund_unsupported", f"{self.label} cannot refund.")
+
+    def prepare_refund(self, ref: AttemptRef, amount: Money) -> str:
+        """What to note before :meth:`refund` is called, so that :meth:`refund_status` can
+        tell afterwards whether that refund went through (a card terminal: its last
+        receipt number). The refund service stores it (at most 80 characters) before it
+        calls :meth:`refund`. Raises :class:`GatewayUnavailable` when the method cannot
+        be reached: nothing was sent then. The default notes nothing."""
+        return ""
+
+    def refund_status(
+        self, ref: AttemptRef, amount: Money, noted: str, *, nothing_since: bool
+    ) -> RefundCheck:
+        """Did the refund of ``amount`` whose answer was lost go through? ``noted``: what
+        :meth:`prepare_refund` answered before it was sent; ``nothing_since``: the till
+        asked this method for nothing else since (so the method's latest transaction can
+        only be that refund). Raises :class:`GatewayUnavailable` when it cannot be
+        reached. Methods whose refund is idempotent (:attr:`Capability.IDEMPOTENT_REFUND`:
+        the same ``ref.details["refund_id"]`` finds the same refund) ask by repeating it;
+        others cannot tell, and a person looks at the method's own records."""
+        if self.can(Capability.IDEMPOTENT_REFUND):
+            result = self.refund(ref, amount)
+            if result.ok:
+                return RefundCheck(
+                    RefundState.REFUNDED,
+                    result.code,
+                    result.message,
+                    result.refund_ref,
+                    result.receipt_ref,
+                    result.amount,
+                )
+            return RefundCheck(RefundState.NOT_REFUNDED, result.code, result.message)
+        return RefundCheck(
+            RefundState.UNKNOWN,
+            "refund_status_unsupported",
+            f"{self.label} cannot be asked about a refund afterwards: look at its own "
+            "records (back office or statement) for this refund.",
+        )
 
     def scrub(self, text: str) -> str:
         """Remove this method's secrets from a transcript (the base only masks numbers)."""

@@ -16,6 +16,7 @@ from pos.domain.money import Money, allocate
 from pos.domain.refund import RefundReceipt, TenderHow
 from pos.domain.tax import TaxClass, VatLine, vat_from_gross
 from pos.services.auth import Permission
+from pos.services.refund_attempts import RefundAttemptState
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,38 @@ class RefusedRefund:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingRefund:
+    """A refund through a method still waiting to be resolved, as the screens show it:
+    ``state`` says where it stands, ``message`` what the method last said and ``todo``
+    what the manager does now."""
+
+    attempt_id: str
+    refund_id: str
+    sale_id: str
+    sale_number: str
+    label: str
+    amount: Money
+    state: RefundAttemptState
+    since: datetime
+    message: str
+    todo: Message | str
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedRefund:
+    """What resolving one refund came to: ``outcome`` is ``completed`` (the document is
+    written now: ``number``), ``not_refunded`` (nothing went back; the sale can be
+    refunded again) or ``waiting`` (still open: see :class:`PendingRefund`)."""
+
+    refund_id: str
+    sale_id: str
+    outcome: str
+    number: str = ""
+    message: str = ""
+    done: RefundDone | None = None  # completed now: its receipt, to print
+
+
+@dataclass(frozen=True, slots=True)
 class RefundableSale:
     sale_id: str
     number: str
@@ -69,6 +102,8 @@ class RefundableSale:
     tenders: tuple[RefundableTender, ...]
     refunds: tuple[str, ...]  # numbers of the refunds made already
     refused: tuple[RefusedRefund, ...] = ()  # of those, what head office refused
+    #: refunds through a method still waiting for its answer (the sale takes no other)
+    waiting: tuple[PendingRefund, ...] = ()
 
     @property
     def fully_refunded(self) -> bool:

@@ -31,7 +31,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,14 +60,28 @@ from pos.payments.base import (
     Capability,
     GatewayUnavailable,
     PaymentMethod,
+    RefundCheck,
     RefundResult,
+    RefundState,
 )
+from pos.services import refund_attempts as attempts_store
 from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
+from pos.services.refund_attempts import RefundAttemptState, attempt_id
 from pos.services.refund_documents import receipt_from_document, stored_document
+from pos.services.refund_recovery import (
+    ALREADY_WAITING,
+    METHOD_NOT_REACHED,
+    REFUND_WAITING,
+    RefundWaiting,
+    decode_request,
+    encode_request,
+    todo,
+)
 from pos.services.refund_values import (
+    PendingRefund,
     PlannedTender,
     RefundableLine,
     RefundableSale,
@@ -76,6 +90,7 @@ from pos.services.refund_values import (
     RefundPlan,
     RefundRequest,
     RefusedRefund,
+    ResolvedRefund,
     vat_rows,
     with_vat,
 )
@@ -93,20 +108,24 @@ from sync.protocol.refunds import OriginalSale, RefundCompleted, RefundLine, Ref
 from sync.protocol.sales import VatClass, VatTotal
 
 __all__ = [  # the values live in refund_values; the screens and tests import them from here
+    "PendingRefund",
     "PlannedTender",
     "RefundDone",
     "RefundPlan",
     "RefundRequest",
     "RefundService",
     "RefundSummary",
+    "RefundWaiting",
     "RefundableLine",
     "RefundableSale",
     "RefundableTender",
     "RefusedRefund",
+    "ResolvedRefund",
     "refund_number",
 ]
 
 CASH = "cash"
+AState = RefundAttemptState
 #: a refund as lists show it (for the screens, which do not import the store)
 RefundSummary = store.RefundSummary
 VOIDED = define("refund_voided", "Receipt {number} was voided: nothing was paid to refund.")
@@ -143,6 +162,17 @@ NOT_SET_UP = define(
     "refund_method_not_set_up",
     "{label} is not set up on this till: give the money back by hand or as cash.",
 )
+TODO_MIXED = define(
+    "refund_todo_mixed",
+    "Part of refund {refund} went back through its methods and part did not: nothing is "
+    "recorded as refunded. Tell head office what each terminal or gateway shows before "
+    "refunding this sale again.",
+)
+PLAN_CHANGED = define(
+    "refund_plan_changed",
+    "This sale changed since the refund was sent (another refund?): the refund is not "
+    "recorded. Tell head office what the terminal shows.",
+)()
 NO_PRODUCT = define("refund_no_product", "No product has barcode or SKU {code}.")
 CHOOSE_REASON = define("refund_choose_reason", "Choose a reason for the refund ({reasons}).")
 #: the refund counter of a terminal (its own sequence: sale receipt numbers stay gap-free)
@@ -254,6 +284,7 @@ class RefundService:
             tenders=tenders,
             refunds=previous,
             refused=_refused(s, {r.refund_id: r.number for r in made}),
+            waiting=tuple(self._pending(s, sale_id)),
         )
 
     # -- planning -------------------------------------------------------------------------
@@ -375,7 +406,15 @@ class RefundService:
     def refund_steps(
         self, request: RefundRequest, approval: Approval | None = None
     ) -> Steps[RefundDone]:
-        """Refund as planned by :meth:`quote`; gateway refunds run as network steps."""
+        """Refund as planned by :meth:`quote`; gateway refunds run as network steps.
+
+        Each tender given back through a method is a refund attempt stored (``created``,
+        with the refund as asked) before the method is asked anything; what the method
+        notes before (:meth:`PaymentMethod.prepare_refund`) is stored (``pending``) before
+        :meth:`PaymentMethod.refund` is called. An answer that is lost leaves the attempt
+        pending (:class:`RefundWaiting`): it is resolved by asking the method
+        (:meth:`resolve_pending_steps`), never by sending again, and the sale takes no
+        other refund meanwhile."""
         user = self._auth.require_user()
         with self._lock:
             if request.sale_id in self._busy:
@@ -383,6 +422,7 @@ class RefundService:
             self._busy.add(request.sale_id)
         try:
             with self._db.read_session() as s:
+                self._refuse_if_waiting(s, request.sale_id)
                 plan = self._plan(s, request)
                 if _gives_cash(plan):  # before any gateway gives money back
                     require_open_shift(s, self._ctx.terminal_id)
@@ -390,8 +430,12 @@ class RefundService:
             refund_id = self._ids.new()
             references: dict[int, str] = {}
             gateway = [(i, t) for i, t in enumerate(plan.tenders) if t.how is TenderHow.METHOD]
+            calls = {i: self._method_ref(refund_id, i, t) for i, t in gateway}
             if gateway:
+                now = self._clock.now()
+                stored = encode_request(request, who, plan.total.minor)
                 with self._db.session() as s:
+                    self._refuse_if_waiting(s, request.sale_id)  # again, under the write lock
                     self._audit.write(
                         s,
                         user_id=user.user_id,
@@ -400,14 +444,34 @@ class RefundService:
                         approved_by="" if who == user.user_id else who,
                         detail=_plan_detail(plan),
                     )
+                    for i, tender in gateway:
+                        attempts_store.add(
+                            s,
+                            attempt=attempt_id(refund_id, i),
+                            refund_id=refund_id,
+                            sale_id=request.sale_id,
+                            payment_id=tender.payment_id,
+                            terminal_id=self._ctx.terminal_id,
+                            method=tender.method,
+                            amount=tender.foreign or tender.amount,
+                            request=stored,
+                            created_by=user.user_id,
+                            now=now,
+                        )
             for i, tender in gateway:
+                method, ref = calls[i]
+                aid = attempt_id(refund_id, i)
+                amount = tender.foreign or tender.amount
+                given = [f"{t.label} {references[j]}" for j, t in gateway if j in references]
                 try:
-                    result: RefundResult = yield self._gateway_call(refund_id, i, tender)
+                    noted: str = yield NetCall(
+                        partial(method.prepare_refund, ref, amount),
+                        f"{tender.method}.prepare_refund {aid}",
+                    )
                 except GatewayUnavailable as exc:
-                    # the outcome is unknown (a terminal that stopped answering may have
-                    # refunded): nothing is written as paid, and the manager is told to
-                    # look at the terminal before anything is given back again
-                    given = [f"{t.label} {references[j]}" for j, t in gateway if j in references]
+                    # nothing was sent to this method: the attempt (and the ones after
+                    # it) are dropped as never sent
+                    self._drop_unsent(refund_id, "unavailable", str(exc))
                     self._failed(user.user_id, refund_id, "unavailable", given)
                     if given:
                         raise ServiceError(
@@ -416,21 +480,82 @@ class RefundService:
                             )
                         ) from exc
                     raise ServiceError(
-                        METHOD_NO_ANSWER(label=tender.label, problem=str(exc))
+                        METHOD_NOT_REACHED(label=tender.label, problem=str(exc))
+                    ) from exc
+                self._move(aid, AState.PENDING, gateway_ref=noted[:80], code="sent", message="")
+                try:
+                    result: RefundResult = yield NetCall(
+                        partial(method.refund, ref, amount),
+                        f"{tender.method}.refund {aid}",
+                    )
+                except GatewayUnavailable as exc:
+                    # sent, and the answer lost: a terminal that stopped answering may have
+                    # refunded. The attempt stays pending until the method is asked.
+                    self._move(aid, AState.PENDING, code="unavailable", message=str(exc))
+                    self._audit_waiting(user.user_id, refund_id, aid, str(exc))
+                    raise RefundWaiting(
+                        REFUND_WAITING(label=tender.label, problem=str(exc))
                     ) from exc
                 if not result.ok:
-                    given = [f"{t.label} {references[j]}" for j, t in gateway if j in references]
+                    self._move(aid, AState.DECLINED, code=result.code, message=result.message)
+                    self._drop_unsent(refund_id, "not_sent", "")
                     self._failed(user.user_id, refund_id, result.code, given)
                     if given:
                         raise ServiceError(
                             GATEWAY_FAILED_AFTER(problem=result.message, given=", ".join(given))
                         )
                     raise ServiceError(METHOD_DECLINED(label=tender.label, problem=result.message))
-                references[i] = self._refund_reference(tender, result)
-            return self._write(request, plan, refund_id, who, references)
+                self._move(
+                    aid,
+                    AState.APPROVED,
+                    refund_ref=result.refund_ref,
+                    receipt_ref=result.receipt_ref,
+                    code=result.code,
+                    message=result.message,
+                )
+                references[i] = self._refund_reference(
+                    tender, result.refund_ref, result.receipt_ref
+                )
+            attempts = tuple(attempt_id(refund_id, i) for i, _ in gateway)
+            return self._write(request, plan, refund_id, who, references, attempts)
         finally:
             with self._lock:
                 self._busy.discard(request.sale_id)
+
+    def _refuse_if_waiting(self, s: Session, sale_id: str) -> None:
+        """A sale with a refund through a method still open takes no other refund."""
+        waiting = attempts_store.open_for_sale(s, sale_id) if sale_id else []
+        if waiting:
+            entry = repo.sale_by_id(s, sale_id)
+            number = entry.number if entry is not None else sale_id
+            label = self._label(waiting[0].method, {})
+            raise ServiceError(ALREADY_WAITING(label=label, number=number))
+
+    def _move(self, aid: str, to: AState, **texts: str) -> None:
+        """One guarded move of a refund attempt, in its own unit of work."""
+        with self._db.session() as s:
+            attempts_store.move(s, aid, to, self._clock.now(), **texts)  # type: ignore[arg-type]
+
+    def _drop_unsent(self, refund_id: str, code: str, message: str) -> None:
+        """The refund's attempts never sent to their method: nothing went back."""
+        now = self._clock.now()
+        with self._db.session() as s:
+            for a in attempts_store.of_refund(s, refund_id):
+                if a.state is AState.CREATED:
+                    attempts_store.move(
+                        s, a.attempt_id, AState.NOT_REFUNDED, now, code=code, message=message
+                    )
+
+    def _audit_waiting(self, user_id: str, refund_id: str, aid: str, problem: str) -> None:
+        with self._db.session() as s:
+            self._audit.write(
+                s,
+                user_id=user_id,
+                action="refund_waiting",
+                result="unknown",
+                document_id=refund_id,
+                detail={"attempt": aid, "problem": problem[:200]},
+            )
 
     def _failed(self, user_id: str, refund_id: str, code: str, given: list[str]) -> None:
         """Audit a method that did not give the money back (nothing else is written)."""
@@ -444,22 +569,26 @@ class RefundService:
                 detail={"code": code, "given_back": given},
             )
 
-    def _refund_reference(self, tender: PlannedTender, result: RefundResult) -> str:
+    def _refund_reference(self, tender: PlannedTender, refund_ref: str, receipt_ref: str) -> str:
         """What the refund document keeps of a method's refund: its proof as the customer
         reads it where the method gives one (a card terminal: approval code, masked PAN,
         terminal id and its receipt number), else the method's refund reference."""
         method = self._methods.get(tender.method)
-        if method is not None and result.receipt_ref:
-            return method.customer_reference(result.receipt_ref, result.refund_ref)[:80]
-        return result.refund_ref[:80]
+        if method is not None and receipt_ref:
+            return method.customer_reference(receipt_ref, refund_ref)[:80]
+        return refund_ref[:80]
 
-    def _gateway_call(self, refund_id: str, index: int, tender: PlannedTender) -> NetCall[Any]:
+    def _method_ref(
+        self, refund_id: str, index: int, tender: PlannedTender
+    ) -> tuple[PaymentMethod, AttemptRef]:
+        """The method a tender goes back through and the reference of its payment (the
+        refund attempt's id as the refund's idempotency key)."""
         method = self._methods.get(tender.method)
         with self._db.read_session() as s:
             record = attempts.get_attempt(s, tender.payment_id)
         if method is None or record is None:
             raise ServiceError(NOT_SET_UP(label=tender.label))
-        details = {"refund_id": f"{refund_id}-{index + 1}"}
+        details = {"refund_id": attempt_id(refund_id, index)}
         if record.receipt_ref:
             details["capture_id"] = record.receipt_ref
             details["receipt_ref"] = record.receipt_ref
@@ -470,8 +599,7 @@ class RefundService:
             gateway_ref=record.gateway_ref,
             details=details,
         )
-        amount = tender.foreign or tender.amount
-        return NetCall(lambda: method.refund(ref, amount), f"{tender.method}.refund {refund_id}")
+        return method, ref
 
     def _write(
         self,
@@ -480,8 +608,16 @@ class RefundService:
         refund_id: str,
         who: str,
         references: Mapping[int, str],
+        attempts_done: tuple[str, ...] = (),
+        cashier: tuple[str, str] | None = None,
     ) -> RefundDone:
-        self._auth.require_user()
+        """Write the refund document in one transaction, with the move of its approved
+        refund attempts (``attempts_done``) to ``completed``: a refund resolved twice is
+        written once. ``cashier`` (id, name): who made it, when it is not the user logged
+        in now (a refund completed after a restart)."""
+        if cashier is None:
+            user = self._auth.require_user()
+            cashier = (user.user_id, user.name)
         now = self._clock.now()
         with self._db.session() as s:
             if _gives_cash(plan):  # the drawer's cash belongs to a shift
@@ -505,7 +641,9 @@ class RefundService:
                 )
                 for i, t in enumerate(plan.tenders)
             )
-            done = self._store(s, plan, tenders, refund_id, seq, who, request, now)
+            for aid in attempts_done:
+                attempts_store.move(s, aid, AState.COMPLETED, now, expect={AState.APPROVED})
+            done = self._store(s, plan, tenders, refund_id, seq, who, request, now, cashier)
         return done
 
     def _store(
@@ -518,13 +656,14 @@ class RefundService:
         who: str,
         request: RefundRequest,
         now: datetime,
+        cashier: tuple[str, str],
     ) -> RefundDone:
-        user = self._auth.require_user()
+        cashier_id, cashier_name = cashier
         number = refund_number(self._ctx, seq)
         business_date = self._ctx.business_date(now)
         currency = plan.total.currency
         # a return without a receipt always names its manager (the protocol requires it)
-        approved_by = "" if who == user.user_id and plan.sale_id else who
+        approved_by = "" if who == cashier_id and plan.sale_id else who
         approver = repo.user_by_id(s, approved_by) if approved_by else None
         receipt = RefundReceipt(
             store=self._ctx.store,
@@ -532,7 +671,7 @@ class RefundService:
             refund_id=refund_id,
             original_number=plan.original_number,
             issued_at=now.astimezone(self._ctx.zone),
-            cashier=user.name,
+            cashier=cashier_name,
             training=self._ctx.training,
             reason=request.reason.strip() or request.reason_code.replace("_", " "),
             lines=tuple(
@@ -564,8 +703,8 @@ class RefundService:
                 terminal_id=self._ctx.terminal_id,
                 original_sale_id=plan.sale_id,
                 original_number=plan.original_number,
-                cashier_id=user.user_id,
-                cashier_name=user.name,
+                cashier_id=cashier_id,
+                cashier_name=cashier_name,
                 approved_by=approved_by,
                 reason_code=request.reason_code,
                 reason=request.reason.strip(),
@@ -612,7 +751,7 @@ class RefundService:
         s.flush()
         journal_chain.seal_refund(s, refund_id)  # sealed like a sale: read back, chained
         outbox_seq = repo.next_outbox_seq(s)
-        wire = self._wire(plan, tenders, refund_id, number, now, user.user_id, approved_by, request)
+        wire = self._wire(plan, tenders, refund_id, number, now, cashier_id, approved_by, request)
         event = refund_document(wire, self._ctx, event_id=self._ids.new(), seq=outbox_seq, now=now)
         repo.add_outbox_event(
             s,
@@ -625,7 +764,7 @@ class RefundService:
         )
         self._audit.write(
             s,
-            user_id=user.user_id,
+            user_id=cashier_id,
             action="refund" if plan.sale_id else "return_without_receipt",
             document_id=refund_id,
             approved_by=approved_by,
@@ -709,6 +848,198 @@ class RefundService:
                 )
                 for t in tenders
             ),
+        )
+
+    # -- refunds whose method's answer was lost -----------------------------------------
+    def pending(self, sale_id: str | None = None) -> list[PendingRefund]:
+        """Refunds through a method still waiting to be resolved (of one sale, or all of
+        this terminal's), with what to do about each."""
+        self._auth.require_user()
+        with self._db.read_session() as s:
+            return self._pending(s, sale_id)
+
+    def _pending(self, s: Session, sale_id: str | None) -> list[PendingRefund]:
+        rows = (
+            attempts_store.open_for_sale(s, sale_id)
+            if sale_id is not None
+            else attempts_store.open_attempts(s, self._ctx.terminal_id)
+        )
+        numbers: dict[str, str] = {}
+        out = []
+        for a in sorted(rows, key=lambda r: (r.created_at, r.attempt_id)):
+            if a.sale_id not in numbers:
+                entry = repo.sale_by_id(s, a.sale_id)
+                numbers[a.sale_id] = entry.number if entry is not None else a.sale_id
+            label = self._label(a.method, {})
+            out.append(
+                PendingRefund(
+                    attempt_id=a.attempt_id,
+                    refund_id=a.refund_id,
+                    sale_id=a.sale_id,
+                    sale_number=numbers[a.sale_id],
+                    label=label,
+                    amount=a.amount,
+                    state=a.state,
+                    since=a.created_at.astimezone(self._ctx.zone),
+                    message=a.message,
+                    todo=todo(a, label),
+                )
+            )
+        return out
+
+    def resolve_pending(self, refund_id: str | None = None) -> list[ResolvedRefund]:
+        """:meth:`resolve_pending_steps` driven inline (tests, command line)."""
+        return run_inline(self.resolve_pending_steps(refund_id))
+
+    def resolve_pending_steps(self, refund_id: str | None = None) -> Steps[list[ResolvedRefund]]:
+        """Resolve this terminal's open refund attempts (``refund_id``: that refund's
+        only) by asking their methods: at till start-up, and when a manager presses
+        "Check again". A refund whose method gave the money back is completed as it was
+        planned and approved (document, journal, outbox event, audit), exactly once; one
+        whose method gave nothing back is dropped (the sale can be refunded again);
+        anything else stays open with what to do. Needs no login (start-up); nothing is
+        ever sent to a method again here."""
+        with self._db.read_session() as s:
+            rows = attempts_store.open_attempts(s, self._ctx.terminal_id)
+        refunds = list(dict.fromkeys(a.refund_id for a in rows))
+        sales = {a.refund_id: a.sale_id for a in rows}
+        out: list[ResolvedRefund] = []
+        for rid in refunds:
+            if refund_id is not None and rid != refund_id:
+                continue
+            sale_id = sales[rid]
+            with self._lock:
+                if sale_id in self._busy:
+                    continue  # being refunded in this run right now
+                self._busy.add(sale_id)
+            try:
+                out.append((yield from self._resolve_steps(rid)))
+            finally:
+                with self._lock:
+                    self._busy.discard(sale_id)
+        return out
+
+    def _resolve_steps(self, refund_id: str) -> Steps[ResolvedRefund]:
+        with self._db.read_session() as s:
+            group = attempts_store.of_refund(s, refund_id)
+        sale_id = group[0].sale_id
+        for a in group:
+            if a.state not in (AState.PENDING, AState.UNKNOWN):
+                continue
+            method = self._methods.get(a.method)
+            if method is None:
+                label = self._label(a.method, {})
+                self._move(a.attempt_id, a.state, message=str(NOT_SET_UP(label=label)))
+                continue
+            with self._db.read_session() as s:
+                record = attempts.get_attempt(s, a.payment_id)
+                busy = attempts_store.method_used_since(
+                    s, self._ctx.terminal_id, a.method, a.created_at, besides=a.attempt_id
+                )
+            if record is None:
+                continue
+            details = {"refund_id": a.attempt_id}
+            if record.receipt_ref:
+                details["capture_id"] = record.receipt_ref
+                details["receipt_ref"] = record.receipt_ref
+            ref = AttemptRef(
+                attempt_id=record.id,
+                sale_id=record.sale_id,
+                amount=record.amount,
+                gateway_ref=record.gateway_ref,
+                details=details,
+            )
+            try:
+                check: RefundCheck = yield NetCall(
+                    partial(
+                        method.refund_status, ref, a.amount, a.gateway_ref, nothing_since=not busy
+                    ),
+                    f"{a.method}.refund_status {a.attempt_id}",
+                )
+            except GatewayUnavailable as exc:
+                self._move(a.attempt_id, a.state, code="unavailable", message=str(exc))
+                continue
+            self._apply_check(a, check)
+        return self._settle_refund(refund_id, sale_id)
+
+    def _apply_check(self, a: attempts_store.AttemptRow, check: RefundCheck) -> None:
+        texts = {"code": check.code, "message": check.message}
+        if check.state is RefundState.REFUNDED:
+            self._move(
+                a.attempt_id,
+                AState.APPROVED,
+                refund_ref=check.refund_ref,
+                receipt_ref=check.receipt_ref,
+                **texts,
+            )
+        elif check.state is RefundState.NOT_REFUNDED:
+            self._move(a.attempt_id, AState.NOT_REFUNDED, **texts)
+        elif check.state is RefundState.UNKNOWN:
+            self._move(a.attempt_id, AState.UNKNOWN, **texts)
+        else:
+            self._move(a.attempt_id, a.state, **texts)
+
+    def _settle_refund(self, refund_id: str, sale_id: str) -> ResolvedRefund:
+        """Complete, drop or keep one refund after its methods were asked."""
+        with self._db.read_session() as s:
+            group = attempts_store.of_refund(s, refund_id)
+        states = {a.state for a in group}
+        waiting = states & {AState.PENDING, AState.UNKNOWN}
+        approved = [a for a in group if a.state is AState.APPROVED]
+        if waiting or not group:
+            first = next(a for a in group if a.state in waiting)
+            return ResolvedRefund(refund_id, sale_id, "waiting", message=first.message)
+        if not approved:  # nothing went back (never sent, not refunded, declined)
+            self._drop_unsent(refund_id, "not_sent", "")
+            with self._db.read_session() as s:
+                codes = [a.code for a in attempts_store.of_refund(s, refund_id)]
+            self._failed(group[0].created_by, refund_id, ",".join(c for c in codes if c), [])
+            return ResolvedRefund(refund_id, sale_id, "not_refunded", message=group[-1].message)
+        if len(approved) != len(group):
+            # some money went back and some did not (or was never asked): a person decides
+            return ResolvedRefund(
+                refund_id, sale_id, "waiting", message=str(TODO_MIXED(refund=refund_id))
+            )
+        return self._complete(refund_id, sale_id, approved)
+
+    def _complete(
+        self, refund_id: str, sale_id: str, approved: list[attempts_store.AttemptRow]
+    ) -> ResolvedRefund:
+        """Write the refund document as it was planned, once every method gave back."""
+        stored = decode_request(approved[0].request)
+        try:
+            with self._db.read_session() as s:
+                plan = self._plan(s, stored.request)
+                user = repo.user_by_id(s, approved[0].created_by)
+            planned = {i: t for i, t in enumerate(plan.tenders) if t.how is TenderHow.METHOD}
+            if plan.total.minor != stored.total_minor or set(planned) != {
+                a.tender_index for a in approved
+            }:
+                raise ServiceError(PLAN_CHANGED)
+            references = {
+                a.tender_index: self._refund_reference(
+                    planned[a.tender_index], a.refund_ref, a.receipt_ref
+                )
+                for a in approved
+            }
+            done = self._write(
+                stored.request,
+                plan,
+                refund_id,
+                stored.authorised_by,
+                references,
+                tuple(a.attempt_id for a in approved),
+                (approved[0].created_by, user.name if user is not None else ""),
+            )
+        except attempts_store.IllegalMove:
+            # completed meanwhile by another path: written once, nothing more to do
+            return ResolvedRefund(refund_id, sale_id, "completed")
+        except ServiceError as exc:
+            for a in approved:
+                self._move(a.attempt_id, AState.APPROVED, message=str(exc))
+            return ResolvedRefund(refund_id, sale_id, "waiting", message=str(exc))
+        return ResolvedRefund(
+            refund_id, sale_id, "completed", number=done.number, message="", done=done
         )
 
     # -- returns without a receipt --------------------------------------------------------

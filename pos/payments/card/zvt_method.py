@@ -15,7 +15,10 @@ The order of things makes a card attempt crash-safe, as gateway attempts are:
 
 Cancel aborts the running transaction (``06 B0``). Refunds reverse the payment while it
 is in the terminal's open batch and otherwise refund to the card (the customer presents
-it again). Logs carry result codes, never card data.
+it again). A refund is made crash-safe the same way: :meth:`prepare_refund` notes the
+terminal's last receipt number before the refund service sends it, and
+:meth:`refund_status` compares the terminal's last transaction with it afterwards (never
+sending anything). Logs carry result codes, never card data.
 """
 
 from __future__ import annotations
@@ -43,7 +46,9 @@ from pos.payments.base import (
     PaymentMethod,
     PaymentRequest,
     PaymentResult,
+    RefundCheck,
     RefundResult,
+    RefundState,
 )
 from pos.payments.card import proof as P
 from pos.payments.card.device import CardTerminalDevice, TerminalSettings, device_for
@@ -60,6 +65,14 @@ OFFLINE_TEXT = (
     "The card terminal does not answer. Check that it is on and its cable (or network) "
     "is connected, then try again, or take another method."
 )
+BUSY_TEXT = "The card terminal is busy and gave no clear answer; the till asks it again."
+#: ZVT receipt numbers are 4 BCD digits: after 9999 the terminal starts again at 1
+_RECEIPT_WRAP = 9999
+
+
+def _next_receipt(baseline: int | None) -> int:
+    """The receipt number the terminal gives its next approved transaction."""
+    return 1 if baseline is None else baseline % _RECEIPT_WRAP + 1
 
 
 def _proof(info: StatusInfo) -> P.CardProof:
@@ -256,6 +269,94 @@ class ZvtCardMethod(PaymentMethod):
             return self._refunded(outcome, amount, "Refunded to the card.")
         code = outcome.result_code
         return RefundResult(False, f"{CODE}.{code:02X}", result_text(code))
+
+    def prepare_refund(self, ref: AttemptRef, amount: Money) -> str:
+        """The terminal's last approved receipt number before the refund is sent
+        (``zvt:before:<n>``; ``zvt:before:`` when its last transaction was declined or it
+        has none): a refund it approves gets the next one."""
+        try:
+            last = self.device.run(lambda t: t.last_transaction())
+        except (LinkError, DeviceError, FutureTimeout) as exc:
+            raise GatewayUnavailable(OFFLINE_TEXT) from exc
+        info = last.status
+        if info is None and last.abort_code != NO_TRANSACTION:
+            # no clear answer: a receipt number guessed now could not be trusted later
+            raise GatewayUnavailable(BUSY_TEXT)
+        approved = info is not None and info.approved
+        return P.before_ref(info.receipt_no if info is not None and approved else None)
+
+    def refund_status(
+        self, ref: AttemptRef, amount: Money, noted: str, *, nothing_since: bool
+    ) -> RefundCheck:
+        """Ask the terminal what became of a refund whose answer was lost: its last
+        transaction compared with the receipt number noted before the refund was sent.
+
+        - still the noted receipt: nothing was approved since, so the refund was not;
+        - while the till asked the terminal for nothing else since (``nothing_since``),
+          its last transaction can only be the refund or what was there before: declined
+          (or not approved) means no money went back; approved for the amount with the
+          next receipt number (any number when none was noted: what was there before was
+          not approved) is the refund, whose proof is kept.
+
+        Anything else cannot be told from the terminal's last transaction (the till asked
+        it for something else since, another amount, a receipt number further on): a
+        person looks at its journal. Never is anything sent to the terminal here."""
+        is_before, baseline = P.parse_before(noted)
+        if not is_before:
+            return RefundCheck(
+                RefundState.UNKNOWN,
+                f"{CODE}.nothing_noted",
+                "The till did not note the terminal's last receipt before this refund: "
+                "look in the terminal's journal for it.",
+            )
+        try:
+            enquiry = self.device.run(lambda t: t.status_enquiry())
+            if enquiry.refused is not None:
+                return RefundCheck(RefundState.PENDING, f"{CODE}.busy", BUSY_TEXT)
+            last = self.device.run(lambda t: t.last_transaction())
+        except (LinkError, DeviceError, FutureTimeout) as exc:
+            raise GatewayUnavailable(OFFLINE_TEXT) from exc
+        info = last.status
+        before = "none" if baseline is None else f"{baseline:04d}"
+        not_through = RefundCheck(
+            RefundState.NOT_REFUNDED,
+            f"{CODE}.not_refunded",
+            f"The card terminal approved nothing after receipt {before}, noted before the "
+            "refund was sent: the refund did not go through.",
+        )
+        if info is None:
+            if last.abort_code == NO_TRANSACTION and baseline is None:
+                return not_through  # it has no transaction at all
+            return RefundCheck(RefundState.PENDING, f"{CODE}.busy", BUSY_TEXT)
+        if info.approved and baseline is not None and info.receipt_no == baseline:
+            return not_through
+        if nothing_since:
+            if not info.approved:
+                code = info.result_code
+                log.info("card refund %s: the terminal's last is declined", ref.attempt_id)
+                return RefundCheck(
+                    RefundState.NOT_REFUNDED,
+                    f"{CODE}.{code:02X}",
+                    f"The card terminal did not approve the refund: {result_text(code)}",
+                )
+            expected = baseline is None or info.receipt_no == _next_receipt(baseline)
+            if info.amount_minor == amount.minor and info.receipt_no is not None and expected:
+                log.info("card refund of %s found on the terminal", ref.attempt_id)
+                proof = _proof(info)
+                return RefundCheck(
+                    RefundState.REFUNDED,
+                    "ok",
+                    f"The card terminal approved the refund (receipt {info.receipt_no:04d}).",
+                    refund_ref=proof.gateway_ref(),
+                    receipt_ref=proof.receipt_ref(),
+                    amount=amount,
+                )
+        return RefundCheck(
+            RefundState.UNKNOWN,
+            f"{CODE}.unclear",
+            f"The card terminal's last transaction does not tell: look in its journal (or "
+            f"its end-of-day report) for a refund of {amount} after receipt {before}.",
+        )
 
     def _refunded(self, outcome: Outcome, amount: Money, text: str) -> RefundResult:
         info = outcome.status
