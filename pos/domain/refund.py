@@ -22,7 +22,19 @@ from enum import StrEnum
 from pos.domain.errors import DomainError
 from pos.domain.messages import define
 from pos.domain.money import Money
-from pos.domain.receipt import StoreInfo, training_mark
+from pos.domain.receipt import (
+    R_CASHIER,
+    R_COPY,
+    R_DATE,
+    R_PIN,
+    R_REASON,
+    R_REF,
+    R_VAT,
+    R_VAT_HEAD,
+    Say,
+    StoreInfo,
+    training_mark,
+)
 from pos.domain.tax import VatLine
 
 #: What a refund is for: lower-case codes the head office maps to KRA's credit-note
@@ -38,6 +50,22 @@ PAYMENTS_LEFT = define(
     "refund_payments_left",
     "The sale's payments have only {left} left to give back, not {amount}.",
 )
+
+
+# The refund document's own labels (the rest are the sale receipt's: date, cashier, VAT,
+# COPY…), one set for the screen and for paper (``pos.services.refund_receipts`` lays the
+# same document out for the printer). In Kiswahili the document is "Marejesho" throughout.
+RF_REFUND_TITLE = define("refund.receipt.title", "REFUND")
+RF_RETURN_TITLE = define("refund.receipt.return_title", "RETURN")
+RF_REFUND = define("refund.receipt.refund", "Refund")
+RF_NO_RECEIPT = define("refund.receipt.no_receipt", "Return without a receipt")
+RF_FOR_RECEIPT = define("refund.receipt.for_receipt", "For receipt")
+RF_APPROVED_BY = define("refund.receipt.approved_by", "Approved by")
+RF_TOTAL = define("refund.receipt.total", "REFUND {currency}")
+RF_BY_HAND = define("refund.receipt.by_hand", "{label} (reversal)")
+RF_GIVEN_BACK = define("refund.receipt.given_back", "Given back {amount}")
+RF_ORIGINAL = define("refund.receipt.original", "Original receipt")
+RF_REFUND_ID = define("refund.receipt.refund_id", "Refund {refund_id}")
 
 
 class RefundError(DomainError):
@@ -167,55 +195,67 @@ def _pair(left: str, right: str, width: int) -> list[str]:
     return [left[:width], right.rjust(width)[-width:]]
 
 
-def render_refund_text(receipt: RefundReceipt, width: int = 42) -> list[str]:
-    """Plain-text lines of ``width`` characters, as the receipt printer lays them out."""
+def _center(text: str, width: int) -> str:
+    return text[:width].center(width).rstrip()
+
+
+def render_refund_text(
+    receipt: RefundReceipt, width: int = 42, say: Say | None = None
+) -> list[str]:
+    """Plain-text lines of ``width`` characters, as the receipt printer lays them out, with
+    labels said by ``say`` (the receipt language the UI passes, as for a sale's receipt:
+    ``pos.ui.i18n.receipt_say()``; English, with the ISO date, without it)."""
+    said: Say = say or str
     if width < 32:
         raise ValueError("receipts need at least 32 columns")
     rule = "-" * width
     out: list[str] = []
     if receipt.training:
-        out.append(training_mark(width).center(width).rstrip())
-    out.append(receipt.store.name.upper()[:width].center(width).rstrip())
-    out.extend(a[:width].center(width).rstrip() for a in receipt.store.address)
+        out.append(_center(training_mark(width, said), width))
+    out.append(_center(receipt.store.name.upper(), width))
+    out.extend(_center(a, width) for a in receipt.store.address)
     if receipt.store.tax_pin:
-        out.append(f"PIN {receipt.store.tax_pin}"[:width].center(width).rstrip())
+        out.append(_center(said(R_PIN(pin=receipt.store.tax_pin)), width))
     out.append(rule)
-    out.append(("*** RETURN ***" if receipt.is_return else "*** REFUND ***").center(width).rstrip())
-    out.extend(_pair("Refund", receipt.number, width))
+    title = RF_RETURN_TITLE if receipt.is_return else RF_REFUND_TITLE
+    out.append(_center(f"*** {said(title())} ***", width))
+    out.extend(_pair(said(RF_REFUND()), receipt.number, width))
     if receipt.original_number:
-        out.extend(_pair("For receipt", receipt.original_number, width))
+        out.extend(_pair(said(RF_FOR_RECEIPT()), receipt.original_number, width))
     else:
-        out.append("Return without a receipt"[:width])
-    out.extend(_pair("Date", receipt.issued_at.strftime("%Y-%m-%d %H:%M"), width))
-    out.extend(_pair("Cashier", receipt.cashier, width))
+        out.append(said(RF_NO_RECEIPT())[:width])
+    issued = receipt.issued_at.strftime("%Y-%m-%d %H:%M" if say is None else "%d/%m/%Y %H:%M")
+    out.extend(_pair(said(R_DATE()), issued, width))
+    out.extend(_pair(said(R_CASHIER()), receipt.cashier, width))
     if receipt.approved_by:
-        out.extend(_pair("Approved by", receipt.approved_by, width))
+        out.extend(_pair(said(RF_APPROVED_BY()), receipt.approved_by, width))
     if receipt.reprint:
-        out.append("*** COPY - REPRINT ***".center(width).rstrip())
+        out.append(_center(said(R_COPY()), width))
     if receipt.reason:
-        out.extend(textwrap.wrap(f"Reason: {receipt.reason}", width))
+        out.extend(textwrap.wrap(said(R_REASON(reason=receipt.reason)), width))
     out.append(rule)
     for line in receipt.lines:
         out.extend(textwrap.wrap(line.name, width) or [""])
         qty = f"  {line.quantity} x {line.unit_price.amount_text()}"
         out.extend(_pair(qty, f"-{line.total.amount_text()} {line.vat_code}", width))
     out.append(rule)
-    out.extend(_pair(f"REFUND {receipt.total.currency}", f"-{receipt.total.amount_text()}", width))
+    total = said(RF_TOTAL(currency=receipt.total.currency))
+    out.extend(_pair(total, f"-{receipt.total.amount_text()}", width))
     for t in receipt.tenders:
-        label = t.label if t.how is not TenderHow.BY_HAND else f"{t.label} (reversal)"
+        label = t.label if t.how is not TenderHow.BY_HAND else said(RF_BY_HAND(label=t.label))
         out.extend(_pair(label, f"-{t.amount.amount_text()}", width))
         if t.foreign:
-            out.extend(textwrap.wrap(f"  Given back {t.foreign}", width))
+            out.extend(textwrap.wrap("  " + said(RF_GIVEN_BACK(amount=t.foreign)), width))
         if t.reference:
-            out.extend(textwrap.wrap(f"  Ref {t.reference}", width))
+            out.extend(textwrap.wrap(f"  {said(R_REF())} {t.reference}", width))
     out.append(rule)
-    out.extend(_pair("VAT", "Net      VAT    Gross", width))
+    out.extend(_pair(said(R_VAT()), said(R_VAT_HEAD()), width))
     for v in receipt.vat:
         code = f"{v.tax_class.code} {v.tax_class.rate_text}"
         cols = f"{v.net.amount_text():>9} {v.vat.amount_text():>8} {v.gross.amount_text():>9}"
         out.extend(_pair(code, cols, width))
     out.append(rule)
-    out.append(f"Refund {receipt.refund_id}"[:width].center(width).rstrip())
+    out.append(_center(said(RF_REFUND_ID(refund_id=receipt.refund_id)), width))
     if receipt.training:
-        out.append(training_mark(width).center(width).rstrip())
+        out.append(_center(training_mark(width, said), width))
     return out

@@ -13,7 +13,7 @@ focus, whenever a new request reaches it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
+    QStyleOptionFrame,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +34,8 @@ from pos.ui.runner import ServiceRunner
 from pos.ui.widgets import STYLE, TOUCH_HEIGHT, message_label, show_message
 
 DEMO_MPESA_PIN = "1234"
+#: the PIN field grows to show its whole hint, up to this width (a longer hint is cut)
+PIN_FIELD_MAX = 480
 
 
 class CustomerPhoneWindow(QWidget):
@@ -59,9 +63,7 @@ class CustomerPhoneWindow(QWidget):
         layout.addWidget(self.text)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText(
-            self.tr("M-PESA PIN (demo PIN {pin})").format(pin=DEMO_MPESA_PIN)
-        )
+        self.set_pin_hint(self.tr("M-PESA PIN (demo PIN {pin})").format(pin=DEMO_MPESA_PIN))
         self.pin.returnPressed.connect(self.approve)
         self.pin.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.pin)
@@ -144,7 +146,7 @@ class CustomerPhoneWindow(QWidget):
             if self.isVisible():  # grow upwards: the bottom edge stays on the screen
                 self.move(self.x(), max(bottom - self.frameGeometry().height(), 0))
         if changed:
-            self.pin.setPlaceholderText(
+            self.set_pin_hint(
                 i18n.text(prompt.pin_label)
                 if prompt is not None and prompt.pin_label
                 else self.tr("M-PESA PIN (demo PIN {pin})").format(pin=DEMO_MPESA_PIN)
@@ -154,6 +156,42 @@ class CustomerPhoneWindow(QWidget):
             if prompt is not None and self.isVisible():
                 self._step_aside()
                 self.raise_()  # to the front for the new request, never taking the keyboard
+
+    def set_pin_hint(self, hint: str) -> None:
+        """Put ``hint`` in the empty PIN field, and make the field wide enough to show it
+        whole: a Kiswahili hint is longer than the English one, and a hint cut off
+        ("PIN ya M-PESA (majaribio: 1…") hides the demo PIN the trainee needs."""
+        self.pin.setPlaceholderText(hint)
+        self.fit_pin_hint()
+
+    def fit_pin_hint(self) -> None:
+        """Size the PIN field for the hint it shows now (also after the screens changed
+        language, which swaps the hint in place)."""
+        self.pin.ensurePolished()  # the style sheet's font and padding, before measuring
+        hint = self.pin.placeholderText()
+        self.pin.setMinimumWidth(min(self.pin_width_for(hint), PIN_FIELD_MAX))
+
+    def pin_width_for(self, hint: str) -> int:
+        """The PIN field's width that shows ``hint`` without eliding it: the text, Qt's
+        own 2 px margins either side, the field's text margins, and what the style sheet's
+        padding and frame add (asked of the style, as ``QLineEdit.sizeHint`` does)."""
+        edit = self.pin
+        margins, contents = edit.textMargins(), edit.contentsMargins()
+        inner = (
+            edit.fontMetrics().horizontalAdvance(hint)
+            + 2 * 2  # QLineEdit's fixed horizontal margin, each side
+            + margins.left()
+            + margins.right()
+            + contents.left()
+            + contents.right()
+            + 2  # rounding of the text's width
+        )
+        option = QStyleOptionFrame()
+        edit.initStyleOption(option)
+        size = edit.style().sizeFromContents(
+            QStyle.ContentsType.CT_LineEdit, option, QSize(inner, edit.height()), edit
+        )
+        return max(size.width(), inner)
 
     def _step_aside(self) -> None:
         """Away from the cashier's open dialog (the M-Pesa one sits left, where this window

@@ -10,8 +10,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -49,6 +49,12 @@ from pos.ui.widgets import STYLE
 TRAINING_TEXT = QT_TRANSLATE_NOOP(
     "MainWindow", "TRAINING MODE — practice only: sales are not real and receipts are marked"
 )
+#: the window's margin left and right of its screens and its status bar
+SIDE_MARGIN = 8
+#: room between the training phone's frame and the status lines below it
+PHONE_GAP = 6
+#: when the phone is placed again once the window manager has framed it
+PHONE_REPLACE_MS = 300
 _ACTIVITY = {
     QEvent.Type.KeyPress,
     QEvent.Type.MouseButtonPress,
@@ -95,7 +101,7 @@ class MainWindow(QMainWindow):
         self.background = ServiceRunner(self, network=self.network, name="background")
         central = QWidget(self)
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setContentsMargins(SIDE_MARGIN, 4, SIDE_MARGIN, 4)
         self.banner = QLabel(self.tr(TRAINING_TEXT), central)
         self.banner.setObjectName("trainingBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -142,6 +148,9 @@ class MainWindow(QMainWindow):
         )
         self.status_clock = QLabel("", self)
         bar = self.statusBar()
+        # the bar's text keeps the window's side margin at both ends (the clock touched
+        # the right edge): the same 8 px as the screens above it
+        bar.setContentsMargins(SIDE_MARGIN, 0, SIDE_MARGIN, 0)
         bar.addWidget(self.status_user, 1)
         bar.addPermanentWidget(self.status_till)
         bar.addPermanentWidget(self.status_clock)
@@ -245,7 +254,10 @@ class MainWindow(QMainWindow):
             self.actions_.call(payments.late_payments, self._late_alert, lambda _e: None)
 
         self.actions_.steps(
-            lambda: payments.resolve_unfinished_steps(everything=everything), resolved, failed
+            lambda: payments.resolve_unfinished_steps(everything=everything),
+            resolved,
+            failed,
+            background=True,  # nobody waits on it: a queued scan goes first
         )
 
     def _payment_relayed(self, view: AttemptView) -> None:
@@ -324,12 +336,54 @@ class MainWindow(QMainWindow):
         if not visible:
             self.phone_window.hide()
             return
-        geometry = self.geometry()
-        # bottom-left, over the empty part of the basket, away from the action buttons
-        self.phone_window.adjustSize()
-        height = self.phone_window.height()
-        self.phone_window.move(geometry.left() + 24, max(geometry.bottom() - height - 70, 0))
+        self._place_phone()
         self.phone_window.show()  # shown without activation: the till keeps the keyboard
+        # the window manager frames the phone only once it is shown (its title bar was
+        # estimated above): put it in place again then, if it is still idle
+        QTimer.singleShot(PHONE_REPLACE_MS, self, self._place_idle_phone)
+
+    def _status_top(self) -> int:
+        """The screen y of the highest status line of the sale screen (head office, KRA
+        eTIMS, devices), or of the status bar below them."""
+        sale = self.sale
+        lines: list[QWidget] = [sale.sync_line, sale.etims_line]
+        if sale.devices is not None:
+            lines.append(sale.devices.line)
+        shown = [line for line in lines if line.isVisibleTo(self)] or [self.statusBar()]
+        return min(line.mapToGlobal(QPoint(0, 0)).y() for line in shown)
+
+    def _place_phone(self) -> None:
+        """Bottom-left over the empty part of the basket, its lower edge just above the
+        sale screen's status lines, so the cashier can always read whether the till
+        reaches head office and KRA: no line is covered at any size (it used to sit 70 px
+        above the window's bottom, over both lines)."""
+        phone = self.phone_window
+        if phone is None:
+            return
+        for widget in (self.centralWidget(), self.sale):  # positions at the current size
+            layout = widget.layout() if widget is not None else None
+            if layout is not None:
+                layout.activate()
+        phone.fit_pin_hint()
+        phone.adjustSize()
+        chrome = phone.frameGeometry().height() - phone.height()  # title bar and borders
+        if chrome <= 0:  # not framed yet: the till's own title bar is the best guess
+            chrome = max(self.frameGeometry().height() - self.geometry().height(), 0)
+        bottom = self._status_top() - PHONE_GAP  # the frame's lowest row stays above this
+        top = self.screen().availableGeometry().top() if self.screen() is not None else 0
+        phone.move(self.geometry().left() + 24, max(bottom - phone.height() - chrome, top))
+
+    def _place_idle_phone(self) -> None:
+        """Place the phone again when it waits for no request (a phone showing a request
+        may have stepped aside from the cashier's dialog: it stays where it is)."""
+        phone = getattr(self, "phone_window", None)  # (a resize during __init__)
+        if phone is not None and phone.isVisible() and phone.prompt is None:
+            self._place_phone()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # the status lines moved with the window: the idle phone follows once laid out
+        QTimer.singleShot(0, self, self._place_idle_phone)
 
     def backup_now(self, reason: str) -> None:
         """A checked backup on the backup worker; a failure is shown in the alert line."""
