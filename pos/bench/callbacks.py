@@ -18,6 +18,18 @@ Where the time goes (measured on the 2-core build machine): head office decides 
 in about 0.06 s; the agent pulls every ``push_poll_s`` (1 s) while a registered push
 waits, so a result waits 0 to about 1.1 s for the next pull (each empty pull costs ~0.1 s);
 the pull and the apply (the sale completed, journal sealed) take about 0.2 s.
+
+``paypal_webhook_to_till_p50_s`` (:func:`run_paypal_webhook_to_till`) is the same path for
+PayPal: head office also verifies the PayPal sandbox's signed webhooks offline (its root in
+the trust store, its certificate URL on 127.0.0.1), the sandbox delivers them over HTTP, and
+the till's PayPal method announces each order to head office (``OrderRelay`` and
+``PayPalOrderRegistrar``, from its own thread) while its agent pulls PayPal results beside
+M-Pesa's (``pos.push_relay.result_pullers``). Each round sells one product by PayPal, the
+customer approves after 0 to 1.5 s, and the capture is made with the till's own request id
+(as its poll would make it) but its answer is not given to the till: the sale can only be
+completed by the relayed result. Start: the ``received_at`` head office stored with the
+verified ``PAYMENT.CAPTURE.COMPLETED`` webhook; end: the payment service returned on the
+till worker.
 """
 
 from __future__ import annotations
@@ -48,8 +60,17 @@ from pos.domain.receipt import StoreInfo
 from pos.payments.mpesa.method import create as create_mpesa
 from pos.payments.mpesa.relay import CallbackRelay
 from pos.payments.mpesa.sandbox import DEMO_PHONE, Decision, MpesaSandbox
+from pos.payments.paypal.method import PayPalMethod
+from pos.payments.paypal.method import create as create_paypal
+from pos.payments.paypal.relay import OrderRelay
+from pos.payments.paypal.sandbox import PayPalSandbox
 from pos.payments.registry import MethodContext
-from pos.push_relay import PushResultApplier, attach_registrar
+from pos.push_relay import (
+    PushResultApplier,
+    attach_paypal_registrar,
+    attach_registrar,
+    result_pullers,
+)
 from pos.services.auth import Role
 from pos.services.context import TerminalContext
 from pos.services.payments import AttemptView, PaymentService
@@ -57,14 +78,16 @@ from pos.services.terminal import DemoUser, Terminal
 from pos.services.workers import Worker
 from pos.store.models import Product
 from sync.agent import AgentSettings, ClientSettings, HeadOfficeClient, SyncAgent
+from sync.agent.paypal_results import PayPalOrderRegistrar
 from sync.agent.push_results import PushRegistrar, PushResultPuller
 
-__all__ = ["run_callback_to_till", "run_callbacks"]
+__all__ = ["run_callback_to_till", "run_callbacks", "run_paypal_webhook_to_till"]
 
 ROUNDS = 15
 PIN_DELAY_S = 1.5
 ROUND_TIMEOUT_S = 30.0
 ROOT = Path(__file__).resolve().parents[2]
+PAYPAL_WEBHOOK_PATH = "/hooks/paypal/webhook"
 
 
 def _free_port() -> int:
@@ -76,7 +99,7 @@ def _free_port() -> int:
 class _HeadOffice:
     """``kaunta-hq`` in child processes (their own process groups), SQLite in ``folder``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, extra_env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = folder / "hq.sqlite3"
@@ -88,6 +111,7 @@ class _HeadOffice:
             "KAUNTA_HQ_DATA_DIR": str(folder),
             "KAUNTA_HQ_PUBLIC_URL": self.url,
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            **(extra_env or {}),
         }
         self.procs: list[subprocess.Popen[bytes]] = []
 
@@ -156,6 +180,27 @@ class _HeadOffice:
             raise RuntimeError(f"head office has no decided callback for {attempt_id}")
         return _epoch(str(row[0])), _epoch(str(row[1]))
 
+    def webhook_received_and_decided(self, order_id: str) -> tuple[float, float]:
+        """When head office stored the (first) verified capture webhook of ``order_id``,
+        and when its worker made the till's result from it (epoch seconds)."""
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            received = conn.execute(
+                "SELECT min(received_at) FROM hq_callbacks_paypalwebhookevent "
+                "WHERE order_id = ? AND event_type = 'PAYMENT.CAPTURE.COMPLETED'",
+                (order_id,),
+            ).fetchone()
+            decided = conn.execute(
+                "SELECT min(r.decided_at) FROM hq_callbacks_paypalresult r "
+                "JOIN hq_callbacks_paypalorder o ON o.id = r.order_id WHERE o.order_id = ?",
+                (order_id,),
+            ).fetchone()
+        finally:
+            conn.close()
+        if received is None or received[0] is None or decided is None or decided[0] is None:
+            raise RuntimeError(f"head office has no decided webhook for order {order_id}")
+        return _epoch(str(received[0])), _epoch(str(decided[0]))
+
     def stop(self) -> None:
         for proc in self.procs:
             with contextlib.suppress(ProcessLookupError):
@@ -169,8 +214,10 @@ def _epoch(stored: str) -> float:
 
 
 @contextlib.contextmanager
-def _head_office(folder: Path) -> Iterator[tuple[_HeadOffice, str]]:
-    office = _HeadOffice(folder)
+def _head_office(
+    folder: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[_HeadOffice, str]]:
+    office = _HeadOffice(folder, extra_env)
     try:
         code = office.start()
         yield office, code
@@ -302,10 +349,173 @@ def run_callback_to_till(rounds: int = ROUNDS) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _PayPalTill:
+    """The bench's PayPal till: as :class:`_RelayTill`, with PayPal against the sandbox,
+    its orders announced to head office, and the agent pulling PayPal results too."""
+
+    terminal: Terminal
+    payments: PaymentService
+    method: PayPalMethod
+    worker: Worker
+    agent: SyncAgent
+    registrar: PayPalOrderRegistrar
+    barcode: str
+    applied: dict[str, float] = field(default_factory=dict)
+    done: threading.Condition = field(default_factory=threading.Condition)
+
+    def heard(self, view: AttemptView) -> None:
+        with self.done:
+            self.applied.setdefault(view.attempt_id, time.time())
+            self.done.notify_all()
+
+    def sell(self) -> tuple[AttemptView, str]:
+        """Ring up one product and ask PayPal for it (on the till worker); the order id."""
+
+        def start() -> tuple[AttemptView, str]:
+            self.terminal.checkout.scan(self.barcode)
+            due = self.terminal.checkout.view().totals.due
+            view = self.payments.start("paypal", due)  # asked in USD at the rate
+            conn = sqlite3.connect(f"file:{self.terminal.db.path}?mode=ro", uri=True)
+            try:
+                row = conn.execute(
+                    "SELECT gateway_ref FROM payment_attempts WHERE id = ?", (view.attempt_id,)
+                ).fetchone()
+            finally:
+                conn.close()
+            return view, str(row[0])
+
+        return self.worker.submit(start).result(ROUND_TIMEOUT_S)
+
+    def wait_registered(self, order_id: str) -> None:
+        end = time.monotonic() + ROUND_TIMEOUT_S
+        while (order_id, "registered") not in self.registrar.outcomes:
+            if time.monotonic() > end:
+                raise RuntimeError(f"order {order_id} never registered with head office")
+            time.sleep(0.01)
+
+    def wait_applied(self, attempt_id: str) -> float:
+        with self.done:
+            if not self.done.wait_for(lambda: attempt_id in self.applied, ROUND_TIMEOUT_S):
+                raise RuntimeError(f"{attempt_id} never reached the till")
+            return self.applied[attempt_id]
+
+    def close(self) -> None:
+        self.agent.stop()
+        self.registrar.close()
+        self.worker.shutdown(timeout=10)
+        self.terminal.close()
+
+
+def _paypal_till(folder: Path, url: str, token: str, sandbox_url: str) -> _PayPalTill:
+    ctx = TerminalContext(StoreInfo("DEMO", "Bench store"), "T1", training=True)
+    terminal = Terminal.open(folder / "kaunta.sqlite", ctx)
+    terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
+    cashier = next(u for u in terminal.auth.users() if u.role is Role.CASHIER)
+    terminal.auth.login(cashier.user_id, next(p for _n, r, p in DEMO_USERS if r == "cashier"))
+    if terminal.shifts.current() is None:
+        terminal.shifts.open({})
+    with terminal.db.session() as s:
+        found = s.query(Product.barcode).filter(Product.active, Product.price_minor > 0)
+        barcode = next(str(b) for (b,) in found if b)
+    relay = OrderRelay()
+    settings = {"base_url": sandbox_url, "order_relay": relay}
+    method = create_paypal(MethodContext(training=True, currency="KES", settings=settings))
+    assert isinstance(method, PayPalMethod)
+    payments = terminal.enable_payments({"paypal": method})
+    worker = Worker("bench-till")
+    applier = PushResultApplier(
+        lambda: payments, lambda fn: worker.submit(fn).result(ROUND_TIMEOUT_S)
+    )
+    client = HeadOfficeClient(ClientSettings(url, read_timeout_s=10), token=token)
+    agent = SyncAgent(
+        terminal.db,
+        client,
+        store_id="DEMO",
+        terminal_id="T1",
+        settings=AgentSettings(training=True, app_version="bench"),
+        push_results=result_pullers(terminal.db, client, applier),
+    )
+    registrar = attach_paypal_registrar(relay, url, token, None, agent.expect_push_result)
+    assert registrar is not None
+    till = _PayPalTill(terminal, payments, method, worker, agent, registrar, barcode)
+    applier.on_applied = till.heard
+    agent.start()
+    return till
+
+
+def run_paypal_webhook_to_till(rounds: int = ROUNDS) -> dict[str, Any]:
+    """``paypal_webhook_to_till_p50_s`` and its spread over ``rounds`` relayed payments."""
+    lags: list[float] = []
+    deciding: list[float] = []  # of which head office's worker took this long
+    rng = random.Random(20261204)
+    with (
+        tempfile.TemporaryDirectory(prefix="kaunta-bench-paypal-relay-") as tmp,
+        PayPalSandbox() as sandbox,
+    ):
+        folder = Path(tmp)
+        (folder / "hq").mkdir()
+        trust = folder / "hq" / "paypal-trust.pem"
+        trust.write_bytes(sandbox.signer.ca_pem)
+        paypal_env = {
+            "KAUNTA_HQ_PAYPAL_WEBHOOK_ID": sandbox.webhook_id,
+            "KAUNTA_HQ_PAYPAL_VERIFY": "offline",
+            "KAUNTA_HQ_PAYPAL_CERT_HOSTS": "127.0.0.1",
+            "KAUNTA_HQ_PAYPAL_TRUST_STORE": str(trust),
+            "KAUNTA_HQ_PAYPAL_CERT_INSECURE": "1",
+        }
+        with _head_office(folder / "hq", paypal_env) as (office, code):
+            enroll = HeadOfficeClient(ClientSettings(office.url))
+            token = enroll.enroll(code, "Bench PayPal till").token
+            enroll.close()
+            sandbox.add_webhook_listener(office.url + PAYPAL_WEBHOOK_PATH)
+            till = _paypal_till(folder / "till", office.url, token, sandbox.base_url)
+            try:
+                for _ in range(rounds):
+                    started, order_id = till.sell()
+                    till.wait_registered(order_id)
+                    # the customer scans the code and approves: webhooks land at any point
+                    # of the agent's pull cycle
+                    time.sleep(rng.uniform(0.0, PIN_DELAY_S))
+                    sandbox.decide(order_id, "approve")
+                    # the till's capture (its own request id), whose answer it never gets
+                    captured = till.method.client.capture_order(
+                        order_id, f"{started.attempt_id}-capture"
+                    )
+                    if captured.status != "COMPLETED":
+                        raise RuntimeError(f"order {order_id} was not captured: {captured}")
+                    at_till = till.wait_applied(started.attempt_id)
+                    received, decided = office.webhook_received_and_decided(order_id)
+                    lags.append(at_till - received)
+                    deciding.append(decided - received)
+                    if not till.terminal.checkout.view().is_empty:
+                        raise RuntimeError("a relayed PayPal payment did not complete its sale")
+            finally:
+                till.close()
+    lags.sort()
+    return {
+        "paypal_webhook_to_till_p50_s": round(statistics.median(lags), 3),
+        "paypal_webhook_to_till_min_s": round(lags[0], 3),
+        "paypal_webhook_to_till_p90_s": round(lags[max(0, int(len(lags) * 0.9) - 1)], 3),
+        "paypal_webhook_to_till_max_s": round(lags[-1], 3),
+        "paypal_webhook_to_till_rounds": len(lags),
+        "paypal_webhook_decided_p50_s": round(statistics.median(deciding), 3),
+        "paypal_webhook_decided_max_s": round(max(deciding), 3),
+    }
+
+
 def run_callbacks(args: argparse.Namespace) -> dict[str, Any]:
-    """What ``pos.bench.headoffice`` asks of this module (``--json`` figures)."""
-    return run_callback_to_till(int(getattr(args, "callback_rounds", ROUNDS)))
+    """What ``pos.bench.headoffice`` asks of this module (``--json`` figures): M-Pesa's
+    callback-to-till figure, then PayPal's webhook-to-till figure."""
+    out = run_callback_to_till(int(getattr(args, "callback_rounds", ROUNDS)))
+    paypal_rounds = int(getattr(args, "paypal_rounds", ROUNDS))
+    if paypal_rounds > 0:
+        out.update(run_paypal_webhook_to_till(paypal_rounds))
+    return out
 
 
-if __name__ == "__main__":  # a quick look: python -m pos.bench.callbacks
-    print(json.dumps(run_callback_to_till()))
+if __name__ == "__main__":  # a quick look: python -m pos.bench.callbacks [paypal]
+    if sys.argv[1:] == ["paypal"]:
+        print(json.dumps(run_paypal_webhook_to_till()))
+    else:
+        print(json.dumps(run_callback_to_till()))

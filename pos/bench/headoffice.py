@@ -9,7 +9,11 @@ One module for the issue's three figures, each from its own function:
   same for signed PayPal webhooks (``paypal_webhook_ack_*``); median p99 of the rounds with
   the lowest and highest;
 - ``callback_to_till_p50_s``: from ``pos.bench.callbacks`` (``run_callbacks(args) -> dict``);
-  until that module exists the output says ``"callbacks": "not built yet"``.
+  until that module exists the output says ``"callbacks": "not built yet"``;
+- ``paypal_webhook_to_till_p50_s`` (:func:`pos.bench.callbacks.run_paypal_webhook_to_till`,
+  from the same ``run_callbacks``): a signed PayPal capture webhook received at head office
+  → the payment applied on the till through the PayPal result pull (``--paypal-rounds``
+  payments; 0 leaves it out).
 
 The database is a fresh SQLite file in a temporary folder unless ``--database-url`` names
 another (a PostgreSQL database that may be emptied); it is migrated first.
@@ -36,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ack-rate", type=float, default=200.0, help="callbacks per second")
     parser.add_argument("--ack-seconds", type=float, default=5.0, help="length of a round")
     parser.add_argument("--ack-rounds", type=int, default=3, help="rounds of each kind")
+    parser.add_argument(
+        "--paypal-rounds", type=int, default=15, help="PayPal payments relayed to the till"
+    )
 
 
 def _django(url: str) -> None:
