@@ -7,7 +7,9 @@ queued Qt signal; a device worker or the sync agent handles it on its own thread
 
 The till has (see docs/architecture.md):
 
-* the **till worker**: store and basket work, one thread, in submission order;
+* the **till worker**: store and basket work, one thread, in submission order; work a
+  person is waiting for (a scan) goes before queued background work (the 30-second
+  payment re-check), see :meth:`Worker.submit_background`;
 * the **network executor**: gateway and head-office calls, a few daemon threads, so a
   call that never returns never delays the till and never holds up closing the app;
 * a **background** worker for long read-only checks (audit chain at start-up);
@@ -21,8 +23,8 @@ is stored first (payment attempts) and resolved on the next start.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Generator
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -32,21 +34,25 @@ from pos.services.steps import NetCall
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-_STOP = object()
-
 
 class WorkerClosed(RuntimeError):
     """Work was submitted after the worker was shut down (the app is closing)."""
 
 
 class Worker:
-    """``threads`` threads taking callables from one queue (one thread: strict order)."""
+    """``threads`` threads taking callables from two queues (one thread: strict order
+    within each): :meth:`submit` for work someone waits on, :meth:`submit_background`
+    for work nobody is waiting on. A thread always takes the oldest foreground item
+    first, so a scan submitted while a re-check's store part is still queued runs
+    before it (one that has already started finishes first: nothing is interrupted)."""
 
     def __init__(self, name: str, *, threads: int = 1, daemon: bool = False) -> None:
         self.name = name
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._fore: deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._back: deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = deque()
         self._closed = False
         self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)
         self._threads = [
             threading.Thread(target=self._loop, name=f"{name}-{i}", daemon=daemon)
             for i in range(threads)
@@ -59,19 +65,35 @@ class Worker:
         return self._closed
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Run ``fn(*args)`` on this worker, before any queued background work."""
+        return self._put(self._fore, fn, args)
+
+    def submit_background(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Run ``fn(*args)`` when no foreground work is queued (re-checks, housekeeping)."""
+        return self._put(self._back, fn, args)
+
+    def _put(
+        self,
+        into: deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]],
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+    ) -> Future[T]:
         future: Future[T] = Future()
-        with self._lock:
+        with self._ready:
             if self._closed:
                 raise WorkerClosed(f"the {self.name} worker is shut down")
-            self._queue.put((future, fn, args))
+            into.append((future, fn, args))
+            self._ready.notify()
         return future
 
     def _loop(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
-            future, fn, args = item
+            with self._ready:
+                while not self._fore and not self._back:
+                    if self._closed:
+                        return  # shut down and nothing left queued
+                    self._ready.wait()
+                future, fn, args = (self._fore or self._back).popleft()
             if not future.set_running_or_notify_cancel():
                 continue
             try:
@@ -83,12 +105,11 @@ class Worker:
 
     def shutdown(self, *, wait: bool = True, timeout: float | None = None) -> None:
         """Stop taking work; ``wait``: finish what is queued (up to ``timeout`` seconds)."""
-        with self._lock:
+        with self._ready:
             if self._closed:
                 return
             self._closed = True
-            for _ in self._threads:
-                self._queue.put(_STOP)
+            self._ready.notify_all()
         if wait:
             for thread in self._threads:
                 if thread is not threading.current_thread():
@@ -96,12 +117,19 @@ class Worker:
 
 
 def drive_steps(
-    till: Worker, network: Worker, make: Callable[[], Generator[NetCall[Any], Any, T]]
+    till: Worker,
+    network: Worker,
+    make: Callable[[], Generator[NetCall[Any], Any, T]],
+    *,
+    background: bool = False,
 ) -> Future[T]:
     """Run a use case written as steps: its store parts on ``till``, each network call it
     yields on ``network``, the continuation back on ``till``. The future holds the result
     (or the error). If either worker closes meanwhile, the future is cancelled: what the
-    use case stored before its network call is resolved on the next start."""
+    use case stored before its network call is resolved on the next start.
+    ``background``: its store parts wait for queued foreground work (a re-check nobody is
+    waiting on never delays a scan that is already queued)."""
+    on_till = till.submit_background if background else till.submit
     outcome: Future[T] = Future()
     outcome.set_running_or_notify_cancel()
 
@@ -129,7 +157,7 @@ def drive_steps(
                 else (lambda: steps.send(f.result()))
             )
             try:
-                till.submit(advance, steps, resume)
+                on_till(advance, steps, resume)
             except WorkerClosed:
                 log.info("closing: %s left unfinished (stored, resolved next start)", call.what)
                 outcome.cancel()
@@ -144,5 +172,5 @@ def drive_steps(
             return
         advance(steps, lambda: next(steps))
 
-    till.submit(first)
+    on_till(first)
     return outcome

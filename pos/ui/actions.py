@@ -76,11 +76,17 @@ class Actions:
         make: Callable[[], Generator[NetCall[Any], Any, T]],
         on_ok: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        *,
+        background: bool = False,
     ) -> None:
         """A use case that calls the network (see ``pos.services.steps``): its gateway
-        calls run on the network executor, never on the till worker."""
+        calls run on the network executor, never on the till worker (``background``: see
+        :meth:`pos.ui.runner.ServiceRunner.submit_steps`)."""
         self.runner.submit_steps(
-            make, on_ok, on_error or (lambda e: self._show_error(describe_error(e)))
+            make,
+            on_ok,
+            on_error or (lambda e: self._show_error(describe_error(e))),
+            background=background,
         )
 
     def run(

@@ -126,11 +126,15 @@ class ServiceRunner(QObject):
         make: Callable[[], Generator[NetCall[Any], Any, T]],
         on_ok: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        *,
+        background: bool = False,
     ) -> None:
         """Drive a use case written as steps: store parts on the till worker, network
-        calls on the network executor, the result on the GUI thread."""
+        calls on the network executor, the result on the GUI thread. ``background``: a
+        pass nobody waits on (the payment re-check), whose store parts let the cashier's
+        queued work go first."""
         try:
-            future = drive_steps(self._worker, self._network, make)
+            future = drive_steps(self._worker, self._network, make, background=background)
         except WorkerClosed:
             return  # closing: nobody is left to show the result
         self._begin()
