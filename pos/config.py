@@ -14,10 +14,10 @@ checked when it is built.
 
 Importing this module is kept cheap (the domain's values, the device settings' parsers and
 the standard library): every ``kaunta`` command reads the configuration first, and most
-never open the store. The shift rules' home (``pos.services.shifts``, which brings
-SQLAlchemy and the store models) and the eTIMS settings' package (``sync.etims``, which
-brings ``requests``) are imported only when a value of theirs is needed: the ``[shifts]``
-limits when a config is built, ``[etims]`` only when the file has that section.
+never open the store. So the ``[shifts]`` limits come from their own small module
+(``pos.services.shift_limits``, not the shift use cases with SQLAlchemy and the store
+models), and the eTIMS settings' package (``sync.etims``, which brings ``requests``) is
+imported only for a file that has an ``[etims]`` section.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ from pos.domain.sale import CashRounding
 from pos.services.backups import BackupPolicy
 from pos.services.context import Policy, TerminalContext
 from pos.services.device_config import DeviceConfigError, DevicesConfig, devices_config
+from pos.services.shift_limits import ShiftLimits
 
 if TYPE_CHECKING:  # imported where used: see the module docstring
-    from pos.services.shifts import ShiftLimits
     from sync.etims.config import EtimsConfig
 
 APP = "kaunta"
@@ -95,7 +95,7 @@ class Config:
     #: ``[sync]``: how the sync agent reaches the head office
     sync: SyncConfig = field(default_factory=lambda: SyncConfig())
     #: ``[shifts]``: above these amounts a manager approves (cash in/out, a close's count)
-    shift_limits: ShiftLimits = field(default_factory=lambda: _default_shift_limits())
+    shift_limits: ShiftLimits = field(default_factory=ShiftLimits)
     #: ``[terminal] vat_registered``: recorded by the set-up wizard (it makes the KRA PIN
     #: required there); prices and VAT classes are the catalog's whatever it says
     vat_registered: bool = True
@@ -645,17 +645,9 @@ def _receipt_lines(store: StoreInfo, section: dict[str, Any]) -> StoreInfo:
     return store
 
 
-def _default_shift_limits() -> ShiftLimits:
-    """The shift rules' defaults (for a :class:`Config` made without ``[shifts]``)."""
-    from pos.services.shifts import ShiftLimits
-
-    return ShiftLimits()
-
-
 def _shift_limits(section: dict[str, Any], currency: str) -> ShiftLimits:
     """``[shifts]`` limits in whole units of the currency (KES 5000 = 500000 minor)."""
     from pos.domain.money import exponent
-    from pos.services.shifts import ShiftLimits
 
     unit = 10 ** exponent(currency)
     return ShiftLimits(

@@ -28,6 +28,7 @@ from pos.services.cashup import CashCount, CashSummary, needs_approval
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import ServiceError
 from pos.services.period import CASH, CountedRow, PeriodReport, build_period
+from pos.services.shift_limits import ShiftLimits  # its home, apart for pos.config
 from pos.store import repositories as repo
 from pos.store import shifts as store
 from pos.store.db import Database
@@ -67,14 +68,6 @@ UNKNOWN_KIND = define("shift_unknown_kind", "{kind} is not a kind of cash moveme
 #: kinds of cash movement, by direction
 KINDS_IN = ("float_top_up", "paid_in")
 KINDS_OUT = ("paid_out", "drop")
-
-
-@dataclass(frozen=True, slots=True)
-class ShiftLimits:
-    """Shop rules (config ``[shifts]``): above these, a manager approves."""
-
-    cash_movement_approval_above: int = 500_000  # KES 5,000.00
-    close_difference_approval_above: int = 50_000  # KES 500.00
 
 
 @dataclass(frozen=True, slots=True)

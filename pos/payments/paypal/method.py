@@ -706,9 +706,9 @@ def create(context: MethodContext) -> PayPalMethod:
     if currency not in PAYPAL_CURRENCIES:
         raise ValueError(f"PayPal cannot charge in {currency}; set payments.paypal.currency")
     if context.training:
-        # the sandbox's demo constants only (no server started); imported here so a live
-        # till never loads the sandbox
-        from pos.payments.paypal.sandbox import (
+        # the sandbox's demo constants only, from their own small module: the sandbox
+        # package itself (and cryptography) is loaded when training starts serving it
+        from pos.payments.paypal.training_defaults import (
             DEFAULT_HOST,
             DEFAULT_PORT,
             DEMO_CLIENT_ID,

@@ -59,6 +59,15 @@ from pos.payments.paypal.sandbox.signing import WebhookSigner
 from pos.payments.paypal.sandbox.verify import verify_signature
 from pos.payments.paypal.sandbox.views import approve_url, capture_json, order_json, refund_json
 
+# the credentials it accepts and where it listens by default: kept apart so that the
+# method's factory reads them without importing this package
+from pos.payments.paypal.training_defaults import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+)
+
 __all__ = [
     "DEFAULT_APPROVAL_WINDOW",
     "DEFAULT_HOST",
@@ -75,15 +84,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Credentials the sandbox accepts; training mode uses them. Not secrets.
-DEMO_CLIENT_ID = "KauntaTrainingSandboxClientId"
-DEMO_CLIENT_SECRET = "KauntaTrainingSandboxSecret-not-a-real-secret"
 #: The webhook id the sandbox signs with (spec pattern ``^[a-zA-Z0-9]+$``).
 DEMO_WEBHOOK_ID = "0KAUNTA0SANDBOX0WEBHOOK"
 DEMO_APP_ID = "APP-80W284485P519543T"
-#: Where ``kaunta sandbox paypal`` listens, and training mode looks, by default.
-DEFAULT_PORT = 8770
-DEFAULT_HOST = "127.0.0.1"
 #: PayPal's defaults: 3 h to approve and capture, tokens for 9 h, request ids kept 6 h.
 DEFAULT_APPROVAL_WINDOW = 3 * 3600.0
 DEFAULT_TOKEN_LIFETIME = 32400
