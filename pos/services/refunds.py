@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain.barcode import normalize_barcode
 from pos.domain.errors import DomainError
-from pos.domain.messages import define
+from pos.domain.messages import define, text
 from pos.domain.money import Money
 from pos.domain.receipt import LABEL_DETAIL
 from pos.domain.refund import (
@@ -173,6 +173,11 @@ PLAN_CHANGED = define(
     "This sale changed since the refund was sent (another refund?): the refund is not "
     "recorded. Tell head office what the terminal shows.",
 )()
+SETTLING = text("Settling a refund by hand")
+SAY_WHAT_IT_SHOWS = text(
+    "Type what the terminal's journal (or the statement) shows for this refund: its "
+    "receipt number, or that there is none."
+)
 NO_PRODUCT = define("refund_no_product", "No product has barcode or SKU {code}.")
 CHOOSE_REASON = define("refund_choose_reason", "Choose a reason for the refund ({reasons}).")
 #: the refund counter of a terminal (its own sequence: sale receipt numbers stay gap-free)
@@ -1041,6 +1046,55 @@ class RefundService:
         return ResolvedRefund(
             refund_id, sale_id, "completed", number=done.number, message="", done=done
         )
+
+    def settle_by_hand(
+        self, attempt: str, went_back: bool, note: str, approval: Approval | None = None
+    ) -> ResolvedRefund:
+        """A manager settles a refund attempt its method cannot tell about (``unknown``,
+        or ``pending`` with a terminal that is gone for good) after looking at the
+        method's own records: ``went_back`` with what they show (``note``: the
+        terminal's journal entry, its receipt number), or that no money went back. Needs
+        :attr:`Permission.SETTLE_PAYMENTS` (a manager, or their approval); audited in
+        the same unit of work as the move. The refund is then completed as planned, or
+        dropped, as :meth:`resolve_pending_steps` does."""
+        user = self._auth.require_user()
+        if len(note.strip()) < 4:
+            raise ServiceError(SAY_WHAT_IT_SHOWS)
+        who = self._auth.authorize_all({Permission.SETTLE_PAYMENTS}, approval, SETTLING)
+        with self._db.read_session() as s:
+            found = attempts_store.get(s, attempt)
+        if found is None:
+            raise NotFound("That refund is not waiting for an answer on this till.")
+        with self._lock:
+            if found.sale_id in self._busy:
+                raise ServiceError("A refund of this sale is already in progress.")
+            self._busy.add(found.sale_id)
+        try:
+            now = self._clock.now()
+            by_hand = note.strip()
+            with self._db.session() as s:
+                attempts_store.move(
+                    s,
+                    attempt,
+                    AState.APPROVED if went_back else AState.NOT_REFUNDED,
+                    now,
+                    expect={AState.PENDING, AState.UNKNOWN},
+                    refund_ref=f"by hand: {by_hand}" if went_back else None,
+                    code="settled_by_hand",
+                    message=by_hand,
+                )
+                self._audit.write(
+                    s,
+                    user_id=user.user_id,
+                    action="refund_settled_by_hand",
+                    document_id=found.refund_id,
+                    approved_by="" if who == user.user_id else who,
+                    detail={"attempt": attempt, "went_back": went_back, "note": by_hand[:200]},
+                )
+            return self._settle_refund(found.refund_id, found.sale_id)
+        finally:
+            with self._lock:
+                self._busy.discard(found.sale_id)
 
     # -- returns without a receipt --------------------------------------------------------
     def return_without_receipt(

@@ -20,8 +20,8 @@ from drivers.zvt.emulator import Behaviour, Settings, ZvtEmulator
 from pos.payments.card.device import CardTerminalDevice
 from pos.payments.card.zvt_method import ZvtCardMethod
 from pos.services import refund_attempts as store
-from pos.services.auth import Role, UserSummary
-from pos.services.errors import ServiceError
+from pos.services.auth import Permission, Role, UserSummary
+from pos.services.errors import ApprovalRequired, ServiceError
 from pos.services.refund_attempts import IllegalMove, RefundAttemptState
 from pos.services.refunds import RefundRequest, RefundWaiting
 from pos.services.terminal import Terminal
@@ -232,16 +232,19 @@ def test_a_card_refund_the_terminal_declined_unheard_is_dropped_and_nothing_coun
         till.close()
 
 
-def test_a_terminal_used_for_something_else_since_leaves_the_refund_open_with_what_to_do(
+def test_a_terminal_used_for_something_else_since_leaves_the_refund_open_until_settled_by_hand(
     cashier: Terminal,
     emulator: ZvtEmulator,
     make_method: MakeMethod,
     supervisor: Callable[[Terminal], None],
     clock: FakeClock,
     db_path: Path,
+    users: dict[Role, UserSummary],
+    pins: dict[Role, str],
 ) -> None:
     """After the lost answer the till took another card payment: the terminal's last
-    transaction no longer tells, so nothing is concluded; a person looks at its journal."""
+    transaction no longer tells, so nothing is concluded; a manager looks at its journal
+    and settles it by hand (approved, audited), and the refund is recorded once."""
     sale = card_sale(cashier, make_method(), (MILK_1L, 1), (MILK, 1))
     clock.advance(minutes=5)
     supervisor(cashier)
@@ -267,6 +270,33 @@ def test_a_terminal_used_for_something_else_since_leaves_the_refund_open_with_wh
         assert "tell head office" in str(pending.todo)
         with pytest.raises(ServiceError):  # still no second refund of that sale
             till.refunds.refund(RefundRequest(sale, {2: 1}, "damaged"))
+        assert till.refunds.resolve_pending()[0].outcome == "waiting"  # asking again: same
+
+        # a manager looks at the terminal's journal and settles it by hand
+        journal = "terminal journal: refund receipt 0002"
+        with pytest.raises(ApprovalRequired):  # a supervisor may not
+            till.refunds.settle_by_hand(pending.attempt_id, True, journal)
+        manager = users[Role.MANAGER].user_id
+        approval = till.auth.approve(manager, pins[Role.MANAGER], Permission.SETTLE_PAYMENTS)
+        with pytest.raises(ServiceError) as short:
+            till.refunds.settle_by_hand(pending.attempt_id, True, " ok ", approval)
+        assert "journal" in str(short.value)
+        assert rows(till, "SELECT state FROM refund_attempts") == [("unknown",)]
+        resolved = till.refunds.settle_by_hand(pending.attempt_id, True, journal, approval)
+        assert resolved.outcome == "completed"
+        assert rows(till, "SELECT amount_minor, reference FROM refund_tenders") == [
+            (6500, f"by hand: {journal}")
+        ]
+        [(approved_by,)] = rows(
+            till, "SELECT approved_by FROM audit_log WHERE action = 'refund_settled_by_hand'"
+        )
+        assert approved_by == manager
+        assert rows(till, "SELECT state FROM refund_attempts") == [("completed",)]
+        assert till.refunds.pending() == []
+        again = till.auth.approve(manager, pins[Role.MANAGER], Permission.SETTLE_PAYMENTS)
+        with pytest.raises(IllegalMove):  # settled once
+            till.refunds.settle_by_hand(pending.attempt_id, False, journal, again)
+        assert rows(till, "SELECT count(*) FROM refunds") == [(1,)]
         assert emulator.commands.count(m.REFUND) == 1
     finally:
         till.close()

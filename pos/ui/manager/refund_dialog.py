@@ -14,8 +14,14 @@ worker) with the approval dialog when a permission is missing.
 Money that goes back through a card terminal is the terminal's business: the dialog says
 to follow its screen (a refund to the card needs the card again; a reversal does not) and
 then shows what the terminal answered (approval code, masked card, its receipt number).
-A decline or a terminal that stops answering records nothing, and the message says what
-to do. A completed refund prints its own receipt on the receipt printer (in training, in
+A decline records nothing, and the message says what to do. A terminal that stops
+answering after the refund was sent leaves the refund waiting (stored by the service before
+the terminal was asked): the dialog shows a line for each waiting refund ("Card refund
+waiting for the terminal's answer: …") with what to do, and **Check again** asks the
+terminal (the service completes the refund once, or drops it when no money went back).
+One the terminal cannot tell about is settled by hand (**It went back** / **It did not go
+back**, with what its journal shows): a manager's action, checked and audited by the
+service. A completed refund prints its own receipt on the receipt printer (in training, in
 the "printed receipt" panel); **Reprint refund** prints the latest refund of the sale
 again, marked COPY (audited).
 
@@ -49,8 +55,17 @@ from PySide6.QtWidgets import (
 from pos.domain.refund import REASON_CODES, RefundReceipt, TenderHow, render_refund_text
 from pos.services.devices import PrintOutcome
 from pos.services.receipts import ReceiptSummary
+from pos.services.refund_attempts import RefundAttemptState
 from pos.services.refund_receipts import print_refund, reprint_refund
-from pos.services.refunds import RefundableSale, RefundDone, RefundPlan, RefundRequest
+from pos.services.refund_recovery import WAITING_LINE
+from pos.services.refunds import (
+    PendingRefund,
+    RefundableSale,
+    RefundDone,
+    RefundPlan,
+    RefundRequest,
+    ResolvedRefund,
+)
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
@@ -140,6 +155,32 @@ class RefundDialog(KauntaDialog):
         self.sale_label = QLabel("", self)
         self.sale_label.setWordWrap(True)
         layout.addWidget(self.sale_label)
+        # refunds through a method still waiting for its answer (this till's, any sale)
+        self.pending: list[PendingRefund] = []
+        self.waiting_label = QLabel("", self)
+        self.waiting_label.setWordWrap(True)
+        set_role(self.waiting_label, "error")
+        self.waiting_label.setVisible(False)
+        layout.addWidget(self.waiting_label)
+        self.settle_row = QWidget(self)
+        settle = QHBoxLayout(self.settle_row)
+        settle.setContentsMargins(0, 0, 0, 0)
+        self.settle_note = QLineEdit(self.settle_row)
+        self.settle_note.setPlaceholderText(
+            self.tr("Only after looking: what the terminal's journal shows (its receipt number)")
+        )
+        self.settle_note.setMinimumHeight(TOUCH_HEIGHT)
+        self.went_back_button = action_button(
+            self.settle_row, self.tr("It went back"), None, lambda: self.settle(True)
+        )
+        self.not_back_button = action_button(
+            self.settle_row, self.tr("It did not go back"), None, lambda: self.settle(False)
+        )
+        settle.addWidget(self.settle_note, 1)
+        settle.addWidget(self.went_back_button)
+        settle.addWidget(self.not_back_button)
+        self.settle_row.setVisible(False)
+        layout.addWidget(self.settle_row)
         self.lines = self._table(
             [self.tr("Item"), self.tr("Sold"), self.tr("Refunded"), self.tr("Refund now")]
         )
@@ -171,11 +212,19 @@ class RefundDialog(KauntaDialog):
             self, self.tr("Reprint refund"), "F6", self.reprint_latest
         )
         self.reprint_button.setEnabled(False)
+        self.check_button = action_button(self, self.tr("Check again"), "F7", self.check_again)
+        self.check_button.setVisible(False)
         self.ok_button = self.add_buttons(
-            layout, self.tr("Refund"), self.refund, self.all_button, self.reprint_button
+            layout,
+            self.tr("Refund"),
+            self.refund,
+            self.all_button,
+            self.reprint_button,
+            self.check_button,
         )
         self.ok_button.setEnabled(False)
         self.setMinimumWidth(900)
+        self.refresh_pending()
 
     def _table(self, headers: list[str]) -> QTableWidget:
         table = QTableWidget(0, len(headers), self)
@@ -279,6 +328,14 @@ class RefundDialog(KauntaDialog):
         self.ok_button.setEnabled(False)
         if self.last_refund is not None and self.last_refund.number in sale.refunds:
             return  # just refunded: its result stays on screen
+        if sale.waiting:
+            self.quote_label.setText(
+                self.tr(
+                    "A refund of this sale is waiting for the terminal's answer: press Check "
+                    "again before refunding it again."
+                )
+            )
+            return
         self.quote_label.setText(
             self.tr("Everything on this receipt was refunded already.")
             if sale.fully_refunded
@@ -452,6 +509,96 @@ class RefundDialog(KauntaDialog):
     def _failed(self, error: BaseException) -> None:
         self.ok_button.setEnabled(self.plan is not None)
         self.show_error(describe_error(error))
+        self.refresh_pending()  # a refund whose answer was lost is waiting now
+
+    # -- refunds waiting for their method's answer -------------------------------------
+    def refresh_pending(self) -> None:
+        """Read this till's refunds still waiting for a method's answer."""
+        refunds = self._actions.terminal.refunds
+        self._actions.call(refunds.pending, self._show_pending, lambda _e: None)
+
+    def _show_pending(self, items: list[PendingRefund]) -> None:
+        self.pending = items
+        lines = []
+        for item in items:
+            line = i18n.render(
+                WAITING_LINE(
+                    label=item.label,
+                    amount=item.amount,
+                    number=item.sale_number,
+                    since=item.since.strftime("%d/%m %H:%M"),
+                )
+            )
+            if item.message:
+                line += " " + item.message
+            todo = item.todo if isinstance(item.todo, str) else i18n.render(item.todo)
+            lines.append(f"{line} {todo}")
+        self.waiting_label.setText("\n".join(lines))
+        self.waiting_label.setVisible(bool(items))
+        self.check_button.setVisible(bool(items))
+        self.check_button.setEnabled(bool(items))
+        self.settle_row.setVisible(self._settle_target() is not None)
+
+    def _settle_target(self) -> PendingRefund | None:
+        """The waiting refund a manager may settle by hand: one whose method cannot tell
+        (unknown) first, else one still unanswered (a terminal gone for good)."""
+        for state in (RefundAttemptState.UNKNOWN, RefundAttemptState.PENDING):
+            for item in self.pending:
+                if item.state is state:
+                    return item
+        return None
+
+    def check_again(self) -> None:
+        """Ask the methods again about every waiting refund (never sends anything)."""
+        refunds = self._actions.terminal.refunds
+        self.check_button.setEnabled(False)
+        self.show_info(self.tr("Asking the terminal about the waiting refunds…"))
+        self._actions.steps(refunds.resolve_pending_steps, self._checked, self._failed)
+
+    def settle(self, went_back: bool) -> None:
+        """A manager settles a waiting refund by hand, from the terminal's own journal."""
+        target = self._settle_target()
+        if target is None:
+            return
+        refunds = self._actions.terminal.refunds
+        note, attempt = self.settle_note.text(), target.attempt_id
+        self._actions.run(
+            lambda approval: refunds.settle_by_hand(attempt, went_back, note, approval),
+            lambda result: self._checked([result]),
+            self._failed,
+        )
+
+    def _checked(self, results: list[ResolvedRefund]) -> None:
+        texts = []
+        for result in results:
+            if result.outcome == "completed" and result.done is not None:
+                done = result.done
+                self.last_refund = done
+                texts.append(
+                    self.tr("Refund {number} recorded: {total} went back.").format(
+                        number=done.number, total=done.total
+                    )
+                )
+                if done.cash_out.minor:
+                    texts.append(self.tr("Hand over {cash} in cash.").format(cash=done.cash_out))
+                self.printed = print_refund(
+                    self._actions.terminal.devices, done.receipt, cash_out=bool(done.cash_out.minor)
+                )
+            elif result.outcome == "not_refunded":
+                texts.append(
+                    self.tr(
+                        "No money went back: nothing is recorded as refunded, and the sale "
+                        "can be refunded again."
+                    )
+                    + (" " + result.message if result.message else "")
+                )
+            elif result.outcome == "waiting":
+                texts.append(self.tr("Still waiting: {problem}").format(problem=result.message))
+        self.show_info(" ".join(texts) if texts else self.tr("No refund is waiting for an answer."))
+        self.settle_note.clear()
+        self.refresh_pending()
+        if self.sale is not None:
+            self.open_sale(self.sale.sale_id)
 
 
 class NoReceiptReturnDialog(KauntaDialog):

@@ -1,0 +1,84 @@
+"""A card refund whose terminal went away after the refund was sent, on the real till
+window (pytest-qt) with the training devices as ``run_gui`` starts them: the refund
+dialog shows the waiting line and **Check again**; asking a terminal that is still gone
+keeps it waiting and records nothing; the manager, having looked at the terminal's
+journal, settles it by hand and the refund is recorded once and printed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+
+from drivers.zvt import messages as m
+from tests.ui.test_devices_ui import _card_window, _panel, _training, device_till
+from tests.ui.test_refund_card_ui import (
+    WAIT_MS,
+    _card_sale,
+    _choose,
+    _refund_dialog,
+    _rows,
+    manager,
+)
+
+if TYPE_CHECKING:
+    from conftest import Till
+
+__all__ = ["device_till"]  # the fixture, used here as a manager
+
+
+@manager
+def test_a_refund_whose_terminal_went_away_waits_is_checked_again_and_settled_by_hand(
+    device_till: Till,
+) -> None:
+    till = device_till
+    number = _card_sale(till, 2)
+    dialog = _refund_dialog(till, number)
+    assert not dialog.check_button.isVisible()  # nothing is waiting yet
+    _choose(till, dialog, 1)
+    till.qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    card = _card_window(till)
+    till.until(lambda: card.request is not None and card.request.refund, timeout=WAIT_MS)
+    emulator = _training(till).card
+    assert emulator is not None
+    emulator.stop()  # the refund is at the terminal; then its power or cable goes
+    till.until(lambda: "after the refund was sent" in dialog.message.text(), timeout=60_000)
+    assert dialog.message.text().startswith("Card did not answer after the refund was sent:")
+    till.until(dialog.waiting_label.isVisible, timeout=WAIT_MS)
+    line = dialog.waiting_label.text()
+    assert line.startswith(
+        f"Card refund waiting for the terminal's answer: KES 65.00 for receipt {number}"
+    )
+    assert "press Check again" in line
+    assert dialog.check_button.isVisible()
+    assert dialog.settle_row.isVisible()
+    assert _rows(till, "SELECT state FROM refund_attempts") == [("pending",)]
+    assert _rows(till, "SELECT count(*) FROM refunds") == [(0,)]
+    assert emulator.commands.count(m.REFUND) == 1
+
+    # asking a terminal that is still gone changes nothing
+    till.click(dialog.check_button)
+    till.until(lambda: "Still waiting" in dialog.message.text(), timeout=60_000)
+    assert "does not answer" in dialog.message.text()
+    assert _rows(till, "SELECT state FROM refund_attempts") == [("pending",)]
+    assert _rows(till, "SELECT count(*) FROM refunds") == [(0,)]
+
+    # the manager looked at the terminal's journal: the refund is there
+    till.qtbot.keyClicks(dialog.settle_note, "terminal journal: refund receipt 0002")
+    till.click(dialog.went_back_button)
+    till.until(lambda: dialog.last_refund is not None, timeout=WAIT_MS)
+    done = dialog.last_refund
+    assert done is not None
+    assert f"Refund {done.number} recorded: KES 65.00 went back." in dialog.message.text()
+    assert _rows(till, "SELECT method, amount_minor, reference FROM refund_tenders") == [
+        ("card_zvt", 6500, "by hand: terminal journal: refund receipt 0002")
+    ]
+    assert _rows(till, "SELECT state FROM refund_attempts") == [("completed",)]
+    assert _rows(
+        till, "SELECT count(*) FROM audit_log WHERE action = 'refund_settled_by_hand'"
+    ) == [(1,)]
+    till.until(lambda: not dialog.waiting_label.isVisible(), timeout=WAIT_MS)
+    assert not dialog.check_button.isVisible()
+    panel = _panel(till)
+    till.until(lambda: len(panel.receipts) == 2, timeout=WAIT_MS)  # the sale's, the refund's
+    assert done.number in panel.text
