@@ -28,6 +28,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
 
 from sync.protocol.batch import Ack, AckStatus, Batch, acks_document, parse_batch, rejection
 from sync.protocol.canonical import load_json
@@ -37,7 +38,14 @@ from sync.protocol.events import Event
 from sync.protocol.quick import CheckedSale
 from sync.protocol.refusals import Refusal, refusal
 from sync.server.ledger import models as m
-from sync.server.ledger.bulk import copy_rows, copy_sales, copy_supported
+from sync.server.ledger.bulk import (
+    EventRow,
+    SaleRow,
+    copy_events,
+    copy_rows,
+    copy_sales,
+    copy_supported,
+)
 from sync.server.terminals.chain import record_chain_head
 from sync.server.terminals.models import Terminal
 
@@ -51,8 +59,11 @@ class WrongTerminal(Exception):
 
 @dataclass
 class _Rows:
-    events: list[m.LedgerEvent] = field(default_factory=list)
-    sales: list[tuple[m.Sale, dict[str, Any]]] = field(default_factory=list)
+    """What a batch writes: the event and sale rows as plain tuples (bulk.py), the rarer
+    kinds as model instances."""
+
+    events: list[EventRow] = field(default_factory=list)
+    sales: list[tuple[SaleRow, dict[str, Any]]] = field(default_factory=list)
     payments: list[m.PaymentRecord] = field(default_factory=list)
     refunds: list[m.Refund] = field(default_factory=list)
     shifts: list[m.ShiftRecord] = field(default_factory=list)
@@ -280,7 +291,7 @@ def _sold(sale_id: str, rows: _Rows) -> _Sold | None:
             sale.total_minor,
             {str(ln.line_id): (ln.name, ln.quantity, ln.total_minor) for ln in sale.lines.all()},
         )
-    pending = [(s, b) for s, b in rows.sales if str(s.sale_id) == sale_id]
+    pending = [(s, b) for s, b in rows.sales if s.sale_id == sale_id]
     if not pending:
         return None
     sale, body = min(pending, key=lambda p: p[0].status)
@@ -366,43 +377,46 @@ def _at(text: str | None) -> datetime | None:
 
 def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> None:
     h = event.header
-    row = m.LedgerEvent(
-        event_id=h.event_id,
-        type=str(h.type),
-        store_id=terminal.store_id,
-        terminal=terminal,
-        seq=h.seq,
-        created_at=h.created_at,
-        training=h.training,
-        content_hash=h.content_hash,
-        document=document,
+    store_id = terminal.store_id
+    rows.events.append(
+        EventRow(
+            h.event_id,
+            str(h.type),
+            store_id,
+            terminal.pk,
+            h.seq,
+            h.created_at,
+            timezone.now(),  # per row, as the column's default gave it: refunds sort by it
+            h.training,
+            h.content_hash,
+            document,
+        )
     )
-    rows.events.append(row)
     if h.training:
         return  # kept as sent, out of the real ledger
     # a quick-checked sale is projected from its body as sent (every field read here is
     # checked and already in the form the full parser writes): no second walk of it
     body = event.body.raw if isinstance(event.body, CheckedSale) else event.body.to_json()
     t = h.type
+    eid = h.event_id
     if t in (EventType.SALE_COMPLETED, EventType.SALE_VOIDED):
         totals = body["totals"]
-        sale = m.Sale(
-            event=row,
-            sale_id=body["sale_id"],
-            status=m.Sale.Status.COMPLETED if t == EventType.SALE_COMPLETED else "voided",
-            store_id=terminal.store_id,
-            receipt_number=body["receipt_number"],
-            business_date=_day(body["business_date"]),
-            closed_at=_at(body.get("closed_at")),
-            cashier_id=body["cashier_id"],
-            currency=body["currency"],
-            total_minor=_minor(totals["total"]),
-            vat_total_minor=_minor(totals["vat_total"]),
-            rounding_minor=_minor(body.get("rounding")),
-            change_minor=_minor(body.get("change")),
-            void_reason=(body.get("void") or {}).get("reason", "")
-            if t == EventType.SALE_VOIDED
-            else "",
+        voided = t == EventType.SALE_VOIDED
+        sale = SaleRow(
+            eid,
+            body["sale_id"],
+            "voided" if voided else "completed",
+            store_id,
+            body["receipt_number"],
+            _day(body["business_date"]),
+            _at(body.get("closed_at")),
+            body["cashier_id"],
+            body["currency"],
+            _minor(totals["total"]),
+            _minor(totals["vat_total"]),
+            _minor(body.get("rounding")),
+            _minor(body.get("change")),
+            (body.get("void") or {}).get("reason", "") if voided else "",
         )
         rows.sales.append((sale, body))
     elif t in (
@@ -413,7 +427,7 @@ def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> No
         amount = body.get("applied") or body.get("amount") or body.get("captured")
         rows.payments.append(
             m.PaymentRecord(
-                event=row,
+                event_id=eid,
                 kind=str(t),
                 attempt_id=body["attempt_id"],
                 sale_id=body["sale_id"],
@@ -427,7 +441,7 @@ def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> No
         original = body.get("original") or {}
         rows.refunds.append(
             m.Refund(
-                event=row,
+                event_id=eid,
                 refund_id=body["refund_id"],
                 store_id=terminal.store_id,
                 receipt_number=body["receipt_number"],
@@ -443,7 +457,7 @@ def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> No
         cash = body.get("cash") or {}
         rows.shifts.append(
             m.ShiftRecord(
-                event=row,
+                event_id=eid,
                 shift_id=body["shift_id"],
                 kind="opened" if opened else "closed",
                 at=_at(body["opened_at"] if opened else body["closed_at"]),
@@ -459,7 +473,7 @@ def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> No
     elif t == EventType.CASH_MOVED:
         rows.cash.append(
             m.CashMovement(
-                event=row,
+                event_id=eid,
                 movement_id=body["movement_id"],
                 shift_id=body["shift_id"],
                 direction=body["direction"],
@@ -487,7 +501,7 @@ def _write(rows: _Rows) -> None:
 
 def _copy(rows: _Rows) -> None:
     """PostgreSQL: every row by ``COPY`` (sync/server/ledger/bulk.py says why)."""
-    copy_rows(m.LedgerEvent, rows.events, with_id=True)
+    copy_events(rows.events)
     copy_sales(rows.sales)
     copy_rows(m.PaymentRecord, rows.payments)
     copy_rows(m.Refund, rows.refunds)
@@ -497,9 +511,10 @@ def _copy(rows: _Rows) -> None:
 
 
 def _bulk_create(rows: _Rows) -> None:
-    """SQLite (one machine, the demo): Django's ``bulk_create``."""
-    m.LedgerEvent.objects.bulk_create(rows.events)
-    sales = m.Sale.objects.bulk_create([s for s, _ in rows.sales])
+    """SQLite (one machine, the demo): Django's ``bulk_create`` of model instances made
+    from the rows."""
+    m.LedgerEvent.objects.bulk_create([m.LedgerEvent(**e._asdict()) for e in rows.events])
+    sales = m.Sale.objects.bulk_create([m.Sale(**s._asdict()) for s, _ in rows.sales])
     lines: list[m.SaleLine] = []
     vat: list[m.SaleVat] = []
     pays: list[m.SalePayment] = []
@@ -555,7 +570,7 @@ def _bulk_create(rows: _Rows) -> None:
     m.RefundReview.objects.bulk_create(rows.reviews)
 
 
-def _recheck_unchecked(sales: list[m.Sale]) -> None:
+def _recheck_unchecked(sales: list[SaleRow]) -> None:
     """A sale has arrived after refunds of it were applied unchecked: check them now, in
     the order they came. Each becomes ``checked`` (within what was sold) or ``over`` (it
     went beyond: the money is already out, so it stays applied and a person follows it up,
