@@ -36,9 +36,9 @@ TODO_NOT_SENT = define(
 )
 TODO_UNKNOWN = define(
     "refund_todo_unknown",
-    "{problem} If it shows this refund approved, the money went back: do not refund "
-    "again, and tell head office its receipt number. If it does not, tell head office "
-    "before refunding again.",
+    "{problem} Once you have looked, settle it here: It went back (type the receipt number "
+    "its journal shows) or It did not go back. Do not refund this sale again meanwhile; if "
+    "in doubt, tell head office.",
 )
 TODO_APPROVED = define(
     "refund_todo_approved",
