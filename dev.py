@@ -38,6 +38,8 @@ APT_TEST = [
     "postgresql",
     # the dashboard's browser test drives Debian's Chromium (never a downloaded browser)
     "chromium",
+    # msgfmt compiles head office's Kiswahili catalogue (sync/server/etims/i18n.py)
+    "gettext",
     # tests/server/test_ops_deploy.py validates deploy/Caddyfile with Caddy itself
     "caddy",
 ]

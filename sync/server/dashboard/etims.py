@@ -7,7 +7,12 @@ refused (parked with KRA's reason, for the manager to fix and put back), the age
 oldest unsigned one, and the alert when it is older than ``KAUNTA_ETIMS_ALERT_HOURS``
 (24 h by default: the law expects prompt transmission after an outage). Then every
 refused entry with its reason, the oldest unsigned ones with their age, and the products
-of the catalogue KRA does not know yet (``saveItem`` pending). Read-only.
+of the catalogue KRA does not know yet (``saveItem`` pending).
+
+One action: a head-office admin puts a refused entry back in the queue after fixing
+its cause (POST with the CSRF token and a note of what was fixed;
+:func:`sync.server.etims.put_back.put_back` records who, when and why, and the worker
+submits it). Area managers and auditors only read; the page then shows no button.
 """
 
 from __future__ import annotations
@@ -16,14 +21,29 @@ import os
 from datetime import timedelta
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
+from sync.server.accounts.access import role_of
+from sync.server.accounts.models import HqRole
 from sync.server.dashboard.views import hq_page
 from sync.server.etims.catalog import unregistered
-from sync.server.etims.models import BranchDevice, QueueEntry
+from sync.server.etims.i18n import in_page_language
+from sync.server.etims.models import BranchDevice, QueueAction, QueueEntry
+from sync.server.etims.put_back import (
+    NOTE_MAX,
+    NOTE_MIN,
+    BadNote,
+    NotVisible,
+    PutBackRefused,
+    put_back,
+)
 from sync.server.terminals.models import Store
 
 ALERT_AFTER = timedelta(hours=float(os.environ.get("KAUNTA_ETIMS_ALERT_HOURS", "24")))
@@ -36,17 +56,17 @@ def _age(now: Any, then: Any) -> timedelta | None:
 
 
 def age_text(age: timedelta | None) -> str:
-    """``3 d 4 h``, ``5 h 12 min``, ``7 min``; empty for none."""
+    """``3 d 4 h``, ``5 h 12 min``, ``7 min`` (in the page's language); empty for none."""
     if age is None:
         return ""
     minutes = int(age.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h"
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
 
 
 def branches(stores: QuerySet[Store]) -> list[dict[str, Any]]:
@@ -67,6 +87,11 @@ def branches(stores: QuerySet[Store]) -> list[dict[str, Any]]:
             for e in rows.filter(state__in=("waiting", "in_doubt")).order_by("id")[:ROWS]
         ]
         missing = unregistered(device)
+        put_back_rows = (
+            QueueAction.objects.filter(entry__branch=device)
+            .select_related("entry")
+            .order_by("-at", "-id")[:ROWS]
+        )
         out.append(
             {
                 "device": device,
@@ -82,15 +107,51 @@ def branches(stores: QuerySet[Store]) -> list[dict[str, Any]]:
                 "unregistered": missing[:ROWS],
                 "unregistered_count": len(missing),
                 "registered_count": len(device.items or {}),
+                "put_back_rows": list(put_back_rows),
             }
         )
     return out
 
 
+@in_page_language
 @hq_page
+@require_http_methods(["GET", "POST"])
 def etims_queue(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
+    can_put_back = role_of(request) == HqRole.ADMIN
+    error, status = "", 200
+    if request.method == "POST":
+        if not can_put_back:
+            raise PermissionDenied("Only head-office admins put refused sales back.")
+        try:
+            entry_id = int(request.POST.get("put_back", ""))
+        except ValueError:
+            error, status = _("Choose the refused sale to put back."), 400
+        else:
+            try:
+                entry = put_back(
+                    entry_id, user=request.user, note=request.POST.get("note", ""), stores=stores
+                )
+            except NotVisible as exc:
+                raise Http404(str(exc)) from exc
+            except PutBackRefused as exc:
+                error, status = str(exc), 400 if isinstance(exc, BadNote) else 409
+            else:
+                messages.success(
+                    request,
+                    _("%(number)s is back in the queue; the worker submits it in order.")
+                    % {"number": entry.body.get("receipt_number", entry.doc_id)},
+                )
+                return redirect(request.get_full_path())  # the same page (and ?lang=)
     return render(
         request,
         "dashboard/etims.html",
-        {"branches": branches(stores), "alert_hours": f"{ALERT_AFTER.total_seconds() / 3600:g} h"},
+        {
+            "branches": branches(stores),
+            "alert_hours": f"{ALERT_AFTER.total_seconds() / 3600:g} h",
+            "can_put_back": can_put_back,
+            "note_min": NOTE_MIN,
+            "note_max": NOTE_MAX,
+            "error": error,
+        },
+        status=status,
     )

@@ -11,6 +11,7 @@ The communication key is never here: it is an environment secret
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -102,3 +103,28 @@ class SignedInvoice(models.Model):
         constraints = (
             models.UniqueConstraint(fields=["branch", "invc_no"], name="etims_signed_once"),
         )
+
+
+class QueueAction(models.Model):
+    """A head-office person's action on a queue entry, kept as evidence (the admin shows
+    it read-only; nothing deletes it): who put a refused entry back in the queue, when,
+    what KRA had said, and what they fixed. Written in the same transaction as the
+    change it records."""
+
+    PUT_BACK = "put_back"
+
+    entry = models.ForeignKey(QueueEntry, on_delete=models.PROTECT, related_name="actions")
+    action = models.CharField(max_length=16, default=PUT_BACK)
+    #: the person; their name is kept as well, so the record outlives the account
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    #: KRA's reason when the entry was put back (the entry's own reason changes later)
+    kra_reason = models.CharField(max_length=500, blank=True, default="")
+    #: what the person says they fixed
+    note = models.CharField(max_length=500)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = (models.Index(fields=["entry", "at"]),)

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import (
@@ -38,6 +39,7 @@ from sync.server.api import serializers as api_s
 from sync.server.api.auth import terminal_of
 from sync.server.api.throttles import AddressThrottle
 from sync.server.callbacks.views import result_cursor
+from sync.server.etims.i18n import OWN_LABELS, in_page_language
 from sync.server.etims.models import QueueEntry
 from sync.server.etims.worker import settings_from_environment
 
@@ -132,13 +134,15 @@ class ReceiptPageThrottle(AddressThrottle):
         return f"count_receipt_{self.get_ident(request)}"
 
 
+@in_page_language
 @extend_schema(exclude=True)
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([])
 @throttle_classes([ReceiptPageThrottle])
 def customer_page_view(request: Request, token: str) -> HttpResponse:
-    """The signed invoice behind a provisional receipt's QR code, or "not yet signed"."""
+    """The signed invoice behind a provisional receipt's QR code, or "not yet signed",
+    in Kiswahili or English (``?lang=``, else the phone's Accept-Language)."""
     if len(token) != TOKEN_CHARS or not token.isalnum():
         raise Http404
     row = (
@@ -171,12 +175,18 @@ def customer_page_view(request: Request, token: str) -> HttpResponse:
             style=settings.cu_number_style,
             org_invc_no=original,
         )
-        context.update(signed=True, block=block, rows=block.lines())
+        context.update(signed=True, block=block, rows=own_labels_said(block.lines()))
     html = render_to_string("etims/receipt_page.html", context, request=request._request)
     response = HttpResponse(html)
     response["Cache-Control"] = "no-store"  # "not yet signed" must not be kept
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def own_labels_said(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The SCU block's rows with the shop's own labels (date, time, receipt counter) in
+    the page's language, as the till prints them; KRA's terms stay as KRA prints them."""
+    return [(gettext(label) if label in OWN_LABELS else label, value) for label, value in rows]
 
 
 def _total(body: dict[str, Any]) -> str:
