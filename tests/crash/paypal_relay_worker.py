@@ -23,6 +23,11 @@ Scenarios:
 ``resolve-first``
     the restarted till asks PayPal about its open attempt first (as the app does at start),
     then runs agent rounds until the PayPal pull reported; ``IDLE``.
+``cash-then-relay``
+    the restarted till (started with a PayPal URL where nothing answers: it cannot ask
+    PayPal) stops waiting for the open attempt, the customer pays the basket in cash, and
+    only then do the agent rounds run: the relayed capture is for a sale that moved on
+    (the late-payment flow); ``IDLE``.
 
 What it prints, one flushed line each, only AFTER the call it reports returned (the words
 ``payment_worker.py`` prints, plus):
@@ -59,7 +64,14 @@ from pos.store import attempts as attempt_store
 from sync.agent import AgentSettings, ClientSettings, HeadOfficeClient, SyncAgent, SyncError
 from sync.agent.paypal_results import PayPalOrderRegistrar, PayPalResultPuller
 from tests.crash.harness import open_till, say
-from tests.crash.payment_worker import build_payments, products, ring_up, say_resolved, start
+from tests.crash.payment_worker import (
+    build_payments,
+    pay_cash,
+    products,
+    ring_up,
+    say_resolved,
+    start,
+)
 
 LIMIT_S = 30.0
 POLL_S = 0.1
@@ -192,6 +204,23 @@ def resolve_first(terminal: Terminal, payments: PaymentService, link: RelayLink)
     say("IDLE")
 
 
+def cash_then_relay(terminal: Terminal, payments: PaymentService, link: RelayLink) -> None:
+    for attempt_id in open_attempts(terminal):
+        view = payments.cancel(attempt_id)  # PayPal cannot be asked: it stays open, abandoned
+        if view.final:
+            raise RuntimeError(f"{attempt_id} settled on cancel: {view.state}")
+        say(f"CANCELLED {attempt_id}")
+    pay_cash(terminal)
+    end = time.monotonic() + LIMIT_S
+    while not link.round():
+        if time.monotonic() > end:
+            raise RuntimeError(f"the PayPal pull reported nothing in {LIMIT_S}s")
+        time.sleep(POLL_S)
+    if open_attempts(terminal):
+        raise RuntimeError(f"still open: {open_attempts(terminal)}")
+    say("IDLE")
+
+
 def main(argv: list[str]) -> int:
     db_path, mpesa_url, paypal_url, scenario = Path(argv[1]), argv[2], argv[3], argv[4]
     terminal, _lock = open_till(db_path)
@@ -211,6 +240,10 @@ def main(argv: list[str]) -> int:
         if scenario == "resolve-first":
             say("READY")
             resolve_first(terminal, payments, link)
+            return 0
+        if scenario == "cash-then-relay":
+            say("READY")
+            cash_then_relay(terminal, payments, link)
             return 0
         raise SystemExit(f"unknown scenario {scenario!r}")
     finally:

@@ -10,7 +10,8 @@ records PayPal's answer. PayPal's ``PAYMENT.CAPTURE.COMPLETED`` webhook reaches 
 over HTTP, and the restarted till learns the result through the sync channel (the PayPal
 result pull) and applies it exactly once: the sale completes once, the money is in the books
 once, PayPal captured once; and when the restarted till asks PayPal itself first, the result
-relayed afterwards changes nothing.
+relayed afterwards changes nothing; and when the restarted till could not ask PayPal and
+the customer paid cash meanwhile, the relayed capture goes to the late-payment flow.
 
 The books are checked with the checks of ``test_payment_crash.py`` (plain sqlite3, read
 only) and the audit chain is verified at the end.
@@ -19,6 +20,7 @@ only) and the audit chain is verified at the end.
 from __future__ import annotations
 
 import signal
+import socket
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,10 +53,15 @@ class RelayWorker(WorkerProcess):
     deliver what it should."""
 
     def __init__(
-        self, db_path: Path, boxes: Sandboxes, scenario: str, err: Path, env: dict[str, str]
+        self,
+        db_path: Path,
+        urls: tuple[str, str],
+        scenario: str,
+        err: Path,
+        env: dict[str, str],
     ) -> None:
         self.scenario = scenario
-        super().__init__(WORKER, [str(db_path), *boxes.urls, scenario], err, env)
+        super().__init__(WORKER, [str(db_path), *urls, scenario], err, env)
 
     def wait_for(self, word: str, timeout: float = LINE_TIMEOUT_S) -> list[str]:
         words = super().wait_for(word, timeout)
@@ -87,12 +94,26 @@ class Setting:
     def env(self) -> dict[str, str]:
         return {"KAUNTA_PAY_HQ_URL": self.office.url, "KAUNTA_PAY_HQ_TOKEN": self.token}
 
-    def run(self, scenario: str, name: str) -> list[list[str]]:
-        worker = RelayWorker(self.db_path, self.boxes, scenario, self.logs / name, self.env)
+    def run(self, scenario: str, name: str, urls: tuple[str, str] | None = None) -> list[list[str]]:
+        """Run ``scenario`` to its end (against ``urls``: the sandboxes unless given)."""
+        worker = RelayWorker(
+            self.db_path, urls or self.boxes.urls, scenario, self.logs / name, self.env
+        )
         return worker.finish()
 
     def results(self) -> list[dict[str, Any]]:
         return self.office.results(self.token)
+
+
+@pytest.fixture
+def dead_url() -> Iterator[str]:
+    """A local URL where nothing answers (bound, never listening): PayPal out of reach."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
 
 
 @pytest.fixture
@@ -120,7 +141,11 @@ def kill_after_the_capture(setting: Setting, readonly: list[sqlite3.Connection])
     the dead till printed."""
     box = setting.boxes.paypal
     worker = RelayWorker(
-        setting.db_path, setting.boxes, "capture-and-die", setting.logs / "die.err", setting.env
+        setting.db_path,
+        setting.boxes.urls,
+        "capture-and-die",
+        setting.logs / "die.err",
+        setting.env,
     )
     _, attempt_id, method, order_id = worker.wait_for("STARTED")
     assert method == "paypal"
@@ -214,4 +239,38 @@ def test_paypal_captured_as_the_till_died_then_asked_by_the_till_first_is_applie
     assert words_of(lines, "RELAYED") == [["RELAYED", order_id, "captured"]], lines
     assert lines[-1] == ["IDLE"]
     assert_paid_once(setting, readonly, attempt_id, capture_id)
+    assert_books(setting.db_path, setting.boxes, died + lines, readonly)
+
+
+def test_paypal_captured_as_the_till_died_for_a_sale_paid_in_cash_meanwhile_goes_late(
+    setting: Setting, readonly: list[sqlite3.Connection], dead_url: str
+) -> None:
+    """The restarted till cannot reach PayPal; the cashier stops waiting and the customer
+    pays cash. The capture then relayed by head office is money for a sale that moved on:
+    the manager's late payments, never a second payment of that sale."""
+    attempt_id, order_id, capture_id, _, died = kill_after_the_capture(setting, readonly)
+
+    lines = setting.run("cash-then-relay", "cash.err", (setting.boxes.urls[0], dead_url))
+
+    assert words_of(lines, "CANCELLED") == [["CANCELLED", attempt_id]]
+    [(_, sale_id, number)] = words_of(lines, "CASH")
+    assert words_of(lines, "RELAYED") == [["RELAYED", order_id, "late"]], lines
+    assert lines[-1] == ["IDLE"]
+    conn = open_readonly(setting.db_path, readonly)
+    state, resolution, attempt_sale, _, receipt_ref, _ = attempt_row(conn, attempt_id)
+    assert (state, resolution, receipt_ref, attempt_sale) == (
+        "captured",
+        "late",
+        capture_id,
+        sale_id,
+    )
+    assert conn.execute("SELECT sale_id, method FROM payments").fetchall() == [(sale_id, "cash")]
+    assert conn.execute("SELECT number, status FROM sales").fetchall() == [(number, "completed")]
+    late = conn.execute(
+        "SELECT count(*) FROM outbox WHERE kind = 'payment.late' AND aggregate_id = ?",
+        (attempt_id,),
+    ).fetchone()
+    assert late == (1,)
+    conn.close()
+    assert len(paypal_captures(setting.boxes.paypal)) == 1
     assert_books(setting.db_path, setting.boxes, died + lines, readonly)
