@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from sync.server.accounts.access import RoleAdmin
-from sync.server.etims.models import BranchDevice, QueueEntry, SignedInvoice
+from sync.server.etims.models import BranchDevice, QueueAction, QueueEntry, SignedInvoice
 
 
 @admin.register(BranchDevice)
@@ -40,3 +40,13 @@ class SignedInvoiceAdmin(_ReadOnly):
     store_path = "branch__store"
     list_display = ("branch", "invc_no", "signed_at", "hash")
     list_filter = ("branch",)
+
+
+@admin.register(QueueAction)
+class QueueActionAdmin(_ReadOnly):
+    """Who put a refused sale back in the queue, when, and what they fixed: evidence."""
+
+    store_path = "entry__branch__store"
+    list_display = ("at", "entry", "action", "username", "note")
+    list_filter = ("action",)
+    search_fields = ("username", "note", "kra_reason")
