@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from pos.domain.messages import Message, define
+from pos.domain.messages import Message, define, text
 from pos.domain.refund import TenderHow
 from pos.services.errors import ServiceError
 from pos.services.refund_attempts import AttemptRow, RefundAttemptState
@@ -61,6 +61,27 @@ METHOD_NOT_REACHED = define(
     "{label} did not answer: {problem} Nothing was sent to it, so nothing went back and "
     "nothing is recorded as refunded. Try again, or choose cash from the drawer for this "
     "tender (a manager approves).",
+)
+
+NOT_SET_UP = define(
+    "refund_method_not_set_up",
+    "{label} is not set up on this till: give the money back by hand or as cash.",
+)
+TODO_MIXED = define(
+    "refund_todo_mixed",
+    "Part of refund {refund} went back through its methods and part did not: nothing is "
+    "recorded as refunded. Tell head office what each terminal or gateway shows before "
+    "refunding this sale again.",
+)
+PLAN_CHANGED = define(
+    "refund_plan_changed",
+    "This sale changed since the refund was sent (another refund?): the refund is not "
+    "recorded. Tell head office what the terminal shows.",
+)()
+SETTLING = text("Settling a refund by hand")
+SAY_WHAT_IT_SHOWS = text(
+    "Type what the terminal's journal (or the statement) shows for this refund: its "
+    "receipt number, or that there is none."
 )
 
 

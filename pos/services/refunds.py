@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain.barcode import normalize_barcode
 from pos.domain.errors import DomainError
-from pos.domain.messages import define, text
+from pos.domain.messages import define
 from pos.domain.money import Money
 from pos.domain.receipt import LABEL_DETAIL
 from pos.domain.refund import (
@@ -60,9 +60,7 @@ from pos.payments.base import (
     Capability,
     GatewayUnavailable,
     PaymentMethod,
-    RefundCheck,
     RefundResult,
-    RefundState,
 )
 from pos.services import refund_attempts as attempts_store
 from pos.services.audit import AuditWriter
@@ -74,12 +72,12 @@ from pos.services.refund_documents import receipt_from_document, stored_document
 from pos.services.refund_recovery import (
     ALREADY_WAITING,
     METHOD_NOT_REACHED,
+    NOT_SET_UP,
     REFUND_WAITING,
     RefundWaiting,
-    decode_request,
     encode_request,
-    todo,
 )
+from pos.services.refund_resolution import RefundResolution
 from pos.services.refund_values import (
     PendingRefund,
     PlannedTender,
@@ -158,26 +156,6 @@ METHOD_NO_ANSWER_AFTER = define(
     "{label} did not answer: {problem} Nothing is recorded as refunded, but some money "
     "went back already: {given}. Tell head office before trying again.",
 )
-NOT_SET_UP = define(
-    "refund_method_not_set_up",
-    "{label} is not set up on this till: give the money back by hand or as cash.",
-)
-TODO_MIXED = define(
-    "refund_todo_mixed",
-    "Part of refund {refund} went back through its methods and part did not: nothing is "
-    "recorded as refunded. Tell head office what each terminal or gateway shows before "
-    "refunding this sale again.",
-)
-PLAN_CHANGED = define(
-    "refund_plan_changed",
-    "This sale changed since the refund was sent (another refund?): the refund is not "
-    "recorded. Tell head office what the terminal shows.",
-)()
-SETTLING = text("Settling a refund by hand")
-SAY_WHAT_IT_SHOWS = text(
-    "Type what the terminal's journal (or the statement) shows for this refund: its "
-    "receipt number, or that there is none."
-)
 NO_PRODUCT = define("refund_no_product", "No product has barcode or SKU {code}.")
 CHOOSE_REASON = define("refund_choose_reason", "Choose a reason for the refund ({reasons}).")
 #: the refund counter of a terminal (its own sequence: sale receipt numbers stay gap-free)
@@ -212,6 +190,7 @@ class RefundService:
         self._methods: dict[str, PaymentMethod] = dict(methods or {})
         self._busy: set[str] = set()
         self._lock = threading.Lock()
+        self._resolution = RefundResolution(self)
 
     def use_methods(self, methods: Mapping[str, PaymentMethod]) -> None:
         """The payment methods money can go back through (set when payments are enabled)."""
@@ -289,7 +268,7 @@ class RefundService:
             tenders=tenders,
             refunds=previous,
             refused=_refused(s, {r.refund_id: r.number for r in made}),
-            waiting=tuple(self._pending(s, sale_id)),
+            waiting=tuple(self._resolution.pending_in(s, sale_id)),
         )
 
     # -- planning -------------------------------------------------------------------------
@@ -855,246 +834,27 @@ class RefundService:
             ),
         )
 
-    # -- refunds whose method's answer was lost -----------------------------------------
+    # -- refunds whose method's answer was lost (pos/services/refund_resolution.py) -----
     def pending(self, sale_id: str | None = None) -> list[PendingRefund]:
         """Refunds through a method still waiting to be resolved (of one sale, or all of
         this terminal's), with what to do about each."""
-        self._auth.require_user()
-        with self._db.read_session() as s:
-            return self._pending(s, sale_id)
-
-    def _pending(self, s: Session, sale_id: str | None) -> list[PendingRefund]:
-        rows = (
-            attempts_store.open_for_sale(s, sale_id)
-            if sale_id is not None
-            else attempts_store.open_attempts(s, self._ctx.terminal_id)
-        )
-        numbers: dict[str, str] = {}
-        out = []
-        for a in sorted(rows, key=lambda r: (r.created_at, r.attempt_id)):
-            if a.sale_id not in numbers:
-                entry = repo.sale_by_id(s, a.sale_id)
-                numbers[a.sale_id] = entry.number if entry is not None else a.sale_id
-            label = self._label(a.method, {})
-            out.append(
-                PendingRefund(
-                    attempt_id=a.attempt_id,
-                    refund_id=a.refund_id,
-                    sale_id=a.sale_id,
-                    sale_number=numbers[a.sale_id],
-                    label=label,
-                    amount=a.amount,
-                    state=a.state,
-                    since=a.created_at.astimezone(self._ctx.zone),
-                    message=a.message,
-                    todo=todo(a, label),
-                )
-            )
-        return out
+        return self._resolution.pending(sale_id)
 
     def resolve_pending(self, refund_id: str | None = None) -> list[ResolvedRefund]:
         """:meth:`resolve_pending_steps` driven inline (tests, command line)."""
         return run_inline(self.resolve_pending_steps(refund_id))
 
     def resolve_pending_steps(self, refund_id: str | None = None) -> Steps[list[ResolvedRefund]]:
-        """Resolve this terminal's open refund attempts (``refund_id``: that refund's
-        only) by asking their methods: at till start-up, and when a manager presses
-        "Check again". A refund whose method gave the money back is completed as it was
-        planned and approved (document, journal, outbox event, audit), exactly once; one
-        whose method gave nothing back is dropped (the sale can be refunded again);
-        anything else stays open with what to do. Needs no login (start-up); nothing is
-        ever sent to a method again here."""
-        with self._db.read_session() as s:
-            rows = attempts_store.open_attempts(s, self._ctx.terminal_id)
-        refunds = list(dict.fromkeys(a.refund_id for a in rows))
-        sales = {a.refund_id: a.sale_id for a in rows}
-        out: list[ResolvedRefund] = []
-        for rid in refunds:
-            if refund_id is not None and rid != refund_id:
-                continue
-            sale_id = sales[rid]
-            with self._lock:
-                if sale_id in self._busy:
-                    continue  # being refunded in this run right now
-                self._busy.add(sale_id)
-            try:
-                out.append((yield from self._resolve_steps(rid)))
-            finally:
-                with self._lock:
-                    self._busy.discard(sale_id)
-        return out
-
-    def _resolve_steps(self, refund_id: str) -> Steps[ResolvedRefund]:
-        with self._db.read_session() as s:
-            group = attempts_store.of_refund(s, refund_id)
-        sale_id = group[0].sale_id
-        for a in group:
-            if a.state not in (AState.PENDING, AState.UNKNOWN):
-                continue
-            method = self._methods.get(a.method)
-            if method is None:
-                label = self._label(a.method, {})
-                self._move(a.attempt_id, a.state, message=str(NOT_SET_UP(label=label)))
-                continue
-            with self._db.read_session() as s:
-                record = attempts.get_attempt(s, a.payment_id)
-                busy = attempts_store.method_used_since(
-                    s, self._ctx.terminal_id, a.method, a.created_at, besides=a.attempt_id
-                )
-            if record is None:
-                continue
-            details = {"refund_id": a.attempt_id}
-            if record.receipt_ref:
-                details["capture_id"] = record.receipt_ref
-                details["receipt_ref"] = record.receipt_ref
-            ref = AttemptRef(
-                attempt_id=record.id,
-                sale_id=record.sale_id,
-                amount=record.amount,
-                gateway_ref=record.gateway_ref,
-                details=details,
-            )
-            try:
-                check: RefundCheck = yield NetCall(
-                    partial(
-                        method.refund_status, ref, a.amount, a.gateway_ref, nothing_since=not busy
-                    ),
-                    f"{a.method}.refund_status {a.attempt_id}",
-                )
-            except GatewayUnavailable as exc:
-                self._move(a.attempt_id, a.state, code="unavailable", message=str(exc))
-                continue
-            self._apply_check(a, check)
-        return self._settle_refund(refund_id, sale_id)
-
-    def _apply_check(self, a: attempts_store.AttemptRow, check: RefundCheck) -> None:
-        texts = {"code": check.code, "message": check.message}
-        if check.state is RefundState.REFUNDED:
-            self._move(
-                a.attempt_id,
-                AState.APPROVED,
-                refund_ref=check.refund_ref,
-                receipt_ref=check.receipt_ref,
-                **texts,
-            )
-        elif check.state is RefundState.NOT_REFUNDED:
-            self._move(a.attempt_id, AState.NOT_REFUNDED, **texts)
-        elif check.state is RefundState.UNKNOWN:
-            self._move(a.attempt_id, AState.UNKNOWN, **texts)
-        else:
-            self._move(a.attempt_id, a.state, **texts)
-
-    def _settle_refund(self, refund_id: str, sale_id: str) -> ResolvedRefund:
-        """Complete, drop or keep one refund after its methods were asked."""
-        with self._db.read_session() as s:
-            group = attempts_store.of_refund(s, refund_id)
-        states = {a.state for a in group}
-        waiting = states & {AState.PENDING, AState.UNKNOWN}
-        approved = [a for a in group if a.state is AState.APPROVED]
-        if waiting or not group:
-            first = next(a for a in group if a.state in waiting)
-            return ResolvedRefund(refund_id, sale_id, "waiting", message=first.message)
-        if not approved:  # nothing went back (never sent, not refunded, declined)
-            self._drop_unsent(refund_id, "not_sent", "")
-            with self._db.read_session() as s:
-                codes = [a.code for a in attempts_store.of_refund(s, refund_id)]
-            self._failed(group[0].created_by, refund_id, ",".join(c for c in codes if c), [])
-            return ResolvedRefund(refund_id, sale_id, "not_refunded", message=group[-1].message)
-        if len(approved) != len(group):
-            # some money went back and some did not (or was never asked): a person decides
-            return ResolvedRefund(
-                refund_id, sale_id, "waiting", message=str(TODO_MIXED(refund=refund_id))
-            )
-        return self._complete(refund_id, sale_id, approved)
-
-    def _complete(
-        self, refund_id: str, sale_id: str, approved: list[attempts_store.AttemptRow]
-    ) -> ResolvedRefund:
-        """Write the refund document as it was planned, once every method gave back."""
-        stored = decode_request(approved[0].request)
-        try:
-            with self._db.read_session() as s:
-                plan = self._plan(s, stored.request)
-                user = repo.user_by_id(s, approved[0].created_by)
-            planned = {i: t for i, t in enumerate(plan.tenders) if t.how is TenderHow.METHOD}
-            if plan.total.minor != stored.total_minor or set(planned) != {
-                a.tender_index for a in approved
-            }:
-                raise ServiceError(PLAN_CHANGED)
-            references = {
-                a.tender_index: self._refund_reference(
-                    planned[a.tender_index], a.refund_ref, a.receipt_ref
-                )
-                for a in approved
-            }
-            done = self._write(
-                stored.request,
-                plan,
-                refund_id,
-                stored.authorised_by,
-                references,
-                tuple(a.attempt_id for a in approved),
-                (approved[0].created_by, user.name if user is not None else ""),
-            )
-        except attempts_store.IllegalMove:
-            # completed meanwhile by another path: written once, nothing more to do
-            return ResolvedRefund(refund_id, sale_id, "completed")
-        except ServiceError as exc:
-            for a in approved:
-                self._move(a.attempt_id, AState.APPROVED, message=str(exc))
-            return ResolvedRefund(refund_id, sale_id, "waiting", message=str(exc))
-        return ResolvedRefund(
-            refund_id, sale_id, "completed", number=done.number, message="", done=done
-        )
+        """Resolve this terminal's open refund attempts by asking their methods (at till
+        start-up, and on "Check again"); see :class:`RefundResolution`."""
+        return self._resolution.resolve_pending_steps(refund_id)
 
     def settle_by_hand(
         self, attempt: str, went_back: bool, note: str, approval: Approval | None = None
     ) -> ResolvedRefund:
-        """A manager settles a refund attempt its method cannot tell about (``unknown``,
-        or ``pending`` with a terminal that is gone for good) after looking at the
-        method's own records: ``went_back`` with what they show (``note``: the
-        terminal's journal entry, its receipt number), or that no money went back. Needs
-        :attr:`Permission.SETTLE_PAYMENTS` (a manager, or their approval); audited in
-        the same unit of work as the move. The refund is then completed as planned, or
-        dropped, as :meth:`resolve_pending_steps` does."""
-        user = self._auth.require_user()
-        if len(note.strip()) < 4:
-            raise ServiceError(SAY_WHAT_IT_SHOWS)
-        who = self._auth.authorize_all({Permission.SETTLE_PAYMENTS}, approval, SETTLING)
-        with self._db.read_session() as s:
-            found = attempts_store.get(s, attempt)
-        if found is None:
-            raise NotFound("That refund is not waiting for an answer on this till.")
-        with self._lock:
-            if found.sale_id in self._busy:
-                raise ServiceError("A refund of this sale is already in progress.")
-            self._busy.add(found.sale_id)
-        try:
-            now = self._clock.now()
-            by_hand = note.strip()
-            with self._db.session() as s:
-                attempts_store.move(
-                    s,
-                    attempt,
-                    AState.APPROVED if went_back else AState.NOT_REFUNDED,
-                    now,
-                    expect={AState.PENDING, AState.UNKNOWN},
-                    refund_ref=f"by hand: {by_hand}" if went_back else None,
-                    code="settled_by_hand",
-                    message=by_hand,
-                )
-                self._audit.write(
-                    s,
-                    user_id=user.user_id,
-                    action="refund_settled_by_hand",
-                    document_id=found.refund_id,
-                    approved_by="" if who == user.user_id else who,
-                    detail={"attempt": attempt, "went_back": went_back, "note": by_hand[:200]},
-                )
-            return self._settle_refund(found.refund_id, found.sale_id)
-        finally:
-            with self._lock:
-                self._busy.discard(found.sale_id)
+        """A manager settles a waiting refund from the method's own records; see
+        :meth:`RefundResolution.settle_by_hand`."""
+        return self._resolution.settle_by_hand(attempt, went_back, note, approval)
 
     # -- returns without a receipt --------------------------------------------------------
     def return_without_receipt(
