@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from pos.domain.errors import DomainError
 from pos.domain.refund import TenderHow
 from pos.payments.base import AttemptRef, GatewayUnavailable, RefundCheck, RefundState
 from pos.services import refund_attempts as attempts_store
@@ -185,7 +186,9 @@ class RefundResolution:
         states = {a.state for a in group}
         waiting = states & {AState.PENDING, AState.UNKNOWN}
         approved = [a for a in group if a.state is AState.APPROVED]
-        if waiting or not group:
+        if not group:
+            return ResolvedRefund(refund_id, sale_id, "waiting")
+        if waiting:
             first = next(a for a in group if a.state in waiting)
             return ResolvedRefund(refund_id, sale_id, "waiting", message=first.message)
         if not approved:  # nothing went back (never sent, not refunded, declined)
@@ -233,7 +236,7 @@ class RefundResolution:
         except attempts_store.IllegalMove:
             # completed meanwhile by another path: written once, nothing more to do
             return ResolvedRefund(refund_id, sale_id, "completed")
-        except ServiceError as exc:
+        except (ServiceError, DomainError) as exc:  # e.g. no open shift for a cash part
             for a in approved:
                 self._svc._move(a.attempt_id, AState.APPROVED, message=str(exc))
             return ResolvedRefund(refund_id, sale_id, "waiting", message=str(exc))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
@@ -122,6 +123,7 @@ __all__ = [  # the values live in refund_values; the screens and tests import th
     "refund_number",
 ]
 
+log = logging.getLogger(__name__)
 CASH = "cash"
 AState = RefundAttemptState
 #: a refund as lists show it (for the screens, which do not import the store)
@@ -500,8 +502,14 @@ class RefundService:
                 references[i] = self._refund_reference(
                     tender, result.refund_ref, result.receipt_ref
                 )
-            attempts = tuple(attempt_id(refund_id, i) for i, _ in gateway)
-            return self._write(request, plan, refund_id, who, references, attempts)
+            attempts_done = tuple(attempt_id(refund_id, i) for i, _ in gateway)
+            try:
+                return self._write(request, plan, refund_id, who, references, attempts_done)
+            except Exception as exc:
+                # the money went back and the document could not be written: the attempts
+                # stay approved (completed on "Check again" or the next start), saying why
+                self._note_approved(attempts_done, str(exc))
+                raise
         finally:
             with self._lock:
                 self._busy.discard(request.sale_id)
@@ -519,6 +527,13 @@ class RefundService:
         """One guarded move of a refund attempt, in its own unit of work."""
         with self._db.session() as s:
             attempts_store.move(s, aid, to, self._clock.now(), **texts)  # type: ignore[arg-type]
+
+    def _note_approved(self, attempts_done: tuple[str, ...], problem: str) -> None:
+        try:
+            for aid in attempts_done:
+                self._move(aid, AState.APPROVED, message=problem)
+        except Exception:  # the store itself is failing: the attempts stay as they are
+            log.exception("could not note why refund attempts %s are not completed", attempts_done)
 
     def _drop_unsent(self, refund_id: str, code: str, message: str) -> None:
         """The refund's attempts never sent to their method: nothing went back."""

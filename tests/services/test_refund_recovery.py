@@ -23,6 +23,7 @@ from pos.services import refund_attempts as store
 from pos.services.auth import Permission, Role, UserSummary
 from pos.services.errors import ApprovalRequired, ServiceError
 from pos.services.refund_attempts import IllegalMove, RefundAttemptState
+from pos.services.refund_recovery import encode_request
 from pos.services.refunds import RefundRequest, RefundWaiting
 from pos.services.terminal import Terminal
 from tests.conftest import FakeClock, make_ctx
@@ -339,3 +340,52 @@ def test_refund_attempts_move_forward_only(cashier: Terminal, clock: FakeClock) 
     assert rows(cashier, "SELECT state, gateway_ref, refund_ref FROM refund_attempts") == [
         ("completed", "zvt:before:7", "zvt:x:0008:1")
     ]
+
+
+def test_a_refund_stored_but_never_sent_is_dropped_at_start_up_without_asking_the_terminal(
+    cashier: Terminal,
+    emulator: ZvtEmulator,
+    make_method: MakeMethod,
+    supervisor: Callable[[Terminal], None],
+    clock: FakeClock,
+    db_path: Path,
+    users: dict[Role, UserSummary],
+) -> None:
+    """The till stopped between storing the refund attempt and asking the terminal."""
+    sale = card_sale(cashier, make_method(), (MILK_1L, 1), (MILK, 1))
+    supervisor(cashier)
+    [payment] = cashier.refunds.refundable(sale).tenders
+    who = users[Role.SUPERVISOR].user_id
+    request = RefundRequest(sale, {2: 1}, "damaged")
+    with cashier.db.session() as s:
+        store.add(
+            s,
+            attempt=store.attempt_id("r-crashed", 0),
+            refund_id="r-crashed",
+            sale_id=sale,
+            payment_id=payment.payment_id,
+            terminal_id="T1",
+            method="card_zvt",
+            amount=kes("65"),
+            request=encode_request(request, who, 6500),
+            created_by=who,
+            now=clock.now(),
+        )
+    with pytest.raises(ServiceError):  # while it is there, the sale takes no other refund
+        cashier.refunds.refund(request)
+    cashier.close()
+    asked = len(emulator.commands)
+
+    till, _ = restart(db_path, clock, make_method)
+    try:
+        [resolved] = till.refunds.resolve_pending()
+        assert resolved.outcome == "not_refunded"
+        assert len(emulator.commands) == asked  # nothing to ask: it was never sent
+        assert rows(till, "SELECT state, code FROM refund_attempts") == [
+            ("not_refunded", "not_sent")
+        ]
+        assert rows(till, "SELECT count(*) FROM refunds") == [(0,)]
+        supervisor(till)
+        assert till.refunds.refund(request).total == kes("65")
+    finally:
+        till.close()
