@@ -468,9 +468,11 @@ def run_gui(
 
     # in the background: never delays start-up
     link = start_sync(config, terminal, relay=payments.relay, paypal_relay=payments.paypal_relay)
-    from pos.etims_link import start_etims  # training: the OSCU simulator, in-process
+    # training: the OSCU simulator, in-process; the worker's first round waits until the
+    # window and the first login are done (or a sale is completed)
+    from pos.etims_link import START_DELAY_S, start_etims
 
-    etims = start_etims(config, terminal)
+    etims = start_etims(config, terminal, start_delay_s=START_DELAY_S)
     from pos.device_link import start_devices  # [devices]; training: the emulators
 
     terminal.devices = start_devices(config, terminal, payments)

@@ -66,6 +66,12 @@ CATALOG_BATCH = 20
 CATALOG_EVERY_S = 60.0
 #: how many entries the manager's screen lists (every unsigned one, then the latest signed)
 SIGNED_ROWS = 50
+#: the till's start: the worker's first round (opening its queue, KRA's code lists, the
+#: catalogue's registration; in training HTTP to the simulator, whose handlers run in
+#: this process) waits this long, or until the first sale is completed, so that it does
+#: not compete with the window and the first login for the interpreter. The screens say
+#: "starting" meanwhile; nothing a cashier does waits for it.
+START_DELAY_S = 2.0
 
 
 def _now() -> datetime:
@@ -92,6 +98,7 @@ class EtimsLink:
         bearer: Callable[[], str | None] | None = None,
         tax_table: TaxTable = KENYA_VAT,
         hold: Callable[[], str] | None = None,
+        start_delay_s: float = 0.0,
     ) -> None:
         self.db = db
         self.service = service
@@ -120,6 +127,9 @@ class EtimsLink:
         self._pending: list[Mapping[str, Any]] = []  # sale lines whose product KRA lacks
         self._setup_reason = ""
         self.rounds = 0  # rounds done with KRA set up (tests wait on it)
+        #: how long the worker waits before its first round, unless a sale is completed
+        #: (:meth:`wake`) or it is stopped first (see :data:`START_DELAY_S`)
+        self.start_delay_s = start_delay_s
 
     # -- life --------------------------------------------------------------------------
     def start(self) -> EtimsLink:
@@ -144,6 +154,12 @@ class EtimsLink:
                 self._reader = None
 
     def _run(self) -> None:
+        if self.start_delay_s > 0:
+            # a completed sale (wake) or stop() ends the wait at once; the first round
+            # then opens the queue and talks to KRA as it would have
+            self._wake.wait(self.start_delay_s)
+            if self._stop.is_set():
+                return
         queue = SqliteQueue(self.queue_path)
         try:
             client = OscuClient(self.branch, self.settings, self._secrets, bearer=self._bearer)
@@ -442,8 +458,12 @@ class TrainingEtims:
         self.sandbox.stop()
 
 
-def start_etims(config: Any, terminal: Any) -> TrainingEtims | EtimsLink | None:
+def start_etims(
+    config: Any, terminal: Any, *, start_delay_s: float = 0.0
+) -> TrainingEtims | EtimsLink | None:
     """Start eTIMS for this till, off the GUI thread; ``stop()`` it at close.
+    ``start_delay_s``: the worker's first round waits that long, or until the first sale
+    is completed (the till's start passes :data:`START_DELAY_S`).
 
     Training: the simulator and a worker, the communication key in memory, a queue file
     made fresh each session in the training folder (the simulator's state is new each
@@ -460,7 +480,7 @@ def start_etims(config: Any, terminal: Any) -> TrainingEtims | EtimsLink | None:
             service.publish(EtimsView(phase=EtimsPhase.OFF, reason=NOT_SET_UP))
             _follow_enrollment(terminal)
             return None
-        return start_live(config, terminal, etims)
+        return start_live(config, terminal, etims, start_delay_s=start_delay_s)
     from pos.secrets import MemorySecrets
     from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
 
@@ -480,6 +500,7 @@ def start_etims(config: Any, terminal: Any) -> TrainingEtims | EtimsLink | None:
         registrar=Registrar(terminal.ctx.terminal_id, f"Till {terminal.ctx.terminal_id}"),
         training=True,
         tax_table=terminal.ctx.tax_table,
+        start_delay_s=start_delay_s,
     ).start()
     return TrainingEtims(link, sandbox)
 
@@ -493,7 +514,12 @@ NOT_SET_UP = (
 
 
 def start_live(
-    config: Any, terminal: Any, etims: EtimsConfig, secrets: SecretStore | None = None
+    config: Any,
+    terminal: Any,
+    etims: EtimsConfig,
+    secrets: SecretStore | None = None,
+    *,
+    start_delay_s: float = 0.0,
 ) -> EtimsLink:
     """The live worker for ``[etims]``: the device is initialised on its first round (the
     key goes to ``secrets``, the OS keyring unless a test passes its own), then every
@@ -520,6 +546,7 @@ def start_live(
         bearer=bearer,
         tax_table=terminal.ctx.tax_table,
         hold=lambda: enrolled_hold(terminal),
+        start_delay_s=start_delay_s,
     ).start()
 
 
