@@ -13,7 +13,10 @@ lost or used twice:
 * a clean refusal (any other non-000 code) gives the number back (it is the latest one,
   so the sequence stays gap-free) and parks the entry with KRA's reason for the manager;
   it is never retried blindly: :meth:`QueueStore.unpark` puts it back after a fix;
-* a refused connection changes nothing: the number stays and the next try looks it up.
+* a refused connection changes nothing: the number stays and the next try looks it up;
+* one sender drains a branch at a time (:meth:`QueueStore.drain_lock`): a second one
+  steps aside (``DrainResult.busy``) rather than look up, resend or give back the
+  number of an entry the first is sending.
 
 :class:`QueueStore` is the storage interface (SQLite: :mod:`sync.etims.queue_sqlite`;
 the head office brings its own); :class:`Submitter` is the logic, shared by both.
@@ -22,8 +25,9 @@ the head office brings its own); :class:`Submitter` is the logic, shared by both
 from __future__ import annotations
 
 import abc
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -111,6 +115,15 @@ class QueueStore(abc.ABC):
     """Durable storage of one or more branches' queues. Every method is one transaction;
     :meth:`claim_number` must be atomic against every other writer of the branch."""
 
+    @contextlib.contextmanager
+    def drain_lock(self, branch: str) -> Iterator[bool]:
+        """Held for the whole of one :meth:`Submitter.drain` of ``branch``: True when
+        this sender has the branch to itself, False (at once, no waiting) while another
+        sender drains it. It must be released by the holder's death too (a killed sender
+        never blocks the branch). This default is for a store only one sender ever uses;
+        stores shared by processes override it."""
+        yield True
+
     @abc.abstractmethod
     def enqueue(
         self,
@@ -194,11 +207,14 @@ class QueueStore(abc.ABC):
 
 @dataclass(frozen=True, slots=True)
 class DrainResult:
-    """What one drain did, and why it stopped (``stopped`` empty: the queue is done)."""
+    """What one drain did, and why it stopped (``stopped`` empty: the queue is done).
+    ``busy``: another sender was draining the branch, so this one did nothing (that
+    sender submits what waits; try again later, in case it finished just before)."""
 
     signed: int
     parked: int
     stopped: str
+    busy: bool = False
 
 
 class Submitter:
@@ -318,12 +334,29 @@ class Submitter:
         signatures of the batch before), then sent one by one; any that were not sent
         when something stops the batch are given their numbers back in the transaction
         that records why. A crash leaves every numbered entry in doubt: looked up first.
+
+        Only one sender drains a branch at a time (:meth:`QueueStore.drain_lock`):
+        while another does, this returns at once with ``busy`` and changes nothing.
         """
+        with self.store.drain_lock(self.branch) as mine:
+            if not mine:
+                return DrainResult(0, 0, "", busy=True)
+            return self._drain(limit)
+
+    def _drain(self, limit: int | None) -> DrainResult:
         done = _Tally()
+        seen: tuple[int, EntryState, int | None, int] | None = None
         while limit is None or done.signed + done.parked < limit:
             entry = self.store.head(self.branch)
             if entry is None:
                 return done.result("")
+            # every pass settles the head or stops; the same head unchanged twice would
+            # mean a store that did not record what it was told: stop, never spin
+            now_seen = (entry.position, entry.state, entry.invc_no, entry.attempts)
+            if now_seen == seen:
+                log.error("eTIMS queue entry %s did not settle: stopping", entry.position)
+                return done.result(f"queue entry {entry.position} did not settle")
+            seen = now_seen
             numbered = entry.invc_no is not None
             stop = self._resolve(entry, done) if numbered else self._batch(done)
             if stop is not None:

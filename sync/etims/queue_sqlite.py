@@ -3,16 +3,20 @@ standalone till, for tests, and for a head office on one machine.
 
 WAL, ``synchronous=FULL`` and ``BEGIN IMMEDIATE`` with a busy timeout, so several
 processes (two tills of one branch) can append and one can number without two ever
-taking the same ``invcNo``. Signed results go to ``etims_signed``: rows that triggers
-forbid to change or delete, each chained to the previous one of its branch by SHA-256
-(as the journal is), so a stored signature cannot be rewritten unnoticed.
+taking the same ``invcNo``; one drains at a time (:meth:`SqliteQueue.drain_lock`, an
+OS lock on ``<file>.drain`` beside the queue file, which the system drops when its holder
+dies). Signed results go to ``etims_signed``: rows that triggers forbid to change or
+delete, each chained to the previous one of its branch by SHA-256 (as the journal is),
+so a stored signature cannot be rewritten unnoticed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -100,6 +104,14 @@ class SqliteQueue(QueueStore):
 
     def close(self) -> None:
         self._db.close()
+
+    @contextmanager
+    def drain_lock(self, branch: str) -> Iterator[bool]:
+        """One drain of this file's queues at a time, across threads and processes (two
+        tills of a branch sharing the file): an exclusive OS lock on ``<file>.drain``,
+        tried without waiting, released when the drain ends or its process dies."""
+        with file_lock(self.path.with_name(self.path.name + ".drain")) as mine:
+            yield mine
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -350,6 +362,13 @@ class SqliteQueue(QueueStore):
                 raise ValueError(
                     f"invoice {signature.invc_no} is already signed for entry {known[0]}"
                 )
+            # stored before (a look-up answered what was stored already): the entry
+            # holding that number is signed, whatever left it in doubt
+            db.execute(
+                "UPDATE etims_queue SET state = 'signed', reason = '', updated_at = ? "
+                "WHERE branch = ? AND position = ? AND invc_no = ? AND state != 'signed'",
+                (_iso(now), branch, position, signature.invc_no),
+            )
             return
         row = db.execute(
             "SELECT hash FROM etims_signed WHERE branch = ? ORDER BY rowid DESC LIMIT 1",
@@ -459,6 +478,43 @@ class SqliteQueue(QueueStore):
     def load_state(self, name: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT value FROM etims_state WHERE name = ?", (name,)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[bool]:
+    """An exclusive lock on ``path`` (made if missing), tried once: yields True while
+    held, False when another holder has it. The operating system releases it when the
+    file is closed, so when its process dies too (``flock`` on POSIX, ``msvcrt.locking``
+    on Windows); separate opens in one process exclude each other as well."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            try:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            except OSError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _wal(db: sqlite3.Connection, limit_s: float) -> None:

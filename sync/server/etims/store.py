@@ -6,25 +6,31 @@ look-up-before-resend and parking; only the storage differs.
 Every method is one transaction. A number is taken with the branch's row locked
 (``select_for_update``: ``SELECT ... FOR UPDATE`` on PostgreSQL, the database lock on
 SQLite), so two workers of one branch never give KRA the same ``invcNo``; the unique
-constraint (branch, invc_no) is the last guard. Signatures are written once, chained by
-SHA-256 to the branch's previous one (the same chain as the till's, ``chain_hash``).
+constraint (branch, invc_no) is the last guard. One round drains a branch at a time
+(:meth:`DjangoQueue.drain_lock`: a PostgreSQL advisory lock, or on SQLite an OS lock on
+a file beside the database; both go with the holder's connection or process). Signatures
+are written once, chained by SHA-256 to the branch's previous one (the same chain as the
+till's, ``chain_hash``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 
 from sync.etims.client import encode
 from sync.etims.models import Signature
 from sync.etims.queue import Contended, Entry, EntryKind, EntryState, QueueStats, QueueStore
-from sync.etims.queue_sqlite import GENESIS, chain_hash
+from sync.etims.queue_sqlite import GENESIS, chain_hash, file_lock
 from sync.server.etims.models import BranchDevice, QueueEntry, SignedInvoice
 
 __all__ = ["DjangoQueue", "EnvironmentSecrets"]
@@ -86,6 +92,35 @@ class DjangoQueue(QueueStore):
             attempts=row.attempts,
             enqueued_at=row.enqueued_at,
         )
+
+    @contextmanager
+    def drain_lock(self, branch: str) -> Iterator[bool]:
+        """One round drains ``branch`` at a time, across worker processes and machines:
+        on PostgreSQL a session advisory lock (``pg_try_advisory_lock``), on SQLite an
+        OS lock on ``<database>.etims-<branch>.drain``; either is dropped with the
+        holder's connection or process, so a killed worker never blocks the branch."""
+        if connection.vendor == "postgresql":
+            digest = hashlib.sha256(f"kaunta-etims-drain|{branch}".encode()).digest()
+            key = int.from_bytes(digest[:8], "big", signed=True)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+                mine = bool(cursor.fetchone()[0])
+            if not mine:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            return
+        name = str(connection.settings_dict.get("NAME") or "")
+        if not name or name == ":memory:" or name.startswith("file:"):
+            yield True  # a database of this process alone: no other round can see it
+            return
+        database = Path(name)
+        with file_lock(database.with_name(f"{database.name}.etims-{branch}.drain")) as mine:
+            yield mine
 
     def _rows(self, branch: str) -> Any:
         tin, _, bhf = branch.partition("-")
@@ -237,25 +272,26 @@ class DjangoQueue(QueueStore):
         now: datetime,
     ) -> None:
         known = SignedInvoice.objects.filter(branch=device, invc_no=signature.invc_no).first()
-        if known is not None:
-            if known.entry_id != position:
-                raise ValueError(
-                    f"invoice {signature.invc_no} is already signed for entry {known.entry_id}"
-                )
-            return
-        last = SignedInvoice.objects.filter(branch=device).order_by("-id").first()
-        prev = GENESIS if last is None else last.hash
+        if known is not None and known.entry_id != position:
+            raise ValueError(
+                f"invoice {signature.invc_no} is already signed for entry {known.entry_id}"
+            )
         entry = QueueEntry.objects.get(branch=device, id=position)
-        SignedInvoice.objects.create(
-            branch=device,
-            entry=entry,
-            invc_no=signature.invc_no,
-            signature=signature.to_json(),
-            prev_hash=prev,
-            hash=chain_hash(prev, branch, signature),
-            signed_at=now,
-        )
-        if entry.invc_no == signature.invc_no:
+        if known is None:
+            last = SignedInvoice.objects.filter(branch=device).order_by("-id").first()
+            prev = GENESIS if last is None else last.hash
+            SignedInvoice.objects.create(
+                branch=device,
+                entry=entry,
+                invc_no=signature.invc_no,
+                signature=signature.to_json(),
+                prev_hash=prev,
+                hash=chain_hash(prev, branch, signature),
+                signed_at=now,
+            )
+        # stored before or now: the entry holding that number is signed, whatever left it
+        # in doubt (a look-up answering what was stored already)
+        if entry.invc_no == signature.invc_no and entry.state != "signed":
             entry.state, entry.reason, entry.updated_at = "signed", "", now
             entry.result_seq = _next_result(device)  # the till's pull gets the block
             entry.save(update_fields=["state", "reason", "updated_at", "result_seq"])

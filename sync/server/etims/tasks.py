@@ -29,6 +29,9 @@ log = logging.getLogger("kaunta.hq.etims")
 KINDS = ("sale.completed", "refund.completed")
 #: a round that found KRA away runs again after this long (``KAUNTA_ETIMS_RETRY_S``)
 RETRY_AFTER = timedelta(seconds=float(os.environ.get("KAUNTA_ETIMS_RETRY_S", "60")))
+#: a round that found another round of its branch draining looks again after this long:
+#: that round may have read an empty queue just before this one's sale was committed
+BUSY_AGAIN = timedelta(seconds=5)
 
 
 @task()
@@ -38,6 +41,9 @@ def submit_branch(device_id: int) -> str:
     if not device.enabled:
         return "disabled"
     result = run_round(device)
+    if result.busy:
+        submit_branch.using(run_after=timezone.now() + BUSY_AGAIN).enqueue(device_id)
+        return "busy"
     if result.stopped:
         log.warning("eTIMS %s: %s (again in %s)", device.key, result.stopped, RETRY_AFTER)
         submit_branch.using(run_after=timezone.now() + RETRY_AFTER).enqueue(device_id)

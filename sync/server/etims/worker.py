@@ -47,6 +47,8 @@ class RoundResult:
     parked: int
     #: why the round stopped early ("" = the queue is empty)
     stopped: str
+    #: another round of the branch was draining it: this one sent nothing
+    busy: bool = False
 
 
 def settings_from_environment(env: Mapping[str, str] | None = None) -> EtimsSettings:
@@ -116,6 +118,8 @@ def run_round(
     except (TransportError, EtimsRejected) as exc:
         return RoundResult(0, 0, f"product registration: {exc}")
     result = submitter.drain()
+    if result.busy:
+        return RoundResult(0, 0, "", busy=True)
     if not result.stopped:
         try:
             _register_catalog(device, registry, cache, settings, registrar, client)
