@@ -12,7 +12,18 @@ A translation call whose text is not one plain literal (``self.tr(f"…")``,
 ``self.tr("a" if x else "b")``, ``self.tr("a" + b)``) is refused too: the translation
 files are made by reading the code, so such a text is never translated.
 
-Used by ``tests/test_i18n_complete.py``; exits 1 and lists each place when it finds one.
+Gateway outcomes (:func:`check_outcomes`): what a payment method or the payment service
+answers the cashier (``PaymentResult``/``RefundResult``'s message, and the functions of a
+module that pass one of their arguments on as that message) is English text stored with the
+attempt and translated on screen sentence by sentence, so it must be made of texts the
+translation files list: a sentence marked with ``text("…")`` (or one already listed), or a
+registered outcome written by ``say(TEMPLATE, …)`` (``pos.domain.outcomes``). An English
+f-string there (``f"Give {amount} back."``), a concatenation with one, or a plain literal
+nobody marked reaches a Kiswahili screen in English; each is reported, with the local or
+module-level name it went through.
+
+Used by ``tests/test_i18n_complete.py`` (and the payment methods' tests); exits 1 and lists
+each place when it finds one.
 """
 
 from __future__ import annotations
@@ -290,8 +301,189 @@ def check_screens() -> list[Untranslated]:
     return [*check(ui), *check(top, recursive=False)]
 
 
+# -- gateway outcomes ---------------------------------------------------------------------
+
+#: the results a payment method answers, and where their message is given (third argument;
+#: the payment service's view of an attempt, which its dialog shows, by keyword only)
+OUTCOME_CALLS: dict[str, int | None] = {"PaymentResult": 2, "RefundResult": 2, "AttemptView": None}
+#: where outcomes are made: every payment method, and the payment service's own words
+OUTCOME_SOURCES = ("pos/payments", "pos/services/payments.py")
+_SENTENCES = re.compile(r"(?<=[.!?…])\s+(?=[A-Z])")
+
+
+def _given(call: ast.Call, position: int | None, keyword: str) -> ast.expr | None:
+    """The argument at ``position`` or given as ``keyword``."""
+    if position is not None and len(call.args) > position:
+        return call.args[position]
+    return next((k.value for k in call.keywords if k.arg == keyword), None)
+
+
+def _passed_names(node: ast.expr | None) -> set[str]:
+    """The names whose own value becomes the text: ``message``, ``message or "…"``,
+    ``note + message`` (not ``record`` of ``record.message``)."""
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, ast.BoolOp):
+        return {n for v in node.values for n in _passed_names(v)}
+    if isinstance(node, ast.IfExp):
+        return _passed_names(node.body) | _passed_names(node.orelse)
+    if isinstance(node, ast.BinOp):
+        return _passed_names(node.left) | _passed_names(node.right)
+    if isinstance(node, ast.JoinedStr):
+        values = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+        return {n for v in values for n in _passed_names(v)}
+    return set()
+
+
+def _forwarders(tree: ast.Module) -> dict[str, tuple[int | None, str]]:
+    """The outcome calls of a module and its own functions that pass a parameter on as an
+    outcome's message (``def _refused(self, issue, message): return RefundResult(…,
+    message)``): name -> (position among the call's arguments, keyword name)."""
+    calls: dict[str, tuple[int | None, str]] = {n: (p, "message") for n, p in OUTCOME_CALLS.items()}
+    functions = [
+        n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    grew = True
+    while grew:
+        grew = False
+        for function in functions:
+            if function.name in calls:
+                continue
+            params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+            method = bool(params) and params[0] in ("self", "cls")
+            names = params[1:] if method else params
+            keywords = [a.arg for a in function.args.kwonlyargs]
+            for node in ast.walk(function):
+                if not isinstance(node, ast.Call) or _name(node) not in calls:
+                    continue
+                message = _given(node, *calls[_name(node)])
+                passed = _passed_names(message)
+                hit = next((n for n in (*names, *keywords) if n in passed), None)
+                if hit is not None:
+                    where = names.index(hit) if hit in names else None
+                    calls[function.name] = (where, hit)
+                    grew = True
+                    break
+    return calls
+
+
+def _assigned(scope: ast.AST, name: str) -> list[ast.expr]:
+    """Every value assigned to ``name`` directly in ``scope`` (a function or the module)."""
+    values: list[ast.expr] = []
+    nodes = ast.walk(scope) if not isinstance(scope, ast.Module) else iter(scope.body)
+    for node in nodes:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        value = getattr(node, "value", None)
+        if value is not None and any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            values.append(value)
+    return values
+
+
+def _unknown_sentences(english: str, known: frozenset[str]) -> list[str]:
+    if english.strip() in known:
+        return []
+    return [s for s in _SENTENCES.split(english.strip()) if s and s not in known]
+
+
+def _outcome_problem(
+    node: ast.expr | None,
+    scopes: tuple[ast.AST, ...],
+    known: frozenset[str] | None,
+    depth: int = 0,
+) -> str | None:
+    """What is wrong with ``node`` as an outcome's text, or None: an English f-string, or
+    a literal the translation files do not list (when ``known`` is given)."""
+    if node is None or depth > 4:
+        return None
+    if isinstance(node, ast.JoinedStr):
+        literal = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
+        return f"an English f-string {literal!r}" if _WORD.search(literal) else None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if known is None or not _WORD.search(node.value):
+            return None
+        missing = _unknown_sentences(node.value, known)
+        return f"a literal not marked with text(): {missing[0]!r}" if missing else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _outcome_problem(node.left, scopes, known, depth + 1) or _outcome_problem(
+            node.right, scopes, known, depth + 1
+        )
+    if isinstance(node, ast.IfExp):
+        return _outcome_problem(node.body, scopes, known, depth + 1) or _outcome_problem(
+            node.orelse, scopes, known, depth + 1
+        )
+    if isinstance(node, ast.BoolOp):
+        for value in node.values:
+            found = _outcome_problem(value, scopes, known, depth + 1)
+            if found:
+                return found
+        return None
+    if isinstance(node, ast.Subscript):  # f"…"[:300]
+        return _outcome_problem(node.value, scopes, known, depth + 1)
+    if isinstance(node, ast.Name):
+        for scope in scopes:  # the enclosing function first, then the module
+            values = _assigned(scope, node.id)
+            for value in values:
+                found = _outcome_problem(value, scopes, known, depth + 1)
+                if found:
+                    return f"{found} (through {node.id})"
+            if values:
+                return None
+    return None  # text(…), say(…), str(error), a value from elsewhere: not followed
+
+
+def check_outcome_source(
+    source: str, where: str, known: frozenset[str] | None = None
+) -> list[Untranslated]:
+    """Every gateway outcome in ``source`` whose text is English built with values, or
+    (given ``known``, the source texts the translation files list) a literal not marked."""
+    tree = ast.parse(source, where)
+    calls = _forwarders(tree)
+    # each node's innermost function (ast.walk meets outer functions before inner ones)
+    owner: dict[int, ast.AST] = {}
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(function):
+                owner[id(node)] = function
+    found: list[Untranslated] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or _name(node) not in calls:
+            continue
+        scope = owner.get(id(node), tree)
+        problem = _outcome_problem(_given(node, *calls[_name(node)]), (scope, tree), known)
+        if problem:
+            found.append(Untranslated(f"{where}:{node.lineno}", _name(node), problem))
+    return sorted(found, key=lambda f: int(f.where.rsplit(":", 1)[1]))
+
+
+def known_texts(root: Path = ROOT) -> frozenset[str]:
+    """The source texts the translation files list (``tools/i18n_update.py``'s scan)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import i18n_update
+
+    return frozenset(f.entry.source for f in i18n_update.scan(root))
+
+
+def check_outcomes(root: Path = ROOT) -> list[Untranslated]:
+    """:func:`check_outcome_source` over every module that makes gateway outcomes."""
+    known = known_texts(root)
+    found: list[Untranslated] = []
+    for place in OUTCOME_SOURCES:
+        target = root / place
+        paths = [target] if target.is_file() else sorted(target.rglob("*.py"))
+        for path in paths:
+            if "__pycache__" in path.parts:
+                continue
+            where = path.relative_to(root).as_posix()
+            found.extend(check_outcome_source(path.read_text(encoding="utf-8"), where, known))
+    return found
+
+
 def main() -> int:
-    found = check_screens()
+    found = [*check_screens(), *check_outcomes()]
     for item in found:
         print(item)
     return 1 if found else 0

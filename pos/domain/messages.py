@@ -20,6 +20,7 @@ sentences raised as errors by reading the source, so every one gets a translatio
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -133,7 +134,9 @@ class Message:
         values = self.values()
         if not self.code:
             source = str(values.get("text", ""))
-            return tr(source, None) or source
+            if translate is None:
+                return source
+            return say_text(source, translate, fmt)
         template = REGISTRY.get(self.code)
         if template is None:  # a code from a newer till or a removed message: say its code
             return f"[{self.code}]"
@@ -147,6 +150,52 @@ class Message:
 
     def __str__(self) -> str:
         return self.render()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _known(english: str, translate: Translate, formats: Formats | None) -> str | None:
+    """``english`` through ``translate`` if it is a listed text, or a registered outcome's
+    output (:mod:`pos.domain.outcomes`) rendered with its values; None if neither."""
+    from pos.domain.outcomes import read  # (outcomes builds on this module)
+
+    whole = translate(english, None)
+    if whole and whole != english:
+        return whole
+    found = read(english)
+    return found.render(translate, formats) if found is not None else None
+
+
+def say_text(english: str, translate: Translate, formats: Formats | None = None) -> str:
+    """A fixed text from below the UI (a gateway's outcome, a service's plain sentence) in
+    ``translate``'s language: the whole text, or a registered outcome with its values, or
+    sentence by sentence, the longest run of sentences that is known first (an outcome
+    joined with "Ask the customer to pay another way."); an unknown sentence stays as it
+    is. How a :meth:`Message.plain` value is rendered, so an outcome given as a value
+    inside another message ("… is still waiting ({status})") is translated too."""
+    whole = _known(english, translate, formats)
+    if whole is not None:
+        return whole
+    parts = _SENTENCE_END.split(english.strip())
+    if len(parts) == 1:
+        return english
+    out: list[str] = []
+    changed = False
+    start = 0
+    while start < len(parts):
+        for end in range(len(parts) - (start == 0), start, -1):  # (the whole: tried above)
+            run = " ".join(parts[start:end])
+            said = _known(run, translate, formats)
+            if said is not None:
+                out.append(said)
+                changed = changed or said != run
+                start = end
+                break
+        else:
+            out.append(parts[start])
+            start += 1
+    return " ".join(out) if changed else english
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ gives cash the same shape as every other tender, so reports and refunds treat al
 
 from __future__ import annotations
 
+from pos.domain.messages import define, text
 from pos.domain.money import Money
+from pos.domain.outcomes import outcome, say
 from pos.payments.base import (
     AttemptRef,
     AttemptState,
@@ -18,6 +20,10 @@ from pos.payments.base import (
     RefundResult,
 )
 from pos.payments.registry import MethodContext, method_factory
+
+#: the cashier's words for cash (translated on screen: ``tools/i18n_check.py`` outcomes)
+RECEIVED = text("Cash received.")
+GIVE_BACK = outcome(define("cash.give_back", "Give {amount} back from the drawer."))
 
 
 class CashMethod(PaymentMethod):
@@ -32,13 +38,13 @@ class CashMethod(PaymentMethod):
         self.currencies = frozenset({currency})
 
     def start(self, request: PaymentRequest) -> PaymentResult:
-        return PaymentResult(AttemptState.CAPTURED, "ok", "Cash received.", captured=request.amount)
+        return PaymentResult(AttemptState.CAPTURED, "ok", RECEIVED, captured=request.amount)
 
     def status(self, ref: AttemptRef) -> PaymentResult:
-        return PaymentResult(AttemptState.CAPTURED, "ok", "Cash received.", captured=ref.amount)
+        return PaymentResult(AttemptState.CAPTURED, "ok", RECEIVED, captured=ref.amount)
 
     def refund(self, ref: AttemptRef, amount: Money) -> RefundResult:
-        return RefundResult(True, "ok", f"Give {amount} back from the drawer.", amount=amount)
+        return RefundResult(True, "ok", say(GIVE_BACK, amount=amount), amount=amount)
 
 
 @method_factory(CashMethod)

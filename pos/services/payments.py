@@ -37,8 +37,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pos.domain.messages import Message, define
+from pos.domain.messages import Message, define, text
 from pos.domain.money import Money, convert, exponent, round_half_up
+from pos.domain.outcomes import outcome, say
 from pos.domain.receipt import LABEL_DETAIL, REFERENCE_LABEL_DETAIL, ROUNDING_DETAIL, Receipt
 from pos.domain.sale import Payment
 from pos.domain.text import with_article
@@ -87,6 +88,21 @@ STILL_WAITING = define(
     "{a_method} request for this sale is still waiting ({status}) — wait for it or cancel it "
     "before sending another.",
     also=("method",),
+)
+#: outcomes the service itself gives an attempt, read back on screen (``pos.domain.outcomes``)
+NEVER_ANSWERED = outcome(
+    define(
+        "payments.never_answered",
+        "The till never got {method}'s answer to this request. If the customer paid, the "
+        "payment will show up as a late payment for the manager.",
+    )
+)
+STOPPED_WAITING = outcome(
+    define(
+        "payments.stopped_waiting",
+        "Stopped waiting. The {method} request is still checked in the background; if the "
+        "customer pays after all, the manager is alerted.",
+    )
 )
 NO_SUCH_REFERENCE = define(
     "payments.no_such_reference", "No {method} payment on this till has reference {reference}."
@@ -458,8 +474,11 @@ class PaymentService:
             result = PaymentResult(
                 AttemptState.EXPIRED,
                 f"{record.method}.timeout",
-                "No answer from the customer in time. Ask them to check their phone, then "
-                "try again or take another method. If it is paid later, the manager is alerted.",
+                text(
+                    "No answer from the customer in time. Ask them to check their phone, then "
+                    "try again or take another method. If it is paid later, the manager is "
+                    "alerted."
+                ),
                 retry_allowed=method.describe().resend_allowed,
             )
         return self._record_result(attempt_id, result)
@@ -506,9 +525,7 @@ class PaymentService:
                     PaymentResult(
                         AttemptState.EXPIRED,
                         f"{record.method}.lost",
-                        f"The till never got {method.label}'s answer to this request. If the "
-                        "customer paid, the payment will show up as a late payment for the "
-                        "manager.",
+                        say(NEVER_ANSWERED, method=method.label),
                         retry_allowed=True,
                     ),
                 )
@@ -565,10 +582,7 @@ class PaymentService:
         return self._view(
             fresh,
             retry_allowed=True,
-            message=(
-                f"Stopped waiting. The {method.label} request is still checked in the background; "
-                "if the customer pays after all, the manager is alerted."
-            ),
+            message=say(STOPPED_WAITING, method=method.label),
         )
 
     def resolve_unfinished(self, *, everything: bool = True) -> list[AttemptView]:

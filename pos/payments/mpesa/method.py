@@ -32,7 +32,8 @@ from typing import Any
 from urllib.parse import quote
 
 from pos.domain.errors import InvalidAmount
-from pos.domain.messages import Message, text
+from pos.domain.messages import Message, define, text
+from pos.domain.outcomes import outcome, say
 from pos.payments.base import (
     CONNECTED,
     KEYS_REFUSED,
@@ -86,6 +87,29 @@ __all__ = [
     "payer_hash",
 ]
 
+
+#: outcomes with a value, read back into their messages on screen (``pos.domain.outcomes``)
+PROMPT_SENT = outcome(
+    define(
+        "mpesa.prompt_sent", "Prompt sent to {payer}. Ask the customer to enter their M-Pesa PIN."
+    )
+)
+#: ``what``: why the answer does not match (English, like the log: a detail for the manager)
+MISMATCH = outcome(
+    define(
+        "mpesa.mismatch",
+        "M-Pesa reported a payment that does not match this sale ({what}). Do not treat the "
+        "sale as paid: the manager must check the M-Pesa statement and settle it.",
+    )
+)
+MISMATCH_RECEIPT = outcome(
+    define(
+        "mpesa.mismatch_receipt",
+        "M-Pesa reported a payment that does not match this sale ({what}). Do not treat the "
+        "sale as paid: the manager must check the M-Pesa statement (receipt {receipt}) and "
+        "settle it.",
+    )
+)
 log = logging.getLogger(__name__)
 
 #: Key of ``AttemptRef.details`` where the service keeps a receipt learnt from a callback,
@@ -251,8 +275,10 @@ class MpesaMethod(PaymentMethod):
             return PaymentResult(
                 AttemptState.DECLINED,
                 "mpesa.unreachable",
-                "M-Pesa could not be reached, so nothing was sent to the customer's phone. "
-                "Check the network and try again, or pay another way.",
+                text(
+                    "M-Pesa could not be reached, so nothing was sent to the customer's phone. "
+                    "Check the network and try again, or pay another way."
+                ),
                 retry_allowed=True,
                 payer=payer,
             )
@@ -277,7 +303,7 @@ class MpesaMethod(PaymentMethod):
         return PaymentResult(
             AttemptState.PENDING,
             "mpesa.pending",
-            f"Prompt sent to {payer}. Ask the customer to enter their M-Pesa PIN.",
+            say(PROMPT_SENT, payer=payer),
             gateway_ref=answer.checkout_request_id,
             payer=payer,
             details={
@@ -492,9 +518,9 @@ class MpesaMethod(PaymentMethod):
         return PaymentResult(
             AttemptState.UNKNOWN,
             "mpesa.mismatch",
-            "M-Pesa reported a payment that does not match this sale "
-            f"({what}). Do not treat the sale as paid: the manager must check the M-Pesa "
-            "statement" + (f" (receipt {receipt})" if receipt else "") + " and settle it.",
+            say(MISMATCH_RECEIPT, what=what, receipt=receipt)
+            if receipt
+            else say(MISMATCH, what=what),
             retry_allowed=False,
             gateway_ref=ref.gateway_ref,
             receipt_ref=receipt,

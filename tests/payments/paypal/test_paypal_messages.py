@@ -3,9 +3,11 @@ reads them in their language (``str()`` stays the English, for the log)."""
 
 from __future__ import annotations
 
-import ast
+import importlib.util
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from pos.domain.messages import Message, Template
 from pos.domain.money import Money
@@ -117,44 +119,40 @@ def test_a_refusal_paypal_did_not_explain_keeps_its_issue_in_every_language() ->
     assert read(said) == paypal_method.REQUEST_REFUSED(status="400", issue="ODD_FIELD")
 
 
-_OUTCOME_CALLS = frozenset({"PaymentResult", "RefundResult", "_result", "_refused"})
-
-
-def _english_built_with_values(source: str) -> list[str]:
-    """f-strings with words in them given as an outcome's message (third argument or
-    ``message=``) in ``source``: English a Kiswahili screen cannot translate."""
-    found = []
-    for call in ast.walk(ast.parse(source)):
-        if not isinstance(call, ast.Call):
-            continue
-        name = call.func.attr if isinstance(call.func, ast.Attribute) else ""
-        name = call.func.id if isinstance(call.func, ast.Name) else name
-        if name not in _OUTCOME_CALLS:
-            continue
-        given = call.args[2:3] + [k.value for k in call.keywords if k.arg == "message"]
-        found += [
-            ast.unparse(node)
-            for node in given
-            if isinstance(node, ast.JoinedStr)
-            and any(
-                isinstance(v, ast.Constant) and any(c.isalpha() for c in str(v.value))
-                for v in node.values
-            )
-        ]
-    return found
+def _outcome_check() -> ModuleType:
+    """``tools/i18n_check.py``, whose outcome check covers every gateway (loaded by path)."""
+    root = Path(__file__).resolve().parents[3]
+    spec = importlib.util.spec_from_file_location("i18n_check", root / "tools" / "i18n_check.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = sys.modules.get("i18n_check") or importlib.util.module_from_spec(spec)
+    if "i18n_check" not in sys.modules:
+        sys.modules["i18n_check"] = module
+        spec.loader.exec_module(module)
+    return module
 
 
 def test_every_paypal_outcome_with_a_value_is_a_registered_outcome() -> None:
     """No English f-string is left among PayPal's outcomes: each text built with a value
-    goes through ``say()`` of a registered outcome (found by reading the source; the
-    version before this change had five)."""
+    goes through ``say()`` of a registered outcome (found by the tool, which reads the
+    source of every gateway; the version before this change had five)."""
+    check = _outcome_check()
     source = Path(paypal_method.__file__).read_text(encoding="utf-8")
-    assert _english_built_with_values(source) == []
+    assert check.check_outcome_source(source, "method.py", check.known_texts()) == []
     old = (
-        "    return RefundResult(False, 'x', f'PayPal refunded {amount}.')\n"
-        "    return self._result(s, 'c', f'PayPal is holding it ({reason}).', order)\n"
+        "class M:\n"
+        "    def _result(self, state, code, message, order):\n"
+        "        return PaymentResult(state, code, message, gateway_ref=order)\n"
+        "    def refund(self, amount, reason, order):\n"
+        "        if amount:\n"
+        "            return RefundResult(False, 'x', f'PayPal refunded {amount}.')\n"
+        "        return self._result(s, 'c', f'PayPal is holding it ({reason}).', order)\n"
     )
-    assert len(_english_built_with_values(f"def f():\n{old}")) == 2  # the check finds them
+    found = check.check_outcome_source(old, "old.py")
+    assert [(f.where, f.call) for f in found] == [
+        ("old.py:6", "RefundResult"),
+        ("old.py:7", "_result"),
+    ]
     codes = {t.code for t in vars(paypal_method).values() if isinstance(t, Template)}
     assert {"paypal.refused", "paypal.capture_pending", "paypal.refunded"} <= codes
     assert all(read(say_) is not None for say_ in _examples())
