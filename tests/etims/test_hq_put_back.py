@@ -40,7 +40,7 @@ from sync.etims.settings import Branch, EtimsSettings
 from sync.server.accounts.models import HqRole, Profile
 from sync.server.etims.i18n import CATALOGUE, compile_catalogue
 from sync.server.etims.models import BranchDevice, QueueAction, QueueEntry
-from sync.server.etims.store import EnvironmentSecrets
+from sync.server.etims.store import DjangoQueue, EnvironmentSecrets
 from sync.server.etims.worker import run_round
 from tests.server.factory import enroll
 
@@ -298,3 +298,24 @@ def test_every_text_of_the_etims_pages_has_its_kiswahili_and_the_catalogue_compi
     with pytest.raises(subprocess.CalledProcessError):
         compile_catalogue(broken, force=True)
     assert kept.read_bytes() == b"the earlier build"
+
+
+def test_a_round_steps_aside_while_another_round_of_the_branch_drains(
+    world: dict[str, Any],
+) -> None:
+    box: EtimsSandbox = world["box"]
+    device = BranchDevice.objects.get(pk=world["device"].pk)
+    kra = EtimsSettings(base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0)
+    secrets = EnvironmentSecrets(
+        env={EnvironmentSecrets.variable(Branch(DEMO_TIN, "00", SERIAL).secret_name): world["key"]}
+    )
+    calls = box.calls["saveTrnsSalesOsdc"] + box.calls["selectInvoiceDetails"]
+    with DjangoQueue().drain_lock(device.key) as mine:  # another worker's round, say
+        assert mine
+        busy = run_round(device, settings=kra, secrets=secrets)
+        assert busy.busy
+        assert (busy.signed, busy.parked, busy.stopped) == (0, 0, "")
+    assert box.calls["saveTrnsSalesOsdc"] + box.calls["selectInvoiceDetails"] == calls
+    free = run_round(device, settings=kra, secrets=secrets)  # the lock went with its holder
+    assert not free.busy
+    assert free.stopped == ""
