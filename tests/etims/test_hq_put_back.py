@@ -17,11 +17,15 @@ which ``msgfmt --check`` compiles.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from wsgiref.simple_server import make_server
 
 import pytest
 
@@ -48,6 +52,7 @@ pytestmark = pytest.mark.slow
 PASSWORD = "a long enough passphrase"
 SERIAL = "KAUNTA/P/00"
 SUBMIT = "sync.server.etims.tasks.submit_branch"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = (
     ROOT / "sync/server/dashboard/templates/dashboard/etims.html",
@@ -319,3 +324,77 @@ def test_a_round_steps_aside_while_another_round_of_the_branch_drains(
     free = run_round(device, settings=kra, secrets=secrets)  # the lock went with its holder
     assert not free.busy
     assert free.stopped == ""
+
+
+def test_an_admin_puts_a_refused_sale_back_in_chromium_and_the_page_reads_in_kiswahili(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed: apt install chromium")
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+    from playwright.sync_api import sync_playwright
+
+    from tests.server.test_dashboard_browser import _Quiet, _Server
+
+    box: EtimsSandbox = world["box"]
+    device = BranchDevice.objects.get(pk=world["device"].pk)
+    kra = EtimsSettings(base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0)
+    secrets = EnvironmentSecrets(
+        env={EnvironmentSecrets.variable(Branch(DEMO_TIN, "00", SERIAL).secret_name): world["key"]}
+    )
+    api = Client()
+    till = enroll(api, device.store, name="Till 2")
+    assert till.push(api, [till.sale("99")]).status_code == 200
+    box.inject(Fault("code", path="saveTrnsSalesOsdc", code="910"))
+    assert run_round(device, settings=kra, secrets=secrets).parked == 1
+    entry = QueueEntry.objects.filter(state="parked").order_by("-id").first()
+    assert entry is not None
+    actions = QueueAction.objects.count()
+    shots = Path(os.environ.get("KAUNTA_SCREENSHOT_DIR") or tmp_path)
+    secure = settings.SESSION_COOKIE_SECURE
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False  # http on 127.0.0.1
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), _Server, _Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    site = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sw-KE")
+            page.goto(f"{site}/dashboard/etims/")
+            page.fill("#id_username", "wanjiru")
+            page.fill("#id_password", PASSWORD)
+            page.click("#sign-in")
+            page.wait_for_selector("#branches")
+            assert page.inner_text("h1") == "Foleni ya KRA eTIMS"  # the browser asks sw
+            assert page.get_attribute("html", "lang") == "en"  # (base.html, see docs)
+            row = page.locator(f"#entry-{entry.pk}")
+            assert "910" in row.inner_text()
+            page.screenshot(path=str(shots / "headoffice-etims-sw.png"), full_page=True)
+            row.locator("button").click()  # no note yet: the browser itself asks for one
+            assert page.locator("#done").count() == 0
+            row.locator("input[name=note]").fill("item class corrected at KRA")
+            row.locator("button").click()
+            page.wait_for_selector("#done")
+            assert entry.body["receipt_number"] in page.inner_text("#done")
+            assert "imerudi kwenye foleni" in page.inner_text("#done")
+            assert "item class corrected at KRA" in page.inner_text(
+                "#branch-NRB9 table.put-back-log"
+            )
+            page.screenshot(path=str(shots / "headoffice-etims-put-back.png"), full_page=True)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = secure
+    entry.refresh_from_db()  # (the ORM only outside Playwright's event loop)
+    assert entry.state == "waiting"
+    assert QueueAction.objects.count() == actions + 1  # the click without a note sent nothing
+    latest = QueueAction.objects.order_by("-id").first()
+    assert latest is not None
+    assert (latest.entry_id, latest.username) == (entry.pk, "wanjiru")
+    assert "910" in latest.kra_reason

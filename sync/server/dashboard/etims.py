@@ -147,7 +147,7 @@ def etims_queue(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
         "dashboard/etims.html",
         {
             "branches": branches(stores),
-            "alert_hours": f"{ALERT_AFTER.total_seconds() / 3600:g} h",
+            "alert_hours": _("%(hours)s h") % {"hours": f"{ALERT_AFTER.total_seconds() / 3600:g}"},
             "can_put_back": can_put_back,
             "note_min": NOTE_MIN,
             "note_max": NOTE_MAX,
