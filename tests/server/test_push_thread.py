@@ -4,8 +4,10 @@ worker's other threads (sync/server/api/views.py says why), with the request's i
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,8 @@ from sync.server.api import views
 from sync.server.ledger.apply import apply_batch
 from tests.server.conftest import new_store
 from tests.server.factory import enroll
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _nice_of_this_thread() -> int:
@@ -48,3 +52,76 @@ def test_a_push_is_applied_on_the_push_thread_and_answered(
     assert len(seen) == 1
     assert seen[0].startswith("push")
     assert seen[0] != threading.current_thread().name
+
+
+_HOLDER = """
+import sys
+from pathlib import Path
+import django
+django.setup()
+from sync.server.api.views import PushSlots
+slots = PushSlots(Path(sys.argv[1]), int(sys.argv[2]))
+print("free", slots.free(), flush=True)
+with slots.held() as n:
+    print("holding", n, flush=True)
+    sys.stdin.readline()  # until told (or killed)
+print("let go", flush=True)
+"""
+
+
+def _holder(folder: Path, count: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(folder), str(count)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "sync.server.settings",
+            "PYTHONPATH": str(ROOT),
+        },
+    )
+
+
+@pytest.mark.skipif(views.fcntl is None, reason="push slots are flock's (not on Windows)")
+def test_a_push_slot_is_held_across_processes_and_freed_when_its_holder_dies(
+    tmp_path: Path,
+) -> None:
+    """Two worker processes never hold one slot; a worker killed while holding one frees
+    it (the kernel drops its lock), so a killed worker never blocks the others' pushes."""
+    here = views.PushSlots(tmp_path, 1)
+    with here.held():
+        other = _holder(tmp_path, 1)
+        assert other.stdout is not None
+        assert other.stdout.readline().split() == ["free", "0"]  # it sees the slot taken
+    # let go here: the other process gets the slot
+    assert other.stdout.readline().split() == ["holding", "0"]
+    assert here.free() == 0
+    other.kill()
+    other.wait(timeout=30)
+    assert here.free() == 1
+    with here.held() as n:
+        assert n == 0
+
+
+@pytest.mark.skipif(views.fcntl is None, reason="push slots are flock's (not on Windows)")
+def test_a_push_is_applied_inside_one_of_the_machines_push_slots(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert views._SLOTS is not None
+    assert views._SLOTS.count == (os.cpu_count() or 1)  # the default: one per CPU
+    till = enroll(client, new_store())
+    free_while_applying: list[int] = []
+    real = apply_batch
+
+    def noting_the_slots(terminal: Any, body: bytes) -> dict[str, Any]:
+        free_while_applying.append(views._SLOTS.free() if views._SLOTS else -1)
+        return real(terminal, body)
+
+    monkeypatch.setattr(views, "apply_batch", noting_the_slots)
+    free_before = views._SLOTS.free()
+    got = till.push(client, [till.sale("65", 1)])
+    assert got.status_code == 200
+    assert free_while_applying == [free_before - 1]
+    assert views._SLOTS.free() == free_before

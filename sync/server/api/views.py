@@ -5,9 +5,18 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import random
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no machine-wide push slots
+    fcntl = None  # type: ignore[assignment]
 
 from django.db import close_old_connections, connection
 from django.http import HttpResponse
@@ -53,6 +62,90 @@ _ERR = OpenApiResponse(s.ErrorBody)
 PUSHES_PER_WORKER = max(1, int(os.environ.get("KAUNTA_HQ_PUSHES_PER_WORKER", "1")))
 PUSH_NICE = int(os.environ.get("KAUNTA_HQ_PUSH_NICE", "10"))
 
+#: Pushes applied at once on this machine, across all its worker processes
+#: (``KAUNTA_HQ_PUSH_SLOTS``; default: its number of CPUs; ``0``: no machine-wide limit).
+#:
+#: A push is CPU work for its worker and for its database backend. With one push per
+#: worker and 2 x CPUs workers, twice as many pushes as CPUs ran at once: they only took
+#: turns on the CPUs (each push slower, every process's caches colder), and every worker
+#: had a busy push thread, so every small call shared its process (and the GIL) with one.
+#: With as many pushes as CPUs the machine does the same work with fewer of them
+#: runnable, and the other workers have no push at all (docs/headoffice.md, "Capacity").
+#: A slot is an exclusive ``flock`` on one of N files under ``DATA_DIR/push-slots``:
+#: released by the kernel if the process dies, shared by every ``kaunta-hq serve`` on
+#: the machine with the same data folder. Where ``fcntl`` is missing (Windows, the training
+#: head office) there is no machine-wide limit.
+PUSH_SLOTS = int(os.environ.get("KAUNTA_HQ_PUSH_SLOTS", "-1"))
+#: how long a push waiting for a slot sleeps between tries (seconds)
+_SLOT_POLL_S = 0.005
+
+
+class PushSlots:
+    """``count`` slots shared by the processes of one machine (see :data:`PUSH_SLOTS`).
+
+    Each thread locks through its own open files: ``flock`` locks belong to an open file,
+    so two threads sharing one could both "hold" a slot."""
+
+    def __init__(self, folder: Path, count: int) -> None:
+        self.folder = folder
+        self.count = count
+        self._mine = threading.local()
+
+    def _paths(self) -> list[Path]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return [self.folder / f"slot-{n}.lock" for n in range(self.count)]
+
+    def _files(self) -> list[Any]:
+        files = getattr(self._mine, "files", None)
+        if files is None:  # once per thread (a worker's push thread lives as long as it)
+            files = [open(p, "a+b") for p in self._paths()]  # noqa: SIM115 (kept open)
+            self._mine.files = files
+        return files
+
+    def free(self) -> int:
+        """How many slots nobody holds now (each tried through a file of its own)."""
+        free = 0
+        for path in self._paths():
+            with open(path, "a+b") as f:
+                try:
+                    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+                free += 1
+        return free
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[int]:
+        """Wait (asleep) for a free slot, hold it for the ``with`` block; yields its number."""
+        files = self._files()
+        start = random.randrange(len(files))
+        while True:
+            for n in range(len(files)):
+                slot = (start + n) % len(files)
+                try:
+                    fcntl.flock(files[slot].fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                try:
+                    yield slot
+                finally:
+                    fcntl.flock(files[slot].fileno(), fcntl.LOCK_UN)
+                return
+            time.sleep(_SLOT_POLL_S)
+
+
+def _machine_slots() -> PushSlots | None:
+    count = PUSH_SLOTS if PUSH_SLOTS >= 0 else (os.cpu_count() or 1)
+    if count <= 0 or fcntl is None:
+        return None
+    from django.conf import settings
+
+    return PushSlots(Path(settings.DATA_DIR) / "push-slots", count)
+
+
+_SLOTS = _machine_slots()
+
 
 def _lower_priority() -> None:
     """The push thread's start: nice it (once: an unprivileged thread cannot go back up)."""
@@ -65,13 +158,15 @@ _PUSHES = ThreadPoolExecutor(PUSHES_PER_WORKER, "push", initializer=_lower_prior
 
 
 def _apply_on_push_thread(terminal: Terminal, body: bytes) -> dict[str, Any]:
-    """``apply_batch`` on the push thread, whose database connection is looked after as
-    Django looks after a request's (closed when too old or broken)."""
-    close_old_connections()
-    try:
-        return apply_batch(terminal, body)
-    finally:
+    """``apply_batch`` on the push thread, in one of the machine's push slots, with its
+    database connection looked after as Django looks after a request's (closed when too
+    old or broken)."""
+    with _SLOTS.held() if _SLOTS is not None else contextlib.nullcontext():
         close_old_connections()
+        try:
+            return apply_batch(terminal, body)
+        finally:
+            close_old_connections()
 
 
 _AUTH_ERRORS: dict[int, Any] = {401: _ERR, 403: _ERR, 429: _ERR}
