@@ -79,6 +79,17 @@ TEMPLATES = [
 ]
 
 
+#: Seconds a server thread keeps its database connection between requests (persistent
+#: connections, ``KAUNTA_HQ_CONN_MAX_AGE``; 0 = a new connection per request). Safe on both
+#: backends: Django closes a connection that errored or outlived this at the next request,
+#: ``CONN_HEALTH_CHECKS`` tests a kept one before reuse, and an idle connection holds no
+#: transaction (autocommit), so SQLite's WAL still checkpoints. Each gunicorn thread keeps
+#: one: (workers x threads) connections per server, which PostgreSQL's max_connections must
+#: allow (docs/deploy.md). On SQLite a new connection costs the WAL and synchronous pragmas
+#: and Django's function registrations on every request.
+CONN_MAX_AGE = int(os.environ.get("KAUNTA_HQ_CONN_MAX_AGE", "60"))
+
+
 def database_from_url(url: str) -> dict[str, Any]:
     """``postgres://user:pass@host:port/name?opt=v`` or ``sqlite:///path`` → Django settings."""
     parts = urlsplit(url)
@@ -99,7 +110,7 @@ def database_from_url(url: str) -> dict[str, Any]:
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
         "OPTIONS": dict(parse_qsl(parts.query)),
-        "CONN_MAX_AGE": 60,
+        "CONN_MAX_AGE": CONN_MAX_AGE,
         "CONN_HEALTH_CHECKS": True,
     }
 
@@ -111,7 +122,8 @@ DATABASES: dict[str, Any] = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several gunicorn workers share one file: wait for the write lock instead of failing,
     # and take it at BEGIN so a batch never fails half way on an upgrade from read to write.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
