@@ -169,8 +169,8 @@ def kill_after_the_capture(setting: Setting, readonly: list[sqlite3.Connection])
     conn.close()
 
     # PayPal's webhook reaches head office (real HTTP, verified), which makes the result
-    assert box.flush_webhooks(10.0)
-    [result] = setting.office.wait_results(setting.token, order_id)
+    assert box.flush_webhooks(LINE_TIMEOUT_S)
+    [result] = setting.office.wait_results(setting.token, order_id, timeout=LINE_TIMEOUT_S)
     assert (result["state"], result["capture_id"]) == ("paid", capture.capture_id)
     return attempt_id, order_id, capture.capture_id, result, lines
 
