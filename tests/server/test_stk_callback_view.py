@@ -1,6 +1,7 @@
 """The STK callback as a plain Django view (sync/server/callbacks/views.py): over the Django
 test client on a real database, each backend. Past the address limit it answers 429 with
-``Retry-After`` and writes nothing (not even a refusal row); one accepted callback is one
+``Retry-After`` and writes nothing (not even a refusal row: its transaction is rolled
+back); one accepted callback is one
 transaction with the attempt read by one query; only POST; and an unknown attempt is refused
 as such whatever its body (the order of checks kept from the DRF view)."""
 
@@ -109,8 +110,9 @@ def test_a_refusal_is_logged_in_the_same_single_transaction(client: Client, till
     assert answer.content == b'{"ResultCode":1,"ResultDesc":"Rejected"}'
     in_view = _data_statements(seen)
     assert all(atomic for _, atomic in in_view), in_view
-    assert [sql.split()[0] for sql, _ in in_view] == ["INSERT", "SELECT", "INSERT"]
-    assert RejectedCallback._meta.db_table in in_view[2][0]
+    assert [sql.split()[0] for sql, _ in in_view] == ["SELECT", "INSERT", "INSERT"]
+    assert RejectedCallback._meta.db_table in in_view[1][0]
+    assert throttles.TABLE in in_view[2][0]  # counted last, inside the same transaction
 
 
 def test_only_post_is_answered(client: Client, till: Till) -> None:

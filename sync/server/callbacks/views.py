@@ -270,10 +270,11 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
     A plain Django view, not DRF's: a callback needs none of DRF's negotiation, parsing or
     authentication, and DRF's request and response wrapping was most of the CPU an
     acknowledgement cost. What it must do is all here: everything that needs no database
-    first (address, size, token, body), then ONE transaction: the address throttle counted
-    (a 429 with ``Retry-After`` writes nothing), the attempt read with one query, amount and
-    phone compared, and either the refusal logged or the body stored and its task enqueued.
-    On SQLite that is one ``BEGIN IMMEDIATE`` and one commit (one fsync) per callback.
+    first (address, size, token, body), then ONE transaction: the attempt read with one
+    query, amount and phone compared, either the refusal logged or the body stored and its
+    task enqueued, and the address throttle counted last (over the limit: a 429 with
+    ``Retry-After`` and the transaction rolled back, so nothing is written). On SQLite that is
+    one ``BEGIN IMMEDIATE`` and one commit (one fsync) per callback where the DRF view made two.
     """
     if request.method != "POST":
         response = _answer(405, b'{"error":{"code":"method_not_allowed","message":"POST only."}}')
@@ -283,10 +284,6 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
     from sync.server.tasks import process_stk_callback
 
     with transaction.atomic():
-        for throttle_class in STK_THROTTLES:
-            throttle = throttle_class()
-            if not throttle.allow_request(request, None):
-                return throttled_response(throttle.wait())
         outcome = _against_attempt(attempt_id, early, verdict)
         if isinstance(outcome, _Refusal):
             _refusal_row(request, outcome).save(force_insert=True)
@@ -297,6 +294,19 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
             )
             record.save(force_insert=True)
             process_stk_callback.enqueue(record.pk)
+        # Counted last: the address's counter row stays locked only from here to the commit
+        # (every callback from one address passes that row). Over the limit, what this
+        # transaction wrote is rolled back, so a throttled request leaves nothing.
+        for throttle_class in STK_THROTTLES:
+            throttle = throttle_class()
+            if not throttle.allow_request(request, None):
+                transaction.set_rollback(True)
+                refused = throttled_response(throttle.wait())
+                break
+        else:
+            refused = None
+    if refused is not None:
+        return refused
     if isinstance(outcome, _Refusal):
         log.warning("callback refused: %s from %s", outcome.reason, _source_ip(request))
         return _answer(outcome.status, REJECTED_BODY)
