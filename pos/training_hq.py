@@ -251,6 +251,9 @@ def paypal_env(folder: Path) -> dict[str, str]:
         "KAUNTA_HQ_PAYPAL_TRUST_STORE": str((folder / PAYPAL_TRUST_FILE).resolve()),
         # the sandbox serves its certificates over plain http on loopback (training only)
         "KAUNTA_HQ_PAYPAL_CERT_INSECURE": "1",
+        # training never asks live PayPal: the sandbox sends no IPN by itself, and an IPN
+        # posted here by hand is not verified (nothing answers on the discard port)
+        "KAUNTA_HQ_PAYPAL_IPN_URL": "http://127.0.0.1:9/cgi-bin/webscr",
     }
 
 
