@@ -27,7 +27,7 @@ WAITING_LINE = define(
 TODO_PENDING = define(
     "refund_todo_pending",
     "Make sure {label} is on and connected, then press Check again. Do not give this "
-    "money back another way meanwhile: the till asks the terminal whether it went through.",
+    "money back another way meanwhile.",
 )
 TODO_NOT_SENT = define(
     "refund_todo_not_sent",
@@ -48,8 +48,7 @@ TODO_APPROVED = define(
 REFUND_WAITING = define(
     "refund_waiting",
     "{label} did not answer after the refund was sent: {problem} Nothing is recorded as "
-    "refunded yet. The till asks the terminal whether it went through (at start-up, or "
-    "press Check again); do not give this money back another way meanwhile.",
+    "refunded yet: the till asks it whether the refund went through (see the waiting line).",
 )
 ALREADY_WAITING = define(
     "refund_already_waiting",

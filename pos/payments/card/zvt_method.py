@@ -65,6 +65,13 @@ OFFLINE_TEXT = (
     "The card terminal does not answer. Check that it is on and its cable (or network) "
     "is connected, then try again, or take another method."
 )
+#: a refund sent, its answer lost (never "take another method": it may have gone back)
+REFUND_LOST_TEXT = "The card terminal stopped answering during the refund."
+#: asking about such a refund, the terminal does not answer
+ASK_OFFLINE_TEXT = (
+    "The card terminal does not answer. Check that it is on and its cable (or network) "
+    "is connected, then check again."
+)
 BUSY_TEXT = "The card terminal is busy and gave no clear answer; the till asks it again."
 #: ZVT receipt numbers are 4 BCD digits: after 9999 the terminal starts again at 1
 _RECEIPT_WRAP = 9999
@@ -264,7 +271,7 @@ class ZvtCardMethod(PaymentMethod):
             outcome = job.future.result(timeout=limit)
             self.device.forget(job.attempt_id)
         except (LinkError, DeviceError, FutureTimeout) as exc:
-            raise GatewayUnavailable(OFFLINE_TEXT) from exc
+            raise GatewayUnavailable(REFUND_LOST_TEXT) from exc
         if outcome.approved:
             return self._refunded(outcome, amount, "Refunded to the card.")
         code = outcome.result_code
@@ -315,7 +322,7 @@ class ZvtCardMethod(PaymentMethod):
                 return RefundCheck(RefundState.PENDING, f"{CODE}.busy", BUSY_TEXT)
             last = self.device.run(lambda t: t.last_transaction())
         except (LinkError, DeviceError, FutureTimeout) as exc:
-            raise GatewayUnavailable(OFFLINE_TEXT) from exc
+            raise GatewayUnavailable(ASK_OFFLINE_TEXT) from exc
         info = last.status
         before = "none" if baseline is None else f"{baseline:04d}"
         not_through = RefundCheck(

@@ -19,11 +19,13 @@ answering after the refund was sent leaves the refund waiting (stored by the ser
 the terminal was asked): the dialog shows a line for each waiting refund ("Card refund
 waiting for the terminal's answer: …") with what to do, and **Check again** asks the
 terminal (the service completes the refund once, or drops it when no money went back).
-One the terminal cannot tell about is settled by hand (**It went back** / **It did not go
-back**, with what its journal shows): a manager's action, checked and audited by the
-service. A completed refund prints its own receipt on the receipt printer (in training, in
-the "printed receipt" panel); **Reprint refund** prints the latest refund of the sale
-again, marked COPY (audited).
+One the terminal cannot tell about (or still unanswered after Check again: a terminal
+gone for good) is settled by hand (**It went back** / **It did not go back**, with what its
+journal shows): a manager's action, checked and audited by the service.
+
+A completed refund prints its own receipt on the receipt printer (in training, in the
+"printed receipt" panel); **Reprint refund** prints the latest refund of the sale again,
+marked COPY (audited).
 
 A return without a receipt is its own dialog (:class:`NoReceiptReturnDialog`): a manager's
 action, a reason, cash at today's prices, audited by the service.
@@ -64,6 +66,7 @@ from pos.services.refunds import (
     RefundDone,
     RefundPlan,
     RefundRequest,
+    RefundWaiting,
     ResolvedRefund,
 )
 from pos.ui import i18n
@@ -75,6 +78,9 @@ from pos.ui.widgets import TOUCH_HEIGHT, action_button, set_role
 CONTEXT = "RefundDialog"
 #: wait this long after the last keystroke before searching (one search per scan)
 SEARCH_DELAY_MS = 150
+RESULTS_HEIGHT = 124
+#: Qt's "no maximum" for a widget's size
+QWIDGETSIZE_MAX = 16777215
 REASONS: dict[str, str] = {
     "damaged": QT_TRANSLATE_NOOP("RefundDialog", "Damaged"),
     "wrong_item": QT_TRANSLATE_NOOP("RefundDialog", "Wrong item"),
@@ -148,7 +154,7 @@ class RefundDialog(KauntaDialog):
         self.results = self._table(
             [self.tr("Receipt"), self.tr("Time"), self.tr("Total"), self.tr("Paid by")]
         )
-        self.results.setMaximumHeight(124)
+        self.results.setMaximumHeight(RESULTS_HEIGHT)
         self.results.itemSelectionChanged.connect(self._chosen)
         layout.addWidget(self.results)
 
@@ -157,6 +163,7 @@ class RefundDialog(KauntaDialog):
         layout.addWidget(self.sale_label)
         # refunds through a method still waiting for its answer (this till's, any sale)
         self.pending: list[PendingRefund] = []
+        self._asked_again = False  # Check again was pressed (settling by hand is offered)
         self.waiting_label = QLabel("", self)
         self.waiting_label.setWordWrap(True)
         set_role(self.waiting_label, "error")
@@ -184,6 +191,7 @@ class RefundDialog(KauntaDialog):
         self.lines = self._table(
             [self.tr("Item"), self.tr("Sold"), self.tr("Refunded"), self.tr("Refund now")]
         )
+        self.lines.setMinimumHeight(TOUCH_HEIGHT + 36)  # header and a row: room for the rest
         layout.addWidget(self.lines)
         self.spins: list[QSpinBox] = []
         self.tender_grid = QGridLayout()
@@ -329,12 +337,7 @@ class RefundDialog(KauntaDialog):
         if self.last_refund is not None and self.last_refund.number in sale.refunds:
             return  # just refunded: its result stays on screen
         if sale.waiting:
-            self.quote_label.setText(
-                self.tr(
-                    "A refund of this sale is waiting for the terminal's answer: press Check "
-                    "again before refunding it again."
-                )
-            )
+            self.quote_label.clear()  # the waiting line above says what to do
             return
         self.quote_label.setText(
             self.tr("Everything on this receipt was refunded already.")
@@ -508,8 +511,18 @@ class RefundDialog(KauntaDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.ok_button.setEnabled(self.plan is not None)
-        self.show_error(describe_error(error))
+        if isinstance(error, RefundWaiting):  # the waiting line says the rest
+            self.show_error(
+                self.tr(
+                    "The terminal did not answer after the refund was sent: nothing is "
+                    "recorded as refunded yet. See the waiting refund above."
+                )
+            )
+        else:
+            self.show_error(describe_error(error))
         self.refresh_pending()  # a refund whose answer was lost is waiting now
+        if isinstance(error, RefundWaiting) and self.sale is not None:
+            self.open_sale(self.sale.sale_id)
 
     # -- refunds waiting for their method's answer -------------------------------------
     def refresh_pending(self) -> None:
@@ -529,20 +542,27 @@ class RefundDialog(KauntaDialog):
                     since=item.since.strftime("%d/%m %H:%M"),
                 )
             )
-            if item.message:
-                line += " " + item.message
+            # what to do (for an unclear one it carries what the terminal said)
             todo = item.todo if isinstance(item.todo, str) else i18n.render(item.todo)
             lines.append(f"{line} {todo}")
         self.waiting_label.setText("\n".join(lines))
         self.waiting_label.setVisible(bool(items))
+        # the waiting lines take the room of the sale's lines (two rows shown, then scroll),
+        # so the dialog still fits a 768-pixel screen
+        self.lines.setMaximumHeight(TOUCH_HEIGHT * 2 + 36 if items else QWIDGETSIZE_MAX)
+        self.results.setMaximumHeight(TOUCH_HEIGHT + 36 if items else RESULTS_HEIGHT)
         self.check_button.setVisible(bool(items))
         self.check_button.setEnabled(bool(items))
         self.settle_row.setVisible(self._settle_target() is not None)
 
     def _settle_target(self) -> PendingRefund | None:
         """The waiting refund a manager may settle by hand: one whose method cannot tell
-        (unknown) first, else one still unanswered (a terminal gone for good)."""
-        for state in (RefundAttemptState.UNKNOWN, RefundAttemptState.PENDING):
+        (unknown) first, else one still unanswered after Check again (a terminal gone for
+        good); none before the terminal was asked again."""
+        states = [RefundAttemptState.UNKNOWN]
+        if self._asked_again:
+            states.append(RefundAttemptState.PENDING)
+        for state in states:
             for item in self.pending:
                 if item.state is state:
                     return item
@@ -569,6 +589,7 @@ class RefundDialog(KauntaDialog):
         )
 
     def _checked(self, results: list[ResolvedRefund]) -> None:
+        self._asked_again = True
         texts = []
         for result in results:
             if result.outcome == "completed" and result.done is not None:
