@@ -111,6 +111,27 @@ def setup(extras: str) -> None:
         run([str(PY), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT)
         stamp.touch()
     build_translations()
+    build_headoffice_catalogue()
+
+
+def build_headoffice_catalogue() -> None:
+    """Compile head office's Kiswahili catalogue (the eTIMS pages) with the project's own
+    :func:`sync.server.etims.i18n.compile_catalogue`, run in the virtual environment
+    (Django lives there). Without GNU ``msgfmt`` (apt package ``gettext``) the pages are
+    served in English and set-up says so instead of failing."""
+    code = "from sync.server.etims.i18n import compile_catalogue; print(compile_catalogue())"
+    try:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sync.server.settings"}
+        done = subprocess.run(
+            [str(PY), "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+    except OSError as exc:
+        reason = str(exc)
+    else:
+        if done.returncode == 0:
+            return
+        reason = (done.stderr.strip().splitlines() or ["?"])[-1]
+    say(f"head office's Kiswahili pages not built ({reason}); they are shown in English")
 
 
 def build_translations(folder: Path = TRANSLATIONS, lrelease: Path | None = None) -> list[Path]:

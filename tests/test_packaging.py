@@ -103,8 +103,9 @@ def test_setup_builds_the_translations_in_resources(
     monkeypatch.setattr(dev, "run", lambda cmd, **kw: pytest.fail(f"ran {cmd}"))
     calls: list[tuple[object, ...]] = []
     monkeypatch.setattr(dev, "build_translations", lambda *a: calls.append(a) or [])
+    monkeypatch.setattr(dev, "build_headoffice_catalogue", lambda: calls.append(("hq",)))
     dev.setup("")
-    assert calls == [()]  # the default folder: resources/translations
+    assert calls == [(), ("hq",)]  # resources/translations, then head office's catalogue
 
 
 # -- a real wheel, installed ------------------------------------------------------------------
@@ -163,6 +164,18 @@ def test_a_built_wheel_ships_resources_and_an_installed_copy_finds_them(tmp_path
         "kaunta_resources/translations/kaunta_sw.qm",
     }
     assert expected <= names, sorted(expected - names)
+    # head office's pages and schema, read from the installed package at run time
+    server = ROOT / "sync" / "server"
+    shipped = {
+        p.relative_to(ROOT).as_posix()
+        for p in [
+            server / "openapi.yaml",
+            *server.glob("*/templates/*/*.html"),
+            *server.glob("*/locale/*/LC_MESSAGES/django.po"),
+        ]
+    }
+    assert len(shipped) > 10
+    assert shipped <= names, sorted(shipped - names)
     assert not any(n.startswith("resources/") for n in names), "shipped as a top-level package"
     assert not any(n.endswith(".ts") for n in names), "sources are not shipped"
 
