@@ -1,11 +1,16 @@
 """Start-up time of the real app: ``kaunta run --smoke`` offscreen, from process start.
 
-Run as ``python -m pos.bench.startup RUNS SOURCE_DIR [BUILT_DIR BUILT_APP]``; prints one
-JSON object. ``BUILT_APP`` is a built till (``dist/kaunta/kaunta`` from
-``installer/build.py``), timed beside the source checkout in the same run: the two are
-started alternately (source, built, built, source, ...), so that both meet the same
+Run as ``python -m pos.bench.startup RUNS SOURCE_DIR [BUILT_DIR BUILT_APP] [--baseline TREE
+DATA_DIR]``; prints one JSON object. ``BUILT_APP`` is a built till (``dist/kaunta/kaunta``
+from ``installer/build.py``), timed beside the source checkout in the same run: the two
+are started alternately (source, built, built, source, ...), so that both meet the same
 machine. On a machine shared with others the load changes from minute to minute, and two
 series timed one after the other would compare two machines.
+
+``--baseline TREE DATA_DIR`` times another checkout in the same rotation, as
+``"baseline"``: before and after a change, e.g. ``git worktree add /tmp/before HEAD~1``
+(with its ``.qm`` translations compiled, or copied from this checkout). It is started
+from its own folder, where ``python -m pos.cli`` finds that checkout's ``pos`` first.
 
 The store bench launches this as a small helper process on purpose: on Linux a child's
 ``ru_maxrss`` starts from the RSS of the process it was forked from, so the smoke runs
@@ -42,10 +47,13 @@ def _load_now() -> float:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
 
 
-def smoke_once(data_dir: Path, app: Path | None = None) -> dict[str, float]:
+def smoke_once(
+    data_dir: Path, app: Path | None = None, tree: Path | None = None
+) -> dict[str, float]:
     """One start of the till to its sale screen; the figures of :data:`FIELDS`.
-    ``app``: a built till's executable; by default the source checkout's ``pos.cli``.
-    A READY line without ``login_s``/``cpu_s`` (a build older than them) gives NaN."""
+    ``app``: a built till's executable; by default the source checkout's ``pos.cli``,
+    the one in ``tree`` when given (started from that folder). A READY line without
+    ``login_s``/``cpu_s`` (a build older than them) gives NaN."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     # an installed build ships compiled bytecode: let the warm-up run write it (the test
     # runner switches writing off, which would make every run compile the app again)
@@ -57,7 +65,9 @@ def smoke_once(data_dir: Path, app: Path | None = None) -> dict[str, float]:
     load = _load_now()
     with log.open("ab") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, text=True)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=err, env=env, text=True, cwd=tree
+        )
         watchdog = threading.Timer(TIMEOUT_S, proc.kill)  # a hung start must not hang us
         watchdog.start()
         ready, elapsed = "", 0.0
@@ -92,19 +102,27 @@ def _empty() -> Runs:
     return {name: [] for name in FIELDS}
 
 
-def measure(runs: int, source_dir: Path, built: tuple[Path, Path] | None = None) -> dict[str, Runs]:
+def measure(
+    runs: int,
+    source_dir: Path,
+    built: tuple[Path, Path] | None = None,
+    baseline: tuple[Path, Path] | None = None,
+) -> dict[str, Runs]:
     """One warm-up run of each (it seeds the demo data and writes bytecode), then ``runs``
-    timed runs of each, alternating, the order swapped every round (ABBA) so that neither
-    always goes first. ``built``: (its data folder, its executable)."""
-    targets: list[tuple[str, Path, Path | None]] = [("source", source_dir, None)]
+    timed runs of each, in turn, the order reversed every round (ABBA) so that none
+    always goes first. ``built``: (its data folder, its executable); ``baseline``: (another
+    checkout, its data folder)."""
+    targets: list[tuple[str, Path, Path | None, Path | None]] = [("source", source_dir, None, None)]
     if built is not None:
-        targets.append(("built", built[0], built[1]))
-    for _name, data_dir, app in targets:
-        smoke_once(data_dir, app)
-    out = {name: _empty() for name, _d, _a in targets}
+        targets.append(("built", built[0], built[1], None))
+    if baseline is not None:
+        targets.append(("baseline", baseline[1], None, baseline[0]))
+    for _name, data_dir, app, tree in targets:
+        smoke_once(data_dir, app, tree)
+    out = {name: _empty() for name, _d, _a, _t in targets}
     for i in range(runs):
-        for name, data_dir, app in targets if i % 2 == 0 else targets[::-1]:
-            figures = smoke_once(data_dir, app)
+        for name, data_dir, app, tree in targets if i % 2 == 0 else targets[::-1]:
+            figures = smoke_once(data_dir, app, tree)
             for key in FIELDS:
                 out[name][key].append(figures[key])
     return out
@@ -143,15 +161,26 @@ def folder_size_mb(folder: Path) -> float:
     )
 
 
+USAGE = (
+    "usage: python -m pos.bench.startup RUNS SOURCE_DIR [BUILT_DIR BUILT_APP] "
+    "[--baseline TREE DATA_DIR]"
+)
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 4):
-        print(
-            "usage: python -m pos.bench.startup RUNS SOURCE_DIR [BUILT_DIR BUILT_APP]",
-            file=sys.stderr,
-        )
+    baseline = None
+    if "--baseline" in argv:
+        at = argv.index("--baseline")
+        if len(argv) < at + 3:
+            print(USAGE, file=sys.stderr)
+            return 2
+        baseline = (Path(argv[at + 1]), Path(argv[at + 2]))
+        argv = argv[:at] + argv[at + 3 :]
+    if len(argv) not in (2, 4) or not argv[0].isdigit():
+        print(USAGE, file=sys.stderr)
         return 2
     built = (Path(argv[2]), Path(argv[3])) if len(argv) == 4 else None
-    print(json.dumps(measure(int(argv[0]), Path(argv[1]), built)))
+    print(json.dumps(measure(int(argv[0]), Path(argv[1]), built, baseline)))
     return 0
 
 
