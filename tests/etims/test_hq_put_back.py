@@ -371,7 +371,7 @@ def test_an_admin_puts_a_refused_sale_back_in_chromium_and_the_page_reads_in_kis
             page.click("#sign-in")
             page.wait_for_selector("#branches")
             assert page.inner_text("h1") == "Foleni ya KRA eTIMS"  # the browser asks sw
-            assert page.get_attribute("html", "lang") == "en"  # (base.html, see docs)
+            assert page.get_attribute("html", "lang") == "sw"  # base.html says the page's
             row = page.locator(f"#entry-{entry.pk}")
             assert "910" in row.inner_text()
             page.screenshot(path=str(shots / "headoffice-etims-sw.png"), full_page=True)
