@@ -327,12 +327,13 @@ def _postmaster_pid(url: str) -> int | None:
     when the database runs on another machine."""
     import psycopg
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn:  # read while the backend lives (it ends with it)
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    stat = Path(f"/proc/{row[0] if row else 0}/stat")
-    if not stat.exists():
-        return None
-    return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        try:
+            text = Path(f"/proc/{row[0] if row else 0}/stat").read_text()
+        except OSError:  # another machine's, or no /proc
+            return None
+    return int(text.rsplit(")", 1)[1].split()[1])
 
 
 def _per_event_ms(before: float | None, after: float | None, events: int) -> float | None:

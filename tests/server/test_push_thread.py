@@ -110,7 +110,7 @@ def test_a_push_is_applied_inside_one_of_the_machines_push_slots(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert views._SLOTS is not None
-    assert views._SLOTS.count == (os.cpu_count() or 1)  # the default: one per CPU
+    assert views._SLOTS.count == views.cpus()  # the default: one per CPU
     till = enroll(client, new_store())
     free_while_applying: list[int] = []
     real = apply_batch

@@ -63,7 +63,7 @@ PUSHES_PER_WORKER = max(1, int(os.environ.get("KAUNTA_HQ_PUSHES_PER_WORKER", "1"
 PUSH_NICE = int(os.environ.get("KAUNTA_HQ_PUSH_NICE", "10"))
 
 #: Pushes applied at once on this machine, across all its worker processes
-#: (``KAUNTA_HQ_PUSH_SLOTS``; default: its number of CPUs; ``0``: no machine-wide limit).
+#: (``KAUNTA_HQ_PUSH_SLOTS``; default: the CPUs it may use, :func:`cpus`; ``0``: no limit).
 #:
 #: A push is CPU work for its worker and for its database backend. With one push per
 #: worker and 2 x CPUs workers, twice as many pushes as CPUs ran at once: they only took
@@ -135,8 +135,17 @@ class PushSlots:
             time.sleep(_SLOT_POLL_S)
 
 
+def cpus() -> int:
+    """The CPUs this process may run on (its affinity where the OS tells, as in a container
+    pinned to some CPUs; else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def _machine_slots() -> PushSlots | None:
-    count = PUSH_SLOTS if PUSH_SLOTS >= 0 else (os.cpu_count() or 1)
+    count = PUSH_SLOTS if PUSH_SLOTS >= 0 else cpus()
     if count <= 0 or fcntl is None:
         return None
     from django.conf import settings
