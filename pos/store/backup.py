@@ -14,6 +14,15 @@ while a Kaunta runs on the folder (the instance lock), keeps the current databas
 ``kaunta.sqlite.before-restore-<time>`` (with its ``-wal`` if any), and puts the copy in
 place under a temporary name renamed at the end, so a crash midway leaves either the old
 file or the new one, never half of one.
+
+The till's other SQLite files beside the database (:data:`COMPANIONS`: the eTIMS queue
+``etims.sqlite`` with the branch's invoice counter and KRA's signatures, and an enrolled
+till's ``etims-headoffice.sqlite``) go into the same backup as
+``kaunta-<time>Z.<file name>``, copied the same way (online backup API, checked) before
+the main copy is renamed into place, and rotate with it. A restore puts a companion back
+when the current one is missing or damaged, or when the backup's has numbered further
+(``etims_counter``); a sound current one as far on is kept: an older counter would give
+KRA numbers it already holds.
 """
 
 from __future__ import annotations
@@ -54,6 +63,8 @@ STALE_TEMP = timedelta(days=1)
 _SUFFIX = ".sqlite"
 _STAMP = "%Y%m%d-%H%M%S"
 _BUSY_MS = 5000
+#: SQLite files beside the database that its backups carry too (see the module's text)
+COMPANIONS = ("etims.sqlite", "etims-headoffice.sqlite")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +154,33 @@ def _remove(path: Path) -> None:
     for p in (path, Path(f"{path}-journal"), Path(f"{path}-wal"), Path(f"{path}-shm")):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
+
+
+def companion_copy(backup: Path, name: str) -> Path:
+    """Where the backup ``backup`` keeps its copy of the companion file ``name``."""
+    return backup.with_name(f"{backup.stem}.{name}")
+
+
+def companions_of(backup: Path) -> dict[str, Path]:
+    """The companion copies a backup carries (name -> copy), those that exist."""
+    found = {name: companion_copy(backup, name) for name in COMPANIONS}
+    return {name: path for name, path in found.items() if path.is_file()}
+
+
+def invoice_counter(path: Path) -> int:
+    """The highest eTIMS invoice number a queue file has taken (0: none, or no counter)."""
+    conn = sqlite3.connect(file_uri(path, mode="ro"), uri=True)
+    try:
+        has = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'etims_counter'"
+        ).fetchone()
+        if not has:
+            return 0
+        return int(
+            conn.execute("SELECT coalesce(max(last_invc_no), 0) FROM etims_counter").fetchone()[0]
+        )
+    finally:
+        conn.close()
 
 
 # a failed backup is shown to whoever is at the till (the alert line): its words are
@@ -274,7 +312,22 @@ def make_backup(db_path: Path, *, keep: int, now: datetime) -> Path:
     _clean_temps(folder, now)
     final = _new_name(db_path, now)
     temp = folder / f".{final.name}.{os.getpid()}.tmp"
+    # the companions first, each checked; the main copy's rename is the backup's commit
+    extras = [
+        (db_path.with_name(name), companion_copy(final, name))
+        for name in COMPANIONS
+        if not is_absent(db_path.with_name(name))
+    ]
+    temps = [(src, folder / f".{dst.name}.{os.getpid()}.tmp", dst) for src, dst in extras]
     try:
+        for source, extra_temp, _dst in temps:
+            try:
+                _copy(source, extra_temp, read_only=False)
+                problems = integrity_problems(extra_temp)
+            except (sqlite3.Error, OSError) as exc:
+                raise _failure(source, exc, DOING_COPY()) from exc
+            if problems:
+                raise _damaged(source, problems[0])
         try:
             _copy(db_path, temp, read_only=False)
         except (sqlite3.Error, OSError) as exc:
@@ -286,14 +339,23 @@ def make_backup(db_path: Path, *, keep: int, now: datetime) -> Path:
         if problems:
             raise _damaged(db_path, problems[0])
         try:
+            for _source, extra_temp, dst in temps:
+                _fsync_file(extra_temp)
+                os.replace(extra_temp, dst)
             _fsync_file(temp)
             os.replace(temp, final)
             _fsync_dir(folder)
         except OSError as exc:
+            for _source, _extra_temp, dst in temps:
+                _remove(dst)
             raise _failure(db_path, exc, DOING_SAVE()) from exc
     finally:
         _remove(temp)
+        for _source, extra_temp, _dst in temps:
+            _remove(extra_temp)
     for old in list_backups(db_path)[:-keep]:
+        for extra in companions_of(old).values():
+            _remove(extra)
         _remove(old)
     return final
 
@@ -351,6 +413,10 @@ class RestoreResult:
     source: Path
     aside: Path | None  # the database as it was, kept beside it (None: there was none)
     revision: str
+    #: companion files put back from the backup (their names)
+    companions: tuple[str, ...] = ()
+    #: companion files kept as they were, with why (a sound queue that numbered further)
+    kept: tuple[str, ...] = ()
 
 
 def _checkpoint(db_path: Path) -> None:
@@ -417,6 +483,7 @@ def _restore_locked(
             os.replace(temp, db_path)
             write_marker(db_path, identity)
             _fsync_dir(folder)
+            companions, kept = _restore_companions(db_path, source, stamp)
         except (sqlite3.Error, OSError) as exc:
             raise BackupFailed(
                 RESTORE_FAILED(source=str(source), detail=str(exc), folder=str(folder))
@@ -430,7 +497,55 @@ def _restore_locked(
         raise
     finally:
         _remove(temp)
-    return RestoreResult(db_path, source, aside, check.revision)
+    return RestoreResult(db_path, source, aside, check.revision, companions, kept)
+
+
+def _sound(path: Path) -> bool:
+    if is_absent(path):
+        return False
+    try:
+        return not integrity_problems(path)
+    except sqlite3.Error:
+        return False
+
+
+def _restore_companions(
+    db_path: Path, source: Path, stamp: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Put back the companion copies ``source`` carries (see the module's text): each
+    checked in a temporary file, the current one set aside as
+    ``<name>.before-restore-<time>``. A sound current file whose counter is as far as the
+    copy's or further is kept (it may hold numbers and signatures the copy lacks).
+    Returns (put back, kept)."""
+    folder = db_path.parent
+    restored: list[str] = []
+    kept: list[str] = []
+    for name, copy in companions_of(source).items():
+        current = folder / name
+        if _sound(current) and invoice_counter(current) >= invoice_counter(copy):
+            kept.append(name)  # sound and as far on: it may hold signatures the copy lacks
+            continue
+        temp = folder / f".{name}.restoring.{os.getpid()}.tmp"
+        try:
+            _copy(copy, temp, read_only=True)
+            problems = integrity_problems(temp)
+            if problems:
+                raise BackupFailed(COPY_FAILED_CHECK(source=str(copy), detail=problems[0]))
+            _fsync_file(temp)
+            if current.exists():
+                _checkpoint(current)
+                aside = folder / f"{name}.before-restore-{stamp}"
+                os.replace(current, aside)
+                for suffix in ("-wal", "-shm"):
+                    extra = Path(f"{current}{suffix}")
+                    if extra.exists():
+                        os.replace(extra, Path(f"{aside}{suffix}"))
+            os.replace(temp, current)
+            _fsync_dir(folder)
+        finally:
+            _remove(temp)
+        restored.append(name)
+    return tuple(restored), tuple(kept)
 
 
 # -- upgrades: a copy first, the copy back if the upgrade fails -------------------------

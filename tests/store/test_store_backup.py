@@ -258,3 +258,78 @@ def test_restore_refuses_a_file_whose_append_only_rules_are_gone(tmp_path: Path)
     conn.close()
     with pytest.raises(BackupFailed, match="sales_no_update"):
         check_backup(tampered)
+
+
+def _etims_numbered(db_path: Path, count: int) -> Path:
+    """The eTIMS queue beside the database with ``count`` sales numbered (a real
+    ``SqliteQueue``: what the till's standalone submitter writes)."""
+    from sync.etims.queue import EntryKind
+    from sync.etims.queue_sqlite import SqliteQueue
+
+    path = db_path.with_name("etims.sqlite")
+    queue = SqliteQueue(path)
+    try:
+        for _ in range(count):
+            doc = f"sale-{random.getrandbits(48):012x}"
+            position = queue.enqueue("P051234567X-01", doc, EntryKind.SALE, {"n": doc}, NOON)
+            queue.claim_numbers("P051234567X-01", [(position, lambda n: {"invcNo": n})], NOON)
+    finally:
+        queue.close()
+    return path
+
+
+def test_the_etims_queue_is_backed_up_and_restored_with_its_counter(
+    cashier: Terminal, db_path: Path
+) -> None:
+    """The invoice counter lives in ``etims.sqlite``: a backup without it, restored after
+    a lost disk, would number from 1 again and give KRA numbers it holds."""
+    from pos.store.backup import companions_of, invoice_counter
+
+    _sell(cashier)
+    queue = _etims_numbered(db_path, 3)
+    backup = make_backup(db_path, keep=1, now=NOON)
+    copies = companions_of(backup)
+    assert list(copies) == ["etims.sqlite"]
+    assert copies["etims.sqlite"].name == "kaunta-20260302-090000Z.etims.sqlite"
+    assert invoice_counter(copies["etims.sqlite"]) == 3
+    assert integrity_problems(copies["etims.sqlite"]) == []
+    assert list_backups(db_path) == [backup]  # the copy is not a backup of its own
+    ctx = cashier.ctx
+    cashier.close()
+    # the disk lost both files
+    for path in (db_path, queue):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    result = restore_backup(db_path, backup, now=NOON + timedelta(hours=1))
+    assert result.companions == ("etims.sqlite",)
+    assert invoice_counter(queue) == 3  # the next sale gets 4, not 1
+    Terminal.open(db_path, ctx).close()
+    # a later backup rotates the earlier one out, its copy with it
+    later = make_backup(db_path, keep=1, now=NOON + timedelta(hours=2))
+    assert list_backups(db_path) == [later]
+    assert not copies["etims.sqlite"].exists()
+
+
+def test_a_restore_keeps_a_sound_etims_queue_that_numbered_further(
+    terminal: Terminal, db_path: Path
+) -> None:
+    """Restoring the till's database from an older backup must not wind the eTIMS
+    counter back: the current queue, sound and further on, stays as it is."""
+    from pos.store.backup import invoice_counter
+
+    queue = _etims_numbered(db_path, 2)
+    backup = make_backup(db_path, keep=14, now=NOON)
+    _etims_numbered(db_path, 3)  # five numbered now
+    terminal.close()
+    result = restore_backup(db_path, backup, now=NOON + timedelta(hours=1))
+    assert result.kept == ("etims.sqlite",)
+    assert result.companions == ()
+    assert invoice_counter(queue) == 5
+    # a damaged current queue is replaced by the backup's (set aside, not deleted)
+    queue.write_bytes(b"\xa5" * 8192)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{queue}{suffix}").unlink(missing_ok=True)
+    again = restore_backup(db_path, backup, now=NOON + timedelta(hours=2))
+    assert again.companions == ("etims.sqlite",)
+    assert invoice_counter(queue) == 2
+    assert queue.with_name("etims.sqlite.before-restore-20260302-110000Z").exists()
