@@ -37,7 +37,15 @@ from sync.etims.settings import (
     SettingsError,
 )
 
-__all__ = ["ENVIRONMENTS", "KNOWN_KEYS", "EtimsConfig", "parse_etims"]
+__all__ = [
+    "ENVIRONMENTS",
+    "KNOWN_KEYS",
+    "EtimsConfig",
+    "environment_section",
+    "environment_variable",
+    "parse_etims",
+    "parse_settings",
+]
 
 #: ``environment`` -> (API base URL, verification host); "simulator" needs both URLs set
 ENVIRONMENTS: dict[str, tuple[str, str]] = {
@@ -155,6 +163,15 @@ def parse_etims(section: Mapping[str, Any] | None) -> EtimsConfig | None:
     branch = Branch(
         _text(section, "tin").upper(), _text(section, "bhf_id"), _text(section, "device_serial")
     )
+    settings, environment, item_class = parse_settings(section)
+    return EtimsConfig(branch, settings, environment, item_class)
+
+
+def parse_settings(section: Mapping[str, Any]) -> tuple[EtimsSettings, str, str]:
+    """How OSCU is reached and every GUESS/CONFLICT choice, from the keys of ``[etims]``
+    other than the branch's (a till's section, or head office's environment through
+    :func:`environment_section`): the settings, the environment name and the fallback
+    item classification ("" = :data:`sync.etims.items.DEFAULT_CLASS`)."""
     environment = _text(section, "environment", "sandbox")
     simulator = environment == "simulator"
     if environment in ENVIRONMENTS:
@@ -197,4 +214,50 @@ def parse_etims(section: Mapping[str, Any] | None) -> EtimsConfig | None:
         ),
         proxy=proxy,
     )
-    return EtimsConfig(branch, settings, environment, item_class)
+    return settings, environment, item_class
+
+
+#: the keys of ``[etims]`` that are a branch's identity, not a setting
+BRANCH_KEYS = frozenset({"tin", "bhf_id", "device_serial"})
+_FLAGS = frozenset({"invoice_number_as_string", "send_credentials_in_body"})
+_NUMBERS = frozenset({"timeout_s", "init_timeout_s", "max_queue_age_hours"})
+ENV_PREFIX = "KAUNTA_ETIMS_"
+
+
+def environment_variable(key: str) -> str:
+    """The environment variable head office reads for ``[etims] key``."""
+    return ENV_PREFIX + key.upper()
+
+
+def environment_section(env: Mapping[str, str]) -> dict[str, Any]:
+    """Head office's ``[etims]`` settings from ``KAUNTA_ETIMS_<KEY>`` variables (the same
+    keys as a till's section, branch keys excepted: those are per branch, in the
+    database), typed as the TOML would be: flags ``true``/``false`` (or 1/0, yes/no),
+    numbers as numbers. Given ``KAUNTA_ETIMS_BASE_URL`` without an environment, the
+    environment is ``simulator`` (both addresses named, plain http only to this machine).
+    A value that is not of its kind raises :class:`SettingsError` naming the variable."""
+    section: dict[str, Any] = {}
+    for key in sorted(KNOWN_KEYS - BRANCH_KEYS):
+        raw = env.get(environment_variable(key))
+        if raw is None or not raw.strip():
+            continue
+        value = raw.strip()
+        if key in _FLAGS:
+            lowered = value.lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                raise SettingsError(
+                    f"{environment_variable(key)} must be true or false, not {value!r}."
+                )
+            section[key] = lowered in ("true", "1", "yes")
+        elif key in _NUMBERS:
+            try:
+                section[key] = float(value)
+            except ValueError:
+                raise SettingsError(
+                    f"{environment_variable(key)} must be a number, not {value!r}."
+                ) from None
+        else:
+            section[key] = value
+    if "base_url" in section and "environment" not in section:
+        section["environment"] = "simulator"
+    return section

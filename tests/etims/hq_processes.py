@@ -27,6 +27,15 @@ from tests.e2e.relay_head_office import free_port
 class EtimsHeadOffice:
     hq: RealHeadOffice
     worker: subprocess.Popen[bytes]
+    folder: Path
+
+    def restart_worker(self) -> None:
+        """SIGKILL the worker (its process group) and start a new one: nothing of the
+        old one's memory survives, as after a crash or a deploy."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait()
+        self.worker = _start_worker(self.hq, self.folder)
 
     @property
     def url(self) -> str:
@@ -74,8 +83,21 @@ def etims_head_office(folder: Path, kra: EtimsSandbox) -> Iterator[EtimsHeadOffi
         KAUNTA_ETIMS_TIMEOUT_S="3",
     )
     hq.start()
-    with (folder / "worker.err").open("wb") as err:
-        worker = subprocess.Popen(
+    running = EtimsHeadOffice(hq, _start_worker(hq, folder), folder)
+    try:
+        yield running
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(running.worker.pid, signal.SIGKILL)
+        running.worker.wait()
+        hq.kill()
+
+
+def _start_worker(hq: RealHeadOffice, folder: Path) -> subprocess.Popen[bytes]:
+    """``kaunta-hq worker`` in its own process group, its stderr appended to
+    ``worker.err``."""
+    with (folder / "worker.err").open("ab") as err:
+        return subprocess.Popen(
             [sys.executable, "-m", "sync.server.cli", "worker", "--interval", "0.05"],
             env=hq.env,
             cwd=ROOT,
@@ -83,10 +105,3 @@ def etims_head_office(folder: Path, kra: EtimsSandbox) -> Iterator[EtimsHeadOffi
             stderr=err,
             start_new_session=True,
         )
-    try:
-        yield EtimsHeadOffice(hq, worker)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-        hq.kill()

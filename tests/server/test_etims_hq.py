@@ -198,3 +198,148 @@ def test_a_refund_at_head_office_is_a_credit_note_of_its_signed_sale(
     kra = box.device(branch[0])
     assert kra.counters == {"S": 1, "R": 1}
     assert kra.invoices[2].body["totAmt"] == 130.0  # 2 x 65.00, never more than the sale
+
+
+def _env(box: EtimsSandbox, **extra: str) -> dict[str, str]:
+    """Head office's environment pointing at ``box`` (the simulator), plus ``extra``."""
+    return {
+        "KAUNTA_ETIMS_BASE_URL": box.base_url,
+        "KAUNTA_ETIMS_VERIFY_HOST": box.verify_host,
+        "KAUNTA_ETIMS_TIMEOUT_S": "3",
+        "KAUNTA_ETIMS_INIT_TIMEOUT_S": "3",
+        **extra,
+    }
+
+
+def test_the_key_kra_gave_outlives_the_worker_sealed_in_the_database(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    """A restarted worker (new secrets object, nothing in memory, nothing in the
+    environment) reads the key from the database: KRA answers a second initialisation
+    902 without the key, so without it the branch's sales would never be sent."""
+    from sync.server.etims.models import SealedSecret
+    from sync.server.etims.store import HeadOfficeSecrets, seal_key
+
+    device = _device(new_store(), branch)
+    till = enroll(client, device.store)
+    _applied(client, till, [till.sale("65")])
+    assert run_round(device, settings=_settings(box), secrets=HeadOfficeSecrets(env={})).signed == 1
+    key = box.device(branch[0]).cmc_key
+    assert key
+    row = SealedSecret.objects.get(name=f"etims.cmc_key.{DEMO_TIN}.{branch[0]}")
+    assert key not in row.sealed  # encrypted at rest
+    # "restart": new objects reading from the database
+    _applied(client, till, [till.sale("80")])
+    device = BranchDevice.objects.get(pk=device.pk)
+    restarted = run_round(device, settings=_settings(box), secrets=HeadOfficeSecrets(env={}))
+    assert (restarted.stopped, restarted.signed) == ("", 1)
+    assert box.calls["selectInitOsdcInfo"] == 1  # never initialised again
+    assert sorted(box.device(branch[0]).invoices) == [1, 2]
+    # another sealing key cannot open it: said, nothing overwritten, the sale waits
+    other = {"KAUNTA_HQ_ETIMS_SECRET_KEY": "A" * 43 + "="}
+    assert seal_key(other) != seal_key({})
+    _applied(client, till, [till.sale("90")])
+    wrong = run_round(device, settings=_settings(box), secrets=HeadOfficeSecrets(env=other))
+    assert "cannot be decrypted" in wrong.stopped
+    assert key not in wrong.stopped
+    assert SealedSecret.objects.get(pk=row.pk).sealed == row.sealed
+    assert QueueEntry.objects.filter(branch=device, state="waiting").count() == 1
+    assert box.calls["selectInitOsdcInfo"] == 1
+
+
+def test_every_guess_is_a_head_office_setting_and_changes_what_is_sent(
+    client: Client, branch: tuple[str, str]
+) -> None:
+    """KRA (here the simulator) wanting VAT-inclusive amounts, invoice numbers as
+    strings and a Bearer token: the defaults are refused; the head-office settings,
+    read by the till's own parser from ``KAUNTA_ETIMS_*``, make it sign."""
+    from sync.etims.sandbox import Settings
+    from sync.etims.settings import AmountConvention, RateStyle, SettingsError
+    from sync.server.etims.store import HeadOfficeSecrets
+    from sync.server.etims.worker import settings_from_environment
+
+    bhf, serial = branch
+    wants = Settings(tax_mode="inclusive", bearer_token="gava-token")
+    with EtimsSandbox(devices=[(DEMO_TIN, bhf, serial)], settings=wants) as box:
+        device = _device(new_store(), branch)
+        till = enroll(client, device.store)
+        _applied(client, till, [till.sale("116")])
+        default = settings_from_environment(_env(box))
+        assert default.amount_convention is AmountConvention.EXCLUSIVE
+        refused = run_round(device, settings=default, secrets=HeadOfficeSecrets(env={}))
+        assert refused.signed == 0
+        assert refused.stopped  # 401 without the token: not even set up
+        bearer = {f"KAUNTA_ETIMS_BEARER_{DEMO_TIN}_{bhf}": "gava-token"}
+        chosen = settings_from_environment(
+            _env(
+                box,
+                KAUNTA_ETIMS_AMOUNT_CONVENTION="inclusive",
+                KAUNTA_ETIMS_RATE_STYLE="used",
+                KAUNTA_ETIMS_CU_NUMBER_STYLE="curRcptNo",
+                KAUNTA_ETIMS_INVOICE_NUMBER_AS_STRING="true",
+                KAUNTA_ETIMS_SEND_CREDENTIALS_IN_BODY="yes",
+                KAUNTA_ETIMS_MAX_QUEUE_AGE_HOURS="6",
+            )
+        )
+        assert chosen.rate_style is RateStyle.USED
+        device.refresh_from_db()
+        done = run_round(device, settings=chosen, secrets=HeadOfficeSecrets(env=bearer))
+        assert (done.stopped, done.signed) == ("", 1)
+        sent = box.device(bhf).invoices[1].body
+        assert sent["invcNo"] == "1"  # as a JSON string
+        assert sent["tin"] == DEMO_TIN  # credentials in the body too
+        assert sent["taxblAmtB"] == sent["totAmt"] == 116.0  # VAT-inclusive taxable amount
+        assert sent["taxRtA"] == 0  # only used bands carry their rate
+    with pytest.raises(SettingsError, match="KAUNTA_ETIMS_INVOICE_NUMBER_AS_STRING"):
+        settings_from_environment({"KAUNTA_ETIMS_INVOICE_NUMBER_AS_STRING": "maybe"})
+    with pytest.raises(SettingsError, match=r"etims\.rate_style"):
+        settings_from_environment({"KAUNTA_ETIMS_RATE_STYLE": "some"})
+    with pytest.raises(SettingsError, match=r"etims\.base_url"):
+        settings_from_environment(
+            {
+                "KAUNTA_ETIMS_BASE_URL": "http://kra.example/",  # plain http off this machine
+                "KAUNTA_ETIMS_VERIFY_HOST": "https://etims.kra.go.ke",
+            }
+        )
+
+
+def test_item_classes_are_fetched_with_the_code_lists_and_the_fallback_is_checked(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    """The first round caches KRA's item classifications beside the code lists; the
+    configured fallback is given to products, and one KRA does not list is refused
+    before anything is registered or numbered."""
+    from sync.server.etims.store import HeadOfficeSecrets
+
+    device = _device(new_store(), branch)
+    till = enroll(client, device.store)
+    _applied(client, till, [till.sale("65")])
+    secrets = HeadOfficeSecrets(env={})
+    unknown = run_round(device, settings=_settings(box), secrets=secrets, item_class="9999999999")
+    assert "9999999999" in unknown.stopped
+    assert unknown.signed == 0
+    device.refresh_from_db()
+    assert device.codes is not None
+    assert "5010150100" in device.codes["item_classes"]  # cached with the code lists
+    assert device.codes["classes_fetched"] != "20180101000000"
+    assert not device.items  # nothing registered under a code KRA does not list
+    assert QueueEntry.objects.get(branch=device).invc_no is None
+    done = run_round(device, settings=_settings(box), secrets=secrets, item_class="5010150100")
+    assert done.signed == 1
+    device.refresh_from_db()
+    assert {i["item_cls_cd"] for i in device.items.values()} == {"5010150100"}
+    assert box.calls["selectItemClsList"] == 2  # every round asks what changed since
+
+
+def test_times_sent_to_kra_are_nairobi_time(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    """The sale closed at 07:33 UTC (factory ``T0`` + 3 min): KRA gets 10:33 EAT."""
+    device = _device(new_store(), branch)
+    till = enroll(client, device.store)
+    _applied(client, till, [till.sale("65")])
+    secrets = EnvironmentSecrets(env={})
+    assert run_round(device, settings=_settings(box), secrets=secrets).signed == 1
+    sent = box.device(branch[0]).invoices[1].body
+    assert sent["cfmDt"] == "20260302103300"  # not 20260302073300 (UTC)
+    assert sent["salesDt"] == "20260302"

@@ -5,8 +5,9 @@ One :class:`BranchDevice` per store (a store is one KRA branch, ``bhfId``): its 
 branch id and device serial, the device info KRA returned at initialisation, the cached
 code lists and item registry, and ``last_invc_no``, the branch's counter, taken under a
 row lock (``SELECT ... FOR UPDATE`` on PostgreSQL) so two workers never number alike.
-The communication key is never here: it is an environment secret
-(``KAUNTA_ETIMS_CMC_KEY_<PIN>_<BRANCH>``), see :mod:`sync.server.etims.store`.
+The communication key is never in these rows in clear: it is an environment secret
+(``KAUNTA_ETIMS_CMC_KEY_<PIN>_<BRANCH>``) or, as KRA returned it at initialisation, a
+:class:`SealedSecret` (encrypted), see :mod:`sync.server.etims.store`.
 """
 
 from __future__ import annotations
@@ -128,3 +129,17 @@ class QueueAction(models.Model):
 
     class Meta:
         indexes = (models.Index(fields=["entry", "at"]),)
+
+
+class SealedSecret(models.Model):
+    """A secret head office must keep across restarts (the communication key KRA gives
+    once per device at initialisation; an optional GavaConnect token), encrypted at rest
+    with Fernet under a key from the environment (``KAUNTA_HQ_ETIMS_SECRET_KEY``, else
+    derived from ``KAUNTA_HQ_SECRET_KEY``): a database dump alone does not reveal it.
+    ``name`` is the secret's name (``etims.cmc_key.<PIN>.<branch>``); the admin does not
+    show this table."""
+
+    name = models.CharField(max_length=120, unique=True)
+    #: the Fernet token of the value (never the value)
+    sealed = models.TextField()
+    updated_at = models.DateTimeField(default=timezone.now)

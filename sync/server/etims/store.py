@@ -15,8 +15,10 @@ till's, ``chain_hash``).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,43 +28,103 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min
+from django.utils import timezone
 
 from sync.etims.client import encode
-from sync.etims.models import Signature
+from sync.etims.models import EtimsError, Signature
 from sync.etims.queue import Contended, Entry, EntryKind, EntryState, QueueStats, QueueStore
 from sync.etims.queue_sqlite import GENESIS, chain_hash, file_lock
-from sync.server.etims.models import BranchDevice, QueueEntry, SignedInvoice
+from sync.server.etims.models import BranchDevice, QueueEntry, SealedSecret, SignedInvoice
 
-__all__ = ["DjangoQueue", "EnvironmentSecrets"]
+__all__ = [
+    "DjangoQueue",
+    "EnvironmentSecrets",
+    "HeadOfficeSecrets",
+    "SecretUnreadable",
+    "seal_key",
+]
+
+log = logging.getLogger("kaunta.hq.etims")
 
 
-class EnvironmentSecrets:
-    """The communication key as head office keeps it: an environment secret
-    ``KAUNTA_ETIMS_CMC_KEY_<PIN>_<BRANCH>`` (a secret manager or the service's unit file).
-    A key KRA returns at initialisation is held in memory and logged as missing from the
-    environment (without its value), so the operator stores it; it is never written to
-    the database."""
+#: a Fernet key (``Fernet.generate_key()``) sealing head office's eTIMS secrets; without
+#: it, one is derived from ``KAUNTA_HQ_SECRET_KEY`` (Django's ``SECRET_KEY``)
+SEAL_KEY_VARIABLE = "KAUNTA_HQ_ETIMS_SECRET_KEY"
+
+
+class SecretUnreadable(EtimsError):
+    """A sealed secret is in the database but this key cannot open it (the sealing key
+    changed): nothing is overwritten; restore the key the secret was sealed with."""
+
+
+def seal_key(env: Mapping[str, str] | None = None) -> bytes:
+    """The Fernet key sealing the secrets: ``KAUNTA_HQ_ETIMS_SECRET_KEY`` as given, or
+    HKDF-SHA256 of Django's ``SECRET_KEY`` (so a head office with its usual secret needs
+    no new one; rotating that secret then needs the old one kept here)."""
+    env = os.environ if env is None else env
+    given = env.get(SEAL_KEY_VARIABLE, "").strip()
+    if given:
+        return given.encode("ascii")
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from django.conf import settings
+
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"kaunta-hq-etims-secrets"
+    ).derive(str(settings.SECRET_KEY).encode("utf-8"))
+    return base64.urlsafe_b64encode(derived)
+
+
+class HeadOfficeSecrets:
+    """The communication key (and the optional Bearer token) as head office keeps them.
+
+    Read from the environment first, ``KAUNTA_ETIMS_CMC_KEY_<PIN>_<BRANCH>`` (a secret
+    manager or the service's unit file may hold it), then from the database, where a key
+    KRA returns at initialisation is stored sealed (:class:`SealedSecret`, Fernet under
+    :func:`seal_key`): every worker, and the next worker after a restart, reads it there,
+    so a re-initialisation (which KRA answers 902 without the key) is never needed. The
+    value is never logged nor put in an error message."""
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self._env = os.environ if env is None else env
-        self._memory: dict[str, str] = {}
 
     @staticmethod
     def variable(name: str) -> str:
         return "KAUNTA_" + name.upper().replace(".", "_").replace("-", "_")
 
+    def _fernet(self) -> Any:
+        from cryptography.fernet import Fernet
+
+        return Fernet(seal_key(self._env))
+
     def get(self, name: str) -> str | None:
-        return self._memory.get(name) or self._env.get(self.variable(name)) or None
+        from_env = self._env.get(self.variable(name))
+        if from_env:
+            return from_env
+        row = SealedSecret.objects.filter(name=name).first()
+        if row is None:
+            return None
+        from cryptography.fernet import InvalidToken
+
+        try:
+            return str(self._fernet().decrypt(row.sealed.encode("ascii")).decode("utf-8"))
+        except InvalidToken:
+            raise SecretUnreadable(
+                f"the stored secret {name} cannot be decrypted with this head office's key "
+                f"({SEAL_KEY_VARIABLE} or KAUNTA_HQ_SECRET_KEY changed): restore the key it "
+                f"was sealed with, or set {self.variable(name)}"
+            ) from None
 
     def set(self, name: str, value: str) -> None:
-        import logging
-
-        self._memory[name] = value
-        logging.getLogger("kaunta.hq.etims").warning(
-            "eTIMS: KRA gave a communication key: store it as the secret %s (it is only "
-            "in this process's memory now)",
-            self.variable(name),
+        sealed = self._fernet().encrypt(value.encode("utf-8")).decode("ascii")
+        SealedSecret.objects.update_or_create(
+            name=name, defaults={"sealed": sealed, "updated_at": timezone.now()}
         )
+        log.info("eTIMS: KRA gave %s; stored sealed in the database", name)
+
+
+#: the former name (the environment is still read first)
+EnvironmentSecrets = HeadOfficeSecrets
 
 
 class DjangoQueue(QueueStore):

@@ -6,9 +6,16 @@ over :class:`~sync.server.etims.store.DjangoQueue`; a round is what the backgrou
 (:mod:`sync.server.etims.tasks`) runs, one branch at a time (the branch row's lock keeps
 two workers from numbering alike even if two rounds of a branch overlap).
 
-Where KRA is: ``KAUNTA_ETIMS_BASE_URL`` and ``KAUNTA_ETIMS_VERIFY_HOST`` (KRA's sandbox by
-default; production or a local simulator by setting them). The communication key:
-:class:`~sync.server.etims.store.EnvironmentSecrets`.
+How KRA is reached and every GUESS/CONFLICT choice: the till's ``[etims]`` keys as
+``KAUNTA_ETIMS_<KEY>`` environment variables, checked by the till's own parser
+(:func:`sync.etims.config.parse_settings` through
+:func:`~sync.etims.config.environment_section`): ``KAUNTA_ETIMS_ENVIRONMENT``,
+``_BASE_URL``, ``_VERIFY_HOST`` (KRA's sandbox by default), ``_AMOUNT_CONVENTION``,
+``_RATE_STYLE``, ``_CU_NUMBER_STYLE``, ``_INVOICE_NUMBER_AS_STRING``,
+``_SEND_CREDENTIALS_IN_BODY``, ``_ITEM_CLASS`` and the rest. The communication key and
+the optional Bearer token (``etims.bearer.<PIN>.<branch>``):
+:class:`~sync.server.etims.store.HeadOfficeSecrets` (environment, else sealed in the
+database).
 """
 
 from __future__ import annotations
@@ -21,24 +28,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
-from sync.etims.items import ItemRegistry
+from sync.etims.config import environment_section, parse_settings
+from sync.etims.items import DEFAULT_CLASS, ItemRegistry
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
 from sync.etims.public import receipt_token
 from sync.etims.queue import EntryKind, EntryState, Submitter
-from sync.etims.settings import (
-    SANDBOX_API,
-    SANDBOX_VERIFY_HOST,
-    Branch,
-    EtimsSettings,
-    SecretStore,
-)
+from sync.etims.settings import Branch, EtimsSettings, SecretStore
 from sync.server.etims.models import BranchDevice, QueueEntry
-from sync.server.etims.store import DjangoQueue, EnvironmentSecrets
+from sync.server.etims.store import DjangoQueue, HeadOfficeSecrets
 
 log = logging.getLogger("kaunta.hq.etims")
 
-__all__ = ["RoundResult", "run_round", "settings_from_environment"]
+__all__ = ["RoundResult", "item_class_from_environment", "run_round", "settings_from_environment"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +54,25 @@ class RoundResult:
 
 
 def settings_from_environment(env: Mapping[str, str] | None = None) -> EtimsSettings:
-    """Head office's OSCU address from the environment (KRA's sandbox by default)."""
+    """Head office's eTIMS settings from ``KAUNTA_ETIMS_<KEY>`` (the till's ``[etims]``
+    keys and defaults, the reference's recommendations; KRA's sandbox by default). A bad
+    value raises :class:`~sync.etims.settings.SettingsError` naming it."""
     env = os.environ if env is None else env
-    return EtimsSettings(
-        base_url=env.get("KAUNTA_ETIMS_BASE_URL", SANDBOX_API),
-        verify_host=env.get("KAUNTA_ETIMS_VERIFY_HOST", SANDBOX_VERIFY_HOST),
-        timeout_s=float(env.get("KAUNTA_ETIMS_TIMEOUT_S", "120")),
-    )
+    settings, _environment, _item_class = parse_settings(environment_section(env))
+    return settings
 
 
-#: the process's secrets: a key KRA gives at initialisation lasts as long as the worker
-#: process (the log names the environment variable to keep it in for good)
-_SECRETS = EnvironmentSecrets()
+def item_class_from_environment(env: Mapping[str, str] | None = None) -> str:
+    """The item classification given to a product KRA's list has nothing better for
+    (``KAUNTA_ETIMS_ITEM_CLASS``; :data:`~sync.etims.items.DEFAULT_CLASS` by default)."""
+    env = os.environ if env is None else env
+    _settings, _environment, item_class = parse_settings(environment_section(env))
+    return item_class or DEFAULT_CLASS
+
+
+#: the process's secrets: environment first, then sealed in the database (a key KRA
+#: gives at initialisation outlives the worker)
+_SECRETS = HeadOfficeSecrets()
 
 
 def _now() -> datetime:
@@ -76,24 +85,31 @@ def run_round(
     settings: EtimsSettings | None = None,
     secrets: SecretStore | None = None,
     clock: Callable[[], datetime] = _now,
+    item_class: str | None = None,
 ) -> RoundResult:
     """Set up, register, drain: one branch, once. KRA away or refusing the set-up is a
-    result (``stopped`` says why), not an exception: the next round tries again."""
+    result (``stopped`` says why), not an exception: the next round tries again.
+
+    ``settings`` and ``item_class`` default to the environment's
+    (:func:`settings_from_environment`, :func:`item_class_from_environment`)."""
     settings = settings or settings_from_environment()
+    item_class = item_class or item_class_from_environment()
     secrets = secrets or _SECRETS
     branch = Branch(device.tin, device.bhf_id, device.device_serial)
-    client = OscuClient(branch, settings, secrets)
+    bearer_name = f"etims.bearer.{branch.tin}.{branch.bhf_id}"
+    client = OscuClient(branch, settings, secrets, bearer=lambda: secrets.get(bearer_name))
     queue = DjangoQueue()
     try:
         _set_up(device, client, clock)
+        cache = CodeCache.from_json(device.codes or CodeCache().to_json())
+        default_class = fallback_class(cache, item_class)
     except (TransportError, EtimsError) as exc:
         return RoundResult(0, 0, f"set-up with KRA: {exc}")
-    cache = CodeCache.from_json(device.codes or CodeCache().to_json())
 
     def save_items(items: dict[str, dict[str, str]]) -> None:
         BranchDevice.objects.filter(pk=device.pk).update(items=items)
 
-    registry = ItemRegistry(device.items or {}, save_items)
+    registry = ItemRegistry(device.items or {}, save_items, default_class=default_class)
     registrar = Registrar("kaunta-hq", f"Kaunta head office {device.store}")
     submitter = Submitter(
         queue,
@@ -159,6 +175,19 @@ def _register_catalog(
     return done
 
 
+def fallback_class(cache: CodeCache, configured: str) -> str:
+    """The classification a product without its own gets: ``configured`` when KRA's
+    fetched list holds it (or no list was fetched), else refused: a code KRA does not
+    list would be refused at ``saveItem`` for every product, so the round says so
+    rather than register the catalogue under it."""
+    if cache.item_classes and configured not in cache.item_classes:
+        raise EtimsError(
+            f"the item classification {configured} (KAUNTA_ETIMS_ITEM_CLASS) is not in "
+            f"KRA's list of {len(cache.item_classes)} classifications: set one KRA lists"
+        )
+    return configured
+
+
 def _set_up(device: BranchDevice, client: OscuClient, clock: Callable[[], datetime]) -> None:
     try:
         client.cmc_key()
@@ -171,6 +200,7 @@ def _set_up(device: BranchDevice, client: OscuClient, clock: Callable[[], dateti
         BranchDevice.objects.filter(pk=device.pk).update(device=device.device)
     cache = CodeCache.from_json(device.codes or CodeCache().to_json())
     client.refresh_codes(cache, clock())
+    client.refresh_item_classes(cache, clock())
     device.codes = cache.to_json()
     BranchDevice.objects.filter(pk=device.pk).update(codes=device.codes)
 
