@@ -87,6 +87,9 @@ class HeadOfficeSecrets:
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self._env = os.environ if env is None else env
+        #: values read or written by this object: the key is asked for on every call to
+        #: KRA, so it is decrypted once, not per request (absent ones are asked again)
+        self._known: dict[str, str] = {}
 
     @staticmethod
     def variable(name: str) -> str:
@@ -101,13 +104,17 @@ class HeadOfficeSecrets:
         from_env = self._env.get(self.variable(name))
         if from_env:
             return from_env
+        if name in self._known:
+            return self._known[name]
         row = SealedSecret.objects.filter(name=name).first()
         if row is None:
             return None
         from cryptography.fernet import InvalidToken
 
         try:
-            return str(self._fernet().decrypt(row.sealed.encode("ascii")).decode("utf-8"))
+            value = str(self._fernet().decrypt(row.sealed.encode("ascii")).decode("utf-8"))
+            self._known[name] = value
+            return value
         except InvalidToken:
             raise SecretUnreadable(
                 f"the stored secret {name} cannot be decrypted with this head office's key "
@@ -120,6 +127,7 @@ class HeadOfficeSecrets:
         SealedSecret.objects.update_or_create(
             name=name, defaults={"sealed": sealed, "updated_at": timezone.now()}
         )
+        self._known[name] = value
         log.info("eTIMS: KRA gave %s; stored sealed in the database", name)
 
 

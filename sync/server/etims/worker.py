@@ -96,10 +96,11 @@ def run_round(
     item_class = item_class or item_class_from_environment()
     secrets = secrets or _SECRETS
     branch = Branch(device.tin, device.bhf_id, device.device_serial)
-    bearer_name = f"etims.bearer.{branch.tin}.{branch.bhf_id}"
-    client = OscuClient(branch, settings, secrets, bearer=lambda: secrets.get(bearer_name))
     queue = DjangoQueue()
     try:
+        # the optional GavaConnect token (reference 1.4), read once per round
+        token = secrets.get(f"etims.bearer.{branch.tin}.{branch.bhf_id}")
+        client = OscuClient(branch, settings, secrets, bearer=lambda: token)
         _set_up(device, client, clock)
         cache = CodeCache.from_json(device.codes or CodeCache().to_json())
         default_class = fallback_class(cache, item_class)
