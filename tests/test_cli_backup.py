@@ -130,3 +130,37 @@ def test_a_config_mistake_is_named_and_a_typo_warned_about(tmp_path: Path) -> No
     result = kaunta("--config", str(config), "--training", "--print-paths", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "kaunta: warning: unknown key terminal.stor_id" in result.stderr
+
+
+def test_kaunta_backup_and_restore_carry_the_etims_queue(tmp_path: Path) -> None:
+    """The eTIMS queue beside the database (its invoice counter) is in the backup and
+    comes back with ``kaunta restore`` after the disk lost it."""
+    from datetime import UTC, datetime
+
+    from sync.etims.queue import EntryKind
+    from sync.etims.queue_sqlite import SqliteQueue
+
+    data, db = _till_with_products(tmp_path)
+    path = db.with_name("etims.sqlite")
+    queue = SqliteQueue(path)
+    try:
+        now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        for n in range(4):
+            position = queue.enqueue("P051234567X-01", f"s{n}", EntryKind.SALE, {}, now)
+            queue.claim_numbers("P051234567X-01", [(position, lambda k: {"invcNo": k})], now)
+    finally:
+        queue.close()
+    backup = Path(kaunta("--data-dir", str(data), "backup", home=tmp_path).stdout.strip())
+    copy = backup.with_name(f"{backup.stem}.etims.sqlite")
+    assert copy.is_file()
+    for lost in (db, path):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{lost}{suffix}").unlink(missing_ok=True)
+    restored = kaunta("--data-dir", str(data), "restore", str(backup), home=tmp_path)
+    assert restored.returncode == 0, restored.stderr
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        assert conn.execute("SELECT max(last_invc_no) FROM etims_counter").fetchone()[0] == 4
+    finally:
+        conn.close()
+    assert _products(db) == 348

@@ -94,7 +94,7 @@ def test_two_tills_of_a_branch_through_an_outage_get_one_gap_free_sequence(
     again = a.push(client, first)
     assert [r["status"] for r in again.json()["results"]] == ["duplicate", "duplicate"]
     assert QueueEntry.objects.filter(branch=device).count() == 6
-    # the key KRA gave is held for the operator, never in the database
+    # the key KRA gave is kept (sealed, tested below), never with the device's facts
     key = kra.cmc_key
     assert key is not None
     assert secrets.get(f"etims.cmc_key.{DEMO_TIN}.{branch[0]}") == key
