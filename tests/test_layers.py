@@ -242,9 +242,17 @@ LAYERS: dict[str, Rule] = {
         forbidden_patterns=SANDBOXES,
     ),
     # Head office's eTIMS for enrolled stores: the pure OSCU client and queue (sync.etims,
-    # which holds the one HTTP client) over Django; still no till, no sandbox.
+    # which holds the one HTTP client) over Django; still no till, no sandbox. cryptography:
+    # Fernet seals the communication key KRA gives at initialisation (store.py).
     "sync.server.etims": Rule(
-        allowed=("sync.server", "sync.etims", "sync.protocol", "django", "django_tasks"),
+        allowed=(
+            "sync.server",
+            "sync.etims",
+            "sync.protocol",
+            "django",
+            "django_tasks",
+            "cryptography",
+        ),
         forbidden=("pos", "drivers", "sync.agent", "PySide6", "sync.etims.sandbox"),
         forbidden_patterns=SANDBOXES,
     ),
