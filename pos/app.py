@@ -186,10 +186,11 @@ class TrainingSimulators:
     their phones (and the card terminal's customer), started after the till's window.
 
     Their code (and on a training folder's first start the PayPal sandbox's RSA signing
-    keys, kept there afterwards: ``pos.training_signer``) cost about a quarter of a
-    second that a cashier looking at the login screen need not wait for. So their ports are
-    taken first (bound, not yet listening) and the payment methods are built against
-    those addresses; :meth:`start` then serves on them, called once the window is up
+    keys, kept there afterwards: ``pos.payments.paypal.training_signer``) cost about a
+    quarter of a second that a cashier looking at the login screen need not wait for. So
+    their ports are taken first (bound, not yet listening) and the payment methods are
+    built against those addresses; :meth:`start` then serves on them, called once the
+    window is up
     (while the first login's PIN hash, which leaves the interpreter free, is computed).
     Nothing can reach a sandbox before that: a payment needs a signed-in cashier, whose
     sign-in is handled on the same GUI thread after :meth:`start` has run."""
@@ -241,7 +242,7 @@ class TrainingSimulators:
         from pos.payments.mpesa.sandbox import MpesaSandbox
         from pos.payments.paypal.customer import PayPalTrainingCustomer
         from pos.payments.paypal.sandbox import PayPalSandbox
-        from pos.training_signer import training_signer
+        from pos.payments.paypal.training_signer import training_signer
 
         payments = self.payments
         if self.started:
@@ -272,7 +273,7 @@ class TrainingSimulators:
         signer = training_signer(payments.config.database_path.parent)
         paypal_box = serve("paypal", lambda port: PayPalSandbox(port=port, signer=signer))
         # its signed webhooks go to the training head office once that is up too
-        from pos.training_hq import offer_paypal_sandbox
+        from pos.payments.paypal.training_hq_link import offer_paypal_sandbox
 
         offer_paypal_sandbox(paypal_box)
         if moved:

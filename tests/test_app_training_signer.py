@@ -1,4 +1,5 @@
-"""Training's PayPal sandbox keys are made once and kept (``pos.training_signer``).
+"""Training's PayPal sandbox keys are made once and kept
+(``pos.payments.paypal.training_signer``).
 
 Real keys and certificates on real files; a kept file that cannot be used (damaged, keys
 that do not belong together, a leaf about to end) is replaced, never an error.
@@ -17,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pos.app import start_payments
 from pos.config import load_config
 from pos.payments.paypal.sandbox.signing import WebhookSigner
+from pos.payments.paypal.training_signer import FILE_NAME, RENEW_BEFORE, training_signer
 from pos.services.terminal import Terminal
-from pos.training_signer import FILE_NAME, RENEW_BEFORE, training_signer
 
 
 def _verifies(signer: WebhookSigner) -> bool:

@@ -6,7 +6,8 @@ sandbox in the till's process, the training head office as a real child process
 pulling the PayPal results. The till never polls PayPal here: the capture's answer is lost
 to it (made with the till's own request id, as its poll would make it), so only the relay
 can complete the sale. A webhook signed by another certificate chain is refused there and
-changes nothing. :class:`pos.training_hq.PayPalWebhookLink` joins the two in either order.
+changes nothing. :class:`pos.payments.paypal.training_hq_link.PayPalWebhookLink` joins the
+two in either order.
 """
 
 from __future__ import annotations
@@ -27,16 +28,15 @@ from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.payments.paypal.method import PayPalMethod
 from pos.payments.paypal.method import create as create_paypal
 from pos.payments.paypal.sandbox import DEMO_WEBHOOK_ID, PayPalSandbox
-from pos.payments.registry import MethodContext
-from pos.push_relay import inline
-from pos.training_hq import (
+from pos.payments.paypal.training_hq_link import (
     PAYPAL_TRUST_FILE,
     PAYPAL_WEBHOOKS,
     PayPalWebhookLink,
-    TrainingHeadOffice,
-    _FileSecrets,
     paypal_env,
 )
+from pos.payments.registry import MethodContext
+from pos.push_relay import inline
+from pos.training_hq import TrainingHeadOffice, _FileSecrets
 from sync.agent import ClientSettings, HeadOfficeClient
 from sync.agent.enroll import load
 from tests.shift_open import ensure_shift
