@@ -45,6 +45,8 @@ from sync.protocol.batch import ChainHead, batch_document
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENTS = 8
+#: the head office data folder (push slots) under the system temp folder
+BENCH_DATA = "kaunta-bench-sync"
 BATCH = 200
 #: the probe starts a small call every this many seconds (25 a second)
 PROBE_EVERY_S = 0.04
@@ -147,8 +149,13 @@ def _database() -> Iterator[str]:
 
 
 def _env(url: str) -> dict[str, str]:
+    # the server's files (push slots) go to a folder of the bench's own, never into the
+    # checkout it runs from (settings' default data folder is the working directory)
+    data = Path(os.environ.get("KAUNTA_HQ_DATA_DIR") or Path(tempfile.gettempdir()) / BENCH_DATA)
+    data.mkdir(parents=True, exist_ok=True)
     return {
         **os.environ,
+        "KAUNTA_HQ_DATA_DIR": str(data),
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "sync.server.settings",
         "KAUNTA_HQ_SECRET_KEY": "bench-only-" + "k" * 40,
