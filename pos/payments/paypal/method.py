@@ -259,6 +259,9 @@ class PayPalMethod(PaymentMethod):
             Capability.CANCEL,
             Capability.CUSTOMER_DEVICE,
             Capability.IDEMPOTENT_START,
+            # a refund repeated with the same PayPal-Request-Id answers the first one:
+            # a refund whose answer was lost is asked about by repeating it
+            Capability.IDEMPOTENT_REFUND,
         }
     )
     currencies = PAYPAL_CURRENCIES

@@ -19,6 +19,7 @@ from pos.payments.base import (
     GatewayUnavailable,
     PaymentRequest,
     PaymentResult,
+    RefundState,
 )
 from pos.payments.paypal.client import LIVE_BASE_URL, PayPalClient, PayPalConfig
 from pos.payments.paypal.method import PayPalMethod, create, mask_email
@@ -423,6 +424,31 @@ def test_retried_refund_is_not_paid_twice(
     assert len(sandbox.ledger()["refunds"]) == 1
 
 
+def test_a_refund_whose_answer_was_lost_is_asked_about_and_found_once(
+    method: PayPalMethod, sandbox: PayPalSandbox, new_request: NewRequest
+) -> None:
+    """The refund recovery's question (``refund_status``): PayPal's refund is idempotent
+    by request id, so repeating the refund finds the one that went through (never a
+    second); one PayPal refused is said not refunded; PayPal away leaves it unanswered."""
+    assert method.can(Capability.IDEMPOTENT_REFUND)
+    ref = replace(paid_ref(method, sandbox, new_request(2000)), details={"refund_id": "r-9"})
+    sandbox.fail_next(3, 503, after=True, path="/v2/payments/captures/")
+    with pytest.raises(GatewayUnavailable):
+        method.refund(ref, Money(700, "USD"))  # it went through; every answer was lost
+    [made] = sandbox.ledger()["refunds"]
+    check = method.refund_status(ref, Money(700, "USD"), "", nothing_since=False)
+    assert check.state is RefundState.REFUNDED
+    assert check.refund_ref == made["id"]
+    assert len(sandbox.ledger()["refunds"]) == 1
+    too_much = replace(ref, details={"refund_id": "r-10"})
+    refused = method.refund_status(too_much, Money(1500, "USD"), "", nothing_since=True)
+    assert refused.state is RefundState.NOT_REFUNDED
+    assert len(sandbox.ledger()["refunds"]) == 1
+    method.client.close()  # PayPal cannot be reached: no answer, nothing concluded
+    with pytest.raises(GatewayUnavailable):
+        method.refund_status(ref, Money(700, "USD"), "", nothing_since=True)
+
+
 def test_refund_checks_amount_before_calling(
     method: PayPalMethod, sandbox: PayPalSandbox, new_request: NewRequest
 ) -> None:
@@ -474,6 +500,7 @@ def test_declared_capabilities(method: PayPalMethod) -> None:
         Capability.CANCEL,
         Capability.CUSTOMER_DEVICE,
         Capability.IDEMPOTENT_START,
+        Capability.IDEMPOTENT_REFUND,
     }
     assert "KES" not in method.currencies
     assert {"USD", "EUR", "JPY"} <= method.currencies
