@@ -121,6 +121,16 @@ def _ask_mpesa(till: Till) -> GatewayDialog:
     return dialog
 
 
+def _cancel(till: Till, dialog: GatewayDialog) -> None:
+    """The cashier stops waiting (Esc, and Esc again after the warning that the customer
+    can still approve): no payment dialog is left open at the end."""
+    assert dialog.phone is not None
+    till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Escape)
+    till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Escape)
+    till.idle()
+    till.until(lambda: not dialog.isVisible(), timeout=GATEWAY_MS)
+
+
 @pytest.mark.parametrize("language", ["en", "sw"])
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_the_idle_training_phone_covers_no_status_line(
@@ -153,27 +163,30 @@ def test_the_kiswahili_pin_hint_is_shown_whole_and_the_phone_still_covers_no_lin
     # the phone grew upwards for the PIN: its lower edge is still above the status lines
     assert _covered(till) == {}
     assert dialog.isVisible()
+    _cancel(till, dialog)
 
 
 def test_the_english_pin_hint_is_shown_whole(make_paying_till: MakeTill) -> None:
     till = make_paying_till()
     _log_in(till, "en")
     _sized(till, 1024, 768)
-    _ask_mpesa(till)
+    dialog = _ask_mpesa(till)
     phone = _phone(till)
     assert phone.pin.placeholderText() == f"M-PESA PIN (demo PIN {DEMO_MPESA_PIN})"
     assert _hint_shown_whole(phone.pin)
+    _cancel(till, dialog)
 
 
 def test_a_hint_too_wide_for_the_field_is_caught(make_paying_till: MakeTill) -> None:
     """The measure above can fail: a field held at its old width cuts the Kiswahili hint."""
     till = make_paying_till()
     _log_in(till, "sw")
-    _ask_mpesa(till)
+    dialog = _ask_mpesa(till)
     phone = _phone(till)
     phone.pin.setFixedWidth(200)
     QApplication.processEvents()
     assert not _hint_shown_whole(phone.pin)
+    _cancel(till, dialog)
 
 
 @pytest.mark.parametrize(("width", "height"), [*SIZES, (1920, 1080)])
