@@ -64,7 +64,7 @@ from pos.services.auth import Approval, AuthService, Permission
 from pos.services.checkout import CheckoutService, SaleView
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
-from pos.services.steps import NetCall, Steps, run_inline
+from pos.services.steps import PAUSE, NetCall, Steps, run_inline
 from pos.store import attempts as store
 from pos.store.db import Database
 
@@ -612,6 +612,8 @@ class PaymentService:
             self._rechecks[record.id] = _Recheck(now + timedelta(seconds=interval), interval)
             if record.method not in self._methods:
                 continue  # not set up now (keys removed?): asked again once it is back
+            # each attempt's store part on its own: a scan queued meanwhile goes first
+            yield PAUSE
             try:
                 view = yield from self.poll_steps(record.id)
             except ServiceError as exc:

@@ -36,6 +36,16 @@ class NetCall(Generic[R]):
 Steps = Generator[NetCall[Any], Any, T]
 
 
+def _nothing() -> None:
+    return None
+
+
+#: Yielded by a long background use case between its store parts (``yield PAUSE``): no
+#: network call; the driver puts the rest back in the till worker's queue, so work a
+#: person waits for (a scan) that arrived meanwhile runs first. Inline it is a no-op.
+PAUSE: NetCall[None] = NetCall(_nothing, "pause")
+
+
 def run_inline(steps: Steps[T]) -> T:
     """Drive ``steps`` to the end on the calling thread (network calls included)."""
     try:

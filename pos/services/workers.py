@@ -29,7 +29,7 @@ from collections.abc import Callable, Generator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from pos.services.steps import NetCall
+from pos.services.steps import PAUSE, NetCall
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -141,6 +141,13 @@ def drive_steps(
             return
         except BaseException as exc:
             outcome.set_exception(exc)
+            return
+        if call is PAUSE:  # no network: back in the queue, behind what arrived meanwhile
+            try:
+                on_till(advance, steps, lambda: steps.send(None))
+            except WorkerClosed:
+                steps.close()
+                outcome.cancel()
             return
         try:
             future = network.submit(call.fn)

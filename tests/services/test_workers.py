@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pos.services.steps import NetCall
+from pos.services.steps import PAUSE, NetCall
 from pos.services.workers import Worker, WorkerClosed, drive_steps
 
 WAIT = 10.0
@@ -91,3 +91,33 @@ def test_a_background_use_case_lets_a_queued_scan_go_between_its_steps() -> None
         till.shutdown()
         network.shutdown(wait=False)
     assert ran == ["scan-1", "recheck: read attempts", "scan-2", "recheck: record paid"]
+
+
+def test_a_pause_puts_the_rest_of_a_background_use_case_behind_queued_work() -> None:
+    """``yield PAUSE`` between two store parts: no network call, and a scan queued while
+    the first part ran goes before the second."""
+    till = Worker("test-till")
+    network = Worker("test-network", daemon=True)
+    ran: list[str] = []
+    first_ran = threading.Event()
+    go_on = threading.Event()
+
+    def recheck() -> Generator[NetCall[Any], Any, int]:
+        ran.append("recheck: attempt 1")
+        first_ran.set()
+        go_on.wait(WAIT)  # the cashier scans meanwhile
+        yield PAUSE
+        ran.append("recheck: attempt 2")
+        return 2
+
+    try:
+        done = drive_steps(till, network, recheck, background=True)
+        assert first_ran.wait(WAIT)
+        scan = till.submit(ran.append, "scan")
+        go_on.set()
+        assert done.result(WAIT) == 2
+        scan.result(WAIT)
+    finally:
+        till.shutdown()
+        network.shutdown(wait=False)
+    assert ran == ["recheck: attempt 1", "scan", "recheck: attempt 2"]
