@@ -40,6 +40,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pos.domain.messages import define
 from pos.domain.money import Money
 from pos.services.errors import ServiceError
 from pos.store.models import PaymentAttempt, RefundAttemptRecord
@@ -79,6 +80,16 @@ NOTHING_BACK = frozenset({S.NOT_REFUNDED, S.DECLINED})
 class IllegalMove(ServiceError):
     """A refund attempt was asked to move where it may not (backwards, or out of a final
     state), or another writer moved it first. Nothing was changed."""
+
+
+NO_SUCH_ATTEMPT = define("refund_attempt.unknown", "There is no refund attempt {attempt}.")
+CANNOT_MOVE = define(
+    "refund_attempt.cannot_move",
+    "Refund attempt {attempt} is {state}: it cannot become {to}.",
+)
+MOVED_MEANWHILE = define(
+    "refund_attempt.moved_meanwhile", "Refund attempt {attempt} was moved meanwhile."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,14 +206,14 @@ def move(
     ``to`` equal to the state it is in only updates the texts (a re-check's news)."""
     row = s.get(RefundAttemptRecord, attempt)
     if row is None:
-        raise IllegalMove(f"There is no refund attempt {attempt}.")
+        raise IllegalMove(NO_SUCH_ATTEMPT(attempt=attempt))
     s.refresh(row)
     here = RefundAttemptState(row.state)
     allowed = {here} if to is here and here.open else {f for f, tos in MOVES.items() if to in tos}
     if expect is not None:
         allowed &= set(expect)
     if here not in allowed:
-        raise IllegalMove(f"Refund attempt {attempt} is {here.value}: it cannot become {to.value}.")
+        raise IllegalMove(CANNOT_MOVE(attempt=attempt, state=here.value, to=to.value))
     values: dict[str, object] = {"state": to.value, "updated_at": now}
     for name, value in (
         ("gateway_ref", gateway_ref),
@@ -222,7 +233,7 @@ def move(
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise IllegalMove(f"Refund attempt {attempt} was moved meanwhile.")
+        raise IllegalMove(MOVED_MEANWHILE(attempt=attempt))
     s.refresh(row)
     return _row(row)
 

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain.barcode import normalize_barcode
 from pos.domain.errors import DomainError
-from pos.domain.messages import define
+from pos.domain.messages import Message, define
 from pos.domain.money import Money
 from pos.domain.receipt import LABEL_DETAIL
 from pos.domain.refund import (
@@ -488,9 +488,13 @@ class RefundService:
                     self._failed(user.user_id, refund_id, result.code, given)
                     if given:
                         raise ServiceError(
-                            GATEWAY_FAILED_AFTER(problem=result.message, given=", ".join(given))
+                            GATEWAY_FAILED_AFTER(
+                                problem=Message.plain(result.message), given=", ".join(given)
+                            )
                         )
-                    raise ServiceError(METHOD_DECLINED(label=tender.label, problem=result.message))
+                    raise ServiceError(
+                        METHOD_DECLINED(label=tender.label, problem=Message.plain(result.message))
+                    )
                 self._move(
                     aid,
                     AState.APPROVED,

@@ -232,7 +232,7 @@
     </message>
     <message>
         <source>M-PESA PIN (demo PIN {pin})</source>
-        <translation>PIN ya M-PESA (majaribio: {pin})</translation>
+        <translation>PIN ya M-PESA (mfano {pin})</translation>
     </message>
     <message>
         <source>No money</source>
@@ -2092,12 +2092,20 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Zote zilizobaki</translation>
     </message>
     <message>
+        <source>Asking the terminal about the waiting refunds…</source>
+        <translation>Inauliza mashine ya kadi kuhusu marejesho yanayosubiri…</translation>
+    </message>
+    <message>
         <source>Cash from the drawer</source>
         <translation>Taslimu kutoka droo</translation>
     </message>
     <message>
         <source>Changed their mind</source>
         <translation>Amebadili nia</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>Angalia tena</translation>
     </message>
     <message>
         <source>Choose how many of each item come back.</source>
@@ -2136,12 +2144,32 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Ofisi kuu imekataa marejesho {number}: {reason} Usirudishe pesa hizo tena; iambie ofisi kuu.</translation>
     </message>
     <message>
+        <source>It did not go back</source>
+        <translation>Hazikurudi</translation>
+    </message>
+    <message>
+        <source>It went back</source>
+        <translation>Zimerudi</translation>
+    </message>
+    <message>
         <source>Item</source>
         <translation>Bidhaa</translation>
     </message>
     <message>
+        <source>No money went back: nothing is recorded as refunded, and the sale can be refunded again.</source>
+        <translation>Hakuna pesa zilizorudi: hakuna kilichorekodiwa kama kimerudishwa, na mauzo haya yanaweza kurejeshwa tena.</translation>
+    </message>
+    <message>
         <source>No receipt matches.</source>
         <translation>Hakuna risiti inayolingana.</translation>
+    </message>
+    <message>
+        <source>No refund is waiting for an answer.</source>
+        <translation>Hakuna marejesho yanayosubiri jibu.</translation>
+    </message>
+    <message>
+        <source>Only after looking: what the terminal's journal shows (its receipt number)</source>
+        <translation>Baada ya kuangalia tu: kinachoonyeshwa na kumbukumbu za mashine ya kadi (nambari ya risiti yake)</translation>
     </message>
     <message>
         <source>Other (say why)</source>
@@ -2180,6 +2208,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Marejesho {number} yamefanyika: {total} zimerudishwa.</translation>
     </message>
     <message>
+        <source>Refund {number} recorded: {total} went back.</source>
+        <translation>Marejesho {number} yamerekodiwa: {total} zimerudishwa.</translation>
+    </message>
+    <message>
         <source>Refund {number} sent to the printer again, marked COPY.</source>
         <translation>Marejesho {number} yametumwa kwa printa tena, yakiwa na alama COPY.</translation>
     </message>
@@ -2216,8 +2248,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Zilizouzwa</translation>
     </message>
     <message>
+        <source>Still waiting: {problem}</source>
+        <translation>Bado inasubiri: {problem}</translation>
+    </message>
+    <message>
         <source>The refund receipt was sent to the printer.</source>
         <translation>Risiti ya marejesho imetumwa kwa printa.</translation>
+    </message>
+    <message>
+        <source>The terminal did not answer after the refund was sent: nothing is recorded as refunded yet. See the waiting refund above.</source>
+        <translation>Mashine ya kadi haikujibu baada ya marejesho kutumwa: bado hakuna kilichorekodiwa kama kimerudishwa. Tazama marejesho yanayosubiri hapo juu.</translation>
     </message>
     <message>
         <source>This till has no receipt printer.</source>
@@ -3280,6 +3320,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Mauzo yaliyofutwa hayawezi kufutwa tena; rudisha pesa badala yake.</translation>
     </message>
     <message>
+        <source>A {label} refund of receipt {number} is waiting for the terminal's answer: check it again before refunding this sale again.</source>
+        <comment>refund_already_waiting</comment>
+        <translation>Marejesho ya {label} ya risiti {number} yanasubiri jibu la mashine ya kadi: yaangalie tena kabla ya kurejesha mauzo haya tena.</translation>
+    </message>
+    <message>
         <source>Add items before giving an order discount.</source>
         <translation>Ongeza bidhaa kwanza kabla ya kutoa punguzo la oda nzima.</translation>
     </message>
@@ -3392,6 +3437,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Cash must be in {currency}.</source>
         <comment>sale.cash_currency</comment>
         <translation>Pesa taslimu lazima ziwe kwa {currency}.</translation>
+    </message>
+    <message>
+        <source>Cash received.</source>
+        <translation>Pesa taslimu imepokelewa.</translation>
     </message>
     <message>
         <source>Cash rounding</source>
@@ -3547,6 +3596,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Toa sababu ya kufuta (angalau herufi 3).</translation>
     </message>
     <message>
+        <source>Give {amount} back from the drawer.</source>
+        <comment>cash.give_back</comment>
+        <translation>Mrudishie mteja {amount} kutoka droo.</translation>
+    </message>
+    <message>
         <source>Given back {amount}</source>
         <comment>refund.receipt.given_back</comment>
         <translation>Imerudishwa {amount}</translation>
@@ -3614,6 +3668,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>M-Pesa answered with an error; the prompt may or may not have reached the phone. Ask the customer: if they paid, call the manager before taking money again.</source>
         <translation>M-Pesa imejibu kwa hitilafu; ombi la PIN huenda limefika kwenye simu au halijafika. Muulize mteja: kama amelipa, mwite meneja kabla ya kupokea pesa tena.</translation>
+    </message>
+    <message>
+        <source>M-Pesa could not be reached, so nothing was sent to the customer's phone. Check the network and try again, or pay another way.</source>
+        <translation>M-Pesa haikupatikana, kwa hiyo hakuna kilichotumwa kwenye simu ya mteja. Angalia mtandao kisha jaribu tena, au lipa kwa njia nyingine.</translation>
     </message>
     <message>
         <source>M-Pesa could not send the PIN prompt to the phone. Try again; if it keeps failing, pay another way.</source>
@@ -3684,6 +3742,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>M-Pesa imekataa ombi la kuingia la duka (grant type si sahihi).</translation>
     </message>
     <message>
+        <source>M-Pesa reported a payment that does not match this sale ({what}). Do not treat the sale as paid: the manager must check the M-Pesa statement (receipt {receipt}) and settle it.</source>
+        <comment>mpesa.mismatch_receipt</comment>
+        <translation>M-Pesa imeripoti malipo yasiyolingana na mauzo haya ({what}). Usihesabu mauzo haya kuwa yamelipwa: meneja lazima akague taarifa ya M-Pesa (risiti {receipt}) na amalize hesabu.</translation>
+    </message>
+    <message>
+        <source>M-Pesa reported a payment that does not match this sale ({what}). Do not treat the sale as paid: the manager must check the M-Pesa statement and settle it.</source>
+        <comment>mpesa.mismatch</comment>
+        <translation>M-Pesa imeripoti malipo yasiyolingana na mauzo haya ({what}). Usihesabu mauzo haya kuwa yamelipwa: meneja lazima akague taarifa ya M-Pesa na amalize hesabu.</translation>
+    </message>
+    <message>
         <source>M-Pesa says the shop's till does not exist, so nothing was paid.</source>
         <translation>M-Pesa inasema till ya duka haipo, kwa hiyo hakuna kilicholipwa.</translation>
     </message>
@@ -3696,6 +3764,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>M-Pesa takes whole shillings only; {amount} has cents. Round the amount up to the next shilling first.</source>
         <comment>mpesa.has_cents</comment>
         <translation>M-Pesa inapokea shilingi kamili tu; {amount} ina senti. Kwanza pandisha kiasi hadi shilingi kamili inayofuata.</translation>
+    </message>
+    <message>
+        <source>Make sure {label} is on and connected, then press Check again. Do not give this money back another way meanwhile.</source>
+        <comment>refund_todo_pending</comment>
+        <translation>Hakikisha {label} imewashwa na imeunganishwa, kisha bonyeza Angalia tena. Usirudishe pesa hizi kwa njia nyingine wakati huu.</translation>
     </message>
     <message>
         <source>Make the {label} reversal of {amount} first, then type its reference (or give it back as cash, with a manager's approval).</source>
@@ -3728,6 +3801,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>No PIN set-up code is waiting for this person on this till. Ask head office for one (Staff, Make a PIN set-up code); it reaches this till with the next sync.</source>
         <comment>pin_setup_none</comment>
         <translation>Hakuna msimbo wa kuweka PIN unaomsubiri mtu huyu kwenye kaunta hii. Omba ofisi kuu (Wafanyakazi, Tengeneza msimbo wa kuweka PIN); utafika kwenye kaunta hii na usawazishaji unaofuata.</translation>
+    </message>
+    <message>
+        <source>No answer from the customer in time. Ask them to check their phone, then try again or take another method. If it is paid later, the manager is alerted.</source>
+        <translation>Mteja hakujibu kwa wakati. Mwombe aangalie simu yake, kisha jaribu tena au tumia njia nyingine. Ikilipwa baadaye, meneja ataarifiwa.</translation>
     </message>
     <message>
         <source>No backup of {path} was made ({doing}: the disk is full: free some space on {drive}). The database itself is unchanged and the till keeps working.</source>
@@ -3848,6 +3925,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Paid {amount} at {rate}</source>
         <comment>receipt.foreign</comment>
         <translation>Imelipwa {amount} kwa kiwango {rate}</translation>
+    </message>
+    <message>
+        <source>Part of refund {refund} went back through its methods and part did not: nothing is recorded as refunded. Tell head office what each terminal or gateway shows before refunding this sale again.</source>
+        <comment>refund_todo_mixed</comment>
+        <translation>Sehemu ya marejesho {refund} imerudi kupitia njia zake na sehemu haikurudi: hakuna kilichorekodiwa kama kimerudishwa. Iambie ofisi kuu kinachoonyeshwa na kila mashine au huduma ya malipo kabla ya kurejesha mauzo haya tena.</translation>
     </message>
     <message>
         <source>PayPal accepted the refund of {amount}; it completes when PayPal releases it.</source>
@@ -3983,6 +4065,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Mlipaji {payer}</translation>
     </message>
     <message>
+        <source>Prompt sent to {payer}. Ask the customer to enter their M-Pesa PIN.</source>
+        <comment>mpesa.prompt_sent</comment>
+        <translation>Ombi limetumwa kwa {payer}. Mwombe mteja aweke PIN yake ya M-Pesa.</translation>
+    </message>
+    <message>
         <source>Putting back the copy made just before ({backup}) failed too: restore it with `kaunta restore {backup}`.</source>
         <comment>store.upgrade_not_put_back</comment>
         <translation>Kurudisha nakala iliyofanywa kabla tu ({backup}) kumeshindikana pia: irejeshe kwa `kaunta restore {backup}`.</translation>
@@ -4062,7 +4149,17 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Refund</source>
         <comment>refund.receipt.refund</comment>
-        <translation>Rejesha pesa</translation>
+        <translation>Marejesho</translation>
+    </message>
+    <message>
+        <source>Refund attempt {attempt} is {state}: it cannot become {to}.</source>
+        <comment>refund_attempt.cannot_move</comment>
+        <translation>Jaribio la kurejesha pesa {attempt} liko {state}: haliwezi kuwa {to}.</translation>
+    </message>
+    <message>
+        <source>Refund attempt {attempt} was moved meanwhile.</source>
+        <comment>refund_attempt.moved_meanwhile</comment>
+        <translation>Jaribio la kurejesha pesa {attempt} limebadilishwa na mwingine wakati huo huo.</translation>
     </message>
     <message>
         <source>Refund {refund_id}</source>
@@ -4139,6 +4236,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kumaliza malipo yaliyochelewa (kurejesha au salio)</translation>
     </message>
     <message>
+        <source>Settling a refund by hand</source>
+        <translation>Kumaliza marejesho kwa mkono</translation>
+    </message>
+    <message>
         <source>Shift {number} is already open on this till: close it first.</source>
         <comment>shift_already_open</comment>
         <translation>Zamu {number} tayari iko wazi kwenye till hii: ifunge kwanza.</translation>
@@ -4147,6 +4248,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Shift {number} is still open: close it (count the drawer) before the Z.</source>
         <comment>z_shift_open</comment>
         <translation>Zamu {number} bado iko wazi: ifunge (hesabu droo) kabla ya Z.</translation>
+    </message>
+    <message>
+        <source>Stopped waiting. The {method} request is still checked in the background; if the customer pays after all, the manager is alerted.</source>
+        <comment>payments.stopped_waiting</comment>
+        <translation>Imeacha kusubiri. Ombi la {method} bado linakaguliwa chinichini; mteja akilipa hata hivyo, meneja ataarifiwa.</translation>
     </message>
     <message>
         <source>Subtotal (1 item)</source>
@@ -4257,6 +4363,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>That refund is not in this till's journal.</source>
         <translation>Urejeshaji huo wa pesa haumo kwenye daftari la till hii.</translation>
+    </message>
+    <message>
+        <source>That refund is not waiting for an answer on this till.</source>
+        <translation>Marejesho hayo hayasubiri jibu kwenye mashine hii.</translation>
     </message>
     <message>
         <source>That request is not on this phone any more.</source>
@@ -4506,6 +4616,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Till haina noti na sarafu za {currency}: haiwezi kuhesabu.</translation>
     </message>
     <message>
+        <source>The till never got {method}'s answer to this request. If the customer paid, the payment will show up as a late payment for the manager.</source>
+        <comment>payments.never_answered</comment>
+        <translation>Till haikupata jibu la {method} kwa ombi hili. Ikiwa mteja alilipa, malipo yataonekana kama malipo yaliyochelewa kwa meneja.</translation>
+    </message>
+    <message>
+        <source>The till stopped before it sent this refund to {label}. Press Check again: nothing went back, and the sale can then be refunded again.</source>
+        <comment>refund_todo_not_sent</comment>
+        <translation>Mashine hii ilisimama kabla ya kutuma marejesho haya kwa {label}. Bonyeza Angalia tena: hakuna kilichorudi, na mauzo haya yanaweza kisha kurejeshwa tena.</translation>
+    </message>
+    <message>
         <source>The training phone cannot reach the sandbox: {detail}</source>
         <comment>training.unreachable</comment>
         <translation>Simu ya mafunzo haiwezi kufikia sandbox: {detail}</translation>
@@ -4536,6 +4656,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>There is no open sale: scan an item to start one.</source>
         <translation>Hakuna mauzo yaliyo wazi: skani bidhaa kuanza mauzo.</translation>
+    </message>
+    <message>
+        <source>There is no refund attempt {attempt}.</source>
+        <comment>refund_attempt.unknown</comment>
+        <translation>Hakuna jaribio la kurejesha pesa {attempt}.</translation>
     </message>
     <message>
         <source>This PIN cannot be checked: it was saved with PIN pepper {pepper_id}, which this till does not have (its key store has no {secret} of that id). Restore the till's keys from its backup; call support.</source>
@@ -4570,6 +4695,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>This is over the customer's PayPal limit.</source>
         <translation>Hiki kinazidi kikomo cha PayPal cha mteja.</translation>
+    </message>
+    <message>
+        <source>This sale changed since the refund was sent (another refund?): the refund is not recorded. Tell head office what the terminal shows.</source>
+        <comment>refund_plan_changed</comment>
+        <translation>Mauzo haya yamebadilika tangu marejesho yatumwe (marejesho mengine?): marejesho hayajarekodiwa. Iambie ofisi kuu kinachoonyeshwa na mashine ya kadi.</translation>
     </message>
     <message>
         <source>This sale is completed; it cannot be changed.</source>
@@ -4631,6 +4761,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Type the {field} before sending.</source>
         <comment>payments.keyed_missing</comment>
         <translation>Andika {field} kabla ya kutuma.</translation>
+    </message>
+    <message>
+        <source>Type what the terminal's journal (or the statement) shows for this refund: its receipt number, or that there is none.</source>
+        <translation>Andika kinachoonyeshwa na kumbukumbu za mashine ya kadi (au taarifa ya benki) kwa marejesho haya: nambari ya risiti yake, au kwamba hakuna.</translation>
     </message>
     <message>
         <source>Unknown VAT class {code} (known: {known}).</source>
@@ -4887,6 +5021,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>{label} haiwezi kurudishwa kwa njia hiyo.</translation>
     </message>
     <message>
+        <source>{label} did not answer after the refund was sent: {problem} Nothing is recorded as refunded yet: the till asks it whether the refund went through (see the waiting line).</source>
+        <comment>refund_waiting</comment>
+        <translation>{label} haikujibu baada ya marejesho kutumwa: {problem} Bado hakuna kilichorekodiwa kama kimerudishwa: mashine hii inaiuliza kama marejesho yalipita (tazama mstari wa yanayosubiri).</translation>
+    </message>
+    <message>
         <source>{label} did not answer: {problem} Nothing is recorded as refunded, but some money went back already: {given}. Tell head office before trying again.</source>
         <comment>refund_method_no_answer_after</comment>
         <translation>{label} haikujibu: {problem} Hakuna kilichorekodiwa kama kimerudishwa, lakini pesa nyingine zimesharudi: {given}. Iambie ofisi kuu kabla ya kujaribu tena.</translation>
@@ -4897,14 +5036,29 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>{label} haikujibu: {problem} Hakuna kilichorekodiwa kama kimerudishwa. Kabla ya kujaribu tena, angalia muamala wake wa mwisho (au risiti yake): ikionyesha marejesho haya yamekubaliwa, pesa zimerudi; usirudishe tena, na uiambie ofisi kuu nambari ya risiti yake.</translation>
     </message>
     <message>
+        <source>{label} did not answer: {problem} Nothing was sent to it, so nothing went back and nothing is recorded as refunded. Try again, or choose cash from the drawer for this tender (a manager approves).</source>
+        <comment>refund_method_not_reached</comment>
+        <translation>{label} haikujibu: {problem} Hakuna kilichotumwa kwake, kwa hiyo hakuna kilichorudi na hakuna kilichorekodiwa kama kimerudishwa. Jaribu tena, au chagua pesa taslimu kutoka droo kwa malipo haya (meneja aidhinishe).</translation>
+    </message>
+    <message>
         <source>{label} did not give the money back: {problem} Nothing is recorded as refunded. Try again, or choose cash from the drawer for this tender (a manager approves).</source>
         <comment>refund_method_declined</comment>
         <translation>{label} haikurudisha pesa: {problem} Hakuna kilichorekodiwa kama kimerudishwa. Jaribu tena, au chagua pesa taslimu kutoka droo kwa malipo haya (meneja aidhinishe).</translation>
     </message>
     <message>
+        <source>{label} gave {amount} back, but the refund is not recorded yet: {problem} Press Check again; do not give this money back again.</source>
+        <comment>refund_todo_approved</comment>
+        <translation>{label} imerudisha {amount}, lakini marejesho bado hayajarekodiwa: {problem} Bonyeza Angalia tena; usirudishe pesa hizi tena.</translation>
+    </message>
+    <message>
         <source>{label} is not set up on this till: give the money back by hand or as cash.</source>
         <comment>refund_method_not_set_up</comment>
         <translation>{label} haijawekwa kwenye mashine hii: rudisha pesa kwa mkono au kama taslimu.</translation>
+    </message>
+    <message>
+        <source>{label} refund waiting for the terminal's answer: {amount} for receipt {number}, sent {since}.</source>
+        <comment>refund_waiting_line</comment>
+        <translation>Marejesho ya {label} yanasubiri jibu la mashine ya kadi: {amount} kwa risiti {number}, yalitumwa {since}.</translation>
     </message>
     <message>
         <source>{method} cannot refund from the till: give the money back by hand (a reversal or cash) and say how in the note.</source>
@@ -4990,6 +5144,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{path} was written by a newer Kaunta (schema {revision}); install that version to restore it.</source>
         <comment>restore.too_new</comment>
         <translation>{path} iliandikwa na Kaunta mpya zaidi (schema {revision}); sakinisha toleo hilo ili kuirejesha.</translation>
+    </message>
+    <message>
+        <source>{problem} Once you have looked, settle it here: It went back (type the receipt number its journal shows) or It did not go back. Do not refund this sale again meanwhile; if in doubt, tell head office.</source>
+        <comment>refund_todo_unknown</comment>
+        <translation>{problem} Ukishaangalia, yamalize hapa: Zimerudi (andika nambari ya risiti inayoonyeshwa na kumbukumbu zake) au Hazikurudi. Usirejeshe mauzo haya tena wakati huu; ukiwa na shaka, iambie ofisi kuu.</translation>
     </message>
     <message>
         <source>{running} Nothing was restored: close the till first, then run `kaunta restore {source}` again.</source>

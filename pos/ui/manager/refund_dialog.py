@@ -684,7 +684,8 @@ class NoReceiptReturnDialog(KauntaDialog):
                 number=done.number, cash=done.cash_out
             )
         )
-        self.receipt_text.setPlainText("\n".join(render_refund_text(done.receipt)))
+        lines = render_refund_text(done.receipt, say=i18n.receipt_say())
+        self.receipt_text.setPlainText("\n".join(lines))
         self.receipt_text.setVisible(True)
         self.ok_button.setEnabled(False)
         print_refund(self._actions.terminal.devices, done.receipt, cash_out=True)
