@@ -28,6 +28,8 @@ from pos.services.auth import CurrentUser, Permission, UserSummary
 from pos.services.backups import BackupDone, BackupService
 from pos.services.errors import AccountLocked
 from pos.services.payments import AttemptView
+from pos.services.refund_receipts import print_refund
+from pos.services.refund_values import ResolvedRefund
 from pos.services.terminal import DemoUser, StartupReport, Terminal
 from pos.services.training import CustomerPhone
 from pos.ui import i18n
@@ -172,6 +174,7 @@ class MainWindow(QMainWindow):
             self.attach_phone(terminal.phone)
         self._resolving = False
         self._resolved_once = False
+        self._refunds_resolving = False
         self._resolve_timer = QTimer(self)
         self._resolve_timer.timeout.connect(self.resolve_payments)
         self._resolve_timer.start(30_000)
@@ -259,6 +262,39 @@ class MainWindow(QMainWindow):
             failed,
             background=True,  # nobody waits on it: a queued scan goes first
         )
+
+    def resolve_refunds(self) -> None:
+        """Ask the methods about refunds whose answer was lost (a card terminal that
+        stopped answering, a till that closed meanwhile), after each login: one that went
+        through is completed once (its receipt printed, as the refund dialog does), one
+        that did not is dropped; what stays unclear waits in the refund dialog. Background
+        work: a scan queued meanwhile goes first."""
+        if self._refunds_resolving or self.terminal.auth.current is None:
+            return
+        self._refunds_resolving = True
+        refunds = self.terminal.refunds
+
+        def failed(error: BaseException) -> None:
+            self._refunds_resolving = False
+            log.warning("resolving waiting refunds failed: %s", error)
+
+        def resolved(results: list[ResolvedRefund]) -> None:
+            self._refunds_resolving = False
+            for result in results:
+                done = result.done
+                if result.outcome != "completed" or done is None:
+                    continue
+                cash = bool(done.cash_out.minor)
+                print_refund(self.terminal.devices, done.receipt, cash_out=cash)
+                text = self.tr(
+                    "A refund that was waiting for its terminal's answer went through: "
+                    "refund {number} recorded ({total})."
+                ).format(number=done.number, total=done.total)
+                if cash:
+                    text += " " + self.tr("Hand over {cash} in cash.").format(cash=done.cash_out)
+                self.sale.show_info(text)
+
+        self.actions_.steps(refunds.resolve_pending_steps, resolved, failed, background=True)
 
     def _payment_relayed(self, view: AttemptView) -> None:
         """A relayed M-Pesa result was applied on the till worker. Its payment dialog, if
@@ -463,6 +499,7 @@ class MainWindow(QMainWindow):
         self.idle_timer.start()
         self.actions_.refresh_users()
         self.resolve_payments(everything=True)
+        self.resolve_refunds()
         self._show_phone(True)
         self.actions_.call(self.terminal.shifts.current, self._ask_shift_if_none)
         self.sig_sale_screen_ready.emit()

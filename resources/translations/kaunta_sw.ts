@@ -1370,6 +1370,10 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>A refund that was waiting for its terminal's answer went through: refund {number} recorded ({total}).</source>
+        <translation>Marejesho yaliyokuwa yakisubiri jibu la mashine ya kadi yamekamilika: marejesho {number} yamerekodiwa ({total}).</translation>
+    </message>
+    <message>
         <source>A sale is open (1 item, {total}). It is kept and comes back when Kaunta starts again.</source>
         <translation>Kuna mauzo yaliyo wazi (bidhaa 1, {total}). Yanahifadhiwa na yatarudi Kaunta ikifunguliwa tena.</translation>
     </message>
@@ -1388,6 +1392,10 @@
     <message>
         <source>Close anyway</source>
         <translation>Funga hata hivyo</translation>
+    </message>
+    <message>
+        <source>Hand over {cash} in cash.</source>
+        <translation>Toa {cash} taslimu.</translation>
     </message>
     <message>
         <source>Kaunta · {store} · till {till}</source>

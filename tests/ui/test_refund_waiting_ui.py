@@ -11,8 +11,16 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 from drivers.zvt import messages as m
-from tests.ui.test_devices_ui import _card_window, _panel, _training, device_till
+from tests.ui.test_devices_ui import (
+    MANAGER,
+    MANAGER_PIN,
+    _card_window,
+    _panel,
+    _training,
+    device_till,
+)
 from tests.ui.test_refund_card_ui import (
+    MILK,
     WAIT_MS,
     _card_sale,
     _choose,
@@ -84,3 +92,41 @@ def test_a_refund_whose_terminal_went_away_waits_is_checked_again_and_settled_by
     panel = _panel(till)
     till.until(lambda: len(panel.receipts) == 2, timeout=WAIT_MS)  # the sale's, the refund's
     assert done.number in panel.text
+
+
+@manager
+def test_a_waiting_refund_is_asked_about_again_at_the_next_login(device_till: Till) -> None:
+    """The terminal went away after the refund was sent; the manager closes the dialog
+    without pressing Check again. The next login asks the terminal by itself (in the
+    background, never sending the refund again): still gone, so the refund keeps waiting
+    with what the terminal answered, nothing is recorded and the cashier can sell. (That a
+    terminal that answers again settles it once: tests/services/test_refund_recovery.py.)"""
+    till = device_till
+    number = _card_sale(till, 2)
+    dialog = _refund_dialog(till, number)
+    _choose(till, dialog, 1)
+    till.qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    card = _card_window(till)
+    till.until(lambda: card.request is not None and card.request.refund, timeout=WAIT_MS)
+    emulator = _training(till).card
+    assert emulator is not None
+    emulator.stop()
+    till.until(lambda: "after the refund was sent" in dialog.message.text(), timeout=60_000)
+    [(code, message)] = _rows(till, "SELECT code, message FROM refund_attempts")
+    dialog.reject()
+    menu = till.window.manager_menu
+    if menu is not None:
+        menu.close()
+    till.window.switch_user()
+    till.login(MANAGER, MANAGER_PIN)
+    # the login's background pass asked the (gone) terminal and noted its answer
+    asked = "SELECT code, message FROM refund_attempts"
+    till.until(lambda: _rows(till, asked) != [(code, message)], timeout=60_000)
+    [(code_now, message_now)] = _rows(till, asked)
+    assert code_now == "unavailable"
+    assert message_now != message
+    assert _rows(till, "SELECT state FROM refund_attempts") == [("pending",)]
+    assert _rows(till, "SELECT count(*) FROM refunds") == [(0,)]
+    assert emulator.commands.count(m.REFUND) == 1  # never sent again
+    till.scan(MILK)
+    assert len(till.rows()) == 1
