@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 from drivers.escpos.device import PrintJob, PrintOutcome
 from drivers.escpos.document import Align, Barcode, Block, Logo, Pair, PrintDocument, Rule, Text
 from drivers.escpos.encoder import encode
-from pos.domain.messages import define
 from pos.domain.receipt import (
     R_CASHIER,
     R_COPY,
@@ -38,25 +37,28 @@ from pos.domain.receipt import (
     Say,
     training_mark,
 )
-from pos.domain.refund import RefundReceipt, TenderHow
+
+# the refund document's own labels: one set, shared with the on-screen text
+from pos.domain.refund import (
+    RF_APPROVED_BY,
+    RF_BY_HAND,
+    RF_FOR_RECEIPT,
+    RF_GIVEN_BACK,
+    RF_NO_RECEIPT,
+    RF_ORIGINAL,
+    RF_REFUND,
+    RF_REFUND_ID,
+    RF_REFUND_TITLE,
+    RF_RETURN_TITLE,
+    RF_TOTAL,
+    RefundReceipt,
+    TenderHow,
+)
 
 if TYPE_CHECKING:
     from pos.services.devices import ReceiptPrinting, TillDevices
 
 __all__ = ["print_refund", "refund_document", "reprint_refund"]
-
-# the refund's own labels (the rest are the sale receipt's: date, cashier, VAT, COPY…)
-RF_REFUND_TITLE = define("refund.receipt.title", "REFUND")
-RF_RETURN_TITLE = define("refund.receipt.return_title", "RETURN")
-RF_REFUND = define("refund.receipt.refund", "Refund")
-RF_NO_RECEIPT = define("refund.receipt.no_receipt", "Return without a receipt")
-RF_FOR_RECEIPT = define("refund.receipt.for_receipt", "For receipt")
-RF_APPROVED_BY = define("refund.receipt.approved_by", "Approved by")
-RF_TOTAL = define("refund.receipt.total", "REFUND {currency}")
-RF_BY_HAND = define("refund.receipt.by_hand", "{label} (reversal)")
-RF_GIVEN_BACK = define("refund.receipt.given_back", "Given back {amount}")
-RF_ORIGINAL = define("refund.receipt.original", "Original receipt")
-RF_REFUND_ID = define("refund.receipt.refund_id", "Refund {refund_id}")
 
 
 def refund_document(
