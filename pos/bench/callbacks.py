@@ -270,7 +270,9 @@ class _RelayTill:
         self.terminal.close()
 
 
-def _relay_till(folder: Path, url: str, token: str, sandbox_url: str) -> _RelayTill:
+def _selling_terminal(folder: Path) -> tuple[Terminal, str]:
+    """A training terminal over ``folder``'s demo database, the demo cashier at the sale
+    screen with a shift open; and the barcode of a product that sells."""
     ctx = TerminalContext(StoreInfo("DEMO", "Bench store"), "T1", training=True)
     terminal = Terminal.open(folder / "kaunta.sqlite", ctx)
     terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
@@ -281,6 +283,11 @@ def _relay_till(folder: Path, url: str, token: str, sandbox_url: str) -> _RelayT
     with terminal.db.session() as s:
         found = s.query(Product.barcode).filter(Product.active, Product.price_minor > 0)
         barcode = next(str(b) for (b,) in found if b)
+    return terminal, barcode
+
+
+def _relay_till(folder: Path, url: str, token: str, sandbox_url: str) -> _RelayTill:
+    terminal, barcode = _selling_terminal(folder)
     relay = CallbackRelay()
     settings = {"base_url": sandbox_url, "callback_relay": relay}
     mpesa = create_mpesa(MethodContext(training=True, currency="KES", settings=settings))
@@ -408,16 +415,7 @@ class _PayPalTill:
 
 
 def _paypal_till(folder: Path, url: str, token: str, sandbox_url: str) -> _PayPalTill:
-    ctx = TerminalContext(StoreInfo("DEMO", "Bench store"), "T1", training=True)
-    terminal = Terminal.open(folder / "kaunta.sqlite", ctx)
-    terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
-    cashier = next(u for u in terminal.auth.users() if u.role is Role.CASHIER)
-    terminal.auth.login(cashier.user_id, next(p for _n, r, p in DEMO_USERS if r == "cashier"))
-    if terminal.shifts.current() is None:
-        terminal.shifts.open({})
-    with terminal.db.session() as s:
-        found = s.query(Product.barcode).filter(Product.active, Product.price_minor > 0)
-        barcode = next(str(b) for (b,) in found if b)
+    terminal, barcode = _selling_terminal(folder)
     relay = OrderRelay()
     settings = {"base_url": sandbox_url, "order_relay": relay}
     method = create_paypal(MethodContext(training=True, currency="KES", settings=settings))
