@@ -19,14 +19,17 @@ checkpoint when all is well. ``kaunta verify``
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
+
+from sqlalchemy import Connection, text
 
 from pos.services.context import Clock, TerminalContext
 from pos.store import journal_chain
@@ -41,6 +44,7 @@ from pos.store.journal_verify import (
     verify_journal,
 )
 from pos.store.migrations.triggers import missing_triggers
+from sync.protocol.canonical import content_hash
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +230,8 @@ _HEADLINES = {
     Area.USER: "The users table was tampered with",
     Area.COUNTER: "Receipt numbering was tampered with",
     Area.TRIGGER: "The journal's rules were tampered with",
+    Area.REFUND: "The refunds journal was tampered with",
+    Area.Z_REPORT: "A Z report was tampered with",
 }
 _SUBJECTS = {
     Area.AUDIT: "entry",
@@ -235,6 +241,8 @@ _SUBJECTS = {
     Area.USER: "user",
     Area.COUNTER: "counter",
     Area.TRIGGER: "rule",
+    Area.REFUND: "refund",
+    Area.Z_REPORT: "Z report",
 }
 
 
@@ -299,7 +307,8 @@ class Journal:
         if key is None:
             return JournalReport(None, refused, refused)
         with self._db.read_session() as s:
-            check = verify_from_checkpoint(s.connection(), key)
+            conn = s.connection()
+            check = with_z_reports(verify_from_checkpoint(conn, key), conn)
         if check.ok and check.head is not None and check.head.seq > check.since:
             with self._db.session() as s:
                 journal_chain.add_checkpoint(
@@ -312,7 +321,92 @@ class Journal:
         if self.status.key is None:
             return None
         with self._db.read_session() as s:
-            return verify_journal(s.connection(), self.status.key)
+            conn = s.connection()
+            return with_z_reports(verify_journal(conn, self.status.key), conn)
+
+
+# ---------------------------------------------------------------------------------------
+# Z reports against their sealed audit entries
+
+_Z_SQL = (
+    "SELECT id, terminal_id, number, previous_hash, content_hash, document FROM z_reports "
+    "ORDER BY terminal_id, number"
+)
+_Z_AUDIT_SQL = (
+    "SELECT document_id, terminal_id, detail FROM audit_log WHERE action = 'z_report' ORDER BY seq"
+)
+
+
+def verify_z_reports(conn: Connection) -> list[Finding]:
+    """Every Z report of the file checked against itself, the Z before it and its sealed
+    ``z_report`` audit entry.
+
+    A Z is append-only by trigger, and its hash links it to the previous Z, but the link
+    is unkeyed: whoever drops the trigger can rewrite a Z's figures and hashes and put the
+    trigger back. Its audit entry, written in the Z's own transaction, holds the Z's hash
+    (and, for Zs made since this check, the hash of the printed figures) and is sealed in
+    the keyed journal chain, which :func:`verify_journal` checks: so a Z whose hash or
+    printed figures differ from its audit entry, a Z with no audit entry, and an audit
+    entry whose Z is gone are all findings here. Reads only.
+    """
+    found: list[Finding] = []
+    sealed: dict[str, dict[str, object]] = {}
+    for doc_id, _terminal, detail in conn.execute(text(_Z_AUDIT_SQL)):
+        try:
+            value = json.loads(detail)
+        except ValueError:
+            value = {}
+        sealed[str(doc_id)] = value if isinstance(value, dict) else {}
+    seen: set[str] = set()
+    previous: tuple[str, int, str, str] | None = None  # terminal, number, id, hash
+    for z_id, terminal, number, previous_hash, z_hash, document in conn.execute(text(_Z_SQL)):
+        subject = f"{number} ({terminal})"
+        seen.add(str(z_id))
+
+        def bad(problem: str, subject: str = subject) -> None:
+            found.append(Finding(Area.Z_REPORT, subject, problem))
+
+        before = previous if previous is not None and previous[0] == terminal else None
+        want = 1 if before is None else before[1] + 1
+        if number != want:
+            bad(f"expected number {want}: a Z is missing before it")
+        try:
+            stored = json.loads(document)
+            body, report = stored["body"], stored["report"]
+        except (ValueError, KeyError, TypeError):
+            bad("its stored document cannot be read")
+            previous = (terminal, number, str(z_id), str(z_hash))
+            continue
+        if content_hash(body) != z_hash:
+            bad("its figures do not match its hash")
+        want_link = None if before is None else {"z_id": before[2], "hash": before[3]}
+        if body.get("previous") != want_link or previous_hash != (before[3] if before else ""):
+            bad("it does not name the Z before it")
+        seal = sealed.get(str(z_id))
+        if seal is None:
+            bad("it has no sealed audit entry: it was not made by Kaunta")
+        else:
+            if seal.get("hash") != z_hash or seal.get("number") != number:
+                bad("its hash differs from the one sealed in the journal when it was made")
+            report_hash = seal.get("report_hash")
+            if report_hash is not None and content_hash(report) != report_hash:
+                bad("its printed figures differ from the ones sealed when it was made")
+        if report.get("gross_sales") != body.get("gross_sales", {}).get("minor"):
+            bad("its printed figures differ from its record")
+        previous = (terminal, number, str(z_id), str(z_hash))
+    for z_id, seal in sealed.items():
+        if z_id not in seen:
+            number = seal.get("number", "?")
+            found.append(Finding(Area.Z_REPORT, str(number), "missing: removed from the Z reports"))
+    return found
+
+
+def with_z_reports(check: JournalCheck, conn: Connection) -> JournalCheck:
+    """``check`` with the Z reports' findings (:func:`verify_z_reports`) added."""
+    extra = verify_z_reports(conn)
+    if not extra:
+        return check
+    return replace(check, findings=(*check.findings, *extra), problems=check.problems + len(extra))
 
 
 # ---------------------------------------------------------------------------------------
@@ -391,7 +485,7 @@ def _verify(db: Database, ctx: TerminalContext, keys: KeyStore) -> VerifyOutcome
                     f"(sealed with key {sealed_with}, found key {key.key_id}).",
                 ),
             )
-        check = verify_journal(conn, key)
+        check = with_z_reports(verify_journal(conn, key), conn)
         missing = missing_triggers(conn)
     return _outcome(db.path, check, missing)
 

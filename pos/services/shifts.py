@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -64,6 +64,53 @@ NOTE_NEEDED = define(
     "The count is {difference} off what was expected: write a note saying why.",
 )
 UNKNOWN_KIND = define("shift_unknown_kind", "{kind} is not a kind of cash movement.")
+REFUNDS_WAITING = define(
+    "shift_refunds_waiting",
+    "{count} refund(s) on this till are still waiting, the first of {amount} by {method}: "
+    "the money may already be back with the customer, so {action} would leave it out. "
+    "Resolve each from the refund dialog (Check again, or settle by hand), then try again.",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingRefund:
+    """A refund attempt of this terminal that is not resolved yet (created, pending,
+    approved or unknown): money may be back with the customer, but no refund document is
+    written, so no shift close or Z would count it."""
+
+    attempt_id: str
+    refund_id: str
+    sale_id: str
+    method: str
+    state: str
+    amount: Money
+    created_at: datetime
+
+
+def waiting_refunds(s: Session, terminal_id: str) -> list[WaitingRefund]:
+    """The terminal's unresolved refund attempts, oldest first (read only)."""
+    from pos.services.refund_attempts import open_attempts
+
+    return [
+        WaitingRefund(
+            a.attempt_id, a.refund_id, a.sale_id, a.method, a.state.value, a.amount, a.created_at
+        )
+        for a in open_attempts(s, terminal_id)
+    ]
+
+
+def refuse_if_refunds_wait(s: Session, terminal_id: str, action: str) -> None:
+    """Refuse a shift close or Z while a refund of this terminal waits (each is final, and
+    a refund whose money went back but whose document is not written would be in none)."""
+    waiting = waiting_refunds(s, terminal_id)
+    if waiting:
+        first = waiting[0]
+        raise ServiceError(
+            REFUNDS_WAITING(
+                count=len(waiting), amount=first.amount, method=first.method, action=action
+            )
+        )
+
 
 #: kinds of cash movement, by direction
 KINDS_IN = ("float_top_up", "paid_in")
@@ -328,6 +375,7 @@ class ShiftService:
             shift = self._require_open(s)
             if store.open_basket_items(s, self.ctx.terminal_id) > 0:
                 raise ServiceError(BASKET_OPEN())
+            refuse_if_refunds_wait(s, self.ctx.terminal_id, "closing the shift")
             report = self._period(s, shift, "shift")
             expected = report.cash.expected
             difference = count.total - expected

@@ -27,7 +27,14 @@ from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
 from pos.services.period import PeriodReport, build_period
-from pos.services.shifts import RECEIPT_COUNTER, REFUND_COUNTER, _wire_cash
+from pos.services.shifts import (
+    RECEIPT_COUNTER,
+    REFUND_COUNTER,
+    WaitingRefund,
+    _wire_cash,
+    refuse_if_refunds_wait,
+    waiting_refunds,
+)
 from pos.store import repositories as repo
 from pos.store import shifts as store
 from pos.store.db import Database
@@ -115,6 +122,7 @@ class ZReportService:
         receipts, refunds = self._counters()
         now = self._clock.now()
         with self._db.session() as s:
+            refuse_if_refunds_wait(s, self._ctx.terminal_id, "the Z report")
             last, shifts = self._after_last_z(s)
             open_ones = [sh for sh, close in shifts if close is None]
             if open_ones:
@@ -144,6 +152,11 @@ class ZReportService:
                 training=self._ctx.training,
                 report=self._wire(report, z_id, who, last),
             )
+            document = json.dumps(
+                {"body": doc["body"], "report": report.to_json()},
+                separators=(",", ":"),
+                sort_keys=True,
+            )
             store.add(
                 s,
                 ZReportRecord(
@@ -157,11 +170,7 @@ class ZReportService:
                     created_by=who,
                     previous_hash=last.content_hash if last else "",
                     content_hash=str(doc["hash"]),
-                    document=json.dumps(
-                        {"body": doc["body"], "report": report.to_json()},
-                        separators=(",", ":"),
-                        sort_keys=True,
-                    ),
+                    document=document,
                     training=self._ctx.training,
                 ),
             )
@@ -180,7 +189,12 @@ class ZReportService:
                 action="z_report",
                 document_id=z_id,
                 approved_by="" if who == user.user_id else who,
-                detail={"number": number, "hash": doc["hash"]},
+                # sealed in the keyed journal chain: what verify_z_reports compares with
+                detail={
+                    "number": number,
+                    "hash": doc["hash"],
+                    "report_hash": content_hash(json.loads(document)["report"]),
+                },
             )
         return report
 
@@ -259,32 +273,21 @@ class ZReportService:
             return PeriodReport.from_json(json.loads(z.document)["report"])
 
     def verify(self) -> list[str]:
-        """Problems in this terminal's Z chain ([] when every Z is intact and linked)."""
-        problems: list[str] = []
+        """Problems in this till's Z reports ([] when every Z is intact, linked and matches
+        its sealed audit entry): :func:`pos.services.journal.verify_z_reports`, which the
+        start-up check and ``kaunta verify`` run too."""
+        from pos.services.journal import verify_z_reports
+
         with self._db.read_session() as s:
-            previous: ZReportRecord | None = None
-            for z in store.all_z_reports(s, self._ctx.terminal_id):
-                want = 1 if previous is None else previous.number + 1
-                if z.number != want:
-                    problems.append(f"Z {z.number}: expected number {want} (one is missing)")
-                stored = json.loads(z.document)
-                body = stored["body"]
-                if content_hash(body) != z.content_hash:
-                    problems.append(f"Z {z.number}: its figures do not match its hash")
-                link = body.get("previous")
-                want_link = (
-                    None
-                    if previous is None
-                    else {"z_id": previous.id, "hash": previous.content_hash}
-                )
-                if link != want_link or z.previous_hash != (
-                    previous.content_hash if previous else ""
-                ):
-                    problems.append(f"Z {z.number}: it does not name the Z before it")
-                if stored["report"]["gross_sales"] != body["gross_sales"]["minor"]:
-                    problems.append(f"Z {z.number}: the printed figures differ from the record")
-                previous = z
-        return problems
+            return [f"Z {f.subject}: {f.problem}" for f in verify_z_reports(s.connection())]
+
+    def waiting_refunds(self) -> list[WaitingRefund]:
+        """Refunds of this terminal still waiting for their method's answer (or for the
+        document after the money went back): the X report lists them, the Z refuses
+        while there is one."""
+        self._auth.require(Permission.VIEW_REPORTS)
+        with self._db.read_session() as s:
+            return waiting_refunds(s, self._ctx.terminal_id)
 
 
 def _percent(rate_bp: int) -> Any:

@@ -86,6 +86,7 @@ class Area(StrEnum):
     USER = "user"
     COUNTER = "counter"
     TRIGGER = "trigger"
+    Z_REPORT = "z_report"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,8 @@ _LABELS = {
     Area.USER: "user",
     Area.COUNTER: "receipt counter",
     Area.TRIGGER: "rule",
+    Area.REFUND: "refund",
+    Area.Z_REPORT: "Z report",
 }
 
 
