@@ -20,9 +20,22 @@ from pos.services.errors import ServiceError
 #: 500, 200, 100, 50; coins 20, 10, 5, 1 shillings.
 DENOMINATIONS: dict[str, tuple[int, ...]] = {
     "KES": (100000, 50000, 20000, 10000, 5000, 2000, 1000, 500, 100),
+    # the other currencies the set-up wizard offers (a shift, so a sale, needs them):
+    # UGX notes 50,000-1,000, coins 500-50; TZS notes 10,000-500, coins 200-50;
+    # RWF notes 5,000-500, coins 100-1; USD notes $100-$1, coins 25c-1c.
+    "UGX": (50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50),
+    "TZS": (1000000, 500000, 200000, 100000, 50000, 20000, 10000, 5000),
+    "RWF": (5000, 2000, 1000, 500, 100, 50, 20, 10, 5, 1),
+    "USD": (10000, 5000, 2000, 1000, 500, 200, 100, 25, 10, 5, 1),
 }
 #: Of those, the smallest note: below it are coins (the count screen groups them).
-SMALLEST_NOTE: dict[str, int] = {"KES": 5000}
+SMALLEST_NOTE: dict[str, int] = {
+    "KES": 5000,
+    "UGX": 1000,
+    "TZS": 50000,
+    "RWF": 500,
+    "USD": 100,
+}
 
 MAX_PIECES = 1_000_000  # per denomination: a typo guard, far above any drawer
 

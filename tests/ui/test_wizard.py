@@ -15,9 +15,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from pos.config import Config, load_config
+from pos.domain.money import Money
 from pos.first_run import FirstRunBackend, first_run
 from pos.services.auth import Role
 from pos.services.terminal import Terminal
+from pos.ui.setup_wizard.model import CURRENCIES
 from pos.ui.setup_wizard.pages import SetupPage
 from pos.ui.setup_wizard.wizard import SKIP, SetupWizard
 from sync.agent.enroll import load
@@ -368,3 +370,90 @@ def test_the_head_office_and_products_fields_are_named_when_missing(
     _next(qtbot, w, w.payments)
     assert w.session is not None
     assert w.session.terminal.catalog.count() > 0
+
+
+@pytest.mark.parametrize("currency", list(CURRENCIES))
+def test_every_offered_currency_writes_a_config_that_loads_and_takes_cash(
+    qtbot: QtBot, wizard: tuple[SetupWizard, FirstRunBackend], tmp_path: Path, currency: str
+) -> None:
+    """UGX and RWF have no decimals: the rounding increment the wizard writes must be in
+    whole units of the chosen currency, or ``load_config`` refuses the file it wrote."""
+    w, backend = wizard
+    offered = [w.region.currency.itemText(i) for i in range(w.region.currency.count())]
+    assert offered == list(CURRENCIES)  # the parametrisation covers what is offered
+    w.next()
+    _fill_shop(w)
+    _next(qtbot, w, w.region)
+    w.region.currency.setCurrentText(currency)
+    for page in (w.receipt, w.manager):
+        _next(qtbot, w, page)
+    _create_manager(qtbot, w)
+    w.skip()  # no head office
+    csv = tmp_path / "products.csv"
+    csv.write_text("sku,name,price,vat_class,barcode\nSUG-1,Sugar 1kg,183,S,6161101600019\n")
+    w.catalog.path.setText(str(csv))
+    w.catalog.csv.setChecked(True)
+    for target in (w.payments, w.devices, w.etims):
+        _next(qtbot, w, target)
+    w.skip()
+    assert w.currentPage() is w.done_page
+    w.accept()
+    qtbot.waitUntil(lambda: w.result_mode == "live", timeout=15_000)
+    backend.close()
+
+    config = load_config(backend.config_path, tmp_path / "data", None, env={})
+    assert config.currency == currency
+    from pos.secrets import journal_key_store
+
+    till = Terminal.open(
+        config.database_path,
+        config.terminal_context(),
+        FakeClock(),
+        journal_keys=journal_key_store(False, config.database_path),
+    )
+    try:
+        [manager] = till.auth.users()
+        till.auth.login(manager.user_id, "4826")
+        till.shifts.open({})
+        till.checkout.scan("6161101600019", 1)
+        due = till.checkout.view().cash_due
+        assert due.currency == currency
+        paid = till.checkout.pay_cash(Money.parse("200", currency))
+        assert paid.receipt is not None  # the sale completed in cash
+        assert paid.change == Money.parse("200", currency) - due
+    finally:
+        till.close()
+
+
+def test_an_enrolled_till_is_told_its_products_come_from_head_office_and_imports_none(
+    qtbot: QtBot, wizard: tuple[SetupWizard, FirstRunBackend]
+) -> None:
+    """After enrolling, the products page offers no demo or CSV import (the products
+    screen of an enrolled store is read-only); Next imports nothing."""
+    w, _backend = wizard
+    ho = HeadOffice(codes={"CODE-1234": ("NBO09", "T7", "tok-T7")})
+    with running(ho) as url:
+        w.next()
+        _fill_shop(w)
+        for page in (w.region, w.receipt, w.manager):
+            _next(qtbot, w, page)
+        _create_manager(qtbot, w)
+        w.head_office.url.setText(url)
+        w.head_office.code.setText("CODE-1234")
+        qtbot.mouseClick(w.head_office.enroll_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: w.details.enrolled, timeout=15_000)
+        _next(qtbot, w, w.catalog)
+    page = w.catalog
+    assert page.head_office_note.isVisible()
+    assert "head office" in page.head_office_note.text()
+    for choice in (page.empty, page.demo, page.csv, page.path, page.browse):
+        assert not choice.isVisible()
+        assert not choice.isEnabled()
+    page.demo.setChecked(True)  # even a choice made behind the page's back imports nothing
+    _next(qtbot, w, w.payments)
+    assert w.session is not None
+    assert w.session.terminal.catalog.count() == 0
+    w.back()  # and going back shows the same note, not the choices
+    assert w.currentPage() is page
+    assert page.head_office_note.isVisible()
+    assert not page.demo.isVisible()

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication
 
+from pos.domain.money import exponent
 from pos.services.auth import PIN_MAX, PIN_MIN
 from pos.services.device_admin import render_table
 
@@ -288,6 +289,14 @@ def _list(values: list[str]) -> str:
     return "[" + ", ".join(_s(v) for v in values) + "]"
 
 
+def cash_rounding_increment(currency: str) -> str:
+    """One whole unit of ``currency`` written with exactly its decimals ("1" for UGX and
+    RWF, "1.00" for KES): ``pos.config`` refuses more decimals than the currency has, and
+    its own default ("1.00") would refuse every zero-decimal currency the wizard offers."""
+    digits = exponent(currency)
+    return "1." + "0" * digits if digits else "1"
+
+
 def config_toml(details: ShopDetails) -> str:
     """The live config file for ``details`` (``pos.config`` checks every key again)."""
     lines = [
@@ -316,6 +325,9 @@ def config_toml(details: ShopDetails) -> str:
         "",
         "[payments]",
         f"methods = {_list(details.methods)}",
+        "",
+        "[policy]",  # cash is rounded to whole units of the shop's own currency
+        f"cash_rounding_increment = {_s(cash_rounding_increment(details.currency))}",
     ]
     if details.head_office_url:
         lines += ["", "[sync]", f"url = {_s(details.head_office_url)}"]

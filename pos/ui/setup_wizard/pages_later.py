@@ -127,7 +127,34 @@ class CatalogPage(SetupPage):
         self.errors.setVisible(False)
         self.layout_.addWidget(self.errors)
         self.path.textEdited.connect(lambda _t: self.csv.setChecked(True))
+        #: the choices and the file row; hidden on an enrolled till, whose products come
+        #: from head office (its products screen is read-only, an import would be wrong)
+        self.choices: list[QWidget] = [
+            self.empty,
+            self.demo,
+            self.csv,
+            self.path,
+            self.browse,
+            self.skip_errors,
+            self.errors,
+        ]
+        self.head_office_note = QLabel(self)
+        self.head_office_note.setObjectName("catalogHeadOfficeNote")
+        self.head_office_note.setWordWrap(True)
+        self.head_office_note.setVisible(False)
+        self.layout_.addWidget(self.head_office_note)
         self.finish_layout()
+
+    def initializePage(self) -> None:
+        """On an enrolled till show only the head-office note: nothing can be imported."""
+        enrolled = self.setup.details.enrolled
+        self.intro.setVisible(not enrolled)
+        for widget in self.choices:
+            widget.setVisible(
+                not enrolled and (widget is not self.errors or self.errors.count() > 0)
+            )
+            widget.setEnabled(not enrolled)
+        self.head_office_note.setVisible(enrolled)
 
     def retranslate_ui(self) -> None:
         self.setTitle(self.tr("Products"))
@@ -143,6 +170,12 @@ class CatalogPage(SetupPage):
         self.csv.setText(self.tr("Import a CSV file"))
         self.browse.setText(self.tr("Choose file…"))
         self.skip_errors.setText(self.tr("Import the good rows and skip the bad ones"))
+        self.head_office_note.setText(
+            self.tr(
+                "This shop is enrolled with a head office: its products come from head "
+                "office with the next sync, and nothing is imported here. Press Next."
+            )
+        )
 
     def choose_file(self) -> None:
         chosen, _filter = QFileDialog.getOpenFileName(
@@ -153,13 +186,15 @@ class CatalogPage(SetupPage):
             self.csv.setChecked(True)
 
     def check(self) -> tuple[str, QWidget | None] | None:
+        if self.setup.details.enrolled:
+            return None
         if self.csv.isChecked() and not self.path.text().strip():
             return self.tr("CSV file: choose the products file, or pick another choice."), self.path
         return None
 
     def start(self, done: Callable[[], None]) -> bool:
-        if self.empty.isChecked():
-            return False
+        if self.empty.isChecked() or self.setup.details.enrolled:
+            return False  # an enrolled till's products are head office's: never import
         session = self.setup.session
         if session is None:
             return False
