@@ -457,3 +457,37 @@ def test_an_enrolled_till_is_told_its_products_come_from_head_office_and_imports
     assert w.currentPage() is page
     assert page.head_office_note.isVisible()
     assert not page.demo.isVisible()
+
+
+def test_the_payments_page_opens_the_payment_settings_with_a_test_button_per_method(
+    qtbot: QtBot, wizard: tuple[SetupWizard, FirstRunBackend]
+) -> None:
+    """ "Enter keys and test connection…" opens the manager's payment settings (the same
+    dialog as in the manager's tools), a key box per field and a Test button per method."""
+    from PySide6.QtWidgets import QPushButton
+
+    from pos.ui.settings_dialog import SettingsDialog
+
+    w, _backend = wizard
+    w.next()
+    _fill_shop(w)
+    for page in (w.region, w.receipt, w.manager):
+        _next(qtbot, w, page)
+    _create_manager(qtbot, w)
+    w.skip()  # no head office
+    _next(qtbot, w, w.payments)
+    qtbot.mouseClick(w.payments.keys, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: (
+            isinstance(getattr(w, "settings_dialog", None), SettingsDialog)
+            and w.settings_dialog.isVisible()
+        ),
+        timeout=15_000,
+    )
+    dialog = w.settings_dialog
+    assert dialog.inputs  # the key boxes, empty: nothing is saved yet
+    assert all(not edit.text() for edit in dialog.inputs.values())
+    tests = {b.text() for b in dialog.findChildren(QPushButton) if b.text().startswith("Test ")}
+    assert tests == {f"Test {label}" for label in dialog.labels.values()}
+    assert "Test M-Pesa" in tests
+    assert w.payments.message.text() == ""  # no "not available on this till"
