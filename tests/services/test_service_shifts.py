@@ -20,6 +20,7 @@ from pos.domain.money import Money
 from pos.services.auth import Permission, Role, UserSummary
 from pos.services.cashup import CashCount, expected_cash
 from pos.services.errors import ApprovalRequired, PermissionDenied, ServiceError
+from pos.services.refunds import RefundRequest
 from pos.services.terminal import Terminal
 from tests.conftest import FakeClock, _demo_users, make_ctx
 
@@ -195,6 +196,7 @@ OPS = st.lists(
         st.tuples(st.just("out"), st.integers(1, 400_000), st.just(0)),
         st.tuples(st.just("void"), st.integers(0, len(BARCODES) - 1), st.just(0)),
         st.tuples(st.just("nosale"), st.just(0), st.just(0)),
+        st.tuples(st.just("refund"), st.integers(0, 7), st.just(0)),
     ),
     max_size=8,
 )
@@ -221,19 +223,32 @@ def test_expected_cash_is_float_plus_sales_minus_refunds_plus_in_minus_out(
         term.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
         term.shifts.close({})
         term.shifts.open({100000: float_notes})
-        sales = cash_in = cash_out = nosales = 0
+        sales = cash_in = cash_out = nosales = refunds = refunds_count = voids = 0
+        refundable: list[list[object]] = []  # [sale id, units of line 1 not yet refunded]
         for op, a, b in ops:
-            expected = expected_cash(float_notes * 100000, sales, 0, cash_in, cash_out)
+            expected = expected_cash(float_notes * 100000, sales, refunds, cash_in, cash_out)
             if op == "sale":
                 term.checkout.scan(BARCODES[a], b)
                 due = term.checkout.view().cash_due
                 result = term.checkout.pay_cash(Money(due.minor + 5000))
                 assert result.receipt is not None
                 sales += due.minor
+                refundable.append([result.receipt.sale_id, b])
+            elif op == "refund":  # one unit of line 1 of an earlier sale, cash back
+                open_ones = [r for r in refundable if int(str(r[1])) > 0]
+                if not open_ones:
+                    continue
+                chosen = open_ones[a % len(open_ones)]
+                done = term.refunds.refund(RefundRequest(str(chosen[0]), {1: 1}, "damaged"))
+                chosen[1] = int(str(chosen[1])) - 1
+                assert done.cash_out.minor > 0
+                refunds += done.cash_out.minor
+                refunds_count += 1
             elif op == "void":
                 term.checkout.scan(BARCODES[a])
                 term.checkout.pay_cash(Money(100), partial=True)
                 term.checkout.void("customer left")
+                voids += 1
             elif op == "in":
                 term.shifts.cash_in(Money(a), "float_top_up", "top up")
                 cash_in += a
@@ -247,12 +262,18 @@ def test_expected_cash_is_float_plus_sales_minus_refunds_plus_in_minus_out(
             else:
                 term.shifts.no_sale()
                 nosales += 1
-        want = expected_cash(float_notes * 100000, sales, 0, cash_in, cash_out)
+        want = expected_cash(float_notes * 100000, sales, refunds, cash_in, cash_out)
         assert term.shifts.drawer().expected == Money(want)
         closed = term.shifts.close({100000: float_notes}, note="counted at the end")
         assert closed.expected == Money(want)
         assert closed.difference == Money(float_notes * 100000 - want)
         assert closed.report.no_sale_count == nosales
+        assert closed.report.cash_refunds == refunds
+        assert (closed.report.refunds_count, closed.report.refunds_value) == (
+            refunds_count,
+            refunds,
+        )
+        assert closed.report.voids_count == voids
     finally:
         term.close()
 
