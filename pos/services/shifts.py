@@ -64,11 +64,18 @@ NOTE_NEEDED = define(
     "The count is {difference} off what was expected: write a note saying why.",
 )
 UNKNOWN_KIND = define("shift_unknown_kind", "{kind} is not a kind of cash movement.")
-REFUNDS_WAITING = define(
+REFUNDS_WAITING_CLOSE = define(
     "shift_refunds_waiting",
     "{count} refund(s) on this till are still waiting, the first of {amount} by {method}: "
-    "the money may already be back with the customer, so {action} would leave it out. "
-    "Resolve each from the refund dialog (Check again, or settle by hand), then try again.",
+    "the money may already be back with the customer, and the shift close would leave it "
+    "out. Resolve each from the refund dialog (Check again, or settle by hand), then close.",
+)
+REFUNDS_WAITING_Z = define(
+    "z_refunds_waiting",
+    "{count} refund(s) on this till are still waiting, the first of {amount} by {method}: "
+    "the money may already be back with the customer, and the Z report would leave it "
+    "out. Resolve each from the refund dialog (Check again, or settle by hand), then make "
+    "the Z.",
 )
 
 
@@ -99,17 +106,14 @@ def waiting_refunds(s: Session, terminal_id: str) -> list[WaitingRefund]:
     ]
 
 
-def refuse_if_refunds_wait(s: Session, terminal_id: str, action: str) -> None:
+def refuse_if_refunds_wait(s: Session, terminal_id: str, *, z: bool = False) -> None:
     """Refuse a shift close or Z while a refund of this terminal waits (each is final, and
     a refund whose money went back but whose document is not written would be in none)."""
     waiting = waiting_refunds(s, terminal_id)
     if waiting:
         first = waiting[0]
-        raise ServiceError(
-            REFUNDS_WAITING(
-                count=len(waiting), amount=first.amount, method=first.method, action=action
-            )
-        )
+        message = REFUNDS_WAITING_Z if z else REFUNDS_WAITING_CLOSE
+        raise ServiceError(message(count=len(waiting), amount=first.amount, method=first.method))
 
 
 #: kinds of cash movement, by direction
@@ -375,7 +379,7 @@ class ShiftService:
             shift = self._require_open(s)
             if store.open_basket_items(s, self.ctx.terminal_id) > 0:
                 raise ServiceError(BASKET_OPEN())
-            refuse_if_refunds_wait(s, self.ctx.terminal_id, "closing the shift")
+            refuse_if_refunds_wait(s, self.ctx.terminal_id)
             report = self._period(s, shift, "shift")
             expected = report.cash.expected
             difference = count.total - expected

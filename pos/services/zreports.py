@@ -122,7 +122,7 @@ class ZReportService:
         receipts, refunds = self._counters()
         now = self._clock.now()
         with self._db.session() as s:
-            refuse_if_refunds_wait(s, self._ctx.terminal_id, "the Z report")
+            refuse_if_refunds_wait(s, self._ctx.terminal_id, z=True)
             last, shifts = self._after_last_z(s)
             open_ones = [sh for sh, close in shifts if close is None]
             if open_ones:

@@ -54,11 +54,12 @@ def test_close_and_z_refused_while_a_refund_waits(
     with pytest.raises(ServiceError) as close_refused:
         cashier.shifts.close({}, note="counted short")
     assert "refund dialog (Check again, or settle by hand)" in str(close_refused.value)
-    assert "closing the shift" in str(close_refused.value)
+    assert "the shift close would leave it out" in str(close_refused.value)
     assert cashier.shifts.current() is not None  # still open, nothing lost
     with pytest.raises(ServiceError) as z_refused:
         cashier.zreports.z_report()
-    assert "the Z report" in str(z_refused.value)
+    assert "the Z report would leave it out" in str(z_refused.value)
+    assert "refund dialog (Check again, or settle by hand)" in str(z_refused.value)
     assert cashier.zreports.z_list() == []
 
 
