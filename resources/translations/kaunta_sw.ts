@@ -180,6 +180,10 @@
         <source>Start with no products and add them later, keep the demo products to try the till, or import a CSV file (columns sku, name, price, vat_class; see docs/catalog-import.md).</source>
         <translation>Anza bila bidhaa na uziongeze baadaye, baki na bidhaa za mfano ili kujaribu till, au leta faili ya CSV (safu sku, name, price, vat_class; angalia docs/catalog-import.md).</translation>
     </message>
+    <message>
+        <source>This shop is enrolled with a head office: its products come from head office with the next sync, and nothing is imported here. Press Next.</source>
+        <translation>Duka hili limesajiliwa na ofisi kuu: bidhaa zake zinatoka ofisi kuu katika usawazishaji unaofuata, na hakuna kinachoingizwa hapa. Bonyeza Endelea.</translation>
+    </message>
 </context>
 <context>
     <name>CloseShiftDialog</name>
@@ -4962,6 +4966,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{amount} was overpaid by a non-cash method; refund it before completing.</source>
         <comment>sale.overpaid_non_cash</comment>
         <translation>{amount} zimelipwa zaidi kwa njia isiyo pesa taslimu; zirudishe kabla ya kukamilisha.</translation>
+    </message>
+    <message>
+        <source>{count} refund(s) on this till are still waiting, the first of {amount} by {method}: the money may already be back with the customer, and the Z report would leave it out. Resolve each from the refund dialog (Check again, or settle by hand), then make the Z.</source>
+        <comment>z_refunds_waiting</comment>
+        <translation>Marejesho {count} kwenye till hii bado yanasubiri, la kwanza la {amount} kwa {method}: huenda pesa tayari zimerudi kwa mteja, na ripoti ya Z ingeyaacha nje. Shughulikia kila moja kutoka kwenye dirisha la marejesho (Angalia tena, au maliza kwa mkono), kisha utengeneze Z.</translation>
+    </message>
+    <message>
+        <source>{count} refund(s) on this till are still waiting, the first of {amount} by {method}: the money may already be back with the customer, and the shift close would leave it out. Resolve each from the refund dialog (Check again, or settle by hand), then close.</source>
+        <comment>shift_refunds_waiting</comment>
+        <translation>Marejesho {count} kwenye till hii bado yanasubiri, la kwanza la {amount} kwa {method}: huenda pesa tayari zimerudi kwa mteja, na kufunga zamu kungeyaacha nje. Shughulikia kila moja kutoka kwenye dirisha la marejesho (Angalia tena, au maliza kwa mkono), kisha ufunge.</translation>
     </message>
     <message>
         <source>{currency} amounts have at most {digits} decimals: {text}.</source>
