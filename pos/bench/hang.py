@@ -42,6 +42,25 @@ class HangingServer:
                 self._conns.append(conn)
                 self.accepted += 1
 
+    def waiting(self) -> int:
+        """How many held connections the client has not closed yet: a request still
+        waiting for its answer (a client that gave up, timed out or ended has closed
+        its end, which reads here as end of file)."""
+        with self._lock:
+            conns = list(self._conns)
+        alive = 0
+        for conn in conns:
+            conn.setblocking(False)
+            try:
+                while conn.recv(65536):  # the request (never answered), read and dropped
+                    pass
+            except BlockingIOError:
+                alive += 1  # open, nothing more to read: still waiting
+            except OSError:
+                pass  # reset: gone
+            # recv() == b"": the client closed its end
+        return alive
+
     def release(self) -> None:
         """Stop hanging: close every held connection (clients see a reset) and listen no more."""
         self._released.set()

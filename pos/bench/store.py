@@ -156,7 +156,7 @@ def _workdir(path: Path | None) -> Iterator[Path]:
     if path is not None:
         path.mkdir(parents=True, exist_ok=True)
         for name in (DB_NAME, RAW_NAME):  # our own files only
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", ".id"):  # .id: the database's marker
                 (path / f"{name}{suffix}").unlink(missing_ok=True)
         shutil.rmtree(path / "startup", ignore_errors=True)
         yield path

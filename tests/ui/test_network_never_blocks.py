@@ -10,6 +10,8 @@ the close finish while the hanging server is still holding the call.
 from __future__ import annotations
 
 import csv
+import socket
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -84,6 +86,31 @@ def test_scans_land_while_a_gateway_hangs_and_closing_does_not_wait(
     till.window.close_confirmed = True  # the open basket's question is not what is tested
     till.window.close()
     assert not till.window.isVisible()
-    assert not hanging.released  # the window closed with the call still hanging
+    assert not hanging.released
+    # the window closed while the call still waited: had closing waited for it to end
+    # (its read timeout), the till would have closed its end of every connection
+    assert hanging.waiting() >= 1
     till.closed = True
     till.terminal.close()
+
+
+def test_the_hanging_server_tells_a_waiting_request_from_one_its_client_closed(
+    hanging: HangingServer,
+) -> None:
+    """What the closing check above relies on: ``waiting()`` counts a request whose
+    client still waits, and not one whose client closed its end."""
+    host, port = hanging.url.removeprefix("http://").split(":")
+    first = socket.create_connection((host, int(port)))
+    second = socket.create_connection((host, int(port)))
+    for conn in (first, second):
+        conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    end = time.monotonic() + 10
+    while hanging.accepted < 2 and time.monotonic() < end:
+        time.sleep(0.01)
+    assert hanging.waiting() == 2
+    second.close()
+    end = time.monotonic() + 10
+    while hanging.waiting() != 1 and time.monotonic() < end:
+        time.sleep(0.01)
+    assert hanging.waiting() == 1
+    first.close()
