@@ -22,5 +22,7 @@ def _handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None
     log.log(_LEVELS.get(kind, logging.WARNING), "%s%s", message, where)
 
 
-def install_qt_message_handler() -> None:
-    qInstallMessageHandler(_handler)
+def install_qt_message_handler() -> object:
+    """Send Qt's messages to the log; returns the handler that was installed before (a
+    test puts it back)."""
+    return qInstallMessageHandler(_handler)
