@@ -3,8 +3,8 @@
 The PayPal method's factory needs them in training mode (the credentials the sandbox
 accepts, where it listens by default); importing them from ``pos.payments.paypal.sandbox``
 ran the whole sandbox package (its server, webhook signing and ``cryptography``, about
-85 ms) while the till was still building its window. The sandbox's server imports them
-from here, so they are written once.
+85 ms) while the till was still building its window. The sandbox keeps its own copy (it
+imports nothing of Kaunta's outside itself); a test holds the two equal.
 """
 
 from __future__ import annotations

@@ -276,3 +276,13 @@ def test_serve_prints_the_base_url_and_demo_credentials() -> None:
         stop.set()
         thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+def test_the_methods_training_defaults_are_the_sandboxs_own() -> None:
+    """The method's factory reads the sandbox's training values from a light module of
+    their own; the sandbox keeps its own copy (it imports nothing of Kaunta's): equal."""
+    from pos.payments.paypal import training_defaults
+    from pos.payments.paypal.sandbox import server
+
+    for name in ("DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "DEFAULT_PORT", "DEFAULT_HOST"):
+        assert getattr(training_defaults, name) == getattr(server, name), name

@@ -59,14 +59,15 @@ from pos.payments.paypal.sandbox.signing import WebhookSigner
 from pos.payments.paypal.sandbox.verify import verify_signature
 from pos.payments.paypal.sandbox.views import approve_url, capture_json, order_json, refund_json
 
-# the credentials it accepts and where it listens by default: kept apart so that the
-# method's factory reads them without importing this package
-from pos.payments.paypal.training_defaults import (
-    DEFAULT_HOST,
-    DEFAULT_PORT,
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-)
+#: Credentials the sandbox accepts; training mode uses them. Not secrets. The sandbox
+#: imports nothing of Kaunta's outside itself (tests/payments/test_sandbox_independence.py),
+#: so ``pos.payments.paypal.training_defaults`` holds the same values for the method's
+#: factory; tests/payments/paypal/test_paypal_sandbox.py holds the two copies equal.
+DEMO_CLIENT_ID = "KauntaTrainingSandboxClientId"
+DEMO_CLIENT_SECRET = "KauntaTrainingSandboxSecret-not-a-real-secret"
+#: Where ``kaunta sandbox paypal`` listens, and training mode looks, by default.
+DEFAULT_PORT = 8770
+DEFAULT_HOST = "127.0.0.1"
 
 __all__ = [
     "DEFAULT_APPROVAL_WINDOW",
