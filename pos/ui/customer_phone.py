@@ -33,7 +33,7 @@ from pos.ui.actions import describe_error
 from pos.ui.runner import ServiceRunner
 from pos.ui.widgets import STYLE, TOUCH_HEIGHT, message_label, show_message
 
-DEMO_MPESA_PIN = "1234"
+DEMO_PHONE_PIN = "1234"
 #: the PIN field grows to show its whole hint, up to this width (a longer hint is cut)
 PIN_FIELD_MAX = 480
 
@@ -63,7 +63,7 @@ class CustomerPhoneWindow(QWidget):
         layout.addWidget(self.text)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.set_pin_hint(self.tr("M-PESA PIN (demo PIN {pin})").format(pin=DEMO_MPESA_PIN))
+        self.set_pin_hint(self.tr("M-PESA PIN (demo PIN {pin})").format(pin=DEMO_PHONE_PIN))
         self.pin.returnPressed.connect(self.approve)
         self.pin.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.pin)
@@ -149,7 +149,7 @@ class CustomerPhoneWindow(QWidget):
             self.set_pin_hint(
                 i18n.text(prompt.pin_label)
                 if prompt is not None and prompt.pin_label
-                else self.tr("M-PESA PIN (demo PIN {pin})").format(pin=DEMO_MPESA_PIN)
+                else self.tr("M-PESA PIN (demo PIN {pin})").format(pin=DEMO_PHONE_PIN)
             )
             self.pin.clear()
             self.message.clear()

@@ -14,7 +14,7 @@ from pos.domain.money import Money
 from pos.domain.refund import TenderHow
 from pos.services.auth import Role
 from pos.services.headoffice import SyncPhase
-from pos.ui.customer_phone import DEMO_MPESA_PIN
+from pos.ui.customer_phone import DEMO_PHONE_PIN
 from pos.ui.dialogs import ReceiptDialog, TenderDialog
 from pos.ui.manager.menu import ManagerMenu
 from pos.ui.manager.products_dialog import ProductsDialog
@@ -81,7 +81,7 @@ def _split_sale(till: Till) -> str:
     phone = till.window.phone_window
     assert phone is not None
     till.until(lambda: phone.prompt is not None, timeout=GATEWAY_MS)
-    till.qtbot.keyClicks(phone.pin, DEMO_MPESA_PIN)
+    till.qtbot.keyClicks(phone.pin, DEMO_PHONE_PIN)
     till.click(phone.ok)
     till.until(lambda: not dialog.isVisible(), timeout=GATEWAY_MS)
     till.idle()

@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from pos.domain.receipt import TRAINING_MARK
 from pos.services.training import Prompt
-from pos.ui.customer_phone import DEMO_MPESA_PIN, CustomerPhoneWindow
+from pos.ui.customer_phone import DEMO_PHONE_PIN, CustomerPhoneWindow
 from pos.ui.dialogs import ReceiptDialog, TenderDialog
 from pos.ui.late_payments import LatePaymentsDialog
 from pos.ui.payment_dialogs import GatewayDialog, qr_pixmap
@@ -135,7 +135,7 @@ def _tap(till: Till, button: QPushButton) -> None:
     assert phone.text.text() == "No payment request on this phone."
 
 
-def _enter_pin(till: Till, pin: str = DEMO_MPESA_PIN) -> None:
+def _enter_pin(till: Till, pin: str = DEMO_PHONE_PIN) -> None:
     phone = _phone(till)
     _prompt(till)
     assert phone.pin.isVisible()

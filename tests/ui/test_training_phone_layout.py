@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QStyle, QStyleOptionFrame
 
 import dev
 from pos.ui import i18n
-from pos.ui.customer_phone import DEMO_MPESA_PIN, CustomerPhoneWindow
+from pos.ui.customer_phone import DEMO_PHONE_PIN, CustomerPhoneWindow
 from pos.ui.main_window import SIDE_MARGIN
 from pos.ui.payment_dialogs import GatewayDialog
 from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN, MakeTill, Till
@@ -157,7 +157,7 @@ def test_the_kiswahili_pin_hint_is_shown_whole_and_the_phone_still_covers_no_lin
     dialog = _ask_mpesa(till)
     phone = _phone(till)
     hint = phone.pin.placeholderText()
-    assert DEMO_MPESA_PIN in hint
+    assert DEMO_PHONE_PIN in hint
     assert hint.startswith("PIN ya M-PESA")  # the Kiswahili hint, not the English one
     assert _hint_shown_whole(phone.pin), f"{hint!r} is cut in a {phone.pin.width()} px field"
     # the phone grew upwards for the PIN: its lower edge is still above the status lines
@@ -172,7 +172,7 @@ def test_the_english_pin_hint_is_shown_whole(make_paying_till: MakeTill) -> None
     _sized(till, 1024, 768)
     dialog = _ask_mpesa(till)
     phone = _phone(till)
-    assert phone.pin.placeholderText() == f"M-PESA PIN (demo PIN {DEMO_MPESA_PIN})"
+    assert phone.pin.placeholderText() == f"M-PESA PIN (demo PIN {DEMO_PHONE_PIN})"
     assert _hint_shown_whole(phone.pin)
     _cancel(till, dialog)
 
