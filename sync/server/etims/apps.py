@@ -1,6 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+
+def _keep_triggers(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """Re-create the signature triggers after every ``migrate``: Django's SQLite schema
+    editor drops a table's triggers when a later migration rebuilds that table."""
+    from sync.server.etims.immutable import install
+
+    install(connections[using])
 
 
 class EtimsConfig(AppConfig):
@@ -8,3 +20,6 @@ class EtimsConfig(AppConfig):
     label = "hq_etims"
     verbose_name = "KRA eTIMS"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_migrate.connect(_keep_triggers, sender=self, dispatch_uid="hq_etims_triggers")
