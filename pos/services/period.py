@@ -9,7 +9,11 @@ A period is one or more consecutive shifts of this terminal. Definitions (docs/m
 - expected cash = float + cash sales - cash refunds + cash paid in - cash paid out;
 - average basket = the completed sales' totals / their number;
 - by cashier: each cashier's sales and net sales (their sales - their refunds), which add
-  up to the period's.
+  up to the period's;
+- refunds waiting (the X only): refund attempts whose method has not answered, or whose
+  money went back before the refund document was written. They are in none of the figures
+  above (no refund document exists yet) and must be resolved before the Z, which refuses
+  while there is one; each keeps its own currency (a PayPal refund in USD).
 
 :class:`PeriodReport` converts to and from plain JSON, so a Z is stored once and reprinted
 exactly as it was, whatever the code computes later.
@@ -89,6 +93,17 @@ class CountedRow:
 
 
 @dataclass(frozen=True, slots=True)
+class WaitingRow:
+    """A refund attempt not resolved yet, as the X lists it: counted nowhere until it is."""
+
+    method: str
+    state: str  # created | pending | approved | unknown
+    amount: int  # minor units of ``currency``
+    currency: str  # the attempt's own (USD for PayPal), not always the report's
+    at: str  # ISO UTC, when it was stored
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodReport:
     """Everything an X or Z shows. Money in minor units of ``currency``."""
 
@@ -126,6 +141,9 @@ class PeriodReport:
     by_cashier: tuple[CashierRow, ...]
     counted: tuple[CountedRow, ...]  # closes' counts (cash and other tenders); () if none
     training: bool
+    #: the X's refunds still waiting (a Z has none: it is refused while one waits); a Z
+    #: stored before this field reads back with ()
+    waiting_refunds: tuple[WaitingRow, ...] = ()
 
     @property
     def net_sales(self) -> int:
@@ -147,6 +165,19 @@ class PeriodReport:
         )
 
     @property
+    def waiting_count(self) -> int:
+        """How many refund attempts wait (each tender of a refund is one attempt)."""
+        return len(self.waiting_refunds)
+
+    def waiting_value(self) -> tuple[tuple[str, int], ...]:
+        """What the waiting refunds come to, per currency (the report's first), never one
+        sum across currencies; () when none waits."""
+        totals: dict[str, int] = {}
+        for w in self.waiting_refunds:
+            totals[w.currency] = totals.get(w.currency, 0) + w.amount
+        return tuple(sorted(totals.items(), key=lambda kv: (kv[0] != self.currency, kv[0])))
+
+    @property
     def average_basket(self) -> int:
         return self.sales_total // self.sales_count if self.sales_count else 0
 
@@ -166,6 +197,7 @@ class PeriodReport:
         d["movements"] = tuple(MovementRow(**m) for m in d["movements"])
         d["by_cashier"] = tuple(CashierRow(**c) for c in d["by_cashier"])
         d["counted"] = tuple(CountedRow(**c) for c in d["counted"])
+        d["waiting_refunds"] = tuple(WaitingRow(**w) for w in d.get("waiting_refunds", ()))
         return cls(**d)
 
 

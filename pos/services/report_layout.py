@@ -9,10 +9,13 @@ without one).
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
 
 from pos.domain import csv_safe
+from pos.domain.money import Money, exponent
 from pos.services.period import PeriodReport
 
 Say = Callable[[str], str]
@@ -22,10 +25,21 @@ def _same(label: str) -> str:
     return label
 
 
-def _amount(minor: int) -> str:
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(minor), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
+#: the lines under an X's refunds-waiting list (also the CSV's note row)
+WAITING_NOTE = (
+    "Not counted in this report yet: resolve each in the refund dialog (Check again, or "
+    "settle by hand) before the Z."
+)
+
+
+def _amount(minor: int, currency: str) -> str:
+    """``1,250.00`` with the currency's own decimals (``1,250`` for UGX), no code."""
+    return Money(int(minor), currency).amount_text()
+
+
+def _major(minor: int, currency: str) -> Decimal:
+    """An amount as the CSV's number in major units, exact (the currency's decimals)."""
+    return Decimal(int(minor)).scaleb(-exponent(currency))
 
 
 def local_moment(iso: str, zone: tzinfo | None) -> str:
@@ -48,7 +62,12 @@ def report_lines(
         return f"{label[:room]:<{room}} {value}"
 
     def money(label: str, minor: int) -> str:
-        return row(label, _amount(minor))
+        return row(label, _amount(minor, r.currency))
+
+    def own(minor: int, currency: str) -> str:
+        """An amount, with its code when it is not in the report's currency."""
+        value = _amount(minor, currency)
+        return value if currency == r.currency else f"{currency} {value}"
 
     rule = "-" * width
     title = say("Z REPORT") + f" {r.z_number}" if r.kind == "Z" else say("X REPORT")
@@ -62,6 +81,16 @@ def report_lines(
         row(say("From"), local_moment(r.period_start, zone)),
         row(say("To"), local_moment(r.period_end, zone)),
         row(say("Printed by"), r.made_by),
+    ]
+    if r.waiting_refunds:  # before the figures: they leave these refunds out
+        out += [rule, say("REFUNDS WAITING") + f" ({r.waiting_count})"]
+        for w in r.waiting_refunds:
+            at = local_moment(w.at, zone)[11:]
+            out.append(row(f"  {w.method} {w.state} {at}", own(w.amount, w.currency)))
+        for currency, value in r.waiting_value():
+            out.append(row("  " + say("Total waiting"), own(value, currency)))
+        out += textwrap.wrap(say(WAITING_NOTE), width)
+    out += [
         rule,
         money(say("Gross sales"), r.gross_sales),
         money(say("Discounts"), -r.discounts),
@@ -81,7 +110,7 @@ def report_lines(
         label = f"  {t.method} ({t.count})"
         out.append(money(label, t.amount))
         if t.foreign_currency:
-            out.append(row("", f"{t.foreign_currency} {_amount(t.foreign_amount)}"))
+            out.append(row("", own(t.foreign_amount, t.foreign_currency)))
         if t.refunded:
             out.append(money("    " + say("refunded"), -t.refunded))
     out += [
@@ -112,14 +141,15 @@ def report_lines(
 
 
 def report_csv(r: PeriodReport) -> str:
-    """The report as CSV rows (section, item, count, amount); every text cell is
-    neutralised against formula injection, amounts are numbers."""
+    """The report as CSV rows (section, item, count, amount, currency); every text cell
+    is neutralised against formula injection, amounts are numbers in major units with
+    their currency's decimals. An X's refunds still waiting come last, each with its own
+    currency, a total per currency and the note that they are not counted yet."""
     buf = io.StringIO()
     w = csv_safe.writer(buf)
-    from decimal import Decimal
 
     def amt(minor: int) -> Decimal:
-        return Decimal(minor).scaleb(-2)
+        return _major(minor, r.currency)
 
     w.writerow(["section", "item", "count", "amount", "currency"])
     cur = r.currency
@@ -159,6 +189,20 @@ def report_csv(r: PeriodReport) -> str:
     for t in r.tenders:
         if t.foreign_currency:
             w.writerow(
-                ["tender foreign", t.method, t.count, amt(t.foreign_amount), t.foreign_currency]
+                [
+                    "tender foreign",
+                    t.method,
+                    t.count,
+                    _major(t.foreign_amount, t.foreign_currency),
+                    t.foreign_currency,
+                ]
             )
+    if r.waiting_refunds:  # the X's refunds still waiting: in none of the rows above
+        for wr in r.waiting_refunds:
+            item = f"{wr.method} {wr.state} {wr.at}"
+            w.writerow(["refunds waiting", item, 1, _major(wr.amount, wr.currency), wr.currency])
+        for currency, value in r.waiting_value():
+            n = sum(1 for wr in r.waiting_refunds if wr.currency == currency)
+            w.writerow(["refunds waiting", "total", n, _major(value, currency), currency])
+        w.writerow(["refunds waiting", WAITING_NOTE, r.waiting_count, None, ""])
     return buf.getvalue()

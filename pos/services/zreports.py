@@ -1,7 +1,8 @@
 """X and Z reports of this terminal.
 
 - X: any time, changes nothing. It covers the shifts since the last Z, the open one
-  included (up to now).
+  included (up to now), and lists the refunds still waiting (counted in no figure until
+  resolved; the Z refuses while there is one), read in the same snapshot as the figures.
 - Z: the end of the business day. It covers every shift closed since the last Z (none may
   be open), gets the next Z number of this terminal (1, 2, 3 ...), names the previous Z's
   event hash (``previous``), and is written once with its ``report.z`` outbox event and an
@@ -15,7 +16,7 @@ or re-run shows up.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
-from pos.services.period import PeriodReport, build_period
+from pos.services.period import PeriodReport, WaitingRow, build_period
 from pos.services.shifts import (
     RECEIPT_COUNTER,
     REFUND_COUNTER,
@@ -102,7 +103,7 @@ class ZReportService:
             _, shifts = self._after_last_z(s)
             if not shifts:
                 raise ServiceError(NO_SHIFTS())
-            return build_period(
+            report = build_period(
                 s,
                 self._ctx,
                 shifts,
@@ -113,6 +114,8 @@ class ZReportService:
                 receipt_counter=receipts,
                 refund_counter=refunds,
             )
+            waiting = waiting_refunds(s, self._ctx.terminal_id)
+        return replace(report, waiting_refunds=tuple(_waiting_row(w) for w in waiting))
 
     # -- Z ------------------------------------------------------------------------------------
     def z_report(self, approval: Approval | None = None) -> PeriodReport:
@@ -288,6 +291,13 @@ class ZReportService:
         self._auth.require(Permission.VIEW_REPORTS)
         with self._db.read_session() as s:
             return waiting_refunds(s, self._ctx.terminal_id)
+
+
+def _waiting_row(w: WaitingRefund) -> WaitingRow:
+    """A waiting refund attempt as the X report stores it (plain values, JSON-ready)."""
+    return WaitingRow(
+        w.method, w.state, w.amount.minor, w.amount.currency, w.created_at.isoformat()
+    )
 
 
 def _percent(rate_bp: int) -> Any:

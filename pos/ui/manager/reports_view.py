@@ -1,7 +1,9 @@
 """X and Z reports on screen: the printer layout, exported as CSV or PDF.
 
 The screen shows the same lines the receipt printer prints (``report_lines``), so what the
-manager checks is what is filed. Exports go to the folder the manager chooses; CSV cells
+manager checks is what is filed. An X with refunds still waiting says so above the lines
+as well (how many, what they come to, that they are not counted yet and must be resolved
+before the Z). Exports go to the folder the manager chooses; CSV cells
 are safe against formula injection (``pos.domain.csv_safe``).
 """
 
@@ -11,15 +13,23 @@ from datetime import tzinfo
 from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QFileDialog, QListWidget, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
+from pos.domain.money import Money
 from pos.services.period import PeriodReport
 from pos.services.report_layout import report_csv, report_lines
 from pos.services.zreports import ZSummary
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.manager.reports_pdf import write_pdf
-from pos.ui.widgets import action_button
+from pos.ui.widgets import action_button, set_role
 
 
 class ReportDialog(KauntaDialog):
@@ -43,6 +53,21 @@ class ReportDialog(KauntaDialog):
         self.export_dir = export_dir
         self.lines = report_lines(report, zone=zone)
         layout = QVBoxLayout(self)
+        self.waiting = QLabel(self)
+        self.waiting.setWordWrap(True)
+        set_role(self.waiting, "error")
+        if report.waiting_refunds:
+            amounts = ", ".join(str(Money(v, c)) for c, v in report.waiting_value())
+            self.waiting.setText(
+                self.tr(
+                    "Refunds waiting: {count} ({amounts}). They are not counted in this "
+                    "report yet: resolve each in the refund dialog (Check again, or settle "
+                    "by hand) before the Z."
+                ).format(count=report.waiting_count, amounts=amounts)
+            )
+        else:
+            self.waiting.hide()
+        layout.addWidget(self.waiting)
         self.text = QPlainTextEdit(self)
         self.text.setReadOnly(True)
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
