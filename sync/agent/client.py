@@ -256,6 +256,16 @@ class HeadOfficeClient:
         after ``N`` (see :mod:`sync.agent.etims_results`)."""
         return self._call("GET", "/etims-results", params={"after": after})
 
+    def sales_for_refund(self, query: str) -> list[dict[str, Any]]:
+        """``GET /sales-for-refund?q=…``: sales of this terminal's store numbered ``query``
+        or paid with reference ``query``, with their refunds so far (a refund at another
+        till of the store; see ``sync/server/api/refund_lookup.py``)."""
+        body = self._call("GET", "/sales-for-refund", params={"q": query})
+        sales = body.get("sales")
+        if not isinstance(sales, list) or not all(isinstance(s, dict) for s in sales):
+            raise TransientError("The head office's sale lookup answer was not a list of sales.")
+        return sales
+
     # -- plumbing -------------------------------------------------------------------
 
     def _call(

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from sync.server.api import views
+from sync.server.api import refund_lookup, views
 from sync.server.callbacks import ipn, paypal
 from sync.server.callbacks import views as callbacks
 from sync.server.etims import views as etims
@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/events", views.events_view),
     path("api/v1/changes", views.changes_view),
     path("api/v1/heartbeat", views.heartbeat_view),
+    path("api/v1/sales-for-refund", refund_lookup.sales_for_refund_view),
     path("api/v1/pushes", callbacks.pushes_view),
     path("api/v1/push-results", callbacks.push_results_view),
     path("hooks/stk/<str:attempt_id>/<str:token>", callbacks.stk_callback_view),
