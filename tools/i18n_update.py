@@ -8,7 +8,8 @@ It reads the code (never imports it) and collects every text a person can see:
 * messages: ``define("code", "English…"[, other="…", count=…])`` anywhere in ``pos``
   (context ``messages``, the code as disambiguation; ``code#one``/``code#other`` per form);
 * fixed sentences: ``text("…")`` (``pos.domain.messages.text``) and a plain string raised
-  as an error, ``raise SomeError("…")``, in the layers below the UI (context ``messages``).
+  as an error, ``raise SomeError("…")``, in the layers below the UI (context ``messages``),
+  and ``text("…")`` in the driver modules of ``DRIVER_TEXTS`` (their own marker).
 
 Each ``.ts`` keeps the translations it has for texts still in use; new texts come in
 empty (the completeness test then fails until they are translated); texts no longer used
@@ -38,6 +39,9 @@ LANGUAGES = {"sw": "sw_KE"}
 MESSAGES = "messages"
 #: where messages and raised sentences come from (the UI's own strings come from pos/ui)
 BELOW_UI = ("pos/domain", "pos/services", "pos/payments", "pos/store", "pos/config.py")
+#: driver modules whose cashier texts are marked with their own ``text()`` (a driver imports
+#: nothing of the till, so not ``pos.domain.messages.text``): the card terminal's words
+DRIVER_TEXTS = ("drivers/zvt/codes.py",)
 
 
 @dataclass(frozen=True, order=True)
@@ -186,6 +190,12 @@ def scan(root: Path = ROOT) -> list[Found]:
     for where, ui in [("pos/ui", True), *((b, False) for b in BELOW_UI)]:
         for path in _files(root, where):
             scanner = _Scanner(path.relative_to(root).as_posix(), ui, errors)
+            scanner.visit(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+            found.extend(scanner.found)
+    for where in DRIVER_TEXTS:
+        for path in _files(root, where):
+            scanner = _Scanner(path.relative_to(root).as_posix(), False)
+            scanner.marker = True
             scanner.visit(ast.parse(path.read_text(encoding="utf-8"), str(path)))
             found.extend(scanner.found)
     return found

@@ -26,6 +26,7 @@ from typing import ClassVar, Protocol
 
 from pos.domain.messages import Message, define, text
 from pos.domain.money import Money
+from pos.domain.outcomes import outcome, say
 
 
 class AttemptState(StrEnum):
@@ -240,6 +241,16 @@ AMOUNT_ABOVE_ZERO = text("The amount must be more than zero.")
 CONNECTED = define("payments.connected", "Connected to {gateway} at {url}: the keys work.")
 #: ... and when the gateway refused them (``detail``: the gateway's own words)
 KEYS_REFUSED = define("payments.keys_refused", "{gateway} refused the keys: {detail}")
+#: the defaults of :meth:`PaymentMethod.cancel` and :meth:`PaymentMethod.refund`: outcomes
+#: with the method's label in them, read back into their messages on screen
+CANNOT_WITHDRAW = outcome(
+    define(
+        "payments.cancel_unsupported",
+        "{label} payments cannot be withdrawn from the till; the customer can still decline "
+        "on their phone.",
+    )
+)
+CANNOT_REFUND = outcome(define("payments.refund_unsupported", "{label} cannot refund."))
 
 
 class KeysRefused(ValueError):
@@ -327,13 +338,12 @@ class PaymentMethod(ABC):
         return PaymentResult(
             AttemptState.UNKNOWN,
             "cancel_unsupported",
-            f"{self.label} payments cannot be withdrawn from the till; "
-            "the customer can still decline on their phone.",
+            say(CANNOT_WITHDRAW, label=self.label),
         )
 
     def refund(self, ref: AttemptRef, amount: Money) -> RefundResult:
         """Give back ``amount`` of a captured attempt."""
-        return RefundResult(False, "refund_unsupported", f"{self.label} cannot refund.")
+        return RefundResult(False, "refund_unsupported", say(CANNOT_REFUND, label=self.label))
 
     def prepare_refund(self, ref: AttemptRef, amount: Money) -> str:
         """What to note before :meth:`refund` is called, so that :meth:`refund_status` can

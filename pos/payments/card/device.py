@@ -22,6 +22,7 @@ from drivers.worker import DeviceWorker
 from drivers.zvt.codes import ABORTED
 from drivers.zvt.link import LinkError, SerialLink, TcpLink
 from drivers.zvt.terminal import Outcome, Timeouts, ZvtTerminal
+from pos.domain.messages import text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +48,10 @@ class TerminalSettings:
             raise ValueError("password: the terminal password has up to 6 digits")
 
 
+#: what a job says until the terminal's first status (translated where it is shown)
+SENDING_TEXT = text("Sending the amount to the card terminal…")
+
+
 @dataclass(slots=True)
 class PaymentJob:
     """A payment (or refund) running on the terminal."""
@@ -54,7 +59,7 @@ class PaymentJob:
     attempt_id: str
     amount_minor: int
     abort: threading.Event = field(default_factory=threading.Event)
-    text: str = "Sending the amount to the card terminal…"
+    text: str = SENDING_TEXT  # then the terminal's texts, as ``on_status`` gives them
     future: Future[Outcome] | None = None
 
     def set_text(self, text: str) -> None:

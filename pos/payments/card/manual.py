@@ -37,6 +37,7 @@ LAST4 = "last4"
 
 
 NOT_KEYED = text("Key the approval code and the card's last 4 digits from the terminal's slip.")
+RECORDED = text("Card payment recorded.")
 
 
 class ManualCardMethod(PaymentMethod):
@@ -88,7 +89,7 @@ class ManualCardMethod(PaymentMethod):
         return PaymentResult(
             AttemptState.CAPTURED,
             "ok",
-            "Card payment recorded.",
+            RECORDED,
             gateway_ref=proof.gateway_ref(),
             receipt_ref=proof.receipt_ref(),
             captured=request.amount,
@@ -114,10 +115,10 @@ class ManualCardMethod(PaymentMethod):
 
     def status(self, ref: AttemptRef) -> PaymentResult:
         if ref.gateway_ref.startswith(P.MANUAL_PREFIX):
-            return PaymentResult(
-                AttemptState.CAPTURED, "ok", "Card payment recorded.", captured=ref.amount
-            )
-        return PaymentResult(AttemptState.EXPIRED, f"{CODE}.not_keyed", "Nothing was keyed.", True)
+            return PaymentResult(AttemptState.CAPTURED, "ok", RECORDED, captured=ref.amount)
+        return PaymentResult(
+            AttemptState.EXPIRED, f"{CODE}.not_keyed", text("Nothing was keyed."), True
+        )
 
     def customer_reference(self, receipt_ref: str, gateway_ref: str) -> str:
         proof = P.parse(gateway_ref, receipt_ref)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pos.domain.messages import text
+
 ZVT_PREFIX = "zvt:"
 BEFORE = "zvt:before:"
 MANUAL_PREFIX = "manual:"
@@ -95,18 +97,20 @@ def parse_before(gateway_ref: str) -> tuple[bool, int | None]:
     return True, int(rest) if rest.isdigit() else None
 
 
-def check_approval_code(text: str) -> str | None:
-    """None if ``text`` looks like a bank approval code (2-8 letters or digits)."""
-    code = text.strip().upper()
+def check_approval_code(typed: str) -> str | None:
+    """None if ``typed`` looks like a bank approval code (2-8 letters or digits), else
+    what to correct (a marked sentence: the dialog shows it in the cashier's language)."""
+    code = typed.strip().upper()
     if not code:
-        return "Type the approval code printed on the terminal's slip."
+        return text("Type the approval code printed on the terminal's slip.")
     if not _APPROVAL.match(code):
-        return "An approval code is 2 to 8 letters or digits, as the slip prints it."
+        return text("An approval code is 2 to 8 letters or digits, as the slip prints it.")
     return None
 
 
-def check_last4(text: str) -> str | None:
-    digits = text.strip()
+def check_last4(typed: str) -> str | None:
+    """None if ``typed`` is the card's last four digits, else what to correct."""
+    digits = typed.strip()
     if len(digits) != 4 or not digits.isdigit():
-        return "Type the last 4 digits of the card, as the slip prints them."
+        return text("Type the last 4 digits of the card, as the slip prints them.")
     return None

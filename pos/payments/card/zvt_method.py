@@ -31,11 +31,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from drivers.transport import DeviceError, PortSettings
-from drivers.zvt.codes import ABORTED, result_text
+from drivers.zvt.codes import ABORTED, RESULT_TEXTS
 from drivers.zvt.link import LinkError
 from drivers.zvt.messages import StatusInfo
 from drivers.zvt.terminal import Outcome
+from pos.domain.messages import define, text
 from pos.domain.money import Money
+from pos.domain.outcomes import outcome, say
 from pos.payments.base import (
     AttemptRef,
     AttemptState,
@@ -51,7 +53,12 @@ from pos.payments.base import (
     RefundState,
 )
 from pos.payments.card import proof as P
-from pos.payments.card.device import CardTerminalDevice, TerminalSettings, device_for
+from pos.payments.card.device import (
+    SENDING_TEXT,
+    CardTerminalDevice,
+    TerminalSettings,
+    device_for,
+)
 from pos.payments.registry import MethodContext, method_factory
 
 log = logging.getLogger(__name__)
@@ -61,20 +68,73 @@ CODE = "card_zvt"
 _PAN_IN_TEXT = re.compile(r"(?<!\d)(\d{6})\d{2,9}(\d{4})(?!\d)")
 #: the terminal's answer to "repeat receipt" when it has no last transaction
 NO_TRANSACTION = 0x83
-OFFLINE_TEXT = (
+OFFLINE_TEXT = text(
     "The card terminal does not answer. Check that it is on and its cable (or network) "
     "is connected, then try again, or take another method."
 )
 #: a refund sent, its answer lost (never "take another method": it may have gone back)
-REFUND_LOST_TEXT = "The card terminal stopped answering during the refund."
+REFUND_LOST_TEXT = text("The card terminal stopped answering during the refund.")
 #: asking about such a refund, the terminal does not answer
-ASK_OFFLINE_TEXT = (
+ASK_OFFLINE_TEXT = text(
     "The card terminal does not answer. Check that it is on and its cable (or network) "
     "is connected, then check again."
 )
-BUSY_TEXT = "The card terminal is busy and gave no clear answer; the till asks it again."
+BUSY_TEXT = text("The card terminal is busy and gave no clear answer; the till asks it again.")
+STILL_BUSY_TEXT = text("The card terminal is still busy…")
+
+# -- outcomes with values, read back into their messages on screen (pos.domain.outcomes) --
+#: a result code the ZVT list does not have (``code``: two hex digits, as the log says it)
+REFUSED_CODE = outcome(
+    define(
+        "card_zvt.refused_code",
+        "The terminal refused the payment (code {code}). Try again or use another card.",
+    )
+)
+NOT_REFUNDED_AFTER = outcome(
+    define(
+        "card_zvt.not_refunded_after",
+        "The card terminal approved nothing after receipt {receipt}, noted before the "
+        "refund was sent: the refund did not go through.",
+    )
+)
+REFUND_APPROVED = outcome(
+    define(
+        "card_zvt.refund_approved",
+        "The card terminal approved the refund (receipt {receipt}).",
+    )
+)
+UNCLEAR_AFTER = outcome(
+    define(
+        "card_zvt.unclear_after",
+        "The card terminal's last transaction does not tell: look in its journal (or its "
+        "end-of-day report) for a refund of {amount} after receipt {receipt}.",
+    )
+)
+UNCLEAR = outcome(
+    define(
+        "card_zvt.unclear",
+        "The card terminal's last transaction does not tell: look in its journal (or its "
+        "end-of-day report) for a refund of {amount}.",
+    )
+)
+#: the device screen's answers (``check_connection``, ``end_of_day``)
+ANSWERS = outcome(
+    define("card_zvt.answers", "The card terminal answers (terminal id {terminal_id}).")
+)
+ANSWERS_NO_ID = text("The card terminal answers (it gave no terminal id).")
+DAY_ENDED = text("End of day done at the terminal.")
+DAY_ENDED_TOTAL = outcome(
+    define("card_zvt.day_ended_total", "End of day done at the terminal. Total {total}.")
+)
 #: ZVT receipt numbers are 4 BCD digits: after 9999 the terminal starts again at 1
 _RECEIPT_WRAP = 9999
+
+
+def terminal_says(code: int) -> str:
+    """The cashier's words for a terminal's result code: the ZVT list's sentence, or the
+    code by number (a registered outcome, so it is translated with its value too)."""
+    known = RESULT_TEXTS.get(code)
+    return known if known is not None else say(REFUSED_CODE, code=f"{code:02X}")
 
 
 def _next_receipt(baseline: int | None) -> int:
@@ -127,7 +187,7 @@ class ZvtCardMethod(PaymentMethod):
         return PaymentResult(
             AttemptState.PENDING,
             f"{CODE}.sent",
-            "Sending the amount to the card terminal…",
+            SENDING_TEXT,
             gateway_ref=P.before_ref(baseline),
         )
 
@@ -147,7 +207,9 @@ class ZvtCardMethod(PaymentMethod):
                 return self._not_sent()
             self.device.begin(ref.attempt_id, armed)
             return PaymentResult(
-                AttemptState.PENDING, f"{CODE}.waiting", "Follow the card terminal's screen…"
+                AttemptState.PENDING,
+                f"{CODE}.waiting",
+                text("Follow the card terminal's screen…"),
             )
         return self._recover(ref)
 
@@ -159,7 +221,7 @@ class ZvtCardMethod(PaymentMethod):
         job = self.device.job(ref.attempt_id)
         if job is None or job.future is None:
             return PaymentResult(
-                AttemptState.UNKNOWN, f"{CODE}.unknown", "The till asks the terminal again."
+                AttemptState.UNKNOWN, f"{CODE}.unknown", text("The till asks the terminal again.")
             )
         job.abort.set()
         try:
@@ -168,7 +230,7 @@ class ZvtCardMethod(PaymentMethod):
             return PaymentResult(
                 AttemptState.UNKNOWN,
                 f"{CODE}.abort_pending",
-                "The terminal has not confirmed the abort yet; the till keeps asking it.",
+                text("The terminal has not confirmed the abort yet; the till keeps asking it."),
             )
         return self._finished(ref, job.future)
 
@@ -176,7 +238,7 @@ class ZvtCardMethod(PaymentMethod):
         return PaymentResult(
             AttemptState.CANCELLED,
             f"{CODE}.not_sent",
-            "Cancelled before the terminal was asked: nothing was charged.",
+            text("Cancelled before the terminal was asked: nothing was charged."),
             retry_allowed=True,
         )
 
@@ -189,8 +251,10 @@ class ZvtCardMethod(PaymentMethod):
             return PaymentResult(
                 AttemptState.UNKNOWN,
                 f"{CODE}.link_lost",
-                "The card terminal stopped answering. Check its cable and power; the till "
-                "asks it what happened before anything is charged again.",
+                text(
+                    "The card terminal stopped answering. Check its cable and power; the till "
+                    "asks it what happened before anything is charged again."
+                ),
             )
         return self._outcome(ref, outcome)
 
@@ -202,7 +266,7 @@ class ZvtCardMethod(PaymentMethod):
             return PaymentResult(
                 AttemptState.CAPTURED,
                 "ok",
-                "Card payment approved.",
+                text("Card payment approved."),
                 gateway_ref=proof.gateway_ref(),
                 receipt_ref=proof.receipt_ref(),
                 captured=Money(info.amount_minor, ref.amount.currency),
@@ -215,21 +279,21 @@ class ZvtCardMethod(PaymentMethod):
         if outcome.approved:  # completed without a status: ask the terminal
             self.device.forget(ref.attempt_id)
             return PaymentResult(
-                AttemptState.UNKNOWN, f"{CODE}.no_result", "Asking the terminal for the result…"
+                AttemptState.UNKNOWN,
+                f"{CODE}.no_result",
+                text("Asking the terminal for the result…"),
             )
-        return PaymentResult(state, f"{CODE}.{code:02X}", result_text(code), retry_allowed=True)
+        return PaymentResult(state, f"{CODE}.{code:02X}", terminal_says(code), retry_allowed=True)
 
     def _recover(self, ref: AttemptRef) -> PaymentResult:
         """No job in this run: ask the terminal what became of the attempt."""
         is_before, baseline = P.parse_before(ref.gateway_ref)
         if not is_before:
-            return PaymentResult(AttemptState.UNKNOWN, f"{CODE}.unknown", "Nothing to ask.")
+            return PaymentResult(AttemptState.UNKNOWN, f"{CODE}.unknown", text("Nothing to ask."))
         try:
             enquiry = self.device.run(lambda t: t.status_enquiry())
             if enquiry.refused is not None:
-                return PaymentResult(
-                    AttemptState.PENDING, f"{CODE}.busy", "The card terminal is still busy…"
-                )
+                return PaymentResult(AttemptState.PENDING, f"{CODE}.busy", STILL_BUSY_TEXT)
             last = self.device.run(lambda t: t.last_transaction())
         except (LinkError, DeviceError, FutureTimeout) as exc:
             raise GatewayUnavailable(OFFLINE_TEXT) from exc
@@ -237,16 +301,14 @@ class ZvtCardMethod(PaymentMethod):
         if info is None and last.abort_code != NO_TRANSACTION:
             # no clear answer (busy, refused, a conversation cut short): never conclude
             # "not charged" from that; asked again on the re-check schedule
-            return PaymentResult(
-                AttemptState.PENDING, f"{CODE}.busy", "The card terminal is still busy…"
-            )
+            return PaymentResult(AttemptState.PENDING, f"{CODE}.busy", STILL_BUSY_TEXT)
         if info is not None and info.approved and info.receipt_no not in (None, baseline):
             log.info("card payment %s found on the terminal after a restart", ref.attempt_id)
             return self._outcome(ref, Outcome(status=info, completed=True))
         return PaymentResult(
             AttemptState.CANCELLED,
             f"{CODE}.not_charged",
-            "The card terminal has no payment for this attempt: nothing was charged.",
+            text("The card terminal has no payment for this attempt: nothing was charged."),
             retry_allowed=True,
         )
 
@@ -260,11 +322,10 @@ class ZvtCardMethod(PaymentMethod):
                 number = proof.receipt_no
                 outcome = self.device.run(lambda t: t.reverse(number))
                 if outcome.approved:
-                    return self._refunded(outcome, amount, "Payment reversed on the card.")
+                    return self._refunded(outcome, amount, text("Payment reversed on the card."))
                 if outcome.result_code not in (0xB5, 0x83):
-                    return RefundResult(
-                        False, f"{CODE}.{outcome.result_code:02X}", result_text(outcome.result_code)
-                    )
+                    code = outcome.result_code
+                    return RefundResult(False, f"{CODE}.{code:02X}", terminal_says(code))
             job = self.device.begin(f"refund:{ref.attempt_id}", amount.minor, refund=True)
             assert job.future is not None
             limit = self.device.settings.transaction_timeout + 30
@@ -273,9 +334,9 @@ class ZvtCardMethod(PaymentMethod):
         except (LinkError, DeviceError, FutureTimeout) as exc:
             raise GatewayUnavailable(REFUND_LOST_TEXT) from exc
         if outcome.approved:
-            return self._refunded(outcome, amount, "Refunded to the card.")
+            return self._refunded(outcome, amount, text("Refunded to the card."))
         code = outcome.result_code
-        return RefundResult(False, f"{CODE}.{code:02X}", result_text(code))
+        return RefundResult(False, f"{CODE}.{code:02X}", terminal_says(code))
 
     def prepare_refund(self, ref: AttemptRef, amount: Money) -> str:
         """The terminal's last approved receipt number before the refund is sent
@@ -313,8 +374,10 @@ class ZvtCardMethod(PaymentMethod):
             return RefundCheck(
                 RefundState.UNKNOWN,
                 f"{CODE}.nothing_noted",
-                "The till did not note the terminal's last receipt before this refund: "
-                "look in the terminal's journal for it.",
+                text(
+                    "The till did not note the terminal's last receipt before this refund: "
+                    "look in the terminal's journal for it."
+                ),
             )
         try:
             enquiry = self.device.run(lambda t: t.status_enquiry())
@@ -324,12 +387,16 @@ class ZvtCardMethod(PaymentMethod):
         except (LinkError, DeviceError, FutureTimeout) as exc:
             raise GatewayUnavailable(ASK_OFFLINE_TEXT) from exc
         info = last.status
-        before = "none" if baseline is None else f"{baseline:04d}"
+        before = None if baseline is None else f"{baseline:04d}"
         not_through = RefundCheck(
             RefundState.NOT_REFUNDED,
             f"{CODE}.not_refunded",
-            f"The card terminal approved nothing after receipt {before}, noted before the "
-            "refund was sent: the refund did not go through.",
+            text(
+                "The card terminal approved nothing since the refund was sent: the refund did "
+                "not go through."
+            )
+            if before is None
+            else say(NOT_REFUNDED_AFTER, receipt=before),
         )
         if info is None:
             if last.abort_code == NO_TRANSACTION and baseline is None:
@@ -344,7 +411,10 @@ class ZvtCardMethod(PaymentMethod):
                 return RefundCheck(
                     RefundState.NOT_REFUNDED,
                     f"{CODE}.{code:02X}",
-                    f"The card terminal did not approve the refund: {result_text(code)}",
+                    # two sentences, each translated on its own
+                    text("The card terminal did not approve the refund.")
+                    + " "
+                    + terminal_says(code),
                 )
             expected = baseline is None or info.receipt_no == _next_receipt(baseline)
             if info.amount_minor == amount.minor and info.receipt_no is not None and expected:
@@ -353,7 +423,7 @@ class ZvtCardMethod(PaymentMethod):
                 return RefundCheck(
                     RefundState.REFUNDED,
                     "ok",
-                    f"The card terminal approved the refund (receipt {info.receipt_no:04d}).",
+                    say(REFUND_APPROVED, receipt=f"{info.receipt_no:04d}"),
                     refund_ref=proof.gateway_ref(),
                     receipt_ref=proof.receipt_ref(),
                     amount=amount,
@@ -361,17 +431,18 @@ class ZvtCardMethod(PaymentMethod):
         return RefundCheck(
             RefundState.UNKNOWN,
             f"{CODE}.unclear",
-            f"The card terminal's last transaction does not tell: look in its journal (or "
-            f"its end-of-day report) for a refund of {amount} after receipt {before}.",
+            say(UNCLEAR, amount=amount)
+            if before is None
+            else say(UNCLEAR_AFTER, amount=amount, receipt=before),
         )
 
-    def _refunded(self, outcome: Outcome, amount: Money, text: str) -> RefundResult:
+    def _refunded(self, outcome: Outcome, amount: Money, message: str) -> RefundResult:
         info = outcome.status
         proof = _proof(info) if info is not None else None
         return RefundResult(
             True,
             "ok",
-            text,
+            message,
             refund_ref=proof.gateway_ref() if proof is not None else "",
             amount=amount,
             receipt_ref=proof.receipt_ref() if proof is not None else "",
@@ -391,23 +462,23 @@ class ZvtCardMethod(PaymentMethod):
         except (LinkError, DeviceError, FutureTimeout) as exc:
             raise GatewayUnavailable(OFFLINE_TEXT) from exc
         tid = outcome.status.terminal_id if outcome.status else ""
-        return f"The card terminal answers (terminal id {tid or 'not given'})."
+        return say(ANSWERS, terminal_id=tid) if tid else ANSWERS_NO_ID
 
     # -- terminal administration (device screen) -------------------------------------------
     def register(self) -> str:
         outcome = self.device.run(lambda t: t.register())
         if outcome.refused is not None:
-            return result_text(outcome.refused)
-        return "The till is registered at the card terminal."
+            return terminal_says(outcome.refused)
+        return text("The till is registered at the card terminal.")
 
     def end_of_day(self) -> str:
         outcome = self.device.run(lambda t: t.end_of_day(), timeout=300)
         if not outcome.completed:
-            return result_text(outcome.result_code)
+            return terminal_says(outcome.result_code)
         total = outcome.status.amount_minor if outcome.status else None
-        return "End of day done at the terminal." + (
-            f" Total {Money(total, self.device.settings.currency)}." if total is not None else ""
-        )
+        if total is None:
+            return DAY_ENDED
+        return say(DAY_ENDED_TOTAL, total=Money(total, self.device.settings.currency))
 
 
 _LINK_KEYS = ("protocol", "password", "answer_timeout", "transaction_timeout", "ack_timeout")
