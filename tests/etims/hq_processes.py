@@ -32,9 +32,17 @@ class EtimsHeadOffice:
     def restart_worker(self) -> None:
         """SIGKILL the worker (its process group) and start a new one: nothing of the
         old one's memory survives, as after a crash or a deploy."""
+        self.kill_worker()
+        self.start_worker()
+
+    def kill_worker(self) -> None:
+        """SIGKILL the worker's process group and wait for it to be gone."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.worker.pid, signal.SIGKILL)
         self.worker.wait()
+
+    def start_worker(self) -> None:
+        """A new ``kaunta-hq worker`` (after :meth:`kill_worker`)."""
         self.worker = _start_worker(self.hq, self.folder)
 
     @property
@@ -72,15 +80,18 @@ class EtimsHeadOffice:
 
 
 @contextlib.contextmanager
-def etims_head_office(folder: Path, kra: EtimsSandbox) -> Iterator[EtimsHeadOffice]:
-    """Serve and work until the block ends; both SIGKILLed then (process groups)."""
+def etims_head_office(
+    folder: Path, kra: EtimsSandbox, *, timeout_s: float = 3.0
+) -> Iterator[EtimsHeadOffice]:
+    """Serve and work until the block ends; both SIGKILLed then (process groups).
+    ``timeout_s`` is the worker's wait for KRA's answer (``KAUNTA_ETIMS_TIMEOUT_S``)."""
     folder.mkdir(parents=True, exist_ok=True)
     hq = RealHeadOffice(folder, free_port())
     hq.env.update(
         KAUNTA_HQ_PUBLIC_URL=hq.url,
         KAUNTA_ETIMS_BASE_URL=kra.base_url,
         KAUNTA_ETIMS_VERIFY_HOST=kra.verify_host,
-        KAUNTA_ETIMS_TIMEOUT_S="3",
+        KAUNTA_ETIMS_TIMEOUT_S=f"{timeout_s:g}",
     )
     hq.start()
     running = EtimsHeadOffice(hq, _start_worker(hq, folder), folder)
