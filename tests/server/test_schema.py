@@ -76,5 +76,5 @@ def test_the_api_keeps_to_its_schema(hq_db: str, token: str) -> None:
         check()
     assert "POST /api/v1/events" in seen
     # + POST /api/v1/pushes, GET /api/v1/push-results, POST /api/v1/paypal-orders,
-    # GET /api/v1/paypal-results, GET /api/v1/etims-results
-    assert len(seen) == 11
+    # GET /api/v1/paypal-results, GET /api/v1/etims-results, GET /api/v1/sales-for-refund
+    assert len(seen) == 12

@@ -105,7 +105,7 @@ class LookupSale(serializers.Serializer):
     sale_id = serializers.CharField()
     receipt_number = serializers.CharField()
     terminal_id = serializers.CharField()
-    status = serializers.ChoiceField(choices=["completed", "voided"])
+    status = serializers.CharField(help_text="completed or voided")
     business_date = serializers.DateField()
     closed_at = serializers.CharField(allow_null=True)
     currency = serializers.CharField()
