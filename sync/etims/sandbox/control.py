@@ -33,8 +33,13 @@ def handle_control(box: EtimsSandbox, method: str, target: str, raw: bytes) -> R
             box.release()
             return _reply(200, {"ok": True})
         if name == "refuse" and method == "POST":
-            box.refuse(float(body.get("seconds", 10)))
-            return _reply(200, {"ok": True})
+            seconds = float(body.get("seconds", 10))
+            if not seconds > 0:
+                raise ValueError(f"seconds must be more than 0, not {seconds}")
+            from sync.etims.sandbox.server import Reply
+
+            # closed once this answer is out: refusing first would cut the answer off
+            return Reply(200, {"ok": True, "seconds": seconds}, after=lambda: box.refuse(seconds))
         if name == "down" and method == "POST":
             box.down = (
                 None

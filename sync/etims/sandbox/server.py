@@ -60,6 +60,9 @@ class Fault:
 class Reply:
     status: int
     body: dict[str, Any] | str | None  #: None: close without answering
+    #: run once the answer is written (the control API's ``refuse`` closes the port,
+    #: which would otherwise cut its own answer off)
+    after: Callable[[], None] | None = None
 
 
 class _Server(ThreadingHTTPServer):
@@ -119,8 +122,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+            self.wfile.flush()
         except OSError:
             log.debug("eTIMS sandbox: client left before the answer to %s", self.path)
+        if reply.after is not None:
+            self.close_connection = True
+            reply.after()
 
     def do_GET(self) -> None:
         self._go("GET")
