@@ -11,12 +11,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pos.domain.messages import Message
+from pos.domain.messages import Message, define
 from pos.domain.money import Money, allocate
 from pos.domain.refund import RefundReceipt, TenderHow
 from pos.domain.tax import TaxClass, VatLine, vat_from_gross
 from pos.services.auth import Permission
 from pos.services.refund_attempts import RefundAttemptState
+
+REFUSED_TODO = define(
+    "refund_refused_todo",
+    "Refund {number} of receipt {original}: {amount} was handed back here, but head office "
+    "does not count it (another till refunded that receipt first). Head office keeps it as "
+    "a conflict for review. Do not give that money back again; tell head office what was "
+    "handed over.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,16 @@ class RefusedRefund:
 
     number: str
     reason: Message  # in the reader's language where head office gave a code
+    original_number: str = ""  # the receipt it refunded
+    amount: Money | None = None  # what was handed back
+
+    @property
+    def todo(self) -> Message:
+        """What the manager does about it: the money went back here and is not counted at
+        head office, which keeps the refund as a conflict for review."""
+        return REFUSED_TODO(
+            number=self.number, original=self.original_number or "?", amount=self.amount or ""
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +122,8 @@ class RefundableSale:
     refused: tuple[RefusedRefund, ...] = ()  # of those, what head office refused
     #: refunds through a method still waiting for its answer (the sale takes no other)
     waiting: tuple[PendingRefund, ...] = ()
+    #: the till that sold it, when that is another till (found at head office); "" here
+    sold_at: str = ""
 
     @property
     def fully_refunded(self) -> bool:

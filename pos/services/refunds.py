@@ -64,10 +64,12 @@ from pos.payments.base import (
     RefundResult,
 )
 from pos.services import refund_attempts as attempts_store
+from pos.services import refund_remote as remote
 from pos.services.audit import AuditWriter
 from pos.services.auth import Approval, AuthService, Permission
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
+from pos.services.receipts import ReceiptSummary
 from pos.services.refund_attempts import RefundAttemptState, attempt_id
 from pos.services.refund_documents import receipt_from_document, stored_document
 from pos.services.refund_recovery import (
@@ -101,7 +103,7 @@ from pos.store import attempts, journal_chain
 from pos.store import refunds as store
 from pos.store import repositories as repo
 from pos.store.db import Database
-from pos.store.models import OutboxEvent
+from pos.store.models import OutboxEvent, RefundRecord
 from sync.protocol.fields import Amount
 from sync.protocol.refunds import OriginalSale, RefundCompleted, RefundLine, RefundTender
 from sync.protocol.sales import VatClass, VatTotal
@@ -193,6 +195,74 @@ class RefundService:
         self._busy: set[str] = set()
         self._lock = threading.Lock()
         self._resolution = RefundResolution(self)
+        #: asks head office for another till's sale (None: not enrolled)
+        self._lookup: remote.SaleLookup | None = None
+        #: sales of other tills found at head office, by sale id (until the till closes)
+        self._remote: dict[str, remote.RemoteSale] = {}
+
+    def use_lookup(self, lookup: remote.SaleLookup | None) -> None:
+        """How to ask head office for another till's sale (set while the till is enrolled
+        and its sync agent runs; None when it stops)."""
+        self._lookup = lookup
+
+    @property
+    def asks_head_office(self) -> bool:
+        """Can a receipt this till does not hold be looked up at head office?"""
+        return self._lookup is not None
+
+    def find_at_head_office(self, text: str) -> list[ReceiptSummary]:
+        """:meth:`find_at_head_office_steps` driven inline (tests, command line)."""
+        return run_inline(self.find_at_head_office_steps(text))
+
+    def find_at_head_office_steps(self, text: str) -> Steps[list[ReceiptSummary]]:
+        """Sales of another till of the store whose receipt number (or scanned barcode)
+        or payment reference is ``text``, from head office (a network step). Each found
+        sale can then be refunded here like one of this till's (:meth:`refundable`).
+        Head office unreachable: a :class:`ServiceError` saying so; nothing changes."""
+        self._auth.require(Permission.SELL)
+        text = " ".join(text.split())
+        lookup = self._lookup
+        if lookup is None:
+            raise ServiceError(remote.NOT_ENROLLED(text=text))
+        if not text:
+            return []
+        try:
+            answer: list[dict[str, object]] = yield NetCall(
+                partial(lookup, text), "head office sales-for-refund"
+            )
+        except remote.LookupUnavailable as exc:
+            raise ServiceError(remote.UNREACHABLE(text=text, problem=str(exc))) from None
+        except remote.LookupRefused as exc:
+            raise ServiceError(remote.REFUSED(problem=str(exc))) from None
+        try:
+            sales = [remote.parse_sale(doc) for doc in answer]
+        except ValueError as exc:
+            raise ServiceError(remote.UNREADABLE(problem=str(exc))) from None
+        found = []
+        for sale in sales:
+            if sale.currency != self._ctx.currency:
+                continue  # never another currency's sale (the refund could not balance)
+            with self._lock:
+                self._remote[sale.sale_id] = sale
+            found.append(
+                ReceiptSummary(
+                    sale_id=sale.sale_id,
+                    number=sale.number,
+                    closed_at=sale.closed_at.astimezone(self._ctx.zone),
+                    day=sale.day,
+                    total=sale.total,
+                    to_pay=sale.total,
+                    methods=tuple(
+                        dict.fromkeys(self._label(p.method, p.details) for p in sale.payments)
+                    ),
+                    references=tuple(p.reference for p in sale.payments if p.reference),
+                    voided=not sale.completed,
+                    training=False,
+                    cashier="",
+                    item_count=sum(ln.quantity for ln in sale.lines),
+                )
+            )
+        return found
 
     def use_methods(self, methods: Mapping[str, PaymentMethod]) -> None:
         """The payment methods money can go back through (set when payments are enabled)."""
@@ -224,7 +294,10 @@ class RefundService:
     def _refundable(self, s: Session, sale_id: str) -> RefundableSale:
         entry = repo.sale_by_id(s, sale_id)
         if entry is None:
-            raise NotFound("That sale is not in this till's journal.")
+            found = self._remote.get(sale_id)
+            if found is None:
+                raise NotFound(remote.NOT_HERE())
+            return self._remote_refundable(s, found)
         sale = entry.sale
         if sale.status is not SaleStatus.COMPLETED:
             raise ServiceError(VOIDED(number=entry.number))
@@ -273,6 +346,55 @@ class RefundService:
             waiting=tuple(self._resolution.pending_in(s, sale_id)),
         )
 
+    def _remote_refundable(self, s: Session, sale: remote.RemoteSale) -> RefundableSale:
+        """Another till's sale found at head office, with what went back of it: head
+        office's count plus this till's refunds it has not counted yet. Non-cash tenders
+        go back by hand (a reversal) or as cash: the method's records are at the till that
+        took the payment."""
+        if not sale.completed:
+            raise ServiceError(VOIDED(number=sale.number))
+        done = remote.counted(s, sale)
+        currency = sale.currency
+        lines = tuple(
+            RefundableLine(
+                line_no=n,
+                name=ln.name,
+                sku=ln.sku,
+                quantity=ln.quantity,
+                refunded_quantity=done.lines.get(n, (0, 0))[0],
+                unit_price=ln.unit_price,
+                total=ln.total,
+                refunded=Money(done.lines.get(n, (0, 0))[1], currency),
+            )
+            for n, ln in enumerate(sale.lines, start=1)
+        )
+        tenders = tuple(
+            RefundableTender(
+                payment_id=p.payment_id,
+                method=p.method,
+                label=self._label(p.method, p.details),
+                paid=p.amount,
+                refunded=Money(done.payments.get(p.payment_id, 0), currency),
+                reference=p.reference,
+                ways=(TenderHow.CASH,) if p.method == CASH else (TenderHow.BY_HAND, TenderHow.CASH),
+            )
+            for p in sale.payments
+        )
+        made = store.refunds_of_sale(s, sale.sale_id)
+        return RefundableSale(
+            sale_id=sale.sale_id,
+            number=sale.number,
+            closed_at=sale.closed_at.astimezone(self._ctx.zone),
+            day=sale.day,
+            total=sale.total,
+            lines=lines,
+            tenders=tenders,
+            refunds=done.numbers,
+            refused=_refused(s, {r.refund_id: r.number for r in made}),
+            waiting=tuple(self._resolution.pending_in(s, sale.sale_id)),
+            sold_at=sale.terminal_id,
+        )
+
     # -- planning -------------------------------------------------------------------------
     def quote(self, request: RefundRequest) -> RefundPlan:
         """What ``request`` would give back and by which tenders (nothing is written)."""
@@ -282,12 +404,37 @@ class RefundService:
 
     def _plan(self, s: Session, request: RefundRequest) -> RefundPlan:
         _check_reason(request.reason_code, request.reason)
-        entry = repo.sale_by_id(s, request.sale_id)
-        if entry is None:
-            raise NotFound("That sale is not in this till's journal.")
         view = self._refundable(s, request.sale_id)
-        sale, table = entry.sale, entry.tax_table
-        currency = sale.currency
+        entry = repo.sale_by_id(s, request.sale_id)
+        # each line's (id, product id, SKU, barcode, name, unit price, VAT class)
+        facts: list[tuple[str, int | None, str, str | None, str, Money, TaxClass]]
+        if entry is None:  # another till's sale, found at head office
+            facts = [
+                (
+                    ln.line_id,
+                    ln.product_id,
+                    ln.sku,
+                    ln.barcode,
+                    ln.name,
+                    ln.unit_price,
+                    ln.tax_class,
+                )
+                for ln in self._remote[request.sale_id].lines
+            ]
+        else:
+            facts = [
+                (
+                    ln.line_id,
+                    ln.product.product_id,
+                    ln.product.sku,
+                    ln.product.barcode,
+                    ln.product.name,
+                    ln.unit_price,
+                    entry.tax_table.get(ln.product.vat_class),
+                )
+                for ln in entry.sale.lines
+            ]
+        currency = view.total.currency
         chosen = {n: q for n, q in request.quantities.items() if q}
         if not chosen:
             raise RefundError("Choose the items to refund and how many of each.")
@@ -312,15 +459,15 @@ class RefundService:
             [
                 (
                     n,
-                    sale.lines[n - 1].line_id,
-                    sale.lines[n - 1].product.product_id,
-                    sale.lines[n - 1].product.sku,
-                    sale.lines[n - 1].product.barcode,
-                    sale.lines[n - 1].product.name,
+                    facts[n - 1][0],
+                    facts[n - 1][1],
+                    facts[n - 1][2],
+                    facts[n - 1][3],
+                    facts[n - 1][4],
                     quantity,
-                    sale.lines[n - 1].unit_price,
+                    facts[n - 1][5],
                     Money(minor, currency),
-                    table.get(sale.lines[n - 1].product.vat_class),
+                    facts[n - 1][6],
                 )
                 for n, quantity, minor in lines
             ],
@@ -958,6 +1105,33 @@ class RefundService:
                 )
         receipt = receipt_from_document(json.loads(document), self._ctx)
         return replace(receipt, reprint=True) if reprint else receipt
+
+    def refused_refunds(self) -> list[RefusedRefund]:
+        """This till's refunds that head office refused (their events parked), oldest
+        first: money handed back here that head office does not count (a conflict it
+        keeps for review). The refund screen lists them for the cashier and manager."""
+        self._auth.require(Permission.SELL)
+        with self._db.read_session() as s:
+            rows = s.execute(
+                select(
+                    RefundRecord.number,
+                    RefundRecord.original_number,
+                    RefundRecord.total_minor,
+                    RefundRecord.currency,
+                    OutboxEvent.parked_reason,
+                )
+                .join(OutboxEvent, OutboxEvent.aggregate_id == RefundRecord.id)
+                .where(
+                    OutboxEvent.kind == "refund.completed",
+                    OutboxEvent.sent_at.is_(None),
+                    OutboxEvent.parked_at.is_not(None),
+                )
+                .order_by(OutboxEvent.seq)
+            ).all()
+        return [
+            RefusedRefund(number, parked_message(reason), original, Money(total, currency))
+            for number, original, total, currency, reason in rows
+        ]
 
     def refunds_of_sale(self, sale_id: str) -> list[store.RefundSummary]:
         self._auth.require(Permission.SELL)

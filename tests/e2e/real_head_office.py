@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class RealHeadOffice:
-    def __init__(self, folder: Path, port: int) -> None:
+    def __init__(self, folder: Path, port: int, database_url: str | None = None) -> None:
+        """``database_url``: the head office's database (default: a SQLite file in
+        ``folder``; a ``postgres://`` URL runs it on PostgreSQL)."""
         self.port = port
         self.starts = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -31,7 +33,7 @@ class RealHeadOffice:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "sync.server.settings",
-            "DATABASE_URL": f"sqlite:///{folder / 'hq.sqlite3'}",
+            "DATABASE_URL": database_url or f"sqlite:///{folder / 'hq.sqlite3'}",
             "KAUNTA_HQ_SECRET_KEY": "e2e-only-" + "x" * 40,
             "KAUNTA_HQ_DATA_DIR": str(folder),
             "PYTHONPATH": str(ROOT),

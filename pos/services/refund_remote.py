@@ -1,0 +1,264 @@
+"""Sales of another till of the store, found at head office for a refund here.
+
+A customer brings back goods bought at the front till to the back till. The back till's
+journal does not hold that sale, so an enrolled till asks head office
+(``GET /api/v1/sales-for-refund``, ``sync/server/api/refund_lookup.py``) by the receipt
+number (the printed barcode holds it) or a payment reference. The answer is parsed here into
+a :class:`RemoteSale`: the sale's lines and tenders as the selling till sent them, and the
+refunds head office counted already, each by id. Then the normal refund flow runs on it
+(:class:`~pos.services.refunds.RefundService`): what was refunded of each line and tender is
+head office's count plus this till's own refunds of the sale that head office has not
+counted yet (:func:`counted`), never one twice. The refund is this till's document and
+outbox event like any other; head office checks it again when it arrives and rejects the
+second of two tills racing on one receipt (the till parks it and says so).
+
+The lookup itself is a :data:`SaleLookup` the composition root supplies (``pos.refund_link``
+over the sync agent's HTTP client); it runs as a network step, never on the till worker.
+An unreachable head office is :class:`LookupUnavailable` (the cashier is told, nothing
+changes); a refused question is :class:`LookupRefused`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pos.domain.messages import define
+from pos.domain.money import Money
+from pos.domain.tax import TaxClass
+from pos.store.models import RefundLineRecord, RefundRecord, RefundTenderRecord
+
+#: ask head office for sales matching what the cashier typed or scanned
+SaleLookup = Callable[[str], list[dict[str, Any]]]
+
+NOT_ENROLLED = define(
+    "refund_remote_not_enrolled",
+    "No receipt {text} in this till's journal, and this till is not linked to a head office "
+    "that could find it: refund it at the till that sold it.",
+)
+UNREACHABLE = define(
+    "refund_remote_unreachable",
+    "No receipt {text} in this till's journal, and head office cannot be reached to look "
+    "for it ({problem}). Nothing was changed: try again when the till is online, or refund "
+    "it at the till that sold it.",
+)
+REFUSED = define(
+    "refund_remote_refused",
+    "Head office did not look the receipt up: {problem}",
+)
+UNREADABLE = define(
+    "refund_remote_unreadable",
+    "Head office answered with a sale this till cannot read ({problem}). Nothing was "
+    "changed: refund it at the till that sold it.",
+)
+NOT_HERE = define(
+    "refund_remote_forgotten",
+    "That sale is not in this till's journal: look it up again (head office finds it).",
+)
+
+
+class LookupUnavailable(Exception):
+    """Head office could not be reached, or did not answer in time (nothing changed)."""
+
+
+class LookupRefused(Exception):
+    """Head office refused the question (a revoked till, a bad query)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteLine:
+    line_id: str
+    product_id: int | None
+    sku: str
+    barcode: str | None
+    name: str
+    quantity: int
+    unit_price: Money
+    total: Money  # after the line's discounts
+    tax_class: TaxClass
+
+
+@dataclass(frozen=True, slots=True)
+class RemotePayment:
+    payment_id: str
+    method: str
+    amount: Money
+    reference: str
+    details: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteRefund:
+    """A refund of the sale in head office's ledger (from any terminal)."""
+
+    refund_id: str
+    number: str
+    lines: Mapping[str, tuple[int, int]]  # original line id: (units, minor)
+    tenders: Mapping[str, int]  # original payment id: minor
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSale:
+    """A sale of another till of the store as head office holds it."""
+
+    sale_id: str
+    number: str
+    terminal_id: str  # the till that sold it
+    completed: bool
+    closed_at: datetime
+    day: date
+    currency: str
+    total: Money
+    lines: tuple[RemoteLine, ...]
+    payments: tuple[RemotePayment, ...]
+    refunds: tuple[RemoteRefund, ...]
+
+
+def parse_sale(doc: Mapping[str, Any]) -> RemoteSale:
+    """One sale of head office's answer; :class:`ValueError` naming what is wrong."""
+    try:
+        currency = str(doc["currency"])
+
+        def money(value: Any) -> Money:
+            return Money(int(value), currency)
+
+        lines = tuple(
+            RemoteLine(
+                line_id=str(ln["line_id"]),
+                product_id=None if ln.get("product_id") is None else int(ln["product_id"]),
+                sku=str(ln.get("sku") or ""),
+                barcode=None if ln.get("barcode") is None else str(ln["barcode"]),
+                name=str(ln["name"]),
+                quantity=int(ln["quantity"]),
+                unit_price=money(ln["unit_price_minor"]),
+                total=money(ln["total_minor"]),
+                tax_class=TaxClass(
+                    str(ln["vat_code"]),
+                    str(ln["vat_code"]),
+                    Decimal(str(ln["vat_rate"])),
+                    bool(ln["vat_exempt"]),
+                ),
+            )
+            for ln in doc["lines"]
+        )
+        payments = tuple(
+            RemotePayment(
+                payment_id=str(p["payment_id"]),
+                method=str(p["method"]),
+                amount=money(p["amount_minor"]),
+                reference=str(p.get("reference") or ""),
+                details={str(k): str(v) for k, v in dict(p.get("details") or {}).items()},
+            )
+            for p in doc["payments"]
+        )
+        refunds = tuple(
+            RemoteRefund(
+                refund_id=str(r["refund_id"]),
+                number=str(r["receipt_number"]),
+                lines=_sum_lines(r["lines"]),
+                tenders=_sum_tenders(r["tenders"]),
+            )
+            for r in doc["refunds"]
+        )
+        closed = datetime.fromisoformat(str(doc["closed_at"]))
+        if closed.tzinfo is None:
+            raise ValueError("closed_at has no time zone")
+        return RemoteSale(
+            sale_id=str(doc["sale_id"]),
+            number=str(doc["receipt_number"]),
+            terminal_id=str(doc["terminal_id"]),
+            completed=doc["status"] == "completed",
+            closed_at=closed,
+            day=date.fromisoformat(str(doc["business_date"])),
+            currency=currency,
+            total=money(doc["total_minor"]),
+            lines=lines,
+            payments=payments,
+            refunds=refunds,
+        )
+    except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError) as exc:
+        raise ValueError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _sum_lines(rows: Any) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    for ln in rows:
+        qty, minor = out.get(str(ln["line_id"]), (0, 0))
+        out[str(ln["line_id"])] = (qty + int(ln["quantity"]), minor + int(ln["total_minor"]))
+    return out
+
+
+def _sum_tenders(rows: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in rows:
+        out[str(t["payment_id"])] = out.get(str(t["payment_id"]), 0) + int(t["amount_minor"])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What went back of a remote sale already: by line number (1-based) units and minor
+    units, by payment id minor units, and the refunds' numbers (head office's first)."""
+
+    lines: Mapping[int, tuple[int, int]]
+    payments: Mapping[str, int]
+    numbers: tuple[str, ...]
+
+
+def counted(s: Session, sale: RemoteSale) -> Counted:
+    """Head office's refunds of ``sale`` plus this till's own that it has not counted yet
+    (not synced, or parked): each refund once, by its id."""
+    known = {r.refund_id for r in sale.refunds}
+    line_no = {ln.line_id: n for n, ln in enumerate(sale.lines, start=1)}
+    lines: dict[int, tuple[int, int]] = {}
+    payments: dict[str, int] = {}
+    numbers = [r.number for r in sale.refunds]
+
+    def add_line(no: int, qty: int, minor: int) -> None:
+        q, m = lines.get(no, (0, 0))
+        lines[no] = (q + qty, m + minor)
+
+    for r in sale.refunds:
+        for line_id, (qty, minor) in r.lines.items():
+            if line_id in line_no:
+                add_line(line_no[line_id], qty, minor)
+        for pid, minor in r.tenders.items():
+            payments[pid] = payments.get(pid, 0) + minor
+    mine = [
+        (rid, number)
+        for rid, number in s.execute(
+            select(RefundRecord.id, RefundRecord.number)
+            .where(RefundRecord.original_sale_id == sale.sale_id)
+            .order_by(RefundRecord.seq)
+        ).all()
+        if rid not in known
+    ]
+    if mine:
+        ids = [rid for rid, _ in mine]
+        for no, qty, minor in s.execute(
+            select(
+                RefundLineRecord.original_line_no,
+                RefundLineRecord.quantity,
+                RefundLineRecord.total_minor,
+            ).where(
+                RefundLineRecord.refund_id.in_(ids),
+                RefundLineRecord.original_line_no.is_not(None),
+            )
+        ).all():
+            if no is not None:
+                add_line(int(no), int(qty), int(minor))
+        for pid, minor in s.execute(
+            select(RefundTenderRecord.original_payment_id, RefundTenderRecord.amount_minor).where(
+                RefundTenderRecord.refund_id.in_(ids)
+            )
+        ).all():
+            if pid:
+                payments[str(pid)] = payments.get(str(pid), 0) + int(minor)
+        numbers.extend(number for _, number in mine)
+    return Counted(lines, payments, tuple(numbers))
