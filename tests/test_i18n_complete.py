@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+import re
 import string
 import sys
 from pathlib import Path
@@ -356,3 +357,68 @@ def test_the_outcome_check_catches_planted_outcomes() -> None:
     # without the translation files' texts, only values built into English are reported
     only_built = check.check_outcome_source(PLANTED_OUTCOMES, "m.py")
     assert [f.where for f in only_built] == ["m.py:11", "m.py:16"]
+
+
+# -- no "(s)" plural hacks ------------------------------------------------------------------
+
+#: a word with "(s)" glued on: "refund(s)", "setting(s)" (English only, and no translation
+#: can follow it); "http(s)" is a scheme, not a count
+_PLURAL_HACK = re.compile(r"\b(?!https?\(s\))[A-Za-z]+\(s\)")
+#: PayPal's own error texts, served by the sandbox word for word as PayPal writes them
+_VERBATIM = {"pos/payments/paypal/sandbox/issues.py"}
+
+
+def plural_hacks(root: Path) -> list[str]:
+    """Every string literal (f-strings' text included) in ``pos`` that counts with "(s)",
+    and every Kiswahili translation that does, one line each. Docstrings (a bare string
+    statement) explain code to programmers and are left out."""
+    import ast
+
+    found = []
+    for path in sorted((root / "pos").rglob("*.py")):
+        name = path.relative_to(root).as_posix()
+        if name in _VERBATIM or "__pycache__" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        notes = {
+            id(node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in notes
+                and _PLURAL_HACK.search(node.value)
+            ):
+                found.append(f"{name}:{node.lineno}: {node.value[:70]!r}")
+    ts = root / "resources" / "translations" / "kaunta_sw.ts"
+    for entry, translation in (update.read_ts(ts) if ts.is_file() else {}).items():
+        if _PLURAL_HACK.search(translation):
+            found.append(f"kaunta_sw.ts: {translation[:70]!r} ({entry.source[:40]!r})")
+    return found
+
+
+def test_no_text_counts_with_a_plural_hack() -> None:
+    """A count reads right in both languages when it stands after a colon ("Refunds still
+    waiting on this till: 2") or has its own one/other forms (``define(other=…)``), never
+    as "2 refund(s)", which Kiswahili cannot follow."""
+    assert plural_hacks(ROOT) == []
+
+
+def test_the_plural_hack_check_catches_a_planted_one(tmp_path: Path) -> None:
+    (tmp_path / "pos").mkdir()
+    (tmp_path / "pos" / "m.py").write_text(
+        "from pos.domain.messages import define\n"
+        'W = define("w", "{count} refund(s) are waiting.")\n'
+        'U = "Use an http(s) URL."\n'
+        '"""A note on the row(s) for programmers."""\n'
+        "def f(n):\n"
+        '    return f"{n} row(s) left"\n',
+        encoding="utf-8",
+    )
+    assert [line.split(": ", 1)[0] for line in plural_hacks(tmp_path)] == [
+        "pos/m.py:2",
+        "pos/m.py:6",
+    ]

@@ -123,7 +123,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise CatalogImportError(
-            f"{path.name} lacks the column(s) {', '.join(missing)}. The first line must "
+            f"{path.name} lacks these columns: {', '.join(missing)}. The first line must "
             f"name the columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}."
         )
     reader.fieldnames = header
@@ -145,7 +145,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         line = lines.first_after(taken)
         extra = row.pop(None, None)
         if extra:
-            yield line, {"__error__": f"{len(extra)} more field(s) than the header"}
+            yield line, {"__error__": f"fields beyond the header's columns: {len(extra)}"}
             continue
         values = {k: (v or "").strip() for k, v in row.items() if k}
         bad = next(

@@ -21,7 +21,7 @@ from pos.services.errors import ServiceError
 from pos.services.steps import NetCall, Steps, run_inline
 from pos.store.db import Database
 
-UNKNOWN_SETTINGS = define("gateway_settings.unknown", "Unknown setting(s): {names}.")
+UNKNOWN_SETTINGS = define("gateway_settings.unknown", "Unknown settings: {names}.")
 
 
 class SecretStore(Protocol):

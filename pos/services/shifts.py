@@ -64,18 +64,18 @@ NOTE_NEEDED = define(
     "The count is {difference} off what was expected: write a note saying why.",
 )
 UNKNOWN_KIND = define("shift_unknown_kind", "{kind} is not a kind of cash movement.")
+#: (the count stands after a colon, so neither language needs a plural form for it)
 REFUNDS_WAITING_CLOSE = define(
     "shift_refunds_waiting",
-    "{count} refund(s) on this till are still waiting, the first of {amount} by {method}: "
-    "the money may already be back with the customer, and the shift close would leave it "
-    "out. Resolve each from the refund dialog (Check again, or settle by hand), then close.",
+    "Refunds still waiting on this till: {count}; the first is {amount} by {method}. The "
+    "money may already be back with the customer, and the shift close would leave it out. "
+    "Resolve each from the refund dialog (Check again, or settle by hand), then close.",
 )
 REFUNDS_WAITING_Z = define(
     "z_refunds_waiting",
-    "{count} refund(s) on this till are still waiting, the first of {amount} by {method}: "
-    "the money may already be back with the customer, and the Z report would leave it "
-    "out. Resolve each from the refund dialog (Check again, or settle by hand), then make "
-    "the Z.",
+    "Refunds still waiting on this till: {count}; the first is {amount} by {method}. The "
+    "money may already be back with the customer, and the Z report would leave it out. "
+    "Resolve each from the refund dialog (Check again, or settle by hand), then make the Z.",
 )
 
 

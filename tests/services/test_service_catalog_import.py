@@ -53,7 +53,7 @@ BROKEN_ERRORS = [
     RowError(8, "Barcode 6168232712629 has a wrong check digit (expected 8)"),
     RowError(9, "SKU OK-0001 is also on line 2"),
     RowError(11, f"barcode {NEW_BARCODE} is also on line 10"),
-    RowError(12, "1 more field(s) than the header"),
+    RowError(12, "fields beyond the header's columns: 1"),
 ]
 
 
@@ -159,7 +159,7 @@ def test_missing_required_columns(
     path = write(tmp_path, header + "X-1,Thing,10.00\n" if header else "")
     with pytest.raises(CatalogImportError) as excinfo:
         terminal.catalog.import_csv(path)
-    assert f"catalog.csv lacks the column(s) {missing}." in str(excinfo.value)
+    assert f"catalog.csv lacks these columns: {missing}." in str(excinfo.value)
     assert terminal.catalog.count() == 347
 
 

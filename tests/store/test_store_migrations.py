@@ -312,7 +312,7 @@ def test_an_upgrade_that_leaves_a_dangling_reference_is_rolled_back(tmp_path: Pa
     with pytest.raises(MigrationFailed) as excinfo, runner.migration_connection(path) as mc:
         mc.exec_driver_sql("DELETE FROM payment_attempts")  # allowed: foreign keys are off
     message = str(excinfo.value)
-    assert "1 row(s) would point at rows that do not exist" in message
+    assert "rows that would point at rows that do not exist: 1" in message
     assert "payment_attempt_events row 1 -> payment_attempts" in message
     assert "rolled back" in message
     check = sqlite3.connect(path)

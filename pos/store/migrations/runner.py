@@ -103,7 +103,7 @@ def check_schema(conn: Connection, path: Path, script: ScriptDirectory | None = 
         raise MigrationFailed(
             path,
             label,
-            f"{len(problems)} row(s) would point at rows that do not exist "
+            f"rows that would point at rows that do not exist: {len(problems)} "
             f"(first: {table} row {rowid} -> {parent})",
         )
     required = triggers.triggers_at(applied_revisions(heads, script))
