@@ -477,6 +477,9 @@ def run_gui(
     from pos.device_link import start_devices  # [devices]; training: the emulators
 
     terminal.devices = start_devices(config, terminal, payments)
+    from pos.shop_link import start_shop_details  # the manager's shop details screen
+
+    start_shop_details(config, terminal)
     i18n.set_receipt_language(config.receipt_language)  # [receipt] language
     from pos.ui.setup_wizard import mode_switch  # the manager's switch training <-> live
 

@@ -35,7 +35,9 @@ from pos.store import repositories as repo
 from pos.store.db import Database, open_database
 
 if TYPE_CHECKING:
+    from pos.domain.receipt import StoreInfo
     from pos.services.devices import TillDevices
+    from pos.services.shop_details import ShopDetailsService
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +124,29 @@ class Terminal:
         )
         # an enrolled till's products and staff are head office's (read-only here);
         # training keeps them editable, so a manager can practise on the demo catalog
-        self.products.owned_by_head_office = self._enrolled
-        self.staff.owned_by_head_office = self._enrolled
+        self.products.owned_by_head_office = self.enrolled
+        self.staff.owned_by_head_office = self.enrolled
+        #: the manager's shop details screen (``pos.shop_link``: it needs the config file)
+        self.shop_details: ShopDetailsService | None = None
 
-    def _enrolled(self) -> bool:
+    def enrolled(self) -> bool:
+        """A live till enrolled with a head office (which then owns its products, staff,
+        store code and till number, currency and eTIMS)."""
         phase = self.headoffice.view().phase
         return not self.ctx.training and phase is not SyncPhase.NOT_ENROLLED
+
+    def set_store(self, store: StoreInfo) -> None:
+        """Print ``store`` (name, address, phone, KRA PIN, header, footer) from the next
+        receipt on, without a restart (the shop details screen saved new ones).
+
+        Every service holds this terminal's one :class:`TerminalContext` and reads
+        ``ctx.store`` when it builds a receipt, so replacing that one field of the shared
+        context is enough. The context stays frozen for everything else: the store code
+        and till number, which begin receipt numbers and seal the journal, never change
+        here."""
+        if store.store_id != self.ctx.store.store_id:
+            raise ValueError("the store code of a running till does not change")
+        object.__setattr__(self.ctx, "store", store)  # frozen: the one field that may
 
     def enable_payments(
         self,

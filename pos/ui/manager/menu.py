@@ -134,6 +134,12 @@ def _etims_decorate(menu: ManagerMenu, button: QPushButton) -> None:
     decorate_entry(menu, button)
 
 
+def _shop_details(menu: ManagerMenu) -> None:
+    from pos.ui.manager.shop_details import open_shop_details  # (the wizard's pages)
+
+    open_shop_details(menu)
+
+
 ENTRIES: list[MenuEntry] = [
     MenuEntry("open_shift", QT_TRANSLATE_NOOP("ManagerMenu", "Open shift"), "Ctrl+1", _open_shift),
     MenuEntry("cash_in", QT_TRANSLATE_NOOP("ManagerMenu", "Cash in"), "Ctrl+2", _cash_in),
@@ -159,6 +165,9 @@ ENTRIES: list[MenuEntry] = [
     ),
     MenuEntry("products", QT_TRANSLATE_NOOP("ManagerMenu", "Products"), "Alt+P", _products),
     MenuEntry("staff", QT_TRANSLATE_NOOP("ManagerMenu", "Staff"), "Alt+S", _staff),
+    MenuEntry(
+        "shop_details", QT_TRANSLATE_NOOP("ManagerMenu", "Shop details"), "Alt+I", _shop_details
+    ),
     MenuEntry(
         "etims_queue",
         QT_TRANSLATE_NOOP("ManagerMenu", "KRA eTIMS queue"),

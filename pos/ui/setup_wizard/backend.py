@@ -46,15 +46,24 @@ class EtimsCheck:
     detail: str
 
 
-class SetupBackend(Protocol):
-    """Every call but ``config_path`` does I/O: the wizard runs them on its worker."""
-
-    @property
-    def config_path(self) -> Path: ...
+class EtimsChecks(Protocol):
+    """What the shop's pages ask of the composition root (the wizard's backend, or the
+    shop details screen's :class:`pos.shop_link.ShopChecks`); I/O: run on a worker."""
 
     def check(self, details: ShopDetails) -> str | None:
         """None when the config ``details`` make is one Kaunta starts with; else the
         config loader's message, which names the key."""
+
+    def test_etims(self, details: ShopDetails, key: str = "") -> EtimsCheck:
+        """Initialise ``details``' eTIMS device (the key to the keyring), or check the
+        ``key`` kept from an earlier initialisation."""
+
+
+class SetupBackend(EtimsChecks, Protocol):
+    """Every call but ``config_path`` does I/O: the wizard runs them on its worker."""
+
+    @property
+    def config_path(self) -> Path: ...
 
     def open_live(self, details: ShopDetails) -> LiveSession:
         """Open (create, migrate) the live database for ``details`` and build the payment
@@ -72,7 +81,3 @@ class SetupBackend(Protocol):
     def test_device(self, table: str, values: dict[str, Any], action: str) -> DeviceCheck:
         """Test the ``table`` device with these settings (``print``, ``drawer``,
         ``display`` or ``scan``) through its real driver; the port is let go after."""
-
-    def test_etims(self, details: ShopDetails, key: str = "") -> EtimsCheck:
-        """Initialise ``details``' eTIMS device (the key to the keyring), or check the
-        ``key`` kept from an earlier initialisation."""

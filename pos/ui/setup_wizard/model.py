@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication
 from pos.domain.money import exponent
 from pos.services.auth import PIN_MAX, PIN_MIN
 from pos.services.device_admin import render_table
+from pos.services.shop_details import ETIMS_KEYS, ShopSettings
 
 #: KRA PIN: a letter, nine digits, a letter (P051234567X: companies P, individuals A)
 KRA_PIN_RE = re.compile(r"[A-Z][0-9]{9}[A-Z]")
@@ -92,6 +93,51 @@ class ShopDetails:
     etims_tested: str = ""
     #: steps skipped, by page name, for the summary (and what to do later)
     skipped: list[str] = field(default_factory=list)
+
+
+def details_of(settings: ShopSettings, *, enrolled: bool = False) -> ShopDetails:
+    """The wizard's answers for a till set up already (the shop details screen shows
+    them in the wizard's own pages)."""
+    return ShopDetails(
+        shop_name=settings.store_name,
+        address=list(settings.address),
+        phone=settings.phone,
+        kra_pin=settings.tax_pin,
+        vat_registered=settings.vat_registered,
+        store_id=settings.store_id,
+        terminal_id=settings.terminal_id,
+        currency=settings.currency,
+        timezone=settings.timezone,
+        screen_language=settings.screen_language,
+        receipt_language=settings.receipt_language,
+        receipt_header=list(settings.header),
+        receipt_footer=list(settings.footer),
+        enrolled=enrolled,
+        etims=dict(settings.etims),
+    )
+
+
+def shop_settings(details: ShopDetails, base: ShopSettings) -> ShopSettings:
+    """``base`` (the details saved now) with the answers of the pages the shop details
+    screen shows put in."""
+    return ShopSettings(
+        store_name=details.shop_name.strip(),
+        address=tuple(details.address),
+        phone=details.phone.strip(),
+        tax_pin=details.kra_pin.strip().upper(),
+        vat_registered=details.vat_registered,
+        store_id=details.store_id.strip(),
+        terminal_id=details.terminal_id.strip(),
+        currency=details.currency,
+        timezone=details.timezone,
+        screen_language=details.screen_language,
+        receipt_language=details.receipt_language,
+        header=tuple(details.receipt_header),
+        footer=tuple(details.receipt_footer),
+        etims=base.etims
+        if details.enrolled
+        else tuple((k, details.etims[k]) for k in ETIMS_KEYS if details.etims.get(k)),
+    )
 
 
 def _control(text: str) -> bool:

@@ -10,7 +10,7 @@ worker and move on when it answers; the GUI thread never waits. Texts are set in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,7 +32,29 @@ from pos.ui.setup_wizard import model
 from pos.ui.widgets import set_role
 
 if TYPE_CHECKING:
+    from pos.ui.setup_wizard.backend import EtimsChecks
     from pos.ui.setup_wizard.wizard import SetupWizard
+
+
+class PageHost(Protocol):
+    """What the shop's pages (shop, currency and language, receipt, eTIMS) need of the
+    window they are on: the set-up wizard, or the manager's shop details screen
+    (:mod:`pos.ui.manager.shop_details`), which shows the same pages after set-up. The
+    other pages are the wizard's alone (they declare ``setup: SetupWizard``)."""
+
+    details: model.ShopDetails
+    skipping: bool
+
+    @property
+    def backend(self) -> EtimsChecks: ...
+
+    def next(self) -> None: ...
+
+    def note_skipped(self, name: str) -> None: ...
+
+    def call(
+        self, fn: Callable[[], Any], on_ok: Callable[[Any], None], on_error: Callable[[str], None]
+    ) -> None: ...
 
 
 class SetupPage(QWizardPage):
@@ -42,8 +64,8 @@ class SetupPage(QWizardPage):
     name = ""
     skippable = True
 
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
+    def __init__(self, wizard: PageHost) -> None:
+        super().__init__(wizard if isinstance(wizard, QWidget) else None)
         self.setup = wizard
         self.layout_ = QVBoxLayout(self)
         self.intro = QLabel(self)
@@ -61,6 +83,10 @@ class SetupPage(QWizardPage):
 
     def retranslate_ui(self) -> None:
         """Set every text in the screens' current language."""
+
+    def show_details(self) -> None:
+        """Fill the form from the details (a till set up already, on the manager's shop
+        details screen); the wizard's own steps have nothing to fill."""
 
     # -- messages ---------------------------------------------------------------------
     def show_error(self, text: str, field: QWidget | None = None) -> None:
@@ -120,6 +146,7 @@ class WelcomePage(SetupPage):
 
     name = "welcome"
     skippable = False
+    setup: SetupWizard
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
@@ -174,7 +201,7 @@ class WelcomePage(SetupPage):
 class ShopPage(SetupPage):
     name = "shop"
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         form = _form(self)
         self.shop_name = QLineEdit(self)
@@ -218,6 +245,18 @@ class ShopPage(SetupPage):
         self.kra_pin.setPlaceholderText(self.tr("e.g. P051234567X"))
         self.address.setPlaceholderText(self.tr("One line per line of the address"))
 
+    def show_details(self) -> None:
+        """Fill the form from the details (a till set up already: the shop details
+        screen)."""
+        d = self.setup.details
+        self.shop_name.setText(d.shop_name)
+        self.address.setPlainText("\n".join(d.address))
+        self.phone.setText(d.phone)
+        self.kra_pin.setText(d.kra_pin)
+        self.vat.setChecked(d.vat_registered)
+        self.store_code.setText(d.store_id)
+        self.till.setText(d.terminal_id)
+
     def check(self) -> tuple[str, QWidget | None] | None:
         d = self.setup.details
         address = model.lines_of(self.address.toPlainText())
@@ -245,7 +284,7 @@ class ShopPage(SetupPage):
 class RegionPage(SetupPage):
     name = "region"
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         form = _form(self)
         self.currency = QComboBox(self)
@@ -286,6 +325,19 @@ class RegionPage(SetupPage):
             code = str(self.receipt_language.itemData(index))
             self.receipt_language.setItemText(index, names[code])
 
+    def show_details(self) -> None:
+        """Choose the details' currency, time zone and receipt language (one the lists
+        do not offer, typed into the file by hand, is added so it is kept)."""
+        d = self.setup.details
+        self._shown = True
+        for combo, value in ((self.currency, d.currency), (self.timezone, d.timezone)):
+            if combo.findText(value) < 0:
+                combo.addItem(value)
+            combo.setCurrentIndex(combo.findText(value))
+        self.receipt_language.setCurrentIndex(
+            max(self.receipt_language.findData(d.receipt_language), 0)
+        )
+
     def check(self) -> tuple[str, QWidget | None] | None:
         d = self.setup.details
         d.currency = self.currency.currentText()
@@ -297,7 +349,7 @@ class RegionPage(SetupPage):
 class ReceiptPage(SetupPage):
     name = "receipt"
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         form = _form(self)
         self.header = QPlainTextEdit(self)
@@ -319,6 +371,11 @@ class ReceiptPage(SetupPage):
         self.labels[0].setText(self.tr("Receipt header"))
         self.labels[1].setText(self.tr("Receipt footer"))
 
+    def show_details(self) -> None:
+        """Fill the two boxes from the details."""
+        self.header.setPlainText("\n".join(self.setup.details.receipt_header))
+        self.footer.setPlainText("\n".join(self.setup.details.receipt_footer))
+
     def check(self) -> tuple[str, QWidget | None] | None:
         header = model.lines_of(self.header.toPlainText())
         footer = model.lines_of(self.footer.toPlainText())
@@ -339,6 +396,7 @@ class ManagerPage(SetupPage):
 
     name = "manager"
     skippable = False
+    setup: SetupWizard
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)

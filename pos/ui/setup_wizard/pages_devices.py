@@ -38,7 +38,7 @@ from pos.services.device_config import DeviceConfigError, devices_config
 from pos.ui.device_settings import DeviceForm
 from pos.ui.setup_wizard import model
 from pos.ui.setup_wizard.backend import DeviceCheck, EtimsCheck
-from pos.ui.setup_wizard.pages import SetupPage
+from pos.ui.setup_wizard.pages import PageHost, SetupPage
 
 if TYPE_CHECKING:
     from pos.ui.setup_wizard.wizard import SetupWizard
@@ -53,6 +53,7 @@ class DevicesPage(SetupPage):
     """Printer and drawer, customer display, serial scanner: a tab each."""
 
     name = "devices"
+    setup: SetupWizard
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
@@ -324,7 +325,7 @@ class EtimsPage(SetupPage):
 
     name = "etims"
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: PageHost) -> None:
         super().__init__(wizard)
         self.body = QWidget(self)
         form = QFormLayout(self.body)
@@ -425,6 +426,22 @@ class EtimsPage(SetupPage):
         self.head_office_note.setVisible(enrolled)
         if not self.tin.text().strip():
             self.tin.setText(self.setup.details.kra_pin)
+
+    def show_details(self) -> None:
+        """Fill the form from the details' ``[etims]`` keys (the key itself stays in the
+        keyring: its box starts empty)."""
+        etims = self.setup.details.etims
+        self.tin.setText(etims.get("tin", ""))
+        self.branch.setText(etims.get("bhf_id", ""))
+        self.serial.setText(etims.get("device_serial", ""))
+        index = self.environment.findData(etims.get("environment", "sandbox"))
+        self.environment.setCurrentIndex(max(index, 0))
+        self.url.setText(etims.get("base_url", ""))
+        self.initializePage()
+
+    def is_empty(self) -> bool:
+        """Nothing typed for the device (a till without eTIMS that keeps it so)."""
+        return not (self.branch.text().strip() or self.serial.text().strip())
 
     # -- checks --------------------------------------------------------------------------
     def check(self) -> tuple[str, QWidget | None] | None:

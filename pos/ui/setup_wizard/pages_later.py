@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 class HeadOfficePage(SetupPage):
     name = "head office"
+    setup: SetupWizard
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
@@ -103,6 +104,7 @@ class HeadOfficePage(SetupPage):
 
 class CatalogPage(SetupPage):
     name = "catalog"
+    setup: SetupWizard
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
@@ -232,6 +234,7 @@ class CatalogPage(SetupPage):
 
 class PaymentsPage(SetupPage):
     name = "payments"
+    setup: SetupWizard
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
@@ -276,6 +279,7 @@ class PaymentsPage(SetupPage):
 class DonePage(SetupPage):
     name = "done"
     skippable = False
+    setup: SetupWizard
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)

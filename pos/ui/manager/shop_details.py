@@ -1,0 +1,260 @@
+"""The manager's shop details screen (Manager's tools, Alt+I): what the set-up wizard
+asked about the shop, changed after set-up.
+
+It shows the wizard's own pages (:mod:`pos.ui.setup_wizard.pages`: the shop, currency
+and language, receipt header and footer, KRA eTIMS) as tabs, with the same fields and the
+same checks, each message naming its field; this screen is their host instead of the
+wizard (:class:`pos.ui.setup_wizard.pages.PageHost`). Saving goes through
+``terminal.shop_details`` (:mod:`pos.services.shop_details`), which checks the manager,
+audits, writes the config file and applies what it can at once.
+
+What the screen makes plain: the store code and till number are fixed (shown, not
+editable); on an enrolled till head office owns them, the currency and eTIMS; the
+currency is fixed once money was recorded in it; and after a save, what applies from
+the next receipt and what when Kaunta starts again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from pos.services.shop_details import SaveResult, ShopDetailsService, ShopScreen
+from pos.ui.actions import Actions, describe_error
+from pos.ui.dialogs import KauntaDialog
+from pos.ui.i18n import QT_TRANSLATE_NOOP
+from pos.ui.runner import ServiceRunner
+from pos.ui.setup_wizard import model
+from pos.ui.setup_wizard.backend import EtimsCheck, EtimsChecks
+from pos.ui.setup_wizard.pages import ReceiptPage, RegionPage, SetupPage, ShopPage
+from pos.ui.setup_wizard.pages_devices import EtimsPage
+from pos.ui.widgets import set_role
+
+CONTEXT = "ShopDetails"
+LABEL = QT_TRANSLATE_NOOP("ManagerMenu", "Shop details")
+
+#: the wizard's eTIMS test for the details on this screen (``pos.shop_link`` sets it; None
+#: in training and in tests without a composition root)
+_checks: dict[str, EtimsChecks | None] = {"backend": None}
+
+
+def set_checks(backend: EtimsChecks | None) -> None:
+    """The composition root's config check and eTIMS test for this screen."""
+    _checks["backend"] = backend
+
+
+class _NoChecks:
+    """No composition root: the eTIMS test says it is not available here."""
+
+    def check(self, details: model.ShopDetails) -> str | None:
+        return None
+
+    def test_etims(self, details: model.ShopDetails, key: str = "") -> EtimsCheck:
+        return EtimsCheck(
+            False,
+            "settings",
+            QCoreApplication.translate(CONTEXT, "the eTIMS test is not available on this till"),
+        )
+
+
+class ShopDetailsDialog(KauntaDialog):
+    """The wizard's shop pages as tabs, Save and Cancel."""
+
+    def __init__(
+        self, parent: QWidget, acts: Actions, service: ShopDetailsService, screen: ShopScreen
+    ) -> None:
+        super().__init__(parent, QCoreApplication.translate(CONTEXT, "Shop details"))
+        self.setObjectName("shopDetails")
+        self.acts = acts
+        self.service = service
+        self.state = screen
+        # what the pages read and write, as in the wizard
+        self.details = model.details_of(screen.settings, enrolled=screen.enrolled)
+        self.skipping = False
+        self._backend: EtimsChecks = _checks["backend"] or _NoChecks()
+        # the eTIMS test calls KRA: a worker of this screen's own, never the till worker
+        self.runner = ServiceRunner(self, name="shop-details")
+        self.saved: SaveResult | None = None
+        layout = QVBoxLayout(self)
+        head = QLabel(self.tr("Shop details"), self)
+        set_role(head, "title")
+        layout.addWidget(head)
+        self.owner = QLabel(self)
+        self.owner.setObjectName("shopOwner")
+        self.owner.setWordWrap(True)
+        layout.addWidget(self.owner)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("shopTabs")
+        self.shop = ShopPage(self)
+        self.region = RegionPage(self)
+        self.receipt = ReceiptPage(self)
+        self.etims = EtimsPage(self)
+        self.pages: list[SetupPage] = [self.shop, self.region, self.receipt, self.etims]
+        for page in self.pages:
+            page.show_details()
+            self.tabs.addTab(page, page.title())
+        layout.addWidget(self.tabs, 1)
+        self.currency_note = QLabel(self)
+        self.currency_note.setObjectName("currencyFixed")
+        self.currency_note.setWordWrap(True)
+        self.region.layout_.insertWidget(1, self.currency_note)
+        self.when = QLabel(self)
+        self.when.setWordWrap(True)
+        layout.addWidget(self.when)
+        layout.addWidget(self.message)
+        self.save_button = self.add_buttons(layout, self.tr("Save"), self.save)
+        self._fixed_fields()
+        self.setMinimumWidth(720)
+
+    # -- what cannot change here -------------------------------------------------------------
+    def _fixed_fields(self) -> None:
+        """Store code and till number: shown, never edited; the currency and eTIMS as
+        the till's state allows; every fixed thing says who owns it."""
+        enrolled = self.state.enrolled
+        for edit in (self.shop.store_code, self.shop.till):
+            edit.setReadOnly(True)
+            edit.setToolTip(
+                self.tr("Set by head office at enrollment.")
+                if enrolled
+                else self.tr("Fixed at set-up: it begins every receipt number.")
+            )
+        self.owner.setText(
+            self.tr(
+                "This till is enrolled with a head office, which owns its store code and "
+                "till number, its currency and KRA eTIMS: they are shown here and changed "
+                "at head office."
+            )
+            if enrolled
+            else self.tr(
+                "What the set-up wizard asked about the shop. The store code and till "
+                "number are fixed at set-up: they begin every receipt number."
+            )
+        )
+        fixed = self.state.currency_fixed
+        self.region.currency.setEnabled(not fixed)
+        self.currency_note.setVisible(fixed)
+        if enrolled:
+            self.currency_note.setText(self.tr("Currency: head office's (the store's books)."))
+        elif fixed:
+            self.currency_note.setText(
+                self.tr(
+                    "Currency: fixed, since this till has recorded sales, shifts or products "
+                    "in {currency}; a till keeps one currency for its books."
+                ).format(currency=self.state.settings.currency)
+            )
+        self.when.setText(
+            self.tr(
+                "Name, address, phone, KRA PIN, header, footer and receipt language are "
+                "used from the next receipt. The currency, time zone and KRA eTIMS are "
+                "used when Kaunta starts again."
+            )
+        )
+
+    # -- what the pages call (the wizard's part) ---------------------------------------------
+    @property
+    def backend(self) -> EtimsChecks:
+        return self._backend
+
+    def next(self) -> None:
+        """The pages' "go on" after their own I/O: nothing to go on to here."""
+
+    def note_skipped(self, name: str) -> None:
+        """Nothing is skipped on this screen."""
+
+    def call(
+        self, fn: Callable[[], Any], on_ok: Callable[[Any], None], on_error: Callable[[str], None]
+    ) -> None:
+        """``fn`` on this screen's worker (the eTIMS test), the answer back here."""
+        self.runner.submit(fn, on_ok, lambda error: on_error(describe_error(error)))
+
+    # -- save ----------------------------------------------------------------------------------
+    def _checked(self) -> bool:
+        """Every page's own checks, the first bad field shown on its tab."""
+        keep_without_etims = not self.state.settings.etims and self.etims.is_empty()
+        for page in self.pages:
+            page.message.clear()
+            if page is self.etims and keep_without_etims and not self.details.enrolled:
+                self.details.etims = {}
+                continue
+            problem = page.check()
+            if problem is None and page is self.etims and self.etims.key.text().strip():
+                problem = (
+                    self.tr(
+                        "Communication key: press Test connection and initialise to check it "
+                        "with KRA; it is kept in this computer's keyring, not saved here."
+                    ),
+                    self.etims.key,
+                )
+            if problem is not None:
+                self.tabs.setCurrentWidget(page)
+                page.show_error(*problem)
+                return False
+        return True
+
+    def save(self) -> None:
+        if not self._checked():
+            self.show_error(self.tr("Correct the field shown, then save again."))
+            return
+        new = model.shop_settings(self.details, self.state.settings)
+        self.save_button.setEnabled(False)
+        self.acts.call(lambda: self.service.save(new), self._saved, self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        self.show_error(describe_error(error))
+
+    def _saved(self, result: SaveResult) -> None:
+        self.save_button.setEnabled(True)
+        self.saved = result
+        if not result.changed:
+            self.show_info(self.tr("Nothing changed."))
+            return
+        self.state = ShopScreen(
+            model.shop_settings(self.details, self.state.settings),
+            self.state.enrolled,
+            self.state.recorded,
+            self.state.path,
+        )
+        parent = self.parentWidget()
+        refresh = getattr(parent.window(), "refresh_shop", None) if parent is not None else None
+        if callable(refresh):
+            refresh()  # the window's title, status line and login screen name the shop
+        parts = []
+        if result.now:
+            parts.append(self.tr("Saved: the next receipt shows the new details."))
+        if result.restart:
+            names = {
+                "currency": self.tr("Currency"),
+                "timezone": self.tr("Time zone"),
+                "screen_language": self.tr("Language"),
+                "etims": self.tr("KRA eTIMS"),
+            }
+            parts.append(
+                self.tr(
+                    "Saved. {fields}: used when Kaunta starts again; close Kaunta and start "
+                    "it again to use them."
+                ).format(fields=", ".join(names[n] for n in result.restart))
+            )
+        self.show_info(" ".join(parts))
+
+    def done(self, result: int) -> None:
+        self.runner.shutdown()
+        super().done(result)
+
+
+def open_shop_details(menu: Any) -> None:
+    """The manager menu's entry: the screen, once the service let this user in."""
+    service = menu.acts.terminal.shop_details
+    if service is None:
+        menu.show_error(
+            QCoreApplication.translate(CONTEXT, "Shop details: not available on this till.")
+        )
+        return
+
+    def show(screen: ShopScreen) -> None:
+        menu.show_dialog(ShopDetailsDialog(menu, menu.acts, service, screen))
+
+    menu.acts.call(service.screen, show, menu.failed)
