@@ -47,7 +47,7 @@ from pos.store.db import Database
 from pos.store.models import OutboxEvent, Product
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
 from sync.etims.config import EtimsConfig
-from sync.etims.items import DEFAULT_CLASS, ItemRegistry
+from sync.etims.items import DEFAULT_CLASS, ItemRegistry, listed_class
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
 from sync.etims.queue import Entry, EntryKind, EntryState, Submitter
@@ -72,6 +72,11 @@ SIGNED_ROWS = 50
 #: not compete with the window and the first login for the interpreter. The screens say
 #: "starting" meanwhile; nothing a cashier does waits for it.
 START_DELAY_S = 2.0
+#: how often KRA's code lists and item classifications are asked again (``lastReqDt``:
+#: "001, nothing changed" costs one small call), so a rate KRA changes reaches a till
+#: that runs for weeks; after a failed ask, again in :data:`CODES_RETRY_S` at most
+CODES_EVERY_S = 3600.0
+CODES_RETRY_S = 60.0
 
 
 def _now() -> datetime:
@@ -99,6 +104,7 @@ class EtimsLink:
         tax_table: TaxTable = KENYA_VAT,
         hold: Callable[[], str] | None = None,
         start_delay_s: float = 0.0,
+        codes_every_s: float = CODES_EVERY_S,
     ) -> None:
         self.db = db
         self.service = service
@@ -130,6 +136,8 @@ class EtimsLink:
         #: how long the worker waits before its first round, unless a sale is completed
         #: (:meth:`wake`) or it is stopped first (see :data:`START_DELAY_S`)
         self.start_delay_s = start_delay_s
+        self.codes_every_s = codes_every_s
+        self._next_codes = 0.0  # monotonic time of the next code-list refresh
 
     # -- life --------------------------------------------------------------------------
     def start(self) -> EtimsLink:
@@ -194,6 +202,8 @@ class EtimsLink:
                 self._requests(queue)
                 if not ready:
                     ready = self._set_up(queue, client)
+                elif time.monotonic() >= self._next_codes:
+                    ready = self._refresh_codes(queue, client)
                 if ready:
                     self.run_once(queue, submitter)
                 else:
@@ -224,17 +234,38 @@ class EtimsLink:
 
     # -- set-up ------------------------------------------------------------------------
     def _set_up(self, queue: SqliteQueue, client: OscuClient) -> bool:
-        """Device initialisation once (the key into the secret store), code lists
-        refreshed by ``lastReqDt``; False (the reason kept for the view) while KRA is
-        away or refuses."""
+        """Device initialisation once (the key into the secret store), code lists and
+        item classifications refreshed by ``lastReqDt`` (the ``[etims] item_class``
+        checked against KRA's list, as head office does); False (the reason kept for the
+        view) while KRA is away or refuses."""
         try:
             self._device = self._device_info(queue, client)
-            client.refresh_codes(self._cache, self._clock())
-            queue.save_state("codes", self._cache.to_json())
+            self._fetch_codes(queue, client)
         except (TransportError, EtimsError) as exc:
             self._setup_reason = f"set-up with KRA: {exc}"
             return False
         self._setup_reason = ""
+        return True
+
+    def _fetch_codes(self, queue: SqliteQueue, client: OscuClient) -> None:
+        client.refresh_codes(self._cache, self._clock())
+        client.refresh_item_classes(self._cache, self._clock())
+        queue.save_state("codes", self._cache.to_json())
+        self._next_codes = time.monotonic() + self.codes_every_s
+        listed_class(self._cache, self._item_class, "[etims] item_class")
+
+    def _refresh_codes(self, queue: SqliteQueue, client: OscuClient) -> bool:
+        """The periodic refresh (:data:`CODES_EVERY_S`): KRA away keeps the cached lists
+        and tries again soon; a classification KRA no longer lists sends the worker back
+        to set-up (False), which says why."""
+        try:
+            self._fetch_codes(queue, client)
+        except TransportError as exc:
+            log.info("eTIMS: code lists not refreshed, kept the cached ones: %s", exc)
+            self._next_codes = time.monotonic() + min(CODES_RETRY_S, self.codes_every_s)
+        except EtimsError as exc:
+            self._setup_reason = f"set-up with KRA: {exc}"
+            return False
         return True
 
     def _device_info(self, queue: SqliteQueue, client: OscuClient) -> DeviceInfo:

@@ -19,13 +19,26 @@ from typing import Any
 
 from sync.etims.amounts import band_for
 from sync.etims.mapping import Registrar
-from sync.etims.models import RegisteredItem, item_code
+from sync.etims.models import CodeCache, EtimsError, RegisteredItem, item_code
 
-__all__ = ["DEFAULT_CLASS", "ItemRegistry", "save_item_body"]
+__all__ = ["DEFAULT_CLASS", "ItemRegistry", "listed_class", "save_item_body"]
 
 #: A general-goods classification; a shop sets its own per product when the catalogue
 #: carries one (GUESS: KRA's list decides which codes a trader may use).
 DEFAULT_CLASS = "5059690800"
+
+
+def listed_class(cache: CodeCache, configured: str, setting: str) -> str:
+    """``configured`` when KRA's fetched classification list holds it (or none was
+    fetched yet), else :class:`EtimsError` naming ``setting``: KRA would refuse a code
+    it does not list at ``saveItem`` for every product, so the component says so once,
+    before registering the catalogue under it. The till and head office both use it."""
+    if cache.item_classes and configured not in cache.item_classes:
+        raise EtimsError(
+            f"the item classification {configured} ({setting}) is not in KRA's list of "
+            f"{len(cache.item_classes)} classifications: set one KRA lists"
+        )
+    return configured
 
 
 def save_item_body(

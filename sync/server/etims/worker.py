@@ -29,7 +29,7 @@ from typing import Any
 
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
 from sync.etims.config import environment_section, parse_settings
-from sync.etims.items import DEFAULT_CLASS, ItemRegistry
+from sync.etims.items import DEFAULT_CLASS, ItemRegistry, listed_class
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
 from sync.etims.public import receipt_token
@@ -181,12 +181,7 @@ def fallback_class(cache: CodeCache, configured: str) -> str:
     fetched list holds it (or no list was fetched), else refused: a code KRA does not
     list would be refused at ``saveItem`` for every product, so the round says so
     rather than register the catalogue under it."""
-    if cache.item_classes and configured not in cache.item_classes:
-        raise EtimsError(
-            f"the item classification {configured} (KAUNTA_ETIMS_ITEM_CLASS) is not in "
-            f"KRA's list of {len(cache.item_classes)} classifications: set one KRA lists"
-        )
-    return configured
+    return listed_class(cache, configured, "KAUNTA_ETIMS_ITEM_CLASS")
 
 
 def _set_up(device: BranchDevice, client: OscuClient, clock: Callable[[], datetime]) -> None:
