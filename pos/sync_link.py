@@ -6,12 +6,16 @@ Live mode: the agent runs when the till is enrolled and the enrolled ids are the
 ``[terminal]`` ids (otherwise every event would be refused: the view says why and nothing
 is sent). Training mode: :mod:`pos.training_hq` starts a local head office on loopback in
 the background, enrolls the demo till with it and starts the agent; the till is usable
-meanwhile, and if that fails the view says so (``UNAVAILABLE``) and the till sells on.
+meanwhile, and if that fails the view says so (``UNAVAILABLE``) and the till sells on. An
+installed build carries no head office (:func:`training_hq_missing`): it trains without one,
+logs that once at INFO and shows ``TRAINING_ALONE``, not a failure.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import sys
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -55,6 +59,27 @@ TRAINING_DELAY_S = 3.0
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def training_hq_missing() -> str:
+    """Why this till cannot run the training head office, or "" when it can.
+
+    The training head office is the product's Django head office, started as
+    ``python -m pos.training_hq``. An installed build (PyInstaller, ``sys.frozen``) has no
+    Python to start it with and leaves Django out (25-54 MB more, docs/installer.md), so it
+    trains without one; a source checkout without the head office's packages does the same.
+    Cheap (no import), so it is asked on the GUI thread before anything starts."""
+    if getattr(sys, "frozen", False):
+        return (
+            "the installed app carries no head office: Django is left out of the build "
+            "(docs/installer.md); training sells and keeps its sales on this till"
+        )
+    if importlib.util.find_spec("django") is None:
+        return (
+            "Django (the head office's packages) is not installed; training sells and "
+            "keeps its sales on this till"
+        )
+    return ""
 
 
 def installed_version() -> str:
@@ -115,6 +140,11 @@ class SyncLink:
         ``background`` (the app): on a thread of its own, so neither the keyring, the
         imports nor the head office ever delay the till's start-up."""
         if self.config.training:
+            missing = training_hq_missing()
+            if missing:  # expected in an installed build: said once, not an error
+                log.info("training head office not started: %s", missing)
+                self.service.update(phase=SyncPhase.TRAINING_ALONE, problem=missing)
+                return
             self.service.update(phase=SyncPhase.STARTING)
         target = self._start_training if self.config.training else self._start_live
         if not background:

@@ -122,6 +122,9 @@ class SyncPhase(StrEnum):
     STARTING = "starting"  # training: the local head office is starting
     RUNNING = "running"  # the agent runs (online, offline or refused: see the view)
     UNAVAILABLE = "unavailable"  # enrolled, but sync cannot run (reason in ``problem``)
+    #: training in an installed build: it carries no head office (``pos.sync_link``), so
+    #: the training sales stay on this till; not a fault (reason in ``problem``)
+    TRAINING_ALONE = "training_alone"
 
 
 @dataclass(frozen=True, slots=True)

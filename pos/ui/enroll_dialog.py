@@ -195,7 +195,15 @@ class HeadOfficeDialog(KauntaDialog):
             )
         elif view.phase is SyncPhase.STARTING:
             lines.append(self.tr("The training head office is starting; its pages follow."))
-        if view.problem:
+        elif view.phase is SyncPhase.TRAINING_ALONE:
+            lines.append(
+                self.tr(
+                    "The installed app carries no training head office (it is left out to "
+                    "keep the app small): training sells and keeps its sales on this till. "
+                    "The training head office runs from a source checkout (docs/installer.md)."
+                )
+            )
+        if view.problem and view.phase is not SyncPhase.TRAINING_ALONE:
             lines.append(self.tr("Problem: {problem}").format(problem=view.problem))
         if view.last_error and not view.online:
             lines.append(self.tr("Last error: {error}").format(error=view.last_error))

@@ -101,6 +101,11 @@ class SyncStatusLine(QLabel):
             return self.tr("Not connected to a head office"), "quiet"
         if view.phase is SyncPhase.STARTING:
             return self.tr("Head office: starting…"), "quiet"
+        if view.phase is SyncPhase.TRAINING_ALONE:
+            return (
+                self.tr("Training without a head office (installed app): sales stay on this till"),
+                "quiet",
+            )
         if view.phase is SyncPhase.UNAVAILABLE:
             return (
                 self.tr("Head office not available: sales are kept on this till"),
