@@ -18,6 +18,12 @@ cannot both take the last place (the row is locked while it is counted). That sl
 estimate never lets a burst through at a window's edge the way a plain fixed window would (at
 most one request over the limit in any ``duration``).
 
+A terminal call has two throttles (terminal and address). DRF asks each in turn and each
+counts only while it has room; here the first counts both in one statement (a ``VALUES``
+list of their keys, :func:`counting_many_sql`), which answers and counts exactly the same,
+and the second reads its result from the request: one round trip a call instead of two
+(``tests/server/test_statement_counts.py`` pins a call's statements).
+
 Old windows are deleted by the process that starts a key's new window (at most once a
 minute per process, after the surrounding transaction commits), so the table holds about
 two rows per active key instead of one per key and minute for ever.
@@ -34,6 +40,7 @@ import logging
 import math
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,20 +63,50 @@ _prune_lock = threading.Lock()
 _last_prune = 0.0
 
 
+def _carried(table: str, previous: str, fraction: str) -> str:
+    """SQL for what of the previous window still counts: its count (``previous`` names its
+    key) times ``fraction`` millionths, rounded up."""
+    return (
+        f"((COALESCE((SELECT CAST(p.value AS BIGINT) FROM {table} p WHERE p.cache_key = "
+        f"{previous}), 0) * {fraction} + {SCALE - 1}) / {SCALE})"
+    )
+
+
 def counting_sql(table: str) -> str:
     """The one counting statement (parameters: this window's key, its expiry, the limit,
     the previous window's key, the carried fraction in millionths; the last three again for
     the update's condition). Returns the new count, or no row when there is no room."""
-    carried = (
-        f"((COALESCE((SELECT CAST(p.value AS BIGINT) FROM {table} p WHERE p.cache_key = %s),"
-        f" 0) * %s + {SCALE - 1}) / {SCALE})"
-    )
+    carried = _carried(table, "%s", "%s")
     return (
         f"INSERT INTO {table} (cache_key, value, expires) "
         f"SELECT %s, '1', %s WHERE %s - {carried} > 0 "
         f"ON CONFLICT (cache_key) DO UPDATE SET "
         f"value = CAST(CAST({table}.value AS BIGINT) + 1 AS TEXT) "
         f"WHERE CAST({table}.value AS BIGINT) < %s - {carried} RETURNING value"
+    )
+
+
+def counting_many_sql(table: str, keys: int) -> str:
+    """One statement counting ``keys`` different keys at once, each exactly as
+    :func:`counting_sql` counts one (parameters per key, in order: its window's key, the
+    expiry, the limit, the previous window's key, the carried fraction). Returns a row
+    (key, new count) for every key that had room; a key without room is not counted.
+
+    The keys' parameters are a ``VALUES`` list named ``v``; the update's condition finds its
+    key's row of it by ``excluded.cache_key``. Rows are locked in the list's order, which
+    every caller builds in its view's throttle order, so two requests never lock two
+    counters crosswise."""
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * keys)
+    carried = _carried(table, "v.prev", "v.carried")
+    return (
+        f"WITH v (k, e, lim, prev, carried) AS (VALUES {rows}) "
+        f"INSERT INTO {table} (cache_key, value, expires) "
+        f"SELECT v.k, '1', v.e FROM v WHERE v.lim - {carried} > 0 "
+        f"ON CONFLICT (cache_key) DO UPDATE SET "
+        f"value = CAST(CAST({table}.value AS BIGINT) + 1 AS TEXT) "
+        f"WHERE CAST({table}.value AS BIGINT) < "
+        f"(SELECT v.lim - {carried} FROM v WHERE v.k = excluded.cache_key) "
+        f"RETURNING cache_key, value"
     )
 
 
@@ -97,38 +134,110 @@ def _maybe_prune(now: float) -> None:
     transaction.on_commit(lambda: _prune_expired(now))
 
 
+@dataclass(frozen=True, slots=True)
+class _Count:
+    """One throttle's count for one request: its window's key and the statement's
+    parameters, with the times its ``wait()`` answers from."""
+
+    key: str
+    expires: Any
+    limit: int
+    previous: str
+    carried: int
+    now: float
+    window_end: float
+
+    def params(self) -> list[Any]:
+        return [self.key, self.expires, self.limit, self.previous, self.carried]
+
+
+#: the request attribute holding counts made for a view's later throttles (by key)
+_COUNTED = "_kaunta_counted"
+_NOT_COUNTED = object()
+
+
 class CountingThrottle(SimpleRateThrottle):
     """A sliding-window estimate over per-window counter rows (see the module docstring).
 
-    Subclasses give ``scope`` and ``get_cache_key``, as with DRF's throttles."""
+    Subclasses give ``scope`` and ``get_cache_key``, as with DRF's throttles. In a DRF view
+    the first of the view's counting throttles counts every one of them in ONE statement
+    (:func:`counting_many_sql`; a terminal call has two, terminal and address) and leaves
+    the others' results on the request, where each finds its own: DRF asks every throttle
+    in turn and each counts only while it has room, so counting them together answers
+    exactly what counting them one after another did, one round trip instead of two."""
 
-    def allow_request(self, request: Any, view: Any) -> bool:
+    def _count(self, request: Any, view: Any) -> _Count | None:
+        """This request's count, or None when this throttle does not limit it."""
         if self.rate is None:
-            return True
+            return None
         key = self.get_cache_key(request, view)
         if key is None:
-            return True
-        self.now = self.timer()
+            return None
+        now = self.timer()
         duration = int(self.duration or 1)
-        window = int(self.now // duration)
-        elapsed = (self.now - window * duration) / duration
+        window = int(now // duration)
+        elapsed = (now - window * duration) / duration
         # what of the last window still counts, in millionths (never negative, never > 1)
         carried = min(SCALE, max(0, math.ceil((1.0 - elapsed) * SCALE - 1e-6)))
-        limit = int(self.num_requests or 0)
-        previous = f"{key}:{window - 1}"
-        expires = connection.ops.adapt_datetimefield_value(
-            datetime.fromtimestamp((window + 2) * duration, UTC)
+        return _Count(
+            key=f"{key}:{window}",
+            expires=connection.ops.adapt_datetimefield_value(
+                datetime.fromtimestamp((window + 2) * duration, UTC)
+            ),
+            limit=int(self.num_requests or 0),
+            previous=f"{key}:{window - 1}",
+            carried=carried,
+            now=now,
+            window_end=(window + 1) * duration,
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                counting_sql(connection.ops.quote_name(TABLE)),
-                [f"{key}:{window}", expires, limit, previous, carried, limit, previous, carried],
-            )
-            self.counted = cursor.fetchone()
-        self.window_end = (window + 1) * duration
-        if self.counted is not None and str(self.counted[0]) == "1":
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        count = self._count(request, view)
+        if count is None:
+            return True
+        self.now, self.window_end = count.now, count.window_end
+        waiting: dict[str, Any] = getattr(request, _COUNTED, {})
+        value = waiting.pop(count.key, _NOT_COUNTED)
+        if value is _NOT_COUNTED:
+            value = self._count_with_siblings(request, view, count)
+        if value is not None and str(value) == "1":
             _maybe_prune(self.now)  # the first count of a new window for this key
-        return self.counted is not None
+        return value is not None
+
+    def _count_with_siblings(self, request: Any, view: Any, count: _Count) -> Any:
+        """Count ``count`` and those of the view's other counting throttles in one
+        statement; returns this one's new count (None: no room) and leaves the others'
+        on the request."""
+        counts = [count]
+        later = getattr(view, "get_throttles", None)
+        for other in later() if later is not None else ():
+            if type(other) is type(self) or not isinstance(other, CountingThrottle):
+                continue
+            theirs = other._count(request, view)
+            if theirs is not None and all(theirs.key != c.key for c in counts):
+                counts.append(theirs)
+        table = connection.ops.quote_name(TABLE)
+        with connection.cursor() as cursor:
+            if len(counts) == 1:
+                c = count
+                cursor.execute(
+                    counting_sql(table),
+                    [*c.params(), c.limit, c.previous, c.carried],
+                )
+                row = cursor.fetchone()
+                return None if row is None else row[0]
+            cursor.execute(
+                counting_many_sql(table, len(counts)),
+                [p for c in counts for p in c.params()],
+            )
+            new = {str(key): value for key, value in cursor.fetchall()}
+        waiting = getattr(request, _COUNTED, None)
+        if waiting is None:
+            waiting = {}
+            setattr(request, _COUNTED, waiting)
+        for c in counts[1:]:
+            waiting[c.key] = new.get(c.key)
+        return new.get(count.key)
 
     def wait(self) -> float | None:
         """Seconds until this window ends (the count starts again, the carried part of the

@@ -65,6 +65,8 @@ def queue_ledger_events(events: list[Any]) -> int:
             store_id__in={e.store_id for e in wanted}, enabled=True
         )
     }
+    if not devices:  # most stores: nothing to queue, no second query
+        return 0
     hashes = dict(
         Terminal.objects.filter(id__in={e.terminal_id for e in wanted}).values_list(
             "id", "token_hash"
