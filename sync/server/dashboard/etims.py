@@ -4,8 +4,11 @@ Per branch (a store with a :class:`~sync.server.etims.models.BranchDevice`) of t
 this person may see: how many documents wait (not numbered yet), are submitted with
 KRA's answer awaited (in doubt: looked up before any resend), are signed, and are
 refused (parked with KRA's reason, for the manager to fix and put back), the age of the
-oldest unsigned one, and the alert when it is older than ``KAUNTA_ETIMS_ALERT_HOURS``
-(24 h by default: the law expects prompt transmission after an outage). Then every
+oldest unsigned one, and the alert when it is older than
+``KAUNTA_ETIMS_MAX_QUEUE_AGE_HOURS`` (the till's ``max_queue_age_hours``; 24 h by default:
+the law expects prompt transmission after an outage; the older name
+``KAUNTA_ETIMS_ALERT_HOURS`` is still read, see
+:func:`~sync.server.etims.worker.alert_after_from_environment`). Then every
 refused entry with its reason, the oldest unsigned ones with their age, and the products
 of the catalogue KRA does not know yet (``saveItem`` pending).
 
@@ -17,7 +20,7 @@ submits it). Area managers and auditors only read; the page then shows no button
 
 from __future__ import annotations
 
-import os
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from sync.etims.settings import SettingsError
 from sync.server.accounts.access import role_of
 from sync.server.accounts.models import HqRole
 from sync.server.dashboard.views import hq_page
@@ -44,9 +48,12 @@ from sync.server.etims.put_back import (
     PutBackRefused,
     put_back,
 )
+from sync.server.etims.worker import alert_after_from_environment
 from sync.server.terminals.models import Store
 
-ALERT_AFTER = timedelta(hours=float(os.environ.get("KAUNTA_ETIMS_ALERT_HOURS", "24")))
+#: the alert's age when its variable is unreadable (the page says so)
+ALERT_DEFAULT = timedelta(hours=24)
+log = logging.getLogger("kaunta.hq.etims")
 #: rows listed per branch (refused, unsigned, unregistered products)
 ROWS = 50
 
@@ -69,7 +76,9 @@ def age_text(age: timedelta | None) -> str:
     return _("%(minutes)d min") % {"minutes": minutes}
 
 
-def branches(stores: QuerySet[Store]) -> list[dict[str, Any]]:
+def branches(
+    stores: QuerySet[Store], alert_after: timedelta = ALERT_DEFAULT
+) -> list[dict[str, Any]]:
     """Each visible branch's queue figures and lists."""
     now = timezone.now()
     out = []
@@ -101,7 +110,7 @@ def branches(stores: QuerySet[Store]) -> list[dict[str, Any]]:
                 "signed": counts.get("signed", 0),
                 "parked": counts.get("parked", 0),
                 "oldest_age": age_text(age),
-                "alert": age is not None and age > ALERT_AFTER,
+                "alert": age is not None and age > alert_after,
                 "parked_rows": parked,
                 "unsigned_rows": unsigned,
                 "unregistered": missing[:ROWS],
@@ -119,6 +128,11 @@ def branches(stores: QuerySet[Store]) -> list[dict[str, Any]]:
 def etims_queue(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
     can_put_back = role_of(request) == HqRole.ADMIN
     error, status = "", 200
+    try:
+        alert_after = alert_after_from_environment()
+    except SettingsError as exc:  # said on the page; the alert uses the default meanwhile
+        log.error("eTIMS dashboard: %s", exc)
+        alert_after, error = ALERT_DEFAULT, str(exc)
     if request.method == "POST":
         if not can_put_back:
             raise PermissionDenied("Only head-office admins put refused sales back.")
@@ -146,8 +160,8 @@ def etims_queue(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
         request,
         "dashboard/etims.html",
         {
-            "branches": branches(stores),
-            "alert_hours": _("%(hours)s h") % {"hours": f"{ALERT_AFTER.total_seconds() / 3600:g}"},
+            "branches": branches(stores, alert_after),
+            "alert_hours": _("%(hours)s h") % {"hours": f"{alert_after.total_seconds() / 3600:g}"},
             "can_put_back": can_put_back,
             "note_min": NOTE_MIN,
             "note_max": NOTE_MAX,

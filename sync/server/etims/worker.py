@@ -24,23 +24,34 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
-from sync.etims.config import environment_section, parse_settings
+from sync.etims.config import environment_section, environment_variable, parse_settings
 from sync.etims.items import DEFAULT_CLASS, ItemRegistry, listed_class
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
 from sync.etims.public import receipt_token
 from sync.etims.queue import EntryKind, EntryState, Submitter
-from sync.etims.settings import Branch, EtimsSettings, SecretStore
+from sync.etims.settings import Branch, EtimsSettings, SecretStore, SettingsError
 from sync.server.etims.models import BranchDevice, QueueEntry
 from sync.server.etims.store import DjangoQueue, HeadOfficeSecrets
 
 log = logging.getLogger("kaunta.hq.etims")
 
-__all__ = ["RoundResult", "item_class_from_environment", "run_round", "settings_from_environment"]
+__all__ = [
+    "RoundResult",
+    "alert_after_from_environment",
+    "item_class_from_environment",
+    "run_round",
+    "settings_from_environment",
+]
+
+#: the queue-age alert's variable: the till's ``[etims] max_queue_age_hours``
+ALERT_VARIABLE = environment_variable("max_queue_age_hours")
+#: the name the dashboard read before (still read when the other is not set)
+OLD_ALERT_VARIABLE = "KAUNTA_ETIMS_ALERT_HOURS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +71,26 @@ def settings_from_environment(env: Mapping[str, str] | None = None) -> EtimsSett
     env = os.environ if env is None else env
     settings, _environment, _item_class = parse_settings(environment_section(env))
     return settings
+
+
+def alert_after_from_environment(env: Mapping[str, str] | None = None) -> timedelta:
+    """How old the oldest unsigned entry may get before the dashboard raises the alert:
+    ``KAUNTA_ETIMS_MAX_QUEUE_AGE_HOURS``, the till's ``max_queue_age_hours`` with its
+    default (24) and bounds (0.1 to 720), read alone so that another key's bad value does
+    not take the page down. ``KAUNTA_ETIMS_ALERT_HOURS``, the dashboard's earlier name,
+    is read when the first is not set. A bad value raises
+    :class:`~sync.etims.settings.SettingsError` naming the variable read."""
+    env = os.environ if env is None else env
+    name = ALERT_VARIABLE
+    if not (env.get(name) or "").strip() and (env.get(OLD_ALERT_VARIABLE) or "").strip():
+        name = OLD_ALERT_VARIABLE
+    raw = (env.get(name) or "").strip()
+    try:
+        section = environment_section({ALERT_VARIABLE: raw} if raw else {})
+        settings, _environment, _item_class = parse_settings(section)
+    except SettingsError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+    return settings.queue_alert_after
 
 
 def item_class_from_environment(env: Mapping[str, str] | None = None) -> str:
