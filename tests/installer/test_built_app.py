@@ -3,13 +3,24 @@ rung up and paid through its screens, every installed payment method found.
 
 What only a frozen build can get wrong is checked here, on the built folder itself: the
 distribution metadata the payment methods are found through, the migrations Alembic reads
-as files, the compiled translations, the Qt platform plugins. Build size and the built
-app's start-up time are printed (``-s`` shows them; docs/installer.md has the figures).
+as files, the compiled translations, the Qt platform plugins and the SVG plugins the icons
+are drawn with, the icon drawn for Windows. The built app trains without a head office
+(none is in the build) and says so without an error; a start with no standard streams
+(a windowed one) leaves what it prints in the log folder; ``kaunta bench store
+--built-app`` times the built binary. Build size and the built app's start-up time are
+printed (``-s`` shows them; docs/installer.md has the figures).
+
+``KAUNTA_TEST_BUILT_APP=DIR/dist/kaunta/kaunta`` runs these on a build already made with
+``installer/build.py --dist DIR/dist --work DIR/work`` instead of building again.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
+import contextlib
+import io
+import json
 import os
 import re
 import shutil
@@ -19,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from pos.bench import run_bench
 from pos.payments import registry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,13 +38,26 @@ pytestmark = pytest.mark.slow
 
 sys.path.insert(0, str(ROOT / "installer"))
 from build import build, folder_size_mb  # noqa: E402
+from icon import ICO_SIZES, read_ico  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    given = os.environ.get("KAUNTA_TEST_BUILT_APP")
+    if given:
+        return Path(given)
     pytest.importorskip("PyInstaller", reason="PyInstaller is in the dev extra")
     work = tmp_path_factory.mktemp("pyinstaller")
     return build(work / "dist", work / "work")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    """The built app's environment: offscreen, nothing from the source checkout, its log
+    in ``tmp_path/logs``."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KAUNTA_LOG_DIR": str(tmp_path / "logs")}
+    env.pop("PYTHONPATH", None)
+    env.pop("KAUNTA_DATA_DIR", None)
+    return env
 
 
 def test_the_build_carries_what_the_app_finds_at_run_time(built: Path) -> None:
@@ -48,8 +73,18 @@ def test_the_build_carries_what_the_app_finds_at_run_time(built: Path) -> None:
     ts = sorted(p.with_suffix(".qm").name for p in (ROOT / "resources/translations").glob("*.ts"))
     assert qm == ts
     assert list((internal / "kaunta_resources" / "icons").glob("kaunta.svg"))
-    platforms = internal / "PySide6" / "Qt" / "plugins" / "platforms"
-    assert {p.name for p in platforms.glob("*.so")} >= {"libqoffscreen.so", "libqxcb.so"}
+    plugins = internal / "PySide6" / "Qt" / "plugins"
+    assert {p.name for p in (plugins / "platforms").glob("*.so")} >= {
+        "libqoffscreen.so",
+        "libqxcb.so",
+    }
+    # the till's icons are SVG files: QIcon draws them through the SVG icon engine, and
+    # QImage/QPixmap read them through the SVG image format (without these, blank buttons)
+    assert list((plugins / "imageformats").glob("*qsvg.*")), "no SVG image-format plugin"
+    assert list((plugins / "iconengines").glob("*qsvgicon.*")), "no SVG icon-engine plugin"
+    # the Windows icon, drawn from the SVG into the work folder (a build output)
+    ico = built.parents[2] / "work" / "kaunta.ico"
+    assert [size for size, _png in read_ico(ico.read_bytes())] == list(ICO_SIZES)
     print(f"\nbuild folder: {folder_size_mb(built.parent):.0f} MB")
 
 
@@ -102,8 +137,7 @@ def test_the_gtk_stack_left_out_is_needed_by_nothing_kept(built: Path) -> None:
 
 
 def test_the_built_app_rings_up_and_pays_a_sale(built: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    env.pop("PYTHONPATH", None)  # nothing from the source checkout
+    env = _env(tmp_path)
     done = subprocess.run(
         [
             str(built),
@@ -132,4 +166,73 @@ def test_the_built_app_rings_up_and_pays_a_sale(built: Path, tmp_path: Path) -> 
     assert int(sale.group(2)) > 0
     # every method this source install offers is found in the build as well
     assert set(methods.group(1).split(",")) == set(registry.discover()), out
+    # training without a head office (none is in the build): said once, plainly, no error
+    log = (tmp_path / "logs" / "kaunta.log").read_text(encoding="utf-8")
+    said = [line for line in log.splitlines() if "training head office not started" in line]
+    assert len(said) == 1, log
+    assert " INFO " in said[0]
+    assert "the installed app carries no head office" in said[0]
+    errors = [line for line in log.splitlines() if re.search(r" (ERROR|CRITICAL) ", line)]
+    assert not errors, "\n".join(errors)
     print(f"\nbuilt app: start-up {ready.group(1)} s (first start), RSS {ready.group(2)} MB")
+
+
+def test_the_built_app_without_standard_streams_prints_into_the_log_folder(
+    built: Path, tmp_path: Path
+) -> None:
+    """Windows' windowed kaunta.exe starts with no stdout or stderr; closed streams are
+    the same start on Linux: what ``--print-paths`` says lands in ``console.log``."""
+    data = tmp_path / "data"
+    done = subprocess.run(
+        ["sh", "-c", f"exec '{built}' --data-dir '{data}' --training --print-paths 1>&- 2>&-"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0
+    text = (tmp_path / "logs" / "console.log").read_text(encoding="utf-8")
+    assert f"data:     {data}" in text.splitlines(), text
+    assert "mode:     training" in text.splitlines(), text
+
+
+def test_bench_store_times_the_start_up_of_the_built_binary(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``kaunta bench store --built-app``, tiny sizes: the built app's start-up is timed,
+    and it is the built binary's (its starts are in the log, from its own data folder,
+    saying what only the installed app says)."""
+    logs = tmp_path / "logs"
+    monkeypatch.setenv("KAUNTA_LOG_DIR", str(logs))
+    work = tmp_path / "bench"
+    args = argparse.Namespace(
+        bench_target="store",
+        # tiny, but every day of the bench's year has sales (its Z and daily figures
+        # need them): the size test_bench_smoke.py runs
+        products=3000,
+        sales=3000,
+        samples=10,
+        json=True,
+        dir=work,
+        startup_runs=1,
+        built_app=built,
+    )
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run_bench(args) == 0
+    result = json.loads(out.getvalue())
+    assert result["detail"]["startup_built_s"]["n"] == 1
+    for key in ("startup_built_s", "startup_built_login_s", "startup_built_rss_mb"):
+        assert result[key] > 0, key
+    assert result["startup_built_ratio"] > 0
+    assert result["built_folder_mb"] == pytest.approx(folder_size_mb(built.parent), abs=0.1)
+    assert {"startup_built_s", "startup_built_login_s"} <= set(result["goals_met"])
+    log = (logs / "kaunta.log").read_text(encoding="utf-8")
+    built_data = work / "startup" / "built" / "data"
+    starts = [
+        line
+        for line in log.splitlines()
+        if "starting (training=" in line and line.endswith(f"data={built_data})")
+    ]
+    assert len(starts) == 2, log  # the warm-up and the one timed start
+    assert log.count("the installed app carries no head office") == 2, log
