@@ -1,7 +1,9 @@
 """Take real X screenshots of the till under Xvfb (docs/screenshots/*.png).
 
 Run: ``bash tools/screenshots.sh`` (Xvfb and openbox at 1024x768, 1366x768, 1920x1080),
-or by hand: ``python tools/screenshots.py [--size 1366x768] [--only sale]`` on a display.
+or by hand: ``python tools/screenshots.py [--size 1366x768] [--only sale] [--shots a,b]`` on
+a display (``--shots``: write only the named pictures, the walk unchanged; ``screenshots.sh
+--phone`` retakes the M-Pesa dialog beside the training phone that way).
 It starts the app in training mode on a temporary data folder, maximised as the till runs,
 walks through login, a basket, the cash tender and the receipt as a cashier would (typing
 into the real widgets), and captures the whole X screen with ImageMagick's ``import`` at
@@ -38,7 +40,11 @@ def main() -> int:
     parser.add_argument("--size", default="")
     parser.add_argument("--only", choices=["all", "sale"], default="all")
     parser.add_argument("--language", choices=["en", "sw"], default="en")
+    parser.add_argument(
+        "--shots", default="", help="comma-separated names: write only these (default: all)"
+    )
     args = parser.parse_args()
+    wanted = {name for name in args.shots.split(",") if name}
     out = OUT if args.only == "all" else OUT / "sizes"
     if args.language != "en" and args.only == "all":
         out = OUT / args.language
@@ -59,6 +65,8 @@ def main() -> int:
 
     def shot(name: str) -> None:
         app.processEvents()
+        if wanted and name not in wanted:
+            return
         target = out / f"{name}{suffix}.png"
         subprocess.run(["import", "-window", "root", str(target)], check=True)
         print("wrote", target)

@@ -4,6 +4,8 @@
 # which `python3 dev.py start` installs). Writes docs/screenshots/ (1024x768, the smallest
 # and hardest; docs/screenshots/sw/ in Kiswahili) and docs/screenshots/sizes/ (the
 # login, sale screen, cash and M-Pesa dialogs at every size, in both languages).
+# --sizes-only: only docs/screenshots/sizes/; --phone: only the M-Pesa dialog beside the
+# training phone (the walk's 05 and sizes/mpesa-*), LANGUAGES="sw" for Kiswahili alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -21,6 +23,28 @@ shoot() {  # size display args...
   kill "$wm" "$xvfb" 2>/dev/null || true
   wait "$xvfb" 2>/dev/null || true
 }
+if [ "${1:-}" = "--phone" ]; then
+  # only the pictures of the M-Pesa dialog beside the training phone, in LANGUAGES (default:
+  # both): the walk's 05 (docs/screenshots/, sw/) and the size shots' mpesa-* at every size
+  phone=05-mpesa-waiting-and-customer-phone
+  taken=()
+  for language in ${LANGUAGES:-en sw}; do
+    shoot 1024x768 "$base" --language "$language" --shots "$phone"
+    dir=docs/screenshots
+    [ "$language" = en ] || dir="docs/screenshots/$language"
+    taken+=("$dir/$phone.png")
+    for size in 1024x768 1366x768 1920x1080; do
+      shoot "$size" "$((base + 1))" --only sale --size "$size" --language "$language" --shots mpesa
+      suffix=""
+      [ "$language" = en ] || suffix="-$language"
+      taken+=("docs/screenshots/sizes/mpesa-$size$suffix.png")
+    done
+  done
+  for f in "${taken[@]}"; do
+    convert "$f" +dither -colors 64 "PNG8:$f.tmp" && mv "$f.tmp" "$f"
+  done
+  exit 0
+fi
 if [ "${1:-}" != "--sizes-only" ]; then
   shoot 1024x768 "$base"
   shoot 1024x768 "$base" --language sw
