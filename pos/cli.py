@@ -207,6 +207,57 @@ def run_backup_command(config: Config, command: str, file: Path | None) -> int:
     return 0
 
 
+def no_live_setup_text(config_path: Path) -> str:
+    """Live mode asked for (``--live``, ``KAUNTA_TRAINING=0``) on a computer with no live
+    set-up: what to do, not a traceback. The set-up wizard writes the file; it shows when
+    Kaunta starts with no mode asked for."""
+    forced = (
+        " and without KAUNTA_TRAINING in the environment" if "KAUNTA_TRAINING" in os.environ else ""
+    )
+    return (
+        f"live mode needs a config file, and there is none at {config_path}: this "
+        "computer has no live set-up yet.\n"
+        f"Run the set-up wizard: start Kaunta without --live{forced} (type `kaunta`, or "
+        "open Kaunta from the menu or desktop) and choose 'Set up my shop'. It asks for the "
+        "shop's details and the first manager and writes that file; `kaunta --live` works "
+        "from then on.\n"
+        "To practise meanwhile: `kaunta --training`. Details: docs/setup-wizard.md."
+    )
+
+
+def _say_in_a_window(config_path: Path) -> None:
+    """What to do, in a message box, when the till was started from an icon (no terminal
+    shows stderr; a windowed build writes it only to console.log). A terminal run, and
+    tests (offscreen), read stderr."""
+    if sys.stderr is not None and sys.stderr.isatty():
+        return
+    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+        return
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return  # no screen: Qt would abort the process rather than raise
+    try:
+        from PySide6.QtCore import QCoreApplication
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        QMessageBox.warning(
+            None,
+            QCoreApplication.translate("Cli", "Kaunta: no live set-up yet"),
+            QCoreApplication.translate(
+                "Cli",
+                "This computer has no live set-up yet, so the live till cannot start. Start "
+                "Kaunta without --live and choose 'Set up my shop': the set-up wizard asks "
+                "for the shop's details and the first manager and writes {path}. To practise "
+                "meanwhile, start Kaunta with --training.",
+            ).format(path=config_path),
+        )
+        del app
+    except Exception:  # no display at all: stderr said it
+        return
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -217,11 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     for warning in config.warnings:
         print(f"kaunta: warning: {warning}", file=sys.stderr)
     if not config.training and not config.config_found:
-        print(
-            f"kaunta: live mode needs a config file ({config.config_path}); "
-            "see docs/configuration.md. Without one, Kaunta runs in training mode.",
-            file=sys.stderr,
-        )
+        text = no_live_setup_text(config.config_path)
+        print(f"kaunta: {text}", file=sys.stderr)
+        if (args.command or "run") == "run":
+            _say_in_a_window(config.config_path)
         return 2
     if args.print_paths:
         print(f"config:   {config.config_path} ({'found' if config.config_found else 'none'})")

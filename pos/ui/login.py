@@ -35,16 +35,43 @@ class LoginScreen(QWidget):
     sig_set_pin = Signal()
 
     def __init__(
-        self, parent: QWidget, store_name: str, demo_hint: str | Sequence[DemoUser] = ""
+        self,
+        parent: QWidget,
+        store_name: str,
+        demo_hint: str | Sequence[DemoUser] = "",
+        *,
+        training: bool | None = None,
     ) -> None:
+        """``training``: which till this is, said under the title (None: not said)."""
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         box = QVBoxLayout()
-        self.title = QLabel(self.tr("Kaunta · {store}").format(store=store_name), self)
+        self.title = QLabel(self)
         set_role(self.title, "title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.set_store_name(store_name)
         box.addWidget(self.title)
+        #: live or training, before anyone types a PIN: the two tills look alike otherwise
+        self.mode: QLabel | None = None
+        if training is not None:
+            self.mode = QLabel(
+                self.tr("TRAINING — practice only: nothing here is real")
+                if training
+                else self.tr("LIVE — the shop's real till: real sales and receipts"),
+                self,
+            )
+            self.mode.setObjectName("loginMode")
+            self.mode.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.mode.setWordWrap(True)
+            self.mode.setStyleSheet(
+                "background:#f0a500; color:#1f2933; font-weight:bold; padding:6px;"
+                " border-radius:6px;"
+                if training
+                else "background:#1b7f3b; color:white; font-weight:bold; padding:6px;"
+                " border-radius:6px;"
+            )
+            box.addWidget(self.mode)
         self.subtitle = QLabel(self.tr("Choose your name and enter your PIN"), self)
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.subtitle)
@@ -114,6 +141,10 @@ class LoginScreen(QWidget):
         row.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(1)
+
+    def set_store_name(self, store_name: str) -> None:
+        """The title names the shop (again after the manager renamed it)."""
+        self.title.setText(self.tr("Kaunta · {store}").format(store=store_name))
 
     def set_users(self, users: list[UserSummary]) -> None:
         """Show the users; whoever was chosen stays chosen (a wrong PIN must not move it)."""

@@ -51,6 +51,15 @@ from pos.ui.widgets import STYLE
 TRAINING_TEXT = QT_TRANSLATE_NOOP(
     "MainWindow", "TRAINING MODE — practice only: sales are not real and receipts are marked"
 )
+#: the status bar's mode badge: which till this is, on every screen (login, sale)
+LIVE_BADGE = QT_TRANSLATE_NOOP("MainWindow", "LIVE")
+TRAINING_BADGE = QT_TRANSLATE_NOOP("MainWindow", "TRAINING")
+#: the badge's colours: green for the shop's real till, amber for practice
+_BADGE = "font-weight:bold; padding:2px 10px; border-radius:4px;"
+MODE_STYLE = {
+    False: f"background:#1b7f3b; color:white; {_BADGE}",
+    True: f"background:#f0a500; color:#1f2933; {_BADGE}",
+}
 #: the window's margin left and right of its screens and its status bar
 SIDE_MARGIN = 8
 #: room between the training phone's frame and the status lines below it
@@ -85,11 +94,6 @@ class MainWindow(QMainWindow):
         self.terminal = terminal
         self.backups = backups
         ctx = terminal.ctx
-        self.setWindowTitle(
-            self.tr("Kaunta · {store} · till {till}").format(
-                store=ctx.store.name, till=ctx.terminal_id
-            )
-        )
         self.setStyleSheet(STYLE)
         self.setWindowIcon(app_icon())
         # maximised by the app (or full screen in kiosk mode); this is the size it falls
@@ -127,7 +131,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.login = LoginScreen(self.stack, ctx.store.name, demo_hint)
+        self.login = LoginScreen(self.stack, ctx.store.name, demo_hint, training=ctx.training)
         self.actions_ = Actions(self.runner, terminal, self, self._show_error)
         self.sale = SaleScreen(self.stack, self.actions_)
         self.stack.addWidget(self.login)
@@ -140,22 +144,22 @@ class MainWindow(QMainWindow):
         self.sale.sig_late_payments.connect(self.refresh_late_alert)
 
         self.status_user = QLabel("", self)
-        self.status_till = QLabel(
-            (
-                self.tr("{store} · till {till} · TRAINING")
-                if ctx.training
-                else self.tr("{store} · till {till}")
-            ).format(store=ctx.store.name, till=ctx.terminal_id),
-            self,
-        )
+        self.status_till = QLabel("", self)
+        # which till this is, on the login screen and the sale screen alike: a live till
+        # has no training banner, so without this nothing said it was the real one
+        self.mode_badge = QLabel(self.tr(TRAINING_BADGE if ctx.training else LIVE_BADGE), self)
+        self.mode_badge.setObjectName("modeBadge")
+        self.mode_badge.setStyleSheet(MODE_STYLE[ctx.training])
         self.status_clock = QLabel("", self)
         bar = self.statusBar()
         # the bar's text keeps the window's side margin at both ends (the clock touched
         # the right edge): the same 8 px as the screens above it
         bar.setContentsMargins(SIDE_MARGIN, 0, SIDE_MARGIN, 0)
         bar.addWidget(self.status_user, 1)
+        bar.addPermanentWidget(self.mode_badge)
         bar.addPermanentWidget(self.status_till)
         bar.addPermanentWidget(self.status_clock)
+        self.refresh_shop()
         self._clock_timer = QTimer(self)
         self._clock_timer.timeout.connect(self._tick)
         self._clock_timer.start(1000)
@@ -205,6 +209,26 @@ class MainWindow(QMainWindow):
         self.background.submit(terminal.startup_checks, self._startup_checked, self._alert_error)
 
     # -- status -----------------------------------------------------------------------------
+    def refresh_shop(self) -> None:
+        """Name the shop where the window does (title, status line, login screen): at
+        start, and when the manager's shop details screen saved a new name."""
+        ctx = self.terminal.ctx
+        self.setWindowTitle(
+            (
+                self.tr("Kaunta · {store} · till {till} · TRAINING")
+                if ctx.training
+                else self.tr("Kaunta · {store} · till {till}")
+            ).format(store=ctx.store.name, till=ctx.terminal_id)
+        )
+        self.status_till.setText(
+            (
+                self.tr("{store} · till {till} · TRAINING")
+                if ctx.training
+                else self.tr("{store} · till {till}")
+            ).format(store=ctx.store.name, till=ctx.terminal_id)
+        )
+        self.login.set_store_name(ctx.store.name)
+
     def _tick(self) -> None:
         now = datetime.now(self.terminal.ctx.zone)
         self.status_clock.setText(i18n.clock_text(now))

@@ -218,10 +218,11 @@ class ShopDetailsDialog(KauntaDialog):
             self.state.recorded,
             self.state.path,
         )
-        parent = self.parentWidget()
-        refresh = getattr(parent.window(), "refresh_shop", None) if parent is not None else None
-        if callable(refresh):
-            refresh()  # the window's title, status line and login screen name the shop
+        owner = self.parentWidget()  # the manager's menu, on the till's window
+        while owner is not None and not callable(getattr(owner, "refresh_shop", None)):
+            owner = owner.parentWidget()
+        if owner is not None:
+            owner.refresh_shop()  # type: ignore[attr-defined]  # title, status, login name it
         parts = []
         if result.now:
             parts.append(self.tr("Saved: the next receipt shows the new details."))
