@@ -36,7 +36,8 @@ from __future__ import annotations
 from concurrent.futures import Future
 from datetime import date
 
-from PySide6.QtCore import QCoreApplication, QDate, QTimer
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -67,6 +68,7 @@ from pos.services.refunds import (
     RefundPlan,
     RefundRequest,
     RefundWaiting,
+    RefusedRefund,
     ResolvedRefund,
 )
 from pos.ui import i18n
@@ -148,7 +150,10 @@ class RefundDialog(KauntaDialog):
         self._timer.setInterval(SEARCH_DELAY_MS)
         self._timer.timeout.connect(self.search_now)
         self.search.textChanged.connect(lambda _t: self._timer.start())
-        self.search.returnPressed.connect(self.search_now)
+        # Enter in the search field (a scanner sends it after the number) searches, asking
+        # head office too, and never presses Refund (the dialog's Enter shortcut)
+        self.search.installEventFilter(self)
+        self.search.returnPressed.connect(lambda: self.search_now(ask_head_office=True))
         self.day.dateChanged.connect(lambda _d: self.search_now())
 
         self.results = self._table(
@@ -169,6 +174,12 @@ class RefundDialog(KauntaDialog):
         set_role(self.waiting_label, "error")
         self.waiting_label.setVisible(False)
         layout.addWidget(self.waiting_label)
+        # this till's refunds head office refused: money handed back it does not count
+        self.refused_label = QLabel("", self)
+        self.refused_label.setWordWrap(True)
+        set_role(self.refused_label, "error")
+        self.refused_label.setVisible(False)
+        layout.addWidget(self.refused_label)
         self.settle_row = QWidget(self)
         settle = QHBoxLayout(self.settle_row)
         settle.setContentsMargins(0, 0, 0, 0)
@@ -234,6 +245,18 @@ class RefundDialog(KauntaDialog):
         self.setMinimumWidth(900)
         self.refresh_pending()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The search field takes Enter for itself (see ``__init__``)."""
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            event.accept()
+            return False
+        return super().eventFilter(watched, event)
+
     def _table(self, headers: list[str]) -> QTableWidget:
         table = QTableWidget(0, len(headers), self)
         table.setHorizontalHeaderLabels(headers)
@@ -252,7 +275,9 @@ class RefundDialog(KauntaDialog):
         d = self.day.date()
         return date(d.year(), d.month(), d.day())
 
-    def search_now(self) -> None:
+    def search_now(self, *, ask_head_office: bool = False) -> None:
+        """Look in this till's journal; with ``ask_head_office`` (Enter, a scan) a receipt
+        not found here is asked of head office (typing alone never asks it)."""
         self._timer.stop()
         self._search_no += 1
         number = self._search_no
@@ -260,13 +285,43 @@ class RefundDialog(KauntaDialog):
         receipts = self._actions.terminal.receipts
         self._actions.call(
             lambda: receipts.find(text, day),
-            lambda rows: self._found(number, rows),
+            lambda rows: self._found(number, rows, text if ask_head_office else ""),
             self._failed,
         )
 
-    def _found(self, number: int, rows: list[ReceiptSummary]) -> None:
+    def _found(self, number: int, rows: list[ReceiptSummary], text: str = "") -> None:
         if number != self._search_no:
             return  # a newer search was started
+        refunds = self._actions.terminal.refunds
+        if not rows and text.strip() and refunds.asks_head_office:
+            # not this till's: another till of the store may have sold it (a network step)
+            self.show_info(self.tr("Not in this till's journal: asking head office…"))
+            self._actions.steps(
+                lambda: refunds.find_at_head_office_steps(text),
+                lambda found: self._found_at_head_office(number, found),
+                lambda error: self._head_office_failed(number, error),
+            )
+            return
+        if not rows and refunds.asks_head_office and self.search.text().strip():
+            self._list(
+                rows, self.tr("No receipt matches on this till: press Enter to ask head office.")
+            )
+            return
+        self._list(rows, self.tr("No receipt matches."))
+
+    def _found_at_head_office(self, number: int, rows: list[ReceiptSummary]) -> None:
+        if number != self._search_no:
+            return
+        self._list(rows, self.tr("No receipt matches, on this till or at head office."))
+        if self.found:
+            self.show_info(self.tr("Found at head office: sold at another till of this shop."))
+
+    def _head_office_failed(self, number: int, error: BaseException) -> None:
+        if number == self._search_no:
+            self._list([], "")
+            self.show_error(describe_error(error))
+
+    def _list(self, rows: list[ReceiptSummary], no_match: str) -> None:
         self.found = [r for r in rows if not r.voided]
         self.results.setRowCount(len(self.found))
         for i, r in enumerate(self.found):
@@ -278,11 +333,17 @@ class RefundDialog(KauntaDialog):
             )
             for j, text in enumerate(cells):
                 self.results.setItem(i, j, QTableWidgetItem(text))
-        no_match = self.tr("No receipt matches.")
+        notes = (
+            self.tr("No receipt matches."),
+            self.tr("No receipt matches on this till: press Enter to ask head office."),
+            self.tr("No receipt matches, on this till or at head office."),
+            self.tr("Not in this till's journal: asking head office…"),
+        )
         if not self.found:
-            self.show_info(no_match)
+            if no_match:
+                self.show_info(no_match)
         else:
-            if self.message.text() == no_match:
+            if self.message.text() in notes:
                 self.message.clear()  # only its own note: never a refund's result
             if len(self.found) == 1:
                 self.results.selectRow(0)
@@ -308,6 +369,15 @@ class RefundDialog(KauntaDialog):
             + (
                 " " + self.tr("Refunded before: {numbers}.").format(numbers=", ".join(sale.refunds))
                 if sale.refunds
+                else ""
+            )
+            + (
+                " "
+                + self.tr(
+                    "Sold at till {terminal} (found at head office): money goes back as cash "
+                    "or by a reversal made by hand."
+                ).format(terminal=sale.sold_at)
+                if sale.sold_at
                 else ""
             )
         )
@@ -529,6 +599,20 @@ class RefundDialog(KauntaDialog):
         """Read this till's refunds still waiting for a method's answer."""
         refunds = self._actions.terminal.refunds
         self._actions.call(refunds.pending, self._show_pending, lambda _e: None)
+        self._actions.call(refunds.refused_refunds, self._show_refused, lambda _e: None)
+
+    def _show_refused(self, items: list[RefusedRefund]) -> None:
+        """This till's refunds head office refused, each with the reason and what to do."""
+        lines = [
+            self.tr("Head office refused refund {number}: {reason}").format(
+                number=item.number, reason=i18n.render(item.reason)
+            )
+            + " "
+            + i18n.render(item.todo)
+            for item in items
+        ]
+        self.refused_label.setText("\n".join(lines))
+        self.refused_label.setVisible(bool(items))
 
     def _show_pending(self, items: list[PendingRefund]) -> None:
         self.pending = items
