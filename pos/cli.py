@@ -186,7 +186,7 @@ def run_backup_command(config: Config, command: str, file: Path | None) -> int:
     from datetime import UTC, datetime
 
     from pos.logging_setup import setup_logging
-    from pos.services.backups import BackupService
+    from pos.services.backups import BackupService, restore_lines
     from pos.store.backup import restore_backup
     from pos.store.errors import StoreError
 
@@ -201,9 +201,8 @@ def run_backup_command(config: Config, command: str, file: Path | None) -> int:
     except StoreError as exc:
         print(f"kaunta: {exc}", file=sys.stderr)
         return 2
-    print(f"Restored {result.source} into {result.restored} (schema {result.revision}).")
-    if result.aside is not None:
-        print(f"The database as it was is kept as {result.aside}.")
+    for line in restore_lines(result):  # the database, then each eTIMS file
+        print(line)
     return 0
 
 

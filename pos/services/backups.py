@@ -11,6 +11,7 @@ till's sales must not queue behind it (in WAL mode they do not have to).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,3 +69,47 @@ class BackupService:
     def latest(self) -> Path | None:
         """The newest backup that passes ``quick_check``."""
         return store_backup.latest_backup(self.db_path)
+
+
+#: what each companion file of a backup holds, as ``kaunta restore`` says it
+COMPANION_TEXTS = {
+    "etims.sqlite": "the KRA eTIMS queue, its invoice counter and KRA's signatures",
+    "etims-headoffice.sqlite": "KRA's answers received from head office",
+}
+
+
+def restore_lines(result: store_backup.RestoreResult) -> list[str]:
+    """What ``kaunta restore`` prints: the database put back, where the old one is kept,
+    and each eTIMS file put back or kept as it was, with the invoice counter it now has.
+
+    A manager restoring after a lost disk must see that the eTIMS queue came back too (its
+    counter is what keeps the next invoice from reusing a number KRA holds), and, when it
+    was kept, why the older copy was not put back."""
+    lines = [f"Restored {result.source} into {result.restored} (schema {result.revision})."]
+    if result.aside is not None:
+        lines.append(f"The database as it was is kept as {result.aside}.")
+    folder = result.restored.parent
+    for name in result.companions:
+        lines.append(
+            f"Restored {name} ({_companion_text(name)}) from the backup{_counter(folder / name)}."
+        )
+    for name in result.kept:
+        lines.append(
+            f"Kept {name} as it was ({_companion_text(name)}){_counter(folder / name)}: it had "
+            "numbered as far as the backup's copy or further, and putting the older copy back "
+            "would give KRA invoice numbers it already holds."
+        )
+    return lines
+
+
+def _companion_text(name: str) -> str:
+    return COMPANION_TEXTS.get(name, "a file kept with the database")
+
+
+def _counter(path: Path) -> str:
+    """``, invoices numbered up to N`` for a queue file with a counter; empty otherwise."""
+    try:
+        number = store_backup.invoice_counter(path)
+    except sqlite3.Error:  # unreadable: the restore itself checked it; say no number
+        return ""
+    return f", invoices numbered up to {number}" if number else ""
