@@ -175,6 +175,7 @@ class SyncLink:
             hq, self.training_hq = self.training_hq, None
         if agent is not None:
             agent.stop(timeout=5)
+        self.terminal.refunds.use_lookup(None)
         self._swap_registrar(None)
         self._swap_paypal_registrar(None)
         if hq is not None:
@@ -315,6 +316,10 @@ class SyncLink:
         )
         if old is not None:
             old.stop(timeout=5)
+        if not self.config.training:  # another till's receipt, for a refund (pos.refund_link)
+            from pos.refund_link import sale_lookup
+
+            self.terminal.refunds.use_lookup(sale_lookup(client))
         self.service.update(
             phase=SyncPhase.RUNNING, head_office_url=creds.url, problem="", refused=False
         )

@@ -19,10 +19,13 @@ from sqlalchemy import text
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.domain.receipt import StoreInfo
 from pos.refund_link import sale_lookup
+from pos.secrets import MemorySecrets
 from pos.services.auth import Role
 from pos.services.context import Policy, TerminalContext
+from pos.services.headoffice import EnrollRequest
 from pos.services.journal import TrainingKeyFile
 from pos.services.terminal import DemoUser, Terminal
+from pos.sync_link import SyncLink
 from pos.ui.manager.menu import ManagerMenu
 from pos.ui.manager.refund_dialog import RefundDialog
 from sync.agent import ClientSettings, HeadOfficeClient, SyncAgent
@@ -153,3 +156,22 @@ def test_the_refund_dialog_says_head_office_cannot_be_reached(make_till: MakeTil
             assert s.execute(text("SELECT count(*) FROM refunds")).scalar() == 0
     finally:
         dead.close()
+
+
+def test_the_enrolled_till_asks_head_office_while_its_link_runs(
+    make_till: MakeTill, head_office: RealHeadOffice
+) -> None:
+    till = make_till(training=False)
+    link = SyncLink(till.config, till.terminal, MemorySecrets())
+    link.start(background=False)
+    try:
+        refunds = till.terminal.refunds
+        assert not refunds.asks_head_office  # not enrolled: the dialog never offers it
+        (code,) = head_office.codes(["DEMO"])
+        link.enroll(EnrollRequest(head_office.url, code, "Back till"))
+        assert refunds.asks_head_office
+        till.login(MANAGER, MANAGER_PIN)
+        assert refunds.find_at_head_office("DEMO-T9-000001") == []  # asked, and none
+    finally:
+        link.stop()
+    assert not refunds.asks_head_office
