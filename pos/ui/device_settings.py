@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.device_admin import DeviceAdmin, FoundPort
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.device_status import status_text
 from pos.ui.dialogs import KauntaDialog
@@ -270,10 +271,15 @@ class DeviceSettingsDialog(KauntaDialog):
         )
 
     def card_diagnose(self) -> None:
-        self.acts.steps(self.admin.card_diagnose, self.show_info, self._failed)
+        self.acts.steps(self.admin.card_diagnose, self._terminal_said, self._failed)
 
     def card_register(self) -> None:
-        self.acts.steps(self.admin.card_register, self.show_info, self._failed)
+        self.acts.steps(self.admin.card_register, self._terminal_said, self._failed)
+
+    def _terminal_said(self, answer: str) -> None:
+        """The card terminal's answer (English, as the method stored it) in the screen's
+        language: a marked sentence or a registered outcome with its values."""
+        self.show_info(i18n.text(answer))
 
     def _failed(self, error: BaseException) -> None:
         self.show_error(describe_error(error))
