@@ -17,10 +17,11 @@ from django.db import connection, connections
 from django.test import Client, RequestFactory
 
 from sync.server.api import throttles
+from sync.server.api.auth import terminal_by_token_hash
 from sync.server.api.throttles import TABLE, AddressThrottle, TerminalThrottle
 from sync.server.ledger.apply import apply_batch
 from sync.server.ledger.models import LedgerEvent, Sale, SaleLine
-from sync.server.terminals.models import Terminal
+from sync.server.terminals.models import Terminal, digest
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll
 
@@ -223,3 +224,29 @@ def test_requests_racing_for_both_throttles_never_exceed_either_limit(
     assert sum(allowed) == 12
     assert _counter(f"count_terminal_{terminal.pk}") == 12
     assert _counter("count_address_10.8.0.1") == 12
+
+
+def test_the_compiled_token_lookup_gives_what_the_orm_gives(client: Client) -> None:
+    till = enroll(client, new_store())
+    beat = {"at": "2026-03-02T07:30:00Z", "outbox_waiting": 4, "last_sync_at": None}
+    client.post("/api/v1/heartbeat", {**beat, "app_version": "t"}, "application/json", **till.auth)
+    orm = _terminal(till)
+    for _ in range(2):  # compiled on the first call, reused on the second
+        with statements() as seen:
+            got = terminal_by_token_hash(digest(till.token))
+            assert got is not None
+            names = (got.store.organisation.name, got.store.code)  # no further query
+        assert len(seen) == 1
+        for mine, theirs in ((got, orm), (got.store, orm.store)):
+            for f in type(theirs)._meta.concrete_fields:
+                assert getattr(mine, f.attname) == getattr(theirs, f.attname), f.name
+        assert names == (orm.store.organisation.name, orm.store.code)
+        assert got.last_heartbeat["outbox_waiting"] == 4  # JSON read as the ORM reads it
+        assert got.last_seen_at is not None
+        assert got.last_seen_at.tzinfo is not None
+    assert terminal_by_token_hash(digest("no such token")) is None
+    Terminal.objects.filter(pk=orm.pk).update(revoked_at=orm.enrolled_at)
+    revoked = terminal_by_token_hash(digest(till.token))
+    assert revoked is not None
+    assert revoked.revoked
+    assert client.get("/api/v1/changes", **till.auth).status_code == 401
