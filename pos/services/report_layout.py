@@ -2,8 +2,10 @@
 
 The printer layout is plain text lines of the printer's width (42 columns on 80 mm paper,
 32 on 58 mm); the screen and the PDF show the same lines, so what a manager reads is what
-the printer gives. ``say`` translates a label (the UI passes its translator; English
-without one).
+the printer gives. ``say`` translates a label (the UI passes the screens' translator,
+``pos.ui.i18n.text``; English without one): every label is marked with ``text`` so it is
+extracted for translation. Amounts, method codes, names and the CSV stay as they are (the
+CSV is for spreadsheets: its section and item names are fixed English keys).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
 from pos.domain import csv_safe
+from pos.domain.messages import text
 from pos.domain.money import Money, exponent
 from pos.services.period import PeriodReport
 
@@ -26,7 +29,7 @@ def _same(label: str) -> str:
 
 
 #: the lines under an X's refunds-waiting list (also the CSV's note row)
-WAITING_NOTE = (
+WAITING_NOTE = text(
     "Not counted in this report yet: resolve each in the refund dialog (Check again, or "
     "settle by hand) before the Z."
 )
@@ -70,70 +73,70 @@ def report_lines(
         return value if currency == r.currency else f"{currency} {value}"
 
     rule = "-" * width
-    title = say("Z REPORT") + f" {r.z_number}" if r.kind == "Z" else say("X REPORT")
+    title = say(text("Z REPORT")) + f" {r.z_number}" if r.kind == "Z" else say(text("X REPORT"))
     out = [r.store_name[:width].center(width), title.center(width)]
     if r.training:
-        out.append(say("TRAINING - NOT A REAL REPORT").center(width))
+        out.append(say(text("TRAINING - NOT A REAL REPORT")).center(width))
     out += [
-        row(say("Terminal"), r.terminal_id),
-        row(say("Business day"), r.business_date),
-        row(say("Shifts"), ", ".join(str(n) for n in r.shift_numbers)),
-        row(say("From"), local_moment(r.period_start, zone)),
-        row(say("To"), local_moment(r.period_end, zone)),
-        row(say("Printed by"), r.made_by),
+        row(say(text("Terminal")), r.terminal_id),
+        row(say(text("Business day")), r.business_date),
+        row(say(text("Shifts")), ", ".join(str(n) for n in r.shift_numbers)),
+        row(say(text("From")), local_moment(r.period_start, zone)),
+        row(say(text("To")), local_moment(r.period_end, zone)),
+        row(say(text("Printed by")), r.made_by),
     ]
     if r.waiting_refunds:  # before the figures: they leave these refunds out
-        out += [rule, say("REFUNDS WAITING") + f" ({r.waiting_count})"]
+        out += [rule, say(text("REFUNDS WAITING")) + f" ({r.waiting_count})"]
         for w in r.waiting_refunds:
             at = local_moment(w.at, zone)[11:]
             out.append(row(f"  {w.method} {w.state} {at}", own(w.amount, w.currency)))
         for currency, value in r.waiting_value():
-            out.append(row("  " + say("Total waiting"), own(value, currency)))
+            out.append(row("  " + say(text("Total waiting")), own(value, currency)))
         out += textwrap.wrap(say(WAITING_NOTE), width)
     out += [
         rule,
-        money(say("Gross sales"), r.gross_sales),
-        money(say("Discounts"), -r.discounts),
-        money(say("Refunds") + f" ({r.refunds_count})", -r.refunds_value),
-        money(say("Net sales"), r.net_sales),
-        money(say("Voids") + f" ({r.voids_count})", r.voids_value),
-        row(say("Number of sales"), str(r.sales_count)),
-        money(say("Average basket"), r.average_basket),
+        money(say(text("Gross sales")), r.gross_sales),
+        money(say(text("Discounts")), -r.discounts),
+        money(say(text("Refunds")) + f" ({r.refunds_count})", -r.refunds_value),
+        money(say(text("Net sales")), r.net_sales),
+        money(say(text("Voids")) + f" ({r.voids_count})", r.voids_value),
+        row(say(text("Number of sales")), str(r.sales_count)),
+        money(say(text("Average basket")), r.average_basket),
         rule,
-        say("VAT by class"),
+        say(text("VAT by class")),
     ]
     for v in r.vat:
-        out.append(money(f"  {v.code} {v.rate_bp / 100:g}% " + say("gross"), v.gross))
-        out.append(money(f"  {v.code} " + say("VAT"), v.vat))
-    out += [rule, say("Tenders")]
+        out.append(money(f"  {v.code} {v.rate_bp / 100:g}% " + say(text("gross")), v.gross))
+        out.append(money(f"  {v.code} " + say(text("VAT")), v.vat))
+    out += [rule, say(text("Tenders"))]
     for t in r.tenders:
         label = f"  {t.method} ({t.count})"
         out.append(money(label, t.amount))
         if t.foreign_currency:
             out.append(row("", own(t.foreign_amount, t.foreign_currency)))
         if t.refunded:
-            out.append(money("    " + say("refunded"), -t.refunded))
+            out.append(money("    " + say(text("refunded")), -t.refunded))
     out += [
         rule,
-        say("Cash drawer"),
-        money("  " + say("Opening float"), r.opening_float),
-        money("  " + say("Cash sales"), r.cash_sales),
-        money("  " + say("Cash refunds"), -r.cash_refunds),
-        money("  " + say("Cash in"), r.paid_in),
-        money("  " + say("Cash out"), -r.paid_out),
-        money("  " + say("Expected cash"), r.expected_cash),
+        say(text("Cash drawer")),
+        money("  " + say(text("Opening float")), r.opening_float),
+        money("  " + say(text("Cash sales")), r.cash_sales),
+        money("  " + say(text("Cash refunds")), -r.cash_refunds),
+        money("  " + say(text("Cash in")), r.paid_in),
+        money("  " + say(text("Cash out")), -r.paid_out),
+        money("  " + say(text("Expected cash")), r.expected_cash),
     ]
     for c in r.counted:
-        out.append(money(f"  {c.method} " + say("counted"), c.counted))
-        out.append(money(f"  {c.method} " + say("difference"), c.difference))
-    out.append(row("  " + say("No-sale openings"), str(r.no_sale_count)))
+        out.append(money(f"  {c.method} " + say(text("counted")), c.counted))
+        out.append(money(f"  {c.method} " + say(text("difference")), c.difference))
+    out.append(row("  " + say(text("No-sale openings")), str(r.no_sale_count)))
     moves = [m for m in r.movements if m.direction != "none"]
     if moves:
-        out += [rule, say("Cash movements")]
+        out += [rule, say(text("Cash movements"))]
         for m in moves:
             sign = 1 if m.direction == "in" else -1
             out.append(money(f"  {m.at[11:16]} {m.kind} {m.reason}", sign * m.amount))
-    out += [rule, say("By cashier")]
+    out += [rule, say(text("By cashier"))]
     for who in r.by_cashier:
         out.append(money(f"  {who.name} ({who.sales_count})", who.net_sales))
     out.append(rule)

@@ -1,10 +1,10 @@
 """X and Z reports on screen: the printer layout, exported as CSV or PDF.
 
-The screen shows the same lines the receipt printer prints (``report_lines``), so what the
-manager checks is what is filed. An X with refunds still waiting says so above the lines
-as well (how many, what they come to, that they are not counted yet and must be resolved
-before the Z). Exports go to the folder the manager chooses; CSV cells
-are safe against formula injection (``pos.domain.csv_safe``).
+The screen shows the same lines the receipt printer prints (``report_lines``, in the
+screens' language), so what the manager checks is what is filed. An X with refunds still
+waiting says so above the lines as well (how many, what they come to, that they are not
+counted yet and must be resolved before the Z). Exports go to the folder the manager
+chooses; CSV cells are safe against formula injection (``pos.domain.csv_safe``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pos.domain.money import Money
 from pos.services.period import PeriodReport
 from pos.services.report_layout import report_csv, report_lines
 from pos.services.zreports import ZSummary
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.manager.reports_pdf import write_pdf
@@ -51,7 +52,7 @@ class ReportDialog(KauntaDialog):
         super().__init__(parent, title)
         self.report = report
         self.export_dir = export_dir
-        self.lines = report_lines(report, zone=zone)
+        self.lines = report_lines(report, say=i18n.text, zone=zone)
         layout = QVBoxLayout(self)
         self.waiting = QLabel(self)
         self.waiting.setWordWrap(True)
