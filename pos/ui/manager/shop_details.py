@@ -19,8 +19,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pos.services.shop_details import SaveResult, ShopDetailsService, ShopScreen
 from pos.ui.actions import Actions, describe_error
@@ -31,7 +39,7 @@ from pos.ui.setup_wizard import model
 from pos.ui.setup_wizard.backend import EtimsCheck, EtimsChecks
 from pos.ui.setup_wizard.pages import ReceiptPage, RegionPage, SetupPage, ShopPage
 from pos.ui.setup_wizard.pages_devices import EtimsPage
-from pos.ui.widgets import set_role
+from pos.ui.widgets import action_button, clear_error, set_role
 
 CONTEXT = "ShopDetails"
 LABEL = QT_TRANSLATE_NOOP("ManagerMenu", "Shop details")
@@ -95,7 +103,14 @@ class ShopDetailsDialog(KauntaDialog):
         self.pages: list[SetupPage] = [self.shop, self.region, self.receipt, self.etims]
         for page in self.pages:
             page.show_details()
-            self.tabs.addTab(page, page.title())
+            # each page scrolls inside its tab: the shop page's seven rows of touch-sized
+            # fields are taller than a 768-pixel screen leaves room for with the buttons
+            scroll = QScrollArea(self.tabs)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(page)
+            self.tabs.addTab(scroll, page.title())
+        self.tabs.currentChanged.connect(lambda _i: clear_error(self.message))
         layout.addWidget(self.tabs, 1)
         self.currency_note = QLabel(self)
         self.currency_note.setObjectName("currencyFixed")
@@ -105,9 +120,44 @@ class ShopDetailsDialog(KauntaDialog):
         self.when.setWordWrap(True)
         layout.addWidget(self.when)
         layout.addWidget(self.message)
-        self.save_button = self.add_buttons(layout, self.tr("Save"), self.save)
+        row = QHBoxLayout()
+        # Close, not Cancel: what was saved stays saved; what was not is left as it was
+        row.addWidget(action_button(self, self.tr("Close"), "Esc", self.reject))
+        self.save_button = action_button(self, self.tr("Save"), "Enter", self.save, role="primary")
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
         self._fixed_fields()
+        # the wizard's words for its own step ("Skip to ..."): this screen's instead
+        self.etims.intro.setText(
+            self.tr(
+                "The branch's eTIMS device as KRA registered it on the eTIMS portal. Test "
+                "connection initialises it with KRA; the communication key KRA sends is "
+                "kept in this computer's keyring, never in a file. Leave it empty on a till "
+                "that does not submit its sales to KRA (docs/etims.md)."
+            )
+        )
         self.setMinimumWidth(720)
+        self.tabs.setMinimumHeight(300)
+
+    def open(self) -> None:
+        """As every dialog, kept inside the till's window (a 1024x768 screen)."""
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setMaximumHeight(max(parent.window().height(), 480))
+        super().open()
+
+    def _scroll_of(self, page: SetupPage) -> QScrollArea | None:
+        for index in range(self.tabs.count()):
+            scroll = self.tabs.widget(index)
+            if isinstance(scroll, QScrollArea) and scroll.widget() is page:
+                return scroll
+        return None
+
+    def show_page(self, page: SetupPage) -> None:
+        """Bring ``page``'s tab to the front."""
+        scroll = self._scroll_of(page)
+        if scroll is not None:
+            self.tabs.setCurrentWidget(scroll)
 
     # -- what cannot change here -------------------------------------------------------------
     def _fixed_fields(self) -> None:
@@ -116,6 +166,8 @@ class ShopDetailsDialog(KauntaDialog):
         enrolled = self.state.enrolled
         for edit in (self.shop.store_code, self.shop.till):
             edit.setReadOnly(True)
+            edit.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            edit.setStyleSheet("background:#eceff1; color:#52606d;")  # looks fixed
             edit.setToolTip(
                 self.tr("Set by head office at enrollment.")
                 if enrolled
@@ -147,9 +199,8 @@ class ShopDetailsDialog(KauntaDialog):
             )
         self.when.setText(
             self.tr(
-                "Name, address, phone, KRA PIN, header, footer and receipt language are "
-                "used from the next receipt. The currency, time zone and KRA eTIMS are "
-                "used when Kaunta starts again."
+                "Used from the next receipt; the currency, time zone and KRA eTIMS when "
+                "Kaunta starts again."
             )
         )
 
@@ -163,6 +214,20 @@ class ShopDetailsDialog(KauntaDialog):
 
     def note_skipped(self, name: str) -> None:
         """Nothing is skipped on this screen."""
+
+    def page_said(self, page: SetupPage, text: str, error: bool, field: QWidget | None) -> None:
+        """A page's message (a refused field, how the eTIMS test went) on this screen's
+        own message line, always in view (the page's own line may be scrolled away), and
+        the field scrolled into view."""
+        page.message.clear()
+        if error:
+            self.show_error(text)
+        else:
+            self.show_info(text)
+        scroll = self._scroll_of(page)
+        if field is not None and scroll is not None:
+            self.show_page(page)
+            scroll.ensureWidgetVisible(field)
 
     def call(
         self, fn: Callable[[], Any], on_ok: Callable[[Any], None], on_error: Callable[[str], None]
@@ -189,15 +254,14 @@ class ShopDetailsDialog(KauntaDialog):
                     self.etims.key,
                 )
             if problem is not None:
-                self.tabs.setCurrentWidget(page)
-                page.show_error(*problem)
+                self.show_page(page)
+                page.show_error(*problem)  # shown here too (page_said), the field in view
                 return False
         return True
 
     def save(self) -> None:
         if not self._checked():
-            self.show_error(self.tr("Correct the field shown, then save again."))
-            return
+            return  # the page's message names the field, on this screen's message line
         new = model.shop_settings(self.details, self.state.settings)
         self.save_button.setEnabled(False)
         self.acts.call(lambda: self.service.save(new), self._saved, self._failed)

@@ -52,6 +52,9 @@ class PageHost(Protocol):
 
     def note_skipped(self, name: str) -> None: ...
 
+    def page_said(self, page: SetupPage, text: str, error: bool, field: QWidget | None) -> None:
+        """``page`` showed ``text`` on its message line (the host may show it too)."""
+
     def call(
         self, fn: Callable[[], Any], on_ok: Callable[[Any], None], on_error: Callable[[str], None]
     ) -> None: ...
@@ -94,10 +97,12 @@ class SetupPage(QWizardPage):
         self.message.setText(text)
         if field is not None:
             field.setFocus()
+        self.setup.page_said(self, text, True, field)
 
     def show_info(self, text: str) -> None:
         set_role(self.message, "info")
         self.message.setText(text)
+        self.setup.page_said(self, text, False, None)
 
     # -- Next -------------------------------------------------------------------------
     def check(self) -> tuple[str, QWidget | None] | None:

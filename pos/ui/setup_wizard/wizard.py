@@ -142,6 +142,9 @@ class SetupWizard(QWizard):
         if name not in self.details.skipped:
             self.details.skipped.append(name)
 
+    def page_said(self, page: SetupPage, text: str, error: bool, field: QWidget | None) -> None:
+        """The wizard shows each page's message on the page itself: nothing more."""
+
     def choose_training(self) -> None:
         """The welcome page's one click to training mode: nothing is written."""
         self.result_mode = "training"
