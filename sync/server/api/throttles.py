@@ -35,6 +35,7 @@ two rows per active key instead of one per key and minute for ever.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -72,6 +73,7 @@ def _carried(table: str, previous: str, fraction: str) -> str:
     )
 
 
+@functools.cache
 def counting_sql(table: str) -> str:
     """The one counting statement (parameters: this window's key, its expiry, the limit,
     the previous window's key, the carried fraction in millionths; the last three again for
@@ -86,6 +88,7 @@ def counting_sql(table: str) -> str:
     )
 
 
+@functools.cache
 def counting_many_sql(table: str, keys: int) -> str:
     """One statement counting ``keys`` different keys at once, each exactly as
     :func:`counting_sql` counts one (parameters per key, in order: its window's key, the

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from sync.protocol.batch import Ack, AckStatus, Batch, acks_document, parse_batch, rejection
@@ -120,13 +120,7 @@ def apply_batch(terminal: Terminal, raw: bytes) -> dict[str, Any]:
 
 
 def _apply(terminal: Terminal, batch: Batch, documents: list[Any]) -> list[Ack]:
-    ids = [uuid.UUID(i.event_id) for i in batch.items if i.event is not None and i.event_id]
-    known = {
-        str(eid): (h, tid)
-        for eid, h, tid in m.LedgerEvent.objects.filter(event_id__in=ids).values_list(
-            "event_id", "content_hash", "terminal_id"
-        )
-    }
+    known = _known([i.event_id for i in batch.items if i.event is not None and i.event_id])
     acks: list[Ack] = []
     rows = _Rows()
     taken: set[str] = set()
@@ -166,6 +160,31 @@ def _apply(terminal: Terminal, batch: Batch, documents: list[Any]) -> list[Ack]:
         acks.append(Ack(item.index, eid, AckStatus.APPLIED))
     _write(rows)
     return acks
+
+
+def _known(event_ids: list[str]) -> dict[str, tuple[str, int]]:
+    """The events of ``event_ids`` the ledger holds already: id -> (hash, terminal).
+
+    On PostgreSQL one array parameter (``= ANY``) rather than Django's ``IN`` list, which
+    bound, quoted and split 200 UUIDs one by one on every push (about 1 ms of a batch)."""
+    if not event_ids:
+        return {}
+    if copy_supported():
+        table = connection.ops.quote_name(m.LedgerEvent._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT event_id, content_hash, terminal_id FROM {table} "
+                "WHERE event_id = ANY(%s::uuid[])",
+                [event_ids],
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = list(
+            m.LedgerEvent.objects.filter(
+                event_id__in=[uuid.UUID(e) for e in event_ids]
+            ).values_list("event_id", "content_hash", "terminal_id")
+        )
+    return {str(eid): (h, tid) for eid, h, tid in rows}
 
 
 def _conflict(
