@@ -23,6 +23,7 @@ from pos.services.shop_details import ShopDetailsService, ShopSettings
 from pos.services.terminal import DemoUser, Terminal
 from pos.shop_link import start_shop_details
 from pos.store.models import AuditEntry
+from pos.ui import i18n
 from pos.ui.setup_wizard.model import ShopDetails, config_toml
 from tests.shift_open import ensure_shift
 
@@ -70,6 +71,7 @@ def live(tmp_path: Path) -> Iterator[tuple[Config, Terminal, ShopDetailsService]
         yield config, terminal, service
     finally:
         terminal.close()
+        i18n.set_receipt_language("en")  # a save applied it process-wide: put it back
 
 
 def _login(terminal: Terminal, role: Role) -> None:
@@ -123,6 +125,7 @@ def test_new_details_print_on_the_next_receipt_without_a_restart(
         assert text in after
         assert text not in before
     assert "KARIBU TENA!" in after
+    assert i18n.receipt_language() == "both"  # the printer and screens say labels so now
     assert "MOI AVENUE 12" not in after
     # the first sale keeps what it printed: its reprint shows the old details
     reprint = "\n".join(render_text(terminal.receipts.reprint(last.sale_id), 48)).upper()
@@ -262,7 +265,9 @@ def test_etims_settings_are_written_for_the_next_start(
 
 
 def test_training_details_are_the_demo_shop_s(tmp_path: Path) -> None:
-    config = load_config(None, tmp_path / "data", True, env={"KAUNTA_CONFIG": ""})
+    empty = tmp_path / "kaunta.toml"  # never the developer's own config
+    empty.write_text("", encoding="utf-8")
+    config = load_config(empty, tmp_path / "data", True, env={})
     terminal = Terminal.open(config.database_path, config.terminal_context())
     try:
         terminal.seed_demo(CATALOG_CSV, [DemoUser(n, Role(r), p) for n, r, p in DEMO_USERS])
@@ -274,4 +279,4 @@ def test_training_details_are_the_demo_shop_s(tmp_path: Path) -> None:
             service.save(dataclasses.replace(service.current(), store_name="Real shop"))
     finally:
         terminal.close()
-    assert not config.config_path.exists() or "Real shop" not in config.config_path.read_text()
+    assert config.config_path.read_text(encoding="utf-8") == ""
