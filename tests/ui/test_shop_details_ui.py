@@ -3,20 +3,25 @@ by the wizard's config, and the live/training marker on the login and sale scree
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import keyring
 import pytest
 from PySide6.QtCore import Qt
 
 from pos.config import Config, load_config
 from pos.demo import DEMO_USERS
+from pos.secrets import KeyringSecrets
 from pos.services.headoffice import SyncPhase
 from pos.shop_link import start_shop_details
 from pos.ui.main_window import MainWindow
 from pos.ui.manager.menu import ManagerMenu
 from pos.ui.manager.shop_details import ShopDetailsDialog
 from pos.ui.setup_wizard.model import ShopDetails, config_toml
+from sync.etims.sandbox import DEMO_SERIAL_01, DEMO_TIN, EtimsSandbox
+from tests.test_secrets import MemoryKeyring
 
 if TYPE_CHECKING:
     from conftest import MakeTill, Till
@@ -174,3 +179,47 @@ def test_an_enrolled_till_shows_head_office_as_the_owner(make_till: MakeTill) ->
     till.until(lambda: dialog.saved is not None)
     assert dialog.saved is not None
     assert dialog.saved.changed == ("phone",)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_etims_is_initialised_from_the_screen_and_saved_for_the_next_start(
+    make_till: MakeTill, memory_keyring: MemoryKeyring
+) -> None:
+    """The wizard's eTIMS page and test, hosted by this screen: the OSCU simulator over
+    real HTTP initialises the device, the key goes to the keyring, Save writes [etims]."""
+    box = EtimsSandbox().start()
+    try:
+        till = _live(make_till)
+        _login(till, "manager")
+        dialog = _open(till)
+        page = dialog.etims
+        assert page.tin.text() == DEMO_TIN  # the shop's KRA PIN
+        page.branch.setText("01")
+        page.serial.setText(DEMO_SERIAL_01)
+        page.environment.setCurrentIndex(page.environment.findData("simulator"))
+        page.url.setText(box.base_url)
+        till.click(page.test_button)
+        till.until(lambda: dialog.message.text().startswith("KRA eTIMS: the device is"))
+        assert KeyringSecrets().get(f"etims.cmc_key.{DEMO_TIN}.01") == box.device("01").cmc_key
+        till.click(dialog.save_button)
+        till.until(lambda: dialog.saved is not None)
+        assert dialog.saved is not None
+        assert dialog.saved.restart == ("etims",)
+        assert "KRA eTIMS" in dialog.message.text()
+        assert "starts again" in dialog.message.text()
+    finally:
+        box.stop()
+    config = load_config(till.config.config_path, till.config.data_dir, False, env={})
+    assert config.etims is not None
+    assert (config.etims.branch.bhf_id, config.etims.environment) == ("01", "simulator")
+    assert box.device("01").cmc_key not in config.config_path.read_text(encoding="utf-8")
