@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -31,10 +32,24 @@ from pos.ui import i18n, startup_dialog
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "backups"
 
 
+def _settle(app: QApplication, widgets: list[QWidget]) -> None:
+    """Wait (up to 5 s) until the window manager shows ``widgets``, then let them paint:
+    a capture taken before the window is mapped is black."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        app.processEvents()
+        handles = [w.windowHandle() for w in widgets]
+        if all(h is not None and h.isExposed() for h in handles):
+            break
+        time.sleep(0.05)
+    for _ in range(10):
+        app.processEvents()
+        time.sleep(0.03)
+
+
 def shot(app: QApplication, widget: QWidget, name: str) -> None:
     """The X screen around ``widget`` (its frame and a margin), as ImageMagick sees it."""
-    for _ in range(5):
-        app.processEvents()
+    _settle(app, [widget])
     frame = widget.frameGeometry().adjusted(-24, -24, 24, 24)
     crop = f"{frame.width()}x{frame.height()}+{max(frame.x(), 0)}+{max(frame.y(), 0)}"
     target = OUT / f"{name}.png"

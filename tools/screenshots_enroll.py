@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -36,10 +37,24 @@ from pos.ui.main_window import MainWindow
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "setup"
 
 
-def shot(app: QApplication, widgets: list[QWidget], name: str) -> None:
-    """The X screen around ``widgets`` (their frames joined, and a margin)."""
+def _settle(app: QApplication, widgets: list[QWidget]) -> None:
+    """Wait (up to 5 s) until the window manager shows ``widgets``, then let them paint:
+    a capture taken before the window is mapped is black."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        app.processEvents()
+        handles = [w.windowHandle() for w in widgets]
+        if all(h is not None and h.isExposed() for h in handles):
+            break
+        time.sleep(0.05)
     for _ in range(10):
         app.processEvents()
+        time.sleep(0.03)
+
+
+def shot(app: QApplication, widgets: list[QWidget], name: str) -> None:
+    """The X screen around ``widgets`` (their frames joined, and a margin)."""
+    _settle(app, widgets)
     frame = widgets[0].frameGeometry()
     for widget in widgets[1:]:
         frame = frame.united(widget.frameGeometry())
