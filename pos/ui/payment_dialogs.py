@@ -289,7 +289,10 @@ class GatewayDialog(KauntaDialog):
             self._sending = False
             self.send_button.setEnabled(True)
             self.status.setText("")
-            self.show_error(describe_error(error))
+            said = describe_error(error)
+            if self.phone is not None and said == self.phone_hint.text():
+                self.phone_hint.clear()  # said once, on the message line, not twice
+            self.show_error(said)
 
         self.act.steps(
             lambda: self.payments.start_steps(self.method_code, amount, keyed=keyed, **extra),
