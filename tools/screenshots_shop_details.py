@@ -3,7 +3,8 @@ the manager's Shop details screen (docs/screenshots/live-*.png and
 docs/screenshots/manager/16-*.png to 20-*.png).
 
 Run: ``bash tools/screenshots_shop_details.sh`` (Xvfb and openbox at 1024x768 through
-``xvfb-run -a``), or by hand on a display: ``python tools/screenshots_shop_details.py``.
+``xvfb-run -a``; English, then Kiswahili with ``-sw`` names), or by hand on a display:
+``python tools/screenshots_shop_details.py [--language sw] [--extra-translations FILE]``.
 It writes a live config as the set-up wizard does into a temporary folder, opens the till
 on it (demo staff and products; journal keys in files beside the database, as tests do,
 so no keyring is touched), then as the manager opens Shop details from the Ctrl+M menu
@@ -12,6 +13,7 @@ through its real dialog and captures the whole X screen with ImageMagick's ``imp
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -38,8 +40,23 @@ OUT = DOCS / "manager"
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--language", choices=["en", "sw"], default="en")
+    parser.add_argument(
+        "--extra-translations",
+        type=Path,
+        default=None,
+        help="a helper's {English: Kiswahili} JSON not merged yet (tools/wizard_screenshots.py)",
+    )
+    args = parser.parse_args()
+    suffix = "" if args.language == "en" else f"-{args.language}"
     OUT.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="kaunta-shop-shots-"))
+    if args.extra_translations is not None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from wizard_screenshots import with_extra_translations
+
+        with_extra_translations(args.extra_translations, folder)
     details = ShopDetails(
         shop_name="Mama Njeri Supermarket",
         address=["Moi Avenue 12", "Nairobi"],
@@ -68,7 +85,7 @@ def main() -> int:
 
     def shot(name: str, folder: Path = OUT) -> None:
         app.processEvents()
-        target = folder / f"{name}.png"
+        target = folder / f"{name}{suffix}.png"
         subprocess.run(["import", "-window", "root", str(target)], check=True)
         print("wrote", target)
 
@@ -80,6 +97,7 @@ def main() -> int:
 
     def login() -> None:
         window.login.select_user(users["Carol Njeri"])
+        window.login.choose_language(args.language)
         window.login.pin.setText("3333")
         window.login.pin.returnPressed.emit()
 
@@ -118,8 +136,12 @@ def main() -> int:
         dialog().reject()
         menu().accept()
 
+    def before_login() -> None:
+        window.login.choose_language(args.language)  # the login screen in that language
+        shot("live-login", DOCS)
+
     steps: list[tuple[int, Callable[[], None]]] = [
-        (800, lambda: shot("live-login", DOCS)),
+        (800, before_login),
         (100, login),
         (1200, lambda: shot("live-sale", DOCS)),
         (100, window.open_manager),

@@ -551,6 +551,7 @@ class MainWindow(QMainWindow):
             self.actions_.call(lambda: auth.set_language(chosen), lambda _u: None)
             self.login.remember_language(user.user_id, chosen)
         i18n.set_language(chosen or user.language)
+        self.refresh_shop()  # the title and status line, built from values, in it too
 
     def lock(self) -> None:
         """Lock the till now (idle timeout, Ctrl+L)."""

@@ -64,7 +64,9 @@ class _NoChecks:
         return EtimsCheck(
             False,
             "settings",
-            QCoreApplication.translate(CONTEXT, "the eTIMS test is not available on this till"),
+            QCoreApplication.translate(
+                "ShopDetails", "the eTIMS test is not available on this till"
+            ),
         )
 
 
@@ -74,7 +76,7 @@ class ShopDetailsDialog(KauntaDialog):
     def __init__(
         self, parent: QWidget, acts: Actions, service: ShopDetailsService, screen: ShopScreen
     ) -> None:
-        super().__init__(parent, QCoreApplication.translate(CONTEXT, "Shop details"))
+        super().__init__(parent, QCoreApplication.translate("ShopDetails", "Shop details"))
         self.setObjectName("shopDetails")
         self.acts = acts
         self.service = service
@@ -315,7 +317,7 @@ def open_shop_details(menu: Any) -> None:
     service = menu.acts.terminal.shop_details
     if service is None:
         menu.show_error(
-            QCoreApplication.translate(CONTEXT, "Shop details: not available on this till.")
+            QCoreApplication.translate("ShopDetails", "Shop details: not available on this till.")
         )
         return
 
