@@ -21,6 +21,8 @@ from tests.conftest import FakeClock, make_ctx
 
 #: the demo PINs by role
 PINS: dict[Role, str] = {Role(role): pin for _, role, pin in DEMO_USERS}
+#: the demo users' names by role (a test may add more users of a role)
+NAMES: dict[Role, str] = {Role(role): name for name, role, _ in DEMO_USERS}
 
 
 @contextmanager
@@ -45,8 +47,8 @@ def fresh_till(template: Path, folder: Path) -> Iterator[tuple[Terminal, FakeClo
 
 
 def users_by_role(term: Terminal) -> dict[Role, UserSummary]:
-    """The demo users by role (one of each)."""
-    return {u.role: u for u in term.auth.users()}
+    """The demo users by role (one of each), whatever other users were added."""
+    return {u.role: u for u in term.auth.users() if u.name == NAMES[u.role]}
 
 
 def login(term: Terminal, role: Role) -> None:
