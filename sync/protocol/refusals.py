@@ -38,6 +38,9 @@ TEMPLATES: dict[str, str] = {
     "hq_refund_total_over": (
         "Receipt {receipt}: refunds would add up to more than the sale's total."
     ),
+    "hq_refund_other_store": (
+        "Receipt {receipt} is a sale of another store: a till refunds its own store's sales only."
+    ),
 }
 
 Param = str | int

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from sync.server.api import refund_lookup
+from sync.server.ledger.models import Refund, RefundReview
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll
 from tests.server.refund_docs import refund
@@ -95,3 +96,46 @@ def test_the_lookup_is_throttled_per_terminal(
     refused = _lookup(client, two, "NOPE-T1-000001")
     assert int(refused["Retry-After"]) >= 1
     assert _lookup(client, three, "NOPE-T1-000001").status_code == 200  # its own budget
+
+
+def test_a_refund_naming_another_stores_sale_is_rejected_and_kept_for_review(
+    client: Client,
+) -> None:
+    mine, theirs = new_store(), new_store()
+    seller = enroll(client, theirs, "Their till")
+    stranger = enroll(client, mine, "My till")
+    sale = seller.sale("65", 2)
+    assert _acks(seller.push(client, [sale])) == ["applied"]
+    back = refund(stranger, sale, 1)
+    got = stranger.push(client, [back])
+    [ack] = got.json()["results"]
+    assert (ack["status"], ack["field"], ack["code"]) == (
+        "rejected",
+        "lines",
+        "hq_refund_other_store",
+    )
+    assert ack["params"] == {"receipt": sale["body"]["receipt_number"]}
+    assert not Refund.objects.filter(event_id=back["event_id"]).exists()
+    review = RefundReview.objects.get(event_id=back["event_id"])
+    assert review.status == RefundReview.Status.REJECTED
+    assert "another store" in review.reason
+    # the sale's own store still refunds both bottles: nothing was counted against it
+    own = refund(seller, sale, 2)
+    assert _acks(seller.push(client, [own])) == ["applied"]
+
+
+def test_an_unchecked_refund_from_another_store_becomes_over_when_the_sale_arrives(
+    client: Client,
+) -> None:
+    mine, theirs = new_store(), new_store()
+    seller = enroll(client, theirs, "Their till")
+    stranger = enroll(client, mine, "My till")
+    sale = seller.sale("65", 1)  # not pushed yet
+    early = refund(stranger, sale, 1)
+    assert _acks(stranger.push(client, [early])) == ["applied"]  # unchecked, on its word
+    assert _acks(seller.push(client, [sale])) == ["applied"]
+    review = RefundReview.objects.get(event_id=early["event_id"])
+    assert review.status == RefundReview.Status.OVER
+    assert "another store" in review.reason
+    # and it did not use up the sale's own refunds
+    assert _acks(seller.push(client, [refund(seller, sale, 1)])) == ["applied"]

@@ -166,7 +166,9 @@ def _minor(money: Mapping[str, Any] | None) -> int:
 def _sale(sale: m.Sale) -> dict[str, Any]:
     body: dict[str, Any] = sale.event.document["body"]
     refunds = (
-        m.Refund.objects.filter(original_sale_id=sale.sale_id, event__training=False)
+        m.Refund.objects.filter(
+            original_sale_id=sale.sale_id, store_id=sale.store_id, event__training=False
+        )
         .select_related("event", "event__terminal")
         .order_by("event__received_at", "event__created_at", "event__seq")
     )

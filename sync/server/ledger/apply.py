@@ -247,11 +247,13 @@ def _review(
 def _check_refund(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> Refusal | None:
     """Why this refund must be refused, or None to apply it.
 
-    Refused: the original sale was voided or is in another currency; a line names no line
-    of that sale; or a line (quantity or money) or the whole refund would go beyond what
-    was sold once the earlier refunds of the sale, from every terminal, are counted. A
-    return without a receipt (no ``original``) is the till's manager's call and is not
-    checked here; a refund of a sale the ledger does not hold yet is applied and flagged.
+    Refused: the original sale is another store's (a till finds and refunds its own
+    store's sales only: ``GET /api/v1/sales-for-refund``), was voided or is in another
+    currency; a line names no line of that sale; or a line (quantity or money) or the
+    whole refund would go beyond what was sold once the earlier refunds of the sale, from
+    every terminal, are counted. A return without a receipt (no ``original``) is the
+    till's manager's call and is not checked here; a refund of a sale the ledger does not
+    hold yet is applied and flagged.
     """
     body = event.body.to_json()
     original = body.get("original")
@@ -271,8 +273,8 @@ def _check_refund(terminal: Terminal, event: Event, document: Any, rows: _Rows) 
             rows,
         )
         return None
-    earlier = _refund_bodies(sold.sale_id) + rows.refunded.get(sale_id, [])
-    refused = _over_refund(sold, receipt, body, earlier)
+    earlier = _refund_bodies(sold) + rows.refunded.get(sale_id, [])
+    refused = _over_refund(sold, receipt, body, earlier, terminal.store_id)
     if refused is not None:
         _review(terminal, event, document, m.RefundReview.Status.REJECTED, refused.text, rows)
         return refused
@@ -286,6 +288,7 @@ class _Sold:
     money), its total, currency, and whether it was completed (not voided)."""
 
     sale_id: str
+    store_id: int
     completed: bool
     currency: str
     total_minor: int
@@ -305,6 +308,7 @@ def _sold(sale_id: str, rows: _Rows) -> _Sold | None:
         sale = sales[0]
         return _Sold(
             sale_id,
+            sale.store_id,
             sale.status == m.Sale.Status.COMPLETED,
             sale.currency,
             sale.total_minor,
@@ -316,6 +320,7 @@ def _sold(sale_id: str, rows: _Rows) -> _Sold | None:
     sale, body = min(pending, key=lambda p: p[0].status)
     return _Sold(
         sale_id,
+        sale.store_id,
         sale.status == m.Sale.Status.COMPLETED,
         sale.currency,
         sale.total_minor,
@@ -323,10 +328,13 @@ def _sold(sale_id: str, rows: _Rows) -> _Sold | None:
     )
 
 
-def _refund_bodies(sale_id: str) -> list[dict[str, Any]]:
-    """The bodies of the refunds of ``sale_id`` in the ledger, in the order they came."""
+def _refund_bodies(sold: _Sold) -> list[dict[str, Any]]:
+    """The bodies of the refunds of the sale in the ledger, in the order they came: its
+    own store's (another store's, applied unchecked, gave back nothing of it)."""
     refunds = (
-        m.Refund.objects.filter(original_sale_id=sale_id, event__training=False)
+        m.Refund.objects.filter(
+            original_sale_id=sold.sale_id, store_id=sold.store_id, event__training=False
+        )
         .select_related("event")
         .order_by("event__received_at", "event__created_at", "event__seq")
     )
@@ -334,10 +342,17 @@ def _refund_bodies(sale_id: str) -> list[dict[str, Any]]:
 
 
 def _over_refund(
-    sold: _Sold, receipt: str, body: dict[str, Any], earlier: list[dict[str, Any]]
+    sold: _Sold,
+    receipt: str,
+    body: dict[str, Any],
+    earlier: list[dict[str, Any]],
+    store_id: int,
 ) -> Refusal | None:
-    """Why ``body`` goes beyond ``sold`` once the ``earlier`` refunds are counted (a code
-    and values the till words in its cashier's language; ``.text`` is the English)."""
+    """Why ``body`` (from a terminal of ``store_id``) goes beyond ``sold`` once the
+    ``earlier`` refunds are counted (a code and values the till words in its cashier's
+    language; ``.text`` is the English)."""
+    if store_id != sold.store_id:
+        return refusal("hq_refund_other_store", receipt=receipt)
     if not sold.completed:
         return refusal("hq_refund_voided", receipt=receipt)
     if body["currency"] != sold.currency:
@@ -614,9 +629,10 @@ def _recheck_unchecked(sales: list[SaleRow]) -> None:
         for r in refunds:
             body = r.event.document["body"]
             receipt = (body.get("original") or {}).get("receipt_number", "")
-            over = _over_refund(sold, receipt, body, earlier)
+            over = _over_refund(sold, receipt, body, earlier, r.store_id)
             reason = over.text if over is not None else ""
-            earlier.append(body)
+            if over is None or over.code != "hq_refund_other_store":
+                earlier.append(body)  # another store's refund gives back nothing of this sale
             eid = str(r.event_id)
             if eid not in event_ids:
                 continue
