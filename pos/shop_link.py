@@ -5,8 +5,8 @@ rules (``pos.config``) or touch the screens' languages; this module gives it bot
 details as the file has them now, a check that loads an edited file exactly as a start
 loads it, and what "apply now" means on the running till (the store printed on the next
 receipt, the receipt language). The manager's screen also gets the wizard's eTIMS test
-(:class:`pos.setup_checks.SetupChecks`) on the details it shows, so "Test connection and
-initialise" works there as it does in the wizard.
+(:class:`pos.shop_checks.ShopChecks`, made when the screen first opens) on the details it
+shows, so "Test connection and initialise" works there as it does in the wizard.
 """
 
 from __future__ import annotations
@@ -20,11 +20,8 @@ from typing import Any
 
 from pos.config import Config, ConfigError, load_config
 from pos.services.audit import AuditWriter
-from pos.services.errors import ServiceError
 from pos.services.shop_details import ETIMS_KEYS, ShopDetailsService, ShopSettings
 from pos.services.terminal import Terminal
-from pos.setup_checks import SetupChecks
-from pos.ui.setup_wizard.model import ShopDetails, shop_settings
 
 
 def _env_without_training() -> dict[str, str]:
@@ -87,35 +84,10 @@ def load_text(config: Config, text: str) -> Config:
     return replace(loaded, config_path=config.config_path)
 
 
-class ShopChecks(SetupChecks):
-    """The wizard's eTIMS test for the details on the manager's screen: the config they
-    make is the current file with them put in (``service.render``)."""
-
-    def __init__(self, config: Config, service: ShopDetailsService) -> None:
-        self._config = config
-        self._service = service
-
-    @property
-    def config_path(self) -> Path:
-        return self._config.config_path
-
-    def _load(self, details: ShopDetails) -> Config:
-        settings = shop_settings(details, self._service.current())
-        return load_text(self._config, self._service.render(settings))
-
-    def check(self, details: ShopDetails) -> str | None:
-        try:
-            self._load(details)
-        except (ConfigError, ValueError, ServiceError) as exc:
-            return str(exc)
-        return None
-
-
 def start_shop_details(config: Config, terminal: Terminal) -> ShopDetailsService:
     """Give the till its shop details service (``terminal.shop_details``) and the
     manager's screen its eTIMS test."""
     from pos.ui import i18n
-    from pos.ui.manager import shop_details as screen
 
     def check(text: str) -> str | None:
         try:
@@ -140,5 +112,12 @@ def start_shop_details(config: Config, terminal: Terminal) -> ShopDetailsService
         enrolled=terminal.enrolled,
     )
     terminal.shop_details = service
-    screen.set_checks(None if config.training else ShopChecks(config, service))
+    if not config.training:
+
+        def checks() -> Any:
+            from pos.shop_checks import ShopChecks  # the wizard's pages and tests: not at start
+
+            return ShopChecks(config, service)
+
+        service.screen_checks = checks
     return service

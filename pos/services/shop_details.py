@@ -218,6 +218,9 @@ class ShopDetailsService:
         self._apply = apply
         self.training = training
         self._enrolled = enrolled
+        #: makes the screen's config check and eTIMS test (the composition root's, built
+        #: when the screen first opens, so start-up never imports them); None: no test
+        self.screen_checks: Callable[[], Any] | None = None
 
     def enrolled(self) -> bool:
         """Whether head office owns the store code, till number, currency and eTIMS."""

@@ -44,15 +44,6 @@ from pos.ui.widgets import action_button, clear_error, set_role
 CONTEXT = "ShopDetails"
 LABEL = QT_TRANSLATE_NOOP("ManagerMenu", "Shop details")
 
-#: the wizard's eTIMS test for the details on this screen (``pos.shop_link`` sets it; None
-#: in training and in tests without a composition root)
-_checks: dict[str, EtimsChecks | None] = {"backend": None}
-
-
-def set_checks(backend: EtimsChecks | None) -> None:
-    """The composition root's config check and eTIMS test for this screen."""
-    _checks["backend"] = backend
-
 
 class _NoChecks:
     """No composition root: the eTIMS test says it is not available here."""
@@ -84,7 +75,9 @@ class ShopDetailsDialog(KauntaDialog):
         # what the pages read and write, as in the wizard
         self.details = model.details_of(screen.settings, enrolled=screen.enrolled)
         self.skipping = False
-        self._backend: EtimsChecks = _checks["backend"] or _NoChecks()
+        # the composition root's config check and eTIMS test (none without one)
+        made = service.screen_checks() if service.screen_checks is not None else None
+        self._backend: EtimsChecks = made if made is not None else _NoChecks()
         # the eTIMS test calls KRA: a worker of this screen's own, never the till worker
         self.runner = ServiceRunner(self, name="shop-details")
         self.saved: SaveResult | None = None
