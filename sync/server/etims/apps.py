@@ -9,10 +9,16 @@ from django.db.models.signals import post_migrate
 
 def _keep_triggers(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     """Re-create the signature triggers after every ``migrate``: Django's SQLite schema
-    editor drops a table's triggers when a later migration rebuilds that table."""
-    from sync.server.etims.immutable import install
+    editor drops a table's triggers when a later migration rebuilds that table. Only
+    while the migration that brought them is applied (a ``migrate hq_etims 0004`` back
+    drops them, and before 0001 there are no tables to put them on)."""
+    from django.db.migrations.recorder import MigrationRecorder
 
-    install(connections[using])
+    from sync.server.etims.immutable import MIGRATION, install
+
+    connection = connections[using]
+    if MIGRATION in MigrationRecorder(connection).applied_migrations():
+        install(connection)
 
 
 class EtimsConfig(AppConfig):

@@ -24,6 +24,10 @@ from __future__ import annotations
 
 from typing import Any
 
+#: the migration that installs the triggers (the ``post_migrate`` hook re-installs them
+#: only while it is applied)
+MIGRATION = ("hq_etims", "0005_signed_immutable")
+
 #: the message both backends give; tests and operators look for it
 REFUSED = "KRA eTIMS signatures are kept as signed"
 
