@@ -42,7 +42,9 @@ class RefundableLine:
 
     @property
     def left(self) -> int:
-        return self.quantity - self.refunded_quantity
+        """Units that can still go back: never below zero, even when refunds head office
+        refused (money handed back at two tills) count more than was sold."""
+        return max(0, self.quantity - self.refunded_quantity)
 
 
 @dataclass(frozen=True, slots=True)

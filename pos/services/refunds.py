@@ -296,6 +296,8 @@ class RefundService:
         if entry is None:
             found = self._remote.get(sale_id)
             if found is None:
+                if self._lookup is None:
+                    raise NotFound("That sale is not in this till's journal.")
                 raise NotFound(remote.NOT_HERE())
             return self._remote_refundable(s, found)
         sale = entry.sale

@@ -231,6 +231,17 @@ def test_a_till_refunds_another_tills_sale_and_head_office_rejects_the_racing_se
             first.number,
             (done if winner is back else also).number,
         }
+        # the back till asks again: head office's count and its own refunds, each once
+        back.terminal.refunds.find_at_head_office(sold.number)
+        seen = back.terminal.refunds.refundable(sold.sale_id)
+        if winner is back:  # its refund is head office's now: not counted twice
+            assert [ln.refunded_quantity for ln in seen.lines] == [3]
+            assert sorted(seen.refunds) == sorted([first.number, done.number])
+        else:  # its refused refund still counts here: that money left this drawer
+            assert [ln.refunded_quantity for ln in seen.lines] == [5]
+            assert sorted(seen.refunds) == sorted([first.number, also.number, done.number])
+        assert [ln.left for ln in seen.lines] == [0]
+        assert seen.fully_refunded
         review = json.loads(
             head_office.shell(
                 "import json\n"
