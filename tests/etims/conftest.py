@@ -45,8 +45,8 @@ def make_client(
         verify_host=box.verify_host,
         timeout_s=timeout,
         init_timeout_s=timeout,
-        **settings,
-    )  # type: ignore[arg-type]
+        **settings,  # type: ignore[arg-type]
+    )
     return OscuClient(Branch(DEMO_TIN, "00", DEMO_SERIAL), cfg, secrets)
 
 

@@ -159,7 +159,8 @@ def refund_body(
             )
         )
     total = sum(t for _, t, _ in per_class.values())
-    cust = original["customer"] if customer == "same" else customer
+    picked = original["customer"] if customer == "same" else customer
+    cust: dict[str, Any] | None = None if isinstance(picked, str) else picked  # "same" only
     from sync.protocol.sales import Customer
 
     refund = RefundCompleted(
