@@ -5,7 +5,9 @@
   on 127.0.0.1: every event parsed by the protocol's parser, deduplicated by UUID and
   projected into sales, lines, VAT and payments in one transaction per batch.
 - ``ingest_raw_ratio``: that rate over a plain psycopg ``COPY`` of the very rows the run
-  wrote (every ledger table), into empty copies of those tables, in the same run.
+  wrote (every ledger table), into empty copies of those tables, in the same run (the
+  median of :data:`COPY_RUNS` COPY runs back to back, since 4 Dec);
+  ``ingest_raw_cpu_ratio`` the COPY's CPU per event over the ingest's.
 - ``api_p99_ms``: the 99th percentile of small API calls (heartbeat, changes) made by a
   probe while the ingest runs, one started every 40 ms (since 3 Dec; before, back to
   back with a 10 ms pause); ``push_p99_ms`` the same for the 200-event pushes.
@@ -272,8 +274,31 @@ def _ledger_bytes(url: str) -> int:
     return int(row[0] or 0) if row else 0
 
 
-def _copy_baseline(url: str) -> float:
-    """Seconds for a plain COPY of every ledger row the run wrote into empty copies."""
+#: the plain COPY baseline is timed this many times, back to back; its median is used
+COPY_RUNS = 3
+
+
+def _backend_cpu_s(conn: Any) -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (Linux ``/proc``,
+    a local server; None otherwise)."""
+    row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    try:
+        fields = Path(f"/proc/{row[0] if row else 0}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _copy_baseline(url: str) -> tuple[list[float], float | None]:
+    """Seconds for a plain COPY of every ledger row the run wrote into empty copies of the
+    ledger tables, :data:`COPY_RUNS` times (tables made again each time), and the median
+    run's CPU (this process plus the PostgreSQL backend) in seconds, or None without
+    ``/proc``.
+
+    One COPY takes one to three seconds, a snapshot of a shared machine's load: timed
+    once, it swung from 6,263 to 13,152 events/s between two runs a minute apart at the
+    same load average (4 Dec), and the ratio with it; the median of three back to back
+    swings less. The CPU is what the ceiling costs whatever the load."""
     import psycopg
 
     with psycopg.connect(url) as conn:
@@ -284,18 +309,28 @@ def _copy_baseline(url: str) -> float:
                 for chunk in cp:
                     buf.write(chunk)
             dumps[table] = buf.getvalue()
-            conn.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
-        conn.commit()
-        start = time.perf_counter()
-        for table, data in dumps.items():
-            with conn.cursor().copy(f"COPY bench_{table} FROM STDIN") as cp:
-                cp.write(data)
-        conn.commit()
-        took = time.perf_counter() - start
-        for table in LEDGER_TABLES:
-            conn.execute(f"DROP TABLE bench_{table}")
-        conn.commit()
-    return took
+        runs: list[tuple[float, float | None]] = []
+        for _ in range(COPY_RUNS):
+            for table in LEDGER_TABLES:
+                conn.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+            conn.commit()
+            backend = _backend_cpu_s(conn)
+            mine = time.process_time()
+            start = time.perf_counter()
+            for table, data in dumps.items():
+                with conn.cursor().copy(f"COPY bench_{table} FROM STDIN") as cp:
+                    cp.write(data)
+            conn.commit()
+            took = time.perf_counter() - start
+            mine = time.process_time() - mine
+            after = _backend_cpu_s(conn)
+            cpu = None if backend is None or after is None else mine + after - backend
+            runs.append((took, cpu))
+            for table in LEDGER_TABLES:
+                conn.execute(f"DROP TABLE bench_{table}")
+            conn.commit()
+    median = sorted(runs)[len(runs) // 2]
+    return [round(t, 3) for t, _ in runs], median[1]
 
 
 def _tree_cpu_s(root: int | None) -> float | None:
@@ -439,19 +474,34 @@ def server_figures(
                     break
             catalog_s = time.perf_counter() - start
         ledger_bytes = _ledger_bytes(url)
-        raw_s = _copy_baseline(url)
+        copy_runs, copy_cpu = _copy_baseline(url)
+    raw_s = statistics.median(copy_runs)
     rate = events / ingest_s
+    app_ms = _per_event_ms(app_cpu, app_cpu_after, events)
+    db_ms = _per_event_ms(db_cpu, db_cpu_after, events)
     return {
         "ingest_events_per_s": round(rate, 1),
         "ingest_events": events,
         "ingest_s": round(ingest_s, 3),
         "ingest_raw_copy_events_per_s": round(events / raw_s, 1),
         "ingest_raw_ratio": round(rate / (events / raw_s), 3),
+        # every COPY run's seconds (the ratio uses their median)
+        "ingest_raw_copy_runs_s": copy_runs,
         "ingest_failures": failures[:5],
         # CPU time per event applied, the probe's small calls included (a few per cent):
         # the figures capacity is planned from, less bent by a shared machine than rates
-        "ingest_app_cpu_ms_per_event": _per_event_ms(app_cpu, app_cpu_after, events),
-        "ingest_db_cpu_ms_per_event": _per_event_ms(db_cpu, db_cpu_after, events),
+        "ingest_app_cpu_ms_per_event": app_ms,
+        "ingest_db_cpu_ms_per_event": db_ms,
+        # the plain COPY's CPU per event (client and server), and it over the ingest's
+        # (application and database): the ratio of the work each does, whatever the load
+        "ingest_raw_copy_cpu_ms_per_event": (
+            round(copy_cpu * 1000 / events, 3) if copy_cpu is not None else None
+        ),
+        "ingest_raw_cpu_ratio": (
+            round(copy_cpu * 1000 / events / (app_ms + db_ms), 3)
+            if copy_cpu is not None and app_ms is not None and db_ms is not None
+            else None
+        ),
         "load_average_1min": round(os.getloadavg()[0], 2),
         # every ledger table with its indexes and TOAST, after the run: storage per sale
         "ledger_bytes_per_event": round(ledger_bytes / events) if events else None,
