@@ -20,10 +20,9 @@ from pos.services.refund_attempts import RefundAttemptState
 
 REFUSED_TODO = define(
     "refund_refused_todo",
-    "Refund {number} of receipt {original}: {amount} was handed back here, but head office "
-    "does not count it (another till refunded that receipt first). Head office keeps it as "
-    "a conflict for review. Do not give that money back again; tell head office what was "
-    "handed over.",
+    "{amount} went back here for receipt {original}, but head office does not count it: it "
+    "keeps refund {number} as a conflict for review. Do not give that money back again; "
+    "tell head office what was handed over.",
 )
 
 

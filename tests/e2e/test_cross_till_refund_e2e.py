@@ -216,7 +216,8 @@ def test_a_till_refunds_another_tills_sale_and_head_office_rejects_the_racing_se
         assert (conflict.number, conflict.original_number) == (lost.number, sold.number)
         assert conflict.amount is not None
         assert conflict.amount.minor == 13000
-        assert "handed back" in conflict.todo.render()
+        assert "does not count it" in conflict.todo.render()
+        assert "Do not give that money back again" in conflict.todo.render()
         # ... and in the parked events
         loser.login(Role.MANAGER)
         [event] = loser.terminal.headoffice.parked()

@@ -179,6 +179,7 @@ class RefundDialog(KauntaDialog):
         self.refused_label.setWordWrap(True)
         set_role(self.refused_label, "error")
         self.refused_label.setVisible(False)
+        self.refused: list[RefusedRefund] = []
         layout.addWidget(self.refused_label)
         self.settle_row = QWidget(self)
         settle = QHBoxLayout(self.settle_row)
@@ -613,6 +614,8 @@ class RefundDialog(KauntaDialog):
         ]
         self.refused_label.setText("\n".join(lines))
         self.refused_label.setVisible(bool(items))
+        self.refused = items
+        self._make_room()
 
     def _show_pending(self, items: list[PendingRefund]) -> None:
         self.pending = items
@@ -631,13 +634,17 @@ class RefundDialog(KauntaDialog):
             lines.append(f"{line} {todo}")
         self.waiting_label.setText("\n".join(lines))
         self.waiting_label.setVisible(bool(items))
-        # the waiting lines take the room of the sale's lines (two rows shown, then scroll),
-        # so the dialog still fits a 768-pixel screen
-        self.lines.setMaximumHeight(TOUCH_HEIGHT * 2 + 36 if items else QWIDGETSIZE_MAX)
-        self.results.setMaximumHeight(TOUCH_HEIGHT + 36 if items else RESULTS_HEIGHT)
+        self._make_room()
         self.check_button.setVisible(bool(items))
         self.check_button.setEnabled(bool(items))
         self.settle_row.setVisible(self._settle_target() is not None)
+
+    def _make_room(self) -> None:
+        """Waiting or refused lines take the room of the sale's lines (two rows shown, then
+        scroll) and of the results, so the dialog still fits a 768-pixel screen."""
+        crowded = bool(self.pending) or bool(self.refused)
+        self.lines.setMaximumHeight(TOUCH_HEIGHT * 2 + 36 if crowded else QWIDGETSIZE_MAX)
+        self.results.setMaximumHeight(TOUCH_HEIGHT + 36 if crowded else RESULTS_HEIGHT)
 
     def _settle_target(self) -> PendingRefund | None:
         """The waiting refund a manager may settle by hand: one whose method cannot tell
