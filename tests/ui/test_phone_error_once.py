@@ -39,3 +39,13 @@ def test_a_wrong_number_is_said_once_after_enter(make_paying_till: MakeTill) -> 
     till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Backspace)
     assert _showing(till, NOT_SAFARICOM) == [dialog.phone_hint]
     assert dialog.message.text() == ""
+
+
+def test_the_phone_field_takes_no_letters(make_paying_till: MakeTill) -> None:
+    till = make_paying_till()
+    till.login()
+    till.scan(MILK)
+    dialog = _open_mpesa(till)
+    assert dialog.phone is not None
+    till.qtbot.keyClicks(dialog.phone, "07a12 bc345-678x")
+    assert dialog.phone.text() == "0712 345-678"  # digits and separators only
