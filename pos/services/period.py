@@ -21,7 +21,7 @@ exactly as it was, whatever the code computes later.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -144,6 +144,18 @@ class PeriodReport:
     #: the X's refunds still waiting (a Z has none: it is refused while one waits); a Z
     #: stored before this field reads back with ()
     waiting_refunds: tuple[WaitingRow, ...] = ()
+    #: (method code, label) of the methods installed when the report is shown: resolved by
+    #: the service at each showing (``pos.services.zreports``), never stored (``to_json``
+    #: leaves it out, so a sealed Z's document and hash stay as they were) nor compared
+    labels: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def label(self, method: str) -> str:
+        """What a person calls ``method`` ("M-Pesa", "Card"): the installed method's own
+        receipt label; its code when the method is no longer installed."""
+        for code, label in self.labels:
+            if code == method:
+                return label
+        return method
 
     @property
     def net_sales(self) -> int:
@@ -185,11 +197,15 @@ class PeriodReport:
         return Money(int(minor), self.currency)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The figures as plain JSON, without the shown labels (they are not figures)."""
+        data = asdict(self)
+        del data["labels"]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PeriodReport:
         d = dict(data)
+        d.pop("labels", None)
         d["shift_numbers"] = tuple(d["shift_numbers"])
         d["shift_ids"] = tuple(d["shift_ids"])
         d["vat"] = tuple(VatRow(**v) for v in d["vat"])

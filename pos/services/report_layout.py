@@ -4,8 +4,11 @@ The printer layout is plain text lines of the printer's width (42 columns on 80 
 32 on 58 mm); the screen and the PDF show the same lines, so what a manager reads is what
 the printer gives. ``say`` translates a label (the UI passes the screens' translator,
 ``pos.ui.i18n.text``; English without one): every label is marked with ``text`` so it is
-extracted for translation. Amounts, method codes, names and the CSV stay as they are (the
-CSV is for spreadsheets: its section and item names are fixed English keys).
+extracted for translation. Tenders, counts and refunds waiting are named by their method's
+label as its plug-in describes it (``PeriodReport.label``: "M-Pesa", "Card"; the code of a
+method no longer installed), also said through ``say``. Amounts and names stay as they
+are, and so does the CSV (for spreadsheets: its section and item names are fixed English
+keys; its tender items are the methods' labels, untranslated).
 """
 
 from __future__ import annotations
@@ -72,6 +75,10 @@ def report_lines(
         value = _amount(minor, currency)
         return value if currency == r.currency else f"{currency} {value}"
 
+    def name(method: str) -> str:
+        """A tender as a person names it, in the report's language."""
+        return say(r.label(method))
+
     rule = "-" * width
     title = say(text("Z REPORT")) + f" {r.z_number}" if r.kind == "Z" else say(text("X REPORT"))
     out = [r.store_name[:width].center(width), title.center(width)]
@@ -89,7 +96,7 @@ def report_lines(
         out += [rule, say(text("REFUNDS WAITING")) + f" ({r.waiting_count})"]
         for w in r.waiting_refunds:
             at = local_moment(w.at, zone)[11:]
-            out.append(row(f"  {w.method} {w.state} {at}", own(w.amount, w.currency)))
+            out.append(row(f"  {name(w.method)} {w.state} {at}", own(w.amount, w.currency)))
         for currency, value in r.waiting_value():
             out.append(row("  " + say(text("Total waiting")), own(value, currency)))
         out += textwrap.wrap(say(WAITING_NOTE), width)
@@ -110,7 +117,7 @@ def report_lines(
         out.append(money(f"  {v.code} " + say(text("VAT")), v.vat))
     out += [rule, say(text("Tenders"))]
     for t in r.tenders:
-        label = f"  {t.method} ({t.count})"
+        label = f"  {name(t.method)} ({t.count})"
         out.append(money(label, t.amount))
         if t.foreign_currency:
             out.append(row("", own(t.foreign_amount, t.foreign_currency)))
@@ -127,8 +134,8 @@ def report_lines(
         money("  " + say(text("Expected cash")), r.expected_cash),
     ]
     for c in r.counted:
-        out.append(money(f"  {c.method} " + say(text("counted")), c.counted))
-        out.append(money(f"  {c.method} " + say(text("difference")), c.difference))
+        out.append(money(f"  {name(c.method)} " + say(text("counted")), c.counted))
+        out.append(money(f"  {name(c.method)} " + say(text("difference")), c.difference))
     out.append(row("  " + say(text("No-sale openings")), str(r.no_sale_count)))
     moves = [m for m in r.movements if m.direction != "none"]
     if moves:
@@ -173,8 +180,10 @@ def report_csv(r: PeriodReport) -> str:
     ]
     rows += [("vat", f"{v.code} gross", None, v.gross) for v in r.vat]
     rows += [("vat", f"{v.code} vat", None, v.vat) for v in r.vat]
-    rows += [("tender", t.method, t.count, t.amount) for t in r.tenders]
-    rows += [("tender refunded", t.method, None, t.refunded) for t in r.tenders if t.refunded]
+    rows += [("tender", r.label(t.method), t.count, t.amount) for t in r.tenders]
+    rows += [
+        ("tender refunded", r.label(t.method), None, t.refunded) for t in r.tenders if t.refunded
+    ]
     rows += [
         ("cash", "opening float", None, r.opening_float),
         ("cash", "cash sales", None, r.cash_sales),
@@ -184,7 +193,7 @@ def report_csv(r: PeriodReport) -> str:
         ("cash", "expected cash", None, r.expected_cash),
         ("cash", "no-sale openings", r.no_sale_count, 0),
     ]
-    rows += [("counted", c.method, None, c.counted) for c in r.counted]
+    rows += [("counted", r.label(c.method), None, c.counted) for c in r.counted]
     rows += [(f"movement {m.kind}", m.reason, None, m.amount) for m in r.movements]
     rows += [("cashier", k.name, k.sales_count, k.net_sales) for k in r.by_cashier]
     for section, item, count, amount in rows:
@@ -194,7 +203,7 @@ def report_csv(r: PeriodReport) -> str:
             w.writerow(
                 [
                     "tender foreign",
-                    t.method,
+                    r.label(t.method),
                     t.count,
                     _major(t.foreign_amount, t.foreign_currency),
                     t.foreign_currency,
@@ -202,7 +211,7 @@ def report_csv(r: PeriodReport) -> str:
             )
     if r.waiting_refunds:  # the X's refunds still waiting: in none of the rows above
         for wr in r.waiting_refunds:
-            item = f"{wr.method} {wr.state} {wr.at}"
+            item = f"{r.label(wr.method)} {wr.state} {wr.at}"
             w.writerow(["refunds waiting", item, 1, _major(wr.amount, wr.currency), wr.currency])
         for currency, value in r.waiting_value():
             n = sum(1 for wr in r.waiting_refunds if wr.currency == currency)

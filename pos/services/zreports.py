@@ -11,11 +11,19 @@
 
 :meth:`ZReportService.verify` recomputes every Z's hash and link, so a Z removed, changed
 or re-run shows up.
+
+Tenders are stored by method code; the reports these methods return carry, beside the
+figures, each method's label as its plug-in describes it now (:func:`installed_labels`),
+for the screen, printer, CSV and PDF. The labels are never written into a Z's document,
+so a sealed Z reads back and verifies unchanged, and a method uninstalled since shows its
+code.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -62,6 +70,30 @@ NOTHING_TO_Z = define(
 NO_SHIFTS = define("x_nothing", "No shift since the last Z: open a shift first.")
 Z_UNKNOWN = define("z_unknown", "That Z report is not on this till.")
 
+log = logging.getLogger(__name__)
+
+#: where tender labels come from: method code -> the label a person reads
+LabelSource = Callable[[], Mapping[str, str]]
+
+
+def installed_labels() -> dict[str, str]:
+    """Every installed payment method's receipt label by code ("Card", "M-Pesa"), read
+    from the plug-ins' own descriptions (the ``kaunta.payment_methods`` entry points),
+    built or not; a plug-in that cannot describe itself without being built is left out
+    (its code is shown)."""
+    from pos.payments.registry import discover
+
+    labels: dict[str, str] = {}
+    for code, found in discover().items():
+        try:
+            description = found.description
+        except Exception:  # a broken plug-in never stops a report
+            log.exception("payment method %s cannot describe itself", code)
+            continue
+        if description is not None:
+            labels[code] = description.receipt_name
+    return labels
+
 
 @dataclass(frozen=True, slots=True)
 class ZSummary:
@@ -76,8 +108,17 @@ class ZSummary:
 
 class ZReportService:
     def __init__(
-        self, db: Database, ctx: TerminalContext, clock: Clock, ids: IdFactory, auth: AuthService
+        self,
+        db: Database,
+        ctx: TerminalContext,
+        clock: Clock,
+        ids: IdFactory,
+        auth: AuthService,
+        labels: LabelSource = installed_labels,
     ) -> None:
+        """``labels``: the tender labels of the methods installed now (read at each
+        report, so a method installed or removed since shows as it is now)."""
+        self.labels = labels
         self._db = db
         self._ctx = ctx
         self._clock = clock
@@ -115,7 +156,9 @@ class ZReportService:
                 refund_counter=refunds,
             )
             waiting = waiting_refunds(s, self._ctx.terminal_id)
-        return replace(report, waiting_refunds=tuple(_waiting_row(w) for w in waiting))
+        return self._labelled(
+            replace(report, waiting_refunds=tuple(_waiting_row(w) for w in waiting))
+        )
 
     # -- Z ------------------------------------------------------------------------------------
     def z_report(self, approval: Approval | None = None) -> PeriodReport:
@@ -199,7 +242,7 @@ class ZReportService:
                     "report_hash": content_hash(json.loads(document)["report"]),
                 },
             )
-        return report
+        return self._labelled(report)
 
     def _wire(
         self, r: PeriodReport, z_id: str, closed_by: str, last: ZReportRecord | None
@@ -273,7 +316,22 @@ class ZReportService:
             if z is None or z.terminal_id != self._ctx.terminal_id:
                 raise NotFound(Z_UNKNOWN())
             self._audit.write(s, user_id=user.user_id, action="z_reprint", document_id=z_id)
-            return PeriodReport.from_json(json.loads(z.document)["report"])
+            stored = PeriodReport.from_json(json.loads(z.document)["report"])
+        return self._labelled(stored)
+
+    def _labelled(self, report: PeriodReport) -> PeriodReport:
+        """``report`` with the labels of its methods as installed now (figures as they
+        are: the labels are for showing, never stored)."""
+        codes = {t.method for t in report.tenders}
+        codes |= {c.method for c in report.counted}
+        codes |= {w.method for w in report.waiting_refunds}
+        try:
+            installed = self.labels()
+        except Exception:  # the figures matter more than the names: show codes
+            log.exception("tender labels could not be read; the report shows method codes")
+            installed = {}
+        found = tuple(sorted((c, installed[c]) for c in codes if installed.get(c)))
+        return replace(report, labels=found)
 
     def verify(self) -> list[str]:
         """Problems in this till's Z reports ([] when every Z is intact, linked and matches

@@ -153,14 +153,14 @@ def test_x_and_z_show_voids_discounts_and_paypal_in_usd_to_the_cent(
     assert "Voids (1)" in next(ln for ln in lines if ln.startswith("Voids"))
     assert next(ln for ln in lines if ln.startswith("Voids")).endswith(" 125.00")
     assert next(ln for ln in lines if ln.startswith("Discounts")).endswith(" -13.00")
-    paypal_at = next(i for i, ln in enumerate(lines) if ln.strip().startswith("paypal (1)"))
+    paypal_at = next(i for i, ln in enumerate(lines) if ln.strip().startswith("PayPal (1)"))
     assert lines[paypal_at].endswith(" 75.00")
     assert lines[paypal_at + 1].endswith(f"USD {usd.amount_text()}")
     out = report_csv(x)
     assert "sales,voids,1,125.00,KES" in out
     assert "sales,discounts,,13.00,KES" in out
-    assert "tender,paypal,1,75.00,KES" in out
-    assert f"tender foreign,paypal,1,{usd.amount_text()},USD" in out
+    assert "tender,PayPal,1,75.00,KES" in out  # the label, not the code
+    assert f"tender foreign,PayPal,1,{usd.amount_text()},USD" in out
 
     t.shifts.close({**FLOAT, 10000: 0, 5000: 1, 2000: 2, 500: 1, 100: 2})  # 1,097.00
     z = t.zreports.z_report()
