@@ -479,7 +479,7 @@ def run_gui(
     terminal.devices = start_devices(config, terminal, payments)
     from pos.shop_link import start_shop_details  # the manager's shop details screen
 
-    start_shop_details(config, terminal)
+    start_shop_details(config, terminal, payments)
     i18n.set_receipt_language(config.receipt_language)  # [receipt] language
     from pos.ui.setup_wizard import mode_switch  # the manager's switch training <-> live
 

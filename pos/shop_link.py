@@ -16,12 +16,15 @@ import os
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pos.config import Config, ConfigError, load_config
 from pos.services.audit import AuditWriter
 from pos.services.shop_details import ETIMS_KEYS, ShopDetailsService, ShopSettings
 from pos.services.terminal import Terminal
+
+if TYPE_CHECKING:
+    from pos.app import Payments
 
 
 def _env_without_training() -> dict[str, str]:
@@ -42,6 +45,8 @@ def settings_of(config: Config) -> ShopSettings:
     raw = config.raw
     receipt = raw.get("receipt", {}) if isinstance(raw.get("receipt"), dict) else {}
     etims = raw.get("etims", {}) if isinstance(raw.get("etims"), dict) else {}
+    payments = raw.get("payments", {}) if isinstance(raw.get("payments"), dict) else {}
+    methods = payments.get("methods", [])
     header = _lines(receipt.get("header", []))
     store = config.store
     address = store.address[: len(store.address) - len(header)] if header else store.address
@@ -60,6 +65,7 @@ def settings_of(config: Config) -> ShopSettings:
         header=header,
         footer=store.footer,
         etims=tuple((k, str(etims[k])) for k in ETIMS_KEYS if etims.get(k) not in (None, "")),
+        methods=tuple(str(m) for m in methods) if isinstance(methods, list) else (),
     )
 
 
@@ -84,9 +90,23 @@ def load_text(config: Config, text: str) -> Config:
     return replace(loaded, config_path=config.config_path)
 
 
-def start_shop_details(config: Config, terminal: Terminal) -> ShopDetailsService:
+def installed_methods(payments: Payments | None) -> tuple[tuple[str, str], ...]:
+    """The payment methods installed (code, label), cash first, as the wizard lists them."""
+    if payments is None:
+        return ()
+    found = []
+    for code, factory in payments.available.items():
+        description = factory.description
+        found.append((code, description.label if description is not None else code))
+    found.sort(key=lambda m: (m[0] != "cash", m[1]))
+    return tuple(found)
+
+
+def start_shop_details(
+    config: Config, terminal: Terminal, payments: Payments | None = None
+) -> ShopDetailsService:
     """Give the till its shop details service (``terminal.shop_details``) and the
-    manager's screen its eTIMS test."""
+    manager's screen its eTIMS test; ``payments``: the methods it may offer."""
     from pos.ui import i18n
 
     def check(text: str) -> str | None:
@@ -110,6 +130,7 @@ def start_shop_details(config: Config, terminal: Terminal) -> ShopDetailsService
         apply=apply,
         training=config.training,
         enrolled=terminal.enrolled,
+        installed=installed_methods(payments),
     )
     terminal.shop_details = service
     if not config.training:

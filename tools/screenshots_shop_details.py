@@ -1,6 +1,6 @@
 """Real X screenshots of a live till: the LIVE marker on the login and sale screens, and
 the manager's Shop details screen (docs/screenshots/live-*.png and
-docs/screenshots/manager/16-*.png to 20-*.png).
+docs/screenshots/manager/16-*.png to 20b-*.png).
 
 Run: ``bash tools/screenshots_shop_details.sh`` (Xvfb and openbox at 1024x768 through
 ``xvfb-run -a``; English, then Kiswahili with ``-sw`` names), or by hand on a display:
@@ -25,6 +25,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from pos.app import Payments
 from pos.config import load_config
 from pos.demo import CATALOG_CSV, DEMO_USERS
 from pos.services.auth import Role
@@ -79,7 +80,7 @@ def main() -> int:
     terminal.auth.login(users["Carol Njeri"], "3333")  # the day's float, counted
     terminal.shifts.open({1000_00: 2, 500_00: 2, 100_00: 5})
     terminal.auth.logout()
-    start_shop_details(config, terminal)
+    start_shop_details(config, terminal, Payments(config, terminal))  # the methods installed
     window = MainWindow(terminal)
     window.showMaximized()
 
@@ -158,6 +159,8 @@ def main() -> int:
         (900, lambda: shot("19-shop-details-saved")),
         (100, tab(3)),
         (500, lambda: shot("20-shop-details-etims")),
+        (100, tab(4)),
+        (500, lambda: shot("20b-shop-details-payments")),
         (100, close_all),
         (600, lambda: shot("live-sale-renamed", DOCS)),
         (100, finish),

@@ -2,7 +2,7 @@
 # Real screenshots of a live till (the LIVE marker) and the manager's Shop details screen
 # under Xvfb with openbox at 1024x768 (the smallest till screen Kaunta supports), on a
 # display of its own (xvfb-run -a). Needs: apt-get install xvfb openbox imagemagick.
-# Writes docs/screenshots/live-*.png and docs/screenshots/manager/16-*.png to 20-*.png
+# Writes docs/screenshots/live-*.png and docs/screenshots/manager/16-*.png to 20b-*.png
 # (and the same with -sw in Kiswahili).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -16,7 +16,8 @@ What a save does:
 * What is printed on receipts (name, address, phone, KRA PIN, header, footer, receipt
   language) applies at once: the next receipt shows it. Receipts already printed keep
   what they printed (each sale stores the details it was printed with).
-* The currency, the time zone, the login screen's language and eTIMS are read at start:
+* The currency, the time zone, the login screen's language, eTIMS and the payment methods
+  offered are read at start:
   they apply when Kaunta starts again, and the answer says so (``SaveResult.restart``).
 
 What a save refuses:
@@ -79,6 +80,10 @@ CURRENCY_IN_USE = define(
     "shifts, {refunds} refunds, {attempts} payment attempts, {products} products priced in "
     "it), and a till keeps one currency for its books. To sell in {new}, set up a new till.",
 )
+METHODS_UNKNOWN = define(
+    "shop_details.methods_unknown",
+    "Payments: {codes} is not installed on this computer; choose among the methods shown.",
+)
 NO_CONFIG_FILE = define(
     "shop_details.no_file",
     "There is no config file at {path}: this till was not set up with the set-up wizard.",
@@ -106,6 +111,8 @@ class ShopSettings:
     footer: tuple[str, ...] = ()
     #: the ``[etims]`` keys of :data:`ETIMS_KEYS` that are set (empty: no eTIMS here)
     etims: tuple[tuple[str, str], ...] = field(default=())
+    #: ``[payments] methods``: the payment methods the till offers (codes, cash first)
+    methods: tuple[str, ...] = ("cash",)
 
     def store_info(self) -> StoreInfo:
         """Who issues the receipt, as the config loader builds it."""
@@ -134,6 +141,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "receipt_language": ("receipt", "language"),
     "header": ("receipt", "header"),
     "footer": ("receipt", "footer"),
+    "methods": ("payments", "methods"),
 }
 #: fields a running till uses from the next receipt on
 APPLIES_NOW = frozenset(
@@ -149,7 +157,7 @@ APPLIES_NOW = frozenset(
     }
 )
 #: fields read at start only (the composition root builds the till from them)
-NEEDS_RESTART = frozenset({"currency", "timezone", "screen_language", "etims"})
+NEEDS_RESTART = frozenset({"currency", "timezone", "screen_language", "etims", "methods"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +191,8 @@ class ShopScreen:
     enrolled: bool
     recorded: dict[str, int]
     path: str
+    #: the payment methods installed on this computer (code, label; cash first)
+    installed: tuple[tuple[str, str], ...] = ()
 
     @property
     def currency_fixed(self) -> bool:
@@ -205,6 +215,7 @@ class ShopDetailsService:
         apply: Callable[[ShopSettings], None],
         training: bool,
         enrolled: Callable[[], bool] = lambda: False,
+        installed: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """``check``: the problem start-up would find in this config text (None: it
         starts); ``apply``: use these details on the running till now (the store printed
@@ -218,6 +229,7 @@ class ShopDetailsService:
         self._apply = apply
         self.training = training
         self._enrolled = enrolled
+        self.installed = installed
         #: makes the screen's config check and eTIMS test (the composition root's, built
         #: when the screen first opens, so start-up never imports them); None: no test
         self.screen_checks: Callable[[], Any] | None = None
@@ -237,7 +249,11 @@ class ShopDetailsService:
         if self.training:
             raise ServiceError(TRAINING_FIXED())
         return ShopScreen(
-            self._current, self._enrolled(), self.money_recorded(), str(self.config_path)
+            self._current,
+            self._enrolled(),
+            self.money_recorded(),
+            str(self.config_path),
+            self.installed,
         )
 
     def money_recorded(self) -> dict[str, int]:
@@ -282,6 +298,11 @@ class ShopDetailsService:
                 raise ServiceError(HEAD_OFFICE_OWNS(what="currency"))
             if "etims" in changed:
                 raise ServiceError(HEAD_OFFICE_OWNS(what="KRA eTIMS settings"))
+        if "methods" in changed and self.installed:
+            codes = {code for code, _label in self.installed}
+            unknown = [m for m in new.methods if m not in codes]
+            if unknown:
+                raise ServiceError(METHODS_UNKNOWN(codes=", ".join(unknown)))
         if "currency" in changed:
             recorded = self.money_recorded()
             if any(recorded.values()):

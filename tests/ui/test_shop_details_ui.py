@@ -223,3 +223,27 @@ def test_etims_is_initialised_from_the_screen_and_saved_for_the_next_start(
     assert config.etims is not None
     assert (config.etims.branch.bhf_id, config.etims.environment) == ("01", "simulator")
     assert box.device("01").cmc_key not in config.config_path.read_text(encoding="utf-8")
+
+
+def test_the_payment_methods_offered_change_at_the_next_start(make_till: MakeTill) -> None:
+    """The wizard's payments page on this screen: every installed method, cash always."""
+    from pos.app import Payments
+
+    till = make_till(training=False)
+    start_shop_details(till.config, till.terminal, Payments(till.config, till.terminal))
+    _login(till, "manager")
+    dialog = _open(till)
+    page = dialog.payments
+    assert page is not None
+    assert page.boxes["cash"].isChecked()
+    assert not page.boxes["cash"].isEnabled()
+    assert "mpesa" in page.boxes  # every installed method is offered
+    assert not page.boxes["mpesa"].isChecked()  # the wizard's config offers cash only
+    page.boxes["mpesa"].setChecked(True)
+    till.click(dialog.save_button)
+    till.until(lambda: dialog.saved is not None)
+    assert dialog.saved is not None
+    assert dialog.saved.restart == ("methods",)
+    assert "Payments" in dialog.message.text()
+    config = load_config(till.config.config_path, till.config.data_dir, False, env={})
+    assert config.raw["payments"]["methods"] == ["cash", "mpesa"]

@@ -35,10 +35,12 @@ from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.runner import ServiceRunner
+from pos.ui.settings_dialog import SettingsDialog
 from pos.ui.setup_wizard import model
 from pos.ui.setup_wizard.backend import EtimsCheck, EtimsChecks
 from pos.ui.setup_wizard.pages import ReceiptPage, RegionPage, SetupPage, ShopPage
 from pos.ui.setup_wizard.pages_devices import EtimsPage
+from pos.ui.setup_wizard.pages_later import PaymentsPage
 from pos.ui.widgets import action_button, clear_error, set_role
 
 CONTEXT = "ShopDetails"
@@ -91,11 +93,19 @@ class ShopDetailsDialog(KauntaDialog):
         layout.addWidget(self.owner)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("shopTabs")
+        # every tab in view at once (the dialog grows to fit them: 1024 pixels hold the
+        # five, Kiswahili's longer names too), never a tab hidden behind scroll arrows
+        self.tabs.setUsesScrollButtons(False)
         self.shop = ShopPage(self)
         self.region = RegionPage(self)
         self.receipt = ReceiptPage(self)
         self.etims = EtimsPage(self)
         self.pages: list[SetupPage] = [self.shop, self.region, self.receipt, self.etims]
+        self.payments: PaymentsPage | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        if screen.installed:  # which methods the till offers (a till built without any: not)
+            self.payments = PaymentsPage(self)
+            self.pages.append(self.payments)
         for page in self.pages:
             page.show_details()
             # each page scrolls inside its tab: the shop page's seven rows of touch-sized
@@ -194,8 +204,8 @@ class ShopDetailsDialog(KauntaDialog):
             )
         self.when.setText(
             self.tr(
-                "Used from the next receipt; the currency, time zone and KRA eTIMS when "
-                "Kaunta starts again."
+                "Used from the next receipt; the currency, time zone, KRA eTIMS and "
+                "payment methods when Kaunta starts again."
             )
         )
 
@@ -203,6 +213,23 @@ class ShopDetailsDialog(KauntaDialog):
     @property
     def backend(self) -> EtimsChecks:
         return self._backend
+
+    @property
+    def payment_methods(self) -> tuple[tuple[str, str], ...]:
+        return self.state.installed
+
+    def open_payment_keys(self) -> None:
+        """The manager's payment settings dialog, as the wizard's payments page opens it."""
+        service = self.acts.terminal.gateway_settings
+        if service is None:
+            self.show_error(self.tr("Payment keys: not available on this till."))
+            return
+
+        def show(fields: Any) -> None:
+            self.settings_dialog = SettingsDialog(self, self.acts, service, fields, False)
+            self.settings_dialog.open()
+
+        self.acts.call(service.fields, show, self._failed)
 
     def next(self) -> None:
         """The pages' "go on" after their own I/O: nothing to go on to here."""
@@ -291,6 +318,7 @@ class ShopDetailsDialog(KauntaDialog):
                 "timezone": self.tr("Time zone"),
                 "screen_language": self.tr("Language"),
                 "etims": self.tr("KRA eTIMS"),
+                "methods": self.tr("Payments"),
             }
             parts.append(
                 self.tr(

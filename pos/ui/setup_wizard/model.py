@@ -114,6 +114,7 @@ def details_of(settings: ShopSettings, *, enrolled: bool = False) -> ShopDetails
         receipt_footer=list(settings.footer),
         enrolled=enrolled,
         etims=dict(settings.etims),
+        methods=list(settings.methods),
     )
 
 
@@ -137,6 +138,7 @@ def shop_settings(details: ShopDetails, base: ShopSettings) -> ShopSettings:
         etims=base.etims
         if details.enrolled
         else tuple((k, details.etims[k]) for k in ETIMS_KEYS if details.etims.get(k)),
+        methods=tuple(details.methods),
     )
 
 

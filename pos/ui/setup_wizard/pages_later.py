@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from pos.services.catalog import ImportReport
 from pos.services.headoffice import EnrollRequest, EnrollResult
 from pos.ui.actions import describe_error
-from pos.ui.setup_wizard.pages import SetupPage, _form, _row
+from pos.ui.setup_wizard.pages import PageHost, SetupPage, _form, _row
 
 if TYPE_CHECKING:
     from pos.ui.setup_wizard.wizard import SetupWizard
@@ -232,11 +232,22 @@ class CatalogPage(SetupPage):
         return True
 
 
+class PaymentsHost(PageHost, Protocol):
+    """The payments page's host: the wizard, or the manager's shop details screen."""
+
+    @property
+    def payment_methods(self) -> tuple[tuple[str, str], ...]:
+        """The methods installed (code, label; cash first); empty until known."""
+
+    def open_payment_keys(self) -> None:
+        """The payment settings dialog (keys, Test connection)."""
+
+
 class PaymentsPage(SetupPage):
     name = "payments"
-    setup: SetupWizard
+    setup: PaymentsHost
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: PaymentsHost) -> None:
         super().__init__(wizard)
         self.boxes: dict[str, QCheckBox] = {}
         self.box_area = QVBoxLayout()
@@ -248,15 +259,21 @@ class PaymentsPage(SetupPage):
         self.finish_layout()
 
     def initializePage(self) -> None:
-        session = self.setup.session
-        if session is None or self.boxes:
+        methods = self.setup.payment_methods
+        if not methods or self.boxes:
             return
-        for code, label in session.methods:
+        for code, label in methods:
             box = QCheckBox(label, self)
             box.setChecked(code == "cash")
             box.setEnabled(code != "cash")  # cash is always taken
             self.boxes[code] = box
             self.box_area.addWidget(box)
+
+    def show_details(self) -> None:
+        """A box for each installed method, ticked as the details offer them."""
+        self.initializePage()
+        for code, box in self.boxes.items():
+            box.setChecked(code == "cash" or code in self.setup.details.methods)
 
     def retranslate_ui(self) -> None:
         self.setTitle(self.tr("Payments"))

@@ -233,6 +233,11 @@ class SetupWizard(QWizard):
         service = self.session.terminal.headoffice
         self.act.steps(lambda: service.enroll(request), on_ok, on_error)
 
+    @property
+    def payment_methods(self) -> tuple[tuple[str, str], ...]:
+        """The installed methods, once the live database is open (the manager's page)."""
+        return self.session.methods if self.session is not None else ()
+
     def open_payment_keys(self) -> None:
         """The manager's payment settings dialog (the same one as in the manager's tools)."""
         session, act = self.session, self.act
