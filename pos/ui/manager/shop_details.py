@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from pos.services.shop_details import SaveResult, ShopDetailsService, ShopScreen
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
-from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.runner import ServiceRunner
 from pos.ui.settings_dialog import SettingsDialog
 from pos.ui.setup_wizard import model
@@ -43,8 +42,6 @@ from pos.ui.setup_wizard.pages_devices import EtimsPage
 from pos.ui.setup_wizard.pages_later import PaymentsPage
 from pos.ui.widgets import action_button, clear_error, set_role
 
-CONTEXT = "ShopDetails"
-LABEL = QT_TRANSLATE_NOOP("ManagerMenu", "Shop details")
 
 
 class _NoChecks:
