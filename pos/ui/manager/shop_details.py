@@ -43,7 +43,6 @@ from pos.ui.setup_wizard.pages_later import PaymentsPage
 from pos.ui.widgets import action_button, clear_error, set_role
 
 
-
 class _NoChecks:
     """No composition root: the eTIMS test says it is not available here."""
 
