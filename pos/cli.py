@@ -22,14 +22,20 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kaunta",
         description="Kaunta point of sale. With no command, starts the till.",
-        epilog="With no config file, Kaunta starts in training mode (demo store and catalog).",
+        epilog=(
+            "With no config file, `kaunta` shows the set-up wizard: set up the shop, or try "
+            "training mode (demo store and catalog) in one click."
+        ),
     )
     p.add_argument("--config", type=Path, help="config file (default: platform config dir)")
     p.add_argument("--data-dir", type=Path, help="data folder (default: platform data dir)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--training", action="store_true", default=None, help="training mode")
     mode.add_argument(
-        "--live", dest="training", action="store_false", help="real sales (needs a config)"
+        "--live",
+        dest="training",
+        action="store_false",
+        help="real sales (needs the config the set-up wizard writes)",
     )
     p.add_argument("--print-paths", action="store_true", help="show config/data paths and exit")
     sub = p.add_subparsers(dest="command")
