@@ -485,6 +485,22 @@ class TillDevices:
         return self.printing.printer.print(PrintJob("test", data))
 
     @property
+    def report_columns(self) -> int | None:
+        """How many characters a line of the receipt printer holds (None: no printer), so
+        an X or Z report is laid out for the paper it prints on."""
+        return self.printing.profile.columns if self.printing is not None else None
+
+    def print_report(self, lines: list[str], job_id: str) -> Future[PrintOutcome] | None:
+        """An X or Z report's printer layout (``pos.services.report_layout``), line for
+        line, through the same queue as receipts: QUEUED when the printer cannot now, and
+        printed when it is ready (nothing is lost). None: no receipt printer."""
+        if self.printing is None:
+            return None
+        doc = PrintDocument(tuple(Text(line) for line in lines))
+        data = encode(doc, self.printing.profile)
+        return self.printing.printer.print(PrintJob(job_id, data))
+
+    @property
     def queued(self) -> list[str]:
         """Receipt numbers waiting for the printer."""
         return self.printing.printer.queued if self.printing is not None else []

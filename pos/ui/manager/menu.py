@@ -265,4 +265,4 @@ class ManagerMenu(KauntaDialog):
 
     def show_report(self, report: PeriodReport) -> None:
         zone = self.acts.terminal.ctx.zone
-        self.show_dialog(ReportDialog(self, report, self.export_dir, zone))
+        self.show_dialog(ReportDialog(self, report, self.export_dir, zone, self.acts))

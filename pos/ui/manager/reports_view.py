@@ -1,17 +1,24 @@
-"""X and Z reports on screen: the printer layout, exported as CSV or PDF.
+"""X and Z reports on screen: the printer layout, printed, or exported as CSV or PDF.
 
 The screen shows the same lines the receipt printer prints (``report_lines``, in the
-screens' language), so what the manager checks is what is filed. An X with refunds still
-waiting says so above the lines as well (how many, what they come to, that they are not
-counted yet and must be resolved before the Z). Exports go to the folder the manager
-chooses; CSV cells are safe against formula injection (``pos.domain.csv_safe``).
+screens' language, tenders by their method's label), so what the manager checks is what
+is filed. An X with refunds still waiting says so above the lines as well (how many, what
+they come to, that they are not counted yet and must be resolved before the Z). Print
+sends those lines, laid out for the paper's width, to the receipt printer through the
+device service, the receipts' own queue: a printer offline or out of paper keeps the
+report and prints it when it is ready, and the dialog says which happened. Exports go to
+the folder the manager chooses; CSV cells are safe against formula injection
+(``pos.domain.csv_safe``).
 """
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures import Future
 from datetime import tzinfo
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -23,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.money import Money
+from pos.services.devices import PrintOutcome
 from pos.services.period import PeriodReport
 from pos.services.report_layout import report_csv, report_lines
 from pos.services.zreports import ZSummary
@@ -32,9 +40,14 @@ from pos.ui.dialogs import KauntaDialog
 from pos.ui.manager.reports_pdf import write_pdf
 from pos.ui.widgets import action_button, set_role
 
+log = logging.getLogger(__name__)
+
 
 class ReportDialog(KauntaDialog):
-    """One X or Z report: its lines, and buttons to export them."""
+    """One X or Z report: its lines, and buttons to print and export them."""
+
+    #: how a print job ended (a ``PrintOutcome`` or the error), from the printer's thread
+    sig_printed = Signal(object)
 
     def __init__(
         self,
@@ -42,8 +55,11 @@ class ReportDialog(KauntaDialog):
         report: PeriodReport,
         export_dir: Path,
         zone: tzinfo | None = None,
+        actions: Actions | None = None,
     ) -> None:
-        """``zone``: the shop's time zone, for the period's times (stored in UTC)."""
+        """``zone``: the shop's time zone, for the period's times (stored in UTC);
+        ``actions``: the till's, whose devices print the report (None: Print says there
+        is no printer)."""
         title = (
             self.tr("Z report {number}").format(number=report.z_number)
             if report.kind == "Z"
@@ -52,6 +68,9 @@ class ReportDialog(KauntaDialog):
         super().__init__(parent, title)
         self.report = report
         self.export_dir = export_dir
+        self.zone = zone
+        self._actions = actions
+        self.sig_printed.connect(self._printed)
         self.lines = report_lines(report, say=i18n.text, zone=zone)
         layout = QVBoxLayout(self)
         self.waiting = QLabel(self)
@@ -81,9 +100,61 @@ class ReportDialog(KauntaDialog):
         layout.addWidget(self.message)
         self.csv_button = action_button(self, self.tr("Export CSV"), "Ctrl+E", self._csv)
         self.pdf_button = action_button(self, self.tr("Export PDF"), "Ctrl+D", self._pdf)
+        self.print_button = action_button(self, self.tr("Print"), "Ctrl+P", self.print_report)
         self.ok_button = self.add_buttons(
-            layout, self.tr("Close"), self.accept, self.csv_button, self.pdf_button
+            layout,
+            self.tr("Close"),
+            self.accept,
+            self.print_button,
+            self.csv_button,
+            self.pdf_button,
         )
+
+    def print_report(self) -> None:
+        """Print the report's printer layout on the receipt printer (its own queue)."""
+        devices = self._actions.terminal.devices if self._actions is not None else None
+        columns = devices.report_columns if devices is not None else None
+        if devices is None or columns is None:
+            self.show_error(
+                self.tr(
+                    "No receipt printer is set up on this till: export the report as PDF instead."
+                )
+            )
+            return
+        lines = report_lines(self.report, columns, say=i18n.text, zone=self.zone)
+        r = self.report
+        job = f"Z{r.z_number}" if r.kind == "Z" else f"X-{r.made_at[:19]}"
+        done = devices.print_report(lines, job)
+        if done is None:  # the printer went away since
+            self.show_error(self.tr("No receipt printer is set up on this till."))
+            return
+        self.show_info(self.tr("Sending the report to the printer…"))
+        done.add_done_callback(self._job_done)
+
+    def _job_done(self, done: Future[PrintOutcome]) -> None:
+        """On the printer's thread: hand the outcome to the GUI thread."""
+        error = done.exception()
+        try:
+            self.sig_printed.emit(error if error is not None else done.result())
+        except RuntimeError:  # the dialog was closed meanwhile: the job itself is kept
+            log.info("report print finished after its dialog closed: %s", error or "ok")
+
+    def _printed(self, outcome: object) -> None:
+        if outcome is PrintOutcome.PRINTED:
+            self.show_info(self.tr("The report was printed."))
+        elif outcome is PrintOutcome.QUEUED:
+            self.show_error(
+                self.tr(
+                    "The printer is not ready: the report is kept and prints as soon as the "
+                    "printer is ready."
+                )
+            )
+        else:
+            self.show_error(
+                self.tr("The report was not printed: {error}. Try again, or export a PDF.").format(
+                    error=outcome
+                )
+            )
 
     def _csv(self) -> None:
         self.export_csv()
@@ -167,5 +238,5 @@ class ZListDialog(KauntaDialog):
 
     def _show(self, report: PeriodReport) -> None:
         zone = self._actions.terminal.ctx.zone
-        self.report_dialog = ReportDialog(self, report, self._export_dir, zone)
+        self.report_dialog = ReportDialog(self, report, self._export_dir, zone, self._actions)
         self.report_dialog.open()
