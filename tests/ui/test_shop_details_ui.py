@@ -247,3 +247,19 @@ def test_the_payment_methods_offered_change_at_the_next_start(make_till: MakeTil
     assert "Payments" in dialog.message.text()
     config = load_config(till.config.config_path, till.config.data_dir, False, env={})
     assert config.raw["payments"]["methods"] == ["cash", "mpesa"]
+
+
+def test_enter_in_a_multi_line_box_is_a_new_line_not_save(make_till: MakeTill) -> None:
+    till = _live(make_till)
+    _login(till, "manager")
+    dialog = _open(till)
+    dialog.show_page(dialog.receipt)
+    header = dialog.receipt.header
+    header.setFocus()
+    till.until(header.hasFocus)
+    till.qtbot.keyClicks(header, "Open 7am-9pm")
+    till.qtbot.keyClick(header, Qt.Key.Key_Return)
+    till.qtbot.keyClicks(header, "Sundays too")
+    till.idle()
+    assert header.toPlainText() == "Open 7am-9pm\nSundays too"
+    assert dialog.saved is None  # Enter typed a line; Save is the button (or Enter elsewhere)

@@ -60,7 +60,7 @@ class _NoChecks:
 
 
 class ShopDetailsDialog(KauntaDialog):
-    """The wizard's shop pages as tabs, Save and Cancel."""
+    """The wizard's shop pages as tabs, Save and Close."""
 
     def __init__(
         self, parent: QWidget, acts: Actions, service: ShopDetailsService, screen: ShopScreen
