@@ -1204,6 +1204,10 @@
         <translation>Tatizo: {problem}</translation>
     </message>
     <message>
+        <source>The installed app carries no training head office (it is left out to keep the app small): training sells and keeps its sales on this till. The training head office runs from a source checkout (docs/installer.md).</source>
+        <translation>Programu iliyosakinishwa haina ofisi kuu ya mafunzo (imeachwa nje ili programu ibaki ndogo): mafunzo yanauza na kuhifadhi mauzo yake kwenye kaunta hii. Ofisi kuu ya mafunzo inaendeshwa kutoka kwa nakala ya msimbo chanzo (docs/installer.md).</translation>
+    </message>
+    <message>
         <source>The training head office is starting; its pages follow.</source>
         <translation>Ofisi kuu ya mafunzo inaanza; kurasa zake zitafuata.</translation>
     </message>
@@ -1339,6 +1343,10 @@
         <translation>Kaunta · {store}</translation>
     </message>
     <message>
+        <source>LIVE — the shop's real till: real sales and receipts</source>
+        <translation>HALISI — kaunta halisi ya duka: mauzo na risiti halisi</translation>
+    </message>
+    <message>
         <source>Locked. {name}: enter your PIN to continue — or choose another name to switch user. The open sale stays on the till.</source>
         <translation>Imefungwa. {name}: weka PIN yako kuendelea — au chagua jina lingine kubadilisha mtumiaji. Mauzo yaliyo wazi yanabaki kwenye till.</translation>
     </message>
@@ -1353,6 +1361,10 @@
     <message>
         <source>Set my PIN (code from head office)</source>
         <translation>Weka PIN yangu (msimbo kutoka ofisi kuu)</translation>
+    </message>
+    <message>
+        <source>TRAINING — practice only: nothing here is real</source>
+        <translation>MAFUNZO — mazoezi tu: hakuna kitu halisi hapa</translation>
     </message>
     <message>
         <source>Training mode demo users — {users}</source>
@@ -1406,8 +1418,16 @@
         <translation>Kaunta · {store} · till {till}</translation>
     </message>
     <message>
+        <source>Kaunta · {store} · till {till} · TRAINING</source>
+        <translation>Kaunta · {store} · till {till} · MAFUNZO</translation>
+    </message>
+    <message>
         <source>Keep selling</source>
         <translation>Endelea kuuza</translation>
+    </message>
+    <message>
+        <source>LIVE</source>
+        <translation>HALISI</translation>
     </message>
     <message>
         <source>Locked</source>
@@ -1428,6 +1448,10 @@
     <message>
         <source>Start-up check failed: {error}</source>
         <translation>Ukaguzi wa kuanza umeshindikana: {error}</translation>
+    </message>
+    <message>
+        <source>TRAINING</source>
+        <translation>MAFUNZO</translation>
     </message>
     <message>
         <source>TRAINING MODE — practice only: sales are not real and receipts are marked</source>
@@ -1543,6 +1567,10 @@
     <message>
         <source>Shift {number} open since {since}, by {who}, float {float}.</source>
         <translation>Zamu {number} iko wazi tangu {since}, na {who}, chenji ya kuanzia {float}.</translation>
+    </message>
+    <message>
+        <source>Shop details</source>
+        <translation>Maelezo ya duka</translation>
     </message>
     <message>
         <source>Staff</source>
@@ -2144,12 +2172,20 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Imepitwa na muda</translation>
     </message>
     <message>
+        <source>Found at head office: sold at another till of this shop.</source>
+        <translation>Imepatikana ofisi kuu: iliuzwa kwenye kaunta nyingine ya duka hili.</translation>
+    </message>
+    <message>
         <source>Giving the money back through {labels}: follow its screen (a card refund may need the card again)…</source>
         <translation>Pesa zinarudishwa kupitia {labels}: fuata skrini yake (marejesho ya kadi yanaweza kuhitaji kadi tena)…</translation>
     </message>
     <message>
         <source>Hand over {cash} in cash.</source>
         <translation>Toa {cash} taslimu.</translation>
+    </message>
+    <message>
+        <source>Head office refused refund {number}: {reason}</source>
+        <translation>Ofisi kuu imekataa marejesho {number}: {reason}</translation>
     </message>
     <message>
         <source>Head office refused refund {number}: {reason} Do not give that money back again; tell head office.</source>
@@ -2172,12 +2208,24 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Hakuna pesa zilizorudi: hakuna kilichorekodiwa kama kimerudishwa, na mauzo haya yanaweza kurejeshwa tena.</translation>
     </message>
     <message>
+        <source>No receipt matches on this till: press Enter to ask head office.</source>
+        <translation>Hakuna risiti inayolingana kwenye kaunta hii: bonyeza Enter kuuliza ofisi kuu.</translation>
+    </message>
+    <message>
+        <source>No receipt matches, on this till or at head office.</source>
+        <translation>Hakuna risiti inayolingana, kwenye kaunta hii wala ofisi kuu.</translation>
+    </message>
+    <message>
         <source>No receipt matches.</source>
         <translation>Hakuna risiti inayolingana.</translation>
     </message>
     <message>
         <source>No refund is waiting for an answer.</source>
         <translation>Hakuna marejesho yanayosubiri jibu.</translation>
+    </message>
+    <message>
+        <source>Not in this till's journal: asking head office…</source>
+        <translation>Haipo kwenye kumbukumbu za kaunta hii: inauliza ofisi kuu…</translation>
     </message>
     <message>
         <source>Only after looking: what the terminal's journal shows (its receipt number)</source>
@@ -2258,6 +2306,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Sold</source>
         <translation>Zilizouzwa</translation>
+    </message>
+    <message>
+        <source>Sold at till {terminal} (found at head office): money goes back as cash or by a reversal made by hand.</source>
+        <translation>Iliuzwa kwenye kaunta {terminal} (imepatikana ofisi kuu): pesa zinarudishwa taslimu au kwa kurudisha kwa mkono.</translation>
     </message>
     <message>
         <source>Still waiting: {problem}</source>
@@ -2370,8 +2422,40 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Hamisha kwenda</translation>
     </message>
     <message>
+        <source>No receipt printer is set up on this till.</source>
+        <translation>Hakuna printa ya risiti kwenye kaunta hii.</translation>
+    </message>
+    <message>
+        <source>No receipt printer is set up on this till: export the report as PDF instead.</source>
+        <translation>Hakuna printa ya risiti iliyowekwa kwenye kaunta hii: hamisha ripoti kama PDF badala yake.</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>Chapisha</translation>
+    </message>
+    <message>
+        <source>Refunds waiting: {count} ({amounts}). They are not counted in this report yet: resolve each in the refund dialog (Check again, or settle by hand) before the Z.</source>
+        <translation>Marejesho yanayosubiri: {count} ({amounts}). Bado hayajahesabiwa katika ripoti hii: shughulikia kila moja kwenye dirisha la marejesho (Angalia tena, au maliza kwa mkono) kabla ya Z.</translation>
+    </message>
+    <message>
         <source>Saved {path}</source>
         <translation>Imehifadhiwa {path}</translation>
+    </message>
+    <message>
+        <source>Sending the report to the printer…</source>
+        <translation>Inatuma ripoti kwenye printa…</translation>
+    </message>
+    <message>
+        <source>The printer is not ready: the report is kept and prints as soon as the printer is ready.</source>
+        <translation>Printa haiko tayari: ripoti imehifadhiwa na itachapishwa mara printa itakapokuwa tayari.</translation>
+    </message>
+    <message>
+        <source>The report was not printed: {error}. Try again, or export a PDF.</source>
+        <translation>Ripoti haikuchapishwa: {error}. Jaribu tena, au hamisha PDF.</translation>
+    </message>
+    <message>
+        <source>The report was printed.</source>
+        <translation>Ripoti imechapishwa.</translation>
     </message>
     <message>
         <source>X report</source>
@@ -2791,6 +2875,108 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     </message>
 </context>
 <context>
+    <name>ShopDetails</name>
+    <message>
+        <source>Shop details</source>
+        <translation>Maelezo ya duka</translation>
+    </message>
+    <message>
+        <source>Shop details: not available on this till.</source>
+        <translation>Maelezo ya duka: hayapatikani kwenye kaunta hii.</translation>
+    </message>
+    <message>
+        <source>the eTIMS test is not available on this till</source>
+        <translation>jaribio la eTIMS halipatikani kwenye kaunta hii</translation>
+    </message>
+</context>
+<context>
+    <name>ShopDetailsDialog</name>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>Communication key: press Test connection and initialise to check it with KRA; it is kept in this computer's keyring, not saved here.</source>
+        <translation>Ufunguo wa mawasiliano: bonyeza Jaribu muunganisho na uanzishe ili KRA iukague; huhifadhiwa kwenye hifadhi ya funguo ya kompyuta hii, si hapa.</translation>
+    </message>
+    <message>
+        <source>Currency</source>
+        <translation>Sarafu</translation>
+    </message>
+    <message>
+        <source>Currency: fixed, since this till has recorded sales, shifts or products in {currency}; a till keeps one currency for its books.</source>
+        <translation>Sarafu: haibadiliki, kwa kuwa kaunta hii imerekodi mauzo, zamu au bidhaa kwa {currency}; kaunta huweka sarafu moja kwa vitabu vyake.</translation>
+    </message>
+    <message>
+        <source>Currency: head office's (the store's books).</source>
+        <translation>Sarafu: ni ya ofisi kuu (vitabu vya duka).</translation>
+    </message>
+    <message>
+        <source>Fixed at set-up: it begins every receipt number.</source>
+        <translation>Imewekwa wakati wa kuanzisha: inaanza kila nambari ya risiti.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS</source>
+        <translation>KRA eTIMS</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Lugha</translation>
+    </message>
+    <message>
+        <source>Nothing changed.</source>
+        <translation>Hakuna kilichobadilika.</translation>
+    </message>
+    <message>
+        <source>Payment keys: not available on this till.</source>
+        <translation>Funguo za malipo: hazipatikani kwenye till hii.</translation>
+    </message>
+    <message>
+        <source>Payments</source>
+        <translation>Malipo</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Hifadhi</translation>
+    </message>
+    <message>
+        <source>Saved. {fields}: used when Kaunta starts again; close Kaunta and start it again to use them.</source>
+        <translation>Imehifadhiwa. {fields}: hutumika Kaunta inapoanza tena; funga Kaunta na uianzishe tena ili kuvitumia.</translation>
+    </message>
+    <message>
+        <source>Saved: the next receipt shows the new details.</source>
+        <translation>Imehifadhiwa: risiti inayofuata inaonyesha maelezo mapya.</translation>
+    </message>
+    <message>
+        <source>Set by head office at enrollment.</source>
+        <translation>Imewekwa na ofisi kuu wakati wa kusajili.</translation>
+    </message>
+    <message>
+        <source>Shop details</source>
+        <translation>Maelezo ya duka</translation>
+    </message>
+    <message>
+        <source>The branch's eTIMS device as KRA registered it on the eTIMS portal. Test connection initialises it with KRA; the communication key KRA sends is kept in this computer's keyring, never in a file. Leave it empty on a till that does not submit its sales to KRA (docs/etims.md).</source>
+        <translation>Kifaa cha eTIMS cha tawi kama KRA ilivyokisajili kwenye tovuti ya eTIMS. Jaribu muunganisho hukianzisha na KRA; ufunguo wa mawasiliano ambao KRA hutuma huhifadhiwa kwenye hifadhi ya funguo ya kompyuta hii, kamwe si kwenye faili. Acha tupu kwenye kaunta isiyotuma mauzo yake kwa KRA (docs/etims.md).</translation>
+    </message>
+    <message>
+        <source>This till is enrolled with a head office, which owns its store code and till number, its currency and KRA eTIMS: they are shown here and changed at head office.</source>
+        <translation>Kaunta hii imesajiliwa na ofisi kuu, inayomiliki msimbo wa duka na nambari ya kaunta, sarafu yake na KRA eTIMS: vinaonyeshwa hapa na kubadilishwa katika ofisi kuu.</translation>
+    </message>
+    <message>
+        <source>Time zone</source>
+        <translation>Saa za eneo</translation>
+    </message>
+    <message>
+        <source>Used from the next receipt; the currency, time zone, KRA eTIMS and payment methods when Kaunta starts again.</source>
+        <translation>Hutumika kuanzia risiti inayofuata; sarafu, saa za eneo, KRA eTIMS na njia za malipo Kaunta inapoanza tena.</translation>
+    </message>
+    <message>
+        <source>What the set-up wizard asked about the shop. The store code and till number are fixed at set-up: they begin every receipt number.</source>
+        <translation>Yale ambayo mchawi wa kuanzisha aliuliza kuhusu duka. Msimbo wa duka na nambari ya kaunta huwekwa wakati wa kuanzisha: vinaanza kila nambari ya risiti.</translation>
+    </message>
+</context>
+<context>
     <name>ShopPage</name>
     <message>
         <source>Address</source>
@@ -3008,6 +3194,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Online</source>
         <translation>Mtandaoni</translation>
+    </message>
+    <message>
+        <source>Training without a head office (installed app): sales stay on this till</source>
+        <translation>Mafunzo bila ofisi kuu (programu iliyosakinishwa): mauzo yanabaki kwenye kaunta hii</translation>
     </message>
     <message>
         <source>last sync {time}</source>
@@ -3350,6 +3540,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>SKU ni herufi, tarakimu na . _ / - (hadi 64).</translation>
     </message>
     <message>
+        <source>An approval code is 2 to 8 letters or digits, as the slip prints it.</source>
+        <translation>Nambari ya idhini ni herufi au tarakimu 2 hadi 8, kama ilivyochapishwa kwenye karatasi.</translation>
+    </message>
+    <message>
         <source>An earlier payment for this sale just came through: the sale is complete.</source>
         <comment>payments.earlier_came_done</comment>
         <translation>Malipo ya awali ya mauzo haya yamefika sasa hivi: mauzo yamekamilika.</translation>
@@ -3386,12 +3580,28 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Imeidhinishwa kwa kuchelewa, haikutozwa: mteja aliidhinisha kwenye PayPal baada ya till kuacha kusubiri. Hakuna kilichochukuliwa.</translation>
     </message>
     <message>
+        <source>Approved.</source>
+        <translation>Imeidhinishwa.</translation>
+    </message>
+    <message>
+        <source>Approved. Hand over the goods.</source>
+        <translation>Imeidhinishwa. Mpe mteja bidhaa.</translation>
+    </message>
+    <message>
         <source>Ask for the signed invoice later (reprint)</source>
         <translation>Omba ankara iliyosainiwa baadaye (chapisha tena)</translation>
     </message>
     <message>
         <source>Ask the customer to pay another way.</source>
         <translation>Mwombe mteja alipe kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>Asking the terminal for the result…</source>
+        <translation>Inaiuliza mashine matokeo…</translation>
+    </message>
+    <message>
+        <source>Average basket</source>
+        <translation>Wastani wa kikapu</translation>
     </message>
     <message>
         <source>Barcode is empty: scan the item or type its barcode.</source>
@@ -3419,12 +3629,24 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Barcode {code} ina tarakimu {digits}; barcode ina tarakimu 8, 12, 13 au 14: skani tena au iandike upya.</translation>
     </message>
     <message>
+        <source>Business day</source>
+        <translation>Siku ya biashara</translation>
+    </message>
+    <message>
         <source>Business shortcode (paybill / head office)</source>
         <translation>Shortcode ya biashara (paybill / makao makuu)</translation>
     </message>
     <message>
+        <source>By cashier</source>
+        <translation>Kwa keshia</translation>
+    </message>
+    <message>
         <source>Call the manager to check the shop's M-Pesa settings; take the payment another way.</source>
         <translation>Mwite meneja aangalie mipangilio ya M-Pesa ya duka; pokea malipo kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>Cancelled before the terminal was asked: nothing was charged.</source>
+        <translation>Imesitishwa kabla mashine haijaulizwa: hakuna pesa iliyokatwa.</translation>
     </message>
     <message>
         <source>Cannot combine {first} and {second} amounts.</source>
@@ -3441,9 +3663,41 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>PIN ya kadi (majaribio: tarakimu zozote 4 hadi 6)</translation>
     </message>
     <message>
+        <source>Card data incorrect.</source>
+        <translation>Taarifa za kadi si sahihi.</translation>
+    </message>
+    <message>
+        <source>Card not admitted.</source>
+        <translation>Kadi hairuhusiwi.</translation>
+    </message>
+    <message>
+        <source>Card payment approved.</source>
+        <translation>Malipo ya kadi yameidhinishwa.</translation>
+    </message>
+    <message>
+        <source>Card payment recorded.</source>
+        <translation>Malipo ya kadi yamerekodiwa.</translation>
+    </message>
+    <message>
+        <source>Card unknown.</source>
+        <translation>Kadi haitambuliki.</translation>
+    </message>
+    <message>
         <source>Card {card}</source>
         <comment>receipt.card</comment>
         <translation>Kadi {card}</translation>
+    </message>
+    <message>
+        <source>Cash drawer</source>
+        <translation>Droo ya pesa</translation>
+    </message>
+    <message>
+        <source>Cash in</source>
+        <translation>Weka pesa droo</translation>
+    </message>
+    <message>
+        <source>Cash movements</source>
+        <translation>Mienendo ya pesa</translation>
     </message>
     <message>
         <source>Cash must be in {currency}.</source>
@@ -3451,13 +3705,25 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Pesa taslimu lazima ziwe kwa {currency}.</translation>
     </message>
     <message>
+        <source>Cash out</source>
+        <translation>Toa pesa droo</translation>
+    </message>
+    <message>
         <source>Cash received.</source>
         <translation>Pesa taslimu imepokelewa.</translation>
+    </message>
+    <message>
+        <source>Cash refunds</source>
+        <translation>Marejesho ya pesa taslimu</translation>
     </message>
     <message>
         <source>Cash rounding</source>
         <comment>receipt.cash_rounding</comment>
         <translation>Ukadiriaji wa pesa taslimu</translation>
+    </message>
+    <message>
+        <source>Cash sales</source>
+        <translation>Mauzo ya pesa taslimu</translation>
     </message>
     <message>
         <source>Cashier</source>
@@ -3514,6 +3780,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Chagua bidhaa za kurejeshea pesa na idadi ya kila moja.</translation>
     </message>
     <message>
+        <source>Communication with the bank failed. Try again.</source>
+        <translation>Mawasiliano na benki yameshindwa. Jaribu tena.</translation>
+    </message>
+    <message>
         <source>Connected to {gateway} at {url}: the keys work.</source>
         <comment>payments.connected</comment>
         <translation>Imeunganishwa na {gateway} kwenye {url}: funguo zinafanya kazi.</translation>
@@ -3526,6 +3796,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Could not open the database {path}: {detail}</source>
         <comment>db.cannot_open</comment>
         <translation>Hifadhidata {path} haikuweza kufunguliwa: {detail}</translation>
+    </message>
+    <message>
+        <source>Currency: this till has recorded money in {currency} already ({sales} sales, {shifts} shifts, {refunds} refunds, {attempts} payment attempts, {products} products priced in it), and a till keeps one currency for its books. To sell in {new}, set up a new till.</source>
+        <comment>shop_details.currency_in_use</comment>
+        <translation>Sarafu: kaunta hii imesharekodi pesa kwa {currency} ({sales} mauzo, {shifts} zamu, {refunds} marejesho, {attempts} majaribio ya malipo, {products} bidhaa zenye bei kwa sarafu hiyo), na kaunta huweka sarafu moja kwa vitabu vyake. Ili kuuza kwa {new}, anzisha kaunta mpya.</translation>
     </message>
     <message>
         <source>Customer's M-Pesa phone number</source>
@@ -3553,9 +3828,17 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Tarehe</translation>
     </message>
     <message>
+        <source>Declined.</source>
+        <translation>Imekataliwa.</translation>
+    </message>
+    <message>
         <source>Discount</source>
         <comment>receipt.discount</comment>
         <translation>Punguzo</translation>
+    </message>
+    <message>
+        <source>Discounts</source>
+        <translation>Mapunguzo</translation>
     </message>
     <message>
         <source>Discounts</source>
@@ -3565,6 +3848,19 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Each item needs a quantity of at least one.</source>
         <translation>Kila bidhaa inahitaji idadi ya angalau moja.</translation>
+    </message>
+    <message>
+        <source>End of day done at the terminal.</source>
+        <translation>Mwisho wa siku umefanyika kwenye mashine.</translation>
+    </message>
+    <message>
+        <source>End of day done at the terminal. Total {total}.</source>
+        <comment>card_zvt.day_ended_total</comment>
+        <translation>Mwisho wa siku umefanyika kwenye mashine. Jumla {total}.</translation>
+    </message>
+    <message>
+        <source>End of day is not possible now.</source>
+        <translation>Mwisho wa siku hauwezekani sasa.</translation>
     </message>
     <message>
         <source>Enrolled as {store}/{terminal}, but this till is set up as {own_store}/{own_terminal}: set [terminal] store_id and terminal_id in the configuration to the enrolled ids and restart; until then nothing is sent.</source>
@@ -3590,13 +3886,25 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Weka kiasi ambacho mteja amekupa.</translation>
     </message>
     <message>
+        <source>Expected cash</source>
+        <translation>Pesa zinazotarajiwa</translation>
+    </message>
+    <message>
         <source>Finish, park or void the current sale before recalling another.</source>
         <translation>Maliza, weka kando au futa mauzo ya sasa kabla ya kurudisha mengine.</translation>
+    </message>
+    <message>
+        <source>Follow the card terminal's screen…</source>
+        <translation>Fuata maelekezo kwenye skrini ya mashine ya kadi…</translation>
     </message>
     <message>
         <source>For receipt</source>
         <comment>refund.receipt.for_receipt</comment>
         <translation>Ya risiti</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Kuanzia</translation>
     </message>
     <message>
         <source>Give a reason (at least 3 characters).</source>
@@ -3627,6 +3935,20 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Jumla</translation>
     </message>
     <message>
+        <source>Gross sales</source>
+        <translation>Mauzo ghafi</translation>
+    </message>
+    <message>
+        <source>Head office answered with a sale this till cannot read ({problem}). Nothing was changed: refund it at the till that sold it.</source>
+        <comment>refund_remote_unreadable</comment>
+        <translation>Ofisi kuu imejibu kwa mauzo ambayo kaunta hii haiwezi kusoma ({problem}). Hakuna kilichobadilishwa: fanya marejesho kwenye kaunta iliyoiuza.</translation>
+    </message>
+    <message>
+        <source>Head office did not look the receipt up: {problem}</source>
+        <comment>refund_remote_refused</comment>
+        <translation>Ofisi kuu haikutafuta risiti: {problem}</translation>
+    </message>
+    <message>
         <source>Head office reported a PayPal payment in another currency. Do not treat the sale as paid: the manager must check it in PayPal.</source>
         <translation>Ofisi kuu imeripoti malipo ya PayPal kwa sarafu nyingine. Usihesabu mauzo haya kuwa yamelipwa: meneja lazima ayakague kwenye PayPal.</translation>
     </message>
@@ -3641,6 +3963,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Importing the catalog</source>
         <translation>Kuingiza orodha ya bidhaa</translation>
+    </message>
+    <message>
+        <source>Insert, tap or swipe the card…</source>
+        <translation>Ingiza, gusa au pitisha kadi…</translation>
+    </message>
+    <message>
+        <source>Invalid card.</source>
+        <translation>Kadi si halali.</translation>
     </message>
     <message>
         <source>It will be checked again; if the customer shows an M-Pesa SMS, call the manager.</source>
@@ -3668,6 +3998,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Last 4 digits of the card</source>
         <translation>Tarakimu 4 za mwisho za kadi</translation>
+    </message>
+    <message>
+        <source>Limit not sufficient.</source>
+        <translation>Kikomo hakitoshi.</translation>
     </message>
     <message>
         <source>Lipa na M-Pesa passkey</source>
@@ -3810,6 +4144,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Bila VAT VAT  Jumla</translation>
     </message>
     <message>
+        <source>Net sales</source>
+        <translation>Mauzo halisi</translation>
+    </message>
+    <message>
         <source>No PIN set-up code is waiting for this person on this till. Ask head office for one (Staff, Make a PIN set-up code); it reaches this till with the next sync.</source>
         <comment>pin_setup_none</comment>
         <translation>Hakuna msimbo wa kuweka PIN unaomsubiri mtu huyu kwenye kaunta hii. Omba ofisi kuu (Wafanyakazi, Tengeneza msimbo wa kuweka PIN); utafika kwenye kaunta hii na usawazishaji unaofuata.</translation>
@@ -3870,6 +4208,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Hakuna printa ya risiti kwenye kaunta hii.</translation>
     </message>
     <message>
+        <source>No receipt {text} in this till's journal, and head office cannot be reached to look for it ({problem}). Nothing was changed: try again when the till is online, or refund it at the till that sold it.</source>
+        <comment>refund_remote_unreachable</comment>
+        <translation>Hakuna risiti {text} kwenye kumbukumbu za kaunta hii, na ofisi kuu haipatikani ili kuitafuta ({problem}). Hakuna kilichobadilishwa: jaribu tena kaunta ikiwa mtandaoni, au fanya marejesho kwenye kaunta iliyoiuza.</translation>
+    </message>
+    <message>
+        <source>No receipt {text} in this till's journal, and this till is not linked to a head office that could find it: refund it at the till that sold it.</source>
+        <comment>refund_remote_not_enrolled</comment>
+        <translation>Hakuna risiti {text} kwenye kumbukumbu za kaunta hii, na kaunta hii haijaunganishwa na ofisi kuu inayoweza kuipata: fanya marejesho kwenye kaunta iliyoiuza.</translation>
+    </message>
+    <message>
         <source>No shift is open on this till: open one with the float counted (Manager tools, Ctrl+M).</source>
         <comment>shift_none</comment>
         <translation>Hakuna zamu iliyo wazi kwenye till hii: fungua moja baada ya kuhesabu pesa za chenji za kuanzia (Zana za meneja, Ctrl+M).</translation>
@@ -3890,12 +4238,44 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Hakuna malipo ya {method} kwenye till hii yenye kumbukumbu {reference}.</translation>
     </message>
     <message>
+        <source>No-sale openings</source>
+        <translation>Kufungua bila mauzo</translation>
+    </message>
+    <message>
         <source>Nobody is logged in.</source>
         <translation>Hakuna aliyeingia.</translation>
     </message>
     <message>
+        <source>Not accepted.</source>
+        <translation>Haikukubaliwa.</translation>
+    </message>
+    <message>
+        <source>Not counted in this report yet: resolve each in the refund dialog (Check again, or settle by hand) before the Z.</source>
+        <translation>Bado hayajahesabiwa katika ripoti hii: shughulikia kila moja kwenye dirisha la marejesho (Angalia tena, au maliza kwa mkono) kabla ya Z.</translation>
+    </message>
+    <message>
+        <source>Not enough credit on the card. Ask for another card or another way to pay.</source>
+        <translation>Salio la kadi halitoshi. Omba kadi nyingine au njia nyingine ya kulipa.</translation>
+    </message>
+    <message>
+        <source>Not enough credit.</source>
+        <translation>Salio halitoshi.</translation>
+    </message>
+    <message>
         <source>Nothing is due on this sale.</source>
         <translation>Hakuna deni kwenye mauzo haya.</translation>
+    </message>
+    <message>
+        <source>Nothing to ask.</source>
+        <translation>Hakuna cha kuuliza.</translation>
+    </message>
+    <message>
+        <source>Nothing was keyed.</source>
+        <translation>Hakuna kilichoandikwa.</translation>
+    </message>
+    <message>
+        <source>Number of sales</source>
+        <translation>Idadi ya mauzo</translation>
     </message>
     <message>
         <source>Only a parked sale can be recalled.</source>
@@ -3916,9 +4296,17 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Ni {left} tu kati ya {sold} zilizouzwa zinazoweza kurejeshwa bado ({refunded} zimesharudishwa).</translation>
     </message>
     <message>
+        <source>Opening float</source>
+        <translation>Chenji ya kuanzia</translation>
+    </message>
+    <message>
         <source>Original receipt</source>
         <comment>refund.receipt.original</comment>
         <translation>Risiti ya awali</translation>
+    </message>
+    <message>
+        <source>PIN tries exceeded.</source>
+        <translation>Majaribio ya PIN yamezidi.</translation>
     </message>
     <message>
         <source>PIN {pin}</source>
@@ -4077,6 +4465,35 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Mlipaji {payer}</translation>
     </message>
     <message>
+        <source>Payment not possible.</source>
+        <translation>Malipo hayawezekani.</translation>
+    </message>
+    <message>
+        <source>Payment reversed on the card.</source>
+        <translation>Malipo yamerudishwa kwenye kadi.</translation>
+    </message>
+    <message>
+        <source>Payments: {codes} is not installed on this computer; choose among the methods shown.</source>
+        <comment>shop_details.methods_unknown</comment>
+        <translation>Malipo: {codes} haijasakinishwa kwenye kompyuta hii; chagua kati ya njia zilizoonyeshwa.</translation>
+    </message>
+    <message>
+        <source>Please remove the card.</source>
+        <translation>Tafadhali toa kadi.</translation>
+    </message>
+    <message>
+        <source>Please wait…</source>
+        <translation>Tafadhali subiri…</translation>
+    </message>
+    <message>
+        <source>Printed by</source>
+        <translation>Imechapishwa na</translation>
+    </message>
+    <message>
+        <source>Processing error.</source>
+        <translation>Hitilafu ya kuchakata.</translation>
+    </message>
+    <message>
         <source>Prompt sent to {payer}. Ask the customer to enter their M-Pesa PIN.</source>
         <comment>mpesa.prompt_sent</comment>
         <translation>Ombi limetumwa kwa {payer}. Mwombe mteja aweke PIN yake ya M-Pesa.</translation>
@@ -4110,6 +4527,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>MAREJESHO {currency}</translation>
     </message>
     <message>
+        <source>REFUNDS WAITING</source>
+        <translation>MAREJESHO YANAYOSUBIRI</translation>
+    </message>
+    <message>
         <source>RETURN</source>
         <comment>refund.receipt.return_title</comment>
         <translation>MAREJESHO YA BIDHAA</translation>
@@ -4137,6 +4558,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Receipt {number} was voided: nothing was paid to refund.</source>
         <comment>refund_voided</comment>
         <translation>Risiti {number} ilifutwa: hakuna kilicholipwa cha kurejesha.</translation>
+    </message>
+    <message>
+        <source>Receipt {receipt} is a sale of another store: a till refunds its own store's sales only.</source>
+        <comment>hq_refund_other_store</comment>
+        <translation>Risiti {receipt} ni mauzo ya duka lingine: kaunta hufanya marejesho ya mauzo ya duka lake tu.</translation>
     </message>
     <message>
         <source>Receipt {receipt} is in {sale_currency}, this refund in {currency}.</source>
@@ -4177,6 +4603,24 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Refund {refund_id}</source>
         <comment>refund.receipt.refund_id</comment>
         <translation>Marejesho {refund_id}</translation>
+    </message>
+    <message>
+        <source>Refunded to the card.</source>
+        <translation>Pesa zimerudishwa kwenye kadi.</translation>
+    </message>
+    <message>
+        <source>Refunds</source>
+        <translation>Marejesho</translation>
+    </message>
+    <message>
+        <source>Refunds still waiting on this till: {count}; the first is {amount} by {method}. The money may already be back with the customer, and the Z report would leave it out. Resolve each from the refund dialog (Check again, or settle by hand), then make the Z.</source>
+        <comment>z_refunds_waiting</comment>
+        <translation>Marejesho ambayo bado yanasubiri kwenye kaunta hii: {count}; la kwanza ni {amount} kwa {method}. Huenda pesa tayari zimerudi kwa mteja, na ripoti ya Z ingeyaacha nje. Shughulikia kila moja kutoka kwenye dirisha la marejesho (Angalia tena, au maliza kwa mkono), kisha utengeneze Z.</translation>
+    </message>
+    <message>
+        <source>Refunds still waiting on this till: {count}; the first is {amount} by {method}. The money may already be back with the customer, and the shift close would leave it out. Resolve each from the refund dialog (Check again, or settle by hand), then close.</source>
+        <comment>shift_refunds_waiting</comment>
+        <translation>Marejesho ambayo bado yanasubiri kwenye kaunta hii: {count}; la kwanza ni {amount} kwa {method}. Huenda pesa tayari zimerudi kwa mteja, na kufunga zamu kungeyaacha nje. Shughulikia kila moja kutoka kwenye dirisha la marejesho (Angalia tena, au maliza kwa mkono), kisha ufunge.</translation>
     </message>
     <message>
         <source>Removing an item after payment started</source>
@@ -4244,6 +4688,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Skani au andika bidhaa zinazorudishwa.</translation>
     </message>
     <message>
+        <source>Sending the amount to the card terminal…</source>
+        <translation>Inatuma kiasi kwenye mashine ya kadi…</translation>
+    </message>
+    <message>
         <source>Settling a late payment (refund or credit)</source>
         <translation>Kumaliza malipo yaliyochelewa (kurejesha au salio)</translation>
     </message>
@@ -4260,6 +4708,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Shift {number} is still open: close it (count the drawer) before the Z.</source>
         <comment>z_shift_open</comment>
         <translation>Zamu {number} bado iko wazi: ifunge (hesabu droo) kabla ya Z.</translation>
+    </message>
+    <message>
+        <source>Shifts</source>
+        <translation>Zamu</translation>
     </message>
     <message>
         <source>Stopped waiting. The {method} request is still checked in the background; if the customer pays after all, the manager is alerted.</source>
@@ -4287,6 +4739,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>JUMLA {currency}</translation>
     </message>
     <message>
+        <source>TRAINING - NOT A REAL REPORT</source>
+        <translation>MAFUNZO - SI RIPOTI HALISI</translation>
+    </message>
+    <message>
         <source>TRAINING - NOT A VALID RECEIPT</source>
         <comment>receipt.training_short</comment>
         <translation>MAFUNZO - SI RISITI HALALI</translation>
@@ -4299,6 +4755,18 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Tel {phone}</source>
         <comment>receipt.tel</comment>
         <translation>Simu {phone}</translation>
+    </message>
+    <message>
+        <source>Tenders</source>
+        <translation>Njia za malipo</translation>
+    </message>
+    <message>
+        <source>Terminal</source>
+        <translation>Till</translation>
+    </message>
+    <message>
+        <source>Terminal malfunction.</source>
+        <translation>Mashine ina hitilafu.</translation>
     </message>
     <message>
         <source>Terminal {terminal_id}</source>
@@ -4389,6 +4857,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Mauzo hayo hayamo kwenye daftari la till hii.</translation>
     </message>
     <message>
+        <source>That sale is not in this till's journal: look it up again (head office finds it).</source>
+        <comment>refund_remote_forgotten</comment>
+        <translation>Mauzo hayo hayapo kwenye kumbukumbu za kaunta hii: yatafute tena (ofisi kuu itayapata).</translation>
+    </message>
+    <message>
         <source>That user is not on this till.</source>
         <translation>Mtumiaji huyo hayupo kwenye till hii.</translation>
     </message>
@@ -4415,12 +4888,125 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kiasi cha kulipa lazima kiwe zaidi ya sifuri.</translation>
     </message>
     <message>
+        <source>The bank's host does not answer. Try again, or take another method.</source>
+        <translation>Mfumo wa benki haujibu. Jaribu tena, au tumia njia nyingine ya malipo.</translation>
+    </message>
+    <message>
         <source>The basket is empty: scan an item first.</source>
         <translation>Kikapu ni kitupu: skani bidhaa kwanza.</translation>
     </message>
     <message>
         <source>The basket is empty: there is nothing to void.</source>
         <translation>Kikapu ni kitupu: hakuna cha kufuta.</translation>
+    </message>
+    <message>
+        <source>The card could not be read.</source>
+        <translation>Kadi haikusomeka.</translation>
+    </message>
+    <message>
+        <source>The card could not be read. Ask the customer to insert it again.</source>
+        <translation>Kadi haikusomeka. Mwombe mteja aiingize tena.</translation>
+    </message>
+    <message>
+        <source>The card data is missing. Try the card again.</source>
+        <translation>Taarifa za kadi hazipo. Jaribu kadi tena.</translation>
+    </message>
+    <message>
+        <source>The card data is wrong. Try again or use another card.</source>
+        <translation>Taarifa za kadi si sahihi. Jaribu tena au tumia kadi nyingine.</translation>
+    </message>
+    <message>
+        <source>The card has expired.</source>
+        <translation>Muda wa kadi umekwisha.</translation>
+    </message>
+    <message>
+        <source>The card has expired. Ask for another card.</source>
+        <translation>Muda wa kadi umekwisha. Omba kadi nyingine.</translation>
+    </message>
+    <message>
+        <source>The card is blocked. Ask for another card or another way to pay.</source>
+        <translation>Kadi imezuiwa. Omba kadi nyingine au njia nyingine ya kulipa.</translation>
+    </message>
+    <message>
+        <source>The card is not valid yet. Ask for another card.</source>
+        <translation>Kadi bado haijaanza kutumika. Omba kadi nyingine.</translation>
+    </message>
+    <message>
+        <source>The card is unknown to the terminal. Ask for another card.</source>
+        <translation>Mashine haiitambui kadi hii. Omba kadi nyingine.</translation>
+    </message>
+    <message>
+        <source>The card terminal answers (it gave no terminal id).</source>
+        <translation>Mashine ya kadi inajibu (haikutoa nambari ya mashine).</translation>
+    </message>
+    <message>
+        <source>The card terminal answers (terminal id {terminal_id}).</source>
+        <comment>card_zvt.answers</comment>
+        <translation>Mashine ya kadi inajibu (nambari ya mashine {terminal_id}).</translation>
+    </message>
+    <message>
+        <source>The card terminal approved nothing after receipt {receipt}, noted before the refund was sent: the refund did not go through.</source>
+        <comment>card_zvt.not_refunded_after</comment>
+        <translation>Mashine ya kadi haikuidhinisha chochote baada ya risiti {receipt}, iliyonakiliwa kabla ya kutuma marejesho: marejesho hayakufanyika.</translation>
+    </message>
+    <message>
+        <source>The card terminal approved nothing since the refund was sent: the refund did not go through.</source>
+        <translation>Mashine ya kadi haikuidhinisha chochote tangu marejesho yatumwe: marejesho hayakufanyika.</translation>
+    </message>
+    <message>
+        <source>The card terminal approved the refund (receipt {receipt}).</source>
+        <comment>card_zvt.refund_approved</comment>
+        <translation>Mashine ya kadi iliidhinisha marejesho (risiti {receipt}).</translation>
+    </message>
+    <message>
+        <source>The card terminal did not approve the refund.</source>
+        <translation>Mashine ya kadi haikuidhinisha marejesho.</translation>
+    </message>
+    <message>
+        <source>The card terminal does not answer. Check that it is on and its cable (or network) is connected, then check again.</source>
+        <translation>Mashine ya kadi haijibu. Hakikisha imewashwa na kebo yake (au mtandao) imeunganishwa, kisha angalia tena.</translation>
+    </message>
+    <message>
+        <source>The card terminal does not answer. Check that it is on and its cable (or network) is connected, then try again, or take another method.</source>
+        <translation>Mashine ya kadi haijibu. Hakikisha imewashwa na kebo yake (au mtandao) imeunganishwa, kisha jaribu tena, au tumia njia nyingine ya malipo.</translation>
+    </message>
+    <message>
+        <source>The card terminal has no payment for this attempt: nothing was charged.</source>
+        <translation>Mashine ya kadi haina malipo ya jaribio hili: hakuna pesa iliyokatwa.</translation>
+    </message>
+    <message>
+        <source>The card terminal is busy and gave no clear answer; the till asks it again.</source>
+        <translation>Mashine ya kadi ina shughuli na haikutoa jibu wazi; kaunta itaiuliza tena.</translation>
+    </message>
+    <message>
+        <source>The card terminal is still busy…</source>
+        <translation>Mashine ya kadi bado ina shughuli…</translation>
+    </message>
+    <message>
+        <source>The card terminal stopped answering during the refund.</source>
+        <translation>Mashine ya kadi iliacha kujibu wakati wa kurudisha pesa.</translation>
+    </message>
+    <message>
+        <source>The card terminal stopped answering. Check its cable and power; the till asks it what happened before anything is charged again.</source>
+        <translation>Mashine ya kadi iliacha kujibu. Angalia kebo na umeme wake; kaunta itaiuliza kilichotokea kabla ya kukata pesa tena.</translation>
+    </message>
+    <message>
+        <source>The card terminal's last transaction does not tell: look in its journal (or its end-of-day report) for a refund of {amount} after receipt {receipt}.</source>
+        <comment>card_zvt.unclear_after</comment>
+        <translation>Muamala wa mwisho wa mashine ya kadi hauonyeshi: tafuta kwenye kumbukumbu zake (au ripoti yake ya mwisho wa siku) marejesho ya {amount} baada ya risiti {receipt}.</translation>
+    </message>
+    <message>
+        <source>The card terminal's last transaction does not tell: look in its journal (or its end-of-day report) for a refund of {amount}.</source>
+        <comment>card_zvt.unclear</comment>
+        <translation>Muamala wa mwisho wa mashine ya kadi hauonyeshi: tafuta kwenye kumbukumbu zake (au ripoti yake ya mwisho wa siku) marejesho ya {amount}.</translation>
+    </message>
+    <message>
+        <source>The card was declined by the bank.</source>
+        <translation>Benki imekataa kadi.</translation>
+    </message>
+    <message>
+        <source>The card's chip failed. Ask the customer to try again or use another card.</source>
+        <translation>Chipu ya kadi imeshindwa. Mwombe mteja ajaribu tena au atumie kadi nyingine.</translation>
     </message>
     <message>
         <source>The copy of {source} failed its check ({detail}).</source>
@@ -4456,6 +5042,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>The customer had already paid, so this PayPal payment cannot be cancelled; refund it instead if needed.</source>
         <translation>Mteja alikuwa ameshalipa, kwa hivyo malipo haya ya PayPal hayawezi kughairiwa; yarudishe badala yake ikihitajika.</translation>
+    </message>
+    <message>
+        <source>The customer is entering their PIN…</source>
+        <translation>Mteja anaingiza PIN yake…</translation>
+    </message>
+    <message>
+        <source>The customer is using the PIN pad…</source>
+        <translation>Mteja anatumia kibodi ya PIN…</translation>
     </message>
     <message>
         <source>The customer's M-Pesa balance is too low. Ask them to top up and try again, or pay another way.</source>
@@ -4586,6 +5180,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Ombi la malipo limeisha muda kabla mteja hajajibu. Jaribu tena.</translation>
     </message>
     <message>
+        <source>The payment was aborted (timeout or the abort key). Nothing was charged.</source>
+        <translation>Malipo yamesitishwa (muda umekwisha au kitufe cha kusitisha). Hakuna pesa iliyokatwa.</translation>
+    </message>
+    <message>
         <source>The price must be in {currency}.</source>
         <comment>sale.price_currency</comment>
         <translation>Bei lazima iwe kwa {currency}.</translation>
@@ -4606,6 +5204,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Marejesho yamekataliwa: {problem} Zimesharudishwa: {given}.</translation>
     </message>
     <message>
+        <source>The reversal is not possible (too late, or the receipt number is wrong).</source>
+        <translation>Kurudisha malipo hakuwezekani (muda umepita, au nambari ya risiti si sahihi).</translation>
+    </message>
+    <message>
         <source>The sale's payments have only {left} left to give back, not {amount}.</source>
         <comment>refund_payments_left</comment>
         <translation>Malipo ya mauzo haya yana {left} tu za kurudisha, si {amount}.</translation>
@@ -4623,9 +5225,95 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Akaunti ya PayPal ya duka hairuhusiwi kufanya hivi. Mwombe meneja aangalie suala hili na PayPal.</translation>
     </message>
     <message>
+        <source>The store code and till number cannot be changed after set-up: they begin every receipt number and seal the journal.</source>
+        <comment>shop_details.identity</comment>
+        <translation>Msimbo wa duka na nambari ya kaunta haviwezi kubadilishwa baada ya kuanzisha: vinaanza kila nambari ya risiti na kufunga daftari.</translation>
+    </message>
+    <message>
+        <source>The terminal asks to wait. Try again in a moment.</source>
+        <translation>Mashine inaomba usubiri. Jaribu tena baada ya muda mfupi.</translation>
+    </message>
+    <message>
+        <source>The terminal cannot do that now.</source>
+        <translation>Mashine haiwezi kufanya hivyo sasa.</translation>
+    </message>
+    <message>
+        <source>The terminal could not reach the bank. Try again, or take another method.</source>
+        <translation>Mashine haikuweza kufikia benki. Jaribu tena, au tumia njia nyingine ya malipo.</translation>
+    </message>
+    <message>
+        <source>The terminal does not take this currency.</source>
+        <translation>Mashine haipokei sarafu hii.</translation>
+    </message>
+    <message>
+        <source>The terminal had a processing error. Try again.</source>
+        <translation>Mashine ilipata hitilafu ya kuchakata. Jaribu tena.</translation>
+    </message>
+    <message>
+        <source>The terminal has no connection. Check its network or phone line.</source>
+        <translation>Mashine haina muunganisho. Angalia mtandao wake au laini ya simu.</translation>
+    </message>
+    <message>
+        <source>The terminal has not confirmed the abort yet; the till keeps asking it.</source>
+        <translation>Mashine bado haijathibitisha kusitisha; kaunta inaendelea kuiuliza.</translation>
+    </message>
+    <message>
+        <source>The terminal is missing a key: call the terminal's support.</source>
+        <translation>Mashine inakosa ufunguo wa usalama: piga simu kwa huduma ya mashine.</translation>
+    </message>
+    <message>
+        <source>The terminal is running its end of day…</source>
+        <translation>Mashine inafanya mwisho wa siku…</translation>
+    </message>
+    <message>
+        <source>The terminal is sending an automatic reversal…</source>
+        <translation>Mashine inatuma urejeshaji wa moja kwa moja…</translation>
+    </message>
+    <message>
+        <source>The terminal is sending post-bookings…</source>
+        <translation>Mashine inatuma miamala iliyobaki…</translation>
+    </message>
+    <message>
+        <source>The terminal is working…</source>
+        <translation>Mashine inashughulikia…</translation>
+    </message>
+    <message>
+        <source>The terminal refused the payment (code {code}). Try again or use another card.</source>
+        <comment>card_zvt.refused_code</comment>
+        <translation>Mashine ilikataa malipo (msimbo {code}). Jaribu tena au tumia kadi nyingine.</translation>
+    </message>
+    <message>
+        <source>The terminal refused the till's message (protocol error).</source>
+        <translation>Mashine ilikataa ujumbe wa kaunta (hitilafu ya itifaki).</translation>
+    </message>
+    <message>
+        <source>The terminal reported a system error. Restart it and try again.</source>
+        <translation>Mashine imeripoti hitilafu ya mfumo. Iwashe upya na ujaribu tena.</translation>
+    </message>
+    <message>
+        <source>The terminal's receiver is not ready.</source>
+        <translation>Kipokezi cha mashine hakijawa tayari.</translation>
+    </message>
+    <message>
+        <source>The terminal's transaction memory is full: run end of day, then try again.</source>
+        <translation>Kumbukumbu ya miamala ya mashine imejaa: fanya mwisho wa siku, kisha jaribu tena.</translation>
+    </message>
+    <message>
+        <source>The till asks the terminal again.</source>
+        <translation>Kaunta inaiuliza mashine tena.</translation>
+    </message>
+    <message>
+        <source>The till did not note the terminal's last receipt before this refund: look in the terminal's journal for it.</source>
+        <translation>Kaunta haikunakili risiti ya mwisho ya mashine kabla ya marejesho haya: yatafute kwenye kumbukumbu za mashine.</translation>
+    </message>
+    <message>
         <source>The till has no notes and coins for {currency}: it cannot count.</source>
         <comment>cashup_no_denominations</comment>
         <translation>Till haina noti na sarafu za {currency}: haiwezi kuhesabu.</translation>
+    </message>
+    <message>
+        <source>The till is registered at the card terminal.</source>
+        <translation>Kaunta imesajiliwa kwenye mashine ya kadi.</translation>
     </message>
     <message>
         <source>The till never got {method}'s answer to this request. If the customer paid, the payment will show up as a late payment for the manager.</source>
@@ -4659,6 +5347,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>There is no backup of it in the backups folder beside it.</source>
         <translation>Hakuna nakala ya akiba yake kwenye folda ya backups iliyo kando yake.</translation>
+    </message>
+    <message>
+        <source>There is no config file at {path}: this till was not set up with the set-up wizard.</source>
+        <comment>shop_details.no_file</comment>
+        <translation>Hakuna faili ya mipangilio kwenye {path}: kaunta hii haikuanzishwa kwa mchawi wa kuanzisha.</translation>
     </message>
     <message>
         <source>There is no database at {path} yet: nothing to back up.</source>
@@ -4705,8 +5398,20 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Malipo haya ya PayPal yalirudishwa yote kwenye PayPal: hakuna kilichobaki.</translation>
     </message>
     <message>
+        <source>This card type is not allowed for this payment.</source>
+        <translation>Aina hii ya kadi hairuhusiwi kwa malipo haya.</translation>
+    </message>
+    <message>
+        <source>This function is switched off on the terminal.</source>
+        <translation>Huduma hii imezimwa kwenye mashine.</translation>
+    </message>
+    <message>
         <source>This is over the customer's PayPal limit.</source>
         <translation>Hiki kinazidi kikomo cha PayPal cha mteja.</translation>
+    </message>
+    <message>
+        <source>This payment was already reversed.</source>
+        <translation>Malipo haya yamesharudishwa.</translation>
     </message>
     <message>
         <source>This sale changed since the refund was sent (another refund?): the refund is not recorded. Tell head office what the terminal shows.</source>
@@ -4748,12 +5453,21 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Mashine hii imesajiliwa: wafanyakazi wake ni wa ofisi kuu. Wabadilishe ofisi kuu; watafika na usawazishaji ujao.</translation>
     </message>
     <message>
+        <source>This till is enrolled: head office owns its {what}. Change it at head office.</source>
+        <comment>shop_details.head_office</comment>
+        <translation>Kaunta hii imesajiliwa: ofisi kuu inamiliki {what} yake. Ibadilishe katika ofisi kuu.</translation>
+    </message>
+    <message>
         <source>Till number (Buy Goods; empty for paybill)</source>
         <translation>Till number (Buy Goods; acha tupu kwa paybill)</translation>
     </message>
     <message>
         <source>Time</source>
         <translation>Saa</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>Hadi</translation>
     </message>
     <message>
         <source>Too many digits: type 07XX XXX XXX or 01XX XXX XXX.</source>
@@ -4765,9 +5479,26 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Majaribio yamezidi kwa malipo haya ya PayPal. Anza mapya au pokea kwa njia nyingine.</translation>
     </message>
     <message>
+        <source>Total waiting</source>
+        <translation>Jumla inayosubiri</translation>
+    </message>
+    <message>
+        <source>Training mode: the demo shop's details cannot be changed. Change your shop's details on the live till.</source>
+        <comment>shop_details.training</comment>
+        <translation>Hali ya mafunzo: maelezo ya duka la mfano hayawezi kubadilishwa. Badilisha maelezo ya duka lako kwenye kaunta halisi.</translation>
+    </message>
+    <message>
+        <source>Type the approval code printed on the terminal's slip.</source>
+        <translation>Andika nambari ya idhini iliyochapishwa kwenye karatasi ya mashine.</translation>
+    </message>
+    <message>
         <source>Type the customer's M-Pesa number: type 07XX XXX XXX or 01XX XXX XXX.</source>
         <comment>mpesa.phone_missing</comment>
         <translation>Andika namba ya M-Pesa ya mteja: andika 07XX XXX XXX au 01XX XXX XXX.</translation>
+    </message>
+    <message>
+        <source>Type the last 4 digits of the card, as the slip prints them.</source>
+        <translation>Andika tarakimu 4 za mwisho za kadi, kama zilivyochapishwa kwenye karatasi.</translation>
     </message>
     <message>
         <source>Type the {field} before sending.</source>
@@ -4789,7 +5520,7 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Sarafu {currency} haijulikani.</translation>
     </message>
     <message>
-        <source>Unknown setting(s): {names}.</source>
+        <source>Unknown settings: {names}.</source>
         <comment>gateway_settings.unknown</comment>
         <translation>Mipangilio isiyojulikana: {names}.</translation>
     </message>
@@ -4812,8 +5543,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     </message>
     <message>
         <source>VAT</source>
+        <translation>VAT</translation>
+    </message>
+    <message>
+        <source>VAT</source>
         <comment>receipt.vat</comment>
         <translation>VAT</translation>
+    </message>
+    <message>
+        <source>VAT by class</source>
+        <translation>VAT kwa kundi</translation>
     </message>
     <message>
         <source>Viewing reports</source>
@@ -4822,6 +5561,18 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Voiding a sale</source>
         <translation>Kufuta mauzo</translation>
+    </message>
+    <message>
+        <source>Voids</source>
+        <translation>Yaliyofutwa</translation>
+    </message>
+    <message>
+        <source>Waiting for the amount to be confirmed on the terminal…</source>
+        <translation>Inasubiri kiasi kithibitishwe kwenye mashine…</translation>
+    </message>
+    <message>
+        <source>Waiting for the bank…</source>
+        <translation>Inasubiri benki…</translation>
     </message>
     <message>
         <source>Waiting for the customer to enter their M-Pesa PIN.</source>
@@ -4836,9 +5587,17 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Inasubiri mteja askani msimbo na aidhinishe kwenye PayPal.</translation>
     </message>
     <message>
+        <source>Wrong PIN.</source>
+        <translation>PIN si sahihi.</translation>
+    </message>
+    <message>
         <source>Wrong PIN. 1 try left before {name} is locked.</source>
         <comment>auth.tries_left#one</comment>
         <translation>PIN si sahihi. Imebaki nafasi 1 kabla {name} hajafungiwa.</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. Ask the customer to try again.</source>
+        <translation>PIN si sahihi. Mwombe mteja ajaribu tena.</translation>
     </message>
     <message>
         <source>Wrong PIN. {count} tries left before {name} is locked.</source>
@@ -4851,8 +5610,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>PIN si sahihi. {name} amefungiwa kwa dakika {minutes}. Meneja anaweza kufungua akaunti sasa.</translation>
     </message>
     <message>
+        <source>X REPORT</source>
+        <translation>RIPOTI YA X</translation>
+    </message>
+    <message>
         <source>You cannot deactivate yourself; ask another manager.</source>
         <translation>Huwezi kujizima mwenyewe; mwombe meneja mwingine.</translation>
+    </message>
+    <message>
+        <source>Z REPORT</source>
+        <translation>RIPOTI YA Z</translation>
     </message>
     <message>
         <source>a manager</source>
@@ -4882,8 +5649,20 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>inanakili kabla ya kusasisha</translation>
     </message>
     <message>
+        <source>counted</source>
+        <translation>zilizohesabiwa</translation>
+    </message>
+    <message>
+        <source>difference</source>
+        <translation>tofauti</translation>
+    </message>
+    <message>
         <source>e.g. 123456</source>
         <translation>mfano 123456</translation>
+    </message>
+    <message>
+        <source>gross</source>
+        <translation>jumla</translation>
     </message>
     <message>
         <source>manager</source>
@@ -4892,6 +5671,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>price is missing</source>
         <translation>bei haipo</translation>
+    </message>
+    <message>
+        <source>refunded</source>
+        <translation>imerudishwa</translation>
     </message>
     <message>
         <source>saving the copy</source>
@@ -4968,14 +5751,9 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>{amount} zimelipwa zaidi kwa njia isiyo pesa taslimu; zirudishe kabla ya kukamilisha.</translation>
     </message>
     <message>
-        <source>{count} refund(s) on this till are still waiting, the first of {amount} by {method}: the money may already be back with the customer, and the Z report would leave it out. Resolve each from the refund dialog (Check again, or settle by hand), then make the Z.</source>
-        <comment>z_refunds_waiting</comment>
-        <translation>Marejesho {count} kwenye till hii bado yanasubiri, la kwanza la {amount} kwa {method}: huenda pesa tayari zimerudi kwa mteja, na ripoti ya Z ingeyaacha nje. Shughulikia kila moja kutoka kwenye dirisha la marejesho (Angalia tena, au maliza kwa mkono), kisha utengeneze Z.</translation>
-    </message>
-    <message>
-        <source>{count} refund(s) on this till are still waiting, the first of {amount} by {method}: the money may already be back with the customer, and the shift close would leave it out. Resolve each from the refund dialog (Check again, or settle by hand), then close.</source>
-        <comment>shift_refunds_waiting</comment>
-        <translation>Marejesho {count} kwenye till hii bado yanasubiri, la kwanza la {amount} kwa {method}: huenda pesa tayari zimerudi kwa mteja, na kufunga zamu kungeyaacha nje. Shughulikia kila moja kutoka kwenye dirisha la marejesho (Angalia tena, au maliza kwa mkono), kisha ufunge.</translation>
+        <source>{amount} went back here for receipt {original}, but head office does not count it: it keeps refund {number} as a conflict for review. Do not give that money back again; tell head office what was handed over.</source>
+        <comment>refund_refused_todo</comment>
+        <translation>{amount} zilirudishwa hapa kwa risiti {original}, lakini ofisi kuu haizihesabu: inayaweka marejesho {number} kama mgongano wa kukaguliwa. Usirudishe pesa hizo tena; iambie ofisi kuu kiasi kilichotolewa.</translation>
     </message>
     <message>
         <source>{currency} amounts have at most {digits} decimals: {text}.</source>
@@ -5043,6 +5821,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>{label} haiwezi kurudishwa kwa njia hiyo.</translation>
     </message>
     <message>
+        <source>{label} cannot refund.</source>
+        <comment>payments.refund_unsupported</comment>
+        <translation>{label} haiwezi kurudisha pesa.</translation>
+    </message>
+    <message>
         <source>{label} did not answer after the refund was sent: {problem} Nothing is recorded as refunded yet: the till asks it whether the refund went through (see the waiting line).</source>
         <comment>refund_waiting</comment>
         <translation>{label} haikujibu baada ya marejesho kutumwa: {problem} Bado hakuna kilichorekodiwa kama kimerudishwa: mashine hii inaiuliza kama marejesho yalipita (tazama mstari wa yanayosubiri).</translation>
@@ -5076,6 +5859,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{label} is not set up on this till: give the money back by hand or as cash.</source>
         <comment>refund_method_not_set_up</comment>
         <translation>{label} haijawekwa kwenye mashine hii: rudisha pesa kwa mkono au kama taslimu.</translation>
+    </message>
+    <message>
+        <source>{label} payments cannot be withdrawn from the till; the customer can still decline on their phone.</source>
+        <comment>payments.cancel_unsupported</comment>
+        <translation>Malipo ya {label} hayawezi kuondolewa kutoka kaunta; mteja bado anaweza kukataa kwenye simu yake.</translation>
     </message>
     <message>
         <source>{label} refund waiting for the terminal's answer: {amount} for receipt {number}, sent {since}.</source>
