@@ -42,7 +42,8 @@ class LoginScreen(QWidget):
         *,
         training: bool | None = None,
     ) -> None:
-        """``training``: which till this is, said under the title (None: not said)."""
+        """``training``: False on the shop's live till, said under the title (True: the
+        window's training banner says it; None: not said)."""
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
@@ -52,24 +53,19 @@ class LoginScreen(QWidget):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.set_store_name(store_name)
         box.addWidget(self.title)
-        #: live or training, before anyone types a PIN: the two tills look alike otherwise
+        #: the shop's real till says so before anyone types a PIN: without it a live till
+        #: looks like any other. Training needs no line here: the window's training banner
+        #: is above this screen already (and a second line squeezes the keypad at 768 px)
         self.mode: QLabel | None = None
-        if training is not None:
+        if training is False:
             self.mode = QLabel(
-                self.tr("TRAINING — practice only: nothing here is real")
-                if training
-                else self.tr("LIVE — the shop's real till: real sales and receipts"),
-                self,
+                self.tr("LIVE — the shop's real till: real sales and receipts"), self
             )
             self.mode.setObjectName("loginMode")
             self.mode.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.mode.setWordWrap(True)
             self.mode.setStyleSheet(
-                "background:#f0a500; color:#1f2933; font-weight:bold; padding:6px;"
-                " border-radius:6px;"
-                if training
-                else "background:#1b7f3b; color:white; font-weight:bold; padding:6px;"
-                " border-radius:6px;"
+                "background:#1b7f3b; color:white; font-weight:bold; padding:6px; border-radius:6px;"
             )
             box.addWidget(self.mode)
         self.subtitle = QLabel(self.tr("Choose your name and enter your PIN"), self)

@@ -102,9 +102,9 @@ def test_a_live_till_says_live_on_the_login_and_sale_screens(make_till: MakeTill
 def test_a_training_till_says_training_on_both_screens(make_till: MakeTill) -> None:
     till = make_till(training=True)
     window = till.window
-    assert window.login.mode is not None
-    assert window.login.mode.text().startswith("TRAINING")
+    assert window.login.mode is None  # the banner above the login screen says it
     assert window.banner.isVisibleTo(window)
+    assert window.banner.text().startswith("TRAINING MODE")
     assert _badge(window) == "TRAINING"
     assert "TRAINING" in window.windowTitle()
     _login(till, "cashier")
