@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.shop_details import SaveResult, ShopDetailsService, ShopScreen
+from pos.services.steps import NetCall, Steps
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
-from pos.ui.runner import ServiceRunner
 from pos.ui.settings_dialog import SettingsDialog
 from pos.ui.setup_wizard import model
 from pos.ui.setup_wizard.backend import EtimsCheck, EtimsChecks
@@ -76,8 +76,6 @@ class ShopDetailsDialog(KauntaDialog):
         # the composition root's config check and eTIMS test (none without one)
         made = service.screen_checks() if service.screen_checks is not None else None
         self._backend: EtimsChecks = made if made is not None else _NoChecks()
-        # the eTIMS test calls KRA: a worker of this screen's own, never the till worker
-        self.runner = ServiceRunner(self, name="shop-details")
         self.saved: SaveResult | None = None
         layout = QVBoxLayout(self)
         head = QLabel(self.tr("Shop details"), self)
@@ -250,8 +248,14 @@ class ShopDetailsDialog(KauntaDialog):
     def call(
         self, fn: Callable[[], Any], on_ok: Callable[[Any], None], on_error: Callable[[str], None]
     ) -> None:
-        """``fn`` on this screen's worker (the eTIMS test), the answer back here."""
-        self.runner.submit(fn, on_ok, lambda error: on_error(describe_error(error)))
+        """``fn`` (the config check, the eTIMS test: it calls KRA) on the network executor,
+        never the till worker, and the answer back here; closing the screen meanwhile
+        waits for nothing."""
+
+        def steps() -> Steps[Any]:
+            return (yield NetCall(fn, "shop details: eTIMS"))
+
+        self.acts.steps(steps, on_ok, lambda error: on_error(describe_error(error)))
 
     # -- save ----------------------------------------------------------------------------------
     def _checked(self) -> bool:
@@ -323,10 +327,6 @@ class ShopDetailsDialog(KauntaDialog):
                 ).format(fields=", ".join(names[n] for n in result.restart))
             )
         self.show_info(" ".join(parts))
-
-    def done(self, result: int) -> None:
-        self.runner.shutdown()
-        super().done(result)
 
 
 def open_shop_details(menu: Any) -> None:
