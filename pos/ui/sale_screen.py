@@ -371,6 +371,10 @@ class SaleScreen(QWidget):
         if watched is self.scan and event.type() == QEvent.Type.ShortcutOverride:
             assert isinstance(event, QKeyEvent)
             pressed = QKeySequence(event.keyCombination()).toString()
+            if pressed == "Del" and self.scan.text():
+                # something typed: Del edits it (the line edit claims the key), as in any
+                # text field; with nothing typed it removes the basket line
+                return super().eventFilter(watched, event)
             if pressed in self._screen_keys:
                 # QLineEdit binds some of these itself (Ctrl+U deletes the line on X11):
                 # the till's shortcut wins, whatever has the focus
