@@ -123,11 +123,9 @@ def _sell_milk_for_cash(till: Till) -> None:
 
 
 def _menu(till: Till) -> ManagerMenu:
-    panel = _hooks(till).printed_panel
-    if panel is not None:  # the trainee puts the printed-receipt panel away
-        panel.hide()
-    till.window.activateWindow()
-    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    # what Ctrl+M does; called directly, as the printed-receipt panel (a window of its
+    # own) may hold the focus the key would need
+    till.window.open_manager()
     _until(till, lambda: till.window.manager_menu is not None)
     menu = till.window.manager_menu
     assert isinstance(menu, ManagerMenu)
@@ -225,3 +223,21 @@ def test_print_on_a_z_and_on_its_reprint_from_the_z_list(device_till: Till) -> N
     _until(till, lambda: len(_printed(till)) == 3)
     assert _report_text(_printed(till)[2]) == first  # the stored Z, as it first printed
     _until(till, lambda: again.message.text() == "The report was printed.")
+
+
+def test_print_without_a_receipt_printer_says_so_and_offers_the_pdf(till: Till) -> None:
+    assert till.terminal.devices is None  # this till has no devices configured
+    till.login(MANAGER, MANAGER_PIN)
+    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    _until(till, lambda: till.window.manager_menu is not None)
+    menu = till.window.manager_menu
+    assert isinstance(menu, ManagerMenu)
+    till.idle()
+    x = _open(till, menu, "x_report")
+    assert isinstance(x, ReportDialog)
+    till.click(x.print_button)
+    assert x.message.text() == (
+        "No receipt printer is set up on this till: export the report as PDF instead."
+    )
+    assert x.message.property("role") == "error"
+    assert x.isVisible()  # the report stays on screen, to export
