@@ -140,6 +140,8 @@ class ReportDialog(KauntaDialog):
             log.info("report print finished after its dialog closed: %s", error or "ok")
 
     def _printed(self, outcome: object) -> None:
+        """On the GUI thread: say whether the report printed, waits for the printer (kept
+        in its queue, nothing to do again), or failed."""
         if outcome is PrintOutcome.PRINTED:
             self.show_info(self.tr("The report was printed."))
         elif outcome is PrintOutcome.QUEUED:
