@@ -35,6 +35,9 @@ PUSH_STATEMENTS = 12
 PUSH_STATEMENTS_SQLITE_200 = 20
 #: the same 200 again: the known-ids query only (the chain head unchanged: nothing written)
 PUSH_AGAIN_STATEMENTS = {"postgresql": 1, "sqlite": 2}
+#: a push's request thread (the batch is applied on the push thread, counted above): the
+#: token's terminal and both throttles in one statement
+PUSH_REQUEST_STATEMENTS = 2
 #: heartbeat: the token's terminal, both throttles in one statement, the heartbeat row
 HEARTBEAT_STATEMENTS = 3
 #: changes: the token's terminal, both throttles, the page's products and staff
@@ -132,6 +135,16 @@ def test_a_heartbeat_and_a_changes_page_are_a_fixed_number_of_statements(
     throttled = [s for s in seen if TABLE in s]
     assert len(throttled) == 1
     assert throttled[0].startswith("WITH v")
+
+
+def test_a_push_costs_its_request_thread_two_statements(client: Client, no_prune: None) -> None:
+    till = enroll(client, new_store())
+    assert till.push(client, [till.sale()]).status_code == 200  # the terminal is touched
+    with statements() as seen:
+        got = till.push(client, [till.sale() for _ in range(20)])
+    assert got.status_code == 200
+    assert {r["status"] for r in got.json()["results"]} == {"applied"}
+    assert len(seen) == PUSH_REQUEST_STATEMENTS, "\n".join(s[:120] for s in seen)
 
 
 def _counter(key_prefix: str) -> int:
