@@ -41,6 +41,9 @@ class PrintOutcome(StrEnum):
 class PrintJob:
     job_id: str  # the receipt number (and "-copy" for reprints)
     data: bytes
+    #: what is printed: "receipt", or "report" (an X or Z): a job that must wait says
+    #: which, as the message code ``<kind>_queued``
+    kind: str = "receipt"
 
 
 def device_status(name: str, status: PrinterStatus) -> DeviceStatus:
@@ -175,8 +178,9 @@ class ReceiptPrinter:
                 when = "while printing" if exc.during_job else "before printing"
                 self.handler.message(
                     self.name,
-                    "receipt_queued",
-                    f"Receipt {job.job_id} not printed: {exc.status.describe()} ({when}). "
+                    f"{job.kind}_queued",
+                    f"{job.kind.capitalize()} {job.job_id} not printed: "
+                    f"{exc.status.describe()} ({when}). "
                     "It will print when the printer is ready.",
                 )
                 return
@@ -185,8 +189,9 @@ class ReceiptPrinter:
                 self._report(DeviceStatus(self.name, DeviceState.OFFLINE, exc.code, str(exc)))
                 self.handler.message(
                     self.name,
-                    "receipt_queued",
-                    f"Receipt {job.job_id} not printed: printer cannot be reached ({exc}). "
+                    f"{job.kind}_queued",
+                    f"{job.kind.capitalize()} {job.job_id} not printed: "
+                    f"printer cannot be reached ({exc}). "
                     "It will print when the printer is back.",
                 )
                 return

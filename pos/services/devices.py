@@ -498,7 +498,7 @@ class TillDevices:
             return None
         doc = PrintDocument(tuple(Text(line) for line in lines))
         data = encode(doc, self.printing.profile)
-        return self.printing.printer.print(PrintJob(job_id, data))
+        return self.printing.printer.print(PrintJob(job_id, data, kind="report"))
 
     @property
     def queued(self) -> list[str]:

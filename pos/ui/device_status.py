@@ -62,6 +62,10 @@ MESSAGE_TEXTS = {
         "The receipt was not printed ({reason}). The sale is complete; the receipt will "
         "print when the printer is ready.",
     ),
+    "report_queued": QT_TRANSLATE_NOOP(
+        "DeviceStatus",
+        "The report was not printed ({reason}); it will print when the printer is ready.",
+    ),
     "queue_printed": QT_TRANSLATE_NOOP(
         "DeviceStatus", "Receipts that were waiting have been printed."
     ),
@@ -250,7 +254,7 @@ class DeviceHooks:
         shown = message_text(code, text, status)
         if code == "drawer_left_open" and self.printed_panel is not None:
             self.printed_panel.show()  # training: its drawer switch is how to shut it
-        if code in ("receipt_queued", "drawer_left_open"):
+        if code in ("receipt_queued", "report_queued", "drawer_left_open"):
             self.screen.show_error(shown)
         else:
             self.screen.show_info(shown)

@@ -187,6 +187,10 @@ def test_print_on_the_x_prints_its_layout_and_queues_it_while_the_paper_is_out(
     assert x.message.property("role") == "error"
     job = f"X-{x.report.made_at[:19]}"
     assert _hooks(till).devices.queued == [job]
+    # the sale screen behind is told about a report, not a sale's receipt
+    sale_message = till.window.sale.message
+    _until(till, lambda: sale_message.text().startswith("The report was not printed"))
+    assert "receipt" not in sale_message.text()
     assert len(_printed(till)) == 2
     panel.paper_switch.setChecked(True)  # paper back: it prints, nothing was lost
     _until(till, lambda: len(_printed(till)) == 3)
