@@ -254,6 +254,8 @@ class PaymentService:
         self.settings = settings or PaymentSettings()
         self._audit = AuditWriter(ctx, clock, ids)
         self._rechecks: dict[str, _Recheck] = {}
+        #: every installed method's label (read once, when a tender not offered is named)
+        self._installed_labels: dict[str, str] | None = None
 
     # -- what is available ----------------------------------------------------------------
     def methods(self) -> list[MethodInfo]:
@@ -266,6 +268,18 @@ class PaymentService:
         return sorted(
             infos, key=lambda i: (i.description.hotkey is None, i.description.hotkey or "", i.code)
         )
+
+    def tender_label(self, code: str) -> str:
+        """How a tender of method ``code`` is named to people (its receipt label: "Cash",
+        "Card", "M-Pesa"); a method no longer installed is named by its code."""
+        method = self._methods.get(code)
+        if method is not None:
+            return method.describe().receipt_name
+        if self._installed_labels is None:  # cash, or a method switched off since
+            from pos.services.zreports import installed_labels
+
+            self._installed_labels = installed_labels()
+        return self._installed_labels.get(code, code)
 
     def replace_methods(self, methods: Mapping[str, PaymentMethod]) -> None:
         """Swap in freshly built methods (keys saved in Settings apply at once). Attempts

@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,9 @@ from sync.protocol.shifts import (
     ZReport,
 )
 
+if TYPE_CHECKING:
+    from pos.services.payments import PaymentService
+
 SHIFT_STILL_OPEN = define(
     "z_shift_open", "Shift {number} is still open: close it (count the drawer) before the Z."
 )
@@ -93,6 +96,14 @@ def installed_labels() -> dict[str, str]:
         if description is not None:
             labels[code] = description.receipt_name
     return labels
+
+
+def tender_label(code: str, payments: PaymentService | None) -> str:
+    """A tender named as people read it: by the till's payment service when it has one
+    (the methods it offers now), else by the installed plug-ins; else by its code."""
+    if payments is not None:
+        return payments.tender_label(code)
+    return installed_labels().get(code, code)
 
 
 @dataclass(frozen=True, slots=True)

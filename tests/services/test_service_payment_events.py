@@ -65,3 +65,14 @@ def test_a_capture_and_its_void_and_settlement_are_valid_documents(
     for document in documents:
         event = parse_event(document)  # the head office's strict parser
         assert event.header.terminal_id == cashier.ctx.terminal_id
+
+
+def test_a_tender_is_named_by_its_method_s_receipt_label_or_its_code_when_gone(
+    terminal: Terminal,
+) -> None:
+    service = _service(terminal, SlowCustomer())
+    described = SlowCustomer().describe()
+    assert service.tender_label("slowpay") == described.receipt_name
+    assert described.receipt_name != "slowpay"
+    assert service.tender_label("cash") == "Cash"  # not a gateway: read from the plug-ins
+    assert service.tender_label("uninstalled_method") == "uninstalled_method"

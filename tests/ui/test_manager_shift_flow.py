@@ -159,3 +159,7 @@ def test_the_daily_view_draws_the_hours_of_the_day(selling: Till) -> None:
     assert len(heights) == 24
     assert max(heights) == 1.0
     daily.chart.repaint()  # paints without error
+    tenders = daily.tables["tenders"]
+    # the tender named as people read it, not by the method's code
+    assert [tenders.item(r, 0).text() for r in range(tenders.rowCount())] == ["Cash"]
+    assert [b.key for b in daily.view.tenders] == ["cash"]

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from pos.domain.money import Money
 from pos.services.daily import Breakdown, DailyView
+from pos.services.zreports import tender_label
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.widgets import TOUCH_HEIGHT, action_button, set_role
@@ -135,6 +136,10 @@ class DailyDialog(KauntaDialog):
             lambda e: self.show_error(describe_error(e)),
         )
 
+    def _tender_label(self, code: str) -> str:
+        """A tender named as people read it ("Card", not the method's code)."""
+        return tender_label(code, self._actions.terminal.payments)
+
     def show_view(self, view: DailyView) -> None:
         self.view = view
 
@@ -162,5 +167,6 @@ class DailyDialog(KauntaDialog):
             rows: tuple[Breakdown, ...] = getattr(view, key)
             table.setRowCount(len(rows))
             for r, b in enumerate(rows):
-                for c, value in enumerate((b.label, str(b.count), m(b.amount).amount_text())):
+                label = self._tender_label(b.key) if key == "tenders" else b.label
+                for c, value in enumerate((label, str(b.count), m(b.amount).amount_text())):
                     table.setItem(r, c, QTableWidgetItem(value))

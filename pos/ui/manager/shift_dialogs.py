@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
 from pos.services.shifts import KINDS_IN, KINDS_OUT, CloseResult, ShiftView
+from pos.services.zreports import tender_label
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.manager.denominations import DenominationCounter
@@ -151,6 +152,9 @@ class CloseShiftDialog(KauntaDialog):
     def _failed(self, error: BaseException) -> None:
         self.show_error(describe_error(error))
 
+    def _tender_label(self, code: str) -> str:
+        return tender_label(code, self._actions.terminal.payments)
+
     def _closed(self, result: CloseResult) -> None:
         self.result_ = result
         lines = [
@@ -162,7 +166,7 @@ class CloseShiftDialog(KauntaDialog):
         for check in result.tenders[1:]:
             lines.append(
                 self.tr("{method}: expected {expected}, counted {counted}").format(
-                    method=check.method,
+                    method=self._tender_label(check.method),
                     expected=Money(check.expected, currency),
                     counted=Money(check.counted, currency),
                 )
