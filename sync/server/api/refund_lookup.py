@@ -4,8 +4,11 @@ it to refund it, with the refunds head office counted already.
 A customer brings back goods bought at another till of the shop. The refunding till finds
 nothing in its own journal, asks here by what the cashier typed or scanned: the receipt
 number (the printed barcode holds it) or a payment reference (M-Pesa receipt, PayPal
-capture id, card approval code), matched exactly. Only sales of the asking terminal's store
-are searched (a till never sees another branch's receipts), training sales never.
+capture id, card approval code), matched exactly. Each payment says what its method took
+and in which currency (``taken_minor``/``taken_currency``: a PayPal capture's USD), so the
+refunding till can give it back through the method without the selling till. Only sales
+of the asking terminal's store are searched (a till never sees another branch's
+receipts), training sales never.
 
 Each sale comes with every line and tender as the selling till sent them, what was refunded
 of each so far (every terminal's refunds in the ledger, the ones applied unchecked too;
@@ -79,6 +82,11 @@ class LookupPayment(serializers.Serializer):
     reference = serializers.CharField(allow_blank=True)
     details = serializers.DictField(child=serializers.CharField())
     refunded_minor = serializers.IntegerField()
+    taken_minor = serializers.IntegerField(
+        help_text="what the method took, in the currency it took it (a PayPal capture in "
+        "USD: the captured amount; otherwise amount_minor)"
+    )
+    taken_currency = serializers.CharField(help_text="taken_minor's ISO 4217 code")
 
 
 class LookupRefundLine(serializers.Serializer):
@@ -163,6 +171,20 @@ def _minor(money: Mapping[str, Any] | None) -> int:
     return int(money["minor"]) if money else 0
 
 
+def _taken(payment: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    """What the method took and in which currency: the tender's ``foreign`` amount when it
+    was taken in another currency (PayPal in USD), else its amount. A till refunding the
+    payment through the method (a PayPal capture refund by the capture id, which is the
+    tender's ``reference``) gives back in that currency, in proportion."""
+    foreign = payment.get("foreign") or None
+    if foreign and foreign.get("amount"):
+        return {
+            "taken_minor": int(foreign["amount"]["minor"]),
+            "taken_currency": str(foreign["amount"]["currency"]),
+        }
+    return {"taken_minor": _minor(payment["amount"]), "taken_currency": currency}
+
+
 def _sale(sale: m.Sale) -> dict[str, Any]:
     body: dict[str, Any] = sale.event.document["body"]
     refunds = (
@@ -222,6 +244,7 @@ def _sale(sale: m.Sale) -> dict[str, Any]:
                 "reference": p.get("reference") or "",
                 "details": {str(k): str(v) for k, v in (p.get("details") or {}).items()},
                 "refunded_minor": paid_back.get(p["payment_id"], 0),
+                **_taken(p, sale.currency),
             }
             for p in body.get("payments") or []
         ],
