@@ -16,10 +16,18 @@ The lookup itself is a :data:`SaleLookup` the composition root supplies (``pos.r
 over the sync agent's HTTP client); it runs as a network step, never on the till worker.
 An unreachable head office is :class:`LookupUnavailable` (the cashier is told, nothing
 changes); a refused question is :class:`LookupRefused`.
+
+Every sale found is kept on this till (:func:`keep`: head office's answer as it came, a
+``sync_state`` named value ``refund_sale.<sale id>``, the table of named values the till
+already has), so a restart during a refund through a method loses nothing (the waiting
+refund is resolved from the kept copy, :func:`kept`) and the refund screen can show the
+sale again while head office cannot be reached (:func:`kept_matching`). The kept copy is
+head office's count as it was then: a refund of it is checked again by head office.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,7 +40,8 @@ from sqlalchemy.orm import Session
 from pos.domain.messages import define
 from pos.domain.money import Money
 from pos.domain.tax import TaxClass
-from pos.store.models import RefundLineRecord, RefundRecord, RefundTenderRecord
+from pos.store import sync_state
+from pos.store.models import RefundLineRecord, RefundRecord, RefundTenderRecord, SyncState
 
 #: ask head office for sales matching what the cashier typed or scanned
 SaleLookup = Callable[[str], list[dict[str, Any]]]
@@ -91,6 +100,9 @@ class RemotePayment:
     amount: Money
     reference: str
     details: Mapping[str, str]
+    #: what the method took, in the currency it took it (PayPal: the captured USD); None
+    #: when head office's answer does not say (then it goes back by hand or as cash)
+    taken: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +166,7 @@ def parse_sale(doc: Mapping[str, Any]) -> RemoteSale:
                 amount=money(p["amount_minor"]),
                 reference=str(p.get("reference") or ""),
                 details={str(k): str(v) for k, v in dict(p.get("details") or {}).items()},
+                taken=_taken(p),
             )
             for p in doc["payments"]
         )
@@ -184,6 +197,63 @@ def parse_sale(doc: Mapping[str, Any]) -> RemoteSale:
         )
     except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError) as exc:
         raise ValueError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _taken(p: Mapping[str, Any]) -> Money | None:
+    """The payment's ``taken_minor``/``taken_currency`` (a head office that predates
+    them sends neither: None)."""
+    if p.get("taken_minor") is None or not p.get("taken_currency"):
+        return None
+    taken = Money(int(p["taken_minor"]), str(p["taken_currency"]))
+    if taken.minor <= 0:
+        raise ValueError("taken_minor is not more than zero")
+    return taken
+
+
+#: the named value (``sync_state``) a sale found at head office is kept under
+KEPT_PREFIX = "refund_sale."
+
+
+def keep(s: Session, doc: Mapping[str, Any], found_at: datetime) -> None:
+    """Keep head office's answer for one sale on this till (replacing an older copy), so
+    a refund of it survives a restart and the sale can be shown again offline."""
+    value = json.dumps(
+        {"found_at": found_at.isoformat(), "sale": dict(doc)},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    sync_state.set_value(s, f"{KEPT_PREFIX}{doc['sale_id']}", value)
+
+
+def kept(s: Session, sale_id: str) -> RemoteSale | None:
+    """The kept copy of a sale found at head office (None: never found here, or the copy
+    no longer reads, which is then as if never found)."""
+    value = sync_state.get_value(s, f"{KEPT_PREFIX}{sale_id}")
+    if value is None:
+        return None
+    try:
+        return parse_sale(json.loads(value)["sale"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def kept_matching(s: Session, text: str) -> list[RemoteSale]:
+    """Kept sales whose receipt number or a payment reference is ``text`` (exactly, case
+    ignored, as head office matches), newest first."""
+    wanted = " ".join(text.split()).casefold()
+    out: list[RemoteSale] = []
+    for (value,) in s.execute(
+        select(SyncState.value).where(SyncState.name.startswith(KEPT_PREFIX))
+    ).all():
+        try:
+            sale = parse_sale(json.loads(value)["sale"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if sale.number.casefold() == wanted or any(
+            p.reference and p.reference.casefold() == wanted for p in sale.payments
+        ):
+            out.append(sale)
+    return sorted(out, key=lambda x: x.closed_at, reverse=True)
 
 
 def _sum_lines(rows: Any) -> dict[str, tuple[int, int]]:

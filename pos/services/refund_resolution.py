@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain.errors import DomainError
 from pos.domain.refund import TenderHow
-from pos.payments.base import AttemptRef, GatewayUnavailable, RefundCheck, RefundState
+from pos.payments.base import GatewayUnavailable, RefundCheck, RefundState
 from pos.services import refund_attempts as attempts_store
 from pos.services.auth import Approval, Permission
 from pos.services.errors import NotFound, ServiceError
@@ -39,7 +39,6 @@ from pos.services.refund_recovery import (
 )
 from pos.services.refund_values import PendingRefund, ResolvedRefund
 from pos.services.steps import NetCall, Steps
-from pos.store import attempts
 from pos.store import repositories as repo
 
 if TYPE_CHECKING:
@@ -73,7 +72,10 @@ class RefundResolution:
         for a in sorted(rows, key=lambda r: (r.created_at, r.attempt_id)):
             if a.sale_id not in numbers:
                 entry = repo.sale_by_id(s, a.sale_id)
-                numbers[a.sale_id] = entry.number if entry is not None else a.sale_id
+                found = self._svc._remote_sale(s, a.sale_id) if entry is None else None
+                numbers[a.sale_id] = (
+                    entry.number if entry is not None else found.number if found else a.sale_id
+                )
             label = self._svc._label(a.method, {})
             out.append(
                 PendingRefund(
@@ -132,23 +134,14 @@ class RefundResolution:
                 self._svc._move(a.attempt_id, a.state, message=str(NOT_SET_UP(label=label)))
                 continue
             with self._svc._db.read_session() as s:
-                record = attempts.get_attempt(s, a.payment_id)
+                # this till's payment attempt, or another till's payment as head office
+                # had it (kept on this till when the sale was found)
+                ref = self._svc.attempt_ref(s, sale_id, a.payment_id, a.attempt_id)
                 busy = attempts_store.method_used_since(
                     s, self._svc._ctx.terminal_id, a.method, a.created_at, besides=a.attempt_id
                 )
-            if record is None:
+            if ref is None:
                 continue
-            details = {"refund_id": a.attempt_id}
-            if record.receipt_ref:
-                details["capture_id"] = record.receipt_ref
-                details["receipt_ref"] = record.receipt_ref
-            ref = AttemptRef(
-                attempt_id=record.id,
-                sale_id=record.sale_id,
-                amount=record.amount,
-                gateway_ref=record.gateway_ref,
-                details=details,
-            )
             try:
                 check: RefundCheck = yield NetCall(
                     partial(

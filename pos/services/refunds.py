@@ -231,37 +231,58 @@ class RefundService:
                 partial(lookup, text), "head office sales-for-refund"
             )
         except remote.LookupUnavailable as exc:
-            raise ServiceError(remote.UNREACHABLE(text=text, problem=str(exc))) from None
+            with self._db.read_session() as s:
+                kept = [k for k in remote.kept_matching(s, text) if self._usable(k)]
+            if not kept:
+                raise ServiceError(remote.UNREACHABLE(text=text, problem=str(exc))) from None
+            return [self._found(sale) for sale in kept]  # as head office had them then
         except remote.LookupRefused as exc:
             raise ServiceError(remote.REFUSED(problem=str(exc))) from None
         try:
-            sales = [remote.parse_sale(doc) for doc in answer]
+            sales = [(remote.parse_sale(doc), doc) for doc in answer]
         except ValueError as exc:
             raise ServiceError(remote.UNREADABLE(problem=str(exc))) from None
-        found = []
-        for sale in sales:
-            if sale.currency != self._ctx.currency:
-                continue  # never another currency's sale (the refund could not balance)
-            with self._lock:
-                self._remote[sale.sale_id] = sale
-            found.append(
-                ReceiptSummary(
-                    sale_id=sale.sale_id,
-                    number=sale.number,
-                    closed_at=sale.closed_at.astimezone(self._ctx.zone),
-                    day=sale.day,
-                    total=sale.total,
-                    to_pay=sale.total,
-                    methods=tuple(
-                        dict.fromkeys(self._label(p.method, p.details) for p in sale.payments)
-                    ),
-                    references=tuple(p.reference for p in sale.payments if p.reference),
-                    voided=not sale.completed,
-                    training=False,
-                    cashier="",
-                    item_count=sum(ln.quantity for ln in sale.lines),
-                )
-            )
+        usable = [(sale, doc) for sale, doc in sales if self._usable(sale)]
+        if usable:  # kept on this till: a restart during its refund loses nothing
+            now = self._clock.now()
+            with self._db.session() as s:
+                for _, doc in usable:
+                    remote.keep(s, doc, now)
+        return [self._found(sale) for sale, _ in usable]
+
+    def _usable(self, sale: remote.RemoteSale) -> bool:
+        """Never another currency's sale (the refund could not balance)."""
+        return sale.currency == self._ctx.currency
+
+    def _found(self, sale: remote.RemoteSale) -> ReceiptSummary:
+        """A sale found at head office, as the receipt lists show it."""
+        with self._lock:
+            self._remote[sale.sale_id] = sale
+        return ReceiptSummary(
+            sale_id=sale.sale_id,
+            number=sale.number,
+            closed_at=sale.closed_at.astimezone(self._ctx.zone),
+            day=sale.day,
+            total=sale.total,
+            to_pay=sale.total,
+            methods=tuple(dict.fromkeys(self._label(p.method, p.details) for p in sale.payments)),
+            references=tuple(p.reference for p in sale.payments if p.reference),
+            voided=not sale.completed,
+            training=False,
+            cashier="",
+            item_count=sum(ln.quantity for ln in sale.lines),
+        )
+
+    def _remote_sale(self, s: Session, sale_id: str) -> remote.RemoteSale | None:
+        """A sale of another till found at head office: this run's copy, else the one
+        kept on this till (after a restart)."""
+        with self._lock:
+            found = self._remote.get(sale_id)
+        if found is None:
+            found = remote.kept(s, sale_id)
+            if found is not None:
+                with self._lock:
+                    self._remote[sale_id] = found
         return found
 
     def use_methods(self, methods: Mapping[str, PaymentMethod]) -> None:
@@ -294,7 +315,7 @@ class RefundService:
     def _refundable(self, s: Session, sale_id: str) -> RefundableSale:
         entry = repo.sale_by_id(s, sale_id)
         if entry is None:
-            found = self._remote.get(sale_id)
+            found = self._remote_sale(s, sale_id)
             if found is None:
                 if self._lookup is None:
                     raise NotFound("That sale is not in this till's journal.")
@@ -350,9 +371,9 @@ class RefundService:
 
     def _remote_refundable(self, s: Session, sale: remote.RemoteSale) -> RefundableSale:
         """Another till's sale found at head office, with what went back of it: head
-        office's count plus this till's refunds it has not counted yet. Non-cash tenders
-        go back by hand (a reversal) or as cash: the method's records are at the till that
-        took the payment."""
+        office's count plus this till's refunds it has not counted yet. A non-cash tender
+        goes back through its method where the method can without the till that took it
+        (:meth:`_remote_ways`), else by hand (a reversal) or as cash."""
         if not sale.completed:
             raise ServiceError(VOIDED(number=sale.number))
         done = remote.counted(s, sale)
@@ -378,7 +399,7 @@ class RefundService:
                 paid=p.amount,
                 refunded=Money(done.payments.get(p.payment_id, 0), currency),
                 reference=p.reference,
-                ways=(TenderHow.CASH,) if p.method == CASH else (TenderHow.BY_HAND, TenderHow.CASH),
+                ways=self._remote_ways(p),
             )
             for p in sale.payments
         )
@@ -396,6 +417,20 @@ class RefundService:
             waiting=tuple(self._resolution.pending_in(s, sale.sale_id)),
             sold_at=sale.terminal_id,
         )
+
+    def _remote_ways(self, p: remote.RemotePayment) -> tuple[TenderHow, ...]:
+        """How a tender of another till's sale goes back. Through the method when this
+        till has it and it can refund, and head office said what the method took (the
+        captured amount and currency): PayPal refunds a capture by its id with the shop's
+        credentials, and a card goes back to the card presented at this till's own
+        terminal (a refund, never a reversal: the original terminal's batch is not here).
+        M-Pesa cannot (a reversal is made by hand), nor a method this till lacks."""
+        if p.method == CASH:
+            return (TenderHow.CASH,)
+        ways = self._ways(p.method)
+        if TenderHow.METHOD in ways and p.taken is None:
+            return (TenderHow.BY_HAND, TenderHow.CASH)
+        return ways
 
     # -- planning -------------------------------------------------------------------------
     def quote(self, request: RefundRequest) -> RefundPlan:
@@ -421,7 +456,7 @@ class RefundService:
                     ln.unit_price,
                     ln.tax_class,
                 )
-                for ln in self._remote[request.sale_id].lines
+                for ln in self._remote_lines(s, request.sale_id)
             ]
         else:
             facts = [
@@ -491,7 +526,7 @@ class RefundService:
                 needs.add(Permission.REFUND_TO_CASH)
             foreign = None
             if how is TenderHow.METHOD:
-                foreign = self._foreign_part(s, tender, amount)
+                foreign = self._foreign_part(s, tender, amount, request.sale_id)
             tenders.append(
                 PlannedTender(
                     share.payment_id,
@@ -515,9 +550,37 @@ class RefundService:
             needs=frozenset(needs),
         )
 
-    def _foreign_part(self, s: Session, tender: RefundableTender, amount: Money) -> Money | None:
+    def _remote_lines(self, s: Session, sale_id: str) -> tuple[remote.RemoteLine, ...]:
+        found = self._remote_sale(s, sale_id)
+        if found is None:
+            raise NotFound(remote.NOT_HERE())
+        return found.lines
+
+    def _remote_payment(self, s: Session, sale_id: str, payment_id: str) -> remote.RemotePayment:
+        """A payment of another till's sale found at head office (kept on this till)."""
+        found = self._remote_sale(s, sale_id)
+        for p in found.payments if found is not None else ():
+            if p.payment_id == payment_id:
+                return p
+        raise NotFound(remote.NOT_HERE())
+
+    def _foreign_part(
+        self, s: Session, tender: RefundableTender, amount: Money, sale_id: str
+    ) -> Money | None:
         """What a method that took a foreign currency (PayPal: USD) gives back for
-        ``amount`` of the sale's currency, in proportion to what it took."""
+        ``amount`` of the sale's currency, in proportion to what it took. For another
+        till's sale, what went back of the foreign amount before is taken as the same
+        proportion of what went back of the tender (head office counts refunds in the
+        sale's currency): the last refund then gives back what is left, never more."""
+        if repo.sale_by_id(s, sale_id) is None:
+            taken = self._remote_payment(s, sale_id, tender.payment_id).taken
+            if taken is None or taken.currency == tender.paid.currency:
+                return None
+            before = taken.minor * tender.refunded.minor // max(tender.paid.minor, 1)
+            minor = foreign_share(
+                tender.paid.minor, taken.minor, tender.refunded.minor, before, amount.minor
+            )
+            return Money(minor, taken.currency)
         record = attempts.get_attempt(s, tender.payment_id)
         if record is None or record.amount.currency == tender.paid.currency:
             return None
@@ -565,7 +628,7 @@ class RefundService:
             refund_id = self._ids.new()
             references: dict[int, str] = {}
             gateway = [(i, t) for i, t in enumerate(plan.tenders) if t.how is TenderHow.METHOD]
-            calls = {i: self._method_ref(refund_id, i, t) for i, t in gateway}
+            calls = {i: self._method_ref(refund_id, i, t, request.sale_id) for i, t in gateway}
             if gateway:
                 now = self._clock.now()
                 stored = encode_request(request, who, plan.total.minor)
@@ -672,7 +735,8 @@ class RefundService:
         waiting = attempts_store.open_for_sale(s, sale_id) if sale_id else []
         if waiting:
             entry = repo.sale_by_id(s, sale_id)
-            number = entry.number if entry is not None else sale_id
+            found = self._remote_sale(s, sale_id) if entry is None else None
+            number = entry.number if entry is not None else found.number if found else sale_id
             label = self._label(waiting[0].method, {})
             raise ServiceError(ALREADY_WAITING(label=label, number=number))
 
@@ -731,27 +795,57 @@ class RefundService:
         return refund_ref[:80]
 
     def _method_ref(
-        self, refund_id: str, index: int, tender: PlannedTender
+        self, refund_id: str, index: int, tender: PlannedTender, sale_id: str
     ) -> tuple[PaymentMethod, AttemptRef]:
         """The method a tender goes back through and the reference of its payment (the
         refund attempt's id as the refund's idempotency key)."""
         method = self._methods.get(tender.method)
         with self._db.read_session() as s:
-            record = attempts.get_attempt(s, tender.payment_id)
-        if method is None or record is None:
+            ref = self.attempt_ref(s, sale_id, tender.payment_id, attempt_id(refund_id, index))
+        if method is None or ref is None:
             raise ServiceError(NOT_SET_UP(label=tender.label))
-        details = {"refund_id": attempt_id(refund_id, index)}
-        if record.receipt_ref:
-            details["capture_id"] = record.receipt_ref
-            details["receipt_ref"] = record.receipt_ref
-        ref = AttemptRef(
-            attempt_id=record.id,
-            sale_id=record.sale_id,
-            amount=record.amount,
-            gateway_ref=record.gateway_ref,
+        return method, ref
+
+    def attempt_ref(
+        self, s: Session, sale_id: str, payment_id: str, refund_attempt: str
+    ) -> AttemptRef | None:
+        """What the method is asked about when it gives back (part of) payment
+        ``payment_id``: this till's payment attempt, or for another till's sale found at
+        head office, the payment as head office has it (what the method took, and its
+        reference as the capture id: PayPal's capture). Another till's card payment gets
+        no receipt reference: its terminal's receipt number means nothing to this till's
+        terminal, so the card method refunds to the card presented (card-present), never
+        reverses. None: nothing to ask with."""
+        details = {"refund_id": refund_attempt}
+        record = attempts.get_attempt(s, payment_id)
+        if record is not None:
+            if record.receipt_ref:
+                details["capture_id"] = record.receipt_ref
+                details["receipt_ref"] = record.receipt_ref
+            return AttemptRef(
+                attempt_id=record.id,
+                sale_id=record.sale_id,
+                amount=record.amount,
+                gateway_ref=record.gateway_ref,
+                details=details,
+            )
+        if repo.sale_by_id(s, sale_id) is not None:
+            return None  # this till's sale, paid without an attempt (by hand)
+        try:
+            paid = self._remote_payment(s, sale_id, payment_id)
+        except NotFound:
+            return None
+        if paid.taken is None:
+            return None
+        if paid.reference:
+            details["capture_id"] = paid.reference
+        return AttemptRef(
+            attempt_id=paid.payment_id,
+            sale_id=sale_id,
+            amount=paid.taken,
+            gateway_ref="",
             details=details,
         )
-        return method, ref
 
     def _write(
         self,
