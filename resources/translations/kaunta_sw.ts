@@ -537,6 +537,10 @@
         <translation>Risiti haikuchapishwa ({reason}). Mauzo yamekamilika; risiti itachapishwa printa ikiwa tayari.</translation>
     </message>
     <message>
+        <source>The report was not printed ({reason}); it will print when the printer is ready.</source>
+        <translation>Ripoti haikuchapishwa ({reason}); itachapishwa printa ikiwa tayari.</translation>
+    </message>
+    <message>
         <source>checking…</source>
         <translation>inakaguliwa…</translation>
     </message>
@@ -1361,10 +1365,6 @@
     <message>
         <source>Set my PIN (code from head office)</source>
         <translation>Weka PIN yangu (msimbo kutoka ofisi kuu)</translation>
-    </message>
-    <message>
-        <source>TRAINING — practice only: nothing here is real</source>
-        <translation>MAFUNZO — mazoezi tu: hakuna kitu halisi hapa</translation>
     </message>
     <message>
         <source>Training mode demo users — {users}</source>
