@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -130,6 +130,8 @@ class RemoteSale:
     lines: tuple[RemoteLine, ...]
     payments: tuple[RemotePayment, ...]
     refunds: tuple[RemoteRefund, ...]
+    #: when head office answered with this copy (its count of refunds is of then)
+    found_at: datetime | None = None
 
 
 def parse_sale(doc: Mapping[str, Any]) -> RemoteSale:
@@ -229,10 +231,14 @@ def kept(s: Session, sale_id: str) -> RemoteSale | None:
     """The kept copy of a sale found at head office (None: never found here, or the copy
     no longer reads, which is then as if never found)."""
     value = sync_state.get_value(s, f"{KEPT_PREFIX}{sale_id}")
-    if value is None:
-        return None
+    return None if value is None else _read_kept(value)
+
+
+def _read_kept(value: str) -> RemoteSale | None:
     try:
-        return parse_sale(json.loads(value)["sale"])
+        data = json.loads(value)
+        sale = parse_sale(data["sale"])
+        return replace(sale, found_at=datetime.fromisoformat(str(data["found_at"])))
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -245,9 +251,8 @@ def kept_matching(s: Session, text: str) -> list[RemoteSale]:
     for (value,) in s.execute(
         select(SyncState.value).where(SyncState.name.startswith(KEPT_PREFIX))
     ).all():
-        try:
-            sale = parse_sale(json.loads(value)["sale"])
-        except (ValueError, KeyError, TypeError):
+        sale = _read_kept(value)
+        if sale is None:
             continue
         if sale.number.casefold() == wanted or any(
             p.reference and p.reference.casefold() == wanted for p in sale.payments

@@ -125,6 +125,9 @@ class RefundableSale:
     waiting: tuple[PendingRefund, ...] = ()
     #: the till that sold it, when that is another till (found at head office); "" here
     sold_at: str = ""
+    #: for such a sale, when head office answered with it (its count of refunds is of
+    #: then: a copy kept on this till is shown while head office cannot be reached)
+    found_at: datetime | None = None
 
     @property
     def fully_refunded(self) -> bool:

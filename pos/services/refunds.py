@@ -242,9 +242,9 @@ class RefundService:
             sales = [(remote.parse_sale(doc), doc) for doc in answer]
         except ValueError as exc:
             raise ServiceError(remote.UNREADABLE(problem=str(exc))) from None
-        usable = [(sale, doc) for sale, doc in sales if self._usable(sale)]
+        now = self._clock.now()
+        usable = [(replace(sale, found_at=now), doc) for sale, doc in sales if self._usable(sale)]
         if usable:  # kept on this till: a restart during its refund loses nothing
-            now = self._clock.now()
             with self._db.session() as s:
                 for _, doc in usable:
                     remote.keep(s, doc, now)
@@ -416,6 +416,7 @@ class RefundService:
             refused=_refused(s, {r.refund_id: r.number for r in made}),
             waiting=tuple(self._resolution.pending_in(s, sale.sale_id)),
             sold_at=sale.terminal_id,
+            found_at=None if sale.found_at is None else sale.found_at.astimezone(self._ctx.zone),
         )
 
     def _remote_ways(self, p: remote.RemotePayment) -> tuple[TenderHow, ...]:

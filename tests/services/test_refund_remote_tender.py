@@ -239,8 +239,10 @@ def test_a_found_sale_is_kept_so_the_refund_screen_shows_it_again_while_head_off
     hq = HeadOffice()
     manager.refunds.use_lookup(hq)
     hq.answers.append([t2_sale(paypal_payment("3C679366HH908993F", 100))])
+    found_at = clock.now()
     manager.refunds.find_at_head_office(NUMBER)
     manager.close()
+    clock.advance(minutes=30)
     till = restarted(db_path, clock, box)
     till.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
     away = HeadOffice()
@@ -252,7 +254,9 @@ def test_a_found_sale_is_kept_so_the_refund_screen_shows_it_again_while_head_off
         assert (found.sale_id, found.number, found.methods) == (SALE_ID, NUMBER, ("PayPal",))
     with pytest.raises(ServiceError, match="head office cannot be reached"):
         till.refunds.find_at_head_office("DEMO-T2-000099")  # never found: said as before
-    assert till.refunds.refundable(SALE_ID).lines[0].left == 2
+    view = till.refunds.refundable(SALE_ID)
+    assert view.lines[0].left == 2
+    assert (view.sold_at, view.found_at) == ("T2", found_at)  # head office's count of then
     till.close()
 
 
