@@ -2,7 +2,8 @@
 """Kaunta's developer entry point: needs only Python 3.11+ and the OS package manager.
 
     python3 dev.py start   set up, then open the till in training mode (demo data)
-    python3 dev.py test    set up, then run the whole test suite (lint, types, tests)
+    python3 dev.py test    set up, then run the whole test suite (lint, types, tests; the
+                           tests marked ``xcb`` under Xvfb with openbox)
 
 Setup is idempotent: a virtual environment in ``.venv`` with Kaunta installed in editable
 mode, plus, on Debian/Ubuntu, the system libraries Qt needs (installed with apt when
@@ -57,6 +58,10 @@ APT_WINDOW = [
     "libxcb-xkb1",
     "libx11-xcb1",
 ]
+#: A virtual X server with a window manager, for the tests marked ``xcb`` (who holds the
+#: keyboard is decided by a window manager; Qt's offscreen platform has none): xvfb-run
+#: (xvfb, xauth), openbox, and xprop (x11-utils) to see that openbox has started.
+APT_X = ["xvfb", "xauth", "openbox", "x11-utils"]
 
 
 def say(text: str) -> None:
@@ -170,14 +175,15 @@ def start(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    apt_install(APT_TEST)
+    apt_install(APT_TEST + APT_WINDOW + APT_X)
     setup("dev")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
+    pytest = [str(PY), "-m", "pytest", "-p", "no:cacheprovider"]
     steps = [
         [str(PY), "-m", "ruff", "check", "."],
         [str(PY), "-m", "ruff", "format", "--check", "."],
         [str(PY), "-m", "mypy"],
-        [str(PY), "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", *args],
+        [*pytest, "-n", "2", "-m", "not xcb", *args],
     ]
     for cmd in steps:
         say(" ".join(cmd[2:]))
@@ -185,10 +191,61 @@ def test(args: list[str]) -> int:
         if code != 0:
             say(f"FAILED: {' '.join(cmd[2:])} (exit {code})")
             return code
-    return 0
+    return test_under_x(args)
+
+
+def test_under_x(args: list[str]) -> int:
+    """Run the tests marked ``xcb`` on a real X server with a window manager: a fresh
+    Xvfb from ``xvfb-run -a`` (a free display, its own X authority), openbox started in it
+    by :func:`under_window_manager`, ``QT_QPA_PLATFORM=xcb``, one process (a handful of
+    tests). ``args`` narrow it as they narrow the offscreen run; none of them marked
+    (pytest's exit 5, nothing collected) is a pass."""
+    if shutil.which("xvfb-run") is None:
+        say("FAILED: the xcb tests need xvfb-run (apt-get install xvfb xauth openbox x11-utils)")
+        return 1
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "PYTHONDONTWRITEBYTECODE": "1"}
+    pytest = [str(PY), "-m", "pytest", "-p", "no:cacheprovider", "-m", "xcb", *args]
+    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", str(PY), __file__, "_wm", *pytest]
+    say("pytest -m xcb under Xvfb + openbox " + " ".join(args))
+    code = subprocess.call(cmd, cwd=ROOT, env=env)
+    if code == 5:  # no test marked xcb among those selected
+        return 0
+    if code != 0:
+        say(f"FAILED: pytest -m xcb under Xvfb + openbox (exit {code})")
+    return code
+
+
+def under_window_manager(cmd: list[str], wait: float = 20.0) -> int:
+    """Start openbox on ``$DISPLAY``, wait until it manages the screen (the root window's
+    ``_NET_SUPPORTING_WM_CHECK``, polled with xprop), run ``cmd``, stop openbox; returns
+    ``cmd``'s exit code. Without the wait the first window could be mapped before a window
+    manager exists, and focus would not be decided the way a till's desktop decides it."""
+    import time
+
+    wm = subprocess.Popen(
+        ["openbox", "--sm-disable"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            probe = subprocess.run(
+                ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], capture_output=True, text=True
+            )
+            if "window id" in probe.stdout:
+                break
+            if wm.poll() is not None or time.monotonic() > deadline:
+                say(f"openbox did not start on {os.environ.get('DISPLAY')}")
+                return 1
+            time.sleep(0.1)
+        return subprocess.call(cmd, cwd=ROOT)
+    finally:
+        wm.terminate()
+        wm.wait()
 
 
 def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "_wm":  # internal: test_under_x, inside xvfb-run
+        return under_window_manager(sys.argv[2:])
     if len(sys.argv) < 2 or sys.argv[1] not in ("start", "test"):
         print(__doc__)
         return 2

@@ -8,8 +8,9 @@ is raised (``raise_``), which moves it up the stack without activating it.
 
 Qt's offscreen platform activates every window it shows, whatever its flags (no window
 manager decides there), so the test of who holds the keyboard after a login runs on a real
-X server with a window manager only (``QT_QPA_PLATFORM=xcb``, e.g. under Xvfb with openbox,
-as ``tools/screenshots.sh`` runs); offscreen checks what makes it so: the phone's flags.
+X server with a window manager only: it is marked ``xcb``, and ``python3 dev.py test`` runs
+the ``xcb`` tests a second time under Xvfb with openbox (``QT_QPA_PLATFORM=xcb``), so CI
+runs it; offscreen checks what makes it so: the phone's flags.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def test_the_phone_is_a_window_that_takes_no_keyboard(make_paying_till: MakeTill
     assert phone.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
 
 
+@pytest.mark.xcb
 @pytest.mark.skipif(
     os.environ.get("QT_QPA_PLATFORM", "") != "xcb",
     reason="who holds the keyboard is decided by a window manager: run under X (xcb)",
