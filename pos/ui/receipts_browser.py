@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 from pos.domain.receipt import Receipt, render_text
 from pos.services.etims import KraBlock
 from pos.services.receipts import ReceiptService, ReceiptSummary
-from pos.services.refunds import RefundSummary
+from pos.services.refunds import RefundableSale, RefundSummary
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
@@ -113,6 +113,8 @@ class ReceiptBrowser(KauntaDialog):
         self._searched: tuple[str, date] | None = None  # what the list shows
         self._changed_since_enter = False
         self._enter_again = False  # say that Enter again reprints the chosen receipt
+        #: sales listed from head office (another till's): shown, never reprinted here
+        self._remote_ids: set[str] = set()
 
         layout = QVBoxLayout(self)
         self.search = QLineEdit(self)
@@ -337,12 +339,46 @@ class ReceiptBrowser(KauntaDialog):
         seq = self._search_seq
         svc = self.service
 
-        def show(found: list[ReceiptSummary]) -> None:
+        def show(found: list[ReceiptSummary], remote: bool = False) -> None:
             if seq != self._search_seq:
                 return  # a newer search was started meanwhile
+            refunds = self.act.terminal.refunds
+            # after Enter (a scan ends with it), a receipt not found here is asked of head
+            # office; typing alone never asks it
+            ask = self._enter_again and text.strip() and refunds.asks_head_office
+            if not found and not remote and ask:
+                show_message(
+                    self.message,
+                    self.tr("Not in this till's journal: asking head office…"),
+                    error=False,
+                )
+                self.act.steps(
+                    lambda: refunds.find_at_head_office_steps(text),
+                    lambda there: show(there, remote=True),
+                    lambda error: failed_there(error),
+                )
+                return
             self._searched = (text, day)
             self._shown_seq = seq
+            self._remote_ids = {r.sale_id for r in found} if remote else set()
             self._show_results(found)
+            if remote and found:
+                show_message(
+                    self.message,
+                    self.tr(
+                        "Found at head office: sold at another till of this shop. Its copy is "
+                        "reprinted there; a refund is made from Refunds."
+                    ),
+                    error=False,
+                )
+
+        def failed_there(error: BaseException) -> None:
+            if seq == self._search_seq:
+                self._searched = (text, day)
+                self._shown_seq = seq
+                self._remote_ids = set()
+                self._show_results([])
+                self._failed(error)
 
         self.act.call(lambda: svc.find(text, day, LIST_LIMIT), show, self._failed)
 
@@ -408,6 +444,11 @@ class ReceiptBrowser(KauntaDialog):
         text, day = self.query(), self.current_day()
         if not text:
             return self.tr("No receipts on {day}.").format(day=_day_text(day))
+        if self.act.terminal.refunds.asks_head_office and not self._enter_again:
+            return self.tr(
+                "Nothing matches “{text}” on this till (amounts are looked for on {day}): "
+                "press Enter to ask head office."
+            ).format(text=text, day=_day_text(day))
         return self.tr("Nothing matches “{text}” (amounts are looked for on {day}).").format(
             text=text, day=_day_text(day)
         )
@@ -448,6 +489,15 @@ class ReceiptBrowser(KauntaDialog):
 
         self.shown = chosen
         self.btn_reprint.setEnabled(False)  # until its text is on screen
+        if chosen.sale_id in self._remote_ids:  # another till's: head office's copy
+            refunds = self.act.terminal.refunds
+
+            def show_remote(sale: RefundableSale) -> None:
+                if seq == self._receipt_seq:
+                    self._show_remote(chosen, sale)
+
+            self.act.call(lambda: refunds.refundable(chosen.sale_id), show_remote, self._failed)
+            return
         # the KRA block as it is now (signed by KRA, or still provisional), read there too
         self.act.call(
             lambda: (svc.receipt(chosen.sale_id), etims.block_for(chosen.sale_id)),
@@ -480,6 +530,31 @@ class ReceiptBrowser(KauntaDialog):
                 lambda found: self._show_refunds(sale_id, found),
                 self._failed,
             )
+
+    def _show_remote(self, summary: ReceiptSummary, sale: RefundableSale) -> None:
+        """Another till's sale as head office has it: what was sold and paid and what went
+        back, not a receipt (it is reprinted at the till that sold it: Reprint stays off)."""
+        self.shown = summary
+        self._loaded = summary.sale_id
+        lines = [
+            self.tr("Receipt {number} · {when}").format(
+                number=sale.number, when=sale.closed_at.strftime("%d/%m/%Y %H:%M")
+            ),
+            self.tr("Sold at till {terminal} (head office's copy).").format(terminal=sale.sold_at),
+            "",
+        ]
+        lines += [f"{ln.quantity} x {ln.name}  {ln.total}" for ln in sale.lines]
+        lines += ["", self.tr("Total {total}").format(total=sale.total)]
+        lines += [
+            " ".join(p for p in (t.label, str(t.paid), t.reference) if p) for t in sale.tenders
+        ]
+        if sale.refunds:
+            lines += [
+                "",
+                self.tr("Refunded before: {numbers}.").format(numbers=", ".join(sale.refunds)),
+            ]
+        self.text.setPlainText("\n".join(lines))
+        self.btn_reprint.setEnabled(False)
 
     def _show_refunds(self, sale_id: str, found: list[RefundSummary]) -> None:
         if not found or self._loaded != sale_id:
@@ -525,12 +600,14 @@ class ReceiptBrowser(KauntaDialog):
         top match (a scanner ends with Enter); Enter with the list up to date reprints."""
         if self._changed_since_enter:
             self._changed_since_enter = False
-            if self._search_timer.isActive() or self._searched != (
+            self._enter_again = True
+            stale = self._search_timer.isActive() or self._searched != (
                 self.query(),
                 self.current_day(),
-            ):
+            )
+            # nothing here: searched again, which asks head office (another till's sale)
+            if stale or (not self.results and self.act.terminal.refunds.asks_head_office):
                 self._run_search()
-            self._enter_again = True
             if self.is_settled():
                 self._describe_choice()  # else: said once the match is on screen
             return
@@ -541,7 +618,7 @@ class ReceiptBrowser(KauntaDialog):
     def reprint(self) -> None:
         """Reprint the chosen receipt, marked COPY (audited); its copy shows on the right."""
         chosen = self.shown
-        if chosen is None or not self.btn_reprint.isEnabled():
+        if chosen is None or not self.btn_reprint.isEnabled() or chosen.sale_id in self._remote_ids:
             return
         self._enter_again = False
         self.btn_reprint.setEnabled(False)
