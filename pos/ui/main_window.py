@@ -46,6 +46,7 @@ from pos.ui.resources import app_icon
 from pos.ui.runner import ServiceRunner, network_executor
 from pos.ui.sale_screen import SaleScreen
 from pos.ui.scan_guard import ScanGuard
+from pos.ui.tray import TillTray, make_tray
 from pos.ui.widgets import STYLE
 
 TRAINING_TEXT = QT_TRANSLATE_NOOP(
@@ -159,6 +160,10 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.mode_badge)
         bar.addPermanentWidget(self.status_till)
         bar.addPermanentWidget(self.status_clock)
+        # the notification area's icon, where the desktop has one (named by refresh_shop)
+        self.tray: TillTray | None = make_tray(
+            self, ctx.store.name, ctx.terminal_id, training=ctx.training
+        )
         self.refresh_shop()
         self._clock_timer = QTimer(self)
         self._clock_timer.timeout.connect(self._tick)
@@ -228,6 +233,8 @@ class MainWindow(QMainWindow):
             ).format(store=ctx.store.name, till=ctx.terminal_id)
         )
         self.login.set_store_name(ctx.store.name)
+        if self.tray is not None:
+            self.tray.set_shop(ctx.store.name, ctx.terminal_id, training=ctx.training)
 
     def _tick(self) -> None:
         now = datetime.now(self.terminal.ctx.zone)
@@ -658,4 +665,6 @@ class MainWindow(QMainWindow):
         self._backup_timer.stop()
         self.backup_now("closing")  # close of day: after the till worker's last write
         self.backup_runner.shutdown()
+        if self.tray is not None:
+            self.tray.hide()  # a closed till leaves no icon behind
         super().closeEvent(event)
