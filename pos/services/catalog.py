@@ -18,7 +18,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +39,13 @@ _SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _TRUE = {"", "1", "yes", "y", "true", "active"}
 _FALSE = {"0", "no", "n", "false", "inactive"}
 WRITE_CHUNK = 5000
+#: how often (rows) a long import says how far it got
+PROGRESS_EVERY = 2000
+
+#: ``progress(phase, done, total)``: phase ``"check"`` counts lines read of the file's
+#: lines (header not counted), ``"write"`` counts products written of those to write.
+#: Called on the thread the import runs on; a screen hops it to its own thread.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,8 @@ class _Lines:
     def __init__(self, text: str) -> None:
         self._lines = iter(io.StringIO(text, newline=""))
         self.blank: list[bool] = []
+        #: the file's lines after the header (an upper bound on its rows), for progress
+        self.total = max(text.count("\n") + (0 if text.endswith("\n") else 1) - 1, 0)
 
     def __iter__(self) -> _Lines:
         return self
@@ -102,7 +111,7 @@ def _control(text: str) -> str | None:
     return None
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -127,8 +136,12 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             f"name the columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}."
         )
     reader.fieldnames = header
+    reported = 0
     while True:
         taken = len(lines.blank)
+        if progress is not None and taken - reported >= PROGRESS_EVERY:
+            reported = taken
+            progress("check", max(taken - 1, 0), lines.total)
         try:
             row = next(reader)
         except StopIteration:
@@ -223,20 +236,26 @@ class CatalogService:
         self._audit = audit
 
     def import_csv(
-        self, path: Path, *, skip_errors: bool = False, operator: str | None = None
+        self,
+        path: Path,
+        *,
+        skip_errors: bool = False,
+        operator: str | None = None,
+        progress: Progress | None = None,
     ) -> ImportReport:
         """Check the whole file, then write it in one transaction (or not at all).
 
         Needs a logged-in manager (IMPORT_CATALOG), or an explicit ``operator`` for runs
         outside the till's screens (``kaunta import-catalog`` names the OS user; demo
         seeding says so). Either way the import is audited with the file's SHA-256.
+        ``progress`` hears how far a long file got (see :data:`Progress`).
         """
         actor = operator or self._auth.require(Permission.IMPORT_CATALOG).user_id
         report = ImportReport()
         items: list[CatalogItem] = []
         seen_sku: dict[str, int] = {}
         seen_barcode: dict[str, int] = {}
-        for line, row in _rows(path):
+        for line, row in _rows(path, progress):
             report.rows += 1
             try:
                 item = parse_row(row, self._currency, self._vat_codes)
@@ -290,6 +309,8 @@ class CatalogService:
         now = self._clock.now()
         with self._db.session() as s:
             for start in range(0, len(good), WRITE_CHUNK):
+                if progress is not None:
+                    progress("write", start, len(good))
                 repo.upsert_products(s, good[start : start + WRITE_CHUNK], now)
             self._audit.write(
                 s,

@@ -24,6 +24,7 @@ from pos.domain.messages import define
 from pos.domain.money import Money
 from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Permission
+from pos.services.catalog import CatalogService, ImportReport, Progress
 from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, ServiceError
 from pos.store.db import Database
@@ -220,6 +221,22 @@ class ProductService:
                 )
                 count += 1
         return count
+
+    def import_csv(
+        self,
+        catalog: CatalogService,
+        path: Path,
+        *,
+        skip_errors: bool = False,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """The products screen's import: the wizard's (and ``kaunta import-catalog``'s)
+        checked, all-or-nothing CSV import through ``catalog``, for a logged-in manager
+        and only on a till that owns its products (an enrolled till's come from head
+        office). The import audits itself, refusals included."""
+        self._writable()
+        self._auth.require(Permission.IMPORT_CATALOG)
+        return catalog.import_csv(path, skip_errors=skip_errors, progress=progress)
 
     def _writable(self) -> None:
         if self.owned_by_head_office():

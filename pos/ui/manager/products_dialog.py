@@ -16,16 +16,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPlainTextEdit,
+    QProgressBar,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -34,12 +39,24 @@ from PySide6.QtWidgets import (
 
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
+from pos.services.catalog import ImportReport
 from pos.services.products import ProductDraft, ProductRow
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.widgets import TOUCH_HEIGHT, action_button, set_role
 
 _INACTIVE = QColor("#888")
+#: bad rows listed on the screen; the full report of a longer list goes to a file
+SHOWN_ERRORS = 1000
+#: the full report's name, in the exports folder
+ERRORS_FILE = "catalog-import-errors.txt"
+
+
+class _ImportProgress(QObject):
+    """Carries the import's progress from the till worker to the screen (a queued
+    signal: the import calls ``sig_progress.emit`` on the worker thread)."""
+
+    sig_progress = Signal(str, int, int)  # phase ("check" / "write"), done, total
 
 
 class ProductsDialog(KauntaDialog):
@@ -119,10 +136,28 @@ class ProductsDialog(KauntaDialog):
         form.addRow("", self.state)
         body.addLayout(form, 2)
         layout.addLayout(body)
+
+        # the CSV import: progress while it runs, then its report (one line per bad row)
+        self.importing = False
+        self._import_progress = _ImportProgress(self)
+        self._import_progress.sig_progress.connect(self._progressed)
+        self.progress = QProgressBar(self)
+        self.progress.setVisible(False)
+        layout.addWidget(self.progress)
+        self.skip_errors = QCheckBox(
+            self.tr("When importing, import the good rows and skip the bad ones"), self
+        )
+        self.skip_errors.setEnabled(not self.read_only)
+        layout.addWidget(self.skip_errors)
+        self.import_errors = QListWidget(self)
+        self.import_errors.setVisible(False)
+        self.import_errors.setMaximumHeight(160)
+        layout.addWidget(self.import_errors)
         layout.addWidget(self.message)
 
         self.new_button = action_button(self, self.tr("New product"), "F2", self.new)
         self.active_button = action_button(self, self.tr("Deactivate"), "F8", self.toggle_active)
+        self.import_button = action_button(self, self.tr("Import CSV"), "F9", self.choose_import)
         self.export_button = action_button(self, self.tr("Export CSV"), "F10", self.export)
         self.ok_button = self.add_buttons(
             layout,
@@ -130,9 +165,10 @@ class ProductsDialog(KauntaDialog):
             self.save,
             self.new_button,
             self.active_button,
+            self.import_button,
             self.export_button,
         )
-        for widget in (self.new_button, self.active_button, self.ok_button):
+        for widget in (self.new_button, self.active_button, self.ok_button, self.import_button):
             widget.setEnabled(not self.read_only)
         for field in (self.sku, self.name, self.category, self.price):
             field.setReadOnly(self.read_only)
@@ -272,6 +308,94 @@ class ProductsDialog(KauntaDialog):
             ),
             self._failed,
         )
+
+    # -- importing ------------------------------------------------------------------------
+    def choose_import(self) -> None:
+        """Ask for the products file, then import it."""
+        if self.read_only or self.importing:
+            return
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Products file"), "", self.tr("CSV files (*.csv)")
+        )
+        if chosen:
+            self.import_file(Path(chosen))
+
+    def import_file(self, path: Path) -> None:
+        """Import ``path`` on the till worker (the service checks the manager and that
+        this till owns its products); the report comes back to :meth:`_imported`."""
+        if self.importing:
+            return
+        products = self._actions.terminal.products
+        catalog = self._actions.terminal.catalog
+        skip = self.skip_errors.isChecked()
+        emit = self._import_progress.sig_progress.emit
+        report_path = self._export_dir / ERRORS_FILE
+
+        def run() -> tuple[ImportReport, Path | None]:
+            report = products.import_csv(catalog, path, skip_errors=skip, progress=emit)
+            if len(report.errors) <= SHOWN_ERRORS:
+                return report, None
+            report_path.parent.mkdir(parents=True, exist_ok=True)
+            report_path.write_text(
+                "".join(f"{error}\n" for error in report.errors), encoding="utf-8"
+            )
+            return report, report_path
+
+        self.importing = True
+        self.import_button.setEnabled(False)
+        self.import_errors.clear()
+        self.import_errors.setVisible(False)
+        self.progress.setRange(0, 0)  # busy until the first count arrives
+        self.progress.setFormat(self.tr("Reading {name}…").format(name=path.name))
+        self.progress.setVisible(True)
+        self.show_info(self.tr("Importing {name}…").format(name=path.name))
+        self._actions.call(run, self._imported, self._import_failed)
+
+    def _progressed(self, phase: str, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, max(total, 1)))
+        text = (
+            self.tr("Checking lines: {done} of {total}")
+            if phase == "check"
+            else self.tr("Writing products: {done} of {total}")
+        )
+        self.progress.setFormat(text.format(done=f"{done:,}", total=f"{total:,}"))
+
+    def _import_done(self) -> None:
+        self.importing = False
+        self.import_button.setEnabled(not self.read_only)
+        self.progress.setVisible(False)
+
+    def _imported(self, result: tuple[ImportReport, Path | None]) -> None:
+        report, full = result
+        self._import_done()
+        errors = report.errors
+        self.import_errors.addItems([str(e) for e in errors[:SHOWN_ERRORS]])
+        if full is not None:
+            self.import_errors.addItem(
+                self.tr("… and {more} more bad rows: all of them are listed in {path}.").format(
+                    more=len(errors) - SHOWN_ERRORS, path=full
+                )
+            )
+        self.import_errors.setVisible(bool(errors))
+        if report.written:
+            self.show_info(
+                self.tr("Imported {count} products ({skipped} bad rows skipped).").format(
+                    count=report.imported, skipped=len(errors)
+                )
+            )
+            self.refresh()
+            return
+        self.show_error(
+            self.tr(
+                "Nothing imported: {bad} of {rows} rows have errors (listed above). Fix "
+                "them, or tick the box to import the good rows."
+            ).format(bad=len(errors), rows=report.rows)
+        )
+
+    def _import_failed(self, error: BaseException) -> None:
+        self._import_done()
+        self._failed(error)
 
     def _failed(self, error: BaseException) -> None:
         self.show_error(describe_error(error))
