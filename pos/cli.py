@@ -104,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
     _add_backup_commands(sub)
+    key = sub.add_parser(
+        "etims-key",
+        help="back up (export) or restore (import) this till's KRA eTIMS communication key",
+    )
+    key.add_argument("action", choices=("export", "import"))
+    key.add_argument("file", type=Path, help="the backup file (export: a new one)")
     return p
 
 
@@ -288,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     if command in ("backup", "restore"):
         return run_backup_command(config, command, getattr(args, "file", None))
+    if command == "etims-key":
+        from pos.etims_key_cli import run_etims_key
+
+        return run_etims_key(config, args.action, args.file)
     if command == "import-catalog":
         from pos.app import import_catalog
 

@@ -568,6 +568,14 @@ def _build(
     if receipt_language not in RECEIPT_LANGUAGES:
         raise _fail("receipt", "language", 'must be "en", "sw" or "both"', receipt_language)
 
+    etims = _etims(sections["etims"])
+    store = _receipt_lines(_store(term), sections["receipt"])
+    if etims is not None and store.tax_pin != etims.branch.tin:
+        # the receipt would print one taxpayer's PIN over a KRA QR code of another's
+        raise ConfigError(
+            f"terminal.tax_pin {store.tax_pin!r} must be the eTIMS KRA PIN etims.tin "
+            f"{etims.branch.tin!r}: the receipt prints the one and KRA signs for the other."
+        )
     configured_dir = _data_dir(sections["paths"])
     data = data_dir or (Path(env["KAUNTA_DATA_DIR"]) if env.get("KAUNTA_DATA_DIR") else None)
     data = data or configured_dir or default_data_dir()
@@ -577,7 +585,7 @@ def _build(
         data_dir=data,
         log_dir=Path(env["KAUNTA_LOG_DIR"]) if env.get("KAUNTA_LOG_DIR") else default_log_dir(),
         training=training,
-        store=_receipt_lines(_store(term), sections["receipt"]),
+        store=store,
         terminal_id=_ident(term, "terminal_id", "T1", "terminal"),
         currency=currency,
         timezone=tz,
@@ -595,7 +603,7 @@ def _build(
         shift_limits=_shift_limits(sections["shifts"], currency),
         vat_registered=_flag(term, "vat_registered", True, "terminal"),
         devices=_devices(sections["devices"]),
-        etims=_etims(sections["etims"]),
+        etims=etims,
     )
 
 

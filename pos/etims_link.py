@@ -45,15 +45,17 @@ from pos.services.etims import (
 )
 from pos.store.db import Database
 from pos.store.models import OutboxEvent, Product
+from sync.etims import words
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
 from sync.etims.config import EtimsConfig
 from sync.etims.items import DEFAULT_CLASS, ItemRegistry, listed_class
+from sync.etims.keykeep import KeyNotStored, restore_rescued, write_rescue
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
 from sync.etims.queue import Entry, EntryKind, EntryState, Submitter
 from sync.etims.queue_sqlite import SqliteQueue
 from sync.etims.receipt import scu_block
-from sync.etims.settings import Branch, EtimsSettings, SecretStore
+from sync.etims.settings import PIN_RE, Branch, EtimsSettings, SecretStore
 from sync.protocol.training import TrainingNotReal
 
 log = logging.getLogger(__name__)
@@ -132,6 +134,7 @@ class EtimsLink:
         self._device: DeviceInfo | None = None
         self._pending: list[Mapping[str, Any]] = []  # sale lines whose product KRA lacks
         self._setup_reason = ""
+        self._tampered = ""  # the start-up check's finding ("" = the signatures verify)
         self.rounds = 0  # rounds done with KRA set up (tests wait on it)
         #: how long the worker waits before its first round, unless a sale is completed
         #: (:meth:`wake`) or it is stopped first (see :data:`START_DELAY_S`)
@@ -170,6 +173,7 @@ class EtimsLink:
                 return
         queue = SqliteQueue(self.queue_path)
         try:
+            self._check_chain(queue)
             client = OscuClient(self.branch, self.settings, self._secrets, bearer=self._bearer)
             self._registry = ItemRegistry(
                 (queue.load_state("items") or {}),
@@ -217,12 +221,24 @@ class EtimsLink:
             self.service.publish(
                 EtimsView(
                     phase=EtimsPhase.FAILED,
-                    reason="the eTIMS worker stopped on an error (see the log)",
+                    reason=words.STOPPED,
                     training=self.training,
                 )
             )
         finally:
             queue.close()
+
+    def _check_chain(self, queue: SqliteQueue) -> None:
+        """The start-up check of the stored KRA signatures (as the journal's): a row
+        rewritten in the file raises the alert on every view this session; the worker
+        goes on (the evidence stays as found; ``kaunta verify`` names every problem)."""
+        problems = queue.chain_problems()
+        if not problems:
+            self._tampered = ""
+            return
+        for problem in problems:
+            log.error("eTIMS: %s: %s", self.queue_path.name, problem)
+        self._tampered = f"{words.TAMPERED}: {problems[0]}"
 
     def _requests(self, queue: SqliteQueue) -> None:
         """The manager's queue actions: a retry is this round itself; a refused entry
@@ -242,7 +258,7 @@ class EtimsLink:
             self._device = self._device_info(queue, client)
             self._fetch_codes(queue, client)
         except (TransportError, EtimsError) as exc:
-            self._setup_reason = f"set-up with KRA: {exc}"
+            self._setup_reason = f"{words.SETUP}: {exc}"
             return False
         self._setup_reason = ""
         return True
@@ -264,19 +280,35 @@ class EtimsLink:
             log.info("eTIMS: code lists not refreshed, kept the cached ones: %s", exc)
             self._next_codes = time.monotonic() + min(CODES_RETRY_S, self.codes_every_s)
         except EtimsError as exc:
-            self._setup_reason = f"set-up with KRA: {exc}"
+            self._setup_reason = f"{words.SETUP}: {exc}"
             return False
         return True
 
     def _device_info(self, queue: SqliteQueue, client: OscuClient) -> DeviceInfo:
+        """The device KRA initialised: kept, or initialised now (once). A key the
+        keyring refused earlier is moved into it from its rescue file first; a key it
+        refuses now is written to that file (:mod:`sync.etims.keykeep`), never lost."""
         saved = queue.load_state("device")
+        folder = self.queue_path.parent
+        if restore_rescued(folder, self.branch, self._secrets):
+            log.warning("eTIMS: the communication key moved from its rescue file to the keyring")
         try:
             client.cmc_key()
         except NotInitialised:
             saved = None
         if saved is not None:
             return DeviceInfo.from_json(saved)
-        device = client.initialize()
+        try:
+            device = client.initialize()
+        except KeyNotStored as exc:
+            queue.save_state("device", exc.device.to_json())
+            path = write_rescue(folder, self.branch, exc.key, self._clock())
+            raise KeyNotStored(
+                f"{exc}: the key is kept in {path}; fix the keyring and restart Kaunta (the "
+                "key then moves into it), and copy that file somewhere safe meanwhile",
+                exc.device,
+                "",
+            ) from None
         queue.save_state("device", device.to_json())
         return device
 
@@ -289,7 +321,7 @@ class EtimsLink:
         try:
             self._register(submitter)
         except (TransportError, EtimsRejected) as exc:
-            phase, reason = EtimsPhase.OFFLINE, f"product registration: {exc}"
+            phase, reason = EtimsPhase.OFFLINE, f"{words.REGISTRATION}: {exc}"
         if phase is EtimsPhase.ONLINE:
             result = submitter.drain()
             if result.stopped:
@@ -298,7 +330,7 @@ class EtimsLink:
             try:
                 self._register_catalog(submitter)
             except TransportError as exc:
-                phase, reason = EtimsPhase.OFFLINE, f"product registration: {exc}"
+                phase, reason = EtimsPhase.OFFLINE, f"{words.REGISTRATION}: {exc}"
         self.rounds += 1
         self._publish(queue, phase, reason)
 
@@ -401,6 +433,8 @@ class EtimsLink:
         rows = [_row(e) for e in queue.entries(self.branch.key, open_states)]
         signed = queue.entries(self.branch.key, (EntryState.SIGNED,))[-SIGNED_ROWS:]
         rows += [_row(e) for e in reversed(signed)]
+        if self._tampered:
+            reason = f"{self._tampered}; {reason}" if reason else self._tampered
         self.service.publish(
             EtimsView(
                 phase=phase,
@@ -515,7 +549,12 @@ def start_etims(
     from pos.secrets import MemorySecrets
     from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
 
-    sandbox = EtimsSandbox().start()
+    # the simulator's device carries the training store's own PIN, so the receipt's PIN
+    # and the KRA block's QR code name the same taxpayer (a store PIN that is not a KRA
+    # PIN falls back to the simulator's demo taxpayer)
+    pin = str(getattr(getattr(config, "store", None), "tax_pin", "") or "")
+    tin = pin if PIN_RE.fullmatch(pin) else DEMO_TIN
+    sandbox = EtimsSandbox(devices=[(tin, "00", DEMO_SERIAL)]).start()
     queue_path = Path(config.database_path).with_name("etims-training.sqlite")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{queue_path}{suffix}").unlink(missing_ok=True)
@@ -523,7 +562,7 @@ def start_etims(
         terminal.db,
         service,
         queue_path=queue_path,
-        branch=Branch(DEMO_TIN, "00", DEMO_SERIAL),
+        branch=Branch(tin, "00", DEMO_SERIAL),
         settings=EtimsSettings(
             base_url=sandbox.base_url, verify_host=sandbox.verify_host, timeout_s=10.0
         ),

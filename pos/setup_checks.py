@@ -113,6 +113,13 @@ class SetupChecks:
             OscuClient,
             TransportError,
         )
+        from sync.etims.keykeep import (
+            KeyNotStored,
+            KeyStoreUnusable,
+            restore_rescued,
+            store_key,
+            write_rescue,
+        )
         from sync.etims.models import CodeCache, EtimsError
         from sync.etims.queue_sqlite import SqliteQueue
 
@@ -123,18 +130,29 @@ class SetupChecks:
         queue = SqliteQueue(queue_path)
         try:
             saved = queue.load_state("device")
-            had_key = bool(secrets.get(etims.branch.secret_name))
             try:
+                # a key the keyring refused earlier, kept beside the database: into the
+                # keyring now if it takes it (else KeyStoreUnusable: it stays in its file)
+                restore_rescued(queue_path.parent, etims.branch, secrets)
+                had_key = bool(secrets.get(etims.branch.secret_name))
                 if key or (saved is not None and had_key):
                     if key:
                         try:
                             return self._initialise(client, queue)
                         except DeviceAlreadyInstalled:
-                            secrets.set(etims.branch.secret_name, key)
+                            store_key(secrets, etims.branch.secret_name, key)
                     client.refresh_codes(CodeCache(), datetime.now(UTC))
                     sdc = str((saved or {}).get("sdc_id", ""))
                     return EtimsCheck(True, "key_works", sdc)
                 return self._initialise(client, queue)
+            except KeyNotStored as exc:
+                # KRA sent the key once and the keyring refused it: kept in a file
+                queue.save_state("device", exc.device.to_json())
+                path = write_rescue(queue_path.parent, etims.branch, exc.key, datetime.now(UTC))
+                log.error("first run: eTIMS key kept in %s (the keyring refused it)", path)
+                return EtimsCheck(False, "key_kept", str(path))
+            except KeyStoreUnusable as exc:
+                return EtimsCheck(False, "keyring", str(exc))
             except DeviceAlreadyInstalled as exc:
                 return EtimsCheck(False, "installed", str(exc))
             except TransportError as exc:

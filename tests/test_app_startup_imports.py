@@ -58,6 +58,7 @@ def test_a_config_with_etims_and_shifts_still_reads_them(tmp_path: Path) -> None
     """The deferred imports are made when their sections are there (and checked)."""
     config = tmp_path / "kaunta.toml"
     config.write_text(
+        '[terminal]\ntax_pin = "P051234567X"\n'
         "[shifts]\ncash_movement_approval_above = 7000\n"
         '[etims]\ntin = "P051234567X"\nbhf_id = "00"\ndevice_serial = "KAUNTA-T1"\n',
         encoding="utf-8",

@@ -20,7 +20,9 @@ from typing import Any, Protocol
 
 import requests
 
+from sync.etims import words
 from sync.etims.codes import ResultKind
+from sync.etims.keykeep import KeyNotStored, KeyStoreUnusable, probe, store_key
 from sync.etims.models import (
     CodeCache,
     DeviceInfo,
@@ -157,27 +159,27 @@ class OscuClient:
             log.info("eTIMS %s: %s", path, exc)
             raise
         except requests.exceptions.ConnectTimeout:
-            raise TransportError(ResultKind.NOT_SENT, "KRA could not be reached") from None
+            raise TransportError(ResultKind.NOT_SENT, words.UNREACHABLE) from None
         except requests.exceptions.Timeout:
             log.info("eTIMS %s: no answer in time", path)
-            raise TransportError(ResultKind.IN_DOUBT, "KRA did not answer in time") from None
+            raise TransportError(ResultKind.IN_DOUBT, words.NO_ANSWER) from None
         except requests.exceptions.ConnectionError as exc:
             if _refused(exc):
-                raise TransportError(ResultKind.NOT_SENT, "KRA refused the connection") from None
+                raise TransportError(ResultKind.NOT_SENT, words.REFUSED) from None
             log.info("eTIMS %s: connection lost before the answer", path)
-            raise TransportError(
-                ResultKind.IN_DOUBT, "the connection to KRA broke before its answer"
-            ) from None
+            raise TransportError(ResultKind.IN_DOUBT, words.BROKE) from None
         except requests.exceptions.RequestException as exc:
-            raise TransportError(ResultKind.IN_DOUBT, f"HTTP error: {type(exc).__name__}") from None
+            raise TransportError(
+                ResultKind.IN_DOUBT, f"{words.HTTP_ERROR}: {type(exc).__name__}"
+            ) from None
         try:
             envelope = Envelope.parse(json.loads(response.content, parse_float=Decimal))
         except (ValueError, ReplyError):
             log.info("eTIMS %s: unreadable reply (HTTP %s)", path, response.status_code)
             raise TransportError(
                 ResultKind.IN_DOUBT,
-                f"KRA's reply was not readable (HTTP {response.status_code}, "
-                f"{response.headers.get('Content-Type', 'no type')})",
+                f"{words.UNREADABLE}: HTTP {response.status_code}, "
+                f"{response.headers.get('Content-Type', 'no type')}",
             ) from None
         log.debug("eTIMS %s: %s", path, envelope.result_cd)
         return envelope
@@ -185,7 +187,13 @@ class OscuClient:
     # -- set-up ------------------------------------------------------------------------
     def initialize(self) -> DeviceInfo:
         """``selectInitOsdcInfo`` (no key): stores the communication key in the secret
-        store and returns the device, whose ``sdc_id`` the receipts print."""
+        store and returns the device, whose ``sdc_id`` the receipts print.
+
+        KRA sends the key this once, so the store is tried first
+        (:func:`~sync.etims.keykeep.probe`: :class:`~sync.etims.keykeep.KeyStoreUnusable`
+        before any call); a store refusing the key after KRA answered raises
+        :class:`~sync.etims.keykeep.KeyNotStored` carrying it, for the caller to keep."""
+        probe(self._secrets, self.branch.secret_name)
         envelope = self.call(
             "selectInitOsdcInfo",
             {
@@ -204,7 +212,15 @@ class OscuClient:
         if not envelope.ok and envelope.result_cd != "902":
             raise EtimsRejected("the device initialisation", envelope)
         info, key = DeviceInfo.parse((envelope.data or {}).get("info"))
-        self._secrets.set(self.branch.secret_name, key)
+        try:
+            store_key(self._secrets, self.branch.secret_name, key)
+        except KeyStoreUnusable as exc:
+            log.error("eTIMS: KRA initialised the device but its key was not stored: %s", exc)
+            raise KeyNotStored(
+                f"KRA initialised the device (control unit {info.sdc_id}) but {exc}",
+                info,
+                key,
+            ) from None
         return info
 
     def refresh_codes(self, cache: CodeCache, now: datetime) -> int:

@@ -223,6 +223,13 @@ class SqliteQueue(QueueStore):
             prev = digest
         return True
 
+    def chain_problems(self) -> list[str]:
+        """Every problem of this file's signed invoices, each naming the branch and the
+        invoice (:func:`sync.etims.chain_check.chain_problems`); empty: they verify."""
+        from sync.etims.chain_check import chain_problems
+
+        return chain_problems(self._db)
+
     # -- writing ---------------------------------------------------------------------
     def enqueue(
         self,

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from sync.etims import words
 from sync.etims.codes import ResultKind
 from sync.etims.models import EtimsError
 
@@ -105,15 +106,13 @@ class ConnectionPoster:
             conn.connect()
         except ssl.SSLCertVerificationError as exc:
             conn.close()
-            raise TransportError(
-                ResultKind.NOT_SENT, f"KRA's certificate was not trusted: {exc.reason}"
-            ) from None
+            raise TransportError(ResultKind.NOT_SENT, f"{words.UNTRUSTED}: {exc.reason}") from None
         except ConnectionRefusedError:
             conn.close()
-            raise TransportError(ResultKind.NOT_SENT, "KRA refused the connection") from None
+            raise TransportError(ResultKind.NOT_SENT, words.REFUSED) from None
         except (TimeoutError, OSError):
             conn.close()
-            raise TransportError(ResultKind.NOT_SENT, "KRA could not be reached") from None
+            raise TransportError(ResultKind.NOT_SENT, words.UNREACHABLE) from None
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._conn = conn
         return conn
@@ -134,12 +133,10 @@ class ConnectionPoster:
                 content = response.read()
             except TimeoutError:
                 self._drop()
-                raise TransportError(ResultKind.IN_DOUBT, "KRA did not answer in time") from None
+                raise TransportError(ResultKind.IN_DOUBT, words.NO_ANSWER) from None
             except (OSError, http.client.HTTPException):
                 self._drop()
-                raise TransportError(
-                    ResultKind.IN_DOUBT, "the connection to KRA broke before its answer"
-                ) from None
+                raise TransportError(ResultKind.IN_DOUBT, words.BROKE) from None
             if response.will_close:
                 self._drop()
             return RawReply(response.status, content, dict(response.getheaders()))

@@ -73,7 +73,8 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 def _toml(tmp_path: Path, etims: str) -> Path:
     path = tmp_path / "kaunta.toml"
     path.write_text(
-        '[terminal]\nstore_id = "DEMO"\nterminal_id = "T1"\ntraining = false\n' + etims,
+        '[terminal]\nstore_id = "DEMO"\nterminal_id = "T1"\ntraining = false\n'
+        f'tax_pin = "{DEMO_TIN}"\n' + etims,
         encoding="utf-8",
     )
     return path
@@ -327,3 +328,20 @@ def test_an_enrolled_live_till_without_etims_says_head_office_submits(
         assert till.etims.view().reason == ENROLLED_HOLD
     finally:
         till.close()
+
+
+def test_the_receipts_tax_pin_must_be_the_etims_pin(tmp_path: Path) -> None:
+    """A receipt printing one PIN over a KRA QR code signed for another is refused at
+    start-up, naming both keys; the same PIN in both loads."""
+    body = "".join(f'{k} = "{v}"\n' for k, v in BRANCH.items())
+    path = tmp_path / "kaunta.toml"
+    path.write_text(
+        '[terminal]\nstore_id = "DEMO"\ntraining = false\ntax_pin = "P000000000X"\n'
+        f"[etims]\n{body}",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"terminal.tax_pin 'P000000000X' .*etims.tin"):
+        load_config(config_path=path, data_dir=tmp_path, env={})
+    config = load_config(config_path=_toml(tmp_path, f"[etims]\n{body}"), data_dir=tmp_path, env={})
+    assert config.etims is not None
+    assert config.store.tax_pin == config.etims.branch.tin == DEMO_TIN

@@ -555,6 +555,25 @@ class EtimsPage(SetupPage):
                 ).format(url=url, detail=result.detail),
                 self.url,
             )
+        elif result.code == "keyring":
+            self.show_error(
+                self.tr(
+                    "KRA eTIMS: this computer's keyring cannot keep the communication key "
+                    "({detail}). The device was not initialised: KRA sends its key only "
+                    "once. Fix the keyring, then test again."
+                ).format(detail=result.detail),
+                self.url,
+            )
+        elif result.code == "key_kept":
+            self.show_error(
+                self.tr(
+                    "KRA eTIMS: the device is initialised, but the keyring refused its "
+                    "communication key. The key is kept in {file}: copy that file somewhere "
+                    "safe now (KRA does not send the key again), fix the keyring and start "
+                    "Kaunta: it moves the key into the keyring and deletes the file."
+                ).format(file=result.detail),
+                self.url,
+            )
         elif result.code == "installed":
             self.show_error(
                 self.tr(

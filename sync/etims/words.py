@@ -1,0 +1,50 @@
+"""The eTIMS library's sentences a manager reads, in English, marked for translation.
+
+The OSCU client and queue are a library without Qt (they run at head office too), so
+they write English. Each fixed sentence that reaches the till's screens (the eTIMS
+queue's reason column, the status line) is marked with :func:`text`, which
+``tools/i18n_update.py`` reads here as it reads ``drivers/zvt/codes.py`` (context
+``messages``). A reason is built as ``sentence: details`` (details: KRA's own words, a
+number, a content type), so the screens translate it part by part
+(:func:`pos.ui.etims_queue.reason_text`) and leave what KRA said as KRA said it.
+"""
+
+from __future__ import annotations
+
+
+def text(english: str) -> str:
+    """Mark a sentence the manager reads, for translation by the till; returns it."""
+    return english
+
+
+# -- the link to KRA (TransportError) --------------------------------------------------
+REFUSED = text("KRA refused the connection")
+UNREACHABLE = text("KRA could not be reached")
+NO_ANSWER = text("KRA did not answer in time")
+BROKE = text("the connection to KRA broke before its answer")
+UNREADABLE = text("KRA's reply was not readable")
+HTTP_ERROR = text("HTTP error")
+UNTRUSTED = text("KRA's certificate was not trusted")
+
+# -- what the till's worker was doing ----------------------------------------------------
+SETUP = text("set-up with KRA")
+REGISTRATION = text("product registration")
+#: the start-up check of the stored signatures found a rewritten one
+TAMPERED = text("TAMPERED: a stored KRA signature does not verify (run kaunta verify)")
+#: the worker's last words before it stops
+STOPPED = text("the eTIMS worker stopped on an error (see the log)")
+
+#: every sentence above (tests check each is in the translation files)
+ALL = (
+    REFUSED,
+    UNREACHABLE,
+    NO_ANSWER,
+    BROKE,
+    UNREADABLE,
+    HTTP_ERROR,
+    UNTRUSTED,
+    SETUP,
+    REGISTRATION,
+    TAMPERED,
+    STOPPED,
+)
