@@ -255,6 +255,35 @@ def test_a_translation_with_other_values_is_caught(tmp_path: Path) -> None:
             "def g(w, text):\n    w.setText(text)",
             False,
         ),
+        # a literal concatenated into a cell through a tuple and a loop (the basket row)
+        (
+            "def f(self, ln):\n"
+            '    name = ln.name + ("  (price changed)" if ln.changed else "")\n'
+            "    values = (name, str(ln.quantity))\n"
+            "    for c, value in enumerate(values):\n"
+            "        self.table.setItem(0, c, QTableWidgetItem(value))",
+            True,
+        ),
+        (
+            "def f(self, ln):\n"
+            '    name = ln.name + ("  " + self.tr("(price changed)") if ln.changed else "")\n'
+            "    for c, value in enumerate((name, str(ln.quantity))):\n"
+            "        self.table.setItem(0, c, QTableWidgetItem(value))",
+            False,
+        ),
+        ('def f(w, rows):\n    for label in ["Cash", "Card"]:\n        w.addItem(label)', True),
+        # a tool tip joined from a comprehension's items (the VAT tool tip)
+        (
+            'w.setToolTip("\\n".join(f"{v.label}: {v.vat} of {v.gross}" for v in vats))',
+            True,
+        ),
+        (
+            'w.setToolTip("\\n".join(self.tr("{label}: {vat} of {gross}").format('
+            "label=i18n.text(v.label), vat=v.vat, gross=v.gross) for v in vats))",
+            False,
+        ),
+        ('w.setText(" and ".join(self.tr(x) for x in names))', True),  # English between
+        ('w.setText("\\n".join([self.tr("Paid"), self.tr("Due")]))', False),
     ],
 )
 def test_the_literal_check_reads_calls_as_a_person_would(source: str, flagged: bool) -> None:
@@ -357,6 +386,73 @@ def test_the_outcome_check_catches_planted_outcomes() -> None:
     # without the translation files' texts, only values built into English are reported
     only_built = check.check_outcome_source(PLANTED_OUTCOMES, "m.py")
     assert [f.where for f in only_built] == ["m.py:11", "m.py:16"]
+
+
+# -- approval prompts ----------------------------------------------------------------------
+
+
+def test_every_approval_prompt_is_translatable() -> None:
+    """What an approver is asked to approve (the approval dialog's title) is a registered
+    message or a marked text everywhere below the UI: price changes, discounts, cash
+    movements, a shift close that is off, the Z report, several permissions at once."""
+    found = check.check_approvals()
+    assert found == [], "define() the action text with its values:\n" + "\n".join(
+        str(item) for item in found
+    )
+
+
+PLANTED_APPROVALS = """
+from pos.domain.messages import define, text
+
+APPROVE_Z = define("planted.z", "The planted Z ({day})")
+MARKED = text("Opening the planted drawer")
+UNMARKED = "Closing the planted drawer"
+
+
+class Service:
+    def price(self, line, price, approval):
+        return self._guarded(approval, action=f"Changing {line.name} to {price}")
+
+    def _guarded(self, approval, *, action=None):
+        label = action
+        if self.discount:
+            label = "A discount of " + str(self.percent) + "%"
+        return self.auth.authorize_all(self.needed, approval, label)
+
+    def move(self, direction, amount, approval):
+        label = f"Cash {direction} of {amount}"
+        self.auth.authorize(Permission.CASH_OVER_LIMIT, approval, label)
+
+    def z(self, approval, day):
+        self.auth.authorize(Permission.Z_REPORT, approval, APPROVE_Z(day=day))
+        self.auth.authorize(Permission.Z_REPORT, approval, MARKED)
+        self.auth.authorize(Permission.Z_REPORT, approval, UNMARKED)
+        self.auth.authorize(Permission.Z_REPORT, approval)
+
+    def both(self, missing):
+        raise ApprovalRequired((), " and ".join(LABELS[p] for p in missing), "a manager")
+"""
+
+
+def test_the_approval_check_catches_planted_prompts() -> None:
+    found = check.check_approval_source(
+        PLANTED_APPROVALS, "s.py", frozenset({"Opening the planted drawer"})
+    )
+    assert [(f.where, f.call) for f in found] == [
+        ("s.py:11", "_guarded"),  # an f-string through the module's own forwarder
+        ("s.py:17", "authorize_all"),  # a concatenation, through a local name
+        ("s.py:21", "authorize"),  # an f-string in a local name
+        ("s.py:26", "authorize"),  # a module constant nobody marked
+        ("s.py:30", "ApprovalRequired"),  # labels joined with an English "and"
+    ]
+    assert "f-string" in found[0].text
+    assert "through label" in found[1].text
+    assert "not marked" in found[3].text
+    assert "' and '" in found[4].text
+    # without the translation files' texts, only values built into English are reported
+    # (a concatenation of sentences is read sentence by sentence: its literals must be known)
+    only_built = check.check_approval_source(PLANTED_APPROVALS, "s.py")
+    assert [f.where for f in only_built] == ["s.py:11", "s.py:21", "s.py:30"]
 
 
 # -- no "(s)" plural hacks ------------------------------------------------------------------

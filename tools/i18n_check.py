@@ -5,8 +5,11 @@ passed to a call that puts text on screen (``setText``, ``QLabel(…)``, ``setTo
 ``QMessageBox``, the till's own ``action_button``/dialog helpers…) is English forever: it
 must go through ``self.tr(…)`` or ``QCoreApplication.translate(…)`` instead. Found wherever
 the literal sits in what is shown: a conditional (``"a" if x else "b"``), an f-string, a
-concatenation, a ``join``, a value given to ``.format(…)`` of a translated text, or a local
-variable assigned such a literal and shown later (``text = f"…"``, then ``setText(text)``).
+concatenation, a ``join`` (its separator too), a comprehension's items, a value given to
+``.format(…)`` of a translated text, or a local variable assigned such a literal and shown
+later (``text = f"…"``, then ``setText(text)``), also as a loop's item (``name = ln.name +
+"  (price changed)"``, ``values = (name, …)``, then ``for c, value in enumerate(values):
+QTableWidgetItem(value)``).
 
 A translation call whose text is not one plain literal (``self.tr(f"…")``,
 ``self.tr("a" if x else "b")``, ``self.tr("a" + b)``) is refused too: the translation
@@ -21,6 +24,13 @@ registered outcome written by ``say(TEMPLATE, …)`` (``pos.domain.outcomes``). 
 f-string there (``f"Give {amount} back."``), a concatenation with one, or a plain literal
 nobody marked reaches a Kiswahili screen in English; each is reported, with the local or
 module-level name it went through.
+
+Approval prompts (:func:`check_approvals`): what an approver is asked to approve (the
+action given to ``authorize``/``authorize_all``/``ApprovalRequired``, or to a function of
+the module that passes it on, such as checkout's ``_guarded(…, action=…)``) is the approval
+dialog's title, rendered in the reader's language: a registered message (``define()`` with
+fields) or a marked text. An English f-string, a concatenation, a ``join`` with English
+between or an unmarked literal there is reported.
 
 Used by ``tests/test_i18n_complete.py`` (and the payment methods' tests); exits 1 and lists
 each place when it finds one.
@@ -156,6 +166,8 @@ def _bare_words(node: ast.AST, tainted: Tainted | None = None) -> str | None:
 
     ``tainted``: local names assigned such words in the same function."""
     names = tainted or {}
+    if isinstance(node, ast.Attribute) and node.attr == "join":  # " and ".join(…)
+        return _bare_words(node.value, names)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         if _KEY.match(node.value.strip()):
             return None
@@ -178,10 +190,13 @@ def _bare_words(node: ast.AST, tainted: Tainted | None = None) -> str | None:
         return _bare_words(node.body, names) or _bare_words(node.orelse, names)
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return _first(node.elts, names)
+    if isinstance(node, (ast.GeneratorExp, ast.ListComp, ast.SetComp)):
+        # "\n".join(f"{v.label}: {v.vat} of {v.gross}" for v in lines): each item is shown
+        return _bare_words(node.elt, names) or _first([g.iter for g in node.generators], names)
     if isinstance(node, ast.Call):
         name = _name(node)
         if name == "join" and node.args:
-            return _bare_words(node.args[0], names)
+            return _bare_words(node.func, names) or _bare_words(node.args[0], names)
         if name == "format" and isinstance(node.func, ast.Attribute):
             # "Paid {x}".format(...) and tr("Paid {x}").format(x="cash"): the values
             # given to a shown text are shown too
@@ -212,7 +227,7 @@ def _tainted(scope: ast.AST) -> Tainted:
     ``text = f"{label}: connected"`` then ``show_info(text)`` shows English. Flow-blind on
     purpose (a name given English on any path is reported): choose between two ``tr``s."""
     found: Tainted = {}
-    for _round in range(2):  # b = a + "…" after a = "…": one more pass picks it up
+    for _round in range(3):  # b = a + "…" after a = "…": another pass picks it up
         for node in ast.walk(scope):
             targets: list[ast.expr] = []
             value: ast.expr | None = None
@@ -220,15 +235,43 @@ def _tainted(scope: ast.AST) -> Tainted:
                 targets, value = node.targets, node.value
             elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
                 targets, value = [node.target], node.value
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                # for value in values / for c, value in enumerate(values): each item
+                targets, value = _loop_items(node.target, node.iter)
             if value is None:
                 continue
             words = _bare_words(value, found)
             if not words:
                 continue
             for target in targets:
-                if isinstance(target, ast.Name):
-                    found.setdefault(target.id, words)
+                for name in _target_names(target):
+                    found.setdefault(name, words)
     return found
+
+
+#: calls that hand a loop the items of their first argument (enumerate: after the index)
+_ITEMS_OF = frozenset({"enumerate", "sorted", "reversed", "list", "tuple", "iter"})
+
+
+def _loop_items(target: ast.expr, source: ast.expr) -> tuple[list[ast.expr], ast.expr]:
+    """The loop's targets that receive the items of ``source``, and what holds the items:
+    ``for c, value in enumerate(values)`` gives ``value`` the items of ``values``."""
+    while isinstance(source, ast.Call) and _name(source) in _ITEMS_OF and source.args:
+        if _name(source) == "enumerate" and isinstance(target, ast.Tuple) and target.elts:
+            target = target.elts[-1]
+        source = source.args[0]
+    return [target], source
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    """The names an assignment or loop target binds (``a``, ``a, b``, ``(a, *b)``)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for t in target.elts for n in _target_names(t)]
+    return []
 
 
 def _logs(node: ast.Call) -> bool:
@@ -335,11 +378,16 @@ def _passed_names(node: ast.expr | None) -> set[str]:
     return set()
 
 
-def _forwarders(tree: ast.Module) -> dict[str, tuple[int | None, str]]:
-    """The outcome calls of a module and its own functions that pass a parameter on as an
-    outcome's message (``def _refused(self, issue, message): return RefundResult(…,
-    message)``): name -> (position among the call's arguments, keyword name)."""
-    calls: dict[str, tuple[int | None, str]] = {n: (p, "message") for n, p in OUTCOME_CALLS.items()}
+def _forwarders(
+    tree: ast.Module, base: dict[str, int | None] | None = None, keyword: str = "message"
+) -> dict[str, tuple[int | None, str]]:
+    """The outcome calls of a module (``base``, given by position or as ``keyword``) and
+    its own functions that pass a parameter on as an outcome's message (``def
+    _refused(self, issue, message): return RefundResult(…, message)``), directly or
+    through a local name (``label = action`` … ``authorize(…, label)``): name ->
+    (position among the call's arguments, keyword name)."""
+    known = OUTCOME_CALLS if base is None else base
+    calls: dict[str, tuple[int | None, str]] = {n: (p, keyword) for n, p in known.items()}
     functions = [
         n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]
@@ -358,6 +406,10 @@ def _forwarders(tree: ast.Module) -> dict[str, tuple[int | None, str]]:
                     continue
                 message = _given(node, *calls[_name(node)])
                 passed = _passed_names(message)
+                for local in list(passed):  # label = action or …; then label is passed
+                    for value in _assigned(function, local):
+                        if not isinstance(value, (ast.JoinedStr, ast.BinOp)):  # words: reported
+                            passed |= _passed_names(value)
                 hit = next((n for n in (*names, *keywords) if n in passed), None)
                 if hit is not None:
                     where = names.index(hit) if hit in names else None
@@ -423,6 +475,15 @@ def _outcome_problem(
         return None
     if isinstance(node, ast.Subscript):  # f"…"[:300]
         return _outcome_problem(node.value, scopes, known, depth + 1)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        joiner = node.func.value
+        if (
+            node.func.attr == "join"
+            and isinstance(joiner, ast.Constant)
+            and isinstance(joiner.value, str)
+            and _WORD.search(joiner.value)
+        ):
+            return f"texts joined with an English {joiner.value!r}"
     if isinstance(node, ast.Name):
         for scope in scopes:  # the enclosing function first, then the module
             values = _assigned(scope, node.id)
@@ -482,8 +543,58 @@ def check_outcomes(root: Path = ROOT) -> list[Untranslated]:
     return found
 
 
+# -- approval prompts ----------------------------------------------------------------------
+
+#: the approval machinery and where it takes the text of what is approved (the approval
+#: dialog's title: "{action} needs approval by {approver}."), by position or as ``action``
+#: (``ApprovalRequired(permissions, action, approver)``; ``authorize(permission, approval,
+#: action)`` of the auth service, whose ``self`` is not counted)
+APPROVAL_CALLS: dict[str, int | None] = {"ApprovalRequired": 1, "authorize": 2, "authorize_all": 2}
+#: where approvals are asked for: the whole till below the UI (the UI only shows them)
+APPROVAL_SOURCES = ("pos",)
+
+
+def check_approval_source(
+    source: str, where: str, known: frozenset[str] | None = None
+) -> list[Untranslated]:
+    """Every approval in ``source`` whose action text is English built with values (an
+    f-string, a concatenation, a ``join`` with English between), directly or through a
+    local name or a function of the module that passes its argument on (``_guarded(…,
+    action=f"…")``), or (given ``known``) a plain literal the translation files do not
+    list. Such a title stays English in the approver's language: ``define()`` it."""
+    tree = ast.parse(source, where)
+    calls = _forwarders(tree, APPROVAL_CALLS, "action")
+    owner: dict[int, ast.AST] = {}
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(function):
+                owner[id(node)] = function
+    found: list[Untranslated] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or _name(node) not in calls:
+            continue
+        scope = owner.get(id(node), tree)
+        problem = _outcome_problem(_given(node, *calls[_name(node)]), (scope, tree), known)
+        if problem:
+            found.append(Untranslated(f"{where}:{node.lineno}", _name(node), problem))
+    return sorted(found, key=lambda f: int(f.where.rsplit(":", 1)[1]))
+
+
+def check_approvals(root: Path = ROOT) -> list[Untranslated]:
+    """:func:`check_approval_source` over every module of the till but its screens."""
+    known = known_texts(root)
+    found: list[Untranslated] = []
+    for place in APPROVAL_SOURCES:
+        for path in sorted((root / place).rglob("*.py")):
+            where = path.relative_to(root).as_posix()
+            if "__pycache__" in path.parts or where.startswith("pos/ui/"):
+                continue
+            found.extend(check_approval_source(path.read_text(encoding="utf-8"), where, known))
+    return found
+
+
 def main() -> int:
-    found = [*check_screens(), *check_outcomes()]
+    found = [*check_screens(), *check_outcomes(), *check_approvals()]
     for item in found:
         print(item)
     return 1 if found else 0

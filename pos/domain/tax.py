@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pos.domain.errors import DomainError
-from pos.domain.messages import define
+from pos.domain.messages import define, text
 from pos.domain.money import Money, round_half_up
 
 UNKNOWN_VAT = define("tax.unknown_vat", "Unknown VAT class {code} (known: {known}).")
@@ -85,12 +85,13 @@ class TaxTable:
         )
 
 
-#: Kenya: standard 16 %, zero-rated 0 %, exempt. Other countries come from configuration.
+#: Kenya: standard 16 %, zero-rated 0 %, exempt (labels marked: screens show them translated).
+#: Other countries come from configuration.
 KENYA_VAT = TaxTable(
     (
-        TaxClass("S", "VAT 16%", Decimal(16)),
-        TaxClass("Z", "Zero-rated", Decimal(0)),
-        TaxClass("E", "Exempt", Decimal(0), exempt=True),
+        TaxClass("S", text("VAT 16%"), Decimal(16)),
+        TaxClass("Z", text("Zero-rated"), Decimal(0)),
+        TaxClass("E", text("Exempt"), Decimal(0), exempt=True),
     )
 )
 

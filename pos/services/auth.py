@@ -148,6 +148,20 @@ ACTION_LABELS: dict[Permission, str] = {
     Permission.MANAGE_PRODUCTS: text("Changing products"),
 }
 
+#: two actions one approval covers ("A refund and Giving a card … back as cash")
+ACTIONS_AND = define("auth.actions_and", "{first} and {second}")
+
+
+def _actions_label(missing: Iterable[Permission]) -> Message:
+    """The approval prompt's action for these permissions, each by its label, joined by
+    a translated "and" (a joined English text would stay English on a Kiswahili screen)."""
+    labels = [Message.plain(ACTION_LABELS.get(p, p.value)) for p in sorted(missing)]
+    label = labels[0]
+    for following in labels[1:]:
+        label = ACTIONS_AND(first=label, second=following)
+    return label
+
+
 # -- PIN hashing ---------------------------------------------------------------------------
 
 #: The PIN length rule, here and nowhere else: services check every new PIN against it
@@ -780,7 +794,10 @@ class AuthService:
         return text("a manager")
 
     def authorize_all(
-        self, needed: Iterable[Permission], approval: Approval | None, action: str | None = None
+        self,
+        needed: Iterable[Permission],
+        approval: Approval | None,
+        action: str | Message | None = None,
     ) -> str:
         """Allow an action needing ``needed`` for the current user, or with one approval.
 
@@ -791,7 +808,7 @@ class AuthService:
         missing = {p for p in needed if not user.can(p)}
         if not missing:
             return user.user_id
-        label = action or " and ".join(ACTION_LABELS.get(p, p.value) for p in sorted(missing))
+        label = action or _actions_label(missing)
         if approval is None:
             raise ApprovalRequired(
                 tuple(sorted(p.value for p in missing)), label, self.approver_for(missing)
@@ -799,7 +816,7 @@ class AuthService:
         return self._consume(approval, missing)
 
     def authorize(
-        self, permission: Permission, approval: Approval | None, action: str | None = None
+        self, permission: Permission, approval: Approval | None, action: str | Message | None = None
     ) -> str:
         """:meth:`authorize_all` for a single permission."""
         return self.authorize_all([permission], approval, action)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from pos.domain.barcode import InvalidBarcode, normalize_barcode
 from pos.domain.catalog import CatalogItem
 from pos.domain.errors import DomainError
-from pos.domain.messages import define, text
+from pos.domain.messages import Message, define, text
 from pos.domain.money import Money
 from pos.domain.receipt import LABEL_DETAIL, Receipt, build_receipt
 from pos.domain.sale import Discount, Payment, Sale, SaleStatus, SaleTotals
@@ -59,6 +59,11 @@ NOTHING_LEFT = define(
     "checkout.nothing_left",
     "No items are left on this sale ({paid} paid): void it (F8). Cash is given back from the "
     "drawer; other payments go back through the manager (Settle…).",
+)
+#: what an approver is asked to approve (the approval dialog's title, in their language)
+APPROVE_PRICE = define("checkout.approve_price", "Changing the price of {name} ({old} → {new})")
+APPROVE_DISCOUNT = define(
+    "checkout.approve_discount", "A discount of {percent}% (over the {limit}% limit)"
 )
 
 
@@ -397,7 +402,7 @@ class CheckoutService:
             lambda s: s.override_price(line_id, price),
             approval,
             # the approver sees what they approve: the item and both prices
-            action=f"Changing the price of {line.product.name} ({line.unit_price} → {price})",
+            action=APPROVE_PRICE(name=line.product.name, old=line.unit_price, new=price),
             audit_action="price_override",
             detail={
                 "line": line_id,
@@ -460,7 +465,7 @@ class CheckoutService:
         detail: dict[str, object],
         needs: set[Permission] | None = None,
         removes: bool = False,
-        action: str | None = None,
+        action: Message | None = None,
     ) -> SaleView:
         """Apply a change to a copy, work out every permission it needs, then persist.
 
@@ -494,7 +499,7 @@ class CheckoutService:
         label = action  # what the approver is asked to approve, when the caller can say
         if needed == {Permission.DISCOUNT_OVER_LIMIT}:
             worst = max(raised.values())
-            label = f"A discount of {worst.quantize(Decimal('0.1'))}% (over the {limit}% limit)"
+            label = APPROVE_DISCOUNT(percent=worst.quantize(Decimal("0.1")), limit=limit)
         who = self._auth.authorize_all(needed, approval, label)
         if needed == {Permission.DISCOUNT_OVER_LIMIT}:
             audit_action = "discount_over_limit"

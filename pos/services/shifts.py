@@ -64,6 +64,15 @@ NOTE_NEEDED = define(
     "The count is {difference} off what was expected: write a note saying why.",
 )
 UNKNOWN_KIND = define("shift_unknown_kind", "{kind} is not a kind of cash movement.")
+#: what an approver is asked to approve (the approval dialog's title, in their language):
+#: a cash movement over the limit, one text per kind, and a close that is off
+APPROVE_MOVE = {
+    "float_top_up": define("shift_approve_float_top_up", "Cash in of {amount} (float top-up)"),
+    "paid_in": define("shift_approve_paid_in", "Cash in of {amount} (paid in)"),
+    "paid_out": define("shift_approve_paid_out", "Cash out of {amount} (paid out)"),
+    "drop": define("shift_approve_drop", "Cash out of {amount} (drop)"),
+}
+APPROVE_CLOSE = define("shift_approve_close", "Closing the shift {difference} off")
 #: (the count stands after a colon, so neither language needs a plural form for it)
 REFUNDS_WAITING_CLOSE = define(
     "shift_refunds_waiting",
@@ -281,7 +290,7 @@ class ShiftService:
             raise ServiceError(SHORT_REASON())
         who = user.user_id
         if amount.minor > self.limits.cash_movement_approval_above:
-            label = f"Cash {direction} of {amount} ({kind.replace('_', ' ')})"
+            label = APPROVE_MOVE[kind](amount=amount)
             who = self.auth.authorize(Permission.CASH_OVER_LIMIT, approval, label)
         approved_by = "" if who == user.user_id else who
         now = self.clock.now()
@@ -400,7 +409,7 @@ class ShiftService:
             who = user.user_id
             worst = max((abs(c.difference) for c in checks), default=0)
             if needs_approval(Money(worst, self.ctx.currency), limit):
-                label = f"Closing the shift {Money(worst, self.ctx.currency)} off"
+                label = APPROVE_CLOSE(difference=Money(worst, self.ctx.currency))
                 who = self.auth.authorize(Permission.CLOSE_DIFFERENCE, approval, label)
             approved_by = "" if who == user.user_id else who
             receipts, refunds = self._counters()

@@ -72,6 +72,8 @@ NOTHING_TO_Z = define(
 )
 NO_SHIFTS = define("x_nothing", "No shift since the last Z: open a shift first.")
 Z_UNKNOWN = define("z_unknown", "That Z report is not on this till.")
+#: what an approver is asked to approve (the approval dialog's title, in their language)
+APPROVE_Z = define("z_approve", "The Z report (end of day)")
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +177,7 @@ class ZReportService:
     def z_report(self, approval: Approval | None = None) -> PeriodReport:
         """Close the business day: the next Z of this terminal, written once."""
         user = self._auth.require_user()
-        who = self._auth.authorize(Permission.Z_REPORT, approval, "The Z report (end of day)")
+        who = self._auth.authorize(Permission.Z_REPORT, approval, APPROVE_Z())
         receipts, refunds = self._counters()
         now = self._clock.now()
         with self._db.session() as s:

@@ -523,7 +523,7 @@ class SaleScreen(QWidget):
         lines = view.lines if view else ()
         self.table.setRowCount(len(lines))
         for r, ln in enumerate(lines):
-            name = ln.name + ("  (price changed)" if ln.price_overridden else "")
+            name = ln.name + ("  " + self.tr("(price changed)") if ln.price_overridden else "")
             values = (
                 name,
                 str(ln.quantity),
@@ -556,7 +556,11 @@ class SaleScreen(QWidget):
         self.lbl_vat.setText(vat.amount_text())
         self.lbl_vat.setToolTip(
             "\n".join(
-                f"{v.tax_class.label}: {v.vat.amount_text()} of {v.gross.amount_text()}"
+                self.tr("{label}: {vat} of {gross}").format(
+                    label=i18n.text(v.tax_class.label),
+                    vat=v.vat.amount_text(),
+                    gross=v.gross.amount_text(),
+                )
                 for v in (t.vat if t else ())
             )
         )
