@@ -375,10 +375,7 @@ class RefundDialog(KauntaDialog):
             + (
                 " "
                 + self.tr(
-                    "Sold at till {terminal}, found at head office (its count of earlier "
-                    "refunds as of {found}). Each payment goes back as offered below: "
-                    "through its method where this till can, else by a reversal made by "
-                    "hand or as cash."
+                    "Sold at till {terminal}, found at head office (refunds counted as of {found})."
                 ).format(
                     terminal=sale.sold_at,
                     found=sale.found_at.strftime("%d/%m %H:%M") if sale.found_at else "—",
