@@ -149,7 +149,36 @@ class FirstRunBackend(SetupChecks):
         except RequestRefused as exc:
             raise EnrollFailed(EnrollFailure.BAD_CODE, str(exc)) from None
         log.info("first run: enrolled as %s/%s", creds.store_id, creds.terminal_id)
+        problem = self._follow_enrolled_ids(creds.store_id, creds.terminal_id)
+        if problem:
+            return EnrollResult(
+                creds.store_id, creds.terminal_id, creds.organisation, False, problem
+            )
         return EnrollResult(creds.store_id, creds.terminal_id, creds.organisation)
+
+    def _follow_enrolled_ids(self, store_id: str, terminal_id: str) -> str:
+        """Keep the live journal's key under the ids head office gave (the manager's page
+        sealed the journal under the typed ones): the till started from the written
+        config finds it. "" when done, else why not (English, for the log and screen)."""
+        from pos.secrets import journal_key_store
+        from pos.services.journal import JournalKeyNotMoved, move_journal_key
+
+        session = self._session
+        if session is None:  # no journal opened yet: it is made under the final ids
+            return ""
+        terminal = session.terminal
+        try:
+            move_journal_key(
+                terminal.db,
+                journal_key_store(False, terminal.db.path),
+                terminal.ctx,
+                store_id,
+                terminal_id,
+            )
+        except JournalKeyNotMoved as exc:
+            log.error("first run: the journal key cannot follow the enrolled ids: %s", exc)
+            return str(exc)
+        return ""
 
     def finish(self, details: ShopDetails) -> Path:
         self._load(details)  # refuses (naming the key) rather than write a bad file

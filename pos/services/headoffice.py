@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -32,6 +34,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,6 +54,28 @@ from pos.store.models import User
 log = logging.getLogger(__name__)
 
 ENROLL_BAD_INPUT = define("enroll_bad_input", "Enrollment: {detail}")
+#: what the manager typed, each naming its field (checked before head office is asked)
+ENROLL_BAD_URL = define(
+    "enroll_bad_url",
+    "Head office address: {url} is not a web address; type it as https://hq.example.co.ke.",
+)
+ENROLL_PLAIN_HTTP = define(
+    "enroll_plain_http",
+    "Head office address: {url} must start with https:// (plain http:// is only allowed "
+    "to this computer).",
+)
+ENROLL_CODE_FORMAT = define(
+    "enroll_code_format",
+    "Enrollment code: type the code shown at head office (4 to 64 letters, digits or dashes).",
+)
+ENROLL_BAD_NAME = define(
+    "enroll_bad_name",
+    "Till name: give this till a name of 1 to 80 characters (e.g. 'Till 2').",
+)
+ENROLL_NO_CA_BUNDLE = define(
+    "enroll_no_ca_bundle",
+    "CA bundle file: {path} does not exist; choose the file your IT department gave.",
+)
 ENROLL_BAD_CODE = define(
     "enroll_bad_code",
     "The head office did not accept the code ({detail}). Check it, or make a new code at "
@@ -99,12 +124,31 @@ class EnrollFailure(StrEnum):
     REFUSED = "refused"  # any other refusal by the head office
 
 
+class EnrollField(StrEnum):
+    """The field of the enrollment form a bad input is in (the screen focuses it)."""
+
+    NONE = ""
+    URL = "url"
+    CODE = "code"
+    NAME = "name"
+    CA_BUNDLE = "ca_bundle"
+
+
 class EnrollFailed(ServiceError):
-    """The enrollment did not happen; nothing was stored. ``kind`` says what to correct."""
+    """The enrollment did not happen; nothing was stored. ``kind`` says what to correct,
+    ``field`` which field (a bad input found before head office was asked); ``message``
+    overrides the kind's own words (the field's message)."""
 
     code = "enroll_failed"
 
-    def __init__(self, kind: EnrollFailure, detail: str) -> None:
+    def __init__(
+        self,
+        kind: EnrollFailure,
+        detail: str,
+        *,
+        field: EnrollField = EnrollField.NONE,
+        message: Message | None = None,
+    ) -> None:
         template = {
             EnrollFailure.BAD_INPUT: ENROLL_BAD_INPUT,
             EnrollFailure.BAD_CODE: ENROLL_BAD_CODE,
@@ -112,9 +156,47 @@ class EnrollFailed(ServiceError):
             EnrollFailure.UNREACHABLE: ENROLL_UNREACHABLE,
             EnrollFailure.REFUSED: ENROLL_REFUSED,
         }[kind]
-        super().__init__(template(detail=detail))
+        super().__init__(message if message is not None else template(detail=detail))
         self.kind = kind
         self.detail = detail
+        self.field = field
+
+
+_ENROLL_CODE = re.compile(r"[A-Za-z0-9-]{4,64}")
+
+
+def _bad(field: EnrollField, message: Message) -> EnrollFailed:
+    return EnrollFailed(EnrollFailure.BAD_INPUT, str(message), field=field, message=message)
+
+
+def check_enroll_request(request: EnrollRequest) -> None:
+    """Raise :class:`EnrollFailed` naming the field when what the manager typed cannot be
+    used (the same rules the agent's enrollment applies), before head office is asked."""
+    url = request.url.strip().rstrip("/")
+    parts = urlsplit(url)
+    try:
+        host = parts.hostname or ""
+    except ValueError:
+        host = ""
+    if parts.scheme not in ("http", "https") or not host:
+        raise _bad(EnrollField.URL, ENROLL_BAD_URL(url=url or "''"))
+    if parts.scheme == "http" and not _loopback(host):
+        raise _bad(EnrollField.URL, ENROLL_PLAIN_HTTP(url=url))
+    if not _ENROLL_CODE.fullmatch(request.code.strip()):
+        raise _bad(EnrollField.CODE, ENROLL_CODE_FORMAT())
+    if not 1 <= len(request.terminal_name.strip()) <= 80:
+        raise _bad(EnrollField.NAME, ENROLL_BAD_NAME())
+    if request.ca_bundle is not None and not request.ca_bundle.is_file():
+        raise _bad(EnrollField.CA_BUNDLE, ENROLL_NO_CA_BUNDLE(path=str(request.ca_bundle)))
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class SyncPhase(StrEnum):
@@ -286,6 +368,7 @@ class HeadOfficeService:
                 EnrollFailure.REFUSED,
                 "training mode enrolls with its own local head office",
             )
+        check_enroll_request(request)
         result: EnrollResult = yield NetCall(lambda: enroller(request), "headoffice.enroll")
         return result
 

@@ -44,6 +44,7 @@ from pos.store.journal_verify import (
     verify_journal,
 )
 from pos.store.migrations.triggers import missing_triggers
+from pos.store.models import Base
 from sync.protocol.canonical import content_hash
 
 log = logging.getLogger(__name__)
@@ -514,3 +515,64 @@ def _outcome(path: Path, check: JournalCheck, missing: Sequence[str]) -> VerifyO
         lines.append(f"  ... and {problems - len(findings)} more")
     lines += [f"Checked: {summary}", head_line]
     return VerifyOutcome(1, tuple(lines))
+
+
+class JournalKeyNotMoved(StoreError):
+    """The journal key cannot follow new store and terminal ids (``str()`` says why)."""
+
+
+def terminal_documents(db: Database) -> list[str]:
+    """The tables holding documents made under this till's ids (sales, refunds, shifts,
+    payment attempts, Z reports, baskets): empty while the till has sold nothing.
+
+    The audit log is not one of them: its entries record what was done on this till under
+    the ids it had then (the set-up wizard's manager, say), and stay true after a change.
+    """
+    with db.read_session() as s:
+        conn = s.connection()
+        found = []
+        for table in sorted(Base.metadata.tables.values(), key=lambda t: t.name):
+            if table.name == "audit_log" or "terminal_id" not in table.c:
+                continue
+            if conn.execute(table.select().with_only_columns(table.c.terminal_id).limit(1)).first():
+                found.append(table.name)
+    return found
+
+
+def move_journal_key(
+    db: Database, keys: KeyStore, old: TerminalContext, store_id: str, terminal_id: str
+) -> KeyNames:
+    """Keep the journal key (and its sealed mark) of ``old``'s ids under ``store_id`` and
+    ``terminal_id`` too, so that the till opens its journal when it runs with the ids
+    head office gave it at enrollment.
+
+    Only before any document is made under the old ids: a sale's seal carries the store
+    and terminal, so a till that has sold under one id keeps it. The key stays under the
+    old name as well (the key store has no delete; a till put back to its old ids still
+    opens). Refused, changing nothing, when documents exist, when there is no key to move,
+    or when another key is kept under the new name.
+    """
+    source = KeyNames.of(old)
+    target = KeyNames.of(
+        replace(old, store=replace(old.store, store_id=store_id), terminal_id=terminal_id)
+    )
+    if target == source:
+        return target
+    made = terminal_documents(db)
+    if made:
+        raise JournalKeyNotMoved(
+            f"documents were already made under {old.store.store_id}/{old.terminal_id} "
+            f"({', '.join(made)})"
+        )
+    key = keys.get(source.key)
+    if key is None:
+        raise JournalKeyNotMoved(f"no journal key is kept as {source.key}")
+    there = keys.get(target.key)
+    if there is not None and there != key:
+        raise JournalKeyNotMoved(f"another journal key is kept as {target.key} already")
+    keys.set(target.key, key)
+    sealed = keys.get(source.sealed)
+    if sealed is not None:
+        keys.set(target.sealed, sealed)
+    log.info("journal key of %s kept as %s for the enrolled ids", db.path, target.key)
+    return target

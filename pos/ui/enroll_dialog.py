@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from pos.services.headoffice import (
     EnrollFailed,
     EnrollFailure,
+    EnrollField,
     EnrollRequest,
     EnrollResult,
     SyncPhase,
@@ -122,6 +123,11 @@ class EnrollDialog(KauntaDialog):
         self.show_error(describe_error(error))
         if isinstance(error, EnrollFailed):
             field = {
+                EnrollField.URL: self.url,
+                EnrollField.CODE: self.code,
+                EnrollField.NAME: self.name,
+                EnrollField.CA_BUNDLE: self.ca_bundle,
+            }.get(error.field) or {
                 EnrollFailure.BAD_CODE: self.code,
                 EnrollFailure.TLS: self.ca_bundle,
                 EnrollFailure.UNREACHABLE: self.url,

@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from pos.services.catalog import ImportReport
-from pos.services.headoffice import EnrollRequest, EnrollResult
+from pos.services.headoffice import (
+    EnrollFailed,
+    EnrollFailure,
+    EnrollField,
+    EnrollRequest,
+    EnrollResult,
+)
 from pos.ui.actions import describe_error
 from pos.ui.setup_wizard.pages import PageHost, SetupPage, _form, _row
 
@@ -85,6 +91,14 @@ class HeadOfficePage(SetupPage):
 
         def enrolled(result: EnrollResult) -> None:
             self.enroll_button.setEnabled(True)
+            if not result.matches_config:  # the journal key could not follow: typed ids kept
+                self.show_error(
+                    self.tr(
+                        "Enrolled as store {store}, till {till}, but this till keeps the ids "
+                        "typed on the shop page ({reason}): call support before selling."
+                    ).format(store=result.store_id, till=result.terminal_id, reason=result.warning)
+                )
+                return
             d = self.setup.details
             d.store_id, d.terminal_id = result.store_id, result.terminal_id
             d.head_office_url = request.url.rstrip("/")
@@ -97,9 +111,23 @@ class HeadOfficePage(SetupPage):
 
         def failed(error: BaseException) -> None:
             self.enroll_button.setEnabled(True)
-            self.show_error(describe_error(error))
+            self.show_error(describe_error(error), self._field_of(error))
 
         self.setup.enroll(request, enrolled, failed)
+
+    def _field_of(self, error: BaseException) -> QWidget | None:
+        """The field a failed enrollment points at (focused with the message)."""
+        if not isinstance(error, EnrollFailed):
+            return None
+        if error.kind is EnrollFailure.BAD_CODE:
+            return self.code
+        if error.kind is EnrollFailure.UNREACHABLE:
+            return self.url
+        return {
+            EnrollField.URL: self.url,
+            EnrollField.CODE: self.code,
+            EnrollField.NAME: self.till_name,
+        }.get(error.field)
 
 
 class CatalogPage(SetupPage):

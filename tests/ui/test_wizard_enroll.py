@@ -1,0 +1,183 @@
+"""Enrolling on the set-up wizard's Head office page, then selling: the product's head
+office runs as a real process (``kaunta-hq serve`` on 127.0.0.1) and gives the till other
+store and till ids than the ones typed on the shop page. After Finish the till opens from
+the written config as a real start does (``pos.app.open_terminal``), its journal key
+follows the enrolled ids, the head office's staff and products arrive through the sync
+agent, the wizard's manager logs in and rings up a cash sale that reaches head office's
+ledger. Each bad input on the page is refused with a message naming its field."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from pos.app import open_terminal
+from pos.config import load_config
+from pos.first_run import FirstRunBackend
+from pos.secrets import KeyringSecrets
+from pos.services.journal import KeyNames
+from pos.sync_link import start_link
+from pos.ui.setup_wizard.wizard import SetupWizard
+from tests.e2e.real_head_office import RealHeadOffice
+from tests.test_secrets import MemoryKeyring
+from tests.ui.test_wizard import (  # the wizard's fixtures and steps, shared
+    _create_manager,
+    _fill_shop,
+    _next,
+    fresh,
+    memory_keyring,
+    wizard,
+)
+
+__all__ = ["fresh", "memory_keyring", "wizard"]  # fixtures used by name
+
+SUGAR_BARCODE = "6161101600019"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def head_office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealHeadOffice]:
+    """Head office with store NBO09 (a cashier and a product for every store)."""
+    hq = RealHeadOffice(tmp_path_factory.mktemp("hq"), _free_port())
+    hq.codes(["NBO09"])  # the organisation and the store
+    hq.shell(
+        "from sync.server.terminals.models import Organisation\n"
+        "from sync.server.catalog.models import Barcode, Product, StaffUser, VatClass\n"
+        "org = Organisation.objects.get(name='E2E Chain')\n"
+        "p = Product(organisation=org, sku='SUG-1', name='Sugar 1kg', price_minor=18000,"
+        " vat_class=VatClass.objects.get(code='S'))\n"
+        "p.save()\n"
+        f"Barcode(product=p, code={SUGAR_BARCODE!r}).save()\n"
+        "StaffUser(organisation=org, name='Baraka', role='cashier').save()\n"
+    )
+    hq.start()
+    try:
+        yield hq
+    finally:
+        hq.kill()
+
+
+def _poll(what: Callable[[], bool], message: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not what():
+        if time.monotonic() > deadline:
+            raise AssertionError(message)
+        time.sleep(0.1)
+
+
+def _to_head_office_page(qtbot: QtBot, w: SetupWizard) -> None:
+    w.next()
+    _fill_shop(w)  # typed: store NBO01, till T2
+    for page in (w.region, w.receipt, w.manager):
+        _next(qtbot, w, page)
+    _create_manager(qtbot, w)
+
+
+def test_a_till_enrolled_on_the_wizard_under_other_ids_opens_logs_in_and_sells(
+    qtbot: QtBot,
+    wizard: tuple[SetupWizard, FirstRunBackend],
+    head_office: RealHeadOffice,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+) -> None:
+    w, backend = wizard
+    _to_head_office_page(qtbot, w)
+    (code,) = head_office.codes(["NBO09"])
+    page = w.head_office
+    page.url.setText(head_office.url)
+    page.code.setText(code)
+    page.till_name.setText("Front till")
+    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.details.enrolled, timeout=30_000)
+    store, till = w.details.store_id, w.details.terminal_id
+    assert store == "NBO09"
+    assert (store, till) != ("NBO01", "T2")
+    assert page.message.text() == f"Enrolled as store {store}, till {till}."
+    for target in (w.catalog, w.payments, w.devices, w.etims, w.done_page):
+        _next(qtbot, w, target)
+    w.accept()
+    qtbot.waitUntil(lambda: w.result_mode == "live", timeout=15_000)
+    backend.close()
+
+    config = load_config(backend.config_path, tmp_path / "data", False, env={})
+    assert (config.store.store_id, config.terminal_id) == (store, till)
+    terminal, lock = open_terminal(config)
+    link = None
+    try:
+        assert terminal.journal.status.problem == ""
+        assert KeyringSecrets().get(KeyNames.of(terminal.ctx).key) is not None
+        link = start_link(config, terminal, background=False)
+        assert link.agent is not None  # enrolled ids and config ids agree: it runs
+        link.nudge()
+        _poll(
+            lambda: (
+                "Baraka" in {u.name for u in terminal.auth.users()}
+                and terminal.catalog.count() == 1
+            ),
+            "head office's cashier and product did not arrive",
+        )
+        [amina] = [u for u in terminal.auth.users() if u.name == "Amina"]
+        terminal.auth.login(amina.user_id, "4826")
+        terminal.shifts.open({})
+        terminal.checkout.scan(SUGAR_BARCODE, 2)
+        due = terminal.checkout.view().cash_due
+        assert due.minor == 36000
+        done = terminal.checkout.pay_cash(due)
+        assert done.receipt is not None
+        assert done.receipt.number.startswith(f"{store}-{till}-")
+        ledger_before = head_office.applied()
+        link.nudge()
+        _poll(lambda: head_office.applied() > ledger_before, "the sale never reached head office")
+    finally:
+        if link is not None:
+            link.stop()
+        terminal.close()
+        lock.release()
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "name", "field", "widget"),
+    [
+        ("hq.example.co.ke", "CODE-1234", "Till 1", "Head office address", "url"),
+        ("http://hq.example.co.ke", "CODE-1234", "Till 1", "Head office address", "url"),
+        ("https://hq.example.co.ke", "no spaces!", "Till 1", "Enrollment code", "code"),
+        ("https://hq.example.co.ke", "CODE-1234", "T" * 81, "Till name", "till_name"),
+    ],
+)
+def test_each_bad_enrollment_input_is_refused_naming_its_field(
+    qtbot: QtBot,
+    wizard: tuple[SetupWizard, FirstRunBackend],
+    url: str,
+    code: str,
+    name: str,
+    field: str,
+    widget: str,
+) -> None:
+    w, _backend = wizard
+    _to_head_office_page(qtbot, w)
+    page = w.head_office
+    page.url.setText(url)
+    page.code.setText(code)
+    page.till_name.setText(name)
+    qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: page.enroll_button.isEnabled() and page.message.property("role") == "error",
+        timeout=15_000,
+    )
+    said = page.message.text()
+    assert said.startswith(f"{field}:"), said
+    assert "Enrollment:" not in said
+    assert getattr(page, widget).hasFocus()
+    assert not w.details.enrolled
+    assert (w.details.store_id, w.details.terminal_id) == ("NBO01", "T2")
