@@ -6,6 +6,7 @@
 # login, sale screen, cash and M-Pesa dialogs at every size, in both languages).
 # --sizes-only: only docs/screenshots/sizes/; --phone: only the M-Pesa dialog beside the
 # training phone (the walk's 05 and sizes/mpesa-*), LANGUAGES="sw" for Kiswahili alone.
+# WALKS="sw" (default "en sw"): only the Kiswahili walk, with the size shots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -45,9 +46,12 @@ if [ "${1:-}" = "--phone" ]; then
   done
   exit 0
 fi
+#: the walks taken (docs/screenshots/ in English, docs/screenshots/sw/): WALKS="sw" for one
+walks=${WALKS:-en sw}
 if [ "${1:-}" != "--sizes-only" ]; then
-  shoot 1024x768 "$base"
-  shoot 1024x768 "$base" --language sw
+  for language in $walks; do
+    shoot 1024x768 "$base" --language "$language"
+  done
 fi
 for size in 1024x768 1366x768 1920x1080; do
   for language in en sw; do
@@ -59,7 +63,13 @@ done
 # (only what this run took: --sizes-only leaves the walk's files untouched)
 taken=(docs/screenshots/sizes/*.png)
 if [ "${1:-}" != "--sizes-only" ]; then
-  taken+=(docs/screenshots/0[1-8]-*.png docs/screenshots/sw/*.png)
+  for language in $walks; do
+    if [ "$language" = en ]; then
+      taken+=(docs/screenshots/0[1-8]-*.png)
+    else
+      taken+=("docs/screenshots/$language"/*.png)
+    fi
+  done
 fi
 for f in "${taken[@]}"; do
   convert "$f" +dither -colors 64 "PNG8:$f.tmp" && mv "$f.tmp" "$f"
