@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from pos.config import Config
 from pos.services.headoffice import (
     ENROLL_ID_MISMATCH,
+    ENROLL_RESTART,
     EnrollFailed,
     EnrollFailure,
     EnrollRequest,
@@ -394,12 +395,21 @@ class SyncLink:
             self.config.store.store_id,
             self.config.terminal_id,
         )
+        if matches:
+            return EnrollResult(creds.store_id, creds.terminal_id, creds.organisation)
+        from pos.enrolled_ids import IdsNotAdopted, adopt_enrolled_ids
+
+        try:  # before any document: the next start runs under the enrolled ids
+            adopt_enrolled_ids(self.config, self.terminal, creds.store_id, creds.terminal_id)
+        except IdsNotAdopted as exc:
+            log.error("sync: the enrolled ids cannot be taken: %s", exc)
+            return EnrollResult(
+                creds.store_id, creds.terminal_id, creds.organisation, False, str(exc)
+            )
+        problem = str(ENROLL_RESTART(store=creds.store_id, terminal=creds.terminal_id))
+        self.service.update(problem=problem)
         return EnrollResult(
-            creds.store_id,
-            creds.terminal_id,
-            creds.organisation,
-            matches,
-            "" if matches else self.service.view().problem,
+            creds.store_id, creds.terminal_id, creds.organisation, False, problem, adopted=True
         )
 
 

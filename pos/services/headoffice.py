@@ -108,9 +108,15 @@ PIN_SETUP_WRONG = define(
 )
 ENROLL_ID_MISMATCH = define(
     "enroll_id_mismatch",
-    "Enrolled as {store}/{terminal}, but this till is set up as {own_store}/{own_terminal}: "
-    "set [terminal] store_id and terminal_id in the configuration to the enrolled ids and "
-    "restart; until then nothing is sent.",
+    "Enrolled as {store}/{terminal}, but this till works as {own_store}/{own_terminal} and "
+    "its sealed journal carries those ids: nothing is sent. Call support (changing the ids "
+    "in the configuration by hand would stop selling).",
+)
+
+ENROLL_RESTART = define(
+    "enroll_restart",
+    "Enrolled as {store}/{terminal}: this till's settings now use these ids. Restart Kaunta "
+    "to start sending.",
 )
 
 
@@ -260,6 +266,9 @@ class EnrollResult:
     #: False: enrolled under other ids than this till's configuration (nothing is sent)
     matches_config: bool = True
     warning: str = ""  # set when ``matches_config`` is False
+    #: ``matches_config`` False, but the config file and the journal key now use the
+    #: enrolled ids: the till sends from its next start (:mod:`pos.enrolled_ids`)
+    adopted: bool = False
 
 
 class Enroller(Protocol):

@@ -147,13 +147,22 @@ class EnrollDialog(KauntaDialog):
                     store=result.store_id, terminal=result.terminal_id, org=result.organisation
                 )
             )
+        elif result.adopted:  # the settings and journal key follow: a restart does it
+            self.show_info(
+                self.tr(
+                    "Enrolled as {store}/{terminal} of {org}. This till's settings now use "
+                    "these ids: restart Kaunta to start sending."
+                ).format(
+                    store=result.store_id, terminal=result.terminal_id, org=result.organisation
+                )
+            )
         else:
             self.show_error(
                 self.tr(
-                    "Enrolled as {store}/{terminal}, but this till is set up under other ids: "
-                    "set [terminal] store_id and terminal_id in the configuration to these "
-                    "and restart. Until then nothing is sent."
-                ).format(store=result.store_id, terminal=result.terminal_id)
+                    "Enrolled as {store}/{terminal}, but this till keeps its own ids "
+                    "({reason}): its sealed journal carries them. Nothing is sent: call "
+                    "support."
+                ).format(store=result.store_id, terminal=result.terminal_id, reason=result.warning)
             )
 
 

@@ -1,10 +1,13 @@
-"""Enrolling on the set-up wizard's Head office page, then selling: the product's head
+"""Enrolling on the set-up wizard's Head office page (and later from the manager's tools),
+then selling: the product's head
 office runs as a real process (``kaunta-hq serve`` on 127.0.0.1) and gives the till other
 store and till ids than the ones typed on the shop page. After Finish the till opens from
 the written config as a real start does (``pos.app.open_terminal``), its journal key
 follows the enrolled ids, the head office's staff and products arrive through the sync
 agent, the wizard's manager logs in and rings up a cash sale that reaches head office's
-ledger. Each bad input on the page is refused with a message naming its field."""
+ledger. Each bad input on the page is refused with a message naming its field. A till
+enrolled later from the manager's tools takes the enrolled ids into its config file (and
+its journal key) itself while it has made no document; one that has keeps its ids."""
 
 from __future__ import annotations
 
@@ -18,11 +21,17 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from pos.app import open_terminal
-from pos.config import load_config
+from pos.config import Config, load_config
 from pos.first_run import FirstRunBackend
 from pos.secrets import KeyringSecrets
+from pos.services.auth import Role
+from pos.services.headoffice import EnrollRequest, EnrollResult
 from pos.services.journal import KeyNames
-from pos.sync_link import start_link
+from pos.services.steps import run_inline
+from pos.services.terminal import Terminal
+from pos.store.instance_lock import InstanceLock
+from pos.sync_link import SyncLink, start_link
+from pos.ui.setup_wizard.model import ShopDetails, config_toml
 from pos.ui.setup_wizard.wizard import SetupWizard
 from tests.e2e.real_head_office import RealHeadOffice
 from tests.test_secrets import MemoryKeyring
@@ -113,35 +122,9 @@ def test_a_till_enrolled_on_the_wizard_under_other_ids_opens_logs_in_and_sells(
     config = load_config(backend.config_path, tmp_path / "data", False, env={})
     assert (config.store.store_id, config.terminal_id) == (store, till)
     terminal, lock = open_terminal(config)
-    link = None
     try:
-        assert terminal.journal.status.problem == ""
-        assert KeyringSecrets().get(KeyNames.of(terminal.ctx).key) is not None
-        link = start_link(config, terminal, background=False)
-        assert link.agent is not None  # enrolled ids and config ids agree: it runs
-        link.nudge()
-        _poll(
-            lambda: (
-                "Baraka" in {u.name for u in terminal.auth.users()}
-                and terminal.catalog.count() == 1
-            ),
-            "head office's cashier and product did not arrive",
-        )
-        [amina] = [u for u in terminal.auth.users() if u.name == "Amina"]
-        terminal.auth.login(amina.user_id, "4826")
-        terminal.shifts.open({})
-        terminal.checkout.scan(SUGAR_BARCODE, 2)
-        due = terminal.checkout.view().cash_due
-        assert due.minor == 36000
-        done = terminal.checkout.pay_cash(due)
-        assert done.receipt is not None
-        assert done.receipt.number.startswith(f"{store}-{till}-")
-        ledger_before = head_office.applied()
-        link.nudge()
-        _poll(lambda: head_office.applied() > ledger_before, "the sale never reached head office")
+        _sell_and_sync(config, terminal, head_office, store, till)
     finally:
-        if link is not None:
-            link.stop()
         terminal.close()
         lock.release()
 
@@ -181,3 +164,114 @@ def test_each_bad_enrollment_input_is_refused_naming_its_field(
     assert getattr(page, widget).hasFocus()
     assert not w.details.enrolled
     assert (w.details.store_id, w.details.terminal_id) == ("NBO01", "T2")
+
+
+def _sell_and_sync(
+    config: Config, terminal: Terminal, head_office: RealHeadOffice, store: str, till: str
+) -> None:
+    """Open the link, wait for head office's staff and product, sell sugar for cash as
+    Amina and see the sale in head office's ledger."""
+    assert terminal.journal.status.problem == ""
+    assert KeyringSecrets().get(KeyNames.of(terminal.ctx).key) is not None
+    link = start_link(config, terminal, background=False)
+    try:
+        assert link.agent is not None  # enrolled ids and config ids agree: it runs
+        link.nudge()
+        _poll(
+            lambda: (
+                "Baraka" in {u.name for u in terminal.auth.users()}
+                and terminal.catalog.count() == 1
+            ),
+            "head office's cashier and product did not arrive",
+        )
+        [amina] = [u for u in terminal.auth.users() if u.name == "Amina"]
+        terminal.auth.login(amina.user_id, "4826")
+        terminal.shifts.open({})
+        terminal.checkout.scan(SUGAR_BARCODE, 2)
+        due = terminal.checkout.view().cash_due
+        assert due.minor == 36000
+        done = terminal.checkout.pay_cash(due)
+        assert done.receipt is not None
+        assert done.receipt.number.startswith(f"{store}-{till}-")
+        ledger_before = head_office.applied()
+        link.nudge()
+        _poll(lambda: head_office.applied() > ledger_before, "the sale never reached head office")
+    finally:
+        link.stop()
+
+
+def _hand_made_till(tmp_path: Path) -> tuple[Config, Terminal, InstanceLock]:
+    """A live till set up on its own as NBO01/T2 (a config with a comment of the shop's),
+    its manager Amina logged in; nothing sold."""
+    path = tmp_path / "config" / "kaunta.toml"
+    path.parent.mkdir(parents=True)
+    details = ShopDetails(shop_name="Mama Njeri Duka", store_id="NBO01", terminal_id="T2")
+    path.write_text("# the back room till\n" + config_toml(details), encoding="utf-8")
+    config = load_config(path, tmp_path / "data", False, env={})
+    terminal, lock = open_terminal(config)
+    terminal.auth.bootstrap_users([("Amina", Role.MANAGER, "4826")])
+    [amina] = terminal.auth.users()
+    terminal.auth.login(amina.user_id, "4826")
+    return config, terminal, lock
+
+
+def _enroll_later(config: Config, terminal: Terminal, head_office: RealHeadOffice) -> EnrollResult:
+    """Manager's tools, Head office, Enroll this till: the link's enroller, run inline."""
+    link = SyncLink(config, terminal, KeyringSecrets())
+    link.start(background=False)
+    try:
+        (code,) = head_office.codes(["NBO09"])
+        request = EnrollRequest(head_office.url, code, "Back till")
+        return run_inline(terminal.headoffice.enroll(request))
+    finally:
+        link.stop()
+
+
+def test_a_till_enrolled_later_under_other_ids_takes_them_itself_and_sells_after_a_restart(
+    head_office: RealHeadOffice, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    config, terminal, lock = _hand_made_till(tmp_path)
+    try:
+        result = _enroll_later(config, terminal, head_office)
+        assert terminal.headoffice.view().problem.startswith(
+            f"Enrolled as {result.store_id}/{result.terminal_id}: this till's settings now use"
+        )
+    finally:
+        terminal.close()
+        lock.release()
+    assert result.store_id == "NBO09"
+    assert (result.matches_config, result.adopted) == (False, True)
+    text = config.config_path.read_text(encoding="utf-8")
+    assert text.startswith("# the back room till\n")  # the rest of the file kept
+    again = load_config(config.config_path, tmp_path / "data", False, env={})
+    assert (again.store.store_id, again.terminal_id) == (result.store_id, result.terminal_id)
+    assert again.store.name == "Mama Njeri Duka"
+    terminal, lock = open_terminal(again)  # the restart
+    try:
+        _sell_and_sync(again, terminal, head_office, result.store_id, result.terminal_id)
+    finally:
+        terminal.close()
+        lock.release()
+
+
+def test_a_till_that_worked_under_its_ids_keeps_them_and_its_config_when_enrolled_later(
+    head_office: RealHeadOffice, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    config, terminal, lock = _hand_made_till(tmp_path)
+    try:
+        terminal.shifts.open({})  # a document under NBO01/T2: its journal carries them
+        before = config.config_path.read_bytes()
+        result = _enroll_later(config, terminal, head_office)
+    finally:
+        terminal.close()
+        lock.release()
+    assert (result.matches_config, result.adopted) == (False, False)
+    assert "shifts" in result.warning
+    assert config.config_path.read_bytes() == before
+    assert KeyringSecrets().get(f"journal.key.{result.store_id}-{result.terminal_id}") is None
+    terminal, lock = open_terminal(config)  # it still opens and sells under its own ids
+    try:
+        assert terminal.journal.status.problem == ""
+    finally:
+        terminal.close()
+        lock.release()
