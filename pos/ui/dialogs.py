@@ -302,7 +302,9 @@ class ApprovalDialog(KauntaDialog):
         layout.addWidget(title)
         layout.addWidget(QLabel(self.tr("Approver: choose your name and enter your PIN."), self))
         self.picker = UserPicker(self, columns=4)
-        self.picker.set_users([(u.user_id, f"{u.name}\n{u.role.value}") for u in approvers])
+        self.picker.set_users(
+            [(u.user_id, f"{u.name}\n{i18n.role_name(u.role.value)}") for u in approvers]
+        )
         layout.addWidget(self.picker)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)

@@ -1,11 +1,12 @@
 """A price change read in Kiswahili on the real till window: a cashier who logs in in
 Kiswahili changes a price, and the approval dialog's title (what the supervisor approves:
-the item and both prices), the basket row's "(price changed)" and the VAT tool tip are all
-in Kiswahili, through the real translator (the compiled ``kaunta_sw.qm``).
+the item and both prices) and its approvers' roles, the basket row's "(price changed)"
+and the VAT tool tip are all in Kiswahili, through the real translator (the compiled
+``kaunta_sw.qm``).
 
 Each of these was English on a Kiswahili screen before: the approval's action was an
-English f-string, the row suffix and the tool tip were literals around the translation
-system. ``tools/i18n_check.py`` now reports such texts; this proves the screens.
+English f-string, the roles were their codes, the row suffix and the tool tip were
+literals around the translation system. ``tools/i18n_check.py`` now reports such texts; this proves the screens.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 import dev
 from pos.demo import DEMO_USERS
@@ -24,6 +26,7 @@ from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN, MakeTill, Till
 _LEFT = Qt.MouseButton.LeftButton
 DEMO = {role: (name, pin) for name, role, pin in DEMO_USERS}
 SUPERVISOR_NAME, SUPERVISOR_PIN = DEMO["supervisor"]
+MANAGER_NAME, _ = DEMO["manager"]
 MILK = {"barcode": "6168232712628", "name": "Brookside Fresh Milk 500ml"}  # KES 65.00, VAT Z
 
 
@@ -72,6 +75,10 @@ def test_a_price_change_reads_in_kiswahili(kiswahili_till: Till) -> None:
     assert "msimamizi au meneja" in title, title
     assert "Changing" not in title, title
     assert "needs approval" not in title, title
+    # the approvers' buttons say their role in Kiswahili too
+    roles = {b.text() for b in approval.findChildren(QPushButton) if b.isCheckable()}
+    assert f"{SUPERVISOR_NAME}\nmsimamizi" in roles, roles
+    assert f"{MANAGER_NAME}\nmeneja" in roles, roles
 
     till.approve(SUPERVISOR_NAME, SUPERVISOR_PIN)
     till.until(lambda: not approval.isVisible())
