@@ -6,7 +6,8 @@ and the VAT tool tip are all in Kiswahili, through the real translator (the comp
 
 Each of these was English on a Kiswahili screen before: the approval's action was an
 English f-string, the roles were their codes, the row suffix and the tool tip were
-literals around the translation system. ``tools/i18n_check.py`` now reports such texts; this proves the screens.
+literals around the translation system. ``tools/i18n_check.py`` now reports such texts;
+this proves the screens.
 """
 
 from __future__ import annotations
