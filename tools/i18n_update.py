@@ -40,8 +40,9 @@ MESSAGES = "messages"
 #: where messages and raised sentences come from (the UI's own strings come from pos/ui)
 BELOW_UI = ("pos/domain", "pos/services", "pos/payments", "pos/store", "pos/config.py")
 #: driver modules whose cashier texts are marked with their own ``text()`` (a driver imports
-#: nothing of the till, so not ``pos.domain.messages.text``): the card terminal's words
-DRIVER_TEXTS = ("drivers/zvt/codes.py",)
+#: nothing of the till, so not ``pos.domain.messages.text``): the card terminal's words, and
+#: the eTIMS library's sentences the manager reads (its reasons, split by ``: ``)
+DRIVER_TEXTS = ("drivers/zvt/codes.py", "sync/etims/words.py")
 
 
 @dataclass(frozen=True, order=True)

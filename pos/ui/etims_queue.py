@@ -20,11 +20,12 @@ its own thread; the widgets re-emit its news as queued Qt signals.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -45,6 +46,7 @@ from pos.services.etims import (
     QueueAction,
     QueueRow,
 )
+from pos.ui import i18n
 from pos.ui.actions import Actions
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.i18n import QT_TRANSLATE_NOOP
@@ -53,7 +55,13 @@ from pos.ui.widgets import action_button, set_role
 if TYPE_CHECKING:
     from pos.ui.manager.menu import ManagerMenu
 
-__all__ = ["EtimsQueueDialog", "EtimsStatusLine", "decorate_entry", "follow_kra"]
+__all__ = [
+    "EtimsQueueDialog",
+    "EtimsStatusLine",
+    "decorate_entry",
+    "follow_kra",
+    "reason_text",
+]
 
 #: how often the line and the screen re-render with the clock (ages, the alert)
 TICK_MS = 30_000
@@ -88,6 +96,22 @@ KINDS = {
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+#: where a reason's parts meet: ``sentence: details`` and ``reason; reason``
+_JOINS = re.compile(r"(: |; )")
+
+
+def reason_text(reason: str) -> str:
+    """A worker's or the OSCU client's reason in the screens' language.
+
+    The library writes English (it has no Qt) and builds a reason as ``sentence:
+    details`` (:mod:`sync.etims.words`): each part that is a known text is translated
+    (context ``messages``), the rest (KRA's own words, numbers, a content type) stays as
+    written."""
+    return "".join(
+        part if _JOINS.fullmatch(part) else i18n.text(part) for part in _JOINS.split(reason)
+    )
 
 
 class _Relay(QObject):
@@ -220,7 +244,7 @@ class EtimsStatusLine(QLabel):
             ).format(n=v.parked)
         if v.phase is EtimsPhase.FAILED:
             return "warning", prefix + self.tr("KRA eTIMS stopped: {reason}").format(
-                reason=v.reason
+                reason=reason_text(v.reason)
             )
         if v.phase is EtimsPhase.STARTING:
             return "quiet", prefix + self.tr("KRA eTIMS: connecting…")
@@ -276,6 +300,11 @@ class EtimsQueueDialog(KauntaDialog):
         for col in range(len(COLUMNS) - 1):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        # the reason is read whole: wrapped over lines, never cut off with "…" (the
+        # Kiswahili headers and states leave it less width); rows follow its width
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumSize(820, 320)
         self.table.itemSelectionChanged.connect(self._selection)
         layout.addWidget(self.table)
@@ -312,7 +341,7 @@ class EtimsQueueDialog(KauntaDialog):
                 "" if entry.invc_no is None else str(entry.invc_no),
                 age_text(self, entry.age(now)),
                 str(entry.attempts),
-                entry.reason,
+                reason_text(entry.reason),
             )
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(value)
