@@ -576,6 +576,12 @@ def _build(
             f"terminal.tax_pin {store.tax_pin!r} must be the eTIMS KRA PIN etims.tin "
             f"{etims.branch.tin!r}: the receipt prints the one and KRA signs for the other."
         )
+    if training:
+        # training is a practice run of this shop (its name and address on the receipts,
+        # marked TRAINING), but never under its real KRA PIN: a training receipt must not
+        # pass for the shop's tax invoice. The demo store's PIN stands in, and the training
+        # eTIMS simulator signs for it (pos.etims_link), never for the shop's own
+        store = replace(store, tax_pin=_DEMO_STORE.tax_pin)
     configured_dir = _data_dir(sections["paths"])
     data = data_dir or (Path(env["KAUNTA_DATA_DIR"]) if env.get("KAUNTA_DATA_DIR") else None)
     data = data or configured_dir or default_data_dir()
