@@ -106,12 +106,23 @@ def reason_text(reason: str) -> str:
     """A worker's or the OSCU client's reason in the screens' language.
 
     The library writes English (it has no Qt) and builds a reason as ``sentence:
-    details`` (:mod:`sync.etims.words`): each part that is a known text is translated
-    (context ``messages``), the rest (KRA's own words, numbers, a content type) stays as
+    details`` (:mod:`sync.etims.words`): from the left, the longest run of parts that
+    is a known text is translated (context ``messages``; a known text may hold ``: ``
+    itself), and what is not known (KRA's own words, numbers, a content type) stays as
     written."""
-    return "".join(
-        part if _JOINS.fullmatch(part) else i18n.text(part) for part in _JOINS.split(reason)
-    )
+    parts = _JOINS.split(reason)  # text, join, text, join, ... text
+    out: list[str] = []
+    start = 0
+    while start < len(parts):
+        for end in range(len(parts), start, -2):
+            run = "".join(parts[start:end])
+            said = i18n.text(run)
+            if said != run or end == start + 1:
+                out.append(said)
+                break
+        out.append(parts[end] if end < len(parts) else "")
+        start = end + 1
+    return "".join(out)
 
 
 class _Relay(QObject):
