@@ -14,6 +14,7 @@ so and the form is read-only (the service refuses writes too).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -328,8 +329,13 @@ class ProductsDialog(KauntaDialog):
         products = self._actions.terminal.products
         catalog = self._actions.terminal.catalog
         skip = self.skip_errors.isChecked()
-        emit = self._import_progress.sig_progress.emit
+        signal = self._import_progress.sig_progress
         report_path = self._export_dir / ERRORS_FILE
+
+        def emit(phase: str, done: int, total: int) -> None:
+            # the screen closed meanwhile (its signal deleted): the import goes on
+            with contextlib.suppress(RuntimeError):
+                signal.emit(phase, done, total)
 
         def run() -> tuple[ImportReport, Path | None]:
             report = products.import_csv(catalog, path, skip_errors=skip, progress=emit)
