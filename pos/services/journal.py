@@ -31,6 +31,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, text
 
+from pos.domain.messages import define
 from pos.services.context import Clock, TerminalContext
 from pos.store import journal_chain
 from pos.store.db import SCHEMA_HEAD, Database
@@ -521,6 +522,14 @@ class JournalKeyNotMoved(StoreError):
     """The journal key cannot follow new store and terminal ids (``str()`` says why)."""
 
 
+JOURNAL_KEY_DOCUMENTS = define(
+    "journal_key_documents",
+    "documents were already made under {store}/{terminal} ({tables})",
+)
+JOURNAL_KEY_NONE = define("journal_key_none", "no journal key is kept as {name}")
+JOURNAL_KEY_OTHER = define("journal_key_other", "another journal key is kept as {name} already")
+
+
 def terminal_documents(db: Database) -> list[str]:
     """The tables holding documents made under this till's ids (sales, refunds, shifts,
     payment attempts, Z reports, baskets): empty while the till has sold nothing.
@@ -561,15 +570,16 @@ def move_journal_key(
     made = terminal_documents(db)
     if made:
         raise JournalKeyNotMoved(
-            f"documents were already made under {old.store.store_id}/{old.terminal_id} "
-            f"({', '.join(made)})"
+            JOURNAL_KEY_DOCUMENTS(
+                store=old.store.store_id, terminal=old.terminal_id, tables=", ".join(made)
+            )
         )
     key = keys.get(source.key)
     if key is None:
-        raise JournalKeyNotMoved(f"no journal key is kept as {source.key}")
+        raise JournalKeyNotMoved(JOURNAL_KEY_NONE(name=source.key))
     there = keys.get(target.key)
     if there is not None and there != key:
-        raise JournalKeyNotMoved(f"another journal key is kept as {target.key} already")
+        raise JournalKeyNotMoved(JOURNAL_KEY_OTHER(name=target.key))
     keys.set(target.key, key)
     sealed = keys.get(source.sealed)
     if sealed is not None:
