@@ -1,11 +1,13 @@
-"""The shop's own products on a standalone till: add, edit, deactivate, export.
+"""The shop's own products on a standalone till: add, edit, deactivate, export, import.
 
 Every call needs ``manage_products`` (a manager), checked here. A product has one or more
 barcodes (the first in ``products.barcode``, the others in ``product_barcodes``); a barcode
 names one product across both tables, checked inside the writing transaction. Every change
 is audited with what it was and what it became. A price change takes effect for new scans
 only: a basket keeps the price its lines were scanned at (the line's product snapshot).
-The catalog export is CSV through :mod:`pos.domain.csv_safe` (no formula injection).
+The catalog export is CSV through :mod:`pos.domain.csv_safe` (no formula injection); the
+import is the catalog's checked CSV import (:mod:`pos.services.catalog`), refused on an
+enrolled till like every other change.
 """
 
 from __future__ import annotations
