@@ -58,8 +58,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser(
         "verify",
-        help="verify every seal of the journal (exit 0 verified, 1 tampered with, "
-        "2 cannot be checked); changes nothing",
+        help="verify every seal of the journal and the stored KRA eTIMS signatures (exit 0 "
+        "verified, 1 tampered with, 2 cannot be checked); changes nothing",
     )
 
     bench = sub.add_parser("bench", help="performance benchmarks (see docs/performance.md)")
