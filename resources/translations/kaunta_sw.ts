@@ -833,8 +833,12 @@
         <translation>Imesajiliwa kama {store}/{terminal} ya {org}. Mauzo yanatumwa kuanzia sasa.</translation>
     </message>
     <message>
-        <source>Enrolled as {store}/{terminal}, but this till is set up under other ids: set [terminal] store_id and terminal_id in the configuration to these and restart. Until then nothing is sent.</source>
-        <translation>Imesajiliwa kama {store}/{terminal}, lakini kaunta hii imewekwa kwa vitambulisho vingine: weka [terminal] store_id na terminal_id kwenye mipangilio kuwa hivi kisha uanzishe upya. Hadi hapo hakuna kinachotumwa.</translation>
+        <source>Enrolled as {store}/{terminal} of {org}. This till's settings now use these ids: restart Kaunta to start sending.</source>
+        <translation>Imesajiliwa kama {store}/{terminal} ya {org}. Mipangilio ya kaunta hii sasa inatumia vitambulisho hivi: anzisha Kaunta upya ili kuanza kutuma.</translation>
+    </message>
+    <message>
+        <source>Enrolled as {store}/{terminal}, but this till keeps its own ids ({reason}): its sealed journal carries them. Nothing is sent: call support.</source>
+        <translation>Imesajiliwa kama {store}/{terminal}, lakini kaunta hii inabaki na vitambulisho vyake ({reason}): kumbukumbu yake iliyotiwa muhuri inavibeba. Hakuna kinachotumwa: piga simu kwa msaada.</translation>
     </message>
     <message>
         <source>Head office address</source>
@@ -902,6 +906,14 @@
     <message>
         <source>KRA eTIMS: the device is initialised (control unit {unit}). Its communication key is kept in this computer's keyring.</source>
         <translation>KRA eTIMS: kifaa kimeanzishwa (kitengo cha udhibiti {unit}). Ufunguo wake wa mawasiliano umehifadhiwa kwenye keyring ya kompyuta hii.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: the device is initialised, but the keyring refused its communication key. The key is kept in {file}: copy that file somewhere safe now (KRA does not send the key again), fix the keyring and start Kaunta: it moves the key into the keyring and deletes the file.</source>
+        <translation>KRA eTIMS: kifaa kimeanzishwa, lakini hifadhi ya siri ilikataa ufunguo wake wa mawasiliano. Ufunguo umewekwa katika {file}: nakili faili hiyo mahali salama sasa (KRA haitumi ufunguo tena), rekebisha hifadhi ya siri na uanzishe Kaunta: itahamisha ufunguo kwenye hifadhi ya siri na kufuta faili.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: this computer's keyring cannot keep the communication key ({detail}). The device was not initialised: KRA sends its key only once. Fix the keyring, then test again.</source>
+        <translation>KRA eTIMS: hifadhi ya siri ya kompyuta hii haiwezi kuweka ufunguo wa mawasiliano ({detail}). Kifaa hakijaanzishwa: KRA hutuma ufunguo wake mara moja tu. Rekebisha hifadhi ya siri, kisha jaribu tena.</translation>
     </message>
     <message>
         <source>KRA eTIMS: {url} could not be reached ({detail}). Check the internet connection and the address (the simulator: is kaunta sandbox etims running?), then test again; or skip: the till keeps its sales and sends them once eTIMS is set up.</source>
@@ -993,6 +1005,10 @@
     <message>
         <source>Nothing is queued: eTIMS is not set up on this till. Add the [etims] section (KRA PIN, branch id, device serial) as docs/etims.md explains.</source>
         <translation>Hakuna kilicho kwenye foleni: eTIMS haijawekwa kwenye till hii. Ongeza sehemu ya [etims] (KRA PIN, nambari ya tawi, nambari ya kifaa) kama docs/etims.md inavyoeleza.</translation>
+    </message>
+    <message>
+        <source>Now: {reason}</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Put back in the queue</source>
@@ -1233,6 +1249,10 @@
     <message>
         <source>Enroll</source>
         <translation>Sajili</translation>
+    </message>
+    <message>
+        <source>Enrolled as store {store}, till {till}, but this till keeps the ids typed on the shop page ({reason}): call support before selling.</source>
+        <translation>Imesajiliwa kama duka {store}, kaunta {till}, lakini kaunta hii inabaki na vitambulisho vilivyoandikwa kwenye ukurasa wa duka ({reason}): piga simu kwa msaada kabla ya kuuza.</translation>
     </message>
     <message>
         <source>Enrolled as store {store}, till {till}.</source>
@@ -1889,8 +1909,16 @@
         <translation>Misimbopau</translation>
     </message>
     <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Faili za CSV (*.csv)</translation>
+    </message>
+    <message>
         <source>Category</source>
         <translation>Aina</translation>
+    </message>
+    <message>
+        <source>Checking lines: {done} of {total}</source>
+        <translation>Inakagua mistari: {done} kati ya {total}</translation>
     </message>
     <message>
         <source>Deactivate</source>
@@ -1905,6 +1933,18 @@
         <translation>Hamisha CSV</translation>
     </message>
     <message>
+        <source>Import CSV</source>
+        <translation>Leta CSV</translation>
+    </message>
+    <message>
+        <source>Imported {count} products ({skipped} bad rows skipped).</source>
+        <translation>Bidhaa {count} zimeletwa (mistari {skipped} yenye makosa imerukwa).</translation>
+    </message>
+    <message>
+        <source>Importing {name}…</source>
+        <translation>Inaleta {name}…</translation>
+    </message>
+    <message>
         <source>KRA</source>
         <translation>KRA</translation>
     </message>
@@ -1915,6 +1955,10 @@
     <message>
         <source>New product</source>
         <translation>Bidhaa mpya</translation>
+    </message>
+    <message>
+        <source>Nothing imported: {bad} of {rows} rows have errors (listed above). Fix them, or tick the box to import the good rows.</source>
+        <translation>Hakuna kilicholetwa: mistari {bad} kati ya {rows} ina makosa (yameorodheshwa juu). Yarekebishe, au weka alama kwenye kisanduku ili kuleta mistari mizuri.</translation>
     </message>
     <message>
         <source>One barcode a line</source>
@@ -1933,8 +1977,16 @@
         <translation>Bidhaa</translation>
     </message>
     <message>
+        <source>Products file</source>
+        <translation>Faili ya bidhaa</translation>
+    </message>
+    <message>
         <source>Reactivate</source>
         <translation>Washa tena</translation>
+    </message>
+    <message>
+        <source>Reading {name}…</source>
+        <translation>Inasoma {name}…</translation>
     </message>
     <message>
         <source>SKU</source>
@@ -1965,6 +2017,14 @@
         <translation>Kundi la VAT</translation>
     </message>
     <message>
+        <source>When importing, import the good rows and skip the bad ones</source>
+        <translation>Unapoleta, leta mistari mizuri na uruke yenye makosa</translation>
+    </message>
+    <message>
+        <source>Writing products: {done} of {total}</source>
+        <translation>Inaandika bidhaa: {done} kati ya {total}</translation>
+    </message>
+    <message>
         <source>not registered</source>
         <translation>haijasajiliwa</translation>
     </message>
@@ -1979,6 +2039,10 @@
     <message>
         <source>{n} listed products are not registered with KRA yet. Kaunta registers them while KRA is online, and always before a sale of one is sent.</source>
         <translation>Bidhaa {n} zilizoorodheshwa bado hazijasajiliwa na KRA. Kaunta huzisajili KRA ikiwa mtandaoni, na kila mara kabla mauzo yake hayajatumwa.</translation>
+    </message>
+    <message>
+        <source>… and {more} more bad rows: all of them are listed in {path}.</source>
+        <translation>… na mistari mingine {more} yenye makosa: yote imeorodheshwa katika {path}.</translation>
     </message>
 </context>
 <context>
@@ -2007,6 +2071,10 @@
         <translation>Nakala ya {number} imetumwa kwa printa, imewekwa alama NAKALA.</translation>
     </message>
     <message>
+        <source>Found at head office: sold at another till of this shop. Its copy is reprinted there; a refund is made from Refunds.</source>
+        <translation>Imepatikana ofisi kuu: iliuzwa kwenye kaunta nyingine ya duka hili. Nakala yake inachapishwa upya huko; marejesho yanafanywa kutoka Marejesho.</translation>
+    </message>
+    <message>
         <source>Next day ▶</source>
         <translation>Siku inayofuata ▶</translation>
     </message>
@@ -2019,8 +2087,16 @@
         <translation>Bado hakuna mauzo yaliyolipwa kwenye till hii.</translation>
     </message>
     <message>
+        <source>Not in this till's journal: asking head office…</source>
+        <translation>Haipo kwenye kumbukumbu za kaunta hii: inauliza ofisi kuu…</translation>
+    </message>
+    <message>
         <source>Nothing matches “{text}” (amounts are looked for on {day}).</source>
         <translation>Hakuna kinacholingana na “{text}” (kiasi kinatafutwa tarehe {day}).</translation>
+    </message>
+    <message>
+        <source>Nothing matches “{text}” on this till (amounts are looked for on {day}): press Enter to ask head office.</source>
+        <translation>Hakuna kinacholingana na “{text}” kwenye kaunta hii (kiasi kinatafutwa tarehe {day}): bonyeza Enter kuuliza ofisi kuu.</translation>
     </message>
     <message>
         <source>Paid by</source>
@@ -2043,8 +2119,16 @@
         <translation>Nambari ya risiti au tarakimu zake za mwisho, kiasi, au kumbukumbu</translation>
     </message>
     <message>
+        <source>Receipt {number} · {when}</source>
+        <translation>Risiti {number} · {when}</translation>
+    </message>
+    <message>
         <source>Receipts</source>
         <translation>Risiti</translation>
+    </message>
+    <message>
+        <source>Refunded before: {numbers}.</source>
+        <translation>Marejesho ya awali: {numbers}.</translation>
     </message>
     <message>
         <source>Reprint (COPY)</source>
@@ -2059,6 +2143,10 @@
         <translation>Skani au andika nambari ya risiti, kiasi, au kumbukumbu ya M-Pesa, PayPal au kadi. Nambari na kumbukumbu zinapatikana siku yoyote; kiasi ni kwa siku inayoonyeshwa.</translation>
     </message>
     <message>
+        <source>Sold at till {terminal} (head office's copy).</source>
+        <translation>Iliuzwa kwenye kaunta {terminal} (nakala ya ofisi kuu).</translation>
+    </message>
+    <message>
         <source>Time</source>
         <translation>Saa</translation>
     </message>
@@ -2069,6 +2157,10 @@
     <message>
         <source>Total</source>
         <translation>Jumla</translation>
+    </message>
+    <message>
+        <source>Total {total}</source>
+        <translation>Jumla {total}</translation>
     </message>
     <message>
         <source>{number} was voided: it is not a proof of payment.</source>
@@ -2308,8 +2400,8 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Zilizouzwa</translation>
     </message>
     <message>
-        <source>Sold at till {terminal} (found at head office): money goes back as cash or by a reversal made by hand.</source>
-        <translation>Iliuzwa kwenye kaunta {terminal} (imepatikana ofisi kuu): pesa zinarudishwa taslimu au kwa kurudisha kwa mkono.</translation>
+        <source>Sold at till {terminal}, found at head office (refunds counted as of {found}).</source>
+        <translation>Iliuzwa kwenye kaunta {terminal}, imepatikana ofisi kuu (marejesho yamehesabiwa kufikia {found}).</translation>
     </message>
     <message>
         <source>Still waiting: {problem}</source>
@@ -2486,6 +2578,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>  (order {discount})</source>
         <translation>  (oda {discount})</translation>
+    </message>
+    <message>
+        <source>(price changed)</source>
+        <translation>(bei imebadilishwa)</translation>
     </message>
     <message>
         <source>Change price</source>
@@ -2694,6 +2790,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Wrong items rung up</source>
         <translation>Bidhaa zisizo sahihi zimeingizwa</translation>
+    </message>
+    <message>
+        <source>{label}: {vat} of {gross}</source>
+        <translation>{label}: {vat} kati ya {gross}</translation>
     </message>
     <message>
         <source>{method} payment of {amount} received. Still due: {due}.</source>
@@ -3290,6 +3390,25 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     </message>
 </context>
 <context>
+    <name>TillTray</name>
+    <message>
+        <source>Kaunta · {store} · till {till} · {mode}</source>
+        <translation>Kaunta · {store} · till {till} · {mode}</translation>
+    </message>
+    <message>
+        <source>LIVE</source>
+        <translation>HALISI</translation>
+    </message>
+    <message>
+        <source>Show the till</source>
+        <translation>Onyesha kaunta</translation>
+    </message>
+    <message>
+        <source>TRAINING</source>
+        <translation>MAFUNZO</translation>
+    </message>
+</context>
+<context>
     <name>WelcomePage</name>
     <message>
         <source>Language</source>
@@ -3421,6 +3540,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>A discount of {amount} is larger than the order ({base}).</source>
         <comment>sale.discount_too_large.order</comment>
         <translation>Punguzo la {amount} ni kubwa kuliko mauzo yote ({base}).</translation>
+    </message>
+    <message>
+        <source>A discount of {percent}% (over the {limit}% limit)</source>
+        <comment>checkout.approve_discount</comment>
+        <translation>Punguzo la {percent}% (zaidi ya kikomo cha {limit}%)</translation>
     </message>
     <message>
         <source>A discount over the limit</source>
@@ -3641,6 +3765,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kwa keshia</translation>
     </message>
     <message>
+        <source>CA bundle file: {path} does not exist; choose the file your IT department gave.</source>
+        <comment>enroll_no_ca_bundle</comment>
+        <translation>Faili ya vyeti vya CA: {path} haipo; chagua faili uliyopewa na idara yako ya TEHAMA.</translation>
+    </message>
+    <message>
         <source>Call the manager to check the shop's M-Pesa settings; take the payment another way.</source>
         <translation>Mwite meneja aangalie mipangilio ya M-Pesa ya duka; pokea malipo kwa njia nyingine.</translation>
     </message>
@@ -3696,6 +3825,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Weka pesa droo</translation>
     </message>
     <message>
+        <source>Cash in of {amount} (float top-up)</source>
+        <comment>shift_approve_float_top_up</comment>
+        <translation>Kuweka {amount} kwenye droo (kuongeza chenji)</translation>
+    </message>
+    <message>
+        <source>Cash in of {amount} (paid in)</source>
+        <comment>shift_approve_paid_in</comment>
+        <translation>Kuweka {amount} kwenye droo (pesa iliyoingizwa)</translation>
+    </message>
+    <message>
         <source>Cash movements</source>
         <translation>Mienendo ya pesa</translation>
     </message>
@@ -3707,6 +3846,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Cash out</source>
         <translation>Toa pesa droo</translation>
+    </message>
+    <message>
+        <source>Cash out of {amount} (drop)</source>
+        <comment>shift_approve_drop</comment>
+        <translation>Kutoa {amount} kutoka droo (kupeleka kwenye sefu)</translation>
+    </message>
+    <message>
+        <source>Cash out of {amount} (paid out)</source>
+        <comment>shift_approve_paid_out</comment>
+        <translation>Kutoa {amount} kutoka droo (malipo yaliyotolewa)</translation>
     </message>
     <message>
         <source>Cash received.</source>
@@ -3748,6 +3897,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kubadilisha bidhaa</translation>
     </message>
     <message>
+        <source>Changing the price of {name} ({old} → {new})</source>
+        <comment>checkout.approve_price</comment>
+        <translation>Kubadilisha bei ya {name} ({old} → {new})</translation>
+    </message>
+    <message>
         <source>Choose a VAT class ({classes}).</source>
         <comment>product_choose_vat</comment>
         <translation>Chagua kundi la VAT ({classes}).</translation>
@@ -3778,6 +3932,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Choose the items to refund and how many of each.</source>
         <translation>Chagua bidhaa za kurejeshea pesa na idadi ya kila moja.</translation>
+    </message>
+    <message>
+        <source>Closing the shift {difference} off</source>
+        <comment>shift_approve_close</comment>
+        <translation>Kufunga zamu ikiwa na tofauti ya {difference}</translation>
     </message>
     <message>
         <source>Communication with the bank failed. Try again.</source>
@@ -3863,9 +4022,19 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Mwisho wa siku hauwezekani sasa.</translation>
     </message>
     <message>
-        <source>Enrolled as {store}/{terminal}, but this till is set up as {own_store}/{own_terminal}: set [terminal] store_id and terminal_id in the configuration to the enrolled ids and restart; until then nothing is sent.</source>
+        <source>Enrolled as {store}/{terminal}, but this till works as {own_store}/{own_terminal} and its sealed journal carries those ids: nothing is sent. Call support (changing the ids in the configuration by hand would stop selling).</source>
         <comment>enroll_id_mismatch</comment>
-        <translation>Imesajiliwa kama {store}/{terminal}, lakini kaunta hii imewekwa kama {own_store}/{own_terminal}: weka [terminal] store_id na terminal_id kwenye mipangilio kuwa vitambulisho vilivyosajiliwa kisha uanzishe upya; hadi hapo hakuna kinachotumwa.</translation>
+        <translation>Imesajiliwa kama {store}/{terminal}, lakini kaunta hii inafanya kazi kama {own_store}/{own_terminal} na kumbukumbu yake iliyotiwa muhuri inabeba vitambulisho hivyo: hakuna kinachotumwa. Piga simu kwa msaada (kubadilisha vitambulisho kwenye mipangilio kwa mkono kungesimamisha mauzo).</translation>
+    </message>
+    <message>
+        <source>Enrolled as {store}/{terminal}: this till's settings now use these ids. Restart Kaunta to start sending.</source>
+        <comment>enroll_restart</comment>
+        <translation>Imesajiliwa kama {store}/{terminal}: mipangilio ya kaunta hii sasa inatumia vitambulisho hivi. Anzisha Kaunta upya ili kuanza kutuma.</translation>
+    </message>
+    <message>
+        <source>Enrollment code: type the code shown at head office (4 to 64 letters, digits or dashes).</source>
+        <comment>enroll_code_format</comment>
+        <translation>Msimbo wa usajili: andika msimbo ulioonyeshwa makao makuu (herufi, tarakimu au vistari 4 hadi 64).</translation>
     </message>
     <message>
         <source>Enrollment: {detail}</source>
@@ -3884,6 +4053,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Enter the amount the customer handed over.</source>
         <translation>Weka kiasi ambacho mteja amekupa.</translation>
+    </message>
+    <message>
+        <source>Exempt</source>
+        <translation>Msamaha wa VAT</translation>
     </message>
     <message>
         <source>Expected cash</source>
@@ -3939,6 +4112,20 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Mauzo ghafi</translation>
     </message>
     <message>
+        <source>HTTP error</source>
+        <translation>hitilafu ya HTTP</translation>
+    </message>
+    <message>
+        <source>Head office address: {url} is not a web address; type it as https://hq.example.co.ke.</source>
+        <comment>enroll_bad_url</comment>
+        <translation>Anwani ya makao makuu: {url} si anwani ya wavuti; iandike kama https://hq.example.co.ke.</translation>
+    </message>
+    <message>
+        <source>Head office address: {url} must start with https:// (plain http:// is only allowed to this computer).</source>
+        <comment>enroll_plain_http</comment>
+        <translation>Anwani ya makao makuu: {url} lazima ianze na https:// (http:// tupu inaruhusiwa kwa kompyuta hii tu).</translation>
+    </message>
+    <message>
         <source>Head office answered with a sale this till cannot read ({problem}). Nothing was changed: refund it at the till that sold it.</source>
         <comment>refund_remote_unreadable</comment>
         <translation>Ofisi kuu imejibu kwa mauzo ambayo kaunta hii haiwezi kusoma ({problem}). Hakuna kilichobadilishwa: fanya marejesho kwenye kaunta iliyoiuza.</translation>
@@ -3975,6 +4162,26 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>It will be checked again; if the customer shows an M-Pesa SMS, call the manager.</source>
         <translation>Itakaguliwa tena; mteja akionyesha SMS ya M-Pesa, mwite meneja.</translation>
+    </message>
+    <message>
+        <source>KRA could not be reached</source>
+        <translation>KRA haikupatikana</translation>
+    </message>
+    <message>
+        <source>KRA did not answer in time</source>
+        <translation>KRA haikujibu kwa wakati</translation>
+    </message>
+    <message>
+        <source>KRA refused the connection</source>
+        <translation>KRA ilikataa muunganisho</translation>
+    </message>
+    <message>
+        <source>KRA's certificate was not trusted</source>
+        <translation>cheti cha KRA hakikuaminika</translation>
+    </message>
+    <message>
+        <source>KRA's reply was not readable</source>
+        <translation>jibu la KRA halikusomeka</translation>
     </message>
     <message>
         <source>Kaunta cannot write to its data folder {folder} ({reason}). Make the folder and the files in it writable for the user running Kaunta (a USB or network drive must be connected and not write-protected), or start Kaunta with --data-dir pointing to a folder it can write.</source>
@@ -4729,6 +4936,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Jumla ndogo (bidhaa {count})</translation>
     </message>
     <message>
+        <source>TAMPERED: a stored KRA signature does not verify (run kaunta verify)</source>
+        <translation>IMECHEZEWA: sahihi ya KRA iliyohifadhiwa haithibitiki (endesha kaunta verify)</translation>
+    </message>
+    <message>
         <source>TO PAY</source>
         <comment>receipt.to_pay</comment>
         <translation>YA KULIPA</translation>
@@ -4874,6 +5085,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>The PIN pepper kept as {name} is damaged (not a key), so no PIN can be checked. Restore it from the till's backup of its keys; call support.</source>
         <comment>auth.pepper_damaged</comment>
         <translation>PIN pepper iliyohifadhiwa kama {name} imeharibika (si ufunguo), kwa hiyo hakuna PIN inayoweza kukaguliwa. Irudishe kutoka nakala ya akiba ya funguo za till; piga simu kwa msaada.</translation>
+    </message>
+    <message>
+        <source>The Z report (end of day)</source>
+        <comment>z_approve</comment>
+        <translation>Ripoti Z (mwisho wa siku)</translation>
     </message>
     <message>
         <source>The amount is too large for PayPal.</source>
@@ -5458,6 +5674,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kaunta hii imesajiliwa: ofisi kuu inamiliki {what} yake. Ibadilishe katika ofisi kuu.</translation>
     </message>
     <message>
+        <source>Till name: give this till a name of 1 to 80 characters (e.g. 'Till 2').</source>
+        <comment>enroll_bad_name</comment>
+        <translation>Jina la kaunta: ipe kaunta hii jina la herufi 1 hadi 80 (mfano 'Kaunta 2').</translation>
+    </message>
+    <message>
         <source>Till number (Buy Goods; empty for paybill)</source>
         <translation>Till number (Buy Goods; acha tupu kwa paybill)</translation>
     </message>
@@ -5551,6 +5772,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>VAT</translation>
     </message>
     <message>
+        <source>VAT 16%</source>
+        <translation>VAT 16%</translation>
+    </message>
+    <message>
         <source>VAT by class</source>
         <translation>VAT kwa kundi</translation>
     </message>
@@ -5622,12 +5847,21 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>RIPOTI YA Z</translation>
     </message>
     <message>
+        <source>Zero-rated</source>
+        <translation>Kiwango cha sifuri</translation>
+    </message>
+    <message>
         <source>a manager</source>
         <translation>meneja</translation>
     </message>
     <message>
         <source>a supervisor or manager</source>
         <translation>msimamizi au meneja</translation>
+    </message>
+    <message>
+        <source>another journal key is kept as {name} already</source>
+        <comment>journal_key_other</comment>
+        <translation>ufunguo mwingine wa kumbukumbu umeshahifadhiwa kama {name}</translation>
     </message>
     <message>
         <source>cannot create {folder}</source>
@@ -5657,6 +5891,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>tofauti</translation>
     </message>
     <message>
+        <source>documents were already made under {store}/{terminal} ({tables})</source>
+        <comment>journal_key_documents</comment>
+        <translation>hati zilishatengenezwa chini ya {store}/{terminal} ({tables})</translation>
+    </message>
+    <message>
         <source>e.g. 123456</source>
         <translation>mfano 123456</translation>
     </message>
@@ -5669,8 +5908,17 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>meneja</translation>
     </message>
     <message>
+        <source>no journal key is kept as {name}</source>
+        <comment>journal_key_none</comment>
+        <translation>hakuna ufunguo wa kumbukumbu uliohifadhiwa kama {name}</translation>
+    </message>
+    <message>
         <source>price is missing</source>
         <translation>bei haipo</translation>
+    </message>
+    <message>
+        <source>product registration</source>
+        <translation>usajili wa bidhaa</translation>
     </message>
     <message>
         <source>refunded</source>
@@ -5687,8 +5935,20 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>inahifadhi nakala iliyotengenezwa kabla ya kusasisha</translation>
     </message>
     <message>
+        <source>set-up with KRA</source>
+        <translation>usanidi na KRA</translation>
+    </message>
+    <message>
         <source>supervisor</source>
         <translation>msimamizi</translation>
+    </message>
+    <message>
+        <source>the connection to KRA broke before its answer</source>
+        <translation>muunganisho na KRA ulikatika kabla ya jibu lake</translation>
+    </message>
+    <message>
+        <source>the eTIMS worker stopped on an error (see the log)</source>
+        <translation>kazi ya eTIMS ilisimama kwa hitilafu (angalia kumbukumbu)</translation>
     </message>
     <message>
         <source>unknown sale snapshot version {version}</source>
@@ -5779,6 +6039,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{field}: type {length} characters.</source>
         <comment>payments.keyed_length</comment>
         <translation>{field}: andika herufi {length}.</translation>
+    </message>
+    <message>
+        <source>{first} and {second}</source>
+        <comment>auth.actions_and</comment>
+        <translation>{first} na {second}</translation>
     </message>
     <message>
         <source>{gateway} refused the keys: {detail}</source>
