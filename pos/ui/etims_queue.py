@@ -389,6 +389,8 @@ class EtimsQueueDialog(KauntaDialog):
                 "A refused entry waits for you: fix what KRA's reason names (a product, a "
                 "tax class, the set-up), then put it back in the queue."
             )
+        if v.reason:  # why the worker is offline, where a kept key is, a TAMPERED finding
+            text += "\n" + self.tr("Now: {reason}").format(reason=reason_text(v.reason))
         return text
 
     def selected(self) -> QueueRow | None:

@@ -91,6 +91,9 @@ def test_the_queue_screen_shows_every_reason_whole(
         till.qtbot.waitExposed(dialog)
         shots = os.environ.get("KAUNTA_SHOTS_DIR")
         dialog.grab().save(str(Path(shots or tmp_path) / f"etims-queue-reasons-{language}.png"))
+        assert dialog.summary.text().endswith(
+            dialog.tr("Now: {reason}").format(reason=reason_text(_view().reason))
+        )  # why the worker is offline is said too
         table = dialog.table
         last = table.columnCount() - 1
         for row, reason in enumerate(REASONS):
