@@ -149,39 +149,42 @@ class FirstRunBackend(SetupChecks):
         except RequestRefused as exc:
             raise EnrollFailed(EnrollFailure.BAD_CODE, str(exc)) from None
         log.info("first run: enrolled as %s/%s", creds.store_id, creds.terminal_id)
-        problem = self._follow_enrolled_ids(creds.store_id, creds.terminal_id)
-        if problem:
+        from pos.services.journal import JournalKeyNotMoved
+
+        try:
+            self._follow_ids(creds.store_id, creds.terminal_id)
+        except JournalKeyNotMoved as exc:
+            log.error("first run: the journal key cannot follow the enrolled ids: %s", exc)
             return EnrollResult(
-                creds.store_id, creds.terminal_id, creds.organisation, False, problem
+                creds.store_id, creds.terminal_id, creds.organisation, False, str(exc)
             )
         return EnrollResult(creds.store_id, creds.terminal_id, creds.organisation)
 
-    def _follow_enrolled_ids(self, store_id: str, terminal_id: str) -> str:
-        """Keep the live journal's key under the ids head office gave (the manager's page
-        sealed the journal under the typed ones): the till started from the written
-        config finds it. "" when done, else why not (English, for the log and screen)."""
+    def _follow_ids(self, store_id: str, terminal_id: str) -> None:
+        """Keep the live journal's key (and its sealed mark) under ``store_id`` and
+        ``terminal_id`` too: the manager's page sealed the journal under the ids typed
+        then, and the till started from the written config looks for the key under the
+        config's (head office's after enrollment, or ids changed on the shop page after
+        going back). Raises ``JournalKeyNotMoved`` (a user error, naming why)."""
         from pos.secrets import journal_key_store
-        from pos.services.journal import JournalKeyNotMoved, move_journal_key
+        from pos.services.journal import move_journal_key
 
         session = self._session
         if session is None:  # no journal opened yet: it is made under the final ids
-            return ""
+            return
         terminal = session.terminal
-        try:
-            move_journal_key(
-                terminal.db,
-                journal_key_store(False, terminal.db.path),
-                terminal.ctx,
-                store_id,
-                terminal_id,
-            )
-        except JournalKeyNotMoved as exc:
-            log.error("first run: the journal key cannot follow the enrolled ids: %s", exc)
-            return str(exc)
-        return ""
+        move_journal_key(
+            terminal.db,
+            journal_key_store(False, terminal.db.path),
+            terminal.ctx,
+            store_id,
+            terminal_id,
+        )
 
     def finish(self, details: ShopDetails) -> Path:
         self._load(details)  # refuses (naming the key) rather than write a bad file
+        # the journal opened under the ids of the manager's page; the file may name others
+        self._follow_ids(details.store_id.strip(), details.terminal_id.strip())
         write_atomically(self.config_path, config_toml(details))
         log.info("first run: live config written to %s", self.config_path)
         return self.config_path

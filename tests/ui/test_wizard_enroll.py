@@ -113,6 +113,16 @@ def test_a_till_enrolled_on_the_wizard_under_other_ids_opens_logs_in_and_sells(
     assert store == "NBO09"
     assert (store, till) != ("NBO01", "T2")
     assert page.message.text() == f"Enrolled as store {store}, till {till}."
+    w.back()  # back to the shop page and forward again: the enrolled ids stay
+    for back in (w.manager, w.receipt, w.region, w.shop):
+        if w.currentPage() is not back:
+            w.back()
+    assert w.currentPage() is w.shop
+    assert (w.shop.store_code.text(), w.shop.till.text()) == (store, till)
+    for target in (w.region, w.receipt, w.manager):
+        _next(qtbot, w, target)
+    _create_manager(qtbot, w)  # her name and PIN again: logged in, no second manager
+    assert (w.details.store_id, w.details.terminal_id) == (store, till)
     for target in (w.catalog, w.payments, w.devices, w.etims, w.done_page):
         _next(qtbot, w, target)
     w.accept()
@@ -124,6 +134,41 @@ def test_a_till_enrolled_on_the_wizard_under_other_ids_opens_logs_in_and_sells(
     terminal, lock = open_terminal(config)
     try:
         _sell_and_sync(config, terminal, head_office, store, till)
+    finally:
+        terminal.close()
+        lock.release()
+
+
+def test_ids_changed_on_the_shop_page_after_the_manager_was_made_still_open_the_journal(
+    qtbot: QtBot, wizard: tuple[SetupWizard, FirstRunBackend], tmp_path: Path
+) -> None:
+    """The manager's page opened (and sealed) the journal as NBO01/T2; going back and
+    typing till T3 writes T3, and the till opens its journal under T3."""
+    w, backend = wizard
+    _to_head_office_page(qtbot, w)
+    for _ in range(4):
+        w.back()
+    assert w.currentPage() is w.shop
+    w.shop.till.setText("T3")
+    for target in (w.region, w.receipt, w.manager):
+        _next(qtbot, w, target)
+    _create_manager(qtbot, w)  # her name and PIN again: logged in, no second manager
+    w.skip()  # no head office
+    for target in (w.payments, w.devices, w.etims):
+        _next(qtbot, w, target)
+    w.skip()  # no eTIMS
+    assert w.currentPage() is w.done_page
+    w.accept()
+    qtbot.waitUntil(lambda: w.result_mode == "live", timeout=15_000)
+    backend.close()
+    config = load_config(backend.config_path, tmp_path / "data", False, env={})
+    assert (config.store.store_id, config.terminal_id) == ("NBO01", "T3")
+    terminal, lock = open_terminal(config)
+    try:
+        assert terminal.journal.status.problem == ""
+        [amina] = terminal.auth.users()
+        terminal.auth.login(amina.user_id, "4826")
+        terminal.shifts.open({})
     finally:
         terminal.close()
         lock.release()

@@ -101,6 +101,9 @@ class HeadOfficePage(SetupPage):
                 return
             d = self.setup.details
             d.store_id, d.terminal_id = result.store_id, result.terminal_id
+            # the shop page shows them if the manager goes back (its Next keeps them)
+            self.setup.shop.store_code.setText(result.store_id)
+            self.setup.shop.till.setText(result.terminal_id)
             d.head_office_url = request.url.rstrip("/")
             d.enrolled = True
             self.show_info(
