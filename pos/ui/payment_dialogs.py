@@ -16,7 +16,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import qrcode
-from PySide6.QtCore import QCoreApplication, QRectF, QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QRect,
+    QRectF,
+    QRegularExpression,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QRegularExpressionValidator
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -41,6 +49,10 @@ DIALOG_WIDTH = 520
 DIALOG_MARGIN = 12
 #: three lines of the gateway's words
 STATUS_HEIGHT = 72
+#: placed beside the totals panel: this far from it and from the window's edge, and
+#: never narrower than this (below it the keypad's keys would be under 44 px wide)
+PLACE_GAP = 4
+MIN_DIALOG_WIDTH = 400
 
 
 def _digit_pad(parent: QWidget, target: QLineEdit | Callable[[], QLineEdit]) -> QWidget:
@@ -369,14 +381,27 @@ class GatewayDialog(KauntaDialog):
         return not self.attempt.final and not self.attempt.late
 
     def open(self) -> None:
-        """Open over the basket, leaving the totals on the right in view."""
-        super().open()
+        """Open over the basket, beside the totals panel (TOTAL and what is due stay in
+        view): centred in the room left of it, narrower if that room is (1024x768)."""
         parent = self.parentWidget()
-        if parent is not None:
+        keep_clear = getattr(parent, "keep_clear", None)
+        room: QRect | None = None
+        if parent is not None and callable(keep_clear):
             top = parent.window()
             corner = top.mapToGlobal(top.rect().topLeft())
-            x = corner.x() + max((top.width() * 3 // 5 - self.width()) // 2, 8)
-            self.move(x, self.y())
+            clear = keep_clear()
+            assert isinstance(clear, QRect)
+            room = QRect(corner.x(), corner.y(), clear.left() - corner.x(), top.height())
+            frame = 2 * PLACE_GAP + (self.frameGeometry().width() - self.width())
+            width = max(min(DIALOG_WIDTH, room.width() - frame), MIN_DIALOG_WIDTH)
+            self.setMaximumWidth(width)
+            self.status.setMinimumWidth(width - 2 * DIALOG_MARGIN)
+        super().open()
+        if room is None:
+            return
+        outer = self.frameGeometry()
+        x = room.left() + max((room.width() - outer.width()) // 2, PLACE_GAP)
+        self.move(x + (self.x() - outer.x()), self.y())
 
     def reject(self) -> None:
         """Close; a request still waiting is abandoned (and still resolved later).

@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -354,6 +354,13 @@ class SaleScreen(QWidget):
         self.message.clear()  # the previous user's messages are not this user's
         self.act.call(self.checkout.restore, self.show_sale)
         self.focus_scan()
+
+    def keep_clear(self) -> QRect:
+        """The totals panel, in global coordinates: a dialog over the sale (a gateway's)
+        is placed beside it, so TOTAL and what is due stay in view while it is open."""
+        panel = self.lbl_total.parentWidget()
+        assert panel is not None
+        return QRect(panel.mapToGlobal(panel.rect().topLeft()), panel.size())
 
     def focus_scan(self) -> None:
         self.scan.setFocus()
