@@ -25,7 +25,13 @@ from pos.config import Config, load_config
 from pos.first_run import FirstRunBackend
 from pos.secrets import KeyringSecrets
 from pos.services.auth import Role
-from pos.services.headoffice import EnrollRequest, EnrollResult
+from pos.services.headoffice import (
+    EnrollFailed,
+    EnrollFailure,
+    EnrollRequest,
+    EnrollResult,
+    check_enroll_request,
+)
 from pos.services.journal import KeyNames
 from pos.services.steps import run_inline
 from pos.services.terminal import Terminal
@@ -320,3 +326,33 @@ def test_a_till_that_worked_under_its_ids_keeps_them_and_its_config_when_enrolle
     finally:
         terminal.close()
         lock.release()
+
+
+@pytest.mark.parametrize(
+    ("request_", "field"),
+    [
+        (EnrollRequest("ftp://hq.example.co.ke", "CODE-1234", "Till 1"), "url"),
+        (EnrollRequest("http://10.0.0.5:8000", "CODE-1234", "Till 1"), "url"),
+        (EnrollRequest("https://hq.example.co.ke", "abc", "Till 1"), "code"),
+        (EnrollRequest("https://hq.example.co.ke", "CODE-1234", "  "), "name"),
+        (
+            EnrollRequest(
+                "https://hq.example.co.ke", "CODE-1234", "Till 1", Path("/nonexistent/ca.pem")
+            ),
+            "ca_bundle",
+        ),
+    ],
+)
+def test_the_enrollment_check_names_the_field_of_each_bad_input(
+    request_: EnrollRequest, field: str
+) -> None:
+    with pytest.raises(EnrollFailed) as caught:
+        check_enroll_request(request_)
+    assert caught.value.field == field
+    assert caught.value.kind is EnrollFailure.BAD_INPUT
+    assert caught.value.msg.code.startswith("enroll_")  # coded: translated on screen
+
+
+def test_the_enrollment_check_lets_plain_http_to_this_computer_through() -> None:
+    for url in ("http://127.0.0.1:8000", "http://localhost:8000/", "https://hq.example.co.ke"):
+        check_enroll_request(EnrollRequest(url, "CODE-1234", "Till 1"))
