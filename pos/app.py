@@ -496,10 +496,7 @@ def run_gui(
     link.set_push_listener(window.sig_payment_relayed.emit)  # shown like a late arrival
     # a finished sale wakes the sync agent: at head office within a round trip when online
     terminal.checkout.on_finished = link.sale_written
-    if config.fullscreen:
-        window.showFullScreen()  # kiosk: no window manager frame, nothing else on screen
-    else:
-        window.showMaximized()  # fills whatever screen the till has, 1024x768 and up
+    show_window(window, fullscreen=config.fullscreen)
     if smoke:
         _drive_smoke(window, terminal, sale=smoke_sale)
     if payments.simulators is not None:
@@ -526,6 +523,16 @@ def run_gui(
         log.info("switching to %s mode", "training" if other.training else "live")
         return run_gui(other)
     return int(code)
+
+
+def show_window(window: Any, *, fullscreen: bool) -> None:
+    """Show the till window as ``[ui] fullscreen`` says: full screen for a kiosk (no
+    window manager frame, nothing else on screen), else maximised, so it fills whatever
+    screen the till has, 1024x768 and up."""
+    if fullscreen:
+        window.showFullScreen()
+    else:
+        window.showMaximized()
 
 
 def _start_simulators(payments: Payments, window: Any) -> None:
