@@ -28,10 +28,10 @@ GIVE_BACK = outcome(define("cash.give_back", "Give {amount} back from the drawer
 
 class CashMethod(PaymentMethod):
     code = "cash"
-    label = "Cash"
+    label = text("Cash")  # generic: translated on screens (i18n.text), unlike brand names
     capabilities = frozenset({Capability.IMMEDIATE, Capability.REFUND, Capability.PARTIAL_REFUND})
     description = MethodDescription(
-        code="cash", label="Cash", hotkey="F12", resend_allowed=False, drawer=True
+        code="cash", label=text("Cash"), hotkey="F12", resend_allowed=False, drawer=True
     )
 
     def __init__(self, currency: str) -> None:

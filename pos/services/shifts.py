@@ -367,6 +367,18 @@ class ShiftService:
             return store.movement_sums(s, [shift.id])[2]
 
     # -- close --------------------------------------------------------------------------------
+    def tenders_to_count(self) -> list[str]:
+        """The codes of the non-cash methods that took money in the open shift, so the
+        close can ask for a count of each (the M-Pesa statement, the card batch total).
+        Only the codes: the close is blind, what each should come to is shown after it."""
+        self.auth.require(Permission.SELL)
+        with self.db.session() as s:
+            shift = self._require_open(s)
+            report = self._period(s, shift, "shift")
+            return [
+                t.method for t in report.tenders if t.method != CASH and (t.count or t.refunded)
+            ]
+
     def close(
         self,
         pieces: Mapping[int, int],

@@ -50,7 +50,7 @@ class ManualCardMethod(PaymentMethod):
         code=CODE,
         label="Card (PDQ)",
         dialog=DialogKind.TERMINAL,  # the bank terminal prompts the customer itself
-        receipt_label="Card",
+        receipt_label=text("Card"),  # generic: translated on screens (i18n.text)
         reference_label="Card approval",
         resend_allowed=True,
         keyed_fields=(

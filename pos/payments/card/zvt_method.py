@@ -160,7 +160,7 @@ class ZvtCardMethod(PaymentMethod):
         code=CODE,
         label="Card",
         dialog=DialogKind.TERMINAL,
-        receipt_label="Card",
+        receipt_label=text("Card"),  # generic: translated on screens (i18n.text)
         reference_label="Card approval",
         deadline_seconds=300,
         recheck_window_seconds=3600,

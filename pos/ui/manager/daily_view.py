@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 from pos.domain.money import Money
 from pos.services.daily import Breakdown, DailyView
 from pos.services.zreports import tender_label
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.widgets import TOUCH_HEIGHT, action_button, set_role
@@ -72,7 +74,13 @@ def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers), parent)
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
+    # the name column takes the room left by the figures, so a long header ("Njia ya
+    # malipo") is shown whole instead of cut at both ends
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, len(headers)):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     return table
 
@@ -137,8 +145,9 @@ class DailyDialog(KauntaDialog):
         )
 
     def _tender_label(self, code: str) -> str:
-        """A tender named as people read it ("Card", not the method's code)."""
-        return tender_label(code, self._actions.terminal.payments)
+        """A tender named as people read it ("Card", not the method's code), in the
+        screen's language ("Kadi"; brand names such as M-Pesa stay as they are)."""
+        return i18n.text(tender_label(code, self._actions.terminal.payments))
 
     def show_view(self, view: DailyView) -> None:
         self.view = view
