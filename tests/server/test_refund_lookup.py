@@ -83,6 +83,9 @@ def test_the_lookup_needs_a_terminal_token_and_a_query(client: Client) -> None:
     assert empty.status_code == 400
     assert empty.json()["error"]["code"] == "invalid"
     assert _lookup(client, two, "x" * 101).status_code == 400
+    # a control character (NUL: PostgreSQL refuses it in a query) is a bad query, not a 500
+    assert _lookup(client, two, "DEMO-T1\x00-000001").status_code == 400
+    assert _lookup(client, two, "DEMO\x1b[2J").status_code == 400
 
 
 def test_the_lookup_is_throttled_per_terminal(

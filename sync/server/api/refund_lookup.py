@@ -143,7 +143,7 @@ def sales_for_refund_view(request: Request) -> Response:
     terminal = terminal_of(request)
     touch(terminal)
     q = " ".join(str(request.query_params.get("q", "")).split())
-    if not q or len(q) > MAX_QUERY:
+    if not q or len(q) > MAX_QUERY or not q.isprintable():  # NUL: PostgreSQL refuses it
         raise ApiError(
             400, "invalid", f"q: say the receipt number or payment reference (1-{MAX_QUERY})."
         )
