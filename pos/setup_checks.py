@@ -96,7 +96,12 @@ class SetupChecks:
         ``key``: the communication key kept from an earlier initialisation, for a device
         KRA says is installed already (902); it is checked with a keyed call and kept in
         the keyring. A device initialised before by this wizard is checked, not
-        initialised again."""
+        initialised again.
+
+        KRA sends the key once, so a keyring that cannot store is a ``keyring`` answer
+        before KRA is asked, and a key it refuses after KRA answered is kept in the
+        rescue file beside the database (``key_kept``, ``detail`` its path) and moved
+        into the keyring by the next test or start that can (:mod:`sync.etims.keykeep`)."""
         from pos.config import ConfigError
 
         try:
