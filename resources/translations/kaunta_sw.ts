@@ -200,6 +200,14 @@
         <translation>Funga zamu: hesabu pesa za droo</translation>
     </message>
     <message>
+        <source>Count {method}: type what it took (0 if nothing).</source>
+        <translation>Hesabu {method}: andika kiasi kilichopokelewa (0 kama hakuna).</translation>
+    </message>
+    <message>
+        <source>Counted in {currency}, e.g. 1500.00</source>
+        <translation>Kilichohesabiwa kwa {currency}, mfano 1500.00</translation>
+    </message>
+    <message>
         <source>Done</source>
         <translation>Imekamilika</translation>
     </message>
@@ -212,8 +220,12 @@
         <translation>Maelezo (yanahitajika hesabu isipolingana)</translation>
     </message>
     <message>
-        <source>{method}: expected {expected}, counted {counted}</source>
-        <translation>{method}: zilizotarajiwa {expected}, zilizohesabiwa {counted}</translation>
+        <source>{method} counted</source>
+        <translation>{method} iliyohesabiwa</translation>
+    </message>
+    <message>
+        <source>{method}: expected {expected}, counted {counted}: difference {difference}.</source>
+        <translation>{method}: kinachotarajiwa {expected}, kilichohesabiwa {counted}: tofauti {difference}.</translation>
     </message>
 </context>
 <context>
@@ -1008,7 +1020,7 @@
     </message>
     <message>
         <source>Now: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Sasa: {reason}</translation>
     </message>
     <message>
         <source>Put back in the queue</source>
@@ -3788,6 +3800,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Haiwezekani kufunga {folder} ({detail}): hakuna kilichorejeshwa.</translation>
     </message>
     <message>
+        <source>Card</source>
+        <translation>Kadi</translation>
+    </message>
+    <message>
         <source>Card PIN (demo: any 4 to 6 digits)</source>
         <translation>PIN ya kadi (majaribio: tarakimu zozote 4 hadi 6)</translation>
     </message>
@@ -3815,6 +3831,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>Card {card}</source>
         <comment>receipt.card</comment>
         <translation>Kadi {card}</translation>
+    </message>
+    <message>
+        <source>Cash</source>
+        <translation>Taslimu</translation>
     </message>
     <message>
         <source>Cash drawer</source>
