@@ -120,6 +120,24 @@ def test_every_figure_is_a_positive_number(bench: tuple[dict[str, Any], Path]) -
     assert set(result["goals_met"]) == set(result["goals"])
 
 
+def test_the_managers_figures_are_there(bench: tuple[dict[str, Any], Path]) -> None:
+    """``z_report_ms``, ``daily_view_ms`` and ``range_30d_ms`` (issue 12) are printed, with
+    their spread and goals, and the Z timed really covered the days of the history."""
+    result, _ = bench
+    for key in ("z_report_ms", "daily_view_ms", "range_30d_ms"):
+        value = result[key]
+        assert isinstance(value, int | float), key
+        assert not isinstance(value, bool), key
+        assert value > 0, key
+        spread = result["detail"][key]
+        assert spread["n"] > 0, key
+        assert spread["min"] <= spread["p50"] <= spread["max"], key
+        assert spread["p50"] == value, key
+        assert key in result["goals"], key
+        assert key in result["goals_met"], key
+    assert result["z_sales_per_day"] >= 1
+
+
 def test_ratio_is_app_over_raw(bench: tuple[dict[str, Any], Path]) -> None:
     result, _ = bench
     expected = result["sale_commit_p50_ms"] / result["sale_commit_raw_p50_ms"]
