@@ -427,7 +427,7 @@ class RefundDialog(KauntaDialog):
         self.ways, self.references = {}, {}
         for i, t in enumerate(sale.tenders):
             text = self.tr("{label}: paid {paid}, given back {back}").format(
-                label=t.label, paid=t.paid, back=t.refunded
+                label=i18n.text(t.label), paid=t.paid, back=t.refunded
             )
             if t.reference:
                 text += f" ({t.reference})"
@@ -505,7 +505,7 @@ class RefundDialog(KauntaDialog):
         if number != self._quote_no:
             return
         self.plan = plan
-        parts = ", ".join(f"{t.label} {t.amount}" for t in plan.tenders)
+        parts = ", ".join(f"{i18n.text(t.label)} {t.amount}" for t in plan.tenders)
         self.quote_label.setText(
             self.tr("To give back: {total} ({parts}).").format(total=plan.total, parts=parts)
         )
@@ -519,7 +519,7 @@ class RefundDialog(KauntaDialog):
         refunds = self._actions.terminal.refunds
         self.ok_button.setEnabled(False)
         through = [
-            t.label
+            i18n.text(t.label)
             for t in (self.plan.tenders if self.plan is not None else ())
             if t.how is TenderHow.METHOD and request.how.get(t.payment_id) is TenderHow.METHOD
         ]
@@ -544,7 +544,7 @@ class RefundDialog(KauntaDialog):
         for t in done.receipt.tenders:
             if t.how is TenderHow.METHOD and t.reference:
                 text += "\n" + self.tr("{label}: {reference}").format(
-                    label=t.label, reference=t.reference
+                    label=i18n.text(t.label), reference=t.reference
                 )
         self.quote_label.setText(text)
         self.printed = print_refund(
