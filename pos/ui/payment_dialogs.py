@@ -53,6 +53,7 @@ STATUS_HEIGHT = 72
 #: never narrower than this (below it the keypad's keys would be under 44 px wide)
 PLACE_GAP = 4
 MIN_DIALOG_WIDTH = 400
+FRAME_ALLOWANCE = 8
 
 
 def _digit_pad(parent: QWidget, target: QLineEdit | Callable[[], QLineEdit]) -> QWidget:
@@ -392,7 +393,10 @@ class GatewayDialog(KauntaDialog):
             clear = keep_clear()
             assert isinstance(clear, QRect)
             room = QRect(corner.x(), corner.y(), clear.left() - corner.x(), top.height())
-            frame = 2 * PLACE_GAP + (self.frameGeometry().width() - self.width())
+            # the window manager's frame is not known before the first show: allow for one
+            frame = 2 * PLACE_GAP + max(
+                self.frameGeometry().width() - self.width(), FRAME_ALLOWANCE
+            )
             width = max(min(DIALOG_WIDTH, room.width() - frame), MIN_DIALOG_WIDTH)
             self.setMaximumWidth(width)
             self.status.setMinimumWidth(width - 2 * DIALOG_MARGIN)
@@ -401,6 +405,7 @@ class GatewayDialog(KauntaDialog):
             return
         outer = self.frameGeometry()
         x = room.left() + max((room.width() - outer.width()) // 2, PLACE_GAP)
+        x = max(min(x, room.right() + 1 - PLACE_GAP - outer.width()), room.left())
         self.move(x + (self.x() - outer.x()), self.y())
 
     def reject(self) -> None:

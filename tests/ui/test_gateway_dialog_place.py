@@ -4,13 +4,17 @@ half, its captions included), at every till screen size, and inside the window."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
+import dev
+from pos.ui import i18n
 from pos.ui.payment_dialogs import GatewayDialog
+from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN
 
 if TYPE_CHECKING:
     from conftest import MakeTill, Till
@@ -18,12 +22,22 @@ if TYPE_CHECKING:
 SIZES = ((1024, 768), (1366, 768), (1920, 1080))
 
 
-@pytest.fixture
-def paying(make_paying_till: MakeTill) -> Till:
+@pytest.fixture(params=["en", "sw"])
+def paying(request: pytest.FixtureRequest, make_paying_till: MakeTill) -> Iterator[Till]:
+    """The cashier at the sale screen with a line to pay for, in English or in Kiswahili
+    (its longer button labels widen the totals column)."""
+    dev.build_translations()  # the .qm from the current .ts (a no-op when up to date)
     till = make_paying_till()
-    till.login()
+    till.choose_user(CASHIER_NAME)
+    till.qtbot.mouseClick(
+        till.window.login.language_buttons[request.param], Qt.MouseButton.LeftButton
+    )
+    till.type_pin(CASHIER_PIN)
+    till.until(lambda: till.window.stack.currentWidget() is till.window.sale)
+    till.idle()
     till.scan(till.products()[0]["barcode"])
-    return till
+    yield till
+    i18n.set_language("en")  # the translator is process-wide
 
 
 def _window_rect(till: Till) -> QRect:
