@@ -2,11 +2,11 @@
 
 A keyboard-wedge scanner types 13 digits and Enter in a few milliseconds into whatever has
 the keyboard. In each state the till can be in (idle, a basket, the receipt shown, the cash
-tender, M-Pesa and quantity keypad dialogs open, the search list open) twenty scans arrive
-over two seconds, paced by a timer as a scanner paces them (one key every ``KEY_MS``, one
-scan every ``SCAN_MS``) while the event loop runs, and every one of them ends up in the
-basket, in the order scanned: over a receipt the first starts the next sale; over a dialog
-they wait, visibly, and go in when it closes.
+tender, M-Pesa, quantity keypad and supervisor approval dialogs open, the search list open)
+twenty scans arrive over two seconds, paced by a timer as a scanner paces them (one key
+every ``KEY_MS``, one scan every ``SCAN_MS``) while the event loop runs, and every one of
+them ends up in the basket, in the order scanned: over a receipt the first starts the next
+sale; over a dialog they wait, visibly, and go in when it closes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from pos.demo import CATALOG_CSV
-from pos.ui.dialogs import NumberDialog, ReceiptDialog, TenderDialog
+from pos.ui.dialogs import NumberDialog, ReasonDialog, ReceiptDialog, TenderDialog
 from pos.ui.payment_dialogs import GatewayDialog
 
 if TYPE_CHECKING:
@@ -156,6 +156,33 @@ def test_scans_while_the_quantity_keypad_is_open_wait_and_then_go_in(selling: Ti
     assert QUEUED in keypad.message.text()
     assert _quantities(till) == 1
     till.qtbot.keyClick(keypad.field, Qt.Key.Key_Escape)
+    _landed(till, products)
+
+
+def test_scans_while_a_supervisor_approval_is_open_wait_and_then_go_in(selling: Till) -> None:
+    """The approval's PIN field has the keyboard: a scan must never count as a wrong PIN,
+    and the scans wait until both the approval and the void dialog under it are closed."""
+    till = selling
+    sale = till.window.sale
+    products = _products(BURST + 1)
+    till.scan(products[0][0])
+    till.press(Qt.Key.Key_F8)
+    void = till.dialog()
+    assert isinstance(void, ReasonDialog)
+    till.click(till.button(void, "Customer changed mind"))
+    till.click(till.button(void, "OK"))
+    approval = till.approval()
+    assert approval.focusWidget() is approval.pin
+    _burst(till, products[1:])
+    assert approval.pin.text() == ""
+    assert QUEUED in approval.message.text()
+    assert _quantities(till) == 1
+    till.qtbot.keyClick(approval.pin, Qt.Key.Key_Escape)  # no approval: nothing voided
+    till.until(lambda: till.window.actions_.approval_dialog is None)
+    till.idle()
+    assert _quantities(till) == 1  # the void dialog is still open: they still wait
+    assert sale.dialog is void
+    till.qtbot.keyClick(void.field, Qt.Key.Key_Escape)
     _landed(till, products)
 
 
