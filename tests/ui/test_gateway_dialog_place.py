@@ -12,14 +12,15 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 import dev
+from pos.demo import DEMO_USERS
 from pos.ui import i18n
 from pos.ui.payment_dialogs import GatewayDialog
-from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN
 
 if TYPE_CHECKING:
     from conftest import MakeTill, Till
 
 SIZES = ((1024, 768), (1366, 768), (1920, 1080))
+CASHIER_NAME, _, CASHIER_PIN = next(u for u in DEMO_USERS if u[1] == "cashier")
 
 
 @pytest.fixture(params=["en", "sw"])
