@@ -9,6 +9,11 @@ A row the CSV reader itself cannot take (a field over the reader's limit of 131,
 characters, a broken quote) is reported on its line like any other bad row; so is a
 field holding a NUL byte, a line break or another control character, which would
 otherwise reach the database, the screen and the receipt as it is.
+
+Each bad line is a coded message (:data:`ROW` around one of the ``catalog.import.*``
+problems, naming the column, the value and what is wrong), so the wizard and the
+Products screen show it in the reader's language; ``str()`` of a :class:`RowError` (the
+exported error file, logs, the command line) stays English.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pathlib import Path
 from pos.domain.barcode import normalize_barcode
 from pos.domain.catalog import CatalogItem
 from pos.domain.errors import DomainError
+from pos.domain.messages import Message, define
 from pos.domain.money import Money
 from pos.services.audit import AuditWriter
 from pos.services.auth import AuthService, Permission
@@ -38,6 +44,7 @@ OPTIONAL_COLUMNS = ("barcode", "category", "active")
 _SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _TRUE = {"", "1", "yes", "y", "true", "active"}
 _FALSE = {"0", "no", "n", "false", "inactive"}
+NAME_LIMIT = 200  # characters in a product's name
 WRITE_CHUNK = 5000
 #: how often (rows) a long import says how far it got
 PROGRESS_EVERY = 2000
@@ -48,10 +55,76 @@ PROGRESS_EVERY = 2000
 Progress = Callable[[str, int, int], None]
 
 
+#: one bad line of the report: its number and what is wrong with it (a message below)
+ROW = define("catalog.import.row", "line {line}: {problem}")
+SKU_BAD = define(
+    "catalog.import.sku_bad",
+    "SKU {value} is missing or has characters other than letters, digits, . _ / -",
+)
+NAME_MISSING = define("catalog.import.name_missing", "name is missing")
+NAME_LONG = define("catalog.import.name_long", "name is over {limit} characters")
+PRICE_MISSING = define("catalog.import.price_missing", "price is missing")
+#: ``problem``: Money's own message ("'abc' is not an amount…"), itself translated
+PRICE_BAD = define("catalog.import.price_bad", "price: {problem}")
+PRICE_NOT_POSITIVE = define(
+    "catalog.import.price_not_positive", "price {value} must be more than zero"
+)
+VAT_BAD = define("catalog.import.vat_bad", "VAT class {value} is not one of {choices}")
+ACTIVE_BAD = define("catalog.import.active_bad", "active must be yes or no, not {value}")
+SKU_TWICE = define("catalog.import.sku_twice", "SKU {value} is also on line {other}")
+BARCODE_TWICE = define("catalog.import.barcode_twice", "barcode {value} is also on line {other}")
+BARCODE_TAKEN = define(
+    "catalog.import.barcode_taken",
+    "barcode {value} already belongs to SKU {owner} in the catalog",
+)
+#: the barcode checks of :mod:`pos.domain.barcode` without their "rescan" advice (a file
+#: is not scanned), by the barcode message's code
+BARCODE_BAD = {
+    "barcode.not_digits": define(
+        "catalog.import.barcode_not_digits",
+        "Barcode {code} contains characters other than digits",
+    ),
+    "barcode.wrong_length": define(
+        "catalog.import.barcode_wrong_length",
+        "Barcode {code} has {digits} digits; a barcode has 8, 12, 13 or 14",
+    ),
+    "barcode.wrong_check_digit": define(
+        "catalog.import.barcode_wrong_check_digit",
+        "Barcode {code} has a wrong check digit (expected {expected})",
+    ),
+}
+FIELD_TOO_LONG = define(
+    "catalog.import.field_too_long", "a field is longer than {limit} characters"
+)
+#: ``detail``: the CSV reader's own (English) words, kept for whoever fixes the file
+NOT_CSV = define("catalog.import.not_csv", "the line cannot be read as CSV ({detail})")
+EXTRA_FIELDS = define("catalog.import.extra_fields", "fields beyond the header's columns: {count}")
+#: ``what``: one of the three below
+CONTROL = define("catalog.import.control", "{column} holds {what}; type it on one line")
+LINE_BREAK = define("catalog.import.line_break", "a line break")
+NUL_BYTE = define("catalog.import.nul_byte", "a NUL byte")
+CONTROL_CHAR = define("catalog.import.control_char", "the control character {char}")
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """One bad line: ``reason`` in English (what the tests and the error file read),
+    ``problem`` the same as a message for the reader's language."""
+
     line: int  # line number in the file, header = 1
     reason: str
+    problem: Message | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, line: int, problem: Message) -> RowError:
+        """The error on ``line`` saying ``problem``."""
+        return cls(line, str(problem), problem)
+
+    @property
+    def message(self) -> Message:
+        """The whole line of the report ("line 3: price: …") as a message to render."""
+        problem = self.problem if self.problem is not None else Message.plain(self.reason)
+        return ROW(line=str(self.line), problem=problem)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -99,19 +172,23 @@ class _Lines:
         return max(len(self.blank), 1)
 
 
-def _control(text: str) -> str | None:
+def _control(text: str) -> Message | None:
     """Describe the first control character in ``text`` (None when there is none)."""
     for char in text:
         if char in "\r\n\u2028\u2029":
-            return "a line break"
+            return LINE_BREAK()
         if char == "\x00":
-            return "a NUL byte"
+            return NUL_BYTE()
         if unicodedata.category(char) == "Cc":
-            return f"the control character U+{ord(char):04X}"
+            return CONTROL_CHAR(char=f"U+{ord(char):04X}")
     return None
 
 
-def _rows(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+#: a row's values by column, or the message saying why the line is no row
+Row = dict[str, str] | Message
+
+
+def _rows(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, Row]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -149,61 +226,65 @@ def _rows(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, d
         except csv.Error as exc:
             limit = csv.field_size_limit()
             reason = (
-                f"a field is longer than {limit:,} characters"
+                FIELD_TOO_LONG(limit=limit)
                 if "field limit" in str(exc)
-                else f"the line cannot be read as CSV ({exc})"
+                else NOT_CSV(detail=str(exc))
             )
-            yield lines.first_after(taken), {"__error__": reason}
+            yield lines.first_after(taken), reason
             continue
         line = lines.first_after(taken)
         extra = row.pop(None, None)
         if extra:
-            yield line, {"__error__": f"fields beyond the header's columns: {len(extra)}"}
+            yield line, EXTRA_FIELDS(count=len(extra))
             continue
         values = {k: (v or "").strip() for k, v in row.items() if k}
         bad = next(
             ((k, found) for k, v in values.items() if (found := _control(v)) is not None), None
         )
         if bad is not None:
-            yield line, {"__error__": f"{bad[0]} holds {bad[1]}; type it on one line"}
+            yield line, CONTROL(column=bad[0], what=bad[1])
             continue
         yield line, values
 
 
-def parse_row(row: dict[str, str], currency: str, vat_codes: tuple[str, ...]) -> CatalogItem:
-    """One CSV row → a catalog item, or a DomainError naming the first problem."""
-    if "__error__" in row:
-        raise DomainError(row["__error__"])
+def parse_row(row: Row, currency: str, vat_codes: tuple[str, ...]) -> CatalogItem:
+    """One CSV row → a catalog item, or a DomainError (its ``msg`` one of the
+    ``catalog.import.*`` messages) naming the first problem."""
+    if isinstance(row, Message):
+        raise DomainError(row)
     sku = row.get("sku", "")
     if not _SKU_RE.match(sku):
-        raise DomainError(
-            f"SKU {sku!r} is missing or has characters other than letters, digits, . _ / -"
-        )
+        raise DomainError(SKU_BAD(value=repr(sku)))
     name = row.get("name", "")
-    if not name or len(name) > 200:
-        raise DomainError("name is missing" if not name else "name is over 200 characters")
+    if not name:
+        raise DomainError(NAME_MISSING())
+    if len(name) > NAME_LIMIT:
+        raise DomainError(NAME_LONG(limit=NAME_LIMIT))
     barcode_text = row.get("barcode", "")
     barcode: str | None = None
     if barcode_text:
         try:
             barcode = normalize_barcode(barcode_text)
-        except ValueError as exc:
-            raise DomainError(str(exc).split(":")[0]) from None
+        except DomainError as exc:
+            template = BARCODE_BAD.get(exc.msg.code)
+            raise DomainError(
+                template(**exc.msg.values()) if template is not None else exc.msg
+            ) from None
     price_text = row.get("price", "")
     if not price_text:
-        raise DomainError("price is missing")
+        raise DomainError(PRICE_MISSING())
     try:
         price = Money.parse(price_text, currency)
     except DomainError as exc:
-        raise DomainError(f"price: {exc.message}") from None
+        raise DomainError(PRICE_BAD(problem=exc.msg)) from None
     if price.minor <= 0:
-        raise DomainError(f"price {price_text} must be more than zero")
+        raise DomainError(PRICE_NOT_POSITIVE(value=price_text))
     vat = row.get("vat_class", "").upper()
     if vat not in vat_codes:
-        raise DomainError(f"VAT class {vat!r} is not one of {', '.join(vat_codes)}")
+        raise DomainError(VAT_BAD(value=repr(vat), choices=", ".join(vat_codes)))
     active_text = row.get("active", "").lower()
     if active_text not in _TRUE | _FALSE:
-        raise DomainError(f"active must be yes or no, not {row.get('active')!r}")
+        raise DomainError(ACTIVE_BAD(value=repr(row.get("active"))))
     return CatalogItem(
         product_id=None,
         sku=sku,
@@ -260,19 +341,16 @@ class CatalogService:
             try:
                 item = parse_row(row, self._currency, self._vat_codes)
             except DomainError as exc:
-                report.errors.append(RowError(line, exc.message))
+                report.errors.append(RowError.of(line, exc.msg))
                 continue
             if item.sku in seen_sku:
-                report.errors.append(
-                    RowError(line, f"SKU {item.sku} is also on line {seen_sku[item.sku]}")
-                )
+                other = str(seen_sku[item.sku])
+                report.errors.append(RowError.of(line, SKU_TWICE(value=item.sku, other=other)))
                 continue
             if item.barcode and item.barcode in seen_barcode:
+                other = str(seen_barcode[item.barcode])
                 report.errors.append(
-                    RowError(
-                        line,
-                        f"barcode {item.barcode} is also on line {seen_barcode[item.barcode]}",
-                    )
+                    RowError.of(line, BARCODE_TWICE(value=item.barcode, other=other))
                 )
                 continue
             seen_sku[item.sku] = line
@@ -286,10 +364,7 @@ class CatalogService:
             owner = owners.get(item.barcode or "")
             if owner is not None and owner != item.sku:
                 report.errors.append(
-                    RowError(
-                        seen_sku[item.sku],
-                        f"barcode {item.barcode} already belongs to SKU {owner} in the catalog",
-                    )
+                    RowError.of(seen_sku[item.sku], BARCODE_TAKEN(value=item.barcode, owner=owner))
                 )
             else:
                 good.append(item)

@@ -42,6 +42,7 @@ from pos.domain.errors import DomainError
 from pos.domain.money import Money
 from pos.services.catalog import ImportReport
 from pos.services.products import ProductDraft, ProductRow
+from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.widgets import TOUCH_HEIGHT, action_button, set_role
@@ -376,7 +377,7 @@ class ProductsDialog(KauntaDialog):
         report, full = result
         self._import_done()
         errors = report.errors
-        self.import_errors.addItems([str(e) for e in errors[:SHOWN_ERRORS]])
+        self.import_errors.addItems([i18n.render(e.message) for e in errors[:SHOWN_ERRORS]])
         if full is not None:
             self.import_errors.addItem(
                 self.tr("… and {more} more bad rows: all of them are listed in {path}.").format(

@@ -30,6 +30,7 @@ from pos.services.headoffice import (
     EnrollRequest,
     EnrollResult,
 )
+from pos.ui import i18n
 from pos.ui.actions import describe_error
 from pos.ui.setup_wizard.pages import PageHost, SetupPage, _form, _row
 
@@ -247,7 +248,7 @@ class CatalogPage(SetupPage):
                 )
                 done()
                 return
-            self.errors.addItems([str(e) for e in report.errors])
+            self.errors.addItems([i18n.render(e.message) for e in report.errors])
             self.errors.setVisible(True)
             self.show_error(
                 self.tr(
