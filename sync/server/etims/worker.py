@@ -25,11 +25,13 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
 from sync.etims.config import environment_section, environment_variable, parse_settings
 from sync.etims.items import DEFAULT_CLASS, ItemRegistry, listed_class
+from sync.etims.keykeep import KeyNotStored, restore_rescued, write_rescue
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
 from sync.etims.public import receipt_token
@@ -132,7 +134,7 @@ def run_round(
         # the optional GavaConnect token (reference 1.4), read once per round
         token = secrets.get(f"etims.bearer.{branch.tin}.{branch.bhf_id}")
         client = OscuClient(branch, settings, secrets, bearer=lambda: token)
-        _set_up(device, client, clock)
+        _set_up(device, client, clock, secrets)
         cache = CodeCache.from_json(device.codes or CodeCache().to_json())
         default_class = fallback_class(cache, item_class)
     except (TransportError, EtimsError) as exc:
@@ -215,14 +217,46 @@ def fallback_class(cache: CodeCache, configured: str) -> str:
     return listed_class(cache, configured, "KAUNTA_ETIMS_ITEM_CLASS")
 
 
-def _set_up(device: BranchDevice, client: OscuClient, clock: Callable[[], datetime]) -> None:
+def key_rescue_dir() -> Path:
+    """Where head office keeps a communication key its sealed store refused, until the store
+    takes it (``KAUNTA_HQ_DATA_DIR/etims-keys``, readable by head office's OS user only)."""
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "etims-keys"
+
+
+def _set_up(
+    device: BranchDevice,
+    client: OscuClient,
+    clock: Callable[[], datetime],
+    secrets: SecretStore,
+) -> None:
+    """KRA's device set-up (once per branch: KRA answers it once) and the code lists.
+
+    KRA gives the communication key only on that one call: if the sealed store then refuses
+    it, the key is written to a rescue file (:mod:`sync.etims.keykeep`, never to the log) and
+    moved into the store by the next round that can."""
+    folder = key_rescue_dir()
+    if restore_rescued(folder, client.branch, secrets):
+        log.warning("eTIMS %s: the communication key moved from its rescue file", device)
     try:
         client.cmc_key()
         known = device.device is not None
     except NotInitialised:
         known = False
     if not known:
-        info: DeviceInfo = client.initialize()
+        try:
+            info: DeviceInfo = client.initialize()
+        except KeyNotStored as exc:
+            device.device = exc.device.to_json()
+            BranchDevice.objects.filter(pk=device.pk).update(device=device.device)
+            path = write_rescue(folder, client.branch, exc.key, clock())
+            raise KeyNotStored(
+                f"{exc}: the key is kept in {path} until the store takes it (next round); "
+                "copy that file somewhere safe meanwhile",
+                exc.device,
+                "",
+            ) from None
         device.device = info.to_json()
         BranchDevice.objects.filter(pk=device.pk).update(device=device.device)
     cache = CodeCache.from_json(device.codes or CodeCache().to_json())
