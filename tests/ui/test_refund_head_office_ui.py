@@ -117,7 +117,10 @@ def test_the_refund_dialog_finds_another_tills_receipt_at_head_office_and_refund
         till.until(lambda: dialog.sale is not None, timeout=HQ_WAIT_MS)
         assert dialog.sale is not None
         assert (dialog.sale.number, dialog.sale.sold_at) == (sold.number, "T2")
-        assert "Sold at till T2, found at head office (refunds counted as of" in dialog.sale_label.text()
+        assert (
+            "Sold at till T2, found at head office (refunds counted as of"
+            in dialog.sale_label.text()
+        )
         assert [r.number for r in dialog.found] == [sold.number]
         # only cash for a cash sale; one of the two comes back
         dialog.spins[0].setValue(1)
