@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from pos.config import Config, ConfigError, load_config
 from pos.demo import CATALOG_CSV
+from pos.services.config_file import write_atomically
 from pos.services.headoffice import EnrollFailed, EnrollFailure, EnrollRequest, EnrollResult
 from pos.setup_checks import SetupChecks
 from pos.store.instance_lock import InstanceLock
@@ -36,28 +37,6 @@ log = logging.getLogger(__name__)
 def _env_without_training() -> dict[str, str]:
     """The environment, minus a KAUNTA_TRAINING that would force training mode."""
     return {k: v for k, v in os.environ.items() if k != "KAUNTA_TRAINING"}
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """``text`` at ``path``, all or nothing (temporary file, fsync, rename, fsync dir)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # POSIX: the rename itself is durable
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 class FirstRunBackend(SetupChecks):
