@@ -496,13 +496,14 @@ def _outcome_problem(
     return None  # text(…), say(…), str(error), a value from elsewhere: not followed
 
 
-def check_outcome_source(
-    source: str, where: str, known: frozenset[str] | None = None
+def _texts_given_to(
+    tree: ast.Module,
+    calls: dict[str, tuple[int | None, str]],
+    where: str,
+    known: frozenset[str] | None,
 ) -> list[Untranslated]:
-    """Every gateway outcome in ``source`` whose text is English built with values, or
-    (given ``known``, the source texts the translation files list) a literal not marked."""
-    tree = ast.parse(source, where)
-    calls = _forwarders(tree)
+    """Each call in ``tree`` to one of ``calls`` (name -> where its text argument is) whose
+    text is English built with values, or (given ``known``) a literal not listed."""
     # each node's innermost function (ast.walk meets outer functions before inner ones)
     owner: dict[int, ast.AST] = {}
     for function in ast.walk(tree):
@@ -518,6 +519,15 @@ def check_outcome_source(
         if problem:
             found.append(Untranslated(f"{where}:{node.lineno}", _name(node), problem))
     return sorted(found, key=lambda f: int(f.where.rsplit(":", 1)[1]))
+
+
+def check_outcome_source(
+    source: str, where: str, known: frozenset[str] | None = None
+) -> list[Untranslated]:
+    """Every gateway outcome in ``source`` whose text is English built with values, or
+    (given ``known``, the source texts the translation files list) a literal not marked."""
+    tree = ast.parse(source, where)
+    return _texts_given_to(tree, _forwarders(tree), where, known)
 
 
 def known_texts(root: Path = ROOT) -> frozenset[str]:
@@ -563,21 +573,7 @@ def check_approval_source(
     action=f"…")``), or (given ``known``) a plain literal the translation files do not
     list. Such a title stays English in the approver's language: ``define()`` it."""
     tree = ast.parse(source, where)
-    calls = _forwarders(tree, APPROVAL_CALLS, "action")
-    owner: dict[int, ast.AST] = {}
-    for function in ast.walk(tree):
-        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for node in ast.walk(function):
-                owner[id(node)] = function
-    found: list[Untranslated] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or _name(node) not in calls:
-            continue
-        scope = owner.get(id(node), tree)
-        problem = _outcome_problem(_given(node, *calls[_name(node)]), (scope, tree), known)
-        if problem:
-            found.append(Untranslated(f"{where}:{node.lineno}", _name(node), problem))
-    return sorted(found, key=lambda f: int(f.where.rsplit(":", 1)[1]))
+    return _texts_given_to(tree, _forwarders(tree, APPROVAL_CALLS, "action"), where, known)
 
 
 def check_approvals(root: Path = ROOT) -> list[Untranslated]:
