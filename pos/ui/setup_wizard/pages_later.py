@@ -295,7 +295,7 @@ class PaymentsPage(SetupPage):
         if not methods or self.boxes:
             return
         for code, label in methods:
-            box = QCheckBox(label, self)
+            box = QCheckBox(i18n.text(label), self)  # "Cash" is "Taslimu"; brands stay
             box.setChecked(code == "cash")
             box.setEnabled(code != "cash")  # cash is always taken
             self.boxes[code] = box
@@ -387,7 +387,8 @@ class DonePage(SetupPage):
         )
 
     def _labels(self, codes: list[str]) -> list[str]:
-        """The chosen methods as the payments page named them (M-Pesa, not mpesa)."""
+        """The chosen methods as the payments page named them (M-Pesa, not mpesa; Cash
+        in the screens' language)."""
         session = self.setup.session
         names = dict(session.methods) if session is not None else {}
-        return [names.get(code, code) for code in codes]
+        return [i18n.text(names.get(code, code)) for code in codes]
