@@ -62,6 +62,8 @@ APT_WINDOW = [
 #: keyboard is decided by a window manager; Qt's offscreen platform has none): xvfb-run
 #: (xvfb, xauth), openbox, and xprop (x11-utils) to see that openbox has started.
 APT_X = ["xvfb", "xauth", "openbox", "x11-utils"]
+#: where ``dev.py _wm`` writes its command's exit code for :func:`test_under_x`
+WM_RESULT = "KAUNTA_WM_RESULT"
 
 
 def say(text: str) -> None:
@@ -203,11 +205,29 @@ def test_under_x(args: list[str]) -> int:
     if shutil.which("xvfb-run") is None:
         say("FAILED: the xcb tests need xvfb-run (apt-get install xvfb xauth openbox x11-utils)")
         return 1
-    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "PYTHONDONTWRITEBYTECODE": "1"}
-    pytest = [str(PY), "-m", "pytest", "-p", "no:cacheprovider", "-m", "xcb", *args]
-    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", str(PY), __file__, "_wm", *pytest]
-    say("pytest -m xcb under Xvfb + openbox " + " ".join(args))
-    code = subprocess.call(cmd, cwd=ROOT, env=env)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kaunta-xcb-") as scratch:
+        # pytest's own exit code, written by under_window_manager: xvfb-run's is not it
+        # when xvfb-run fails on its own (its exit 5, a failed clean-up of its temporary
+        # folder, would read as pytest's "nothing collected" and pass a failed run)
+        result = Path(scratch) / "exit-code"
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "xcb",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            WM_RESULT: str(result),
+        }
+        pytest = [str(PY), "-m", "pytest", "-p", "no:cacheprovider", "-m", "xcb", *args]
+        screen = "-screen 0 1366x768x24"
+        cmd = ["xvfb-run", "-a", "-s", screen, str(PY), __file__, "_wm", *pytest]
+        say("pytest -m xcb under Xvfb + openbox " + " ".join(args))
+        outer = subprocess.call(cmd, cwd=ROOT, env=env)
+        written = result.read_text().strip() if result.exists() else ""
+    if not written.isdigit():
+        say(f"FAILED: Xvfb or openbox did not run the xcb tests (xvfb-run exit {outer})")
+        return outer or 1
+    code = int(written)
     if code == 5:  # no test marked xcb among those selected
         return 0
     if code != 0:
@@ -218,7 +238,8 @@ def test_under_x(args: list[str]) -> int:
 def under_window_manager(cmd: list[str], wait: float = 20.0) -> int:
     """Start openbox on ``$DISPLAY``, wait until it manages the screen (the root window's
     ``_NET_SUPPORTING_WM_CHECK``, polled with xprop), run ``cmd``, stop openbox; returns
-    ``cmd``'s exit code. Without the wait the first window could be mapped before a window
+    ``cmd``'s exit code (also written to the file named by ``$KAUNTA_WM_RESULT``, if set,
+    for :func:`test_under_x`). Without the wait the first window could be mapped before a window
     manager exists, and focus would not be decided the way a till's desktop decides it."""
     import time
 
@@ -237,7 +258,10 @@ def under_window_manager(cmd: list[str], wait: float = 20.0) -> int:
                 say(f"openbox did not start on {os.environ.get('DISPLAY')}")
                 return 1
             time.sleep(0.1)
-        return subprocess.call(cmd, cwd=ROOT)
+        code = subprocess.call(cmd, cwd=ROOT)
+        if os.environ.get(WM_RESULT):
+            Path(os.environ[WM_RESULT]).write_text(str(code))
+        return code
     finally:
         wm.terminate()
         wm.wait()

@@ -8,6 +8,7 @@ command runs.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -34,8 +35,19 @@ def test_the_x_packages_are_installed_by_the_test_command() -> None:
     assert "apt_install(APT_TEST + APT_WINDOW + APT_X)" in source
 
 
+def _under_wm(command: list[str], result: Path) -> None:
+    """``xvfb-run -a dev.py _wm COMMAND``, as dev.py test runs it (its exit code: ``result``)."""
+    subprocess.run(
+        ["xvfb-run", "-a", sys.executable, str(ROOT / "dev.py"), "_wm", *command],
+        cwd=ROOT,
+        env={**os.environ, dev.WM_RESULT: str(result)},
+        capture_output=True,
+        timeout=60,
+    )
+
+
 @needs_x
-def test_the_command_runs_with_a_window_manager_in_place() -> None:
+def test_the_command_runs_with_a_window_manager_in_place(tmp_path: Path) -> None:
     """The command sees openbox's window-manager check on the root window at once."""
     probe = [
         sys.executable,
@@ -44,23 +56,31 @@ def test_the_command_runs_with_a_window_manager_in_place() -> None:
         "'_NET_SUPPORTING_WM_CHECK'], capture_output=True, text=True).stdout; "
         "sys.exit(0 if 'window id' in out else 3)",
     ]
-    done = subprocess.run(
-        ["xvfb-run", "-a", sys.executable, str(ROOT / "dev.py"), "_wm", *probe],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    result = tmp_path / "rc"
+    _under_wm(probe, result)
+    assert result.read_text() == "0"
 
 
 @needs_x
-def test_the_command_s_failure_is_the_result() -> None:
-    """A failing xcb run fails ``dev.py test``: the exit code comes back unchanged."""
-    done = subprocess.run(
-        ["xvfb-run", "-a", sys.executable, str(ROOT / "dev.py"), "_wm", "sh", "-c", "exit 7"],
-        cwd=ROOT,
-        capture_output=True,
-        timeout=60,
+def test_the_command_s_exit_code_is_kept(tmp_path: Path) -> None:
+    """The command's own exit code comes back, whatever xvfb-run's own clean-up says."""
+    result = tmp_path / "rc"
+    _under_wm(["sh", "-c", "exit 7"], result)
+    assert result.read_text() == "7"
+
+
+@needs_x
+def test_a_failing_xcb_test_fails_the_run_and_a_passing_one_passes(tmp_path: Path) -> None:
+    """dev.test_under_x, the step of ``dev.py test``: pytest -m xcb under Xvfb + openbox."""
+    failing = tmp_path / "test_failing_x.py"
+    failing.write_text(
+        "import os\nimport pytest\n\n\n@pytest.mark.xcb\ndef test_x() -> None:\n"
+        "    assert os.environ['QT_QPA_PLATFORM'] == 'xcb'\n    assert False\n"
     )
-    assert done.returncode == 7
+    passing = tmp_path / "test_passing_x.py"
+    passing.write_text(
+        "import os\nimport pytest\n\n\n@pytest.mark.xcb\ndef test_x() -> None:\n"
+        "    assert os.environ['QT_QPA_PLATFORM'] == 'xcb'\n"
+    )
+    assert dev.test_under_x([str(failing), "-q"]) == 1
+    assert dev.test_under_x([str(passing), "-q"]) == 0
