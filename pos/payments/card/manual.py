@@ -44,11 +44,11 @@ class ManualCardMethod(PaymentMethod):
     code = CODE
     #: short enough for a payment button at 1024x768; "PDQ" is what Kenyan shops call a
     #: bank's card machine
-    label = "Card (PDQ)"
+    label = text("Card (PDQ)")  # generic words: translated on screens (i18n.text)
     capabilities = frozenset({Capability.IMMEDIATE})
     description = MethodDescription(
         code=CODE,
-        label="Card (PDQ)",
+        label=text("Card (PDQ)"),
         dialog=DialogKind.TERMINAL,  # the bank terminal prompts the customer itself
         receipt_label=text("Card"),  # generic: translated on screens (i18n.text)
         reference_label="Card approval",
