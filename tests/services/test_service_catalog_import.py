@@ -317,3 +317,45 @@ def test_spaces_and_tabs_around_a_value_are_trimmed_not_refused(
     found = product(terminal, "TAB-1")
     assert found is not None
     assert found.name == "Tabbed Tea"
+
+
+def _marked(source: str, disambiguation: str | None) -> str:
+    """A translation that wraps the import's own texts in « », leaving others as they are:
+    what a reader's language does to each part of a line shows where it came from."""
+    if disambiguation and disambiguation.startswith("catalog.import."):
+        return f"«{source}»"
+    return source
+
+
+@pytest.mark.parametrize("content", [BROKEN, HOSTILE], ids=["broken", "hostile"])
+def test_every_bad_line_is_a_coded_message_for_the_readers_language(
+    terminal: Terminal, tmp_path: Path, content: str
+) -> None:
+    """Each line's report is ``catalog.import.row`` around a ``catalog.import.*`` problem
+    (the screens render it through the reader's translation); ``str()`` stays English."""
+    report = terminal.catalog.import_csv(write(tmp_path, content))
+    assert report.errors
+    for error in report.errors:
+        assert error.problem is not None
+        assert error.problem.code.startswith("catalog.import."), error
+        assert error.message.code == "catalog.import.row"
+        assert str(error.message) == str(error) == f"line {error.line}: {error.reason}"
+        shown = error.message.render(_marked)
+        assert shown.startswith(f"«line {error.line}: «"), shown
+        assert shown.endswith("»"), shown
+    by_line = {e.line: e.message.render(_marked) for e in report.errors}
+    if content is BROKEN:  # the amount's own message is Money's, translated on its own
+        assert by_line[4] == "«line 4: «price: 'abc' is not an amount. Type digits, e.g. 1250.50.»»"
+        assert by_line[9] == "«line 9: «SKU OK-0001 is also on line 2»»"
+    else:  # the control character's words are a message inside the message
+        assert by_line[4] == "«line 4: «name holds «a line break»; type it on one line»»"
+
+
+def test_a_barcode_taken_in_the_catalog_is_a_coded_message(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    path = write(tmp_path, HEADER + "TST-0002,6168232712628,Steals The Milk,Test,10.00,S\n")
+    [error] = terminal.catalog.import_csv(path).errors
+    assert error.problem is not None
+    assert error.problem.code == "catalog.import.barcode_taken"
+    assert error.problem.values() == {"value": "6168232712628", "owner": "DAI-0001"}
