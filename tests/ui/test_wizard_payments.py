@@ -153,6 +153,8 @@ def test_the_kiswahili_wizard_reports_a_bad_csv_line_and_names_cash_in_kiswahili
     w.catalog.skip_errors.setChecked(True)
     _next(qtbot, w, w.payments)
     assert w.payments.boxes["cash"].text() == "Taslimu"
+    assert w.payments.boxes["card_zvt"].text() == "Kadi"
+    assert w.payments.boxes["card_manual"].text() == "Kadi (PDQ)"
     assert w.payments.boxes["mpesa"].text() == "M-Pesa"  # a brand stays as it is
     w.payments.boxes["mpesa"].setChecked(True)
     _next(qtbot, w, w.devices)
