@@ -872,7 +872,7 @@ class SaleScreen(QWidget):
             return
         payments = self.act.terminal.payments
         methods = tuple(
-            (m.code, m.label, m.description.hotkey or "")
+            (m.code, i18n.text(m.label), m.description.hotkey or "")
             for m in (payments.methods() if payments else [])
         )
         dialog = TenderDialog(self, view.cash_due, view.totals.due, methods)

@@ -108,3 +108,22 @@ def test_card_outcomes_with_values_read_in_kiswahili_with_their_values() -> None
         "Mashine ya kadi haikuidhinisha marejesho. Muda wa kadi umekwisha. Omba kadi nyingine."
     )
     assert i18n.text(unknown, "en") == unknown
+
+
+def test_the_cash_dialog_names_the_other_ways_to_pay_in_kiswahili(kiswahili_till: Till) -> None:
+    """The cash dialog's "Or:" row names the card methods as the sale screen does, in the
+    cashier's language (it was given the methods' English labels)."""
+    from PySide6.QtWidgets import QPushButton
+
+    from pos.ui.dialogs import TenderDialog
+
+    till = kiswahili_till
+    till.scan(MILK)
+    till.press(Qt.Key.Key_F12)
+    tender = till.dialog()
+    assert isinstance(tender, TenderDialog)
+    labels = [b.text().split("\n")[0] for b in tender.findChildren(QPushButton)]
+    assert "Kadi" in labels  # the terminal's card method
+    assert "Card" not in labels
+    tender.reject()
+    till.idle()
