@@ -3750,14 +3750,29 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Msimbopau {barcode} tayari ni wa bidhaa nyingine.</translation>
     </message>
     <message>
+        <source>Barcode {code} contains characters other than digits</source>
+        <comment>catalog.import.barcode_not_digits</comment>
+        <translation>Msimbopau {code} una herufi zisizo tarakimu</translation>
+    </message>
+    <message>
         <source>Barcode {code} contains characters other than digits: rescan or type it again.</source>
         <comment>barcode.not_digits</comment>
         <translation>Barcode {code} ina herufi zisizo tarakimu: skani tena au iandike upya.</translation>
     </message>
     <message>
+        <source>Barcode {code} has a wrong check digit (expected {expected})</source>
+        <comment>catalog.import.barcode_wrong_check_digit</comment>
+        <translation>Msimbopau {code} una tarakimu ya uhakiki isiyo sahihi (ilitarajiwa {expected})</translation>
+    </message>
+    <message>
         <source>Barcode {code} has a wrong check digit (expected {expected}): rescan or type it again.</source>
         <comment>barcode.wrong_check_digit</comment>
         <translation>Barcode {code} ina tarakimu ya kuhakiki isiyo sahihi (ilitarajiwa {expected}): skani tena au iandike upya.</translation>
+    </message>
+    <message>
+        <source>Barcode {code} has {digits} digits; a barcode has 8, 12, 13 or 14</source>
+        <comment>catalog.import.barcode_wrong_length</comment>
+        <translation>Msimbopau {code} una tarakimu {digits}; msimbopau una 8, 12, 13 au 14</translation>
     </message>
     <message>
         <source>Barcode {code} has {digits} digits; a barcode has 8, 12, 13 or 14: rescan or type it again.</source>
@@ -3802,6 +3817,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Card</source>
         <translation>Kadi</translation>
+    </message>
+    <message>
+        <source>Card (PDQ)</source>
+        <translation>Kadi (PDQ)</translation>
     </message>
     <message>
         <source>Card PIN (demo: any 4 to 6 digits)</source>
@@ -4864,6 +4883,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kurudisha bila risiti</translation>
     </message>
     <message>
+        <source>SKU {value} is also on line {other}</source>
+        <comment>catalog.import.sku_twice</comment>
+        <translation>SKU {value} iko pia kwenye mstari {other}</translation>
+    </message>
+    <message>
+        <source>SKU {value} is missing or has characters other than letters, digits, . _ / -</source>
+        <comment>catalog.import.sku_bad</comment>
+        <translation>SKU {value} haipo au ina herufi zisizo herufi, tarakimu, . _ / -</translation>
+    </message>
+    <message>
         <source>Sale {sale_id}</source>
         <comment>receipt.sale</comment>
         <translation>Mauzo {sale_id}</translation>
@@ -5800,6 +5829,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>VAT kwa kundi</translation>
     </message>
     <message>
+        <source>VAT class {value} is not one of {choices}</source>
+        <comment>catalog.import.vat_bad</comment>
+        <translation>daraja la VAT {value} si mojawapo ya {choices}</translation>
+    </message>
+    <message>
         <source>Viewing reports</source>
         <translation>Kuangalia ripoti</translation>
     </message>
@@ -5871,6 +5905,21 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kiwango cha sifuri</translation>
     </message>
     <message>
+        <source>a NUL byte</source>
+        <comment>catalog.import.nul_byte</comment>
+        <translation>baiti ya NUL</translation>
+    </message>
+    <message>
+        <source>a field is longer than {limit} characters</source>
+        <comment>catalog.import.field_too_long</comment>
+        <translation>sehemu moja ina zaidi ya herufi {limit}</translation>
+    </message>
+    <message>
+        <source>a line break</source>
+        <comment>catalog.import.line_break</comment>
+        <translation>kivunja-mstari</translation>
+    </message>
+    <message>
         <source>a manager</source>
         <translation>meneja</translation>
     </message>
@@ -5879,9 +5928,24 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>msimamizi au meneja</translation>
     </message>
     <message>
+        <source>active must be yes or no, not {value}</source>
+        <comment>catalog.import.active_bad</comment>
+        <translation>active lazima iwe yes au no, si {value}</translation>
+    </message>
+    <message>
         <source>another journal key is kept as {name} already</source>
         <comment>journal_key_other</comment>
         <translation>ufunguo mwingine wa kumbukumbu umeshahifadhiwa kama {name}</translation>
+    </message>
+    <message>
+        <source>barcode {value} already belongs to SKU {owner} in the catalog</source>
+        <comment>catalog.import.barcode_taken</comment>
+        <translation>msimbopau {value} tayari ni wa SKU {owner} katika orodha ya bidhaa</translation>
+    </message>
+    <message>
+        <source>barcode {value} is also on line {other}</source>
+        <comment>catalog.import.barcode_twice</comment>
+        <translation>msimbopau {value} uko pia kwenye mstari {other}</translation>
     </message>
     <message>
         <source>cannot create {folder}</source>
@@ -5920,12 +5984,32 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>mfano 123456</translation>
     </message>
     <message>
+        <source>fields beyond the header's columns: {count}</source>
+        <comment>catalog.import.extra_fields</comment>
+        <translation>sehemu zaidi ya safu za kichwa: {count}</translation>
+    </message>
+    <message>
         <source>gross</source>
         <translation>jumla</translation>
     </message>
     <message>
+        <source>line {line}: {problem}</source>
+        <comment>catalog.import.row</comment>
+        <translation>mstari {line}: {problem}</translation>
+    </message>
+    <message>
         <source>manager</source>
         <translation>meneja</translation>
+    </message>
+    <message>
+        <source>name is missing</source>
+        <comment>catalog.import.name_missing</comment>
+        <translation>jina halipo</translation>
+    </message>
+    <message>
+        <source>name is over {limit} characters</source>
+        <comment>catalog.import.name_long</comment>
+        <translation>jina lina zaidi ya herufi {limit}</translation>
     </message>
     <message>
         <source>no journal key is kept as {name}</source>
@@ -5934,7 +6018,18 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     </message>
     <message>
         <source>price is missing</source>
+        <comment>catalog.import.price_missing</comment>
         <translation>bei haipo</translation>
+    </message>
+    <message>
+        <source>price {value} must be more than zero</source>
+        <comment>catalog.import.price_not_positive</comment>
+        <translation>bei {value} lazima iwe zaidi ya sifuri</translation>
+    </message>
+    <message>
+        <source>price: {problem}</source>
+        <comment>catalog.import.price_bad</comment>
+        <translation>bei: {problem}</translation>
     </message>
     <message>
         <source>product registration</source>
@@ -5967,8 +6062,18 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>muunganisho na KRA ulikatika kabla ya jibu lake</translation>
     </message>
     <message>
+        <source>the control character {char}</source>
+        <comment>catalog.import.control_char</comment>
+        <translation>herufi ya udhibiti {char}</translation>
+    </message>
+    <message>
         <source>the eTIMS worker stopped on an error (see the log)</source>
         <translation>kazi ya eTIMS ilisimama kwa hitilafu (angalia kumbukumbu)</translation>
+    </message>
+    <message>
+        <source>the line cannot be read as CSV ({detail})</source>
+        <comment>catalog.import.not_csv</comment>
+        <translation>mstari hausomeki kama CSV ({detail})</translation>
     </message>
     <message>
         <source>unknown sale snapshot version {version}</source>
@@ -6034,6 +6139,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{amount} went back here for receipt {original}, but head office does not count it: it keeps refund {number} as a conflict for review. Do not give that money back again; tell head office what was handed over.</source>
         <comment>refund_refused_todo</comment>
         <translation>{amount} zilirudishwa hapa kwa risiti {original}, lakini ofisi kuu haizihesabu: inayaweka marejesho {number} kama mgongano wa kukaguliwa. Usirudishe pesa hizo tena; iambie ofisi kuu kiasi kilichotolewa.</translation>
+    </message>
+    <message>
+        <source>{column} holds {what}; type it on one line</source>
+        <comment>catalog.import.control</comment>
+        <translation>{column} ina {what}; iandike kwenye mstari mmoja</translation>
     </message>
     <message>
         <source>{currency} amounts have at most {digits} decimals: {text}.</source>
