@@ -40,7 +40,14 @@ from sync.agent.client import (
     SyncError,
     TransientError,
 )
-from sync.agent.push_results import REGISTER_CONNECT_S, REGISTER_READ_S, ResultPuller
+from sync.agent.push_results import (
+    REGISTER_CONNECT_S,
+    REGISTER_READ_S,
+    ResultPuller,
+    field_int,
+    field_str,
+    parse_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,55 +91,24 @@ class PayPalResult:
         }
 
 
-def _int(item: dict[str, Any], key: str) -> int:
-    value = item.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{key} is not a whole number")
-    return value
-
-
-def _str(item: dict[str, Any], key: str) -> str:
-    value = item.get(key)
-    if not isinstance(value, str):
-        raise ValueError(f"{key} is not text")
-    return value
+def _paypal_result(item: dict[str, Any], seq: int) -> PayPalResult:
+    return PayPalResult(
+        seq=seq,
+        order_id=field_str(item, "order_id"),
+        event_type=field_str(item, "event_type"),
+        state=field_str(item, "state"),
+        capture_id=field_str(item, "capture_id"),
+        refund_id=field_str(item, "refund_id"),
+        amount_minor=field_int(item, "amount_minor"),
+        currency=field_str(item, "currency"),
+        decided_at=str(item.get("decided_at") or ""),
+    )
 
 
 def parse_results(body: dict[str, Any], after: int) -> tuple[list[PayPalResult], int]:
-    """The results of one answer, oldest first, and the cursor after them; a malformed
-    answer (a proxy's page, a bug) is a :class:`TransientError`: nothing is applied."""
-    try:
-        items = body["results"]
-        next_after = body["next_after"]
-        if not isinstance(items, list) or isinstance(next_after, bool):
-            raise ValueError("results is not a list")
-        if not isinstance(next_after, int) or next_after < after:
-            raise ValueError("next_after goes backwards")
-        results = []
-        last = after
-        for item in items:
-            if not isinstance(item, dict):
-                raise ValueError("a result is not an object")
-            seq = _int(item, "seq")
-            if seq <= last:
-                raise ValueError(f"seq {seq} is not after {last}")
-            last = seq
-            results.append(
-                PayPalResult(
-                    seq=seq,
-                    order_id=_str(item, "order_id"),
-                    event_type=_str(item, "event_type"),
-                    state=_str(item, "state"),
-                    capture_id=_str(item, "capture_id"),
-                    refund_id=_str(item, "refund_id"),
-                    amount_minor=_int(item, "amount_minor"),
-                    currency=_str(item, "currency"),
-                    decided_at=str(item.get("decided_at") or ""),
-                )
-            )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise TransientError(f"The head office sent bad PayPal results: {exc}") from None
-    return results, max(next_after, last)
+    """The PayPal results of one answer, oldest first, and the cursor after them
+    (:func:`~sync.agent.push_results.parse_page`)."""
+    return parse_page(body, after, _paypal_result, "PayPal results")
 
 
 class PayPalResultPuller(ResultPuller[PayPalResult]):

@@ -40,6 +40,8 @@ from sync.agent.client import (
     TransientError,
 )
 
+#: what one page of a results pull is made of
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 #: name of the pull cursor in ``sync_state`` (the last ``seq`` handed to the applier)
@@ -97,23 +99,32 @@ class PushResult:
 Applier = Callable[[PushResult], str]
 
 
-def _int(item: dict[str, Any], key: str) -> int:
+def field_int(item: dict[str, Any], key: str) -> int:
+    """``item[key]`` as a whole number (a bool is not one), or ValueError naming it."""
     value = item.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{key} is not a whole number")
     return value
 
 
-def _str(item: dict[str, Any], key: str) -> str:
+def field_str(item: dict[str, Any], key: str) -> str:
+    """``item[key]`` as text, or ValueError naming it."""
     value = item.get(key)
     if not isinstance(value, str):
         raise ValueError(f"{key} is not text")
     return value
 
 
-def parse_results(body: dict[str, Any], after: int) -> tuple[list[PushResult], int]:
-    """The results of one answer, oldest first, and the cursor after them; a malformed
-    answer (a proxy's page, a bug) is a :class:`TransientError`: nothing is applied."""
+def parse_page(
+    body: dict[str, Any],
+    after: int,
+    build: Callable[[dict[str, Any], int], T],
+    what: str,
+) -> tuple[list[T], int]:
+    """One page of a results pull (``{"results": [...], "next_after": N}``), oldest first,
+    and the cursor after it: each item made by ``build(item, seq)``, its ``seq`` strictly
+    after the one before. A malformed answer (a proxy's page, a bug) is a
+    :class:`TransientError` naming ``what``: nothing of it is applied."""
     try:
         items = body["results"]
         next_after = body["next_after"]
@@ -126,26 +137,34 @@ def parse_results(body: dict[str, Any], after: int) -> tuple[list[PushResult], i
         for item in items:
             if not isinstance(item, dict):
                 raise ValueError("a result is not an object")
-            seq = _int(item, "seq")
+            seq = field_int(item, "seq")
             if seq <= last:
                 raise ValueError(f"seq {seq} is not after {last}")
             last = seq
-            results.append(
-                PushResult(
-                    seq=seq,
-                    attempt_id=_str(item, "attempt_id"),
-                    state=_str(item, "state"),
-                    checkout_request_id=_str(item, "checkout_request_id"),
-                    result_code=_str(item, "result_code"),
-                    result_desc=_str(item, "result_desc"),
-                    receipt=_str(item, "receipt"),
-                    amount_minor=_int(item, "amount_minor"),
-                    currency=str(item.get("currency") or "KES"),
-                )
-            )
+            results.append(build(item, seq))
     except (KeyError, TypeError, ValueError) as exc:
-        raise TransientError(f"The head office sent bad push results: {exc}") from None
+        raise TransientError(f"The head office sent bad {what}: {exc}") from None
     return results, max(next_after, last)
+
+
+def _push_result(item: dict[str, Any], seq: int) -> PushResult:
+    return PushResult(
+        seq=seq,
+        attempt_id=field_str(item, "attempt_id"),
+        state=field_str(item, "state"),
+        checkout_request_id=field_str(item, "checkout_request_id"),
+        result_code=field_str(item, "result_code"),
+        result_desc=field_str(item, "result_desc"),
+        receipt=field_str(item, "receipt"),
+        amount_minor=field_int(item, "amount_minor"),
+        currency=str(item.get("currency") or "KES"),
+    )
+
+
+def parse_results(body: dict[str, Any], after: int) -> tuple[list[PushResult], int]:
+    """The push results of one answer, oldest first, and the cursor after them
+    (:func:`parse_page`)."""
+    return parse_page(body, after, _push_result, "push results")
 
 
 @dataclass(frozen=True, slots=True)
