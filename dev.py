@@ -13,6 +13,7 @@ running as root or with password-less sudo; otherwise the exact command is print
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -220,10 +221,20 @@ def test_under_x(args: list[str]) -> int:
         }
         pytest = [str(PY), "-m", "pytest", "-p", "no:cacheprovider", "-m", "xcb", *args]
         screen = "-screen 0 1366x768x24"
-        cmd = ["xvfb-run", "-a", "-s", screen, str(PY), __file__, "_wm", *pytest]
         say("pytest -m xcb under Xvfb + openbox " + " ".join(args))
-        outer = subprocess.call(cmd, cwd=ROOT, env=env)
-        written = result.read_text().strip() if result.exists() else ""
+        written, outer = "", 0
+        for _attempt in range(3):
+            # ``xvfb-run -a`` counts up from ``-n`` to a free display, but two runs started
+            # together (parallel test workers) can both take the same one: start each run
+            # from its own random number, and try again if Xvfb or openbox did not come up
+            first = random.randrange(200, 60000)
+            cmd = ["xvfb-run", "-a", "-n", str(first), "-s", screen]
+            cmd += [str(PY), __file__, "_wm", *pytest]
+            outer = subprocess.call(cmd, cwd=ROOT, env=env)
+            written = result.read_text().strip() if result.exists() else ""
+            if written.isdigit():
+                break
+            say(f"Xvfb or openbox did not come up (xvfb-run exit {outer}): trying again")
     if not written.isdigit():
         say(f"FAILED: Xvfb or openbox did not run the xcb tests (xvfb-run exit {outer})")
         return outer or 1
