@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QWidget
+from pytestqt.exceptions import TimeoutError as WaitTimedOut
 from pytestqt.qtbot import QtBot
 
 from pos.app import demo_hint
@@ -70,8 +71,19 @@ class Till:
         """Wait until every queued service call has run and its result was delivered."""
         self.qtbot.waitUntil(lambda: self.window.runner.pending == 0, timeout=timeout)
 
-    def until(self, predicate: Callable[[], object], timeout: int = WAIT_MS) -> None:
-        self.qtbot.waitUntil(lambda: bool(predicate()), timeout=timeout)
+    def until(
+        self,
+        predicate: Callable[[], object],
+        timeout: int = WAIT_MS,
+        failing: Callable[[], str] | None = None,
+    ) -> None:
+        """Wait for ``predicate``; ``failing`` says what the screen showed if it never held."""
+        try:
+            self.qtbot.waitUntil(lambda: bool(predicate()), timeout=timeout)
+        except WaitTimedOut as timed_out:
+            if failing is None:
+                raise
+            raise AssertionError(f"waited {timeout} ms: {failing()}") from timed_out
 
     # -- finding things on screen ----------------------------------------------------------
     @staticmethod
@@ -108,6 +120,7 @@ class Till:
     def type_pin(self, pin: str) -> None:
         """Type a PIN into the login screen's PIN field and press Enter."""
         field = self.window.login.pin
+        self.until(lambda: field.isEnabled() and field.isVisible())
         self.qtbot.keyClicks(field, pin)
         self.qtbot.keyClick(field, Qt.Key.Key_Return)
         self.idle()

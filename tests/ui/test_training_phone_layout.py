@@ -42,8 +42,14 @@ def english_after() -> Iterator[None]:
 def _log_in(till: Till, language: str) -> None:
     till.choose_user(CASHIER_NAME)
     till.qtbot.mouseClick(till.window.login.language_buttons[language], Qt.MouseButton.LeftButton)
+    QApplication.processEvents()  # the language change's posted events, before the PIN
+    till.idle()
     till.type_pin(CASHIER_PIN)
-    till.until(lambda: till.window.stack.currentWidget() is till.window.sale)
+    login = till.window.login
+    till.until(
+        lambda: till.window.stack.currentWidget() is till.window.sale,
+        failing=lambda: f"still at login: {login.message.text()!r}, PIN {login.pin.text()!r}",
+    )
     till.idle()
     assert i18n.language() == language
 
