@@ -371,7 +371,12 @@ def test_the_kiswahili_device_line_fits_a_1024_by_768_till(device_till: Till) ->
     window = till.window
     line = _hooks(till).line
     # every configured device, in Kiswahili (the line fills in as the devices report)
-    _until(till, lambda: "Mashine ya kadi" in line.text() and "Printa: tayari" in line.text())
+    for shown in ("Printa: tayari", "Mashine ya kadi"):
+        till.until(
+            lambda shown=shown: shown in line.text(),
+            timeout=2 * WAIT_MS,
+            failing=lambda shown=shown: f"{shown!r} not in the device line {line.text()!r}",
+        )
     window.showNormal()
     window.resize(1024, 768)
     QApplication.processEvents()
