@@ -105,7 +105,14 @@ def tender_label(code: str, payments: PaymentService | None) -> str:
     (the methods it offers now), else by the installed plug-ins; else by its code."""
     if payments is not None:
         return payments.tender_label(code)
-    return installed_labels().get(code, code)
+    global _FALLBACK_LABELS
+    if _FALLBACK_LABELS is None:  # read the plug-ins once, not once per row shown
+        _FALLBACK_LABELS = installed_labels()
+    return _FALLBACK_LABELS.get(code, code)
+
+
+#: the installed plug-ins' labels, for screens of a till without a payment service
+_FALLBACK_LABELS: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

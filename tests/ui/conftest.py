@@ -125,6 +125,23 @@ class Till:
         self.qtbot.keyClick(field, Qt.Key.Key_Return)
         self.idle()
 
+    def login_in(self, language: str, name: str = CASHIER_NAME, pin: str = CASHIER_PIN) -> None:
+        """Log in choosing ``language`` with the login screen's buttons (the translator is
+        process-wide: a test that switches it puts English back afterwards)."""
+        self.choose_user(name)
+        self.qtbot.mouseClick(
+            self.window.login.language_buttons[language], Qt.MouseButton.LeftButton
+        )
+        QApplication.processEvents()  # the language change's posted events, before the PIN
+        self.idle()
+        self.type_pin(pin)
+        login = self.window.login
+        self.until(
+            lambda: self.window.stack.currentWidget() is self.window.sale,
+            failing=lambda: f"still at login: {login.message.text()!r}, PIN {login.pin.text()!r}",
+        )
+        self.idle()
+
     def login(self, name: str = CASHIER_NAME, pin: str = CASHIER_PIN) -> None:
         self.choose_user(name)
         self.type_pin(pin)

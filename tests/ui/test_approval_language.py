@@ -22,7 +22,7 @@ import dev
 from pos.demo import DEMO_USERS
 from pos.ui import i18n
 from pos.ui.dialogs import NumberDialog
-from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN, MakeTill, Till
+from tests.ui.conftest import MakeTill, Till
 
 _LEFT = Qt.MouseButton.LeftButton
 DEMO = {role: (name, pin) for name, role, pin in DEMO_USERS}
@@ -43,11 +43,7 @@ def english_after() -> Iterator[None]:
 def kiswahili_till(make_till: MakeTill) -> Till:
     """A training till, the cashier logged in in Kiswahili at the sale screen."""
     till = make_till()
-    till.choose_user(CASHIER_NAME)
-    till.qtbot.mouseClick(till.window.login.language_buttons["sw"], _LEFT)
-    till.type_pin(CASHIER_PIN)
-    till.until(lambda: till.window.stack.currentWidget() is till.window.sale)
-    till.idle()
+    till.login_in("sw")
     assert i18n.language() == "sw"
     return till
 

@@ -22,7 +22,7 @@ from pos.payments.card import zvt_method
 from pos.ui import i18n
 from pos.ui.customer_phone import CustomerPhoneWindow
 from pos.ui.payment_dialogs import GatewayDialog
-from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN, MakeTill, Till
+from tests.ui.conftest import MakeTill, Till
 
 MILK = "6168232712628"  # KES 65.00
 TERMINAL_MS = 20_000
@@ -45,11 +45,7 @@ def english_after() -> Iterator[None]:
 def kiswahili_till(make_paying_till: MakeTill) -> Till:
     """A till in training mode with payments, the cashier logged in in Kiswahili."""
     till = make_paying_till()
-    till.choose_user(CASHIER_NAME)
-    till.qtbot.mouseClick(till.window.login.language_buttons["sw"], _LEFT)
-    till.type_pin(CASHIER_PIN)
-    till.until(lambda: till.window.stack.currentWidget() is till.window.sale)
-    till.idle()
+    till.login_in("sw")
     assert i18n.language() == "sw"
     return till
 

@@ -23,7 +23,7 @@ from pos.ui import i18n
 from pos.ui.customer_phone import DEMO_PHONE_PIN, CustomerPhoneWindow
 from pos.ui.main_window import SIDE_MARGIN
 from pos.ui.payment_dialogs import GatewayDialog
-from tests.ui.conftest import CASHIER_NAME, CASHIER_PIN, MakeTill, Till
+from tests.ui.conftest import MakeTill, Till
 
 MILK = "6168232712628"  # Brookside Fresh Milk 500ml, KES 65.00
 PHONE = "0712 345 678"
@@ -40,17 +40,7 @@ def english_after() -> Iterator[None]:
 
 
 def _log_in(till: Till, language: str) -> None:
-    till.choose_user(CASHIER_NAME)
-    till.qtbot.mouseClick(till.window.login.language_buttons[language], Qt.MouseButton.LeftButton)
-    QApplication.processEvents()  # the language change's posted events, before the PIN
-    till.idle()
-    till.type_pin(CASHIER_PIN)
-    login = till.window.login
-    till.until(
-        lambda: till.window.stack.currentWidget() is till.window.sale,
-        failing=lambda: f"still at login: {login.message.text()!r}, PIN {login.pin.text()!r}",
-    )
-    till.idle()
+    till.login_in(language)
     assert i18n.language() == language
 
 
