@@ -263,13 +263,17 @@ def _prepare(store_code: str, store_name: str) -> str:
 
 
 def _start_task_worker() -> None:
-    """The django-tasks database worker on a daemon thread (no signal handlers: not the
-    main thread); callbacks a killed training head office left are enqueued again first."""
+    """The django-tasks database worker and the STK worker (stored M-Pesa callbacks decided
+    in batches, sync/server/tasks.py) on daemon threads (no signal handlers: not the main
+    thread); callbacks a killed training head office left are enqueued again first."""
     from django_tasks_db.management.commands.db_worker import Worker
 
-    from sync.server.tasks import requeue_unprocessed
+    from sync.server.tasks import requeue_unprocessed, run_stk_worker
 
     requeue_unprocessed()
+    threading.Thread(
+        target=run_stk_worker, args=(0.2,), name="training-hq-stk", daemon=True
+    ).start()
     worker = Worker(
         queue_names=["default"],
         interval=0.2,

@@ -18,7 +18,9 @@ Two kinds, each ``--ack-rounds`` rounds of ``--ack-seconds`` seconds:
   checked on every request), stored, task enqueued.
 
 The figure is the median over rounds of each round's 99th percentile; the rounds' lowest
-and highest p99 give the spread. Every answer must be a 200 acceptance: anything else is
+and highest p99 give the spread. ``callback_backlog_at_end``: the STK callbacks stored but
+not yet decided by the worker when the last STK round's answers are in (whether processing
+keeps up with the acknowledgements). Every answer must be a 200 acceptance: anything else is
 counted in ``*_errors`` (and the figure is not to be trusted if that is not 0).
 """
 
@@ -217,6 +219,15 @@ def _summary(prefix: str, rounds: list[tuple[list[float], int, float]]) -> dict[
     }
 
 
+def _waiting(terminal: Any) -> int:
+    """This bench's stored STK callbacks the worker has not decided yet."""
+    from sync.server.callbacks.models import StkCallbackRecord
+
+    return int(
+        StkCallbackRecord.objects.filter(attempt__terminal=terminal, state="received").count()
+    )
+
+
 def run_callback_ack(
     database_url: str, rate: float = 200.0, seconds: float = 5.0, rounds: int = 3
 ) -> dict[str, Any]:
@@ -281,6 +292,8 @@ def run_callback_ack(
                 )
                 for r in range(rounds)
             ]
+            backlog = _waiting(terminal)
+            connections.close_all()
             paypal_rounds = []
             for r in range(rounds):
                 # signed just before the round: the transmission time is checked against now
@@ -294,5 +307,8 @@ def run_callback_ack(
             server.stop()
     out = {"callback_ack_target_rate_per_s": rate, "callback_ack_rounds": rounds}
     out.update(_summary("callback_ack", stk_rounds))
+    # stored but not yet decided by the worker when the last STK answer came: whether
+    # processing keeps up with the rate (0 or a batch's worth) or falls behind
+    out["callback_backlog_at_end"] = backlog
     out.update(_summary("paypal_webhook_ack", paypal_rounds))
     return out

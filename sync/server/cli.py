@@ -133,16 +133,34 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """A django-tasks database worker; first re-enqueues callbacks a killed worker left."""
+    """The STK worker (stored callbacks decided in batches, sync/server/tasks.py) on a
+    thread beside a django-tasks database worker (PayPal, eTIMS); first re-enqueues what a
+    killed worker left. ``--batch``: each runs until nothing waits, then the command exits.
+    """
+    import threading
+
     from django.core.management import call_command
 
-    from sync.server.tasks import requeue_unprocessed
+    from sync.server.tasks import requeue_unprocessed, run_stk_worker
 
     again = requeue_unprocessed()
     if again:
         print(f"Re-enqueued {again} unprocessed callback(s).", flush=True)
     opts: dict[str, Any] = {"interval": args.interval, "batch": args.batch, "verbosity": 1}
-    call_command("db_worker", **opts)
+    if args.batch:
+        run_stk_worker(args.interval, until_empty=True)
+        call_command("db_worker", **opts)
+        return 0
+    stop = threading.Event()
+    stk = threading.Thread(
+        target=run_stk_worker, args=(args.interval, stop), name="stk-callbacks", daemon=True
+    )
+    stk.start()
+    try:
+        call_command("db_worker", **opts)  # returns after SIGTERM/SIGINT (its own handlers)
+    finally:
+        stop.set()  # the STK batch in hand commits first; a killed one is rolled back
+        stk.join(timeout=30)
     return 0
 
 

@@ -1,7 +1,8 @@
 """The M-Pesa STK callback at head office: pushes registered by a real enrolled terminal,
-callbacks posted over the Django test client, processed by the real django-tasks database
-worker (``db_worker --batch``), and results pulled by the till. Forged requests are refused,
-logged as RejectedCallback rows and change no attempt; the counts are printed for the notes.
+callbacks posted over the Django test client, processed by the real workers (the STK
+worker's batches, then django-tasks' ``db_worker --batch``), and results pulled by the till.
+Forged requests are refused, logged as RejectedCallback rows and change no attempt; the
+counts are printed for the notes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sync.server.callbacks.models import (
 )
 from sync.server.callbacks.tokens import token_for, wire_phone_hash
 from sync.server.callbacks.views import counts
-from sync.server.tasks import decide, requeue_unprocessed
+from sync.server.tasks import decide, requeue_unprocessed, run_stk_worker
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll, new_id
 
@@ -84,7 +85,9 @@ def post(client: Client, path: str, payload: object, **extra: Any) -> Any:
 
 
 def work() -> None:
-    """Run the real django-tasks database worker until the queue is empty."""
+    """Run the real workers until nothing waits: the STK worker (stored callbacks decided in
+    batches, as ``kaunta-hq worker`` runs it), then the django-tasks database worker."""
+    run_stk_worker(0, until_empty=True)
     call_command("db_worker", batch=True, interval=0, verbosity=0)
 
 
@@ -249,7 +252,7 @@ def test_a_task_run_twice_or_requeued_decides_its_attempt_once(client: Client, t
     record = StkCallbackRecord.objects.get(attempt__attempt_id=attempt)
     # as if a worker was killed after taking the task: the record is still 'received'
     assert requeue_unprocessed() == 1
-    work()  # two tasks for one record
+    work()  # the record is the work item: decided once
     a = PushAttempt.objects.get(attempt_id=attempt)
     assert a.state == PushState.PAID
     seq = a.result_seq

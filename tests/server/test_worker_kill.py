@@ -2,14 +2,15 @@
 
 Real processes throughout: ``kaunta-hq serve`` (gunicorn) receives M-Pesa STK callbacks
 over real HTTP and PayPal webhooks that the PayPal sandbox signs and delivers itself (orders
-created, approved and captured through its real API); ``kaunta-hq worker`` processes run the
-django-tasks database queue and are SIGKILLed while they work.
+created, approved and captured through its real API); ``kaunta-hq worker`` processes (the
+STK worker's batches beside the django-tasks database queue) are SIGKILLed while they work.
 
-- PostgreSQL, deterministic: the test holds a row lock on the 8th STK callback record, so
-  the worker claims that task (RUNNING, committed) and blocks inside it; then it is killed.
-  The killed task is left RUNNING by django-tasks-db (nothing there ever expires a claim);
-  the next worker, started with a lease of 0 s, makes it READY again and re-enqueues every
-  unprocessed record, and everything ends processed once.
+- PostgreSQL, deterministic, mid-batch: the test holds a row lock on the 8th STK
+  callback's attempt, so the STK worker claims its batch (every stored record, locked in
+  one transaction) and blocks while it locks the batch's attempts; then it is killed. The
+  batch's transaction was never committed: every record is waiting again, no attempt
+  decided; the next worker (lease 0 s, for a PayPal task the kill may have left RUNNING)
+  claims them again, and everything ends processed once.
 - SQLite: a worker is killed at random moments five times over, then one runs to the end.
 
 "Exactly once" is read from the results: each attempt decided once with its own result
@@ -313,7 +314,7 @@ def pg_hq(pg_url: str, tmp_path: Path) -> Iterator[tuple[HeadOffice, str]]:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_inside_a_task_leaves_every_callback_processed_once_postgresql(
+def test_a_worker_killed_mid_batch_leaves_every_callback_processed_once_postgresql(
     pg_hq: tuple[HeadOffice, str], tmp_path: Path
 ) -> None:
     import psycopg
@@ -322,30 +323,38 @@ def test_a_worker_killed_inside_a_task_leaves_every_callback_processed_once_post
     attempts = hq.stk_callbacks(N_STK)
     orders = hq.paypal_captures(N_PAYPAL)
     log = tmp_path / "workers.log"
-    with psycopg.connect(url) as holder:
-        # hold the 8th callback's row: the worker claims its task and waits inside it
+    with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as watch:
+        # hold the 8th callback's attempt: the STK worker claims its batch (all 16 records,
+        # locked in one transaction) and waits inside it for that attempt's row lock
         (eighth,) = holder.execute(
-            "SELECT id FROM hq_callbacks_stkcallbackrecord ORDER BY id OFFSET 7 LIMIT 1"
+            "SELECT attempt_id FROM hq_callbacks_stkcallbackrecord ORDER BY id OFFSET 7 LIMIT 1"
         ).fetchone() or (None,)
         holder.execute(
-            "SELECT id FROM hq_callbacks_stkcallbackrecord WHERE id = %s FOR UPDATE", (eighth,)
+            "SELECT id FROM hq_callbacks_pushattempt WHERE id = %s FOR UPDATE", (eighth,)
         )
         first = worker(hq.env, log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            running = hq.counts()
-            if running["tasks"].get("RUNNING") and running["stk"].get("done") == 7:
+            (waiting,) = watch.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND query LIKE %s",
+                ("%hq_callbacks_pushattempt%",),
+            ).fetchone() or (0,)
+            if waiting:
                 break
             time.sleep(0.1)
         else:
-            raise AssertionError(f"the worker never got stuck in the 8th task: {running}")
+            raise AssertionError(f"the worker never got stuck in its batch: {hq.counts()}")
         first.send_signal(signal.SIGKILL)
         assert first.wait(timeout=10) == -signal.SIGKILL
         holder.rollback()
     left = hq.counts()
-    assert left["tasks"]["RUNNING"] == 1  # django-tasks-db never expires a claim by itself
-    assert left["stk"] == {"done": 7, "received": N_STK - 7}
-    # a new worker with a 0 s lease: the abandoned task is READY again, records re-enqueued
+    # the killed batch's transaction (every record claimed) was rolled back whole: nothing
+    # half done, every record waiting again
+    assert left["stk"] == {"received": N_STK}, left
+    assert not left["seqs"], left
+    # a new worker (0 s lease for a PayPal task the kill may have left RUNNING): the
+    # batch is claimed again and everything ends processed once
     second = worker({**hq.env, "KAUNTA_HQ_TASK_LEASE_S": "0"}, log, "--batch")
     assert second.wait(timeout=120) == 0, log.read_text()[-3000:]
     check_exactly_once(hq, attempts, orders)

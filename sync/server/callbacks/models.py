@@ -52,7 +52,14 @@ class RecordState(models.TextChoices):
 
 class StkCallbackRecord(models.Model):
     """A callback body that passed the checks, stored before Daraja got its answer (the
-    payer's number masked, :mod:`sync.server.callbacks.redact`)."""
+    payer's number masked, :mod:`sync.server.callbacks.redact`).
+
+    The record is also its own work item: a ``received`` record whose ``retry_at`` is empty
+    or past is waiting for the STK worker (:func:`sync.server.tasks.decide_batch`), which
+    claims such rows in batches (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and finishes a
+    whole batch in one transaction. No queue row is written beside it, so an acknowledgement
+    is one INSERT, and nothing is lost between the record and its task.
+    """
 
     attempt = models.ForeignKey(PushAttempt, on_delete=models.PROTECT, related_name="callbacks")
     received_at = models.DateTimeField(default=timezone.now)
@@ -61,6 +68,19 @@ class StkCallbackRecord(models.Model):
     state = models.CharField(max_length=10, choices=RecordState, default=RecordState.RECEIVED)
     tries = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    #: after a failed try: not before this time (2, 4, 8, 16 s of backoff); empty = now
+    retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = (
+            # the worker's claim: the waiting records, oldest first (a small partial index;
+            # done records, nearly all of them, are not in it)
+            models.Index(
+                fields=["id"],
+                name="hq_stk_record_waiting",
+                condition=models.Q(state="received"),
+            ),
+        )
 
     def __str__(self) -> str:
         return f"callback {self.pk} for {self.attempt.attempt_id} ({self.state})"

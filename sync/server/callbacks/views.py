@@ -12,8 +12,9 @@ each refusal logged as a :class:`RejectedCallback` and changing nothing else: th
 address (``KAUNTA_HQ_CALLBACK_ALLOW``, comma-separated networks; empty = anyone, the demo's
 default), the body size (``MAX_BODY``), the token (HMAC, constant-time), the attempt being
 known, the body being a Daraja callback, its amount and phone being the attempt's. Then the
-body is stored (the payer's number masked: ``redact``) and its task enqueued in one
-transaction, and only then answered ``{"ResultCode":0,"ResultDesc":"Accepted"}``. A
+body is stored (the payer's number masked: ``redact``) as one row that is also the STK
+worker's work item (sync/server/tasks.py), committed, and only then answered
+``{"ResultCode":0,"ResultDesc":"Accepted"}``. A
 second callback for a decided attempt is stored and answered the same way but changes
 nothing.
 
@@ -30,8 +31,9 @@ import logging
 import os
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -45,7 +47,13 @@ from sync.server.api.auth import terminal_of
 from sync.server.api.errors import ApiError
 from sync.server.api.throttles import AddressThrottle, throttled_response
 from sync.server.callbacks.bodies import bounded_body
-from sync.server.callbacks.models import PushAttempt, PushState, RejectedCallback, StkCallbackRecord
+from sync.server.callbacks.models import (
+    PushAttempt,
+    PushState,
+    RecordState,
+    RejectedCallback,
+    StkCallbackRecord,
+)
 from sync.server.callbacks.redact import mask_phone_runs, redact_stk_body
 from sync.server.callbacks.tokens import phone_hash, stored_phone_hash, token_for, token_ok
 
@@ -271,8 +279,9 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
     authentication, and DRF's request and response wrapping was most of the CPU an
     acknowledgement cost. What it must do is all here: everything that needs no database
     first (address, size, token, body), then ONE transaction: the attempt read with one
-    query, amount and phone compared, either the refusal logged or the body stored and its
-    task enqueued, and the address throttle counted last (over the limit: a 429 with
+    query, amount and phone compared, either the refusal logged or the body stored (one
+    INSERT: the record is the STK worker's work item, no queue row beside it), and the
+    address throttle counted last (over the limit: a 429 with
     ``Retry-After`` and the transaction rolled back, so nothing is written). On SQLite that is
     one ``BEGIN IMMEDIATE`` and one commit (one fsync) per callback where the DRF view made two.
     """
@@ -281,19 +290,15 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
         response["Allow"] = "POST"
         return response
     early, verdict = _checks_without_database(request, attempt_id, token)
-    from sync.server.tasks import process_stk_callback
-
     with transaction.atomic():
         outcome = _against_attempt(attempt_id, early, verdict)
         if isinstance(outcome, _Refusal):
             _refusal_row(request, outcome).save(force_insert=True)
         else:
             attempt_pk, checked = outcome
-            record = StkCallbackRecord(
-                attempt_id=attempt_pk, source_ip=_source_ip(request), body=checked.stored_body
-            )
-            record.save(force_insert=True)
-            process_stk_callback.enqueue(record.pk)
+            # the record is its own work item (sync/server/tasks.py: the STK worker claims
+            # waiting records in batches); no queue row beside it
+            _store_record(attempt_pk, _source_ip(request), checked.stored_body)
         # Counted last: the address's counter row stays locked only from here to the commit
         # (every callback from one address passes that row). Over the limit, what this
         # transaction wrote is rolled back, so a throttled request leaves nothing.
@@ -316,6 +321,65 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
 stk_callback_view.throttle_classes = STK_THROTTLES
 
 
+@functools.cache
+def _attempt_sql(vendor: str) -> str:
+    """The attempt's four columns the checks need, by its unique ``attempt_id``: the one
+    read an acknowledgement makes, written out because the ORM's query building was a
+    third of the callback's CPU (docs/performance.md, "STK callbacks: one row"). Made once
+    per database kind (``vendor``), once the models are loaded."""
+    meta, q = PushAttempt._meta, connection.ops.quote_name
+    cols = ", ".join(
+        q(meta.get_field(f).column)
+        for f in ("id", "checkout_request_id", "amount_minor", "phone_hash")
+    )
+    key = q(meta.get_field("attempt_id").column)
+    return f"SELECT {cols} FROM {q(meta.db_table)} WHERE {key} = %s"
+
+
+@functools.cache
+def _record_sql(vendor: str) -> str:
+    """The accepted callback's one INSERT (every column, the defaults written out); made
+    once per database kind (``vendor``)."""
+    meta, q = StkCallbackRecord._meta, connection.ops.quote_name
+    cols = [meta.get_field(f).column for f in _RECORD_FIELDS]
+    return (
+        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(c) for c in cols)}) "
+        f"VALUES ({', '.join(['%s'] * len(cols))})"
+    )
+
+
+_RECORD_FIELDS = (
+    "attempt",
+    "received_at",
+    "source_ip",
+    "body",
+    "state",
+    "tries",
+    "last_error",
+    "retry_at",
+)
+
+
+def _store_record(attempt_pk: int, source_ip: str | None, body: str) -> None:
+    """Insert the accepted callback as the STK worker's work item (``received``, no retry
+    time): what ``StkCallbackRecord(...).save()`` wrote, each value prepared by its field
+    for this database, without the model instance and the ORM's insert machinery."""
+    values = {
+        "attempt": attempt_pk,
+        "received_at": timezone.now(),
+        "source_ip": source_ip,
+        "body": body,
+        "state": str(RecordState.RECEIVED),
+        "tries": 0,
+        "last_error": "",
+        "retry_at": None,
+    }
+    meta = StkCallbackRecord._meta
+    params = [meta.get_field(f).get_db_prep_save(values[f], connection) for f in _RECORD_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_record_sql(connection.vendor), params)
+
+
 def _against_attempt(
     attempt_id: str, early: _Refusal | None, verdict: _Refusal | _Checked | None
 ) -> _Refusal | tuple[int, _Checked]:
@@ -323,11 +387,9 @@ def _against_attempt(
     attempt read with one query, only when the pure checks left something to compare."""
     if early is not None:
         return early
-    row = (
-        PushAttempt.objects.filter(attempt_id=attempt_id)
-        .values_list("pk", "checkout_request_id", "amount_minor", "phone_hash")
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_attempt_sql(connection.vendor), [attempt_id])
+        row = cursor.fetchone()
     if row is None:
         return _Refusal("unknown_attempt", 404, _raw(verdict))
     if not isinstance(verdict, _Checked):
