@@ -7,7 +7,10 @@ One daemon thread of its own (never the GUI thread, never the till worker) that:
 2. queues them in :class:`~sync.etims.queue_sqlite.SqliteQueue` (``etims.sqlite`` beside
    the till's database: its own file, so no till migration), in outbox order;
 3. registers with KRA (``saveItem``) every product not registered yet, before the sale
-   that first sells it is numbered;
+   that first sells it is numbered, with the product's own item classification
+   (``products.kra_item_class``) or else ``[etims] item_class``; a product whose class
+   KRA does not list is refused alone (named in the products screen and the log), and a
+   product whose class changed is registered again under its ``itemCd``;
 4. drains the queue in order (one gap-free ``invcNo`` sequence, looked up after any
    doubt, parked with KRA's reason on a clean refusal);
 5. publishes the queue's state to :class:`~pos.services.etims.EtimsService` and answers
@@ -40,6 +43,7 @@ from pos.services.etims import (
     EtimsService,
     EtimsView,
     KraBlock,
+    KraItem,
     QueueAction,
     QueueRow,
 )
@@ -48,7 +52,7 @@ from pos.store.models import OutboxEvent, Product
 from sync.etims import words
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
 from sync.etims.config import EtimsConfig
-from sync.etims.items import DEFAULT_CLASS, ItemRegistry, listed_class
+from sync.etims.items import DEFAULT_CLASS, ItemRegistry, UnlistedClass, listed_class
 from sync.etims.keykeep import KeyNotStored, restore_rescued, write_rescue
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
@@ -124,7 +128,9 @@ class EtimsLink:
         #: invoices are numbered by its head office, one sequence for all its tills
         self._hold = hold or (lambda: "")
         self._next_catalog = 0.0  # monotonic time of the next catalogue look
-        self._refused_items: dict[str, str] = {}  # SKU -> KRA's reason (this session)
+        #: SKU -> (the class it was refused under, why), this session; a product whose
+        #: class changes since is tried again
+        self._refused_items: dict[str, tuple[str, str]] = {}
         self._bearer = bearer
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -145,7 +151,7 @@ class EtimsLink:
     # -- life --------------------------------------------------------------------------
     def start(self) -> EtimsLink:
         self.service.publish(EtimsView(phase=EtimsPhase.STARTING, training=self.training))
-        self.service.attach(self.block_for, self.registered_skus, self.wake)
+        self.service.attach(self.block_for, self.registered_skus, self.wake, self.kra_items)
         self._thread = threading.Thread(target=self._run, name="etims-worker", daemon=True)
         self._thread.start()
         return self
@@ -175,12 +181,14 @@ class EtimsLink:
         try:
             self._check_chain(queue)
             client = OscuClient(self.branch, self.settings, self._secrets, bearer=self._bearer)
+            self._cache = CodeCache.from_json(queue.load_state("codes") or CodeCache().to_json())
             self._registry = ItemRegistry(
                 (queue.load_state("items") or {}),
                 lambda items: queue.save_state("items", items),
                 default_class=self._item_class,
+                own_class=self._own_class,
+                listed=lambda: self._cache.item_classes,
             )
-            self._cache = CodeCache.from_json(queue.load_state("codes") or CodeCache().to_json())
             for entry in queue.entries(self.branch.key, (EntryState.WAITING,)):
                 if entry.kind is EntryKind.SALE:  # queued before a restart, not registered
                     self._pending.extend(self._registry.missing(entry.body.get("lines") or []))
@@ -360,22 +368,42 @@ class EtimsLink:
         queue.save_state("outbox", {"seq": cursor})
 
     def _register(self, submitter: Submitter) -> None:
+        """Register the products of queued sales KRA lacks. KRA away or refusing stops
+        the round (the line stays pending, tried again next round); a product whose
+        class KRA's list lacks is recorded with the reason and left: its sale parks
+        ("not yet registered") for the manager, and the other products and sales go on."""
         while self._pending:
             line = self._pending[0]
             if not self._registry.is_registered(str(line["sku"])):
-                self._registry.register(
-                    line,
-                    rates=self._cache.tax_rates(),
-                    band_by_vat_code=self.settings.band_by_vat_code,
-                    registrar=self._registrar,
-                    send=submitter.client.save_item,
-                )
+                try:
+                    self._registry.register(
+                        line,
+                        rates=self._cache.tax_rates(),
+                        band_by_vat_code=self.settings.band_by_vat_code,
+                        registrar=self._registrar,
+                        send=submitter.client.save_item,
+                    )
+                except UnlistedClass as exc:
+                    self._refuse(line, exc)
             self._pending.pop(0)
 
+    def _refuse(self, line: Mapping[str, Any], exc: Exception) -> None:
+        sku = str(line["sku"])
+        own = line.get("kra_item_class") if "kra_item_class" in line else self._own_class(sku)
+        self._refused_items[sku] = (self._registry.class_for(own), str(exc))
+        log.warning("eTIMS: product %s not registered with KRA: %s", sku, exc)
+
+    def _own_class(self, sku: str) -> str | None:
+        """The product's own KRA item classification (None: none, or no such SKU)."""
+        with self.db.read_session() as s:
+            return s.scalar(select(Product.kra_item_class).where(Product.sku == sku))
+
     def _register_catalog(self, submitter: Submitter) -> None:
-        """Register active catalogue products KRA does not know yet (``saveItem``), a
+        """Register active catalogue products KRA does not know yet, or knows under
+        another item class than theirs now (``saveItem``, an upsert by ``itemCd``), a
         batch a round, so they are registered before they are first sold; a product
-        KRA refuses is left for its first sale (which then parks with KRA's reason)."""
+        KRA refuses (or whose class KRA does not list) is recorded with the reason and
+        left until its class changes (its first sale parks meanwhile)."""
         now = time.monotonic()
         if now < self._next_catalog:
             return
@@ -394,21 +422,31 @@ class EtimsLink:
             except TransportError:
                 raise  # KRA away: the round stops, nothing is marked refused
             except (EtimsRejected, EtimsError, ValueError) as exc:
-                self._refused_items[str(line["sku"])] = str(exc)
-                log.warning("eTIMS: KRA did not register product %s: %s", line["sku"], exc)
+                self._refuse(line, exc)
 
     def _catalog_missing(self, limit: int) -> list[dict[str, Any]]:
-        """Active products not registered (nor refused this session), as sale lines'
-        wire form (what the registry reads)."""
+        """Active products not registered, or registered under another class than
+        theirs now (and not refused under the class they have now this session), as
+        sale lines' wire form with their ``kra_item_class`` (what the registry reads)."""
         with self.db.read_session() as s:
             rows = s.execute(
-                select(Product.sku, Product.name, Product.price_minor, Product.vat_class)
+                select(
+                    Product.sku,
+                    Product.name,
+                    Product.price_minor,
+                    Product.vat_class,
+                    Product.kra_item_class,
+                )
                 .where(Product.active.is_(True))
                 .order_by(Product.id)
             ).all()
         out: list[dict[str, Any]] = []
-        for sku, name, price, vat_code in rows:
-            if self._registry.is_registered(sku) or sku in self._refused_items:
+        registry = self._registry
+        for sku, name, price, vat_code, own in rows:
+            if registry.up_to_date(sku, own):
+                continue
+            refused = self._refused_items.get(sku)
+            if refused is not None and refused[0] == registry.class_for(own):
                 continue
             try:
                 vat = self._tax_table.get(vat_code)
@@ -420,6 +458,7 @@ class EtimsLink:
                     "name": name,
                     "unit_price": {"minor": price},
                     "vat_class": {"code": vat.code, "rate": str(vat.rate), "exempt": vat.exempt},
+                    "kra_item_class": own,
                 }
             )
             if len(out) >= limit:
@@ -489,6 +528,24 @@ class EtimsLink:
     def registered_skus(self) -> frozenset[str]:
         with self._read_lock:
             return frozenset((self._read().load_state("items") or {}).keys())
+
+    def kra_items(self) -> dict[str, KraItem]:
+        """By SKU: the class each product was registered with, and this session's
+        refusals (the products screen's KRA columns)."""
+        with self._read_lock:
+            items = self._read().load_state("items") or {}
+        out = {
+            sku: KraItem(registered=True, item_class=str(fields.get("item_cls_cd") or ""))
+            for sku, fields in items.items()
+        }
+        for sku, (_class, reason) in dict(self._refused_items).items():
+            known = out.get(sku)
+            out[sku] = KraItem(
+                registered=known is not None,
+                item_class="" if known is None else known.item_class,
+                refused=reason,
+            )
+        return out
 
 
 def _saved_device(queue: SqliteQueue) -> DeviceInfo | None:

@@ -1,9 +1,12 @@
 """Importing the catalog from CSV: every bad row reported, nothing half-imported.
 
 Columns (header required, any order): ``sku``, ``name``, ``price``, ``vat_class`` and
-optionally ``barcode``, ``category``, ``active``. Prices are VAT-inclusive, in the store's
-currency, written as on a shelf label (``1,250.00``). The file is checked completely
-first; if any row is bad, nothing is written unless the caller asks to skip bad rows.
+optionally ``barcode``, ``category``, ``active``, ``kra_item_class`` (the product's KRA
+eTIMS item classification, 1 to 10 digits; empty: the branch's ``[etims] item_class``;
+a file without the column leaves the classes already set as they are). Prices are
+VAT-inclusive, in the store's currency, written as on a shelf label (``1,250.00``). The
+file is checked completely first; if any row is bad, nothing is written unless the
+caller asks to skip bad rows.
 
 A row the CSV reader itself cannot take (a field over the reader's limit of 131,072
 characters, a broken quote) is reported on its line like any other bad row; so is a
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pos.domain.barcode import normalize_barcode
-from pos.domain.catalog import CatalogItem
+from pos.domain.catalog import CatalogItem, valid_kra_item_class
 from pos.domain.errors import DomainError
 from pos.domain.messages import Message, define
 from pos.domain.money import Money
@@ -40,7 +43,7 @@ from pos.store import repositories as repo
 from pos.store.db import Database
 
 REQUIRED_COLUMNS = ("sku", "name", "price", "vat_class")
-OPTIONAL_COLUMNS = ("barcode", "category", "active")
+OPTIONAL_COLUMNS = ("barcode", "category", "active", "kra_item_class")
 _SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _TRUE = {"", "1", "yes", "y", "true", "active"}
 _FALSE = {"0", "no", "n", "false", "inactive"}
@@ -71,6 +74,11 @@ PRICE_NOT_POSITIVE = define(
 )
 VAT_BAD = define("catalog.import.vat_bad", "VAT class {value} is not one of {choices}")
 ACTIVE_BAD = define("catalog.import.active_bad", "active must be yes or no, not {value}")
+KRA_CLASS_BAD = define(
+    "catalog.import.kra_class_bad",
+    "kra_item_class {value} must be 1 to 10 digits (a code from KRA's item "
+    "classification list), or empty for the branch default",
+)
 SKU_TWICE = define("catalog.import.sku_twice", "SKU {value} is also on line {other}")
 BARCODE_TWICE = define("catalog.import.barcode_twice", "barcode {value} is also on line {other}")
 BARCODE_TAKEN = define(
@@ -285,6 +293,9 @@ def parse_row(row: Row, currency: str, vat_codes: tuple[str, ...]) -> CatalogIte
     active_text = row.get("active", "").lower()
     if active_text not in _TRUE | _FALSE:
         raise DomainError(ACTIVE_BAD(value=repr(row.get("active"))))
+    kra_class = row.get("kra_item_class", "")
+    if kra_class and not valid_kra_item_class(kra_class):
+        raise DomainError(KRA_CLASS_BAD(value=repr(kra_class)))
     return CatalogItem(
         product_id=None,
         sku=sku,
@@ -294,6 +305,7 @@ def parse_row(row: Row, currency: str, vat_codes: tuple[str, ...]) -> CatalogIte
         price=price,
         vat_class=vat,
         active=active_text in _TRUE,
+        kra_item_class=kra_class or None,
     )
 
 
@@ -336,8 +348,11 @@ class CatalogService:
         items: list[CatalogItem] = []
         seen_sku: dict[str, int] = {}
         seen_barcode: dict[str, int] = {}
+        with_class = False  # the file has the kra_item_class column
         for line, row in _rows(path, progress):
             report.rows += 1
+            if not isinstance(row, Message) and "kra_item_class" in row:
+                with_class = True
             try:
                 item = parse_row(row, self._currency, self._vat_codes)
             except DomainError as exc:
@@ -386,7 +401,9 @@ class CatalogService:
             for start in range(0, len(good), WRITE_CHUNK):
                 if progress is not None:
                     progress("write", start, len(good))
-                repo.upsert_products(s, good[start : start + WRITE_CHUNK], now)
+                repo.upsert_products(
+                    s, good[start : start + WRITE_CHUNK], now, with_class=with_class
+                )
             self._audit.write(
                 s,
                 user_id=actor,

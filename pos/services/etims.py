@@ -178,6 +178,17 @@ class EtimsView:
         return self.oldest_unsigned is not None and now - self.oldest_unsigned > self.alert_after
 
 
+@dataclass(frozen=True, slots=True)
+class KraItem:
+    """What KRA knows of one product (SKU), for the products screen: whether it is
+    registered, the item classification it was registered with, and why its last
+    registration was refused ("" = it was not)."""
+
+    registered: bool
+    item_class: str = ""
+    refused: str = ""
+
+
 class EtimsService:
     """The eTIMS state for screens; fed by the worker from its own thread."""
 
@@ -187,6 +198,7 @@ class EtimsService:
         self._listeners: list[Callable[[EtimsView], None]] = []
         self._lookup: Callable[[str, bool], KraBlock | None] | None = None
         self._unregistered: Callable[[], frozenset[str]] | None = None
+        self._items: Callable[[], dict[str, KraItem]] | None = None
         self._wake: Callable[[], None] | None = None
         self._waiters: list[_Waiter] = []
         self._requests: list[tuple[QueueAction, int]] = []
@@ -208,12 +220,15 @@ class EtimsService:
         lookup: Callable[[str, bool], KraBlock | None],
         registered: Callable[[], frozenset[str]] | None = None,
         wake: Callable[[], None] | None = None,
+        items: Callable[[], dict[str, KraItem]] | None = None,
     ) -> None:
         """The worker's read-only look-ups (a sale's block, as a copy or not; the SKUs
-        KRA knows) and its wake-up (a sale was completed)."""
+        KRA knows; each product's registered class and refusal) and its wake-up (a sale
+        was completed)."""
         self._lookup = lookup
         self._unregistered = registered
         self._wake = wake
+        self._items = items
 
     def attach_head_office(
         self,
@@ -331,6 +346,15 @@ class EtimsService:
     def registered_skus(self) -> frozenset[str] | None:
         """SKUs registered with KRA (``saveItem``); None when eTIMS is off."""
         return None if self._unregistered is None else self._unregistered()
+
+    def kra_items(self) -> dict[str, KraItem] | None:
+        """By SKU: the class KRA registered each product with and any refusal (products
+        KRA has not heard of are absent); None when eTIMS is off. A worker that gives
+        only the registered SKUs (no classes) is answered from those."""
+        if self._items is not None:
+            return self._items()
+        skus = self.registered_skus()
+        return None if skus is None else {sku: KraItem(registered=True) for sku in skus}
 
 
 class _Waiter:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from pos.domain import csv_safe
 from pos.domain.barcode import InvalidBarcode, normalize_barcode
+from pos.domain.catalog import valid_kra_item_class
 from pos.domain.messages import define
 from pos.domain.money import Money
 from pos.services.audit import AuditWriter
@@ -43,6 +44,11 @@ CHOOSE_VAT = define("product_choose_vat", "Choose a VAT class ({classes}).")
 BARCODE_TAKEN = define(
     "product_barcode_taken", "Barcode {barcode} belongs to another product already."
 )
+KRA_CLASS_BAD = define(
+    "product_kra_class_bad",
+    "A KRA item class is 1 to 10 digits, a code from KRA's item classification list "
+    "(leave it empty for the branch default).",
+)
 HEAD_OFFICE_OWNS = define(
     "products_owned_by_head_office",
     "This till is enrolled: head office owns its products. Change them at head office; "
@@ -60,6 +66,8 @@ class ProductDraft:
     vat_class: str
     category: str = ""
     barcodes: tuple[str, ...] = ()
+    #: KRA eTIMS item classification as typed ("": none, the branch default is used)
+    kra_item_class: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,8 @@ class ProductRow:
     vat_class: str
     barcodes: tuple[str, ...]
     active: bool
+    #: KRA eTIMS item classification (None: the branch default, ``[etims] item_class``)
+    kra_item_class: str | None = None
 
 
 class ProductService:
@@ -137,6 +147,7 @@ class ProductService:
                 vat_class=draft.vat_class,
                 active=True,
                 updated_at=self._clock.now(),
+                kra_item_class=draft.kra_item_class or None,
             )
             s.add(product)
             s.flush()
@@ -169,6 +180,7 @@ class ProductService:
             product.category = draft.category
             product.price_minor = draft.price.minor
             product.vat_class = draft.vat_class
+            product.kra_item_class = draft.kra_item_class or None
             product.updated_at = self._clock.now()
             s.flush()
             for code in draft.barcodes[1:]:
@@ -201,13 +213,25 @@ class ProductService:
             )
 
     def export_csv(self, path: Path) -> int:
-        """The catalog as CSV (the import's columns, all barcodes ``;``-separated);
-        returns how many products were written."""
+        """The catalog as CSV (the import's columns, all barcodes ``;``-separated, the
+        KRA item class empty where the branch default applies); returns how many
+        products were written."""
         self._auth.require(Permission.MANAGE_PRODUCTS)
         count = 0
         with self._db.read_session() as s, path.open("w", encoding="utf-8", newline="") as f:
             out = csv_safe.writer(f)
-            out.writerow(["sku", "barcode", "name", "category", "price", "vat_class", "active"])
+            out.writerow(
+                [
+                    "sku",
+                    "barcode",
+                    "name",
+                    "category",
+                    "price",
+                    "vat_class",
+                    "active",
+                    "kra_item_class",
+                ]
+            )
             for product in s.scalars(select(Product).order_by(Product.sku)):
                 row = self._row(s, product)
                 out.writerow(
@@ -219,6 +243,7 @@ class ProductService:
                         row.price.to_decimal(),
                         row.vat_class,
                         "yes" if row.active else "no",
+                        row.kra_item_class or "",
                     ]
                 )
                 count += 1
@@ -261,7 +286,12 @@ class ProductService:
             codes = tuple(dict.fromkeys(normalize_barcode(b) for b in draft.barcodes if b.strip()))
         except InvalidBarcode as exc:  # wrong length or check digit: the message says which
             raise ServiceError(exc.msg) from None
-        return ProductDraft(sku, name, draft.price, draft.vat_class, draft.category.strip(), codes)
+        kra_class = "".join(draft.kra_item_class.split())
+        if kra_class and not valid_kra_item_class(kra_class):
+            raise ServiceError(KRA_CLASS_BAD())
+        return ProductDraft(
+            sku, name, draft.price, draft.vat_class, draft.category.strip(), codes, kra_class
+        )
 
     @staticmethod
     def _free(s: Session, barcodes: tuple[str, ...], product_id: int | None) -> None:
@@ -297,6 +327,7 @@ class ProductService:
             p.vat_class,
             codes,
             bool(p.active),
+            p.kra_item_class,
         )
 
 
@@ -308,4 +339,5 @@ def _detail(row: ProductRow) -> dict[str, object]:
         "price": row.price.minor,
         "vat_class": row.vat_class,
         "barcodes": list(row.barcodes),
+        "kra_item_class": row.kra_item_class,
     }

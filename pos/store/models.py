@@ -83,6 +83,9 @@ class Product(Base):
     vat_class: Mapped[str] = mapped_column(String(4))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: KRA eTIMS item classification (``itemClsCd``, 1 to 10 digits from KRA's list);
+    #: None: the branch's ``[etims] item_class`` is used (migration 0011)
+    kra_item_class: Mapped[str | None] = mapped_column(String(10), default=None)
 
 
 class Draft(Base):

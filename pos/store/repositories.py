@@ -219,8 +219,13 @@ def count_products(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(Product)).scalar_one())
 
 
-def upsert_products(session: Session, items: Iterable[CatalogItem], now: datetime) -> int:
-    """Insert or update products by SKU. Returns how many rows were written."""
+def upsert_products(
+    session: Session, items: Iterable[CatalogItem], now: datetime, *, with_class: bool = True
+) -> int:
+    """Insert or update products by SKU. Returns how many rows were written.
+
+    ``with_class`` False (a CSV without the ``kra_item_class`` column): a product that
+    exists keeps its KRA item classification, a new one gets none (the branch default)."""
     rows = [
         {
             "sku": i.sku,
@@ -232,37 +237,48 @@ def upsert_products(session: Session, items: Iterable[CatalogItem], now: datetim
             "vat_class": i.vat_class,
             "active": i.active,
             "updated_at": now,
+            **({"kra_item_class": i.kra_item_class} if with_class else {}),
         }
         for i in items
     ]
-    return upsert_product_rows(session, rows)
+    return upsert_product_rows(session, rows, keep_class=not with_class)
 
 
+_UPDATED = (
+    "barcode",
+    "name",
+    "category",
+    "price_minor",
+    "currency",
+    "vat_class",
+    "active",
+    "updated_at",
+)
 _UPSERT_PRODUCT = sqlite_insert(Product)
 _UPSERT_PRODUCT = _UPSERT_PRODUCT.on_conflict_do_update(
     index_elements=[Product.sku],
-    set_={
-        name: _UPSERT_PRODUCT.excluded[name]
-        for name in (
-            "barcode",
-            "name",
-            "category",
-            "price_minor",
-            "currency",
-            "vat_class",
-            "active",
-            "updated_at",
-        )
-    },
+    set_={name: _UPSERT_PRODUCT.excluded[name] for name in (*_UPDATED, "kra_item_class")},
+)
+#: the same, leaving an existing product's ``kra_item_class`` as it is
+_UPSERT_PRODUCT_KEEP_CLASS = sqlite_insert(Product)
+_UPSERT_PRODUCT_KEEP_CLASS = _UPSERT_PRODUCT_KEEP_CLASS.on_conflict_do_update(
+    index_elements=[Product.sku],
+    set_={name: _UPSERT_PRODUCT_KEEP_CLASS.excluded[name] for name in _UPDATED},
 )
 
 
-def upsert_product_rows(session: Session, rows: list[dict[str, Any]]) -> int:
+def upsert_product_rows(
+    session: Session, rows: list[dict[str, Any]], *, keep_class: bool = False
+) -> int:
     """Insert or update product rows (dicts of the ``products`` columns) by SKU, in the
-    caller's transaction: the CSV import and the head office's catalog pages share it."""
+    caller's transaction: the CSV import and the head office's catalog pages share it.
+    ``keep_class``: rows without ``kra_item_class`` leave an existing product's as it is
+    (else a row without the key sets it to NULL)."""
     if not rows:
         return 0
-    session.execute(_UPSERT_PRODUCT, rows)
+    if not keep_class:
+        rows = [r if "kra_item_class" in r else {**r, "kra_item_class": None} for r in rows]
+    session.execute(_UPSERT_PRODUCT_KEEP_CLASS if keep_class else _UPSERT_PRODUCT, rows)
     return len(rows)
 
 

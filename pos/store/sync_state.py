@@ -28,6 +28,7 @@ from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from pos.domain.catalog import valid_kra_item_class as valid_kra_item_class  # for sync.agent
 from pos.store.journal_chain import JournalHead, chain_head, seal_user
 from pos.store.models import OutboxEvent, Product, ProductBarcode, SyncState, User
 from pos.store.repositories import replace_extra_barcodes, upsert_product_rows
@@ -207,6 +208,8 @@ class ProductChange:
     vat_class: str
     category: str
     active: bool
+    #: KRA eTIMS item classification as head office has it (None: the branch default)
+    kra_item_class: str | None = None
 
     @property
     def barcode(self) -> str | None:
@@ -272,6 +275,7 @@ def apply_products(session: Session, changes: Iterable[ProductChange], now: date
                 "vat_class": c.vat_class,
                 "active": c.active,
                 "updated_at": now,
+                "kra_item_class": c.kra_item_class,
             }
             for c in last.values()
         ],

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pos.store.sync_state import ProductChange, UserChange, valid_vat_code
+from pos.store.sync_state import (
+    ProductChange,
+    UserChange,
+    valid_kra_item_class,
+    valid_vat_code,
+)
 
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _BARCODE_RE = re.compile(r"[0-9A-Za-z]{1,14}")
@@ -70,6 +75,12 @@ def product_change(data: Any) -> ProductChange:
     category = data.get("category") or ""
     if not isinstance(category, str) or len(category) > 80:
         raise ValueError("category must be text of up to 80 characters")
+    # optional: a head office from before the field sends none (the branch default)
+    kra_class = data.get("kra_item_class")
+    if kra_class is not None and (
+        not isinstance(kra_class, str) or not valid_kra_item_class(kra_class)
+    ):
+        raise ValueError("kra_item_class must be null or 1 to 10 digits")
     return ProductChange(
         sku=_text(data, "sku", 64),
         name=_text(data, "name", 200),
@@ -79,6 +90,7 @@ def product_change(data: Any) -> ProductChange:
         vat_class=code,
         category=category,
         active=_flag(data, "active"),
+        kra_item_class=kra_class,
     )
 
 

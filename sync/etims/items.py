@@ -6,14 +6,23 @@ that KRA does not know yet: on first sale if nobody registered it earlier. The r
 of what was registered (SKU -> :class:`RegisteredItem`) is kept by the caller (the
 queue's state table at the till): it is the only record of which ``itemCd`` a SKU got.
 
-The item classification (``itemClsCd``) is per product in KRA's list; Kaunta's catalogue
-has no field for it yet, so a branch-wide default is used (``default_class``, the
-reference's general-goods code, configurable) until the catalogue carries one.
+The item classification (``itemClsCd``) is the product's own (the catalogue's
+``kra_item_class``: given in the line as ``kra_item_class``, else asked of
+``own_class(sku)``), falling back to the branch-wide default (``default_class``, the
+reference's general-goods code, configurable) only when the product has none. A class
+KRA's fetched list does not hold is refused for that product alone
+(:class:`UnlistedClass`, naming the product), before anything is sent: KRA would refuse
+it too, and the rest of the catalogue registers as usual.
+
+A product whose class changes after it was registered is registered again under the
+SAME ``itemCd`` (reference 2.7 and section 7: ``saveItem`` upserts by ``itemCd``; an
+``itemCd`` is never reused for another product), so its sales before and after name
+one item; invoices signed before keep the class they were signed with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +30,7 @@ from sync.etims.amounts import band_for
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, EtimsError, RegisteredItem, item_code
 
-__all__ = ["DEFAULT_CLASS", "ItemRegistry", "listed_class", "save_item_body"]
+__all__ = ["DEFAULT_CLASS", "ItemRegistry", "UnlistedClass", "listed_class", "save_item_body"]
 
 #: A general-goods classification; a shop sets its own per product when the catalogue
 #: carries one (GUESS: KRA's list decides which codes a trader may use).
@@ -39,6 +48,20 @@ def listed_class(cache: CodeCache, configured: str, setting: str) -> str:
             f"{len(cache.item_classes)} classifications: set one KRA lists"
         )
     return configured
+
+
+class UnlistedClass(EtimsError):
+    """A product's item classification is not in KRA's fetched list: that product is
+    not registered (``saveItem`` would be refused), the others are."""
+
+    def __init__(self, sku: str, name: str, item_class: str, own: bool, listed: int) -> None:
+        self.sku = sku
+        self.item_class = item_class
+        whose = "its own" if own else "the branch default ([etims] item_class)"
+        super().__init__(
+            f"product {sku} ({name}): the item classification {item_class} ({whose}) is "
+            f"not in KRA's list of {listed} classifications: set one KRA lists"
+        )
 
 
 def save_item_body(
@@ -65,7 +88,12 @@ def save_item_body(
 
 
 class ItemRegistry:
-    """Which SKUs KRA knows, as :class:`RegisteredItem`, persisted through ``save``."""
+    """Which SKUs KRA knows, as :class:`RegisteredItem`, persisted through ``save``.
+
+    ``own_class(sku)``: the product's own classification (None: none, or not in the
+    catalogue), asked for a sale line that does not carry ``kra_item_class``;
+    ``listed()``: the codes of KRA's fetched classification list (empty: not fetched
+    yet, nothing refused before KRA answers)."""
 
     def __init__(
         self,
@@ -73,10 +101,14 @@ class ItemRegistry:
         save: Callable[[dict[str, dict[str, str]]], None],
         *,
         default_class: str = DEFAULT_CLASS,
+        own_class: Callable[[str], str | None] | None = None,
+        listed: Callable[[], Collection[str]] | None = None,
     ) -> None:
         self._items = {sku: RegisteredItem(**dict(fields)) for sku, fields in known.items()}
         self._save = save
         self.default_class = default_class
+        self._own_class = own_class or (lambda _sku: None)
+        self._listed = listed or (lambda: ())
 
     def items(self) -> dict[str, RegisteredItem]:
         return dict(self._items)
@@ -84,8 +116,23 @@ class ItemRegistry:
     def is_registered(self, sku: str) -> bool:
         return sku in self._items
 
+    def registered_class(self, sku: str) -> str | None:
+        """The classification KRA has for ``sku`` (None: not registered)."""
+        item = self._items.get(sku)
+        return None if item is None else item.item_cls_cd
+
+    def class_for(self, own: str | None) -> str:
+        """The classification a product with ``own`` (None: none) is registered with."""
+        return own or self.default_class
+
+    def up_to_date(self, sku: str, own: str | None) -> bool:
+        """Registered, and with the classification the product has now."""
+        return self.registered_class(sku) == self.class_for(own)
+
     def missing(self, lines: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-        """The sale lines (wire form) whose SKU is not registered yet, one per SKU."""
+        """The sale lines (wire form) whose SKU is not registered yet, one per SKU. (A
+        registered product whose class changed is registered again by the catalogue
+        pass, which reads the catalogue; a sale meanwhile names the item KRA has.)"""
         seen: set[str] = set()
         out = []
         for line in lines:
@@ -105,7 +152,17 @@ class ItemRegistry:
         send: Callable[[Mapping[str, Any]], None],
     ) -> RegisteredItem:
         """Register the product of one sale line with KRA (``send`` is ``save_item``) and
-        record it; the band is the one the mapping will give the line."""
+        record it; the band is the one the mapping will give the line, the class the
+        product's own or the default. A product registered before keeps its ``itemCd``
+        (``saveItem`` upserts by it: a changed class or band is registered again).
+        :class:`UnlistedClass` (nothing sent) when KRA's list lacks the class."""
+        sku = str(line["sku"])
+        own = line["kra_item_class"] if "kra_item_class" in line else self._own_class(sku)
+        own = str(own) if own else None
+        item_class = self.class_for(own)
+        listed = self._listed()
+        if listed and item_class not in listed:
+            raise UnlistedClass(sku, str(line["name"]), item_class, own is not None, len(listed))
         vat = line["vat_class"]
         band = band_for(
             str(vat["code"]),
@@ -114,13 +171,13 @@ class ItemRegistry:
             rates,
             dict(band_by_vat_code),
         )
-        number = len(self._items) + 1
-        item = RegisteredItem(
-            sku=str(line["sku"]),
-            item_cd=item_code("KE", "2", "NT", "U", number),
-            item_cls_cd=self.default_class,
-            tax_ty_cd=band,
+        known = self._items.get(sku)
+        item_cd = (
+            known.item_cd
+            if known is not None
+            else item_code("KE", "2", "NT", "U", len(self._items) + 1)
         )
+        item = RegisteredItem(sku=sku, item_cd=item_cd, item_cls_cd=item_class, tax_ty_cd=band)
         send(save_item_body(item, str(line["name"]), int(line["unit_price"]["minor"]), registrar))
         self._items[item.sku] = item
         self._save(

@@ -63,6 +63,7 @@ def test_a_catalog_change_at_head_office_reaches_the_store_after_the_cursor(
         "vat_class": {"code": "S", "rate": "16", "exempt": False},
         "category": "Dairy",
         "active": True,
+        "kra_item_class": None,
     }
     assert by_sku["FLR-0001"]["data"]["vat_class"]["exempt"] is True
     assert pull(client, till, cursor)["changes"] == []

@@ -1,8 +1,10 @@
 """The products screen: the shop's own catalog on a standalone till.
 
-A list (search by SKU, barcode or name, inactive products greyed) and a form: SKU (fixed
-once the product exists: sales and head office know it by it), name, category, price, VAT
-class and the barcodes, one a line (the first is the main one). Save adds or changes the
+A list (search by SKU, barcode or name, inactive products greyed; while eTIMS runs, each
+product's KRA registration and item class) and a form: SKU (fixed once the product
+exists: sales and head office know it by it), name, category, price, VAT class, KRA item
+class (digits from KRA's list; empty: the branch's ``[etims] item_class``) and the
+barcodes, one a line (the first is the main one). Save adds or changes the
 product, Deactivate / Reactivate takes it out of (or back into) scanning, Export writes the
 catalog as CSV. The service checks the manager's permission, the barcodes' check digits and
 that no barcode belongs to another product, and audits every change; a new price takes
@@ -41,6 +43,7 @@ from PySide6.QtWidgets import (
 from pos.domain.errors import DomainError
 from pos.domain.money import Money
 from pos.services.catalog import ImportReport
+from pos.services.etims import KraItem
 from pos.services.products import ProductDraft, ProductRow
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
@@ -93,11 +96,19 @@ class ProductsDialog(KauntaDialog):
         self.search.setMinimumHeight(TOUCH_HEIGHT)
         self.search.textChanged.connect(lambda _t: self.refresh())
         left.addWidget(self.search)
-        self.table = QTableWidget(0, 4, self)
+        self.table = QTableWidget(0, 5, self)
         self.table.setHorizontalHeaderLabels(
-            [self.tr("Name"), self.tr("SKU"), self.tr("Price"), self.tr("KRA")]
+            [
+                self.tr("Name"),
+                self.tr("SKU"),
+                self.tr("Price"),
+                self.tr("KRA"),
+                self.tr("KRA item class"),
+            ]
         )
-        self.table.setColumnHidden(3, True)  # shown while eTIMS runs (registered or not)
+        # shown while eTIMS runs (registered or not, and with which class)
+        self.table.setColumnHidden(3, True)
+        self.table.setColumnHidden(4, True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -106,8 +117,8 @@ class ProductsDialog(KauntaDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._chosen)
         left.addWidget(self.table)
-        # KRA eTIMS: products not registered yet (``saveItem``); None while eTIMS is off
-        self.registered: frozenset[str] | None = None
+        # KRA eTIMS: what KRA knows of each SKU (``saveItem``); None while eTIMS is off
+        self.registered: dict[str, KraItem] | None = None
         self.kra_note = QLabel("", self)
         self.kra_note.setWordWrap(True)
         self.kra_note.hide()
@@ -122,11 +133,14 @@ class ProductsDialog(KauntaDialog):
         self.vat = QComboBox(self)
         for code in actions.terminal.ctx.tax_table.codes():
             self.vat.addItem(code, code)
+        self.kra_class = QLineEdit(self)
+        self.kra_class.setPlaceholderText(self.tr("Empty: the branch default"))
+        self.kra_class.setMaxLength(10)
         self.barcodes = QPlainTextEdit(self)
         self.barcodes.setPlaceholderText(self.tr("One barcode a line"))
         self.barcodes.setMaximumHeight(110)
         self.state = QLabel("", self)
-        for field in (self.sku, self.name, self.category, self.price):
+        for field in (self.sku, self.name, self.category, self.price, self.kra_class):
             field.setMinimumHeight(TOUCH_HEIGHT)
             self.clears_errors(field)
         form.addRow(self.tr("SKU"), self.sku)
@@ -134,6 +148,7 @@ class ProductsDialog(KauntaDialog):
         form.addRow(self.tr("Category"), self.category)
         form.addRow(self.tr("Price ({currency})").format(currency=self._currency), self.price)
         form.addRow(self.tr("VAT class"), self.vat)
+        form.addRow(self.tr("KRA item class"), self.kra_class)
         form.addRow(self.tr("Barcodes"), self.barcodes)
         form.addRow("", self.state)
         body.addLayout(form, 2)
@@ -172,7 +187,7 @@ class ProductsDialog(KauntaDialog):
         )
         for widget in (self.new_button, self.active_button, self.ok_button, self.import_button):
             widget.setEnabled(not self.read_only)
-        for field in (self.sku, self.name, self.category, self.price):
+        for field in (self.sku, self.name, self.category, self.price, self.kra_class):
             field.setReadOnly(self.read_only)
         self.barcodes.setReadOnly(self.read_only)
         self.vat.setEnabled(not self.read_only)
@@ -188,10 +203,10 @@ class ProductsDialog(KauntaDialog):
         products, etims = self._actions.terminal.products, self._actions.terminal.etims
         text = self.search.text()
         self._actions.call(
-            lambda: (products.find(text), etims.registered_skus()), self._found, self._failed
+            lambda: (products.find(text), etims.kra_items()), self._found, self._failed
         )
 
-    def _found(self, found: tuple[list[ProductRow], frozenset[str] | None]) -> None:
+    def _found(self, found: tuple[list[ProductRow], dict[str, KraItem] | None]) -> None:
         self.registered = found[1]
         self._listed(found[0])
 
@@ -199,30 +214,53 @@ class ProductsDialog(KauntaDialog):
         self.rows = rows
         registered = self.registered
         self.table.setColumnHidden(3, registered is None)
-        missing = 0
+        self.table.setColumnHidden(4, registered is None)
+        missing = refused = 0
         self.table.blockSignals(True)
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
-            kra = ""
+            kra = kra_class = reason = ""
             if registered is not None:
-                known = row.sku in registered
-                if not known and row.active:
+                known = registered.get(row.sku)
+                kra, kra_class, reason = self._kra_cells(row, known)
+                if (known is None or not known.registered) and row.active:
                     missing += 1
-                kra = self.tr("registered") if known else self.tr("not registered")
-            cells = (row.name, row.sku, str(row.price), kra)
+                    refused += bool(reason)
+            cells = (row.name, row.sku, str(row.price), kra, kra_class)
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if not row.active:
                     item.setForeground(QBrush(_INACTIVE))
+                if reason and j in (3, 4):
+                    item.setToolTip(reason)
                 self.table.setItem(i, j, item)
         self.table.blockSignals(False)
         self.kra_note.setVisible(bool(missing))
-        self.kra_note.setText(
-            self.tr(
-                "{n} listed products are not registered with KRA yet. Kaunta registers them "
-                "while KRA is online, and always before a sale of one is sent."
-            ).format(n=missing)
-        )
+        note = self.tr(
+            "{n} listed products are not registered with KRA yet. Kaunta registers them "
+            "while KRA is online, and always before a sale of one is sent."
+        ).format(n=missing)
+        if refused:
+            note += " " + self.tr(
+                "KRA refused {n} of them: point at one for the reason (often an item "
+                "class KRA does not list)."
+            ).format(n=refused)
+        self.kra_note.setText(note)
+
+    def _kra_cells(self, row: ProductRow, known: KraItem | None) -> tuple[str, str, str]:
+        """The KRA status, the KRA item class and the refusal (tool tip) of one row.
+        The class shown is the product's own (or "branch default"); one registered
+        under another class says so (Kaunta registers it again with the new one)."""
+        wanted = row.kra_item_class or self.tr("branch default")
+        if known is not None and known.refused and not known.registered:
+            return self.tr("refused"), wanted, known.refused
+        if known is None or not known.registered:
+            return self.tr("not registered"), wanted, ""
+        now = known.item_class
+        if row.kra_item_class and now and now != row.kra_item_class:
+            text = self.tr("{wanted} (registered as {now}; registering again)")
+            return self.tr("registered"), text.format(wanted=wanted, now=now), known.refused
+        return self.tr("registered"), now or wanted, known.refused
 
     def _chosen(self) -> None:
         selected = self.table.selectionModel().selectedRows()
@@ -237,6 +275,7 @@ class ProductsDialog(KauntaDialog):
         self.category.setText(row.category)
         self.price.setText(str(row.price.to_decimal()))
         self.vat.setCurrentIndex(max(0, self.vat.findData(row.vat_class)))
+        self.kra_class.setText(row.kra_item_class or "")
         self.barcodes.setPlainText("\n".join(row.barcodes))
         self.state.setText(self.tr("Active") if row.active else self.tr("Deactivated"))
         self.active_button.setText(self.tr("Deactivate") if row.active else self.tr("Reactivate"))
@@ -246,7 +285,7 @@ class ProductsDialog(KauntaDialog):
         """An empty form for a new product."""
         self.current = None
         self.table.clearSelection()
-        for field in (self.sku, self.name, self.category, self.price):
+        for field in (self.sku, self.name, self.category, self.price, self.kra_class):
             field.clear()
         self.sku.setReadOnly(self.read_only)
         self.barcodes.clear()
@@ -267,6 +306,7 @@ class ProductsDialog(KauntaDialog):
             vat_class=str(self.vat.currentData()),
             category=self.category.text(),
             barcodes=tuple(b for b in self.barcodes.toPlainText().split() if b),
+            kra_item_class=self.kra_class.text(),
         )
 
     def save(self) -> None:

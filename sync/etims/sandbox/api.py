@@ -132,7 +132,7 @@ class Api:
         return envelope("000", "Successful", now, {"bhfList": branches(device.tin)})
 
     def save_item(self, device: Device, body: dict[str, Any], now: datetime) -> dict[str, Any]:
-        check_item_save(body, self.codes(now))
+        check_item_save(body, self.codes(now), {str(r["itemClsCd"]) for r in ITEM_CLASSES})
         device.items[str(body["itemCd"])] = dict(body)
         return envelope("000", "Successful", now)
 

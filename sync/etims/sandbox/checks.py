@@ -134,11 +134,21 @@ class SaleRules:
     now: datetime
 
 
-def check_item_save(body: dict[str, Any], codes: dict[str, set[str]]) -> None:
+def check_item_save(
+    body: dict[str, Any], codes: dict[str, set[str]], item_classes: set[str]
+) -> None:
+    """``saveItem``: required fields, lengths and code values; ``itemClsCd`` must be
+    one of the simulator's own classification list (``selectItemClsList``), as KRA
+    accepts only the classes it lists."""
     for name in ITEM_SAVE_REQUIRED:
         present(body, name)
     if len(str(body["itemCd"])) > 20:
         raise Invalid("itemCd", "is longer than 20 characters")
+    item_class = str(body["itemClsCd"])
+    if not (0 < len(item_class) <= 10 and item_class.isascii() and item_class.isdigit()):
+        raise Invalid("itemClsCd", f"{item_class!r} is not 1 to 10 digits")
+    if item_class not in item_classes:
+        raise Invalid("itemClsCd", f"{item_class!r} is not in the item classification list")
     for name, cls_ in (
         ("pkgUnitCd", "17"),
         ("qtyUnitCd", "10"),

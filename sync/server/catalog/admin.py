@@ -25,7 +25,16 @@ class VatClassAdmin(RoleAdmin):
 
 @admin.register(Product)
 class ProductAdmin(RoleAdmin):
-    list_display = ("sku", "name", "price_minor", "currency", "vat_class", "active", "version")
+    list_display = (
+        "sku",
+        "name",
+        "price_minor",
+        "currency",
+        "vat_class",
+        "kra_item_class",
+        "active",
+        "version",
+    )
     search_fields = ("sku", "name", "barcodes__code")
     list_filter = ("active", "vat_class", "category")
     inlines = (BarcodeInline,)

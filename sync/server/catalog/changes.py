@@ -55,6 +55,7 @@ def changes_page(store: Store, cursor: str, limit: int) -> dict[str, Any]:
             "vat_class__code",
             "vat_class__rate",
             "vat_class__exempt",
+            "kra_item_class",
         )[: limit + 1]
     )
     # The page's barcodes by the page's version range, not by a list of its 1,000 product
@@ -69,7 +70,20 @@ def changes_page(store: Store, cursor: str, limit: int) -> dict[str, Any]:
         ).values_list("product_id", "code"):
             codes.setdefault(product_id, []).append(code)
     merged: list[tuple[int, dict[str, Any]]] = []
-    for pk, version, sku, name, price, currency, category, active, vcode, vrate, vexempt in rows:
+    for (
+        pk,
+        version,
+        sku,
+        name,
+        price,
+        currency,
+        category,
+        active,
+        vcode,
+        vrate,
+        vexempt,
+        kra_class,
+    ) in rows:
         data = {
             "sku": sku,
             "name": name,
@@ -79,6 +93,7 @@ def changes_page(store: Store, cursor: str, limit: int) -> dict[str, Any]:
             "vat_class": {"code": vcode, "rate": vrate, "exempt": vexempt},
             "category": category,
             "active": active,
+            "kra_item_class": kra_class or None,
         }
         merged.append((version, {"kind": "product", "id": sku, "version": version, "data": data}))
     staff = list(

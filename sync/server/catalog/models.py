@@ -74,12 +74,30 @@ class Product(Versioned):
     price_minor = models.BigIntegerField("price (minor units, VAT included)")
     currency = models.CharField(max_length=3, default="KES")
     active = models.BooleanField(default=True)
+    #: KRA eTIMS item classification (``itemClsCd`` from KRA's list, 1 to 10 digits);
+    #: empty: the branch default (``KAUNTA_ETIMS_ITEM_CLASS``). Sent to the tills.
+    kra_item_class = models.CharField(
+        "KRA item classification",
+        max_length=10,
+        null=True,
+        blank=True,
+        default=None,
+        validators=[RegexValidator(r"^[0-9]{1,10}$", "1 to 10 digits from KRA's list")],
+        help_text="KRA eTIMS itemClsCd (digits, from KRA's classification list); "
+        "empty: the branch default.",
+    )
 
     class Meta:
         constraints = (
             models.UniqueConstraint(fields=["organisation", "sku"], name="sku_per_organisation"),
         )
         indexes = (models.Index(fields=["organisation", "version"]),)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # the admin's blank field is "" : stored as NULL (the branch default), one meaning
+        if self.kra_item_class is not None and not self.kra_item_class.strip():
+            self.kra_item_class = None
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"

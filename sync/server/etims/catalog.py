@@ -6,8 +6,13 @@ since KRA registers items per PIN and branch. A round registers at most
 :data:`CATALOG_BATCH` products (``KAUNTA_ETIMS_CATALOG_BATCH``) after the queue is drained,
 so a large catalogue never holds up the sales; a sale whose product is still missing
 registers it itself just before it is numbered (``worker.run_round``). A product KRA
-refuses is skipped for the rest of this worker process's life (logged with KRA's reason;
-its first sale then parks with the reason for the manager).
+refuses, or whose item classification KRA's list lacks, is skipped for the rest of this
+worker process's life unless its class changes (logged with the reason; its first sale
+then parks for the manager).
+
+Each product is registered with its own ``kra_item_class``, or the branch default
+(``KAUNTA_ETIMS_ITEM_CLASS``) when it has none; a product registered under another class
+than the one it has now is registered again (same ``itemCd``: ``saveItem`` upserts).
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from sync.server.etims.models import BranchDevice
 log = logging.getLogger("kaunta.hq.etims")
 
 CATALOG_BATCH = int(os.environ.get("KAUNTA_ETIMS_CATALOG_BATCH", "20"))
-#: (device pk, SKU) -> KRA's reason, in this worker process
-REFUSED: dict[tuple[int, str], str] = {}
+#: (device pk, SKU) -> (the class it was refused under, the reason), in this process
+REFUSED: dict[tuple[int, str], tuple[str, str]] = {}
 
 
 def _products(device: BranchDevice) -> Any:
@@ -54,23 +59,44 @@ def unregistered(
 
 
 def as_line(product: Product) -> dict[str, Any]:
-    """A product in a sale line's wire form (what the item registry reads)."""
+    """A product in a sale line's wire form with its own class (what the item registry
+    reads)."""
     vat = product.vat_class
     return {
         "sku": product.sku,
         "name": product.name,
         "unit_price": {"minor": product.price_minor, "currency": product.currency},
         "vat_class": {"code": vat.code, "rate": vat.rate, "exempt": vat.exempt},
+        "kra_item_class": product.kra_item_class or None,
     }
 
 
+def own_class(device: BranchDevice, sku: str) -> str | None:
+    """The catalogue's KRA item classification of ``sku`` (None: none, or no such
+    product in the branch's organisation)."""
+    found = (
+        Product.objects.filter(organisation_id=device.store.organisation_id, sku=sku)
+        .values_list("kra_item_class", flat=True)
+        .first()
+    )
+    return found or None
+
+
 def lines_to_register(
-    device: BranchDevice, known: Callable[[str], bool], limit: int = CATALOG_BATCH
+    device: BranchDevice,
+    registered_class: Callable[[str], str | None],
+    default_class: str,
+    limit: int = CATALOG_BATCH,
 ) -> list[dict[str, Any]]:
-    """This round's products: not registered, not refused in this process."""
+    """This round's products: not registered, or registered under another class than
+    their own (or ``default_class``) now; not refused under that class in this process."""
     out = []
-    for product in unregistered(device, known=known):
-        if (device.pk, product.sku) in REFUSED:
+    for product in _products(device).iterator():
+        wanted = product.kra_item_class or default_class
+        if registered_class(product.sku) == wanted:
+            continue
+        refused = REFUSED.get((device.pk, product.sku))
+        if refused is not None and refused[0] == wanted:
             continue
         out.append(as_line(product))
         if len(out) >= limit:

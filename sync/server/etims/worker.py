@@ -30,7 +30,7 @@ from typing import Any
 
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
 from sync.etims.config import environment_section, environment_variable, parse_settings
-from sync.etims.items import DEFAULT_CLASS, ItemRegistry, listed_class
+from sync.etims.items import DEFAULT_CLASS, ItemRegistry, UnlistedClass, listed_class
 from sync.etims.keykeep import KeyNotStored, restore_rescued, write_rescue
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
@@ -143,7 +143,15 @@ def run_round(
     def save_items(items: dict[str, dict[str, str]]) -> None:
         BranchDevice.objects.filter(pk=device.pk).update(items=items)
 
-    registry = ItemRegistry(device.items or {}, save_items, default_class=default_class)
+    from sync.server.etims.catalog import REFUSED, own_class
+
+    registry = ItemRegistry(
+        device.items or {},
+        save_items,
+        default_class=default_class,
+        own_class=lambda sku: own_class(device, sku),
+        listed=lambda: cache.item_classes,
+    )
     registrar = Registrar("kaunta-hq", f"Kaunta head office {device.store}")
     submitter = Submitter(
         queue,
@@ -158,13 +166,20 @@ def run_round(
         for entry in queue.entries(branch.key, (EntryState.WAITING,)):
             if entry.kind is EntryKind.SALE:
                 for line in registry.missing(entry.body.get("lines") or []):
-                    registry.register(
-                        line,
-                        rates=cache.tax_rates(),
-                        band_by_vat_code=settings.band_by_vat_code,
-                        registrar=registrar,
-                        send=client.save_item,
-                    )
+                    sku = str(line["sku"])
+                    if (device.pk, sku) in REFUSED:
+                        continue  # its sale parks ("not yet registered") for the manager
+                    try:
+                        registry.register(
+                            line,
+                            rates=cache.tax_rates(),
+                            band_by_vat_code=settings.band_by_vat_code,
+                            registrar=registrar,
+                            send=client.save_item,
+                        )
+                    except UnlistedClass as exc:  # this product alone: the rest go on
+                        REFUSED[(device.pk, sku)] = (exc.item_class, str(exc))
+                        log.warning("eTIMS %s: %s", device.key, exc)
     except (TransportError, EtimsRejected) as exc:
         return RoundResult(0, 0, f"product registration: {exc}")
     result = submitter.drain()
@@ -186,12 +201,14 @@ def _register_catalog(
     registrar: Registrar,
     client: OscuClient,
 ) -> int:
-    """Register a batch of the catalogue's products KRA lacks (``saveItem``), ahead of
-    their first sale; KRA away stops (raised), a refusal skips the product (logged)."""
+    """Register a batch of the catalogue's products KRA lacks, or has under another
+    class than theirs now (``saveItem``), ahead of their first sale; KRA away stops
+    (raised), a refusal (KRA's, or a class KRA does not list) skips the product
+    (logged, kept with the class it was refused under)."""
     from sync.server.etims.catalog import REFUSED, lines_to_register
 
     done = 0
-    for line in lines_to_register(device, registry.is_registered):
+    for line in lines_to_register(device, registry.registered_class, registry.default_class):
         try:
             registry.register(
                 line,
@@ -204,7 +221,8 @@ def _register_catalog(
         except TransportError:
             raise
         except (EtimsRejected, EtimsError, ValueError) as exc:
-            REFUSED[(device.pk, str(line["sku"]))] = str(exc)
+            wanted = registry.class_for(line.get("kra_item_class"))
+            REFUSED[(device.pk, str(line["sku"]))] = (wanted, str(exc))
             log.warning("eTIMS %s: KRA did not register %s: %s", device.key, line["sku"], exc)
     return done
 

@@ -44,6 +44,8 @@ Later stages start the same way from the previous snapshot (and its key)::
     python tests/store/snapshots/make_snapshots.py 0009 /tmp/snap/till.sqlite
     rm -rf /tmp/snap && mkdir /tmp/snap
     python tests/store/snapshots/make_snapshots.py 0010 /tmp/snap/till.sqlite
+    rm -rf /tmp/snap && mkdir /tmp/snap
+    python tests/store/snapshots/make_snapshots.py 0011 /tmp/snap/till.sqlite
 """
 
 from __future__ import annotations
@@ -444,6 +446,39 @@ def stage_0010(path: Path) -> None:
         (HERE / f"0010.{suffix}").write_bytes((HERE / f"0009.{suffix}").read_bytes())
 
 
+def stage_0011(path: Path) -> None:
+    """The 0010 till with a KRA item class on one product (``products.kra_item_class``):
+    the others keep none (the branch default), as on every upgraded till; a sale of the
+    classed product still works."""
+    from dataclasses import replace
+
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+    from pos.services.products import ProductDraft
+
+    if not path.exists():
+        _load_previous(path, "0010")
+        (path.parent / "journal.key.DEMO-T1").write_bytes((HERE / "0010.key").read_bytes())
+        (path.parent / "auth.pin_pepper").write_bytes((HERE / "0010.pepper").read_bytes())
+    t = _terminal(path, datetime(2026, 12, 4, 11, 0, tzinfo=UTC))
+    report = t.startup_checks()
+    assert report.audit_ok, report.audit_problem
+    pins = {r: p for _, r, p in DEMO_USERS}
+    t.auth.login(_user(t, "manager"), pins["manager"])
+    [milk] = t.products.find("DAI-0001")
+    draft = ProductDraft(
+        milk.sku, milk.name, milk.price, milk.vat_class, milk.category, milk.barcodes
+    )
+    t.products.edit(milk.product_id, replace(draft, kra_item_class="5022110500"))
+    c = t.checkout
+    c.scan("6168232712628", 1)
+    receipt = c.pay_cash(Money(10000)).receipt
+    assert receipt is not None
+    t.close()
+    for suffix in ("key", "pepper"):
+        (HERE / f"0011.{suffix}").write_bytes((HERE / f"0010.{suffix}").read_bytes())
+
+
 def _load_previous(path: Path, revision: str) -> None:
     """A file at ``revision`` holding that revision's snapshot (as the tests build it)."""
     from pos.store.db import Database
@@ -490,6 +525,7 @@ def main(revision: str, path: Path) -> int:
         "0008": stage_0008,
         "0009": stage_0009,
         "0010": stage_0010,
+        "0011": stage_0011,
     }
     stages[revision](path)
     header = (
