@@ -561,9 +561,18 @@ class MainWindow(QMainWindow):
         self.refresh_shop()  # the title and status line, built from values, in it too
 
     def lock(self) -> None:
-        """Lock the till now (idle timeout, Ctrl+L)."""
+        """Lock the till now (idle timeout, Ctrl+L).
+
+        Not while a payment waits for the customer on their own phone (M-Pesa, PayPal):
+        the cashier is idle because they wait with the customer, and closing that dialog
+        only warns (the customer can still pay). The lock comes once the payment is
+        answered and the till has been idle again for the policy's time."""
         self.idle_timer.stop()
         if self.stack.currentWidget() is not self.sale:
+            return
+        dialog = self.sale.dialog
+        if isinstance(dialog, GatewayDialog) and dialog.isVisible() and dialog.waits_for_customer():
+            self.idle_timer.start()
             return
         user = self.terminal.auth.current
         for dialog in (self.sale.dialog, self.actions_.approval_dialog):

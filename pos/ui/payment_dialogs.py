@@ -381,6 +381,11 @@ class GatewayDialog(KauntaDialog):
             return self._sending
         return not self.attempt.final and not self.attempt.late
 
+    def waits_for_customer(self) -> bool:
+        """A request waits on the customer's own phone (M-Pesa, PayPal): closing only
+        warns, and the idle lock waits for it (``MainWindow.lock``)."""
+        return self._waiting() and self.method.customer_device
+
     def open(self) -> None:
         """Open over the basket, beside the totals panel (TOTAL and what is due stay in
         view): centred in the room left of it, narrower if that room is (1024x768)."""
@@ -413,7 +418,7 @@ class GatewayDialog(KauntaDialog):
 
         When the customer acts on their own phone, the first Esc only warns: they can still
         approve there, and then the sale completes by itself (its receipt is shown)."""
-        if self._waiting() and self.method.customer_device and not self._warned:
+        if self.waits_for_customer() and not self._warned:
             self._warned = True
             self.show_error(
                 self.tr(

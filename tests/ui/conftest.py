@@ -135,18 +135,38 @@ class Till:
         QApplication.processEvents()  # the language change's posted events, before the PIN
         self.idle()
         self.type_pin(pin)
-        login = self.window.login
         self.until(
-            lambda: self.window.stack.currentWidget() is self.window.sale,
-            failing=lambda: f"still at login: {login.message.text()!r}, PIN {login.pin.text()!r}",
+            lambda: self.window.stack.currentWidget() is self.window.sale, failing=self.state
         )
         self.idle()
 
     def login(self, name: str = CASHIER_NAME, pin: str = CASHIER_PIN) -> None:
         self.choose_user(name)
         self.type_pin(pin)
-        self.until(lambda: self.window.stack.currentWidget() is self.window.sale)
+        self.until(
+            lambda: self.window.stack.currentWidget() is self.window.sale, failing=self.state
+        )
         self.idle()  # the basket restore that follows the login
+
+    def state(self) -> str:
+        """What the till showed (for a wait that timed out): the screen, the login screen's
+        message and PIN field, the worker's queue, the user, the windows and the focus."""
+        window = self.window
+        login = window.login
+        shown = [
+            f"{top.__class__.__name__}({top.windowTitle()!r})"
+            for top in QApplication.topLevelWidgets()
+            if top.isVisible()
+        ]
+        return (
+            f"screen {window.stack.currentWidget().__class__.__name__}, "
+            f"login message {login.message.text()!r}, PIN field {login.pin.text()!r} "
+            f"(enabled {login.pin.isEnabled()}), chosen {login.selected_user()!r}, "
+            f"pending {window.runner.pending}, user {window.terminal.auth.current!r}, "
+            f"alert {window.alert.text()!r} (shown {window.alert.isVisible()}), "
+            f"focus {QApplication.focusWidget().__class__.__name__}, "
+            f"modal {QApplication.activeModalWidget()!r}, windows {shown}"
+        )
 
     # -- sale screen -----------------------------------------------------------------------
     def scan(self, code: str) -> None:
@@ -247,8 +267,17 @@ class Till:
         try:
             self.idle()
         finally:
+            # Esc on each dialog; a payment waiting on the customer's phone only warns at
+            # the first Esc (the customer can still pay), so Esc again, as the cashier
+            # would. A dialog left open stays the active window after this test, and the
+            # next test's Enter at its login screen would fire that dialog's shortcut.
             for dialog in self.window.findChildren(QDialog):
                 dialog.reject()
+            for dialog in self.window.findChildren(QDialog):
+                if dialog.isVisible():
+                    dialog.reject()
+                if dialog.isVisible():  # whatever still refused to close
+                    dialog.done(QDialog.DialogCode.Rejected)
             self.window.close_confirmed = True  # closing with a basket open asks first
             self.window.close()
             QApplication.processEvents()
