@@ -111,6 +111,7 @@ class EtimsLink:
         hold: Callable[[], str] | None = None,
         start_delay_s: float = 0.0,
         codes_every_s: float = CODES_EVERY_S,
+        catalog_every_s: float = CATALOG_EVERY_S,
     ) -> None:
         self.db = db
         self.service = service
@@ -146,6 +147,9 @@ class EtimsLink:
         #: (:meth:`wake`) or it is stopped first (see :data:`START_DELAY_S`)
         self.start_delay_s = start_delay_s
         self.codes_every_s = codes_every_s
+        #: how often the catalogue is looked at again once every product is registered
+        #: (a class changed since is registered again at the next look)
+        self.catalog_every_s = catalog_every_s
         self._next_codes = 0.0  # monotonic time of the next code-list refresh
 
     # -- life --------------------------------------------------------------------------
@@ -409,7 +413,7 @@ class EtimsLink:
             return
         lines = self._catalog_missing(CATALOG_BATCH)
         if len(lines) < CATALOG_BATCH:
-            self._next_catalog = now + CATALOG_EVERY_S
+            self._next_catalog = now + self.catalog_every_s
         for line in lines:
             try:
                 self._registry.register(
