@@ -37,7 +37,7 @@ import threading
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -146,14 +146,19 @@ def decide_alone(record_id: int) -> str:
         return _failed_try(record_id, exc)
 
 
-def _claim(limit: int) -> list[StkCallbackRecord]:
-    """The oldest waiting records, locked for this transaction (skipping those another
-    worker holds, on PostgreSQL)."""
-    waiting = (
+def _waiting() -> QuerySet[StkCallbackRecord]:
+    """Records waiting for the STK worker: ``received`` and not backing off, oldest first."""
+    return (
         StkCallbackRecord.objects.filter(state=RecordState.RECEIVED)
         .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now()))
         .order_by("pk")
     )
+
+
+def _claim(limit: int) -> list[StkCallbackRecord]:
+    """The oldest waiting records, locked for this transaction (skipping those another
+    worker holds, on PostgreSQL)."""
+    waiting = _waiting()
     if connection.features.has_select_for_update_skip_locked:
         waiting = waiting.select_for_update(skip_locked=True)
     return list(waiting[:limit])
@@ -163,11 +168,16 @@ def decide_batch(limit: int | None = None) -> int:
     """Claim up to ``limit`` waiting records and decide them all in ONE transaction;
     returns how many were claimed (0: none waiting).
 
-    Statements per batch, whatever its size: the claim, the attempts locked in one query,
+    Statements per batch, whatever its size: whether anything waits (outside a transaction,
+    so an idle poll locks nothing), the claim, the attempts locked in one query,
     the numbering lock and the highest number, one UPDATE of the attempts and one of the
     records, the commit. If anything in the batch raises, the batch is rolled back and each
     of its records is tried alone (:func:`decide_alone`), so only a bad record waits."""
     claimed: list[int] = []
+    if not connection.in_atomic_block and not _waiting().exists():
+        # an idle poll reads without a transaction: on SQLite a claim's BEGIN IMMEDIATE
+        # would take the write lock the acknowledgements queue for, 20 times a second
+        return 0
     try:
         with transaction.atomic():
             records = _claim(batch_size() if limit is None else limit)
