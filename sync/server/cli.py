@@ -111,6 +111,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         str(args.workers),
         "--threads",
         str(args.threads),
+        # the application (and its URL configuration) imported once in the master, every
+        # worker forked warm; a worker takes no more connections than it has threads, and
+        # each request comes on a connection of its own, so a request is accepted by a
+        # worker with a thread free for it (warm workers otherwise let the first one take
+        # every keep-alive connection, its threads all held by pushes waiting for its
+        # push thread; sync/server/wsgi.py, docs/headoffice.md "Capacity")
+        "--preload",
+        "--worker-connections",
+        str(args.threads),
+        "--keep-alive",
+        "0",
         "sync.server.wsgi:application",
     ]
     os.execv(sys.executable, command)  # gunicorn replaces this process (signals reach it)

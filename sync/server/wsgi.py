@@ -6,6 +6,8 @@ import os
 import sys
 
 from django.core.wsgi import get_wsgi_application
+from django.db import connections
+from django.urls import get_resolver
 
 # A thread waiting for the GIL (a small call between its database round trips) asks the
 # running one to let go after this long; Python's default 5 ms, paid at each round trip
@@ -15,3 +17,14 @@ sys.setswitchinterval(0.001)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sync.server.settings")
 application = get_wsgi_application()
+
+# The URL configuration (every view, DRF, the schema generator) is loaded here, not in a
+# worker's first request, which spent 0.9 s of CPU importing it (a second's wait for that
+# worker's first callers, a cold server's small-call p99). `kaunta-hq serve` preloads
+# this module in gunicorn's master, so it is imported once and every worker is forked
+# warm; each worker takes no more connections than it has threads and answers each
+# request on a connection of its own, so warm workers share the requests instead of the
+# first one taking every keep-alive connection (docs/headoffice.md, "Capacity").
+# Nothing here may leave a database connection open for the workers to inherit.
+get_resolver().url_patterns  # noqa: B018 (the import is the point)
+connections.close_all()
