@@ -561,23 +561,21 @@ class MainWindow(QMainWindow):
         self.refresh_shop()  # the title and status line, built from values, in it too
 
     def lock(self) -> None:
-        """Lock the till now (idle timeout, Ctrl+L).
+        """Lock the till now (idle timeout, Ctrl+L): every dialog closes (the manager's
+        tools, a receipt, an approval: a locked till shows nothing but its login screen).
 
-        Not while a payment waits for the customer on their own phone (M-Pesa, PayPal):
-        the cashier is idle because they wait with the customer, and closing that dialog
-        only warns (the customer can still pay). The lock comes once the payment is
-        answered and the till has been idle again for the policy's time."""
+        Not while a payment is in progress (an M-Pesa or PayPal request at the customer's
+        phone, a card at the terminal): the cashier is idle because they wait with the
+        customer, and the payment must not be cut off. The lock comes once the payment is
+        answered or given up and the till has been idle again for the policy's time."""
         self.idle_timer.stop()
         if self.stack.currentWidget() is not self.sale:
             return
-        dialog = self.sale.dialog
-        if isinstance(dialog, GatewayDialog) and dialog.isVisible() and dialog.waits_for_customer():
+        if any(d.isVisible() and d.payment_in_progress() for d in self.findChildren(GatewayDialog)):
             self.idle_timer.start()
             return
         user = self.terminal.auth.current
-        for dialog in (self.sale.dialog, self.actions_.approval_dialog):
-            if dialog is not None:
-                dialog.reject()
+        self._close_dialogs()
         self.actions_.call(self.terminal.auth.lock_screen, lambda _r: None)
         self.actions_.refresh_users(self.login.set_users)  # staff may have changed
         self.login.set_lock_mode(user)
@@ -585,9 +583,25 @@ class MainWindow(QMainWindow):
         self.status_user.setText(self.tr("Locked"))
         self._show_phone(False)
 
+    def _close_dialogs(self) -> None:
+        """Close every open dialog of the window, the innermost first (a tool the
+        manager's menu opened before the menu), as Esc would; the login screen that
+        follows must not have a dialog left over it, still usable by whoever comes."""
+
+        def depth(widget: QWidget) -> int:
+            return 0 if widget.parentWidget() is None else 1 + depth(widget.parentWidget())
+
+        shown = [d for d in self.findChildren(QDialog) if d.isVisible()]
+        for dialog in sorted(shown, key=depth, reverse=True):
+            if dialog.isVisible():
+                dialog.reject()
+            if dialog.isVisible():  # (none refuses today; if one did, it still goes)
+                dialog.done(QDialog.DialogCode.Rejected)
+
     def switch_user(self) -> None:
         """Log out the current user; the open sale stays for whoever logs in next."""
         self.idle_timer.stop()
+        self._close_dialogs()
         self.actions_.call(self.terminal.auth.logout, lambda _r: None)
         self.actions_.refresh_users(self.login.set_users)  # staff may have changed
         self.login.set_lock_mode(None)

@@ -381,9 +381,14 @@ class GatewayDialog(KauntaDialog):
             return self._sending
         return not self.attempt.final and not self.attempt.late
 
+    def payment_in_progress(self) -> bool:
+        """A request went out and has no final answer yet: the idle lock waits for it
+        (``MainWindow.lock``)."""
+        return self._waiting()
+
     def waits_for_customer(self) -> bool:
-        """A request waits on the customer's own phone (M-Pesa, PayPal): closing only
-        warns, and the idle lock waits for it (``MainWindow.lock``)."""
+        """A request waits on the customer's own phone (M-Pesa, PayPal): the first Esc
+        only warns, since the customer can still pay."""
         return self._waiting() and self.method.customer_device
 
     def open(self) -> None:

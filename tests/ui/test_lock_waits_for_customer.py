@@ -1,16 +1,19 @@
-"""The idle lock never comes down over a payment waiting on the customer's phone.
+"""The idle lock closes every dialog, and never comes down over a payment in progress.
 
 A cashier who waits for the customer to approve an M-Pesa request touches nothing, so the
 idle timer runs out. Locking then used to "reject" the payment dialog, which for a request
 on the customer's phone only warns (they can still pay): the dialog stayed open, the active
 window, over the login screen, and its Enter shortcut took the next PIN's Enter. The lock
 now waits until the payment is answered or the cashier stops waiting, and locks then.
+Every other dialog closes at the lock: the manager's tools left open over a locked till
+were still usable by whoever came to it.
 (Real window, real M-Pesa sandbox and training phone; the timer's own slot is called.)
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 
 from pos.ui.payment_dialogs import GatewayDialog
 from tests.ui.conftest import MakeTill, Till
@@ -78,3 +81,23 @@ def test_a_dialog_not_waiting_on_the_customer_is_closed_by_the_lock(
     till.idle()
     assert not dialog.isVisible()
     assert window.stack.currentWidget() is window.login
+
+
+def test_the_lock_closes_the_managers_tools(make_till: MakeTill) -> None:
+    """The manager opened their menu and the products screen from it, then walked away:
+    the idle lock closes both (the tool first), and the login screen is all that shows."""
+    till = make_till()
+    till.login("Carol Njeri", "3333")
+    window = till.window
+    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    menu = window.manager_menu
+    assert menu is not None
+    till.until(menu.isVisible)
+    till.click(menu.buttons["products"])
+    till.until(lambda: menu.dialog is not None and menu.dialog.isVisible())
+
+    window.idle_timer.timeout.emit()
+    till.idle()
+    assert window.stack.currentWidget() is window.login
+    shown = [d.__class__.__name__ for d in window.findChildren(QDialog) if d.isVisible()]
+    assert shown == [], f"dialogs left over the locked till: {shown}"
