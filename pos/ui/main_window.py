@@ -589,7 +589,8 @@ class MainWindow(QMainWindow):
         follows must not have a dialog left over it, still usable by whoever comes."""
 
         def depth(widget: QWidget) -> int:
-            return 0 if widget.parentWidget() is None else 1 + depth(widget.parentWidget())
+            parent = widget.parentWidget()
+            return 0 if parent is None else 1 + depth(parent)
 
         shown = [d for d in self.findChildren(QDialog) if d.isVisible()]
         for dialog in sorted(shown, key=depth, reverse=True):
