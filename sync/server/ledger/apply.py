@@ -604,18 +604,41 @@ def _bulk_create(rows: _Rows) -> None:
     m.RefundReview.objects.bulk_create(rows.reviews)
 
 
+def _unchecked_of(sale_ids: list[str]) -> list[tuple[Any, Any]]:
+    """(original sale id, event id) of the refunds applied unchecked that name one of
+    ``sale_ids``: nearly always none, asked once a batch.
+
+    On PostgreSQL one ``uuid[]`` parameter (``= ANY``), as :func:`_known` does: Django's
+    ``IN`` list bound and quoted 200 UUIDs one by one, and the ORM compiled the query, on
+    every push (about 10 µs of an event's 190 µs of application CPU, measured in one
+    process)."""
+    if not sale_ids:
+        return []
+    if copy_supported():
+        table = connection.ops.quote_name(m.RefundReview._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT original_sale_id, event_id FROM {table} "
+                "WHERE status = %s AND original_sale_id = ANY(%s::uuid[])",
+                [str(m.RefundReview.Status.UNCHECKED), sale_ids],
+            )
+            return list(cursor.fetchall())
+    return list(
+        m.RefundReview.objects.filter(
+            status=m.RefundReview.Status.UNCHECKED, original_sale_id__in=sale_ids
+        ).values_list("original_sale_id", "event_id")
+    )
+
+
 def _recheck_unchecked(sales: list[SaleRow]) -> None:
     """A sale has arrived after refunds of it were applied unchecked: check them now, in
     the order they came. Each becomes ``checked`` (within what was sold) or ``over`` (it
     went beyond: the money is already out, so it stays applied and a person follows it up,
     with the reason). Runs in the batch's transaction, after every row of it is written."""
     by_id = {str(s.sale_id): s for s in sales if s.status == m.Sale.Status.COMPLETED}
-    pending = m.RefundReview.objects.filter(
-        status=m.RefundReview.Status.UNCHECKED, original_sale_id__in=list(by_id)
-    )
     waiting: dict[str, set[str]] = {}
-    for review in pending:
-        waiting.setdefault(str(review.original_sale_id), set()).add(str(review.event_id))
+    for sale_id, event_id in _unchecked_of(list(by_id)):
+        waiting.setdefault(str(sale_id), set()).add(str(event_id))
     for sale_id, event_ids in waiting.items():
         sold = _sold(sale_id, _Rows())
         if sold is None:
