@@ -187,6 +187,7 @@ _KEYS: dict[str, frozenset[str]] = {
             "max_failed_pins",
             "lockout_minutes",
             "idle_lock_seconds",
+            "kept_sale_days",
         }
     ),
     "ui": frozenset({"fullscreen", "language"}),
@@ -409,6 +410,7 @@ def _policy(pol: dict[str, Any], currency: str) -> Policy:
         max_failed_pins=_whole(pol, "max_failed_pins", 5, "policy", 1, 20),
         lockout_minutes=_whole(pol, "lockout_minutes", 15, "policy", 1, 1440),
         idle_lock_seconds=_whole(pol, "idle_lock_seconds", 120, "policy", 10, 3600),
+        kept_sale_days=_whole(pol, "kept_sale_days", 90, "policy", 1, 3660),
     )
 
 

@@ -57,6 +57,10 @@ class Policy:
     #: 0.4 to 0.5 s a login on a 2-core machine; tests lower N (2^10): they log in a lot
     pin_kdf_log2_n: int = 16
     pin_kdf_p: int = 2
+    #: days a sale of another till, found at head office for a refund here, stays kept on
+    #: this till after it was found (``pos.services.refund_remote.prune_kept``); the till
+    #: has no refund time limit of its own, so this is the window the copy serves
+    kept_sale_days: int = 90
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,15 @@ already has), so a restart during a refund through a method loses nothing (the w
 refund is resolved from the kept copy, :func:`kept`) and the refund screen can show the
 sale again while head office cannot be reached (:func:`kept_matching`). The kept copy is
 head office's count as it was then: a refund of it is checked again by head office.
+
+Kept copies do not stay forever (:func:`prune_kept`): one goes once it was found longer ago
+than ``[policy] kept_sale_days`` (90 days by default; the till has no refund time limit of
+its own, so this is the window the copy serves) and no refund of that sale made here still
+needs it: none waiting to be sent to head office or parked there (an outbox event not
+acknowledged), none waiting for its method's answer (an open refund attempt). A sale
+refunded after that is simply looked up at head office again. The prune runs with the
+till's refund housekeeping after each login (:meth:`RefundService.resolve_pending_steps
+<pos.services.refunds.RefundService.resolve_pending_steps>`), on the till worker.
 """
 
 from __future__ import annotations
@@ -30,18 +39,26 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pos.domain.messages import define
 from pos.domain.money import Money
 from pos.domain.tax import TaxClass
+from pos.services.refund_attempts import OPEN as OPEN_ATTEMPTS
 from pos.store import sync_state
-from pos.store.models import RefundLineRecord, RefundRecord, RefundTenderRecord, SyncState
+from pos.store.models import (
+    OutboxEvent,
+    RefundAttemptRecord,
+    RefundLineRecord,
+    RefundRecord,
+    RefundTenderRecord,
+    SyncState,
+)
 
 #: ask head office for sales matching what the cashier typed or scanned
 SaleLookup = Callable[[str], list[dict[str, Any]]]
@@ -259,6 +276,60 @@ def kept_matching(s: Session, text: str) -> list[RemoteSale]:
         ):
             out.append(sale)
     return sorted(out, key=lambda x: x.closed_at, reverse=True)
+
+
+#: ``[policy] kept_sale_days`` when the config does not say
+KEEP_DAYS = 90
+
+
+def _found_at(value: str) -> datetime | None:
+    """When a kept copy was found (None: the copy does not read, so it serves nothing)."""
+    try:
+        found = datetime.fromisoformat(str(json.loads(value)["found_at"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def prune_kept(s: Session, now: datetime, keep_for: timedelta) -> list[str]:
+    """Forget the kept copies found longer than ``keep_for`` before ``now`` (and those that
+    no longer read) unless a refund of that sale made here still needs the copy: its
+    outbox event not yet acknowledged (waiting, or parked by head office), or one of its
+    refund attempts still open. Returns the sale ids forgotten. Runs inside the caller's
+    write transaction."""
+    cutoff = now - keep_for
+    old: list[str] = []
+    for name, value in s.execute(
+        select(SyncState.name, SyncState.value).where(SyncState.name.startswith(KEPT_PREFIX))
+    ).all():
+        found = _found_at(value)
+        if found is None or found < cutoff:
+            old.append(name.removeprefix(KEPT_PREFIX))
+    if not old:
+        return []
+    needed = set(
+        s.scalars(
+            select(RefundRecord.original_sale_id)
+            .join(OutboxEvent, OutboxEvent.aggregate_id == RefundRecord.id)
+            .where(
+                RefundRecord.original_sale_id.in_(old),
+                OutboxEvent.kind == "refund.completed",
+                OutboxEvent.sent_at.is_(None),
+            )
+        ).all()
+    )
+    needed.update(
+        s.scalars(
+            select(RefundAttemptRecord.sale_id).where(
+                RefundAttemptRecord.sale_id.in_(old),
+                RefundAttemptRecord.state.in_([st.value for st in OPEN_ATTEMPTS]),
+            )
+        ).all()
+    )
+    gone = [sale_id for sale_id in old if sale_id not in needed]
+    if gone:
+        s.execute(delete(SyncState).where(SyncState.name.in_([f"{KEPT_PREFIX}{g}" for g in gone])))
+    return gone
 
 
 def _sum_lines(rows: Any) -> dict[str, tuple[int, int]]:

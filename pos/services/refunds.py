@@ -31,10 +31,11 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pos.domain.barcode import normalize_barcode
@@ -103,6 +104,7 @@ from pos.store import attempts, journal_chain
 from pos.store import refunds as store
 from pos.store import repositories as repo
 from pos.store.db import Database
+from pos.store.errors import StoreError
 from pos.store.models import OutboxEvent, RefundRecord
 from sync.protocol.fields import Amount
 from sync.protocol.refunds import OriginalSale, RefundCompleted, RefundLine, RefundTender
@@ -1109,8 +1111,33 @@ class RefundService:
 
     def resolve_pending_steps(self, refund_id: str | None = None) -> Steps[list[ResolvedRefund]]:
         """Resolve this terminal's open refund attempts by asking their methods (at till
-        start-up, and on "Check again"); see :class:`RefundResolution`."""
-        return self._resolution.resolve_pending_steps(refund_id)
+        start-up, and on "Check again"); see :class:`RefundResolution`. A pass over all of
+        them (no ``refund_id``: the main window runs one after each login, on the till
+        worker) then forgets the kept copies of other tills' sales that serve nothing any
+        more (:meth:`prune_kept`)."""
+        resolved = yield from self._resolution.resolve_pending_steps(refund_id)
+        if refund_id is None:
+            self.prune_kept()
+        return resolved
+
+    def prune_kept(self) -> list[str]:
+        """Forget the kept copies of sales found at head office longer ago than
+        ``[policy] kept_sale_days`` whose refunds here are all acknowledged and settled
+        (:func:`pos.services.refund_remote.prune_kept`); the sale ids forgotten. A store
+        error is logged, not raised: the refunds just resolved must still be shown."""
+        keep_for = timedelta(days=self._ctx.policy.kept_sale_days)
+        try:
+            with self._db.session() as s:
+                gone = remote.prune_kept(s, self._clock.now(), keep_for)
+        except (StoreError, SQLAlchemyError) as exc:
+            log.warning("pruning kept sales of other tills failed: %s", exc)
+            return []
+        with self._lock:
+            for sale_id in gone:
+                self._remote.pop(sale_id, None)
+        if gone:
+            log.info("forgot %d kept sale(s) of other tills (older than %s)", len(gone), keep_for)
+        return gone
 
     def settle_by_hand(
         self, attempt: str, went_back: bool, note: str, approval: Approval | None = None
