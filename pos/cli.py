@@ -249,21 +249,12 @@ def _say_in_a_window(config_path: Path) -> None:
     ):
         return  # no screen: Qt would abort the process rather than raise
     try:
-        from PySide6.QtCore import QCoreApplication
-        from PySide6.QtWidgets import QApplication, QMessageBox
+        from PySide6.QtWidgets import QApplication
+
+        from pos.ui.startup_dialog import show_no_live_setup
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
-        QMessageBox.warning(
-            None,
-            QCoreApplication.translate("Cli", "Kaunta: no live set-up yet"),
-            QCoreApplication.translate(
-                "Cli",
-                "This computer has no live set-up yet, so the live till cannot start. Start "
-                "Kaunta without --live and choose 'Set up my shop': the set-up wizard asks "
-                "for the shop's details and the first manager and writes {path}. To practise "
-                "meanwhile, start Kaunta with --training.",
-            ).format(path=config_path),
-        )
+        show_no_live_setup(config_path)
         del app
     except Exception:  # no display at all: stderr said it
         return

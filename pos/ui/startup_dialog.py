@@ -75,3 +75,38 @@ def show_restored(text: str) -> None:
     QMessageBox.information(
         None, QCoreApplication.translate("StartupDialog", "Backup restored"), text
     )
+
+
+_NO_SETUP_TITLE = i18n.QT_TRANSLATE_NOOP("StartupDialog", "Kaunta: no live set-up yet")
+_NO_SETUP_TEXT = i18n.QT_TRANSLATE_NOOP(
+    "StartupDialog",
+    "This computer has no live set-up yet, so the live till cannot start. Start Kaunta "
+    "without --live and choose 'Set up my shop': the set-up wizard asks for the shop's "
+    "details and the first manager and writes {path}. To practise meanwhile, start Kaunta "
+    "with --training.",
+)
+
+
+def _in_every_language(source: str) -> list[str]:
+    """``source`` in each language the till speaks, English first, each once."""
+    said: list[str] = []
+    for code in i18n.LANGUAGES:
+        found = i18n.translator(code)
+        text = (found.translate("StartupDialog", source) if found else "") or source
+        if text not in said:
+            said.append(text)
+    return said
+
+
+def no_live_setup_texts(config_path: Path) -> tuple[str, str]:
+    """``(title, text)`` of the box for live mode asked for where there is no set-up.
+
+    No language has been chosen on this computer yet (choosing one is the wizard's first
+    page), so the box says it in every language the till speaks, one under the other."""
+    title = " · ".join(_in_every_language(_NO_SETUP_TITLE))
+    text = "\n\n".join(t.format(path=config_path) for t in _in_every_language(_NO_SETUP_TEXT))
+    return title, text
+
+
+def show_no_live_setup(config_path: Path) -> None:
+    QMessageBox.warning(None, *no_live_setup_texts(config_path))

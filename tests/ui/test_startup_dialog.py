@@ -175,3 +175,21 @@ def test_the_demo_users_line_follows_the_login_screens_language(
     assert "(cashier)" in login.demo_hint.text()
     live = load_config(None, tmp_path / "live", training=False, env={})
     assert demo_hint(live) == ()
+
+
+def test_the_no_live_setup_box_speaks_every_language(qapp: object) -> None:
+    """Live mode asked for with no set-up (the till started from an icon): no language has
+    been chosen on this computer, so the box says it in English and in Kiswahili (the real
+    ``kaunta_sw.qm``), each with the path the wizard writes, and names the way out."""
+    from pos.ui.startup_dialog import no_live_setup_texts
+
+    path = Path("/srv/kaunta/config.toml")
+    title, text = no_live_setup_texts(path)
+    english, swahili = text.split("\n\n")
+    assert title.startswith("Kaunta: no live set-up yet · Kaunta: ")
+    assert title.split(" · ")[1] != "Kaunta: no live set-up yet"
+    assert "Set up my shop" in english
+    assert str(path) in english
+    assert "Weka duka langu" in swahili
+    assert str(path) in swahili
+    assert "--training" in swahili
