@@ -17,7 +17,13 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
-from sync.server.ledger.models import EventConflict, PaymentRecord, Sale, SalePayment
+from sync.server.ledger.models import (
+    EventConflict,
+    PaymentRecord,
+    RefundReview,
+    Sale,
+    SalePayment,
+)
 from sync.server.reconcile.models import ReconException, StatementImport
 from sync.server.terminals.models import Store, Terminal
 
@@ -183,6 +189,75 @@ def recon_exceptions(stores: QuerySet[Store], *, open_only: bool = True) -> Quer
     if open_only:
         rows = rows.filter(resolved_at__isnull=True)
     return rows.select_related("statement", "store", "sale").order_by("-day", "outcome")
+
+
+#: the refund-review filters the page offers: the open ones (default), each status, the
+#: ones followed up, everything
+REVIEW_FILTERS = ("open", *RefundReview.Status.values, "followed_up", "all")
+
+
+def _open_reviews() -> Q:
+    return Q(status__in=RefundReview.OPEN, followed_up_at__isnull=True)
+
+
+def refund_reviews(stores: QuerySet[Store], shown: str = "open") -> list[dict[str, Any]]:
+    """Refunds head office could not simply accept (:class:`RefundReview`) of the visible
+    stores, newest first, at most 500: each with its store and terminal, the refund's and
+    the original's receipt numbers, amount, reason as stored, age, and the original
+    sale's dashboard id when the ledger holds it (of the visible stores only). The age is
+    the template's ``received_at|timesince``.
+
+    ``shown``: ``open`` (rejected, unchecked or over, not followed up), one status,
+    ``followed_up`` or ``all`` (:data:`REVIEW_FILTERS`)."""
+    rows = RefundReview.objects.filter(terminal__store__in=stores)
+    if shown == "open":
+        rows = rows.filter(_open_reviews())
+    elif shown == "followed_up":
+        rows = rows.filter(followed_up_at__isnull=False)
+    elif shown != "all":
+        rows = rows.filter(status=shown)
+    reviews = list(
+        rows.select_related("terminal__store", "followed_up_by").order_by("-received_at", "-pk")[
+            :500
+        ]
+    )
+    originals = {r.original_sale_id for r in reviews if r.original_sale_id is not None}
+    sale_pk: dict[Any, int] = {}
+    for pk, sale_id in (
+        Sale.objects.filter(sale_id__in=originals, store__in=stores)
+        .order_by("pk")
+        .values_list("pk", "sale_id")
+    ):
+        sale_pk.setdefault(sale_id, pk)
+    out = []
+    for r in reviews:
+        body = (r.document or {}).get("body") or {}
+        total = body.get("total") or {}
+        out.append(
+            {
+                "review": r,
+                "store": r.terminal.store,
+                "amount_minor": total.get("minor"),
+                "currency": total.get("currency") or body.get("currency") or "",
+                "sale_pk": sale_pk.get(r.original_sale_id),
+                "open": r.status in RefundReview.OPEN and r.followed_up_at is None,
+                "can_follow_up": r.status in RefundReview.FOLLOW_UP and r.followed_up_at is None,
+            }
+        )
+    return out
+
+
+def refund_review_counts(stores: QuerySet[Store]) -> dict[str, int]:
+    """Open refund reviews of the visible stores by status, and ``total``."""
+    counts = {str(s): 0 for s in RefundReview.OPEN}
+    for row in (
+        RefundReview.objects.filter(_open_reviews(), terminal__store__in=stores)
+        .values("status")
+        .annotate(n=Count("id"))
+    ):
+        counts[row["status"]] = row["n"]
+    counts["total"] = sum(counts.values())
+    return counts
 
 
 def statement_imports() -> QuerySet[StatementImport]:

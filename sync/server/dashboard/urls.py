@@ -18,5 +18,7 @@ urlpatterns = [
     path("terminals/", views.terminals, name="terminals"),
     path("payments/", views.payments, name="payments"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("refund-reviews/", views.refund_reviews, name="refund_reviews"),
+    path("refund-reviews/<int:pk>/follow-up/", views.follow_up_review, name="follow_up_review"),
     path("etims/", etims.etims_queue, name="etims"),
 ]

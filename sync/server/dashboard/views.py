@@ -3,11 +3,14 @@
 Sign-in is required for every page (the same people, passwords and lockout as the admin).
 Roles: head-office admins and auditors see every store; an area manager sees only their own
 stores: another store's day or sale answers 404, as if it did not exist. Only admins import
-statements. Nothing here changes the ledger.
+statements, and only admins mark a refund review as followed up (auditors and area managers
+read; the service answers 403 to them, whatever the page showed). Nothing here changes the
+ledger or any money: a follow-up is a note on the review (who, when, what).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
@@ -17,8 +20,9 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -27,10 +31,11 @@ from sync.server.accounts.models import HqRole
 from sync.server.dashboard import queries
 from sync.server.dashboard.charts import bar_chart
 from sync.server.dashboard.templatetags.dashboard import money_text
-from sync.server.ledger.models import Sale
+from sync.server.ledger.models import RefundReview, Sale
 from sync.server.reconcile.statements import StatementError
 from sync.server.terminals.models import Store
 
+log = logging.getLogger(__name__)
 LOGIN_URL = "/dashboard/login/"
 View = Callable[..., HttpResponse]
 
@@ -126,6 +131,7 @@ def overview(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
         "unresolved": queries.unresolved_pushes(scope),
         "parked_count": queries.parked_events(scope).count(),
         "exceptions_count": queries.recon_exceptions(scope).count(),
+        "review_counts": queries.refund_review_counts(scope),
         "role": role_of(request),
         **_charts(scope, period),
     }
@@ -230,3 +236,91 @@ def reconciliation(request: HttpRequest, stores: QuerySet[Store]) -> HttpRespons
         "error": error,
     }
     return render(request, "dashboard/reconciliation.html", context, status=400 if error else 200)
+
+
+#: a follow-up note's length (the column's)
+NOTE_MAX = RefundReview._meta.get_field("follow_up_note").max_length or 500
+
+
+def _review_filters(data: QueryDict, stores: QuerySet[Store]) -> tuple[str, str]:
+    """The page's status and store filters from ``data`` (unknown values: the defaults)."""
+    shown = data.get("status", "open")
+    if shown not in queries.REVIEW_FILTERS:
+        shown = "open"
+    chosen = data.get("store", "")
+    if chosen and not stores.filter(code=chosen).exists():
+        chosen = ""
+    return shown, chosen
+
+
+def _reviews_page(
+    request: HttpRequest, stores: QuerySet[Store], shown: str, chosen: str, error: str = ""
+) -> HttpResponse:
+    scope = stores.filter(code=chosen) if chosen else stores
+    context = {
+        "reviews": queries.refund_reviews(scope, shown),
+        "counts": queries.refund_review_counts(scope),
+        "filters": queries.REVIEW_FILTERS,
+        "shown": shown,
+        "stores": stores.order_by("code"),
+        "chosen": chosen,
+        "can_follow_up": role_of(request) == HqRole.ADMIN,
+        "note_max": NOTE_MAX,
+        "error": error,
+    }
+    return render(request, "dashboard/refund_reviews.html", context, status=400 if error else 200)
+
+
+@hq_page
+def refund_reviews(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
+    """Refunds head office could not simply accept: open ones first (filters by status and
+    store); admins can mark an ``over`` or ``rejected`` one as followed up."""
+    shown, chosen = _review_filters(request.GET, stores)
+    return _reviews_page(request, stores, shown, chosen)
+
+
+@hq_page
+@require_http_methods(["POST"])
+def follow_up_review(request: HttpRequest, stores: QuerySet[Store], pk: int) -> HttpResponse:
+    """Mark one ``over``/``rejected`` review as followed up, with a note (admins only).
+
+    One conditional UPDATE of the review's follow-up fields (who, when, note): of two
+    admins pressing at once, one is recorded and the other is told; no money, no ledger
+    row and no other field of the review changes."""
+    if role_of(request) != HqRole.ADMIN:
+        raise PermissionDenied("Only head-office admins follow refund reviews up.")
+    review = get_object_or_404(RefundReview.objects.filter(terminal__store__in=stores), pk=pk)
+    shown, chosen = _review_filters(request.POST, stores)
+    note = " ".join(request.POST.get("note", "").split())
+    if not note:
+        return _reviews_page(
+            request, stores, shown, chosen, "Write what was done before marking it followed up."
+        )
+    if len(note) > NOTE_MAX:
+        return _reviews_page(
+            request, stores, shown, chosen, f"The note is longer than {NOTE_MAX} characters."
+        )
+    done = RefundReview.objects.filter(
+        pk=review.pk, status__in=RefundReview.FOLLOW_UP, followed_up_at__isnull=True
+    ).update(followed_up_at=timezone.now(), followed_up_by=request.user, follow_up_note=note)
+    if not done:
+        review.refresh_from_db()
+        why = (
+            "It was followed up already."
+            if review.followed_up_at is not None
+            else "Only refunds that went over or were refused are followed up here "
+            f"(this one is {review.status})."
+        )
+        return _reviews_page(request, stores, shown, chosen, why)
+    log.info(
+        "refund review followed up",
+        extra={
+            "review": review.pk,
+            "event_id": str(review.event_id),
+            "refund_status": review.status,
+            "by": request.user.get_username(),
+        },
+    )
+    query = QueryDict(mutable=True)
+    query.update({"status": shown, **({"store": chosen} if chosen else {})})
+    return redirect(f"{reverse('dashboard:refund_reviews')}?{query.urlencode()}")

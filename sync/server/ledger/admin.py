@@ -44,9 +44,19 @@ class EventConflictAdmin(ReadOnly):
 @admin.register(RefundReview)
 class RefundReviewAdmin(ReadOnly):
     """Refunds refused for giving back more than was sold (the till parked them), and
-    refunds applied before their original sale reached head office (flagged unchecked)."""
+    refunds applied before their original sale reached head office (flagged unchecked).
+    Read only here too: admins mark over/rejected ones followed up on the dashboard's
+    refund reviews page (who, when and their note are shown here)."""
 
     store_path = "terminal__store"
-    list_display = ("receipt_number", "original_receipt", "status", "terminal", "received_at")
-    list_filter = ("status",)
+    list_display = (
+        "receipt_number",
+        "original_receipt",
+        "status",
+        "terminal",
+        "received_at",
+        "followed_up_at",
+        "followed_up_by",
+    )
+    list_filter = ("status", ("followed_up_at", admin.EmptyFieldListFilter))
     search_fields = ("receipt_number", "original_receipt")

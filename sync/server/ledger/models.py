@@ -8,6 +8,7 @@ events are kept (marked) but projected nowhere: they are not the real ledger.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -159,6 +160,12 @@ class RefundReview(models.Model):
     sale arrives it is checked and becomes ``checked`` (within what was sold) or ``over``
     (it went beyond; applied already, so a person follows it up). The event id is unique:
     a parked refund the till offers again updates its row, never adds one.
+
+    ``followed_up_*``: a head-office admin marked an ``over`` or ``rejected`` review as
+    followed up from the dashboard (who, when, and their note). That is the whole change:
+    the refund's money already went back, or was refused, at the till, so no money and no
+    ledger row moves with it. A review is open while it is ``rejected``, ``unchecked`` or
+    ``over`` and not followed up.
     """
 
     class Status(models.TextChoices):
@@ -177,3 +184,18 @@ class RefundReview(models.Model):
     reason = models.CharField(max_length=500)
     document = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    follow_up_note = models.CharField(max_length=500, blank=True)
+
+    #: the statuses a person still has to look at (unless followed up)
+    OPEN = (Status.REJECTED, Status.UNCHECKED, Status.OVER)
+    #: the statuses an admin can mark as followed up (unchecked ones are checked by head
+    #: office itself when their sale arrives)
+    FOLLOW_UP = (Status.REJECTED, Status.OVER)
