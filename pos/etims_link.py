@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -37,6 +38,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from pos.domain.messages import Message
 from pos.domain.tax import KENYA_VAT, TaxTable
 from pos.services.etims import (
     EtimsPhase,
@@ -47,9 +49,11 @@ from pos.services.etims import (
     QueueAction,
     QueueRow,
 )
+from pos.services.etims_tampering import alert, finding
 from pos.store.db import Database
 from pos.store.models import OutboxEvent, Product
 from sync.etims import words
+from sync.etims.chain_check import ChainFinding, file_findings
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
 from sync.etims.config import EtimsConfig
 from sync.etims.items import DEFAULT_CLASS, ItemRegistry, UnlistedClass, listed_class
@@ -142,6 +146,8 @@ class EtimsLink:
         self._pending: list[Mapping[str, Any]] = []  # sale lines whose product KRA lacks
         self._setup_reason = ""
         self._tampered = ""  # the start-up check's finding ("" = the signatures verify)
+        #: the same, as the alert the screens render in the reader's language
+        self._tampered_alert: Message | None = None
         self.rounds = 0  # rounds done with KRA set up (tests wait on it)
         #: how long the worker waits before its first round, unless a sale is completed
         #: (:meth:`wake`) or it is stopped first (see :data:`START_DELAY_S`)
@@ -181,9 +187,9 @@ class EtimsLink:
             self._wake.wait(self.start_delay_s)
             if self._stop.is_set():
                 return
+        self._check_chain()  # before the queue opens the file: that re-creates its rules
         queue = SqliteQueue(self.queue_path)
         try:
-            self._check_chain(queue)
             client = OscuClient(self.branch, self.settings, self._secrets, bearer=self._bearer)
             self._cache = CodeCache.from_json(queue.load_state("codes") or CodeCache().to_json())
             self._registry = ItemRegistry(
@@ -233,24 +239,45 @@ class EtimsLink:
             self.service.publish(
                 EtimsView(
                     phase=EtimsPhase.FAILED,
-                    reason=words.STOPPED,
+                    reason=self._with_tampered(words.STOPPED),
                     training=self.training,
+                    tampered=self._tampered_alert,
                 )
             )
         finally:
             queue.close()
 
-    def _check_chain(self, queue: SqliteQueue) -> None:
+    def _check_chain(self) -> None:
         """The start-up check of the stored KRA signatures (as the journal's): a row
-        rewritten in the file raises the alert on every view this session; the worker
-        goes on (the evidence stays as found; ``kaunta verify`` names every problem)."""
-        problems = queue.chain_problems()
-        if not problems:
-            self._tampered = ""
+        rewritten in the file raises the alert on every view this session, as English
+        in the reason and as :data:`~pos.services.etims_tampering.ALERT` for the screens
+        (the till's window shows it on the sale screen); the worker goes on (the evidence
+        stays as found; ``kaunta verify`` names every problem).
+
+        The file is read as ``kaunta verify`` reads it (read-only, its own connection),
+        before :class:`SqliteQueue` opens it: opening it sets up its schema, which puts a
+        dropped rule back, and the rule found gone is evidence too. A file that cannot
+        be read is logged here and then opened by the queue as before."""
+        try:
+            found = file_findings(self.queue_path)
+        except sqlite3.Error as exc:
+            log.error("eTIMS: %s could not be checked: %s", self.queue_path.name, exc)
+            found = []
+        if not found:
+            self._tampered, self._tampered_alert = "", None
             return
-        for problem in problems:
+        for problem in found:
             log.error("eTIMS: %s: %s", self.queue_path.name, problem)
-        self._tampered = f"{words.TAMPERED}: {problems[0]}"
+        self._tampered = f"{words.TAMPERED}: {found[0]}"
+        self._tampered_alert = tampered_alert(self.queue_path.name, found)
+
+    def _with_tampered(self, reason: str) -> str:
+        """``reason`` after the start-up check's finding, if there is one (first, joined
+        by ``; ``: the queue screen shows the finding from :attr:`EtimsView.tampered`
+        and the rest of the reason after it)."""
+        if not self._tampered:
+            return reason
+        return f"{self._tampered}; {reason}" if reason else self._tampered
 
     def _requests(self, queue: SqliteQueue) -> None:
         """The manager's queue actions: a retry is this round itself; a refused entry
@@ -476,12 +503,10 @@ class EtimsLink:
         rows = [_row(e) for e in queue.entries(self.branch.key, open_states)]
         signed = queue.entries(self.branch.key, (EntryState.SIGNED,))[-SIGNED_ROWS:]
         rows += [_row(e) for e in reversed(signed)]
-        if self._tampered:
-            reason = f"{self._tampered}; {reason}" if reason else self._tampered
         self.service.publish(
             EtimsView(
                 phase=phase,
-                reason=reason,
+                reason=self._with_tampered(reason),
                 waiting=stats.waiting,
                 in_doubt=stats.in_doubt,
                 signed=stats.signed,
@@ -490,6 +515,7 @@ class EtimsLink:
                 alert_after=self.settings.queue_alert_after,
                 training=self.training,
                 rows=tuple(rows),
+                tampered=self._tampered_alert,
             )
         )
 
@@ -555,6 +581,13 @@ class EtimsLink:
 def _saved_device(queue: SqliteQueue) -> DeviceInfo | None:
     saved = queue.load_state("device")
     return None if saved is None else DeviceInfo.from_json(saved)
+
+
+def tampered_alert(file: str, found: list[ChainFinding]) -> Message:
+    """The screens' alert for the findings of the queue file named ``file`` (at least
+    one): the first named, with how many there are."""
+    first = found[0]
+    return alert(file, finding(first.problem.value, first.values()), len(found))
 
 
 def _row(entry: Entry) -> QueueRow:

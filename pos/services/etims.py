@@ -171,6 +171,10 @@ class EtimsView:
     alert_after: timedelta = timedelta(hours=24)
     training: bool = False
     rows: tuple[QueueRow, ...] = field(default=())
+    #: the worker's start-up check found the stored KRA signatures changed outside
+    #: Kaunta (``pos.services.etims_tampering.ALERT``); None: they verify. The till's
+    #: window shows it in its red alert, in the reader's language; sales go on.
+    tampered: Message | None = None
 
     def alert(self, now: datetime) -> bool:
         """The queue holds an unsigned sale older than ``[etims] max_queue_age_hours``:

@@ -12,6 +12,8 @@ and the helper that waits for a receipt's signature without blocking the GUI thr
   refused entry after the cause was fixed (it is never retried blindly by itself).
 - :func:`follow_kra`: the sale's block once KRA signed it (or provisional when time runs
   out), delivered on the GUI thread.
+- :func:`follow_views`: the worker's news on the GUI thread (the till's window shows the
+  start-up check's tampering finding, :attr:`EtimsView.tampered`, in its red alert).
 
 Everything comes from :class:`~pos.services.etims.EtimsService`: the worker publishes from
 its own thread; the widgets re-emit its news as queued Qt signals.
@@ -60,7 +62,10 @@ __all__ = [
     "EtimsStatusLine",
     "decorate_entry",
     "follow_kra",
+    "follow_views",
+    "own_reason",
     "reason_text",
+    "tampered_text",
 ]
 
 #: how often the line and the screen re-render with the clock (ages, the alert)
@@ -188,6 +193,35 @@ class _Follows(QObject):
             self._service.unsubscribe(self._emit)
 
 
+def follow_views(
+    owner: QWidget, service: EtimsService, show: Callable[[EtimsView], None]
+) -> QObject:
+    """Call ``show`` on the GUI thread with each view the worker publishes from its own
+    thread (a queued Qt signal: the worker never waits on the GUI), while ``owner``
+    lives. Returns the follower (owned by ``owner``)."""
+
+    def shown(view: object) -> None:
+        assert isinstance(view, EtimsView)
+        show(view)
+
+    return _Follows(owner, service, shown)
+
+
+def tampered_text(view: EtimsView) -> str:
+    """The start-up check's tampering alert in the screens' language ("" when the stored
+    KRA signatures verify)."""
+    return "" if view.tampered is None else i18n.render(view.tampered)
+
+
+def own_reason(view: EtimsView) -> str:
+    """The view's reason without the start-up check's finding: the worker puts that
+    first, joined by ``; `` (``pos.etims_link``), and the screens show it from
+    :attr:`EtimsView.tampered` in the reader's language instead."""
+    if view.tampered is None:
+        return view.reason
+    return view.reason.partition("; ")[2]
+
+
 class EtimsStatusLine(QLabel):
     """One line about KRA eTIMS on the sale screen; ``kind`` ("quiet", "ok", "offline",
     "warning") says how it is coloured, for the eye and for tests."""
@@ -255,7 +289,7 @@ class EtimsStatusLine(QLabel):
             ).format(n=v.parked)
         if v.phase is EtimsPhase.FAILED:
             return "warning", prefix + self.tr("KRA eTIMS stopped: {reason}").format(
-                reason=reason_text(v.reason)
+                reason=reason_text(own_reason(v))
             )
         if v.phase is EtimsPhase.STARTING:
             return "quiet", prefix + self.tr("KRA eTIMS: connecting…")
@@ -389,8 +423,11 @@ class EtimsQueueDialog(KauntaDialog):
                 "A refused entry waits for you: fix what KRA's reason names (a product, a "
                 "tax class, the set-up), then put it back in the queue."
             )
-        if v.reason:  # why the worker is offline, where a kept key is, a TAMPERED finding
-            text += "\n" + self.tr("Now: {reason}").format(reason=reason_text(v.reason))
+        if v.tampered is not None:  # the stored signatures were changed outside Kaunta
+            text += "\n" + tampered_text(v)
+        reason = own_reason(v)
+        if reason:  # why the worker is offline, where a kept key is
+            text += "\n" + self.tr("Now: {reason}").format(reason=reason_text(reason))
         return text
 
     def selected(self) -> QueueRow | None:

@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.messages import Message
 from pos.services.auth import CurrentUser, Permission, UserSummary
 from pos.services.backups import BackupDone, BackupService
 from pos.services.errors import AccountLocked
+from pos.services.etims import EtimsView
 from pos.services.payments import AttemptView
 from pos.services.refund_receipts import print_refund
 from pos.services.refund_values import ResolvedRefund
@@ -36,6 +38,7 @@ from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
 from pos.ui.confirm import ConfirmDialog
 from pos.ui.customer_phone import CustomerPhoneWindow
+from pos.ui.etims_queue import follow_views
 from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.late_payments import LatePaymentsDialog
 from pos.ui.login import LoginScreen
@@ -61,6 +64,8 @@ MODE_STYLE = {
     False: f"background:#1b7f3b; color:white; {_BADGE}",
     True: f"background:#f0a500; color:#1f2933; {_BADGE}",
 }
+#: the red alert lines above the screens (the journal's, the eTIMS signatures')
+ALERT_STYLE = "background:#b71c1c; color:white; font-weight:bold; padding:6px;"
 #: the window's margin left and right of its screens and its status bar
 SIDE_MARGIN = 8
 #: room between the training phone's frame and the status lines below it
@@ -116,7 +121,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         self.alert = QLabel("", central)
         self.alert.setWordWrap(True)
-        self.alert.setStyleSheet("background:#b71c1c; color:white; font-weight:bold; padding:6px;")
+        self.alert.setStyleSheet(ALERT_STYLE)
         self.alert.hide()
         alert_row = QHBoxLayout()
         alert_row.addWidget(self.alert, 1)
@@ -128,6 +133,16 @@ class MainWindow(QMainWindow):
         self.settle_button.hide()
         alert_row.addWidget(self.settle_button)
         layout.addLayout(alert_row)
+        # the stored KRA signatures changed outside Kaunta (the eTIMS worker's start-up
+        # check): a line of its own, so the other alerts (a late payment settled, a
+        # backup) never hide it; it stays for the session, as the evidence does
+        self.etims_alert = QLabel("", central)
+        self.etims_alert.setObjectName("etimsTampered")
+        self.etims_alert.setWordWrap(True)
+        self.etims_alert.setStyleSheet(ALERT_STYLE)
+        self.etims_alert.hide()
+        layout.addWidget(self.etims_alert)
+        self._etims_tampered: Message | None = None
         self.stack = QStackedWidget(central)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -212,6 +227,10 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.login)
         self.actions_.refresh_users(self.login.set_users)
         self.background.submit(terminal.startup_checks, self._startup_checked, self._alert_error)
+        # the eTIMS worker checks its stored KRA signatures on its own thread when it
+        # starts (before or after this window is up): its news arrives as a queued signal
+        self._etims_follower = follow_views(self, terminal.etims, self._etims_news)
+        self._etims_news(terminal.etims.view())
 
     # -- status -----------------------------------------------------------------------------
     def refresh_shop(self) -> None:
@@ -250,6 +269,30 @@ class MainWindow(QMainWindow):
         if not report.audit_ok:
             self.alert.setText(report.audit_problem)
             self.alert.show()
+
+    def _etims_news(self, view: EtimsView) -> None:
+        """The eTIMS worker's news (on the GUI thread): a tampering finding of its
+        start-up check shows in the red alert, in the till's language, and stays for the
+        session (a later view without it, the worker stopping, does not hide it). Sales
+        are not held up: the worker goes on and the file stays as found."""
+        if view.tampered is None or view.tampered == self._etims_tampered:
+            return
+        self._etims_tampered = view.tampered
+        self._show_etims_alert()
+
+    def _show_etims_alert(self) -> None:
+        tampered = getattr(self, "_etims_tampered", None)  # (a change during __init__)
+        if tampered is None:
+            return
+        self.etims_alert.setText(i18n.render(tampered))
+        self.etims_alert.show()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The language changed (login, the login screen's buttons): the eTIMS alert,
+        built from values, is rendered again in it."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange:
+            self._show_etims_alert()
 
     def resolve_payments(self, *, everything: bool = False) -> None:
         """Ask the gateways about unfinished payments (after a crash, or abandoned ones).

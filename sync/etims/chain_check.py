@@ -5,15 +5,22 @@ chained to the one before it by SHA-256 (:func:`sync.etims.queue_sqlite.chain_ha
 Someone with the file and ``sqlite3`` can drop the triggers and edit a row; these
 checks find that: a row whose hash is not its content's, a row that does not follow the
 one before it (removed or reordered), an entry the queue calls signed whose signature is
-gone, a missing rule. Each problem names the branch and the invoice number, for
-``kaunta verify`` (exit 1) and the eTIMS worker's start-up check. Read only: a file is
-opened ``mode=ro``, nothing is changed.
+gone, a missing rule. Read only: a file is opened ``mode=ro``, nothing is changed.
+
+Each problem is a :class:`ChainFinding`: its kind (:class:`Problem`) and the branch and
+invoice numbers it names, as the journal's checks give an ``Area`` and a subject. Its
+``str()`` is the English sentence ``kaunta verify`` prints and the log keeps; the till's
+screens render the same finding in the reader's language from its kind and values
+(``pos.services.etims_tampering``, where each kind has a registered message with this
+very English).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from sync.etims.models import Signature
@@ -23,18 +30,81 @@ from sync.etims.queue_sqlite import GENESIS, chain_hash
 RULES = ("etims_signed_no_update", "etims_signed_no_delete")
 
 
-def chain_problems(db: sqlite3.Connection) -> list[str]:
-    """Every problem of the signed invoices in ``db`` (empty: the chain holds)."""
+class Problem(StrEnum):
+    """What is wrong with one stored signature (or with the file's rules)."""
+
+    #: a trigger that keeps signed invoices unchanged was dropped
+    RULE_GONE = "rule_gone"
+    #: the stored signature is not JSON of a signature any more
+    UNREADABLE = "unreadable"
+    #: the row of one invoice holds the signature of another
+    OTHER_INVOICE = "other_invoice"
+    #: the row does not follow the one signed before it (removed, added or reordered)
+    OUT_OF_ORDER = "out_of_order"
+    #: the row's content is not what its hash was made of (rewritten)
+    HASH_DIFFERS = "hash_differs"
+    #: the queue says the invoice was signed, but its signature row is gone
+    SIGNATURE_GONE = "signature_gone"
+
+
+#: each kind's English, with the values of :meth:`ChainFinding.values` (the screens'
+#: registered messages have the same text: ``tests/ui/test_etims_tampered_alert.py``)
+ENGLISH: dict[Problem, str] = {
+    Problem.RULE_GONE: "the rule {rule} that keeps signed invoices unchanged is gone",
+    Problem.UNREADABLE: "branch {branch}, invoice {invoice}: its stored signature is not readable",
+    Problem.OTHER_INVOICE: (
+        "branch {branch}, invoice {invoice}: its signature is of invoice {signed_as}"
+    ),
+    Problem.OUT_OF_ORDER: (
+        "branch {branch}, invoice {invoice}: it does not follow the invoice signed before it "
+        "(a signed invoice was removed, added or reordered)"
+    ),
+    Problem.HASH_DIFFERS: (
+        "branch {branch}, invoice {invoice}: its signature is not the one KRA gave (hash differs)"
+    ),
+    Problem.SIGNATURE_GONE: (
+        "branch {branch}, invoice {invoice}: signed in the queue, but its signature is gone"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ChainFinding:
+    """One problem of the stored signatures: its kind and what it names.
+
+    ``rule``: the missing trigger (:attr:`Problem.RULE_GONE` only); ``branch`` and
+    ``invoice``: the branch key and KRA invoice number (``invcNo``) of the row;
+    ``signed_as``: the invoice number the row's signature carries instead
+    (:attr:`Problem.OTHER_INVOICE` only)."""
+
+    problem: Problem
+    branch: str = ""
+    invoice: int | None = None
+    rule: str = ""
+    signed_as: int | None = None
+
+    def values(self) -> dict[str, str]:
+        """The values its sentence names, as text (an invoice number is written as it
+        is, without thousands separators)."""
+        if self.problem is Problem.RULE_GONE:
+            return {"rule": self.rule}
+        found = {"branch": self.branch, "invoice": str(self.invoice)}
+        if self.problem is Problem.OTHER_INVOICE:
+            found["signed_as"] = str(self.signed_as)
+        return found
+
+    def __str__(self) -> str:
+        return ENGLISH[self.problem].format(**self.values())
+
+
+def chain_findings(db: sqlite3.Connection) -> list[ChainFinding]:
+    """Every problem of the signed invoices in ``db``, in the order found (rules first,
+    then each branch's chain, then signatures gone); empty: the chain holds."""
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "etims_signed" not in tables:
         return []
-    problems: list[str] = []
     rules = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    problems += [
-        f"the rule {name} that keeps signed invoices unchanged is gone"
-        for name in RULES
-        if name not in rules
-    ]
+    found = [ChainFinding(Problem.RULE_GONE, rule=name) for name in RULES if name not in rules]
     branches = [r[0] for r in db.execute("SELECT DISTINCT branch FROM etims_signed ORDER BY 1")]
     for branch in branches:
         prev = GENESIS
@@ -44,22 +114,22 @@ def chain_problems(db: sqlite3.Connection) -> list[str]:
             (branch,),
         ).fetchall()
         for invc_no, stored, prev_hash, digest in rows:
-            where = f"branch {branch}, invoice {invc_no}"
             try:
                 signature = Signature.from_json(json.loads(stored))
             except (ValueError, KeyError, TypeError):
-                problems.append(f"{where}: its stored signature is not readable")
+                found.append(ChainFinding(Problem.UNREADABLE, branch, invc_no))
                 prev = str(digest)
                 continue
             if signature.invc_no != invc_no:
-                problems.append(f"{where}: its signature is of invoice {signature.invc_no}")
-            elif prev_hash != prev:
-                problems.append(
-                    f"{where}: it does not follow the invoice signed before it (a signed "
-                    "invoice was removed, added or reordered)"
+                found.append(
+                    ChainFinding(
+                        Problem.OTHER_INVOICE, branch, invc_no, signed_as=signature.invc_no
+                    )
                 )
+            elif prev_hash != prev:
+                found.append(ChainFinding(Problem.OUT_OF_ORDER, branch, invc_no))
             elif chain_hash(prev, branch, signature) != digest:
-                problems.append(f"{where}: its signature is not the one KRA gave (hash differs)")
+                found.append(ChainFinding(Problem.HASH_DIFFERS, branch, invc_no))
             prev = str(digest)
     if "etims_queue" in tables:
         gone = db.execute(
@@ -67,20 +137,28 @@ def chain_problems(db: sqlite3.Connection) -> list[str]:
             "ON s.branch = q.branch AND s.position = q.position "
             "WHERE q.state = 'signed' AND s.position IS NULL ORDER BY q.branch, q.position"
         ).fetchall()
-        problems += [
-            f"branch {branch}, invoice {invc_no}: signed in the queue, but its signature is gone"
-            for branch, invc_no in gone
-        ]
-    return problems
+        found += [ChainFinding(Problem.SIGNATURE_GONE, branch, invc_no) for branch, invc_no in gone]
+    return found
 
 
-def file_problems(path: Path) -> list[str]:
-    """:func:`chain_problems` of the queue file at ``path``, opened read-only; a file
+def chain_problems(db: sqlite3.Connection) -> list[str]:
+    """:func:`chain_findings` as English sentences, each naming the branch and the
+    invoice (``kaunta verify``, the log)."""
+    return [str(finding) for finding in chain_findings(db)]
+
+
+def file_findings(path: Path) -> list[ChainFinding]:
+    """:func:`chain_findings` of the queue file at ``path``, opened read-only; a file
     that is not there has none. An unreadable file raises ``sqlite3.Error``."""
     if not path.is_file():
         return []
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        return chain_problems(db)
+        return chain_findings(db)
     finally:
         db.close()
+
+
+def file_problems(path: Path) -> list[str]:
+    """:func:`file_findings` as English sentences (``kaunta verify``)."""
+    return [str(finding) for finding in file_findings(path)]
