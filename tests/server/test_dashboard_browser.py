@@ -28,6 +28,7 @@ from sync.server.accounts.models import HqRole, Profile
 from sync.server.reconcile.service import import_statement
 from tests.server.conftest import fresh_database, new_store, use_database
 from tests.server.factory import enroll
+from tests.server.refund_docs import refund
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -57,8 +58,17 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     store = new_store("NRB1", name="Nairobi CBD")
     api = Client()
     till = enroll(api, store)
-    pushed = till.push(api, [till.sale(p, q) for p, q in (("65", 2), ("120", 1), ("240", 3))])
+    sales = [till.sale(p, q) for p, q in (("65", 2), ("120", 1), ("240", 3))]
+    pushed = till.push(api, sales)
     assert pushed.status_code == 200, pushed.content
+    # refund reviews: a second till refunds the milk again (rejected), and a sale of a
+    # third till not synced yet (unchecked)
+    back = enroll(api, store, "Till 2")
+    assert till.push(api, [refund(till, sales[0], 2)]).status_code == 200
+    again = back.push(api, [refund(back, sales[0], 1)])
+    assert [r["status"] for r in again.json()["results"]] == ["rejected"]
+    offline = enroll(api, store, "Till 3")
+    assert back.push(api, [refund(back, offline.sale("120", 1), 1)]).status_code == 200
     at = datetime(2026, 3, 2, 11, 40, tzinfo=UTC)
     write_ledger([LedgerSeed("NRB1", "T2", "NRB1-T2-000001", "SABCDEFGH1", 500_00, at)])
     from pos.payments.mpesa.sandbox.statement import StatementEntry, statement_csv
@@ -73,6 +83,8 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     import_statement("mpesa", statement)
     user = User.objects.create_user("otieno", password=PASSWORD)
     Profile.objects.create(user=user, role=HqRole.AREA_MANAGER).stores.set([store])
+    admin = User.objects.create_user("wanjiru", password=PASSWORD)
+    Profile.objects.create(user=admin, role=HqRole.ADMIN)
     server = make_server("127.0.0.1", 0, get_wsgi_application(), _Server, _Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -111,3 +123,43 @@ def test_sign_in_see_a_store_day_and_drill_into_a_sale(site: str, tmp_path: Path
         page.screenshot(path=str(shots / "headoffice-sale.png"), full_page=True)
         browser.close()
     assert (shots / "headoffice-dashboard.png").stat().st_size > 10_000
+
+
+def test_an_admin_opens_the_refund_reviews_and_follows_one_up(site: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get("KAUNTA_SCREENSHOT_DIR") or tmp_path)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{site}/dashboard/")
+        page.fill("#id_username", "wanjiru")
+        page.fill("#id_password", PASSWORD)
+        page.click("#sign-in")
+        page.wait_for_selector("#refund-reviews-card")
+        assert "1 rejected · 1 unchecked · 0 over" in page.inner_text("#refund-reviews-card")
+        page.screenshot(path=str(shots / "headoffice-overview-reviews.png"))
+        page.click("#refund-reviews-card a")
+        page.wait_for_selector("#reviews")
+        rows = page.locator("#reviews tr")
+        assert rows.count() == 1 + 2  # header, the rejected and the unchecked refund
+        table = page.inner_text("#reviews")
+        assert "NRB1-T1-000001" in table  # the original receipt, linked to its sale
+        assert "1 more cannot go back" in table
+        assert "not at head office yet" in table
+        page.screenshot(path=str(shots / "headoffice-refund-reviews.png"), full_page=True)
+        page.fill("form.follow-up input[name=note]", "Called the store: customer paid KES 65 back")
+        page.click("form.follow-up button")
+        page.wait_for_selector("#reviews")
+        assert page.locator("#reviews tr").count() == 1 + 1  # the unchecked one is left
+        page.select_option("select[name=status]", "followed_up")
+        page.click("#review-filters button")
+        page.wait_for_selector("#reviews")
+        assert "wanjiru: Called the store: customer paid KES 65 back" in page.inner_text("#reviews")
+        page.click("#reviews a >> nth=0")
+        page.wait_for_selector("#lines")
+        assert "Milk 500ml" in page.inner_text("#lines")
+        browser.close()
+    assert (shots / "headoffice-refund-reviews.png").stat().st_size > 10_000

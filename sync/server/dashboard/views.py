@@ -266,6 +266,7 @@ def _reviews_page(
         "chosen": chosen,
         "can_follow_up": role_of(request) == HqRole.ADMIN,
         "note_max": NOTE_MAX,
+        "local_tz": queries.LOCAL,
         "error": error,
     }
     return render(request, "dashboard/refund_reviews.html", context, status=400 if error else 200)
