@@ -53,72 +53,89 @@ class LineIn:
 
 @dataclass(frozen=True, slots=True)
 class LineOut:
-    """A line's amounts as KRA receives them."""
+    """A line's amounts as KRA receives them: money in minor units (cents), turned into
+    two-decimal amounts by :meth:`fields`; the band sums add the cents exactly."""
 
     band: str
-    prc: Decimal
-    sply_amt: Decimal
+    prc: int
+    sply_amt: int
     dc_rt: Decimal
-    dc_amt: Decimal
-    taxbl_amt: Decimal
-    tax_amt: Decimal
-    tot_amt: Decimal
+    dc_amt: int
+    taxbl_amt: int
+    tax_amt: int
+    tot_amt: int
 
     def fields(self) -> dict[str, Decimal | str]:
         return {
-            "prc": self.prc,
-            "splyAmt": self.sply_amt,
+            "prc": money(self.prc),
+            "splyAmt": money(self.sply_amt),
             "dcRt": self.dc_rt,
-            "dcAmt": self.dc_amt,
+            "dcAmt": money(self.dc_amt),
             "taxTyCd": self.band,
-            "taxblAmt": self.taxbl_amt,
-            "taxAmt": self.tax_amt,
-            "totAmt": self.tot_amt,
+            "taxblAmt": money(self.taxbl_amt),
+            "taxAmt": money(self.tax_amt),
+            "totAmt": money(self.tot_amt),
         }
+
+
+_NO_DISCOUNT = Decimal(0)
 
 
 def _rate_of(discount: int, base: int) -> Decimal:
     if base <= 0 or discount <= 0:
-        return Decimal(0)
+        return _NO_DISCOUNT
     return (Decimal(discount) * 100 / Decimal(base)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def line_amounts(line: LineIn, convention: AmountConvention, line_tax: LineTax) -> LineOut:
     """One line by the chosen convention."""
-    gross = line.unit_price * line.quantity
-    if line.total > gross or line.total < 0:
+    return amounts_of(
+        line.quantity,
+        line.unit_price,
+        line.total,
+        line.vat,
+        line.band,
+        line.rate,
+        convention,
+        line_tax,
+    )
+
+
+def amounts_of(
+    quantity: int,
+    unit_price: int,
+    total: int,
+    vat: int,
+    band: str,
+    rate: Decimal,
+    convention: AmountConvention,
+    line_tax: LineTax,
+) -> LineOut:
+    """:func:`line_amounts` without the :class:`LineIn` (the mapping's per-line call)."""
+    gross = unit_price * quantity
+    if total > gross or total < 0:
         raise MappingError("a line's total is more than its quantity x price")
-    tax = line.vat if line_tax is LineTax.RECEIPT else vat_inside(line.total, line.rate)
+    tax = vat if line_tax is LineTax.RECEIPT else vat_inside(total, rate)
     if convention is AmountConvention.INCLUSIVE:
-        discount = gross - line.total
+        discount = gross - total
         return LineOut(
-            line.band,
-            money(line.unit_price),
-            money(gross),
-            _rate_of(discount, gross),
-            money(discount),
-            money(line.total),
-            money(tax),
-            money(line.total),
+            band, unit_price, gross, _rate_of(discount, gross), discount, total, tax, total
         )
-    taxable = line.total - tax
-    if line.total == gross:
+    taxable = total - tax
+    if total == gross:
         discount = 0
     else:
-        gross_ex = gross - vat_inside(gross, line.rate)
+        gross_ex = gross - vat_inside(gross, rate)
         discount = max(0, gross_ex - taxable)
     supply = taxable + discount
-    price = (Decimal(supply) / line.quantity).to_integral_value(rounding=ROUND_HALF_UP)
+    price = (Decimal(supply) / quantity).to_integral_value(rounding=ROUND_HALF_UP)
     return LineOut(
-        line.band,
-        money(int(price)),
-        money(supply),
-        _rate_of(discount, supply),
-        money(discount),
-        money(taxable),
-        money(tax),
-        money(line.total),
+        band, int(price), supply, _rate_of(discount, supply), discount, taxable, tax, total
     )
+
+
+#: the fifteen band fields' names, in the order they are sent
+_BAND_KEYS = tuple((b, f"taxblAmt{b}", f"taxRt{b}", f"taxAmt{b}") for b in BANDS)
 
 
 def band_fields(
@@ -126,17 +143,25 @@ def band_fields(
 ) -> dict[str, Decimal]:
     """The fifteen ``taxblAmtX``/``taxRtX``/``taxAmtX`` fields and the header totals:
     every band present (0 when unused), each the exact sum of its lines."""
+    taxable: dict[str, int] = {}
+    tax: dict[str, int] = {}
+    all_taxable = all_tax = all_total = 0
+    for ln in lines:
+        taxable[ln.band] = taxable.get(ln.band, 0) + ln.taxbl_amt
+        tax[ln.band] = tax.get(ln.band, 0) + ln.tax_amt
+        all_taxable += ln.taxbl_amt
+        all_tax += ln.tax_amt
+        all_total += ln.tot_amt
+    every = style is RateStyle.ALL
     out: dict[str, Decimal] = {}
-    used = {ln.band for ln in lines}
-    for band in BANDS:
-        mine = [ln for ln in lines if ln.band == band]
-        out[f"taxblAmt{band}"] = sum((ln.taxbl_amt for ln in mine), Decimal("0.00"))
-        rate = rates.get(band, Decimal(0))
-        out[f"taxRt{band}"] = rate if (style is RateStyle.ALL or band in used) else Decimal(0)
-        out[f"taxAmt{band}"] = sum((ln.tax_amt for ln in mine), Decimal("0.00"))
-    out["totTaxblAmt"] = sum((ln.taxbl_amt for ln in lines), Decimal("0.00"))
-    out["totTaxAmt"] = sum((ln.tax_amt for ln in lines), Decimal("0.00"))
-    out["totAmt"] = sum((ln.tot_amt for ln in lines), Decimal("0.00"))
+    for band, taxbl_key, rate_key, tax_key in _BAND_KEYS:
+        used = band in taxable
+        out[taxbl_key] = money(taxable[band]) if used else money(0)
+        out[rate_key] = rates.get(band, Decimal(0)) if (every or used) else Decimal(0)
+        out[tax_key] = money(tax[band]) if used else money(0)
+    out["totTaxblAmt"] = money(all_taxable)
+    out["totTaxAmt"] = money(all_tax)
+    out["totAmt"] = money(all_total)
     return out
 
 

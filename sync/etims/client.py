@@ -75,14 +75,32 @@ class DeviceAlreadyInstalled(EtimsError):
 
 
 def _wire_default(value: object) -> object:
-    if isinstance(value, Decimal):
+    if type(value) is Decimal or isinstance(value, Decimal):
         return float(value)  # two decimals below 10^11: exact as a float's shortest repr
     raise TypeError(f"{type(value).__name__} cannot go on the wire")
 
 
+#: made once (``json.dumps`` with arguments makes an encoder per call); thread-safe
+_ENCODER = json.JSONEncoder(default=_wire_default, separators=(",", ":"))
+#: the same for replies: amounts as ``Decimal`` (``json.loads`` would make one per call)
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
 def encode(body: Mapping[str, Any]) -> bytes:
-    """The request body as KRA receives it (amounts as JSON numbers)."""
-    return json.dumps(body, default=_wire_default, separators=(",", ":")).encode("utf-8")
+    """The request body as KRA receives it (amounts as JSON numbers): the bytes of
+    ``json.dumps(body, default=..., separators=(",", ":"))``, ASCII with ``\\u`` escapes."""
+    return _ENCODER.encode(body).encode("utf-8")
+
+
+def _read_json(content: bytes | str) -> Any:
+    """``json.loads(content, parse_float=Decimal)``, step for step, on :data:`_DECODER`."""
+    if isinstance(content, str):
+        if content.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", content, 0)
+        return _DECODER.decode(content)
+    if not isinstance(content, bytes | bytearray):
+        raise TypeError(f"the JSON object must be str, bytes or bytearray, not {type(content)}")
+    return _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +161,14 @@ class OscuClient:
     ) -> Envelope:
         """POST ``body`` to ``path``; the envelope, or :class:`TransportError`."""
         headers = self._headers(with_key)
-        payload = dict(body)
+        payload: Mapping[str, Any]
         if self.settings.send_credentials_in_body:
-            payload.setdefault("tin", self.branch.tin)
-            payload.setdefault("bhfId", self.branch.bhf_id)
+            extra = dict(body)
+            extra.setdefault("tin", self.branch.tin)
+            extra.setdefault("bhfId", self.branch.bhf_id)
+            payload = extra
+        else:  # a plain dict is encoded as it is (any other Mapping as a dict)
+            payload = body if type(body) is dict else dict(body)
         url = f"{self._base}/{path.lstrip('/')}"
         try:
             response = self._http.post(
@@ -173,7 +195,7 @@ class OscuClient:
                 ResultKind.IN_DOUBT, f"{words.HTTP_ERROR}: {type(exc).__name__}"
             ) from None
         try:
-            envelope = Envelope.parse(json.loads(response.content, parse_float=Decimal))
+            envelope = Envelope.parse(_read_json(response.content))
         except (ValueError, ReplyError):
             log.info("eTIMS %s: unreadable reply (HTTP %s)", path, response.status_code)
             raise TransportError(

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sync.etims.amounts import LineIn, LineOut, MappingError, band_fields, band_for, line_amounts
+from sync.etims.amounts import LineOut, MappingError, amounts_of, band_fields, band_for, money
 from sync.etims.codes import OTHER_REFUND_REASON, SALES_STATUS_APPROVED, ReceiptType
 from sync.etims.models import RegisteredItem
-from sync.etims.settings import PIN_RE, EtimsSettings, nairobi_day, nairobi_stamp
+from sync.etims.settings import NAIROBI, PIN_RE, EtimsSettings, nairobi_stamp
+from sync.protocol.fields import Amount
 from sync.protocol.refunds import RefundCompleted
 from sync.protocol.sales import SaleBody, VatClass
 
@@ -50,16 +52,25 @@ class Registrar:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
-    sku: str
-    barcode: str | None
-    name: str
-    quantity: int
-    unit_price: int
-    total: int
-    vat: int
-    vat_class: VatClass
+class _Line(Protocol):
+    """What the mapping reads of a sale line or a refund line (both protocol types)."""
+
+    @property
+    def sku(self) -> str: ...
+    @property
+    def barcode(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def unit_price(self) -> Amount: ...
+    @property
+    def total(self) -> Amount: ...
+    @property
+    def vat(self) -> Amount: ...
+    @property
+    def vat_class(self) -> VatClass: ...
 
 
 def _customer(pin: str | None, name: str | None) -> tuple[str | None, str | None]:
@@ -93,19 +104,30 @@ def _items(
         raise UnregisteredItems(sorted(set(missing)))
     out: list[dict[str, Any]] = []
     amounts: list[LineOut] = []
+    bands: dict[VatClass, str] = {}  # a sale has few classes: each mapped once
+    convention, line_tax = settings.amount_convention, settings.line_tax
     for seq, ln in enumerate(lines, start=1):
         vc = ln.vat_class
-        band = band_for(vc.code, vc.rate, vc.exempt, rates, settings.band_by_vat_code)
+        band = bands.get(vc)
+        if band is None:
+            band = band_for(vc.code, vc.rate, vc.exempt, rates, settings.band_by_vat_code)
+            bands[vc] = band
         item = items[ln.sku]
         if item.tax_ty_cd != band:
             raise MappingError(
                 f"{ln.sku} is registered with KRA in band {item.tax_ty_cd} but sold in band "
                 f"{band}: register it again with its VAT class"
             )
-        a = line_amounts(
-            LineIn(ln.quantity, ln.unit_price, ln.total, ln.vat, band, vc.rate),
-            settings.amount_convention,
-            settings.line_tax,
+        quantity = ln.quantity
+        a = amounts_of(
+            quantity,
+            ln.unit_price.minor,
+            ln.total.minor,
+            ln.vat.minor,
+            band,
+            vc.rate,
+            convention,
+            line_tax,
         )
         amounts.append(a)
         out.append(
@@ -116,13 +138,37 @@ def _items(
                 "itemNm": ln.name[:200],
                 "bcd": ln.barcode,
                 "pkgUnitCd": item.pkg_unit_cd,
-                "pkg": ln.quantity,
+                "pkg": quantity,
                 "qtyUnitCd": item.qty_unit_cd,
-                "qty": ln.quantity,
-                **a.fields(),
+                "qty": quantity,
+                "prc": money(a.prc),
+                "splyAmt": money(a.sply_amt),
+                "dcRt": a.dc_rt,
+                "dcAmt": money(a.dc_amt),
+                "taxTyCd": band,
+                "taxblAmt": money(a.taxbl_amt),
+                "taxAmt": money(a.tax_amt),
+                "totAmt": money(a.tot_amt),
             }
         )
     return out, amounts
+
+
+def _day(at: date) -> str:
+    """``YYYYMMDD`` (``strftime`` for the years it pads differently)."""
+    if at.year >= 1000:
+        return f"{at.year}{at.month:02d}{at.day:02d}"
+    return at.strftime("%Y%m%d")
+
+
+def _stamp(at: datetime) -> str:
+    """:func:`~sync.etims.settings.nairobi_stamp`, formatted without ``strftime``."""
+    if at.tzinfo is None:
+        return nairobi_stamp(at)  # refused there, with its message
+    t = at.astimezone(NAIROBI)
+    if t.year < 1000:
+        return nairobi_stamp(at)
+    return f"{t.year}{t.month:02d}{t.day:02d}{t.hour:02d}{t.minute:02d}{t.second:02d}"
 
 
 def _invoice(
@@ -196,19 +242,6 @@ def sale_invoice(
 ) -> dict[str, Any]:
     """``saveTrnsSalesOsdc`` for a completed sale (receipt type S)."""
     _check_currency(sale.currency, settings)
-    lines = [
-        _Line(
-            ln.sku,
-            ln.barcode,
-            ln.name,
-            ln.quantity,
-            ln.unit_price.minor,
-            ln.total.minor,
-            ln.vat.minor,
-            ln.vat_class,
-        )
-        for ln in sale.lines
-    ]
     cust = sale.customer
     return _invoice(
         invc_no=invc_no,
@@ -217,9 +250,9 @@ def sale_invoice(
         receipt_type=ReceiptType.SALE,
         customer=_customer(cust.tax_pin if cust else None, cust.name if cust else None),
         pmt_ty_cd=_payment_type([(p.method, p.amount.minor) for p in sale.payments], settings),
-        confirmed=nairobi_stamp(sale.closed_at),
-        sale_day=sale.business_date.strftime("%Y%m%d"),
-        lines=lines,
+        confirmed=_stamp(sale.closed_at),
+        sale_day=_day(sale.business_date),
+        lines=sale.lines,
         items=items,
         rates=rates,
         settings=settings,
@@ -251,19 +284,6 @@ def credit_note(
             "a credit note must carry the customer PIN of the original invoice "
             f"({original_customer_pin or 'none'}), not {pin or 'none'}"
         )
-    lines = [
-        _Line(
-            ln.sku,
-            ln.barcode,
-            ln.name,
-            ln.quantity,
-            ln.unit_price.minor,
-            ln.total.minor,
-            ln.vat.minor,
-            ln.vat_class,
-        )
-        for ln in refund.lines
-    ]
     return _invoice(
         invc_no=invc_no,
         org_invc_no=org_invc_no,
@@ -271,9 +291,9 @@ def credit_note(
         receipt_type=ReceiptType.CREDIT_NOTE,
         customer=_customer(pin, cust.name if cust else None),
         pmt_ty_cd=_payment_type([(t.method, t.amount.minor) for t in refund.tenders], settings),
-        confirmed=nairobi_stamp(refund.closed_at),
-        sale_day=nairobi_day(refund.closed_at),
-        lines=lines,
+        confirmed=_stamp(refund.closed_at),
+        sale_day=_stamp(refund.closed_at)[:8],
+        lines=refund.lines,
         items=items,
         rates=rates,
         settings=settings,
