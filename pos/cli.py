@@ -141,6 +141,9 @@ def _add_bench_etims(bench_sub: argparse._SubParsersAction[argparse.ArgumentPars
     )
     etims.add_argument("--samples", type=int, default=300, help="timed invoices (overhead)")
     etims.add_argument("--backlog", type=int, default=10_000, help="sales queued in the outage")
+    etims.add_argument(
+        "--latency-s", type=float, default=0.0, help="seconds each simulator answer waits"
+    )
     etims.add_argument("--json", action="store_true", help="print one JSON object")
 
 

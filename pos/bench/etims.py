@@ -8,15 +8,21 @@
   is the client's share of one round trip. Both keep their connection alive between
   invoices (the client's transport does, and a raw round trip that reconnected each time
   would flatter the client). Building the invoice from the sale document is not a round
-  trip and has no raw counterpart, so it is reported beside the ratio, not in it:
-  ``map_ms`` (the strict parse of the document included) and ``map_and_submit_ratio``
-  (``client`` p50 + ``map`` p50 over ``raw`` p50; no goal).
-* ``submit_overhead_ratio_blocks``: the same ratio in each of five consecutive blocks of
-  the samples, for its spread within one run; ``load_avg_start``/``load_avg_end`` say how
-  busy the machine was.
+  trip and has no raw counterpart, so ``submit_overhead_ratio`` leaves it out.
+* ``submit_overhead_with_build_ratio``, the strict reading of the same goal (< 1.5): per
+  invoice, building it from the sale document (the strict parse of the document, the
+  mapping, amounts and bands) plus ``submit`` (JSON, POST, reply), p50 of those sums over
+  the raw POST's p50. ``map_ms`` is the build alone; ``map_and_submit_ratio`` the older
+  form of the strict reading (``client`` p50 + ``map`` p50 over ``raw`` p50), kept so
+  runs compare with the figures before it.
+* ``submit_overhead_ratio_blocks`` / ``submit_overhead_with_build_ratio_blocks``: the
+  ratios in each of five consecutive blocks of the samples, for their spread within one
+  run; ``load_avg_start``/``load_avg_end`` say how busy the machine was.
 * ``backlog_10k_s``: a branch's queue of 10,000 sales (queued during an outage) submitted
   in order through the SQLite queue, one number each, at the simulator's default latency
-  (goal < 120 s).
+  (none; goal < 120 s). ``--latency-s`` makes every simulator answer wait that long (a
+  network's round trip), ``--backlog`` sets the queue's size; ``backlog_per_s`` and
+  ``backlog_10k_estimate_s`` (10,000 at the measured rate) are reported for any size.
 """
 
 from __future__ import annotations
@@ -43,9 +49,10 @@ from pos.store.repositories import JournalHeader
 from sync.etims.client import OscuClient, encode
 from sync.etims.mapping import Registrar, sale_invoice
 from sync.etims.models import CodeCache, RegisteredItem
-from sync.etims.queue import EntryKind, EntryState, Submitter
+from sync.etims.queue import EntryKind, EntryState, Submitter, _Header
 from sync.etims.queue_sqlite import SqliteQueue
 from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
+from sync.etims.sandbox.state import Settings as SandboxSettings
 from sync.etims.settings import Branch, EtimsSettings
 from sync.protocol.fields import Fields
 from sync.protocol.sales import SaleBody
@@ -116,8 +123,7 @@ def numbered(template: dict[str, Any], n: int) -> dict[str, Any]:
 
 
 def _parse(body: dict[str, Any]) -> SaleBody:
-    from sync.etims.queue import _Header
-
+    """The submitter's strict parse of the sale document (``Submitter._builder``)."""
     return SaleBody.parse(Fields(body, "body"), _Header(body), min_lines=1)
 
 
@@ -145,6 +151,7 @@ def overhead(samples: int) -> dict[str, Any]:
         raw_ms: list[float] = []
         client_ms: list[float] = []
         map_ms: list[float] = []
+        built_ms: list[float] = []
         n = 0
         conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
         for i in range(samples + 20):
@@ -175,15 +182,20 @@ def overhead(samples: int) -> dict[str, Any]:
             if i >= 20:
                 map_ms.append((t1 - t0) / 1e6)
                 client_ms.append((t2 - t1) / 1e6)
+                built_ms.append((t2 - t0) / 1e6)
                 raw_ms.append((t4 - t3) / 1e6)
         conn.close()
     c, r, m = summary(client_ms), summary(raw_ms), summary(map_ms)
+    b = summary(built_ms)
     return {
         "client_ms": c,
         "raw_http_ms": r,
         "map_ms": m,
+        "build_and_submit_ms": b,
         "submit_overhead_ratio": round(c["p50"] / r["p50"], 3),
         "submit_overhead_ratio_blocks": block_ratios(client_ms, raw_ms, BLOCKS),
+        "submit_overhead_with_build_ratio": round(b["p50"] / r["p50"], 3),
+        "submit_overhead_with_build_ratio_blocks": block_ratios(built_ms, raw_ms, BLOCKS),
         "map_and_submit_ratio": round((c["p50"] + m["p50"]) / r["p50"], 3),
     }
 
@@ -213,9 +225,12 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else 0.0
 
 
-def backlog(count: int) -> dict[str, Any]:
+def backlog(count: int, latency_s: float = 0.0) -> dict[str, Any]:
+    """``count`` sales queued in an outage, then drained in order; every simulator answer
+    waits ``latency_s`` (0: the simulator's default)."""
     template = template_sale()
-    with EtimsSandbox() as box, tempfile.TemporaryDirectory() as folder:
+    box_settings = SandboxSettings(latency_s=latency_s)
+    with EtimsSandbox(settings=box_settings) as box, tempfile.TemporaryDirectory() as folder:
         client = _client(box)
         cache = CodeCache()
         client.refresh_codes(cache, datetime.now(UTC))
@@ -243,26 +258,36 @@ def backlog(count: int) -> dict[str, Any]:
         queue.close()
         if result.stopped or not ok:
             raise RuntimeError(f"the backlog did not drain cleanly: {result}")
+    drained_s = t2 - t1
     return {
         "backlog_sales": count,
         "enqueue_s": round(t1 - t0, 2),
-        "backlog_s": round(t2 - t1, 2),
-        "per_sale_ms": round((t2 - t1) * 1000 / count, 3),
+        "backlog_s": round(drained_s, 2),
+        "per_sale_ms": round(drained_s * 1000 / count, 3),
+        "backlog_per_s": round(count / drained_s, 1),
+        "backlog_10k_estimate_s": round(drained_s * 10_000 / count, 1),
         "gap_free": ok,
-        "simulator_latency_s": 0.0,
+        "simulator_latency_s": latency_s,
     }
 
 
 def run_etims(args: argparse.Namespace) -> int:
+    latency = float(getattr(args, "latency_s", 0.0) or 0.0)
+    if latency < 0:
+        raise SystemExit("--latency-s must be 0 or more")
     load_start = _load()
     result = overhead(max(10, args.samples))
-    drained = backlog(max(1, args.backlog))
+    drained = backlog(max(1, args.backlog), latency)
     result.update(drained)
     result["load_avg_start"] = load_start
     result["load_avg_end"] = _load()
-    if args.backlog == 10_000:
+    if args.backlog == 10_000 and latency == 0:
         result["backlog_10k_s"] = drained["backlog_s"]
-    result["goals"] = {"submit_overhead_ratio": 1.5, "backlog_10k_s": 120}
+    result["goals"] = {
+        "submit_overhead_ratio": 1.5,
+        "submit_overhead_with_build_ratio": 1.5,
+        "backlog_10k_s": 120,
+    }
     if args.json:
         print(json.dumps(result))
     else:
@@ -270,12 +295,18 @@ def run_etims(args: argparse.Namespace) -> int:
             f"client {result['client_ms']['p50']} ms vs raw HTTP "
             f"{result['raw_http_ms']['p50']} ms per invoice (p50): ratio "
             f"{result['submit_overhead_ratio']} (goal < 1.5; per block "
-            f"{result['submit_overhead_ratio_blocks']}); with the mapping "
-            f"{result['map_and_submit_ratio']} (no goal)"
+            f"{result['submit_overhead_ratio_blocks']})"
         )
         print(
-            f"backlog of {drained['backlog_sales']} sales: {drained['backlog_s']} s "
-            f"({drained['per_sale_ms']} ms each; goal for 10,000: < 120 s)",
+            f"with the build from the sale document: {result['build_and_submit_ms']['p50']} "
+            f"ms, ratio {result['submit_overhead_with_build_ratio']} (goal < 1.5; per block "
+            f"{result['submit_overhead_with_build_ratio_blocks']})"
+        )
+        print(
+            f"backlog of {drained['backlog_sales']} sales at {latency} s a simulator answer: "
+            f"{drained['backlog_s']} s ({drained['per_sale_ms']} ms each, "
+            f"{drained['backlog_per_s']} a second; 10,000 at that rate: "
+            f"{drained['backlog_10k_estimate_s']} s; goal for 10,000 at no latency: < 120 s)",
             file=sys.stdout,
         )
         print(f"load average {result['load_avg_start']} at start, {result['load_avg_end']} at end")
