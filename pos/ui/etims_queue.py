@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -250,6 +250,13 @@ class EtimsStatusLine(QLabel):
         assert isinstance(view, EtimsView)
         self.view = view
         self.refresh()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The language changed (login): the line, built from values, is said again in
+        it at once, not at the worker's next news."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange and hasattr(self, "view"):
+            self.refresh()
 
     def refresh(self) -> None:
         kind, text = self.describe(self.view, self.clock())

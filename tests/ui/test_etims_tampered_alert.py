@@ -12,6 +12,7 @@ the reader's language too."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,7 +176,11 @@ def test_the_alert_is_in_kiswahili_once_the_cashier_logs_in_in_kiswahili(
         ), swahili
         assert "kaunta verify" in swahili
         assert "piga simu kwa msaada" in swahili
+        # the sale screen's eTIMS line is said again in the new language at once
+        assert till.window.sale.etims_line.text().startswith("Mafunzo, kiigaji. KRA eTIMS")
         _sells(till)
+        shots = Path(os.environ.get("KAUNTA_SHOTS_DIR") or tmp_path)
+        till.window.grab().save(str(shots / "etims-tampered-alert-sw.png"))
     finally:
         link.stop()
 
