@@ -96,7 +96,14 @@ def _quantities(till: Till) -> int:
 
 def _landed(till: Till, products: list[tuple[str, str]]) -> None:
     """Every scan is in the basket, one line each, in the order scanned."""
-    till.until(lambda: _quantities(till) >= len(products))
+    till.until(
+        lambda: _quantities(till) >= len(products),
+        failing=lambda: (
+            f"{_quantities(till)} of {len(products)} in the basket: {_names(till)}; "
+            f"scan field {till.window.sale.scan.text()!r}; "
+            f"focus {type(QApplication.focusWidget()).__name__}"
+        ),
+    )
     till.idle()
     assert _names(till) == [name for _, name in products]
     assert _quantities(till) == len(products)
