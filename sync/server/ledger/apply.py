@@ -24,11 +24,10 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.utils import timezone
 
 from sync.protocol.batch import Ack, AckStatus, Batch, acks_document, parse_batch, rejection
 from sync.protocol.canonical import load_json
@@ -420,7 +419,10 @@ def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> No
             terminal.pk,
             h.seq,
             h.created_at,
-            timezone.now(),  # per row, as the column's default gave it: refunds sort by it
+            # per row, as the column's default (timezone.now) gave it: refunds sort by it;
+            # read straight from the clock (settings.USE_TZ is True), not through the
+            # lazy settings object on every row
+            datetime.now(UTC),
             h.training,
             h.content_hash,
             document,
