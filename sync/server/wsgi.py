@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -28,3 +29,10 @@ application = get_wsgi_application()
 # Nothing here may leave a database connection open for the workers to inherit.
 get_resolver().url_patterns  # noqa: B018 (the import is the point)
 connections.close_all()
+
+# Everything loaded so far (Django, DRF, the views: some 140,000 objects) lives as long as
+# the process: kept out of the cyclic collector's full passes, which a push's decoded
+# batch (about 14,000 new containers) set off every few batches, each walking them all
+# again (docs/headoffice.md, "Capacity"). Forked workers inherit it.
+gc.collect()
+gc.freeze()
