@@ -1941,6 +1941,10 @@
         <translation>Imezimwa</translation>
     </message>
     <message>
+        <source>Empty: the branch default</source>
+        <translation>Tupu: ainisho la kawaida la tawi</translation>
+    </message>
+    <message>
         <source>Export CSV</source>
         <translation>Hamisha CSV</translation>
     </message>
@@ -1959,6 +1963,14 @@
     <message>
         <source>KRA</source>
         <translation>KRA</translation>
+    </message>
+    <message>
+        <source>KRA item class</source>
+        <translation>Ainisho la bidhaa la KRA</translation>
+    </message>
+    <message>
+        <source>KRA refused {n} of them: point at one for the reason (often an item class KRA does not list).</source>
+        <translation>KRA imekataa {n} kati yake: elekeza kwenye moja uone sababu (mara nyingi ni ainisho la bidhaa ambalo KRA haina kwenye orodha yake).</translation>
     </message>
     <message>
         <source>Name</source>
@@ -2037,8 +2049,16 @@
         <translation>Inaandika bidhaa: {done} kati ya {total}</translation>
     </message>
     <message>
+        <source>branch default</source>
+        <translation>ainisho la tawi</translation>
+    </message>
+    <message>
         <source>not registered</source>
         <translation>haijasajiliwa</translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation>imekataliwa</translation>
     </message>
     <message>
         <source>registered</source>
@@ -2051,6 +2071,10 @@
     <message>
         <source>{n} listed products are not registered with KRA yet. Kaunta registers them while KRA is online, and always before a sale of one is sent.</source>
         <translation>Bidhaa {n} zilizoorodheshwa bado hazijasajiliwa na KRA. Kaunta huzisajili KRA ikiwa mtandaoni, na kila mara kabla mauzo yake hayajatumwa.</translation>
+    </message>
+    <message>
+        <source>{wanted} (registered as {now}; registering again)</source>
+        <translation>{wanted} (imesajiliwa kama {now}; inasajiliwa upya)</translation>
     </message>
     <message>
         <source>… and {more} more bad rows: all of them are listed in {path}.</source>
@@ -3253,6 +3277,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kaunta haiwezi kuanza</translation>
     </message>
     <message>
+        <source>Kaunta: no live set-up yet</source>
+        <translation>Kaunta: bado hakuna mipangilio halisi</translation>
+    </message>
+    <message>
         <source>Restore {backup}</source>
         <translation>Rejesha {backup}</translation>
     </message>
@@ -3263,6 +3291,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Restored the backup {backup}. The damaged or empty file is kept as {aside}. Sales made after it are not in it.</source>
         <translation>Nakala ya akiba {backup} imerejeshwa. Faili iliyoharibika au tupu imehifadhiwa kama {aside}. Mauzo yaliyofanywa baada yake hayamo.</translation>
+    </message>
+    <message>
+        <source>This computer has no live set-up yet, so the live till cannot start. Start Kaunta without --live and choose 'Set up my shop': the set-up wizard asks for the shop's details and the first manager and writes {path}. To practise meanwhile, start Kaunta with --training.</source>
+        <translation>Kompyuta hii bado haina mipangilio halisi, kwa hivyo till halisi haiwezi kuanza. Washa Kaunta bila --live na uchague 'Weka duka langu': mwongozo wa kuweka unauliza maelezo ya duka na meneja wa kwanza, kisha unaandika {path}. Kwa kufanya mazoezi kwa sasa, washa Kaunta na --training.</translation>
     </message>
     <message>
         <source>Unexpected error while opening the data folder ({kind}). Nothing was changed. Details are in the log file {log_file}.</source>
@@ -3509,6 +3541,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>07XX XXX XXX or 01XX XXX XXX</source>
         <translation>07XX XXX XXX au 01XX XXX XXX</translation>
+    </message>
+    <message>
+        <source>A KRA item class is 1 to 10 digits, a code from KRA's item classification list (leave it empty for the branch default).</source>
+        <comment>product_kra_class_bad</comment>
+        <translation>Ainisho la bidhaa la KRA ni tarakimu 1 hadi 10, msimbo kutoka orodha ya KRA ya ainisho za bidhaa (acha tupu kwa ainisho la kawaida la tawi).</translation>
     </message>
     <message>
         <source>A PIN is {low} to {high} digits.</source>
@@ -4209,6 +4246,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>KRA did not answer in time</source>
         <translation>KRA haikujibu kwa wakati</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({finding}). Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
+        <comment>etims.tampered.alert#one</comment>
+        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta ({finding}). Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({problems} problems, the first: {finding}). Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
+        <comment>etims.tampered.alert#other</comment>
+        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
     </message>
     <message>
         <source>KRA refused the connection</source>
@@ -5948,6 +5995,31 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>msimbopau {value} uko pia kwenye mstari {other}</translation>
     </message>
     <message>
+        <source>branch {branch}, invoice {invoice}: it does not follow the invoice signed before it (a signed invoice was removed, added or reordered)</source>
+        <comment>etims.tampered.out_of_order</comment>
+        <translation>tawi {branch}, ankara {invoice}: haifuati ankara iliyotiwa sahihi kabla yake (ankara iliyotiwa sahihi iliondolewa, iliongezwa au ilipangwa upya)</translation>
+    </message>
+    <message>
+        <source>branch {branch}, invoice {invoice}: its signature is not the one KRA gave (hash differs)</source>
+        <comment>etims.tampered.hash_differs</comment>
+        <translation>tawi {branch}, ankara {invoice}: sahihi yake si ile ambayo KRA ilitoa (hashi ni tofauti)</translation>
+    </message>
+    <message>
+        <source>branch {branch}, invoice {invoice}: its signature is of invoice {signed_as}</source>
+        <comment>etims.tampered.other_invoice</comment>
+        <translation>tawi {branch}, ankara {invoice}: sahihi yake ni ya ankara {signed_as}</translation>
+    </message>
+    <message>
+        <source>branch {branch}, invoice {invoice}: its stored signature is not readable</source>
+        <comment>etims.tampered.unreadable</comment>
+        <translation>tawi {branch}, ankara {invoice}: sahihi yake iliyohifadhiwa haisomeki</translation>
+    </message>
+    <message>
+        <source>branch {branch}, invoice {invoice}: signed in the queue, but its signature is gone</source>
+        <comment>etims.tampered.signature_gone</comment>
+        <translation>tawi {branch}, ankara {invoice}: imetiwa sahihi kwenye foleni, lakini sahihi yake haipo</translation>
+    </message>
+    <message>
         <source>cannot create {folder}</source>
         <comment>backup.doing.create</comment>
         <translation>haiwezi kuunda {folder}</translation>
@@ -5991,6 +6063,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>gross</source>
         <translation>jumla</translation>
+    </message>
+    <message>
+        <source>kra_item_class {value} must be 1 to 10 digits (a code from KRA's item classification list), or empty for the branch default</source>
+        <comment>catalog.import.kra_class_bad</comment>
+        <translation>kra_item_class {value} lazima iwe tarakimu 1 hadi 10 (msimbo kutoka orodha ya KRA ya ainisho za bidhaa), au tupu kwa ainisho la kawaida la tawi</translation>
     </message>
     <message>
         <source>line {line}: {problem}</source>
@@ -6074,6 +6151,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>the line cannot be read as CSV ({detail})</source>
         <comment>catalog.import.not_csv</comment>
         <translation>mstari hausomeki kama CSV ({detail})</translation>
+    </message>
+    <message>
+        <source>the rule {rule} that keeps signed invoices unchanged is gone</source>
+        <comment>etims.tampered.rule_gone</comment>
+        <translation>kanuni {rule} inayozuia ankara zilizotiwa sahihi zisibadilishwe imeondolewa</translation>
     </message>
     <message>
         <source>unknown sale snapshot version {version}</source>
