@@ -1136,7 +1136,7 @@ class RefundService:
             for sale_id in gone:
                 self._remote.pop(sale_id, None)
         if gone:
-            log.info("forgot %d kept sale(s) of other tills (older than %s)", len(gone), keep_for)
+            log.info("kept sales of other tills forgotten (older than %s): %d", keep_for, len(gone))
         return gone
 
     def settle_by_hand(
