@@ -47,14 +47,13 @@ from pos.domain.tax import KENYA_VAT
 from pos.services.sync_events import sale_document
 from pos.store.repositories import JournalHeader
 from sync.etims.client import OscuClient, encode
-from sync.etims.mapping import Registrar, sale_invoice
+from sync.etims.mapping import PlainSale, Registrar, parse_sale, sale_invoice
 from sync.etims.models import CodeCache, RegisteredItem
 from sync.etims.queue import EntryKind, EntryState, Submitter, _Header
 from sync.etims.queue_sqlite import SqliteQueue
 from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
 from sync.etims.sandbox.state import Settings as SandboxSettings
 from sync.etims.settings import Branch, EtimsSettings
-from sync.protocol.fields import Fields
 from sync.protocol.sales import SaleBody
 
 T0 = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
@@ -122,9 +121,9 @@ def numbered(template: dict[str, Any], n: int) -> dict[str, Any]:
     return {**template, "sale_id": _id(1000 + n), "receipt_number": f"DEMO-T1-{n:06d}"}
 
 
-def _parse(body: dict[str, Any]) -> SaleBody:
-    """The submitter's strict parse of the sale document (``Submitter._builder``)."""
-    return SaleBody.parse(Fields(body, "body"), _Header(body), min_lines=1)
+def _parse(body: dict[str, Any]) -> PlainSale | SaleBody:
+    """The submitter's strict reading of the sale document (``Submitter._builder``)."""
+    return parse_sale(body, _Header(body))
 
 
 def _client(box: EtimsSandbox, timeout: float = 30.0) -> OscuClient:

@@ -5,25 +5,44 @@ The input is the protocol's parsed body (``sync.protocol``), so the head office 
 receives the documents) and a standalone till (which writes them) feed the same code.
 The invoice number is given by the caller: it comes from the branch's one gap-free
 sequence (:mod:`sync.etims.queue`), never from the document.
+
+:func:`parse_sale` reads a sale document for :func:`sale_invoice`: a plain sale (no
+discounts, no foreign tender: most of them) through the protocol's quick check
+(:mod:`sync.protocol.quick`, the full parser's rules in straight-line code, held to its
+verdicts by its own tests) as a :class:`PlainSale`, anything else or in any doubt through
+the full parser (``SaleBody.parse``), which accepts or refuses with the field and reason.
+Both give :func:`sale_invoice` the same values, so the same invoice, byte for byte
+(``tests/etims/test_invoice_bytes.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from sync.etims.amounts import LineOut, MappingError, amounts_of, band_fields, band_for, money
 from sync.etims.codes import OTHER_REFUND_REASON, SALES_STATUS_APPROVED, ReceiptType
 from sync.etims.models import RegisteredItem
 from sync.etims.settings import NAIROBI, PIN_RE, EtimsSettings, nairobi_stamp
-from sync.protocol.fields import Amount
-from sync.protocol.refunds import RefundCompleted
-from sync.protocol.sales import SaleBody, VatClass
+from sync.protocol.envelope import Header
+from sync.protocol.fields import Fields
+from sync.protocol.quick import _body as _plain_sale_checked
+from sync.protocol.quick import _vat_class
+from sync.protocol.refunds import RefundCompleted, RefundLine
+from sync.protocol.sales import SaleBody, SaleLine
 
-__all__ = ["MappingError", "Registrar", "UnregisteredItems", "credit_note", "sale_invoice"]
+__all__ = [
+    "MappingError",
+    "PlainSale",
+    "Registrar",
+    "UnregisteredItems",
+    "credit_note",
+    "parse_sale",
+    "sale_invoice",
+]
 
 
 class UnregisteredItems(MappingError):
@@ -52,25 +71,55 @@ class Registrar:
         }
 
 
-class _Line(Protocol):
-    """What the mapping reads of a sale line or a refund line (both protocol types)."""
+#: One line as the mapping reads it: (sku, barcode, name, quantity, unit price, total,
+#: VAT, (VAT code, rate, exempt)), money in minor units, VAT included.
+_Line = tuple[str, str | None, str, int, int, int, int, tuple[str, Decimal, bool]]
 
-    @property
-    def sku(self) -> str: ...
-    @property
-    def barcode(self) -> str | None: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def quantity(self) -> int: ...
-    @property
-    def unit_price(self) -> Amount: ...
-    @property
-    def total(self) -> Amount: ...
-    @property
-    def vat(self) -> Amount: ...
-    @property
-    def vat_class(self) -> VatClass: ...
+
+@dataclass(frozen=True, slots=True)
+class PlainSale:
+    """A plain sale document as :func:`parse_sale` read it (every field checked by the
+    protocol's quick check): what :func:`sale_invoice` needs, nothing more."""
+
+    currency: str
+    receipt_number: str
+    business_date: date
+    closed_at: datetime
+    customer: tuple[str | None, str | None] | None  #: (tax PIN, name)
+    tenders: tuple[tuple[str, int], ...]  #: (method, amount in minor units)
+    lines: tuple[_Line, ...]
+
+
+def parse_sale(body: Mapping[str, Any], header: Header) -> PlainSale | SaleBody:
+    """A ``sale.completed`` body for :func:`sale_invoice`: a :class:`PlainSale` when the
+    protocol's quick check finds it a good plain sale, else ``SaleBody.parse`` (which
+    raises :class:`~sync.protocol.fields.ProtocolError` naming the field for a bad one)."""
+    try:
+        _plain_sale_checked(body, header)
+    except Exception:
+        return SaleBody.parse(Fields(body, "body"), header, min_lines=1)
+    customer = body["customer"]
+    return PlainSale(
+        currency=body["currency"],
+        receipt_number=body["receipt_number"],
+        business_date=date.fromisoformat(body["business_date"]),
+        closed_at=datetime.fromisoformat(body["closed_at"]).astimezone(UTC),
+        customer=None if customer is None else (customer["tax_pin"], customer["name"]),
+        tenders=tuple((p["method"], p["amount"]["minor"]) for p in body["payments"]),
+        lines=tuple(
+            (
+                ln["sku"],
+                ln["barcode"],
+                ln["name"],
+                ln["quantity"],
+                ln["unit_price"]["minor"],
+                ln["total"]["minor"],
+                ln["vat"]["minor"],
+                _vat_class(ln["vat_class"]),
+            )
+            for ln in body["lines"]
+        ),
+    )
 
 
 def _customer(pin: str | None, name: str | None) -> tuple[str | None, str | None]:
@@ -99,44 +148,35 @@ def _items(
     rates: dict[str, Decimal],
     settings: EtimsSettings,
 ) -> tuple[list[dict[str, Any]], list[LineOut]]:
-    missing = [ln.sku for ln in lines if ln.sku not in items]
+    missing = [ln[0] for ln in lines if ln[0] not in items]
     if missing:
         raise UnregisteredItems(sorted(set(missing)))
     out: list[dict[str, Any]] = []
     amounts: list[LineOut] = []
-    bands: dict[VatClass, str] = {}  # a sale has few classes: each mapped once
+    bands: dict[tuple[str, Decimal, bool], str] = {}  # a sale has few classes: map each once
     convention, line_tax = settings.amount_convention, settings.line_tax
-    for seq, ln in enumerate(lines, start=1):
-        vc = ln.vat_class
+    for seq, (sku, barcode, name, quantity, unit_price, total, vat, vc) in enumerate(
+        lines, start=1
+    ):
         band = bands.get(vc)
         if band is None:
-            band = band_for(vc.code, vc.rate, vc.exempt, rates, settings.band_by_vat_code)
+            band = band_for(vc[0], vc[1], vc[2], rates, settings.band_by_vat_code)
             bands[vc] = band
-        item = items[ln.sku]
+        item = items[sku]
         if item.tax_ty_cd != band:
             raise MappingError(
-                f"{ln.sku} is registered with KRA in band {item.tax_ty_cd} but sold in band "
+                f"{sku} is registered with KRA in band {item.tax_ty_cd} but sold in band "
                 f"{band}: register it again with its VAT class"
             )
-        quantity = ln.quantity
-        a = amounts_of(
-            quantity,
-            ln.unit_price.minor,
-            ln.total.minor,
-            ln.vat.minor,
-            band,
-            vc.rate,
-            convention,
-            line_tax,
-        )
+        a = amounts_of(quantity, unit_price, total, vat, band, vc[1], convention, line_tax)
         amounts.append(a)
         out.append(
             {
                 "itemSeq": seq,
                 "itemCd": item.item_cd,
                 "itemClsCd": item.item_cls_cd,
-                "itemNm": ln.name[:200],
-                "bcd": ln.barcode,
+                "itemNm": name[:200],
+                "bcd": barcode,
                 "pkgUnitCd": item.pkg_unit_cd,
                 "pkg": quantity,
                 "qtyUnitCd": item.qty_unit_cd,
@@ -232,7 +272,7 @@ def _check_currency(currency: str, settings: EtimsSettings) -> None:
 
 
 def sale_invoice(
-    sale: SaleBody,
+    sale: SaleBody | PlainSale,
     *,
     invc_no: int,
     items: Mapping[str, RegisteredItem],
@@ -240,24 +280,49 @@ def sale_invoice(
     settings: EtimsSettings,
     registrar: Registrar,
 ) -> dict[str, Any]:
-    """``saveTrnsSalesOsdc`` for a completed sale (receipt type S)."""
+    """``saveTrnsSalesOsdc`` for a completed sale (receipt type S), from the full
+    parser's value or a :class:`PlainSale` (the same invoice for the same document)."""
     _check_currency(sale.currency, settings)
-    cust = sale.customer
+    if isinstance(sale, PlainSale):
+        lines, tenders, customer = sale.lines, sale.tenders, sale.customer
+    else:
+        lines = _lines(sale.lines)
+        tenders = tuple((p.method, p.amount.minor) for p in sale.payments)
+        cust = sale.customer
+        customer = None if cust is None else (cust.tax_pin, cust.name)
+    pin, name = customer if customer is not None else (None, None)
     return _invoice(
         invc_no=invc_no,
         org_invc_no=0,
         receipt_number=sale.receipt_number,
         receipt_type=ReceiptType.SALE,
-        customer=_customer(cust.tax_pin if cust else None, cust.name if cust else None),
-        pmt_ty_cd=_payment_type([(p.method, p.amount.minor) for p in sale.payments], settings),
+        customer=_customer(pin, name),
+        pmt_ty_cd=_payment_type(tenders, settings),
         confirmed=_stamp(sale.closed_at),
         sale_day=_day(sale.business_date),
-        lines=sale.lines,
+        lines=lines,
         items=items,
         rates=rates,
         settings=settings,
         registrar=registrar,
         refund_reason=None,
+    )
+
+
+def _lines(lines: Sequence[SaleLine | RefundLine]) -> tuple[_Line, ...]:
+    """The protocol's lines as the mapping reads them."""
+    return tuple(
+        (
+            ln.sku,
+            ln.barcode,
+            ln.name,
+            ln.quantity,
+            ln.unit_price.minor,
+            ln.total.minor,
+            ln.vat.minor,
+            (ln.vat_class.code, ln.vat_class.rate, ln.vat_class.exempt),
+        )
+        for ln in lines
     )
 
 
@@ -293,7 +358,7 @@ def credit_note(
         pmt_ty_cd=_payment_type([(t.method, t.amount.minor) for t in refund.tenders], settings),
         confirmed=_stamp(refund.closed_at),
         sale_day=_stamp(refund.closed_at)[:8],
-        lines=refund.lines,
+        lines=_lines(refund.lines),
         items=items,
         rates=rates,
         settings=settings,

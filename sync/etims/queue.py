@@ -39,14 +39,13 @@ from sync.etims.amounts import MappingError
 from sync.etims.client import EtimsRejected, OscuClient, TransportError
 from sync.etims.codes import ResultKind
 from sync.etims.credit import check_credit
-from sync.etims.mapping import Registrar, credit_note, sale_invoice
+from sync.etims.mapping import Registrar, credit_note, parse_sale, sale_invoice
 from sync.etims.models import RegisteredItem, Signature
 from sync.etims.settings import EtimsSettings
 from sync.protocol.envelope import PROTOCOL_VERSION, EventType, Header
 from sync.protocol.errors import ProtocolError
 from sync.protocol.fields import Fields
 from sync.protocol.refunds import RefundCompleted
-from sync.protocol.sales import SaleBody
 from sync.protocol.training import TrainingNotReal, refuse_training
 
 log = logging.getLogger(__name__)
@@ -279,7 +278,7 @@ class Submitter:
     def _builder(self, entry: Entry) -> Callable[[int], dict[str, Any]]:
         items, rates = self._items(), self._rates()
         if entry.kind is EntryKind.SALE:
-            sale = SaleBody.parse(Fields(entry.body, "body"), _Header(entry.body), min_lines=1)
+            sale = parse_sale(entry.body, _Header(entry.body))  # the full parser if unsure
             return lambda n: sale_invoice(
                 sale,
                 invc_no=n,

@@ -12,6 +12,10 @@ and are kept in ``invoice_golden.json``:
   (keys in order, every ``Decimal`` with its exponent), which the queue stores;
 * the exact bytes of the POST body the server received.
 
+Sales are read as the submitter reads them (:func:`parse_sale`: the protocol's quick check
+for a plain sale, the full parser otherwise), and again through the full parser alone:
+both must give the golden invoices, and the plain path must have been taken for many.
+
 ``encode`` is also held to the json module's output (the code it replaced) for bodies
 of any shape: any text, large and small amounts, floats read back from a stored request.
 
@@ -39,7 +43,7 @@ from hypothesis import strategies as st
 
 from pos.domain.errors import DomainError
 from sync.etims.client import OscuClient, encode
-from sync.etims.mapping import Registrar, credit_note, sale_invoice
+from sync.etims.mapping import PlainSale, Registrar, credit_note, parse_sale, sale_invoice
 from sync.etims.queue import _Header
 from sync.etims.settings import AmountConvention, Branch, EtimsSettings, LineTax, RateStyle
 from sync.protocol.fields import Fields
@@ -100,8 +104,9 @@ def _parse_refund(body: dict[str, Any]) -> RefundCompleted:
     return RefundCompleted.parse(Fields(body, "body"), _Header(body))
 
 
-def cases() -> Iterator[tuple[str, EtimsSettings, dict[str, Any]]]:
-    """(name, settings, invoice) for every case, deterministic."""
+def cases(full: bool = False) -> Iterator[tuple[str, EtimsSettings, dict[str, Any]]]:
+    """(name, settings, invoice) for every case, deterministic; sales read as the
+    submitter reads them, or (``full``) by the full parser alone."""
     rnd = random.Random(20261207)
     configs = all_settings()
     skus = sorted(PRODUCTS)
@@ -133,7 +138,8 @@ def cases() -> Iterator[tuple[str, EtimsSettings, dict[str, Any]]]:
             if rnd.random() < 0.3:
                 line["barcode"] = "6161234567891"
         cfg = configs[made % len(configs)]
-        sale = _parse_sale(body)
+        sale = _parse_sale(body) if full else parse_sale(body, _Header(body))
+        PLAIN[f"sale-{made:03d}"] = isinstance(sale, PlainSale)
         number = rnd.choice([1, 2, 9, 10, 99, 1000, 123456])
         invoice = sale_invoice(
             sale, invc_no=number, items=items(), rates=RATES, settings=cfg, registrar=WHO
@@ -156,6 +162,10 @@ def cases() -> Iterator[tuple[str, EtimsSettings, dict[str, Any]]]:
             )
             yield f"credit-{made:03d}", cfg, note
         made += 1
+
+
+#: case name -> whether the submitter's reading took the plain path (set by cases())
+PLAIN: dict[str, bool] = {}
 
 
 def body_time(body: dict[str, Any]) -> datetime:
@@ -191,7 +201,7 @@ class _Secrets:
         raise AssertionError("no key is stored here")
 
 
-def digests() -> dict[str, list[str]]:
+def digests(full: bool = False) -> dict[str, list[str]]:
     """Per case: sha256 of the invoice's repr, sha256 of the bytes the server got."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -200,7 +210,7 @@ def digests() -> dict[str, list[str]]:
     clients: dict[bool, OscuClient] = {}
     out: dict[str, list[str]] = {}
     try:
-        for name, cfg, invoice in cases():
+        for name, cfg, invoice in cases(full):
             in_body = cfg.send_credentials_in_body
             if in_body not in clients:
                 sent = EtimsSettings(base_url=base, send_credentials_in_body=in_body)
@@ -218,12 +228,18 @@ def digests() -> dict[str, list[str]]:
     return out
 
 
-def test_every_built_invoice_and_every_byte_sent_are_as_before() -> None:
+@pytest.mark.parametrize("full", [False, True], ids=["as-submitted", "full-parser"])
+def test_every_built_invoice_and_every_byte_sent_are_as_before(full: bool) -> None:
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    now = digests()
+    now = digests(full)
     assert len(now) == len(golden) > 150
     changed = [name for name in golden if now.get(name) != golden[name]]
     assert not changed, f"{len(changed)} cases differ, first {changed[:5]}"
+    plain = sum(PLAIN.values())
+    if full:
+        assert plain == 0
+    else:  # the quick path served the plain sales, the full parser the others
+        assert 15 < plain < len(PLAIN), plain  # (most cases have a discount)
 
 
 def test_the_cases_cover_what_the_encoder_must_escape() -> None:
