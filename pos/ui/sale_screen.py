@@ -363,12 +363,22 @@ class SaleScreen(QWidget):
         return QRect(panel.mapToGlobal(panel.rect().topLeft()), panel.size())
 
     def focus_scan(self) -> None:
+        """The cursor into the scan field with its text selected (F1, a dialog closed, a
+        basket row clicked): what is typed next replaces what was there."""
         self.scan.setFocus()
         self.scan.selectAll()
 
+    def _back_to_scan(self) -> None:
+        """The cursor back into the scan field after a service call answered, leaving its
+        text as it is: a scan empties the field when it goes in, so whatever is there by
+        the time its answer comes is the next barcode being typed, and selecting it would
+        let the scanner's next digit replace it (the item lost, the rest of its digits
+        refused as a short barcode)."""
+        self.scan.setFocus()
+
     def show_error(self, text: str) -> None:
         show_message(self.message, text, error=True)
-        self.focus_scan()
+        self._back_to_scan()
 
     def show_info(self, text: str) -> None:
         show_message(self.message, text, error=False)
@@ -518,7 +528,7 @@ class SaleScreen(QWidget):
         self.show_sale(view)
         if changed:
             self._select_line(changed[-1])
-        self.focus_scan()
+        self._back_to_scan()
 
     # -- rendering --------------------------------------------------------------------------
     def show_sale(self, view: SaleView | None) -> None:
