@@ -27,13 +27,23 @@ batch); a failed try leaves it ``received`` with ``retry_at`` 2, 4, 8, 16 s late
 (``MAX_TRIES`` in all), the last failure leaves it ``failed`` with its error, listed in the
 admin (callbacks, filter *Failed*). :func:`process_stk_callback` stays for tasks that a head
 office before this change enqueued; it decides the same way.
+
+A paid callback for an attempt already decided failed (a timeout or a cancel first, then the
+money) is decided again as paid, relayed to the till as a late result and listed in the
+dashboard's unresolved payments (:func:`_apply`); a failure after a paid result, and every
+repeat, is a ``duplicate`` that changes nothing.
+
+Liveness: each STK worker writes a heartbeat row as it goes round (:func:`beat`); readiness
+and the metrics read it with the waiting records (sync/server/ops/queue.py).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
+import time
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -42,7 +52,13 @@ from django.utils import timezone
 from django_tasks import task
 
 from pos.payments.mpesa.callback import parse_stk_callback
-from sync.server.callbacks.models import PushAttempt, PushState, RecordState, StkCallbackRecord
+from sync.server.callbacks.models import (
+    PushAttempt,
+    PushState,
+    RecordState,
+    StkCallbackRecord,
+    StkWorkerHeartbeat,
+)
 
 log = logging.getLogger("kaunta.hq.tasks")
 MAX_TRIES = 5
@@ -59,7 +75,12 @@ _ATTEMPT_FIELDS = [
     "decided_at",
     "result_seq",
 ]
+#: what a paid-after-failure decision changes besides (:func:`_apply`)
+_CONFLICT_FIELDS = [*_ATTEMPT_FIELDS, "paid_after_failure_at", "failure_code", "failure_desc"]
 _RECORD_FIELDS = ["state", "tries", "retry_at"]
+#: a worker writes its heartbeat at most this often (each loop, but an idle poll every 50 ms
+#: must not take SQLite's write lock 20 times a second); well under the stale threshold
+HEARTBEAT_EVERY_S = 5.0
 
 
 def batch_size() -> int:
@@ -82,21 +103,44 @@ def _lock_result_numbers() -> None:
 
 def _apply(record: StkCallbackRecord, attempt: PushAttempt, seq: int) -> bool:
     """Decide ``attempt`` from ``record`` in memory (the caller saves both); True when the
-    attempt was decided and took result number ``seq``, False for a duplicate."""
+    attempt was decided and took result number ``seq``, False for a duplicate.
+
+    A paid callback for an attempt already decided failed is not a duplicate: the customer
+    paid after all (a timeout first, then the money). The attempt is decided again as paid
+    with a new result number (so the till's pull relays it, and the till's late-payment flow
+    shows it to the manager), the failure kept in ``failure_code``/``failure_desc``, and
+    the record is ``conflict``. A failure after a paid result changes nothing."""
     record.tries += 1
     record.retry_at = None
-    if attempt.state != PushState.WAITING:
+    if attempt.state == PushState.WAITING:
+        cb = parse_stk_callback(record.body)  # checked before storing: cannot fail here
+        attempt.state = PushState.PAID if cb.paid else PushState.FAILED
+        record.state = RecordState.DONE
+    elif attempt.state == PushState.FAILED and attempt.paid_after_failure_at is None:
+        cb = parse_stk_callback(record.body)
+        if not cb.paid:
+            record.state = RecordState.DUPLICATE
+            return False
+        attempt.failure_code = attempt.result_code
+        attempt.failure_desc = attempt.result_desc
+        attempt.state = PushState.PAID
+        attempt.paid_after_failure_at = timezone.now()
+        record.state = RecordState.CONFLICT
+        log.warning(
+            "push %s: paid (%s) after it was decided failed (%s): relayed as a late result",
+            attempt.attempt_id,
+            cb.receipt,
+            attempt.failure_code,
+        )
+    else:
         record.state = RecordState.DUPLICATE
         return False
-    cb = parse_stk_callback(record.body)  # checked before storing: cannot fail here
-    attempt.state = PushState.PAID if cb.paid else PushState.FAILED
     attempt.checkout_request_id = cb.checkout_request_id
     attempt.result_code = cb.result_code
     attempt.result_desc = cb.desc[:300]
     attempt.receipt = cb.receipt or ""
     attempt.decided_at = timezone.now()
     attempt.result_seq = seq
-    record.state = RecordState.DONE
     return True
 
 
@@ -112,7 +156,8 @@ def decide(record_id: int) -> str:
         attempt = PushAttempt.objects.select_for_update().get(pk=record.attempt_id)
         _lock_result_numbers()
         if _apply(record, attempt, _next_result_seq()):
-            attempt.save(update_fields=_ATTEMPT_FIELDS)
+            conflict = record.state == RecordState.CONFLICT
+            attempt.save(update_fields=_CONFLICT_FIELDS if conflict else _ATTEMPT_FIELDS)
         record.save(update_fields=_RECORD_FIELDS)
         return str(record.state)
 
@@ -190,13 +235,19 @@ def decide_batch(limit: int | None = None) -> int:
             _lock_result_numbers()
             seq = _next_result_seq()
             decided: list[PushAttempt] = []
+            conflicts: list[PushAttempt] = []
             for record in records:
                 attempt = attempts[record.attempt_id]
                 if _apply(record, attempt, seq):
-                    decided.append(attempt)
                     seq += 1
+                    if record.state == RecordState.CONFLICT:
+                        conflicts.append(attempt)
+                    else:
+                        decided.append(attempt)
             if decided:
                 PushAttempt.objects.bulk_update(decided, _ATTEMPT_FIELDS)
+            if conflicts:
+                PushAttempt.objects.bulk_update(conflicts, _CONFLICT_FIELDS)
             StkCallbackRecord.objects.bulk_update(records, _RECORD_FIELDS)
         return len(records)
     except Exception:
@@ -208,18 +259,49 @@ def decide_batch(limit: int | None = None) -> int:
         return len(claimed)
 
 
+def worker_name() -> str:
+    """This STK worker's heartbeat id: host, process and thread."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def beat(worker_id: str) -> None:
+    """Write ``worker_id``'s heartbeat (one small row per worker, :class:`StkWorkerHeartbeat`)."""
+    now = timezone.now()
+    if not StkWorkerHeartbeat.objects.filter(worker_id=worker_id).update(seen_at=now):
+        StkWorkerHeartbeat.objects.get_or_create(worker_id=worker_id, defaults={"seen_at": now})
+
+
+def forget_gone_workers(older_than: timedelta = timedelta(days=1)) -> int:
+    """Drop the heartbeats of workers not seen for ``older_than`` (restarted processes leave
+    one row each); returns how many went."""
+    gone = StkWorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - older_than)
+    return int(gone.delete()[0])
+
+
 def run_stk_worker(
     interval: float, stop: threading.Event | None = None, until_empty: bool = False
 ) -> int:
     """Decide waiting STK callbacks batch after batch, polling every ``interval`` seconds
     while none waits, until ``stop`` is set (or, with ``until_empty``, until none waits);
     returns how many records it claimed. A batch that fails on the database (connection
-    lost) is tried again after ``interval``: its records were rolled back, not lost."""
+    lost) is tried again after ``interval``: its records were rolled back, not lost.
+
+    Each loop writes the worker's heartbeat (at most every :data:`HEARTBEAT_EVERY_S`), which
+    readiness and the metrics read (sync/server/ops/queue.py)."""
     stop = stop or threading.Event()
     claimed = 0
+    me = worker_name()
+    last_beat = float("-inf")
     try:
+        try:
+            forget_gone_workers()
+        except Exception:
+            log.exception("STK worker: old heartbeats not dropped")
         while not stop.is_set():
             try:
+                if time.monotonic() - last_beat >= HEARTBEAT_EVERY_S:
+                    beat(me)
+                    last_beat = time.monotonic()
                 got = decide_batch()
             except Exception:
                 if until_empty:

@@ -38,6 +38,12 @@ class PushAttempt(models.Model):
     #: Order of results for the till's pull (0 while no result); a per-table counter.
     result_seq = models.BigIntegerField(default=0, db_index=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    #: set when a paid callback came after the attempt had been decided failed (the record
+    #: is ``conflict``): the money the customer paid, which no sale took; with the failure's
+    #: code and text kept beside it (the paid result replaced them on the attempt)
+    paid_after_failure_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=20, blank=True)
+    failure_desc = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:
         return f"push {self.attempt_id} ({self.state})"
@@ -47,6 +53,10 @@ class RecordState(models.TextChoices):
     RECEIVED = "received", "Received"
     DONE = "done", "Processed"
     DUPLICATE = "duplicate", "Duplicate (attempt already decided)"
+    #: a paid callback for an attempt already decided failed: the money came after all; the
+    #: attempt is decided again as paid (relayed to the till as a late result) and listed in
+    #: the dashboard's unresolved payments until the till's manager settles it
+    CONFLICT = "conflict", "Paid after a failure"
     FAILED = "failed", "Failed after retries"
 
 
@@ -86,6 +96,19 @@ class StkCallbackRecord(models.Model):
         return f"callback {self.pk} for {self.attempt.attempt_id} ({self.state})"
 
 
+class StkWorkerHeartbeat(models.Model):
+    """The last time each STK worker went round its loop (:func:`sync.server.tasks.run_stk_worker`
+    writes it): readiness and the metrics call a worker stale when it has not been seen for
+    ``KAUNTA_HQ_WORKER_STALE_S`` while callbacks wait. One small row per worker; a worker
+    that stops for good leaves its row, which only ever reads as stale."""
+
+    worker_id = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"STK worker {self.worker_id} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
 class RejectedCallback(models.Model):
     """A refused callback request: why, from where, and the start of its body (bounded)."""
 
@@ -117,4 +140,5 @@ __all__ = [
     "RecordState",
     "RejectedCallback",
     "StkCallbackRecord",
+    "StkWorkerHeartbeat",
 ]

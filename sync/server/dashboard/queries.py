@@ -8,6 +8,7 @@ Times of day are the stores' local time (``KAUNTA_HQ_DASHBOARD_TZ``, Africa/Nair
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -169,6 +170,35 @@ def unresolved_pushes(stores: QuerySet[Store], now: datetime | None = None) -> l
         .select_related("terminal__store")
         .order_by("-registered_at")[:200]
     )
+
+
+def paid_after_failure(stores: QuerySet[Store]) -> list[dict[str, Any]] | None:
+    """M-Pesa pushes decided failed whose paid callback came afterwards (the customer paid
+    after all; sync/server/tasks.py relays it to the till as a late result), newest first, at
+    most 200, each with whether the till's manager has settled it (a ``payment.late_settled``
+    for the attempt in the ledger). None when the callbacks app is not installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("sync.server.callbacks"):
+        return None
+    push = apps.get_model("hq_callbacks", "PushAttempt")
+    rows = list(
+        push.objects.filter(paid_after_failure_at__isnull=False, terminal__store__in=stores)
+        .select_related("terminal__store")
+        .order_by("-paid_after_failure_at")[:200]
+    )
+    ids: dict[int, uuid.UUID] = {}
+    for row in rows:
+        try:
+            ids[row.pk] = uuid.UUID(row.attempt_id)
+        except ValueError:  # not a till's UUID: never settled through the ledger
+            continue
+    settled = set(
+        PaymentRecord.objects.filter(
+            kind="payment.late_settled", attempt_id__in=list(ids.values())
+        ).values_list("attempt_id", flat=True)
+    )
+    return [{"push": r, "settled": ids.get(r.pk) in settled} for r in rows]
 
 
 def parked_events(stores: QuerySet[Store]) -> QuerySet[EventConflict]:

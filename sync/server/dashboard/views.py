@@ -115,12 +115,24 @@ def _charts(stores: QuerySet[Store], period: queries.Period) -> dict[str, Any]:
     }
 
 
+def _unresolved_count(
+    waiting: list[Any] | None, paid_late: list[dict[str, Any]] | None
+) -> int | None:
+    """Pushes still waiting plus paid-after-failure ones no manager settled (None: the
+    callbacks app is not installed)."""
+    if waiting is None:
+        return None
+    return len(waiting) + sum(1 for p in paid_late or () if not p["settled"])
+
+
 @hq_page
 def overview(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
     period = _period(request)
     chosen = request.GET.get("store", "")
     scope = stores.filter(code=chosen) if chosen else stores
     terminals = queries.terminals(stores)
+    unresolved = queries.unresolved_pushes(scope)
+    paid_late = queries.paid_after_failure(scope)
     context = {
         "period": period,
         "stores": stores.order_by("code"),
@@ -128,7 +140,8 @@ def overview(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
         "per_store": queries.per_store(scope, period),
         "terminals_offline": [t for t in terminals if t["offline_too_long"]],
         "late": [p for p in queries.late_payments(scope) if not p["settled"]][:20],
-        "unresolved": queries.unresolved_pushes(scope),
+        "unresolved": unresolved,
+        "unresolved_count": _unresolved_count(unresolved, paid_late),
         "parked_count": queries.parked_events(scope).count(),
         "exceptions_count": queries.recon_exceptions(scope).count(),
         "review_counts": queries.refund_review_counts(scope),
@@ -196,6 +209,7 @@ def payments(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
             "parked": queries.parked_events(stores),
             "unresolved": queries.unresolved_pushes(stores),
             "unresolved_after": queries.UNRESOLVED_AFTER,
+            "paid_after_failure": queries.paid_after_failure(stores),
         },
     )
 

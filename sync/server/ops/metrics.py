@@ -8,8 +8,11 @@ Two kinds of figures:
   ``PROMETHEUS_MULTIPROC_DIR`` (``kaunta-hq serve`` does) so every worker's counts add up in
   one scrape; without it they are this process's own.
 - **from the database at scrape time** (the same answer from any worker or machine):
-  queue depth, running and failed tasks, events ingested, callbacks by outcome, rejected
-  callbacks by reason, open reconciliation exceptions, terminals offline too long.
+  queue depth (tasks and STK records), running and failed tasks, STK callbacks waiting, the
+  oldest one's age and the STK worker's heartbeat age, events ingested, callbacks that
+  arrived by outcome (``kaunta_hq_callbacks_total``, a true counter: accepted, rejected) and
+  stored callbacks by their state now (``kaunta_hq_stk_callbacks_by_state``, a gauge),
+  rejected callbacks by reason, open reconciliation exceptions, terminals offline too long.
 
 ``KAUNTA_HQ_METRICS_TOKEN`` set: the scrape must send ``Authorization: Bearer <token>``;
 unset, keep ``/metrics`` off the public side of the proxy (deploy/Caddyfile does).
@@ -38,6 +41,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from sync.server.ops.clientip import client_address
 from sync.server.ops.queue import queue_state
 
 #: One JSON line per request (method, path, route, status, duration, request id): the access
@@ -101,7 +105,7 @@ class MetricsMiddleware:
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(took * 1000, 1),
-                "remote": request.META.get("REMOTE_ADDR", ""),
+                "remote": client_address(request) or "",
             },
         )
         return response
@@ -118,9 +122,22 @@ class DatabaseCollector(Collector):
 
         q = queue_state()
         for name, key, text in (
-            ("kaunta_hq_queue_depth", "depth", "Tasks waiting for a worker"),
+            ("kaunta_hq_queue_depth", "depth", "Work waiting for a worker (tasks + STK records)"),
             ("kaunta_hq_queue_running", "running", "Tasks being run"),
             ("kaunta_hq_queue_failed", "failed", "Tasks that failed (see the admin)"),
+            ("kaunta_hq_stk_waiting", "stk_waiting", "STK callbacks received, due, not decided"),
+            ("kaunta_hq_stk_backing_off", "stk_backing_off", "STK callbacks waiting to retry"),
+            ("kaunta_hq_stk_failed", "stk_failed", "STK callbacks given up (see the admin)"),
+            (
+                "kaunta_hq_stk_oldest_waiting_seconds",
+                "stk_oldest_age_s",
+                "Age of the oldest STK callback waiting for the worker (0: none)",
+            ),
+            (
+                "kaunta_hq_stk_worker_heartbeat_age_seconds",
+                "stk_worker_seen_age_s",
+                "Seconds since an STK worker last wrote its heartbeat",
+            ),
         ):
             if key in q:
                 yield GaugeMetricFamily(name, text, value=q[key])
@@ -134,15 +151,31 @@ class DatabaseCollector(Collector):
             "kaunta_hq_events_ingested", "Ledger events applied", value=LedgerEvent.objects.count()
         )
         if apps.is_installed("sync.server.callbacks"):
-            from sync.server.callbacks.models import RejectedCallback, StkCallbackRecord
-
-            accepted = CounterMetricFamily(
-                "kaunta_hq_callbacks", "Gateway callbacks by outcome", labels=["outcome"]
+            from sync.server.callbacks.models import (
+                RecordState,
+                RejectedCallback,
+                StkCallbackRecord,
             )
-            for state, n in StkCallbackRecord.objects.values_list("state").annotate(n=Count("id")):
-                accepted.add_metric([str(state)], n)
-            accepted.add_metric(["rejected"], RejectedCallback.objects.count())
-            yield accepted
+
+            # arrivals only ever grow (records and refusals are kept): a true counter
+            arrived = CounterMetricFamily(
+                "kaunta_hq_callbacks",
+                "STK callback requests that arrived, by outcome (accepted and stored, rejected)",
+                labels=["outcome"],
+            )
+            arrived.add_metric(["accepted"], StkCallbackRecord.objects.count())
+            arrived.add_metric(["rejected"], RejectedCallback.objects.count())
+            yield arrived
+            # where stored callbacks are now: goes up and down as they are decided
+            by_state = GaugeMetricFamily(
+                "kaunta_hq_stk_callbacks_by_state",
+                "Stored STK callbacks by their state now",
+                labels=["state"],
+            )
+            states = dict(StkCallbackRecord.objects.values_list("state").annotate(n=Count("id")))
+            for state in RecordState.values:
+                by_state.add_metric([state], states.get(state, 0))
+            yield by_state
             rejected = CounterMetricFamily(
                 "kaunta_hq_callbacks_rejected", "Refused callbacks by reason", labels=["reason"]
             )

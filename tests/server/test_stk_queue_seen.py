@@ -1,0 +1,115 @@
+"""Readiness and metrics see the M-Pesa queue (stored STK callbacks, the STK worker's own work
+items) and its worker's heartbeat, on each backend over real posted callbacks.
+
+Stored callbacks with no live STK worker are money no till learns of: ``/readyz`` says not
+ready and the depth counts them; a worker that runs writes its heartbeat, the depth falls to
+0 and readiness comes back. The arrivals counter never goes down as callbacks are decided.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from sync.server.callbacks.models import StkWorkerHeartbeat
+from sync.server.tasks import run_stk_worker
+from tests.server.conftest import new_store
+from tests.server.factory import Till, enroll
+from tests.server.test_callbacks import body, post, register
+
+DARAJA = {"REMOTE_ADDR": "196.201.214.77"}
+
+
+@pytest.fixture
+def till(client: Client) -> Till:
+    return enroll(client, new_store())
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_yet(client: Client) -> None:
+    """Each test starts with nothing waiting and no worker ever seen."""
+    run_stk_worker(0, until_empty=True)
+    StkWorkerHeartbeat.objects.all().delete()
+
+
+def _store_callbacks(client: Client, till: Till, n: int) -> None:
+    for i in range(n):
+        _, path = register(client, till)
+        assert post(client, path, body(f"ws_CO_q{i}"), **DARAJA).status_code == 200
+
+
+def _metric(text: str, name: str) -> float:
+    found = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
+    assert found is not None, f"{name} not in the metrics"
+    return float(found.group(1))
+
+
+def test_stored_callbacks_without_a_worker_are_depth_and_not_ready_until_one_runs(
+    client: Client, till: Till
+) -> None:
+    _store_callbacks(client, till, 5)
+
+    r = client.get("/readyz")
+    assert r.status_code == 503
+    body_ = r.json()
+    assert (body_["status"], body_["database"]) == ("stk worker no worker", "ok")
+    assert body_["stk_waiting"] == 5
+    assert body_["depth"] == body_["tasks_waiting"] + 5
+    assert body_["stk_worker"] == "no worker"
+    assert body_["stk_oldest_age_s"] >= 0
+    text = client.get("/metrics").content.decode()
+    assert _metric(text, "kaunta_hq_stk_waiting") == 5.0
+    assert _metric(text, "kaunta_hq_queue_depth") >= 5.0
+    assert "kaunta_hq_stk_oldest_waiting_seconds" in text
+
+    assert run_stk_worker(0, until_empty=True) == 5
+
+    r = client.get("/readyz")
+    assert r.status_code == 200, r.json()
+    after = r.json()
+    assert (after["status"], after["stk_waiting"], after["stk_worker"]) == ("ok", 0, "ok")
+    assert after["depth"] == after["tasks_waiting"]
+    assert after["stk_oldest_age_s"] == 0.0
+    text = client.get("/metrics").content.decode()
+    assert _metric(text, "kaunta_hq_stk_waiting") == 0.0
+    assert _metric(text, "kaunta_hq_stk_worker_heartbeat_age_seconds") >= 0.0
+    assert StkWorkerHeartbeat.objects.count() == 1
+
+
+def test_a_stale_worker_is_not_ready_only_while_callbacks_wait(client: Client, till: Till) -> None:
+    StkWorkerHeartbeat.objects.create(
+        worker_id="gone:1:1", seen_at=timezone.now() - timedelta(hours=1)
+    )
+    assert client.get("/readyz").status_code == 200  # nothing waits: a stale worker harms none
+    assert client.get("/readyz").json()["stk_worker"] == "stale"
+    _store_callbacks(client, till, 1)
+    r = client.get("/readyz")
+    assert (r.status_code, r.json()["status"]) == (503, "stk worker stale")
+    StkWorkerHeartbeat.objects.filter(worker_id="gone:1:1").update(seen_at=timezone.now())
+    assert client.get("/readyz").status_code == 200  # a live worker will take it
+
+
+def test_callbacks_that_arrived_are_a_counter_and_their_states_a_gauge(
+    client: Client, till: Till
+) -> None:
+    before = _metric(
+        client.get("/metrics").content.decode(), 'kaunta_hq_callbacks_total{outcome="accepted"}'
+    )
+    _store_callbacks(client, till, 3)
+    stored = client.get("/metrics").content.decode()
+    arrived = _metric(stored, 'kaunta_hq_callbacks_total{outcome="accepted"}')
+    assert arrived == before + 3
+    received = _metric(stored, 'kaunta_hq_stk_callbacks_by_state{state="received"}')
+    assert received == 3.0
+    assert "# TYPE kaunta_hq_stk_callbacks_by_state gauge" in stored
+
+    run_stk_worker(0, until_empty=True)
+
+    decided = client.get("/metrics").content.decode()
+    assert _metric(decided, 'kaunta_hq_callbacks_total{outcome="accepted"}') == arrived
+    assert _metric(decided, 'kaunta_hq_stk_callbacks_by_state{state="received"}') == 0.0
+    assert "# TYPE kaunta_hq_callbacks_total counter" in decided
