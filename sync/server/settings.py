@@ -13,14 +13,28 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from sync.server.ops.clientip import parse_networks
+
 DEBUG = os.environ.get("KAUNTA_HQ_DEBUG", "") == "1"
 #: Only for tests and a first look; ``kaunta-hq serve`` refuses it (see cli.py).
 INSECURE_DEV_KEY = "kaunta-hq-insecure-development-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("KAUNTA_HQ_SECRET_KEY") or INSECURE_DEV_KEY
+#: Keys being rotated out (``KAUNTA_HQ_SECRET_KEY_FALLBACKS``, comma-separated): sessions,
+#: CSRF tokens and M-Pesa callback tokens made with them are still accepted (docs/deploy.md,
+#: "Rotating secrets").
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in os.environ.get("KAUNTA_HQ_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("KAUNTA_HQ_ALLOWED_HOSTS", "*").split(",") if h.strip()
 ]
 DATA_DIR = Path(os.environ.get("KAUNTA_HQ_DATA_DIR", "."))
+#: The reverse proxies whose ``X-Forwarded-For`` is believed (``KAUNTA_HQ_TRUSTED_PROXIES``,
+#: comma-separated networks; empty = none: the direct peer is the client). See
+#: sync/server/ops/clientip.py and docs/deploy.md, "Behind the proxy".
+TRUSTED_PROXIES = parse_networks(
+    os.environ.get("KAUNTA_HQ_TRUSTED_PROXIES", ""), "KAUNTA_HQ_TRUSTED_PROXIES"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -28,6 +28,10 @@ Old windows are deleted by the process that starts a key's new window (at most o
 minute per process, after the surrounding transaction commits), so the table holds about
 two rows per active key instead of one per key and minute for ever.
 
+The address a throttle counts is the client's (:mod:`sync.server.ops.clientip`: behind a
+trusted proxy, its ``X-Forwarded-For`` hop; otherwise the peer), never a header the client
+wrote itself.
+
 :class:`CountingThrottle` works on a DRF ``Request`` and on a plain ``HttpRequest`` alike
 (it reads only ``META`` and ``auth``), so plain Django views and middleware use it too, and
 :func:`throttled_response` is their 429 in the API's error shape.
@@ -49,6 +53,7 @@ from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
 from rest_framework.throttling import SimpleRateThrottle
 
+from sync.server.ops.clientip import client_address
 from sync.server.terminals.models import Terminal
 
 log = logging.getLogger("kaunta.hq.throttle")
@@ -168,6 +173,13 @@ class CountingThrottle(SimpleRateThrottle):
     the others' results on the request, where each finds its own: DRF asks every throttle
     in turn and each counts only while it has room, so counting them together answers
     exactly what counting them one after another did, one round trip instead of two."""
+
+    def get_ident(self, request: Any) -> str:
+        """The address this request counts against: the client's, through trusted proxies
+        only (:func:`sync.server.ops.clientip.client_address`). DRF's own ``get_ident``
+        takes a client's ``X-Forwarded-For`` as it comes (``NUM_PROXIES`` unset), so an
+        invented header per request would be a fresh count per request."""
+        return client_address(request) or ""
 
     def _count(self, request: Any, view: Any) -> _Count | None:
         """This request's count, or None when this throttle does not limit it."""

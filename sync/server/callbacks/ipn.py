@@ -34,23 +34,21 @@ from sync.server.callbacks.bodies import bounded_body
 from sync.server.callbacks.models import RejectedCallback
 from sync.server.callbacks.paypal_models import IpnMessage, IpnState
 from sync.server.callbacks.paypal_tasks import ipn_fields, process_ipn
+from sync.server.callbacks.redact import refused_body_start
+from sync.server.ops.clientip import client_address
 
 log = logging.getLogger("kaunta.hq.paypal")
 MAX_BODY = 32 * 1024  # an IPN is a couple of KiB; a cart with many items stays far below
 
 
-def _source_ip(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _reject(request: Request, reason: str, status: int, body: bytes) -> Response:
     RejectedCallback.objects.create(
         reason=reason,
-        source_ip=_source_ip(request),
+        source_ip=client_address(request),
         path=request.path[:300],
-        body_start=body[:500].decode("latin-1"),
+        body_start=refused_body_start(body, "latin-1"),
     )
-    log.warning("IPN refused: %s from %s", reason, _source_ip(request))
+    log.warning("IPN refused: %s from %s", reason, client_address(request))
     return Response({"status": "rejected", "reason": reason}, status=status)
 
 
@@ -77,7 +75,7 @@ def ipn_view(request: Request) -> Response:
         return Response(status=200)
     with transaction.atomic():
         row = IpnMessage.objects.create(
-            source_ip=_source_ip(request),
+            source_ip=client_address(request),
             body=text,
             txn_id=fields.get("txn_id", "")[:40],
             payment_status=fields.get("payment_status", "")[:40],

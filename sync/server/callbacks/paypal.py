@@ -62,7 +62,9 @@ from sync.server.callbacks.bodies import bounded_body
 from sync.server.callbacks.models import RejectedCallback
 from sync.server.callbacks.paypal_models import EventState, PayPalOrder, PayPalResult
 from sync.server.callbacks.paypal_models import PayPalWebhookEvent as Event
+from sync.server.callbacks.redact import refused_body_start
 from sync.server.callbacks.views import result_cursor
+from sync.server.ops.clientip import client_address
 
 log = logging.getLogger("kaunta.hq.paypal")
 _ERR = OpenApiResponse(api_s.ErrorBody)
@@ -93,18 +95,14 @@ def reason_code(verdict: WebhookVerification) -> str:
     return next((code for needle, code in _REASONS if needle in text), "signature")
 
 
-def _source_ip(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _reject(request: Request, reason: str, status: int, body: bytes, why: str = "") -> Response:
     RejectedCallback.objects.create(
         reason=reason,
-        source_ip=_source_ip(request),
+        source_ip=client_address(request),
         path=request.path[:300],
-        body_start=body[:500].decode("utf-8", "replace"),
+        body_start=refused_body_start(body, "utf-8"),
     )
-    log.warning("paypal webhook refused: %s (%s) from %s", reason, why, _source_ip(request))
+    log.warning("paypal webhook refused: %s (%s) from %s", reason, why, client_address(request))
     return Response({"status": "rejected", "reason": reason}, status=status)
 
 
@@ -215,7 +213,7 @@ def webhook_view(request: Request) -> Response:
                 event_type=event.event_type[:60],
                 order_id=order_id,
                 resource_id=resource_id,
-                source_ip=_source_ip(request),
+                source_ip=client_address(request),
                 headers=headers,
                 body=body.decode("utf-8"),
                 verified_by=str(settings.PAYPAL_VERIFY)[:10],

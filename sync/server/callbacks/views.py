@@ -10,7 +10,9 @@ reported to refuse such URLs). Throttled per source address before anything is w
 with ``Retry-After``). Checked in this order,
 each refusal logged as a :class:`RejectedCallback` and changing nothing else: the source
 address (``KAUNTA_HQ_CALLBACK_ALLOW``, comma-separated networks; empty = anyone, the demo's
-default), the body size (``MAX_BODY``), the token (HMAC, constant-time), the attempt being
+default; behind trusted proxies the client's address, ``sync.server.ops.clientip``), the
+body size (``MAX_BODY``), the token (HMAC, constant-time; retired secrets still accepted,
+``tokens``), the attempt being
 known, the body being a Daraja callback, its amount and phone being the attempt's. Then the
 body is stored (the payer's number masked: ``redact``) as one row that is also the STK
 worker's work item (sync/server/tasks.py), committed, and only then answered
@@ -55,7 +57,14 @@ from sync.server.callbacks.models import (
     StkCallbackRecord,
 )
 from sync.server.callbacks.redact import mask_phone_runs, redact_stk_body
-from sync.server.callbacks.tokens import phone_hash, stored_phone_hash, token_for, token_ok
+from sync.server.callbacks.tokens import (
+    phone_hashes,
+    stored_phone_hash,
+    stored_phone_hashes,
+    token_for,
+    token_ok,
+)
+from sync.server.ops.clientip import client_address
 
 log = logging.getLogger("kaunta.hq.callbacks")
 _ERR = OpenApiResponse(api_s.ErrorBody)
@@ -134,7 +143,12 @@ def pushes_view(request: Request) -> Response:
         },
     )
     if attempt.terminal_id != terminal.pk or (
-        not made and (attempt.amount_minor, attempt.phone_hash) != (v["amount_minor"], kept_phone)
+        not made
+        and (
+            attempt.amount_minor != v["amount_minor"]
+            # registered again after a secret rotation: stored under the retired secret
+            or attempt.phone_hash not in stored_phone_hashes(v["phone_hash"])
+        )
     ):
         raise ApiError(409, "push_conflict", "This attempt id is registered with other values.")
     url = f"{public_base()}/hooks/stk/{attempt.attempt_id}/{token_for(attempt.attempt_id)}"
@@ -169,10 +183,6 @@ def push_results_view(request: Request) -> Response:
         for a in rows
     ]
     return Response({"results": results, "next_after": results[-1]["seq"] if results else after})
-
-
-def _source_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @functools.lru_cache(maxsize=8)
@@ -213,7 +223,9 @@ class _Checked(NamedTuple):
     then agree with, and the body to store (payer's number masked)."""
 
     callback: StkCallback
-    phone_hash: str | None  # keyed hash of a full PhoneNumber; None when absent or masked
+    #: keyed hashes of a full PhoneNumber (current secret first, then retired ones still
+    #: accepted: tokens.phone_hashes); empty when absent or masked
+    phone_hashes: tuple[str, ...]
     stored_body: str
     raw: bytes  # as it came (only ever kept masked, in a refusal's bounded start)
 
@@ -226,7 +238,7 @@ def _checks_without_database(
     Returns (a refusal that comes before the attempt lookup, or None; then the body's
     verdict, applied only once the attempt is known, so an unknown attempt is refused as
     such whatever its body, as before)."""
-    if not allowed(_source_ip(request)):
+    if not allowed(client_address(request)):
         return _Refusal("address", 403, b""), None
     body = bounded_body(request, MAX_BODY)
     if body is None:
@@ -243,7 +255,7 @@ def _checks_without_database(
         return None, _Refusal("malformed", 400, body)
     full_phone = cb.phone if cb.phone and "*" not in cb.phone else None
     return None, _Checked(
-        cb, phone_hash(full_phone) if full_phone else None, redact_stk_body(text), body
+        cb, phone_hashes(full_phone) if full_phone else (), redact_stk_body(text), body
     )
 
 
@@ -256,7 +268,7 @@ def _raw(verdict: _Refusal | _Checked | None) -> bytes:
 def _refusal_row(request: HttpRequest, refusal: _Refusal) -> RejectedCallback:
     return RejectedCallback(
         reason=refusal.reason,
-        source_ip=_source_ip(request),
+        source_ip=client_address(request),
         path=request.path[:300],
         body_start=mask_phone_runs(refusal.body[:600].decode("utf-8", "replace"))[:500],
     )
@@ -298,7 +310,7 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
             attempt_pk, checked = outcome
             # the record is its own work item (sync/server/tasks.py: the STK worker claims
             # waiting records in batches); no queue row beside it
-            _store_record(attempt_pk, _source_ip(request), checked.stored_body)
+            _store_record(attempt_pk, client_address(request), checked.stored_body)
         # Counted last: the address's counter row stays locked only from here to the commit
         # (every callback from one address passes that row). Over the limit, what this
         # transaction wrote is rolled back, so a throttled request leaves nothing.
@@ -313,7 +325,7 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
     if refused is not None:
         return refused
     if isinstance(outcome, _Refusal):
-        log.warning("callback refused: %s from %s", outcome.reason, _source_ip(request))
+        log.warning("callback refused: %s from %s", outcome.reason, client_address(request))
         return _answer(outcome.status, REJECTED_BODY)
     return _answer(200, ACCEPTED_BODY)
 
@@ -410,7 +422,7 @@ def _mismatch(
     if cb.paid:
         if cb.amount is None or cb.amount.minor != amount_minor:
             return _Refusal("amount", 409, body)
-        if checked.phone_hash is not None and checked.phone_hash != kept_phone:
+        if checked.phone_hashes and kept_phone not in checked.phone_hashes:
             return _Refusal("phone", 409, body)
     return None
 
