@@ -138,10 +138,14 @@ def test_deploy_check_is_clean_with_the_production_profile() -> None:
         {
             "KAUNTA_HQ_SECRET_KEY": secrets.token_urlsafe(60),
             "KAUNTA_HQ_ALLOWED_HOSTS": "hq.duka.example",
+            "KAUNTA_HQ_PUBLIC_URL": "https://hq.duka.example",
         }
     )
     assert done.returncode == 0, done.stderr + done.stdout
     assert "no issues" in done.stdout
+
+
+_KEY_AND_HOSTS = {"KAUNTA_HQ_SECRET_KEY": "k" * 60, "KAUNTA_HQ_ALLOWED_HOSTS": "hq.duka.example"}
 
 
 @pytest.mark.parametrize(
@@ -150,6 +154,21 @@ def test_deploy_check_is_clean_with_the_production_profile() -> None:
         ({"KAUNTA_HQ_ALLOWED_HOSTS": "hq.duka.example"}, "KAUNTA_HQ_SECRET_KEY"),
         ({"KAUNTA_HQ_SECRET_KEY": "k" * 60}, "KAUNTA_HQ_ALLOWED_HOSTS"),
         ({"KAUNTA_HQ_SECRET_KEY": "k" * 60, "KAUNTA_HQ_ALLOWED_HOSTS": "*"}, "no \\*"),
+        # the CallBackURL Daraja is handed: unset, plain http, this machine
+        ({**_KEY_AND_HOSTS}, "KAUNTA_HQ_PUBLIC_URL must be set"),
+        ({**_KEY_AND_HOSTS, "KAUNTA_HQ_PUBLIC_URL": "http://hq.duka.example"}, "not an https"),
+        ({**_KEY_AND_HOSTS, "KAUNTA_HQ_PUBLIC_URL": "https://127.0.0.1:8000"}, "this machine"),
+        ({**_KEY_AND_HOSTS, "KAUNTA_HQ_PUBLIC_URL": "https://localhost"}, "this machine"),
+        ({**_KEY_AND_HOSTS, "KAUNTA_HQ_PUBLIC_URL": "https://[::1]/"}, "this machine"),
+        # a trusted proxy that is no network is refused at start-up, by name
+        (
+            {
+                **_KEY_AND_HOSTS,
+                "KAUNTA_HQ_PUBLIC_URL": "https://hq.duka.example",
+                "KAUNTA_HQ_TRUSTED_PROXIES": "caddy",
+            },
+            "KAUNTA_HQ_TRUSTED_PROXIES",
+        ),
     ],
 )
 def test_production_profile_refuses_a_missing_key_or_open_hosts(
