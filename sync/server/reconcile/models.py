@@ -32,6 +32,9 @@ class StatementImport(models.Model):
     account = models.CharField(max_length=40, blank=True)
     file_name = models.CharField(max_length=200)
     text = models.TextField(help_text="The statement as imported (evidence; re-runnable).")
+    #: SHA-256 (hex) of ``text``: the same file is imported once (service.import_statement
+    #: refuses it again); empty only on a repeat imported before this was checked
+    text_sha256 = models.CharField(max_length=64, blank=True, default="")
     imported_at = models.DateTimeField(default=timezone.now)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -44,6 +47,15 @@ class StatementImport(models.Model):
     gateway_only = models.IntegerField(default=0)
     ledger_only = models.IntegerField(default=0)
     amount_mismatch = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["text_sha256"],
+                condition=~models.Q(text_sha256=""),
+                name="hq_recon_statement_once",
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.get_gateway_display()} {self.file_name} ({self.imported_at:%Y-%m-%d})"

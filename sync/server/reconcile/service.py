@@ -1,18 +1,22 @@
 """Import a statement and reconcile it: read, load the ledger's payments, match, keep the result.
 
 One call, one transaction: a statement is either imported with its summary and exceptions or
-not at all. The ledger is read as plain rows (``values_list``), not model instances, because a
-month is 100,000 payments (``kaunta bench headoffice``: ``reconcile_100k_s``).
+not at all. A statement is imported once: the same text again (SHA-256 of it, kept on the
+import) is refused with :class:`AlreadyImported`, nothing kept, so importing the same file twice
+never doubles its open exceptions. The ledger is read as plain rows (``values_list``), not
+model instances, because a month is 100,000 payments (``kaunta bench headoffice``:
+``reconcile_100k_s``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from sync.server.ledger.models import Sale, SalePayment
 from sync.server.reconcile.matching import LedgerPayment, MatchResult, Outcome, ReconItem, match
@@ -27,12 +31,44 @@ from sync.server.reconcile.statements import (
 )
 from sync.server.terminals.models import Store
 
-__all__ = ["ImportResult", "import_statement", "ledger_payments", "statement_period"]
+__all__ = [
+    "AlreadyImported",
+    "ImportResult",
+    "import_statement",
+    "ledger_payments",
+    "statement_period",
+]
 
 #: Ledger payments this far outside the statement's period are still candidates for a match
 #: (a sale closed at 23:59:58 whose money the gateway completed at 00:00:03), but are never
 #: reported as ledger-only: the neighbouring statement covers them.
 _MARGIN = timedelta(days=1)
+
+
+class AlreadyImported(StatementError):
+    """This statement's text was imported before (its exceptions are open there already)."""
+
+    def __init__(self, earlier: StatementImport) -> None:
+        self.earlier = earlier
+        super().__init__(
+            f"This statement was imported before ({earlier.file_name}, "
+            f"{earlier.imported_at:%Y-%m-%d %H:%M} UTC, import {earlier.pk}): its exceptions "
+            "are listed there. Nothing was imported."
+        )
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 (hex) of a statement's text with its line ends made ``\n`` and a leading BOM
+    dropped: the same file read as bytes (the dashboard's upload) or as text (the command
+    line, which turns CRLF into LF) is the same statement."""
+    plain = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return hashlib.sha256(plain.encode("utf-8")).hexdigest()
+
+
+def _refuse_if_imported(digest: str) -> None:
+    earlier = StatementImport.objects.filter(text_sha256=digest).first()
+    if earlier is not None:
+        raise AlreadyImported(earlier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +133,12 @@ def import_statement(
 ) -> ImportResult:
     """Read ``text`` as ``gateway``'s statement, reconcile it with the ledger, keep the result.
 
-    Raises :class:`StatementError` (nothing kept) when the file is not such a statement.
+    Raises :class:`StatementError` (nothing kept) when the file is not such a statement, and
+    :class:`AlreadyImported` (a StatementError) when the same text was imported before.
     """
     gw = Gateway(gateway)
+    digest = text_digest(text)
+    _refuse_if_imported(digest)  # before the matching: a repeat costs one indexed read
     statement = read_statement(gw, text, day_first=day_first)
     start, end = statement_period(statement)
     payments = ledger_payments(gw, start - _MARGIN, end + _MARGIN)
@@ -112,6 +151,28 @@ def import_statement(
         or (item.payment is not None and start <= item.payment.at <= end)
     ]
     result = MatchResult(tuple(kept), result.ignored_lines)
+    try:
+        row = _keep(gw, statement, text, digest, file_name, user, start, end, stores, result)
+    except IntegrityError:  # the same file imported at the same moment by someone else
+        _refuse_if_imported(digest)
+        raise
+    return ImportResult(row, result)
+
+
+def _keep(
+    gw: Gateway,
+    statement: Statement,
+    text: str,
+    digest: str,
+    file_name: str,
+    user: Any,
+    start: datetime,
+    end: datetime,
+    stores: dict[str, int],
+    result: MatchResult,
+) -> StatementImport:
+    """Write the import, its days and its exceptions in one transaction."""
+    kept = result.items
     with transaction.atomic():
         counts = {o: 0 for o in Outcome}
         for item in kept:
@@ -121,6 +182,7 @@ def import_statement(
             account=statement.account,
             file_name=file_name[:200],
             text=text,
+            text_sha256=digest,
             imported_by=user if getattr(user, "is_authenticated", False) else None,
             period_start=start,
             period_end=end,
@@ -148,7 +210,7 @@ def import_statement(
         ReconException.objects.bulk_create(
             (_exception_row(row, item, stores) for item in result.exceptions), batch_size=2000
         )
-    return ImportResult(row, result)
+    return row
 
 
 def _exception_row(
