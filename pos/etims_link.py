@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,13 @@ from pos.store.models import OutboxEvent, Product
 from sync.etims import words
 from sync.etims.chain_check import ChainFinding, file_findings
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
+from sync.etims.codes import ResultKind
 from sync.etims.config import EtimsConfig
-from sync.etims.items import DEFAULT_CLASS, ItemRegistry, UnlistedClass, listed_class
+from sync.etims.inorder import Fence, drain_in_order
+from sync.etims.items import DEFAULT_CLASS, ItemRegistry, UnlistedClass, line_band, listed_class
 from sync.etims.keykeep import KeyNotStored, restore_rescued, write_rescue
 from sync.etims.mapping import Registrar
-from sync.etims.models import CodeCache, DeviceInfo, EtimsError
+from sync.etims.models import CodeCache, DeviceInfo, Envelope, EtimsError
 from sync.etims.queue import Entry, EntryKind, EntryState, Submitter
 from sync.etims.queue_sqlite import SqliteQueue
 from sync.etims.receipt import scu_block
@@ -87,6 +90,28 @@ START_DELAY_S = 2.0
 #: that runs for weeks; after a failed ask, again in :data:`CODES_RETRY_S` at most
 CODES_EVERY_S = 3600.0
 CODES_RETRY_S = 60.0
+#: the longest wait between rounds after KRA answered "try later" (990, 991, 999 and the
+#: other retry codes of :mod:`sync.etims.codes`) round after round: the wait doubles from
+#: ``poll_s`` up to this, with jitter, and is back to ``poll_s`` after a round that went
+#: through (reference section 6: 990 is a rate limit, back off)
+BACKOFF_MAX_S = 60.0
+#: the manager's view after such a round: the reason, then this and the next try's time
+NEXT_TRY = words.text("KRA asked to try later; next try at")
+
+
+class _Watched(OscuClient):
+    """The worker's client: notes whether KRA answered "try later" (a retry code) during
+    the round, which is what makes the worker back off."""
+
+    try_later = False
+
+    def call(
+        self, path: str, body: Mapping[str, Any], *, with_key: bool = True, timeout: float = 0
+    ) -> Envelope:
+        envelope = super().call(path, body, with_key=with_key, timeout=timeout)
+        if envelope.kind is ResultKind.RETRY:
+            self.try_later = True
+        return envelope
 
 
 def _now() -> datetime:
@@ -116,6 +141,8 @@ class EtimsLink:
         start_delay_s: float = 0.0,
         codes_every_s: float = CODES_EVERY_S,
         catalog_every_s: float = CATALOG_EVERY_S,
+        backoff_max_s: float = BACKOFF_MAX_S,
+        jitter: random.Random | None = None,
     ) -> None:
         self.db = db
         self.service = service
@@ -157,6 +184,15 @@ class EtimsLink:
         #: (a class changed since is registered again at the next look)
         self.catalog_every_s = catalog_every_s
         self._next_codes = 0.0  # monotonic time of the next code-list refresh
+        #: the longest wait after rounds KRA answered "try later" (see BACKOFF_MAX_S)
+        self.backoff_max_s = max(poll_s, backoff_max_s)
+        self._jitter = jitter or random.Random()
+        #: rounds in a row KRA answered "try later" and nothing went through (0: none)
+        self.try_later_rounds = 0
+        #: the wait before the next round (poll_s unless backing off), for the view
+        self.next_wait_s = poll_s
+        self._round_ok = False  # the last round went through (ONLINE)
+        self._last_view: tuple[EtimsPhase, str] = (EtimsPhase.STARTING, "")
 
     # -- life --------------------------------------------------------------------------
     def start(self) -> EtimsLink:
@@ -190,7 +226,8 @@ class EtimsLink:
         self._check_chain()  # before the queue opens the file: that re-creates its rules
         queue = SqliteQueue(self.queue_path)
         try:
-            client = OscuClient(self.branch, self.settings, self._secrets, bearer=self._bearer)
+            client = _Watched(self.branch, self.settings, self._secrets, bearer=self._bearer)
+            self._client = client
             self._cache = CodeCache.from_json(queue.load_state("codes") or CodeCache().to_json())
             self._registry = ItemRegistry(
                 (queue.load_state("items") or {}),
@@ -202,8 +239,9 @@ class EtimsLink:
             for entry in queue.entries(self.branch.key, (EntryState.WAITING,)):
                 if entry.kind is EntryKind.SALE:  # queued before a restart, not registered
                     self._pending.extend(self._registry.missing(entry.body.get("lines") or []))
+            self._fence = Fence(queue)
             submitter = Submitter(
-                queue,
+                self._fence.as_store(),
                 client,
                 self.settings,
                 items=self._registry.items,
@@ -222,6 +260,8 @@ class EtimsLink:
                     self._wake.clear()
                     continue
                 self._requests(queue)
+                client.try_later = False
+                self._round_ok = False
                 if not ready:
                     ready = self._set_up(queue, client)
                 elif time.monotonic() >= self._next_codes:
@@ -231,9 +271,13 @@ class EtimsLink:
                 else:
                     self._collect(queue, submitter)  # sales still queue while KRA is away
                     self._publish(queue, EtimsPhase.OFFLINE, self._setup_reason)
+                wait = self._next_wait(queue, client.try_later)
                 self.service.settle()  # receipts waiting for their signature
-                self._wake.wait(self.poll_s)
-                self._wake.clear()
+                if self.try_later_rounds:
+                    self._back_off(queue, wait)
+                else:
+                    self._wake.wait(wait)
+                    self._wake.clear()
         except Exception:  # the worker must not die silently: the manager is told
             log.exception("the eTIMS worker stopped")
             self.service.publish(
@@ -246,6 +290,42 @@ class EtimsLink:
             )
         finally:
             queue.close()
+
+    def _next_wait(self, queue: SqliteQueue, try_later: bool) -> float:
+        """The wait before the next round: ``poll_s``, or after a round that KRA told
+        to try later and that did not go through, ``poll_s`` doubled once per such round
+        in a row, at most :attr:`backoff_max_s`, with jitter (between half and all of
+        it, so tills of one shop do not come back together); the view then says when
+        the next try is. A round that went through starts again at ``poll_s``."""
+        if self._round_ok or not try_later:
+            self.try_later_rounds = 0
+            self.next_wait_s = self.poll_s
+            return self.poll_s
+        self.try_later_rounds += 1
+        ceiling = min(self.backoff_max_s, self.poll_s * 2.0 ** min(self.try_later_rounds, 32))
+        wait = ceiling * (0.5 + 0.5 * self._jitter.random())
+        self.next_wait_s = wait
+        at = (self._clock() + timedelta(seconds=wait)).astimezone()
+        phase, reason = self._last_view
+        note = f"{NEXT_TRY}: {at:%H:%M:%S}"
+        self._publish(queue, phase, f"{reason}; {note}" if reason else note)
+        log.info("eTIMS: KRA asked to try later; next round in %.1f s", wait)
+        return wait
+
+    def _back_off(self, queue: SqliteQueue, wait: float) -> None:
+        """Wait out a back-off: a completed sale does not end it (KRA asked to wait;
+        its receipt is told at once that KRA is away), the manager's action does (Send
+        now, Put back), and so does stop()."""
+        deadline = time.monotonic() + wait
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._wake.wait(left)
+            self._wake.clear()
+            if self._stop.is_set() or self._requests(queue):
+                return
+            self.service.settle()
 
     def _check_chain(self) -> None:
         """The start-up check of the stored KRA signatures (as the journal's): a row
@@ -279,13 +359,16 @@ class EtimsLink:
             return reason
         return f"{self._tampered}; {reason}" if reason else self._tampered
 
-    def _requests(self, queue: SqliteQueue) -> None:
+    def _requests(self, queue: SqliteQueue) -> bool:
         """The manager's queue actions: a retry is this round itself; a refused entry
-        put back waits again (it is numbered afresh: KRA did not record it)."""
-        for action, position in self.service.take_requests():
+        put back waits again (it is numbered afresh: KRA did not record it). True when
+        there was any (a back-off ends: the manager asked for a round now)."""
+        taken = self.service.take_requests()
+        for action, position in taken:
             if action is QueueAction.UNPARK:
                 queue.unpark(self.branch.key, position, self._clock())
                 log.info("eTIMS: queue entry %s put back by the manager", position)
+        return bool(taken)
 
     # -- set-up ------------------------------------------------------------------------
     def _set_up(self, queue: SqliteQueue, client: OscuClient) -> bool:
@@ -362,15 +445,20 @@ class EtimsLink:
         except (TransportError, EtimsRejected) as exc:
             phase, reason = EtimsPhase.OFFLINE, f"{words.REGISTRATION}: {exc}"
         if phase is EtimsPhase.ONLINE:
-            result = submitter.drain()
-            if result.stopped:
-                phase, reason = EtimsPhase.OFFLINE, result.stopped
+            try:
+                result = drain_in_order(submitter, self._fence, self._stale, self._register_again)
+            except (TransportError, EtimsRejected) as exc:
+                phase, reason = EtimsPhase.OFFLINE, f"{words.REGISTRATION}: {exc}"
+            else:
+                if result.stopped:
+                    phase, reason = EtimsPhase.OFFLINE, result.stopped
         if phase is EtimsPhase.ONLINE:
             try:
                 self._register_catalog(submitter)
             except TransportError as exc:
                 phase, reason = EtimsPhase.OFFLINE, f"{words.REGISTRATION}: {exc}"
         self.rounds += 1
+        self._round_ok = phase is EtimsPhase.ONLINE
         self._publish(queue, phase, reason)
 
     def _collect(self, queue: SqliteQueue, submitter: Submitter) -> None:
@@ -418,6 +506,45 @@ class EtimsLink:
                     self._refuse(line, exc)
             self._pending.pop(0)
 
+    def _stale(self, entry: Entry) -> list[Mapping[str, Any]]:
+        """The lines of a waiting document whose product must be registered (again)
+        before it is numbered: unknown to KRA, or registered in another tax band than
+        the line is sold in (its VAT class changed); not those refused under the class
+        they have now (the document parks saying why)."""
+        lines = self._registry.stale(
+            entry.body.get("lines") or [],
+            rates=self._cache.tax_rates(),
+            band_by_vat_code=self.settings.band_by_vat_code,
+        )
+        return [line for line in lines if not self._refused_now(line)]
+
+    def _refused_now(self, line: Mapping[str, Any]) -> bool:
+        sku = str(line["sku"])
+        refused = self._refused_items.get(sku)
+        if refused is None:
+            return False
+        own = line.get("kra_item_class") if "kra_item_class" in line else self._own_class(sku)
+        return refused[0] == self._registry.class_for(own)
+
+    def _register_again(self, lines: list[Mapping[str, Any]]) -> None:
+        """Register the products of the document about to be numbered in the band it
+        sells them in (``saveItem`` upserts by ``itemCd``). KRA away or refusing raises
+        (the round stops, tried again next round); a class KRA's list lacks is recorded
+        and the document parks."""
+        for line in lines:
+            try:
+                item = self._registry.register(
+                    line,
+                    rates=self._cache.tax_rates(),
+                    band_by_vat_code=self.settings.band_by_vat_code,
+                    registrar=self._registrar,
+                    send=self._client.save_item,
+                )
+            except UnlistedClass as exc:
+                self._refuse(line, exc)
+            else:
+                log.info("eTIMS: product %s registered again in band %s", item.sku, item.tax_ty_cd)
+
     def _refuse(self, line: Mapping[str, Any], exc: Exception) -> None:
         sku = str(line["sku"])
         own = line.get("kra_item_class") if "kra_item_class" in line else self._own_class(sku)
@@ -457,7 +584,8 @@ class EtimsLink:
 
     def _catalog_missing(self, limit: int) -> list[dict[str, Any]]:
         """Active products not registered, or registered under another class than
-        theirs now (and not refused under the class they have now this session), as
+        theirs now or in another tax band than their VAT class maps to now (and not
+        refused under the class they have now this session), as
         sale lines' wire form with their ``kra_item_class`` (what the registry reads)."""
         with self.db.read_session() as s:
             rows = s.execute(
@@ -473,9 +601,8 @@ class EtimsLink:
             ).all()
         out: list[dict[str, Any]] = []
         registry = self._registry
+        rates = self._cache.tax_rates()
         for sku, name, price, vat_code, own in rows:
-            if registry.up_to_date(sku, own):
-                continue
             refused = self._refused_items.get(sku)
             if refused is not None and refused[0] == registry.class_for(own):
                 continue
@@ -483,20 +610,27 @@ class EtimsLink:
                 vat = self._tax_table.get(vat_code)
             except Exception:
                 continue  # a class the till does not know: its first sale says why
-            out.append(
-                {
-                    "sku": sku,
-                    "name": name,
-                    "unit_price": {"minor": price},
-                    "vat_class": {"code": vat.code, "rate": str(vat.rate), "exempt": vat.exempt},
-                    "kra_item_class": own,
-                }
-            )
+            line = {
+                "sku": sku,
+                "name": name,
+                "unit_price": {"minor": price},
+                "vat_class": {"code": vat.code, "rate": str(vat.rate), "exempt": vat.exempt},
+                "kra_item_class": own,
+            }
+            try:
+                band: str | None = line_band(line, rates, self.settings.band_by_vat_code)
+            except ValueError:  # MappingError
+                band = None  # no band for its VAT class: its first sale parks saying why
+            if registry.up_to_date(sku, own, band):
+                continue
+            out.append(line)
             if len(out) >= limit:
                 break
         return out
 
     def _publish(self, queue: SqliteQueue, phase: EtimsPhase, reason: str) -> None:
+        if NEXT_TRY not in reason:
+            self._last_view = (phase, reason)
         now = self._clock()
         stats = queue.stats(self.branch.key, now, self.settings.queue_alert_after)
         open_states = (EntryState.WAITING, EntryState.IN_DOUBT, EntryState.PARKED)

@@ -18,6 +18,17 @@ A product whose class changes after it was registered is registered again under 
 SAME ``itemCd`` (reference 2.7 and section 7: ``saveItem`` upserts by ``itemCd``; an
 ``itemCd`` is never reused for another product), so its sales before and after name
 one item; invoices signed before keep the class they were signed with.
+
+The same holds for the tax band (``taxTyCd``): KRA's record of an item names the band
+it was registered in, and the mapping refuses a line sold in another band (the product's
+VAT class changed since). Every comparison with what was registered therefore looks at
+the band as well as the class (:meth:`ItemRegistry.up_to_date`, :meth:`ItemRegistry.stale`),
+and a product whose band changed is registered again, under its ``itemCd``, just before
+the first sale sold in the new band is numbered (:mod:`sync.etims.inorder`). The name and
+the default price ``saveItem`` also carries are not compared: every invoice line carries
+its own ``itemNm`` and ``prc``, and nothing in the reference says KRA checks a line against
+the item's registered name or ``dftPrc`` (GUESS), so a price change does not cost a
+``saveItem`` per product.
 """
 
 from __future__ import annotations
@@ -26,11 +37,18 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sync.etims.amounts import band_for
+from sync.etims.amounts import MappingError, band_for
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, EtimsError, RegisteredItem, item_code
 
-__all__ = ["DEFAULT_CLASS", "ItemRegistry", "UnlistedClass", "listed_class", "save_item_body"]
+__all__ = [
+    "DEFAULT_CLASS",
+    "ItemRegistry",
+    "UnlistedClass",
+    "line_band",
+    "listed_class",
+    "save_item_body",
+]
 
 #: A general-goods classification; a shop sets its own per product when the catalogue
 #: carries one (GUESS: KRA's list decides which codes a trader may use).
@@ -87,6 +105,22 @@ def save_item_body(
     }
 
 
+def line_band(
+    line: Mapping[str, Any], rates: dict[str, Decimal], band_by_vat_code: Mapping[str, str]
+) -> str:
+    """The KRA band (``taxTyCd``) the mapping gives a sale or refund line (wire form):
+    the band its product must be registered in for the line to be accepted.
+    :class:`~sync.etims.mapping.MappingError` when the line's VAT class has none."""
+    vat = line["vat_class"]
+    return band_for(
+        str(vat["code"]),
+        Decimal(str(vat["rate"])),
+        bool(vat["exempt"]),
+        rates,
+        dict(band_by_vat_code),
+    )
+
+
 class ItemRegistry:
     """Which SKUs KRA knows, as :class:`RegisteredItem`, persisted through ``save``.
 
@@ -121,13 +155,51 @@ class ItemRegistry:
         item = self._items.get(sku)
         return None if item is None else item.item_cls_cd
 
+    def registered_band(self, sku: str) -> str | None:
+        """The tax band KRA has for ``sku`` (None: not registered)."""
+        item = self._items.get(sku)
+        return None if item is None else item.tax_ty_cd
+
     def class_for(self, own: str | None) -> str:
         """The classification a product with ``own`` (None: none) is registered with."""
         return own or self.default_class
 
-    def up_to_date(self, sku: str, own: str | None) -> bool:
-        """Registered, and with the classification the product has now."""
-        return self.registered_class(sku) == self.class_for(own)
+    def up_to_date(self, sku: str, own: str | None, band: str | None = None) -> bool:
+        """Registered, with the classification the product has now and, when ``band``
+        is given, in the tax band its VAT class maps to now (a product whose VAT class
+        changed must be registered again: KRA's item still names the old band)."""
+        item = self._items.get(sku)
+        if item is None or item.item_cls_cd != self.class_for(own):
+            return False
+        return band is None or item.tax_ty_cd == band
+
+    def stale(
+        self,
+        lines: Iterable[Mapping[str, Any]],
+        *,
+        rates: dict[str, Decimal],
+        band_by_vat_code: Mapping[str, str],
+    ) -> list[Mapping[str, Any]]:
+        """The lines (wire form) whose product KRA does not know, or knows in another
+        tax band than the line is sold in, one per SKU: what must be registered (again)
+        before the document is numbered, or the mapping refuses it. A line whose VAT
+        class has no band is left out (the mapping says why when it parks)."""
+        seen: set[str] = set()
+        out = []
+        for line in lines:
+            sku = str(line["sku"])
+            if sku in seen:
+                continue
+            item = self._items.get(sku)
+            if item is not None:
+                try:
+                    if item.tax_ty_cd == line_band(line, rates, band_by_vat_code):
+                        continue
+                except (MappingError, KeyError, TypeError, ValueError, ArithmeticError):
+                    continue
+            seen.add(sku)
+            out.append(line)
+        return out
 
     def missing(self, lines: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The sale lines (wire form) whose SKU is not registered yet, one per SKU. (A
@@ -163,14 +235,7 @@ class ItemRegistry:
         listed = self._listed()
         if listed and item_class not in listed:
             raise UnlistedClass(sku, str(line["name"]), item_class, own is not None, len(listed))
-        vat = line["vat_class"]
-        band = band_for(
-            str(vat["code"]),
-            Decimal(str(vat["rate"])),
-            bool(vat["exempt"]),
-            rates,
-            dict(band_by_vat_code),
-        )
+        band = line_band(line, rates, band_by_vat_code)
         known = self._items.get(sku)
         item_cd = (
             known.item_cd

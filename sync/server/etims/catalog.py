@@ -12,14 +12,16 @@ then parks for the manager).
 
 Each product is registered with its own ``kra_item_class``, or the branch default
 (``KAUNTA_ETIMS_ITEM_CLASS``) when it has none; a product registered under another class
-than the one it has now is registered again (same ``itemCd``: ``saveItem`` upserts).
+than the one it has now is registered again (same ``itemCd``: ``saveItem`` upserts), and
+so is one registered in another tax band (``taxTyCd``) than its VAT class maps to now: KRA's
+item still names the old band, and the mapping refuses a sale line in another one.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sync.server.catalog.models import Product
@@ -87,18 +89,28 @@ def lines_to_register(
     registered_class: Callable[[str], str | None],
     default_class: str,
     limit: int = CATALOG_BATCH,
+    *,
+    registered_band: Callable[[str], str | None] | None = None,
+    band: Callable[[Mapping[str, Any]], str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """This round's products: not registered, or registered under another class than
-    their own (or ``default_class``) now; not refused under that class in this process."""
+    their own (or ``default_class``) now, or (given ``registered_band`` and ``band``,
+    a line's band now, None when its VAT class has none) in another tax band than
+    their VAT class maps to now; not refused under that class in this process."""
     out = []
     for product in _products(device).iterator():
         wanted = product.kra_item_class or default_class
-        if registered_class(product.sku) == wanted:
-            continue
         refused = REFUSED.get((device.pk, product.sku))
         if refused is not None and refused[0] == wanted:
             continue
-        out.append(as_line(product))
+        line = as_line(product)
+        if registered_class(product.sku) == wanted:
+            if registered_band is None or band is None:
+                continue
+            now = band(line)
+            if now is None or registered_band(product.sku) == now:
+                continue
+        out.append(line)
         if len(out) >= limit:
             break
     return out

@@ -28,14 +28,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sync.etims.amounts import MappingError
 from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, TransportError
 from sync.etims.config import environment_section, environment_variable, parse_settings
-from sync.etims.items import DEFAULT_CLASS, ItemRegistry, UnlistedClass, listed_class
+from sync.etims.inorder import Fence, drain_in_order
+from sync.etims.items import DEFAULT_CLASS, ItemRegistry, UnlistedClass, line_band, listed_class
 from sync.etims.keykeep import KeyNotStored, restore_rescued, write_rescue
 from sync.etims.mapping import Registrar
 from sync.etims.models import CodeCache, DeviceInfo, EtimsError
 from sync.etims.public import receipt_token
-from sync.etims.queue import EntryKind, EntryState, Submitter
+from sync.etims.queue import Entry, EntryKind, EntryState, Submitter
 from sync.etims.settings import Branch, EtimsSettings, SecretStore, SettingsError
 from sync.server.etims.models import BranchDevice, QueueEntry
 from sync.server.etims.store import DjangoQueue, HeadOfficeSecrets
@@ -153,8 +155,9 @@ def run_round(
         listed=lambda: cache.item_classes,
     )
     registrar = Registrar("kaunta-hq", f"Kaunta head office {device.store}")
+    fence = Fence(queue)
     submitter = Submitter(
-        queue,
+        fence.as_store(),
         client,
         settings,
         items=registry.items,
@@ -182,7 +185,43 @@ def run_round(
                         log.warning("eTIMS %s: %s", device.key, exc)
     except (TransportError, EtimsRejected) as exc:
         return RoundResult(0, 0, f"product registration: {exc}")
-    result = submitter.drain()
+
+    def stale(entry: Entry) -> list[Mapping[str, Any]]:
+        """A waiting document's lines whose product must be registered (again) first:
+        unknown to KRA, or in another band than sold in (not those refused under their
+        class now: the document parks saying why)."""
+        lines = registry.stale(
+            entry.body.get("lines") or [],
+            rates=cache.tax_rates(),
+            band_by_vat_code=settings.band_by_vat_code,
+        )
+        return [ln for ln in lines if (device.pk, str(ln["sku"])) not in REFUSED]
+
+    def register_again(lines: list[Mapping[str, Any]]) -> None:
+        for line in lines:
+            try:
+                item = registry.register(
+                    line,
+                    rates=cache.tax_rates(),
+                    band_by_vat_code=settings.band_by_vat_code,
+                    registrar=registrar,
+                    send=client.save_item,
+                )
+            except UnlistedClass as exc:
+                REFUSED[(device.pk, str(line["sku"]))] = (exc.item_class, str(exc))
+                log.warning("eTIMS %s: %s", device.key, exc)
+            else:
+                log.info(
+                    "eTIMS %s: %s registered again in band %s",
+                    device.key,
+                    item.sku,
+                    item.tax_ty_cd,
+                )
+
+    try:
+        result = drain_in_order(submitter, fence, stale, register_again)
+    except (TransportError, EtimsRejected) as exc:
+        return RoundResult(0, 0, f"product registration: {exc}")
     if result.busy:
         return RoundResult(0, 0, "", busy=True)
     if not result.stopped:
@@ -207,8 +246,20 @@ def _register_catalog(
     (logged, kept with the class it was refused under)."""
     from sync.server.etims.catalog import REFUSED, lines_to_register
 
+    def band(line: Mapping[str, Any]) -> str | None:
+        try:
+            return line_band(line, cache.tax_rates(), settings.band_by_vat_code)
+        except MappingError:
+            return None  # its first sale parks saying why
+
     done = 0
-    for line in lines_to_register(device, registry.registered_class, registry.default_class):
+    for line in lines_to_register(
+        device,
+        registry.registered_class,
+        registry.default_class,
+        registered_band=registry.registered_band,
+        band=band,
+    ):
         try:
             registry.register(
                 line,
