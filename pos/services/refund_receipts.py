@@ -7,16 +7,27 @@ only paper has: REFUND (or RETURN, for goods back without a receipt) large, the 
 receipt's number as a barcode (the sale it undoes can be scanned from the credit note),
 and the refund's own barcode.
 
+A refund is a credit note to KRA (``pos.etims_link`` submits it, receipt type R): its
+receipt carries KRA's block as a sale's does (:func:`pos.services.devices.kra_blocks`):
+once KRA signed it, the title CREDIT NOTE, the original CU invoice number, SCU ID, CU
+invoice number, counters, internal data and signature in groups of four and the
+verification QR code; before, the provisional mark "not yet a tax invoice" (the signed
+block comes with a reprint). :func:`refund_text` is the same on screen.
+
 :func:`print_refund` and :func:`reprint_refund` send it through the printer's own worker
 (:class:`pos.services.devices.TillDevices`): they return at once, and a printer without
 paper queues the job as it queues sale receipts. The drawer opens when cash is handed
-over; a copy never opens it. The reprint's audit entry is written by
+over; a copy never opens it. Given the eTIMS service, :func:`print_refund` waits for
+KRA's signature as a sale's receipt does (up to :data:`pos.services.etims.PRINT_GRACE_S`,
+less when KRA is found away), then prints signed or provisional; the drawer does not wait.
+The reprint's audit entry is written by
 :meth:`pos.services.refunds.RefundService.receipt` (``reprint=True``), which also marks the
 receipt COPY.
 """
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -53,12 +64,27 @@ from pos.domain.refund import (
     RF_TOTAL,
     RefundReceipt,
     TenderHow,
+    render_refund_text,
 )
+from pos.services.devices import kra_blocks
+from pos.services.etims import PRINT_GRACE_S, EtimsService, KraBlock
 
 if TYPE_CHECKING:
     from pos.services.devices import ReceiptPrinting, TillDevices
 
-__all__ = ["print_refund", "refund_document", "reprint_refund"]
+__all__ = ["print_refund", "refund_document", "refund_text", "reprint_refund"]
+
+log = logging.getLogger(__name__)
+
+
+def refund_text(
+    receipt: RefundReceipt, kra: KraBlock | None = None, say: Say | None = None
+) -> list[str]:
+    """The refund's receipt on screen: :func:`pos.domain.refund.render_refund_text` and,
+    with eTIMS, KRA's block under it (CREDIT NOTE and the original CU invoice number once
+    signed, the provisional mark before), as the sale's on-screen receipt shows it."""
+    lines = render_refund_text(receipt, say=say)
+    return [*lines, *(kra.text_lines(say=say) if kra is not None else [])]
 
 
 def refund_document(
@@ -68,10 +94,13 @@ def refund_document(
     logo_key: int | None = None,
     kick_drawer: bool = False,
     say: Say | None = None,
+    kra: KraBlock | None = None,
 ) -> PrintDocument:
     """The printer's layout of a refund for paper of ``columns`` characters. ``say``: how
     the labels are said (the ``[receipt] language``: English, Kiswahili or both, as the
-    sale receipt on paper); English, with the ISO date, without it."""
+    sale receipt on paper); English, with the ISO date, without it. ``kra``: the credit
+    note's KRA block (signed or provisional), printed after the VAT table as on a sale's
+    receipt; None when eTIMS is off."""
     said: Say = say or str
     b: list[Block] = []
     if receipt.training:
@@ -128,6 +157,8 @@ def refund_document(
             )
         )
     b.append(Rule())
+    if kra is not None:
+        b.extend(kra_blocks(kra, say))
     if not receipt.is_return:
         b.append(Text(said(RF_ORIGINAL()), Align.CENTER))
         b.append(Barcode(receipt.original_number))
@@ -138,32 +169,73 @@ def refund_document(
     return PrintDocument(tuple(b), kick_drawer=kick_drawer)
 
 
-def _send(printing: ReceiptPrinting, receipt: RefundReceipt, job: str) -> Future[PrintOutcome]:
+def _send(
+    printing: ReceiptPrinting, receipt: RefundReceipt, job: str, kra: KraBlock | None = None
+) -> Future[PrintOutcome]:
     say = printing.say() if printing.say is not None else None  # asked per job, as sales
-    doc = refund_document(receipt, printing.profile.columns, logo_key=printing.logo_key, say=say)
+    doc = refund_document(
+        receipt, printing.profile.columns, logo_key=printing.logo_key, say=say, kra=kra
+    )
     return printing.printer.print(PrintJob(job, encode(doc, printing.profile)))
 
 
+def _chain(source: Future[PrintOutcome], target: Future[PrintOutcome]) -> None:
+    def copy(done: Future[PrintOutcome]) -> None:
+        error = done.exception()
+        if error is not None:
+            target.set_exception(error)
+        else:
+            target.set_result(done.result())
+
+    source.add_done_callback(copy)
+
+
 def print_refund(
-    devices: TillDevices | None, receipt: RefundReceipt, *, cash_out: bool
+    devices: TillDevices | None,
+    receipt: RefundReceipt,
+    *,
+    cash_out: bool,
+    etims: EtimsService | None = None,
 ) -> Future[PrintOutcome] | None:
     """After a completed refund: print its receipt, and open the drawer (its own job, so
-    it opens even when the receipt waits for paper) when cash is handed over. None when
-    this till has no printer."""
+    it opens even when the receipt waits for paper, and at once: the cash is handed over
+    whatever KRA says) when cash is handed over. None when this till has no printer.
+
+    ``etims``: the receipt waits for KRA's signature of the credit note, as a sale's does
+    (at most :data:`PRINT_GRACE_S`; answered provisional as soon as KRA is found away),
+    and prints with the block it got; the returned future is the print's. Never blocks:
+    the wait runs on the eTIMS worker's (or a timer's) thread."""
     if devices is None or devices.printing is None:
         return None
-    done = _send(devices.printing, receipt, receipt.number)
+    printing = devices.printing
+    done: Future[PrintOutcome]
+    if etims is None:
+        done = _send(printing, receipt, receipt.number)
+    else:
+        done = Future()
+
+        def signed_or_not(kra: KraBlock | None) -> None:
+            try:
+                _chain(_send(printing, receipt, receipt.number, kra), done)
+            except Exception as error:  # encoding: the caller's future says so
+                log.exception("refund receipt %s not printed", receipt.number)
+                done.set_exception(error)
+
+        etims.when_signed(receipt.refund_id, PRINT_GRACE_S, signed_or_not)
     if cash_out and devices.drawer:
-        devices.printing.printer.kick_drawer()
+        printing.printer.kick_drawer()
     return done
 
 
 def reprint_refund(
-    devices: TillDevices | None, receipt: RefundReceipt
+    devices: TillDevices | None, receipt: RefundReceipt, kra: KraBlock | None = None
 ) -> Future[PrintOutcome] | None:
     """A refund's receipt again, marked COPY (the caller got it from
     ``RefundService.receipt(..., reprint=True)``, which audited it); never opens the
-    drawer. None when this till has no printer."""
+    drawer. ``kra``: its block as it is now (``EtimsService.block_for(refund_id,
+    copy=True)``: signed once KRA signed, marked COPY). None when this till has no
+    printer."""
     if devices is None or devices.printing is None:
         return None
-    return _send(devices.printing, replace(receipt, reprint=True), f"{receipt.number}-copy")
+    copy = replace(receipt, reprint=True)
+    return _send(devices.printing, copy, f"{receipt.number}-copy", kra)

@@ -15,6 +15,12 @@ the match; Enter again reprints it, so a scan never reprints the wrong receipt.
 The sale screen opens it with :func:`open_receipt_browser` (F9). Each copy goes to the
 receipt printer (``terminal.devices``; a printer without paper queues it) and is reported
 through :attr:`ReceiptBrowser.sig_reprinted`.
+
+A sale refunded on this till lists its refunds under its receipt; **Reprint refund**
+prints the latest one again, marked COPY (audited by the refund service), with its KRA
+credit-note block as it is now: signed (CREDIT NOTE, the original CU invoice number, the
+QR code) once KRA signed it, else the provisional mark. Its copy shows on the right and
+is reported through :attr:`ReceiptBrowser.sig_refund_reprinted`.
 """
 
 from __future__ import annotations
@@ -47,8 +53,10 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.receipt import Receipt, render_text
+from pos.domain.refund import RefundReceipt
 from pos.services.etims import KraBlock
 from pos.services.receipts import ReceiptService, ReceiptSummary
+from pos.services.refund_receipts import refund_text, reprint_refund
 from pos.services.refunds import RefundableSale, RefundSummary
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
@@ -93,6 +101,8 @@ class ReceiptBrowser(KauntaDialog):
 
     #: a reprint was made (a :class:`Receipt` marked COPY): the sale screen may print it
     sig_reprinted = Signal(object)
+    #: a refund's copy (:class:`pos.domain.refund.RefundReceipt`) was made
+    sig_refund_reprinted = Signal(object)
 
     def __init__(self, parent: QWidget, act: Actions, *, select_last_paid: bool = True) -> None:
         """Loads at once (on the till worker): with ``select_last_paid``, the day of the
@@ -115,6 +125,8 @@ class ReceiptBrowser(KauntaDialog):
         self._enter_again = False  # say that Enter again reprints the chosen receipt
         #: sales listed from head office (another till's): shown, never reprinted here
         self._remote_ids: set[str] = set()
+        #: this till's refunds of the receipt on the right (the last one is reprinted)
+        self.refunds_shown: list[RefundSummary] = []
 
         layout = QVBoxLayout(self)
         self.search = QLineEdit(self)
@@ -215,6 +227,14 @@ class ReceiptBrowser(KauntaDialog):
         self.btn_reprint.setToolTip(self.tr("Reprint the chosen receipt, marked COPY (Enter)"))
         self.btn_reprint.setMinimumWidth(220)
         self.btn_reprint.setEnabled(False)
+        self.btn_reprint_refund = action_button(
+            self, self.tr("Reprint refund (COPY)"), None, self.reprint_refund
+        )
+        self.btn_reprint_refund.setToolTip(
+            self.tr("Reprint the latest refund of the chosen receipt, marked COPY")
+        )
+        self.btn_reprint_refund.setVisible(False)
+        buttons.addWidget(self.btn_reprint_refund)
         buttons.addWidget(self.btn_reprint)
         layout.addLayout(buttons)
         for key in ("Return", "Enter"):
@@ -489,6 +509,7 @@ class ReceiptBrowser(KauntaDialog):
 
         self.shown = chosen
         self.btn_reprint.setEnabled(False)  # until its text is on screen
+        self._no_refunds()
         if chosen.sale_id in self._remote_ids:  # another till's: head office's copy
             refunds = self.act.terminal.refunds
 
@@ -513,6 +534,7 @@ class ReceiptBrowser(KauntaDialog):
     ) -> None:
         self.shown = summary
         self._loaded = summary.sale_id if summary is not None and receipt is not None else None
+        self._no_refunds()
         if receipt is None:
             self.text.setPlainText("")
             self.btn_reprint.setEnabled(False)
@@ -556,9 +578,16 @@ class ReceiptBrowser(KauntaDialog):
         self.text.setPlainText("\n".join(lines))
         self.btn_reprint.setEnabled(False)
 
+    def _no_refunds(self) -> None:
+        self.refunds_shown = []
+        self.btn_reprint_refund.setVisible(False)
+
     def _show_refunds(self, sale_id: str, found: list[RefundSummary]) -> None:
         if not found or self._loaded != sale_id:
             return
+        self.refunds_shown = list(found)
+        self.btn_reprint_refund.setVisible(True)
+        self.btn_reprint_refund.setEnabled(True)
         self.text.appendPlainText("")
         for r in found:
             self.text.appendPlainText(
@@ -658,6 +687,47 @@ class ReceiptBrowser(KauntaDialog):
             done,
             failed,
         )
+
+    def reprint_refund(self) -> None:
+        """Reprint the latest refund of the chosen receipt, marked COPY (audited), with
+        its KRA credit-note block as it is now (read on the till worker); its copy shows
+        on the right."""
+        chosen = self.shown
+        if chosen is None or not self.refunds_shown:
+            return
+        latest = self.refunds_shown[-1]
+        refunds, etims = self.act.terminal.refunds, self.act.terminal.etims
+        self.btn_reprint_refund.setEnabled(False)
+
+        def copy() -> tuple[RefundReceipt, KraBlock | None]:
+            receipt = refunds.receipt(latest.refund_id, reprint=True)
+            return receipt, etims.block_for(latest.refund_id, copy=True)
+
+        def done(found: tuple[RefundReceipt, KraBlock | None]) -> None:
+            receipt, kra = found
+            self.btn_reprint_refund.setEnabled(True)
+            if self.shown is not None and self.shown.sale_id == chosen.sale_id:
+                self.text.setPlainText("\n".join(refund_text(receipt, kra, i18n.receipt_say())))
+            printing = reprint_refund(self.act.terminal.devices, receipt, kra)
+            show_message(
+                self.message,
+                (
+                    self.tr("Copy of refund {number} sent to the printer, marked COPY.")
+                    if printing is not None
+                    else self.tr(
+                        "Copy of refund {number} made, marked COPY (no receipt printer is "
+                        "set up on this till: show it on screen)."
+                    )
+                ).format(number=receipt.number),
+                error=False,
+            )
+            self.sig_refund_reprinted.emit(receipt)
+
+        def failed(error: BaseException) -> None:
+            self.btn_reprint_refund.setEnabled(True)
+            self._failed(error)
+
+        self.act.call(copy, done, failed)
 
     def _failed(self, error: BaseException) -> None:
         self.show_error(describe_error(error))

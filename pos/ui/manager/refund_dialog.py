@@ -25,7 +25,11 @@ journal shows): a manager's action, checked and audited by the service.
 
 A completed refund prints its own receipt on the receipt printer (in training, in the
 "printed receipt" panel); **Reprint refund** prints the latest refund of the sale again,
-marked COPY (audited).
+marked COPY (audited). A refund is a credit note to KRA: its receipt waits for KRA's
+signature as a sale's does (``pos.services.refund_receipts.print_refund``) and carries the
+KRA block (CREDIT NOTE, the original CU invoice number, the QR code) or the provisional
+mark; the dialog shows the credit note (:class:`pos.ui.credit_note.CreditNoteView`),
+which turns signed on screen once KRA signs, and a reprint carries the block as it is now.
 
 A return without a receipt is its own dialog (:class:`NoReceiptReturnDialog`): a manager's
 action, a reason, cash at today's prices, audited by the service.
@@ -55,8 +59,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.refund import REASON_CODES, RefundReceipt, TenderHow, render_refund_text
+from pos.domain.refund import REASON_CODES, RefundReceipt, TenderHow
 from pos.services.devices import PrintOutcome
+from pos.services.etims import KraBlock
 from pos.services.receipts import ReceiptSummary
 from pos.services.refund_attempts import RefundAttemptState
 from pos.services.refund_receipts import print_refund, reprint_refund
@@ -73,6 +78,7 @@ from pos.services.refunds import (
 )
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
+from pos.ui.credit_note import CreditNoteView
 from pos.ui.dialogs import KauntaDialog
 from pos.ui.i18n import QT_TRANSLATE_NOOP
 from pos.ui.widgets import TOUCH_HEIGHT, action_button, set_role
@@ -226,6 +232,10 @@ class RefundDialog(KauntaDialog):
         font.setBold(True)
         self.quote_label.setFont(font)
         layout.addWidget(self.quote_label)
+        #: the last refund's credit note (hidden until a refund is done or reprinted)
+        self.credit_note = CreditNoteView(self, height=200)
+        self.credit_note.hide()
+        layout.addWidget(self.credit_note)
         layout.addWidget(self.message)
         self.all_button = action_button(self, self.tr("All that is left"), "F5", self.choose_all)
         self.reprint_button = action_button(
@@ -547,9 +557,14 @@ class RefundDialog(KauntaDialog):
                     label=i18n.text(t.label), reference=t.reference
                 )
         self.quote_label.setText(text)
+        etims = self._actions.terminal.etims
         self.printed = print_refund(
-            self._actions.terminal.devices, done.receipt, cash_out=bool(done.cash_out.minor)
+            self._actions.terminal.devices,
+            done.receipt,
+            cash_out=bool(done.cash_out.minor),
+            etims=etims,
         )
+        self.credit_note.show_completed(done.receipt, etims)
         self.show_info(
             self.tr("The refund receipt was sent to the printer.")
             if self.printed is not None
@@ -562,17 +577,21 @@ class RefundDialog(KauntaDialog):
         """The latest refund of the open sale again, marked COPY (the service audits it)."""
         if self.sale is None or not self.sale.refunds:
             return
-        refunds = self._actions.terminal.refunds
+        refunds, etims = self._actions.terminal.refunds, self._actions.terminal.etims
         sale_id = self.sale.sale_id
 
-        def copy() -> RefundReceipt:
+        def copy() -> tuple[RefundReceipt, KraBlock | None]:
             latest = refunds.refunds_of_sale(sale_id)[-1]
-            return refunds.receipt(latest.refund_id, reprint=True)
+            receipt = refunds.receipt(latest.refund_id, reprint=True)
+            # the credit note's KRA block as it is now: signed once KRA signed (COPY)
+            return receipt, etims.block_for(latest.refund_id, copy=True)
 
         self._actions.call(copy, self._reprinted, self._failed)
 
-    def _reprinted(self, receipt: RefundReceipt) -> None:
-        self.printed = reprint_refund(self._actions.terminal.devices, receipt)
+    def _reprinted(self, found: tuple[RefundReceipt, KraBlock | None]) -> None:
+        receipt, kra = found
+        self.printed = reprint_refund(self._actions.terminal.devices, receipt, kra)
+        self.credit_note.show_note(receipt, kra)
         if self.printed is None:
             self.show_error(self.tr("This till has no receipt printer."))
         else:
@@ -695,9 +714,14 @@ class RefundDialog(KauntaDialog):
                 )
                 if done.cash_out.minor:
                     texts.append(self.tr("Hand over {cash} in cash.").format(cash=done.cash_out))
+                etims = self._actions.terminal.etims
                 self.printed = print_refund(
-                    self._actions.terminal.devices, done.receipt, cash_out=bool(done.cash_out.minor)
+                    self._actions.terminal.devices,
+                    done.receipt,
+                    cash_out=bool(done.cash_out.minor),
+                    etims=etims,
                 )
+                self.credit_note.show_completed(done.receipt, etims)
             elif result.outcome == "not_refunded":
                 texts.append(
                     self.tr(
@@ -739,10 +763,11 @@ class NoReceiptReturnDialog(KauntaDialog):
         row.addWidget(self.reason)
         row.addWidget(self.note, 1)
         layout.addLayout(row)
-        self.receipt_text = QPlainTextEdit(self)
-        self.receipt_text.setReadOnly(True)
-        self.receipt_text.setVisible(False)
-        layout.addWidget(self.receipt_text)
+        #: the return's credit note (with KRA's block once signed), shown when it is done
+        self.credit_note = CreditNoteView(self)
+        self.credit_note.setVisible(False)
+        self.receipt_text = self.credit_note.text
+        layout.addWidget(self.credit_note)
         layout.addWidget(self.message)
         self.ok_button = self.add_buttons(layout, self.tr("Give the money back"), self.give)
 
@@ -777,8 +802,7 @@ class NoReceiptReturnDialog(KauntaDialog):
                 number=done.number, cash=done.cash_out
             )
         )
-        lines = render_refund_text(done.receipt, say=i18n.receipt_say())
-        self.receipt_text.setPlainText("\n".join(lines))
-        self.receipt_text.setVisible(True)
+        etims = self._actions.terminal.etims
+        self.credit_note.show_completed(done.receipt, etims)
         self.ok_button.setEnabled(False)
-        print_refund(self._actions.terminal.devices, done.receipt, cash_out=True)
+        print_refund(self._actions.terminal.devices, done.receipt, cash_out=True, etims=etims)
