@@ -8,7 +8,9 @@ carries the signed block, marked COPY."""
 
 from __future__ import annotations
 
+import os
 import urllib.request
+from pathlib import Path
 
 from drivers.escpos.decoder import Picture, Qr, render
 from drivers.escpos.device import PrintOutcome
@@ -70,6 +72,10 @@ def test_a_refund_signed_by_kra_prints_credit_note_original_cu_number_and_the_qr
     assert printed is not None
     assert printed.result(WAIT_S) is PrintOutcome.PRINTED
     pic = _printed(emu, 1)
+    shots = os.environ.get("KAUNTA_SHOTS_DIR")
+    if shots:  # the emulator's picture as text, to look at
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        (Path(shots) / "credit-note-printed.txt").write_text("\n".join(render(pic, 48)) + "\n")
     lines = pic.text_lines()
     device = box.device("00")
     credit = device.invoices[2]  # the credit note took the branch's next number
