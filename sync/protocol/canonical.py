@@ -167,15 +167,6 @@ def json_text(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def json_bytes(value: Any) -> bytes:
-    """:func:`json_text` as UTF-8 bytes, without decoding orjson's bytes into text first
-    (the ledger writes each event's document into a ``COPY`` stream, which takes bytes)."""
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:

@@ -15,21 +15,11 @@ instances (whose construction was 0.1 - 0.2 ms of an event); SQLite makes model 
 from them for ``bulk_create``. Only the sales need their ids before their lines are
 written: they are taken from the table's own sequence in one query. Every other id is the
 column's default.
-
-Those rows (an event's seven) go into each ``COPY`` as one block of text in PostgreSQL's
-``COPY`` text format, made here (:func:`copy_text`): psycopg's ``write_row`` formatted them
-value by value at about 3 µs a row, a tenth of a push's application CPU (measured,
-docs/headoffice.md "Capacity"). Every text value is escaped (:func:`_t`: backslash, tab,
-newline, carriage return), each document is orjson's bytes with its backslashes doubled
-(JSON text holds no raw control characters), ``None`` is ``\\N``; what a column receives
-is what ``write_row`` gave it (``tests/server/test_copy_text.py`` reads awkward values
-back).
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -37,7 +27,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.db.models import Field, JSONField, Model
 
-from sync.protocol.canonical import json_bytes, json_text
+from sync.protocol.canonical import json_text
 from sync.server.ledger import models as m
 
 
@@ -148,53 +138,6 @@ def copy_tuples(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
         run(sql, None, False, {"connection": connection, "cursor": cursor})
 
 
-def copy_text(model: type[Model], columns: Sequence[str], block: bytes) -> None:
-    """``COPY`` one block of rows already in ``COPY``'s text format (one line a row, values
-    in ``columns`` order, escaped by :func:`_t`) into ``model``'s table, in one write."""
-    if not block:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    sql = f"COPY {table} ({names}) FROM STDIN"
-    connection.ensure_connection()
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        raw = cursor.cursor
-
-        def copy(sql: str, params: Any, many: bool, context: dict[str, Any]) -> None:
-            with raw.copy(sql) as cp:
-                cp.write(block)
-
-        run: Callable[..., None] = copy  # through the execute wrappers, as copy_tuples
-        for wrapper in reversed(connection.execute_wrappers):
-            run = functools.partial(wrapper, run)
-        run(sql, None, False, {"connection": connection, "cursor": cursor})
-
-
-#: what COPY's text format gives a meaning to inside a value
-_SPECIAL = re.compile(r"[\\\t\n\r]")
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _t(value: str) -> str:
-    """A text value for COPY's text format: backslash, tab, newline and carriage return
-    escaped (a name may hold any of them; ``\\N`` in a name stays two characters)."""
-    return value.translate(_ESCAPES) if _SPECIAL.search(value) else value
-
-
-def _doc(value: Any) -> bytes:
-    """A JSON document for a ``jsonb`` column in COPY's text format: JSON text holds no raw
-    tab, newline or carriage return (they are escaped inside its strings), so doubling its
-    backslashes is all COPY needs; the others are escaped too should a value hold one."""
-    data = json_bytes(value).replace(b"\\", b"\\\\")
-    if b"\n" in data or b"\t" in data or b"\r" in data:  # pragma: no cover (not JSON's)
-        data = data.replace(b"\n", b"\\n").replace(b"\t", b"\\t").replace(b"\r", b"\\r")
-    return data
-
-
-def _when(value: datetime | None) -> str:
-    return "\\N" if value is None else value.isoformat()
-
-
 def reserve_ids(model: type[Model], count: int) -> list[int]:
     """``count`` new primary keys from the table's own sequence (one query)."""
     table = model._meta.db_table
@@ -238,17 +181,8 @@ _PAY_COLUMNS = (
 def copy_events(events: Sequence[EventRow]) -> None:
     """The batch's ledger events, each document as JSON text for its ``jsonb`` column."""
     if events:
-        copy_text(
-            m.LedgerEvent,
-            EVENT_COLUMNS,
-            b"".join(
-                f"{_t(e.event_id)}\t{_t(e.type)}\t{int(e.store_id)}\t{int(e.terminal_id)}\t"
-                f"{int(e.seq)}\t{e.created_at.isoformat()}\t{e.received_at.isoformat()}\t"
-                f"{'t' if e.training else 'f'}\t{_t(e.content_hash)}\t".encode()
-                + _doc(e.document)
-                + b"\n"
-                for e in events
-            ),
+        copy_tuples(
+            m.LedgerEvent, EVENT_COLUMNS, ((*e[:-1], _json_text(e.document)) for e in events)
         )
 
 
@@ -258,41 +192,55 @@ def copy_sales(sales: Sequence[tuple[SaleRow, dict[str, Any]]]) -> list[int]:
     if not sales:
         return []
     ids = reserve_ids(m.Sale, len(sales))
-    rows: list[str] = []
-    lines: list[str] = []
-    vat: list[str] = []
-    pays: list[str] = []
-    for pk, (s, body) in zip(ids, sales, strict=True):
-        rows.append(
-            f"{pk}\t{_t(s.event_id)}\t{_t(s.sale_id)}\t{_t(s.status)}\t{int(s.store_id)}\t"
-            f"{_t(s.receipt_number)}\t{s.business_date.isoformat()}\t{_when(s.closed_at)}\t"
-            f"{_t(s.cashier_id)}\t{_t(s.currency)}\t{int(s.total_minor)}\t"
-            f"{int(s.vat_total_minor)}\t{int(s.rounding_minor)}\t{int(s.change_minor)}\t"
-            f"{_t(s.void_reason)}\n"
-        )
+    copy_tuples(m.Sale, SALE_COLUMNS, ((pk, *row) for pk, (row, _) in zip(ids, sales, strict=True)))
+    lines: list[tuple[Any, ...]] = []
+    vat: list[tuple[Any, ...]] = []
+    pays: list[tuple[Any, ...]] = []
+    for pk, (_, body) in zip(ids, sales, strict=True):
         for ln in body["lines"]:
             vc = ln["vat_class"]
             lines.append(
-                f"{pk}\t{_t(ln['line_id'])}\t{_t(ln['sku'])}\t{_t(ln['name'])}\t"
-                f"{int(ln['quantity'])}\t{_money(ln['unit_price'])}\t{_money(ln['total'])}\t"
-                f"{_t(vc['code'])}\t{_t(vc['rate'])}\t{_money(ln['net'])}\t"
-                f"{_money(ln['vat'])}\n"
+                (
+                    pk,
+                    ln["line_id"],
+                    ln["sku"],
+                    ln["name"],
+                    ln["quantity"],
+                    _money(ln["unit_price"]),
+                    _money(ln["total"]),
+                    vc["code"],
+                    vc["rate"],
+                    _money(ln["net"]),
+                    _money(ln["vat"]),
+                )
             )
         for v in body["totals"]["vat"]:
             vat.append(
-                f"{pk}\t{_t(v['code'])}\t{_t(v['rate'])}\t{'t' if v['exempt'] else 'f'}\t"
-                f"{_money(v['gross'])}\t{_money(v['net'])}\t{_money(v['vat'])}\n"
+                (
+                    pk,
+                    v["code"],
+                    v["rate"],
+                    v["exempt"],
+                    _money(v["gross"]),
+                    _money(v["net"]),
+                    _money(v["vat"]),
+                )
             )
         for p in body["payments"]:
             pays.append(
-                f"{pk}\t{_t(p['payment_id'])}\t{_t(p['method'])}\t{_money(p['amount'])}\t"
-                f"{_money(p['tendered'])}\t{_money(p['change'])}\t"
-                f"{_t(p.get('reference') or '')}\n"
+                (
+                    pk,
+                    p["payment_id"],
+                    p["method"],
+                    _money(p["amount"]),
+                    _money(p["tendered"]),
+                    _money(p["change"]),
+                    p.get("reference") or "",
+                )
             )
-    copy_text(m.Sale, SALE_COLUMNS, "".join(rows).encode())
-    copy_text(m.SaleLine, _LINE_COLUMNS, "".join(lines).encode())
-    copy_text(m.SaleVat, _VAT_COLUMNS, "".join(vat).encode())
-    copy_text(m.SalePayment, _PAY_COLUMNS, "".join(pays).encode())
+    copy_tuples(m.SaleLine, _LINE_COLUMNS, lines)
+    copy_tuples(m.SaleVat, _VAT_COLUMNS, vat)
+    copy_tuples(m.SalePayment, _PAY_COLUMNS, pays)
     return ids
 
 
@@ -305,7 +253,6 @@ __all__ = [
     "copy_rows",
     "copy_sales",
     "copy_supported",
-    "copy_text",
     "copy_tuples",
     "reserve_ids",
 ]
