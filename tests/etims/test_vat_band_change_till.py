@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import update
 
 from pos.etims_link import EtimsLink
+from pos.services.auth import Role, UserSummary
 from pos.services.etims import EtimsService
+from pos.services.refunds import RefundRequest
 from pos.services.terminal import Terminal
 from pos.store.models import Product
 from sync.etims.mapping import Registrar
@@ -135,3 +137,29 @@ def test_the_catalogue_pass_registers_a_changed_band_before_any_sale(
             assert kra_item(box, UHT_NAME)[0] == code
         finally:
             link.stop()
+
+
+def test_a_refund_of_a_sale_from_before_the_change_is_a_credit_note_in_the_old_band(
+    cashier: Terminal,
+    parts: tuple[EtimsLink, EtimsSandbox, Watch],
+    users: dict[Role, UserSummary],
+    pins: dict[Role, str],
+) -> None:
+    """The item is in A after the change; the refund of the B sale registers B again just
+    before its credit note is numbered, and the note is signed, not parked."""
+    link, box, watch = parts
+    sale = cash_sale(cashier, (UHT, 2))  # B
+    link.start()
+    watch.until(lambda v: v.signed == 1)
+    set_vat(cashier, UHT_SKU, "E")
+    cash_sale(cashier, (UHT, 1))  # A: the item registered again in A
+    link.wake()
+    watch.until(lambda v: v.signed == 2)
+    assert kra_item(box, UHT_NAME)[1]["taxTyCd"] == "A"
+    cashier.auth.login(users[Role.SUPERVISOR].user_id, pins[Role.SUPERVISOR])
+    cashier.refunds.refund(RefundRequest(sale, {1: 1}, "wrong_item"))
+    link.wake()
+    view = watch.until(lambda v: v.signed == 3 or v.parked > 0)
+    assert (view.signed, view.parked) == (3, 0), [r.reason for r in view.rows]
+    assert line_bands(box) == ["B", "A", "B"]
+    assert box.device("00").invoices[3].body["rcptTyCd"] == "R"
