@@ -149,7 +149,10 @@ class Api:
         )
         known = device.invoices.get(invc_no)
         if known is not None:
-            if settings.duplicate == "stored":
+            # "stored" answers the stored signature only to the same invoice sent again
+            # (a lost reply); another invoice under a number already held is refused
+            # 994 without any signature, whatever the setting
+            if settings.duplicate == "stored" and _same_invoice(known.body, body):
                 return envelope("000", "Successful", now, _signature(known))
             return envelope("994", "There is an overlapped Data", now)
         if invc_no != device.last_invc_no + 1:
@@ -234,6 +237,11 @@ def _since(body: dict[str, Any]) -> str:
     value = present(body, "lastReqDt")
     stamp(value, "lastReqDt", 14)
     return str(value)
+
+
+def _same_invoice(stored: dict[str, Any], body: dict[str, Any]) -> bool:
+    """The simulator's own test of "the same body": every field equal, as received."""
+    return stored == body
 
 
 def _signature(stored: Stored) -> dict[str, Any]:

@@ -291,6 +291,8 @@ class EtimsSandbox:
                 return Reply(200, envelope(fault.code, "Simulated failure", now))
             elif fault.kind == "html":
                 return Reply(502, ERROR_PAGE.format(status="502 Bad Gateway", text="nginx"))
+            elif fault.kind == "forbidden":  # a gateway in front of KRA refusing the caller
+                return Reply(403, ERROR_PAGE.format(status="403 Forbidden", text="gateway"))
             elif fault.kind in ("hang", "drop"):
                 if fault.record:
                     self._api(method, endpoint, headers, raw, now)

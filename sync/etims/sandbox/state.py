@@ -25,7 +25,8 @@ class Settings:
 
     #: A second init: "902" (data null, the key is not re-sent) or "same_key" (000 + key).
     reinit: str = "902"
-    #: An existing invcNo again: "994", or "stored" (000 with the stored signature).
+    #: An existing invcNo again: "994", or "stored" (000 with the stored signature, only
+    #: when the body is the same as the stored one; another body is 994 either way).
     duplicate: str = "994"
     reject_gaps: bool = False
     require_registered_items: bool = False
