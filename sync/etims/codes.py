@@ -22,6 +22,9 @@ class ResultKind(StrEnum):
     DUPLICATE = "duplicate"  #: 994: KRA already holds this number; look it up
     IN_DOUBT = "in_doubt"  #: timeout, reply lost or unreadable: may be recorded
     NOT_SENT = "not_sent"  #: connection refused: KRA never saw the request
+    #: about the device or the key, not the invoice (900, 901, 903, 911, 912): KRA did
+    #: not record it; nothing is parked, the branch's drain stops until the set-up is fixed
+    DEVICE = "device"
 
 
 SUCCESS = "000"
@@ -31,6 +34,15 @@ DUPLICATE_DATA = "994"
 #: Codes for which the server answered but something passing went wrong: keep the
 #: invoice number, back off, look it up before resending (reference section 6).
 RETRY_CODES: frozenset[str] = frozenset({"990", "991", "992", "999", "894", "896", "899"})
+
+#: Codes about the device, its key or the request's envelope rather than the invoice
+#: (reference section 6: 900 header missing, 901 not a valid device / wrong key, 903 not
+#: an OSCU device, 911 no body, 912 wrong path). Any sale would be refused alike, so
+#: parking them one by one would only empty the queue: the drain stops instead. That
+#: KRA never records an invoice it answers with one of these is a GUESS (the reference
+#: says what each means, not whether anything is kept); a deployment that learns of
+#: another such code can pass its own set to :func:`classify`.
+DEVICE_CODES: frozenset[str] = frozenset({"900", "901", "903", "911", "912"})
 
 #: Result messages for the codes the reference lists (paraphrased; never compared on).
 RESULT_MEANING: dict[str, str] = {
@@ -59,7 +71,7 @@ RESULT_MEANING: dict[str, str] = {
 SUCCESS_VARIANTS: frozenset[str] = frozenset({"000", "00", "0000"})
 
 
-def classify(result_cd: str) -> ResultKind:
+def classify(result_cd: str, device_codes: frozenset[str] = DEVICE_CODES) -> ResultKind:
     """What a ``resultCd`` means for the caller."""
     code = result_cd.strip()
     if code in SUCCESS_VARIANTS:
@@ -70,6 +82,8 @@ def classify(result_cd: str) -> ResultKind:
         return ResultKind.DUPLICATE
     if code in RETRY_CODES:
         return ResultKind.RETRY
+    if code in device_codes:
+        return ResultKind.DEVICE
     return ResultKind.REJECTED
 
 

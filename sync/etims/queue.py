@@ -14,6 +14,16 @@ lost or used twice:
   so the sequence stays gap-free) and parks the entry with KRA's reason for the manager;
   it is never retried blindly: :meth:`QueueStore.unpark` puts it back after a fix;
 * a refused connection changes nothing: the number stays and the next try looks it up;
+* a look-up is believed only when KRA's invoice is the entry's own (receipt number,
+  receipt type, total: :mod:`sync.etims.lookup`). Another sale under the number means
+  the branch's counter is behind KRA's (a restored backup, a key imported on a new
+  computer): the entry is never signed with it; the numbers KRA holds are skipped (up to
+  :data:`SKIP_LIMIT`), the entry is numbered again past them and the reason stays on it
+  for the manager. A new or restored queue file asks KRA about its counter's next
+  number before its first submission (:meth:`QueueStore.needs_probe`);
+* a refusal about the device or the key (:attr:`ResultKind.DEVICE`: 900, 901, 903,
+  911, 912) parks nothing: every sale would be refused alike. The number is given back
+  and the drain stops with the reason until the set-up is fixed;
 * one sender drains a branch at a time (:meth:`QueueStore.drain_lock`): a second one
   steps aside (``DrainResult.busy``) rather than look up, resend or give back the
   number of an entry the first is sending.
@@ -28,17 +38,19 @@ import abc
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from sync.etims import words
 from sync.etims.amounts import MappingError
 from sync.etims.client import EtimsRejected, OscuClient, TransportError
 from sync.etims.codes import ResultKind
 from sync.etims.credit import check_credit
+from sync.etims.lookup import Held, look_up
 from sync.etims.mapping import Registrar, credit_note, parse_sale, sale_invoice
 from sync.etims.models import RegisteredItem, Signature
 from sync.etims.settings import EtimsSettings
@@ -193,6 +205,56 @@ class QueueStore(abc.ABC):
     def unpark(self, branch: str, position: int, now: datetime) -> None:
         """The manager fixed the cause: the entry waits again, in its place."""
 
+    # The calls below came after the stores were written: each has a default that goes
+    # through to the store a view wraps (its ``store`` attribute, as
+    # :class:`sync.etims.inorder.Fence` has), so a view need not repeat them.
+    def _wrapped(self, call: str) -> QueueStore:
+        inner = getattr(self, "store", None)
+        if not isinstance(inner, QueueStore):
+            raise NotImplementedError(f"{type(self).__name__} has no {call}")
+        return inner
+
+    def last_number(self, branch: str) -> int:
+        """The branch's counter: the last ``invcNo`` taken (0: none yet)."""
+        return self._wrapped("last_number").last_number(branch)
+
+    def renumber(
+        self,
+        branch: str,
+        position: int,
+        invc_no: int,
+        build: Callable[[int], dict[str, Any]],
+        now: datetime,
+        reason: str,
+    ) -> Entry:
+        """In ONE transaction: the entry in doubt at ``position`` (its number is KRA's for
+        another invoice) takes ``invc_no`` and its request built with it, keeps
+        ``reason`` (kept once it is signed, for the manager), and the counter moves to at
+        least ``invc_no``. :class:`Contended` when the entry is no longer in doubt."""
+        inner = self._wrapped("renumber")
+        return inner.renumber(branch, position, invc_no, build, now, reason)
+
+    def advance_counter(self, branch: str, last: int, now: datetime) -> None:
+        """The counter moves to at least ``last`` (KRA holds the numbers up to it)."""
+        self._wrapped("advance_counter").advance_counter(branch, last, now)
+
+    def remark(self, branch: str, position: int, reason: str, now: datetime) -> None:
+        """Put ``reason`` on an entry for the manager without counting a try."""
+        self._wrapped("remark").remark(branch, position, reason, now)
+
+    def needs_probe(self, branch: str) -> bool:
+        """True when the counter may be behind KRA's without this store knowing (a new
+        or restored queue file): the submitter asks KRA about the next number first.
+        False for a store that cannot tell (the look-up's check still holds)."""
+        inner = getattr(self, "store", None)
+        return isinstance(inner, QueueStore) and inner.needs_probe(branch)
+
+    def mark_probed(self, branch: str, now: datetime) -> None:
+        """The counter was checked against KRA for this store as it is now."""
+        inner = getattr(self, "store", None)
+        if isinstance(inner, QueueStore):
+            inner.mark_probed(branch, now)
+
     @abc.abstractmethod
     def credit_notes_of(self, branch: str, original_doc_id: str) -> list[Entry]:
         """Signed credit notes of one original (for the never-more-than check)."""
@@ -214,6 +276,11 @@ class DrainResult:
     parked: int
     stopped: str
     busy: bool = False
+    #: what the manager should know although nothing stopped (numbers KRA held for other
+    #: invoices were skipped); each is also on its entry and in the log
+    notices: tuple[str, ...] = ()
+    #: the drain stopped on a refusal of the device or its key (the set-up is wrong)
+    device_refused: bool = False
 
 
 class Submitter:
@@ -250,6 +317,8 @@ class Submitter:
         self._rates = rates
         self._registrar = registrar
         self._clock = clock
+        #: the probe's finding, put on the first entry numbered after it
+        self._probe_notice = ""
 
     def enqueue_sale(self, body: Mapping[str, Any], *, training: bool = False) -> int:
         """Queue a sale for KRA. ``training``: the event's envelope flag; a training sale
@@ -357,25 +426,124 @@ class Submitter:
                 return done.result(f"queue entry {entry.position} did not settle")
             seen = now_seen
             numbered = entry.invc_no is not None
-            stop = self._resolve(entry, done) if numbered else self._batch(done)
+            if numbered:
+                stop = self._resolve(entry, done)
+            else:
+                stop = self._probe(done) if self.store.needs_probe(self.branch) else None
+                if stop is None:
+                    stop = self._batch(done)
             if stop is not None:
                 return done.result(stop)
         return done.result("")
 
     def _resolve(self, entry: Entry, done: _Tally) -> str | None:
-        """An entry holding a number: ask KRA first, resend the same request if needed."""
+        """An entry holding a number: ask KRA first, resend the same request if needed.
+        KRA's invoice under the number is taken only when it is this entry's own."""
         assert entry.invc_no is not None
+        assert entry.request is not None
         try:
-            found = self.client.invoice_details(entry.invc_no, _type(entry))
+            found = look_up(self.client, entry.invc_no, _type(entry))
         except (TransportError, EtimsRejected) as exc:
-            self.store.note_failure(self.branch, entry.position, str(exc), self._clock())
-            return str(exc)
+            reason = _refusal_reason(exc, done)
+            self.store.note_failure(self.branch, entry.position, reason, self._clock())
+            return reason
         if found is not None:
-            self.store.mark_signed(self.branch, entry.position, found, self._clock())
+            differs = found.differs(entry.request)
+            if not differs:
+                self.store.mark_signed(self.branch, entry.position, found.signature, self._clock())
+                done.signed += 1
+                return None
+            return self._skip(entry, found, differs, done)
+        return self._send([entry], done)
+
+    def _free_number(self, first: int, entry: Entry | None) -> tuple[int, Held | None]:
+        """From ``first`` on, the first number KRA holds nothing under (and the last one
+        it held), or the number under which KRA holds ``entry``'s own invoice (signed
+        before, e.g. before a restore) with that invoice. :class:`_NoFreeNumber` past
+        :data:`SKIP_LIMIT` numbers. Raises what the look-up raises."""
+        kind = "S" if entry is None else _type(entry)
+        for n in range(first, first + SKIP_LIMIT):
+            held = look_up(self.client, n, kind)
+            if held is None:
+                return n, None
+            if entry is not None and entry.request is not None and not held.differs(entry.request):
+                return n, held
+        raise _NoFreeNumber(first, first + SKIP_LIMIT - 1)
+
+    def _skip(self, entry: Entry, found: Held, differs: list[str], done: _Tally) -> str | None:
+        """``entry``'s number is KRA's for another invoice: never sign it with that
+        one. Skip the numbers KRA holds, number the entry again past them (or take its
+        own invoice if KRA holds it further on), and say so."""
+        assert entry.invc_no is not None
+        log.error(
+            "eTIMS: KRA holds invoice %s for another sale (%s differ from queue entry %s, "
+            "receipt %s): the branch's counter was behind KRA's",
+            entry.invc_no,
+            ", ".join(differs),
+            entry.position,
+            (entry.request or {}).get("trdInvcNo"),
+        )
+        first = max(entry.invc_no, self.store.last_number(self.branch)) + 1
+        try:
+            number, own = self._free_number(first, entry)
+        except (TransportError, EtimsRejected) as exc:
+            reason = _refusal_reason(exc, done)
+            self.store.note_failure(self.branch, entry.position, reason, self._clock())
+            return reason
+        except _NoFreeNumber as exc:
+            log.error("eTIMS: %s", exc)
+            self.store.note_failure(
+                self.branch, entry.position, words.NO_FREE_NUMBER, self._clock()
+            )
+            return words.NO_FREE_NUMBER
+        skipped = _span(entry.invc_no, first, number)
+        if own is not None:
+            reason = f"{words.NUMBERS_TAKEN}: {skipped}; {words.FOUND_OWN}: {number}"
+        else:
+            reason = f"{words.NUMBERS_TAKEN}: {skipped}; {words.RENUMBERED}: {number}"
+        log.warning("eTIMS queue entry %s: %s", entry.position, reason)
+        done.notices.append(reason)
+        try:
+            build = self._builder(entry)
+            renumbered = self.store.renumber(
+                self.branch, entry.position, number, build, self._clock(), reason
+            )
+        except Contended:
+            return None
+        except (MappingError, ProtocolError) as exc:  # it was built before: not expected
+            self.store.park(self.branch, entry.position, str(exc), self._clock())
+            done.parked += 1
+            return None
+        if own is not None:
+            self.store.mark_signed(self.branch, entry.position, own.signature, self._clock())
             done.signed += 1
             return None
-        assert entry.request is not None
-        return self._send([entry], done)
+        return self._send([renumbered], done)
+
+    def _probe(self, done: _Tally) -> str | None:
+        """A new or restored queue file: before its first number, ask KRA whether it
+        already holds the counter's next one (the counter may be behind KRA's); if so,
+        move the counter past what KRA holds."""
+        last = self.store.last_number(self.branch)
+        try:
+            number, _ = self._free_number(last + 1, None)
+        except (TransportError, EtimsRejected) as exc:
+            return _refusal_reason(exc, done)
+        except _NoFreeNumber as exc:
+            log.error("eTIMS: %s", exc)
+            return words.NO_FREE_NUMBER
+        now = self._clock()
+        if number > last + 1:
+            self.store.advance_counter(self.branch, number - 1, now)
+            reason = (
+                f"{words.NUMBERS_TAKEN}: {_span(None, last + 1, number)}; "
+                f"{words.COUNTER_MOVED}: {number - 1}"
+            )
+            log.warning("eTIMS branch %s: %s", self.branch, reason)
+            done.notices.append(reason)
+            self._probe_notice = reason  # on the first entry numbered after it
+        self.store.mark_probed(self.branch, now)
+        return None
 
     def _batch(self, done: _Tally) -> str | None:
         builds: list[tuple[int, Callable[[int], dict[str, Any]]]] = []
@@ -405,6 +573,10 @@ class Submitter:
                     break
             if not claimed and refused is None:
                 refused = (builds[0][0], str(exc))
+        if claimed and self._probe_notice:
+            # the manager sees why this entry's number is past the counter it had
+            self.store.remark(self.branch, claimed[0].position, self._probe_notice, self._clock())
+            self._probe_notice = ""
         stop = self._send(claimed, done) if claimed else None
         if stop is None and refused is not None:
             self.store.park(self.branch, refused[0], refused[1], self._clock())
@@ -422,6 +594,25 @@ class Submitter:
                 continue
             unsent = [e.position for e in claimed[i + 1 :]]
             now = self._clock()
+            device = _device_reason(outcome.kind, outcome.reason)
+            if device:
+                # about the device or the key: any sale would be refused alike, and KRA
+                # recorded nothing. Park nothing; the number goes back (when it is the
+                # top one: the sequence stays gap-free) and the branch stops.
+                log.error("eTIMS: %s (queue entry %s)", device, entry.position)
+                # a batch's numbers are consecutive: with the unsent ones given back,
+                # is this entry's number the branch's top one?
+                top = entry.invc_no == self.store.last_number(self.branch) - len(unsent)
+                self.store.settle(
+                    self.branch,
+                    now,
+                    signed=signed,
+                    note=(entry.position, device),
+                    release=[entry.position, *unsent] if top else unsent,
+                )
+                done.signed += len(signed)
+                done.device_refused = True
+                return device
             if outcome.kind is ResultKind.REJECTED:
                 log.warning("eTIMS refused queue entry %s: %s", entry.position, outcome.reason)
                 self.store.settle(
@@ -457,9 +648,72 @@ class Submitter:
 class _Tally:
     signed: int = 0
     parked: int = 0
+    notices: list[str] = field(default_factory=list)
+    device_refused: bool = False
 
     def result(self, stopped: str) -> DrainResult:
-        return DrainResult(self.signed, self.parked, stopped)
+        return DrainResult(
+            self.signed,
+            self.parked,
+            stopped,
+            notices=tuple(self.notices),
+            device_refused=self.device_refused,
+        )
+
+
+#: How many numbers past the counter a skip or a probe asks KRA about before it gives
+#: up and stops the branch (a counter that far behind is not a restore to step over).
+SKIP_LIMIT = 1000
+
+#: HTTP statuses that mean KRA (or its gateway) does not accept the caller, when the
+#: reply is not an envelope the client could read (with an envelope its code decides)
+_DEVICE_HTTP = (401, 403)
+
+
+class _NoFreeNumber(Exception):
+    def __init__(self, first: int, last: int) -> None:
+        super().__init__(f"KRA holds every invoice number from {first} to {last}")
+
+
+def _device_reason(kind: ResultKind, reason: str) -> str:
+    """The manager's reason when ``kind``/``reason`` is a refusal of the device or its
+    key (a result code of :data:`~sync.etims.codes.DEVICE_CODES`, or HTTP 401/403 with
+    a reply that is not KRA's envelope); empty otherwise."""
+    if kind is ResultKind.DEVICE:
+        return f"{words.DEVICE_REFUSED}: {reason}"
+    if kind is ResultKind.IN_DOUBT and any(
+        reason.startswith(f"{words.UNREADABLE}: HTTP {status}") for status in _DEVICE_HTTP
+    ):
+        return f"{words.DEVICE_REFUSED}: {reason.partition(': ')[2]}"
+    return ""
+
+
+def _refusal_reason(exc: TransportError | EtimsRejected, done: _Tally) -> str:
+    """A failed look-up's reason; a device-level one says so and marks the drain."""
+    if isinstance(exc, EtimsRejected):
+        kind, text = exc.envelope.kind, exc.envelope.reason()
+    else:
+        kind, text = exc.kind, str(exc)
+    device = _device_reason(kind, text)
+    if device:
+        done.device_refused = True
+        log.error("eTIMS: %s", device)
+        return device
+    return str(exc)
+
+
+def _span(held: int | None, first: int, upto: int) -> str:
+    """The numbers KRA holds for other invoices: ``held`` (the entry's old number) and
+    ``first`` up to ``upto`` (excluded), as ``3``, ``3-5`` or ``3, 7-9``."""
+    parts: list[str] = []
+    run = (first, upto - 1) if upto > first else None
+    if held is not None and run is not None and held == first - 1:
+        run, held = (held, run[1]), None
+    if held is not None:
+        parts.append(str(held))
+    if run is not None:
+        parts.append(str(run[0]) if run[0] == run[1] else f"{run[0]}-{run[1]}")
+    return ", ".join(parts)
 
 
 def _refuse_training(body: Mapping[str, Any], training: bool, what: str) -> None:

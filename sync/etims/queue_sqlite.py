@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sync.etims import words
 from sync.etims.client import encode
 from sync.etims.models import Signature
 from sync.etims.queue import Contended, Entry, EntryKind, EntryState, QueueStats, QueueStore
@@ -75,6 +76,11 @@ CREATE TABLE IF NOT EXISTS etims_state (
 
 GENESIS = "0" * 64
 
+#: A signed entry keeps its reason only when it says its number was skipped past KRA's
+#: (the manager's record of why it has the number it has); any other reason goes.
+_KEPT_REASON = "CASE WHEN substr(reason, 1, ?) = ? THEN reason ELSE '' END"
+_KEPT_ARGS = (len(words.NUMBERS_TAKEN), words.NUMBERS_TAKEN)
+
 
 def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
@@ -101,6 +107,8 @@ class SqliteQueue(QueueStore):
         with self._write():
             for statement in _statements(SCHEMA):
                 self._db.execute(statement)
+        #: branches whose counter was checked against KRA for this file as it is now
+        self._probed: set[str] = set()
 
     def close(self) -> None:
         self._db.close()
@@ -372,9 +380,10 @@ class SqliteQueue(QueueStore):
             # stored before (a look-up answered what was stored already): the entry
             # holding that number is signed, whatever left it in doubt
             db.execute(
-                "UPDATE etims_queue SET state = 'signed', reason = '', updated_at = ? "
+                f"UPDATE etims_queue SET state = 'signed', reason = {_KEPT_REASON}, "
+                "updated_at = ? "
                 "WHERE branch = ? AND position = ? AND invc_no = ? AND state != 'signed'",
-                (_iso(now), branch, position, signature.invc_no),
+                (*_KEPT_ARGS, _iso(now), branch, position, signature.invc_no),
             )
             return
         row = db.execute(
@@ -395,10 +404,95 @@ class SqliteQueue(QueueStore):
             ),
         )
         db.execute(
-            "UPDATE etims_queue SET state = 'signed', reason = '', updated_at = ? "
+            f"UPDATE etims_queue SET state = 'signed', reason = {_KEPT_REASON}, updated_at = ? "
             "WHERE branch = ? AND position = ? AND invc_no = ?",
-            (_iso(now), branch, position, signature.invc_no),
+            (*_KEPT_ARGS, _iso(now), branch, position, signature.invc_no),
         )
+
+    # -- the counter against KRA's (a restored or new file) ------------------------------
+    def last_number(self, branch: str) -> int:
+        row = self._db.execute(
+            "SELECT last_invc_no FROM etims_counter WHERE branch = ?", (branch,)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def renumber(
+        self,
+        branch: str,
+        position: int,
+        invc_no: int,
+        build: Callable[[int], dict[str, Any]],
+        now: datetime,
+        reason: str,
+    ) -> Entry:
+        with self._write() as db:
+            row = db.execute(
+                "SELECT state FROM etims_queue WHERE branch = ? AND position = ?",
+                (branch, position),
+            ).fetchone()
+            if row is None or row[0] != EntryState.IN_DOUBT.value:
+                raise Contended(f"queue entry {position} is not in doubt")
+            request = build(invc_no)
+            db.execute(
+                "UPDATE etims_queue SET invc_no = ?, request = ?, reason = ?, "
+                "updated_at = ? WHERE branch = ? AND position = ?",
+                (
+                    invc_no,
+                    encode(request).decode("utf-8"),
+                    reason[:500],
+                    _iso(now),
+                    branch,
+                    position,
+                ),
+            )
+            self._advance(db, branch, invc_no)
+        return self._require(branch, position)
+
+    def remark(self, branch: str, position: int, reason: str, now: datetime) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE etims_queue SET reason = ?, updated_at = ? "
+                "WHERE branch = ? AND position = ?",
+                (reason[:500], _iso(now), branch, position),
+            )
+
+    def advance_counter(self, branch: str, last: int, now: datetime) -> None:
+        with self._write() as db:
+            self._advance(db, branch, last)
+
+    @staticmethod
+    def _advance(db: sqlite3.Connection, branch: str, last: int) -> None:
+        db.execute(
+            "INSERT INTO etims_counter (branch, last_invc_no) VALUES (?, ?) "
+            "ON CONFLICT (branch) DO UPDATE SET "
+            "last_invc_no = max(last_invc_no, excluded.last_invc_no)",
+            (branch, last),
+        )
+
+    def needs_probe(self, branch: str) -> bool:
+        """A new queue file, or one put back (a restore, a copy to another computer: a
+        file of its own, so another identity), has not checked its counter against KRA.
+        The check is recorded with the file's identity (device and inode); where the
+        file system gives none, once per opening."""
+        if branch in self._probed:
+            return False
+        mark = self.load_state(f"probed.{branch}")
+        identity = self._identity()
+        if identity and mark is not None and mark.get("file") == identity:
+            self._probed.add(branch)
+            return False
+        return True
+
+    def mark_probed(self, branch: str, now: datetime) -> None:
+        self._probed.add(branch)
+        self.save_state(f"probed.{branch}", {"file": self._identity(), "at": _iso(now)})
+
+    def _identity(self) -> str:
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return ""
+        return f"{info.st_dev}:{info.st_ino}" if info.st_ino else ""
 
     def unpark(self, branch: str, position: int, now: datetime) -> None:
         with self._write() as db:

@@ -48,3 +48,20 @@ ALL = (
     TAMPERED,
     STOPPED,
 )
+
+# -- numbering and the device (h27; kept apart from ALL until their translations merge) --
+#: a device-level refusal (900/901/903/911/912, HTTP 401/403): the drain stops, nothing parks
+DEVICE_REFUSED = text("KRA does not accept this device or key")
+#: a look-up found another invoice under the entry's number: those numbers are skipped
+NUMBERS_TAKEN = text("KRA already holds other invoices under these numbers (skipped)")
+#: followed by the entry's new number
+RENUMBERED = text("submitted again as number")
+#: followed by the number KRA already signed for this very sale
+FOUND_OWN = text("KRA had signed this sale before, as number")
+#: the start-up probe moved the branch's counter past numbers KRA holds
+COUNTER_MOVED = text("the branch's invoice counter now continues after")
+#: the skip found no free number within its bound: the branch stops
+NO_FREE_NUMBER = text("KRA holds every invoice number tried; the branch stops (see the log)")
+
+#: the sentences above, for the translation check once they are merged
+NUMBERING = (DEVICE_REFUSED, NUMBERS_TAKEN, RENUMBERED, FOUND_OWN, COUNTER_MOVED, NO_FREE_NUMBER)

@@ -33,6 +33,7 @@ def submitter(path: str, base_url: str, key: str, timeout: float) -> tuple[Submi
     client = OscuClient(branch, settings, _Secrets(branch.secret_name, key))
     rates = {"A": Decimal(0), "B": Decimal(16), "C": Decimal(0), "D": Decimal(0), "E": Decimal(8)}
     queue = SqliteQueue(Path(path))
+    queue.mark_probed(branch.key, datetime.now(UTC))  # a fresh simulator device
     return (
         Submitter(
             queue,

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
+from sync.etims import words
 from sync.etims.client import encode
 from sync.etims.models import EtimsError, Signature
 from sync.etims.queue import Contended, Entry, EntryKind, EntryState, QueueStats, QueueStore
@@ -360,11 +361,51 @@ class DjangoQueue(QueueStore):
                 signed_at=now,
             )
         # stored before or now: the entry holding that number is signed, whatever left it
-        # in doubt (a look-up answering what was stored already)
+        # in doubt (a look-up answering what was stored already); a reason saying its
+        # number was skipped past KRA's is kept for the manager, any other goes
         if entry.invc_no == signature.invc_no and entry.state != "signed":
-            entry.state, entry.reason, entry.updated_at = "signed", "", now
+            kept = entry.reason if entry.reason.startswith(words.NUMBERS_TAKEN) else ""
+            entry.state, entry.reason, entry.updated_at = "signed", kept, now
             entry.result_seq = _next_result(device)  # the till's pull gets the block
             entry.save(update_fields=["state", "reason", "updated_at", "result_seq"])
+
+    # -- the counter against KRA's -------------------------------------------------------
+    def last_number(self, branch: str) -> int:
+        return int(self._device(branch).last_invc_no)
+
+    def renumber(
+        self,
+        branch: str,
+        position: int,
+        invc_no: int,
+        build: Callable[[int], dict[str, Any]],
+        now: datetime,
+        reason: str,
+    ) -> Entry:
+        with transaction.atomic():
+            device = self._device(branch, lock=True)
+            row = QueueEntry.objects.select_for_update().filter(id=position, branch=device).first()
+            if row is None or row.state != EntryState.IN_DOUBT.value:
+                raise Contended(f"queue entry {position} is not in doubt")
+            row.request = json.loads(encode(build(invc_no)))
+            row.invc_no, row.reason, row.updated_at = invc_no, reason[:500], now
+            row.save(update_fields=["request", "invc_no", "reason", "updated_at"])
+            if invc_no > device.last_invc_no:
+                device.last_invc_no = invc_no
+                device.save(update_fields=["last_invc_no"])
+        return self._entry(self._rows(branch).get(id=position), branch)
+
+    def advance_counter(self, branch: str, last: int, now: datetime) -> None:
+        with transaction.atomic():
+            device = self._device(branch, lock=True)
+            if last > device.last_invc_no:
+                device.last_invc_no = last
+                device.save(update_fields=["last_invc_no"])
+
+    def remark(self, branch: str, position: int, reason: str, now: datetime) -> None:
+        QueueEntry.objects.filter(id=position, branch=self._device(branch)).update(
+            reason=reason[:500], updated_at=now
+        )
 
     def unpark(self, branch: str, position: int, now: datetime) -> None:
         with transaction.atomic():
