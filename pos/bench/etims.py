@@ -10,8 +10,10 @@
   would flatter the client). Building the invoice from the sale document is not a round
   trip and has no raw counterpart, so ``submit_overhead_ratio`` leaves it out.
 * ``submit_overhead_with_build_ratio``, the strict reading of the same goal (< 1.5): per
-  invoice, building it from the sale document (the strict parse of the document, the
-  mapping, amounts and bands) plus ``submit`` (JSON, POST, reply), p50 of those sums over
+  invoice, building it from the sale document as the submitter does (reading and checking
+  it with ``parse_sale``: the protocol's quick check for a plain sale, else the full
+  parser; then the mapping, amounts and bands) plus ``submit`` (JSON, POST, reply), p50
+  of those sums over
   the raw POST's p50. ``map_ms`` is the build alone; ``map_and_submit_ratio`` the older
   form of the strict reading (``client`` p50 + ``map`` p50 over ``raw`` p50), kept so
   runs compare with the figures before it.
