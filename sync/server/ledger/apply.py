@@ -29,8 +29,7 @@ from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from sync.protocol.batch import Ack, AckStatus, Batch, acks_document, parse_batch, rejection
-from sync.protocol.canonical import load_json
+from sync.protocol.batch import Ack, AckStatus, Batch, acks_document, read_pushed, rejection
 from sync.protocol.envelope import EventType
 from sync.protocol.errors import ProtocolError
 from sync.protocol.events import Event
@@ -74,10 +73,7 @@ class _Rows:
 
 def read_batch(raw: bytes) -> tuple[Batch, list[Any]]:
     """The parsed batch and the events exactly as sent (kept as evidence)."""
-    data = load_json(raw)
-    batch = parse_batch(data, quick=True)
-    events = data.get("events") if isinstance(data, Mapping) else None
-    return batch, list(events or [])
+    return read_pushed(raw)
 
 
 def apply_batch(terminal: Terminal, raw: bytes) -> dict[str, Any]:
