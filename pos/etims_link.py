@@ -10,9 +10,11 @@ One daemon thread of its own (never the GUI thread, never the till worker) that:
    that first sells it is numbered, with the product's own item classification
    (``products.kra_item_class``) or else ``[etims] item_class``; a product whose class
    KRA does not list is refused alone (named in the products screen and the log), and a
-   product whose class changed is registered again under its ``itemCd``;
+   product whose class or VAT band changed is registered again under its ``itemCd`` (a
+   band just before the first sale sold in it is numbered: :mod:`sync.etims.inorder`);
 4. drains the queue in order (one gap-free ``invcNo`` sequence, looked up after any
-   doubt, parked with KRA's reason on a clean refusal);
+   doubt, parked with KRA's reason on a clean refusal), backing off (doubling waits up
+   to :data:`BACKOFF_MAX_S`, with jitter) while KRA answers "try later";
 5. publishes the queue's state to :class:`~pos.services.etims.EtimsService` and answers
    the screens' "what is this sale's KRA block" from the signed table, whose rows are
    immutable and chained by SHA-256 (``SqliteQueue.verify_chain``).
