@@ -359,7 +359,9 @@ class MainWindow(QMainWindow):
                 if result.outcome != "completed" or done is None:
                     continue
                 cash = bool(done.cash_out.minor)
-                print_refund(self.terminal.devices, done.receipt, cash_out=cash)
+                print_refund(
+                    self.terminal.devices, done.receipt, cash_out=cash, etims=self.terminal.etims
+                )
                 text = self.tr(
                     "A refund that was waiting for its terminal's answer went through: "
                     "refund {number} recorded ({total})."
