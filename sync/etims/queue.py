@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -523,27 +524,77 @@ class Submitter:
     def _probe(self, done: _Tally) -> str | None:
         """A new or restored queue file: before its first number, ask KRA whether it
         already holds the counter's next one (the counter may be behind KRA's); if so,
-        move the counter past what KRA holds."""
+        move the counter past what KRA holds. A sale still waiting here that KRA holds
+        among those numbers (signed after the backup that was put back) takes its own
+        invoice instead of being sent again."""
         last = self.store.last_number(self.branch)
+        held: list[Held] = []
         try:
-            number, _ = self._free_number(last + 1, None)
+            for n in range(last + 1, last + 1 + SKIP_LIMIT):
+                found = look_up(self.client, n, "S")
+                if found is None:
+                    break
+                held.append(found)
+            else:
+                raise _NoFreeNumber(last + 1, last + SKIP_LIMIT)
         except (TransportError, EtimsRejected) as exc:
             return _refusal_reason(exc, done)
         except _NoFreeNumber as exc:
             log.error("eTIMS: %s", exc)
             return words.NO_FREE_NUMBER
         now = self._clock()
-        if number > last + 1:
-            self.store.advance_counter(self.branch, number - 1, now)
+        if held:
+            free = held[-1].invc_no + 1
+            for found, entry, build in self._own_among(held):
+                # KRA's numbers before it stay skipped; it takes the one KRA signed it as
+                self.store.advance_counter(self.branch, found.invc_no - 1, now)
+                try:
+                    claimed = self.store.claim_number(self.branch, entry.position, build, now)
+                except Contended:
+                    return None
+                if claimed.invc_no != found.invc_no:  # not expected: resolved by look-up
+                    continue
+                signature = dataclasses.replace(found.signature, rcpt_ty_cd=_type(entry))
+                reason = f"{words.NUMBERS_TAKEN}: {_span(None, last + 1, free)}; "
+                reason += f"{words.FOUND_OWN}: {found.invc_no}"
+                self.store.remark(self.branch, entry.position, reason, now)
+                self.store.mark_signed(self.branch, entry.position, signature, now)
+                log.warning("eTIMS queue entry %s: %s", entry.position, reason)
+                done.notices.append(reason)
+                done.signed += 1
+            self.store.advance_counter(self.branch, free - 1, now)
             reason = (
-                f"{words.NUMBERS_TAKEN}: {_span(None, last + 1, number)}; "
-                f"{words.COUNTER_MOVED}: {number - 1}"
+                f"{words.NUMBERS_TAKEN}: {_span(None, last + 1, free)}; "
+                f"{words.COUNTER_MOVED}: {free - 1}"
             )
             log.warning("eTIMS branch %s: %s", self.branch, reason)
             done.notices.append(reason)
             self._probe_notice = reason  # on the first entry numbered after it
         self.store.mark_probed(self.branch, now)
         return None
+
+    def _own_among(
+        self, held: list[Held]
+    ) -> list[tuple[Held, Entry, Callable[[int], dict[str, Any]]]]:
+        """Which of KRA's invoices ``held`` are sales waiting in the first batch (the
+        same receipt number, type and total), in KRA's number order."""
+        waiting = {
+            str(e.body.get("receipt_number") or "")[:50]: e
+            for e in self.store.waiting(self.branch, self.batch)
+        }
+        out: list[tuple[Held, Entry, Callable[[int], dict[str, Any]]]] = []
+        for found in held:
+            entry = waiting.pop(str(found.sale.get("trdInvcNo") or ""), None)
+            if entry is None:
+                continue
+            try:
+                build = self._builder(entry)
+                if found.differs(build(found.invc_no)):
+                    continue
+            except (MappingError, ProtocolError):
+                continue
+            out.append((found, entry, build))
+        return out
 
     def _batch(self, done: _Tally) -> str | None:
         builds: list[tuple[int, Callable[[int], dict[str, Any]]]] = []

@@ -186,6 +186,46 @@ def test_a_sale_kra_signed_before_under_a_later_number_takes_that_invoice(
         queue.close()
 
 
+def test_a_restored_file_takes_the_invoice_kra_signed_for_a_sale_still_waiting_in_it(
+    box: EtimsSandbox, client: OscuClient, tmp_path: Path
+) -> None:
+    """An older backup put back: KRA holds 1 (another sale) and 2 (this file's first
+    sale, signed after the backup was made). The probe gives that sale its own invoice 2
+    (not sent again, so KRA never holds it twice) and the next sale goes as 3."""
+    one_signed_elsewhere(client, tmp_path / "first.sqlite")
+    sub, queue = fresh_submitter(client, tmp_path / "restored.sqlite")
+    try:
+        signed_before, new = sale_body([("TEA-250", 2)]), sale_body([("MILK-500", 1)])
+        sub.enqueue_sale(signed_before)
+        sub.enqueue_sale(new)
+        entry = queue.get(sub.branch, signed_before["sale_id"])
+        assert entry is not None
+        request = sub._builder(entry)(2)  # what the file's sale was sent as, back then
+        assert client.submit(request).signature is not None
+        sent = box.calls[SAVE]
+        result = sub.drain()
+        assert (result.signed, result.parked, result.stopped) == (2, 0, "")
+        assert box.calls[SAVE] == sent + 1  # only the new sale
+        kra = box.device("00")
+        assert sorted(kra.invoices) == [1, 2, 3]
+        assert kra.total == 3
+        got = [queue.get(sub.branch, b["sale_id"]) for b in (signed_before, new)]
+        assert [(e.state, e.invc_no) if e else None for e in got] == [
+            (EntryState.SIGNED, 2),
+            (EntryState.SIGNED, 3),
+        ]
+        assert got[0] is not None
+        assert got[0].signature is not None
+        assert got[0].signature.rcpt_sign == kra.invoices[2].rcpt_sign
+        assert f"{words.FOUND_OWN}: 2" in got[0].reason
+        assert got[1] is not None
+        assert got[1].request is not None
+        assert kra.invoices[3].body["trdInvcNo"] == got[1].request["trdInvcNo"]
+        assert queue.verify_chain(sub.branch)
+    finally:
+        queue.close()
+
+
 def test_the_skip_is_bounded_and_stops_the_branch(
     box: EtimsSandbox, client: OscuClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
