@@ -48,15 +48,16 @@ def _metric(text: str, name: str) -> float:
     return float(found.group(1))
 
 
-def test_stored_callbacks_without_a_worker_are_depth_and_not_ready_until_one_runs(
+def test_stored_callbacks_without_a_worker_are_depth_and_need_attention_until_one_runs(
     client: Client, till: Till
 ) -> None:
     _store_callbacks(client, till, 5)
 
     r = client.get("/readyz")
-    assert r.status_code == 503
+    assert r.status_code == 200  # the app servers stay in rotation: they store callbacks
     body_ = r.json()
-    assert (body_["status"], body_["database"]) == ("stk worker no worker", "ok")
+    assert (body_["status"], body_["database"]) == ("ok", "ok")
+    assert body_["attention"] == "stk worker no worker"
     assert body_["stk_waiting"] == 5
     assert body_["depth"] == body_["tasks_waiting"] + 5
     assert body_["stk_worker"] == "no worker"
@@ -72,6 +73,7 @@ def test_stored_callbacks_without_a_worker_are_depth_and_not_ready_until_one_run
     assert r.status_code == 200, r.json()
     after = r.json()
     assert (after["status"], after["stk_waiting"], after["stk_worker"]) == ("ok", 0, "ok")
+    assert "attention" not in after
     assert after["depth"] == after["tasks_waiting"]
     assert after["stk_oldest_age_s"] == 0.0
     text = client.get("/metrics").content.decode()
@@ -80,17 +82,21 @@ def test_stored_callbacks_without_a_worker_are_depth_and_not_ready_until_one_run
     assert StkWorkerHeartbeat.objects.count() == 1
 
 
-def test_a_stale_worker_is_not_ready_only_while_callbacks_wait(client: Client, till: Till) -> None:
+def test_a_stale_worker_needs_attention_only_while_callbacks_wait(
+    client: Client, till: Till
+) -> None:
     StkWorkerHeartbeat.objects.create(
         worker_id="gone:1:1", seen_at=timezone.now() - timedelta(hours=1)
     )
-    assert client.get("/readyz").status_code == 200  # nothing waits: a stale worker harms none
-    assert client.get("/readyz").json()["stk_worker"] == "stale"
+    idle = client.get("/readyz")
+    assert idle.status_code == 200
+    assert idle.json()["stk_worker"] == "stale"
+    assert "attention" not in idle.json()  # nothing waits: a stale worker harms none
     _store_callbacks(client, till, 1)
     r = client.get("/readyz")
-    assert (r.status_code, r.json()["status"]) == (503, "stk worker stale")
+    assert (r.status_code, r.json()["attention"]) == (200, "stk worker stale")
     StkWorkerHeartbeat.objects.filter(worker_id="gone:1:1").update(seen_at=timezone.now())
-    assert client.get("/readyz").status_code == 200  # a live worker will take it
+    assert "attention" not in client.get("/readyz").json()  # a live worker will take it
 
 
 def test_callbacks_that_arrived_are_a_counter_and_their_states_a_gauge(

@@ -1,11 +1,14 @@
-"""``GET /readyz``: ready for traffic when the database answers and no STK callback waits
-without a live STK worker; the body also says how the queues and their workers are.
+"""``GET /readyz``: ready for traffic when the database answers; the body also says how
+the queues and their workers are, and ``attention`` names a worker that is needed and gone.
 
-The django-tasks worker does not gate readiness (the web tier can take webhooks and pushes
-while that worker restarts; alert on ``worker`` and the metrics). STK callbacks do: stored
-callbacks that no live STK worker will decide are payments no till learns of, so with records
-waiting and the STK worker missing or stale (``stk_worker`` not ``ok``) the answer is 503,
-``status`` naming why (sync/server/ops/queue.py)."""
+No worker gates readiness. Every app server reads the one database, so a worker's state is
+the same on all of them: answering 503 for a dead worker would take every app server out of
+the load balancer's rotation (the shipped Caddyfile checks this URL), and a worker outage
+would become an outage of pushes, callbacks and webhooks, the very traffic that keeps the
+records the worker will decide once it is back. So stored STK callbacks with the STK worker
+missing or stale (payments no till learns of until it runs) set ``attention`` (``stk worker
+no worker`` / ``stk worker stale``, sync/server/ops/queue.py) with 200; alert on it and on
+the metrics (docs/api.md, docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -27,6 +30,9 @@ from sync.server.ops.queue import not_ready_because, queue_state
 class ReadyResponse(serializers.Serializer):
     status = serializers.CharField()
     database = serializers.CharField()
+    attention = serializers.CharField(
+        required=False, help_text="a worker that is needed and gone (200 all the same)"
+    )
     queue = serializers.CharField(required=False)
     depth = serializers.IntegerField(
         required=False, help_text="everything waiting for a worker: tasks + STK records"
@@ -54,8 +60,8 @@ class ReadyResponse(serializers.Serializer):
 @permission_classes([])
 @throttle_classes([])  # PageThrottleMiddleware counts it (not under /api/)
 def readyz_view(request: Request) -> Response:
-    """The database answers and STK callbacks have a live worker: ready for traffic (with
-    the queues' and workers' state)."""
+    """The database answers: ready for traffic (with the queues' and workers' state, and
+    what needs a person's attention)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -67,6 +73,5 @@ def readyz_view(request: Request) -> Response:
     except Exception as exc:  # the queue's table missing (not migrated) is not "down"
         queue = {"queue": f"unreadable: {type(exc).__name__}", "worker": "unknown"}
     why = not_ready_because(queue)
-    if why is not None:
-        return Response({**queue, "status": why, "database": "ok"}, status=503)
-    return Response({"status": "ok", "database": "ok", **queue})
+    extra = {"attention": why} if why is not None else {}
+    return Response({"status": "ok", "database": "ok", **extra, **queue})

@@ -104,8 +104,9 @@ def queue_state() -> dict[str, Any]:
 
 
 def not_ready_because(state: dict[str, Any]) -> str | None:
-    """Why this head office is not ready (``state`` from :func:`queue_state`), or None:
-    STK callbacks wait and the STK worker is missing or stale."""
+    """What needs a person (``state`` from :func:`queue_state`), or None: STK callbacks
+    wait and the STK worker is missing or stale (``/readyz``'s ``attention``; it does not
+    make the answer 503, see sync/server/ops/health.py)."""
     if state.get("stk_waiting", 0) and state.get("stk_worker") != "ok":
         return f"stk worker {state.get('stk_worker')}"
     return None
