@@ -1,6 +1,8 @@
 """``kaunta bench headoffice``'s ``callback_to_till_p50_s`` (pos/bench/callbacks.py) runs
 end to end: real head-office processes, the sandbox calling back, the till's agent applying
-each result; the figures are measured (ordered, positive, within the issue's goal here)."""
+each result; the figures are measured (ordered, positive). Whether they meet the issue's goal
+is the benchmark's to say (docs/performance.md), never a timed assertion here: a loaded
+machine would make the suite fail on speed alone."""
 
 from __future__ import annotations
 
@@ -18,5 +20,4 @@ def test_callback_to_till_is_measured_over_real_processes() -> None:
         figures["callback_to_till_p50_s"],
         figures["callback_to_till_max_s"],
     )
-    assert 0 < low <= mid <= high
-    assert mid < 2.0, figures  # the issue's goal
+    assert 0 < low <= mid <= high, figures
