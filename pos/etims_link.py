@@ -98,7 +98,7 @@ CODES_RETRY_S = 60.0
 #: through (reference section 6: 990 is a rate limit, back off)
 BACKOFF_MAX_S = 60.0
 #: the manager's view after such a round: the reason, then this and the next try's time
-NEXT_TRY = words.text("KRA asked to try later; next try at")
+NEXT_TRY = words.NEXT_TRY
 
 
 class _Watched(OscuClient):
@@ -453,7 +453,10 @@ class EtimsLink:
                 phase, reason = EtimsPhase.OFFLINE, f"{words.REGISTRATION}: {exc}"
             else:
                 if result.stopped:
-                    phase, reason = EtimsPhase.OFFLINE, result.stopped
+                    # KRA refusing the device or its key is a set-up to fix, not an outage
+                    # to wait out: said as FAILED (nothing was parked; the sales wait)
+                    failed = EtimsPhase.FAILED if result.device_refused else EtimsPhase.OFFLINE
+                    phase, reason = failed, result.stopped
         if phase is EtimsPhase.ONLINE:
             try:
                 self._register_catalog(submitter)

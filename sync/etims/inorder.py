@@ -22,6 +22,7 @@ the fence hides is never numbered during that drain.)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, cast
 
 from sync.etims.queue import DrainResult, Entry, EntryState, QueueStore, Submitter
@@ -75,7 +76,19 @@ def drain_in_order(
     (KRA away) ends the drain there, raised; the fence is lifted whatever happens."""
     branch = submitter.branch
     signed = parked = 0
+    notices: tuple[str, ...] = ()
     handled: set[int] = set()
+
+    def total(result: DrainResult) -> DrainResult:
+        """``result`` with the earlier passes' counts and notices added (why it stopped,
+        and whether KRA refused the device, are the last pass's)."""
+        return replace(
+            result,
+            signed=signed + result.signed,
+            parked=parked + result.parked,
+            notices=notices + result.notices,
+        )
+
     try:
         while True:
             fence.before = None
@@ -88,17 +101,15 @@ def drain_in_order(
                     target = (entry, lines)
                     break
             if target is None:
-                result = submitter.drain()
-                return DrainResult(
-                    signed + result.signed, parked + result.parked, result.stopped, result.busy
-                )
+                return total(submitter.drain())
             entry, lines = target
             fence.before = entry.position
             result = submitter.drain()
             fence.before = None
-            signed, parked = signed + result.signed, parked + result.parked
             if result.busy or result.stopped:
-                return DrainResult(signed, parked, result.stopped, result.busy)
+                return total(result)
+            signed, parked = signed + result.signed, parked + result.parked
+            notices += result.notices
             handled.add(entry.position)
             register(lines)
     finally:

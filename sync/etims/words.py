@@ -34,8 +34,9 @@ TAMPERED = text("TAMPERED: a stored KRA signature does not verify (run kaunta ve
 #: the worker's last words before it stops
 STOPPED = text("the eTIMS worker stopped on an error (see the log)")
 
-#: every sentence above (tests check each is in the translation files)
-ALL = (
+#: every sentence here (tests check each is in the translation files); the numbering and
+#: back-off sentences below are added to it
+ALL: tuple[str, ...] = (
     REFUSED,
     UNREACHABLE,
     NO_ANSWER,
@@ -49,7 +50,7 @@ ALL = (
     STOPPED,
 )
 
-# -- numbering and the device (h27; kept apart from ALL until their translations merge) --
+# -- numbering and the device ----------------------------------------------------------
 #: a device-level refusal (900/901/903/911/912, HTTP 401/403): the drain stops, nothing parks
 DEVICE_REFUSED = text("KRA does not accept this device or key")
 #: a look-up found another invoice under the entry's number: those numbers are skipped
@@ -63,5 +64,18 @@ COUNTER_MOVED = text("the branch's invoice counter now continues after")
 #: the skip found no free number within its bound: the branch stops
 NO_FREE_NUMBER = text("KRA holds every invoice number tried; the branch stops (see the log)")
 
-#: the sentences above, for the translation check once they are merged
-NUMBERING = (DEVICE_REFUSED, NUMBERS_TAKEN, RENUMBERED, FOUND_OWN, COUNTER_MOVED, NO_FREE_NUMBER)
+#: the till worker's view after KRA answered "try later": the reason, then this and the
+#: next try's time (pos.etims_link backs off)
+NEXT_TRY = text("KRA asked to try later; next try at")
+
+#: the numbering and back-off sentences (in :data:`ALL` too)
+NUMBERING = (
+    DEVICE_REFUSED,
+    NUMBERS_TAKEN,
+    RENUMBERED,
+    FOUND_OWN,
+    COUNTER_MOVED,
+    NO_FREE_NUMBER,
+    NEXT_TRY,
+)
+ALL += NUMBERING
