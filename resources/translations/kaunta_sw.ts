@@ -2099,6 +2099,14 @@
         <translation>Funga</translation>
     </message>
     <message>
+        <source>Copy of refund {number} made, marked COPY (no receipt printer is set up on this till: show it on screen).</source>
+        <translation>Nakala ya marejesho {number} imetengenezwa, imewekwa alama NAKALA (hakuna printa ya risiti kwenye kaunta hii: ionyeshe kwenye skrini).</translation>
+    </message>
+    <message>
+        <source>Copy of refund {number} sent to the printer, marked COPY.</source>
+        <translation>Nakala ya marejesho {number} imetumwa kwa printa, imewekwa alama NAKALA.</translation>
+    </message>
+    <message>
         <source>Copy of {number} made, marked COPY (no receipt printer is set up on this till: show it on screen).</source>
         <translation>Nakala ya {number} imetengenezwa, imewekwa alama NAKALA (hakuna printa ya risiti kwenye kaunta hii: ionyeshe kwenye skrini).</translation>
     </message>
@@ -2171,8 +2179,16 @@
         <translation>Chapisha tena (NAKALA)</translation>
     </message>
     <message>
+        <source>Reprint refund (COPY)</source>
+        <translation>Chapisha tena marejesho (NAKALA)</translation>
+    </message>
+    <message>
         <source>Reprint the chosen receipt, marked COPY (Enter)</source>
         <translation>Chapisha tena risiti uliyochagua, ikiwa na alama NAKALA (Enter)</translation>
+    </message>
+    <message>
+        <source>Reprint the latest refund of the chosen receipt, marked COPY</source>
+        <translation>Chapisha tena marejesho ya mwisho ya risiti uliyochagua, yakiwa na alama NAKALA</translation>
     </message>
     <message>
         <source>Scan or type a receipt number, an amount, or an M-Pesa, PayPal or card reference. Numbers and references are found on any day; amounts on the day shown.</source>
@@ -4240,12 +4256,24 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Itakaguliwa tena; mteja akionyesha SMS ya M-Pesa, mwite meneja.</translation>
     </message>
     <message>
+        <source>KRA already holds other invoices under these numbers (skipped)</source>
+        <translation>KRA tayari ina ankara nyingine kwa nambari hizi (zimerukwa)</translation>
+    </message>
+    <message>
+        <source>KRA asked to try later; next try at</source>
+        <translation>KRA imeomba kujaribu baadaye; jaribio lijalo saa</translation>
+    </message>
+    <message>
         <source>KRA could not be reached</source>
         <translation>KRA haikupatikana</translation>
     </message>
     <message>
         <source>KRA did not answer in time</source>
         <translation>KRA haikujibu kwa wakati</translation>
+    </message>
+    <message>
+        <source>KRA does not accept this device or key</source>
+        <translation>KRA haikubali kifaa hiki au ufunguo wake</translation>
     </message>
     <message>
         <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({finding}). Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
@@ -4256,6 +4284,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({problems} problems, the first: {finding}). Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
         <comment>etims.tampered.alert#other</comment>
         <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
+    </message>
+    <message>
+        <source>KRA had signed this sale before, as number</source>
+        <translation>KRA ilikuwa imeshasaini mauzo haya awali, kama nambari</translation>
+    </message>
+    <message>
+        <source>KRA holds every invoice number tried; the branch stops (see the log)</source>
+        <translation>KRA ina kila nambari ya ankara iliyojaribiwa; tawi limesimama (tazama kumbukumbu)</translation>
     </message>
     <message>
         <source>KRA refused the connection</source>
@@ -6131,8 +6167,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>usanidi na KRA</translation>
     </message>
     <message>
+        <source>submitted again as number</source>
+        <translation>imetumwa tena kama nambari</translation>
+    </message>
+    <message>
         <source>supervisor</source>
         <translation>msimamizi</translation>
+    </message>
+    <message>
+        <source>the branch's invoice counter now continues after</source>
+        <translation>kihesabu cha ankara cha tawi sasa kinaendelea baada ya</translation>
     </message>
     <message>
         <source>the connection to KRA broke before its answer</source>
