@@ -61,10 +61,16 @@ from sync.etims.client import EtimsRejected, NotInitialised, OscuClient, Transpo
 from sync.etims.codes import ResultKind
 from sync.etims.config import EtimsConfig
 from sync.etims.inorder import Fence, drain_in_order
-from sync.etims.items import DEFAULT_CLASS, ItemRegistry, UnlistedClass, line_band, listed_class
+from sync.etims.items import (
+    DEFAULT_CLASS,
+    ItemRegistry,
+    UnlistedClass,
+    line_band,
+    listed_class,
+)
 from sync.etims.keykeep import KeyNotStored, restore_rescued, write_rescue
 from sync.etims.mapping import Registrar
-from sync.etims.models import CodeCache, DeviceInfo, Envelope, EtimsError
+from sync.etims.models import CodeCache, DeviceInfo, Envelope, EtimsError, RegisteredItem
 from sync.etims.queue import Entry, EntryKind, EntryState, Submitter
 from sync.etims.queue_sqlite import SqliteQueue
 from sync.etims.receipt import scu_block
@@ -499,16 +505,7 @@ class EtimsLink:
         while self._pending:
             line = self._pending[0]
             if not self._registry.is_registered(str(line["sku"])):
-                try:
-                    self._registry.register(
-                        line,
-                        rates=self._cache.tax_rates(),
-                        band_by_vat_code=self.settings.band_by_vat_code,
-                        registrar=self._registrar,
-                        send=submitter.client.save_item,
-                    )
-                except UnlistedClass as exc:
-                    self._refuse(line, exc)
+                self._save_item(line, submitter.client.save_item)
             self._pending.pop(0)
 
     def _stale(self, entry: Entry) -> list[Mapping[str, Any]]:
@@ -537,18 +534,27 @@ class EtimsLink:
         (the round stops, tried again next round); a class KRA's list lacks is recorded
         and the document parks."""
         for line in lines:
-            try:
-                item = self._registry.register(
-                    line,
-                    rates=self._cache.tax_rates(),
-                    band_by_vat_code=self.settings.band_by_vat_code,
-                    registrar=self._registrar,
-                    send=self._client.save_item,
-                )
-            except UnlistedClass as exc:
-                self._refuse(line, exc)
-            else:
+            item = self._save_item(line, self._client.save_item)
+            if item is not None:
                 log.info("eTIMS: product %s registered again in band %s", item.sku, item.tax_ty_cd)
+
+    def _save_item(
+        self, line: Mapping[str, Any], send: Callable[[Mapping[str, Any]], None]
+    ) -> RegisteredItem | None:
+        """Register ``line``'s product with KRA through ``send`` (``saveItem``); None when
+        its class is one KRA's list lacks (recorded: its documents park saying why). KRA
+        away or refusing raises."""
+        try:
+            return self._registry.register(
+                line,
+                rates=self._cache.tax_rates(),
+                band_by_vat_code=self.settings.band_by_vat_code,
+                registrar=self._registrar,
+                send=send,
+            )
+        except UnlistedClass as exc:
+            self._refuse(line, exc)
+            return None
 
     def _refuse(self, line: Mapping[str, Any], exc: Exception) -> None:
         sku = str(line["sku"])

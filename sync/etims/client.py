@@ -297,6 +297,15 @@ class OscuClient:
     def invoice_details(self, invc_no: int, rcpt_ty_cd: str) -> Signature | None:
         """``selectInvoiceDetails``: KRA's signature for ``invc_no``, or None when KRA does
         not hold it (001). Raises :class:`TransportError` or :class:`EtimsRejected`."""
+        found = self.invoice_record(invc_no, rcpt_ty_cd)
+        return None if found is None else found[0]
+
+    def invoice_record(
+        self, invc_no: int, rcpt_ty_cd: str
+    ) -> tuple[Signature, dict[str, Any]] | None:
+        """``selectInvoiceDetails``: KRA's signature for ``invc_no`` and the invoice as KRA
+        holds it (its ``salesList`` entry: whose sale it is, :mod:`sync.etims.lookup`), or
+        None when KRA does not hold it (001)."""
         envelope = self.call("selectInvoiceDetails", {"invcNo": invc_no})
         if envelope.kind is ResultKind.NO_DATA:
             return None
@@ -306,7 +315,7 @@ class OscuClient:
         if not sales:
             return None
         first = sales[0]
-        return Signature.parse(first.get("receipt") or first, invc_no, rcpt_ty_cd)
+        return Signature.parse(first.get("receipt") or first, invc_no, rcpt_ty_cd), first
 
 
 def _session(settings: EtimsSettings) -> HttpPoster:

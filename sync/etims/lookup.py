@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sync.etims.client import EtimsRejected, OscuClient
-from sync.etims.codes import ResultKind
+from sync.etims.client import OscuClient
 from sync.etims.models import Signature
 
 log = logging.getLogger(__name__)
@@ -57,17 +56,8 @@ def look_up(client: OscuClient, invc_no: int, rcpt_ty_cd: str) -> Held | None:
     """What KRA holds under ``invc_no`` (None: nothing, 001). Raises
     :class:`~sync.etims.transport.TransportError` or :class:`EtimsRejected`, as
     :meth:`OscuClient.invoice_details` does."""
-    envelope = client.call("selectInvoiceDetails", {"invcNo": invc_no})
-    if envelope.kind is ResultKind.NO_DATA:
-        return None
-    if not envelope.ok:
-        raise EtimsRejected(f"the look-up of invoice {invc_no}", envelope)
-    sales = (envelope.data or {}).get("salesList") or []
-    if not sales:
-        return None
-    first = sales[0]
-    signature = Signature.parse(first.get("receipt") or first, invc_no, rcpt_ty_cd)
-    return Held(invc_no, signature, first)
+    found = client.invoice_record(invc_no, rcpt_ty_cd)
+    return None if found is None else Held(invc_no, *found)
 
 
 def _same(name: str, held: Any, ours: Any) -> bool:
