@@ -17,16 +17,13 @@ from sqlalchemy import update
 
 from pos.demo import CATALOG_CSV
 from pos.etims_link import EtimsLink
-from pos.services.etims import EtimsPhase, EtimsService
+from pos.services.etims import EtimsPhase
 from pos.services.terminal import Terminal
 from pos.store.models import Product
 from sync.etims.client import EtimsRejected, OscuClient
 from sync.etims.items import DEFAULT_CLASS
-from sync.etims.mapping import Registrar
-from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
-from sync.etims.settings import Branch, EtimsSettings
-from tests.etims.conftest import DictSecrets
-from tests.etims.test_till_link import MILK, UHT, WAIT_S, Watch, cash_sale
+from sync.etims.sandbox import EtimsSandbox
+from tests.etims.test_till_link import MILK, UHT, WAIT_S, Watch, cash_sale, running_link
 
 MILK_SKU, UHT_SKU = "DAI-0001", "DAI-0003"
 MILK_CLASS = "5022110500"  # "Milk" in the simulator's list
@@ -59,25 +56,9 @@ def until(test: Callable[[], bool], link: EtimsLink) -> None:
 
 @pytest.fixture
 def parts(cashier: Terminal, tmp_path: Path) -> Iterator[tuple[EtimsLink, EtimsSandbox, Watch]]:
-    with EtimsSandbox() as box:
-        service = EtimsService(training=True)
-        watch = Watch(service)
-        link = EtimsLink(
-            cashier.db,
-            service,
-            queue_path=tmp_path / "etims.sqlite",
-            branch=Branch(DEMO_TIN, "00", DEMO_SERIAL),
-            settings=EtimsSettings(
-                base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0
-            ),
-            secrets=DictSecrets(),
-            registrar=Registrar("T1", "Till T1"),
-            training=True,
-            poll_s=0.1,
-            catalog_every_s=0.0,  # look at the catalogue every round (class changes)
-        )
-        yield link, box, watch
-        link.stop()
+    # the catalogue looked at every round (class changes)
+    with running_link(cashier, tmp_path, poll_s=0.1, catalog_every_s=0.0) as running:
+        yield running
 
 
 def test_two_products_of_one_sale_register_with_their_own_classes_and_the_rest_falls_back(

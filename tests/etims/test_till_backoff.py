@@ -17,13 +17,10 @@ from pathlib import Path
 import pytest
 
 from pos.etims_link import NEXT_TRY, EtimsLink
-from pos.services.etims import EtimsService, QueueAction
+from pos.services.etims import QueueAction
 from pos.services.terminal import Terminal
-from sync.etims.mapping import Registrar
-from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
-from sync.etims.settings import Branch, EtimsSettings
-from tests.etims.conftest import DictSecrets
-from tests.etims.test_till_link import MILK, WAIT_S, Watch, cash_sale
+from sync.etims.sandbox import EtimsSandbox
+from tests.etims.test_till_link import MILK, WAIT_S, Watch, cash_sale, running_link
 
 POLL_S = 0.05
 #: how long the worker is watched while KRA answers 990 (a window for counting calls,
@@ -46,25 +43,8 @@ def inject_990(box: EtimsSandbox) -> None:
 
 @pytest.fixture
 def parts(cashier: Terminal, tmp_path: Path) -> Iterator[tuple[EtimsLink, EtimsSandbox, Watch]]:
-    with EtimsSandbox() as box:
-        service = EtimsService(training=True)
-        watch = Watch(service)
-        link = EtimsLink(
-            cashier.db,
-            service,
-            queue_path=tmp_path / "etims.sqlite",
-            branch=Branch(DEMO_TIN, "00", DEMO_SERIAL),
-            settings=EtimsSettings(
-                base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0
-            ),
-            secrets=DictSecrets(),
-            registrar=Registrar("T1", "Till T1"),
-            training=True,
-            poll_s=POLL_S,
-            jitter=random.Random(13),
-        )
-        yield link, box, watch
-        link.stop()
+    with running_link(cashier, tmp_path, poll_s=POLL_S, jitter=random.Random(13)) as running:
+        yield running
 
 
 def test_990_makes_the_worker_back_off_and_a_signed_round_resets_the_wait(

@@ -8,7 +8,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,17 +60,20 @@ class Watch:
             return self.last
 
 
-@pytest.fixture
-def link_parts(
-    cashier: Terminal, tmp_path: Path
+@contextmanager
+def running_link(
+    cashier: Terminal, folder: Path, **link: Any
 ) -> Iterator[tuple[EtimsLink, EtimsSandbox, Watch]]:
+    """A till's eTIMS worker for ``cashier`` against a fresh OSCU simulator, its queue file
+    in ``folder``; ``link``: :class:`EtimsLink`'s keywords (``poll_s`` and the like). The
+    worker is stopped afterwards (the caller starts it)."""
     with EtimsSandbox() as box:
         service = EtimsService(training=True)
         watch = Watch(service)
-        link = EtimsLink(
+        worker = EtimsLink(
             cashier.db,
             service,
-            queue_path=tmp_path / "etims.sqlite",
+            queue_path=folder / "etims.sqlite",
             branch=Branch(DEMO_TIN, "00", DEMO_SERIAL),
             settings=EtimsSettings(
                 base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0
@@ -76,10 +81,20 @@ def link_parts(
             secrets=DictSecrets(),
             registrar=Registrar("T1", "Till T1"),
             training=True,
-            poll_s=0.2,
+            **link,
         )
-        yield link, box, watch
-        link.stop()
+        try:
+            yield worker, box, watch
+        finally:
+            worker.stop()
+
+
+@pytest.fixture
+def link_parts(
+    cashier: Terminal, tmp_path: Path
+) -> Iterator[tuple[EtimsLink, EtimsSandbox, Watch]]:
+    with running_link(cashier, tmp_path, poll_s=0.2) as parts:
+        yield parts
 
 
 def test_training_sales_are_registered_signed_in_order_and_their_block_is_answered(

@@ -25,7 +25,7 @@ from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
 from sync.etims.settings import Branch, EtimsSettings
 from tests.etims.conftest import DictSecrets
 from tests.etims.test_item_class_till import until
-from tests.etims.test_till_link import UHT, Watch, cash_sale
+from tests.etims.test_till_link import UHT, Watch, cash_sale, running_link
 
 UHT_SKU, UHT_NAME = "DAI-0003", "Brookside Long Life Whole Milk 500ml"
 
@@ -49,24 +49,8 @@ def line_bands(box: EtimsSandbox) -> list[str]:
 
 @pytest.fixture
 def parts(cashier: Terminal, tmp_path: Path) -> Iterator[tuple[EtimsLink, EtimsSandbox, Watch]]:
-    with EtimsSandbox() as box:
-        service = EtimsService(training=True)
-        watch = Watch(service)
-        link = EtimsLink(
-            cashier.db,
-            service,
-            queue_path=tmp_path / "etims.sqlite",
-            branch=Branch(DEMO_TIN, "00", DEMO_SERIAL),
-            settings=EtimsSettings(
-                base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0
-            ),
-            secrets=DictSecrets(),
-            registrar=Registrar("T1", "Till T1"),
-            training=True,
-            poll_s=0.1,
-        )
-        yield link, box, watch
-        link.stop()
+    with running_link(cashier, tmp_path, poll_s=0.1) as running:
+        yield running
 
 
 def test_a_product_sold_then_made_exempt_is_registered_again_and_both_sales_are_signed(
