@@ -45,6 +45,8 @@ from pos.ui.widgets import (
 )
 
 QUICK_NOTES = (50, 100, 200, 500, 1000)
+#: room kept for a window manager's title bar above a dialog before it is first shown
+TITLE_BAR = 32
 #: the parked-sales list: wide enough for time, items, total and a short note on one line
 PARKED_LIST_WIDTH = 600
 #: room around a parked sale's text: its row is a touch target (at least 44 px)
@@ -103,9 +105,18 @@ class KauntaDialog(QDialog):
         layout = self.layout()
         if layout is None or not layout.hasHeightForWidth():
             return
-        needed = layout.totalHeightForWidth(self.width())
+        free = self.screen().availableGeometry()
+        title = max(self.frameGeometry().height() - self.geometry().height(), TITLE_BAR)
+        # no taller than the screen (a dialog grown past a 1024x768 till's screen puts its
+        # buttons out of reach: its tables and text boxes give up their extra rows
+        # instead), never below what its layout must have
+        room = max(free.height() - title, self.minimumSizeHint().height())
+        needed = min(layout.totalHeightForWidth(self.width()), room)
         if needed > self.height():
             self.resize(self.width(), needed)
+            overflow = self.frameGeometry().bottom() - free.bottom()
+            if overflow > 0:  # grown while open: up, as far as the screen's top
+                self.move(self.x(), max(free.top(), self.y() - overflow))
 
     def show_error(self, text: str) -> None:
         """An error on the message line, in place of whatever it said."""

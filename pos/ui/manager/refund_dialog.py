@@ -233,7 +233,7 @@ class RefundDialog(KauntaDialog):
         self.quote_label.setFont(font)
         layout.addWidget(self.quote_label)
         #: the last refund's credit note (hidden until a refund is done or reprinted)
-        self.credit_note = CreditNoteView(self, height=200)
+        self.credit_note = CreditNoteView(self, height=150)
         self.credit_note.hide()
         layout.addWidget(self.credit_note)
         layout.addWidget(self.message)
