@@ -14,7 +14,7 @@ import logging
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from pos.domain.receipt import Receipt
@@ -151,6 +151,13 @@ class DeviceStatusLine(QLabel):
         signals.sig_status.connect(self.update_status)
         self.setVisible(bool(self.statuses))
         self._render()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """The language changed (a login, the login screen's buttons): the line, built
+        from the devices' codes, is said again in it at once, not at a device's next news."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LanguageChange and hasattr(self, "statuses"):
+            self._render()
 
     def update_status(self, status: DeviceStatus) -> None:
         self._follow_devices()

@@ -90,6 +90,8 @@ def device_till(request: pytest.FixtureRequest, qtbot: QtBot, config: Config) ->
     till.idle()
     if getattr(request, "param", None) == "manager":
         till.login(MANAGER, MANAGER_PIN)
+    elif language == "sw":
+        till.login_in("sw")  # the screens speak the user's language from the login on
     else:
         till.login()
     try:
@@ -399,6 +401,25 @@ def test_the_kiswahili_device_line_fits_a_1024_by_768_till(device_till: Till) ->
     with contextlib.suppress(WaitTimedOut):  # the assertion below names what is outside
         _until(till, lambda: outside() == [])
     assert outside() == []
+
+
+def test_the_device_line_follows_a_change_of_language_at_once(device_till: Till) -> None:
+    """The line is built from the devices' codes, not a fixed text: a language switched
+    with every device already reported (no news to come) redraws it in the new language."""
+    till = device_till
+    line = _hooks(till).line
+    for shown in ("Printer: ready", "Card terminal: ready"):
+        _until(till, lambda shown=shown: shown in line.text())
+    try:
+        i18n.set_language("sw")
+        QApplication.processEvents()  # the translator's LanguageChange events
+        assert "Printa: tayari" in line.text()
+        assert "Printer" not in line.text()
+        i18n.set_language("en")
+        QApplication.processEvents()
+        assert "Printer: ready" in line.text()
+    finally:
+        i18n.set_language("en")
 
 
 def test_a_drawer_left_open_after_a_cash_sale_warns_the_cashier_until_it_is_shut(
