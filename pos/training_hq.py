@@ -263,28 +263,17 @@ def _prepare(store_code: str, store_name: str) -> str:
 
 
 def _start_task_worker() -> None:
-    """The django-tasks database worker and the STK worker (stored M-Pesa callbacks decided
-    in batches, sync/server/tasks.py) on daemon threads (no signal handlers: not the main
-    thread); callbacks a killed training head office left are enqueued again first."""
-    from django_tasks_db.management.commands.db_worker import Worker
-
-    from sync.server.tasks import requeue_unprocessed, run_stk_worker
+    """django-tasks' database worker for the default queue, and for the ``stk`` queue (STK
+    callbacks' wake-ups, sync/server/tasks.py) with the STK sweeper, on daemon threads (no
+    signal handlers: not the main thread); callbacks a killed training head office left are
+    enqueued again first."""
+    from sync.server.tasks import STK_QUEUE, queue_worker, requeue_unprocessed, run_stk_sweeper
 
     requeue_unprocessed()
-    threading.Thread(
-        target=run_stk_worker, args=(0.2,), name="training-hq-stk", daemon=True
-    ).start()
-    worker = Worker(
-        queue_names=["default"],
-        interval=0.2,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="training-hq",
-        excluded_queue_names=[],
-    )
-    threading.Thread(target=worker.run, name="training-hq-tasks", daemon=True).start()
+    for queue_name, name in ((STK_QUEUE, "training-hq-stk"), ("default", "training-hq")):
+        worker = queue_worker(queue_name, name, 0.2)
+        threading.Thread(target=worker.run, name=name, daemon=True).start()
+    threading.Thread(target=run_stk_sweeper, name="training-hq-sweeper", daemon=True).start()
 
 
 def _serve_until_stdin_closes(httpd: Any) -> None:

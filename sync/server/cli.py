@@ -144,34 +144,40 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """The STK worker (stored callbacks decided in batches, sync/server/tasks.py) on a
-    thread beside a django-tasks database worker (PayPal, eTIMS); first re-enqueues what a
-    killed worker left. ``--batch``: each runs until nothing waits, then the command exits.
+    """django-tasks' database worker for the default queue (PayPal, eTIMS) with, on threads
+    beside it, one for the ``stk`` queue (STK callbacks' wake-ups) and the STK sweeper and
+    heartbeat (sync/server/tasks.py); first re-enqueues what a killed worker left.
+    ``--batch``: each queue runs until nothing is ready, then the command exits.
     """
     import threading
 
     from django.core.management import call_command
 
-    from sync.server.tasks import requeue_unprocessed, run_stk_worker
+    from sync.server import tasks
 
-    again = requeue_unprocessed()
+    again = tasks.requeue_unprocessed()
     if again:
         print(f"Re-enqueued {again} unprocessed callback(s).", flush=True)
     opts: dict[str, Any] = {"interval": args.interval, "batch": args.batch, "verbosity": 1}
     if args.batch:
-        run_stk_worker(args.interval, until_empty=True)
+        tasks.run_stk_tasks()
         call_command("db_worker", **opts)
         return 0
     stop = threading.Event()
-    stk = threading.Thread(
-        target=run_stk_worker, args=(args.interval, stop), name="stk-callbacks", daemon=True
-    )
-    stk.start()
+    stk = tasks.queue_worker(tasks.STK_QUEUE, tasks.worker_name(), args.interval)
+    threads = [
+        threading.Thread(target=stk.run, name="stk-callbacks", daemon=True),
+        threading.Thread(target=tasks.run_stk_sweeper, args=(1.0, stop), name="stk-sweeper"),
+    ]
+    for thread in threads:
+        thread.start()
     try:
         call_command("db_worker", **opts)  # returns after SIGTERM/SIGINT (its own handlers)
     finally:
-        stop.set()  # the STK batch in hand commits first; a killed one is rolled back
-        stk.join(timeout=30)
+        stop.set()
+        stk.running = False  # the STK task in hand commits first; a killed one is rolled back
+        for thread in threads:
+            thread.join(timeout=30)
     return 0
 
 

@@ -57,8 +57,9 @@ INSTALLED_APPS = [
     "sync.server.etims",
 ]
 
-# Background work (sync/server/tasks.py): a queue table in this database, `kaunta-hq worker`.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background work (sync/server/tasks.py): a queue table in this database, `kaunta-hq worker`;
+# "stk" holds the STK callbacks' wake-ups (their own worker loop, never behind an eTIMS round).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "stk"]}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -5,46 +5,61 @@ Most of it runs on Django's Tasks API (the ``django-tasks`` backport for Django 
 (SQLite for the demo, PostgreSQL at scale) and ``kaunta-hq worker`` runs ``db_worker`` for it
 (PayPal webhooks and IPN messages, eTIMS rounds).
 
-STK callbacks have no task row: the stored :class:`StkCallbackRecord` is itself the work item
-(``received``, ``retry_at`` empty or past). The callback view writes that one row and answers;
-``kaunta-hq worker`` runs :func:`run_stk_worker` beside ``db_worker``, which claims waiting
-records in batches (:func:`decide_batch`: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
-workers never take the same record; SQLite has one writer anyway) and decides a whole batch in
-ONE transaction and one commit, where a task per callback cost three commits (claim, run,
-result) and a queue row written by the acknowledgement. What that buys is measured in
-docs/performance.md ("STK callbacks: one row, batched worker").
+STK callbacks run on the same library, with one twist that keeps the acknowledgement to one
+row: the stored :class:`StkCallbackRecord` is the work item (``received``, ``retry_at`` empty
+or past), and a task is a *wake-up*, not one per callback. The callback view writes its record
+and, unless a wake-up is already waiting, enqueues :func:`decide_stk_callbacks` on the ``stk``
+queue in the same transaction (:func:`wake_stk_worker`). ``kaunta-hq worker`` runs a
+``db_worker`` loop for that queue beside the default one (so a long eTIMS round never holds
+a customer's payment back); the task claims waiting records in batches (:func:`decide_batch`:
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never take the same record;
+SQLite has one writer anyway) and decides each batch in ONE transaction and one commit, until
+none waits. A task per callback cost three commits (claim, run, result) on top of the queue
+row; a burst of 200 callbacks a second is now a handful of tasks. What that buys is measured
+in docs/performance.md ("STK callbacks: one row, batched worker").
+
+A wake-up can be missed in one narrow case: a callback that saw a wake-up waiting commits
+just after that task found nothing left. Each worker process therefore runs a sweeper
+(:func:`run_stk_sweeper`, every :data:`SWEEP_EVERY_S`): records due (new, or their backoff
+over) and no wake-up waiting: it enqueues one. The sweeper also writes the worker's heartbeat.
 
 Durability: a batch's effects and its records' new states commit together or not at all. A
 worker killed mid-batch (SIGKILL, power) leaves its transaction uncommitted; the database rolls
 it back, its row locks go with the connection, and the records are ``received`` again for the
-next worker: each callback decided exactly once, with nothing to re-enqueue and no lease to
-wait for. Result numbers (``result_seq``, the till's pull cursor) are given under a
-transaction-scoped lock on PostgreSQL, so two workers never give the same number and numbers
-become visible in order.
+next worker: each callback decided exactly once. Its wake-up task stays RUNNING (the library
+never learns the worker died) until the lease at a worker's start (task_lease.py) makes it
+ready again; the records do not wait for that: the next callback or any worker's sweeper
+wakes a live worker for them. Result numbers (``result_seq``, the till's pull cursor) are
+given under a transaction-scoped lock on PostgreSQL, so two workers never give the same
+number and numbers become visible in order.
 
-Retries: a record whose deciding raises is tried alone (so one bad record never holds back its
-batch); a failed try leaves it ``received`` with ``retry_at`` 2, 4, 8, 16 s later
-(``MAX_TRIES`` in all), the last failure leaves it ``failed`` with its error, listed in the
-admin (callbacks, filter *Failed*). :func:`process_stk_callback` stays for tasks that a head
-office before this change enqueued; it decides the same way.
+Retries: a record whose deciding raises is tried alone (so one bad record never holds back
+its batch); a failed try leaves it ``received`` with ``retry_at`` 2, 4, 8, 16 s later
+(``MAX_TRIES`` in all; the sweeper wakes a worker when one is due), the last failure leaves
+it ``failed`` with its error, listed in the admin (callbacks, filter *Failed*), and the task
+that gave it up ends FAILED with the record named, in django-tasks' own admin (Task
+results). :func:`process_stk_callback` stays for tasks that a head office before this change
+enqueued; it decides the same way.
 
 A paid callback for an attempt already decided failed (a timeout or a cancel first, then the
 money) is decided again as paid, relayed to the till as a late result and listed in the
 dashboard's unresolved payments (:func:`_apply`); a failure after a paid result, and every
 repeat, is a ``duplicate`` that changes nothing.
 
-Liveness: each STK worker writes a heartbeat row as it goes round (:func:`beat`); readiness
-and the metrics read it with the waiting records (sync/server/ops/queue.py).
+Liveness: each worker's sweeper writes a heartbeat row as it goes round (:func:`beat`);
+readiness and the metrics read it with the waiting records (sync/server/ops/queue.py).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
@@ -209,7 +224,7 @@ def _claim(limit: int) -> list[StkCallbackRecord]:
     return list(waiting[:limit])
 
 
-def decide_batch(limit: int | None = None) -> int:
+def decide_batch(limit: int | None = None, failed: list[int] | None = None) -> int:
     """Claim up to ``limit`` waiting records and decide them all in ONE transaction;
     returns how many were claimed (0: none waiting).
 
@@ -217,7 +232,8 @@ def decide_batch(limit: int | None = None) -> int:
     so an idle poll locks nothing), the claim, the attempts locked in one query,
     the numbering lock and the highest number, one UPDATE of the attempts and one of the
     records, the commit. If anything in the batch raises, the batch is rolled back and each
-    of its records is tried alone (:func:`decide_alone`), so only a bad record waits."""
+    of its records is tried alone (:func:`decide_alone`), so only a bad record waits; the
+    ids of those given up (``failed`` after :data:`MAX_TRIES`) are added to ``failed``."""
     claimed: list[int] = []
     if not connection.in_atomic_block and not _waiting().exists():
         # an idle poll reads without a transaction: on SQLite a claim's BEGIN IMMEDIATE
@@ -255,7 +271,8 @@ def decide_batch(limit: int | None = None) -> int:
             raise  # the claim itself failed (database gone): nothing to try alone
         log.warning("a batch of %s callbacks failed; each is tried alone", len(claimed))
         for pk in claimed:
-            decide_alone(pk)
+            if decide_alone(pk) == "failed" and failed is not None:
+                failed.append(pk)
         return len(claimed)
 
 
@@ -278,52 +295,133 @@ def forget_gone_workers(older_than: timedelta = timedelta(days=1)) -> int:
     return int(gone.delete()[0])
 
 
-def run_stk_worker(
-    interval: float, stop: threading.Event | None = None, until_empty: bool = False
-) -> int:
-    """Decide waiting STK callbacks batch after batch, polling every ``interval`` seconds
-    while none waits, until ``stop`` is set (or, with ``until_empty``, until none waits);
-    returns how many records it claimed. A batch that fails on the database (connection
-    lost) is tried again after ``interval``: its records were rolled back, not lost.
+#: the django-tasks queue of the STK wake-ups (its own ``db_worker`` loop: settings.TASKS)
+STK_QUEUE = "stk"
+#: how often each worker's sweeper looks for records no wake-up covers (and beats)
+SWEEP_EVERY_S = 1.0
 
-    Each loop writes the worker's heartbeat (at most every :data:`HEARTBEAT_EVERY_S`), which
-    readiness and the metrics read (sync/server/ops/queue.py)."""
-    stop = stop or threading.Event()
+
+class StkCallbacksFailed(RuntimeError):
+    """Callbacks given up after :data:`MAX_TRIES` in one run of :func:`decide_stk_callbacks`
+    (the task ends FAILED with this, so the task admin lists it beside the records)."""
+
+
+@task(queue_name=STK_QUEUE, priority=10)
+def decide_stk_callbacks() -> int:
+    """Decide every waiting STK callback, batch after batch, until none waits; returns how
+    many records it claimed. Enqueued as a wake-up by the callback view and the sweeper
+    (never one per callback: see the module doc)."""
+    failed: list[int] = []
     claimed = 0
+    while got := decide_batch(failed=failed):
+        claimed += got
+    if failed:
+        raise StkCallbacksFailed(
+            f"callback record(s) {', '.join(map(str, failed))} failed after {MAX_TRIES} tries"
+        )
+    return claimed
+
+
+@functools.cache
+def _waiting_wakeup_sql(vendor: str) -> str:
+    """Whether a wake-up waits (READY; the library's partial index on READY rows makes it a
+    short read); written out once per database kind (``vendor``), as the view's other
+    statements are, because it runs in every acknowledgement."""
+    from django_tasks_db.models import DBTaskResult
+
+    meta, q = DBTaskResult._meta, connection.ops.quote_name
+    col = {f: q(meta.get_field(f).column) for f in ("status", "task_path", "queue_name")}
+    return (
+        f"SELECT 1 FROM {q(meta.db_table)} WHERE {col['status']} = 'READY' "
+        f"AND {col['queue_name']} = %s AND {col['task_path']} = %s LIMIT 1"
+    )
+
+
+def wake_stk_worker() -> bool:
+    """Enqueue :func:`decide_stk_callbacks` unless one is waiting already; True when this
+    call enqueued it. Called in the callback view's transaction (the wake-up and the record
+    commit together) and by the sweeper."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _waiting_wakeup_sql(connection.vendor), [STK_QUEUE, decide_stk_callbacks.module_path]
+        )
+        if cursor.fetchone() is not None:
+            return False
+    decide_stk_callbacks.enqueue()
+    return True
+
+
+def sweep() -> bool:
+    """One sweep: records due and no wake-up waiting: enqueue one; True when it did."""
+    return _waiting().exists() and wake_stk_worker()
+
+
+def run_stk_sweeper(
+    interval: float = SWEEP_EVERY_S,
+    stop: threading.Event | None = None,
+    rounds: int | None = None,
+) -> None:
+    """Each worker process's sweeper (a thread of ``kaunta-hq worker``): every ``interval``
+    seconds, wake a worker for records no wake-up covers (:func:`sweep`), and write this
+    worker's heartbeat (at most every :data:`HEARTBEAT_EVERY_S`), which readiness and the
+    metrics read (sync/server/ops/queue.py). A database that is gone is tried again at the
+    next round. Runs until ``stop`` is set, or for ``rounds`` rounds."""
+    stop = stop or threading.Event()
     me = worker_name()
     last_beat = float("-inf")
     try:
         try:
             forget_gone_workers()
         except Exception:
-            log.exception("STK worker: old heartbeats not dropped")
-        while not stop.is_set():
+            log.exception("STK sweeper: old heartbeats not dropped")
+        done = 0
+        while not stop.is_set() and (rounds is None or done < rounds):
+            done += 1
             try:
                 if time.monotonic() - last_beat >= HEARTBEAT_EVERY_S:
                     beat(me)
                     last_beat = time.monotonic()
-                got = decide_batch()
+                if sweep():
+                    log.info("STK sweeper: callbacks waited with no wake-up; one enqueued")
             except Exception:
-                if until_empty:
-                    raise
-                log.exception("STK worker: a batch failed; again in %s s", interval)
+                log.exception("STK sweeper: a round failed; again in %s s", interval)
                 connection.close()
-                got = 0
-            claimed += got
-            if got == 0:
-                if until_empty:
-                    break
+            if rounds is None or done < rounds:
                 stop.wait(interval)
     finally:
         if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
-            connection.close()  # this thread's own connection, or a worker's before db_worker
-    return claimed
+            connection.close()  # this thread's own connection
+
+
+def queue_worker(queue: str, worker_id: str, interval: float, *, batch: bool = False) -> Any:
+    """django-tasks-db's worker for one ``queue`` (``kaunta-hq worker`` runs the ``stk``
+    queue's on a thread beside the default queue's; ``batch``: until nothing is ready, then
+    it returns). No signal handlers: on a thread, its owner stops it (``running = False``)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=[queue],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id[:64],
+        excluded_queue_names=[],
+    )
+
+
+def run_stk_tasks() -> None:
+    """Decide what waits now through the library, as a worker would (``--batch``, tests):
+    a wake-up enqueued if records are due, then the STK queue run until nothing is ready."""
+    sweep()
+    queue_worker(STK_QUEUE, f"stk-batch-{os.getpid()}", 0, batch=True).run()
 
 
 @task()
 def process_stk_callback(record_id: int) -> str:
-    """A task an earlier head office enqueued for a callback (the view enqueues none now):
-    decides its record like the STK worker; a failed try is left to the worker's backoff."""
+    """A task an earlier head office enqueued for one callback (before the wake-ups): decides
+    its record as a batch would; a failed try is left to the backoff and the sweeper."""
     outcome = decide_alone(record_id)
     if outcome == "failed":
         raise RuntimeError(f"callback {record_id} failed after {MAX_TRIES} tries")
@@ -331,14 +429,16 @@ def process_stk_callback(record_id: int) -> str:
 
 
 def requeue_unprocessed() -> int:
-    """At a worker's start: how many stored callbacks wait for the STK worker (they are the
-    queue, nothing to enqueue), plus PayPal events and IPN messages enqueued again, tasks a
+    """At a worker's start: how many stored callbacks wait (one wake-up enqueued for them
+    all if none waits), plus PayPal events and IPN messages enqueued again, tasks a
     gone worker left RUNNING made ready (sync/server/callbacks/task_lease.py) and eTIMS
     rounds of unsent branches."""
     waiting = StkCallbackRecord.objects.filter(state=RecordState.RECEIVED).count()
     from sync.server.callbacks import paypal_tasks, task_lease
 
     task_lease.release_stale_running()
+    if waiting:
+        wake_stk_worker()
     from sync.server.etims.tasks import requeue_branches
 
     return int(waiting) + paypal_tasks.requeue_unprocessed() + requeue_branches()

@@ -26,7 +26,7 @@ from sync.server.callbacks.models import (
 )
 from sync.server.callbacks.tokens import token_for, wire_phone_hash
 from sync.server.callbacks.views import counts
-from sync.server.tasks import decide, requeue_unprocessed, run_stk_worker
+from sync.server.tasks import decide, requeue_unprocessed, run_stk_tasks
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll, new_id
 
@@ -85,9 +85,10 @@ def post(client: Client, path: str, payload: object, **extra: Any) -> Any:
 
 
 def work() -> None:
-    """Run the real workers until nothing waits: the STK worker (stored callbacks decided in
-    batches, as ``kaunta-hq worker`` runs it), then the django-tasks database worker."""
-    run_stk_worker(0, until_empty=True)
+    """Run the real workers until nothing waits: the STK queue's (the wake-up tasks that
+    decide stored callbacks in batches, as ``kaunta-hq worker`` runs it), then the default
+    queue's django-tasks database worker."""
+    run_stk_tasks()
     call_command("db_worker", batch=True, interval=0, verbosity=0)
 
 

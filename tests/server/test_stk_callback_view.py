@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from sync.server.api import throttles
 from sync.server.callbacks.models import PushAttempt, RejectedCallback, StkCallbackRecord
 from sync.server.callbacks.tokens import token_for
+from sync.server.tasks import run_stk_tasks
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll, new_id
 from tests.server.test_callbacks import body, post, register
@@ -84,24 +85,29 @@ def _data_statements(seen: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
 def test_an_accepted_callback_is_one_transaction_with_one_attempt_query(
     client: Client, till: Till
 ) -> None:
-    attempt, path = register(client, till)
-    tasks = DBTaskResult.objects.count()
-    answer, seen = _statements(lambda: post(client, path, body(), **DARAJA))
-    assert answer.status_code == 200
-    assert answer.content == b'{"ResultCode":0,"ResultDesc":"Accepted"}'
+    run_stk_tasks()  # nothing waits, no wake-up is ready
     pushes = PushAttempt._meta.db_table
     records = StkCallbackRecord._meta.db_table
     queue = DBTaskResult._meta.db_table
-    in_view = _data_statements(seen)
-    assert all(atomic for _, atomic in in_view), in_view
-    assert sum(pushes in sql and sql.startswith("SELECT") for sql, _ in in_view) == 1
-    assert sum(sql.startswith("INSERT") and records in sql for sql, _ in in_view) == 1
-    # the record is the STK worker's work item: no queue row is written beside it
-    assert not any(queue in sql for sql, _ in seen), in_view
-    assert sum(throttles.TABLE in sql for sql, _ in in_view) == 1
-    assert len(in_view) == 3, in_view
-    assert StkCallbackRecord.objects.filter(attempt__attempt_id=attempt).count() == 1
-    assert DBTaskResult.objects.count() == tasks
+    tasks = DBTaskResult.objects.count()
+    for n in (1, 2):
+        attempt, path = register(client, till)
+        answer, seen = _statements(lambda path=path: post(client, path, body(), **DARAJA))
+        assert answer.status_code == 200
+        assert answer.content == b'{"ResultCode":0,"ResultDesc":"Accepted"}'
+        in_view = _data_statements(seen)
+        assert all(atomic for _, atomic in in_view), in_view
+        assert sum(pushes in sql and sql.startswith("SELECT") for sql, _ in in_view) == 1
+        assert sum(sql.startswith("INSERT") and records in sql for sql, _ in in_view) == 1
+        # is a wake-up ready? one short read; only the first callback enqueues one (a task
+        # row in the same transaction), the second finds it ready and writes no queue row
+        assert sum(sql.startswith("SELECT") and queue in sql for sql, _ in in_view) == 1
+        enqueued = sum(sql.startswith("INSERT") and queue in sql for sql, _ in in_view)
+        assert enqueued == (1 if n == 1 else 0), in_view
+        assert sum(throttles.TABLE in sql for sql, _ in in_view) == 1
+        assert len(in_view) == 4 + enqueued, in_view
+        assert StkCallbackRecord.objects.filter(attempt__attempt_id=attempt).count() == 1
+        assert DBTaskResult.objects.count() == tasks + 1
 
 
 def test_a_refusal_is_logged_in_the_same_single_transaction(client: Client, till: Till) -> None:

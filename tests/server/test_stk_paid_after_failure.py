@@ -13,7 +13,7 @@ from django.test import Client
 
 from sync.server.accounts.models import HqRole, Profile
 from sync.server.callbacks.models import PushAttempt, PushState, RecordState, StkCallbackRecord
-from sync.server.tasks import decide_batch, run_stk_worker
+from sync.server.tasks import decide_batch, run_stk_tasks
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll
 from tests.server.test_callbacks import body, post, register, results
@@ -41,7 +41,7 @@ def _admin() -> Client:
 
 
 def _work() -> None:
-    run_stk_worker(0, until_empty=True)
+    run_stk_tasks()
 
 
 def test_paid_after_a_failure_is_relayed_once_more_and_listed_unresolved(

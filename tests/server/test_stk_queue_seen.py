@@ -14,9 +14,10 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from sync.server.callbacks.models import StkWorkerHeartbeat
-from sync.server.tasks import run_stk_worker
+from sync.server.tasks import decide_stk_callbacks, run_stk_sweeper, run_stk_tasks
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll
 from tests.server.test_callbacks import body, post, register
@@ -32,7 +33,7 @@ def till(client: Client) -> Till:
 @pytest.fixture(autouse=True)
 def _no_worker_yet(client: Client) -> None:
     """Each test starts with nothing waiting and no worker ever seen."""
-    run_stk_worker(0, until_empty=True)
+    run_stk_tasks()
     StkWorkerHeartbeat.objects.all().delete()
 
 
@@ -40,6 +41,11 @@ def _store_callbacks(client: Client, till: Till, n: int) -> None:
     for i in range(n):
         _, path = register(client, till)
         assert post(client, path, body(f"ws_CO_q{i}"), **DARAJA).status_code == 200
+
+
+def _stk_tasks_ready() -> int:
+    """Wake-ups waiting for the STK queue's worker."""
+    return DBTaskResult.objects.ready().filter(task_path=decide_stk_callbacks.module_path).count()
 
 
 def _metric(text: str, name: str) -> float:
@@ -67,7 +73,14 @@ def test_stored_callbacks_without_a_worker_are_depth_and_need_attention_until_on
     assert _metric(text, "kaunta_hq_queue_depth") >= 5.0
     assert "kaunta_hq_stk_oldest_waiting_seconds" in text
 
-    assert run_stk_worker(0, until_empty=True) == 5
+    # a worker process: its sweeper's round (heartbeat; the view's wake-up already waits,
+    # so it enqueues none), then its STK queue's db_worker runs that one wake-up for all five
+    run_stk_sweeper(0, rounds=1)
+    assert _stk_tasks_ready() == 1
+    run_stk_tasks()
+    assert _stk_tasks_ready() == 0
+    done = DBTaskResult.objects.filter(task_path=decide_stk_callbacks.module_path)
+    assert done.latest("finished_at").return_value == 5
 
     r = client.get("/readyz")
     assert r.status_code == 200, r.json()
@@ -113,7 +126,7 @@ def test_callbacks_that_arrived_are_a_counter_and_their_states_a_gauge(
     assert received == 3.0
     assert "# TYPE kaunta_hq_stk_callbacks_by_state gauge" in stored
 
-    run_stk_worker(0, until_empty=True)
+    run_stk_tasks()
 
     decided = client.get("/metrics").content.decode()
     assert _metric(decided, 'kaunta_hq_callbacks_total{outcome="accepted"}') == arrived

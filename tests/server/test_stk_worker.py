@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from sync.server.callbacks.models import PushAttempt, PushState, RecordState, StkCallbackRecord
-from sync.server.tasks import MAX_TRIES, decide_batch, requeue_unprocessed, run_stk_worker
+from sync.server.tasks import MAX_TRIES, decide_batch, requeue_unprocessed, run_stk_tasks
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll
 from tests.server.test_callbacks import body, post, register
@@ -35,7 +35,7 @@ def till(client: Client) -> Till:
 @pytest.fixture(autouse=True)
 def _nothing_waiting(client: Client) -> None:
     """Each test starts with no record waiting (earlier tests of the module decided theirs)."""
-    run_stk_worker(0, until_empty=True)
+    run_stk_tasks()
 
 
 def _callbacks(client: Client, till: Till, n: int) -> list[str]:

@@ -3,10 +3,11 @@
 Real processes throughout: ``kaunta-hq serve`` (gunicorn) receives M-Pesa STK callbacks
 over real HTTP and PayPal webhooks that the PayPal sandbox signs and delivers itself (orders
 created, approved and captured through its real API); ``kaunta-hq worker`` processes (the
-STK worker's batches beside the django-tasks database queue) are SIGKILLed while they work.
+``stk`` queue's wake-up tasks deciding stored callbacks in batches, beside the default
+queue's tasks, both run by django-tasks' database worker) are SIGKILLed while they work.
 
 - PostgreSQL, deterministic, mid-batch: the test holds a row lock on the 8th STK
-  callback's attempt, so the STK worker claims its batch (every stored record, locked in
+  callback's attempt, so the STK wake-up task claims its batch (every stored record, locked in
   one transaction) and blocks while it locks the batch's attempts; then it is killed. The
   batch's transaction was never committed: every record is waiting again, no attempt
   decided; the next worker (lease 0 s, for a PayPal task the kill may have left RUNNING)

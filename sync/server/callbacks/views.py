@@ -65,6 +65,7 @@ from sync.server.callbacks.tokens import (
     token_ok,
 )
 from sync.server.ops.clientip import client_address
+from sync.server.tasks import wake_stk_worker
 
 log = logging.getLogger("kaunta.hq.callbacks")
 _ERR = OpenApiResponse(api_s.ErrorBody)
@@ -292,7 +293,8 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
     acknowledgement cost. What it must do is all here: everything that needs no database
     first (address, size, token, body), then ONE transaction: the attempt read with one
     query, amount and phone compared, either the refusal logged or the body stored (one
-    INSERT: the record is the STK worker's work item, no queue row beside it), and the
+    INSERT: the record is the work item; plus a task row when no wake-up waits for the
+    worker, see sync/server/tasks.py), and the
     address throttle counted last (over the limit: a 429 with
     ``Retry-After`` and the transaction rolled back, so nothing is written). On SQLite that is
     one ``BEGIN IMMEDIATE`` and one commit (one fsync) per callback where the DRF view made two.
@@ -308,9 +310,10 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
             _refusal_row(request, outcome).save(force_insert=True)
         else:
             attempt_pk, checked = outcome
-            # the record is its own work item (sync/server/tasks.py: the STK worker claims
-            # waiting records in batches); no queue row beside it
+            # the record is its own work item; a wake-up task is enqueued only when none
+            # waits (sync/server/tasks.py: the task decides waiting records in batches)
             _store_record(attempt_pk, client_address(request), checked.stored_body)
+            wake_stk_worker()
         # Counted last: the address's counter row stays locked only from here to the commit
         # (every callback from one address passes that row). Over the limit, what this
         # transaction wrote is rolled back, so a throttled request leaves nothing.
