@@ -17,9 +17,19 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from sync.server.callbacks.models import PushAttempt, PushState, RecordState, StkCallbackRecord
-from sync.server.tasks import MAX_TRIES, decide_batch, requeue_unprocessed, run_stk_tasks
+from sync.server.tasks import (
+    MAX_TRIES,
+    STK_QUEUE,
+    decide_batch,
+    decide_stk_callbacks,
+    queue_worker,
+    requeue_unprocessed,
+    run_stk_sweeper,
+    run_stk_tasks,
+)
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll
 from tests.server.test_callbacks import body, post, register
@@ -127,3 +137,42 @@ def test_a_bad_record_is_tried_alone_and_backs_off_while_its_batch_is_decided(
     assert bad.retry_at is None
     assert decide_batch() == 0  # failed for good: listed in the admin, never claimed again
     assert PushAttempt.objects.get(pk=bad.attempt_id).state == PushState.WAITING
+
+
+def _ready_wakeups() -> int:
+    return DBTaskResult.objects.ready().filter(task_path=decide_stk_callbacks.module_path).count()
+
+
+def test_a_record_no_wake_up_covers_is_found_by_the_sweeper(client: Client, till: Till) -> None:
+    """The narrow race (a callback that saw a wake-up ready commits just after that task
+    found nothing left) leaves a record with no wake-up: a worker's sweeper enqueues one."""
+    attempts = _callbacks(client, till, 2)
+    assert _ready_wakeups() == 1  # the first callback's; the second found it ready
+    DBTaskResult.objects.filter(task_path=decide_stk_callbacks.module_path).delete()
+    run_stk_sweeper(0, rounds=1)
+    assert _ready_wakeups() == 1
+    run_stk_sweeper(0, rounds=1)
+    assert _ready_wakeups() == 1  # one wake-up for whatever waits, never one per round
+    queue_worker(STK_QUEUE, "test-stk", 0, batch=True).run()
+    assert _ready_wakeups() == 0
+    decided = PushAttempt.objects.filter(attempt_id__in=attempts)
+    assert {a.state for a in decided} == {PushState.PAID}
+    run_stk_sweeper(0, rounds=1)
+    assert _ready_wakeups() == 0  # nothing waits: nothing enqueued
+
+
+def test_a_record_given_up_fails_its_wake_up_in_the_task_admin(client: Client, till: Till) -> None:
+    attempts = _callbacks(client, till, 2)
+    bad = StkCallbackRecord.objects.get(attempt__attempt_id=attempts[0])
+    # as if the stored body were damaged after it was checked (cannot happen through the view)
+    StkCallbackRecord.objects.filter(pk=bad.pk).update(
+        body="{not json", tries=MAX_TRIES - 1, retry_at=None
+    )
+    queue_worker(STK_QUEUE, "test-stk", 0, batch=True).run()
+    bad.refresh_from_db()
+    assert bad.state == RecordState.FAILED
+    assert PushAttempt.objects.get(attempt_id=attempts[1]).state == PushState.PAID
+    failed = DBTaskResult.objects.failed().filter(task_path=decide_stk_callbacks.module_path)
+    assert failed.count() == 1
+    assert failed.get().exception_class_path.endswith("StkCallbacksFailed")
+    assert f"record(s) {bad.pk} failed" in failed.get().traceback
