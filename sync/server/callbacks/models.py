@@ -110,9 +110,14 @@ class StkWorkerHeartbeat(models.Model):
 
 
 class RejectedCallback(models.Model):
-    """A refused callback request: why, from where, and the start of its body (bounded)."""
+    """A refused callback request: why, from where, and the start of its body (bounded).
 
-    received_at = models.DateTimeField(default=timezone.now)
+    Kept ``KAUNTA_HQ_REJECTED_KEEP_DAYS`` days (default 30), then deleted in batches by
+    :mod:`sync.server.callbacks.prune`, which counts what it deleted in
+    :class:`RejectedCallbackPruned`: a flood of forged requests cannot grow the table
+    forever, and the refusal counters still only ever grow."""
+
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
     reason = models.CharField(max_length=40, db_index=True)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=300)
@@ -120,6 +125,17 @@ class RejectedCallback(models.Model):
 
     def __str__(self) -> str:
         return f"rejected {self.reason} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RejectedCallbackPruned(models.Model):
+    """How many refused requests of one reason were deleted as too old (one row a reason):
+    rows still kept plus these are every refusal ever counted."""
+
+    reason = models.CharField(max_length=40, unique=True)
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} pruned {self.reason}"
 
 
 # PayPal's rows live in their own module; imported here so Django finds them with the app.
@@ -139,6 +155,7 @@ __all__ = [
     "PushState",
     "RecordState",
     "RejectedCallback",
+    "RejectedCallbackPruned",
     "StkCallbackRecord",
     "StkWorkerHeartbeat",
 ]
