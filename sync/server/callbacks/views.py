@@ -6,8 +6,8 @@ before the push is sent; the answer carries the ``callback_url`` for the STK req
 
 ``POST /hooks/stk/<attempt_id>/<token>`` (no auth: the token is the proof; a plain Django
 view, see :func:`stk_callback_view`): the path names neither M-Pesa nor Safaricom (Daraja is
-reported to refuse such URLs). Throttled per source address before anything is written (429
-with ``Retry-After``). Checked in this order,
+reported to refuse such URLs). Throttled per source address (429 with ``Retry-After``,
+nothing written). Checked in this order,
 each refusal logged as a :class:`RejectedCallback` and changing nothing else: the source
 address (``KAUNTA_HQ_CALLBACK_ALLOW``, comma-separated networks; empty = anyone, the demo's
 default; behind trusted proxies the client's address, ``sync.server.ops.clientip``), the
@@ -47,7 +47,12 @@ from pos.payments.mpesa.callback import MalformedCallback, StkCallback, parse_st
 from sync.server.api import serializers as api_s
 from sync.server.api.auth import terminal_of
 from sync.server.api.errors import ApiError
-from sync.server.api.throttles import AddressThrottle, throttled_response
+from sync.server.api.throttles import (
+    AddressThrottle,
+    counting_apart,
+    counts_apart,
+    throttled_response,
+)
 from sync.server.callbacks.bodies import bounded_body
 from sync.server.callbacks.models import (
     PushAttempt,
@@ -294,16 +299,24 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
     first (address, size, token, body), then ONE transaction: the attempt read with one
     query, amount and phone compared, either the refusal logged or the body stored (one
     INSERT: the record is the work item; plus a task row when no wake-up waits for the
-    worker, see sync/server/tasks.py), and the
-    address throttle counted last (over the limit: a 429 with
-    ``Retry-After`` and the transaction rolled back, so nothing is written). On SQLite that is
-    one ``BEGIN IMMEDIATE`` and one commit (one fsync) per callback where the DRF view made two.
+    worker, see sync/server/tasks.py). The address throttle is counted before that
+    transaction on PostgreSQL, in a short one of its own (its row lock must not last through
+    the durable commit: ``throttles.counts_apart``), and last inside it on SQLite; over the
+    limit it is a 429 with ``Retry-After`` and nothing is written. On SQLite that is one
+    ``BEGIN IMMEDIATE`` and one commit per callback where the DRF view made two.
     """
     if request.method != "POST":
         response = _answer(405, b'{"error":{"code":"method_not_allowed","message":"POST only."}}')
         response["Allow"] = "POST"
         return response
     early, verdict = _checks_without_database(request, attempt_id, token)
+    refused: HttpResponse | None = None
+    apart = counts_apart()
+    if apart:  # PostgreSQL: counted first, in a transaction of its own (see counts_apart)
+        with counting_apart():
+            refused = _throttled(request)
+        if refused is not None:
+            return refused
     with transaction.atomic():
         outcome = _against_attempt(attempt_id, early, verdict)
         if isinstance(outcome, _Refusal):
@@ -314,17 +327,13 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
             # waits (sync/server/tasks.py: the task decides waiting records in batches)
             _store_record(attempt_pk, client_address(request), checked.stored_body)
             wake_stk_worker()
-        # Counted last: the address's counter row stays locked only from here to the commit
-        # (every callback from one address passes that row). Over the limit, what this
-        # transaction wrote is rolled back, so a throttled request leaves nothing.
-        for throttle_class in STK_THROTTLES:
-            throttle = throttle_class()
-            if not throttle.allow_request(request, None):
+        if not apart:
+            # SQLite: counted last in the one transaction (one writer at a time anyway);
+            # over the limit, what this transaction wrote is rolled back, so a throttled
+            # request leaves nothing
+            refused = _throttled(request)
+            if refused is not None:
                 transaction.set_rollback(True)
-                refused = throttled_response(throttle.wait())
-                break
-        else:
-            refused = None
     if refused is not None:
         return refused
     if isinstance(outcome, _Refusal):
@@ -334,6 +343,15 @@ def stk_callback_view(request: HttpRequest, attempt_id: str, token: str) -> Http
 
 
 stk_callback_view.throttle_classes = STK_THROTTLES
+
+
+def _throttled(request: HttpRequest) -> HttpResponse | None:
+    """The 429 when ``request``'s address is over its limit (counted here), else None."""
+    for throttle_class in STK_THROTTLES:
+        throttle = throttle_class()
+        if not throttle.allow_request(request, None):
+            return throttled_response(throttle.wait())
+    return None
 
 
 @functools.cache
