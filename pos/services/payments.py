@@ -646,6 +646,9 @@ class PaymentService:
         Whichever comes first, the event or the poll, settles the attempt; the other finds
         it final and changes nothing. Duplicates and late events are harmless; an event
         whose amount or payer does not match the attempt is never applied to the sale.
+        A paid event for an attempt the till has expired, cancelled or declined (head office
+        relays a paid callback after a failed one: the money came after all) is captured
+        and goes where late money goes (:meth:`_record_result`), once.
         """
         method = self._method(method_code)
         try:
@@ -664,7 +667,7 @@ class PaymentService:
                     )
         if record is None:
             raise NotFound(NO_SUCH_REFERENCE(method=method.label, reference=gateway_ref))
-        if record.final and record.state != "expired":
+        if record.final and record.state not in store.CAPTURE_MAY_FOLLOW:
             return self._settle(record, None)
         return self._record_result(record.id, method.apply_event(_ref(record), event))
 
@@ -767,7 +770,13 @@ class PaymentService:
     # -- recording and applying -------------------------------------------------------------
     def _record_result(self, attempt_id: str, result: PaymentResult) -> AttemptView:
         """Store what the gateway said (compare and set: a final attempt never changes
-        again), then apply the money or flag it. Runs on the till worker."""
+        again, except that money may still come after ``expired``, ``cancelled`` or
+        ``declined``), then apply the money or flag it. Runs on the till worker.
+
+        Money after a cancel or decline is the customer's: it is applied while its sale is
+        still open and still needs it, as after ``expired``, and otherwise flagged ``late``
+        for the manager (:meth:`_settle`); the sale that moved on is never changed. The
+        change is audited (``payment_paid_after_failure``) beside ``payment_late``."""
         now = self._clock.now()
         changes: dict[str, object] = {"code": result.code, "message": result.message[:300]}
         changes["state"] = result.state.value
@@ -780,17 +789,42 @@ class PaymentService:
         with self._db.session() as s:
             current = store.get_attempt(s, attempt_id)
             assert current is not None
-            if current.final and current.state != "expired":
+            if current.final and current.state not in store.CAPTURE_MAY_FOLLOW:
                 return self._settle(current, None)
             if result.state is AttemptState.UNKNOWN and current.state == "pending":
                 changes.pop("state")  # stay pending: unknown is only "could not ask"
-            if current.state == "expired":
+            if current.state in store.CAPTURE_MAY_FOLLOW:
                 if result.state is not AttemptState.CAPTURED:
                     return self._view(current, retry_allowed=True)  # stays as it was
                 changes["resolution"] = ""  # money after all: apply or flag it below
             record, old = store.update_attempt(s, attempt_id, now, **changes)
             if record.final and old != record.state:
                 emit_resolved(s, self._ids, self._ctx, record, now)
+            if old in ("declined", "cancelled") and record.state == "captured":
+                # the till had told the cashier the customer did not pay: keep what it
+                # was told beside the money that came (the attempt's event log has both too)
+                self._audit.write(
+                    s,
+                    user_id=record.created_by,
+                    action="payment_paid_after_failure",
+                    document_id=record.sale_id,
+                    detail={
+                        "attempt": record.id,
+                        "method": record.method,
+                        "amount": record.amount.minor,
+                        "currency": record.amount.currency,
+                        "was": old,
+                        "was_code": current.code,
+                        "receipt": record.receipt_ref,
+                    },
+                )
+                log.warning(
+                    "attempt %s was %s (%s), then paid (%s): applied or flagged late",
+                    record.id,
+                    old,
+                    current.code,
+                    record.receipt_ref,
+                )
         if (
             result.state is AttemptState.CAPTURED
             and result.captured is not None

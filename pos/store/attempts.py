@@ -17,6 +17,9 @@ from pos.domain.money import Money
 from pos.store.models import PaymentAttempt, PaymentAttemptEvent
 
 FINAL_STATES = frozenset({"captured", "declined", "cancelled", "expired"})
+#: final states a capture may still follow: the gateway (or head office) said the customer
+#: did not pay, then the money came after all (a timeout or cancel first, then the money)
+CAPTURE_MAY_FOLLOW = frozenset({"expired", "declined", "cancelled"})
 _EVENTS = cast(Table, PaymentAttemptEvent.__table__)
 
 
@@ -141,15 +144,16 @@ def update_attempt(
 ) -> tuple[AttemptRecord, str]:
     """Change an attempt; a state change is logged as an event. Returns (record, old state).
 
-    A final state never changes again, except ``expired`` -> ``captured`` (a payment that
-    arrives after the till gave up must still be accounted for).
+    A final state never changes again, except to ``captured`` from one of
+    :data:`CAPTURE_MAY_FOLLOW` (a payment that arrives after the till gave up, or after it
+    was told the customer cancelled or declined, must still be accounted for).
     """
     row = session.get(PaymentAttempt, attempt_id, with_for_update=False)
     if row is None:
         raise LookupError(f"no payment attempt {attempt_id}")
     old = row.state
     new = changes.get("state", old)
-    if new != old and old in FINAL_STATES and not (old == "expired" and new == "captured"):
+    if new != old and old in FINAL_STATES and not (old in CAPTURE_MAY_FOLLOW and new == "captured"):
         raise ValueError(f"attempt {attempt_id} is {old}; it cannot become {new}")
     for key, value in changes.items():
         setattr(row, key, value)
