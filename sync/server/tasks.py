@@ -14,8 +14,10 @@ queue in the same transaction (:func:`wake_stk_worker`). ``kaunta-hq worker`` ru
 a customer's payment back); the task claims waiting records in batches (:func:`decide_batch`:
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never take the same record;
 SQLite has one writer anyway) and decides each batch in ONE transaction and one commit, until
-none waits. A task per callback cost three commits (claim, run, result) on top of the queue
-row; a burst of 200 callbacks a second is now a handful of tasks. What that buys is measured
+none waits, then lingers (``KAUNTA_HQ_STK_LINGER_S``, 1 s) for more before it ends: while it
+runs, the next wake-up is the one ready and the callbacks enqueue none. A task per callback
+cost three commits (claim, run, result) on top of the queue row; a burst of 200 callbacks a
+second is now one or two tasks. What that buys is measured
 in docs/performance.md ("STK callbacks: one row, batched worker").
 
 A wake-up can be missed in one narrow case: a callback that saw a wake-up waiting commits
@@ -306,15 +308,44 @@ class StkCallbacksFailed(RuntimeError):
     (the task ends FAILED with this, so the task admin lists it beside the records)."""
 
 
-@task(queue_name=STK_QUEUE, priority=10)
+#: the wake-ups' priority: above every other task's (the default 0), so they lead the
+#: library's index of ready tasks and the view's check reads only them
+STK_PRIORITY = 10
+#: how often a lingering wake-up looks for new records (a read, no transaction)
+LINGER_POLL_S = 0.05
+_linger_override: list[float] = []
+
+
+def linger_s() -> float:
+    """How long a wake-up waits for more records once none waits
+    (``KAUNTA_HQ_STK_LINGER_S``, default 1 s; 0 in ``--batch`` runs)."""
+    if _linger_override:
+        return _linger_override[-1]
+    return max(0.0, float(os.environ.get("KAUNTA_HQ_STK_LINGER_S", "1.0")))
+
+
+@task(queue_name=STK_QUEUE, priority=STK_PRIORITY)
 def decide_stk_callbacks() -> int:
-    """Decide every waiting STK callback, batch after batch, until none waits; returns how
-    many records it claimed. Enqueued as a wake-up by the callback view and the sweeper
-    (never one per callback: see the module doc)."""
+    """Decide every waiting STK callback, batch after batch, then wait :func:`linger_s` for
+    more before ending; returns how many records it claimed. Enqueued as a wake-up by the
+    callback view and the sweeper (never one per callback: see the module doc).
+
+    The linger is what makes a burst one task: while this one runs, the callbacks find the
+    next wake-up ready (the first of them enqueued it) and enqueue none; a task that ended
+    at each empty moment would have each burst's callbacks enqueue a wake-up every few
+    milliseconds, and the library pay three commits for each."""
     failed: list[int] = []
     claimed = 0
-    while got := decide_batch(failed=failed):
-        claimed += got
+    idle_since = time.monotonic()
+    while True:
+        got = decide_batch(failed=failed)
+        if got:
+            claimed += got
+            idle_since = time.monotonic()
+            continue
+        if time.monotonic() - idle_since >= linger_s():
+            break
+        time.sleep(LINGER_POLL_S)
     if failed:
         raise StkCallbacksFailed(
             f"callback record(s) {', '.join(map(str, failed))} failed after {MAX_TRIES} tries"
@@ -324,16 +355,21 @@ def decide_stk_callbacks() -> int:
 
 @functools.cache
 def _waiting_wakeup_sql(vendor: str) -> str:
-    """Whether a wake-up waits (READY; the library's partial index on READY rows makes it a
-    short read); written out once per database kind (``vendor``), as the view's other
-    statements are, because it runs in every acknowledgement."""
+    """Whether a wake-up waits (READY): the library's partial index of ready tasks leads with
+    the priority, and only wake-ups have :data:`STK_PRIORITY`, so this reads a few index
+    entries however many other tasks are ready (a PayPal backlog). Written out once per
+    database kind (``vendor``), as the view's other statements are: it runs in every
+    acknowledgement."""
     from django_tasks_db.models import DBTaskResult
 
     meta, q = DBTaskResult._meta, connection.ops.quote_name
-    col = {f: q(meta.get_field(f).column) for f in ("status", "task_path", "queue_name")}
+    col = {
+        f: q(meta.get_field(f).column) for f in ("status", "priority", "queue_name", "task_path")
+    }
     return (
         f"SELECT 1 FROM {q(meta.db_table)} WHERE {col['status']} = 'READY' "
-        f"AND {col['queue_name']} = %s AND {col['task_path']} = %s LIMIT 1"
+        f"AND {col['priority']} = {STK_PRIORITY} AND {col['queue_name']} = %s "
+        f"AND {col['task_path']} = %s LIMIT 1"
     )
 
 
@@ -413,9 +449,14 @@ def queue_worker(queue: str, worker_id: str, interval: float, *, batch: bool = F
 
 def run_stk_tasks() -> None:
     """Decide what waits now through the library, as a worker would (``--batch``, tests):
-    a wake-up enqueued if records are due, then the STK queue run until nothing is ready."""
+    a wake-up enqueued if records are due, then the STK queue run until nothing is ready
+    (its wake-ups not lingering)."""
     sweep()
-    queue_worker(STK_QUEUE, f"stk-batch-{os.getpid()}", 0, batch=True).run()
+    _linger_override.append(0.0)
+    try:
+        queue_worker(STK_QUEUE, f"stk-batch-{os.getpid()}", 0, batch=True).run()
+    finally:
+        _linger_override.pop()
 
 
 @task()
