@@ -17,7 +17,8 @@ One daemon thread of its own (never the GUI thread, never the till worker) that:
    to :data:`BACKOFF_MAX_S`, with jitter) while KRA answers "try later";
 5. publishes the queue's state to :class:`~pos.services.etims.EtimsService` and answers
    the screens' "what is this sale's KRA block" from the signed table, whose rows are
-   immutable and chained by SHA-256 (``SqliteQueue.verify_chain``).
+   immutable and chained with a key derived from the journal key, checked at start-up
+   before the queue opens the file (:mod:`pos.etims_evidence`).
 
 Layers: this module is under ``pos/`` directly (the composition root), the one place
 allowed to join the OSCU client (HTTP) to the till's store; ``pos.services`` and
@@ -43,6 +44,7 @@ from sqlalchemy import select
 
 from pos.domain.messages import Message
 from pos.domain.tax import KENYA_VAT, TaxTable
+from pos.etims_evidence import EtimsEvidence, check_in_background, evidence_for
 from pos.services.etims import (
     EtimsPhase,
     EtimsService,
@@ -151,8 +153,14 @@ class EtimsLink:
         catalog_every_s: float = CATALOG_EVERY_S,
         backoff_max_s: float = BACKOFF_MAX_S,
         jitter: random.Random | None = None,
+        evidence: EtimsEvidence | None = None,
     ) -> None:
+        """``evidence``: the till's start-up check of its eTIMS files, which keys the
+        queue's chain (``pos.etims_evidence``); None: the file is checked and chained
+        the old unkeyed way (a queue without the till's journal key)."""
         self.db = db
+        self._evidence = evidence
+        self._key = None if evidence is None else evidence.key
         self.service = service
         self.queue_path = queue_path
         self.branch = branch
@@ -232,7 +240,7 @@ class EtimsLink:
             if self._stop.is_set():
                 return
         self._check_chain()  # before the queue opens the file: that re-creates its rules
-        queue = SqliteQueue(self.queue_path)
+        queue = SqliteQueue(self.queue_path, key=self._key)
         try:
             client = _Watched(self.branch, self.settings, self._secrets, bearer=self._bearer)
             self._client = client
@@ -345,7 +353,14 @@ class EtimsLink:
         The file is read as ``kaunta verify`` reads it (read-only, its own connection),
         before :class:`SqliteQueue` opens it: opening it sets up its schema, which puts a
         dropped rule back, and the rule found gone is evidence too. A file that cannot
-        be read is logged here and then opened by the queue as before."""
+        be read is logged here and then opened by the queue as before. With the till's
+        evidence (:mod:`pos.etims_evidence`) the check is keyed, kept in the audit log
+        until a manager acknowledges it, and upgrades a file chained the old way; its
+        alert reaches the screens through the service."""
+        if self._evidence is not None:  # its finding is in every view (the service's)
+            self._evidence.check_once(self.queue_path)
+            self._tampered, self._tampered_alert = "", None
+            return
         try:
             found = file_findings(self.queue_path)
         except sqlite3.Error as exc:
@@ -667,7 +682,7 @@ class EtimsLink:
     # -- the screens' look-ups (any thread) -----------------------------------------------
     def _read(self) -> SqliteQueue:
         if self._reader is None:
-            self._reader = SqliteQueue(self.queue_path, shared=True)  # under _read_lock
+            self._reader = SqliteQueue(self.queue_path, shared=True, key=self._key)
         return self._reader
 
     def block_for(self, sale_id: str, copy: bool = False) -> KraBlock | None:
@@ -780,10 +795,14 @@ def start_etims(
     service: EtimsService = terminal.etims
     if not config.training:
         etims = getattr(config, "etims", None)
+        data = Path(config.database_path)
+        evidence = evidence_for(terminal)  # the start-up check of the files kept here
         if etims is None:
             service.publish(EtimsView(phase=EtimsPhase.OFF, reason=NOT_SET_UP))
             _follow_enrollment(terminal)
+            check_in_background(evidence, [data.with_name(n) for n in LIVE_FILES])
             return None
+        check_in_background(evidence, [data.with_name(n) for n in LIVE_FILES[1:]])
         return start_live(config, terminal, etims, start_delay_s=start_delay_s)
     from pos.secrets import MemorySecrets
     from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN, EtimsSandbox
@@ -810,8 +829,15 @@ def start_etims(
         training=True,
         tax_table=terminal.ctx.tax_table,
         start_delay_s=start_delay_s,
+        evidence=evidence_for(terminal),
     ).start()
     return TrainingEtims(link, sandbox)
+
+
+#: the live eTIMS files beside the till's database whose KRA signatures are checked at
+#: every start: the standalone worker's queue (checked by the worker itself, before it
+#: opens it) and the enrolled till's copy of head office's answers
+LIVE_FILES = ("etims.sqlite", "etims-headoffice.sqlite")
 
 
 #: what a live till without ``[etims]`` says (the sale screen's status and the manager's
@@ -856,6 +882,7 @@ def start_live(
         tax_table=terminal.ctx.tax_table,
         hold=lambda: enrolled_hold(terminal),
         start_delay_s=start_delay_s,
+        evidence=evidence_for(terminal),
     ).start()
 
 

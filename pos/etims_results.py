@@ -6,7 +6,8 @@ this till's documents (:mod:`sync.agent.etims_results`) and :class:`HeadOfficeEt
 keeps them in ``etims-headoffice.sqlite`` beside the till's database: a
 :class:`~sync.etims.queue_sqlite.SqliteQueue` file, so a signature is stored exactly as a
 standalone till stores its own (``etims_signed``: rows triggers forbid to change, chained
-by SHA-256), and a refusal keeps KRA's reason for the manager's queue screen. Its own
+with the key derived from the till's journal key, the file checked before it is opened:
+:mod:`pos.etims_evidence`), and a refusal keeps KRA's reason for the manager's queue screen. Its own
 file, never the standalone worker's ``etims.sqlite``: the two numberings must not mix.
 
 The screens then read from here (:meth:`EtimsService.attach_head_office`): the receipt's
@@ -23,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pos.etims_evidence import EtimsEvidence, evidence_for
 from pos.services.etims import EtimsPhase, EtimsService, EtimsView, KraBlock
 from sync.agent.etims_results import EtimsResult, EtimsResultPuller
 from sync.etims.models import DeviceInfo, Signature
@@ -60,14 +62,22 @@ class HeadOfficeEtims:
         clock: Callable[[], datetime] = _now,
         alert_after: timedelta = timedelta(hours=24),
         cu_number_style: CuNumberStyle = CuNumberStyle.INVOICE,
+        evidence: EtimsEvidence | None = None,
     ) -> None:
+        """``evidence``: the till's start-up check of its eTIMS files (the file is
+        checked before it is opened, and its chain keyed); None: unkeyed, unchecked."""
         self.path = path
         self.service = service
         self._clock = clock
         self._alert_after = alert_after
         self._style = cu_number_style
         self._lock = threading.Lock()
-        self._queue = SqliteQueue(path, shared=True)  # every call under _lock
+        # every call under _lock
+        self._queue = (
+            SqliteQueue(path, shared=True)
+            if evidence is None
+            else evidence.queue(path, shared=True)
+        )
         self._url = head_office_url
         self._hash = token_hash_of(token) if token else ""
 
@@ -192,6 +202,7 @@ def etims_results_puller(
             terminal.etims,
             head_office_url=head_office_url,
             token=token,
+            evidence=evidence_for(terminal),
         )
         terminal.etims_head_office = hq
     terminal.etims.attach_head_office(hq.block_for, hq.later_url)

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pos.config import Config
+
+if TYPE_CHECKING:
+    from sync.etims.queue_sqlite import ChainKey
 
 
 def run_verify(config: Config) -> int:
@@ -22,7 +26,10 @@ def run_verify(config: Config) -> int:
 
     keys = journal_key_store(config.training, config.database_path)
     outcome = verify_database(config.database_path, config.terminal_context(), keys)
-    etims_code, etims_lines = verify_etims(config.database_path)
+    from pos.etims_evidence import verify_key
+
+    etims_key = verify_key(keys, config.terminal_context())
+    etims_code, etims_lines = verify_etims(config.database_path, etims_key)
     if outcome.code == 2:
         for line in outcome.lines:
             print(f"kaunta: {line}", file=sys.stderr)
@@ -45,13 +52,16 @@ def run_verify(config: Config) -> int:
 ETIMS_FILES = ("etims.sqlite", "etims-headoffice.sqlite")
 
 
-def verify_etims(database: Path) -> tuple[int, list[str]]:
+def verify_etims(database: Path, key: ChainKey | None = None) -> tuple[int, list[str]]:
     """The KRA signature chains of the eTIMS files beside ``database``
     (:func:`sync.etims.chain_check.file_problems`): 0 and a line per file checked, 1
     and the problems, each naming the file, branch and invoice, or 2 when a file cannot
-    be read. A file that is not there is not checked (no eTIMS, or not yet)."""
+    be read. A file that is not there is not checked (no eTIMS, or not yet). ``key``:
+    the chain key from the journal key (None: keyed links cannot be checked, and the
+    lines say so)."""
     import sqlite3
 
+    from pos.etims_evidence import was_keyed
     from sync.etims.chain_check import file_problems
 
     code, lines = 0, []
@@ -60,7 +70,7 @@ def verify_etims(database: Path) -> tuple[int, list[str]]:
         if not path.is_file():
             continue
         try:
-            problems = file_problems(path)
+            problems = file_problems(path, key, was_keyed=was_keyed(database, name))
         except sqlite3.Error as exc:
             code = max(code, 2)
             lines.append(f"kaunta: the eTIMS file {path} cannot be read: {exc}")
@@ -69,6 +79,11 @@ def verify_etims(database: Path) -> tuple[int, list[str]]:
             code = 1
             lines.append(f"TAMPERED: {len(problems)} problems in the KRA signatures of {path}.")
             lines.extend(f"  {path.name}: {problem}" for problem in problems)
+        elif key is None:
+            lines.append(
+                f"KRA signatures of {path.name}: each follows the one before it; their keyed "
+                "links were not checked (no journal key)."
+            )
         else:
             lines.append(f"KRA signatures of {path.name}: the chain verifies.")
     return code, lines

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -210,14 +210,72 @@ class EtimsService:
         #: (``pos.etims_results``); they take the place of the till's own queue
         self._hq_lookup: Callable[[str, bool], KraBlock | None] | None = None
         self._later_url: Callable[[str], str] | None = None
+        #: the start-up check's alerts by eTIMS file (``pos.etims_evidence``), each with
+        #: its English finding for the reason: every view carries the first, whoever
+        #: publishes it, until a manager acknowledges them
+        self._tampered: dict[str, tuple[Message, str]] = {}
+        #: English notes by file for the view's reason (the chain is not keyed: the
+        #: journal key is not loaded)
+        self._notes: dict[str, str] = {}
+        self._acknowledge: Callable[[], Message | None] | None = None
 
     # -- the worker's side -------------------------------------------------------------
     def publish(self, view: EtimsView) -> None:
         with self._lock:
+            view = self._with_evidence(view)
             self._view = view
             listeners = list(self._listeners)
         for listener in listeners:
             listener(view)
+
+    def _with_evidence(self, view: EtimsView) -> EtimsView:
+        """``view`` with the start-up check's alert and notes (under ``_lock``)."""
+        notes = [n for n in self._notes.values() if n not in view.reason]
+        if view.tampered is None and self._tampered:
+            shown, said = next(iter(self._tampered.values()))
+            # the finding first (the screens show it from ``tampered`` instead of it)
+            notes.insert(0, said)
+            view = replace(view, tampered=shown)
+        if notes:
+            view = replace(view, reason="; ".join([*notes, view.reason] if view.reason else notes))
+        return view
+
+    def set_evidence(
+        self, file: str, alert: Message | None, note: str = "", finding: str = ""
+    ) -> None:
+        """The start-up check of the eTIMS file named ``file`` (any thread): its alert
+        (None: nothing to show) with its English ``finding`` (first in the view's
+        reason, as the worker's own), and an English note for the reason ("" none); the
+        views published from now on carry them, and the current one is published
+        again."""
+        with self._lock:
+            if alert is None:
+                self._tampered.pop(file, None)
+            else:
+                self._tampered[file] = (alert, finding or str(alert))
+            if note:
+                self._notes[file] = note
+            else:
+                self._notes.pop(file, None)
+            view = self._view
+        self.publish(replace(view, tampered=None) if view.tampered is not None else view)
+
+    def attach_acknowledge(self, acknowledge: Callable[[], Message | None]) -> None:
+        """How a manager's acknowledgement of the tampering alert is recorded (the
+        composition root's, audited); it returns why it was refused, or None."""
+        self._acknowledge = acknowledge
+
+    def acknowledge_tampering(self) -> Message | None:
+        """The manager logged in has seen the eTIMS tampering alert: recorded in the
+        audit log with who and when, and the alert no longer comes back at start-up
+        (``kaunta verify`` still names every problem: the file stays as found). Returns
+        why it was refused (not a manager, nothing to acknowledge), or None. Blocking
+        (the till's database): call it from the till worker, not the GUI thread."""
+        if self._acknowledge is None:
+            from pos.services.etims_tampering import ACK_NOTHING
+
+            return ACK_NOTHING()
+        return self._acknowledge()
 
     def attach(
         self,

@@ -11,11 +11,20 @@ the composition root (``pos.etims_link``) joins the two.
 
 The alert (:data:`ALERT`) says what happened and what to do. Sales go on, as with a
 journal entry that does not verify: the evidence stays as found, for support.
+
+A finding is also kept (``pos.etims_evidence``: an entry in the till's audit log, which
+the keyed journal seals) and the alert comes back at every start until a manager
+acknowledges it (:data:`ALERT_RECORDED` once the file itself no longer shows it, say a
+dropped rule Kaunta put back); the acknowledgement is an audit entry too. A file still
+chained the old unkeyed way whose chain does not verify is not re-chained with the key
+(:data:`ALERT_OLD_CHAIN` says so).
 """
 
 from __future__ import annotations
 
-from pos.domain.messages import Message, Template, define
+from datetime import datetime
+
+from pos.domain.messages import Message, Template, define, text
 
 #: each kind of finding, by ``sync.etims.chain_check.Problem`` value (the English is the
 #: library's own: a test checks both say the same)
@@ -45,6 +54,11 @@ FINDINGS: dict[str, Template] = {
         "etims.tampered.signature_gone",
         "branch {branch}, invoice {invoice}: signed in the queue, but its signature is gone",
     ),
+    "unkeyed": define(
+        "etims.tampered.unkeyed",
+        "branch {branch}, invoice {invoice}: it is chained without the key, where this "
+        "file's invoices were chained with it (re-chained outside Kaunta)",
+    ),
 }
 
 #: the red alert of the till's window (and the manager's eTIMS queue screen)
@@ -61,12 +75,61 @@ ALERT = define(
 )
 
 
+#: the alert when the file is chained the old (unkeyed) way and that chain does not
+#: verify: the upgrade to the keyed chain is not done, so what was found stays as it was
+ALERT_OLD_CHAIN = define(
+    "etims.tampered.old_chain",
+    "KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta "
+    "({finding}). They are chained the old way, without the key, and were not re-chained "
+    "with it. Sales go on and the file is kept as it was found. Manager: do not change or "
+    "delete it; run kaunta verify (it names every problem) and call support.",
+    other="KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta "
+    "({problems} problems, the first: {finding}). They are chained the old way, without "
+    "the key, and were not re-chained with it. Sales go on and the file is kept as it was "
+    "found. Manager: do not change or delete it; run kaunta verify (it names every "
+    "problem) and call support.",
+    count="problems",
+)
+
+#: the alert at a later start, for a finding no manager has acknowledged yet that the
+#: file itself no longer shows (a dropped rule was put back when the queue opened it)
+ALERT_RECORDED = define(
+    "etims.tampered.recorded",
+    "KRA eTIMS: on {at} the KRA signatures stored in {file} were found changed outside "
+    "Kaunta ({finding}). This stays here until a manager acknowledges it. Sales go on. "
+    "Manager: run kaunta verify and call support.",
+    other="KRA eTIMS: on {at} the KRA signatures stored in {file} were found changed "
+    "outside Kaunta ({problems} problems, the first: {finding}). This stays here until a "
+    "manager acknowledges it. Sales go on. Manager: run kaunta verify and call support.",
+    count="problems",
+)
+
+#: what the eTIMS view's reason says on a till whose journal key is not loaded (its
+#: journal refuses sales and says why): the signatures are still kept, chained unkeyed
+NOT_KEYED = text(
+    "the stored KRA signatures are chained without a key (the journal key is not "
+    "loaded), so they are protected only against accidents until it is"
+)
+
+#: why an acknowledgement was refused
+ACK_NOTHING = define(
+    "etims.tampered.ack_nothing", "There is no eTIMS tampering finding to acknowledge."
+)
+
+
 def finding(kind: str, values: dict[str, str]) -> Message:
     """One finding of the library (its kind and values) as a message."""
     return FINDINGS[kind](**values)
 
 
-def alert(file: str, first: Message, problems: int) -> Message:
+def alert(file: str, first: Message, problems: int, *, old_chain: bool = False) -> Message:
     """The alert for ``problems`` findings in the queue file named ``file``, naming the
-    first (``kaunta verify`` lists them all)."""
-    return ALERT(file=file, finding=first, problems=problems)
+    first (``kaunta verify`` lists them all); ``old_chain``: the file is chained the old
+    way and was not re-chained with the key because of them."""
+    template = ALERT_OLD_CHAIN if old_chain else ALERT
+    return template(file=file, finding=first, problems=problems)
+
+
+def recorded(file: str, at: datetime, first: Message, problems: int) -> Message:
+    """The alert for findings recorded at ``at`` and not acknowledged yet."""
+    return ALERT_RECORDED(file=file, at=at, finding=first, problems=problems)

@@ -1,11 +1,21 @@
 """Checking the stored KRA signatures of a queue file (``etims_signed``) for tampering.
 
 A signed invoice is evidence as the journal is: its row is immutable (triggers) and
-chained to the one before it by SHA-256 (:func:`sync.etims.queue_sqlite.chain_hash`).
-Someone with the file and ``sqlite3`` can drop the triggers and edit a row; these
-checks find that: a row whose hash is not its content's, a row that does not follow the
-one before it (removed or reordered), an entry the queue calls signed whose signature is
-gone, a missing rule. Read only: a file is opened ``mode=ro``, nothing is changed.
+chained to the one before it with a key kept outside the file
+(:class:`sync.etims.queue_sqlite.ChainKey`, from the journal key). Someone with the file
+and ``sqlite3`` can drop the triggers and edit a row, and recompute an unkeyed chain, but
+not a keyed one; these checks find that: a row whose link is not its content's, a row
+that does not follow the one before it (removed or reordered), a row linked the old
+unkeyed way where the file was keyed (rewritten and re-linked without the key), an entry
+the queue calls signed whose signature is gone, a missing rule. Read only: a file is
+opened ``mode=ro``, nothing is changed.
+
+Without the key (``kaunta verify`` on a till whose journal key is not loaded) a keyed
+link cannot be checked, only that each row follows the one before it; old unkeyed links
+are checked as before. A branch whose links are all of the old kind is what an upgrade
+re-links (:meth:`sync.etims.queue_sqlite.SqliteQueue.rechain`), once its old chain
+verifies; with ``was_keyed`` (the till's own record says this file was keyed before)
+such a branch is a finding instead: its keyed links were replaced.
 
 Each problem is a :class:`ChainFinding`: its kind (:class:`Problem`) and the branch and
 invoice numbers it names, as the journal's checks give an ``Area`` and a subject. Its
@@ -24,10 +34,12 @@ from enum import StrEnum
 from pathlib import Path
 
 from sync.etims.models import Signature
-from sync.etims.queue_sqlite import GENESIS, chain_hash
+from sync.etims.queue_sqlite import GENESIS, KEYED, ChainKey, chain_hash
 
 #: the rules that keep a signed invoice as KRA gave it
 RULES = ("etims_signed_no_update", "etims_signed_no_delete")
+#: the rules of the chain's own log (a file made before it has neither table nor rules)
+LOG_RULES = ("etims_chain_log_no_update", "etims_chain_log_no_delete")
 
 
 class Problem(StrEnum):
@@ -45,6 +57,9 @@ class Problem(StrEnum):
     HASH_DIFFERS = "hash_differs"
     #: the queue says the invoice was signed, but its signature row is gone
     SIGNATURE_GONE = "signature_gone"
+    #: linked the old unkeyed way where the file's chain is keyed (re-linked without the
+    #: key after a change)
+    UNKEYED = "unkeyed"
 
 
 #: each kind's English, with the values of :meth:`ChainFinding.values` (the screens'
@@ -64,6 +79,10 @@ ENGLISH: dict[Problem, str] = {
     ),
     Problem.SIGNATURE_GONE: (
         "branch {branch}, invoice {invoice}: signed in the queue, but its signature is gone"
+    ),
+    Problem.UNKEYED: (
+        "branch {branch}, invoice {invoice}: it is chained without the key, where this "
+        "file's invoices were chained with it (re-chained outside Kaunta)"
     ),
 }
 
@@ -97,14 +116,21 @@ class ChainFinding:
         return ENGLISH[self.problem].format(**self.values())
 
 
-def chain_findings(db: sqlite3.Connection) -> list[ChainFinding]:
+def chain_findings(
+    db: sqlite3.Connection, key: ChainKey | None = None, *, was_keyed: bool = False
+) -> list[ChainFinding]:
     """Every problem of the signed invoices in ``db``, in the order found (rules first,
-    then each branch's chain, then signatures gone); empty: the chain holds."""
+    then each branch's chain, then signatures gone); empty: the chain holds.
+
+    ``key``: the chain key (None: keyed links are not checked, see above);
+    ``was_keyed``: this file's chain was keyed before (a branch linked wholly the old
+    way is then a finding, not an old file to upgrade)."""
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "etims_signed" not in tables:
         return []
     rules = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    found = [ChainFinding(Problem.RULE_GONE, rule=name) for name in RULES if name not in rules]
+    wanted = RULES + (LOG_RULES if "etims_chain_log" in tables else ())
+    found = [ChainFinding(Problem.RULE_GONE, rule=name) for name in wanted if name not in rules]
     branches = [r[0] for r in db.execute("SELECT DISTINCT branch FROM etims_signed ORDER BY 1")]
     for branch in branches:
         prev = GENESIS
@@ -113,13 +139,18 @@ def chain_findings(db: sqlite3.Connection) -> list[ChainFinding]:
             "ORDER BY rowid",
             (branch,),
         ).fetchall()
-        for invc_no, stored, prev_hash, digest in rows:
+        keyed_at = [i for i, row in enumerate(rows) if str(row[3]).startswith(KEYED)]
+        # old links after the last keyed one (or all of them, in a file keyed before)
+        # were made without the key where it was in use: nothing protects them
+        tail = (keyed_at[-1] + 1) if keyed_at else (0 if was_keyed and key else len(rows))
+        for at, (invc_no, stored, prev_hash, digest) in enumerate(rows):
             try:
                 signature = Signature.from_json(json.loads(stored))
             except (ValueError, KeyError, TypeError):
                 found.append(ChainFinding(Problem.UNREADABLE, branch, invc_no))
                 prev = str(digest)
                 continue
+            keyed = str(digest).startswith(KEYED)
             if signature.invc_no != invc_no:
                 found.append(
                     ChainFinding(
@@ -128,8 +159,10 @@ def chain_findings(db: sqlite3.Connection) -> list[ChainFinding]:
                 )
             elif prev_hash != prev:
                 found.append(ChainFinding(Problem.OUT_OF_ORDER, branch, invc_no))
-            elif chain_hash(prev, branch, signature) != digest:
+            elif _link_differs(key, keyed, prev, branch, signature, str(digest)):
                 found.append(ChainFinding(Problem.HASH_DIFFERS, branch, invc_no))
+            elif not keyed and at >= tail and key is not None:
+                found.append(ChainFinding(Problem.UNKEYED, branch, invc_no))
             prev = str(digest)
     if "etims_queue" in tables:
         gone = db.execute(
@@ -141,24 +174,83 @@ def chain_findings(db: sqlite3.Connection) -> list[ChainFinding]:
     return found
 
 
-def chain_problems(db: sqlite3.Connection) -> list[str]:
+def _link_differs(
+    key: ChainKey | None, keyed: bool, prev: str, branch: str, signature: Signature, digest: str
+) -> bool:
+    """The row's link is not what its content and the link before it make: an old one
+    by SHA-256, a keyed one by the key (without the key a keyed link cannot be told)."""
+    if not keyed:
+        return chain_hash(prev, branch, signature) != digest
+    return key is not None and key.link(prev, branch, signature) != digest
+
+
+def unkeyed_branches(db: sqlite3.Connection) -> list[str]:
+    """The branches of ``db`` whose signed invoices are all linked the old unkeyed way
+    (a file from before the key, or written by a queue without one)."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "etims_signed" not in tables:
+        return []
+    return [
+        str(r[0])
+        for r in db.execute(
+            "SELECT branch FROM etims_signed GROUP BY branch "
+            "HAVING sum(substr(hash, 1, ?) = ?) = 0 ORDER BY branch",
+            (len(KEYED), KEYED),
+        )
+    ]
+
+
+def is_keyed(db: sqlite3.Connection) -> bool:
+    """Some signed invoice of ``db`` is linked with the key."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "etims_signed" not in tables:
+        return False
+    row = db.execute(
+        "SELECT 1 FROM etims_signed WHERE substr(hash, 1, ?) = ? LIMIT 1", (len(KEYED), KEYED)
+    ).fetchone()
+    return row is not None
+
+
+def chain_problems(db: sqlite3.Connection, key: ChainKey | None = None) -> list[str]:
     """:func:`chain_findings` as English sentences, each naming the branch and the
     invoice (``kaunta verify``, the log)."""
-    return [str(finding) for finding in chain_findings(db)]
+    return [str(finding) for finding in chain_findings(db, key)]
 
 
-def file_findings(path: Path) -> list[ChainFinding]:
-    """:func:`chain_findings` of the queue file at ``path``, opened read-only; a file
-    that is not there has none. An unreadable file raises ``sqlite3.Error``."""
+@dataclass(frozen=True, slots=True)
+class FileCheck:
+    """One file's check: its findings, the branches still linked the old unkeyed way
+    (to be re-linked with the key once they verify), and whether it is keyed."""
+
+    findings: list[ChainFinding]
+    unkeyed: list[str]
+    keyed: bool
+
+
+def check_file(path: Path, key: ChainKey | None = None, *, was_keyed: bool = False) -> FileCheck:
+    """:func:`chain_findings` and the chain's kind of the queue file at ``path``, read
+    in one read-only snapshot; a file that is not there has nothing. An unreadable file
+    raises ``sqlite3.Error``."""
     if not path.is_file():
-        return []
+        return FileCheck([], [], False)
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        return chain_findings(db)
+        db.execute("BEGIN")
+        return FileCheck(
+            chain_findings(db, key, was_keyed=was_keyed), unkeyed_branches(db), is_keyed(db)
+        )
     finally:
         db.close()
 
 
-def file_problems(path: Path) -> list[str]:
+def file_findings(
+    path: Path, key: ChainKey | None = None, *, was_keyed: bool = False
+) -> list[ChainFinding]:
+    """:func:`chain_findings` of the queue file at ``path``, opened read-only; a file
+    that is not there has none. An unreadable file raises ``sqlite3.Error``."""
+    return check_file(path, key, was_keyed=was_keyed).findings
+
+
+def file_problems(path: Path, key: ChainKey | None = None, *, was_keyed: bool = False) -> list[str]:
     """:func:`file_findings` as English sentences (``kaunta verify``)."""
-    return [str(finding) for finding in file_findings(path)]
+    return [str(finding) for finding in file_findings(path, key, was_keyed=was_keyed)]

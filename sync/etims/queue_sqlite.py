@@ -6,13 +6,22 @@ processes (two tills of one branch) can append and one can number without two ev
 taking the same ``invcNo``; one drains at a time (:meth:`SqliteQueue.drain_lock`, an
 OS lock on ``<file>.drain`` beside the queue file, which the system drops when its holder
 dies). Signed results go to ``etims_signed``: rows that triggers forbid to change or
-delete, each chained to the previous one of its branch by SHA-256 (as the journal is),
-so a stored signature cannot be rewritten unnoticed.
+delete, each chained to the previous one of its branch with a key kept outside the file,
+as the journal is (:class:`ChainKey`: derived from the till's journal key under its own
+label, so there is no new secret): whoever can write the file cannot compute a chain
+that verifies after rewriting an invoice.
+
+A keyed link is ``k1:`` and an HMAC-SHA256; files written before (or by a queue opened
+without a key: a till whose journal key is not loaded, a queue used alone) hold the old
+unkeyed SHA-256 links. :meth:`SqliteQueue.rechain` upgrades a branch whose every link is
+the old kind, once its old chain verifies, in one transaction, and notes it in
+``etims_chain_log`` (append-only); :mod:`sync.etims.chain_check` says what is wrong.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import sqlite3
@@ -20,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,7 +82,35 @@ CREATE TABLE IF NOT EXISTS etims_state (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- what happened to the chain itself (an old file's links re-made with the key): kept
+CREATE TABLE IF NOT EXISTS etims_chain_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    event TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS etims_chain_log_no_update BEFORE UPDATE ON etims_chain_log
+BEGIN SELECT RAISE(ABORT, 'the eTIMS chain log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS etims_chain_log_no_delete BEFORE DELETE ON etims_chain_log
+BEGIN SELECT RAISE(ABORT, 'the eTIMS chain log is append-only'); END;
 """
+
+#: the triggers that keep a signed invoice as KRA gave it (dropped and re-created only by
+#: :meth:`SqliteQueue.rechain`, inside its transaction)
+SIGNED_RULES = {
+    "etims_signed_no_update": (
+        "CREATE TRIGGER etims_signed_no_update BEFORE UPDATE ON etims_signed\n"
+        "BEGIN SELECT RAISE(ABORT, 'signed eTIMS invoices are immutable'); END;"
+    ),
+    "etims_signed_no_delete": (
+        "CREATE TRIGGER etims_signed_no_delete BEFORE DELETE ON etims_signed\n"
+        "BEGIN SELECT RAISE(ABORT, 'signed eTIMS invoices are immutable'); END;"
+    ),
+}
+#: the prefix of a keyed link (an HMAC); a link without it is the old unkeyed SHA-256
+KEYED = "k1:"
+#: the label the chain key is derived from the journal key under (never the journal's own)
+KEY_LABEL = b"kaunta-etims-chain/1"
 
 GENESIS = "0" * 64
 
@@ -86,18 +124,82 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
 
 
-def chain_hash(prev_hash: str, branch: str, signature: Signature) -> str:
-    """SHA-256 over the previous hash and this signed record."""
+def _record(prev_hash: str, branch: str, signature: Signature) -> bytes:
     record = json.dumps({"branch": branch, **signature.to_json()}, sort_keys=True)
-    return hashlib.sha256(f"{prev_hash}|{record}".encode()).hexdigest()
+    return f"{prev_hash}|{record}".encode()
+
+
+def chain_hash(prev_hash: str, branch: str, signature: Signature) -> str:
+    """The old, unkeyed link: SHA-256 over the previous hash and this signed record
+    (anyone with the file can compute it; kept to verify files written before the key,
+    and by head office's own queue)."""
+    return hashlib.sha256(_record(prev_hash, branch, signature)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainKey:
+    """The key of the signed invoices' chain: HMAC-SHA256 with a key the file does not
+    hold. Derived from the till's journal key (kept in the OS keyring) under
+    :data:`KEY_LABEL`, so the journal's own MACs are never reused and nothing new is
+    kept. Its ``repr`` never shows the secret."""
+
+    secret: bytes = field(repr=False)
+
+    @classmethod
+    def derived_from(cls, journal_secret: bytes) -> ChainKey:
+        return cls(hmac.digest(journal_secret, KEY_LABEL, "sha256"))
+
+    @property
+    def key_id(self) -> str:
+        """Names the key without revealing it."""
+        return hmac.digest(self.secret, b"kaunta-etims-chain-key-id", "sha256").hex()[:32]
+
+    def link(self, prev_hash: str, branch: str, signature: Signature) -> str:
+        """The keyed link over the previous link and this signed record."""
+        mac = hmac.digest(self.secret, _record(prev_hash, branch, signature), "sha256")
+        return KEYED + mac.hex()
+
+
+def link_of(key: ChainKey | None, prev_hash: str, branch: str, signature: Signature) -> str:
+    """The link a queue with ``key`` writes: keyed, or the old kind without a key."""
+    return (
+        chain_hash(prev_hash, branch, signature)
+        if key is None
+        else key.link(prev_hash, branch, signature)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Rechained:
+    """What :meth:`SqliteQueue.rechain` did: per branch, how many signed invoices were
+    re-linked with the key (their old chain verified first); ``refused``: branches left
+    as they were because their old chain does not verify (the evidence stays as found)."""
+
+    branches: dict[str, int]
+    refused: tuple[str, ...] = ()
+    key_id: str = ""
+
+    @property
+    def rows(self) -> int:
+        return sum(self.branches.values())
 
 
 class SqliteQueue(QueueStore):
     """:class:`QueueStore` in one SQLite file; one connection per instance (one thread,
     or ``shared``: any thread, when the caller serialises the calls with a lock)."""
 
-    def __init__(self, path: Path, *, busy_timeout_s: float = 30.0, shared: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout_s: float = 30.0,
+        shared: bool = False,
+        key: ChainKey | None = None,
+    ) -> None:
         self.path = path
+        #: the chain key (None: links of the old unkeyed kind; a till without its
+        #: journal key loaded says so, see ``pos.etims_evidence``)
+        self.key = key
         self._db = sqlite3.connect(
             path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=not shared
         )
@@ -219,24 +321,87 @@ class SqliteQueue(QueueStore):
         )
 
     def verify_chain(self, branch: str) -> bool:
-        """Every signed record of ``branch`` chains to the one before it."""
-        prev = GENESIS
-        for signature, prev_hash, digest in self._db.execute(
-            "SELECT signature, prev_hash, hash FROM etims_signed WHERE branch = ? ORDER BY rowid",
-            (branch,),
-        ):
-            sig = Signature.from_json(json.loads(signature))
-            if prev_hash != prev or chain_hash(prev, branch, sig) != digest:
-                return False
-            prev = digest
-        return True
+        """Every signed record of ``branch`` chains to the one before it (with this
+        queue's key: see :func:`sync.etims.chain_check.chain_findings`)."""
+        from sync.etims.chain_check import chain_findings
+
+        return not [f for f in chain_findings(self._db, self.key) if f.branch in (branch, "")]
 
     def chain_problems(self) -> list[str]:
         """Every problem of this file's signed invoices, each naming the branch and the
         invoice (:func:`sync.etims.chain_check.chain_problems`); empty: they verify."""
         from sync.etims.chain_check import chain_problems
 
-        return chain_problems(self._db)
+        return chain_problems(self._db, self.key)
+
+    def rechain(self, now: datetime) -> Rechained:
+        """The upgrade of a file chained the old way: every branch whose links are all
+        unkeyed SHA-256 and verify is re-linked with this queue's key, in ONE
+        transaction (the rules dropped and put back inside it, so no other writer ever
+        sees the table unguarded), and ``etims_chain_log`` keeps an entry saying so. A
+        branch whose old chain does not verify is left as it is (``refused``): re-linking
+        it would seal whatever was rewritten. Needs a key; a branch with keyed links
+        already is never touched."""
+        from sync.etims.chain_check import chain_findings
+
+        if self.key is None:
+            raise ValueError("re-chaining needs the chain key")
+        key = self.key
+        done: dict[str, int] = {}
+        refused: list[str] = []
+        with self._write() as db:
+            old = [
+                str(r[0])
+                for r in db.execute(
+                    "SELECT branch FROM etims_signed GROUP BY branch "
+                    "HAVING sum(substr(hash, 1, ?) = ?) = 0 ORDER BY branch",
+                    (len(KEYED), KEYED),
+                )
+            ]
+            if not old:
+                return Rechained({}, key_id=key.key_id)
+            bad = {f.branch for f in chain_findings(db, None) if f.branch}
+            rules = {
+                r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+            }
+            if not set(SIGNED_RULES) <= rules:
+                bad.update(old)  # a rule is gone: nothing is re-linked under it
+            todo = [b for b in old if b not in bad]
+            refused = [b for b in old if b in bad]
+            if todo:
+                for name in SIGNED_RULES:
+                    db.execute(f"DROP TRIGGER {name}")
+                for branch in todo:
+                    prev = GENESIS
+                    rows = db.execute(
+                        "SELECT rowid, signature FROM etims_signed WHERE branch = ? ORDER BY rowid",
+                        (branch,),
+                    ).fetchall()
+                    for rowid, stored in rows:
+                        digest = key.link(prev, branch, Signature.from_json(json.loads(stored)))
+                        db.execute(
+                            "UPDATE etims_signed SET prev_hash = ?, hash = ? WHERE rowid = ?",
+                            (prev, digest, rowid),
+                        )
+                        prev = digest
+                    done[branch] = len(rows)
+                for statement in SIGNED_RULES.values():
+                    db.execute(statement)
+            detail = {"branches": done, "refused": refused, "key_id": key.key_id}
+            db.execute(
+                "INSERT INTO etims_chain_log (at, event, detail) VALUES (?, ?, ?)",
+                (_iso(now), "rechained" if done else "not_rechained", json.dumps(detail)),
+            )
+        return Rechained(done, tuple(refused), key.key_id)
+
+    def chain_log(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """``etims_chain_log``: (when, event, detail), oldest first."""
+        return [
+            (str(at), str(event), dict(json.loads(detail)))
+            for at, event, detail in self._db.execute(
+                "SELECT at, event, detail FROM etims_chain_log ORDER BY seq"
+            )
+        ]
 
     # -- writing ---------------------------------------------------------------------
     def enqueue(
@@ -400,7 +565,7 @@ class SqliteQueue(QueueStore):
                 position,
                 json.dumps(signature.to_json(), sort_keys=True),
                 prev,
-                chain_hash(prev, branch, signature),
+                link_of(self.key, prev, branch, signature),
             ),
         )
         db.execute(
