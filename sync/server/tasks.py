@@ -398,13 +398,17 @@ def run_stk_sweeper(
     rounds: int | None = None,
 ) -> None:
     """Each worker process's sweeper (a thread of ``kaunta-hq worker``): every ``interval``
-    seconds, wake a worker for records no wake-up covers (:func:`sweep`), and write this
+    seconds, wake a worker for records no wake-up covers (:func:`sweep`), write this
     worker's heartbeat (at most every :data:`HEARTBEAT_EVERY_S`), which readiness and the
-    metrics read (sync/server/ops/queue.py). A database that is gone is tried again at the
+    metrics read (sync/server/ops/queue.py), and delete what is kept only for a while
+    (:mod:`sync.server.housekeeping`). A database that is gone is tried again at the
     next round. Runs until ``stop`` is set, or for ``rounds`` rounds."""
+    from sync.server.housekeeping import Housekeeping
+
     stop = stop or threading.Event()
     me = worker_name()
     last_beat = float("-inf")
+    tidy = Housekeeping()
     try:
         try:
             forget_gone_workers()
@@ -419,6 +423,7 @@ def run_stk_sweeper(
                     last_beat = time.monotonic()
                 if sweep():
                     log.info("STK sweeper: callbacks waited with no wake-up; one enqueued")
+                tidy.run_due()
             except Exception:
                 log.exception("STK sweeper: a round failed; again in %s s", interval)
                 connection.close()
