@@ -97,7 +97,7 @@ class StkCallbackRecord(models.Model):
 
 
 class StkWorkerHeartbeat(models.Model):
-    """The last time each STK worker went round its loop (:func:`sync.server.tasks.run_stk_worker`
+    """The last time each worker's STK sweeper went round (:func:`sync.server.tasks.run_stk_sweeper`
     writes it): readiness and the metrics call a worker stale when it has not been seen for
     ``KAUNTA_HQ_WORKER_STALE_S`` while callbacks wait. One small row per worker; a worker
     that stops for good leaves its row, which only ever reads as stale."""
