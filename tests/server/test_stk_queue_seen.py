@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from sync.server.callbacks.models import StkWorkerHeartbeat
-from sync.server.tasks import decide_stk_callbacks, run_stk_sweeper, run_stk_tasks
+from sync.server.tasks import STK_QUEUE, decide_stk_callbacks, run_stk_sweeper, run_stk_tasks
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll
 from tests.server.test_callbacks import body, post, register
@@ -66,6 +66,11 @@ def test_stored_callbacks_without_a_worker_are_depth_and_need_attention_until_on
     assert body_["attention"] == "stk worker no worker"
     assert body_["stk_waiting"] == 5
     assert body_["depth"] == body_["tasks_waiting"] + 5
+    # the wake-up the first callback enqueued is not counted as a task waiting: the five
+    # records are that queue's work, counted once
+    assert _stk_tasks_ready() == 1
+    others = DBTaskResult.objects.ready().exclude(queue_name=STK_QUEUE).count()
+    assert body_["tasks_waiting"] == others
     assert body_["stk_worker"] == "no worker"
     assert body_["stk_oldest_age_s"] >= 0
     text = client.get("/metrics").content.decode()

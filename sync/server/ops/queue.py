@@ -2,7 +2,8 @@
 
 Two queues (sync/server/tasks.py):
 
-- **django-tasks-db**'s table (PayPal webhooks and IPN messages, eTIMS rounds). That library
+- **django-tasks-db**'s table (PayPal webhooks and IPN messages, eTIMS rounds; the ``stk``
+  queue's wake-ups are not counted here: the records below are that queue's work). That library
   keeps no worker heartbeat, so the closest evidence a worker is alive is the last time one
   started or finished a task (``last_worker_activity``); tasks waiting and no activity for
   ``KAUNTA_HQ_WORKER_STALE_S`` (default 120 s) is ``stale``. Without the library installed
@@ -39,8 +40,13 @@ def _tasks_state(now: datetime) -> dict[str, Any]:
         return {"queue": "no queue", "worker": "no worker", "tasks_waiting": 0}
     from django_tasks_db.models import DBTaskResult
 
+    from sync.server.tasks import STK_QUEUE
+
     counts = dict(
-        DBTaskResult.objects.values("status").annotate(n=Count("id")).values_list("status", "n")
+        DBTaskResult.objects.exclude(queue_name=STK_QUEUE)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
     )
     last = DBTaskResult.objects.aggregate(s=Max("started_at"), f=Max("finished_at"))
     seen = max((t for t in (last["s"], last["f"]) if t is not None), default=None)
