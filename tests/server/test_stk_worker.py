@@ -10,6 +10,8 @@ tests/server/test_worker_kill.py.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +19,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from sync.server.callbacks.models import PushAttempt, PushState, RecordState, StkCallbackRecord
@@ -176,3 +179,30 @@ def test_a_record_given_up_fails_its_wake_up_in_the_task_admin(client: Client, t
     assert failed.count() == 1
     assert failed.get().exception_class_path.endswith("StkCallbacksFailed")
     assert f"record(s) {bad.pk} failed" in failed.get().traceback
+
+
+def test_a_wake_up_lingers_so_a_burst_is_one_task(
+    client: Client, till: Till, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A callback that arrives while a wake-up runs is decided by that wake-up (it waits
+    ``KAUNTA_HQ_STK_LINGER_S`` for more before it ends), not by a task of its own."""
+    monkeypatch.setenv("KAUNTA_HQ_STK_LINGER_S", "2")
+    first = _callbacks(client, till, 1)
+    worker = queue_worker(STK_QUEUE, "test-linger", 0.05, batch=True)
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    try:
+        wakeups = DBTaskResult.objects.filter(task_path=decide_stk_callbacks.module_path)
+        deadline = time.monotonic() + 30
+        while not wakeups.filter(status=TaskResultStatus.RUNNING).exists():
+            assert time.monotonic() < deadline, "the wake-up never started"
+            time.sleep(0.02)
+        running = wakeups.get(status=TaskResultStatus.RUNNING)
+        second = _callbacks(client, till, 1)  # while it runs (it lingers 2 s)
+    finally:
+        thread.join(timeout=60)
+    running.refresh_from_db()
+    assert running.status == TaskResultStatus.SUCCESSFUL
+    assert running.return_value == 2  # both callbacks: the second did not wait for a task
+    decided = PushAttempt.objects.filter(attempt_id__in=first + second)
+    assert {a.state for a in decided} == {PushState.PAID}
