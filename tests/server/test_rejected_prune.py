@@ -128,3 +128,28 @@ def test_the_management_command_prunes_and_prints_what_it_did(keep_env: None) ->
     assert RejectedCallback.objects.count() == 1
     with pytest.raises(CommandError, match="at least 1"):
         call_command("prune_rejected", "--days", "0", stdout=io.StringIO())
+
+
+def _rejected_metrics(client: Client) -> dict[str, float]:
+    """The refusal counters of ``/metrics``: the total and each reason's."""
+    text = client.get("/metrics").content.decode()
+    out = {}
+    for line in text.splitlines():
+        if line.startswith('kaunta_hq_callbacks_total{outcome="rejected"}'):
+            out["total"] = float(line.split()[-1])
+        elif line.startswith("kaunta_hq_callbacks_rejected_total{"):
+            reason = line.split('reason="', 1)[1].split('"', 1)[0]
+            out[reason] = float(line.split()[-1])
+    return out
+
+
+def test_the_refusal_counters_never_go_down_when_rows_are_pruned(
+    client: Client, keep_env: None
+) -> None:
+    _aged(12, 40, "token")
+    _aged(2, 1, "address")
+    before = _rejected_metrics(client)
+    assert before == {"total": 14.0, "token": 12.0, "address": 2.0}
+    assert prune_rejected().deleted == 12
+    assert RejectedCallback.objects.count() == 2
+    assert _rejected_metrics(client) == before  # Prometheus counters: never down

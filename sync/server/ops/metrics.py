@@ -151,20 +151,18 @@ class DatabaseCollector(Collector):
             "kaunta_hq_events_ingested", "Ledger events applied", value=LedgerEvent.objects.count()
         )
         if apps.is_installed("sync.server.callbacks"):
-            from sync.server.callbacks.models import (
-                RecordState,
-                RejectedCallback,
-                StkCallbackRecord,
-            )
+            from sync.server.callbacks.models import RecordState, StkCallbackRecord
+            from sync.server.callbacks.prune import rejected_by_reason
 
-            # arrivals only ever grow (records and refusals are kept): a true counter
+            refused = rejected_by_reason()  # kept plus pruned: never goes down
+            # arrivals only ever grow (records are kept, refusals counted when pruned)
             arrived = CounterMetricFamily(
                 "kaunta_hq_callbacks",
                 "STK callback requests that arrived, by outcome (accepted and stored, rejected)",
                 labels=["outcome"],
             )
             arrived.add_metric(["accepted"], StkCallbackRecord.objects.count())
-            arrived.add_metric(["rejected"], RejectedCallback.objects.count())
+            arrived.add_metric(["rejected"], sum(refused.values()))
             yield arrived
             # where stored callbacks are now: goes up and down as they are decided
             by_state = GaugeMetricFamily(
@@ -179,8 +177,8 @@ class DatabaseCollector(Collector):
             rejected = CounterMetricFamily(
                 "kaunta_hq_callbacks_rejected", "Refused callbacks by reason", labels=["reason"]
             )
-            for reason, n in RejectedCallback.objects.values_list("reason").annotate(n=Count("id")):
-                rejected.add_metric([str(reason)], n)
+            for reason, n in sorted(refused.items()):
+                rejected.add_metric([reason], n)
             yield rejected
             from sync.server.callbacks.paypal_models import IpnMessage, PayPalWebhookEvent
 
