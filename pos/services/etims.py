@@ -25,6 +25,7 @@ from pos.domain.messages import Message, text
 __all__ = [
     "PRINT_GRACE_S",
     "PROVISIONAL_MARK",
+    "SCU_HEADING",
     "EtimsPhase",
     "EtimsService",
     "EtimsView",
@@ -46,6 +47,9 @@ FOLLOW_S = 600.0
 #: Printed and shown on a receipt KRA has not signed yet (the law's wording is "tax
 #: invoice"; the mark stays in English on the receipt, as KRA's own labels do).
 PROVISIONAL_MARK = "NOT YET A TAX INVOICE - KRA has not signed this sale yet"
+#: The heading under a signed block's title, on screen as on paper (KRA's own term,
+#: reference 4.3; the printed block: ``pos.services.devices.kra_blocks``).
+SCU_HEADING = "SCU INFORMATION"
 #: The block's labels that are the shop's words, not KRA's (``sync.etims.receipt`` writes
 #: them): in the receipt's language(s). KRA's own terms (the title, SCU ID, CU Invoice
 #: No., Internal Data, Receipt Signature) and the mark above stay as KRA prints them.
@@ -91,7 +95,7 @@ class KraBlock:
                 out.extend(_wrap(own(LATER_PAGE), width))
                 out.append("[QR] " + self.qr_url if len(self.qr_url) + 5 <= width else "[QR code]")
             return [*out, "-" * width]
-        out = ["-" * width, self.title.center(width)]
+        out = ["-" * width, self.title.center(width), SCU_HEADING]
         for english, value in self.rows:
             label = own(english) if english in OWN_LABELS else english
             if len(label) + len(value) + 1 <= width:
@@ -269,8 +273,9 @@ class EtimsService:
         """The manager logged in has seen the eTIMS tampering alert: recorded in the
         audit log with who and when, and the alert no longer comes back at start-up
         (``kaunta verify`` still names every problem: the file stays as found). Returns
-        why it was refused (not a manager, nothing to acknowledge), or None. Blocking
-        (the till's database): call it from the till worker, not the GUI thread."""
+        None, or why there was nothing to acknowledge; raises ``PermissionDenied`` (or
+        ``NotLoggedIn``) unless a manager is logged in. Blocking (the till's database):
+        call it from the till worker, not the GUI thread."""
         if self._acknowledge is None:
             from pos.services.etims_tampering import ACK_NOTHING
 
