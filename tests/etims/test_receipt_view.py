@@ -11,8 +11,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pytestqt.qtbot import QtBot
 
+from drivers.escpos.document import Pair, Text
 from pos.etims_link import EtimsLink
-from pos.services.etims import PROVISIONAL_MARK, KraBlock
+from pos.services.devices import kra_blocks
+from pos.services.etims import PROVISIONAL_MARK, SCU_HEADING, KraBlock
 from pos.services.terminal import Terminal
 from pos.ui.dialogs import ReceiptDialog
 from sync.etims.sandbox import EtimsSandbox
@@ -50,6 +52,34 @@ def test_a_signed_sale_shows_the_scu_block_and_its_qr_code(
         bar = dialog.text.verticalScrollBar()
         bar.setValue(bar.maximum())
         dialog.grab().save(str(Path(SHOT)))
+
+
+def test_the_screens_kra_block_says_what_the_printed_one_says(
+    qtbot: QtBot, cashier: Terminal, link_parts: tuple[EtimsLink, EtimsSandbox, Watch]
+) -> None:
+    """Screen and paper alike: the title, the "SCU INFORMATION" heading under it, then
+    each row, in the printed order (the receipt dialog and the receipts browser both
+    show ``KraBlock.text_lines``)."""
+    link, _box, watch = link_parts
+    sale = cash_sale(cashier, (UHT, 1))
+    link.start()
+    watch.until(lambda v: v.signed == 1)
+    block = link.block_for(sale)
+    assert block is not None
+    dialog = ReceiptDialog(None, cashier.receipts.receipt(sale), None, kra=block)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    shown = [line.strip() for line in dialog.text.toPlainText().splitlines()]
+    printed = [
+        b.text if isinstance(b, Text) else b.left
+        for b in kra_blocks(block)
+        if isinstance(b, Text | Pair) and not (isinstance(b, Text) and b.text.startswith("TRAIN"))
+    ]
+    assert printed[:2] == [block.title, SCU_HEADING]
+    start = shown.index(block.title)
+    assert shown[start + 1] == SCU_HEADING
+    at = start
+    for label in printed:  # every printed line on screen, in the same order
+        at = next(i for i in range(at, len(shown)) if shown[i].startswith(label))
 
 
 def test_an_unsigned_sale_shows_the_provisional_mark_and_no_qr_code(
