@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -373,6 +374,29 @@ class DjangoQueue(QueueStore):
     def last_number(self, branch: str) -> int:
         return int(self._device(branch).last_invc_no)
 
+    def needs_probe(self, branch: str) -> bool:
+        """True when this process has not checked the branch's counter against KRA's, or
+        the counter went back since it last looked (a database restored under a running
+        worker): the ``Submitter`` then asks KRA about the next number before it numbers
+        a sale (``Submitter._probe``, the till's check). A head office database put back
+        from a backup does not know the numbers KRA signed after it, and a mark kept in
+        the database would come back with it, so the mark is this process's: a worker
+        started after a restore probes each branch once, before its first number."""
+        device = self._device(branch)
+        key = _probe_key(branch, device)
+        with _PROBED_LOCK:
+            seen = _PROBED.get(key)
+            if seen is None or device.last_invc_no < seen:
+                return True
+            _PROBED[key] = int(device.last_invc_no)
+        return False
+
+    def mark_probed(self, branch: str, now: datetime) -> None:
+        device = self._device(branch)
+        with _PROBED_LOCK:
+            _PROBED[_probe_key(branch, device)] = int(device.last_invc_no)
+        log.info("eTIMS branch %s: counter checked against KRA's at %s", branch, now)
+
     def renumber(
         self,
         branch: str,
@@ -415,6 +439,19 @@ class DjangoQueue(QueueStore):
                 QueueEntry.objects.filter(branch=device, id=position).update(
                     state="waiting", updated_at=now, result_seq=_next_result(device)
                 )
+
+
+#: what this process saw of each branch's counter when it last checked it against KRA's
+#: (``DjangoQueue.needs_probe``), keyed by database, branch and device row
+_PROBED: dict[tuple[str, str, int, str], int] = {}
+_PROBED_LOCK = threading.Lock()
+
+
+def _probe_key(branch: str, device: BranchDevice) -> tuple[str, str, int, str]:
+    """The probe mark's key: the database (two head offices in one process, as the tests
+    run them), the branch and the device row (a device set up again is another row)."""
+    name = str(connection.settings_dict.get("NAME") or "")
+    return (name, branch, int(device.pk), device.created_at.isoformat())
 
 
 def _next_result(device: BranchDevice) -> int:
