@@ -77,9 +77,10 @@ def world(
         assert run_round(device, settings=kra, secrets=secrets).stopped
         oldest = QueueEntry.objects.filter(branch=device, state="waiting").order_by("id").first()
         assert oldest is not None
-        QueueEntry.objects.filter(pk=oldest.pk).update(
-            enqueued_at=timezone.now() - timedelta(hours=30)
-        )
+        # the factory's sales were made at T0, months ago; the age counts from when a
+        # sale was made, so: all made an hour ago, the oldest waiting one 30 hours ago
+        QueueEntry.objects.filter(branch=device).update(made_at=timezone.now() - timedelta(hours=1))
+        QueueEntry.objects.filter(pk=oldest.pk).update(made_at=timezone.now() - timedelta(hours=30))
         user = User.objects.create_user("otieno", password=PASSWORD)
         Profile.objects.create(user=user, role=HqRole.AREA_MANAGER).stores.set([nairobi])
         server = make_server("127.0.0.1", 0, get_wsgi_application(), _Server, _Quiet)

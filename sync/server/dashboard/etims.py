@@ -38,7 +38,7 @@ from sync.server.accounts.models import HqRole
 from sync.server.dashboard.views import hq_page
 from sync.server.etims.catalog import unregistered
 from sync.server.etims.i18n import in_page_language
-from sync.server.etims.models import BranchDevice, QueueAction, QueueEntry
+from sync.server.etims.models import BranchDevice, QueueAction, QueueEntry, made_expression
 from sync.server.etims.put_back import (
     NOTE_MAX,
     NOTE_MIN,
@@ -84,14 +84,14 @@ def branches(
     for device in BranchDevice.objects.filter(store__in=stores).select_related("store"):
         rows = QueueEntry.objects.filter(branch=device)
         counts = {r["state"]: r["n"] for r in rows.values("state").annotate(n=Count("id"))}
-        oldest = rows.exclude(state="signed").aggregate(m=Min("enqueued_at"))["m"]
+        oldest = rows.exclude(state="signed").aggregate(m=Min(made_expression()))["m"]
         age = _age(now, oldest)
         parked = [
-            {"entry": e, "age": age_text(_age(now, e.enqueued_at))}
+            {"entry": e, "age": age_text(_age(now, e.made))}
             for e in rows.filter(state="parked").order_by("id")[:ROWS]
         ]
         unsigned = [
-            {"entry": e, "age": age_text(_age(now, e.enqueued_at))}
+            {"entry": e, "age": age_text(_age(now, e.made))}
             for e in rows.filter(state__in=("waiting", "in_doubt")).order_by("id")[:ROWS]
         ]
         missing = unregistered(device)

@@ -36,7 +36,13 @@ from sync.etims.client import encode
 from sync.etims.models import EtimsError, Signature
 from sync.etims.queue import Contended, Entry, EntryKind, EntryState, QueueStats, QueueStore
 from sync.etims.queue_sqlite import GENESIS, chain_hash, file_lock
-from sync.server.etims.models import BranchDevice, QueueEntry, SealedSecret, SignedInvoice
+from sync.server.etims.models import (
+    BranchDevice,
+    QueueEntry,
+    SealedSecret,
+    SignedInvoice,
+    made_expression,
+)
 
 __all__ = [
     "DjangoQueue",
@@ -228,7 +234,7 @@ class DjangoQueue(QueueStore):
     def stats(self, branch: str, now: datetime, alert_after: timedelta) -> QueueStats:
         rows = self._rows(branch).order_by()
         counts = {r["state"]: r["n"] for r in rows.values("state").annotate(n=Count("id"))}
-        oldest = rows.exclude(state="signed").aggregate(m=Min("enqueued_at"))["m"]
+        oldest = rows.exclude(state="signed").aggregate(m=Min(made_expression()))["m"]
         return QueueStats(
             waiting=counts.get("waiting", 0),
             in_doubt=counts.get("in_doubt", 0),
@@ -270,6 +276,7 @@ class DjangoQueue(QueueStore):
                     "body": json.loads(json.dumps(body)),
                     "original_doc_id": original_doc_id,
                     "enqueued_at": now,
+                    "made_at": _made_at(body),
                     "updated_at": now,
                 },
             )
@@ -439,6 +446,19 @@ class DjangoQueue(QueueStore):
                 QueueEntry.objects.filter(branch=device, id=position).update(
                     state="waiting", updated_at=now, result_seq=_next_result(device)
                 )
+
+
+def _made_at(body: Mapping[str, Any]) -> datetime | None:
+    """The document's ``closed_at`` (a sale's or a refund's, checked when the ledger took
+    it), or None when it has none readable (its arrival then counts)."""
+    value = body.get("closed_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        made = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return made if made.tzinfo is not None else None
 
 
 #: what this process saw of each branch's counter when it last checked it against KRA's
