@@ -124,10 +124,36 @@ def database_from_url(url: str) -> dict[str, Any]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "OPTIONS": dict(parse_qsl(parts.query)),
+        "OPTIONS": _postgres_options(dict(parse_qsl(parts.query))),
         "CONN_MAX_AGE": CONN_MAX_AGE,
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def _postgres_options(given: dict[str, str]) -> dict[str, Any]:
+    """libpq options that keep a vanished client from holding locks for hours.
+
+    A worker frozen or cut off mid-batch (a lost VM, a stopped process, a network gone)
+    keeps its session open, and with it the row locks on the callbacks it claimed: ``SKIP
+    LOCKED`` makes every other worker pass them by, and the result-number lock stops them
+    all. TCP keepalives find a peer that is gone within about 25 s, and
+    ``idle_in_transaction_session_timeout`` (``KAUNTA_HQ_PG_IDLE_TX_TIMEOUT_S``, 60 s by
+    default, 0 to turn it off) ends a session whose client stopped in the middle of a
+    transaction: its work is rolled back and its locks go. No transaction here waits on its
+    client that long (a batch takes milliseconds). Options in ``DATABASE_URL`` win."""
+    out: dict[str, Any] = {
+        "keepalives": "1",
+        "keepalives_idle": "10",
+        "keepalives_interval": "5",
+        "keepalives_count": "3",
+    }
+    idle_s = float(os.environ.get("KAUNTA_HQ_PG_IDLE_TX_TIMEOUT_S", "60"))
+    if idle_s > 0:
+        out["options"] = f"-c idle_in_transaction_session_timeout={int(idle_s * 1000)}"
+    if "options" in given and "options" in out:
+        given = {**given, "options": f"{out['options']} {given['options']}"}
+    out.update(given)
+    return out
 
 
 _DEFAULT_DB = f"sqlite:///{(DATA_DIR / 'kaunta-hq.sqlite3').resolve()}"

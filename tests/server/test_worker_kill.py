@@ -363,6 +363,57 @@ def test_a_worker_killed_mid_batch_leaves_every_callback_processed_once_postgres
 
 
 @pytest.mark.slow
+def test_a_worker_frozen_mid_batch_holds_no_callback_back_for_long_postgresql(
+    pg_hq: tuple[HeadOffice, str], tmp_path: Path
+) -> None:
+    """A worker that stops mid-batch without dying (a lost VM, SIGSTOP: its socket stays
+    open) would keep its claimed records locked, and SKIP LOCKED would make every other
+    worker pass them by; the session's idle-in-transaction timeout ends it (3 s here,
+    60 s by default), and a live worker decides them."""
+    import psycopg
+
+    hq, url = pg_hq
+    env = {**hq.env, "KAUNTA_HQ_PG_IDLE_TX_TIMEOUT_S": "3"}
+    attempts = hq.stk_callbacks(N_STK)
+    log = tmp_path / "workers.log"
+    with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as watch:
+        (eighth,) = holder.execute(
+            "SELECT attempt_id FROM hq_callbacks_stkcallbackrecord ORDER BY id OFFSET 7 LIMIT 1"
+        ).fetchone() or (None,)
+        holder.execute(
+            "SELECT id FROM hq_callbacks_pushattempt WHERE id = %s FOR UPDATE", (eighth,)
+        )
+        frozen = worker(env, log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            (waiting,) = watch.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND query LIKE %s",
+                ("%hq_callbacks_pushattempt%",),
+            ).fetchone() or (0,)
+            if waiting:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"the worker never got stuck in its batch: {hq.counts()}")
+        frozen.send_signal(signal.SIGSTOP)  # its batch holds every record it claimed
+        holder.rollback()  # the batch's statement finishes; the frozen client never commits
+    live = worker(env, log)
+    try:
+        deadline = time.monotonic() + 90
+        while hq.counts()["stk"] != {"done": N_STK} and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert hq.counts()["stk"] == {"done": N_STK}, (hq.counts(), log.read_text()[-3000:])
+    finally:
+        live.send_signal(signal.SIGTERM)
+        frozen.send_signal(signal.SIGKILL)
+        frozen.wait(timeout=10)
+        live.wait(timeout=60)
+    assert len(set(hq.counts()["seqs"])) == N_STK  # each decided once, its own number
+    assert len(attempts) == N_STK
+
+
+@pytest.mark.slow
 def test_workers_killed_at_random_moments_leave_every_callback_processed_once_sqlite(
     tmp_path: Path,
 ) -> None:
