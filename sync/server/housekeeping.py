@@ -9,6 +9,10 @@ process, one bounded batch a call, and again at the next call while it finds row
 a backlog (the first run on a year of rows) is worked off a batch a second instead of in one
 long transaction.
 
+The sweeper also makes ready again every task RUNNING past ``KAUNTA_HQ_TASK_LEASE_S`` (a
+worker that died with it: :mod:`sync.server.callbacks.task_lease`), once a minute, where
+before only a worker's start did.
+
 Finished task results are kept ``KAUNTA_HQ_TASK_RESULTS_KEEP_DAYS`` days (default 7) when
 successful and ``KAUNTA_HQ_FAILED_TASKS_KEEP_DAYS`` (default 30) when failed: the failed ones
 are what the task admin's *Failed* view is for, and they stay longer. Ready and running
@@ -67,6 +71,12 @@ def prune_task_results(batch: int = TASK_BATCH) -> int:
     return int(DBTaskResult.objects.filter(pk__in=ids).delete()[0])
 
 
+def _release_abandoned() -> int:
+    from sync.server.callbacks.task_lease import release_stale_running
+
+    return release_stale_running()
+
+
 def _prune_rejected_batch() -> int:
     from sync.server.callbacks.prune import prune_rejected
 
@@ -81,6 +91,9 @@ class Housekeeping:
         default_factory=lambda: {
             "rejected callbacks": (60.0, _prune_rejected_batch),
             "finished task results": (60.0, prune_task_results),
+            # a task RUNNING past the lease belongs to a worker that is gone: ready again
+            # now, not only when some worker next starts (task_lease.py)
+            "abandoned tasks": (60.0, _release_abandoned),
         }
     )
     last: dict[str, float] = field(default_factory=dict)
@@ -100,6 +113,6 @@ class Housekeeping:
                 log.exception("housekeeping: %s not pruned; again in %s s", name, every)
                 continue
             if done[name]:
-                log.info("housekeeping: %s %s deleted", done[name], name)
+                log.info("housekeeping: %s: %s rows", name, done[name])
                 del self.last[name]  # a backlog: the next batch at the next round
         return done

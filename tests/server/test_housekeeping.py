@@ -92,3 +92,14 @@ def test_a_keeping_time_that_is_not_a_number_keeps_the_default(
     _task(TaskResultStatus.SUCCESSFUL, 6)
     assert prune_task_results() == 0  # 7 days, the default
     assert "not a whole number of days" in caplog.text
+
+
+def test_a_task_left_running_past_its_lease_is_made_ready_at_the_next_round() -> None:
+    """A worker that died with a task RUNNING: the sweeper makes it ready again within a
+    minute, not only when some worker next starts."""
+    gone = _task(TaskResultStatus.RUNNING, 0)
+    alive = _task(TaskResultStatus.RUNNING, 0)
+    DBTaskResult.objects.filter(pk=gone).update(started_at=timezone.now() - timedelta(seconds=301))
+    run_stk_sweeper(0, rounds=1)
+    assert DBTaskResult.objects.get(pk=gone).status == TaskResultStatus.READY
+    assert DBTaskResult.objects.get(pk=alive).status == TaskResultStatus.RUNNING
