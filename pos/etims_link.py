@@ -560,7 +560,7 @@ class EtimsLink:
         its class is one KRA's list lacks (recorded: its documents park saying why). KRA
         away or refusing raises."""
         try:
-            return self._registry.register(
+            registered = self._registry.register(
                 line,
                 rates=self._cache.tax_rates(),
                 band_by_vat_code=self.settings.band_by_vat_code,
@@ -570,6 +570,8 @@ class EtimsLink:
         except UnlistedClass as exc:
             self._refuse(line, exc)
             return None
+        self._refused_items.pop(str(line["sku"]), None)  # KRA took it: no longer refused
+        return registered
 
     def _refuse(self, line: Mapping[str, Any], exc: Exception) -> None:
         sku = str(line["sku"])
@@ -607,6 +609,8 @@ class EtimsLink:
                 raise  # KRA away: the round stops, nothing is marked refused
             except (EtimsRejected, EtimsError, ValueError) as exc:
                 self._refuse(line, exc)
+            else:  # KRA took it: an earlier refusal no longer stands
+                self._refused_items.pop(str(line["sku"]), None)
 
     def _catalog_missing(self, limit: int) -> list[dict[str, Any]]:
         """Active products not registered, or registered under another class than

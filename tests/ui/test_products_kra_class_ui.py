@@ -5,6 +5,7 @@ while the till's eTIMS worker talks to the simulator on 127.0.0.1."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -136,11 +137,47 @@ def test_a_manager_sets_a_products_class_and_the_list_shows_what_kra_registered(
     products.kra_class.setText("1234567890")
     till.click(products.ok_button)
     till.until(lambda: "Saved" in products.message.text(), WAIT_MS)
-    # registered earlier under the default, so it stays registered as that; the
-    # re-registration under the unlisted class is refused and the reason shown
-    refreshed_until(lambda: "1234567890" in _cells(products, "DAI-0003")[2])
+    # registered earlier under the default, so KRA still has that; the re-registration
+    # under the unlisted class is refused: the row says refused (never "registered"),
+    # the class cell its own class, the reason and what KRA still has under the pointer
+    refreshed_until(lambda: _cells(products, "DAI-0003")[0] == "refused")
     status, code, tip = _cells(products, "DAI-0003")
-    assert status == "registered"
-    assert "registering again" in code
+    assert status == "refused"
+    assert code == "1234567890"
+    assert f"KRA still has it as {DEFAULT_CLASS}." in tip
     assert "DAI-0003" in tip
     assert "not in KRA's list" in tip
+    r = _row(products, "DAI-0003")
+    assert products.table.item(r, 3).toolTip() == tip
+    assert "register 1 listed products again" in products.kra_note.text()
+    assert products.kra_note.isVisible()
+    _readable_at_1024(till, products)
+
+    # a listed class again: KRA takes it and the refusal no longer stands
+    products.kra_class.setText(MILK_CLASS)
+    till.click(products.ok_button)
+    till.until(lambda: "Saved" in products.message.text(), WAIT_MS)
+    refreshed_until(lambda: _cells(products, "DAI-0003") == ("registered", MILK_CLASS, ""))
+    assert link.kra_items()["DAI-0003"].refused == ""
+
+
+def _readable_at_1024(till: Till, products: ProductsDialog) -> None:
+    """At the till's 1024x768 the KRA columns show their whole text (the class column
+    was cut to a few digits, "5059690..."); the picture goes to
+    ``KAUNTA_SHOTS_DIR`` when set."""
+    products.window().resize(1024, 768)
+    products.resize(1024, 768)
+    till.idle()
+    shots = os.environ.get("KAUNTA_SHOTS_DIR")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        products.grab().save(str(Path(shots) / "products-kra-refused-1024.png"))
+    table = products.table
+    metrics = table.fontMetrics()
+    for r in range(table.rowCount()):
+        for c in (3, 4):
+            item = table.item(r, c)
+            assert item is not None
+            need = metrics.horizontalAdvance(item.text())
+            assert table.columnWidth(c) >= need, (item.text(), table.columnWidth(c), need)
+    assert table.columnWidth(0) >= metrics.horizontalAdvance("Brookside Fresh Milk")

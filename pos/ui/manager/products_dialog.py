@@ -114,7 +114,10 @@ class ProductsDialog(KauntaDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(TOUCH_HEIGHT)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name wraps
+        for column in (1, 2, 3, 4):  # whole codes, prices, KRA's status and class
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._chosen)
         left.addWidget(self.table)
         # KRA eTIMS: what KRA knows of each SKU (``saveItem``); None while eTIMS is off
@@ -215,7 +218,7 @@ class ProductsDialog(KauntaDialog):
         registered = self.registered
         self.table.setColumnHidden(3, registered is None)
         self.table.setColumnHidden(4, registered is None)
-        missing = refused = 0
+        missing = refused = again = 0
         self.table.blockSignals(True)
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
@@ -226,6 +229,8 @@ class ProductsDialog(KauntaDialog):
                 if (known is None or not known.registered) and row.active:
                     missing += 1
                     refused += bool(reason)
+                elif known is not None and known.refused and row.active:
+                    again += 1
             cells = (row.name, row.sku, str(row.price), kra, kra_class)
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -235,32 +240,48 @@ class ProductsDialog(KauntaDialog):
                     item.setToolTip(reason)
                 self.table.setItem(i, j, item)
         self.table.blockSignals(False)
-        self.kra_note.setVisible(bool(missing))
-        note = self.tr(
-            "{n} listed products are not registered with KRA yet. Kaunta registers them "
-            "while KRA is online, and always before a sale of one is sent."
-        ).format(n=missing)
-        if refused:
-            note += " " + self.tr(
-                "KRA refused {n} of them: point at one for the reason (often an item "
-                "class KRA does not list)."
-            ).format(n=refused)
-        self.kra_note.setText(note)
+        self.kra_note.setVisible(bool(missing or again))
+        notes = []
+        if missing:
+            note = self.tr(
+                "{n} listed products are not registered with KRA yet. Kaunta registers "
+                "them while KRA is online, and always before a sale of one is sent."
+            ).format(n=missing)
+            if refused:
+                note += " " + self.tr(
+                    "KRA refused {n} of them: point at one for the reason (often an item "
+                    "class KRA does not list)."
+                ).format(n=refused)
+            notes.append(note)
+        if again:
+            notes.append(
+                self.tr(
+                    "KRA refused to register {n} listed products again (a new item class "
+                    "or VAT band): point at one for the reason."
+                ).format(n=again)
+            )
+        self.kra_note.setText(" ".join(notes))
 
     def _kra_cells(self, row: ProductRow, known: KraItem | None) -> tuple[str, str, str]:
-        """The KRA status, the KRA item class and the refusal (tool tip) of one row.
-        The class shown is the product's own (or "branch default"); one registered
-        under another class says so (Kaunta registers it again with the new one)."""
+        """The KRA status, the KRA item class and the detail (tool tip) of one row.
+        The class shown is the product's own (or "branch default"), short enough for
+        its column at 1024 pixels; what KRA has instead goes in the detail. A product
+        whose latest registration KRA refused says "refused", even when KRA still has
+        it from an earlier one (saveItem again after a new class or VAT band): never
+        "registered" while KRA refuses what the product is now."""
         wanted = row.kra_item_class or self.tr("branch default")
-        if known is not None and known.refused and not known.registered:
+        if known is not None and known.refused:
+            if known.registered and known.item_class:
+                still = self.tr("KRA still has it as {now}.").format(now=known.item_class)
+                return self.tr("refused"), wanted, f"{known.refused}\n{still}"
             return self.tr("refused"), wanted, known.refused
         if known is None or not known.registered:
             return self.tr("not registered"), wanted, ""
         now = known.item_class
         if row.kra_item_class and now and now != row.kra_item_class:
-            text = self.tr("{wanted} (registered as {now}; registering again)")
-            return self.tr("registered"), text.format(wanted=wanted, now=now), known.refused
-        return self.tr("registered"), now or wanted, known.refused
+            detail = self.tr("Registered as {now}; Kaunta registers it again as {wanted}.")
+            return self.tr("registering again"), wanted, detail.format(now=now, wanted=wanted)
+        return self.tr("registered"), now or wanted, ""
 
     def _chosen(self) -> None:
         selected = self.table.selectionModel().selectedRows()
