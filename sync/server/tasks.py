@@ -63,7 +63,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
@@ -199,11 +199,31 @@ def _failed_try(record_id: int, exc: BaseException) -> str:
     return "retry"
 
 
+#: a record that met a lock or serialisation failure waits this long (not counted as a try)
+CONTENDED_RETRY = timedelta(seconds=1)
+
+
+def _contended(record_id: int, exc: OperationalError) -> str:
+    """A deadlock, a serialisation failure or a lock wait that timed out says nothing about
+    the callback: it waits :data:`CONTENDED_RETRY` and is tried again, its tries not
+    counted (five of those in half a minute must not give a customer's payment up)."""
+    with transaction.atomic():
+        StkCallbackRecord.objects.filter(pk=record_id, state=RecordState.RECEIVED).update(
+            retry_at=timezone.now() + CONTENDED_RETRY,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+    log.warning("callback %s met a lock (%s); again in %s", record_id, exc, CONTENDED_RETRY)
+    return "retry"
+
+
 def decide_alone(record_id: int) -> str:
     """:func:`decide` with the failure counted (see the module doc); the record's state or
-    ``"retry"``."""
+    ``"retry"``. A database error (:class:`OperationalError`: a deadlock, a lock, the
+    connection) is not the callback's fault and is not counted as a try."""
     try:
         return decide(record_id)
+    except OperationalError as exc:
+        return _contended(record_id, exc)
     except Exception as exc:
         return _failed_try(record_id, exc)
 

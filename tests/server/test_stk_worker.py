@@ -26,6 +26,7 @@ from sync.server.callbacks.models import PushAttempt, PushState, RecordState, St
 from sync.server.tasks import (
     MAX_TRIES,
     STK_QUEUE,
+    decide_alone,
     decide_batch,
     decide_stk_callbacks,
     queue_worker,
@@ -206,3 +207,37 @@ def test_a_wake_up_lingers_so_a_burst_is_one_task(
     assert running.return_value == 2  # both callbacks: the second did not wait for a task
     decided = PushAttempt.objects.filter(attempt_id__in=first + second)
     assert {a.state for a in decided} == {PushState.PAID}
+
+
+def test_a_lock_that_times_out_is_not_counted_as_a_try(
+    client: Client, till: Till, hq_db: str
+) -> None:
+    """A lock wait that gives up (here: another session holds the attempt's row past the
+    lock timeout) says nothing about the callback: it waits a second and is tried again,
+    its tries untouched, so contention can never use up a payment's five tries."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite: one writer at a time; the lock wait needs PostgreSQL's row locks")
+    import psycopg
+
+    (attempt,) = _callbacks(client, till, 1)
+    record = StkCallbackRecord.objects.get(attempt__attempt_id=attempt)
+    with psycopg.connect(hq_db) as holder:
+        holder.execute(
+            "SELECT id FROM hq_callbacks_pushattempt WHERE id = %s FOR UPDATE",
+            (record.attempt_id,),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            for _ in range(MAX_TRIES + 2):
+                assert decide_alone(record.pk) == "retry"
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+    record.refresh_from_db()
+    assert (record.state, record.tries) == (RecordState.RECEIVED, 0)
+    assert "LockNotAvailable" in record.last_error or "lock timeout" in record.last_error
+    assert record.retry_at is not None
+    StkCallbackRecord.objects.filter(pk=record.pk).update(retry_at=None)
+    assert decide_batch() == 1  # the lock gone: decided at the next try
+    assert PushAttempt.objects.get(attempt_id=attempt).state == PushState.PAID
