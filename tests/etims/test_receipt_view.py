@@ -25,18 +25,29 @@ __all__ = ["link_parts"]  # the fixture, shared with the worker's tests
 SHOT = os.environ.get("KAUNTA_ETIMS_SHOT")  # set by docs tooling to keep the picture
 
 
-def test_a_signed_sale_shows_the_scu_block_and_its_qr_code(
-    qtbot: QtBot, cashier: Terminal, link_parts: tuple[EtimsLink, EtimsSandbox, Watch]
-) -> None:
-    link, box, watch = link_parts
-    sale = cash_sale(cashier, (UHT, 2))
+def _signed_dialog(
+    qtbot: QtBot,
+    cashier: Terminal,
+    link_parts: tuple[EtimsLink, EtimsSandbox, Watch],
+    quantity: int,
+) -> tuple[ReceiptDialog, KraBlock]:
+    """A cash sale the simulator signed, shown in the receipt dialog with its block."""
+    link, _box, watch = link_parts
+    sale = cash_sale(cashier, (UHT, quantity))
     link.start()
     watch.until(lambda v: v.signed == 1)
     block = link.block_for(sale)
     assert block is not None
-    receipt = cashier.receipts.receipt(sale)
-    dialog = ReceiptDialog(None, receipt, None, kra=block)  # type: ignore[arg-type]
+    dialog = ReceiptDialog(None, cashier.receipts.receipt(sale), None, kra=block)  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
+    return dialog, block
+
+
+def test_a_signed_sale_shows_the_scu_block_and_its_qr_code(
+    qtbot: QtBot, cashier: Terminal, link_parts: tuple[EtimsLink, EtimsSandbox, Watch]
+) -> None:
+    box = link_parts[1]
+    dialog, block = _signed_dialog(qtbot, cashier, link_parts, 2)
     dialog.show()
     text = dialog.text.toPlainText()
     assert "TAX INVOICE" in text
@@ -60,14 +71,7 @@ def test_the_screens_kra_block_says_what_the_printed_one_says(
     """Screen and paper alike: the title, the "SCU INFORMATION" heading under it, then
     each row, in the printed order (the receipt dialog and the receipts browser both
     show ``KraBlock.text_lines``)."""
-    link, _box, watch = link_parts
-    sale = cash_sale(cashier, (UHT, 1))
-    link.start()
-    watch.until(lambda v: v.signed == 1)
-    block = link.block_for(sale)
-    assert block is not None
-    dialog = ReceiptDialog(None, cashier.receipts.receipt(sale), None, kra=block)  # type: ignore[arg-type]
-    qtbot.addWidget(dialog)
+    dialog, block = _signed_dialog(qtbot, cashier, link_parts, 1)
     shown = [line.strip() for line in dialog.text.toPlainText().splitlines()]
     printed = [
         b.text if isinstance(b, Text) else b.left

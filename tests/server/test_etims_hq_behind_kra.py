@@ -1,8 +1,10 @@
 """Head office's branch counter behind KRA's (a head-office database restore, a device
 also used elsewhere): a round never signs a sale with the invoice KRA holds for another
 sale under its number; it skips KRA's numbers and the sale goes with its own signature
-(``DjangoQueue.renumber``), and a refusal of the device's key parks nothing. SQLite and
-PostgreSQL, simulator over real HTTP."""
+(``DjangoQueue.renumber``), and a refusal of the device's key parks nothing. Before a
+branch's first number a worker asks KRA's counter (``DjangoQueue.needs_probe``, the
+till's probe), so a counter behind KRA's is found before a sale is sent under a number
+KRA holds. SQLite and PostgreSQL, simulator over real HTTP."""
 
 from __future__ import annotations
 
@@ -78,14 +80,19 @@ def _signed_elsewhere(box: EtimsSandbox, branch: tuple[str, str], invc_no: int) 
     assert other.submit(invoice).signature is not None
 
 
-def test_a_round_skips_the_numbers_kra_holds_for_other_sales(
-    client: Client, box: EtimsSandbox, branch: tuple[str, str]
-) -> None:
+def _enrolled_branch(client: Client, branch: tuple[str, str]) -> tuple[BranchDevice, Till]:
+    """A new store with the branch's device at head office and an enrolled till."""
     store = new_store()
     device: BranchDevice = BranchDevice.objects.create(
         store=store, tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
     )
-    till = enroll(client, store)
+    return device, enroll(client, store)
+
+
+def test_a_round_skips_the_numbers_kra_holds_for_other_sales(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    device, till = _enrolled_branch(client, branch)
     secrets = EnvironmentSecrets(env={})
     _applied(client, till, [till.sale("65")])
     assert run_round(device, settings=_settings(box), secrets=secrets).signed == 1
@@ -114,11 +121,7 @@ def test_a_round_skips_the_numbers_kra_holds_for_other_sales(
 def test_a_wrong_key_at_head_office_parks_nothing(
     client: Client, box: EtimsSandbox, branch: tuple[str, str]
 ) -> None:
-    store = new_store()
-    device: BranchDevice = BranchDevice.objects.create(
-        store=store, tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
-    )
-    till = enroll(client, store)
+    device, till = _enrolled_branch(client, branch)
     _applied(client, till, [till.sale("65")])
     assert run_round(device, settings=_settings(box), secrets=EnvironmentSecrets(env={})).signed
     _applied(client, till, [till.sale("70"), till.sale("80"), till.sale("90")])
@@ -135,3 +138,27 @@ def test_a_wrong_key_at_head_office_parks_nothing(
     assert (fixed.signed, fixed.parked, fixed.stopped) == (3, 0, "")
     rows = QueueEntry.objects.filter(branch=device).order_by("id")
     assert [r.invc_no for r in rows] == [1, 2, 3, 4]
+
+
+def test_the_first_round_probes_kra_and_numbers_past_what_kra_holds(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    device, till = _enrolled_branch(client, branch)
+    secrets = EnvironmentSecrets(env={})
+    # set up once (the device's key kept), then KRA signs 1 and 2 for other sales of
+    # the device that head office's database does not know about
+    assert run_round(device, settings=_settings(box), secrets=secrets).stopped == ""
+    _signed_elsewhere(box, branch, 1)
+    _signed_elsewhere(box, branch, 2)
+    _applied(client, till, [till.sale("65"), till.sale("70")])
+    device.refresh_from_db()
+    first = run_round(device, settings=_settings(box), secrets=secrets)
+    assert (first.signed, first.parked, first.stopped) == (2, 0, "")
+    rows = list(QueueEntry.objects.filter(branch=device).order_by("id"))
+    assert [(r.state, r.invc_no) for r in rows] == [("signed", 3), ("signed", 4)]
+    assert rows[0].reason == f"{words.NUMBERS_TAKEN}: 1-2; {words.COUNTER_MOVED}: 2"
+    kra = box.device(branch[0])
+    assert sorted(kra.invoices) == [1, 2, 3, 4]
+    assert kra.invoices[3].body["trdInvcNo"] == rows[0].request["trdInvcNo"]
+    device.refresh_from_db()
+    assert device.last_invc_no == 4
