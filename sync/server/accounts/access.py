@@ -62,3 +62,14 @@ class RoleAdmin(admin.ModelAdmin):
             key = f"{self.store_path}__in" if self.store_path else "pk__in"
             return qs.filter(**{key: stores})
         return qs
+
+
+class ReadOnlyAdmin(RoleAdmin):
+    """Evidence (the ledger, gateway callbacks, KRA's answers): viewed by every role within
+    its stores, never added or changed here."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from sync.server.accounts.access import RoleAdmin
+from sync.server.accounts.access import ReadOnlyAdmin as ReadOnly
 from sync.server.ledger.models import EventConflict, LedgerEvent, RefundReview, Sale
-
-
-class ReadOnly(RoleAdmin):
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
 
 
 @admin.register(LedgerEvent)
