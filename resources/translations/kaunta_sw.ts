@@ -1969,8 +1969,16 @@
         <translation>Ainisho la bidhaa la KRA</translation>
     </message>
     <message>
+        <source>KRA refused to register {n} listed products again (a new item class or VAT band): point at one for the reason.</source>
+        <translation>KRA imekataa kusajili upya bidhaa {n} zilizoorodheshwa (ainisho jipya la bidhaa au kundi jipya la VAT): elekeza kwenye moja uone sababu.</translation>
+    </message>
+    <message>
         <source>KRA refused {n} of them: point at one for the reason (often an item class KRA does not list).</source>
         <translation>KRA imekataa {n} kati yake: elekeza kwenye moja uone sababu (mara nyingi ni ainisho la bidhaa ambalo KRA haina kwenye orodha yake).</translation>
+    </message>
+    <message>
+        <source>KRA still has it as {now}.</source>
+        <translation>KRA bado inayo kama {now}.</translation>
     </message>
     <message>
         <source>Name</source>
@@ -2011,6 +2019,10 @@
     <message>
         <source>Reading {name}…</source>
         <translation>Inasoma {name}…</translation>
+    </message>
+    <message>
+        <source>Registered as {now}; Kaunta registers it again as {wanted}.</source>
+        <translation>Imesajiliwa kama {now}; Kaunta inaisajili upya kama {wanted}.</translation>
     </message>
     <message>
         <source>SKU</source>
@@ -2065,16 +2077,16 @@
         <translation>imesajiliwa</translation>
     </message>
     <message>
+        <source>registering again</source>
+        <translation>inasajiliwa upya</translation>
+    </message>
+    <message>
         <source>{count} products written to {path}.</source>
         <translation>Bidhaa {count} zimeandikwa kwenye {path}.</translation>
     </message>
     <message>
         <source>{n} listed products are not registered with KRA yet. Kaunta registers them while KRA is online, and always before a sale of one is sent.</source>
         <translation>Bidhaa {n} zilizoorodheshwa bado hazijasajiliwa na KRA. Kaunta huzisajili KRA ikiwa mtandaoni, na kila mara kabla mauzo yake hayajatumwa.</translation>
-    </message>
-    <message>
-        <source>{wanted} (registered as {now}; registering again)</source>
-        <translation>{wanted} (imesajiliwa kama {now}; inasajiliwa upya)</translation>
     </message>
     <message>
         <source>… and {more} more bad rows: all of them are listed in {path}.</source>
@@ -4276,14 +4288,34 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>KRA haikubali kifaa hiki au ufunguo wake</translation>
     </message>
     <message>
+        <source>KRA eTIMS: on {at} the KRA signatures stored in {file} were found changed outside Kaunta ({finding}). This stays here until a manager acknowledges it. Sales go on. Manager: run kaunta verify and call support.</source>
+        <comment>etims.tampered.recorded#one</comment>
+        <translation>KRA eTIMS: tarehe {at} sahihi za KRA zilizohifadhiwa kwenye {file} zilikutwa zimebadilishwa nje ya Kaunta ({finding}). Onyo hili linabaki hapa hadi meneja alithibitishe. Mauzo yanaendelea. Meneja: endesha kaunta verify kisha piga simu kwa msaada.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: on {at} the KRA signatures stored in {file} were found changed outside Kaunta ({problems} problems, the first: {finding}). This stays here until a manager acknowledges it. Sales go on. Manager: run kaunta verify and call support.</source>
+        <comment>etims.tampered.recorded#other</comment>
+        <translation>KRA eTIMS: tarehe {at} sahihi za KRA zilizohifadhiwa kwenye {file} zilikutwa zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Onyo hili linabaki hapa hadi meneja alithibitishe. Mauzo yanaendelea. Meneja: endesha kaunta verify kisha piga simu kwa msaada.</translation>
+    </message>
+    <message>
         <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({finding}). Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
         <comment>etims.tampered.alert#one</comment>
         <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta ({finding}). Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
     </message>
     <message>
+        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({finding}). They are chained the old way, without the key, and were not re-chained with it. Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
+        <comment>etims.tampered.old_chain#one</comment>
+        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta ({finding}). Zimeunganishwa kwa njia ya zamani, bila ufunguo, na hazikuunganishwa upya nao. Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
+    </message>
+    <message>
         <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({problems} problems, the first: {finding}). Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
         <comment>etims.tampered.alert#other</comment>
         <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
+    </message>
+    <message>
+        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({problems} problems, the first: {finding}). They are chained the old way, without the key, and were not re-chained with it. Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
+        <comment>etims.tampered.old_chain#other</comment>
+        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Zimeunganishwa kwa njia ya zamani, bila ufunguo, na hazikuunganishwa upya nao. Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
     </message>
     <message>
         <source>KRA had signed this sale before, as number</source>
@@ -5707,6 +5739,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Bado hakuna hifadhidata kwenye {path}: hakuna cha kuwekea nakala ya akiba.</translation>
     </message>
     <message>
+        <source>There is no eTIMS tampering finding to acknowledge.</source>
+        <comment>etims.tampered.ack_nothing</comment>
+        <translation>Hakuna ugunduzi wa kuchezewa kwa eTIMS wa kuthibitisha.</translation>
+    </message>
+    <message>
         <source>There is no open sale: scan an item to start one.</source>
         <translation>Hakuna mauzo yaliyo wazi: skani bidhaa kuanza mauzo.</translation>
     </message>
@@ -6036,6 +6073,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>tawi {branch}, ankara {invoice}: haifuati ankara iliyotiwa sahihi kabla yake (ankara iliyotiwa sahihi iliondolewa, iliongezwa au ilipangwa upya)</translation>
     </message>
     <message>
+        <source>branch {branch}, invoice {invoice}: it is chained without the key, where this file's invoices were chained with it (re-chained outside Kaunta)</source>
+        <comment>etims.tampered.unkeyed</comment>
+        <translation>tawi {branch}, ankara {invoice}: imeunganishwa bila ufunguo, ilhali ankara za faili hii ziliunganishwa nao (imeunganishwa upya nje ya Kaunta)</translation>
+    </message>
+    <message>
         <source>branch {branch}, invoice {invoice}: its signature is not the one KRA gave (hash differs)</source>
         <comment>etims.tampered.hash_differs</comment>
         <translation>tawi {branch}, ankara {invoice}: sahihi yake si ile ambayo KRA ilitoa (hashi ni tofauti)</translation>
@@ -6200,6 +6242,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>the rule {rule} that keeps signed invoices unchanged is gone</source>
         <comment>etims.tampered.rule_gone</comment>
         <translation>kanuni {rule} inayozuia ankara zilizotiwa sahihi zisibadilishwe imeondolewa</translation>
+    </message>
+    <message>
+        <source>the stored KRA signatures are chained without a key (the journal key is not loaded), so they are protected only against accidents until it is</source>
+        <translation>sahihi za KRA zilizohifadhiwa zimeunganishwa bila ufunguo (ufunguo wa jarida haujapakiwa), kwa hiyo zinalindwa dhidi ya makosa tu hadi utakapopakiwa</translation>
     </message>
     <message>
         <source>unknown sale snapshot version {version}</source>
