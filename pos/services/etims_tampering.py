@@ -66,11 +66,13 @@ ALERT = define(
     "etims.tampered.alert",
     "KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta "
     "({finding}). Sales go on and the file is kept as it was found. Manager: do not "
-    "change or delete it; run kaunta verify (it names every problem) and call support.",
+    "change or delete it; run kaunta verify (it names every problem) and call support. Then "
+    "acknowledge it in Manager > KRA eTIMS queue.",
     other="KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta "
     "({problems} problems, the first: {finding}). Sales go on and the file is kept as it "
     "was found. Manager: do not change or delete it; run kaunta verify (it names every "
-    "problem) and call support.",
+    "problem) and call support. Then "
+    "acknowledge it in Manager > KRA eTIMS queue.",
     count="problems",
 )
 
@@ -82,12 +84,14 @@ ALERT_OLD_CHAIN = define(
     "KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta "
     "({finding}). They are chained the old way, without the key, and were not re-chained "
     "with it. Sales go on and the file is kept as it was found. Manager: do not change or "
-    "delete it; run kaunta verify (it names every problem) and call support.",
+    "delete it; run kaunta verify (it names every problem) and call support. Then "
+    "acknowledge it in Manager > KRA eTIMS queue.",
     other="KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta "
     "({problems} problems, the first: {finding}). They are chained the old way, without "
     "the key, and were not re-chained with it. Sales go on and the file is kept as it was "
     "found. Manager: do not change or delete it; run kaunta verify (it names every "
-    "problem) and call support.",
+    "problem) and call support. Then "
+    "acknowledge it in Manager > KRA eTIMS queue.",
     count="problems",
 )
 
@@ -97,10 +101,12 @@ ALERT_RECORDED = define(
     "etims.tampered.recorded",
     "KRA eTIMS: on {at} the KRA signatures stored in {file} were found changed outside "
     "Kaunta ({finding}). This stays here until a manager acknowledges it. Sales go on. "
-    "Manager: run kaunta verify and call support.",
+    "Manager: run kaunta verify and call support. Then "
+    "acknowledge it in Manager > KRA eTIMS queue.",
     other="KRA eTIMS: on {at} the KRA signatures stored in {file} were found changed "
     "outside Kaunta ({problems} problems, the first: {finding}). This stays here until a "
-    "manager acknowledges it. Sales go on. Manager: run kaunta verify and call support.",
+    "manager acknowledges it. Sales go on. Manager: run kaunta verify and call support. Then "
+    "acknowledge it in Manager > KRA eTIMS queue.",
     count="problems",
 )
 

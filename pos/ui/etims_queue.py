@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.messages import Message
 from pos.services.etims import (
     EtimsPhase,
     EtimsService,
@@ -365,12 +366,19 @@ class EtimsQueueDialog(KauntaDialog):
         self.btn_unpark = action_button(
             self, self.tr("Put back in the queue"), "F6", self.unpark, role="danger"
         )
+        # the start-up check's tampering alert stays (every start) until a manager says
+        # they have seen it: audited with who, and kaunta verify still names every problem
+        self.btn_acknowledge = action_button(
+            self, self.tr("I have seen the alert"), "F7", self.acknowledge, role="danger"
+        )
         row.addWidget(self.btn_retry)
         row.addWidget(self.btn_unpark)
+        row.addWidget(self.btn_acknowledge)
         row.addStretch(1)
         layout.addLayout(row)
         layout.addWidget(self.message)
         self.ok_button = self.add_buttons(layout, self.tr("Close"), self.accept)
+        self._calls = actions
         self._follows = _Follows(self, self.service, self.show_view)
         self._timer = QTimer(self)
         self._timer.timeout.connect(lambda: self.show_view(self.view))
@@ -405,6 +413,7 @@ class EtimsQueueDialog(KauntaDialog):
         self.summary.setText(self._summary(view))
         off = view.phase in (EtimsPhase.OFF, EtimsPhase.HEAD_OFFICE)
         self.btn_retry.setEnabled(not off)
+        self.btn_acknowledge.setVisible(view.tampered is not None)
         self._selection()
 
     def _summary(self, v: EtimsView) -> str:
@@ -454,6 +463,29 @@ class EtimsQueueDialog(KauntaDialog):
         entry in doubt before resending it and never renumbers it)."""
         self.service.request(QueueAction.RETRY)
         self.show_info(self.tr("Sending now. The list follows KRA's answers."))
+
+    def acknowledge(self) -> None:
+        """The manager has seen the tampering alert: recorded in the audit log with who
+        (on the till worker), and it no longer comes back at start-up; the file stays as
+        found and ``kaunta verify`` still names every problem. Refused unless a manager is
+        logged in (the service decides)."""
+        service = self.service
+
+        def done(refused: object) -> None:
+            if isinstance(refused, Message):
+                self.show_error(i18n.render(refused))
+                return
+            self.show_info(
+                self.tr(
+                    "Recorded with your name: the alert will not come back at start-up. "
+                    "Leave the eTIMS files as they are; kaunta verify still names every "
+                    "problem."
+                )
+            )
+
+        self._calls.call(
+            service.acknowledge_tampering, done, lambda e: self.show_error(i18n.describe(e))
+        )
 
     def unpark(self) -> None:
         """Put the chosen refused entry back in the queue (after the fix)."""

@@ -272,12 +272,16 @@ class MainWindow(QMainWindow):
 
     def _etims_news(self, view: EtimsView) -> None:
         """The eTIMS worker's news (on the GUI thread): a tampering finding of its
-        start-up check shows in the red alert, in the till's language, and stays for the
-        session (a later view without it, the worker stopping, does not hide it). Sales
-        are not held up: the worker goes on and the file stays as found."""
-        if view.tampered is None or view.tampered == self._etims_tampered:
+        start-up check shows in the red alert, in the till's language, until a manager
+        acknowledges it (Manager > KRA eTIMS queue: the service then publishes views
+        without it; until then every view carries it, whoever publishes). Sales are not
+        held up: the worker goes on and the file stays as found."""
+        if view.tampered == self._etims_tampered:
             return
         self._etims_tampered = view.tampered
+        if view.tampered is None:
+            self.etims_alert.hide()
+            return
         self._show_etims_alert()
 
     def _show_etims_alert(self) -> None:

@@ -1003,6 +1003,10 @@
         <translation>Hati ya marejesho</translation>
     </message>
     <message>
+        <source>I have seen the alert</source>
+        <translation>Nimeona tahadhari</translation>
+    </message>
+    <message>
         <source>KRA No.</source>
         <translation>Nambari ya KRA</translation>
     </message>
@@ -1033,6 +1037,10 @@
     <message>
         <source>Receipt</source>
         <translation>Risiti</translation>
+    </message>
+    <message>
+        <source>Recorded with your name: the alert will not come back at start-up. Leave the eTIMS files as they are; kaunta verify still names every problem.</source>
+        <translation>Imerekodiwa kwa jina lako: tahadhari haitarudi wakati wa kuwasha. Acha faili za eTIMS kama zilivyo; kaunta verify bado inataja kila tatizo.</translation>
     </message>
     <message>
         <source>Refused by KRA</source>
@@ -4288,34 +4296,34 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>KRA haikubali kifaa hiki au ufunguo wake</translation>
     </message>
     <message>
-        <source>KRA eTIMS: on {at} the KRA signatures stored in {file} were found changed outside Kaunta ({finding}). This stays here until a manager acknowledges it. Sales go on. Manager: run kaunta verify and call support.</source>
+        <source>KRA eTIMS: on {at} the KRA signatures stored in {file} were found changed outside Kaunta ({finding}). This stays here until a manager acknowledges it. Sales go on. Manager: run kaunta verify and call support. Then acknowledge it in Manager &gt; KRA eTIMS queue.</source>
         <comment>etims.tampered.recorded#one</comment>
-        <translation>KRA eTIMS: tarehe {at} sahihi za KRA zilizohifadhiwa kwenye {file} zilikutwa zimebadilishwa nje ya Kaunta ({finding}). Onyo hili linabaki hapa hadi meneja alithibitishe. Mauzo yanaendelea. Meneja: endesha kaunta verify kisha piga simu kwa msaada.</translation>
+        <translation>KRA eTIMS: tarehe {at} sahihi za KRA zilizohifadhiwa kwenye {file} zilikutwa zimebadilishwa nje ya Kaunta ({finding}). Onyo hili linabaki hapa hadi meneja alithibitishe. Mauzo yanaendelea. Meneja: endesha kaunta verify kisha piga simu kwa msaada. Kisha lithibitishe kwenye Meneja &gt; Foleni ya KRA eTIMS.</translation>
     </message>
     <message>
-        <source>KRA eTIMS: on {at} the KRA signatures stored in {file} were found changed outside Kaunta ({problems} problems, the first: {finding}). This stays here until a manager acknowledges it. Sales go on. Manager: run kaunta verify and call support.</source>
+        <source>KRA eTIMS: on {at} the KRA signatures stored in {file} were found changed outside Kaunta ({problems} problems, the first: {finding}). This stays here until a manager acknowledges it. Sales go on. Manager: run kaunta verify and call support. Then acknowledge it in Manager &gt; KRA eTIMS queue.</source>
         <comment>etims.tampered.recorded#other</comment>
-        <translation>KRA eTIMS: tarehe {at} sahihi za KRA zilizohifadhiwa kwenye {file} zilikutwa zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Onyo hili linabaki hapa hadi meneja alithibitishe. Mauzo yanaendelea. Meneja: endesha kaunta verify kisha piga simu kwa msaada.</translation>
+        <translation>KRA eTIMS: tarehe {at} sahihi za KRA zilizohifadhiwa kwenye {file} zilikutwa zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Onyo hili linabaki hapa hadi meneja alithibitishe. Mauzo yanaendelea. Meneja: endesha kaunta verify kisha piga simu kwa msaada. Kisha lithibitishe kwenye Meneja &gt; Foleni ya KRA eTIMS.</translation>
     </message>
     <message>
-        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({finding}). Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
+        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({finding}). Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support. Then acknowledge it in Manager &gt; KRA eTIMS queue.</source>
         <comment>etims.tampered.alert#one</comment>
-        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta ({finding}). Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
+        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta ({finding}). Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada. Kisha lithibitishe kwenye Meneja &gt; Foleni ya KRA eTIMS.</translation>
     </message>
     <message>
-        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({finding}). They are chained the old way, without the key, and were not re-chained with it. Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
+        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({finding}). They are chained the old way, without the key, and were not re-chained with it. Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support. Then acknowledge it in Manager &gt; KRA eTIMS queue.</source>
         <comment>etims.tampered.old_chain#one</comment>
-        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta ({finding}). Zimeunganishwa kwa njia ya zamani, bila ufunguo, na hazikuunganishwa upya nao. Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
+        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta ({finding}). Zimeunganishwa kwa njia ya zamani, bila ufunguo, na hazikuunganishwa upya nao. Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada. Kisha lithibitishe kwenye Meneja &gt; Foleni ya KRA eTIMS.</translation>
     </message>
     <message>
-        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({problems} problems, the first: {finding}). Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
+        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({problems} problems, the first: {finding}). Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support. Then acknowledge it in Manager &gt; KRA eTIMS queue.</source>
         <comment>etims.tampered.alert#other</comment>
-        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
+        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada. Kisha lithibitishe kwenye Meneja &gt; Foleni ya KRA eTIMS.</translation>
     </message>
     <message>
-        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({problems} problems, the first: {finding}). They are chained the old way, without the key, and were not re-chained with it. Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support.</source>
+        <source>KRA eTIMS: the KRA signatures stored in {file} were changed outside Kaunta ({problems} problems, the first: {finding}). They are chained the old way, without the key, and were not re-chained with it. Sales go on and the file is kept as it was found. Manager: do not change or delete it; run kaunta verify (it names every problem) and call support. Then acknowledge it in Manager &gt; KRA eTIMS queue.</source>
         <comment>etims.tampered.old_chain#other</comment>
-        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Zimeunganishwa kwa njia ya zamani, bila ufunguo, na hazikuunganishwa upya nao. Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada.</translation>
+        <translation>KRA eTIMS: sahihi za KRA zilizohifadhiwa kwenye {file} zimebadilishwa nje ya Kaunta (matatizo {problems}, la kwanza: {finding}). Zimeunganishwa kwa njia ya zamani, bila ufunguo, na hazikuunganishwa upya nao. Mauzo yanaendelea na faili imeachwa kama ilivyopatikana. Meneja: usiibadilishe wala usiifute; endesha kaunta verify (inataja kila tatizo) kisha piga simu kwa msaada. Kisha lithibitishe kwenye Meneja &gt; Foleni ya KRA eTIMS.</translation>
     </message>
     <message>
         <source>KRA had signed this sale before, as number</source>

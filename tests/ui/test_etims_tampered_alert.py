@@ -20,8 +20,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtWidgets import QApplication
+from sqlalchemy import text
 
+from pos.demo import DEMO_USERS
 from pos.etims_link import EtimsLink
+from pos.services.auth import Role
+from pos.services.errors import PermissionDenied
 from pos.services.etims import EtimsPhase
 from pos.ui import i18n
 from pos.ui.etims_queue import EtimsQueueDialog
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
 MILK = "6168232712628"
 WAIT_MS = 20_000
 BRANCH = Branch(DEMO_TIN, "00", DEMO_SERIAL)
+MANAGER, MANAGER_PIN = next((n, p) for n, r, p in DEMO_USERS if r == Role.MANAGER.value)
 
 
 @pytest.fixture
@@ -135,7 +140,7 @@ def test_a_rewritten_kra_signature_shows_in_the_red_alert_and_selling_goes_on(
             f"Kaunta (branch {BRANCH.key}, invoice 2: its signature is not the one KRA gave "
             "(hash differs)). Sales go on and the file is kept as it was found. Manager: do "
             "not change or delete it; run kaunta verify (it names every problem) and call "
-            "support."
+            "support. Then acknowledge it in Manager > KRA eTIMS queue."
         )
         till.login()
         assert alert.isVisible()  # on the sale screen too
@@ -176,6 +181,7 @@ def test_the_alert_is_in_kiswahili_once_the_cashier_logs_in_in_kiswahili(
         ), swahili
         assert "kaunta verify" in swahili
         assert "piga simu kwa msaada" in swahili
+        assert swahili.endswith("Kisha lithibitishe kwenye Meneja > Foleni ya KRA eTIMS.")
         # the sale screen's eTIMS line is said again in the new language at once
         assert till.window.sale.etims_line.text().startswith("Mafunzo, kiigaji. KRA eTIMS")
         _sells(till)
@@ -226,6 +232,61 @@ def test_the_queue_screen_says_the_finding_in_the_readers_language(
         assert "sahihi za KRA zilizohifadhiwa kwenye etims.sqlite zimebadilishwa" in summary
         assert f"tawi {BRANCH.key}, ankara 2:" in summary
         assert "TAMPERED" not in summary  # not the English finding again under it
+        dialog.close()
+    finally:
+        link.stop()
+
+
+def test_a_manager_acknowledges_the_alert_on_the_queue_screen_and_it_goes(
+    make_till: MakeTill, box: EtimsSandbox, tmp_path: Path
+) -> None:
+    """With the till's evidence (as the app starts it): the red alert stays until a manager
+    says on the KRA eTIMS queue screen that they have seen it; then the window's alert and
+    the button go, the acknowledgement is in the audit log with the manager's id, and a
+    cashier could not have done it."""
+    from pos.etims_evidence import evidence_for
+
+    secrets = DictSecrets()
+    path = tmp_path / "etims.sqlite"
+    _signed_file(box, secrets, path)
+    _edit_row(path, 3, restore_rule=False)  # the rule stays dropped
+    till = make_till()
+    alert = till.window.etims_alert
+    link = EtimsLink(
+        till.terminal.db,
+        till.terminal.etims,
+        queue_path=path,
+        branch=BRANCH,
+        settings=_settings(box),
+        secrets=secrets,
+        registrar=Registrar("T1", "Till T1"),
+        training=True,
+        poll_s=0.2,
+        evidence=evidence_for(till.terminal),
+    ).start()
+    try:
+        till.until(alert.isVisible, WAIT_MS, failing=till.state)
+        till.login()  # a cashier: the service refuses them
+        with pytest.raises(PermissionDenied):
+            till.terminal.etims.acknowledge_tampering()
+        till.window.lock()
+        till.until(lambda: till.window.stack.currentWidget() is till.window.login)
+        till.login(MANAGER, MANAGER_PIN)
+        dialog = EtimsQueueDialog(till.window, till.window.actions_)
+        dialog.show()
+        till.qtbot.waitExposed(dialog)
+        assert dialog.btn_acknowledge.isVisible()
+        dialog.btn_acknowledge.click()
+        till.until(lambda: not alert.isVisible(), WAIT_MS, failing=till.state)
+        till.until(lambda: not dialog.btn_acknowledge.isVisible(), WAIT_MS)
+        assert dialog.message.text().startswith("Recorded with your name")
+        with till.terminal.db.read_session() as s:
+            seen = s.execute(
+                text("SELECT user_id FROM audit_log WHERE action = 'etims_tampering_seen'")
+            ).all()
+        manager = till.terminal.auth.current
+        assert manager is not None
+        assert [row[0] for row in seen] == [manager.user_id]
         dialog.close()
     finally:
         link.stop()
