@@ -803,20 +803,13 @@ class PaymentService:
             if old in ("declined", "cancelled") and record.state == "captured":
                 # the till had told the cashier the customer did not pay: keep what it
                 # was told beside the money that came (the attempt's event log has both too)
-                self._audit.write(
+                self._audit_attempt(
                     s,
-                    user_id=record.created_by,
-                    action="payment_paid_after_failure",
-                    document_id=record.sale_id,
-                    detail={
-                        "attempt": record.id,
-                        "method": record.method,
-                        "amount": record.amount.minor,
-                        "currency": record.amount.currency,
-                        "was": old,
-                        "was_code": current.code,
-                        "receipt": record.receipt_ref,
-                    },
+                    record,
+                    "payment_paid_after_failure",
+                    was=old,
+                    was_code=current.code,
+                    receipt=record.receipt_ref,
                 )
                 log.warning(
                     "attempt %s was %s (%s), then paid (%s): applied or flagged late",
@@ -852,6 +845,24 @@ class PaymentService:
             return self._view(record, retry_allowed=False, late=True)
         return self._settle(record, result)
 
+    def _audit_attempt(
+        self, s: Session, record: store.AttemptRecord, action: str, **extra: object
+    ) -> None:
+        """An audit entry about ``record`` (who started it, its sale, what it was for)."""
+        self._audit.write(
+            s,
+            user_id=record.created_by,
+            action=action,
+            document_id=record.sale_id,
+            detail={
+                "attempt": record.id,
+                "method": record.method,
+                "amount": record.amount.minor,
+                "currency": record.amount.currency,
+                **extra,
+            },
+        )
+
     def _settle(self, record: store.AttemptRecord, result: PaymentResult | None) -> AttemptView:
         """Apply a captured attempt to its sale exactly once, or flag it as late."""
         retry = bool(result.retry_allowed) if result else False
@@ -865,18 +876,7 @@ class PaymentService:
             now = self._clock.now()
             with self._db.session() as s:
                 record, _ = store.update_attempt(s, record.id, now, resolution="late")
-                self._audit.write(
-                    s,
-                    user_id=record.created_by,
-                    action="payment_late",
-                    document_id=record.sale_id,
-                    detail={
-                        "attempt": record.id,
-                        "method": record.method,
-                        "amount": record.amount.minor,
-                        "currency": record.amount.currency,
-                    },
-                )
+                self._audit_attempt(s, record, "payment_late")
                 reason = "sale_closed" if due is None else "not_needed"
                 emit_late(s, self._ids, self._ctx, record, now, reason=reason)
             self._rechecks.pop(record.id, None)

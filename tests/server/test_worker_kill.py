@@ -22,6 +22,7 @@ RUNNING.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import random
@@ -314,26 +315,24 @@ def pg_hq(pg_url: str, tmp_path: Path) -> Iterator[tuple[HeadOffice, str]]:
         hq.close()
 
 
-@pytest.mark.slow
-def test_a_worker_killed_mid_batch_leaves_every_callback_processed_once_postgresql(
-    pg_hq: tuple[HeadOffice, str], tmp_path: Path
-) -> None:
+@contextlib.contextmanager
+def _stuck_mid_batch(
+    hq: HeadOffice, url: str, env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A worker (started with ``env``) stuck inside its STK batch: the test holds the 8th
+    callback's attempt, so the wake-up claims its batch (all the records, locked in one
+    transaction) and waits inside it for that attempt's row lock. Yields the worker while
+    it waits; the lock is let go when the block ends."""
     import psycopg
 
-    hq, url = pg_hq
-    attempts = hq.stk_callbacks(N_STK)
-    orders = hq.paypal_captures(N_PAYPAL)
-    log = tmp_path / "workers.log"
     with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as watch:
-        # hold the 8th callback's attempt: the STK worker claims its batch (all 16 records,
-        # locked in one transaction) and waits inside it for that attempt's row lock
         (eighth,) = holder.execute(
             "SELECT attempt_id FROM hq_callbacks_stkcallbackrecord ORDER BY id OFFSET 7 LIMIT 1"
         ).fetchone() or (None,)
         holder.execute(
             "SELECT id FROM hq_callbacks_pushattempt WHERE id = %s FOR UPDATE", (eighth,)
         )
-        first = worker(hq.env, log)
+        stuck = worker(env, log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             (waiting,) = watch.execute(
@@ -346,9 +345,21 @@ def test_a_worker_killed_mid_batch_leaves_every_callback_processed_once_postgres
             time.sleep(0.1)
         else:
             raise AssertionError(f"the worker never got stuck in its batch: {hq.counts()}")
+        yield stuck
+        holder.rollback()
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_batch_leaves_every_callback_processed_once_postgresql(
+    pg_hq: tuple[HeadOffice, str], tmp_path: Path
+) -> None:
+    hq, url = pg_hq
+    attempts = hq.stk_callbacks(N_STK)
+    orders = hq.paypal_captures(N_PAYPAL)
+    log = tmp_path / "workers.log"
+    with _stuck_mid_batch(hq, url, hq.env, log) as first:
         first.send_signal(signal.SIGKILL)
         assert first.wait(timeout=10) == -signal.SIGKILL
-        holder.rollback()
     left = hq.counts()
     # the killed batch's transaction (every record claimed) was rolled back whole: nothing
     # half done, every record waiting again
@@ -370,34 +381,13 @@ def test_a_worker_frozen_mid_batch_holds_no_callback_back_for_long_postgresql(
     open) would keep its claimed records locked, and SKIP LOCKED would make every other
     worker pass them by; the session's idle-in-transaction timeout ends it (3 s here,
     60 s by default), and a live worker decides them."""
-    import psycopg
-
     hq, url = pg_hq
     env = {**hq.env, "KAUNTA_HQ_PG_IDLE_TX_TIMEOUT_S": "3"}
     attempts = hq.stk_callbacks(N_STK)
     log = tmp_path / "workers.log"
-    with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as watch:
-        (eighth,) = holder.execute(
-            "SELECT attempt_id FROM hq_callbacks_stkcallbackrecord ORDER BY id OFFSET 7 LIMIT 1"
-        ).fetchone() or (None,)
-        holder.execute(
-            "SELECT id FROM hq_callbacks_pushattempt WHERE id = %s FOR UPDATE", (eighth,)
-        )
-        frozen = worker(env, log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            (waiting,) = watch.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND wait_event_type = 'Lock' AND query LIKE %s",
-                ("%hq_callbacks_pushattempt%",),
-            ).fetchone() or (0,)
-            if waiting:
-                break
-            time.sleep(0.1)
-        else:
-            raise AssertionError(f"the worker never got stuck in its batch: {hq.counts()}")
+    with _stuck_mid_batch(hq, url, env, log) as frozen:
         frozen.send_signal(signal.SIGSTOP)  # its batch holds every record it claimed
-        holder.rollback()  # the batch's statement finishes; the frozen client never commits
+    # the batch's statement finishes once the lock is let go; the frozen client never commits
     live = worker(env, log)
     try:
         deadline = time.monotonic() + 90

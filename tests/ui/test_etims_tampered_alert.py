@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
 from pos.demo import DEMO_USERS
+from pos.etims_evidence import EtimsEvidence, evidence_for
 from pos.etims_link import EtimsLink
 from pos.services.auth import Role
 from pos.services.errors import PermissionDenied
@@ -99,8 +100,15 @@ def _edit_row(path: Path, invc_no: int, *, restore_rule: bool) -> None:
         db.close()
 
 
-def _start_worker(till: Till, box: EtimsSandbox, secrets: DictSecrets, path: Path) -> EtimsLink:
-    """The till's eTIMS worker on ``path``, started now (the window is already up)."""
+def _start_worker(
+    till: Till,
+    box: EtimsSandbox,
+    secrets: DictSecrets,
+    path: Path,
+    evidence: EtimsEvidence | None = None,
+) -> EtimsLink:
+    """The till's eTIMS worker on ``path``, started now (the window is already up); with
+    the till's ``evidence`` as the app starts it (keyed, kept until acknowledged)."""
     return EtimsLink(
         till.terminal.db,
         till.terminal.etims,
@@ -111,6 +119,7 @@ def _start_worker(till: Till, box: EtimsSandbox, secrets: DictSecrets, path: Pat
         registrar=Registrar("T1", "Till T1"),
         training=True,
         poll_s=0.2,
+        evidence=evidence,
     ).start()
 
 
@@ -244,26 +253,13 @@ def test_a_manager_acknowledges_the_alert_on_the_queue_screen_and_it_goes(
     says on the KRA eTIMS queue screen that they have seen it; then the window's alert and
     the button go, the acknowledgement is in the audit log with the manager's id, and a
     cashier could not have done it."""
-    from pos.etims_evidence import evidence_for
-
     secrets = DictSecrets()
     path = tmp_path / "etims.sqlite"
     _signed_file(box, secrets, path)
     _edit_row(path, 3, restore_rule=False)  # the rule stays dropped
     till = make_till()
     alert = till.window.etims_alert
-    link = EtimsLink(
-        till.terminal.db,
-        till.terminal.etims,
-        queue_path=path,
-        branch=BRANCH,
-        settings=_settings(box),
-        secrets=secrets,
-        registrar=Registrar("T1", "Till T1"),
-        training=True,
-        poll_s=0.2,
-        evidence=evidence_for(till.terminal),
-    ).start()
+    link = _start_worker(till, box, secrets, path, evidence_for(till.terminal))
     try:
         till.until(alert.isVisible, WAIT_MS, failing=till.state)
         till.login()  # a cashier: the service refuses them
