@@ -1921,6 +1921,10 @@
 <context>
     <name>ProductsDialog</name>
     <message>
+        <source>1 listed product is not registered with KRA yet. Kaunta registers it while KRA is online, and always before a sale of it is sent.</source>
+        <translation>Bidhaa 1 iliyoorodheshwa bado haijasajiliwa na KRA. Kaunta huisajili KRA ikiwa mtandaoni, na kila mara kabla mauzo yake hayajatumwa.</translation>
+    </message>
+    <message>
         <source>Active</source>
         <translation>Inatumika</translation>
     </message>
@@ -1975,6 +1979,14 @@
     <message>
         <source>KRA item class</source>
         <translation>Ainisho la bidhaa la KRA</translation>
+    </message>
+    <message>
+        <source>KRA refused it: point at it for the reason (often an item class KRA does not list).</source>
+        <translation>KRA imeikataa: elekeza kwenye bidhaa hiyo uone sababu (mara nyingi ni ainisho la bidhaa ambalo KRA haina kwenye orodha yake).</translation>
+    </message>
+    <message>
+        <source>KRA refused to register 1 listed product again (a new item class or VAT band): point at it for the reason.</source>
+        <translation>KRA imekataa kusajili upya bidhaa 1 iliyoorodheshwa (ainisho jipya la bidhaa au kundi jipya la VAT): elekeza kwenye bidhaa hiyo uone sababu.</translation>
     </message>
     <message>
         <source>KRA refused to register {n} listed products again (a new item class or VAT band): point at one for the reason.</source>

@@ -149,7 +149,7 @@ def test_a_manager_sets_a_products_class_and_the_list_shows_what_kra_registered(
     assert "not in KRA's list" in tip
     r = _row(products, "DAI-0003")
     assert products.table.item(r, 3).toolTip() == tip
-    assert "register 1 listed products again" in products.kra_note.text()
+    assert "register 1 listed product again" in products.kra_note.text()
     assert products.kra_note.isVisible()
     _readable_at_1024(till, products)
 

@@ -243,19 +243,38 @@ class ProductsDialog(KauntaDialog):
         self.kra_note.setVisible(bool(missing or again))
         notes = []
         if missing:
-            note = self.tr(
-                "{n} listed products are not registered with KRA yet. Kaunta registers "
-                "them while KRA is online, and always before a sale of one is sent."
-            ).format(n=missing)
+            note = (
+                self.tr(
+                    "1 listed product is not registered with KRA yet. Kaunta registers it "
+                    "while KRA is online, and always before a sale of it is sent."
+                )
+                if missing == 1
+                else self.tr(
+                    "{n} listed products are not registered with KRA yet. Kaunta registers "
+                    "them while KRA is online, and always before a sale of one is sent."
+                ).format(n=missing)
+            )
             if refused:
-                note += " " + self.tr(
-                    "KRA refused {n} of them: point at one for the reason (often an item "
-                    "class KRA does not list)."
-                ).format(n=refused)
+                note += " " + (
+                    self.tr(
+                        "KRA refused it: point at it for the reason (often an item class "
+                        "KRA does not list)."
+                    )
+                    if missing == 1
+                    else self.tr(
+                        "KRA refused {n} of them: point at one for the reason (often an "
+                        "item class KRA does not list)."
+                    ).format(n=refused)
+                )
             notes.append(note)
         if again:
             notes.append(
                 self.tr(
+                    "KRA refused to register 1 listed product again (a new item class or "
+                    "VAT band): point at it for the reason."
+                )
+                if again == 1
+                else self.tr(
                     "KRA refused to register {n} listed products again (a new item class "
                     "or VAT band): point at one for the reason."
                 ).format(n=again)
