@@ -54,7 +54,14 @@ from pos.services.etims import EtimsService
 from pos.services.etims_tampering import ACK_NOTHING, NOT_KEYED, alert, finding, recorded
 from pos.store.db import Database
 from sync.etims import words
-from sync.etims.chain_check import ChainFinding, FileCheck, Problem, check_file
+from sync.etims.chain_check import (
+    ChainFinding,
+    FileCheck,
+    Problem,
+    chain_heads,
+    check_file,
+    has_link,
+)
 from sync.etims.queue_sqlite import ChainKey, SqliteQueue
 
 log = logging.getLogger(__name__)
@@ -63,7 +70,8 @@ FOUND = "etims_tampering_found"
 SEEN = "etims_tampering_seen"
 KEYED = "etims_chain_keyed"
 NOT_RECHAINED = "etims_chain_not_rechained"
-_ACTIONS = (FOUND, SEEN, KEYED, NOT_RECHAINED)
+HEADS = "etims_chain_head"
+_ACTIONS = (FOUND, SEEN, KEYED, NOT_RECHAINED, HEADS)
 
 
 def chain_key_of(db: Database) -> ChainKey | None:
@@ -166,6 +174,10 @@ class EtimsEvidence:
         except sqlite3.Error as exc:
             log.error("eTIMS: %s could not be checked: %s", name, exc)
             check = FileCheck([], [], False)
+        if key is not None:  # the heads an earlier start recorded must still be there
+            for branch, (invc_no, link) in sorted(kept.heads.items()):
+                if path.is_file() and not has_link(path, branch, invc_no, link):
+                    check.findings.append(ChainFinding(Problem.CUT_BACK, branch, invc_no))
         for problem in check.findings:
             log.error("eTIMS: %s: %s", name, problem)
         rechained: dict[str, int] = {}
@@ -219,11 +231,27 @@ class EtimsEvidence:
             )
         else:
             shown = None
+        if key is not None and (not check.findings or acknowledged):
+            self._record_heads(path, kept)
         note = NOT_KEYED if key is None and path.is_file() else ""
         if key is None and path.is_file():
             log.warning("eTIMS: %s: %s", name, NOT_KEYED)
         self.service.set_evidence(name, shown, note, said)
         return FileReport(check, shown, rechained, open_ones)
+
+    def _record_heads(self, path: Path, kept: _History) -> None:
+        """Each branch's last signed invoice and its link, in the audit log when they
+        moved since the last start: the next start checks they are still in the file (a
+        file cut back to an earlier point verifies link by link; its missing head does
+        not). Recorded only when the file shows nothing, or only what a manager saw."""
+        try:
+            heads = chain_heads(path)
+        except sqlite3.Error as exc:
+            log.error("eTIMS: the last signed invoices of %s could not be read: %s", path, exc)
+            return
+        if heads and heads != kept.heads:
+            detail = {"file": path.name, "heads": {b: [n, h] for b, (n, h) in heads.items()}}
+            self._write(HEADS, detail)
 
     def _rechain(self, path: Path, key: ChainKey) -> dict[str, int]:
         """The upgrade: the old chain verified, so it is made again with the key."""
@@ -301,6 +329,8 @@ class _History:
         self.found: list[Kept] = []
         self.seen_up_to = 0
         self.keyed = False
+        #: each branch's last signed invoice and link, as the last start recorded them
+        self.heads: dict[str, tuple[int, str]] = {}
 
     @classmethod
     def of(cls, name: str, rows: Iterable[Any]) -> _History:
@@ -323,6 +353,13 @@ class _History:
                 out.seen_up_to = max(out.seen_up_to, int(value.get("up_to") or 0))
             elif action == KEYED:
                 out.keyed = True
+            elif action == HEADS:
+                heads = value.get("heads")
+                if isinstance(heads, dict):
+                    try:
+                        out.heads = {str(b): (int(v[0]), str(v[1])) for b, v in heads.items()}
+                    except (TypeError, ValueError, IndexError):
+                        continue
         return out
 
     def add(self, kept: Kept) -> None:

@@ -54,6 +54,11 @@ FINDINGS: dict[str, Template] = {
         "etims.tampered.signature_gone",
         "branch {branch}, invoice {invoice}: signed in the queue, but its signature is gone",
     ),
+    "cut_back": define(
+        "etims.tampered.cut_back",
+        "branch {branch}: invoice {invoice}, the last one signed when this till last "
+        "started, is gone (the file was cut back or put back from an older copy)",
+    ),
     "unkeyed": define(
         "etims.tampered.unkeyed",
         "branch {branch}, invoice {invoice}: it is chained without the key, where this "

@@ -6118,6 +6118,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>tawi {branch}, ankara {invoice}: imetiwa sahihi kwenye foleni, lakini sahihi yake haipo</translation>
     </message>
     <message>
+        <source>branch {branch}: invoice {invoice}, the last one signed when this till last started, is gone (the file was cut back or put back from an older copy)</source>
+        <comment>etims.tampered.cut_back</comment>
+        <translation>tawi {branch}: ankara {invoice}, ya mwisho iliyotiwa sahihi kaunta hii ilipowashwa mara ya mwisho, haipo (faili imekatwa nyuma au imerudishwa kutoka nakala ya zamani)</translation>
+    </message>
+    <message>
         <source>cannot create {folder}</source>
         <comment>backup.doing.create</comment>
         <translation>haiwezi kuunda {folder}</translation>

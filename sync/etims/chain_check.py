@@ -60,6 +60,9 @@ class Problem(StrEnum):
     #: linked the old unkeyed way where the file's chain is keyed (re-linked without the
     #: key after a change)
     UNKEYED = "unkeyed"
+    #: the last signed invoice an earlier start recorded (in the till's audit log) is not
+    #: in the file: the chain was cut back to an earlier point (each link still verifies)
+    CUT_BACK = "cut_back"
 
 
 #: each kind's English, with the values of :meth:`ChainFinding.values` (the screens'
@@ -83,6 +86,10 @@ ENGLISH: dict[Problem, str] = {
     Problem.UNKEYED: (
         "branch {branch}, invoice {invoice}: it is chained without the key, where this "
         "file's invoices were chained with it (re-chained outside Kaunta)"
+    ),
+    Problem.CUT_BACK: (
+        "branch {branch}: invoice {invoice}, the last one signed when this till last "
+        "started, is gone (the file was cut back or put back from an older copy)"
     ),
 }
 
@@ -225,6 +232,41 @@ class FileCheck:
     findings: list[ChainFinding]
     unkeyed: list[str]
     keyed: bool
+
+
+def chain_heads(path: Path) -> dict[str, tuple[int, str]]:
+    """Each branch's last signed invoice in the file at ``path`` (read-only): its number
+    and its link. A keyed link cannot be made without the key, so a head recorded at a
+    start and missing at a later one means the file was cut back to an earlier point."""
+    if not path.is_file():
+        return {}
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            "SELECT s.branch, s.invc_no, s.hash FROM etims_signed s JOIN (SELECT branch, "
+            "max(invc_no) AS top FROM etims_signed GROUP BY branch) t "
+            "ON s.branch = t.branch AND s.invc_no = t.top"
+        ).fetchall()
+    except sqlite3.OperationalError:  # no table yet: nothing signed
+        return {}
+    finally:
+        db.close()
+    return {str(b): (int(n), str(h)) for b, n, h in rows}
+
+
+def has_link(path: Path, branch: str, invc_no: int, link: str) -> bool:
+    """Whether the file at ``path`` holds ``branch``'s invoice ``invc_no`` with ``link``."""
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        found = db.execute(
+            "SELECT 1 FROM etims_signed WHERE branch = ? AND invc_no = ? AND hash = ?",
+            (branch, invc_no, link),
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        db.close()
+    return found is not None
 
 
 def check_file(path: Path, key: ChainKey | None = None, *, was_keyed: bool = False) -> FileCheck:

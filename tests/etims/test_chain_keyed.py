@@ -409,3 +409,48 @@ def test_a_till_without_its_journal_key_still_keeps_signatures_and_says_so(
         assert all(not h.startswith(KEYED_LINK) for _p, h in _links(path))
     finally:
         till.close()
+
+
+def _copy(source: Path, target: Path) -> None:
+    """``source`` copied to ``target`` as SQLite's backup does (its WAL included)."""
+    for extra in ("-wal", "-shm"):
+        Path(f"{target}{extra}").unlink(missing_ok=True)
+    target.unlink(missing_ok=True)
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+def test_a_file_put_back_from_an_older_copy_is_found_at_the_next_start(
+    client: OscuClient, terminal: Terminal, tmp_path: Path
+) -> None:
+    """Each link of an older copy verifies (it is a prefix of the chain), so the file
+    alone cannot tell; the last signed invoice a start recorded in the till's audit log
+    can: it is not in the file any more."""
+    key = _key(terminal)
+    path = tmp_path / "etims.sqlite"
+    older = tmp_path / "older.sqlite"
+    evidence_for(terminal).check(path)
+    branch = _signed(client, path, 2, key)
+    _copy(path, older)
+    _signed(client, path, 1, key)  # invoice 3
+    assert evidence_for(terminal).check(path).check.findings == []  # a start: 3 recorded
+    _signed(client, path, 1, key)  # invoice 4: the chain grows, nothing is wrong
+    assert evidence_for(terminal).check(path).check.findings == []  # 4 recorded
+    heads = _audit(terminal, "etims_chain_head")  # newest first
+    assert [d["heads"][branch][0] for _u, d in heads] == [4, 3]
+
+    _copy(older, path)  # someone puts back the copy with invoices 1 and 2
+    assert file_findings(path, key) == []  # what the file alone says
+    report = evidence_for(terminal).check(path)
+    assert report.check.findings == [ChainFinding(Problem.CUT_BACK, branch, 4)]
+    assert report.alert is not None
+    assert "invoice 4, the last one signed when this till last started, is gone" in str(
+        report.check.findings[0]
+    )
+    # the finding is kept (audit log) and the head is not moved back to the older copy's
+    assert [d["heads"][branch][0] for _u, d in _audit(terminal, "etims_chain_head")] == [4, 3]
+    assert _audit(terminal, "etims_tampering_found")
