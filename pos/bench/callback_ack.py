@@ -3,11 +3,11 @@ gateway's callback while 200 of them arrive every second.
 
 Everything real on this machine: ``kaunta-hq serve`` (gunicorn, the product's default number
 of workers and threads) and one ``kaunta-hq worker`` draining the queue at the same time, on
-the database ``kaunta bench headoffice`` migrated (a temporary SQLite file unless
-``--database-url`` names PostgreSQL). The load is open-loop: callback *i* of a round is due
-at ``start + i / rate`` and its time is counted from that moment, not from when a sender
-got round to it, so a server that falls behind shows it (no coordinated omission). Sixteen
-sender threads with keep-alive connections send them.
+the database ``kaunta bench headoffice`` migrated (a throwaway PostgreSQL cluster with
+durable commits by default; see :mod:`pos.bench.headoffice`). The load is open-loop:
+callback *i* of a round is due at ``start + i / rate`` and its time is counted from that
+moment, not from when a sender got round to it, so a server that falls behind shows it (no
+coordinated omission). Sixteen sender threads with keep-alive connections send them.
 
 Two kinds, each ``--ack-rounds`` rounds of ``--ack-seconds`` seconds:
 
@@ -17,11 +17,12 @@ Two kinds, each ``--ack-rounds`` rounds of ``--ack-seconds`` seconds:
   (the certificate fetched once per server process, then the chain and the RSA signature
   checked on every request), stored, task enqueued.
 
-The figure is the median over rounds of each round's 99th percentile; the rounds' lowest
-and highest p99 give the spread. ``callback_backlog_at_end``: the STK callbacks stored but
-not yet decided by the worker when the last STK round's answers are in (whether processing
-keeps up with the acknowledgements). Every answer must be a 200 acceptance: anything else is
-counted in ``*_errors`` (and the figure is not to be trusted if that is not 0).
+The figure is the median over rounds of each round's 99th percentile; the rounds' lowest and
+highest p99 give the spread, and ``*_p99_rounds_ms`` lists every round's.
+``callback_backlog_at_end``: the STK callbacks stored but not yet decided by the worker when
+the last STK round's answers are in (whether processing keeps up with the acknowledgements).
+Every answer must be a 200 acceptance: anything else is counted in ``*_errors`` (and the
+figure is not to be trusted if that is not 0).
 """
 
 from __future__ import annotations
@@ -211,6 +212,7 @@ def _summary(prefix: str, rounds: list[tuple[list[float], int, float]]) -> dict[
         f"{prefix}_p99_ms": round(statistics.median(p99s), 1),
         f"{prefix}_p99_min_ms": round(min(p99s), 1),
         f"{prefix}_p99_max_ms": round(max(p99s), 1),
+        f"{prefix}_p99_rounds_ms": [round(p, 1) for p in p99s],
         f"{prefix}_p50_ms": round(statistics.median(every), 1),
         f"{prefix}_max_ms": round(max(every), 1),
         f"{prefix}_rate_per_s": round(statistics.median(r for _, _, r in rounds), 1),

@@ -15,18 +15,25 @@ One module for the issue's three figures, each from its own function:
   → the payment applied on the till through the PayPal result pull (``--paypal-rounds``
   payments; 0 leaves it out).
 
-The database is a fresh SQLite file in a temporary folder unless ``--database-url`` names
-another (a PostgreSQL database that may be emptied); it is migrated first.
+The database is what a head office at scale runs on: a throwaway PostgreSQL cluster
+(:func:`sync.server.devcluster.cluster`) with **durable commits** (``fsync`` and
+``synchronous_commit`` on, as deployed), so an acknowledgement's time includes its WAL
+flush. ``--database sqlite`` uses a fresh SQLite file instead (the one-machine install and
+the demo); ``--database-url`` names another database (PostgreSQL that may be emptied). A
+machine without the PostgreSQL packages falls back to SQLite and says so. The output names
+the database, whether its commits were durable, and the load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +42,17 @@ __all__ = ["add_arguments", "run_headoffice"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lines", type=int, default=100_000, help="statement lines to match")
-    parser.add_argument("--database-url", default="", help="default: a temporary SQLite file")
+    parser.add_argument(
+        "--database",
+        choices=("postgres", "sqlite"),
+        default="postgres",
+        help="a throwaway PostgreSQL cluster with durable commits (default) or a SQLite file",
+    )
+    parser.add_argument("--database-url", default="", help="use this database instead")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--ack-rate", type=float, default=200.0, help="callbacks per second")
     parser.add_argument("--ack-seconds", type=float, default=5.0, help="length of a round")
-    parser.add_argument("--ack-rounds", type=int, default=3, help="rounds of each kind")
+    parser.add_argument("--ack-rounds", type=int, default=5, help="rounds of each kind")
     parser.add_argument(
         "--paypal-rounds", type=int, default=15, help="PayPal payments relayed to the till"
     )
@@ -55,13 +68,57 @@ def _django(url: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+def _durable(url: str) -> bool | None:
+    """Whether a commit on ``url`` waits for its flush to disk (None: not PostgreSQL)."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW fsync")
+        fsync = cursor.fetchone()[0]
+        cursor.execute("SHOW synchronous_commit")
+        commit = cursor.fetchone()[0]
+    return bool(fsync == "on" and commit != "off")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+@contextlib.contextmanager
+def _database(args: argparse.Namespace, tmp: Path) -> Iterator[tuple[str, str]]:
+    """The database URL the bench runs on, and a note when it is not the one asked for."""
+    sqlite = f"sqlite:///{tmp / 'hq.sqlite3'}"
+    if args.database_url:
+        yield args.database_url, ""
+    elif getattr(args, "database", "postgres") == "sqlite":
+        yield sqlite, ""
+    else:
+        from sync.server.devcluster import cluster, find_bin
+
+        if not (find_bin("initdb") and find_bin("pg_ctl")):
+            yield sqlite, "PostgreSQL is not installed here: measured on SQLite"
+            return
+        with cluster(durable=True) as url:
+            yield url, ""
+
+
 def run_headoffice(args: argparse.Namespace) -> int:
     from pos.bench.reconcile import run_reconcile
 
-    with tempfile.TemporaryDirectory(prefix="kaunta-bench-hq-") as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'hq.sqlite3'}"
+    with (
+        tempfile.TemporaryDirectory(prefix="kaunta-bench-hq-") as tmp,
+        _database(args, Path(tmp)) as (url, note),
+    ):
         _django(url)
-        out: dict[str, Any] = {"database": url.split(":", 1)[0]}
+        out: dict[str, Any] = {
+            "database": url.split(":", 1)[0],
+            "durable_commits": _durable(url),
+            "load_avg_start": _load(),
+        }
+        if note:
+            out["database_note"] = note
         out.update(run_reconcile(args.lines))
         from pos.bench.callback_ack import run_callback_ack
 
@@ -70,7 +127,7 @@ def run_headoffice(args: argparse.Namespace) -> int:
                 url,
                 rate=getattr(args, "ack_rate", 200.0),
                 seconds=getattr(args, "ack_seconds", 5.0),
-                rounds=getattr(args, "ack_rounds", 3),
+                rounds=getattr(args, "ack_rounds", 5),
             )
         )
         try:
@@ -79,6 +136,7 @@ def run_headoffice(args: argparse.Namespace) -> int:
             out["callbacks"] = "not built yet"
         else:
             out.update(callbacks.run_callbacks(args))
+        out["load_avg_end"] = _load()
     if args.json:
         print(json.dumps(out))
     else:

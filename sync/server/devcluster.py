@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL cluster from the Debian ``postgresql`` packages: ``initdb`` and
-``pg_ctl`` in a temp dir on a free port (no Docker), for tests and ``kaunta bench sync``.
-Run as the ``postgres`` (or ``nobody``) user when running as root, since PostgreSQL refuses
-to run as root. Never used by a deployed head office."""
+``pg_ctl`` in a temp dir on a free port (no Docker), for tests and the benchmarks (``kaunta
+bench sync``, ``kaunta bench headoffice``). Run as the ``postgres`` (or ``nobody``) user
+when running as root, since PostgreSQL refuses to run as root. Never used by a deployed head
+office."""
 
 from __future__ import annotations
 
@@ -44,8 +45,14 @@ def _run_as() -> str | None:
 
 
 @contextmanager
-def cluster() -> Iterator[str]:
-    """Start a cluster; yields a ``postgres://`` URL of its ``postgres`` database."""
+def cluster(*, durable: bool = False) -> Iterator[str]:
+    """Start a cluster; yields a ``postgres://`` URL of its ``postgres`` database.
+
+    Tests run with ``fsync`` off (nothing they check depends on surviving a power cut, and
+    the disk is shared). ``durable`` keeps a deployed server's settings (``fsync`` and
+    ``synchronous_commit`` on, every commit waits for its WAL flush): what a benchmark of
+    acknowledgement times must measure.
+    """
     initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
     assert initdb
     assert pg_ctl
@@ -63,7 +70,8 @@ def cluster() -> Iterator[str]:
         [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
         **kw,  # type: ignore[call-overload]
     )
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    sync = "-c fsync=on -c synchronous_commit=on" if durable else "-c fsync=off"
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 {sync} -c max_connections=200"
     subprocess.run(
         [pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"],
         **kw,  # type: ignore[call-overload]

@@ -4,9 +4,14 @@ and PostgreSQL; every callback and webhook sent is answered as accepted and stor
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
+import psycopg
 import pytest
 
 from pos.bench.callback_ack import run_callback_ack
+from pos.bench.headoffice import _database
 from sync.server.callbacks.models import StkCallbackRecord
 from sync.server.callbacks.paypal_models import PayPalWebhookEvent
 
@@ -24,3 +29,25 @@ def test_the_ack_bench_sends_at_its_rate_and_every_answer_is_an_acceptance(hq_db
     # every acceptance was stored by the server processes, in this database
     assert StkCallbackRecord.objects.count() == stored[0] + 40
     assert PayPalWebhookEvent.objects.count() == stored[1] + 40
+    assert len(got["callback_ack_p99_rounds_ms"]) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("asked", ["postgres", "sqlite"])
+def test_the_headoffice_bench_measures_durable_postgres_unless_told(
+    asked: str, tmp_path: Path
+) -> None:
+    """By default the acknowledgement figures come from PostgreSQL as deployed: every
+    commit waits for its WAL flush (the test clusters run with fsync off)."""
+    args = argparse.Namespace(database=asked, database_url="")
+    with _database(args, tmp_path) as (url, note):
+        assert note == ""
+        if asked == "sqlite":
+            assert url == f"sqlite:///{tmp_path / 'hq.sqlite3'}"
+            return
+        assert url.startswith("postgres://")
+        with psycopg.connect(url) as conn:
+            settings = [
+                conn.execute(f"SHOW {name}").fetchone() for name in ("fsync", "synchronous_commit")
+            ]
+        assert settings == [("on",), ("on",)]
