@@ -18,7 +18,9 @@ Two kinds, each ``--ack-rounds`` rounds of ``--ack-seconds`` seconds:
   checked on every request), stored, task enqueued.
 
 The figure is the median over rounds of each round's 99th percentile; the rounds' lowest and
-highest p99 give the spread, and ``*_p99_rounds_ms`` lists every round's.
+highest p99 give the spread, ``*_p99_rounds_ms`` lists every round's, and
+``*_p99_pooled_ms`` is the 99th percentile of every answer of every round taken together
+(a round that a burst of other work on the machine slowed counts in it in full).
 ``callback_backlog_at_end``: the STK callbacks stored but not yet decided by the worker when
 the last STK round's answers are in (whether processing keeps up with the acknowledgements).
 Every answer must be a 200 acceptance: anything else is counted in ``*_errors`` (and the
@@ -213,6 +215,7 @@ def _summary(prefix: str, rounds: list[tuple[list[float], int, float]]) -> dict[
         f"{prefix}_p99_min_ms": round(min(p99s), 1),
         f"{prefix}_p99_max_ms": round(max(p99s), 1),
         f"{prefix}_p99_rounds_ms": [round(p, 1) for p in p99s],
+        f"{prefix}_p99_pooled_ms": round(_percentile(every, 0.99), 1),
         f"{prefix}_p50_ms": round(statistics.median(every), 1),
         f"{prefix}_max_ms": round(max(every), 1),
         f"{prefix}_rate_per_s": round(statistics.median(r for _, _, r in rounds), 1),

@@ -25,6 +25,7 @@ def test_the_ack_bench_sends_at_its_rate_and_every_answer_is_an_acceptance(hq_db
         assert got[f"{kind}_errors"] == 0
         assert 0 < got[f"{kind}_p50_ms"] <= got[f"{kind}_max_ms"]
         assert got[f"{kind}_p99_min_ms"] <= got[f"{kind}_p99_ms"] <= got[f"{kind}_p99_max_ms"]
+        assert got[f"{kind}_p99_pooled_ms"] <= got[f"{kind}_max_ms"]
         assert 0 < got[f"{kind}_rate_per_s"] <= 25  # paced: never faster than asked
     # every acceptance was stored by the server processes, in this database
     assert StkCallbackRecord.objects.count() == stored[0] + 40
