@@ -211,6 +211,43 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_etims_verify(args: argparse.Namespace) -> int:
+    """Verify every enrolled branch's signed-invoice chain from the start under the chain
+    key (and keep the result for the worker, the metrics and the admin), and that the
+    immutability triggers exist; ``--upgrade`` first runs the one-time re-chaining of
+    chains written unkeyed before the key (refused for a chain that does not hold).
+    Prints JSON; exit 1 on any break (branch and invoice number named) or missing
+    trigger."""
+    import getpass
+
+    from django.db import connection
+
+    from sync.server.etims import immutable
+    from sync.server.etims.models import BranchDevice
+    from sync.server.etims.store import DjangoQueue
+    from sync.server.etims.tasks import check_chain
+
+    out: dict[str, Any] = {}
+    if args.upgrade:
+        out["upgraded"] = DjangoQueue().upgrade_chains(f"cli:{getpass.getuser()}")
+    out["missing_triggers"] = immutable.missing(connection)
+    out["broken"] = {}
+    bad = bool(out["missing_triggers"])
+    for name in out["missing_triggers"]:
+        print(f"eTIMS immutability trigger missing: {name}", file=sys.stderr)
+    for device in BranchDevice.objects.order_by("tin", "bhf_id"):
+        point = check_chain(device, full=True)
+        if point.broken_invc_no is not None:
+            bad = True
+            out["broken"][device.key] = point.broken_invc_no
+            print(
+                f"eTIMS chain broken: branch {device.key} invoice {point.broken_invc_no}",
+                file=sys.stderr,
+            )
+    print(json.dumps(out))
+    return 1 if bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kaunta-hq", description="Kaunta head office")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -237,6 +274,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", help="the M-Pesa org portal statement or PayPal activity CSV")
     p.add_argument("--month-first", action="store_true", help="PayPal dates are MM/DD/YYYY")
     p.set_defaults(f=cmd_reconcile)
+    etims = sub.add_parser("etims", help="head office's eTIMS").add_subparsers(
+        dest="etims_command", required=True
+    )
+    p = etims.add_parser("verify", help="verify the signed-invoice chains and triggers")
+    p.add_argument(
+        "--upgrade", action="store_true", help="re-chain old unkeyed chains keyed (once)"
+    )
+    p.set_defaults(f=cmd_etims_verify)
     p = sub.add_parser("worker", help="run background tasks")
     p.add_argument("--batch", action="store_true", help="exit when the queue is empty")
     p.add_argument("--interval", type=float, default=0.2, help="seconds between polls")

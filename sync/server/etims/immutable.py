@@ -110,6 +110,19 @@ def install(connection: Any) -> None:
             cursor.execute(sql)
 
 
+def drop(connection: Any) -> None:
+    """Drop the triggers (only inside the one-time chain upgrade's transaction, which
+    re-installs them with :func:`install` before it commits)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        else:
+            tables = ("hq_etims_signedinvoice", "hq_etims_signedinvoice", "hq_etims_queueentry")
+            for name, table in zip(PG_TRIGGERS, tables, strict=True):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+
+
 def present(connection: Any) -> set[str]:
     """The names of this module's triggers that exist in ``connection``'s database."""
     with connection.cursor() as cursor:

@@ -110,7 +110,8 @@ class QueueEntry(models.Model):
 
 class SignedInvoice(models.Model):
     """KRA's signature of one entry: never changed (the admin shows it read-only), each
-    chained to the one before in its branch by SHA-256 like the journal."""
+    chained to the one before in its branch by HMAC-SHA256 under a key kept outside the
+    database (``store.chain_key``), like the till's journal."""
 
     branch = models.ForeignKey(BranchDevice, on_delete=models.PROTECT, related_name="signed")
     entry = models.OneToOneField(QueueEntry, on_delete=models.PROTECT, related_name="signed")
@@ -124,6 +125,32 @@ class SignedInvoice(models.Model):
         constraints = (
             models.UniqueConstraint(fields=["branch", "invc_no"], name="etims_signed_once"),
         )
+
+
+class ChainCheckpoint(models.Model):
+    """Where the worker's incremental check of a branch's signed-invoice chain got to:
+    the last row whose link held (so the next check reads only later rows) and, once a
+    link did not hold, the invoice number where it broke. The finding stays until a full
+    ``kaunta-hq etims verify`` finds the chain whole again (it is evidence)."""
+
+    branch = models.OneToOneField(BranchDevice, on_delete=models.PROTECT, related_name="chain")
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+    broken_invc_no = models.BigIntegerField(null=True, blank=True)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+
+class ChainUpgrade(models.Model):
+    """The one-time re-chaining of a branch's old unkeyed (SHA-256) chain under the key:
+    when, by whom (the OS user running the command, or the worker), how many rows.
+    A branch is re-chained once only: a later unkeyed chain is a forgery, not an old one."""
+
+    branch = models.OneToOneField(BranchDevice, on_delete=models.PROTECT, related_name="+")
+    rows = models.IntegerField()
+    #: the old chain did not hold: nothing was re-chained, the branch is reported broken
+    refused = models.BooleanField(default=False)
+    by = models.CharField(max_length=150)
+    at = models.DateTimeField(default=timezone.now)
 
 
 class QueueAction(models.Model):

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from sync.etims.queue import Contended, Entry, EntryKind, EntryState, QueueStats
 from sync.etims.queue_sqlite import GENESIS, chain_hash, file_lock
 from sync.server.etims.models import (
     BranchDevice,
+    ChainUpgrade,
     QueueEntry,
     SealedSecret,
     SignedInvoice,
@@ -81,6 +84,45 @@ def seal_key(env: Mapping[str, str] | None = None) -> bytes:
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"kaunta-hq-etims-secrets"
     ).derive(str(settings.SECRET_KEY).encode("utf-8"))
     return base64.urlsafe_b64encode(derived)
+
+
+#: the HKDF label of the signed invoices' chain key: distinct from the sealing key's, so
+#: neither key's output ever serves as the other
+CHAIN_KEY_LABEL = b"kaunta-hq-etims-chain"
+
+
+def chain_key(env: Mapping[str, str] | None = None) -> bytes:
+    """The HMAC key of head office's signed-invoice chain: HKDF-SHA256 of the sealing key
+    (:func:`seal_key`, itself from the environment) under :data:`CHAIN_KEY_LABEL`. Kept
+    outside the database, so someone with database access alone cannot recompute the
+    chain after rewriting a signature; a training head office with no configuration
+    derives it from Django's ``SECRET_KEY`` like the sealing key."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=CHAIN_KEY_LABEL).derive(
+        seal_key(env)
+    )
+
+
+def keyed_chain_hash(key: bytes, prev_hash: str, branch: str, signature: Signature) -> str:
+    """Head office's link: HMAC-SHA256 under :func:`chain_key` over the same record the
+    till's unkeyed :func:`chain_hash` covers (the previous hash and the signed record)."""
+    record = json.dumps({"branch": branch, **signature.to_json()}, sort_keys=True)
+    return hmac.new(key, f"{prev_hash}|{record}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """What a walk of one branch's signed-invoice chain found: the last row that held
+    (id and hash: the checkpoint of the next walk), the rows read, and the invoice
+    number of the first link that did not hold (``None``: the chain holds)."""
+
+    branch: str
+    last_id: int
+    last_hash: str
+    read: int
+    broken_invc_no: int | None = None
 
 
 class HeadOfficeSecrets:
@@ -246,15 +288,79 @@ class DjangoQueue(QueueStore):
         )
 
     def verify_chain(self, branch: str) -> bool:
-        """Every signature of ``branch`` chains to the one before it."""
-        prev = GENESIS
+        """Every signature of ``branch`` chains to the one before it under the key."""
+        return self.check_chain(branch).broken_invc_no is None
+
+    def check_chain(
+        self, branch: str, *, after: tuple[int, str] | None = None, key: bytes | None = None
+    ) -> ChainCheck:
+        """Walk ``branch``'s signed invoices from ``after`` (a checkpoint: a row id and its
+        hash already verified; the start when ``None``): only later rows are read, so a
+        periodic check costs the new rows only. Stops at the first link that does not
+        hold under the key and names its invoice number."""
+        key = chain_key() if key is None else key
+        last_id, prev = (0, GENESIS) if after is None else after
         device = self._device(branch)
-        for row in SignedInvoice.objects.filter(branch=device).order_by("id"):
+        rows = SignedInvoice.objects.filter(branch=device, id__gt=last_id).order_by("id")
+        read = 0
+        for row in rows.iterator():
+            read += 1
             sig = Signature.from_json(row.signature)
-            if row.prev_hash != prev or chain_hash(prev, branch, sig) != row.hash:
-                return False
-            prev = row.hash
-        return True
+            if row.prev_hash != prev or keyed_chain_hash(key, prev, branch, sig) != row.hash:
+                return ChainCheck(branch, last_id, prev, read, broken_invc_no=row.invc_no)
+            last_id, prev = row.id, row.hash
+        return ChainCheck(branch, last_id, prev, read)
+
+    def upgrade_chains(self, by: str, key: bytes | None = None) -> dict[str, int | None]:
+        """The one-time upgrade of chains written unkeyed (SHA-256, before the key) to the
+        keyed chain, run once for the whole head office (the worker at start, or
+        ``kaunta-hq etims verify --upgrade``): a branch whose chain already holds under
+        the key is left; one whose old chain holds is re-chained in one transaction with
+        the triggers dropped and re-installed around the update; one whose old chain does
+        not hold is left as it is (evidence) and reported. Each branch's outcome is
+        recorded (:class:`ChainUpgrade`, who, when, how many). Never again once recorded:
+        an unkeyed chain written after that is a forgery, not an old chain. Returns the
+        rows re-chained per branch (``None``: refused, broken)."""
+        from sync.server.etims import immutable
+
+        key = chain_key() if key is None else key
+        done: dict[str, int | None] = {}
+        with transaction.atomic():
+            if ChainUpgrade.objects.select_for_update().exists():
+                return done
+            dropped = False
+            for device in BranchDevice.objects.order_by("id"):
+                branch = device.key
+                if self.check_chain(branch, key=key).broken_invc_no is None:
+                    ChainUpgrade.objects.create(branch=device, rows=0, by=by)
+                    continue
+                rows = list(SignedInvoice.objects.filter(branch=device).order_by("id"))
+                prev, whole = GENESIS, True
+                for row in rows:
+                    sig = Signature.from_json(row.signature)
+                    if row.prev_hash != prev or chain_hash(prev, branch, sig) != row.hash:
+                        whole = False
+                        break
+                    prev = row.hash
+                if not whole:
+                    ChainUpgrade.objects.create(branch=device, rows=0, refused=True, by=by)
+                    log.error("eTIMS chain of %s does not hold: not re-chained", branch)
+                    done[branch] = None
+                    continue
+                if not dropped:
+                    immutable.drop(connection)
+                    dropped = True
+                prev = GENESIS
+                for row in rows:
+                    new = keyed_chain_hash(key, prev, branch, Signature.from_json(row.signature))
+                    SignedInvoice.objects.filter(id=row.id).update(prev_hash=prev, hash=new)
+                    prev = new
+                ChainUpgrade.objects.create(branch=device, rows=len(rows), by=by)
+                log.warning("eTIMS chain of %s re-chained keyed: %d signatures", branch, len(rows))
+                done[branch] = len(rows)
+            if dropped:
+                immutable.install(connection)
+        return done
 
     # -- writing ---------------------------------------------------------------------
     def enqueue(
@@ -365,7 +471,7 @@ class DjangoQueue(QueueStore):
                 invc_no=signature.invc_no,
                 signature=signature.to_json(),
                 prev_hash=prev,
-                hash=chain_hash(prev, branch, signature),
+                hash=keyed_chain_hash(chain_key(), prev, branch, signature),
                 signed_at=now,
             )
         # stored before or now: the entry holding that number is signed, whatever left it

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from sync.server.etims.models import BranchDevice
+from sync.server.etims.models import BranchDevice, ChainCheckpoint
 from sync.server.etims.worker import enqueue_document, run_round
 from sync.server.terminals.models import Terminal
 
@@ -48,6 +48,8 @@ def submit_branch(device_id: int) -> str:
         log.warning("eTIMS %s: %s (again in %s)", device.key, result.stopped, RETRY_AFTER)
         submit_branch.using(run_after=timezone.now() + RETRY_AFTER).enqueue(device_id)
         return "retry"
+    if result.signed:
+        check_chain(device)  # the new signatures, from the last checked one
     return f"signed {result.signed}, parked {result.parked}"
 
 
@@ -92,6 +94,38 @@ def queue_ledger_events(events: list[Any]) -> int:
     return count
 
 
+def check_chain(device: BranchDevice, *, full: bool = False) -> ChainCheckpoint:
+    """Check ``device``'s signed-invoice chain from its checkpoint (every row when
+    ``full``) and keep the result: a round costs the rows signed since the last check,
+    not a year of them. A break found stays recorded (evidence) and the checkpoint no
+    longer moves; only a full check that finds the chain whole clears it."""
+    from sync.server.etims.store import DjangoQueue
+
+    point, _ = ChainCheckpoint.objects.get_or_create(branch=device)
+    if point.broken_invc_no is not None and not full:
+        return point
+    after = None if full or not point.last_hash else (point.last_id, point.last_hash)
+    found = DjangoQueue().check_chain(device.key, after=after)
+    point.last_id, point.last_hash = found.last_id, found.last_hash
+    point.broken_invc_no, point.checked_at = found.broken_invc_no, timezone.now()
+    point.save()
+    if found.broken_invc_no is not None:
+        log.error("eTIMS chain of %s broken at invoice %s", device.key, found.broken_invc_no)
+    return point
+
+
+def check_chains(by: str = "worker") -> int:
+    """At worker start: the one-time upgrade of old unkeyed chains, then every branch's
+    incremental check. Returns the branches whose chain is broken."""
+    from sync.server.etims.store import DjangoQueue
+
+    DjangoQueue().upgrade_chains(by)
+    broken = 0
+    for device in BranchDevice.objects.order_by("id"):
+        broken += check_chain(device).broken_invc_no is not None
+    return broken
+
+
 def requeue_branches() -> int:
     """When a worker starts: one round for every enabled branch that has something to
     send (waiting or in doubt), since a killed worker leaves no task behind."""
@@ -106,4 +140,5 @@ def requeue_branches() -> int:
     )
     for pk in ids:
         submit_branch.enqueue(pk)
+    check_chains()
     return len(ids)

@@ -197,6 +197,13 @@ class DatabaseCollector(Collector):
             "Reconciliation exceptions not resolved",
             value=ReconException.objects.filter(resolved_at__isnull=True).count(),
         )
+        from sync.server.etims.models import ChainCheckpoint
+
+        yield GaugeMetricFamily(
+            "kaunta_hq_etims_chain_broken",
+            "eTIMS branches whose signed-invoice chain does not verify (kept until fixed)",
+            value=ChainCheckpoint.objects.filter(broken_invc_no__isnull=False).count(),
+        )
         yield GaugeMetricFamily(
             "kaunta_hq_terminals_offline",
             "Enrolled terminals not heard from for too long",
