@@ -667,6 +667,8 @@ class EtimsLink:
         rows = [_row(e) for e in queue.entries(self.branch.key, open_states)]
         signed = queue.entries(self.branch.key, (EntryState.SIGNED,))[-SIGNED_ROWS:]
         rows += [_row(e) for e in reversed(signed)]
+        settled = queue.entries(self.branch.key, (EntryState.NO_CREDIT_NOTE,))[-SIGNED_ROWS:]
+        rows += [_row(e) for e in reversed(settled)]
         self.service.publish(
             EtimsView(
                 phase=phase,
@@ -680,6 +682,7 @@ class EtimsLink:
                 training=self.training,
                 rows=tuple(rows),
                 tampered=self._tampered_alert,
+                no_credit_note=stats.no_credit_note,
             )
         )
 

@@ -149,7 +149,7 @@ class QueueRow:
 
     receipt_number: str
     kind: str  #: "sale" or "refund"
-    state: str  #: waiting, in_doubt, signed, parked
+    state: str  #: waiting, in_doubt, signed, parked, no_credit
     invc_no: int | None
     enqueued_at: datetime
     reason: str
@@ -179,6 +179,9 @@ class EtimsView:
     #: Kaunta (``pos.services.etims_tampering.ALERT``); None: they verify. The till's
     #: window shows it in its red alert, in the reader's language; sales go on.
     tampered: Message | None = None
+    #: refunds settled without a credit note (their sale was not a KRA invoice: a
+    #: return without a receipt, a sale from before eTIMS); not in ``oldest_unsigned``
+    no_credit_note: int = 0
 
     def alert(self, now: datetime) -> bool:
         """The queue holds an unsigned sale older than ``[etims] max_queue_age_hours``:

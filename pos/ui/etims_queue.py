@@ -93,6 +93,7 @@ STATES = {
     "in_doubt": QT_TRANSLATE_NOOP("EtimsQueueDialog", "Sent, answer awaited"),
     "signed": QT_TRANSLATE_NOOP("EtimsQueueDialog", "Signed by KRA"),
     "parked": QT_TRANSLATE_NOOP("EtimsQueueDialog", "Refused by KRA"),
+    "no_credit": QT_TRANSLATE_NOOP("EtimsQueueDialog", "No credit note"),
 }
 KINDS = {
     "sale": QT_TRANSLATE_NOOP("EtimsQueueDialog", "Sale"),
@@ -439,6 +440,12 @@ class EtimsQueueDialog(KauntaDialog):
                 "A refused entry waits for you: fix what KRA's reason names (a product, a "
                 "tax class, the set-up), then put it back in the queue."
             )
+        if v.no_credit_note:
+            text += " " + self.tr(
+                "Refunds settled without a credit note: {n}. The refunded sale was not a "
+                "KRA invoice (returned without a receipt, or sold before eTIMS), so nothing "
+                "of theirs is sent to KRA."
+            ).format(n=v.no_credit_note)
         if v.tampered is not None:  # the stored signatures were changed outside Kaunta
             text += "\n" + tampered_text(v)
         reason = own_reason(v)

@@ -78,6 +78,21 @@ class EntryState(StrEnum):
     IN_DOUBT = "in_doubt"  #: numbered, sent or about to be; KRA's answer not yet known
     SIGNED = "signed"  #: KRA's signature stored
     PARKED = "parked"  #: refused; waits for the manager (number given back)
+    #: settled without a credit note: the refunded sale was not a KRA invoice (a return
+    #: without a receipt, or a sale from before eTIMS); never numbered, never sent. The
+    #: value fits head office's ``state`` column (10 characters).
+    NO_CREDIT_NOTE = "no_credit"
+
+
+#: the reason a refund settled as :attr:`EntryState.NO_CREDIT_NOTE` carries
+NO_CREDIT_NOTE_REASON = words.NO_CREDIT_NOTE
+
+
+class NoCreditNote(MappingError):
+    """The refund credits no KRA invoice (no original, or an original this branch's
+    queue never held): it settles as :attr:`EntryState.NO_CREDIT_NOTE`, it is not parked.
+    A :class:`MappingError` so that callers which only build (a look-up's comparison)
+    treat it as "cannot be built" as before."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +126,9 @@ class QueueStats:
     oldest_unsigned: datetime | None
     alert_after: timedelta
     now: datetime
+    #: refunds settled without a credit note (not in ``oldest_unsigned``: nothing of
+    #: theirs is owed to KRA)
+    no_credit_note: int = 0
 
     @property
     def oldest_age(self) -> timedelta | None:
@@ -202,6 +220,12 @@ class QueueStore(abc.ABC):
     def note_failure(self, branch: str, position: int, reason: str, now: datetime) -> None:
         self.settle(branch, now, note=(position, reason))
 
+    def settle_no_credit_note(self, branch: str, position: int, reason: str, now: datetime) -> None:
+        """The waiting refund at ``position`` is settled without a credit note
+        (:attr:`EntryState.NO_CREDIT_NOTE`, ``reason`` kept): it holds no number and is
+        never sent. Nothing when the entry is no longer waiting."""
+        self._wrapped("settle_no_credit_note").settle_no_credit_note(branch, position, reason, now)
+
     @abc.abstractmethod
     def unpark(self, branch: str, position: int, now: datetime) -> None:
         """The manager fixed the cause: the entry waits again, in its place."""
@@ -282,6 +306,8 @@ class DrainResult:
     notices: tuple[str, ...] = ()
     #: the drain stopped on a refusal of the device or its key (the set-up is wrong)
     device_refused: bool = False
+    #: refunds settled without a credit note (their sale was not a KRA invoice)
+    no_credit_note: int = 0
 
 
 class Submitter:
@@ -363,7 +389,13 @@ class Submitter:
             if entry.original_doc_id is None
             else self.store.get(self.branch, entry.original_doc_id)
         )
-        if original is None or original.state is not EntryState.SIGNED:
+        if original is None or original.kind is not EntryKind.SALE:
+            # a return without a receipt, or a sale this branch never queued (sold before
+            # eTIMS was set up): there is no KRA invoice to credit, now or later
+            raise NoCreditNote(NO_CREDIT_NOTE_REASON)
+        if original.state is not EntryState.SIGNED:
+            # waiting or in doubt: the queue's order sends it first (this refund is built
+            # only when it is the head); refused (parked): the manager fixes the sale
             raise MappingError(
                 "the refunded sale has no KRA invoice yet: a credit note needs the signed "
                 "original (submit or fix the original sale first)"
@@ -415,7 +447,7 @@ class Submitter:
     def _drain(self, limit: int | None) -> DrainResult:
         done = _Tally()
         seen: tuple[int, EntryState, int | None, int] | None = None
-        while limit is None or done.signed + done.parked < limit:
+        while limit is None or done.signed + done.parked + done.no_credit_note < limit:
             entry = self.store.head(self.branch)
             if entry is None:
                 return done.result("")
@@ -604,6 +636,14 @@ class Submitter:
                 break  # its original may be in this batch: let that be stored first
             try:
                 builds.append((entry.position, self._builder(entry)))
+            except NoCreditNote as exc:
+                # first in the batch (a refund always is): nothing numbered before it
+                log.info("eTIMS queue entry %s: %s", entry.position, exc)
+                self.store.settle_no_credit_note(
+                    self.branch, entry.position, str(exc), self._clock()
+                )
+                done.no_credit_note += 1
+                return None
             except (MappingError, ProtocolError) as exc:
                 refused = (entry.position, str(exc))
                 break
@@ -701,6 +741,7 @@ class _Tally:
     parked: int = 0
     notices: list[str] = field(default_factory=list)
     device_refused: bool = False
+    no_credit_note: int = 0
 
     def result(self, stopped: str) -> DrainResult:
         return DrainResult(
@@ -709,6 +750,7 @@ class _Tally:
             stopped,
             notices=tuple(self.notices),
             device_refused=self.device_refused,
+            no_credit_note=self.no_credit_note,
         )
 
 

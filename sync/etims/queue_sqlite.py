@@ -306,8 +306,10 @@ class SqliteQueue(QueueStore):
                 (branch,),
             ).fetchall()
         )
+        # a refund settled without a credit note owes KRA nothing: not in the alert
         oldest = self._db.execute(
-            "SELECT min(enqueued_at) FROM etims_queue WHERE branch = ? AND state != 'signed'",
+            "SELECT min(enqueued_at) FROM etims_queue WHERE branch = ? "
+            "AND state NOT IN ('signed', 'no_credit')",
             (branch,),
         ).fetchone()[0]
         return QueueStats(
@@ -318,6 +320,7 @@ class SqliteQueue(QueueStore):
             oldest_unsigned=None if oldest is None else datetime.fromisoformat(oldest),
             alert_after=alert_after,
             now=now,
+            no_credit_note=counts.get(EntryState.NO_CREDIT_NOTE.value, 0),
         )
 
     def verify_chain(self, branch: str) -> bool:
@@ -658,6 +661,14 @@ class SqliteQueue(QueueStore):
         except OSError:
             return ""
         return f"{info.st_dev}:{info.st_ino}" if info.st_ino else ""
+
+    def settle_no_credit_note(self, branch: str, position: int, reason: str, now: datetime) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE etims_queue SET state = ?, reason = ?, updated_at = ? "
+                "WHERE branch = ? AND position = ? AND state = 'waiting' AND invc_no IS NULL",
+                (EntryState.NO_CREDIT_NOTE.value, reason[:500], _iso(now), branch, position),
+            )
 
     def unpark(self, branch: str, position: int, now: datetime) -> None:
         with self._write() as db:

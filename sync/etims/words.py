@@ -79,3 +79,9 @@ NUMBERING = (
     NEXT_TRY,
 )
 ALL += NUMBERING
+
+# -- credit notes ------------------------------------------------------------------------
+#: a refund whose sale was not a KRA invoice (no receipt, or sold before eTIMS): settled
+#: without a credit note, never sent (sync.etims.queue.EntryState.NO_CREDIT_NOTE)
+NO_CREDIT_NOTE = text("no credit note: the refunded sale was not a KRA invoice")
+ALL += (NO_CREDIT_NOTE,)
