@@ -10,6 +10,14 @@ with the key derived from the till's journal key, the file checked before it is 
 :mod:`pos.etims_evidence`), and a refusal keeps KRA's reason for the manager's queue screen. Its own
 file, never the standalone worker's ``etims.sqlite``: the two numberings must not mix.
 
+A sale or refund the till has not pushed yet (head office unreachable) is in no eTIMS
+queue anywhere, yet the law expects it to reach KRA promptly: the view counts it as
+waiting (state ``waiting``, reason :data:`NOT_AT_HEAD_OFFICE`) with its age from the
+till's outbox (:func:`pos.store.sync_state.unsent_documents`), so the age alert
+(``[etims] max_queue_age_hours``) fires for a till cut off from head office too. The
+view is published again after every sync round (:meth:`HeadOfficeEtims.publish`, from
+``pos.sync_link``), so a sale made offline shows by the next round.
+
 The screens then read from here (:meth:`EtimsService.attach_head_office`): the receipt's
 signed SCU block once head office has KRA's answer, until then the provisional mark with
 a QR code of head office's customer page (``/r/<token>``, :mod:`sync.etims.public`).
@@ -17,6 +25,7 @@ a QR code of head office's customer page (``/r/<token>``, :mod:`sync.etims.publi
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -24,8 +33,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pos.domain.messages import text
 from pos.etims_evidence import EtimsEvidence, evidence_for
-from pos.services.etims import EtimsPhase, EtimsService, EtimsView, KraBlock
+from pos.services.etims import EtimsPhase, EtimsService, EtimsView, KraBlock, QueueRow
+from pos.store import sync_state
+from pos.store.db import Database
 from sync.agent.etims_results import EtimsResult, EtimsResultPuller
 from sync.etims.models import DeviceInfo, Signature
 from sync.etims.public import customer_url, receipt_token, token_hash_of
@@ -43,6 +55,13 @@ HEAD_OFFICE_REASON = (
     "its tills); KRA's signature comes back with the sync link and is printed on reprints"
 )
 SIGNED_ROWS = 50
+#: the cause a document not yet pushed is waiting for (its row's reason, and the view's
+#: reason ``NOT_AT_HEAD_OFFICE: n; HEAD_OFFICE_REASON`` while there is one)
+NOT_AT_HEAD_OFFICE = text("not yet sent to head office (no sync link), so not yet submitted to KRA")
+#: the outbox events that become eTIMS documents at head office
+DOCUMENT_KINDS = ("sale.completed", "refund.completed")
+#: how many of them the queue screen lists (the oldest; the count covers all)
+UNSENT_ROWS = 50
 
 
 def _now() -> datetime:
@@ -63,10 +82,14 @@ class HeadOfficeEtims:
         alert_after: timedelta = timedelta(hours=24),
         cu_number_style: CuNumberStyle = CuNumberStyle.INVOICE,
         evidence: EtimsEvidence | None = None,
+        db: Database | None = None,
     ) -> None:
         """``evidence``: the till's start-up check of its eTIMS files (the file is
-        checked before it is opened, and its chain keyed); None: unkeyed, unchecked."""
+        checked before it is opened, and its chain keyed); None: unkeyed, unchecked.
+        ``db``: the till's database, whose outbox holds the sales not yet pushed to head
+        office (counted as waiting, with their age); None: not counted."""
         self.path = path
+        self._db = db
         self.service = service
         self._clock = clock
         self._alert_after = alert_after
@@ -160,26 +183,65 @@ class HeadOfficeEtims:
             branch = self._queue.load_state("branch") or {}
             return self._queue.verify_chain(str(branch.get("key", "")))
 
+    def _unsent(self) -> tuple[int, list[QueueRow]]:
+        """The till's sales and refunds head office has not acknowledged yet: how many,
+        and the oldest as queue rows (waiting, :data:`NOT_AT_HEAD_OFFICE`)."""
+        if self._db is None:
+            return 0, []
+        with self._db.read_session() as s:
+            unsent = sync_state.unsent_documents(s, DOCUMENT_KINDS, UNSENT_ROWS)
+        rows = []
+        for doc in unsent.oldest:
+            try:
+                body = json.loads(doc.payload).get("body") or {}
+                number = str(body.get("receipt_number") or doc.aggregate_id)
+            except (ValueError, AttributeError):
+                number = doc.aggregate_id
+            rows.append(
+                QueueRow(
+                    receipt_number=number,
+                    kind="refund" if doc.kind == "refund.completed" else "sale",
+                    state=EntryState.WAITING.value,
+                    invc_no=None,
+                    enqueued_at=doc.created_at,
+                    reason=NOT_AT_HEAD_OFFICE,
+                    attempts=0,
+                    position=-doc.seq,  # not a place in head office's queue: no action
+                    doc_id=doc.aggregate_id,
+                )
+            )
+        return unsent.count, rows
+
     def publish(self) -> None:
-        """The queue screen's view: refused (with KRA's reason), put back, the latest
-        signed; the phase says head office submits."""
+        """The queue screen's view: not yet at head office (with its age), refused (with
+        KRA's reason), put back, the latest signed; the phase says head office submits.
+
+        Called after each stored answer and after each sync round, also a failed one."""
         from pos.etims_link import _row
 
         now = self._clock()
+        not_sent, unsent_rows = self._unsent()
         with self._lock:
             key = str((self._queue.load_state("branch") or {}).get("key", ""))
             stats = self._queue.stats(key, now, self._alert_after)
             open_rows = self._queue.entries(key, (EntryState.WAITING, EntryState.PARKED))
             signed = self._queue.entries(key, (EntryState.SIGNED,))[-SIGNED_ROWS:]
-        rows = [_row(e) for e in open_rows] + [_row(e) for e in reversed(signed)]
+        known = {e.doc_id for e in open_rows} | {e.doc_id for e in signed}
+        unsent_rows = [r for r in unsent_rows if r.doc_id not in known]
+        rows = unsent_rows + [_row(e) for e in open_rows] + [_row(e) for e in reversed(signed)]
+        oldest = [t for t in (stats.oldest_unsigned,) if t is not None]
+        oldest += [r.enqueued_at for r in unsent_rows[:1]]
+        reason = HEAD_OFFICE_REASON
+        if not_sent:
+            reason = f"{NOT_AT_HEAD_OFFICE}: {not_sent}; {HEAD_OFFICE_REASON}"
         self.service.publish(
             EtimsView(
                 phase=EtimsPhase.HEAD_OFFICE,
-                reason=HEAD_OFFICE_REASON,
-                waiting=stats.waiting,
+                reason=reason,
+                waiting=stats.waiting + not_sent,
                 signed=stats.signed,
                 parked=stats.parked,
-                oldest_unsigned=stats.oldest_unsigned,
+                oldest_unsigned=min(oldest) if oldest else None,
                 alert_after=self._alert_after,
                 rows=tuple(rows),
             )
@@ -203,6 +265,7 @@ def etims_results_puller(
             head_office_url=head_office_url,
             token=token,
             evidence=evidence_for(terminal),
+            db=terminal.db,
         )
         terminal.etims_head_office = hq
     terminal.etims.attach_head_office(hq.block_for, hq.later_url)

@@ -341,6 +341,12 @@ class SyncLink:
     # -- the agent's status (its own thread) -----------------------------------------------
 
     def _on_status(self, status: SyncStatus) -> None:
+        hq = getattr(self.terminal, "etims_head_office", None)
+        if hq is not None:  # every round, a failed one too: the sales not pushed yet, aged
+            try:
+                hq.publish()
+            except Exception:  # the sync line below is still shown
+                log.exception("eTIMS: the head-office view was not published")
         view = self.service.view()
         offline_since = view.offline_since
         if status.online:

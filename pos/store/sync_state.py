@@ -8,7 +8,8 @@ another to record the answers. It never holds the write lock across a network ca
 - Outbox delivery: :func:`pending_events` (unsent, in ``seq`` order, parked ones only once
   their retry time has come), :func:`mark_sent` (only on the head office's acknowledgement),
   :func:`park` (refused, with the reason, so the rest goes on), :func:`outbox_counts`,
-  :func:`parked_events` (for the manager).
+  :func:`parked_events` (for the manager), :func:`unsent_documents` (sales and refunds
+  head office has not seen: an enrolled till's eTIMS age alert).
 - Head-office changes: :func:`apply_products` and :func:`apply_users` apply one page inside
   the caller's transaction, so a page is applied whole or not at all, together with the
   cursor that follows it (:func:`set_value`).
@@ -149,6 +150,54 @@ def outbox_counts(session: Session) -> OutboxCounts:
         .where(OutboxEvent.sent_at.is_(None), OutboxEvent.parked_at.is_not(None))
     ).scalar_one()
     return OutboxCounts(int(waiting), int(parked), oldest)
+
+
+@dataclass(frozen=True, slots=True)
+class UnsentDocument:
+    """An outbox event of one of ``kinds`` the head office has not acknowledged yet."""
+
+    seq: int
+    kind: str
+    aggregate_id: str
+    created_at: datetime
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnsentDocuments:
+    count: int  # all of them, parked ones included
+    oldest: list[UnsentDocument]  # the first ``limit`` of them, in ``seq`` order
+
+
+def unsent_documents(session: Session, kinds: Sequence[str], limit: int) -> UnsentDocuments:
+    """The events of ``kinds`` (a sale, a refund) not yet acknowledged by the head office:
+    how many, and the oldest ``limit``. For an enrolled till's eTIMS age alert: such a
+    document is in no eTIMS queue yet (head office has not seen it). Both read the
+    pending part of the outbox only (the partial index ``ix_outbox_pending``), in
+    ``seq`` order, so a till that is synced reads nothing."""
+    pending = and_(OutboxEvent.sent_at.is_(None), OutboxEvent.kind.in_(list(kinds)))
+    rows = session.execute(
+        select(
+            OutboxEvent.seq,
+            OutboxEvent.kind,
+            OutboxEvent.aggregate_id,
+            OutboxEvent.created_at,
+            OutboxEvent.payload,
+        )
+        .where(pending)
+        .order_by(OutboxEvent.seq)
+        .limit(limit)
+    ).all()
+    count = 0
+    if rows:
+        count = session.execute(
+            select(func.count()).select_from(OutboxEvent).where(pending)
+        ).scalar_one()
+    oldest = [
+        UnsentDocument(int(r.seq), str(r.kind), str(r.aggregate_id), r.created_at, str(r.payload))
+        for r in rows
+    ]
+    return UnsentDocuments(int(count), oldest)
 
 
 def parked_events(session: Session, limit: int = 100) -> list[ParkedEvent]:
