@@ -56,6 +56,9 @@ R_VAT_HEAD = define("receipt.vat_head", "Net      VAT    Gross")
 R_NET = define("receipt.net", "Net")
 R_GROSS = define("receipt.gross", "Gross")
 R_SALE = define("receipt.sale", "Sale {sale_id}")
+#: the buyer's KRA PIN (a business claiming the input VAT), and its name if given
+R_BUYER_PIN = define("receipt.buyer_pin", "Buyer's PIN")
+R_BUYER_NAME = define("receipt.buyer_name", "Buyer")
 
 #: Keys of a payment's ``details`` naming how it prints (set from the method's own
 #: description when the payment is taken; a payment without them prints its code).
@@ -119,6 +122,9 @@ class Receipt:
     change: Money
     void_reason: str = ""
     reprint: bool = False
+    #: the buyer's KRA PIN on the tax invoice ("" when none was asked for), and its name
+    buyer_pin: str = ""
+    buyer_name: str = ""
 
     @property
     def item_count(self) -> int:
@@ -174,6 +180,8 @@ def build_receipt(
         payments=payments,
         change=change,
         void_reason=sale.void_reason,
+        buyer_pin=sale.buyer.pin if sale.buyer else "",
+        buyer_name=sale.buyer.name if sale.buyer else "",
     )
 
 
@@ -211,6 +219,18 @@ def _vat_rows(v: VatLine, width: int, say: Say) -> list[str]:
     ]
 
 
+def buyer_rows(receipt: Receipt, width: int, say: Say | None = None) -> list[str]:
+    """The buyer's PIN (and name) under the cashier: what the business shows to claim its
+    input VAT. None when no PIN was asked for. Shared by the screen and the printer."""
+    said: Say = say or str
+    if not receipt.buyer_pin:
+        return []
+    out = _pair(said(R_BUYER_PIN()), receipt.buyer_pin, width)
+    if receipt.buyer_name:
+        out.extend(_pair(said(R_BUYER_NAME()), receipt.buyer_name, width))
+    return out
+
+
 def render_text(receipt: Receipt, width: int = 42, say: Say | None = None) -> list[str]:
     """Plain-text lines of ``width`` characters, as a receipt printer lays them out, with
     labels said by ``say`` (English without it)."""
@@ -233,6 +253,7 @@ def render_text(receipt: Receipt, width: int = 42, say: Say | None = None) -> li
     issued = receipt.issued_at.strftime("%Y-%m-%d %H:%M" if say is None else "%d/%m/%Y %H:%M")
     out.extend(_pair(said(R_DATE()), issued, width))
     out.extend(_pair(said(R_CASHIER()), receipt.cashier, width))
+    out.extend(buyer_rows(receipt, width, said))
     if receipt.reprint:
         out.append(_center(said(R_COPY()), width))
     if receipt.status is SaleStatus.VOIDED:

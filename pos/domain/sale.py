@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from pos.domain.buyer import Buyer
 from pos.domain.errors import (
     DomainError,
     InsufficientTender,
@@ -95,6 +96,11 @@ OVERPAID_NON_CASH = define(
     "{amount} was overpaid by a non-cash method; refund it before completing.",
 )
 STILL_DUE = define("sale.still_due", "{due} is still due; take payment first.")
+BUYER_AFTER_PAYMENT = define(
+    "sale.buyer_after_payment",
+    "Money was taken on this sale: the buyer's KRA PIN can only be added or removed "
+    "before payment.",
+)
 
 
 class SaleStatus(StrEnum):
@@ -350,6 +356,8 @@ class Sale:
     rounding: Money | None = None
     void_reason: str = ""
     note: str = ""
+    #: the business the tax invoice names (its KRA PIN), if the buyer asked for one
+    buyer: Buyer | None = None
     _totals_memo: tuple[object, SaleTotals] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -692,6 +700,16 @@ class Sale:
         self.note = note.strip()
         self.status = SaleStatus.PARKED
 
+    def set_buyer(self, buyer: Buyer | None) -> None:
+        """Name the buyer's KRA PIN on this sale's tax invoice (None: take it off).
+
+        Only before payment: the receipt a customer has started paying for is the one
+        they were shown, and KRA gets the PIN the invoice was paid under."""
+        self._require_open()
+        if self.payments:
+            raise SaleStateError(BUYER_AFTER_PAYMENT(), code="buyer_after_payment")
+        self.buyer = buyer
+
     def resume(self) -> None:
         if self.status is not SaleStatus.PARKED:
             raise SaleStateError("Only a parked sale can be recalled.")
@@ -715,6 +733,7 @@ class Sale:
             "rounding": money(self.rounding),
             "void_reason": self.void_reason,
             "note": self.note,
+            "buyer": self.buyer.to_dict() if self.buyer else None,
             "lines": [
                 {
                     "line_id": ln.line_id,

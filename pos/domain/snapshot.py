@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pos.domain.buyer import Buyer
 from pos.domain.errors import DomainError, InsufficientTender, InvalidAmount, InvalidQuantity
 from pos.domain.messages import define
 from pos.domain.money import Money
@@ -96,6 +97,8 @@ def _build(data: dict[str, Any]) -> Sale:
         else None,
         void_reason=_text(data.get("void_reason", ""), "void_reason"),
         note=_text(data.get("note", ""), "note"),
+        # older snapshots have no buyer: a sale without a PIN on its invoice
+        buyer=Buyer.from_dict(data["buyer"]) if data.get("buyer") else None,
     )
     for ln in data["lines"]:
         name = _text(ln["name"], "name")

@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from pos.domain.barcode import InvalidBarcode, normalize_barcode
+from pos.domain.buyer import Buyer
 from pos.domain.catalog import CatalogItem
 from pos.domain.errors import DomainError
 from pos.domain.messages import Message, define, text
@@ -98,6 +99,9 @@ class SaleView:
     tender_started: bool
     order_discount_text: str
     cashier_id: str
+    #: the buyer's KRA PIN on the tax invoice ("" when none), and its name
+    buyer_pin: str = ""
+    buyer_name: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -208,6 +212,8 @@ class CheckoutService:
             tender_started=sale.tender_started,
             order_discount_text=sale.order_discount.describe() if sale.order_discount else "",
             cashier_id=sale.cashier_id,
+            buyer_pin=sale.buyer.pin if sale.buyer else "",
+            buyer_name=sale.buyer.name if sale.buyer else "",
         )
 
     def search(self, query: str, limit: int = 20) -> list[CatalogItem]:
@@ -392,6 +398,25 @@ class CheckoutService:
             approval,
             audit_action="order_discount",
             detail={"discount": discount.describe() if discount else None},
+        )
+
+    def set_buyer(self, pin: str, name: str = "") -> SaleView:
+        """Put the buyer's KRA PIN (and name) on the open sale's tax invoice, before
+        payment; an invalid PIN is refused (``InvalidBuyer``) and the basket unchanged.
+        Saved with the draft, so a crash keeps it with the basket."""
+        buyer = Buyer.of(pin, name)
+        self._current_sale()
+        return self._change(
+            lambda s: s.set_buyer(buyer),
+            audit_action="buyer_pin",
+            detail={"pin": buyer.pin},
+        )
+
+    def clear_buyer(self) -> SaleView:
+        """Take the buyer's PIN off the open sale (before payment)."""
+        self._current_sale()
+        return self._change(
+            lambda s: s.set_buyer(None), audit_action="buyer_pin", detail={"pin": None}
         )
 
     def override_price(

@@ -48,6 +48,8 @@ from pos.domain.messages import Message, text
 from pos.domain.money import Money
 from pos.domain.receipt import (
     LABEL_DETAIL,
+    R_BUYER_NAME,
+    R_BUYER_PIN,
     R_CARD,
     R_CARD_TERMINAL,
     R_CASH_ROUNDING,
@@ -150,6 +152,10 @@ def receipt_document(
         Pair(said(R_DATE()), issued),
         Pair(said(R_CASHIER()), receipt.cashier),
     ]
+    if receipt.buyer_pin:  # the business's KRA PIN, for its input VAT (as on screen)
+        b.append(Pair(said(R_BUYER_PIN()), receipt.buyer_pin))
+        if receipt.buyer_name:
+            b.append(Pair(said(R_BUYER_NAME()), receipt.buyer_name))
     if receipt.reprint:
         b.append(Text(said(R_COPY()), Align.CENTER, bold=True))
     if receipt.status is SaleStatus.VOIDED:

@@ -99,7 +99,7 @@ from pos.services.refund_values import (
 from pos.services.refusal_messages import parked_message
 from pos.services.shifts import require_open_shift
 from pos.services.steps import NetCall, Steps, run_inline
-from pos.services.sync_events import refund_document
+from pos.services.sync_events import buyer_customer, refund_document
 from pos.store import attempts, journal_chain
 from pos.store import refunds as store
 from pos.store import repositories as repo
@@ -108,7 +108,7 @@ from pos.store.errors import StoreError
 from pos.store.models import OutboxEvent, RefundRecord
 from sync.protocol.fields import Amount
 from sync.protocol.refunds import OriginalSale, RefundCompleted, RefundLine, RefundTender
-from sync.protocol.sales import VatClass, VatTotal
+from sync.protocol.sales import Customer, VatClass, VatTotal
 
 __all__ = [  # the values live in refund_values; the screens and tests import them from here
     "PendingRefund",
@@ -1000,7 +1000,11 @@ class RefundService:
         s.flush()
         journal_chain.seal_refund(s, refund_id)  # sealed like a sale: read back, chained
         outbox_seq = repo.next_outbox_seq(s)
-        wire = self._wire(plan, tenders, refund_id, number, now, cashier_id, approved_by, request)
+        # the credit note names the buyer its invoice named (eTIMS refuses another PIN)
+        buyer = _original_customer(s, plan.sale_id)
+        wire = self._wire(
+            plan, tenders, refund_id, number, now, cashier_id, approved_by, request, buyer
+        )
         event = refund_document(wire, self._ctx, event_id=self._ids.new(), seq=outbox_seq, now=now)
         repo.add_outbox_event(
             s,
@@ -1038,6 +1042,7 @@ class RefundService:
         cashier_id: str,
         approved_by: str,
         request: RefundRequest,
+        customer: Customer | None,
     ) -> RefundCompleted:
         currency = plan.total.currency
         original = None
@@ -1054,7 +1059,7 @@ class RefundService:
             reason_code=request.reason_code,
             reason=request.reason.strip(),
             currency=currency,
-            customer=None,
+            customer=customer,
             lines=tuple(
                 RefundLine(
                     line_id=self._ids.new(),
@@ -1279,6 +1284,16 @@ def _refused(s: Session, numbers: Mapping[str, str]) -> tuple[RefusedRefund, ...
         .order_by(OutboxEvent.seq)
     ).all()
     return tuple(RefusedRefund(numbers[aid], parked_message(reason)) for aid, reason in rows)
+
+
+def _original_customer(s: Session, sale_id: str) -> Customer | None:
+    """The buyer (KRA PIN and name) of the sale a refund is made against, for its credit
+    note: this till's journal holds it. A return without a receipt names no buyer, and
+    another till's sale found at head office carries none in head office's answer yet."""
+    if not sale_id:
+        return None
+    entry = repo.sale_by_id(s, sale_id)
+    return None if entry is None else buyer_customer(entry.sale.buyer)
 
 
 def _gives_cash(plan: RefundPlan) -> bool:

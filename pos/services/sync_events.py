@@ -13,6 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from pos.domain.buyer import Buyer
 from pos.domain.errors import DomainError
 from pos.domain.messages import define
 from pos.domain.money import Money, allocate
@@ -25,6 +26,7 @@ from sync.protocol import builders
 from sync.protocol.fields import Amount, mask_digit_runs
 from sync.protocol.refunds import RefundCompleted
 from sync.protocol.sales import (
+    Customer,
     DiscountEntry,
     Foreign,
     OrderDiscount,
@@ -45,6 +47,14 @@ NOT_SENT = {
     "open": define("sync_events.not_sent.open", "An open sale is not sent to head office."),
     "parked": define("sync_events.not_sent.parked", "A parked sale is not sent to head office."),
 }
+
+
+def buyer_customer(buyer: Buyer | None) -> Customer | None:
+    """The protocol's ``customer`` of a sale (or of a refund, copied from its sale): the
+    buyer's KRA PIN and name, or None when the invoice names no buyer."""
+    if buyer is None:
+        return None
+    return Customer(tax_pin=buyer.pin, name=buyer.name or None)
 
 
 def _discount(discount: Discount | None) -> DiscountEntry | None:
@@ -162,7 +172,8 @@ def sale_body(sale: Sale, totals: SaleTotals, table: TaxTable, header: JournalHe
         cashier_id=header.cashier_id,
         opened_by=sale.cashier_id or header.cashier_id,
         currency=currency,
-        customer=None,
+        # the buyer's KRA PIN: eTIMS ``custTin``/``custNm`` on the invoice and its credit notes
+        customer=buyer_customer(sale.buyer),
         lines=tuple(lines),
         order_discounts=order_discounts,
         totals=wire_totals,
