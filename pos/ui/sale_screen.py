@@ -48,6 +48,7 @@ from pos.services.gateway_settings import FieldStatus
 from pos.services.payments import AttemptView
 from pos.ui import i18n
 from pos.ui.actions import Actions, describe_error
+from pos.ui.buyer_dialog import BuyerDialog
 from pos.ui.device_status import DeviceHooks
 from pos.ui.dialogs import (
     DiscountDialog,
@@ -74,6 +75,8 @@ from pos.ui.widgets import (
 )
 
 SEARCH_DELAY_MS = 120
+#: the buyer's KRA PIN on the open sale (K for KRA; the F keys are all taken)
+BUYER_KEY = "Ctrl+K"
 _QTY_PREFIX = re.compile(r"^\s*(\d{1,4})\s*[*xX]\s*(\S+)\s*$")
 _TRAILING_CODE = re.compile(r"(\d{8,14})$")
 VOID_REASONS = (
@@ -206,6 +209,15 @@ class SaleScreen(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._table_selection)
         left.addWidget(self.table, 1)
+        # the buyer's KRA PIN on the tax invoice, under the basket: the basket gives up the
+        # row (the right column, the totals and the pay buttons keep their height)
+        buyer_row = QHBoxLayout()
+        buyer_row.addWidget(QLabel(self.tr("Buyer's PIN"), self))
+        #: the PIN on the open sale, or a dash
+        self.lbl_buyer = QLabel(self)
+        set_role(self.lbl_buyer, "subtitle")
+        buyer_row.addWidget(self.lbl_buyer, 1)
+        left.addLayout(buyer_row)
         # the head-office link: online/offline, events waiting, last sync (the offline counter)
         self.sync_line = SyncStatusLine(self, actions.terminal.headoffice)
         register_sync_tools()  # the manager menu's head-office and refused-events entries
@@ -318,12 +330,20 @@ class SaleScreen(QWidget):
         ]
         self.buttons: dict[str, QPushButton] = {}
         #: keys the screen itself uses: a payment method cannot take them
-        self._screen_keys = {"F12", "Ctrl+,", *(key for _t, key, _s, _r, _i in specs if key)}
+        self._screen_keys = {
+            "F12",
+            "Ctrl+,",
+            BUYER_KEY,
+            *(key for _t, key, _s, _r, _i in specs if key),
+        }
         for i, (text, key, slot, role, icon) in enumerate(specs):
             button = b(self, self.tr(text), key, slot, role=role, icon=icon)
             self.buttons[text] = button
             buttons.addWidget(button, i // 3, i % 3)
         right.addLayout(buttons)
+        buyer_button = b(self, self.tr("Buyer PIN"), BUYER_KEY, self.buyer_pin, icon="buyer-pin")
+        self.buttons["Buyer PIN"] = buyer_button  # English name, as the others
+        buyer_row.addWidget(buyer_button)
         gateways = QHBoxLayout()
         self.gateway_buttons: dict[str, QPushButton] = {}
         # the methods' buttons live in a box of their own, rebuilt when settings change
@@ -592,6 +612,10 @@ class SaleScreen(QWidget):
             total = t.payable if t is not None else zero
             self.lbl_total.setText(f"{total.currency} {total.amount_text()}")
         self.btn_pay.setEnabled(bool(lines) or bool(view and view.tender_started))
+        # the PIN alone (eleven characters: the column keeps its width); the name, which
+        # can be long, in the tool tip
+        self.lbl_buyer.setText((view.buyer_pin if view is not None else "") or "-")
+        self.lbl_buyer.setToolTip(view.buyer_name if view is not None else "")
         self.sig_view_changed.emit(view)
 
     def _select_line(self, line_id: str) -> None:
@@ -751,6 +775,30 @@ class SaleScreen(QWidget):
             self._apply(dialog, lambda a: self.checkout.set_order_discount(discount, a))
 
         dialog.sig_discount.connect(chosen)
+        self._open(dialog)
+
+    def buyer_pin(self) -> None:
+        """Ctrl+K: the buyer's KRA PIN (and name) on the open sale's tax invoice, before
+        payment; the same dialog removes it. Refusals show in the dialog, nothing changes."""
+        view = self.view
+        if view is None or view.sale_id is None or view.is_empty:
+            self.show_error(self.tr("Scan the items first, then add the buyer's KRA PIN."))
+            return
+        if view.tender_started:
+            self.show_error(
+                self.tr("Money was taken on this sale: the buyer's KRA PIN can no longer change.")
+            )
+            return
+        dialog = BuyerDialog(self, view.buyer_pin, view.buyer_name)
+
+        def chosen(pin: str, name: str) -> None:
+            self._apply(dialog, lambda _a: self.checkout.set_buyer(pin, name))
+
+        def removed() -> None:
+            self._apply(dialog, lambda _a: self.checkout.clear_buyer())
+
+        dialog.sig_buyer.connect(chosen)
+        dialog.sig_remove.connect(removed)
         self._open(dialog)
 
     def override_price(self) -> None:

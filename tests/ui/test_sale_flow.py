@@ -614,6 +614,7 @@ SHORTCUTS = {
     "Lock": "Ctrl+L",
     "Switch user": "Ctrl+U",
     "Search": "F1",
+    "Buyer PIN": "Ctrl+K",
 }
 
 
