@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from sync.etims.queue import EntryState
 from sync.server.accounts.access import role_of
 from sync.server.accounts.models import HqRole
 from sync.server.dashboard.views import hq_page
@@ -84,7 +85,9 @@ def branches(
     for device in BranchDevice.objects.filter(store__in=stores).select_related("store"):
         rows = QueueEntry.objects.filter(branch=device)
         counts = {r["state"]: r["n"] for r in rows.values("state").annotate(n=Count("id"))}
-        oldest = rows.exclude(state="signed").aggregate(m=Min(made_expression()))["m"]
+        # refunds settled without a credit note owe KRA nothing: not in the alert
+        settled = ("signed", EntryState.NO_CREDIT_NOTE.value)
+        oldest = rows.exclude(state__in=settled).aggregate(m=Min(made_expression()))["m"]
         age = _age(now, oldest)
         parked = [
             {"entry": e, "age": age_text(_age(now, e.made))}
@@ -93,6 +96,10 @@ def branches(
         unsigned = [
             {"entry": e, "age": age_text(_age(now, e.made))}
             for e in rows.filter(state__in=("waiting", "in_doubt")).order_by("id")[:ROWS]
+        ]
+        no_credit = [
+            {"entry": e, "age": age_text(_age(now, e.made))}
+            for e in rows.filter(state=EntryState.NO_CREDIT_NOTE.value).order_by("-id")[:ROWS]
         ]
         missing = unregistered(device)
         put_back_rows = (
@@ -108,6 +115,8 @@ def branches(
                 "in_doubt": counts.get("in_doubt", 0),
                 "signed": counts.get("signed", 0),
                 "parked": counts.get("parked", 0),
+                "no_credit_note": counts.get(EntryState.NO_CREDIT_NOTE.value, 0),
+                "no_credit_rows": no_credit,
                 "oldest_age": age_text(age),
                 "alert": age is not None and age > alert_after,
                 "parked_rows": parked,

@@ -276,7 +276,9 @@ class DjangoQueue(QueueStore):
     def stats(self, branch: str, now: datetime, alert_after: timedelta) -> QueueStats:
         rows = self._rows(branch).order_by()
         counts = {r["state"]: r["n"] for r in rows.values("state").annotate(n=Count("id"))}
-        oldest = rows.exclude(state="signed").aggregate(m=Min(made_expression()))["m"]
+        # a refund settled without a credit note owes KRA nothing: not in the alert
+        settled = ("signed", EntryState.NO_CREDIT_NOTE.value)
+        oldest = rows.exclude(state__in=settled).aggregate(m=Min(made_expression()))["m"]
         return QueueStats(
             waiting=counts.get("waiting", 0),
             in_doubt=counts.get("in_doubt", 0),
@@ -285,6 +287,7 @@ class DjangoQueue(QueueStore):
             oldest_unsigned=oldest,
             alert_after=alert_after,
             now=now,
+            no_credit_note=counts.get(EntryState.NO_CREDIT_NOTE.value, 0),
         )
 
     def verify_chain(self, branch: str) -> bool:
@@ -543,6 +546,14 @@ class DjangoQueue(QueueStore):
         QueueEntry.objects.filter(id=position, branch=self._device(branch)).update(
             reason=reason[:500], updated_at=now
         )
+
+    def settle_no_credit_note(self, branch: str, position: int, reason: str, now: datetime) -> None:
+        # no result for the till (result_seq): a till's results pull knows signed, parked
+        # and waiting only and would refuse the whole page; its receipt stays provisional
+        # as it did while the refund was parked
+        QueueEntry.objects.filter(
+            branch=self._device(branch), id=position, state="waiting", invc_no__isnull=True
+        ).update(state=EntryState.NO_CREDIT_NOTE.value, reason=reason[:500], updated_at=now)
 
     def unpark(self, branch: str, position: int, now: datetime) -> None:
         with transaction.atomic():
