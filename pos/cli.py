@@ -144,6 +144,10 @@ def _add_bench_etims(bench_sub: argparse._SubParsersAction[argparse.ArgumentPars
     etims.add_argument(
         "--latency-s", type=float, default=0.0, help="seconds each simulator answer waits"
     )
+    etims.add_argument(
+        "--hq", action="store_true", help="also the backlog at head office (PostgreSQL)"
+    )
+    etims.add_argument("--hq-database", choices=("postgres", "sqlite"), default="postgres")
     etims.add_argument("--json", action="store_true", help="print one JSON object")
 
 
