@@ -8,8 +8,10 @@ as the buyer's; and head office's strict parser reads the PIN from the sale's ev
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from drivers.escpos.document import Pair
@@ -48,7 +50,9 @@ def test_a_sale_with_a_buyer_pin_is_signed_with_custtin_and_its_credit_note_carr
     parts: tuple[EtimsLink, EtimsSandbox, Watch],  # noqa: F811
     users: dict[Role, UserSummary],
     pins: dict[Role, str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     link, box, watch = parts
     cashier.checkout.scan(UHT, 2)
     view = cashier.checkout.set_buyer(" p051234567x ", NAME)  # tidied, not refused
@@ -73,6 +77,11 @@ def test_a_sale_with_a_buyer_pin_is_signed_with_custtin_and_its_credit_note_carr
     assert credit.body["custTin"] == PIN  # the same PIN: the simulator checked it
     assert credit.body["custNm"] == NAME
     assert credit.rcpt_sign
+    # a business's PIN is not secret, but it stays out of the log (INFO is asked; not even
+    # the DEBUG lines of the requests and replies carry it)
+    said = [r.getMessage() for r in caplog.records]
+    assert said, "the flow logs its requests (the check would prove nothing otherwise)"
+    assert not [m for m in said if PIN in m or NAME in m]
 
 
 def test_a_sale_without_a_pin_and_a_return_without_a_receipt_name_no_buyer(
