@@ -106,10 +106,15 @@ class PaymentType(StrEnum):
     OTHER = "07"
 
 
-#: Kaunta tender method codes -> payment type (configurable in ``EtimsSettings``).
+#: Kaunta tender method codes (each ``kaunta.payment_methods`` entry point's ``code``) ->
+#: payment type (configurable in ``EtimsSettings``). A method missing here is sent as
+#: "other" (07); ``tests/etims/test_payment_types.py`` fails for an installed method that
+#: has no entry, so a new gateway cannot be mis-coded by omission.
 DEFAULT_PAYMENT_TYPES: dict[str, str] = {
     "cash": PaymentType.CASH.value,
     "mpesa": PaymentType.MOBILE_MONEY.value,
+    "card_zvt": PaymentType.CARD.value,  # the serial card terminal
+    "card_manual": PaymentType.CARD.value,  # a standalone terminal, keyed in at the till
     "card": PaymentType.CARD.value,
     "zvt": PaymentType.CARD.value,
     "paypal": PaymentType.OTHER.value,
