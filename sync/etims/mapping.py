@@ -194,13 +194,6 @@ def _items(
     return out, amounts
 
 
-def _day(at: date) -> str:
-    """``YYYYMMDD`` (``strftime`` for the years it pads differently)."""
-    if at.year >= 1000:
-        return f"{at.year}{at.month:02d}{at.day:02d}"
-    return at.strftime("%Y%m%d")
-
-
 def _stamp(at: datetime) -> str:
     """:func:`~sync.etims.settings.nairobi_stamp`, formatted without ``strftime``."""
     if at.tzinfo is None:
@@ -299,7 +292,10 @@ def sale_invoice(
         customer=_customer(pin, name),
         pmt_ty_cd=_payment_type(tenders, settings),
         confirmed=_stamp(sale.closed_at),
-        sale_day=_day(sale.business_date),
+        # the Nairobi calendar day of the sale, as cfmDt's: the shop's business date can be
+        # another zone's or the day before (a shift past midnight), and KRA's two dates
+        # would then disagree (a credit note's is made the same way)
+        sale_day=_stamp(sale.closed_at)[:8],
         lines=lines,
         items=items,
         rates=rates,

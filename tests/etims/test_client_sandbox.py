@@ -171,7 +171,7 @@ def test_a_sale_of_an_unregistered_product_is_not_built() -> None:
         )
 
 
-@pytest.mark.parametrize("tender", ["cash", "mpesa", "card", "paypal"])
+@pytest.mark.parametrize("tender", ["cash", "mpesa", "card_zvt", "card_manual", "paypal"])
 def test_a_sale_in_every_band_is_signed_for_every_tender(
     box: EtimsSandbox, client: OscuClient, tender: str
 ) -> None:
@@ -186,7 +186,8 @@ def test_a_sale_in_every_band_is_signed_for_every_tender(
         settings=client.settings,
         registrar=WHO,
     )
-    assert invoice["pmtTyCd"] == {"cash": "01", "mpesa": "06", "card": "05", "paypal": "07"}[tender]
+    codes = {"cash": "01", "mpesa": "06", "card_zvt": "05", "card_manual": "05", "paypal": "07"}
+    assert invoice["pmtTyCd"] == codes[tender]
     assert {ln["taxTyCd"] for ln in invoice["itemList"]} == set("ABCE")
     outcome = client.submit(invoice)
     assert outcome.kind is ResultKind.OK, outcome.reason
@@ -236,3 +237,26 @@ def test_the_simulator_names_the_field_of_a_bad_sale(client: OscuClient) -> None
     bad_line = [dict(invoice["itemList"][0], taxAmt=0.01), invoice["itemList"][1]]
     outcome = client.submit({**invoice, "itemList": bad_line})
     assert "itemList[0].taxAmt" in outcome.reason
+
+
+def test_a_sale_after_nairobi_midnight_is_dated_by_nairobi_like_its_confirmation(
+    box: EtimsSandbox, client: OscuClient
+) -> None:
+    """The shop's business date is the day before (a shift past midnight, or a till set to
+    another zone); KRA's sale date is the Nairobi day of the sale, as cfmDt's is."""
+    cache = CodeCache()
+    client.refresh_codes(cache, datetime.now(UTC))
+    at = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)  # closed 00:31 on 3 March in Nairobi
+    body = sale_body([("SODA-500", 1)], at=at)
+    assert body["business_date"] == "2026-03-02"
+    invoice = sale_invoice(
+        parsed(body),
+        invc_no=1,
+        items=items(),
+        rates=cache.tax_rates(),
+        settings=client.settings,
+        registrar=WHO,
+    )
+    assert invoice["cfmDt"] == "20260303003100"
+    assert invoice["salesDt"] == "20260303"
+    assert client.submit(invoice).kind is ResultKind.OK
