@@ -16,6 +16,7 @@ from sync.etims.client import OscuClient
 from sync.etims.queue import EntryState, Submitter
 from sync.etims.queue_sqlite import SqliteQueue
 from sync.etims.sandbox import DEMO_TIN, EtimsSandbox
+from sync.etims.sandbox.state import Settings
 from tests.etims.docs import sale_body
 
 Pair = tuple[Submitter, SqliteQueue]
@@ -195,6 +196,51 @@ def test_a_gap_is_listed_by_the_invoices_path(box: EtimsSandbox, client: OscuCli
         ("down", "POST", b'{"start": "2026-03-02T07:30:00+00:00"}', 400, "end"),
         ("refuse", "POST", b'{"seconds": 0}', 400, "more than 0"),
         ("refuse", "POST", b'{"seconds": "soon"}', 400, "soon"),
+        ("refuse", "POST", b'{"seconds": true}', 400, "seconds"),
+        ("refuse", "POST", b'{"seconds": 1e400}', 400, "seconds"),
+        ("refuse", "POST", b"[1]", 400, "JSON object"),
+        # a fault the next call would not get, or one that would crash it
+        ("fault", "POST", b'{"kind": "hnag"}', 400, "kind"),
+        ("fault", "POST", b'{"kind": "code", "path": "selectCodeLst"}', 400, "path"),
+        ("fault", "POST", b'{"kind": "slow", "seconds": "abc"}', 400, "seconds"),
+        ("fault", "POST", b'{"kind": "slow", "seconds": -1}', 400, "seconds"),
+        ("fault", "POST", b'{"kind": "hang", "seconds": true}', 400, "seconds"),
+        ("fault", "POST", b'{"kind": "code", "count": "2"}', 400, "count"),
+        ("fault", "POST", b'{"kind": "code", "count": 0}', 400, "count"),
+        ("fault", "POST", b'{"kind": "code", "code": 99}', 400, "code"),
+        ("fault", "POST", b'{"kind": "code", "code": "OK"}', 400, "code"),
+        ("fault", "POST", b'{"kind": "drop", "record": "no"}', 400, "record"),
+        ("fault", "POST", b"[1]", 400, "JSON object"),
+        # settings: allowed values, booleans for flags, numbers in range; all or nothing
+        ("settings", "POST", b'{"tax_mode": "exclusiv"}', 400, "tax_mode"),
+        ("settings", "POST", b'{"duplicate": "sometimes"}', 400, "duplicate"),
+        ("settings", "POST", b'{"reinit": "again"}', 400, "reinit"),
+        ("settings", "POST", b'{"duplicate": "stored", "tax_mode": "x"}', 400, "tax_mode"),
+        ("settings", "POST", b'{"reject_gaps": "false"}', 400, "reject_gaps"),
+        ("settings", "POST", b'{"credit_check": 1}', 400, "credit_check"),
+        ("settings", "POST", b'{"require_registered_items": null}', 400, "require_registered"),
+        ("settings", "POST", b'{"latency_s": "0.1"}', 400, "latency_s"),
+        ("settings", "POST", b'{"latency_s": -0.5}', 400, "latency_s"),
+        ("settings", "POST", b'{"bearer_token": 7}', 400, "bearer_token"),
+        ("settings", "POST", b'{"seed": ""}', 400, "seed"),
+        ("settings", "POST", b"[1]", 400, "JSON object"),
+        # down windows: timezone-aware, start before end
+        (
+            "down",
+            "POST",
+            b'{"start": "2026-03-02T07:30:00", "end": "2099-01-01T00:00:00"}',
+            400,
+            "timezone",
+        ),
+        (
+            "down",
+            "POST",
+            b'{"start": "2026-03-02T07:30:00+00:00", "end": "2026-03-02T07:00:00+00:00"}',
+            400,
+            "before",
+        ),
+        ("down", "POST", b'{"start": 1, "end": 2}', 400, "start"),
+        ("down", "POST", b"[1]", 400, "JSON object"),
         ("fault", "GET", b"", 404, "no control path 'fault' for GET"),
         ("nothing", "POST", b"{}", 404, "no control path 'nothing'"),
     ],
@@ -211,6 +257,7 @@ def test_a_bad_control_request_is_refused_with_its_reason(
     got = requests.request(method, f"{box.verify_host}/__sandbox__/{name}", data=raw, timeout=10)
     assert got.status_code == status
     assert said in got.json()["error"]
-    # nothing planted, nothing closed, nothing down
+    # nothing planted, nothing closed, nothing down, no setting changed
     assert oscu(box, client, "selectCodeList").json()["resultCd"] in NORMAL
     assert box.down is None
+    assert box.settings == Settings()

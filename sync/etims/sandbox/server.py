@@ -46,6 +46,10 @@ VERIFY_PATH = "/common/link/etims/receipt/indexEtimsReceiptData"
 ERROR_PAGE = "<html><head><title>{status}</title></head><body><h1>{status}</h1>{text}</body></html>"
 
 
+#: what :meth:`EtimsSandbox.handle` acts on; the control API refuses any other kind
+FAULT_KINDS = ("code", "drop", "forbidden", "hang", "html", "slow")
+
+
 @dataclass(slots=True)
 class Fault:
     kind: str
@@ -374,3 +378,5 @@ _ROUTES: dict[str, Callable[[Api, Device, dict[str, Any], datetime], dict[str, A
     "insertStockIO": Api.stock_io,
     "saveStockMaster": Api.stock_master,
 }
+#: the API paths a fault may be bound to
+ENDPOINTS = ("selectInitOsdcInfo", *_ROUTES)

@@ -42,10 +42,52 @@ class Settings:
     seed: str = "kaunta-etims-sandbox"
 
     def update(self, values: dict[str, Any]) -> None:
+        """Change the named settings, all or none: each value is checked first (a value
+        the simulator would not act on, such as ``tax_mode: "exclusiv"``, must not be
+        taken silently), and the ``ValueError`` names the setting."""
         for name, value in values.items():
             if name not in self.__slots__ or name == "rate_change":
                 raise ValueError(f"unknown setting {name!r}")
+            _check_setting(name, value)
+        for name, value in values.items():
             setattr(self, name, value)
+
+
+#: the settings that take one of a fixed set of texts
+CHOICES: dict[str, tuple[str, ...]] = {
+    "reinit": ("902", "same_key"),
+    "duplicate": ("994", "stored"),
+    "tax_mode": ("either", "exclusive", "inclusive"),
+}
+FLAGS = ("reject_gaps", "require_registered_items", "credit_check")
+#: the longest ``latency_s``: a wait per answer beyond this is a typo, not a test
+MAX_LATENCY_S = 600.0
+
+
+def _check_setting(name: str, value: object) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``value`` is one it can take."""
+    if name in CHOICES:
+        if value not in CHOICES[name] or not isinstance(value, str):
+            allowed = ", ".join(repr(c) for c in CHOICES[name])
+            raise ValueError(f"setting {name!r} must be one of {allowed}, not {value!r}")
+    elif name in FLAGS:
+        if not isinstance(value, bool):
+            raise ValueError(f"setting {name!r} must be true or false, not {value!r}")
+    elif name == "latency_s":
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 <= value <= MAX_LATENCY_S
+        ):
+            raise ValueError(
+                f"setting 'latency_s' must be a number of seconds from 0 to "
+                f"{MAX_LATENCY_S:g}, not {value!r}"
+            )
+    elif name == "bearer_token":
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValueError(f"setting 'bearer_token' must be a text or null, not {value!r}")
+    elif name == "seed" and (not isinstance(value, str) or not value):
+        raise ValueError(f"setting 'seed' must be a non-empty text, not {value!r}")
 
 
 @dataclass(slots=True)
