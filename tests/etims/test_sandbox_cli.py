@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN
@@ -40,3 +41,69 @@ def test_the_command_serves_a_simulator_that_initialises_the_demo_device() -> No
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
     assert proc.returncode == 0
+
+
+#: two devices of another taxpayer; the serial may hold slashes and colons
+OTHER_TIN = "A012345678Z"
+DEVICES = [(OTHER_TIN, "03", "SHOP/3:A"), (OTHER_TIN, "04", "SHOP/4")]
+
+
+def _init(url: str, tin: str, bhf: str, serial: str) -> str:
+    reply = requests.post(
+        url + "/selectInitOsdcInfo", json={"tin": tin, "bhfId": bhf, "dvcSrlNo": serial}, timeout=10
+    )
+    return str(reply.json()["resultCd"])
+
+
+def test_device_options_approve_those_devices_instead_of_the_demo_ones() -> None:
+    """``python -m sync.etims.sandbox --device TIN:BHF:SERIAL`` (repeatable), a real process:
+    the named devices initialise (000), the demo one is not approved (901)."""
+    options = [arg for tin, bhf, serial in DEVICES for arg in ("--device", f"{tin}:{bhf}:{serial}")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sync.etims.sandbox", "--port", "0", *options],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "eTIMS OSCU sandbox running at http://127.0.0.1:" in first, proc.stderr
+        url = first.rsplit(" ", 1)[1].strip()
+        listed = [proc.stdout.readline() for _ in DEVICES]
+        assert listed == [
+            f"  device:          tin {t}, branch {b}, serial {s}\n" for t, b, s in DEVICES
+        ]
+        assert [_init(url, *device) for device in DEVICES] == ["000", "000"]
+        assert _init(url, DEMO_TIN, "00", DEMO_SERIAL) == "901"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--device", "A012345678Z:03"], "is not TIN:BHF:SERIAL"),
+        (["--device", "a012345678z:03:S"], "is not a KRA PIN"),
+        (["--device", "A012345678Z:3:S"], "is not two digits"),
+        (["--device", "A012345678Z:03:"], "has no device serial"),
+        (["--device", "A012345678Z:03:S", "--device", "A012345678Z:03:S"], "twice"),
+    ],
+)
+def test_a_bad_device_option_stops_the_command_with_its_reason(
+    options: list[str], said: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sync.etims.sandbox", "--port", "0", *options],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert said in done.stderr
+    assert "running at" not in done.stdout
