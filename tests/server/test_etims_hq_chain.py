@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import itertools
 from collections.abc import Iterator
+from unittest import mock
 
 import pytest
 from django.db import connection, transaction
@@ -188,3 +189,23 @@ def test_the_incremental_check_reads_only_rows_after_its_checkpoint(
     newest = queue.check_chain(device.key, after=(point.last_id, point.last_hash))
     assert newest.read == 1
     assert check_chain(device).last_id == newest.last_id
+
+
+def test_the_upgrade_runs_once_even_on_a_head_office_with_no_branch_yet(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    """A new install's first worker start has no branch to upgrade; the step is recorded as
+    run all the same, so a branch added later and forged unkeyed before the next start is
+    reported, not re-chained (it would have been, with nothing recorded)."""
+    queue = DjangoQueue()
+    ChainUpgrade.objects.all().delete()  # as on a head office from before the key
+    no_branches = BranchDevice.objects.none()
+    with mock.patch.object(BranchDevice.objects, "order_by", return_value=no_branches):
+        assert queue.upgrade_chains("test") == {}  # the first start: no branch at all
+    assert ChainUpgrade.objects.filter(branch=None).exists()
+    added = _signed(client, box, branch, 2)  # signed keyed, after the upgrade
+    assert queue.verify_chain(added.key)
+    _rewrite(added, 1, recompute=True)  # forged, the chain recomputed without the key
+    assert _old_unkeyed_check(added)
+    assert queue.upgrade_chains("test") == {}  # the next start: not laundered
+    assert not queue.verify_chain(added.key)

@@ -143,9 +143,14 @@ class ChainCheckpoint(models.Model):
 class ChainUpgrade(models.Model):
     """The one-time re-chaining of a branch's old unkeyed (SHA-256) chain under the key:
     when, by whom (the OS user running the command, or the worker), how many rows.
-    A branch is re-chained once only: a later unkeyed chain is a forgery, not an old one."""
+    A branch is re-chained once only: a later unkeyed chain is a forgery, not an old one.
+    The row with no branch marks the step as run for the whole head office, written even
+    when there was no branch to upgrade (a new install): without it the step would run
+    again at a later start and re-chain an unkeyed forgery of a branch added since."""
 
-    branch = models.OneToOneField(BranchDevice, on_delete=models.PROTECT, related_name="+")
+    branch = models.OneToOneField(
+        BranchDevice, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     rows = models.IntegerField()
     #: the old chain did not hold: nothing was re-chained, the branch is reported broken
     refused = models.BooleanField(default=False)

@@ -363,6 +363,8 @@ class DjangoQueue(QueueStore):
                 done[branch] = len(rows)
             if dropped:
                 immutable.install(connection)
+            # the step has run, whether or not there was a branch to upgrade
+            ChainUpgrade.objects.create(branch=None, rows=0, by=by)
         return done
 
     # -- writing ---------------------------------------------------------------------
