@@ -1,10 +1,11 @@
 """Head office's queue and refunds whose sale was not a KRA invoice: a return without a
-receipt (``original`` null) and a refund of a sale pushed before the branch's eTIMS
-device was set up (the sale never joined the queue) settle as "no credit note" in a
-round against the OSCU simulator (real HTTP on 127.0.0.1): nothing is sent to KRA, no
-number is taken, nothing is parked, the 24 h alert stays off two days later and the
-dashboard's eTIMS page lists them apart. A refund whose sale waits is sent after it.
-On SQLite and PostgreSQL."""
+receipt (``original`` null) and a refund of a sale the branch's queue never held (made
+before the till pushed to head office, so not in the ledger either: a sale pushed before
+the device was set up is queued when it is, tests/server/test_etims_hq_backfill.py)
+settle as "no credit note" in a round against the OSCU simulator (real HTTP on
+127.0.0.1): nothing is sent to KRA, no number is taken, nothing is parked, the 24 h
+alert stays off two days later and the dashboard's eTIMS page lists them apart. A
+refund whose sale waits is sent after it. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -127,7 +128,8 @@ def test_a_refund_of_a_sale_from_before_etims_is_settled_and_listed_apart(
     store = new_store()
     till = enroll(client, store)
     sale = till.sale("65", 3)
-    _applied(client, till, [sale])  # no device yet: the sale is not queued
+    # the sale is not pushed (made before the till joined head office): the queue never
+    # holds it (one pushed before the device was set up would be queued with the device)
     device = _device(store, branch)
     back = refund(till, sale, 1)
     _applied(client, till, [back])

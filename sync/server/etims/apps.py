@@ -4,7 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db import connections
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 
 
 def _keep_triggers(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
@@ -29,3 +29,7 @@ class EtimsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_keep_triggers, sender=self, dispatch_uid="hq_etims_triggers")
+        from sync.server.etims.models import BranchDevice
+        from sync.server.etims.tasks import backfill_on_save
+
+        post_save.connect(backfill_on_save, sender=BranchDevice, dispatch_uid="hq_etims_backfill")

@@ -7,6 +7,8 @@ A ledger ``sale.completed`` / ``refund.completed`` of a store with a
 :func:`submit_branch` task is enqueued for its branch. A round that stops because KRA is
 away enqueues itself again after :data:`RETRY_AFTER`; every step is idempotent (the
 queue decides under the branch's row lock), so two tasks of one branch are harmless.
+When a store's device is created or enabled, the sales and refunds it made before are
+queued first (:func:`backfill_on_save`, connected in the app's ``ready``), in ledger order.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, CharField, Exists, OuterRef, When
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django_tasks import task
 
-from sync.server.etims.models import BranchDevice, ChainCheckpoint
+from sync.server.etims.models import BranchDevice, ChainCheckpoint, QueueEntry
 from sync.server.etims.worker import enqueue_document, run_round
 from sync.server.terminals.models import Terminal
 
@@ -94,6 +98,65 @@ def queue_ledger_events(events: list[Any]) -> int:
     return count
 
 
+#: ledger documents a device's backfill queues per query (:func:`backfill_branch`)
+BACKFILL_BATCH = 500
+
+
+def backfill_branch(device: BranchDevice, *, limit: int = BACKFILL_BATCH) -> int:
+    """Queue, in ledger order (received, made, the till's sequence), up to ``limit`` of
+    the store's real sales and refunds that its branch queue does not hold: those pushed
+    while the store had no enabled device, which :func:`queue_ledger_events` skipped.
+
+    Why: a store enrolled for eTIMS after it started selling (or whose device was
+    disabled for a while) would otherwise never send those sales to KRA. The query is an
+    anti-join on the queue's unique (branch, document) index, so a document is never
+    queued twice; numbers are taken later, in queue order, as for every entry."""
+    doc = Case(
+        When(type="sale.completed", then=KT("document__body__sale_id")),
+        default=KT("document__body__refund_id"),
+        output_field=CharField(),
+    )
+    from sync.server.ledger.models import LedgerEvent
+
+    missing = (
+        LedgerEvent.objects.filter(store_id=device.store_id, type__in=KINDS, training=False)
+        .annotate(doc=doc)
+        .exclude(Exists(QueueEntry.objects.filter(branch=device, doc_id=OuterRef("doc"))))
+        .select_related("terminal")
+        .order_by("received_at", "created_at", "seq")[:limit]
+    )
+    count = 0
+    with transaction.atomic():
+        BranchDevice.objects.select_for_update().filter(pk=device.pk).first()
+        for event in missing:
+            position = enqueue_document(
+                device,
+                event.document,
+                terminal_id=event.terminal_id,
+                token_hash=event.terminal.token_hash,
+            )
+            count += position is not None
+    return count
+
+
+def backfill_on_save(sender: type, instance: BranchDevice, created: bool, **kwargs: Any) -> None:
+    """``post_save`` of a :class:`BranchDevice`: once a store's device is created or
+    enabled, its earlier sales and refunds join the queue (all of them, a batch at a
+    time) and a round is enqueued. Saves of the counter alone (``update_fields``
+    without ``enabled``, every round) cost nothing here."""
+    fields = kwargs.get("update_fields")
+    if not instance.enabled or (fields is not None and "enabled" not in fields):
+        return
+    queued = 0
+    with transaction.atomic():  # the branch locked throughout: new sales queue after these
+        BranchDevice.objects.select_for_update().filter(pk=instance.pk).first()
+        while (got := backfill_branch(instance)) > 0:
+            queued += got
+    if queued:
+        log.info("eTIMS %s: %d earlier sales and refunds queued", instance.key, queued)
+        transaction.on_commit(lambda pk=instance.pk: submit_branch.enqueue(pk))
+
+
 def check_chain(device: BranchDevice, *, full: bool = False) -> ChainCheckpoint:
     """Check ``device``'s signed-invoice chain from its checkpoint (every row when
     ``full``) and keep the result: a round costs the rows signed since the last check,
@@ -129,8 +192,6 @@ def check_chains(by: str = "worker") -> int:
 def requeue_branches() -> int:
     """When a worker starts: one round for every enabled branch that has something to
     send (waiting or in doubt), since a killed worker leaves no task behind."""
-    from sync.server.etims.models import QueueEntry
-
     ids = sorted(
         set(
             QueueEntry.objects.filter(
