@@ -128,3 +128,62 @@ def test_enabling_a_disabled_device_queues_what_was_sold_meanwhile(
     done = run_round(device, settings=_settings(box), secrets=EnvironmentSecrets(env={}))
     assert done.signed == 3
     assert sorted(box.device(branch[0]).invoices) == [1, 2, 3]
+
+
+PASSWORD = "a long enough passphrase"
+
+
+def test_the_etims_page_warns_of_live_stores_whose_sales_are_not_sent(
+    client: Client, branch: tuple[str, str]
+) -> None:
+    import uuid
+
+    from django.contrib.auth.models import User
+    from django.utils.translation import trans_real
+
+    from sync.server.accounts.models import HqRole, Profile
+    from sync.server.etims.i18n import compile_catalogue
+
+    compile_catalogue()
+    trans_real._translations = {}  # Django loads the catalogue just compiled
+
+    none, off, training, sent = new_store(), new_store(), new_store(), new_store()
+    BranchDevice.objects.create(
+        store=off, tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1], enabled=False
+    )
+    other = f"{next(_BRANCHES):02d}"
+    BranchDevice.objects.create(
+        store=sent, tin=DEMO_TIN, bhf_id=other, device_serial=f"KAUNTA/{DEMO_TIN}/{other}"
+    )
+    for store in (none, off, sent):
+        till = enroll(client, store)
+        _applied(client, till, [till.sale("65")])
+    till = enroll(client, training)
+    _applied(client, till, [till.sale("65", training=True)])
+    name = "admin-" + uuid.uuid4().hex[:6]
+    user = User.objects.create_user(name, password=PASSWORD)
+    Profile.objects.create(user=user, role=HqRole.ADMIN)
+    admin = Client()
+    assert admin.login(username=name, password=PASSWORD)
+    page = admin.get("/dashboard/etims/?lang=en").content.decode()
+    assert 'id="no-device"' in page
+
+    def row(store: Any, html: str) -> str:
+        start = html.find(f'id="no-device-{store.code}"')
+        return "" if start < 0 else html[start : html.index("</tr>", start)]
+
+    assert "sales not being sent to KRA: no eTIMS device set up" in row(none, page)
+    assert "sales not being sent to KRA: eTIMS device disabled" in row(off, page)
+    assert row(training, page) == ""  # training only: nothing owed to KRA
+    assert row(sent, page) == ""  # its device sends them
+    swahili = admin.get("/dashboard/etims/?lang=sw").content.decode()
+    assert "mauzo hayatumwi kwa KRA: hakuna kifaa cha eTIMS kilichowekwa" in row(none, swahili)
+    assert "Maduka bila eTIMS" in swahili
+    # once the device is enabled the warning goes (and the sales are queued)
+    device = BranchDevice.objects.get(store=off)
+    device.enabled = True
+    device.save()
+    assert QueueEntry.objects.filter(branch=device).count() == 1
+    page = admin.get("/dashboard/etims/?lang=en").content.decode()
+    assert row(off, page) == ""
+    assert row(none, page) != ""

@@ -10,7 +10,8 @@ the law expects prompt transmission after an outage; the older name
 ``KAUNTA_ETIMS_ALERT_HOURS`` is still read, see
 :func:`~sync.server.etims.worker.alert_after_from_environment`). Then every
 refused entry with its reason, the oldest unsigned ones with their age, and the products
-of the catalogue KRA does not know yet (``saveItem`` pending).
+of the catalogue KRA does not know yet (``saveItem`` pending). Above them, a warning
+lists the stores with real sales and no enabled device (:func:`unsent_stores`).
 
 One action: a head-office admin puts a refused entry back in the queue after fixing
 its cause (POST with the CSRF token and a note of what was fixed;
@@ -26,7 +27,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -49,6 +50,7 @@ from sync.server.etims.put_back import (
     put_back,
 )
 from sync.server.etims.worker import alert_after_from_environment
+from sync.server.ledger.models import LedgerEvent
 from sync.server.terminals.models import Store
 
 #: the alert's age when its variable is unreadable (the page says so)
@@ -130,6 +132,20 @@ def branches(
     return out
 
 
+def unsent_stores(stores: QuerySet[Store]) -> list[Store]:
+    """The visible stores with real sales in the ledger and no enabled eTIMS device: their
+    sales are not being sent to KRA (they are, in order, once the device is set up or
+    enabled). ``disabled`` on each: whether a device exists, switched off."""
+    sold = LedgerEvent.objects.filter(store=OuterRef("pk"), type="sale.completed", training=False)
+    enabled = BranchDevice.objects.filter(store=OuterRef("pk"), enabled=True)
+    return list(
+        stores.filter(Exists(sold))
+        .exclude(Exists(enabled))
+        .annotate(disabled=Exists(BranchDevice.objects.filter(store=OuterRef("pk"))))
+        .order_by("code")[:ROWS]
+    )
+
+
 @in_page_language
 @hq_page
 @require_http_methods(["GET", "POST"])
@@ -169,6 +185,7 @@ def etims_queue(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
         "dashboard/etims.html",
         {
             "branches": branches(stores, alert_after),
+            "unsent": unsent_stores(stores),
             "alert_hours": _("%(hours)s h") % {"hours": f"{alert_after.total_seconds() / 3600:g}"},
             "can_put_back": can_put_back,
             "note_min": NOTE_MIN,
