@@ -6,7 +6,9 @@ backslashes, control characters and non-ASCII letters, times either side of Nair
 midnight) is built under every amount, line-tax and rate setting, and sent by a real
 :class:`OscuClient` over real HTTP to a recording server on 127.0.0.1. For each case two
 digests were taken with the code of commit 1d051d2 (before the build was made faster)
-and are kept in ``invoice_golden.json``:
+and are kept in ``invoice_golden.json``; rewritten on purpose once since, when a sale's
+``salesDt`` became the Nairobi day of the sale (30947b3: the cases closed after Nairobi's
+midnight changed, and with that code put back the old file passed whole):
 
 * the ``repr`` of the invoice dict :func:`sale_invoice` / :func:`credit_note` returns
   (keys in order, every ``Decimal`` with its exponent), which the queue stores;
