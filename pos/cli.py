@@ -103,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("gateway", choices=("mpesa", "paypal", "etims"))
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sandbox.add_argument("--port", type=int, default=0, help="port (0: any free port)")
+    sandbox.add_argument(
+        "--device",
+        action="append",
+        metavar="TIN:BHF:SERIAL",
+        help="eTIMS only: an approved device (repeatable); without any, the demo devices",
+    )  # checked by the simulator's own parser when it starts (no import at every start)
     _add_backup_commands(sub)
     key = sub.add_parser(
         "etims-key",
@@ -301,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return import_catalog(config, args.file, skip_errors=args.skip_errors)
     if command == "sandbox":
-        return run_sandbox(args.gateway, args.host, args.port)
+        return run_sandbox(args.gateway, args.host, args.port, args)
     if command == "verify":
         from pos.verify_cli import run_verify
 
@@ -339,15 +345,32 @@ def main(argv: list[str] | None = None) -> int:
     )
 
 
-def run_sandbox(gateway: str, host: str, port: int) -> int:
-    """Serve a simulator until Ctrl+C; it prints its base URL and demo credentials."""
-    if gateway == "mpesa":
-        from pos.payments.mpesa.sandbox import serve
-    elif gateway == "etims":
-        from sync.etims.sandbox import serve
-    else:
-        from pos.payments.paypal.sandbox import serve
+def run_sandbox(gateway: str, host: str, port: int, args: argparse.Namespace | None = None) -> int:
+    """Serve a simulator until Ctrl+C; it prints its base URL and demo credentials (the
+    eTIMS one its approved devices: ``--device``, else the demo ones)."""
+    if getattr(args, "device", None) and gateway != "etims":
+        print("kaunta: --device is for the eTIMS simulator only", file=sys.stderr)
+        return 2
     try:
+        if gateway == "etims":
+            from sync.etims.sandbox.cli import devices_from, parse_device
+            from sync.etims.sandbox.cli import serve as serve_etims
+
+            try:
+                named = getattr(args, "device", None)
+                parsed = argparse.Namespace(
+                    device=None if named is None else [parse_device(d) for d in named]
+                )
+                devices = devices_from(parsed)
+            except (ValueError, argparse.ArgumentTypeError) as exc:
+                print(f"kaunta: {exc}", file=sys.stderr)
+                return 2
+            serve_etims(host, port, devices)
+            return 0
+        if gateway == "mpesa":
+            from pos.payments.mpesa.sandbox import serve
+        else:
+            from pos.payments.paypal.sandbox import serve
         serve(host, port)
     except KeyboardInterrupt:
         return 0

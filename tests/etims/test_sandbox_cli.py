@@ -55,12 +55,20 @@ def _init(url: str, tin: str, bhf: str, serial: str) -> str:
     return str(reply.json()["resultCd"])
 
 
-def test_device_options_approve_those_devices_instead_of_the_demo_ones() -> None:
-    """``python -m sync.etims.sandbox --device TIN:BHF:SERIAL`` (repeatable), a real process:
-    the named devices initialise (000), the demo one is not approved (901)."""
+#: the simulator's own command and the till's ``kaunta sandbox etims``
+COMMANDS = {
+    "simulator": ["-m", "sync.etims.sandbox"],
+    "kaunta": ["-m", "pos.cli", "--training", "sandbox", "etims"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_device_options_approve_those_devices_instead_of_the_demo_ones(command: str) -> None:
+    """``--device TIN:BHF:SERIAL`` (repeatable), a real process: the named devices
+    initialise (000), the demo one is not approved (901)."""
     options = [arg for tin, bhf, serial in DEVICES for arg in ("--device", f"{tin}:{bhf}:{serial}")]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sync.etims.sandbox", "--port", "0", *options],
+        [sys.executable, *COMMANDS[command], "--port", "0", *options],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -94,11 +102,12 @@ def test_device_options_approve_those_devices_instead_of_the_demo_ones() -> None
         (["--device", "A012345678Z:03:S", "--device", "A012345678Z:03:S"], "twice"),
     ],
 )
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_bad_device_option_stops_the_command_with_its_reason(
-    options: list[str], said: str
+    options: list[str], said: str, command: str
 ) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "sync.etims.sandbox", "--port", "0", *options],
+        [sys.executable, *COMMANDS[command], "--port", "0", *options],
         cwd=ROOT,
         capture_output=True,
         text=True,
