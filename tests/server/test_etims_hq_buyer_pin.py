@@ -1,0 +1,159 @@
+"""Head office, for an enrolled store: a sale whose buyer gave a KRA PIN at the counter
+(the till's own mapping, ``pos.services.sync_events.sale_document``, of a sale with a
+buyer) reaches the OSCU simulator (real HTTP on 127.0.0.1) from head office's queue with
+``custTin`` and ``custNm`` and is signed; the refund the till made of it carries the same
+PIN (the protocol's ``customer``, copied by the till from its sale) and its credit note is
+signed with it. A refund naming another PIN is parked, never sent. On SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from pos.domain.buyer import Buyer
+from pos.domain.money import Money
+from pos.domain.sale import CashRounding, ProductRef, Sale
+from pos.domain.tax import KENYA_VAT
+from pos.services.sync_events import sale_document
+from pos.store.repositories import JournalHeader
+from sync.etims.queue import _Header
+from sync.etims.sandbox import DEMO_TIN, EtimsSandbox
+from sync.etims.settings import EtimsSettings
+from sync.protocol.builders import refund_completed
+from sync.protocol.fields import Fields
+from sync.protocol.refunds import RefundCompleted
+from sync.protocol.sales import Customer
+from sync.server.etims.models import BranchDevice, QueueEntry
+from sync.server.etims.store import EnvironmentSecrets
+from sync.server.etims.worker import run_round
+from tests.server.conftest import new_store
+from tests.server.factory import CASHIER, T0, Till, enroll, new_id
+from tests.server.refund_docs import refund
+
+_BRANCHES = itertools.count(80)
+PIN, NAME = "P051234567X", "Duka la Mfano Ltd"
+
+
+@pytest.fixture
+def branch() -> tuple[str, str]:
+    """A branch id and serial of its own (the module's database keeps earlier devices)."""
+    bhf = f"{next(_BRANCHES):02d}"
+    return bhf, f"KAUNTA/{DEMO_TIN}/{bhf}"
+
+
+@pytest.fixture
+def box(branch: tuple[str, str]) -> Iterator[EtimsSandbox]:
+    with EtimsSandbox(devices=[(DEMO_TIN, branch[0], branch[1])]) as sandbox:
+        yield sandbox
+
+
+def _settings(box: EtimsSandbox) -> EtimsSettings:
+    return EtimsSettings(
+        base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0, init_timeout_s=3.0
+    )
+
+
+def _sale_with_buyer(till: Till) -> dict[str, Any]:
+    """``sale.completed`` as the till writes it for a sale with the buyer's PIN on it."""
+    till.seq += 1
+    sale = Sale(new_id(), "KES", T0, CASHIER)
+    sale.add_product(
+        ProductRef(1, "DAI-0001", "6168232712628", "Milk 500ml", Money(6500, "KES"), "S"),
+        2,
+        new_id(),
+    )
+    sale.set_buyer(Buyer.of(PIN, NAME))
+    sale.pay_cash(
+        Money(1000000, "KES"),
+        table=KENYA_VAT,
+        increment=100,
+        mode=CashRounding.NEAREST,
+        payment_id=new_id(),
+        at=T0,
+    )
+    sale.complete(KENYA_VAT)
+    header = JournalHeader(
+        cashier_id=CASHIER,
+        number=f"{till.store_id}-{till.terminal_id}-{till.seq:06d}",
+        seq=till.seq,
+        store_id=till.store_id,
+        terminal_id=till.terminal_id,
+        cashier_name="Amina",
+        closed_at=T0 + timedelta(minutes=3),
+        business_date="2026-03-02",
+        training=False,
+        change=sale.change_due(KENYA_VAT),
+    )
+    return sale_document(
+        sale, sale.totals(KENYA_VAT), KENYA_VAT, header, event_id=new_id(), seq=till.seq
+    )
+
+
+def _refund_naming(till: Till, sale: dict[str, Any], pin: str) -> dict[str, Any]:
+    """A refund of one unit of ``sale`` whose ``customer`` names ``pin``."""
+    body = dict(refund(till, sale, 1)["body"])
+    parsed = RefundCompleted.parse(Fields(body, "body"), _Header(body))
+    parsed = dataclasses.replace(parsed, customer=Customer(pin, NAME))
+    return refund_completed(
+        event_id=new_id(),
+        store_id=till.store_id,
+        terminal_id=till.terminal_id,
+        seq=till.seq,
+        created_at=T0 + timedelta(hours=1),
+        training=False,
+        refund=parsed,
+    )
+
+
+def _applied(client: Client, till: Till, docs: list[dict[str, Any]]) -> None:
+    got = till.push(client, docs)
+    assert got.status_code == 200, got.content
+    assert [r["status"] for r in got.json()["results"]] == ["applied"] * len(docs)
+
+
+def test_head_office_signs_the_sale_and_its_credit_note_with_the_buyers_pin(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    device = BranchDevice.objects.create(
+        store=new_store(), tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
+    )
+    till = enroll(client, device.store)
+    sale = _sale_with_buyer(till)
+    assert sale["body"]["customer"] == {"tax_pin": PIN, "name": NAME}
+    back = _refund_naming(till, sale, PIN)
+    _applied(client, till, [sale, back])
+    done = run_round(device, settings=_settings(box), secrets=EnvironmentSecrets(env={}))
+    assert (done.signed, done.parked) == (2, 0)
+    kra = box.device(branch[0])
+    invoice, credit = kra.invoices[1], kra.invoices[2]
+    assert (invoice.kind, invoice.body["custTin"], invoice.body["custNm"]) == ("S", PIN, NAME)
+    assert (credit.kind, credit.body["custTin"], credit.body["orgInvcNo"]) == ("R", PIN, 1)
+    assert invoice.rcpt_sign
+    assert credit.rcpt_sign
+    rows = QueueEntry.objects.filter(branch=device).order_by("invc_no")
+    assert [r.state for r in rows] == ["signed", "signed"]
+
+
+def test_head_office_parks_a_credit_note_naming_another_pin(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    device = BranchDevice.objects.create(
+        store=new_store(), tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
+    )
+    till = enroll(client, device.store)
+    sale = _sale_with_buyer(till)
+    back = _refund_naming(till, sale, "A000123456F")
+    _applied(client, till, [sale, back])
+    done = run_round(device, settings=_settings(box), secrets=EnvironmentSecrets(env={}))
+    assert (done.signed, done.parked) == (1, 1)
+    assert len(box.device(branch[0]).invoices) == 1  # the credit note never went to KRA
+    note = QueueEntry.objects.get(branch=device, kind="refund")
+    assert note.state == "parked"
+    assert PIN in note.reason
