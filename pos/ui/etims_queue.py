@@ -266,6 +266,28 @@ class EtimsStatusLine(QLabel):
         self.setText(text)
         self.setStyleSheet(_STYLES[kind])
 
+    def _describe_head_office(self, v: EtimsView, now: datetime) -> tuple[str, str]:
+        """An enrolled till: head office submits, this till only sees what it reports and
+        what it has not pushed yet; the age alert counts both (pos/etims_results.py)."""
+        if v.alert(now):
+            assert v.oldest_unsigned is not None
+            return "warning", self.tr(
+                "KRA eTIMS: not yet submitted to KRA: {n}, the oldest for {age}, more than "
+                "{hours} h (not sent to head office yet, or not signed there). Tell the manager."
+            ).format(
+                n=v.waiting + v.in_doubt,
+                age=age_text(self, now - v.oldest_unsigned),
+                hours=_hours(v.alert_after),
+            )
+        if v.parked:
+            return "warning", self.tr(
+                "KRA eTIMS: {n} refused by KRA. Manager: see eTIMS queue."
+            ).format(n=v.parked)
+        return "quiet", self.tr(
+            "KRA eTIMS: this store's sales are submitted to KRA by head office; KRA's "
+            "signatures come back with the sync link."
+        )
+
     def describe(self, v: EtimsView, now: datetime) -> tuple[str, str]:
         """(kind, text) for a view at ``now``."""
         unsigned = v.waiting + v.in_doubt
@@ -277,10 +299,7 @@ class EtimsStatusLine(QLabel):
                 "Tell the manager."
             )
         if v.phase is EtimsPhase.HEAD_OFFICE:
-            return "quiet", self.tr(
-                "KRA eTIMS: this store's sales are submitted to KRA by head office. "
-                "Receipts here carry no KRA block yet."
-            )
+            return self._describe_head_office(v, now)
         prefix = self.tr("Training, simulator. ") if v.training else ""
         if v.alert(now):
             assert v.oldest_unsigned is not None
@@ -422,9 +441,10 @@ class EtimsQueueDialog(KauntaDialog):
             return self.tr(
                 "This till is enrolled at a head office, which submits the store's sales to "
                 "KRA with one invoice sequence for all its tills. Its queue is at head "
-                "office (admin: KRA eTIMS); KRA's signatures are not sent back to the tills "
-                "yet."
-            )
+                "office (admin: KRA eTIMS); KRA's signatures come back to this till with the "
+                "sync link. Here: {waiting} waiting (at head office or not sent to it yet), "
+                "{parked} refused by KRA, {signed} signed."
+            ).format(waiting=v.waiting + v.in_doubt, parked=v.parked, signed=v.signed)
         if v.phase is EtimsPhase.OFF:
             return self.tr(
                 "Nothing is queued: eTIMS is not set up on this till. Add the [etims] "
