@@ -34,13 +34,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from sync.etims.queue import EntryState
 from sync.server.accounts.access import role_of
 from sync.server.accounts.models import HqRole
 from sync.server.dashboard.views import hq_page
 from sync.server.etims.catalog import unregistered
 from sync.server.etims.i18n import in_page_language
-from sync.server.etims.models import BranchDevice, QueueAction, QueueEntry, made_expression
+from sync.server.etims.models import (
+    NO_CREDIT_NOTE,
+    BranchDevice,
+    QueueAction,
+    QueueEntry,
+    made_expression,
+)
 from sync.server.etims.put_back import (
     NOTE_MAX,
     NOTE_MIN,
@@ -88,7 +93,7 @@ def branches(
         rows = QueueEntry.objects.filter(branch=device)
         counts = {r["state"]: r["n"] for r in rows.values("state").annotate(n=Count("id"))}
         # refunds settled without a credit note owe KRA nothing: not in the alert
-        settled = ("signed", EntryState.NO_CREDIT_NOTE.value)
+        settled = ("signed", NO_CREDIT_NOTE)
         oldest = rows.exclude(state__in=settled).aggregate(m=Min(made_expression()))["m"]
         age = _age(now, oldest)
         parked = [
@@ -101,7 +106,7 @@ def branches(
         ]
         no_credit = [
             {"entry": e, "age": age_text(_age(now, e.made))}
-            for e in rows.filter(state=EntryState.NO_CREDIT_NOTE.value).order_by("-id")[:ROWS]
+            for e in rows.filter(state=NO_CREDIT_NOTE).order_by("-id")[:ROWS]
         ]
         missing = unregistered(device)
         put_back_rows = (
@@ -117,7 +122,7 @@ def branches(
                 "in_doubt": counts.get("in_doubt", 0),
                 "signed": counts.get("signed", 0),
                 "parked": counts.get("parked", 0),
-                "no_credit_note": counts.get(EntryState.NO_CREDIT_NOTE.value, 0),
+                "no_credit_note": counts.get(NO_CREDIT_NOTE, 0),
                 "no_credit_rows": no_credit,
                 "oldest_age": age_text(age),
                 "alert": age is not None and age > alert_after,

@@ -19,7 +19,12 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from sync.etims.queue import EntryState
 from sync.server.terminals.models import Store, Terminal
+
+#: the state of a refund settled without a credit note (its sale was not a KRA invoice),
+#: for head office's pages, which read the queue's states through this module
+NO_CREDIT_NOTE = EntryState.NO_CREDIT_NOTE.value
 
 
 def made_expression() -> Coalesce:
