@@ -38,7 +38,14 @@ TRANSLATIONS = ROOT / "resources" / "translations"
 LANGUAGES = {"sw": "sw_KE"}
 MESSAGES = "messages"
 #: where messages and raised sentences come from (the UI's own strings come from pos/ui)
-BELOW_UI = ("pos/domain", "pos/services", "pos/payments", "pos/store", "pos/config.py")
+BELOW_UI = (
+    "pos/domain",
+    "pos/services",
+    "pos/payments",
+    "pos/store",
+    "pos/config.py",
+    "pos/etims_results.py",
+)
 #: driver modules whose cashier texts are marked with their own ``text()`` (a driver imports
 #: nothing of the till, so not ``pos.domain.messages.text``): the card terminal's words, and
 #: the eTIMS library's sentences the manager reads (its reasons, split by ``: ``)

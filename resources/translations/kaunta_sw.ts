@@ -33,6 +33,37 @@
     </message>
 </context>
 <context>
+    <name>BuyerDialog</name>
+    <message>
+        <source>Business name</source>
+        <translation>Jina la biashara</translation>
+    </message>
+    <message>
+        <source>Buyer's KRA PIN</source>
+        <translation>PIN ya KRA ya mnunuzi</translation>
+    </message>
+    <message>
+        <source>For a business that claims the VAT: its KRA PIN goes on the tax invoice (a letter, nine digits and a letter, e.g. P051234567X).</source>
+        <translation>Kwa biashara inayodai VAT: PIN yake ya KRA huandikwa kwenye ankara ya kodi (herufi moja, tarakimu tisa na herufi moja, k.m. P051234567X).</translation>
+    </message>
+    <message>
+        <source>KRA PIN</source>
+        <translation>PIN ya KRA</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>Sawa</translation>
+    </message>
+    <message>
+        <source>Remove PIN</source>
+        <translation>Ondoa PIN</translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation>si lazima</translation>
+    </message>
+</context>
+<context>
     <name>CardTerminalWindow</name>
     <message>
         <source>A card PIN has 4 to 6 digits.</source>
@@ -1019,6 +1050,10 @@
         <translation>Aina</translation>
     </message>
     <message>
+        <source>No credit note</source>
+        <translation>Hakuna hati ya marejesho</translation>
+    </message>
+    <message>
         <source>Nothing is queued: eTIMS is not set up on this till. Add the [etims] section (KRA PIN, branch id, device serial) as docs/etims.md explains.</source>
         <translation>Hakuna kilicho kwenye foleni: eTIMS haijawekwa kwenye till hii. Ongeza sehemu ya [etims] (KRA PIN, nambari ya tawi, nambari ya kifaa) kama docs/etims.md inavyoeleza.</translation>
     </message>
@@ -1041,6 +1076,10 @@
     <message>
         <source>Recorded with your name: the alert will not come back at start-up. Leave the eTIMS files as they are; kaunta verify still names every problem.</source>
         <translation>Imerekodiwa kwa jina lako: tahadhari haitarudi wakati wa kuwasha. Acha faili za eTIMS kama zilivyo; kaunta verify bado inataja kila tatizo.</translation>
+    </message>
+    <message>
+        <source>Refunds settled without a credit note: {n}. The refunded sale was not a KRA invoice (returned without a receipt, or sold before eTIMS), so nothing of theirs is sent to KRA.</source>
+        <translation>Marejesho yaliyomalizwa bila hati ya marejesho: {n}. Mauzo yaliyorejeshwa hayakuwa ankara ya KRA (yalirejeshwa bila risiti, au yaliuzwa kabla ya eTIMS), kwa hiyo hakuna chochote chake kinachotumwa kwa KRA.</translation>
     </message>
     <message>
         <source>Refused by KRA</source>
@@ -1071,8 +1110,8 @@
         <translation>Hali</translation>
     </message>
     <message>
-        <source>This till is enrolled at a head office, which submits the store's sales to KRA with one invoice sequence for all its tills. Its queue is at head office (admin: KRA eTIMS); KRA's signatures are not sent back to the tills yet.</source>
-        <translation>Till hii imesajiliwa kwenye ofisi kuu, ambayo hutuma mauzo ya duka kwa KRA kwa mfuatano mmoja wa nambari za ankara kwa till zake zote. Foleni yake iko ofisi kuu (admin: KRA eTIMS); sahihi za KRA bado hazirudishwi kwenye till.</translation>
+        <source>This till is enrolled at a head office, which submits the store's sales to KRA with one invoice sequence for all its tills. Its queue is at head office (admin: KRA eTIMS); KRA's signatures come back to this till with the sync link. Here: {waiting} waiting (at head office or not sent to it yet), {parked} refused by KRA, {signed} signed.</source>
+        <translation>Kaunta hii imesajiliwa kwenye ofisi kuu, ambayo huwasilisha mauzo ya duka kwa KRA kwa mfuatano mmoja wa ankara kwa kaunta zake zote. Foleni yake iko ofisi kuu (msimamizi: KRA eTIMS); saini za KRA hurudi kwenye kaunta hii kupitia muunganisho wa usawazishaji. Hapa: {waiting} zinasubiri (ofisi kuu au bado hazijatumwa huko), {parked} zimekataliwa na KRA, {signed} zimesainiwa.</translation>
     </message>
     <message>
         <source>Tries</source>
@@ -1110,6 +1149,10 @@
         <translation>KRA eTIMS: hazijatumwa KRA: {n}, ya zamani zaidi kwa {age}, zaidi ya saa {hours}. Mwambie meneja.</translation>
     </message>
     <message>
+        <source>KRA eTIMS: not yet submitted to KRA: {n}, the oldest for {age}, more than {hours} h (not sent to head office yet, or not signed there). Tell the manager.</source>
+        <translation>KRA eTIMS: bado hazijawasilishwa KRA: {n}, ya zamani zaidi kwa {age}, zaidi ya saa {hours} (bado hazijatumwa ofisi kuu, au hazijasainiwa huko). Mwambie meneja.</translation>
+    </message>
+    <message>
         <source>KRA eTIMS: off</source>
         <translation>KRA eTIMS: imezimwa</translation>
     </message>
@@ -1130,8 +1173,8 @@
         <translation>KRA eTIMS: mtandaoni, {n} yanatumwa.</translation>
     </message>
     <message>
-        <source>KRA eTIMS: this store's sales are submitted to KRA by head office. Receipts here carry no KRA block yet.</source>
-        <translation>KRA eTIMS: mauzo ya duka hili hutumwa kwa KRA na ofisi kuu. Risiti za hapa bado hazina sehemu ya KRA.</translation>
+        <source>KRA eTIMS: this store's sales are submitted to KRA by head office; KRA's signatures come back with the sync link.</source>
+        <translation>KRA eTIMS: mauzo ya duka hili huwasilishwa KRA na ofisi kuu; saini za KRA hurudi kupitia muunganisho wa usawazishaji.</translation>
     </message>
     <message>
         <source>KRA eTIMS: {n} refused by KRA. Manager: see eTIMS queue.</source>
@@ -2668,6 +2711,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>(bei imebadilishwa)</translation>
     </message>
     <message>
+        <source>Buyer PIN</source>
+        <translation>PIN ya mnunuzi</translation>
+    </message>
+    <message>
+        <source>Buyer's PIN</source>
+        <translation>PIN ya mnunuzi</translation>
+    </message>
+    <message>
         <source>Change price</source>
         <translation>Badilisha bei</translation>
     </message>
@@ -2722,6 +2773,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Lock</source>
         <translation>Funga skrini</translation>
+    </message>
+    <message>
+        <source>Money was taken on this sale: the buyer's KRA PIN can no longer change.</source>
+        <translation>Pesa zimeshapokelewa kwenye mauzo haya: PIN ya KRA ya mnunuzi haiwezi kubadilishwa tena.</translation>
     </message>
     <message>
         <source>New quantity for {name}</source>
@@ -2806,6 +2861,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Scan a barcode, or type a name or SKU to search   (F1)</source>
         <translation>Skani barcode, au andika jina au SKU kutafuta   (F1)</translation>
+    </message>
+    <message>
+        <source>Scan the items first, then add the buyer's KRA PIN.</source>
+        <translation>Skani bidhaa kwanza, kisha ongeza PIN ya KRA ya mnunuzi.</translation>
     </message>
     <message>
         <source>Scanned {code}: it goes into the basket when this window closes ({waiting} scans waiting).</source>
@@ -3873,6 +3932,16 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Shortcode ya biashara (paybill / makao makuu)</translation>
     </message>
     <message>
+        <source>Buyer</source>
+        <comment>receipt.buyer_name</comment>
+        <translation>Mnunuzi</translation>
+    </message>
+    <message>
+        <source>Buyer's PIN</source>
+        <comment>receipt.buyer_pin</comment>
+        <translation>PIN ya mnunuzi</translation>
+    </message>
+    <message>
         <source>By cashier</source>
         <translation>Kwa keshia</translation>
     </message>
@@ -4513,6 +4582,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Money was taken on this sale: finish or void it, do not park.</source>
         <translation>Pesa zimeshapokelewa kwenye mauzo haya: yamalize au uyafute, usiyaweke kando.</translation>
+    </message>
+    <message>
+        <source>Money was taken on this sale: the buyer's KRA PIN can only be added or removed before payment.</source>
+        <comment>sale.buyer_after_payment</comment>
+        <translation>Pesa zimeshapokelewa kwenye mauzo haya: PIN ya KRA ya mnunuzi huongezwa au kuondolewa kabla ya malipo tu.</translation>
     </message>
     <message>
         <source>Net</source>
@@ -5300,6 +5374,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Kikapu ni kitupu: hakuna cha kufuta.</translation>
     </message>
     <message>
+        <source>The buyer's name is too long: at most {limit} characters.</source>
+        <comment>buyer.name_too_long</comment>
+        <translation>Jina la mnunuzi ni refu mno: herufi {limit} zisizidi.</translation>
+    </message>
+    <message>
         <source>The card could not be read.</source>
         <translation>Kadi haikusomeka.</translation>
     </message>
@@ -5902,6 +5981,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>Andika nambari ya idhini iliyochapishwa kwenye karatasi ya mashine.</translation>
     </message>
     <message>
+        <source>Type the buyer's KRA PIN (a letter, nine digits and a letter).</source>
+        <comment>buyer.no_pin</comment>
+        <translation>Andika PIN ya KRA ya mnunuzi (herufi moja, tarakimu tisa na herufi moja).</translation>
+    </message>
+    <message>
         <source>Type the customer's M-Pesa number: type 07XX XXX XXX or 01XX XXX XXX.</source>
         <comment>mpesa.phone_missing</comment>
         <translation>Andika namba ya M-Pesa ya mteja: andika 07XX XXX XXX au 01XX XXX XXX.</translation>
@@ -6192,9 +6276,17 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>jina lina zaidi ya herufi {limit}</translation>
     </message>
     <message>
+        <source>no credit note: the refunded sale was not a KRA invoice</source>
+        <translation>hakuna hati ya marejesho: mauzo yaliyorejeshwa hayakuwa ankara ya KRA</translation>
+    </message>
+    <message>
         <source>no journal key is kept as {name}</source>
         <comment>journal_key_none</comment>
         <translation>hakuna ufunguo wa kumbukumbu uliohifadhiwa kama {name}</translation>
+    </message>
+    <message>
+        <source>not yet sent to head office (no sync link), so not yet submitted to KRA</source>
+        <translation>bado haijatumwa kwa ofisi kuu (hakuna muunganisho wa usawazishaji), kwa hivyo bado haijawasilishwa kwa KRA</translation>
     </message>
     <message>
         <source>price is missing</source>
@@ -6546,6 +6638,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>{path} was written by a newer Kaunta (schema {revision}); install that version to restore it.</source>
         <comment>restore.too_new</comment>
         <translation>{path} iliandikwa na Kaunta mpya zaidi (schema {revision}); sakinisha toleo hilo ili kuirejesha.</translation>
+    </message>
+    <message>
+        <source>{pin} is not a KRA PIN: a KRA PIN is a letter, nine digits and a letter, like P051234567X.</source>
+        <comment>buyer.not_a_pin</comment>
+        <translation>{pin} si PIN ya KRA: PIN ya KRA ni herufi moja, tarakimu tisa na herufi moja, kama P051234567X.</translation>
     </message>
     <message>
         <source>{problem} Once you have looked, settle it here: It went back (type the receipt number its journal shows) or It did not go back. Do not refund this sale again meanwhile; if in doubt, tell head office.</source>
