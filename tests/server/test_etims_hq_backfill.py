@@ -6,48 +6,23 @@ training sales stay out. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from django.test import Client
 
 from sync.etims.sandbox import DEMO_TIN, EtimsSandbox
-from sync.etims.settings import EtimsSettings
 from sync.server.etims.models import BranchDevice, QueueEntry
 from sync.server.etims.store import DjangoQueue, EnvironmentSecrets
 from sync.server.etims.tasks import backfill_branch
 from sync.server.etims.worker import run_round
 from tests.server.conftest import new_store
-from tests.server.factory import Till, enroll
+from tests.server.etims_hq_support import applied as _applied
+from tests.server.etims_hq_support import branch_fixtures
+from tests.server.etims_hq_support import hq_settings as _settings
+from tests.server.factory import enroll
 from tests.server.refund_docs import refund
 
-_BRANCHES = itertools.count(40)
-
-
-@pytest.fixture
-def branch() -> tuple[str, str]:
-    bhf = f"{next(_BRANCHES):02d}"
-    return bhf, f"KAUNTA/{DEMO_TIN}/{bhf}"
-
-
-@pytest.fixture
-def box(branch: tuple[str, str]) -> Iterator[EtimsSandbox]:
-    with EtimsSandbox(devices=[(DEMO_TIN, branch[0], branch[1])]) as sandbox:
-        yield sandbox
-
-
-def _settings(box: EtimsSandbox) -> EtimsSettings:
-    return EtimsSettings(
-        base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0, init_timeout_s=3.0
-    )
-
-
-def _applied(client: Client, till: Till, docs: list[dict[str, Any]]) -> None:
-    got = till.push(client, docs)
-    assert got.status_code == 200, got.content
-    assert [r["status"] for r in got.json()["results"]] == ["applied"] * len(docs)
+_BRANCHES, branch, box = branch_fixtures(40)
 
 
 def _doc_id(doc: dict[str, Any]) -> str:

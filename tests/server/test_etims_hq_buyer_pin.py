@@ -9,12 +9,9 @@ PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
-import itertools
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django.test import Client
 
 from pos.domain.buyer import Buyer
@@ -25,7 +22,6 @@ from pos.services.sync_events import sale_document
 from pos.store.repositories import JournalHeader
 from sync.etims.queue import _Header
 from sync.etims.sandbox import DEMO_TIN, EtimsSandbox
-from sync.etims.settings import EtimsSettings
 from sync.protocol.builders import refund_completed
 from sync.protocol.fields import Fields
 from sync.protocol.refunds import RefundCompleted
@@ -34,30 +30,14 @@ from sync.server.etims.models import BranchDevice, QueueEntry
 from sync.server.etims.store import EnvironmentSecrets
 from sync.server.etims.worker import run_round
 from tests.server.conftest import new_store
+from tests.server.etims_hq_support import applied as _applied
+from tests.server.etims_hq_support import branch_fixtures
+from tests.server.etims_hq_support import hq_settings as _settings
 from tests.server.factory import CASHIER, T0, Till, enroll, new_id
 from tests.server.refund_docs import refund
 
-_BRANCHES = itertools.count(80)
+_BRANCHES, branch, box = branch_fixtures(80)
 PIN, NAME = "P051234567X", "Duka la Mfano Ltd"
-
-
-@pytest.fixture
-def branch() -> tuple[str, str]:
-    """A branch id and serial of its own (the module's database keeps earlier devices)."""
-    bhf = f"{next(_BRANCHES):02d}"
-    return bhf, f"KAUNTA/{DEMO_TIN}/{bhf}"
-
-
-@pytest.fixture
-def box(branch: tuple[str, str]) -> Iterator[EtimsSandbox]:
-    with EtimsSandbox(devices=[(DEMO_TIN, branch[0], branch[1])]) as sandbox:
-        yield sandbox
-
-
-def _settings(box: EtimsSandbox) -> EtimsSettings:
-    return EtimsSettings(
-        base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0, init_timeout_s=3.0
-    )
 
 
 def _sale_with_buyer(till: Till) -> dict[str, Any]:
@@ -110,12 +90,6 @@ def _refund_naming(till: Till, sale: dict[str, Any], pin: str) -> dict[str, Any]
         training=False,
         refund=parsed,
     )
-
-
-def _applied(client: Client, till: Till, docs: list[dict[str, Any]]) -> None:
-    got = till.push(client, docs)
-    assert got.status_code == 200, got.content
-    assert [r["status"] for r in got.json()["results"]] == ["applied"] * len(docs)
 
 
 def test_head_office_signs_the_sale_and_its_credit_note_with_the_buyers_pin(

@@ -8,8 +8,6 @@ only the rows after its checkpoint. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import argparse
-import itertools
-from collections.abc import Iterator
 from unittest import mock
 
 import pytest
@@ -27,21 +25,10 @@ from sync.server.etims.store import DjangoQueue, EnvironmentSecrets
 from sync.server.etims.tasks import check_chain, check_chains
 from sync.server.etims.worker import run_round
 from tests.server.conftest import new_store
+from tests.server.etims_hq_support import branch_fixtures
 from tests.server.factory import enroll
 
-_BRANCHES = itertools.count(70)
-
-
-@pytest.fixture
-def branch() -> tuple[str, str]:
-    bhf = f"{next(_BRANCHES):02d}"
-    return bhf, f"KAUNTA/{DEMO_TIN}/{bhf}"
-
-
-@pytest.fixture
-def box(branch: tuple[str, str]) -> Iterator[EtimsSandbox]:
-    with EtimsSandbox(devices=[(DEMO_TIN, branch[0], branch[1])]) as sandbox:
-        yield sandbox
+_BRANCHES, branch, box = branch_fixtures(70)
 
 
 def _signed(client: Client, box: EtimsSandbox, branch: tuple[str, str], n: int) -> BranchDevice:

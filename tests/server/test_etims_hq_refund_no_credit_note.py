@@ -9,20 +9,16 @@ refund whose sale waits is sent after it. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
 from sync.etims.queue import EntryState, _Header
 from sync.etims.sandbox import DEMO_TIN, EtimsSandbox
-from sync.etims.settings import EtimsSettings
 from sync.etims.words import NO_CREDIT_NOTE
 from sync.protocol.builders import refund_completed
 from sync.protocol.fields import Fields
@@ -32,25 +28,15 @@ from sync.server.etims.models import BranchDevice, QueueEntry
 from sync.server.etims.store import DjangoQueue, EnvironmentSecrets
 from sync.server.etims.worker import run_round
 from tests.server.conftest import new_store
+from tests.server.etims_hq_support import applied as _applied
+from tests.server.etims_hq_support import branch_fixtures
+from tests.server.etims_hq_support import hq_settings as _settings
 from tests.server.factory import CASHIER, T0, Till, enroll, new_id
 from tests.server.refund_docs import refund
 
-_BRANCHES = itertools.count(60)
+_BRANCHES, branch, box = branch_fixtures(60)
 PASSWORD = "a long enough passphrase"
 SAVE = "saveTrnsSalesOsdc"
-
-
-@pytest.fixture
-def branch() -> tuple[str, str]:
-    """A branch id and serial of its own (the module's database keeps earlier devices)."""
-    bhf = f"{next(_BRANCHES):02d}"
-    return bhf, f"KAUNTA/{DEMO_TIN}/{bhf}"
-
-
-@pytest.fixture
-def box(branch: tuple[str, str]) -> Iterator[EtimsSandbox]:
-    with EtimsSandbox(devices=[(DEMO_TIN, branch[0], branch[1])]) as sandbox:
-        yield sandbox
 
 
 def _device(store: Any, branch: tuple[str, str]) -> BranchDevice:
@@ -58,18 +44,6 @@ def _device(store: Any, branch: tuple[str, str]) -> BranchDevice:
         store=store, tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
     )
     return device
-
-
-def _settings(box: EtimsSandbox) -> EtimsSettings:
-    return EtimsSettings(
-        base_url=box.base_url, verify_host=box.verify_host, timeout_s=3.0, init_timeout_s=3.0
-    )
-
-
-def _applied(client: Client, till: Till, docs: list[dict[str, Any]]) -> None:
-    got = till.push(client, docs)
-    assert got.status_code == 200, got.content
-    assert [r["status"] for r in got.json()["results"]] == ["applied"] * len(docs)
 
 
 def _no_receipt(till: Till, sale: dict[str, Any]) -> dict[str, Any]:
