@@ -149,6 +149,10 @@ class RemoteSale:
     refunds: tuple[RemoteRefund, ...]
     #: when head office answered with this copy (its count of refunds is of then)
     found_at: datetime | None = None
+    #: the buyer's KRA PIN and name on the sale's tax invoice (None: none named, or an
+    #: answer from a head office older than the field); a refund's credit note names it
+    buyer_pin: str | None = None
+    buyer_name: str | None = None
 
 
 def parse_sale(doc: Mapping[str, Any]) -> RemoteSale:
@@ -201,7 +205,12 @@ def parse_sale(doc: Mapping[str, Any]) -> RemoteSale:
         closed = datetime.fromisoformat(str(doc["closed_at"]))
         if closed.tzinfo is None:
             raise ValueError("closed_at has no time zone")
+        buyer = doc.get("buyer")
+        if buyer is not None and not isinstance(buyer, Mapping):
+            raise ValueError("buyer is not an object")
         return RemoteSale(
+            buyer_pin=None if not buyer or not buyer.get("tax_pin") else str(buyer["tax_pin"]),
+            buyer_name=None if not buyer or not buyer.get("name") else str(buyer["name"]),
             sale_id=str(doc["sale_id"]),
             number=str(doc["receipt_number"]),
             terminal_id=str(doc["terminal_id"]),

@@ -275,6 +275,14 @@ class RefundService:
             item_count=sum(ln.quantity for ln in sale.lines),
         )
 
+    def _remote_customer(self, s: Session, sale_id: str) -> Customer | None:
+        """The buyer of another till's sale as head office's answer named it (the copy
+        kept when it was found), for the credit note of a refund made here."""
+        found = self._remote_sale(s, sale_id) if sale_id else None
+        if found is None or not found.buyer_pin:
+            return None
+        return Customer(tax_pin=found.buyer_pin, name=found.buyer_name)
+
     def _remote_sale(self, s: Session, sale_id: str) -> remote.RemoteSale | None:
         """A sale of another till found at head office: this run's copy, else the one
         kept on this till (after a restart)."""
@@ -1001,7 +1009,7 @@ class RefundService:
         journal_chain.seal_refund(s, refund_id)  # sealed like a sale: read back, chained
         outbox_seq = repo.next_outbox_seq(s)
         # the credit note names the buyer its invoice named (eTIMS refuses another PIN)
-        buyer = _original_customer(s, plan.sale_id)
+        buyer = _original_customer(s, plan.sale_id) or self._remote_customer(s, plan.sale_id)
         wire = self._wire(
             plan, tenders, refund_id, number, now, cashier_id, approved_by, request, buyer
         )
@@ -1288,8 +1296,8 @@ def _refused(s: Session, numbers: Mapping[str, str]) -> tuple[RefusedRefund, ...
 
 def _original_customer(s: Session, sale_id: str) -> Customer | None:
     """The buyer (KRA PIN and name) of the sale a refund is made against, for its credit
-    note: this till's journal holds it. A return without a receipt names no buyer, and
-    another till's sale found at head office carries none in head office's answer yet."""
+    note: this till's journal holds it (another till's sale: the copy head office's
+    answer gave, ``_remote_customer``). A return without a receipt names no buyer."""
     if not sale_id:
         return None
     entry = repo.sale_by_id(s, sale_id)

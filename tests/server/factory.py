@@ -10,6 +10,7 @@ from typing import Any
 
 from django.test import Client
 
+from pos.domain.buyer import Buyer
 from pos.domain.ids import uuid7
 from pos.domain.money import Money
 from pos.domain.sale import CashRounding, ProductRef, Sale
@@ -51,8 +52,14 @@ class Till:
         return {"HTTP_AUTHORIZATION": f"Token {self.token}"}
 
     def sale(
-        self, price: str = "65", quantity: int = 1, *, training: bool = False
+        self,
+        price: str = "65",
+        quantity: int = 1,
+        *,
+        training: bool = False,
+        buyer: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
+        """A completed cash sale; ``buyer`` (KRA PIN, name) names the buyer on it."""
         self.seq += 1
         sale = Sale(new_id(), "KES", T0, CASHIER)
         sale.add_product(
@@ -60,6 +67,8 @@ class Till:
             quantity,
             new_id(),
         )
+        if buyer is not None:
+            sale.set_buyer(Buyer.of(*buyer))
         sale.pay_cash(
             kes("10000"),
             table=KENYA_VAT,

@@ -52,6 +52,17 @@ def test_a_till_finds_another_tills_sale_by_number_with_earlier_refunds_counted(
     [counted] = found["refunds"]
     assert counted["terminal_id"] == three.terminal_id
     assert counted["lines"] == [{"line_id": line["line_id"], "quantity": 1, "total_minor": 6500}]
+    assert found["buyer"] is None  # the sale named no buyer
+
+
+def test_the_lookup_gives_the_buyer_the_sale_named(client: Client) -> None:
+    """A refund made at another till must name the same KRA PIN on its credit note."""
+    store = new_store()
+    one, two = (enroll(client, store, f"Till {n}") for n in (1, 2))
+    sale = one.sale("65", 1, buyer=("P051234567X", "Duka Ltd"))
+    assert _acks(one.push(client, [sale])) == ["applied"]
+    [found] = _lookup(client, two, sale["body"]["receipt_number"]).json()["sales"]
+    assert found["buyer"] == {"tax_pin": "P051234567X", "name": "Duka Ltd"}
 
 
 def test_the_lookup_never_shows_another_stores_or_a_training_sale(client: Client) -> None:

@@ -7,6 +7,7 @@ answer, a refusal or no head office at all is said and changes nothing."""
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import pytest
@@ -192,3 +193,21 @@ def test_head_office_unreachable_refusing_or_unreadable_is_said_and_changes_noth
         manager.refunds.refundable(SALE_ID)
     assert rows(manager, "SELECT count(*) FROM refunds") == [(0,)]
     assert rows(manager, "SELECT count(*) FROM outbox WHERE kind = 'refund.completed'") == [(0,)]
+
+
+def test_a_refund_of_another_tills_sale_names_the_buyer_head_office_gave(
+    manager: Terminal,
+) -> None:
+    """The sale (made at till T2) named a buyer's KRA PIN; head office's answer carries it
+    and this till's refund document names the same buyer, so the credit note does (eTIMS
+    refuses a credit note with another PIN). A sale naming none gives a refund naming none."""
+    hq = HeadOffice()
+    manager.refunds.use_lookup(hq)
+    hq.answers.append([{**_sale(), "buyer": {"tax_pin": "P051234567X", "name": "Duka Ltd"}}])
+    manager.refunds.find_at_head_office(NUMBER)
+    manager.refunds.refund(
+        RefundRequest(SALE_ID, {1: 1}, "damaged", references={MPESA_ID: "SGR7REV002"})
+    )
+    [(payload,)] = rows(manager, "SELECT payload FROM outbox WHERE kind = 'refund.completed'")
+    body = json.loads(payload)["body"]
+    assert body["customer"] == {"tax_pin": "P051234567X", "name": "Duka Ltd"}

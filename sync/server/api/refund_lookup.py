@@ -109,6 +109,11 @@ class LookupRefund(serializers.Serializer):
     tenders = LookupRefundTender(many=True)
 
 
+class LookupBuyer(serializers.Serializer):
+    tax_pin = serializers.CharField(allow_null=True, help_text="the buyer's KRA PIN")
+    name = serializers.CharField(allow_null=True)
+
+
 class LookupSale(serializers.Serializer):
     sale_id = serializers.CharField()
     receipt_number = serializers.CharField()
@@ -121,6 +126,11 @@ class LookupSale(serializers.Serializer):
     lines = LookupLine(many=True)
     payments = LookupPayment(many=True)
     refunds = LookupRefund(many=True)
+    buyer = LookupBuyer(
+        allow_null=True,
+        help_text="the buyer named on the tax invoice (a refund's credit note must name "
+        "the same KRA PIN); null when the sale named none",
+    )
 
 
 class LookupAnswer(serializers.Serializer):
@@ -185,6 +195,13 @@ def _taken(payment: Mapping[str, Any], currency: str) -> dict[str, Any]:
     return {"taken_minor": _minor(payment["amount"]), "taken_currency": currency}
 
 
+def _buyer(customer: Any) -> dict[str, Any] | None:
+    """The sale's ``customer`` as the answer gives it (None: the invoice named no buyer)."""
+    if not isinstance(customer, Mapping) or not customer.get("tax_pin"):
+        return None
+    return {"tax_pin": str(customer["tax_pin"]), "name": customer.get("name") or None}
+
+
 def _sale(sale: m.Sale) -> dict[str, Any]:
     body: dict[str, Any] = sale.event.document["body"]
     refunds = (
@@ -218,6 +235,7 @@ def _sale(sale: m.Sale) -> dict[str, Any]:
         "closed_at": body.get("closed_at") or body.get("voided_at"),
         "currency": sale.currency,
         "total_minor": sale.total_minor,
+        "buyer": _buyer(body.get("customer")),
         "lines": [
             {
                 "line_id": ln["line_id"],
