@@ -694,9 +694,16 @@ class EtimsLink:
 
     def block_for(self, sale_id: str, copy: bool = False) -> KraBlock | None:
         """The sale's (or refund's) KRA block: signed, or provisional while it waits;
-        ``copy``: a reprint's (title COPY, counter CS/CC)."""
+        ``copy``: a reprint's (title COPY, counter CS/CC). None for a refund that will
+        have no credit note (a return without a receipt, or one settled so): its receipt
+        must not promise a tax document that never comes."""
         with self._read_lock:
             entry = self._read().get(self.branch.key, sale_id)
+            if entry is not None and (
+                entry.state is EntryState.NO_CREDIT_NOTE
+                or (entry.kind is EntryKind.REFUND and not entry.body.get("original"))
+            ):
+                return None
             original = (
                 None
                 if entry is None or entry.original_doc_id is None

@@ -93,6 +93,10 @@ def test_a_return_without_a_receipt_is_listed_as_no_credit_note_and_raises_no_al
     view = etims.view()
     assert (view.waiting, view.in_doubt, view.parked, view.signed) == (0, 0, 0, 0)
     assert box.calls["saveTrnsSalesOsdc"] == 0  # KRA got nothing
+    # its receipt carries no KRA block: no "not yet a tax invoice" promise of a credit
+    # note that never comes
+    assert back.last_refund is not None
+    assert etims.block_for(back.last_refund.refund_id) is None
     later = datetime.now(UTC) + timedelta(days=2)
     assert not view.alert(later)
     line = EtimsStatusLine(till.window.sale, etims, clock=lambda: later)
