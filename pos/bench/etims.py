@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pos.bench.stats import summary
+from pos.bench.stats import backlog_figures, summary
 from pos.domain.ids import uuid7
 from pos.domain.money import Money
 from pos.domain.sale import CashRounding, ProductRef, Sale
@@ -265,12 +265,7 @@ def backlog(count: int, latency_s: float = 0.0) -> dict[str, Any]:
             raise RuntimeError(f"the backlog did not drain cleanly: {result}")
     drained_s = t2 - t1
     return {
-        "backlog_sales": count,
-        "enqueue_s": round(t1 - t0, 2),
-        "backlog_s": round(drained_s, 2),
-        "per_sale_ms": round(drained_s * 1000 / count, 3),
-        "backlog_per_s": round(count / drained_s, 1),
-        "backlog_10k_estimate_s": round(drained_s * 10_000 / count, 1),
+        **backlog_figures(count, t1 - t0, drained_s),
         "gap_free": ok,
         "simulator_latency_s": latency_s,
     }

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pos.bench.stats import backlog_figures
+
 #: rounds the drain may take before the bench gives up (each drains the whole queue
 #: unless KRA stops it; the simulator does not)
 MAX_ROUNDS = 20
@@ -113,12 +115,7 @@ def _drain(
             raise RuntimeError(f"head office's backlog did not drain cleanly: {signed} signed")
     drained_s = t2 - t1
     return {
-        "backlog_hq_sales": count,
-        "enqueue_hq_s": round(t1 - t0, 2),
-        "backlog_hq_s": round(drained_s, 2),
-        "per_sale_hq_ms": round(drained_s * 1000 / count, 3),
-        "backlog_hq_per_s": round(count / drained_s, 1),
-        "backlog_10k_hq_estimate_s": round(drained_s * 10_000 / count, 1),
+        **backlog_figures(count, t1 - t0, drained_s, tag="_hq"),
         "hq_rounds": rounds,
         "gap_free_hq": ok,
     }

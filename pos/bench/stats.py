@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 import sys
+from typing import Any
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -50,3 +51,19 @@ def peak_rss_mb() -> float:
         return 0.0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return float(rss) / 1024 if sys.platform != "darwin" else float(rss) / (1024 * 1024)
+
+
+def backlog_figures(
+    count: int, enqueue_s: float, drained_s: float, tag: str = ""
+) -> dict[str, Any]:
+    """The figures of a queue of ``count`` sales drained in ``drained_s`` after being
+    queued in ``enqueue_s`` (``kaunta bench etims``: the till's, and head office's with
+    ``tag="_hq"``), with the 10,000-sale estimate from this run's rate."""
+    return {
+        f"backlog{tag}_sales": count,
+        f"enqueue{tag}_s": round(enqueue_s, 2),
+        f"backlog{tag}_s": round(drained_s, 2),
+        f"per_sale{tag}_ms": round(drained_s * 1000 / count, 3),
+        f"backlog{tag}_per_s": round(count / drained_s, 1),
+        f"backlog_10k{tag}_estimate_s": round(drained_s * 10_000 / count, 1),
+    }

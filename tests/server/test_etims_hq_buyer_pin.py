@@ -14,12 +14,6 @@ from typing import Any
 
 from django.test import Client
 
-from pos.domain.buyer import Buyer
-from pos.domain.money import Money
-from pos.domain.sale import CashRounding, ProductRef, Sale
-from pos.domain.tax import KENYA_VAT
-from pos.services.sync_events import sale_document
-from pos.store.repositories import JournalHeader
 from sync.etims.queue import _Header
 from sync.etims.sandbox import DEMO_TIN, EtimsSandbox
 from sync.protocol.builders import refund_completed
@@ -33,47 +27,11 @@ from tests.server.conftest import new_store
 from tests.server.etims_hq_support import applied as _applied
 from tests.server.etims_hq_support import branch_fixtures
 from tests.server.etims_hq_support import hq_settings as _settings
-from tests.server.factory import CASHIER, T0, Till, enroll, new_id
+from tests.server.factory import T0, Till, enroll, new_id
 from tests.server.refund_docs import refund
 
 _BRANCHES, branch, box = branch_fixtures(80)
 PIN, NAME = "P051234567X", "Duka la Mfano Ltd"
-
-
-def _sale_with_buyer(till: Till) -> dict[str, Any]:
-    """``sale.completed`` as the till writes it for a sale with the buyer's PIN on it."""
-    till.seq += 1
-    sale = Sale(new_id(), "KES", T0, CASHIER)
-    sale.add_product(
-        ProductRef(1, "DAI-0001", "6168232712628", "Milk 500ml", Money(6500, "KES"), "S"),
-        2,
-        new_id(),
-    )
-    sale.set_buyer(Buyer.of(PIN, NAME))
-    sale.pay_cash(
-        Money(1000000, "KES"),
-        table=KENYA_VAT,
-        increment=100,
-        mode=CashRounding.NEAREST,
-        payment_id=new_id(),
-        at=T0,
-    )
-    sale.complete(KENYA_VAT)
-    header = JournalHeader(
-        cashier_id=CASHIER,
-        number=f"{till.store_id}-{till.terminal_id}-{till.seq:06d}",
-        seq=till.seq,
-        store_id=till.store_id,
-        terminal_id=till.terminal_id,
-        cashier_name="Amina",
-        closed_at=T0 + timedelta(minutes=3),
-        business_date="2026-03-02",
-        training=False,
-        change=sale.change_due(KENYA_VAT),
-    )
-    return sale_document(
-        sale, sale.totals(KENYA_VAT), KENYA_VAT, header, event_id=new_id(), seq=till.seq
-    )
 
 
 def _refund_naming(till: Till, sale: dict[str, Any], pin: str) -> dict[str, Any]:
@@ -99,7 +57,7 @@ def test_head_office_signs_the_sale_and_its_credit_note_with_the_buyers_pin(
         store=new_store(), tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
     )
     till = enroll(client, device.store)
-    sale = _sale_with_buyer(till)
+    sale = till.sale("65", 2, buyer=(PIN, NAME))
     assert sale["body"]["customer"] == {"tax_pin": PIN, "name": NAME}
     back = _refund_naming(till, sale, PIN)
     _applied(client, till, [sale, back])
@@ -122,7 +80,7 @@ def test_head_office_parks_a_credit_note_naming_another_pin(
         store=new_store(), tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
     )
     till = enroll(client, device.store)
-    sale = _sale_with_buyer(till)
+    sale = till.sale("65", 2, buyer=(PIN, NAME))
     back = _refund_naming(till, sale, "A000123456F")
     _applied(client, till, [sale, back])
     done = run_round(device, settings=_settings(box), secrets=EnvironmentSecrets(env={}))
