@@ -99,12 +99,19 @@ def test_open_sell_cash_out_x_close_with_a_difference_then_z(till: Till, tmp_pat
     assert isinstance(x, ReportDialog)
     assert x.report.kind == "X"
     assert x.report.paid_out == 2000
-    # the period's times are the shop's (Nairobi, UTC+3), not the stored UTC
+    # the period's times are the shop's (Nairobi, UTC+3), not the stored UTC. The X report
+    # runs since the last Z, so it starts with the closed demo shift; the menu's status line
+    # names the open shift: two moments, each checked against its own record.
+    nairobi = ZoneInfo("Africa/Nairobi")
+    assert len(x.report.shift_numbers) == 2
+    assert x.report.shift_numbers[-1] == view.number
     opened = datetime.fromisoformat(x.report.period_start)
-    local = opened.replace(tzinfo=opened.tzinfo or UTC).astimezone(ZoneInfo("Africa/Nairobi"))
+    local = opened.replace(tzinfo=opened.tzinfo or UTC).astimezone(nairobi)
     [start] = [line for line in x.lines if line.startswith("From")]
     assert start.endswith(local.strftime("%Y-%m-%d %H:%M"))
-    assert local.strftime("%H:%M") in menu.status.text()
+    shift_opened = datetime.fromisoformat(view.opened_at_iso)
+    shift_local = shift_opened.replace(tzinfo=shift_opened.tzinfo or UTC).astimezone(nairobi)
+    assert shift_local.strftime("%Y-%m-%d %H:%M") in menu.status.text()
     x.accept()
 
     close = _tool(till, menu, "close_shift", CloseShiftDialog)
