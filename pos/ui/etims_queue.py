@@ -326,8 +326,8 @@ class EtimsStatusLine(QLabel):
                 return "offline", prefix + self.tr("KRA eTIMS: offline, no sale waiting.")
             assert v.oldest_unsigned is not None
             return "offline", prefix + self.tr(
-                "KRA eTIMS: offline, waiting to be sent: {n} (oldest {age}). They are sent "
-                "when KRA answers again."
+                "KRA eTIMS: offline, not yet signed by KRA: {n} (oldest {age}). Kaunta "
+                "keeps trying until KRA answers."
             ).format(n=unsigned, age=age_text(self, now - v.oldest_unsigned))
         if unsigned:
             return "ok", prefix + self.tr("KRA eTIMS: online, {n} being sent.").format(n=unsigned)

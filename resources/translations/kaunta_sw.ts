@@ -1161,8 +1161,8 @@
         <translation>KRA eTIMS: nje ya mtandao, hakuna mauzo yanayosubiri.</translation>
     </message>
     <message>
-        <source>KRA eTIMS: offline, waiting to be sent: {n} (oldest {age}). They are sent when KRA answers again.</source>
-        <translation>KRA eTIMS: nje ya mtandao, zinazosubiri kutumwa: {n} (ya zamani zaidi {age}). Zitatumwa KRA itakapojibu tena.</translation>
+        <source>KRA eTIMS: offline, not yet signed by KRA: {n} (oldest {age}). Kaunta keeps trying until KRA answers.</source>
+        <translation>KRA eTIMS: nje ya mtandao, bado hazijasainiwa na KRA: {n} (ya zamani zaidi {age}). Kaunta inaendelea kujaribu hadi KRA ijibu.</translation>
     </message>
     <message>
         <source>KRA eTIMS: online, every sale signed.</source>
