@@ -7,11 +7,13 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from sync.etims.sandbox import DEMO_SERIAL, DEMO_TIN
+from sync.etims.sandbox.server import CONTROL_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,6 +88,15 @@ def test_device_options_approve_those_devices_instead_of_the_demo_ones(command: 
         ]
         assert [_init(url, *device) for device in DEVICES] == ["000", "000"]
         assert _init(url, DEMO_TIN, "00", DEMO_SERIAL) == "901"
+        # the control API finds these devices, by branch alone or with their PIN
+        control = urlsplit(url)._replace(path=CONTROL_PREFIX + "invoices").geturl()
+        for query in ({"bhfId": "03"}, {"bhfId": "04", "tin": OTHER_TIN}):
+            got = requests.get(control, params=query, timeout=10)
+            assert got.status_code == 200, got.text
+            assert got.json() == {"invoices": [], "gaps": []}
+        missing = requests.get(control, params={"bhfId": "00"}, timeout=10)
+        assert missing.status_code == 400
+        assert "no device" in missing.json()["error"]
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)

@@ -152,8 +152,8 @@ def handle_control(box: EtimsSandbox, method: str, target: str, raw: bytes) -> R
                 },
             )
         if name == "invoices" and method == "GET":
-            bhf = parse_qs(parts.query).get("bhfId", ["00"])[0]
-            device = box.device(bhf)
+            query = parse_qs(parts.query)
+            device = box.device(query.get("bhfId", ["00"])[0], query.get("tin", [None])[0])
             return _reply(
                 200,
                 {

@@ -357,12 +357,21 @@ class EtimsSandbox:
                 return device
         return "901"
 
-    def device(self, bhf_id: str = "00", tin: str = DEMO_TIN) -> Device:
-        """The (first) device of a branch, for tests and the control API."""
-        for device in self.devices.values():
-            if (device.tin, device.bhf_id) == (tin, bhf_id):
-                return device
-        raise KeyError(f"no device for {tin}/{bhf_id}")
+    def device(self, bhf_id: str = "00", tin: str | None = None) -> Device:
+        """The (first) device of a branch, for tests and the control API. Without ``tin``:
+        the demo taxpayer's when it has that branch, else the one taxpayer's that has it
+        (a simulator started with ``--device`` for another PIN); several: name the PIN."""
+        found = [d for d in self.devices.values() if d.bhf_id == bhf_id]
+        if tin is not None:
+            found = [d for d in found if d.tin == tin]
+        elif any(d.tin == DEMO_TIN for d in found):
+            found = [d for d in found if d.tin == DEMO_TIN]
+        elif len({d.tin for d in found}) > 1:
+            pins = ", ".join(sorted({d.tin for d in found}))
+            raise KeyError(f"branch {bhf_id} has devices of several PINs ({pins}): give tin")
+        if not found:
+            raise KeyError(f"no device for {tin or 'any PIN'}/{bhf_id}")
+        return found[0]
 
 
 _ROUTES: dict[str, Callable[[Api, Device, dict[str, Any], datetime], dict[str, Any]]] = {
