@@ -50,3 +50,15 @@ def applied(client: Client, till: Till, docs: list[dict[str, Any]]) -> None:
     got = till.push(client, docs)
     assert got.status_code == 200, got.content
     assert [r["status"] for r in got.json()["results"]] == ["applied"] * len(docs)
+
+
+def swahili_catalogue() -> None:
+    """Compile head office's Kiswahili catalogue and make Django load it afresh: a test
+    that reads Kiswahili pages must not depend on another test (or ``dev.py setup``)
+    having compiled it first."""
+    from django.utils.translation import trans_real
+
+    from sync.server.etims.i18n import compile_catalogue
+
+    compile_catalogue()
+    trans_real._translations = {}

@@ -17,7 +17,7 @@ from sync.server.etims.tasks import backfill_branch
 from sync.server.etims.worker import run_round
 from tests.server.conftest import new_store
 from tests.server.etims_hq_support import applied as _applied
-from tests.server.etims_hq_support import branch_fixtures
+from tests.server.etims_hq_support import branch_fixtures, swahili_catalogue
 from tests.server.etims_hq_support import hq_settings as _settings
 from tests.server.factory import enroll
 from tests.server.refund_docs import refund
@@ -114,13 +114,10 @@ def test_the_etims_page_warns_of_live_stores_whose_sales_are_not_sent(
     import uuid
 
     from django.contrib.auth.models import User
-    from django.utils.translation import trans_real
 
     from sync.server.accounts.models import HqRole, Profile
-    from sync.server.etims.i18n import compile_catalogue
 
-    compile_catalogue()
-    trans_real._translations = {}  # Django loads the catalogue just compiled
+    swahili_catalogue()
 
     none, off, training, sent = new_store(), new_store(), new_store(), new_store()
     BranchDevice.objects.create(

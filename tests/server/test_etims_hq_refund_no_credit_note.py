@@ -29,7 +29,7 @@ from sync.server.etims.store import DjangoQueue, EnvironmentSecrets
 from sync.server.etims.worker import run_round
 from tests.server.conftest import new_store
 from tests.server.etims_hq_support import applied as _applied
-from tests.server.etims_hq_support import branch_fixtures
+from tests.server.etims_hq_support import branch_fixtures, swahili_catalogue
 from tests.server.etims_hq_support import hq_settings as _settings
 from tests.server.factory import CASHIER, T0, Till, enroll, new_id
 from tests.server.refund_docs import refund
@@ -129,6 +129,7 @@ def test_a_refund_of_a_sale_from_before_etims_is_settled_and_listed_apart(
     assert NO_CREDIT_NOTE in section
     assert "Rejected by KRA" not in section
     assert 'class="tag bad alert"' not in page.split(f"{device.tin}-{device.bhf_id}")[1][:800]
+    swahili_catalogue()
     swahili = admin.get("/dashboard/etims/?lang=sw").content.decode()
     assert "Marejesho bila hati ya marejesho" in swahili
 
