@@ -720,6 +720,7 @@ class EtimsLink:
             org_invc_no=None if original is None else original.invc_no,
             training=self.training,
             copy=copy,
+            request=entry.request,  # KRA's tax table as submitted, not recomputed
         )
         return KraBlock(
             signed=True,
@@ -727,6 +728,8 @@ class EtimsLink:
             rows=tuple(block.lines()),
             qr_url=block.qr_url,
             training=self.training,
+            bands=block.bands,
+            total=block.total,
         )
 
     def registered_skus(self) -> frozenset[str]:

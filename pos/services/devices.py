@@ -83,6 +83,7 @@ from pos.domain.receipt import (
 )
 from pos.domain.sale import SaleStatus
 from pos.services.etims import (
+    BANDS_HEADING,
     LATER_PAGE,
     OWN_LABELS,
     PROVISIONAL_MARK,
@@ -208,18 +209,21 @@ KRA_REPRINT_LATER = text("Ask for the signed invoice later (reprint)")
 def kra_blocks(kra: KraBlock, say: Say | None = None) -> list[Block]:
     """The KRA block on paper: KRA's title, its rows (date and time from
     ``sdcDateTime``, SCU ID, CU invoice number, receipt counter, internal data and
-    signature in groups of four) and the verification QR code; or, before KRA signed,
-    the provisional mark in bold and, when the block carries the URL of head office's
+    signature in groups of four), KRA's tax table under "KRA tax bands" when the block
+    has it (one row per band A-E as submitted: taxable, tax; then the total) and the
+    verification QR code; or, before KRA signed, the provisional mark in bold and, when
+    the block carries the URL of head office's
     customer page (an enrolled store: ``/r/<token>``, computable offline), that URL's QR
     code under "Scan later for the signed invoice", so the customer can fetch the signed
     invoice once KRA signed it; without a URL (a standalone till) the hint to ask for a
     reprint.
 
     ``say``: the receipt's language, as on screen (:meth:`KraBlock.text_lines`): the
-    rows Kaunta names itself (date, time, receipt counter), the reprint hint and the
-    training line are translated; KRA's own terms (the title, "SCU INFORMATION", "SCU
-    ID", "CU Invoice No.", "Internal Data", "Receipt Signature") and the provisional mark
-    stay as KRA prints them."""
+    rows Kaunta names itself (date, time, receipt counter), the tax table's heading,
+    column heads and total, the reprint hint and the training line are translated; KRA's
+    own terms (the title, "SCU INFORMATION", "SCU ID", "CU Invoice No.", "Internal
+    Data", "Receipt Signature", the band labels) and the provisional mark stay as KRA
+    prints them."""
 
     def own(label: str) -> str:
         return say(Message.plain(label)) if say is not None else label
@@ -241,6 +245,9 @@ def kra_blocks(kra: KraBlock, say: Say | None = None) -> list[Block]:
     out.extend(
         Pair(own(label) if label in OWN_LABELS else label, value) for label, value in kra.rows
     )
+    if kra.bands:  # KRA's tax table, as submitted (the item lines keep Kaunta's codes)
+        out.append(Text(own(BANDS_HEADING)))
+        out.extend(Pair(left, right) for left, right in kra.band_pairs(say))
     if kra.qr_url:
         out.append(QrCode(kra.qr_url, module=4))
     if kra.training:

@@ -23,6 +23,7 @@ from enum import StrEnum
 from pos.domain.messages import Message, text
 
 __all__ = [
+    "BANDS_HEADING",
     "PRINT_GRACE_S",
     "PROVISIONAL_MARK",
     "SCU_HEADING",
@@ -54,6 +55,16 @@ SCU_HEADING = "SCU INFORMATION"
 #: them): in the receipt's language(s). KRA's own terms (the title, SCU ID, CU Invoice
 #: No., Internal Data, Receipt Signature) and the mark above stay as KRA prints them.
 OWN_LABELS = frozenset({text("Date"), text("Time"), text("Receipt counter")})
+#: The heading of KRA's tax table in a signed block. The item lines and the VAT table
+#: above it print Kaunta's VAT codes (S, Z, E: Kaunta's E is exempt); the table prints
+#: KRA's bands as submitted (A exempt, B 16 %, C 0 %, D non-VAT, E 8 %), so its heading
+#: says whose letters these are. The table's own words (this heading, its column
+#: heads, its total) are the shop's, in the receipt's language; the band labels
+#: ("A Exempt", "B 16%") are KRA's and stay as KRA names them.
+BANDS_HEADING = text("KRA tax bands")
+BANDS_TAXABLE = text("Taxable")
+BANDS_TAX = text("Tax")
+BANDS_TOTAL = text("Total")
 TRAINING_SIGNED = text("TRAINING - signed by the simulator")
 #: under a provisional receipt's QR code (an enrolled store: head office's customer page)
 LATER_PAGE = text("Scan later for the signed invoice")
@@ -79,12 +90,38 @@ class KraBlock:
     rows: tuple[tuple[str, str], ...] = ()
     qr_url: str = ""
     training: bool = False
+    #: KRA's tax table (``sync.etims.receipt.band_table``): one row per band A-E
+    #: (label, taxable, tax) from the invoice as submitted; () when not at hand
+    bands: tuple[tuple[str, str, str], ...] = ()
+    #: the submitted invoice's total, ``KES 1,234.00`` ("" without ``bands``)
+    total: str = ""
+
+    def band_pairs(self, say: Callable[[Message], str] | None = None) -> list[tuple[str, str]]:
+        """KRA's tax table as (left, right) pairs, screen and paper alike: the column
+        heads (no label), then each band's label with its taxable amount and tax in two
+        right-aligned columns, then the total; [] without bands. ``say`` as in
+        :meth:`text_lines` (the heads and "Total" are translated, band labels not)."""
+        if not self.bands:
+            return []
+
+        def own(label: str) -> str:
+            return say(Message.plain(label)) if say is not None else label
+
+        taxable, tax = own(BANDS_TAXABLE), own(BANDS_TAX)
+        wide = max(len(taxable), *(len(row[1]) for row in self.bands))
+        narrow = max(len(tax), *(len(row[2]) for row in self.bands))
+        return [
+            ("", f"{taxable:>{wide}} {tax:>{narrow}}"),
+            *((label, f"{a:>{wide}} {b:>{narrow}}") for label, a, b in self.bands),
+            (own(BANDS_TOTAL), self.total),
+        ]
 
     def text_lines(self, width: int = 42, say: Callable[[Message], str] | None = None) -> list[str]:
         """The block as receipt text lines (label left, value right where it fits).
 
         ``say``: how the receipt says its labels (``pos.ui.i18n.receipt_say``); None:
-        English. Only :data:`OWN_LABELS` and the training line are translated."""
+        English. Only :data:`OWN_LABELS`, the tax table's own words and the training line
+        are translated. KRA's tax table comes after the rows, before the QR code."""
 
         def own(label: str) -> str:
             return say(Message.plain(label)) if say is not None else label
@@ -103,6 +140,13 @@ class KraBlock:
             else:
                 out.append(f"{label}:")
                 out.extend(_wrap(value, width))
+        if self.bands:
+            out.append(own(BANDS_HEADING))
+            for label, value in self.band_pairs(say):
+                if len(label) + len(value) + 1 <= width:
+                    out.append(f"{label}{value.rjust(width - len(label))}")
+                else:  # a narrow receipt: the amounts under their label
+                    out.extend([label, value.rjust(width)] if label else [value.rjust(width)])
         if self.qr_url:
             out.append("[QR] " + self.qr_url if len(self.qr_url) + 5 <= width else "[QR code]")
         if self.training:

@@ -1,6 +1,7 @@
 """The receipt's KRA block in the receipt's language: the shop's own labels (date, time,
-receipt counter, the training line) follow ``[receipt] language``; KRA's terms (the
-title, SCU ID, CU Invoice No., Internal Data, Receipt Signature) stay as KRA prints them."""
+receipt counter, the training line, the tax table's heading, column heads and total)
+follow ``[receipt] language``; KRA's terms (the title, SCU ID, CU Invoice No., Internal
+Data, Receipt Signature, the band labels) stay as KRA prints them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,18 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pos.domain.messages import Message
-from pos.services.etims import OWN_LABELS, PROVISIONAL_MARK, TRAINING_SIGNED, KraBlock
+from pos.services.etims import (
+    BANDS_HEADING,
+    BANDS_TAX,
+    BANDS_TAXABLE,
+    BANDS_TOTAL,
+    OWN_LABELS,
+    PROVISIONAL_MARK,
+    TRAINING_SIGNED,
+    KraBlock,
+)
 from sync.etims.models import DeviceInfo, Signature
-from sync.etims.receipt import scu_block
+from sync.etims.receipt import BAND_FIELDS, scu_block
 
 KISWAHILI = {
     "Date": "Tarehe",
@@ -20,18 +30,20 @@ KISWAHILI = {
 }
 
 
+SIGNATURE = Signature(
+    invc_no=42,
+    rcpt_ty_cd="S",
+    cur_rcpt_no=7,
+    tot_rcpt_no=9,
+    intrl_data="ABCDEFGHIJKLMNOP",
+    rcpt_sign="QRSTUVWXYZ123456",
+    sdc_date_time=datetime(2026, 12, 2, 14, 5, 9),
+)
+DEVICE = DeviceInfo("P051234567X", "00", "Duka", "Main", "KRACU0100000001", "M1", "D1")
+
+
 def _block(*, training: bool = True) -> KraBlock:
-    signature = Signature(
-        invc_no=42,
-        rcpt_ty_cd="S",
-        cur_rcpt_no=7,
-        tot_rcpt_no=9,
-        intrl_data="ABCDEFGHIJKLMNOP",
-        rcpt_sign="QRSTUVWXYZ123456",
-        sdc_date_time=datetime(2026, 12, 2, 14, 5, 9),
-    )
-    device = DeviceInfo("P051234567X", "00", "Duka", "Main", "KRACU0100000001", "M1", "D1")
-    scu = scu_block(signature, device, verify_host="https://etims-sbx.kra.go.ke")
+    scu = scu_block(SIGNATURE, DEVICE, verify_host="https://etims-sbx.kra.go.ke")
     return KraBlock(
         signed=True, title=scu.title, rows=tuple(scu.lines()), qr_url="", training=training
     )
@@ -77,3 +89,40 @@ def test_the_provisional_mark_stays_as_the_law_words_it() -> None:
     assert " ".join(lines).count("NOT YET A TAX INVOICE") == 1
     assert "NEVER ASKED" not in lines
     assert PROVISIONAL_MARK.startswith("NOT YET A TAX INVOICE")
+
+
+TABLE_KISWAHILI = {
+    "KRA tax bands": "Makundi ya kodi ya KRA",
+    "Taxable": "Kinachotozwa",
+    "Tax": "Kodi",
+    "Total": "Jumla",
+}
+
+
+def test_the_tax_tables_own_words_follow_the_language_and_kras_band_labels_do_not() -> None:
+    """KRA's tax table (reference 4.3): its heading, column heads and total are the
+    shop's words; "A Exempt", "B 16%" are KRA's names of its bands."""
+    request = dict.fromkeys(BAND_FIELDS, 0) | {"taxRtB": 16, "taxRtE": 8}
+    request |= {"taxblAmtB": 129.31, "taxAmtB": 20.69, "taxblAmtA": 88.0, "totAmt": 238.0}
+    scu = scu_block(SIGNATURE, DEVICE, verify_host="https://kra", request=request)
+    block = KraBlock(
+        signed=True, title=scu.title, rows=tuple(scu.lines()), bands=scu.bands, total=scu.total
+    )
+    asked: list[str] = []
+    words = KISWAHILI | TABLE_KISWAHILI
+
+    def say(message: Message) -> str:
+        asked.append(str(message))
+        return words[str(message)]
+
+    lines = block.text_lines(say=say)
+    assert "Makundi ya kodi ya KRA" in lines
+    assert "KRA tax bands" not in lines
+    heads = lines[lines.index("Makundi ya kodi ya KRA") + 1].split()
+    assert heads == ["Kinachotozwa", "Kodi"]
+    assert [ln.split()[-2:] for ln in lines if ln.startswith("A Exempt")] == [["88.00", "0.00"]]
+    assert [ln.split()[-2:] for ln in lines if ln.startswith("B 16%")] == [["129.31", "20.69"]]
+    assert [ln.split() for ln in lines if ln.startswith("Jumla")] == [["Jumla", "KES", "238.00"]]
+    assert all(len(ln) <= 42 for ln in lines)
+    assert set(asked) == {"Date", "Time", "Receipt counter", *TABLE_KISWAHILI}
+    assert {BANDS_HEADING, BANDS_TAXABLE, BANDS_TAX, BANDS_TOTAL} == set(TABLE_KISWAHILI)
