@@ -1,5 +1,7 @@
 """Admin: branch devices are set up by head-office admins (PIN, branch id, serial); the
-queue and KRA's signatures are read only (evidence, never edited here)."""
+queue and KRA's signatures are read only (evidence, never edited here). A device's store,
+PIN, branch id and serial are read only too once it is set up with KRA or has numbered
+an invoice (the model refuses the change as well: ``BranchDevice.clean``/``save``)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,37 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from sync.server.accounts.access import RoleAdmin
-from sync.server.etims.models import BranchDevice, QueueAction, QueueEntry, SignedInvoice
+from sync.server.etims.models import (
+    IDENTITY_FIELDS,
+    BranchDevice,
+    QueueAction,
+    QueueEntry,
+    SignedInvoice,
+)
 
 
 @admin.register(BranchDevice)
 class BranchDeviceAdmin(RoleAdmin):
     store_path = "store"
     list_display = ("store", "tin", "bhf_id", "device_serial", "enabled", "last_invc_no")
-    readonly_fields = ("device", "codes", "items", "last_invc_no", "created_at")
+    #: the counters are the queue's (each moved under the branch's row lock), never typed
+    readonly_fields = (
+        "device",
+        "codes",
+        "items",
+        "last_invc_no",
+        "last_result_seq",
+        "created_at",
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The branch identity is read only once the device is in use: a new PIN or
+        branch id would carry its counter, its chain and its key's name to another
+        branch (``BranchDevice.in_use``)."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if isinstance(obj, BranchDevice) and obj.in_use():
+            fields += IDENTITY_FIELDS
+        return fields
 
 
 class _ReadOnly(RoleAdmin):

@@ -13,13 +13,18 @@ The communication key is never in these rows in clear: it is an environment secr
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sync.etims.queue import EntryState
+from sync.etims.settings import BRANCH_RE, PIN_RE
 from sync.server.terminals.models import Store, Terminal
 
 #: the state of a refund settled without a credit note (its sale was not a KRA invoice),
@@ -33,10 +38,44 @@ def made_expression() -> Coalesce:
     return Coalesce("made_at", "enqueued_at")
 
 
+def validate_kra_pin(value: str) -> None:
+    """A KRA PIN as the till's :class:`~sync.etims.settings.Branch` takes it (its
+    ``PIN_RE``, whole): a device saved with another would stop every round."""
+    if not PIN_RE.fullmatch(value):
+        raise ValidationError(
+            _("%(value)s is not a KRA PIN (a letter, nine digits, a letter: like P051234567X)"),
+            code="kra_pin",
+            params={"value": value},
+        )
+
+
+def validate_branch_id(value: str) -> None:
+    """A branch id (``bhfId``) as :class:`~sync.etims.settings.Branch` takes it (its
+    ``BRANCH_RE``, whole): the two digits KRA assigned, never assumed ``00``."""
+    if not BRANCH_RE.fullmatch(value):
+        raise ValidationError(
+            _("%(value)s is not a branch id: the two digits KRA assigned, like 00 or 01"),
+            code="branch_id",
+            params={"value": value},
+        )
+
+
+#: the fields that say which KRA branch a device is: its invoices, its counter and its
+#: communication key (``etims.cmc_key.<PIN>.<branch>``) belong to them, so they are
+#: frozen once the device is set up with KRA or has numbered an invoice
+IDENTITY_FIELDS = ("store", "tin", "bhf_id", "device_serial")
+
+
+class BranchIdentityFrozen(ValidationError):
+    """A change of a device's branch identity (:data:`IDENTITY_FIELDS`) once it is in use:
+    refused by the model itself, not only by the admin's form."""
+
+
 class BranchDevice(models.Model):
     store = models.OneToOneField(Store, on_delete=models.PROTECT, related_name="etims")
-    tin = models.CharField(max_length=11)
-    bhf_id = models.CharField(max_length=2)
+    tin = models.CharField(max_length=11, validators=[validate_kra_pin])
+    bhf_id = models.CharField(max_length=2, validators=[validate_branch_id])
+    #: KRA's ``dvcSrlNo``, up to 100 characters (reference 2.1), as ``Branch`` takes it
     device_serial = models.CharField(max_length=100)
     enabled = models.BooleanField(default=True)
     #: what selectInitOsdcInfo answered (sdcId, mrcNo, ...); the key is not kept here
@@ -60,6 +99,65 @@ class BranchDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store} {self.key}"
+
+    def in_use(self) -> bool:
+        """Whether this device's stored row is set up with KRA (``device``) or has an
+        invoice numbered or signed: from then on its PIN, branch id, serial and store
+        are what KRA, the chain (its links cover the branch key) and the counter know
+        it by, and a change would move them to another branch (one query)."""
+        if self.pk is None:
+            return False
+        numbered = QueueEntry.objects.filter(branch=OuterRef("pk"), invc_no__isnull=False)
+        signed = SignedInvoice.objects.filter(branch=OuterRef("pk"))
+        return (
+            BranchDevice.objects.filter(pk=self.pk)
+            .filter(Q(device__isnull=False) | Exists(numbered) | Exists(signed))
+            .exists()
+        )
+
+    def identity_changes(self) -> list[str]:
+        """The identity fields (:data:`IDENTITY_FIELDS`) this object changes from its
+        stored row while that row is :meth:`in_use` (empty: nothing refused)."""
+        if self.pk is None:
+            return []
+        stored = (
+            BranchDevice.objects.filter(pk=self.pk)
+            .values("store_id", "tin", "bhf_id", "device_serial")
+            .first()
+        )
+        if stored is None:
+            return []
+        changed = [
+            name
+            for name in IDENTITY_FIELDS
+            if stored["store_id" if name == "store" else name]
+            != getattr(self, "store_id" if name == "store" else name)
+        ]
+        return changed if changed and self.in_use() else []
+
+    def _refuse_identity_change(self) -> None:
+        changed = self.identity_changes()
+        if changed:
+            message = _(
+                "cannot be changed: the device is set up with KRA or has numbered invoices "
+                "(set up a new device for another branch)"
+            )
+            raise BranchIdentityFrozen(dict.fromkeys(changed, message))
+
+    def clean(self) -> None:
+        """Refuse a change of the branch identity of a device in use (the admin's form
+        shows those fields read only then; this holds for every other writer too)."""
+        super().clean()
+        self._refuse_identity_change()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """As Django saves, but never a changed branch identity of a device in use
+        (:class:`BranchIdentityFrozen`). A save of other fields alone (the counter's,
+        every round: ``update_fields``) costs no check."""
+        fields = kwargs.get("update_fields")
+        if fields is None or set(fields) & {*IDENTITY_FIELDS, "store_id"}:
+            self._refuse_identity_change()
+        super().save(*args, **kwargs)
 
 
 class QueueEntry(models.Model):

@@ -130,7 +130,12 @@ def run_round(
     settings = settings or settings_from_environment()
     item_class = item_class or item_class_from_environment()
     secrets = secrets or _SECRETS
-    branch = Branch(device.tin, device.bhf_id, device.device_serial)
+    try:
+        branch = Branch(device.tin, device.bhf_id, device.device_serial)
+    except SettingsError as exc:
+        # a device saved before its fields were checked (or past the model): a set-up
+        # failure said like KRA's, not an exception failing the task without a reason
+        return RoundResult(0, 0, f"set-up of the branch device (admin: KRA eTIMS): {exc}")
     queue = DjangoQueue()
     try:
         # the optional GavaConnect token (reference 1.4), read once per round
