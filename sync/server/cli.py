@@ -216,6 +216,9 @@ def cmd_etims_verify(args: argparse.Namespace) -> int:
     key (and keep the result for the worker, the metrics and the admin), and that the
     immutability triggers exist; ``--upgrade`` first runs the one-time re-chaining of
     chains written unkeyed before the key (refused for a chain that does not hold).
+    An entry the queue calls signed whose signature row is gone is a break too (at the
+    first such number, and listed under ``signatures_gone``): deleting the newest
+    signature leaves every remaining link whole.
     Prints JSON; exit 1 on any break (branch and invoice number named) or missing
     trigger."""
     import getpass
@@ -232,6 +235,7 @@ def cmd_etims_verify(args: argparse.Namespace) -> int:
         out["upgraded"] = DjangoQueue().upgrade_chains(f"cli:{getpass.getuser()}")
     out["missing_triggers"] = immutable.missing(connection)
     out["broken"] = {}
+    out["signatures_gone"] = {}
     bad = bool(out["missing_triggers"])
     for name in out["missing_triggers"]:
         print(f"eTIMS immutability trigger missing: {name}", file=sys.stderr)
@@ -244,6 +248,15 @@ def cmd_etims_verify(args: argparse.Namespace) -> int:
                 f"eTIMS chain broken: branch {device.key} invoice {point.broken_invc_no}",
                 file=sys.stderr,
             )
+            gone = DjangoQueue().signatures_gone(device.key, device=device)
+            if gone:
+                out["signatures_gone"][device.key] = list(gone)
+            for number in gone:
+                print(
+                    f"eTIMS signature gone: branch {device.key} invoice {number}: signed "
+                    "in the queue, but its signature is gone",
+                    file=sys.stderr,
+                )
     print(json.dumps(out))
     return 1 if bad else 0
 

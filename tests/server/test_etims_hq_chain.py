@@ -8,6 +8,7 @@ only the rows after its checkpoint. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import argparse
+import json
 from unittest import mock
 
 import pytest
@@ -196,3 +197,65 @@ def test_the_upgrade_runs_once_even_on_a_head_office_with_no_branch_yet(
     assert _old_unkeyed_check(added)
     assert queue.upgrade_chains("test") == {}  # the next start: not laundered
     assert not queue.verify_chain(added.key)
+
+
+def _delete_signature(device: BranchDevice, invc_no: int) -> None:
+    """The attack: triggers dropped, one signature row deleted, triggers back; its queue
+    entry still says signed. Deleting the newest leaves every remaining link whole."""
+    with transaction.atomic():
+        immutable.drop(connection)
+        SignedInvoice.objects.filter(branch=device, invc_no=invc_no).delete()
+        immutable.install(connection)
+    assert device.entries.get(invc_no=invc_no).state == "signed"
+
+
+def test_a_deleted_newest_signature_is_found_by_the_worker_and_by_verify(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    device = _signed(client, box, branch, 3)
+    assert check_chain(device, full=True).broken_invc_no is None  # checked whole, as verify does
+    _delete_signature(device, 3)
+    queue = DjangoQueue()
+    found = queue.check_chain(device.key)
+    assert (found.link_broken, found.gone, found.broken_invc_no) == (None, (3,), 3)
+    # the worker's incremental check: its checkpoint's row is the one gone
+    assert check_chain(device).broken_invc_no == 3
+    capsys.readouterr()
+    assert cmd_etims_verify(argparse.Namespace(upgrade=False)) == 1
+    printed = capsys.readouterr()
+    assert f"branch {device.key} invoice 3: signed in the queue, but its signature is gone" in (
+        printed.err
+    )
+    out = json.loads(printed.out)
+    assert out["broken"][device.key] == 3
+    assert out["signatures_gone"][device.key] == [3]
+    # the gauge and the dashboard's tag show it
+    broken = ChainCheckpoint.objects.filter(broken_invc_no__isnull=False).count()
+    metrics = client.get("/metrics").content.decode()
+    assert f"kaunta_hq_etims_chain_broken {float(broken)}" in metrics
+    from django.contrib.auth.models import User
+
+    from sync.server.accounts.models import HqRole, Profile
+
+    admin = User.objects.create_user("goneadmin", password="a long pass phrase 9")
+    Profile.objects.create(user=admin, role=HqRole.ADMIN)
+    page = Client()
+    page.force_login(admin)
+    assert "signature chain broken at invoice 3" in page.get("/dashboard/etims/").content.decode()
+
+
+def test_the_incremental_check_finds_a_signature_gone_after_its_checkpoint(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    device = _signed(client, box, branch, 3)
+    point = check_chain(device, full=True)
+    assert point.broken_invc_no is None
+    till = enroll(client, device.store, "Till B")
+    assert till.push(client, [till.sale("80"), till.sale("90")]).status_code == 200
+    settings = EtimsSettings(base_url=box.base_url, verify_host=box.verify_host)
+    device.refresh_from_db()
+    assert run_round(device, settings=settings, secrets=EnvironmentSecrets(env={})).signed == 2
+    _delete_signature(device, 5)  # before the worker's check of the new rows
+    found = DjangoQueue().check_chain(device.key, after=(point.last_id, point.last_hash))
+    assert (found.read, found.link_broken, found.gone) == (1, None, (5,))
+    assert check_chain(device).broken_invc_no == 5

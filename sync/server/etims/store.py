@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.utils import timezone
 
 from sync.etims import words
@@ -115,14 +115,26 @@ def keyed_chain_hash(key: bytes, prev_hash: str, branch: str, signature: Signatu
 @dataclass(frozen=True, slots=True)
 class ChainCheck:
     """What a walk of one branch's signed-invoice chain found: the last row that held
-    (id and hash: the checkpoint of the next walk), the rows read, and the invoice
-    number of the first link that did not hold (``None``: the chain holds)."""
+    (id and hash: the checkpoint of the next walk), the rows read, the invoice number of
+    the first link that did not hold (``link_broken``, ``None``: every link holds), and
+    the invoices the queue calls signed whose signature row is gone (``gone``: deleted
+    with the triggers dropped; deleting the newest leaves every link that remains
+    whole, so the walk alone would not see it)."""
 
     branch: str
     last_id: int
     last_hash: str
     read: int
-    broken_invc_no: int | None = None
+    link_broken: int | None = None
+    gone: tuple[int, ...] = ()
+
+    @property
+    def broken_invc_no(self) -> int | None:
+        """The first invoice number where the evidence does not hold, of either kind
+        (``None``: the chain holds and no signature is missing): what the checkpoint,
+        the gauge and the dashboard's tag show."""
+        found = [n for n in (self.link_broken, *self.gone) if n is not None]
+        return min(found) if found else None
 
 
 class HeadOfficeSecrets:
@@ -291,7 +303,8 @@ class DjangoQueue(QueueStore):
         )
 
     def verify_chain(self, branch: str) -> bool:
-        """Every signature of ``branch`` chains to the one before it under the key."""
+        """Every signature of ``branch`` chains to the one before it under the key, and
+        every entry the queue calls signed still has its signature."""
         return self.check_chain(branch).broken_invc_no is None
 
     def check_chain(
@@ -300,19 +313,61 @@ class DjangoQueue(QueueStore):
         """Walk ``branch``'s signed invoices from ``after`` (a checkpoint: a row id and its
         hash already verified; the start when ``None``): only later rows are read, so a
         periodic check costs the new rows only. Stops at the first link that does not
-        hold under the key and names its invoice number."""
+        hold under the key and names its invoice number.
+
+        Then the signatures gone (:meth:`signatures_gone`): from the start on a full
+        walk; on a walk from a checkpoint, those numbered after the checkpoint's row,
+        which must itself still be there as it was checked (rewritten since: a break at
+        its number; deleted, as the newest row can be after its check: every signed
+        entry is looked at, which finds it)."""
         key = chain_key() if key is None else key
-        last_id, prev = (0, GENESIS) if after is None else after
         device = self._device(branch)
+        since: int | None = None
+        broken: int | None = None
+        if after is not None and after[0]:
+            anchor = (
+                SignedInvoice.objects.filter(branch=device, id=after[0])
+                .values_list("invc_no", "hash")
+                .first()
+            )
+            if anchor is not None and anchor[1] == after[1]:
+                since = int(anchor[0])
+            elif anchor is not None:
+                broken = int(anchor[0])  # the checked row was rewritten since
+        last_id, prev = (0, GENESIS) if after is None else after
         rows = SignedInvoice.objects.filter(branch=device, id__gt=last_id).order_by("id")
         read = 0
         for row in rows.iterator():
             read += 1
             sig = Signature.from_json(row.signature)
             if row.prev_hash != prev or keyed_chain_hash(key, prev, branch, sig) != row.hash:
-                return ChainCheck(branch, last_id, prev, read, broken_invc_no=row.invc_no)
+                broken = row.invc_no if broken is None else min(broken, row.invc_no)
+                break
             last_id, prev = row.id, row.hash
-        return ChainCheck(branch, last_id, prev, read)
+        gone = self.signatures_gone(branch, after_invc_no=since, device=device)
+        return ChainCheck(branch, last_id, prev, read, link_broken=broken, gone=gone)
+
+    def signatures_gone(
+        self,
+        branch: str,
+        *,
+        after_invc_no: int | None = None,
+        device: BranchDevice | None = None,
+    ) -> tuple[int, ...]:
+        """The invoice numbers of ``branch``'s entries the queue calls signed that have
+        no signature row (the till's ``chain_check`` finds the same in its file: "signed
+        in the queue, but its signature is gone"), in number order; only those numbered
+        after ``after_invc_no`` when given. One anti-join on the (branch, invoice)
+        unique indexes of both tables."""
+        device = self._device(branch) if device is None else device
+        rows = QueueEntry.objects.filter(
+            branch=device, state=EntryState.SIGNED.value, invc_no__isnull=False
+        )
+        if after_invc_no is not None:
+            rows = rows.filter(invc_no__gt=after_invc_no)
+        kept = SignedInvoice.objects.filter(branch=device, invc_no=OuterRef("invc_no"))
+        numbers = rows.exclude(Exists(kept)).order_by("invc_no").values_list("invc_no", flat=True)
+        return tuple(int(n) for n in numbers)
 
     def upgrade_chains(self, by: str, key: bytes | None = None) -> dict[str, int | None]:
         """The one-time upgrade of chains written unkeyed (SHA-256, before the key) to the
@@ -334,7 +389,7 @@ class DjangoQueue(QueueStore):
             dropped = False
             for device in BranchDevice.objects.order_by("id"):
                 branch = device.key
-                if self.check_chain(branch, key=key).broken_invc_no is None:
+                if self.check_chain(branch, key=key).link_broken is None:
                     ChainUpgrade.objects.create(branch=device, rows=0, by=by)
                     continue
                 rows = list(SignedInvoice.objects.filter(branch=device).order_by("id"))
