@@ -123,7 +123,12 @@ class HeadOfficeEtims:
     def apply(self, result: EtimsResult) -> str:
         """Store one outcome (the sync agent's thread); tell waiting receipts."""
         kind = EntryKind.REFUND if result.kind == "refund" else EntryKind.SALE
-        body = {"receipt_number": result.receipt_number, "org_invc_no": result.org_invc_no}
+        body: dict[str, Any] = {
+            "receipt_number": result.receipt_number,
+            "org_invc_no": result.org_invc_no,
+        }
+        if result.bands is not None:  # KRA's tax table as head office submitted it
+            body["bands"] = result.bands
         signature = None
         if result.state == "signed":
             assert result.signature is not None  # parse_results checked both
@@ -157,15 +162,16 @@ class HeadOfficeEtims:
 
     # -- the screens' side (any thread) ------------------------------------------------
     def block_for(self, doc_id: str, copy: bool = False) -> KraBlock | None:
-        """The document's block: signed by KRA through head office, or provisional with
-        the customer page's QR code."""
+        """The document's block: signed by KRA through head office (with KRA's tax
+        table from the band fields head office submitted, when it sent them), or
+        provisional with the customer page's QR code."""
         with self._lock:
             branch = self._queue.load_state("branch") or {}
             entry = self._queue.get(str(branch.get("key", "")), doc_id) if branch else None
             device = self._queue.load_state("device")
         if entry is None or entry.signature is None or device is None:
             return KraBlock(signed=False, title="", qr_url=self.later_url(doc_id))
-        org = entry.body.get("org_invc_no")
+        org, bands = entry.body.get("org_invc_no"), entry.body.get("bands")
         block = scu_block(
             entry.signature,
             DeviceInfo.from_json(device),
@@ -173,9 +179,15 @@ class HeadOfficeEtims:
             style=self._style,
             org_invc_no=org if isinstance(org, int) else None,
             copy=copy,
+            request=bands if isinstance(bands, dict) else None,  # as head office submitted
         )
         return KraBlock(
-            signed=True, title=block.title, rows=tuple(block.lines()), qr_url=block.qr_url
+            signed=True,
+            title=block.title,
+            rows=tuple(block.lines()),
+            qr_url=block.qr_url,
+            bands=block.bands,
+            total=block.total,
         )
 
     def verify_chain(self) -> bool:

@@ -55,6 +55,9 @@ class EtimsResult:
     signature: dict[str, Any] | None
     device: dict[str, Any] | None
     verify_host: str
+    #: the signed invoice's band fields as submitted (KRA's tax table on the receipt);
+    #: None from a head office that does not send them
+    bands: dict[str, Any] | None = None
 
 
 #: stores one outcome; returns what became of it ("stored", "already", ...) for the log
@@ -125,6 +128,7 @@ def parse_results(body: Any, after: int) -> tuple[list[EtimsResult], int]:
                     signature=signature,
                     device=device,
                     verify_host=_str(item, "verify_host"),
+                    bands=_opt_obj(item, "bands"),
                 )
             )
     except (KeyError, TypeError, ValueError) as exc:

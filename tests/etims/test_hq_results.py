@@ -192,6 +192,15 @@ def test_the_signed_block_comes_back_to_the_till_that_made_the_sale(
     text = "\n".join(block.text_lines())
     assert "SCU ID" in text
     assert sdc in text
+    # KRA's tax table, from the band fields head office submitted (every band A-E)
+    assert [band[0] for band in block.bands] == ["A Exempt", "B 16%", "C 0%", "D Non-VAT", "E 8%"]
+    taxable_b, tax_b = block.bands[1][1:]
+    assert (taxable_b, tax_b) == (
+        f"{invoice.body['taxblAmtB']:,.2f}",
+        f"{invoice.body['taxAmtB']:,.2f}",
+    )
+    assert block.total == f"KES {invoice.body['totAmt']:,.2f}"
+    assert "KRA tax bands" in text
     copy = till.terminal.etims.block_for(sale_id, copy=True)  # F9 reprint
     assert copy is not None
     assert copy.title == "TAX INVOICE (COPY)"
@@ -213,6 +222,8 @@ def test_the_signed_block_comes_back_to_the_till_that_made_the_sale(
     assert status == 200
     assert "TAX INVOICE" in html
     assert rows["CU Invoice No."] in html
+    assert '<table id="bands">' in html
+    assert f"<th>B 16%</th><td>{taxable_b}</td><td>{tax_b}</td>" in html
     assert page(f"{office.url}/r/{'a' * 26}")[0] == 404  # nobody issued that token
     assert page(f"{office.url}/r/short")[0] == 404
 

@@ -2,15 +2,17 @@
 
 ``GET /api/v1/etims-results?after=N`` (terminal token): the eTIMS outcomes of this
 terminal's sales and refunds with ``seq > N``, oldest first, 200 at most: each signed one
-with KRA's signature, the branch's device facts and the verification host (all the till
-needs to lay out the SCU block exactly as a standalone till does), each refused one with
+with KRA's signature, the branch's device facts, the verification host and the band
+fields of the invoice as submitted (``bands``: all the till needs to lay out the SCU
+block and KRA's tax table exactly as a standalone till does), each refused one with
 KRA's reason, each put back by a manager as waiting again. ``seq`` is the branch's
 results counter, taken under the branch row's lock, so numbers commit in order.
 
 ``GET /r/<token>`` (public, no sign-in; rate-limited per address): the page behind a
 provisional receipt's QR code. The token is an HMAC the till computed from its own
 secret and the sale's UUID (:mod:`sync.etims.public`); a token nobody issued answers 404
-like any unknown page. Until KRA has signed the sale it says "not yet signed".
+like any unknown page. Until KRA has signed the sale it says "not yet signed"; signed, it
+shows the SCU block and KRA's tax table (bands A-E from the submitted request).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import (
@@ -34,7 +36,7 @@ from rest_framework.response import Response
 
 from sync.etims.models import DeviceInfo, Signature
 from sync.etims.public import TOKEN_CHARS
-from sync.etims.receipt import scu_block
+from sync.etims.receipt import BAND_FIELDS, scu_block
 from sync.server.api import serializers as api_s
 from sync.server.api.auth import terminal_of
 from sync.server.api.throttles import AddressThrottle
@@ -45,6 +47,13 @@ from sync.server.etims.worker import settings_from_environment
 
 _ERR = OpenApiResponse(api_s.ErrorBody)
 PAGE = 200
+#: the words of KRA's tax table on the signed page, the shop's own as on the till's
+#: receipt (``pos.services.etims.BANDS_HEADING``): said in the page's language; the band
+#: labels ("A Exempt", "B 16%") are KRA's and stay as KRA names them
+BANDS_HEADING = gettext_noop("KRA tax bands")
+BANDS_TAXABLE = gettext_noop("Taxable")
+BANDS_TAX = gettext_noop("Tax")
+BANDS_TOTAL = gettext_noop("Total")
 
 
 class EtimsResult(serializers.Serializer):  # the schema's shape only
@@ -60,6 +69,9 @@ class EtimsResult(serializers.Serializer):  # the schema's shape only
     signature = serializers.DictField(allow_null=True)
     device = serializers.DictField(allow_null=True)
     verify_host = serializers.CharField()
+    #: the signed invoice's band fields as submitted (``taxblAmtA..E``, ``taxAmtA..E``,
+    #: ``taxRtA..E``, ``totAmt``): the till prints KRA's tax table from them
+    bands = serializers.DictField(allow_null=True, required=False)
 
 
 class EtimsResults(serializers.Serializer):
@@ -96,7 +108,17 @@ def result_of(row: QueueEntry, org_invc_no: int | None, verify_host: str) -> dic
         "signature": row.signed.signature if signed else None,
         "device": row.branch.device if signed else None,
         "verify_host": verify_host,
+        "bands": submitted_bands(row.request) if signed else None,
     }
+
+
+def submitted_bands(request: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The band fields of the invoice as it was submitted to KRA, values untouched (the
+    receipt's tax table is made of them, never recomputed); None when the entry holds
+    no request."""
+    if not isinstance(request, dict):
+        return None
+    return {name: request[name] for name in BAND_FIELDS if name in request}
 
 
 @extend_schema(
@@ -174,8 +196,17 @@ def customer_page_view(request: Request, token: str) -> HttpResponse:
             verify_host=settings.verify_host,
             style=settings.cu_number_style,
             org_invc_no=original,
+            request=row.request,  # KRA's tax table as submitted, not recomputed
         )
-        context.update(signed=True, block=block, rows=own_labels_said(block.lines()))
+        context.update(
+            signed=True,
+            block=block,
+            rows=own_labels_said(block.lines()),
+            bands_heading=gettext(BANDS_HEADING),
+            bands_taxable=gettext(BANDS_TAXABLE),
+            bands_tax=gettext(BANDS_TAX),
+            bands_total=gettext(BANDS_TOTAL),
+        )
     html = render_to_string("etims/receipt_page.html", context, request=request._request)
     response = HttpResponse(html)
     response["Cache-Control"] = "no-store"  # "not yet signed" must not be kept
