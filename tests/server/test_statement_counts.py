@@ -27,9 +27,11 @@ from tests.server.factory import Till, enroll
 
 #: a push of new sales on PostgreSQL (a store without eTIMS, a new chain head): the
 #: known-ids query; the sales' ids; COPY of events, sales, lines, VAT rows and payments;
-#: the look-up of refunds waiting for these sales; the store's eTIMS devices; the chain
-#: head (the earlier-report check, its row, the terminal's head). Whatever the batch's size.
-PUSH_STATEMENTS = 12
+#: the look-up of refunds waiting for these sales; the store's eTIMS lock (shared, a
+#: statement of its own so the device query's snapshot follows it: see
+#: sync.server.etims.tasks.store_locks) and devices; the chain head (the earlier-report
+#: check, its row, the terminal's head). Whatever the batch's size.
+PUSH_STATEMENTS = 13
 #: the same on SQLite (the one-machine head office): BEGIN IMMEDIATE, and Django's
 #: ``bulk_create`` in as many INSERTs as SQLite's 999 parameters need, for 200 sales
 PUSH_STATEMENTS_SQLITE_200 = 20

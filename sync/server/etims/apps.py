@@ -4,7 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db import connections
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_migrate, post_save, pre_save
 
 
 def _keep_triggers(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
@@ -30,6 +30,7 @@ class EtimsConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_keep_triggers, sender=self, dispatch_uid="hq_etims_triggers")
         from sync.server.etims.models import BranchDevice
-        from sync.server.etims.tasks import backfill_on_save
+        from sync.server.etims.tasks import backfill_on_save, note_enabled_before
 
+        pre_save.connect(note_enabled_before, sender=BranchDevice, dispatch_uid="hq_etims_was")
         post_save.connect(backfill_on_save, sender=BranchDevice, dispatch_uid="hq_etims_backfill")

@@ -18,7 +18,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Exists, OuterRef, When
 from django.db.models.fields.json import KT
 from django.utils import timezone
@@ -65,11 +65,10 @@ def queue_ledger_events(events: list[Any]) -> int:
     wanted = [e for e in events if e.type in KINDS and not e.training]
     if not wanted:
         return 0
+    stores = {e.store_id for e in wanted}
+    store_locks(stores, shared=True)  # before reading the devices: see store_locks
     devices = {
-        d.store_id: d
-        for d in BranchDevice.objects.filter(
-            store_id__in={e.store_id for e in wanted}, enabled=True
-        )
+        d.store_id: d for d in BranchDevice.objects.filter(store_id__in=stores, enabled=True)
     }
     if not devices:  # most stores: nothing to queue, no second query
         return 0
@@ -96,6 +95,29 @@ def queue_ledger_events(events: list[Any]) -> int:
     for pk in sorted(queued):
         transaction.on_commit(lambda pk=pk: submit_branch.enqueue(pk))
     return count
+
+
+#: the namespace of the stores' eTIMS advisory locks (:func:`store_locks`): "KEQS"
+STORE_LOCK_SPACE = 0x4B45_5153
+
+
+def store_locks(store_ids: set[int], *, shared: bool) -> None:
+    """PostgreSQL: hold the stores' eTIMS locks to the end of the transaction, shared by
+    pushes (many at once), exclusive while a device is created or enabled.
+
+    Why: a push that read "no device" for its store, and a device saved while that push
+    was still open, would each miss the other's work: the push queues nothing (no
+    device), the device's backfill cannot see the push's uncommitted sales, and those
+    sales never reach KRA (found by review r14b). With the lock the later of the two
+    waits for the earlier to commit, so either the push sees the device or the backfill
+    sees the push's sales. Advisory locks write nothing to the store's row. SQLite takes
+    one writer at a time, so there the race cannot happen and nothing is locked."""
+    if connection.vendor != "postgresql" or not store_ids:
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        for store_id in sorted(store_ids):  # one order everywhere: no deadlock
+            cursor.execute(f"SELECT {function}(%s, %s)", [STORE_LOCK_SPACE, store_id])
 
 
 #: ledger documents a device's backfill queues per query (:func:`backfill_branch`)
@@ -139,6 +161,18 @@ def backfill_branch(device: BranchDevice, *, limit: int = BACKFILL_BATCH) -> int
     return count
 
 
+def note_enabled_before(sender: type, instance: BranchDevice, **kwargs: Any) -> None:
+    """``pre_save`` of a :class:`BranchDevice`: was it enabled before this save? (read
+    by :func:`backfill_on_save`: only a device that becomes enabled needs the stores'
+    exclusive lock)."""
+    fields = kwargs.get("update_fields")
+    if fields is not None and "enabled" not in fields:
+        return
+    instance._kaunta_was_enabled = bool(  # type: ignore[attr-defined]
+        instance.pk and BranchDevice.objects.filter(pk=instance.pk, enabled=True).exists()
+    )
+
+
 def backfill_on_save(sender: type, instance: BranchDevice, created: bool, **kwargs: Any) -> None:
     """``post_save`` of a :class:`BranchDevice`: once a store's device is created or
     enabled, its earlier sales and refunds join the queue (all of them, a batch at a
@@ -149,6 +183,12 @@ def backfill_on_save(sender: type, instance: BranchDevice, created: bool, **kwar
         return
     queued = 0
     with transaction.atomic():  # the branch locked throughout: new sales queue after these
+        if not getattr(instance, "_kaunta_was_enabled", False):
+            # it becomes enabled now: pushes still open commit first, so their sales are
+            # seen below (or they see this device). Only then: a push that read an
+            # enabled device already would wait for this save's row in enqueue while
+            # this save waited for it (a deadlock)
+            store_locks({instance.store_id}, shared=False)
         BranchDevice.objects.select_for_update().filter(pk=instance.pk).first()
         while (got := backfill_branch(instance)) > 0:
             queued += got
