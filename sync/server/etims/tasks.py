@@ -168,7 +168,7 @@ def note_enabled_before(sender: type, instance: BranchDevice, **kwargs: Any) -> 
     fields = kwargs.get("update_fields")
     if fields is not None and "enabled" not in fields:
         return
-    instance._kaunta_was_enabled = bool(  # type: ignore[attr-defined]
+    instance._kaunta_was_enabled = bool(
         instance.pk and BranchDevice.objects.filter(pk=instance.pk, enabled=True).exists()
     )
 
