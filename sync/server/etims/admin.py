@@ -32,6 +32,8 @@ class BranchDeviceAdmin(RoleAdmin):
         "last_invc_no",
         "last_result_seq",
         "created_at",
+        "last_round_at",
+        "last_stopped",
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

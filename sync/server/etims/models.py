@@ -87,6 +87,10 @@ class BranchDevice(models.Model):
     #: the branch's row lock, so a till's pull never skips one committed late)
     last_result_seq = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    #: when the worker's last round of this branch ended, and why it stopped early ("":
+    #: it sent everything it could): what the dashboard shows of the link to KRA
+    last_round_at = models.DateTimeField(null=True, blank=True)
+    last_stopped = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         constraints = (

@@ -123,10 +123,30 @@ def run_round(
     item_class: str | None = None,
 ) -> RoundResult:
     """Set up, register, drain: one branch, once. KRA away or refusing the set-up is a
-    result (``stopped`` says why), not an exception: the next round tries again.
+    result (``stopped`` says why), not an exception: the next round tries again. The
+    outcome is kept on the device (``last_round_at``, ``last_stopped``: the dashboard
+    shows the link to KRA), unless another round of the branch was draining.
 
     ``settings`` and ``item_class`` default to the environment's
     (:func:`settings_from_environment`, :func:`item_class_from_environment`)."""
+    result = _round(device, settings=settings, secrets=secrets, clock=clock, item_class=item_class)
+    if not result.busy:
+        # an update, not save(): no identity check or backfill for two bookkeeping fields
+        BranchDevice.objects.filter(pk=device.pk).update(
+            last_round_at=clock(), last_stopped=result.stopped[:500]
+        )
+    return result
+
+
+def _round(
+    device: BranchDevice,
+    *,
+    settings: EtimsSettings | None,
+    secrets: SecretStore | None,
+    clock: Callable[[], datetime],
+    item_class: str | None,
+) -> RoundResult:
+    """:func:`run_round`'s work."""
     settings = settings or settings_from_environment()
     item_class = item_class or item_class_from_environment()
     secrets = secrets or _SECRETS
