@@ -6,9 +6,10 @@ touches the queue file, so the UI may call it on the GUI thread (it reads memory
 for a receipt's block, the worker's small read-only lookup).
 
 A sale's block is one of two things: the signed SCU block (KRA's date and time, SCU ID,
-CU invoice number, internal data and signature in groups of four, receipt counter, and
-the verification URL for the QR code), or the provisional mark "not yet a tax invoice"
-while the sale waits in the queue. A reprint after signing shows the signed block.
+CU invoice number, internal data and signature in groups of four, receipt counter, KRA's
+tax table of bands A-E as submitted, and the verification URL for the QR code), or the
+provisional mark "not yet a tax invoice" while the sale waits in the queue. A reprint
+after signing shows the signed block.
 """
 
 from __future__ import annotations
