@@ -4419,6 +4419,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>KRA ilikataa muunganisho</translation>
     </message>
     <message>
+        <source>KRA tax bands</source>
+        <translation>Makundi ya kodi ya KRA</translation>
+    </message>
+    <message>
         <source>KRA's certificate was not trusted</source>
         <translation>cheti cha KRA hakikuaminika</translation>
     </message>
@@ -5221,6 +5225,14 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <translation>MAFUNZO - imesainiwa na simulator</translation>
     </message>
     <message>
+        <source>Tax</source>
+        <translation>Kodi</translation>
+    </message>
+    <message>
+        <source>Taxable</source>
+        <translation>Kinachotozwa</translation>
+    </message>
+    <message>
         <source>Tel {phone}</source>
         <comment>receipt.tel</comment>
         <translation>Simu {phone}</translation>
@@ -5966,6 +5978,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>Too many tries on this PayPal payment. Start a new one or take another method.</source>
         <translation>Majaribio yamezidi kwa malipo haya ya PayPal. Anza mapya au pokea kwa njia nyingine.</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Jumla</translation>
     </message>
     <message>
         <source>Total waiting</source>
