@@ -372,7 +372,9 @@ class EtimsService:
             away = self._view.phase in (EtimsPhase.OFFLINE, EtimsPhase.FAILED)
         for waiter in waiters:
             block = self.block_for(waiter.sale_id, copy=waiter.copy)
-            if block is not None and (block.signed or (away and waiter.now)):
+            if block is None:  # no KRA block will come (settled without a credit note)
+                waiter.fire(None)
+            elif block.signed or (away and waiter.now):
                 waiter.fire(block)
         with self._lock:
             self._waiters = [w for w in self._waiters if not w.done]
@@ -420,15 +422,24 @@ class EtimsService:
     ) -> None:
         """Call ``callback`` once with the sale's block: the signed one as soon as KRA
         has signed it, or the provisional one when ``within_s`` passes first; at once
-        with None when eTIMS is off. A wait no longer than :data:`PRINT_GRACE_S` (a
-        receipt about to print) is answered provisional as soon as a round finds KRA
-        away. Returns at once: the callback runs on the eTIMS worker's thread or a
-        timer's (a screen re-emits it as a queued Qt signal)."""
+        with None when eTIMS is off. None too when the document gets no KRA block at
+        all (a refund settled without a credit note: its receipt must not promise one),
+        as soon as the queue says so or when the time is up. A wait no longer than
+        :data:`PRINT_GRACE_S` (a receipt about to print) is answered provisional as soon
+        as a round finds KRA away. Returns at once: the callback runs on the eTIMS
+        worker's thread or a timer's (a screen re-emits it as a queued Qt signal)."""
         if self._lookup is None and self._hq_lookup is None:
             callback(None)
             return
         later = self._later_url(sale_id) if self._later_url is not None else ""
-        waiter = _Waiter(sale_id, copy, callback, self.view().training, later)
+        waiter = _Waiter(
+            sale_id,
+            copy,
+            callback,
+            self.view().training,
+            later,
+            current=lambda: self.block_for(sale_id, copy=copy),
+        )
         waiter.now = within_s <= PRINT_GRACE_S  # a print: not worth waiting while KRA is away
         with self._lock:
             self._waiters.append(waiter)
@@ -473,8 +484,9 @@ class EtimsService:
 
 
 class _Waiter:
-    """One :meth:`EtimsService.when_signed`: fired once, by the worker (signed) or by
-    its timer (the time is up: the provisional block)."""
+    """One :meth:`EtimsService.when_signed`: fired once, by the worker (signed, or no
+    block at all) or by its timer (the time is up: what the queue says now, provisional
+    unless it is signed or gets no block)."""
 
     def __init__(
         self,
@@ -483,8 +495,11 @@ class _Waiter:
         callback: Callable[[KraBlock | None], None],
         training: bool,
         later_url: str = "",
+        *,
+        current: Callable[[], KraBlock | None] | None = None,
     ) -> None:
         self.sale_id = sale_id
+        self._current = current
         self._later_url = later_url
         self.copy = copy
         self.done = False
@@ -496,16 +511,26 @@ class _Waiter:
         self._timer: threading.Timer | None = None
 
     def start(self, within_s: float) -> None:
-        self._timer = threading.Timer(
-            within_s,
-            lambda: self.fire(
-                KraBlock(signed=False, title="", qr_url=self._later_url, training=self._training)
-            ),
-        )
+        self._timer = threading.Timer(within_s, self._time_up)
         self._timer.daemon = True
         self._timer.start()
 
-    def fire(self, block: KraBlock) -> None:
+    def _time_up(self) -> None:
+        """The timer's thread: the queue's answer now (a file read, off the GUI thread);
+        provisional while unsigned, and when the queue cannot be read."""
+        provisional = KraBlock(
+            signed=False, title="", qr_url=self._later_url, training=self._training
+        )
+        block: KraBlock | None = provisional
+        if self._current is not None:
+            try:
+                block = self._current()
+            except Exception:  # an unreadable queue file: the receipt still prints
+                log.exception("the eTIMS queue could not be read for a receipt")
+                block = provisional
+        self.fire(block if block is None or block.signed else provisional)
+
+    def fire(self, block: KraBlock | None) -> None:
         with self._lock:
             if self.done:
                 return

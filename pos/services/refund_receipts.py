@@ -203,13 +203,14 @@ def print_refund(
 
     ``etims``: the receipt waits for KRA's signature of the credit note, as a sale's does
     (at most :data:`PRINT_GRACE_S`; answered provisional as soon as KRA is found away),
-    and prints with the block it got; the returned future is the print's. Never blocks:
-    the wait runs on the eTIMS worker's (or a timer's) thread."""
+    and prints with the block it got (none for a refund settled without a credit note,
+    and none waited for on a return without a receipt); the returned future is the
+    print's. Never blocks: the wait runs on the eTIMS worker's (or a timer's) thread."""
     if devices is None or devices.printing is None:
         return None
     printing = devices.printing
     done: Future[PrintOutcome]
-    if etims is None:
+    if etims is None or receipt.is_return:  # a return without a receipt: no KRA block
         done = _send(printing, receipt, receipt.number)
     else:
         done = Future()

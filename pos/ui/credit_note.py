@@ -71,7 +71,12 @@ class CreditNoteView(QWidget):
 
     def show_completed(self, receipt: RefundReceipt, etims: EtimsService) -> None:
         """A refund completed this instant: shown provisional (from memory, no I/O), then
-        signed as soon as KRA signs it (while this view lives, at most ``FOLLOW_S``)."""
+        signed as soon as KRA signs it (while this view lives, at most ``FOLLOW_S``). A
+        return without a receipt credits no KRA invoice: no block at all, and none is
+        waited for; nor once the queue settles a refund without a credit note."""
+        if receipt.is_return:
+            self.show_note(receipt, None)
+            return
         kra = etims.provisional(receipt.refund_id)
         self.show_note(receipt, kra)
         if kra is None or kra.signed:
@@ -80,7 +85,7 @@ class CreditNoteView(QWidget):
 
         def arrived(block: KraBlock | None) -> None:
             current = self.receipt
-            if block is not None and current is not None and current.refund_id == refund_id:
-                self.show_note(current, block)
+            if current is not None and current.refund_id == refund_id:
+                self.show_note(current, block)  # signed, or None: no credit note comes
 
         follow_kra(self, etims, refund_id, FOLLOW_S, arrived)

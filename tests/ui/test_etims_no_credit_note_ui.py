@@ -97,6 +97,11 @@ def test_a_return_without_a_receipt_is_listed_as_no_credit_note_and_raises_no_al
     # note that never comes
     assert back.last_refund is not None
     assert etims.block_for(back.last_refund.refund_id) is None
+    # nor does the credit note on screen, from the moment it is shown
+    shown = back.credit_note.text.toPlainText()
+    assert back.last_refund.number in shown
+    assert "NOT YET A TAX INVOICE" not in shown
+    assert back.credit_note.kra is None
     later = datetime.now(UTC) + timedelta(days=2)
     assert not view.alert(later)
     line = EtimsStatusLine(till.window.sale, etims, clock=lambda: later)

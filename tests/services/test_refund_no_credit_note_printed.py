@@ -1,0 +1,123 @@
+"""A refund that gets no credit note prints without KRA's provisional mark: its receipt must
+not promise a tax document that never comes. eTIMS runs (its look-up answers), the printer
+is the ESC/POS emulator behind the till's printer worker over a real socket.
+
+- A return without a receipt credits no KRA invoice: printed at once, no KRA block, and
+  the look-up is not even waited for (it still says "provisional" for a document its
+  worker has not queued yet).
+- A refund of a sale that was never a KRA invoice: the worker settles it "no credit note"
+  (its look-up answers None) while the receipt waits for KRA: it prints without a block as
+  soon as the worker's round says so, not provisional at the end of the wait."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from drivers.emulator_link import EmulatorServer, TcpLink
+from drivers.escpos.decoder import render
+from drivers.escpos.device import PrintOutcome, ReceiptPrinter
+from drivers.escpos.emulator import PrinterEmulator
+from drivers.escpos.profiles import profile
+from drivers.transport import PortSettings
+from pos.services.auth import Role, UserSummary
+from pos.services.devices import DeviceEvents, ReceiptPrinting, TillDevices
+from pos.services.etims import PRINT_GRACE_S, EtimsService, KraBlock
+from pos.services.refund_receipts import print_refund
+from pos.services.terminal import Terminal
+from sync.etims.receipt import PROVISIONAL_MARK
+from tests.services.test_refunds_printed import MILK, refunded
+
+MARK = PROVISIONAL_MARK.split(":")[0]  # "NOT YET A TAX INVOICE"
+
+
+@pytest.fixture
+def paper() -> Iterator[tuple[PrinterEmulator, TillDevices]]:
+    emu = PrinterEmulator(drawer_closes_after=None)
+    server = EmulatorServer(TcpLink(), emu, name="printer-emulator").start()
+    device = ReceiptPrinter(PortSettings(server.url, timeout=0.3), poll_interval=60)
+    devices = TillDevices(
+        DeviceEvents(), printing=ReceiptPrinting(device, profile("80mm-48")), drawer=False
+    )
+    try:
+        yield emu, devices
+    finally:
+        devices.close()
+        server.stop()
+
+
+def _text(emu: PrinterEmulator) -> str:
+    return "\n".join(t.strip() for t in render(emu.wait_receipts(1)[-1], 48))
+
+
+def test_a_return_without_a_receipt_prints_no_kra_block_and_waits_for_none(
+    cashier: Terminal,
+    users: dict[Role, UserSummary],
+    pins: dict[Role, str],
+    paper: tuple[PrinterEmulator, TillDevices],
+) -> None:
+    emu, devices = paper
+    cashier.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
+    done = cashier.refunds.return_without_receipt([(MILK, 1)], "damaged", "sour on opening")
+    etims = EtimsService()
+    asked: list[str] = []
+
+    def lookup(doc_id: str, copy: bool) -> KraBlock | None:
+        asked.append(doc_id)  # the worker has not queued it yet: provisional
+        return KraBlock(signed=False, title="")
+
+    etims.attach(lookup)
+    job = print_refund(devices, done.receipt, cash_out=False, etims=etims)
+    assert job is not None
+    assert job.result(PRINT_GRACE_S + 5) is PrintOutcome.PRINTED
+    text = _text(emu)
+    assert done.number in text
+    assert MARK not in text
+    assert "TAX INVOICE" not in text
+    assert asked == []  # no wait for a signature (the wait's end asks the queue)
+
+
+def test_a_refund_settled_without_a_credit_note_prints_without_the_provisional_mark(
+    cashier: Terminal,
+    users: dict[Role, UserSummary],
+    pins: dict[Role, str],
+    paper: tuple[PrinterEmulator, TillDevices],
+) -> None:
+    emu, devices = paper
+    _original, done = refunded(cashier, users, pins)
+    etims = EtimsService()
+    settled = threading.Event()
+
+    def lookup(doc_id: str, copy: bool) -> KraBlock | None:
+        # None once the worker settled it: no credit note will come
+        return None if settled.is_set() else KraBlock(signed=False, title="")
+
+    etims.attach(lookup)
+    job = print_refund(devices, done.receipt, cash_out=False, etims=etims)
+    assert job is not None
+    settled.set()
+    etims.settle()  # the worker's round, which settled it
+    assert job.result(PRINT_GRACE_S + 5) is PrintOutcome.PRINTED
+    text = _text(emu)
+    assert done.number in text
+    assert MARK not in text
+
+
+def test_a_refund_the_worker_settles_after_the_wait_still_prints_no_mark(
+    cashier: Terminal,
+    users: dict[Role, UserSummary],
+    pins: dict[Role, str],
+    paper: tuple[PrinterEmulator, TillDevices],
+) -> None:
+    """No round came within the wait, but the queue says "no credit note" when the time
+    is up: the timer asks it rather than printing provisional."""
+    emu, devices = paper
+    _original, done = refunded(cashier, users, pins)
+    etims = EtimsService()
+    etims.attach(lambda doc_id, copy: None)
+    job = print_refund(devices, done.receipt, cash_out=False, etims=etims)
+    assert job is not None
+    assert job.result(PRINT_GRACE_S + 5) is PrintOutcome.PRINTED
+    assert MARK not in _text(emu)
