@@ -6,6 +6,7 @@ A branch no round has run for says so (is the worker running?). SQLite and Postg
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from django.test import Client
 
@@ -61,9 +62,11 @@ def test_the_page_shows_a_stopped_round_with_its_reason_until_a_round_goes_throu
 
     secrets = EnvironmentSecrets(env={})
     box.refuse()
-    stopped = run_round(device, settings=hq_settings(box), secrets=secrets)
+    at = datetime(2026, 12, 7, 11, 0, tzinfo=UTC)
+    stopped = run_round(device, settings=hq_settings(box), secrets=secrets, clock=lambda: at)
     assert stopped.stopped
     section = _section(admin, store.code)
+    assert "Last round 2026-12-07 14:00: stopped" in section  # the stores' time (Nairobi)
     assert "stopped: " + stopped.stopped.split(":")[0] in section
     assert "The worker tries again by itself" in section
     assert "link to KRA stopped" in _row(admin, store.code)

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_http_methods
 
 from sync.server.accounts.access import role_of
 from sync.server.accounts.models import HqRole
+from sync.server.dashboard.queries import LOCAL
 from sync.server.dashboard.views import hq_page
 from sync.server.etims.catalog import unregistered
 from sync.server.etims.i18n import in_page_language
@@ -60,6 +61,7 @@ from sync.server.terminals.models import Store
 
 #: the alert's age when its variable is unreadable (the page says so)
 ALERT_DEFAULT = timedelta(hours=24)
+HOUR = timedelta(hours=1)
 log = logging.getLogger("kaunta.hq.etims")
 #: rows listed per branch (refused, unsigned, unregistered products)
 ROWS = 50
@@ -185,17 +187,18 @@ def etims_queue(request: HttpRequest, stores: QuerySet[Store]) -> HttpResponse:
                     % {"number": entry.body.get("receipt_number", entry.doc_id)},
                 )
                 return redirect(request.get_full_path())  # the same page (and ?lang=)
-    return render(
-        request,
-        "dashboard/etims.html",
-        {
-            "branches": branches(stores, alert_after),
-            "unsent": unsent_stores(stores),
-            "alert_hours": _("%(hours)s h") % {"hours": f"{alert_after.total_seconds() / 3600:g}"},
-            "can_put_back": can_put_back,
-            "note_min": NOTE_MIN,
-            "note_max": NOTE_MAX,
-            "error": error,
-        },
-        status=status,
-    )
+    with timezone.override(LOCAL):  # times of day as the stores keep them, not UTC
+        return render(
+            request,
+            "dashboard/etims.html",
+            {
+                "branches": branches(stores, alert_after),
+                "unsent": unsent_stores(stores),
+                "alert_hours": _("%(hours)s h") % {"hours": f"{alert_after / HOUR:g}"},
+                "can_put_back": can_put_back,
+                "note_min": NOTE_MIN,
+                "note_max": NOTE_MAX,
+                "error": error,
+            },
+            status=status,
+        )
