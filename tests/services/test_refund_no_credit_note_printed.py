@@ -1,6 +1,7 @@
 """A refund that gets no credit note prints without KRA's provisional mark: its receipt must
 not promise a tax document that never comes. eTIMS runs (its look-up answers), the printer
-is the ESC/POS emulator behind the till's printer worker over a real socket.
+is the ESC/POS emulator behind the till's printer worker (``printer`` of
+test_refunds_printed: over a real pty and a real socket).
 
 - A return without a receipt credits no KRA invoice: printed at once, no KRA block, and
   the look-up is not even waited for (it still says "provisional" for a document its
@@ -12,43 +13,32 @@ is the ESC/POS emulator behind the till's printer worker over a real socket.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from typing import Any
 
-import pytest
-
-from drivers.emulator_link import EmulatorServer, TcpLink
 from drivers.escpos.decoder import render
-from drivers.escpos.device import PrintOutcome, ReceiptPrinter
+from drivers.escpos.device import PrintOutcome
 from drivers.escpos.emulator import PrinterEmulator
-from drivers.escpos.profiles import profile
-from drivers.transport import PortSettings
+from pos.domain.refund import RefundReceipt
 from pos.services.auth import Role, UserSummary
-from pos.services.devices import DeviceEvents, ReceiptPrinting, TillDevices
+from pos.services.devices import TillDevices
 from pos.services.etims import PRINT_GRACE_S, EtimsService, KraBlock
 from pos.services.refund_receipts import print_refund
 from pos.services.terminal import Terminal
 from sync.etims.receipt import PROVISIONAL_MARK
 from tests.services.test_refunds_printed import MILK, refunded
+from tests.services.test_refunds_printed import printer as printer  # the fixture
 
 MARK = PROVISIONAL_MARK.split(":")[0]  # "NOT YET A TAX INVOICE"
 
 
-@pytest.fixture
-def paper() -> Iterator[tuple[PrinterEmulator, TillDevices]]:
-    emu = PrinterEmulator(drawer_closes_after=None)
-    server = EmulatorServer(TcpLink(), emu, name="printer-emulator").start()
-    device = ReceiptPrinter(PortSettings(server.url, timeout=0.3), poll_interval=60)
-    devices = TillDevices(
-        DeviceEvents(), printing=ReceiptPrinting(device, profile("80mm-48")), drawer=False
-    )
-    try:
-        yield emu, devices
-    finally:
-        devices.close()
-        server.stop()
-
-
-def _text(emu: PrinterEmulator) -> str:
+def _printed(
+    printer: tuple[PrinterEmulator, TillDevices], receipt: RefundReceipt, etims: EtimsService
+) -> str:
+    """Print ``receipt`` as a refund is printed, waiting as it waits; the paper's text."""
+    emu, devices = printer
+    job = print_refund(devices, receipt, cash_out=False, etims=etims)
+    assert job is not None
+    assert job.result(PRINT_GRACE_S + 5) is PrintOutcome.PRINTED
     return "\n".join(t.strip() for t in render(emu.wait_receipts(1)[-1], 48))
 
 
@@ -56,9 +46,8 @@ def test_a_return_without_a_receipt_prints_no_kra_block_and_waits_for_none(
     cashier: Terminal,
     users: dict[Role, UserSummary],
     pins: dict[Role, str],
-    paper: tuple[PrinterEmulator, TillDevices],
+    printer: tuple[PrinterEmulator, TillDevices],
 ) -> None:
-    emu, devices = paper
     cashier.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
     done = cashier.refunds.return_without_receipt([(MILK, 1)], "damaged", "sour on opening")
     etims = EtimsService()
@@ -69,10 +58,7 @@ def test_a_return_without_a_receipt_prints_no_kra_block_and_waits_for_none(
         return KraBlock(signed=False, title="")
 
     etims.attach(lookup)
-    job = print_refund(devices, done.receipt, cash_out=False, etims=etims)
-    assert job is not None
-    assert job.result(PRINT_GRACE_S + 5) is PrintOutcome.PRINTED
-    text = _text(emu)
+    text = _printed(printer, done.receipt, etims)
     assert done.number in text
     assert MARK not in text
     assert "TAX INVOICE" not in text
@@ -83,9 +69,8 @@ def test_a_refund_settled_without_a_credit_note_prints_without_the_provisional_m
     cashier: Terminal,
     users: dict[Role, UserSummary],
     pins: dict[Role, str],
-    paper: tuple[PrinterEmulator, TillDevices],
+    printer: tuple[PrinterEmulator, TillDevices],
 ) -> None:
-    emu, devices = paper
     _original, done = refunded(cashier, users, pins)
     etims = EtimsService()
     settled = threading.Event()
@@ -95,12 +80,15 @@ def test_a_refund_settled_without_a_credit_note_prints_without_the_provisional_m
         return None if settled.is_set() else KraBlock(signed=False, title="")
 
     etims.attach(lookup)
-    job = print_refund(devices, done.receipt, cash_out=False, etims=etims)
-    assert job is not None
-    settled.set()
-    etims.settle()  # the worker's round, which settled it
-    assert job.result(PRINT_GRACE_S + 5) is PrintOutcome.PRINTED
-    text = _text(emu)
+    original_when_signed = etims.when_signed
+
+    def and_the_round_settles(*args: Any, **kwargs: Any) -> None:
+        original_when_signed(*args, **kwargs)
+        settled.set()
+        etims.settle()  # the worker's round, which settled it
+
+    etims.when_signed = and_the_round_settles  # type: ignore[method-assign]
+    text = _printed(printer, done.receipt, etims)
     assert done.number in text
     assert MARK not in text
 
@@ -109,15 +97,11 @@ def test_a_refund_the_worker_settles_after_the_wait_still_prints_no_mark(
     cashier: Terminal,
     users: dict[Role, UserSummary],
     pins: dict[Role, str],
-    paper: tuple[PrinterEmulator, TillDevices],
+    printer: tuple[PrinterEmulator, TillDevices],
 ) -> None:
     """No round came within the wait, but the queue says "no credit note" when the time
     is up: the timer asks it rather than printing provisional."""
-    emu, devices = paper
     _original, done = refunded(cashier, users, pins)
     etims = EtimsService()
     etims.attach(lambda doc_id, copy: None)
-    job = print_refund(devices, done.receipt, cash_out=False, etims=etims)
-    assert job is not None
-    assert job.result(PRINT_GRACE_S + 5) is PrintOutcome.PRINTED
-    assert MARK not in _text(emu)
+    assert MARK not in _printed(printer, done.receipt, etims)
