@@ -651,12 +651,20 @@ class DjangoQueue(QueueStore):
         )
 
     def settle_no_credit_note(self, branch: str, position: int, reason: str, now: datetime) -> None:
-        # no result for the till (result_seq): a till's results pull knows signed, parked
-        # and waiting only and would refuse the whole page; its receipt stays provisional
-        # as it did while the refund was parked
-        QueueEntry.objects.filter(
-            branch=self._device(branch), id=position, state="waiting", invc_no__isnull=True
-        ).update(state=EntryState.NO_CREDIT_NOTE.value, reason=reason[:500], updated_at=now)
+        # a results number as a refusal gets one: the till's pull lists it (``no_credit``)
+        # and the till's receipt stops promising a tax document that never comes
+        with transaction.atomic():
+            device = self._device(branch, lock=True)
+            waiting = QueueEntry.objects.filter(
+                branch=device, id=position, state="waiting", invc_no__isnull=True
+            )
+            if waiting.exists():
+                waiting.update(
+                    state=EntryState.NO_CREDIT_NOTE.value,
+                    reason=reason[:500],
+                    updated_at=now,
+                    result_seq=_next_result(device),
+                )
 
     def unpark(self, branch: str, position: int, now: datetime) -> None:
         with transaction.atomic():

@@ -5,14 +5,22 @@ terminal's sales and refunds with ``seq > N``, oldest first, 200 at most: each s
 with KRA's signature, the branch's device facts, the verification host and the band
 fields of the invoice as submitted (``bands``: all the till needs to lay out the SCU
 block and KRA's tax table exactly as a standalone till does), each refused one with
-KRA's reason, each put back by a manager as waiting again. ``seq`` is the branch's
-results counter, taken under the branch row's lock, so numbers commit in order.
+KRA's reason, each put back by a manager as waiting again, each refund settled without
+a credit note (``no_credit``: its sale was not a KRA invoice, so no KRA document will
+come). ``seq`` is the branch's results counter, taken under the branch row's lock, so
+numbers commit in order. ``held``: how many of this terminal's documents head office
+holds unsigned that no result has named yet (waiting or in doubt: pushed, but KRA has
+not signed them, KRA away for a day say), and when the oldest was made, so the till's
+age alert covers them too; one aggregate on the ``(terminal, result_seq)`` index (those
+rows have no ``result_seq``), whatever the number of signed rows.
 
 ``GET /r/<token>`` (public, no sign-in; rate-limited per address): the page behind a
 provisional receipt's QR code. The token is an HMAC the till computed from its own
 secret and the sale's UUID (:mod:`sync.etims.public`); a token nobody issued answers 404
 like any unknown page. Until KRA has signed the sale it says "not yet signed"; signed, it
-shows the SCU block and KRA's tax table (bands A-E from the submitted request).
+shows the SCU block and KRA's tax table (bands A-E from the submitted request); a refund
+settled without a credit note says that it is not a KRA document (its sale was not a KRA
+tax invoice), not "not yet signed" for ever.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.db.models import Count, Min
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext, gettext_noop
@@ -42,11 +51,15 @@ from sync.server.api.auth import terminal_of
 from sync.server.api.throttles import AddressThrottle
 from sync.server.callbacks.views import result_cursor
 from sync.server.etims.i18n import OWN_LABELS, in_page_language
-from sync.server.etims.models import QueueEntry
+from sync.server.etims.models import NO_CREDIT_NOTE, QueueEntry, made_expression
 from sync.server.etims.worker import settings_from_environment
 
 _ERR = OpenApiResponse(api_s.ErrorBody)
 PAGE = 200
+#: the states a result names (``no_credit``: a refund settled without a credit note)
+RESULT_STATES = ("signed", "parked", "waiting", NO_CREDIT_NOTE)
+#: the states of an entry head office holds unsigned (``held``)
+HELD_STATES = ("waiting", "in_doubt")
 #: the words of KRA's tax table on the signed page, the shop's own as on the till's
 #: receipt (``pos.services.etims.BANDS_HEADING``): said in the page's language; the band
 #: labels ("A Exempt", "B 16%") are KRA's and stay as KRA names them
@@ -60,7 +73,8 @@ class EtimsResult(serializers.Serializer):  # the schema's shape only
     seq = serializers.IntegerField()
     doc_id = serializers.CharField()
     kind = serializers.CharField()
-    state = serializers.CharField()
+    #: ``no_credit``: a refund settled without a credit note (no KRA document comes)
+    state = serializers.ChoiceField(choices=RESULT_STATES)
     receipt_number = serializers.CharField()
     branch = serializers.CharField()
     invc_no = serializers.IntegerField(allow_null=True)
@@ -74,9 +88,35 @@ class EtimsResult(serializers.Serializer):  # the schema's shape only
     bands = serializers.DictField(allow_null=True, required=False)
 
 
+class EtimsHeld(serializers.Serializer):  # the schema's shape only
+    """This terminal's documents head office holds unsigned (waiting or in doubt) that
+    no result has named yet: how many, and when the oldest was made (null: none)."""
+
+    count = serializers.IntegerField()
+    oldest_made_at = serializers.DateTimeField(allow_null=True)
+
+
 class EtimsResults(serializers.Serializer):
     results = EtimsResult(many=True)
     next_after = serializers.IntegerField()
+    held = EtimsHeld()
+
+
+def held_of(terminal: Any) -> dict[str, Any]:
+    """``held`` of the results answer: one aggregate query. Every entry that got a result
+    has its ``result_seq`` (signed, refused, put back, settled without a credit note), so
+    the rows counted are those at ``result_seq IS NULL`` on the ``(terminal,
+    result_seq)`` index: a year of signed rows is not read. Counted after the page is
+    read: an entry signed in between is then in neither (counted at the next pull),
+    never in both."""
+    found = QueueEntry.objects.filter(
+        terminal=terminal, result_seq__isnull=True, state__in=HELD_STATES
+    ).aggregate(n=Count("id"), oldest=Min(made_expression()))
+    oldest = found["oldest"]
+    return {
+        "count": int(found["n"] or 0),
+        "oldest_made_at": None if oldest is None else oldest.isoformat(),
+    }
 
 
 def _original_numbers(rows: list[QueueEntry]) -> dict[tuple[int, str], int | None]:
@@ -140,7 +180,13 @@ def etims_results_view(request: Request) -> Response:
     results = [
         result_of(r, originals.get((r.branch_id, r.original_doc_id or "")), host) for r in rows
     ]
-    return Response({"results": results, "next_after": results[-1]["seq"] if results else after})
+    return Response(
+        {
+            "results": results,
+            "next_after": results[-1]["seq"] if results else after,
+            "held": held_of(terminal),  # after the page: never counted twice
+        }
+    )
 
 
 class ReceiptPageThrottle(AddressThrottle):
@@ -180,6 +226,8 @@ def customer_page_view(request: Request, token: str) -> HttpResponse:
         "total": _total(row.body),
         "credit": row.kind == "refund",
         "signed": False,
+        # a refund whose sale was not a KRA invoice: no KRA document will ever come
+        "no_credit_note": row.state == NO_CREDIT_NOTE,
     }
     if row.state == "signed" and hasattr(row, "signed") and row.branch.device:
         original = None
