@@ -253,8 +253,9 @@ class HeadOfficeClient:
 
     def etims_results(self, after: int) -> dict[str, Any]:
         """``GET /etims-results?after=N``: KRA's answers for this terminal's documents
-        after ``N`` (see :mod:`sync.agent.etims_results`)."""
-        return self._call("GET", "/etims-results", params={"after": after})
+        after ``N`` (see :mod:`sync.agent.etims_results`), refunds settled without a
+        credit note included (``no_credit=1``: this till reads that state)."""
+        return self._call("GET", "/etims-results", params={"after": after, "no_credit": 1})
 
     def sales_for_refund(self, query: str) -> list[dict[str, Any]]:
         """``GET /sales-for-refund?q=…``: sales of this terminal's store numbered ``query``

@@ -43,8 +43,10 @@ def _device(branch: tuple[str, str]) -> BranchDevice:
     return device
 
 
-def _pull(client: Client, till: Till, after: int = 0) -> dict[str, Any]:
-    got = client.get(f"/api/v1/etims-results?after={after}", **till.auth)
+def _pull(client: Client, till: Till, after: int = 0, no_credit: bool = True) -> dict[str, Any]:
+    """The till's pull, as this version's agent asks (``no_credit=1``) or an older one."""
+    query = f"after={after}&no_credit=1" if no_credit else f"after={after}"
+    got = client.get(f"/api/v1/etims-results?{query}", **till.auth)
     assert got.status_code == 200, got.content
     body: dict[str, Any] = got.json()
     return body
@@ -114,14 +116,32 @@ def test_a_refund_without_a_credit_note_reaches_the_till_and_its_page_says_so(
         assert result["reason"] == NO_CREDIT_NOTE
         assert (result["signature"], result["device"], result["invc_no"]) == (None, None, None)
     assert body["held"]["count"] == 0  # settled: nothing owed to KRA
+    # an older till (its pull refuses a state it does not know): not sent them, and its
+    # cursor passes them, so the signatures after them still reach it
+    older = _pull(client, till, no_credit=False)
+    assert older["results"] == []
+    assert older["next_after"] == body["next_after"] == max(r.result_seq or 0 for r in rows)
 
     token = rows[0].public_token
     english = client.get(f"/r/{token}?lang=en").content.decode()
     assert "No credit note: this refund's sale was not a KRA tax invoice" in english
     assert "Not yet signed by KRA" not in english
     assert "not been signed by KRA yet" not in english
+
+
+def test_the_no_credit_note_page_in_kiswahili(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    device = _device(branch)
+    till = enroll(client, device.store)
+    back = _no_receipt(till, till.sale("65", 2))
+    applied(client, till, [back])
+    _round(device, box)
+    row = QueueEntry.objects.get(branch=device, doc_id=back["body"]["refund_id"])
+    assert row.state == EntryState.NO_CREDIT_NOTE.value
     swahili_catalogue()
-    swahili = client.get(f"/r/{token}?lang=sw").content.decode()
+    swahili = client.get(f"/r/{row.public_token}?lang=sw").content.decode()
+    assert "<title>Hakuna hati ya marejesho" in swahili
     assert "Hakuna hati ya marejesho: mauzo ya marejesho haya hayakuwa ankara ya kodi" in swahili
     assert "Bado haijasainiwa na KRA" not in swahili
 

@@ -8,7 +8,9 @@ block and KRA's tax table exactly as a standalone till does), each refused one w
 KRA's reason, each put back by a manager as waiting again, each refund settled without
 a credit note (``no_credit``: its sale was not a KRA invoice, so no KRA document will
 come). ``seq`` is the branch's results counter, taken under the branch row's lock, so
-numbers commit in order. ``held``: how many of this terminal's documents head office
+numbers commit in order. A till that does not ask for ``no_credit`` (``no_credit=1``: an
+older one, whose pull refuses a state it does not know and would stop at that page) is
+not sent those, and the cursor passes them as before. ``held``: how many of this terminal's documents head office
 holds unsigned that no result has named yet (waiting or in doubt: pushed, but KRA has
 not signed them, KRA away for a day say), and when the oldest was made, so the till's
 age alert covers them too; one aggregate on the ``(terminal, result_seq)`` index (those
@@ -162,7 +164,15 @@ def submitted_bands(request: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("after", int, required=False)],
+    parameters=[
+        OpenApiParameter("after", int, required=False),
+        OpenApiParameter(
+            "no_credit",
+            int,
+            required=False,
+            description="1: list refunds settled without a credit note (state no_credit)",
+        ),
+    ],
     responses={200: EtimsResults, 400: _ERR, 401: _ERR, 403: _ERR, 429: _ERR},
 )
 @api_view(["GET"])
@@ -170,11 +180,14 @@ def etims_results_view(request: Request) -> Response:
     """The till's pull of KRA's answers for its documents after ``after``."""
     terminal = terminal_of(request)
     after = result_cursor(request)
-    rows = list(
+    page = list(
         QueueEntry.objects.filter(terminal=terminal, result_seq__gt=after)
         .select_related("branch", "signed")
         .order_by("result_seq")[:PAGE]
     )
+    rows = page
+    if request.query_params.get("no_credit") != "1":  # an older till: it would stop there
+        rows = [r for r in page if r.state != NO_CREDIT_NOTE]
     originals = _original_numbers(rows)
     host = settings_from_environment().verify_host
     results = [
@@ -183,7 +196,8 @@ def etims_results_view(request: Request) -> Response:
     return Response(
         {
             "results": results,
-            "next_after": results[-1]["seq"] if results else after,
+            # past the page, the rows an older till is not sent included
+            "next_after": page[-1].result_seq if page else after,
             "held": held_of(terminal),  # after the page: never counted twice
         }
     )
