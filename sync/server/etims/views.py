@@ -10,11 +10,12 @@ a credit note (``no_credit``: its sale was not a KRA invoice, so no KRA document
 come). ``seq`` is the branch's results counter, taken under the branch row's lock, so
 numbers commit in order. A till that does not ask for ``no_credit`` (``no_credit=1``: an
 older one, whose pull refuses a state it does not know and would stop at that page) is
-not sent those, and the cursor passes them as before. ``held``: how many of this terminal's documents head office
-holds unsigned that no result has named yet (waiting or in doubt: pushed, but KRA has
-not signed them, KRA away for a day say), and when the oldest was made, so the till's
-age alert covers them too; one aggregate on the ``(terminal, result_seq)`` index (those
-rows have no ``result_seq``), whatever the number of signed rows.
+not sent those, and the cursor passes them as before. ``held``: how many of this
+terminal's documents head office holds unsigned that no result has named yet (waiting
+or in doubt: pushed, but KRA has not signed them, KRA away for a day say), and when the
+oldest was made, so the till's age alert covers them too; one aggregate on the
+``(terminal, result_seq)`` index (those rows have no ``result_seq``), whatever the
+number of signed rows.
 
 ``GET /r/<token>`` (public, no sign-in; rate-limited per address): the page behind a
 provisional receipt's QR code. The token is an HMAC the till computed from its own
