@@ -16,7 +16,19 @@ waiting (state ``waiting``, reason :data:`NOT_AT_HEAD_OFFICE`) with its age from
 till's outbox (:func:`pos.store.sync_state.unsent_documents`), so the age alert
 (``[etims] max_queue_age_hours``) fires for a till cut off from head office too. The
 view is published again after every sync round (:meth:`HeadOfficeEtims.publish`, from
-``pos.sync_link``), so a sale made offline shows by the next round.
+``pos.sync_link``), so a sale made offline shows by the next round. A sale pushed but
+not yet signed at head office (KRA away from head office for a day) is counted too: each
+pull brings how many of this till's documents head office holds unsigned and the oldest's
+time (``held``, :meth:`HeadOfficeEtims.held`, kept in the file across restarts; not known
+from an older head office), in the view's waiting count and its oldest age, reason
+:data:`HELD_AT_HEAD_OFFICE`. The alert's limit is the till's ``[etims]
+max_queue_age_hours`` when it has that section (:func:`alert_after_of`), else 24 h.
+
+A refund that needs no credit note (a return without a receipt, or a refund of a sale
+that was not a KRA invoice: head office settles it ``no_credit``) gets no KRA block:
+:meth:`HeadOfficeEtims.block_for` answers None, for a return without a receipt at once
+(the till's own refund record says it has no original), for the other once head office
+has said so, so its receipt stops saying "not yet a tax invoice".
 
 The screens then read from here (:meth:`EtimsService.attach_head_office`): the receipt's
 signed SCU block once head office has KRA's answer, until then the provisional mark with
@@ -38,7 +50,8 @@ from pos.etims_evidence import EtimsEvidence, evidence_for
 from pos.services.etims import EtimsPhase, EtimsService, EtimsView, KraBlock, QueueRow
 from pos.store import sync_state
 from pos.store.db import Database
-from sync.agent.etims_results import EtimsResult, EtimsResultPuller
+from pos.store.refunds import refund_by_id
+from sync.agent.etims_results import EtimsResult, EtimsResultPuller, HeldAtHeadOffice
 from sync.etims.models import DeviceInfo, Signature
 from sync.etims.public import customer_url, receipt_token, token_hash_of
 from sync.etims.queue import EntryKind, EntryState
@@ -62,6 +75,22 @@ NOT_AT_HEAD_OFFICE = text("not yet sent to head office (no sync link), so not ye
 DOCUMENT_KINDS = ("sale.completed", "refund.completed")
 #: how many of them the queue screen lists (the oldest; the count covers all)
 UNSENT_ROWS = 50
+#: the cause of the documents head office holds unsigned (``held``): pushed, not signed
+HELD_AT_HEAD_OFFICE = text("at head office, not yet signed by KRA")
+#: the age alert's limit without ``[etims] max_queue_age_hours``
+DEFAULT_ALERT_AFTER = timedelta(hours=24)
+#: the file's state row keeping the last ``held`` head office sent
+HELD_STATE = "held"
+
+
+def alert_after_of(config: Any) -> timedelta:
+    """The age alert's limit of an enrolled till: ``[etims] max_queue_age_hours`` when
+    its config has an ``[etims]`` section (the same key as a standalone till's), else
+    :data:`DEFAULT_ALERT_AFTER`."""
+    etims = getattr(config, "etims", None)
+    settings = getattr(etims, "settings", None)
+    limit = getattr(settings, "queue_alert_after", None)
+    return limit if isinstance(limit, timedelta) else DEFAULT_ALERT_AFTER
 
 
 def _now() -> datetime:
@@ -79,7 +108,7 @@ class HeadOfficeEtims:
         head_office_url: str = "",
         token: str = "",
         clock: Callable[[], datetime] = _now,
-        alert_after: timedelta = timedelta(hours=24),
+        alert_after: timedelta = DEFAULT_ALERT_AFTER,
         cu_number_style: CuNumberStyle = CuNumberStyle.INVOICE,
         evidence: EtimsEvidence | None = None,
         db: Database | None = None,
@@ -160,16 +189,49 @@ class HeadOfficeEtims:
         self.service.settle()  # a receipt waiting for its signature gets it now
         return outcome
 
+    def held(self, held: HeldAtHeadOffice | None) -> None:
+        """What head office holds unsigned of this till's documents, after a pull (the
+        sync agent's thread): kept, and the view published. None (an older head office
+        that does not say): not known, so nothing is counted for it."""
+        value: dict[str, Any] = {"known": held is not None}
+        if held is not None:
+            value["count"] = held.count
+            oldest = held.oldest_made_at
+            value["oldest_made_at"] = None if oldest is None else oldest.isoformat()
+        with self._lock:
+            self._queue.save_state(HELD_STATE, value)
+        self.publish()
+
+    def _held(self) -> tuple[int, datetime | None]:
+        """The last ``held`` kept: how many, the oldest's time; (0, None) when not known.
+        The caller holds ``_lock``."""
+        value = self._queue.load_state(HELD_STATE) or {}
+        count = value.get("count")
+        if not value.get("known") or not isinstance(count, int) or count <= 0:
+            return 0, None
+        try:
+            oldest = datetime.fromisoformat(str(value.get("oldest_made_at")))
+        except ValueError:
+            return count, None
+        return count, oldest
+
     # -- the screens' side (any thread) ------------------------------------------------
     def block_for(self, doc_id: str, copy: bool = False) -> KraBlock | None:
         """The document's block: signed by KRA through head office (with KRA's tax
         table from the band fields head office submitted, when it sent them), or
-        provisional with the customer page's QR code."""
+        provisional with the customer page's QR code. None for a refund that gets no
+        credit note (as the standalone till's ``EtimsLink.block_for``): a return without
+        a receipt at once, from the till's own refund record; a refund head office
+        settled without one (its sale was not a KRA invoice) once head office said so."""
         with self._lock:
             branch = self._queue.load_state("branch") or {}
             entry = self._queue.get(str(branch.get("key", "")), doc_id) if branch else None
             device = self._queue.load_state("device")
+        if entry is not None and entry.state is EntryState.NO_CREDIT_NOTE:
+            return None
         if entry is None or entry.signature is None or device is None:
+            if self._without_receipt(doc_id):
+                return None
             return KraBlock(signed=False, title="", qr_url=self.later_url(doc_id))
         org, bands = entry.body.get("org_invc_no"), entry.body.get("bands")
         block = scu_block(
@@ -189,6 +251,15 @@ class HeadOfficeEtims:
             bands=block.bands,
             total=block.total,
         )
+
+    def _without_receipt(self, doc_id: str) -> bool:
+        """Whether ``doc_id`` is one of this till's refunds without an original sale (a
+        return without a receipt): it credits no KRA invoice (one look-up by key)."""
+        if self._db is None:
+            return False
+        with self._db.read_session() as s:
+            refund = refund_by_id(s, doc_id)
+            return refund is not None and not refund.original_sale_id
 
     def verify_chain(self) -> bool:
         with self._lock:
@@ -238,33 +309,47 @@ class HeadOfficeEtims:
             stats = self._queue.stats(key, now, self._alert_after)
             open_rows = self._queue.entries(key, (EntryState.WAITING, EntryState.PARKED))
             signed = self._queue.entries(key, (EntryState.SIGNED,))[-SIGNED_ROWS:]
-        known = {e.doc_id for e in open_rows} | {e.doc_id for e in signed}
+            settled = self._queue.entries(key, (EntryState.NO_CREDIT_NOTE,))[-SIGNED_ROWS:]
+            held, held_oldest = self._held()
+        known = {e.doc_id for e in (*open_rows, *signed, *settled)}
         unsent_rows = [r for r in unsent_rows if r.doc_id not in known]
         rows = unsent_rows + [_row(e) for e in open_rows] + [_row(e) for e in reversed(signed)]
-        oldest = [t for t in (stats.oldest_unsigned,) if t is not None]
+        rows += [_row(e) for e in reversed(settled)]
+        oldest = [t for t in (stats.oldest_unsigned, held_oldest) if t is not None]
         oldest += [r.enqueued_at for r in unsent_rows[:1]]
         reason = HEAD_OFFICE_REASON
+        if held:
+            reason = f"{HELD_AT_HEAD_OFFICE}: {held}; {reason}"
         if not_sent:
-            reason = f"{NOT_AT_HEAD_OFFICE}: {not_sent}; {HEAD_OFFICE_REASON}"
+            reason = f"{NOT_AT_HEAD_OFFICE}: {not_sent}; {reason}"
         self.service.publish(
             EtimsView(
                 phase=EtimsPhase.HEAD_OFFICE,
                 reason=reason,
-                waiting=stats.waiting + not_sent,
+                waiting=stats.waiting + not_sent + held,
                 signed=stats.signed,
                 parked=stats.parked,
                 oldest_unsigned=min(oldest) if oldest else None,
                 alert_after=self._alert_after,
                 rows=tuple(rows),
+                no_credit_note=stats.no_credit_note,
             )
         )
 
 
 def etims_results_puller(
-    terminal: Any, client: Any, head_office_url: str, token: str, database_path: Path
+    terminal: Any,
+    client: Any,
+    head_office_url: str,
+    token: str,
+    database_path: Path,
+    *,
+    alert_after: timedelta = DEFAULT_ALERT_AFTER,
 ) -> EtimsResultPuller:
     """The agent's eTIMS pull for an enrolled till, its answers kept beside the till's
-    database; the screens follow head office's answers from now on."""
+    database; the screens follow head office's answers from now on. ``alert_after``:
+    the age alert's limit (the till's ``[etims] max_queue_age_hours``:
+    :func:`alert_after_of` its config)."""
     hq: HeadOfficeEtims | None = getattr(terminal, "etims_head_office", None)
     if hq is not None:
         hq.follow(head_office_url, token)  # enrolled again: its new token and address
@@ -276,10 +361,11 @@ def etims_results_puller(
             terminal.etims,
             head_office_url=head_office_url,
             token=token,
+            alert_after=alert_after,
             evidence=evidence_for(terminal),
             db=terminal.db,
         )
         terminal.etims_head_office = hq
     terminal.etims.attach_head_office(hq.block_for, hq.later_url)
     hq.publish()
-    return EtimsResultPuller(terminal.db, client, hq.apply)
+    return EtimsResultPuller(terminal.db, client, hq.apply, hq.held)

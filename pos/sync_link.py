@@ -243,7 +243,7 @@ class SyncLink:
         self._start_agent(creds)
 
     def _start_agent(self, creds: Credentials) -> None:
-        from pos.etims_results import etims_results_puller
+        from pos.etims_results import alert_after_of, etims_results_puller
         from pos.push_relay import (
             PushResultApplier,
             attach_paypal_registrar,
@@ -297,7 +297,12 @@ class SyncLink:
             if self.config.training  # training: the simulator signs on the till itself
             else (
                 etims_results_puller(
-                    self.terminal, client, creds.url, creds.token, self.config.database_path
+                    self.terminal,
+                    client,
+                    creds.url,
+                    creds.token,
+                    self.config.database_path,
+                    alert_after=alert_after_of(self.config),  # [etims] max_queue_age_hours
                 ),
             ),
         )

@@ -4,8 +4,13 @@ An enrolled store's sales are numbered and submitted to KRA by head office (one 
 sequence per branch, shared by its tills). :class:`EtimsResultPuller` runs in the sync
 agent's round: ``GET /api/v1/etims-results?after=cursor``, each outcome (signed, with
 KRA's signature and the branch's device facts; refused, with KRA's reason; put back as
-waiting) handed to the applier (the composition root stores it with the sale:
-``pos.etims_results``), and the cursor kept in ``sync_state`` after each one. A crash
+waiting; a refund settled without a credit note, ``no_credit``) handed to the applier
+(the composition root stores it with the sale: ``pos.etims_results``), and the cursor
+kept in ``sync_state`` after each one. After a pull, what head office holds of this
+till's documents unsigned and no result named yet (``held``: how many, the oldest's
+time) goes to the ``held`` listener: the till's age alert covers a sale pushed but not
+signed while head office cannot reach KRA. A head office that does not send it (an
+older version) gives None: not known, which is not "none". A crash
 between storing and moving the cursor hands that outcome over again; storing is
 idempotent (a signature once stored is immutable and the same one again is a no-op).
 
@@ -20,6 +25,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pos.store import sync_state
@@ -32,7 +38,8 @@ log = logging.getLogger(__name__)
 ETIMS_CURSOR = "etims_results.after"
 #: head office's page size
 PAGE = 200
-STATES = frozenset({"signed", "parked", "waiting"})
+#: ``no_credit``: a refund settled without a credit note (its sale was not a KRA invoice)
+STATES = frozenset({"signed", "parked", "waiting", "no_credit"})
 
 
 class BadResults(TransientError):
@@ -60,8 +67,19 @@ class EtimsResult:
     bands: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class HeldAtHeadOffice:
+    """This till's documents head office holds unsigned (waiting or in doubt) that no
+    result has named yet: pushed, not signed by KRA."""
+
+    count: int
+    oldest_made_at: datetime | None  #: aware; None when ``count`` is 0
+
+
 #: stores one outcome; returns what became of it ("stored", "already", ...) for the log
 Applier = Callable[[EtimsResult], str]
+#: told after each pull what head office holds unsigned (None: it did not say)
+HeldListener = Callable[[HeldAtHeadOffice | None], None]
 
 
 def _opt_int(item: dict[str, Any], key: str) -> int | None:
@@ -85,6 +103,40 @@ def _opt_obj(item: dict[str, Any], key: str) -> dict[str, Any] | None:
     if value is not None and not isinstance(value, dict):
         raise ValueError(f"{key} is not an object")
     return value
+
+
+def parse_held(body: dict[str, Any]) -> HeldAtHeadOffice | None:
+    """``held`` of one answer; None when head office did not send it (an older one)."""
+    held = body.get("held")
+    if held is None:
+        return None
+    if not isinstance(held, dict):
+        raise ValueError("held is not an object")
+    count = _opt_int(held, "count")
+    if count is None or count < 0:
+        raise ValueError("held.count is not a count")
+    oldest: datetime | None = None
+    raw = held.get("oldest_made_at")
+    if raw is not None:
+        if not isinstance(raw, str):
+            raise ValueError("held.oldest_made_at is not text")
+        oldest = datetime.fromisoformat(raw)
+        if oldest.tzinfo is None:
+            raise ValueError("held.oldest_made_at has no time zone")
+    if count and oldest is None:
+        raise ValueError("held.oldest_made_at is missing")
+    return HeldAtHeadOffice(count, oldest if count else None)
+
+
+def parse_answer(body: Any, after: int) -> tuple[list[EtimsResult], int, HeldAtHeadOffice | None]:
+    """:func:`parse_results` and :func:`parse_held` of one answer; anything malformed is
+    :class:`BadResults` and nothing of the answer is applied."""
+    results, next_after = parse_results(body, after)
+    try:
+        held = parse_held(body)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadResults(f"The head office sent bad eTIMS results: {exc}") from None
+    return results, next_after, held
 
 
 def parse_results(body: Any, after: int) -> tuple[list[EtimsResult], int]:
@@ -141,16 +193,26 @@ class EtimsPullReport:
     seen: int = 0
     cursor: int = 0
     deferred: bool = False  #: refused or malformed: asked again next round
+    #: what head office holds unsigned, from the last page (None: not said)
+    held: HeldAtHeadOffice | None = None
 
 
 class EtimsResultPuller:
     """Pulls KRA's answers for this till's documents and hands each to ``apply`` once
-    per cursor position."""
+    per cursor position; after each pull, ``held`` (when given) hears what head office
+    holds unsigned of this till's documents."""
 
-    def __init__(self, db: Database, client: HeadOfficeClient, apply: Applier) -> None:
+    def __init__(
+        self,
+        db: Database,
+        client: HeadOfficeClient,
+        apply: Applier,
+        held: HeldListener | None = None,
+    ) -> None:
         self.db = db
         self.client = client
         self.apply = apply
+        self.held = held
         self._quiet = False  # a refusal or bad answer was logged; once until it works
 
     def cursor(self) -> int:
@@ -171,10 +233,12 @@ class EtimsResultPuller:
         raised (the agent's round backs off); a refusal or bad answer is logged once."""
         seen = 0
         after = self.cursor()
+        held: HeldAtHeadOffice | None = None
+        complete = False
         while stopping is None or not stopping.is_set():
             try:
                 body = self.client.etims_results(after)  # a transport failure: raised
-                results, next_after = parse_results(body, after)
+                results, next_after, held = parse_answer(body, after)
             except (RequestRefused, BadResults) as exc:
                 if not self._quiet:
                     log.warning("sync: no eTIMS results from head office: %s", exc)
@@ -198,5 +262,8 @@ class EtimsResultPuller:
                 after = next_after
                 self._store(after)
             if len(results) < PAGE:
+                complete = True
                 break
-        return EtimsPullReport(seen, after)
+        if complete and self.held is not None:
+            self.held(held)  # the last page's: counted after every result it listed
+        return EtimsPullReport(seen, after, held=held)
