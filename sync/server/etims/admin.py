@@ -1,7 +1,7 @@
 """Admin: branch devices are set up by head-office admins (PIN, branch id, serial); the
 queue and KRA's signatures are read only (evidence, never edited here). A device's store,
-PIN, branch id and serial are read only too once it is set up with KRA or has numbered
-an invoice (the model refuses the change as well: ``BranchDevice.clean``/``save``)."""
+PIN, branch id and serial are read only too once it is set up with KRA or has anything in
+its queue (the model refuses the change as well: ``BranchDevice.clean``/``save``)."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ def validate_branch_id(value: str) -> None:
 
 #: the fields that say which KRA branch a device is: its invoices, its counter and its
 #: communication key (``etims.cmc_key.<PIN>.<branch>``) belong to them, so they are
-#: frozen once the device is set up with KRA or has numbered an invoice
+#: frozen once the device is set up with KRA or has anything in its queue
 IDENTITY_FIELDS = ("store", "tin", "bhf_id", "device_serial")
 
 
@@ -105,17 +105,19 @@ class BranchDevice(models.Model):
         return f"{self.store} {self.key}"
 
     def in_use(self) -> bool:
-        """Whether this device's stored row is set up with KRA (``device``) or has an
-        invoice numbered or signed: from then on its PIN, branch id, serial and store
-        are what KRA, the chain (its links cover the branch key) and the counter know
-        it by, and a change would move them to another branch (one query)."""
+        """Whether this device's stored row is set up with KRA (``device``) or holds
+        anything in its queue (numbered or not) or a signature: from then on its PIN,
+        branch id, serial and store are what KRA, the chain (its links cover the branch
+        key), the counter and the queued sales know it by, and a change would move them
+        to another branch or store (a store's queued sale sent under another store's
+        branch: review r14c). One query."""
         if self.pk is None:
             return False
-        numbered = QueueEntry.objects.filter(branch=OuterRef("pk"), invc_no__isnull=False)
+        queued = QueueEntry.objects.filter(branch=OuterRef("pk"))
         signed = SignedInvoice.objects.filter(branch=OuterRef("pk"))
         return (
             BranchDevice.objects.filter(pk=self.pk)
-            .filter(Q(device__isnull=False) | Exists(numbered) | Exists(signed))
+            .filter(Q(device__isnull=False) | Exists(queued) | Exists(signed))
             .exists()
         )
 
@@ -143,7 +145,7 @@ class BranchDevice(models.Model):
         changed = self.identity_changes()
         if changed:
             message = _(
-                "cannot be changed: the device is set up with KRA or has numbered invoices "
+                "cannot be changed: the device is set up with KRA or has sales in its queue "
                 "(set up a new device for another branch)"
             )
             raise BranchIdentityFrozen(dict.fromkeys(changed, message))

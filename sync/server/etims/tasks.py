@@ -168,8 +168,13 @@ def note_enabled_before(sender: type, instance: BranchDevice, **kwargs: Any) -> 
     fields = kwargs.get("update_fields")
     if fields is not None and "enabled" not in fields:
         return
+    # enabled, and for this store: a device moved to another store becomes that store's
+    # now, and the other store's open pushes must be waited for as for a new device
     instance._kaunta_was_enabled = bool(
-        instance.pk and BranchDevice.objects.filter(pk=instance.pk, enabled=True).exists()
+        instance.pk
+        and BranchDevice.objects.filter(
+            pk=instance.pk, enabled=True, store_id=instance.store_id
+        ).exists()
     )
 
 
@@ -183,15 +188,19 @@ def backfill_on_save(sender: type, instance: BranchDevice, created: bool, **kwar
         return
     queued = 0
     with transaction.atomic():  # the branch locked throughout: new sales queue after these
-        if not getattr(instance, "_kaunta_was_enabled", False):
-            # it becomes enabled now: pushes still open commit first, so their sales are
-            # seen below (or they see this device). Only then: a push that read an
-            # enabled device already would wait for this save's row in enqueue while
-            # this save waited for it (a deadlock)
-            store_locks({instance.store_id}, shared=False)
         BranchDevice.objects.select_for_update().filter(pk=instance.pk).first()
-        while (got := backfill_branch(instance)) > 0:
+        while (got := backfill_branch(instance)) > 0:  # the store's history, unhurried
             queued += got
+        if not getattr(instance, "_kaunta_was_enabled", False):
+            # it becomes enabled now: pushes still open commit first, so what they sold
+            # is seen by this last pass (or they see this device). Taken after the long
+            # pass, so the store's pushes wait only for this short one (review r14c: a
+            # year of sales under the lock held them for minutes). Only then: a push that
+            # read an enabled device already would wait for this save's row in enqueue
+            # while this save waited for it (a deadlock)
+            store_locks({instance.store_id}, shared=False)
+            while (got := backfill_branch(instance)) > 0:
+                queued += got
     if queued:
         log.info("eTIMS %s: %d earlier sales and refunds queued", instance.key, queued)
         transaction.on_commit(lambda pk=instance.pk: submit_branch.enqueue(pk))
