@@ -709,6 +709,17 @@ class EtimsLink:
                 if entry is None or entry.original_doc_id is None
                 else self._read().get(self.branch.key, entry.original_doc_id)
             )
+            if (
+                entry is not None
+                and entry.kind is EntryKind.REFUND
+                and entry.state is not EntryState.SIGNED
+                and (original is None or original.kind is not EntryKind.SALE)
+            ):
+                # a sale this branch never queued (sold before eTIMS): the queue will
+                # settle it "no credit note" (sync.etims.queue, NoCreditNote) once it is
+                # the head, which sales waiting ahead of it during an outage delay; its
+                # receipt must not promise a credit note meanwhile (review r14c)
+                return None
             device = self._device or _saved_device(self._read())
         if entry is None or entry.signature is None or device is None:
             return KraBlock(signed=False, title="", training=self.training)
