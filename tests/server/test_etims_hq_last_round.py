@@ -6,8 +6,9 @@ A branch no round has run for says so (is the worker running?). SQLite and Postg
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.test import Client
 
 from sync.etims.sandbox import DEMO_TIN, EtimsSandbox
@@ -82,3 +83,68 @@ def test_the_page_shows_a_stopped_round_with_its_reason_until_a_round_goes_throu
     row = _row(admin, store.code)
     assert "link to KRA stopped" not in row
     assert 'class="tag ok"' in row
+
+
+def _admin() -> Client:
+    from django.contrib.auth.models import User
+
+    from sync.server.accounts.models import HqRole, Profile
+
+    name = "admin-" + uuid.uuid4().hex[:6]
+    Profile.objects.create(
+        user=User.objects.create_user(name, password=PASSWORD), role=HqRole.ADMIN
+    )
+    admin = Client()
+    assert admin.login(username=name, password=PASSWORD)
+    return admin
+
+
+def test_a_round_that_fails_is_not_left_looking_ok(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault inside the round (Kaunta's, not KRA's) is raised for the task's log and
+    kept on the device, so the page does not keep the last good round's "ok"."""
+    from sync.server.etims import worker
+
+    store = new_store()
+    device = BranchDevice.objects.create(
+        store=store, tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
+    )
+    till = enroll(client, store)
+    applied(client, till, [till.sale("65")])
+    secrets = EnvironmentSecrets(env={})
+    assert run_round(device, settings=hq_settings(box), secrets=secrets).signed == 1
+    admin = _admin()
+    assert 'class="tag ok"' in _row(admin, store.code)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(worker, "_round", broken)
+    with pytest.raises(RuntimeError):
+        run_round(device, settings=hq_settings(box), secrets=secrets)
+    assert "the round failed (RuntimeError)" in _section(admin, store.code)
+    row = _row(admin, store.code)
+    assert "link to KRA stopped" in row
+    assert 'class="tag ok"' not in row
+
+
+def test_sales_waiting_with_no_recent_round_say_the_worker_may_be_down(
+    client: Client, branch: tuple[str, str]
+) -> None:
+    store = new_store()
+    device = BranchDevice.objects.create(
+        store=store, tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
+    )
+    till = enroll(client, store)
+    applied(client, till, [till.sale("65")])  # queued, waiting: no worker ran
+    admin = _admin()
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    BranchDevice.objects.filter(pk=device.pk).update(last_round_at=hour_ago, last_stopped="")
+    row = _row(admin, store.code)
+    assert "no worker round lately" in row
+    assert 'class="tag ok"' not in row
+    assert "is kaunta-hq worker running?" in _section(admin, store.code)
+    # a round a moment ago: nothing said
+    BranchDevice.objects.filter(pk=device.pk).update(last_round_at=datetime.now(UTC))
+    assert "no worker round lately" not in _row(admin, store.code)

@@ -55,6 +55,7 @@ from sync.server.etims.put_back import (
     PutBackRefused,
     put_back,
 )
+from sync.server.etims.tasks import RETRY_AFTER
 from sync.server.etims.worker import alert_after_from_environment
 from sync.server.ledger.models import LedgerEvent
 from sync.server.terminals.models import Store
@@ -62,6 +63,9 @@ from sync.server.terminals.models import Store
 #: the alert's age when its variable is unreadable (the page says so)
 ALERT_DEFAULT = timedelta(hours=24)
 HOUR = timedelta(hours=1)
+#: a branch with something to send and no round for this long: no worker is running (a
+#: stopped round comes back after RETRY_AFTER, a busy one after seconds)
+STALE_AFTER = max(3 * RETRY_AFTER, timedelta(minutes=5))
 log = logging.getLogger("kaunta.hq.etims")
 #: rows listed per branch (refused, unsigned, unregistered products)
 ROWS = 50
@@ -116,9 +120,14 @@ def branches(
             .select_related("entry")
             .order_by("-at", "-id")[:ROWS]
         )
+        unsent = counts.get("waiting", 0) + counts.get("in_doubt", 0)
+        last = device.last_round_at
         out.append(
             {
                 "device": device,
+                # something to send and no round for longer than retries allow: the
+                # worker is not running (its "ok" of the last round no longer holds)
+                "stale": bool(unsent) and (last is None or now - last > STALE_AFTER),
                 "initialised": device.device is not None,
                 "waiting": counts.get("waiting", 0),
                 "in_doubt": counts.get("in_doubt", 0),

@@ -129,13 +129,26 @@ def run_round(
 
     ``settings`` and ``item_class`` default to the environment's
     (:func:`settings_from_environment`, :func:`item_class_from_environment`)."""
-    result = _round(device, settings=settings, secrets=secrets, clock=clock, item_class=item_class)
-    if not result.busy:
-        # an update, not save(): no identity check or backfill for two bookkeeping fields
-        BranchDevice.objects.filter(pk=device.pk).update(
-            last_round_at=clock(), last_stopped=result.stopped[:500]
+    try:
+        result = _round(
+            device, settings=settings, secrets=secrets, clock=clock, item_class=item_class
         )
+    except Exception as exc:
+        # a fault of Kaunta's, not KRA's: the page must not keep the last good round's
+        # "everything sent" (review r14c); the type only (the log has the rest)
+        _keep_outcome(device, clock, f"the round failed ({type(exc).__name__}): see the log")
+        raise
+    if not result.busy:
+        _keep_outcome(device, clock, result.stopped)
     return result
+
+
+def _keep_outcome(device: BranchDevice, clock: Callable[[], datetime], stopped: str) -> None:
+    """The round's end and why it stopped on the device: an update, not ``save()`` (no
+    identity check or backfill for two bookkeeping fields)."""
+    BranchDevice.objects.filter(pk=device.pk).update(
+        last_round_at=clock(), last_stopped=stopped[:500]
+    )
 
 
 def _round(
