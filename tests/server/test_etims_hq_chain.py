@@ -23,7 +23,7 @@ from sync.server.cli import cmd_etims_verify
 from sync.server.etims import immutable
 from sync.server.etims.models import BranchDevice, ChainCheckpoint, ChainUpgrade, SignedInvoice
 from sync.server.etims.store import DjangoQueue, EnvironmentSecrets
-from sync.server.etims.tasks import check_chain, check_chains
+from sync.server.etims.tasks import FULL_CHECK_EVERY, check_chain, check_chains
 from sync.server.etims.worker import run_round
 from tests.server.conftest import new_store
 from tests.server.etims_hq_support import branch_fixtures
@@ -259,3 +259,21 @@ def test_the_incremental_check_finds_a_signature_gone_after_its_checkpoint(
     found = DjangoQueue().check_chain(device.key, after=(point.last_id, point.last_hash))
     assert (found.read, found.link_broken, found.gone) == (1, None, (5,))
     assert check_chain(device).broken_invc_no == 5
+
+
+def test_an_older_deleted_signature_is_found_by_the_daily_full_check(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    """Deleting a signature before the checkpoint leaves every link the incremental check
+    reads whole; the worker's own full check, once a day, finds it (review r14c)."""
+    device = _signed(client, box, branch, 3)
+    point = check_chain(device, full=True)
+    assert point.full_checked_at is not None
+    _delete_signature(device, 2)
+    assert check_chain(device).broken_invc_no is None  # incremental: nothing after it
+    day_ago = point.full_checked_at - FULL_CHECK_EVERY
+    ChainCheckpoint.objects.filter(pk=point.pk).update(full_checked_at=day_ago)
+    found = check_chain(device)  # a round's check, a day after the last full one
+    assert found.broken_invc_no == 2
+    assert found.full_checked_at is not None
+    assert found.full_checked_at > day_ago

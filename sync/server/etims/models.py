@@ -247,6 +247,9 @@ class ChainCheckpoint(models.Model):
     last_hash = models.CharField(max_length=64, default="")
     broken_invc_no = models.BigIntegerField(null=True, blank=True)
     checked_at = models.DateTimeField(default=timezone.now)
+    #: the last check of every row (the worker's daily one, or a ``verify``): what finds
+    #: an older signature deleted, which the incremental check cannot see
+    full_checked_at = models.DateTimeField(null=True, blank=True)
 
 
 class ChainUpgrade(models.Model):

@@ -48,12 +48,11 @@ def submit_branch(device_id: int) -> str:
     if result.busy:
         submit_branch.using(run_after=timezone.now() + BUSY_AGAIN).enqueue(device_id)
         return "busy"
+    check_chain(device)  # the new signatures, from the last checked one (daily: all)
     if result.stopped:
         log.warning("eTIMS %s: %s (again in %s)", device.key, result.stopped, RETRY_AFTER)
         submit_branch.using(run_after=timezone.now() + RETRY_AFTER).enqueue(device_id)
         return "retry"
-    if result.signed:
-        check_chain(device)  # the new signatures, from the last checked one
     return f"signed {result.signed}, parked {result.parked}"
 
 
@@ -97,6 +96,8 @@ def queue_ledger_events(events: list[Any]) -> int:
     return count
 
 
+#: how often the worker checks a branch's whole chain by itself (:func:`check_chain`)
+FULL_CHECK_EVERY = timedelta(hours=24)
 #: the namespace of the stores' eTIMS advisory locks (:func:`store_locks`): "KEQS"
 STORE_LOCK_SPACE = 0x4B45_5153
 
@@ -208,18 +209,25 @@ def backfill_on_save(sender: type, instance: BranchDevice, created: bool, **kwar
 
 def check_chain(device: BranchDevice, *, full: bool = False) -> ChainCheckpoint:
     """Check ``device``'s signed-invoice chain from its checkpoint (every row when
-    ``full``) and keep the result: a round costs the rows signed since the last check,
-    not a year of them. A break found stays recorded (evidence) and the checkpoint no
-    longer moves; only a full check that finds the chain whole clears it."""
+    ``full``, and once every :data:`FULL_CHECK_EVERY` by itself) and keep the result: a
+    round costs the rows signed since the last check, not a year of them; the daily full
+    check finds what the incremental one cannot, an older signature deleted (review
+    r14c). A break found stays recorded (evidence) and the checkpoint no longer moves;
+    only a full check asked for (``verify``) that finds the chain whole clears it."""
     from sync.server.etims.store import DjangoQueue
 
     point, _ = ChainCheckpoint.objects.get_or_create(branch=device)
+    now = timezone.now()
     if point.broken_invc_no is not None and not full:
         return point
+    due = point.full_checked_at is None or now - point.full_checked_at >= FULL_CHECK_EVERY
+    full = full or due
     after = None if full or not point.last_hash else (point.last_id, point.last_hash)
     found = DjangoQueue().check_chain(device.key, after=after)
     point.last_id, point.last_hash = found.last_id, found.last_hash
-    point.broken_invc_no, point.checked_at = found.broken_invc_no, timezone.now()
+    point.broken_invc_no, point.checked_at = found.broken_invc_no, now
+    if full:
+        point.full_checked_at = now
     point.save()
     if found.broken_invc_no is not None:
         log.error("eTIMS chain of %s broken at invoice %s", device.key, found.broken_invc_no)
