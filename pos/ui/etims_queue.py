@@ -304,7 +304,7 @@ class EtimsStatusLine(QLabel):
         if v.alert(now):
             assert v.oldest_unsigned is not None
             return "warning", prefix + self.tr(
-                "KRA eTIMS: not sent to KRA: {n}, the oldest for {age}, more than {hours} h. "
+                "KRA eTIMS: not yet signed by KRA: {n}, the oldest for {age}, more than {hours} h. "
                 "Tell the manager."
             ).format(
                 n=unsigned,

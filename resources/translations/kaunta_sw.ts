@@ -1145,8 +1145,8 @@
         <translation>KRA eTIMS: inaunganisha…</translation>
     </message>
     <message>
-        <source>KRA eTIMS: not sent to KRA: {n}, the oldest for {age}, more than {hours} h. Tell the manager.</source>
-        <translation>KRA eTIMS: hazijatumwa KRA: {n}, ya zamani zaidi kwa {age}, zaidi ya saa {hours}. Mwambie meneja.</translation>
+        <source>KRA eTIMS: not yet signed by KRA: {n}, the oldest for {age}, more than {hours} h. Tell the manager.</source>
+        <translation>KRA eTIMS: bado hazijasainiwa na KRA: {n}, ya zamani zaidi kwa {age}, zaidi ya saa {hours}. Mwambie meneja.</translation>
     </message>
     <message>
         <source>KRA eTIMS: not yet submitted to KRA: {n}, the oldest for {age}, more than {hours} h (not sent to head office yet, or not signed there). Tell the manager.</source>
@@ -6176,6 +6176,10 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>another journal key is kept as {name} already</source>
         <comment>journal_key_other</comment>
         <translation>ufunguo mwingine wa kumbukumbu umeshahifadhiwa kama {name}</translation>
+    </message>
+    <message>
+        <source>at head office, not yet signed by KRA</source>
+        <translation>kwenye ofisi kuu, bado haijasainiwa na KRA</translation>
     </message>
     <message>
         <source>barcode {value} already belongs to SKU {owner} in the catalog</source>

@@ -431,8 +431,8 @@ class Submitter:
         """Submit entries in order until the queue is empty, the link fails, or about
         ``limit`` entries were settled.
 
-        Waiting entries are numbered ``batch`` at a time in one transaction (with the
-        signatures of the batch before), then sent one by one; any that were not sent
+        Waiting entries are numbered ``batch`` at a time in one transaction, then sent
+        one by one and their signatures kept in one more; any that were not sent
         when something stops the batch are given their numbers back in the transaction
         that records why. A crash leaves every numbered entry in doubt: looked up first.
 

@@ -189,7 +189,7 @@ def test_the_line_raises_the_alert_when_the_oldest_waiting_sale_is_too_old(
     line = EtimsStatusLine(till.window.sale, till.terminal.etims, clock=lambda: later)
     assert line.kind == "warning"
     assert "more than 24 h" in line.text()
-    assert "not sent to KRA: 1" in line.text()
+    assert "not yet signed by KRA: 1" in line.text()
     soon = EtimsStatusLine(till.window.sale, till.terminal.etims)
     assert soon.kind == "offline"
     box.accept()
