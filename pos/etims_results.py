@@ -199,7 +199,8 @@ class HeadOfficeEtims:
             oldest = held.oldest_made_at
             value["oldest_made_at"] = None if oldest is None else oldest.isoformat()
         with self._lock:
-            self._queue.save_state(HELD_STATE, value)
+            if self._queue.load_state(HELD_STATE) != value:  # most pulls: no write
+                self._queue.save_state(HELD_STATE, value)
         self.publish()
 
     def _held(self) -> tuple[int, datetime | None]:
