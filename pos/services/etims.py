@@ -97,11 +97,15 @@ class KraBlock:
     #: the submitted invoice's total, ``KES 1,234.00`` ("" without ``bands``)
     total: str = ""
 
-    def band_pairs(self, say: Callable[[Message], str] | None = None) -> list[tuple[str, str]]:
+    def band_pairs(
+        self, say: Callable[[Message], str] | None = None, width: int = 42
+    ) -> list[tuple[str, str]]:
         """KRA's tax table as (left, right) pairs, screen and paper alike: the column
         heads (no label), then each band's label with its taxable amount and tax in two
         right-aligned columns, then the total; [] without bands. ``say`` as in
-        :meth:`text_lines` (the heads and "Total" are translated, band labels not)."""
+        :meth:`text_lines` (the heads and "Total" are translated, band labels not). The
+        columns are as wide as their heads where the rows still fit ``width``, else as
+        wide as the amounts (both languages' heads are long: the band rows would wrap)."""
         if not self.bands:
             return []
 
@@ -109,8 +113,11 @@ class KraBlock:
             return say(Message.plain(label)) if say is not None else label
 
         taxable, tax = own(BANDS_TAXABLE), own(BANDS_TAX)
-        wide = max(len(taxable), *(len(row[1]) for row in self.bands))
-        narrow = max(len(tax), *(len(row[2]) for row in self.bands))
+        wide = max(len(row[1]) for row in self.bands)
+        narrow = max(len(row[2]) for row in self.bands)
+        label = max(len(row[0]) for row in self.bands)
+        if label + max(wide, len(taxable)) + max(narrow, len(tax)) + 2 <= width:
+            wide, narrow = max(wide, len(taxable)), max(narrow, len(tax))
         return [
             ("", f"{taxable:>{wide}} {tax:>{narrow}}"),
             *((label, f"{a:>{wide}} {b:>{narrow}}") for label, a, b in self.bands),
@@ -143,7 +150,7 @@ class KraBlock:
                 out.extend(_wrap(value, width))
         if self.bands:
             out.append(own(BANDS_HEADING))
-            for label, value in self.band_pairs(say):
+            for label, value in self.band_pairs(say, width):
                 if len(label) + len(value) + 1 <= width:
                     out.append(f"{label}{value.rjust(width - len(label))}")
                 else:  # a narrow receipt: the amounts under their label

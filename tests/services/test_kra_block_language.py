@@ -126,3 +126,25 @@ def test_the_tax_tables_own_words_follow_the_language_and_kras_band_labels_do_no
     assert all(len(ln) <= 42 for ln in lines)
     assert set(asked) == {"Date", "Time", "Receipt counter", *TABLE_KISWAHILI}
     assert {BANDS_HEADING, BANDS_TAXABLE, BANDS_TAX, BANDS_TOTAL} == set(TABLE_KISWAHILI)
+
+
+def test_in_both_languages_every_band_row_keeps_to_one_line() -> None:
+    """ "Taxable / Kinachotozwa" is wider than any amount: the columns shrink to the
+    amounts so that "D Non-VAT" and its figures still fit one 42-column line."""
+    request = dict.fromkeys(BAND_FIELDS, 0) | {"taxRtB": 16, "taxRtE": 8}
+    request |= {"taxblAmtB": 12345678.9, "taxAmtB": 1975308.62, "totAmt": 14321987.52}
+    scu = scu_block(SIGNATURE, DEVICE, verify_host="https://kra", request=request)
+    block = KraBlock(
+        signed=True, title=scu.title, rows=tuple(scu.lines()), bands=scu.bands, total=scu.total
+    )
+    words = KISWAHILI | TABLE_KISWAHILI
+
+    def both(message: Message) -> str:
+        english = str(message)
+        return f"{english} / {words[english]}" if english in words else english
+
+    lines = block.text_lines(say=both)
+    assert all(len(ln) <= 42 for ln in lines)
+    for band in ("A Exempt", "B 16%", "C 0%", "D Non-VAT", "E 8%"):
+        [row] = [ln for ln in lines if ln.startswith(band)]
+        assert len(row.split()) == len(band.split()) + 2  # its two amounts beside it
