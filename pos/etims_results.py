@@ -97,6 +97,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _style_of(branch: dict[str, Any], default: CuNumberStyle) -> CuNumberStyle:
+    """The CU number style head office last sent for the branch (its customer page's),
+    else ``default``."""
+    try:
+        return CuNumberStyle(str(branch.get("cu_number_style") or default.value))
+    except ValueError:
+        return default
+
+
 class HeadOfficeEtims:
     """The till's copy of head office's eTIMS answers for its own documents."""
 
@@ -165,9 +174,10 @@ class HeadOfficeEtims:
         with self._lock:
             if result.device is not None:
                 self._queue.save_state("device", result.device)
-            self._queue.save_state(
-                "branch", {"key": result.branch, "verify_host": result.verify_host}
-            )
+            branch: dict[str, Any] = {"key": result.branch, "verify_host": result.verify_host}
+            if result.cu_number_style:  # head office's setting: print what its page shows
+                branch["cu_number_style"] = result.cu_number_style
+            self._queue.save_state("branch", branch)
             outcome = self._queue.record_outcome(
                 result.branch,
                 result.doc_id,
@@ -239,7 +249,7 @@ class HeadOfficeEtims:
             entry.signature,
             DeviceInfo.from_json(device),
             verify_host=str(branch.get("verify_host", "")),
-            style=self._style,
+            style=_style_of(branch, self._style),
             org_invc_no=org if isinstance(org, int) else None,
             copy=copy,
             request=bands if isinstance(bands, dict) else None,  # as head office submitted

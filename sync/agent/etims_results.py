@@ -65,6 +65,9 @@ class EtimsResult:
     #: the signed invoice's band fields as submitted (KRA's tax table on the receipt);
     #: None from a head office that does not send them
     bands: dict[str, Any] | None = None
+    #: head office's ``cu_number_style`` ("invcNo" / "curRcptNo"); "" from a head office
+    #: that does not send it (the till then keeps the default, invcNo)
+    cu_number_style: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,19 @@ def _opt_obj(item: dict[str, Any], key: str) -> dict[str, Any] | None:
     if value is not None and not isinstance(value, dict):
         raise ValueError(f"{key} is not an object")
     return value
+
+
+#: what a result's ``cu_number_style`` may be (sync.etims.settings.CuNumberStyle's values)
+CU_NUMBER_STYLES = ("invcNo", "curRcptNo")
+
+
+def _style(item: dict[str, Any]) -> str:
+    value = item.get("cu_number_style")
+    if value is None:
+        return ""
+    if value not in CU_NUMBER_STYLES:
+        raise ValueError(f"cu_number_style {value!r} is not one of {', '.join(CU_NUMBER_STYLES)}")
+    return str(value)
 
 
 def parse_held(body: dict[str, Any]) -> HeldAtHeadOffice | None:
@@ -181,6 +197,7 @@ def parse_results(body: Any, after: int) -> tuple[list[EtimsResult], int]:
                     device=device,
                     verify_host=_str(item, "verify_host"),
                     bands=_opt_obj(item, "bands"),
+                    cu_number_style=_style(item),
                 )
             )
     except (KeyError, TypeError, ValueError) as exc:

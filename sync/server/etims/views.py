@@ -49,6 +49,7 @@ from rest_framework.response import Response
 from sync.etims.models import DeviceInfo, Signature
 from sync.etims.public import TOKEN_CHARS
 from sync.etims.receipt import BAND_FIELDS, scu_block
+from sync.etims.settings import CuNumberStyle
 from sync.server.api import serializers as api_s
 from sync.server.api.auth import terminal_of
 from sync.server.api.throttles import AddressThrottle
@@ -89,6 +90,12 @@ class EtimsResult(serializers.Serializer):  # the schema's shape only
     #: the signed invoice's band fields as submitted (``taxblAmtA..E``, ``taxAmtA..E``,
     #: ``taxRtA..E``, ``totAmt``): the till prints KRA's tax table from them
     bands = serializers.DictField(allow_null=True, required=False)
+    #: what follows ``sdcId/`` in the CU invoice number (``invcNo`` or ``curRcptNo``,
+    #: reference 4.3, CONFLICT): head office's setting, so the till prints what its
+    #: customer page shows
+    cu_number_style = serializers.ChoiceField(
+        choices=[s.value for s in CuNumberStyle], required=False
+    )
 
 
 class EtimsHeld(serializers.Serializer):  # the schema's shape only
@@ -135,7 +142,12 @@ def _original_numbers(rows: list[QueueEntry]) -> dict[tuple[int, str], int | Non
     return out
 
 
-def result_of(row: QueueEntry, org_invc_no: int | None, verify_host: str) -> dict[str, Any]:
+def result_of(
+    row: QueueEntry,
+    org_invc_no: int | None,
+    verify_host: str,
+    style: CuNumberStyle = CuNumberStyle.INVOICE,
+) -> dict[str, Any]:
     """One outcome as the pull lists it."""
     signed = row.state == "signed" and hasattr(row, "signed")
     return {
@@ -152,6 +164,7 @@ def result_of(row: QueueEntry, org_invc_no: int | None, verify_host: str) -> dic
         "device": row.branch.device if signed else None,
         "verify_host": verify_host,
         "bands": submitted_bands(row.request) if signed else None,
+        "cu_number_style": style.value,
     }
 
 
@@ -190,9 +203,15 @@ def etims_results_view(request: Request) -> Response:
     if request.query_params.get("no_credit") != "1":  # an older till: it would stop there
         rows = [r for r in page if r.state != NO_CREDIT_NOTE]
     originals = _original_numbers(rows)
-    host = settings_from_environment().verify_host
+    settings = settings_from_environment()
     results = [
-        result_of(r, originals.get((r.branch_id, r.original_doc_id or "")), host) for r in rows
+        result_of(
+            r,
+            originals.get((r.branch_id, r.original_doc_id or "")),
+            settings.verify_host,
+            settings.cu_number_style,
+        )
+        for r in rows
     ]
     return Response(
         {
