@@ -22,7 +22,8 @@ pull brings how many of this till's documents head office holds unsigned and the
 time (``held``, :meth:`HeadOfficeEtims.held`, kept in the file across restarts; not known
 from an older head office), in the view's waiting count and its oldest age, reason
 :data:`HELD_AT_HEAD_OFFICE`. The alert's limit is the till's ``[etims]
-max_queue_age_hours`` when it has that section (:func:`alert_after_of`), else 24 h.
+max_queue_age_hours`` when it has that section (:func:`alert_after_of`), else head
+office's, sent with ``held`` (the dashboard's limit), else 24 h.
 
 A refund that needs no credit note (a return without a receipt, or a refund of a sale
 that was not a KRA invoice: head office settles it ``no_credit``) gets no KRA block:
@@ -83,14 +84,15 @@ DEFAULT_ALERT_AFTER = timedelta(hours=24)
 HELD_STATE = "held"
 
 
-def alert_after_of(config: Any) -> timedelta:
-    """The age alert's limit of an enrolled till: ``[etims] max_queue_age_hours`` when
-    its config has an ``[etims]`` section (the same key as a standalone till's), else
-    :data:`DEFAULT_ALERT_AFTER`."""
+def alert_after_of(config: Any) -> timedelta | None:
+    """The age alert's limit an enrolled till sets itself: ``[etims]
+    max_queue_age_hours`` when its config has an ``[etims]`` section (the same key as a
+    standalone till's); None without one (then head office's limit, which each results
+    answer carries, else :data:`DEFAULT_ALERT_AFTER`)."""
     etims = getattr(config, "etims", None)
     settings = getattr(etims, "settings", None)
     limit = getattr(settings, "queue_alert_after", None)
-    return limit if isinstance(limit, timedelta) else DEFAULT_ALERT_AFTER
+    return limit if isinstance(limit, timedelta) else None
 
 
 def _now() -> datetime:
@@ -117,7 +119,7 @@ class HeadOfficeEtims:
         head_office_url: str = "",
         token: str = "",
         clock: Callable[[], datetime] = _now,
-        alert_after: timedelta = DEFAULT_ALERT_AFTER,
+        alert_after: timedelta | None = None,
         cu_number_style: CuNumberStyle = CuNumberStyle.INVOICE,
         evidence: EtimsEvidence | None = None,
         db: Database | None = None,
@@ -208,10 +210,23 @@ class HeadOfficeEtims:
             value["count"] = held.count
             oldest = held.oldest_made_at
             value["oldest_made_at"] = None if oldest is None else oldest.isoformat()
+            if held.alert_after is not None:  # head office's limit (the dashboard's)
+                value["alert_after_hours"] = held.alert_after / timedelta(hours=1)
         with self._lock:
             if self._queue.load_state(HELD_STATE) != value:  # most pulls: no write
                 self._queue.save_state(HELD_STATE, value)
         self.publish()
+
+    def _limit(self) -> timedelta:
+        """The age alert's limit: the till's own ``[etims]`` one, else the one head
+        office last sent (review r14d: a till without ``[etims]`` alerted at 24 h while
+        the dashboard alerted at head office's), else 24 h. The caller holds ``_lock``."""
+        if self._alert_after is not None:
+            return self._alert_after
+        hours = (self._queue.load_state(HELD_STATE) or {}).get("alert_after_hours")
+        if isinstance(hours, int | float) and not isinstance(hours, bool) and hours > 0:
+            return timedelta(hours=hours)
+        return DEFAULT_ALERT_AFTER
 
     def _held(self) -> tuple[int, datetime | None]:
         """The last ``held`` kept: how many, the oldest's time; (0, None) when not known.
@@ -317,7 +332,8 @@ class HeadOfficeEtims:
         not_sent, unsent_rows = self._unsent()
         with self._lock:
             key = str((self._queue.load_state("branch") or {}).get("key", ""))
-            stats = self._queue.stats(key, now, self._alert_after)
+            limit = self._limit()
+            stats = self._queue.stats(key, now, limit)
             open_rows = self._queue.entries(key, (EntryState.WAITING, EntryState.PARKED))
             signed = self._queue.entries(key, (EntryState.SIGNED,))[-SIGNED_ROWS:]
             settled = self._queue.entries(key, (EntryState.NO_CREDIT_NOTE,))[-SIGNED_ROWS:]
@@ -341,7 +357,7 @@ class HeadOfficeEtims:
                 signed=stats.signed,
                 parked=stats.parked,
                 oldest_unsigned=min(oldest) if oldest else None,
-                alert_after=self._alert_after,
+                alert_after=limit,
                 rows=tuple(rows),
                 no_credit_note=stats.no_credit_note,
             )
@@ -355,12 +371,12 @@ def etims_results_puller(
     token: str,
     database_path: Path,
     *,
-    alert_after: timedelta = DEFAULT_ALERT_AFTER,
+    alert_after: timedelta | None = None,
 ) -> EtimsResultPuller:
     """The agent's eTIMS pull for an enrolled till, its answers kept beside the till's
     database; the screens follow head office's answers from now on. ``alert_after``:
-    the age alert's limit (the till's ``[etims] max_queue_age_hours``:
-    :func:`alert_after_of` its config)."""
+    the age alert's limit when the till sets one (``[etims] max_queue_age_hours``:
+    :func:`alert_after_of` its config); None: head office's."""
     hq: HeadOfficeEtims | None = getattr(terminal, "etims_head_office", None)
     if hq is not None:
         hq.follow(head_office_url, token)  # enrolled again: its new token and address

@@ -25,7 +25,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pos.store import sync_state
@@ -77,6 +77,8 @@ class HeldAtHeadOffice:
 
     count: int
     oldest_made_at: datetime | None  #: aware; None when ``count`` is 0
+    #: head office's age alert limit; None from a head office that does not send it
+    alert_after: timedelta | None = None
 
 
 #: stores one outcome; returns what became of it ("stored", "already", ...) for the log
@@ -141,17 +143,26 @@ def parse_held(body: dict[str, Any]) -> HeldAtHeadOffice | None:
             raise ValueError("held.oldest_made_at has no time zone")
     if count and oldest is None:
         raise ValueError("held.oldest_made_at is missing")
-    return HeldAtHeadOffice(count, oldest if count else None)
+    hours = held.get("alert_after_hours")
+    limit: timedelta | None = None
+    if hours is not None:
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= 720:
+            raise ValueError("held.alert_after_hours is not a number of hours (0 to 720)")
+        limit = timedelta(hours=hours)
+    return HeldAtHeadOffice(count, oldest if count else None, limit)
 
 
 def parse_answer(body: Any, after: int) -> tuple[list[EtimsResult], int, HeldAtHeadOffice | None]:
-    """:func:`parse_results` and :func:`parse_held` of one answer; anything malformed is
-    :class:`BadResults` and nothing of the answer is applied."""
+    """:func:`parse_results` and :func:`parse_held` of one answer; malformed results are
+    :class:`BadResults` and nothing of the answer is applied. A malformed ``held`` alone
+    is logged and taken as not known: the signatures beside it are still applied (review
+    r14d)."""
     results, next_after = parse_results(body, after)
     try:
         held = parse_held(body)
     except (KeyError, TypeError, ValueError) as exc:
-        raise BadResults(f"The head office sent bad eTIMS results: {exc}") from None
+        log.warning("head office sent a bad eTIMS 'held' (taken as not known): %s", exc)
+        held = None
     return results, next_after, held
 
 
@@ -177,7 +188,10 @@ def parse_results(body: Any, after: int) -> tuple[list[EtimsResult], int]:
             last = seq
             state = _str(item, "state")
             if state not in STATES:
-                raise ValueError(f"state {state!r} is unknown")
+                # a newer head office's state: not for this till; the cursor passes it
+                # rather than stopping at it for ever (review r14d)
+                log.warning("eTIMS result %s has a state this till does not know: %r", seq, state)
+                continue
             signature, device = _opt_obj(item, "signature"), _opt_obj(item, "device")
             invc_no = _opt_int(item, "invc_no")
             if state == "signed" and (signature is None or device is None or invc_no is None):

@@ -5,12 +5,12 @@ settled without a credit note (``no_credit``) is a result like the others."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from sync.agent.etims_results import BadResults, HeldAtHeadOffice, parse_answer
+from sync.agent.etims_results import HeldAtHeadOffice, parse_answer
 
 
 def _result(seq: int, state: str) -> dict[str, Any]:
@@ -62,11 +62,35 @@ def test_held_is_read_with_its_oldest_time() -> None:
         {"count": 2, "oldest_made_at": "2026-03-02T07:33:00"},  # no time zone
     ],
 )
-def test_a_malformed_held_is_a_bad_answer(held: Any) -> None:
-    with pytest.raises(BadResults):
-        parse_answer({"results": [], "next_after": 0, "held": held}, 0)
+def test_a_malformed_held_is_not_known_and_the_results_beside_it_still_count(
+    held: Any,
+) -> None:
+    """A bad ``held`` alone does not throw away the signatures beside it (review r14d):
+    logged, taken as not known."""
+    results, after, got = parse_answer(
+        {"results": [_result(1, "no_credit")], "next_after": 1, "held": held}, 0
+    )
+    assert [(r.seq, r.state) for r in results] == [(1, "no_credit")]
+    assert (after, got) == (1, None)
 
 
-def test_an_unknown_state_is_still_refused() -> None:
-    with pytest.raises(BadResults, match="unknown"):
-        parse_answer({"results": [_result(1, "lost")], "next_after": 1}, 0)
+def test_a_state_this_till_does_not_know_is_passed_not_a_stop() -> None:
+    """A newer head office's state: skipped, the cursor past it, the rest applied; a
+    till that refused the page would ask for it again for ever (review r14d)."""
+    results, after, _held = parse_answer(
+        {"results": [_result(1, "lost"), _result(2, "no_credit")], "next_after": 2}, 0
+    )
+    assert [(r.seq, r.state) for r in results] == [(2, "no_credit")]
+    assert after == 2
+
+
+def test_head_offices_alert_limit_is_read_with_held() -> None:
+    body = {
+        "results": [],
+        "next_after": 0,
+        "held": {"count": 0, "oldest_made_at": None, "alert_after_hours": 6},
+    }
+    held = parse_answer(body, 0)[2]
+    assert held == HeldAtHeadOffice(0, None, timedelta(hours=6))
+    body["held"] = {"count": 0, "oldest_made_at": None, "alert_after_hours": 0}
+    assert parse_answer(body, 0)[2] is None  # not a limit: held not known

@@ -87,7 +87,7 @@ def test_a_pushed_sale_kra_has_not_signed_is_held_with_its_age_until_signed(
     assert _round(device, box).signed == 3
     body = _pull(client, till)
     assert {r["state"] for r in body["results"]} == {"signed"}
-    assert body["held"] == {"count": 0, "oldest_made_at": None}
+    assert body["held"] == {"count": 0, "oldest_made_at": None, "alert_after_hours": 24.0}
     # a result names an entry from then on: never counted twice, even put back waiting
     assert _pull(client, till, after=body["next_after"])["held"]["count"] == 0
 
@@ -246,3 +246,30 @@ def test_refunds_settled_before_this_version_get_their_results_numbers(
         ("settled-0", "no_credit"),
         ("settled-1", "no_credit"),
     ]
+
+
+def test_a_put_back_sale_in_doubt_again_reaches_the_till_as_unsigned(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    """Put back, then claimed again while KRA is away: in doubt with its result number.
+    The till is told "waiting" (still unsigned, a state it knows), not "in_doubt", which
+    it refused with the whole page, its pull stuck there for ever (review r14d)."""
+    from django.utils import timezone
+
+    from sync.agent.etims_results import parse_answer
+    from sync.server.etims.store import DjangoQueue
+
+    device = _device(branch)
+    till = enroll(client, device.store)
+    applied(client, till, [till.sale("65", 2)])
+    row = QueueEntry.objects.get(branch=device)
+    DjangoQueue().settle(device.key, timezone.now(), park=(row.id, "910: bad"))  # refused
+    DjangoQueue().unpark(device.key, row.id, timezone.now())  # the manager puts it back
+    QueueEntry.objects.filter(id=row.id).update(state="in_doubt", invc_no=1)  # claimed
+    body = _pull(client, till)
+    assert [r["state"] for r in body["results"]] == ["parked", "waiting"][-len(body["results"]) :]
+    results, after, held = parse_answer(body, 0)
+    assert results[-1].state == "waiting"
+    assert after == body["next_after"]
+    assert held is not None
+    assert held.alert_after is not None  # head office's limit travels with held

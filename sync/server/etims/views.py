@@ -28,7 +28,9 @@ tax invoice), not "not yet signed" for ever.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Min
@@ -56,7 +58,7 @@ from sync.server.api.throttles import AddressThrottle
 from sync.server.callbacks.views import result_cursor
 from sync.server.etims.i18n import OWN_LABELS, in_page_language
 from sync.server.etims.models import NO_CREDIT_NOTE, QueueEntry, made_expression
-from sync.server.etims.worker import settings_from_environment
+from sync.server.etims.worker import alert_after_from_environment, settings_from_environment
 
 _ERR = OpenApiResponse(api_s.ErrorBody)
 PAGE = 200
@@ -104,6 +106,9 @@ class EtimsHeld(serializers.Serializer):  # the schema's shape only
 
     count = serializers.IntegerField()
     oldest_made_at = serializers.DateTimeField(allow_null=True)
+    #: head office's age alert limit (``KAUNTA_ETIMS_MAX_QUEUE_AGE_HOURS``): a till
+    #: without an ``[etims]`` section of its own alerts at the same age as the dashboard
+    alert_after_hours = serializers.FloatField(required=False)
 
 
 class EtimsResults(serializers.Serializer):
@@ -123,10 +128,14 @@ def held_of(terminal: Any) -> dict[str, Any]:
         terminal=terminal, result_seq__isnull=True, state__in=HELD_STATES
     ).aggregate(n=Count("id"), oldest=Min(made_expression()))
     oldest = found["oldest"]
-    return {
+    held: dict[str, Any] = {
         "count": int(found["n"] or 0),
         "oldest_made_at": None if oldest is None else oldest.isoformat(),
     }
+    # a bad setting is said on the dashboard; the till then keeps its own limit
+    with contextlib.suppress(ValueError):
+        held["alert_after_hours"] = alert_after_from_environment() / timedelta(hours=1)
+    return held
 
 
 def _original_numbers(rows: list[QueueEntry]) -> dict[tuple[int, str], int | None]:
@@ -154,7 +163,10 @@ def result_of(
         "seq": row.result_seq,
         "doc_id": row.doc_id,
         "kind": row.kind,
-        "state": row.state,
+        # in doubt (a put-back entry claimed again keeps its result number): to the till
+        # it is still unsigned, one of the states it knows (review r14d: it refused the
+        # page and its pull stopped there)
+        "state": "waiting" if row.state == "in_doubt" else row.state,
         "receipt_number": str(row.body.get("receipt_number", "")),
         "branch": row.branch.key,
         "invc_no": row.invc_no if signed else None,
