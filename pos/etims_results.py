@@ -189,6 +189,7 @@ class HeadOfficeEtims:
                 state=EntryState(result.state),
                 signature=signature,
                 reason=result.reason,
+                made_at=result.made_at,
             )
         if result.state == "parked":
             log.warning(

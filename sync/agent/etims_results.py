@@ -68,6 +68,9 @@ class EtimsResult:
     #: head office's ``cu_number_style`` ("invcNo" / "curRcptNo"); "" from a head office
     #: that does not send it (the till then keeps the default, invcNo)
     cu_number_style: str = ""
+    #: when the till made the document (aware); None from a head office that does not
+    #: send it (the till then ages the entry from when the result came)
+    made_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,18 @@ def _opt_obj(item: dict[str, Any], key: str) -> dict[str, Any] | None:
     if value is not None and not isinstance(value, dict):
         raise ValueError(f"{key} is not an object")
     return value
+
+
+def _opt_time(item: dict[str, Any], key: str) -> datetime | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key} is not text")
+    at = datetime.fromisoformat(value)
+    if at.tzinfo is None:
+        raise ValueError(f"{key} has no time zone")
+    return at
 
 
 #: what a result's ``cu_number_style`` may be (sync.etims.settings.CuNumberStyle's values)
@@ -212,6 +227,7 @@ def parse_results(body: Any, after: int) -> tuple[list[EtimsResult], int]:
                     verify_host=_str(item, "verify_host"),
                     bands=_opt_obj(item, "bands"),
                     cu_number_style=_style(item),
+                    made_at=_opt_time(item, "made_at"),
                 )
             )
     except (KeyError, TypeError, ValueError) as exc:

@@ -690,12 +690,15 @@ class SqliteQueue(QueueStore):
         state: EntryState,
         signature: Signature | None = None,
         reason: str = "",
+        made_at: datetime | None = None,
     ) -> str:
         """Keep what head office's queue decided for one of this till's documents (an
         enrolled store: head office numbers and submits). A signature is stored exactly
         as a standalone till stores its own (``etims_signed``: immutable, chained); a
         refusal or a put-back only moves the entry's state and reason. A signed entry
-        stays signed. Returns "stored", "already" (signed before) or "updated"."""
+        stays signed. Returns "stored", "already" (signed before) or "updated".
+        ``made_at``: when the document was made, kept as a new entry's age (else
+        ``now``), so a refused sale a day old is not counted as new."""
         if state is EntryState.SIGNED and signature is None:
             raise ValueError("a signed outcome needs its signature")
         with self._write() as db:
@@ -712,7 +715,7 @@ class SqliteQueue(QueueStore):
                         doc_id,
                         kind.value,
                         json.dumps(body, sort_keys=True),
-                        _iso(now),
+                        _iso(made_at or now),
                         _iso(now),
                     ),
                 )

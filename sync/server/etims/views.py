@@ -98,6 +98,8 @@ class EtimsResult(serializers.Serializer):  # the schema's shape only
     cu_number_style = serializers.ChoiceField(
         choices=[s.value for s in CuNumberStyle], required=False
     )
+    #: when the till made the document (the entry's age at the till is from then)
+    made_at = serializers.DateTimeField(required=False)
 
 
 class EtimsHeld(serializers.Serializer):  # the schema's shape only
@@ -177,6 +179,9 @@ def result_of(
         "verify_host": verify_host,
         "bands": submitted_bands(row.request) if signed else None,
         "cu_number_style": style.value,
+        # when the document was made: the till ages a refused or put-back entry from it,
+        # not from when it heard (review r14d)
+        "made_at": row.made.isoformat(),
     }
 
 
