@@ -130,11 +130,15 @@ CU_NUMBER_STYLES = ("invcNo", "curRcptNo")
 
 
 def _style(item: dict[str, Any]) -> str:
+    """The result's ``cu_number_style``; "" (the till's default) when absent or one this
+    till does not know: logged, not a refusal of the page (review r14e: that would stop
+    the pull, as an unknown state did)."""
     value = item.get("cu_number_style")
     if value is None:
         return ""
     if value not in CU_NUMBER_STYLES:
-        raise ValueError(f"cu_number_style {value!r} is not one of {', '.join(CU_NUMBER_STYLES)}")
+        log.warning("head office sent a cu_number_style this till does not know: %r", value)
+        return ""
     return str(value)
 
 

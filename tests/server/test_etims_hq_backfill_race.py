@@ -170,7 +170,8 @@ def test_a_device_with_sales_in_its_queue_keeps_its_store(
     client: Client, branch: tuple[str, str]
 ) -> None:
     """Queued, not yet numbered: moving the device would send this store's sale under
-    another store's branch (review r14c); refused by the model."""
+    another store's branch (review r14c); refused by the model. Its PIN, branch id and
+    serial stay open until KRA knows the device."""
     from sync.server.etims.models import BranchIdentityFrozen
 
     store, other = new_store(), new_store()
@@ -184,6 +185,13 @@ def test_a_device_with_sales_in_its_queue_keeps_its_store(
     device.store = other
     with pytest.raises(BranchIdentityFrozen):
         device.save()
+    # its serial, typed wrong and never set up with KRA, can still be put right (review
+    # r14e: frozen too, the store's sales could never reach KRA, and no way out)
+    device.refresh_from_db()
+    device.device_serial = branch[1] + "-FIXED"
+    device.full_clean()
+    device.save()
+    assert BranchDevice.objects.get(pk=device.pk).device_serial.endswith("-FIXED")
 
 
 def test_the_store_keeps_pushing_while_its_new_device_backfills_its_history(

@@ -148,3 +148,27 @@ def test_sales_waiting_with_no_recent_round_say_the_worker_may_be_down(
     # a round a moment ago: nothing said
     BranchDevice.objects.filter(pk=device.pk).update(last_round_at=datetime.now(UTC))
     assert "no worker round lately" not in _row(admin, store.code)
+
+
+def test_a_long_drain_that_signs_is_not_taken_for_a_stopped_worker(
+    client: Client, box: EtimsSandbox, branch: tuple[str, str]
+) -> None:
+    """The last round ended an hour ago, but a round since has been signing (a backlog's
+    drain, its end not written yet): its newest signature is progress, no stale tag
+    (review r14e)."""
+    from sync.server.etims.models import SignedInvoice
+
+    store = new_store()
+    device = BranchDevice.objects.create(
+        store=store, tin=DEMO_TIN, bhf_id=branch[0], device_serial=branch[1]
+    )
+    till = enroll(client, store)
+    applied(client, till, [till.sale("65")])
+    secrets = EnvironmentSecrets(env={})
+    assert run_round(device, settings=hq_settings(box), secrets=secrets).signed == 1
+    applied(client, till, [till.sale("80")])  # waiting: the drain goes on
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    BranchDevice.objects.filter(pk=device.pk).update(last_round_at=hour_ago)
+    assert SignedInvoice.objects.filter(branch=device).count() == 1  # signed just now
+    admin = _admin()
+    assert "no worker round lately" not in _row(admin, store.code)

@@ -13,7 +13,7 @@ from django.test import Client
 
 from pos.etims_results import HeadOfficeEtims
 from pos.services.etims import EtimsService
-from sync.agent.etims_results import BadResults, parse_answer
+from sync.agent.etims_results import parse_answer
 from sync.etims.sandbox import DEMO_TIN, EtimsSandbox
 from sync.server.etims.models import BranchDevice, QueueEntry
 from sync.server.etims.store import EnvironmentSecrets
@@ -65,7 +65,7 @@ def test_the_tills_cu_number_is_head_offices_style(
         copy.close()
 
 
-def test_a_style_the_till_does_not_know_refuses_the_answer() -> None:
+def test_a_style_the_till_does_not_know_is_its_default_not_a_stop() -> None:
     item = {
         "seq": 1,
         "doc_id": "d",
@@ -81,8 +81,8 @@ def test_a_style_the_till_does_not_know_refuses_the_answer() -> None:
         "verify_host": "https://etims.example",
         "cu_number_style": "sdcId",
     }
-    with pytest.raises(BadResults):
-        parse_answer({"results": [item], "next_after": 1}, 0)
+    [unknown], _, _ = parse_answer({"results": [item], "next_after": 1}, 0)
+    assert unknown.cu_number_style == ""  # the default, and the page still applied
     del item["cu_number_style"]  # an older head office: the default style
     [result], _, _ = parse_answer({"results": [item], "next_after": 1}, 0)
     assert result.cu_number_style == ""

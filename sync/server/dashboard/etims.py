@@ -45,6 +45,7 @@ from sync.server.etims.models import (
     BranchDevice,
     QueueAction,
     QueueEntry,
+    SignedInvoice,
     made_expression,
 )
 from sync.server.etims.put_back import (
@@ -121,7 +122,18 @@ def branches(
             .order_by("-at", "-id")[:ROWS]
         )
         unsent = counts.get("waiting", 0) + counts.get("in_doubt", 0)
-        last = device.last_round_at
+        # a round's end, or its newest signature: a long drain is progress too (review
+        # r14e: "no worker round lately" showed while the worker drained a backlog)
+        newest = (
+            SignedInvoice.objects.filter(branch=device)
+            .order_by("-invc_no")  # the (branch, invc_no) index: one row read
+            .values_list("signed_at", flat=True)
+            .first()
+            if unsent
+            else None
+        )
+        moments = [t for t in (device.last_round_at, newest) if t is not None]
+        last = max(moments) if moments else None
         out.append(
             {
                 "device": device,

@@ -12,7 +12,6 @@ from django.http import HttpRequest
 
 from sync.server.accounts.access import RoleAdmin
 from sync.server.etims.models import (
-    IDENTITY_FIELDS,
     BranchDevice,
     QueueAction,
     QueueEntry,
@@ -39,10 +38,10 @@ class BranchDeviceAdmin(RoleAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """The branch identity is read only once the device is in use: a new PIN or
         branch id would carry its counter, its chain and its key's name to another
-        branch (``BranchDevice.in_use``)."""
+        branch; a new store, its queued sales (``BranchDevice.frozen_fields``)."""
         fields = tuple(super().get_readonly_fields(request, obj))
-        if isinstance(obj, BranchDevice) and obj.in_use():
-            fields += IDENTITY_FIELDS
+        if isinstance(obj, BranchDevice):
+            fields += obj.frozen_fields()
         return fields
 
 

@@ -62,7 +62,7 @@ def validate_branch_id(value: str) -> None:
 
 #: the fields that say which KRA branch a device is: its invoices, its counter and its
 #: communication key (``etims.cmc_key.<PIN>.<branch>``) belong to them, so they are
-#: frozen once the device is set up with KRA or has anything in its queue
+#: frozen once the device is set up with KRA (the store alone while it holds queued sales)
 IDENTITY_FIELDS = ("store", "tin", "bhf_id", "device_serial")
 
 
@@ -104,26 +104,44 @@ class BranchDevice(models.Model):
     def __str__(self) -> str:
         return f"{self.store} {self.key}"
 
-    def in_use(self) -> bool:
-        """Whether this device's stored row is set up with KRA (``device``) or holds
-        anything in its queue (numbered or not) or a signature: from then on its PIN,
-        branch id, serial and store are what KRA, the chain (its links cover the branch
-        key), the counter and the queued sales know it by, and a change would move them
-        to another branch or store (a store's queued sale sent under another store's
-        branch: review r14c). One query."""
+    def frozen_fields(self) -> tuple[str, ...]:
+        """Which identity fields (:data:`IDENTITY_FIELDS`) of this device's stored row may
+        no longer change (one query):
+
+        - all four once it is set up with KRA (``device``), or has an invoice numbered or
+          signed: they are what KRA, the chain (its links cover the branch key) and the
+          counter know it by, and a change would move them to another branch;
+        - ``store`` alone while it merely holds sales in its queue: moving the device
+          would send one store's sales under another's branch (review r14c), while a PIN,
+          branch id or serial typed wrong before the first set-up can still be put right
+          (nothing of it has reached KRA; review r14e)."""
         if self.pk is None:
-            return False
+            return ()
+        numbered = QueueEntry.objects.filter(branch=OuterRef("pk"), invc_no__isnull=False)
         queued = QueueEntry.objects.filter(branch=OuterRef("pk"))
         signed = SignedInvoice.objects.filter(branch=OuterRef("pk"))
-        return (
+        found = (
             BranchDevice.objects.filter(pk=self.pk)
-            .filter(Q(device__isnull=False) | Exists(queued) | Exists(signed))
-            .exists()
+            .annotate(
+                known=Q(device__isnull=False) | Exists(numbered) | Exists(signed),
+                holds=Exists(queued),
+            )
+            .values("known", "holds")
+            .first()
         )
+        if found is None:
+            return ()
+        if found["known"]:
+            return IDENTITY_FIELDS
+        return ("store",) if found["holds"] else ()
+
+    def in_use(self) -> bool:
+        """Whether any identity field is frozen (:meth:`frozen_fields`)."""
+        return bool(self.frozen_fields())
 
     def identity_changes(self) -> list[str]:
         """The identity fields (:data:`IDENTITY_FIELDS`) this object changes from its
-        stored row while that row is :meth:`in_use` (empty: nothing refused)."""
+        stored row that :meth:`frozen_fields` keeps (empty: nothing refused)."""
         if self.pk is None:
             return []
         stored = (
@@ -139,7 +157,10 @@ class BranchDevice(models.Model):
             if stored["store_id" if name == "store" else name]
             != getattr(self, "store_id" if name == "store" else name)
         ]
-        return changed if changed and self.in_use() else []
+        if not changed:
+            return []
+        frozen = self.frozen_fields()
+        return [name for name in changed if name in frozen]
 
     def _refuse_identity_change(self) -> None:
         changed = self.identity_changes()
