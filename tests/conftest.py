@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import keyring
 import pytest
 
 from pos.demo import CATALOG_CSV, DEMO_USERS
@@ -24,6 +25,7 @@ from pos.services.auth import Role, UserSummary
 from pos.services.context import Policy, TerminalContext
 from pos.services.terminal import DemoUser, Terminal
 from pos.store import repositories as repo
+from tests.test_secrets import MemoryKeyring
 
 #: When the shop opens in tests: Monday 2 March 2026, 07:30 UTC (10:30 in Nairobi).
 CLOCK_START = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
@@ -140,3 +142,16 @@ def product(terminal: Terminal) -> CatalogItem:
     assert item is not None
     assert item.active
     return item
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The OS keyring replaced by one in memory for the test (secrets, enrollment tokens,
+    eTIMS keys), the real one put back afterwards."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

@@ -22,7 +22,6 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-import keyring
 import pytest
 
 from pos.app import start_sync
@@ -48,17 +47,6 @@ from tests.test_secrets import MemoryKeyring
 
 pytestmark = pytest.mark.slow
 __all__ = ["kra", "office"]  # head office and the simulator, shared with test_hq_results
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

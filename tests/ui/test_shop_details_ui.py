@@ -3,11 +3,9 @@ by the wizard's config, and the live/training marker on the login and sale scree
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import keyring
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea
@@ -182,17 +180,6 @@ def test_an_enrolled_till_shows_head_office_as_the_owner(make_till: MakeTill) ->
     till.until(lambda: dialog.saved is not None)
     assert dialog.saved is not None
     assert dialog.saved.changed == ("phone",)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 def test_etims_is_initialised_from_the_screen_and_saved_for_the_next_start(

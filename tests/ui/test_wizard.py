@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
@@ -29,17 +28,6 @@ from tests.test_secrets import MemoryKeyring
 
 GOOD_CSV = "sku,name,price,vat_class,barcode\nSUG-1,Sugar 1kg,180.00,S,6161101600019\n"
 BAD_ROW = "SALT-1,Salt 500g,not-a-price,S,\n"
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -5,11 +5,7 @@ reaches the screens' service (``Terminal.headoffice``)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
-
-import keyring
-import pytest
 
 from pos.app import start_sync
 from pos.config import Config, load_config
@@ -21,17 +17,6 @@ from sync.agent.enroll import Credentials, save
 from tests.sync.agent.conftest import sell
 from tests.sync.agent.headoffice import HeadOffice
 from tests.test_secrets import MemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 def _config(tmp_path: Path, *, training: bool) -> Config:
