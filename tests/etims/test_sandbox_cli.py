@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,9 +20,12 @@ from sync.etims.sandbox.server import CONTROL_PREFIX
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_command_serves_a_simulator_that_initialises_the_demo_device() -> None:
+@contextmanager
+def serving(args: list[str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """The command ``python args...`` serving a simulator: (the process, its URL); stopped
+    with Ctrl+C (SIGINT) afterwards, which must end it with 0."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pos.cli", "--training", "sandbox", "etims", "--port", "0"],
+        [sys.executable, *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -31,7 +36,15 @@ def test_the_command_serves_a_simulator_that_initialises_the_demo_device() -> No
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert "eTIMS OSCU sandbox running at http://127.0.0.1:" in first, proc.stderr
-        url = first.rsplit(" ", 1)[1].strip()
+        yield proc, first.rsplit(" ", 1)[1].strip()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    assert proc.returncode == 0
+
+
+def test_the_command_serves_a_simulator_that_initialises_the_demo_device() -> None:
+    with serving(["-m", "pos.cli", "--training", "sandbox", "etims", "--port", "0"]) as (_, url):
         reply = requests.post(
             url + "/selectInitOsdcInfo",
             json={"tin": DEMO_TIN, "bhfId": "00", "dvcSrlNo": DEMO_SERIAL},
@@ -39,10 +52,6 @@ def test_the_command_serves_a_simulator_that_initialises_the_demo_device() -> No
         ).json()
         assert reply["resultCd"] == "000"
         assert reply["data"]["info"]["sdcId"].startswith("KRACU")
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(30)
-    assert proc.returncode == 0
 
 
 #: two devices of another taxpayer; the serial may hold slashes and colons
@@ -69,19 +78,8 @@ def test_device_options_approve_those_devices_instead_of_the_demo_ones(command: 
     """``--device TIN:BHF:SERIAL`` (repeatable), a real process: the named devices
     initialise (000), the demo one is not approved (901)."""
     options = [arg for tin, bhf, serial in DEVICES for arg in ("--device", f"{tin}:{bhf}:{serial}")]
-    proc = subprocess.Popen(
-        [sys.executable, *COMMANDS[command], "--port", "0", *options],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
+    with serving([*COMMANDS[command], "--port", "0", *options]) as (proc, url):
         assert proc.stdout is not None
-        first = proc.stdout.readline()
-        assert "eTIMS OSCU sandbox running at http://127.0.0.1:" in first, proc.stderr
-        url = first.rsplit(" ", 1)[1].strip()
         listed = [proc.stdout.readline() for _ in DEVICES]
         assert listed == [
             f"  device:          tin {t}, branch {b}, serial {s}\n" for t, b, s in DEVICES
@@ -97,10 +95,6 @@ def test_device_options_approve_those_devices_instead_of_the_demo_ones(command: 
         missing = requests.get(control, params={"bhfId": "00"}, timeout=10)
         assert missing.status_code == 400
         assert "no device" in missing.json()["error"]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(30)
-    assert proc.returncode == 0
 
 
 @pytest.mark.parametrize(
