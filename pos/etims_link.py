@@ -45,6 +45,7 @@ from sqlalchemy import select
 from pos.domain.messages import Message
 from pos.domain.tax import KENYA_VAT, TaxTable
 from pos.etims_evidence import EtimsEvidence, check_in_background, evidence_for
+from pos.etims_results import signed_kra_block
 from pos.services.etims import (
     EtimsPhase,
     EtimsService,
@@ -733,15 +734,7 @@ class EtimsLink:
             copy=copy,
             request=entry.request,  # KRA's tax table as submitted, not recomputed
         )
-        return KraBlock(
-            signed=True,
-            title=block.title,
-            rows=tuple(block.lines()),
-            qr_url=block.qr_url,
-            training=self.training,
-            bands=block.bands,
-            total=block.total,
-        )
+        return signed_kra_block(block, training=self.training)
 
     def registered_skus(self) -> frozenset[str]:
         with self._read_lock:

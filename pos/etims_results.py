@@ -57,7 +57,7 @@ from sync.etims.models import DeviceInfo, Signature
 from sync.etims.public import customer_url, receipt_token, token_hash_of
 from sync.etims.queue import EntryKind, EntryState
 from sync.etims.queue_sqlite import SqliteQueue
-from sync.etims.receipt import scu_block
+from sync.etims.receipt import ScuBlock, scu_block
 from sync.etims.settings import CuNumberStyle
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,20 @@ def alert_after_of(config: Any) -> timedelta | None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def signed_kra_block(block: ScuBlock, *, training: bool = False) -> KraBlock:
+    """The screens' and printer's form of a signed SCU block (till and head office
+    answers alike)."""
+    return KraBlock(
+        signed=True,
+        title=block.title,
+        rows=tuple(block.lines()),
+        qr_url=block.qr_url,
+        training=training,
+        bands=block.bands,
+        total=block.total,
+    )
 
 
 def _style_of(branch: dict[str, Any], default: CuNumberStyle) -> CuNumberStyle:
@@ -270,14 +284,7 @@ class HeadOfficeEtims:
             copy=copy,
             request=bands if isinstance(bands, dict) else None,  # as head office submitted
         )
-        return KraBlock(
-            signed=True,
-            title=block.title,
-            rows=tuple(block.lines()),
-            qr_url=block.qr_url,
-            bands=block.bands,
-            total=block.total,
-        )
+        return signed_kra_block(block)
 
     def _without_receipt(self, doc_id: str) -> bool:
         """Whether ``doc_id`` is one of this till's refunds without an original sale (a
