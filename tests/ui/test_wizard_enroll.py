@@ -46,11 +46,10 @@ from tests.ui.test_wizard import (  # the wizard's fixtures and steps, shared
     _fill_shop,
     _next,
     fresh,
-    memory_keyring,
     wizard,
 )
 
-__all__ = ["fresh", "memory_keyring", "wizard"]  # fixtures used by name
+__all__ = ["fresh", "wizard"]  # fixtures used by name
 
 SUGAR_BARCODE = "6161101600019"
 

@@ -21,7 +21,6 @@ from tests.ui.test_wizard_devices import (  # noqa: F401 (fixtures)
     _next,
     _to_devices,
     fresh,
-    memory_keyring,
     wizard,
 )
 

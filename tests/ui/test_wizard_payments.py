@@ -37,10 +37,9 @@ from tests.ui.test_wizard import (
     _fill_shop,
     _next,
     fresh,
-    memory_keyring,
 )
 
-__all__ = ["fresh", "memory_keyring"]  # the fixtures this module uses from test_wizard
+__all__ = ["fresh"]  # the fixtures this module uses from test_wizard
 
 CALLBACK = "https://hq.example.co.ke/mpesa/callback"
 
