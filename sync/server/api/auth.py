@@ -2,6 +2,12 @@
 
 The token is kept only as its SHA-256; a revoked or unknown token is refused with 401 and
 the error shape ``{"error": {"code", "message"}}`` (see errors.py).
+
+DRF authenticates and checks permissions before it asks the throttles, so a refused call
+never reached them: an address could try tokens (or call with none, or with a revoked one)
+as fast as it liked. A refused call is therefore counted against its address here, by the
+same per-address throttle a good call counts against (:func:`_count_refused`), and answered
+429 with ``Retry-After`` once that address is over its rate.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from sync.server.api.throttles import AddressThrottle
 from sync.server.terminals.models import Terminal, digest
 
 #: where a connection keeps its compiled token look-up (see :func:`terminal_by_token_hash`)
@@ -88,6 +95,15 @@ def terminal_by_token_hash(token_hash: str) -> Terminal | None:
     return None
 
 
+def _count_refused(request: Request) -> None:
+    """Count a call about to be refused (401) against its address; raise ``Throttled``
+    (429, ``Retry-After``) instead when the address has no room left. The view's own
+    throttles never run for a refused call, so it is counted once."""
+    throttle = AddressThrottle()
+    if not throttle.allow_request(getattr(request, "_request", request), None):
+        raise exceptions.Throttled(throttle.wait())
+
+
 class TerminalRefused(exceptions.AuthenticationFailed):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message, code)
@@ -101,17 +117,21 @@ class TerminalTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword:
             return None
         if len(parts) != 2:
+            _count_refused(request)
             raise TerminalRefused("bad_token", "The Authorization header must be 'Token <token>'.")
         try:
             token = parts[1].decode("ascii")
         except UnicodeDecodeError:
+            _count_refused(request)
             raise TerminalRefused("bad_token", "The token is not valid text.") from None
         terminal = terminal_by_token_hash(digest(token))
         if terminal is None:
+            _count_refused(request)
             raise TerminalRefused(
                 "unknown_token", "This terminal is not known here: enroll it again."
             )
         if terminal.revoked:
+            _count_refused(request)
             raise TerminalRefused(
                 "revoked", "This terminal was revoked at head office: ask head office."
             )
@@ -139,4 +159,7 @@ class IsTerminal(BasePermission):
     message = "This call needs a terminal's token: Authorization: Token <token>."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return isinstance(request.auth, Terminal)
+        if isinstance(request.auth, Terminal):
+            return True
+        _count_refused(request)  # a call without a token (or another scheme's)
+        return False
