@@ -91,6 +91,29 @@ def line_refund(
     return max(0, min(cumulative, total_minor) - refunded_minor)
 
 
+def trim_to_paid(amounts: list[int], left: int, rounded_off: int) -> list[int]:
+    """``amounts`` (what each chosen line gives back, in minor units) trimmed, from the
+    last line back, so that together they give back no more than the sale's tenders have
+    ``left``, when the excess comes from the cash rounding taken off the sale
+    (``rounded_off``: how much less than its goods the customer paid, 0 if not less).
+
+    A sale of KES 60.45 collected as 60.00 in cash paid 60.00: the refund of all of it
+    gives back 60.00 (what the customer paid), not 60.45, which no tender has and which
+    would refuse the refund outright. An excess beyond the rounding is left as it is (the
+    tenders' check refuses it with its own message)."""
+    excess = sum(amounts) - left
+    if excess <= 0 or excess > max(0, rounded_off):
+        return list(amounts)
+    out = list(amounts)
+    for i in range(len(out) - 1, -1, -1):
+        take = min(out[i], excess)
+        out[i] -= take
+        excess -= take
+        if excess == 0:
+            break
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class TenderShare:
     """One tender of the original sale and what can still go back to it."""

@@ -54,6 +54,7 @@ from pos.domain.refund import (
     allocate_tenders,
     foreign_share,
     line_refund,
+    trim_to_paid,
 )
 from pos.domain.sale import SaleStatus
 from pos.domain.tax import TaxClass
@@ -502,6 +503,12 @@ class RefundService:
             except RefundError as exc:
                 raise RefundError(LINE_PROBLEM(item=have.name, problem=exc.msg)) from None
             lines.append((n, quantity, minor))
+        # the customer paid the goods less a cash rounding down: the last refund gives back
+        # what was paid, not the rounding too (no tender has it)
+        paid = sum(t.paid.minor for t in view.tenders)
+        left = sum(t.paid.minor - t.refunded.minor for t in view.tenders)
+        trimmed = trim_to_paid([m for _, _, m in lines], left, view.total.minor - paid)
+        lines = [(n, q, m) for (n, q, _), m in zip(lines, trimmed, strict=True)]
         total = Money(sum(m for _, _, m in lines), currency)
         planned_lines = with_vat(
             [
