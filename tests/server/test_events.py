@@ -88,6 +88,37 @@ def test_an_event_sent_again_with_other_content_is_refused_logged_and_never_over
     assert any("other content" in r.getMessage() for r in caplog.records)
 
 
+def test_an_event_sent_again_with_other_content_is_kept_once_however_often_it_comes(
+    client: Client, till: Till, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a till parks the refused event and offers it again every hour: one conflict, one
+    # warning, however many offers
+    doc = till.sale("65")
+    till.push(client, [doc])
+    other = till.sale("99")
+    other["event_id"], other["seq"] = doc["event_id"], doc["seq"]
+    for _ in range(3):
+        result = till.push(client, [other]).json()["results"][0]
+        assert (result["status"], result["field"]) == ("rejected", "hash")
+    assert EventConflict.objects.filter(event_id=doc["event_id"]).count() == 1
+    warnings = [r for r in caplog.records if "kept for review" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_one_id_with_two_contents_in_one_batch_is_a_conflict_kept_for_review(
+    client: Client, till: Till, caplog: pytest.LogCaptureFixture
+) -> None:
+    doc = till.sale("65")
+    other = till.sale("99")
+    other["event_id"], other["seq"] = doc["event_id"], doc["seq"]
+    results = till.push(client, [doc, other]).json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert Sale.objects.get(event_id=doc["event_id"]).total_minor == 6500
+    conflict = EventConflict.objects.get(event_id=doc["event_id"])
+    assert (conflict.known_hash, conflict.received_hash) == (doc["hash"], other["hash"])
+    assert any("kept for review" in r.getMessage() for r in caplog.records)
+
+
 def test_a_bad_event_is_refused_alone_and_the_others_are_applied(
     client: Client, till: Till
 ) -> None:

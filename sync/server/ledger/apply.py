@@ -29,7 +29,15 @@ from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from sync.protocol.batch import Ack, AckStatus, Batch, acks_document, read_pushed, rejection
+from sync.protocol.batch import (
+    Ack,
+    AckStatus,
+    Batch,
+    BatchItem,
+    acks_document,
+    read_pushed,
+    rejection,
+)
 from sync.protocol.envelope import EventType
 from sync.protocol.errors import ProtocolError
 from sync.protocol.events import Event
@@ -116,12 +124,18 @@ def apply_batch(terminal: Terminal, raw: bytes) -> dict[str, Any]:
 
 def _apply(terminal: Terminal, batch: Batch, documents: list[Any]) -> list[Ack]:
     known = _known([i.event_id for i in batch.items if i.event is not None and i.event_id])
+    # the events this batch applies or acknowledges, by id: an item the parser refused
+    # because an earlier one has its id and other content is a conflict like one across
+    # batches (kept for review and logged)
+    twins = {i.event_id: i.event for i in batch.items if i.event is not None and i.event_id}
     acks: list[Ack] = []
     rows = _Rows()
     taken: set[str] = set()
     for item in batch.items:
         event = item.event
         if event is None:
+            if item.event_id is not None and item.event_id in twins:
+                _conflict_in_batch(terminal, item, twins[item.event_id], documents)
             acks.append(rejection(item))
             continue
         eid = event.event_id
@@ -182,20 +196,40 @@ def _known(event_ids: list[str]) -> dict[str, tuple[str, int]]:
     return {str(eid): (h, tid) for eid, h, tid in rows}
 
 
+def _keep_conflict(
+    terminal: Terminal, event_id: str, known_hash: str, received_hash: str, document: Any
+) -> None:
+    """Keep (once per content) and log an event id that came with other content.
+
+    A till parks the refused event and offers it again every hour; the same content again
+    is the same conflict, so it is kept once (one row per id and received hash) and logged
+    as a warning the first time only."""
+    _, created = m.EventConflict.objects.get_or_create(
+        event_id=event_id,
+        received_hash=received_hash,
+        defaults={"terminal": terminal, "known_hash": known_hash, "document": document},
+    )
+    extra = {"terminal": str(terminal), "event_id": event_id}
+    if created:
+        log.warning("event sent again with other content: refused, kept for review", extra=extra)
+    else:
+        log.info("the same conflicting event offered again: still refused", extra=extra)
+
+
+def _conflict_in_batch(
+    terminal: Terminal, item: BatchItem, first: Event, documents: list[Any]
+) -> None:
+    """An event refused because an earlier one of its batch has its id and other content."""
+    document = documents[item.index]
+    received = document.get("hash") if isinstance(document, Mapping) else None
+    if isinstance(received, str) and received != first.content_hash:
+        _keep_conflict(terminal, first.event_id, first.content_hash, received[:71], document)
+
+
 def _conflict(
     terminal: Terminal, index: int, event: Event, known_hash: str, documents: list[Any]
 ) -> Ack:
-    m.EventConflict.objects.create(
-        event_id=event.event_id,
-        terminal=terminal,
-        known_hash=known_hash,
-        received_hash=event.content_hash,
-        document=documents[index],
-    )
-    log.warning(
-        "event sent again with other content: refused, kept for review",
-        extra={"terminal": str(terminal), "event_id": event.event_id, "seq": event.seq},
-    )
+    _keep_conflict(terminal, event.event_id, known_hash, event.content_hash, documents[index])
     return Ack(
         index,
         event.event_id,

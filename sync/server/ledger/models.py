@@ -44,6 +44,14 @@ class EventConflict(models.Model):
     document = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        constraints = (
+            # a parked event offered again (hourly) is the same conflict, kept once
+            models.UniqueConstraint(
+                fields=["event_id", "received_hash"], name="one_conflict_per_content"
+            ),
+        )
+
 
 class Sale(models.Model):
     class Status(models.TextChoices):
