@@ -10,6 +10,8 @@ the demo catalog (milk 500 ml, KES 65.00, zero-rated)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pos.domain.money import Money
 from pos.domain.refund import RefundError, trim_to_paid
@@ -82,3 +84,52 @@ def test_trimming_never_covers_more_than_the_rounding() -> None:
     # no rounding down, or enough left: unchanged
     assert trim_to_paid([6045], 6000, 0) == [6045]
     assert trim_to_paid([6045], 6100, -55) == [6045]
+
+
+UHT = "6168232799285"  # 75.00, VAT 16 %
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    percent=st.integers(1, 40),
+    cuts=st.lists(st.tuples(st.integers(1, 2), st.integers(1, 3)), min_size=1, max_size=6),
+)
+def test_any_partial_refunds_of_a_rounded_cash_sale_stay_within_what_was_paid(
+    manager: Terminal, percent: int, cuts: list[tuple[int, int]]
+) -> None:
+    """3 milks and 2 UHT with any order discount, paid in cash (rounded either way), then
+    any sequence of partial refunds, then the rest: each is made while units are left,
+    none gives back more than the payment has left, all of it gives back min(goods,
+    paid), and the drawer's expected cash moves by exactly the cash kept less the cash
+    given back."""
+    t = manager
+    before = t.zreports.x_report().expected_cash
+    t.checkout.scan(MILK, 3)
+    t.checkout.scan(UHT, 2)
+    t.checkout.set_order_discount(Discount.of_percent(percent))
+    paid = t.checkout.pay_cash(kes("1000"))
+    assert paid.receipt is not None
+    sale_id = paid.receipt.sale_id
+    kept = sum(p.amount.minor for p in paid.receipt.payments)
+    goods = paid.receipt.total.minor
+    assert kept == goods + paid.receipt.rounding.minor
+    sold, back, given = {1: 3, 2: 2}, {1: 0, 2: 0}, 0
+    for line, qty in cuts:
+        request = RefundRequest(sale_id, {line: qty}, "changed_mind")
+        if back[line] + qty > sold[line]:
+            with pytest.raises(RefundError):
+                t.refunds.refund(request)
+            continue
+        done = t.refunds.refund(request)
+        back[line] += qty
+        given += done.total.minor
+        assert done.cash_out == done.total
+        assert given <= kept
+    rest = {n: sold[n] - back[n] for n in sold if sold[n] > back[n]}
+    if rest:  # then the rest, in one refund: the last always runs
+        done = t.refunds.refund(RefundRequest(sale_id, rest, "changed_mind"))
+        given += done.total.minor
+    assert given == min(goods, kept)
+    assert t.zreports.x_report().expected_cash == before + kept - given
