@@ -6,7 +6,9 @@ its refunds together, ``floor(total * r / n)`` for the first ``r`` units and exa
 partial refunds), the line never gives back more than the customer paid for it, and a full
 refund gives back every cent. :func:`line_refund` works from what was actually refunded
 before (not from a formula), so it stays right even if an earlier refund was computed
-differently.
+differently. One exception: a sale collected in cash with a rounding down (KES 60.45 of
+goods paid as 60.00) gives back, over all its refunds, what the customer paid; the last
+refund gives back the rounding less (:func:`trim_to_paid`).
 
 Money goes back to the sale's own tenders, each at most what it paid less what went back
 to it already (:func:`allocate_tenders`).
