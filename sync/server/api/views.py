@@ -76,6 +76,17 @@ PUSH_NICE = int(os.environ.get("KAUNTA_HQ_PUSH_NICE", "10"))
 #: the machine with the same data folder. Where ``fcntl`` is missing (Windows, the training
 #: head office) there is no machine-wide limit.
 PUSH_SLOTS = int(os.environ.get("KAUNTA_HQ_PUSH_SLOTS", "-1"))
+#: The largest batch body taken (``KAUNTA_HQ_MAX_BATCH_BYTES``, default 32 MiB).
+#:
+#: Django refuses any request body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MiB) with a
+#: bare HTML 400, and the agent sends up to 250 events a batch: 250 sales of 30 lines are
+#: about 5 MB, so a till with a busy day's basket-sized sales was refused the same batch on
+#: every try, and nothing after it ever reached head office. A push is read here with this
+#: limit instead (only after its terminal's token was accepted): room for 250 sales of 100
+#: lines, or one of the protocol's largest documents (``MAX_DOCUMENT_BYTES``, 4 MiB) with
+#: others; beyond it a 413 in the API's error shape says to send fewer events a batch.
+MAX_BATCH_BYTES = int(os.environ.get("KAUNTA_HQ_MAX_BATCH_BYTES", str(32 * 1024 * 1024)))
+_READ_CHUNK = 1 << 20
 #: how long a push waiting for a slot sleeps between tries (seconds)
 _SLOT_POLL_S = 0.005
 
@@ -188,6 +199,41 @@ def _json(document: dict[str, Any]) -> HttpResponse:
     return HttpResponse(json_text(document), content_type="application/json")
 
 
+def _too_large() -> ApiError:
+    return ApiError(
+        413,
+        "batch_too_large",
+        f"The batch is larger than head office takes ({MAX_BATCH_BYTES} bytes): send fewer "
+        "events in each batch.",
+    )
+
+
+def _batch_body(request: Request) -> bytes:
+    """The pushed body, read with :data:`MAX_BATCH_BYTES` as its limit rather than Django's
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``; :func:`_too_large` beyond it (refused before reading
+    when the declared length says so)."""
+    http = request._request
+    if hasattr(http, "_body"):  # read already (by a middleware): Django's limit applied
+        return bytes(http._body)
+    try:
+        declared = int(http.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BATCH_BYTES:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = http.read(min(_READ_CHUNK, MAX_BATCH_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BATCH_BYTES:
+            raise _too_large()
+    return b"".join(chunks)
+
+
 def _valid(serializer: Any) -> Any:
     if not serializer.is_valid():
         raise ApiError(400, "invalid", s_message(serializer.errors))
@@ -228,14 +274,16 @@ def enroll_view(request: Request) -> Response:
     )
 
 
-@extend_schema(request=s.BatchSchema, responses={200: s.AcksSchema, 400: _ERR, **_AUTH_ERRORS})
+@extend_schema(
+    request=s.BatchSchema, responses={200: s.AcksSchema, 400: _ERR, 413: _ERR, **_AUTH_ERRORS}
+)
 @api_view(["POST"])
 def events_view(request: Request) -> Response:
     """Push a batch of events (docs/protocol.md): all applied in one transaction, one answer
     per event (applied, duplicate or rejected with its reason)."""
     terminal = terminal_of(request)
     touch(terminal)
-    body = request.body
+    body = _batch_body(request)
     try:
         context = contextvars.copy_context()  # the request id goes with it into the logs
         done = _PUSHES.submit(context.run, _apply_on_push_thread, terminal, body)
