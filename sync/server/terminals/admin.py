@@ -32,6 +32,13 @@ class StoreAdmin(RoleAdmin):
     list_display = ("code", "name", "organisation", "kra_pin")
     actions = ("make_enrollment_code",)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """A store's code is kept once it exists: it is its tills' ``store_id`` (every
+        batch names it, every receipt number starts with it), so a changed code would have
+        head office refuse all of the store's enrolled tills."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "code") if obj is not None else fields
+
     @admin.action(description="Make an enrollment code (shown once)")
     def make_enrollment_code(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
         if self._role(request) != HqRole.ADMIN:
