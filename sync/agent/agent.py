@@ -361,6 +361,11 @@ class SyncAgent:
             else:
                 delivered.append(event.event_id)
                 duplicates += ack.status is AckStatus.DUPLICATE
+        if not delivered and not refused:
+            # no answer matched an event sent (none at all, indices outside the batch or
+            # other events' ids): nothing moved, and sending the same batch again at once
+            # would loop for ever; the round ends and backs off, nothing is marked
+            raise TransientError("The head office acknowledged none of the events sent.")
         done = self._clock()
         with self.db.session() as s:
             sent = sync_state.mark_sent(s, delivered, done)
@@ -369,8 +374,6 @@ class SyncAgent:
         for event_id, reason in refused:
             log.warning("sync: head office refused event %s: %s", event_id, reason)
         self._publish(online=True, refused=False, last_error="", last_success_at=done)
-        if not acks:  # an answer with no results: nothing moved, do not loop on it
-            raise TransientError("The head office acknowledged none of the events sent.")
         return DrainResult(sent, duplicates, parked + parked_training, 1)
 
     def pull(self) -> int:

@@ -136,6 +136,8 @@ def _retry_after(value: str | None) -> float | None:
         from datetime import UTC, datetime
 
         when = parsedate_to_datetime(value)
+        if when.tzinfo is None:  # the asctime form carries no zone: HTTP dates are GMT
+            when = when.replace(tzinfo=UTC)
         return max(0.0, (when - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return None
@@ -320,8 +322,11 @@ class HeadOfficeClient:
                 "The head office is busy (429).",
                 retry_after=_retry_after(response.headers.get("Retry-After")),
             )
-        if status >= 500:
-            raise TransientError(f"The head office had a problem ({status}).")
+        if status >= 500:  # a 503 (maintenance, a balancer) may say when to come back
+            raise TransientError(
+                f"The head office had a problem ({status}).",
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
         if status in (401, 403) and path != "/enroll":
             raise TerminalRefused(
                 "The head office refused this till (it was revoked or its enrollment is "
