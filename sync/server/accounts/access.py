@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -51,6 +52,24 @@ class RoleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # ledger, terminals and catalog rows are retired, not deleted
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """For an area manager, a filter by a related row (a store, a branch) offers only
+        the rows their own list holds: Django's plain filter lists every row of the
+        related table, which named every store of the chain on their pages."""
+        filters = super().get_list_filter(request)
+        if self._role(request) != HqRole.AREA_MANAGER:
+            return filters
+        return [self._own_only(spec) for spec in filters]
+
+    def _own_only(self, spec: Any) -> Any:
+        if not isinstance(spec, str):
+            return spec
+        try:
+            field = self.model._meta.get_field(spec)
+        except FieldDoesNotExist:
+            return spec
+        return (spec, admin.RelatedOnlyFieldListFilter) if field.is_relation else spec
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
