@@ -28,7 +28,10 @@ class Enrolled:
 
 
 def normalise(code: str) -> str:
-    return code.strip().upper()
+    """The code as :meth:`EnrollmentCode.make` shows it (``XXXX-XXXX-XXXX-XXXX``), however
+    it was typed: any case, with spaces or other dashes between the groups, or none."""
+    plain = "".join(ch for ch in code.upper() if not ch.isspace() and ch not in "-_")
+    return "-".join(plain[i : i + 4] for i in range(0, len(plain), 4))
 
 
 def enroll(code: str, terminal_name: str) -> Enrolled:
