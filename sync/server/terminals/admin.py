@@ -75,12 +75,23 @@ class TerminalAdmin(RoleAdmin):
 
     @admin.action(description="Revoke (the till is refused from now on)")
     def revoke(self, request: HttpRequest, queryset: QuerySet[Terminal]) -> None:
-        n = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        chosen = list(queryset.filter(revoked_at__isnull=True))
+        n = queryset.filter(pk__in=[t.pk for t in chosen], revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        for terminal in chosen:  # in the admin's history: who revoked which till
+            self.log_change(request, terminal, "Revoked.")
         self.message_user(request, f"{n} terminal(s) revoked.")
 
     @admin.action(description="Clear the audit-chain flag (after review)")
     def clear_chain_flag(self, request: HttpRequest, queryset: QuerySet[Terminal]) -> None:
-        queryset.update(chain_state=ChainState.OK)
+        flagged = list(queryset.exclude(chain_state=ChainState.OK))
+        queryset.filter(pk__in=[t.pk for t in flagged]).update(chain_state=ChainState.OK)
+        for terminal in flagged:  # the flag was evidence: who cleared it, and what it said
+            self.log_change(
+                request, terminal, f"Audit-chain flag cleared (was {terminal.chain_state})."
+            )
+        self.message_user(request, f"{len(flagged)} audit-chain flag(s) cleared.")
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return super().get_actions(request) if self._role(request) == HqRole.ADMIN else {}
