@@ -8,8 +8,9 @@ Each round it
    kept in ``sync_state``; first, so that what they change is sent by the drain of the
    same round);
 2. **drains the outbox**: reads up to ``batch_size`` unsent events (a short read, no write
-   lock), sends them as one protocol batch with the journal's chain head, and only then, in
-   a short write transaction, marks sent what the head office acknowledged (``applied`` or
+   lock), no more than ``batch_bytes`` of documents (large baskets fit the server's body
+   limit), sends them as one protocol batch with the journal's chain head, and only then,
+   in a short write transaction, marks sent what the head office acknowledged (``applied`` or
    ``duplicate``) and parks what it refused, with the reason. Sending is at least once: an
    answer lost on the way means the same events go again and come back ``duplicate``;
    the head office deduplicates by event UUID forever;
@@ -44,9 +45,16 @@ from typing import Any, Protocol
 
 from pos.store import sync_state
 from pos.store.db import Database
+from pos.store.sync_state import PendingEvent
 from sync.agent.backoff import Backoff
 from sync.agent.changes import PageError, parse_page
-from sync.agent.client import HeadOfficeClient, SyncError, TerminalRefused, TransientError
+from sync.agent.client import (
+    HeadOfficeClient,
+    RequestRefused,
+    SyncError,
+    TerminalRefused,
+    TransientError,
+)
 from sync.protocol.batch import MAX_BATCH_EVENTS, AckStatus, ChainHead, batch_document
 from sync.protocol.refusals import encode_parked
 from sync.protocol.training import is_training_document
@@ -66,6 +74,10 @@ def _utc_now() -> datetime:
 class AgentSettings:
     poll_interval_s: float = 30.0
     batch_size: int = 250
+    #: the most bytes of stored documents in one push (a batch holds at least one event):
+    #: under the head office's request body limit (Django's 2.5 MB default) and a
+    #: reverse proxy's (nginx: 1 MiB by default), so a queue of large baskets still goes
+    batch_bytes: int = 1_000_000
     changes_limit: int = 500
     heartbeat_every_s: float = 300.0
     #: a parked (refused) event is offered again after this long
@@ -89,6 +101,8 @@ class AgentSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= MAX_BATCH_EVENTS:
             raise ValueError(f"batch_size must be 1 to {MAX_BATCH_EVENTS}")
+        if self.batch_bytes < 1:
+            raise ValueError("batch_bytes must be 1 or more")
         if self.poll_interval_s <= 0:
             raise ValueError("poll_interval_s must be more than 0")
 
@@ -113,6 +127,19 @@ class DrainResult:
     duplicates: int = 0
     parked: int = 0
     batches: int = 0
+
+
+def _within_bytes(events: list[PendingEvent], budget: int) -> list[PendingEvent]:
+    """The first of ``events`` (in order) whose documents fit in ``budget`` bytes; at
+    least one, so an event larger than the budget still goes, alone."""
+    kept: list[PendingEvent] = []
+    size = 0
+    for event in events:
+        size += len(event.payload.encode()) + 1  # the comma between documents
+        if kept and size > budget:
+            break
+        kept.append(event)
+    return kept
 
 
 class ResultPuller(Protocol):
@@ -151,6 +178,8 @@ class SyncAgent:
         self._clock = clock
         self._on_status = on_status
         self._backoff = Backoff(self.settings.backoff_base_s, self.settings.backoff_cap_s)
+        #: the byte limit of a push: ``batch_bytes``, halved by each 413 (see _too_large)
+        self._batch_bytes = self.settings.batch_bytes
         self._wake = threading.Event()
         self._full_due = True  # the next round pulls changes and beats too, not only drains
         self._backing_off = False  # the last round failed: a sale does not wake the agent
@@ -327,6 +356,7 @@ class SyncAgent:
             pending = [e for e in pending if e not in training]
             if not pending:
                 return DrainResult(parked=parked_training, batches=1)
+        pending = _within_bytes(pending, self._batch_bytes)
         chain = ChainHead(head.seq, head.mac) if head is not None else _NO_CHAIN
         envelope = batch_document(
             store_id=self.store_id,
@@ -339,7 +369,12 @@ class SyncAgent:
         body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
         assert body.endswith('"events":[]}')
         raw = body[: -len("]}")] + ",".join(e.payload for e in pending) + "]}"
-        acks = self.client.push_raw(raw.encode())
+        try:
+            acks = self.client.push_raw(raw.encode())
+        except RequestRefused as exc:
+            if exc.status != 413:
+                raise
+            return self._too_large(pending, str(exc), parked_training)
         delivered: list[str] = []
         refused: list[tuple[str, str]] = []
         duplicates = 0
@@ -375,6 +410,31 @@ class SyncAgent:
             log.warning("sync: head office refused event %s: %s", event_id, reason)
         self._publish(online=True, refused=False, last_error="", last_success_at=done)
         return DrainResult(sent, duplicates, parked + parked_training, 1)
+
+    def _too_large(
+        self, pending: list[PendingEvent], message: str, parked_training: int
+    ) -> DrainResult:
+        """A 413: the push was larger than head office (or a proxy before it) takes.
+        Several events: this agent's batches are halved in bytes from now on, and the
+        drain goes on with the smaller one at once. One event alone: it is parked with the
+        reason (offered again after ``park_retry``), so the events after it still go."""
+        if len(pending) > 1:
+            size = sum(len(e.payload.encode()) + 1 for e in pending)
+            self._batch_bytes = max(1, min(self._batch_bytes, size // 2))
+            log.warning(
+                "sync: a push of %d events (%d bytes) was too large; now at most %d bytes",
+                len(pending),
+                size,
+                self._batch_bytes,
+            )
+            return DrainResult(parked=parked_training, batches=1)
+        event = pending[0]
+        with self.db.session() as s:
+            parked = sync_state.park(
+                s, [(event.event_id, f"too large for the head office: {message}")], self._clock()
+            )
+        log.error("sync: event %s is larger than the head office takes", event.event_id)
+        return DrainResult(parked=parked + parked_training, batches=1)
 
     def pull(self) -> int:
         """Apply head-office changes page by page; returns how many were applied."""

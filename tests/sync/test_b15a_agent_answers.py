@@ -44,6 +44,7 @@ class Scripted:
     ho: HeadOffice = field(default_factory=HeadOffice)
     answers: list[Answer] = field(default_factory=list)
     pushes: int = 0
+    sizes: list[int] = field(default_factory=list)  # each push's body, in bytes
 
 
 def _handler(sc: Scripted) -> type[BaseHTTPRequestHandler]:
@@ -68,6 +69,7 @@ def _handler(sc: Scripted) -> type[BaseHTTPRequestHandler]:
                 self._send(200, b'{"ok":true}', {})
                 return
             sc.pushes += 1
+            sc.sizes.append(len(body))
             answer = sc.answers.pop(0) if sc.answers else None
             if isinstance(answer, tuple):
                 status, headers, data = answer
@@ -101,22 +103,31 @@ def sc() -> Scripted:
     return Scripted()
 
 
-@pytest.fixture
-def scripted_agent(cashier: Terminal, sc: Scripted, clock: FakeClock) -> Iterator[SyncAgent]:
-    with cashier.db.session() as s:  # the demo seed's shift.opened: delivered long ago
+@contextmanager
+def _agent(
+    till: Terminal, sc: Scripted, clock: FakeClock, settings: AgentSettings
+) -> Iterator[SyncAgent]:
+    with till.db.session() as s:  # the demo seed's shift.opened: delivered long ago
         seeded = s.connection().exec_driver_sql("SELECT id FROM outbox").scalars().all()
         sync_state.mark_sent(s, [str(i) for i in seeded], clock.now())
     with _serving(sc) as url:
         a = SyncAgent(
-            cashier.db,
+            till.db,
             HeadOfficeClient(ClientSettings(url, read_timeout_s=10), token=sc.ho.token),
             store_id="DEMO",
             terminal_id="T1",
-            settings=AgentSettings(batch_size=3, app_version="test", training=True),
+            settings=settings,
             clock=clock.now,
         )
         yield a
         a.stop()
+
+
+@pytest.fixture
+def scripted_agent(cashier: Terminal, sc: Scripted, clock: FakeClock) -> Iterator[SyncAgent]:
+    settings = AgentSettings(batch_size=3, app_version="test", training=True)
+    with _agent(cashier, sc, clock, settings) as a:
+        yield a
 
 
 def _sent(till: Terminal) -> list[bool]:
@@ -220,3 +231,48 @@ def test_a_503_with_retry_after_is_honoured_in_each_form(
     assert down.value.retry_after is not None
     assert 60 <= down.value.retry_after <= 120  # the server's wish, not a guess
     assert _sent(cashier) == [False]
+
+
+def _parked(till: Terminal) -> list[str]:
+    with till.db.read_session() as s:
+        rows = s.connection().exec_driver_sql(
+            "SELECT parked_reason FROM outbox WHERE kind LIKE 'sale.%' ORDER BY seq"
+        )
+        return [str(r[0]) for r in rows]
+
+
+def test_an_event_too_large_alone_is_parked_with_the_reason_and_the_rest_still_go(
+    cashier: Terminal, product: CatalogItem, scripted_agent: SyncAgent, sc: Scripted
+) -> None:
+    sell(cashier, product, 1)
+    too_large = b'{"error":{"code":"batch_too_large","message":"send fewer events"}}'
+    sc.answers = [(413, {}, too_large)]  # a proxy's or head office's body limit
+    assert scripted_agent.run_once().parked == 1  # no error round: parked, shown
+    assert _parked(cashier) == ["too large for the head office: send fewer events"]
+    assert scripted_agent.status().parked == 1
+    sell(cashier, product, 1)
+    assert scripted_agent.run_once().sent == 1  # not blocked behind it
+    assert _sent(cashier) == [False, True]
+
+
+def test_a_push_keeps_under_batch_bytes(
+    cashier: Terminal, product: CatalogItem, sc: Scripted, clock: FakeClock
+) -> None:
+    sell(cashier, product, 1)
+    with cashier.db.read_session() as s:
+        one = len(
+            str(
+                s.connection()
+                .exec_driver_sql("SELECT payload FROM outbox WHERE kind LIKE 'sale.%'")
+                .scalar()
+            ).encode()
+        )
+    # room for one such sale and a half: two never fit in a push
+    settings = AgentSettings(batch_size=3, batch_bytes=one * 3 // 2, training=True)
+    with _agent(cashier, sc, clock, settings) as agent:  # (marks what is queued as sent)
+        sell(cashier, product, 3)
+        done = agent.run_once()
+    assert (done.sent, done.batches) == (3, 3)  # one event a push: two never fit
+    assert len(sc.sizes) == 3
+    assert all(size < 2 * one for size in sc.sizes)
+    assert AgentSettings().batch_bytes <= 1_000_000  # under a proxy's usual 1 MB
