@@ -271,9 +271,17 @@ class SyncLink:
         bundle = creds.ca_bundle or (
             str(self.config.sync.ca_bundle) if self.config.sync.ca_bundle else ""
         )
-        client = HeadOfficeClient(
-            ClientSettings(creds.url, Path(bundle) if bundle else None), token=creds.token
-        )
+        try:
+            client = HeadOfficeClient(
+                ClientSettings(creds.url, Path(bundle) if bundle else None), token=creds.token
+            )
+        except ValueError as exc:  # the private CA bundle trusted at enrollment is gone
+            problem = f"{exc}: put the file back, or enroll this till again"
+            log.error("sync: %s", problem)
+            self.service.update(
+                phase=SyncPhase.UNAVAILABLE, problem=problem, head_office_url=creds.url
+            )
+            return
         applier = PushResultApplier(lambda: self.terminal.payments, self._run_on_till)
         applier.on_applied = self._on_push_applied
         self._applier = applier
