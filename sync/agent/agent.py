@@ -467,6 +467,10 @@ class SyncAgent:
             )
             if not page.more:
                 break
+            if page.cursor == cursor:  # "more" at the same place: asking again loops
+                raise TransientError(
+                    "The head office's page of changes said more but did not move its cursor."
+                )
         return applied
 
     def _heartbeat_if_due(self) -> None:

@@ -45,6 +45,9 @@ class Scripted:
     answers: list[Answer] = field(default_factory=list)
     pushes: int = 0
     sizes: list[int] = field(default_factory=list)  # each push's body, in bytes
+    #: answers to GET /changes, one a request (then an empty last page)
+    pages: list[tuple[int, bytes]] = field(default_factory=list)
+    pulls: int = 0
 
 
 def _handler(sc: Scripted) -> type[BaseHTTPRequestHandler]:
@@ -80,7 +83,9 @@ def _handler(sc: Scripted) -> type[BaseHTTPRequestHandler]:
             self._send(200, data, {})
 
         def do_GET(self) -> None:
-            self._send(200, b'{"changes":[],"cursor":"0","more":false}', {})
+            sc.pulls += 1
+            status, page = sc.pages.pop(0) if sc.pages else (200, b"")
+            self._send(status, page or b'{"changes":[],"cursor":"0","more":false}', {})
 
     return Handler
 
@@ -276,3 +281,17 @@ def test_a_push_keeps_under_batch_bytes(
     assert len(sc.sizes) == 3
     assert all(size < 2 * one for size in sc.sizes)
     assert AgentSettings().batch_bytes <= 1_000_000  # under a proxy's usual 1 MB
+
+
+def test_a_page_that_says_more_without_moving_its_cursor_ends_the_pull(
+    scripted_agent: SyncAgent, sc: Scripted
+) -> None:
+    stuck = b'{"changes":[],"cursor":"5","more":true}'
+    # after the second such page anything is a 503: an agent asking for the same page
+    # again and again meets that instead of looping for ever
+    sc.pages = [(200, stuck), (200, stuck), (503, b"{}")]
+    with pytest.raises(TransientError, match="did not move"):
+        scripted_agent.run_once()
+    assert sc.pulls == 2
+    with scripted_agent.db.read_session() as s:
+        assert sync_state.get_value(s, sync_state.CURSOR) == "5"  # the first page's, kept
