@@ -295,3 +295,31 @@ def test_a_page_that_says_more_without_moving_its_cursor_ends_the_pull(
     assert sc.pulls == 2
     with scripted_agent.db.read_session() as s:
         assert sync_state.get_value(s, sync_state.CURSOR) == "5"  # the first page's, kept
+
+
+def test_the_token_is_in_no_log_line_or_error_of_a_failing_round(
+    cashier: Terminal,
+    product: CatalogItem,
+    scripted_agent: SyncAgent,
+    sc: Scripted,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)  # urllib3's and requests' own lines included
+    sell(cashier, product, 1)
+    errors: list[str] = []
+    sc.answers = [(401, {}, b"{}"), (500, {}, b"{}"), (429, {"Retry-After": "x"}, b"")]
+    for _ in range(3):
+        with pytest.raises(Exception) as failed:  # noqa: PT011 (each kind in turn)
+            scripted_agent.run_once()
+        errors.append(repr(failed.value))
+    url = scripted_agent.client.settings.url.replace("http://", "https://")
+    tls = HeadOfficeClient(ClientSettings(url), token=sc.ho.token)  # TLS to a plain server
+    with pytest.raises(TransientError) as refused:
+        tls.heartbeat({})
+    tls.close()
+    errors.append(str(refused.value))
+    assert "certificate" in errors[-1] or "reached" in errors[-1]
+    assert sc.ho.token not in caplog.text
+    assert not [e for e in errors if sc.ho.token in e]
