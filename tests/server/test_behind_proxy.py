@@ -332,3 +332,30 @@ def test_compose_trusts_exactly_caddys_fixed_address() -> None:
     assert fixed not in ipaddress.ip_network(pool["ip_range"])
     for name in ("web", "worker", "migrate"):
         assert "networks" not in doc["services"][name]  # on the same default network
+
+
+def test_a_callbacks_token_is_in_neither_the_access_log_nor_the_refusals_table(
+    client: Client, till: Till, allow_list: None
+) -> None:
+    # the path's last segment is the secret that proves a callback is head office's own:
+    # written down, anyone reading the log or the table could post a forged one
+    _, path = register(client, till)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger("kaunta.hq.access")
+    access.addHandler(handler)
+    try:
+        with override_settings(TRUSTED_PROXIES=[]):
+            answer = post(client, path, body(), REMOTE_ADDR=FORGER)
+    finally:
+        access.removeHandler(handler)
+    assert answer.status_code == 403
+    refusal = RejectedCallback.objects.latest("pk")
+    assert token not in refusal.path
+    assert refusal.path.endswith("/<token>")
+    line = json.loads(out.getvalue().splitlines()[-1])
+    assert line["route"].startswith("/hooks/stk/")
+    assert token not in out.getvalue()
+    assert line["path"].endswith("/<token>")

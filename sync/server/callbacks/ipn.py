@@ -36,6 +36,7 @@ from sync.server.callbacks.paypal_models import IpnMessage, IpnState
 from sync.server.callbacks.paypal_tasks import ipn_fields, process_ipn
 from sync.server.callbacks.redact import refused_body_start
 from sync.server.ops.clientip import client_address
+from sync.server.ops.paths import safe_path
 
 log = logging.getLogger("kaunta.hq.paypal")
 MAX_BODY = 32 * 1024  # an IPN is a couple of KiB; a cart with many items stays far below
@@ -45,7 +46,7 @@ def _reject(request: Request, reason: str, status: int, body: bytes) -> Response
     RejectedCallback.objects.create(
         reason=reason,
         source_ip=client_address(request),
-        path=request.path[:300],
+        path=safe_path(request),
         body_start=refused_body_start(body, "latin-1"),
     )
     log.warning("IPN refused: %s from %s", reason, client_address(request))

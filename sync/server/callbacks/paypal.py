@@ -65,6 +65,7 @@ from sync.server.callbacks.paypal_models import PayPalWebhookEvent as Event
 from sync.server.callbacks.redact import refused_body_start
 from sync.server.callbacks.views import result_cursor
 from sync.server.ops.clientip import client_address
+from sync.server.ops.paths import safe_path
 
 log = logging.getLogger("kaunta.hq.paypal")
 _ERR = OpenApiResponse(api_s.ErrorBody)
@@ -99,7 +100,7 @@ def _reject(request: Request, reason: str, status: int, body: bytes, why: str = 
     RejectedCallback.objects.create(
         reason=reason,
         source_ip=client_address(request),
-        path=request.path[:300],
+        path=safe_path(request),
         body_start=refused_body_start(body, "utf-8"),
     )
     log.warning("paypal webhook refused: %s (%s) from %s", reason, why, client_address(request))

@@ -70,6 +70,7 @@ from sync.server.callbacks.tokens import (
     token_ok,
 )
 from sync.server.ops.clientip import client_address
+from sync.server.ops.paths import safe_path
 from sync.server.tasks import wake_stk_worker
 
 log = logging.getLogger("kaunta.hq.callbacks")
@@ -275,7 +276,7 @@ def _refusal_row(request: HttpRequest, refusal: _Refusal) -> RejectedCallback:
     return RejectedCallback(
         reason=refusal.reason,
         source_ip=client_address(request),
-        path=request.path[:300],
+        path=safe_path(request),
         body_start=mask_phone_runs(refusal.body[:600].decode("utf-8", "replace"))[:500],
     )
 

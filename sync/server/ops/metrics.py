@@ -42,6 +42,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from sync.server.ops.clientip import client_address
+from sync.server.ops.paths import safe_path
 from sync.server.ops.queue import queue_state
 
 #: One JSON line per request (method, path, route, status, duration, request id): the access
@@ -94,14 +95,15 @@ class MetricsMiddleware:
         requests.inc()
         if not ACCESS.isEnabledFor(logging.INFO):
             return response
+        path = safe_path(request)  # a callback's or receipt link's token never in a log
         ACCESS.info(
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path[:300],
+                "path": path,
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(took * 1000, 1),
