@@ -29,6 +29,10 @@ from sync.protocol.quick import CheckedSale, quick_sale
 from sync.protocol.refusals import read_params
 
 MAX_BATCH_EVENTS = 500
+#: JSON can carry U+0000 only escaped: a text without this holds no NUL character
+_NUL_ESCAPE = "\\u0000"
+_NUL_ESCAPE_BYTES = _NUL_ESCAPE.encode()
+_NUL_REASON = "holds a NUL character (U+0000), which head office cannot store"
 _CHAIN_HASH_RE = re.compile(r"[0-9a-f]{64}")
 
 
@@ -84,12 +88,42 @@ def batch_document(
     }
 
 
-def _item(index: int, raw: Any, store_id: str, terminal_id: str, quick: bool) -> BatchItem:
+def _nul_at(value: Any, path: str) -> str | None:
+    """Where ``value`` holds a NUL character (U+0000) in a text or a key, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return where
+            found = _nul_at(item, where)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found = _nul_at(item, f"{path}[{n}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _item(
+    index: int, raw: Any, store_id: str, terminal_id: str, quick: bool, nul: bool = False
+) -> BatchItem:
     if not isinstance(raw, Mapping):
         return BatchItem(index, None, None, ProtocolError("", "must be an object"))
+    if nul and (where := _nul_at(raw, "")) is not None:
+        # valid JSON, but PostgreSQL stores no U+0000 in text or jsonb: the head office
+        # would fail the whole batch on every try; refused alone, the event is parked
+        try:
+            event_id: str | None = check_uuid(raw.get("event_id"), "event_id")
+        except ProtocolError:
+            event_id = None
+        return BatchItem(index, event_id, None, ProtocolError(where, _NUL_REASON))
     event = quick_sale(raw) if quick else None
     if event is not None:
-        event_id: str | None = event.event_id
+        event_id = event.event_id
     else:
         try:
             event_id = check_uuid(raw.get("event_id"), "event_id")
@@ -107,13 +141,23 @@ def _item(index: int, raw: Any, store_id: str, terminal_id: str, quick: bool) ->
     return BatchItem(index, event_id, event, None)
 
 
-def parse_batch(raw: bytes | str | Mapping[str, Any], *, quick: bool = False) -> Batch:
+def parse_batch(
+    raw: bytes | str | Mapping[str, Any], *, quick: bool = False, nul: bool = True
+) -> Batch:
     """Read a batch; its envelope must be right, its events are judged one by one.
 
     With ``quick``, plain sales are checked by :func:`sync.protocol.quick.quick_sale`
     (same verdicts, a fraction of the time) and their bodies are
     :class:`~sync.protocol.quick.CheckedSale`: the document's body, parsed on demand. The
-    head office reads pushes so; without it every body is the full parser's value."""
+    head office reads pushes so; without it every body is the full parser's value.
+
+    An event holding a NUL character (U+0000) anywhere is refused (``nul``: look for one;
+    a caller that knows the input has none, because its JSON text has no ``\\u0000``,
+    passes False and saves the walk)."""
+    if isinstance(raw, str):
+        nul = nul and _NUL_ESCAPE in raw
+    elif isinstance(raw, bytes | bytearray):
+        nul = nul and _NUL_ESCAPE_BYTES in raw
     data = load_json(raw) if isinstance(raw, bytes | bytearray | str) else raw
     f = Fields(data, "")
     version = read_version(f)
@@ -129,7 +173,7 @@ def parse_batch(raw: bytes | str | Mapping[str, Any], *, quick: bool = False) ->
         f.fail("events", "must be a list")
     if len(raw_events) > MAX_BATCH_EVENTS:
         f.fail("events", f"has more than {MAX_BATCH_EVENTS} events")
-    items = [_item(i, e, store_id, terminal_id, quick) for i, e in enumerate(raw_events)]
+    items = [_item(i, e, store_id, terminal_id, quick, nul) for i, e in enumerate(raw_events)]
     seen: dict[str, BatchItem] = {}
     for n, item in enumerate(items):
         if item.event is None or item.event_id is None:
@@ -178,7 +222,7 @@ def _read_pushed_quick(raw: bytes) -> tuple[Batch, list[Any]] | None:
         if key != "events" and not _plain_json(value):
             return None
     try:
-        batch = parse_batch(data, quick=True)
+        batch = parse_batch(data, quick=True, nul=_NUL_ESCAPE_BYTES in raw)
     except ProtocolError:
         return None  # the reference decoder names a float before the envelope's fault
     events = data.get("events")
@@ -204,7 +248,7 @@ def read_pushed(raw: bytes) -> tuple[Batch, list[Any]]:
         if quick is not None:
             return quick
     data = load_json(raw)
-    batch = parse_batch(data, quick=True)
+    batch = parse_batch(data, quick=True, nul=_NUL_ESCAPE_BYTES in raw)
     events = data.get("events") if isinstance(data, Mapping) else None
     return batch, list(events or [])
 

@@ -119,6 +119,30 @@ def test_one_id_with_two_contents_in_one_batch_is_a_conflict_kept_for_review(
     assert any("kept for review" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.parametrize("where", ["name", "key"])
+def test_an_event_holding_a_nul_character_is_refused_alone_and_the_others_applied(
+    client: Client, till: Till, where: str
+) -> None:
+    # valid JSON, but PostgreSQL keeps no U+0000 in text or jsonb: the whole batch failed
+    # with a 500 on every try, and the till's outbox never drained past it
+    from sync.protocol.canonical import content_hash
+
+    good, bad, after = till.sale(), till.sale(), till.sale()
+    if where == "name":
+        bad["body"]["lines"][0]["name"] = "Milk\u0000 500 ml"
+    else:
+        bad["body"]["lines"][0]["vat_class"]["x\u0000"] = 1
+    bad["hash"] = content_hash(bad["body"])
+    got = till.push(client, [good, bad, after])
+    assert got.status_code == 200, got.content[:300]
+    results = got.json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
+    assert results[1]["field"].startswith("body.lines[0].")
+    assert "NUL character" in results[1]["reason"]
+    assert results[1]["event_id"] == bad["event_id"]
+    assert not Sale.objects.filter(event_id=bad["event_id"]).exists()
+
+
 def test_a_bad_event_is_refused_alone_and_the_others_are_applied(
     client: Client, till: Till
 ) -> None:
