@@ -278,6 +278,12 @@ class SyncAgent:
             for puller in pullers:
                 try:
                     puller.pull(self._stopping)
+                except TerminalRefused as exc:
+                    # revoked (or not known): asking again every push_poll_s cannot help;
+                    # the rounds go on at their backoff and show why
+                    self._push_expected_until = self._results_expected_until = 0.0
+                    log.info("sync: results not pulled: %s", exc)
+                    return
                 except SyncError as exc:
                     log.info("sync: results not pulled: %s", exc)
                 except Exception:

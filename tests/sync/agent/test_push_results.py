@@ -324,3 +324,32 @@ def test_a_head_office_that_does_not_relay_never_holds_up_the_drain(
     assert "bad push results" in caplog.text
     assert agent.status().waiting == 0
     assert len(ho.ledger) >= 2
+
+
+def test_a_revoked_till_stops_asking_for_push_results_between_rounds(
+    cashier: Terminal, ho: HeadOffice, ho_url: str, clock: FakeClock
+) -> None:
+    """After a push the agent asks for its result every ``push_poll_s`` for three minutes;
+    a head office that refuses the till (revoked) is asked once, not every 50 ms."""
+    ho.revoked = True
+    client = HeadOfficeClient(ClientSettings(ho_url, read_timeout_s=10), token=ho.token)
+
+    def nothing(result: PushResult) -> str:
+        raise AssertionError(f"nothing to apply, got {result}")
+
+    agent = SyncAgent(
+        cashier.db,
+        client,
+        store_id="DEMO",
+        terminal_id="T1",
+        settings=AgentSettings(app_version="test", training=True, push_poll_s=0.05),
+        clock=clock.now,
+        push_results=PushResultPuller(cashier.db, client, nothing),
+    )
+    try:
+        agent.expect_push_result(180)
+        agent._wait(1.0)
+    finally:
+        agent.stop()
+    asked = [r for r in ho.requests if r.startswith("GET /api/v1/push-results")]
+    assert len(asked) == 1, asked
