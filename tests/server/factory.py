@@ -60,7 +60,6 @@ class Till:
         buyer: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         """A completed cash sale; ``buyer`` (KRA PIN, name) names the buyer on it."""
-        self.seq += 1
         sale = Sale(new_id(), "KES", T0, CASHIER)
         sale.add_product(
             ProductRef(1, "DAI-0001", "6168232712628", "Milk 500ml", kes(price), "S"),
@@ -69,8 +68,15 @@ class Till:
         )
         if buyer is not None:
             sale.set_buyer(Buyer.of(*buyer))
+        return self.paid_in_cash(sale, kes("10000"), training=training)
+
+    def paid_in_cash(
+        self, sale: Sale, tendered: Money, *, training: bool = False
+    ) -> dict[str, Any]:
+        """``sale`` paid with ``tendered`` in cash, completed, as this till's next event."""
+        self.seq += 1
         sale.pay_cash(
-            kes("10000"),
+            tendered,
             table=KENYA_VAT,
             increment=100,
             mode=CashRounding.NEAREST,
