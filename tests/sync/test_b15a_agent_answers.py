@@ -7,13 +7,12 @@ real SQLite file."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -30,7 +29,7 @@ from sync.agent import (
 )
 from tests.conftest import FakeClock
 from tests.sync.agent.conftest import sell
-from tests.sync.agent.headoffice import HeadOffice
+from tests.sync.agent.headoffice import HeadOffice, serving
 
 #: what the stand-in answers to a push: ``(status, headers, body bytes)`` or a function
 #: of the head office's real answer (a dict) that gives the body bytes to send with 200
@@ -90,17 +89,8 @@ def _handler(sc: Scripted) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@contextmanager
-def _serving(sc: Scripted) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(sc))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def _serving(sc: Scripted) -> AbstractContextManager[str]:
+    return serving(_handler(sc))
 
 
 @pytest.fixture

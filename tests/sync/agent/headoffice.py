@@ -173,7 +173,14 @@ def _handler(ho: HeadOffice) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def running(ho: HeadOffice) -> Iterator[str]:
     """Serve ``ho`` on 127.0.0.1; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(ho))
+    with serving(_handler(ho)) as url:
+        yield url
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on 127.0.0.1 (threads, a free port); yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

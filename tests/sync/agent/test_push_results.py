@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -289,6 +290,26 @@ def test_a_paid_result_of_another_amount_is_flagged_and_never_applied(
     assert [v.attempt_id for v in till.payments.late_payments()] == [started.attempt_id]
 
 
+def _agent_applying_nothing(
+    cashier: Terminal, ho: HeadOffice, ho_url: str, clock: FakeClock, **settings: Any
+) -> SyncAgent:
+    """An agent whose push-result puller expects no result at all (one would fail)."""
+    client = HeadOfficeClient(ClientSettings(ho_url, read_timeout_s=10), token=ho.token)
+
+    def nothing(result: PushResult) -> str:
+        raise AssertionError(f"nothing to apply, got {result}")
+
+    return SyncAgent(
+        cashier.db,
+        client,
+        store_id="DEMO",
+        terminal_id="T1",
+        settings=AgentSettings(app_version="test", training=True, **settings),
+        clock=clock.now,
+        push_results=PushResultPuller(cashier.db, client, nothing),
+    )
+
+
 def test_a_head_office_that_does_not_relay_never_holds_up_the_drain(
     cashier: Terminal,
     product: CatalogItem,
@@ -301,20 +322,7 @@ def test_a_head_office_that_does_not_relay_never_holds_up_the_drain(
     pull is logged and passed over, and the outbox drain of the same round goes on."""
     ensure_shift(cashier)
     sell(cashier, product, 2)
-    client = HeadOfficeClient(ClientSettings(ho_url, read_timeout_s=10), token=ho.token)
-
-    def nothing(result: PushResult) -> str:
-        raise AssertionError(f"nothing to apply, got {result}")
-
-    agent = SyncAgent(
-        cashier.db,
-        client,
-        store_id="DEMO",
-        terminal_id="T1",
-        settings=AgentSettings(app_version="test", training=True),
-        clock=clock.now,
-        push_results=PushResultPuller(cashier.db, client, nothing),
-    )
+    agent = _agent_applying_nothing(cashier, ho, ho_url, clock)
     caplog.set_level(logging.WARNING, "sync.agent.push_results")
     try:
         agent.run_once()
@@ -332,20 +340,7 @@ def test_a_revoked_till_stops_asking_for_push_results_between_rounds(
     """After a push the agent asks for its result every ``push_poll_s`` for three minutes;
     a head office that refuses the till (revoked) is asked once, not every 50 ms."""
     ho.revoked = True
-    client = HeadOfficeClient(ClientSettings(ho_url, read_timeout_s=10), token=ho.token)
-
-    def nothing(result: PushResult) -> str:
-        raise AssertionError(f"nothing to apply, got {result}")
-
-    agent = SyncAgent(
-        cashier.db,
-        client,
-        store_id="DEMO",
-        terminal_id="T1",
-        settings=AgentSettings(app_version="test", training=True, push_poll_s=0.05),
-        clock=clock.now,
-        push_results=PushResultPuller(cashier.db, client, nothing),
-    )
+    agent = _agent_applying_nothing(cashier, ho, ho_url, clock, push_poll_s=0.05)
     try:
         agent.expect_push_result(180)
         agent._wait(1.0)
