@@ -29,7 +29,8 @@ NAIROBI_OFFSET = timedelta(hours=3)
 
 @dataclass(frozen=True, slots=True)
 class LedgerSeed:
-    """One M-Pesa payment of a completed sale, as it should be in the ledger."""
+    """One payment (M-Pesa unless ``method`` says otherwise) of a completed sale, as it
+    should be in the ledger (which is append-only: what a test needs is seeded so)."""
 
     store_code: str
     terminal_code: str
@@ -37,6 +38,8 @@ class LedgerSeed:
     reference: str
     amount_minor: int
     closed_at: datetime
+    method: str = "mpesa"
+    currency: str = "KES"
 
 
 @dataclass(slots=True)
@@ -133,7 +136,8 @@ def generate_month(
 
 
 def write_ledger(seeds: list[LedgerSeed], *, organisation: str = "Duka Chain") -> None:
-    """The seeds as completed sales paid by M-Pesa, in the ledger's tables (needs Django)."""
+    """The seeds as completed sales, each paid by its one payment, in the ledger's tables
+    (needs Django)."""
     from sync.server.ledger.models import LedgerEvent, Sale, SalePayment
     from sync.server.terminals.models import Organisation, Store, Terminal
 
@@ -170,7 +174,7 @@ def write_ledger(seeds: list[LedgerSeed], *, organisation: str = "Duka Chain") -
                 business_date=(s.closed_at + NAIROBI_OFFSET).date(),
                 closed_at=s.closed_at,
                 cashier_id=uuid.uuid4(),
-                currency="KES",
+                currency=s.currency,
                 total_minor=s.amount_minor,
                 vat_total_minor=0,
                 rounding_minor=0,
@@ -184,7 +188,7 @@ def write_ledger(seeds: list[LedgerSeed], *, organisation: str = "Duka Chain") -
             SalePayment(
                 sale=sale,
                 payment_id=str(uuid.uuid4()),
-                method="mpesa",
+                method=s.method,
                 amount_minor=s.amount_minor,
                 tendered_minor=s.amount_minor,
                 change_minor=0,

@@ -168,14 +168,12 @@ def test_paypal_activity_from_the_sandbox_reconciles_and_ignores_refunds() -> No
     assert [ln.order_ref for ln in activity.payments] == ["NRB09-T2-000001", "NRB09-T2-000002"]
     now = datetime.now(UTC)
     seeds = [
-        LedgerSeed("NRB09", "T2", "NRB09-T2-000001", captures[0], 1250, now),
-        LedgerSeed("NRB09", "T2", "NRB09-T2-000002", "", 700, now),  # reference never learned
+        LedgerSeed("NRB09", "T2", "NRB09-T2-000001", captures[0], 1250, now, "paypal", "USD"),
+        # reference never learned
+        LedgerSeed("NRB09", "T2", "NRB09-T2-000002", "", 700, now, "paypal", "USD"),
     ]
     write_ledger(seeds)
-    from sync.server.ledger.models import Sale, SalePayment
 
-    SalePayment.objects.filter(sale__receipt_number__startswith="NRB09-T2-").update(method="paypal")
-    Sale.objects.filter(receipt_number__startswith="NRB09-T2-").update(currency="USD")
     got = import_statement("paypal", text).result
     assert [(i.outcome, i.matched_by) for i in got.items] == [
         ("matched", "reference"),

@@ -18,8 +18,10 @@ from sync.server.terminals.models import Store, Terminal
 class LedgerEvent(models.Model):
     event_id = models.UUIDField(primary_key=True)
     type = models.CharField(max_length=40)
-    store = models.ForeignKey(Store, on_delete=models.PROTECT)
-    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT)
+    # db_constraint=False here and on the sale tables below: the references are checked
+    # once per statement by triggers, not per row (sync.server.ledger.integrity)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, db_constraint=False)
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, db_constraint=False)
     seq = models.BigIntegerField()
     created_at = models.DateTimeField()
     received_at = models.DateTimeField(default=timezone.now)
@@ -58,10 +60,10 @@ class Sale(models.Model):
         COMPLETED = "completed"
         VOIDED = "voided"
 
-    event = models.OneToOneField(LedgerEvent, on_delete=models.CASCADE)
+    event = models.OneToOneField(LedgerEvent, on_delete=models.CASCADE, db_constraint=False)
     sale_id = models.UUIDField(db_index=True)
     status = models.CharField(max_length=10, choices=Status)
-    store = models.ForeignKey(Store, on_delete=models.PROTECT)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, db_constraint=False)
     receipt_number = models.CharField(max_length=100)
     business_date = models.DateField()
     closed_at = models.DateTimeField(null=True)
@@ -75,7 +77,9 @@ class Sale(models.Model):
 
 
 class SaleLine(models.Model):
-    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines")
+    sale = models.ForeignKey(
+        Sale, on_delete=models.CASCADE, related_name="lines", db_constraint=False
+    )
     line_id = models.UUIDField()
     sku = models.CharField(max_length=64)
     name = models.CharField(max_length=200)
@@ -89,7 +93,9 @@ class SaleLine(models.Model):
 
 
 class SaleVat(models.Model):
-    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="vat")
+    sale = models.ForeignKey(
+        Sale, on_delete=models.CASCADE, related_name="vat", db_constraint=False
+    )
     code = models.CharField(max_length=4)
     rate = models.CharField(max_length=12)
     exempt = models.BooleanField()
@@ -99,7 +105,9 @@ class SaleVat(models.Model):
 
 
 class SalePayment(models.Model):
-    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="payments")
+    sale = models.ForeignKey(
+        Sale, on_delete=models.CASCADE, related_name="payments", db_constraint=False
+    )
     payment_id = models.CharField(max_length=100)
     method = models.CharField(max_length=40)
     amount_minor = models.BigIntegerField()
