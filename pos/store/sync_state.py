@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from pos.domain.catalog import valid_kra_item_class as valid_kra_item_class  # for sync.agent
-from pos.store.journal_chain import JournalHead, chain_head, seal_user
+from pos.store.journal_chain import JournalHead, chain_head, mac_at, seal_user
 from pos.store.models import OutboxEvent, Product, ProductBarcode, SyncState, User
 from pos.store.repositories import replace_extra_barcodes, upsert_product_rows
 
@@ -42,6 +42,9 @@ _BARCODES: Table = ProductBarcode.__table__  # type: ignore[assignment]
 CURSOR = "changes.cursor"
 LAST_SUCCESS = "last_success_at"
 LAST_PROBLEM = "last_problem"
+#: the journal seq head office named in its last push answer: the next batch carries the
+#: journal's MAC at it (``chain_check``)
+CHAIN_CHECK_SEQ = "chain.check_seq"
 
 _CODE_RE = re.compile(r"[A-Za-z0-9]{1,4}")
 
@@ -222,6 +225,19 @@ def parked_events(session: Session, limit: int = 100) -> list[ParkedEvent]:
 def journal_head(session: Session) -> JournalHead | None:
     """The newest entry of the keyed journal chain (sent with every batch)."""
     return chain_head(session.connection())
+
+
+def chain_check_entry(session: Session) -> JournalHead | None:
+    """The journal's entry at the seq head office named last (:data:`CHAIN_CHECK_SEQ`), as
+    the file holds it now: a batch's ``chain_check``. Read at send time, never a copy kept
+    from before, since the point is what the journal says today. None before head office
+    named a seq, or when the journal has no entry there (restored from an older copy: its
+    head shows that already)."""
+    named = get_value(session, CHAIN_CHECK_SEQ)
+    if not named or not named.isdigit():
+        return None
+    mac = mac_at(session.connection(), int(named))
+    return None if mac is None else JournalHead(int(named), mac)
 
 
 # ---------------------------------------------------------------------------------------

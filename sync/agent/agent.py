@@ -9,7 +9,10 @@ Each round it
    same round);
 2. **drains the outbox**: reads up to ``batch_size`` unsent events (a short read, no write
    lock), no more than ``batch_bytes`` of documents (large baskets fit the server's body
-   limit), sends them as one protocol batch with the journal's chain head, and only then,
+   limit), sends them as one protocol batch with the journal's chain head (and, as
+   ``chain_check``, the journal's entry at the seq head office named in its last answer,
+   read from the file then: head office compares it with the head it kept, which shows
+   entries rewritten below it; the seq is kept in ``sync_state``), and only then,
    in a short write transaction, marks sent what the head office acknowledged (``applied`` or
    ``duplicate``) and parks what it refused, with the reason. Sending is at least once: an
    answer lost on the way means the same events go again and come back ``duplicate``;
@@ -55,7 +58,7 @@ from sync.agent.client import (
     TerminalRefused,
     TransientError,
 )
-from sync.protocol.batch import MAX_BATCH_EVENTS, AckStatus, ChainHead, batch_document
+from sync.protocol.batch import MAX_BATCH_EVENTS, Acks, AckStatus, ChainHead, batch_document
 from sync.protocol.refusals import encode_parked
 from sync.protocol.training import is_training_document
 
@@ -345,6 +348,8 @@ class SyncAgent:
                 s, limit=self.settings.batch_size, now=now, park_retry=self.settings.park_retry
             )
             head = sync_state.journal_head(s)
+            # the journal's entry at the seq head office named, as the file holds it now
+            entry = sync_state.chain_check_entry(s) if pending else None
         if not pending:
             return DrainResult()
         training = (
@@ -370,6 +375,7 @@ class SyncAgent:
             sent_at=now,
             chain_head=chain,
             events=[],
+            chain_check=None if entry is None else ChainHead(entry.seq, entry.mac),
         )
         # the stored documents go as they are, byte for byte
         body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
@@ -412,6 +418,9 @@ class SyncAgent:
             sent = sync_state.mark_sent(s, delivered, done)
             parked = sync_state.park(s, refused, done)
             sync_state.set_value(s, sync_state.LAST_SUCCESS, done.isoformat())
+            named = acks.chain_seq if isinstance(acks, Acks) else None
+            if named is not None:
+                sync_state.set_value(s, sync_state.CHAIN_CHECK_SEQ, str(named))
         for event_id, reason in refused:
             log.warning("sync: head office refused event %s: %s", event_id, reason)
         self._publish(online=True, refused=False, last_error="", last_success_at=done)

@@ -7,6 +7,11 @@ its own refusal and never sinks the others (the head office applies the good one
 transaction and answers every event). :func:`acks_document` / :func:`parse_acks` carry the
 answer back: ``applied`` (new), ``duplicate`` (same UUID and hash as before: already
 applied, acknowledge again) or ``rejected`` (with the reason and field; the agent parks it).
+
+Since batch version 1.1 the answer also names the chain seq head office holds as newest
+for the terminal (``chain``), and the next batch carries the journal's MAC at that seq as
+it reads now (``chain_check``): head office compares it with the head it kept, which
+shows a journal rewritten below the newest head it was told (docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 import orjson
 
 from sync.protocol.canonical import _plain_json, load_json
-from sync.protocol.envelope import PROTOCOL_VERSION, read_version
+from sync.protocol.envelope import PROTOCOL_MAJOR, read_version
 from sync.protocol.errors import ProtocolError
 from sync.protocol.events import Event, parse_event
 from sync.protocol.fields import ID_RE, Fields, check_uuid, iso_utc
@@ -29,6 +34,9 @@ from sync.protocol.quick import CheckedSale, quick_sale
 from sync.protocol.refusals import read_params
 
 MAX_BATCH_EVENTS = 500
+#: The version of batches and their answers: 1.1 added ``chain_check`` (batch) and
+#: ``chain`` (answer); a 1.0 document has neither (an older till or head office)
+BATCH_VERSION = f"{PROTOCOL_MAJOR}.1"
 #: JSON can carry U+0000 only escaped: a text without this holds no NUL character
 _NUL_ESCAPE = "\\u0000"
 _NUL_ESCAPE_BYTES = _NUL_ESCAPE.encode()
@@ -65,6 +73,9 @@ class Batch:
     sent_at: datetime
     chain_head: ChainHead
     items: tuple[BatchItem, ...]
+    #: the journal's MAC, read at send time, at the seq head office last named (None: no
+    #: seq named yet, the journal has no entry there, or a till before batch version 1.1)
+    chain_check: ChainHead | None = None
 
 
 def batch_document(
@@ -74,16 +85,19 @@ def batch_document(
     sent_at: datetime,
     chain_head: ChainHead,
     events: Sequence[Mapping[str, Any]],
+    chain_check: ChainHead | None = None,
 ) -> dict[str, Any]:
-    """What the agent sends: ``events`` are outbox payloads, in ``seq`` order."""
+    """What the agent sends: ``events`` are outbox payloads, in ``seq`` order;
+    ``chain_check`` is the journal's entry at the seq head office named last (or null)."""
     if len(events) > MAX_BATCH_EVENTS:
         raise ProtocolError("events", f"has more than {MAX_BATCH_EVENTS} events")
     return {
-        "version": PROTOCOL_VERSION,
+        "version": BATCH_VERSION,
         "store_id": store_id,
         "terminal_id": terminal_id,
         "sent_at": iso_utc(sent_at),
         "chain_head": chain_head.to_json(),
+        "chain_check": None if chain_check is None else chain_check.to_json(),
         "events": list(events),
     }
 
@@ -168,6 +182,14 @@ def parse_batch(
         head.integer("seq", minimum=0, maximum=2**62),
         head.text("hash", pattern=_CHAIN_HASH_RE, max_len=64),
     )
+    # added in batch version 1.1: absent (an older till) or null means no check
+    chain_check = None
+    if f.raw.get("chain_check") is not None:
+        check = f.obj("chain_check")
+        chain_check = ChainHead(
+            check.integer("seq", minimum=1, maximum=2**62),
+            check.text("hash", pattern=_CHAIN_HASH_RE, max_len=64),
+        )
     raw_events = f.get("events")
     if not isinstance(raw_events, list):
         f.fail("events", "must be a list")
@@ -197,6 +219,7 @@ def parse_batch(
         sent_at=f.timestamp("sent_at"),
         chain_head=chain_head,
         items=tuple(items),
+        chain_check=chain_check,
     )
 
 
@@ -295,16 +318,34 @@ def rejection(item: BatchItem) -> Ack:
     return Ack(item.index, item.event_id, AckStatus.REJECTED, item.error.field, item.error.reason)
 
 
-def acks_document(acks: Sequence[Ack]) -> dict[str, Any]:
-    return {"version": PROTOCOL_VERSION, "results": [a.to_json() for a in acks]}
+class Acks(list[Ack]):
+    """The head office's answer per event, in order, and the chain seq it named.
+
+    ``chain_seq`` is the seq of the terminal's audit chain head office holds as newest
+    (since version 1.1; None from an older head office, or before any head was kept):
+    the agent's next batch carries the journal's MAC at it (``chain_check``). A list, so
+    every reader of the acks alone reads it as before."""
+
+    chain_seq: int | None = None
 
 
-def parse_acks(raw: bytes | str | Mapping[str, Any]) -> list[Ack]:
+def acks_document(acks: Sequence[Ack], *, chain_seq: int | None = None) -> dict[str, Any]:
+    """The answer to a push; ``chain_seq`` (the newest head kept, if any) is named as
+    ``chain: {seq}`` for the till's next ``chain_check``."""
+    doc: dict[str, Any] = {"version": BATCH_VERSION, "results": [a.to_json() for a in acks]}
+    if chain_seq is not None:
+        doc["chain"] = {"seq": chain_seq}
+    return doc
+
+
+def parse_acks(raw: bytes | str | Mapping[str, Any]) -> Acks:
     """Read the head office's answer (the agent's side)."""
     data = load_json(raw) if isinstance(raw, bytes | bytearray | str) else raw
     f = Fields(data, "")
     read_version(f)
-    acks = []
+    acks = Acks()
+    if f.raw.get("chain") is not None:
+        acks.chain_seq = f.obj("chain").integer("seq", minimum=1, maximum=2**62)
     for r in f.items("results", max_len=MAX_BATCH_EVENTS):
         acks.append(
             Ack(

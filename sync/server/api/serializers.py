@@ -41,6 +41,11 @@ class ChainHeadSchema(serializers.Serializer):
     hash = serializers.RegexField(r"^[0-9a-f]{64}$")
 
 
+class ChainCheckSchema(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=1)
+    hash = serializers.RegexField(r"^[0-9a-f]{64}$")
+
+
 class BatchSchema(serializers.Serializer):
     """Documentation only: the batch is read by ``sync.protocol.parse_batch``."""
 
@@ -49,6 +54,9 @@ class BatchSchema(serializers.Serializer):
     terminal_id = serializers.CharField()
     sent_at = serializers.CharField()
     chain_head = ChainHeadSchema()
+    #: since batch version 1.1: the journal's entry at the seq the last answer named
+    #: (``AcksSchema.chain``), read at send time; null or absent when there is none
+    chain_check = ChainCheckSchema(required=False, allow_null=True)
     events = serializers.ListField(child=serializers.DictField(), max_length=500)
 
 
@@ -63,9 +71,16 @@ class AckSchema(serializers.Serializer):
     params = serializers.DictField(required=False)
 
 
+class ChainNamedSchema(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=1)
+
+
 class AcksSchema(serializers.Serializer):
     version = serializers.CharField()
     results = AckSchema(many=True)
+    #: since version 1.1: the newest chain seq head office keeps for this terminal, for
+    #: the next batch's ``chain_check`` (absent before any head was kept)
+    chain = ChainNamedSchema(required=False)
 
 
 class ChangeSchema(serializers.Serializer):

@@ -52,7 +52,7 @@ from sync.server.ledger.bulk import (
     copy_sales,
     copy_supported,
 )
-from sync.server.terminals.chain import record_chain_head
+from sync.server.terminals.chain import check_chain, named_seq, record_chain_head
 from sync.server.terminals.models import Terminal
 
 log = logging.getLogger("kaunta.hq.ledger")
@@ -97,6 +97,7 @@ def apply_batch(terminal: Terminal, raw: bytes) -> dict[str, Any]:
         try:
             with transaction.atomic():
                 acks = _apply(terminal, batch, documents)
+                check_chain(terminal, batch.chain_check, version=batch.version)
                 record_chain_head(terminal, batch.chain_head)
             break
         except IntegrityError:
@@ -119,7 +120,7 @@ def apply_batch(terminal: Terminal, raw: bytes) -> dict[str, Any]:
             "rejected": sum(a.status is AckStatus.REJECTED for a in acks),
         },
     )
-    return acks_document(acks)
+    return acks_document(acks, chain_seq=named_seq(terminal))
 
 
 def _apply(terminal: Terminal, batch: Batch, documents: list[Any]) -> list[Ack]:

@@ -4,6 +4,14 @@ The head office keeps every distinct head it was told and flags the terminal whe
 went backwards (a lower seq than reported before: a restored or replaced journal) or was
 rewritten (a seq reported before with another hash: forked or edited). A flag stays until a
 head-office admin clears it; events are still accepted (they are evidence either way).
+
+Heads alone miss a journal rewritten *below* the newest head and then carried on: its new
+head is a seq never reported. So each answer names the seq of the newest head kept
+(:func:`named_seq`), and the till's next batch carries its journal's MAC at that seq as
+it reads at send time (``chain_check``, batch version 1.1); :func:`check_chain` compares
+it with the head accepted there, and another MAC flags the chain rewritten. The MAC is
+keyed with the till's own key, so head office cannot recompute a link; it can only see
+that an entry it was told of changed.
 """
 
 from __future__ import annotations
@@ -30,6 +38,66 @@ def judge(terminal: Terminal, head: ChainHead) -> tuple[str, str]:
     return ChainState.OK, ""
 
 
+def _flag(terminal: Terminal, state: str, note: str) -> None:
+    """Log the finding and set the terminal's flag (the first finding stays shown)."""
+    log.warning(
+        "terminal audit chain flagged",
+        extra={"terminal": str(terminal), "state": state, "note": note},
+    )
+    if terminal.chain_state == ChainState.OK:
+        terminal.chain_state = state
+        Terminal.objects.filter(pk=terminal.pk).update(chain_state=state)
+
+
+def check_chain(terminal: Terminal, check: ChainHead | None, *, version: str = "") -> None:
+    """Compare a batch's ``chain_check`` (the journal's MAC at a seq head office named)
+    with the head accepted at that seq; another MAC flags the chain rewritten (same
+    transaction as the batch). A seq head office never accepted proves nothing either way
+    (a till cannot make head office trust it): logged and ignored. No check is normal for
+    a till before batch version 1.1, the first batch after enrollment, or a journal now
+    shorter than the seq named (its head already shows that: it went backwards)."""
+    if check is None:
+        if version not in ("", "1.0") and (terminal.chain_seq or 0) >= 1:
+            log.info(
+                "batch without a chain check",
+                extra={"terminal": str(terminal), "named": terminal.chain_seq},
+            )
+        return
+    kept = (
+        terminal.chain_hash
+        if check.seq == terminal.chain_seq
+        else ChainReport.objects.filter(terminal=terminal, seq=check.seq, state=ChainState.OK)
+        .values_list("hash", flat=True)
+        .first()
+    )
+    if not kept:
+        log.warning(
+            "chain check names a seq head office never accepted; ignored",
+            extra={"terminal": str(terminal), "seq": check.seq},
+        )
+        return
+    if terminal.chain_seq is not None and check.seq < terminal.chain_seq:
+        # an answer lost on the way, or the till's own state rolled back: still compared
+        log.info(
+            "chain check below the seq named last",
+            extra={"terminal": str(terminal), "seq": check.seq, "named": terminal.chain_seq},
+        )
+    if check.hash == kept:
+        return
+    note = f"the entry at seq {check.seq} changed after it was reported"
+    if not ChainReport.objects.filter(
+        terminal=terminal, seq=check.seq, hash=check.hash, state=ChainState.REWRITTEN
+    ).exists():  # the same check sent again (its answer lost) is one finding
+        ChainReport.objects.create(
+            terminal=terminal,
+            seq=check.seq,
+            hash=check.hash,
+            state=ChainState.REWRITTEN,
+            note=note,
+        )
+    _flag(terminal, ChainState.REWRITTEN, note)
+
+
 def record_chain_head(terminal: Terminal, head: ChainHead) -> None:
     """Keep ``head`` in the history and update the terminal's state (same transaction as
     the batch)."""
@@ -39,17 +107,15 @@ def record_chain_head(terminal: Terminal, head: ChainHead) -> None:
     ChainReport.objects.create(
         terminal=terminal, seq=head.seq, hash=head.hash, state=state, note=note
     )
-    fields = []
     if state == ChainState.OK:
         terminal.chain_seq, terminal.chain_hash = head.seq, head.hash
-        fields += ["chain_seq", "chain_hash"]
+        Terminal.objects.filter(pk=terminal.pk).update(chain_seq=head.seq, chain_hash=head.hash)
     else:
-        log.warning(
-            "terminal audit chain flagged",
-            extra={"terminal": str(terminal), "state": state, "note": note},
-        )
-        if terminal.chain_state == ChainState.OK:
-            terminal.chain_state = state
-            fields.append("chain_state")
-    if fields:
-        Terminal.objects.filter(pk=terminal.pk).update(**{f: getattr(terminal, f) for f in fields})
+        _flag(terminal, state, note)
+
+
+def named_seq(terminal: Terminal) -> int | None:
+    """The seq an answer names for the till's next ``chain_check``: the newest head kept
+    (after this batch's), or None before any real entry was reported."""
+    seq = terminal.chain_seq
+    return seq if seq is not None and seq >= 1 else None
