@@ -30,10 +30,11 @@ class RealHeadOffice:
         self.starts = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self.db_path = folder / "hq.sqlite3"
+        self.database_url = database_url or f"sqlite:///{self.db_path}"
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "sync.server.settings",
-            "DATABASE_URL": database_url or f"sqlite:///{folder / 'hq.sqlite3'}",
+            "DATABASE_URL": self.database_url,
             "KAUNTA_HQ_SECRET_KEY": "e2e-only-" + "x" * 40,
             "KAUNTA_HQ_DATA_DIR": str(folder),
             "PYTHONPATH": str(ROOT),
@@ -93,7 +94,16 @@ class RealHeadOffice:
         return rows
 
     def applied(self) -> int:
-        """How many events are in the ledger (read straight from its SQLite file: quick)."""
+        """How many events are in the ledger (read straight from its database: quick)."""
+        if self.database_url.startswith("postgres"):
+            import psycopg
+
+            try:
+                with psycopg.connect(self.database_url, connect_timeout=5) as conn:
+                    row = conn.execute("SELECT count(*) FROM hq_ledger_ledgerevent").fetchone()
+            except psycopg.Error:
+                return 0
+            return int(row[0]) if row else 0
         try:
             conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
         except sqlite3.Error:

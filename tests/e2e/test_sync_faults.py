@@ -4,8 +4,9 @@ process, which is SIGKILLed and restarted mid-batch while one till is SIGKILLed 
 and started again. Afterwards the head office's ledger equals the union of the tills'
 journals (their outboxes), event for event, with each event's content hash.
 
-The head office is the product's (``sync/server``, ``kaunta-hq serve`` under gunicorn, on
-SQLite), started by ``real_head_office.py``; the tills enroll there by one-time codes.
+The head office is the product's (``sync/server``, ``kaunta-hq serve`` under gunicorn),
+started by ``real_head_office.py`` on SQLite and on PostgreSQL (a throwaway cluster, as the
+server tests use); the tills enroll there by one-time codes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pytest
 
 from sync.agent import ClientSettings, HeadOfficeClient, TerminalRefused
 from sync.protocol.batch import ChainHead, batch_document
+from sync.server.devcluster import cluster, find_bin
 from tests.e2e.fault_proxy import FaultProxy
 from tests.e2e.real_head_office import RealHeadOffice
 
@@ -99,13 +101,28 @@ def _sent(folder: Path) -> tuple[int, int]:
         conn.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The head office's database: None for its default SQLite file, or a throwaway
+    PostgreSQL cluster's URL (skipped, saying why, without the Debian binaries)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    if find_bin("initdb") is None or find_bin("pg_ctl") is None:
+        pytest.skip(
+            "PostgreSQL binaries (initdb, pg_ctl) are not installed: apt install postgresql"
+        )
+    with cluster() as url:
+        yield url
+
+
 @contextmanager
 def _head_office(
-    tmp_path: Path,
+    tmp_path: Path, database_url: str | None
 ) -> Iterator[tuple[RealHeadOffice, FaultProxy, list[tuple[str, str, str]]]]:
     """The product's head office, the proxy in front of it, and three tills enrolled there
     (by one-time codes) as (store id, terminal id, token)."""
-    ho = RealHeadOffice(tmp_path, _free_port())
+    ho = RealHeadOffice(tmp_path, _free_port(), database_url)
     ho.start()
     tills = []
     for code, (_, name) in zip(ho.codes([s for s, _ in TILLS]), TILLS, strict=True):
@@ -124,10 +141,10 @@ def _head_office(
 
 @pytest.mark.slow
 def test_the_ledger_equals_the_union_of_the_journals_through_faults_and_kills(
-    tmp_path: Path,
+    tmp_path: Path, database_url: str | None
 ) -> None:
     deadline = time.monotonic() + DEADLINE_S
-    with _head_office(tmp_path) as (ho, proxy, tills):
+    with _head_office(tmp_path, database_url) as (ho, proxy, tills):
         folders = [tmp_path / f"{s}-{t}" for s, t, _ in tills]
         procs = [
             _till(f, s, t, tok, proxy.url) for f, (s, t, tok) in zip(folders, tills, strict=True)
@@ -166,7 +183,8 @@ def test_the_ledger_equals_the_union_of_the_journals_through_faults_and_kills(
         for journal in journals:
             union.update(journal)
         print(
-            f"\nsync e2e: tills={len(TILLS)} events per till={[len(j) for j in journals]} "
+            f"\nsync e2e ({'postgresql' if database_url else 'sqlite'}): tills={len(TILLS)} "
+            f"events per till={[len(j) for j in journals]} "
             f"union={len(union)} ledger={len(ledger)} head office starts={ho.starts} "
             f"till killed at sent/total={killed_at} proxy={dict(proxy.counts)}"
         )
@@ -184,9 +202,9 @@ def test_the_ledger_equals_the_union_of_the_journals_through_faults_and_kills(
 
 @pytest.mark.slow
 def test_a_revoked_terminal_is_refused_by_the_head_office_and_its_events_stay_waiting(
-    tmp_path: Path,
+    tmp_path: Path, database_url: str | None
 ) -> None:
-    with _head_office(tmp_path) as (ho, proxy, tills):
+    with _head_office(tmp_path, database_url) as (ho, proxy, tills):
         store, terminal, token = tills[0]
         ho.revoke(store, terminal)
         proxy.plan.rates = {}  # no faults: the refusal is the head office's
