@@ -84,7 +84,12 @@ class AcksSchema(serializers.Serializer):
 
 
 class ChangeSchema(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["product", "user"])
+    """One change: ``product`` (data: sku, name, barcodes, price_minor, currency,
+    vat_class {code, rate, exempt}, category, active, kra_item_class), ``user`` (id, name,
+    role, active, setup_code) or, since VAT classes are versioned, ``vat_class`` (code,
+    name, rate as decimal text in percent such as "16", exempt, active)."""
+
+    kind = serializers.ChoiceField(choices=["product", "user", "vat_class"])
     id = serializers.CharField()
     version = serializers.IntegerField()
     data = serializers.DictField()
