@@ -3,6 +3,8 @@ version, which the stores' terminals pull."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
@@ -20,7 +22,29 @@ class BarcodeInline(admin.TabularInline):
 
 @admin.register(VatClass)
 class VatClassAdmin(RoleAdmin):
-    list_display = ("code", "name", "rate", "exempt")
+    """Saving a class (rate, name, exempt, active) gives it a new version, which every
+    store's tills pull and use for sales opened after it. The model's ``clean`` refuses a
+    rate outside 0-100, an exempt class with a rate and a rate against its KRA tax type;
+    a class in use cannot be deleted (deactivate it instead)."""
+
+    list_display = ("code", "name", "rate", "exempt", "active", "version")
+    list_filter = ("active",)
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: VatClass | None = None
+    ) -> tuple[str, ...]:
+        # the code is what products and the tills' sales name: fixed once it exists
+        return ("code", "version") if obj is not None else ("version",)
+
+    def save_model(self, request: HttpRequest, obj: VatClass, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.kra_band() is None:
+            self.message_user(
+                request,
+                f"KRA has no tax type at {obj.rate} %: eTIMS will refuse the sales of "
+                f"class {obj.code} until its rate is one KRA holds (16 or 8).",
+                messages.WARNING,
+            )
 
 
 @admin.register(Product)

@@ -1,9 +1,11 @@
 """Catalog and staff changes for one store's terminals, in pages, after a cursor.
 
-A cursor is ``v1.<version>``: everything with a larger version comes next, products and
-staff merged in version order. Staff not assigned to the store (and not to every store) are
-sent as inactive there, so taking someone off a store reaches its tills. No PIN, no hash of
-one, is ever part of a change (docs/headoffice.md, PINs).
+A cursor is ``v1.<version>``: everything with a larger version comes next, VAT classes,
+products and staff merged in version order (one counter numbers them all), so a class
+changed before the products that use it comes in the same page or an earlier one. VAT
+classes belong to the whole head office: every store gets them. Staff not assigned to the
+store (and not to every store) are sent as inactive there, so taking someone off a store
+reaches its tills. No PIN, no hash of one, is ever part of a change (docs/headoffice.md, PINs).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sync.server.catalog.models import Barcode, Product, StaffUser
+from sync.server.catalog.models import Barcode, Product, StaffUser, VatClass
 from sync.server.terminals.models import Store
 
 DEFAULT_LIMIT = 500
@@ -107,6 +109,18 @@ def changes_page(store: Store, cursor: str, limit: int) -> dict[str, Any]:
         user["active"] = u.active and (not stores or store.pk in stores)
         merged.append(
             (u.version, {"kind": "user", "id": str(u.id), "version": u.version, "data": user})
+        )
+    for vc in VatClass.objects.filter(version__gt=after).order_by("version")[: limit + 1]:
+        merged.append(
+            (
+                vc.version,
+                {
+                    "kind": "vat_class",
+                    "id": vc.code,
+                    "version": vc.version,
+                    "data": vc.change_data(),
+                },
+            )
         )
     merged.sort(key=lambda pair: pair[0])
     page = merged[:limit]

@@ -1,6 +1,6 @@
 """The catalog (VAT classes, products, barcodes, prices) and the staff who work the tills.
 
-Every product and staff row carries ``version``, taken from one organisation-wide counter
+Every VAT class, product and staff row carries ``version``, taken from one organisation-wide counter
 (:func:`reserve_versions`) in the transaction that changes it. The counter row stays locked
 until that transaction ends, so versions become visible in order and a terminal that pulled
 "everything after version N" can never miss a change committed later with a smaller number.
@@ -12,12 +12,15 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.utils import timezone
 
+from sync.etims.settings import EtimsSettings
 from sync.server.terminals.models import Organisation, Store
 
 
@@ -51,18 +54,93 @@ class Versioned(models.Model):
             super().save(*args, **kwargs)
 
 
-class VatClass(models.Model):
-    """A VAT class as the till knows it: ``A`` 16 %, ``Z`` zero-rated, ``E`` exempt, …"""
+#: KRA's tax types (eTIMS code class 04) and the rate KRA fixes for each, from the
+#: reference (../shared/reference/etims.md, "Tax type"): A exempt, B 16 %, C zero-rated,
+#: D non-VAT, E 8 %. A rate KRA does not hold cannot be printed on an eTIMS receipt.
+KRA_BAND_RATES: dict[str, tuple[Decimal, bool]] = {
+    "A": (Decimal(0), True),
+    "B": (Decimal(16), False),
+    "C": (Decimal(0), False),
+    "D": (Decimal(0), False),
+    "E": (Decimal(8), False),
+}
+#: The Kaunta VAT codes tied to a KRA tax type by code (``etims.band_by_vat_code``'s
+#: default, ``sync.etims.settings.EtimsSettings``); other classes find their band by rate.
+KRA_BAND_BY_CODE: dict[str, str] = dict(EtimsSettings().band_by_vat_code)
+
+
+class VatClass(Versioned):
+    """A VAT class as the till knows it: ``S`` 16 %, ``Z`` zero-rated, ``E`` exempt, …
+
+    Versioned like products and staff (one counter), so a rate changed here reaches the
+    tills in the same ordered feed (``kind: "vat_class"``) as the products that use it.
+    A class in use is never deleted (``PROTECT``): it is deactivated (``active``).
+    """
 
     code = models.CharField(
         max_length=4, unique=True, validators=[RegexValidator(r"^[A-Za-z0-9]{1,4}$")]
     )
     name = models.CharField(max_length=80)
-    rate = models.CharField(max_length=12, validators=[RegexValidator(r"^\d{1,3}(\.\d{1,4})?$")])
+    rate = models.CharField(
+        max_length=12,
+        validators=[RegexValidator(r"^\d{1,3}(\.\d{1,4})?$", "a percentage such as 16 or 8.5")],
+        help_text="Percent, 0 to 100 (16 for 16 %); 0 when exempt.",
+    )
     exempt = models.BooleanField(default=False)
+    active = models.BooleanField(
+        default=True, help_text="Inactive: kept for the products and sales that name it."
+    )
 
     def __str__(self) -> str:
         return f"{self.code} ({self.rate} %)"
+
+    def clean(self) -> None:
+        """Refuse a rate outside 0 to 100, an exempt class with a rate, and a rate that
+        contradicts the KRA tax type the class's code is tied to (docs/headoffice.md)."""
+        super().clean()
+        try:
+            rate = Decimal(self.rate)
+        except (InvalidOperation, TypeError):
+            raise ValidationError({"rate": "The rate must be a percentage such as 16."}) from None
+        if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(100):
+            raise ValidationError({"rate": "The rate must be between 0 and 100 percent."})
+        if self.exempt and rate != 0:
+            raise ValidationError(
+                {"rate": "An exempt class has no rate: set the rate to 0 or untick exempt."}
+            )
+        band = KRA_BAND_BY_CODE.get(self.code)
+        if band is not None:
+            kra_rate, kra_exempt = KRA_BAND_RATES[band]
+            if rate != kra_rate or self.exempt != kra_exempt:
+                kind = "exempt" if kra_exempt else f"{kra_rate} %"
+                raise ValidationError(
+                    f"Class {self.code} is KRA tax type {band}, which KRA fixes at {kind}: "
+                    "use another class code for another rate."
+                )
+
+    def kra_band(self) -> str | None:
+        """The KRA tax type this class maps to on eTIMS receipts, None when KRA has none
+        at its rate (its sales would be refused by eTIMS: the admin warns)."""
+        band = KRA_BAND_BY_CODE.get(self.code)
+        if band is not None:
+            return band
+        rate = Decimal(self.rate)
+        if self.exempt:
+            return "A"
+        if rate == 0:
+            return "C"
+        return next((b for b in "BE" if KRA_BAND_RATES[b][0] == rate), None)
+
+    def change_data(self) -> dict[str, Any]:
+        """The class as the tills get it (``kind: "vat_class"``): the rate as the same
+        decimal text as in a product change's ``vat_class``."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "rate": self.rate,
+            "exempt": self.exempt,
+            "active": self.active,
+        }
 
 
 class Product(Versioned):
