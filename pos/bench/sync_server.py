@@ -11,6 +11,10 @@
 - ``api_p99_ms``: the 99th percentile of small API calls (heartbeat, changes) made by a
   probe while the ingest runs, one started every 40 ms (since 3 Dec; before, back to
   back with a 10 ms pause); ``push_p99_ms`` the same for the 200-event pushes.
+- ``push_single_p50_ms`` / ``push_single_p99_ms``: an online till's push of one sale,
+  :data:`SINGLE_PUSHES` of them back to back after the ingest, and their CPU per push in
+  the head office (``push_single_app_cpu_ms``) and PostgreSQL (``push_single_db_cpu_ms``):
+  the fixed cost of a push, which the 1,000-terminal arithmetic needs (since 7 Dec).
 - ``catalog_initial_100k_s``: a newly enrolled terminal pulls a 100,000-product catalog
   page by page (1,000 a page) over HTTP and reads every page as JSON.
 
@@ -102,15 +106,17 @@ def _template(store_id: str, terminal_id: str) -> dict[str, Any]:
     )
 
 
-def batches(store_id: str, terminal_id: str, agent: int, count: int) -> list[bytes]:
-    """``count`` batches of :data:`BATCH` distinct sale events for one terminal."""
+def batches(
+    store_id: str, terminal_id: str, agent: int, count: int, size: int = BATCH
+) -> list[bytes]:
+    """``count`` batches of ``size`` distinct sale events for one terminal."""
     template = _template(store_id, terminal_id)
     ms = int(time.time() * 1000)
     out: list[bytes] = []
     seq = 0
     for b in range(count):
         events = []
-        for _ in range(BATCH):
+        for _ in range(size):
             seq += 1
             salt = (agent << 40 | seq).to_bytes(10, "big")
             body = {
@@ -289,11 +295,27 @@ def _backend_cpu_s(conn: Any) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _copy_baseline(url: str) -> tuple[list[float], float | None]:
-    """Seconds for a plain COPY of every ledger row the run wrote into empty copies of the
-    ledger tables, :data:`COPY_RUNS` times (tables made again each time), and the median
-    run's CPU (this process plus the PostgreSQL backend) in seconds, or None without
-    ``/proc``.
+def _dump_ledger(url: str) -> dict[str, bytes]:
+    """Every ledger table's rows as ``COPY`` text: what the ingest wrote (taken before the
+    single pushes, so the baseline copies exactly the ingest's rows)."""
+    import psycopg
+
+    dumps = {}
+    with psycopg.connect(url) as conn:
+        for table in LEDGER_TABLES:
+            buf = io.BytesIO()
+            with conn.cursor().copy(f"COPY (SELECT * FROM {table}) TO STDOUT") as cp:
+                for chunk in cp:
+                    buf.write(chunk)
+            dumps[table] = buf.getvalue()
+    return dumps
+
+
+def _copy_baseline(url: str, dumps: dict[str, bytes]) -> tuple[list[float], float | None]:
+    """Seconds for a plain COPY of ``dumps`` (every ledger row the ingest wrote) into empty
+    copies of the ledger tables, :data:`COPY_RUNS` times (tables made again each time),
+    and the median run's CPU (this process plus the PostgreSQL backend) in seconds, or
+    None without ``/proc``.
 
     One COPY takes one to three seconds, a snapshot of a shared machine's load: timed
     once, it swung from 6,263 to 13,152 events/s between two runs a minute apart at the
@@ -302,13 +324,6 @@ def _copy_baseline(url: str) -> tuple[list[float], float | None]:
     import psycopg
 
     with psycopg.connect(url) as conn:
-        dumps = {}
-        for table in LEDGER_TABLES:
-            buf = io.BytesIO()
-            with conn.cursor().copy(f"COPY (SELECT * FROM {table}) TO STDOUT") as cp:
-                for chunk in cp:
-                    buf.write(chunk)
-            dumps[table] = buf.getvalue()
         runs: list[tuple[float, float | None]] = []
         for _ in range(COPY_RUNS):
             for table in LEDGER_TABLES:
@@ -390,6 +405,40 @@ def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+#: single-event pushes, one after another, as an online till sends each sale
+SINGLE_PUSHES = 300
+
+
+def _single_pushes(
+    port: int, terminal: tuple[str, str, str], master: int | None, postmaster: int | None
+) -> dict[str, Any]:
+    """An online till pushes each sale alone as it completes: :data:`SINGLE_PUSHES`
+    one-event batches back to back on one connection, nothing else running. Their
+    latency and their CPU per push (head office and PostgreSQL) are what 1,000 tills
+    selling online cost (docs/headoffice.md, "From these figures to 1,000 terminals")."""
+    store, code, token = terminal
+    work = batches(store, code, AGENTS + 1, SINGLE_PUSHES + 10, size=1)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for raw in work[:10]:  # warm: the worker's connection and compiled look-ups
+        _call(conn, "POST", "/api/v1/events", token, raw)
+    took: list[float] = []
+    app, db = _tree_cpu_s(master), _tree_cpu_s(postmaster)
+    for raw in work[10:]:
+        status, data, seconds = _call(conn, "POST", "/api/v1/events", token, raw)
+        if status != 200 or b'"applied"' not in data:
+            raise RuntimeError(f"a single push failed: HTTP {status} {data[:200]!r}")
+        took.append(seconds * 1000)
+    app_ms = _per_event_ms(app, _tree_cpu_s(master), SINGLE_PUSHES)
+    db_ms = _per_event_ms(db, _tree_cpu_s(postmaster), SINGLE_PUSHES)
+    return {
+        "push_single_p50_ms": round(_pct(took, 50), 2),
+        "push_single_p99_ms": round(_pct(took, 99), 2),
+        "push_single_app_cpu_ms": app_ms,
+        "push_single_db_cpu_ms": db_ms,
+        "push_single_count": SINGLE_PUSHES,
+    }
+
+
 def server_figures(
     *, batches_per_agent: int = 10, products: int = 100_000, workers: int | None = None
 ) -> dict[str, Any]:
@@ -457,6 +506,9 @@ def server_figures(
             done.set()
             prober.join()
             events = AGENTS * batches_per_agent * BATCH
+            ledger_bytes = _ledger_bytes(url)
+            dumps = _dump_ledger(url)
+            single = _single_pushes(port, terminals[AGENTS], master, postmaster)
 
             # a new terminal pulls the whole catalog
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -473,8 +525,7 @@ def server_figures(
                 if not page["more"]:
                     break
             catalog_s = time.perf_counter() - start
-        ledger_bytes = _ledger_bytes(url)
-        copy_runs, copy_cpu = _copy_baseline(url)
+        copy_runs, copy_cpu = _copy_baseline(url, dumps)
     raw_s = statistics.median(copy_runs)
     rate = events / ingest_s
     app_ms = _per_event_ms(app_cpu, app_cpu_after, events)
@@ -510,6 +561,7 @@ def server_figures(
         "api_probe_calls": len(probe_ms),
         "push_p99_ms": round(_pct(push_ms, 99), 1),
         "push_p50_ms": round(_pct(push_ms, 50), 1),
+        **single,
         "catalog_initial_100k_s": round(catalog_s, 3),
         "catalog_products_pulled": pulled,
         "catalog_pages": pages,

@@ -1,5 +1,6 @@
 """``kaunta bench sync``'s server half runs end to end (tiny sizes; no timing asserted):
-every pushed event applied, the whole catalog pulled, every figure present."""
+every pushed event applied (the 200-event batches and the single pushes after them), the
+whole catalog pulled, every figure present."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def test_the_server_benchmark_applies_every_event_and_pulls_the_whole_catalog() 
     assert figures["catalog_pages"] == 2
     for key in ("ingest_events_per_s", "ingest_raw_ratio", "api_p99_ms", "catalog_initial_100k_s"):
         assert figures[key] > 0
+    assert figures["push_single_count"] == 300
+    assert 0 < figures["push_single_p50_ms"] <= figures["push_single_p99_ms"]
     if sys.platform.startswith("linux"):  # CPU per event from /proc: app and database
         assert figures["ingest_app_cpu_ms_per_event"] > 0
         assert figures["ingest_db_cpu_ms_per_event"] > 0
