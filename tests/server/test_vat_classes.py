@@ -10,8 +10,9 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.test import Client
 
+from sync.etims.settings import EtimsSettings
 from sync.server.accounts.models import HqRole, Profile
-from sync.server.catalog.models import ChangeCounter, Product, VatClass
+from sync.server.catalog.models import KRA_BAND_BY_CODE, ChangeCounter, Product, VatClass
 from tests.server.conftest import new_store
 from tests.server.factory import enroll
 from tests.server.test_changes import product, pull, pull_all
@@ -130,3 +131,7 @@ def test_a_class_in_use_is_deactivated_not_deleted_and_the_tills_hear_of_it(
     page = pull(client, till, cursor)
     assert [(c["id"], c["data"]["active"]) for c in page["changes"]] == [("OLD", False)]
     assert Product.objects.get(sku="OLD-1").vat_class_id == vc.pk
+
+
+def test_the_classes_tied_to_kra_types_are_the_etims_defaults() -> None:
+    assert EtimsSettings().band_by_vat_code == KRA_BAND_BY_CODE
