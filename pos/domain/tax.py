@@ -53,7 +53,7 @@ class TaxTable:
         if len(set(codes)) != len(codes):
             raise ValueError(f"duplicate VAT class codes in {codes}")
         for c in self.classes:
-            if c.rate < 0 or (c.exempt and c.rate != 0):
+            if not c.rate.is_finite() or not 0 <= c.rate <= 100 or (c.exempt and c.rate != 0):
                 raise ValueError(f"bad VAT class {c}")
 
     def get(self, code: str) -> TaxClass:
@@ -65,6 +65,25 @@ class TaxTable:
 
     def codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.classes)
+
+    def overlaid(self, classes: Iterable[TaxClass]) -> TaxTable:
+        """This table with ``classes`` in force instead: a class of the same code is
+        replaced in place (its label kept when rate and exemption are unchanged, so a
+        translated label stays translated), a new code is added after the others. How the
+        till puts head office's VAT classes over its configured ones."""
+        mine = {c.code: c for c in self.classes}
+        theirs = {c.code: c for c in classes}
+
+        def over(c: TaxClass) -> TaxClass:
+            new = theirs.get(c.code)
+            if new is None:
+                return c
+            if (new.rate, new.exempt) == (c.rate, c.exempt):
+                return TaxClass(c.code, c.label, new.rate, new.exempt)
+            return new
+
+        added = tuple(c for code, c in theirs.items() if code not in mine)
+        return TaxTable(tuple(over(c) for c in self.classes) + added)
 
     def to_list(self) -> list[dict[str, str | bool]]:
         """JSON-safe form, stored with each sale so reprints use the rates of the day."""

@@ -32,7 +32,7 @@ from pos.services.context import Clock, IdFactory, TerminalContext
 from pos.services.errors import NotFound, SaleAlreadyFinished, ServiceError, UnknownBarcode
 from pos.services.shifts import require_open_shift
 from pos.services.sync_events import sale_document
-from pos.store import attempts, daily
+from pos.store import attempts, daily, vat_classes
 from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.repositories import ParkedSummary
@@ -151,6 +151,9 @@ class CheckoutService:
         self._auth = auth
         self._audit = AuditWriter(ctx, clock, ids)
         self._sale: Sale | None = None
+        #: the VAT rates the current basket was opened with (kept in its draft): a rate
+        #: head office changes while it is open applies from the next basket on
+        self._sale_table: TaxTable | None = None
         self._loaded = False
         #: called after each finished sale's (or void's) transaction has committed: the
         #: composition root points it at the sync agent's wake-up (``SyncLink.sale_written``)
@@ -159,7 +162,15 @@ class CheckoutService:
 
     @property
     def _table(self) -> TaxTable:
-        return self._ctx.tax_table
+        return self._sale_table if self._sale_table is not None else self._ctx.tax_table
+
+    def _table_of(self, s: Session, sale: Sale | None) -> TaxTable | None:
+        """The table a stored basket was opened with; one without (written before tables
+        were kept) takes the table in force now."""
+        if sale is None:
+            return None
+        kept = vat_classes.draft_tax_table(s, sale.sale_id)
+        return kept if kept is not None else vat_classes.tax_table_in_force(s, self._ctx.tax_table)
 
     # -- reading --------------------------------------------------------------------------
     def restore(self) -> SaleView:
@@ -167,6 +178,7 @@ class CheckoutService:
         self._auth.require_user()
         with self._db.session() as s:
             self._sale = repo.latest_open_draft(s, self._ctx.terminal_id)
+            self._sale_table = self._table_of(s, self._sale)
         self._loaded = True
         return self.view()
 
@@ -240,6 +252,8 @@ class CheckoutService:
                 raise ServiceError("There is no open sale: scan an item to start one.")
             with self._db.read_session() as s:  # a sale needs an open shift: say so first
                 require_open_shift(s, self._ctx.terminal_id)
+                # a new basket: the rates in force now (head office's over the configured)
+                self._sale_table = vat_classes.tax_table_in_force(s, self._ctx.tax_table)
             sale = Sale(self._ids.new(), self._ctx.currency, self._clock.now(), user.user_id)
         else:
             sale = self._sale.copy()
@@ -265,7 +279,7 @@ class CheckoutService:
         totals = sale.totals(self._table)
         with self._db.session() as s:
             self._refuse_finished(s, sale)
-            repo.save_draft(s, sale, self._ctx.terminal_id, totals, self._clock.now())
+            repo.save_draft(s, sale, self._ctx.terminal_id, totals, self._clock.now(), self._table)
             if within is not None:
                 within(s)
             if audit_action:
@@ -572,8 +586,14 @@ class CheckoutService:
             if self._sale is not None:  # an empty open draft: drop it
                 repo.delete_draft(s, self._sale.sale_id)
             sale.resume()
+            self._sale_table = self._table_of(s, sale)
             repo.save_draft(
-                s, sale, self._ctx.terminal_id, sale.totals(self._table), self._clock.now()
+                s,
+                sale,
+                self._ctx.terminal_id,
+                sale.totals(self._table),
+                self._clock.now(),
+                self._table,
             )
             self._audit.write(s, user_id=user.user_id, action="sale_recalled", document_id=sale_id)
         self._sale = sale

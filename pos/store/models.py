@@ -240,6 +240,24 @@ class SyncState(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class HqVatClass(Base):
+    """A VAT class as head office last sent it (``vat_class`` changes). The tax table for
+    sales opened from then on is the configured one overlaid by these (code for code);
+    an open basket keeps the table it was opened with. ``rate`` is decimal text in percent
+    ("16", "8.5"), as head office sends it, checked before it is written."""
+
+    __tablename__ = "hq_vat_classes"
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    rate: Mapped[str] = mapped_column(String(12))
+    exempt: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
+    #: head office's version of the class, and when this till applied it
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AuditEntry(Base):
     """One line of the append-only, hash-chained audit log."""
 

@@ -39,6 +39,7 @@ from pos.store.models import (
     SaleTaxRecord,
     User,
 )
+from pos.store.vat_classes import DRAFT_TABLE_KEY
 
 #: Core tables for the hot write paths: one statement object each, built once, executed
 #: with plain row dicts on the session's connection (no ORM unit-of-work bookkeeping).
@@ -357,9 +358,19 @@ def count_users(session: Session) -> int:
 
 
 def save_draft(
-    session: Session, sale: Sale, terminal_id: str, totals: SaleTotals, now: datetime
+    session: Session,
+    sale: Sale,
+    terminal_id: str,
+    totals: SaleTotals,
+    now: datetime,
+    tax_table: TaxTable | None = None,
 ) -> None:
-    """Write the whole basket; called after every change so a crash loses nothing."""
+    """Write the whole basket; called after every change so a crash loses nothing.
+    ``tax_table``: the VAT rates the basket was opened with, kept beside it so it keeps
+    them after a rate change or a restart (``pos.store.vat_classes.draft_tax_table``)."""
+    snapshot = sale.to_dict()
+    if tax_table is not None:
+        snapshot[DRAFT_TABLE_KEY] = tax_table.to_list()
     values = {
         "id": sale.sale_id,
         "status": sale.status.value,
@@ -370,7 +381,7 @@ def save_draft(
         "note": sale.note,
         "item_count": totals.item_count,
         "total_minor": totals.total.minor,
-        "data": json_text(sale.to_dict()),
+        "data": json_text(snapshot),
     }
     session.connection().execute(_UPSERT_DRAFT, values)
 

@@ -50,7 +50,7 @@ from pos.store import sync_state
 from pos.store.db import Database
 from pos.store.sync_state import PendingEvent
 from sync.agent.backoff import Backoff
-from sync.agent.changes import PageError, parse_page
+from sync.agent.changes import PageError, apply_catalog, parse_page
 from sync.agent.client import (
     HeadOfficeClient,
     RequestRefused,
@@ -464,7 +464,7 @@ class SyncAgent:
                 raise TransientError(f"The head office sent a bad page of changes: {exc}") from None
             now = self._clock()
             with self.db.session() as s:
-                applied += sync_state.apply_products(s, page.products, now)
+                applied += apply_catalog(s, page, now)  # VAT classes first, then products
                 problems = [*page.problems, *sync_state.apply_users(s, page.users, now)]
                 applied += len(page.users) - (len(problems) - len(page.problems))
                 sync_state.set_value(s, sync_state.CURSOR, page.cursor)

@@ -1,9 +1,16 @@
 """Reading a page of head-office changes into the store's values, strictly.
 
 A page is ``{"changes": [...], "cursor": str, "more": bool}``; each change is
-``{"kind": "product"|"user", "id", "version", "data": {...}}``. The page's own shape must be
-right (else the whole page is refused and the cursor stays); a single change that is wrong
-is left out with a problem sentence, so one bad product never stops the catalog.
+``{"kind": "product"|"user"|"vat_class", "id", "version", "data": {...}}``. The page's own
+shape must be right (else the whole page is refused and the cursor stays); a single product
+or user change that is wrong is left out with a problem sentence, so one bad product never
+stops the catalog.
+
+VAT classes are stricter: a rate is money on every receipt, so a class change that is
+wrong (a rate that is not a number, outside 0-100, exempt with a rate) refuses the whole
+page, and so does a product naming a class the till knows neither from its configuration
+nor from head office (:func:`apply_catalog`). Nothing of such a page is applied, the
+cursor stays, and the reason is the agent's last error, on the manager's sync screen.
 """
 
 from __future__ import annotations
@@ -11,14 +18,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pos.store import sync_state, vat_classes
 from pos.store.sync_state import (
     ProductChange,
     UserChange,
     valid_kra_item_class,
     valid_vat_code,
 )
+from pos.store.vat_classes import KENYA_VAT, Session, TaxTable, VatClassChange
+from sync.agent.client import TransientError
 
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _BARCODE_RE = re.compile(r"[0-9A-Za-z]{1,14}")
@@ -31,6 +42,11 @@ class PageError(ValueError):
     """The page itself is not what the contract says."""
 
 
+class PageRefused(TransientError):
+    """A page this till must not apply as it is (a product in a VAT class it does not
+    know): nothing of it is applied, the cursor stays, the pull is tried again later."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChangePage:
     products: tuple[ProductChange, ...]
@@ -38,6 +54,7 @@ class ChangePage:
     cursor: str
     more: bool
     problems: tuple[str, ...]
+    vat_classes: tuple[VatClassChange, ...] = ()
 
 
 def _text(data: dict[str, Any], key: str, max_len: int, *, empty_ok: bool = False) -> str:
@@ -94,6 +111,37 @@ def product_change(data: Any) -> ProductChange:
     )
 
 
+def vat_class_change(data: Any, version: Any) -> VatClassChange:
+    """A ``vat_class`` change, checked as the till's tax table would check it."""
+    if not isinstance(data, dict):
+        raise ValueError("data must be an object")
+    code = data.get("code")
+    if not isinstance(code, str) or not valid_vat_code(code):
+        raise ValueError("code must be 1 to 4 letters or digits")
+    raw = data.get("rate")
+    try:
+        rate = Decimal(raw) if isinstance(raw, str) and len(raw) <= 12 else None
+    except InvalidOperation:
+        rate = None
+    if rate is None or not rate.is_finite():
+        raise ValueError(f"rate {raw!r} is not a percentage")
+    if not 0 <= rate <= 100:
+        raise ValueError(f"rate {raw} is not between 0 and 100 percent")
+    exempt = _flag(data, "exempt")
+    if exempt and rate != 0:
+        raise ValueError(f"an exempt class cannot have a rate ({raw} %)")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise ValueError("version must be a whole number")
+    return VatClassChange(
+        code=code,
+        name=_text(data, "name", 80),
+        rate=rate,
+        exempt=exempt,
+        active=_flag(data, "active"),
+        version=version,
+    )
+
+
 def user_change(data: Any) -> UserChange:
     if not isinstance(data, dict):
         raise ValueError("data must be an object")
@@ -137,10 +185,19 @@ def parse_page(body: Any) -> ChangePage:
     # the newest version of each product/user in the page wins (pages are in order)
     products: dict[str, ProductChange] = {}
     users: dict[str, UserChange] = {}
+    classes: dict[str, VatClassChange] = {}
     problems: list[str] = []
     for n, change in enumerate(raw):
         kind = change.get("kind") if isinstance(change, dict) else None
         ident = change.get("id") if isinstance(change, dict) else None
+        if kind == "vat_class":  # a rate is on every receipt: a wrong one refuses the page
+            try:
+                vc = vat_class_change(change.get("data"), change.get("version"))
+            except ValueError as exc:
+                raise PageError(f"VAT class change {n} ({ident}): {exc}") from None
+            classes.pop(vc.code, None)
+            classes[vc.code] = vc
+            continue
         try:
             if kind == "product":
                 p = product_change(change.get("data"))
@@ -151,9 +208,36 @@ def parse_page(body: Any) -> ChangePage:
                 users.pop(u.user_id, None)
                 users[u.user_id] = u
             else:
-                raise ValueError(f"kind {kind!r} is not product or user")
+                raise ValueError(f"kind {kind!r} is not product, user or vat_class")
         except ValueError as exc:
             problems.append(f"change {n} ({kind} {ident}): {exc}")
     return ChangePage(
-        tuple(products.values()), tuple(users.values()), cursor, more, tuple(problems)
+        tuple(products.values()),
+        tuple(users.values()),
+        cursor,
+        more,
+        tuple(problems),
+        tuple(classes.values()),
     )
+
+
+def apply_catalog(
+    session: Session, page: ChangePage, now: datetime, configured: TaxTable = KENYA_VAT
+) -> int:
+    """Apply the page's VAT classes, then its products, in the caller's transaction (the
+    page's, with its cursor). Raises :class:`PageRefused` (the transaction rolls back:
+    nothing applied, the cursor not moved) when a product names a class known neither
+    from ``configured`` (the till's own table; Kenya's unless configured otherwise) nor
+    from head office, now or in this page. Returns how many changes were written."""
+    written = vat_classes.apply_vat_classes(session, page.vat_classes, now)
+    named = {p.vat_class for p in page.products}
+    unknown = sorted(named - set(configured.codes()) - vat_classes.known_codes(session))
+    if unknown:
+        skus = sorted(p.sku for p in page.products if p.vat_class in unknown)
+        raise PageRefused(
+            f"The head office's changes name VAT class {', '.join(unknown)}, which this till "
+            f"does not know (products {', '.join(skus[:5])}"
+            f"{' …' if len(skus) > 5 else ''}): nothing applied; it is tried again at the "
+            "next pull, once head office sends the class."
+        )
+    return written + sync_state.apply_products(session, page.products, now)

@@ -21,7 +21,7 @@ from pos.services.errors import ServiceError
 from pos.services.products import ProductDraft
 from pos.services.terminal import Terminal
 from pos.store import repositories as repo
-from pos.store.db import Database
+from pos.store.db import SCHEMA_HEAD, Database
 from pos.store.models import AuditEntry, Product
 from pos.store.sync_state import apply_products
 from sync.agent.changes import parse_page, product_change
@@ -221,7 +221,7 @@ def test_migration_0011_keeps_the_products_of_a_populated_till(tmp_path: Path) -
     db = Database(path)
     try:
         db.upgrade()
-        assert db.check_openable() == "0011"
+        assert db.check_openable() == SCHEMA_HEAD
         with db.session() as s:
             rows = s.execute(select(Product.sku, Product.price_minor, Product.kra_item_class)).all()
             assert len(rows) == 200

@@ -75,6 +75,7 @@ TRIGGERS_AT["0008"] = TRIGGERS_AT["0007"]  # day summaries; no trigger changes
 TRIGGERS_AT["0009"] = TRIGGERS_AT["0008"]  # range summaries; no trigger changes
 TRIGGERS_AT["0010"] = TRIGGERS_AT["0009"]  # refund attempts (mutable); no trigger changes
 TRIGGERS_AT["0011"] = TRIGGERS_AT["0010"]  # a product column (KRA item class); no trigger changes
+TRIGGERS_AT["0012"] = TRIGGERS_AT["0011"]  # head office's VAT classes; no trigger changes
 
 #: The identity the store tests' journals are sealed for (the snapshots' till).
 STORE_CTX = TerminalContext(StoreInfo("DEMO", "Kaunta Demo Duka"), "T1", training=True)

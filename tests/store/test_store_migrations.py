@@ -31,6 +31,7 @@ TABLES = {
     "audit_log",
     "counters",
     "drafts",
+    "hq_vat_classes",
     "journal_chain",
     "journal_checkpoints",
     "outbox",

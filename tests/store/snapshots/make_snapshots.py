@@ -46,6 +46,8 @@ Later stages start the same way from the previous snapshot (and its key)::
     python tests/store/snapshots/make_snapshots.py 0010 /tmp/snap/till.sqlite
     rm -rf /tmp/snap && mkdir /tmp/snap
     python tests/store/snapshots/make_snapshots.py 0011 /tmp/snap/till.sqlite
+    rm -rf /tmp/snap && mkdir /tmp/snap
+    python tests/store/snapshots/make_snapshots.py 0012 /tmp/snap/till.sqlite
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ TABLE_ORDER = (
     "journal_chain",  # after every document: a sealed sale takes no new lines
     "journal_checkpoints",
     "sync_state",
+    "hq_vat_classes",
     "shifts",
     "shift_closes",
     "cash_movements",
@@ -479,6 +482,53 @@ def stage_0011(path: Path) -> None:
         (HERE / f"0011.{suffix}").write_bytes((HERE / f"0010.{suffix}").read_bytes())
 
 
+def stage_0012(path: Path) -> None:
+    """The 0011 till with VAT classes from head office (``hq_vat_classes``): a new 8 %
+    class and a product in it, as the sync agent applies them; one sale of it completed at
+    8 % (the upgrade tests expect the drafts of the earlier stages only)."""
+    from decimal import Decimal
+
+    from pos.demo import DEMO_USERS
+    from pos.domain.money import Money
+    from pos.store import sync_state, vat_classes
+
+    if not path.exists():
+        _load_previous(path, "0011")
+        (path.parent / "journal.key.DEMO-T1").write_bytes((HERE / "0011.key").read_bytes())
+        (path.parent / "auth.pin_pepper").write_bytes((HERE / "0011.pepper").read_bytes())
+    t = _terminal(path, datetime(2026, 12, 7, 11, 0, tzinfo=UTC))
+    report = t.startup_checks()
+    assert report.audit_ok, report.audit_problem
+    at = datetime(2026, 12, 7, 10, 59, tzinfo=UTC)
+    with t.db.session() as s:
+        vat_classes.apply_vat_classes(
+            s,
+            [
+                vat_classes.VatClassChange("S", "VAT 16%", Decimal(16), False, True, 31),
+                vat_classes.VatClassChange("R8", "Reduced 8%", Decimal(8), False, True, 32),
+            ],
+            at,
+        )
+        sync_state.apply_products(
+            s,
+            [
+                sync_state.ProductChange(
+                    "BRD-0008", "Brown bread", ("6161100000087",), 5400, "KES", "R8", "", True
+                )
+            ],
+            at,
+        )
+    pins = {r: p for _, r, p in DEMO_USERS}
+    t.auth.login(_user(t, "manager"), pins["manager"])
+    c = t.checkout
+    c.scan("6161100000087", 1)
+    receipt = c.pay_cash(Money(10000)).receipt
+    assert receipt is not None
+    t.close()
+    for suffix in ("key", "pepper"):
+        (HERE / f"0012.{suffix}").write_bytes((HERE / f"0011.{suffix}").read_bytes())
+
+
 def _load_previous(path: Path, revision: str) -> None:
     """A file at ``revision`` holding that revision's snapshot (as the tests build it)."""
     from pos.store.db import Database
@@ -526,6 +576,7 @@ def main(revision: str, path: Path) -> int:
         "0009": stage_0009,
         "0010": stage_0010,
         "0011": stage_0011,
+        "0012": stage_0012,
     }
     stages[revision](path)
     header = (
