@@ -98,7 +98,7 @@ from pos.services.refund_values import (
     with_vat,
 )
 from pos.services.refusal_messages import parked_message
-from pos.services.shifts import require_open_shift
+from pos.services.shifts import expected_in_drawer, require_open_shift
 from pos.services.steps import NetCall, Steps, run_inline
 from pos.services.sync_events import buyer_customer, refund_document
 from pos.store import attempts, journal_chain
@@ -162,6 +162,12 @@ METHOD_NO_ANSWER_AFTER = define(
     "refund_method_no_answer_after",
     "{label} did not answer: {problem} Nothing is recorded as refunded, but some money "
     "went back already: {given}. Tell head office before trying again.",
+)
+DRAWER_SHORT = define(
+    "refund_drawer_short",
+    "The drawer should hold only {expected}: {amount} cannot be given back from it in cash. "
+    "Give back at most {expected} in cash and the rest through another method, or have a "
+    "manager pay cash in first (cash in).",
 )
 NO_PRODUCT = define("refund_no_product", "No product has barcode or SKU {code}.")
 CHOOSE_REASON = define("refund_choose_reason", "Choose a reason for the refund ({reasons}).")
@@ -642,6 +648,7 @@ class RefundService:
                 plan = self._plan(s, request)
                 if _gives_cash(plan):  # before any gateway gives money back
                     require_open_shift(s, self._ctx.terminal_id)
+                    self._refuse_if_drawer_short(s, plan)
             who = self._auth.authorize_all(plan.needs, approval)
             refund_id = self._ids.new()
             references: dict[int, str] = {}
@@ -747,6 +754,19 @@ class RefundService:
         finally:
             with self._lock:
                 self._busy.discard(request.sale_id)
+
+    def _refuse_if_drawer_short(self, s: Session, plan: RefundPlan) -> None:
+        """Cash the drawer should not hold cannot be handed over: no approval overrides
+        that. The refusal says what the drawer should hold (the cash-up's expected cash),
+        so the cashier can give that much in cash and the rest another way."""
+        cash = Money(
+            sum(t.amount.minor for t in plan.tenders if t.how is TenderHow.CASH),
+            plan.total.currency,
+        )
+        expected = expected_in_drawer(s, self._ctx, self._clock.now())
+        if expected is not None and cash > expected:
+            shown = max(expected, Money(0, cash.currency))  # never "should hold -5.00"
+            raise ServiceError(DRAWER_SHORT(expected=shown, amount=cash))
 
     def _refuse_if_waiting(self, s: Session, sale_id: str) -> None:
         """A sale with a refund through a method still open takes no other refund."""
@@ -886,6 +906,7 @@ class RefundService:
         with self._db.session() as s:
             if _gives_cash(plan):  # the drawer's cash belongs to a shift
                 require_open_shift(s, self._ctx.terminal_id)
+                self._refuse_if_drawer_short(s, plan)  # again, under the write lock
             seq = repo.next_number(s, f"{REFUND_COUNTER}:{self._ctx.terminal_id}")
             if request.sale_id:
                 again = self._plan(s, request)  # limits re-read under the write lock

@@ -534,6 +534,27 @@ class ShiftService:
         )
 
 
+def expected_in_drawer(s: Session, ctx: TerminalContext, now: datetime) -> Money | None:
+    """The cash the open shift's drawer should hold now (None: no shift is open), by the
+    very figure its cash-up expects (float + cash sales - cash refunds + paid in - paid
+    out), so a refund can refuse to hand over cash the drawer cannot hold."""
+    shift = store.open_shift(s, ctx.terminal_id)
+    if shift is None:
+        return None
+    t = ctx.terminal_id
+    return build_period(
+        s,
+        ctx,
+        [(shift, None)],
+        kind="shift",
+        z_number=0,
+        now=now,
+        made_by="",
+        receipt_counter=f"{RECEIPT_COUNTER}:{t}",
+        refund_counter=f"{REFUND_COUNTER}:{t}",
+    ).cash.expected
+
+
 def require_open_shift(s: Session, terminal_id: str) -> str:
     """Inside a document's transaction: the id of the open shift, or a clear refusal."""
     shift_id = store.open_shift_id(s, terminal_id)

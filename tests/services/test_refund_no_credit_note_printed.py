@@ -18,6 +18,7 @@ from typing import Any
 from drivers.escpos.decoder import render
 from drivers.escpos.device import PrintOutcome
 from drivers.escpos.emulator import PrinterEmulator
+from pos.domain.money import Money
 from pos.domain.refund import RefundReceipt
 from pos.services.auth import Role, UserSummary
 from pos.services.devices import TillDevices
@@ -49,6 +50,7 @@ def test_a_return_without_a_receipt_prints_no_kra_block_and_waits_for_none(
     printer: tuple[PrinterEmulator, TillDevices],
 ) -> None:
     cashier.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
+    cashier.shifts.cash_in(Money.parse("500", "KES"), "float_top_up", "change for refunds")
     done = cashier.refunds.return_without_receipt([(MILK, 1)], "damaged", "sour on opening")
     etims = EtimsService()
     asked: list[str] = []

@@ -19,6 +19,7 @@ from drivers.escpos.document import Barcode
 from drivers.escpos.emulator import PrinterEmulator
 from drivers.escpos.profiles import profile
 from drivers.transport import PortSettings
+from pos.domain.money import Money
 from pos.domain.receipt import training_mark
 from pos.services.auth import Permission, Role, UserSummary
 from pos.services.devices import DeviceEvents, ReceiptPrinting, TillDevices
@@ -154,6 +155,7 @@ def test_a_return_without_a_receipt_prints_return_and_no_original_barcode(
     cashier: Terminal, users: dict[Role, UserSummary], pins: dict[Role, str]
 ) -> None:
     cashier.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
+    cashier.shifts.cash_in(Money.parse("500", "KES"), "float_top_up", "change for refunds")
     done = cashier.refunds.return_without_receipt([(MILK, 1)], "damaged", "sour on opening")
     doc = refund_document(done.receipt, 48)
     texts = [getattr(b, "text", "") for b in doc.blocks]

@@ -209,6 +209,7 @@ def test_return_without_a_receipt_is_for_a_manager_with_a_reason(
     with pytest.raises(RefundError, match="reason"):
         cashier.refunds.return_without_receipt([(MILK, 2)], "damaged", "")
     cashier.auth.login(users[Role.MANAGER].user_id, pins[Role.MANAGER])
+    cashier.shifts.cash_in(Money.parse("500", "KES"), "float_top_up", "change for refunds")
     done = cashier.refunds.return_without_receipt([(MILK, 2)], "damaged", "sour on opening")
     assert done.cash_out == kes("130")
     assert done.receipt.original_number == ""
@@ -299,6 +300,7 @@ def test_mpesa_money_goes_back_by_hand_with_its_reference_or_as_cash_with_a_mana
         ("mpesa", 1, "RVS12345")
     ]
     cash = RefundRequest(sale_id, {1: 1}, "damaged", how={"mpesa-1": TenderHow.CASH})
+    cashier.shifts.cash_in(Money.parse("500", "KES"), "float_top_up", "change for refunds")
     with pytest.raises(ApprovalRequired) as asked:
         cashier.refunds.refund(cash)
     assert Permission.REFUND_TO_CASH.value in asked.value.permissions

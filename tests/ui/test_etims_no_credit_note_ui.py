@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtCore import Qt
 
+from pos.domain.money import Money
 from pos.etims_link import EtimsLink
 from pos.services.etims import EtimsPhase
 from pos.ui.etims_queue import EtimsQueueDialog, EtimsStatusLine
@@ -72,6 +73,7 @@ def test_a_return_without_a_receipt_is_listed_as_no_credit_note_and_raises_no_al
     till, box = kra
     etims = till.terminal.etims
     till.login(MANAGER, MANAGER_PIN)
+    till.terminal.shifts.cash_in(Money.parse("500", "KES"), "float_top_up", "change")
     till.until(lambda: etims.view().phase is EtimsPhase.ONLINE, WAIT_MS)
     # Manager > Return without a receipt
     till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)

@@ -145,6 +145,7 @@ def test_a_partial_refund_of_a_split_tender_sale(make_paying_till: MakeTill) -> 
 
 def test_a_return_without_a_receipt_gives_cash_at_todays_price(till: Till) -> None:
     till.login(MANAGER, MANAGER_PIN)
+    till.terminal.shifts.cash_in(Money.parse("500", "KES"), "float_top_up", "change")
     menu = _menu(till)
     back = _tool(till, menu, "no_receipt", NoReceiptReturnDialog)
     back.items.setPlainText(f"{MILK} 2")
@@ -164,6 +165,7 @@ def test_a_cashier_cannot_return_without_a_receipt_unless_a_manager_approves(
     till: Till,
 ) -> None:
     till.login()
+    till.terminal.shifts.cash_in(Money.parse("500", "KES"), "float_top_up", "change")
     menu = _menu(till)
     back = _tool(till, menu, "no_receipt", NoReceiptReturnDialog)
     back.items.setPlainText(MILK)

@@ -68,7 +68,7 @@ def _manager_till(make_till: MakeTill, client: HeadOfficeClient) -> Till:
     till = make_till(training=False)
     till.login(MANAGER, MANAGER_PIN)
     till.idle()
-    till.terminal.shifts.open({})
+    till.terminal.shifts.open({10_000: 5})  # KES 500 float: the drawer can pay a refund
     till.terminal.refunds.use_lookup(sale_lookup(client))  # as pos.sync_link does
     return till
 
