@@ -150,10 +150,12 @@ class SyncStatusLine(QLabel):
 def register_sync_tools() -> None:
     """Add the head office's tools to the manager's menu (once): the link and enrollment
     (:mod:`pos.ui.enroll_dialog`), the refused events (:mod:`pos.ui.parked_events`) and
-    setting a PIN with a head-office code (:mod:`pos.ui.pin_setup_dialog`)."""
-    from pos.ui import enroll_dialog, parked_events, pin_setup_dialog
+    setting a PIN with a head-office code (:mod:`pos.ui.pin_setup_dialog`), and the VAT
+    rates in force with where they come from (:mod:`pos.ui.vat_rates_dialog`)."""
+    from pos.ui import enroll_dialog, parked_events, pin_setup_dialog, vat_rates_dialog
     from pos.ui.manager.menu import ENTRIES, register
 
-    for entry in (enroll_dialog.ENTRY, parked_events.ENTRY, pin_setup_dialog.ENTRY):
+    entries = (enroll_dialog.ENTRY, parked_events.ENTRY, pin_setup_dialog.ENTRY)
+    for entry in (*entries, vat_rates_dialog.ENTRY):
         if all(e.key != entry.key for e in ENTRIES):
             register(entry)
