@@ -42,8 +42,8 @@ PUSH_AGAIN_STATEMENTS = {"postgresql": 1, "sqlite": 2}
 PUSH_REQUEST_STATEMENTS = 2
 #: heartbeat: the token's terminal, both throttles in one statement, the heartbeat row
 HEARTBEAT_STATEMENTS = 3
-#: changes: the token's terminal, both throttles, the page's products and staff
-CHANGES_STATEMENTS = 4
+#: changes: the token's terminal, both throttles, the page's products, staff and VAT classes
+CHANGES_STATEMENTS = 5
 
 
 @contextmanager
