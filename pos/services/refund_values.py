@@ -17,6 +17,7 @@ from pos.domain.refund import RefundReceipt, TenderHow
 from pos.domain.tax import TaxClass, VatLine, vat_from_gross
 from pos.services.auth import Permission
 from pos.services.refund_attempts import RefundAttemptState
+from sync.protocol.refunds import REFUND_VAT_SLACK
 
 REFUSED_TODO = define(
     "refund_refused_todo",
@@ -202,21 +203,47 @@ class RefundDone:
 Row = tuple[int | None, str | None, int | None, str, str | None, str, int, Money, Money, TaxClass]
 
 
-def with_vat(rows: Any, currency: str) -> list[PlannedLine]:
-    """Lines with their VAT: extracted once per class from the class's refunded gross
-    (the house rule), then shared over the class's lines by largest remainder."""
+def with_vat(
+    rows: Any, currency: str, before: Mapping[str, tuple[int, int]] | None = None
+) -> list[PlannedLine]:
+    """Lines with their VAT, per class by the house rule, then shared over the class's
+    lines by largest remainder.
+
+    ``before`` (class code: gross and VAT the sale's earlier refunds gave back in that
+    class) makes the rule cumulative: the class's VAT is the VAT of everything refunded
+    in it so far, this refund included, less the VAT refunded already. Refunded in parts,
+    a sale then gives back exactly its own VAT per class (each part is within a cent of
+    its own VAT); without ``before`` (a return without a receipt) the refund is alone."""
     items: list[Row] = list(rows)
     vat_of: dict[int, int] = {}
     for code in dict.fromkeys(r[9].code for r in items):
         members = [i for i, r in enumerate(items) if r[9].code == code]
         gross = sum(items[i][8].minor for i in members)
         tax_class = items[members[0]][9]
-        vat = vat_from_gross(Money(gross, currency), tax_class).minor
+        vat = class_vat(gross, tax_class, currency, (before or {}).get(code, (0, 0)))
         shares = (
             allocate(vat, [items[i][8].minor for i in members]) if gross else [0] * len(members)
         )
         vat_of.update(zip(members, shares, strict=True))
     return [PlannedLine(*r, vat=Money(vat_of[i], currency)) for i, r in enumerate(items)]
+
+
+def class_vat(gross: int, tax_class: TaxClass, currency: str, before: tuple[int, int]) -> int:
+    """VAT (minor units) of ``gross`` more refunded in ``tax_class`` after ``before``
+    (gross, VAT) went back in it: VAT(all so far) - VAT already back.
+
+    Kept within :data:`~sync.protocol.refunds.REFUND_VAT_SLACK` of the refund's own VAT
+    (what head office accepts: earlier refunds made by the per-document rule, before
+    this one, then close over more than one refund), and between 0 and ``gross`` so the
+    lines stay self-consistent (net + VAT = total, net >= 0)."""
+    earlier_gross, earlier_vat = before
+    if tax_class.exempt or tax_class.rate == 0 or gross <= 0:
+        return 0  # zero-rated, exempt or nothing: no VAT, whatever went before
+    own = vat_from_gross(Money(gross, currency), tax_class).minor
+    cumulative = vat_from_gross(Money(earlier_gross + gross, currency), tax_class).minor
+    wanted = cumulative - earlier_vat
+    wanted = max(own - REFUND_VAT_SLACK, min(own + REFUND_VAT_SLACK, wanted))
+    return max(0, min(gross, wanted))
 
 
 def vat_rows(

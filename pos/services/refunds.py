@@ -34,7 +34,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -57,7 +57,7 @@ from pos.domain.refund import (
     trim_to_paid,
 )
 from pos.domain.sale import SaleStatus
-from pos.domain.tax import TaxClass
+from pos.domain.tax import TaxClass, vat_from_gross
 from pos.payments.base import (
     AttemptRef,
     Capability,
@@ -106,7 +106,7 @@ from pos.store import refunds as store
 from pos.store import repositories as repo
 from pos.store.db import Database
 from pos.store.errors import StoreError
-from pos.store.models import OutboxEvent, RefundRecord
+from pos.store.models import OutboxEvent, RefundLineRecord, RefundRecord
 from sync.protocol.fields import Amount
 from sync.protocol.refunds import OriginalSale, RefundCompleted, RefundLine, RefundTender
 from sync.protocol.sales import Customer, VatClass, VatTotal
@@ -516,6 +516,7 @@ class RefundService:
         trimmed = trim_to_paid([m for _, _, m in lines], left, view.total.minor - paid)
         lines = [(n, q, m) for (n, q, _), m in zip(lines, trimmed, strict=True)]
         total = Money(sum(m for _, _, m in lines), currency)
+        before = self._vat_back(s, request.sale_id, view, [f[6] for f in facts], entry is None)
         planned_lines = with_vat(
             [
                 (
@@ -533,6 +534,7 @@ class RefundService:
                 for n, quantity, minor in lines
             ],
             currency,
+            before,
         )
         shares = [TenderShare(t.payment_id, t.method, t.paid, t.refunded) for t in view.tenders]
         by_id = {t.payment_id: t for t in view.tenders}
@@ -573,6 +575,40 @@ class RefundService:
             vat=vat,
             needs=frozenset(needs),
         )
+
+    def _vat_back(
+        self,
+        s: Session,
+        sale_id: str,
+        view: RefundableSale,
+        classes: list[TaxClass],
+        remote_sale: bool,
+    ) -> dict[str, tuple[int, int]]:
+        """Per VAT class of the sale, the gross and VAT its earlier refunds gave back (for
+        the cumulative rule of :func:`with_vat`). This till's refunds say their own VAT;
+        for another till's sale head office gives only each line's refunded money, whose
+        VAT is taken as the class's house-rule VAT (what that rule gave those refunds)."""
+        if remote_sale:
+            gross: dict[str, int] = {}
+            by_code: dict[str, TaxClass] = {}
+            for line, tax_class in zip(view.lines, classes, strict=True):
+                gross[tax_class.code] = gross.get(tax_class.code, 0) + line.refunded.minor
+                by_code[tax_class.code] = tax_class
+            currency = view.total.currency
+            return {
+                code: (g, vat_from_gross(Money(g, currency), by_code[code]).minor)
+                for code, g in gross.items()
+            }
+        rows = s.execute(
+            select(
+                RefundLineRecord.vat_class,
+                func.sum(RefundLineRecord.total_minor),
+                func.sum(RefundLineRecord.vat_minor),
+            )
+            .where(RefundLineRecord.original_sale_id == sale_id)
+            .group_by(RefundLineRecord.vat_class)
+        ).all()
+        return {str(code): (int(g), int(v)) for code, g, v in rows}
 
     def _remote_lines(self, s: Session, sale_id: str) -> tuple[remote.RemoteLine, ...]:
         found = self._remote_sale(s, sale_id)

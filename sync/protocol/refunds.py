@@ -6,7 +6,9 @@ reason are then required). Lines carry what goes back, tenders how the money goe
 (through the original tender's gateway where it can, or by hand). The head office checks
 that refunds never exceed what was sold across all terminals; the document itself must add
 up: quantities above zero, no line refunding more than its quantity at its unit price, VAT
-per class by the house rule, and tenders summing to the refund's total.
+per class within one minor unit of the house rule (:func:`parse_refund_vat`: the till's
+cumulative rule, so a sale refunded in parts gives back exactly its VAT), and tenders
+summing to the refund's total.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from sync.protocol.sales import (
     VatTotal,
     check_receipt_number,
     check_vat,
+    vat_of,
 )
+
+#: how far a refund's VAT in one class may be from the house rule applied to the refund
+#: alone: the till's cumulative rule (VAT of all refunded so far in the class, less what
+#: went back already) moves a part by at most one minor unit
+REFUND_VAT_SLACK = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +178,29 @@ class RefundTender:
         )
 
 
+def parse_refund_vat(f: Fields, currency: str) -> VatTotal:
+    """One VAT row of a refund: net + VAT = gross, VAT within :data:`REFUND_VAT_SLACK`
+    of the house rule on the row's gross (exactly zero in a zero-rated or exempt class),
+    never below zero nor above the gross. A sale's rows keep the exact rule
+    (:meth:`VatTotal.parse`); a refund's may differ by a cent, so that all refunds of a
+    sale together give back exactly the sale's VAT."""
+    vat_class = VatClass.parse(f)
+    gross = f.money("gross", currency=currency)
+    net = f.money("net", currency=currency)
+    vat = f.money("vat", currency=currency)
+    if net.minor + vat.minor != gross.minor:
+        f.fail("net", "net + vat is not the gross of the class")
+    rule = vat_of(gross.minor, vat_class.rate, vat_class.exempt)
+    slack = 0 if rule == 0 and (vat_class.exempt or vat_class.rate == 0) else REFUND_VAT_SLACK
+    if abs(vat.minor - rule) > slack or not 0 <= vat.minor <= max(gross.minor, 0):
+        f.fail(
+            "vat",
+            f"is {vat.minor}; {vat_class.rate}% inside {gross.minor} is {rule} "
+            f"(a refund may differ by {slack})",
+        )
+    return VatTotal(vat_class, gross, net, vat)
+
+
 @dataclass(frozen=True, slots=True)
 class RefundCompleted:
     """``refund.completed``: a refund document with its own receipt number."""
@@ -218,7 +249,7 @@ class RefundCompleted:
         ids = [ln.line_id for ln in lines]
         if len(set(ids)) != len(ids):
             f.fail("lines", "has two lines with the same line_id")
-        vat = tuple(VatTotal.parse(v, currency) for v in f.items("vat", max_len=50))
+        vat = tuple(parse_refund_vat(v, currency) for v in f.items("vat", max_len=50))
         total = f.nonneg_money("total", currency=currency)
         if total.minor != sum(ln.total.minor for ln in lines):
             f.fail("total", "is not the sum of the lines")
