@@ -50,7 +50,7 @@ def _keep_ok(terminal: Terminal, head: ChainHead) -> None:
         cursor.execute(
             f"INSERT INTO {_REPORTS} (terminal_id, seq, hash, received_at, state, note) "
             "VALUES (%s, %s, %s, %s, %s, '')",
-            [terminal.pk, head.seq, head.hash, received, ChainState.OK.value],
+            [terminal.pk, head.seq, head.hash, received, str(ChainState.OK)],
         )
         cursor.execute(
             f"UPDATE {_TERMINALS} SET chain_seq = %s, chain_hash = %s WHERE id = %s",
