@@ -1660,6 +1660,10 @@
         <translation>Wafanyakazi</translation>
     </message>
     <message>
+        <source>VAT rates</source>
+        <translation>Viwango vya VAT</translation>
+    </message>
+    <message>
         <source>X report</source>
         <translation>Ripoti ya X</translation>
     </message>
@@ -3557,6 +3561,61 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
     <message>
         <source>TRAINING</source>
         <translation>MAFUNZO</translation>
+    </message>
+</context>
+<context>
+    <name>VatRatesDialog</name>
+    <message>
+        <source>Class</source>
+        <translation>Daraja</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>Exempt</source>
+        <translation>Msamaha wa VAT</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Kuanzia</translation>
+    </message>
+    <message>
+        <source>Head office, version {version}, received {at}</source>
+        <translation>Ofisi kuu, toleo {version}, imepokelewa {at}</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Jina</translation>
+    </message>
+    <message>
+        <source>New sales use these rates. Rates are changed at head office; a sale already open keeps the rates it was started with.</source>
+        <translation>Mauzo mapya yanatumia viwango hivi. Viwango hubadilishwa na ofisi kuu; mauzo yaliyo wazi tayari yanabaki na viwango yaliyoanza nayo.</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>Kiwango</translation>
+    </message>
+    <message>
+        <source>This till's configuration</source>
+        <translation>Mipangilio ya mashine hii</translation>
+    </message>
+    <message>
+        <source>VAT rates</source>
+        <translation>Viwango vya VAT</translation>
+    </message>
+    <message>
+        <source>VAT rates in force</source>
+        <translation>Viwango vya VAT vinavyotumika</translation>
+    </message>
+    <message>
+        <source>{rate} %</source>
+        <translation>{rate} %</translation>
+    </message>
+    <message>
+        <source>{source} (retired)</source>
+        <translation>{source} (haitumiki tena)</translation>
     </message>
 </context>
 <context>
@@ -5620,6 +5679,11 @@ Ionyeshe tena au chapisha nakala wakati wowote kwa Risiti ya mwisho (F9).</trans
         <source>The disk is full: free some space on {drive}. The basket is safe; try again.</source>
         <comment>store.full</comment>
         <translation>Diski imejaa: ondoa baadhi ya faili kwenye {drive} upate nafasi. Kikapu kiko salama; jaribu tena.</translation>
+    </message>
+    <message>
+        <source>The drawer should hold only {expected}: {amount} cannot be given back from it in cash. Give back at most {expected} in cash and the rest through another method, or have a manager pay cash in first (cash in).</source>
+        <comment>refund_drawer_short</comment>
+        <translation>Droo inapaswa kuwa na {expected} tu: {amount} haziwezi kurudishwa kutoka humo kwa pesa taslimu. Rudisha pesa taslimu zisizozidi {expected} na zilizobaki kwa njia nyingine, au meneja aweke pesa droo kwanza (weka pesa).</translation>
     </message>
     <message>
         <source>The drawer should hold {expected}; {amount} cannot be taken out of it.</source>
