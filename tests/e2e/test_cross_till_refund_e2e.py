@@ -26,6 +26,7 @@ import psycopg
 import pytest
 
 from pos.demo import CATALOG_CSV, DEMO_USERS
+from pos.domain.money import Money
 from pos.domain.receipt import StoreInfo
 from pos.domain.refund import RefundError
 from pos.refund_link import sale_lookup
@@ -171,7 +172,8 @@ def test_a_till_refunds_another_tills_sale_and_head_office_rejects_the_racing_se
         # by its last digits alone the receipt is not asked for: only exact numbers are
         assert back.terminal.refunds.find_at_head_office(sold.number[-6:]) == []
 
-        # the back till refunds the two left (cash from its own drawer) ...
+        # the back till refunds the two left (cash from its own drawer, given a float) ...
+        back.terminal.shifts.cash_in(Money.parse("500", "KES"), "float_top_up", "refunds")
         done = back.terminal.refunds.refund(
             RefundRequest(sold.sale_id, {1: 2}, "damaged"), back.approval(Permission.REFUND)
         )
@@ -192,6 +194,7 @@ def test_a_till_refunds_another_tills_sale_and_head_office_rejects_the_racing_se
         assert line["original_line_id"] is not None
 
         # meanwhile the front till, not knowing, refunds the same two
+        front.terminal.shifts.cash_in(Money.parse("500", "KES"), "float_top_up", "refunds")
         also = front.terminal.refunds.refund(
             RefundRequest(sold.sale_id, {1: 2}, "wrong_item"), front.approval(Permission.REFUND)
         )

@@ -14,25 +14,13 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
 from sync.server.ledger import integrity
+from sync.server.ledger.bulk import _LINE_COLUMNS
 from sync.server.ledger.models import LedgerEvent, Sale, SaleLine
 from sync.server.terminals.models import Store, Terminal
 from tests.server.conftest import new_store
 from tests.server.factory import Till, enroll
 
 NOW = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
-_LINE_COLUMNS = (
-    "sale_id",
-    "line_id",
-    "sku",
-    "name",
-    "quantity",
-    "unit_price_minor",
-    "total_minor",
-    "vat_code",
-    "vat_rate",
-    "net_minor",
-    "vat_minor",
-)
 
 
 def _pushed(client: Client) -> tuple[Till, Sale]:
