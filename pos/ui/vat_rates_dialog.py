@@ -57,8 +57,11 @@ class VatRatesDialog(KauntaDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
+        for column in range(3):  # code, name, rate: as wide as their texts
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumSize(560, 220)
+        # wide enough for "Head office, version N, <date and time>" unelided
+        self.table.setMinimumSize(760, 220)
         layout.addWidget(self.table)
         layout.addWidget(self.message)
         self.ok_button = self.add_buttons(layout, self.tr("Close"), self.accept)
