@@ -115,11 +115,17 @@ def parse_sale(body: Mapping[str, Any], header: Header) -> PlainSale | SaleBody:
                 ln["unit_price"]["minor"],
                 ln["total"]["minor"],
                 ln["vat"]["minor"],
-                _vat_class(ln["vat_class"]),
+                _line_class(ln["vat_class"]),
             )
             for ln in body["lines"]
         ),
     )
+
+
+def _line_class(row: dict[str, Any]) -> tuple[str, Decimal, bool]:
+    """A checked line's VAT class as (code, rate, exempt)."""
+    code, rate, exempt = _vat_class(row)
+    return code, rate.value, exempt
 
 
 def _customer(pin: str | None, name: str | None) -> tuple[str | None, str | None]:

@@ -30,7 +30,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -58,7 +58,6 @@ from sync.protocol.sales import (
     TAX_PIN_RE,
     VAT_CODE_RE,
     SaleCompleted,
-    vat_of,
 )
 
 _ENVELOPE = len(ENVELOPE_KEYS)
@@ -130,10 +129,17 @@ def _int(value: Any, low: int, high: int) -> int:
 
 
 def _time(value: Any) -> datetime:
+    _valid_time(value)
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _valid_time(value: Any) -> None:
+    """A timestamp the full parser reads (its offset is UTC, as the pattern demands: no
+    conversion can fail), for the body's times, which the ledger does not read here."""
     if type(value) is not str or len(value) > 40 or not TIMESTAMP_RE.fullmatch(value):
         raise _Unsure
     try:
-        return datetime.fromisoformat(value).astimezone(UTC)
+        datetime.fromisoformat(value)
     except ValueError:
         raise _Unsure from None
 
@@ -148,11 +154,19 @@ def _money(value: Any, currency: str, low: int = 0) -> int:
     return minor
 
 
-#: VAT classes already checked, by their wire form: (code, rate, exempt) -> the rate's value
-_CLASSES: dict[tuple[str, str, bool], Decimal] = {}
+class _Rate(NamedTuple):
+    """A checked VAT rate: its value, and as the fraction ``numerator / denominator``."""
+
+    value: Decimal
+    numerator: int
+    denominator: int
 
 
-def _vat_class(row: dict[str, Any]) -> tuple[str, Decimal, bool]:
+#: VAT classes already checked, by their wire form: (code, rate, exempt) -> the rate
+_CLASSES: dict[tuple[str, str, bool], _Rate] = {}
+
+
+def _vat_class(row: dict[str, Any]) -> tuple[str, _Rate, bool]:
     """A VAT class's code, rate and exemption from ``row`` (a line's class or a VAT row)."""
     code, rate, exempt = row.get("code"), row.get("rate"), row.get("exempt")
     if type(code) is not str or type(rate) is not str or type(exempt) is not bool:
@@ -166,12 +180,30 @@ def _vat_class(row: dict[str, Any]) -> tuple[str, Decimal, bool]:
     number = Decimal(rate)
     if number > _HUNDRED or (exempt and number != 0) or decimal_text(number) != rate:
         raise _Unsure  # (a rate not in its shortest form, "16.0", takes the full parser)
+    checked = _Rate(number, *number.as_integer_ratio())
     if len(_CLASSES) < 256:  # bounded: a chain has a handful of classes
-        _CLASSES[key] = number
-    return code, number, exempt
+        _CLASSES[key] = checked
+    return code, checked, exempt
 
 
-def _line(ln: Any, currency: str) -> tuple[str, tuple[str, Decimal, bool], int, int, int]:
+def vat_in(gross_minor: int, rate: _Rate, exempt: bool) -> int:
+    """:func:`~sync.protocol.sales.vat_of` in integers: half up (away from zero) of
+    ``gross * p / (100 q + p)`` for the rate ``p / q``, about a quarter of its time.
+
+    The same answer for every amount the protocol takes: ``vat_of`` multiplies exactly
+    (at most 23 digits) and divides to 28 significant digits, so its quotient (below
+    10^13) keeps 14 decimals, an error under 10^-14; a quotient that is not exactly
+    halfway lies at least ``1 / (2 (100 q + p))`` from it, over 2.5 x 10^-9 for a rate of
+    at most 100 with at most six decimals (``DECIMAL_RE``), so both round the same way
+    (``tests/sync/protocol/test_quick_sale.py`` compares them)."""
+    if exempt or not rate.numerator:
+        return 0
+    divisor = 100 * rate.denominator + rate.numerator
+    magnitude = (2 * abs(gross_minor) * rate.numerator + divisor) // (2 * divisor)
+    return magnitude if gross_minor >= 0 else -magnitude
+
+
+def _line(ln: Any, currency: str) -> tuple[str, tuple[str, _Rate, bool], int, int, int]:
     """One line without a discount: (line id, class, gross, total, vat)."""
     if type(ln) is not dict or len(ln) != _LINE_KEYS:
         raise _Unsure
@@ -188,7 +220,7 @@ def _line(ln: Any, currency: str) -> tuple[str, tuple[str, Decimal, bool], int, 
     vat_class = _vat_class(vat_row)
     net = _money(ln["net"], currency)
     vat = _money(ln["vat"], currency)
-    if net + vat != total or (vat and (vat_class[2] or vat_class[1] == 0)):
+    if net + vat != total or (vat and (vat_class[2] or not vat_class[1].numerator)):
         raise _Unsure
     line_id = _uuid(ln["line_id"])
     product_id = ln["product_id"]
@@ -213,7 +245,7 @@ def _tender(p: Any, currency: str) -> tuple[str, int, int]:
         raise _Unsure
     payment_id = _match(p["payment_id"], 64, PAYMENT_ID_RE)
     _match(p["method"], 40, CODE_RE)
-    _time(p["at"])
+    _valid_time(p["at"])
     _text(p["reference"], 80)
     if p["payer_masked"] is not None:
         _free(p["payer_masked"], 80)
@@ -265,7 +297,7 @@ def _body(b: Any, header: Header) -> None:
     if gross != sum(ln[2] for ln in lines) or total != sum(ln[3] for ln in lines):
         raise _Unsure
     # VAT per class: one row per class of the lines, each the sum of its lines
-    by_code: dict[str, tuple[tuple[str, Decimal, bool], int, int]] = {}
+    by_code: dict[str, tuple[tuple[str, _Rate, bool], int, int]] = {}
     for _, vat_class, _, line_total, line_vat in lines:
         known = by_code.get(vat_class[0])
         if known is None:
@@ -285,7 +317,7 @@ def _body(b: Any, header: Header) -> None:
         row_gross = _money(row["gross"], currency, -MAX_MINOR)
         row_net = _money(row["net"], currency, -MAX_MINOR)
         row_vat = _money(row["vat"], currency, -MAX_MINOR)
-        if row_net + row_vat != row_gross or row_vat != vat_of(row_gross, rate, exempt):
+        if row_net + row_vat != row_gross or row_vat != vat_in(row_gross, rate, exempt):
             raise _Unsure
         lines_class = by_code.get(code)
         if (
@@ -327,8 +359,8 @@ def _body(b: Any, header: Header) -> None:
         date.fromisoformat(day)
     except ValueError:
         raise _Unsure from None
-    _time(b["opened_at"])
-    _time(b["closed_at"])
+    _valid_time(b["opened_at"])
+    _valid_time(b["closed_at"])
     _uuid(b["cashier_id"])
     _uuid(b["opened_by"])
     rounding = _money(b["rounding"], currency, -MAX_MINOR)

@@ -289,3 +289,44 @@ def test_an_amount_whose_currency_is_a_list_is_refused_not_a_crash(kit: ModuleTy
     quick, full = both(doc)
     assert verdict(quick) == verdict(full)
     assert verdict(full)[:3] == ("refused", doc["event_id"], "body.lines[0].unit_price.currency")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    gross=st.integers(min_value=-(10**13), max_value=10**13),
+    whole=st.integers(min_value=0, max_value=100),
+    decimals=st.integers(min_value=0, max_value=999_999),
+    places=st.integers(min_value=0, max_value=6),
+    exempt=st.booleans(),
+)
+def test_the_quick_checks_vat_in_integers_is_the_house_rule(
+    gross: int, whole: int, decimals: int, places: int, exempt: bool
+) -> None:
+    """``vat_in`` (integers) answers as ``vat_of`` (decimals) for every amount the protocol
+    takes and every rate it writes (at most 100, at most six decimals), halfway cases too."""
+    from decimal import Decimal
+
+    from sync.protocol.fields import decimal_text
+    from sync.protocol.quick import _Rate, vat_in
+    from sync.protocol.sales import vat_of
+
+    fraction = decimals % 10**places if places else 0
+    rate = Decimal(whole) + Decimal(fraction) / Decimal(10**places) if places else Decimal(whole)
+    rate = min(rate, Decimal(100))
+    rate = Decimal(decimal_text(rate))
+    checked = _Rate(rate, *rate.as_integer_ratio())
+    assert vat_in(gross, checked, exempt) == vat_of(gross, rate, exempt)
+
+
+def test_vat_in_rounds_halfway_amounts_away_from_zero_as_vat_of() -> None:
+    from decimal import Decimal
+
+    from sync.protocol.quick import _Rate, vat_in
+    from sync.protocol.sales import vat_of
+
+    # a rate of 100 halves the gross: every odd amount is a halfway case
+    for rate_text, gross in (("100", 7), ("100", -7), ("16", 29), ("16", 1_000_000_000_001)):
+        rate = Decimal(rate_text)
+        checked = _Rate(rate, *rate.as_integer_ratio())
+        for g in range(gross - 3, gross + 4):
+            assert vat_in(g, checked, False) == vat_of(g, rate, False), (rate_text, g)
