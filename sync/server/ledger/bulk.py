@@ -138,15 +138,32 @@ def copy_tuples(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
         run(sql, None, False, {"connection": connection, "cursor": cursor})
 
 
+#: A sale's id sequence moves this far at each ``nextval`` (migration ``hq_ledger`` 0006):
+#: one call reserves a push's ids, where one call per sale took 0.7 ms of the database's
+#: time in a 200-sale push (pg_stat_statements, 8 Dec). A row inserted one at a time
+#: takes a whole block: ids stay unique and ascending, not dense.
+SALE_ID_BLOCK = 256
+
+
 def reserve_ids(model: type[Model], count: int) -> list[int]:
-    """``count`` new primary keys from the table's own sequence (one query)."""
+    """``count`` new primary keys from the table's own sequence, in one query.
+
+    Each ``nextval`` gives the first id of a block as long as the sequence's increment
+    (read in the same statement, so a sequence of increment 1 still gives one id a
+    call); the ids are the blocks' first ``count``."""
     table = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            "WITH s AS (SELECT pg_get_serial_sequence(%s, 'id') AS seq), "
+            "i AS (SELECT q.seqincrement AS inc FROM pg_sequence q, s "
+            "WHERE q.seqrelid = s.seq::regclass) "
+            "SELECT nextval(s.seq), i.inc FROM s, i, "
+            "generate_series(1, (%s + i.inc - 1) / i.inc)",
             [table, count],
         )
-        return [int(r[0]) for r in cursor.fetchall()]
+        rows = cursor.fetchall()
+    ids = [int(first) + n for first, inc in rows for n in range(int(inc))]
+    return ids[:count]
 
 
 def _money(value: Any) -> int:
@@ -247,6 +264,7 @@ def copy_sales(sales: Sequence[tuple[SaleRow, dict[str, Any]]]) -> list[int]:
 __all__ = [
     "EVENT_COLUMNS",
     "SALE_COLUMNS",
+    "SALE_ID_BLOCK",
     "EventRow",
     "SaleRow",
     "copy_events",
