@@ -44,6 +44,8 @@ PUSH_REQUEST_STATEMENTS = 2
 HEARTBEAT_STATEMENTS = 3
 #: changes: the token's terminal, both throttles, the page's products, staff and VAT classes
 CHANGES_STATEMENTS = 5
+#: a poll with the newest cursor: the token's terminal, both throttles, the change counter
+CHANGES_UP_TO_DATE_STATEMENTS = 3
 
 
 @contextmanager
@@ -137,6 +139,11 @@ def test_a_heartbeat_and_a_changes_page_are_a_fixed_number_of_statements(
     throttled = [s for s in seen if TABLE in s]
     assert len(throttled) == 1
     assert throttled[0].startswith("WITH v")
+    newest = client.get("/api/v1/changes?limit=1000", **till.auth).json()["cursor"]
+    with statements() as seen:
+        got = client.get(f"/api/v1/changes?limit=1000&cursor={newest}", **till.auth)
+    assert got.json() == {"changes": [], "cursor": newest, "more": False}
+    assert len(seen) == CHANGES_UP_TO_DATE_STATEMENTS, "\n".join(s[:120] for s in seen)
 
 
 def test_a_push_costs_its_request_thread_two_statements(client: Client, no_prune: None) -> None:
