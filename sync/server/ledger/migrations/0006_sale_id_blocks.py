@@ -1,7 +1,9 @@
 # ruff: noqa: RUF012  (Django migration attributes)
-"""A sale's id sequence moves ``SALE_ID_BLOCK`` at a time on PostgreSQL, so a push reserves
-its sales' ids with one ``nextval`` (``sync.server.ledger.bulk.reserve_ids``). SQLite
-(``bulk_create``) has no sequence to change. Reversible."""
+"""A sale's id sequence moves 256 at a time on PostgreSQL (``SALE_ID_BLOCK`` when this was
+written; the number is kept here, as a migration must not change with the code), so a push
+reserves its sales' ids with one ``nextval`` (``sync.server.ledger.bulk.reserve_ids``, which
+reads the increment from the sequence). SQLite (``bulk_create``) has no sequence to change.
+Reversible."""
 
 from typing import Any
 
@@ -17,10 +19,12 @@ def _increment(schema_editor: Any, by: int) -> None:
         cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY {int(by)}")
 
 
-def _blocks(apps: Any, schema_editor: Any) -> None:
-    from sync.server.ledger.bulk import SALE_ID_BLOCK
+#: the block a ``nextval`` reserves
+BLOCK = 256
 
-    _increment(schema_editor, SALE_ID_BLOCK)
+
+def _blocks(apps: Any, schema_editor: Any) -> None:
+    _increment(schema_editor, BLOCK)
 
 
 def _single(apps: Any, schema_editor: Any) -> None:
