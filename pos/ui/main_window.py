@@ -237,6 +237,9 @@ class MainWindow(QMainWindow):
         """Name the shop where the window does (title, status line, login screen): at
         start, and when the manager's shop details screen saved a new name."""
         ctx = self.terminal.ctx
+        # times in messages and screens (a VAT class received, a lockout's end) are the
+        # shop's, as the status bar's clock is: without this they showed UTC
+        i18n.set_zone(ctx.zone)
         self.setWindowTitle(
             (
                 self.tr("Kaunta · {store} · till {till} · TRAINING")

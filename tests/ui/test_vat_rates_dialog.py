@@ -31,6 +31,10 @@ def test_the_rates_in_force_say_where_they_come_from(selling: Till) -> None:
     by_code = {row[0]: row for row in rows}
     assert by_code["S"][1:3] == ("VAT 10%", "10 %")
     assert "Head office, version 41" in by_code["S"][3]
+    # received 09:30 UTC: shown in the shop's time, as the status bar's clock
+    local = at.astimezone(selling.terminal.ctx.zone).strftime("%d/%m/%Y %H:%M")
+    assert by_code["S"][3] == f"Head office, version 41, received {local}"
+    assert selling.terminal.ctx.zone.utcoffset(at)  # the demo shop is not on UTC
     assert by_code["R8"][3].endswith("(retired)")
     assert by_code["Z"][3] == "This till's configuration"
     assert by_code["E"][2] == "Exempt"
