@@ -275,7 +275,8 @@ def test_a_manager_acknowledges_the_alert_on_the_queue_screen_and_it_goes(
         dialog.btn_acknowledge.click()
         till.until(lambda: not alert.isVisible(), WAIT_MS, failing=till.state)
         till.until(lambda: not dialog.btn_acknowledge.isVisible(), WAIT_MS)
-        assert dialog.message.text().startswith("Recorded with your name")
+        # the news that hides the button and the call's own answer arrive separately
+        till.until(lambda: dialog.message.text().startswith("Recorded with your name"), WAIT_MS)
         with till.terminal.db.read_session() as s:
             seen = s.execute(
                 text("SELECT user_id FROM audit_log WHERE action = 'etims_tampering_seen'")
