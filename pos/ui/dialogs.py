@@ -79,6 +79,7 @@ class KauntaDialog(QDialog):
             layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.ensurePolished()  # the style sheet's sizes, before measuring
         self.adjustSize()
+        self._fit_width()
         self._fit_height()
         parent = self.parentWidget()
         if parent is not None:
@@ -94,6 +95,19 @@ class KauntaDialog(QDialog):
         if event.type() == QEvent.Type.LayoutRequest:
             self._fit_height()  # a message or title that now wraps onto more lines
         return handled
+
+    def _fit_width(self) -> None:
+        """Widen to the width the layout asks for, up to the screen's.
+
+        ``adjustSize`` keeps a window within two thirds of the screen's width: 682 px on a
+        1024x768 till, where the manager's three columns of tools need about 760, so Qt
+        squeezed the buttons below their texts ("Set my PIN (head-office code)" lost both
+        ends)."""
+        free = self.screen().availableGeometry()
+        frame = max(self.frameGeometry().width() - self.geometry().width(), 0)
+        wanted = min(self.sizeHint().width(), free.width() - frame)
+        if wanted > self.width():
+            self.resize(wanted, self.height())
 
     def _fit_height(self) -> None:
         """Grow to the height the layout needs at the dialog's width.
