@@ -109,6 +109,20 @@ class KauntaDialog(QDialog):
         if wanted > self.width():
             self.resize(wanted, self.height())
 
+    def refit_width(self) -> None:
+        """Widen an open dialog whose texts grew after it opened (a count that arrives from
+        the till worker), as far as the screen, moved left if it would cross the screen's
+        right edge: otherwise its layout squeezes every button of the row instead."""
+        layout = self.layout()
+        if layout is not None:
+            layout.invalidate()  # the grown text's size, not the one cached
+            layout.activate()
+        self._fit_width()
+        free = self.screen().availableGeometry()
+        overflow = self.frameGeometry().right() - free.right()
+        if overflow > 0:
+            self.move(max(free.left(), self.x() - overflow), self.y())
+
     def _fit_height(self) -> None:
         """Grow to the height the layout needs at the dialog's width.
 

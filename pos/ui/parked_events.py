@@ -125,6 +125,7 @@ def _decorate(menu: ManagerMenu, button: QPushButton) -> None:
         button.setText(f"{label} ({count})\n{shortcut}" if shortcut else f"{label} ({count})")
         button.setProperty("role", "danger" if count else "")
         button.style().polish(button)
+        menu.refit_width()  # the count came after the menu took its width
 
     menu.acts.call(lambda: service.parked_count(), show, menu.failed)
 

@@ -39,3 +39,25 @@ def test_the_managers_tools_are_as_wide_as_their_buttons_ask_up_to_the_screen(
         for key, button in menu.buttons.items():
             if button.isVisible():
                 assert button.width() >= button.sizeHint().width(), f"{key}: {button.text()!r}"
+
+
+def test_a_tool_whose_text_grows_after_the_menu_opened_widens_it(till: Till) -> None:
+    """The refused-events count arrives from the till worker after the menu has taken its
+    width; the menu widens for it instead of squeezing the whole row."""
+    till.login(MANAGER, MANAGER_PIN)
+    _sized(till, 1024, 768)
+    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    till.until(
+        lambda: till.window.manager_menu is not None and till.window.manager_menu.isVisible()
+    )
+    menu = till.window.manager_menu
+    assert menu is not None
+    QApplication.processEvents()
+    before = menu.width()
+    button = menu.buttons["parked_events"]
+    button.setText(button.text().replace("\n", " " + "x" * 60 + "\n", 1))
+    menu.refit_width()
+    screen = menu.screen().availableGeometry()
+    frame = menu.frameGeometry().width() - menu.geometry().width()
+    assert menu.width() >= min(menu.sizeHint().width(), screen.width() - frame) > before
+    assert screen.contains(menu.frameGeometry().topRight()) or frame == 0
