@@ -80,6 +80,9 @@ def test_a_relayed_result_finishes_the_open_payment_dialog_as_its_own_poll_would
     dialog = _open_mpesa(till)
     _send(till, dialog)
     _prompt(till)  # the prompt is on the phone; the sandbox still says "pending"
+    # the dialog knows its attempt (the worker's answer to the push, which a loaded machine
+    # delivers after the phone shows the prompt): a relay arrives seconds later in a shop
+    till.until(lambda: dialog.attempt is not None, timeout=GATEWAY_MS)
     [(attempt_id, checkout, amount)] = _rows(
         till, "SELECT id, gateway_ref, amount_minor FROM payment_attempts"
     )
