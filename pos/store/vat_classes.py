@@ -45,15 +45,10 @@ class VatClassChange:
 
 
 @dataclass(frozen=True, slots=True)
-class HeadOfficeVatClass:
-    """A class head office sent, as the manager's screen shows it."""
+class HeadOfficeVatClass(VatClassChange):
+    """A class head office sent, as the manager's screen shows it: the change, and when
+    this till applied it."""
 
-    code: str
-    name: str
-    rate: Decimal
-    exempt: bool
-    active: bool
-    version: int
     applied_at: datetime
 
 

@@ -33,6 +33,7 @@ from pos.services.auth import Role
 from pos.services.terminal import DemoUser, Terminal
 from pos.ui.dialogs import ApprovalDialog
 from pos.ui.main_window import MainWindow
+from pos.ui.manager.menu import ManagerMenu
 
 #: Generous upper bound for one service round trip (scrypt at 2**10 is ~1 ms); high so a
 #: loaded 2-core CI machine never fails a test by waiting too little (a pass is not slower).
@@ -209,6 +210,17 @@ class Till:
             tuple(table.item(r, c).text() for c in range(table.columnCount()))
             for r in range(table.rowCount())
         ]
+
+    def open_manager_menu(self) -> ManagerMenu:
+        """Ctrl+M: the manager's tools, open and settled (waits for them)."""
+        self.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+        self.until(
+            lambda: self.window.manager_menu is not None and self.window.manager_menu.isVisible()
+        )
+        menu = self.window.manager_menu
+        assert menu is not None
+        self.idle()
+        return menu
 
     def dialog(self) -> QDialog:
         """The sale screen's open dialog (waits for it)."""

@@ -8,9 +8,6 @@ shows the result on a till-sized screen."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
-
 from pos.demo import DEMO_USERS
 from pos.services.auth import Role
 from tests.ui.conftest import Till
@@ -24,13 +21,7 @@ def test_the_managers_tools_are_as_wide_as_their_buttons_ask_up_to_the_screen(
 ) -> None:
     till.login(MANAGER, MANAGER_PIN)
     _sized(till, 1024, 768)
-    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    till.until(
-        lambda: till.window.manager_menu is not None and till.window.manager_menu.isVisible()
-    )
-    menu = till.window.manager_menu
-    assert menu is not None
-    QApplication.processEvents()
+    menu = till.open_manager_menu()
     screen = menu.screen().availableGeometry()
     frame = menu.frameGeometry().width() - menu.geometry().width()
     assert menu.frameGeometry().width() <= screen.width()
@@ -46,13 +37,7 @@ def test_a_tool_whose_text_grows_after_the_menu_opened_widens_it(till: Till) -> 
     width; the menu widens for it instead of squeezing the whole row."""
     till.login(MANAGER, MANAGER_PIN)
     _sized(till, 1024, 768)
-    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    till.until(
-        lambda: till.window.manager_menu is not None and till.window.manager_menu.isVisible()
-    )
-    menu = till.window.manager_menu
-    assert menu is not None
-    QApplication.processEvents()
+    menu = till.open_manager_menu()
     before = menu.width()
     button = menu.buttons["parked_events"]
     button.setText(button.text().replace("\n", " " + "x" * 60 + "\n", 1))

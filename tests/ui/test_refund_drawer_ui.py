@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-
 from pos.domain.money import Money
 from pos.ui.manager.refund_dialog import NoReceiptReturnDialog
 
@@ -19,13 +17,7 @@ MANAGER, MANAGER_PIN = "Carol Njeri", "3333"
 
 def test_the_return_dialog_refuses_cash_the_drawer_does_not_hold(till: Till) -> None:
     till.login(MANAGER, MANAGER_PIN)  # the demo shift: a zero float, nothing sold yet
-    till.press(Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    till.until(
-        lambda: till.window.manager_menu is not None and till.window.manager_menu.isVisible()
-    )
-    menu = till.window.manager_menu
-    assert menu is not None
-    till.idle()
+    menu = till.open_manager_menu()
     till.click(menu.buttons["no_receipt"])
     till.until(lambda: isinstance(menu.dialog, NoReceiptReturnDialog))
     back = menu.dialog
