@@ -29,6 +29,10 @@ TRANSLATIONS = ROOT / "resources" / "translations"
 
 #: Debian/Ubuntu packages Qt 6 needs: for tests (offscreen) and for a real window (xcb).
 APT_TEST = [
+    # head office's native ingest kernel (setup.py builds it; its tests run it)
+    "gcc",
+    "libc6-dev",
+    "python3-dev",
     "libegl1",
     "libgl1",
     "libxkbcommon0",
@@ -112,8 +116,11 @@ def setup(extras: str) -> None:
         say(f"creating {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / f".installed-{extras or 'app'}"
-    pyproject = ROOT / "pyproject.toml"
-    if not stamp.exists() or stamp.stat().st_mtime < pyproject.stat().st_mtime:
+    # the package's build inputs: metadata, setup.py, and the C source of head office's
+    # native ingest kernel (built in place by the editable install)
+    inputs = (ROOT / "pyproject.toml", ROOT / "setup.py", ROOT / "sync/protocol/_quickc.c")
+    newest = max(p.stat().st_mtime for p in inputs)
+    if not stamp.exists() or stamp.stat().st_mtime < newest:
         run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"])
         target = f".[{extras}]" if extras else "."
         run([str(PY), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT)

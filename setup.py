@@ -7,13 +7,18 @@ called ``resources`` (too generic a name to put in site-packages). So, after pyp
 is read, the folder is added under the name ``kaunta_resources``. Both a real wheel and an
 editable install (``pip install -e .``, whose import finder maps the name to the folder)
 then have it, and ``pos.ui.resources`` finds it the same way in either.
+
+It also builds the head office's native ingest kernel, ``sync.protocol._quickc`` (the quick
+sale check in C, see ``sync/protocol/quick.py``), as an *optional* extension: where no C
+compiler or Python headers are installed the build says so and goes on, and the head office
+runs the same check in Python (slower, same answers).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.dist import Distribution
 
 RESOURCES = "kaunta_resources"
@@ -32,4 +37,12 @@ class KauntaDistribution(Distribution):
         self.package_dir = {**(self.package_dir or {}), RESOURCES: "resources"}
 
 
-setup(distclass=KauntaDistribution)
+#: the native ingest kernel; optional: without a compiler the Python check runs instead
+KERNEL = Extension(
+    "sync.protocol._quickc",
+    ["sync/protocol/_quickc.c"],
+    extra_compile_args=["-O2"],
+    optional=True,
+)
+
+setup(distclass=KauntaDistribution, ext_modules=[KERNEL])
