@@ -116,9 +116,14 @@ def setup(extras: str) -> None:
         say(f"creating {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / f".installed-{extras or 'app'}"
-    # the package's build inputs: metadata, setup.py, and the C source of head office's
+    # the package's build inputs: metadata, setup.py, and the C sources of head office's
     # native ingest kernel (built in place by the editable install)
-    inputs = (ROOT / "pyproject.toml", ROOT / "setup.py", ROOT / "sync/protocol/_quickc.c")
+    inputs = (
+        ROOT / "pyproject.toml",
+        ROOT / "setup.py",
+        ROOT / "sync/protocol/_quickc.c",
+        ROOT / "sync/server/ledger/_rowsc.c",
+    )
     newest = max(p.stat().st_mtime for p in inputs)
     if not stamp.exists() or stamp.stat().st_mtime < newest:
         run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"])

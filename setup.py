@@ -8,10 +8,12 @@ is read, the folder is added under the name ``kaunta_resources``. Both a real wh
 editable install (``pip install -e .``, whose import finder maps the name to the folder)
 then have it, and ``pos.ui.resources`` finds it the same way in either.
 
-It also builds the head office's native ingest kernel, ``sync.protocol._quickc`` (the quick
-sale check in C, see ``sync/protocol/quick.py``), as an *optional* extension: where no C
-compiler or Python headers are installed the build says so and goes on, and the head office
-runs the same check in Python (slower, same answers).
+It also builds the head office's native ingest kernel as *optional* extensions:
+``sync.protocol._quickc`` (the quick sale check in C, see ``sync/protocol/quick.py``) and
+``sync.server.ledger._rowsc`` (a batch's sale rows as COPY text, see
+``sync/server/ledger/bulk.py``). Where no C compiler or Python headers are installed the
+build says so and goes on, and the head office runs the same code in Python (slower, same
+answers).
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ class KauntaDistribution(Distribution):
         self.package_dir = {**(self.package_dir or {}), RESOURCES: "resources"}
 
 
-#: the native ingest kernel; optional: without a compiler the Python check runs instead
-KERNEL = Extension(
-    "sync.protocol._quickc",
-    ["sync/protocol/_quickc.c"],
-    extra_compile_args=["-O2"],
-    optional=True,
-)
+#: the native ingest kernel: the quick sale check and the sale rows' COPY text; optional:
+#: without a compiler the Python code they are held to runs instead
+KERNEL = [
+    Extension(name, [source], extra_compile_args=["-O2"], optional=True)
+    for name, source in (
+        ("sync.protocol._quickc", "sync/protocol/_quickc.c"),
+        ("sync.server.ledger._rowsc", "sync/server/ledger/_rowsc.c"),
+    )
+]
 
-setup(distclass=KauntaDistribution, ext_modules=[KERNEL])
+setup(distclass=KauntaDistribution, ext_modules=KERNEL)

@@ -20,6 +20,7 @@ column's default.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -29,6 +30,19 @@ from django.db.models import Field, JSONField, Model
 
 from sync.protocol.canonical import json_text
 from sync.server.ledger import models as m
+
+try:
+    from sync.server.ledger import _rowsc  # type: ignore[attr-defined]
+except ImportError:  # not built (no C compiler where it was installed): tuples alone
+    _rowsc = None
+if os.environ.get("KAUNTA_NATIVE", "1") == "0":  # the tuples alone, by choice
+    _rowsc = None
+
+#: the C writer of a batch's sale rows (None: the tuples and psycopg's write_row alone;
+#: tests switch it off to compare)
+_native_rows: Callable[..., tuple[bytes, bytes, bytes] | None] | None = (
+    _rowsc.sale_rows if _rowsc else None
+)
 
 
 class EventRow(NamedTuple):
@@ -117,6 +131,23 @@ def copy_rows(model: type[Model], rows: Sequence[Model], *, with_id: bool = Fals
 
 def copy_tuples(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """``COPY`` plain value tuples (in ``columns`` order) into ``model``'s table."""
+
+    def feed(cp: Any) -> None:
+        for row in rows:
+            cp.write_row(row)
+
+    _copy_into(model, columns, feed)
+
+
+def copy_text(model: type[Model], columns: Sequence[str], text: bytes) -> None:
+    """``COPY`` rows already in COPY's text format (``columns`` order) into ``model``'s
+    table: one write."""
+    if text:
+        _copy_into(model, columns, lambda cp: cp.write(text))
+
+
+def _copy_into(model: type[Model], columns: Sequence[str], feed: Callable[[Any], None]) -> None:
+    """``COPY … FROM STDIN`` into ``model``'s table, ``feed`` writing the data."""
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     sql = f"COPY {table} ({names}) FROM STDIN"
@@ -126,8 +157,7 @@ def copy_tuples(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
 
         def copy(sql: str, params: Any, many: bool, context: dict[str, Any]) -> None:
             with raw.copy(sql) as cp:
-                for row in rows:
-                    cp.write_row(row)
+                feed(cp)
 
         # through the connection's execute wrappers, as Django runs its own statements,
         # so whatever watches a connection's statements (tests pinning a push's count,
@@ -205,15 +235,44 @@ def copy_events(events: Sequence[EventRow]) -> None:
 
 def copy_sales(sales: Sequence[tuple[SaleRow, dict[str, Any]]]) -> list[int]:
     """The sales and, read from each sale's body, its lines, VAT classes and payments;
-    returns the sales' ids (as ``bulk_create`` would give them), in order."""
+    returns the sales' ids (as ``bulk_create`` would give them), in order.
+
+    The lines, VAT classes and payments are written as COPY text by the C writer
+    (``_rowsc.c``, built by setup.py where a compiler is installed) when it is there and
+    takes every value; otherwise (or with ``KAUNTA_NATIVE=0``) as tuples through psycopg's
+    ``write_row``, the reference it is held to (``tests/server/test_sale_rows_native.py``)."""
     if not sales:
         return []
     ids = reserve_ids(m.Sale, len(sales))
     copy_tuples(m.Sale, SALE_COLUMNS, ((pk, *row) for pk, (row, _) in zip(ids, sales, strict=True)))
-    lines: list[tuple[Any, ...]] = []
-    vat: list[tuple[Any, ...]] = []
-    pays: list[tuple[Any, ...]] = []
-    for pk, (_, body) in zip(ids, sales, strict=True):
+    bodies = [body for _, body in sales]
+    native = _native_rows
+    texts = native(ids, bodies) if native is not None else None
+    if texts is not None:
+        copy_text(m.SaleLine, _LINE_COLUMNS, texts[0])
+        copy_text(m.SaleVat, _VAT_COLUMNS, texts[1])
+        copy_text(m.SalePayment, _PAY_COLUMNS, texts[2])
+    else:
+        lines, vat, pays = sale_tuples(ids, bodies)
+        copy_tuples(m.SaleLine, _LINE_COLUMNS, lines)
+        copy_tuples(m.SaleVat, _VAT_COLUMNS, vat)
+        copy_tuples(m.SalePayment, _PAY_COLUMNS, pays)
+    return ids
+
+
+Tuples = list[tuple[Any, ...]]
+
+
+def sale_tuples(
+    ids: Sequence[int], bodies: Sequence[dict[str, Any]]
+) -> tuple[Tuples, Tuples, Tuples]:
+    """The sales' lines, VAT classes and payments as tuples in ``_LINE_COLUMNS``,
+    ``_VAT_COLUMNS`` and ``_PAY_COLUMNS`` order, each under its sale's id: what the C
+    writer's text must equal once PostgreSQL has read it."""
+    lines: Tuples = []
+    vat: Tuples = []
+    pays: Tuples = []
+    for pk, body in zip(ids, bodies, strict=True):
         for ln in body["lines"]:
             vc = ln["vat_class"]
             lines.append(
@@ -255,10 +314,7 @@ def copy_sales(sales: Sequence[tuple[SaleRow, dict[str, Any]]]) -> list[int]:
                     p.get("reference") or "",
                 )
             )
-    copy_tuples(m.SaleLine, _LINE_COLUMNS, lines)
-    copy_tuples(m.SaleVat, _VAT_COLUMNS, vat)
-    copy_tuples(m.SalePayment, _PAY_COLUMNS, pays)
-    return ids
+    return lines, vat, pays
 
 
 __all__ = [
@@ -271,6 +327,8 @@ __all__ = [
     "copy_rows",
     "copy_sales",
     "copy_supported",
+    "copy_text",
     "copy_tuples",
     "reserve_ids",
+    "sale_tuples",
 ]

@@ -1,0 +1,304 @@
+/*
+ * A batch's sale lines, VAT rows and payments as PostgreSQL COPY text, in C: the second
+ * half of the head office's native ingest kernel (the first is sync/protocol/_quickc.c).
+ *
+ * bulk.copy_sales reads each sale's body into three kinds of rows and psycopg writes them
+ * by COPY, a tuple and a write_row call per row: about five rows an event, built and
+ * formatted in Python. sale_rows() reads the same fields of the same bodies and writes the
+ * rows straight into COPY's text format (tab between columns, \N for none, backslash,
+ * tab, newline, carriage return, backspace, form feed and vertical tab escaped), which
+ * bulk.py sends with one write per table.
+ *
+ * It answers None, and bulk.py builds the tuples as before, for anything it was not
+ * written for: a value of another type than the protocol's (str, int, bool), text with a
+ * NUL or a lone surrogate (psycopg refuses those with its own error). So the rows that
+ * reach the tables are the same either way; tests/server/test_sale_rows_native.py copies
+ * both into PostgreSQL and compares what the database holds.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    char *data;
+    Py_ssize_t size, room;
+} buffer;
+
+static int
+grow(buffer *b, Py_ssize_t more)
+{
+    if (b->size + more <= b->room)
+        return 1;
+    Py_ssize_t room = b->room ? b->room : 4096;
+    while (room < b->size + more)
+        room *= 2;
+    char *data = PyMem_Realloc(b->data, room);
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->data = data;
+    b->room = room;
+    return 1;
+}
+
+static int
+put(buffer *b, const char *s, Py_ssize_t n)
+{
+    if (grow(b, n) < 0)
+        return -1;
+    memcpy(b->data + b->size, s, n);
+    b->size += n;
+    return 1;
+}
+
+static int
+put_char(buffer *b, char c)
+{
+    return put(b, &c, 1);
+}
+
+static int
+put_int(buffer *b, long long value)
+{
+    char text[24];
+    int n = 0;
+    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    do {
+        text[sizeof text - 1 - n++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (value < 0)
+        text[sizeof text - 1 - n++] = '-';
+    return put(b, text + sizeof text - n, n);
+}
+
+/* 1 written, 0 not a value this writes (the caller answers None), -1 a Python error */
+static int
+put_text(buffer *b, PyObject *v)
+{
+    if (!PyUnicode_CheckExact(v))
+        return 0;
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(v, &n);
+    if (s == NULL) {  /* a lone surrogate: psycopg says what is wrong */
+        PyErr_Clear();
+        return 0;
+    }
+    if (grow(b, 2 * n) < 0)
+        return -1;
+    char *out = b->data + b->size;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char c = s[i];
+        char escaped = 0;
+        switch (c) {
+        case '\0': return 0;
+        case '\\': escaped = '\\'; break;
+        case '\b': escaped = 'b'; break;
+        case '\t': escaped = 't'; break;
+        case '\n': escaped = 'n'; break;
+        case '\v': escaped = 'v'; break;
+        case '\f': escaped = 'f'; break;
+        case '\r': escaped = 'r'; break;
+        }
+        if (escaped) {
+            *out++ = '\\';
+            *out++ = escaped;
+        }
+        else {
+            *out++ = c;
+        }
+    }
+    b->size = out - b->data;
+    return 1;
+}
+
+static int
+put_exact_int(buffer *b, PyObject *v)
+{
+    if (!PyLong_CheckExact(v))
+        return 0;
+    int overflow = 0;
+    long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (value == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow)
+        return 0;
+    return put_int(b, value);
+}
+
+/* bulk._money: value["minor"] when value is a (non-empty) dict, 0 when it is None */
+static int
+put_money(buffer *b, PyObject *v)
+{
+    if (v == Py_None)
+        return put_char(b, '0');
+    if (!PyDict_CheckExact(v) || PyDict_GET_SIZE(v) == 0)
+        return 0;
+    PyObject *minor = PyDict_GetItemString(v, "minor");
+    return minor == NULL ? 0 : put_exact_int(b, minor);
+}
+
+#define TRY(expr) do { int r_ = (expr); if (r_ <= 0) return r_; } while (0)
+
+static PyObject *key_line_id, *key_sku, *key_name, *key_quantity, *key_unit_price, *key_total,
+    *key_vat_class, *key_code, *key_rate, *key_net, *key_vat, *key_exempt, *key_gross,
+    *key_payment_id, *key_method, *key_amount, *key_tendered, *key_change, *key_reference,
+    *key_lines, *key_totals, *key_payments;
+
+static PyObject *
+item(PyObject *d, PyObject *key)
+{
+    return PyDict_CheckExact(d) ? PyDict_GetItemWithError(d, key) : NULL;
+}
+
+/* a column: tab, then the value */
+static int
+column(buffer *b, int (*write)(buffer *, PyObject *), PyObject *v)
+{
+    if (v == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    TRY(put_char(b, '\t'));
+    return write(b, v);
+}
+
+static int
+put_bool(buffer *b, PyObject *v)
+{
+    if (v == Py_True)
+        return put_char(b, 't');
+    if (v == Py_False)
+        return put_char(b, 'f');
+    return 0;
+}
+
+/* bulk.copy_sales's rows of one sale body under the sale's id pk */
+static int
+sale(buffer *lines, buffer *vat, buffer *pays, long long pk, PyObject *body)
+{
+    PyObject *list = item(body, key_lines);
+    if (list == NULL || !PyList_CheckExact(list))
+        return 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *ln = PyList_GET_ITEM(list, i);
+        PyObject *vc = item(ln, key_vat_class);
+        if (vc == NULL)
+            return 0;
+        TRY(put_int(lines, pk));
+        TRY(column(lines, put_text, item(ln, key_line_id)));
+        TRY(column(lines, put_text, item(ln, key_sku)));
+        TRY(column(lines, put_text, item(ln, key_name)));
+        TRY(column(lines, put_exact_int, item(ln, key_quantity)));
+        TRY(column(lines, put_money, item(ln, key_unit_price)));
+        TRY(column(lines, put_money, item(ln, key_total)));
+        TRY(column(lines, put_text, item(vc, key_code)));
+        TRY(column(lines, put_text, item(vc, key_rate)));
+        TRY(column(lines, put_money, item(ln, key_net)));
+        TRY(column(lines, put_money, item(ln, key_vat)));
+        TRY(put_char(lines, '\n'));
+    }
+    PyObject *totals = item(body, key_totals);
+    list = totals == NULL ? NULL : item(totals, key_vat);
+    if (list == NULL || !PyList_CheckExact(list))
+        return 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *v = PyList_GET_ITEM(list, i);
+        TRY(put_int(vat, pk));
+        TRY(column(vat, put_text, item(v, key_code)));
+        TRY(column(vat, put_text, item(v, key_rate)));
+        TRY(column(vat, put_bool, item(v, key_exempt)));
+        TRY(column(vat, put_money, item(v, key_gross)));
+        TRY(column(vat, put_money, item(v, key_net)));
+        TRY(column(vat, put_money, item(v, key_vat)));
+        TRY(put_char(vat, '\n'));
+    }
+    list = item(body, key_payments);
+    if (list == NULL || !PyList_CheckExact(list))
+        return 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *p = PyList_GET_ITEM(list, i);
+        TRY(put_int(pays, pk));
+        TRY(column(pays, put_text, item(p, key_payment_id)));
+        TRY(column(pays, put_text, item(p, key_method)));
+        TRY(column(pays, put_money, item(p, key_amount)));
+        TRY(column(pays, put_money, item(p, key_tendered)));
+        TRY(column(pays, put_money, item(p, key_change)));
+        /* p.get("reference") or "" */
+        if (!PyDict_CheckExact(p))
+            return 0;
+        PyObject *reference = PyDict_GetItemWithError(p, key_reference);
+        if (reference == NULL && PyErr_Occurred())
+            return -1;
+        TRY(put_char(pays, '\t'));
+        if (reference != NULL && reference != Py_None) {
+            if (!PyUnicode_CheckExact(reference))
+                return 0;
+            TRY(put_text(pays, reference));
+        }
+        TRY(put_char(pays, '\n'));
+    }
+    return 1;
+}
+
+PyDoc_STRVAR(sale_rows_doc,
+"sale_rows(ids, bodies)\n--\n\n"
+"(lines, vat, payments): the COPY text of the sales' lines, VAT rows and payments, each\n"
+"sale under its id, as bulk.copy_sales writes them; None for a value it does not write.");
+
+static PyObject *
+sale_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyList_CheckExact(args[0]) || !PyList_CheckExact(args[1]) ||
+        PyList_GET_SIZE(args[0]) != PyList_GET_SIZE(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "sale_rows(ids, bodies): two lists of one length");
+        return NULL;
+    }
+    buffer lines = {0}, vat = {0}, pays = {0};
+    int good = 1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(args[0]) && good == 1; i++) {
+        PyObject *id = PyList_GET_ITEM(args[0], i);
+        long long pk = PyLong_CheckExact(id) ? PyLong_AsLongLong(id) : -1;
+        if (pk == -1 && PyErr_Occurred())
+            good = -1;
+        else if (pk < 0)
+            good = 0;
+        else
+            good = sale(&lines, &vat, &pays, pk, PyList_GET_ITEM(args[1], i));
+    }
+    PyObject *result = NULL;
+    if (good == 1) {
+        result = Py_BuildValue("(y#y#y#)", lines.data ? lines.data : "", lines.size,
+                               vat.data ? vat.data : "", vat.size,
+                               pays.data ? pays.data : "", pays.size);
+    }
+    else if (good == 0 && !PyErr_Occurred()) {
+        result = Py_NewRef(Py_None);
+    }
+    PyMem_Free(lines.data);
+    PyMem_Free(vat.data);
+    PyMem_Free(pays.data);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"sale_rows", (PyCFunction)(void (*)(void))sale_rows, METH_FASTCALL, sale_rows_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_rowsc", "A batch's sale rows as COPY text, in C (see bulk.py).",
+    -1, methods,
+};
+
+#define KEY(name) if ((key_##name = PyUnicode_InternFromString(#name)) == NULL) return NULL
+
+PyMODINIT_FUNC
+PyInit__rowsc(void)
+{
+    KEY(line_id); KEY(sku); KEY(name); KEY(quantity); KEY(unit_price); KEY(total);
+    KEY(vat_class); KEY(code); KEY(rate); KEY(net); KEY(vat); KEY(exempt); KEY(gross);
+    KEY(payment_id); KEY(method); KEY(amount); KEY(tendered); KEY(change); KEY(reference);
+    KEY(lines); KEY(totals); KEY(payments);
+    return PyModule_Create(&module);
+}

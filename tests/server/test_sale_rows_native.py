@@ -1,0 +1,192 @@
+"""The sale rows' COPY text written in C (``sync/server/ledger/_rowsc.c``) is what
+PostgreSQL reads from psycopg's ``write_row`` of the tuples (``bulk.sale_tuples``).
+
+Both go through a real ``COPY`` into twin tables of the ledger's columns, and the rows the
+database holds are compared: text with every character COPY gives a meaning to, other
+scripts, emoji, long values, negative and large amounts. A value the C writer was not
+written for (another type, a NUL, a lone surrogate) makes it answer None, and the tuples
+are written instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sync.server.ledger import bulk
+
+TABLES = (
+    ("hq_ledger_saleline", bulk._LINE_COLUMNS),
+    ("hq_ledger_salevat", bulk._VAT_COLUMNS),
+    ("hq_ledger_salepayment", bulk._PAY_COLUMNS),
+)
+AWKWARD = "Tab\there, back\\slash, new\nline, cr\r, \\N, \b\f\v, caf\u00e9 \U0001f600 \u0663"
+
+
+@pytest.fixture
+def pg(hq_db: str) -> None:
+    if hq_db.startswith("sqlite"):
+        pytest.skip("SQLite writes sales by bulk_create, not COPY")
+
+
+def money(minor: int) -> dict[str, Any]:
+    return {"minor": minor, "currency": "KES"}
+
+
+def body(
+    text: str = "Milk", minor: int = 6500, reference: Any = "", lines: int = 2
+) -> dict[str, Any]:
+    """A sale body with the fields the rows read (the writer does not check the rest)."""
+    return {
+        "lines": [
+            {
+                "line_id": f"0190a000-0000-7000-8000-00000000000{n}",
+                "sku": f"SKU-{n}{text[:20]}",
+                "name": text,
+                "quantity": n + 1,
+                "unit_price": money(minor),
+                "total": money(minor * (n + 1)),
+                "vat_class": {"code": "S", "rate": "16", "exempt": False},
+                "net": money(minor - 1),
+                "vat": None if n else money(-minor),
+            }
+            for n in range(lines)
+        ],
+        "totals": {
+            "vat": [
+                {
+                    "code": "S",
+                    "rate": "16",
+                    "exempt": False,
+                    "gross": money(minor),
+                    "net": money(-minor),
+                    "vat": money(0),
+                },
+                {
+                    "code": "E",
+                    "rate": "0",
+                    "exempt": True,
+                    "gross": money(1),
+                    "net": money(1),
+                    "vat": money(0),
+                },
+            ]
+        },
+        "payments": [
+            {
+                "payment_id": f"cash-{text[:10]}",
+                "method": "cash",
+                "amount": money(minor),
+                "tendered": money(minor + 100),
+                "change": money(100),
+                "reference": reference,
+            }
+        ],
+    }
+
+
+def _twin(table: str, columns: tuple[str, ...], suffix: str) -> str:
+    name = f"twin_{table}_{suffix}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {name} AS "
+            f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {name}")
+    return name
+
+
+def _rows(name: str) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {name} ORDER BY 1, 2")
+        return cursor.fetchall()
+
+
+def read_back(ids: list[int], bodies: list[dict[str, Any]]) -> None:
+    """Both ways into PostgreSQL; the database holds the same rows."""
+    texts = bulk._rowsc.sale_rows(ids, bodies)
+    assert texts is not None
+    tuples = bulk.sale_tuples(ids, bodies)
+    connection.ensure_connection()
+    raw = connection.connection
+    for (table, columns), text, rows in zip(TABLES, texts, tuples, strict=True):
+        native, reference = _twin(table, columns, "c"), _twin(table, columns, "py")
+        names = ", ".join(columns)
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {native} ({names}) FROM STDIN") as cp:
+                cp.write(text)
+            with cursor.copy(f"COPY {reference} ({names}) FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
+        assert _rows(native) == _rows(reference)
+        assert len(_rows(native)) == len(rows)
+
+
+def test_the_writer_is_built() -> None:
+    assert bulk._rowsc is not None, "sync/server/ledger/_rowsc.c is not built: dev.py test"
+    assert bulk._native_rows is not None
+
+
+def test_awkward_text_and_amounts_read_back_as_the_tuples(pg: None) -> None:
+    read_back(
+        [1, 2, 9_007_199_254_740_993, 4],
+        [
+            body(),
+            body(AWKWARD, minor=10**13, reference=None),
+            body("x" * 200, minor=0, reference="ref\t\\N\n"),
+            {**body(AWKWARD, lines=0), "payments": []},
+        ],
+    )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=60),
+    minor=st.integers(-(10**13), 10**13),
+    reference=st.one_of(
+        st.none(),
+        st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=20),
+    ),
+)
+def test_any_text_reads_back_as_the_tuples(pg: None, text: str, minor: int, reference: Any) -> None:
+    read_back([7], [body(text, minor=minor, reference=reference)])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda b: b["lines"][0].update(name=None),
+        lambda b: b["lines"][0].update(quantity="2"),
+        lambda b: b["lines"][0].update(quantity=True),
+        lambda b: b["lines"][0].update(quantity=2**70),
+        lambda b: b["lines"][0].update(unit_price={"minor": 1.5, "currency": "KES"}),
+        lambda b: b["lines"][0].update(unit_price={}),
+        lambda b: b["lines"][0].update(name="nul\x00"),
+        lambda b: b["lines"][0].update(name="\ud800"),
+        lambda b: b["lines"][0].pop("sku"),
+        lambda b: b["totals"]["vat"][0].update(exempt=None),
+        lambda b: b["payments"][0].update(reference=5),
+        lambda b: b.update(lines=()),
+        lambda b: b["lines"].append("not a line"),
+    ],
+)
+def test_values_it_was_not_written_for_go_to_the_tuples(change: Any) -> None:
+    sale = body()
+    change(sale)
+    assert bulk._rowsc.sale_rows([1], [sale]) is None
+
+
+def test_wrong_arguments_are_refused() -> None:
+    with pytest.raises(TypeError):
+        bulk._rowsc.sale_rows([1], [])
+    with pytest.raises(TypeError):
+        bulk._rowsc.sale_rows((1,), [body()])
+    assert bulk._rowsc.sale_rows(["1"], [body()]) is None
+    assert bulk._rowsc.sale_rows([-1], [body()]) is None
+    assert bulk._rowsc.sale_rows([], []) == (b"", b"", b"")
