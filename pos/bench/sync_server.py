@@ -15,6 +15,8 @@
   :data:`SINGLE_PUSHES` of them back to back after the ingest, and their CPU per push in
   the head office (``push_single_app_cpu_ms``) and PostgreSQL (``push_single_db_cpu_ms``):
   the fixed cost of a push, which the 1,000-terminal arithmetic needs (since 7 Dec).
+- ``native_kernel``: whether the head office ran the native ingest kernel (the quick sale
+  check and the sale rows in C, built by setup.py; since 8 Dec) or the Python code alone.
 - ``catalog_initial_100k_s``: a newly enrolled terminal pulls a 100,000-product catalog
   page by page (1,000 a page) over HTTP and reads every page as JSON.
 
@@ -565,11 +567,25 @@ def server_figures(
         "catalog_initial_100k_s": round(catalog_s, 3),
         "catalog_products_pulled": pulled,
         "catalog_pages": pages,
+        # the native ingest kernel (sync/protocol/_quickc.c, sync/server/ledger/_rowsc.c):
+        # built and not turned off by KAUNTA_NATIVE=0 (the server runs with this
+        # process's environment and install); False: the Python code alone
+        "native_kernel": native_kernel(),
         "server_workers": workers,
         "agents": AGENTS,
         "batch_events": BATCH,
         "cpus": os.cpu_count(),
     }
+
+
+def native_kernel() -> bool:
+    """Does the head office started from here run the native ingest kernel (both halves
+    built, not turned off)?"""
+    import importlib.util
+
+    from sync.protocol import quick
+
+    return quick.NATIVE and importlib.util.find_spec("sync.server.ledger._rowsc") is not None
 
 
 def run_sync(args: Any) -> int:

@@ -3,7 +3,7 @@
 kaunta-hq migrate                 create or upgrade the database (DATABASE_URL)
 kaunta-hq create-admin NAME       a head-office admin (asks for the password)
 kaunta-hq serve [--bind H:P] [--workers N]   gunicorn, refuses the development key
-kaunta-hq status                  database, migrations, terminals, ledger size (JSON)
+kaunta-hq status                  database, migrations, native kernel, terminals, ledger (JSON)
 kaunta-hq schema [PATH]           write the OpenAPI schema (default: sync/server/openapi.yaml)
 kaunta-hq reconcile GATEWAY FILE  import an M-Pesa/PayPal statement CSV and reconcile it (JSON)
 kaunta-hq worker [--batch]        run background tasks (callbacks); one process per worker
@@ -60,6 +60,19 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def native_kernel() -> str:
+    """Whether this install runs the native ingest kernel (the quick sale check and the
+    sale rows in C, built by setup.py where a C compiler was installed)."""
+    from sync.protocol import quick
+    from sync.server.ledger import bulk
+
+    if os.environ.get("KAUNTA_NATIVE", "1") == "0":
+        return "off (KAUNTA_NATIVE=0): the Python code runs"
+    if quick.NATIVE and bulk._native_rows is not None:
+        return "on"
+    return "not built (no C compiler at install): the Python code runs, slower"
+
+
 def status() -> dict[str, Any]:
     """What ``kaunta-hq status`` prints (also used by tests)."""
     from django.db import connection
@@ -70,7 +83,11 @@ def status() -> dict[str, Any]:
 
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    out: dict[str, Any] = {"database": connection.vendor, "pending_migrations": len(pending)}
+    out: dict[str, Any] = {
+        "database": connection.vendor,
+        "pending_migrations": len(pending),
+        "native_kernel": native_kernel(),
+    }
     if not pending:
         out.update(
             terminals=Terminal.objects.filter(revoked_at__isnull=True).count(),

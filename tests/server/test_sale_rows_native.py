@@ -190,3 +190,13 @@ def test_wrong_arguments_are_refused() -> None:
     assert bulk._rowsc.sale_rows(["1"], [body()]) is None
     assert bulk._rowsc.sale_rows([-1], [body()]) is None
     assert bulk._rowsc.sale_rows([], []) == (b"", b"", b"")
+
+
+def test_kaunta_hq_status_says_whether_the_kernel_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sync.server.cli import native_kernel
+
+    assert native_kernel() == "on"
+    monkeypatch.setattr(bulk, "_native_rows", None)
+    assert native_kernel().startswith("not built")
+    monkeypatch.setenv("KAUNTA_NATIVE", "0")
+    assert native_kernel().startswith("off (KAUNTA_NATIVE=0)")
