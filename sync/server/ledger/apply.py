@@ -51,6 +51,7 @@ from sync.server.ledger.bulk import (
     copy_rows,
     copy_sales,
     copy_supported,
+    uuid_array,
 )
 from sync.server.terminals.chain import check_chain, named_seq, record_chain_head
 from sync.server.terminals.models import Terminal
@@ -185,7 +186,7 @@ def _known(event_ids: list[str]) -> dict[str, tuple[str, int]]:
             cursor.execute(
                 f"SELECT event_id, content_hash, terminal_id FROM {table} "
                 "WHERE event_id = ANY(%s::uuid[])",
-                [event_ids],
+                [uuid_array(event_ids)],
             )
             rows = cursor.fetchall()
     else:
@@ -653,7 +654,7 @@ def _unchecked_of(sale_ids: list[str]) -> list[tuple[Any, Any]]:
             cursor.execute(
                 f"SELECT original_sale_id, event_id FROM {table} "
                 "WHERE status = %s AND original_sale_id = ANY(%s::uuid[])",
-                [str(m.RefundReview.Status.UNCHECKED), sale_ids],
+                [str(m.RefundReview.Status.UNCHECKED), uuid_array(sale_ids)],
             )
             return list(cursor.fetchall())
     return list(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -196,6 +197,22 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
     return ids[:count]
 
 
+#: a ``uuid[]`` literal of canonical ids (what uuid_array makes), nothing else
+_UUID_ARRAY_RE = re.compile(
+    r"\{(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12},)*"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}"
+)
+
+
+def uuid_array(ids: Sequence[str]) -> str | list[str]:
+    """``ids`` as one parameter for ``= ANY(%s::uuid[])``: the array's text, ``{a,b,…}``,
+    when every id is a canonical UUID (as the parser leaves every event and sale id), so
+    psycopg quotes one string instead of dumping the list item by item (about 1 ms a
+    200-id list, twice a push); otherwise the list itself, as before."""
+    text = "{" + ",".join(ids) + "}"
+    return text if ids and _UUID_ARRAY_RE.fullmatch(text) else list(ids)
+
+
 def _money(value: Any) -> int:
     return int(value["minor"]) if value else 0
 
@@ -331,4 +348,5 @@ __all__ = [
     "copy_tuples",
     "reserve_ids",
     "sale_tuples",
+    "uuid_array",
 ]
