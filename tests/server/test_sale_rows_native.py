@@ -10,7 +10,11 @@ are written instead.
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -124,6 +128,113 @@ def read_back(ids: list[int], bodies: list[dict[str, Any]]) -> None:
                     cp.write_row(row)
         assert _rows(native) == _rows(reference)
         assert len(_rows(native)) == len(rows)
+
+
+def _both_ways(table: str, columns: tuple[str, ...], text: bytes, rows: list[Any]) -> None:
+    """``text`` (the C writer's) and ``rows`` (through ``write_row``) into twin tables of
+    ``table``'s ``columns``: the database holds the same rows."""
+    native, reference = _twin(table, columns, "c"), _twin(table, columns, "py")
+    names = ", ".join(columns)
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        with cursor.copy(f"COPY {native} ({names}) FROM STDIN") as cp:
+            cp.write(text)
+        with cursor.copy(f"COPY {reference} ({names}) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+    assert _rows(native) == _rows(reference)
+    assert len(_rows(native)) == len(rows)
+
+
+def _event(n: int, at: datetime, text: str, training: bool = False) -> bulk.EventRow:
+    return bulk.EventRow(
+        f"0190a000-0000-7000-8000-0000000000{n:02d}",
+        "sale.completed",
+        1,
+        2,
+        n,
+        at,
+        datetime(2026, 3, 2, 7, 30, 0, n, tzinfo=UTC),
+        training,
+        "sha256:" + "a" * 64,
+        {"body": {"name": text, "n": n, "list": [1, None, True]}, "hash": "x"},
+    )
+
+
+def _sale(n: int, closed: datetime | None, text: str) -> bulk.SaleRow:
+    return bulk.SaleRow(
+        f"0190a000-0000-7000-8000-0000000000{n:02d}",
+        f"0190a001-0000-7000-8000-0000000000{n:02d}",
+        "completed",
+        1,
+        f"DEMO-T1-{text[:30]}",
+        date(2026, 3, n % 28 + 1),
+        closed,
+        "0190a002-0000-7000-8000-000000000000",
+        "KES",
+        n * 100,
+        -n,
+        0,
+        10**13,
+        text[:60],
+    )
+
+
+MOMENTS = [
+    datetime(2026, 3, 2, 7, 30, tzinfo=UTC),
+    datetime(2026, 3, 2, 7, 30, 0, 1, tzinfo=UTC),
+    datetime(1, 1, 1, 0, 0, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2026, 3, 2, 10, 30, tzinfo=timezone(timedelta(hours=3))),
+    datetime(2026, 3, 2, 2, 0, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+    datetime(2026, 3, 2, 7, 30, tzinfo=timezone(timedelta(seconds=3725))),
+    datetime(2026, 3, 2, 7, 30, tzinfo=ZoneInfo("Africa/Nairobi")),
+    datetime(2026, 3, 2, 7, 30),
+]
+
+
+def test_events_and_sales_read_back_as_their_tuples(pg: None) -> None:
+    """The events' and sales' own rows (copy_rows): times in UTC, other offsets and none,
+    dates, booleans, none, big amounts, awkward text, the document as JSON text."""
+    events = [_event(n, at, AWKWARD, n % 2 == 0) for n, at in enumerate(MOMENTS)]
+    text = bulk._rowsc.copy_rows(
+        events, json_column=len(bulk.EVENT_COLUMNS) - 1, json_text=bulk._json_text
+    )
+    assert text is not None
+    _both_ways(
+        "hq_ledger_ledgerevent",
+        bulk.EVENT_COLUMNS,
+        text,
+        [(*e[:-1], bulk._json_text(e.document)) for e in events],
+    )
+    sales = [_sale(n, at, AWKWARD) for n, at in enumerate([*MOMENTS, None])]
+    ids = list(range(100, 100 + len(sales)))
+    text = bulk._rowsc.copy_rows(sales, ids=ids)
+    assert text is not None
+    _both_ways(
+        "hq_ledger_sale",
+        bulk.SALE_COLUMNS,
+        text,
+        [(pk, *s) for pk, s in zip(ids, sales, strict=True)],
+    )
+
+
+@pytest.mark.parametrize(
+    "value", [1.5, uuid.UUID(int=1), Decimal("1"), b"x", [1], "nul\x00", "\ud800"]
+)
+def test_rows_with_values_it_was_not_written_for_go_to_write_row(value: Any) -> None:
+    assert bulk._rowsc.copy_rows([(1, value)]) is None
+
+
+def test_copy_rows_refuses_wrong_arguments() -> None:
+    with pytest.raises(TypeError):
+        bulk._rowsc.copy_rows((1,))
+    with pytest.raises(TypeError):
+        bulk._rowsc.copy_rows([(1,)], ids=[1, 2])
+    with pytest.raises(TypeError):
+        bulk._rowsc.copy_rows([(1,)], json_column=0)
+    assert bulk._rowsc.copy_rows([[1]]) is None
+    assert bulk._rowsc.copy_rows([]) == b""
 
 
 def test_the_writer_is_built() -> None:

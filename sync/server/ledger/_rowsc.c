@@ -9,6 +9,10 @@
  * tab, newline, carriage return, backspace, form feed and vertical tab escaped), which
  * bulk.py sends with one write per table.
  *
+ * copy_rows() does the same for rows already built as tuples (the batch's ledger events
+ * and sales): their str, int, bool, None, date and datetime values as psycopg's text
+ * dumpers write them, and one column of documents as JSON text.
+ *
  * It answers None, and bulk.py builds the tuples as before, for anything it was not
  * written for: a value of another type than the protocol's (str, int, bool), text with a
  * NUL or a lone surrogate (psycopg refuses those with its own error). So the rows that
@@ -17,6 +21,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <datetime.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -128,6 +133,11 @@ put_exact_int(buffer *b, PyObject *v)
     return put_int(b, value);
 }
 
+static PyObject *key_minor, *key_line_id, *key_sku, *key_name, *key_quantity, *key_unit_price, *key_total,
+    *key_vat_class, *key_code, *key_rate, *key_net, *key_vat, *key_exempt, *key_gross,
+    *key_payment_id, *key_method, *key_amount, *key_tendered, *key_change, *key_reference,
+    *key_lines, *key_totals, *key_payments;
+
 /* bulk._money: value["minor"] when value is a (non-empty) dict, 0 when it is None */
 static int
 put_money(buffer *b, PyObject *v)
@@ -136,16 +146,15 @@ put_money(buffer *b, PyObject *v)
         return put_char(b, '0');
     if (!PyDict_CheckExact(v) || PyDict_GET_SIZE(v) == 0)
         return 0;
-    PyObject *minor = PyDict_GetItemString(v, "minor");
-    return minor == NULL ? 0 : put_exact_int(b, minor);
+    PyObject *minor = PyDict_GetItemWithError(v, key_minor);
+    if (minor == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    return put_exact_int(b, minor);
 }
 
 #define TRY(expr) do { int r_ = (expr); if (r_ <= 0) return r_; } while (0)
 
-static PyObject *key_line_id, *key_sku, *key_name, *key_quantity, *key_unit_price, *key_total,
-    *key_vat_class, *key_code, *key_rate, *key_net, *key_vat, *key_exempt, *key_gross,
-    *key_payment_id, *key_method, *key_amount, *key_tendered, *key_change, *key_reference,
-    *key_lines, *key_totals, *key_payments;
+
 
 static PyObject *
 item(PyObject *d, PyObject *key)
@@ -241,6 +250,155 @@ sale(buffer *lines, buffer *vat, buffer *pays, long long pk, PyObject *body)
     return 1;
 }
 
+static int
+put_digits(buffer *b, int value, int width)
+{
+    char text[8];
+    for (int i = width - 1; i >= 0; i--, value /= 10)
+        text[i] = (char)('0' + value % 10);
+    return put(b, text, width);
+}
+
+static int
+put_date(buffer *b, PyObject *v)
+{
+    TRY(put_digits(b, PyDateTime_GET_YEAR(v), 4));
+    TRY(put_char(b, '-'));
+    TRY(put_digits(b, PyDateTime_GET_MONTH(v), 2));
+    TRY(put_char(b, '-'));
+    return put_digits(b, PyDateTime_GET_DAY(v), 2);
+}
+
+/* psycopg's text form: "YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM[:SS]]" (a naive one without
+ * an offset, which PostgreSQL reads in the session's zone, as from psycopg) */
+static int
+put_datetime(buffer *b, PyObject *v)
+{
+    TRY(put_date(b, v));
+    TRY(put_char(b, ' '));
+    TRY(put_digits(b, PyDateTime_DATE_GET_HOUR(v), 2));
+    TRY(put_char(b, ':'));
+    TRY(put_digits(b, PyDateTime_DATE_GET_MINUTE(v), 2));
+    TRY(put_char(b, ':'));
+    TRY(put_digits(b, PyDateTime_DATE_GET_SECOND(v), 2));
+    int micro = PyDateTime_DATE_GET_MICROSECOND(v);
+    if (micro) {
+        TRY(put_char(b, '.'));
+        TRY(put_digits(b, micro, 6));
+    }
+    PyObject *tz = PyDateTime_DATE_GET_TZINFO(v);
+    if (tz == Py_None)
+        return 1;
+    if (tz == PyDateTime_TimeZone_UTC)
+        return put(b, "+00:00", 6);
+    PyObject *offset = PyObject_CallMethod(v, "utcoffset", NULL);
+    if (offset == NULL)
+        return -1;
+    if (!PyDelta_Check(offset)) {
+        Py_DECREF(offset);
+        return 0;
+    }
+    long long seconds = (long long)PyDateTime_DELTA_GET_DAYS(offset) * 86400 +
+                        PyDateTime_DELTA_GET_SECONDS(offset);
+    int micros = PyDateTime_DELTA_GET_MICROSECONDS(offset);
+    Py_DECREF(offset);
+    if (micros)
+        return 0; /* an offset with microseconds: psycopg's own way */
+    TRY(put_char(b, seconds < 0 ? '-' : '+'));
+    if (seconds < 0)
+        seconds = -seconds;
+    TRY(put_digits(b, (int)(seconds / 3600), 2));
+    TRY(put_char(b, ':'));
+    TRY(put_digits(b, (int)(seconds / 60 % 60), 2));
+    if (seconds % 60) {
+        TRY(put_char(b, ':'));
+        TRY(put_digits(b, (int)(seconds % 60), 2));
+    }
+    return 1;
+}
+
+/* one value of a row: None, bool, int, str, datetime, date; 0 for any other */
+static int
+put_value(buffer *b, PyObject *v)
+{
+    if (v == Py_None)
+        return put(b, "\\N", 2);
+    if (v == Py_True || v == Py_False)
+        return put_bool(b, v);
+    if (PyLong_CheckExact(v))
+        return put_exact_int(b, v);
+    if (PyUnicode_CheckExact(v))
+        return put_text(b, v);
+    if (PyDateTime_CheckExact(v))
+        return put_datetime(b, v);
+    if (PyDate_CheckExact(v))
+        return put_date(b, v);
+    return 0;
+}
+
+static int
+put_row(buffer *b, PyObject *id, PyObject *row, Py_ssize_t json_column, PyObject *json_text)
+{
+    if (!PyTuple_Check(row))
+        return 0;
+    int first = 1;
+    if (id != NULL) {
+        TRY(put_value(b, id));
+        first = 0;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(row); i++, first = 0) {
+        if (!first)
+            TRY(put_char(b, '\t'));
+        PyObject *v = PyTuple_GET_ITEM(row, i);
+        if (i == json_column) {
+            PyObject *text = PyObject_CallOneArg(json_text, v);
+            if (text == NULL)
+                return -1;
+            int done = put_text(b, text);
+            Py_DECREF(text);
+            TRY(done);
+        }
+        else {
+            TRY(put_value(b, v));
+        }
+    }
+    return put_char(b, '\n');
+}
+
+PyDoc_STRVAR(copy_rows_doc,
+"copy_rows(rows, ids=None, json_column=-1, json_text=None)\n--\n\n"
+"The COPY text of rows (tuples), each after its id from ids when given, the value in\n"
+"json_column written as json_text(value); None for a value it does not write.");
+
+static PyObject *
+copy_rows(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"rows", "ids", "json_column", "json_text", NULL};
+    PyObject *rows, *ids = Py_None, *json_text = Py_None;
+    Py_ssize_t json_column = -1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!|OnO", names, &PyList_Type, &rows, &ids,
+                                     &json_column, &json_text))
+        return NULL;
+    if ((ids != Py_None && (!PyList_Check(ids) || PyList_GET_SIZE(ids) != PyList_GET_SIZE(rows))) ||
+        (json_column >= 0 && !PyCallable_Check(json_text))) {
+        PyErr_SetString(PyExc_TypeError, "copy_rows: ids must be a list as long as rows, "
+                                         "json_text callable when json_column is given");
+        return NULL;
+    }
+    buffer out = {0};
+    int good = 1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rows) && good == 1; i++)
+        good = put_row(&out, ids == Py_None ? NULL : PyList_GET_ITEM(ids, i),
+                       PyList_GET_ITEM(rows, i), json_column, json_text);
+    PyObject *result = NULL;
+    if (good == 1)
+        result = PyBytes_FromStringAndSize(out.data ? out.data : "", out.size);
+    else if (good == 0 && !PyErr_Occurred())
+        result = Py_NewRef(Py_None);
+    PyMem_Free(out.data);
+    return result;
+}
+
 PyDoc_STRVAR(sale_rows_doc,
 "sale_rows(ids, bodies)\n--\n\n"
 "(lines, vat, payments): the COPY text of the sales' lines, VAT rows and payments, each\n"
@@ -283,6 +441,8 @@ sale_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 
 static PyMethodDef methods[] = {
     {"sale_rows", (PyCFunction)(void (*)(void))sale_rows, METH_FASTCALL, sale_rows_doc},
+    {"copy_rows", (PyCFunction)(void (*)(void))copy_rows, METH_VARARGS | METH_KEYWORDS,
+     copy_rows_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -296,7 +456,10 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__rowsc(void)
 {
-    KEY(line_id); KEY(sku); KEY(name); KEY(quantity); KEY(unit_price); KEY(total);
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL)
+        return NULL;
+    KEY(minor); KEY(line_id); KEY(sku); KEY(name); KEY(quantity); KEY(unit_price); KEY(total);
     KEY(vat_class); KEY(code); KEY(rate); KEY(net); KEY(vat); KEY(exempt); KEY(gross);
     KEY(payment_id); KEY(method); KEY(amount); KEY(tendered); KEY(change); KEY(reference);
     KEY(lines); KEY(totals); KEY(payments);

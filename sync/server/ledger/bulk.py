@@ -44,6 +44,8 @@ if os.environ.get("KAUNTA_NATIVE", "1") == "0":  # the tuples alone, by choice
 _native_rows: Callable[..., tuple[bytes, bytes, bytes] | None] | None = (
     _rowsc.sale_rows if _rowsc else None
 )
+#: the C writer of rows already built as tuples (the events, the sales); None likewise
+_native_copy: Callable[..., bytes | None] | None = _rowsc.copy_rows if _rowsc else None
 
 
 class EventRow(NamedTuple):
@@ -243,8 +245,19 @@ _PAY_COLUMNS = (
 
 
 def copy_events(events: Sequence[EventRow]) -> None:
-    """The batch's ledger events, each document as JSON text for its ``jsonb`` column."""
-    if events:
+    """The batch's ledger events, each document as JSON text for its ``jsonb`` column
+    (the rows' text written in C where the writer is built and takes every value)."""
+    if not events:
+        return
+    native = _native_copy
+    text = (
+        native(list(events), json_column=len(EVENT_COLUMNS) - 1, json_text=_json_text)
+        if native is not None
+        else None
+    )
+    if text is not None:
+        copy_text(m.LedgerEvent, EVENT_COLUMNS, text)
+    else:
         copy_tuples(
             m.LedgerEvent, EVENT_COLUMNS, ((*e[:-1], _json_text(e.document)) for e in events)
         )
@@ -254,14 +267,22 @@ def copy_sales(sales: Sequence[tuple[SaleRow, dict[str, Any]]]) -> list[int]:
     """The sales and, read from each sale's body, its lines, VAT classes and payments;
     returns the sales' ids (as ``bulk_create`` would give them), in order.
 
-    The lines, VAT classes and payments are written as COPY text by the C writer
-    (``_rowsc.c``, built by setup.py where a compiler is installed) when it is there and
-    takes every value; otherwise (or with ``KAUNTA_NATIVE=0``) as tuples through psycopg's
-    ``write_row``, the reference it is held to (``tests/server/test_sale_rows_native.py``)."""
+    The sales, their lines, VAT classes and payments are written as COPY text by the C
+    writer (``_rowsc.c``, built by setup.py where a compiler is installed) when it is there
+    and takes every value; otherwise (or with ``KAUNTA_NATIVE=0``) as tuples through
+    psycopg's ``write_row``, the reference it is held to
+    (``tests/server/test_sale_rows_native.py``)."""
     if not sales:
         return []
     ids = reserve_ids(m.Sale, len(sales))
-    copy_tuples(m.Sale, SALE_COLUMNS, ((pk, *row) for pk, (row, _) in zip(ids, sales, strict=True)))
+    copy_native = _native_copy
+    text = copy_native([row for row, _ in sales], ids=ids) if copy_native is not None else None
+    if text is not None:
+        copy_text(m.Sale, SALE_COLUMNS, text)
+    else:
+        copy_tuples(
+            m.Sale, SALE_COLUMNS, ((pk, *row) for pk, (row, _) in zip(ids, sales, strict=True))
+        )
     bodies = [body for _, body in sales]
     native = _native_rows
     texts = native(ids, bodies) if native is not None else None
