@@ -223,6 +223,32 @@ def parse_batch(
     )
 
 
+class Documents(list[Any]):
+    """The events of a pushed batch exactly as sent, and (``texts``, when the batch was read
+    by orjson) each one's JSON text as it stands in the body, by index: what its ``jsonb``
+    column is given, without encoding it again."""
+
+    texts: list[bytes] | None = None
+
+
+#: how an envelope written with an empty ``events`` list shows it (see _spliced)
+_EMPTY_EVENTS = b'"events":[]'
+
+
+def _spliced(data: dict[str, Any], events: list[Any]) -> tuple[bytes, list[bytes]] | None:
+    """orjson's text of ``data`` put together from its envelope's and each event's own (the
+    same bytes as ``orjson.dumps(data)``: a list is its items' text joined by commas), and
+    the events' texts; None when the envelope shows an empty ``events`` list more than once
+    (then the caller encodes it whole)."""
+    envelope = orjson.dumps({**data, "events": []})
+    at = envelope.find(_EMPTY_EVENTS)
+    if at < 0 or envelope.find(_EMPTY_EVENTS, at + 1) >= 0:
+        return None
+    texts = [orjson.dumps(e) for e in events]
+    cut = at + len(_EMPTY_EVENTS) - 1  # just before the list's "]"
+    return envelope[:cut] + b",".join(texts) + envelope[cut:], texts
+
+
 def _read_pushed_quick(raw: bytes) -> tuple[Batch, list[Any]] | None:
     """:func:`read_pushed` by orjson, or None when anything might come out otherwise.
 
@@ -234,13 +260,27 @@ def _read_pushed_quick(raw: bytes) -> tuple[Batch, list[Any]] | None:
     float, which :func:`quick_sale` proved for each plain sale it passed (every value of
     one is read and type-checked) and :func:`~sync.protocol.canonical._plain_json` proves
     for the envelope and every other event. Anything else is None, and the caller reads
-    the batch as before: what is accepted, every verdict and every refusal are the same."""
+    the batch as before: what is accepted, every verdict and every refusal are the same.
+
+    orjson's bytes are made event by event (:func:`_spliced`), and each event's are kept
+    (``Documents.texts``): the ledger stores them as they are, where it encoded every
+    document a second time (about 2.5 µs an event, 8 Dec)."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
-    if type(data) is not dict or orjson.dumps(data) != raw:
+    if type(data) is not dict:
         return None
+    events = data.get("events")
+    spliced = _spliced(data, events) if type(events) is list else None
+    if spliced is None:
+        texts = None
+        if orjson.dumps(data) != raw:
+            return None
+    else:
+        whole, texts = spliced
+        if whole != raw:
+            return None
     for key, value in data.items():
         if key != "events" and not _plain_json(value):
             return None
@@ -248,8 +288,8 @@ def _read_pushed_quick(raw: bytes) -> tuple[Batch, list[Any]] | None:
         batch = parse_batch(data, quick=True, nul=_NUL_ESCAPE_BYTES in raw)
     except ProtocolError:
         return None  # the reference decoder names a float before the envelope's fault
-    events = data.get("events")
-    documents = list(events) if isinstance(events, list) else []
+    documents = Documents(events if isinstance(events, list) else [])
+    documents.texts = texts
     for item in batch.items:
         checked = item.event is not None and isinstance(item.event.body, CheckedSale)
         if not checked and not _plain_json(documents[item.index]):

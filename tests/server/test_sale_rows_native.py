@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
@@ -207,6 +208,18 @@ def test_events_and_sales_read_back_as_their_tuples(pg: None) -> None:
         text,
         [(*e[:-1], bulk._json_text(e.document)) for e in events],
     )
+    # the documents' texts as read from the push (bytes), for every other row: the same
+    # COPY text as encoding them again
+    ready = [orjson.dumps(e.document) if n % 2 else None for n, e in enumerate(events)]
+    assert (
+        bulk._rowsc.copy_rows(
+            events,
+            json_column=len(bulk.EVENT_COLUMNS) - 1,
+            json_text=bulk._json_text,
+            json_texts=ready,
+        )
+        == text
+    )
     sales = [_sale(n, at, AWKWARD) for n, at in enumerate([*MOMENTS, None])]
     ids = list(range(100, 100 + len(sales)))
     text = bulk._rowsc.copy_rows(sales, ids=ids)
@@ -233,6 +246,8 @@ def test_copy_rows_refuses_wrong_arguments() -> None:
         bulk._rowsc.copy_rows([(1,)], ids=[1, 2])
     with pytest.raises(TypeError):
         bulk._rowsc.copy_rows([(1,)], json_column=0)
+    with pytest.raises(TypeError):
+        bulk._rowsc.copy_rows([(1,)], json_column=0, json_text=str, json_texts=[])
     assert bulk._rowsc.copy_rows([[1]]) is None
     assert bulk._rowsc.copy_rows([]) == b""
 

@@ -336,8 +336,34 @@ put_value(buffer *b, PyObject *v)
     return 0;
 }
 
+/* JSON text as orjson encoded it (UTF-8 bytes, every control character escaped, so no
+ * tab, newline, carriage return or NUL in it): only its backslashes need doubling for COPY
+ * text; the runs between them are copied whole */
 static int
-put_row(buffer *b, PyObject *id, PyObject *row, Py_ssize_t json_column, PyObject *json_text)
+put_json_bytes(buffer *b, PyObject *v)
+{
+    const char *s = PyBytes_AS_STRING(v), *end = s + PyBytes_GET_SIZE(v);
+    if (grow(b, 2 * PyBytes_GET_SIZE(v)) < 0)
+        return -1;
+    char *out = b->data + b->size;
+    while (s < end) {
+        const char *slash = memchr(s, '\\', end - s);
+        const char *stop = slash ? slash : end;
+        memcpy(out, s, stop - s);
+        out += stop - s;
+        if (slash == NULL)
+            break;
+        *out++ = '\\';
+        *out++ = '\\';
+        s = slash + 1;
+    }
+    b->size = out - b->data;
+    return 1;
+}
+
+static int
+put_row(buffer *b, PyObject *id, PyObject *row, Py_ssize_t json_column, PyObject *json_text,
+        PyObject *ready)
 {
     if (!PyTuple_Check(row))
         return 0;
@@ -350,7 +376,10 @@ put_row(buffer *b, PyObject *id, PyObject *row, Py_ssize_t json_column, PyObject
         if (!first)
             TRY(put_char(b, '\t'));
         PyObject *v = PyTuple_GET_ITEM(row, i);
-        if (i == json_column) {
+        if (i == json_column && ready != NULL && PyBytes_CheckExact(ready)) {
+            TRY(put_json_bytes(b, ready));
+        }
+        else if (i == json_column) {
             PyObject *text = PyObject_CallOneArg(json_text, v);
             if (text == NULL)
                 return -1;
@@ -366,30 +395,34 @@ put_row(buffer *b, PyObject *id, PyObject *row, Py_ssize_t json_column, PyObject
 }
 
 PyDoc_STRVAR(copy_rows_doc,
-"copy_rows(rows, ids=None, json_column=-1, json_text=None)\n--\n\n"
+"copy_rows(rows, ids=None, json_column=-1, json_text=None, json_texts=None)\n--\n\n"
 "The COPY text of rows (tuples), each after its id from ids when given, the value in\n"
-"json_column written as json_text(value); None for a value it does not write.");
+"json_column written as json_texts[i] where that is bytes (JSON text already encoded),\n"
+"else as json_text(value); None for a value it does not write.");
 
 static PyObject *
 copy_rows(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"rows", "ids", "json_column", "json_text", NULL};
-    PyObject *rows, *ids = Py_None, *json_text = Py_None;
+    static char *names[] = {"rows", "ids", "json_column", "json_text", "json_texts", NULL};
+    PyObject *rows, *ids = Py_None, *json_text = Py_None, *json_texts = Py_None;
     Py_ssize_t json_column = -1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!|OnO", names, &PyList_Type, &rows, &ids,
-                                     &json_column, &json_text))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!|OnOO", names, &PyList_Type, &rows, &ids,
+                                     &json_column, &json_text, &json_texts))
         return NULL;
-    if ((ids != Py_None && (!PyList_Check(ids) || PyList_GET_SIZE(ids) != PyList_GET_SIZE(rows))) ||
+    Py_ssize_t count = PyList_GET_SIZE(rows);
+    if ((ids != Py_None && (!PyList_Check(ids) || PyList_GET_SIZE(ids) != count)) ||
+        (json_texts != Py_None && (!PyList_Check(json_texts) || PyList_GET_SIZE(json_texts) != count)) ||
         (json_column >= 0 && !PyCallable_Check(json_text))) {
-        PyErr_SetString(PyExc_TypeError, "copy_rows: ids must be a list as long as rows, "
-                                         "json_text callable when json_column is given");
+        PyErr_SetString(PyExc_TypeError, "copy_rows: ids and json_texts must be lists as long "
+                                         "as rows, json_text callable when json_column is given");
         return NULL;
     }
     buffer out = {0};
     int good = 1;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rows) && good == 1; i++)
         good = put_row(&out, ids == Py_None ? NULL : PyList_GET_ITEM(ids, i),
-                       PyList_GET_ITEM(rows, i), json_column, json_text);
+                       PyList_GET_ITEM(rows, i), json_column, json_text,
+                       json_texts == Py_None ? NULL : PyList_GET_ITEM(json_texts, i));
     PyObject *result = NULL;
     if (good == 1)
         result = PyBytes_FromStringAndSize(out.data ? out.data : "", out.size);

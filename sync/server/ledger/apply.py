@@ -70,6 +70,8 @@ class _Rows:
     kinds as model instances."""
 
     events: list[EventRow] = field(default_factory=list)
+    #: each event's JSON text as it stood in the body (None: encode the document), by row
+    texts: list[bytes | None] = field(default_factory=list)
     sales: list[tuple[SaleRow, dict[str, Any]]] = field(default_factory=list)
     payments: list[m.PaymentRecord] = field(default_factory=list)
     refunds: list[m.Refund] = field(default_factory=list)
@@ -132,6 +134,7 @@ def _apply(terminal: Terminal, batch: Batch, documents: list[Any]) -> list[Ack]:
     twins = {i.event_id: i.event for i in batch.items if i.event is not None and i.event_id}
     acks: list[Ack] = []
     rows = _Rows()
+    texts = getattr(documents, "texts", None)  # Documents read by orjson (batch.py)
     taken: set[str] = set()
     for item in batch.items:
         event = item.event
@@ -168,6 +171,7 @@ def _apply(terminal: Terminal, batch: Batch, documents: list[Any]) -> list[Ack]:
                 )
                 continue
         _project(terminal, event, documents[item.index], rows)
+        rows.texts.append(texts[item.index] if texts is not None else None)
         acks.append(Ack(item.index, eid, AckStatus.APPLIED))
     _write(rows)
     return acks
@@ -569,7 +573,7 @@ def _write(rows: _Rows) -> None:
 
 def _copy(rows: _Rows) -> None:
     """PostgreSQL: every row by ``COPY`` (sync/server/ledger/bulk.py says why)."""
-    copy_events(rows.events)
+    copy_events(rows.events, rows.texts)
     copy_sales(rows.sales)
     copy_rows(m.PaymentRecord, rows.payments)
     copy_rows(m.Refund, rows.refunds)

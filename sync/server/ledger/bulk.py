@@ -244,14 +244,20 @@ _PAY_COLUMNS = (
 )
 
 
-def copy_events(events: Sequence[EventRow]) -> None:
+def copy_events(events: Sequence[EventRow], texts: Sequence[bytes | None] = ()) -> None:
     """The batch's ledger events, each document as JSON text for its ``jsonb`` column
-    (the rows' text written in C where the writer is built and takes every value)."""
+    (the rows' text written in C where the writer is built and takes every value; a
+    document's text from ``texts`` where the body's own is there, by row)."""
     if not events:
         return
     native = _native_copy
     text = (
-        native(list(events), json_column=len(EVENT_COLUMNS) - 1, json_text=_json_text)
+        native(
+            list(events),
+            json_column=len(EVENT_COLUMNS) - 1,
+            json_text=_json_text,
+            json_texts=list(texts) if len(texts) == len(events) else None,
+        )
         if native is not None
         else None
     )

@@ -16,7 +16,14 @@ import pytest
 
 from pos.bench.sync_server import batches
 from sync.protocol import content_hash
-from sync.protocol.batch import Batch, _read_pushed_quick, parse_batch, read_pushed
+from sync.protocol.batch import (
+    Batch,
+    Documents,
+    _read_pushed_quick,
+    _spliced,
+    parse_batch,
+    read_pushed,
+)
 from sync.protocol.canonical import load_json
 from sync.protocol.errors import ProtocolError
 from sync.protocol.quick import CheckedSale
@@ -171,3 +178,46 @@ def test_an_event_the_quick_check_passes_over_is_still_read_by_orjson(
     assert quick is not None
     assert not isinstance(getattr(quick[0].items[1].event, "body", None), CheckedSale)
     assert _summary(quick) == _summary(_reference(raw))
+
+
+def test_each_events_text_is_kept_as_it_stands_in_the_body(batch_doc: dict[str, Any]) -> None:
+    """The ledger stores an event's JSON text as read (``Documents.texts``): the bytes
+    orjson gives it, every one, with the body put together from them equal to the push."""
+    doc = copy.deepcopy(batch_doc)
+    doc["events"][1]["body"]["lines"][0]["name"] = 'Tab\t"quoted" back\\slash \u00e9 \U0001f600'
+    _rehash(doc, 1)
+    raw = orjson.dumps(doc)
+    quick = _read_pushed_quick(raw)
+    assert quick is not None
+    documents = quick[1]
+    assert isinstance(documents, Documents)
+    assert documents.texts == [orjson.dumps(e) for e in doc["events"]]
+    assert documents == doc["events"]
+    spliced = _spliced(doc, doc["events"])
+    assert spliced is not None
+    assert spliced[0] == raw
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"a": {"events": []}, "events": [1]},  # shown twice: encoded whole instead
+        {"events": []},
+        {"events": [], "after": 1},
+        {"before": '"events":[]', "events": [{"x": 1}]},
+    ],
+)
+def test_the_body_is_put_together_only_where_that_is_sure(data: dict[str, Any]) -> None:
+    spliced = _spliced(data, data["events"])
+    if spliced is None:
+        assert orjson.dumps({**data, "events": []}).count(b'"events":[]') > 1
+    else:
+        assert spliced[0] == orjson.dumps(data)
+        assert spliced[1] == [orjson.dumps(e) for e in data["events"]]
+
+
+def test_a_batch_read_by_the_reference_decoder_keeps_no_texts(batch_doc: dict[str, Any]) -> None:
+    raw = json.dumps(batch_doc).encode()  # with spaces: not orjson's bytes
+    assert _read_pushed_quick(raw) is None
+    _, documents = read_pushed(raw)
+    assert getattr(documents, "texts", None) is None
