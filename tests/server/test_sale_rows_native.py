@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync.server.ledger import bulk
+from sync.server.ledger.models import LedgerEvent, Sale
 
 TABLES = (
     ("hq_ledger_saleline", bulk._LINE_COLUMNS),
@@ -131,14 +132,18 @@ def read_back(ids: list[int], bodies: list[dict[str, Any]]) -> None:
         assert len(_rows(native)) == len(rows)
 
 
-def _both_ways(table: str, columns: tuple[str, ...], text: bytes, rows: list[Any]) -> None:
-    """``text`` (the C writer's) and ``rows`` (through ``write_row``) into twin tables of
-    ``table``'s ``columns``: the database holds the same rows."""
+def _both_ways(
+    table: str, columns: tuple[str, ...], text: bytes, rows: list[Any], binary: bool = False
+) -> None:
+    """``text`` (the C writer's; with ``binary``, binary COPY data) and ``rows`` (through
+    ``write_row``) into twin tables of ``table``'s ``columns``: the database holds the
+    same rows."""
     native, reference = _twin(table, columns, "c"), _twin(table, columns, "py")
     names = ", ".join(columns)
     connection.ensure_connection()
+    fmt = " (FORMAT binary)" if binary else ""
     with connection.connection.cursor() as cursor:
-        with cursor.copy(f"COPY {native} ({names}) FROM STDIN") as cp:
+        with cursor.copy(f"COPY {native} ({names}) FROM STDIN{fmt}") as cp:
             cp.write(text)
         with cursor.copy(f"COPY {reference} ({names}) FROM STDIN") as cp:
             for row in rows:
@@ -230,6 +235,62 @@ def test_events_and_sales_read_back_as_their_tuples(pg: None) -> None:
         text,
         [(pk, *s) for pk, s in zip(ids, sales, strict=True)],
     )
+
+
+def test_events_and_sales_read_back_from_binary_copy(pg: None) -> None:
+    """The same rows as binary COPY data (copy_binary, the types from the models): what
+    PostgreSQL holds is what write_row's text gives, times in every zone, ids, dates."""
+    event_types = bulk.binary_types(LedgerEvent, bulk.EVENT_COLUMNS)
+    sale_types = bulk.binary_types(Sale, bulk.SALE_COLUMNS)
+    assert event_types == b"uv888TTbvj"
+    assert sale_types == b"8uuv8vDTuv8888v"
+    aware = [at for at in MOMENTS if at.tzinfo is not None]
+    events = [_event(n, at, AWKWARD, n % 2 == 0) for n, at in enumerate(aware)]
+    ready = [orjson.dumps(e.document) if n % 2 else None for n, e in enumerate(events)]
+    data = bulk._rowsc.copy_binary(events, event_types, json_text=bulk._json_text, json_texts=ready)
+    assert data is not None
+    _both_ways(
+        "hq_ledger_ledgerevent",
+        bulk.EVENT_COLUMNS,
+        data,
+        [(*e[:-1], bulk._json_text(e.document)) for e in events],
+        binary=True,
+    )
+    sales = [_sale(n, at, AWKWARD) for n, at in enumerate([*aware, None])]
+    sales.append(_sale(3, aware[0], "x")._replace(business_date=date(1, 1, 1)))
+    sales.append(_sale(4, aware[0], "y")._replace(business_date=date(9999, 12, 31)))
+    ids = [2**62 + n for n in range(len(sales))]
+    data = bulk._rowsc.copy_binary(sales, sale_types, ids=ids)
+    assert data is not None
+    _both_ways(
+        "hq_ledger_sale",
+        bulk.SALE_COLUMNS,
+        data,
+        [(pk, *s) for pk, s in zip(ids, sales, strict=True)],
+        binary=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("types", "value"),
+    [
+        (b"T", datetime(2026, 3, 2, 7, 30)),  # naive: the session's zone, as text
+        (b"u", "not-a-uuid"),
+        (b"u", "0190a000-0000-7000-8000-00000000000g"),
+        (b"8", 2**70),
+        (b"4", 2**40),
+        (b"8", True),
+        (b"b", 1),
+        (b"D", datetime(2026, 3, 2, tzinfo=UTC)),
+        (b"v", "nul\x00"),
+        (b"v", 5),
+        (b"x", 1),
+    ],
+)
+def test_binary_rows_with_values_their_type_does_not_take_go_as_text(
+    types: bytes, value: Any
+) -> None:
+    assert bulk._rowsc.copy_binary([(value,)], types) is None
 
 
 @pytest.mark.parametrize(

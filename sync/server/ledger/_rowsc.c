@@ -394,6 +394,232 @@ put_row(buffer *b, PyObject *id, PyObject *row, Py_ssize_t json_column, PyObject
     return put_char(b, '\n');
 }
 
+/* ---- binary COPY (PostgreSQL's "COPY ... (FORMAT binary)": big-endian, each field its
+ * length then its bytes); PostgreSQL reads these without parsing text, which for the ledger
+ * event's times, ids and numbers saved about a tenth of its COPY's CPU (8 Dec 2026) */
+
+static int
+put_be(buffer *b, unsigned long long value, int bytes)
+{
+    char text[8];
+    for (int i = bytes - 1; i >= 0; i--, value >>= 8)
+        text[i] = (char)(value & 0xff);
+    return put(b, text, bytes);
+}
+
+static int
+hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* days from 2000-01-01 to y-m-d (proleptic Gregorian, as PostgreSQL counts) */
+static long long
+days_from_2000(int y, int m, int d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468 - 10957; /* 1970-01-01 is day 719468; 2000 is 10957 later */
+}
+
+/* one field of a binary row: ``code`` says the column's type; 0 for a value that does
+ * not fit it (the caller answers None and the rows go as text) */
+static int
+put_binary(buffer *b, char code, PyObject *v, PyObject *ready, PyObject *json_text)
+{
+    if (v == Py_None && code != 'j')
+        return put_be(b, 0xffffffffULL, 4); /* NULL */
+    switch (code) {
+    case '8':
+    case '4': {
+        if (!PyLong_CheckExact(v))
+            return 0;
+        int overflow = 0;
+        long long value = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (value == -1 && PyErr_Occurred())
+            return -1;
+        if (overflow || (code == '4' && (value < INT32_MIN || value > INT32_MAX)))
+            return 0;
+        int bytes = code == '8' ? 8 : 4;
+        TRY(put_be(b, (unsigned long long)bytes, 4));
+        return put_be(b, (unsigned long long)value, bytes);
+    }
+    case 'b':
+        if (v != Py_True && v != Py_False)
+            return 0;
+        TRY(put_be(b, 1, 4));
+        return put_char(b, v == Py_True ? 1 : 0);
+    case 'v': {
+        if (!PyUnicode_CheckExact(v))
+            return 0;
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(v, &n);
+        if (s == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        if (memchr(s, '\0', n) != NULL || n > INT32_MAX)
+            return 0;
+        TRY(put_be(b, (unsigned long long)n, 4));
+        return put(b, s, n);
+    }
+    case 'u': {
+        const char *s;
+        Py_ssize_t n;
+        if (!PyUnicode_CheckExact(v) || !PyUnicode_IS_ASCII(v))
+            return 0;
+        s = (const char *)PyUnicode_DATA(v);
+        n = PyUnicode_GET_LENGTH(v);
+        if (n != 36)
+            return 0;
+        char raw[16];
+        int k = 0;
+        for (int i = 0; i < 36; i++) {
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (s[i] != '-')
+                    return 0;
+                continue;
+            }
+            int hi = hex_value(s[i]), lo = hex_value(s[++i]);
+            if (hi < 0 || lo < 0)
+                return 0;
+            raw[k++] = (char)(hi << 4 | lo);
+        }
+        if (k != 16)
+            return 0;
+        TRY(put_be(b, 16, 4));
+        return put(b, raw, 16);
+    }
+    case 'D':
+        if (!PyDate_CheckExact(v))
+            return 0;
+        TRY(put_be(b, 4, 4));
+        return put_be(b, (unsigned long long)days_from_2000(PyDateTime_GET_YEAR(v),
+                          PyDateTime_GET_MONTH(v), PyDateTime_GET_DAY(v)), 4);
+    case 'T': {
+        if (!PyDateTime_CheckExact(v))
+            return 0;
+        PyObject *tz = PyDateTime_DATE_GET_TZINFO(v);
+        long long offset = 0;
+        if (tz == Py_None)
+            return 0; /* a naive time is read in the session's zone: as text */
+        if (tz != PyDateTime_TimeZone_UTC) {
+            PyObject *delta = PyObject_CallMethod(v, "utcoffset", NULL);
+            if (delta == NULL)
+                return -1;
+            int fits = PyDelta_Check(delta) && PyDateTime_DELTA_GET_MICROSECONDS(delta) == 0;
+            if (fits)
+                offset = (long long)PyDateTime_DELTA_GET_DAYS(delta) * 86400 +
+                         PyDateTime_DELTA_GET_SECONDS(delta);
+            Py_DECREF(delta);
+            if (!fits)
+                return 0;
+        }
+        long long days = days_from_2000(PyDateTime_GET_YEAR(v), PyDateTime_GET_MONTH(v),
+                                        PyDateTime_GET_DAY(v));
+        long long seconds = days * 86400 + PyDateTime_DATE_GET_HOUR(v) * 3600LL +
+                            PyDateTime_DATE_GET_MINUTE(v) * 60LL +
+                            PyDateTime_DATE_GET_SECOND(v) - offset;
+        long long micros = seconds * 1000000LL + PyDateTime_DATE_GET_MICROSECOND(v);
+        TRY(put_be(b, 8, 4));
+        return put_be(b, (unsigned long long)micros, 8);
+    }
+    case 'j': {
+        /* jsonb: version 1, then the JSON text */
+        PyObject *text = NULL;
+        const char *s;
+        Py_ssize_t n;
+        if (ready != NULL && PyBytes_CheckExact(ready)) {
+            s = PyBytes_AS_STRING(ready);
+            n = PyBytes_GET_SIZE(ready);
+        }
+        else {
+            text = PyObject_CallOneArg(json_text, v);
+            if (text == NULL)
+                return -1;
+            if (!PyUnicode_CheckExact(text)) {
+                Py_DECREF(text);
+                return 0;
+            }
+            s = PyUnicode_AsUTF8AndSize(text, &n);
+            if (s == NULL) {
+                Py_DECREF(text);
+                PyErr_Clear();
+                return 0;
+            }
+        }
+        int done = n < INT32_MAX ? put_be(b, (unsigned long long)n + 1, 4) : 0;
+        if (done == 1)
+            done = put_char(b, 1);
+        if (done == 1)
+            done = put(b, s, n);
+        Py_XDECREF(text);
+        return done;
+    }
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(copy_binary_doc,
+"copy_binary(rows, types, ids=None, json_text=None, json_texts=None)\n--\n\n"
+"The binary COPY data (header, rows, trailer) of rows (tuples), each after its id from ids\n"
+"when given; types has a letter a column (ids' included): 8 bigint, 4 integer, b boolean,\n"
+"v text, u uuid, D date, T timestamptz, j jsonb (json_texts[i] where that is bytes, else\n"
+"json_text(value)). None for a value its column's letter does not take.");
+
+static PyObject *
+copy_binary(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"rows", "types", "ids", "json_text", "json_texts", NULL};
+    PyObject *rows, *ids = Py_None, *json_text = Py_None, *json_texts = Py_None;
+    const char *types;
+    Py_ssize_t ntypes;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!y#|OOO", names, &PyList_Type, &rows,
+                                     &types, &ntypes, &ids, &json_text, &json_texts))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(rows);
+    if ((ids != Py_None && (!PyList_Check(ids) || PyList_GET_SIZE(ids) != count)) ||
+        (json_texts != Py_None && (!PyList_Check(json_texts) || PyList_GET_SIZE(json_texts) != count)) ||
+        (memchr(types, 'j', ntypes) != NULL && !PyCallable_Check(json_text)) || ntypes > 1600) {
+        PyErr_SetString(PyExc_TypeError, "copy_binary: ids and json_texts must be lists as long "
+                                         "as rows, json_text callable for a jsonb column");
+        return NULL;
+    }
+    buffer out = {0};
+    int good = put(&out, "PGCOPY\n\377\r\n\0", 11);
+    if (good == 1)
+        good = put_be(&out, 0, 8); /* flags, header extension length */
+    Py_ssize_t offset = ids == Py_None ? 0 : 1;
+    for (Py_ssize_t i = 0; i < count && good == 1; i++) {
+        PyObject *row = PyList_GET_ITEM(rows, i);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) + offset != ntypes) {
+            good = 0;
+            break;
+        }
+        good = put_be(&out, (unsigned long long)ntypes, 2);
+        if (good == 1 && offset)
+            good = put_binary(&out, types[0], PyList_GET_ITEM(ids, i), NULL, json_text);
+        PyObject *ready = json_texts == Py_None ? NULL : PyList_GET_ITEM(json_texts, i);
+        for (Py_ssize_t c = 0; c < PyTuple_GET_SIZE(row) && good == 1; c++)
+            good = put_binary(&out, types[c + offset], PyTuple_GET_ITEM(row, c), ready, json_text);
+    }
+    if (good == 1)
+        good = put_be(&out, 0xffff, 2); /* trailer */
+    PyObject *result = NULL;
+    if (good == 1)
+        result = PyBytes_FromStringAndSize(out.data, out.size);
+    else if (good == 0 && !PyErr_Occurred())
+        result = Py_NewRef(Py_None);
+    PyMem_Free(out.data);
+    return result;
+}
+
 PyDoc_STRVAR(copy_rows_doc,
 "copy_rows(rows, ids=None, json_column=-1, json_text=None, json_texts=None)\n--\n\n"
 "The COPY text of rows (tuples), each after its id from ids when given, the value in\n"
@@ -476,6 +702,8 @@ static PyMethodDef methods[] = {
     {"sale_rows", (PyCFunction)(void (*)(void))sale_rows, METH_FASTCALL, sale_rows_doc},
     {"copy_rows", (PyCFunction)(void (*)(void))copy_rows, METH_VARARGS | METH_KEYWORDS,
      copy_rows_doc},
+    {"copy_binary", (PyCFunction)(void (*)(void))copy_binary, METH_VARARGS | METH_KEYWORDS,
+     copy_binary_doc},
     {NULL, NULL, 0, NULL},
 };
 

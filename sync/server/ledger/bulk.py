@@ -46,6 +46,45 @@ _native_rows: Callable[..., tuple[bytes, bytes, bytes] | None] | None = (
 )
 #: the C writer of rows already built as tuples (the events, the sales); None likewise
 _native_copy: Callable[..., bytes | None] | None = _rowsc.copy_rows if _rowsc else None
+#: the C writer of rows as binary COPY data (the events, the sales); None likewise
+_native_binary: Callable[..., bytes | None] | None = _rowsc.copy_binary if _rowsc else None
+
+#: a column's PostgreSQL type -> its letter for ``_rowsc.copy_binary``
+_BINARY_LETTERS = {
+    "uuid": "u",
+    "bigint": "8",
+    "integer": "4",
+    "boolean": "b",
+    "date": "D",
+    "timestamp with time zone": "T",
+    "jsonb": "j",
+    "text": "v",
+}
+
+
+_TYPES: dict[tuple[str, tuple[str, ...]], bytes | None] = {}
+
+
+def binary_types(model: type[Model], columns: tuple[str, ...]) -> bytes | None:
+    """``columns``' types as ``copy_binary`` letters, from the model's fields (the same
+    source the migrations are made from); None when one is a type it does not write.
+    Worked out once a table."""
+    key = (model._meta.db_table, columns)
+    if key not in _TYPES:
+        _TYPES[key] = _letters(model, columns)
+    return _TYPES[key]
+
+
+def _letters(model: type[Model], columns: tuple[str, ...]) -> bytes | None:
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    letters = []
+    for column in columns:
+        db_type = fields[column].db_type(connection) or ""
+        letter = "v" if db_type.startswith("varchar(") else _BINARY_LETTERS.get(db_type)
+        if letter is None:
+            return None
+        letters.append(letter)
+    return "".join(letters).encode()
 
 
 class EventRow(NamedTuple):
@@ -142,18 +181,27 @@ def copy_tuples(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
     _copy_into(model, columns, feed)
 
 
-def copy_text(model: type[Model], columns: Sequence[str], text: bytes) -> None:
-    """``COPY`` rows already in COPY's text format (``columns`` order) into ``model``'s
-    table: one write."""
+def copy_text(
+    model: type[Model], columns: Sequence[str], text: bytes, *, binary: bool = False
+) -> None:
+    """``COPY`` rows already in COPY's text format (or, with ``binary``, its binary
+    format, header and trailer included) in ``columns`` order into ``model``'s table:
+    one write."""
     if text:
-        _copy_into(model, columns, lambda cp: cp.write(text))
+        _copy_into(model, columns, lambda cp: cp.write(text), binary=binary)
 
 
-def _copy_into(model: type[Model], columns: Sequence[str], feed: Callable[[Any], None]) -> None:
+def _copy_into(
+    model: type[Model],
+    columns: Sequence[str],
+    feed: Callable[[Any], None],
+    *,
+    binary: bool = False,
+) -> None:
     """``COPY … FROM STDIN`` into ``model``'s table, ``feed`` writing the data."""
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    sql = f"COPY {table} ({names}) FROM STDIN"
+    sql = f"COPY {table} ({names}) FROM STDIN" + (" (FORMAT binary)" if binary else "")
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
@@ -244,20 +292,41 @@ _PAY_COLUMNS = (
 )
 
 
+def _write_binary(
+    model: type[Model],
+    columns: tuple[str, ...],
+    rows: list[Any],
+    *,
+    ids: list[int] | None = None,
+    json_texts: list[bytes | None] | None = None,
+) -> bool:
+    """``rows`` by binary ``COPY`` (the C writer), when it is built and takes every value:
+    PostgreSQL then parses no text for their ids, times and numbers. False (nothing
+    written) otherwise."""
+    native = _native_binary
+    types = binary_types(model, columns) if native is not None else None
+    if native is None or types is None:
+        return False
+    data = native(rows, types, ids=ids, json_text=_json_text, json_texts=json_texts)
+    if data is None:
+        return False
+    copy_text(model, columns, data, binary=True)
+    return True
+
+
 def copy_events(events: Sequence[EventRow], texts: Sequence[bytes | None] = ()) -> None:
     """The batch's ledger events, each document as JSON text for its ``jsonb`` column
     (the rows' text written in C where the writer is built and takes every value; a
     document's text from ``texts`` where the body's own is there, by row)."""
     if not events:
         return
+    rows = list(events)
+    ready = list(texts) if len(texts) == len(events) else None
+    if _write_binary(m.LedgerEvent, EVENT_COLUMNS, rows, json_texts=ready):
+        return
     native = _native_copy
     text = (
-        native(
-            list(events),
-            json_column=len(EVENT_COLUMNS) - 1,
-            json_text=_json_text,
-            json_texts=list(texts) if len(texts) == len(events) else None,
-        )
+        native(rows, json_column=len(EVENT_COLUMNS) - 1, json_text=_json_text, json_texts=ready)
         if native is not None
         else None
     )
@@ -281,14 +350,16 @@ def copy_sales(sales: Sequence[tuple[SaleRow, dict[str, Any]]]) -> list[int]:
     if not sales:
         return []
     ids = reserve_ids(m.Sale, len(sales))
-    copy_native = _native_copy
-    text = copy_native([row for row, _ in sales], ids=ids) if copy_native is not None else None
-    if text is not None:
-        copy_text(m.Sale, SALE_COLUMNS, text)
-    else:
-        copy_tuples(
-            m.Sale, SALE_COLUMNS, ((pk, *row) for pk, (row, _) in zip(ids, sales, strict=True))
-        )
+    sale_rows = [row for row, _ in sales]
+    if not _write_binary(m.Sale, SALE_COLUMNS, sale_rows, ids=ids):
+        copy_native = _native_copy
+        text = copy_native(sale_rows, ids=ids) if copy_native is not None else None
+        if text is not None:
+            copy_text(m.Sale, SALE_COLUMNS, text)
+        else:
+            copy_tuples(
+                m.Sale, SALE_COLUMNS, ((pk, *row) for pk, (row, _) in zip(ids, sales, strict=True))
+            )
     bodies = [body for _, body in sales]
     native = _native_rows
     texts = native(ids, bodies) if native is not None else None
@@ -367,6 +438,7 @@ __all__ = [
     "SALE_ID_BLOCK",
     "EventRow",
     "SaleRow",
+    "binary_types",
     "copy_events",
     "copy_rows",
     "copy_sales",
