@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
             self.refresh_late_alert()
             return
         if view.receipt is not None:
-            self.sale.arrived_later(view)
+            self.sale.arrived_later(view)  # (nothing if its dialog's poll showed it first)
         elif view.sale_view is not None:
             self.sale.show_sale(view.sale_view)
         self.refresh_late_alert()

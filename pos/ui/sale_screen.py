@@ -12,6 +12,7 @@ import functools
 import logging
 import re
 import uuid
+from collections import deque
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
@@ -158,6 +159,12 @@ class SaleScreen(QWidget):
         self.results: list[CatalogItem] = []
         self.dialog: KauntaDialog | None = None
         self.last_receipt: Receipt | None = None
+        #: gateway attempts whose receipt this screen has shown, and those their payment
+        #: dialog saw paid (newest last, a few kept): a relayed result and the dialog's own
+        #: poll can both bring one paid attempt, in either order; its receipt is shown
+        #: once, and never as "arrived after you stopped waiting" when its dialog saw it
+        self._shown_paid: deque[str] = deque(maxlen=32)
+        self._dialog_paid: deque[str] = deque(maxlen=32)
         self._search_seq = 0
         self._queued_scans: list[str] = []  # scanned while a dialog was open, in order
         self._closed_dialogs = ClosedDialogs()
@@ -984,7 +991,7 @@ class SaleScreen(QWidget):
             self.pay()
             return
         dialog = GatewayDialog(self, self.act, payments, method, due)
-        dialog.sig_paid.connect(self._gateway_paid)
+        dialog.sig_paid.connect(self._paid_in_dialog)
         self._open(dialog)
 
     def build_gateway_buttons(self) -> None:
@@ -1044,11 +1051,25 @@ class SaleScreen(QWidget):
 
         self.act.call(service.fields, show)
 
+    def shown_paid(self, attempt_id: str) -> bool:
+        """Has this screen already shown the receipt of that gateway attempt?"""
+        return attempt_id in self._shown_paid
+
+    def _paid_in_dialog(self, attempt: AttemptView) -> None:
+        """The payment dialog saw its attempt paid (its own poll, or a relay it was given)."""
+        self._dialog_paid.append(attempt.attempt_id)
+        self._gateway_paid(attempt)
+
     def arrived_later(self, attempt: AttemptView) -> None:
         """A payment the cashier had stopped waiting for came through after all: the
-        sale it completed is shown with its receipt, and the message says what happened."""
+        sale it completed is shown with its receipt, and the message says what happened.
+        When its dialog saw it paid (its poll heard the relayed result first, without the
+        receipt) the receipt is shown as usual; when it is on screen already, nothing."""
+        if self.shown_paid(attempt.attempt_id):
+            return
+        seen = attempt.attempt_id in self._dialog_paid
         self._gateway_paid(attempt)
-        if attempt.receipt is not None:
+        if attempt.receipt is not None and not seen:
             self.show_error(
                 self.tr(
                     "{method} {amount} arrived after you stopped waiting: sale {number} is paid "
@@ -1060,6 +1081,9 @@ class SaleScreen(QWidget):
 
     def _gateway_paid(self, attempt: AttemptView) -> None:
         if attempt.receipt is not None:
+            if self.shown_paid(attempt.attempt_id):
+                return  # the relay and the dialog's poll both brought it
+            self._shown_paid.append(attempt.attempt_id)
             receipt = attempt.receipt
             self.show_sale(None)
             self.last_receipt = receipt

@@ -109,3 +109,51 @@ def test_a_relayed_result_finishes_the_open_payment_dialog_as_its_own_poll_would
     assert "arrived after you stopped waiting" not in till.window.sale.message.text()
     assert _rows(till, "SELECT count(*) FROM payments") == [(1,)]
     assert _rows(till, "SELECT status FROM sales") == [("completed",)]
+
+
+def test_a_relay_heard_after_its_dialogs_own_poll_shows_the_receipt_as_usual(
+    paying: Till,
+) -> None:
+    """The relay is applied, the dialog's poll finds the attempt paid ("Paid", without the
+    receipt, which the relay's answer carries) and closes, and only then does the relay's
+    news reach the window (a loaded machine; CI saw this order in the test above): the
+    receipt opens as usual, not as "arrived after you stopped waiting", and the same news
+    again opens nothing more."""
+    till = paying
+    till.scan(MILK)
+    dialog = _open_mpesa(till)
+    _send(till, dialog)
+    _prompt(till)
+    till.until(lambda: dialog.attempt is not None, timeout=GATEWAY_MS)
+    [(attempt_id, checkout, amount)] = _rows(
+        till, "SELECT id, gateway_ref, amount_minor FROM payment_attempts"
+    )
+    result = PushResult(
+        seq=1,
+        attempt_id=str(attempt_id),
+        state="paid",
+        checkout_request_id=str(checkout),
+        result_code="0",
+        result_desc="The service request is processed successfully.",
+        receipt="SXX6RELAYD",
+        amount_minor=int(str(amount)),
+    )
+    heard: list[object] = []
+    applier = PushResultApplier(lambda: till.terminal.payments, till.window.runner.call_and_wait)
+    applier.on_applied = heard.append  # held back: delivered below, after the dialog closed
+    agent = threading.Thread(target=lambda: applier(result), name="sync-agent")
+    agent.start()
+    agent.join(10)
+    assert len(heard) == 1
+    till.until(lambda: not dialog.isVisible(), timeout=GATEWAY_MS)  # its own poll: "Paid"
+    till.window.sig_payment_relayed.emit(heard[0])
+    till.until(lambda: isinstance(till.window.sale.dialog, ReceiptDialog), timeout=GATEWAY_MS)
+    receipt = till.window.sale.dialog
+    assert isinstance(receipt, ReceiptDialog)
+    assert "SXX6RELAYD" in receipt.text.toPlainText()
+    assert "arrived after you stopped waiting" not in till.window.sale.message.text()
+    till.window.sig_payment_relayed.emit(heard[0])  # the same news again
+    till.qtbot.wait(300)  # a second receipt would open on the next turns of the event loop
+    assert till.window.sale.dialog is receipt
+    assert "arrived after you stopped waiting" not in till.window.sale.message.text()
+    assert _rows(till, "SELECT count(*) FROM payments") == [(1,)]
