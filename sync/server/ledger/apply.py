@@ -170,8 +170,8 @@ def _apply(terminal: Terminal, batch: Batch, documents: list[Any]) -> list[Ack]:
                     )
                 )
                 continue
-        _project(terminal, event, documents[item.index], rows)
-        rows.texts.append(texts[item.index] if texts is not None else None)
+        text = texts[item.index] if texts is not None else None
+        _project(terminal, event, documents[item.index], rows, text)
         acks.append(Ack(item.index, eid, AckStatus.APPLIED))
     _write(rows)
     return acks
@@ -444,9 +444,14 @@ def _at(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _project(terminal: Terminal, event: Event, document: Any, rows: _Rows) -> None:
+def _project(
+    terminal: Terminal, event: Event, document: Any, rows: _Rows, text: bytes | None = None
+) -> None:
+    """The event's rows into ``rows``: its ledger event (with ``text``, the document's JSON
+    as it stood in the push, when known) and what its kind projects."""
     h = event.header
     store_id = terminal.store_id
+    rows.texts.append(text)  # beside its event row, always
     rows.events.append(
         EventRow(
             h.event_id,

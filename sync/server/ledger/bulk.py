@@ -15,6 +15,12 @@ instances (whose construction was 0.1 - 0.2 ms of an event); SQLite makes model 
 from them for ``bulk_create``. Only the sales need their ids before their lines are
 written: they are taken from the table's own sequence in one query. Every other id is the
 column's default.
+
+Where the native writer (``_rowsc.c``, built by setup.py) is there, the rows are not
+formatted in Python at all: the events and sales go as binary ``COPY`` data
+(``copy_binary``), the lines, VAT rows and payments as ``COPY`` text made from the bodies
+(``sale_rows``), each table in one write. Whatever the writer does not take (a value of
+another type, a naive time) goes as before; ``KAUNTA_NATIVE=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -257,8 +263,8 @@ _UUID_ARRAY_RE = re.compile(
 def uuid_array(ids: Sequence[str]) -> str | list[str]:
     """``ids`` as one parameter for ``= ANY(%s::uuid[])``: the array's text, ``{a,b,…}``,
     when every id is a canonical UUID (as the parser leaves every event and sale id), so
-    psycopg quotes one string instead of dumping the list item by item (about 1 ms a
-    200-id list, twice a push); otherwise the list itself, as before."""
+    psycopg quotes one string instead of dumping the list item by item (a 200-id list:
+    0.034 ms of client CPU instead of 0.18, twice a push); otherwise the list itself."""
     text = "{" + ",".join(ids) + "}"
     return text if ids and _UUID_ARRAY_RE.fullmatch(text) else list(ids)
 
