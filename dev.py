@@ -130,8 +130,23 @@ def setup(extras: str) -> None:
         target = f".[{extras}]" if extras else "."
         run([str(PY), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT)
         stamp.touch()
+    if not kernel_built() and (shutil.which("gcc") or shutil.which("cc")):
+        # installed before a compiler was there: build head office's native kernel now
+        run([str(PY), "-m", "pip", "install", "-q", "--no-deps", "-e", "."], cwd=ROOT)
+    if not kernel_built():
+        say("head office's native ingest kernel is not built (no C compiler or Python headers):")
+        say("head office runs its Python code instead (slower, the same answers)")
     build_translations()
     build_headoffice_catalogue()
+
+
+#: the native ingest kernel's extension modules (setup.py), where the editable install puts them
+KERNEL_MODULES = ("sync/protocol/_quickc", "sync/server/ledger/_rowsc")
+
+
+def kernel_built() -> bool:
+    """Are head office's native ingest kernel's extensions built in the checkout?"""
+    return all(any(ROOT.glob(f"{m}.*.so")) or any(ROOT.glob(f"{m}.*.pyd")) for m in KERNEL_MODULES)
 
 
 def build_headoffice_catalogue() -> None:

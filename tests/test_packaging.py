@@ -111,7 +111,7 @@ def test_setup_builds_the_translations_in_resources(
 # -- a real wheel, installed ------------------------------------------------------------------
 def copy_source(dest: Path) -> Path:
     """What a wheel is built from: the packages, resources and build files."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.qm", "*.egg-info")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.qm", "*.egg-info", "*.so")
     for folder in ("pos", "sync", "resources"):
         shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
     for name in ("pyproject.toml", "setup.py", "README.md"):
@@ -178,6 +178,9 @@ def test_a_built_wheel_ships_resources_and_an_installed_copy_finds_them(tmp_path
     assert shipped <= names, sorted(shipped - names)
     assert not any(n.startswith("resources/") for n in names), "shipped as a top-level package"
     assert not any(n.endswith(".ts") for n in names), "sources are not shipped"
+    # head office's native ingest kernel, compiled by the wheel's own build (setup.py)
+    for module in ("sync/protocol/_quickc", "sync/server/ledger/_rowsc"):
+        assert any(n.startswith(f"{module}.") and n.endswith(".so") for n in names), module
 
     # a throwaway environment with the wheel installed; the till's dependencies come from
     # this interpreter's site-packages as a plain path (its .pth files, among them the
