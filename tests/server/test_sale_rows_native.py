@@ -117,19 +117,8 @@ def read_back(ids: list[int], bodies: list[dict[str, Any]]) -> None:
     texts = bulk._rowsc.sale_rows(ids, bodies)
     assert texts is not None
     tuples = bulk.sale_tuples(ids, bodies)
-    connection.ensure_connection()
-    raw = connection.connection
     for (table, columns), text, rows in zip(TABLES, texts, tuples, strict=True):
-        native, reference = _twin(table, columns, "c"), _twin(table, columns, "py")
-        names = ", ".join(columns)
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {native} ({names}) FROM STDIN") as cp:
-                cp.write(text)
-            with cursor.copy(f"COPY {reference} ({names}) FROM STDIN") as cp:
-                for row in rows:
-                    cp.write_row(row)
-        assert _rows(native) == _rows(reference)
-        assert len(_rows(native)) == len(rows)
+        _both_ways(table, columns, text, rows)
 
 
 def _both_ways(

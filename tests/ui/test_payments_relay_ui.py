@@ -31,6 +31,23 @@ if TYPE_CHECKING:
 __all__ = ["paying"]  # the fixture, shared
 
 
+def _paid_result(till: Till, receipt: str) -> PushResult:
+    """What head office relays for the till's one attempt: paid, with ``receipt``."""
+    [(attempt_id, checkout, amount)] = _rows(
+        till, "SELECT id, gateway_ref, amount_minor FROM payment_attempts"
+    )
+    return PushResult(
+        seq=1,
+        attempt_id=str(attempt_id),
+        state="paid",
+        checkout_request_id=str(checkout),
+        result_code="0",
+        result_desc="The service request is processed successfully.",
+        receipt=receipt,
+        amount_minor=int(str(amount)),
+    )
+
+
 def test_a_relayed_result_completes_the_sale_and_shows_its_receipt(paying: Till) -> None:
     till = paying
     till.scan(MILK)
@@ -41,19 +58,7 @@ def test_a_relayed_result_completes_the_sale_and_shows_its_receipt(paying: Till)
     till.qtbot.keyClick(dialog.phone, Qt.Key.Key_Escape)
     till.until(lambda: not dialog.isVisible())
     _enter_pin(till)  # ... the customer pays all the same; the sale is still open
-    [(attempt_id, checkout, amount)] = _rows(
-        till, "SELECT id, gateway_ref, amount_minor FROM payment_attempts"
-    )
-    result = PushResult(
-        seq=1,
-        attempt_id=str(attempt_id),
-        state="paid",
-        checkout_request_id=str(checkout),
-        result_code="0",
-        result_desc="The service request is processed successfully.",
-        receipt="SXX4RELAYD",
-        amount_minor=int(str(amount)),
-    )
+    result = _paid_result(till, "SXX4RELAYD")
     applier = PushResultApplier(lambda: till.terminal.payments, till.window.runner.call_and_wait)
     applier.on_applied = till.window.sig_payment_relayed.emit
     outcome: list[str] = []
@@ -83,19 +88,7 @@ def test_a_relayed_result_finishes_the_open_payment_dialog_as_its_own_poll_would
     # the dialog knows its attempt (the worker's answer to the push, which a loaded machine
     # delivers after the phone shows the prompt): a relay arrives seconds later in a shop
     till.until(lambda: dialog.attempt is not None, timeout=GATEWAY_MS)
-    [(attempt_id, checkout, amount)] = _rows(
-        till, "SELECT id, gateway_ref, amount_minor FROM payment_attempts"
-    )
-    result = PushResult(
-        seq=1,
-        attempt_id=str(attempt_id),
-        state="paid",
-        checkout_request_id=str(checkout),
-        result_code="0",
-        result_desc="The service request is processed successfully.",
-        receipt="SXX5RELAYD",
-        amount_minor=int(str(amount)),
-    )
+    result = _paid_result(till, "SXX5RELAYD")
     applier = PushResultApplier(lambda: till.terminal.payments, till.window.runner.call_and_wait)
     applier.on_applied = till.window.sig_payment_relayed.emit
     agent = threading.Thread(target=lambda: applier(result), name="sync-agent")
@@ -125,19 +118,7 @@ def test_a_relay_heard_after_its_dialogs_own_poll_shows_the_receipt_as_usual(
     _send(till, dialog)
     _prompt(till)
     till.until(lambda: dialog.attempt is not None, timeout=GATEWAY_MS)
-    [(attempt_id, checkout, amount)] = _rows(
-        till, "SELECT id, gateway_ref, amount_minor FROM payment_attempts"
-    )
-    result = PushResult(
-        seq=1,
-        attempt_id=str(attempt_id),
-        state="paid",
-        checkout_request_id=str(checkout),
-        result_code="0",
-        result_desc="The service request is processed successfully.",
-        receipt="SXX6RELAYD",
-        amount_minor=int(str(amount)),
-    )
+    result = _paid_result(till, "SXX6RELAYD")
     heard: list[object] = []
     applier = PushResultApplier(lambda: till.terminal.payments, till.window.runner.call_and_wait)
     applier.on_applied = heard.append  # held back: delivered below, after the dialog closed
