@@ -415,6 +415,13 @@ _dumps: Callable[..., bytes] = orjson.dumps
 _SORTED = orjson.OPT_SORT_KEYS
 
 
+def _digest(body: dict[str, Any]) -> str:
+    """The content hash of a body whose every value was checked to be a str, int, bool,
+    None, dict or list: its canonical JSON is orjson's with sorted keys
+    (canonical.canonical_json)."""
+    return HASH_PREFIX + hashlib.sha256(_dumps(body, option=_SORTED)).hexdigest()
+
+
 def quick_sale(document: Any) -> Event | None:
     """The event, when ``document`` is a good plain ``sale.completed`` as tills write it;
     None when it is anything else or in any doubt (then the full parser decides)."""
@@ -429,9 +436,7 @@ def quick_sale(document: Any) -> Event | None:
         header = _header(document)
         body = document["body"]
         _body(body, header)
-        # every value of the body was just checked to be a str, int, bool, None, dict or
-        # list: its canonical JSON is orjson's with sorted keys (canonical.canonical_json)
-        digest = HASH_PREFIX + hashlib.sha256(_dumps(body, option=_SORTED)).hexdigest()
+        digest = _digest(body)
     except (_Unsure, KeyError, orjson.JSONEncodeError):
         return None
     if digest != header.content_hash:
@@ -450,8 +455,7 @@ def _checked(
     body: dict[str, Any],
 ) -> Event | None:
     """The event the C check passed (every value of it checked), once its hash is right."""
-    digest = HASH_PREFIX + hashlib.sha256(_dumps(body, option=_SORTED)).hexdigest()
-    if digest != content_hash:
+    if _digest(body) != content_hash:
         return None
     header = Header(
         PROTOCOL_VERSION,

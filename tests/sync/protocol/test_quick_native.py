@@ -25,7 +25,7 @@ from sync.protocol import content_hash, quick
 from sync.protocol.envelope import PROTOCOL_VERSION
 from sync.protocol.events import Event
 from sync.protocol.sales import vat_of
-from tests.sync.protocol.test_quick_sale import PRODUCTS, SETTINGS, mutated, plain_sale
+from tests.sync.protocol.test_quick_sale import SETTINGS, baskets, mutated, plain_sale
 
 
 def c_check(document: Any) -> tuple[Any, ...] | None:
@@ -79,13 +79,7 @@ def test_the_kernel_is_built() -> None:
 def test_every_plain_sale_a_till_writes_passes_the_c_check(
     kit: ModuleType, data: st.DataObject
 ) -> None:
-    picks = data.draw(
-        st.lists(
-            st.tuples(st.integers(0, len(PRODUCTS) - 1), st.integers(1, 50)),
-            min_size=1,
-            max_size=40,
-        )
-    )
+    picks = data.draw(baskets(40))
     document = plain_sale(kit, picks, data.draw(st.integers(0, 5)), 0)
     found = c_check(document)
     assert found is not None

@@ -177,6 +177,15 @@ REPLACEMENTS = st.sampled_from(
 )
 
 
+def baskets(max_lines: int) -> st.SearchStrategy[list[tuple[int, int]]]:
+    """Baskets of (product, quantity) picks, as ``plain_sale`` takes them."""
+    return st.lists(
+        st.tuples(st.integers(0, len(PRODUCTS) - 1), st.integers(1, 50)),
+        min_size=1,
+        max_size=max_lines,
+    )
+
+
 @st.composite
 def mutated(draw: st.DrawFn, kit: ModuleType) -> Any:
     picks = draw(
@@ -283,13 +292,7 @@ def test_every_unmutated_plain_sale_is_accepted_by_the_quick_check(
     kit: ModuleType, data: st.DataObject
 ) -> None:
     """Not dead code: every discount-free cash sale a till writes takes the quick path."""
-    picks = data.draw(
-        st.lists(
-            st.tuples(st.integers(0, len(PRODUCTS) - 1), st.integers(1, 50)),
-            min_size=1,
-            max_size=8,
-        )
-    )
+    picks = data.draw(baskets(8))
     document = plain_sale(kit, picks, data.draw(st.integers(0, 5)), 0)
     assert quick_sale(document) is not None
 
